@@ -1,0 +1,35 @@
+# touchpoint-miner: `make demo` and `make test` are the two commands; each sets everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+CONSTRAINTS := constraints.txt
+STAMP := $(VENV)/.installed
+DATASETS ?= ../shared/datasets
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+
+.PHONY: setup demo test eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip -c $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	mkdir -p out
+	$(BIN)/touchpoints mine corpora/food_delivery --db out/demo.db --json-out out/demo_summary.json
+	@echo "Database: out/demo.db   JSON summary: out/demo_summary.json"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+eval: setup
+	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md
+
+clean:
+	rm -rf $(VENV) out .cache .pytest_cache

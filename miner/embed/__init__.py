@@ -1,0 +1,7 @@
+"""Embed: sentence embeddings behind one small interface, cached in SQLite by content hash."""
+
+from miner.embed.base import Embedder
+from miner.embed.cache import EmbeddingCache
+from miner.embed.registry import get_embedder
+
+__all__ = ["Embedder", "EmbeddingCache", "get_embedder"]

@@ -1,0 +1,36 @@
+"""The embedder interface: subclasses implement `embed_batch`; batching and normalising live here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str = "embedder"
+    batch_size: int = 64
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed all texts, longest first so each batch pads little, and return them in input order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            vectors = np.asarray(self.embed_batch([texts[i] for i in idx]), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            out[idx] = vectors / np.maximum(norms, 1e-12)
+            if progress:
+                progress(len(idx))
+        return out
+
+    @property
+    def dim(self) -> int:  # pragma: no cover - interface
+        raise NotImplementedError

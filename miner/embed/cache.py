@@ -1,0 +1,57 @@
+"""Embeddings cached in SQLite by content hash, so a re-run embeds only new text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import sqlite_utils
+
+from miner.embed.base import Embedder
+from miner.segment.segmenter import text_hash
+
+
+class EmbeddingCache:
+    """Wraps an embedder; vectors are stored as float16 in the `embeddings` table."""
+
+    def __init__(self, embedder: Embedder, db: sqlite_utils.Database) -> None:
+        self.embedder = embedder
+        self.db = db
+        self.hits = 0
+        self.misses = 0
+
+    def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        model = self.embedder.name
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})", [model, *chunk]
+            ).fetchall()
+            for h, blob in rows:
+                found[h] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return found
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        known = self._load(sorted(set(hashes)))
+        todo: dict[str, str] = {}
+        for h, t in zip(hashes, texts, strict=True):
+            if h not in known and h not in todo:
+                todo[h] = t
+        self.hits, self.misses = len(texts) - len(todo), len(todo)
+        if progress and len(texts) > len(todo):
+            progress(len(texts) - len(todo))
+        if todo:
+            vectors = self.embedder.embed(list(todo.values()), progress=progress)
+            rows = [
+                {"hash": h, "model": self.embedder.name, "dim": v.shape[0], "vector": v.astype(np.float16).tobytes()}
+                for h, v in zip(todo, vectors, strict=True)
+            ]
+            with self.db.atomic():
+                self.db["embeddings"].insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)
+            known.update({h: v.astype(np.float16).astype(np.float32) for h, v in zip(todo, vectors, strict=True)})
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([known[h] for h in hashes])

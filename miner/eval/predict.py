@@ -1,0 +1,79 @@
+"""Predictions for evaluation items through the same stages as `mine`, without a feedback database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from miner.complaints import ComplaintDetector
+from miner.progress import Progress
+from miner.segment import Segmenter
+from miner.touchpoints import Taxonomy
+from miner.touchpoints.mapper import Mapper
+from miner.touchpoints.taxonomy import NONE
+
+EmbedFn = Callable[..., np.ndarray]
+DEFAULT_CACHE = Path.home() / ".cache" / "touchpoint-miner" / "eval-embeddings.db"
+
+
+def predict_items(
+    items: list[dict],
+    *,
+    taxonomy: Taxonomy,
+    embed: EmbedFn,
+    segmenter: Segmenter | None,
+    mapper: Mapper,
+    detector: ComplaintDetector,
+    progress: Progress | None = None,
+) -> list[dict]:
+    """One prediction per item: {"id", "touchpoint", "touchpoints", "complaint", "score"}."""
+    progress = progress or Progress()
+    texts = [str(it["text"]) for it in items]
+    if segmenter is None:
+        pieces: list[list[str]] = [[t] for t in texts]
+    else:
+        pieces = []
+        with progress.stage("Segmenting", len(texts)) as advance:
+            for segs in segmenter.segment(texts):
+                pieces.append([s.text for s in segs])
+                advance(1)
+    pieces = [p or [t] for p, t in zip(pieces, texts, strict=True)]
+    flat = [s for p in pieces for s in p]
+    with progress.stage("Embedding", len(flat)) as advance:
+        vectors = embed(flat, progress=advance)
+    complaint_p = detector.scores(vectors)  # the evaluation sets carry no ratings
+    tp_scores = mapper.score(vectors)
+    out, pos = [], 0
+    for item, segs in zip(items, pieces, strict=True):
+        rows = slice(pos, pos + len(segs))
+        pos += len(segs)
+        out.append(_item_prediction(item, complaint_p[rows], tp_scores[rows], mapper, detector.threshold))
+    return out
+
+
+def _item_prediction(item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Mapper, threshold: float) -> dict:
+    complaint = bool((cp >= threshold).any())
+    # Weight each segment's touchpoint scores by how much of a complaint it is, then take the best.
+    weights = cp if complaint else np.ones_like(cp)
+    rows = scores * np.clip(weights, 0.25, 1.0)[:, None] ** 0.5
+    seg, col = np.unravel_index(int(np.argmax(rows)), rows.shape)
+    best = float(scores[seg, col])
+    touchpoints: list[str] = []
+    for i in range(len(cp)):
+        if complaint and cp[i] < threshold:
+            continue
+        row = scores[i]
+        top = float(row.max())
+        if top >= mapper.threshold:
+            for j in np.where(row >= max(mapper.threshold, top - mapper.margin))[0]:
+                if mapper.ids[j] not in touchpoints:
+                    touchpoints.append(mapper.ids[j])
+    top_id = mapper.ids[col] if best >= mapper.threshold else NONE
+    if top_id != NONE and top_id in touchpoints:
+        touchpoints.remove(top_id)
+    touchpoints = [top_id, *touchpoints] if top_id != NONE else touchpoints or [NONE]
+    return {"id": item["id"], "touchpoint": top_id, "touchpoints": touchpoints, "complaint": complaint,
+            "score": round(best, 4), "complaint_score": round(float(cp.max()), 4)}  # fmt: skip
+

@@ -1,0 +1,51 @@
+"""The record every reader produces, whatever the export looked like."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["review", "survey", "transcript"]
+KINDS: tuple[str, ...] = ("review", "survey", "transcript")
+
+
+@dataclass
+class Turn:
+    """One speaker turn of a transcript."""
+
+    speaker: str  # "customer" or "agent"
+    text: str
+
+
+@dataclass
+class Record:
+    """One feedback item: a review, a survey answer or a conversation."""
+
+    source: str
+    line: int
+    text: str
+    kind: str = "review"
+    source_id: str | None = None
+    title: str | None = None
+    rating: float | None = None  # normalised onto 0..1 (1 = best)
+    rating_raw: float | None = None
+    rating_scale: str | None = None  # stars5, nps, csat5, csat7
+    date: str | None = None  # ISO 8601
+    turns: list[Turn] | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def document_id(self) -> str:
+        """Stable id: the source's own id where there is one, else a hash of the content."""
+        if self.source_id:
+            key = f"id:{self.source}:{self.source_id}"
+        else:
+            key = f"text:{self.kind}:{self.title or ''}:{self.text}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+    def mined_text(self) -> list[tuple[str | None, str]]:
+        """(speaker, text) pieces to segment: customer turns of a transcript, else the text."""
+        if self.turns:
+            return [(t.speaker, t.text) for t in self.turns if t.speaker == "customer"]
+        return [(None, self.text)]

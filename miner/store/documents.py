@@ -1,0 +1,87 @@
+"""Writing imports: documents and their segments, all or nothing, skipping what is already stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from miner.ingest.records import Record
+from miner.segment.segmenter import Segment
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class ImportResult:
+    path: str
+    rows: int
+    added: int
+
+
+def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
+    """Records whose document id is not stored yet (and not repeated within the batch)."""
+    ids = [r.document_id for r in records]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
+    fresh, seen = [], set()
+    for rec in records:
+        if rec.document_id not in known and rec.document_id not in seen:
+            seen.add(rec.document_id)
+            fresh.append(rec)
+    return fresh
+
+
+def _document_row(rec: Record, import_id: int) -> dict:
+    meta = dict(rec.meta)
+    if rec.turns:
+        meta["turns"] = [{"speaker": t.speaker, "text": t.text} for t in rec.turns]
+    return {
+        "id": rec.document_id, "import_id": import_id, "source": rec.source, "source_id": rec.source_id,
+        "kind": rec.kind, "title": rec.title, "text": rec.text, "rating": rec.rating,
+        "rating_raw": rec.rating_raw, "rating_scale": rec.rating_scale, "date": rec.date,
+        "meta": json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
+    }  # fmt: skip
+
+
+def store_import(
+    db: sqlite_utils.Database,
+    batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
+) -> list[ImportResult]:
+    """Store every file's new documents and segments in one transaction: all files or none."""
+    results = []
+    with db.atomic():
+        for path, records, fresh, segments in batches:
+            import_id = db["imports"].insert(
+                {"path": str(path), "source": path.name, "sha256": file_sha256(path), "rows": len(records),
+                 "added": len(fresh), "imported_at": now()}  # fmt: skip
+            ).last_pk
+            db["documents"].insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
+            db["segments"].insert_all(
+                (
+                    {"document_id": rec.document_id, "idx": s.idx, "speaker": s.speaker, "text": s.text,
+                     "hash": s.hash, "start": s.start, "end": s.end}  # fmt: skip
+                    for rec, segs in zip(fresh, segments, strict=True)
+                    for s in segs
+                ),
+                batch_size=1000,
+            )
+            results.append(ImportResult(str(path), len(records), len(fresh)))
+    return results

@@ -1,0 +1,115 @@
+"""Numbered schema migrations (sqlite-utils Migrations)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("touchpoint_miner")
+
+
+def _execute_all(db: sqlite_utils.Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way; run statements one by one.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            import_id INTEGER REFERENCES imports(id),
+            source TEXT NOT NULL,
+            source_id TEXT,
+            kind TEXT NOT NULL,
+            title TEXT,
+            text TEXT NOT NULL,
+            rating REAL,
+            rating_raw REAL,
+            rating_scale TEXT,
+            date TEXT,
+            meta TEXT
+        );
+        CREATE INDEX idx_documents_date ON documents(date);
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            idx INTEGER NOT NULL,
+            speaker TEXT,
+            text TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            UNIQUE (document_id, idx)
+        );
+        CREATE INDEX idx_segments_hash ON segments(hash);
+        CREATE TABLE embeddings (
+            hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (hash, model)
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            embedding_model TEXT,
+            segmenter TEXT,
+            mapper TEXT,
+            taxonomy_name TEXT,
+            taxonomy_version TEXT,
+            taxonomy_fingerprint TEXT,
+            taxonomy TEXT,
+            params TEXT,
+            documents INTEGER,
+            segments INTEGER,
+            complaints INTEGER,
+            error TEXT
+        );
+        CREATE TABLE segment_results (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            segment_id INTEGER NOT NULL REFERENCES segments(id),
+            complaint INTEGER NOT NULL,
+            complaint_score REAL NOT NULL,
+            touchpoint TEXT NOT NULL,
+            touchpoint_score REAL NOT NULL,
+            PRIMARY KEY (run_id, segment_id)
+        );
+        CREATE TABLE assignments (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            segment_id INTEGER NOT NULL REFERENCES segments(id),
+            touchpoint TEXT NOT NULL,
+            subtouchpoint TEXT,
+            score REAL NOT NULL,
+            rank INTEGER NOT NULL,
+            pain_point_id TEXT,
+            PRIMARY KEY (run_id, segment_id, touchpoint)
+        );
+        CREATE INDEX idx_assignments_tp ON assignments(run_id, touchpoint);
+        CREATE TABLE pain_points (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            id TEXT NOT NULL,
+            touchpoint TEXT NOT NULL,
+            label TEXT NOT NULL,
+            keywords TEXT,
+            complaints INTEGER NOT NULL,
+            representatives TEXT,
+            PRIMARY KEY (run_id, id)
+        );
+        """
+    )

@@ -1,0 +1,46 @@
+"""Runs and their results: each run records its models and taxonomy, and is written all at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import sqlite_utils
+
+from miner.store.documents import now
+
+
+def start_run(db: sqlite_utils.Database, **fields: object) -> int:
+    """Insert a 'running' run; runs left 'running' by a crashed process are marked 'abandoned'."""
+    with db.atomic():
+        db.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
+        row = {"status": "running", "started_at": now(), **fields}
+        if isinstance(row.get("params"), dict):
+            row["params"] = json.dumps(row["params"], sort_keys=True)
+        return int(db["runs"].insert(row).last_pk)
+
+
+def finish_run(
+    db: sqlite_utils.Database,
+    run_id: int,
+    *,
+    segment_rows: Iterable[dict],
+    assignment_rows: Iterable[dict],
+    pain_point_rows: Iterable[dict],
+    counts: dict[str, int],
+) -> None:
+    """Write a run's results and mark it complete in one transaction."""
+    with db.atomic():
+        db["segment_results"].insert_all(({"run_id": run_id, **r} for r in segment_rows), batch_size=2000)
+        db["assignments"].insert_all(({"run_id": run_id, **r} for r in assignment_rows), batch_size=2000)
+        db["pain_points"].insert_all(({"run_id": run_id, **r} for r in pain_point_rows), batch_size=500)
+        db["runs"].update(run_id, {"status": "complete", "finished_at": now(), **counts})
+
+
+def fail_run(db: sqlite_utils.Database, run_id: int, error: str) -> None:
+    db["runs"].update(run_id, {"status": "failed", "finished_at": now(), "error": error[:2000]})
+
+
+def latest_run(db: sqlite_utils.Database) -> dict | None:
+    rows = list(db.query("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"))
+    return rows[0] if rows else None

@@ -1,0 +1,123 @@
+"""BERTopic per touchpoint: deterministic clusters of complaint segments, each a labelled pain point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from miner.topics.labels import make_label
+
+LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
+
+
+@dataclass
+class PainPoint:
+    touchpoint: str
+    label: str
+    members: list[int]  # positions in the input
+    keywords: list[str] = field(default_factory=list)
+    representatives: list[int] = field(default_factory=list)  # positions, best first
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+class PainPointModel:
+    """Clusters one touchpoint's complaints. Small sets use agglomerative clustering (exact, deterministic);
+    large ones UMAP + HDBSCAN with a fixed random state. Labels come from BERTopic's c-TF-IDF."""
+
+    def __init__(self, *, distance: float = 0.6, min_share: float = 0.04, min_size: int = 2, seed: int = 42) -> None:
+        self.distance = distance
+        self.min_share = min_share
+        self.min_size = min_size
+        self.seed = seed
+
+    def _cluster_models(self, n: int) -> tuple[Any, Any]:
+        if n > LARGE:
+            from hdbscan import HDBSCAN
+            from umap import UMAP
+
+            umap = UMAP(n_neighbors=15, n_components=5, metric="cosine", random_state=self.seed, low_memory=True)
+            return umap, HDBSCAN(min_cluster_size=max(10, n // 200), prediction_data=False)
+        from bertopic.dimensionality import BaseDimensionalityReduction
+        from sklearn.cluster import AgglomerativeClustering
+
+        agg = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=self.distance
+        )
+        return BaseDimensionalityReduction(), agg
+
+    def fit(self, touchpoint: str, texts: list[str], vectors: np.ndarray) -> list[PainPoint]:
+        """Pain points of one touchpoint, largest first."""
+        n = len(texts)
+        if n == 0:
+            return []
+        if n < 3:
+            return [self._point(touchpoint, list(range(n)), vectors, self._keywords(texts))]
+        labels, topic_words = self._bertopic(texts, vectors)
+        groups = self._merge_small(labels, vectors)
+        points = []
+        for key, members in groups.items():
+            words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
+            point = self._point(touchpoint, members, vectors, words)
+            if key == -1 and len(groups) > 1:
+                point.label = f"Other: {point.label[:1].lower()}{point.label[1:]}"
+            points.append(point)
+        points.sort(key=lambda p: (-p.size, p.label))
+        return points
+
+    def _bertopic(self, texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
+        import warnings
+
+        from bertopic import BERTopic
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        umap, cluster = self._cluster_models(len(texts))
+        vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=1)
+        model = BERTopic(umap_model=umap, hdbscan_model=cluster, vectorizer_model=vectorizer,
+                         min_topic_size=2, top_n_words=10, calculate_probabilities=False)  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            topics, _ = model.fit_transform(texts, embeddings=vectors)
+        words = {t: (model.get_topic(t) or []) for t in set(topics)}
+        return np.asarray(topics), words
+
+    def _merge_small(self, labels: np.ndarray, vectors: np.ndarray) -> dict[int, list[int]]:
+        """Clusters under the minimum size join the nearest large cluster, or an 'other' group (-1)."""
+        n = len(labels)
+        floor = max(self.min_size, int(round(self.min_share * n)))
+        sizes = {k: int((labels == k).sum()) for k in set(labels.tolist())}
+        big = [k for k, s in sorted(sizes.items()) if s >= floor and k != -1]
+        groups: dict[int, list[int]] = {k: [int(i) for i in np.where(labels == k)[0]] for k in big}
+        if not big:
+            return {-1: list(range(n))}
+        centroids = np.stack([vectors[groups[k]].mean(axis=0) for k in big])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        for i in np.where(~np.isin(labels, big))[0]:
+            sims = centroids @ vectors[i]
+            j = int(np.argmax(sims))
+            target = big[j] if sims[j] >= 1 - self.distance - 0.1 else -1
+            groups.setdefault(target, []).append(int(i))
+        return groups
+
+    def _keywords(self, texts: list[str]) -> list[tuple[str, float]]:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        try:
+            cv = CountVectorizer(stop_words="english", ngram_range=(1, 2)).fit(texts)
+        except ValueError:
+            return []
+        counts = np.asarray(cv.transform(texts).sum(axis=0)).ravel()
+        vocab = cv.get_feature_names_out()
+        return [(vocab[i], float(counts[i])) for i in np.argsort(-counts)[:10]]
+
+    def _point(self, touchpoint: str, members: list[int], vectors: np.ndarray,
+               words: list[tuple[str, float]]) -> PainPoint:  # fmt: skip
+        members = sorted(members)
+        centroid = vectors[members].mean(axis=0)
+        order = np.argsort(-(vectors[members] @ centroid), kind="stable")
+        reps = [members[i] for i in order]
+        return PainPoint(touchpoint, make_label(words), members, [w for w, _ in words[:6]], reps)

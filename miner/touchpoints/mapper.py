@@ -1,0 +1,125 @@
+"""Mappers assign segments to touchpoints by similarity to the taxonomy's examples; found by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from miner.touchpoints.taxonomy import NONE, Taxonomy
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass
+class Assignment:
+    touchpoint: str
+    score: float
+    subtouchpoint: str | None = None
+
+
+class Mapper:
+    """Base: subclasses fill `scores_`-style matrices in `score`; thresholds and multi-label live here."""
+
+    name = "mapper"
+
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, threshold: float = 0.35, margin: float = 0.04) -> None:
+        self.taxonomy = taxonomy
+        self.embed = embed
+        self.threshold = threshold
+        self.margin = margin
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.taxonomy.touchpoints]
+
+    def fit(self) -> Mapper:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        """(n_segments, n_touchpoints) similarity scores."""
+        raise NotImplementedError
+
+    def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
+        return None
+
+    def assign(self, vectors: np.ndarray) -> list[list[Assignment]]:
+        """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits."""
+        if len(vectors) == 0:
+            return []
+        scores = self.score(vectors)
+        out = []
+        for row, vec in zip(scores, vectors, strict=True):
+            best = float(row.max())
+            if best < self.threshold:
+                out.append([Assignment(NONE, best)])
+                continue
+            picked = np.where(row >= max(self.threshold, best - self.margin))[0]
+            picked = picked[np.argsort(-row[picked])]
+            out.append([Assignment(self.ids[j], float(row[j]), self.sub_of(vec, self.ids[j])) for j in picked])
+        return out
+
+
+class CentroidMapper(Mapper):
+    """The naive anchor: cosine to one embedding of each touchpoint's description."""
+
+    name = "centroid"
+
+    def fit(self) -> CentroidMapper:
+        self.vectors_ = self.embed([f"{t.name}: {t.description}" for t in self.taxonomy.touchpoints])
+        return self
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.vectors_.T
+
+
+class ExampleMapper(Mapper):
+    """Mean of the top-k cosine similarities to each touchpoint's example complaints (children included)."""
+
+    name = "examples"
+
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, k: int = 3, **kwargs: float) -> None:
+        super().__init__(taxonomy, embed, **kwargs)
+        self.k = k
+
+    def fit(self) -> ExampleMapper:
+        texts, owners, subs = [], [], []
+        for j, top in enumerate(self.taxonomy.touchpoints):
+            for tp in top.walk():
+                for example in [tp.description, *tp.examples]:
+                    texts.append(example)
+                    owners.append(j)
+                    subs.append(tp.id if tp.id != top.id else None)
+        self.examples_ = self.embed(texts)
+        self.owners_ = np.array(owners)
+        self.subs_ = subs
+        return self
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        sims = vectors @ self.examples_.T
+        out = np.zeros((len(vectors), len(self.ids)), dtype=np.float32)
+        for j in range(len(self.ids)):
+            cols = sims[:, self.owners_ == j]
+            k = min(self.k, cols.shape[1])
+            out[:, j] = np.sort(cols, axis=1)[:, -k:].mean(axis=1)
+        return out
+
+    def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
+        j = self.ids.index(touchpoint)
+        idx = [i for i, (o, s) in enumerate(zip(self.owners_, self.subs_, strict=True)) if o == j and s]
+        if not idx:
+            return None
+        sims = self.examples_[idx] @ vector
+        return self.subs_[idx[int(np.argmax(sims))]]
+
+
+MAPPERS: dict[str, type[Mapper]] = {"examples": ExampleMapper, "centroid": CentroidMapper}
+
+
+def get_mapper(name: str, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: float) -> Mapper:
+    try:
+        cls = MAPPERS[name]
+    except KeyError:
+        raise ValueError(f"unknown mapper '{name}': use one of {', '.join(MAPPERS)}") from None
+    return cls(taxonomy, embed, **kwargs)

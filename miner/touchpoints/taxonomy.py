@@ -1,0 +1,158 @@
+"""The touchpoint taxonomy: a YAML file validated with pydantic on load."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from miner.errors import TaxonomyError
+
+Stage = Literal["pre-purchase", "purchase", "post-purchase"]
+STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
+NONE = "none"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "taxonomies" / "default.yaml"
+_ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
+
+
+class Touchpoint(BaseModel):
+    """One touchpoint; children are sub-touchpoints whose ids start with `parent/`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str = Field(min_length=1)
+    stage: Stage | None = None
+    description: str = Field(min_length=1)
+    examples: list[str] = Field(default_factory=list)
+    children: list[Touchpoint] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, value: str) -> str:
+        if not _ID.match(value) or value == NONE:
+            raise ValueError(
+                f"'{value}' is not a valid id: use lowercase letters, digits and '_', "
+                "with '/' between a parent and a child (e.g. website/information)"
+            )
+        return value
+
+    @field_validator("description", "name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("examples")
+    @classmethod
+    def _clean_examples(cls, value: list[str]) -> list[str]:
+        return [e.strip() for e in value if e and e.strip()]
+
+    def walk(self) -> Iterator[Touchpoint]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all_examples(self) -> list[str]:
+        """This touchpoint's examples and those of its children."""
+        return [e for tp in self.walk() for e in tp.examples]
+
+
+class Taxonomy(BaseModel):
+    """A versioned set of top-level touchpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = "1"
+    name: str = "custom"
+    description: str = ""
+    touchpoints: list[Touchpoint] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_tree(self) -> Taxonomy:
+        seen: set[str] = set()
+        for top in self.touchpoints:
+            if top.stage is None:
+                raise ValueError(f"touchpoint '{top.id}' needs a stage (one of {', '.join(STAGES)})")
+            if "/" in top.id:
+                raise ValueError(f"top-level touchpoint '{top.id}' must not contain '/'")
+            for tp in top.walk():
+                if tp.id in seen:
+                    raise ValueError(f"duplicate touchpoint id '{tp.id}'")
+                seen.add(tp.id)
+            for parent in top.walk():
+                for child in parent.children:
+                    if not child.id.startswith(parent.id + "/"):
+                        raise ValueError(f"child '{child.id}' must start with '{parent.id}/'")
+        return self
+
+    def top_level(self) -> list[Touchpoint]:
+        return list(self.touchpoints)
+
+    def get(self, touchpoint_id: str) -> Touchpoint:
+        for top in self.touchpoints:
+            for tp in top.walk():
+                if tp.id == touchpoint_id:
+                    return tp
+        raise KeyError(touchpoint_id)
+
+    def stage_of(self, touchpoint_id: str) -> str | None:
+        top = touchpoint_id.split("/")[0]
+        return next((t.stage for t in self.touchpoints if t.id == top), None)
+
+    def fingerprint(self) -> str:
+        """A short hash of the content, so a run records exactly which taxonomy it used."""
+        payload = self.model_dump_json().encode()
+        return hashlib.sha256(payload).hexdigest()[:12]
+
+
+def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
+    first = err.errors()[0]
+    loc = list(first["loc"])
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    # Name the touchpoint by id rather than by list index where possible.
+    node: object = data
+    named = []
+    for part in loc:
+        try:
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "id" in node:
+            named.append(str(node["id"]))
+    if named:
+        where = f"touchpoint '{named[-1]}', field '{loc[-1]}'"
+    msg = first["msg"].removeprefix("Value error, ")
+    return f"{path}: {where}: {msg}. Fix the taxonomy file and run again."
+
+
+def parse_taxonomy(data: object, path: Path | str = "<taxonomy>") -> Taxonomy:
+    path = Path(path)
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: expected a mapping with a 'touchpoints' list at the top level.")
+    try:
+        return Taxonomy.model_validate(data)
+    except ValidationError as err:
+        raise TaxonomyError(_format_validation(path, err, data)) from None
+
+
+def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
+    """Load and validate a taxonomy file (the default one when `path` is None)."""
+    path = Path(path) if path else DEFAULT_TAXONOMY
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TaxonomyError(f"{path}: taxonomy file not found. Pass an existing YAML file.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise TaxonomyError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)}).") from None
+    return parse_taxonomy(data, path)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a fake embedder and a small taxonomy for fast unit tests (no model quality claimed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def fake_embedder():
+    from miner.embed.fake import HashingEmbedder
+
+    return HashingEmbedder(dim=128)
+
+
+@pytest.fixture
+def mini_taxonomy():
+    from miner.touchpoints import load_taxonomy
+
+    return load_taxonomy(DATA / "mini_taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def segmenter():
+    from miner.segment import Segmenter
+
+    return Segmenter()
+
+
+@pytest.fixture
+def db(tmp_path):
+    from miner.store import open_db
+
+    return open_db(tmp_path / "t.db")

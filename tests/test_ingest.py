@@ -1,0 +1,119 @@
+import json
+
+import pytest
+
+from miner.errors import InputError
+from miner.ingest import ColumnMap, discover, read_file
+from miner.ingest.ratings import normalise
+from miner.ingest.transcripts import parse_transcript
+
+
+def test_csv_columns_are_detected(data_dir):
+    recs = read_file(data_dir / "reviews_small.csv")
+    assert len(recs) == 5
+    first = recs[0]
+    assert first.source_id == "A1" and first.title == "Awful" and first.kind == "review"
+    assert first.rating_raw == 1 and first.rating == 0.0 and first.rating_scale == "stars5"
+    assert first.date.startswith("2026-01-03")
+    assert "charged twice" in first.text
+
+
+def test_jsonl_transcripts_keep_speakers(data_dir):
+    recs = read_file(data_dir / "chats_small.jsonl")
+    assert [r.kind for r in recs] == ["transcript", "transcript"]
+    assert recs[0].source_id == "C1"
+    mined = recs[0].mined_text()
+    assert [s for s, _ in mined] == ["customer", "customer"]
+    assert "charged twice" in mined[0][1]
+
+
+def test_json_object_with_records_key(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"meta": {"n": 2}, "records": [
+        {"id": 1, "comment": "The app keeps crashing", "nps": 3, "created_at": "2026-03-01"},
+        {"id": 2, "comment": "Love it", "nps": 10, "created_at": "2026-03-02"}]}))  # fmt: skip
+    recs = read_file(path)
+    assert [r.text for r in recs] == ["The app keeps crashing", "Love it"]
+    assert recs[0].rating_scale == "nps" and recs[1].rating == 1.0
+
+
+def test_overrides_pick_columns(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("a,b,c\nx1,Delivery was late again,2\nx2,Fine,5\n")
+    recs = read_file(path, ColumnMap(text="b", id="a", rating="c", kind="survey"))
+    assert recs[0].source_id == "x1" and recs[0].kind == "survey" and recs[0].rating_raw == 2
+
+
+def test_missing_text_column_is_one_clear_sentence(tmp_path):
+    path = tmp_path / "nums.csv"
+    path.write_text("id,rating\n1,5\n2,3\n")
+    with pytest.raises(InputError) as err:
+        read_file(path)
+    assert "nums.csv" in str(err.value) and "no text column" in str(err.value) and "--text-col" in str(err.value)
+
+
+def test_unknown_override_column(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id,text\n1,hello there\n")
+    with pytest.raises(InputError, match="there is no column 'body'"):
+        read_file(path, ColumnMap(text="body"))
+
+
+def test_broken_json_names_the_line(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": "oops"\n')
+    with pytest.raises(InputError, match=r"broken.jsonl, line 2: broken JSON"):
+        read_file(path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(InputError, match="empty.csv: the file is empty"):
+        read_file(path)
+
+
+def test_wrong_field_count_names_the_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("id,text\n1,fine\n2,too,many,fields\n")
+    with pytest.raises(InputError, match=r"ragged.csv, line 3: the row has 4 fields"):
+        read_file(path)
+
+
+def test_bad_date_names_row_and_field(tmp_path):
+    path = tmp_path / "dates.csv"
+    path.write_text("id,date,text\n1,2026-01-01,late again\n2,not a date,cold food\n")
+    with pytest.raises(InputError, match=r"dates.csv, line 3, field 'date'"):
+        read_file(path)
+
+
+def test_empty_text_fails_or_skips(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("id,text\n1,late again\n2,\n")
+    with pytest.raises(InputError, match=r"line 3, field 'text': the text is empty"):
+        read_file(path)
+    assert [r.text for r in read_file(path, on_error="skip")] == ["late again"]
+
+
+def test_cp1252_file_is_read(tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("id,text\n1,Caf\xe9 food was cold \x96 again\n".encode("latin-1"))
+    assert "Café" in read_file(path)[0].text
+
+
+def test_discover_skips_readme_and_reports_missing(tmp_path, data_dir):
+    (tmp_path / "README.md").write_text("x")
+    (tmp_path / "a.csv").write_text("text\nhello world\n")
+    assert [p.name for p in discover([tmp_path])] == ["a.csv"]
+    with pytest.raises(InputError, match="no such file"):
+        discover([tmp_path / "nope.csv"])
+
+
+def test_markup_transcripts():
+    turns = parse_transcript("<cust__  __company__ my bag is lost __cust> <rep__ __cust__ Sorry! DM us __rep>")
+    assert [(t.speaker, t.text) for t in turns] == [("customer", "my bag is lost"), ("agent", "Sorry! DM us")]
+
+
+def test_rating_scales():
+    assert normalise(3, "stars5") == 0.5
+    assert normalise(0, "nps") == 0.0 and normalise(7, "csat7") == 1.0

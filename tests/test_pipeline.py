@@ -1,0 +1,112 @@
+"""The pipeline on the fake embedder: plumbing, idempotence and all-or-nothing imports."""
+
+import hashlib
+
+import pytest
+
+from miner.errors import InputError
+from miner.pipeline import MineOptions, mine
+from miner.report import top_pain_points
+
+
+@pytest.fixture
+def options(mini_taxonomy, fake_embedder, segmenter):
+    return MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+
+
+def _snapshot(db) -> dict:
+    return {t: db[t].count for t in db.table_names()}
+
+
+def test_mine_stores_documents_segments_and_a_run(db, data_dir, options):
+    imports, run_id = mine(db, [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"], options)
+    assert [i.added for i in imports] == [5, 2]
+    assert db["documents"].count == 7
+    run = db["runs"].get(run_id)
+    assert run["status"] == "complete" and run["taxonomy_version"] == "test-1"
+    assert run["embedding_model"] == "fake:hashing" and run["taxonomy_fingerprint"]
+    # Agent turns are context, never mined.
+    speakers = {r["speaker"] for r in db.query("SELECT DISTINCT speaker FROM segments")}
+    assert "agent" not in speakers
+    assert run["segments"] == db["segments"].count == db["segment_results"].count
+
+
+def test_reimport_adds_nothing_and_embeds_nothing_new(db, data_dir, options):
+    mine(db, [data_dir / "reviews_small.csv"], options)
+    before = db["embeddings"].count
+    imports, _ = mine(db, [data_dir / "reviews_small.csv"], options)
+    assert imports[0].added == 0
+    assert db["documents"].count == 5
+    assert db["embeddings"].count == before
+
+
+def test_same_inputs_give_identical_counts(db, data_dir, options):
+    _, first = mine(db, [data_dir / "reviews_small.csv"], options)
+    _, second = mine(db, [data_dir / "reviews_small.csv"], options)
+    a = top_pain_points(db, run_id=first)
+    b = top_pain_points(db, run_id=second)
+    strip = lambda r: [(t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])  # noqa: E731
+                       for t in r["touchpoints"]]  # fmt: skip
+    assert strip(a) == strip(b)
+
+
+def test_bad_file_leaves_the_database_as_it_was(db, tmp_path, data_dir, options):
+    mine(db, [data_dir / "reviews_small.csv"], options)
+    before = _snapshot(db)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "late again"}\n{broken\n')
+    good = tmp_path / "good.csv"
+    good.write_text("id,text\nz1,the website hides the delivery charge\n")
+    with pytest.raises(InputError, match="bad.jsonl, line 2"):
+        mine(db, [good, bad], options)
+    assert _snapshot(db) == before
+
+
+def test_top_json_shape(db, data_dir, options):
+    mine(db, [data_dir / "reviews_small.csv"], options)
+    result = top_pain_points(db)
+    assert set(result) >= {"run", "touchpoints", "unmapped"}
+    counts = [t["complaints"] for t in result["touchpoints"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0
+    for tp in result["touchpoints"]:
+        assert {"id", "name", "stage", "complaints", "share", "pain_points"} <= set(tp)
+        for pp in tp["pain_points"]:
+            assert {"id", "label", "complaints", "examples"} <= set(pp)
+            assert not pp["label"][0].isdigit() and "_" not in pp["label"]
+            assert 1 <= len(pp["examples"]) <= 3
+
+
+def test_pii_never_reaches_the_database(db, tmp_path, options):
+    path = tmp_path / "pii.csv"
+    path.write_text("id,text\n1,Call me on 07700 900123 or mail jane.doe@example.com - the box was crushed\n")
+    mine(db, [path], options)
+    dump = "\n".join(db.iterdump())
+    assert "jane.doe@example.com" not in dump and "07700 900123" not in dump
+    assert "<EMAIL>" in dump
+
+
+def test_crashed_run_is_abandoned_and_not_reported(db, data_dir, options):
+    from miner.store.runs import start_run
+
+    _, done = mine(db, [data_dir / "reviews_small.csv"], options)
+    stale = start_run(db, mapper="examples")
+    assert top_pain_points(db)["run"]["id"] == done
+    _, again = mine(db, [data_dir / "reviews_small.csv"], options)
+    assert db["runs"].get(stale)["status"] == "abandoned"
+    assert top_pain_points(db)["run"]["id"] == again
+
+
+def test_db_file_hash_unchanged_by_failed_import(tmp_path, data_dir, options):
+    from miner.store import open_db
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    mine(db, [data_dir / "reviews_small.csv"], options)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty.csv: the file is empty"):
+        mine(db, [empty], options)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest

@@ -1,0 +1,33 @@
+from miner.segment.pii import luhn_ok, redact
+
+
+def test_clauses_are_split(segmenter):
+    [segs] = list(segmenter.segment(["I was charged twice and the box arrived crushed."]))
+    assert [s.text for s in segs] == ["I was charged twice", "the box arrived crushed."]
+    [segs] = list(segmenter.segment(["charged twice and the box was crushed"]))
+    assert len(segs) == 2
+
+
+def test_verbs_sharing_a_subject_stay_together(segmenter):
+    [segs] = list(segmenter.segment(["I called and waited 40 minutes on hold."]))
+    assert len(segs) == 1
+
+
+def test_sentences_and_offsets(segmenter):
+    text = "Great food. The driver was rude but the app worked!"
+    [segs] = list(segmenter.segment([text]))
+    assert [s.text for s in segs] == ["Great food.", "The driver was rude", "the app worked!"]
+    for s in segs:
+        assert text[s.start : s.end] == s.text
+
+
+def test_pii_is_redacted_readably():
+    text = "Email jane.doe@example.com or call 07700 900123, card 4111 1111 1111 1111, iban GB82 WEST 1234 5698 7654 32"
+    out = redact(text)
+    assert "<EMAIL>" in out and "<PHONE>" in out and "<CARD>" in out and "<IBAN>" in out
+    assert "jane.doe" not in out and "4111" not in out and "07700" not in out
+
+
+def test_non_luhn_numbers_are_kept():
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert "order 1234 5678 9012 3456" in redact("order 1234 5678 9012 3456")

@@ -1,0 +1,84 @@
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from miner.errors import TaxonomyError
+from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY, load_taxonomy, parse_taxonomy
+
+CANONICAL = [
+    "advertising", "social_media", "reputation", "website", "mobile_app", "account", "pricing",
+    "checkout_payment", "product", "packaging", "in_store", "delivery", "billing", "returns_refunds",
+    "agents", "contact_center", "documentation", "subscription", "follow_up",
+]  # fmt: skip
+
+
+def test_default_taxonomy_has_exactly_the_canonical_ids():
+    tax = load_taxonomy()
+    assert [t.id for t in tax.touchpoints] == CANONICAL
+
+
+def test_default_taxonomy_matches_touchpoints_md_when_present():
+    md = Path(__file__).resolve().parents[2] / "shared" / "TOUCHPOINTS.md"
+    if not md.exists():
+        pytest.skip("../shared/TOUCHPOINTS.md is not beside this checkout")
+    rows = re.findall(r"^\| (\w+) \| ([\w-]+) \|", md.read_text(), flags=re.M)
+    expected = {tid: stage for tid, stage in rows if tid != "id"}
+    tax = load_taxonomy()
+    assert {t.id: t.stage for t in tax.touchpoints} == expected
+
+
+def test_default_taxonomy_is_rich_enough_to_map_from():
+    tax = load_taxonomy()
+    for tp in tax.touchpoints:
+        assert len(tp.all_examples()) >= 30, tp.id
+        assert tp.description
+    assert any(tp.children for tp in tax.touchpoints)
+
+
+def _base() -> dict:
+    return yaml.safe_load(DEFAULT_TAXONOMY.read_text())
+
+
+def test_unknown_stage_is_named():
+    data = _base()
+    data["touchpoints"][0]["stage"] = "during"
+    with pytest.raises(TaxonomyError, match=r"touchpoint 'advertising', field 'stage'"):
+        parse_taxonomy(data, "custom.yaml")
+
+
+def test_duplicate_id_is_named():
+    data = _base()
+    data["touchpoints"][1]["id"] = data["touchpoints"][0]["id"]
+    with pytest.raises(TaxonomyError, match="duplicate touchpoint id 'advertising'"):
+        parse_taxonomy(data, "custom.yaml")
+
+
+def test_empty_description_is_named():
+    data = _base()
+    data["touchpoints"][3]["description"] = "   "
+    with pytest.raises(TaxonomyError, match=r"custom.yaml: touchpoint 'website', field 'description'"):
+        parse_taxonomy(data, "custom.yaml")
+
+
+def test_child_must_extend_parent_id(tmp_path):
+    data = _base()
+    data["touchpoints"][3]["children"] = [{"id": "delivery/late", "name": "x", "description": "y"}]
+    with pytest.raises(TaxonomyError, match="must start with 'website/'"):
+        parse_taxonomy(data, "custom.yaml")
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("touchpoints:\n  - id: a\n    name: [unclosed\n")
+    with pytest.raises(TaxonomyError, match=r"bad.yaml, line \d+: not valid YAML"):
+        load_taxonomy(path)
+
+
+def test_user_taxonomy_loads(data_dir):
+    tax = load_taxonomy(data_dir / "mini_taxonomy.yaml")
+    assert [t.id for t in tax.touchpoints] == ["billing", "packaging", "website"]
+    assert tax.stage_of("packaging/damaged") == "purchase"
+    assert "crushed box on arrival" in tax.get("packaging").all_examples()
+    assert tax.fingerprint() != load_taxonomy().fingerprint()
