@@ -87,21 +87,36 @@ def _analyze(db: sqlite_utils.Database, run_id: int, taxonomy: Taxonomy, cache: 
         segment_rows.append({"segment_id": seg["id"], "complaint": int(is_complaint[pos]),
                              "complaint_score": round(float(scores[pos]), 4), "touchpoint": tp,
                              "touchpoint_score": round(tp_score, 4)})  # fmt: skip
-    pain_rows = _pain_points(segments, vectors, by_touchpoint, assignment_rows, progress)
+    names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
+    pain_rows = _pain_points(segments, vectors, by_touchpoint, assignment_rows, names, progress)
     finish_run(db, run_id, segment_rows=segment_rows, assignment_rows=assignment_rows, pain_point_rows=pain_rows,
                counts={"documents": db["documents"].count, "segments": len(segments),
                        "complaints": int(is_complaint.sum())})  # fmt: skip
 
 
+def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
+    """Words in at least `share` of all segments: too common to name a pain point (the brand, say)."""
+    import re
+    from collections import Counter
+
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(re.findall(r"[a-z']+", text.lower())))
+    floor = max(5, share * len(texts))
+    return frozenset(w for w, n in df.items() if n >= floor)
+
+
 def _pain_points(segments: list[dict], vectors: np.ndarray, by_touchpoint: dict[str, list[int]],
-                 assignment_rows: list[dict], progress: Progress) -> list[dict]:  # fmt: skip
-    model = PainPointModel()
+                 assignment_rows: list[dict], names: dict[str, str], progress: Progress) -> list[dict]:  # fmt: skip
+    model = PainPointModel(names=names, common_words=common_words([s["text"] for s in segments]))
+    sub_of = {(r["segment_id"], r["touchpoint"]): r["subtouchpoint"] for r in assignment_rows}
     rows = []
     pain_of: dict[tuple[int, str], str] = {}
     with progress.stage("Clustering pain points", len(by_touchpoint)) as advance:
         for tp in sorted(by_touchpoint):
             positions = by_touchpoint[tp]
-            points = model.fit(tp, [segments[p]["text"] for p in positions], vectors[positions])
+            subs = [sub_of.get((segments[p]["id"], tp)) for p in positions]
+            points = model.fit(tp, [segments[p]["text"] for p in positions], vectors[positions], subs)
             for k, point in enumerate(points, start=1):
                 pid = f"{tp}-{k:02d}"
                 seg_ids = [segments[positions[m]]["id"] for m in point.members]

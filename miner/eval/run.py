@@ -33,6 +33,52 @@ def load_items(path: Path, limit: int | None = None) -> list[dict]:
     return items
 
 
+class Evaluator:
+    """Loads the models once and scores any number of labelled sets with any mapper."""
+
+    def __init__(self, *, taxonomy_path: Path | None = None, embedding_model: str = "minilm",
+                 cache: Path | None = None, progress: object | None = None) -> None:  # fmt: skip
+        self.taxonomy_path = taxonomy_path
+        self.embedding_model = embedding_model
+        self.cache = cache or DEFAULT_CACHE
+        self.progress = progress
+        self._fitted: dict[str, object] = {}
+
+    def _setup(self) -> None:
+        if self._fitted:
+            return
+        from miner.complaints import ComplaintDetector
+        from miner.embed import EmbeddingCache, get_embedder
+        from miner.segment import Segmenter
+        from miner.store import open_db
+        from miner.touchpoints import load_taxonomy
+
+        self.taxonomy = load_taxonomy(self.taxonomy_path)
+        self.embedder = EmbeddingCache(get_embedder(self.embedding_model), open_db(self.cache))
+        examples = [e for top in self.taxonomy.touchpoints for e in top.all_examples()]
+        self.detector = ComplaintDetector(self.embedder.embed, extra_complaints=examples).fit()
+        self.segmenter = Segmenter()
+        self._fitted["ready"] = True
+
+    def mapper(self, name: str) -> object:
+        from miner.touchpoints.mapper import get_mapper
+
+        self._setup()
+        if name not in self._fitted:
+            self._fitted[name] = get_mapper(name, self.taxonomy, self.embedder.embed).fit()
+        return self._fitted[name]
+
+    def predict(self, items: list[dict], *, mapper: str = "examples", segment: bool = True) -> list[dict]:
+        fitted = self.mapper(mapper)
+        return predict_items(items, taxonomy=self.taxonomy, embed=self.embedder.embed,
+                             segmenter=self.segmenter if segment else None, mapper=fitted,
+                             detector=self.detector, progress=self.progress)  # type: ignore[arg-type]  # fmt: skip
+
+    def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
+        preds = self.predict(items, **kwargs)  # type: ignore[arg-type]
+        return score(items, {str(p["id"]): p for p in preds}), preds
+
+
 def run_eval(
     path: Path,
     *,
@@ -44,27 +90,17 @@ def run_eval(
     cache: Path | None = None,
     limit: int | None = None,
 ) -> Scores:
-    from miner.complaints import ComplaintDetector
-    from miner.embed import EmbeddingCache, get_embedder
     from miner.progress import RichProgress
-    from miner.segment import Segmenter
-    from miner.store import open_db
-    from miner.touchpoints import load_taxonomy
-    from miner.touchpoints.mapper import get_mapper
 
     items = load_items(path, limit)
-    taxonomy = load_taxonomy(taxonomy_path)
-    embedder = EmbeddingCache(get_embedder(embedding_model), open_db(cache or DEFAULT_CACHE))
-    examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
-    detector = ComplaintDetector(embedder.embed, extra_complaints=examples).fit()
-    fitted = get_mapper(mapper, taxonomy, embedder.embed).fit()
-    preds = predict_items(items, taxonomy=taxonomy, embed=embedder.embed, segmenter=Segmenter() if segment else None,
-                          mapper=fitted, detector=detector, progress=RichProgress())  # fmt: skip
+    evaluator = Evaluator(taxonomy_path=taxonomy_path, embedding_model=embedding_model, cache=cache,
+                          progress=RichProgress())  # fmt: skip
+    scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment)
     if predictions_out:
         with predictions_out.open("w", encoding="utf-8") as fh:
             for p in preds:
                 fh.write(json.dumps(p, ensure_ascii=False) + "\n")
-    return score(items, {str(p["id"]): p for p in preds})
+    return scores
 
 
 def print_scores(name: str, s: Scores) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from miner.topics.labels import make_label
+from miner.topics.labels import STOP_WORDS, TOKEN_PATTERN, dominant, make_label
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 
@@ -29,7 +29,18 @@ class PainPointModel:
     """Clusters one touchpoint's complaints. Small sets use agglomerative clustering (exact, deterministic);
     large ones UMAP + HDBSCAN with a fixed random state. Labels come from BERTopic's c-TF-IDF."""
 
-    def __init__(self, *, distance: float = 0.6, min_share: float = 0.04, min_size: int = 2, seed: int = 42) -> None:
+    def __init__(
+        self,
+        *,
+        names: dict[str, str] | None = None,
+        common_words: frozenset[str] = frozenset(),
+        distance: float = 0.6,
+        min_share: float = 0.04,
+        min_size: int = 2,
+        seed: int = 42,
+    ) -> None:
+        self.names = names or {}
+        self.common_words = common_words
         self.distance = distance
         self.min_share = min_share
         self.min_size = min_size
@@ -50,22 +61,26 @@ class PainPointModel:
         )
         return BaseDimensionalityReduction(), agg
 
-    def fit(self, touchpoint: str, texts: list[str], vectors: np.ndarray) -> list[PainPoint]:
-        """Pain points of one touchpoint, largest first."""
+    def fit(
+        self, touchpoint: str, texts: list[str], vectors: np.ndarray, subs: list[str | None] | None = None
+    ) -> list[PainPoint]:
+        """Pain points of one touchpoint, largest first; `subs` are the members' sub-touchpoints."""
         n = len(texts)
+        subs = subs or [None] * n
         if n == 0:
             return []
         if n < 3:
-            return [self._point(touchpoint, list(range(n)), vectors, self._keywords(texts))]
+            return [self._point(touchpoint, list(range(n)), texts, vectors, subs, self._keywords(texts))]
         labels, topic_words = self._bertopic(texts, vectors)
         groups = self._merge_small(labels, vectors)
         points = []
         for key, members in groups.items():
             words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
-            point = self._point(touchpoint, members, vectors, words)
+            point = self._point(touchpoint, members, texts, vectors, subs, words)
             if key == -1 and len(groups) > 1:
-                point.label = f"Other: {point.label[:1].lower()}{point.label[1:]}"
+                point.label = f"Other: {point.label}"
             points.append(point)
+        _disambiguate(points, texts)
         points.sort(key=lambda p: (-p.size, p.label))
         return points
 
@@ -73,10 +88,9 @@ class PainPointModel:
         import warnings
 
         from bertopic import BERTopic
-        from sklearn.feature_extraction.text import CountVectorizer
 
         umap, cluster = self._cluster_models(len(texts))
-        vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=1)
+        vectorizer = _vectorizer()
         model = BERTopic(umap_model=umap, hdbscan_model=cluster, vectorizer_model=vectorizer,
                          min_topic_size=2, top_n_words=10, calculate_probabilities=False)  # fmt: skip
         with warnings.catch_warnings():
@@ -104,20 +118,41 @@ class PainPointModel:
         return groups
 
     def _keywords(self, texts: list[str]) -> list[tuple[str, float]]:
-        from sklearn.feature_extraction.text import CountVectorizer
-
         try:
-            cv = CountVectorizer(stop_words="english", ngram_range=(1, 2)).fit(texts)
+            cv = _vectorizer().fit(texts)
         except ValueError:
             return []
         counts = np.asarray(cv.transform(texts).sum(axis=0)).ravel()
         vocab = cv.get_feature_names_out()
         return [(vocab[i], float(counts[i])) for i in np.argsort(-counts)[:10]]
 
-    def _point(self, touchpoint: str, members: list[int], vectors: np.ndarray,
-               words: list[tuple[str, float]]) -> PainPoint:  # fmt: skip
+    def _point(self, touchpoint: str, members: list[int], texts: list[str], vectors: np.ndarray,
+               subs: list[str | None], words: list[tuple[str, float]]) -> PainPoint:  # fmt: skip
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
-        order = np.argsort(-(vectors[members] @ centroid), kind="stable")
+        # Central quotes first, but a three-word fragment makes poor evidence.
+        short = np.array([len(texts[m].split()) < 5 for m in members])
+        order = np.argsort(-(vectors[members] @ centroid - 0.15 * short), kind="stable")
         reps = [members[i] for i in order]
-        return PainPoint(touchpoint, make_label(words), members, [w for w, _ in words[:6]], reps)
+        sub = dominant([subs[m] for m in members])
+        label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
+        return PainPoint(touchpoint, label, members, [str(w) for w, _ in words[:6]], reps)
+
+
+def _vectorizer():  # noqa: ANN202 - sklearn type
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    stop = sorted(set(ENGLISH_STOP_WORDS) | set(STOP_WORDS))
+    return CountVectorizer(stop_words=stop, ngram_range=(1, 2), min_df=1, token_pattern=TOKEN_PATTERN)
+
+
+def _disambiguate(points: list[PainPoint], texts: list[str]) -> None:
+    """Two pain points with one label get their top distinct keyword appended."""
+    seen: dict[str, int] = {}
+    for p in points:
+        seen[p.label] = seen.get(p.label, 0) + 1
+    for p in points:
+        if seen[p.label] > 1:
+            extra = next((k for k in p.keywords if k.lower() not in p.label.lower()), None)
+            if extra:
+                p.label = f"{p.label} ({extra})"

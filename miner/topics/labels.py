@@ -1,33 +1,67 @@
-"""Short human-readable labels from c-TF-IDF keywords ("Delivery fee, phone number", not "3_the_was_and")."""
+"""Short human-readable labels: the sub-touchpoint most members share, sharpened by a c-TF-IDF key phrase
+("Missing information: delivery fee"), never BERTopic's default "3_the_was_and"."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 GENERIC = {
     "don", "didn", "doesn", "just", "really", "got", "get", "like", "did", "does", "ve", "ll", "im", "said",
     "time", "times", "way", "thing", "things", "lot", "bit", "today", "yesterday", "going", "make", "told",
+    "know", "ago", "ok", "okay", "guess", "honestly", "literally", "actually", "want", "wanted", "need",
+    "able", "tried", "try", "came", "come", "say", "says", "use", "used", "good", "great", "bad", "new",
+    "order", "ordered", "ordering", "orders", "minutes", "mins", "hours", "day", "days", "week", "weeks",
+    "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "arent", "couldnt", "wouldnt", "ive", "hmm",
+    "thinking", "think", "thought", "unbelievable", "ridiculous", "seriously", "terrible", "awful", "worst",
 }  # fmt: skip
+STOP_WORDS = sorted(GENERIC)
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z']+\b"  # words only: "40 minutes" is no label
 
 
-def make_label(words: list[tuple[str, float]], max_phrases: int = 2) -> str:
-    """Pick up to two distinct key phrases, preferring a strong multi-word phrase over its parts."""
-    words = [(str(w), float(s)) for w, s in words if w and not set(str(w).split()) <= GENERIC and s > 0]
-    if not words:
-        return "Other issues"
-    top = words[0][1]
-    ordered = sorted(words[:8], key=lambda ws: (not (ws[1] >= 0.6 * top and " " in ws[0]), -ws[1]))
-    picked: list[str] = []
-    for word, _ in ordered:
-        if any(_overlaps(word, p) for p in picked):
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
+
+
+def key_phrase(words: list[tuple[str, float]], avoid: str = "", common: frozenset[str] = frozenset()) -> str | None:
+    """The strongest phrase, preferring a two-word phrase that scores near the top one.
+
+    `common` holds words frequent across the whole corpus (the brand's name, say): no label on their own.
+    """
+    avoid_words = _words(avoid)
+    clean = []
+    for word, weight in words:
+        parts = str(word).split()
+        if not parts or set(parts) <= GENERIC | common or len(set(parts)) < len(parts) or weight <= 0:
             continue
-        picked.append(word)
-        if len(picked) == max_phrases:
-            break
-    label = ", ".join(picked)
-    return label[:1].upper() + label[1:]
+        if _words(word) <= avoid_words:
+            continue
+        clean.append((str(word), float(weight)))
+    if not clean:
+        return None
+    top = clean[0][1]
+    bigrams = [w for w, s in clean[:6] if " " in w and s >= 0.35 * top]
+    return bigrams[0] if bigrams else clean[0][0]
 
 
-def _overlaps(a: str, b: str) -> bool:
-    wa, wb = set(re.findall(r"\w+", a)), set(re.findall(r"\w+", b))
-    return bool(wa & wb)
+def make_label(
+    words: list[tuple[str, float]], sub_name: str | None = None, common: frozenset[str] = frozenset()
+) -> str:
+    """`Sub-touchpoint: phrase`, or the phrase alone, or the sub-touchpoint alone."""
+    phrase = key_phrase(words, avoid=sub_name or "", common=common)
+    if sub_name and phrase:
+        return f"{sub_name}: {phrase}"
+    if sub_name:
+        return sub_name
+    if phrase:
+        return phrase[:1].upper() + phrase[1:]
+    return "Other issues"
+
+
+def dominant(subs: list[str | None], share: float = 0.4) -> str | None:
+    """The sub-touchpoint shared by at least `share` of the members, if any."""
+    counts = Counter(s for s in subs if s)
+    if not counts:
+        return None
+    sub, n = counts.most_common(1)[0]
+    return sub if n >= share * len(subs) else None

@@ -1,0 +1,93 @@
+"""End to end on the real models: the demo corpus through the CLI, into a real SQLite file, and back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpora" / "food_delivery"
+pytestmark = pytest.mark.e2e
+
+
+def touchpoints(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "miner", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=900)  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(f"touchpoints {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    db, summary = out / "demo.db", out / "summary.json"
+    touchpoints("mine", str(CORPUS), "--db", str(db), "--json-out", str(summary))
+    return db, json.loads(summary.read_text())
+
+
+def test_case_study_finding(demo):
+    _, summary = demo
+    top5 = [t["id"] for t in summary["touchpoints"][:5]]
+    assert "website" in top5 and "contact_center" in top5, top5
+    website = next(t for t in summary["touchpoints"] if t["id"] == "website")
+    labels = " ".join(p["label"].lower() for p in website["pain_points"])
+    quotes = " ".join(e["text"].lower() for p in website["pain_points"] for e in p["examples"])
+    # The hidden information of the case study: delivery charges, delivery times, contact details.
+    assert any(w in labels for w in ("fee", "charge", "cost", "deliver", "contact", "phone", "number")), labels
+    assert any(w in quotes for w in ("fee", "charge", "phone", "contact", "how long")), quotes
+    contact = next(t for t in summary["touchpoints"] if t["id"] == "contact_center")
+    quotes = " ".join(e["text"].lower() for p in contact["pain_points"] for e in p["examples"])
+    assert any(w in quotes for w in ("hold", "wait", "queue", "phone", "call", "minutes")), quotes
+
+
+def test_pain_points_are_readable_with_quotes(demo):
+    _, summary = demo
+    for tp in summary["touchpoints"][:5]:
+        assert tp["pain_points"], tp["id"]
+        for pp in tp["pain_points"]:
+            assert pp["label"] and not pp["label"][0].isdigit() and "_" not in pp["label"]
+            assert pp["examples"] and all(e["text"] for e in pp["examples"])
+        assert sum(p["complaints"] for p in tp["pain_points"]) <= tp["complaints"]
+
+
+def test_database_reopens_and_rerun_is_identical(demo):
+    db, summary = demo
+    again = json.loads(touchpoints("top", "--db", str(db), "--format", "json", "--limit", "5").stdout)
+    assert [(t["id"], t["complaints"]) for t in again["touchpoints"]] == [
+        (t["id"], t["complaints"]) for t in summary["touchpoints"][:5]
+    ]
+    proc = touchpoints("mine", str(CORPUS), "--db", str(db), "--json-out", str(db.with_suffix(".2.json")))
+    assert " 0 new" in proc.stderr
+    rerun = json.loads(db.with_suffix(".2.json").read_text())
+    assert rerun["run"]["id"] == summary["run"]["id"] + 1
+    key = lambda r: [(t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])  # noqa: E731
+                     for t in r["touchpoints"]]  # fmt: skip
+    assert key(rerun) == key(summary)
+
+
+def test_csv_and_touchpoint_filter(demo):
+    db, _ = demo
+    csv_out = touchpoints("top", "--db", str(db), "--format", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("touchpoint,name,stage")
+    assert len(csv_out) > 3
+    one = json.loads(touchpoints("top", "--db", str(db), "--touchpoint", "website", "--format", "json").stdout)
+    assert [t["id"] for t in one["touchpoints"]] == ["website"]
+    bad = touchpoints("top", "--db", str(db), "--touchpoint", "nope", check=False)
+    assert bad.returncode == 2 and "unknown touchpoint 'nope'" in bad.stderr
+
+
+def test_bad_file_is_one_sentence_and_db_unchanged(demo, tmp_path):
+    db, _ = demo
+    before = touchpoints("top", "--db", str(db), "--format", "json").stdout
+    bad = tmp_path / "broken.json"
+    bad.write_text('[{"text": "late"}, {"text": ')
+    proc = touchpoints("mine", str(bad), "--db", str(db), check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("Error:") and "broken.json" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert touchpoints("top", "--db", str(db), "--format", "json").stdout == before
