@@ -43,10 +43,16 @@ def analyze(
     progress = progress or Progress()
     params = {"mapper": mapper, "complaint_threshold": 0.5}
     run_id = start_run(
-        db, embedding_model=cache.embedder.name, segmenter=segmenter.model, mapper=mapper,
-        taxonomy_name=taxonomy.name, taxonomy_version=taxonomy.version,
-        taxonomy_fingerprint=taxonomy.fingerprint(), taxonomy=taxonomy.model_dump_json(), params=params,
-    )  # fmt: skip
+        db,
+        embedding_model=cache.embedder.name,
+        segmenter=segmenter.model,
+        mapper=mapper,
+        taxonomy_name=taxonomy.name,
+        taxonomy_version=taxonomy.version,
+        taxonomy_fingerprint=taxonomy.fingerprint(),
+        taxonomy=taxonomy.model_dump_json(),
+        params=params,
+    )
     try:
         _analyze(db, run_id, taxonomy, cache, mapper, progress)
     except BaseException as err:
@@ -55,8 +61,14 @@ def analyze(
     return run_id
 
 
-def _analyze(db: sqlite_utils.Database, run_id: int, taxonomy: Taxonomy, cache: EmbeddingCache,
-             mapper_name: str, progress: Progress) -> None:  # fmt: skip
+def _analyze(
+    db: sqlite_utils.Database,
+    run_id: int,
+    taxonomy: Taxonomy,
+    cache: EmbeddingCache,
+    mapper_name: str,
+    progress: Progress,
+) -> None:
     segments = _load_segments(db)
     embed = cache.embed
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
@@ -79,19 +91,36 @@ def _analyze(db: sqlite_utils.Database, run_id: int, taxonomy: Taxonomy, cache: 
         top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
         for rank, choice in enumerate(choices):
             by_touchpoint[choice.touchpoint].append(int(pos))
-            assignment_rows.append({"segment_id": segments[pos]["id"], "touchpoint": choice.touchpoint,
-                                    "subtouchpoint": choice.subtouchpoint, "score": round(choice.score, 4),
-                                    "rank": rank})  # fmt: skip
+            assignment_rows.append(
+                {
+                    "segment_id": segments[pos]["id"],
+                    "touchpoint": choice.touchpoint,
+                    "subtouchpoint": choice.subtouchpoint,
+                    "score": round(choice.score, 4),
+                    "rank": rank,
+                }
+            )
     for pos, seg in enumerate(segments):
         tp, tp_score = top_of.get(pos, (NONE, 0.0))
-        segment_rows.append({"segment_id": seg["id"], "complaint": int(is_complaint[pos]),
-                             "complaint_score": round(float(scores[pos]), 4), "touchpoint": tp,
-                             "touchpoint_score": round(tp_score, 4)})  # fmt: skip
+        segment_rows.append(
+            {
+                "segment_id": seg["id"],
+                "complaint": int(is_complaint[pos]),
+                "complaint_score": round(float(scores[pos]), 4),
+                "touchpoint": tp,
+                "touchpoint_score": round(tp_score, 4),
+            }
+        )
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
     pain_rows = _pain_points(segments, vectors, by_touchpoint, assignment_rows, names, progress)
-    finish_run(db, run_id, segment_rows=segment_rows, assignment_rows=assignment_rows, pain_point_rows=pain_rows,
-               counts={"documents": db["documents"].count, "segments": len(segments),
-                       "complaints": int(is_complaint.sum())})  # fmt: skip
+    finish_run(
+        db,
+        run_id,
+        segment_rows=segment_rows,
+        assignment_rows=assignment_rows,
+        pain_point_rows=pain_rows,
+        counts={"documents": db["documents"].count, "segments": len(segments), "complaints": int(is_complaint.sum())},
+    )
 
 
 def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
@@ -106,8 +135,14 @@ def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
     return frozenset(w for w, n in df.items() if n >= floor)
 
 
-def _pain_points(segments: list[dict], vectors: np.ndarray, by_touchpoint: dict[str, list[int]],
-                 assignment_rows: list[dict], names: dict[str, str], progress: Progress) -> list[dict]:  # fmt: skip
+def _pain_points(
+    segments: list[dict],
+    vectors: np.ndarray,
+    by_touchpoint: dict[str, list[int]],
+    assignment_rows: list[dict],
+    names: dict[str, str],
+    progress: Progress,
+) -> list[dict]:
     model = PainPointModel(names=names, common_words=common_words([s["text"] for s in segments]))
     sub_of = {(r["segment_id"], r["touchpoint"]): r["subtouchpoint"] for r in assignment_rows}
     rows = []
@@ -130,8 +165,16 @@ def _pain_points(segments: list[dict], vectors: np.ndarray, by_touchpoint: dict[
                         reps.append(segments[positions[m]]["id"])
                     if len(reps) == 5:
                         break
-                rows.append({"id": pid, "touchpoint": tp, "label": point.label, "keywords": json.dumps(point.keywords),
-                             "complaints": point.size, "representatives": json.dumps(reps)})  # fmt: skip
+                rows.append(
+                    {
+                        "id": pid,
+                        "touchpoint": tp,
+                        "label": point.label,
+                        "keywords": json.dumps(point.keywords),
+                        "complaints": point.size,
+                        "representatives": json.dumps(reps),
+                    }
+                )
             advance(1)
     for row in assignment_rows:
         row["pain_point_id"] = pain_of.get((row["segment_id"], row["touchpoint"]))

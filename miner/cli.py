@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,13 +27,13 @@ TaxonomyOpt = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class OnError(str, Enum):
+class OnError(StrEnum):
     fail = "fail"
     skip = "skip"
 
@@ -54,9 +54,15 @@ def mine(
     date_col: Annotated[str | None, typer.Option(help="Column holding the date.")] = None,
     id_col: Annotated[str | None, typer.Option(help="Column holding the source's own id (for de-duplication).")] = None,
     kind: Annotated[str | None, typer.Option(help="review, survey or transcript [default: detected].")] = None,
-    on_error: Annotated[OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")] = OnError.fail,
-    redact: Annotated[bool, typer.Option("--redact/--no-redact", help="Redact emails, phones, cards and IBANs before storing.")] = True,
-    embedding_model: Annotated[str, typer.Option(help="'minilm' (packaged all-MiniLM-L6-v2) or a sentence-transformers path.")] = "minilm",
+    on_error: Annotated[
+        OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
+    ] = OnError.fail,
+    redact: Annotated[
+        bool, typer.Option("--redact/--no-redact", help="Redact emails, phones, cards and IBANs before storing.")
+    ] = True,
+    embedding_model: Annotated[
+        str, typer.Option(help="'minilm' (packaged all-MiniLM-L6-v2) or a sentence-transformers path.")
+    ] = "minilm",
     spacy_model: Annotated[str, typer.Option(help="spaCy pipeline name or path.")] = "en_core_web_sm",
     mapper: Annotated[str, typer.Option(help="Touchpoint mapper: examples or centroid.")] = "examples",
     json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
@@ -131,10 +137,14 @@ def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, complaint, gold (see docs/quality.md).")],
     predictions: Annotated[Path | None, typer.Option(help="Write one prediction per item to this JSONL file.")] = None,
     taxonomy: TaxonomyOpt = None,
-    mapper: Annotated[str, typer.Option(help="Touchpoint mapper: examples or centroid (the naive anchor).")] = "examples",
+    mapper: Annotated[
+        str, typer.Option(help="Touchpoint mapper: examples or centroid (the naive anchor).")
+    ] = "examples",
     segment: Annotated[bool, typer.Option("--segment/--no-segment", help="Split texts into clauses first.")] = True,
     embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
-    cache: Annotated[Path | None, typer.Option(help="Embedding cache file [default: ~/.cache/touchpoint-miner].")] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Embedding cache file [default: ~/.cache/touchpoint-miner].")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
     json_out: Annotated[Path | None, typer.Option(help="Write the scores as JSON to this file.")] = None,
 ) -> None:
@@ -142,8 +152,16 @@ def evaluate(
     from miner.eval.run import run_eval
 
     try:
-        scores = run_eval(file, predictions_out=predictions, taxonomy_path=taxonomy, mapper=mapper,
-                          segment=segment, embedding_model=embedding_model, cache=cache, limit=limit)  # fmt: skip
+        scores = run_eval(
+            file,
+            predictions_out=predictions,
+            taxonomy_path=taxonomy,
+            mapper=mapper,
+            segment=segment,
+            embedding_model=embedding_model,
+            cache=cache,
+            limit=limit,
+        )
     except MinerError as err:
         fail(str(err))
         return

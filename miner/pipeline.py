@@ -49,7 +49,9 @@ def segment_records(segmenter: Segmenter, records: list[Record], progress: Progr
                 start = full.find(seg.text, cursors[i])
                 if start >= 0:
                     cursors[i] = start + len(seg.text)
-                out[i].append(Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker))
+                out[i].append(
+                    Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker)
+                )
             advance(1)
     return out
 

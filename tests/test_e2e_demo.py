@@ -15,8 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def touchpoints(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "miner", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=900)  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "miner", *args], capture_output=True, text=True, cwd=ROOT, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"touchpoints {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -65,9 +64,7 @@ def test_database_reopens_and_rerun_is_identical(demo):
     assert " 0 new" in proc.stderr
     rerun = json.loads(db.with_suffix(".2.json").read_text())
     assert rerun["run"]["id"] == summary["run"]["id"] + 1
-    key = lambda r: [(t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])  # noqa: E731
-                     for t in r["touchpoints"]]  # fmt: skip
-    assert key(rerun) == key(summary)
+    assert pain_point_counts(rerun) == pain_point_counts(summary)
 
 
 def test_csv_and_touchpoint_filter(demo):
@@ -91,3 +88,10 @@ def test_bad_file_is_one_sentence_and_db_unchanged(demo, tmp_path):
     assert proc.stderr.strip().startswith("Error:") and "broken.json" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert touchpoints("top", "--db", str(db), "--format", "json").stdout == before
+
+
+def pain_point_counts(result: dict) -> list:
+    return [
+        (t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])
+        for t in result["touchpoints"]
+    ]

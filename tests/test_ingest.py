@@ -29,9 +29,17 @@ def test_jsonl_transcripts_keep_speakers(data_dir):
 
 def test_json_object_with_records_key(tmp_path):
     path = tmp_path / "export.json"
-    path.write_text(json.dumps({"meta": {"n": 2}, "records": [
-        {"id": 1, "comment": "The app keeps crashing", "nps": 3, "created_at": "2026-03-01"},
-        {"id": 2, "comment": "Love it", "nps": 10, "created_at": "2026-03-02"}]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "meta": {"n": 2},
+                "records": [
+                    {"id": 1, "comment": "The app keeps crashing", "nps": 3, "created_at": "2026-03-01"},
+                    {"id": 2, "comment": "Love it", "nps": 10, "created_at": "2026-03-02"},
+                ],
+            }
+        )
+    )
     recs = read_file(path)
     assert [r.text for r in recs] == ["The app keeps crashing", "Love it"]
     assert recs[0].rating_scale == "nps" and recs[1].rating == 1.0

@@ -8,10 +8,26 @@ from miner.errors import TaxonomyError
 from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY, load_taxonomy, parse_taxonomy
 
 CANONICAL = [
-    "advertising", "social_media", "reputation", "website", "mobile_app", "account", "pricing",
-    "checkout_payment", "product", "packaging", "in_store", "delivery", "billing", "returns_refunds",
-    "agents", "contact_center", "documentation", "subscription", "follow_up",
-]  # fmt: skip
+    "advertising",
+    "social_media",
+    "reputation",
+    "website",
+    "mobile_app",
+    "account",
+    "pricing",
+    "checkout_payment",
+    "product",
+    "packaging",
+    "in_store",
+    "delivery",
+    "billing",
+    "returns_refunds",
+    "agents",
+    "contact_center",
+    "documentation",
+    "subscription",
+    "follow_up",
+]
 
 
 def test_default_taxonomy_has_exactly_the_canonical_ids():

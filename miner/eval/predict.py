@@ -74,6 +74,11 @@ def _item_prediction(item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Map
     if top_id != NONE and top_id in touchpoints:
         touchpoints.remove(top_id)
     touchpoints = [top_id, *touchpoints] if top_id != NONE else touchpoints or [NONE]
-    return {"id": item["id"], "touchpoint": top_id, "touchpoints": touchpoints, "complaint": complaint,
-            "score": round(best, 4), "complaint_score": round(float(cp.max()), 4)}  # fmt: skip
-
+    return {
+        "id": item["id"],
+        "touchpoint": top_id,
+        "touchpoints": touchpoints,
+        "complaint": complaint,
+        "score": round(best, 4),
+        "complaint_score": round(float(cp.max()), 4),
+    }

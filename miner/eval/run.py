@@ -36,8 +36,14 @@ def load_items(path: Path, limit: int | None = None) -> list[dict]:
 class Evaluator:
     """Loads the models once and scores any number of labelled sets with any mapper."""
 
-    def __init__(self, *, taxonomy_path: Path | None = None, embedding_model: str = "minilm",
-                 cache: Path | None = None, progress: object | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        taxonomy_path: Path | None = None,
+        embedding_model: str = "minilm",
+        cache: Path | None = None,
+        progress: object | None = None,
+    ) -> None:
         self.taxonomy_path = taxonomy_path
         self.embedding_model = embedding_model
         self.cache = cache or DEFAULT_CACHE
@@ -70,9 +76,15 @@ class Evaluator:
 
     def predict(self, items: list[dict], *, mapper: str = "examples", segment: bool = True) -> list[dict]:
         fitted = self.mapper(mapper)
-        return predict_items(items, taxonomy=self.taxonomy, embed=self.embedder.embed,
-                             segmenter=self.segmenter if segment else None, mapper=fitted,
-                             detector=self.detector, progress=self.progress)  # type: ignore[arg-type]  # fmt: skip
+        return predict_items(
+            items,
+            taxonomy=self.taxonomy,
+            embed=self.embedder.embed,
+            segmenter=self.segmenter if segment else None,
+            mapper=fitted,
+            detector=self.detector,
+            progress=self.progress,
+        )  # type: ignore[arg-type]
 
     def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
         preds = self.predict(items, **kwargs)  # type: ignore[arg-type]
@@ -93,8 +105,9 @@ def run_eval(
     from miner.progress import RichProgress
 
     items = load_items(path, limit)
-    evaluator = Evaluator(taxonomy_path=taxonomy_path, embedding_model=embedding_model, cache=cache,
-                          progress=RichProgress())  # fmt: skip
+    evaluator = Evaluator(
+        taxonomy_path=taxonomy_path, embedding_model=embedding_model, cache=cache, progress=RichProgress()
+    )
     scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment)
     if predictions_out:
         with predictions_out.open("w", encoding="utf-8") as fh:
@@ -112,13 +125,16 @@ def print_scores(name: str, s: Scores) -> None:
 
     console = Console()
     console.print(f"[bold]{name}[/bold]: {s.items} items, {s.scored} complaints with gold touchpoints")
-    console.print(f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
-                  f"complaint F1 {fmt(s.complaint_f1)} (on {s.complaint_items} items)")  # fmt: skip
+    console.print(
+        f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
+        f"complaint F1 {fmt(s.complaint_f1)} (on {s.complaint_items} items)"
+    )
     if s.per_touchpoint:
         table = Table("touchpoint", "precision", "recall", "F1", "support")
         for t, v in sorted(s.per_touchpoint.items(), key=lambda kv: -kv[1]["support"]):
             table.add_row(t, fmt(v["precision"]), fmt(v["recall"]), fmt(v["f1"]), str(v["support"]))
         console.print(table)
     if s.confusions:
-        console.print("  most frequent errors (gold → predicted): " +
-                      "; ".join(f"{g} → {p} ({n})" for g, p, n in s.confusions))  # fmt: skip
+        console.print(
+            "  most frequent errors (gold → predicted): " + "; ".join(f"{g} → {p} ({n})" for g, p, n in s.confusions)
+        )

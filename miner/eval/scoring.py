@@ -67,8 +67,12 @@ def score(gold_items: list[dict], predictions: dict[str, dict]) -> Scores:
             precision = correct_as[t] / predicted_as[t] if predicted_as[t] else 0.0
             recall = correct_as[t] / gold_has[t]
             f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            s.per_touchpoint[t] = {"precision": round(precision, 4), "recall": round(recall, 4),
-                                   "f1": round(f, 4), "support": gold_has[t]}  # fmt: skip
+            s.per_touchpoint[t] = {
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "f1": round(f, 4),
+                "support": gold_has[t],
+            }
         canonical = [v["f1"] for t, v in s.per_touchpoint.items() if t != NONE] or [0.0]
         s.macro_f1 = round(sum(canonical) / len(canonical), 4)
         s.confusions = [(g, p, n) for (g, p), n in confusion.most_common(8)]

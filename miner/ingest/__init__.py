@@ -23,16 +23,18 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*")
+                p
+                for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in READERS and p.name.lower() not in SKIP_NAMES
-            )  # fmt: skip
+            )
         elif path.is_file():
             found.append(path)
         else:
             raise InputError(str(path), "no such file or folder", hint="check the path")
     if not found:
-        raise InputError(", ".join(map(str, paths)), "no feedback files found",
-                         hint=f"supported types: {', '.join(sorted(READERS))}")  # fmt: skip
+        raise InputError(
+            ", ".join(map(str, paths)), "no feedback files found", hint=f"supported types: {', '.join(sorted(READERS))}"
+        )
     return found
 
 
@@ -45,6 +47,8 @@ def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: s
     return records_from_table(path, table, columns or ColumnMap(), on_error=on_error)
 
 
-def read_paths(paths: Iterable[Path | str], columns: ColumnMap | None = None, *, on_error: str = "fail") -> list[tuple[Path, list[Record]]]:
+def read_paths(
+    paths: Iterable[Path | str], columns: ColumnMap | None = None, *, on_error: str = "fail"
+) -> list[tuple[Path, list[Record]]]:
     """Read and validate every file before anything is stored, so one bad file stops the whole import."""
     return [(path, read_file(path, columns, on_error=on_error)) for path in discover(paths)]

@@ -6,19 +6,56 @@ import re
 from dataclasses import dataclass, replace
 
 TEXT_NAMES = (
-    "text", "review", "review_text", "reviewtext", "body", "review_body", "content", "comment", "comments",
-    "feedback", "verbatim", "message", "transcript", "conversation", "response", "answer", "complaint",
-    "narrative", "description", "first_utterance", "utterance",
-)  # fmt: skip
+    "text",
+    "review",
+    "review_text",
+    "reviewtext",
+    "body",
+    "review_body",
+    "content",
+    "comment",
+    "comments",
+    "feedback",
+    "verbatim",
+    "message",
+    "transcript",
+    "conversation",
+    "response",
+    "answer",
+    "complaint",
+    "narrative",
+    "description",
+    "first_utterance",
+    "utterance",
+)
 TITLE_NAMES = ("title", "review_title", "summary", "headline", "subject")
 RATING_NAMES = (
-    "rating", "stars", "star_rating", "score", "review_rating", "csat", "csat_score", "nps", "nps_score",
-    "overall", "overall_rating", "satisfaction",
-)  # fmt: skip
+    "rating",
+    "stars",
+    "star_rating",
+    "score",
+    "review_rating",
+    "csat",
+    "csat_score",
+    "nps",
+    "nps_score",
+    "overall",
+    "overall_rating",
+    "satisfaction",
+)
 DATE_NAMES = (
-    "date", "review_date", "created_at", "created", "submitted_at", "started_at", "timestamp", "datetime",
-    "time", "updated_at", "date_received",
-)  # fmt: skip
+    "date",
+    "review_date",
+    "created_at",
+    "created",
+    "submitted_at",
+    "started_at",
+    "timestamp",
+    "datetime",
+    "time",
+    "updated_at",
+    "date_received",
+)
 ID_NAMES = ("id", "review_id", "response_id", "conversation_id", "ticket_id", "record_id", "uuid", "first_tweet_id")
 
 
@@ -71,8 +108,9 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     if ident is None:
         ident = next((c for c in columns if norm(c).endswith("_id")), None)
     title = _find(columns, TITLE_NAMES)
-    return ColumnMap(text=text, title=title if title != text else None, rating=rating,
-                     date=_find(columns, DATE_NAMES), id=ident)  # fmt: skip
+    return ColumnMap(
+        text=text, title=title if title != text else None, rating=rating, date=_find(columns, DATE_NAMES), id=ident
+    )
 
 
 def guess_kind(columns: list[str]) -> str:

@@ -94,8 +94,11 @@ def _records_of(data: object, path: Path) -> list[dict]:
     elif isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
         if not lists:
-            raise InputError(str(path), "the JSON object holds no list of records",
-                             hint="give an array of objects, or an object with a 'records' list")  # fmt: skip
+            raise InputError(
+                str(path),
+                "the JSON object holds no list of records",
+                hint="give an array of objects, or an object with a 'records' list",
+            )
         records = data.get("records") if isinstance(data.get("records"), list) else lists[0]
     else:
         raise InputError(str(path), "the JSON is neither an array nor an object of records")
@@ -131,7 +134,9 @@ def read_jsonl(path: Path) -> Table:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as err:
-            raise InputError(str(path), f"broken JSON ({err.msg})", line=number, hint="fix or remove that line") from None
+            raise InputError(
+                str(path), f"broken JSON ({err.msg})", line=number, hint="fix or remove that line"
+            ) from None
         if not isinstance(rec, dict):
             raise InputError(str(path), "the line is not a JSON object", line=number)
         rows.append((number, rec))

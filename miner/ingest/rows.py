@@ -44,11 +44,17 @@ def _resolve_columns(path: Path, table: Table, given: ColumnMap) -> ColumnMap:
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:
-            raise InputError(str(path), f"there is no column '{name}' (given with --{role}-col)",
-                             hint=f"columns are: {', '.join(table.columns)}")  # fmt: skip
+            raise InputError(
+                str(path),
+                f"there is no column '{name}' (given with --{role}-col)",
+                hint=f"columns are: {', '.join(table.columns)}",
+            )
     if cols.text is None:
-        raise InputError(str(path), "no text column found",
-                         hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col")  # fmt: skip
+        raise InputError(
+            str(path),
+            "no text column found",
+            hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col",
+        )
     if cols.kind is not None and cols.kind not in KINDS:
         raise InputError(str(path), f"unknown kind '{cols.kind}'", hint=f"use one of {', '.join(KINDS)}")
     return cols
@@ -63,11 +69,15 @@ def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: 
     raw_ratings = []
     for _, row in table.rows:
         try:
-            raw_ratings.append(parse_rating(_str(row.get(cols.rating)))) if cols.rating and _str(row.get(cols.rating)) else None
+            raw_ratings.append(parse_rating(_str(row.get(cols.rating)))) if cols.rating and _str(
+                row.get(cols.rating)
+            ) else None
         except ValueError:
             pass
     scale = ratings.infer_scale(cols.rating, raw_ratings) if cols.rating else None
-    markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for _, r in table.rows[:20])]
+    markup_cols = [
+        c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for _, r in table.rows[:20])
+    ]
     records, skipped = [], []
     for line, row in table.rows:
         try:
@@ -83,16 +93,28 @@ def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: 
     return records
 
 
-def _record(path: Path, line: int, row: dict, cols: ColumnMap, kind: str, scale: str | None, markup_cols: list[str]) -> Record:
+def _record(
+    path: Path, line: int, row: dict, cols: ColumnMap, kind: str, scale: str | None, markup_cols: list[str]
+) -> Record:
     text = _str(row.get(cols.text))
     for extra in markup_cols:
         text = f"{text} {_str(row.get(extra))}".strip()
     if not text:
-        raise InputError(str(path), "the text is empty", line=line, field=cols.text,
-                         hint="fill it in, or pass --on-error skip to leave such rows out")  # fmt: skip
+        raise InputError(
+            str(path),
+            "the text is empty",
+            line=line,
+            field=cols.text,
+            hint="fill it in, or pass --on-error skip to leave such rows out",
+        )
     if len(text) > MAX_FIELD:
-        raise InputError(str(path), f"the text is {len(text):,} characters, over the limit of {MAX_FIELD:,}",
-                         line=line, field=cols.text, hint="split it, or pass --on-error skip")  # fmt: skip
+        raise InputError(
+            str(path),
+            f"the text is {len(text):,} characters, over the limit of {MAX_FIELD:,}",
+            line=line,
+            field=cols.text,
+            hint="split it, or pass --on-error skip",
+        )
     rec = Record(source=path.name, line=line, text=text, kind=kind)
     if cols.title and _str(row.get(cols.title)):
         rec.title = _str(row.get(cols.title))
@@ -102,15 +124,25 @@ def _record(path: Path, line: int, row: dict, cols: ColumnMap, kind: str, scale:
         try:
             rec.rating_raw = parse_rating(_str(row.get(cols.rating)))
         except ValueError:
-            raise InputError(str(path), f"the rating '{_str(row.get(cols.rating))}' is not a number", line=line,
-                             field=cols.rating, hint="fix it, or pass --on-error skip") from None  # fmt: skip
+            raise InputError(
+                str(path),
+                f"the rating '{_str(row.get(cols.rating))}' is not a number",
+                line=line,
+                field=cols.rating,
+                hint="fix it, or pass --on-error skip",
+            ) from None
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
     if cols.date and _str(row.get(cols.date)):
         try:
             rec.date = parse_date(_str(row.get(cols.date)))
         except (ValueError, OverflowError):
-            raise InputError(str(path), f"the date '{_str(row.get(cols.date))}' does not parse", line=line,
-                             field=cols.date, hint="use a format like 2026-03-31, or pass --date-col") from None  # fmt: skip
+            raise InputError(
+                str(path),
+                f"the date '{_str(row.get(cols.date))}' does not parse",
+                line=line,
+                field=cols.date,
+                hint="use a format like 2026-03-31, or pass --date-col",
+            ) from None
     turns = parse_transcript(text)
     if turns is not None:
         rec.kind, rec.turns = "transcript", turns

@@ -6,7 +6,19 @@ import re
 
 from miner.ingest.records import Turn
 
-CUSTOMER_ROLES = {"customer", "client", "user", "caller", "visitor", "guest", "member", "end-user", "end_user", "requester", "cust"}
+CUSTOMER_ROLES = {
+    "customer",
+    "client",
+    "user",
+    "caller",
+    "visitor",
+    "guest",
+    "member",
+    "end-user",
+    "end_user",
+    "requester",
+    "cust",
+}
 _PREFIX = re.compile(
     r"^\s*\[?(?:\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?"
     r"(customer|client|user|caller|visitor|guest|member|agent|rep|representative|support|advisor|adviser|operator|bot|staff|assistant)"

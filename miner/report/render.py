@@ -12,10 +12,17 @@ def print_table(result: dict) -> None:
 
     console = Console()
     run = result["run"]
-    table = Table(title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
-                        f"in {run['segments']} segments of {run['documents']} items)")  # fmt: skip
-    for col, kw in (("Touchpoint", {}), ("Stage", {}), ("Complaints", {"justify": "right"}),
-                    ("Share", {"justify": "right"}), ("Pain points (complaints) and a quote", {})):  # fmt: skip
+    table = Table(
+        title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
+        f"in {run['segments']} segments of {run['documents']} items)"
+    )
+    for col, kw in (
+        ("Touchpoint", {}),
+        ("Stage", {}),
+        ("Complaints", {"justify": "right"}),
+        ("Share", {"justify": "right"}),
+        ("Pain points (complaints) and a quote", {}),
+    ):
         table.add_column(col, **kw)
     for tp in result["touchpoints"]:
         lines = []
@@ -26,8 +33,10 @@ def print_table(result: dict) -> None:
     console.print(table)
     unmapped = result.get("unmapped")
     if unmapped and unmapped["complaints"]:
-        console.print(f"{unmapped['complaints']} complaints fit no touchpoint ({unmapped['share']:.0%}): "
-                      "see `touchpoints top --touchpoint none`.")  # fmt: skip
+        console.print(
+            f"{unmapped['complaints']} complaints fit no touchpoint ({unmapped['share']:.0%}): "
+            "see `touchpoints top --touchpoint none`."
+        )
 
 
 def _safe(value: object) -> object:
@@ -40,11 +49,36 @@ def _safe(value: object) -> object:
 def to_csv(result: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["touchpoint", "name", "stage", "touchpoint_complaints", "touchpoint_share",
-                     "pain_point_id", "pain_point", "pain_point_complaints", "example"])  # fmt: skip
+    writer.writerow(
+        [
+            "touchpoint",
+            "name",
+            "stage",
+            "touchpoint_complaints",
+            "touchpoint_share",
+            "pain_point_id",
+            "pain_point",
+            "pain_point_complaints",
+            "example",
+        ]
+    )
     for tp in result["touchpoints"]:
         for pp in tp["pain_points"] or [{"id": "", "label": "", "complaints": 0, "examples": []}]:
             example = pp["examples"][0]["text"] if pp["examples"] else ""
-            writer.writerow([_safe(v) for v in (tp["id"], tp["name"], tp["stage"], tp["complaints"], tp["share"],
-                                                pp["id"], pp["label"], pp["complaints"], example)])  # fmt: skip
+            writer.writerow(
+                [
+                    _safe(v)
+                    for v in (
+                        tp["id"],
+                        tp["name"],
+                        tp["stage"],
+                        tp["complaints"],
+                        tp["share"],
+                        pp["id"],
+                        pp["label"],
+                        pp["complaints"],
+                        example,
+                    )
+                ]
+            )
     return out.getvalue()

@@ -23,22 +23,36 @@ def _examples(db: sqlite_utils.Database, segment_ids: list[int], limit: int) -> 
     for sid in segment_ids[:limit]:
         row = found.get(sid)
         if row:
-            out.append({"text": row["text"], "document_id": row["document_id"], "source": row["source"],
-                        "kind": row["kind"], "date": row["date"], "rating": row["rating"]})  # fmt: skip
+            out.append(
+                {
+                    "text": row["text"],
+                    "document_id": row["document_id"],
+                    "source": row["source"],
+                    "kind": row["kind"],
+                    "date": row["date"],
+                    "rating": row["rating"],
+                }
+            )
     return out
 
 
-def _pain_points(db: sqlite_utils.Database, run_id: int, touchpoint: str, total: int, limit: int, quotes: int) -> list[dict]:
+def _pain_points(
+    db: sqlite_utils.Database, run_id: int, touchpoint: str, total: int, limit: int, quotes: int
+) -> list[dict]:
     rows = db.query(
         "SELECT id, label, complaints, keywords, representatives FROM pain_points"
         " WHERE run_id = ? AND touchpoint = ? ORDER BY complaints DESC, id LIMIT ?",
         [run_id, touchpoint, limit],
     )
     return [
-        {"id": r["id"], "label": r["label"], "complaints": r["complaints"],
-         "share": round(r["complaints"] / total, 4) if total else 0.0,
-         "keywords": json.loads(r["keywords"] or "[]"),
-         "examples": _examples(db, json.loads(r["representatives"] or "[]"), quotes)}  # fmt: skip
+        {
+            "id": r["id"],
+            "label": r["label"],
+            "complaints": r["complaints"],
+            "share": round(r["complaints"] / total, 4) if total else 0.0,
+            "keywords": json.loads(r["keywords"] or "[]"),
+            "examples": _examples(db, json.loads(r["representatives"] or "[]"), quotes),
+        }
         for r in rows
     ]
 
@@ -57,10 +71,14 @@ def top_pain_points(
     if run is None:
         raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
     taxonomy = Taxonomy.model_validate_json(run["taxonomy"])
-    counts = {r["touchpoint"]: (r["n"], r["docs"]) for r in db.query(
-        """SELECT a.touchpoint, COUNT(*) AS n, COUNT(DISTINCT s.document_id) AS docs
+    counts = {
+        r["touchpoint"]: (r["n"], r["docs"])
+        for r in db.query(
+            """SELECT a.touchpoint, COUNT(*) AS n, COUNT(DISTINCT s.document_id) AS docs
            FROM assignments a JOIN segments s ON s.id = a.segment_id WHERE a.run_id = ? GROUP BY a.touchpoint""",
-        [run["id"]])}  # fmt: skip
+            [run["id"]],
+        )
+    }
     total = sum(n for n, _ in counts.values())
     if touchpoint is not None and touchpoint != NONE and touchpoint not in {t.id for t in taxonomy.touchpoints}:
         known = ", ".join(t.id for t in taxonomy.touchpoints)
@@ -70,18 +88,43 @@ def top_pain_points(
         n, docs = counts.get(tp.id, (0, 0))
         if (touchpoint and tp.id != touchpoint) or (not touchpoint and n == 0):
             continue
-        entries.append({"id": tp.id, "name": tp.name, "stage": tp.stage, "complaints": n, "documents": docs,
-                        "share": round(n / total, 4) if total else 0.0,
-                        "pain_points": _pain_points(db, run["id"], tp.id, n, pain_points, quotes)})  # fmt: skip
+        entries.append(
+            {
+                "id": tp.id,
+                "name": tp.name,
+                "stage": tp.stage,
+                "complaints": n,
+                "documents": docs,
+                "share": round(n / total, 4) if total else 0.0,
+                "pain_points": _pain_points(db, run["id"], tp.id, n, pain_points, quotes),
+            }
+        )
     entries.sort(key=lambda e: (-e["complaints"], e["id"]))
     n_none, docs_none = counts.get(NONE, (0, 0))
     result = {
-        "run": {k: run[k] for k in ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name",
-                                     "taxonomy_version", "taxonomy_fingerprint", "documents", "segments", "complaints")},
+        "run": {
+            k: run[k]
+            for k in (
+                "id",
+                "finished_at",
+                "embedding_model",
+                "mapper",
+                "taxonomy_name",
+                "taxonomy_version",
+                "taxonomy_fingerprint",
+                "documents",
+                "segments",
+                "complaints",
+            )
+        },
         "touchpoints": entries[:limit],
-    }  # fmt: skip
+    }
     if touchpoint in (None, NONE):
-        result["unmapped"] = {"id": NONE, "complaints": n_none, "documents": docs_none,
-                              "share": round(n_none / total, 4) if total else 0.0,
-                              "pain_points": _pain_points(db, run["id"], NONE, n_none, pain_points, quotes)}  # fmt: skip
+        result["unmapped"] = {
+            "id": NONE,
+            "complaints": n_none,
+            "documents": docs_none,
+            "share": round(n_none / total, 4) if total else 0.0,
+            "pain_points": _pain_points(db, run["id"], NONE, n_none, pain_points, quotes),
+        }
     return result

@@ -54,11 +54,19 @@ def _document_row(rec: Record, import_id: int) -> dict:
     if rec.turns:
         meta["turns"] = [{"speaker": t.speaker, "text": t.text} for t in rec.turns]
     return {
-        "id": rec.document_id, "import_id": import_id, "source": rec.source, "source_id": rec.source_id,
-        "kind": rec.kind, "title": rec.title, "text": rec.text, "rating": rec.rating,
-        "rating_raw": rec.rating_raw, "rating_scale": rec.rating_scale, "date": rec.date,
+        "id": rec.document_id,
+        "import_id": import_id,
+        "source": rec.source,
+        "source_id": rec.source_id,
+        "kind": rec.kind,
+        "title": rec.title,
+        "text": rec.text,
+        "rating": rec.rating,
+        "rating_raw": rec.rating_raw,
+        "rating_scale": rec.rating_scale,
+        "date": rec.date,
         "meta": json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
-    }  # fmt: skip
+    }
 
 
 def store_import(
@@ -69,15 +77,32 @@ def store_import(
     results = []
     with db.atomic():
         for path, records, fresh, segments in batches:
-            import_id = db["imports"].insert(
-                {"path": str(path), "source": path.name, "sha256": file_sha256(path), "rows": len(records),
-                 "added": len(fresh), "imported_at": now()}  # fmt: skip
-            ).last_pk
+            import_id = (
+                db["imports"]
+                .insert(
+                    {
+                        "path": str(path),
+                        "source": path.name,
+                        "sha256": file_sha256(path),
+                        "rows": len(records),
+                        "added": len(fresh),
+                        "imported_at": now(),
+                    }
+                )
+                .last_pk
+            )
             db["documents"].insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
             db["segments"].insert_all(
                 (
-                    {"document_id": rec.document_id, "idx": s.idx, "speaker": s.speaker, "text": s.text,
-                     "hash": s.hash, "start": s.start, "end": s.end}  # fmt: skip
+                    {
+                        "document_id": rec.document_id,
+                        "idx": s.idx,
+                        "speaker": s.speaker,
+                        "text": s.text,
+                        "hash": s.hash,
+                        "start": s.start,
+                        "end": s.end,
+                    }
                     for rec, segs in zip(fresh, segments, strict=True)
                     for s in segs
                 ),

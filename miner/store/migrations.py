@@ -111,5 +111,5 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             representatives TEXT,
             PRIMARY KEY (run_id, id)
         );
-        """
+        """,
     )

@@ -91,8 +91,14 @@ class PainPointModel:
 
         umap, cluster = self._cluster_models(len(texts))
         vectorizer = _vectorizer()
-        model = BERTopic(umap_model=umap, hdbscan_model=cluster, vectorizer_model=vectorizer,
-                         min_topic_size=2, top_n_words=10, calculate_probabilities=False)  # fmt: skip
+        model = BERTopic(
+            umap_model=umap,
+            hdbscan_model=cluster,
+            vectorizer_model=vectorizer,
+            min_topic_size=2,
+            top_n_words=10,
+            calculate_probabilities=False,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             topics, _ = model.fit_transform(texts, embeddings=vectors)
@@ -126,8 +132,15 @@ class PainPointModel:
         vocab = cv.get_feature_names_out()
         return [(vocab[i], float(counts[i])) for i in np.argsort(-counts)[:10]]
 
-    def _point(self, touchpoint: str, members: list[int], texts: list[str], vectors: np.ndarray,
-               subs: list[str | None], words: list[tuple[str, float]]) -> PainPoint:  # fmt: skip
+    def _point(
+        self,
+        touchpoint: str,
+        members: list[int],
+        texts: list[str],
+        vectors: np.ndarray,
+        subs: list[str | None],
+        words: list[tuple[str, float]],
+    ) -> PainPoint:
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
         # Central quotes first, but a three-word fragment makes poor evidence.
