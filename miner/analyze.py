@@ -119,7 +119,11 @@ def _analyze(
         segment_rows=segment_rows,
         assignment_rows=assignment_rows,
         pain_point_rows=pain_rows,
-        counts={"documents": db["documents"].count, "segments": len(segments), "complaints": int(is_complaint.sum())},
+        counts={
+            "documents": db.table("documents").count,
+            "segments": len(segments),
+            "complaints": int(is_complaint.sum()),
+        },
     )
 
 

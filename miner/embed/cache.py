@@ -50,7 +50,7 @@ class EmbeddingCache:
                 for h, v in zip(todo, vectors, strict=True)
             ]
             with self.db.atomic():
-                self.db["embeddings"].insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)
+                self.db.table("embeddings").insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)
             known.update({h: v.astype(np.float16).astype(np.float32) for h, v in zip(todo, vectors, strict=True)})
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)

@@ -67,7 +67,7 @@ def top_pain_points(
     run_id: int | None = None,
 ) -> dict:
     """{"run": ..., "touchpoints": [{"id", "name", "stage", "complaints", "share", "pain_points": [...]}]}."""
-    run = latest_run(db) if run_id is None else db["runs"].get(run_id)
+    run = latest_run(db) if run_id is None else db.table("runs").get(run_id)
     if run is None:
         raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
     taxonomy = Taxonomy.model_validate_json(run["taxonomy"])

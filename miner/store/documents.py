@@ -91,8 +91,8 @@ def store_import(
                 )
                 .last_pk
             )
-            db["documents"].insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
-            db["segments"].insert_all(
+            db.table("documents").insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
+            db.table("segments").insert_all(
                 (
                     {
                         "document_id": rec.document_id,

@@ -17,7 +17,7 @@ def start_run(db: sqlite_utils.Database, **fields: object) -> int:
         row = {"status": "running", "started_at": now(), **fields}
         if isinstance(row.get("params"), dict):
             row["params"] = json.dumps(row["params"], sort_keys=True)
-        return int(db["runs"].insert(row).last_pk)
+        return int(db.table("runs").insert(row).last_pk)
 
 
 def finish_run(
@@ -31,14 +31,14 @@ def finish_run(
 ) -> None:
     """Write a run's results and mark it complete in one transaction."""
     with db.atomic():
-        db["segment_results"].insert_all(({"run_id": run_id, **r} for r in segment_rows), batch_size=2000)
-        db["assignments"].insert_all(({"run_id": run_id, **r} for r in assignment_rows), batch_size=2000)
-        db["pain_points"].insert_all(({"run_id": run_id, **r} for r in pain_point_rows), batch_size=500)
-        db["runs"].update(run_id, {"status": "complete", "finished_at": now(), **counts})
+        db.table("segment_results").insert_all(({"run_id": run_id, **r} for r in segment_rows), batch_size=2000)
+        db.table("assignments").insert_all(({"run_id": run_id, **r} for r in assignment_rows), batch_size=2000)
+        db.table("pain_points").insert_all(({"run_id": run_id, **r} for r in pain_point_rows), batch_size=500)
+        db.table("runs").update(run_id, {"status": "complete", "finished_at": now(), **counts})
 
 
 def fail_run(db: sqlite_utils.Database, run_id: int, error: str) -> None:
-    db["runs"].update(run_id, {"status": "failed", "finished_at": now(), "error": error[:2000]})
+    db.table("runs").update(run_id, {"status": "failed", "finished_at": now(), "error": error[:2000]})
 
 
 def latest_run(db: sqlite_utils.Database) -> dict | None:

@@ -149,7 +149,7 @@ class PainPointModel:
         reps = [members[i] for i in order]
         sub = dominant([subs[m] for m in members])
         label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
-        return PainPoint(touchpoint, label, members, [str(w) for w, _ in words[:6]], reps)
+        return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
 
 
 def _vectorizer():  # noqa: ANN202 - sklearn type

@@ -6,92 +6,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-GENERIC = {
-    "don",
-    "didn",
-    "doesn",
-    "just",
-    "really",
-    "got",
-    "get",
-    "like",
-    "did",
-    "does",
-    "ve",
-    "ll",
-    "im",
-    "said",
-    "time",
-    "times",
-    "way",
-    "thing",
-    "things",
-    "lot",
-    "bit",
-    "today",
-    "yesterday",
-    "going",
-    "make",
-    "told",
-    "know",
-    "ago",
-    "ok",
-    "okay",
-    "guess",
-    "honestly",
-    "literally",
-    "actually",
-    "want",
-    "wanted",
-    "need",
-    "able",
-    "tried",
-    "try",
-    "came",
-    "come",
-    "say",
-    "says",
-    "use",
-    "used",
-    "good",
-    "great",
-    "bad",
-    "new",
-    "order",
-    "ordered",
-    "ordering",
-    "orders",
-    "minutes",
-    "mins",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "dont",
-    "didnt",
-    "doesnt",
-    "cant",
-    "wont",
-    "isnt",
-    "wasnt",
-    "arent",
-    "couldnt",
-    "wouldnt",
-    "ive",
-    "hmm",
-    "thinking",
-    "think",
-    "thought",
-    "unbelievable",
-    "ridiculous",
-    "seriously",
-    "terrible",
-    "awful",
-    "worst",
-}
+GENERIC = set(
+    """
+    don didn doesn just really got get like did does ve ll im said time times way thing things lot
+    bit today yesterday going make told know ago ok okay guess honestly literally actually want
+    wanted need able tried try came come say says use used good great bad new order ordered
+    ordering orders minutes mins hours day days week weeks dont didnt doesnt cant wont isnt wasnt
+    arent couldnt wouldnt ive hmm thinking think thought unbelievable ridiculous seriously terrible
+    awful worst thats lol ha sense makes thanks
+    """.split()
+)
 STOP_WORDS = sorted(GENERIC)
-TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z']+\b"  # words only: "40 minutes" is no label
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z]{2,}\b"  # words only: "40 minutes" is no label
 
 
 def _words(text: str) -> set[str]:

@@ -94,6 +94,10 @@ class ExampleMapper(Mapper):
         self.examples_ = self.embed(texts)
         self.owners_ = np.array(owners)
         self.subs_ = subs
+        self.child_rows_ = {
+            j: np.array([i for i, (o, s) in enumerate(zip(owners, subs, strict=True)) if o == j and s], dtype=int)
+            for j in range(len(self.ids))
+        }
         return self
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
@@ -106,12 +110,10 @@ class ExampleMapper(Mapper):
         return out
 
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
-        j = self.ids.index(touchpoint)
-        idx = [i for i, (o, s) in enumerate(zip(self.owners_, self.subs_, strict=True)) if o == j and s]
-        if not idx:
+        rows = self.child_rows_[self.ids.index(touchpoint)]
+        if not len(rows):
             return None
-        sims = self.examples_[idx] @ vector
-        return self.subs_[idx[int(np.argmax(sims))]]
+        return self.subs_[rows[int(np.argmax(self.examples_[rows] @ vector))]]
 
 
 MAPPERS: dict[str, type[Mapper]] = {"examples": ExampleMapper, "centroid": CentroidMapper}

@@ -1,0 +1,63 @@
+"""Candidate touchpoints from complaints that fit none: clustered, labelled and ready to paste into YAML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import sqlite_utils
+import yaml
+
+from miner.embed import EmbeddingCache
+from miner.topics import PainPointModel
+from miner.touchpoints.taxonomy import NONE
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "new_touchpoint"
+
+
+def suggest_touchpoints(
+    db: sqlite_utils.Database, cache: EmbeddingCache, *, run_id: int | None = None, min_size: int = 3
+) -> list[dict]:
+    """One suggestion per cluster of unmapped complaints: {"id", "name", "size", "quotes", "examples"}."""
+    run = run_id or db.execute("SELECT MAX(id) FROM runs WHERE status = 'complete'").fetchone()[0]
+    if run is None:
+        return []
+    rows = list(db.query(
+        "SELECT s.text FROM assignments a JOIN segments s ON s.id = a.segment_id"
+        " WHERE a.run_id = ? AND a.touchpoint = ? ORDER BY s.id", [run, NONE]))  # fmt: skip
+    # Fragments such as "Ridiculous." are complaints about nothing in particular: no touchpoint in them.
+    texts = [r["text"] for r in rows if len(r["text"].split()) >= 4]
+    if len(texts) < min_size:
+        return []
+    vectors = cache.embed(texts)
+    points = PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(vectors))
+    out = []
+    for p in points:
+        if p.size < min_size or p.label.startswith("Other"):
+            continue
+        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
+                    "quotes": quotes[:3], "examples": quotes[:12]})  # fmt: skip
+    return out
+
+
+def as_yaml(suggestions: list[dict], stage: str = "post-purchase") -> str:
+    """Touchpoint entries to paste under `touchpoints:` (review the stage and description first)."""
+    entries = [
+        {
+            "id": s["id"],
+            "name": s["name"],
+            "stage": stage,
+            "description": f"Complaints about {', '.join(s['keywords'][:4]) or s['name'].lower()}.",
+            "examples": s["examples"],
+        }  # fmt: skip
+        for s in suggestions
+    ]
+    return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_json(suggestions: list[dict]) -> str:
+    return json.dumps(suggestions, indent=2, ensure_ascii=False)
