@@ -13,6 +13,9 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 .PHONY: setup demo test eval clean
 
 setup: $(STAMP)
+	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "warning: could not install chromium; the browser test of the HTML report will be skipped"
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 taxonomy_app = typer.Typer(help="Check and work on touchpoint taxonomies.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
+keys_app = typer.Typer(help="Create, list and revoke API keys for the HTTP API's workspaces.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 TaxonomyOpt = Annotated[
@@ -45,7 +47,9 @@ def fail(message: str) -> None:
 
 @app.command()
 def mine(
-    paths: Annotated[list[Path], typer.Argument(help="Feedback files or folders (CSV, TSV, JSON, JSONL, TXT).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Feedback files or folders (CSV, TSV, XLSX, Parquet, JSON, JSONL, TXT).")
+    ],
     db: DbOpt = Path("touchpoints.db"),
     taxonomy: TaxonomyOpt = None,
     text_col: Annotated[str | None, typer.Option(help="Column holding the feedback text.")] = None,
@@ -58,7 +62,10 @@ def mine(
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,
     redact: Annotated[
-        bool, typer.Option("--redact/--no-redact", help="Redact emails, phones, cards and IBANs before storing.")
+        bool,
+        typer.Option(
+            "--redact/--no-redact", help="Redact names, emails, phones, cards, IBANs, addresses before storing."
+        ),
     ] = True,
     embedding_model: Annotated[
         str, typer.Option(help="'minilm' (packaged all-MiniLM-L6-v2) or a sentence-transformers path.")
@@ -132,6 +139,94 @@ def top(
         print_table(result)
 
 
+SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
+SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
+KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
+
+
+class Period(StrEnum):
+    auto = "auto"
+    week = "week"
+    month = "month"
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    parquet = "parquet"
+    csv = "csv"
+
+
+class ExportTable(StrEnum):
+    pain_points = "pain_points"
+    assignments = "assignments"
+
+
+def _existing_db(db: Path):
+    from miner.store import open_db
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    return open_db(db)
+
+
+@app.command()
+def report(
+    db: DbOpt = Path("touchpoints.db"),
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline).")] = Path(
+        "report.html"
+    ),
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    period: Annotated[Period, typer.Option(help="Trend periods: week, month, or auto (by the data's span).")] = (
+        Period.auto
+    ),
+) -> None:
+    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality."""
+    from miner.report.html import write_report
+    from miner.report.queries import ReportFilter
+
+    database = _existing_db(db)
+    try:
+        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        path = write_report(database, out, filters, granularity=period.value)
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
+
+
+@app.command()
+def export(
+    db: DbOpt = Path("touchpoints.db"),
+    format: Annotated[ExportFormat, typer.Option("--format", help="xlsx (both tables), parquet or csv.")] = (
+        ExportFormat.xlsx
+    ),
+    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("touchpoints.xlsx"),
+    table: Annotated[
+        ExportTable, typer.Option(help="For csv and parquet: pain_points or assignments.")
+    ] = ExportTable.pain_points,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+) -> None:
+    """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
+    from miner.report.exports import export as run_export
+    from miner.report.queries import ReportFilter
+
+    database = _existing_db(db)
+    try:
+        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        path = run_export(database, out, format.value, table=table.value, filters=filters)
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"Exported: {path}")
+
+
 @app.command("eval")
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, complaint, gold (see docs/quality.md).")],
@@ -173,19 +268,132 @@ def evaluate(
 
 
 @taxonomy_app.command("check")
-def taxonomy_check(file: Annotated[Path, typer.Argument(help="Taxonomy YAML file.")]) -> None:
-    """Validate a taxonomy file and summarise it."""
+def taxonomy_check(
+    file: Annotated[Path, typer.Argument(help="Taxonomy YAML file.")],
+    overlap: Annotated[float, typer.Option(help="Warn when examples of two touchpoints are this similar.")] = 0.85,
+    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+) -> None:
+    """Validate a taxonomy file, summarise it, and warn about touchpoints whose examples overlap."""
+    from miner.embed import get_embedder
     from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.check import overlapping_examples
 
     try:
         tax = load_taxonomy(file)
+        overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
     except MinerError as err:
         fail(str(err))
         return
     for top in tax.touchpoints:
         subs = len(list(top.walk())) - 1
         typer.echo(f"{top.id:<18} {top.stage:<14} {len(top.all_examples()):>4} examples  {subs} sub-touchpoints")
-    typer.echo(f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints)")
+    for o in overlaps:
+        typer.echo(
+            f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"
+        )
+    typer.echo(f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints, {len(overlaps)} overlaps)")
+
+
+@taxonomy_app.command("suggest")
+def taxonomy_suggest(
+    db: DbOpt = Path("touchpoints.db"),
+    min_size: Annotated[int, typer.Option(help="Smallest cluster worth a touchpoint.")] = 3,
+    format: Annotated[str, typer.Option("--format", help="yaml (ready to paste) or json.")] = "yaml",
+    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+) -> None:
+    """Cluster complaints that fit no touchpoint and propose new touchpoints, with sizes and quotes."""
+    from miner.embed import EmbeddingCache, get_embedder
+    from miner.store import open_db
+    from miner.touchpoints.suggest import as_yaml, suggest_touchpoints, to_json
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    database = open_db(db)
+    suggestions = suggest_touchpoints(database, EmbeddingCache(get_embedder(embedding_model), database),
+                                      min_size=min_size)  # fmt: skip
+    if format == "json":
+        typer.echo(to_json(suggestions))
+        return
+    if not suggestions:
+        typer.echo("# No cluster of unmapped complaints is large enough to suggest a touchpoint.")
+        return
+    for s in suggestions:
+        typer.echo(f"# {s['name']}: {s['size']} complaints, e.g. “{s['quotes'][0]}”")
+    typer.echo(as_yaml(suggestions))
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Main SQLite file (default: $TOUCHPOINTS_DB, else touchpoints.db).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file)."""
+    import os
+
+    import uvicorn
+
+    from api.settings import get_settings
+
+    if db is not None:
+        os.environ["TOUCHPOINTS_DB"] = str(db)
+    get_settings.cache_clear()
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+def _keys_db(db: Path | None):  # noqa: ANN202 - sqlite_utils.Database, imported lazily
+    from api.db import open_control
+    from api.settings import get_settings
+
+    return open_control(db or get_settings().db)
+
+
+KeysDbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Main SQLite file (default: $TOUCHPOINTS_DB, else touchpoints.db).")
+]
+
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str, typer.Option(help="Workspace the key belongs to (created if new).")],
+    db: KeysDbOpt = None,
+) -> None:
+    """Create an API key for a workspace and print it (the only time it is shown; it is stored hashed)."""
+    from api.keys import create_key
+
+    try:
+        key = create_key(_keys_db(db), workspace)
+    except ValueError as err:
+        fail(str(err))
+        return
+    typer.echo(key)
+    typer.echo(f"Key for workspace '{workspace}'. Store it now: it is not shown again.", err=True)
+
+
+@keys_app.command("list")
+def keys_list(
+    workspace: Annotated[str | None, typer.Option(help="Only this workspace.")] = None, db: KeysDbOpt = None
+) -> None:
+    """List keys by their prefix (never the key itself)."""
+    from api.keys import list_keys
+
+    for row in list_keys(_keys_db(db), workspace):
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        typer.echo(f"{row['workspace']:<20} {row['prefix']}...  created {row['created_at']}  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key, or its prefix as `keys list` shows it.")], db: KeysDbOpt = None
+) -> None:
+    """Revoke a key: requests with it get 401 from then on."""
+    from api.keys import revoke_key
+
+    if not revoke_key(_keys_db(db), prefix):
+        fail(f"no active key starts with '{prefix[:10]}': see touchpoints keys list")
+    typer.echo("Revoked.")
 
 
 def main() -> None:

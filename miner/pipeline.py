@@ -12,7 +12,7 @@ from miner.embed import Embedder, EmbeddingCache, get_embedder
 from miner.ingest import ColumnMap, Record, read_paths
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter
-from miner.segment.pii import redact
+from miner.segment.pii import redact_records
 from miner.store.documents import ImportResult, new_records, store_import
 from miner.touchpoints import Taxonomy, load_taxonomy
 
@@ -26,15 +26,6 @@ class MineOptions:
     columns: ColumnMap = field(default_factory=ColumnMap)
     on_error: str = "fail"
     redact_pii: bool = True
-
-
-def _redact_record(rec: Record) -> Record:
-    rec.text = redact(rec.text)
-    rec.title = redact(rec.title) if rec.title else rec.title
-    for turn in rec.turns or []:
-        turn.text = redact(turn.text)
-    rec.meta = {k: redact(v) if isinstance(v, str) else v for k, v in rec.meta.items()}
-    return rec
 
 
 def segment_records(segmenter: Segmenter, records: list[Record], progress: Progress) -> list[list[Segment]]:
@@ -64,13 +55,13 @@ def import_paths(
 ) -> list[ImportResult]:
     """Read and validate every file, then store new documents and segments in one transaction."""
     progress = progress or Progress()
-    files = read_paths(paths, options.columns, on_error=options.on_error)
+    files = read_paths(paths, options.columns, on_error=options.on_error, progress=progress)
     segmenter = options.segmenter or Segmenter()
     batches = []
     for path, records in files:
         fresh = new_records(db, records)
         if options.redact_pii:
-            fresh = [_redact_record(r) for r in fresh]
+            fresh = redact_records(fresh)  # patterns, then person names (Presidio), in one batch
         batches.append((path, records, fresh, segment_records(segmenter, fresh, progress)))
     return store_import(db, batches)
 

@@ -1,17 +1,21 @@
-"""Ingest: read feedback exports (CSV, JSON, JSONL, text) into validated records."""
+"""Ingest: read feedback exports (CSV/TSV, XLSX, Parquet, JSON, JSONL, text) into validated records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest.columns import ColumnMap
 from miner.ingest.readers import READERS
 from miner.ingest.records import KINDS, Record, Turn
-from miner.ingest.rows import records_from_table
+from miner.ingest.rows import CHUNK_ROWS, iter_records, records_from_table
 
-__all__ = ["ColumnMap", "KINDS", "Record", "Turn", "discover", "read_file", "read_paths"]
+if TYPE_CHECKING:
+    from miner.progress import Progress
+
+__all__ = ["ColumnMap", "KINDS", "Record", "Turn", "discover", "iter_file", "read_file", "read_paths"]
 
 SKIP_NAMES = {"readme.md", "readme.txt", "license", "license.txt"}
 
@@ -38,6 +42,35 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
+def read_paths(
+    paths: Iterable[Path | str],
+    columns: ColumnMap | None = None,
+    *,
+    on_error: str = "fail",
+    progress: Progress | None = None,
+) -> list[tuple[Path, list[Record]]]:
+    """Read and validate every file before anything is stored, so one bad file stops the whole import.
+    `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out."""
+    out = []
+    for path in discover(paths):
+        rejected: list[InputError] = []
+        size = path.stat().st_size
+        if progress is None:
+            records = [r for c in iter_file(path, columns, on_error=on_error, rejected=rejected) for r in c]
+        else:
+            with progress.stage(f"Reading {path.name}"[:22], size if size > 1 << 24 else None) as advance:
+                chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance)
+                records = [r for c in chunks for r in c]
+            for err in rejected[:20]:
+                progress.note(f"skipped: {err}")
+            if len(rejected) > 20:
+                progress.note(f"... and {len(rejected) - 20} more rows of {path.name} skipped")
+        if rejected:
+            records[0].meta.setdefault("_rejected", [str(e) for e in rejected[:1000]])
+        out.append((path, records))
+    return out
+
+
 def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: str = "fail") -> list[Record]:
     """Read one file into records; raises InputError naming the file, line and field."""
     from miner.ingest.readers import reader_for
@@ -47,8 +80,21 @@ def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: s
     return records_from_table(path, table, columns or ColumnMap(), on_error=on_error)
 
 
-def read_paths(
-    paths: Iterable[Path | str], columns: ColumnMap | None = None, *, on_error: str = "fail"
-) -> list[tuple[Path, list[Record]]]:
-    """Read and validate every file before anything is stored, so one bad file stops the whole import."""
-    return [(path, read_file(path, columns, on_error=on_error)) for path in discover(paths)]
+def iter_file(
+    path: Path | str,
+    columns: ColumnMap | None = None,
+    *,
+    on_error: str = "fail",
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
+    rejected: list[InputError] | None = None,
+) -> Iterator[list[Record]]:
+    """Records of one file in chunks of `chunk_rows`, read lazily so memory stays bounded however large the
+    file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read."""
+    from miner.ingest.readers import reader_for
+
+    path = Path(path)
+    table = reader_for(path)(path, progress=progress)
+    yield from iter_records(
+        path, table, columns or ColumnMap(), on_error=on_error, chunk_rows=chunk_rows, rejected=rejected
+    )

@@ -27,8 +27,12 @@ TEXT_NAMES = (
     "description",
     "first_utterance",
     "utterance",
+    "review_content",
+    "content_text",
+    "review_comment",
+    "comment_text",
 )
-TITLE_NAMES = ("title", "review_title", "summary", "headline", "subject")
+TITLE_NAMES = ("title", "review_title", "review_headline", "summary", "headline", "subject")
 RATING_NAMES = (
     "rating",
     "stars",
@@ -42,6 +46,9 @@ RATING_NAMES = (
     "overall",
     "overall_rating",
     "satisfaction",
+    "review_stars",
+    "rating_value",
+    "stars_rating",
 )
 DATE_NAMES = (
     "date",
@@ -55,12 +62,39 @@ DATE_NAMES = (
     "time",
     "updated_at",
     "date_received",
+    "create_time",
+    "created_date",
+    "review_created_utc",
+    "review_date_utc",
+    "review_submit_date_and_time",
+    "submitted",
+    "published_at",
+    "date_published",
 )
-ID_NAMES = ("id", "review_id", "response_id", "conversation_id", "ticket_id", "record_id", "uuid", "first_tweet_id")
+ID_NAMES = (
+    "id",
+    "review_id",
+    "response_id",
+    "conversation_id",
+    "ticket_id",
+    "record_id",
+    "uuid",
+    "first_tweet_id",
+    "review_link",
+)
+# Words that mark a column as the company's side (a reply to the review), never the customer's text or date.
+_REPLY_WORDS = {"reply", "replies", "developer", "company", "owner", "response_date", "merchant"}
 
 
 def norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    """snake_case for matching: "Review Submit Date" -> review_submit_date, starRating -> star_rating."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def leaf(name: str) -> str:
+    """The last part of a flattened JSON key: attributes.rating -> rating."""
+    return norm(name.rsplit(".", 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -80,16 +114,27 @@ class ColumnMap:
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
-    by_norm = {norm(c): c for c in columns}
+    """The first column whose name, or the last part of its dotted name, is one of `names`."""
+    by_norm: dict[str, str] = {}
+    by_leaf: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(norm(c), c)
+        if not set(norm(c).split("_")) & _REPLY_WORDS:
+            by_leaf.setdefault(leaf(c), c)
     for name in names:
         if name in by_norm:
             return by_norm[name]
+    for name in names:
+        if name in by_leaf:
+            return by_leaf[name]
     return None
 
 
 def _longest_text_column(columns: list[str], rows: list[dict]) -> str | None:
     best, best_len = None, 20.0
     for col in columns:
+        if set(norm(col).split("_")) & _REPLY_WORDS:
+            continue
         values = [str(r.get(col) or "") for r in rows[:200]]
         texts = [v for v in values if v and not re.fullmatch(r"[\d\s.,:/+-]+", v)]
         if len(texts) < max(1, len(values) // 2):
@@ -114,7 +159,7 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
 
 
 def guess_kind(columns: list[str]) -> str:
-    names = {norm(c) for c in columns}
+    names = {norm(c) for c in columns} | {leaf(c) for c in columns}
     if names & {"transcript", "conversation", "conversation_id", "ticket_id", "first_utterance"}:
         return "transcript"
     if names & {"response_id", "respondent_id", "csat", "nps", "nps_score", "csat_score", "submitted_at"}:

@@ -1,27 +1,23 @@
-"""Readers, one per format, found by name in a registry. Each returns the rows as dicts with line numbers."""
+"""Readers, one per format, found by name in a registry. Each returns a Table: column names and rows as
+(line, dict) pairs, streamed where the format allows it (CSV, XLSX, Parquet) so large files stay in bounded memory."""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from miner.errors import InputError
+from miner.ingest import shapes
+from miner.ingest.encoding import read_text
+from miner.ingest.table import Table
 
 MAX_FIELD = 1_000_000
+ByteProgress = Callable[[int], None]  # called with the bytes read so far
 
 
-@dataclass
-class Table:
-    """Rows of one file, each with the line it starts on."""
-
-    columns: list[str]
-    rows: list[tuple[int, dict]]
-
-
-Reader = Callable[[Path], Table]
+Reader = Callable[..., Table]
 READERS: dict[str, Reader] = {}
 
 
@@ -34,101 +30,137 @@ def register(*suffixes: str) -> Callable[[Reader], Reader]:
     return wrap
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(str(path), "the file is empty", hint="export the data again or remove the file")
-    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as err:
-            line = raw[: err.start].count(b"\n") + 1
-            problem = f"byte {raw[err.start]:#x} is not valid {encoding.removesuffix('-sig').upper()}"
+def reader_for(path: Path) -> Reader:
     try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise InputError(str(path), problem, line=line, hint="save the file as UTF-8 and try again") from None
+        return READERS[path.suffix.lower()]
+    except KeyError:
+        formats = ", ".join(sorted(READERS))
+        raise InputError(str(path), f"unsupported file type '{path.suffix}'", hint=f"supported: {formats}") from None
 
 
-@register(".csv", ".tsv")
-def read_csv(path: Path) -> Table:
-    text = _read_text(path)
-    sample = text[:20000]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix == ".tsv" else csv.excel
-    csv.field_size_limit(MAX_FIELD * 4)
-    reader = csv.reader(text.splitlines(keepends=True), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(str(path), "the file has no header row", hint="add a header naming the columns") from None
-    header = [h.strip() for h in header]
+def header_problem(path: Path, header: list[str], where: str = "line 1") -> None:
+    """Raise if the first row cannot be a header: it must name the columns, not hold data."""
     if not any(header):
-        raise InputError(str(path), "the header row is empty", line=1, hint="add a header naming the columns")
-    rows: list[tuple[int, dict]] = []
-    line = reader.line_num + 1
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                line = reader.line_num + 1
-                continue
-            if len(values) != len(header):
-                raise InputError(
+        raise InputError(str(path), f"the header row ({where}) is empty", hint="add a header row naming the columns")
+
+
+def dict_rows(path: Path, header: list[str], rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, dict]]:
+    """Rows as dicts, checking each has as many fields as the header (trailing empty fields are tolerated);
+    a row that does not is yielded as an InputError for the caller to raise or skip."""
+    width = len(header)
+    for line, values in rows:
+        if len(values) > width and not any(str(v).strip() for v in values[width:] if v is not None):
+            values = values[:width]
+        if len(values) != width:
+            # Yielded, not raised, so that --on-error skip can leave the row out and read on.
+            yield (
+                line,
+                InputError(  # type: ignore[misc]
                     str(path),
-                    f"the row has {len(values)} fields but the header has {len(header)}",
+                    f"the row has {len(values)} fields but the header has {width}",
                     line=line,
-                    hint="check for an unquoted delimiter or a missing quote",
-                )
-            rows.append((line, dict(zip(header, values, strict=True))))
-            line = reader.line_num + 1
-    except csv.Error as err:
-        raise InputError(str(path), f"not valid CSV ({err})", line=reader.line_num) from None
-    return Table(header, rows)
+                    hint="check for an unquoted delimiter or a missing quote, or pass --on-error skip",
+                ),
+            )
+            continue
+        yield line, dict(zip(header, values, strict=True))
+
+
+def tabular(path: Path, header: list[str], rows: Iterator[tuple[int, list]]) -> Table:
+    """A Table from a header and raw rows, recognising survey exports with extra header rows."""
+    header = [str(h).strip() if h is not None else "" for h in header]
+    header_problem(path, header)
+    rows = iter(rows)
+    peeked = [r for _, r in zip(range(2), rows, strict=False)]
+    shape = shapes.survey_shape(header, [v for _, v in peeked])
+    if shape is not None:
+        return shapes.melt_survey(path, shape, header, peeked, rows)
+    names = _unique(header)
+    return Table(names, dict_rows(path, names, _chain(peeked, rows)))
+
+
+def _chain(first: list, rest: Iterator) -> Iterator:
+    yield from first
+    yield from rest
+
+
+def _unique(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+# --- JSON and JSONL -------------------------------------------------------------------------------------------
 
 
 def _records_of(data: object, path: Path) -> list[dict]:
     if isinstance(data, list):
         records = data
     elif isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
         if not lists:
             raise InputError(
                 str(path),
                 "the JSON object holds no list of records",
                 hint="give an array of objects, or an object with a 'records' list",
             )
-        records = data.get("records") if isinstance(data.get("records"), list) else lists[0]
+        preferred = ("records", "data", "reviews", "tickets", "conversations", "items", "results", "responses")
+        key = next((k for k in preferred if k in lists), next(iter(lists)))
+        records = lists[key]
     else:
         raise InputError(str(path), "the JSON is neither an array nor an object of records")
     for i, rec in enumerate(records):
         if not isinstance(rec, dict):
-            raise InputError(str(path), f"record {i + 1} is not an object", hint="each record must be a JSON object")
+            raise InputError(
+                str(path), f"record {i + 1} is not an object", line=i + 1, hint="each record must be a JSON object"
+            )
     return records
 
 
-def _columns(records: list[dict]) -> list[str]:
+def flatten(rec: dict, prefix: str = "") -> dict:
+    """Nested objects become dotted keys ("reviewer.displayName"); lists of scalars are joined."""
+    out: dict = {}
+    for key, value in rec.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+            out[name] = "; ".join(str(v) for v in value)
+        else:
+            out[name] = value
+    return out
+
+
+def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
+    """A Table from JSON records: conversation exports become transcripts, others are flattened."""
+    converted = shapes.conversation_shape(path, records)
+    if converted is not None:
+        return converted
+    rows = [(line, flatten(shapes.unwrap(rec))) for line, rec in records]
     seen: dict[str, None] = {}
-    for rec in records:
+    for _, rec in rows:
         seen.update(dict.fromkeys(rec))
-    return list(seen)
+    return Table(list(seen), rows)
 
 
 @register(".json")
-def read_json(path: Path) -> Table:
+def read_json(path: Path, progress: ByteProgress | None = None) -> Table:
     try:
-        data = json.loads(_read_text(path))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise InputError(str(path), f"broken JSON ({err.msg})", line=err.lineno, hint="fix the JSON syntax") from None
     records = _records_of(data, path)
-    return Table(_columns(records), [(i + 1, rec) for i, rec in enumerate(records)])
+    return records_table(path, [(i + 1, rec) for i, rec in enumerate(records)])
 
 
 @register(".jsonl", ".ndjson")
-def read_jsonl(path: Path) -> Table:
+def read_jsonl(path: Path, progress: ByteProgress | None = None) -> Table:
     rows: list[tuple[int, dict]] = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -138,20 +170,29 @@ def read_jsonl(path: Path) -> Table:
                 str(path), f"broken JSON ({err.msg})", line=number, hint="fix or remove that line"
             ) from None
         if not isinstance(rec, dict):
-            raise InputError(str(path), "the line is not a JSON object", line=number)
+            raise InputError(str(path), "the line is not a JSON object", line=number, hint="one object per line")
         rows.append((number, rec))
-    return Table(_columns([r for _, r in rows]), rows)
+    return records_table(path, rows)
+
+
+# --- plain text -----------------------------------------------------------------------------------------------
+
+_SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,})\s*$", re.MULTILINE)
 
 
 @register(".txt")
-def read_text_file(path: Path) -> Table:
-    """A plain-text file is one item: a transcript when its lines carry speaker prefixes."""
-    return Table(["text"], [(1, {"text": _read_text(path), "id": path.stem})])
+def read_text_file(path: Path, progress: ByteProgress | None = None) -> Table:
+    """A plain-text file is one item (a transcript when its lines carry speaker prefixes); `---` lines
+    separate several conversations in one file."""
+    text = read_text(path)
+    parts, rows, line = _SEPARATOR.split(text), [], 1
+    for i, part in enumerate(parts):
+        if part.strip():
+            start = line + part[: len(part) - len(part.lstrip())].count("\n")
+            rows.append((start, {"text": part.strip(), "id": path.stem if len(parts) == 1 else f"{path.stem}#{i + 1}"}))
+        line += part.count("\n")
+    return Table(["text", "id"], rows)
 
 
-def reader_for(path: Path) -> Reader:
-    try:
-        return READERS[path.suffix.lower()]
-    except KeyError:
-        formats = ", ".join(sorted(READERS))
-        raise InputError(str(path), f"unsupported file type '{path.suffix}'", hint=f"supported: {formats}") from None
+# Tabular formats (CSV/TSV, XLSX, Parquet) register themselves in miner.ingest.tabular.
+from miner.ingest import tabular as _tabular  # noqa: E402,F401

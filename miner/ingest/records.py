@@ -45,7 +45,9 @@ class Record:
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
     def mined_text(self) -> list[tuple[str | None, str]]:
-        """(speaker, text) pieces to segment: customer turns of a transcript, else the text."""
-        if self.turns:
+        """(speaker, text) pieces to segment: customer turns of a transcript, else the title and the text
+        (a review's title often carries the complaint: "Arrived broken")."""
+        if self.turns is not None:
             return [(t.speaker, t.text) for t in self.turns if t.speaker == "customer"]
-        return [(None, self.text)]
+        title = [(None, self.title)] if self.title and self.title.strip() not in self.text else []
+        return [*title, (None, self.text)]

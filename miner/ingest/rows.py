@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import chain, islice
 from pathlib import Path
 
 from miner.errors import InputError
 from miner.ingest import ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind
-from miner.ingest.readers import MAX_FIELD, Table
+from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
-from miner.ingest.transcripts import has_markup, parse_transcript
+from miner.ingest.table import Table
+from miner.ingest.transcripts import has_markup, outcome, parse_transcript
 
 
 def _str(value: object) -> str:
@@ -23,7 +26,10 @@ def _str(value: object) -> str:
 
 
 def parse_date(value: str) -> str:
-    """ISO 8601 from the usual export formats; raises ValueError otherwise."""
+    """ISO 8601 from the usual export formats (and Unix seconds or milliseconds); raises ValueError otherwise."""
+    if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
+        stamp = float(value) / (1000 if len(value) == 13 else 1)
+        return datetime.fromtimestamp(stamp, UTC).isoformat()
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
@@ -32,15 +38,28 @@ def parse_date(value: str) -> str:
         return parser.parse(value, dayfirst=False).isoformat()
 
 
+_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
 def parse_rating(value: str) -> float:
+    """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business) or '★★★★☆'."""
     match = re.search(r"-?\d+(?:[.,]\d+)?", value)
-    if not match:
-        raise ValueError(value)
-    return float(match.group(0).replace(",", "."))
+    if match:
+        return float(match.group(0).replace(",", "."))
+    word = value.strip().lower()
+    if word in _WORDS:
+        return float(_WORDS[word])
+    if value.count("★"):
+        return float(value.count("★"))
+    raise ValueError(value)
 
 
-def _resolve_columns(path: Path, table: Table, given: ColumnMap) -> ColumnMap:
-    cols = detect(table.columns, [r for _, r in table.rows]).merged(given)
+SAMPLE_ROWS = 1000  # rows read ahead to detect the columns, the rating scale and markup
+CHUNK_ROWS = 5000
+
+
+def _resolve_columns(path: Path, table: Table, sample: list[dict], given: ColumnMap) -> ColumnMap:
+    cols = detect(table.columns, sample).merged(given)
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:
@@ -60,36 +79,70 @@ def _resolve_columns(path: Path, table: Table, given: ColumnMap) -> ColumnMap:
     return cols
 
 
-def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: str = "fail") -> list[Record]:
-    """Validated records; a bad row raises (on_error='fail') or is left out and counted ('skip')."""
-    if not table.rows:
+def _sample_ratings(sample: list[dict], column: str | None) -> list[float]:
+    values = []
+    for row in sample:
+        raw = _str(row.get(column)) if column else ""
+        if raw:
+            try:
+                values.append(parse_rating(raw))
+            except ValueError:
+                pass
+    return values
+
+
+def iter_records(
+    path: Path,
+    table: Table,
+    given: ColumnMap,
+    *,
+    on_error: str = "fail",
+    chunk_rows: int = CHUNK_ROWS,
+    rejected: list[InputError] | None = None,
+) -> Iterator[list[Record]]:
+    """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
+    or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
+    first SAMPLE_ROWS rows."""
+    rows = iter(table.rows)
+    head = list(islice(rows, SAMPLE_ROWS))
+    sample = [r for _, r in head if isinstance(r, dict)]
+    if not head:
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
-    cols = _resolve_columns(path, table, given)
-    kind = cols.kind or guess_kind(table.columns)
-    raw_ratings = []
-    for _, row in table.rows:
+    cols = _resolve_columns(path, table, sample, given)
+    kind = cols.kind or table.kind or guess_kind(table.columns)
+    scale = ratings.infer_scale(cols.rating, _sample_ratings(sample, cols.rating)) if cols.rating else None
+    markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
+    rejected = rejected if rejected is not None else []
+    chunk: list[Record] = []
+    total = 0
+    for line, row in chain(head, rows):
         try:
-            raw_ratings.append(parse_rating(_str(row.get(cols.rating)))) if cols.rating and _str(
-                row.get(cols.rating)
-            ) else None
-        except ValueError:
-            pass
-    scale = ratings.infer_scale(cols.rating, raw_ratings) if cols.rating else None
-    markup_cols = [
-        c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for _, r in table.rows[:20])
-    ]
-    records, skipped = [], []
-    for line, row in table.rows:
-        try:
-            records.append(_record(path, line, row, cols, kind, scale, markup_cols))
+            if isinstance(row, InputError):
+                raise row
+            chunk.append(_record(path, line, row, cols, kind, scale, markup_cols))
         except InputError as err:
             if on_error != "skip":
                 raise
-            skipped.append(err)
-    if not records:
-        raise InputError(str(path), f"no usable rows ({len(skipped)} rejected; first: {skipped[0]})")
-    if skipped:
-        records[0].meta.setdefault("_rejected", [str(e) for e in skipped])
+            rejected.append(err)
+        if len(chunk) >= chunk_rows:
+            total += len(chunk)
+            yield chunk
+            chunk = []
+    total += len(chunk)
+    if not total:
+        first = rejected[0] if rejected else "none"
+        raise InputError(str(path), f"no usable rows ({len(rejected)} rejected; first: {first})")
+    if chunk:
+        yield chunk
+
+
+def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: str = "fail") -> list[Record]:
+    """All validated records of a table; rows left out with on_error='skip' are listed in the first record's
+    meta under '_rejected'."""
+    rejected: list[InputError] = []
+    records = [r for chunk in iter_records(path, table, given, on_error=on_error, rejected=rejected) for r in chunk]
+    if rejected:
+        records[0].meta.setdefault("_rejected", [str(e) for e in rejected])
     return records
 
 
@@ -143,9 +196,11 @@ def _record(
                 field=cols.date,
                 hint="use a format like 2026-03-31, or pass --date-col",
             ) from None
-    turns = parse_transcript(text)
+    turns = row["_turns"] if "_turns" in row else parse_transcript(text)
+    used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}
+    rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     if turns is not None:
         rec.kind, rec.turns = "transcript", turns
-    used = {cols.text, cols.title, cols.id, cols.rating, cols.date, *markup_cols}
-    rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
+        if outcome(turns):
+            rec.meta["outcome"] = outcome(turns)
     return rec

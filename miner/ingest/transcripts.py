@@ -67,7 +67,68 @@ def parse_markup(text: str) -> list[Turn]:
 def parse_transcript(text: str) -> list[Turn] | None:
     """Turns of a transcript, or None if the text is not one."""
     if has_markup(text):
-        return parse_markup(text)
+        return clean_turns(parse_markup(text))
     if has_speaker_prefixes(text):
-        return parse_prefixed(text)
+        return clean_turns(parse_prefixed(text))
+    return None
+
+
+_POLITE = (
+    r"(?:hi|hiya|hello|hey|dear \w+|good (?:morning|afternoon|evening)|thanks?|thank you|thx|ty|cheers|ok|okay|"
+    r"k|sure|yes|yeah|yep|no|nope|great|perfect|cool|fine|alright|brilliant|awesome|bye|goodbye|np|"
+    r"no problem|no worries|you too|same to you|have a (?:nice|good|great) (?:day|one|evening|weekend)|"
+    r"(?:many|much) thanks|thanks a lot|will do|got it|noted|understood|appreciated?|"
+    r"(?:i'?m )?still here|are you (?:still )?there|hello\?|anyone there)"
+)
+_FILLER = (
+    r"(?:\s+(?:there|team|all|again|so much|very much|a lot|for (?:your|the) (?:help|reply|quick reply)|"
+    r"guys|mate|you|!+))*"
+)
+BOILERPLATE = re.compile(rf"^\W*{_POLITE}{_FILLER}(?:[\s,.!?:;)(-]+{_POLITE}{_FILLER})*[\W_]*$", re.IGNORECASE)
+_LEADING_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there| team| all)?[\s,!.:-]+", re.I
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    """A turn with nothing to mine: a greeting, thanks, 'ok' and the like."""
+    return bool(BOILERPLATE.match(text.strip()))
+
+
+def clean_turns(turns: list[Turn]) -> list[Turn]:
+    """Drop greeting and thank-you turns, and a greeting that opens a turn ("Hi, my order..." -> "my order...")."""
+    out = []
+    for turn in turns:
+        if is_boilerplate(turn.text):
+            continue
+        text = _LEADING_GREETING.sub("", turn.text, count=1).strip()
+        out.append(Turn(turn.speaker, text or turn.text))
+    return out
+
+
+_ESCALATED = re.compile(
+    r"\b(?:escalat\w*|transferr?\w*|pass(?:ed|ing)? (?:this|it|you) (?:on )?to|"
+    r"raised? (?:a|an) (?:ticket|complaint|case)|"
+    r"specialist team|supervisor|manager will|(?:please )?(?:dm|direct message|email|call) us|follow up with you|"
+    r"someone will (?:call|contact|be in touch)|within \d+ (?:working |business )?(?:hours|days))\b",
+    re.IGNORECASE,
+)
+_RESOLVED = re.compile(
+    r"\b(?:refund(?:ed)? (?:has been|is|was) (?:processed|issued|approved)|(?:i'?ve|we'?ve|i have|we have) "
+    r"(?:refunded|processed|reissued|resent|cancelled|fixed|updated|sorted)|resolved|all sorted|"
+    r"glad (?:i|we) could help|"
+    r"that(?:'s| is| should be) (?:fixed|sorted|done)|credit(?:ed)? to your account)\b",
+    re.IGNORECASE,
+)
+
+
+def outcome(turns: list[Turn]) -> str | None:
+    """'escalated' or 'resolved' judged from the agent's last words that say either; None if they say neither."""
+    for turn in reversed(turns):
+        if turn.speaker != "agent":
+            continue
+        if _ESCALATED.search(turn.text):
+            return "escalated"
+        if _RESOLVED.search(turn.text):
+            return "resolved"
     return None

@@ -1,0 +1,122 @@
+"""Conversation exports as transcripts: Zendesk tickets (comments with author roles) and Intercom
+conversations (conversation parts with author types). Each becomes one row with speaker turns."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from miner.ingest.records import Turn
+from miner.ingest.transcripts import clean_turns
+
+CUSTOMER_AUTHORS = {"end-user", "end_user", "user", "lead", "contact", "customer", "requester", "visitor"}
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def plain(body: object) -> str:
+    """HTML or plain text bodies as one line of text."""
+    return re.sub(r"\s+", " ", html.unescape(_TAGS.sub(" ", str(body or "")))).strip()
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).isoformat()
+    return str(value or "")
+
+
+def _row(ident: object, turns: list[Turn], **fields: object) -> dict:
+    turns = clean_turns(turns)
+    text = "\n".join(f"{'Customer' if t.speaker == 'customer' else 'Agent'}: {t.text}" for t in turns)
+    row: dict[str, object] = {"id": str(ident) if ident is not None else "", "text": text, "_turns": turns}
+    row.update({k: v for k, v in fields.items() if v not in (None, "", [])})
+    return row
+
+
+# --- Zendesk --------------------------------------------------------------------------------------------------
+
+
+def is_zendesk(rec: dict) -> bool:
+    comments = rec.get("comments")
+    return (
+        isinstance(comments, list)
+        and (not comments or isinstance(comments[0], dict))
+        and "conversation_parts" not in rec
+    )
+
+
+def _zendesk_role(comment: dict, requester: object) -> str:
+    author = comment.get("author")
+    role = comment.get("author_role") or (author.get("role") if isinstance(author, dict) else None)
+    if role:
+        return "customer" if str(role).lower() in CUSTOMER_AUTHORS else "agent"
+    return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
+
+
+def zendesk_row(ticket: dict) -> dict:
+    requester = ticket.get("requester_id")
+    turns = []
+    for comment in ticket.get("comments") or []:
+        body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
+        if not body:
+            continue
+        speaker = _zendesk_role(comment, requester)
+        if comment.get("public") is False:
+            speaker = "agent"  # an internal note is context, never the customer's words
+        turns.append(Turn(speaker, body))
+    sat = ticket.get("satisfaction_rating")
+    return _row(
+        ticket.get("id"),
+        turns,
+        subject=ticket.get("subject"),
+        created_at=_iso(ticket.get("created_at")),
+        status=ticket.get("status"),
+        channel=(ticket.get("via") or {}).get("channel") if isinstance(ticket.get("via"), dict) else None,
+        tags="; ".join(map(str, ticket.get("tags") or [])),
+        satisfaction_rating=sat.get("score") if isinstance(sat, dict) else sat,
+        satisfaction_comment=sat.get("comment") if isinstance(sat, dict) else None,
+    )
+
+
+# --- Intercom -------------------------------------------------------------------------------------------------
+
+
+def is_intercom(rec: dict) -> bool:
+    return "conversation_parts" in rec
+
+
+def _intercom_speaker(part: dict) -> str:
+    author = part.get("author") or {}
+    return "customer" if str(author.get("type", "")).lower() in CUSTOMER_AUTHORS else "agent"
+
+
+def intercom_row(conv: dict) -> dict:
+    turns = []
+    source = conv.get("source") or {}
+    if plain(source.get("body")):
+        turns.append(Turn(_intercom_speaker(source), plain(source.get("body"))))
+    parts = conv.get("conversation_parts") or {}
+    if isinstance(parts, dict):
+        parts = parts.get("conversation_parts") or []
+    for part in parts:
+        if part.get("part_type", "comment") not in ("comment", "note", "open", "close") or not plain(part.get("body")):
+            continue
+        speaker = "agent" if part.get("part_type") == "note" else _intercom_speaker(part)
+        turns.append(Turn(speaker, plain(part.get("body"))))
+    rating = conv.get("conversation_rating") or {}
+    return _row(
+        conv.get("id"),
+        turns,
+        subject=plain(source.get("subject")) or None,
+        created_at=_iso(conv.get("created_at")),
+        state=conv.get("state"),
+        rating=rating.get("rating") if isinstance(rating, dict) else None,
+        rating_remark=rating.get("remark") if isinstance(rating, dict) else None,
+    )
+
+
+SHAPES: dict[str, tuple[Callable[[dict], bool], Callable[[dict], dict]]] = {
+    "zendesk": (is_zendesk, zendesk_row),
+    "intercom": (is_intercom, intercom_row),
+}

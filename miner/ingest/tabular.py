@@ -1,0 +1,208 @@
+"""Streaming readers for tabular files: CSV/TSV (any delimiter), XLSX (openpyxl) and Parquet (pyarrow)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from miner.errors import InputError
+from miner.ingest.encoding import SAMPLE_BYTES, detect
+from miner.ingest.readers import MAX_FIELD, ByteProgress, Table, register, tabular
+
+DELIMITERS = ",\t;|"
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024  # bytes once unzipped; a larger "spreadsheet" is refused as a zip bomb
+MAX_XLSX_RATIO = 200  # uncompressed / compressed size of one part
+PARQUET_BATCH = 10_000
+
+
+def choose_delimiter(first_line: str, suffix: str) -> str:
+    """The delimiter that splits the header line most often, outside quotes (tab for .tsv when present)."""
+    unquoted = "".join(part for i, part in enumerate(first_line.split('"')) if i % 2 == 0)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    if suffix == ".tsv" and counts["\t"]:
+        return "\t"
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open(path: Path) -> tuple[io.TextIOWrapper, str]:
+    raw = path.open("rb")
+    head = raw.read(SAMPLE_BYTES)
+    if not head.strip():
+        raw.close()
+        raise InputError(str(path), "the file is empty", hint="export the data again or remove the file")
+    encoding = detect(path, head)
+    raw.seek(0)
+    return io.TextIOWrapper(raw, encoding=encoding, newline=""), encoding
+
+
+def _csv_rows(
+    path: Path, fh: io.TextIOWrapper, reader: Any, encoding: str, progress: ByteProgress | None
+) -> Iterator[tuple[int, list]]:
+    line = reader.line_num + 1
+    done = 0
+    try:
+        for values in reader:
+            if values and any(v.strip() for v in values):
+                yield line, values
+            line = reader.line_num + 1
+            if progress is not None:
+                pos = fh.buffer.tell()  # type: ignore[attr-defined]
+                if pos - done >= 1 << 20:
+                    progress(pos - done)
+                    done = pos
+    except UnicodeDecodeError as err:
+        raise InputError(
+            str(path),
+            f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}",
+            line=reader.line_num + 1,
+            hint="fix or remove that character, or save the file again as UTF-8",
+        ) from None
+    except csv.Error as err:
+        problem = str(err)
+        if "field larger than field limit" in problem:
+            problem = f"a field is over {MAX_FIELD * 4:,} characters"
+            hint = "split the text, or check for a missing closing quote"
+        else:
+            hint = "check the quotes on that line"
+        raise InputError(str(path), f"not valid CSV ({problem})", line=line, hint=hint) from None
+    finally:
+        if progress is not None:
+            progress(max(0, path.stat().st_size - done))
+        fh.close()
+
+
+@register(".csv", ".tsv", ".tab")
+def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
+    """CSV or TSV with any delimiter and quoted multi-line fields, read lazily row by row."""
+    fh, encoding = _open(path)
+    first_line = fh.readline()
+    fh.seek(0)
+    delimiter = choose_delimiter(first_line, path.suffix.lower())
+    csv.field_size_limit(MAX_FIELD * 4)
+    reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(str(path), "the file has no header row", hint="add a header naming the columns") from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1
+        ) from None
+    table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress))
+    table.extra["delimiter"] = delimiter
+    table.extra["encoding"] = encoding
+    return table
+
+
+# --- XLSX -----------------------------------------------------------------------------------------------------
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a spreadsheet that would unpack to more than MAX_XLSX_UNPACKED (a zip bomb) before loading it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+    except zipfile.BadZipFile:
+        raise InputError(
+            str(path), "not a valid XLSX file", hint="an old .xls must be saved again as .xlsx or CSV"
+        ) from None
+    total = sum(p.file_size for p in parts)
+    worst = max(parts, key=lambda p: p.file_size / max(p.compress_size, 1), default=None)
+    if total > MAX_XLSX_UNPACKED or (
+        worst is not None
+        and worst.file_size > 16 << 20
+        and worst.file_size / max(worst.compress_size, 1) > MAX_XLSX_RATIO
+    ):
+        raise InputError(
+            str(path),
+            f"the spreadsheet unpacks to {total:,} bytes (limit {MAX_XLSX_UNPACKED:,}); it may be a zip bomb",
+            hint="export the sheet as CSV instead",
+        )
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _column_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
+
+
+def _xlsx_header(path: Path, sheet: str, number: int, values: list) -> list[str]:
+    for i, value in enumerate(values):
+        if value not in ("", None) and not isinstance(value, str):
+            raise InputError(
+                str(path),
+                f"sheet '{sheet}' has no header row: cell {_column_letter(i)}{number} holds {value!r}, "
+                "not a column name",
+                line=number,
+                hint="insert a first row naming the columns (text, rating, date...)",
+            )
+    return [str(v) for v in values]
+
+
+@register(".xlsx", ".xlsm")
+def read_xlsx(path: Path, progress: ByteProgress | None = None) -> Table:
+    """The first sheet that holds data, in read-only (streaming) mode; line numbers are spreadsheet rows."""
+    from openpyxl import load_workbook
+
+    check_zip(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types for a damaged file
+        raise InputError(
+            str(path), f"the spreadsheet cannot be opened ({err})", hint="open and save it again"
+        ) from None
+    for sheet in book.worksheets:
+        rows = ((n, [_cell(v) for v in values]) for n, values in enumerate(sheet.iter_rows(values_only=True), 1))
+        rows = ((n, v) for n, v in rows if any(str(c).strip() for c in v))
+        first = next(rows, None)
+        if first is None:
+            continue
+        header = _xlsx_header(path, sheet.title, first[0], first[1])
+        table = tabular(path, header, _trimmed(rows, len(header)))
+        table.extra["sheet"] = sheet.title
+        return table
+    raise InputError(str(path), "every sheet is empty", hint="export the data again")
+
+
+def _trimmed(rows: Iterator[tuple[int, list]], width: int) -> Iterator[tuple[int, list]]:
+    """openpyxl pads rows to the sheet's widest row; drop empty cells past the header's width."""
+    for n, values in rows:
+        while len(values) > width and values[-1] == "":
+            values.pop()
+        yield n, values
+
+
+# --- Parquet --------------------------------------------------------------------------------------------------
+
+
+@register(".parquet", ".pq")
+def read_parquet(path: Path, progress: ByteProgress | None = None) -> Table:
+    """Parquet read in record batches with pyarrow; line numbers are row numbers from 1."""
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises ArrowInvalid, OSError...
+        raise InputError(str(path), f"not a readable Parquet file ({err})", hint="export it again") from None
+    columns = list(pf.schema_arrow.names)
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        n = 0
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
+            for rec in batch.to_pylist():
+                n += 1
+                yield n, {k: _cell(v) for k, v in rec.items()}
+
+    return tabular(path, columns, ((n, list(r.values())) for n, r in rows()))

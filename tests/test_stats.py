@@ -1,0 +1,128 @@
+"""The report's statistics against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from miner.report.stats import bootstrap_impact, rating_impact, two_proportion_z_test
+from miner.report.trends import change, choose_granularity, emerging_pain_points, period_of, period_range
+
+
+def test_z_test_by_hand():
+    # p1 = .30, p2 = .20, pooled = 50/200 = .25, se = sqrt(.25 * .75 * (1/100 + 1/100)) = .0612372
+    # z = -.10 / .0612372 = -1.632993; two-sided p = 2 * (1 - Phi(1.632993)) = .102470
+    test = two_proportion_z_test(30, 100, 20, 100)
+    assert test.p1 == pytest.approx(0.30) and test.p2 == pytest.approx(0.20)
+    assert test.z == pytest.approx(-1.632993, abs=1e-6)
+    assert test.p_value == pytest.approx(0.102470, abs=1e-6)
+    assert not test.significant()
+    assert test.relative_change == pytest.approx(-1 / 3)
+    # One-sided (H1: p2 > p1) with the change going the other way: p = Phi(1.632993) = .948765
+    assert two_proportion_z_test(30, 100, 20, 100, alternative="greater").p_value == pytest.approx(0.948765, abs=1e-6)
+
+
+def test_z_test_unequal_samples_by_hand():
+    # p1 = 45/150 = .30, p2 = 80/200 = .40, pooled = 125/350 = .357143
+    # se = sqrt(.357143 * .642857 * (1/150 + 1/200)) = .0517549, z = .10 / .0517549 = 1.932184
+    test = two_proportion_z_test(45, 150, 80, 200)
+    assert test.z == pytest.approx(1.932184, abs=1e-6)
+    assert test.p_value == pytest.approx(0.053337, abs=1e-6)  # 2 * (1 - Phi(1.932184)): not quite significant
+    assert not test.significant()
+    greater = two_proportion_z_test(45, 150, 80, 200, alternative="greater")
+    assert greater.p_value == pytest.approx(0.026668, abs=1e-6) and greater.significant()
+
+
+def test_z_test_edge_cases():
+    assert two_proportion_z_test(0, 10, 0, 20).p_value == 1.0  # no variance, no evidence
+    assert two_proportion_z_test(0, 10, 0, 20).relative_change is None
+    with pytest.raises(ValueError):
+        two_proportion_z_test(1, 0, 1, 10)
+    with pytest.raises(ValueError):
+        two_proportion_z_test(11, 10, 1, 10)
+    # A big, real change is significant: 10% -> 30% of 200 items each.
+    assert two_proportion_z_test(20, 200, 60, 200).significant()
+
+
+def test_rating_impact_by_hand():
+    ratings = np.array([1.0, 1.0, 0.0, 0.0, 1.0])
+    affected = np.array([False, False, True, True, False])
+    # mean of all = 3/5 = .6; mean without the touchpoint's complaints = 3/3 = 1.0; impact = -.4
+    assert rating_impact(ratings, affected) == pytest.approx(-0.4)
+
+
+def test_bootstrap_two_items_exact():
+    # Items: rating 1 (unaffected), rating 0 (affected). The 4 equally likely resamples of 2:
+    # (1,1): impact 0; (1,0) and (0,1): mean .5 - 1 = -.5; (0,0): no unaffected item, dropped.
+    # So impact is -.5 with probability 2/3 and 0 with 1/3: the 95% percentile interval is [-.5, 0].
+    impact = bootstrap_impact(np.array([1.0, 0.0]), np.array([False, True]), n_boot=4000, seed=1)
+    assert impact.estimate == pytest.approx(-0.5)
+    assert (impact.low, impact.high) == (pytest.approx(-0.5), pytest.approx(0.0))
+    assert (impact.n_with, impact.n_without) == (1, 1)
+
+
+def test_bootstrap_matches_binomial_by_hand():
+    # 100 affected items rated 0, 300 unaffected rated 1. In every resample the unaffected mean is 1,
+    # so impact = -(share affected), a binomial proportion: -.25 +/- 1.96 * sqrt(.25 * .75 / 400)
+    # = -.25 +/- .042435, i.e. [-.292435, -.207565].
+    ratings = np.array([0.0] * 100 + [1.0] * 300)
+    affected = ratings == 0
+    impact = bootstrap_impact(ratings, affected, n_boot=4000, seed=0)
+    half = 1.96 * math.sqrt(0.25 * 0.75 / 400)
+    assert impact.estimate == pytest.approx(-0.25)
+    assert impact.low == pytest.approx(-0.25 - half, abs=0.006)
+    assert impact.high == pytest.approx(-0.25 + half, abs=0.006)
+
+
+def test_bootstrap_is_seeded_and_degenerate_cases():
+    rng = np.random.default_rng(3)
+    ratings, affected = rng.random(200), rng.random(200) < 0.2
+    assert bootstrap_impact(ratings, affected, seed=7) == bootstrap_impact(ratings, affected, seed=7)
+    assert bootstrap_impact(ratings, affected, seed=7) != bootstrap_impact(ratings, affected, seed=8)
+    flat = bootstrap_impact(np.full(50, 0.5), np.arange(50) < 10)
+    assert (flat.estimate, flat.low, flat.high) == (0.0, 0.0, 0.0)
+    assert bootstrap_impact(ratings, np.zeros(200, dtype=bool)) is None
+    assert bootstrap_impact(ratings, np.ones(200, dtype=bool)) is None
+
+
+def test_periods():
+    assert period_of("2026-03-31T23:59:00", "month") == "2026-03"
+    assert period_of("2026-01-01", "week") == "2026-W01"
+    assert period_of("2025-12-29", "week") == "2026-W01"  # ISO weeks belong to the year of their Thursday
+    assert period_range("2025-11-20", "2026-02-01", "month") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert period_range("2026-01-01", "2026-01-20", "week") == ["2026-W01", "2026-W02", "2026-W03", "2026-W04"]
+    assert choose_granularity(["2026-01-01", "2026-02-01"]) == "week"
+    assert choose_granularity(["2025-01-01", "2026-02-01"]) == "month"
+    assert choose_granularity(["2025-01-01"], "week") == "week"
+
+
+def test_change_uses_rates_of_items():
+    # 10 of 100 items, then 10 of 50: the count is flat but the rate doubled. pooled = 20/150 = .133333,
+    # se = sqrt(.133333 * .866667 * (1/100 + 1/50)) = .0588784, z = .1 / .0588784 = 1.698416, p = .0894
+    c = change(10, 100, 10, 50)
+    assert c["relative"] == pytest.approx(1.0)
+    assert c["z"] == pytest.approx(1.698, abs=1e-3)
+    assert c["p_value"] == pytest.approx(0.0894, abs=1e-4)
+    assert not c["significant"]
+    assert change(0, 0, 3, 10) is None
+
+
+def test_emerging_pain_points():
+    periods = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    doc_periods = {f"d{i}": periods[i % 4] for i in range(400)}  # 100 items a month
+    recent = [d for d, p in doc_periods.items() if p in ("2026-03", "2026-04")]
+    older = [d for d, p in doc_periods.items() if p in ("2026-01", "2026-02")]
+    found = emerging_pain_points(
+        doc_periods,
+        {
+            "brand-new": set(recent[:5]),  # none before: new
+            "too-few": set(recent[:2]),  # below the 3 mentions needed
+            "rising": set(older[:2]) | set(recent[:20]),  # 1% -> 10%: significant and more than doubled
+            "steady": set(older[:10]) | set(recent[:11]),  # flat
+        },
+        periods,
+    )
+    assert [(e["id"], e["status"]) for e in found] == [("rising", "rising"), ("brand-new", "new")]
+    assert found[1]["first_seen"] == "2026-03"
