@@ -1,0 +1,112 @@
+"""Dependencies and their aliases: settings, the databases, the caller's workspace, the run and filters to read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Literal
+
+import sqlite_utils
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.db import open_control, open_workspace
+from api.errors import ApiError, not_found
+from api.jobs import JobRunner
+from api.keys import workspace_for
+from api.queries.common import Filters, find_run
+from api.ratelimit import RateLimiter
+from api.settings import Settings, get_settings
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+_bearer = HTTPBearer(auto_error=False, description="An API key from `touchpoints keys create --workspace NAME`.")
+
+
+def get_control_db(settings: SettingsDep) -> Iterator[sqlite_utils.Database]:
+    db = open_control(settings.db)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+ControlDbDep = Annotated[sqlite_utils.Database, Depends(get_control_db)]
+
+
+def get_workspace(
+    request: Request,
+    control: ControlDbDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The caller's workspace from `Authorization: Bearer <key>`; 401 without a valid key, 429 over the limit."""
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
+                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    workspace = workspace_for(control, credentials.credentials)
+    if workspace is None:
+        raise ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)",
+                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    limiter: RateLimiter = request.app.state.limiter
+    wait = limiter.check(workspace)
+    if wait:
+        raise ApiError(429, "rate_limited", f"too many requests for this workspace: retry in {wait} s",
+                       headers={"Retry-After": str(wait)})  # fmt: skip
+    return workspace
+
+
+WorkspaceDep = Annotated[str, Depends(get_workspace)]
+
+
+def get_workspace_db(workspace: WorkspaceDep, settings: SettingsDep) -> Iterator[sqlite_utils.Database]:
+    db = open_workspace(settings.workspaces_dir, workspace)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+WorkspaceDbDep = Annotated[sqlite_utils.Database, Depends(get_workspace_db)]
+
+
+def get_runner(request: Request) -> JobRunner:
+    return request.app.state.runner
+
+
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+
+
+def get_run(
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    db: WorkspaceDbDep,
+    run: Annotated[str | None, Query(max_length=64, description="Read this run (an id from POST /v1/runs).")] = None,
+    taxonomy_version: Annotated[
+        str | None, Query(max_length=64, description="Read the latest run made with this taxonomy version.")
+    ] = None,
+) -> dict | None:
+    """The analysis run to read: the given one, the latest for a taxonomy version, or the latest; None before any."""
+    if run is not None:
+        rows = control.execute(
+            "SELECT run_id FROM jobs WHERE id = ? AND workspace = ? AND status = 'complete'", [run, workspace]
+        ).fetchall()
+        if not rows:
+            raise not_found(f"completed run '{run}'")
+        return find_run(db, run_id=rows[0][0])
+    return find_run(db, taxonomy_version=taxonomy_version)
+
+
+RunDep = Annotated[dict | None, Depends(get_run)]
+
+
+def get_filters(
+    since: Annotated[date | None, Query(description="First day, inclusive (YYYY-MM-DD).")] = None,
+    until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
+    source: Annotated[str | None, Query(max_length=200, description="Only this source file name.")] = None,
+    kind: Annotated[Literal["review", "survey", "transcript"] | None, Query()] = None,
+) -> Filters:
+    if since and until and since > until:
+        raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
+    return Filters(since, until, source, kind)
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]

@@ -1,0 +1,226 @@
+"""Runs as background jobs: a worker pool outside the request, progress recorded in the control database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from api.db import open_control, open_workspace
+from api.errors import ApiError
+from api.keys import now
+from api.settings import Settings
+from miner.errors import MinerError
+from miner.progress import Advance, Progress
+
+log = logging.getLogger("touchpoints.api")
+
+ACTIVE = ("queued", "running", "cancelling")
+# Share of a run's time each pipeline stage takes, roughly, so progress moves evenly from 0 to 1.
+WEIGHTS = {
+    "Loading models": 0.05,
+    "Segmenting": 0.25,
+    "Preparing models": 0.1,
+    "Embedding": 0.3,
+    "Mapping touchpoints": 0.05,
+    "Clustering pain points": 0.25,
+}
+
+
+STOPPED = "the server stopped during the run: start the run again"
+
+
+class Cancelled(Exception):
+    """Raised inside the pipeline when the run was cancelled; the store's transactions roll back."""
+
+
+class JobProgress(Progress):
+    """Records the current stage and a 0-1 progress on the job row, checking for cancellation as it goes."""
+
+    def __init__(self, runner: JobRunner, job_id: str, cancel: threading.Event) -> None:
+        self.runner, self.job_id, self.cancel = runner, job_id, cancel
+        self.done: dict[str, float] = {}
+        self._last = 0.0
+        self.value = 0.0
+
+    def _report(self, stage: str, fraction: float, force: bool = False) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+        now_s = time.monotonic()
+        if not force and now_s - self._last < 0.25:
+            return
+        self._last = now_s
+        current = 0.0 if stage in self.done else WEIGHTS.get(stage, 0.0) * min(1.0, fraction)
+        # Stages can repeat (one import per dataset): never let the reported value go back.
+        self.value = max(self.value, min(0.99, sum(self.done.values()) + current))
+        self.runner.update(self.job_id, progress=round(self.value, 4), stage=stage)
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
+        count = 0
+
+        def advance(n: int = 1) -> None:
+            nonlocal count
+            count += n
+            self._report(name, count / total if total else 0.0)
+
+        self.done.pop(name, None)
+        self._report(name, 0.0, force=True)
+        yield advance
+        self.done[name] = WEIGHTS.get(name, 0.0)
+        self._report(name, 1.0, force=True)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+class JobRunner:
+    """Owns the worker pool and the models it shares (loaded once, lazily, in the worker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="touchpoints-run")
+        self._cancel: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._models: tuple[Any, Any] | None = None
+        self._stopping = False
+        self._control = open_control(settings.db)
+
+    def recover(self) -> None:
+        """Runs a previous server left queued or running will never finish: mark them failed."""
+        with self._lock:
+            self._control.execute(
+                "UPDATE jobs SET status = 'failed', error = ?,"
+                " finished_at = ? WHERE status IN ('queued', 'running', 'cancelling')",
+                [STOPPED, now()],
+            )
+            self._control.conn.commit()
+
+    def update(self, job_id: str, **fields: object) -> None:
+        with self._lock:
+            self._control.table("jobs").update(job_id, fields)
+
+    def submit(self, workspace: str, dataset_id: str | None, taxonomy_version: str | None) -> str:
+        """Queue a run; one run at a time per workspace, since a run analyses the whole workspace."""
+        with self._lock:
+            busy = list(
+                self._control.query(
+                    "SELECT id FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling')",
+                    [workspace],
+                )
+            )
+            if busy:
+                raise ApiError(
+                    409,
+                    "run_in_progress",
+                    f"run '{busy[0]['id']}' is already in progress in this workspace: "
+                    "wait for it to finish or cancel it (DELETE /v1/runs/{id})",
+                )
+            job_id = new_id("run")
+            self._control.table("jobs").insert(
+                {
+                    "id": job_id,
+                    "workspace": workspace,
+                    "dataset_id": dataset_id,
+                    "status": "queued",
+                    "progress": 0.0,
+                    "stage": None,
+                    "taxonomy_version": taxonomy_version,
+                    "created_at": now(),
+                }
+            )
+            self._cancel[job_id] = threading.Event()
+        self.pool.submit(self._run_safely, job_id)
+        return job_id
+
+    def cancel(self, job_id: str) -> None:
+        with self._lock:
+            event = self._cancel.get(job_id)
+            if event:
+                event.set()
+            self._control.execute(
+                "UPDATE jobs SET status = CASE status WHEN 'queued' THEN 'cancelled' ELSE 'cancelling' END,"
+                " finished_at = CASE status WHEN 'queued' THEN ? END WHERE id = ? AND status IN ('queued', 'running')",
+                [now(), job_id],
+            )
+            self._control.conn.commit()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._stopping = True
+            for event in self._cancel.values():
+                event.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.recover()
+
+    def _models_loaded(self) -> tuple[Any, Any]:
+        if self._models is None:
+            from miner.embed import get_embedder
+            from miner.segment import Segmenter
+
+            self._models = (get_embedder(self.settings.embedding_model), Segmenter(self.settings.spacy_model))
+        return self._models
+
+    def _run_safely(self, job_id: str) -> None:
+        try:
+            self._run(job_id)
+        except Cancelled:
+            if self._stopping:
+                self.update(job_id, status="failed", error=STOPPED, finished_at=now())
+            else:
+                self.update(job_id, status="cancelled", finished_at=now())
+        except MinerError as err:
+            self.update(job_id, status="failed", error=str(err), finished_at=now())
+        except Exception as err:  # noqa: BLE001 - a job's failure is reported on the job, never lost
+            log.exception("run %s failed", job_id)
+            self.update(job_id, status="failed", error=f"{type(err).__name__}: {err}", finished_at=now())
+        finally:
+            with self._lock:
+                self._cancel.pop(job_id, None)
+
+    def _run(self, job_id: str) -> None:
+        from api.taxonomies import taxonomy_version
+        from miner.analyze import analyze
+        from miner.embed import EmbeddingCache
+        from miner.ingest import ColumnMap
+        from miner.pipeline import MineOptions, import_paths
+
+        with self._lock:
+            job = self._control.table("jobs").get(job_id)
+            cancel = self._cancel.get(job_id)
+        if job["status"] != "queued" or cancel is None or cancel.is_set():
+            return
+        self.update(job_id, status="running", started_at=now(), progress=0.0)
+        progress = JobProgress(self, job_id, cancel)
+        with progress.stage("Loading models", 1):
+            embedder, segmenter = self._models_loaded()
+        db = open_workspace(self.settings.workspaces_dir, job["workspace"])
+        try:
+            taxonomy = taxonomy_version(db, self.settings, job["taxonomy_version"])
+            with self._lock:
+                datasets = self._datasets(job)
+            for dataset in datasets:
+                columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
+                options = MineOptions(taxonomy=taxonomy, segmenter=segmenter, columns=columns, on_error="skip")
+                files = [Path(f["path"]) for f in json.loads(dataset["files"])]
+                import_paths(db, files, options, progress)
+            cache = EmbeddingCache(embedder, db)
+            run_id = analyze(db, taxonomy, cache, segmenter, mapper=self.settings.mapper, progress=progress)
+        finally:
+            db.close()
+        self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())
+
+    def _datasets(self, job: dict) -> list[dict]:
+        if job["dataset_id"]:
+            return [self._control.table("datasets").get(job["dataset_id"])]
+        return list(
+            self._control.query("SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at", [job["workspace"]])
+        )

@@ -1,0 +1,39 @@
+"""Builds the app: settings, error handlers, the job runner and rate limiter, one router per resource."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.jobs import JobRunner
+from api.ratelimit import RateLimiter
+from api.routes import datasets, health, pain_points, runs, stats, taxonomy, touchpoints
+from api.settings import Settings, get_settings
+
+DESCRIPTION = """Upload customer feedback, mine it in the background, and ask for the top pain points by touchpoint.
+
+Every `/v1` route takes `Authorization: Bearer <key>` (`touchpoints keys create --workspace NAME`) and sees only
+that workspace's data. Errors are JSON: `{"code", "message", "field"?}`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = JobRunner(settings)
+        runner.recover()
+        app.state.runner = runner
+        yield
+        runner.shutdown()
+
+    app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.dependency_overrides[get_settings] = lambda: settings
+    errors.install(app)
+    for module in (health, datasets, runs, pain_points, touchpoints, taxonomy, stats):
+        app.include_router(module.router)
+    return app

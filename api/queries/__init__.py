@@ -1,0 +1,1 @@
+"""Read queries over one workspace's data file."""

@@ -1,0 +1,90 @@
+"""Datasets: upload feedback files (multipart) or records (JSON); read back row counts and rejected rows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from api import datasets
+from api.deps import ControlDbDep, SettingsDep, WorkspaceDep
+from api.errors import not_found, responses
+from api.jobs import new_id
+from api.schemas import DatasetPublic
+from api.uploads import RecordsCreate, receive
+from miner.ingest import ColumnMap
+
+router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "CSV, TSV, JSON, JSONL or TXT"}
+                },
+                "required": ["file"],
+            }
+        },
+        "application/json": {"schema": RecordsCreate.model_json_schema(ref_template="#/components/schemas/{model}")},
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DatasetPublic,
+    summary="Upload a dataset",
+    description="A multipart upload of one or more `file` parts in any format the CLI reads, or a JSON body "
+    '`{"name", "records": [...]}`. Streamed to disk under the size limit (413 beyond it). Rows are read and '
+    "validated now; bad rows are left out and listed in `rejected`. Mine it with POST /v1/runs.",
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    responses=responses(400, 401, 413, 415, 422, 429),
+)
+async def create_dataset(
+    request: Request,
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    settings: SettingsDep,
+    name: Annotated[str | None, Query(max_length=100, description="A name; the first file's by default.")] = None,
+    kind: Annotated[Literal["review", "survey", "transcript"] | None, Query()] = None,
+    text_col: Annotated[str | None, Query(max_length=100)] = None,
+    title_col: Annotated[str | None, Query(max_length=100)] = None,
+    rating_col: Annotated[str | None, Query(max_length=100)] = None,
+    date_col: Annotated[str | None, Query(max_length=100)] = None,
+    id_col: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict:
+    dataset_id = new_id("ds")
+    folder = settings.workspaces_dir / f"{workspace}.uploads" / dataset_id
+    columns = ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind)
+    try:
+        paths, body_name = await receive(request, folder, settings.max_upload_bytes)
+        label = name or body_name or paths[0].name
+        return await run_in_threadpool(datasets.create, control, workspace, dataset_id, label, paths, columns)
+    except BaseException:
+        datasets.discard(folder)
+        raise
+
+
+@router.get("", response_model=list[DatasetPublic], summary="List datasets", responses=responses(401, 429))
+def list_datasets(
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict]:
+    rows = control.query(
+        "SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", [workspace, limit]
+    )
+    return [datasets.public(r) for r in rows]
+
+
+@router.get("/{dataset_id}", response_model=DatasetPublic, summary="One dataset", responses=responses(401, 404, 429))
+def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep) -> dict:
+    row = datasets.get(control, workspace, dataset_id)
+    if row is None:
+        raise not_found(f"dataset '{dataset_id}'")
+    return datasets.public(row)

@@ -1,0 +1,57 @@
+"""The top pain points, filtered by touchpoint, stage, period, source and kind; and the verbatims behind one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import FiltersDep, RunDep, WorkspaceDbDep
+from api.errors import responses
+from api.queries.examples import examples
+from api.queries.pain_points import pain_points
+from api.schemas import ExamplesPublic, PainPointsPublic
+
+router = APIRouter(prefix="/v1/pain-points", tags=["pain points"])
+
+
+@router.get(
+    "",
+    response_model=PainPointsPublic,
+    summary="Top pain points",
+    description="Pain points of the latest completed run (or `run` / `taxonomy_version`), ordered by complaints "
+    "among documents inside the filters. Each has its touchpoint, stage, count, share of all complaints in the "
+    "period, trend against the previous period of the same length (with `since`), and 3 quotes.",
+    responses=responses(400, 401, 404, 422, 429),
+)
+def list_pain_points(
+    db: WorkspaceDbDep,
+    run: RunDep,
+    filters: FiltersDep,
+    touchpoint: Annotated[
+        str | None, Query(max_length=100, description="A top-level touchpoint id, or 'none'.")
+    ] = None,
+    stage: Annotated[Literal["pre-purchase", "purchase", "post-purchase"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> dict:
+    if run is None:
+        period = {"since": filters.since, "until": filters.until}
+        return {"run": None, "period": period, "total_complaints": 0, "pain_points": []}
+    return pain_points(db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit)
+
+
+@router.get(
+    "/{pain_point_id}/examples",
+    response_model=ExamplesPublic,
+    summary="Verbatims of one pain point",
+    description="Documents behind the pain point, best match first, the matching clause marked.",
+    responses=responses(401, 404, 422, 429),
+)
+def list_examples(
+    pain_point_id: str,
+    db: WorkspaceDbDep,
+    run: RunDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict:
+    return examples(db, run, pain_point_id, limit, offset)

@@ -1,0 +1,98 @@
+"""Runs: mine a dataset (or every dataset) in the background; poll its status and progress; cancel it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlite_utils
+from fastapi import APIRouter, Body, Query
+
+from api import datasets
+from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
+from api.errors import ApiError, not_found, responses
+from api.jobs import JobRunner
+from api.schemas import RunCreate, RunPublic
+from api.taxonomies import current_version
+
+router = APIRouter(prefix="/v1/runs", tags=["runs"])
+FIELDS = tuple(RunPublic.model_fields)
+
+
+def job_public(row: dict) -> dict:
+    return {k: row.get(k) for k in FIELDS}
+
+
+def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
+    rows = list(control.query("SELECT * FROM jobs WHERE id = ? AND workspace = ?", [job_id, workspace]))
+    if not rows:
+        raise not_found(f"run '{job_id}'")
+    return rows[0]
+
+
+def start_run(
+    control: sqlite_utils.Database,
+    db: sqlite_utils.Database,
+    runner: JobRunner,
+    workspace: str,
+    dataset_id: str | None,
+) -> dict:
+    """Queue a run over the dataset (or all of them) with the workspace's current taxonomy."""
+    if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
+        raise not_found(f"dataset '{dataset_id}'")
+    if (
+        dataset_id is None
+        and not control.execute("SELECT 1 FROM datasets WHERE workspace = ? LIMIT 1", [workspace]).fetchall()
+    ):
+        raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
+    job_id = runner.submit(workspace, dataset_id, current_version(db))
+    return get_job(control, workspace, job_id)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=RunPublic,
+    summary="Start a run",
+    description="Mines the dataset (or, without `dataset_id`, every dataset of the workspace; files already "
+    "imported add nothing) in a background worker. One run at a time per workspace: 409 while one is in progress.",
+    responses=responses(400, 401, 404, 409, 422, 429),
+)
+def create_run(
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    db: WorkspaceDbDep,
+    runner: RunnerDep,
+    body: Annotated[RunCreate | None, Body()] = None,
+) -> dict:
+    return job_public(start_run(control, db, runner, workspace, body.dataset_id if body else None))
+
+
+@router.get("", response_model=list[RunPublic], summary="List runs", responses=responses(401, 429))
+def list_runs(
+    workspace: WorkspaceDep, control: ControlDbDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict]:
+    rows = control.query(
+        "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", [workspace, limit]
+    )
+    return [job_public(r) for r in rows]
+
+
+@router.get("/{run_id}", response_model=RunPublic, summary="A run's status", responses=responses(401, 404, 429))
+def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep) -> dict:
+    return job_public(get_job(control, workspace, run_id))
+
+
+@router.delete(
+    "/{run_id}",
+    response_model=RunPublic,
+    summary="Cancel a run",
+    description="A queued run is cancelled at once; a running one turns `cancelling`, then `cancelled` when the "
+    "worker reaches its next step (nothing of it is stored). 409 for a run that already finished.",
+    responses=responses(401, 404, 409, 429),
+)
+def cancel_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, runner: RunnerDep) -> dict:
+    job = get_job(control, workspace, run_id)
+    if job["status"] not in ("queued", "running", "cancelling"):
+        raise ApiError(409, "run_finished", f"run '{run_id}' already finished ({job['status']})")
+    runner.cancel(run_id)
+    return job_public(get_job(control, workspace, run_id))

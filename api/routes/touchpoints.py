@@ -1,0 +1,40 @@
+"""Touchpoints of the taxonomy with complaint counts, shares, stages and top pain points."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import FiltersDep, RunDep, SettingsDep, WorkspaceDbDep
+from api.errors import responses
+from api.queries import touchpoints as queries
+from api.queries.common import run_taxonomy
+from api.schemas import TouchpointDetailPublic, TouchpointsPublic
+from api.taxonomies import taxonomy_version
+
+router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
+
+
+@router.get(
+    "",
+    response_model=TouchpointsPublic,
+    summary="Every touchpoint",
+    description="Every top-level touchpoint of the run's taxonomy, most complaints first, with its top 3 pain points.",
+    responses=responses(400, 401, 404, 422, 429),
+)
+def list_touchpoints(db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep) -> dict:
+    taxonomy = run_taxonomy(run) if run else taxonomy_version(db, settings, None)
+    return queries.touchpoints(db, run, taxonomy, filters)
+
+
+@router.get(
+    "/{touchpoint_id}",
+    response_model=TouchpointDetailPublic,
+    summary="One touchpoint",
+    description="One top-level touchpoint with its sub-touchpoints and pain points.",
+    responses=responses(400, 401, 404, 422, 429),
+)
+def get_touchpoint(
+    touchpoint_id: str, db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep
+) -> dict:
+    taxonomy = run_taxonomy(run) if run else taxonomy_version(db, settings, None)
+    return queries.touchpoint(db, run, taxonomy, touchpoint_id, filters)

@@ -1,0 +1,216 @@
+"""Request and response schemas, as families: `XCreate` for what a client sends, `XPublic` for what it gets."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+class RejectedRow(BaseModel):
+    file: str
+    line: int | None
+    field: str | None
+    message: str = Field(examples=["reviews.csv, line 7, field 'review': the text is empty"])
+
+
+class DatasetFile(BaseModel):
+    name: str
+    rows: int
+    accepted: int
+
+
+class DatasetPublic(BaseModel):
+    id: str = Field(examples=["ds_4f1c2a9e0b7d3c21"])
+    name: str
+    created_at: str
+    files: list[DatasetFile]
+    rows: int
+    accepted: int
+    rejected_count: int
+    rejected: list[RejectedRow] = Field(description="The first 100 rejected rows, each naming file, line and field.")
+
+
+class RunCreate(BaseModel):
+    dataset_id: str | None = Field(
+        None, description="Mine this dataset; leave out to mine every dataset of the workspace.",
+        examples=["ds_4f1c2a9e0b7d3c21"],
+    )  # fmt: skip
+
+
+class RunPublic(BaseModel):
+    id: str = Field(examples=["run_9b2e4c1d8a7f6e50"])
+    dataset_id: str | None
+    status: RunStatus
+    progress: float = Field(ge=0, le=1, description="0 to 1.")
+    stage: str | None = Field(None, examples=["Embedding"])
+    error: str | None = None
+    taxonomy_version: str | None = None
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+class RunInfo(BaseModel):
+    """The analysis run an answer comes from: models and taxonomy recorded, so counts can be traced."""
+
+    id: int
+    finished_at: str | None
+    embedding_model: str | None
+    mapper: str | None
+    taxonomy_name: str | None
+    taxonomy_version: str | None
+    taxonomy_fingerprint: str | None
+    documents: int | None
+    segments: int | None
+    complaints: int | None
+
+
+class Quote(BaseModel):
+    text: str = Field(examples=["I rang to check the delivery cost because it's not on the site."])
+    document_id: str
+    source: str
+    kind: str
+    date: str | None
+    rating: float | None
+    rating_scale: str | None
+
+
+class Trend(BaseModel):
+    previous_complaints: int
+    change: int
+    change_pct: float | None = Field(description="Change relative to the previous period; null when it had none.")
+    direction: Literal["up", "down", "flat", "new"]
+
+
+class PainPointPublic(BaseModel):
+    id: str = Field(examples=["website-01"])
+    label: str = Field(examples=["Missing information: delivery fee"])
+    touchpoint: str
+    touchpoint_name: str
+    stage: str | None
+    complaints: int
+    share: float = Field(description="Share of all complaints in the period.")
+    trend: Trend | None = Field(description="Against the previous period of the same length; null without `since`.")
+    keywords: list[str]
+    quotes: list[Quote]
+
+
+class Period(BaseModel):
+    since: date | None
+    until: date | None
+    previous_since: date | None = None
+    previous_until: date | None = None
+
+
+class PainPointsPublic(BaseModel):
+    run: RunInfo | None
+    period: Period
+    total_complaints: int
+    pain_points: list[PainPointPublic]
+
+
+class PainPointBrief(BaseModel):
+    id: str
+    label: str
+    complaints: int
+
+
+class TouchpointPublic(BaseModel):
+    id: str = Field(examples=["website"])
+    name: str
+    stage: str | None
+    description: str
+    complaints: int
+    share: float
+    pain_points: list[PainPointBrief]
+
+
+class TouchpointsPublic(BaseModel):
+    run: RunInfo | None
+    total_complaints: int
+    touchpoints: list[TouchpointPublic]
+
+
+class SubTouchpoint(BaseModel):
+    id: str = Field(examples=["website/information"])
+    name: str
+    complaints: int
+    share: float = Field(description="Share of the parent touchpoint's complaints.")
+    subtouchpoints: list[SubTouchpoint]
+
+
+class TouchpointDetailPublic(TouchpointPublic):
+    run: RunInfo | None
+    subtouchpoints: list[SubTouchpoint]
+
+
+class Match(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class ExamplePublic(BaseModel):
+    segment_id: int
+    document_id: str
+    text: str
+    match: Match | None = Field(description="Where the matching clause sits in `text`.")
+    marked: str = Field(examples=["Great food. <mark>The app hides the delivery fee</mark> until checkout."])
+    score: float
+    source: str
+    kind: str
+    date: str | None
+    rating: float | None
+    rating_scale: str | None
+
+
+class PainPointRef(BaseModel):
+    id: str
+    label: str
+    touchpoint: str
+
+
+class ExamplesPublic(BaseModel):
+    run: RunInfo | None
+    pain_point: PainPointRef
+    total: int
+    limit: int
+    offset: int
+    examples: list[ExamplePublic]
+
+
+class TaxonomyVersion(BaseModel):
+    version: str
+    fingerprint: str
+    created_at: str
+
+
+class TaxonomyPublic(BaseModel):
+    version: str = Field(examples=["2026.11.1"])
+    name: str
+    fingerprint: str
+    source: Literal["default", "workspace"]
+    versions: list[TaxonomyVersion]
+    taxonomy: dict[str, Any]
+    run: RunPublic | None = Field(None, description="The re-mapping run a PUT started, if any.")
+
+
+class StatsPublic(BaseModel):
+    documents: int
+    segments: int
+    datasets: int
+    by_source: dict[str, int]
+    by_kind: dict[str, int]
+    first_date: str | None
+    last_date: str | None
+    runs: dict[str, int]
+    latest_run: RunInfo | None

@@ -1,0 +1,38 @@
+"""Settings from environment variables (prefix TOUCHPOINTS_) or a `.env` file, behind a cached dependency."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the server; `touchpoints serve --db` sets TOUCHPOINTS_DB."""
+
+    model_config = SettingsConfigDict(env_prefix="TOUCHPOINTS_", env_file=".env", extra="ignore")
+
+    db: Path = Field(default=Path("touchpoints.db"), description="Main SQLite file: workspaces, keys, datasets, runs.")
+    embedding_model: str = Field(
+        default="minilm", description="'minilm', 'fake' (tests only) or a sentence-transformers path."
+    )
+    spacy_model: str = Field(default="en_core_web_sm", description="spaCy pipeline name or path.")
+    mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")
+    taxonomy: Path | None = Field(default=None, description="Taxonomy YAML for workspaces that never PUT one.")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload (413 beyond it).")
+    rate_limit: int = Field(
+        default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
+    )
+    workers: int = Field(default=1, description="Runs mined at the same time (each workspace runs one at a time).")
+
+    @property
+    def workspaces_dir(self) -> Path:
+        """One data file per workspace lives here, next to the main database."""
+        return self.db.with_name(self.db.name.removesuffix(".db") + ".workspaces")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,443 @@
+"""The HTTP API over a real uvicorn server on 127.0.0.1, on the fake embedder (plumbing, not quality)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.testing import ROOT, serve, wait_for_run
+
+CORPUS = ROOT / "corpora" / "food_delivery"
+DATA = Path(__file__).parent / "data"
+LIMIT = 200_000
+B_RECORDS = [
+    {"id": "b1", "date": "2026-01-02", "rating": 1, "text": "The courier was two hours late and the food was cold."},
+    {"id": "b2", "date": "2026-01-03", "rating": 1, "text": "I was charged twice and nobody answers the phone."},
+    {"id": "b3", "date": "2026-01-04", "rating": 2, "text": "The app crashes at checkout every single time."},
+    {"id": "b4", "date": "2026-01-05", "rating": 5, "text": "Lovely food, friendly driver."},
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("api") / "main.db"
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_MAX_UPLOAD_BYTES": str(LIMIT)}
+    with serve(db, env) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def alice(server):
+    """Workspace 'alice': the demo corpus's reviews, uploaded and mined."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "miner", "keys", "create", "--workspace", "alice", "--db", str(server.db)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    key = proc.stdout.strip()
+    with server.client(key) as client:
+        with (CORPUS / "reviews.csv").open("rb") as fh:
+            resp = client.post("/v1/datasets", files={"file": ("reviews.csv", fh, "text/csv")})
+        assert resp.status_code == 201, resp.text
+        dataset = resp.json()
+        run = client.post("/v1/runs", json={"dataset_id": dataset["id"]})
+        assert run.status_code == 202, run.text
+        second = client.post("/v1/runs", json={"dataset_id": dataset["id"]})
+        final, states = wait_for_run(client, run.json()["id"])
+    assert final["status"] == "complete", final
+    return {"key": key, "dataset": dataset, "run": final, "states": states, "second": second}
+
+
+@pytest.fixture(scope="module")
+def bob(server):
+    """Workspace 'bob': four JSON records, mined."""
+    key = server.key("bob")
+    with server.client(key) as client:
+        resp = client.post("/v1/datasets", json={"name": "bob-records", "records": B_RECORDS})
+        assert resp.status_code == 201, resp.text
+        final, _ = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+    assert final["status"] == "complete", final
+    return {"key": key, "dataset": resp.json(), "run": final}
+
+
+@pytest.fixture
+def a(server, alice):
+    with server.client(alice["key"]) as client:
+        yield client
+
+
+@pytest.fixture
+def b(server, bob):
+    with server.client(bob["key"]) as client:
+        yield client
+
+
+def assert_error(resp: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) >= {"code", "message"} and body["message"]
+    if code:
+        assert body["code"] == code, body
+    return body
+
+
+# --- health, keys -----------------------------------------------------------------------------------------
+
+
+def test_healthz_needs_no_key(server):
+    resp = httpx.get(f"{server.url}/healthz")
+    assert resp.status_code == 200 and resp.json()["status"] == "ok"
+
+
+ROUTES = [
+    ("GET", "/v1/datasets"),
+    ("POST", "/v1/datasets"),
+    ("GET", "/v1/datasets/ds_0"),
+    ("GET", "/v1/runs"),
+    ("POST", "/v1/runs"),
+    ("GET", "/v1/runs/run_0"),
+    ("DELETE", "/v1/runs/run_0"),
+    ("GET", "/v1/pain-points"),
+    ("GET", "/v1/pain-points/website-01/examples"),
+    ("GET", "/v1/touchpoints"),
+    ("GET", "/v1/touchpoints/website"),
+    ("GET", "/v1/taxonomy"),
+    ("PUT", "/v1/taxonomy"),
+    ("GET", "/v1/stats"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route_needs_a_valid_key(server, method, path):
+    for headers in ({}, {"Authorization": "Bearer tpm_wrong"}, {"Authorization": "Basic abc"}):
+        resp = httpx.request(method, server.url + path, headers=headers, json={})
+        body = assert_error(resp, 401, "unauthorized")
+        assert "Bearer" in resp.headers["www-authenticate"], body
+
+
+def test_cli_key_is_printed_once_stored_hashed_and_revocable(server):
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "miner", "keys", *a, "--db", str(server.db)], capture_output=True, text=True, cwd=ROOT
+    )
+    key = run("create", "--workspace", "carol").stdout.strip()
+    assert key.startswith("tpm_") and len(key) > 40
+    listing = run("list").stdout
+    assert "carol" in listing and key not in listing and key[:10] in listing
+    raw = server.db.read_bytes() + (server.db.with_name(server.db.name + "-wal").read_bytes() if
+                                    server.db.with_name(server.db.name + "-wal").exists() else b"")  # fmt: skip
+    assert key.encode() not in raw
+    with server.client(key) as client:
+        assert client.get("/v1/stats").status_code == 200
+        assert run("revoke", key[:10]).returncode == 0
+        assert_error(client.get("/v1/stats"), 401)
+    assert run("create", "--workspace", "Bad Name!").returncode != 0
+
+
+# --- datasets ---------------------------------------------------------------------------------------------
+
+
+def test_upload_counts_rows(alice):
+    ds = alice["dataset"]
+    assert ds["rows"] == ds["accepted"] == 260 and ds["rejected"] == [] and ds["name"] == "reviews.csv"
+    assert ds["files"] == [{"name": "reviews.csv", "rows": 260, "accepted": 260}]
+
+
+def test_upload_lists_rejected_rows(a):
+    csv = "id,date,text\nx1,2026-01-01,the box was crushed\nx2,2026-01-02,\nx3,not a date,late again\n"
+    resp = a.post("/v1/datasets?name=bad-rows", files={"file": ("bad.csv", csv.encode(), "text/csv")})
+    assert resp.status_code == 201, resp.text
+    ds = resp.json()
+    assert (ds["rows"], ds["accepted"], ds["rejected_count"]) == (3, 1, 2)
+    assert [(r["file"], r["line"], r["field"]) for r in ds["rejected"]] == [
+        ("bad.csv", 3, "text"),
+        ("bad.csv", 4, "date"),
+    ]
+    assert a.get(f"/v1/datasets/{ds['id']}").json() == ds
+    assert ds["id"] in {d["id"] for d in a.get("/v1/datasets").json()}
+
+
+def test_upload_json_records(b, bob):
+    assert bob["dataset"]["rows"] == 4 and bob["dataset"]["name"] == "bob-records"
+    assert_error(b.post("/v1/datasets", json={"records": []}), 422, "invalid")
+    assert_error(b.post("/v1/datasets", json={"records": [{"text": ""}]}), 400, "invalid_file")
+
+
+def test_upload_errors(a):
+    body = assert_error(a.post("/v1/datasets", files={"file": ("x.csv", b"", "text/csv")}), 400, "invalid_file")
+    assert "x.csv" in body["message"] and "/" not in body["message"].split(":")[0]
+    body = assert_error(a.post("/v1/datasets", files={"file": ("notes.pdf", b"%PDF", "application/pdf")}), 400)
+    assert body["code"] == "unsupported_format" and ".csv" in body["message"]
+    assert_error(a.post("/v1/datasets", content=b"text", headers={"Content-Type": "text/plain"}), 415)
+    csv = b"id,comment\n1,hello there\n"
+    body = assert_error(a.post("/v1/datasets?text_col=nope", files={"file": ("c.csv", csv)}), 400, "invalid_file")
+    assert "nope" in body["message"]
+    assert_error(a.post("/v1/datasets?kind=tweet", files={"file": ("c.csv", csv)}), 422, "invalid")
+
+
+def test_upload_over_the_limit_is_413(a, server):
+    big = b"id,text\n" + b"".join(b"%d,the delivery was late again and again\n" % i for i in range(LIMIT // 30))
+    assert len(big) > LIMIT
+    assert_error(a.post("/v1/datasets", files={"file": ("big.csv", big, "text/csv")}), 413, "too_large")
+
+    def chunks():  # no Content-Length: the limit is enforced while streaming
+        for start in range(0, len(big), 16384):
+            yield big[start : start + 16384]
+
+    resp = a.post("/v1/datasets", content=chunks(), headers={"Content-Type": "application/json"})
+    assert_error(resp, 413, "too_large")
+    uploads = server.db.parent / "main.workspaces" / "alice.uploads"
+    assert not any("big" in p.name for p in uploads.rglob("*"))
+
+
+# --- runs -------------------------------------------------------------------------------------------------
+
+
+def test_run_reports_progress_and_stages(alice):
+    states = alice["states"]
+    progress = [s["progress"] for s in states]
+    assert all(0 <= p <= 1 for p in progress) and progress == sorted(progress) and progress[-1] == 1.0
+    stages = {s["stage"] for s in states if s["stage"]}
+    assert stages, states
+    assert alice["run"]["error"] is None and alice["run"]["finished_at"]
+
+
+def test_second_run_while_one_is_in_progress_is_409(alice):
+    assert_error(alice["second"], 409, "run_in_progress")
+
+
+def test_cancel_a_run(a, alice):
+    run = a.post("/v1/runs", json={"dataset_id": alice["dataset"]["id"]})
+    assert run.status_code == 202, run.text
+    resp = a.delete(f"/v1/runs/{run.json()['id']}")
+    assert resp.status_code == 200 and resp.json()["status"] in ("cancelled", "cancelling"), resp.text
+    final, _ = wait_for_run(a, run.json()["id"])
+    assert final["status"] == "cancelled"
+    assert_error(a.delete(f"/v1/runs/{run.json()['id']}"), 409, "run_finished")
+    # The latest completed run is still the one the pain points come from.
+    assert a.get("/v1/pain-points").json()["run"]["id"] == a.get("/v1/stats").json()["latest_run"]["id"]
+
+
+def test_run_errors(a):
+    assert_error(a.get("/v1/runs/run_nope"), 404, "not_found")
+    assert_error(a.post("/v1/runs", json={"dataset_id": "ds_nope"}), 404, "not_found")
+    assert_error(a.post("/v1/runs", json={"dataset_id": 5}), 422, "invalid")
+
+
+# --- pain points ------------------------------------------------------------------------------------------
+
+
+def test_pain_points_match_the_report(a, server):
+    from miner.report import top_pain_points
+    from miner.store import open_db
+
+    got = a.get("/v1/pain-points?limit=200").json()
+    points = got["pain_points"]
+    assert points and [p["complaints"] for p in points] == sorted((p["complaints"] for p in points), reverse=True)
+    report = top_pain_points(open_db(server.db.parent / "main.workspaces" / "alice.db"), limit=100, pain_points=100)
+    expected = {p["id"]: p["complaints"] for t in report["touchpoints"] for p in t["pain_points"]}
+    assert {p["id"]: p["complaints"] for p in points} == expected
+    assert got["run"]["id"] == report["run"]["id"]
+    for p in points:
+        assert {"id", "label", "touchpoint", "stage", "complaints", "share", "trend", "quotes"} <= set(p)
+        assert 1 <= len(p["quotes"]) <= 3 and p["trend"] is None and 0 < p["share"] <= 1
+
+
+def test_pain_points_filters(a):
+    everything = a.get("/v1/pain-points?limit=200").json()
+    website = a.get("/v1/pain-points?touchpoint=website&limit=200").json()["pain_points"]
+    assert website and all(p["touchpoint"] == "website" for p in website)
+    post = a.get("/v1/pain-points?stage=post-purchase&limit=200").json()["pain_points"]
+    assert post and all(p["stage"] == "post-purchase" for p in post)
+    assert a.get("/v1/pain-points?kind=survey").json()["pain_points"] == []
+    same = a.get("/v1/pain-points?source=reviews.csv&limit=200").json()
+    assert same["pain_points"] == everything["pain_points"]
+    assert a.get("/v1/pain-points?source=other.csv").json()["pain_points"] == []
+    assert len(a.get("/v1/pain-points?limit=2").json()["pain_points"]) == 2
+
+
+def test_pain_points_period_and_trend(a):
+    window = a.get("/v1/pain-points?since=2026-03-01&until=2026-03-31&limit=200").json()
+    assert window["period"]["previous_since"] == "2026-01-29" and window["period"]["previous_until"] == "2026-02-28"
+    before = a.get("/v1/pain-points?since=2026-01-29&until=2026-02-28&limit=200").json()
+    before_counts = {p["id"]: p["complaints"] for p in before["pain_points"]}
+    assert window["pain_points"]
+    for p in window["pain_points"]:
+        for q in p["quotes"]:
+            assert "2026-03-01" <= q["date"][:10] <= "2026-03-31"
+        t = p["trend"]
+        assert t["previous_complaints"] == before_counts.get(p["id"], 0)
+        assert t["change"] == p["complaints"] - t["previous_complaints"]
+        assert t["direction"] == ("new" if not t["previous_complaints"] else
+                                  "up" if t["change"] > 0 else "down" if t["change"] < 0 else "flat")  # fmt: skip
+    total = sum(p["complaints"] for p in a.get("/v1/pain-points?limit=200").json()["pain_points"])
+    assert sum(p["complaints"] for p in window["pain_points"]) < total
+
+
+def test_pain_points_errors(a):
+    assert assert_error(a.get("/v1/pain-points?touchpoint=nope"), 400, "unknown_touchpoint")["field"] == "touchpoint"
+    assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
+    assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
+    assert assert_error(a.get("/v1/pain-points?limit=0"), 422)["field"] == "limit"
+    assert assert_error(a.get("/v1/pain-points?stage=later"), 422)["field"] == "stage"
+    assert_error(a.get("/v1/pain-points?run=run_nope"), 404, "not_found")
+
+
+def test_examples_page_through_a_pain_point(a):
+    top = a.get("/v1/pain-points?limit=1").json()["pain_points"][0]
+    first = a.get(f"/v1/pain-points/{top['id']}/examples?limit=3").json()
+    assert first["total"] == top["complaints"] and len(first["examples"]) == min(3, top["complaints"])
+    rest = a.get(f"/v1/pain-points/{top['id']}/examples?limit=3&offset=3").json()
+    assert not {e["segment_id"] for e in first["examples"]} & {e["segment_id"] for e in rest["examples"]}
+    ex = first["examples"][0]
+    assert ex["match"]["text"] == ex["text"][ex["match"]["start"] : ex["match"]["end"]]
+    assert "<mark>" in ex["marked"] and ex["source"] == "reviews.csv" and ex["date"] and ex["rating"] is not None
+    assert_error(a.get("/v1/pain-points/nope-01/examples"), 404, "not_found")
+    assert_error(a.get(f"/v1/pain-points/{top['id']}/examples?offset=-1"), 422)
+
+
+# --- touchpoints, stats -----------------------------------------------------------------------------------
+
+
+def test_touchpoints(a):
+    got = a.get("/v1/touchpoints").json()
+    tps = got["touchpoints"]
+    assert len(tps) == 19 and [t["complaints"] for t in tps] == sorted((t["complaints"] for t in tps), reverse=True)
+    assert sum(t["complaints"] for t in tps) <= got["total_complaints"]
+    assert all(len(t["pain_points"]) <= 3 and t["stage"] for t in tps)
+    website = a.get("/v1/touchpoints/website").json()
+    assert website["id"] == "website" and website["subtouchpoints"]
+    listed = next(t for t in tps if t["id"] == "website")
+    assert website["complaints"] == listed["complaints"]
+    assert sum(s["complaints"] for s in website["subtouchpoints"]) <= website["complaints"]
+    assert_error(a.get("/v1/touchpoints/nope"), 404, "not_found")
+
+
+def test_stats(a, alice):
+    stats = a.get("/v1/stats").json()
+    assert stats["documents"] >= 260 and stats["by_source"]["reviews.csv"] == 260
+    assert stats["latest_run"]["id"] and stats["runs"]["complete"] >= 1
+
+
+# --- taxonomy ---------------------------------------------------------------------------------------------
+
+
+def small_taxonomy(version: str, extra: str = "") -> dict:
+    return {
+        "version": version,
+        "name": "tiny",
+        "touchpoints": [
+            {"id": "delivery", "name": "Delivery", "stage": "post-purchase", "description": "Getting the order.",
+             "examples": ["the courier was late", "the food arrived cold", f"delivery took hours{extra}"]},
+            {"id": "billing", "name": "Billing", "stage": "post-purchase", "description": "Charges.",
+             "examples": ["I was charged twice", "wrong amount on the invoice"]},
+        ],
+    }  # fmt: skip
+
+
+def test_taxonomy_versions(b):
+    first = b.get("/v1/taxonomy").json()
+    assert first["source"] == "default" and first["taxonomy"]["touchpoints"]
+    body = assert_error(b.put("/v1/taxonomy", json={"version": "x", "touchpoints": [{"id": "Bad id"}]}), 422)
+    assert body["code"] == "invalid_taxonomy" and body["field"] == "taxonomy"
+    resp = b.put("/v1/taxonomy", json=small_taxonomy("tiny-1"))
+    assert resp.status_code == 201, resp.text
+    remap = resp.json()["run"]
+    assert remap is not None
+    # Readers are not blocked by the run: the previous run still answers while the new one works.
+    during = b.get("/v1/pain-points")
+    assert during.status_code == 200 and during.elapsed.total_seconds() < 2
+    final, _ = wait_for_run(b, remap["id"])
+    assert final["status"] == "complete" and final["taxonomy_version"] == "tiny-1"
+    assert b.put("/v1/taxonomy", json=small_taxonomy("tiny-1")).status_code == 200
+    assert_error(b.put("/v1/taxonomy", json=small_taxonomy("tiny-1", " again")), 409, "version_exists")
+    now = b.get("/v1/taxonomy").json()
+    assert now["version"] == "tiny-1" and [v["version"] for v in now["versions"]] == ["tiny-1"]
+    tps = b.get("/v1/touchpoints").json()
+    assert {t["id"] for t in tps["touchpoints"]} == {"delivery", "billing"}
+    assert tps["run"]["taxonomy_version"] == "tiny-1"
+    # The old version stays queryable.
+    old = b.get(f"/v1/touchpoints?taxonomy_version={first['version']}").json()
+    assert old["run"]["taxonomy_version"] == first["version"] and len(old["touchpoints"]) == 19
+    assert b.get(f"/v1/taxonomy?version={first['version']}").json()["version"] == first["version"]
+    assert_error(b.get("/v1/pain-points?taxonomy_version=nope"), 404)
+
+
+# --- isolation --------------------------------------------------------------------------------------------
+
+
+def test_workspaces_are_isolated(a, b, alice, bob):
+    for path in (f"/v1/datasets/{alice['dataset']['id']}", f"/v1/runs/{alice['run']['id']}"):
+        assert_error(b.get(path), 404, "not_found")
+        assert a.get(path).status_code == 200
+    assert_error(b.delete(f"/v1/runs/{alice['run']['id']}"), 404)
+    assert_error(b.post("/v1/runs", json={"dataset_id": alice["dataset"]["id"]}), 404)
+    assert_error(b.get(f"/v1/pain-points?run={alice['run']['id']}"), 404)
+    assert_error(a.get(f"/v1/datasets/{bob['dataset']['id']}"), 404)
+    assert {d["id"] for d in b.get("/v1/datasets").json()} == {bob["dataset"]["id"]}
+    assert alice["run"]["id"] not in {r["id"] for r in b.get("/v1/runs").json()}
+    b_quotes = [q for p in b.get("/v1/pain-points?limit=200").json()["pain_points"] for q in p["quotes"]]
+    assert b_quotes and {q["source"] for q in b_quotes} == {"bob-records.jsonl"}
+    a_points = a.get("/v1/pain-points?limit=200").json()["pain_points"]
+    assert {q["source"] for p in a_points for q in p["quotes"]} == {"reviews.csv"}
+    for p in a_points:  # the same pain point id in bob's workspace is bob's own, if it exists at all
+        resp = b.get(f"/v1/pain-points/{p['id']}/examples")
+        if resp.status_code == 200:
+            assert {e["source"] for e in resp.json()["examples"]} <= {"bob-records.jsonl"}
+        else:
+            assert_error(resp, 404)
+    assert b.get("/v1/stats").json()["documents"] == 4
+    assert b.get("/v1/touchpoints").json()["total_complaints"] < a.get("/v1/touchpoints").json()["total_complaints"]
+    assert a.get("/v1/taxonomy").json()["source"] == "default"  # bob's PUT is bob's
+
+
+# --- errors -----------------------------------------------------------------------------------------------
+
+
+def test_unknown_routes_and_methods_are_json(a):
+    assert_error(a.get("/v1/nothing"), 404, "not_found")
+    assert_error(a.patch("/v1/stats"), 405, "method_not_allowed")
+
+
+def test_rate_limit_is_per_workspace(tmp_path):
+    with serve(tmp_path / "main.db", {"TOUCHPOINTS_RATE_LIMIT": "3", "TOUCHPOINTS_EMBEDDING_MODEL": "fake"}) as srv:
+        one, two = srv.key("one"), srv.key("two")
+        with srv.client(one) as c1, srv.client(two) as c2:
+            assert [c1.get("/v1/stats").status_code for _ in range(3)] == [200, 200, 200]
+            resp = c1.get("/v1/stats")
+            assert_error(resp, 429, "rate_limited")
+            assert int(resp.headers["retry-after"]) >= 1
+            assert c2.get("/v1/stats").status_code == 200
+            assert httpx.get(f"{srv.url}/healthz").status_code == 200
+
+
+def test_openapi_documents_every_route(server):
+    schema = httpx.get(f"{server.url}/openapi.json").json()
+    documented = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    for method, path in ROUTES:
+        template = path.replace("ds_0", "{dataset_id}").replace("run_0", "{run_id}")
+        template = template.replace("website-01", "{pain_point_id}").replace("/website", "/{touchpoint_id}")
+        assert (method, template) in documented, (method, template)
+    assert "multipart/form-data" in schema["paths"]["/v1/datasets"]["post"]["requestBody"]["content"]
+    assert json.dumps(schema).count("ErrorPublic") > 10
+
+
+def test_readme_documents_every_route_and_setting():
+    from api.main import create_app
+    from api.settings import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## HTTP API") :]
+    app = create_app(Settings(db=ROOT / "out" / "unused.db"))
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith(("/v1", "/healthz")):
+            documented = path.replace("{dataset_id}", "{id}").replace("{run_id}", "{id}")
+            documented = documented.replace("{pain_point_id}", "{id}").replace("{touchpoint_id}", "{id}")
+            for method in route.methods:  # type: ignore[attr-defined]
+                assert f"{method} {documented}" in section, f"{method} {path} is not in the README's HTTP API section"
+    for name in Settings.model_fields:
+        assert f"TOUCHPOINTS_{name.upper()}" in section, name
