@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.jobs import JobRunner
 from api.ratelimit import RateLimiter
-from api.routes import datasets, health, pain_points, runs, stats, taxonomy, touchpoints
+from api.routes import datasets, health, pain_points, report, runs, stats, taxonomy, touchpoints
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """Upload customer feedback, mine it in the background, and ask for the top pain points by touchpoint.
@@ -34,6 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for module in (health, datasets, runs, pain_points, touchpoints, taxonomy, stats):
+    for module in (health, datasets, runs, pain_points, touchpoints, taxonomy, stats, report):
         app.include_router(module.router)
     return app

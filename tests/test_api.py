@@ -108,6 +108,7 @@ ROUTES = [
     ("GET", "/v1/taxonomy"),
     ("PUT", "/v1/taxonomy"),
     ("GET", "/v1/stats"),
+    ("GET", "/v1/report"),
 ]
 
 
@@ -244,6 +245,16 @@ def test_pain_points_match_the_report(a, server):
     for p in points:
         assert {"id", "label", "touchpoint", "stage", "complaints", "share", "trend", "quotes"} <= set(p)
         assert 1 <= len(p["quotes"]) <= 3 and p["trend"] is None and 0 < p["share"] <= 1
+
+
+def test_report_is_served_for_the_workspace(a, b, server):
+    page = a.get("/v1/report")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Touchpoint report" in page.text and "<script src=" not in page.text
+    everything_before_2000 = a.get("/v1/report?until=1999-01-01")
+    assert everything_before_2000.status_code in (200, 404)
+    shell = httpx.get(server.url + "/")
+    assert shell.status_code == 200 and "/v1/report" in shell.text and "Authorization" in shell.text
 
 
 def test_pain_points_filters(a):

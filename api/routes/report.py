@@ -1,0 +1,63 @@
+"""The analyst's HTML report, served: `/v1/report` (with a key) and the page behind `/` that asks for one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from api.deps import FiltersDep, WorkspaceDbDep
+from api.errors import ApiError, responses
+from miner.errors import MinerError
+
+router = APIRouter(tags=["report"])
+
+_SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>touchpoint-miner</title>
+<style>body{font:16px system-ui,sans-serif;margin:0;background:#f5f7fb;color:#1d2433}
+main{max-width:520px;margin:12vh auto;background:#fff;padding:32px;border-radius:10px;box-shadow:0 1px 4px #0002}
+input{width:100%;padding:10px;font:inherit;margin:12px 0;box-sizing:border-box}button{padding:10px 18px;font:inherit}
+#error{color:#b42318}</style></head><body><main><h1>Touchpoint report</h1>
+<p>Enter an API key (<code>touchpoints keys create --workspace NAME</code>) to open your workspace's report.
+The key stays in this tab only.</p>
+<form id="f"><input id="key" type="password" placeholder="API key" autocomplete="off" required>
+<button>Open report</button></form><p id="error"></p></main>
+<script>
+async function load(key) {
+  const r = await fetch('/v1/report' + location.search, {headers: {Authorization: 'Bearer ' + key}});
+  if (!r.ok) { const e = await r.json().catch(() => ({})); throw new Error(e.message || r.statusText); }
+  sessionStorage.setItem('tpKey', key);
+  const html = await r.text(); document.open(); document.write(html); document.close();
+}
+document.getElementById('f').addEventListener('submit', ev => { ev.preventDefault();
+  load(document.getElementById('key').value).catch(e => document.getElementById('error').textContent = e.message); });
+const saved = sessionStorage.getItem('tpKey'); if (saved) load(saved).catch(() => sessionStorage.removeItem('tpKey'));
+</script></body></html>"""
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home() -> str:
+    """A small page that asks for a key and then shows that workspace's report."""
+    return _SHELL
+
+
+@router.get(
+    "/v1/report",
+    response_class=HTMLResponse,
+    summary="The analyst's report as one self-contained HTML page",
+    responses=responses(401, 404, 429),
+)
+def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
+    """The same page as `touchpoints report`, for this workspace, filtered by period, source and kind."""
+    from miner.report.html import render_html
+    from miner.report.model import build_report
+    from miner.report.queries import ReportFilter
+
+    wanted = ReportFilter(
+        since=filters.since.isoformat() if filters.since else None,
+        until=filters.until.isoformat() if filters.until else None,
+        source=[filters.source] if filters.source else [],
+        kind=[filters.kind] if filters.kind else [],
+    )
+    try:
+        return render_html(build_report(db, wanted))
+    except MinerError as err:
+        raise ApiError(404, "no_report", str(err)) from None
