@@ -31,12 +31,16 @@ class RichProgress(Progress):
     def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        import time
+
         columns = [TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-        with Progress(*columns, console=self.console, transient=False) as bar:
+        started = time.perf_counter()
+        # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error.
+        with Progress(*columns, console=self.console, transient=True) as bar:
             task = bar.add_task(name, total=total)
             yield lambda n=1: bar.advance(task, n)
-            if total is not None:
-                bar.update(task, completed=total)
+        done = f"{total:,} " if total is not None else ""
+        self.console.print(f"[dim]{name:<22} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
 
     def note(self, message: str) -> None:
         self.console.print(message)

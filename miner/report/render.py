@@ -7,10 +7,13 @@ import io
 
 
 def print_table(result: dict) -> None:
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # A pipe or a log gets a readable width rather than rich's 80-column default.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     run = result["run"]
     table = Table(
         title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "

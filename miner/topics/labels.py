@@ -59,7 +59,7 @@ def make_label(
     return "Other issues"
 
 
-def dominant(subs: list[str | None], share: float = 0.4) -> str | None:
+def dominant(subs: list[str | None], share: float = 0.3) -> str | None:
     """The sub-touchpoint shared by at least `share` of the members, if any."""
     counts = Counter(s for s in subs if s)
     if not counts:
