@@ -29,8 +29,10 @@ def prepare(evaluator: Evaluator, datasets: Path, limit: int | None) -> dict[str
             continue
         items = load_items(datasets / f"{name}.jsonl", limit)
         evaluator.mapper("examples")
-        pieces = [[s.text for s in segs] or [it["text"]] for segs, it in
-                  zip(evaluator.segmenter.segment([it["text"] for it in items]), items, strict=True)]
+        pieces = [
+            [s.text for s in segs] or [it["text"]]
+            for segs, it in zip(evaluator.segmenter.segment([it["text"] for it in items]), items, strict=True)
+        ]
         flat = [s for p in pieces for s in p]
         vectors = evaluator.embedder.embed(flat)
         whole = evaluator.embedder.embed([it["text"] for it in items])
@@ -57,8 +59,11 @@ def evaluate(data: dict[str, dict], predict) -> dict[str, tuple]:
 
 
 def show(title: str, results: dict[str, tuple]) -> None:
-    cells = " ".join(f"{k[:6]}={v[0] if v[0] is None else round(v[0], 3)}/{v[1] if v[1] is None else round(v[1], 3)}"
-                     f"/{v[2] if v[2] is None else round(v[2], 3)}" for k, v in results.items())
+    cells = " ".join(
+        f"{k[:6]}={v[0] if v[0] is None else round(v[0], 3)}/{v[1] if v[1] is None else round(v[1], 3)}"
+        f"/{v[2] if v[2] is None else round(v[2], 3)}"
+        for k, v in results.items()
+    )
     print(f"{title:<40} {cells}", flush=True)
 
 
@@ -80,13 +85,17 @@ def item_predictor(tp_scores_fn, cp_fn, ids, threshold=0.35, agg="max"):
                 best = rows.max(axis=0)
             elif agg == "mix":
                 ww = np.clip(w, 0.05, 1.0)
-                best = 0.5 * (s * np.clip(w, 0.25, 1.0)[:, None] ** 0.5).max(axis=0) + 0.5 * (ww[:, None] * s).sum(0) / ww.sum()
+                best = (
+                    0.5 * (s * np.clip(w, 0.25, 1.0)[:, None] ** 0.5).max(axis=0)
+                    + 0.5 * (ww[:, None] * s).sum(0) / ww.sum()
+                )
             else:
                 ww = np.clip(w, 0.05, 1.0)
                 best = (ww[:, None] * s).sum(0) / ww.sum()
             j = int(np.argmax(best))
             preds[str(it["id"])] = {"touchpoint": ids[j] if best[j] >= threshold else "none", "complaint": complaint}
         return preds
+
     return predict
 
 

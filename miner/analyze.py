@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
@@ -12,22 +13,22 @@ from miner.complaints import ComplaintDetector
 from miner.embed import EmbeddingCache
 from miner.progress import Progress
 from miner.segment import Segmenter
-from miner.store.runs import fail_run, finish_run, start_run
+from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
+from miner.store.runs import fail_run, finish_run, latest_run, start_run
 from miner.topics import PainPointModel
+from miner.topics.clusterer import PainPoint
+from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.mapper import get_mapper
 from miner.touchpoints.taxonomy import NONE
+
+CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 
 
 def _load_segments(db: sqlite_utils.Database) -> list[dict]:
     sql = """SELECT s.id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              ORDER BY s.id"""
     return list(db.query(sql))
-
-
-def _embed(cache: EmbeddingCache, texts: list[str], progress: Progress, label: str) -> np.ndarray:
-    with progress.stage(label, len(texts)) as advance:
-        return cache.embed(texts, progress=advance)
 
 
 def analyze(
@@ -38,9 +39,17 @@ def analyze(
     *,
     mapper: str = "examples",
     progress: Progress | None = None,
+    incremental: bool = False,
 ) -> int:
-    """Analyse all stored segments as a new run; returns its id."""
+    """Analyse all stored segments as a new run; returns its id. `incremental`: analyse only segments stored
+    since the last complete run and give their complaints to its pain points (no refit); falls back to a full
+    run (a refit) when there is no such run or it used another embedding model or taxonomy."""
     progress = progress or Progress()
+    base = latest_run(db) if incremental else None
+    same = base and base["embedding_model"] == cache.embedder.name
+    if base and not (same and base["taxonomy_fingerprint"] == taxonomy.fingerprint() and centroids_of(db, base["id"])):
+        progress.note(f"Incremental: run {base['id']} used another model or taxonomy; refitting everything.")
+        base = None
     params = {"mapper": mapper, "complaint_threshold": 0.5}
     run_id = start_run(
         db,
@@ -52,13 +61,82 @@ def analyze(
         taxonomy_fingerprint=taxonomy.fingerprint(),
         taxonomy=taxonomy.model_dump_json(),
         params=params,
+        mode="incremental" if base else "full",
+        base_run_id=base["id"] if base else (previous["id"] if (previous := latest_run(db)) else None),
     )
     try:
-        _analyze(db, run_id, taxonomy, cache, mapper, progress)
+        if base:
+            _incremental(db, run_id, base["id"], taxonomy, cache, mapper, progress)
+        else:
+            _analyze(db, run_id, taxonomy, cache, mapper, progress)
     except BaseException as err:
         fail_run(db, run_id, f"{type(err).__name__}: {err}")
         raise
     return run_id
+
+
+@dataclass
+class _Classified:
+    segment_rows: list[dict]
+    assignment_rows: list[dict]
+    by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
+    complaint_pos: list[int]  # positions (in the segment list) of complaints
+    vectors: np.ndarray  # float16, one row per complaint
+    complaints: int
+
+
+def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
+    examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
+    with progress.stage("Preparing models", 2) as advance:
+        detector = ComplaintDetector(cache.embed, extra_complaints=examples).fit()
+        advance(1)
+        mapper = get_mapper(mapper_name, taxonomy, cache.embed).fit()
+        advance(1)
+    return detector, mapper
+
+
+def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, progress: Progress) -> _Classified:  # noqa: ANN001
+    """Embed, detect and map in chunks, so memory holds only the complaints' vectors (float16)."""
+    out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    kept: list[np.ndarray] = []
+    with progress.stage("Embedding", len(segments)) as advance:
+        for start in range(0, len(segments), CHUNK):
+            chunk = segments[start : start + CHUNK]
+            vectors = cache.embed([s["text"] for s in chunk], progress=advance)
+            scores = detector.scores(vectors, [s["rating"] for s in chunk])
+            is_complaint = scores >= detector.threshold
+            idx = np.where(is_complaint)[0]
+            assigned = mapper.assign(vectors[idx])
+            kept.append(vectors[idx].astype(np.float16))
+            top_of = {}
+            for pos, choices in zip(idx, assigned, strict=True):
+                top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
+                for rank, choice in enumerate(choices):
+                    out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
+                    out.assignment_rows.append(
+                        {
+                            "segment_id": chunk[pos]["id"],
+                            "touchpoint": choice.touchpoint,
+                            "subtouchpoint": choice.subtouchpoint,
+                            "score": round(choice.score, 4),
+                            "rank": rank,
+                        }
+                    )
+                out.complaint_pos.append(start + int(pos))
+            for pos, seg in enumerate(chunk):
+                tp, tp_score = top_of.get(pos, (NONE, 0.0))
+                out.segment_rows.append(
+                    {
+                        "segment_id": seg["id"],
+                        "complaint": int(is_complaint[pos]),
+                        "complaint_score": round(float(scores[pos]), 4),
+                        "touchpoint": tp,
+                        "touchpoint_score": round(tp_score, 4),
+                    }
+                )
+            out.complaints += int(is_complaint.sum())
+    out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
+    return out
 
 
 def _analyze(
@@ -70,61 +148,71 @@ def _analyze(
     progress: Progress,
 ) -> None:
     segments = _load_segments(db)
-    embed = cache.embed
-    examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
-    with progress.stage("Preparing models", 2) as advance:
-        detector = ComplaintDetector(embed, extra_complaints=examples).fit()
-        advance(1)
-        mapper = get_mapper(mapper_name, taxonomy, embed).fit()
-        advance(1)
-    vectors = _embed(cache, [s["text"] for s in segments], progress, "Embedding")
-    scores = detector.scores(vectors, [s["rating"] for s in segments])
-    is_complaint = scores >= detector.threshold
-    complaint_idx = np.where(is_complaint)[0]
-    with progress.stage("Mapping touchpoints", len(complaint_idx)) as advance:
-        assigned = mapper.assign(vectors[complaint_idx])
-        advance(len(complaint_idx))
-    by_touchpoint: dict[str, list[int]] = defaultdict(list)
-    segment_rows, assignment_rows = [], []
-    top_of: dict[int, tuple[str, float]] = {}
-    for pos, choices in zip(complaint_idx, assigned, strict=True):
-        top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
-        for rank, choice in enumerate(choices):
-            by_touchpoint[choice.touchpoint].append(int(pos))
-            assignment_rows.append(
-                {
-                    "segment_id": segments[pos]["id"],
-                    "touchpoint": choice.touchpoint,
-                    "subtouchpoint": choice.subtouchpoint,
-                    "score": round(choice.score, 4),
-                    "rank": rank,
-                }
-            )
-    for pos, seg in enumerate(segments):
-        tp, tp_score = top_of.get(pos, (NONE, 0.0))
-        segment_rows.append(
-            {
-                "segment_id": seg["id"],
-                "complaint": int(is_complaint[pos]),
-                "complaint_score": round(float(scores[pos]), 4),
-                "touchpoint": tp,
-                "touchpoint_score": round(tp_score, 4),
-            }
-        )
+    detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
+    result = _classify(segments, cache, detector, mapper, progress)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
-    pain_rows = _pain_points(segments, vectors, by_touchpoint, assignment_rows, names, progress)
-    finish_run(
-        db,
-        run_id,
-        segment_rows=segment_rows,
-        assignment_rows=assignment_rows,
-        pain_point_rows=pain_rows,
-        counts={
-            "documents": db.table("documents").count,
-            "segments": len(segments),
-            "complaints": int(is_complaint.sum()),
-        },
-    )
+    previous = db["runs"].get(base) if (base := db["runs"].get(run_id)["base_run_id"]) else None
+    same_model = previous is not None and previous["embedding_model"] == cache.embedder.name
+    old = centroids_of(db, previous["id"]) if same_model else {}
+    pain_rows, changes = _pain_points(segments, result, names, old, progress)
+    with db.atomic():
+        if previous is not None:
+            record_changes(db, run_id, changes)
+        finish_run(
+            db,
+            run_id,
+            segment_rows=result.segment_rows,
+            assignment_rows=result.assignment_rows,
+            pain_point_rows=pain_rows,
+            counts={
+                "documents": db.table("documents").count,
+                "segments": len(segments),
+                "complaints": result.complaints,
+            },
+        )
+
+
+def _incremental(
+    db: sqlite_utils.Database,
+    run_id: int,
+    base_run: int,
+    taxonomy: Taxonomy,
+    cache: EmbeddingCache,
+    mapper_name: str,
+    progress: Progress,
+) -> None:
+    """New segments only: classify them, give each complaint the nearest pain point of its touchpoint."""
+    segments = unanalysed_segments(db, base_run)
+    detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
+    result = _classify(segments, cache, detector, mapper, progress)
+    centroids = centroids_of(db, base_run)
+    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    added: dict[str, int] = defaultdict(int)
+    for tp, positions in result.by_touchpoint.items():
+        if tp not in centroids:
+            continue  # a touchpoint with no pain point yet: its complaints wait for the next refit
+        ids = sorted(centroids[tp])
+        vectors = result.vectors[positions].astype(np.float32)
+        near = nearest(vectors, ids, np.stack([centroids[tp][i] for i in ids]))
+        for k, (pid, _) in zip(positions, near, strict=True):
+            row_of[(segments[result.complaint_pos[k]]["id"], tp)]["pain_point_id"] = pid
+            added[pid] += 1
+    base = db["runs"].get(base_run)
+    with db.atomic():
+        carry_forward(db, base_run, run_id)
+        add_counts(db, run_id, added)
+        finish_run(
+            db,
+            run_id,
+            segment_rows=result.segment_rows,
+            assignment_rows=result.assignment_rows,
+            pain_point_rows=[],
+            counts={
+                "documents": db.table("documents").count,
+                "segments": base["segments"] + len(segments),
+                "complaints": base["complaints"] + result.complaints,
+            },
+        )
 
 
 def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
@@ -141,45 +229,50 @@ def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
 
 def _pain_points(
     segments: list[dict],
-    vectors: np.ndarray,
-    by_touchpoint: dict[str, list[int]],
-    assignment_rows: list[dict],
+    result: _Classified,
     names: dict[str, str],
+    previous: dict[str, dict[str, np.ndarray]],
     progress: Progress,
-) -> list[dict]:
+) -> tuple[list[dict], list[dict]]:
+    """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
     model = PainPointModel(names=names, common_words=common_words([s["text"] for s in segments]))
-    sub_of = {(r["segment_id"], r["touchpoint"]): r["subtouchpoint"] for r in assignment_rows}
-    rows = []
-    pain_of: dict[tuple[int, str], str] = {}
-    with progress.stage("Clustering pain points", len(by_touchpoint)) as advance:
-        for tp in sorted(by_touchpoint):
-            positions = by_touchpoint[tp]
-            subs = [sub_of.get((segments[p]["id"], tp)) for p in positions]
-            points = model.fit(tp, [segments[p]["text"] for p in positions], vectors[positions], subs)
-            for k, point in enumerate(points, start=1):
-                pid = f"{tp}-{k:02d}"
-                seg_ids = [segments[positions[m]]["id"] for m in point.members]
-                for sid in seg_ids:
-                    pain_of[(sid, tp)] = pid
-                reps, seen = [], set()
-                for m in point.representatives:
-                    text = segments[positions[m]]["text"].lower()
-                    if text not in seen:
-                        seen.add(text)
-                        reps.append(segments[positions[m]]["id"])
-                    if len(reps) == 5:
-                        break
-                rows.append(
-                    {
-                        "id": pid,
-                        "touchpoint": tp,
-                        "label": point.label,
-                        "keywords": json.dumps(point.keywords),
-                        "complaints": point.size,
-                        "representatives": json.dumps(reps),
-                    }
-                )
+    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    rows, changes = [], []
+    with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
+        for tp in sorted(result.by_touchpoint):
+            ks = result.by_touchpoint[tp]
+            seg = [segments[result.complaint_pos[k]] for k in ks]
+            vectors = result.vectors[ks].astype(np.float32)
+            subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
+            points = model.fit(tp, [s["text"] for s in seg], vectors, subs)
+            centroids = np.stack([vectors[p.members].mean(axis=0) for p in points]) if points else vectors[:0]
+            ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}))
+            changes += [vars(c) for c in tp_changes]
+            for pid, point, centroid in zip(ids, points, centroids, strict=True):
+                for m in point.members:
+                    row_of[(seg[m]["id"], tp)]["pain_point_id"] = pid
+                rows.append(_pain_row(pid, tp, point, seg, centroid))
             advance(1)
-    for row in assignment_rows:
-        row["pain_point_id"] = pain_of.get((row["segment_id"], row["touchpoint"]))
-    return rows
+    for tp in sorted(set(previous) - set(result.by_touchpoint)):
+        changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
+    return rows, changes
+
+
+def _pain_row(pid: str, tp: str, point: PainPoint, seg: list[dict], centroid: np.ndarray) -> dict:
+    reps, seen = [], set()
+    for m in point.representatives:
+        text = seg[m]["text"].lower()
+        if text not in seen:
+            seen.add(text)
+            reps.append(seg[m]["id"])
+        if len(reps) == 5:
+            break
+    return {
+        "id": pid,
+        "touchpoint": tp,
+        "label": point.label,
+        "keywords": json.dumps(point.keywords),
+        "complaints": point.size,
+        "representatives": json.dumps(reps),
+        "centroid": unit(centroid).astype(np.float16).tobytes(),
+    }

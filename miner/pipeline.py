@@ -26,6 +26,7 @@ class MineOptions:
     columns: ColumnMap = field(default_factory=ColumnMap)
     on_error: str = "fail"
     redact_pii: bool = True
+    incremental: bool = False  # analyse only new segments against the last run's pain points (no refit)
 
 
 def segment_records(segmenter: Segmenter, records: list[Record], progress: Progress) -> list[list[Segment]]:
@@ -81,5 +82,13 @@ def mine(
     imports = import_paths(db, paths, options, progress)
     taxonomy = options.taxonomy or load_taxonomy()
     embedder = EmbeddingCache(options.embedder or get_embedder(), db)
-    run_id = analyze(db, taxonomy, embedder, options.segmenter, mapper=options.mapper, progress=progress)
+    run_id = analyze(
+        db,
+        taxonomy,
+        embedder,
+        options.segmenter,
+        mapper=options.mapper,
+        progress=progress,
+        incremental=options.incremental,
+    )
     return imports, run_id

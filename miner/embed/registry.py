@@ -1,8 +1,11 @@
-"""Embedders found by name: `minilm` (default), `fake`, or any sentence-transformers path or name."""
+"""Embedders found by name: `minilm` (default), `fast` (model2vec distilled from MiniLM), `fake`,
+or any sentence-transformers path or name."""
 
 from __future__ import annotations
 
 from miner.embed.base import Embedder
+
+FAST_NAMES = ("fast", "m2v", "model2vec")
 
 
 def get_embedder(name: str | None = None) -> Embedder:
@@ -11,6 +14,11 @@ def get_embedder(name: str | None = None) -> Embedder:
         from miner.embed.fake import HashingEmbedder
 
         return HashingEmbedder()
+    if name in FAST_NAMES or name.startswith("m2v:"):
+        from miner.embed.static import StaticEmbedder
+
+        path = name.split(":", 1)[1] if name.startswith("m2v:") and "/" in name else None
+        return StaticEmbedder(path)
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(DEFAULT_MODEL if name == "minilm" else name)

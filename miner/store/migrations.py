@@ -113,3 +113,27 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m002_incremental(db: sqlite_utils.Database) -> None:
+    """Pain-point centroids (so a nightly run assigns new complaints without a refit), how each run was
+    made, the old-to-new id map of a refit, and the indexes the report and the API read by."""
+    _execute_all(
+        db,
+        """
+        ALTER TABLE pain_points ADD COLUMN centroid BLOB;
+        ALTER TABLE runs ADD COLUMN mode TEXT;
+        ALTER TABLE runs ADD COLUMN base_run_id INTEGER;
+        CREATE TABLE pain_point_changes (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            old_id TEXT,
+            new_id TEXT,
+            similarity REAL,
+            change TEXT NOT NULL
+        );
+        CREATE INDEX idx_pain_point_changes_run ON pain_point_changes(run_id);
+        CREATE INDEX idx_segment_results_tp ON segment_results(run_id, touchpoint, complaint);
+        CREATE INDEX IF NOT EXISTS idx_assignments_pain ON assignments(run_id, pain_point_id)
+        """,
+    )

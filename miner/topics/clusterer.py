@@ -10,6 +10,7 @@ import numpy as np
 from miner.topics.labels import STOP_WORDS, TOKEN_PATTERN, dominant, make_label
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
+SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
 
 
 @dataclass
@@ -48,6 +49,7 @@ class PainPointModel:
 
     def _cluster_models(self, n: int) -> tuple[Any, Any]:
         if n > LARGE:
+            _numba_cache()
             from hdbscan import HDBSCAN
             from umap import UMAP
 
@@ -71,8 +73,11 @@ class PainPointModel:
             return []
         if n < 3:
             return [self._point(touchpoint, list(range(n)), texts, vectors, subs, self._keywords(texts))]
-        labels, topic_words = self._bertopic(texts, vectors)
-        groups = self._merge_small(labels, vectors)
+        if n > SAMPLE:
+            groups, topic_words = self._fit_sample(texts, vectors)
+        else:
+            labels, topic_words = self._bertopic(texts, vectors)
+            groups = self._merge_small(labels, vectors)
         points = []
         for key, members in groups.items():
             words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
@@ -104,6 +109,23 @@ class PainPointModel:
             topics, _ = model.fit_transform(texts, embeddings=vectors)
         words = {t: (model.get_topic(t) or []) for t in set(topics)}
         return np.asarray(topics), words
+
+    def _fit_sample(self, texts: list[str], vectors: np.ndarray) -> tuple[dict[int, list[int]], dict]:
+        """Fit on SAMPLE items drawn with the fixed seed; every other item joins its nearest cluster."""
+        rng = np.random.default_rng(self.seed)
+        sample = np.sort(rng.choice(len(texts), SAMPLE, replace=False))
+        labels, topic_words = self._bertopic([texts[i] for i in sample], vectors[sample])
+        local = self._merge_small(labels, vectors[sample])
+        keys = sorted(local)
+        centroids = np.stack([vectors[sample[local[k]]].mean(axis=0) for k in keys])
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        groups = {k: [int(sample[i]) for i in local[k]] for k in keys}
+        rest = np.setdiff1d(np.arange(len(texts)), sample)
+        for start in range(0, len(rest), 50_000):
+            chunk = rest[start : start + 50_000]
+            for i, j in zip(chunk, np.argmax(vectors[chunk] @ centroids.T, axis=1), strict=True):
+                groups[keys[int(j)]].append(int(i))
+        return groups, topic_words
 
     def _merge_small(self, labels: np.ndarray, vectors: np.ndarray) -> dict[int, list[int]]:
         """Clusters under the minimum size join the nearest large cluster, or an 'other' group (-1)."""
@@ -150,6 +172,15 @@ class PainPointModel:
         sub = dominant([subs[m] for m in members])
         label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
+
+
+def _numba_cache() -> None:
+    """UMAP and pynndescent compile with numba (about a minute); a cache folder pays that once per install."""
+    import os
+    from pathlib import Path
+
+    default = Path.home() / ".cache" / "touchpoint-miner" / "numba"
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(default))
 
 
 def _vectorizer():  # noqa: ANN202 - sklearn type

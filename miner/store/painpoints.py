@@ -1,0 +1,63 @@
+"""Pain points across runs: the previous run's centroids, the refit's old-to-new map, and copying a run's
+results forward for a nightly (incremental) run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import sqlite_utils
+
+
+def centroids_of(db: sqlite_utils.Database, run_id: int) -> dict[str, dict[str, np.ndarray]]:
+    """{touchpoint: {pain point id: centroid}} of a run (pain points stored before centroids are left out)."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    sql = "SELECT id, touchpoint, centroid FROM pain_points WHERE run_id = ? AND centroid IS NOT NULL"
+    for pid, tp, blob in db.execute(sql, [run_id]).fetchall():
+        out.setdefault(tp, {})[pid] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    return out
+
+
+def record_changes(db: sqlite_utils.Database, run_id: int, changes: Iterable[dict]) -> None:
+    db.table("pain_point_changes").insert_all(({"run_id": run_id, **c} for c in changes), batch_size=500)
+
+
+def changes_of(db: sqlite_utils.Database, run_id: int) -> list[dict]:
+    """What a refit did to the previous run's pain points: kept (same id), added, removed."""
+    sql = "SELECT old_id, new_id, similarity, change FROM pain_point_changes WHERE run_id = ? ORDER BY rowid"
+    return [dict(zip(("old_id", "new_id", "similarity", "change"), r, strict=True)) for r in db.execute(sql, [run_id])]
+
+
+def unanalysed_segments(db: sqlite_utils.Database, base_run: int) -> list[dict]:
+    """Segments stored since `base_run` was analysed (no result row in it), with their document's rating."""
+    sql = """SELECT s.id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE NOT EXISTS (SELECT 1 FROM segment_results r WHERE r.run_id = ? AND r.segment_id = s.id)
+             ORDER BY s.id"""
+    return list(db.query(sql, [base_run]))
+
+
+def carry_forward(db: sqlite_utils.Database, base_run: int, run_id: int) -> None:
+    """Copy the base run's segment results, assignments and pain points into the new run (one SQL each)."""
+    db.execute(
+        """INSERT INTO segment_results (run_id, segment_id, complaint, complaint_score, touchpoint, touchpoint_score)
+           SELECT ?, segment_id, complaint, complaint_score, touchpoint, touchpoint_score
+           FROM segment_results WHERE run_id = ?""",
+        [run_id, base_run],
+    )
+    db.execute(
+        """INSERT INTO assignments (run_id, segment_id, touchpoint, subtouchpoint, score, rank, pain_point_id)
+           SELECT ?, segment_id, touchpoint, subtouchpoint, score, rank, pain_point_id
+           FROM assignments WHERE run_id = ?""",
+        [run_id, base_run],
+    )
+    db.execute(
+        """INSERT INTO pain_points (run_id, id, touchpoint, label, keywords, complaints, representatives, centroid)
+           SELECT ?, id, touchpoint, label, keywords, complaints, representatives, centroid
+           FROM pain_points WHERE run_id = ?""",
+        [run_id, base_run],
+    )
+
+
+def add_counts(db: sqlite_utils.Database, run_id: int, added: dict[str, int]) -> None:
+    for pid, n in added.items():
+        db.execute("UPDATE pain_points SET complaints = complaints + ? WHERE run_id = ? AND id = ?", [n, run_id, pid])

@@ -1,0 +1,74 @@
+"""Nightly runs: new documents join the existing pain points without a refit, ids stay stable, and a refit
+says what changed (fake embedder: plumbing only)."""
+
+import csv
+
+import pytest
+
+from miner.pipeline import MineOptions, mine
+from miner.store.painpoints import changes_of
+
+COMPLAINTS = [
+    "I was charged twice for my order",
+    "the refund never arrived on my card",
+    "the box arrived crushed and wet",
+    "the packaging was torn open",
+    "the website does not show the delivery charge",
+    "the site crashed at checkout",
+]
+
+
+def _write(path, start: int, n: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["review_id", "date", "rating", "review"])
+        for i in range(start, start + n):
+            w.writerow([f"R{i}", "2026-01-03", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."])
+
+
+@pytest.fixture
+def options(mini_taxonomy, fake_embedder, segmenter):
+    return MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+
+
+def _pain(db, run_id) -> dict[str, int]:
+    return {r["id"]: r["complaints"] for r in db.query("SELECT * FROM pain_points WHERE run_id = ?", [run_id])}
+
+
+def test_incremental_run_assigns_new_complaints_to_existing_pain_points(db, tmp_path, options):
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    before = _pain(db, first)
+    assert before
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    run = db["runs"].get(second)
+    assert run["mode"] == "incremental" and run["base_run_id"] == first
+    after = _pain(db, second)
+    assert set(after) == set(before)  # no refit: same pain points, same ids
+    new = db["segments"].count - db["runs"].get(first)["segments"]
+    results = db["segment_results"].count_where("run_id = ?", [second])
+    assert new > 0 and run["segments"] == db["segments"].count == results
+    grown = sum(after.values()) - sum(before.values())
+    assigned = db.execute(
+        "SELECT count(*) FROM assignments WHERE run_id = ? AND pain_point_id IS NOT NULL", [second]
+    ).fetchone()[0]
+    assert grown > 0 and assigned == sum(after.values())
+
+
+def test_refit_keeps_ids_of_unchanged_pain_points_and_reports_changes(db, tmp_path, options):
+    _write(tmp_path / "day1.csv", 0, 36)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    _, second = mine(db, [tmp_path / "day1.csv"], options)  # same data, a full refit
+    changes = changes_of(db, second)
+    assert changes and {c["change"] for c in changes} == {"kept"}
+    assert _pain(db, first) == _pain(db, second)
+
+
+def test_incremental_without_a_previous_run_is_a_full_run(db, tmp_path, options):
+    _write(tmp_path / "day1.csv", 0, 12)
+    options.incremental = True
+    _, run_id = mine(db, [tmp_path / "day1.csv"], options)
+    assert db["runs"].get(run_id)["mode"] == "full"
+    assert changes_of(db, run_id) == []
