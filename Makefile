@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test eval clean
+.PHONY: setup demo test eval reliability clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -33,6 +33,15 @@ test: setup
 
 eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md
+
+# Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
+reliability: setup
+	$(BIN)/python -m reliability --out docs/reliability.md
+
+# End to end on ../shared/datasets/raw against the anchor (skips when absent); BENCH_ARGS="--limit 5000" for a quick one.
+bench: setup
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[fast]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

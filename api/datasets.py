@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
 from miner.ingest import ColumnMap, read_file
@@ -28,9 +29,16 @@ def _rejected(path: Path, message: str) -> dict:
     }
 
 
-def validate(paths: list[Path], columns: ColumnMap) -> tuple[list[dict], list[dict]]:
-    """Per-file row counts and the rejected rows; a file that cannot be read at all raises InputError."""
-    files, rejected = [], []
+def too_many_rows(limit: int) -> ApiError:
+    return ApiError(413, "too_many_rows", f"the dataset has more than {limit:,} rows: split it into smaller uploads")
+
+
+def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None) -> tuple[list[dict], list[dict]]:
+    """Per-file row counts and the rejected rows; a file that cannot be read at all raises InputError, and more
+    than `max_rows` rows in all raise a 413."""
+    files: list[dict] = []
+    rejected: list[dict] = []
+    total = 0
     for path in paths:
         try:
             records = read_file(path, columns, on_error="skip")
@@ -40,6 +48,9 @@ def validate(paths: list[Path], columns: ColumnMap) -> tuple[list[dict], list[di
         bad = records[0].meta.get("_rejected", []) if records else []
         rejected += [_rejected(path, m) for m in bad]
         files.append({"name": path.name, "path": str(path), "rows": len(records) + len(bad), "accepted": len(records)})
+        total += len(records) + len(bad)
+        if max_rows is not None and total > max_rows:
+            raise too_many_rows(max_rows)
     return files, rejected
 
 
@@ -50,8 +61,9 @@ def create(
     name: str,
     paths: list[Path],
     columns: ColumnMap,
+    max_rows: int | None = None,
 ) -> dict:
-    files, rejected = validate(paths, columns)
+    files, rejected = validate(paths, columns, max_rows)
     row = {
         "id": dataset_id,
         "workspace": workspace,

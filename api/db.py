@@ -6,13 +6,13 @@ Every pipeline query runs against the workspace's own file, so workspaces are is
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from miner.store.db import Database, connect  # noqa: F401 - re-exported for the API's modules
 from miner.store.migrations import migrations as miner_migrations
 
 control_migrations = Migrations("touchpoint_api")
@@ -73,16 +73,6 @@ def m001_api_indexes(db: sqlite_utils.Database) -> None:
     db.table("taxonomies").create(
         {"version": str, "fingerprint": str, "taxonomy": str, "created_at": str}, pk="version"
     )
-
-
-def connect(path: Path) -> sqlite_utils.Database:
-    """A WAL-mode connection usable from the thread that serves the request or runs the job."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=30))
-    db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 30000")
-    return db
 
 
 def _migrate(db: sqlite_utils.Database, path: Path, *sets: Migrations) -> None:

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")
     taxonomy: Path | None = Field(default=None, description="Taxonomy YAML for workspaces that never PUT one.")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload (413 beyond it).")
+    max_rows: int = Field(
+        default=1_000_000, description="Most rows in one dataset, over all its files (413 beyond it)."
+    )
     rate_limit: int = Field(
         default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
     )

@@ -1,6 +1,6 @@
 """Quality regression on a small team-written labelled sample, with the real models.
 
-Floors sit below today's figures (accuracy@1 0.75, macro-F1 0.76, complaint F1 0.91, anchor 0.35) so a
+Floors sit below today's figures (accuracy@1 0.78, macro-F1 0.80, complaint F1 0.91, anchor 0.35) so a
 change that makes mapping or detection clearly worse fails here before anyone runs `make eval`.
 """
 

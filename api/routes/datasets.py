@@ -64,7 +64,8 @@ async def create_dataset(
     try:
         paths, body_name = await receive(request, folder, settings.max_upload_bytes)
         label = name or body_name or paths[0].name
-        return await run_in_threadpool(datasets.create, control, workspace, dataset_id, label, paths, columns)
+        return await run_in_threadpool(datasets.create, control, workspace, dataset_id, label, paths, columns,
+                                     settings.max_rows)  # fmt: skip
     except BaseException:
         datasets.discard(folder)
         raise

@@ -53,13 +53,19 @@ def predict_items(
     return out
 
 
+def aggregate(scores: np.ndarray, complaint: np.ndarray) -> np.ndarray:
+    """An item's touchpoint scores from its clauses': half the best complaint-weighted clause, half the
+    complaint-weighted mean, so one strong clause counts and so does a letter's overall drift."""
+    peak = (scores * np.clip(complaint, 0.25, 1.0)[:, None] ** 0.5).max(axis=0)
+    weights = np.clip(complaint, 0.05, 1.0)
+    return 0.5 * peak + 0.5 * (weights[:, None] * scores).sum(axis=0) / weights.sum()
+
+
 def _item_prediction(item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Mapper, threshold: float) -> dict:
     complaint = bool((cp >= threshold).any())
-    # Weight each segment's touchpoint scores by how much of a complaint it is, then take the best.
-    weights = cp if complaint else np.ones_like(cp)
-    rows = scores * np.clip(weights, 0.25, 1.0)[:, None] ** 0.5
-    seg, col = np.unravel_index(int(np.argmax(rows)), rows.shape)
-    best = float(scores[seg, col])
+    item_scores = aggregate(scores, cp if complaint else np.ones_like(cp))
+    col = int(np.argmax(item_scores))
+    best = float(item_scores[col])
     touchpoints: list[str] = []
     for i in range(len(cp)):
         if complaint and cp[i] < threshold:

@@ -51,7 +51,7 @@ def detect(path: Path, head: bytes) -> str:
         head.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as err:
-        if err.start >= len(head) - 3:  # a character cut by the end of the sample
+        if err.reason == "unexpected end of data":  # a character cut by the end of the sample
             return "utf-8"
         if _UTF8_MULTIBYTE.search(head[: err.start]):
             raise _undecodable(path, head, err, "utf-8") from None

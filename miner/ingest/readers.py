@@ -14,6 +14,7 @@ from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
 
 MAX_FIELD = 1_000_000
+MAX_DEPTH = 64  # nesting levels of JSON flattened into dotted keys; deeper values are kept as JSON text
 ByteProgress = Callable[[int], None]  # called with the bytes read so far
 
 
@@ -121,18 +122,41 @@ def _records_of(data: object, path: Path) -> list[dict]:
     return records
 
 
-def flatten(rec: dict, prefix: str = "") -> dict:
-    """Nested objects become dotted keys ("reviewer.displayName"); lists of scalars are joined."""
+def flatten(rec: dict, prefix: str = "", depth: int = 0) -> dict:
+    """Nested objects become dotted keys ("reviewer.displayName"); lists of scalars are joined. Objects nested
+    deeper than MAX_DEPTH stay one JSON string, so hostile nesting cannot exhaust the stack."""
     out: dict = {}
     for key, value in rec.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
+        if isinstance(value, dict) and depth >= MAX_DEPTH:
+            out[name] = _dumps(value)
+        elif isinstance(value, dict):
+            out.update(flatten(value, f"{name}.", depth + 1))
         elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
             out[name] = "; ".join(str(v) for v in value)
         else:
             out[name] = value
     return out
+
+
+def _dumps(value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return "<nested too deeply>"
+
+
+def _loads(path: Path, text: str, line: int | None = None) -> object:
+    """json.loads, with broken or too deeply nested JSON as an InputError naming the line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        hint = "fix or remove that line" if line else "fix the JSON syntax"
+        raise InputError(str(path), f"broken JSON ({err.msg})", line=line or err.lineno, hint=hint) from None
+    except RecursionError:
+        raise InputError(
+            str(path), "the JSON is nested too deeply to read", line=line, hint="flatten the records"
+        ) from None
 
 
 def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
@@ -149,10 +173,7 @@ def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
 
 @register(".json")
 def read_json(path: Path, progress: ByteProgress | None = None) -> Table:
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise InputError(str(path), f"broken JSON ({err.msg})", line=err.lineno, hint="fix the JSON syntax") from None
+    data = _loads(path, read_text(path))
     records = _records_of(data, path)
     return records_table(path, [(i + 1, rec) for i, rec in enumerate(records)])
 
@@ -163,12 +184,7 @@ def read_jsonl(path: Path, progress: ByteProgress | None = None) -> Table:
     for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(
-                str(path), f"broken JSON ({err.msg})", line=number, hint="fix or remove that line"
-            ) from None
+        rec = _loads(path, line, number)
         if not isinstance(rec, dict):
             raise InputError(str(path), "the line is not a JSON object", line=number, hint="one object per line")
         rows.append((number, rec))

@@ -81,7 +81,14 @@ def _csv_rows(
 def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
     """CSV or TSV with any delimiter and quoted multi-line fields, read lazily row by row."""
     fh, encoding = _open(path)
-    first_line = fh.readline()
+    try:
+        first_line = fh.readline()
+    except UnicodeDecodeError as err:
+        fh.close()
+        raise InputError(
+            str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1,
+            hint="fix or remove that character, or save the file again as UTF-8",
+        ) from None  # fmt: skip
     fh.seek(0)
     delimiter = choose_delimiter(first_line, path.suffix.lower())
     csv.field_size_limit(MAX_FIELD * 4)
@@ -93,6 +100,11 @@ def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
     except UnicodeDecodeError as err:
         raise InputError(
             str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1
+        ) from None
+    except csv.Error as err:
+        fh.close()
+        raise InputError(
+            str(path), f"the header row is not valid CSV ({err})", line=1, hint="check the first line of the file"
         ) from None
     table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress))
     table.extra["delimiter"] = delimiter
@@ -164,8 +176,7 @@ def read_xlsx(path: Path, progress: ByteProgress | None = None) -> Table:
             str(path), f"the spreadsheet cannot be opened ({err})", hint="open and save it again"
         ) from None
     for sheet in book.worksheets:
-        rows = ((n, [_cell(v) for v in values]) for n, values in enumerate(sheet.iter_rows(values_only=True), 1))
-        rows = ((n, v) for n, v in rows if any(str(c).strip() for c in v))
+        rows = ((n, v) for n, v in _sheet_rows(path, sheet) if any(str(c).strip() for c in v))
         first = next(rows, None)
         if first is None:
             continue
@@ -174,6 +185,25 @@ def read_xlsx(path: Path, progress: ByteProgress | None = None) -> Table:
         table.extra["sheet"] = sheet.title
         return table
     raise InputError(str(path), "every sheet is empty", hint="export the data again")
+
+
+def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list]]:
+    """A sheet's rows, numbered from 1; damaged XML inside the file (seen only while streaming) is an InputError."""
+    rows = enumerate(sheet.iter_rows(values_only=True), 1)
+    n = 0
+    while True:
+        try:
+            n, values = next(rows)
+        except StopIteration:
+            return
+        except Exception as err:  # ParseError, ValueError, KeyError... from openpyxl's streaming parser
+            raise InputError(
+                str(path),
+                f"sheet '{sheet.title}' is damaged after row {n} ({type(err).__name__}: {str(err)[:120]})",
+                line=n + 1,
+                hint="open and save it again, or export the sheet as CSV",
+            ) from None
+        yield n, [_cell(v) for v in values]
 
 
 def _trimmed(rows: Iterator[tuple[int, list]], width: int) -> Iterator[tuple[int, list]]:
@@ -200,8 +230,18 @@ def read_parquet(path: Path, progress: ByteProgress | None = None) -> Table:
 
     def rows() -> Iterator[tuple[int, dict]]:
         n = 0
-        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
-            for rec in batch.to_pylist():
+        batches = pf.iter_batches(batch_size=PARQUET_BATCH)
+        while True:
+            try:  # a damaged page shows only when its batch is decoded
+                batch = next(batches, None)
+                recs = batch.to_pylist() if batch is not None else []
+            except Exception as err:  # OSError, ArrowInvalid, UnicodeDecodeError (bad UTF-8 in a string column)...
+                raise InputError(
+                    str(path), f"the Parquet data is damaged after row {n} ({err})", line=n + 1, hint="export it again"
+                ) from None
+            if batch is None:
+                return
+            for rec in recs:
                 n += 1
                 yield n, {k: _cell(v) for k, v in rec.items()}
 

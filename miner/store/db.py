@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -11,16 +14,51 @@ from miner.store.migrations import migrations
 DEFAULT_DB = Path("touchpoints.db")
 
 
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database with write transactions that wait for the lock.
+
+    `atomic()` in sqlite-utils issues a deferred BEGIN; a transaction that reads first (insert() reads the
+    table's schema) and then writes fails at once with "database is locked" when another connection wrote in
+    between (SQLITE_BUSY_SNAPSHOT in WAL mode: the busy timeout is not applied). BEGIN IMMEDIATE takes the
+    write lock first, so concurrent writers queue for up to the busy timeout instead."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:  # type: ignore[override]
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """A WAL-mode connection usable from the thread that serves the request or runs the job; implicit and
+    explicit write transactions both start IMMEDIATE (see Database)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level="IMMEDIATE")
+    db = Database(conn)
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    return db
+
+
 def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) a touchpoint-miner database and bring its schema up to date."""
     if memory:
         db = sqlite_utils.Database(memory=True)
     else:
-        path = Path(path or DEFAULT_DB)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(path)
-        db.enable_wal()
+        db = connect(Path(path or DEFAULT_DB))
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 30000")
     migrations.apply(db)
     return db

@@ -24,7 +24,7 @@ class Mapper:
 
     name = "mapper"
 
-    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, threshold: float = 0.35, margin: float = 0.04) -> None:
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, threshold: float = 0.30, margin: float = 0.04) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
         self.threshold = threshold
