@@ -1,0 +1,197 @@
+"""`touchpoints mine`, `top` and `eval`: import and analyse feedback, read the results, score quality."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from miner.cli.app import DbOpt, Format, OnError, TaxonomyOpt, app, fail
+from miner.errors import MinerError
+
+
+@app.command()
+def mine(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Feedback files or folders (CSV, TSV, XLSX, Parquet, JSON, JSONL, TXT).")
+    ],
+    db: DbOpt = Path("touchpoints.db"),
+    taxonomy: TaxonomyOpt = None,
+    text_col: Annotated[str | None, typer.Option(help="Column holding the feedback text.")] = None,
+    title_col: Annotated[str | None, typer.Option(help="Column holding a review title, mined with the text.")] = None,
+    rating_col: Annotated[str | None, typer.Option(help="Column holding a star rating, CSAT or NPS score.")] = None,
+    date_col: Annotated[str | None, typer.Option(help="Column holding the date.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column holding the source's own id (for de-duplication).")] = None,
+    kind: Annotated[str | None, typer.Option(help="review, survey or transcript [default: detected].")] = None,
+    on_error: Annotated[
+        OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
+    ] = OnError.fail,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact/--no-redact", help="Redact names, emails, phones, cards, IBANs, addresses before storing."
+        ),
+    ] = True,
+    embedding_model: Annotated[
+        str,
+        typer.Option(
+            help="'minilm' (packaged all-MiniLM-L6-v2), 'fast' (model2vec distilled from it) "
+            "or a sentence-transformers path."
+        ),
+    ] = "minilm",
+    spacy_model: Annotated[str, typer.Option(help="spaCy pipeline name or path.")] = "en_core_web_sm",
+    mapper: Annotated[str, typer.Option(help="Touchpoint mapper: examples or centroid.")] = "examples",
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental/--refit",
+            help="--incremental: mine only new documents against the last run's pain points (no refit, ids kept); "
+            "--refit (default): re-cluster everything, keeping the ids of pain points that did not change.",
+        ),
+    ] = False,
+    engine: Annotated[
+        str, typer.Option(help="local (this process) or ray (Ray Data; see docs/performance.md).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="With --engine ray: the cluster (ray://HEAD:10001 or auto) [default: local Ray].")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
+    limit: Annotated[int, typer.Option(help="Touchpoints to print at the end.")] = 5,
+) -> None:
+    """Import feedback files into the database and mine them for pain points by touchpoint."""
+    from miner.embed import get_embedder
+    from miner.ingest import ColumnMap
+    from miner.pipeline import MineOptions
+    from miner.pipeline import mine as run_mine
+    from miner.progress import RichProgress
+    from miner.report import top_pain_points
+    from miner.report.render import print_table
+    from miner.segment import Segmenter
+    from miner.store import open_db
+    from miner.touchpoints import load_taxonomy
+
+    try:
+        options = MineOptions(
+            taxonomy=load_taxonomy(taxonomy),
+            embedder=get_embedder(embedding_model),
+            segmenter=Segmenter(spacy_model),
+            mapper=mapper,
+            columns=ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind),
+            on_error=on_error.value,
+            redact_pii=redact,
+            incremental=incremental,
+        )
+        progress = RichProgress()
+        database = open_db(db)
+        if engine == "ray":
+            from miner.engines.ray import mine_ray
+
+            imports, run_id = mine_ray(
+                database, paths, options, progress, embedding_model=embedding_model, address=address
+            )
+        elif engine == "local":
+            imports, run_id = run_mine(database, paths, options, progress)
+        else:
+            fail(f"--engine {engine}: use local or ray")
+            return
+        for imp in imports:
+            progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
+        _note_changes(database, run_id, progress)
+        result = top_pain_points(database, limit=limit, run_id=run_id)
+    except MinerError as err:
+        fail(str(err))
+        return
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print_table(result)
+
+
+def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
+    """After a refit, say whether the pain points changed and map old ids to new ones."""
+    from miner.store.painpoints import changes_of
+
+    run = database["runs"].get(run_id)
+    if run.get("mode") == "incremental":
+        progress.note(f"Incremental run {run_id} on run {run['base_run_id']}: pain points kept, no refit.")
+        return
+    changes = [c for c in changes_of(database, run_id) if c["change"] != "kept"]
+    if not run.get("base_run_id"):
+        return
+    if not changes:
+        progress.note(f"Refit: the pain points of run {run['base_run_id']} are unchanged (same ids).")
+        return
+    progress.note(f"Refit: pain points changed since run {run['base_run_id']}:")
+    for c in changes:
+        progress.note(f"  {c['change']:<8} {c['old_id'] or '':<22} -> {c['new_id'] or '(gone)'}")
+
+
+@app.command()
+def top(
+    db: DbOpt = Path("touchpoints.db"),
+    touchpoint: Annotated[str | None, typer.Option(help="Only this touchpoint id (or 'none').")] = None,
+    limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
+    pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+) -> None:
+    """Show the top pain points by touchpoint from the latest run."""
+    import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
+    from miner.report import top_pain_points
+    from miner.report.render import print_table, to_csv
+    from miner.store import open_db
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    try:
+        result = top_pain_points(open_db(db), touchpoint=touchpoint, limit=limit, pain_points=pain_points)
+    except MinerError as err:
+        fail(str(err))
+        return
+    if format is Format.json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    elif format is Format.csv:
+        sys.stdout.write(to_csv(result))
+    else:
+        print_table(result)
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, complaint, gold (see docs/quality.md).")],
+    predictions: Annotated[Path | None, typer.Option(help="Write one prediction per item to this JSONL file.")] = None,
+    taxonomy: TaxonomyOpt = None,
+    mapper: Annotated[
+        str, typer.Option(help="Touchpoint mapper: examples or centroid (the naive anchor).")
+    ] = "examples",
+    segment: Annotated[bool, typer.Option("--segment/--no-segment", help="Split texts into clauses first.")] = True,
+    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+    cache: Annotated[
+        Path | None, typer.Option(help="Embedding cache file [default: ~/.cache/touchpoint-miner].")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
+    json_out: Annotated[Path | None, typer.Option(help="Write the scores as JSON to this file.")] = None,
+) -> None:
+    """Score touchpoint accuracy@1, macro-F1 and complaint F1 on a labelled JSONL file."""
+    from miner.eval.run import run_eval
+
+    try:
+        scores = run_eval(
+            file,
+            predictions_out=predictions,
+            taxonomy_path=taxonomy,
+            mapper=mapper,
+            segment=segment,
+            embedding_model=embedding_model,
+            cache=cache,
+            limit=limit,
+        )
+    except MinerError as err:
+        fail(str(err))
+        return
+    from miner.eval.run import print_scores
+
+    print_scores(file.name, scores)
+    if json_out:
+        json_out.write_text(json.dumps(scores.__dict__, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,99 @@
+"""`touchpoints report` and `export`: the analyst's HTML report and tables for BI tools."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from miner.cli.app import DbOpt, app, fail
+from miner.errors import MinerError
+
+SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
+SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
+KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
+
+
+class Period(StrEnum):
+    auto = "auto"
+    week = "week"
+    month = "month"
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    parquet = "parquet"
+    csv = "csv"
+
+
+class ExportTable(StrEnum):
+    pain_points = "pain_points"
+    assignments = "assignments"
+
+
+def _existing_db(db: Path):
+    from miner.store import open_db
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    return open_db(db)
+
+
+@app.command()
+def report(
+    db: DbOpt = Path("touchpoints.db"),
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline).")] = Path(
+        "report.html"
+    ),
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    period: Annotated[Period, typer.Option(help="Trend periods: week, month, or auto (by the data's span).")] = (
+        Period.auto
+    ),
+) -> None:
+    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality."""
+    from miner.report.html import write_report
+    from miner.report.queries import ReportFilter
+
+    database = _existing_db(db)
+    try:
+        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        path = write_report(database, out, filters, granularity=period.value)
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
+
+
+@app.command()
+def export(
+    db: DbOpt = Path("touchpoints.db"),
+    format: Annotated[ExportFormat, typer.Option("--format", help="xlsx (both tables), parquet or csv.")] = (
+        ExportFormat.xlsx
+    ),
+    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("touchpoints.xlsx"),
+    table: Annotated[
+        ExportTable, typer.Option(help="For csv and parquet: pain_points or assignments.")
+    ] = ExportTable.pain_points,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+) -> None:
+    """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
+    from miner.report.exports import export as run_export
+    from miner.report.queries import ReportFilter
+
+    database = _existing_db(db)
+    try:
+        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        path = run_export(database, out, format.value, table=table.value, filters=filters)
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"Exported: {path}")

@@ -1,0 +1,66 @@
+"""`touchpoints taxonomy check` and `suggest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from miner.cli.app import DbOpt, fail, taxonomy_app
+from miner.errors import MinerError
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(
+    file: Annotated[Path, typer.Argument(help="Taxonomy YAML file.")],
+    overlap: Annotated[float, typer.Option(help="Warn when examples of two touchpoints are this similar.")] = 0.85,
+    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+) -> None:
+    """Validate a taxonomy file, summarise it, and warn about touchpoints whose examples overlap."""
+    from miner.embed import get_embedder
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.check import overlapping_examples
+
+    try:
+        tax = load_taxonomy(file)
+        overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
+    except MinerError as err:
+        fail(str(err))
+        return
+    for top in tax.touchpoints:
+        subs = len(list(top.walk())) - 1
+        typer.echo(f"{top.id:<18} {top.stage:<14} {len(top.all_examples()):>4} examples  {subs} sub-touchpoints")
+    for o in overlaps:
+        typer.echo(
+            f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"
+        )
+    typer.echo(f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints, {len(overlaps)} overlaps)")
+
+
+@taxonomy_app.command("suggest")
+def taxonomy_suggest(
+    db: DbOpt = Path("touchpoints.db"),
+    min_size: Annotated[int, typer.Option(help="Smallest cluster worth a touchpoint.")] = 3,
+    format: Annotated[str, typer.Option("--format", help="yaml (ready to paste) or json.")] = "yaml",
+    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+) -> None:
+    """Cluster complaints that fit no touchpoint and propose new touchpoints, with sizes and quotes."""
+    from miner.embed import EmbeddingCache, get_embedder
+    from miner.store import open_db
+    from miner.touchpoints.suggest import as_yaml, suggest_touchpoints, to_json
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    database = open_db(db)
+    suggestions = suggest_touchpoints(database, EmbeddingCache(get_embedder(embedding_model), database),
+                                      min_size=min_size)  # fmt: skip
+    if format == "json":
+        typer.echo(to_json(suggestions))
+        return
+    if not suggestions:
+        typer.echo("# No cluster of unmapped complaints is large enough to suggest a touchpoint.")
+        return
+    for s in suggestions:
+        typer.echo(f"# {s['name']}: {s['size']} complaints, e.g. “{s['quotes'][0]}”")
+    typer.echo(as_yaml(suggestions))
