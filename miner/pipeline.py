@@ -9,11 +9,12 @@ from pathlib import Path
 import sqlite_utils
 
 from miner.embed import Embedder, EmbeddingCache, get_embedder
-from miner.ingest import ColumnMap, Record, read_paths
+from miner.errors import InputError
+from miner.ingest import ColumnMap, Record, discover, iter_file
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter
 from miner.segment.pii import redact_records
-from miner.store.documents import ImportResult, new_records, store_import
+from miner.store.documents import ImportResult, begin_import, finish_import, new_records, store_records
 from miner.touchpoints import Taxonomy, load_taxonomy
 
 
@@ -54,17 +55,42 @@ def import_paths(
     options: MineOptions,
     progress: Progress | None = None,
 ) -> list[ImportResult]:
-    """Read and validate every file, then store new documents and segments in one transaction."""
+    """Stream every file in chunks into one transaction: all files or none, memory bounded by the chunk.
+
+    A bad row anywhere rolls the whole import back, so the database is left as it was."""
     progress = progress or Progress()
-    files = read_paths(paths, options.columns, on_error=options.on_error, progress=progress)
     segmenter = options.segmenter or Segmenter()
-    batches = []
-    for path, records in files:
-        fresh = new_records(db, records)
-        if options.redact_pii:
-            fresh = redact_records(fresh)  # patterns, then person names (Presidio), in one batch
-        batches.append((path, records, fresh, segment_records(segmenter, fresh, progress)))
-    return store_import(db, batches)
+    files = discover(paths)
+    results = []
+    with db.atomic():
+        for path in files:
+            results.append(_import_file(db, path, options, segmenter, progress))
+    return results
+
+
+def _import_file(
+    db: sqlite_utils.Database, path: Path, options: MineOptions, segmenter: Segmenter, progress: Progress
+) -> ImportResult:
+    size = path.stat().st_size
+    large = size > 1 << 24
+    rejected: list[InputError] = []
+    import_id = begin_import(db, path)
+    rows = added = 0
+    with progress.stage(f"Importing {path.name}"[:22], size if large else None) as advance:
+        chunks = iter_file(path, options.columns, on_error=options.on_error, rejected=rejected,
+                           progress=advance if large else None)  # fmt: skip
+        for chunk in chunks:
+            fresh = new_records(db, chunk)  # sees this transaction's earlier chunks: no duplicates
+            if options.redact_pii:
+                fresh = redact_records(fresh)  # patterns, then person names (Presidio), in one batch
+            store_records(db, import_id, fresh, segment_records(segmenter, fresh, Progress()))
+            rows, added = rows + len(chunk), added + len(fresh)
+    finish_import(db, import_id, rows, added)
+    for err in rejected[:20]:
+        progress.note(f"skipped: {err}")
+    if len(rejected) > 20:
+        progress.note(f"... and {len(rejected) - 20} more rows of {path.name} skipped")
+    return ImportResult(str(path), rows, added)
 
 
 def mine(

@@ -69,6 +69,40 @@ def _document_row(rec: Record, import_id: int) -> dict:
     }
 
 
+def begin_import(db: sqlite_utils.Database, path: Path) -> int:
+    """An `imports` row for one file; its counts are filled in by `finish_import`."""
+    row = {"path": str(path), "source": path.name, "sha256": file_sha256(path), "rows": 0, "added": 0,
+           "imported_at": now()}  # fmt: skip
+    return int(db.table("imports").insert(row).last_pk)  # type: ignore[arg-type]
+
+
+def store_records(
+    db: sqlite_utils.Database, import_id: int, fresh: list[Record], segments: list[list[Segment]]
+) -> None:
+    """New documents and their segments; the caller holds the transaction."""
+    db.table("documents").insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
+    db.table("segments").insert_all(
+        (
+            {
+                "document_id": rec.document_id,
+                "idx": s.idx,
+                "speaker": s.speaker,
+                "text": s.text,
+                "hash": s.hash,
+                "start": s.start,
+                "end": s.end,
+            }  # fmt: skip
+            for rec, segs in zip(fresh, segments, strict=True)
+            for s in segs
+        ),
+        batch_size=1000,
+    )
+
+
+def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: int) -> None:
+    db.table("imports").update(import_id, {"rows": rows, "added": added})
+
+
 def store_import(
     db: sqlite_utils.Database,
     batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
@@ -77,36 +111,8 @@ def store_import(
     results = []
     with db.atomic():
         for path, records, fresh, segments in batches:
-            import_id = (
-                db["imports"]
-                .insert(
-                    {
-                        "path": str(path),
-                        "source": path.name,
-                        "sha256": file_sha256(path),
-                        "rows": len(records),
-                        "added": len(fresh),
-                        "imported_at": now(),
-                    }
-                )
-                .last_pk
-            )
-            db.table("documents").insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
-            db.table("segments").insert_all(
-                (
-                    {
-                        "document_id": rec.document_id,
-                        "idx": s.idx,
-                        "speaker": s.speaker,
-                        "text": s.text,
-                        "hash": s.hash,
-                        "start": s.start,
-                        "end": s.end,
-                    }
-                    for rec, segs in zip(fresh, segments, strict=True)
-                    for s in segs
-                ),
-                batch_size=1000,
-            )
+            import_id = begin_import(db, path)
+            store_records(db, import_id, fresh, segments)
+            finish_import(db, import_id, len(records), len(fresh))
             results.append(ImportResult(str(path), len(records), len(fresh)))
     return results
