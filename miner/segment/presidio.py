@@ -84,6 +84,9 @@ class PresidioNames:
                 engine = NlpEngineProvider(nlp_configuration=config).create_engine()
             except (OSError, ValueError) as err:
                 raise ModelError(f"spaCy model '{self.model}' for name redaction not loadable ({err})") from None
+            # Names need only tok2vec + ner: the tagger, parser and lemmatizer would cost most of the time here.
+            nlp = engine.nlp["en"]
+            nlp.select_pipes(disable=[name for name in nlp.pipe_names if name not in ("tok2vec", "ner")])
             registry = RecognizerRegistry(supported_languages=["en"])
             registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
             self.analyzer_ = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
