@@ -10,7 +10,6 @@ import numpy as np
 from miner.complaints import ComplaintDetector
 from miner.progress import Progress
 from miner.segment import Segmenter
-from miner.touchpoints import Taxonomy
 from miner.touchpoints.mapper import Mapper
 from miner.touchpoints.taxonomy import NONE
 
@@ -21,7 +20,6 @@ DEFAULT_CACHE = Path.home() / ".cache" / "touchpoint-miner" / "eval-embeddings.d
 def predict_items(
     items: list[dict],
     *,
-    taxonomy: Taxonomy,
     embed: EmbedFn,
     segmenter: Segmenter | None,
     mapper: Mapper,

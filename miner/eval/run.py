@@ -78,7 +78,6 @@ class Evaluator:
         fitted = self.mapper(mapper)
         return predict_items(
             items,
-            taxonomy=self.taxonomy,
             embed=self.embedder.embed,
             segmenter=self.segmenter if segment else None,
             mapper=fitted,

@@ -146,6 +146,15 @@ def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: 
     return records
 
 
+def _parse_field(path: Path, line: int, field: str, value: str, parse, problem: str, hint: str):  # noqa: ANN001, ANN202
+    """`parse(value)`, or the one-sentence error naming the file, line and field; `problem` reads
+    "the rating '{value}' is not a number"."""
+    try:
+        return parse(value)
+    except (ValueError, OverflowError):
+        raise InputError(str(path), problem.format(value=value), line=line, field=field, hint=hint) from None
+
+
 def _record(
     path: Path, line: int, row: dict, cols: ColumnMap, kind: str, scale: str | None, markup_cols: list[str]
 ) -> Record:
@@ -174,28 +183,16 @@ def _record(
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = re.sub(r"^(\d+)\.0$", r"\1", _str(row.get(cols.id)))
     if cols.rating and _str(row.get(cols.rating)) and scale:
-        try:
-            rec.rating_raw = parse_rating(_str(row.get(cols.rating)))
-        except ValueError:
-            raise InputError(
-                str(path),
-                f"the rating '{_str(row.get(cols.rating))}' is not a number",
-                line=line,
-                field=cols.rating,
-                hint="fix it, or pass --on-error skip",
-            ) from None
+        rec.rating_raw = _parse_field(
+            path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
+            "the rating '{value}' is not a number", "fix it, or pass --on-error skip",
+        )  # fmt: skip
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
     if cols.date and _str(row.get(cols.date)):
-        try:
-            rec.date = parse_date(_str(row.get(cols.date)))
-        except (ValueError, OverflowError):
-            raise InputError(
-                str(path),
-                f"the date '{_str(row.get(cols.date))}' does not parse",
-                line=line,
-                field=cols.date,
-                hint="use a format like 2026-03-31, or pass --date-col",
-            ) from None
+        rec.date = _parse_field(
+            path, line, cols.date, _str(row.get(cols.date)), parse_date,
+            "the date '{value}' does not parse", "use a format like 2026-03-31, or pass --date-col",
+        )  # fmt: skip
     turns = row["_turns"] if "_turns" in row else parse_transcript(text)
     used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}
     rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
