@@ -51,9 +51,10 @@ def _limited_csv(limit: int | None, workdir: Path) -> Path:
     return out
 
 
-def worker_ours(csv_path: Path, model: str, workdir: Path, redact: bool) -> dict:
+def worker_ours(csv_path: Path, model: str, segmenter: str, workdir: Path, redact: bool) -> dict:
     from miner.embed import get_embedder
     from miner.pipeline import MineOptions, mine
+    from miner.segment import get_segmenter
     from miner.store import open_db
 
     started = time.perf_counter()
@@ -61,7 +62,10 @@ def worker_ours(csv_path: Path, model: str, workdir: Path, redact: bool) -> dict
     db = open_db(workdir / "ours.db")
     stages: dict[str, float] = {}
     imports, run_id = mine(
-        db, [csv_path], MineOptions(embedder=embedder, redact_pii=redact), progress=_TimingProgress(stages)
+        db,
+        [csv_path],
+        MineOptions(embedder=embedder, segmenter=get_segmenter(_spacy_or_rules(segmenter)), redact_pii=redact),
+        progress=_TimingProgress(stages),
     )
     seconds = time.perf_counter() - started
     run = db["runs"].get(run_id)
@@ -110,13 +114,18 @@ def worker_anchor(csv_path: Path) -> dict:
     }
 
 
-def worker_accuracy(model: str, limit: int) -> dict:
+def _spacy_or_rules(name: str) -> str:
+    return "rules" if name == "rules" else "en_core_web_sm"
+
+
+def worker_accuracy(model: str, segmenter: str, limit: int) -> dict:
     """Pooled accuracy@1 on the real sets: ours (examples mapper, segmented) and the anchor (MiniLM,
     one embedding per touchpoint description, whole text)."""
     from miner.eval.report import _pooled
     from miner.eval.run import Evaluator, load_items
 
-    ours_ev, anchor_ev = Evaluator(embedding_model=model), Evaluator(embedding_model="minilm")
+    ours_ev = Evaluator(embedding_model=model, segmenter=segmenter)
+    anchor_ev = Evaluator(embedding_model="minilm")
     ours, anchor = {}, {}
     for name in REAL:
         items = load_items(DATASETS / f"{name}.jsonl", limit)
@@ -159,7 +168,7 @@ def _spawn(args: list[str]) -> dict:
 def render(ours: dict, anchor: dict, acc: dict | None, args: argparse.Namespace) -> str:
     scope = f"first {args.limit:,} conversations" if args.limit else "all conversations"
     ratio = anchor["seconds"] / ours["seconds"]
-    flags = args.embedding_model + ("" if args.redact else " --no-redact")
+    flags = f"{args.embedding_model} --segmenter {args.segmenter}" + ("" if args.redact else " --no-redact")
     acc_o = f"{acc['ours']:.3f}" if acc else "–"
     acc_a = f"{acc['anchor']:.3f}" if acc else "–"
     lines = [
@@ -191,17 +200,18 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         kind, rest = sys.argv[2], sys.argv[3:]
         if kind == "ours":
-            result = worker_ours(Path(rest[0]), rest[1], Path(rest[2]), rest[3] == "redact")
+            result = worker_ours(Path(rest[0]), rest[1], rest[2], Path(rest[3]), rest[4] == "redact")
         elif kind == "anchor":
             result = worker_anchor(Path(rest[0]))
         else:
-            result = worker_accuracy(rest[0], int(rest[1]))
+            result = worker_accuracy(rest[0], rest[1], int(rest[2]))
         print(json.dumps(result))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N conversations")
     parser.add_argument("--eval-limit", type=int, default=500, help="items per labelled set for accuracy@1")
     parser.add_argument("--embedding-model", default="fast")
+    parser.add_argument("--segmenter", default="rules", choices=["rules", "spacy"])
     parser.add_argument(
         "--redact", action="store_true", help="redact PII as `mine` does by default (the anchor does not)"
     )
@@ -216,7 +226,15 @@ def main() -> None:
         csv_path = _limited_csv(args.limit, work)
         print("bench: ours ...", flush=True)
         ours = _spawn(
-            ["--worker", "ours", str(csv_path), args.embedding_model, str(work), "redact" if args.redact else "-"]
+            [
+                "--worker",
+                "ours",
+                str(csv_path),
+                args.embedding_model,
+                args.segmenter,
+                str(work),
+                "redact" if args.redact else "-",
+            ]
         )
         print(json.dumps(ours), flush=True)
         anchor = {"seconds": float("nan"), "rss_mb": float("nan"), "turns": 0, "topics": 0, "stages": {}}
@@ -224,15 +242,19 @@ def main() -> None:
             print("bench: anchor ...", flush=True)
             anchor = _spawn(["--worker", "anchor", str(csv_path)])
             print(json.dumps(anchor), flush=True)
-        acc = _spawn(["--worker", "accuracy", args.embedding_model, str(args.eval_limit)]) if args.eval_limit else None
+        acc = (
+            _spawn(["--worker", "accuracy", args.embedding_model, args.segmenter, str(args.eval_limit)])
+            if args.eval_limit
+            else None
+        )
     table = render(ours, anchor, acc, args)
     print(table)
     _write(args.out, table)
 
 
-def _write(out: Path, table: str) -> None:
-    """Replace the generated section of docs/performance.md, keeping the hand-written text around it."""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+def _write(out: Path, table: str, marker: str = "bench") -> None:
+    """Replace one generated section of docs/performance.md, keeping the hand-written text around it."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = out.read_text(encoding="utf-8") if out.exists() else f"# Performance\n\n{start}\n{end}\n"
     if start not in text:
         text += f"\n{start}\n{end}\n"

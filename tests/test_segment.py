@@ -31,3 +31,35 @@ def test_pii_is_redacted_readably():
 def test_non_luhn_numbers_are_kept():
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
     assert "order 1234 5678 9012 3456" in redact("order 1234 5678 9012 3456")
+
+
+def test_rule_segmenter_splits_clauses_with_a_new_subject():
+    from miner.segment import get_segmenter
+
+    rules = get_segmenter("rules")
+    text = "I was charged twice and the box arrived crushed. I called and waited 40 minutes on hold!"
+    [segs] = list(rules.segment([text]))
+    assert [s.text for s in segs] == ["I was charged twice", "the box arrived crushed.", text.split(". ")[1]]
+    for s in segs:
+        assert text[s.start : s.end] == s.text
+
+
+def test_rule_segmenter_keeps_short_contrasts_and_splits_lines():
+    from miner.segment.rules import RuleSegmenter
+
+    [short, lines, empty] = list(RuleSegmenter().segment(["cheap but good", "App crashed\nno refund yet", "  ...  "]))
+    assert [s.text for s in short] == ["cheap but good"]
+    assert [s.text for s in lines] == ["App crashed", "no refund yet"]
+    assert empty == []
+
+
+def test_fast_tier_projection_recovers_a_linear_map():
+    import numpy as np
+
+    from miner.embed.static import fit_projection
+
+    rng = np.random.default_rng(0)
+    static = rng.normal(size=(500, 16)).astype(np.float32)
+    true = rng.normal(size=(16, 24)).astype(np.float32)
+    w = fit_projection(static, static @ true, ridge=1e-6)
+    assert np.allclose(w, true, atol=1e-3)

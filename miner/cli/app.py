@@ -21,7 +21,7 @@ app.add_typer(keys_app, name="keys")
 
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file [default: taxonomies/default.yaml].")
+    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
 ]
 
 

@@ -25,7 +25,7 @@ def mine(
     rating_col: Annotated[str | None, typer.Option(help="Column holding a star rating, CSAT or NPS score.")] = None,
     date_col: Annotated[str | None, typer.Option(help="Column holding the date.")] = None,
     id_col: Annotated[str | None, typer.Option(help="Column holding the source's own id (for de-duplication).")] = None,
-    kind: Annotated[str | None, typer.Option(help="review, survey or transcript [default: detected].")] = None,
+    kind: Annotated[str | None, typer.Option(help="review, survey or transcript (default: detected).")] = None,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,
@@ -42,7 +42,16 @@ def mine(
             "or a sentence-transformers path."
         ),
     ] = "minilm",
-    spacy_model: Annotated[str, typer.Option(help="spaCy pipeline name or path.")] = "en_core_web_sm",
+    segmenter: Annotated[
+        str,
+        typer.Option(
+            help="spacy: clauses from spaCy's dependency parse; rules: regular expressions, ~50x faster, "
+            "for large batch jobs (docs/performance.md compares them)."
+        ),
+    ] = "spacy",
+    spacy_model: Annotated[str, typer.Option(help="spaCy pipeline name or path (with --segmenter spacy).")] = (
+        "en_core_web_sm"
+    ),
     mapper: Annotated[str, typer.Option(help="Touchpoint mapper: examples or centroid.")] = "examples",
     incremental: Annotated[
         bool,
@@ -56,7 +65,7 @@ def mine(
         str, typer.Option(help="local (this process) or ray (Ray Data; see docs/performance.md).")
     ] = "local",
     address: Annotated[
-        str | None, typer.Option(help="With --engine ray: the cluster (ray://HEAD:10001 or auto) [default: local Ray].")
+        str | None, typer.Option(help="With --engine ray: the cluster, ray://HEAD:10001 or auto (default: local Ray).")
     ] = None,
     json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
     limit: Annotated[int, typer.Option(help="Touchpoints to print at the end.")] = 5,
@@ -69,15 +78,17 @@ def mine(
     from miner.progress import RichProgress
     from miner.report import top_pain_points
     from miner.report.render import print_table
-    from miner.segment import Segmenter
+    from miner.segment import SEGMENTERS, get_segmenter
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
 
+    if segmenter not in SEGMENTERS:
+        fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
     try:
         options = MineOptions(
             taxonomy=load_taxonomy(taxonomy),
             embedder=get_embedder(embedding_model),
-            segmenter=Segmenter(spacy_model),
+            segmenter=get_segmenter("rules" if segmenter == "rules" else spacy_model),
             mapper=mapper,
             columns=ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind),
             on_error=on_error.value,
@@ -157,6 +168,20 @@ def top(
         print_table(result)
 
 
+@app.command("setup-fast")
+def setup_fast() -> None:
+    """Build the fast embedding tier once (model2vec distilled from the packaged MiniLM, about a minute), so
+    that `--embedding-model fast` starts at once in batch jobs."""
+    from miner.embed.static import distill_fast_model
+
+    try:
+        path = distill_fast_model()
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"fast embedding tier ready in {path}")
+
+
 @app.command("eval")
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, complaint, gold (see docs/quality.md).")],
@@ -166,9 +191,15 @@ def evaluate(
         str, typer.Option(help="Touchpoint mapper: examples or centroid (the naive anchor).")
     ] = "examples",
     segment: Annotated[bool, typer.Option("--segment/--no-segment", help="Split texts into clauses first.")] = True,
-    embedding_model: Annotated[str, typer.Option(help="'minilm' or a sentence-transformers path.")] = "minilm",
+    embedding_model: Annotated[
+        str,
+        typer.Option(
+            help="'minilm', 'fast' (model2vec, see `touchpoints setup-fast`) or a sentence-transformers path."
+        ),
+    ] = "minilm",
+    segmenter: Annotated[str, typer.Option(help="spacy (dependency parse) or rules (regular expressions).")] = "spacy",
     cache: Annotated[
-        Path | None, typer.Option(help="Embedding cache file [default: ~/.cache/touchpoint-miner].")
+        Path | None, typer.Option(help="Embedding cache file (default: ~/.cache/touchpoint-miner).")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
     json_out: Annotated[Path | None, typer.Option(help="Write the scores as JSON to this file.")] = None,
@@ -184,6 +215,7 @@ def evaluate(
             mapper=mapper,
             segment=segment,
             embedding_model=embedding_model,
+            segmenter=segmenter,
             cache=cache,
             limit=limit,
         )

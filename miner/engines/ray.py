@@ -36,9 +36,9 @@ class _SegmentActor:
     """Redacts (optionally) and segments a batch of pickled records; spaCy loads once per actor."""
 
     def __init__(self, spacy_model: str, redact: bool) -> None:
-        from miner.segment import Segmenter
+        from miner.segment import get_segmenter
 
-        self.segmenter = Segmenter(spacy_model)
+        self.segmenter = get_segmenter(spacy_model)
         self.redact = redact
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:

@@ -41,9 +41,11 @@ class Evaluator:
         *,
         taxonomy_path: Path | None = None,
         embedding_model: str = "minilm",
+        segmenter: str = "spacy",
         cache: Path | None = None,
         progress: object | None = None,
     ) -> None:
+        self.segmenter_name = segmenter
         self.taxonomy_path = taxonomy_path
         self.embedding_model = embedding_model
         self.cache = cache or DEFAULT_CACHE
@@ -55,7 +57,7 @@ class Evaluator:
             return
         from miner.complaints import ComplaintDetector
         from miner.embed import EmbeddingCache, get_embedder
-        from miner.segment import Segmenter
+        from miner.segment import get_segmenter
         from miner.store import open_db
         from miner.touchpoints import load_taxonomy
 
@@ -63,7 +65,7 @@ class Evaluator:
         self.embedder = EmbeddingCache(get_embedder(self.embedding_model), open_db(self.cache))
         examples = [e for top in self.taxonomy.touchpoints for e in top.all_examples()]
         self.detector = ComplaintDetector(self.embedder.embed, extra_complaints=examples).fit()
-        self.segmenter = Segmenter()
+        self.segmenter = get_segmenter("rules" if self.segmenter_name == "rules" else "en_core_web_sm")
         self._fitted["ready"] = True
 
     def mapper(self, name: str) -> object:
@@ -98,6 +100,7 @@ def run_eval(
     mapper: str = "examples",
     segment: bool = True,
     embedding_model: str = "minilm",
+    segmenter: str = "spacy",
     cache: Path | None = None,
     limit: int | None = None,
 ) -> Scores:
@@ -105,7 +108,11 @@ def run_eval(
 
     items = load_items(path, limit)
     evaluator = Evaluator(
-        taxonomy_path=taxonomy_path, embedding_model=embedding_model, cache=cache, progress=RichProgress()
+        taxonomy_path=taxonomy_path,
+        embedding_model=embedding_model,
+        segmenter=segmenter,
+        cache=cache,
+        progress=RichProgress(),
     )
     scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment)
     if predictions_out:
