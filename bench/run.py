@@ -73,6 +73,7 @@ def worker_ours(csv_path: Path, model: str, segmenter: str, workdir: Path, redac
     return {
         "seconds": seconds,
         "rss_mb": _peak_rss_mb(),
+        "load": os.getloadavg()[1],
         "documents": run["documents"],
         "segments": run["segments"],
         "complaints": run["complaints"],
@@ -108,6 +109,7 @@ def worker_anchor(csv_path: Path) -> dict:
     return {
         "seconds": time.perf_counter() - started,
         "rss_mb": _peak_rss_mb(),
+        "load": os.getloadavg()[1],
         "turns": len(turns),
         "topics": len(set(topics)),
         "stages": {"encode": encode, "bertopic_fit": fit},
@@ -180,6 +182,10 @@ def render(ours: dict, anchor: dict, acc: dict | None, args: argparse.Namespace)
         f"| anchor (MiniLM encode + default BERTopic) | {anchor['seconds']:.0f} s | {acc_a} | "
         f"{anchor['rss_mb']:.0f} MB |",
         f"| **ratio (anchor / ours)** | **{ratio:.1f}×** | | |",
+        "",
+        f"Machine load (5-minute average) at the end of each side: ours {ours.get('load', float('nan')):.1f}, "
+        f"anchor {anchor.get('load', float('nan')):.1f}, on {os.cpu_count()} cores; a load above the core count "
+        "means other work shared the machine and the figures are slower than on an idle one.",
         "",
         f"Ours: {ours['documents']:,} conversations, {ours['segments']:,} segments, {ours['complaints']:,} complaints,"
         f" {ours['pain_points']} pain points; stages (s): "

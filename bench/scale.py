@@ -77,7 +77,7 @@ def nightly(args: argparse.Namespace, work: Path) -> dict:
     run = db["runs"].get(run_id)
     after = {r["id"] for r in db.query("SELECT id FROM pain_points WHERE run_id = ?", [run_id])}
     added = db.execute(
-        "SELECT count(*) FROM assignments a JOIN segments s ON s.id = a.segment_id WHERE a.run_id = ? "
+        "SELECT count(DISTINCT a.segment_id) FROM assignments a WHERE a.run_id = ? "
         "AND a.pain_point_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM segment_results r "
         "WHERE r.run_id = ? AND r.segment_id = a.segment_id)",
         [run_id, base],
@@ -91,6 +91,7 @@ def nightly(args: argparse.Namespace, work: Path) -> dict:
         "batch": args.batch,
         "new_segments": run["segments"] - db["runs"].get(base)["segments"],
         "assigned": added,
+        "new_complaints": run["complaints"] - db["runs"].get(base)["complaints"],
         "ids_kept": before == after,
         "pain_points": len(after),
         "stages": stages,
@@ -155,7 +156,8 @@ def render(kind: str, r: dict, args: argparse.Namespace) -> str:
                 f"| **nightly batch, `--incremental`** | **{r['batch']:,} conversations, {r['new_segments']:,} new "
                 f"segments: {r['seconds']:.1f} s** after the models loaded ({r['load']:.1f} s) |",
                 f"| run mode, pain point ids | {r['mode']}; {r['pain_points']} pain points, ids "
-                f"{'unchanged' if r['ids_kept'] else 'CHANGED'}; {r['assigned']:,} new complaints joined one |",
+                f"{'unchanged' if r['ids_kept'] else 'CHANGED'}; {r['new_complaints']:,} new complaints, "
+                f"{r['assigned']:,} of them joined an existing pain point |",
                 f"| peak RSS | {r['rss_mb']:.0f} MB |",
                 "",
                 f"Stages of the nightly run (s): {stages}.",

@@ -22,6 +22,7 @@ from miner.touchpoints import Taxonomy
 from miner.touchpoints.mapper import get_mapper
 from miner.touchpoints.taxonomy import NONE
 
+SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 
 
@@ -77,7 +78,7 @@ def analyze(
 
 @dataclass
 class _Classified:
-    segment_rows: list[dict]
+    segment_rows: list[tuple]  # SEGMENT_COLUMNS; tuples, not dicts: a million rows take 3x less memory
     assignment_rows: list[dict]
     by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
     complaint_pos: list[int]  # positions (in the segment list) of complaints
@@ -126,13 +127,7 @@ def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, pro
             for pos, seg in enumerate(chunk):
                 tp, tp_score = top_of.get(pos, (NONE, 0.0))
                 out.segment_rows.append(
-                    {
-                        "segment_id": seg["id"],
-                        "complaint": int(is_complaint[pos]),
-                        "complaint_score": round(float(scores[pos]), 4),
-                        "touchpoint": tp,
-                        "touchpoint_score": round(tp_score, 4),
-                    }
+                    (seg["id"], int(is_complaint[pos]), round(float(scores[pos]), 4), tp, round(tp_score, 4))
                 )
             out.complaints += int(is_complaint.sum())
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
@@ -161,7 +156,7 @@ def _analyze(
         finish_run(
             db,
             run_id,
-            segment_rows=result.segment_rows,
+            segment_rows=(dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in result.segment_rows),
             assignment_rows=result.assignment_rows,
             pain_point_rows=pain_rows,
             counts={
@@ -204,7 +199,7 @@ def _incremental(
         finish_run(
             db,
             run_id,
-            segment_rows=result.segment_rows,
+            segment_rows=(dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in result.segment_rows),
             assignment_rows=result.assignment_rows,
             pain_point_rows=[],
             counts={

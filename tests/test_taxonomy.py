@@ -98,3 +98,18 @@ def test_user_taxonomy_loads(data_dir):
     assert tax.stage_of("packaging/damaged") == "purchase"
     assert "crushed box on arrival" in tax.get("packaging").all_examples()
     assert tax.fingerprint() != load_taxonomy().fingerprint()
+
+
+def test_none_examples_send_touchpointless_complaints_to_none(mini_taxonomy, fake_embedder):
+    from miner.touchpoints.mapper import get_mapper
+    from miner.touchpoints.taxonomy import NONE
+
+    example = mini_taxonomy.touchpoints[0].all_examples()[0]
+    generic = "terrible experience overall never again"
+    without = get_mapper("examples", mini_taxonomy, fake_embedder.embed, threshold=0.0).fit()
+    assert without.none_scores(fake_embedder.embed([generic])) is None
+    with_none = mini_taxonomy.model_copy(update={"none_examples": [generic]})
+    mapper = get_mapper("examples", with_none, fake_embedder.embed, threshold=0.0).fit()
+    [[generic_choice], [example_choice, *_]] = mapper.assign(fake_embedder.embed([generic, example]))
+    assert generic_choice.touchpoint == NONE
+    assert example_choice.touchpoint == mini_taxonomy.touchpoints[0].id

@@ -43,11 +43,13 @@ def predict_items(
         vectors = embed(flat, progress=advance)
     complaint_p = detector.scores(vectors)  # the evaluation sets carry no ratings
     tp_scores = mapper.score(vectors)
+    none_scores = mapper.none_scores(vectors)
     out, pos = [], 0
     for item, segs in zip(items, pieces, strict=True):
         rows = slice(pos, pos + len(segs))
         pos += len(segs)
-        out.append(_item_prediction(item, complaint_p[rows], tp_scores[rows], mapper, detector.threshold))
+        nones = None if none_scores is None else none_scores[rows]
+        out.append(_item_prediction(item, complaint_p[rows], tp_scores[rows], mapper, detector.threshold, nones))
     return out
 
 
@@ -59,22 +61,28 @@ def aggregate(scores: np.ndarray, complaint: np.ndarray) -> np.ndarray:
     return 0.5 * peak + 0.5 * (weights[:, None] * scores).sum(axis=0) / weights.sum()
 
 
-def _item_prediction(item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Mapper, threshold: float) -> dict:
+def _item_prediction(
+    item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Mapper, threshold: float, nones: np.ndarray | None
+) -> dict:
+    """An item's touchpoints from its clauses'; `nones`: each clause's similarity to the taxonomy's
+    `none_examples`, aggregated like a touchpoint's, wins `none` for the item (and the clause) when higher."""
     complaint = bool((cp >= threshold).any())
-    item_scores = aggregate(scores, cp if complaint else np.ones_like(cp))
+    weights = cp if complaint else np.ones_like(cp)
+    item_scores = aggregate(scores, weights)
     col = int(np.argmax(item_scores))
     best = float(item_scores[col])
+    none_best = float(aggregate(nones[:, None], weights)[0]) if nones is not None else -1.0
     touchpoints: list[str] = []
     for i in range(len(cp)):
         if complaint and cp[i] < threshold:
             continue
         row = scores[i]
         top = float(row.max())
-        if top >= mapper.threshold:
+        if top >= mapper.threshold and (nones is None or nones[i] <= top):
             for j in np.where(row >= max(mapper.threshold, top - mapper.margin))[0]:
                 if mapper.ids[j] not in touchpoints:
                     touchpoints.append(mapper.ids[j])
-    top_id = mapper.ids[col] if best >= mapper.threshold else NONE
+    top_id = mapper.ids[col] if best >= mapper.threshold and none_best <= best else NONE
     if top_id != NONE and top_id in touchpoints:
         touchpoints.remove(top_id)
     touchpoints = [top_id, *touchpoints] if top_id != NONE else touchpoints or [NONE]

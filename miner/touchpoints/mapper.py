@@ -44,15 +44,20 @@ class Mapper:
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
         return None
 
+    def none_scores(self, vectors: np.ndarray) -> np.ndarray | None:
+        """Similarity to the taxonomy's `none_examples` (complaints that name no touchpoint), if it has any."""
+        return None
+
     def assign(self, vectors: np.ndarray) -> list[list[Assignment]]:
         """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits."""
         if len(vectors) == 0:
             return []
         scores = self.score(vectors)
+        nones = self.none_scores(vectors)
         out = []
-        for row, vec in zip(scores, vectors, strict=True):
+        for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
-            if best < self.threshold:
+            if best < self.threshold or (nones is not None and nones[i] > best):
                 out.append([Assignment(NONE, best)])
                 continue
             picked = np.where(row >= max(self.threshold, best - self.margin))[0]
@@ -98,7 +103,16 @@ class ExampleMapper(Mapper):
             j: np.array([i for i, (o, s) in enumerate(zip(owners, subs, strict=True)) if o == j and s], dtype=int)
             for j in range(len(self.ids))
         }
+        none = self.taxonomy.none_examples
+        self.none_examples_ = self.embed(none) if none else None
         return self
+
+    def none_scores(self, vectors: np.ndarray) -> np.ndarray | None:
+        if self.none_examples_ is None:
+            return None
+        sims = vectors @ self.none_examples_.T
+        k = min(self.k, sims.shape[1])
+        return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         sims = vectors @ self.examples_.T

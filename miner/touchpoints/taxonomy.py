@@ -73,6 +73,14 @@ class Taxonomy(BaseModel):
     name: str = "custom"
     description: str = ""
     touchpoints: list[Touchpoint] = Field(min_length=1)
+    # Complaints that name no touchpoint ("we were very disappointed"): a segment closer to these than to
+    # every touchpoint's examples maps to `none` instead of to the least unlikely touchpoint.
+    none_examples: list[str] = Field(default_factory=list)
+
+    @field_validator("none_examples")
+    @classmethod
+    def _clean_none_examples(cls, value: list[str]) -> list[str]:
+        return [e.strip() for e in value if e and e.strip()]
 
     @model_validator(mode="after")
     def _check_tree(self) -> Taxonomy:

@@ -1,0 +1,46 @@
+"""The batch-job path end to end: `touchpoints setup-fast` distils the fast tier from the packaged MiniLM, then
+`mine --embedding-model fast --segmenter rules` on the demo corpus still finds the case study's touchpoints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_e2e_demo import CORPUS, touchpoints
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def fast_run(tmp_path_factory):
+    pytest.importorskip("model2vec", reason="the fast tier is the optional extra .[fast]; make test installs it")
+    out = tmp_path_factory.mktemp("fast")
+    db, summary = out / "fast.db", out / "summary.json"
+    setup = touchpoints("setup-fast")
+    mined = touchpoints(
+        "mine", str(CORPUS), "--db", str(db), "--embedding-model", "fast", "--segmenter", "rules",
+        "--json-out", str(summary),
+    )  # fmt: skip
+    return setup, mined, db, json.loads(summary.read_text())
+
+
+def test_setup_fast_builds_the_projected_model_once(fast_run):
+    setup, *_ = fast_run
+    assert "fast embedding tier ready in" in setup.stdout
+    again = touchpoints("setup-fast")  # the second call finds the model and returns at once
+    assert again.stdout == setup.stdout
+
+
+def test_fast_batch_path_finds_the_case_study(fast_run):
+    *_, db, summary = fast_run
+    top5 = [t["id"] for t in summary["touchpoints"][:5]]
+    assert "website" in top5 and "contact_center" in top5, top5
+    import sqlite3
+
+    run = sqlite3.connect(db).execute("SELECT embedding_model, segmenter FROM runs ORDER BY id DESC").fetchone()
+    assert run == ("m2v:all-MiniLM-L6-v2-384-projected", "rules")
+
+
+def test_unknown_segmenter_is_a_clear_error():
+    proc = touchpoints("mine", str(CORPUS), "--db", "/nonexistent/x.db", "--segmenter", "nltk", check=False)
+    assert proc.returncode == 2 and "--segmenter nltk: use spacy or rules" in proc.stderr
