@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test eval reliability clean
+.PHONY: setup demo test eval reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -39,9 +39,16 @@ reliability: setup
 	$(BIN)/python -m reliability --out docs/reliability.md
 
 # End to end on ../shared/datasets/raw against the anchor (skips when absent); BENCH_ARGS="--limit 5000" for a quick one.
+# Then the nightly incremental batch and peak memory at a million segments (bench/scale.py). About 15 minutes.
 bench: setup
-	$(PIP) install -q -c $(CONSTRAINTS) -e '.[fast]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/scale.py nightly
+	$(BIN)/python bench/scale.py memory
+
+# GET /v1/pain-points under load on a synthetic 1M-segment workspace (built once into .cache/api-bench, ~30 s), against
+# `touchpoints serve` on 127.0.0.1; writes docs/performance.md. BENCH_API_ARGS="--segments 100000 --no-docs" for a quick one.
+bench-api: setup
+	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

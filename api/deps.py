@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Literal
 
 import sqlite_utils
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.db import open_control, open_workspace
+from api.db import open_control, open_workspace, pool, workspace_path
 from api.errors import ApiError, not_found
 from api.jobs import JobRunner
 from api.keys import workspace_for
@@ -18,16 +19,23 @@ from api.queries.common import Filters, find_run
 from api.ratelimit import RateLimiter
 from api.settings import Settings, get_settings
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was built with (`create_app` keeps them on app.state), else the environment's."""
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from `touchpoints keys create --workspace NAME`.")
 
 
-def get_control_db(settings: SettingsDep) -> Iterator[sqlite_utils.Database]:
-    db = open_control(settings.db)
+async def get_control_db(settings: SettingsDep) -> AsyncIterator[sqlite_utils.Database]:
+    """A pooled connection to the control database (opened in a worker thread when none is idle)."""
+    db = pool.take(settings.db) or await run_in_threadpool(pool.open, settings.db, open_control, settings.db)
     try:
         yield db
     finally:
-        db.close()
+        pool.give(settings.db, db)
 
 
 ControlDbDep = Annotated[sqlite_utils.Database, Depends(get_control_db)]
@@ -57,12 +65,14 @@ def get_workspace(
 WorkspaceDep = Annotated[str, Depends(get_workspace)]
 
 
-def get_workspace_db(workspace: WorkspaceDep, settings: SettingsDep) -> Iterator[sqlite_utils.Database]:
-    db = open_workspace(settings.workspaces_dir, workspace)
+async def get_workspace_db(workspace: WorkspaceDep, settings: SettingsDep) -> AsyncIterator[sqlite_utils.Database]:
+    """A pooled connection to the workspace's own file (async: taking one from the pool does no I/O)."""
+    path = workspace_path(settings.workspaces_dir, workspace)
+    db = pool.take(path) or await run_in_threadpool(pool.open, path, open_workspace, settings.workspaces_dir, workspace)
     try:
         yield db
     finally:
-        db.close()
+        pool.give(path, db)
 
 
 WorkspaceDbDep = Annotated[sqlite_utils.Database, Depends(get_workspace_db)]
@@ -98,12 +108,13 @@ def get_run(
 RunDep = Annotated[dict | None, Depends(get_run)]
 
 
-def get_filters(
+async def get_filters(
     since: Annotated[date | None, Query(description="First day, inclusive (YYYY-MM-DD).")] = None,
     until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
     source: Annotated[str | None, Query(max_length=200, description="Only this source file name.")] = None,
     kind: Annotated[Literal["review", "survey", "transcript"] | None, Query()] = None,
 ) -> Filters:
+    """The document filters (async: no I/O, so FastAPI runs it on the event loop, not in a worker thread)."""
     if since and until and since > until:
         raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
     return Filters(since, until, source, kind)

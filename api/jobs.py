@@ -217,6 +217,23 @@ class JobRunner:
         finally:
             db.close()
         self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())
+        self._warm(job["workspace"], run_id)
+
+    def _warm(self, workspace: str, run_id: int) -> None:
+        """Build the new run's in-memory index for GET /v1/pain-points here, not in the first request to read it
+        (2-3 s per million segments); best effort: a request builds it anyway."""
+        from api.queries.common import find_run
+        from api.queries.run_index import run_index
+
+        try:
+            db = open_workspace(self.settings.workspaces_dir, workspace)
+            try:
+                if (run := find_run(db, run_id=run_id)) is not None:
+                    run_index(db, run)
+            finally:
+                db.close()
+        except Exception:  # noqa: BLE001 - the run is complete whatever happens here
+            log.exception("could not index run %s of %s", run_id, workspace)
 
     def _datasets(self, job: dict) -> list[dict]:
         if job["dataset_id"]:

@@ -28,6 +28,7 @@ class Server:
     url: str
     db: Path
     log: Path
+    pid: int = 0  # the server process (its /proc entry gives its memory)
 
     def key(self, workspace: str) -> str:
         from api.db import open_control
@@ -67,7 +68,7 @@ def serve(db: Path, env: dict[str, str] | None = None, startup_s: float = 60) ->
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not answer within {startup_s} s:\n{log.read_text()}")
             time.sleep(0.1)
-        yield Server(url, db, log)
+        yield Server(url, db, log, proc.pid)
     finally:
         proc.terminate()
         try:

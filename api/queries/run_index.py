@@ -1,0 +1,328 @@
+"""A complete run's complaints held in memory, so `GET /v1/pain-points` counts inside any filter in microseconds.
+
+A complete run never changes (its assignments and pain points are written in the transaction that completes it;
+documents and segments are only ever added), so the index is built once per run and server process (by the job
+that made the run, else by the first request that reads it: 2-3 s per million segments) and kept while it is
+among the last `CACHED_RUNS` read. It answers exactly what the SQL over
+`assignments JOIN segments JOIN documents` answers (`api.queries.common.count_by` / `total_complaints`):
+
+- counts: the rows are grouped into cells (source, kind, pain point, day) sorted by that key, with running totals,
+  so the complaints of every (source, kind, pain point) inside a window of days are two binary searches apart;
+- a date window compares each date's first 10 characters (`substr(date, 1, 10)`) with 10-character days, which
+  orders exactly as SQL's `date >= since AND date < until + 1 day` on the whole string, whatever follows (a time,
+  an offset) and whatever the string; NULL dates are outside every window;
+- quotes: each pain point's rows sorted by score (best first, then segment id), as `ORDER BY a.score DESC, s.id`.
+
+tests/test_api_perf_contract.py checks every answer against the direct SQL on a small real database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+import sqlite_utils
+
+from api.queries.common import JOIN, Filters
+
+CACHED_RUNS = 8  # runs kept per server process: about 40 bytes per assignment (18 MB for 1M segments)
+DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
+_CHUNK = 20_000
+_UNSEEN = object()
+_cache: OrderedDict[tuple, RunIndex] = OrderedDict()
+_building: dict[tuple, threading.Lock] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The keys and day buckets a Filters selects: keys (indexes into the key arrays), [lo, hi) bucket codes."""
+
+    keys: np.ndarray
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class RunIndex:
+    run_id: int
+    points: list[dict]  # the run's pain_points rows (no centroid), by code
+    # Pain point id by code: the rows' ids, then None (no pain point), then ids that pain_points lacks.
+    point_ids: list[str | None]
+    point_code: dict[str, int]
+    days: np.ndarray  # distinct first-10-character dates (str objects), sorted; bucket b = position + 1 (0: none)
+    source_code: dict[str, int]
+    kind_code: dict[str, int]
+    key_source: np.ndarray  # per key (source, kind, pain point)
+    key_kind: np.ndarray
+    key_point: np.ndarray
+    cell: np.ndarray  # key * (len(days) + 1) + bucket, sorted, distinct
+    cum: np.ndarray  # cum[i]: rows in the cells before cell i (len(cell) + 1 entries)
+    # When keys x buckets is small enough (DENSE_CELLS): below[k, b], the rows of key k in buckets before b, so a
+    # window is two lookups per key instead of two binary searches.
+    below: np.ndarray | None
+    point_below: np.ndarray | None  # the same summed over sources and kinds, per pain point code
+    # Rows with a pain point, sorted by (pain point code, score descending, segment id).
+    row_segment: np.ndarray
+    row_bucket: np.ndarray
+    row_source: np.ndarray
+    row_kind: np.ndarray
+    point_start: np.ndarray  # rows of pain point code c: point_start[c]:point_start[c + 1]
+    rep_rows: dict[tuple[int, int], int]  # (pain point code, representative segment id) -> its row
+    # Quote rows (a segment's text and its document's fields) read so far: segments and documents never change.
+    quote_rows: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
+    windows: dict[tuple, Window | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def window(self, filters: Filters) -> Window | None:
+        """What the filters select, or None when they select nothing (an unknown source, an empty window)."""
+        key = (filters.since, filters.until, filters.source, filters.kind)
+        found = self.windows.get(key, _UNSEEN)  # one read: other threads may clear the dict at any time
+        if found is _UNSEEN:
+            found = self._window(filters)
+            if len(self.windows) > 512:  # a few MB at most
+                self.windows.clear()
+            self.windows[key] = found
+        return found
+
+    def _window(self, filters: Filters) -> Window | None:
+        keys = np.arange(len(self.key_point), dtype=np.int32)
+        if filters.source is not None:
+            if filters.source not in self.source_code:
+                return None
+            keys = keys[self.key_source[keys] == self.source_code[filters.source]]
+        if filters.kind is not None:
+            if filters.kind not in self.kind_code:
+                return None
+            keys = keys[self.key_kind[keys] == self.kind_code[filters.kind]]
+        lo, hi = 0, len(self.days) + 1
+        if filters.since or filters.until:
+            lo = 1  # no date is outside every window
+        if filters.since:
+            lo = max(lo, int(np.searchsorted(self.days, filters.since.isoformat(), "left")) + 1)
+        if filters.until:
+            end = (filters.until + timedelta(days=1)).isoformat()
+            hi = int(np.searchsorted(self.days, end, "left")) + 1
+        return Window(keys, lo, hi) if lo < hi and len(keys) else None
+
+    def counts(self, filters: Filters) -> tuple[dict[str, int], int]:
+        """{pain point id: complaints} inside the filters (only ids with some), and the total, which also counts
+        the complaints without a pain point."""
+        win = self.window(filters)
+        if win is None:
+            return {}, 0
+        if self.point_below is not None and filters.source is None and filters.kind is None:
+            # No source or kind: per pain point directly (a few hundred numbers, no per-key work).
+            by_point = (self.point_below[:, win.hi] - self.point_below[:, win.lo]).astype(np.int64)
+            total = int(by_point.sum())
+            by_point[len(self.points)] = 0  # no pain point: in the total only
+            nonzero = np.flatnonzero(by_point)
+            ids = [self.point_ids[c] for c in nonzero.tolist()]
+            return dict(zip(ids, by_point[nonzero].tolist(), strict=True)), total
+        if self.below is not None:
+            per_key = self.below[win.keys, win.hi] - self.below[win.keys, win.lo]
+        else:
+            base = win.keys.astype(np.int64) * (len(self.days) + 1)
+            per_key = self._before(base + win.hi) - self._before(base + win.lo)
+        by_point = np.bincount(self.key_point[win.keys], weights=per_key, minlength=len(self.point_ids))
+        by_point[len(self.points)] = 0  # no pain point: in the total only
+        nonzero = np.flatnonzero(by_point)
+        ids = [self.point_ids[c] for c in nonzero.tolist()]
+        counts = dict(zip(ids, by_point[nonzero].astype(np.int64).tolist(), strict=True))
+        return counts, int(per_key.sum())
+
+    def _before(self, codes: np.ndarray) -> np.ndarray:
+        return self.cum[np.searchsorted(self.cell, codes, "left")]
+
+    def _inside(self, start: int, end: int, filters: Filters, win: Window) -> np.ndarray:
+        bucket = self.row_bucket[start:end]
+        mask = (bucket >= win.lo) & (bucket < win.hi)
+        if filters.source is not None:
+            mask &= self.row_source[start:end] == self.source_code[filters.source]
+        if filters.kind is not None:
+            mask &= self.row_kind[start:end] == self.kind_code[filters.kind]
+        return mask
+
+    def top_segments(self, point_id: str, filters: Filters, n: int) -> list[int]:
+        """The pain point's best `n` segments inside the filters (score descending, then segment id)."""
+        code = self.point_code.get(point_id)
+        win = self.window(filters)
+        if code is None or win is None:
+            return []
+        start, end = int(self.point_start[code]), int(self.point_start[code + 1])
+        out: list[int] = []
+        step = 256  # in growing chunks: the best rows usually suffice, and numpy keeps the GIL below 500 elements
+        while start < end and len(out) < n:
+            stop = min(end, start + step)
+            hits = np.flatnonzero(self._inside(start, stop, filters, win))[: n - len(out)]
+            out += self.row_segment[start:stop][hits].tolist()
+            start, step = stop, min(step * 2, 8192)
+        return out
+
+    def segments_inside(self, point_id: str, segment_ids: list[int], filters: Filters) -> tuple[set[int], list[int]]:
+        """Which of the pain point's segments lie inside the filters; the second list holds those that are not
+        among its complaints in this run (a caller checks them against the documents)."""
+        code = self.point_code.get(point_id)
+        if code is None:
+            return set(), list(segment_ids)
+        start, end = int(self.point_start[code]), int(self.point_start[code + 1])
+        win = self.window(filters)
+        source = self.source_code.get(filters.source) if filters.source is not None else None
+        kind = self.kind_code.get(filters.kind) if filters.kind is not None else None
+        inside, unknown = set(), []
+        for sid in segment_ids:
+            row = self.rep_rows.get((code, sid))
+            if row is None:  # not a stored representative: look through the pain point's rows
+                at = np.flatnonzero(self.row_segment[start:end] == sid)
+                row = start + int(at[0]) if len(at) else None
+            if row is None:
+                unknown.append(sid)
+            elif (
+                win is not None
+                and win.lo <= self.row_bucket[row] < win.hi
+                and (source is None or self.row_source[row] == source)
+                and (kind is None or self.row_kind[row] == kind)
+            ):
+                inside.add(sid)
+        return inside, unknown
+
+
+def _codes(values: list, table: dict) -> np.ndarray:
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
+
+
+def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
+    """Read the run's complaints (one pass over the join) into the index."""
+    point_rows = [
+        {k: v for k, v in row.items() if k != "centroid"}
+        for row in db.query("SELECT * FROM pain_points WHERE run_id = ? ORDER BY id", [run_id])
+    ]
+    point_code = {p["id"]: i for i, p in enumerate(point_rows)}
+    n_points = len(point_rows)
+    codes: dict[str | None, int] = point_code | {None: n_points}  # grows with ids missing from pain_points
+    sources: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    day_code: dict[str | None, int] = {None: -1}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "score", "segment", "day", "source", "kind")}
+    columns = "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind"
+    # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
+    # 470k assignments, not 3-4 s through the pain point index in random order).
+    sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ? ORDER BY a.segment_id"
+    cursor = db.execute(sql, [run_id])
+    while chunk := cursor.fetchmany(_CHUNK):
+        point, score, segment, day, source, kind = zip(*chunk, strict=True)
+        parts["point"].append(_codes(list(point), codes))
+        parts["score"].append(np.array(score, dtype=np.float64))
+        parts["segment"].append(np.array(segment, dtype=np.int64))
+        parts["day"].append(_codes(list(day), day_code))
+        parts["source"].append(_codes(list(source), sources))
+        parts["kind"].append(_codes(list(kind), kinds))
+    cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
+    # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
+    days = sorted(d for d in day_code if d is not None)
+    rank = np.zeros(len(day_code) + 1, dtype=np.int32)  # provisional code + 1 -> bucket
+    for pos, d in enumerate(days):
+        rank[day_code[d] + 1] = pos + 1
+    bucket = rank[cols["day"].astype(np.int64) + 1] if len(cols["day"]) else np.zeros(0, np.int32)
+    point, source, kind = cols["point"].astype(np.int64), cols["source"].astype(np.int64), cols["kind"].astype(np.int64)
+    # Cells: one key per (source, kind, pain point) present, running totals over (key, bucket).
+    n_codes = len(codes)
+    combo = (source * max(1, len(kinds)) + kind) * n_codes + point
+    combos, key_of_row = np.unique(combo, return_inverse=True)
+    key_point = combos % n_codes
+    key_kind = (combos // n_codes) % max(1, len(kinds))
+    key_source = combos // n_codes // max(1, len(kinds))
+    stride = len(days) + 1
+    cell, per_cell = np.unique(key_of_row.astype(np.int64) * stride + bucket, return_counts=True)
+    cum = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
+    below = point_below = None
+    if len(combos) * (stride + 1) <= DENSE_CELLS:
+        below = np.zeros((len(combos), stride + 1), dtype=np.int32)
+        below[cell // stride, cell % stride + 1] = per_cell  # cells are distinct
+        below = np.cumsum(below, axis=1, dtype=np.int32)
+        point_below = np.zeros((n_codes, stride + 1), dtype=np.int32)
+        np.add.at(point_below, key_point, below)
+    # Quote order: pain point, score descending, segment id.
+    has_point = point < n_points
+    order = np.lexsort((cols["segment"], -cols["score"], point))
+    order = order[has_point[order]]
+    point_start = np.searchsorted(point[order], np.arange(n_points + 1), "left")
+    row_segment = cols["segment"][order]
+    rep_rows = {}
+    for code, p in enumerate(point_rows):
+        start, end = int(point_start[code]), int(point_start[code + 1])
+        for sid in json.loads(p["representatives"] or "[]"):
+            at = np.flatnonzero(row_segment[start:end] == sid)
+            if len(at):
+                rep_rows[(code, sid)] = start + int(at[0])
+    return RunIndex(
+        run_id=run_id,
+        points=point_rows,
+        point_ids=sorted(codes, key=codes.__getitem__),
+        point_code=point_code,
+        days=np.array(days, dtype=object),
+        source_code=sources,
+        kind_code=kinds,
+        key_source=key_source,
+        key_kind=key_kind,
+        key_point=key_point,
+        cell=cell,
+        cum=cum,
+        below=below,
+        point_below=point_below,
+        row_segment=row_segment,
+        row_bucket=bucket[order],
+        row_source=source[order].astype(np.int32),
+        row_kind=kind[order].astype(np.int32),
+        point_start=point_start,
+        rep_rows=rep_rows,
+    )
+
+
+def _key(db: sqlite_utils.Database, run: dict) -> tuple | None:
+    """Which run of which file: None for an in-memory or temporary database (not cached). A connection stays on
+    one file for its life, so the file is looked up once per connection."""
+    found = getattr(db, "_run_index_file", _UNSEEN)
+    if found is _UNSEEN:
+        files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+        try:
+            st = os.stat(files[0]) if files and files[0] else None
+        except OSError:
+            st = None
+        found = (files[0], st.st_dev, st.st_ino) if st is not None else None
+        db._run_index_file = found  # type: ignore[attr-defined]
+    return (*found, run["id"], run["started_at"], run["finished_at"]) if found is not None else None
+
+
+def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:
+    """The run's index: from memory, else built (once, however many requests ask for it at the same time)."""
+    key = _key(db, run)
+    if key is None:
+        return build(db, run["id"])
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+        building = _building.setdefault(key, threading.Lock())
+    with building:
+        with _lock:
+            found = _cache.get(key)
+        if found is None:
+            found = build(db, run["id"])
+            with _lock:
+                _cache[key] = found
+                while len(_cache) > CACHED_RUNS:
+                    old, _ = _cache.popitem(last=False)
+                    _building.pop(old, None)
+        return found
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
+        _building.clear()

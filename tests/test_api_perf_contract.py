@@ -1,0 +1,213 @@
+"""The fast path of `GET /v1/pain-points` (the run's in-memory index, api/queries/run_index.py) answers exactly what
+the direct SQL over assignments JOIN segments JOIN documents answers, on a small database the real pipeline wrote
+(fake embedder): counts, totals, trends and quotes, for every filter, on a full and an incremental run, with
+dates that are plain days, times with offsets, missing or not ISO at all. No timings here: `make bench-api`."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+from datetime import date
+
+import pytest
+
+from api.queries import run_index as ri
+from api.queries.common import JOIN, Filters, count_by, find_run, total_complaints
+from api.queries.pain_points import _matches, _quote_rows, _trend, pain_points
+from api.testing import ROOT
+from miner.pipeline import MineOptions, mine
+from miner.touchpoints import load_taxonomy
+
+CORPUS = ROOT / "corpora" / "food_delivery"
+ODD_DATES = ["2026-03-05", "2026-03-05T23:30:00+05:00", "05/03/2026", "2026-03", "", None]
+COMPLAINTS = ["I was charged twice for my order", "the website does not show the delivery charge",
+              "the box arrived crushed and wet", "the refund never arrived on my card"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def mined(tmp_path_factory, segmenter):
+    from miner.embed.fake import HashingEmbedder
+    from miner.store import open_db
+
+    tmp = tmp_path_factory.mktemp("contract")
+    db = open_db(tmp / "w.db")
+    options = MineOptions(taxonomy=load_taxonomy(), embedder=HashingEmbedder(dim=128), segmenter=segmenter,
+                          redact_pii=False)  # fmt: skip
+    _, full = mine(db, [CORPUS / "reviews.csv", CORPUS / "survey.csv", CORPUS / "chats.jsonl"], options)
+    # Documents with dates ingest never writes, stored directly, and a file without dates: the nightly run maps them.
+    with db.atomic():
+        for i, day in enumerate(ODD_DATES * 2):
+            doc = f"odd{i}"
+            text = f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."
+            db.execute("INSERT INTO documents (id, source, kind, text, date) VALUES (?, 'odd.csv', 'review', ?, ?)",
+                       [doc, text, day])  # fmt: skip
+            db.execute(
+                'INSERT INTO segments (document_id, idx, text, hash, start, "end") VALUES (?, 0, ?, ?, 0, ?)',
+                [doc, text, hashlib.sha1(text.encode()).hexdigest(), len(text)],
+            )
+    undated = tmp / "undated.csv"
+    with undated.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["review_id", "rating", "review"])
+        for i in range(12):
+            w.writerow([f"U{i}", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, again ({i})."])
+    options.incremental = True
+    _, nightly = mine(db, [undated], options)
+    assert db["runs"].get(nightly)["mode"] == "incremental"
+    # A run with complaints that wait for a pain point (NULL) or name one it lacks: in the total, not in the list.
+    from miner.store.painpoints import carry_forward
+    from miner.store.runs import start_run
+
+    base = db["runs"].get(nightly)
+    third = start_run(db, **{k: base[k] for k in ("embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
+                                                  "taxonomy_fingerprint", "taxonomy")})  # fmt: skip
+    with db.atomic():
+        carry_forward(db, nightly, third)
+        db.execute("UPDATE assignments SET pain_point_id = NULL WHERE run_id = ? AND segment_id % 5 = 0", [third])
+        db.execute("UPDATE assignments SET pain_point_id = 'gone-01' WHERE run_id = ? AND segment_id % 7 = 0", [third])
+        db.execute("UPDATE runs SET status = 'complete', finished_at = started_at WHERE id = ?", [third])
+    ri.clear()
+    yield db, [full, nightly, third]
+    ri.clear()
+
+
+def _filters(db) -> list[Filters]:
+    sources = [r[0] for r in db.execute("SELECT DISTINCT source FROM documents")] + ["nope.csv"]
+    days = [None, date(2025, 11, 1), date(2026, 1, 15), date(2026, 3, 5), date(2026, 10, 31), date(2027, 1, 1)]
+    out = []
+    for since, until in itertools.product(days, days):
+        if since and until and since > until:
+            continue
+        out.append(Filters(since, until))
+    out += [Filters(source=s) for s in sources] + [Filters(kind=k) for k in ("review", "survey", "transcript")]
+    out += [Filters(date(2026, 1, 1), date(2026, 3, 31), s, k) for s in sources[:3] for k in (None, "review")]
+    out += [Filters(date(2026, 3, 5), date(2026, 3, 5), "odd.csv"), Filters(until=date(2026, 3, 4), source="odd.csv")]
+    return out
+
+
+def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3) -> list[dict]:
+    """The SQL the endpoint ran before the index, one pain point at a time."""
+    reps = json.loads(point["representatives"] or "[]")
+    fsql, fparams = filters.sql()
+    if reps and fsql:
+        marks = ",".join("?" * len(reps))
+        sql = f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks}){fsql}"
+        inside = {r[0] for r in db.execute(sql, [*reps, *fparams])}
+        reps = [r for r in reps if r in inside]
+    ids = reps[:n]
+    if len(ids) < n:
+        sql = f"SELECT s.id {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql} ORDER BY a.score DESC, s.id LIMIT ?"
+        for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]):
+            if sid not in ids and len(ids) < n:
+                ids.append(sid)
+    rows = _quote_rows(db, ids)
+    keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
+    return [{k: rows[i][k] for k in keys} for i in ids if i in rows]
+
+
+def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, limit=10) -> tuple[list[tuple], int]:
+    """(id, complaints, share, trend, quotes) of the pain points the direct SQL ranks first, and the total."""
+    from api.queries.common import run_taxonomy
+
+    taxonomy = run_taxonomy(run)
+    has_point = " AND a.pain_point_id IS NOT NULL"
+    counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)
+    previous = filters.previous(db)
+    before = count_by(db, run["id"], "a.pain_point_id", previous, has_point) if previous else None
+    total = total_complaints(db, run["id"], filters)
+    points = {r["id"]: r for r in db.query("SELECT * FROM pain_points WHERE run_id = ?", [run["id"]])}
+    wanted = [(n, points[pid]) for pid, n in counts.items() if pid in points]
+    wanted = [(n, p) for n, p in wanted if _matches(p["touchpoint"], touchpoint)]
+    wanted = [(n, p) for n, p in wanted if not stage or taxonomy.stage_of(p["touchpoint"]) == stage]
+    chosen = sorted(wanted, key=lambda item: (-item[0], item[1]["id"]))[:limit]
+    out = []
+    for n, p in chosen:
+        trend = _trend(n, before.get(p["id"], 0) if before is not None else None)
+        share = round(n / total, 4) if total else 0.0
+        out.append((p["id"], n, share, trend, _reference_quotes(db, run["id"], p, filters)))
+    return out, total
+
+
+@pytest.mark.parametrize("dense", [True, False], ids=["dense", "binary-search"])
+def test_counts_equal_the_direct_sql(mined, monkeypatch, dense):
+    db, runs = mined
+    monkeypatch.setattr(ri, "DENSE_CELLS", ri.DENSE_CELLS if dense else 0)
+    for run_id in runs:
+        index = ri.build(db, run_id)
+        assert (index.below is not None) == dense
+        for f in _filters(db):
+            has_point = " AND a.pain_point_id IS NOT NULL"
+            expected = count_by(db, run_id, "a.pain_point_id", f, has_point)
+            assert index.counts(f) == (expected, total_complaints(db, run_id, f)), (run_id, f)
+    no_point = db.execute("SELECT count(*) FROM assignments WHERE run_id = ? AND pain_point_id IS NULL", [runs[2]])
+    assert no_point.fetchone()[0] > 0
+
+
+def test_quote_candidates_equal_the_direct_sql(mined):
+    db, runs = mined
+    for run_id in runs:
+        index = ri.run_index(db, find_run(db, run_id=run_id))
+        points = list(db.query("SELECT id, representatives FROM pain_points WHERE run_id = ?", [run_id]))
+        for f in _filters(db)[::3]:
+            fsql, fparams = f.sql()
+            for p in points:
+                sql = f"SELECT s.id {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql} ORDER BY a.score DESC, s.id"
+                expected = [r[0] for r in db.execute(sql, [run_id, p["id"], *fparams])]
+                assert index.top_segments(p["id"], f, 10**6) == expected, (run_id, p["id"], f)
+                reps = json.loads(p["representatives"] or "[]")
+                inside, unknown = index.segments_inside(p["id"], reps, f)
+                assert not unknown or run_id == runs[2]  # the pipeline's representatives are the point's complaints
+                if reps:
+                    marks = ",".join("?" * len(reps))
+                    sql = (
+                        f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks})"
+                    )
+                    direct = {r[0] for r in db.execute(sql + fsql, [*reps, *fparams])}
+                    assert inside == direct - set(unknown) and set(unknown) <= set(reps) - set(expected)
+
+
+def test_pain_points_equal_the_unoptimised_answer(mined):
+    db, runs = mined
+    for run_id in runs:
+        run = find_run(db, run_id=run_id)
+        cases = [(f, {}) for f in _filters(db)[::2]]
+        cases += [(Filters(), {"touchpoint": t}) for t in ("delivery", "website", "billing", "none")]
+        cases += [(Filters(date(2026, 1, 1)), {"stage": s, "limit": 50}) for s in ("pre-purchase", "post-purchase")]
+        cases += [(Filters(), {"limit": 200}), (Filters(kind="transcript"), {"touchpoint": "contact_center"})]
+        for f, kw in cases:
+            got = pain_points(db, run, f, **kw)
+            expected, total = _reference(db, run, f, **kw)
+            assert got["total_complaints"] == total, (run_id, f, kw)
+            assert [(p["id"], p["complaints"], p["share"], p["trend"], p["quotes"]) for p in got["pain_points"]] \
+                == expected, (run_id, f, kw)  # fmt: skip
+        assert any(pain_points(db, run, Filters(), limit=200)["pain_points"])
+
+
+def test_index_is_rebuilt_for_another_run_and_kept_for_the_same(mined):
+    db, runs = mined
+    first, second = (ri.run_index(db, find_run(db, run_id=r)) for r in runs[:2])
+    assert first is not second and first.run_id == runs[0] and second.run_id == runs[1]
+    assert ri.run_index(db, find_run(db, run_id=runs[0])) is first
+
+
+def test_pool_rolls_back_what_a_request_left_open_and_drops_replaced_files(tmp_path):
+    from api.db import ConnectionPool
+    from miner.store.db import connect
+
+    path = tmp_path / "p.db"
+    pool = ConnectionPool(per_file=2, check_every_s=0)
+    db = pool.open(path, connect, path)
+    db.execute("CREATE TABLE t (x INTEGER)")
+    db.conn.execute("INSERT INTO t VALUES (1)")  # an implicit transaction, never committed
+    pool.give(path, db)
+    again = pool.take(path)
+    assert again is db and not db.conn.in_transaction
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    pool.give(path, again)
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"p.db{suffix}").unlink(missing_ok=True)
+    connect(path).close()  # a new file at the same path
+    assert pool.take(path) is None  # the connection to the old file was closed, not lent
+    assert pool.take(tmp_path / "other.db") is None
