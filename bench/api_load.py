@@ -468,8 +468,9 @@ def render(meta: dict, res: dict) -> str:
     loads = [f"{lv['load_before']:.1f}" for lv in levels if lv["load_before"] is not None]
     lines = [
         f"Measured {date.today().isoformat()} by `make bench-api` (`bench/api_load.py`) on this "
-        f"{os.cpu_count()}-core machine, shared with other developers (load average {', '.join(loads) or '?'} "
-        "before each level); the server (`touchpoints serve`, one process) and the load generator share the cores.",
+        f"{os.cpu_count()}-core machine (1-minute load average before each level, the previous level's own load "
+        f"included: {', '.join(loads) or '?'}); the server (`touchpoints serve`, one process) and the load "
+        "generator share the cores.",
         "",
         f"Database: a synthetic workspace of **{meta['segments']:,} segments**: {meta['documents']:,} documents "
         f"(6 sources, 3 kinds, 2 years), {meta['complaints']:,} complaints, {meta['assignments']:,} assignments "
@@ -531,7 +532,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--concurrency", default="8,16", help="concurrent clients; several levels: 8,16")
+    parser.add_argument("--concurrency", default="1,4,8,16", help="concurrent clients; several levels: 1,4,8,16")
     parser.add_argument("--clients", default="httpx,raw", help="load generators, among: httpx, raw")
     parser.add_argument("--warmup", type=int, default=50, help="requests before the measured ones")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "api-bench")
