@@ -124,3 +124,28 @@ def test_redact_records_covers_turns_title_and_author(redactor):
 def test_regex_redact_still_works_without_ner():
     assert redact("card 4111 1111 1111 1111 at 3 Church Lane") == "card <CARD> at <ADDRESS>"
     assert apply("abc", [(0, 1, "X")]) == "<X>bc"
+
+
+def test_transcript_turns_take_the_spans_of_their_text():
+    from miner.ingest.records import Record, Turn
+    from miner.segment.pii import Redactor, redact_records
+
+    turns = [Turn("customer", "my email is ann@example.com and I was charged twice"), Turn("agent", "Sorry!")]
+    text = "Customer: my email is ann@example.com and I was charged twice\nAgent: Sorry!"
+    cleaned = Turn("customer", "call me on 07700 900123  please")  # not verbatim in its text: its own pass
+    rec = Record(source="chat.txt", line=1, text=text, kind="transcript", turns=turns)
+    raw = "Customer: call me on 07700 900123 please"
+    other = Record(source="chat.txt", line=2, text=raw, turns=[cleaned])
+    calls = []
+
+    class Counting(Redactor):
+        def spans(self, texts):
+            calls.append(list(texts))
+            return super().spans(texts)
+
+    redact_records([rec, other], Counting(names=None))
+    assert rec.turns[0].text == "my email is <EMAIL> and I was charged twice"
+    assert rec.text.startswith("Customer: my email is <EMAIL>")
+    assert other.turns[0].text == "call me on <PHONE>  please"
+    assert other.text == "Customer: call me on <PHONE> please"
+    assert calls == [[text, raw], ["call me on 07700 900123  please"]]  # the found turn cost no second pass

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from miner.ingest.records import Record
+    from miner.ingest.records import Record, Turn
 
 Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, ADDRESS)
 
@@ -147,6 +147,8 @@ _NAME_FIELD = re.compile(r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_
 def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
     """Redact the text, title, turns and string meta of each record in one batch; author-name fields in meta
     become <PERSON>."""
+    from miner.ingest.records import Record
+
     redactor = redactor or default_redactor()
     slots: list[tuple[object, str]] = []  # (container, key) pairs to write back
     texts: list[str] = []
@@ -156,9 +158,6 @@ def redact_records(records: list[Record], redactor: Redactor | None = None) -> l
         if rec.title:
             slots.append((rec, "title"))
             texts.append(rec.title)
-        for turn in rec.turns or []:
-            slots.append((turn, "text"))
-            texts.append(turn.text)
         for key, value in rec.meta.items():
             if isinstance(value, str) and value:
                 if _NAME_FIELD.search(key) and not key.lower().endswith(("package name", "webshop name")):
@@ -166,9 +165,34 @@ def redact_records(records: list[Record], redactor: Redactor | None = None) -> l
                 elif not value.startswith("http"):
                     slots.append((rec.meta, key))
                     texts.append(value)
-    for (owner, key), new in zip(slots, redactor.redact_many(texts), strict=True):
+    found = redactor.spans(texts)
+    # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
+    # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
+    alone: list[Turn] = []
+    for (owner, key), text, spans in zip(slots, texts, found, strict=True):
+        if isinstance(owner, Record) and key == "text" and owner.turns:
+            alone += _turns_from_text(owner.turns, text, spans)
+    for (owner, key), text, spans in zip(slots, texts, found, strict=True):
+        new = apply(text, spans)
         if isinstance(owner, dict):
             owner[key] = new
         else:
             setattr(owner, key, new)
+    for turn, new in zip(alone, redactor.redact_many([t.text for t in alone]), strict=True):
+        turn.text = new
     return records
+
+
+def _turns_from_text(turns: list[Turn], text: str, spans: list[Span]) -> list[Turn]:
+    """Redact each turn with the spans of the text it was found in; return the turns that need their own pass."""
+    alone, cursor = [], 0
+    for turn in turns:
+        start = text.find(turn.text, cursor) if turn.text else -1
+        end = start + len(turn.text)
+        if start < 0 or any(s < end and start < e and not (start <= s and e <= end) for s, e, _ in spans):
+            alone.append(turn)
+            continue
+        inside = [(s - start, e - start, label) for s, e, label in spans if start <= s and e <= end]
+        turn.text = apply(turn.text, inside)
+        cursor = end
+    return alone
