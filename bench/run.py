@@ -64,7 +64,7 @@ def worker_ours(csv_path: Path, model: str, segmenter: str, workdir: Path, redac
     imports, run_id = mine(
         db,
         [csv_path],
-        MineOptions(embedder=embedder, segmenter=get_segmenter(_spacy_or_rules(segmenter)), redact_pii=redact),
+        MineOptions(embedder=embedder, segmenter=get_segmenter(segmenter), redact_pii=redact),
         progress=_TimingProgress(stages),
     )
     seconds = time.perf_counter() - started
@@ -114,10 +114,6 @@ def worker_anchor(csv_path: Path) -> dict:
         "topics": len(set(topics)),
         "stages": {"encode": encode, "bertopic_fit": fit},
     }
-
-
-def _spacy_or_rules(name: str) -> str:
-    return "rules" if name == "rules" else "en_core_web_sm"
 
 
 def worker_accuracy(model: str, segmenter: str, limit: int) -> dict:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import CSV, ROOT, _peak_rss_mb, _spacy_or_rules, _TimingProgress, _write  # noqa: E402
+from run import CSV, ROOT, _peak_rss_mb, _TimingProgress, _write  # noqa: E402
 
 
 def _options(model: str, segmenter: str, *, incremental: bool = False):  # noqa: ANN202 - lazily imported type
@@ -37,7 +37,7 @@ def _options(model: str, segmenter: str, *, incremental: bool = False):  # noqa:
     from miner.pipeline import MineOptions
     from miner.segment import get_segmenter
 
-    embedder, seg = get_embedder(model), get_segmenter(_spacy_or_rules(segmenter))
+    embedder, seg = get_embedder(model), get_segmenter(segmenter)
     embedder.embed(["warm up the embedding model"])
     list(seg.segment(["Warm up the segmenter, and load its pipeline."]))
     return MineOptions(embedder=embedder, segmenter=seg, redact_pii=False, incremental=incremental)

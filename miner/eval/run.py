@@ -65,7 +65,7 @@ class Evaluator:
         self.embedder = EmbeddingCache(get_embedder(self.embedding_model), open_db(self.cache))
         examples = [e for top in self.taxonomy.touchpoints for e in top.all_examples()]
         self.detector = ComplaintDetector(self.embedder.embed, extra_complaints=examples).fit()
-        self.segmenter = get_segmenter("rules" if self.segmenter_name == "rules" else "en_core_web_sm")
+        self.segmenter = get_segmenter(self.segmenter_name)
         self._fitted["ready"] = True
 
     def mapper(self, name: str) -> object:

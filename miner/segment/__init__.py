@@ -6,7 +6,10 @@ SEGMENTERS = ("spacy", "rules")
 
 
 def get_segmenter(name: str = DEFAULT_SPACY_MODEL) -> Segmenter:
-    """`rules` gives the regular-expression splitter; anything else names a spaCy pipeline."""
+    """`rules` gives the regular-expression splitter, `spacy` the default spaCy pipeline; anything else names a
+    spaCy pipeline."""
+    if name == "spacy":
+        return Segmenter(DEFAULT_SPACY_MODEL)
     if name == "rules":
         from miner.segment.rules import RuleSegmenter
 
