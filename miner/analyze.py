@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,10 @@ class _Classified:
     vectors: np.ndarray  # float16, one row per complaint
     complaints: int
 
+    def segment_dicts(self) -> Iterator[dict]:
+        """The segment results as the rows `finish_run` writes, made one at a time."""
+        return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
+
 
 def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
@@ -156,7 +161,7 @@ def _analyze(
         finish_run(
             db,
             run_id,
-            segment_rows=(dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in result.segment_rows),
+            segment_rows=result.segment_dicts(),
             assignment_rows=result.assignment_rows,
             pain_point_rows=pain_rows,
             counts={
@@ -199,7 +204,7 @@ def _incremental(
         finish_run(
             db,
             run_id,
-            segment_rows=(dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in result.segment_rows),
+            segment_rows=result.segment_dicts(),
             assignment_rows=result.assignment_rows,
             pain_point_rows=[],
             counts={
