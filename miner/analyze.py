@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from miner.topics import PainPointModel
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints import Taxonomy
-from miner.touchpoints.mapper import get_mapper
+from miner.touchpoints.mapper import CONTEXT_WEIGHT, get_mapper
 from miner.touchpoints.taxonomy import NONE
 
 SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
@@ -28,7 +28,7 @@ CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint
 
 
 def _load_segments(db: sqlite_utils.Database) -> list[dict]:
-    sql = """SELECT s.id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
+    sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              ORDER BY s.id"""
     return list(db.query(sql))
 
@@ -52,7 +52,7 @@ def analyze(
     if base and not (same and base["taxonomy_fingerprint"] == taxonomy.fingerprint() and centroids_of(db, base["id"])):
         progress.note(f"Incremental: run {base['id']} used another model or taxonomy; refitting everything.")
         base = None
-    params = {"mapper": mapper, "complaint_threshold": 0.5}
+    params = {"mapper": mapper, "complaint_threshold": 0.5, "context_weight": CONTEXT_WEIGHT}
     run_id = start_run(
         db,
         embedding_model=cache.embedder.name,
@@ -91,6 +91,36 @@ class _Classified:
         return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
 
 
+class _ItemRuns:
+    """Which segments came from the same feedback item (their ids are consecutive), and that item's text as
+    the mapper's context: its segments joined, so redacted text and customer turns only."""
+
+    def __init__(self, segments: list[dict]) -> None:
+        self.segments = segments
+        first = np.fromiter(
+            (i == 0 or s["document_id"] != segments[i - 1]["document_id"] for i, s in enumerate(segments)),
+            dtype=bool,
+            count=len(segments),
+        )
+        self.run_of = np.cumsum(first) - 1
+        self.starts = np.flatnonzero(first)
+        self.ends = np.r_[self.starts[1:], len(segments)]
+
+    def context(self, positions: np.ndarray, vectors: np.ndarray, embed: Callable) -> np.ndarray:
+        """One row per position: the embedding of its item's text, or its own vector when it is the only one."""
+        out = vectors.copy()
+        runs = self.run_of[positions]
+        multi = sorted({int(r) for r in runs if self.ends[r] - self.starts[r] > 1})
+        if not multi:
+            return out
+        texts = [" ".join(self.segments[i]["text"] for i in range(self.starts[r], self.ends[r])) for r in multi]
+        row_of = dict(zip(multi, embed(texts), strict=True))
+        for k, r in enumerate(runs):
+            if int(r) in row_of:
+                out[k] = row_of[int(r)]
+        return out
+
+
 def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     with progress.stage("Preparing models", 2) as advance:
@@ -105,6 +135,7 @@ def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, pro
     """Embed, detect and map in chunks, so memory holds only the complaints' vectors (float16)."""
     out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     kept: list[np.ndarray] = []
+    items = _ItemRuns(segments)
     with progress.stage("Embedding", len(segments)) as advance:
         for start in range(0, len(segments), CHUNK):
             chunk = segments[start : start + CHUNK]
@@ -112,7 +143,7 @@ def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, pro
             scores = detector.scores(vectors, [s["rating"] for s in chunk])
             is_complaint = scores >= detector.threshold
             idx = np.where(is_complaint)[0]
-            assigned = mapper.assign(vectors[idx])
+            assigned = mapper.assign(vectors[idx], items.context(start + idx, vectors[idx], cache.embed))
             kept.append(vectors[idx].astype(np.float16))
             top_of = {}
             for pos, choices in zip(idx, assigned, strict=True):

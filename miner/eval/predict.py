@@ -42,14 +42,24 @@ def predict_items(
     with progress.stage("Embedding", len(flat)) as advance:
         vectors = embed(flat, progress=advance)
     complaint_p = detector.scores(vectors)  # the evaluation sets carry no ratings
-    tp_scores = mapper.score(vectors)
-    none_scores = mapper.none_scores(vectors)
+    tp_scores, none_scores = mapper.scores_in_context(vectors, context_vectors(pieces, vectors, embed))
     out, pos = [], 0
     for item, segs in zip(items, pieces, strict=True):
         rows = slice(pos, pos + len(segs))
         pos += len(segs)
         nones = None if none_scores is None else none_scores[rows]
         out.append(_item_prediction(item, complaint_p[rows], tp_scores[rows], mapper, detector.threshold, nones))
+    return out
+
+
+def context_vectors(pieces: list[list[str]], vectors: np.ndarray, embed: EmbedFn) -> np.ndarray:
+    """Per segment, the embedding of its item's segments joined (as `mine` does); a lone segment is its own."""
+    out = vectors.copy()
+    multi = [i for i, p in enumerate(pieces) if len(p) > 1]
+    if multi:
+        starts = np.cumsum([0, *(len(p) for p in pieces)])
+        for i, v in zip(multi, embed([" ".join(pieces[i]) for i in multi]), strict=True):
+            out[starts[i] : starts[i + 1]] = v
     return out
 
 

@@ -30,7 +30,7 @@ def changes_of(db: sqlite_utils.Database, run_id: int) -> list[dict]:
 
 def unanalysed_segments(db: sqlite_utils.Database, base_run: int) -> list[dict]:
     """Segments stored since `base_run` was analysed (no result row in it), with their document's rating."""
-    sql = """SELECT s.id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
+    sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              WHERE NOT EXISTS (SELECT 1 FROM segment_results r WHERE r.run_id = ? AND r.segment_id = s.id)
              ORDER BY s.id"""
     return list(db.query(sql, [base_run]))

@@ -10,6 +10,7 @@ import numpy as np
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
+CONTEXT_WEIGHT = 0.35  # share of a segment's touchpoint scores that comes from its whole item's text
 
 
 @dataclass
@@ -24,11 +25,20 @@ class Mapper:
 
     name = "mapper"
 
-    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, threshold: float = 0.30, margin: float = 0.04) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        embed: EmbedFn,
+        *,
+        threshold: float = 0.30,
+        margin: float = 0.04,
+        context_weight: float = CONTEXT_WEIGHT,
+    ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
         self.threshold = threshold
         self.margin = margin
+        self.context_weight = context_weight
 
     @property
     def ids(self) -> list[str]:
@@ -48,12 +58,27 @@ class Mapper:
         """Similarity to the taxonomy's `none_examples` (complaints that name no touchpoint), if it has any."""
         return None
 
-    def assign(self, vectors: np.ndarray) -> list[list[Assignment]]:
-        """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits."""
+    def scores_in_context(
+        self, vectors: np.ndarray, context: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Touchpoint and `none` scores per segment, each blended (by `context_weight`) with the scores of its
+        context: the embedding of the whole feedback item the segment came from. A clause such as "it
+        stutters on old games" is ambiguous alone; the review it sits in says it is about a laptop."""
+        scores, nones = self.score(vectors), self.none_scores(vectors)
+        if context is None or self.context_weight == 0:
+            return scores, nones
+        a = self.context_weight
+        scores = (1 - a) * scores + a * self.score(context)
+        if nones is not None:
+            nones = (1 - a) * nones + a * self.none_scores(context)
+        return scores, nones
+
+    def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
+        """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits. `context`: one
+        row per segment, the embedding of the item it came from (see `scores_in_context`)."""
         if len(vectors) == 0:
             return []
-        scores = self.score(vectors)
-        nones = self.none_scores(vectors)
+        scores, nones = self.scores_in_context(vectors, context)
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
