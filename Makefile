@@ -16,6 +16,8 @@ setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "warning: could not install chromium; the browser test of the HTML report will be skipped"
+	@# The default embedder: MiniLM fine-tuned on the taxonomy's examples, built once into ~/.cache (about a minute).
+	$(BIN)/touchpoints setup-models
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from miner.defaults import DEFAULT_EMBEDDING
+
 
 class Settings(BaseSettings):
     """Every setting of the server; `touchpoints serve --db` sets TOUCHPOINTS_DB."""
@@ -16,7 +18,9 @@ class Settings(BaseSettings):
 
     db: Path = Field(default=Path("touchpoints.db"), description="Main SQLite file: workspaces, keys, datasets, runs.")
     embedding_model: str = Field(
-        default="minilm", description="'minilm', 'fake' (tests only) or a sentence-transformers path."
+        default=DEFAULT_EMBEDDING,
+        description="'tuned' (MiniLM fine-tuned on the taxonomy), 'minilm', 'fast', 'fake' (tests only) "
+        "or a sentence-transformers path.",
     )
     spacy_model: str = Field(default="en_core_web_sm", description="spaCy pipeline name or path.")
     mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")

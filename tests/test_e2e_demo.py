@@ -44,6 +44,15 @@ def test_case_study_finding(demo):
     assert any(w in quotes for w in ("hold", "wait", "queue", "phone", "call", "minutes")), quotes
 
 
+def test_run_records_the_tuned_encoder_and_its_context_weight(demo):
+    import sqlite3
+
+    db, _ = demo
+    model, params = sqlite3.connect(db).execute("SELECT embedding_model, params FROM runs ORDER BY id").fetchone()
+    assert model.startswith("st:minilm-tuned-"), model
+    assert json.loads(params)["context_weight"] > 0
+
+
 def test_pain_points_are_readable_with_quotes(demo):
     _, summary = demo
     for tp in summary["touchpoints"][:5]:

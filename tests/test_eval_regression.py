@@ -1,7 +1,7 @@
 """Quality regression on a small team-written labelled sample, with the real models.
 
-Floors sit below today's figures (accuracy@1 0.78, macro-F1 0.80, complaint F1 0.91, anchor 0.35) so a
-change that makes mapping or detection clearly worse fails here before anyone runs `make eval`.
+Floors sit below today's figures (accuracy@1 0.80, macro-F1 0.83, complaint F1 0.92; the anchor, on plain
+MiniLM, 0.35) so a change that makes mapping or detection clearly worse fails here before anyone runs `make eval`.
 """
 
 from pathlib import Path
@@ -27,10 +27,11 @@ def test_method_holds_its_quality(evaluator):
     assert {"id", "touchpoint", "touchpoints", "complaint", "score"} <= set(preds[0])
 
 
-def test_method_beats_the_naive_anchor(evaluator):
+def test_method_beats_the_naive_anchor(evaluator, tmp_path):
     items = load_items(SAMPLE)
     ours, _ = evaluator.evaluate(items)
-    anchor, _ = evaluator.evaluate(items, mapper="centroid", segment=False)
+    naive = Evaluator(embedding_model="minilm", cache=tmp_path / "cache.db")  # the anchor is plain MiniLM
+    anchor, _ = naive.evaluate(items, mapper="centroid", segment=False)
     assert ours.accuracy_at_1 >= anchor.accuracy_at_1 + 0.25
 
 

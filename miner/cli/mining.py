@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from miner.cli.app import DbOpt, Format, OnError, TaxonomyOpt, app, fail
+from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
 
 
@@ -37,11 +38,8 @@ def mine(
     ] = True,
     embedding_model: Annotated[
         str,
-        typer.Option(
-            help="'minilm' (packaged all-MiniLM-L6-v2), 'fast' (model2vec distilled from it) "
-            "or a sentence-transformers path."
-        ),
-    ] = "minilm",
+        typer.Option(help=EMBEDDING_HELP),
+    ] = DEFAULT_EMBEDDING,
     segmenter: Annotated[
         str,
         typer.Option(
@@ -168,6 +166,21 @@ def top(
         print_table(result)
 
 
+@app.command("setup-models")
+def setup_models() -> None:
+    """Build the default embedding model once: the packaged MiniLM fine-tuned on the default taxonomy's
+    examples (about a minute on two cores; `make setup` runs this). Later runs find it in the cache folder."""
+    from miner.embed.tuned import tuned_model_dir
+    from miner.progress import RichProgress
+
+    try:
+        path = tuned_model_dir(RichProgress())
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"tuned embedding model ready in {path}")
+
+
 @app.command("setup-fast")
 def setup_fast() -> None:
     """Build the fast embedding tier once (model2vec distilled from the packaged MiniLM, about a minute), so
@@ -193,10 +206,8 @@ def evaluate(
     segment: Annotated[bool, typer.Option("--segment/--no-segment", help="Split texts into clauses first.")] = True,
     embedding_model: Annotated[
         str,
-        typer.Option(
-            help="'minilm', 'fast' (model2vec, see `touchpoints setup-fast`) or a sentence-transformers path."
-        ),
-    ] = "minilm",
+        typer.Option(help=EMBEDDING_HELP),
+    ] = DEFAULT_EMBEDDING,
     segmenter: Annotated[str, typer.Option(help="spacy (dependency parse) or rules (regular expressions).")] = "spacy",
     cache: Annotated[
         Path | None, typer.Option(help="Embedding cache file (default: ~/.cache/touchpoint-miner).")

@@ -1,15 +1,17 @@
-"""Embedders found by name: `minilm` (default), `fast` (model2vec distilled from MiniLM), `fake`,
-or any sentence-transformers path or name."""
+"""Embedders found by name: `tuned` (the default: MiniLM fine-tuned on the taxonomy, miner/embed/tuned.py),
+`minilm` (the packaged all-MiniLM-L6-v2 as it is), `fast` (model2vec distilled from MiniLM), `fake`, or any
+sentence-transformers path or name."""
 
 from __future__ import annotations
 
+from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed.base import Embedder
 
 FAST_NAMES = ("fast", "m2v", "model2vec")
 
 
 def get_embedder(name: str | None = None) -> Embedder:
-    name = name or "minilm"
+    name = name or DEFAULT_EMBEDDING
     if name in ("fake", "fake:hashing"):
         from miner.embed.fake import HashingEmbedder
 
@@ -19,6 +21,10 @@ def get_embedder(name: str | None = None) -> Embedder:
 
         path = name.split(":", 1)[1] if name.startswith("m2v:") and "/" in name else None
         return StaticEmbedder(path)
+    if name == "tuned" or name.startswith("minilm-tuned"):
+        from miner.embed.tuned import TunedEmbedder
+
+        return TunedEmbedder()
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(DEFAULT_MODEL if name == "minilm" else name)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed import EmbeddingCache, get_embedder
 from miner.errors import ModelError
 from miner.pipeline import MineOptions
@@ -70,7 +71,7 @@ def mine_ray(
     options: MineOptions | None = None,
     progress: Progress | None = None,
     *,
-    embedding_model: str = "minilm",
+    embedding_model: str = DEFAULT_EMBEDDING,
     address: str | None = None,
     actors: int = 2,
 ) -> tuple[list, int]:

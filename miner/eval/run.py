@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import DEFAULT_CACHE, predict_items
 from miner.eval.scoring import Scores, score
@@ -40,7 +41,7 @@ class Evaluator:
         self,
         *,
         taxonomy_path: Path | None = None,
-        embedding_model: str = "minilm",
+        embedding_model: str = DEFAULT_EMBEDDING,
         segmenter: str = "spacy",
         cache: Path | None = None,
         progress: object | None = None,
@@ -99,7 +100,7 @@ def run_eval(
     taxonomy_path: Path | None = None,
     mapper: str = "examples",
     segment: bool = True,
-    embedding_model: str = "minilm",
+    embedding_model: str = DEFAULT_EMBEDDING,
     segmenter: str = "spacy",
     cache: Path | None = None,
     limit: int | None = None,

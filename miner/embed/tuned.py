@@ -1,0 +1,133 @@
+"""The default embedder: the packaged all-MiniLM-L6-v2, fine-tuned once on project-written text.
+
+A SetFit-style step: one gentle pass of a supervised contrastive loss over the default taxonomy's descriptions
+and examples (labelled by touchpoint), its `none_examples` and the complaint detector's non-complaint seeds,
+so that sentences about the same touchpoint sit closer together than MiniLM puts them. Nothing from any
+evaluation set is used. It is built on first use into the cache folder (about a minute on two cores;
+`touchpoints setup-models` does it ahead of time) under a name that fingerprints its training text and
+recipe, so a run records exactly which encoder it used and a changed recipe never reuses old vectors.
+
+User taxonomies need no retraining: the encoder stays the same and their examples steer the mapper directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
+from miner.progress import Progress
+
+# One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
+RECIPE = {"loss": "supcon", "epochs": 1, "lr": 1e-5, "temperature": 0.5, "batch": 64, "seed": 0}
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("TOUCHPOINTS_CACHE") or Path.home() / ".cache" / "touchpoint-miner")
+
+
+def training_set() -> tuple[list[str], list[int]]:
+    """(texts, labels): each top-level touchpoint's own and its children's texts under one label, then the
+    taxonomy's none_examples, then the detector's non-complaint seeds, each under a label of its own."""
+    from miner.complaints.detector import load_seeds
+    from miner.touchpoints import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    texts, labels = [], []
+    for j, top in enumerate(taxonomy.touchpoints):
+        for tp in top.walk():
+            for text in [tp.description, *tp.examples]:
+                texts.append(text)
+                labels.append(j)
+    k = len(taxonomy.touchpoints)
+    texts += taxonomy.none_examples
+    labels += [k] * len(taxonomy.none_examples)
+    negatives = load_seeds()[1]
+    texts += negatives
+    labels += [k + 1] * len(negatives)
+    return texts, labels
+
+
+def tuned_name() -> str:
+    """`minilm-tuned-<fingerprint>`: changes with the training text or the recipe."""
+    texts, labels = training_set()
+    blob = json.dumps([RECIPE, texts, labels], ensure_ascii=False).encode()
+    return f"minilm-tuned-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def tune(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
+    """Fine-tune the packaged MiniLM on (texts, labels) and save it at `target`."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.manual_seed(RECIPE["seed"])
+    model = SentenceTransformer(str(packaged_model_path()), device="cpu")
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"])
+    y_all = torch.tensor(labels)
+    order_rng = np.random.default_rng(RECIPE["seed"])
+    batches = -(-len(texts) // RECIPE["batch"])
+    with (progress or Progress()).stage("Fine-tuning encoder", RECIPE["epochs"] * batches) as advance:
+        for _ in range(RECIPE["epochs"]):
+            order = order_rng.permutation(len(texts))
+            for start in range(0, len(order), RECIPE["batch"]):
+                idx = order[start : start + RECIPE["batch"]]
+                features = model.preprocess([texts[i] for i in idx])
+                emb = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
+                loss = supcon_loss(emb, y_all[idx], RECIPE["temperature"])
+                loss.backward()
+                optimiser.step()
+                optimiser.zero_grad()
+                advance(1)
+    model.eval()
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    model.save(str(tmp))
+    if target.exists():  # another process finished first; its model is the same recipe
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(target)
+    return target
+
+
+def supcon_loss(emb, labels, temperature: float):  # noqa: ANN001, ANN201 - torch tensors
+    """Supervised contrastive loss (Khosla et al. 2020) over one batch of unit vectors."""
+    import torch
+
+    n = len(labels)
+    eye = torch.eye(n, dtype=torch.bool)
+    logits = (emb @ emb.T / temperature).masked_fill(eye, float("-inf"))
+    positive = (labels[:, None] == labels[None, :]) & ~eye
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    has = positive.any(dim=1)
+    return -(log_prob.masked_fill(~positive, 0).sum(dim=1)[has] / positive.sum(dim=1)[has]).mean()
+
+
+def tuned_model_dir(progress: Progress | None = None) -> Path:
+    """The tuned model's folder, built first if it is not there yet."""
+    target = cache_root() / tuned_name()
+    if not (target / "config.json").exists():
+        texts, labels = training_set()
+        tune(texts, labels, target, progress)
+    return target
+
+
+class TunedEmbedder(SentenceTransformerEmbedder):
+    """MiniLM fine-tuned on the taxonomy (see the module docstring); recorded as `st:minilm-tuned-<hash>`."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(tuned_name(), **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def st(self):  # noqa: ANN201
+        if self._st is None:
+            self.model = str(tuned_model_dir())
+        return super().st
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"st:{Path(self.model).name}"

@@ -1,0 +1,38 @@
+"""The default encoder's fine-tuning step: its loss, its training set and its versioned name (no training here;
+`make setup` builds the model and the end-to-end tests run on it)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from miner.embed import tuned  # noqa: E402
+from miner.touchpoints import load_taxonomy  # noqa: E402
+
+
+def test_supcon_loss_is_lower_when_same_label_vectors_agree():
+    labels = torch.tensor([0, 0, 1, 1])
+    grouped = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [-0.1, 1.0]]), dim=1)
+    crossed = grouped[[0, 2, 1, 3]]  # the same vectors, each now labelled with the other group's
+    assert tuned.supcon_loss(grouped, labels, 0.2) < tuned.supcon_loss(crossed, labels, 0.2) - 1.0
+
+
+def test_training_set_labels_every_touchpoint_and_keeps_none_and_non_complaints_apart():
+    texts, labels = tuned.training_set()
+    taxonomy = load_taxonomy()
+    k = len(taxonomy.touchpoints)
+    assert len(texts) == len(labels) and all(t.strip() for t in texts)
+    assert set(labels) == set(range(k + 2))
+    first_none = labels.index(k)
+    assert texts[first_none] == taxonomy.none_examples[0]
+    j = [t.id for t in taxonomy.touchpoints].index("website")
+    website_texts = {t for t, y in zip(texts, labels, strict=True) if y == j}
+    assert set(taxonomy.touchpoints[j].all_examples()) <= website_texts
+
+
+def test_name_fingerprints_the_recipe(monkeypatch):
+    name = tuned.tuned_name()
+    assert name.startswith("minilm-tuned-") and name == tuned.tuned_name()
+    monkeypatch.setitem(tuned.RECIPE, "epochs", tuned.RECIPE["epochs"] + 1)
+    assert tuned.tuned_name() != name
