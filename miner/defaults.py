@@ -1,8 +1,16 @@
 """Defaults shared by the CLI, the API settings and the library, in a module light enough for `--help`."""
 
+import os
+from pathlib import Path
+
 DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
     "'tuned' (MiniLM fine-tuned on the taxonomy's examples; built once, see `touchpoints setup-models`), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`) "
     "or a sentence-transformers path."
 )
+
+
+def cache_root() -> Path:
+    """Where built models and caches live: $TOUCHPOINTS_CACHE, else ~/.cache/touchpoint-miner."""
+    return Path(os.environ.get("TOUCHPOINTS_CACHE") or Path.home() / ".cache" / "touchpoint-miner")

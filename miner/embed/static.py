@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from miner.defaults import cache_root
 from miner.embed.base import Embedder
 from miner.errors import ModelError
 
@@ -27,9 +28,8 @@ RIDGE = 0.01
 
 
 def fast_model_dir() -> Path:
-    """Where the distilled model lives: $TOUCHPOINTS_CACHE, else ~/.cache/touchpoint-miner."""
-    root = Path(os.environ.get("TOUCHPOINTS_CACHE") or Path.home() / ".cache" / "touchpoint-miner")
-    return root / "m2v-minilm-384-projected"
+    """Where the distilled model lives, in the cache folder (`miner.defaults.cache_root`)."""
+    return cache_root() / "m2v-minilm-384-projected"
 
 
 def projection_texts() -> list[str]:

@@ -18,15 +18,12 @@ import os
 import shutil
 from pathlib import Path
 
+from miner.defaults import cache_root
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
 from miner.progress import Progress
 
 # One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
 RECIPE = {"loss": "supcon", "epochs": 1, "lr": 1e-5, "temperature": 0.5, "batch": 64, "seed": 0}
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("TOUCHPOINTS_CACHE") or Path.home() / ".cache" / "touchpoint-miner")
 
 
 def training_set() -> tuple[list[str], list[int]]:
