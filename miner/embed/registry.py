@@ -21,7 +21,7 @@ def get_embedder(name: str | None = None) -> Embedder:
 
         path = name.split(":", 1)[1] if name.startswith("m2v:") and "/" in name else None
         return StaticEmbedder(path)
-    if name == "tuned" or name.startswith("minilm-tuned"):
+    if name == "tuned":
         from miner.embed.tuned import TunedEmbedder
 
         return TunedEmbedder()
