@@ -48,9 +48,9 @@ def training_set() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def tuned_name() -> str:
+def tuned_name(training: tuple[list[str], list[int]] | None = None) -> str:
     """`minilm-tuned-<fingerprint>`: changes with the training text or the recipe."""
-    texts, labels = training_set()
+    texts, labels = training or training_set()
     blob = json.dumps([RECIPE, texts, labels], ensure_ascii=False).encode()
     return f"minilm-tuned-{hashlib.sha256(blob).hexdigest()[:10]}"
 
@@ -106,9 +106,9 @@ def supcon_loss(emb, labels, temperature: float):  # noqa: ANN001, ANN201 - torc
 
 def tuned_model_dir(progress: Progress | None = None) -> Path:
     """The tuned model's folder, built first if it is not there yet."""
-    target = cache_root() / tuned_name()
+    texts, labels = training_set()
+    target = cache_root() / tuned_name((texts, labels))
     if not (target / "config.json").exists():
-        texts, labels = training_set()
         tune(texts, labels, target, progress)
     return target
 
