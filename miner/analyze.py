@@ -275,7 +275,8 @@ def _pain_points(
             seg = [segments[result.complaint_pos[k]] for k in ks]
             vectors = result.vectors[ks].astype(np.float32)
             subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
-            points = model.fit(tp, [s["text"] for s in seg], vectors, subs)
+            confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
+            points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
             centroids = np.stack([vectors[p.members].mean(axis=0) for p in points]) if points else vectors[:0]
             ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}))
             changes += [vars(c) for c in tp_changes]

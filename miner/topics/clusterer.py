@@ -11,6 +11,7 @@ from miner.topics.labels import STOP_WORDS, TOKEN_PATTERN, dominant, make_label
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
+QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
 
 
 @dataclass
@@ -64,15 +65,22 @@ class PainPointModel:
         return BaseDimensionalityReduction(), agg
 
     def fit(
-        self, touchpoint: str, texts: list[str], vectors: np.ndarray, subs: list[str | None] | None = None
+        self,
+        touchpoint: str,
+        texts: list[str],
+        vectors: np.ndarray,
+        subs: list[str | None] | None = None,
+        confidence: np.ndarray | None = None,
     ) -> list[PainPoint]:
-        """Pain points of one touchpoint, largest first; `subs` are the members' sub-touchpoints."""
+        """Pain points of one touchpoint, largest first; `subs` are the members' sub-touchpoints and
+        `confidence` their complaint scores, which rank the quotes along with how central they are."""
         n = len(texts)
         subs = subs or [None] * n
+        confidence = np.ones(n) if confidence is None else np.asarray(confidence, dtype=float)
         if n == 0:
             return []
         if n < 3:
-            return [self._point(touchpoint, list(range(n)), texts, vectors, subs, self._keywords(texts))]
+            return [self._point(touchpoint, list(range(n)), texts, vectors, subs, confidence, self._keywords(texts))]
         if n > SAMPLE:
             groups, topic_words = self._fit_sample(texts, vectors)
         else:
@@ -81,7 +89,7 @@ class PainPointModel:
         points = []
         for key, members in groups.items():
             words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
-            point = self._point(touchpoint, members, texts, vectors, subs, words)
+            point = self._point(touchpoint, members, texts, vectors, subs, confidence, words)
             if key == -1 and len(groups) > 1:
                 point.label = f"Other: {point.label}"
             points.append(point)
@@ -161,13 +169,16 @@ class PainPointModel:
         texts: list[str],
         vectors: np.ndarray,
         subs: list[str | None],
+        confidence: np.ndarray,
         words: list[tuple[str, float]],
     ) -> PainPoint:
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
-        # Central quotes first, but a three-word fragment makes poor evidence.
+        # Central quotes first, but a three-word fragment makes poor evidence, and so does a borderline
+        # complaint: "the website is way less cluttered now" sits right in the middle of a clutter cluster.
         short = np.array([len(texts[m].split()) < 5 for m in members])
-        order = np.argsort(-(vectors[members] @ centroid - 0.15 * short), kind="stable")
+        key = vectors[members] @ centroid - 0.15 * short + QUOTE_CONFIDENCE * confidence[members]
+        order = np.argsort(-key, kind="stable")
         reps = [members[i] for i in order]
         sub = dominant([subs[m] for m in members])
         label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
