@@ -72,7 +72,7 @@ def item_predictor(tp_scores_fn, cp_fn, ids, threshold=0.35, agg="max"):
         preds = {}
         vec = d["vectors"]
         scores = tp_scores_fn(vec)
-        cp = cp_fn(vec)
+        cp = cp_fn(vec, [s for p in d["pieces"] for s in p])
         pos = 0
         for it, segs in zip(d["items"], d["pieces"], strict=True):
             n = len(segs)

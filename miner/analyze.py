@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import sqlite_utils
 
-from miner.complaints import ComplaintDetector
-from miner.embed import EmbeddingCache
+from miner.complaints import detector_for
+from miner.embed import EmbeddingCache, complaint_embedder_for
 from miner.progress import Progress
 from miner.segment import Segmenter
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
@@ -48,11 +48,18 @@ def analyze(
     run (a refit) when there is no such run or it used another embedding model or taxonomy."""
     progress = progress or Progress()
     base = latest_run(db) if incremental else None
+    second = complaint_embedder_for(cache.embedder)
+    params = {
+        "mapper": mapper,
+        "complaint_threshold": 0.5,
+        "context_weight": CONTEXT_WEIGHT,
+        "complaint_model": second.name if second else None,
+    }
     same = base and base["embedding_model"] == cache.embedder.name
+    same = same and json.loads(base["params"] or "{}").get("complaint_model") == params["complaint_model"]
     if base and not (same and base["taxonomy_fingerprint"] == taxonomy.fingerprint() and centroids_of(db, base["id"])):
         progress.note(f"Incremental: run {base['id']} used another model or taxonomy; refitting everything.")
         base = None
-    params = {"mapper": mapper, "complaint_threshold": 0.5, "context_weight": CONTEXT_WEIGHT}
     run_id = start_run(
         db,
         embedding_model=cache.embedder.name,
@@ -124,7 +131,7 @@ class _ItemRuns:
 def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     with progress.stage("Preparing models", 2) as advance:
-        detector = ComplaintDetector(cache.embed, extra_complaints=examples).fit()
+        detector = detector_for(cache, examples)
         advance(1)
         mapper = get_mapper(mapper_name, taxonomy, cache.embed).fit()
         advance(1)
@@ -136,11 +143,13 @@ def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, pro
     out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     kept: list[np.ndarray] = []
     items = _ItemRuns(segments)
-    with progress.stage("Embedding", len(segments)) as advance:
+    passes = 2 if detector.second is not None else 1  # the complaint encoder reads every segment too
+    with progress.stage("Embedding", passes * len(segments)) as advance:
         for start in range(0, len(segments), CHUNK):
             chunk = segments[start : start + CHUNK]
-            vectors = cache.embed([s["text"] for s in chunk], progress=advance)
-            scores = detector.scores(vectors, [s["rating"] for s in chunk])
+            texts = [s["text"] for s in chunk]
+            vectors = cache.embed(texts, progress=advance)
+            scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
             is_complaint = scores >= detector.threshold
             idx = np.where(is_complaint)[0]
             assigned = mapper.assign(vectors[idx], items.context(start + idx, vectors[idx], cache.embed))

@@ -44,13 +44,21 @@ def test_case_study_finding(demo):
     assert any(w in quotes for w in ("hold", "wait", "queue", "phone", "call", "minutes")), quotes
 
 
-def test_run_records_the_tuned_encoder_and_its_context_weight(demo):
+def test_run_records_the_tuned_encoder_its_complaint_encoder_and_context_weight(demo):
     import sqlite3
 
     db, _ = demo
-    model, params = sqlite3.connect(db).execute("SELECT embedding_model, params FROM runs ORDER BY id").fetchone()
+    con = sqlite3.connect(db)
+    model, params = con.execute("SELECT embedding_model, params FROM runs ORDER BY id").fetchone()
     assert model.startswith("st:minilm-tuned-"), model
-    assert json.loads(params)["context_weight"] > 0
+    params = json.loads(params)
+    assert params["context_weight"] > 0
+    assert params["complaint_model"].startswith("st:minilm-complaints-"), params
+    # Both encoders read every segment, and both caches keep its vector for the next run.
+    sql = """SELECT COUNT(DISTINCT s.hash) FROM segments s
+             WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?)"""
+    assert con.execute(sql, [model]).fetchone()[0] == 0
+    assert con.execute(sql, [params["complaint_model"]]).fetchone()[0] == 0
 
 
 def test_pain_points_are_readable_with_quotes(demo):

@@ -72,3 +72,20 @@ def test_incremental_without_a_previous_run_is_a_full_run(db, tmp_path, options)
     _, run_id = mine(db, [tmp_path / "day1.csv"], options)
     assert db["runs"].get(run_id)["mode"] == "full"
     assert changes_of(db, run_id) == []
+
+
+def test_a_new_complaint_encoder_means_a_refit_not_an_incremental_run(db, tmp_path, options, monkeypatch):
+    from miner.embed.fake import HashingEmbedder
+
+    class OtherComplaintEncoder(HashingEmbedder):
+        name = "fake:complaints-v2"
+
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    monkeypatch.setattr("miner.analyze.complaint_embedder_for", lambda embedder: OtherComplaintEncoder(dim=32))
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    run = db["runs"].get(second)
+    assert run["mode"] == "full", run
+    assert '"complaint_model": "fake:complaints-v2"' in run["params"]

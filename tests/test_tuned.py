@@ -36,3 +36,16 @@ def test_name_fingerprints_the_recipe(monkeypatch):
     assert name.startswith("minilm-tuned-") and name == tuned.tuned_name()
     monkeypatch.setitem(tuned.RECIPE, "epochs", tuned.RECIPE["epochs"] + 1)
     assert tuned.tuned_name() != name
+
+
+def test_complaint_encoder_trains_on_the_seeds_and_its_name_fingerprints_them(monkeypatch):
+    from miner.complaints.detector import load_seeds
+
+    texts, labels = tuned.complaint_training_set()
+    complaints, other = load_seeds()
+    assert texts == complaints + other and labels == [1] * len(complaints) + [0] * len(other)
+    name = tuned.complaint_name()
+    assert name.startswith("minilm-complaints-") and name == tuned.complaint_name()
+    monkeypatch.setitem(tuned.COMPLAINT_RECIPE, "epochs", tuned.COMPLAINT_RECIPE["epochs"] + 1)
+    assert tuned.complaint_name() != name
+    assert tuned.complaint_name((texts[:-1], labels[:-1])) != tuned.complaint_name((texts, labels))

@@ -2,6 +2,6 @@
 
 from miner.embed.base import Embedder
 from miner.embed.cache import EmbeddingCache
-from miner.embed.registry import get_embedder
+from miner.embed.registry import complaint_embedder_for, get_embedder
 
-__all__ = ["Embedder", "EmbeddingCache", "get_embedder"]
+__all__ = ["Embedder", "EmbeddingCache", "complaint_embedder_for", "get_embedder"]

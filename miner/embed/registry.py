@@ -4,6 +4,8 @@ sentence-transformers path or name."""
 
 from __future__ import annotations
 
+import functools
+
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed.base import Embedder
 
@@ -28,3 +30,18 @@ def get_embedder(name: str | None = None) -> Embedder:
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(DEFAULT_MODEL if name == "minilm" else name)
+
+
+def complaint_embedder_for(embedder: Embedder) -> Embedder | None:
+    """The second encoder the complaint detector reads, for the default encoder only: the tuned MiniLM comes with
+    a complaint encoder (miner/embed/tuned.py); any other encoder detects complaints from its own vectors."""
+    from miner.embed.tuned import TunedEmbedder
+
+    return _complaint_embedder() if isinstance(embedder, TunedEmbedder) else None
+
+
+@functools.cache
+def _complaint_embedder() -> Embedder:
+    from miner.embed.tuned import ComplaintEmbedder
+
+    return ComplaintEmbedder()  # one per process: a service's jobs share it

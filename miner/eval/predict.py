@@ -41,7 +41,8 @@ def predict_items(
     flat = [s for p in pieces for s in p]
     with progress.stage("Embedding", len(flat)) as advance:
         vectors = embed(flat, progress=advance)
-    complaint_p = detector.scores(vectors)  # the evaluation sets carry no ratings
+    with progress.stage("Detecting complaints", len(flat)) as advance:
+        complaint_p = detector.scores(vectors, texts=flat, progress=advance)  # the sets carry no ratings
     tp_scores, none_scores = mapper.scores_in_context(vectors, context_vectors(pieces, vectors, embed))
     out, pos = [], 0
     for item, segs in zip(items, pieces, strict=True):

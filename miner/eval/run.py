@@ -56,7 +56,7 @@ class Evaluator:
     def _setup(self) -> None:
         if self._fitted:
             return
-        from miner.complaints import ComplaintDetector
+        from miner.complaints import detector_for
         from miner.embed import EmbeddingCache, get_embedder
         from miner.segment import get_segmenter
         from miner.store import open_db
@@ -65,7 +65,7 @@ class Evaluator:
         self.taxonomy = load_taxonomy(self.taxonomy_path)
         self.embedder = EmbeddingCache(get_embedder(self.embedding_model), open_db(self.cache))
         examples = [e for top in self.taxonomy.touchpoints for e in top.all_examples()]
-        self.detector = ComplaintDetector(self.embedder.embed, extra_complaints=examples).fit()
+        self.detector = detector_for(self.embedder, examples)
         self.segmenter = get_segmenter(self.segmenter_name)
         self._fitted["ready"] = True
 
