@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from miner.defaults import cache_root
@@ -50,9 +51,20 @@ def training_set() -> tuple[list[str], list[int]]:
 
 def tuned_name(training: tuple[list[str], list[int]] | None = None) -> str:
     """`minilm-tuned-<fingerprint>`: changes with the training text or the recipe."""
-    texts, labels = training or training_set()
-    blob = json.dumps([RECIPE, texts, labels], ensure_ascii=False).encode()
-    return f"minilm-tuned-{hashlib.sha256(blob).hexdigest()[:10]}"
+    return _fingerprint("minilm-tuned", RECIPE, training or training_set())
+
+
+def _fingerprint(prefix: str, recipe: dict, training: tuple[list[str], list[int]]) -> str:
+    blob = json.dumps([recipe, *training], ensure_ascii=False).encode()
+    return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def _built(name: str, build: Callable, training: tuple[list[str], list[int]], progress: Progress | None) -> Path:
+    """The model folder `name` in the cache, built from `training` first if it is not there yet."""
+    target = cache_root() / name
+    if not (target / "config.json").exists():
+        build(*training, target, progress)
+    return target
 
 
 def tune(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
@@ -110,28 +122,33 @@ def supcon_loss(emb, labels, temperature: float):  # noqa: ANN001, ANN201 - torc
 
 def tuned_model_dir(progress: Progress | None = None) -> Path:
     """The tuned model's folder, built first if it is not there yet."""
-    texts, labels = training_set()
-    target = cache_root() / tuned_name((texts, labels))
-    if not (target / "config.json").exists():
-        tune(texts, labels, target, progress)
-    return target
+    training = training_set()
+    return _built(tuned_name(training), tune, training, progress)
 
 
-class TunedEmbedder(SentenceTransformerEmbedder):
-    """MiniLM fine-tuned on the taxonomy (see the module docstring); recorded as `st:minilm-tuned-<hash>`."""
+class _BuiltEmbedder(SentenceTransformerEmbedder):
+    """A model this module builds: named by its fingerprint at once, built or loaded on first use."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(tuned_name(), **kwargs)  # type: ignore[arg-type]
+    def __init__(self, name: str, model_dir: Callable[[], Path], **kwargs: object) -> None:
+        super().__init__(name, **kwargs)  # type: ignore[arg-type]
+        self._model_dir = model_dir
 
     @property
     def st(self):  # noqa: ANN201
         if self._st is None:
-            self.model = str(tuned_model_dir())
+            self.model = str(self._model_dir())
         return super().st
 
     @property
     def name(self) -> str:  # type: ignore[override]
         return f"st:{Path(self.model).name}"
+
+
+class TunedEmbedder(_BuiltEmbedder):
+    """MiniLM fine-tuned on the taxonomy (see the module docstring); recorded as `st:minilm-tuned-<hash>`."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(tuned_name(), tuned_model_dir, **kwargs)
 
 
 # The complaint encoder: a second copy of MiniLM fine-tuned on the detector's seeds alone, with a logistic head
@@ -150,9 +167,7 @@ def complaint_training_set() -> tuple[list[str], list[int]]:
 
 def complaint_name(training: tuple[list[str], list[int]] | None = None) -> str:
     """`minilm-complaints-<fingerprint>`: changes with the seeds or the recipe."""
-    texts, labels = training or complaint_training_set()
-    blob = json.dumps([COMPLAINT_RECIPE, texts, labels], ensure_ascii=False).encode()
-    return f"minilm-complaints-{hashlib.sha256(blob).hexdigest()[:10]}"
+    return _fingerprint("minilm-complaints", COMPLAINT_RECIPE, training or complaint_training_set())
 
 
 def tune_complaints(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
@@ -194,25 +209,12 @@ def tune_complaints(texts: list[str], labels: list[int], target: Path, progress:
 
 def complaint_model_dir(progress: Progress | None = None) -> Path:
     """The complaint encoder's folder, built first if it is not there yet."""
-    texts, labels = complaint_training_set()
-    target = cache_root() / complaint_name((texts, labels))
-    if not (target / "config.json").exists():
-        tune_complaints(texts, labels, target, progress)
-    return target
+    training = complaint_training_set()
+    return _built(complaint_name(training), tune_complaints, training, progress)
 
 
-class ComplaintEmbedder(SentenceTransformerEmbedder):
+class ComplaintEmbedder(_BuiltEmbedder):
     """The complaint encoder (see COMPLAINT_RECIPE); recorded as `st:minilm-complaints-<hash>`."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(complaint_name(), **kwargs)  # type: ignore[arg-type]
-
-    @property
-    def st(self):  # noqa: ANN201
-        if self._st is None:
-            self.model = str(complaint_model_dir())
-        return super().st
-
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return f"st:{Path(self.model).name}"
+        super().__init__(complaint_name(), complaint_model_dir, **kwargs)
