@@ -181,7 +181,8 @@ def tune_complaints(texts: list[str], labels: list[int], target: Path, progress:
     torch.manual_seed(recipe["seed"])
     model = SentenceTransformer(str(packaged_model_path()), device="cpu")
     model.train()
-    head = torch.nn.Linear(model.get_sentence_embedding_dimension(), 1)
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    head = torch.nn.Linear(get_dim(), 1)
     optimiser = torch.optim.AdamW(
         [{"params": model.parameters()}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
     )
