@@ -70,7 +70,6 @@ def _built(name: str, build: Callable, training: tuple[list[str], list[int]], pr
 def tune(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
     """Fine-tune the packaged MiniLM on (texts, labels) and save it at `target`."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -79,21 +78,32 @@ def tune(texts: list[str], labels: list[int], target: Path, progress: Progress |
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"])
     y_all = torch.tensor(labels)
-    order_rng = np.random.default_rng(RECIPE["seed"])
-    batches = -(-len(texts) // RECIPE["batch"])
-    with (progress or Progress()).stage("Fine-tuning encoder", RECIPE["epochs"] * batches) as advance:
-        for _ in range(RECIPE["epochs"]):
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        return supcon_loss(emb, y_all[idx], RECIPE["temperature"])
+
+    _train(model, texts, RECIPE, optimiser, loss_of, "Fine-tuning encoder", progress)
+    return _save(model, target)
+
+
+def _train(model, texts: list[str], recipe: dict, optimiser, loss_of: Callable, title: str, progress) -> None:  # noqa: ANN001
+    """`recipe["epochs"]` shuffled passes over `texts` in batches; `loss_of(unit vectors, batch indices)`."""
+    import numpy as np
+    import torch
+
+    order_rng = np.random.default_rng(recipe["seed"])
+    batches = -(-len(texts) // recipe["batch"])
+    with (progress or Progress()).stage(title, recipe["epochs"] * batches) as advance:
+        for _ in range(recipe["epochs"]):
             order = order_rng.permutation(len(texts))
-            for start in range(0, len(order), RECIPE["batch"]):
-                idx = order[start : start + RECIPE["batch"]]
+            for start in range(0, len(order), recipe["batch"]):
+                idx = order[start : start + recipe["batch"]]
                 features = model.preprocess([texts[i] for i in idx])
                 emb = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
-                loss = supcon_loss(emb, y_all[idx], RECIPE["temperature"])
-                loss.backward()
+                loss_of(emb, idx).backward()
                 optimiser.step()
                 optimiser.zero_grad()
                 advance(1)
-    return _save(model, target)
 
 
 def _save(model, target: Path) -> Path:  # noqa: ANN001 - a SentenceTransformer
@@ -173,7 +183,6 @@ def complaint_name(training: tuple[list[str], list[int]] | None = None) -> str:
 def tune_complaints(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
     """Fine-tune the packaged MiniLM with a logistic complaint head on (texts, labels); save the encoder."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -188,23 +197,12 @@ def tune_complaints(texts: list[str], labels: list[int], target: Path, progress:
     )
     y_all = torch.tensor(labels, dtype=torch.float32)
     positive_weight = torch.tensor((len(labels) - sum(labels)) / max(1, sum(labels)))
-    order_rng = np.random.default_rng(recipe["seed"])
-    batches = -(-len(texts) // recipe["batch"])
-    with (progress or Progress()).stage("Fine-tuning complaint encoder", recipe["epochs"] * batches) as advance:
-        for _ in range(recipe["epochs"]):
-            order = order_rng.permutation(len(texts))
-            for start in range(0, len(order), recipe["batch"]):
-                idx = order[start : start + recipe["batch"]]
-                features = model.preprocess([texts[i] for i in idx])
-                emb = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
-                logits = head(emb * recipe["scale"]).squeeze(1)
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits, y_all[idx], pos_weight=positive_weight
-                )
-                loss.backward()
-                optimiser.step()
-                optimiser.zero_grad()
-                advance(1)
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        logits = head(emb * recipe["scale"]).squeeze(1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
+
+    _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint encoder", progress)
     return _save(model, target)
 
 
