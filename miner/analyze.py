@@ -15,11 +15,12 @@ from miner.embed import EmbeddingCache, complaint_embedder_for
 from miner.progress import Progress
 from miner.segment import Segmenter
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
-from miner.store.runs import fail_run, finish_run, latest_run, start_run
+from miner.store.runs import fail_run, finish_run, head_row, latest_run, save_head, start_run
 from miner.topics import PainPointModel
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints import Taxonomy
+from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.mapper import CONTEXT_WEIGHT, get_mapper
 from miner.touchpoints.taxonomy import NONE
 
@@ -53,6 +54,7 @@ def analyze(
         "mapper": mapper,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,
+        "corpus_head": {"weight": CORPUS_WEIGHT, "margin": CORPUS_MARGIN} if mapper == "examples" else None,
         "complaint_model": second.name if second else None,
     }
     same = base and base["embedding_model"] == cache.embedder.name
@@ -138,11 +140,33 @@ def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progre
     return detector, mapper
 
 
-def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, progress: Progress) -> _Classified:  # noqa: ANN001
-    """Embed, detect and map in chunks, so memory holds only the complaints' vectors (float16)."""
-    out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
-    kept: list[np.ndarray] = []
+@dataclass
+class _Chunk:
+    """One chunk's detection, and its complaints' touchpoint scores before the corpus head adds to them."""
+
+    start: int
+    scores: np.ndarray  # P(complaint), one per segment
+    idx: np.ndarray  # positions (in the chunk) of its complaints
+    features: np.ndarray  # float16, one row per complaint: its vector, then its item's (what the corpus head reads)
+    tp_scores: np.ndarray
+    nones: np.ndarray | None
+
+
+def _classify(
+    segments: list[dict],
+    cache: EmbeddingCache,
+    detector,  # noqa: ANN001
+    mapper,  # noqa: ANN001
+    progress: Progress,
+    base_head: CorpusHead | None = None,
+    *,
+    fit_head: bool = True,
+) -> tuple[_Classified, CorpusHead | None]:
+    """Embed, detect and score in chunks, so memory holds only the complaints' vectors (float16); then fit the
+    corpus head on the sure complaints of every chunk (or, with `fit_head` off, use `base_head`) and map them."""
     items = _ItemRuns(segments)
+    head = mapper.corpus_head() if fit_head else base_head
+    chunks: list[_Chunk] = []
     passes = 2 if detector.second is not None else 1  # the complaint encoder reads every segment too
     with progress.stage("Embedding", passes * len(segments)) as advance:
         for start in range(0, len(segments), CHUNK):
@@ -150,33 +174,53 @@ def _classify(segments: list[dict], cache: EmbeddingCache, detector, mapper, pro
             texts = [s["text"] for s in chunk]
             vectors = cache.embed(texts, progress=advance)
             scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
-            is_complaint = scores >= detector.threshold
-            idx = np.where(is_complaint)[0]
-            assigned = mapper.assign(vectors[idx], items.context(start + idx, vectors[idx], cache.embed))
-            kept.append(vectors[idx].astype(np.float16))
-            top_of = {}
-            for pos, choices in zip(idx, assigned, strict=True):
-                top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
-                for rank, choice in enumerate(choices):
-                    out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
-                    out.assignment_rows.append(
-                        {
-                            "segment_id": chunk[pos]["id"],
-                            "touchpoint": choice.touchpoint,
-                            "subtouchpoint": choice.subtouchpoint,
-                            "score": round(choice.score, 4),
-                            "rank": rank,
-                        }
-                    )
-                out.complaint_pos.append(start + int(pos))
-            for pos, seg in enumerate(chunk):
-                tp, tp_score = top_of.get(pos, (NONE, 0.0))
-                out.segment_rows.append(
-                    (seg["id"], int(is_complaint[pos]), round(float(scores[pos]), 4), tp, round(tp_score, 4))
-                )
-            out.complaints += int(is_complaint.sum())
+            idx = np.flatnonzero(scores >= detector.threshold)
+            context = items.context(start + idx, vectors[idx], cache.embed)
+            tp_scores, nones = mapper.scores_in_context(vectors[idx], context)
+            features = CorpusHead.features(vectors[idx], context)
+            if head is not None and fit_head:
+                head.collect(tp_scores, nones, features, mapper.threshold)
+            chunks.append(_Chunk(start, scores, idx, features.astype(np.float16), tp_scores, nones))
+    if head is not None and fit_head:
+        head.fit()
+    out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
+        for c in chunks:
+            _map_chunk(out, segments, c, mapper, head, detector.threshold)
+            advance(len(c.idx))
+    kept = [c.features[:, : cache.embedder.dim] for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
-    return out
+    return out, head
+
+
+def _map_chunk(out: _Classified, segments: list[dict], c: _Chunk, mapper, head, threshold: float) -> None:  # noqa: ANN001
+    """One chunk's touchpoint assignments and segment results, appended to `out`."""
+    tp_scores = c.tp_scores if head is None else head.adjust(c.tp_scores, c.features)
+    vectors = c.features[:, : c.features.shape[1] // 2].astype(np.float32)
+    assigned = mapper.choose(tp_scores, c.nones, vectors)
+    top_of = {}
+    for pos, choices in zip(c.idx, assigned, strict=True):
+        segment = segments[c.start + int(pos)]
+        top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
+        for rank, choice in enumerate(choices):
+            out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
+            out.assignment_rows.append(
+                {
+                    "segment_id": segment["id"],
+                    "touchpoint": choice.touchpoint,
+                    "subtouchpoint": choice.subtouchpoint,
+                    "score": round(choice.score, 4),
+                    "rank": rank,
+                }
+            )
+        out.complaint_pos.append(c.start + int(pos))
+    for pos, score in enumerate(c.scores):
+        tp, tp_score = top_of.get(pos, (NONE, 0.0))
+        complaint = int(score >= threshold)
+        out.segment_rows.append(
+            (segments[c.start + pos]["id"], complaint, round(float(score), 4), tp, round(tp_score, 4))
+        )
+    out.complaints += len(c.idx)
 
 
 def _analyze(
@@ -189,7 +233,7 @@ def _analyze(
 ) -> None:
     segments = _load_segments(db)
     detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
-    result = _classify(segments, cache, detector, mapper, progress)
+    result, head = _classify(segments, cache, detector, mapper, progress)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
     previous = db["runs"].get(base) if (base := db["runs"].get(run_id)["base_run_id"]) else None
     same_model = previous is not None and previous["embedding_model"] == cache.embedder.name
@@ -198,6 +242,7 @@ def _analyze(
     with db.atomic():
         if previous is not None:
             record_changes(db, run_id, changes)
+        save_head(db, run_id, head.to_row(mapper.ids) if head is not None and head.fitted else None)
         finish_run(
             db,
             run_id,
@@ -224,7 +269,9 @@ def _incremental(
     """New segments only: classify them, give each complaint the nearest pain point of its touchpoint."""
     segments = unanalysed_segments(db, base_run)
     detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
-    result = _classify(segments, cache, detector, mapper, progress)
+    row = head_row(db, base_run)
+    head = CorpusHead.from_row(row, mapper.ids) if row else None  # map as the base run did: no refit
+    result, _ = _classify(segments, cache, detector, mapper, progress, head, fit_head=False)
     centroids = centroids_of(db, base_run)
     row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
     added: dict[str, int] = defaultdict(int)
@@ -240,6 +287,7 @@ def _incremental(
     base = db["runs"].get(base_run)
     with db.atomic():
         carry_forward(db, base_run, run_id)
+        save_head(db, run_id, {k: v for k, v in row.items() if k != "run_id"} if row else None)
         add_counts(db, run_id, added)
         finish_run(
             db,

@@ -89,3 +89,26 @@ def test_a_new_complaint_encoder_means_a_refit_not_an_incremental_run(db, tmp_pa
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
     assert '"complaint_model": "fake:complaints-v2"' in run["params"]
+
+
+def test_a_nightly_run_maps_with_the_corpus_head_of_the_run_it_extends(db, tmp_path, options, monkeypatch):
+    from miner.touchpoints.corpus import CorpusHead
+    from miner.touchpoints.mapper import Mapper
+
+    fitted = []
+
+    def small_head(self):  # the fake corpus is small: let a handful of sure complaints teach the head
+        fitted.append(CorpusHead(len(self.ids), margin=0.0, min_labels=5))
+        return fitted[-1]
+
+    monkeypatch.setattr(Mapper, "corpus_head", small_head)
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    head = db.execute("SELECT * FROM corpus_heads WHERE run_id = ?", [first]).fetchone()
+    assert head is not None and fitted[-1].fitted
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    assert len(fitted) == 1  # no new head: the nightly run reuses its base's
+    again = db.execute("SELECT * FROM corpus_heads WHERE run_id = ?", [second]).fetchone()
+    assert again[1:] == head[1:]

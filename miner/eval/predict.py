@@ -43,7 +43,14 @@ def predict_items(
         vectors = embed(flat, progress=advance)
     with progress.stage("Detecting complaints", len(flat)) as advance:
         complaint_p = detector.scores(vectors, texts=flat, progress=advance)  # the sets carry no ratings
-    tp_scores, none_scores = mapper.scores_in_context(vectors, context_vectors(pieces, vectors, embed))
+    context = context_vectors(pieces, vectors, embed)
+    tp_scores, none_scores = mapper.scores_in_context(vectors, context)
+    head = mapper.corpus_head()
+    if head is not None:  # as in `mine`: learned from this set's sure complaint clauses, no label read
+        features = head.features(vectors, context)
+        complaints = np.flatnonzero(complaint_p >= detector.threshold)
+        head.collect(tp_scores, none_scores, features, mapper.threshold, complaints)
+        tp_scores = head.fit().adjust(tp_scores, features)
     out, pos = [], 0
     for item, segs in zip(items, pieces, strict=True):
         rows = slice(pos, pos + len(segs))

@@ -137,3 +137,23 @@ def m002_incremental(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS idx_assignments_pain ON assignments(run_id, pain_point_id)
         """,
     )
+
+
+@migrations()
+def m003_corpus_heads(db: sqlite_utils.Database) -> None:
+    """Each run's corpus head (miner/touchpoints/corpus.py), so a nightly run maps new complaints as its base did."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE corpus_heads (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+            touchpoints TEXT NOT NULL,
+            coef BLOB NOT NULL,
+            intercept BLOB NOT NULL,
+            dim INTEGER NOT NULL,
+            weight REAL NOT NULL,
+            margin REAL NOT NULL,
+            labels INTEGER NOT NULL
+        )
+        """,
+    )

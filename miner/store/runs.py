@@ -44,3 +44,14 @@ def fail_run(db: sqlite_utils.Database, run_id: int, error: str) -> None:
 def latest_run(db: sqlite_utils.Database) -> dict | None:
     rows = list(db.query("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"))
     return rows[0] if rows else None
+
+
+def save_head(db: sqlite_utils.Database, run_id: int, row: dict | None) -> None:
+    """Store a run's fitted corpus head (a row from `CorpusHead.to_row`); None stores nothing."""
+    if row is not None:
+        db.table("corpus_heads").insert({"run_id": run_id, **row})
+
+
+def head_row(db: sqlite_utils.Database, run_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM corpus_heads WHERE run_id = ?", [run_id]))
+    return rows[0] if rows else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from miner.touchpoints.corpus import CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -33,12 +34,14 @@ class Mapper:
         threshold: float = 0.30,
         margin: float = 0.04,
         context_weight: float = CONTEXT_WEIGHT,
+        corpus_weight: float = CORPUS_WEIGHT,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
         self.threshold = threshold
         self.margin = margin
         self.context_weight = context_weight
+        self.corpus_weight = corpus_weight
 
     @property
     def ids(self) -> list[str]:
@@ -73,12 +76,26 @@ class Mapper:
             nones = (1 - a) * nones + a * self.none_scores(context)
         return scores, nones
 
-    def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
+    def corpus_head(self) -> CorpusHead | None:
+        """A head to learn the corpus's own boundaries from its sure complaints (see `CorpusHead`), or None."""
+        return CorpusHead(len(self.ids), weight=self.corpus_weight) if self.corpus_weight > 0 else None
+
+    def assign(
+        self, vectors: np.ndarray, context: np.ndarray | None = None, head: CorpusHead | None = None
+    ) -> list[list[Assignment]]:
         """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits. `context`: one
-        row per segment, the embedding of the item it came from (see `scores_in_context`)."""
+        row per segment, the embedding of the item it came from (see `scores_in_context`); `head`: a fitted
+        corpus head whose probabilities add to the scores."""
         if len(vectors) == 0:
             return []
         scores, nones = self.scores_in_context(vectors, context)
+        if head is not None:
+            scores = head.adjust(scores, head.features(vectors, context))
+        return self.choose(scores, nones, vectors)
+
+    def choose(self, scores: np.ndarray, nones: np.ndarray | None, vectors: np.ndarray) -> list[list[Assignment]]:
+        """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
+        best is under `threshold` or below the row's similarity to the taxonomy's `none_examples`."""
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
@@ -95,6 +112,10 @@ class CentroidMapper(Mapper):
     """The naive anchor: cosine to one embedding of each touchpoint's description."""
 
     name = "centroid"
+
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: float) -> None:
+        kwargs.setdefault("corpus_weight", 0.0)  # the naive anchor stays naive
+        super().__init__(taxonomy, embed, **kwargs)
 
     def fit(self) -> CentroidMapper:
         self.vectors_ = self.embed([f"{t.name}: {t.description}" for t in self.taxonomy.touchpoints])

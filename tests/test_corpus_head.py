@@ -1,0 +1,83 @@
+"""The corpus head: learned from a corpus's sure complaints, it reorders the touchpoints of the unsure ones and
+never decides whether a complaint fits the taxonomy at all."""
+
+import numpy as np
+import pytest
+
+from miner.touchpoints.corpus import CorpusHead
+
+
+def _corpus(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two touchpoints whose complaints sit in two clusters of the feature space; the taxonomy's similarity
+    scores lean towards touchpoint 0 for every complaint (its examples are written in the corpus's style), so
+    cluster-1 complaints near the middle come out wrong, and only the far ones are sure."""
+    rng = np.random.default_rng(seed)
+    truth = np.arange(n) % 2
+    position = rng.uniform(0.0, 1.0, n)  # how typical of its cluster a complaint is
+    centre = np.where(truth[:, None] == 1, [0.0, 1.0], [1.0, 0.0])
+    features = np.hstack([centre * (0.5 + position[:, None]), rng.normal(0, 0.05, (n, 2))])
+    lean = 0.08
+    s1 = 0.30 + 0.2 * (truth * position) + rng.normal(0, 0.01, n)
+    s0 = 0.30 + 0.2 * ((1 - truth) * position) + lean + rng.normal(0, 0.01, n)
+    return np.stack([s0, s1], axis=1).astype(np.float32), features.astype(np.float32), truth
+
+
+def test_the_head_learns_the_corpus_boundary_from_sure_complaints_and_fixes_unsure_ones():
+    scores, features, truth = _corpus()
+    before = (scores.argmax(1) == truth).mean()
+    head = CorpusHead(2, margin=0.1)
+    head.collect(scores, None, features, threshold=0.3)
+    head.fit()
+    assert head.fitted and 50 <= head.labels_ < len(scores)  # only the sure ones taught it
+    adjusted = head.adjust(scores, features)
+    after = (adjusted.argmax(1) == truth).mean()
+    assert before < 0.85 and after > 0.95
+    np.testing.assert_allclose(adjusted.max(1), scores.max(1), rtol=0, atol=1e-6)  # the best score is kept
+
+
+def test_a_small_or_one_touchpoint_corpus_is_mapped_from_the_taxonomy_alone():
+    scores, features, _ = _corpus(n=60)
+    head = CorpusHead(2, margin=0.1)
+    head.collect(scores, None, features, threshold=0.3)
+    assert not head.fit().fitted
+    assert head.adjust(scores, features) is scores
+    one = CorpusHead(2, margin=0.0, min_labels=5)
+    lopsided = scores.copy()
+    lopsided[:, 0] += 1.0
+    one.collect(lopsided, None, features, threshold=0.3)
+    assert not one.fit().fitted  # every sure complaint has the same touchpoint: nothing to learn
+
+
+def test_none_and_the_threshold_keep_complaints_out_of_the_head():
+    scores, features, _ = _corpus()
+    head = CorpusHead(2, margin=0.0)
+    head.collect(scores, np.full(len(scores), 9.0), features, threshold=0.3)  # `none` beats every touchpoint
+    head.collect(scores, None, features, threshold=5.0)  # no score reaches the threshold
+    assert not head.fit().fitted and head.labels_ == 0
+
+
+def test_chunks_add_up_and_the_same_corpus_gives_the_same_head():
+    scores, features, _ = _corpus(n=800)
+    whole = CorpusHead(2, max_labels=100)
+    whole.collect(scores, None, features, threshold=0.3)
+    chunked = CorpusHead(2, max_labels=100)
+    for rows in np.array_split(np.arange(len(scores)), 3):
+        chunked.collect(scores, None, features, threshold=0.3, rows=rows)
+    whole.fit(), chunked.fit()
+    assert whole.labels_ == chunked.labels_ > 100  # sampled down to max_labels, with a fixed seed
+    np.testing.assert_array_equal(whole.coef_, chunked.coef_)
+
+
+@pytest.mark.parametrize("n_touchpoints", [2, 5])
+def test_a_stored_head_predicts_what_the_fitted_one_did(n_touchpoints):
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(300, 6)).astype(np.float32)
+    labels = features[:, :n_touchpoints].argmax(1)
+    scores = np.eye(n_touchpoints, dtype=np.float32)[labels] * 0.5 + 0.3
+    head = CorpusHead(n_touchpoints)
+    head.collect(scores, None, features, threshold=0.3)
+    head.fit()
+    ids = [f"tp{i}" for i in range(n_touchpoints)]
+    again = CorpusHead.from_row(head.to_row(ids), ids)
+    np.testing.assert_allclose(again.probabilities(features), head.probabilities(features), atol=1e-6)
+    assert head.probabilities(features).sum(1) == pytest.approx(1.0, abs=1e-5)
