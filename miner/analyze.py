@@ -195,9 +195,9 @@ def _classify(
 
 def _map_chunk(out: _Classified, segments: list[dict], c: _Chunk, mapper, head, threshold: float) -> None:  # noqa: ANN001
     """One chunk's touchpoint assignments and segment results, appended to `out`."""
-    tp_scores = c.tp_scores if head is None else head.adjust(c.tp_scores, c.features)
+    adjusted = None if head is None else head.adjust(c.tp_scores, c.features)
     vectors = c.features[:, : c.features.shape[1] // 2].astype(np.float32)
-    assigned = mapper.choose(tp_scores, c.nones, vectors)
+    assigned = mapper.choose(c.tp_scores, c.nones, vectors, adjusted)
     top_of = {}
     for pos, choices in zip(c.idx, assigned, strict=True):
         segment = segments[c.start + int(pos)]

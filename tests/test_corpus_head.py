@@ -81,3 +81,20 @@ def test_a_stored_head_predicts_what_the_fitted_one_did(n_touchpoints):
     again = CorpusHead.from_row(head.to_row(ids), ids)
     np.testing.assert_allclose(again.probabilities(features), head.probabilities(features), atol=1e-6)
     assert head.probabilities(features).sum(1) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_head_picks_the_first_touchpoint_and_similarity_still_picks_the_others(mini_taxonomy, fake_embedder):
+    from miner.touchpoints.mapper import get_mapper
+
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit()
+    n = len(mapper.ids)
+    scores = np.full((2, n), 0.1, np.float32)
+    scores[:, 0], scores[:, 1] = 0.50, 0.48  # close: both count
+    scores[1, :] = 0.2  # fits nothing
+    adjusted = scores.copy()
+    adjusted[:, 2] = 0.9  # the head prefers a third touchpoint for both
+    vectors = fake_embedder.embed(["a", "b"])
+    [first, second] = mapper.choose(scores, None, vectors, adjusted)
+    assert [a.touchpoint for a in first] == [mapper.ids[2], mapper.ids[0], mapper.ids[1]]
+    assert first[0].score == pytest.approx(0.50)  # the row's fit, as `adjust` keeps it
+    assert [a.touchpoint for a in second] == ["none"]  # the head never decides that a clause fits

@@ -45,18 +45,19 @@ def predict_items(
         complaint_p = detector.scores(vectors, texts=flat, progress=advance)  # the sets carry no ratings
     context = context_vectors(pieces, vectors, embed)
     tp_scores, none_scores = mapper.scores_in_context(vectors, context)
-    head = mapper.corpus_head()
+    head, adjusted = mapper.corpus_head(), None
     if head is not None:  # as in `mine`: learned from this set's sure complaint clauses, no label read
         features = head.features(vectors, context)
         complaints = np.flatnonzero(complaint_p >= detector.threshold)
         head.collect(tp_scores, none_scores, features, mapper.threshold, complaints)
-        tp_scores = head.fit().adjust(tp_scores, features)
+        adjusted = head.fit().adjust(tp_scores, features)
     out, pos = [], 0
     for item, segs in zip(items, pieces, strict=True):
         rows = slice(pos, pos + len(segs))
         pos += len(segs)
         nones = None if none_scores is None else none_scores[rows]
-        out.append(_item_prediction(item, complaint_p[rows], tp_scores[rows], mapper, detector.threshold, nones))
+        scores = (tp_scores[rows], None if adjusted is None else adjusted[rows])
+        out.append(_item_prediction(item, complaint_p[rows], scores, mapper, detector.threshold, nones))
     return out
 
 
@@ -80,13 +81,21 @@ def aggregate(scores: np.ndarray, complaint: np.ndarray) -> np.ndarray:
 
 
 def _item_prediction(
-    item: dict, cp: np.ndarray, scores: np.ndarray, mapper: Mapper, threshold: float, nones: np.ndarray | None
+    item: dict,
+    cp: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray | None],
+    mapper: Mapper,
+    threshold: float,
+    nones: np.ndarray | None,
 ) -> dict:
-    """An item's touchpoints from its clauses'; `nones`: each clause's similarity to the taxonomy's
-    `none_examples`, aggregated like a touchpoint's, wins `none` for the item (and the clause) when higher."""
+    """An item's touchpoints from its clauses'; `scores`: the clauses' similarities and, with a corpus head, the
+    same reordered by it (which then ranks the item's touchpoints, see `Mapper.choose`). `nones`: each clause's
+    similarity to the taxonomy's `none_examples`, aggregated like a touchpoint's, wins `none` for the item (and
+    the clause) when higher."""
+    scores, adjusted = scores
     complaint = bool((cp >= threshold).any())
     weights = cp if complaint else np.ones_like(cp)
-    item_scores = aggregate(scores, weights)
+    item_scores = aggregate(scores if adjusted is None else adjusted, weights)
     col = int(np.argmax(item_scores))
     best = float(item_scores[col])
     none_best = float(aggregate(nones[:, None], weights)[0]) if nones is not None else -1.0
@@ -97,7 +106,8 @@ def _item_prediction(
         row = scores[i]
         top = float(row.max())
         if top >= mapper.threshold and (nones is None or nones[i] <= top):
-            for j in np.where(row >= max(mapper.threshold, top - mapper.margin))[0]:
+            close = np.where(row >= max(mapper.threshold, top - mapper.margin))[0].tolist()
+            for j in close if adjusted is None else [int(np.argmax(adjusted[i])), *close]:
                 if mapper.ids[j] not in touchpoints:
                     touchpoints.append(mapper.ids[j])
     top_id = mapper.ids[col] if best >= mapper.threshold and none_best <= best else NONE

@@ -89,13 +89,16 @@ class Mapper:
         if len(vectors) == 0:
             return []
         scores, nones = self.scores_in_context(vectors, context)
-        if head is not None:
-            scores = head.adjust(scores, head.features(vectors, context))
-        return self.choose(scores, nones, vectors)
+        adjusted = None if head is None else head.adjust(scores, head.features(vectors, context))
+        return self.choose(scores, nones, vectors, adjusted)
 
-    def choose(self, scores: np.ndarray, nones: np.ndarray | None, vectors: np.ndarray) -> list[list[Assignment]]:
+    def choose(
+        self, scores: np.ndarray, nones: np.ndarray | None, vectors: np.ndarray, adjusted: np.ndarray | None = None
+    ) -> list[list[Assignment]]:
         """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
-        best is under `threshold` or below the row's similarity to the taxonomy's `none_examples`."""
+        best is under `threshold` or below the row's similarity to the taxonomy's `none_examples`. `adjusted`: the
+        same scores reordered by a corpus head, which then picks the first touchpoint; which others count too is
+        still read from the similarities (the head's probabilities are too sharp to leave a runner-up close)."""
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
@@ -104,7 +107,12 @@ class Mapper:
                 continue
             picked = np.where(row >= max(self.threshold, best - self.margin))[0]
             picked = picked[np.argsort(-row[picked])]
-            out.append([Assignment(self.ids[j], float(row[j]), self.sub_of(vec, self.ids[j])) for j in picked])
+            score = row.astype(float)
+            if adjusted is not None:
+                first = int(np.argmax(adjusted[i]))
+                picked = np.r_[first, picked[picked != first]]
+                score[first] = best  # how well the clause fits the taxonomy, as `adjust` keeps it
+            out.append([Assignment(self.ids[j], float(score[j]), self.sub_of(vec, self.ids[j])) for j in picked])
         return out
 
 
