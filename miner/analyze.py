@@ -20,7 +20,7 @@ from miner.topics import PainPointModel
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints import Taxonomy
-from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
+from miner.touchpoints.corpus import CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.mapper import CONTEXT_WEIGHT, get_mapper
 from miner.touchpoints.taxonomy import NONE
 
@@ -50,11 +50,12 @@ def analyze(
     progress = progress or Progress()
     base = latest_run(db) if incremental else None
     second = complaint_embedder_for(cache.embedder)
+    head = {"weight": CORPUS_WEIGHT, "margin": cache.embedder.corpus_margin}
     params = {
         "mapper": mapper,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,
-        "corpus_head": {"weight": CORPUS_WEIGHT, "margin": CORPUS_MARGIN} if mapper == "examples" else None,
+        "corpus_head": head if mapper == "examples" else None,
         "complaint_model": second.name if second else None,
     }
     same = base and base["embedding_model"] == cache.embedder.name
@@ -135,7 +136,7 @@ def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progre
     with progress.stage("Preparing models", 2) as advance:
         detector = detector_for(cache, examples)
         advance(1)
-        mapper = get_mapper(mapper_name, taxonomy, cache.embed).fit()
+        mapper = get_mapper(mapper_name, taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
         advance(1)
     return detector, mapper
 

@@ -12,6 +12,9 @@ class Embedder:
 
     name: str = "embedder"
     batch_size: int = 64
+    # How far a complaint's best touchpoint must lead the runner-up for the corpus head to learn from it
+    # (miner/touchpoints/corpus.py): encoders spread their similarities differently.
+    corpus_margin: float = 0.10
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError

@@ -74,7 +74,8 @@ class Evaluator:
 
         self._setup()
         if name not in self._fitted:
-            self._fitted[name] = get_mapper(name, self.taxonomy, self.embedder.embed).fit()
+            margin = self.embedder.embedder.corpus_margin
+            self._fitted[name] = get_mapper(name, self.taxonomy, self.embedder.embed, corpus_margin=margin).fit()
         return self._fitted[name]
 
     def predict(self, items: list[dict], *, mapper: str = "examples", segment: bool = True) -> list[dict]:

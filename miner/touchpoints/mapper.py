@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from miner.touchpoints.corpus import CORPUS_WEIGHT, CorpusHead
+from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -35,6 +35,7 @@ class Mapper:
         margin: float = 0.04,
         context_weight: float = CONTEXT_WEIGHT,
         corpus_weight: float = CORPUS_WEIGHT,
+        corpus_margin: float = CORPUS_MARGIN,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -42,6 +43,7 @@ class Mapper:
         self.margin = margin
         self.context_weight = context_weight
         self.corpus_weight = corpus_weight
+        self.corpus_margin = corpus_margin
 
     @property
     def ids(self) -> list[str]:
@@ -78,7 +80,9 @@ class Mapper:
 
     def corpus_head(self) -> CorpusHead | None:
         """A head to learn the corpus's own boundaries from its sure complaints (see `CorpusHead`), or None."""
-        return CorpusHead(len(self.ids), weight=self.corpus_weight) if self.corpus_weight > 0 else None
+        if self.corpus_weight <= 0:
+            return None
+        return CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
 
     def assign(
         self, vectors: np.ndarray, context: np.ndarray | None = None, head: CorpusHead | None = None
