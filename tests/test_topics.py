@@ -1,10 +1,10 @@
-"""Pain-point quotes: central ones first, unless they are borderline complaints."""
+"""Pain points: quotes (central ones first, unless they are borderline complaints) and labels."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from miner.topics.clusterer import PainPointModel
+from miner.topics.clusterer import PainPointModel, _supported, phrases
 
 TEXTS = [
     "the website is way less cluttered now",  # praise of a fix, read as a borderline complaint
@@ -31,3 +31,19 @@ def test_borderline_complaint_is_not_the_first_quote():
     (point,) = PainPointModel().fit("website", TEXTS, _vectors(), confidence=confidence)
     assert point.representatives[0] != 0
     assert sorted(point.representatives) == [0, 1, 2, 3]  # still a member, only quoted later
+
+
+def test_phrases_are_of_neighbouring_words_only():
+    found = phrases("I spoke to the lady on the phone: no phone number, no delivery fee shown")
+    assert "phone number" in found and "delivery fee" in found
+    assert "lady phone" not in found  # "the lady on the phone" is no phrase once "on the" is dropped
+    assert "spoke" in found and "the" not in found and "no" not in found
+
+
+def test_a_label_word_must_come_from_several_members():
+    texts = ["no phone number on the site"] * 3 + ["cannot find an address"] * 2 + ["a garden gnome said hello"] * 15
+    words = [("garden gnome", 9.0), ("phone number", 5.0), ("address", 3.0), ("hello", 2.0)]
+    kept = [w for w, _ in _supported(words, texts)]
+    assert kept == ["garden gnome", "phone number", "address", "hello"]  # 5% of 20 members: 2 texts are enough
+    kept = [w for w, _ in _supported([("one off", 9.0), *words], ["one off mention", *texts])]
+    assert "one off" not in kept  # a phrase from one complaint names nothing
