@@ -148,9 +148,14 @@ class _Chunk:
     start: int
     scores: np.ndarray  # P(complaint), one per segment
     idx: np.ndarray  # positions (in the chunk) of its complaints
-    features: np.ndarray  # float16, one row per complaint: its vector, then its item's (what the corpus head reads)
+    vectors: np.ndarray  # float16, one row per complaint
+    contexts: np.ndarray  # float16, one row per feedback item the complaints came from (its embedding)
+    context_of: np.ndarray  # the row of `contexts` of each complaint
     tp_scores: np.ndarray
     nones: np.ndarray | None
+
+    def features(self) -> np.ndarray:
+        return CorpusHead.features(self.vectors.astype(np.float32), self.contexts[self.context_of].astype(np.float32))
 
 
 def _classify(
@@ -178,10 +183,13 @@ def _classify(
             idx = np.flatnonzero(scores >= detector.threshold)
             context = items.context(start + idx, vectors[idx], cache.embed)
             tp_scores, nones = mapper.scores_in_context(vectors[idx], context)
-            features = CorpusHead.features(vectors[idx], context)
             if head is not None and fit_head:
-                head.collect(tp_scores, nones, features, mapper.threshold)
-            chunks.append(_Chunk(start, scores, idx, features.astype(np.float16), tp_scores, nones))
+                head.collect(tp_scores, nones, CorpusHead.features(vectors[idx], context), mapper.threshold)
+            _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
+            contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
+            chunks.append(
+                _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
+            )
     if head is not None and fit_head:
         head.fit()
     out = _Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
@@ -189,16 +197,15 @@ def _classify(
         for c in chunks:
             _map_chunk(out, segments, c, mapper, head, detector.threshold)
             advance(len(c.idx))
-    kept = [c.features[:, : cache.embedder.dim] for c in chunks]
+    kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     return out, head
 
 
 def _map_chunk(out: _Classified, segments: list[dict], c: _Chunk, mapper, head, threshold: float) -> None:  # noqa: ANN001
     """One chunk's touchpoint assignments and segment results, appended to `out`."""
-    adjusted = None if head is None else head.adjust(c.tp_scores, c.features)
-    vectors = c.features[:, : c.features.shape[1] // 2].astype(np.float32)
-    assigned = mapper.choose(c.tp_scores, c.nones, vectors, adjusted)
+    adjusted = None if head is None else head.adjust(c.tp_scores, c.features())
+    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted)
     top_of = {}
     for pos, choices in zip(c.idx, assigned, strict=True):
         segment = segments[c.start + int(pos)]

@@ -38,8 +38,12 @@ class CorpusHead:
         self.min_labels = min_labels
         self.max_labels = max_labels
         self.C = C
-        self._features: list[np.ndarray] = []
-        self._labels: list[np.ndarray] = []
+        # the sure complaints kept so far: a uniform sample of at most `max_labels`, each drawn a random key from a
+        # fixed-seed stream and the smallest keys kept, so memory stays bounded and the same corpus gives the same head
+        self._rng = np.random.default_rng(0)
+        self._X = np.zeros((0, 0), np.float16)
+        self._y = np.zeros(0, int)
+        self._keys = np.zeros(0)
         self.classes_: np.ndarray | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
@@ -72,21 +76,22 @@ class CorpusHead:
         sure = (top2[:, 1] >= threshold) & (top2[:, 1] - top2[:, 0] >= self.margin)
         if nones is not None:
             sure &= nones[rows] <= top2[:, 1]
-        self._features.append(features[rows][sure].astype(np.float16))
-        self._labels.append(s[sure].argmax(axis=1))
+        X = features[rows][sure].astype(np.float16)
+        self.labels_ += len(X)
+        self._X = np.concatenate([self._X.reshape(-1, X.shape[1]), X])
+        self._y = np.concatenate([self._y, s[sure].argmax(axis=1)])
+        self._keys = np.concatenate([self._keys, self._rng.random(len(X))])
+        if len(self._keys) > self.max_labels:
+            keep = np.sort(np.argsort(self._keys, kind="stable")[: self.max_labels])
+            self._X, self._y, self._keys = self._X[keep], self._y[keep], self._keys[keep]
 
     def fit(self) -> CorpusHead:
         from sklearn.linear_model import LogisticRegression
 
-        X = np.concatenate(self._features) if self._features else np.zeros((0, 0), np.float16)
-        y = np.concatenate(self._labels) if self._labels else np.zeros(0, int)
-        self._features, self._labels = [], []
-        self.labels_ = len(y)
-        if len(y) < self.min_labels or len(np.unique(y)) < 2:
+        X, y = self._X, self._y
+        self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
+        if self.labels_ < self.min_labels or len(np.unique(y)) < 2:
             return self
-        if len(y) > self.max_labels:  # a fixed sample: the same corpus always gives the same head
-            keep = np.sort(np.random.default_rng(0).choice(len(y), self.max_labels, replace=False))
-            X, y = X[keep], y[keep]
         # balanced: a touchpoint with few sure complaints still gets its share of the head
         lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(X.astype(np.float32), y)
         self.classes_ = lr.classes_.astype(int)
