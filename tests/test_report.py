@@ -188,3 +188,19 @@ def test_exports_round_trip(sample, tmp_path):
     assert result.exit_code == 0, result.output
     header = (tmp_path / "p.csv").read_text().splitlines()[0]
     assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")
+
+
+def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
+    from miner.report.model import method
+
+    run_id = report["quality"]["run"]["id"]
+    row = sample.execute("SELECT * FROM corpus_heads WHERE run_id = ?", [run_id]).fetchone()
+    assert report["quality"]["method"]["corpus_head"] == (row[-1] if row else None)
+    sample.execute("INSERT OR REPLACE INTO corpus_heads VALUES (?, 'a,b', x'00', x'00', 1, 0.3, 0.1, 123)", [run_id])
+    try:
+        assert method(sample, sample["runs"].get(run_id))["corpus_head"] == 123
+    finally:  # the fixture's database as it was
+        sample.execute("DELETE FROM corpus_heads WHERE run_id = ?", [run_id])
+        if row:
+            sample.execute(f"INSERT INTO corpus_heads VALUES ({', '.join('?' * len(row))})", list(row))
+    assert method(sample, sample["runs"].get(run_id))["corpus_head"] == (row[-1] if row else None)

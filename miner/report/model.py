@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from miner.report.queries import ReportFilter, RunData, load_quotes, load_run_da
 from miner.report.quotes import pick_quote_ids, quote
 from miner.report.stats import bootstrap_impact
 from miner.report.trends import choose_granularity, emerging_pain_points, period_of, period_range, touchpoint_trends
+from miner.store.runs import head_row
 from miner.touchpoints.taxonomy import NONE, STAGES
 
 MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
@@ -246,6 +248,14 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
     }  # fmt: skip
 
 
+def method(db: sqlite_utils.Database, run: dict) -> dict:
+    """How the run read the feedback beyond its model and taxonomy: the complaint encoder, and how many clearly
+    mapped complaints its corpus head learned from (None: no head, the touchpoints came from the taxonomy alone)."""
+    params = json.loads(run.get("params") or "{}")
+    head = head_row(db, run["id"])
+    return {"complaint_model": params.get("complaint_model"), "corpus_head": head["labels"] if head else None}
+
+
 def build_report(
     db: sqlite_utils.Database,
     filters: ReportFilter | None = None,
@@ -279,6 +289,6 @@ def build_report(
         "journey": journey(entries),
         "trends": trends,
         "impact": impact,
-        "quality": quality(data, tally, entries, trends, impact),
+        "quality": quality(data, tally, entries, trends, impact) | {"method": method(db, data.run)},
         "colours": colours(data),
     }
