@@ -36,8 +36,10 @@ def print_table(result: dict) -> None:
     console.print(table)
     unmapped = result.get("unmapped")
     if unmapped and unmapped["complaints"]:
+        # of the complaints, as the HTML report counts it (the share column counts mentions: a clause can touch two)
+        share = unmapped["complaints"] / max(result["run"]["complaints"], 1)
         console.print(
-            f"{unmapped['complaints']} complaints fit no touchpoint ({unmapped['share']:.0%}): "
+            f"{unmapped['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%}): "
             "see `touchpoints top --touchpoint none`."
         )
 
