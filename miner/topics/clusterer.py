@@ -186,9 +186,8 @@ class PainPointModel:
         order = np.argsort(-key, kind="stable")
         reps = [members[i] for i in order]
         sub = dominant([subs[m] for m in members])
-        label = make_label(
-            _supported(words, [texts[m] for m in members]), self.names.get(sub) if sub else None, self.common_words
-        )
+        words = _supported(words, [texts[m] for m in members]) or words
+        label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
 
 
