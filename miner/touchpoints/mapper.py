@@ -84,17 +84,14 @@ class Mapper:
             return None
         return CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
 
-    def assign(
-        self, vectors: np.ndarray, context: np.ndarray | None = None, head: CorpusHead | None = None
-    ) -> list[list[Assignment]]:
+    def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
         """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits. `context`: one
-        row per segment, the embedding of the item it came from (see `scores_in_context`); `head`: a fitted
-        corpus head whose probabilities add to the scores."""
+        row per segment, the embedding of the item it came from (see `scores_in_context`). A run also reorders
+        them with its corpus head (`choose`'s `adjusted`, miner/analyze.py)."""
         if len(vectors) == 0:
             return []
         scores, nones = self.scores_in_context(vectors, context)
-        adjusted = None if head is None else head.adjust(scores, head.features(vectors, context))
-        return self.choose(scores, nones, vectors, adjusted)
+        return self.choose(scores, nones, vectors)
 
     def choose(
         self, scores: np.ndarray, nones: np.ndarray | None, vectors: np.ndarray, adjusted: np.ndarray | None = None
