@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from miner.topics.clusterer import PainPointModel, _supported, phrases
+from miner.topics.clusterer import PainPointModel
+from miner.topics.labels import phrases, supported
 
 TEXTS = [
     "the website is way less cluttered now",  # praise of a fix, read as a borderline complaint
@@ -43,7 +44,7 @@ def test_phrases_are_of_neighbouring_words_only():
 def test_a_label_word_must_come_from_several_members():
     texts = ["no phone number on the site"] * 3 + ["cannot find an address"] * 2 + ["a garden gnome said hello"] * 15
     words = [("garden gnome", 9.0), ("phone number", 5.0), ("address", 3.0), ("hello", 2.0)]
-    kept = [w for w, _ in _supported(words, texts)]
+    kept = [w for w, _ in supported(words, texts)]
     assert kept == ["garden gnome", "phone number", "address", "hello"]  # 5% of 20 members: 2 texts are enough
-    kept = [w for w, _ in _supported([("one off", 9.0), *words], ["one off mention", *texts])]
+    kept = [w for w, _ in supported([("one off", 9.0), *words], ["one off mention", *texts])]
     assert "one off" not in kept  # a phrase from one complaint names nothing

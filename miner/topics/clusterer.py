@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import math
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from miner.topics.labels import STOP_WORDS, TOKEN_PATTERN, dominant, make_label
+from miner.topics.labels import dominant, make_label, phrases, supported
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
-_TOKEN = re.compile(TOKEN_PATTERN)
 QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
 
 
@@ -186,7 +181,7 @@ class PainPointModel:
         order = np.argsort(-key, kind="stable")
         reps = [members[i] for i in order]
         sub = dominant([subs[m] for m in members])
-        words = _supported(words, [texts[m] for m in members]) or words
+        words = supported(words, [texts[m] for m in members]) or words
         label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
 
@@ -204,32 +199,6 @@ def _vectorizer():  # noqa: ANN202 - sklearn type
     from sklearn.feature_extraction.text import CountVectorizer
 
     return CountVectorizer(analyzer=phrases, min_df=1)
-
-
-def _supported(words: list[tuple[str, float]], texts: list[str], share: float = 0.05) -> list[tuple[str, float]]:
-    """The key words found in at least `share` of the members' texts (and two of them): c-TF-IDF also ranks high a
-    rare phrase that one long complaint repeats, which names nothing the pain point is about."""
-    floor = min(len(texts), max(2, math.ceil(share * len(texts))))
-    seen = Counter(p for t in texts for p in set(phrases(t)))
-    return [(w, s) for w, s in words if seen[str(w)] >= floor]
-
-
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(STOP_WORDS)
-
-
-def phrases(text: str) -> list[str]:
-    """Words and two-word phrases, neither holding a stop word. The phrases are of words that stand next to each
-    other: removing stop words first (CountVectorizer's way) joined "the lady on the phone" into "lady phone"."""
-    stop = _stop_words()
-    tokens = _TOKEN.findall(text.lower())
-    keep = [t not in stop for t in tokens]
-    words = [t for t, k in zip(tokens, keep, strict=True) if k]
-    pairs = zip(tokens, tokens[1:], keep, keep[1:], strict=False)
-    return words + [f"{a} {b}" for a, b, ka, kb in pairs if ka and kb]
 
 
 def _disambiguate(points: list[PainPoint], texts: list[str]) -> None:

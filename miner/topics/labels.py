@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections import Counter
 
@@ -18,6 +20,7 @@ GENERIC = set(
 )
 STOP_WORDS = sorted(GENERIC)
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z]{2,}\b"  # words only: "40 minutes" is no label
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def _words(text: str) -> set[str]:
@@ -66,3 +69,29 @@ def dominant(subs: list[str | None], share: float = 0.3) -> str | None:
         return None
     sub, n = counts.most_common(1)[0]
     return sub if n >= share * len(subs) else None
+
+
+def supported(words: list[tuple[str, float]], texts: list[str], share: float = 0.05) -> list[tuple[str, float]]:
+    """The key words found in at least `share` of the members' texts (and two of them): c-TF-IDF also ranks high a
+    rare phrase that one long complaint repeats, which names nothing the pain point is about."""
+    floor = min(len(texts), max(2, math.ceil(share * len(texts))))
+    seen = Counter(p for t in texts for p in set(phrases(t)))
+    return [(w, s) for w, s in words if seen[str(w)] >= floor]
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(STOP_WORDS)
+
+
+def phrases(text: str) -> list[str]:
+    """Words and two-word phrases, neither holding a stop word. The phrases are of words that stand next to each
+    other: removing stop words first (CountVectorizer's way) joined "the lady on the phone" into "lady phone"."""
+    stop = _stop_words()
+    tokens = _TOKEN.findall(text.lower())
+    keep = [t not in stop for t in tokens]
+    words = [t for t, k in zip(tokens, keep, strict=True) if k]
+    pairs = zip(tokens, tokens[1:], keep, keep[1:], strict=False)
+    return words + [f"{a} {b}" for a, b, ka, kb in pairs if ka and kb]
