@@ -11,6 +11,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.complaints import detector_for
+from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS
 from miner.embed import EmbeddingCache, complaint_embedder_for
 from miner.progress import Progress
 from miner.segment import Segmenter
@@ -46,7 +47,7 @@ def analyze(
 ) -> int:
     """Analyse all stored segments as a new run; returns its id. `incremental`: analyse only segments stored
     since the last complete run and give their complaints to its pain points (no refit); falls back to a full
-    run (a refit) when there is no such run or it used another embedding model or taxonomy."""
+    run (a refit) when there is no such run or it used another embedding model, complaint detector or taxonomy."""
     progress = progress or Progress()
     base = latest_run(db) if incremental else None
     second = complaint_embedder_for(cache.embedder)
@@ -57,11 +58,15 @@ def analyze(
         "context_weight": CONTEXT_WEIGHT,
         "corpus_head": head if mapper == "examples" else None,
         "complaint_model": second.name if second else None,
+        "complaint_neighbours": {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT},
     }
     same = base and base["embedding_model"] == cache.embedder.name
-    same = same and json.loads(base["params"] or "{}").get("complaint_model") == params["complaint_model"]
+    base_params = json.loads(base["params"] or "{}") if base else {}
+    same = same and all(base_params.get(k) == params[k] for k in ("complaint_model", "complaint_neighbours"))
     if base and not (same and base["taxonomy_fingerprint"] == taxonomy.fingerprint() and centroids_of(db, base["id"])):
-        progress.note(f"Incremental: run {base['id']} used another model or taxonomy; refitting everything.")
+        progress.note(
+            f"Incremental: run {base['id']} used another model, complaint detector or taxonomy; refitting everything."
+        )
         base = None
     run_id = start_run(
         db,
@@ -134,7 +139,7 @@ class _ItemRuns:
 def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     with progress.stage("Preparing models", 2) as advance:
-        detector = detector_for(cache, examples)
+        detector = detector_for(cache, examples, neighbours=NEIGHBOURS, neighbour_weight=NEIGHBOUR_WEIGHT)
         advance(1)
         mapper = get_mapper(mapper_name, taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
         advance(1)

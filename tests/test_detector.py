@@ -36,3 +36,28 @@ def test_rating_still_pulls_towards_complaint_with_two_heads():
     text_only = detector.scores(vectors, None, TEXTS)
     low = detector.scores(vectors, [0.0, 0.0, 0.0], TEXTS)
     assert (low > text_only).all()
+
+
+def test_nearest_seeds_vote_with_their_own_labels():
+    from miner.complaints.detector import load_seeds
+
+    embedder = HashingEmbedder(dim=256)
+    detector = ComplaintDetector(embedder.embed).fit()
+    complaints, other = load_seeds()
+    votes = detector.neighbour_vote(embedder.embed([complaints[0], other[0]]))
+    assert votes[0] > 0.95 and votes[1] < 0.05
+    lr_only = ComplaintDetector(embedder.embed, neighbour_weight=0.0).fit()
+    vectors = embedder.embed(TEXTS)
+    assert np.allclose(lr_only.text_scores(vectors), lr_only.model_.predict_proba(vectors)[:, 1])
+    expected = 0.5 * lr_only.text_scores(vectors) + 0.5 * detector.neighbour_vote(vectors)
+    assert np.allclose(detector.text_scores(vectors), expected)
+
+
+def test_taxonomy_examples_teach_the_head_but_do_not_vote():
+    embedder = HashingEmbedder(dim=256)
+    extra = ["the widget exploded on the second day", "the widget's hinge snapped off"]
+    plain = ComplaintDetector(embedder.embed).fit()
+    taught = ComplaintDetector(embedder.embed, extra_complaints=extra, extra_weight=1.0).fit()
+    vectors = embedder.embed(extra + TEXTS)
+    assert np.allclose(plain.neighbour_vote(vectors), taught.neighbour_vote(vectors))
+    assert (taught.model_.predict_proba(vectors[:2])[:, 1] > plain.model_.predict_proba(vectors[:2])[:, 1]).all()

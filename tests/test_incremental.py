@@ -91,6 +91,24 @@ def test_a_new_complaint_encoder_means_a_refit_not_an_incremental_run(db, tmp_pa
     assert '"complaint_model": "fake:complaints-v2"' in run["params"]
 
 
+def test_a_changed_seed_vote_means_a_refit_not_an_incremental_run(db, tmp_path, options, monkeypatch):
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    mine(db, [tmp_path / "day1.csv"], options)
+    import miner.analyze
+
+    built = []
+    real = miner.analyze.detector_for
+    monkeypatch.setattr("miner.analyze.detector_for", lambda *a, **kw: built.append(kw) or real(*a, **kw))
+    monkeypatch.setattr("miner.analyze.NEIGHBOUR_WEIGHT", 0.25)
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    run = db["runs"].get(second)
+    assert run["mode"] == "full", run
+    assert '"complaint_neighbours": {"k": 5, "weight": 0.25}' in run["params"]
+    assert built == [{"neighbours": 5, "neighbour_weight": 0.25}]  # the run records the detector it used
+
+
 def test_a_nightly_run_maps_with_the_corpus_head_of_the_run_it_extends(db, tmp_path, options, monkeypatch):
     from miner.touchpoints.corpus import CorpusHead
     from miner.touchpoints.mapper import Mapper

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
 
 SEEDS = Path(__file__).with_name("seeds.yaml")
+# How many nearest seeds vote, and how much their vote weighs against the logistic heads (see ComplaintDetector).
+NEIGHBOURS = 5
+NEIGHBOUR_WEIGHT = 0.5
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -31,6 +34,11 @@ class ComplaintDetector:
 
     `second` embeds texts with another encoder (the complaint encoder that comes with the default one); a second
     head is fitted on its vectors and the two probabilities are averaged (`second_weight` for the second).
+
+    The heads' probability is then blended (`neighbour_weight`) with a vote of the `neighbours` nearest seed
+    sentences in each encoder's space, softmax-weighted by similarity: a clause close to a seed not-complaint
+    ("ugh mondays") is read by that seed, where a linear head only sees which side of one boundary it falls.
+    Only the seeds vote: the taxonomy's examples are all complaints, and as neighbours they outvoted chatter.
     """
 
     def __init__(
@@ -45,6 +53,9 @@ class ComplaintDetector:
         extra_weight: float = 0.05,
         second: EmbedFn | None = None,
         second_weight: float = 0.5,
+        neighbours: int = NEIGHBOURS,
+        neighbour_weight: float = NEIGHBOUR_WEIGHT,
+        neighbour_temperature: float = 0.05,
     ) -> None:
         self.embed = embed
         self.extra_complaints = extra_complaints
@@ -55,6 +66,9 @@ class ComplaintDetector:
         self.extra_weight = extra_weight
         self.second = second
         self.second_weight = second_weight
+        self.neighbours = neighbours
+        self.neighbour_weight = neighbour_weight
+        self.neighbour_temperature = neighbour_temperature
 
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
@@ -65,10 +79,30 @@ class ComplaintDetector:
         y = np.array([1] * (len(positives) + len(extra)) + [0] * len(negatives))
         w = np.array([1.0] * len(positives) + [self.extra_weight] * len(extra) + [1.0] * len(negatives))
         w[y == 1] *= w[y == 0].sum() / w[y == 1].sum()  # the classes weigh the same in total
-        self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(self.embed(texts), y, sample_weight=w)
+        vectors = self.embed(texts)
+        self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(vectors, y, sample_weight=w)
+        seeds = np.r_[: len(positives), len(texts) - len(negatives) : len(texts)]
+        self.seed_labels_ = y[seeds].astype(np.float32)
+        self.seed_vectors_ = [vectors[seeds]]
         if self.second is not None:
-            self.second_model_ = LogisticRegression(C=self.C, max_iter=2000).fit(self.second(texts), y, sample_weight=w)
+            second = self.second(texts)
+            self.second_model_ = LogisticRegression(C=self.C, max_iter=2000).fit(second, y, sample_weight=w)
+            self.seed_vectors_.append(second[seeds])
         return self
+
+    def neighbour_vote(self, vectors: np.ndarray, space: int = 0) -> np.ndarray:
+        """Share of complaints among each row's `neighbours` nearest seeds in encoder `space`, weighted by
+        exp(similarity / temperature)."""
+        seeds = self.seed_vectors_[space]
+        k = min(self.neighbours, len(seeds))
+        out = np.empty(len(vectors), dtype=np.float32)
+        for start in range(0, len(vectors), 4096):  # bounded memory: 4096 x seeds similarities at a time
+            sims = vectors[start : start + 4096] @ seeds.T
+            nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            top = np.take_along_axis(sims, nearest, axis=1)
+            weights = np.exp((top - top.max(axis=1, keepdims=True)) / self.neighbour_temperature)
+            out[start : start + 4096] = (weights * self.seed_labels_[nearest]).sum(axis=1) / weights.sum(axis=1)
+        return out
 
     def text_scores(
         self, vectors: np.ndarray, texts: Sequence[str] | None = None, progress: Callable | None = None
@@ -77,12 +111,15 @@ class ComplaintDetector:
         if len(vectors) == 0:
             return np.zeros(0)
         p = self.model_.predict_proba(vectors)[:, 1]
-        if self.second is None:
-            return p
-        if texts is None or len(texts) != len(vectors):
-            raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
-        second = self.second_model_.predict_proba(self.second(list(texts), progress=progress))[:, 1]
-        return (1 - self.second_weight) * p + self.second_weight * second
+        vote = self.neighbour_vote(vectors)
+        if self.second is not None:
+            if texts is None or len(texts) != len(vectors):
+                raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
+            second_vectors = self.second(list(texts), progress=progress)
+            second = self.second_model_.predict_proba(second_vectors)[:, 1]
+            p = (1 - self.second_weight) * p + self.second_weight * second
+            vote = (vote + self.neighbour_vote(second_vectors, 1)) / 2
+        return (1 - self.neighbour_weight) * p + self.neighbour_weight * vote
 
     def scores(
         self,
@@ -106,11 +143,11 @@ class ComplaintDetector:
         return self.scores(vectors, ratings, texts) >= self.threshold
 
 
-def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = ()) -> ComplaintDetector:
+def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: float) -> ComplaintDetector:
     """The fitted detector for an embedding cache: with the default encoder, its complaint encoder as the second
-    head, cached in the same database."""
+    head, cached in the same database. `options`: ComplaintDetector's keyword arguments."""
     from miner.embed import EmbeddingCache, complaint_embedder_for
 
     second = complaint_embedder_for(cache.embedder)
     second_embed = EmbeddingCache(second, cache.db).embed if second else None
-    return ComplaintDetector(cache.embed, extra_complaints=extra_complaints, second=second_embed).fit()
+    return ComplaintDetector(cache.embed, extra_complaints=extra_complaints, second=second_embed, **options).fit()
