@@ -111,14 +111,16 @@ class ComplaintDetector:
         if len(vectors) == 0:
             return np.zeros(0)
         p = self.model_.predict_proba(vectors)[:, 1]
-        vote = self.neighbour_vote(vectors)
+        spaces = [vectors]
         if self.second is not None:
             if texts is None or len(texts) != len(vectors):
                 raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
-            second_vectors = self.second(list(texts), progress=progress)
-            second = self.second_model_.predict_proba(second_vectors)[:, 1]
+            spaces.append(self.second(list(texts), progress=progress))
+            second = self.second_model_.predict_proba(spaces[1])[:, 1]
             p = (1 - self.second_weight) * p + self.second_weight * second
-            vote = (vote + self.neighbour_vote(second_vectors, 1)) / 2
+        if not self.neighbour_weight:
+            return p
+        vote = np.mean([self.neighbour_vote(v, space) for space, v in enumerate(spaces)], axis=0)
         return (1 - self.neighbour_weight) * p + self.neighbour_weight * vote
 
     def scores(
