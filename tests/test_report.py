@@ -155,6 +155,22 @@ def test_neutralise():
     ]  # fmt: skip
 
 
+def test_long_quotes_are_cut_at_a_word_with_an_ellipsis(capsys):
+    from miner.report.quotes import shorten
+    from miner.report.render import print_table
+
+    text = "I was finally speaking to someone on the phone about my missing order after 40 minutes on hold, cut off"
+    assert shorten("short enough", 90) == "short enough"
+    assert shorten(text, 90) == text[:89] + "…"  # the cut falls on the space before "hold"
+    assert shorten("x" * 100, 90) == "x" * 90 + "…"  # no space near the end: a hard cut, still marked
+    pain_point = {"label": "Hold & wait times", "complaints": 3, "examples": [{"text": text}]}
+    touchpoint = {"name": "Contact centre", "stage": "post-purchase", "complaints": 3, "share": 1.0}
+    run = {"id": 1, "complaints": 3, "segments": 3, "documents": 1}
+    print_table({"run": run, "touchpoints": [{**touchpoint, "pain_points": [pain_point]}]})
+    out = capsys.readouterr().out  # the table wraps the quote: look for its end
+    assert "minutes on…”" in out and "hold" not in out
+
+
 def test_xlsx_and_csv_neutralise_formulas(tmp_path):
     from openpyxl import load_workbook
 

@@ -27,12 +27,13 @@ def _trim_left(text: str) -> str:
     return "…" + (cut[space + 1 :] if 0 <= space < 30 else cut)
 
 
-def _trim_right(text: str) -> str:
-    if len(text) <= CONTEXT:
+def shorten(text: str, width: int = CONTEXT) -> str:
+    """`text` cut to `width` characters at a word boundary (within the last 30), with "…" where it was cut."""
+    if len(text) <= width:
         return text
-    cut = text[:CONTEXT]
+    cut = text[:width]
     space = cut.rfind(" ")
-    return (cut[:space] if space > CONTEXT - 30 else cut) + "…"
+    return (cut[:space] if space > width - 30 else cut).rstrip() + "…"
 
 
 def highlight(row: dict) -> dict:
@@ -40,7 +41,7 @@ def highlight(row: dict) -> dict:
     text, start, end = row["text"] or "", row["start"], row["end"]
     if start is None or end is None or start < 0 or end > len(text) or start >= end:
         return {"before": "", "span": row["segment"], "after": ""}
-    return {"before": _trim_left(text[:start]), "span": text[start:end], "after": _trim_right(text[end:])}
+    return {"before": _trim_left(text[:start]), "span": text[start:end], "after": shorten(text[end:])}
 
 
 def quote(row: dict) -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from miner.report.quotes import shorten
+
 
 def print_table(result: dict) -> None:
     import sys
@@ -31,7 +33,7 @@ def print_table(result: dict) -> None:
         lines = []
         for pp in tp["pain_points"][:3]:
             quote = pp["examples"][0]["text"] if pp["examples"] else ""
-            lines.append(f"[bold]{pp['label']}[/bold] ({pp['complaints']})\n  [dim]“{quote[:90]}”[/dim]")
+            lines.append(f"[bold]{pp['label']}[/bold] ({pp['complaints']})\n  [dim]“{shorten(quote, 90)}”[/dim]")
         table.add_row(tp["name"], tp["stage"], str(tp["complaints"]), f"{tp['share']:.0%}", "\n".join(lines))
     console.print(table)
     unmapped = result.get("unmapped")
