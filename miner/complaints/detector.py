@@ -16,6 +16,7 @@ SEEDS = Path(__file__).with_name("seeds.yaml")
 # How many nearest seeds vote, and how much their vote weighs against the logistic heads (see ComplaintDetector).
 NEIGHBOURS = 5
 NEIGHBOUR_WEIGHT = 0.5
+_BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -96,12 +97,13 @@ class ComplaintDetector:
         seeds = self.seed_vectors_[space]
         k = min(self.neighbours, len(seeds))
         out = np.empty(len(vectors), dtype=np.float32)
-        for start in range(0, len(vectors), 4096):  # bounded memory: 4096 x seeds similarities at a time
-            sims = vectors[start : start + 4096] @ seeds.T
+        for start in range(0, len(vectors), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            sims = vectors[block] @ seeds.T
             nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
             top = np.take_along_axis(sims, nearest, axis=1)
             weights = np.exp((top - top.max(axis=1, keepdims=True)) / self.neighbour_temperature)
-            out[start : start + 4096] = (weights * self.seed_labels_[nearest]).sum(axis=1) / weights.sum(axis=1)
+            out[block] = (weights * self.seed_labels_[nearest]).sum(axis=1) / weights.sum(axis=1)
         return out
 
     def text_scores(
