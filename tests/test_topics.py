@@ -48,3 +48,22 @@ def test_a_label_word_must_come_from_several_members():
     assert kept == ["garden gnome", "phone number", "address", "hello"]  # 5% of 20 members: 2 texts are enough
     kept = [w for w, _ in supported([("one off", 9.0), *words], ["one off mention", *texts])]
     assert "one off" not in kept  # a phrase from one complaint names nothing
+
+
+def test_label_and_first_quote_come_from_the_members_filed_under_the_labels_sub_touchpoint():
+    texts = [
+        "hidden delivery charge and a delivery charge again, delivery charge everywhere",  # the most central
+        "surprise delivery charge at the end",
+        "the tracker said arriving now for 35 minutes",
+        "tracker stuck on arriving for an hour",
+        "the driver was late and the tracker kept saying arriving",
+        "arriving in 2 mins said the tracker, for 25 minutes",
+    ]
+    subs = ["pricing/fees", "pricing/fees", "delivery/late", "delivery/late", "delivery/late", "delivery/late"]
+    angles = np.radians([0.0, 3.0, -8.0, 9.0, -10.0, 11.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    names = {"delivery/late": "Late delivery", "pricing/fees": "Hidden fees"}
+    (point,) = PainPointModel(names=names).fit("delivery", texts, vectors, subs=subs)
+    assert point.label.startswith("Late delivery: ")
+    assert "charge" not in point.label  # the phrase of two fee complaints does not name a late-delivery point
+    assert subs[point.representatives[0]] == "delivery/late"

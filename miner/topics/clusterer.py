@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from miner.topics.labels import dominant, make_label, phrases, supported
+from miner.topics.labels import dominant, key_phrase, make_label, phrases, supported
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
 QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
+SUB_MATCH = 0.2  # how much filing under the label's sub-touchpoint counts for a quote
+PHRASE_MATCH = 0.1  # and how much holding the label's phrase does
 
 
 @dataclass
@@ -178,11 +180,18 @@ class PainPointModel:
         # complaint: "the website is way less cluttered now" sits right in the middle of a clutter cluster.
         short = np.array([len(texts[m].split()) < 5 for m in members])
         key = vectors[members] @ centroid - 0.15 * short + QUOTE_CONFIDENCE * confidence[members]
+        sub = dominant([subs[m] for m in members])
+        # The label names the dominant sub-touchpoint, so its phrase and its first quotes come from the members
+        # filed there: a late-delivery cluster holding a few fee complaints was labelled and quoted by the fees.
+        fits = [m for m in members if sub is None or subs[m] == sub]
+        words = supported(words, [texts[m] for m in fits]) or supported(words, [texts[m] for m in members]) or words
+        name = self.names.get(sub) if sub else None
+        phrase = key_phrase(words, avoid=name or "", common=self.common_words)
+        fit = set(fits)
+        key = key + np.array([SUB_MATCH * (m in fit) + PHRASE_MATCH * (phrase in phrases(texts[m])) for m in members])
         order = np.argsort(-key, kind="stable")
         reps = [members[i] for i in order]
-        sub = dominant([subs[m] for m in members])
-        words = supported(words, [texts[m] for m in members]) or words
-        label = make_label(words, self.names.get(sub) if sub else None, self.common_words)
+        label = make_label(words, name, self.common_words)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
 
 
