@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 NONE = "none"
 
 
@@ -77,3 +79,90 @@ def score(gold_items: list[dict], predictions: dict[str, dict]) -> Scores:
         s.macro_f1 = round(sum(canonical) / len(canonical), 4)
         s.confusions = [(g, p, n) for (g, p), n in confusion.most_common(8)]
     return s
+
+
+@dataclass
+class Counts:
+    """Per-item indicators from which `score`'s figures are sums, so resampled figures are matrix products."""
+
+    complaint: np.ndarray  # (items, 4): labelled, and the detector's true positive, false positive, false negative
+    hit: np.ndarray  # (items,): a scored complaint whose top touchpoint is in gold
+    scored: np.ndarray  # (items,): a complaint with gold touchpoints
+    predicted: np.ndarray  # (items, touchpoints): scored and predicted as the touchpoint
+    correct: np.ndarray  # (items, touchpoints): scored, predicted as the touchpoint and right
+    gold: np.ndarray  # (items, touchpoints): scored with the touchpoint in gold
+    canonical: np.ndarray  # (touchpoints,): not `none`, so in the macro mean
+
+
+def counts(gold_items: list[dict], predictions: dict[str, dict]) -> Counts:
+    touchpoints = sorted({t for it in gold_items if it.get("complaint") and it.get("gold") for t in it["gold"]})
+    column = {t: j for j, t in enumerate(touchpoints)}
+    n, k = len(gold_items), len(touchpoints)
+    c = Counts(
+        complaint=np.zeros((n, 4)),
+        hit=np.zeros(n),
+        scored=np.zeros(n),
+        predicted=np.zeros((n, k)),
+        correct=np.zeros((n, k)),
+        gold=np.zeros((n, k)),
+        canonical=np.array([t != NONE for t in touchpoints], dtype=bool),
+    )
+    for i, item in enumerate(gold_items):
+        pred = predictions.get(str(item["id"]), {"touchpoint": NONE, "complaint": False})
+        if item.get("complaint") is not None:
+            said, truth = bool(pred["complaint"]), bool(item["complaint"])
+            c.complaint[i] = (1, said and truth, said and not truth, truth and not said)
+        gold = item.get("gold")
+        if not item.get("complaint") or not gold:
+            continue
+        hit = pred["touchpoint"] in gold
+        c.scored[i], c.hit[i] = 1, hit
+        if pred["touchpoint"] in column:
+            c.predicted[i, column[pred["touchpoint"]]] = 1
+            c.correct[i, column[pred["touchpoint"]]] = hit
+        for t in gold:
+            c.gold[i, column[t]] = 1
+    return c
+
+
+def figures(c: Counts, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """accuracy@1, macro-F1 and complaint F1 for each row of `weights` (how often each item is drawn); NaN where a
+    figure has nothing to score."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        labelled, tp, fp, fn = (weights @ c.complaint).T
+        complaint = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        complaint[labelled == 0] = np.nan
+        scored = weights @ c.scored
+        accuracy = (weights @ c.hit) / scored
+        predicted, correct, gold = weights @ c.predicted, weights @ c.correct, weights @ c.gold
+        precision = np.where(predicted > 0, correct / predicted, 0.0)
+        recall = np.where(gold > 0, correct / gold, 0.0)
+        f1s = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        present = (gold > 0) & c.canonical
+        macro = np.where(present.any(axis=1), (f1s * present).sum(axis=1) / present.sum(axis=1), 0.0)
+        macro[scored == 0] = np.nan
+    return {"accuracy_at_1": accuracy, "macro_f1": macro, "complaint_f1": complaint}
+
+
+def bootstrap(
+    gold_items: list[dict], predictions: dict[str, dict], *, resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> dict[str, tuple[float, float] | None]:
+    """Percentile intervals of each figure over `resamples` draws of the items with replacement (fixed seed)."""
+    c = counts(gold_items, predictions)
+    rng = np.random.default_rng(seed)
+    n = len(gold_items)
+    draws: dict[str, list[np.ndarray]] = {}
+    for start in range(0, resamples, 100):
+        rows = min(100, resamples - start)
+        weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(rows)]).astype(float)
+        for name, values in figures(c, weights).items():
+            draws.setdefault(name, []).append(values)
+    tail = (1 - level) / 2 * 100
+    out: dict[str, tuple[float, float] | None] = {}
+    for name, chunks in draws.items():
+        values = np.concatenate(chunks)
+        values = values[~np.isnan(values)]
+        out[name] = (
+            (float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))) if len(values) else None
+        )
+    return out
