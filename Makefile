@@ -33,8 +33,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# EVAL_ARGS="--embedding-model tuned:/path/to/model --out /tmp/quality.md" scores the same recipe on another encoder.
 eval: setup
-	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md
+	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
 
 # Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
 reliability: setup

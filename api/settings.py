@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     db: Path = Field(default=Path("touchpoints.db"), description="Main SQLite file: workspaces, keys, datasets, runs.")
     embedding_model: str = Field(
         default=DEFAULT_EMBEDDING,
-        description="'tuned' (MiniLM fine-tuned on the taxonomy), 'minilm', 'fast', 'fake' (tests only) "
+        description="'tuned' (MiniLM fine-tuned on the taxonomy), 'tuned:PATH' (the same recipe on another "
+        "sentence-transformers model), 'minilm', 'fast', 'fake' (tests only) "
         "or a sentence-transformers path.",
     )
     spacy_model: str = Field(default="en_core_web_sm", description="spaCy pipeline name or path.")

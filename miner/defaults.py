@@ -6,6 +6,7 @@ from pathlib import Path
 DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
     "'tuned' (MiniLM fine-tuned on the taxonomy's examples; built once, see `touchpoints setup-models`), "
+    "'tuned:PATH' (the same recipe on another sentence-transformers model), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`) "
     "or a sentence-transformers path."
 )

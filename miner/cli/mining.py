@@ -167,16 +167,26 @@ def top(
 
 
 @app.command("setup-models")
-def setup_models() -> None:
-    """Build the default models once: the packaged MiniLM fine-tuned on the default taxonomy's examples, and
-    the complaint encoder fine-tuned on the detector's seeds (about a minute each on two cores; `make setup`
-    runs this). Later runs find them in the cache folder."""
+def setup_models(
+    base: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PATH",
+            help="Fine-tune this sentence-transformers model instead of the packaged MiniLM; "
+            "then mine with --embedding-model tuned:PATH.",
+        ),
+    ] = None,
+) -> None:
+    """Build the default encoders once (about a minute each on two cores; `make setup` runs this).
+
+    The packaged MiniLM fine-tuned on the default taxonomy's examples, and the complaint encoder fine-tuned on
+    the detector's seeds. Later runs find them in the cache folder."""
     from miner.embed.tuned import complaint_model_dir, tuned_model_dir
     from miner.progress import RichProgress
 
     try:
-        path = tuned_model_dir(RichProgress())
-        complaints = complaint_model_dir(RichProgress())
+        path = tuned_model_dir(RichProgress(), base)
+        complaints = complaint_model_dir(RichProgress(), base)
     except MinerError as err:
         fail(str(err))
         return
@@ -186,8 +196,9 @@ def setup_models() -> None:
 
 @app.command("setup-fast")
 def setup_fast() -> None:
-    """Build the fast embedding tier once (model2vec distilled from the packaged MiniLM, about a minute), so
-    that `--embedding-model fast` starts at once in batch jobs."""
+    """Build the fast embedding tier once (model2vec distilled from MiniLM, about a minute).
+
+    Then `--embedding-model fast` starts at once in batch jobs."""
     from miner.embed.static import distill_fast_model
 
     try:

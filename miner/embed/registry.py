@@ -1,4 +1,5 @@
-"""Embedders found by name: `tuned` (the default: MiniLM fine-tuned on the taxonomy, miner/embed/tuned.py),
+"""Embedders found by name: `tuned` (the default: MiniLM fine-tuned on the taxonomy, miner/embed/tuned.py; `tuned:PATH`
+the same recipe on another sentence-transformers model),
 `minilm` (the packaged all-MiniLM-L6-v2 as it is), `fast` (model2vec distilled from MiniLM), `fake`, or any
 sentence-transformers path or name."""
 
@@ -23,10 +24,10 @@ def get_embedder(name: str | None = None) -> Embedder:
 
         path = name.split(":", 1)[1] if name.startswith("m2v:") and "/" in name else None
         return StaticEmbedder(path)
-    if name == "tuned":
+    if name == "tuned" or name.startswith("tuned:"):
         from miner.embed.tuned import TunedEmbedder
 
-        return TunedEmbedder()
+        return TunedEmbedder(base=name.partition(":")[2] or None)
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(DEFAULT_MODEL if name == "minilm" else name)
@@ -37,11 +38,11 @@ def complaint_embedder_for(embedder: Embedder) -> Embedder | None:
     a complaint encoder (miner/embed/tuned.py); any other encoder detects complaints from its own vectors."""
     from miner.embed.tuned import TunedEmbedder
 
-    return _complaint_embedder() if isinstance(embedder, TunedEmbedder) else None
+    return _complaint_embedder(embedder.base) if isinstance(embedder, TunedEmbedder) else None
 
 
 @functools.cache
-def _complaint_embedder() -> Embedder:
+def _complaint_embedder(base: str | None) -> Embedder:
     from miner.embed.tuned import ComplaintEmbedder
 
-    return ComplaintEmbedder()  # one per process: a service's jobs share it
+    return ComplaintEmbedder(base)  # one per process and base model: a service's jobs share it

@@ -8,6 +8,9 @@ evaluation set is used. It is built on first use into the cache folder (about a 
 recipe, so a run records exactly which encoder it used and a changed recipe never reuses old vectors.
 
 User taxonomies need no retraining: the encoder stays the same and their examples steer the mapper directly.
+
+The same recipe builds on another sentence-transformers model (`--embedding-model tuned:PATH`): both encoders are
+then fine-tuned from it, named `<its folder name>-tuned-<fingerprint>` with its path in the fingerprint.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from miner.defaults import cache_root
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
+from miner.errors import ModelError
 from miner.progress import Progress
 
 # One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
@@ -49,32 +53,60 @@ def training_set() -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def tuned_name(training: tuple[list[str], list[int]] | None = None) -> str:
-    """`minilm-tuned-<fingerprint>`: changes with the training text or the recipe."""
-    return _fingerprint("minilm-tuned", RECIPE, training or training_set())
+def tuned_name(training: tuple[list[str], list[int]] | None = None, base: str | None = None) -> str:
+    """`minilm-tuned-<fingerprint>`: changes with the training text, the recipe or the base model."""
+    return _fingerprint("tuned", RECIPE, training or training_set(), base)
 
 
-def _fingerprint(prefix: str, recipe: dict, training: tuple[list[str], list[int]]) -> str:
-    blob = json.dumps([recipe, *training], ensure_ascii=False).encode()
-    return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
+def _fingerprint(kind: str, recipe: dict, training: tuple[list[str], list[int]], base: str | None = None) -> str:
+    """`<base>-<kind>-<hash>`; the packaged MiniLM's names are as they always were, so built models stay valid."""
+    if base is None:
+        prefix, payload = "minilm", [recipe, *training]
+    else:
+        prefix, payload = Path(base).name or "model", [recipe, _base_id(base), *training]
+    blob = json.dumps(payload, ensure_ascii=False).encode()
+    return f"{prefix}-{kind}-{hashlib.sha256(blob).hexdigest()[:10]}"
 
 
-def _built(name: str, build: Callable, training: tuple[list[str], list[int]], progress: Progress | None) -> Path:
+def _base_id(base: str) -> str:
+    """A base model's identity: its absolute path and its config (so a model replaced in place is rebuilt)."""
+    path = Path(base).expanduser()
+    if not path.exists():
+        return base  # a model name sentence-transformers resolves from its own cache
+    config = path / "config.json"
+    digest = hashlib.sha256(config.read_bytes()).hexdigest()[:10] if config.exists() else ""
+    return f"{path.resolve()}#{digest}"
+
+
+def _base_model(base: str | None, device: str = "cpu"):  # noqa: ANN202 - a SentenceTransformer
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    source = str(packaged_model_path()) if base is None else str(Path(base).expanduser())
+    try:
+        return SentenceTransformer(source, device=device)
+    except (OSError, ValueError) as err:
+        raise ModelError(f"could not load the base model '{base}' to fine-tune: {err}") from None
+
+
+def _built(
+    name: str, build: Callable, training: tuple[list[str], list[int]], progress: Progress | None, base: str | None
+) -> Path:
     """The model folder `name` in the cache, built from `training` first if it is not there yet."""
     target = cache_root() / name
     if not (target / "config.json").exists():
-        build(*training, target, progress)
+        build(*training, target, progress, base=base)
     return target
 
 
-def tune(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
-    """Fine-tune the packaged MiniLM on (texts, labels) and save it at `target`."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def tune(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` (the packaged MiniLM by default) on (texts, labels) and save it at `target`."""
     import torch
-    from sentence_transformers import SentenceTransformer
 
     torch.manual_seed(RECIPE["seed"])
-    model = SentenceTransformer(str(packaged_model_path()), device="cpu")
+    model = _base_model(base)
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"])
     y_all = torch.tensor(labels)
@@ -130,23 +162,24 @@ def supcon_loss(emb, labels, temperature: float):  # noqa: ANN001, ANN201 - torc
     return -(log_prob.masked_fill(~positive, 0).sum(dim=1)[has] / positive.sum(dim=1)[has]).mean()
 
 
-def tuned_model_dir(progress: Progress | None = None) -> Path:
+def tuned_model_dir(progress: Progress | None = None, base: str | None = None) -> Path:
     """The tuned model's folder, built first if it is not there yet."""
     training = training_set()
-    return _built(tuned_name(training), tune, training, progress)
+    return _built(tuned_name(training, base), tune, training, progress, base)
 
 
 class _BuiltEmbedder(SentenceTransformerEmbedder):
     """A model this module builds: named by its fingerprint at once, built or loaded on first use."""
 
-    def __init__(self, name: str, model_dir: Callable[[], Path], **kwargs: object) -> None:
+    def __init__(self, name: str, model_dir: Callable[..., Path], base: str | None = None, **kwargs: object) -> None:
         super().__init__(name, **kwargs)  # type: ignore[arg-type]
         self._model_dir = model_dir
+        self.base = base
 
     @property
     def st(self):  # noqa: ANN201
         if self._st is None:
-            self.model = str(self._model_dir())
+            self.model = str(self._model_dir(base=self.base))
         return super().st
 
     @property
@@ -155,10 +188,11 @@ class _BuiltEmbedder(SentenceTransformerEmbedder):
 
 
 class TunedEmbedder(_BuiltEmbedder):
-    """MiniLM fine-tuned on the taxonomy (see the module docstring); recorded as `st:minilm-tuned-<hash>`."""
+    """MiniLM (or `base`) fine-tuned on the taxonomy (see the module docstring); recorded as
+    `st:minilm-tuned-<hash>`."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(tuned_name(), tuned_model_dir, **kwargs)
+    def __init__(self, base: str | None = None, **kwargs: object) -> None:
+        super().__init__(tuned_name(base=base), tuned_model_dir, base, **kwargs)
 
 
 # The complaint encoder: a second copy of MiniLM fine-tuned on the detector's seeds alone, with a logistic head
@@ -175,20 +209,21 @@ def complaint_training_set() -> tuple[list[str], list[int]]:
     return complaints + other, [1] * len(complaints) + [0] * len(other)
 
 
-def complaint_name(training: tuple[list[str], list[int]] | None = None) -> str:
-    """`minilm-complaints-<fingerprint>`: changes with the seeds or the recipe."""
-    return _fingerprint("minilm-complaints", COMPLAINT_RECIPE, training or complaint_training_set())
+def complaint_name(training: tuple[list[str], list[int]] | None = None, base: str | None = None) -> str:
+    """`minilm-complaints-<fingerprint>`: changes with the seeds, the recipe or the base model."""
+    return _fingerprint("complaints", COMPLAINT_RECIPE, training or complaint_training_set(), base)
 
 
-def tune_complaints(texts: list[str], labels: list[int], target: Path, progress: Progress | None = None) -> Path:
-    """Fine-tune the packaged MiniLM with a logistic complaint head on (texts, labels); save the encoder."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def tune_complaints(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` (the packaged MiniLM by default) with a logistic complaint head on (texts, labels); save
+    the encoder."""
     import torch
-    from sentence_transformers import SentenceTransformer
 
     recipe = COMPLAINT_RECIPE
     torch.manual_seed(recipe["seed"])
-    model = SentenceTransformer(str(packaged_model_path()), device="cpu")
+    model = _base_model(base)
     model.train()
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     head = torch.nn.Linear(get_dim(), 1)
@@ -206,14 +241,14 @@ def tune_complaints(texts: list[str], labels: list[int], target: Path, progress:
     return _save(model, target)
 
 
-def complaint_model_dir(progress: Progress | None = None) -> Path:
+def complaint_model_dir(progress: Progress | None = None, base: str | None = None) -> Path:
     """The complaint encoder's folder, built first if it is not there yet."""
     training = complaint_training_set()
-    return _built(complaint_name(training), tune_complaints, training, progress)
+    return _built(complaint_name(training, base), tune_complaints, training, progress, base)
 
 
 class ComplaintEmbedder(_BuiltEmbedder):
     """The complaint encoder (see COMPLAINT_RECIPE); recorded as `st:minilm-complaints-<hash>`."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(complaint_name(), complaint_model_dir, **kwargs)
+    def __init__(self, base: str | None = None, **kwargs: object) -> None:
+        super().__init__(complaint_name(base=base), complaint_model_dir, base, **kwargs)
