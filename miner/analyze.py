@@ -51,7 +51,7 @@ def analyze(
     progress = progress or Progress()
     base = latest_run(db) if incremental else None
     second = complaint_embedder_for(cache.embedder)
-    head = {"weight": CORPUS_WEIGHT, "margin": cache.embedder.corpus_margin}
+    head = {"weight": CORPUS_WEIGHT, "margin": cache.embedder.corpus_margin, "corrections": len(taxonomy.corrections)}
     params = {
         "mapper": mapper,
         "complaint_threshold": 0.5,

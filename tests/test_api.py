@@ -359,6 +359,9 @@ def test_taxonomy_versions(b):
     assert first["source"] == "default" and first["taxonomy"]["touchpoints"]
     body = assert_error(b.put("/v1/taxonomy", json={"version": "x", "touchpoints": [{"id": "Bad id"}]}), 422)
     assert body["code"] == "invalid_taxonomy" and body["field"] == "taxonomy"
+    wrong = dict(small_taxonomy("tiny-0"), corrections=[{"text": "two charges", "touchpoint": "payments"}])
+    body = assert_error(b.put("/v1/taxonomy", json=wrong), 422)
+    assert "correction 1" in body["message"] and "'payments'" in body["message"]
     resp = b.put("/v1/taxonomy", json=small_taxonomy("tiny-1"))
     assert resp.status_code == 201, resp.text
     remap = resp.json()["run"]

@@ -98,3 +98,27 @@ def test_the_head_picks_the_first_touchpoint_and_similarity_still_picks_the_othe
     assert [a.touchpoint for a in first] == [mapper.ids[2], mapper.ids[0], mapper.ids[1]]
     assert first[0].score == pytest.approx(0.50)  # the row's fit, as `adjust` keeps it
     assert [a.touchpoint for a in second] == ["none"]  # the head never decides that a clause fits
+
+
+def test_an_analysts_corrections_outweigh_the_sure_complaints_where_they_disagree():
+    scores, features, truth = _corpus()
+    # the corrections say the middle of cluster 0 (its least typical complaints) belongs to touchpoint 1
+    middle = np.flatnonzero((truth == 0) & (features[:, 0] < 0.8))
+    taught = CorpusHead(2, margin=0.1)
+    taught.collect(scores, None, features, threshold=0.3)
+    taught.teach(features[middle[:10]], np.ones(10, int))
+    plain = CorpusHead(2, margin=0.1)
+    plain.collect(scores, None, features, threshold=0.3)
+    rest = middle[10:]
+    p_taught = taught.fit().probabilities(features[rest])[:, 1].mean()
+    p_plain = plain.fit().probabilities(features[rest])[:, 1].mean()
+    assert p_plain < 0.5 < p_taught
+
+
+def test_corrections_alone_can_fit_a_head_on_a_small_corpus():
+    scores, features, truth = _corpus(n=20)
+    head = CorpusHead(2, margin=0.1, min_labels=50)
+    head.collect(scores, None, features, threshold=0.3)
+    assert head.labels_ < 50
+    head.teach(np.repeat(features, 3, axis=0), np.repeat(truth, 3))  # 60 labelled rows
+    assert head.fit().fitted and head.labels_ < 50  # labels_ still counts only the corpus's own sure complaints

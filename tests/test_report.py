@@ -213,9 +213,18 @@ def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
     row = sample.execute("SELECT * FROM corpus_heads WHERE run_id = ?", [run_id]).fetchone()
     assert report["quality"]["method"]["corpus_head"] == (row[-1] if row else None)
     sample.execute("INSERT OR REPLACE INTO corpus_heads VALUES (?, 'a,b', x'00', x'00', 1, 0.3, 0.1, 123)", [run_id])
+    params = sample["runs"].get(run_id)["params"]
+    corrected = json.loads(params or "{}")
+    corrected["corpus_head"] = dict(corrected.get("corpus_head") or {}, corrections=2)
+    sample["runs"].update(run_id, {"params": json.dumps(corrected)})
     try:
-        assert method(sample, sample["runs"].get(run_id))["corpus_head"] == 123
+        assert method(sample, sample["runs"].get(run_id)) | {"complaint_model": None} == {
+            "complaint_model": None,
+            "corpus_head": 123,
+            "corrections": 2,
+        }
     finally:  # the fixture's database as it was
+        sample["runs"].update(run_id, {"params": params})
         sample.execute("DELETE FROM corpus_heads WHERE run_id = ?", [run_id])
         if row:
             sample.execute(f"INSERT INTO corpus_heads VALUES ({', '.join('?' * len(row))})", list(row))

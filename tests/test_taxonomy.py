@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -113,3 +114,48 @@ def test_none_examples_send_touchpointless_complaints_to_none(mini_taxonomy, fak
     [[generic_choice], [example_choice, *_]] = mapper.assign(fake_embedder.embed([generic, example]))
     assert generic_choice.touchpoint == NONE
     assert example_choice.touchpoint == mini_taxonomy.touchpoints[0].id
+
+
+def test_a_correction_must_name_a_touchpoint_of_the_taxonomy():
+    data = _base()
+    data["corrections"] = [
+        {"text": "charged twice for one order", "touchpoint": "billing"},
+        {"text": "the courier threw the parcel over the fence", "touchpoint": "courier"},
+    ]
+    with pytest.raises(
+        TaxonomyError, match=r"custom.yaml: .*correction 2 \('the courier threw.*unknown touchpoint 'courier'"
+    ):
+        parse_taxonomy(data, "custom.yaml")
+    data["corrections"][1]["touchpoint"] = "none"
+    with pytest.raises(TaxonomyError, match="filed under 'none': put such text in none_examples"):
+        parse_taxonomy(data, "custom.yaml")
+
+
+def test_corrections_are_part_of_the_taxonomy_version_and_nothing_else_is_changed_by_them():
+    data = _base()
+    plain = parse_taxonomy(data, "custom.yaml")
+    assert parse_taxonomy(dict(data, corrections=[]), "custom.yaml").fingerprint() == plain.fingerprint()
+    corrected = parse_taxonomy(
+        dict(data, corrections=[{"text": "charged twice", "touchpoint": "billing"}]), "custom.yaml"
+    )
+    assert corrected.fingerprint() != plain.fingerprint()  # a run records which corrections taught it
+
+
+def test_corrections_teach_the_corpus_head_under_their_top_level_touchpoint(mini_taxonomy, fake_embedder):
+    from miner.touchpoints.mapper import get_mapper
+    from miner.touchpoints.taxonomy import Correction
+
+    corrected = mini_taxonomy.model_copy(
+        update={
+            "corrections": [
+                Correction(text="the box came open", touchpoint="packaging/damaged"),
+                Correction(text="two charges on my card", touchpoint="billing"),
+            ]
+        }
+    )
+    head = get_mapper("examples", corrected, fake_embedder.embed).fit().corpus_head()
+    ids = [t.id for t in mini_taxonomy.touchpoints]
+    assert head._taught_y.tolist() == [ids.index("packaging"), ids.index("billing")]
+    vector = fake_embedder.embed(["the box came open"])[0]
+    np.testing.assert_allclose(head._taught_X[0], np.r_[vector, vector], atol=1e-6)  # read alone: its own context
+    assert len(get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit().corpus_head()._taught_y) == 0

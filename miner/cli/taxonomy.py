@@ -42,7 +42,11 @@ def taxonomy_check(
         typer.echo(
             f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"
         )
-    typer.echo(f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints, {len(overlaps)} overlaps)")
+    corrections = f", {len(tax.corrections)} corrections" if tax.corrections else ""
+    typer.echo(
+        f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints{corrections}, "
+        f"{len(overlaps)} overlaps)"
+    )
 
 
 @taxonomy_app.command("suggest")

@@ -250,10 +250,16 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
 
 def method(db: sqlite_utils.Database, run: dict) -> dict:
     """How the run read the feedback beyond its model and taxonomy: the complaint encoder, and how many clearly
-    mapped complaints its corpus head learned from (None: no head, the touchpoints came from the taxonomy alone)."""
+    mapped complaints (and analyst's corrections) its corpus head learned from (None: no head, the touchpoints
+    came from the taxonomy alone)."""
     params = json.loads(run.get("params") or "{}")
     head = head_row(db, run["id"])
-    return {"complaint_model": params.get("complaint_model"), "corpus_head": head["labels"] if head else None}
+    corrections = (params.get("corpus_head") or {}).get("corrections", 0)
+    return {
+        "complaint_model": params.get("complaint_model"),
+        "corpus_head": head["labels"] if head else None,
+        "corrections": corrections if head else 0,
+    }
 
 
 def build_report(

@@ -13,6 +13,7 @@ import numpy as np
 
 CORPUS_WEIGHT = 0.3  # how much the head's probability adds to a touchpoint's similarity score
 CORPUS_MARGIN = 0.10  # a complaint teaches the head when its best touchpoint leads the next by this much
+CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
 
 
 class CorpusHead:
@@ -31,6 +32,7 @@ class CorpusHead:
         min_labels: int = 50,
         max_labels: int = 20_000,
         C: float = 1.0,
+        correction_weight: float = CORRECTION_WEIGHT,
     ) -> None:
         self.n_touchpoints = n_touchpoints
         self.weight = weight
@@ -38,12 +40,15 @@ class CorpusHead:
         self.min_labels = min_labels
         self.max_labels = max_labels
         self.C = C
+        self.correction_weight = correction_weight
         # the sure complaints kept so far: a uniform sample of at most `max_labels`, each drawn a random key from a
         # fixed-seed stream and the smallest keys kept, so memory stays bounded and the same corpus gives the same head
         self._rng = np.random.default_rng(0)
         self._X = np.zeros((0, 0), np.float16)
         self._y = np.zeros(0, int)
         self._keys = np.zeros(0)
+        self._taught_X = np.zeros((0, 0), np.float32)
+        self._taught_y = np.zeros(0, int)
         self.classes_: np.ndarray | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
@@ -85,15 +90,27 @@ class CorpusHead:
             keep = np.sort(np.argsort(self._keys, kind="stable")[: self.max_labels])
             self._X, self._y, self._keys = self._X[keep], self._y[keep], self._keys[keep]
 
+    def teach(self, features: np.ndarray, touchpoints: np.ndarray) -> None:
+        """Labelled rows from an analyst (the taxonomy's corrections): kept whole, each weighing
+        `correction_weight` sure complaints."""
+        self._taught_X = np.asarray(features, np.float32)
+        self._taught_y = np.asarray(touchpoints, int)
+
     def fit(self) -> CorpusHead:
         from sklearn.linear_model import LogisticRegression
 
-        X, y = self._X, self._y
+        X, y, weights = self._X.astype(np.float32), self._y, np.ones(len(self._y))
+        if len(self._taught_y):
+            X = np.vstack([X.reshape(-1, self._taught_X.shape[1]), self._taught_X])
+            y = np.r_[y, self._taught_y]
+            weights = np.r_[weights, np.full(len(self._taught_y), self.correction_weight)]
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
-        if self.labels_ < self.min_labels or len(np.unique(y)) < 2:
+        if self.labels_ + len(self._taught_y) < self.min_labels or len(np.unique(y)) < 2:
             return self
         # balanced: a touchpoint with few sure complaints still gets its share of the head
-        lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(X.astype(np.float32), y)
+        lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(
+            X, y, sample_weight=weights if len(self._taught_y) else None
+        )
         self.classes_ = lr.classes_.astype(int)
         self.coef_ = lr.coef_.astype(np.float32)
         self.intercept_ = lr.intercept_.astype(np.float32)

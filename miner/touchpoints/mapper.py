@@ -79,10 +79,18 @@ class Mapper:
         return scores, nones
 
     def corpus_head(self) -> CorpusHead | None:
-        """A head to learn the corpus's own boundaries from its sure complaints (see `CorpusHead`), or None."""
+        """A head to learn the corpus's own boundaries from its sure complaints (see `CorpusHead`) and the
+        taxonomy's corrections, or None."""
         if self.corpus_weight <= 0:
             return None
-        return CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
+        head = CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
+        corrections = self.taxonomy.corrections
+        if corrections:  # an analyst's: read alone, each its own item
+            vectors = self.embed([c.text for c in corrections])
+            head.teach(
+                CorpusHead.features(vectors, None), [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
+            )
+        return head
 
     def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
         """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits. `context`: one

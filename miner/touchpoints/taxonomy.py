@@ -64,6 +64,17 @@ class Touchpoint(BaseModel):
         return [e for tp in self.walk() for e in tp.examples]
 
 
+class Correction(BaseModel):
+    """A feedback text an analyst filed under a touchpoint. Corrections teach each run's corpus head (see
+    miner/touchpoints/corpus.py), which learns where a corpus draws its lines; they are not examples, which
+    describe a touchpoint in general terms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    touchpoint: str
+
+
 class Taxonomy(BaseModel):
     """A versioned set of top-level touchpoints."""
 
@@ -76,6 +87,7 @@ class Taxonomy(BaseModel):
     # Complaints that name no touchpoint ("we were very disappointed"): a segment closer to these than to
     # every touchpoint's examples maps to `none` instead of to the least unlikely touchpoint.
     none_examples: list[str] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
 
     @field_validator("none_examples")
     @classmethod
@@ -98,6 +110,17 @@ class Taxonomy(BaseModel):
                 for child in parent.children:
                     if not child.id.startswith(parent.id + "/"):
                         raise ValueError(f"child '{child.id}' must start with '{parent.id}/'")
+        for number, correction in enumerate(self.corrections, start=1):
+            quoted = correction.text if len(correction.text) <= 40 else correction.text[:40] + "…"
+            if correction.touchpoint == NONE:
+                raise ValueError(
+                    f"correction {number} ('{quoted}') is filed under 'none': put such text in none_examples"
+                )
+            if correction.touchpoint not in seen:
+                raise ValueError(
+                    f"correction {number} ('{quoted}') names an unknown touchpoint '{correction.touchpoint}': "
+                    "use one of the taxonomy's ids"
+                )
         return self
 
     def top_level(self) -> list[Touchpoint]:
@@ -116,7 +139,8 @@ class Taxonomy(BaseModel):
 
     def fingerprint(self) -> str:
         """A short hash of the content, so a run records exactly which taxonomy it used."""
-        payload = self.model_dump_json().encode()
+        # without corrections, the dump is the one taxonomies had before corrections existed: same fingerprints
+        payload = self.model_dump_json(exclude=None if self.corrections else {"corrections"}).encode()
         return hashlib.sha256(payload).hexdigest()[:12]
 
 
