@@ -29,7 +29,8 @@ SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 
 
-def _load_segments(db: sqlite_utils.Database) -> list[dict]:
+def load_segments(db: sqlite_utils.Database) -> list[dict]:
+    """Every stored segment in id order (an item's segments stand together), with its document's rating."""
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              ORDER BY s.id"""
     return list(db.query(sql))
@@ -106,7 +107,7 @@ class _Classified:
         return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
 
 
-class _ItemRuns:
+class ItemRuns:
     """Which segments came from the same feedback item (their ids are consecutive), and that item's text as
     the mapper's context: its segments joined, so redacted text and customer turns only."""
 
@@ -175,7 +176,7 @@ def _classify(
 ) -> tuple[_Classified, CorpusHead | None]:
     """Embed, detect and score in chunks, so memory holds only the complaints' vectors (float16); then fit the
     corpus head on the sure complaints of every chunk (or, with `fit_head` off, use `base_head`) and map them."""
-    items = _ItemRuns(segments)
+    items = ItemRuns(segments)
     head = mapper.corpus_head() if fit_head else base_head
     chunks: list[_Chunk] = []
     passes = 2 if detector.second is not None else 1  # the complaint encoder reads every segment too
@@ -244,7 +245,7 @@ def _analyze(
     mapper_name: str,
     progress: Progress,
 ) -> None:
-    segments = _load_segments(db)
+    segments = load_segments(db)
     detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
     result, head = _classify(segments, cache, detector, mapper, progress)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}

@@ -1,4 +1,4 @@
-"""`touchpoints taxonomy check` and `suggest`."""
+"""`touchpoints taxonomy check`, `suggest` and `review`."""
 
 from __future__ import annotations
 
@@ -75,3 +75,46 @@ def taxonomy_suggest(
     for s in suggestions:
         typer.echo(f"# {s['name']}: {s['size']} complaints, e.g. “{s['quotes'][0]}”")
     typer.echo(as_yaml(suggestions))
+
+
+@taxonomy_app.command("review")
+def taxonomy_review(
+    db: DbOpt = Path("touchpoints.db"),
+    limit: Annotated[int, typer.Option(min=1, help="How many complaints to list.")] = 50,
+    taxonomy: Annotated[Path | None, typer.Option(help="The taxonomy the run used (default: the bundled one).")] = None,
+    format: Annotated[str, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = "yaml",
+    embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
+) -> None:
+    """List the complaints the latest run was least sure of, as corrections to check and paste into the taxonomy.
+
+    Each shows the touchpoint the run chose and the runner-up. Fix the wrong ones, delete any that are no
+    complaint, and add the block to your taxonomy: the next run learns from them."""
+    import json
+
+    from miner.embed import EmbeddingCache, get_embedder
+    from miner.store import open_db
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.review import as_yaml, least_sure
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    database = open_db(db)
+    try:
+        tax = load_taxonomy(taxonomy)
+        picks = least_sure(database, EmbeddingCache(get_embedder(embedding_model), database), tax, limit=limit)
+    except MinerError as err:
+        fail(str(err))
+        return
+    if format == "json":
+        typer.echo(json.dumps(picks, indent=2, ensure_ascii=False))
+        return
+    if not picks:
+        typer.echo("# The latest run mapped no complaint to a touchpoint: nothing to review.")
+        return
+    spread = len({p["touchpoint"] for p in picks})
+    typer.echo(
+        f"# The {len(picks)} complaints the latest run was least sure of, over {spread} touchpoints. Check each\n"
+        "# touchpoint (the runner-up is beside it), fix the wrong ones, delete any that are no complaint, and add\n"
+        "# them under your taxonomy's `corrections:`; the next run learns from them."
+    )
+    typer.echo(as_yaml(picks), nl=False)

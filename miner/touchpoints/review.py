@@ -1,0 +1,89 @@
+"""The complaints a run was least sure of, for an analyst to label.
+
+Filed under the taxonomy's `corrections`, labelled complaints teach the next run's corpus head where this
+corpus draws its lines. Which ones to label matters: the least sure (the smallest lead of a complaint's best
+touchpoint over its runner-up), spread over the touchpoints, gained more per label than random picks
+(docs/quality.md, "Which complaints to label").
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import sqlite_utils
+
+from miner.analyze import ItemRuns, load_segments
+from miner.embed import EmbeddingCache
+from miner.errors import MinerError
+from miner.store.runs import head_row
+from miner.touchpoints.corpus import CorpusHead
+from miner.touchpoints.mapper import get_mapper
+from miner.touchpoints.taxonomy import NONE, Taxonomy
+
+
+def least_sure(
+    db: sqlite_utils.Database,
+    cache: EmbeddingCache,
+    taxonomy: Taxonomy,
+    *,
+    limit: int = 50,
+    run_id: int | None = None,
+) -> list[dict]:
+    """Up to `limit` complaints of the run (the latest complete one by default), least sure first, taking each
+    touchpoint's least sure in turn: {"segment_id", "text", "touchpoint", "runner_up", "margin"}."""
+    run_id = run_id or db.execute("SELECT MAX(id) FROM runs WHERE status = 'complete'").fetchone()[0]
+    if run_id is None:
+        return []
+    run = db["runs"].get(run_id)
+    if run["embedding_model"] != cache.embedder.name or run["taxonomy_fingerprint"] != taxonomy.fingerprint():
+        raise MinerError(
+            f"run {run_id} was mined with {run['embedding_model']} and taxonomy {run['taxonomy_name']} "
+            f"{run['taxonomy_version']} ({run['taxonomy_fingerprint']}), not with {cache.embedder.name} and "
+            f"{taxonomy.name} {taxonomy.version} ({taxonomy.fingerprint()}): pass the --embedding-model and "
+            "--taxonomy that run used"
+        )
+    top = {r["segment_id"]: r["touchpoint"] for r in db.query(
+        "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != ?",
+        [run_id, NONE])}  # fmt: skip
+    segments = load_segments(db)
+    positions = np.array([i for i, s in enumerate(segments) if s["id"] in top], dtype=int)
+    if len(positions) == 0:
+        return []
+    vectors = cache.embed([segments[i]["text"] for i in positions])
+    context = ItemRuns(segments).context(positions, vectors, cache.embed)
+    mapper = get_mapper(run["mapper"], taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
+    scores, _ = mapper.scores_in_context(vectors, context)
+    row = head_row(db, run_id)
+    if row:  # as the run ranked them
+        scores = CorpusHead.from_row(row, mapper.ids).adjust(scores, CorpusHead.features(vectors, context))
+    order = np.argsort(-scores, axis=1, kind="stable")
+    rows = np.arange(len(scores))
+    margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
+    corrected = {c.text for c in taxonomy.corrections}
+    queues: dict[str, list[dict]] = {}
+    for k in np.argsort(margins, kind="stable"):
+        segment = segments[positions[k]]
+        if segment["text"] in corrected:
+            continue
+        current = top[segment["id"]]
+        best, second = (mapper.ids[j] for j in order[k, :2])
+        queues.setdefault(current, []).append({
+            "segment_id": segment["id"], "text": segment["text"], "touchpoint": current,
+            "runner_up": second if best == current else best, "margin": round(float(margins[k]), 4),
+        })  # fmt: skip
+    out: list[dict] = []
+    while len(out) < limit and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out
+
+
+def as_yaml(picks: list[dict]) -> str:
+    """A `corrections:` block to check and paste: the run's touchpoint filled in, the runner-up beside it."""
+    lines = ["corrections:"]
+    for p in picks:
+        lines.append(f"  - text: {json.dumps(p['text'], ensure_ascii=False)}")
+        lines.append(f"    touchpoint: {p['touchpoint']}  # or {p['runner_up']}? (lead {p['margin']:.3f})")
+    return "\n".join(lines) + "\n"

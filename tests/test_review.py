@@ -1,0 +1,88 @@
+"""`taxonomy review`: the complaints a run was least sure of, spread over the touchpoints, as corrections to check."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from miner.embed import EmbeddingCache
+from miner.errors import MinerError
+from miner.pipeline import MineOptions, mine
+from miner.touchpoints.review import as_yaml, least_sure
+from miner.touchpoints.taxonomy import Correction
+
+
+@pytest.fixture
+def mined(db, data_dir, mini_taxonomy, fake_embedder, segmenter):
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    mine(db, [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"], options)
+    return db, EmbeddingCache(fake_embedder, db)
+
+
+def test_least_sure_complaints_first_one_touchpoint_at_a_time(mined, mini_taxonomy):
+    db, cache = mined
+    picks = least_sure(db, cache, mini_taxonomy, limit=100)
+    stored = {r["segment_id"]: r["touchpoint"] for r in db.query("SELECT * FROM assignments WHERE rank = 0")}
+    mapped = [s for s, tp in stored.items() if tp != "none"]
+    assert len(picks) == len(mapped) > 3
+    assert all(p["touchpoint"] == stored[p["segment_id"]] and p["runner_up"] != p["touchpoint"] for p in picks)
+    first_round = len({p["touchpoint"] for p in picks})
+    assert len({p["touchpoint"] for p in picks[:first_round]}) == first_round  # every touchpoint's least sure first
+    for tp in {p["touchpoint"] for p in picks}:
+        margins = [p["margin"] for p in picks if p["touchpoint"] == tp]
+        assert margins == sorted(margins)
+    assert least_sure(db, cache, mini_taxonomy, limit=2) == picks[:2]
+
+
+def test_the_block_parses_as_corrections_the_taxonomy_accepts(mined, mini_taxonomy):
+    db, cache = mined
+    picks = least_sure(db, cache, mini_taxonomy, limit=5)
+    block = yaml.safe_load(as_yaml(picks))["corrections"]
+    assert [c["text"] for c in block] == [p["text"] for p in picks]
+    corrected = mini_taxonomy.model_validate({**mini_taxonomy.model_dump(), "corrections": block})
+    assert [c.touchpoint for c in corrected.corrections] == [p["touchpoint"] for p in picks]
+
+
+def test_a_run_of_another_taxonomy_is_refused_by_name(mined, mini_taxonomy):
+    db, cache = mined
+    other = mini_taxonomy.model_copy(update={"corrections": [Correction(text="two charges", touchpoint="billing")]})
+    with pytest.raises(MinerError, match=r"run 1 was mined with fake:hashing and taxonomy .* pass the --embedding"):
+        least_sure(db, cache, other)
+
+
+def test_texts_already_filed_as_corrections_are_not_listed_again(db, data_dir, mini_taxonomy, fake_embedder, segmenter):
+    cache = EmbeddingCache(fake_embedder, db)
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    mine(db, [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"], options)
+    first = least_sure(db, cache, mini_taxonomy, limit=100)
+    filed = first[0]
+    corrected = mini_taxonomy.model_copy(
+        update={"corrections": [Correction(text=filed["text"], touchpoint=filed["touchpoint"])]}
+    )
+    files = [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"]
+    _, run_id = mine(db, files, MineOptions(taxonomy=corrected, embedder=fake_embedder, segmenter=segmenter))
+    assert run_id == 2  # the same feedback, mined again with the corrected taxonomy
+    (still,) = db.execute(
+        "SELECT touchpoint FROM assignments WHERE run_id = 2 AND rank = 0 AND segment_id = ?", [filed["segment_id"]]
+    ).fetchone()
+    assert still != "none"  # mapped in the new run too: only the filing keeps it off the list
+    again = least_sure(db, cache, corrected, limit=100)
+    assert again and filed["text"] not in {p["text"] for p in again}
+
+
+def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined, data_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    db, _ = mined
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    args = ["taxonomy", "review", "--db", path, "--limit", "3", "--embedding-model", "fake"]
+    result = CliRunner().invoke(app, [*args, "--taxonomy", str(data_dir / "mini_taxonomy.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# The 3 complaints the latest run was least sure of")
+    assert len(yaml.safe_load(result.output)["corrections"]) == 3
+    other = CliRunner().invoke(app, args)  # the bundled taxonomy: not the one the run used
+    assert other.exit_code != 0 and "pass the --embedding-model and --taxonomy that run used" in other.output
+    missing = CliRunner().invoke(app, ["taxonomy", "review", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code != 0 and "no such database" in missing.output
