@@ -13,7 +13,7 @@ import json
 import numpy as np
 import sqlite_utils
 
-from miner.analyze import ItemRuns, load_segments
+from miner.analyze import ItemRuns
 from miner.embed import EmbeddingCache
 from miner.errors import MinerError
 from miner.store.runs import head_row
@@ -46,7 +46,10 @@ def least_sure(
     top = {r["segment_id"]: r["touchpoint"] for r in db.query(
         "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != ?",
         [run_id, NONE])}  # fmt: skip
-    segments = load_segments(db)
+    segments = list(db.query(  # the complaints' items only, whole, for their context
+        "SELECT s.id, s.document_id, s.text FROM segments s WHERE s.document_id IN (SELECT s2.document_id FROM"
+        " assignments a JOIN segments s2 ON s2.id = a.segment_id WHERE a.run_id = ? AND a.rank = 0"
+        " AND a.touchpoint != ?) ORDER BY s.id", [run_id, NONE]))  # fmt: skip
     positions = np.array([i for i, s in enumerate(segments) if s["id"] in top], dtype=int)
     if len(positions) == 0:
         return []
