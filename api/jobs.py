@@ -91,6 +91,8 @@ class JobRunner:
         self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._models: tuple[Any, Any] | None = None
+        self._embedder: Any = None
+        self._embedder_lock = threading.Lock()
         self._stopping = False
         self._control = open_control(settings.db)
 
@@ -163,11 +165,19 @@ class JobRunner:
 
     def _models_loaded(self) -> tuple[Any, Any]:
         if self._models is None:
-            from miner.embed import get_embedder
             from miner.segment import Segmenter
 
-            self._models = (get_embedder(self.settings.embedding_model), Segmenter(self.settings.spacy_model))
+            self._models = (self.embedder(), Segmenter(self.settings.spacy_model))
         return self._models
+
+    def embedder(self) -> Any:
+        """The server's embedder, shared by its runs and the read routes that score stored segments."""
+        from miner.embed import get_embedder
+
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = get_embedder(self.settings.embedding_model)
+            return self._embedder
 
     def _run_safely(self, job_id: str) -> None:
         try:

@@ -214,3 +214,16 @@ class StatsPublic(BaseModel):
     last_date: str | None
     runs: dict[str, int]
     latest_run: RunInfo | None
+
+
+class ReviewItem(BaseModel):
+    segment_id: int
+    text: str = Field(examples=["Why is the delivery cost only visible after I type my card details in?"])
+    touchpoint: str = Field(examples=["pricing"], description="The touchpoint the run chose.")
+    runner_up: str = Field(examples=["website"])
+    margin: float = Field(description="How far the chosen touchpoint led the runner-up: the smaller, the less sure.")
+
+
+class ReviewPublic(BaseModel):
+    run: RunInfo | None
+    complaints: list[ReviewItem]

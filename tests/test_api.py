@@ -107,6 +107,7 @@ ROUTES = [
     ("GET", "/v1/touchpoints/website"),
     ("GET", "/v1/taxonomy"),
     ("PUT", "/v1/taxonomy"),
+    ("GET", "/v1/review"),
     ("GET", "/v1/stats"),
     ("GET", "/v1/report"),
 ]
@@ -383,6 +384,31 @@ def test_taxonomy_versions(b):
     assert old["run"]["taxonomy_version"] == first["version"] and len(old["touchpoints"]) == 19
     assert b.get(f"/v1/taxonomy?version={first['version']}").json()["version"] == first["version"]
     assert_error(b.get("/v1/pain-points?taxonomy_version=nope"), 404)
+
+
+def test_review_lists_the_least_sure_complaints_and_a_taxonomy_put_back_with_them_is_learned(server):
+    with server.client(server.key("dave")) as d:
+        with (CORPUS / "reviews.csv").open("rb") as fh:
+            dataset = d.post("/v1/datasets", files={"file": ("reviews.csv", fh, "text/csv")}).json()
+        first, _ = wait_for_run(d, d.post("/v1/runs", json={"dataset_id": dataset["id"]}).json()["id"])
+        assert first["status"] == "complete", first
+        body = d.get("/v1/review?limit=4").json()
+        assert len(body["complaints"]) == 4
+        ids = {t["id"] for t in d.get("/v1/touchpoints").json()["touchpoints"]}
+        for c in body["complaints"]:
+            assert c["touchpoint"] in ids and c["runner_up"] in ids and c["touchpoint"] != c["runner_up"]
+            assert c["text"] and c["margin"] >= 0
+        assert_error(d.get("/v1/review?limit=0"), 422)
+        # An analyst says the first two belong to their runner-up; a labelling tool PUTs that back.
+        labelled = [{"text": c["text"], "touchpoint": c["runner_up"]} for c in body["complaints"][:2]]
+        taxonomy = {**d.get("/v1/taxonomy").json()["taxonomy"], "version": "dave-1", "corrections": labelled}
+        resp = d.put("/v1/taxonomy", json=taxonomy)
+        assert resp.status_code == 201, resp.text
+        remap, _ = wait_for_run(d, resp.json()["run"]["id"])
+        assert remap["status"] == "complete" and remap["taxonomy_version"] == "dave-1"
+        again = d.get("/v1/review?limit=50").json()
+        assert again["run"]["taxonomy_version"] == "dave-1"
+        assert not {c["text"] for c in labelled} & {c["text"] for c in again["complaints"]}
 
 
 # --- isolation --------------------------------------------------------------------------------------------
