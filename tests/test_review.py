@@ -86,3 +86,8 @@ def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined,
     assert other.exit_code != 0 and "pass the --embedding-model and --taxonomy that run used" in other.output
     missing = CliRunner().invoke(app, ["taxonomy", "review", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code != 0 and "no such database" in missing.output
+    from miner.store import open_db
+
+    open_db(tmp_path / "empty.db")
+    empty = CliRunner().invoke(app, ["taxonomy", "review", "--db", str(tmp_path / "empty.db")])
+    assert empty.exit_code != 0 and "no complete run to review" in empty.output

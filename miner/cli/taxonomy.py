@@ -99,6 +99,8 @@ def taxonomy_review(
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     database = open_db(db)
+    if not database.execute("SELECT 1 FROM runs WHERE status = 'complete' LIMIT 1").fetchall():
+        fail(f"{db}: no complete run to review. Mine some feedback first: touchpoints mine FILE --db {db}")
     try:
         tax = load_taxonomy(taxonomy)
         picks = least_sure(database, EmbeddingCache(get_embedder(embedding_model), database), tax, limit=limit)
