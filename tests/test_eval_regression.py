@@ -50,3 +50,15 @@ def test_eval_cli_writes_predictions(tmp_path):
     assert "accuracy@1" in proc.stdout and "macro-F1" in proc.stdout and "complaint F1" in proc.stdout
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 20 and all(p["touchpoint"] == p["touchpoints"][0] or p["touchpoint"] == "none" for p in lines)
+
+
+def test_the_eval_loop_files_the_reviewed_complaints_and_scores_the_others(evaluator):
+    from miner.eval.report import loop_row
+
+    items = load_items(SAMPLE)
+    _, preds = evaluator.evaluate(items)
+    row = loop_row(evaluator, "sample", items, preds, budget=20)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[0] == "sample" and cells[1].startswith("20 (")
+    (before_acc, before_f1), (after_acc, after_f1) = (map(float, c.split(" / ")) for c in cells[2:4])
+    assert after_acc >= before_acc - 0.05 and after_f1 >= before_f1 - 0.05  # corrections must not wreck the rest

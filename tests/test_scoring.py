@@ -95,3 +95,18 @@ def test_eval_report_gives_an_interval_per_set_and_for_the_pooled_real_sets():
     low, high = (float(x) for x in rows["absa_reviews_train"].split(" | ")[1].split("–"))
     assert low <= score(*absa).accuracy_at_1 <= high
     assert rows["complaints_tweets"].split(" | ")[1] == "–"  # no gold touchpoints: no accuracy to bound
+
+
+def test_the_eval_loop_labels_the_least_sure_mapped_complaints_one_touchpoint_at_a_time():
+    from miner.eval.report import least_sure_items
+
+    items = [{"id": i, "complaint": i != 5, "gold": None if i == 6 else ["billing"]} for i in range(8)]
+    preds = [
+        {"id": i, "touchpoint": tp, "complaint": i != 4, "lead": lead}
+        for i, (tp, lead) in enumerate(
+            [("billing", 0.30), ("billing", 0.01), ("delivery", 0.20), ("delivery", 0.02), ("billing", 0.0),
+             ("billing", 0.0), ("delivery", 0.0), ("none", 0.0)]
+        )
+    ]  # fmt: skip
+    picked = [it["id"] for it in least_sure_items(items, preds, budget=3)]
+    assert picked == [1, 3, 0]  # 4 not detected, 5 no complaint, 6 no gold, 7 abstained: none can be labelled

@@ -98,6 +98,7 @@ def _item_prediction(
     item_scores = aggregate(scores if adjusted is None else adjusted, weights)
     col = int(np.argmax(item_scores))
     best = float(item_scores[col])
+    lead = best - float(np.partition(item_scores, -2)[-2]) if len(item_scores) > 1 else best
     none_best = float(aggregate(nones[:, None], weights)[0]) if nones is not None else -1.0
     touchpoints: list[str] = []
     for i in range(len(cp)):
@@ -120,5 +121,6 @@ def _item_prediction(
         "touchpoints": touchpoints,
         "complaint": complaint,
         "score": round(best, 4),
+        "lead": round(lead, 4),  # over the runner-up: how sure the mapping is (see `touchpoints taxonomy review`)
         "complaint_score": round(float(cp.max()), 4),
     }

@@ -9,6 +9,7 @@ from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import DEFAULT_CACHE, predict_items
 from miner.eval.scoring import Scores, score
+from miner.touchpoints import Taxonomy
 
 
 def load_items(path: Path, limit: int | None = None) -> list[dict]:
@@ -69,17 +70,23 @@ class Evaluator:
         self.segmenter = get_segmenter(self.segmenter_name)
         self._fitted["ready"] = True
 
-    def mapper(self, name: str) -> object:
+    def mapper(self, name: str, taxonomy: Taxonomy | None = None) -> object:
+        """The fitted mapper `name` of the evaluator's taxonomy (fitted once), or of `taxonomy` (fitted afresh)."""
         from miner.touchpoints.mapper import get_mapper
 
         self._setup()
+        margin = self.embedder.embedder.corpus_margin
+        if taxonomy is not None:
+            return get_mapper(name, taxonomy, self.embedder.embed, corpus_margin=margin).fit()
         if name not in self._fitted:
-            margin = self.embedder.embedder.corpus_margin
             self._fitted[name] = get_mapper(name, self.taxonomy, self.embedder.embed, corpus_margin=margin).fit()
         return self._fitted[name]
 
-    def predict(self, items: list[dict], *, mapper: str = "examples", segment: bool = True) -> list[dict]:
-        fitted = self.mapper(mapper)
+    def predict(
+        self, items: list[dict], *, mapper: str = "examples", segment: bool = True, taxonomy: Taxonomy | None = None
+    ) -> list[dict]:
+        """`taxonomy`: another than the evaluator's (with corrections, say), for this call only."""
+        fitted = self.mapper(mapper, taxonomy)
         return predict_items(
             items,
             embed=self.embedder.embed,
