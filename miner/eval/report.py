@@ -11,6 +11,7 @@ from pathlib import Path
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.eval.run import Evaluator, load_items
 from miner.eval.scoring import Scores, bootstrap, score
+from miner.touchpoints.review import in_turn
 from miner.touchpoints.taxonomy import NONE, Correction
 
 REAL = ("absa_reviews_train", "cfpb_complaints", "nhs_fft_phase1")
@@ -61,12 +62,7 @@ def least_sure_items(items: list[dict], preds: list[dict], budget: int = REVIEWE
     for item, pred in sorted(zip(items, preds, strict=True), key=lambda ip: ip[1]["lead"]):
         if item.get("complaint") and item.get("gold") and pred["complaint"] and pred["touchpoint"] != NONE:
             queues.setdefault(pred["touchpoint"], []).append(item)
-    picked: list[dict] = []
-    while len(picked) < budget and any(queues.values()):
-        for queue in queues.values():
-            if queue and len(picked) < budget:
-                picked.append(queue.pop(0))
-    return picked
+    return in_turn(queues, budget)
 
 
 def loop_row(evaluator: Evaluator, name: str, items: list[dict], preds: list[dict], budget: int = REVIEWED) -> str:

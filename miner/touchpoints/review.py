@@ -75,7 +75,14 @@ def least_sure(
             "segment_id": segment["id"], "text": segment["text"], "touchpoint": current,
             "runner_up": second if best == current else best, "margin": round(float(margins[k]), 4),
         })  # fmt: skip
-    out: list[dict] = []
+    return in_turn(queues, limit)
+
+
+def in_turn(queues: dict[str, list], limit: int) -> list:
+    """Up to `limit` entries, the head of each queue in turn (each queue least sure first): the smallest leads
+    cluster on two or three touchpoints, and labels spread over all of them taught the head more."""
+    out: list = []
+    queues = {k: list(v) for k, v in queues.items()}
     while len(out) < limit and any(queues.values()):
         for queue in queues.values():
             if queue and len(out) < limit:
