@@ -91,3 +91,13 @@ def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined,
     open_db(tmp_path / "empty.db")
     empty = CliRunner().invoke(app, ["taxonomy", "review", "--db", str(tmp_path / "empty.db")])
     assert empty.exit_code != 0 and "no complete run to review" in empty.output
+
+
+def test_an_unknown_output_format_is_refused_rather_than_printed_as_yaml(tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    for command in ("review", "suggest"):
+        result = CliRunner().invoke(app, ["taxonomy", command, "--db", str(tmp_path / "x.db"), "--format", "xml"])
+        assert result.exit_code == 2 and "Invalid value for '--format'" in result.output and "'xml'" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,11 @@ import typer
 from miner.cli.app import DbOpt, fail, taxonomy_app
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
+
+
+class Output(StrEnum):
+    yaml = "yaml"
+    json = "json"
 
 
 @taxonomy_app.command("check")
@@ -53,7 +59,7 @@ def taxonomy_check(
 def taxonomy_suggest(
     db: DbOpt = Path("touchpoints.db"),
     min_size: Annotated[int, typer.Option(help="Smallest cluster worth a touchpoint.")] = 3,
-    format: Annotated[str, typer.Option("--format", help="yaml (ready to paste) or json.")] = "yaml",
+    format: Annotated[Output, typer.Option("--format", help="yaml (ready to paste) or json.")] = Output.yaml,
     embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
 ) -> None:
     """Cluster complaints that fit no touchpoint and propose new touchpoints, with sizes and quotes."""
@@ -66,7 +72,7 @@ def taxonomy_suggest(
     database = open_db(db)
     suggestions = suggest_touchpoints(database, EmbeddingCache(get_embedder(embedding_model), database),
                                       min_size=min_size)  # fmt: skip
-    if format == "json":
+    if format is Output.json:
         typer.echo(to_json(suggestions))
         return
     if not suggestions:
@@ -82,7 +88,7 @@ def taxonomy_review(
     db: DbOpt = Path("touchpoints.db"),
     limit: Annotated[int, typer.Option(min=1, help="How many complaints to list.")] = 50,
     taxonomy: Annotated[Path | None, typer.Option(help="The taxonomy the run used (default: the bundled one).")] = None,
-    format: Annotated[str, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = "yaml",
+    format: Annotated[Output, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = Output.yaml,
     embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
 ) -> None:
     """List the complaints the latest run was least sure of, as corrections to check and paste into the taxonomy.
@@ -107,7 +113,7 @@ def taxonomy_review(
     except MinerError as err:
         fail(str(err))
         return
-    if format == "json":
+    if format is Output.json:
         typer.echo(json.dumps(picks, indent=2, ensure_ascii=False))
         return
     if not picks:
