@@ -44,3 +44,14 @@ def test_fast_batch_path_finds_the_case_study(fast_run):
 def test_unknown_segmenter_is_a_clear_error():
     proc = touchpoints("mine", str(CORPUS), "--db", "/nonexistent/x.db", "--segmenter", "nltk", check=False)
     assert proc.returncode == 2 and "--segmenter nltk: use spacy or rules" in proc.stderr
+
+
+def test_unknown_mapper_or_eval_segmenter_is_a_clear_error_not_a_traceback(tmp_path):
+    db = tmp_path / "untouched.db"
+    proc = touchpoints("mine", str(CORPUS), "--db", str(db), "--mapper", "bm25", check=False)
+    assert proc.returncode == 2 and "--mapper bm25: use examples or centroid" in proc.stderr
+    assert "Traceback" not in proc.stderr and not db.exists()  # refused before anything was imported
+    sample = CORPUS.parents[1] / "tests" / "data" / "eval_sample.jsonl"
+    for option, value in (("--mapper", "bm25"), ("--segmenter", "nltk")):
+        proc = touchpoints("eval", str(sample), option, value, check=False)
+        assert proc.returncode == 2 and f"{option} {value}: use" in proc.stderr

@@ -79,9 +79,12 @@ def mine(
     from miner.segment import SEGMENTERS, get_segmenter
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.mapper import MAPPERS
 
     if segmenter not in SEGMENTERS:
         fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
+    if mapper not in MAPPERS:
+        fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
     try:
         options = MineOptions(
             taxonomy=load_taxonomy(taxonomy),
@@ -231,6 +234,13 @@ def evaluate(
 ) -> None:
     """Score touchpoint accuracy@1, macro-F1 and complaint F1 on a labelled JSONL file."""
     from miner.eval.run import run_eval
+    from miner.segment import SEGMENTERS
+    from miner.touchpoints.mapper import MAPPERS
+
+    if segmenter not in SEGMENTERS:
+        fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
+    if mapper not in MAPPERS:
+        fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
 
     try:
         scores = run_eval(
