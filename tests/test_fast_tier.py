@@ -55,3 +55,15 @@ def test_unknown_mapper_or_eval_segmenter_is_a_clear_error_not_a_traceback(tmp_p
     for option, value in (("--mapper", "bm25"), ("--segmenter", "nltk")):
         proc = touchpoints("eval", str(sample), option, value, check=False)
         assert proc.returncode == 2 and f"{option} {value}: use" in proc.stderr
+
+
+def test_a_missing_path_or_a_bad_engine_creates_no_database(tmp_path):
+    db = tmp_path / "stray.db"
+    proc = touchpoints("mine", str(tmp_path / "exports.csv"), "--db", str(db), check=False)
+    assert proc.returncode == 2 and "exports.csv: no such file or folder" in proc.stderr
+    (tmp_path / "empty").mkdir()
+    proc = touchpoints("mine", str(tmp_path / "empty"), "--db", str(db), check=False)
+    assert proc.returncode == 2 and "no feedback files found" in proc.stderr
+    proc = touchpoints("mine", str(CORPUS), "--db", str(db), "--engine", "spark", check=False)
+    assert proc.returncode == 2 and "--engine spark: use local or ray" in proc.stderr
+    assert not db.exists()

@@ -70,7 +70,7 @@ def mine(
 ) -> None:
     """Import feedback files into the database and mine them for pain points by touchpoint."""
     from miner.embed import get_embedder
-    from miner.ingest import ColumnMap
+    from miner.ingest import ColumnMap, discover
     from miner.pipeline import MineOptions
     from miner.pipeline import mine as run_mine
     from miner.progress import RichProgress
@@ -85,6 +85,8 @@ def mine(
         fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
     if mapper not in MAPPERS:
         fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
+    if engine not in ("local", "ray"):
+        fail(f"--engine {engine}: use local or ray")
     try:
         options = MineOptions(
             taxonomy=load_taxonomy(taxonomy),
@@ -96,6 +98,7 @@ def mine(
             redact_pii=redact,
             incremental=incremental,
         )
+        discover(paths)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
         database = open_db(db)
         if engine == "ray":
@@ -104,11 +107,8 @@ def mine(
             imports, run_id = mine_ray(
                 database, paths, options, progress, embedding_model=embedding_model, address=address
             )
-        elif engine == "local":
-            imports, run_id = run_mine(database, paths, options, progress)
         else:
-            fail(f"--engine {engine}: use local or ray")
-            return
+            imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
         _note_changes(database, run_id, progress)
