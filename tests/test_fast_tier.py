@@ -67,3 +67,10 @@ def test_a_missing_path_or_a_bad_engine_creates_no_database(tmp_path):
     proc = touchpoints("mine", str(CORPUS), "--db", str(db), "--engine", "spark", check=False)
     assert proc.returncode == 2 and "--engine spark: use local or ray" in proc.stderr
     assert not db.exists()
+
+
+def test_serve_and_keys_say_what_is_wrong_without_a_traceback(tmp_path):
+    proc = touchpoints("serve", "--db", str(tmp_path / "s.db"), "--port", "99999", check=False)
+    assert proc.returncode == 2 and "--port" in proc.stderr and "Traceback" not in proc.stderr
+    proc = touchpoints("keys", "list", "--db", str(tmp_path / "s.db"), check=False)
+    assert proc.returncode == 0 and proc.stdout == "" and "No keys yet: create one" in proc.stderr

@@ -17,7 +17,7 @@ def serve(
         Path | None, typer.Option("--db", help="Main SQLite file (default: $TOUCHPOINTS_DB, else touchpoints.db).")
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file)."""
 
@@ -69,9 +69,13 @@ def keys_list(
     """List keys by their prefix (never the key itself)."""
     from api.keys import list_keys
 
-    for row in list_keys(_keys_db(db), workspace):
+    rows = list_keys(_keys_db(db), workspace)
+    for row in rows:
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
         typer.echo(f"{row['workspace']:<20} {row['prefix']}...  created {row['created_at']}  {state}")
+    if not rows:
+        where = f" for workspace '{workspace}'" if workspace else ""
+        typer.echo(f"No keys{where} yet: create one with touchpoints keys create --workspace NAME", err=True)
 
 
 @keys_app.command("revoke")
