@@ -222,6 +222,7 @@ class ReviewItem(BaseModel):
     touchpoint: str = Field(examples=["pricing"], description="The touchpoint the run chose.")
     runner_up: str = Field(examples=["website"])
     margin: float = Field(description="How far the chosen touchpoint led the runner-up: the smaller, the less sure.")
+    context: str | None = Field(description="The whole feedback item, when the complaint is one clause of it.")
 
 
 class ReviewPublic(BaseModel):

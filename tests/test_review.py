@@ -32,12 +32,21 @@ def test_least_sure_complaints_first_one_touchpoint_at_a_time(mined, mini_taxono
         margins = [p["margin"] for p in picks if p["touchpoint"] == tp]
         assert margins == sorted(margins)
     assert least_sure(db, cache, mini_taxonomy, limit=2) == picks[:2]
+    siblings = {r["segment_id"]: r["n"] for r in db.query(
+        "SELECT s.id AS segment_id, (SELECT COUNT(*) FROM segments t WHERE t.document_id = s.document_id) AS n"
+        " FROM segments s")}  # fmt: skip
+    for p in picks:  # a clause comes with its whole feedback item, to be labelled in context
+        assert (p["context"] is None) == (siblings[p["segment_id"]] == 1)
+        assert p["context"] is None or p["text"] in p["context"]
+    assert any(p["context"] for p in picks)
 
 
 def test_the_block_parses_as_corrections_the_taxonomy_accepts(mined, mini_taxonomy):
     db, cache = mined
     picks = least_sure(db, cache, mini_taxonomy, limit=5)
-    block = yaml.safe_load(as_yaml(picks))["corrections"]
+    text = as_yaml(picks)
+    assert text.count("  # in: ") == sum(1 for p in picks if p["context"])
+    block = yaml.safe_load(text)["corrections"]
     assert [c["text"] for c in block] == [p["text"] for p in picks]
     corrected = mini_taxonomy.model_validate({**mini_taxonomy.model_dump(), "corrections": block})
     assert [c.touchpoint for c in corrected.corrections] == [p["touchpoint"] for p in picks]

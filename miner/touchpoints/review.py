@@ -16,6 +16,7 @@ import sqlite_utils
 from miner.analyze import ItemRuns
 from miner.embed import EmbeddingCache
 from miner.errors import MinerError
+from miner.report.quotes import shorten
 from miner.store.runs import head_row
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import get_mapper
@@ -31,7 +32,8 @@ def least_sure(
     run_id: int | None = None,
 ) -> list[dict]:
     """Up to `limit` complaints of the run (the latest complete one by default), least sure first, taking each
-    touchpoint's least sure in turn: {"segment_id", "text", "touchpoint", "runner_up", "margin"}."""
+    touchpoint's least sure in turn: {"segment_id", "text", "touchpoint", "runner_up", "margin", "context"} (the
+    whole feedback item, when the complaint is one clause of it)."""
     run_id = run_id or db.execute("SELECT MAX(id) FROM runs WHERE status = 'complete'").fetchone()[0]
     if run_id is None:
         return []
@@ -54,7 +56,7 @@ def least_sure(
     if len(positions) == 0:
         return []
     vectors = cache.embed([segments[i]["text"] for i in positions])
-    context = ItemRuns(segments).context(positions, vectors, cache.embed)
+    context = ItemRuns(segments).context(positions, vectors, cache.embed)  # as the run read them
     mapper = get_mapper(run["mapper"], taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
     scores, _ = mapper.scores_in_context(vectors, context)
     row = head_row(db, run_id)
@@ -64,6 +66,7 @@ def least_sure(
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
     corrected = {c.text for c in taxonomy.corrections}
+    items = ItemRuns(segments)
     queues: dict[str, list[dict]] = {}
     for k in np.argsort(margins, kind="stable"):
         segment = segments[positions[k]]
@@ -71,9 +74,12 @@ def least_sure(
             continue
         current = top[segment["id"]]
         best, second = (mapper.ids[j] for j in order[k, :2])
+        run_of = items.run_of[positions[k]]
+        whole = " ".join(s["text"] for s in segments[items.starts[run_of] : items.ends[run_of]])
         queues.setdefault(current, []).append({
             "segment_id": segment["id"], "text": segment["text"], "touchpoint": current,
             "runner_up": second if best == current else best, "margin": round(float(margins[k]), 4),
+            "context": whole if whole != segment["text"] else None,
         })  # fmt: skip
     return in_turn(queues, limit)
 
@@ -94,6 +100,8 @@ def as_yaml(picks: list[dict]) -> str:
     """A `corrections:` block to check and paste: the run's touchpoint filled in, the runner-up beside it."""
     lines = ["corrections:"]
     for p in picks:
+        if p.get("context"):  # a clause is easier to label in its feedback item
+            lines.append(f"  # in: {shorten(p['context'], 110)}")
         lines.append(f"  - text: {json.dumps(p['text'], ensure_ascii=False)}")
         lines.append(f"    touchpoint: {p['touchpoint']}  # or {p['runner_up']}? (lead {p['margin']:.3f})")
     return "\n".join(lines) + "\n"
