@@ -29,8 +29,7 @@ SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 
 
-def load_segments(db: sqlite_utils.Database) -> list[dict]:
-    """Every stored segment in id order (an item's segments stand together), with its document's rating."""
+def _load_segments(db: sqlite_utils.Database) -> list[dict]:
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              ORDER BY s.id"""
     return list(db.query(sql))
@@ -245,7 +244,7 @@ def _analyze(
     mapper_name: str,
     progress: Progress,
 ) -> None:
-    segments = load_segments(db)
+    segments = _load_segments(db)
     detector, mapper = _prepare(cache, taxonomy, mapper_name, progress)
     result, head = _classify(segments, cache, detector, mapper, progress)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}

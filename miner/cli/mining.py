@@ -76,15 +76,11 @@ def mine(
     from miner.progress import RichProgress
     from miner.report import top_pain_points
     from miner.report.render import print_table
-    from miner.segment import SEGMENTERS, get_segmenter
+    from miner.segment import get_segmenter
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
-    from miner.touchpoints.mapper import MAPPERS
 
-    if segmenter not in SEGMENTERS:
-        fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
-    if mapper not in MAPPERS:
-        fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
+    _check_choices(segmenter, mapper)
     if engine not in ("local", "ray"):
         fail(f"--engine {engine}: use local or ray")
     try:
@@ -119,6 +115,17 @@ def mine(
     if json_out:
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
+
+
+def _check_choices(segmenter: str, mapper: str) -> None:
+    """Refuse an unknown --segmenter or --mapper before anything is read or created."""
+    from miner.segment import SEGMENTERS
+    from miner.touchpoints.mapper import MAPPERS
+
+    if segmenter not in SEGMENTERS:
+        fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
+    if mapper not in MAPPERS:
+        fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
 
 
 def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
@@ -234,13 +241,8 @@ def evaluate(
 ) -> None:
     """Score touchpoint accuracy@1, macro-F1 and complaint F1 on a labelled JSONL file."""
     from miner.eval.run import run_eval
-    from miner.segment import SEGMENTERS
-    from miner.touchpoints.mapper import MAPPERS
 
-    if segmenter not in SEGMENTERS:
-        fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
-    if mapper not in MAPPERS:
-        fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
+    _check_choices(segmenter, mapper)
 
     try:
         scores = run_eval(

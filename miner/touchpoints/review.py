@@ -56,7 +56,8 @@ def least_sure(
     if len(positions) == 0:
         return []
     vectors = cache.embed([segments[i]["text"] for i in positions])
-    context = ItemRuns(segments).context(positions, vectors, cache.embed)  # as the run read them
+    items = ItemRuns(segments)
+    context = items.context(positions, vectors, cache.embed)  # as the run read them
     mapper = get_mapper(run["mapper"], taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
     scores, _ = mapper.scores_in_context(vectors, context)
     row = head_row(db, run_id)
@@ -66,7 +67,6 @@ def least_sure(
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
     corrected = {c.text for c in taxonomy.corrections}
-    items = ItemRuns(segments)
     queues: dict[str, list[dict]] = {}
     for k in np.argsort(margins, kind="stable"):
         segment = segments[positions[k]]
