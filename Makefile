@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test eval reliability bench bench-api clean
+.PHONY: setup demo test eval eval-pain-points reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -36,6 +36,11 @@ test: setup
 # EVAL_ARGS="--embedding-model tuned:/path/to/model --out /tmp/quality.md" scores the same recipe on another encoder.
 eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
+
+# Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by
+# hand; writes its table into docs/quality.md. About 5 minutes (CFPB's letters are re-embedded: mine redacts PII).
+eval-pain-points: setup
+	$(BIN)/python bench/pain_points.py --datasets $(DATASETS) --out docs/quality.md
 
 # Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
 reliability: setup

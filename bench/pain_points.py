@@ -1,0 +1,229 @@
+"""Do the pain points say *what* goes wrong? Scored on the sets with fine labels, next to BERTopic used by hand.
+
+Usage: python bench/pain_points.py [--datasets ../shared/datasets] [--limit N] [--sets NAME ...] [--out FILE]
+
+The touchpoint scores say *where* a complaint belongs; a pain point should say what exactly goes wrong there. No
+set labels pain points, but three label each complaint more finely than a touchpoint: CFPB letters carry the
+consumer's chosen issue (about 40), banking77 queries their intent (34 among the complaints), NHS comments a
+category (9). Each set's gold complaints are mined as `touchpoints mine` mines them (a fresh database per set,
+vectors taken from `make eval`'s embedding cache where it has them), and every item goes to the pain point that
+holds most of its complaint clauses. The baseline is what an analyst would do by hand: BERTopic with its
+defaults (UMAP with a fixed seed, HDBSCAN, c-TF-IDF) on plain MiniLM vectors of the same texts.
+
+Scores per set: homogeneity (does a pain point hold one issue?), completeness (does an issue stay in one pain
+point?), their harmonic mean (V-measure, which is NMI) and the adjusted Rand index; plus how many clusters an
+analyst has to read and how many items sit in an outlier or "Other" group. Skips cleanly when the sets are absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(".cache/numba").resolve()))
+
+from miner.eval.predict import DEFAULT_CACHE as EVAL_CACHE  # noqa: E402 - after the offline switches
+
+SETS = {"cfpb_complaints": "issue", "banking77": "intent", "nhs_fft_phase1": "category"}
+
+
+def gold_complaints(path: Path, limit: int | None) -> list[dict]:
+    items = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            if item.get("complaint") and item.get("label"):
+                items.append(item)
+                if limit and len(items) >= limit:
+                    break
+    return items
+
+
+def prewarm(db, cache: Path) -> int:  # noqa: ANN001 - sqlite_utils.Database
+    """Copy the vectors `make eval` already computed for these segments' texts, so a run re-embeds only the rest."""
+    if not cache.exists():
+        return 0
+    db.execute("CREATE TEMP TABLE wanted (hash TEXT PRIMARY KEY)")
+    db.execute("INSERT OR IGNORE INTO wanted SELECT hash FROM segments")
+    db.execute("ATTACH DATABASE ? AS eval", [str(cache)])
+    before = db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    with db.conn:
+        db.execute(
+            "INSERT OR IGNORE INTO embeddings (hash, model, dim, vector) "
+            "SELECT e.hash, e.model, e.dim, e.vector FROM eval.embeddings e JOIN wanted w ON w.hash = e.hash"
+        )
+    db.execute("DETACH DATABASE eval")
+    return db.execute("SELECT count(*) FROM embeddings").fetchone()[0] - before
+
+
+def mine_ours(items: list[dict], workdir: Path, name: str) -> dict[str, dict]:
+    """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses)."""
+    from miner.analyze import analyze
+    from miner.embed import EmbeddingCache, get_embedder
+    from miner.pipeline import MineOptions, import_paths
+    from miner.progress import Progress
+    from miner.segment import Segmenter
+    from miner.store.db import open_db
+    from miner.touchpoints import load_taxonomy
+
+    source = workdir / f"{name}.jsonl"
+    with source.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps({"id": item["id"], "text": item["text"]}) + "\n")
+    db = open_db(workdir / f"{name}.db")
+    options = MineOptions(segmenter=Segmenter())
+    progress = Progress()
+    import_paths(db, [source], options, progress)
+    prewarm(db, EVAL_CACHE)
+    run = analyze(db, load_taxonomy(), EmbeddingCache(get_embedder(), db), options.segmenter, progress=progress)
+    rows = db.query(
+        """SELECT d.source_id AS item, a.pain_point_id AS point, p.label, p.touchpoint, a.score
+           FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id
+           JOIN pain_points p ON p.run_id = a.run_id AND p.id = a.pain_point_id
+           WHERE a.run_id = ? AND a.rank = 0""",
+        [run],
+    )
+    votes: dict[str, Counter] = {}
+    meta: dict[str, dict] = {}
+    for r in rows:
+        votes.setdefault(r["item"], Counter())[r["point"]] += 1 + r["score"] / 100  # ties go to the surer clause
+        meta[r["point"]] = {"point": r["point"], "label": r["label"], "touchpoint": r["touchpoint"]}
+    return {item: meta[v.most_common(1)[0][0]] for item, v in votes.items()}
+
+
+def bertopic_by_hand(items: list[dict], topics: int | None = None) -> tuple[list[int], list[int]]:
+    """BERTopic's defaults on plain MiniLM vectors (`nr_topics` when given); topics raw and with the outliers
+    reassigned by embedding, BERTopic's own remedy for them."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    from miner.embed import EmbeddingCache, get_embedder
+    from miner.store.db import open_db
+
+    texts = [it["text"] for it in items]
+    vectors = EmbeddingCache(get_embedder("minilm"), open_db(EVAL_CACHE)).embed(texts)
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
+    model = BERTopic(umap_model=umap, nr_topics=topics)
+    found, _ = model.fit_transform(texts, embeddings=vectors)
+    reduced = found
+    if -1 in found and len(set(found)) > 1:
+        reduced = model.reduce_outliers(texts, found, strategy="embeddings", embeddings=vectors)
+    return list(found), list(reduced)
+
+
+def scores(gold: list[str], clusters: list, other: set) -> dict:
+    from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure
+
+    names = [str(x) for x in clusters]
+    h, c, v = homogeneity_completeness_v_measure(gold, names)
+    return {
+        "items": len(gold),
+        "clusters": len(set(names)),
+        "other": sum(x in other for x in clusters) / max(len(clusters), 1),
+        "homogeneity": h,
+        "completeness": c,
+        "v_measure": v,
+        "ari": adjusted_rand_score(gold, names),
+    }
+
+
+def evaluate(name: str, items: list[dict], workdir: Path) -> dict[str, dict]:
+    start = time.perf_counter()
+    ours = mine_ours(items, workdir, name)
+    seconds = time.perf_counter() - start
+    kept = [it for it in items if it["id"] in ours]
+    gold = [it["label"] for it in kept]
+    points = [ours[it["id"]]["point"] for it in kept]
+    other = {v["point"] for v in ours.values() if v["label"].startswith("Other")}
+    result = {
+        "ours": scores(gold, points, other) | {"seconds": seconds},
+        "ours, touchpoints only": scores(gold, [ours[it["id"]]["touchpoint"] for it in kept], {"none"}),
+    }
+    start = time.perf_counter()
+    raw, reduced = bertopic_by_hand(kept)
+    seconds = time.perf_counter() - start
+    result["BERTopic by hand (defaults)"] = scores(gold, raw, {-1}) | {"seconds": seconds}
+    result["same, outliers reassigned"] = scores(gold, reduced, {-1})
+    k = result["ours"]["clusters"]
+    if len(set(raw)) > k:
+        _, reduced = bertopic_by_hand(kept, topics=k)
+        result[f"same, nr_topics={k} (as many as ours), outliers reassigned"] = scores(gold, reduced, {-1})
+    return result
+
+
+def table(results: dict[str, dict[str, dict]], sizes: dict[str, int]) -> str:
+    lines = [
+        "| set (gold complaints; fine label) | method | items scored | clusters | in outliers or Other | homogeneity "
+        "| completeness | V-measure | ARI |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in results.items():
+        for method, s in result.items():
+            where = f"{name} ({sizes[name]}; {SETS[name]})" if method == "ours" else ""
+            lines.append(
+                f"| {where} | {method} | {s['items']} | {s['clusters']} | {s['other']:.0%} | {s['homogeneity']:.3f} | "
+                f"{s['completeness']:.3f} | {s['v_measure']:.3f} | {s['ari']:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def splice(path: Path, block: str) -> None:
+    start, end = "<!-- painpoints:start -->", "<!-- painpoints:end -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Quality\n\n"
+    block = f"{start}\nGenerated by `make eval-pain-points` on {date.today()}.\n\n{block}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text += "\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--limit", type=int, default=None, help="only the first N gold complaints of each set")
+    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--out", type=Path, default=None, help="write the table into this markdown file's markers")
+    parser.add_argument("--json-out", type=Path, default=None)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep each set's database here")
+    args = parser.parse_args(argv)
+    if not args.datasets.is_dir():
+        print(f"{args.datasets}: no evaluation sets here; skipping.")
+        return 0
+    results, sizes = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for name in args.sets:
+            path = args.datasets / f"{name}.jsonl"
+            if not path.exists():
+                print(f"{path}: absent; skipping {name}.")
+                continue
+            items = gold_complaints(path, args.limit)
+            sizes[name] = len(items)
+            results[name] = evaluate(name, items, workdir)
+            ours, bt = results[name]["ours"], results[name]["BERTopic by hand (defaults)"]
+            print(
+                f"{name}: {len(items)} gold complaints, {ours['items']} in pain points; "
+                f"ours {ours['seconds']:.0f} s, BERTopic {bt['seconds']:.0f} s",
+                file=sys.stderr,
+            )
+    block = table(results, sizes)
+    print(block)
+    if args.out:
+        splice(args.out, block)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
