@@ -38,7 +38,7 @@ eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
 
 # Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by
-# hand; writes its table into docs/quality.md. About 5 minutes (CFPB's letters are re-embedded: mine redacts PII).
+# hand; writes its table into docs/quality.md. About 5 minutes, most of it importing CFPB's long letters (spaCy, PII).
 eval-pain-points: setup
 	$(BIN)/python bench/pain_points.py --datasets $(DATASETS) --out docs/quality.md
 

@@ -40,11 +40,13 @@ def test_gold_complaints_keeps_labelled_complaints_only(bench, tmp_path: Path) -
     assert [it["id"] for it in bench.gold_complaints(path, 1)] == ["1"]
 
 
-def test_splice_replaces_only_its_own_block(bench, tmp_path: Path) -> None:
+def test_splice_replaces_only_its_own_block(tmp_path: Path) -> None:
+    from miner.eval.report import splice
+
     doc = tmp_path / "quality.md"
     doc.write_text("# Quality\n\n<!-- eval:start -->\nkeep\n<!-- eval:end -->\n")
-    bench.splice(doc, "| first |")
-    bench.splice(doc, "| second |")
+    splice(doc, "painpoints", "| first |", "make eval-pain-points")
+    splice(doc, "painpoints", "| second |", "make eval-pain-points")
     text = doc.read_text()
     assert "keep" in text and "| second |" in text and "| first |" not in text
     assert text.count("<!-- painpoints:start -->") == 1
