@@ -12,7 +12,7 @@ import sqlite_utils
 
 from miner.complaints import detector_for
 from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS
-from miner.embed import EmbeddingCache, complaint_embedder_for
+from miner.embed import Embedder, EmbeddingCache, cluster_embedder_for, complaint_embedder_for
 from miner.progress import Progress
 from miner.segment import Segmenter
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
@@ -27,6 +27,7 @@ from miner.touchpoints.taxonomy import NONE
 
 SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
+CLUSTER_CONTEXT = 0.35  # how much of a complaint's clustering vector is its item's (docs/quality.md, "Pain points")
 
 
 def _load_segments(db: sqlite_utils.Database) -> list[dict]:
@@ -59,13 +60,16 @@ def analyze(
         "corpus_head": head if mapper == "examples" else None,
         "complaint_model": second.name if second else None,
         "complaint_neighbours": {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT},
+        "pain_point_space": _space_params(cache.embedder),
     }
     same = base and base["embedding_model"] == cache.embedder.name
     base_params = json.loads(base["params"] or "{}") if base else {}
-    same = same and all(base_params.get(k) == params[k] for k in ("complaint_model", "complaint_neighbours"))
+    kept = ("complaint_model", "complaint_neighbours", "pain_point_space")
+    same = same and all(base_params.get(k) == params[k] for k in kept)
     if base and not (same and base["taxonomy_fingerprint"] == taxonomy.fingerprint() and centroids_of(db, base["id"])):
         progress.note(
-            f"Incremental: run {base['id']} used another model, complaint detector or taxonomy; refitting everything."
+            f"Incremental: run {base['id']} used another model, complaint detector, pain-point space or taxonomy; "
+            "refitting everything."
         )
         base = None
     run_id = start_run(
@@ -249,9 +253,13 @@ def _analyze(
     result, head = _classify(segments, cache, detector, mapper, progress)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
     previous = db["runs"].get(base) if (base := db["runs"].get(run_id)["base_run_id"]) else None
-    same_model = previous is not None and previous["embedding_model"] == cache.embedder.name
-    old = centroids_of(db, previous["id"]) if same_model else {}
-    pain_rows, changes = _pain_points(segments, result, names, old, progress)
+    space = _cluster_space(segments, result, cache, progress)
+    same_space = previous is not None and previous["embedding_model"] == cache.embedder.name
+    same_space = same_space and json.loads(previous["params"] or "{}").get("pain_point_space") == _space_params(
+        cache.embedder
+    )
+    old = centroids_of(db, previous["id"]) if same_space else {}
+    pain_rows, changes = _pain_points(segments, result, space, names, old, progress)
     with db.atomic():
         if previous is not None:
             record_changes(db, run_id, changes)
@@ -286,13 +294,14 @@ def _incremental(
     head = CorpusHead.from_row(row, mapper.ids) if row else None  # map as the base run did: no refit
     result, _ = _classify(segments, cache, detector, mapper, progress, head, fit_head=False)
     centroids = centroids_of(db, base_run)
+    space = _cluster_space(segments, result, cache, progress)
     row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
     added: dict[str, int] = defaultdict(int)
     for tp, positions in result.by_touchpoint.items():
         if tp not in centroids:
             continue  # a touchpoint with no pain point yet: its complaints wait for the next refit
         ids = sorted(centroids[tp])
-        vectors = result.vectors[positions].astype(np.float32)
+        vectors = space[positions].astype(np.float32)
         near = nearest(vectors, ids, np.stack([centroids[tp][i] for i in ids]))
         for k, (pid, _) in zip(positions, near, strict=True):
             row_of[(segments[result.complaint_pos[k]]["id"], tp)]["pain_point_id"] = pid
@@ -328,9 +337,38 @@ def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
     return frozenset(w for w, n in df.items() if n >= floor)
 
 
+def _space_params(embedder: Embedder) -> dict | None:
+    """What a run records of the space its pain points were clustered in; centroids compare only within one."""
+    clusterer = cluster_embedder_for(embedder)
+    return {"model": clusterer.name, "context": CLUSTER_CONTEXT} if clusterer else None
+
+
+def _cluster_space(segments: list[dict], result: _Classified, cache: EmbeddingCache, progress: Progress) -> np.ndarray:
+    """One vector per complaint to cluster pain points in (float16): the clause on the plain encoder, blended with
+    its feedback item's text so that a fragment ("it was more than 50") joins what its item is about. Encoders
+    without a separate clustering space give back the vectors they mapped with."""
+    embedder = cluster_embedder_for(cache.embedder)
+    if embedder is None or not result.complaint_pos:
+        return result.vectors
+    plain = EmbeddingCache(embedder, cache.db)
+    items = ItemRuns(segments)
+    positions = np.asarray(result.complaint_pos)
+    out = np.zeros((len(positions), embedder.dim), np.float16)
+    with progress.stage("Embedding for pain points", len(positions)) as advance:
+        for start in range(0, len(positions), CHUNK):
+            chunk = positions[start : start + CHUNK]
+            own = plain.embed([segments[int(p)]["text"] for p in chunk])
+            context = items.context(chunk, own, plain.embed)
+            blend = (1 - CLUSTER_CONTEXT) * unit(own) + CLUSTER_CONTEXT * unit(context)
+            out[start : start + len(chunk)] = unit(blend).astype(np.float16)
+            advance(len(chunk))
+    return out
+
+
 def _pain_points(
     segments: list[dict],
     result: _Classified,
+    space: np.ndarray,
     names: dict[str, str],
     previous: dict[str, dict[str, np.ndarray]],
     progress: Progress,
@@ -343,7 +381,7 @@ def _pain_points(
         for tp in sorted(result.by_touchpoint):
             ks = result.by_touchpoint[tp]
             seg = [segments[result.complaint_pos[k]] for k in ks]
-            vectors = result.vectors[ks].astype(np.float32)
+            vectors = space[ks].astype(np.float32)
             subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
             confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
             points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)

@@ -2,6 +2,7 @@
 says what changed (fake embedder: plumbing only)."""
 
 import csv
+import json
 
 import pytest
 
@@ -130,3 +131,68 @@ def test_a_nightly_run_maps_with_the_corpus_head_of_the_run_it_extends(db, tmp_p
     assert len(fitted) == 1  # no new head: the nightly run reuses its base's
     again = db.execute("SELECT * FROM corpus_heads WHERE run_id = ?", [second]).fetchone()
     assert again[1:] == head[1:]
+
+
+class _PlainEncoder:
+    """A separate clustering encoder, as the tuned MiniLM has (its plain base model); hashing, so fast."""
+
+    def __new__(cls, name: str = "fake:plain"):
+        from miner.embed.fake import HashingEmbedder
+
+        embedder = HashingEmbedder(dim=48)
+        embedder.name = name
+        return embedder
+
+
+def test_a_new_pain_point_space_means_a_refit_with_fresh_ids(db, tmp_path, options, monkeypatch):
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    assert '"pain_point_space": null' in db["runs"].get(first)["params"]  # the fake encoder clusters its own vectors
+    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    run = db["runs"].get(second)
+    assert run["mode"] == "full", run
+    assert json.loads(run["params"])["pain_point_space"] == {"model": "fake:plain", "context": 0.35}
+    # centroids of two spaces are not compared (as after a change of encoder): every pain point is new
+    assert {c["change"] for c in changes_of(db, second)} == {"added"}
+    centroid = db.execute("SELECT centroid FROM pain_points WHERE run_id = ? LIMIT 1", [second]).fetchone()[0]
+    assert len(centroid) == 48 * 2  # float16 in the clustering space, not the mapper's 64 dimensions
+
+
+def test_a_nightly_run_joins_pain_points_in_the_space_they_were_clustered_in(db, tmp_path, options, monkeypatch):
+    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    assert db["runs"].get(second)["mode"] == "incremental"
+    before, after = _pain(db, first), _pain(db, second)
+    assert set(after) == set(before) and sum(after.values()) > sum(before.values())
+
+
+def test_a_fragment_clusters_with_what_its_feedback_item_is_about(monkeypatch):
+    import numpy as np
+
+    from miner.analyze import _Classified, _cluster_space
+    from miner.embed import EmbeddingCache
+    from miner.embed.fake import HashingEmbedder
+    from miner.progress import Progress
+    from miner.store.db import open_db
+
+    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
+    texts = [
+        ("a", "I was on hold on the phone for an hour"),
+        ("a", "it was more than 50"),
+        ("b", "the pizza was cold and soggy"),
+        ("b", "it was more than 50"),
+    ]
+    segments = [{"id": i, "document_id": doc, "text": text} for i, (doc, text) in enumerate(texts)]
+    result = _Classified([], [], {}, [0, 1, 2, 3], np.zeros((4, 64), np.float16), 4)
+    space = _cluster_space(segments, result, EmbeddingCache(HashingEmbedder(), open_db(memory=True)), Progress())
+    assert space.shape == (4, 48)
+    sims = space.astype(np.float32) @ space.astype(np.float32).T
+    assert sims[1, 3] < 0.99  # the same words, read in two items
+    assert sims[1, 0] > sims[1, 2] and sims[3, 2] > sims[3, 0]  # each leans to its own item's other clause

@@ -49,3 +49,16 @@ def test_complaint_encoder_trains_on_the_seeds_and_its_name_fingerprints_them(mo
     monkeypatch.setitem(tuned.COMPLAINT_RECIPE, "epochs", tuned.COMPLAINT_RECIPE["epochs"] + 1)
     assert tuned.complaint_name() != name
     assert tuned.complaint_name((texts[:-1], labels[:-1])) != tuned.complaint_name((texts, labels))
+
+
+def test_pain_points_cluster_on_the_plain_base_model_not_the_tuned_one():
+    from miner.embed import cluster_embedder_for, get_embedder
+    from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
+
+    plain = cluster_embedder_for(get_embedder("tuned"))
+    assert isinstance(plain, SentenceTransformerEmbedder) and plain.model == DEFAULT_MODEL
+    assert cluster_embedder_for(get_embedder("tuned:/models/other")).model == "/models/other"
+    minilm = get_embedder("minilm")
+    assert cluster_embedder_for(minilm) is minilm  # a plain model clusters with itself: no extra pass
+    assert cluster_embedder_for(get_embedder("fake")) is None
+    assert cluster_embedder_for(tuned.ComplaintEmbedder(None)) is None

@@ -46,3 +46,23 @@ def _complaint_embedder(base: str | None) -> Embedder:
     from miner.embed.tuned import ComplaintEmbedder
 
     return ComplaintEmbedder(base)  # one per process and base model: a service's jobs share it
+
+
+def cluster_embedder_for(embedder: Embedder) -> Embedder | None:
+    """The encoder pain points are clustered with. The tuned MiniLM was trained to pull each touchpoint's complaints
+    together, which blurs what differs inside one, so its plain base model clusters them (docs/quality.md, "Pain
+    points"); a plain sentence-transformers model clusters with itself; other encoders (the fast tier, the fake one)
+    cluster the vectors they mapped with (None)."""
+    from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+    from miner.embed.tuned import ComplaintEmbedder, TunedEmbedder
+
+    if isinstance(embedder, TunedEmbedder):
+        return _plain_embedder(embedder.base)
+    if isinstance(embedder, SentenceTransformerEmbedder) and not isinstance(embedder, ComplaintEmbedder):
+        return embedder
+    return None
+
+
+@functools.cache
+def _plain_embedder(base: str | None) -> Embedder:
+    return get_embedder(base or "minilm")  # one per process and base model, like the complaint encoder
