@@ -258,8 +258,8 @@ def _analyze(
     same_space = same_space and json.loads(previous["params"] or "{}").get("pain_point_space") == _space_params(
         cache.embedder
     )
-    old = centroids_of(db, previous["id"]) if same_space else {}
-    pain_rows, changes = _pain_points(segments, result, space, names, old, progress)
+    old = centroids_of(db, previous["id"]) if previous is not None else {}
+    pain_rows, changes = _pain_points(segments, result, space, names, old, progress, comparable=same_space)
     with db.atomic():
         if previous is not None:
             record_changes(db, run_id, changes)
@@ -372,6 +372,8 @@ def _pain_points(
     names: dict[str, str],
     previous: dict[str, dict[str, np.ndarray]],
     progress: Progress,
+    *,
+    comparable: bool = True,
 ) -> tuple[list[dict], list[dict]]:
     """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
     model = PainPointModel(names=names, common_words=common_words([s["text"] for s in segments]))
@@ -386,7 +388,7 @@ def _pain_points(
             confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
             points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
             centroids = np.stack([vectors[p.members].mean(axis=0) for p in points]) if points else vectors[:0]
-            ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}))
+            ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
             changes += [vars(c) for c in tp_changes]
             for pid, point, centroid in zip(ids, points, centroids, strict=True):
                 for m in point.members:

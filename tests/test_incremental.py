@@ -155,8 +155,12 @@ def test_a_new_pain_point_space_means_a_refit_with_fresh_ids(db, tmp_path, optio
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
     assert json.loads(run["params"])["pain_point_space"] == {"model": "fake:plain", "context": 0.35}
-    # centroids of two spaces are not compared (as after a change of encoder): every pain point is new
-    assert {c["change"] for c in changes_of(db, second)} == {"added"}
+    # centroids of two spaces are not compared (as after a change of encoder): every old pain point is removed,
+    # and no new one takes an old id, so an id never names two different pain points
+    changes = changes_of(db, second)
+    assert {c["change"] for c in changes} == {"added", "removed"}
+    removed = {c["old_id"] for c in changes if c["change"] == "removed"}
+    assert removed == set(_pain(db, first)) and not removed & set(_pain(db, second))
     centroid = db.execute("SELECT centroid FROM pain_points WHERE run_id = ? LIMIT 1", [second]).fetchone()[0]
     assert len(centroid) == 48 * 2  # float16 in the clustering space, not the mapper's 64 dimensions
 

@@ -67,3 +67,15 @@ def test_label_and_first_quote_come_from_the_members_filed_under_the_labels_sub_
     assert point.label.startswith("Late delivery: ")
     assert "charge" not in point.label  # the phrase of two fee complaints does not name a late-delivery point
     assert subs[point.representatives[0]] == "delivery/late"
+
+
+def test_pain_points_from_another_space_are_removed_and_their_ids_not_reused():
+    from miner.topics.stable import match_ids
+
+    previous = {"website-01": np.ones(4), "website-02": -np.ones(4)}  # 4 dimensions: another encoder's centroids
+    ids, changes = match_ids("website", np.ones((2, 8)), previous, comparable=False)
+    assert ids == ["website-03", "website-04"]
+    assert sorted((c.old_id, c.change) for c in changes if c.change == "removed") == [
+        ("website-01", "removed"),
+        ("website-02", "removed"),
+    ]

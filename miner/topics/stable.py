@@ -23,14 +23,22 @@ def unit(v: np.ndarray) -> np.ndarray:
 
 
 def match_ids(
-    touchpoint: str, centroids: np.ndarray, previous: dict[str, np.ndarray], threshold: float = MATCH
+    touchpoint: str,
+    centroids: np.ndarray,
+    previous: dict[str, np.ndarray],
+    threshold: float = MATCH,
+    *,
+    comparable: bool = True,
 ) -> tuple[list[str], list[Change]]:
     """Ids for new clusters (rows of `centroids`, largest first) of one touchpoint: greedy best-first matching
-    to `previous` ({id: centroid}); unmatched clusters get the next unused number."""
+    to `previous` ({id: centroid}); unmatched clusters get the next unused number. When the previous run clustered
+    in another space (`comparable` off: another encoder), nothing matches: every old id is removed, none reused."""
     old_ids = sorted(previous)
     ids: list[str | None] = [None] * len(centroids)
     changes: list[Change] = []
-    if old_ids and len(centroids):
+    if not comparable:
+        changes += [Change(old, None, None, "removed") for old in old_ids]
+    elif old_ids and len(centroids):
         sims = unit(centroids) @ unit(np.stack([previous[k] for k in old_ids])).T
         pairs = sorted(((float(sims[i, j]), i, j) for i in range(sims.shape[0]) for j in range(sims.shape[1])),
                        reverse=True)  # fmt: skip
