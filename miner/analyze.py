@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +15,7 @@ from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS
 from miner.embed import Embedder, EmbeddingCache, cluster_embedder_for, complaint_embedder_for
 from miner.progress import Progress
 from miner.segment import Segmenter
+from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
 from miner.store.runs import fail_run, finish_run, head_row, latest_run, save_head, start_run
 from miner.topics import PainPointModel
@@ -108,36 +109,6 @@ class _Classified:
     def segment_dicts(self) -> Iterator[dict]:
         """The segment results as the rows `finish_run` writes, made one at a time."""
         return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
-
-
-class ItemRuns:
-    """Which segments came from the same feedback item (their ids are consecutive), and that item's text as
-    the mapper's context: its segments joined, so redacted text and customer turns only."""
-
-    def __init__(self, segments: list[dict]) -> None:
-        self.segments = segments
-        first = np.fromiter(
-            (i == 0 or s["document_id"] != segments[i - 1]["document_id"] for i, s in enumerate(segments)),
-            dtype=bool,
-            count=len(segments),
-        )
-        self.run_of = np.cumsum(first) - 1
-        self.starts = np.flatnonzero(first)
-        self.ends = np.r_[self.starts[1:], len(segments)]
-
-    def context(self, positions: np.ndarray, vectors: np.ndarray, embed: Callable) -> np.ndarray:
-        """One row per position: the embedding of its item's text, or its own vector when it is the only one."""
-        out = vectors.copy()
-        runs = self.run_of[positions]
-        multi = sorted({int(r) for r in runs if self.ends[r] - self.starts[r] > 1})
-        if not multi:
-            return out
-        texts = [" ".join(self.segments[i]["text"] for i in range(self.starts[r], self.ends[r])) for r in multi]
-        row_of = dict(zip(multi, embed(texts), strict=True))
-        for k, r in enumerate(runs):
-            if int(r) in row_of:
-                out[k] = row_of[int(r)]
-        return out
 
 
 def _prepare(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, progress: Progress) -> tuple:
