@@ -38,9 +38,10 @@ eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
 
 # Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by
-# hand; writes its table into docs/quality.md. About 5 minutes, most of it importing CFPB's long letters (spaCy, PII).
+# hand, and a nightly --incremental half against a full run; writes its table into docs/quality.md. About 10 minutes,
+# most of it importing CFPB's long letters twice (spaCy, PII).
 eval-pain-points: setup
-	$(BIN)/python bench/pain_points.py --datasets $(DATASETS) --out docs/quality.md
+	$(BIN)/python bench/pain_points.py --datasets $(DATASETS) --nightly --out docs/quality.md
 
 # Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
 reliability: setup

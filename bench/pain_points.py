@@ -1,6 +1,6 @@
 """Do the pain points say *what* goes wrong? Scored on the sets with fine labels, next to BERTopic used by hand.
 
-Usage: python bench/pain_points.py [--datasets ../shared/datasets] [--limit N] [--sets NAME ...] [--out FILE]
+Usage: python bench/pain_points.py [--datasets DIR] [--limit N] [--sets NAME ...] [--nightly] [--out FILE]
 
 The touchpoint scores say *where* a complaint belongs; a pain point should say what exactly goes wrong there. No
 set labels pain points, but three label each complaint more finely than a touchpoint: CFPB letters carry the
@@ -12,7 +12,9 @@ defaults (UMAP with a fixed seed, HDBSCAN, c-TF-IDF) on plain MiniLM vectors of 
 
 Scores per set: homogeneity (does a pain point hold one issue?), completeness (does an issue stay in one pain
 point?), their harmonic mean (V-measure, which is NMI) and the adjusted Rand index; plus how many clusters an
-analyst has to read and how many items sit in an outlier or "Other" group. Skips cleanly when the sets are absent.
+analyst has to read and how many items sit in an outlier or "Other" group. `--nightly` also mines every other
+item in a full run and the rest with `--incremental` (joined to the first run's pain points, no refit), to show
+what a nightly batch costs the pain points between refits. Skips cleanly when the sets are absent.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def prewarm(db, cache: Path) -> int:  # noqa: ANN001 - sqlite_utils.Database
     """Copy the vectors `make eval` already computed for these segments' texts, so a run re-embeds only the rest."""
     if not cache.exists():
         return 0
-    db.execute("CREATE TEMP TABLE wanted (hash TEXT PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
     db.execute("INSERT OR IGNORE INTO wanted SELECT hash FROM segments")
     db.execute("ATTACH DATABASE ? AS eval", [str(cache)])
     before = db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
@@ -75,8 +77,10 @@ def prewarm(db, cache: Path) -> int:  # noqa: ANN001 - sqlite_utils.Database
     return db.execute("SELECT count(*) FROM embeddings").fetchone()[0] - before
 
 
-def mine_ours(items: list[dict], workdir: Path, name: str) -> dict[str, dict]:
-    """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses)."""
+def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = False) -> dict[str, dict]:
+    """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses).
+    `nightly`: every other item first (a full run), then the rest as a `--incremental` run that only joins them to
+    the first run's pain points, as a nightly batch does between refits."""
     from miner.analyze import analyze
     from miner.embed import EmbeddingCache, get_embedder
     from miner.pipeline import MineOptions, import_paths
@@ -85,18 +89,20 @@ def mine_ours(items: list[dict], workdir: Path, name: str) -> dict[str, dict]:
     from miner.store.db import open_db
     from miner.touchpoints import load_taxonomy
 
-    source = workdir / f"{name}.jsonl"
-    with source.open("w", encoding="utf-8") as fh:
-        for item in items:
-            fh.write(json.dumps({"id": item["id"], "text": item["text"]}) + "\n")
-    db = open_db(workdir / f"{name}.db")
+    batches = [items[0::2], items[1::2]] if nightly else [items]
+    db = open_db(workdir / f"{name}{'-nightly' if nightly else ''}.db")
     options = MineOptions(segmenter=Segmenter())
-    progress = Progress()
-    import_paths(db, [source], options, progress)
-    prewarm(db, EVAL_CACHE)
-    run = analyze(db, load_taxonomy(), EmbeddingCache(get_embedder(), db), options.segmenter, progress=progress)
-    if EVAL_CACHE.exists():
-        share_back(db, EVAL_CACHE)
+    cache, taxonomy, progress = EmbeddingCache(get_embedder(), db), load_taxonomy(), Progress()
+    for night, batch in enumerate(batches):
+        source = workdir / f"{name}-{night}.jsonl"
+        with source.open("w", encoding="utf-8") as fh:
+            for item in batch:
+                fh.write(json.dumps({"id": item["id"], "text": item["text"]}) + "\n")
+        import_paths(db, [source], options, progress)
+        prewarm(db, EVAL_CACHE)
+        run = analyze(db, taxonomy, cache, options.segmenter, progress=progress, incremental=night > 0)
+        if EVAL_CACHE.exists():
+            share_back(db, EVAL_CACHE)
     rows = db.query(
         """SELECT d.source_id AS item, a.pain_point_id AS point, p.label, p.touchpoint, a.score
            FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id
@@ -148,7 +154,7 @@ def scores(gold: list[str], clusters: list, other: set) -> dict:
     }
 
 
-def evaluate(name: str, items: list[dict], workdir: Path) -> dict[str, dict]:
+def evaluate(name: str, items: list[dict], workdir: Path, *, nightly: bool = False) -> dict[str, dict]:
     start = time.perf_counter()
     ours = mine_ours(items, workdir, name)
     seconds = time.perf_counter() - start
@@ -160,6 +166,14 @@ def evaluate(name: str, items: list[dict], workdir: Path) -> dict[str, dict]:
         "ours": scores(gold, points, other) | {"seconds": seconds},
         "ours, touchpoints only": scores(gold, [ours[it["id"]]["touchpoint"] for it in kept], {"none"}),
     }
+    if nightly:
+        later = mine_ours(items, workdir, name, nightly=True)
+        both = [it for it in kept if it["id"] in later]
+        result["ours, half a full run, then half --incremental"] = scores(
+            [it["label"] for it in both],
+            [later[it["id"]]["point"] for it in both],
+            {v["point"] for v in later.values() if v["label"].startswith("Other")},
+        )
     start = time.perf_counter()
     raw, reduced = bertopic_by_hand(kept)
     seconds = time.perf_counter() - start
@@ -196,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the table into this markdown file's markers")
     parser.add_argument("--json-out", type=Path, default=None)
     parser.add_argument("--workdir", type=Path, default=None, help="keep each set's database here")
+    parser.add_argument(
+        "--nightly", action="store_true", help="also mine half, then the other half with --incremental, and score that"
+    )
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
         print(f"{args.datasets}: no evaluation sets here; skipping.")
@@ -211,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             items = gold_complaints(path, args.limit)
             sizes[name] = len(items)
-            results[name] = evaluate(name, items, workdir)
+            results[name] = evaluate(name, items, workdir, nightly=args.nightly)
             ours, bt = results[name]["ours"], results[name]["BERTopic by hand (defaults)"]
             print(
                 f"{name}: {len(items)} gold complaints, {ours['items']} in pain points; "
