@@ -51,6 +51,8 @@ def gold_complaints(path: Path, limit: int | None) -> list[dict]:
 
 def share_back(db, cache: Path) -> None:  # noqa: ANN001 - sqlite_utils.Database
     """Keep this run's new vectors in the cache too: `mine` redacts PII, so its clauses differ from `make eval`'s."""
+    if not cache.exists():
+        return
     db.execute("ATTACH DATABASE ? AS eval", [str(cache)])
     with db.conn:
         db.execute(
@@ -60,21 +62,19 @@ def share_back(db, cache: Path) -> None:  # noqa: ANN001 - sqlite_utils.Database
     db.execute("DETACH DATABASE eval")
 
 
-def prewarm(db, cache: Path) -> int:  # noqa: ANN001 - sqlite_utils.Database
+def prewarm(db, cache: Path) -> None:  # noqa: ANN001 - sqlite_utils.Database
     """Copy the vectors `make eval` already computed for these segments' texts, so a run re-embeds only the rest."""
     if not cache.exists():
-        return 0
+        return
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
     db.execute("INSERT OR IGNORE INTO wanted SELECT hash FROM segments")
     db.execute("ATTACH DATABASE ? AS eval", [str(cache)])
-    before = db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     with db.conn:
         db.execute(
             "INSERT OR IGNORE INTO embeddings (hash, model, dim, vector) "
             "SELECT e.hash, e.model, e.dim, e.vector FROM eval.embeddings e JOIN wanted w ON w.hash = e.hash"
         )
     db.execute("DETACH DATABASE eval")
-    return db.execute("SELECT count(*) FROM embeddings").fetchone()[0] - before
 
 
 def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = False) -> dict[str, dict]:
@@ -101,8 +101,7 @@ def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = Fa
         import_paths(db, [source], options, progress)
         prewarm(db, EVAL_CACHE)
         run = analyze(db, taxonomy, cache, options.segmenter, progress=progress, incremental=night > 0)
-        if EVAL_CACHE.exists():
-            share_back(db, EVAL_CACHE)
+        share_back(db, EVAL_CACHE)
     rows = db.query(
         """SELECT d.source_id AS item, a.pain_point_id AS point, p.label, p.touchpoint, a.score
            FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id
