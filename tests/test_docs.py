@@ -44,7 +44,8 @@ def test_generated_reference_is_current(gen, openapi, marker):
 def test_every_command_and_option_has_help(gen):
     missing = [path for path, cmd, _ in gen.cli_commands() if not (cmd.help or "").strip()]
     for path, cmd, ctx in gen.cli_commands():
-        missing += [f"{path} {p.name}" for p in cmd.get_params(ctx) if not (getattr(p, "help", "") or "").strip()]
+        params = [p for p in cmd.get_params(ctx) if not getattr(p, "hidden", False)]
+        missing += [f"{path} {p.name}" for p in params if not (getattr(p, "help", "") or "").strip()]
     assert not missing, f"give these a help= text (it is what docs/guide/cli.md shows): {missing}"
 
 
@@ -54,7 +55,8 @@ def test_every_command_and_option_is_in_the_cli_reference(gen):
     for path, cmd, ctx in gen.cli_commands():
         section = page.split(f"### {path}\n", 1)[-1].split("\n### ", 1)[0] if f"### {path}\n" in page else ""
         missing += [path] if not section else []
-        options = [o for p in cmd.get_params(ctx) for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
+        shown = [p for p in cmd.get_params(ctx) if not getattr(p, "hidden", False)]
+        options = [o for p in shown for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
         missing += [f"{path} {o}" for o in options if o != "--help" and not re.search(rf"{o}\b(?!-)", section)]
     assert not missing, f"missing from docs/guide/cli.md (run `make docs`): {missing}"
 
