@@ -91,7 +91,8 @@ def build_app() -> Any:
 def _type(schema: dict) -> str:
     """A short name for a JSON schema: `int`, `list[RunPublic]`, `str | null`."""
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{name.lower()})"
     if "anyOf" in schema:
         return " or ".join(_type(s) for s in schema["anyOf"])
     if schema.get("type") == "array":
