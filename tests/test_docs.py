@@ -94,6 +94,17 @@ def test_splice_replaces_only_its_block_and_names_missing_markers(gen):
         gen.between(page, "api")
 
 
+def test_check_mode_passes_on_current_pages_and_fails_on_a_stale_one(gen, tmp_path, monkeypatch, capsys):
+    assert gen.main(["--check"]) == 0
+    stale = tmp_path / "cli.md"
+    stale.write_text("# CLI\n\n<!-- cli:start -->\nold\n<!-- cli:end -->\n", "utf-8")
+    monkeypatch.setitem(gen.PARTS, "cli", (stale, gen.PARTS["cli"][1]))
+    monkeypatch.setattr(gen, "ROOT", tmp_path)
+    assert gen.main(["--check"]) == 1 and "run `make docs`" in capsys.readouterr().out
+    assert gen.main([]) == 0 and gen.main(["--check"]) == 0
+    assert "### touchpoints mine" in stale.read_text("utf-8")
+
+
 def test_quality_page_keeps_the_markers_make_eval_writes_between():
     text = (ROOT / "docs" / "quality.md").read_text("utf-8")
     for marker in ("eval", "painpoints"):
