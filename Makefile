@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test eval eval-pain-points reliability bench bench-api clean
+.PHONY: setup demo test docs eval eval-pain-points reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -32,6 +32,12 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The generated parts of the user guide: every command and option (docs/guide/cli.md), every route and setting
+# (docs/guide/api.md), from the code itself. Run it after changing a command, a route or a setting; tests/test_docs.py
+# fails until the pages are current.
+docs: $(STAMP)
+	$(BIN)/python docs/gen.py
 
 # EVAL_ARGS="--embedding-model tuned:/path/to/model --out /tmp/quality.md" scores the same recipe on another encoder.
 eval: setup

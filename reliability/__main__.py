@@ -183,7 +183,7 @@ def render(result: dict, args: argparse.Namespace) -> str:
         ]
     if "limits" in f:
         lines.append(_row("limits below: a server set to 3,000,000 bytes, 50 rows, 20 requests/min",
-                          "defaults in README \"Limits\": "
+                          "defaults in docs/guide/api.md \"Limits\": "
                           + ("all documented" if all(f["limits"]["documented"].values())
                                                                else "MISSING"), "documented"))  # fmt: skip
         for name, v in f["limits"].items():
@@ -244,7 +244,7 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
   redactor removes is searched for as a whole word in the database files, the CLI's output, the report
   (without the inline plotly.js library) and the exports.
 - **Limits**: a server with small limits answers an oversized upload, too many rows, an over-long text and a
-  burst of requests; README's "Limits" section documents each default."""
+  burst of requests; docs/guide/api.md's "Limits" section documents each default."""
 
 
 def _previous(path: Path) -> dict:
