@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     rate_limit: int = Field(
         default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
     )
+    auth_failures: int = Field(
+        default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
+    )
     workers: int = Field(default=1, description="Runs mined at the same time (each workspace runs one at a time).")
 
     @property

@@ -1,0 +1,95 @@
+"""Bounded resources in the HTTP service: failed keys, private database files, taxonomy and upload limits, the
+fair run queue and the run budget (in-process apps on tmp_path databases, the fake embedder)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.db import open_control, open_workspace
+from api.keys import create_key
+from api.ratelimit import FailureLimiter
+from api.settings import Settings
+
+
+def _app(tmp_path, **settings):
+    from api.main import create_app
+
+    return create_app(Settings(db=tmp_path / "main.db", embedding_model="fake", **settings))
+
+
+@pytest.fixture
+def client_and_key(tmp_path):
+    control = open_control(tmp_path / "main.db")
+    key = create_key(control, "alpha")
+    control.close()
+
+    def make(**settings):
+        return TestClient(_app(tmp_path, **settings)), key
+
+    return make
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failure_limiter_blocks_after_the_limit_until_the_window_passes():
+    clock = Clock()
+    limiter = FailureLimiter(3, window_s=60, clock=clock)
+    for _ in range(3):
+        assert limiter.wait("1.2.3.4") == 0
+        limiter.fail("1.2.3.4")
+    assert limiter.wait("1.2.3.4") == 60
+    assert limiter.wait("5.6.7.8") == 0
+    clock.now += 45
+    assert limiter.wait("1.2.3.4") == 15
+    clock.now += 15
+    assert limiter.wait("1.2.3.4") == 0
+
+
+def test_failure_limiter_forgets_the_oldest_client_beyond_its_size():
+    limiter = FailureLimiter(1, clock=Clock(), clients=2)
+    for client in ("a", "b", "c"):
+        limiter.fail(client)
+    assert limiter.wait("a") == 0 and limiter.wait("b") > 0 and limiter.wait("c") > 0
+
+
+def test_wrong_keys_are_rate_limited_per_client_with_retry_after(client_and_key):
+    client, key = client_and_key(auth_failures=3)
+    with client:
+        wrong = {"Authorization": "Bearer tpm_guess"}
+        assert [client.get("/v1/stats", headers=wrong).status_code for _ in range(3)] == [401, 401, 401]
+        resp = client.get("/v1/stats", headers=wrong)
+        assert resp.status_code == 429 and resp.json()["code"] == "rate_limited"
+        assert "wrong API key" in resp.json()["message"] and int(resp.headers["retry-after"]) > 0
+        # While blocked, even a right key is refused: a guess that succeeds must not be told apart.
+        assert client.get("/v1/stats", headers={"Authorization": f"Bearer {key}"}).status_code == 429
+
+
+def test_right_keys_do_not_count_as_failures(client_and_key):
+    client, key = client_and_key(auth_failures=2)
+    with client:
+        ok = {"Authorization": f"Bearer {key}"}
+        assert {client.get("/v1/stats", headers=ok).status_code for _ in range(5)} == {200}
+
+
+def test_databases_are_created_readable_by_their_owner_only(tmp_path):
+    control = open_control(tmp_path / "new" / "main.db")
+    create_key(control, "alpha")
+    control.close()
+    db = open_workspace(tmp_path / "new" / "main.workspaces", "alpha")
+    db.execute("CREATE TABLE probe (x)")
+    files = [tmp_path / "new" / "main.db", tmp_path / "new" / "main.workspaces" / "alpha.db"]
+    files += [p for f in files for p in (f.with_name(f.name + "-wal"), f.with_name(f.name + "-shm")) if p.exists()]
+    modes = {oct(stat.S_IMODE(os.stat(f).st_mode)) for f in files}
+    db.close()
+    assert len(files) >= 3 and modes == {"0o600"}
+    assert stat.S_IMODE(os.stat(tmp_path / "new" / "main.workspaces").st_mode) == 0o700
