@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     rate_limit: int = Field(
         default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
     )
+    max_taxonomy_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Largest PUT /v1/taxonomy body (413 beyond it)."
+    )
+    max_examples: int = Field(
+        default=2_000, description="Most examples per touchpoint (and none_examples) in a PUT taxonomy (413 beyond)."
+    )
+    max_taxonomy_versions: int = Field(
+        default=20, description="Taxonomy versions kept per workspace; older ones are deleted (runs keep a copy)."
+    )
     auth_failures: int = Field(
         default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
     )

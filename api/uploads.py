@@ -29,17 +29,29 @@ class RecordsCreate(BaseModel):
     )
 
 
-def too_large(limit: int) -> ApiError:
-    return ApiError(413, "too_large", f"the upload is over the limit of {limit:,} bytes: split it into smaller files")
+def too_large(limit: int, what: str = "the upload") -> ApiError:
+    fix = "split it into smaller files" if what == "the upload" else "make it smaller"
+    return ApiError(413, "too_large", f"{what} is over the limit of {limit:,} bytes: {fix}")
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+async def _limited(stream: AsyncIterator[bytes], limit: int, what: str = "the upload") -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in stream:
         seen += len(chunk)
         if seen > limit:
-            raise too_large(limit)
+            raise too_large(limit, what)
         yield chunk
+
+
+async def read_body(request: Request, limit: int, what: str = "the upload") -> bytes:
+    """The whole body, refused with 413 as soon as it passes `limit` bytes (never held beyond it)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_large(limit, what)
+    body = bytearray()
+    async for chunk in _limited(request.stream(), limit, what):
+        body += chunk
+    return bytes(body)
 
 
 def safe_name(name: str | None, default: str) -> str:

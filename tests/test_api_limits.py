@@ -93,3 +93,64 @@ def test_databases_are_created_readable_by_their_owner_only(tmp_path):
     db.close()
     assert len(files) >= 3 and modes == {"0o600"}
     assert stat.S_IMODE(os.stat(tmp_path / "new" / "main.workspaces").st_mode) == 0o700
+
+
+def _taxonomy(version: str, examples: int = 1, extra: str = "") -> dict:
+    return {
+        "version": version,
+        "touchpoints": [
+            {"id": "website", "name": "Website", "stage": "pre-purchase", "description": "The site." + extra,
+             "examples": [f"the site hides fee number {i}" for i in range(examples)]},
+        ],
+    }  # fmt: skip
+
+
+def test_a_taxonomy_body_over_the_limit_is_refused_with_the_limit(client_and_key):
+    client, key = client_and_key(max_taxonomy_bytes=2_000)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        resp = client.put("/v1/taxonomy", json=_taxonomy("big", examples=100))
+        assert resp.status_code == 413 and resp.json()["code"] == "too_large"
+        assert "the taxonomy is over the limit of 2,000 bytes" in resp.json()["message"]
+        # Without a Content-Length (chunked), the body is counted while it streams.
+        chunks = iter([b'{"version": "big", "touchpoints": [', b" " * 3_000, b"]}"])
+        resp = client.put("/v1/taxonomy", content=chunks, headers={"Content-Type": "application/json"})
+        assert resp.status_code == 413 and "2,000 bytes" in resp.json()["message"]
+        assert client.put("/v1/taxonomy", json=_taxonomy("small")).status_code == 201
+        resp = client.put("/v1/taxonomy", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert resp.status_code == 422 and resp.json()["field"] == "body"
+
+
+def test_too_many_examples_per_touchpoint_are_refused_naming_the_touchpoint(client_and_key):
+    client, key = client_and_key(max_examples=5)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        resp = client.put("/v1/taxonomy", json=_taxonomy("many", examples=6))
+        assert resp.status_code == 413 and resp.json()["code"] == "too_many_examples"
+        assert "touchpoint 'website' has 6 examples, over the limit of 5" in resp.json()["message"]
+        none = dict(_taxonomy("none", examples=5), none_examples=[f"meh {i}" for i in range(6)])
+        assert "none_examples has 6" in client.put("/v1/taxonomy", json=none).json()["message"]
+        assert client.put("/v1/taxonomy", json=_taxonomy("five", examples=5)).status_code == 201
+
+
+def test_old_taxonomy_versions_beyond_the_cap_are_pruned_newest_kept(client_and_key):
+    client, key = client_and_key(max_taxonomy_versions=3)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        for n in range(5):
+            assert client.put("/v1/taxonomy", json=_taxonomy(f"v{n}", extra=str(n))).status_code == 201
+        now = client.get("/v1/taxonomy").json()
+        assert now["version"] == "v4"
+        assert [v["version"] for v in now["versions"]] == ["v2", "v3", "v4"]
+        assert client.get("/v1/taxonomy?version=v1").status_code == 404
+
+
+def test_prune_keeps_versions_a_queued_run_will_read(tmp_path):
+    from api import taxonomies
+    from miner.touchpoints.taxonomy import parse_taxonomy
+
+    db = open_workspace(tmp_path / "ws", "alpha")
+    for n in range(4):
+        taxonomies.store(db, parse_taxonomy(_taxonomy(f"v{n}", extra=str(n))))
+    assert taxonomies.prune(db, 2, protected={"v0"}) == 1
+    assert [v["version"] for v in taxonomies.versions(db)] == ["v0", "v2", "v3"]
