@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")
     taxonomy: Path | None = Field(default=None, description="Taxonomy YAML for workspaces that never PUT one.")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload (413 beyond it).")
+    max_json_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        description="Largest JSON body or .json file in an upload, parsed whole (413 beyond it; JSONL/CSV stream).",
+    )
     max_rows: int = Field(
         default=1_000_000, description="Most rows in one dataset, over all its files (413 beyond it)."
     )

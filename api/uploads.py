@@ -59,17 +59,28 @@ def safe_name(name: str | None, default: str) -> str:
     return base[:120]
 
 
-async def receive(request: Request, dest: Path, limit: int) -> tuple[list[Path], str | None]:
-    """Write the request's files under `dest`; returns the paths and a name for the dataset."""
+def json_too_large(limit: int, name: str = "the JSON body") -> ApiError:
+    return ApiError(413, "too_large", f"{name} is over the limit of {limit:,} bytes for JSON, which is parsed whole: "
+                    "send JSON Lines (.jsonl, one record a line) or CSV for more")  # fmt: skip
+
+
+async def receive(
+    request: Request, dest: Path, limit: int, json_limit: int | None = None
+) -> tuple[list[Path], str | None]:
+    """Write the request's files under `dest`; returns the paths and a name for the dataset. A JSON body or .json
+    file is parsed whole, so it has its own, smaller limit (`json_limit`)."""
+    json_limit = min(limit, json_limit or limit)
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
         raise too_large(limit)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     dest.mkdir(parents=True, exist_ok=True)
     if ctype == "multipart/form-data":
-        return await _multipart(request, dest, limit), None
+        return await _multipart(request, dest, limit, json_limit), None
     if ctype == "application/json":
-        return await _json_records(request, dest, limit)
+        if length and length.isdigit() and int(length) > json_limit:
+            raise json_too_large(json_limit)
+        return await _json_records(request, dest, json_limit)
     raise ApiError(
         415,
         "unsupported_media_type",
@@ -77,7 +88,7 @@ async def receive(request: Request, dest: Path, limit: int) -> tuple[list[Path],
     )
 
 
-async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
+async def _multipart(request: Request, dest: Path, limit: int, json_limit: int) -> list[Path]:
     parser = MultiPartParser(request.headers, _limited(request.stream(), limit), max_files=MAX_FILES, max_fields=20)
     try:
         form = await parser.parse()
@@ -99,6 +110,8 @@ async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
             with path.open("wb") as out:
                 shutil.copyfileobj(value.file, out, 1 << 20)
             paths.append(path)
+            if path.suffix.lower() == ".json" and path.stat().st_size > json_limit:
+                raise json_too_large(json_limit, f"'{name}'")
     finally:
         await form.close()
     if not paths:
@@ -108,8 +121,11 @@ async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
 
 async def _json_records(request: Request, dest: Path, limit: int) -> tuple[list[Path], str | None]:
     body = bytearray()
-    async for chunk in _limited(request.stream(), limit):
-        body += chunk
+    try:
+        async for chunk in _limited(request.stream(), limit):
+            body += chunk
+    except ApiError:
+        raise json_too_large(limit) from None
     try:
         data = RecordsCreate.model_validate_json(bytes(body))
     except ValidationError as err:

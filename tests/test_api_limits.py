@@ -3,6 +3,7 @@ fair run queue and the run budget (in-process apps on tmp_path databases, the fa
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -154,3 +155,69 @@ def test_prune_keeps_versions_a_queued_run_will_read(tmp_path):
         taxonomies.store(db, parse_taxonomy(_taxonomy(f"v{n}", extra=str(n))))
     assert taxonomies.prune(db, 2, protected={"v0"}) == 1
     assert [v["version"] for v in taxonomies.versions(db)] == ["v0", "v2", "v3"]
+
+
+def _csv(rows: int, bad_every: int = 0) -> bytes:
+    lines = [b"id,text"]
+    for i in range(rows):
+        text = b"" if bad_every and i % bad_every else b"the courier was late again on order %d" % i
+        lines.append(b"%d,%s" % (i, text))
+    return b"\n".join(lines) + b"\n"
+
+
+def test_rows_over_the_limit_are_refused_as_they_are_counted_and_nothing_is_kept(client_and_key, tmp_path):
+    client, key = client_and_key(max_rows=50)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        resp = client.post("/v1/datasets", files={"file": ("rows.csv", _csv(60), "text/csv")})
+        assert resp.status_code == 413 and resp.json()["code"] == "too_many_rows"
+        assert "more than 50 rows" in resp.json()["message"]
+        uploads = tmp_path / "main.workspaces" / "alpha.uploads"
+        assert not uploads.exists() or not any(uploads.iterdir())
+        assert client.post("/v1/datasets", files={"file": ("rows.csv", _csv(50), "text/csv")}).status_code == 201
+
+
+def test_every_rejected_row_is_counted_and_the_first_hundred_are_listed(client_and_key):
+    client, key = client_and_key()
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        resp = client.post("/v1/datasets", files={"file": ("bad.csv", _csv(1_000, bad_every=4), "text/csv")})
+        body = resp.json()
+        assert resp.status_code == 201, body
+        assert (body["rows"], body["accepted"], body["rejected_count"]) == (1_000, 250, 750)
+        assert len(body["rejected"]) == 100 and body["rejected"][0]["file"] == "bad.csv"
+
+
+def test_reading_stops_at_the_first_chunk_over_the_row_limit(tmp_path, monkeypatch):
+    from api import datasets
+    from miner.ingest import ColumnMap, iter_file
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(_csv(20_000))
+    read: list[int] = []
+
+    def spy(*args, **kwargs):
+        for chunk in iter_file(*args, **kwargs):
+            read.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(datasets, "iter_file", spy)
+    with pytest.raises(Exception, match="more than 6,000 rows") as err:
+        datasets.validate([path], ColumnMap(), max_rows=6_000)
+    assert getattr(err.value, "status", None) == 413
+    assert read == [5_000, 5_000]  # two chunks of 5,000 read, not the 20,000 rows
+
+
+def test_json_is_parsed_whole_so_it_has_a_smaller_limit(client_and_key):
+    client, key = client_and_key(max_json_bytes=5_000)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        records = [{"id": str(i), "text": f"the courier was late again, order {i}"} for i in range(200)]
+        resp = client.post("/v1/datasets", json={"records": records})
+        assert resp.status_code == 413 and "over the limit of 5,000 bytes for JSON" in resp.json()["message"]
+        as_file = json.dumps(records).encode()
+        resp = client.post("/v1/datasets", files={"file": ("r.json", as_file, "application/json")})
+        assert resp.status_code == 413 and "'r.json' is over the limit of 5,000 bytes" in resp.json()["message"]
+        lines = "\n".join(json.dumps(r) for r in records).encode()
+        resp = client.post("/v1/datasets", files={"file": ("r.jsonl", lines, "application/jsonl")})
+        assert resp.status_code == 201 and resp.json()["accepted"] == 200
