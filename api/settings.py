@@ -49,7 +49,14 @@ class Settings(BaseSettings):
     auth_failures: int = Field(
         default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
     )
-    workers: int = Field(default=1, description="Runs mined at the same time (each workspace runs one at a time).")
+    workers: int = Field(
+        default=2,
+        description="Runs mined at the same time, taken from the workspaces' queues in turn; one workspace "
+        "holds at most workers - 1 of them (and runs one at a time), so the others are never all kept waiting.",
+    )
+    run_budget_s: float = Field(
+        default=3600, description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none."
+    )
 
     @property
     def workspaces_dir(self) -> Path:

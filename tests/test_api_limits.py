@@ -221,3 +221,74 @@ def test_json_is_parsed_whole_so_it_has_a_smaller_limit(client_and_key):
         lines = "\n".join(json.dumps(r) for r in records).encode()
         resp = client.post("/v1/datasets", files={"file": ("r.jsonl", lines, "application/jsonl")})
         assert resp.status_code == 201 and resp.json()["accepted"] == 200
+
+
+def test_the_queue_serves_workspaces_in_turn_and_never_gives_one_every_worker():
+    from api.queue import FairQueue
+
+    queue = FairQueue(per_workspace=2)
+    for job in ("a1", "a2", "a3", "a4"):
+        queue.put("a", job)
+    queue.put("b", "b1")
+    queue.put("c", "c1")
+    assert [queue.get() for _ in range(4)] == [("a", "a1"), ("b", "b1"), ("c", "c1"), ("a", "a2")]
+    queue.put("b", "b2")
+    assert queue.get() == ("b", "b2")  # a already runs two: b goes ahead of a3
+    queue.done("a")
+    assert queue.get() == ("a", "a3")
+    assert queue.close() == ["a4"] and queue.get() is None
+
+
+def test_a_long_run_in_one_workspace_leaves_a_worker_to_the_others():
+    import threading
+
+    from api.queue import FairQueue, start_workers
+
+    release, started = threading.Event(), {"a": threading.Event(), "b": threading.Event()}
+
+    def run(job_id: str) -> None:
+        started[job_id[0]].set()
+        if job_id == "a1":
+            release.wait(60)
+
+    queue = FairQueue(per_workspace=1)
+    workers = start_workers(queue, 2, run)
+    queue.put("a", "a1")
+    assert started["a"].wait(60)
+    queue.put("a", "a2")  # waits: a holds its one worker
+    queue.put("b", "b1")
+    assert started["b"].wait(60) and not release.is_set()
+    release.set()
+    queue.close()
+    for worker in workers:
+        worker.join(60)
+
+
+def test_a_run_over_its_time_budget_fails_with_a_clear_message():
+    import threading
+    import time
+
+    from api.jobs import JobProgress, OverBudget
+
+    class Runner:
+        def update(self, job_id: str, **fields: object) -> None:
+            pass
+
+    progress = JobProgress(Runner(), "run_1", threading.Event(), budget_s=600)
+    match = r"over its time budget of 600 s \(TOUCHPOINTS_RUN_BUDGET_S\) while 'Embedding'"
+    with pytest.raises(OverBudget, match=match), progress.stage("Embedding", 10) as advance:
+        advance(1)
+        progress.deadline = time.monotonic() - 1  # as if the budget had run out
+        advance(1)
+
+
+def test_a_run_over_budget_is_failed_with_the_message_on_the_run(client_and_key):
+    from api.testing import wait_for_run
+
+    client, key = client_and_key(run_budget_s=0.000001)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        dataset = client.post("/v1/datasets", files={"file": ("r.csv", _csv(5), "text/csv")}).json()
+        run = client.post("/v1/runs", json={"dataset_id": dataset["id"]}).json()
+        final, _ = wait_for_run(client, run["id"], timeout_s=120)
+    assert final["status"] == "failed" and "over its time budget" in final["error"]
