@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,8 @@ from api.db import open_control, open_workspace
 from api.keys import create_key
 from api.ratelimit import FailureLimiter
 from api.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the reliability/ measurements, as other tests do
 
 
 def _app(tmp_path, **settings):
@@ -292,3 +296,20 @@ def test_a_run_over_budget_is_failed_with_the_message_on_the_run(client_and_key)
         run = client.post("/v1/runs", json={"dataset_id": dataset["id"]}).json()
         final, _ = wait_for_run(client, run["id"], timeout_s=120)
     assert final["status"] == "failed" and "over its time budget" in final["error"]
+
+
+def test_the_upload_memory_measurement_runs_at_a_small_size(tmp_path):
+    from reliability.uploads import upload_memory, write_csv
+
+    assert write_csv(tmp_path / "one.csv", 20_000) > 100
+    figures = upload_memory(tmp_path / "up", size_mb=0.5, parallel=2)
+    assert figures["statuses"] == [201, 201], figures["first_error"]
+    assert figures["peak_rss_mb"] >= figures["idle_rss_mb"] > 0
+
+
+def test_the_fairness_taxonomy_is_valid_and_as_large_as_asked():
+    from miner.touchpoints.taxonomy import parse_taxonomy
+    from reliability.fairness import big_taxonomy
+
+    taxonomy = parse_taxonomy(big_taxonomy(1_000))
+    assert sum(len(tp.examples) for tp in taxonomy.touchpoints) == 1_000
