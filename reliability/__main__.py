@@ -226,6 +226,17 @@ FINDINGS = """- **JSON nested deeper than the parser's recursion limit** raised 
 - **Connection resets under load** (2 in about 2,100 reads): uvicorn closed keep-alive connections after 5 s
   while the client was reusing them; `touchpoints serve` keeps them 75 s.
 - **No rows-per-import limit** in the API: `TOUCHPOINTS_MAX_ROWS` (1,000,000 per dataset), 413 `too_many_rows`.
+- **Uploads read whole into memory** before the row limit was checked (4 parallel 40 MB CSVs: +942 MB RSS):
+  now read back in chunks of 5,000 rows, 413 at the first chunk over the limit, +38 MB; JSON, parsed whole,
+  has its own 10 MiB limit (api/datasets.py, api/uploads.py).
+- **Unbounded taxonomies**: PUT /v1/taxonomy took 127 MB and kept every version, and a 1 KB YAML alias bomb kept
+  `taxonomy check` busy past 60 s at 2 GB: now 5 MiB bodies, 2,000 examples per touchpoint, the newest 20
+  versions, and an alias budget in the YAML loader (miner/touchpoints/safe_yaml.py).
+- **One workspace's long run held the only worker** (a second workspace waited 38 s behind a 100,000-example
+  re-map): now 2 workers serve the workspaces' queues in turn, one workspace holds at most workers - 1, and a
+  run fails past TOUCHPOINTS_RUN_BUDGET_S (api/queue.py, api/jobs.py).
+- **Wrong API keys were never limited** and the databases were created world-readable: now 10 wrong keys a
+  minute per address, then 429 with Retry-After; database files 0600 in a 0700 folder.
 - **p95 of /v1/pain-points under 200 concurrent readers** is bound by throughput (about 35 reads/s on 2 shared
   cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits."""
 
