@@ -89,10 +89,17 @@ def _migrate(db: sqlite_utils.Database, path: Path, *sets: Migrations) -> None:
         _migrated.add(key)
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` and the folders missing above it readable by the server's user only (0700)."""
+    for folder in reversed([p for p in (path, *path.parents) if not p.exists()]):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
 def private_file(path: Path) -> Path:
     """Create `path` empty and readable by the server's user only (0600) when it does not exist yet: it holds
     feedback and key hashes. SQLite gives the -wal and -shm files the same mode as the database."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:

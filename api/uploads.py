@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from api.db import private_dir
 from api.errors import ApiError
 from miner.ingest.readers import READERS
 
@@ -74,7 +75,7 @@ async def receive(
     if length and length.isdigit() and int(length) > limit:
         raise too_large(limit)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    dest.mkdir(parents=True, exist_ok=True)
+    private_dir(dest)  # uploaded feedback is readable by the server's user only, like the databases
     if ctype == "multipart/form-data":
         return await _multipart(request, dest, limit, json_limit), None
     if ctype == "application/json":

@@ -86,6 +86,15 @@ def test_right_keys_do_not_count_as_failures(client_and_key):
         assert {client.get("/v1/stats", headers=ok).status_code for _ in range(5)} == {200}
 
 
+def test_uploads_are_kept_in_folders_of_their_owner_only(client_and_key, tmp_path):
+    client, key = client_and_key()
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        assert client.post("/v1/datasets", files={"file": ("r.csv", _csv(5), "text/csv")}).status_code == 201
+    folders = [tmp_path / "main.workspaces", *(tmp_path / "main.workspaces").glob("alpha.uploads*")]
+    assert len(folders) == 2 and {stat.S_IMODE(os.stat(f).st_mode) for f in folders} == {0o700}
+
+
 def test_databases_are_created_readable_by_their_owner_only(tmp_path):
     control = open_control(tmp_path / "new" / "main.db")
     create_key(control, "alpha")
