@@ -12,7 +12,7 @@ import sqlite_utils
 from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
-from miner.ingest import ColumnMap, read_file
+from miner.ingest import ColumnMap, iter_file
 
 MAX_REJECTED = 100
 _LINE = re.compile(r", line (\d+)")
@@ -33,22 +33,40 @@ def too_many_rows(limit: int) -> ApiError:
     return ApiError(413, "too_many_rows", f"the dataset has more than {limit:,} rows: split it into smaller uploads")
 
 
+class _Rejected(list):
+    """Rejected rows as iter_file reports them: every one counted, only the first MAX_REJECTED kept, so a file of
+    a million bad rows does not hold a million errors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def append(self, err: InputError) -> None:  # type: ignore[override]
+        self.count += 1
+        if len(self) < MAX_REJECTED:
+            super().append(err)
+
+
 def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None) -> tuple[list[dict], list[dict]]:
-    """Per-file row counts and the rejected rows; a file that cannot be read at all raises InputError, and more
-    than `max_rows` rows in all raise a 413."""
+    """Per-file row counts and the rejected rows, read in chunks so memory stays bounded whatever the size; a
+    file that cannot be read at all raises InputError, and more than `max_rows` rows in all a 413 as soon as the
+    count passes it."""
     files: list[dict] = []
     rejected: list[dict] = []
     total = 0
     for path in paths:
+        bad, accepted = _Rejected(), 0
         try:
-            records = read_file(path, columns, on_error="skip")
+            for chunk in iter_file(path, columns, on_error="skip", rejected=bad):
+                accepted += len(chunk)
+                if max_rows is not None and total + accepted + bad.count > max_rows:
+                    raise too_many_rows(max_rows)
         except InputError as err:
             # Name the file as the client sent it, not where the server keeps it.
             raise InputError(path.name, err.problem, line=err.line, field=err.field, hint=err.hint) from None
-        bad = records[0].meta.get("_rejected", []) if records else []
-        rejected += [_rejected(path, m) for m in bad]
-        files.append({"name": path.name, "path": str(path), "rows": len(records) + len(bad), "accepted": len(records)})
-        total += len(records) + len(bad)
+        rejected += [_rejected(path, str(m)) for m in bad]
+        files.append({"name": path.name, "path": str(path), "rows": accepted + bad.count, "accepted": accepted})
+        total += accepted + bad.count
         if max_rows is not None and total > max_rows:
             raise too_many_rows(max_rows)
     return files, rejected

@@ -89,8 +89,26 @@ def _migrate(db: sqlite_utils.Database, path: Path, *sets: Migrations) -> None:
         _migrated.add(key)
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` and the folders missing above it readable by the server's user only (0700)."""
+    for folder in reversed([p for p in (path, *path.parents) if not p.exists()]):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty and readable by the server's user only (0600) when it does not exist yet: it holds
+    feedback and key hashes. SQLite gives the -wal and -shm files the same mode as the database."""
+    private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return path
+
+
 def open_control(path: Path) -> sqlite_utils.Database:
-    db = connect(path)
+    db = connect(private_file(path))
     _migrate(db, path, control_migrations)
     return db
 
@@ -104,7 +122,7 @@ def workspace_path(workspaces_dir: Path, workspace: str) -> Path:
 def open_workspace(workspaces_dir: Path, workspace: str) -> sqlite_utils.Database:
     """The workspace's own pipeline database, migrated (the miner's schema, then the API's indexes)."""
     path = workspace_path(workspaces_dir, workspace)
-    db = connect(path)
+    db = connect(private_file(path))
     _migrate(db, path, miner_migrations, workspace_migrations)
     return db
 

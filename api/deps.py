@@ -16,7 +16,7 @@ from api.errors import ApiError, not_found
 from api.jobs import JobRunner
 from api.keys import workspace_for
 from api.queries.common import Filters, find_run
-from api.ratelimit import RateLimiter
+from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 
 
@@ -46,12 +46,19 @@ def get_workspace(
     control: ControlDbDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The caller's workspace from `Authorization: Bearer <key>`; 401 without a valid key, 429 over the limit."""
+    """The caller's workspace from `Authorization: Bearer <key>`; 401 without a valid key, 429 over the limit
+    (of requests for the workspace, or of wrong keys from the client's address)."""
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    failures: FailureLimiter = request.app.state.auth_failures
+    client = request.client.host if request.client else "unknown"
+    if wait := failures.wait(client):
+        raise ApiError(429, "rate_limited", f"too many requests with a wrong API key from this address: "
+                       f"retry in {wait} s with a valid key", headers={"Retry-After": str(wait)})  # fmt: skip
     workspace = workspace_for(control, credentials.credentials)
     if workspace is None:
+        failures.fail(client)
         raise ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)",
                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     limiter: RateLimiter = request.app.state.limiter

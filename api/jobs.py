@@ -8,7 +8,6 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from api.db import open_control, open_workspace
 from api.errors import ApiError
 from api.keys import now
+from api.queue import FairQueue, start_workers
 from api.settings import Settings
 from miner.errors import MinerError
 from miner.progress import Advance, Progress
@@ -41,11 +41,23 @@ class Cancelled(Exception):
     """Raised inside the pipeline when the run was cancelled; the store's transactions roll back."""
 
 
+class OverBudget(MinerError):
+    """Raised inside the pipeline when a run has taken longer than TOUCHPOINTS_RUN_BUDGET_S; the run fails."""
+
+    def __init__(self, budget_s: float, stage: str) -> None:
+        super().__init__(
+            f"the run went over its time budget of {budget_s:,.0f} s (TOUCHPOINTS_RUN_BUDGET_S) while '{stage}': "
+            "mine one dataset at a time (POST /v1/runs with dataset_id), or ask the administrator to raise it"
+        )
+
+
 class JobProgress(Progress):
     """Records the current stage and a 0-1 progress on the job row, checking for cancellation as it goes."""
 
-    def __init__(self, runner: JobRunner, job_id: str, cancel: threading.Event) -> None:
+    def __init__(self, runner: JobRunner, job_id: str, cancel: threading.Event, budget_s: float = 0) -> None:
         self.runner, self.job_id, self.cancel = runner, job_id, cancel
+        self.deadline = time.monotonic() + budget_s if budget_s > 0 else None
+        self.budget_s = budget_s
         self.done: dict[str, float] = {}
         self._last = 0.0
         self.value = 0.0
@@ -54,6 +66,8 @@ class JobProgress(Progress):
         if self.cancel.is_set():
             raise Cancelled()
         now_s = time.monotonic()
+        if self.deadline is not None and now_s > self.deadline:
+            raise OverBudget(self.budget_s, stage)
         if not force and now_s - self._last < 0.25:
             return
         self._last = now_s
@@ -87,7 +101,6 @@ class JobRunner:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="touchpoints-run")
         self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._models: tuple[Any, Any] | None = None
@@ -95,6 +108,10 @@ class JobRunner:
         self._embedder_lock = threading.Lock()
         self._stopping = False
         self._control = open_control(settings.db)
+        self._models_lock = threading.Lock()
+        workers = max(1, settings.workers)
+        self.queue = FairQueue(per_workspace=workers - 1)
+        self._workers = start_workers(self.queue, workers, self._run_safely)
 
     def recover(self) -> None:
         """Runs a previous server left queued or running will never finish: mark them failed."""
@@ -140,7 +157,7 @@ class JobRunner:
                 }
             )
             self._cancel[job_id] = threading.Event()
-        self.pool.submit(self._run_safely, job_id)
+        self.queue.put(workspace, job_id)
         return job_id
 
     def cancel(self, job_id: str) -> None:
@@ -160,15 +177,18 @@ class JobRunner:
             self._stopping = True
             for event in self._cancel.values():
                 event.set()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.queue.close()
+        for worker in self._workers:
+            worker.join()
         self.recover()
 
     def _models_loaded(self) -> tuple[Any, Any]:
-        if self._models is None:
-            from miner.segment import Segmenter
+        with self._models_lock:  # two workers starting at once load the models once
+            if self._models is None:
+                from miner.segment import Segmenter
 
-            self._models = (self.embedder(), Segmenter(self.settings.spacy_model))
-        return self._models
+                self._models = (self.embedder(), Segmenter(self.settings.spacy_model))
+            return self._models
 
     def embedder(self) -> Any:
         """The server's embedder, shared by its runs and the read routes that score stored segments."""
@@ -209,7 +229,7 @@ class JobRunner:
         if job["status"] != "queued" or cancel is None or cancel.is_set():
             return
         self.update(job_id, status="running", started_at=now(), progress=0.0)
-        progress = JobProgress(self, job_id, cancel)
+        progress = JobProgress(self, job_id, cancel, self.settings.run_budget_s)
         with progress.stage("Loading models", 1):
             embedder, segmenter = self._models_loaded()
         db = open_workspace(self.settings.workspaces_dir, job["workspace"])

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.db import pool
 from api.jobs import JobRunner
-from api.ratelimit import RateLimiter
+from api.ratelimit import FailureLimiter, RateLimiter
 from api.routes import datasets, health, pain_points, report, review, runs, stats, taxonomy, touchpoints
 from api.settings import Settings, get_settings
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.limiter = RateLimiter(settings.rate_limit)
+    app.state.auth_failures = FailureLimiter(settings.auth_failures)
     # On app.state, not in app.dependency_overrides: with any override set, FastAPI rebuilds every dependency's
     # signature on every request (half the server's time under load on GET /v1/pain-points).
     app.state.settings = settings

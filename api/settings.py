@@ -27,13 +27,36 @@ class Settings(BaseSettings):
     mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")
     taxonomy: Path | None = Field(default=None, description="Taxonomy YAML for workspaces that never PUT one.")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload (413 beyond it).")
+    max_json_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        description="Largest JSON body or .json file in an upload, parsed whole (413 beyond it; JSONL/CSV stream).",
+    )
     max_rows: int = Field(
         default=1_000_000, description="Most rows in one dataset, over all its files (413 beyond it)."
     )
     rate_limit: int = Field(
         default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
     )
-    workers: int = Field(default=1, description="Runs mined at the same time (each workspace runs one at a time).")
+    max_taxonomy_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Largest PUT /v1/taxonomy body (413 beyond it)."
+    )
+    max_examples: int = Field(
+        default=2_000, description="Most examples per touchpoint (and none_examples) in a PUT taxonomy (413 beyond)."
+    )
+    max_taxonomy_versions: int = Field(
+        default=20, description="Taxonomy versions kept per workspace; older ones are deleted (runs keep a copy)."
+    )
+    auth_failures: int = Field(
+        default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
+    )
+    workers: int = Field(
+        default=2,
+        description="Runs mined at the same time, taken from the workspaces' queues in turn; one workspace "
+        "holds at most workers - 1 of them (and runs one at a time), so the others are never all kept waiting.",
+    )
+    run_budget_s: float = Field(
+        default=3600, description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none."
+    )
 
     @property
     def workspaces_dir(self) -> Path:

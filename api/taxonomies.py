@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +47,27 @@ def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str
 
 def versions(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT version, fingerprint, created_at FROM taxonomies ORDER BY created_at, rowid"))
+
+
+def check_examples(taxonomy: Taxonomy, limit: int) -> None:
+    """413 when a touchpoint (or none_examples) has more than `limit` examples: each is embedded by every run."""
+    lists = [(f"touchpoint '{tp.id}'", tp.examples) for top in taxonomy.touchpoints for tp in top.walk()]
+    for where, examples in [*lists, ("none_examples", taxonomy.none_examples)]:
+        if len(examples) > limit:
+            raise ApiError(413, "too_many_examples", f"{where} has {len(examples):,} examples, over the limit of "
+                           f"{limit:,} per touchpoint: keep the most typical ones", field="taxonomy")  # fmt: skip
+
+
+def prune(db: sqlite_utils.Database, keep: int, protected: Collection[str] = ()) -> int:
+    """Delete all but the `keep` newest versions, and those in `protected` (queued runs will read them); returns
+    how many went. A finished run keeps its own copy of its taxonomy (runs.taxonomy), so it reads the same after."""
+    rows = db.execute("SELECT version FROM taxonomies ORDER BY created_at DESC, rowid DESC").fetchall()
+    old = [v for (v,) in rows[max(1, keep) :] if v not in protected]
+    if old:
+        placeholders = ", ".join("?" * len(old))
+        with db.atomic():
+            db.execute(f"DELETE FROM taxonomies WHERE version IN ({placeholders})", old)
+    return len(old)
 
 
 def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:

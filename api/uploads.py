@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from api.db import private_dir
 from api.errors import ApiError
 from miner.ingest.readers import READERS
 
@@ -29,17 +30,29 @@ class RecordsCreate(BaseModel):
     )
 
 
-def too_large(limit: int) -> ApiError:
-    return ApiError(413, "too_large", f"the upload is over the limit of {limit:,} bytes: split it into smaller files")
+def too_large(limit: int, what: str = "the upload") -> ApiError:
+    fix = "split it into smaller files" if what == "the upload" else "make it smaller"
+    return ApiError(413, "too_large", f"{what} is over the limit of {limit:,} bytes: {fix}")
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+async def _limited(stream: AsyncIterator[bytes], limit: int, what: str = "the upload") -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in stream:
         seen += len(chunk)
         if seen > limit:
-            raise too_large(limit)
+            raise too_large(limit, what)
         yield chunk
+
+
+async def read_body(request: Request, limit: int, what: str = "the upload") -> bytes:
+    """The whole body, refused with 413 as soon as it passes `limit` bytes (never held beyond it)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_large(limit, what)
+    body = bytearray()
+    async for chunk in _limited(request.stream(), limit, what):
+        body += chunk
+    return bytes(body)
 
 
 def safe_name(name: str | None, default: str) -> str:
@@ -47,17 +60,28 @@ def safe_name(name: str | None, default: str) -> str:
     return base[:120]
 
 
-async def receive(request: Request, dest: Path, limit: int) -> tuple[list[Path], str | None]:
-    """Write the request's files under `dest`; returns the paths and a name for the dataset."""
+def json_too_large(limit: int, name: str = "the JSON body") -> ApiError:
+    return ApiError(413, "too_large", f"{name} is over the limit of {limit:,} bytes for JSON, which is parsed whole: "
+                    "send JSON Lines (.jsonl, one record a line) or CSV for more")  # fmt: skip
+
+
+async def receive(
+    request: Request, dest: Path, limit: int, json_limit: int | None = None
+) -> tuple[list[Path], str | None]:
+    """Write the request's files under `dest`; returns the paths and a name for the dataset. A JSON body or .json
+    file is parsed whole, so it has its own, smaller limit (`json_limit`)."""
+    json_limit = min(limit, json_limit or limit)
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
         raise too_large(limit)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    dest.mkdir(parents=True, exist_ok=True)
+    private_dir(dest)  # uploaded feedback is readable by the server's user only, like the databases
     if ctype == "multipart/form-data":
-        return await _multipart(request, dest, limit), None
+        return await _multipart(request, dest, limit, json_limit), None
     if ctype == "application/json":
-        return await _json_records(request, dest, limit)
+        if length and length.isdigit() and int(length) > json_limit:
+            raise json_too_large(json_limit)
+        return await _json_records(request, dest, json_limit)
     raise ApiError(
         415,
         "unsupported_media_type",
@@ -65,7 +89,7 @@ async def receive(request: Request, dest: Path, limit: int) -> tuple[list[Path],
     )
 
 
-async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
+async def _multipart(request: Request, dest: Path, limit: int, json_limit: int) -> list[Path]:
     parser = MultiPartParser(request.headers, _limited(request.stream(), limit), max_files=MAX_FILES, max_fields=20)
     try:
         form = await parser.parse()
@@ -87,6 +111,8 @@ async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
             with path.open("wb") as out:
                 shutil.copyfileobj(value.file, out, 1 << 20)
             paths.append(path)
+            if path.suffix.lower() == ".json" and path.stat().st_size > json_limit:
+                raise json_too_large(json_limit, f"'{name}'")
     finally:
         await form.close()
     if not paths:
@@ -96,8 +122,11 @@ async def _multipart(request: Request, dest: Path, limit: int) -> list[Path]:
 
 async def _json_records(request: Request, dest: Path, limit: int) -> tuple[list[Path], str | None]:
     body = bytearray()
-    async for chunk in _limited(request.stream(), limit):
-        body += chunk
+    try:
+        async for chunk in _limited(request.stream(), limit):
+            body += chunk
+    except ApiError:
+        raise json_too_large(limit) from None
     try:
         data = RecordsCreate.model_validate_json(bytes(body))
     except ValidationError as err:

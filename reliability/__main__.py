@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits")
+SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness")
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +41,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, isolation, load
+    from reliability import checks, crash, fairness, isolation, load, uploads
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -69,6 +69,8 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
 
     step("exports_pii", exports_pii)
     step("limits", lambda: checks.limits_figures(workdir / "limits"))
+    step("uploads", lambda: uploads.upload_memory(workdir / "uploads", size_mb=args.upload_mb))
+    step("fairness", lambda: fairness.fairness(workdir / "fairness", examples=args.remap_examples))
     return {"figures": figures, "timings": timings}
 
 
@@ -190,6 +192,16 @@ def render(result: dict, args: argparse.Namespace) -> str:
             if name != "documented":
                 lines.append(_row(f"limit: {name.replace('_', ' ')}", f"{v['status']} `{v.get('code')}`: "
                                   f"{v['message'][:140]}", "documented, clear error"))  # fmt: skip
+    if "uploads" in f:
+        u = f["uploads"]
+        lines.append(_row(f"**server RSS: peak in {u['uploads']} parallel {u['mb_each']} MB CSV uploads, over idle**",
+                          f"**+{u['peak_over_idle_mb']} MB** ({u['peak_rss_mb']} MB, idle {u['idle_rss_mb']} MB)",
+                          "≤ +300 MB"))  # fmt: skip
+    if "fairness" in f:
+        for v in f["fairness"].values():
+            lines.append(_row(f"start delay of a 2nd workspace's run during a {v['examples']:,}-example re-map, "
+                              f"{v['workers']} worker(s)", f"{v['other_start_delay_s']} s (re-map took "
+                              f"{v['remap_run_s_after_other_posted']} s more)", "reported"))  # fmt: skip
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]
@@ -214,6 +226,17 @@ FINDINGS = """- **JSON nested deeper than the parser's recursion limit** raised 
 - **Connection resets under load** (2 in about 2,100 reads): uvicorn closed keep-alive connections after 5 s
   while the client was reusing them; `touchpoints serve` keeps them 75 s.
 - **No rows-per-import limit** in the API: `TOUCHPOINTS_MAX_ROWS` (1,000,000 per dataset), 413 `too_many_rows`.
+- **Uploads read whole into memory** before the row limit was checked (4 parallel 40 MB CSVs: +942 MB RSS):
+  now read back in chunks of 5,000 rows, 413 at the first chunk over the limit, +38 MB; JSON, parsed whole,
+  has its own 10 MiB limit (api/datasets.py, api/uploads.py).
+- **Unbounded taxonomies**: PUT /v1/taxonomy took 127 MB and kept every version, and a 1 KB YAML alias bomb kept
+  `taxonomy check` busy past 60 s at 2 GB: now 5 MiB bodies, 2,000 examples per touchpoint, the newest 20
+  versions, and an alias budget in the YAML loader (miner/touchpoints/safe_yaml.py).
+- **One workspace's long run held the only worker** (a second workspace waited 38 s behind a 100,000-example
+  re-map): now 2 workers serve the workspaces' queues in turn, one workspace holds at most workers - 1, and a
+  run fails past TOUCHPOINTS_RUN_BUDGET_S (api/queue.py, api/jobs.py).
+- **Wrong API keys were never limited** and the databases were created world-readable: now 10 wrong keys a
+  minute per address, then 429 with Retry-After; database files 0600 in a 0700 folder.
 - **p95 of /v1/pain-points under 200 concurrent readers** is bound by throughput (about 35 reads/s on 2 shared
   cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits."""
 
@@ -243,6 +266,11 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
   `@`, tab are mined with the CLI, reported (`touchpoints report`) and exported (CSV, XLSX); every value the
   redactor removes is searched for as a whole word in the database files, the CLI's output, the report
   (without the inline plotly.js library) and the exports.
+- **Uploads** (reliability/uploads.py): 4 clients upload a generated 40 MB CSV each at once to `touchpoints
+  serve` on 127.0.0.1; the server's RSS is sampled every 20 ms from /proc against its idle RSS.
+- **Fairness** (reliability/fairness.py): workspace A PUTs a generated taxonomy of 100,000 examples (a re-map
+  run); once it runs, workspace B starts a run; the delay is the time until B's run leaves `queued`, with 1 and
+  with 2 workers (fake embedder).
 - **Limits**: a server with small limits answers an oversized upload, too many rows, an over-long text and a
   burst of requests; docs/guide/api.md's "Limits" section documents each default."""
 
@@ -265,6 +293,8 @@ def main() -> None:
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--upload-mb", type=float, default=40, help="size of each of the 4 parallel uploads")
+    parser.add_argument("--remap-examples", type=int, default=100_000, help="examples in the fairness re-map")
     parser.add_argument("--embedding-model", default="fake", help="embedder of the crash and PII runs")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SECTIONS)}")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "reliability")

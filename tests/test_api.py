@@ -26,7 +26,12 @@ B_RECORDS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("api") / "main.db"
-    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_MAX_UPLOAD_BYTES": str(LIMIT)}
+    # Every route is tried with a wrong key: the limit on wrong keys is tested apart (tests/test_api_limits.py).
+    env = {
+        "TOUCHPOINTS_EMBEDDING_MODEL": "fake",
+        "TOUCHPOINTS_MAX_UPLOAD_BYTES": str(LIMIT),
+        "TOUCHPOINTS_AUTH_FAILURES": "0",
+    }
     with serve(db, env) as srv:
         yield srv
 

@@ -93,6 +93,46 @@ def test_broken_yaml_names_the_line(tmp_path):
         load_taxonomy(path)
 
 
+def _billion_laughs() -> str:
+    """Nine levels of nine aliases each: about 387 million strings once expanded, from a 350-byte file."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\ntouchpoints: *i\n"
+
+
+def test_a_billion_laughs_taxonomy_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_billion_laughs())
+    with pytest.raises(TaxonomyError, match=r"bomb.yaml, line 5: the aliases \(\*name\) expand to more than 10,000"):
+        load_taxonomy(path)
+
+
+def test_taxonomy_check_refuses_a_billion_laughs_with_the_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_billion_laughs())
+    result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
+    assert result.exit_code != 0
+    assert "billion laughs" in result.output and "bomb.yaml, line 5" in result.output
+
+
+def test_too_many_aliases_are_refused_and_a_few_small_ones_still_load(tmp_path, data_dir):
+    from miner.touchpoints.safe_yaml import MAX_ALIASES, load_yaml
+
+    many = "x: &x 1\nys: [" + ", ".join(["*x"] * (MAX_ALIASES + 1)) + "]\n"
+    with pytest.raises(yaml.YAMLError, match=f"more than {MAX_ALIASES} aliases"):
+        load_yaml(many)
+    text = (data_dir / "mini_taxonomy.yaml").read_text()
+    shared = "x-examples: &fee [the fee is hidden]\n"
+    assert load_yaml(shared + "a: *fee\nb: *fee\n") == {"x-examples": ["the fee is hidden"], "a": ["the fee is hidden"],
+                                                        "b": ["the fee is hidden"]}  # fmt: skip
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
 def test_user_taxonomy_loads(data_dir):
     tax = load_taxonomy(data_dir / "mini_taxonomy.yaml")
     assert [t.id for t in tax.touchpoints] == ["billing", "packaging", "website"]

@@ -62,7 +62,7 @@ async def create_dataset(
     folder = settings.workspaces_dir / f"{workspace}.uploads" / dataset_id
     columns = ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind)
     try:
-        paths, body_name = await receive(request, folder, settings.max_upload_bytes)
+        paths, body_name = await receive(request, folder, settings.max_upload_bytes, settings.max_json_bytes)
         label = name or body_name or paths[0].name
         return await run_in_threadpool(datasets.create, control, workspace, dataset_id, label, paths, columns,
                                      settings.max_rows)  # fmt: skip

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import taxonomies
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, responses
 from api.routes.runs import job_public
 from api.schemas import TaxonomyPublic
+from api.uploads import read_body
 from miner.errors import TaxonomyError
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import parse_taxonomy
@@ -44,6 +46,21 @@ def _public(db: Any, taxonomy: Taxonomy, source: str, run: dict | None = None) -
     }
 
 
+_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}, "example": _EXAMPLE}},
+}
+
+
+async def taxonomy_body(request: Request, settings: SettingsDep) -> object:
+    """The PUT body as JSON, read under TOUCHPOINTS_MAX_TAXONOMY_BYTES (413 beyond it, before it is parsed)."""
+    raw = await read_body(request, settings.max_taxonomy_bytes, "the taxonomy")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise ApiError(422, "invalid", f"the body is not valid JSON ({err})", field="body") from None
+
+
 @router.get("", response_model=TaxonomyPublic, summary="The taxonomy", responses=responses(401, 404, 422, 429))
 def get_taxonomy(
     db: WorkspaceDbDep,
@@ -63,17 +80,20 @@ def get_taxonomy(
     summary="Put a new taxonomy version",
     description="Validates the taxonomy (the YAML file's structure, as JSON) and stores it as a new version; "
     "when the workspace holds data, a run re-maps the stored segments with it (embeddings are reused). Earlier "
-    "versions stay readable with `?taxonomy_version=` on the read routes. 201 for a new version, 200 when the "
-    "same content is already stored under that version.",
-    responses=responses(401, 409, 422, 429),
+    "versions stay readable with `?taxonomy_version=` on the read routes (the newest TOUCHPOINTS_MAX_TAXONOMY_"
+    "VERSIONS are kept; a run keeps its own copy). 201 for a new version, 200 when the same content is already "
+    "stored under that version. 413 over the body size or examples per touchpoint limits.",
+    openapi_extra={"requestBody": _BODY},
+    responses=responses(401, 409, 413, 422, 429),
 )
 def put_taxonomy(
     response: Response,
     workspace: WorkspaceDep,
+    body: Annotated[object, Depends(taxonomy_body)],
     db: WorkspaceDbDep,
     control: ControlDbDep,
     runner: RunnerDep,
-    body: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])],
+    settings: SettingsDep,
 ) -> dict:
     from api.routes.runs import start_run
 
@@ -82,6 +102,7 @@ def put_taxonomy(
     except TaxonomyError as err:
         raise ApiError(422, "invalid_taxonomy", str(err).removesuffix(" Fix the taxonomy file and run again."),
                        field="taxonomy") from None  # fmt: skip
+    taxonomies.check_examples(taxonomy, settings.max_examples)
     has_data = db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
     if (
         has_data
@@ -92,6 +113,9 @@ def put_taxonomy(
         raise ApiError(409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again")
     if not taxonomies.store(db, taxonomy):
         return _public(db, taxonomy, "workspace")
+    queued = control.execute("SELECT taxonomy_version FROM jobs WHERE workspace = ? AND status IN "
+                             "('queued', 'running', 'cancelling')", [workspace]).fetchall()  # fmt: skip
+    taxonomies.prune(db, settings.max_taxonomy_versions, {v for (v,) in queued})
     response.status_code = 201
     run = start_run(control, db, runner, workspace, None) if has_data else None
     return _public(db, taxonomy, "workspace", run)

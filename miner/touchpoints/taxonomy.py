@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miner.errors import TaxonomyError
+from miner.touchpoints.safe_yaml import AliasBudgetError, load_yaml
 
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
 STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
@@ -182,7 +183,9 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     except FileNotFoundError:
         raise TaxonomyError(f"{path}: taxonomy file not found. Pass an existing YAML file.") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except AliasBudgetError as err:
+        raise TaxonomyError(f"{path}, line {err.line}: {err.problem}.") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark else ""
