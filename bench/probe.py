@@ -24,11 +24,15 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from statistics import mean
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from miner.eval.scoring import bootstrap, score  # noqa: E402
+
+if TYPE_CHECKING:
+    from miner.embed.base import Embedder
 
 PROBE = ROOT / "corpora" / "probe" / "cross_industry.jsonl"
 FIGURES = ("accuracy_at_1", "macro_f1", "complaint_f1")
@@ -80,15 +84,15 @@ def run_ours(probe: Path, limit: int | None, embedding_model: str, workdir: Path
     return {str(p["id"]): p for p in load(out)}
 
 
-def run_anchor(items: list[dict], embedder: object | None = None) -> dict[str, dict]:
+def run_anchor(items: list[dict], embedder: Embedder | None = None) -> dict[str, dict]:
     """Top-1 cosine to the one-line descriptions: no abstention, every item a complaint."""
     if embedder is None:
         from miner.embed import get_embedder
 
         embedder = get_embedder("minilm")
     ids = list(DESCRIPTIONS)
-    anchors = embedder.embed([DESCRIPTIONS[t] for t in ids])  # type: ignore[attr-defined]
-    vectors = embedder.embed([str(it["text"]) for it in items])  # type: ignore[attr-defined]
+    anchors = embedder.embed([DESCRIPTIONS[t] for t in ids])
+    vectors = embedder.embed([str(it["text"]) for it in items])
     top = (vectors @ anchors.T).argmax(axis=1)
     return {str(it["id"]): {"touchpoint": ids[j], "complaint": True} for it, j in zip(items, top, strict=True)}
 
