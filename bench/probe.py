@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 PROBE = ROOT / "corpora" / "probe" / "cross_industry.jsonl"
 FIGURES = ("accuracy_at_1", "macro_f1", "complaint_f1")
+LABELS = {"accuracy_at_1": "acc@1", "macro_f1": "macro-F1", "complaint_f1": "complaint F1"}
 MARKER = "probe"
 
 # The "what complaints about it sound like" column of ../shared/TOUCHPOINTS.md, word for word (tests check it
@@ -139,8 +140,8 @@ def markdown(rows: list[dict], runs: list[str]) -> str:
     lines.append("")
     for run in runs:
         ci = pooled[run]["ci"]
-        spans = ", ".join(f"{f} {lo:.3f}–{hi:.3f}" for f, (lo, hi) in ((f, ci[f]) for f in FIGURES) if ci[f])
-        lines.append(f"- {run}, all items, 95% bootstrap intervals (1,000 resamples): {spans}")
+        spans = ", ".join(f"{LABELS[f]} {ci[f][0]:.3f}–{ci[f][1]:.3f}" for f in FIGURES if ci[f])
+        lines.append(f"- {run}, all items, 95% bootstrap intervals: {spans}")
     return "\n".join(lines) + "\n"
 
 
