@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test docs eval eval-pain-points reliability bench bench-api clean
+.PHONY: setup demo test docs eval eval-pain-points eval-probe reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -48,6 +48,11 @@ eval: setup
 # most of it importing CFPB's long letters twice (spaCy, PII).
 eval-pain-points: setup
 	$(BIN)/python bench/pain_points.py --datasets $(DATASETS) --nightly --out docs/quality.md
+
+# Transfer: the default and the naive anchor on the team-written cross-industry probe set (corpora/probe/, industries
+# the dev sets lack), per industry; writes its table into docs/lab/transfer.md. A few minutes; PROBE_ARGS="--limit 100".
+eval-probe: setup
+	$(BIN)/python bench/probe.py --out docs/lab/transfer.md $(PROBE_ARGS)
 
 # Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
 reliability: setup
