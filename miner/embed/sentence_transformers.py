@@ -34,17 +34,20 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-def weights_sha256(folder: Path) -> str:
-    """sha256 of a model folder's weights file (model.safetensors, else pytorch_model.bin)."""
+def weights_file(folder: Path) -> Path:
+    """A model folder's weights file (model.safetensors, else pytorch_model.bin)."""
     for name in WEIGHTS:
-        path = folder / name
-        if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
+        if (folder / name).is_file():
+            return folder / name
     raise ModelError(f"{folder}: no weights file ({' or '.join(WEIGHTS)}); pass the folder of a saved model")
+
+
+def weights_sha256(folder: Path) -> str:
+    digest = hashlib.sha256()
+    with weights_file(folder).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def verify_weights(folder: Path, sha256: str) -> None:
@@ -52,8 +55,8 @@ def verify_weights(folder: Path, sha256: str) -> None:
     found = weights_sha256(folder)
     if found != sha256.lower():
         raise ModelError(
-            f"{folder}: weights sha256 is {found}, expected {sha256}; the model was changed or is incomplete, "
-            "download or build it again"
+            f"{weights_file(folder)}: sha256 is {found}, expected {sha256}; the model was changed or is "
+            "incomplete: download or build it again"
         )
 
 
