@@ -12,7 +12,6 @@ imported on first use, so that `--help` and the fake embedder never import torch
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,9 +116,3 @@ def complaint_embedder_for(embedder: Embedder) -> Embedder | None:
 def cluster_embedder_for(embedder: Embedder) -> Embedder | None:
     """The encoder pain points are clustered with, from `embedder`'s bundle (None: its own vectors)."""
     return embedder.bundle.cluster if embedder.bundle else None
-
-
-@functools.cache
-def shared(name: str) -> Embedder:
-    """One mapping encoder per process and name, for bundles that share a companion (a service's jobs too)."""
-    return get_embedder(name)
