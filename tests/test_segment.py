@@ -56,7 +56,7 @@ def test_rule_segmenter_keeps_short_contrasts_and_splits_lines():
 def test_fast_tier_projection_recovers_a_linear_map():
     import numpy as np
 
-    from miner.embed.static import fit_projection
+    from miner.train.distill import fit_projection
 
     rng = np.random.default_rng(0)
     static = rng.normal(size=(500, 16)).astype(np.float32)

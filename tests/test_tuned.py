@@ -7,19 +7,20 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from miner.embed import tuned  # noqa: E402
 from miner.touchpoints import load_taxonomy  # noqa: E402
+from miner.train import recipes, sources  # noqa: E402
+from miner.train.recipes import COMPLAINTS, TUNED  # noqa: E402
 
 
 def test_supcon_loss_is_lower_when_same_label_vectors_agree():
     labels = torch.tensor([0, 0, 1, 1])
     grouped = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [-0.1, 1.0]]), dim=1)
     crossed = grouped[[0, 2, 1, 3]]  # the same vectors, each now labelled with the other group's
-    assert tuned.supcon_loss(grouped, labels, 0.2) < tuned.supcon_loss(crossed, labels, 0.2) - 1.0
+    assert recipes.supcon_loss(grouped, labels, 0.2) < recipes.supcon_loss(crossed, labels, 0.2) - 1.0
 
 
 def test_training_set_labels_every_touchpoint_and_keeps_none_and_non_complaints_apart():
-    texts, labels = tuned.training_set()
+    texts, labels = sources.default_touchpoint_training()
     taxonomy = load_taxonomy()
     k = len(taxonomy.touchpoints)
     assert len(texts) == len(labels) and all(t.strip() for t in texts)
@@ -32,27 +33,28 @@ def test_training_set_labels_every_touchpoint_and_keeps_none_and_non_complaints_
 
 
 def test_name_fingerprints_the_recipe(monkeypatch):
-    name = tuned.tuned_name()
-    assert name.startswith("minilm-tuned-") and name == tuned.tuned_name()
-    monkeypatch.setitem(tuned.RECIPE, "epochs", tuned.RECIPE["epochs"] + 1)
-    assert tuned.tuned_name() != name
+    training = sources.default_touchpoint_training()
+    name = TUNED.name(training)
+    assert name.startswith("minilm-tuned-") and name == TUNED.name(training)
+    monkeypatch.setitem(recipes.RECIPE, "epochs", recipes.RECIPE["epochs"] + 1)
+    assert TUNED.name(training) != name
 
 
 def test_complaint_encoder_trains_on_the_seeds_and_its_name_fingerprints_them(monkeypatch):
     from miner.complaints.detector import load_seeds
 
-    texts, labels = tuned.complaint_training_set()
+    texts, labels = sources.default_complaint_training()
     complaints, other = load_seeds()
     assert texts == complaints + other and labels == [1] * len(complaints) + [0] * len(other)
-    name = tuned.complaint_name()
-    assert name.startswith("minilm-complaints-") and name == tuned.complaint_name()
-    monkeypatch.setitem(tuned.COMPLAINT_RECIPE, "epochs", tuned.COMPLAINT_RECIPE["epochs"] + 1)
-    assert tuned.complaint_name() != name
-    assert tuned.complaint_name((texts[:-1], labels[:-1])) != tuned.complaint_name((texts, labels))
+    name = COMPLAINTS.name((texts, labels))
+    assert name.startswith("minilm-complaints-") and name == COMPLAINTS.name((texts, labels))
+    monkeypatch.setitem(recipes.COMPLAINT_RECIPE, "epochs", recipes.COMPLAINT_RECIPE["epochs"] + 1)
+    assert COMPLAINTS.name((texts, labels)) != name
+    assert COMPLAINTS.name((texts[:-1], labels[:-1])) != COMPLAINTS.name((texts, labels))
 
 
 def test_pain_points_cluster_on_the_plain_base_model_not_the_tuned_one():
-    from miner.embed import cluster_embedder_for, get_embedder
+    from miner.embed import cluster_embedder_for, complaint_embedder_for, get_embedder
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     plain = cluster_embedder_for(get_embedder("tuned"))
@@ -61,4 +63,4 @@ def test_pain_points_cluster_on_the_plain_base_model_not_the_tuned_one():
     minilm = get_embedder("minilm")
     assert cluster_embedder_for(minilm) is minilm  # a plain model clusters with itself: no extra pass
     assert cluster_embedder_for(get_embedder("fake")) is None
-    assert cluster_embedder_for(tuned.ComplaintEmbedder(None)) is None
+    assert cluster_embedder_for(complaint_embedder_for(get_embedder("tuned"))) is None

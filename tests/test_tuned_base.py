@@ -53,21 +53,26 @@ def test_tuned_path_builds_both_encoders_from_the_given_base(tiny_base, cache, m
     second = complaint_embedder_for(embedder)
     assert second is not None and second.name.startswith("st:tiny-bert-complaints-")
     assert second.embed(["my refund never came"]).shape == (1, 32)
-    built = sorted(p.name for p in cache.iterdir())
+    built = sorted(p.name for p in cache.iterdir() if p.is_dir())
     assert [n.split("-")[2] for n in built] == ["complaints", "tuned"]
+    manifest = json.loads((cache / "models.json").read_text())  # later runs find them by recipe, not by texts
+    assert sorted(manifest.values()) == built
 
 
 def test_a_base_replaced_in_place_gets_new_names(tiny_base, tmp_path):
-    from miner.embed import tuned
+    from miner.train.recipes import COMPLAINTS, TUNED
+    from miner.train.sources import default_complaint_training, default_touchpoint_training
 
-    before = tuned.tuned_name(base=str(tiny_base)), tuned.complaint_name(base=str(tiny_base))
+    tuned, complaints = default_touchpoint_training(), default_complaint_training()
+    before = TUNED.name(tuned, str(tiny_base)), COMPLAINTS.name(complaints, str(tiny_base))
     copy = tmp_path / "tiny-bert"
     copy.mkdir()
     config = json.loads((tiny_base / "config.json").read_text())
     (copy / "config.json").write_text(json.dumps(dict(config, hidden_dropout_prob=0.2)))
-    after = tuned.tuned_name(base=str(copy)), tuned.complaint_name(base=str(copy))
+    after = TUNED.name(tuned, str(copy)), COMPLAINTS.name(complaints, str(copy))
     assert before[0] != after[0] and before[1] != after[1]
-    assert tuned.tuned_name() == tuned.tuned_name(base=None)  # the packaged MiniLM's names never change
+    assert TUNED.key(str(tiny_base)) != TUNED.key(str(copy))  # the manifest files the copy's build apart
+    assert TUNED.name(tuned) == TUNED.name(tuned, None)  # the packaged MiniLM's names never change
 
 
 def test_setup_models_takes_a_base_and_says_where_its_encoders_are(tiny_base, cache):

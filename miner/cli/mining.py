@@ -190,13 +190,20 @@ def setup_models(
     """Build the default encoders once (about a minute each on two cores; `make setup` runs this).
 
     The packaged MiniLM fine-tuned on the default taxonomy's examples, and the complaint encoder fine-tuned on
-    the detector's seeds. Later runs find them in the cache folder."""
-    from miner.embed.tuned import complaint_model_dir, tuned_model_dir
+    the detector's seeds. Later runs find them in the cache folder; after editing the default taxonomy or the
+    seeds, run this again to train on the new text (runs use the encoders built last until then)."""
+    from miner.complaints.detector import load_seeds
     from miner.progress import RichProgress
+    from miner.touchpoints import load_taxonomy
+    from miner.train.models import build
+    from miner.train.recipes import COMPLAINTS, TUNED
+    from miner.train.sources import complaint_training_set, touchpoint_training_set
 
     try:
-        path = tuned_model_dir(RichProgress(), base)
-        complaints = complaint_model_dir(RichProgress(), base)
+        complaint_seeds, other_seeds = load_seeds()
+        training = touchpoint_training_set(load_taxonomy(), other_seeds)
+        path = build(TUNED, training, base, RichProgress())
+        complaints = build(COMPLAINTS, complaint_training_set(complaint_seeds, other_seeds), base, RichProgress())
     except MinerError as err:
         fail(str(err))
         return
@@ -209,10 +216,10 @@ def setup_fast() -> None:
     """Build the fast embedding tier once (model2vec distilled from MiniLM, about a minute).
 
     Then `--embedding-model fast` starts at once in batch jobs."""
-    from miner.embed.static import distill_fast_model
+    from miner.train.models import fast_model
 
     try:
-        path = distill_fast_model()
+        path = fast_model()
     except MinerError as err:
         fail(str(err))
         return

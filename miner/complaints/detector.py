@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ import yaml
 if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
 
-SEEDS = Path(__file__).with_name("seeds.yaml")
+SEEDS = Path(str(resources.files("miner.complaints").joinpath("seeds.yaml")))  # package data
 # How many nearest seeds vote, and how much their vote weighs against the logistic heads (see ComplaintDetector).
 NEIGHBOURS = 5
 NEIGHBOUR_WEIGHT = 0.5

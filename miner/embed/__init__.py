@@ -1,7 +1,23 @@
-"""Embed: sentence embeddings behind one small interface, cached in SQLite by content hash."""
+"""Embed: sentence embeddings behind one small interface, cached in SQLite by content hash, found by name."""
 
 from miner.embed.base import Embedder
 from miner.embed.cache import EmbeddingCache
-from miner.embed.registry import cluster_embedder_for, complaint_embedder_for, get_embedder
+from miner.embed.registry import (
+    EncoderBundle,
+    cluster_embedder_for,
+    complaint_embedder_for,
+    get_bundle,
+    get_embedder,
+    registry,
+)
 
-__all__ = ["Embedder", "EmbeddingCache", "cluster_embedder_for", "complaint_embedder_for", "get_embedder"]
+__all__ = [
+    "Embedder",
+    "EmbeddingCache",
+    "EncoderBundle",
+    "cluster_embedder_for",
+    "complaint_embedder_for",
+    "get_bundle",
+    "get_embedder",
+    "registry",
+]

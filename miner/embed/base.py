@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from miner.embed.registry import EncoderBundle
 
 
 class Embedder:
@@ -15,6 +19,8 @@ class Embedder:
     # How far a complaint's best touchpoint must lead the runner-up for the corpus head to learn from it
     # (miner/touchpoints/corpus.py): encoders spread their similarities differently.
     corpus_margin: float = 0.10
+    # The encoders this one came with, set by the model registry (miner/embed/registry.py); None outside it.
+    bundle: EncoderBundle | None = None
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError

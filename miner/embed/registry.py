@@ -1,68 +1,118 @@
-"""Embedders found by name: `tuned` (the default: MiniLM fine-tuned on the taxonomy, miner/embed/tuned.py; `tuned:PATH`
-the same recipe on another sentence-transformers model),
-`minilm` (the packaged all-MiniLM-L6-v2 as it is), `fast` (model2vec distilled from MiniLM), `fake`, or any
-sentence-transformers path or name."""
+"""Encoders found by name. A name maps to a factory that returns the `EncoderBundle` a pipeline needs:
+
+- `tuned` (alias `default`): MiniLM fine-tuned on the taxonomy, with its complaint encoder, clustering on plain
+  MiniLM (miner/train/models.py); `tuned:PATH` the same recipes on another sentence-transformers model;
+- `minilm`: the packaged all-MiniLM-L6-v2 as it is; `fast` (`m2v`, `model2vec`, `m2v:PATH`): model2vec;
+- `fake`: the hashing embedder for tests;
+- anything else: a sentence-transformers path or name.
+
+`name:ARG` calls the factory registered as `name` with ARG. A factory may be registered as "module:function",
+imported on first use, so that `--help` and the fake embedder never import torch or the training code.
+"""
 
 from __future__ import annotations
 
-import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed.base import Embedder
+from miner.errors import ModelError
 
-FAST_NAMES = ("fast", "m2v", "model2vec")
+
+@dataclass(frozen=True)
+class EncoderBundle:
+    """The encoders one run reads: `mapping` embeds segments for the touchpoint mapper (and names the run);
+    `complaint` is the complaint detector's second encoder (None: the mapping vectors only); `cluster` embeds
+    complaints for pain points (None: cluster the mapping vectors)."""
+
+    mapping: Embedder
+    complaint: Embedder | None = None
+    cluster: Embedder | None = None
+
+
+Factory = Callable[[str | None], EncoderBundle]
+
+
+class ModelRegistry:
+    """Model names to bundle factories; `fallback` takes any name nothing is registered for."""
+
+    def __init__(self, fallback: Factory | str) -> None:
+        self._factories: dict[str, Factory | str] = {}
+        self._fallback = fallback
+
+    def register(self, name: str, factory: Factory | str, *, aliases: tuple[str, ...] = ()) -> None:
+        for key in (name, *aliases):
+            self._factories[key] = factory
+
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def bundle(self, name: str) -> EncoderBundle:
+        """The encoders for `name`; the mapping encoder knows its bundle (`Embedder.bundle`)."""
+        head, sep, arg = name.partition(":")
+        if name in self._factories:
+            factory, argument = self._factories[name], None
+        elif sep and head in self._factories:
+            factory, argument = self._factories[head], arg
+        else:
+            factory, argument = self._fallback, name
+        bundle = _load(factory)(argument)
+        bundle.mapping.bundle = bundle
+        return bundle
+
+
+def _load(factory: Factory | str) -> Factory:
+    if callable(factory):
+        return factory
+    module, _, attr = factory.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as err:
+        raise ModelError(f"embedding model factory '{factory}' could not be loaded: {err}") from None
+
+
+def sentence_transformer(name: str | None) -> EncoderBundle:
+    """A plain sentence-transformers model: it maps and clusters with the same vectors, in one pass."""
+    from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder(name or DEFAULT_MODEL)
+    return EncoderBundle(mapping=model, cluster=model)
+
+
+def minilm(_: str | None) -> EncoderBundle:
+    return sentence_transformer(None)
+
+
+def fake(_: str | None) -> EncoderBundle:
+    from miner.embed.fake import HashingEmbedder
+
+    return EncoderBundle(mapping=HashingEmbedder())
+
+
+registry = ModelRegistry(fallback=sentence_transformer)
+registry.register("tuned", "miner.train.models:tuned", aliases=("default",))
+registry.register("minilm", minilm)
+registry.register("fast", "miner.train.models:fast", aliases=("m2v", "model2vec"))
+registry.register("fake", fake, aliases=("fake:hashing",))
+
+
+def get_bundle(name: str | None = None) -> EncoderBundle:
+    """The encoders for a model name (the default encoder when None)."""
+    return registry.bundle(name or DEFAULT_EMBEDDING)
 
 
 def get_embedder(name: str | None = None) -> Embedder:
-    name = name or DEFAULT_EMBEDDING
-    if name in ("fake", "fake:hashing"):
-        from miner.embed.fake import HashingEmbedder
-
-        return HashingEmbedder()
-    if name in FAST_NAMES or name.startswith("m2v:"):
-        from miner.embed.static import StaticEmbedder
-
-        path = name.split(":", 1)[1] if name.startswith("m2v:") and "/" in name else None
-        return StaticEmbedder(path)
-    if name == "tuned" or name.startswith("tuned:"):
-        from miner.embed.tuned import TunedEmbedder
-
-        return TunedEmbedder(base=name.partition(":")[2] or None)
-    from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(DEFAULT_MODEL if name == "minilm" else name)
+    """The mapping encoder of `name`'s bundle (a thin wrapper kept for callers that take one embedder)."""
+    return get_bundle(name).mapping
 
 
 def complaint_embedder_for(embedder: Embedder) -> Embedder | None:
-    """The second encoder the complaint detector reads, for the default encoder only: the tuned MiniLM comes with
-    a complaint encoder (miner/embed/tuned.py); any other encoder detects complaints from its own vectors."""
-    from miner.embed.tuned import TunedEmbedder
-
-    return _complaint_embedder(embedder.base) if isinstance(embedder, TunedEmbedder) else None
-
-
-@functools.cache
-def _complaint_embedder(base: str | None) -> Embedder:
-    from miner.embed.tuned import ComplaintEmbedder
-
-    return ComplaintEmbedder(base)  # one per process and base model: a service's jobs share it
+    """The complaint detector's second encoder from `embedder`'s bundle (None outside a bundle)."""
+    return embedder.bundle.complaint if embedder.bundle else None
 
 
 def cluster_embedder_for(embedder: Embedder) -> Embedder | None:
-    """The encoder pain points are clustered with. The tuned MiniLM was trained to pull each touchpoint's complaints
-    together, which blurs what differs inside one, so its plain base model clusters them (docs/quality.md, "Pain
-    points"); a plain sentence-transformers model clusters with itself; other encoders (the fast tier, the fake one)
-    cluster the vectors they mapped with (None)."""
-    from miner.embed.sentence_transformers import SentenceTransformerEmbedder
-    from miner.embed.tuned import ComplaintEmbedder, TunedEmbedder
-
-    if isinstance(embedder, TunedEmbedder):
-        return _plain_embedder(embedder.base)
-    if isinstance(embedder, SentenceTransformerEmbedder) and not isinstance(embedder, ComplaintEmbedder):
-        return embedder
-    return None
-
-
-@functools.cache
-def _plain_embedder(base: str | None) -> Embedder:
-    return get_embedder(base or "minilm")  # one per process and base model, like the complaint encoder
+    """The encoder pain points are clustered with, from `embedder`'s bundle (None: its own vectors)."""
+    return embedder.bundle.cluster if embedder.bundle else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from miner.embed.base import Embedder
 from miner.errors import ModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 
 
 def packaged_model_path() -> Path:
@@ -32,13 +34,42 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model; loads on first use, offline."""
+def weights_file(folder: Path) -> Path:
+    """A model folder's weights file (model.safetensors, else pytorch_model.bin)."""
+    for name in WEIGHTS:
+        if (folder / name).is_file():
+            return folder / name
+    raise ModelError(f"{folder}: no weights file ({' or '.join(WEIGHTS)}); pass the folder of a saved model")
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, device: str = "cpu") -> None:
+
+def weights_sha256(folder: Path) -> str:
+    digest = hashlib.sha256()
+    with weights_file(folder).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights(folder: Path, sha256: str) -> None:
+    """Refuse a model whose weights are not the ones a registry entry names."""
+    found = weights_sha256(folder)
+    if found != sha256.lower():
+        raise ModelError(
+            f"{weights_file(folder)}: sha256 is {found}, expected {sha256}; the model was changed or is "
+            "incomplete: download or build it again"
+        )
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model; loads on first use, offline. `sha256`: check the weights before loading."""
+
+    def __init__(
+        self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, device: str = "cpu", sha256: str | None = None
+    ) -> None:
         self.model = model
         self.batch_size = batch_size
         self.device = device
+        self.sha256 = sha256
         self._st: Any = None
 
     @property
@@ -54,6 +85,8 @@ class SentenceTransformerEmbedder(Embedder):
             from sentence_transformers import SentenceTransformer
 
             path = resolve_model_path(self.model)
+            if self.sha256:
+                verify_weights(Path(path), self.sha256)
             try:
                 self._st = SentenceTransformer(path, device=self.device)
             except (OSError, ValueError) as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
@@ -14,7 +15,7 @@ from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchp
 from miner.report.model import build_report
 from miner.report.queries import ReportFilter
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # package data
 
 
 @lru_cache(maxsize=1)

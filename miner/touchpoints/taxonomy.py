@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,8 @@ from miner.touchpoints.safe_yaml import AliasBudgetError, load_yaml
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
 STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
 NONE = "none"
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "taxonomies" / "default.yaml"
+# Package data (the repository's taxonomies/default.yaml links here), so an installed package has it too.
+DEFAULT_TAXONOMY = Path(str(resources.files("miner.touchpoints").joinpath("default.yaml")))
 _ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
 
 

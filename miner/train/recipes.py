@@ -1,0 +1,152 @@
+"""Fine-tuning recipes: each builds a sentence-transformers encoder from (texts, labels) handed in by the caller.
+
+`TUNED`: the default encoder, the packaged all-MiniLM-L6-v2 after one gentle pass of a supervised contrastive
+loss over the taxonomy's descriptions and examples (labelled by touchpoint), its `none_examples` and the
+complaint detector's non-complaint seeds, so that sentences about one touchpoint sit closer together than MiniLM
+puts them (SetFit-style; nothing from any evaluation set is used). User taxonomies need no retraining: the encoder
+stays the same and their examples steer the mapper directly.
+
+`COMPLAINTS`: a second copy of MiniLM fine-tuned on the detector's seeds alone, with a logistic head trained
+jointly (then dropped), so that "is this a complaint" is one clear direction in its space. Averaged with the head
+on the touchpoint encoder, it lifts complaint F1 on review sentences by about 6 points.
+
+Either recipe runs on another sentence-transformers model (`base`, `--embedding-model tuned:PATH`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from miner.errors import ModelError
+from miner.progress import Progress
+from miner.train.names import Training, fingerprint, recipe_key
+
+# One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
+RECIPE = {"loss": "supcon", "epochs": 1, "lr": 1e-5, "temperature": 0.5, "batch": 64, "seed": 0}
+COMPLAINT_RECIPE = {"loss": "bce-head", "epochs": 3, "lr": 2e-5, "head_lr": 1e-3, "scale": 10.0, "batch": 32, "seed": 0}
+
+
+def _base_model(base: str | None, device: str = "cpu"):  # noqa: ANN202 - a SentenceTransformer
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    from miner.embed.sentence_transformers import packaged_model_path
+
+    source = str(packaged_model_path()) if base is None else str(Path(base).expanduser())
+    try:
+        return SentenceTransformer(source, device=device)
+    except (OSError, ValueError) as err:
+        raise ModelError(f"could not load the base model '{base}' to fine-tune: {err}") from None
+
+
+def tune(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` (the packaged MiniLM by default) on (texts, labels) and save it at `target`."""
+    import torch
+
+    torch.manual_seed(RECIPE["seed"])
+    model = _base_model(base)
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"])
+    y_all = torch.tensor(labels)
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        return supcon_loss(emb, y_all[idx], RECIPE["temperature"])
+
+    _train(model, texts, RECIPE, optimiser, loss_of, "Fine-tuning encoder", progress)
+    return _save(model, target)
+
+
+def tune_complaints(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` with a logistic complaint head on (texts, labels: 1 complaint, 0 not); save the encoder."""
+    import torch
+
+    recipe = COMPLAINT_RECIPE
+    torch.manual_seed(recipe["seed"])
+    model = _base_model(base)
+    model.train()
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    head = torch.nn.Linear(get_dim(), 1)
+    optimiser = torch.optim.AdamW(
+        [{"params": model.parameters()}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
+    )
+    y_all = torch.tensor(labels, dtype=torch.float32)
+    positive_weight = torch.tensor((len(labels) - sum(labels)) / max(1, sum(labels)))
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        logits = head(emb * recipe["scale"]).squeeze(1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
+
+    _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint encoder", progress)
+    return _save(model, target)
+
+
+def _train(model, texts: list[str], recipe: dict, optimiser, loss_of: Callable, title: str, progress) -> None:  # noqa: ANN001
+    """`recipe["epochs"]` shuffled passes over `texts` in batches; `loss_of(unit vectors, batch indices)`."""
+    import numpy as np
+    import torch
+
+    order_rng = np.random.default_rng(recipe["seed"])
+    batches = -(-len(texts) // recipe["batch"])
+    with (progress or Progress()).stage(title, recipe["epochs"] * batches) as advance:
+        for _ in range(recipe["epochs"]):
+            order = order_rng.permutation(len(texts))
+            for start in range(0, len(order), recipe["batch"]):
+                idx = order[start : start + recipe["batch"]]
+                features = model.preprocess([texts[i] for i in idx])
+                emb = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
+                loss_of(emb, idx).backward()
+                optimiser.step()
+                optimiser.zero_grad()
+                advance(1)
+
+
+def _save(model, target: Path) -> Path:  # noqa: ANN001 - a SentenceTransformer
+    model.eval()
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    model.save(str(tmp))
+    if target.exists():  # another process finished first; its model is the same recipe
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(target)
+    return target
+
+
+def supcon_loss(emb, labels, temperature: float):  # noqa: ANN001, ANN201 - torch tensors
+    """Supervised contrastive loss (Khosla et al. 2020) over one batch of unit vectors."""
+    import torch
+
+    n = len(labels)
+    eye = torch.eye(n, dtype=torch.bool)
+    logits = (emb @ emb.T / temperature).masked_fill(eye, float("-inf"))
+    positive = (labels[:, None] == labels[None, :]) & ~eye
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    has = positive.any(dim=1)
+    return -(log_prob.masked_fill(~positive, 0).sum(dim=1)[has] / positive.sum(dim=1)[has]).mean()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named way to build an encoder: `kind` is the middle of its name, `fit(texts, labels, target, progress,
+    base)` builds it."""
+
+    kind: str
+    params: dict
+    fit: Callable[..., Path]
+
+    def name(self, training: Training, base: str | None = None) -> str:
+        return fingerprint(self.kind, self.params, training, base)
+
+    def key(self, base: str | None = None) -> str:
+        return recipe_key(self.kind, self.params, base)
+
+
+TUNED = Recipe("tuned", RECIPE, tune)
+COMPLAINTS = Recipe("complaints", COMPLAINT_RECIPE, tune_complaints)

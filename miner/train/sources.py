@@ -1,0 +1,80 @@
+"""The training texts the default encoders are built from: project-written text only (the default taxonomy, the
+complaint seeds, the bundled demo corpus), never any evaluation set. The recipes take what these return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from miner.touchpoints.taxonomy import Taxonomy
+from miner.train.names import Training
+
+# The demo corpus beside the package in a checkout; an installed package has none and fits without it.
+CORPUS = Path(__file__).resolve().parents[2] / "corpora"
+
+
+def touchpoint_training_set(taxonomy: Taxonomy, non_complaints: Sequence[str]) -> Training:
+    """(texts, labels): each top-level touchpoint's own and its children's texts under one label, then the
+    taxonomy's none_examples, then the non-complaint seeds, each under a label of its own."""
+    texts: list[str] = []
+    labels: list[int] = []
+    for j, top in enumerate(taxonomy.touchpoints):
+        for tp in top.walk():
+            for text in [tp.description, *tp.examples]:
+                texts.append(text)
+                labels.append(j)
+    k = len(taxonomy.touchpoints)
+    texts += taxonomy.none_examples
+    labels += [k] * len(taxonomy.none_examples)
+    texts += non_complaints
+    labels += [k + 1] * len(non_complaints)
+    return texts, labels
+
+
+def complaint_training_set(complaints: Sequence[str], non_complaints: Sequence[str]) -> Training:
+    """(texts, labels): the complaint seeds (1) and the non-complaint seeds (0)."""
+    return [*complaints, *non_complaints], [1] * len(complaints) + [0] * len(non_complaints)
+
+
+def projection_texts(taxonomy: Taxonomy, seeds: Sequence[str], documents: Sequence[str] = ()) -> list[str]:
+    """Sentences to fit the fast tier's projection on: the taxonomy's names, descriptions and examples, the
+    seeds, and the clauses of `documents`; each once."""
+    texts: list[str] = []
+    for top in taxonomy.touchpoints:
+        for tp in top.walk():
+            texts += [tp.name, tp.description, *tp.examples]
+    texts += seeds
+    if documents:
+        from miner.segment.rules import RuleSegmenter
+
+        texts += [s.text for segs in RuleSegmenter().segment(list(documents)) for s in segs]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def default_touchpoint_training() -> Training:
+    """The default encoder's training set, read from the packaged taxonomy and seeds."""
+    from miner.complaints.detector import load_seeds
+    from miner.touchpoints import load_taxonomy
+
+    return touchpoint_training_set(load_taxonomy(), load_seeds()[1])
+
+
+def default_complaint_training() -> Training:
+    """The complaint encoder's training set, read from the packaged seeds."""
+    from miner.complaints.detector import load_seeds
+
+    return complaint_training_set(*load_seeds())
+
+
+def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
+    """The fast tier's projection texts: the packaged taxonomy and seeds, and the demo corpus where there is one."""
+    from miner.complaints.detector import load_seeds
+    from miner.touchpoints import load_taxonomy
+
+    complaints, other = load_seeds()
+    documents: list[str] = []
+    if corpus is not None and corpus.is_dir():
+        from miner.ingest import read_paths
+
+        documents = [text for _, records in read_paths([corpus]) for r in records for _, text in r.mined_text()]
+    return projection_texts(load_taxonomy(), complaints + other, documents)
