@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits")
+SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "erasure")
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +41,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, isolation, load
+    from reliability import checks, crash, erasure, isolation, load
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -69,6 +69,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
 
     step("exports_pii", exports_pii)
     step("limits", lambda: checks.limits_figures(workdir / "limits"))
+    step("erasure", lambda: erasure.erasure_test(workdir / "erasure", embedding_model=args.embedding_model))
     return {"figures": figures, "timings": timings}
 
 
@@ -190,6 +191,10 @@ def render(result: dict, args: argparse.Namespace) -> str:
             if name != "documented":
                 lines.append(_row(f"limit: {name.replace('_', ' ')}", f"{v['status']} `{v.get('code')}`: "
                                   f"{v['message'][:140]}", "documented, clear error"))  # fmt: skip
+    if "erasure" in f:
+        from reliability.erasure import rows as erasure_rows
+
+        lines += erasure_rows(f["erasure"], _row)
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]
