@@ -142,7 +142,7 @@ def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
 def test_forget_needs_a_match_and_one_choice(mined):
     n = open_db(mined)["documents"].count
     none = _forget(mined, "--dataset", "other.csv")
-    assert none.exit_code == 2 and "no mined file matches" in none.output
+    assert none.exit_code == 2 and "no mined file matches" in none.output and "keep.csv, later.csv" in none.output
     both = _forget(mined, "--dataset", "keep.csv", "--customer", CUSTOMER)
     assert both.exit_code == 2 and "one of" in both.output
     short = _forget(mined, "--customer", "ab")
@@ -296,3 +296,14 @@ def test_api_erasure_waits_for_a_run_in_progress(tmp_path):
     with pytest.raises(ApiError) as err:
         forget_dataset(control, db, tmp_path, "other", "ds_1")
     assert err.value.status == 404
+
+
+def test_reliability_section_finds_no_trace_on_a_slice_of_the_corpus(tmp_path):
+    """reliability/erasure.py on 30 rows per corpus file (the full corpus runs in `python -m reliability`)."""
+    from reliability.erasure import erasure_test
+
+    result = erasure_test(tmp_path / "rel", max_rows=30)
+    assert result["documents"] == {"dataset": 30, "customer": 4} and result["probes"] >= 20
+    assert set(result["traces"].values()) == {0}, result["traces"]
+    assert set(result["customer_value_found"].values()) == {0}, result["customer_value_found"]
+    assert result["count_mismatches"] == 0

@@ -43,7 +43,9 @@ def forget(
     if dataset is not None:
         paths = import_paths_matching(database, dataset)
         if not paths:
-            fail(f"{db}: no mined file matches --dataset (list them with: sqlite3 {db} 'SELECT path FROM imports')")
+            names = sorted({r[0] for r in database.execute("SELECT source FROM imports")})
+            shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+            fail(f"{db}: no mined file matches --dataset; give one of: {shown or 'none (nothing is mined)'}")
         _print(forget_files(database, paths), f"{len(paths)} file(s)")
         return
     values = [v.strip() for v in sys.stdin] if customer == "-" else [customer or ""]
