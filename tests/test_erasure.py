@@ -222,6 +222,21 @@ def test_customer_pattern_is_a_whole_token():
     assert customer_pattern("C-12").search("order C-12 late") and not customer_pattern("C-12").search("C-123")
 
 
+def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
+    """PII redaction may store an email used as an id as a keyed token: the customer is matched on it too."""
+    from miner.segment import pii
+    from miner.store.erasure import documents_of_customer
+
+    monkeypatch.setattr(pii, "pseudonymise", lambda v: "<EMAIL:3f0c1a9be2d4aa01>" if "@" in v else v, raising=False)
+    db = open_db(tmp_path / "t.db")
+    db["imports"].insert({"id": 1, "path": "a.csv", "source": "a.csv", "sha256": "", "rows": 2, "added": 2,
+                          "imported_at": ""})  # fmt: skip
+    for i, sid in enumerate(["<EMAIL:3f0c1a9be2d4aa01>", "<EMAIL:99990000aaaabbbb>"]):
+        db["documents"].insert({"id": f"d{i}", "import_id": 1, "source": "a.csv", "source_id": sid, "kind": "review",
+                                "text": "The refund never came"})  # fmt: skip
+    assert documents_of_customer(db, "Ann.Lee@example.com") == ["d0"]
+
+
 # --- the API ------------------------------------------------------------------------------------------------------
 
 

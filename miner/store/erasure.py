@@ -99,6 +99,18 @@ def _mentions(pattern: re.Pattern[str], value: object) -> bool:
     return value is not None and bool(pattern.search(str(value)))
 
 
+def stored_forms(value: str) -> list[str]:
+    """The value as an import may have stored it: as given, and as the keyed token PII redaction puts in place of
+    an email or phone number in an id (`pseudonymise`, where the redactor has one)."""
+    from miner.segment import pii
+
+    forms = [value]
+    pseudonymise = getattr(pii, "pseudonymise", None)
+    if callable(pseudonymise) and (token := pseudonymise(value)) != value:
+        forms.append(token)
+    return forms
+
+
 def documents_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
     """Documents whose source id, text, title or any meta value names the customer (an id or an email).
 
@@ -106,17 +118,24 @@ def documents_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
     value = value.strip()
     if len(value) < MIN_CUSTOMER_CHARS:
         raise ValueError(f"a customer value needs at least {MIN_CUSTOMER_CHARS} characters")
+    out: set[str] = set()
+    for form in stored_forms(value):
+        out |= _documents_naming(db, form)
+    return sorted(out)
+
+
+def _documents_naming(db: sqlite_utils.Database, value: str) -> set[str]:
     pattern = customer_pattern(value)
     needle = value.lower()
     # instr() narrows the scan cheaply; the pattern then insists on a whole token.
     sql = """SELECT id, source_id, title, text, meta FROM documents
              WHERE lower(coalesce(source_id, '')) = ? OR instr(lower(text), ?) > 0
                 OR instr(lower(coalesce(title, '')), ?) > 0 OR instr(lower(coalesce(meta, '')), ?) > 0"""
-    out = []
+    out = set()
     for doc_id, source_id, title, text, meta in db.execute(sql, [needle, needle, needle, needle]):
         fields = [title, text, json.loads(meta) if meta else None]
         if (source_id or "").lower() == needle or any(_mentions(pattern, f) for f in fields):
-            out.append(doc_id)
+            out.add(doc_id)
     return out
 
 
