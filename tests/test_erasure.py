@@ -82,6 +82,7 @@ def mined(template, tmp_path) -> Path:
 
 def _consistent(db) -> None:
     """Every complete run's stored counts equal its rows, and its quotes are stored segments."""
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []  # erasure deletes children by hand
     segment_ids = {r[0] for r in db.execute("SELECT id FROM segments")}
     for run in db.query("SELECT * FROM runs WHERE status = 'complete'"):
         rid = run["id"]

@@ -157,12 +157,16 @@ def forget(
     erased = Erased(documents=len(ids))
     # Deleted rows stay readable in free pages and the write-ahead log until overwritten: secure_delete zeroes
     # them, and the checkpoint below moves the zeroed pages into the file and empties the log.
-    secure = db.execute("PRAGMA secure_delete").fetchone()[0]
+    secure, checks = (db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("secure_delete", "foreign_keys"))
     db.execute("PRAGMA secure_delete = ON")
+    # Children are deleted before their parents here; SQLite's own check of each deleted segment would scan the
+    # run results (no index by segment): 450 s instead of 2 s for 5,000 of 100,000 documents.
+    db.execute("PRAGMA foreign_keys = OFF")
     try:
         _forget(db, ids, erased, kind, tombstone, sorted(set(import_paths)))
     finally:
         db.execute(f"PRAGMA secure_delete = {int(secure)}")
+        db.execute(f"PRAGMA foreign_keys = {int(checks)}")
     if not db.conn.in_transaction:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return erased
@@ -172,24 +176,24 @@ def _forget(
     db: sqlite_utils.Database, ids: list[str], erased: Erased, kind: str, tombstone: bool, paths: list[str]
 ) -> None:
     with db.atomic():
-        segs = _segments_of(db, ids)
+        _stage(db, ids)
+        segs = db.execute("SELECT id, hash FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)").fetchall()
         erased.segments = len(segs)
-        hashes = {h for _, h, _ in segs} | _item_hashes(db, ids)
-        seg_ids = [s for s, _, _ in segs]
-        touched = _recount_runs(db, seg_ids)
+        hashes = {h for _, h in segs} | _item_hashes(db)
+        touched = _recount_runs(db)
         erased.runs = len(touched)
-        for chunk, marks in _chunks(seg_ids):
-            db.execute(f"DELETE FROM assignments WHERE segment_id IN ({marks})", chunk)
-            db.execute(f"DELETE FROM segment_results WHERE segment_id IN ({marks})", chunk)
-            db.execute(f"DELETE FROM segments WHERE id IN ({marks})", chunk)
-        for chunk, marks in _chunks(ids):
-            db.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
+        # One pass over each table, the erased ids looked up in the staged sets (the results have no index by
+        # segment, so chunks of ids would scan them once a chunk).
+        db.execute("DELETE FROM assignments WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
+        db.execute("DELETE FROM segment_results WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
+        db.execute("DELETE FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)")
+        db.execute("DELETE FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)")
         for chunk, marks in _chunks(paths):
             db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
         erased.embeddings = _drop_vectors(db, sorted(hashes))
         erased.pain_points = _drop_empty_points(db, touched)
         for run_id, points in touched.items():
-            _drop_quotes(db, run_id, set(seg_ids))
+            _drop_quotes(db, run_id, {s for s, _ in segs})
             _scrub_words(db, run_id, sorted(points))
         if tombstone:
             stamp = now()
@@ -198,26 +202,29 @@ def _forget(
             )
         db.table("erasures").insert({"erased_at": now(), "kind": kind, "documents": erased.documents,
                                      "segments": erased.segments})  # fmt: skip
+        db.execute("DELETE FROM temp.erasing_documents")
+        db.execute("DELETE FROM temp.erasing_segments")
 
 
-def _segments_of(db: sqlite_utils.Database, ids: list[str]) -> list[tuple[int, str, str]]:
-    out: list[tuple[int, str, str]] = []
-    for chunk, marks in _chunks(ids):
-        sql = f"SELECT id, hash, document_id FROM segments WHERE document_id IN ({marks}) ORDER BY id"
-        out += [tuple(r) for r in db.execute(sql, chunk)]
-    return out
+def _stage(db: sqlite_utils.Database, ids: list[str]) -> None:
+    """The documents to erase and their segments, in temporary tables the deletes look ids up in."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS erasing_documents (id TEXT PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS erasing_segments (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.erasing_documents")
+    db.execute("DELETE FROM temp.erasing_segments")
+    db.conn.executemany("INSERT OR IGNORE INTO temp.erasing_documents (id) VALUES (?)", [(i,) for i in ids])
+    db.execute("""INSERT INTO temp.erasing_segments SELECT id FROM segments
+                  WHERE document_id IN (SELECT id FROM temp.erasing_documents)""")
 
 
-def _item_hashes(db: sqlite_utils.Database, ids: list[str]) -> set[str]:
+def _item_hashes(db: sqlite_utils.Database) -> set[str]:
     """Hashes of each document's segments joined: the text the clusterer embeds as an item's context."""
-    out = set()
-    for chunk, marks in _chunks(ids):
-        sql = f"SELECT document_id, text FROM segments WHERE document_id IN ({marks}) ORDER BY document_id, id"
-        texts: dict[str, list[str]] = {}
-        for doc, text in db.execute(sql, chunk):
-            texts.setdefault(doc, []).append(text)
-        out |= {text_hash(" ".join(parts)) for parts in texts.values()}
-    return out
+    texts: dict[str, list[str]] = {}
+    sql = """SELECT document_id, text FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)
+             ORDER BY document_id, id"""
+    for doc, text in db.execute(sql):
+        texts.setdefault(doc, []).append(text)
+    return {text_hash(" ".join(parts)) for parts in texts.values()}
 
 
 def _drop_vectors(db: sqlite_utils.Database, hashes: list[str]) -> int:
@@ -230,27 +237,20 @@ def _drop_vectors(db: sqlite_utils.Database, hashes: list[str]) -> int:
     return dropped
 
 
-def _recount_runs(db: sqlite_utils.Database, seg_ids: list[int]) -> dict[int, set[str]]:
-    """Take the erased segments out of every run's stored counts; returns the pain points touched per run."""
+def _recount_runs(db: sqlite_utils.Database) -> dict[int, set[str]]:
+    """Take the staged segments out of every run's stored counts; returns the pain points touched per run."""
     per_run: dict[int, dict] = {}
-
-    def entry(run_id: int) -> dict:
-        return per_run.setdefault(run_id, {"segments": 0, "complaints": 0, "documents": 0, "points": {}})
-
-    for chunk, marks in _chunks(seg_ids):
-        sql = f"""SELECT r.run_id, COUNT(*), SUM(r.complaint), COUNT(DISTINCT s.document_id)
-                  FROM segment_results r JOIN segments s ON s.id = r.segment_id
-                  WHERE r.segment_id IN ({marks}) GROUP BY r.run_id"""
-        for run_id, n, complaints, docs in db.execute(sql, chunk):
-            e = entry(run_id)
-            e["segments"], e["complaints"], e["documents"] = (
-                e["segments"] + n, e["complaints"] + (complaints or 0), e["documents"] + docs
-            )  # fmt: skip
-        sql = f"""SELECT run_id, pain_point_id, COUNT(*) FROM assignments
-                  WHERE segment_id IN ({marks}) AND pain_point_id IS NOT NULL GROUP BY run_id, pain_point_id"""
-        for run_id, pid, n in db.execute(sql, chunk):
-            points = entry(run_id)["points"]
-            points[pid] = points.get(pid, 0) + n
+    sql = """SELECT r.run_id, COUNT(*), SUM(r.complaint), COUNT(DISTINCT s.document_id)
+             FROM segment_results r JOIN segments s ON s.id = r.segment_id
+             WHERE r.segment_id IN (SELECT id FROM temp.erasing_segments) GROUP BY r.run_id"""
+    for run_id, n, complaints, docs in db.execute(sql):
+        per_run[run_id] = {"segments": n, "complaints": complaints or 0, "documents": docs, "points": {}}
+    sql = """SELECT run_id, pain_point_id, COUNT(*) FROM assignments
+             WHERE segment_id IN (SELECT id FROM temp.erasing_segments) AND pain_point_id IS NOT NULL
+             GROUP BY run_id, pain_point_id"""
+    for run_id, pid, n in db.execute(sql):
+        entry = per_run.setdefault(run_id, {"segments": 0, "complaints": 0, "documents": 0, "points": {}})
+        entry["points"][pid] = n
     stamp = now()
     for run_id, e in per_run.items():
         db.execute(
