@@ -4,13 +4,24 @@ every item naming a customer, taken out of the workspace and of every run's coun
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
 import sqlite_utils
 
 from api.errors import ApiError, not_found
-from miner.store.erasure import forget_customer, forget_files
+from miner.store.erasure import forget_customer, forget_files, log
+
+
+def _audit_to_server_log() -> None:
+    """uvicorn configures only its own loggers: send the erasure lines (counts and a hash prefix, never the
+    value) to the server's stderr too, once."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 def _check_idle(control: sqlite_utils.Database, workspace: str) -> None:
@@ -35,6 +46,7 @@ def forget_dataset(
         raise not_found(f"dataset '{dataset_id}'")
     _check_idle(control, workspace)
     paths = [f["path"] for f in json.loads(row[0])]
+    _audit_to_server_log()
     erased = forget_files(db, paths, kind="dataset")
     with control.atomic():
         control.execute("DELETE FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace])
@@ -49,6 +61,7 @@ def forget_customer_items(
 ) -> dict:
     """Delete every item naming the customer; later runs skip them in the uploads that still hold them."""
     _check_idle(control, workspace)
+    _audit_to_server_log()
     try:
         return forget_customer(db, value).as_dict()
     except ValueError as err:

@@ -290,6 +290,7 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
             assert c.get("/v1/stats").json()["documents"] == 18
         log = server.log.read_text(encoding="utf-8", errors="replace")
     assert CUSTOMER.lower() not in log.lower()
+    assert "erased dataset: 1 files, 24 documents" in log and "erased customer #" in log  # counts, a hash prefix
     workspace = open_db(tmp_path / "main.workspaces" / "erin.db")
     assert CUSTOMER not in json.dumps(list(workspace.query("SELECT * FROM documents"))).upper()
 
