@@ -238,6 +238,15 @@ def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
     assert documents_of_customer(db, "Ann.Lee@example.com") == ["d0"]
 
 
+def test_a_label_loses_the_words_only_erased_items_held():
+    from miner.store.erasure import _relabel
+
+    allowed = {"damaged", "packaging", "torn", "box", "crushed"}
+    assert _relabel("Damaged packaging (wombatish)", ["torn"], allowed) == "Damaged packaging"
+    assert _relabel("Wombatish order", ["box crushed"], allowed) == "Box crushed"
+    assert _relabel("Wombatish", [], allowed) == "Other issues"
+
+
 # --- the API ------------------------------------------------------------------------------------------------------
 
 

@@ -2,9 +2,10 @@
 deleted with their segments, results and cached vectors, and the runs that counted them are recounted.
 
 What a run stored is corrected, not recomputed: each run's pain point counts, its totals and its quotes lose
-exactly the erased items, a pain point left with no complaint is dropped (its label and keywords came from
-them), and the run is stamped `erased_at` so a cached copy of it (the API's run index) is rebuilt. Pain point
-centroids and a run's corpus head are averages and weights over many items; they stay.
+exactly the erased items, keywords and label words no remaining complaint holds go, a pain point left with no
+complaint is dropped, and the run is stamped `erased_at` so a cached copy of it (the API's run index) is rebuilt.
+Pain point centroids and a run's corpus head are averages and weights over many items; they stay. The deleted
+rows are zeroed in the file (secure_delete) and the write-ahead log is checkpointed.
 """
 
 from __future__ import annotations
