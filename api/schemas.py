@@ -228,3 +228,20 @@ class ReviewItem(BaseModel):
 class ReviewPublic(BaseModel):
     run: RunInfo | None
     complaints: list[ReviewItem]
+
+
+class ErasureCreate(BaseModel):
+    """Forget every item that names one customer: an id or an email, matched as a whole token."""
+
+    customer: str = Field(min_length=3, max_length=320, examples=["C-104233"])
+
+
+class ErasurePublic(BaseModel):
+    """What an erasure removed: counts only, never the value asked for."""
+
+    documents: int
+    segments: int
+    embeddings: int = Field(description="Cached vectors of the erased texts that no remaining text shares.")
+    runs: int = Field(description="Runs whose stored counts and quotes were corrected.")
+    pain_points: int = Field(description="Pain points left with no complaint, removed.")
+    files: int = Field(0, description="Uploaded files deleted (DELETE /v1/datasets/{id}).")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness")
+SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness", "erasure")
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +41,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, fairness, isolation, load, uploads
+    from reliability import checks, crash, erasure, fairness, isolation, load, uploads
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -71,6 +71,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     step("limits", lambda: checks.limits_figures(workdir / "limits"))
     step("uploads", lambda: uploads.upload_memory(workdir / "uploads", size_mb=args.upload_mb))
     step("fairness", lambda: fairness.fairness(workdir / "fairness", examples=args.remap_examples))
+    step("erasure", lambda: erasure.erasure_test(workdir / "erasure", embedding_model=args.embedding_model))
     return {"figures": figures, "timings": timings}
 
 
@@ -202,6 +203,10 @@ def render(result: dict, args: argparse.Namespace) -> str:
             lines.append(_row(f"start delay of a 2nd workspace's run during a {v['examples']:,}-example re-map, "
                               f"{v['workers']} worker(s)", f"{v['other_start_delay_s']} s (re-map took "
                               f"{v['remap_run_s_after_other_posted']} s more)", "reported"))  # fmt: skip
+    if "erasure" in f:
+        from reliability.erasure import rows as erasure_rows
+
+        lines += erasure_rows(f["erasure"], _row)
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]

@@ -1,9 +1,9 @@
 """A complete run's complaints held in memory, so `GET /v1/pain-points` counts inside any filter in microseconds.
 
 A complete run never changes (its assignments and pain points are written in the transaction that completes it;
-documents and segments are only ever added), so the index is built once per run and server process (by the job
-that made the run, else by the first request that reads it: 2-3 s per million segments) and kept while it is
-among the last `CACHED_RUNS` read. It answers exactly what the SQL over
+documents and segments are only ever added; an erasure stamps the run's `erased_at`), so the index is built once
+per run and server process (by the job that made the run, else by the first request that reads it: 2-3 s per
+million segments) and kept while it is among the last `CACHED_RUNS` read. It answers exactly what the SQL over
 `assignments JOIN segments JOIN documents` answers (`api.queries.common.count_by` / `total_complaints`):
 
 - counts: the rows are grouped into cells (source, kind, pain point, day) sorted by that key, with running totals,
@@ -295,7 +295,9 @@ def _key(db: sqlite_utils.Database, run: dict) -> tuple | None:
             st = None
         found = (files[0], st.st_dev, st.st_ino) if st is not None else None
         db._run_index_file = found  # type: ignore[attr-defined]
-    return (*found, run["id"], run["started_at"], run["finished_at"]) if found is not None else None
+    # erased_at: an erasure (miner/store/erasure.py) took items out of the run, so its cached index is stale.
+    stamp = (run["id"], run["started_at"], run["finished_at"], run.get("erased_at"))
+    return (*found, *stamp) if found is not None else None
 
 
 def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:

@@ -1,4 +1,4 @@
-"""Datasets: upload feedback files (multipart) or records (JSON); read back row counts and rejected rows."""
+"""Datasets: upload feedback files (multipart) or records (JSON); read back row counts and rejected rows; delete."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api import datasets
-from api.deps import ControlDbDep, SettingsDep, WorkspaceDep
+from api import datasets, erasure
+from api.deps import ControlDbDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import not_found, responses
 from api.jobs import new_id
-from api.schemas import DatasetPublic
+from api.schemas import DatasetPublic, ErasurePublic
 from api.uploads import RecordsCreate, receive
 from miner.ingest import ColumnMap
 
@@ -89,3 +89,19 @@ def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep)
     if row is None:
         raise not_found(f"dataset '{dataset_id}'")
     return datasets.public(row)
+
+
+@router.delete(
+    "/{dataset_id}",
+    response_model=ErasurePublic,
+    summary="Delete a dataset",
+    description="The right to erasure: delete the dataset's uploaded files and every document it brought in, "
+    "with their segments, results and cached vectors; every run's counts and quotes lose them. 409 while a run "
+    "is in progress.",
+    responses=responses(401, 404, 409, 429),
+)
+async def delete_dataset(
+    dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, settings: SettingsDep
+) -> dict:
+    uploads = settings.workspaces_dir / f"{workspace}.uploads"
+    return await run_in_threadpool(erasure.forget_dataset, control, db, uploads, workspace, dataset_id)

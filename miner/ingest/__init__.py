@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,18 +23,17 @@ SKIP_NAMES = {"readme.md", "readme.txt", "license", "license.txt"}
 
 
 def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Files to read: the files given, and the supported files inside the folders given."""
+    """Files to read: the files given, and the supported files inside the folders given. A folder's walk never
+    leaves it: a link to a file or folder outside is an error, as is a named pipe, device or socket anywhere."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in READERS and p.name.lower() not in SKIP_NAMES
-            )
+            found += _walk(path)
         elif path.is_file():
             found.append(path)
+        elif special := _special(path):
+            raise special
         else:
             raise InputError(str(path), "no such file or folder", hint="check the path")
     if not found:
@@ -40,6 +41,41 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
             ", ".join(map(str, paths)), "no feedback files found", hint=f"supported types: {', '.join(sorted(READERS))}"
         )
     return found
+
+
+def _special(path: Path) -> InputError | None:
+    """The error for a path that exists but is no regular file or folder (reading a FIFO would block)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+             (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    for test, kind in kinds:
+        if test(mode):
+            return InputError(str(path), f"is {kind}, not a regular file", hint="copy its contents into a file")
+    return None
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Supported files under `folder`, not following links out of it (they once read /etc/passwd)."""
+    root = folder.resolve()
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not descend into linked folders
+        here = Path(dirpath)
+        for name in sorted(filenames + [d for d in dirnames if (here / d).is_symlink()]):
+            path = here / name
+            wanted = path.suffix.lower() in READERS and name.lower() not in SKIP_NAMES
+            if path.is_symlink() and (wanted or path.is_dir()) and not path.resolve().is_relative_to(root):
+                raise InputError(str(path), f"is a link to something outside {folder}; it is not read",
+                                 hint="copy the file into the folder, or name it on the command line")  # fmt: skip
+            if not wanted or path.is_dir():
+                continue
+            if special := _special(path):
+                raise special
+            if path.is_file():
+                out.append(path)
+    return sorted(out)
 
 
 def read_paths(

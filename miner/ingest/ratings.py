@@ -1,20 +1,39 @@
-"""Ratings kept raw and mapped onto one 0..1 scale (1 = best)."""
+"""Ratings kept raw and mapped onto one 0..1 scale (1 = best).
+
+A column's scale is decided by where its values lie, not by its extremes: one star rating typed as "10" must not
+turn a whole file of 1-5 stars into NPS. The narrowest scale that holds at least `SHARE` of the sampled values
+(or all but one of ten or more) wins; a value outside it is rejected with its file, line and column."""
 
 from __future__ import annotations
 
 SCALES = {"stars5": (1.0, 5.0), "csat5": (1.0, 5.0), "csat7": (1.0, 7.0), "nps": (0.0, 10.0)}
+SHARE = 0.95  # of the sampled values that must lie inside a scale for it to be the column's
 
 
-def infer_scale(column: str, values: list[float]) -> str:
-    """Guess a rating scale from the column name and the values seen."""
+def _fits(values: list[float], low: float, high: float) -> bool:
+    outside = sum(not low <= v <= high for v in values)
+    return outside <= (1 - SHARE) * len(values) or (len(values) >= 10 and outside <= 1)
+
+
+def infer_scale(column: str, values: list[float]) -> str | None:
+    """The rating scale from the column name and the values' distribution; None when no scale holds them
+    (percentages, say)."""
     name = column.lower()
-    top = max(values, default=5.0)
-    low = min(values, default=1.0)
-    if "nps" in name or "recommend" in name or low == 0 or top > 7:
+    if "nps" in name or "recommend" in name:
         return "nps"
-    if "csat" in name or "satisf" in name:
-        return "csat7" if top > 5 else "csat5"
-    return "csat7" if top > 5 else "stars5"
+    satisfaction = "csat" in name or "satisf" in name
+    if _fits(values, 1.0, 5.0):
+        return "csat5" if satisfaction else "stars5"
+    if _fits(values, 1.0, 7.0):
+        return "csat7"
+    if _fits(values, 0.0, 10.0):
+        return "nps"
+    return None
+
+
+def inside(value: float, scale: str) -> bool:
+    low, high = SCALES[scale]
+    return low <= value <= high
 
 
 def normalise(value: float, scale: str) -> float:

@@ -91,6 +91,18 @@ def _sample_ratings(sample: list[dict], column: str | None) -> list[float]:
     return values
 
 
+def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) -> str | None:
+    """The rating column's scale; a column named with --rating-col whose values fit no scale is an error, a
+    detected one is left unread (a 0-100 'score' is not a rating)."""
+    if not cols.rating:
+        return None
+    scale = ratings.infer_scale(cols.rating, _sample_ratings(sample, cols.rating))
+    if scale is None and given.rating:
+        raise InputError(str(path), "the ratings fit no scale (1-5, 1-7 or 0-10)", field=cols.rating,
+                         hint="rescale them, or leave out --rating-col")  # fmt: skip
+    return scale
+
+
 def iter_records(
     path: Path,
     table: Table,
@@ -110,7 +122,7 @@ def iter_records(
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
     cols = _resolve_columns(path, table, sample, given)
     kind = cols.kind or table.kind or guess_kind(table.columns)
-    scale = ratings.infer_scale(cols.rating, _sample_ratings(sample, cols.rating)) if cols.rating else None
+    scale = _scale(path, cols, sample, given)
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -187,6 +199,10 @@ def _record(
             path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
             "the rating '{value}' is not a number", "fix it, or pass --on-error skip",
         )  # fmt: skip
+        if not ratings.inside(rec.rating_raw, scale):
+            low, high = (f"{v:g}" for v in ratings.SCALES[scale])
+            raise InputError(str(path), f"the rating is outside the {low}-{high} scale of the column's other values",
+                             line=line, field=cols.rating, hint="fix it, or pass --on-error skip")  # fmt: skip
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
     if cols.date and _str(row.get(cols.date)):
         rec.date = _parse_field(

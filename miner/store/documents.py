@@ -12,6 +12,7 @@ import sqlite_utils
 
 from miner.ingest.records import Record
 from miner.segment.segmenter import Segment
+from miner.store.erasure import erased_ids
 
 
 def now() -> str:
@@ -34,13 +35,14 @@ class ImportResult:
 
 
 def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
-    """Records whose document id is not stored yet (and not repeated within the batch)."""
+    """Records whose document id is not stored yet, nor erased (miner/store/erasure.py), nor repeated in the batch."""
     ids = [r.document_id for r in records]
     known: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
+    known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
     fresh, seen = [], set()
     for rec in records:
         if rec.document_id not in known and rec.document_id not in seen:

@@ -157,3 +157,27 @@ def m003_corpus_heads(db: sqlite_utils.Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m004_erasure(db: sqlite_utils.Database) -> None:
+    """Forgetting data (miner/store/erasure.py): when a run's stored counts last lost erased items (the API's
+    cache of a run reads it), the document ids a customer erasure removed (so a later import of a file that
+    still holds them skips them), and an audit of erasures with counts only, never the value asked for."""
+    _execute_all(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN erased_at TEXT;
+        CREATE TABLE erased_documents (
+            document_id TEXT PRIMARY KEY,
+            erased_at TEXT NOT NULL
+        );
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            erased_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            documents INTEGER NOT NULL,
+            segments INTEGER NOT NULL
+        )
+        """,
+    )

@@ -1,0 +1,68 @@
+"""The right to erasure over the API: a dataset (its uploaded files, its documents and all derived from them) or
+every item naming a customer, taken out of the workspace and of every run's counts (miner/store/erasure.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import sqlite_utils
+
+from api.errors import ApiError, not_found
+from miner.store.erasure import forget_customer, forget_files, log
+
+
+def _audit_to_server_log() -> None:
+    """uvicorn configures only its own loggers: send the erasure lines (counts and a hash prefix, never the
+    value) to the server's stderr too, once."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+def _check_idle(control: sqlite_utils.Database, workspace: str) -> None:
+    """A run in progress imports every dataset and writes a run over what is stored: erase between runs."""
+    busy = control.execute(
+        "SELECT id FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling') LIMIT 1",
+        [workspace],
+    ).fetchone()
+    if busy:
+        raise ApiError(409, "run_in_progress", f"run '{busy[0]}' is in progress in this workspace: wait for it to "
+                       "finish or cancel it (DELETE /v1/runs/{id}), then erase")  # fmt: skip
+
+
+def forget_dataset(
+    control: sqlite_utils.Database, db: sqlite_utils.Database, uploads: Path, workspace: str, dataset_id: str
+) -> dict:
+    """Delete the dataset's documents (with what was derived from them), its row and its uploaded files."""
+    row = control.execute(
+        "SELECT files FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace]
+    ).fetchone()
+    if row is None:
+        raise not_found(f"dataset '{dataset_id}'")
+    _check_idle(control, workspace)
+    paths = [f["path"] for f in json.loads(row[0])]
+    _audit_to_server_log()
+    erased = forget_files(db, paths, kind="dataset")
+    with control.atomic():
+        control.execute("DELETE FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace])
+    folder = uploads / dataset_id
+    files = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    shutil.rmtree(folder, ignore_errors=True)
+    return {**erased.as_dict(), "files": files}
+
+
+def forget_customer_items(
+    control: sqlite_utils.Database, db: sqlite_utils.Database, workspace: str, value: str
+) -> dict:
+    """Delete every item naming the customer; later runs skip them in the uploads that still hold them."""
+    _check_idle(control, workspace)
+    _audit_to_server_log()
+    try:
+        return forget_customer(db, value).as_dict()
+    except ValueError as err:
+        raise ApiError(422, "invalid", f"customer: {err}", field="customer") from None

@@ -1,0 +1,29 @@
+"""Erasures: forget every item that names one customer (the right to erasure; datasets: DELETE /v1/datasets/{id})."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from api import erasure
+from api.deps import ControlDbDep, WorkspaceDbDep, WorkspaceDep
+from api.errors import responses
+from api.schemas import ErasureCreate, ErasurePublic
+
+router = APIRouter(prefix="/v1/erasures", tags=["erasures"])
+
+
+@router.post(
+    "",
+    response_model=ErasurePublic,
+    summary="Forget a customer",
+    description="Delete every item whose source id, text, title or other fields name the customer id or email "
+    "(a whole token, any case), with its segments, results and cached vectors; every run's counts and quotes "
+    "lose them. Later runs skip these items in uploads that still hold them. The value travels in the body, "
+    "never in a URL, and is never logged or stored. 409 while a run is in progress.",
+    responses=responses(401, 409, 422, 429),
+)
+async def create_erasure(
+    body: ErasureCreate, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep
+) -> dict:
+    return await run_in_threadpool(erasure.forget_customer_items, control, db, workspace, body.customer)

@@ -1,0 +1,68 @@
+"""`touchpoints forget`: the right to erasure, from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from miner.cli.app import DbOpt, app, fail
+
+
+@app.command()
+def forget(
+    db: DbOpt = Path("touchpoints.db"),
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="Forget a mined file: its path or name as it was mined, or an API dataset id (ds_...). "
+            "Your own copy of the file is not touched."
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            help="Forget every item naming this customer id or email (in its source id, text, title or other "
+            "columns); '-' reads one value per line from stdin, keeping them out of your shell history. A later "
+            "mine skips these items even in a file that still holds them."
+        ),
+    ] = None,
+) -> None:
+    """Delete a dataset's or a customer's feedback with its segments, results and cached vectors, and take it
+    out of every run's counts and quotes (top, report, export and the API then no longer show it)."""
+    from miner.store import open_db
+    from miner.store.erasure import Erased, forget_customer, forget_files, import_paths_matching
+
+    if (dataset is None) == (customer is None):
+        fail("give one of --dataset FILE or --customer VALUE")
+    if not db.exists():
+        fail(f"{db}: no such database (give the one you mined into with --db)")
+    database = open_db(db)
+    if dataset is not None:
+        paths = import_paths_matching(database, dataset)
+        if not paths:
+            names = sorted({r[0] for r in database.execute("SELECT source FROM imports")})
+            shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+            fail(f"{db}: no mined file matches --dataset; give one of: {shown or 'none (nothing is mined)'}")
+        _print(forget_files(database, paths), f"{len(paths)} file(s)")
+        return
+    values = [v.strip() for v in sys.stdin] if customer == "-" else [customer or ""]
+    total = Erased()
+    for value in filter(None, values):
+        try:
+            erased = forget_customer(database, value)
+        except ValueError as err:
+            fail(f"--customer: {err}")
+            return
+        for key, n in erased.as_dict().items():
+            setattr(total, key, getattr(total, key) + n)
+    _print(total, "customer")
+
+
+def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Erased, imported lazily
+    typer.echo(
+        f"Forgot {what}: {erased.documents} documents, {erased.segments} segments, {erased.embeddings} cached "
+        f"vectors; {erased.runs} run(s) recounted, {erased.pain_points} pain point(s) left empty and removed."
+    )

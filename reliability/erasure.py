@@ -1,0 +1,147 @@
+"""Erasure: mine the bundled corpus plus a file of customer tickets with the CLI, forget one dataset
+(`touchpoints forget --dataset survey.csv`) and one customer (`--customer`), then look for what was forgotten in
+the database files, `touchpoints top`, the HTML report, the exports and the CLI's output (must be 0), and check
+that every run's stored counts equal its rows."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from api.testing import ROOT
+from reliability.checks import _cli, _without_library
+
+CORPUS = ROOT / "corpora" / "food_delivery"
+DATASET = "survey.csv"
+CUSTOMER = "FK-20931"
+TICKETS = [  # written for this check: a customer named by a column, in the text, or as the ticket id
+    ("T-1001", CUSTOMER, "My order arrived two hours late and the driver never called, for the third week running."),
+    ("T-1002", "FK-55012", "The app charged my card twice for a single pizza and support keeps closing my ticket."),
+    ("T-1003", "FK-31887", "Refund promised ten days ago still not on my statement, nobody answers the chat."),
+    ("T-1004", "FK-77120", "Cold noodles again and the bag was ripped open when it reached my door."),
+    (
+        "T-1005",
+        "-",
+        f"Customer {CUSTOMER} here: the promo code vanished at checkout and the price jumped by four pounds.",
+    ),
+    ("T-1006", "FK-55012", "Driver left the food at the wrong flat and the tracking map showed him miles away."),
+    (CUSTOMER, "-", "Voucher expired a day after you sent it, which feels like a trick to stop me using it."),
+    ("T-1008", CUSTOMER, "Substituted my vegan curry with a chicken one without asking, I could not eat anything."),
+]
+_PROBE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){4,}")
+
+
+def _copy_corpus(folder: Path, max_rows: int | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("reviews.csv", "survey.csv"):
+        with (CORPUS / name).open(encoding="utf-8", newline="") as src, (folder / name).open("w", newline="") as out:
+            rows = list(csv.reader(src))
+            csv.writer(out).writerows(rows[: None if max_rows is None else max_rows + 1])
+    lines = (CORPUS / "chats.jsonl").read_text(encoding="utf-8").splitlines()
+    (folder / "chats.jsonl").write_text("\n".join(lines[:max_rows]) + "\n", encoding="utf-8")
+    with (folder / "tickets.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["ticket_id", "customer_id", "created", "message"])
+        writer.writerows((t, c, f"2025-11-{i + 3:02d}", m) for i, (t, c, m) in enumerate(TICKETS))
+
+
+def _probes(db, forgotten: list[str]) -> list[str]:  # noqa: ANN001 - sqlite_utils.Database
+    """A five-word run of letters from each forgotten text that no remaining item holds (it must vanish)."""
+    sql = "SELECT text || ' ' || coalesce(title, '') || ' ' || coalesce(meta, '') FROM documents"
+    kept = "\n".join(r[0] for r in db.execute(sql)).lower()
+    out = []
+    for text in forgotten:
+        match = _PROBE.search(text)
+        if match and match.group(0).lower() not in kept:
+            out.append(match.group(0))
+    return sorted(set(out))
+
+
+def _count_mismatches(db) -> int:  # noqa: ANN001 - sqlite_utils.Database
+    bad = 0
+    for run in db.query("SELECT * FROM runs WHERE status = 'complete'"):
+        n, complaints = db.execute("SELECT COUNT(*), coalesce(SUM(complaint), 0) FROM segment_results WHERE run_id = ?",
+                                   [run["id"]]).fetchone()  # fmt: skip
+        bad += (run["segments"], run["complaints"]) != (n, complaints)
+        sql = """SELECT COUNT(*) FROM pain_points p WHERE p.run_id = ? AND p.complaints !=
+                 (SELECT COUNT(*) FROM assignments a WHERE a.run_id = p.run_id AND a.pain_point_id = p.id)"""
+        bad += db.execute(sql, [run["id"]]).fetchone()[0]
+    return bad
+
+
+def erasure_test(workdir: Path, *, embedding_model: str = "fake", max_rows: int | None = None) -> dict:
+    from miner.store import open_db
+    from miner.store.erasure import documents_of_customer
+
+    start = time.monotonic()
+    shutil.rmtree(workdir, ignore_errors=True)
+    corpus, db_path, log = workdir / "corpus", workdir / "erasure.db", workdir / "cli.log"
+    _copy_corpus(corpus, max_rows)
+    _cli("mine", str(corpus), "--db", str(db_path), "--embedding-model", embedding_model, log=log)
+    db = open_db(db_path)
+    dataset_docs = [r[0] for r in db.execute("SELECT text FROM documents WHERE source = ?", [DATASET])]
+    customer_docs = [db["documents"].get(i)["text"] for i in documents_of_customer(db, CUSTOMER)]
+    db.close()
+    forget_out = _cli("forget", "--db", str(db_path), "--dataset", DATASET, log=log)
+    forget_out += _cli("forget", "--db", str(db_path), "--customer", CUSTOMER.lower(), log=log)
+    top = _cli("top", "--db", str(db_path), "--limit", "50", "--format", "json", log=log)
+    report, exports = workdir / "report.html", [workdir / "pain_points.csv", workdir / "assignments.csv"]
+    said = forget_out + _cli("report", "--db", str(db_path), "--out", str(report), log=log)
+    for out in exports:
+        said += _cli("export", "--db", str(db_path), "--format", "csv", "--table", out.stem, "--out", str(out), log=log)
+    said += _cli("export", "--db", str(db_path), "--format", "xlsx", "--out", str(workdir / "export.xlsx"), log=log)
+    db = open_db(db_path)
+    probes = _probes(db, dataset_docs + customer_docs)
+    places = {
+        "database": b"".join(p.read_bytes() for p in workdir.glob("erasure.db*")).decode("utf-8", "replace"),
+        "top": top,
+        "report": html.unescape(_without_library(report.read_bytes()).decode("utf-8", "replace")),
+        "exports": "".join(p.read_text(encoding="utf-8") for p in exports) + _xlsx_text(workdir / "export.xlsx"),
+    }
+    places["report"] = _json_unescaped(places["report"])
+    places["cli_output"] = said  # what the CLI printed from the erasure on
+    traces = {where: sum(p in text for p in probes) for where, text in places.items()}
+    value = re.compile(rf"(?<![\w-]){re.escape(CUSTOMER)}(?![\w-])", re.IGNORECASE)
+    value_found = {where: len(value.findall(text)) for where, text in places.items()}
+    return {
+        "documents": {"dataset": len(dataset_docs), "customer": len(customer_docs)},
+        "forget_output": forget_out.strip().splitlines(),
+        "probes": len(probes),
+        "traces": traces,
+        "customer_value_found": value_found,
+        "count_mismatches": _count_mismatches(db),
+        "seconds": round(time.monotonic() - start, 1),
+    }
+
+
+def _xlsx_text(path: Path) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    return "\n".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+def _json_unescaped(text: str) -> str:
+    """The report's embedded JSON writes some characters as \\uXXXX: read them back so a probe still matches."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def rows(e: dict, row: Callable[..., str]) -> list[str]:
+    """The section's rows of docs/reliability.md."""
+    where = ("database", "top", "report", "exports", "cli_output")
+    found = " / ".join(str(e["traces"][k]) for k in where)
+    value = " / ".join(str(e["customer_value_found"][k]) for k in where)
+    return [
+        row(
+            "erasure: documents forgotten (dataset / customer), phrases looked for",
+            f"{e['documents']['dataset']} / {e['documents']['customer']}, {e['probes']}",
+        ),  # fmt: skip
+        row("**forgotten phrases in db / top / report / exports / CLI output**", f"**{found}**", "0 / 0 / 0 / 0 / 0"),
+        row("**forgotten customer id found (same places)**", f"**{value}**", "0 / 0 / 0 / 0 / 0"),
+        row("runs whose stored counts differ from their rows after erasure", e["count_mismatches"], "0"),
+    ]

@@ -1,0 +1,335 @@
+"""The right to erasure: forgetting a dataset or a customer on a real SQLite file, through the CLI and the API
+(fake embedder: plumbing and bookkeeping, not quality)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from miner.cli import app
+from miner.pipeline import MineOptions, mine
+from miner.report import top_pain_points
+from miner.report.exports import export
+from miner.report.html import write_report
+from miner.segment.segmenter import text_hash
+from miner.store import open_db
+from tests.conftest import DATA
+
+COMPLAINTS = [
+    "I was charged twice for my order",
+    "the refund never arrived on my card",
+    "the box arrived crushed and wet",
+    "the packaging was torn open",
+    "the website does not show the delivery charge",
+    "the site crashed at checkout",
+]
+CUSTOMER = "CUST-4417"
+
+
+def _write(path, prefix: str, n: int, marker: str = "", customer_rows: int = 0) -> None:
+    """`n` complaints; the first `customer_rows` belong to CUSTOMER (one by id, one in the text, the rest by
+    the customer column). Another customer, CUST-44170, shares a prefix with CUSTOMER and must stay."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["review_id", "date", "rating", "customer", "review"])
+        for i in range(n):
+            text = f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {prefix}{i} was awful {marker}".strip()
+            rid, who = f"{prefix}{i}", "CUST-44170"
+            if i < customer_rows:
+                who = CUSTOMER if i % 3 == 0 else "someone"
+                if i % 3 == 1:
+                    text += f" (account {CUSTOMER.lower()})"
+                if i % 3 == 2:
+                    rid = CUSTOMER
+            w.writerow([rid, "2026-01-03", 1, who, text])
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, segmenter):
+    """Mined once for the module (clustering is the slow part): keep.csv (with CUSTOMER's rows) and gone.csv
+    (marked 'wombatish') in one run, then later.csv (marked too) in a nightly run that carries the first forward.
+    Each test works on a copy."""
+    from miner.embed.fake import HashingEmbedder
+    from miner.touchpoints import load_taxonomy
+
+    folder = tmp_path_factory.mktemp("template")
+    _write(folder / "keep.csv", "K", 36, customer_rows=9)  # 3 by column, 3 in the text, 3 by id (one stored)
+    _write(folder / "gone.csv", "G", 36, marker="wombatish")
+    _write(folder / "later.csv", "L", 12, marker="wombatish")
+    options = MineOptions(taxonomy=load_taxonomy(DATA / "mini_taxonomy.yaml"), embedder=HashingEmbedder(dim=128),
+                          segmenter=segmenter, redact_pii=False)  # fmt: skip
+    db = open_db(folder / "t.db")
+    mine(db, [folder / "keep.csv", folder / "gone.csv"], options)
+    options.incremental = True
+    mine(db, [folder / "later.csv"], options)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return {"folder": folder, "options": options}
+
+
+@pytest.fixture
+def mined(template, tmp_path) -> Path:
+    path = tmp_path / "t.db"
+    shutil.copy(template["folder"] / "t.db", path)
+    return path
+
+
+def _consistent(db) -> None:
+    """Every complete run's stored counts equal its rows, and its quotes are stored segments."""
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []  # erasure deletes children by hand
+    segment_ids = {r[0] for r in db.execute("SELECT id FROM segments")}
+    for run in db.query("SELECT * FROM runs WHERE status = 'complete'"):
+        rid = run["id"]
+        n, complaints = db.execute(
+            "SELECT COUNT(*), coalesce(SUM(complaint), 0) FROM segment_results WHERE run_id = ?", [rid]
+        ).fetchone()
+        assert (run["segments"], run["complaints"]) == (n, complaints), run
+        for p in db.query("SELECT * FROM pain_points WHERE run_id = ?", [rid]):
+            sql = "SELECT COUNT(*) FROM assignments WHERE run_id = ? AND pain_point_id = ?"
+            assert p["complaints"] == db.execute(sql, [rid, p["id"]]).fetchone()[0] > 0, p["id"]
+            assert set(json.loads(p["representatives"] or "[]")) <= segment_ids
+
+
+def _everything(db, tmp_path) -> str:
+    """Every table's rows, `top` as JSON, the HTML report and a CSV export of the latest run, as one text."""
+    parts = [json.dumps(list(db.query(f"SELECT * FROM [{t}]")), default=repr) for t in db.table_names()]
+    parts.append(json.dumps(top_pain_points(db, limit=50, pain_points=50, quotes=50)))
+    parts.append(write_report(db, tmp_path / "r.html").read_text(encoding="utf-8"))
+    for table in ("pain_points", "assignments"):
+        parts.append(export(db, tmp_path / f"{table}.csv", "csv", table=table).read_text(encoding="utf-8"))
+    return "\n".join(parts)
+
+
+def _forget(path: Path, *args: str, stdin: str | None = None):
+    out = CliRunner().invoke(app, ["forget", "--db", str(path), *args], input=stdin)
+    return out
+
+
+def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
+    db = open_db(mined)
+    _consistent(db)
+    gone = "SELECT id FROM documents WHERE source IN ('gone.csv', 'later.csv')"
+    gone_hashes = {r[0] for r in db.execute(f"SELECT hash FROM segments WHERE document_id IN ({gone})")}
+    assert "wombatish" in _everything(db, tmp_path)
+    assert gone_hashes & {r[0] for r in db.execute("SELECT hash FROM embeddings")}
+    before = {r["id"]: r["complaints"] for r in db.query("SELECT * FROM runs")}
+    kept = db["documents"].count - 48
+
+    out = _forget(mined, "--dataset", str(template["folder"] / "gone.csv"))
+    assert out.exit_code == 0, out.output
+    assert "36 documents" in out.output and "2 run(s) recounted" in out.output
+    out = _forget(mined, "--dataset", "later.csv")
+    assert out.exit_code == 0 and "12 documents" in out.output, out.output
+
+    db = open_db(mined)
+    assert db["documents"].count == kept and not db.execute(gone).fetchall()
+    kept_hashes = {r[0] for r in db.execute("SELECT hash FROM segments")}
+    cached = {r[0] for r in db.execute("SELECT hash FROM embeddings")}
+    assert not (gone_hashes - kept_hashes) & cached  # their vectors are gone, shared ones stay
+    assert {r[0] for r in db.execute("SELECT source FROM imports")} == {"keep.csv"}
+    _consistent(db)
+    after = {r["id"]: r for r in db.query("SELECT * FROM runs")}
+    assert all(after[i]["complaints"] < before[i] and after[i]["erased_at"] for i in before)
+    assert after[max(after)]["documents"] == kept
+    assert "wombatish" not in _everything(db, tmp_path).lower()
+
+
+def test_forget_needs_a_match_and_one_choice(mined):
+    n = open_db(mined)["documents"].count
+    none = _forget(mined, "--dataset", "other.csv")
+    assert none.exit_code == 2 and "no mined file matches" in none.output and "keep.csv, later.csv" in none.output
+    both = _forget(mined, "--dataset", "keep.csv", "--customer", CUSTOMER)
+    assert both.exit_code == 2 and "one of" in both.output
+    short = _forget(mined, "--customer", "ab")
+    assert short.exit_code == 2 and "at least 3 characters" in short.output
+    assert open_db(mined)["documents"].count == n
+
+
+def test_forget_customer_by_id_text_and_meta_and_it_stays_forgotten(mined, template, tmp_path, caplog):
+    db = open_db(mined)
+    total = db["documents"].count
+    assert CUSTOMER in _everything(db, tmp_path).upper()
+
+    with caplog.at_level(logging.INFO, logger="touchpoints.erasure"):
+        out = _forget(mined, "--customer", "-", stdin=f"{CUSTOMER.lower()}\n")
+    assert out.exit_code == 0, out.output
+    # The three rows with CUSTOMER as review id share one document id: the first is stored, the rest skipped.
+    assert "7 documents" in out.output
+    assert CUSTOMER.lower() not in (out.output + caplog.text).lower() and "erased customer #" in caplog.text
+
+    db = open_db(mined)
+    assert db["documents"].count == total - 7
+    everything = _everything(db, tmp_path)
+    assert CUSTOMER not in everything.upper().replace("CUST-44170", "")
+    assert everything.count("CUST-44170") >= 27  # a longer id is another customer
+    _consistent(db)
+    # Mining the same file again does not bring the customer back.
+    imports, _ = mine(db, [template["folder"] / "keep.csv"], template["options"])
+    assert imports[0].added == 0 and CUSTOMER not in _everything(db, tmp_path).upper().replace("CUST-44170", "")
+
+
+def test_forget_zeroes_the_deleted_rows_in_the_file(mined):
+    assert b"wombatish" in mined.read_bytes()
+    for name in ("gone.csv", "later.csv"):
+        out = _forget(mined, "--dataset", name)
+        assert out.exit_code == 0, out.output
+    blob = b"".join(p.read_bytes() for p in mined.parent.glob("t.db*"))
+    assert b"wombatish" not in blob
+
+
+def test_an_erasure_is_seen_by_the_api_run_index(mined, template):
+    """The API keeps a run's index in memory; an erasure stamps the run so the index is rebuilt."""
+    from api.queries.common import Filters, find_run
+    from api.queries.run_index import run_index
+    from miner.store.erasure import forget_files
+
+    db = open_db(mined)
+    _, total = run_index(db, find_run(db)).counts(Filters())
+    forget_files(db, [str(template["folder"] / "gone.csv")])
+    _, after = run_index(db, find_run(db)).counts(Filters())
+    assert 0 < after < total
+    assert after == db.execute("SELECT COUNT(*) FROM assignments WHERE run_id = ?", [find_run(db)["id"]]).fetchone()[0]
+
+
+def test_vectors_of_items_are_dropped(mined, template):
+    """The clusterer also caches each item's joined text; those vectors go with the item."""
+    from miner.store.erasure import forget_files
+
+    db = open_db(mined)
+    texts: dict[str, list[str]] = {}
+    for doc, text in db.execute("SELECT document_id, text FROM segments ORDER BY document_id, id"):
+        texts.setdefault(doc, []).append(text)
+    items = {d: text_hash(" ".join(t)) for d, t in texts.items() if len(t) > 1}
+    assert set(items.values()) & {r[0] for r in db.execute("SELECT hash FROM embeddings")}
+    erased = forget_files(db, [str(template["folder"] / "gone.csv")])
+    left = {r[0] for r in db.execute("SELECT hash FROM segments")}
+    gone = {h for d, h in items.items() if not db["documents"].count_where("id = ?", [d])}
+    assert erased.documents == 36 and erased.embeddings > 0 and gone
+    assert not (gone - left) & {r[0] for r in db.execute("SELECT hash FROM embeddings")}
+
+
+def test_customer_pattern_is_a_whole_token():
+    from miner.store.erasure import customer_pattern
+
+    p = customer_pattern("ann@example.com")
+    assert p.search("mail ANN@example.com now") and p.search("(ann@example.com).")
+    assert not p.search("joann@example.com") and not p.search("ann@example.com.au")
+    assert customer_pattern("C-12").search("order C-12 late") and not customer_pattern("C-12").search("C-123")
+
+
+def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
+    """PII redaction may store an email used as an id as a keyed token: the customer is matched on it too."""
+    from miner.segment import pii
+    from miner.store.erasure import documents_of_customer
+
+    monkeypatch.setattr(pii, "pseudonymise", lambda v: "<EMAIL:3f0c1a9be2d4aa01>" if "@" in v else v, raising=False)
+    db = open_db(tmp_path / "t.db")
+    db["imports"].insert({"id": 1, "path": "a.csv", "source": "a.csv", "sha256": "", "rows": 2, "added": 2,
+                          "imported_at": ""})  # fmt: skip
+    for i, sid in enumerate(["<EMAIL:3f0c1a9be2d4aa01>", "<EMAIL:99990000aaaabbbb>"]):
+        db["documents"].insert({"id": f"d{i}", "import_id": 1, "source": "a.csv", "source_id": sid, "kind": "review",
+                                "text": "The refund never came"})  # fmt: skip
+    assert documents_of_customer(db, "Ann.Lee@example.com") == ["d0"]
+
+
+def test_a_label_loses_the_words_only_erased_items_held():
+    from miner.store.erasure import _relabel
+
+    allowed = {"damaged", "packaging", "torn", "box", "crushed"}
+    assert _relabel("Damaged packaging (wombatish)", ["torn"], allowed) == "Damaged packaging"
+    assert _relabel("Wombatish order", ["box crushed"], allowed) == "Box crushed"
+    assert _relabel("Wombatish", [], allowed) == "Other issues"
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+def _records(prefix: str, marker: str, n: int = 12, customer_every: int = 0) -> list[dict]:
+    out = []
+    for i in range(n):
+        rec = {"id": f"{prefix}{i}", "date": "2026-03-02", "rating": 1,
+               "text": f"{COMPLAINTS[i % len(COMPLAINTS)]} {marker}"}  # fmt: skip
+        if customer_every and i % customer_every == 0:
+            rec["customer_email"] = "ann.lee@example.com"
+            rec["customer_id"] = CUSTOMER
+        out.append(rec)
+    return out
+
+
+def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
+    from api.testing import serve, wait_for_run
+
+    db = tmp_path / "main.db"
+    with serve(db, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        key = server.key("erin")
+        with server.client(key) as c:
+            keep = c.post("/v1/datasets", json={"name": "keep", "records": _records("K", "", 24, 4)}).json()
+            gone = c.post("/v1/datasets", json={"name": "gone", "records": _records("G", "wombatish", 24)}).json()
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "complete", final
+            assert "wombatish" in c.get("/v1/pain-points?limit=50").text + c.get("/v1/report").text
+            uploads = tmp_path / "main.workspaces" / "erin.uploads"
+            assert (uploads / gone["id"]).is_dir()
+
+            resp = c.delete(f"/v1/datasets/{gone['id']}")
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["documents"] == 24 and resp.json()["files"] == 1 and resp.json()["runs"] == 1
+            assert c.get(f"/v1/datasets/{gone['id']}").status_code == 404
+            assert c.delete(f"/v1/datasets/{gone['id']}").status_code == 404
+            assert not (uploads / gone["id"]).exists() and (uploads / keep["id"]).is_dir()
+            assert c.get("/v1/stats").json()["documents"] == 24
+            points = c.get("/v1/pain-points?limit=50").json()["pain_points"]
+            routes = ["/v1/pain-points?limit=50", "/v1/touchpoints", "/v1/report"]
+            routes += [f"/v1/pain-points/{p['id']}/examples?limit=100" for p in points]
+            for route in routes:
+                assert "wombatish" not in c.get(route).text, route
+
+            resp = c.post("/v1/erasures", json={"customer": CUSTOMER.lower()})
+            assert resp.status_code == 200 and resp.json()["documents"] == 6, resp.text
+            assert c.post("/v1/erasures", json={"customer": "ab"}).status_code == 422
+            # The next run imports the remaining upload again: the customer stays forgotten.
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "complete", final
+            assert c.get("/v1/stats").json()["documents"] == 18
+        log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert CUSTOMER.lower() not in log.lower()
+    assert "erased dataset: 1 files, 24 documents" in log and "erased customer #" in log  # counts, a hash prefix
+    workspace = open_db(tmp_path / "main.workspaces" / "erin.db")
+    assert CUSTOMER not in json.dumps(list(workspace.query("SELECT * FROM documents"))).upper()
+
+
+def test_api_erasure_waits_for_a_run_in_progress(tmp_path):
+    from api.db import open_control
+    from api.erasure import forget_customer_items, forget_dataset
+    from api.errors import ApiError
+
+    control = open_control(tmp_path / "c.db")
+    control.table("datasets").insert({"id": "ds_1", "workspace": "w", "name": "x", "created_at": "", "files": "[]",
+                                      "columns": "{}", "rows": 0, "accepted": 0, "rejected": "[]"})  # fmt: skip
+    control.table("jobs").insert({"id": "run_1", "workspace": "w", "status": "running", "created_at": ""})
+    db = open_db(tmp_path / "w.db")
+    for call in (lambda: forget_dataset(control, db, tmp_path, "w", "ds_1"),
+                 lambda: forget_customer_items(control, db, "w", CUSTOMER)):  # fmt: skip
+        with pytest.raises(ApiError) as err:
+            call()
+        assert err.value.status == 409
+    with pytest.raises(ApiError) as err:
+        forget_dataset(control, db, tmp_path, "other", "ds_1")
+    assert err.value.status == 404
+
+
+def test_reliability_section_finds_no_trace_on_a_slice_of_the_corpus(tmp_path):
+    """reliability/erasure.py on 30 rows per corpus file (the full corpus runs in `python -m reliability`)."""
+    from reliability.erasure import erasure_test
+
+    result = erasure_test(tmp_path / "rel", max_rows=30)
+    assert result["documents"] == {"dataset": 30, "customer": 4} and result["probes"] >= 20
+    assert set(result["traces"].values()) == {0}, result["traces"]
+    assert set(result["customer_value_found"].values()) == {0}, result["customer_value_found"]
+    assert result["count_mismatches"] == 0

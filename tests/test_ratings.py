@@ -1,0 +1,58 @@
+"""Rating scales come from the values' distribution: one stray value is rejected, not a new scale for the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from miner.errors import InputError
+from miner.ingest import ColumnMap, read_file
+from miner.ingest.ratings import infer_scale
+
+
+def _stars(path, values: list[object]) -> None:
+    rows = [f"r{i},{v},the courier was late again ({i})" for i, v in enumerate(values)]
+    path.write_text("id,rating,review\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_one_ten_in_a_file_of_stars_is_rejected_not_nps(tmp_path):
+    path = tmp_path / "stars.csv"
+    values = [1, 2, 3, 4, 5] * 8
+    values[17] = 10
+    _stars(path, values)
+    recs = read_file(path, on_error="skip")
+    assert {r.rating_scale for r in recs} == {"stars5"} and len(recs) == 39
+    assert recs[0].rating == 0.0 and recs[4].rating == 1.0
+    rejected = recs[0].meta["_rejected"]
+    assert len(rejected) == 1 and "line 19" in rejected[0] and "field 'rating'" in rejected[0]
+    problem = rejected[0].split("field 'rating': ", 1)[1]
+    assert "1-5 scale" in problem and "10" not in problem  # the value is not quoted
+    with pytest.raises(InputError) as err:
+        read_file(path)
+    assert err.value.line == 19 and err.value.field == "rating" and "--on-error skip" in str(err.value)
+
+
+def test_a_real_nps_column_stays_nps(tmp_path):
+    path = tmp_path / "nps.csv"
+    _stars(path, [0, 3, 6, 7, 8, 9, 10, 10, 9, 2, 5, 8])
+    recs = read_file(path)
+    assert {r.rating_scale for r in recs} == {"nps"} and recs[0].rating == 0.0 and recs[6].rating == 1.0
+
+
+def test_infer_scale_by_distribution():
+    assert infer_scale("rating", [1, 2, 3, 4, 5] * 4 + [10]) == "stars5"  # one stray value of 21
+    assert infer_scale("rating", [1, 2, 3, 4, 5, 10]) == "nps"  # too few to call 10 a stray
+    assert infer_scale("rating", [1, 2, 3] * 10 + [10, 10, 10]) == "nps"  # 9% above 5: not strays
+    assert infer_scale("csat", [1, 2, 6, 7] * 5) == "csat7" and infer_scale("satisfaction", [1, 5, 3]) == "csat5"
+    assert infer_scale("likely_to_recommend", [1, 2, 3]) == "nps"  # the name says so
+    assert infer_scale("rating", [0, 1, 2, 5] * 5) == "nps"  # a quarter are 0: not a 1-5 scale
+    assert infer_scale("score", [12, 55, 80, 99] * 5) is None
+    assert infer_scale("rating", []) == "stars5"
+
+
+def test_ratings_that_fit_no_scale(tmp_path):
+    path = tmp_path / "pct.csv"
+    _stars(path, [12, 55, 80, 99, 40])
+    assert all(r.rating is None and r.rating_raw is None for r in read_file(path))  # a detected column: unread
+    with pytest.raises(InputError, match="fit no scale") as err:
+        read_file(path, ColumnMap(rating="rating"))
+    assert err.value.field == "rating" and "55" not in str(err.value)
