@@ -10,6 +10,7 @@ import sqlite_utils
 from api.errors import ApiError
 from api.keys import now
 from api.settings import Settings
+from miner.store import taxonomies as stored
 from miner.touchpoints import Taxonomy, load_taxonomy
 from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY
 
@@ -26,8 +27,7 @@ def _load(path: Path, mtime: float) -> Taxonomy:
 
 def current_version(db: sqlite_utils.Database) -> str | None:
     """The version the workspace PUT last, or None while it uses the default."""
-    rows = db.execute("SELECT version FROM taxonomies ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchall()
-    return rows[0][0] if rows else None
+    return stored.current_version(db)
 
 
 def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str | None) -> Taxonomy:
@@ -35,17 +35,17 @@ def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str
     version = version or current_version(db)
     if version is None:
         return default_taxonomy(settings)
-    row = db.execute("SELECT taxonomy FROM taxonomies WHERE version = ?", [version]).fetchall()
-    if not row:
+    found = stored.payload(db, version)
+    if found is None:
         default = default_taxonomy(settings)
         if default.version == version:
             return default
         raise ApiError(404, "not_found", f"taxonomy version '{version}' not found in this workspace", field="version")
-    return Taxonomy.model_validate_json(row[0][0])
+    return Taxonomy.model_validate_json(found)
 
 
 def versions(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("SELECT version, fingerprint, created_at FROM taxonomies ORDER BY created_at, rowid"))
+    return stored.versions(db)
 
 
 def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
@@ -53,9 +53,9 @@ def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
 
     A version string is never reused for different content, so runs stay traceable to what they used.
     """
-    row = db.execute("SELECT fingerprint FROM taxonomies WHERE version = ?", [taxonomy.version]).fetchall()
-    if row:
-        if row[0][0] == taxonomy.fingerprint():
+    known = stored.fingerprint(db, taxonomy.version)
+    if known is not None:
+        if known == taxonomy.fingerprint():
             return False
         raise ApiError(
             409,
@@ -63,13 +63,6 @@ def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
             f"taxonomy version '{taxonomy.version}' already exists with other content: give the new one a new version",
             field="version",
         )
-    with db.atomic():
-        db.table("taxonomies").insert(
-            {
-                "version": taxonomy.version,
-                "fingerprint": taxonomy.fingerprint(),
-                "taxonomy": taxonomy.model_dump_json(),
-                "created_at": now(),
-            }
-        )
+    stored.insert(db, {"version": taxonomy.version, "fingerprint": taxonomy.fingerprint(),
+                       "taxonomy": taxonomy.model_dump_json(), "created_at": now()})  # fmt: skip
     return True

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import Filters, count_by, run_public, run_taxonomy, total_complaints
+from api.queries.common import Filters, run_public, run_taxonomy
+from miner.store.reads import count_by, pain_point_rows, total_complaints
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import Touchpoint
 
 
 def _top_points(db: sqlite_utils.Database, run_id: int, filters: Filters, n: int) -> dict[str, list[dict]]:
     counts = count_by(db, run_id, "a.pain_point_id", filters, " AND a.pain_point_id IS NOT NULL")
-    rows = db.query("SELECT id, touchpoint, label FROM pain_points WHERE run_id = ?", [run_id])
+    rows = pain_point_rows(db, run_id)
     by_tp: dict[str, list[dict]] = {}
     for row in rows:
         if counts.get(row["id"]):

@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
+from api import db as control_db
 from api import taxonomies
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, responses
 from api.routes.runs import job_public
 from api.schemas import TaxonomyPublic
 from miner.errors import TaxonomyError
+from miner.store import taxonomies as store_taxonomies
+from miner.store.reads import has_documents
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import parse_taxonomy
 
@@ -53,7 +56,7 @@ def get_taxonomy(
     ] = None,
 ) -> dict:
     taxonomy = taxonomies.taxonomy_version(db, settings, version)
-    stored = db.execute("SELECT 1 FROM taxonomies WHERE version = ?", [taxonomy.version]).fetchall()
+    stored = store_taxonomies.stored(db, taxonomy.version)
     return _public(db, taxonomy, "workspace" if stored else "default")
 
 
@@ -82,13 +85,8 @@ def put_taxonomy(
     except TaxonomyError as err:
         raise ApiError(422, "invalid_taxonomy", str(err).removesuffix(" Fix the taxonomy file and run again."),
                        field="taxonomy") from None  # fmt: skip
-    has_data = db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
-    if (
-        has_data
-        and control.execute(
-            "SELECT 1 FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling')", [workspace]
-        ).fetchall()
-    ):
+    has_data = has_documents(db)
+    if has_data and control_db.active_job(control, workspace):
         raise ApiError(409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again")
     if not taxonomies.store(db, taxonomy):
         return _public(db, taxonomy, "workspace")
