@@ -15,13 +15,13 @@ import pytest
 
 from api.queries.pain_points import pain_points
 from api.queries.pain_points import trend as _trend
+from api.testing import ROOT
+from miner.pipeline import MineOptions, mine
 from miner.store import index as ri
 from miner.store.filters import Filters
 from miner.store.reads import JOIN, count_by, quote_rows, total_complaints
 from miner.store.runs import find_run, run_taxonomy
 from miner.store.top import matches as _matches
-from api.testing import ROOT
-from miner.pipeline import MineOptions, mine
 from miner.touchpoints import load_taxonomy
 
 CORPUS = ROOT / "corpora" / "food_delivery"

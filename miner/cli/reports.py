@@ -8,13 +8,8 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, app, fail
+from miner.cli.app import DbOpt, KindOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
 from miner.errors import MinerError
-
-SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
-SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
-KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
 
 
 class Period(StrEnum):
