@@ -32,12 +32,30 @@ def tiny(db, mini_taxonomy):
     finish_run(
         db,
         run,
-        segment_rows=[{"segment_id": s["id"], "complaint": 1, "complaint_score": 0.9, "touchpoint": tp,
-                       "touchpoint_score": 0.8} for s in segments],  # fmt: skip
-        assignment_rows=[{"segment_id": s["id"], "touchpoint": tp, "score": 0.5 + s["id"] / 100, "rank": 0,
-                          "pain_point_id": None if s["id"] == len(DATES) else "p1"} for s in segments],  # fmt: skip
-        pain_point_rows=[{"id": "p1", "touchpoint": tp, "label": "P1", "keywords": "[]", "complaints": 6,
-                          "representatives": json.dumps([1, 2])}],  # fmt: skip
+        segment_rows=[
+            {"segment_id": s["id"], "complaint": 1, "complaint_score": 0.9, "touchpoint": tp, "touchpoint_score": 0.8}
+            for s in segments
+        ],  # fmt: skip
+        assignment_rows=[
+            {
+                "segment_id": s["id"],
+                "touchpoint": tp,
+                "score": 0.5 + s["id"] / 100,
+                "rank": 0,
+                "pain_point_id": None if s["id"] == len(DATES) else "p1",
+            }
+            for s in segments
+        ],  # fmt: skip
+        pain_point_rows=[
+            {
+                "id": "p1",
+                "touchpoint": tp,
+                "label": "P1",
+                "keywords": "[]",
+                "complaints": 6,
+                "representatives": json.dumps([1, 2]),
+            }
+        ],  # fmt: skip
         counts={"documents": len(docs), "segments": len(segments), "complaints": len(segments)},
     )
     return db, run
