@@ -36,8 +36,9 @@ def touchpoint_documents(db: sqlite_utils.Database, run_id: int, filters: Filter
 
 def pain_point_rows(db: sqlite_utils.Database, run_id: int) -> list[dict]:
     """A run's pain points (without their centroids), by id."""
-    sql = "SELECT run_id, id, touchpoint, label, keywords, complaints, representatives FROM pain_points"
-    return list(db.query(f"{sql} WHERE run_id = ? ORDER BY id", [run_id]))
+    sql = """SELECT run_id, id, touchpoint, label, keywords, complaints, representatives FROM pain_points
+             WHERE run_id = ? ORDER BY id"""
+    return list(db.query(sql, [run_id]))
 
 
 def pain_point(db: sqlite_utils.Database, run_id: int, point_id: str) -> dict | None:
