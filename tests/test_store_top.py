@@ -118,3 +118,12 @@ def test_far_dates_are_plain_bounds_not_a_500(service, route, params):
             assert resp.json()["total_complaints"] == everything["total_complaints"]
         else:
             assert resp.json()["pain_points"] == [] and resp.json()["total_complaints"] == 0
+
+
+@pytest.mark.parametrize("f", WINDOWS[:3], ids=lambda f: f.describe())
+def test_touchpoints_route_lists_the_same_top_pain_points(service, f):
+    _, path, client = service
+    cli = {t["id"]: [(p["id"], p["complaints"]) for p in t["pain_points"][:3]] for t in _cli(path, f)["touchpoints"]}
+    got = client.get("/v1/touchpoints", params=_query(f)).json()["touchpoints"]
+    api = {t["id"]: [(p["id"], p["complaints"]) for p in t["pain_points"]] for t in got if t["complaints"]}
+    assert api == cli and any(api.values())

@@ -28,7 +28,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters
-from miner.store.reads import JOIN
+from miner.store.reads import JOIN, pain_point_rows
 
 CACHED_RUNS = 8  # runs kept per server process: about 40 bytes per assignment (18 MB for 1M segments)
 DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
@@ -197,10 +197,7 @@ def _codes(values: list, table: dict) -> np.ndarray:
 
 def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     """Read the run's complaints (one pass over the join) into the index."""
-    point_rows = [
-        {k: v for k, v in row.items() if k != "centroid"}
-        for row in db.query("SELECT * FROM pain_points WHERE run_id = ? ORDER BY id", [run_id])
-    ]
+    point_rows = pain_point_rows(db, run_id)
     point_code = {p["id"]: i for i, p in enumerate(point_rows)}
     n_points = len(point_rows)
     codes: dict[str | None, int] = point_code | {None: n_points}  # grows with ids missing from pain_points
