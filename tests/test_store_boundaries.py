@@ -61,3 +61,20 @@ def test_python_m_miner_still_offers_the_api_commands():
                           cwd=ROOT)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert all(name in proc.stdout for name in ("mine", "top", "report", "serve", "keys"))
+
+
+def test_serve_hands_its_settings_to_the_app_not_the_environment(monkeypatch, tmp_path):
+    import os
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    served = {}
+    monkeypatch.delenv("TOUCHPOINTS_DB", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kw: served.update(app=application, **kw))
+    result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "s.db"), "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served["app"].state.settings.db == tmp_path / "s.db" and served["port"] == 8123
+    assert "TOUCHPOINTS_DB" not in os.environ
