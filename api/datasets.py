@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from api.db import dataset_row, insert_dataset
 from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
@@ -93,8 +94,7 @@ def create(
         "accepted": sum(f["accepted"] for f in files),
         "rejected": json.dumps(rejected[:MAX_REJECTED]),
     }
-    with control.atomic():
-        control.table("datasets").insert(row)
+    insert_dataset(control, row)
     return public(row)
 
 
@@ -114,8 +114,7 @@ def public(row: dict) -> dict:
 
 
 def get(control: sqlite_utils.Database, workspace: str, dataset_id: str) -> dict | None:
-    rows = list(control.query("SELECT * FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace]))
-    return rows[0] if rows else None
+    return dataset_row(control, workspace, dataset_id)
 
 
 def discard(folder: Path) -> None:

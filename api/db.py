@@ -1,27 +1,26 @@
-"""The API's own storage: a control database (workspaces, keys, datasets, runs) and one data file per workspace.
+"""The API's own storage: the control database (workspaces, keys, datasets, jobs) and one data file per workspace.
 
-Every pipeline query runs against the workspace's own file, so workspaces are isolated by construction.
+This is the one module of api/ that writes SQL, all of it on the control database. A workspace's file is a miner
+database (miner.store owns its schema and queries), so workspaces are isolated by construction.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from api.pool import ConnectionPool, pool  # noqa: F401 - re-exported for the API's modules
 from miner.store.db import Database, connect  # noqa: F401 - re-exported for the API's modules
 from miner.store.migrations import migrations as miner_migrations
 
 control_migrations = Migrations("touchpoint_api")
-workspace_migrations = Migrations("touchpoint_api_workspace")
 WORKSPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+ACTIVE = ("queued", "running", "cancelling")
 _migrated: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
@@ -69,23 +68,12 @@ def m001_control(db: sqlite_utils.Database) -> None:
     db.table("jobs").create_index(["workspace", "status"])
 
 
-@workspace_migrations()
-def m001_api_indexes(db: sqlite_utils.Database) -> None:
-    """Indexes the API's filtered queries need, and the taxonomy versions a workspace PUT."""
-    db.execute("CREATE INDEX IF NOT EXISTS idx_api_assignments_pain ON assignments(run_id, pain_point_id)")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_api_segments_document ON segments(document_id)")
-    db.table("taxonomies").create(
-        {"version": str, "fingerprint": str, "taxonomy": str, "created_at": str}, pk="version"
-    )
-
-
-def _migrate(db: sqlite_utils.Database, path: Path, *sets: Migrations) -> None:
-    key = (str(path.resolve()), ",".join(m.name for m in sets))
+def _migrate(db: sqlite_utils.Database, path: Path, migrations: Migrations) -> None:
+    key = (str(path.resolve()), migrations.name)
     if key in _migrated:
         return
     with _lock:
-        for m in sets:
-            m.apply(db)
+        migrations.apply(db)
         _migrated.add(key)
 
 
@@ -120,81 +108,137 @@ def workspace_path(workspaces_dir: Path, workspace: str) -> Path:
 
 
 def open_workspace(workspaces_dir: Path, workspace: str) -> sqlite_utils.Database:
-    """The workspace's own pipeline database, migrated (the miner's schema, then the API's indexes)."""
+    """The workspace's own pipeline database, migrated (all of its schema is the miner's)."""
     path = workspace_path(workspaces_dir, workspace)
     db = connect(private_file(path))
-    _migrate(db, path, miner_migrations, workspace_migrations)
+    _migrate(db, path, miner_migrations)
     return db
 
 
-class ConnectionPool:
-    """Connections kept open between requests, per file, each lent to one request at a time.
-
-    Opening one per request (connect, the WAL check, reading the schema, a cold page cache) cost more than the
-    whole `GET /v1/pain-points` query. A connection comes back rolled back if a request left a transaction open
-    (as closing it did), and one whose file has been replaced since it was opened (another inode; checked at most
-    every `check_every_s` per file, so the event loop rarely waits on a stat) is closed instead of lent."""
-
-    def __init__(self, per_file: int = 8, check_every_s: float = 1.0) -> None:
-        self.per_file = per_file
-        self.check_every_s = check_every_s
-        self._idle: dict[str, list[sqlite_utils.Database]] = {}
-        self._seen: dict[str, tuple[float, tuple[int, int] | None]] = {}
-        self._lock = threading.Lock()
-
-    def identity(self, path: Path, fresh: bool = False) -> tuple[int, int] | None:
-        """The file's (device, inode), or None when it is missing."""
-        key, now = str(path), time.monotonic()
-        seen = self._seen.get(key)
-        if seen is not None and not fresh and now - seen[0] < self.check_every_s:
-            return seen[1]
-        try:
-            st = os.stat(key)
-            ident = (st.st_dev, st.st_ino)
-        except OSError:
-            ident = None
-        self._seen[key] = (now, ident)
-        return ident
-
-    def open(self, path: Path, opener: Callable[..., sqlite_utils.Database], *args: object) -> sqlite_utils.Database:
-        """A new connection from `opener(*args)` (in a worker thread: it may migrate), marked with its file."""
-        db = opener(*args)
-        db._pool_file = self.identity(path, fresh=True)  # type: ignore[attr-defined]
-        return db
-
-    def take(self, path: Path) -> sqlite_utils.Database | None:
-        """An idle connection to `path`, or None (the caller opens one)."""
-        with self._lock:
-            idle = self._idle.get(str(path))
-            if not idle:
-                return None
-            db = idle.pop()
-        if getattr(db, "_pool_file", None) != self.identity(path):
-            db.close()
-            return None
-        return db
-
-    def give(self, path: Path, db: sqlite_utils.Database) -> None:
-        """Take a connection back after a request (closed instead when the pool for its file is full)."""
-        try:
-            if db.conn.in_transaction:
-                db.conn.rollback()
-        except sqlite3.Error:
-            db.close()
-            return
-        with self._lock:
-            idle = self._idle.setdefault(str(path), [])
-            if len(idle) < self.per_file:
-                idle.append(db)
-                return
-        db.close()
-
-    def close_all(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for db in conns:
-                db.close()
+# Keys and workspaces.
 
 
-pool = ConnectionPool()
+def insert_key(db: sqlite_utils.Database, workspace: str, row: dict, created_at: str) -> None:
+    """Create the workspace if needed and store a key's row (its hash, never the key)."""
+    with db.atomic():
+        db.table("workspaces").insert({"name": workspace, "created_at": created_at}, ignore=True)
+        db.table("api_keys").insert(row)
+
+
+def key_workspace(db: sqlite_utils.Database, key_hash: str) -> str | None:
+    rows = db.execute("SELECT workspace FROM api_keys WHERE hash = ? AND revoked_at IS NULL", [key_hash]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def key_rows(db: sqlite_utils.Database, workspace: str | None = None) -> list[dict]:
+    where, params = ("WHERE workspace = ?", [workspace]) if workspace else ("", [])
+    sql = f"SELECT workspace, prefix, created_at, revoked_at FROM api_keys {where} ORDER BY workspace, created_at"
+    return list(db.query(sql, params))
+
+
+def revoke_prefix(db: sqlite_utils.Database, prefix: str, revoked_at: str) -> int:
+    with db.atomic():
+        cur = db.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL", [revoked_at, prefix]
+        )
+    return cur.rowcount
+
+
+# Datasets.
+
+
+def insert_dataset(db: sqlite_utils.Database, row: dict) -> None:
+    with db.atomic():
+        db.table("datasets").insert(row)
+
+
+def dataset_row(db: sqlite_utils.Database, workspace: str | None, dataset_id: str) -> dict | None:
+    """A dataset by id (within `workspace`, unless None)."""
+    where, params = ("AND workspace = ?", [workspace]) if workspace is not None else ("", [])
+    rows = list(db.query(f"SELECT * FROM datasets WHERE id = ? {where}", [dataset_id, *params]))
+    return rows[0] if rows else None
+
+
+def dataset_rows(db: sqlite_utils.Database, workspace: str, limit: int | None = None) -> list[dict]:
+    """A workspace's datasets: the newest `limit` first, or (no limit) all of them oldest first."""
+    if limit is None:
+        return list(db.query("SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at", [workspace]))
+    sql = "SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?"
+    return list(db.query(sql, [workspace, limit]))
+
+
+def delete_dataset(db: sqlite_utils.Database, workspace: str, dataset_id: str) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace])
+
+
+def dataset_count(db: sqlite_utils.Database, workspace: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM datasets WHERE workspace = ?", [workspace]).fetchone()[0]
+
+
+# Jobs (the API's runs).
+
+
+def insert_job(db: sqlite_utils.Database, row: dict) -> None:
+    db.table("jobs").insert(row)
+
+
+def update_job(db: sqlite_utils.Database, job_id: str, fields: dict) -> None:
+    db.table("jobs").update(job_id, fields)
+
+
+def job_row(db: sqlite_utils.Database, job_id: str, workspace: str | None = None) -> dict | None:
+    """A job by id (within `workspace`, unless None)."""
+    where, params = ("AND workspace = ?", [workspace]) if workspace is not None else ("", [])
+    rows = list(db.query(f"SELECT * FROM jobs WHERE id = ? {where}", [job_id, *params]))
+    return rows[0] if rows else None
+
+
+def job_rows(db: sqlite_utils.Database, workspace: str, limit: int) -> list[dict]:
+    sql = "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?"
+    return list(db.query(sql, [workspace, limit]))
+
+
+def active_job(db: sqlite_utils.Database, workspace: str) -> str | None:
+    """The id of the workspace's queued, running or cancelling job, if any."""
+    marks = ",".join("?" * len(ACTIVE))
+    sql = f"SELECT id FROM jobs WHERE workspace = ? AND status IN ({marks}) LIMIT 1"
+    rows = db.execute(sql, [workspace, *ACTIVE]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def active_taxonomy_versions(db: sqlite_utils.Database, workspace: str) -> set[str]:
+    """The taxonomy versions the workspace's queued, running or cancelling jobs will read."""
+    marks = ",".join("?" * len(ACTIVE))
+    sql = f"SELECT taxonomy_version FROM jobs WHERE workspace = ? AND status IN ({marks})"
+    return {r[0] for r in db.execute(sql, [workspace, *ACTIVE]) if r[0]}
+
+
+def completed_job_run(db: sqlite_utils.Database, job_id: str, workspace: str) -> int | None:
+    """The miner run id a completed job made; None for an unknown or unfinished job."""
+    sql = "SELECT run_id FROM jobs WHERE id = ? AND workspace = ? AND status = 'complete'"
+    rows = db.execute(sql, [job_id, workspace]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def job_counts(db: sqlite_utils.Database, workspace: str) -> dict[str, int]:
+    sql = "SELECT status, COUNT(*) FROM jobs WHERE workspace = ? GROUP BY status"
+    return {r[0]: r[1] for r in db.execute(sql, [workspace])}
+
+
+def fail_unfinished_jobs(db: sqlite_utils.Database, error: str, finished_at: str) -> None:
+    """Jobs a previous server left active never finish: mark them failed."""
+    marks = ",".join("?" * len(ACTIVE))
+    sql = f"UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ({marks})"
+    db.execute(sql, [error, finished_at, *ACTIVE])
+    db.conn.commit()
+
+
+def cancel_job(db: sqlite_utils.Database, job_id: str, finished_at: str) -> None:
+    """A queued job turns cancelled at once, a running one cancelling (its worker finishes the cancel)."""
+    db.execute(
+        "UPDATE jobs SET status = CASE status WHEN 'queued' THEN 'cancelled' ELSE 'cancelling' END,"
+        " finished_at = CASE status WHEN 'queued' THEN ? END WHERE id = ? AND status IN ('queued', 'running')",
+        [finished_at, job_id],
+    )
+    db.conn.commit()

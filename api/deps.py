@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.db import open_control, open_workspace, pool, workspace_path
+from api.db import completed_job_run, open_control, open_workspace, pool, workspace_path
 from api.errors import ApiError, not_found
 from api.jobs import JobRunner
 from api.keys import workspace_for
@@ -103,12 +103,10 @@ def get_run(
 ) -> dict | None:
     """The analysis run to read: the given one, the latest for a taxonomy version, or the latest; None before any."""
     if run is not None:
-        rows = control.execute(
-            "SELECT run_id FROM jobs WHERE id = ? AND workspace = ? AND status = 'complete'", [run, workspace]
-        ).fetchall()
-        if not rows:
+        run_id = completed_job_run(control, run, workspace)
+        if run_id is None:
             raise not_found(f"completed run '{run}'")
-        return find_run(db, run_id=rows[0][0])
+        return find_run(db, run_id=run_id)
     return find_run(db, taxonomy_version=taxonomy_version)
 
 

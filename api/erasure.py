@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from api import db as control_db
 from api.errors import ApiError, not_found
 from miner.store.erasure import forget_customer, forget_files, log
 
@@ -26,12 +27,9 @@ def _audit_to_server_log() -> None:
 
 def _check_idle(control: sqlite_utils.Database, workspace: str) -> None:
     """A run in progress imports every dataset and writes a run over what is stored: erase between runs."""
-    busy = control.execute(
-        "SELECT id FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling') LIMIT 1",
-        [workspace],
-    ).fetchone()
+    busy = control_db.active_job(control, workspace)
     if busy:
-        raise ApiError(409, "run_in_progress", f"run '{busy[0]}' is in progress in this workspace: wait for it to "
+        raise ApiError(409, "run_in_progress", f"run '{busy}' is in progress in this workspace: wait for it to "
                        "finish or cancel it (DELETE /v1/runs/{id}), then erase")  # fmt: skip
 
 
@@ -39,17 +37,14 @@ def forget_dataset(
     control: sqlite_utils.Database, db: sqlite_utils.Database, uploads: Path, workspace: str, dataset_id: str
 ) -> dict:
     """Delete the dataset's documents (with what was derived from them), its row and its uploaded files."""
-    row = control.execute(
-        "SELECT files FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace]
-    ).fetchone()
+    row = control_db.dataset_row(control, workspace, dataset_id)
     if row is None:
         raise not_found(f"dataset '{dataset_id}'")
     _check_idle(control, workspace)
-    paths = [f["path"] for f in json.loads(row[0])]
+    paths = [f["path"] for f in json.loads(row["files"])]
     _audit_to_server_log()
     erased = forget_files(db, paths, kind="dataset")
-    with control.atomic():
-        control.execute("DELETE FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace])
+    control_db.delete_dataset(control, workspace, dataset_id)
     folder = uploads / dataset_id
     files = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
     shutil.rmtree(folder, ignore_errors=True)

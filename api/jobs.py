@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from api import db as control_db
 from api.db import open_control, open_workspace
 from api.errors import ApiError
 from api.keys import now
@@ -116,35 +117,26 @@ class JobRunner:
     def recover(self) -> None:
         """Runs a previous server left queued or running will never finish: mark them failed."""
         with self._lock:
-            self._control.execute(
-                "UPDATE jobs SET status = 'failed', error = ?,"
-                " finished_at = ? WHERE status IN ('queued', 'running', 'cancelling')",
-                [STOPPED, now()],
-            )
-            self._control.conn.commit()
+            control_db.fail_unfinished_jobs(self._control, STOPPED, now())
 
     def update(self, job_id: str, **fields: object) -> None:
         with self._lock:
-            self._control.table("jobs").update(job_id, fields)
+            control_db.update_job(self._control, job_id, fields)
 
     def submit(self, workspace: str, dataset_id: str | None, taxonomy_version: str | None) -> str:
         """Queue a run; one run at a time per workspace, since a run analyses the whole workspace."""
         with self._lock:
-            busy = list(
-                self._control.query(
-                    "SELECT id FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling')",
-                    [workspace],
-                )
-            )
+            busy = control_db.active_job(self._control, workspace)
             if busy:
                 raise ApiError(
                     409,
                     "run_in_progress",
-                    f"run '{busy[0]['id']}' is already in progress in this workspace: "
+                    f"run '{busy}' is already in progress in this workspace: "
                     "wait for it to finish or cancel it (DELETE /v1/runs/{id})",
                 )
             job_id = new_id("run")
-            self._control.table("jobs").insert(
+            control_db.insert_job(
+                self._control,
                 {
                     "id": job_id,
                     "workspace": workspace,
@@ -154,7 +146,7 @@ class JobRunner:
                     "stage": None,
                     "taxonomy_version": taxonomy_version,
                     "created_at": now(),
-                }
+                },
             )
             self._cancel[job_id] = threading.Event()
         self.queue.put(workspace, job_id)
@@ -165,12 +157,7 @@ class JobRunner:
             event = self._cancel.get(job_id)
             if event:
                 event.set()
-            self._control.execute(
-                "UPDATE jobs SET status = CASE status WHEN 'queued' THEN 'cancelled' ELSE 'cancelling' END,"
-                " finished_at = CASE status WHEN 'queued' THEN ? END WHERE id = ? AND status IN ('queued', 'running')",
-                [now(), job_id],
-            )
-            self._control.conn.commit()
+            control_db.cancel_job(self._control, job_id, now())
 
     def shutdown(self) -> None:
         with self._lock:
@@ -224,7 +211,7 @@ class JobRunner:
         from miner.pipeline import MineOptions, import_paths
 
         with self._lock:
-            job = self._control.table("jobs").get(job_id)
+            job = control_db.job_row(self._control, job_id)
             cancel = self._cancel.get(job_id)
         if job["status"] != "queued" or cancel is None or cancel.is_set():
             return
@@ -252,8 +239,8 @@ class JobRunner:
     def _warm(self, workspace: str, run_id: int) -> None:
         """Build the new run's in-memory index for GET /v1/pain-points here, not in the first request to read it
         (2-3 s per million segments); best effort: a request builds it anyway."""
-        from api.queries.common import find_run
-        from api.queries.run_index import run_index
+        from miner.store.index import run_index
+        from miner.store.runs import find_run
 
         try:
             db = open_workspace(self.settings.workspaces_dir, workspace)
@@ -267,7 +254,5 @@ class JobRunner:
 
     def _datasets(self, job: dict) -> list[dict]:
         if job["dataset_id"]:
-            return [self._control.table("datasets").get(job["dataset_id"])]
-        return list(
-            self._control.query("SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at", [job["workspace"]])
-        )
+            return [control_db.dataset_row(self._control, None, job["dataset_id"])]
+        return control_db.dataset_rows(self._control, job["workspace"])

@@ -12,7 +12,7 @@ from miner.defaults import DEFAULT_EMBEDDING
 
 
 class Settings(BaseSettings):
-    """Every setting of the server; `touchpoints serve --db` sets TOUCHPOINTS_DB."""
+    """Every setting of the server; `touchpoints serve` builds one (its --db over TOUCHPOINTS_DB) for `create_app`."""
 
     model_config = SettingsConfigDict(env_prefix="TOUCHPOINTS_", env_file=".env", extra="ignore")
 

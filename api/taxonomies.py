@@ -11,6 +11,7 @@ import sqlite_utils
 from api.errors import ApiError
 from api.keys import now
 from api.settings import Settings
+from miner.store import taxonomies as stored
 from miner.touchpoints import Taxonomy, load_taxonomy
 from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY
 
@@ -27,8 +28,7 @@ def _load(path: Path, mtime: float) -> Taxonomy:
 
 def current_version(db: sqlite_utils.Database) -> str | None:
     """The version the workspace PUT last, or None while it uses the default."""
-    rows = db.execute("SELECT version FROM taxonomies ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchall()
-    return rows[0][0] if rows else None
+    return stored.current_version(db)
 
 
 def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str | None) -> Taxonomy:
@@ -36,17 +36,17 @@ def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str
     version = version or current_version(db)
     if version is None:
         return default_taxonomy(settings)
-    row = db.execute("SELECT taxonomy FROM taxonomies WHERE version = ?", [version]).fetchall()
-    if not row:
+    found = stored.payload(db, version)
+    if found is None:
         default = default_taxonomy(settings)
         if default.version == version:
             return default
         raise ApiError(404, "not_found", f"taxonomy version '{version}' not found in this workspace", field="version")
-    return Taxonomy.model_validate_json(row[0][0])
+    return Taxonomy.model_validate_json(found)
 
 
 def versions(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("SELECT version, fingerprint, created_at FROM taxonomies ORDER BY created_at, rowid"))
+    return stored.versions(db)
 
 
 def check_examples(taxonomy: Taxonomy, limit: int) -> None:
@@ -59,15 +59,8 @@ def check_examples(taxonomy: Taxonomy, limit: int) -> None:
 
 
 def prune(db: sqlite_utils.Database, keep: int, protected: Collection[str] = ()) -> int:
-    """Delete all but the `keep` newest versions, and those in `protected` (queued runs will read them); returns
-    how many went. A finished run keeps its own copy of its taxonomy (runs.taxonomy), so it reads the same after."""
-    rows = db.execute("SELECT version FROM taxonomies ORDER BY created_at DESC, rowid DESC").fetchall()
-    old = [v for (v,) in rows[max(1, keep) :] if v not in protected]
-    if old:
-        placeholders = ", ".join("?" * len(old))
-        with db.atomic():
-            db.execute(f"DELETE FROM taxonomies WHERE version IN ({placeholders})", old)
-    return len(old)
+    """Keep the `keep` newest versions and the `protected` ones (miner.store.taxonomies.prune)."""
+    return stored.prune(db, keep, protected)
 
 
 def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
@@ -75,9 +68,9 @@ def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
 
     A version string is never reused for different content, so runs stay traceable to what they used.
     """
-    row = db.execute("SELECT fingerprint FROM taxonomies WHERE version = ?", [taxonomy.version]).fetchall()
-    if row:
-        if row[0][0] == taxonomy.fingerprint():
+    known = stored.fingerprint(db, taxonomy.version)
+    if known is not None:
+        if known == taxonomy.fingerprint():
             return False
         raise ApiError(
             409,
@@ -85,13 +78,6 @@ def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
             f"taxonomy version '{taxonomy.version}' already exists with other content: give the new one a new version",
             field="version",
         )
-    with db.atomic():
-        db.table("taxonomies").insert(
-            {
-                "version": taxonomy.version,
-                "fingerprint": taxonomy.fingerprint(),
-                "taxonomy": taxonomy.model_dump_json(),
-                "created_at": now(),
-            }
-        )
+    stored.insert(db, {"version": taxonomy.version, "fingerprint": taxonomy.fingerprint(),
+                       "taxonomy": taxonomy.model_dump_json(), "created_at": now()})  # fmt: skip
     return True

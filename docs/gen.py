@@ -36,7 +36,7 @@ def cli_commands(app: Any = None) -> Iterator[tuple[str, Any, Any]]:
     import typer.main
 
     if app is None:
-        from miner.cli import app
+        from api.cli import app
     root = typer.main.get_command(app)
     root_ctx = root.context_class(root, info_name="touchpoints")
 
@@ -68,7 +68,7 @@ def _command_md(path: str, cmd: Any, ctx: Any) -> list[str]:
 def render_cli(app: Any = None) -> str:
     """The reference of every command: usage, the docstring, and each argument and option as `--help` gives it."""
     commands = list(cli_commands(app))
-    lines = [NOTE.format(source="the Typer app in miner/cli/"), ""]
+    lines = [NOTE.format(source="the Typer app in api/cli.py (miner/cli/ plus serve and keys)"), ""]
     lines += [f"- [`{path}`](#{path.replace(' ', '-')})" for path, _, _ in commands]
     lines.append("")
     for path, cmd, ctx in commands:

@@ -1,4 +1,4 @@
-"""The fast path of `GET /v1/pain-points` (the run's in-memory index, api/queries/run_index.py) answers exactly what
+"""The fast path of `GET /v1/pain-points` (the run's in-memory index, miner/store/index.py) answers exactly what
 the direct SQL over assignments JOIN segments JOIN documents answers, on a small database the real pipeline wrote
 (fake embedder): counts, totals, trends and quotes, for every filter, on a full and an incremental run, with
 dates that are plain days, times with offsets, missing or not ISO at all. No timings here: `make bench-api`."""
@@ -13,11 +13,15 @@ from datetime import date
 
 import pytest
 
-from api.queries import run_index as ri
-from api.queries.common import JOIN, Filters, count_by, find_run, total_complaints
-from api.queries.pain_points import _matches, _quote_rows, _trend, pain_points
+from api.queries.pain_points import pain_points
+from api.queries.pain_points import trend as _trend
 from api.testing import ROOT
 from miner.pipeline import MineOptions, mine
+from miner.store import index as ri
+from miner.store.filters import Filters
+from miner.store.reads import JOIN, count_by, quote_rows, total_complaints
+from miner.store.runs import find_run, run_taxonomy
+from miner.store.top import matches as _matches
 from miner.touchpoints import load_taxonomy
 
 CORPUS = ROOT / "corpora" / "food_delivery"
@@ -102,15 +106,13 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
         for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]):
             if sid not in ids and len(ids) < n:
                 ids.append(sid)
-    rows = _quote_rows(db, ids)
+    rows = quote_rows(db, ids)
     keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
     return [{k: rows[i][k] for k in keys} for i in ids if i in rows]
 
 
 def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, limit=10) -> tuple[list[tuple], int]:
     """(id, complaints, share, trend, quotes) of the pain points the direct SQL ranks first, and the total."""
-    from api.queries.common import run_taxonomy
-
     taxonomy = run_taxonomy(run)
     has_point = " AND a.pain_point_id IS NOT NULL"
     counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)

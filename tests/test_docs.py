@@ -123,7 +123,7 @@ def test_links_between_docs_resolve():
 
 def test_help_loads_no_heavy_library():
     heavy = "('torch', 'spacy', 'bertopic', 'sentence_transformers', 'sklearn')"
-    code = f"import sys; from miner.cli import app; print(sorted(m for m in {heavy} if m in sys.modules))"
+    code = f"import sys; from api.cli import app; print(sorted(m for m in {heavy} if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     proc = subprocess.run([sys.executable, "-m", "miner", "--help"], capture_output=True, text=True, timeout=60)

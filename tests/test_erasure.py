@@ -185,9 +185,10 @@ def test_forget_zeroes_the_deleted_rows_in_the_file(mined):
 
 def test_an_erasure_is_seen_by_the_api_run_index(mined, template):
     """The API keeps a run's index in memory; an erasure stamps the run so the index is rebuilt."""
-    from api.queries.common import Filters, find_run
-    from api.queries.run_index import run_index
     from miner.store.erasure import forget_files
+    from miner.store.filters import Filters
+    from miner.store.index import run_index
+    from miner.store.runs import find_run
 
     db = open_db(mined)
     _, total = run_index(db, find_run(db)).counts(Filters())

@@ -14,7 +14,7 @@ from miner.cli import app
 from miner.report.exports import _write_csv, _write_xlsx, export, export_rows, neutralise
 from miner.report.html import plotly_js, render_html, write_report
 from miner.report.model import build_report
-from miner.report.queries import ReportFilter
+from miner.store.filters import Filters
 from miner.touchpoints.taxonomy import NONE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def test_colours_are_per_touchpoint_and_stable(sample, report):
     colours = {t["id"]: t["colour"] for t in report["touchpoints"]}
     assert len(set(colours.values())) == len(colours)
     assert NONE not in colours
-    narrower = build_report(sample, ReportFilter(kind=["review"]))
+    narrower = build_report(sample, Filters(kind=["review"]))
     assert all(colours[t["id"]] == t["colour"] for t in narrower["touchpoints"] if t["id"] in colours)
 
 
@@ -99,7 +99,7 @@ def test_quotes_highlight_the_segment(sample, report):
 
 
 def test_filters_narrow_the_report(sample, report):
-    narrow = build_report(sample, ReportFilter(since="2026-01-01", until="2026-03-31", kind=["review", "survey"]))
+    narrow = build_report(sample, Filters(since="2026-01-01", until="2026-03-31", kind=["review", "survey"]))
     (expected,) = sample.execute(
         "SELECT COUNT(*) FROM documents WHERE substr(date, 1, 10) BETWEEN '2026-01-01' AND '2026-03-31'"
         " AND kind IN ('review', 'survey')"
@@ -128,7 +128,7 @@ def test_html_is_self_contained_and_escaped(sample, tmp_path):
 
 
 def test_report_warns_on_thin_data(sample):
-    tiny = build_report(sample, ReportFilter(since="2026-10-15"))
+    tiny = build_report(sample, Filters(since="2026-10-15"))
     assert tiny["overview"]["items"] < 30
     assert any("Only" in w for w in tiny["quality"]["warnings"])
     assert "⚠" in render_html(tiny)
@@ -197,7 +197,7 @@ def test_exports_round_trip(sample, tmp_path):
     assert pq.read_table(parquet).num_rows == len(tables["assignments"])
     book = load_workbook(export(sample, tmp_path / "all.xlsx", "xlsx"))
     assert book["assignments"].max_row == len(tables["assignments"]) + 1
-    reviews = export_rows(sample, ReportFilter(kind=["review"]))["assignments"]
+    reviews = export_rows(sample, Filters(kind=["review"]))["assignments"]
     assert reviews and all(a["kind"] == "review" for a in reviews)
     db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
     result = CliRunner().invoke(app, ["export", "--db", db, "--format", "csv", "--out", str(tmp_path / "p.csv")])

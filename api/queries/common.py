@@ -1,105 +1,35 @@
-"""What every read query shares: the document filters, the run to read, counting complaints."""
+"""What the API's read routes share: the run to read (404s in the API's words), its public fields, touchpoint checks.
+
+The queries themselves live in miner.store: `Filters` (one date rule), `find_run` (one run lookup), the counts."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
 
 import sqlite_utils
 
 from api.errors import ApiError
+from miner.store.filters import Filters
+from miner.store.runs import find_run as store_find_run
+from miner.store.runs import run_taxonomy
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import NONE
 
+__all__ = ["Filters", "check_touchpoint", "find_run", "run_public", "run_taxonomy"]
+
 RUN_FIELDS = ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
               "taxonomy_fingerprint", "documents", "segments", "complaints")  # fmt: skip
-JOIN = "FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id"
-
-
-@dataclass
-class Filters:
-    """Filters on the documents behind the complaints: a date window (inclusive days), source and kind."""
-
-    since: date | None = None
-    until: date | None = None
-    source: str | None = None
-    kind: str | None = None
-
-    def sql(self) -> tuple[str, list]:
-        clauses, params = [], []
-        if self.since:
-            clauses.append("d.date >= ?")
-            params.append(self.since.isoformat())
-        if self.until:
-            # Dates are ISO strings, some with a time: everything before the next day is in.
-            clauses.append("d.date < ?")
-            params.append((self.until + timedelta(days=1)).isoformat())
-        if self.source:
-            clauses.append("d.source = ?")
-            params.append(self.source)
-        if self.kind:
-            clauses.append("d.kind = ?")
-            params.append(self.kind)
-        return "".join(f" AND {c}" for c in clauses), params
-
-    def previous(self, db: sqlite_utils.Database) -> Filters | None:
-        """The period of the same length just before this one; None without a start date."""
-        if self.since is None:
-            return None
-        until = self.until or _last_date(db) or self.since
-        length = max(1, (until - self.since).days + 1)
-        try:
-            start, end = self.since - timedelta(days=length), self.since - timedelta(days=1)
-        except OverflowError:  # a window reaching back before year 1
-            return None
-        return Filters(start, end, self.source, self.kind)
-
-
-def _last_date(db: sqlite_utils.Database) -> date | None:
-    row = db.execute("SELECT MAX(date) FROM documents").fetchone()
-    return date.fromisoformat(row[0][:10]) if row and row[0] else None
 
 
 def find_run(db: sqlite_utils.Database, run_id: int | None = None, taxonomy_version: str | None = None) -> dict | None:
-    """A completed run: the given one, else the latest (for a taxonomy version, when given)."""
-    if run_id is not None:
-        rows = list(db.query("SELECT * FROM runs WHERE id = ? AND status = 'complete'", [run_id]))
-    elif taxonomy_version is not None:
-        sql = "SELECT * FROM runs WHERE status = 'complete' AND taxonomy_version = ? ORDER BY id DESC LIMIT 1"
-        rows = list(db.query(sql, [taxonomy_version]))
-        if not rows:
-            raise ApiError(404, "not_found", f"no completed run used taxonomy version '{taxonomy_version}'",
-                           field="taxonomy_version")  # fmt: skip
-    else:
-        rows = list(db.query("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"))
-    return rows[0] if rows else None
+    """miner.store's run lookup; a taxonomy version no completed run used is a 404 naming the field."""
+    run = store_find_run(db, run_id, taxonomy_version=taxonomy_version)
+    if run is None and run_id is None and taxonomy_version is not None:
+        raise ApiError(404, "not_found", f"no completed run used taxonomy version '{taxonomy_version}'",
+                       field="taxonomy_version")  # fmt: skip
+    return run
 
 
 def run_public(run: dict | None) -> dict | None:
     return {k: run[k] for k in RUN_FIELDS} if run else None
-
-
-def run_taxonomy(run: dict) -> Taxonomy:
-    return _parse_taxonomy(run["taxonomy"])
-
-
-@lru_cache(maxsize=16)
-def _parse_taxonomy(payload: str) -> Taxonomy:
-    # Validating the default taxonomy (1,400+ examples) on every request would cost more than the query.
-    return Taxonomy.model_validate_json(payload)
-
-
-def count_by(db: sqlite_utils.Database, run_id: int, column: str, filters: Filters, where: str = "",
-              params: list | None = None) -> dict[str, int]:  # fmt: skip
-    fsql, fparams = filters.sql()
-    sql = f"SELECT {column} AS k, COUNT(*) AS n {JOIN} WHERE a.run_id = ?{where}{fsql} GROUP BY {column}"
-    return {r["k"]: r["n"] for r in db.query(sql, [run_id, *(params or []), *fparams])}
-
-
-def total_complaints(db: sqlite_utils.Database, run_id: int, filters: Filters) -> int:
-    fsql, fparams = filters.sql()
-    return db.execute(f"SELECT COUNT(*) {JOIN} WHERE a.run_id = ?{fsql}", [run_id, *fparams]).fetchone()[0]
 
 
 def check_touchpoint(taxonomy: Taxonomy, touchpoint: str | None) -> None:

@@ -7,7 +7,8 @@ import html
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import JOIN, run_public
+from api.queries.common import run_public
+from miner.store.reads import examples_page, pain_point
 
 
 def _marked(text: str, start: int, end: int) -> str:
@@ -18,20 +19,12 @@ def _marked(text: str, start: int, end: int) -> str:
 
 
 def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: int, offset: int) -> dict:
-    point = None
-    if run is not None:
-        point = db.execute(
-            "SELECT id, label, touchpoint FROM pain_points WHERE run_id = ? AND id = ?", [run["id"], point_id]
-        ).fetchone()
+    point = pain_point(db, run["id"], point_id) if run is not None else None
     if run is None or point is None:
         raise not_found(f"pain point '{point_id}'")
-    where = "WHERE a.run_id = ? AND a.pain_point_id = ?"
-    total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run["id"], point_id]).fetchone()[0]
-    sql = f"""SELECT s.id AS segment_id, s.text AS segment, s.start, s."end", a.score, d.id AS document_id,
-                     d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
-              {JOIN} {where} ORDER BY a.score DESC, s.id LIMIT ? OFFSET ?"""
+    total, rows = examples_page(db, run["id"], point_id, limit, offset)
     items = []
-    for r in db.query(sql, [run["id"], point_id, limit, offset]):
+    for r in rows:
         found = 0 <= r["start"] < r["end"] <= len(r["text"])
         items.append(
             {
@@ -50,7 +43,7 @@ def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: 
         )
     return {
         "run": run_public(run),
-        "pain_point": {"id": point[0], "label": point[1], "touchpoint": point[2]},
+        "pain_point": point,
         "total": total,
         "limit": limit,
         "offset": offset,

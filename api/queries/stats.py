@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from api.db import dataset_count, job_counts
 from api.queries.common import find_run, run_public
+from miner.store.reads import document_totals
 
 
 def stats(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: str) -> dict:
-    one = lambda sql, params=(): db.execute(sql, list(params)).fetchone()  # noqa: E731
-    first, last = one("SELECT MIN(date), MAX(date) FROM documents")
-    runs = {r["status"]: r["n"] for r in control.query(
-        "SELECT status, COUNT(*) AS n FROM jobs WHERE workspace = ? GROUP BY status", [workspace])}  # fmt: skip
+    totals = document_totals(db)
     return {
-        "documents": one("SELECT COUNT(*) FROM documents")[0],
-        "segments": one("SELECT COUNT(*) FROM segments")[0],
-        "datasets": control.execute("SELECT COUNT(*) FROM datasets WHERE workspace = ?", [workspace]).fetchone()[0],
-        "by_source": {
-            r["source"]: r["n"]
-            for r in db.query("SELECT source, COUNT(*) AS n FROM documents GROUP BY source ORDER BY source")
-        },  # fmt: skip
-        "by_kind": {r["kind"]: r["n"] for r in db.query("SELECT kind, COUNT(*) AS n FROM documents GROUP BY kind")},
-        "first_date": first,
-        "last_date": last,
-        "runs": runs,
+        "documents": totals["documents"],
+        "segments": totals["segments"],
+        "datasets": dataset_count(control, workspace),
+        "by_source": totals["by_source"],
+        "by_kind": totals["by_kind"],
+        "first_date": totals["first_date"],
+        "last_date": totals["last_date"],
+        "runs": job_counts(control, workspace),
         "latest_run": run_public(find_run(db)),
     }

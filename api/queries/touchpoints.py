@@ -5,21 +5,21 @@ from __future__ import annotations
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import Filters, count_by, run_public, run_taxonomy, total_complaints
+from api.queries.common import Filters, run_public, run_taxonomy
+from miner.store.reads import count_by, total_complaints
+from miner.store.top import top_pain_points
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import Touchpoint
 
 
-def _top_points(db: sqlite_utils.Database, run_id: int, filters: Filters, n: int) -> dict[str, list[dict]]:
-    counts = count_by(db, run_id, "a.pain_point_id", filters, " AND a.pain_point_id IS NOT NULL")
-    rows = db.query("SELECT id, touchpoint, label FROM pain_points WHERE run_id = ?", [run_id])
+def _top_points(db: sqlite_utils.Database, run: dict, filters: Filters, n: int) -> dict[str, list[dict]]:
+    """Each touchpoint's top `n` pain points inside the filters (the shared query of miner.store.top)."""
     by_tp: dict[str, list[dict]] = {}
-    for row in rows:
-        if counts.get(row["id"]):
-            by_tp.setdefault(row["touchpoint"], []).append(
-                {"id": row["id"], "label": row["label"], "complaints": counts[row["id"]]}
-            )
-    return {tp: sorted(points, key=lambda p: (-p["complaints"], p["id"]))[:n] for tp, points in by_tp.items()}
+    for p in top_pain_points(db, run, filters, limit=None, quotes=0)["pain_points"]:
+        points = by_tp.setdefault(p["touchpoint"], [])
+        if len(points) < n:
+            points.append({"id": p["id"], "label": p["label"], "complaints": p["complaints"]})
+    return by_tp
 
 
 def _entry(tp: Touchpoint, n: int, total: int, points: list[dict]) -> dict:
@@ -44,7 +44,7 @@ def touchpoints(
     taxonomy = run_taxonomy(run)
     counts = count_by(db, run["id"], "a.touchpoint", filters)
     total = total_complaints(db, run["id"], filters)
-    points = _top_points(db, run["id"], filters, n_points)
+    points = _top_points(db, run, filters, n_points)
     entries = [_entry(tp, counts.get(tp.id, 0), total, points.get(tp.id, [])) for tp in taxonomy.touchpoints]
     entries.sort(key=lambda e: (-e["complaints"], e["id"]))
     return {"run": run_public(run), "total_complaints": total, "touchpoints": entries}
@@ -64,7 +64,7 @@ def touchpoint(
     total = total_complaints(db, run["id"], filters)
     counts = count_by(db, run["id"], "a.touchpoint", filters, " AND a.touchpoint = ?", [top.id])
     subs = count_by(db, run["id"], "a.subtouchpoint", filters, " AND a.touchpoint = ?", [top.id])
-    points = _top_points(db, run["id"], filters, 10).get(top.id, [])
+    points = _top_points(db, run, filters, 10).get(top.id, [])
     n = counts.get(top.id, 0)
     entry = _entry(top, n, total, points)
     return {"run": run_public(run), **entry, "subtouchpoints": [_sub(c, subs, n) for c in top.children]}

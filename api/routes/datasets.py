@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api import datasets, erasure
+from api import db as control_db
 from api.deps import ControlDbDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import not_found, responses
 from api.jobs import new_id
@@ -77,10 +78,7 @@ def list_datasets(
     control: ControlDbDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict]:
-    rows = control.query(
-        "SELECT * FROM datasets WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", [workspace, limit]
-    )
-    return [datasets.public(r) for r in rows]
+    return [datasets.public(r) for r in control_db.dataset_rows(control, workspace, limit)]
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, summary="One dataset", responses=responses(401, 404, 429))

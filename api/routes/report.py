@@ -49,15 +49,8 @@ def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
     """The same page as `touchpoints report`, for this workspace, filtered by period, source and kind."""
     from miner.report.html import render_html
     from miner.report.model import build_report
-    from miner.report.queries import ReportFilter
 
-    wanted = ReportFilter(
-        since=filters.since.isoformat() if filters.since else None,
-        until=filters.until.isoformat() if filters.until else None,
-        source=[filters.source] if filters.source else [],
-        kind=[filters.kind] if filters.kind else [],
-    )
     try:
-        return render_html(build_report(db, wanted))
+        return render_html(build_report(db, filters))
     except MinerError as err:
         raise ApiError(404, "no_report", str(err)) from None

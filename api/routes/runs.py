@@ -8,6 +8,7 @@ import sqlite_utils
 from fastapi import APIRouter, Body, Query
 
 from api import datasets
+from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
 from api.jobs import JobRunner
@@ -23,10 +24,10 @@ def job_public(row: dict) -> dict:
 
 
 def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
-    rows = list(control.query("SELECT * FROM jobs WHERE id = ? AND workspace = ?", [job_id, workspace]))
-    if not rows:
+    row = control_db.job_row(control, job_id, workspace)
+    if row is None:
         raise not_found(f"run '{job_id}'")
-    return rows[0]
+    return row
 
 
 def start_run(
@@ -39,10 +40,7 @@ def start_run(
     """Queue a run over the dataset (or all of them) with the workspace's current taxonomy."""
     if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
         raise not_found(f"dataset '{dataset_id}'")
-    if (
-        dataset_id is None
-        and not control.execute("SELECT 1 FROM datasets WHERE workspace = ? LIMIT 1", [workspace]).fetchall()
-    ):
+    if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1):
         raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
     job_id = runner.submit(workspace, dataset_id, current_version(db))
     return get_job(control, workspace, job_id)
@@ -71,10 +69,7 @@ def create_run(
 def list_runs(
     workspace: WorkspaceDep, control: ControlDbDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict]:
-    rows = control.query(
-        "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", [workspace, limit]
-    )
-    return [job_public(r) for r in rows]
+    return [job_public(r) for r in control_db.job_rows(control, workspace, limit)]
 
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run's status", responses=responses(401, 404, 429))

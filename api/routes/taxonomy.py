@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import db as control_db
 from api import taxonomies
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, responses
@@ -14,6 +15,8 @@ from api.routes.runs import job_public
 from api.schemas import TaxonomyPublic
 from api.uploads import read_body
 from miner.errors import TaxonomyError
+from miner.store import taxonomies as store_taxonomies
+from miner.store.reads import has_documents
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import parse_taxonomy
 
@@ -70,7 +73,7 @@ def get_taxonomy(
     ] = None,
 ) -> dict:
     taxonomy = taxonomies.taxonomy_version(db, settings, version)
-    stored = db.execute("SELECT 1 FROM taxonomies WHERE version = ?", [taxonomy.version]).fetchall()
+    stored = store_taxonomies.stored(db, taxonomy.version)
     return _public(db, taxonomy, "workspace" if stored else "default")
 
 
@@ -103,19 +106,12 @@ def put_taxonomy(
         raise ApiError(422, "invalid_taxonomy", str(err).removesuffix(" Fix the taxonomy file and run again."),
                        field="taxonomy") from None  # fmt: skip
     taxonomies.check_examples(taxonomy, settings.max_examples)
-    has_data = db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
-    if (
-        has_data
-        and control.execute(
-            "SELECT 1 FROM jobs WHERE workspace = ? AND status IN ('queued', 'running', 'cancelling')", [workspace]
-        ).fetchall()
-    ):
+    has_data = has_documents(db)
+    if has_data and control_db.active_job(control, workspace):
         raise ApiError(409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again")
     if not taxonomies.store(db, taxonomy):
         return _public(db, taxonomy, "workspace")
-    queued = control.execute("SELECT taxonomy_version FROM jobs WHERE workspace = ? AND status IN "
-                             "('queued', 'running', 'cancelling')", [workspace]).fetchall()  # fmt: skip
-    taxonomies.prune(db, settings.max_taxonomy_versions, {v for (v,) in queued})
+    taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
     response.status_code = 201
     run = start_run(control, db, runner, workspace, None) if has_data else None
     return _public(db, taxonomy, "workspace", run)

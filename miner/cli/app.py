@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,13 +17,17 @@ app = typer.Typer(
 )
 taxonomy_app = typer.Typer(help="Check and work on touchpoint taxonomies.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
-keys_app = typer.Typer(help="Create, list and revoke API keys for the HTTP API's workspaces.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 TaxonomyOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
 ]
+
+# The document filters (miner.store.filters.Filters): both days inclusive, whole days.
+SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
+SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
+KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
 
 
 class Format(StrEnum):
@@ -42,4 +47,13 @@ def fail(message: str) -> None:
 
 
 def main() -> None:
-    app()
+    """Run the whole `touchpoints` command. The composition root (`api.cli`) adds the HTTP API's commands to
+    `app`; it is looked up by name, so the miner never imports the API and runs without it."""
+    try:
+        root = importlib.import_module("api.cli")
+    except ModuleNotFoundError as err:
+        if err.name not in ("api", "api.cli"):
+            raise
+        app()
+        return
+    root.main()

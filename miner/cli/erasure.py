@@ -33,7 +33,7 @@ def forget(
     """Delete a dataset's or a customer's feedback with its segments, results and cached vectors, and take it
     out of every run's counts and quotes (top, report, export and the API then no longer show it)."""
     from miner.store import open_db
-    from miner.store.erasure import Erased, forget_customer, forget_files, import_paths_matching
+    from miner.store.erasure import Erased, forget_customer, forget_files, import_paths_matching, import_sources
 
     if (dataset is None) == (customer is None):
         fail("give one of --dataset FILE or --customer VALUE")
@@ -43,7 +43,7 @@ def forget(
     if dataset is not None:
         paths = import_paths_matching(database, dataset)
         if not paths:
-            names = sorted({r[0] for r in database.execute("SELECT source FROM imports")})
+            names = import_sources(database)
             shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
             fail(f"{db}: no mined file matches --dataset; give one of: {shown or 'none (nothing is mined)'}")
         _print(forget_files(database, paths), f"{len(paths)} file(s)")

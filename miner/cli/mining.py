@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, Format, OnError, TaxonomyOpt, app, fail
+from miner.cli.app import DbOpt, Format, KindOpt, OnError, SinceOpt, SourceOpt, TaxonomyOpt, UntilOpt, app, fail
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
 
@@ -154,17 +154,25 @@ def top(
     limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
     pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,
     format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
 ) -> None:
-    """Show the top pain points by touchpoint from the latest run."""
+    """Show the top pain points by touchpoint from the latest run (optionally within dates, sources, kinds)."""
     import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
     from miner.report import top_pain_points
     from miner.report.render import print_table, to_csv
     from miner.store import open_db
+    from miner.store.filters import Filters
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     try:
-        result = top_pain_points(open_db(db), touchpoint=touchpoint, limit=limit, pain_points=pain_points)
+        filters = Filters(since, until, source, kind)
+        result = top_pain_points(
+            open_db(db), touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters
+        )
     except MinerError as err:
         fail(str(err))
         return

@@ -8,13 +8,8 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, app, fail
+from miner.cli.app import DbOpt, KindOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
 from miner.errors import MinerError
-
-SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
-SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
-KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
 
 
 class Period(StrEnum):
@@ -58,11 +53,11 @@ def report(
 ) -> None:
     """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality."""
     from miner.report.html import write_report
-    from miner.report.queries import ReportFilter
+    from miner.store.filters import Filters
 
     database = _existing_db(db)
     try:
-        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        filters = Filters(since=since, until=until, source=source, kind=kind)
         path = write_report(database, out, filters, granularity=period.value)
     except MinerError as err:
         fail(str(err))
@@ -87,11 +82,11 @@ def export(
 ) -> None:
     """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
     from miner.report.exports import export as run_export
-    from miner.report.queries import ReportFilter
+    from miner.store.filters import Filters
 
     database = _existing_db(db)
     try:
-        filters = ReportFilter(since=since, until=until, source=source or [], kind=kind or [])
+        filters = Filters(since=since, until=until, source=source, kind=kind)
         path = run_export(database, out, format.value, table=table.value, filters=filters)
     except MinerError as err:
         fail(str(err))

@@ -99,13 +99,14 @@ def taxonomy_review(
 
     from miner.embed import EmbeddingCache, get_embedder
     from miner.store import open_db
+    from miner.store.runs import find_run
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.review import as_yaml, least_sure
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     database = open_db(db)
-    if not database.execute("SELECT 1 FROM runs WHERE status = 'complete' LIMIT 1").fetchall():
+    if find_run(database) is None:
         fail(f"{db}: no complete run to review. Mine some feedback first: touchpoints mine FILE --db {db}")
     try:
         tax = load_taxonomy(taxonomy)

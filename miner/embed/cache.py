@@ -9,6 +9,7 @@ import sqlite_utils
 
 from miner.embed.base import Embedder
 from miner.segment.segmenter import text_hash
+from miner.store.embeddings import load_vectors, save_vectors
 
 
 class EmbeddingCache:
@@ -21,17 +22,7 @@ class EmbeddingCache:
         self.misses = 0
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        model = self.embedder.name
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})", [model, *chunk]
-            ).fetchall()
-            for h, blob in rows:
-                found[h] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
-        return found
+        return load_vectors(self.db, self.embedder.name, hashes)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
@@ -45,12 +36,7 @@ class EmbeddingCache:
             progress(len(texts) - len(todo))
         if todo:
             vectors = self.embedder.embed(list(todo.values()), progress=progress)
-            rows = [
-                {"hash": h, "model": self.embedder.name, "dim": v.shape[0], "vector": v.astype(np.float16).tobytes()}
-                for h, v in zip(todo, vectors, strict=True)
-            ]
-            with self.db.atomic():
-                self.db.table("embeddings").insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)
+            save_vectors(self.db, self.embedder.name, dict(zip(todo, vectors, strict=True)))
             known.update({h: v.astype(np.float16).astype(np.float32) for h, v in zip(todo, vectors, strict=True)})
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)

@@ -8,7 +8,8 @@ from pathlib import Path
 import sqlite_utils
 
 from miner.errors import MinerError
-from miner.report.queries import ReportFilter, load_run_data
+from miner.store.filters import Filters
+from miner.store.report import load_run_data
 
 FORMATS = ("xlsx", "parquet", "csv")
 TABLES = ("pain_points", "assignments")
@@ -23,7 +24,7 @@ def neutralise(value: object) -> object:
 
 
 def export_rows(
-    db: sqlite_utils.Database, filters: ReportFilter | None = None, run_id: int | None = None
+    db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None
 ) -> dict[str, list[dict]]:
     """{"pain_points": [...], "assignments": [...]} for one run within `filters`."""
     data = load_run_data(db, filters, run_id)
@@ -117,7 +118,7 @@ def export(
     fmt: str,
     *,
     table: str = "pain_points",
-    filters: ReportFilter | None = None,
+    filters: Filters | None = None,
     run_id: int | None = None,
 ) -> Path:
     """Write pain points or assignments of a run; xlsx holds both tables as sheets."""

@@ -13,7 +13,7 @@ import sqlite_utils
 from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
 from miner.report.model import build_report
-from miner.report.queries import ReportFilter
+from miner.store.filters import Filters
 
 TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # package data
 
@@ -76,7 +76,7 @@ def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
 def write_report(
     db: sqlite_utils.Database,
     out: Path | str,
-    filters: ReportFilter | None = None,
+    filters: Filters | None = None,
     *,
     granularity: str = "auto",
     run_id: int | None = None,

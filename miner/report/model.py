@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 import sqlite_utils
 
 from miner.ingest.ratings import SCALES
-from miner.report.queries import ReportFilter, RunData, load_quotes, load_run_data
-from miner.report.quotes import pick_quote_ids, quote
+from miner.report.quotes import quote
 from miner.report.stats import bootstrap_impact
 from miner.report.trends import choose_granularity, emerging_pain_points, period_of, period_range, touchpoint_trends
+from miner.store.filters import Filters
+from miner.store.report import RunData, load_quotes, load_run_data
 from miner.store.runs import head_row
+from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
 
 MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
@@ -40,7 +43,6 @@ class Tally:
     subs: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     pain_points: Counter = field(default_factory=Counter)
     pain_point_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    candidates: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def of(cls, assignments: list[dict]) -> Tally:
@@ -55,7 +57,6 @@ class Tally:
                 pp = row["pain_point_id"]
                 tally.pain_points[pp] += 1
                 tally.pain_point_docs[pp].add(row["document_id"])
-                tally.candidates[pp].append((row["score"], row["segment_id"]))
         return tally
 
 
@@ -72,20 +73,20 @@ def _sub_name(data: RunData, sub_id: str) -> str:
         return sub_id
 
 
-def touchpoint_entries(data: RunData, tally: Tally) -> list[dict]:
-    """One entry per touchpoint with complaints in the filter, worst first."""
+def touchpoint_entries(data: RunData, tally: Tally, top: list[dict]) -> list[dict]:
+    """One entry per touchpoint with complaints in the filter, worst first; its pain points are those of the
+    shared top pain points query (`top`, miner.store.top), in its order."""
     total = sum(tally.complaints.values())
     n_docs = len(data.documents)
     palette = colours(data)
-    by_tp: dict[str, list[str]] = defaultdict(list)
-    for pp_id in tally.pain_points:
-        by_tp[data.pain_points[pp_id]["touchpoint"] if pp_id in data.pain_points else ""].append(pp_id)
+    by_tp: dict[str, list[dict]] = defaultdict(list)
+    for point in top:
+        by_tp[point["touchpoint"]].append(point)
     entries: list[dict] = []
     for tp in data.taxonomy.touchpoints:
         n = tally.complaints.get(tp.id, 0)
         if not n:
             continue
-        pps = sorted(by_tp[tp.id], key=lambda p: (-tally.pain_points[p], p))
         entries.append(
             {
                 "id": tp.id,
@@ -101,7 +102,8 @@ def touchpoint_entries(data: RunData, tally: Tally) -> list[dict]:
                     {"id": s, "name": _sub_name(data, s), "complaints": c} for s, c in tally.subs[tp.id].most_common()
                 ],
                 "pain_points": [
-                    {"id": p, "label": data.pain_points[p]["label"], "complaints": tally.pain_points[p]} for p in pps
+                    {"id": p["id"], "label": p["label"], "complaints": p["complaints"], "quote_ids": p["quote_ids"]}
+                    for p in by_tp[tp.id]
                 ],
             }
         )
@@ -127,12 +129,24 @@ def journey(entries: list[dict]) -> list[dict]:
     return out
 
 
-def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: str, filters: ReportFilter) -> dict:
+def trend_span(filters: Filters, first: str, last: str) -> tuple[str, str]:
+    """The days the trend periods span: the filter's bounds where given, so a quiet first or last week still shows
+    as zero, but no more than a year beyond the data (`until=9999-12-31` is no reason for 400,000 empty weeks)."""
+    slack = timedelta(days=366)
+    lo, hi = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
+    if filters.since and lo.year > 2:
+        lo = max(filters.since, lo - slack)
+    if filters.until and hi.year < 9998:
+        hi = min(filters.until, hi + slack)
+    return lo.isoformat(), hi.isoformat()
+
+
+def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: str, filters: Filters) -> dict:
     dated = {d: doc["date"] for d, doc in data.documents.items() if doc["date"]}
     if not dated:
         return {"unit": choose_granularity([], granularity), "periods": [], "items": [], "emerging": []}
     # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
-    first, last = filters.since or min(dated.values()), filters.until or max(dated.values())
+    first, last = trend_span(filters, min(dated.values()), max(dated.values()))
     unit = choose_granularity([first, last], granularity)
     doc_periods = {d: period_of(v, unit) for d, v in dated.items()}
     periods = period_range(first, last, unit)
@@ -175,16 +189,12 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
     }
 
 
-def add_quotes(db: sqlite_utils.Database, tally: Tally, data: RunData, entries: list[dict]) -> None:
-    wanted = {}
+def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
+    """The quotes the shared query picked, with their item's text around the highlighted segment."""
+    rows = load_quotes(db, sorted({s for e in entries for pp in e["pain_points"] for s in pp["quote_ids"]}))
     for e in entries:
         for pp in e["pain_points"]:
-            reps = data.pain_points.get(pp["id"], {}).get("representatives", [])
-            wanted[pp["id"]] = pick_quote_ids(reps, tally.candidates[pp["id"]], QUOTES)
-    rows = load_quotes(db, sorted({s for ids in wanted.values() for s in ids}))
-    for e in entries:
-        for pp in e["pain_points"]:
-            pp["quotes"] = [quote(rows[s]) for s in wanted[pp["id"]] if s in rows]
+            pp["quotes"] = [quote(rows[s]) for s in pp.pop("quote_ids") if s in rows]
 
 
 def _change_phrase(change: dict | None, unit: str) -> str:
@@ -264,20 +274,21 @@ def method(db: sqlite_utils.Database, run: dict) -> dict:
 
 def build_report(
     db: sqlite_utils.Database,
-    filters: ReportFilter | None = None,
+    filters: Filters | None = None,
     *,
     granularity: str = "auto",
     run_id: int | None = None,
     seed: int = 0,
 ) -> dict:
     """Everything the report shows, as plain data (also what an API would serve as JSON)."""
-    filters = filters or ReportFilter()
+    filters = filters or Filters()
     data = load_run_data(db, filters, run_id)
     tally = Tally.of(data.assignments)
-    entries = touchpoint_entries(data, tally)
+    top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
+    entries = touchpoint_entries(data, tally, top)
     trends = add_trends(data, tally, entries, granularity, filters)
     impact = add_impact(data, tally, entries, seed)
-    add_quotes(db, tally, data, entries)
+    add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
     return {

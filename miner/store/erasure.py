@@ -80,6 +80,11 @@ def import_paths_matching(db: sqlite_utils.Database, dataset: str) -> list[str]:
     return [p for p in rows if p == dataset or p.rsplit("/", 1)[-1] == dataset or _under(p, parts)]
 
 
+def import_sources(db: sqlite_utils.Database) -> list[str]:
+    """Every mined file's source name, sorted: what `--dataset` can name."""
+    return sorted({r[0] for r in db.execute("SELECT source FROM imports")})
+
+
 def _under(path: str, folder: list[str]) -> bool:
     names = [p for p in re.split(r"[\\/]", path) if p][:-1]
     return bool(folder) and any(names[i : i + len(folder)] == folder for i in range(len(names)))

@@ -181,3 +181,24 @@ def m004_erasure(db: sqlite_utils.Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m005_service_tables(db: sqlite_utils.Database) -> None:
+    """What the HTTP API's workspaces added through a second migration set, now here: the taxonomy versions a
+    workspace stored, and segments by document. IF NOT EXISTS: a workspace file made before has them already;
+    its duplicate of idx_assignments_pain (m002) goes."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS taxonomies (
+            version TEXT PRIMARY KEY,
+            fingerprint TEXT,
+            taxonomy TEXT,
+            created_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS idx_segments_document ON segments(document_id);
+        DROP INDEX IF EXISTS idx_api_segments_document;
+        DROP INDEX IF EXISTS idx_api_assignments_pain
+        """,
+    )

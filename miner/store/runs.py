@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 
 import sqlite_utils
 
+from miner.errors import MinerError
 from miner.store.documents import now
+from miner.touchpoints.taxonomy import Taxonomy
 
 
 def start_run(db: sqlite_utils.Database, **fields: object) -> int:
@@ -42,8 +45,43 @@ def fail_run(db: sqlite_utils.Database, run_id: int, error: str) -> None:
 
 
 def latest_run(db: sqlite_utils.Database) -> dict | None:
-    rows = list(db.query("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"))
+    return find_run(db)
+
+
+def find_run(
+    db: sqlite_utils.Database, run_id: int | None = None, *, taxonomy_version: str | None = None
+) -> dict | None:
+    """The one rule for which run a read reads: a completed run, the given one, else the latest (made with
+    `taxonomy_version`, when given); None when there is none. Runs running, failed or abandoned are never read."""
+    if run_id is not None:
+        rows = list(db.query("SELECT * FROM runs WHERE id = ? AND status = 'complete'", [run_id]))
+    elif taxonomy_version is not None:
+        sql = "SELECT * FROM runs WHERE status = 'complete' AND taxonomy_version = ? ORDER BY id DESC LIMIT 1"
+        rows = list(db.query(sql, [taxonomy_version]))
+    else:
+        rows = list(db.query("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"))
     return rows[0] if rows else None
+
+
+def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
+    """`find_run`, or an error that says what to do (for the CLI and the report)."""
+    run = find_run(db, run_id)
+    if run is not None:
+        return run
+    if run_id is not None:
+        raise MinerError(f"run {run_id} is not a completed run: see the run ids `touchpoints mine` printed")
+    raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
+
+
+def run_taxonomy(run: dict) -> Taxonomy:
+    """The taxonomy a run was made with (parsed once per distinct payload)."""
+    return _parse_taxonomy(run["taxonomy"])
+
+
+@lru_cache(maxsize=16)
+def _parse_taxonomy(payload: str) -> Taxonomy:
+    # Validating the default taxonomy (1,400+ examples) on every request would cost more than the query.
+    return Taxonomy.model_validate_json(payload)
 
 
 def save_head(db: sqlite_utils.Database, run_id: int, row: dict | None) -> None:

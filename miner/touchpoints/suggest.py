@@ -10,6 +10,8 @@ import sqlite_utils
 import yaml
 
 from miner.embed import EmbeddingCache
+from miner.store.reads import unmapped_texts
+from miner.store.runs import find_run
 from miner.topics import PainPointModel
 from miner.touchpoints.taxonomy import NONE
 
@@ -22,14 +24,11 @@ def suggest_touchpoints(
     db: sqlite_utils.Database, cache: EmbeddingCache, *, run_id: int | None = None, min_size: int = 3
 ) -> list[dict]:
     """One suggestion per cluster of unmapped complaints: {"id", "name", "size", "quotes", "examples"}."""
-    run = run_id or db.execute("SELECT MAX(id) FROM runs WHERE status = 'complete'").fetchone()[0]
+    run = find_run(db, run_id)
     if run is None:
         return []
-    rows = list(db.query(
-        "SELECT s.text FROM assignments a JOIN segments s ON s.id = a.segment_id"
-        " WHERE a.run_id = ? AND a.touchpoint = ? ORDER BY s.id", [run, NONE]))  # fmt: skip
     # Fragments such as "Ridiculous." are complaints about nothing in particular: no touchpoint in them.
-    texts = [r["text"] for r in rows if len(r["text"].split()) >= 4]
+    texts = [t for t in unmapped_texts(db, run["id"], NONE) if len(t.split()) >= 4]
     if len(texts) < min_size:
         return []
     vectors = cache.embed(texts)

@@ -1,14 +1,19 @@
-"""`touchpoints serve` and `touchpoints keys`: the HTTP API and its workspaces' keys."""
+"""The composition root of the `touchpoints` command: the miner's commands (miner.cli) plus the HTTP API's,
+`serve` and `keys`. The console script and `python -m api` run `main` here; `python -m miner` finds this module by
+name, so the miner package itself never imports the API."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from miner.cli.app import app, fail, keys_app
+from miner.cli import app
+from miner.cli.app import fail
+
+keys_app = typer.Typer(help="Create, list and revoke API keys for the HTTP API's workspaces.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
@@ -19,18 +24,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file)."""
+    """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file; --db wins over them)."""
 
     import uvicorn
 
-    from api.settings import get_settings
+    from api.main import create_app
+    from api.settings import Settings
 
-    if db is not None:
-        os.environ["TOUCHPOINTS_DB"] = str(db)
-    get_settings.cache_clear()
+    settings = Settings() if db is None else Settings(db=db)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level="info", timeout_keep_alive=75)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=75)
 
 
 def _keys_db(db: Path | None):  # noqa: ANN202 - sqlite_utils.Database, imported lazily
@@ -88,3 +92,7 @@ def keys_revoke(
     if not revoke_key(_keys_db(db), prefix):
         fail(f"no active key starts with '{prefix[:10]}': see touchpoints keys list")
     typer.echo("Revoked.")
+
+
+def main() -> None:
+    app()

@@ -4,13 +4,13 @@ A complete run never changes (its assignments and pain points are written in the
 documents and segments are only ever added; an erasure stamps the run's `erased_at`), so the index is built once
 per run and server process (by the job that made the run, else by the first request that reads it: 2-3 s per
 million segments) and kept while it is among the last `CACHED_RUNS` read. It answers exactly what the SQL over
-`assignments JOIN segments JOIN documents` answers (`api.queries.common.count_by` / `total_complaints`):
+`assignments JOIN segments JOIN documents` answers (`miner.store.reads.count_by` / `total_complaints`):
 
 - counts: the rows are grouped into cells (source, kind, pain point, day) sorted by that key, with running totals,
   so the complaints of every (source, kind, pain point) inside a window of days are two binary searches apart;
-- a date window compares each date's first 10 characters (`substr(date, 1, 10)`) with 10-character days, which
-  orders exactly as SQL's `date >= since AND date < until + 1 day` on the whole string, whatever follows (a time,
-  an offset) and whatever the string; NULL dates are outside every window;
+- a date window compares each date's first 10 characters (`substr(date, 1, 10)`) with 10-character days, the
+  rule of `miner.store.filters` (`since <= day <= until`), whatever follows (a time, an offset) and whatever the
+  string; NULL dates are outside every window with a bound;
 - quotes: each pain point's rows sorted by score (best first, then segment id), as `ORDER BY a.score DESC, s.id`.
 
 tests/test_api_perf_contract.py checks every answer against the direct SQL on a small real database.
@@ -23,12 +23,12 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import numpy as np
 import sqlite_utils
 
-from api.queries.common import JOIN, Filters
+from miner.store.filters import Filters
+from miner.store.reads import JOIN, pain_point_rows
 
 CACHED_RUNS = 8  # runs kept per server process: about 40 bytes per assignment (18 MB for 1M segments)
 DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
@@ -91,22 +91,17 @@ class RunIndex:
 
     def _window(self, filters: Filters) -> Window | None:
         keys = np.arange(len(self.key_point), dtype=np.int32)
-        if filters.source is not None:
-            if filters.source not in self.source_code:
-                return None
-            keys = keys[self.key_source[keys] == self.source_code[filters.source]]
-        if filters.kind is not None:
-            if filters.kind not in self.kind_code:
-                return None
-            keys = keys[self.key_kind[keys] == self.kind_code[filters.kind]]
+        for wanted, table, per_key in ((filters.source, self.source_code, self.key_source),
+                                       (filters.kind, self.kind_code, self.key_kind)):  # fmt: skip
+            if wanted:
+                keys = keys[np.isin(per_key[keys], _known(wanted, table))]
         lo, hi = 0, len(self.days) + 1
         if filters.since or filters.until:
             lo = 1  # no date is outside every window
         if filters.since:
             lo = max(lo, int(np.searchsorted(self.days, filters.since.isoformat(), "left")) + 1)
         if filters.until:
-            end = (filters.until + timedelta(days=1)).isoformat()
-            hi = int(np.searchsorted(self.days, end, "left")) + 1
+            hi = int(np.searchsorted(self.days, filters.until.isoformat(), "right")) + 1
         return Window(keys, lo, hi) if lo < hi and len(keys) else None
 
     def counts(self, filters: Filters) -> tuple[dict[str, int], int]:
@@ -115,7 +110,7 @@ class RunIndex:
         win = self.window(filters)
         if win is None:
             return {}, 0
-        if self.point_below is not None and filters.source is None and filters.kind is None:
+        if self.point_below is not None and not filters.source and not filters.kind:
             # No source or kind: per pain point directly (a few hundred numbers, no per-key work).
             by_point = (self.point_below[:, win.hi] - self.point_below[:, win.lo]).astype(np.int64)
             total = int(by_point.sum())
@@ -141,10 +136,10 @@ class RunIndex:
     def _inside(self, start: int, end: int, filters: Filters, win: Window) -> np.ndarray:
         bucket = self.row_bucket[start:end]
         mask = (bucket >= win.lo) & (bucket < win.hi)
-        if filters.source is not None:
-            mask &= self.row_source[start:end] == self.source_code[filters.source]
-        if filters.kind is not None:
-            mask &= self.row_kind[start:end] == self.kind_code[filters.kind]
+        if filters.source:
+            mask &= np.isin(self.row_source[start:end], _known(filters.source, self.source_code))
+        if filters.kind:
+            mask &= np.isin(self.row_kind[start:end], _known(filters.kind, self.kind_code))
         return mask
 
     def top_segments(self, point_id: str, filters: Filters, n: int) -> list[int]:
@@ -171,8 +166,8 @@ class RunIndex:
             return set(), list(segment_ids)
         start, end = int(self.point_start[code]), int(self.point_start[code + 1])
         win = self.window(filters)
-        source = self.source_code.get(filters.source) if filters.source is not None else None
-        kind = self.kind_code.get(filters.kind) if filters.kind is not None else None
+        source = set(_known(filters.source, self.source_code).tolist()) if filters.source else None
+        kind = set(_known(filters.kind, self.kind_code).tolist()) if filters.kind else None
         inside, unknown = set(), []
         for sid in segment_ids:
             row = self.rep_rows.get((code, sid))
@@ -184,11 +179,16 @@ class RunIndex:
             elif (
                 win is not None
                 and win.lo <= self.row_bucket[row] < win.hi
-                and (source is None or self.row_source[row] == source)
-                and (kind is None or self.row_kind[row] == kind)
+                and (source is None or int(self.row_source[row]) in source)
+                and (kind is None or int(self.row_kind[row]) in kind)
             ):
                 inside.add(sid)
         return inside, unknown
+
+
+def _known(names: tuple[str, ...], table: dict[str, int]) -> np.ndarray:
+    """The codes of the names the run has (an unknown name selects nothing)."""
+    return np.array([table[n] for n in names if n in table], dtype=np.int32)
 
 
 def _codes(values: list, table: dict) -> np.ndarray:
@@ -197,10 +197,7 @@ def _codes(values: list, table: dict) -> np.ndarray:
 
 def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     """Read the run's complaints (one pass over the join) into the index."""
-    point_rows = [
-        {k: v for k, v in row.items() if k != "centroid"}
-        for row in db.query("SELECT * FROM pain_points WHERE run_id = ? ORDER BY id", [run_id])
-    ]
+    point_rows = pain_point_rows(db, run_id)
     point_code = {p["id"]: i for i, p in enumerate(point_rows)}
     n_points = len(point_rows)
     codes: dict[str | None, int] = point_code | {None: n_points}  # grows with ids missing from pain_points

@@ -1,61 +1,15 @@
-"""Reading one run's results for the report and the exports, restricted by date, source and kind."""
+"""Reading one run's results for the report and the exports, inside a `Filters`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 import sqlite_utils
 
-from miner.errors import MinerError
-from miner.store.runs import latest_run
+from miner.store.filters import Filters
+from miner.store.runs import resolve_run, run_taxonomy
 from miner.touchpoints.taxonomy import Taxonomy
-
-
-@dataclass
-class ReportFilter:
-    """Which feedback items a report covers; None means no restriction. Dates are ISO, both ends inclusive."""
-
-    since: str | None = None
-    until: str | None = None
-    source: list[str] = field(default_factory=list)
-    kind: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            try:
-                date.fromisoformat(value[:10])
-            except ValueError:
-                raise MinerError(f"--{name} '{value}' is not a date: use YYYY-MM-DD (e.g. 2026-01-31)") from None
-
-    def where(self, alias: str = "d") -> tuple[str, list]:
-        """An SQL condition on the documents table and its parameters."""
-        parts, params = ["1 = 1"], []
-        if self.since:
-            parts.append(f"{alias}.date >= ?")
-            params.append(self.since[:10])
-        if self.until:
-            parts.append(f"substr({alias}.date, 1, 10) <= ?")
-            params.append(self.until[:10])
-        for column, values in (("source", self.source), ("kind", self.kind)):
-            if values:
-                parts.append(f"{alias}.{column} IN ({','.join('?' * len(values))})")
-                params.extend(values)
-        return " AND ".join(parts), params
-
-    def describe(self) -> str:
-        bits = []
-        if self.since or self.until:
-            bits.append(f"{self.since or 'start'} to {self.until or 'end'}")
-        if self.source:
-            bits.append("source " + ", ".join(self.source))
-        if self.kind:
-            bits.append("kind " + ", ".join(self.kind))
-        return "; ".join(bits) or "all feedback"
 
 
 @dataclass
@@ -71,16 +25,9 @@ class RunData:
     pain_points: dict[str, dict]
 
 
-def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
-    run = latest_run(db) if run_id is None else db.table("runs").get(run_id)
-    if run is None:
-        raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
-    return run
-
-
-def load_run_data(db: sqlite_utils.Database, filters: ReportFilter | None = None, run_id: int | None = None) -> RunData:
+def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
     """The documents, complaint segments, assignments and pain points of a run, within `filters`."""
-    filters = filters or ReportFilter()
+    filters = filters or Filters()
     run = resolve_run(db, run_id)
     where, params = filters.where()
     documents = {
@@ -126,7 +73,7 @@ def load_run_data(db: sqlite_utils.Database, filters: ReportFilter | None = None
             [run["id"]],
         )
     }
-    taxonomy = Taxonomy.model_validate_json(run["taxonomy"])
+    taxonomy = run_taxonomy(run)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points)
 
 

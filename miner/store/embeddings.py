@@ -1,0 +1,28 @@
+"""The embedding cache's table: float16 vectors by content hash and model (schema in migrations.m001)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sqlite_utils
+
+
+def load_vectors(db: sqlite_utils.Database, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    """The stored vectors (as float32) of those hashes that `model` has embedded."""
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})"
+        for h, blob in db.execute(sql, [model, *chunk]).fetchall():
+            found[h] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    return found
+
+
+def save_vectors(db: sqlite_utils.Database, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Store vectors by hash as float16, replacing any stored for the same hash and model, in one transaction."""
+    rows = [
+        {"hash": h, "model": model, "dim": v.shape[0], "vector": v.astype(np.float16).tobytes()}
+        for h, v in vectors.items()
+    ]
+    with db.atomic():
+        db.table("embeddings").insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)

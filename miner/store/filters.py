@@ -1,0 +1,115 @@
+"""The one filter every read takes: a window of days, sources and kinds of the documents behind the complaints.
+
+The date rule, everywhere (CLI, report, API, the run index): a document's day is the first 10 characters of its
+stored date (`2026-03-05T23:30:00+05:00` is on 2026-03-05); `since` keeps days on or after it and `until` days on
+or before it, so `until` includes the whole of its day. A document without a date is outside every window that has
+a bound. Any valid date works as a bound, 0001-01-01 and 9999-12-31 included: no bound is ever computed by adding
+a day to another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from miner.errors import MinerError
+
+
+def _day(value: date | str | None, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise MinerError(f"--{name} '{value}' is not a date: use YYYY-MM-DD (e.g. 2026-01-31)") from None
+
+
+def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@dataclass(frozen=True, init=False)
+class Filters:
+    """Which documents a read covers; an empty bound or list means no restriction (see the module's date rule).
+
+    `since` and `until` take a date or an ISO string (a time after the day is ignored); `source` and `kind` take
+    one name or several. Instances are hashable, so the run index caches what a filter selects."""
+
+    since: date | None
+    until: date | None
+    source: tuple[str, ...]
+    kind: tuple[str, ...]
+
+    def __init__(
+        self,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        source: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+    ) -> None:
+        object.__setattr__(self, "since", _day(since, "since"))
+        object.__setattr__(self, "until", _day(until, "until"))
+        object.__setattr__(self, "source", _names(source))
+        object.__setattr__(self, "kind", _names(kind))
+
+    def sql(self, alias: str = "d") -> tuple[str, list]:
+        """` AND ...` conditions on the documents table (`alias`) and their parameters; '' with no filter."""
+        clauses, params = [], []
+        if self.since:
+            # Equal to comparing the first 10 characters, and the date index can serve it.
+            clauses.append(f"{alias}.date >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append(f"substr({alias}.date, 1, 10) <= ?")
+            params.append(self.until.isoformat())
+        for column, values in (("source", self.source), ("kind", self.kind)):
+            if values:
+                clauses.append(f"{alias}.{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        return "".join(f" AND {c}" for c in clauses), params
+
+    def where(self, alias: str = "d") -> tuple[str, list]:
+        """The same conditions as a whole WHERE body ('1 = 1' with no filter)."""
+        fsql, params = self.sql(alias)
+        return "1 = 1" + fsql, params
+
+    def previous(self, db: sqlite_utils.Database) -> Filters | None:
+        """The window of the same length just before this one; None without `since`, or when it would start before
+        year 1. Without `until` the window ends on the latest document's day."""
+        if self.since is None:
+            return None
+        until = self.until or last_day(db) or self.since
+        length = max(1, (until - self.since).days + 1)
+        try:
+            start, end = self.since - timedelta(days=length), self.since - timedelta(days=1)
+        except OverflowError:
+            return None
+        return Filters(start, end, self.source, self.kind)
+
+    def describe(self) -> str:
+        bits = []
+        if self.since or self.until:
+            bits.append(f"{self.since or 'start'} to {self.until or 'end'}")
+        if self.source:
+            bits.append("source " + ", ".join(self.source))
+        if self.kind:
+            bits.append("kind " + ", ".join(self.kind))
+        return "; ".join(bits) or "all feedback"
+
+
+def last_day(db: sqlite_utils.Database) -> date | None:
+    """The latest document's day; None when no stored date starts with a valid day."""
+    sql = "SELECT substr(date, 1, 10) FROM documents WHERE date IS NOT NULL ORDER BY date DESC LIMIT 50"
+    for (day,) in db.execute(sql):
+        try:
+            return date.fromisoformat(day)
+        except (TypeError, ValueError):
+            continue
+    return None

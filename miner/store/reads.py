@@ -1,0 +1,104 @@
+"""Read queries over one run's results: counts inside a `Filters`, quote rows, examples, a database's totals."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from miner.store.filters import Filters
+
+# A run's complaint assignments with their segment and document: what every filtered count reads.
+JOIN = "FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id"
+_COLUMNS = {"a.touchpoint", "a.subtouchpoint", "a.pain_point_id"}
+
+
+def count_by(db: sqlite_utils.Database, run_id: int, column: str, filters: Filters, where: str = "",
+             params: list | None = None) -> dict[str, int]:  # fmt: skip
+    """Complaint assignments inside the filters, grouped by `column` (one of a.touchpoint, a.subtouchpoint,
+    a.pain_point_id); `where` adds ` AND ...` conditions with `params`."""
+    if column not in _COLUMNS:
+        raise ValueError(f"count_by groups by one of {sorted(_COLUMNS)}, not {column!r}")
+    fsql, fparams = filters.sql()
+    sql = f"SELECT {column} AS k, COUNT(*) AS n {JOIN} WHERE a.run_id = ?{where}{fsql} GROUP BY {column}"
+    return {r["k"]: r["n"] for r in db.query(sql, [run_id, *(params or []), *fparams])}
+
+
+def total_complaints(db: sqlite_utils.Database, run_id: int, filters: Filters) -> int:
+    fsql, fparams = filters.sql()
+    return db.execute(f"SELECT COUNT(*) {JOIN} WHERE a.run_id = ?{fsql}", [run_id, *fparams]).fetchone()[0]
+
+
+def touchpoint_documents(db: sqlite_utils.Database, run_id: int, filters: Filters) -> dict[str, int]:
+    """Distinct documents with a complaint, per touchpoint, inside the filters."""
+    fsql, fparams = filters.sql()
+    sql = f"SELECT a.touchpoint AS k, COUNT(DISTINCT s.document_id) AS n {JOIN} WHERE a.run_id = ?{fsql} GROUP BY 1"
+    return {r["k"]: r["n"] for r in db.query(sql, [run_id, *fparams])}
+
+
+def pain_point_rows(db: sqlite_utils.Database, run_id: int) -> list[dict]:
+    """A run's pain points (without their centroids), by id."""
+    sql = """SELECT run_id, id, touchpoint, label, keywords, complaints, representatives FROM pain_points
+             WHERE run_id = ? ORDER BY id"""
+    return list(db.query(sql, [run_id]))
+
+
+def pain_point(db: sqlite_utils.Database, run_id: int, point_id: str) -> dict | None:
+    rows = list(
+        db.query("SELECT id, label, touchpoint FROM pain_points WHERE run_id = ? AND id = ?", [run_id, point_id])
+    )
+    return rows[0] if rows else None
+
+
+def quote_rows(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
+    """Segments with their document's id, text, source, kind, date and rating, by segment id."""
+    out: dict[int, dict] = {}
+    for start in range(0, len(segment_ids), 500):
+        chunk = segment_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"""SELECT s.id, s.text, s.start, s."end", d.id AS document_id, d.text AS document_text, d.source,
+                         d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+                  FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks})"""
+        out.update({r["id"]: r for r in db.query(sql, chunk)})
+    return out
+
+
+def segments_inside(db: sqlite_utils.Database, segment_ids: list[int], filters: Filters) -> set[int]:
+    """Which of the segments belong to documents inside the filters."""
+    fsql, fparams = filters.sql()
+    marks = ",".join("?" * len(segment_ids))
+    sql = f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks}){fsql}"
+    return {r[0] for r in db.execute(sql, [*segment_ids, *fparams])}
+
+
+def examples_page(db: sqlite_utils.Database, run_id: int, point_id: str, limit: int, offset: int) -> tuple[int, list]:
+    """The complaints behind a pain point, best match first: (how many in all, one page of rows)."""
+    where = "WHERE a.run_id = ? AND a.pain_point_id = ?"
+    total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run_id, point_id]).fetchone()[0]
+    sql = f"""SELECT s.id AS segment_id, s.text AS segment, s.start, s."end", a.score, d.id AS document_id,
+                     d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+              {JOIN} {where} ORDER BY a.score DESC, s.id LIMIT ? OFFSET ?"""
+    return total, list(db.query(sql, [run_id, point_id, limit, offset]))
+
+
+def unmapped_texts(db: sqlite_utils.Database, run_id: int, unmapped: str) -> list[str]:
+    """The texts of a run's complaints assigned to no touchpoint (`unmapped` is the taxonomy's id for none)."""
+    sql = """SELECT s.text FROM assignments a JOIN segments s ON s.id = a.segment_id
+             WHERE a.run_id = ? AND a.touchpoint = ? ORDER BY s.id"""
+    return [r[0] for r in db.execute(sql, [run_id, unmapped])]
+
+
+def has_documents(db: sqlite_utils.Database) -> bool:
+    return bool(db.execute("SELECT 1 FROM documents LIMIT 1").fetchall())
+
+
+def document_totals(db: sqlite_utils.Database) -> dict:
+    """What a database holds: documents (by source and kind), segments, the first and last stored dates."""
+    one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
+    first, last = one("SELECT MIN(date), MAX(date) FROM documents")
+    return {
+        "documents": one("SELECT COUNT(*) FROM documents")[0],
+        "segments": one("SELECT COUNT(*) FROM segments")[0],
+        "by_source": {r[0]: r[1] for r in db.execute("SELECT source, COUNT(*) FROM documents GROUP BY 1 ORDER BY 1")},
+        "by_kind": {r[0]: r[1] for r in db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind")},
+        "first_date": first,
+        "last_date": last,
+    }

@@ -1,0 +1,122 @@
+"""The top pain points of a run inside a `Filters`: the one query behind `touchpoints top`, the report and
+`GET /v1/pain-points`.
+
+Counts and quote candidates come from the run's in-memory index (`miner.store.index`), which answers exactly what
+the SQL of `miner.store.reads.count_by` answers (tests/test_api_perf_contract.py holds it to that)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from miner.store.filters import Filters
+from miner.store.index import RunIndex, run_index
+from miner.store.reads import quote_rows, segments_inside
+from miner.store.runs import run_taxonomy
+from miner.touchpoints.taxonomy import NONE
+
+QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
+
+
+def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[dict[str, int], int]:
+    """{pain point id: complaints} inside the filters (ids with some), and all complaints inside them (those
+    without a pain point, and unmapped ones, included)."""
+    return run_index(db, run).counts(filters)
+
+
+def matches(point_touchpoint: str, wanted: str | None) -> bool:
+    """A pain point's touchpoint against a touchpoint filter: None is every mapped one, 'none' the unmapped."""
+    if wanted is None:
+        return point_touchpoint != NONE
+    return point_touchpoint == wanted or point_touchpoint.startswith(wanted + "/")
+
+
+def top_pain_points(
+    db: sqlite_utils.Database,
+    run: dict,
+    filters: Filters | None = None,
+    *,
+    touchpoint: str | None = None,
+    stage: str | None = None,
+    limit: int | None = 10,
+    quotes: int = 3,
+) -> dict:
+    """{"total_complaints", "pain_points": [{"id", "label", "touchpoint", "touchpoint_name", "stage", "complaints",
+    "share" (of all complaints inside the filters), "keywords", "quote_ids", "quotes"}]}, most complaints first
+    (then id); `limit` None keeps them all. Quotes: the representatives inside the filters, topped up by the best
+    matches."""
+    filters = filters or Filters()
+    taxonomy = run_taxonomy(run)
+    index = run_index(db, run)
+    counts, total = index.counts(filters)
+    names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
+    stages = {t.id: t.stage for t in reversed(taxonomy.touchpoints)}  # taxonomy.stage_of, as one dict
+    chosen = []
+    for pid, n in counts.items():
+        code = index.point_code.get(pid)
+        point = index.points[code] if code is not None else None
+        if point is None or not matches(point["touchpoint"], touchpoint):
+            continue
+        if stage and stages.get(point["touchpoint"].split("/")[0]) != stage:
+            continue
+        chosen.append((n, point))
+    chosen.sort(key=lambda item: (-item[0], item[1]["id"]))
+    chosen = chosen[:limit] if limit is not None else chosen
+    picked = _quote_ids(db, index, [point for _, point in chosen], filters, quotes) if quotes else {}
+    rows = _rows(db, index, picked)
+    out = []
+    for n, point in chosen:
+        ids = [i for i in picked.get(point["id"], []) if i in rows]
+        out.append(
+            {
+                "id": point["id"],
+                "label": point["label"],
+                "touchpoint": point["touchpoint"],
+                "touchpoint_name": names.get(point["touchpoint"], point["touchpoint"]),
+                "stage": stages.get(point["touchpoint"].split("/")[0]),
+                "complaints": n,
+                "share": round(n / total, 4) if total else 0.0,
+                "keywords": json.loads(point["keywords"] or "[]"),
+                "quote_ids": ids,
+                "quotes": [{k: rows[i][k] for k in QUOTE_KEYS} for i in ids],
+            }
+        )
+    return {"total_complaints": total, "pain_points": out}
+
+
+def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], filters: Filters, n: int) -> dict:
+    """Up to `n` segment ids per pain point inside the filters: its representatives first, topped up by its best
+    matches (`ORDER BY a.score DESC, s.id`). The index answers which representatives are inside the filters
+    (SQL only for one that is not among the pain point's complaints)."""
+    has_filter = bool(filters.sql()[0])
+    chosen: dict[str, list[int]] = {}
+    for point in points:
+        reps = json.loads(point["representatives"] or "[]")
+        if reps and has_filter:
+            inside, unknown = index.segments_inside(point["id"], reps, filters)
+            if unknown:
+                inside |= segments_inside(db, unknown, filters)
+            reps = [r for r in reps if r in inside]
+        ids = reps[:n]
+        if len(ids) < n:
+            for sid in index.top_segments(point["id"], filters, n * 3):
+                if sid not in ids and len(ids) < n:
+                    ids.append(sid)
+        chosen[point["id"]] = ids
+    return chosen
+
+
+def _rows(db: sqlite_utils.Database, index: RunIndex, picked: dict[str, list[int]]) -> dict[int, dict]:
+    """The quote rows, from the index's cache where it has read them (segments and documents never change)."""
+    cache = index.quote_rows  # shared by the server's threads: read it once per id, then fill it
+    wanted = {i for ids in picked.values() for i in ids}
+    rows = {i: row for i in wanted if (row := cache.get(i)) is not None}
+    missing = sorted(wanted - set(rows))
+    if missing:
+        fetched = quote_rows(db, missing)
+        rows |= fetched
+        if len(cache) > 50_000:
+            cache.clear()
+        cache.update(fetched)
+    return rows

@@ -1,0 +1,125 @@
+"""miner.store.filters: one date rule (since and until inclusive whole days, any valid date), the same in SQL and in
+the run index, on a tiny run written by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from miner.errors import MinerError
+from miner.store.filters import Filters, last_day
+from miner.store.index import build
+from miner.store.reads import count_by, total_complaints
+from miner.store.runs import finish_run, start_run
+
+DATES = ["0001-01-01", "2026-03-04", "2026-03-05", "2026-03-05T23:30:00+05:00", "2026-03-06", "9999-12-31", None]
+
+
+@pytest.fixture
+def tiny(db, mini_taxonomy):
+    """One document per date (source a.csv for the first half, b.csv after), one complaint each, all in pain
+    point p1 except the undated one."""
+    docs = [{"id": f"d{i}", "source": "a.csv" if i < 3 else "b.csv", "kind": "review", "text": f"text {i}",
+             "date": day} for i, day in enumerate(DATES)]  # fmt: skip
+    db.table("documents").insert_all(docs)
+    segments = [{"id": i + 1, "document_id": d["id"], "idx": 0, "text": d["text"], "hash": f"h{i}", "start": 0,
+                 "end": len(d["text"])} for i, d in enumerate(docs)]  # fmt: skip
+    db.table("segments").insert_all(segments)
+    run = start_run(db, taxonomy=mini_taxonomy.model_dump_json(), taxonomy_version=mini_taxonomy.version)
+    tp = mini_taxonomy.touchpoints[0].id
+    finish_run(
+        db,
+        run,
+        segment_rows=[
+            {"segment_id": s["id"], "complaint": 1, "complaint_score": 0.9, "touchpoint": tp, "touchpoint_score": 0.8}
+            for s in segments
+        ],  # fmt: skip
+        assignment_rows=[
+            {
+                "segment_id": s["id"],
+                "touchpoint": tp,
+                "score": 0.5 + s["id"] / 100,
+                "rank": 0,
+                "pain_point_id": None if s["id"] == len(DATES) else "p1",
+            }
+            for s in segments
+        ],  # fmt: skip
+        pain_point_rows=[
+            {
+                "id": "p1",
+                "touchpoint": tp,
+                "label": "P1",
+                "keywords": "[]",
+                "complaints": 6,
+                "representatives": json.dumps([1, 2]),
+            }
+        ],  # fmt: skip
+        counts={"documents": len(docs), "segments": len(segments), "complaints": len(segments)},
+    )
+    return db, run
+
+
+def _both(db, run: int, f: Filters) -> int:
+    """The complaints inside `f`, checked to be the same from the SQL and from the run index."""
+    sql = total_complaints(db, run, f)
+    assert build(db, run).counts(f)[1] == sql, f
+    assert sum(count_by(db, run, "a.pain_point_id", f, " AND a.pain_point_id IS NOT NULL").values()) <= sql
+    return sql
+
+
+def test_until_includes_its_whole_day_and_since_is_inclusive(tiny):
+    db, run = tiny
+    assert _both(db, run, Filters(date(2026, 3, 5), date(2026, 3, 5))) == 2  # the plain day and the one with a time
+    assert _both(db, run, Filters(until="2026-03-05")) == 4
+    assert _both(db, run, Filters(since="2026-03-05T12:00")) == 4  # a time after the day is ignored
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (None, date(9999, 12, 31), 6),  # every dated document; the undated one is outside a bounded window
+        (date(1, 1, 1), None, 6),
+        (date(1, 1, 1), date(9999, 12, 31), 6),
+        (date(9999, 12, 31), date(9999, 12, 31), 1),
+        (date(1, 1, 1), date(1, 1, 1), 1),
+        (date(2026, 3, 7), date(9999, 12, 30), 0),
+        (None, None, 7),
+    ],
+)
+def test_dates_far_in_the_future_or_past_are_plain_bounds(tiny, since, until, expected):
+    db, run = tiny
+    assert _both(db, run, Filters(since, until)) == expected
+
+
+def test_sources_and_kinds_take_one_name_or_several(tiny):
+    db, run = tiny
+    assert Filters(source="a.csv") == Filters(source=["a.csv"])
+    assert _both(db, run, Filters(source="a.csv")) == 3
+    assert _both(db, run, Filters(source=["a.csv", "b.csv"])) == 7
+    assert _both(db, run, Filters(source=["a.csv", "nope.csv"], until="2026-03-04")) == 2
+    assert _both(db, run, Filters(kind="survey")) == 0
+
+
+def test_previous_window_stops_at_year_one(tiny):
+    db, _ = tiny
+    assert Filters(date(2026, 3, 5), date(2026, 3, 6)).previous(db) == Filters(date(2026, 3, 3), date(2026, 3, 4))
+    assert Filters(date(1, 1, 1), date(1, 1, 5)).previous(db) is None
+    assert Filters(until=date(2026, 3, 5)).previous(db) is None
+    # Without until the window ends on the latest document's day, 9999-12-31: the one before would start before year 1.
+    assert Filters(date(2026, 3, 6)).previous(db) is None
+    assert Filters(date(9999, 12, 31)).previous(db) == Filters(date(9999, 12, 30), date(9999, 12, 30))
+    assert last_day(db) == date(9999, 12, 31)
+
+
+def test_a_bad_date_names_the_option_and_the_format():
+    with pytest.raises(MinerError, match=r"--until 'soon' is not a date: use YYYY-MM-DD"):
+        Filters(until="soon")
+
+
+def test_describe_and_where():
+    assert Filters().describe() == "all feedback" and Filters().where() == ("1 = 1", [])
+    f = Filters(since="2026-01-01", source=["a.csv", "b.csv"], kind="review")
+    assert f.describe() == "2026-01-01 to end; source a.csv, b.csv; kind review"
+    assert f.where()[1] == ["2026-01-01", "a.csv", "b.csv", "review"]

@@ -1,0 +1,38 @@
+"""All of a workspace file's schema is in miner.store.migrations: a file the API's old second migration set
+(touchpoint_api_workspace) already extended opens, keeps its taxonomy versions and loses its duplicate index."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from miner.store import open_db
+from miner.store import taxonomies as stored
+from miner.store.migrations import migrations
+
+
+def _indexes(db: sqlite_utils.Database) -> set[str]:
+    return {
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
+    }
+
+
+def test_a_new_database_has_the_service_tables(tmp_path):
+    db = open_db(tmp_path / "new.db")
+    assert "taxonomies" in db.table_names() and "idx_segments_document" in _indexes(db)
+    assert stored.current_version(db) is None
+
+
+def test_a_workspace_file_from_before_keeps_its_taxonomies(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m004_erasure")  # the miner's schema as it was
+    old.execute("CREATE INDEX idx_api_assignments_pain ON assignments(run_id, pain_point_id)")
+    old.execute("CREATE INDEX idx_api_segments_document ON segments(document_id)")
+    old.table("taxonomies").create({"version": str, "fingerprint": str, "taxonomy": str, "created_at": str},
+                                   pk="version")  # fmt: skip
+    old.table("taxonomies").insert({"version": "v7", "fingerprint": "f", "taxonomy": "{}", "created_at": "2026"})
+    old.close()
+    db = open_db(path)
+    assert stored.current_version(db) == "v7" and stored.payload(db, "v7") == "{}"
+    assert "idx_segments_document" in _indexes(db)
+    assert not {"idx_api_assignments_pain", "idx_api_segments_document"} & _indexes(db)

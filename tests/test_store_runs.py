@@ -1,0 +1,44 @@
+"""miner.store.runs: the one rule for which run a read reads (completed runs only; the given one, else the latest,
+else the latest of a taxonomy version)."""
+
+from __future__ import annotations
+
+import pytest
+
+from miner.errors import MinerError
+from miner.store.runs import fail_run, find_run, finish_run, resolve_run, start_run
+
+
+def _run(db, version: str, complete: bool = True) -> int:
+    run = start_run(db, taxonomy="{}", taxonomy_version=version)
+    if complete:
+        finish_run(db, run, segment_rows=[], assignment_rows=[], pain_point_rows=[], counts={})
+    return run
+
+
+def test_no_run_yet(db):
+    assert find_run(db) is None and find_run(db, taxonomy_version="v1") is None
+    with pytest.raises(MinerError, match="no completed run yet: mine some feedback first"):
+        resolve_run(db)
+
+
+def test_latest_complete_run_is_read_and_others_never(db):
+    first = _run(db, "v1")
+    second = _run(db, "v2")
+    failed = _run(db, "v2", complete=False)
+    fail_run(db, failed, "boom")
+    running = _run(db, "v3", complete=False)
+    assert find_run(db)["id"] == second == resolve_run(db)["id"]
+    assert find_run(db, first)["id"] == first
+    assert find_run(db, failed) is None and find_run(db, running) is None and find_run(db, 999) is None
+    with pytest.raises(MinerError, match=f"run {running} is not a completed run"):
+        resolve_run(db, running)
+
+
+def test_latest_run_of_a_taxonomy_version(db):
+    a = _run(db, "v1")
+    b = _run(db, "v2")
+    c = _run(db, "v1")
+    assert find_run(db, taxonomy_version="v1")["id"] == c
+    assert find_run(db, taxonomy_version="v2")["id"] == b != a
+    assert find_run(db, taxonomy_version="v9") is None
