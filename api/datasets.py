@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
 from miner.ingest import ColumnMap, read_file
+from miner.segment.pii import pseudonymise
 
 MAX_REJECTED = 100
 _LINE = re.compile(r", line (\d+)")
@@ -67,7 +68,7 @@ def create(
     row = {
         "id": dataset_id,
         "workspace": workspace,
-        "name": name,
+        "name": pseudonymise(name),  # a name can be an email or a phone number
         "created_at": now(),
         "files": json.dumps(files),
         "columns": json.dumps({k: v for k, v in vars(columns).items() if v is not None}),

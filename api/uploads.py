@@ -15,6 +15,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.errors import ApiError
 from miner.ingest.readers import READERS
+from miner.segment.pii import pseudonymise_path
 
 MAX_FILES = 20
 
@@ -43,7 +44,9 @@ async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[b
 
 
 def safe_name(name: str | None, default: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "").name).strip("._") or default
+    """A file name safe to write under the upload folder, with PII (an email, a phone number) as keyed tokens."""
+    base = pseudonymise_path(Path(name or "").name)
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or default
     return base[:120]
 
 

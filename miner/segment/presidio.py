@@ -160,7 +160,6 @@ class PresidioNames:
             out[i] = _merge(out[i])
         return out
 
-
     def _lower_names(self, texts: list[str], out: list[list[tuple[int, int, str]]]) -> None:
         """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words
         around them finds a person there."""
