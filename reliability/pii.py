@@ -81,7 +81,7 @@ def _rows(texts: list[tuple[str, list[Span]]], metas: list[tuple[dict, list]]) -
         if i % 5 == 0:
             row["title"] = f"Call me on 07700 90{i:04d}"
             planted.append(f"07700 90{i:04d}")
-        if i % 7 == 0:
+        if i % 7 == 0 and i >= len(metas):  # rows with meta must be stored, to be searched
             row["date"] = f"07700 91{i:04d}"  # rejected: its message must not quote it
             planted.append(row["date"])
         if i < len(metas):

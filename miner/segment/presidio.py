@@ -33,7 +33,7 @@ _BEFORE = re.compile(
 _AFTER = re.compile(
     r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
-    r"placed|wrote|ordered|called|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
+    r"placed|wrote|ordered|called|asked|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
 )
 _NOT_A_NAME = {
     "The", "This", "That", "It", "He", "She", "They", "We", "You", "I", "My", "Your", "Our", "Someone", "Nobody",
