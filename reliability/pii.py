@@ -15,6 +15,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 from api.testing import ROOT, serve, wait_for_run
 from reliability.checks import _cli, _without_library
@@ -138,23 +139,19 @@ def _blob(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _forms(value: str) -> list[bytes]:
-    """The ways a value can be written down: as it is, with %40 as @, and as a number's digits."""
-    forms = {value, value.replace("%40", "@")}
-    return [re.escape(f.encode()) for f in forms]
+def _pattern(value: str) -> re.Pattern[bytes]:
+    """The value as a whole word ("Ben" is not found in "Bengal"), also with %40 as @; and percent-encoded as a
+    query string would carry it (`?name=...dana.fox%40example.org`), anywhere."""
+    forms = sorted({value, value.replace("%40", "@")})
+    word = rb"(?<![A-Za-z0-9])(?:" + b"|".join(re.escape(f.encode()) for f in forms) + rb")(?![A-Za-z0-9])"
+    encoded = quote(value.replace("%40", "@"), safe="").encode()
+    return re.compile(word + (b"|" + re.escape(encoded) if encoded != value.encode() else b""))
 
 
 def find_leaks(planted: list[str], places: dict[str, bytes]) -> dict[str, list[str]]:
-    """Planted values found in each place, as whole words ("Ben" is not found in "Bengal")."""
-    out: dict[str, list[str]] = {}
-    for where, blob in places.items():
-        hits = []
-        for value in sorted(set(planted)):
-            pattern = rb"(?<![A-Za-z0-9])(?:" + b"|".join(_forms(value)) + rb")(?![A-Za-z0-9])"
-            if re.search(pattern, blob):
-                hits.append(value)
-        out[where] = hits
-    return out
+    """Planted values found in each place."""
+    patterns = {value: _pattern(value) for value in sorted(set(planted))}
+    return {where: [v for v, p in patterns.items() if p.search(blob)] for where, blob in places.items()}
 
 
 def mine_with_cli(workdir: Path, paths: list[Path], embedding_model: str = "fake") -> dict[str, bytes]:

@@ -335,3 +335,15 @@ def test_nothing_planted_survives_mine_report_export(tmp_path, mini_taxonomy, fa
               "output": "\n".join(shown.lines).encode()}  # fmt: skip
     assert b"skipped" in places["output"] and b"the date does not parse" in places["output"]
     assert pii.find_leaks(planted, places) == {where: [] for where in places}
+
+
+def test_the_access_log_shows_no_pii_from_a_query_string():
+    import logging
+
+    from api.logs import RedactedAccessLog
+
+    path = "/v1/datasets?name=orders%20of%20dana.fox%40example.org"
+    record = logging.LogRecord("uvicorn.access", 20, "x", 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "POST", path, "1.1", 201), None)  # fmt: skip
+    assert RedactedAccessLog().filter(record)
+    assert "dana.fox" not in record.getMessage() and "name=orders of <EMAIL:" in record.getMessage()
