@@ -178,6 +178,7 @@ def mine_with_cli(workdir: Path, paths: list[Path], embedding_model: str = "fake
 def mine_with_api(workdir: Path, paths: list[Path]) -> dict[str, bytes]:
     """Upload the files to a real server, mine them there, read every route that shows data; returns the
     responses, the server's databases (not the uploaded files, which are the dataset as sent) and its log."""
+    workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "server.db"
     env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}
     bodies: list[bytes] = []
@@ -194,8 +195,9 @@ def mine_with_api(workdir: Path, paths: list[Path]) -> dict[str, bytes]:
         bodies.append(points.content)
         for pp in points.json().get("pain_points", []):
             bodies.append(client.get(f"/v1/pain-points/{pp['id']}/examples").content)
-        for route in ("/v1/datasets", f"/v1/datasets/{dataset['id']}", "/v1/report", "/v1/stats", "/v1/runs"):
+        for route in ("/v1/datasets", f"/v1/datasets/{dataset['id']}", "/v1/stats", "/v1/runs"):
             bodies.append(client.get(route).content)
+        bodies.append(_without_library(client.get("/v1/report").content))  # plotly.js's word lists are not data
     stored = [p for p in workdir.rglob("*") if p.is_file() and ".uploads" not in str(p.relative_to(workdir))]
     return {
         "API responses": b"\n".join(bodies),
