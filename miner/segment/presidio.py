@@ -73,14 +73,19 @@ _NOT_LOWER_NAMES = frozenset(
 )
 
 
+def _could_be_a_name(word: str) -> bool:
+    """Not a common word, and not shaped like a verb form ("your agent laughed", "i'm escalating")."""
+    return word not in _common_words() and not (len(word) > 4 and word.endswith(("ed", "ing")))
+
+
 def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, sure) of lower-case words that a cue marks as a possible name."""
     out = []
     for cue in _LOWER_CUE.finditer(text):
         m = _LOWER_NAME.match(text, cue.end())
-        if m is None or m.group(1) in _common_words():
+        if m is None or not _could_be_a_name(m.group(1)):
             continue
-        end = m.end(2) if m.group(2) and m.group(2) not in _common_words() else m.end(1)
+        end = m.end(2) if m.group(2) and _could_be_a_name(m.group(2)) else m.end(1)
         out.append((m.start(1), end, cue.group("sure") is not None))
     return out
 
