@@ -45,9 +45,9 @@ _NOT_A_NAME = {
 # Names written in lower case ("my name is jane doe", "thanks, jane"): a cue, then one or two lower-case words.
 # "my name is" is taken as it is; the other cues ("i'm sorry", "this is ridiculous") are confirmed by NER on a copy
 # of the words around them with the candidate title-cased, so only a name the model knows as one is taken.
-_SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+|\bname\s*:\s*"
+_SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+"
 _LOWER_CUE = re.compile(
-    rf"(?P<sure>{_SURE_CUE})|(?:\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
+    rf"(?P<sure>{_SURE_CUE})|(?:\bname\s*:\s*|\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
     r"\b(?:spoke|speak|talked|chatted)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
     r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|kind\s+regards|many\s+thanks)[,!.]?\s+"
     r"|^\s*(?:hi|hello|hey|dear)\s+)",
@@ -65,8 +65,8 @@ def _common_words() -> frozenset[str]:
 
 _NOT_LOWER_NAMES = frozenset(
     "sorry disappointed angry annoyed frustrated furious livid gutted fed tired sick done still not so very really "
-    "never going trying waiting afraid here back aware about just only also now contacting "
-    " writing calling unable happy unhappy pleased glad shocked appalled disgusted confused "
+    "never going trying waiting afraid here back aware about just only also now contacting writing calling unable "
+    "happy unhappy pleased glad shocked appalled disgusted confused "
     "ridiculous unacceptable terrible awful rubbish joke useless great good bad fine ok okay the a an my your their "
     "refund help support delivery order app service manager supervisor someone anyone everyone nobody again "
     "guys team all you lot mate folks customer driver rider agent courier".split()
