@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
 from miner.ingest import ColumnMap, read_file
-from miner.segment.pii import pseudonymise
+from miner.segment.pii import pseudonymise, pseudonymise_path
 
 MAX_REJECTED = 100
 _LINE = re.compile(r", line (\d+)")
@@ -26,7 +26,7 @@ def _rejected(path: Path, message: str) -> dict:
         "file": path.name,
         "line": int(line.group(1)) if line else None,
         "field": field.group(1) if field else None,
-        "message": message.replace(str(path), path.name),
+        "message": message.replace(pseudonymise_path(str(path)), path.name),  # as InputError names it
     }
 
 
