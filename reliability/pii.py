@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -139,6 +140,19 @@ def _blob(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _database(paths: list[Path]) -> bytes:
+    """Each database as SQL text (in the file, column values lie side by side with nothing between them, so a
+    whole-word search of the raw bytes can miss one), then its raw bytes, WAL included (freed pages too)."""
+    dumps = []
+    for path in sorted(p for p in paths if p.suffix == ".db"):
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            dumps.append("\n".join(con.iterdump()).encode())
+        finally:
+            con.close()
+    return b"\n".join(dumps + [p.read_bytes() for p in paths])
+
+
 def _pattern(value: str) -> re.Pattern[bytes]:
     """The value as a whole word ("Ben" is not found in "Bengal"), also with %40 as @; and percent-encoded as a
     query string would carry it (`?name=...dana.fox%40example.org`), anywhere."""
@@ -168,7 +182,7 @@ def mine_with_cli(workdir: Path, paths: list[Path], embedding_model: str = "fake
         outputs.append(workdir / f"export_{table}.{fmt}")
         _cli("export", "--db", str(db), "--format", fmt, "--table", table, "--out", str(outputs[-1]), log=log)
     return {
-        "database": b"".join(p.read_bytes() for p in workdir.glob("pii.db*")),
+        "database": _database(list(workdir.glob("pii.db*"))),
         "cli output": log.read_bytes(),
         "report": _blob(outputs[0]),
         "exports": b"".join(_blob(p) for p in outputs[1:]),
@@ -201,7 +215,7 @@ def mine_with_api(workdir: Path, paths: list[Path]) -> dict[str, bytes]:
     stored = [p for p in workdir.rglob("*") if p.is_file() and ".uploads" not in str(p.relative_to(workdir))]
     return {
         "API responses": b"\n".join(bodies),
-        "API databases": b"".join(p.read_bytes() for p in stored if ".db" in p.name),
+        "API databases": _database([p for p in stored if ".db" in p.name]),
         "API log": server.log.read_bytes(),
     }
 
