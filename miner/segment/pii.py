@@ -12,6 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from miner.ingest.records import Record
 
 Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, SSN, NINO, ADDRESS)
 LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS")
@@ -218,8 +222,12 @@ def default_redactor(names: bool = True) -> Redactor:
     return Redactor(names="presidio" if names else None)
 
 
-# Records (text, title, turns, every meta value, ids, file names) are redacted in miner/segment/redact.py.
-from miner.segment.redact import redact_records  # noqa: E402
+def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
+    """Every stored field of each record (text, title, turns, every meta value, id, file name): see redact.py."""
+    from miner.segment.redact import redact_records as redact_all
+
+    return redact_all(records, redactor)
+
 
 __all__ = ["LABELS", "Redactor", "apply", "default_redactor", "pattern_spans", "pseudonym", "pseudonymise",
            "pseudonymise_path", "redact", "redact_records"]  # fmt: skip
