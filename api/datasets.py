@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.keys import now
 from miner.errors import InputError
 from miner.ingest import ColumnMap, iter_file
+from miner.segment.pii import pseudonymise, pseudonymise_path
 
 MAX_REJECTED = 100
 _LINE = re.compile(r", line (\d+)")
@@ -26,7 +27,7 @@ def _rejected(path: Path, message: str) -> dict:
         "file": path.name,
         "line": int(line.group(1)) if line else None,
         "field": field.group(1) if field else None,
-        "message": message.replace(str(path), path.name),
+        "message": message.replace(pseudonymise_path(str(path)), path.name),  # as InputError names it
     }
 
 
@@ -86,7 +87,7 @@ def create(
     row = {
         "id": dataset_id,
         "workspace": workspace,
-        "name": name,
+        "name": pseudonymise(name),  # a name can be an email or a phone number
         "created_at": now(),
         "files": json.dumps(files),
         "columns": json.dumps({k: v for k, v in vars(columns).items() if v is not None}),

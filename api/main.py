@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, logs
 from api.db import pool
 from api.jobs import JobRunner
 from api.ratelimit import FailureLimiter, RateLimiter
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # signature on every request (half the server's time under load on GET /v1/pain-points).
     app.state.settings = settings
     errors.install(app)
+    logs.install()  # no PII from query strings in the access log
     for module in (health, datasets, erasures, runs, pain_points, touchpoints, taxonomy, review, stats, report):
         app.include_router(module.router)
     return app

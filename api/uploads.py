@@ -16,6 +16,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from api.db import private_dir
 from api.errors import ApiError
 from miner.ingest.readers import READERS
+from miner.segment.pii import pseudonymise_path
 
 MAX_FILES = 20
 
@@ -56,7 +57,9 @@ async def read_body(request: Request, limit: int, what: str = "the upload") -> b
 
 
 def safe_name(name: str | None, default: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "").name).strip("._") or default
+    """A file name safe to write under the upload folder, with PII (an email, a phone number) as keyed tokens."""
+    base = pseudonymise_path(Path(name or "").name)
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or default
     return base[:120]
 
 

@@ -1,6 +1,22 @@
-"""Errors that reach users: each names the file, the line or field, and what to do."""
+"""Errors that reach users: each names the file, the line or field, the kind of problem and what to do, and never
+quotes the value itself: a rejected cell can hold a phone number, and the message reaches the CLI, the API's
+responses and the control database."""
 
 from __future__ import annotations
+
+import re
+
+
+def describe(value: object) -> str:
+    """What a rejected value looks like, without the value: "a number", "12 characters: digits and spaces"."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    text = str(value)
+    kinds = [name for name, pattern in (("letters", r"[^\W\d_]"), ("digits", r"\d"), ("spaces", r"\s"),
+                                        ("punctuation", r"[^\w\s]")) if re.search(pattern, text)]  # fmt: skip
+    return f"{len(text)} characters: {', '.join(kinds) or 'none'}"
 
 
 class MinerError(Exception):
@@ -19,8 +35,11 @@ class InputError(MinerError):
         field: str | None = None,
         hint: str | None = None,
     ) -> None:
+        from miner.segment.pii import pseudonymise_path, redact
+
+        problem = redact(problem)  # a safety net: problems are written without values
         self.path, self.problem, self.line, self.field, self.hint = path, problem, line, field, hint
-        where = str(path)
+        where = pseudonymise_path(str(path))
         if line is not None:
             where += f", line {line}"
         if field is not None:

@@ -13,7 +13,7 @@ from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter
-from miner.segment.pii import redact_records
+from miner.segment.pii import pseudonymise_path, redact_records
 from miner.store.documents import ImportResult, begin_import, finish_import, new_records, store_records
 from miner.touchpoints import Taxonomy, load_taxonomy
 
@@ -74,23 +74,26 @@ def _import_file(
     size = path.stat().st_size
     large = size > 1 << 24
     rejected: list[InputError] = []
-    import_id = begin_import(db, path)
+    shown = Path(pseudonymise_path(str(path))) if options.redact_pii else path  # a file name can hold PII too
+    import_id = begin_import(db, path, stored_as=shown)
     rows = added = 0
-    with progress.stage(f"Importing {path.name}"[:22], size if large else None) as advance:
+    with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
         chunks = iter_file(path, options.columns, on_error=options.on_error, rejected=rejected,
                            progress=advance if large else None)  # fmt: skip
         for chunk in chunks:
             fresh = new_records(db, chunk)  # sees this transaction's earlier chunks: no duplicates
             if options.redact_pii:
-                fresh = redact_records(fresh)  # patterns, then person names (Presidio), in one batch
+                # Patterns, then person names (Presidio), in one batch. Stored ids are those of the redacted
+                # record, so a record redaction changed is looked up again (a re-import stores nothing twice).
+                fresh = new_records(db, redact_records(fresh))
             store_records(db, import_id, fresh, segment_records(segmenter, fresh, Progress()))
             rows, added = rows + len(chunk), added + len(fresh)
     finish_import(db, import_id, rows, added)
     for err in rejected[:20]:
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
-        progress.note(f"... and {len(rejected) - 20} more rows of {path.name} skipped")
-    return ImportResult(str(path), rows, added)
+        progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
+    return ImportResult(str(shown), rows, added)
 
 
 def mine(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness", "erasure")
+SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness", "erasure", "pii")
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +41,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, erasure, fairness, isolation, load, uploads
+    from reliability import checks, crash, erasure, fairness, isolation, load, pii, uploads
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -72,6 +72,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     step("uploads", lambda: uploads.upload_memory(workdir / "uploads", size_mb=args.upload_mb))
     step("fairness", lambda: fairness.fairness(workdir / "fairness", examples=args.remap_examples))
     step("erasure", lambda: erasure.erasure_test(workdir / "erasure", embedding_model=args.embedding_model))
+    step("pii", lambda: pii.pii_leaks(workdir / "pii", embedding_model=args.embedding_model))
     return {"figures": figures, "timings": timings}
 
 
@@ -207,6 +208,15 @@ def render(result: dict, args: argparse.Namespace) -> str:
         from reliability.erasure import rows as erasure_rows
 
         lines += erasure_rows(f["erasure"], _row)
+    if "pii" in f:
+        q = f["pii"]
+        kinds = ", ".join(f"{k} {v['recall']} ({v['spans']})" for k, v in q["by_kind"].items())
+        lines += [
+            _row("**PII leaks: planted values found in the CLI's database, output, report, exports and the API's "
+                 "responses, databases, log**", f"**{q['leaks']}** of {q['planted_values']} values", "0"),
+            _row("PII recall by kind on tests/data/pii_labelled.txt (spans)", f"{q['recall']}: {kinds}", "≥ 0.95"),
+            _row("spans redacted where the sample marks none", q["false_positives"], "reported"),
+        ]  # fmt: skip
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]
@@ -276,6 +286,11 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
 - **Fairness** (reliability/fairness.py): workspace A PUTs a generated taxonomy of 100,000 examples (a re-map
   run); once it runs, workspace B starts a run; the delay is the time until B's run leaves `queued`, with 1 and
   with 2 workers (fake embedder).
+- **PII leaks** (reliability/pii.py): the labelled sample, texts and `meta:` lines, is planted in a CSV, a JSON
+  and an XLSX file (text, title, meta numbers, lists, nested objects and URLs, emails and phone numbers as row ids,
+  phone numbers in date cells, an email in every file name), mined with `--on-error skip`, reported and exported
+  by the CLI, and uploaded, mined and read back through the API; every planted value is searched for as a whole
+  word in all of it (XLSX unzipped). Uploaded files themselves are the dataset as sent and are not searched.
 - **Limits**: a server with small limits answers an oversized upload, too many rows, an over-long text and a
   burst of requests; docs/guide/api.md's "Limits" section documents each default."""
 

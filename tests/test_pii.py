@@ -1,5 +1,6 @@
 """PII recall on the team's labelled sample (tests/data/pii_labelled.txt), with Presidio for names."""
 
+import json
 import re
 
 import pytest
@@ -13,7 +14,7 @@ def load_labelled(path):
     """(text, [(start, end, label)]) per line, from {LABEL|value} marks."""
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or line.startswith(("#", "meta:")):  # meta lines: test_meta_lines_of_the_sample...
             continue
         text, spans, pos = "", [], 0
         for m in _MARK.finditer(line):
@@ -79,7 +80,7 @@ def test_recall_with_presidio(labelled, redactor, capsys):
 
 def test_patterns_alone_miss_names(labelled):
     overall, by_label = recall(labelled, [Redactor(names=None).spans([t])[0] for t, _ in labelled])
-    assert by_label["EMAIL"] == by_label["CARD"] == by_label["IBAN"] == 1.0
+    assert by_label["EMAIL"] == by_label["CARD"] == by_label["IBAN"] == by_label["SSN"] == by_label["NINO"] == 1.0
     assert by_label["PERSON"] < 0.2  # what NER is for
 
 
@@ -149,3 +150,200 @@ def test_transcript_turns_take_the_spans_of_their_text():
     assert other.turns[0].text == "call me on <PHONE>  please"
     assert other.text == "Customer: call me on <PHONE> please"
     assert calls == [[text, raw], ["call me on 07700 900123  please"]]  # the found turn cost no second pass
+
+
+# --- issue 20: patterns of every kind, every field of a record, messages without values -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["card 4111.1111.1111.1111 declined", "card 4111-1111-1111-1111 declined", "card 4111111111111111 declined",
+     "card 4111 1111 1111 1111 declined", "amex 3782 822463 10005 declined"],
+)  # fmt: skip
+def test_cards_with_any_separator(text):
+    assert redact(text).split()[1] == "<CARD>"
+
+
+def test_numbers_that_fail_luhn_or_are_short_stay():
+    assert redact("order 4111.1111.1111.1112 is late") == "order 4111.1111.1111.1112 is late"
+    assert redact("order 12345678 and ref 2026-03-31 12:00") == "order 12345678 and ref 2026-03-31 12:00"
+
+
+@pytest.mark.parametrize(
+    "phone", ["07700.900.456", "07700900654", "+44.20.7946.0321", "415.555.0199", "+1-415-555-0142", "447700900123",
+              "(020) 7946 0958", "0161 496 0754"],
+)  # fmt: skip
+def test_phones_with_any_separator(phone):
+    assert redact(f"call {phone} today") == "call <PHONE> today"
+
+
+def test_ibans_in_any_case_are_checked():
+    assert redact("refund to gb82 west 1234 5698 7654 32 please") == "refund to <IBAN> please"
+    assert redact("iban de89370400440532013000.") == "iban <IBAN>."
+    assert redact("Account BE68 5390 0754 7034 for the refund") == "Account <IBAN> for the refund"
+    assert redact("in20 mins each time for ages") == "in20 mins each time for ages"  # shaped like one, fails the check
+    assert redact("gb83 west 1234 5698 7654 32") != "<IBAN>"  # a wrong check digit
+
+
+def test_us_ssns_and_uk_ni_numbers():
+    assert redact("ssn 123-45-6789 on the form") == "ssn <SSN> on the form"
+    assert redact("My SSN: 123456789") == "My SSN: <SSN>"
+    assert redact("ni number AB 12 34 56 C and ce123456d") == "ni number <NINO> and <NINO>"
+    assert "<SSN>" not in redact("room 000-12-3456")  # never issued (nine digits: a phone number, though)
+
+
+def test_lower_case_names_after_a_cue(redactor):
+    texts = [
+        "my name is jane doe and the order never came", "hi, i'm priya and my refund is late",
+        "the food was cold. thanks, jane", "i'm sorry but this is ridiculous", "i asked for a refund twice",
+    ]  # fmt: skip
+    out = redactor.redact_many(texts)
+    assert out[:3] == ["my name is <PERSON> and the order never came", "hi, i'm <PERSON> and my refund is late",
+                       "the food was cold. thanks, <PERSON>"]  # fmt: skip
+    assert out[3:] == texts[3:]
+
+
+def test_every_meta_value_is_redacted_whatever_its_type(redactor):
+    from miner.ingest.records import Record
+
+    meta = {
+        "phone": 447700900123, "card": 4111111111111111.0, "votes": 12, "total": 23.5, "vip": True,
+        "contacts": ["sam.r@outlook.com", "07700 900 222", 3], "customer": {"email": "kim.lee@gmail.com",
+        "address": {"line": "call 0161 496 0111"}}, "history": [{"note": "rang 07911 123 999"}],
+        "profile_url": "https://shop.example/u/lucy.h@gmail.com/orders", "link": "https://x.example/?e=ann%40ex.com",
+        "reviewer": {"nickname": "katie_b"}, "app_version": "4.12.1",
+    }  # fmt: skip
+    [rec] = redact_records([Record(source="x.json", line=1, text="fine", meta=meta)], redactor)
+    assert rec.meta == {
+        "phone": "<PHONE>", "card": "<CARD>", "votes": 12, "total": 23.5, "vip": True,
+        "contacts": ["<EMAIL>", "<PHONE>", 3], "customer": {"email": "<EMAIL>", "address": {"line": "call <PHONE>"}},
+        "history": [{"note": "rang <PHONE>"}], "profile_url": "https://shop.example/u/<EMAIL>/orders",
+        "link": "https://x.example/?e=<EMAIL>", "reviewer": {"nickname": "<PERSON>"}, "app_version": "4.12.1",
+    }  # fmt: skip
+
+
+def test_ids_and_file_names_take_stable_distinct_tokens(monkeypatch):
+    from miner.ingest.records import Record
+
+    def redacted(source_id, source="orders-ann@example.com.csv"):
+        rec = Record(source=source, line=1, text="fine", source_id=source_id)
+        return redact_records([rec], Redactor(names=None))[0]
+
+    a, b, again = redacted("a@example.com"), redacted("b@example.com"), redacted("A@example.com")
+    assert re.fullmatch(r"<EMAIL:[0-9a-f]{16}>", a.source_id) and a.source_id != b.source_id
+    assert again.source_id == a.source_id and again.document_id == a.document_id  # same person, same id
+    assert a.document_id != b.document_id and "ann@" not in a.source and a.source.endswith(".csv")
+    assert redacted("r-17").source_id == "r-17"
+    assert redacted("07700 900123").source_id == redacted("07700900123").source_id
+    monkeypatch.setenv("TOUCHPOINTS_PII_KEY", "another secret")
+    assert redacted("a@example.com").source_id != a.source_id  # keyed: without the key, no dictionary attack
+
+
+def test_reimporting_a_file_with_pii_stores_nothing_twice(db, tmp_path, mini_taxonomy, fake_embedder):
+    from miner.pipeline import MineOptions, import_paths
+    from miner.segment import get_segmenter
+
+    path = tmp_path / "pii.csv"
+    path.write_text("id,text\njo@example.com,call me on 07700 900123\n,my card 4111.1111.1111.1111 was charged\n")
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=get_segmenter("rules"))
+    options.redact_pii, first = True, import_paths(db, [path], options)
+    second = import_paths(db, [path], options)  # used to fail: the stored id was the redacted record's
+    assert [r.added for r in first + second] == [2, 0] and db["documents"].count == 2
+
+
+def test_error_messages_name_the_kind_never_the_value(tmp_path):
+    from miner.errors import InputError
+    from miner.ingest import read_file
+
+    path = tmp_path / "ann.lee@example.com.csv"
+    path.write_text("id,date,rating,text\n1,07700 900777,1,cold food\n2,2026-03-01,4111 1111 1111 1111,late\n")
+    with pytest.raises(InputError) as err:
+        read_file(path)
+    message = str(err.value)
+    assert "07700" not in message and "ann.lee" not in message
+    assert re.search(r"<EMAIL:[0-9a-f]+>\.csv, line 2, field 'date': the date does not parse", message)
+    assert "12 characters: digits, spaces" in message
+    records = read_file(path, on_error="skip")
+    assert records == [] or all("4111" not in m for m in records[0].meta.get("_rejected", []))
+
+
+def test_upload_and_dataset_names_take_tokens():
+    from api.uploads import safe_name
+
+    assert safe_name("../jane.doe@example.com.csv", "x").startswith("EMAIL_") and "jane" not in safe_name(
+        "jane.doe@example.com.csv", "x"
+    )
+    assert safe_name("reviews-march.csv", "x") == "reviews-march.csv"
+
+
+def test_meta_lines_of_the_sample_are_all_redacted(redactor):
+    from miner.ingest.records import Record
+    from reliability.pii import load_sample
+
+    _, metas = load_sample()
+    assert len(metas) >= 10
+    records = [Record(source="s.json", line=i, text="fine", meta=m) for i, (m, _) in enumerate(metas)]
+    redact_records(records, redactor)
+    for rec, (_, values) in zip(records, metas, strict=True):
+        stored = json.dumps(rec.meta)
+        assert not [v for _, v in values if v.replace("%40", "@") in stored.replace("%40", "@")], stored
+
+
+class Recorded:
+    """A Progress that keeps what the CLI would print: stage names and notes (rejected rows)."""
+
+    def __init__(self):
+        from miner.progress import Progress
+
+        self.base, self.lines = Progress(), []
+
+    def stage(self, name, total=None):
+        self.lines.append(name)
+        return self.base.stage(name, total)
+
+    def note(self, message):
+        self.lines.append(message)
+
+
+def test_nothing_planted_survives_mine_report_export(tmp_path, mini_taxonomy, fake_embedder):
+    """CSV, JSON and XLSX files with PII in the text, title, meta (numbers, lists, nested, URLs), row ids, bad
+    date cells and the file names, mined to a real SQLite file, reported and exported: none of it is found."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.exports import export
+    from miner.report.html import write_report
+    from miner.segment import get_segmenter
+    from miner.store import open_db
+    from reliability import pii
+
+    texts, metas = pii.load_sample()
+    rows, planted = pii._rows(texts[::3], metas)
+    planted += pii._planted_text_values(texts[::3])[0] + [v for _, vs in metas for _, v in vs] + [pii.FILE_OWNER]
+    paths = pii.write_files(tmp_path / "in", rows)
+    given = b"".join(p.name.encode() + b"\n" + pii._blob(p) for p in paths)
+    assert pii.find_leaks(planted, {"in": given})["in"] == sorted(set(planted))  # the search finds each one
+    db = open_db(tmp_path / "e2e.db")
+    opts = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=get_segmenter("rules"),
+                       on_error="skip")  # fmt: skip
+    shown = Recorded()
+    imports, _ = mine(db, paths, opts, shown)  # type: ignore[arg-type]
+    assert sum(i.added for i in imports) > 30 and all(pii.FILE_OWNER not in i.path for i in imports)
+    outs = [export(db, tmp_path / "a.csv", "csv", table="assignments"), export(db, tmp_path / "p.xlsx", "xlsx"),
+            write_report(db, tmp_path / "r.html")]  # fmt: skip
+    db.close()
+    places = {"database": pii._database(list(tmp_path.glob("e2e.db*"))),
+              "exports and report": b"".join(pii._blob(p) for p in outs),
+              "output": "\n".join(shown.lines).encode()}  # fmt: skip
+    assert b"skipped" in places["output"] and b"the date does not parse" in places["output"]
+    assert pii.find_leaks(planted, places) == {where: [] for where in places}
+
+
+def test_the_access_log_shows_no_pii_from_a_query_string():
+    import logging
+
+    from api.logs import RedactedAccessLog
+
+    path = "/v1/datasets?name=orders%20of%20dana.fox%40example.org"
+    record = logging.LogRecord("uvicorn.access", 20, "x", 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "POST", path, "1.1", 201), None)  # fmt: skip
+    assert RedactedAccessLog().filter(record)
+    assert "dana.fox" not in record.getMessage() and "name=orders of <EMAIL:" in record.getMessage()

@@ -33,7 +33,9 @@ def mine(
     redact: Annotated[
         bool,
         typer.Option(
-            "--redact/--no-redact", help="Redact names, emails, phones, cards, IBANs, addresses before storing."
+            "--redact/--no-redact",
+            help="Redact names, emails, phones, cards, IBANs, SSNs, NI numbers and addresses in every field, id "
+            "and file name before storing.",
         ),
     ] = True,
     embedding_model: Annotated[

@@ -94,6 +94,8 @@ def mine_ray(
         for path, records in files:
             fresh = new_records(db, records)
             segmented = _segment(ray, fresh, segmenter.model, options.redact_pii, actors) if fresh else []
+            kept = {id(r) for r in new_records(db, [r for r, _ in segmented])}  # redaction can change an id
+            segmented = [(r, s) for r, s in segmented if id(r) in kept]
             batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
             advance(len(records))
     imports = store_import(db, batches)

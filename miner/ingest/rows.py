@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
 
-from miner.errors import InputError
+from miner.errors import InputError, describe
 from miner.ingest import ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind
 from miner.ingest.readers import MAX_FIELD
@@ -159,12 +159,13 @@ def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: 
 
 
 def _parse_field(path: Path, line: int, field: str, value: str, parse, problem: str, hint: str):  # noqa: ANN001, ANN202
-    """`parse(value)`, or the one-sentence error naming the file, line and field; `problem` reads
-    "the rating '{value}' is not a number"."""
+    """`parse(value)`, or the one-sentence error naming the file, line and field and what the value looks like,
+    never the value: `problem` reads "the rating is not a number ({shape})"."""
     try:
         return parse(value)
     except (ValueError, OverflowError):
-        raise InputError(str(path), problem.format(value=value), line=line, field=field, hint=hint) from None
+        shape = describe(value)
+        raise InputError(str(path), problem.format(shape=shape), line=line, field=field, hint=hint) from None
 
 
 def _record(
@@ -197,7 +198,7 @@ def _record(
     if cols.rating and _str(row.get(cols.rating)) and scale:
         rec.rating_raw = _parse_field(
             path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
-            "the rating '{value}' is not a number", "fix it, or pass --on-error skip",
+            "the rating is not a number (the cell holds {shape})", "fix it, or pass --on-error skip",
         )  # fmt: skip
         if not ratings.inside(rec.rating_raw, scale):
             low, high = (f"{v:g}" for v in ratings.SCALES[scale])
@@ -207,7 +208,7 @@ def _record(
     if cols.date and _str(row.get(cols.date)):
         rec.date = _parse_field(
             path, line, cols.date, _str(row.get(cols.date)), parse_date,
-            "the date '{value}' does not parse", "use a format like 2026-03-31, or pass --date-col",
+            "the date does not parse (the cell holds {shape})", "use a format like 2026-03-31, or pass --date-col",
         )  # fmt: skip
     turns = row["_turns"] if "_turns" in row else parse_transcript(text)
     used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}

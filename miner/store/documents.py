@@ -71,9 +71,11 @@ def _document_row(rec: Record, import_id: int) -> dict:
     }
 
 
-def begin_import(db: sqlite_utils.Database, path: Path) -> int:
-    """An `imports` row for one file; its counts are filled in by `finish_import`."""
-    row = {"path": str(path), "source": path.name, "sha256": file_sha256(path), "rows": 0, "added": 0,
+def begin_import(db: sqlite_utils.Database, path: Path, stored_as: Path | None = None) -> int:
+    """An `imports` row for one file, named `stored_as` where given (the path with PII redacted); its counts are
+    filled in by `finish_import`."""
+    name = stored_as or path
+    row = {"path": str(name), "source": name.name, "sha256": file_sha256(path), "rows": 0, "added": 0,
            "imported_at": now()}  # fmt: skip
     return int(db.table("imports").insert(row).last_pk)  # type: ignore[arg-type]
 

@@ -1,0 +1,114 @@
+"""Redacting whole records before they are stored: the text, title and turns, every meta value whatever its type
+(numbers as text, lists, nested objects, URLs), the source's own id and the file name. Free text takes readable
+placeholders (<PHONE>); ids and file names take keyed tokens (<EMAIL:3f0c...>) so they stay unique and stable."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from miner.segment.pii import Redactor, Span, apply, default_redactor, pseudonymise, pseudonymise_path, redact
+
+if TYPE_CHECKING:
+    from miner.ingest.records import Record, Turn
+
+_NAME_FIELD = re.compile(r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_?name|user_?name)$", re.IGNORECASE)
+_NOT_PERSON_FIELD = ("package name", "webshop name", "package_name", "app_name", "product_name", "store_name")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]{1,15}:", re.IGNORECASE)  # https:, mailto:, tel:
+
+
+class _Batch:
+    """Strings to redact in one pass (patterns and names), and where each result goes back."""
+
+    def __init__(self) -> None:
+        self.slots: list[tuple[Any, Any]] = []  # (container, key): a record and an attribute, or a dict/list and a key
+        self.texts: list[str] = []
+
+    def add(self, owner: Any, key: Any, text: str) -> None:
+        self.slots.append((owner, key))
+        self.texts.append(text)
+
+
+def number_text(value: int | float) -> str:
+    """A number as a person would have typed it: 7700900123.0 from a spreadsheet cell is 7700900123."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e19:
+        return str(int(value))
+    return str(value)
+
+
+def _person_field(key: object) -> bool:
+    return isinstance(key, str) and bool(_NAME_FIELD.search(key)) and not key.lower().endswith(_NOT_PERSON_FIELD)
+
+
+def _all_person(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _all_person(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_all_person(v) for v in value]
+    return "<PERSON>" if isinstance(value, str) and value else value
+
+
+def _walk(container: dict | list, batch: _Batch) -> None:
+    """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth."""
+    items = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, value in list(items):
+        if _person_field(key):
+            container[key] = _all_person(value)  # type: ignore[index]
+        elif isinstance(value, dict | list):
+            _walk(value, batch)
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int | float):
+            text = number_text(value)
+            if redact(text) != text:
+                container[key] = redact(text)  # type: ignore[index]
+        elif isinstance(value, str) and _URL.match(value):
+            container[key] = redact(value.replace("%40", "@"))  # type: ignore[index]
+        elif isinstance(value, str) and value:
+            batch.add(container, key, value)
+
+
+def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
+    """Redact every stored field of each record in one batch; author-name fields in meta become <PERSON>."""
+    from miner.ingest.records import Record
+
+    redactor = redactor or default_redactor()
+    batch = _Batch()
+    for rec in records:
+        rec.source = pseudonymise_path(rec.source)
+        if rec.source_id:
+            rec.source_id = pseudonymise(rec.source_id)
+        batch.add(rec, "text", rec.text)
+        if rec.title:
+            batch.add(rec, "title", rec.title)
+        _walk(rec.meta, batch)
+    found = redactor.spans(batch.texts)
+    # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
+    # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
+    alone: list[Turn] = []
+    for (owner, key), text, spans in zip(batch.slots, batch.texts, found, strict=True):
+        if isinstance(owner, Record) and key == "text" and owner.turns:
+            alone += _turns_from_text(owner.turns, text, spans)
+    for (owner, key), text, spans in zip(batch.slots, batch.texts, found, strict=True):
+        if isinstance(owner, Record):
+            setattr(owner, key, apply(text, spans))
+        else:
+            owner[key] = apply(text, spans)
+    for turn, new in zip(alone, redactor.redact_many([t.text for t in alone]), strict=True):
+        turn.text = new
+    return records
+
+
+def _turns_from_text(turns: list[Turn], text: str, spans: list[Span]) -> list[Turn]:
+    """Redact each turn with the spans of the text it was found in; return the turns that need their own pass."""
+    alone, cursor = [], 0
+    for turn in turns:
+        start = text.find(turn.text, cursor) if turn.text else -1
+        end = start + len(turn.text)
+        if start < 0 or any(s < end and start < e and not (start <= s and e <= end) for s, e, _ in spans):
+            alone.append(turn)
+            continue
+        inside = [(s - start, e - start, label) for s, e, label in spans if start <= s and e <= end]
+        turn.text = apply(turn.text, inside)
+        cursor = end
+    return alone
