@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test docs eval eval-pain-points eval-probe reliability bench bench-api clean
+.PHONY: setup demo lint test docs eval eval-pain-points eval-probe reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -30,7 +30,14 @@ demo: setup
 	$(BIN)/touchpoints mine corpora/food_delivery --db out/demo.db --json-out out/demo_summary.json
 	@echo "Database: out/demo.db   JSON summary: out/demo_summary.json"
 
-test: setup
+# Style and types before any test: ruff on the whole tree (miner, api, tests, bench, reliability, docs) and mypy on
+# miner/ and api/ (configured in pyproject.toml; the first run takes minutes, .mypy_cache makes later ones quick).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 # The generated parts of the user guide: every command and option (docs/guide/cli.md), every route and setting
@@ -71,4 +78,4 @@ bench-api: setup
 	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
 
 clean:
-	rm -rf $(VENV) out .cache .pytest_cache
+	rm -rf $(VENV) out .cache .pytest_cache .mypy_cache

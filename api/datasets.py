@@ -35,16 +35,16 @@ def too_many_rows(limit: int) -> ApiError:
     return ApiError(413, "too_many_rows", f"the dataset has more than {limit:,} rows: split it into smaller uploads")
 
 
-class _Rejected(list):
+class _Rejected(list[InputError]):
     """Rejected rows as iter_file reports them: every one counted, only the first MAX_REJECTED kept, so a file of
     a million bad rows does not hold a million errors."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.count = 0
+        self.seen = 0
 
-    def append(self, err: InputError) -> None:  # type: ignore[override]
-        self.count += 1
+    def append(self, err: InputError) -> None:
+        self.seen += 1
         if len(self) < MAX_REJECTED:
             super().append(err)
 
@@ -61,14 +61,14 @@ def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None)
         try:
             for chunk in iter_file(path, columns, on_error="skip", rejected=bad):
                 accepted += len(chunk)
-                if max_rows is not None and total + accepted + bad.count > max_rows:
+                if max_rows is not None and total + accepted + bad.seen > max_rows:
                     raise too_many_rows(max_rows)
         except InputError as err:
             # Name the file as the client sent it, not where the server keeps it.
             raise InputError(path.name, err.problem, line=err.line, field=err.field, hint=err.hint) from None
         rejected += [_rejected(path, str(m)) for m in bad]
-        files.append({"name": path.name, "path": str(path), "rows": accepted + bad.count, "accepted": accepted})
-        total += accepted + bad.count
+        files.append({"name": path.name, "path": str(path), "rows": accepted + bad.seen, "accepted": accepted})
+        total += accepted + bad.seen
         if max_rows is not None and total > max_rows:
             raise too_many_rows(max_rows)
     return files, rejected

@@ -31,7 +31,9 @@ _bearer = HTTPBearer(auto_error=False, description="An API key from `touchpoints
 
 async def get_control_db(settings: SettingsDep) -> AsyncIterator[sqlite_utils.Database]:
     """A pooled connection to the control database (opened in a worker thread when none is idle)."""
-    db = pool.take(settings.db) or await run_in_threadpool(pool.open, settings.db, open_control, settings.db)
+    db = pool.take(settings.db)
+    if db is None:
+        db = await run_in_threadpool(pool.open, settings.db, open_control, settings.db)
     try:
         yield db
     finally:
@@ -75,7 +77,9 @@ WorkspaceDep = Annotated[str, Depends(get_workspace)]
 async def get_workspace_db(workspace: WorkspaceDep, settings: SettingsDep) -> AsyncIterator[sqlite_utils.Database]:
     """A pooled connection to the workspace's own file (async: taking one from the pool does no I/O)."""
     path = workspace_path(settings.workspaces_dir, workspace)
-    db = pool.take(path) or await run_in_threadpool(pool.open, path, open_workspace, settings.workspaces_dir, workspace)
+    db = pool.take(path)
+    if db is None:
+        db = await run_in_threadpool(pool.open, path, open_workspace, settings.workspaces_dir, workspace)
     try:
         yield db
     finally:

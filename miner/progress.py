@@ -8,12 +8,16 @@ from contextlib import contextmanager
 Advance = Callable[[int], None]
 
 
+def _ignore(n: int = 1) -> None:
+    """The silent progress's advance."""
+
+
 class Progress:
     """Silent by default; subclasses show or record stages."""
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
-        yield lambda n=1: None
+        yield _ignore
 
     def note(self, message: str) -> None:
         pass
@@ -38,7 +42,11 @@ class RichProgress(Progress):
         # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error.
         with Progress(*columns, console=self.console, transient=True) as bar:
             task = bar.add_task(name, total=total)
-            yield lambda n=1: bar.advance(task, n)
+
+            def advance(n: int = 1) -> None:
+                bar.advance(task, n)
+
+            yield advance
         done = f"{total:,} " if total is not None else ""
         self.console.print(f"[dim]{name:<22} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
 

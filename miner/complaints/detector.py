@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import yaml
@@ -18,7 +18,12 @@ SEEDS = Path(str(resources.files("miner.complaints").joinpath("seeds.yaml")))  #
 NEIGHBOURS = 5
 NEIGHBOUR_WEIGHT = 0.5
 _BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
-EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+
+class EmbedFn(Protocol):
+    """An embedder's `embed` (or an EmbeddingCache's): texts in, one row per text out."""
+
+    def __call__(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 def load_seeds(path: Path = SEEDS) -> tuple[list[str], list[str]]:
@@ -148,7 +153,7 @@ class ComplaintDetector:
         return self.scores(vectors, ratings, texts) >= self.threshold
 
 
-def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: float) -> ComplaintDetector:
+def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: Any) -> ComplaintDetector:
     """The fitted detector for an embedding cache: with the default encoder, its complaint encoder as the second
     head, cached in the same database. `options`: ComplaintDetector's keyword arguments."""
     from miner.embed import EmbeddingCache, complaint_embedder_for

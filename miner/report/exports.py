@@ -87,11 +87,13 @@ def _write_csv(rows: list[dict], out: Path) -> None:
 
 def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
     try:
-        from openpyxl import Workbook  # type: ignore[import-untyped]
+        from openpyxl import Workbook
     except ImportError:
         raise MinerError("xlsx export needs openpyxl: pip install openpyxl") from None
     book = Workbook()
-    book.remove(book.active)
+    blank = book.active  # a new workbook's one empty sheet
+    if blank is not None:
+        book.remove(blank)
     for name, rows in tables.items():
         sheet = book.create_sheet(name)
         if rows:
@@ -104,8 +106,8 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
 
 def _write_parquet(rows: list[dict], out: Path) -> None:
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     except ImportError:
         raise MinerError("parquet export needs pyarrow: pip install pyarrow") from None
     # Typed columns, read by BI tools rather than spreadsheets: text is kept verbatim.

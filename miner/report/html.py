@@ -22,7 +22,7 @@ TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # 
 def plotly_js() -> str:
     """The plotly.js bundle shipped inside the plotly Python package."""
     try:
-        from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+        from plotly.offline import get_plotlyjs
     except ImportError:
         raise MinerError("the HTML report needs plotly: pip install plotly") from None
     return get_plotlyjs()

@@ -11,7 +11,7 @@ from miner.report.quotes import shorten
 def print_table(result: dict) -> None:
     import sys
 
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     # A pipe or a log gets a readable width rather than rich's 80-column default.
@@ -21,14 +21,15 @@ def print_table(result: dict) -> None:
         title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
         f"in {run['segments']} segments of {run['documents']} items)"
     )
-    for col, kw in (
-        ("Touchpoint", {}),
-        ("Stage", {}),
-        ("Complaints", {"justify": "right"}),
-        ("Share", {"justify": "right"}),
-        ("Pain points (complaints) and a quote", {}),
-    ):
-        table.add_column(col, **kw)
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("Touchpoint", "left"),
+        ("Stage", "left"),
+        ("Complaints", "right"),
+        ("Share", "right"),
+        ("Pain points (complaints) and a quote", "left"),
+    ]
+    for col, justify in columns:
+        table.add_column(col, justify=justify)
     for tp in result["touchpoints"]:
         lines = []
         for pp in tp["pain_points"][:3]:

@@ -123,7 +123,7 @@ class PresidioNames:
             os.environ.setdefault("TLDEXTRACT_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "tldextract"))
             try:
                 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-                from presidio_analyzer.nlp_engine import NlpEngineProvider
+                from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
                 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
             except ImportError:
                 raise ModelError(
@@ -137,8 +137,10 @@ class PresidioNames:
                 engine = NlpEngineProvider(nlp_configuration=config).create_engine()
             except (OSError, ValueError) as err:
                 raise ModelError(f"spaCy model '{self.model}' for name redaction not loadable ({err})") from None
+            assert isinstance(engine, SpacyNlpEngine)  # the configuration above names spacy
             # Names need only tok2vec + ner: the tagger, parser and lemmatizer would cost most of the time here.
-            nlp = engine.nlp["en"]
+            # (presidio types `nlp` by its `= None` in __init__; create_engine() has loaded it by now.)
+            nlp = engine.nlp["en"]  # type: ignore[index]
             nlp.select_pipes(disable=[name for name in nlp.pipe_names if name not in ("tok2vec", "ner")])
             registry = RecognizerRegistry(supported_languages=["en"])
             registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))

@@ -63,7 +63,7 @@ class RuleSegmenter:
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         for text in texts:
             text = text[:MAX_DOC_CHARS]
-            out = []
+            out: list[Segment] = []
             for start, end in _pieces(text):
                 piece = _clean(text[start:end])
                 if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):

@@ -110,7 +110,7 @@ class Segmenter:
         """One list of segments per input text, in order."""
         texts = [t[:MAX_DOC_CHARS] for t in texts]
         for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
-            out = []
+            out: list[Segment] = []
             for start, end in self.split_doc(doc):
                 piece = _clean(text[start:end])
                 if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):

@@ -90,7 +90,7 @@ class CorpusHead:
             keep = np.sort(np.argsort(self._keys, kind="stable")[: self.max_labels])
             self._X, self._y, self._keys = self._X[keep], self._y[keep], self._keys[keep]
 
-    def teach(self, features: np.ndarray, touchpoints: np.ndarray) -> None:
+    def teach(self, features: np.ndarray, touchpoints: np.ndarray | list[int]) -> None:
         """Labelled rows from an analyst (the taxonomy's corrections): kept whole, each weighing
         `correction_weight` sure complaints."""
         self._taught_X = np.asarray(features, np.float32)
@@ -121,6 +121,7 @@ class CorpusHead:
         out = np.zeros((len(features), self.n_touchpoints), np.float32)
         if not self.fitted or len(features) == 0:
             return out
+        assert self.coef_ is not None and self.intercept_ is not None and self.classes_ is not None  # fitted
         z = features.astype(np.float32) @ self.coef_.T + self.intercept_
         if len(self.classes_) == 2:  # sklearn keeps one row of coefficients for two classes
             p1 = 1 / (1 + np.exp(-z[:, 0]))
@@ -143,6 +144,7 @@ class CorpusHead:
 
     def to_row(self, ids: list[str]) -> dict:
         """The fitted head as a `corpus_heads` row (without run_id); `ids`: the touchpoints, in score order."""
+        assert self.coef_ is not None and self.intercept_ is not None and self.classes_ is not None, "not fitted"
         return {
             "touchpoints": ",".join(ids[c] for c in self.classes_),
             "coef": self.coef_.tobytes(),

@@ -74,8 +74,9 @@ class Mapper:
             return scores, nones
         a = self.context_weight
         scores = (1 - a) * scores + a * self.score(context)
-        if nones is not None:
-            nones = (1 - a) * nones + a * self.none_scores(context)
+        context_nones = self.none_scores(context)
+        if nones is not None and context_nones is not None:
+            nones = (1 - a) * nones + a * context_nones
         return scores, nones
 
     def corpus_head(self) -> CorpusHead | None:

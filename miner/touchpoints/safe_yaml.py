@@ -52,10 +52,11 @@ class BudgetLoader(yaml.SafeLoader):
         self._expanded = 0
         self._memo: dict[int, int] = {}
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+    # `index` is an int in a sequence, the key's Node in a mapping and None for a document: types-PyYAML says int.
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
         if self.check_event(AliasEvent):
             line = self.peek_event().start_mark.line + 1
-            node = super().compose_node(parent, index)
+            node = super().compose_node(parent, index)  # type: ignore[arg-type]  # stub: int only, see above
             self._aliases += 1
             self._expanded += _size(node, self._memo, set()) if node is not None else 0
             if self._aliases > MAX_ALIASES:
@@ -66,7 +67,7 @@ class BudgetLoader(yaml.SafeLoader):
                     "'billion laughs' document: write the values out instead of nesting aliases"
                 )  # fmt: skip
             return node
-        return super().compose_node(parent, index)
+        return super().compose_node(parent, index)  # type: ignore[arg-type]  # stub: int only, see above
 
 
 def load_yaml(text: str) -> object:

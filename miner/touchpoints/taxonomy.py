@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -152,11 +152,11 @@ def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
     loc = list(first["loc"])
     where = ".".join(str(p) for p in loc) or "(top level)"
     # Name the touchpoint by id rather than by list index where possible.
-    node: object = data
+    node: Any = data  # any YAML value: indexing what is not a container ends the walk
     named = []
     for part in loc:
         try:
-            node = node[part]  # type: ignore[index]
+            node = node[part]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(node, dict) and "id" in node:

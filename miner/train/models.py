@@ -34,8 +34,10 @@ def build(recipe: Recipe, training: Training, base: str | None = None, progress:
 def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> BuiltEmbedder:
     """The encoder `recipe` built last for `base`; if none, the one `read()`'s texts give, built on first use."""
     name = recorded(recipe.key(base))
-    training = None if name else read()
-    name = name or recipe.name(training, base)  # type: ignore[arg-type]
+    training: Training | None = None
+    if not name:
+        training = read()
+        name = recipe.name(training, base)
 
     def locate() -> Path:
         if training is not None:

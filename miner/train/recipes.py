@@ -20,14 +20,23 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training, fingerprint, recipe_key
 
 # One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
-RECIPE = {"loss": "supcon", "epochs": 1, "lr": 1e-5, "temperature": 0.5, "batch": 64, "seed": 0}
-COMPLAINT_RECIPE = {"loss": "bce-head", "epochs": 3, "lr": 2e-5, "head_lr": 1e-3, "scale": 10.0, "batch": 32, "seed": 0}
+RECIPE: dict[str, Any] = {"loss": "supcon", "epochs": 1, "lr": 1e-5, "temperature": 0.5, "batch": 64, "seed": 0}
+COMPLAINT_RECIPE: dict[str, Any] = {
+    "loss": "bce-head",
+    "epochs": 3,
+    "lr": 2e-5,
+    "head_lr": 1e-3,
+    "scale": 10.0,
+    "batch": 32,
+    "seed": 0,
+}
 
 
 def _base_model(base: str | None, device: str = "cpu"):  # noqa: ANN202 - a SentenceTransformer
