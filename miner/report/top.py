@@ -4,6 +4,8 @@ The pain points, their counts and quotes come from miner.store.top, the query th
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlite_utils
 
 from miner.errors import MinerError
@@ -73,7 +75,7 @@ def top_pain_points(
                 "pain_points": _pain_points(db, run, filters, tp.id, n, pain_points, quotes),
             }
         )
-    entries.sort(key=lambda e: (-e["complaints"], e["id"]))
+    entries.sort(key=lambda e: (-cast(int, e["complaints"]), str(e["id"])))
     result = {"run": {k: run[k] for k in RUN_FIELDS}, "touchpoints": entries[:limit]}
     if touchpoint in (None, NONE):
         n_none = counts.get(NONE, 0)

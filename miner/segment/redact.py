@@ -53,7 +53,7 @@ def _walk(container: dict | list, batch: _Batch) -> None:
     items = container.items() if isinstance(container, dict) else enumerate(container)
     for key, value in list(items):
         if _person_field(key):
-            container[key] = _all_person(value)  # type: ignore[index]
+            container[key] = _all_person(value)
         elif isinstance(value, dict | list):
             _walk(value, batch)
         elif isinstance(value, bool) or value is None:
@@ -61,9 +61,9 @@ def _walk(container: dict | list, batch: _Batch) -> None:
         elif isinstance(value, int | float):
             text = number_text(value)
             if redact(text) != text:
-                container[key] = redact(text)  # type: ignore[index]
+                container[key] = redact(text)
         elif isinstance(value, str) and _URL.match(value):
-            container[key] = redact(value.replace("%40", "@"))  # type: ignore[index]
+            container[key] = redact(value.replace("%40", "@"))
         elif isinstance(value, str) and value:
             batch.add(container, key, value)
 

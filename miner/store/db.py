@@ -23,7 +23,7 @@ class Database(sqlite_utils.Database):
     write lock first, so concurrent writers queue for up to the busy timeout instead."""
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[Database]:  # type: ignore[override]
+    def atomic(self) -> Iterator[Database]:
         if self.conn.in_transaction:
             with super().atomic():
                 yield self

@@ -23,6 +23,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import sqlite_utils
@@ -87,7 +88,7 @@ class RunIndex:
             if len(self.windows) > 512:  # a few MB at most
                 self.windows.clear()
             self.windows[key] = found
-        return found
+        return cast(Window | None, found)
 
     def _window(self, filters: Filters) -> Window | None:
         keys = np.arange(len(self.key_point), dtype=np.int32)
@@ -116,7 +117,7 @@ class RunIndex:
             total = int(by_point.sum())
             by_point[len(self.points)] = 0  # no pain point: in the total only
             nonzero = np.flatnonzero(by_point)
-            ids = [self.point_ids[c] for c in nonzero.tolist()]
+            ids = [cast(str, self.point_ids[c]) for c in nonzero.tolist()]  # the no-pain-point column is zeroed
             return dict(zip(ids, by_point[nonzero].tolist(), strict=True)), total
         if self.below is not None:
             per_key = self.below[win.keys, win.hi] - self.below[win.keys, win.lo]
@@ -126,7 +127,7 @@ class RunIndex:
         by_point = np.bincount(self.key_point[win.keys], weights=per_key, minlength=len(self.point_ids))
         by_point[len(self.points)] = 0  # no pain point: in the total only
         nonzero = np.flatnonzero(by_point)
-        ids = [self.point_ids[c] for c in nonzero.tolist()]
+        ids = [cast(str, self.point_ids[c]) for c in nonzero.tolist()]  # the no-pain-point column is zeroed
         counts = dict(zip(ids, by_point[nonzero].astype(np.int64).tolist(), strict=True))
         return counts, int(per_key.sum())
 
@@ -211,13 +212,13 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ? ORDER BY a.segment_id"
     cursor = db.execute(sql, [run_id])
     while chunk := cursor.fetchmany(_CHUNK):
-        point, score, segment, day, source, kind = zip(*chunk, strict=True)
-        parts["point"].append(_codes(list(point), codes))
-        parts["score"].append(np.array(score, dtype=np.float64))
-        parts["segment"].append(np.array(segment, dtype=np.int64))
-        parts["day"].append(_codes(list(day), day_code))
-        parts["source"].append(_codes(list(source), sources))
-        parts["kind"].append(_codes(list(kind), kinds))
+        c_point, c_score, c_segment, c_day, c_source, c_kind = zip(*chunk, strict=True)
+        parts["point"].append(_codes(list(c_point), codes))
+        parts["score"].append(np.array(c_score, dtype=np.float64))
+        parts["segment"].append(np.array(c_segment, dtype=np.int64))
+        parts["day"].append(_codes(list(c_day), day_code))
+        parts["source"].append(_codes(list(c_source), sources))
+        parts["kind"].append(_codes(list(c_kind), kinds))
     cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
     # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
     days = sorted(d for d in day_code if d is not None)
@@ -236,7 +237,8 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     stride = len(days) + 1
     cell, per_cell = np.unique(key_of_row.astype(np.int64) * stride + bucket, return_counts=True)
     cum = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
-    below = point_below = None
+    below: np.ndarray | None = None
+    point_below: np.ndarray | None = None
     if len(combos) * (stride + 1) <= DENSE_CELLS:
         below = np.zeros((len(combos), stride + 1), dtype=np.int32)
         below[cell // stride, cell % stride + 1] = per_cell  # cells are distinct
@@ -292,9 +294,11 @@ def _key(db: sqlite_utils.Database, run: dict) -> tuple | None:
             st = None
         found = (files[0], st.st_dev, st.st_ino) if st is not None else None
         db._run_index_file = found  # type: ignore[attr-defined]
+    if found is None:
+        return None
     # erased_at: an erasure (miner/store/erasure.py) took items out of the run, so its cached index is stale.
     stamp = (run["id"], run["started_at"], run["finished_at"], run.get("erased_at"))
-    return (*found, *stamp) if found is not None else None
+    return (*cast(tuple, found), *stamp)
 
 
 def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:

@@ -20,7 +20,9 @@ def start_run(db: sqlite_utils.Database, **fields: object) -> int:
         row = {"status": "running", "started_at": now(), **fields}
         if isinstance(row.get("params"), dict):
             row["params"] = json.dumps(row["params"], sort_keys=True)
-        return int(db.table("runs").insert(row).last_pk)
+        pk = db.table("runs").insert(row).last_pk
+        assert pk is not None
+        return int(pk)
 
 
 def finish_run(
