@@ -198,10 +198,8 @@ class JobRunner:
 
     def _run(self, job_id: str) -> None:
         from api.taxonomies import taxonomy_version
-        from miner.analyze import analyze
-        from miner.embed import EmbeddingCache
         from miner.ingest import ColumnMap
-        from miner.pipeline import MineOptions, import_paths
+        from miner.pipeline import MineOptions, build_pipeline
 
         with self._lock:
             job = self._control.table("jobs").get(job_id)
@@ -217,13 +215,15 @@ class JobRunner:
             taxonomy = taxonomy_version(db, self.settings, job["taxonomy_version"])
             with self._lock:
                 datasets = self._datasets(job)
+            options = MineOptions(
+                taxonomy=taxonomy, embedder=embedder, segmenter=segmenter, mapper=self.settings.mapper
+            )
+            pipeline = build_pipeline(db, options)
             for dataset in datasets:
                 columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
-                options = MineOptions(taxonomy=taxonomy, segmenter=segmenter, columns=columns, on_error="skip")
                 files = [Path(f["path"]) for f in json.loads(dataset["files"])]
-                import_paths(db, files, options, progress)
-            cache = EmbeddingCache(embedder, db)
-            run_id = analyze(db, taxonomy, cache, segmenter, mapper=self.settings.mapper, progress=progress)
+                pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+            run_id = pipeline.analyze(progress)
         finally:
             db.close()
         self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())

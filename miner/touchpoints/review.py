@@ -13,7 +13,7 @@ import json
 import numpy as np
 import sqlite_utils
 
-from miner.analyze import ItemRuns
+from miner.segment.items import ItemRuns
 from miner.embed import EmbeddingCache
 from miner.errors import MinerError
 from miner.report.quotes import shorten
