@@ -13,13 +13,11 @@ import json
 import numpy as np
 import sqlite_utils
 
-from miner.segment.items import ItemRuns
 from miner.embed import EmbeddingCache
 from miner.errors import MinerError
+from miner.pipeline import MineOptions, build_pipeline
 from miner.report.quotes import shorten
-from miner.store.runs import head_row
-from miner.touchpoints.corpus import CorpusHead
-from miner.touchpoints.mapper import get_mapper
+from miner.segment.items import ItemRuns
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 
@@ -55,14 +53,11 @@ def least_sure(
     positions = np.array([i for i, s in enumerate(segments) if s["id"] in top], dtype=int)
     if len(positions) == 0:
         return []
-    vectors = cache.embed([segments[i]["text"] for i in positions])
+    pipeline = build_pipeline(db, MineOptions(taxonomy=taxonomy, embedder=cache.embedder, mapper=run["mapper"]),
+                              cache_db=cache.db)  # fmt: skip
+    scores = pipeline.touchpoint_scores(segments, positions, pipeline.run_head(run_id))  # as the run ranked them
+    ids = pipeline.mapper_.ids
     items = ItemRuns(segments)
-    context = items.context(positions, vectors, cache.embed)  # as the run read them
-    mapper = get_mapper(run["mapper"], taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
-    scores, _ = mapper.scores_in_context(vectors, context)
-    row = head_row(db, run_id)
-    if row:  # as the run ranked them
-        scores = CorpusHead.from_row(row, mapper.ids).adjust(scores, CorpusHead.features(vectors, context))
     order = np.argsort(-scores, axis=1, kind="stable")
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
@@ -73,7 +68,7 @@ def least_sure(
         if segment["text"] in corrected:
             continue
         current = top[segment["id"]]
-        best, second = (mapper.ids[j] for j in order[k, :2])
+        best, second = (ids[j] for j in order[k, :2])
         run_of = items.run_of[positions[k]]
         whole = " ".join(s["text"] for s in segments[items.starts[run_of] : items.ends[run_of]])
         queues.setdefault(current, []).append({
