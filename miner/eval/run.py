@@ -8,7 +8,7 @@ from pathlib import Path
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import DEFAULT_CACHE, predict_items
-from miner.eval.scoring import Scores
+from miner.eval.scoring import Scores, score
 from miner.touchpoints import Taxonomy
 
 
@@ -117,6 +117,10 @@ class Evaluator:
             return self.pipeline(db, mapper=mapper, segment=segment, taxonomy=taxonomy)
 
         return predict_items(items, pipeline_for, self.progress)  # type: ignore[arg-type]
+
+    def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
+        preds = self.predict(items, **kwargs)  # type: ignore[arg-type]
+        return score(items, {str(p["id"]): p for p in preds}), preds
 
 
 def run_eval(
