@@ -152,3 +152,18 @@ def test_the_engine_is_a_collaborator_of_the_one_pipeline(db, data_dir, options)
     assert db["runs"].get(run_id)["status"] == "complete"
     with pytest.raises(ValueError, match="unknown engine 'spark'"):
         build_pipeline(db, MineOptions(taxonomy=options.taxonomy, embedder=options.embedder, engine="spark"))
+
+
+def test_a_fitted_detector_and_mapper_handed_in_are_the_ones_used(
+    db, data_dir, mini_taxonomy, fake_embedder, segmenter
+):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+    from miner.pipeline.classify import fit_detector, fit_mapper
+
+    cache = EmbeddingCache(fake_embedder, db)
+    detector, mapper = fit_detector(cache, None, mini_taxonomy), fit_mapper(cache, mini_taxonomy, "centroid")
+    pipeline = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, detector=detector, mapper=mapper)
+    _, run_id = pipeline.mine([data_dir / "reviews_small.csv"])
+    assert pipeline.fit().detector_ is detector and pipeline.mapper_ is mapper
+    assert db["runs"].get(run_id)["mapper"] == "centroid"

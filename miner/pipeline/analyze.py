@@ -39,10 +39,10 @@ def run_params(p: Pipeline) -> dict:
     }
     complaint, cluster = p.encoders.complaint, p.encoders.cluster
     return {
-        "mapper": p.mapper,
+        "mapper": p.mapper_name,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,
-        "corpus_head": head if p.mapper == "examples" else None,
+        "corpus_head": head if p.mapper_name == "examples" else None,
         "complaint_model": complaint.name if complaint else None,
         "complaint_neighbours": detector_params(),
         "pain_point_space": {"model": cluster.name, "context": CLUSTER_CONTEXT} if cluster else None,
@@ -67,7 +67,7 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
         db,
         embedding_model=p.encoders.mapping.name,
         segmenter=p.segmenter.model,
-        mapper=p.mapper,
+        mapper=p.mapper_name,
         taxonomy_name=taxonomy.name,
         taxonomy_version=taxonomy.version,
         taxonomy_fingerprint=taxonomy.fingerprint(),

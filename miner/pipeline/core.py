@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlite_utils
@@ -25,6 +25,9 @@ from miner.store.runs import head_row
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import Mapper
+
+if TYPE_CHECKING:
+    from miner.complaints import ComplaintDetector
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,8 @@ class LocalEngine:
 
 
 class Pipeline:
-    """Every collaborator comes in through the constructor, so a test (or eval) can hand in its own; the
-    detector and mapper are fitted on first use (`fit`), from the taxonomy and the encoders."""
+    """Every collaborator comes in through the constructor, so a test (or eval) can hand in its own; a detector
+    or mapper not handed in fitted is fitted on first use (`fit`), from the taxonomy and the encoders."""
 
     def __init__(
         self,
@@ -65,7 +68,8 @@ class Pipeline:
         segmenter: Segmenter,
         *,
         redactor: Redactor | None = None,
-        mapper: str = "examples",
+        mapper: str | Mapper = "examples",
+        detector: ComplaintDetector | None = None,
         clusterer: Callable[..., Any] | None = None,
         engine: Any = None,
         cache_db: sqlite_utils.Database | None = None,
@@ -75,7 +79,8 @@ class Pipeline:
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self.redactor = redactor
-        self.mapper = mapper
+        self.mapper = mapper  # a mapper's registry name, or a fitted Mapper
+        self.detector = detector  # a fitted complaint detector; fitted from the seeds and taxonomy when None
         self.clusterer = clusterer  # builds the pain-point model of a run (PainPointModel unless given)
         self.engine = engine or LocalEngine()
         self.cache_db = cache_db  # where embeddings are cached: the run's database unless given
@@ -98,7 +103,8 @@ class Pipeline:
         """Fit the complaint detector and the touchpoint mapper (`detector_`, `mapper_`) once."""
         if not hasattr(self, "detector_"):
             with (progress or Progress()).stage("Preparing models", 2) as advance:
-                self.detector_ = fit_detector(self.cache, self._cache(self.encoders.complaint), self.taxonomy)
+                complaint = self._cache(self.encoders.complaint)
+                self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
                 advance(1)
                 self._fitted_mapper()
                 advance(1)
@@ -111,8 +117,18 @@ class Pipeline:
 
     def _fitted_mapper(self) -> Mapper:
         if not hasattr(self, "mapper_"):
-            self.mapper_ = fit_mapper(self.cache, self.taxonomy, self.mapper)  # the detector is fitted by `fit`
+            mapper = self.mapper
+            self.mapper_ = fit_mapper(self.cache, self.taxonomy, mapper) if isinstance(mapper, str) else mapper
         return self.mapper_
+
+    @property
+    def mapper_name(self) -> str:
+        """The mapper's registry name, as a run records it."""
+        from miner.touchpoints.mapper import MAPPERS
+
+        if isinstance(self.mapper, str):
+            return self.mapper
+        return next(name for name, cls in MAPPERS.items() if type(self.mapper) is cls)
 
     def touchpoint_scores(self, segments: list[dict], positions: np.ndarray, head: CorpusHead | None) -> np.ndarray:
         """Touchpoint scores of the segments at `positions` as a run with corpus head `head` ranked them
