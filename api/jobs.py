@@ -205,15 +205,13 @@ class JobRunner:
 
     def _run(self, job_id: str) -> None:
         from api.taxonomies import taxonomy_version
-        from miner.analyze import analyze
-        from miner.embed import EmbeddingCache
         from miner.ingest import ColumnMap
-        from miner.pipeline import MineOptions, import_paths
+        from miner.pipeline import MineOptions, build_pipeline
 
         with self._lock:
             job = control_db.job_row(self._control, job_id)
             cancel = self._cancel.get(job_id)
-        if job["status"] != "queued" or cancel is None or cancel.is_set():
+        if job is None or job["status"] != "queued" or cancel is None or cancel.is_set():
             return
         self.update(job_id, status="running", started_at=now(), progress=0.0)
         progress = JobProgress(self, job_id, cancel, self.settings.run_budget_s)
@@ -224,13 +222,15 @@ class JobRunner:
             taxonomy = taxonomy_version(db, self.settings, job["taxonomy_version"])
             with self._lock:
                 datasets = self._datasets(job)
+            options = MineOptions(
+                taxonomy=taxonomy, embedder=embedder, segmenter=segmenter, mapper=self.settings.mapper
+            )
+            pipeline = build_pipeline(db, options)
             for dataset in datasets:
                 columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
-                options = MineOptions(taxonomy=taxonomy, segmenter=segmenter, columns=columns, on_error="skip")
                 files = [Path(f["path"]) for f in json.loads(dataset["files"])]
-                import_paths(db, files, options, progress)
-            cache = EmbeddingCache(embedder, db)
-            run_id = analyze(db, taxonomy, cache, segmenter, mapper=self.settings.mapper, progress=progress)
+                pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+            run_id = pipeline.analyze(progress)
         finally:
             db.close()
         self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())
@@ -254,5 +254,6 @@ class JobRunner:
 
     def _datasets(self, job: dict) -> list[dict]:
         if job["dataset_id"]:
-            return [control_db.dataset_row(self._control, None, job["dataset_id"])]
+            row = control_db.dataset_row(self._control, None, job["dataset_id"])
+            return [row] if row is not None else []
         return control_db.dataset_rows(self._control, job["workspace"])

@@ -81,26 +81,22 @@ def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = Fa
     """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses).
     `nightly`: every other item first (a full run), then the rest as a `--incremental` run that only joins them to
     the first run's pain points, as a nightly batch does between refits."""
-    from miner.analyze import analyze
-    from miner.embed import EmbeddingCache, get_embedder
-    from miner.pipeline import MineOptions, import_paths
+    from miner.pipeline import MineOptions, build_pipeline
     from miner.progress import Progress
     from miner.segment import Segmenter
     from miner.store.db import open_db
-    from miner.touchpoints import load_taxonomy
 
     batches = [items[0::2], items[1::2]] if nightly else [items]
     db = open_db(workdir / f"{name}{'-nightly' if nightly else ''}.db")
-    options = MineOptions(segmenter=Segmenter())
-    cache, taxonomy, progress = EmbeddingCache(get_embedder(), db), load_taxonomy(), Progress()
+    pipeline, progress = build_pipeline(db, MineOptions(segmenter=Segmenter())), Progress()
     for night, batch in enumerate(batches):
         source = workdir / f"{name}-{night}.jsonl"
         with source.open("w", encoding="utf-8") as fh:
             for item in batch:
                 fh.write(json.dumps({"id": item["id"], "text": item["text"]}) + "\n")
-        import_paths(db, [source], options, progress)
+        pipeline.import_paths([source], progress=progress)
         prewarm(db, EVAL_CACHE)
-        run = analyze(db, taxonomy, cache, options.segmenter, progress=progress, incremental=night > 0)
+        run = pipeline.analyze(progress, incremental=night > 0)
         share_back(db, EVAL_CACHE)
     rows = db.query(
         """SELECT d.source_id AS item, a.pain_point_id AS point, p.label, p.touchpoint, a.score

@@ -84,7 +84,7 @@ def test_a_new_complaint_encoder_means_a_refit_not_an_incremental_run(db, tmp_pa
     _write(tmp_path / "day1.csv", 0, 36)
     _write(tmp_path / "day2.csv", 100, 12)
     _, first = mine(db, [tmp_path / "day1.csv"], options)
-    monkeypatch.setattr("miner.analyze.complaint_embedder_for", lambda embedder: OtherComplaintEncoder(dim=32))
+    monkeypatch.setattr("miner.pipeline.factory.complaint_embedder_for", lambda embedder: OtherComplaintEncoder(dim=32))
     options.incremental = True
     _, second = mine(db, [tmp_path / "day2.csv"], options)
     run = db["runs"].get(second)
@@ -96,18 +96,22 @@ def test_a_changed_seed_vote_means_a_refit_not_an_incremental_run(db, tmp_path, 
     _write(tmp_path / "day1.csv", 0, 36)
     _write(tmp_path / "day2.csv", 100, 12)
     mine(db, [tmp_path / "day1.csv"], options)
-    import miner.analyze
+    import miner.pipeline.classify
 
     built = []
-    real = miner.analyze.detector_for
-    monkeypatch.setattr("miner.analyze.detector_for", lambda *a, **kw: built.append(kw) or real(*a, **kw))
-    monkeypatch.setattr("miner.analyze.NEIGHBOUR_WEIGHT", 0.25)
+    real = miner.pipeline.classify.ComplaintDetector
+    monkeypatch.setattr(
+        "miner.pipeline.classify.ComplaintDetector", lambda *a, **kw: built.append(kw) or real(*a, **kw)
+    )
+    monkeypatch.setattr("miner.pipeline.classify.NEIGHBOUR_WEIGHT", 0.25)
     options.incremental = True
     _, second = mine(db, [tmp_path / "day2.csv"], options)
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
     assert '"complaint_neighbours": {"k": 5, "weight": 0.25}' in run["params"]
-    assert built == [{"neighbours": 5, "neighbour_weight": 0.25}]  # the run records the detector it used
+    assert [(kw["neighbours"], kw["neighbour_weight"]) for kw in built] == [
+        (5, 0.25)
+    ]  # the run records the detector it used
 
 
 def test_a_nightly_run_maps_with_the_corpus_head_of_the_run_it_extends(db, tmp_path, options, monkeypatch):
@@ -149,7 +153,7 @@ def test_a_new_pain_point_space_means_a_refit_with_fresh_ids(db, tmp_path, optio
     _write(tmp_path / "day2.csv", 100, 12)
     _, first = mine(db, [tmp_path / "day1.csv"], options)
     assert '"pain_point_space": null' in db["runs"].get(first)["params"]  # the fake encoder clusters its own vectors
-    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
+    monkeypatch.setattr("miner.pipeline.factory.cluster_embedder_for", lambda embedder: _PlainEncoder())
     options.incremental = True
     _, second = mine(db, [tmp_path / "day2.csv"], options)
     run = db["runs"].get(second)
@@ -166,7 +170,7 @@ def test_a_new_pain_point_space_means_a_refit_with_fresh_ids(db, tmp_path, optio
 
 
 def test_a_nightly_run_joins_pain_points_in_the_space_they_were_clustered_in(db, tmp_path, options, monkeypatch):
-    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
+    monkeypatch.setattr("miner.pipeline.factory.cluster_embedder_for", lambda embedder: _PlainEncoder())
     _write(tmp_path / "day1.csv", 0, 36)
     _write(tmp_path / "day2.csv", 100, 12)
     _, first = mine(db, [tmp_path / "day1.csv"], options)
@@ -180,13 +184,12 @@ def test_a_nightly_run_joins_pain_points_in_the_space_they_were_clustered_in(db,
 def test_a_fragment_clusters_with_what_its_feedback_item_is_about(monkeypatch):
     import numpy as np
 
-    from miner.analyze import _Classified, _cluster_space
     from miner.embed import EmbeddingCache
-    from miner.embed.fake import HashingEmbedder
+    from miner.pipeline.analyze import cluster_space
+    from miner.pipeline.classify import Classified
     from miner.progress import Progress
     from miner.store.db import open_db
 
-    monkeypatch.setattr("miner.analyze.cluster_embedder_for", lambda embedder: _PlainEncoder())
     texts = [
         ("a", "I was on hold on the phone for an hour"),
         ("a", "it was more than 50"),
@@ -194,8 +197,8 @@ def test_a_fragment_clusters_with_what_its_feedback_item_is_about(monkeypatch):
         ("b", "it was more than 50"),
     ]
     segments = [{"id": i, "document_id": doc, "text": text} for i, (doc, text) in enumerate(texts)]
-    result = _Classified([], [], {}, [0, 1, 2, 3], np.zeros((4, 64), np.float16), 4)
-    space = _cluster_space(segments, result, EmbeddingCache(HashingEmbedder(), open_db(memory=True)), Progress())
+    result = Classified([], [], {}, [0, 1, 2, 3], np.zeros((4, 64), np.float16), 4)
+    space = cluster_space(segments, result, EmbeddingCache(_PlainEncoder(), open_db(memory=True)), Progress())
     assert space.shape == (4, 48)
     sims = space.astype(np.float32) @ space.astype(np.float32).T
     assert sims[1, 3] < 0.99  # the same words, read in two items

@@ -115,3 +115,55 @@ def pain_point_counts(result: dict) -> list:
         (t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])
         for t in result["touchpoints"]
     ]
+
+
+def test_classify_scores_segments_in_memory_and_stores_nothing(db, mini_taxonomy, fake_embedder, segmenter):
+    from miner.pipeline import Encoders, Pipeline
+
+    pipeline = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter)
+    segments = [
+        {"id": 1, "document_id": "a", "text": "The delivery was two days late and the box was crushed", "rating": 1},
+        {"id": 2, "document_id": "a", "text": "nobody answered the phone", "rating": 1},
+        {"id": 3, "document_id": "b", "text": "Lovely staff, thank you", "rating": 5},
+    ]
+    result, _ = pipeline.classify(segments)
+    assert [r[0] for r in result.segment_rows] == [1, 2, 3]
+    assert 1 <= result.complaints == len(result.complaint_pos) == sum(r[1] for r in result.segment_rows)
+    assert {r["segment_id"] for r in result.assignment_rows} == {segments[p]["id"] for p in result.complaint_pos}
+    assert db["segment_results"].count == 0 and db["runs"].count == 0
+
+
+def test_the_engine_is_a_collaborator_of_the_one_pipeline(db, data_dir, options):
+    from miner.pipeline import LocalEngine, build_pipeline
+
+    class Recording(LocalEngine):
+        calls: list[str] = []
+
+        def import_paths(self, p, *args):  # noqa: ANN001, ANN002, ANN201
+            self.calls.append("import")
+            return super().import_paths(p, *args)
+
+        def embed_ahead(self, p, progress):  # noqa: ANN001, ANN201
+            self.calls.append("embed")
+
+    options.engine = Recording()
+    imports, run_id = mine(db, [data_dir / "reviews_small.csv"], options)
+    assert Recording.calls == ["import", "embed"] and imports[0].added == 5
+    assert db["runs"].get(run_id)["status"] == "complete"
+    with pytest.raises(ValueError, match="unknown engine 'spark'"):
+        build_pipeline(db, MineOptions(taxonomy=options.taxonomy, embedder=options.embedder, engine="spark"))
+
+
+def test_a_fitted_detector_and_mapper_handed_in_are_the_ones_used(
+    db, data_dir, mini_taxonomy, fake_embedder, segmenter
+):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+    from miner.pipeline.classify import fit_detector, fit_mapper
+
+    cache = EmbeddingCache(fake_embedder, db)
+    detector, mapper = fit_detector(cache, None, mini_taxonomy), fit_mapper(cache, mini_taxonomy, "centroid")
+    pipeline = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, detector=detector, mapper=mapper)
+    _, run_id = pipeline.mine([data_dir / "reviews_small.csv"])
+    assert pipeline.fit().detector_ is detector and pipeline.mapper_ is mapper
+    assert db["runs"].get(run_id)["mapper"] == "centroid"

@@ -73,7 +73,7 @@ def mine(
     """Import feedback files into the database and mine them for pain points by touchpoint."""
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
-    from miner.pipeline import MineOptions
+    from miner.pipeline import MineOptions, get_engine
     from miner.pipeline import mine as run_mine
     from miner.progress import RichProgress
     from miner.report import top_pain_points
@@ -99,14 +99,9 @@ def mine(
         discover(paths)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
         database = open_db(db)
-        if engine == "ray":
-            from miner.engines.ray import mine_ray
-
-            imports, run_id = mine_ray(
-                database, paths, options, progress, embedding_model=embedding_model, address=address
-            )
-        else:
-            imports, run_id = run_mine(database, paths, options, progress)
+        if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
+            options.engine = get_engine("ray", embedding_model=embedding_model, address=address)
+        imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
         _note_changes(database, run_id, progress)
@@ -256,7 +251,12 @@ def evaluate(
     limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
     json_out: Annotated[Path | None, typer.Option(help="Write the scores as JSON to this file.")] = None,
 ) -> None:
-    """Score touchpoint accuracy@1, macro-F1 and complaint F1 on a labelled JSONL file."""
+    """Score touchpoint accuracy@1, macro-F1 and complaint F1 on a labelled JSONL file.
+
+    The file is mined as `touchpoints mine` would (same pipeline, into a temporary database) and each item is
+    scored on what the run stored: an item is a complaint when one of its clauses is; its touchpoint is the
+    rank-0 touchpoint of its complaint clause with the highest rank-0 score (none when no complaint clause
+    was mapped)."""
     from miner.eval.run import run_eval
 
     _check_choices(segmenter, mapper)

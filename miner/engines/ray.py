@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlite_utils
@@ -21,8 +22,12 @@ import sqlite_utils
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed import EmbeddingCache, get_embedder
 from miner.errors import ModelError
-from miner.pipeline import MineOptions
+from miner.ingest import ColumnMap
+from miner.pipeline.imports import MineOptions, Redactor
 from miner.progress import Progress
+
+if TYPE_CHECKING:
+    from miner.pipeline import Pipeline
 
 
 def _ray() -> Any:
@@ -34,21 +39,21 @@ def _ray() -> Any:
 
 
 class _SegmentActor:
-    """Redacts (optionally) and segments a batch of pickled records; spaCy loads once per actor."""
+    """Redacts (with the pipeline's redactor, if any) and segments a batch of pickled records; spaCy loads once
+    per actor."""
 
-    def __init__(self, spacy_model: str, redact: bool) -> None:
+    def __init__(self, spacy_model: str, redactor: Redactor | None) -> None:
         from miner.segment import get_segmenter
 
         self.segmenter = get_segmenter(spacy_model)
-        self.redact = redact
+        self.redactor = redactor
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         from miner.pipeline import segment_records
-        from miner.segment.pii import redact_records
 
         records = [pickle.loads(b) for b in batch["record"]]
-        if self.redact:
-            records = redact_records(records)
+        if self.redactor is not None:
+            records = self.redactor(records)
         segments = segment_records(self.segmenter, records, Progress())
         out = [pickle.dumps((r, s)) for r, s in zip(records, segments, strict=True)]
         return {"pos": list(batch["pos"]), "out": out}
@@ -65,6 +70,50 @@ class _EmbedActor:
         return {"hash": list(batch["hash"]), "vector": [v.astype(np.float16).tobytes() for v in vectors]}
 
 
+class RayEngine:
+    """The pipeline's engine for `--engine ray`: imports with segmenting on an actor pool, then embeds every
+    stored segment the cache lacks on a second pool before the analysis (which then only hits the cache)."""
+
+    name = "ray"
+
+    def __init__(
+        self, *, embedding_model: str = DEFAULT_EMBEDDING, address: str | None = None, actors: int = 2
+    ) -> None:
+        self.embedding_model = embedding_model  # the actors load the pipeline's mapping encoder by this name
+        self.address = address
+        self.actors = actors
+
+    def _started(self) -> Any:
+        ray = _ray()
+        if not ray.is_initialized():
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+        return ray
+
+    def import_paths(
+        self, p: Pipeline, paths: Iterable[Path | str], columns: ColumnMap, on_error: str, progress: Progress
+    ) -> list:
+        """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here."""
+        from miner.ingest import read_paths
+        from miner.store.documents import new_records, store_import
+
+        ray = self._started()
+        files = read_paths(paths, columns, on_error=on_error, progress=progress)
+        batches = []
+        with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
+            for path, records in files:
+                fresh = new_records(p.db, records)
+                segmented = _segment(ray, fresh, p.segmenter.model, p.redactor, self.actors) if fresh else []
+                kept = {id(r) for r in new_records(p.db, [r for r, _ in segmented])}  # redaction can change an id
+                segmented = [(r, s) for r, s in segmented if id(r) in kept]
+                batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
+                advance(len(records))
+        return store_import(p.db, batches)
+
+    def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
+        with progress.stage("Embedding (Ray)"):
+            _embed_missing(self._started(), p.db, p.cache, self.embedding_model, self.actors)
+
+
 def mine_ray(
     db: sqlite_utils.Database,
     paths: Iterable[Path | str],
@@ -76,43 +125,19 @@ def mine_ray(
     actors: int = 2,
 ) -> tuple[list, int]:
     """`miner.pipeline.mine` with segmenting and embedding on Ray Data; returns (imports, run id)."""
-    from miner.analyze import analyze
-    from miner.ingest import read_paths
-    from miner.segment import Segmenter
-    from miner.store.documents import new_records, store_import
-    from miner.touchpoints import load_taxonomy
+    from miner.pipeline import build_pipeline
 
-    ray = _ray()
-    options = options or MineOptions()
-    progress = progress or Progress()
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    files = read_paths(paths, options.columns, on_error=options.on_error, progress=progress)
-    segmenter = options.segmenter or Segmenter()
-    batches = []
-    with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
-        for path, records in files:
-            fresh = new_records(db, records)
-            segmented = _segment(ray, fresh, segmenter.model, options.redact_pii, actors) if fresh else []
-            kept = {id(r) for r in new_records(db, [r for r, _ in segmented])}  # redaction can change an id
-            segmented = [(r, s) for r, s in segmented if id(r) in kept]
-            batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
-            advance(len(records))
-    imports = store_import(db, batches)
-    cache = EmbeddingCache(get_embedder(embedding_model), db)  # the actors load the same model by name
-    with progress.stage("Embedding (Ray)") as advance:
-        _embed_missing(ray, db, cache, embedding_model, actors)
-    taxonomy = options.taxonomy or load_taxonomy()
-    run_id = analyze(db, taxonomy, cache, segmenter, mapper=options.mapper, progress=progress,
-                     incremental=options.incremental)  # fmt: skip
-    return imports, run_id
+    engine = RayEngine(embedding_model=embedding_model, address=address, actors=actors)
+    options = replace(options or MineOptions(), engine=engine, embedding_model=embedding_model)
+    return build_pipeline(db, options).mine(paths, columns=options.columns, on_error=options.on_error,
+                                            incremental=options.incremental, progress=progress)  # fmt: skip
 
 
-def _segment(ray: Any, records: list, spacy_model: str, redact: bool, actors: int) -> list[tuple]:
+def _segment(ray: Any, records: list, spacy_model: str, redactor: Redactor | None, actors: int) -> list[tuple]:
     items = [{"pos": i, "record": pickle.dumps(r)} for i, r in enumerate(records)]
     ds = ray.data.from_items(items).map_batches(
         _SegmentActor,
-        fn_constructor_args=(spacy_model, redact),
+        fn_constructor_args=(spacy_model, redactor),
         batch_size=256,
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
     )
@@ -122,9 +147,9 @@ def _segment(ray: Any, records: list, spacy_model: str, redact: bool, actors: in
 
 def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
     """Embed every stored segment text the cache lacks for this model, on the actor pool."""
-    sql = """SELECT s.hash, min(s.text) AS text FROM segments s
-             WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?) GROUP BY s.hash"""
-    todo = [{"hash": h, "text": t} for h, t in db.execute(sql, [cache.embedder.name]).fetchall()]
+    from miner.store.embeddings import unembedded_texts
+
+    todo = [{"hash": h, "text": t} for h, t in unembedded_texts(db, cache.embedder.name)]
     if not todo:
         return
     ds = ray.data.from_items(todo).map_batches(

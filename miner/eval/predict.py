@@ -1,126 +1,99 @@
-"""Predictions for evaluation items through the same stages as `mine`, without a feedback database."""
+"""Predictions for evaluation items: what `mine` stores for them, read back.
+
+The items are mined with the pipeline (the same `Pipeline` as `touchpoints mine`: redaction, segmentation,
+complaint detection, mapping in the item's context, corpus head, pain points) into a temporary database, and each
+item's prediction is read from the run's stored clauses (`segment_results` and `assignments`):
+
+- complaint: the item has at least one clause the run stored as a complaint;
+- touchpoint (the top one, which accuracy@1 and macro-F1 score): the rank-0 touchpoint of the item's complaint
+  clause with the highest rank-0 score, the first such clause on a tie; `none` when no complaint clause was mapped
+  to a touchpoint (or the item is no complaint);
+- touchpoints: the top one, then every other touchpoint the item's complaint clauses were assigned, best first.
+"""
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+import sqlite_utils
 
-from miner.complaints import ComplaintDetector
+from miner.ingest import ColumnMap
 from miner.progress import Progress
-from miner.segment import Segmenter
-from miner.touchpoints.mapper import Mapper
+from miner.store.segments import item_clauses
 from miner.touchpoints.taxonomy import NONE
 
-EmbedFn = Callable[..., np.ndarray]
 DEFAULT_CACHE = Path.home() / ".cache" / "touchpoint-miner" / "eval-embeddings.db"
+RULE = (
+    "An item's touchpoint is the rank-0 touchpoint of its complaint clause with the highest rank-0 score, as "
+    "`mine` stored them; none when no complaint clause was mapped."
+)
 
 
 def predict_items(
     items: list[dict],
-    *,
-    embed: EmbedFn,
-    segmenter: Segmenter | None,
-    mapper: Mapper,
-    detector: ComplaintDetector,
+    pipeline_for: Callable[[sqlite_utils.Database], object],
     progress: Progress | None = None,
 ) -> list[dict]:
-    """One prediction per item: {"id", "touchpoint", "touchpoints", "complaint", "score"}."""
+    """One prediction per item ({"id", "touchpoint", "touchpoints", "complaint", "score", "lead",
+    "complaint_score"}): the items mined by `pipeline_for(db)` into a temporary database, read back by
+    `predictions_of_run`."""
+    from miner.store import open_db
+
     progress = progress or Progress()
-    texts = [str(it["text"]) for it in items]
-    if segmenter is None:
-        pieces: list[list[str]] = [[t] for t in texts]
+    with tempfile.TemporaryDirectory(prefix="touchpoints-eval-") as tmp:
+        source = Path(tmp) / "items.jsonl"
+        with source.open("w", encoding="utf-8") as fh:
+            for item in items:
+                fh.write(json.dumps({"id": str(item["id"]), "text": str(item["text"])}, ensure_ascii=False) + "\n")
+        db = open_db(Path(tmp) / "eval.db")
+        try:
+            pipeline = pipeline_for(db)
+            columns = ColumnMap(text="text", id="id")
+            _, run_id = pipeline.mine([source], columns=columns, on_error="skip", progress=progress)  # type: ignore[attr-defined]
+            found = predictions_of_run(db, run_id)
+        finally:
+            db.close()
+    return [found.get(str(item["id"])) or _unmined(item["id"]) for item in items]
+
+
+def predictions_of_run(db: sqlite_utils.Database, run_id: int) -> dict[str, dict]:
+    """Each stored item's prediction (keyed by its source id), by the rule in this module's docstring."""
+    clauses: dict[str, list[dict]] = {}
+    for clause in item_clauses(db, run_id):
+        clauses.setdefault(str(clause["item"]), []).append(clause)
+    return {item: item_prediction(item, rows) for item, rows in clauses.items()}
+
+
+def item_prediction(item: str, clauses: list[dict]) -> dict:
+    """One item's prediction from its stored clauses (`miner.store.segments.item_clauses` rows, in order)."""
+    complaints = [c for c in clauses if c["complaint"]]
+    mapped = [c for c in complaints if c["assignments"] and c["assignments"][0][0] != NONE]
+    top_clause = max(mapped, key=lambda c: c["assignments"][0][1], default=None)  # max keeps the first on a tie
+    ranked = sorted(
+        ((score, tp) for c in mapped for tp, score, _ in c["assignments"] if tp != NONE), key=lambda st: -st[0]
+    )
+    touchpoints = list(dict.fromkeys(tp for _, tp in ranked))
+    if top_clause is None:
+        top, score, lead = NONE, 0.0, 0.0
     else:
-        pieces = []
-        with progress.stage("Segmenting", len(texts)) as advance:
-            for segs in segmenter.segment(texts):
-                pieces.append([s.text for s in segs])
-                advance(1)
-    pieces = [p or [t] for p, t in zip(pieces, texts, strict=True)]
-    flat = [s for p in pieces for s in p]
-    with progress.stage("Embedding", len(flat)) as advance:
-        vectors = embed(flat, progress=advance)
-    with progress.stage("Detecting complaints", len(flat)) as advance:
-        complaint_p = detector.scores(vectors, texts=flat, progress=advance)  # the sets carry no ratings
-    context = context_vectors(pieces, vectors, embed)
-    tp_scores, none_scores = mapper.scores_in_context(vectors, context)
-    head, adjusted = mapper.corpus_head(), None
-    if head is not None:  # as in `mine`: learned from this set's sure complaint clauses, no label read
-        features = head.features(vectors, context)
-        complaints = np.flatnonzero(complaint_p >= detector.threshold)
-        head.collect(tp_scores, none_scores, features, mapper.threshold, complaints)
-        adjusted = head.fit().adjust(tp_scores, features)
-    out, pos = [], 0
-    for item, segs in zip(items, pieces, strict=True):
-        rows = slice(pos, pos + len(segs))
-        pos += len(segs)
-        nones = None if none_scores is None else none_scores[rows]
-        scores = (tp_scores[rows], None if adjusted is None else adjusted[rows])
-        out.append(_item_prediction(item, complaint_p[rows], scores, mapper, detector.threshold, nones))
-    return out
-
-
-def context_vectors(pieces: list[list[str]], vectors: np.ndarray, embed: EmbedFn) -> np.ndarray:
-    """Per segment, the embedding of its item's segments joined (as `mine` does); a lone segment is its own."""
-    out = vectors.copy()
-    multi = [i for i, p in enumerate(pieces) if len(p) > 1]
-    if multi:
-        starts = np.cumsum([0, *(len(p) for p in pieces)])
-        for i, v in zip(multi, embed([" ".join(pieces[i]) for i in multi]), strict=True):
-            out[starts[i] : starts[i + 1]] = v
-    return out
-
-
-def aggregate(scores: np.ndarray, complaint: np.ndarray) -> np.ndarray:
-    """An item's touchpoint scores from its clauses': half the best complaint-weighted clause, half the
-    complaint-weighted mean, so one strong clause counts and so does a letter's overall drift."""
-    peak = (scores * np.clip(complaint, 0.25, 1.0)[:, None] ** 0.5).max(axis=0)
-    weights = np.clip(complaint, 0.05, 1.0)
-    return 0.5 * peak + 0.5 * (weights[:, None] * scores).sum(axis=0) / weights.sum()
-
-
-def _item_prediction(
-    item: dict,
-    cp: np.ndarray,
-    scores: tuple[np.ndarray, np.ndarray | None],
-    mapper: Mapper,
-    threshold: float,
-    nones: np.ndarray | None,
-) -> dict:
-    """An item's touchpoints from its clauses'; `scores`: the clauses' similarities and, with a corpus head, the
-    same reordered by it (which then ranks the item's touchpoints, see `Mapper.choose`). `nones`: each clause's
-    similarity to the taxonomy's `none_examples`, aggregated like a touchpoint's, wins `none` for the item (and
-    the clause) when higher."""
-    scores, adjusted = scores
-    complaint = bool((cp >= threshold).any())
-    weights = cp if complaint else np.ones_like(cp)
-    item_scores = aggregate(scores if adjusted is None else adjusted, weights)
-    col = int(np.argmax(item_scores))
-    best = float(item_scores[col])
-    lead = best - float(np.partition(item_scores, -2)[-2]) if len(item_scores) > 1 else best
-    none_best = float(aggregate(nones[:, None], weights)[0]) if nones is not None else -1.0
-    touchpoints: list[str] = []
-    for i in range(len(cp)):
-        if complaint and cp[i] < threshold:
-            continue
-        row = scores[i]
-        top = float(row.max())
-        if top >= mapper.threshold and (nones is None or nones[i] <= top):
-            close = np.where(row >= max(mapper.threshold, top - mapper.margin))[0].tolist()
-            for j in close if adjusted is None else [int(np.argmax(adjusted[i])), *close]:
-                if mapper.ids[j] not in touchpoints:
-                    touchpoints.append(mapper.ids[j])
-    top_id = mapper.ids[col] if best >= mapper.threshold and none_best <= best else NONE
-    if top_id != NONE and top_id in touchpoints:
-        touchpoints.remove(top_id)
-    touchpoints = [top_id, *touchpoints] if top_id != NONE else touchpoints or [NONE]
+        (top, score, _), *rest = top_clause["assignments"]
+        touchpoints.remove(top)
+        lead = score - rest[0][1] if rest else score  # over the clause's runner-up, when one was close enough
     return {
-        "id": item["id"],
-        "touchpoint": top_id,
-        "touchpoints": touchpoints,
-        "complaint": complaint,
-        "score": round(best, 4),
-        "lead": round(lead, 4),  # over the runner-up: how sure the mapping is (see `touchpoints taxonomy review`)
-        "complaint_score": round(float(cp.max()), 4),
+        "id": item,
+        "touchpoint": top,
+        "touchpoints": [top, *touchpoints] if top != NONE else [NONE],
+        "complaint": bool(complaints),
+        "score": round(float(score), 4),
+        "lead": round(float(lead), 4),  # how sure the mapping is (the loop track of miner/eval/report.py)
+        "complaint_score": round(max((float(c["complaint_score"]) for c in clauses), default=0.0), 4),
     }
+
+
+def _unmined(item_id: object) -> dict:
+    """An item the run stored nothing for (no clause of customer text, or a row the reader skipped)."""
+    return {"id": str(item_id), "touchpoint": NONE, "touchpoints": [NONE], "complaint": False, "score": 0.0,
+            "lead": 0.0, "complaint_score": 0.0}  # fmt: skip

@@ -7,6 +7,7 @@ import json
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.eval.run import Evaluator, load_items
@@ -17,7 +18,7 @@ from miner.touchpoints.taxonomy import NONE, Correction
 REAL = ("absa_reviews_train", "cfpb_complaints", "nhs_fft_phase1")
 HELD_OUT = "nhs_fft_phase1"  # never looked at while tuning descriptions, examples or thresholds
 ANCHOR = {"mapper": "centroid", "segment": False}
-METHOD = {"mapper": "examples", "segment": True}
+METHOD: dict[str, Any] = {"mapper": "examples", "segment": True}
 RESAMPLES = 1000
 REVIEWED = 150  # complaints an analyst labels from `touchpoints taxonomy review` in the loop track
 

@@ -36,7 +36,9 @@ def load_items(path: Path, limit: int | None = None) -> list[dict]:
 
 
 class Evaluator:
-    """Loads the models once and scores any number of labelled sets with any mapper."""
+    """Loads the encoders once and scores any number of labelled sets with any mapper, each by mining it with the
+    pipeline into a temporary database and reading back what the run stored (miner/eval/predict.py). Embeddings
+    are cached in `cache`, so a second evaluation of the same texts embeds nothing."""
 
     def __init__(
         self,
@@ -46,55 +48,75 @@ class Evaluator:
         segmenter: str = "spacy",
         cache: Path | None = None,
         progress: object | None = None,
+        redact_pii: bool = True,
     ) -> None:
         self.segmenter_name = segmenter
         self.taxonomy_path = taxonomy_path
         self.embedding_model = embedding_model
         self.cache = cache or DEFAULT_CACHE
         self.progress = progress
+        self.redact_pii = redact_pii  # as `mine` does by default
         self._fitted: dict[str, object] = {}
 
     def _setup(self) -> None:
         if self._fitted:
             return
-        from miner.complaints import detector_for
         from miner.embed import EmbeddingCache, get_embedder
+        from miner.pipeline import build_encoders
         from miner.segment import get_segmenter
         from miner.store import open_db
         from miner.touchpoints import load_taxonomy
 
         self.taxonomy = load_taxonomy(self.taxonomy_path)
-        self.embedder = EmbeddingCache(get_embedder(self.embedding_model), open_db(self.cache))
-        examples = [e for top in self.taxonomy.touchpoints for e in top.all_examples()]
-        self.detector = detector_for(self.embedder, examples)
+        self.encoders = build_encoders(get_embedder(self.embedding_model))
+        self.cache_db = open_db(self.cache)
+        self.embedder = EmbeddingCache(self.encoders.mapping, self.cache_db)
         self.segmenter = get_segmenter(self.segmenter_name)
         self._fitted["ready"] = True
 
-    def mapper(self, name: str, taxonomy: Taxonomy | None = None) -> object:
-        """The fitted mapper `name` of the evaluator's taxonomy (fitted once), or of `taxonomy` (fitted afresh)."""
-        from miner.touchpoints.mapper import get_mapper
+    def pipeline(
+        self, db: object, *, mapper: str = "examples", segment: bool = True, taxonomy: Taxonomy | None = None
+    ) -> object:
+        """The pipeline `mine` would build with these settings, on `db`, caching embeddings in the eval cache."""
+        from miner.pipeline import MineOptions, build_pipeline
+        from miner.segment.whole import WholeText
 
         self._setup()
-        margin = self.embedder.embedder.corpus_margin
+        options = MineOptions(
+            taxonomy=taxonomy or self.taxonomy,
+            segmenter=self.segmenter if segment else WholeText(),
+            mapper=mapper,
+            redact_pii=self.redact_pii,
+        )
+        return build_pipeline(db, options, encoders=self.encoders, cache_db=self.cache_db)  # type: ignore[arg-type]
+
+    @property
+    def detector(self) -> object:
+        """The complaint detector the pipeline fits (for experiments in bench/)."""
+        return self._fit("examples").detector_  # type: ignore[attr-defined]
+
+    def mapper(self, name: str, taxonomy: Taxonomy | None = None) -> object:
+        """The fitted mapper `name` of the evaluator's taxonomy (fitted once), or of `taxonomy` (fitted afresh)."""
+        return self._fit(name, taxonomy).mapper_  # type: ignore[attr-defined]
+
+    def _fit(self, name: str, taxonomy: Taxonomy | None = None) -> object:
+        self._setup()
         if taxonomy is not None:
-            return get_mapper(name, taxonomy, self.embedder.embed, corpus_margin=margin).fit()
+            return self.pipeline(self.cache_db, mapper=name, taxonomy=taxonomy).fit()  # type: ignore[attr-defined]
         if name not in self._fitted:
-            self._fitted[name] = get_mapper(name, self.taxonomy, self.embedder.embed, corpus_margin=margin).fit()
+            self._fitted[name] = self.pipeline(self.cache_db, mapper=name).fit()  # type: ignore[attr-defined]
         return self._fitted[name]
 
     def predict(
         self, items: list[dict], *, mapper: str = "examples", segment: bool = True, taxonomy: Taxonomy | None = None
     ) -> list[dict]:
         """`taxonomy`: another than the evaluator's (with corrections, say), for this call only."""
-        fitted = self.mapper(mapper, taxonomy)
-        return predict_items(
-            items,
-            embed=self.embedder.embed,
-            segmenter=self.segmenter if segment else None,
-            mapper=fitted,
-            detector=self.detector,
-            progress=self.progress,
-        )  # type: ignore[arg-type]
+        self._setup()
+
+        def pipeline_for(db: object) -> object:
+            return self.pipeline(db, mapper=mapper, segment=segment, taxonomy=taxonomy)
+
+        return predict_items(items, pipeline_for, self.progress)  # type: ignore[arg-type]
 
     def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
         preds = self.predict(items, **kwargs)  # type: ignore[arg-type]

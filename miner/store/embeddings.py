@@ -26,3 +26,10 @@ def save_vectors(db: sqlite_utils.Database, model: str, vectors: dict[str, np.nd
     ]
     with db.atomic():
         db.table("embeddings").insert_all(rows, pk=("hash", "model"), replace=True, batch_size=500)
+
+
+def unembedded_texts(db: sqlite_utils.Database, model: str) -> list[tuple[str, str]]:
+    """(hash, text) of every stored segment text with no cached vector for `model` (the Ray engine embeds them)."""
+    sql = """SELECT s.hash, min(s.text) AS text FROM segments s
+             WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?) GROUP BY s.hash"""
+    return [(h, t) for h, t in db.execute(sql, [model]).fetchall()]

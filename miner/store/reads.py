@@ -102,3 +102,19 @@ def document_totals(db: sqlite_utils.Database) -> dict:
         "first_date": first,
         "last_date": last,
     }
+
+
+def mapped_complaints(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:
+    """{segment id: its top touchpoint} for the run's complaints filed under a touchpoint (not `none`)."""
+    sql = "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != 'none'"
+    return {r[0]: r[1] for r in db.execute(sql, [run_id])}
+
+
+def mapped_items_segments(db: sqlite_utils.Database, run_id: int) -> list[dict]:
+    """Every segment of the items holding one of the run's mapped complaints, in id order."""
+    sql = (
+        "SELECT s.id, s.document_id, s.text FROM segments s WHERE s.document_id IN (SELECT s2.document_id FROM"
+        " assignments a JOIN segments s2 ON s2.id = a.segment_id WHERE a.run_id = ? AND a.rank = 0"
+        " AND a.touchpoint != 'none') ORDER BY s.id"
+    )
+    return list(db.query(sql, [run_id]))

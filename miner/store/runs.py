@@ -50,6 +50,11 @@ def latest_run(db: sqlite_utils.Database) -> dict | None:
     return find_run(db)
 
 
+def run_row(db: sqlite_utils.Database, run_id: int) -> dict:
+    """A run by id, whatever its status (the analysis reads its own and its base run)."""
+    return db.table("runs").get(run_id)
+
+
 def find_run(
     db: sqlite_utils.Database, run_id: int | None = None, *, taxonomy_version: str | None = None
 ) -> dict | None:

@@ -96,7 +96,7 @@ class Mapper:
     def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
         """Touchpoints per segment, best first; `[Assignment('none', best)]` when nothing fits. `context`: one
         row per segment, the embedding of the item it came from (see `scores_in_context`). A run also reorders
-        them with its corpus head (`choose`'s `adjusted`, miner/analyze.py)."""
+        them with its corpus head (`choose`'s `adjusted`, miner/pipeline/classify.py)."""
         if len(vectors) == 0:
             return []
         scores, nones = self.scores_in_context(vectors, context)

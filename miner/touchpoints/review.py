@@ -13,14 +13,14 @@ import json
 import numpy as np
 import sqlite_utils
 
-from miner.analyze import ItemRuns
 from miner.embed import EmbeddingCache
 from miner.errors import MinerError
+from miner.pipeline import MineOptions, build_pipeline
 from miner.report.quotes import shorten
-from miner.store.runs import head_row
-from miner.touchpoints.corpus import CorpusHead
-from miner.touchpoints.mapper import get_mapper
-from miner.touchpoints.taxonomy import NONE, Taxonomy
+from miner.segment.items import ItemRuns
+from miner.store.reads import mapped_complaints, mapped_items_segments
+from miner.store.runs import find_run
+from miner.touchpoints.taxonomy import Taxonomy
 
 
 def least_sure(
@@ -34,10 +34,10 @@ def least_sure(
     """Up to `limit` complaints of the run (the latest complete one by default), least sure first, taking each
     touchpoint's least sure in turn: {"segment_id", "text", "touchpoint", "runner_up", "margin", "context"} (the
     whole feedback item, when the complaint is one clause of it)."""
-    run_id = run_id or db.execute("SELECT MAX(id) FROM runs WHERE status = 'complete'").fetchone()[0]
-    if run_id is None:
+    run = find_run(db, run_id)
+    if run is None:
         return []
-    run = db["runs"].get(run_id)
+    run_id = run["id"]
     if run["embedding_model"] != cache.embedder.name or run["taxonomy_fingerprint"] != taxonomy.fingerprint():
         raise MinerError(
             f"run {run_id} was mined with {run['embedding_model']} and taxonomy {run['taxonomy_name']} "
@@ -45,24 +45,16 @@ def least_sure(
             f"{taxonomy.name} {taxonomy.version} ({taxonomy.fingerprint()}): pass the --embedding-model and "
             "--taxonomy that run used"
         )
-    top = {r["segment_id"]: r["touchpoint"] for r in db.query(
-        "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != ?",
-        [run_id, NONE])}  # fmt: skip
-    segments = list(db.query(  # the complaints' items only, whole, for their context
-        "SELECT s.id, s.document_id, s.text FROM segments s WHERE s.document_id IN (SELECT s2.document_id FROM"
-        " assignments a JOIN segments s2 ON s2.id = a.segment_id WHERE a.run_id = ? AND a.rank = 0"
-        " AND a.touchpoint != ?) ORDER BY s.id", [run_id, NONE]))  # fmt: skip
+    top = mapped_complaints(db, run_id)
+    segments = mapped_items_segments(db, run_id)  # the complaints' items only, whole, for their context
     positions = np.array([i for i, s in enumerate(segments) if s["id"] in top], dtype=int)
     if len(positions) == 0:
         return []
-    vectors = cache.embed([segments[i]["text"] for i in positions])
+    pipeline = build_pipeline(db, MineOptions(taxonomy=taxonomy, embedder=cache.embedder, mapper=run["mapper"]),
+                              cache_db=cache.db)  # fmt: skip
+    scores = pipeline.touchpoint_scores(segments, positions, pipeline.run_head(run_id))  # as the run ranked them
+    ids = pipeline.mapper_.ids
     items = ItemRuns(segments)
-    context = items.context(positions, vectors, cache.embed)  # as the run read them
-    mapper = get_mapper(run["mapper"], taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
-    scores, _ = mapper.scores_in_context(vectors, context)
-    row = head_row(db, run_id)
-    if row:  # as the run ranked them
-        scores = CorpusHead.from_row(row, mapper.ids).adjust(scores, CorpusHead.features(vectors, context))
     order = np.argsort(-scores, axis=1, kind="stable")
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
@@ -73,7 +65,7 @@ def least_sure(
         if segment["text"] in corrected:
             continue
         current = top[segment["id"]]
-        best, second = (mapper.ids[j] for j in order[k, :2])
+        best, second = (ids[j] for j in order[k, :2])
         run_of = items.run_of[positions[k]]
         whole = " ".join(s["text"] for s in segments[items.starts[run_of] : items.ends[run_of]])
         queues.setdefault(current, []).append({

@@ -1,36 +1,45 @@
-"""The facade: `mine()` imports files and runs the stages; each stage lives in its own package."""
+"""Importing files: read, keep new records, redact, segment and store them, all files in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from miner.embed import Embedder, EmbeddingCache, get_embedder
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
 from miner.progress import Progress
-from miner.segment import Segment, Segmenter
-from miner.segment.pii import pseudonymise_path, redact_records
+from miner.segment import Segment, Segmenter, SegmenterLike
+from miner.segment.pii import pseudonymise_path
 from miner.store.documents import ImportResult, begin_import, finish_import, new_records, store_records
-from miner.touchpoints import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from miner.embed import Embedder
+    from miner.touchpoints import Taxonomy
+
+Redactor = Callable[[list[Record]], list[Record]]
 
 
 @dataclass
 class MineOptions:
+    """What a `mine` is built from (see `build_pipeline`); every field has the CLI's default."""
+
     taxonomy: Taxonomy | None = None
-    embedder: Embedder | None = None
-    segmenter: Segmenter | None = None
+    embedder: Embedder | None = None  # an embedder instance; else `embedding_model` names one
+    segmenter: SegmenterLike | None = None
     mapper: str = "examples"
     columns: ColumnMap = field(default_factory=ColumnMap)
     on_error: str = "fail"
     redact_pii: bool = True
     incremental: bool = False  # analyse only new segments against the last run's pain points (no refit)
+    embedding_model: str | None = None  # a name for `get_embedder` (the default encoder when None)
+    engine: Any = "local"  # "local", "ray" or an engine instance (miner/pipeline/engines.py)
 
 
-def segment_records(segmenter: Segmenter, records: list[Record], progress: Progress) -> list[list[Segment]]:
+def segment_records(segmenter: SegmenterLike, records: list[Record], progress: Progress) -> list[list[Segment]]:
     """Clause segments per record, from the customer's words only, with offsets into the stored text."""
     pieces = [(i, speaker, text) for i, rec in enumerate(records) for speaker, text in rec.mined_text()]
     out: list[list[Segment]] = [[] for _ in records]
@@ -49,43 +58,71 @@ def segment_records(segmenter: Segmenter, records: list[Record], progress: Progr
     return out
 
 
-def import_paths(
+def import_files(
     db: sqlite_utils.Database,
     paths: Iterable[Path | str],
-    options: MineOptions,
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+    *,
+    columns: ColumnMap | None = None,
+    on_error: str = "fail",
     progress: Progress | None = None,
 ) -> list[ImportResult]:
     """Stream every file in chunks into one transaction: all files or none, memory bounded by the chunk.
 
     A bad row anywhere rolls the whole import back, so the database is left as it was."""
     progress = progress or Progress()
-    segmenter = options.segmenter or Segmenter()
     files = discover(paths)
     results = []
     with db.atomic():
         for path in files:
-            results.append(_import_file(db, path, options, segmenter, progress))
+            results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error, progress))
     return results
 
 
+def import_paths(
+    db: sqlite_utils.Database,
+    paths: Iterable[Path | str],
+    options: MineOptions,
+    progress: Progress | None = None,
+) -> list[ImportResult]:
+    """`import_files` with a `MineOptions`' segmenter, redaction, columns and error policy."""
+    from miner.segment.pii import redact_records
+
+    return import_files(
+        db,
+        paths,
+        options.segmenter or Segmenter(),
+        redact_records if options.redact_pii else None,
+        columns=options.columns,
+        on_error=options.on_error,
+        progress=progress,
+    )
+
+
 def _import_file(
-    db: sqlite_utils.Database, path: Path, options: MineOptions, segmenter: Segmenter, progress: Progress
+    db: sqlite_utils.Database,
+    path: Path,
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+    columns: ColumnMap,
+    on_error: str,
+    progress: Progress,
 ) -> ImportResult:
     size = path.stat().st_size
     large = size > 1 << 24
     rejected: list[InputError] = []
-    shown = Path(pseudonymise_path(str(path))) if options.redact_pii else path  # a file name can hold PII too
+    shown = Path(pseudonymise_path(str(path))) if redactor is not None else path  # a file name can hold PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = 0
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
-        chunks = iter_file(path, options.columns, on_error=options.on_error, rejected=rejected,
-                           progress=advance if large else None)  # fmt: skip
+        chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
         for chunk in chunks:
             fresh = new_records(db, chunk)  # sees this transaction's earlier chunks: no duplicates
-            if options.redact_pii:
+            if redactor is not None:
                 # Patterns, then person names (Presidio), in one batch. Stored ids are those of the redacted
                 # record, so a record redaction changed is looked up again (a re-import stores nothing twice).
-                fresh = new_records(db, redact_records(fresh))
+                fresh = new_records(db, redactor(fresh))
             store_records(db, import_id, fresh, segment_records(segmenter, fresh, Progress()))
             rows, added = rows + len(chunk), added + len(fresh)
     finish_import(db, import_id, rows, added)
@@ -94,30 +131,3 @@ def _import_file(
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
     return ImportResult(str(shown), rows, added)
-
-
-def mine(
-    db: sqlite_utils.Database,
-    paths: Iterable[Path | str],
-    options: MineOptions | None = None,
-    progress: Progress | None = None,
-) -> tuple[list[ImportResult], int]:
-    """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
-    from miner.analyze import analyze
-
-    options = options or MineOptions()
-    progress = progress or Progress()
-    options.segmenter = options.segmenter or Segmenter()
-    imports = import_paths(db, paths, options, progress)
-    taxonomy = options.taxonomy or load_taxonomy()
-    embedder = EmbeddingCache(options.embedder or get_embedder(), db)
-    run_id = analyze(
-        db,
-        taxonomy,
-        embedder,
-        options.segmenter,
-        mapper=options.mapper,
-        progress=progress,
-        incremental=options.incremental,
-    )
-    return imports, run_id

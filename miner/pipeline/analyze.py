@@ -1,0 +1,258 @@
+"""One analysis run over the stored segments: classify them (miner/pipeline/classify.py), cluster each touchpoint's
+complaints into pain points, store. A full run refits; an incremental one joins the last run's pain points."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from miner.progress import Progress
+from miner.segment.items import ItemRuns
+from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
+from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
+from miner.store.segments import load_segments
+from miner.topics.clusterer import PainPoint
+from miner.topics.stable import match_ids, nearest, unit
+from miner.touchpoints.corpus import CORPUS_WEIGHT
+from miner.touchpoints.mapper import CONTEXT_WEIGHT
+
+if TYPE_CHECKING:
+    from miner.embed import EmbeddingCache
+    from miner.pipeline.classify import Classified
+    from miner.pipeline.core import Pipeline
+
+CHUNK = 50_000  # complaints embedded for clustering at a time
+CLUSTER_CONTEXT = 0.35  # how much of a complaint's clustering vector is its item's (docs/quality.md, "Pain points")
+
+
+def run_params(p: Pipeline) -> dict:
+    """What a run records of how it classified and clustered; an incremental run needs its base's to match."""
+    from miner.pipeline.classify import detector_params
+
+    head = {
+        "weight": CORPUS_WEIGHT,
+        "margin": p.encoders.mapping.corpus_margin,
+        "corrections": len(p.taxonomy.corrections),
+    }
+    complaint, cluster = p.encoders.complaint, p.encoders.cluster
+    return {
+        "mapper": p.mapper_name,
+        "complaint_threshold": 0.5,
+        "context_weight": CONTEXT_WEIGHT,
+        "corpus_head": head if p.mapper_name == "examples" else None,
+        "complaint_model": complaint.name if complaint else None,
+        "complaint_neighbours": detector_params(),
+        "pain_point_space": {"model": cluster.name, "context": CLUSTER_CONTEXT} if cluster else None,
+    }
+
+
+def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool = False) -> int:
+    """Analyse all stored segments as a new run; returns its id. `incremental`: analyse only segments stored
+    since the last complete run and give their complaints to its pain points (no refit); falls back to a full
+    run (a refit) when there is no such run or it used another embedding model, complaint detector or taxonomy."""
+    progress = progress or Progress()
+    db, taxonomy = p.db, p.taxonomy
+    params = run_params(p)
+    base = latest_run(db) if incremental else None
+    if base and not _extends(p, base, params):
+        progress.note(
+            f"Incremental: run {base['id']} used another model, complaint detector, pain-point space or taxonomy; "
+            "refitting everything."
+        )
+        base = None
+    run_id = start_run(
+        db,
+        embedding_model=p.encoders.mapping.name,
+        segmenter=p.segmenter.model,
+        mapper=p.mapper_name,
+        taxonomy_name=taxonomy.name,
+        taxonomy_version=taxonomy.version,
+        taxonomy_fingerprint=taxonomy.fingerprint(),
+        taxonomy=taxonomy.model_dump_json(),
+        params=params,
+        mode="incremental" if base else "full",
+        base_run_id=base["id"] if base else (previous["id"] if (previous := latest_run(db)) else None),
+    )
+    try:
+        if base:
+            _incremental(p, run_id, base["id"], progress)
+        else:
+            _full(p, run_id, progress)
+    except BaseException as err:
+        fail_run(db, run_id, f"{type(err).__name__}: {err}")
+        raise
+    return run_id
+
+
+def _extends(p: Pipeline, base: dict, params: dict) -> bool:
+    """Whether a new run may join `base`'s pain points: the same encoders, detector, space and taxonomy."""
+    base_params = json.loads(base["params"] or "{}")
+    same = base["embedding_model"] == p.encoders.mapping.name
+    same = same and all(base_params.get(k) == params[k] for k in ("complaint_model", "complaint_neighbours",
+                                                                   "pain_point_space"))  # fmt: skip
+    return bool(same and base["taxonomy_fingerprint"] == p.taxonomy.fingerprint() and centroids_of(p.db, base["id"]))
+
+
+def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
+    db = p.db
+    segments = load_segments(db)
+    result, head = p.classify(segments, progress)
+    names = {tp.id: tp.name for top in p.taxonomy.touchpoints for tp in top.walk()}
+    previous = run_row(db, base) if (base := run_row(db, run_id)["base_run_id"]) else None
+    space = cluster_space(segments, result, p.cluster_cache, progress)
+    same_space = (
+        previous is not None
+        and previous["embedding_model"] == p.encoders.mapping.name
+        and json.loads(previous["params"] or "{}").get("pain_point_space") == run_params(p)["pain_point_space"]
+    )
+    old = centroids_of(db, previous["id"]) if previous is not None else {}
+    from miner.topics import PainPointModel
+
+    model = (p.clusterer or PainPointModel)(names=names, common_words=common_words([s["text"] for s in segments]))
+    pain_rows, changes = _pain_points(model, segments, result, space, old, progress, comparable=same_space)
+    with db.atomic():
+        if previous is not None:
+            record_changes(db, run_id, changes)
+        save_head(db, run_id, head.to_row(p.mapper_.ids) if head is not None and head.fitted else None)
+        finish_run(
+            db,
+            run_id,
+            segment_rows=result.segment_dicts(),
+            assignment_rows=result.assignment_rows,
+            pain_point_rows=pain_rows,
+            counts={
+                "documents": db.table("documents").count,
+                "segments": len(segments),
+                "complaints": result.complaints,
+            },  # fmt: skip
+        )
+
+
+def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) -> None:
+    """New segments only: classify them, give each complaint the nearest pain point of its touchpoint."""
+    db = p.db
+    segments = unanalysed_segments(db, base_run)
+    row = head_row(db, base_run)
+    head = p.fit(progress).run_head(base_run)  # map as the base run did: no refit
+    result, _ = p.classify(segments, progress, head, fit_head=False)
+    centroids = centroids_of(db, base_run)
+    space = cluster_space(segments, result, p.cluster_cache, progress)
+    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    added: dict[str, int] = defaultdict(int)
+    for tp, positions in result.by_touchpoint.items():
+        if tp not in centroids:
+            continue  # a touchpoint with no pain point yet: its complaints wait for the next refit
+        ids = sorted(centroids[tp])
+        vectors = space[positions].astype(np.float32)
+        near = nearest(vectors, ids, np.stack([centroids[tp][i] for i in ids]))
+        for k, (pid, _) in zip(positions, near, strict=True):
+            row_of[(segments[result.complaint_pos[k]]["id"], tp)]["pain_point_id"] = pid
+            added[pid] += 1
+    base = run_row(db, base_run)
+    with db.atomic():
+        carry_forward(db, base_run, run_id)
+        save_head(db, run_id, {k: v for k, v in row.items() if k != "run_id"} if row else None)
+        add_counts(db, run_id, added)
+        finish_run(
+            db,
+            run_id,
+            segment_rows=result.segment_dicts(),
+            assignment_rows=result.assignment_rows,
+            pain_point_rows=[],
+            counts={
+                "documents": db.table("documents").count,
+                "segments": base["segments"] + len(segments),
+                "complaints": base["complaints"] + result.complaints,
+            },  # fmt: skip
+        )
+
+
+def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
+    """Words in at least `share` of all segments: too common to name a pain point (the brand, say)."""
+    import re
+    from collections import Counter
+
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(re.findall(r"[a-z']+", text.lower())))
+    floor = max(5, share * len(texts))
+    return frozenset(w for w, n in df.items() if n >= floor)
+
+
+def cluster_space(
+    segments: list[dict], result: Classified, plain: EmbeddingCache | None, progress: Progress
+) -> np.ndarray:
+    """One vector per complaint to cluster pain points in (float16): the clause on the plain encoder, blended with
+    its feedback item's text so that a fragment ("it was more than 50") joins what its item is about. Encoders
+    without a separate clustering space (`plain` None) give back the vectors they mapped with."""
+    if plain is None or not result.complaint_pos:
+        return result.vectors
+    items = ItemRuns(segments)
+    positions = np.asarray(result.complaint_pos)
+    out = np.zeros((len(positions), plain.embedder.dim), np.float16)
+    with progress.stage("Embedding for pain points", len(positions)) as advance:
+        for start in range(0, len(positions), CHUNK):
+            chunk = positions[start : start + CHUNK]
+            own = plain.embed([segments[int(i)]["text"] for i in chunk])
+            context = items.context(chunk, own, plain.embed)
+            blend = (1 - CLUSTER_CONTEXT) * unit(own) + CLUSTER_CONTEXT * unit(context)
+            out[start : start + len(chunk)] = unit(blend).astype(np.float16)
+            advance(len(chunk))
+    return out
+
+
+def _pain_points(
+    model,  # noqa: ANN001 - a PainPointModel, or what the pipeline's clusterer factory builds
+    segments: list[dict],
+    result: Classified,
+    space: np.ndarray,
+    previous: dict[str, dict[str, np.ndarray]],
+    progress: Progress,
+    *,
+    comparable: bool = True,
+) -> tuple[list[dict], list[dict]]:
+    """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
+    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    rows, changes = [], []
+    with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
+        for tp in sorted(result.by_touchpoint):
+            ks = result.by_touchpoint[tp]
+            seg = [segments[result.complaint_pos[k]] for k in ks]
+            vectors = space[ks].astype(np.float32)
+            subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
+            confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
+            points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
+            centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
+            ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
+            changes += [vars(c) for c in tp_changes]
+            for pid, point, centroid in zip(ids, points, centroids, strict=True):
+                for m in point.members:
+                    row_of[(seg[m]["id"], tp)]["pain_point_id"] = pid
+                rows.append(_pain_row(pid, tp, point, seg, centroid))
+            advance(1)
+    for tp in sorted(set(previous) - set(result.by_touchpoint)):
+        changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
+    return rows, changes
+
+
+def _pain_row(pid: str, tp: str, point: PainPoint, seg: list[dict], centroid: np.ndarray) -> dict:
+    reps, seen = [], set()
+    for m in point.representatives:
+        text = seg[m]["text"].lower()
+        if text not in seen:
+            seen.add(text)
+            reps.append(seg[m]["id"])
+        if len(reps) == 5:
+            break
+    return {
+        "id": pid,
+        "touchpoint": tp,
+        "label": point.label,
+        "keywords": json.dumps(point.keywords),
+        "complaints": point.size,
+        "representatives": json.dumps(reps),
+        "centroid": unit(centroid).astype(np.float16).tobytes(),
+    }

@@ -1,0 +1,179 @@
+"""The classify chain, in memory: embed -> detect complaints -> item context -> map -> corpus head.
+
+`mine`, `touchpoints eval` (through `mine`), the Ray engine and the API's runs all classify through `classify`;
+nothing else repeats it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS, ComplaintDetector
+from miner.progress import Progress
+from miner.segment.items import ItemRuns
+from miner.touchpoints.corpus import CorpusHead
+from miner.touchpoints.mapper import Mapper, get_mapper
+from miner.touchpoints.taxonomy import NONE
+
+if TYPE_CHECKING:
+    from miner.embed import EmbeddingCache
+    from miner.touchpoints import Taxonomy
+
+SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
+CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
+
+
+@dataclass
+class Classified:
+    """What `classify` gives back: per segment its complaint and top touchpoint, per complaint its touchpoints."""
+
+    segment_rows: list[tuple]  # SEGMENT_COLUMNS; tuples, not dicts: a million rows take 3x less memory
+    assignment_rows: list[dict]
+    by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
+    complaint_pos: list[int]  # positions (in the segment list) of complaints
+    vectors: np.ndarray  # float16, one row per complaint
+    complaints: int
+
+    def segment_dicts(self) -> Iterator[dict]:
+        """The segment results as the rows `finish_run` writes, made one at a time."""
+        return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
+
+
+def detector_params() -> dict:
+    """How the complaint detector's nearest seeds vote; a run records it, and a change means a refit."""
+    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT}
+
+
+def fit_mapper(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str) -> Mapper:
+    """The touchpoint mapper `mapper_name`, fitted on the taxonomy."""
+    return get_mapper(mapper_name, taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
+
+
+def fit_detector(cache: EmbeddingCache, complaint: EmbeddingCache | None, taxonomy: Taxonomy) -> ComplaintDetector:
+    """The complaint detector, fitted on the seeds and the taxonomy's examples."""
+    examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
+    vote = detector_params()
+    return ComplaintDetector(
+        cache.embed,
+        extra_complaints=examples,
+        second=complaint.embed if complaint is not None else None,
+        neighbours=vote["k"],
+        neighbour_weight=vote["weight"],
+    ).fit()
+
+
+@dataclass
+class _Chunk:
+    """One chunk's detection, and its complaints' touchpoint scores before the corpus head adds to them."""
+
+    start: int
+    scores: np.ndarray  # P(complaint), one per segment
+    idx: np.ndarray  # positions (in the chunk) of its complaints
+    vectors: np.ndarray  # float16, one row per complaint
+    contexts: np.ndarray  # float16, one row per feedback item the complaints came from (its embedding)
+    context_of: np.ndarray  # the row of `contexts` of each complaint
+    tp_scores: np.ndarray
+    nones: np.ndarray | None
+
+    def features(self) -> np.ndarray:
+        return CorpusHead.features(self.vectors.astype(np.float32), self.contexts[self.context_of].astype(np.float32))
+
+
+def classify(
+    segments: list[dict],
+    cache: EmbeddingCache,
+    detector: ComplaintDetector,
+    mapper: Mapper,
+    progress: Progress | None = None,
+    base_head: CorpusHead | None = None,
+    *,
+    fit_head: bool = True,
+) -> tuple[Classified, CorpusHead | None]:
+    """Segments ({"id", "document_id", "text", "rating"}, an item's segments consecutive) in, their complaint and
+    touchpoint scores out; nothing is stored. Embeds, detects and scores in chunks, so memory holds only the
+    complaints' vectors (float16); then fits the corpus head on the sure complaints of every chunk (or, with
+    `fit_head` off, uses `base_head`) and maps them."""
+    progress = progress or Progress()
+    items = ItemRuns(segments)
+    head = mapper.corpus_head() if fit_head else base_head
+    chunks: list[_Chunk] = []
+    passes = 2 if detector.second is not None else 1  # the complaint encoder reads every segment too
+    with progress.stage("Embedding", passes * len(segments)) as advance:
+        for start in range(0, len(segments), CHUNK):
+            chunk = segments[start : start + CHUNK]
+            texts = [s["text"] for s in chunk]
+            vectors = cache.embed(texts, progress=advance)
+            scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
+            idx = np.flatnonzero(scores >= detector.threshold)
+            tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
+            if head is not None and fit_head:
+                head.collect(tp_scores, nones, CorpusHead.features(vectors[idx], context), mapper.threshold)
+            _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
+            contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
+            chunks.append(
+                _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
+            )
+    if head is not None and fit_head:
+        head.fit()
+    out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
+        for c in chunks:
+            _map_chunk(out, segments, c, mapper, head, detector.threshold)
+            advance(len(c.idx))
+    kept = [c.vectors for c in chunks]
+    out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
+    return out, head
+
+
+def _in_context(
+    items: ItemRuns, positions: np.ndarray, vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Touchpoint and `none` scores of the segments at `positions`, read in their item's context, and that context."""
+    context = items.context(positions, vectors, cache.embed)
+    tp_scores, nones = mapper.scores_in_context(vectors, context)
+    return tp_scores, nones, context
+
+
+def touchpoint_scores(
+    segments: list[dict], positions: np.ndarray, cache: EmbeddingCache, mapper: Mapper, head: CorpusHead | None
+) -> np.ndarray:
+    """The touchpoint scores of the segments at `positions` as `classify` ranked them: in their item's context
+    (`segments` holds the whole items) and, with the run's corpus head, reordered by it."""
+    vectors = cache.embed([segments[int(i)]["text"] for i in positions])
+    scores, _, context = _in_context(ItemRuns(segments), positions, vectors, cache, mapper)
+    return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))
+
+
+def _map_chunk(
+    out: Classified, segments: list[dict], c: _Chunk, mapper: Mapper, head: CorpusHead | None, threshold: float
+) -> None:
+    """One chunk's touchpoint assignments and segment results, appended to `out`."""
+    adjusted = None if head is None else head.adjust(c.tp_scores, c.features())
+    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted)
+    top_of = {}
+    for pos, choices in zip(c.idx, assigned, strict=True):
+        segment = segments[c.start + int(pos)]
+        top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
+        for rank, choice in enumerate(choices):
+            out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
+            out.assignment_rows.append(
+                {
+                    "segment_id": segment["id"],
+                    "touchpoint": choice.touchpoint,
+                    "subtouchpoint": choice.subtouchpoint,
+                    "score": round(choice.score, 4),
+                    "rank": rank,
+                }
+            )
+        out.complaint_pos.append(c.start + int(pos))
+    for pos, score in enumerate(c.scores):
+        tp, tp_score = top_of.get(pos, (NONE, 0.0))
+        complaint = int(score >= threshold)
+        out.segment_rows.append(
+            (segments[c.start + pos]["id"], complaint, round(float(score), 4), tp, round(tp_score, 4))
+        )
+    out.complaints += len(c.idx)

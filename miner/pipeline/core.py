@@ -1,0 +1,181 @@
+"""The one pipeline: `Pipeline` holds its collaborators, `build_pipeline` makes one from `MineOptions`.
+
+import (engine) -> segment -> embed -> detect complaints -> item context -> map -> corpus head -> cluster -> store.
+`touchpoints mine`, `touchpoints eval` (miner/eval), `touchpoints taxonomy review`, the Ray engine and the API's runs
+all go through a `Pipeline`; the steps themselves live in their stage packages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sqlite_utils
+
+from miner.embed import Embedder, EmbeddingCache
+from miner.ingest import ColumnMap
+from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
+from miner.pipeline.imports import Redactor, import_files
+from miner.progress import Progress
+from miner.segment import SegmenterLike
+from miner.store.documents import ImportResult
+from miner.store.runs import head_row
+from miner.touchpoints import Taxonomy
+from miner.touchpoints.corpus import CorpusHead
+from miner.touchpoints.mapper import Mapper
+
+if TYPE_CHECKING:
+    from miner.complaints import ComplaintDetector
+
+
+@dataclass(frozen=True)
+class Encoders:
+    """The encoders a run reads with: `mapping` embeds every clause (and names the run's embedding cache),
+    `complaint` is the complaint detector's second encoder, `cluster` the space pain points are clustered in
+    (None: the detector reads `mapping` alone; pain points are clustered on `mapping`'s vectors)."""
+
+    mapping: Embedder
+    complaint: Embedder | None = None
+    cluster: Embedder | None = None
+
+
+class LocalEngine:
+    """Imports in this process, streaming each file in chunks; embeddings are made as the analysis needs them."""
+
+    name = "local"
+
+    def import_paths(
+        self, p: Pipeline, paths: Iterable[Path | str], columns: ColumnMap, on_error: str, progress: Progress
+    ) -> list[ImportResult]:
+        return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
+                            progress=progress)  # fmt: skip
+
+    def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
+        """Nothing to do here: `classify` embeds through the cache."""
+
+
+class Pipeline:
+    """Every collaborator comes in through the constructor, so a test (or eval) can hand in its own; a detector
+    or mapper not handed in fitted is fitted on first use (`fit`), from the taxonomy and the encoders."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        encoders: Encoders,
+        taxonomy: Taxonomy,
+        segmenter: SegmenterLike,
+        *,
+        redactor: Redactor | None = None,
+        mapper: str | Mapper = "examples",
+        detector: ComplaintDetector | None = None,
+        clusterer: Callable[..., Any] | None = None,
+        engine: Any = None,
+        cache_db: sqlite_utils.Database | None = None,
+    ) -> None:
+        self.db = db
+        self.encoders = encoders
+        self.taxonomy = taxonomy
+        self.segmenter = segmenter
+        self.redactor = redactor
+        self.mapper = mapper  # a mapper's registry name, or a fitted Mapper
+        self.detector = detector  # a fitted complaint detector; fitted from the seeds and taxonomy when None
+        self.clusterer = clusterer  # builds the pain-point model of a run (PainPointModel unless given)
+        self.engine = engine or LocalEngine()
+        self.cache_db = cache_db  # where embeddings are cached: the run's database unless given
+
+    def _cache(self, embedder: Embedder | None) -> EmbeddingCache | None:
+        return None if embedder is None else EmbeddingCache(embedder, self.cache_db or self.db)
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        """The mapping encoder's embeddings, cached by content hash."""
+        if not hasattr(self, "cache_"):
+            self.cache_ = EmbeddingCache(self.encoders.mapping, self.cache_db or self.db)
+        return self.cache_
+
+    @property
+    def cluster_cache(self) -> EmbeddingCache | None:
+        return self._cache(self.encoders.cluster)
+
+    def fit(self, progress: Progress | None = None) -> Pipeline:
+        """Fit the complaint detector and the touchpoint mapper (`detector_`, `mapper_`) once."""
+        if not hasattr(self, "detector_"):
+            with (progress or Progress()).stage("Preparing models", 2) as advance:
+                complaint = self._cache(self.encoders.complaint)
+                self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
+                advance(1)
+                self._fitted_mapper()
+                advance(1)
+        return self
+
+    def run_head(self, run_id: int) -> CorpusHead | None:
+        """The corpus head run `run_id` stored, to map as that run did (None: the run had none)."""
+        row = head_row(self.db, run_id)
+        return CorpusHead.from_row(row, self._fitted_mapper().ids) if row else None
+
+    def _fitted_mapper(self) -> Mapper:
+        if not hasattr(self, "mapper_"):
+            mapper = self.mapper
+            self.mapper_ = fit_mapper(self.cache, self.taxonomy, mapper) if isinstance(mapper, str) else mapper
+        return self.mapper_
+
+    @property
+    def mapper_name(self) -> str:
+        """The mapper's registry name, as a run records it."""
+        from miner.touchpoints.mapper import MAPPERS
+
+        if isinstance(self.mapper, str):
+            return self.mapper
+        return next(name for name, cls in MAPPERS.items() if type(self.mapper) is cls)
+
+    def touchpoint_scores(self, segments: list[dict], positions: np.ndarray, head: CorpusHead | None) -> np.ndarray:
+        """Touchpoint scores of the segments at `positions` as a run with corpus head `head` ranked them
+        (`touchpoints taxonomy review` reads each complaint's lead over its runner-up from them)."""
+        return touchpoint_scores(segments, positions, self.cache, self._fitted_mapper(), head)
+
+    def classify(
+        self,
+        segments: list[dict],
+        progress: Progress | None = None,
+        base_head: CorpusHead | None = None,
+        *,
+        fit_head: bool = True,
+    ) -> tuple[Classified, CorpusHead | None]:
+        """Complaint and touchpoint scores of `segments`, in memory (see `miner.pipeline.classify.classify`)."""
+        self.fit(progress)
+        return classify(segments, self.cache, self.detector_, self.mapper_, progress, base_head, fit_head=fit_head)
+
+    def import_paths(
+        self,
+        paths: Iterable[Path | str],
+        *,
+        columns: ColumnMap | None = None,
+        on_error: str = "fail",
+        progress: Progress | None = None,
+    ) -> list[ImportResult]:
+        """Import the files with the pipeline's engine: all or none."""
+        return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress or Progress())
+
+    def analyze(self, progress: Progress | None = None, *, incremental: bool = False) -> int:
+        """Analyse everything stored as a new run (miner/pipeline/analyze.py); returns the run id."""
+        from miner.pipeline.analyze import analyze
+
+        progress = progress or Progress()
+        self.engine.embed_ahead(self, progress)
+        return analyze(self, progress, incremental=incremental)
+
+    def mine(
+        self,
+        paths: Iterable[Path | str],
+        *,
+        columns: ColumnMap | None = None,
+        on_error: str = "fail",
+        incremental: bool = False,
+        progress: Progress | None = None,
+    ) -> tuple[list[ImportResult], int]:
+        """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
+        progress = progress or Progress()
+        imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress)
+        return imports, self.analyze(progress, incremental=incremental)

@@ -1,0 +1,37 @@
+"""Read side of segments for the pipeline and the evaluation: what a run classifies, and what it stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlite_utils
+
+
+def load_segments(db: sqlite_utils.Database) -> list[dict]:
+    """Every stored segment with its item's rating, an item's segments consecutive (as `ItemRuns` reads them)."""
+    sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
+             ORDER BY s.id"""
+    return list(db.query(sql))
+
+
+def item_clauses(db: sqlite_utils.Database, run_id: int) -> Iterator[dict]:
+    """Per stored clause of the run, in item then clause order: its item's `source_id`, `segment_id`, `complaint`
+    (0/1), `complaint_score` and its touchpoint assignments as (touchpoint, score, rank) tuples, best (rank 0)
+    first; a clause that is no complaint has none."""
+    sql = """SELECT d.source_id AS item, d.id AS document_id, s.id AS segment_id, r.complaint, r.complaint_score,
+                    a.touchpoint, a.score, a.rank
+             FROM segments s JOIN documents d ON d.id = s.document_id
+             JOIN segment_results r ON r.segment_id = s.id AND r.run_id = :run
+             LEFT JOIN assignments a ON a.segment_id = s.id AND a.run_id = :run
+             ORDER BY s.id, a.rank"""
+    current: dict | None = None
+    for row in db.query(sql, {"run": run_id}):
+        if current is None or current["segment_id"] != row["segment_id"]:
+            if current is not None:
+                yield current
+            current = {k: row[k] for k in ("item", "document_id", "segment_id", "complaint", "complaint_score")}
+            current["assignments"] = []
+        if row["touchpoint"] is not None:
+            current["assignments"].append((row["touchpoint"], row["score"], row["rank"]))
+    if current is not None:
+        yield current

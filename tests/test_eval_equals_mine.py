@@ -1,0 +1,92 @@
+"""`touchpoints eval` scores what `mine` stores: its predictions are those read back from a `mine` of the same file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from miner.eval.predict import item_prediction
+from miner.eval.run import Evaluator, load_items
+from miner.pipeline import MineOptions, mine
+from miner.touchpoints.taxonomy import NONE
+
+
+@pytest.fixture
+def labelled(tmp_path, data_dir):
+    """The first 40 items of the team-written sample, as a labelled file (with its gold fields)."""
+    path = tmp_path / "labelled.jsonl"
+    lines = (data_dir / "eval_sample.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _stored_predictions(db, run_id: int) -> dict[str, tuple[bool, str]]:
+    """Per item, read straight from the run's tables: is any clause a complaint, and the rank-0 touchpoint of its
+    complaint clause with the highest rank-0 score (the first on a tie)."""
+    rows = db.query(
+        """SELECT d.source_id AS item, r.complaint, a.touchpoint, a.score
+           FROM segments s JOIN documents d ON d.id = s.document_id
+           JOIN segment_results r ON r.segment_id = s.id AND r.run_id = :run
+           LEFT JOIN assignments a ON a.segment_id = s.id AND a.run_id = :run AND a.rank = 0
+           ORDER BY s.id""",
+        {"run": run_id},
+    )
+    out: dict[str, tuple[bool, str, float]] = {}
+    for r in rows:
+        complaint, top, best = out.get(r["item"], (False, NONE, -1.0))
+        if r["complaint"] and r["touchpoint"] not in (None, NONE) and r["score"] > best:
+            top, best = r["touchpoint"], r["score"]
+        out[r["item"]] = (complaint or bool(r["complaint"]), top, best)
+    return {item: (c, t) for item, (c, t, _) in out.items()}
+
+
+def test_eval_predicts_what_mine_stores(labelled, tmp_path, db):
+    evaluator = Evaluator(embedding_model="fake", segmenter="rules", cache=tmp_path / "cache.db")
+    preds = evaluator.predict(load_items(labelled))
+
+    from miner.segment import get_segmenter
+
+    options = MineOptions(embedding_model="fake", segmenter=get_segmenter("rules"))
+    _, run_id = mine(db, [labelled], options)
+    stored = _stored_predictions(db, run_id)
+
+    assert len(preds) == 40 and set(stored) == {p["id"] for p in preds}
+    assert {p["id"]: (p["complaint"], p["touchpoint"]) for p in preds} == stored
+    # not a vacuous match: the fake encoder still finds complaints and maps some of them
+    assert sum(p["complaint"] for p in preds) >= 10
+    assert len({p["touchpoint"] for p in preds} - {NONE}) >= 2
+    assert all(p["touchpoints"][0] == p["touchpoint"] for p in preds)
+
+
+def test_an_items_touchpoint_is_that_of_its_surest_complaint_clause():
+    clauses = [
+        {"segment_id": 1, "complaint": 1, "complaint_score": 0.9, "assignments": [("delivery", 0.41, 0)]},
+        {"segment_id": 2, "complaint": 0, "complaint_score": 0.2, "assignments": []},
+        {"segment_id": 3, "complaint": 1, "complaint_score": 0.6,
+         "assignments": [("billing", 0.55, 0), ("checkout", 0.52, 1)]},
+    ]  # fmt: skip
+    pred = item_prediction("x", clauses)
+    assert pred["touchpoint"] == "billing" and pred["touchpoints"] == ["billing", "checkout", "delivery"]
+    assert pred["complaint"] and pred["lead"] == pytest.approx(0.03) and pred["complaint_score"] == 0.9
+
+
+def test_an_item_with_no_mapped_complaint_clause_is_none():
+    clauses = [
+        {"segment_id": 1, "complaint": 1, "complaint_score": 0.7, "assignments": [(NONE, 0.2, 0)]},
+        {"segment_id": 2, "complaint": 0, "complaint_score": 0.1, "assignments": []},
+    ]
+    pred = item_prediction("y", clauses)
+    assert pred["touchpoint"] == NONE and pred["touchpoints"] == [NONE] and pred["complaint"]
+    assert not item_prediction("z", [clauses[1]])["complaint"]
+
+
+def test_eval_skips_nothing_it_cannot_mine_silently(tmp_path):
+    """An item with no customer words left to mine is predicted `none`, not dropped from the scores."""
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(it) for it in [{"id": 1, "text": "The courier left my parcel in the rain."},
+                                            {"id": 2, "text": "!!!"}]) + "\n", encoding="utf-8")  # fmt: skip
+    preds = Evaluator(embedding_model="fake", segmenter="rules", cache=tmp_path / "c.db").predict(load_items(path))
+    assert [p["id"] for p in preds] == ["1", "2"]
+    assert preds[1]["touchpoint"] == NONE and not preds[1]["complaint"]
