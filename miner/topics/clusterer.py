@@ -105,6 +105,10 @@ class PainPointModel:
         from bertopic import BERTopic
 
         umap, cluster = self._cluster_models(len(texts))
+        if not any(phrases(t) for t in texts):
+            # stop words only ("Never again."): c-TF-IDF has no vocabulary, so cluster without it; the
+            # pain points get the plain label (the sub-touchpoint's name, or "Other issues")
+            return np.asarray(cluster.fit_predict(umap.fit(vectors).transform(vectors))), {}
         vectorizer = _vectorizer()
         model = BERTopic(
             umap_model=umap,
