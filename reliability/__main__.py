@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits")
+SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "generated")
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +41,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, isolation, load
+    from reliability import checks, crash, generated, isolation, load
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -69,6 +69,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
 
     step("exports_pii", exports_pii)
     step("limits", lambda: checks.limits_figures(workdir / "limits"))
+    step("generated", lambda: generated.run_generated(args.generated, workdir / "generated", args.procs))
     return {"figures": figures, "timings": timings}
 
 
@@ -190,6 +191,15 @@ def render(result: dict, args: argparse.Namespace) -> str:
             if name != "documented":
                 lines.append(_row(f"limit: {name.replace('_', ' ')}", f"{v['status']} `{v.get('code')}`: "
                                   f"{v['message'][:140]}", "documented, clear error"))  # fmt: skip
+    if "generated" in f:
+        g = f["generated"]
+        lines += [
+            _row(
+                "generated corpora + taxonomies mined, top, report, export (hypothesis)", f"{g['inputs']:,}", "≥ 2,000"
+            ),  # fmt: skip
+            _row("... mined / refused with the clear error", f"{g['mined']:,} / {g['refused']:,}"),
+            _row("**exceptions / output not inert**", f"**{g['exceptions']} / {g['not_inert']}**", "0 / 0"),
+        ]
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]
@@ -262,6 +272,7 @@ def main() -> None:
     parser.add_argument("--fuzz", type=int, default=10_000, help="generated reader inputs")
     parser.add_argument("--procs", type=int, default=2, help="processes for the fuzzing")
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of the mining process")
+    parser.add_argument("--generated", type=int, default=2_000, help="generated corpora run through the pipeline")
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--load-seconds", type=float, default=60)
