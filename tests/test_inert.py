@@ -79,15 +79,9 @@ def dim_db(tmp_path, fake_embedder, mini_taxonomy):
     from miner.segment import get_segmenter
     from miner.store import open_db
 
-    rows = [
-        {"text": "the box arrived crushed [/dim] and the sauce leaked", "rating": 1},
-        {"text": "I was charged twice [/dim] for one order", "rating": 1},
-        {
-            "text": "I was charged twice for one order \x1b]0;owned\x07\x1b[2J \x1b]8;;http://evil.example\x1b\\x",
-            "rating": 1,
-        },
-        {"text": "the box arrived crushed \x1b[31m again", "rating": 2},
-    ]
+    codes = "\x1b]0;owned\x07\x1b[2J \x1b]8;;http://evil.example\x1b\\x"
+    texts = ["the box arrived crushed", "I was charged twice for one order", "the container was leaking in the bag"]
+    rows = [{"text": f"{t} [/dim] {codes} again", "rating": 1} for t in texts]
     path = tmp_path / "dim.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     db_path = tmp_path / "dim.db"
@@ -142,3 +136,31 @@ def test_report_escapes_hostile_touchpoint_names(tmp_path, fake_embedder):
         assert "<a" not in trace["hovertemplate"] and "<!--" not in trace["hovertemplate"]
         assert all("<" not in t for t in trace["text"])
     assert "&lt;!--&lt;script&gt;" in page  # the page's own text shows the name, escaped by the template
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_top_csv_and_json_drop_escape_codes_on_a_terminal_only(dim_db, fmt, capsys, monkeypatch):
+    import sys
+
+    from miner.cli import app
+    from miner.cli.app import Format
+    from miner.cli.mining import top
+
+    piped = CliRunner().invoke(app, ["top", "--db", str(dim_db), "--format", fmt])
+    assert piped.exit_code == 0 and ("\x1b]0;owned" in piped.output or "\\u001b]0;owned" in piped.output)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    top(db=dim_db, touchpoint=None, limit=10, pain_points=5, format=Format(fmt))
+    shown = capsys.readouterr().out
+    assert "[/dim]" in shown and "\x1b" not in shown and "\x07" not in shown
+    assert fmt == "json" or "]0;owned" not in shown  # JSON shows the codes as text already ("\\u001b]0;owned")
+
+
+def test_eval_scores_print_file_names_and_labels_as_text(capsys):
+    from miner.eval.run import print_scores
+    from miner.eval.scoring import Scores
+
+    per = {"[/dim]": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}}
+    scores = Scores(items=1, scored=1, per_touchpoint=per, confusions=[("[/b]", "x\x1b[2J", 1)])
+    print_scores("[/dim]\x1b]0;owned\x07.jsonl", scores)
+    out = capsys.readouterr().out
+    assert "[/dim].jsonl" in out and "[/b] → x" in out and "\x1b" not in out
