@@ -179,6 +179,8 @@ def generated_inputs(examples: int, workdir: Path, seed: int = 0) -> dict:
             figures["exceptions"] += 1
             _keep(figures, corpus, taxonomy, err)
         slowest = max(slowest, time.monotonic() - began)
+        if figures["inputs"] % 50 == 0:
+            print(f"generated: {figures['inputs']} inputs, {figures['exceptions']} exceptions", flush=True)
 
     case()
     figures["slowest_s"] = round(slowest, 2)
