@@ -43,6 +43,30 @@ def test_stop_words_only_cluster_gets_a_plain_label(fake_embedder):
     assert named[0].label == "Late delivery"
 
 
+def _fit(fake_embedder, texts: list[str]) -> list:
+    from miner.topics.clusterer import PainPointModel
+
+    vectors = fake_embedder.embed_batch(texts)
+    return PainPointModel().fit("food", texts, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_a_single_term_left_after_bertopic_cleaning_labels_every_cluster(fake_embedder):
+    """Found by the generated inputs: BERTopic keeps only [A-Za-z0-9 ], so these hold one term ("lt"), and its
+    idf squeezed to a scalar (TypeError in scipy)."""
+    points = _fit(fake_embedder, ["no no no &lt", "<script>alert(1)</script>", "no no no", "lt?"])
+    assert sum(p.size for p in points) == 4 and "Lt" in {p.label for p in points}
+
+
+def test_complaints_in_another_script_get_a_plain_label(fake_embedder):
+    """BERTopic keeps only A-Z, a-z, 0-9 of English documents: a cluster of Japanese complaints has no term left,
+    so it takes the plain label rather than a word of another cluster (or BERTopic's "emptydoc")."""
+    texts = ["配達が遅すぎて料理が冷めていました", "送货太慢了，客服也不回复", "配達が遅すぎて料理が冷めていました"]
+    texts += ["the courier was late again", "late courier, cold food", "the courier came very late"]
+    points = _fit(fake_embedder, texts)
+    assert sum(p.size for p in points) == 6
+    assert sorted((p.label, p.members) for p in points) == [("Courier", [3, 4, 5]), ("Other issues", [0, 1, 2])]
+
+
 def test_one_touchpoint_taxonomy_passes_check_and_mines(tmp_path):
     from miner.cli import app
 
