@@ -107,9 +107,9 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 SCRIPT_TAGS = 3  # the report's own <script> elements: plotly.js, the chart data, the lines that draw the charts
 
 
-def run_case(corpus: list[dict], taxonomy: dict, workdir: Path, *, redact: bool = False) -> str:
-    """Mine, top, report and export one generated input; returns "mined" or "refused" (a clear MinerError),
-    raises on a crash, and AssertionError on output that is not inert."""
+def run_case(corpus: list[dict], taxonomy: dict, workdir: Path, *, redact: bool = False) -> tuple[str, str]:
+    """Mine, top, report and export one generated input; returns ("mined", "") or ("refused", the clear
+    MinerError's message), raises on a crash, and AssertionError on output that is not inert."""
     from miner.embed.fake import HashingEmbedder
     from miner.pipeline import MineOptions, mine
     from miner.report import top_pain_points
@@ -143,9 +143,9 @@ def run_case(corpus: list[dict], taxonomy: dict, workdir: Path, *, redact: bool 
         _check_page(page)
         for fmt in ("csv", "xlsx", "parquet"):
             export(db, workdir / f"export.{fmt}", fmt)
-    except MinerError:
-        return "refused"
-    return "mined"
+    except MinerError as err:
+        return "refused", str(err)
+    return "mined", ""
 
 
 def _check_page(page: str) -> None:
@@ -159,7 +159,8 @@ def _check_page(page: str) -> None:
 
 def generated_inputs(examples: int, workdir: Path, seed: int = 0) -> dict:
     """Run `examples` generated inputs; count what mined, what was refused with the clear error, and crashes."""
-    figures: dict = {"inputs": 0, "mined": 0, "refused": 0, "exceptions": 0, "not_inert": 0, "failures": []}
+    figures: dict = {"inputs": 0, "mined": 0, "refused": 0, "exceptions": 0, "not_inert": 0}
+    figures |= {"failures": [], "refusals": []}
     slowest = 0.0
     start = time.monotonic()
 
@@ -171,7 +172,10 @@ def generated_inputs(examples: int, workdir: Path, seed: int = 0) -> dict:
         figures["inputs"] += 1
         began = time.monotonic()
         try:
-            figures[run_case(corpus, taxonomy, workdir / "case")] += 1
+            status, message = run_case(corpus, taxonomy, workdir / "case")
+            figures[status] += 1
+            if message and len(figures["refusals"]) < 20:
+                figures["refusals"].append(message[:300])
         except AssertionError as err:
             figures["not_inert"] += 1
             _keep(figures, corpus, taxonomy, err)
@@ -209,6 +213,7 @@ def run_generated(total: int, workdir: Path, procs: int) -> dict:
     merged: dict = {key: sum(r[key] for r in results) for key in ("inputs", "mined", "refused", "exceptions")}
     merged["not_inert"] = sum(r["not_inert"] for r in results)
     merged["failures"] = [f for r in results for f in r["failures"]][:20]
+    merged["refusals"] = [m for r in results for m in r["refusals"]][:20]
     merged["slowest_s"] = max(r["slowest_s"] for r in results)
     merged["seconds"] = max(r["seconds"] for r in results)
     return merged
