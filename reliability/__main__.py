@@ -225,7 +225,11 @@ FINDINGS = """- **JSON nested deeper than the parser's recursion limit** raised 
   while the client was reusing them; `touchpoints serve` keeps them 75 s.
 - **No rows-per-import limit** in the API: `TOUCHPOINTS_MAX_ROWS` (1,000,000 per dataset), 413 `too_many_rows`.
 - **p95 of /v1/pain-points under 200 concurrent readers** is bound by throughput (about 35 reads/s on 2 shared
-  cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits."""
+  cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits.
+- **Generated corpora** found: five "Never again." reviews (no vocabulary) and text whose only term survives
+  BERTopic's cleaning (`&lt` → "lt") crashed c-TF-IDF; a one-touchpoint taxonomy crashed the corpus head; a control
+  character crashed the XLSX export; `[/dim]` crashed the terminal table. All fixed (miner/topics/clusterer.py,
+  miner/touchpoints/corpus.py, miner/report/exports.py, miner/report/render.py)."""
 
 
 HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any delimiter, unbalanced quotes, ragged rows),
@@ -254,7 +258,13 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
   redactor removes is searched for as a whole word in the database files, the CLI's output, the report
   (without the inline plotly.js library) and the exports.
 - **Limits**: a server with small limits answers an oversized upload, too many rows, an over-long text and a
-  burst of requests; README's "Limits" section documents each default."""
+  burst of requests; README's "Limits" section documents each default.
+- **Generated inputs** (reliability/generated.py): hypothesis builds corpora of 1-20 items (stop words only,
+  duplicates, emoji, Rich markup, HTML and script tags, control characters and ANSI escapes, ten scripts, nearly
+  empty) and valid taxonomies (one touchpoint, no examples, children three deep, hostile names); each is mined
+  (fake encoder, rules segmenter), read with `top`, reported and exported (CSV, XLSX, Parquet). An exception other
+  than MinerError counts, and so does a terminal table with a control character or a report with a `<script>`
+  or raw `<` that a name or text put there."""
 
 
 def _previous(path: Path) -> dict:
