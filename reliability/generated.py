@@ -203,11 +203,11 @@ def _part(args: tuple[int, str, int]) -> dict:
     return generated_inputs(examples, Path(workdir), seed)
 
 
-def run_generated(total: int, workdir: Path, procs: int) -> dict:
-    """`generated_inputs` split over `procs` processes, each with its own seed; the figures merged."""
+def run_generated(total: int, workdir: Path, procs: int, seed: int = 0) -> dict:
+    """`generated_inputs` split over `procs` processes, each with its own seed (`seed`, `seed + 1`, ...)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    parts = [(total // procs + (i < total % procs), str(workdir / f"p{i}"), i) for i in range(procs)]
+    parts = [(total // procs + (i < total % procs), str(workdir / f"p{i}"), seed + i) for i in range(procs)]
     with ProcessPoolExecutor(procs) as pool:
         results = list(pool.map(_part, parts))
     merged: dict = {key: sum(r[key] for r in results) for key in ("inputs", "mined", "refused", "exceptions")}
