@@ -12,6 +12,7 @@ from api.db import pool
 from api.jobs import JobRunner
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.routes import datasets, erasures, health, pain_points, report, review, runs, stats, taxonomy, touchpoints
+from api.security import SecurityHeaders
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """Upload customer feedback, mine it in the background, and ask for the top pain points by touchpoint.
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     logs.install()  # no PII from query strings in the access log
+    app.add_middleware(SecurityHeaders)  # nosniff everywhere; a CSP with frame-ancestors 'none' on HTML pages
     for module in (health, datasets, erasures, runs, pain_points, touchpoints, taxonomy, review, stats, report):
         app.include_router(module.router)
     return app

@@ -51,4 +51,9 @@ class RichProgress(Progress):
         self.console.print(f"[dim]{name:<22} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
 
     def note(self, message: str) -> None:
-        self.console.print(message)
+        """Plain text: a note quotes file names and rows, whose `[/dim]` is no markup and escape codes no command."""
+        from rich.text import Text
+
+        from miner.report.inert import terminal_text
+
+        self.console.print(Text(terminal_text(message, keep_newlines=True)))

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness", "erasure", "pii")
+SECTIONS = (
+    "fuzz", "crash", "load", "isolation", "exports_pii", "limits", "uploads", "fairness", "erasure", "pii", "generated"
+)  # fmt: skip
 
 
 def _fuzz_part(args: tuple[int, str]) -> dict:
@@ -41,7 +43,7 @@ def run_fuzz(total: int, workdir: Path, procs: int) -> dict:
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
-    from reliability import checks, crash, erasure, fairness, isolation, load, pii, uploads
+    from reliability import checks, crash, erasure, fairness, generated, isolation, load, pii, uploads
 
     wanted = set(args.only.split(",")) if args.only else set(SECTIONS)
     figures: dict = {}
@@ -73,6 +75,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     step("fairness", lambda: fairness.fairness(workdir / "fairness", examples=args.remap_examples))
     step("erasure", lambda: erasure.erasure_test(workdir / "erasure", embedding_model=args.embedding_model))
     step("pii", lambda: pii.pii_leaks(workdir / "pii", embedding_model=args.embedding_model))
+    step("generated", lambda: generated.run_generated(args.generated, workdir / "generated", args.procs))
     return {"figures": figures, "timings": timings}
 
 
@@ -217,6 +220,15 @@ def render(result: dict, args: argparse.Namespace) -> str:
             _row("PII recall by kind on tests/data/pii_labelled.txt (spans)", f"{q['recall']}: {kinds}", "≥ 0.95"),
             _row("spans redacted where the sample marks none", q["false_positives"], "reported"),
         ]  # fmt: skip
+    if "generated" in f:
+        g = f["generated"]
+        lines += [
+            _row(
+                "generated corpora + taxonomies mined, top, report, export (hypothesis)", f"{g['inputs']:,}", "≥ 2,000"
+            ),  # fmt: skip
+            _row("... mined / refused with the clear error", f"{g['mined']:,} / {g['refused']:,}"),
+            _row("**exceptions / output not inert**", f"**{g['exceptions']} / {g['not_inert']}**", "0 / 0"),
+        ]
     lines += ["", "## Timings", "", "| measurement | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.items()]
     lines += ["", "## What the measurements found, and the fixes", "", FINDINGS]
@@ -253,7 +265,11 @@ FINDINGS = """- **JSON nested deeper than the parser's recursion limit** raised 
 - **Wrong API keys were never limited** and the databases were created world-readable: now 10 wrong keys a
   minute per address, then 429 with Retry-After; database files 0600 in a 0700 folder.
 - **p95 of /v1/pain-points under 200 concurrent readers** is bound by throughput (about 35 reads/s on 2 shared
-  cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits."""
+  cores while 8 workspaces upload and mine), so most of the latency is queueing; no errors or lock waits.
+- **Generated corpora** found: five "Never again." reviews (no vocabulary) and text whose only term survives
+  BERTopic's cleaning (`&lt` → "lt") crashed c-TF-IDF; a one-touchpoint taxonomy crashed the corpus head; a control
+  character crashed the XLSX export; `[/dim]` crashed the terminal table. All fixed (miner/topics/clusterer.py,
+  miner/touchpoints/corpus.py, miner/report/exports.py, miner/report/render.py)."""
 
 
 HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any delimiter, unbalanced quotes, ragged rows),
@@ -292,7 +308,13 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
   by the CLI, and uploaded, mined and read back through the API; every planted value is searched for as a whole
   word in all of it (XLSX unzipped). Uploaded files themselves are the dataset as sent and are not searched.
 - **Limits**: a server with small limits answers an oversized upload, too many rows, an over-long text and a
-  burst of requests; docs/guide/api.md's "Limits" section documents each default."""
+  burst of requests; docs/guide/api.md's "Limits" section documents each default.
+- **Generated inputs** (reliability/generated.py): hypothesis builds corpora of 1-20 items (stop words only,
+  duplicates, emoji, Rich markup, HTML and script tags, control characters and ANSI escapes, ten scripts, nearly
+  empty) and valid taxonomies (one touchpoint, no examples, children three deep, hostile names); each is mined
+  (fake encoder, rules segmenter), read with `top`, reported and exported (CSV, XLSX, Parquet). An exception other
+  than MinerError counts, and so does a terminal table with a control character or a report with a `<script>`
+  or raw `<` that a name or text put there."""
 
 
 def _previous(path: Path) -> dict:
@@ -310,6 +332,7 @@ def main() -> None:
     parser.add_argument("--fuzz", type=int, default=10_000, help="generated reader inputs")
     parser.add_argument("--procs", type=int, default=2, help="processes for the fuzzing")
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of the mining process")
+    parser.add_argument("--generated", type=int, default=2_000, help="generated corpora run through the pipeline")
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--load-seconds", type=float, default=60)

@@ -6,6 +6,7 @@ browser is downloaded. The test saves the screenshot shown in the README (docs/r
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def test_demo_report_renders_in_chromium(demo_report, browser):
     assert svg_texts(page, "#chart-touchpoints .xtitle")[0].startswith("Items with a complaint")
     page.click("button[data-sort='complaints']")
     page.wait_for_timeout(200)
-    order = page.evaluate("document.getElementById('chart-touchpoints').data[0].y")  # bar order, largest first
+    # bar order, largest first; the names reach plotly as plain text ("Delivery &amp; fulfilment"), shown unescaped
+    order = [html.unescape(y) for y in page.evaluate("document.getElementById('chart-touchpoints').data[0].y")]
     volumes = page.evaluate("document.getElementById('chart-touchpoints').data[0].customdata.map(c => c[1])")
     assert sorted(order) == sorted(labels) and volumes == sorted(volumes, reverse=True)
     assert not page.locator("#tp-contact_center").evaluate("el => el.open")
@@ -105,3 +107,47 @@ def test_demo_report_renders_in_chromium(demo_report, browser):
     page.screenshot(path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": bottom + 24})
     assert SCREENSHOT.stat().st_size > 20_000
     page.close()
+
+
+def test_hostile_names_render_as_text_under_the_api_policy(tmp_path, fake_embedder, browser):
+    """Touchpoints named `<!--<script>` and `<a href=...>`, served by the API with its Content-Security-Policy and
+    opened through the key page at `/`: every chart draws, the names show as text, no link, no CSP violation."""
+    from fastapi.testclient import TestClient
+
+    from api.db import open_control, workspace_path
+    from api.keys import create_key
+    from api.main import create_app
+    from api.settings import Settings
+    from tests.test_security import mine_hostile
+
+    settings = Settings(db=tmp_path / "main.db", embedding_model="fake", rate_limit=0)
+    key = create_key(open_control(settings.db), "w")
+    path = workspace_path(settings.workspaces_dir, "w")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mine_hostile(path, fake_embedder)
+    origin = "http://touchpoints.test"
+    with TestClient(create_app(settings)) as client:
+
+        def forward(route) -> None:  # noqa: ANN001 - playwright's Route
+            request = route.request
+            resp = client.request(request.method, request.url.removeprefix(origin), headers=request.headers)
+            assert "content-security-policy" in resp.headers or not resp.headers["content-type"].startswith("text/html")
+            route.fulfill(status=resp.status_code, headers=dict(resp.headers), body=resp.content)
+
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems: list[str] = []
+        page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+        page.route(f"{origin}/**", forward)
+        page.goto(f"{origin}/")
+        page.fill("#key", key)
+        page.click("button")
+        for chart in ("journey", "touchpoints", "trends", "impact"):
+            page.wait_for_selector(f"#chart-{chart} svg.main-svg", timeout=20_000)
+        labels = svg_texts(page, "#chart-touchpoints .ytick text")
+        links = page.locator(".chart svg a").count()
+        legend = svg_texts(page, "#chart-trends .legendtext")
+        page.close()
+    assert problems == [] and links == 0
+    assert "<a href=http://evil.example>click</a>" in legend
+    assert sorted(labels) == sorted(["<!--<script>", "<a href=http://evil.example>click</a>"])

@@ -42,7 +42,10 @@ class OnError(StrEnum):
 
 
 def fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    from miner.report.inert import terminal_text
+
+    # the message may quote a row or a file name: its control characters and escape codes are not printed
+    typer.echo(f"Error: {terminal_text(message, keep_newlines=True)}", err=True)
     raise typer.Exit(2)
 
 

@@ -173,12 +173,15 @@ def top(
     except MinerError as err:
         fail(str(err))
         return
-    if format is Format.json:
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
-    elif format is Format.csv:
-        sys.stdout.write(to_csv(result))
-    else:
+    if format is Format.table:
         print_table(result)
+        return
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result)
+    if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
+        from miner.report.inert import terminal_text
+
+        text = terminal_text(text, keep_newlines=True)
+    sys.stdout.write(text)
 
 
 @app.command("setup-models")

@@ -155,13 +155,19 @@ def run_eval(
 
 def print_scores(name: str, s: Scores) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from miner.report.inert import terminal_text
+
+    def plain(text: str) -> str:  # a file name or gold label is no markup and no escape code
+        return escape(terminal_text(text))
 
     def fmt(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
     console = Console()
-    console.print(f"[bold]{name}[/bold]: {s.items} items, {s.scored} complaints with gold touchpoints")
+    console.print(f"[bold]{plain(name)}[/bold]: {s.items} items, {s.scored} complaints with gold touchpoints")
     console.print(
         f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
         f"complaint F1 {fmt(s.complaint_f1)} (on {s.complaint_items} items)"
@@ -169,9 +175,8 @@ def print_scores(name: str, s: Scores) -> None:
     if s.per_touchpoint:
         table = Table("touchpoint", "precision", "recall", "F1", "support")
         for t, v in sorted(s.per_touchpoint.items(), key=lambda kv: -kv[1]["support"]):
-            table.add_row(t, fmt(v["precision"]), fmt(v["recall"]), fmt(v["f1"]), str(v["support"]))
+            table.add_row(plain(t), fmt(v["precision"]), fmt(v["recall"]), fmt(v["f1"]), str(v["support"]))
         console.print(table)
     if s.confusions:
-        console.print(
-            "  most frequent errors (gold → predicted): " + "; ".join(f"{g} → {p} ({n})" for g, p, n in s.confusions)
-        )
+        errors = "; ".join(f"{plain(g)} → {plain(p)} ({n})" for g, p, n in s.confusions)
+        console.print(f"  most frequent errors (gold → predicted): {errors}")

@@ -1,6 +1,10 @@
-"""Plotly figure specs (plain dicts) for the report: labelled axes, touchpoint names, one colour per touchpoint."""
+"""Plotly figure specs (plain dicts) for the report: labelled axes, touchpoint names, one colour per touchpoint.
+
+Plotly renders a subset of HTML in names, labels and hover text, so every name goes in as plain text."""
 
 from __future__ import annotations
+
+from miner.report.inert import plotly_text
 
 FONT = {"family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
 GRID = "#e6e9ef"
@@ -29,19 +33,20 @@ def journey_chart(report: dict) -> dict:
     data = []
     for tp in report["touchpoints"]:
         values = [tp["complaints"] if s["stage"] == tp["stage"] else None for s in report["journey"]]
+        name = plotly_text(tp["name"])
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": tp["name"],
+                "name": name,
                 "y": stages,
                 "x": values,
                 "marker": {"color": tp["colour"], "line": {"color": "#ffffff", "width": 1}},
-                "text": [tp["name"] if v else "" for v in values],
+                "text": [name if v else "" for v in values],
                 "textposition": "inside",
                 "insidetextanchor": "middle",
                 "textangle": 0,
-                "hovertemplate": f"<b>{tp['name']}</b><br>%{{y}}: %{{x}} complaints<extra></extra>",
+                "hovertemplate": f"<b>{name}</b><br>%{{y}}: %{{x}} complaints<extra></extra>",
             }
         )
     layout = _layout(
@@ -71,18 +76,19 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
             else ""
             for s in steps
         ]
+        name = plotly_text(tp["name"])
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": tp["name"],
+                "name": name,
                 "x": trends["periods"],
                 "y": trend["complaints"],
                 "customdata": note,
                 "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5},
                 "marker": {"color": tp["colour"], "size": size, "line": {"color": "#ffffff", "width": 1}},
                 "visible": True if i < visible else "legendonly",
-                "hovertemplate": f"<b>{tp['name']}</b><br>%{{x}}: %{{y}} complaints%{{customdata}}<extra></extra>",
+                "hovertemplate": f"<b>{name}</b><br>%{{x}}: %{{y}} complaints%{{customdata}}<extra></extra>",
             }
         )
     layout = _layout(
@@ -104,10 +110,10 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
         {
             "type": "scatter",
             "mode": "markers+text",
-            "name": tp["name"],
+            "name": plotly_text(tp["name"]),
             "x": [tp["complaints"]],
             "y": [-tp["impact"]["points"]],
-            "text": [tp["name"] if tp["id"] in named else ""],
+            "text": [plotly_text(tp["name"]) if tp["id"] in named else ""],
             "textposition": "middle right",
             "textfont": {"size": 11, "color": "#3e4c59"},
             "error_y": {
@@ -126,7 +132,7 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
                 "line": {"color": "#ffffff", "width": 1},
             },
             "hovertemplate": (
-                f"<b>{tp['name']}</b><br>%{{x}} complaints<br>{-tp['impact']['points']:.1f} points lost "
+                f"<b>{plotly_text(tp['name'])}</b><br>%{{x}} complaints<br>{-tp['impact']['points']:.1f} points lost "
                 f"(95% CI {-tp['impact']['high']:.1f} to {-tp['impact']['low']:.1f})<extra></extra>"
             ),
         }
@@ -146,7 +152,7 @@ def touchpoint_rows(report: dict) -> list[dict]:
     return [
         {
             "id": tp["id"],
-            "name": tp["name"],
+            "name": plotly_text(tp["name"]),
             "colour": tp["colour"],
             "complaints": tp["complaints"],
             "share": round(tp["share"] * 100, 1),

@@ -100,8 +100,15 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
             sheet.append(list(rows[0].keys()))
             sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append([neutralise(v) for v in row.values()])
+            sheet.append([neutralise(_xml_text(v)) for v in row.values()])
     book.save(out)
+
+
+def _xml_text(value: object) -> object:
+    """Text without the control characters an XLSX cell (XML 1.0) cannot hold: openpyxl refuses the whole file."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _write_parquet(rows: list[dict], out: Path) -> None:

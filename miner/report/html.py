@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +11,7 @@ import sqlite_utils
 
 from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
+from miner.report.inert import script_json
 from miner.report.model import build_report
 from miner.store.filters import Filters
 
@@ -26,11 +26,6 @@ def plotly_js() -> str:
     except ImportError:
         raise MinerError("the HTML report needs plotly: pip install plotly") from None
     return get_plotlyjs()
-
-
-def _json(value: object) -> str:
-    """JSON safe to inline in a <script> element."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 def _environment():
@@ -67,7 +62,7 @@ def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
             trend_rows=trend_rows,
             stage_names=STAGE_NAMES,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            charts_json=_json(charts),
+            charts_json=script_json(charts),
             plotly_js=plotly_js(),
         )
     )

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 
+from miner.report.inert import terminal_text
 from miner.report.quotes import shorten
 
 
 def print_table(result: dict) -> None:
+    """The top pain points as a rich table. Every value from feedback or a taxonomy goes in as `Text`, never as
+    markup, and without control characters: `[/dim]` or an escape code in a review prints as it reads."""
     import sys
 
     from rich.console import Console, JustifyMethod
     from rich.table import Table
+    from rich.text import Text
 
     # A pipe or a log gets a readable width rather than rich's 80-column default.
     console = Console() if sys.stdout.isatty() else Console(width=140)
@@ -31,11 +35,15 @@ def print_table(result: dict) -> None:
     for col, justify in columns:
         table.add_column(col, justify=justify)
     for tp in result["touchpoints"]:
-        lines = []
-        for pp in tp["pain_points"][:3]:
-            quote = pp["examples"][0]["text"] if pp["examples"] else ""
-            lines.append(f"[bold]{pp['label']}[/bold] ({pp['complaints']})\n  [dim]“{shorten(quote, 90)}”[/dim]")
-        table.add_row(tp["name"], tp["stage"], str(tp["complaints"]), f"{tp['share']:.0%}", "\n".join(lines))
+        cell = Text()
+        for i, pp in enumerate(tp["pain_points"][:3]):
+            quote = terminal_text(pp["examples"][0]["text"]) if pp["examples"] else ""
+            cell.append("\n" if i else "")
+            cell.append(terminal_text(pp["label"]), style="bold")
+            cell.append(f" ({pp['complaints']})\n  ")
+            cell.append(f"“{shorten(quote, 90)}”", style="dim")
+        name, stage = Text(terminal_text(tp["name"])), Text(terminal_text(tp["stage"] or ""))
+        table.add_row(name, stage, str(tp["complaints"]), f"{tp['share']:.0%}", cell)
     console.print(table)
     unmapped = result.get("unmapped")
     if unmapped and unmapped["complaints"]:

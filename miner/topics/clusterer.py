@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,8 @@ SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no 
 QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
 SUB_MATCH = 0.2  # how much filing under the label's sub-touchpoint counts for a quote
 PHRASE_MATCH = 0.1  # and how much holding the label's phrase does
+EMPTY_DOC = "emptydoc"  # what BERTopic counts for a topic left with no text once cleaned
+_BERTOPIC_DROPS = re.compile(r"[^A-Za-z0-9 ]+")  # what BERTopic removes from English documents before counting
 
 
 @dataclass
@@ -105,6 +108,13 @@ class PainPointModel:
         from bertopic import BERTopic
 
         umap, cluster = self._cluster_models(len(texts))
+        terms = _bertopic_terms(texts)
+        if len(terms) < 2:
+            # c-TF-IDF needs two terms: stop words only ("Never again.") or text in another script leave it no
+            # vocabulary, and with one term BERTopic's idf squeezes to a scalar. Cluster without it; the one term,
+            # if any, labels every cluster, else the plain label does (the sub-touchpoint's name, or "Other issues").
+            labels = np.asarray(cluster.fit_predict(umap.fit(vectors).transform(vectors)))
+            return labels, {k: [(w, 1.0) for w in terms] for k in set(labels.tolist())}
         vectorizer = _vectorizer()
         model = BERTopic(
             umap_model=umap,
@@ -117,7 +127,8 @@ class PainPointModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             topics, _ = model.fit_transform(texts, embeddings=vectors)
-        words = {t: (model.get_topic(t) or []) for t in set(topics)}
+        # BERTopic counts a topic whose text it cleaned away entirely as the word "emptydoc": no label
+        words = {t: [(w, s) for w, s in model.get_topic(t) or [] if w != EMPTY_DOC] for t in set(topics)}
         return np.asarray(topics), words
 
     def _fit_sample(self, texts: list[str], vectors: np.ndarray) -> tuple[dict[int, list[int]], dict]:
@@ -202,6 +213,13 @@ def _numba_cache() -> None:
 
     default = Path.home() / ".cache" / "touchpoint-miner" / "numba"
     os.environ.setdefault("NUMBA_CACHE_DIR", str(default))
+
+
+def _bertopic_terms(texts: list[str]) -> set[str]:
+    """The single words c-TF-IDF will count: BERTopic keeps only A-Z, a-z, 0-9 and spaces of English documents
+    before the vectorizer sees them ("<script>" becomes "script", "配達" nothing)."""
+    cleaned = (_BERTOPIC_DROPS.sub("", t.replace("\n", " ").replace("\t", " ")) for t in texts)
+    return {p for t in cleaned for p in phrases(t) if " " not in p}
 
 
 def _vectorizer():  # noqa: ANN202 - sklearn type

@@ -74,7 +74,7 @@ class CorpusHead:
         """Keep the complaints (rows of `scores`, or the `rows` given) whose best touchpoint passes `threshold`,
         beats `none` and leads the runner-up by `margin`."""
         rows = np.arange(len(scores)) if rows is None else rows
-        if len(rows) == 0:
+        if len(rows) == 0 or scores.shape[1] < 2:  # one touchpoint: no boundary to learn
             return
         s = scores[rows]
         top2 = np.sort(s, axis=1)[:, -2:]
