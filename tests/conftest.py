@@ -12,6 +12,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
+# Six complaints over four touchpoints, for small mined files (incremental and erasure tests).
+COMPLAINTS = [
+    "I was charged twice for my order",
+    "the refund never arrived on my card",
+    "the box arrived crushed and wet",
+    "the packaging was torn open",
+    "the website does not show the delivery charge",
+    "the site crashed at checkout",
+]
 SHARED = ROOT.parent / "shared"
 
 

@@ -19,16 +19,8 @@ from miner.report.exports import export
 from miner.report.html import write_report
 from miner.segment.segmenter import text_hash
 from miner.store import open_db
-from tests.conftest import DATA
+from tests.conftest import COMPLAINTS, DATA
 
-COMPLAINTS = [
-    "I was charged twice for my order",
-    "the refund never arrived on my card",
-    "the box arrived crushed and wet",
-    "the packaging was torn open",
-    "the website does not show the delivery charge",
-    "the site crashed at checkout",
-]
 CUSTOMER = "CUST-4417"
 
 

@@ -8,15 +8,7 @@ import pytest
 
 from miner.pipeline import MineOptions, mine
 from miner.store.painpoints import changes_of
-
-COMPLAINTS = [
-    "I was charged twice for my order",
-    "the refund never arrived on my card",
-    "the box arrived crushed and wet",
-    "the packaging was torn open",
-    "the website does not show the delivery charge",
-    "the site crashed at checkout",
-]
+from tests.conftest import COMPLAINTS
 
 
 def _write(path, start: int, n: int) -> None:
