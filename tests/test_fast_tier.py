@@ -38,7 +38,7 @@ def test_fast_batch_path_finds_the_case_study(fast_run):
     import sqlite3
 
     run = sqlite3.connect(db).execute("SELECT embedding_model, segmenter FROM runs ORDER BY id DESC").fetchone()
-    assert run == ("m2v:all-MiniLM-L6-v2-384-projected", "rules")
+    assert run[0].startswith("m2v:minilm-fast-") and run[1] == "rules"  # named after its recipe and texts
 
 
 def test_unknown_segmenter_is_a_clear_error():

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_names_map_to_their_encoders_without_loading_a_model():
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
-    from miner.embed.static import FAST_NAME, StaticEmbedder
+    from miner.embed.static import StaticEmbedder
 
     assert isinstance(get_embedder("fake"), HashingEmbedder) and isinstance(
         get_embedder("fake:hashing"), HashingEmbedder
@@ -28,10 +28,19 @@ def test_names_map_to_their_encoders_without_loading_a_model():
     assert minilm.mapping.model == DEFAULT_MODEL and minilm.cluster is minilm.mapping and minilm.complaint is None
     other = get_embedder("/models/my-encoder")
     assert isinstance(other, SentenceTransformerEmbedder) and other.name == "st:my-encoder"
-    assert get_embedder("fast").name == FAST_NAME and get_embedder("model2vec").name == FAST_NAME
+    fast = get_embedder("fast").name
+    assert fast.startswith("m2v:minilm-fast-") and get_embedder("model2vec").name == fast
     static = get_embedder("m2v:/models/static-one")
     assert isinstance(static, StaticEmbedder) and static.path == "/models/static-one"
     assert get_embedder("default").name == get_embedder("tuned").name
+
+
+def test_the_fast_tier_is_named_after_its_recipe_and_its_projection_texts():
+    from miner.train.recipes import FAST
+
+    name = FAST.name((["the courier was late"], []))
+    assert name.startswith("minilm-fast-") and name == FAST.name((["the courier was late"], []))
+    assert name != FAST.name((["the courier was rude"], []))  # other texts, another model: cached vectors not mixed
 
 
 def test_the_default_bundle_brings_its_complaint_and_clustering_encoders():

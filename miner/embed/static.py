@@ -10,31 +10,32 @@ from typing import Any
 
 import numpy as np
 
-from miner.defaults import cache_root
 from miner.embed.base import Embedder
 from miner.errors import ModelError
 
-FAST_NAME = "m2v:all-MiniLM-L6-v2-384-projected"
 PROJECTION = "projection.npy"
 
 
-def fast_model_dir() -> Path:
-    """Where the distilled model lives, in the cache folder (`miner.defaults.cache_root`)."""
-    return cache_root() / "m2v-minilm-384-projected"
-
-
 class StaticEmbedder(Embedder):
-    """A model2vec StaticModel at `path`; `path` None means the projected MiniLM distillation, whose folder
-    `locate()` returns (building it on first use). A `projection.npy` beside the model maps its vectors into
-    MiniLM's space."""
+    """A model2vec StaticModel at `path`, or at the folder `locate()` returns (the projected MiniLM distillation,
+    built on first use and named `label`). A `projection.npy` beside the model maps its vectors into MiniLM's
+    space."""
 
     batch_size = 4096
     corpus_margin = 0.15  # its similarities sit closer: at 0.10 the head cost CFPB and NHS 4-5 points (quality.md)
 
     def __init__(
-        self, path: str | None = None, *, project: bool = True, locate: Callable[[], Path] | None = None
+        self,
+        path: str | None = None,
+        *,
+        project: bool = True,
+        locate: Callable[[], Path] | None = None,
+        label: str | None = None,
     ) -> None:
+        if path is None and (locate is None or label is None):
+            raise ValueError("a StaticEmbedder needs a model path, or a locate function and a label")
         self.path = path
+        self.label = label
         self.project = project
         self.locate = locate
         self._model: Any = None
@@ -42,7 +43,7 @@ class StaticEmbedder(Embedder):
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return FAST_NAME if self.path is None else f"m2v:{Path(self.path).name}"
+        return self.label or f"m2v:{Path(str(self.path)).name}"
 
     @property
     def model(self) -> Any:
@@ -53,7 +54,7 @@ class StaticEmbedder(Embedder):
                 raise ModelError(
                     "the fast embedding tier needs model2vec: pip install 'touchpoint-miner[fast]'"
                 ) from None
-            path = Path(self.path) if self.path else self.locate() if self.locate else fast_model_dir()
+            path = Path(self.path) if self.path else self.locate()  # type: ignore[misc]
             self._model = StaticModel.from_pretrained(str(path))
             if self.project and (path / PROJECTION).exists():
                 self._projection = np.load(path / PROJECTION)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from miner.embed.built import BuiltEmbedder, built_path, is_built, record, recorded
 from miner.embed.registry import EncoderBundle, get_embedder
-from miner.embed.static import PROJECTION, StaticEmbedder, fast_model_dir
+from miner.embed.static import StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
-from miner.train.recipes import COMPLAINTS, TUNED, Recipe
+from miner.train.recipes import COMPLAINTS, FAST, TUNED, Recipe
 from miner.train.sources import default_complaint_training, default_projection_texts, default_touchpoint_training
 
 
@@ -31,8 +31,9 @@ def build(recipe: Recipe, training: Training, base: str | None = None, progress:
     return built_path(name)
 
 
-def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> BuiltEmbedder:
-    """The encoder `recipe` built last for `base`; if none, the one `read()`'s texts give, built on first use."""
+def named(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> tuple[str, Callable[[], Path]]:
+    """The name of the model `recipe` built last for `base` (if none, the one `read()`'s texts give) and a function
+    returning its folder, which builds it on first use."""
     name = recorded(recipe.key(base))
     training: Training | None = None
     if not name:
@@ -43,10 +44,15 @@ def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> B
         if training is not None:
             return build(recipe, training, base)
         if not is_built(name):
-            raise ModelError(f"{built_path(name)}: this encoder left the cache; run `touchpoints setup-models`")
+            raise ModelError(f"{built_path(name)}: this encoder left the cache; run `touchpoints {recipe.setup}`")
         return built_path(name)
 
-    return BuiltEmbedder(name, locate)
+    return name, locate
+
+
+def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> BuiltEmbedder:
+    """The encoder `recipe` built last for `base`; if none, the one `read()`'s texts give, built on first use."""
+    return BuiltEmbedder(*named(recipe, base, read))
 
 
 def tuned(base: str | None) -> EncoderBundle:
@@ -68,17 +74,19 @@ def _plain(base: str | None):  # noqa: ANN202 - an Embedder
 
 
 def fast(path: str | None) -> EncoderBundle:
-    """The fast tier: the projected MiniLM distillation, or a model2vec model at `path` (`m2v:PATH`)."""
+    """The fast tier: the projected MiniLM distillation, named like the tuned encoder after its recipe and the
+    texts its projection was fitted on; or a model2vec model at `path` (`m2v:PATH`)."""
     if path and "/" in path:
         return EncoderBundle(mapping=StaticEmbedder(path))
-    return EncoderBundle(mapping=StaticEmbedder(locate=fast_model))
+    name, locate = named(FAST, None, _projection_training)
+    return EncoderBundle(mapping=StaticEmbedder(locate=locate, label=f"m2v:{name}"))
+
+
+def _projection_training() -> Training:
+    return default_projection_texts(), []
 
 
 def fast_model(texts: Sequence[str] | None = None) -> Path:
-    """The projected distillation's folder, distilled first (on `texts`, else the default ones) if it is not there."""
-    from miner.train.distill import distill_fast_model
-
-    target = fast_model_dir()
-    if (target / PROJECTION).exists():
-        return target
-    return distill_fast_model(default_projection_texts() if texts is None else texts, target)
+    """Distil the fast tier (its projection fitted on `texts`, else the default ones) unless a model of that name is
+    built, and record it as the one `--embedding-model fast` uses. Returns its folder."""
+    return build(FAST, _projection_training() if texts is None else (list(texts), []))

@@ -24,6 +24,7 @@ from typing import Any
 
 from miner.errors import ModelError
 from miner.progress import Progress
+from miner.train.distill import RIDGE
 from miner.train.names import Training, fingerprint, recipe_key
 
 # One gentle pass: more epochs or a higher learning rate fitted the examples' style and lost on real text.
@@ -149,6 +150,7 @@ class Recipe:
     kind: str
     params: dict
     fit: Callable[..., Path]
+    setup: str = "setup-models"  # the command that builds it ahead of time
 
     def name(self, training: Training, base: str | None = None) -> str:
         return fingerprint(self.kind, self.params, training, base)
@@ -157,5 +159,20 @@ class Recipe:
         return recipe_key(self.kind, self.params, base)
 
 
+def distil(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """The fast tier's recipe (miner/train/distill.py): model2vec distilled from the packaged MiniLM, with a
+    projection back into its space fitted on `texts` (`labels` unused)."""
+    from miner.train.distill import distill_fast_model
+
+    if base is not None:
+        raise ModelError("the fast tier is distilled from the packaged MiniLM only; give m2v:PATH for another model")
+    return distill_fast_model(texts, target)
+
+
 TUNED = Recipe("tuned", RECIPE, tune)
 COMPLAINTS = Recipe("complaints", COMPLAINT_RECIPE, tune_complaints)
+FAST = Recipe(
+    "fast", {"distil": "model2vec", "pca_dims": None, "projection": "ridge", "ridge": RIDGE}, distil, "setup-fast"
+)
