@@ -44,6 +44,8 @@ CANDIDATES: dict[str, dict] = {
     "b_desc_plain_0.7": {"description_weight": 0.7},
     "d_abstain_q0.05": {"abstain_quantile": 0.05},
     "d_abstain_q0.15": {"abstain_quantile": 0.15},
+    "c_centre_0.5": {"centre_weight": 0.5},
+    "c_centre_1": {"centre_weight": 1.0},
     "e_head_0": {"corpus_weight": 0.0},
     "e_head_0.15": {"corpus_weight": 0.15},
     "e_head_0.6": {"corpus_weight": 0.6},

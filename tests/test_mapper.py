@@ -116,3 +116,29 @@ def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
     assert result.exit_code == 0, result.output
     assert "warning: follow_up: “pizza” is in 6 of its examples" in result.output
+
+
+def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, centre_weight=1.0).fit()
+    # every complaint of this corpus leans to the first touchpoint by 0.3 (its examples share the corpus's nouns)
+    scores = np.array([[0.7, 0.5, 0.1], [0.6, 0.1, 0.5], [0.6, 0.2, 0.2]], np.float32)
+    offsets = mapper.corpus_offsets(scores)
+    assert offsets.sum() == pytest.approx(0.0, abs=1e-6) and offsets[0] > 0
+    assert list((scores - offsets).argmax(axis=1)) == [1, 2, 0]
+    off = get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit()
+    assert not off.corpus_offsets(scores).any()
+
+
+def test_a_centring_mapper_maps_through_classify(db, mini_taxonomy, fake_embedder, segmenter):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+
+    segments = [
+        {"id": i, "document_id": str(i), "text": t, "rating": 1}
+        for i, t in enumerate(["I was charged twice for one order", "the box arrived crushed and leaking"])
+    ]
+    for weight in (0.0, 1.0):
+        mapper = get_mapper("examples", mini_taxonomy, EmbeddingCache(fake_embedder, db).embed,
+                            threshold=0.0, centre_weight=weight).fit()  # fmt: skip
+        result, _ = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, mapper=mapper).classify(segments)
+        assert result.complaints == len(result.complaint_pos)

@@ -117,14 +117,15 @@ def classify(
             scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
             idx = np.flatnonzero(scores >= detector.threshold)
             tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
-            if head is not None and fit_head:
-                head.collect(tp_scores, nones, CorpusHead.features(vectors[idx], context), mapper.threshold)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
             contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
+    _centre(chunks, mapper)
     if head is not None and fit_head:
+        for c in chunks:
+            head.collect(c.tp_scores, c.nones, c.features(), mapper.threshold)
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
@@ -136,6 +137,19 @@ def classify(
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     return out, head
+
+
+def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
+    """Each chunk's touchpoint scores less the mapper's `centre_weight` x how far above the average touchpoint
+    each touchpoint sits over the whole corpus (`Mapper.corpus_offsets`)."""
+    if mapper.centre_weight <= 0:
+        return
+    scored = [c.tp_scores for c in chunks if len(c.idx)]
+    if not scored:
+        return
+    offsets = mapper.corpus_offsets(np.concatenate(scored))
+    for c in chunks:
+        c.tp_scores = (c.tp_scores - offsets).astype(np.float32)
 
 
 def _in_context(

@@ -16,6 +16,7 @@ CONTEXT_WEIGHT = 0.35  # share of a segment's touchpoint scores that comes from 
 NORMALISE = False  # docs/lab/transfer.md, "Mapping candidates"
 DESCRIPTION_WEIGHT = 0.0
 ABSTAIN_QUANTILE = 0.0
+CENTRE_WEIGHT = 0.0
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Mapper:
         description_weight: float = DESCRIPTION_WEIGHT,
         second: EmbedFn | None = None,
         abstain_quantile: float = ABSTAIN_QUANTILE,
+        centre_weight: float = CENTRE_WEIGHT,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -56,6 +58,7 @@ class Mapper:
         self.description_weight = description_weight  # share of the ranking from the description view
         self.second = second  # the encoder of the description view (None: the mapping encoder's vectors)
         self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
+        self.centre_weight = centre_weight  # see `corpus_offsets`
 
     @property
     def ids(self) -> list[str]:
@@ -148,6 +151,14 @@ class Mapper:
             return []
         scores, nones = self.scores_in_context(vectors, context)
         return self.choose(scores, nones, vectors)
+
+    def corpus_offsets(self, scores: np.ndarray) -> np.ndarray:
+        """What to take off each touchpoint's scores in one corpus: `centre_weight` x how far its mean score over
+        the corpus's complaints sits above the mean of all touchpoints. A touchpoint whose examples share the
+        corpus's industry nouns (flights, pizzas) scores high on every complaint of it; its lead then comes from
+        the nouns, not from what went wrong."""
+        means = scores.mean(axis=0)
+        return (self.centre_weight * (means - means.mean())).astype(np.float32)
 
     def choose(
         self,
