@@ -60,6 +60,16 @@ class Mapper:
         self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
         self.centre_weight = centre_weight  # see `corpus_offsets`
 
+    def options(self) -> dict:
+        """The transfer options a run records (docs/lab/transfer.md, "Mapping candidates")."""
+        return {
+            "normalise": self.normalise,
+            "description_weight": self.description_weight,
+            "description_encoder": "second" if self.second is not None and self.description_weight else "mapping",
+            "abstain_quantile": self.abstain_quantile,
+            "centre_weight": self.centre_weight,
+        }
+
     @property
     def ids(self) -> list[str]:
         return [t.id for t in self.taxonomy.touchpoints]
