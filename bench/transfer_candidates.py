@@ -46,7 +46,10 @@ CANDIDATES: dict[str, dict] = {
     "d_abstain_q0.15": {"abstain_quantile": 0.15},
     "c_centre_0.5": {"centre_weight": 0.5},
     "c_centre_1": {"centre_weight": 1.0},
+    "d_none_margin_0.03": {"none_margin": 0.03},
+    "d_none_margin_0.1": {"none_margin": 0.1},
     "e_head_0": {"corpus_weight": 0.0},
+    "winner_a_d": {"normalise": True, "none_margin": 0.1},
     "e_head_0.15": {"corpus_weight": 0.15},
     "e_head_0.6": {"corpus_weight": 0.6},
 }
@@ -171,8 +174,10 @@ def main() -> None:
         row, segments = {}, 0
         start = cpu()
         for d, s in sets.items():
-            sc = score(s.items, s.predict(evaluator, mapper))
+            preds = s.predict(evaluator, mapper)
+            sc = score(s.items, preds)
             row[d], row[d + "_f1"] = sc.accuracy_at_1, sc.macro_f1
+            row[d + "_none"] = round(sum(p["touchpoint"] == "none" for p in preds.values()) / len(preds), 3)
             segments += len(s.segments)
         spent = cpu() - start
         preds = tw.predict(evaluator, mapper)

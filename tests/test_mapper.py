@@ -30,8 +30,8 @@ def test_a_normalising_mapper_does_not_read_the_handle(db, mini_taxonomy, fake_e
     # the handle's words are the website's examples' words; the complaint is about a charge
     text = "@website_delivery_charge_site_phone_number_time charged twice"
     segments = [{"id": 1, "document_id": "a", "text": text, "rating": 1}]
-    plain = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments)
-    normalised = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments, normalise=True)
+    plain = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments, normalise=False)
+    normalised = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments)  # the default
     assert plain == {1: "website"} and normalised == {1: "billing"}
 
 
@@ -142,3 +142,14 @@ def test_a_centring_mapper_maps_through_classify(db, mini_taxonomy, fake_embedde
                             threshold=0.0, centre_weight=weight).fit()  # fmt: skip
         result, _ = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, mapper=mapper).classify(segments)
         assert result.complaints == len(result.complaint_pos)
+
+
+def test_none_margin_keeps_a_complaint_that_none_examples_beat_only_narrowly(mini_taxonomy, fake_embedder):
+    scores = np.array([[0.50, 0.20, 0.10]], np.float32)
+    nones = np.array([0.53], np.float32)
+    vectors = np.zeros((1, 128), np.float32)
+    strict = get_mapper("examples", mini_taxonomy, fake_embedder.embed, none_margin=0.0).fit()
+    lenient = get_mapper("examples", mini_taxonomy, fake_embedder.embed, none_margin=0.05).fit()
+    assert strict.choose(scores, nones, vectors)[0][0].touchpoint == "none"
+    assert lenient.choose(scores, nones, vectors)[0][0].touchpoint == "billing"
+    assert lenient.choose(scores, nones + 0.1, vectors)[0][0].touchpoint == "none"

@@ -13,10 +13,11 @@ from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 CONTEXT_WEIGHT = 0.35  # share of a segment's touchpoint scores that comes from its whole item's text
-NORMALISE = False  # docs/lab/transfer.md, "Mapping candidates"
+NORMALISE = True  # docs/lab/transfer.md, "Mapping candidates": the measured winners are on
 DESCRIPTION_WEIGHT = 0.0
 ABSTAIN_QUANTILE = 0.0
 CENTRE_WEIGHT = 0.0
+NONE_MARGIN = 0.1
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Mapper:
         second: EmbedFn | None = None,
         abstain_quantile: float = ABSTAIN_QUANTILE,
         centre_weight: float = CENTRE_WEIGHT,
+        none_margin: float = NONE_MARGIN,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -59,6 +61,7 @@ class Mapper:
         self.second = second  # the encoder of the description view (None: the mapping encoder's vectors)
         self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
         self.centre_weight = centre_weight  # see `corpus_offsets`
+        self.none_margin = none_margin  # `none_examples` must beat the best touchpoint by this much to abstain
 
     def options(self) -> dict:
         """The transfer options a run records (docs/lab/transfer.md, "Mapping candidates")."""
@@ -68,6 +71,7 @@ class Mapper:
             "description_encoder": "second" if self.second is not None and self.description_weight else "mapping",
             "abstain_quantile": self.abstain_quantile,
             "centre_weight": self.centre_weight,
+            "none_margin": self.none_margin,
         }
 
     @property
@@ -179,7 +183,7 @@ class Mapper:
         threshold: float | None = None,
     ) -> list[list[Assignment]]:
         """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
-        best is under `threshold` or below the row's similarity to the taxonomy's `none_examples`. `adjusted`: the
+        best is under `threshold` or `none_margin` below the row's similarity to the taxonomy's `none_examples`. `adjusted`: the
         same scores reordered by a corpus head, which then picks the first touchpoint; which others count too is
         still read from the similarities (the head's probabilities are too sharp to leave a runner-up close).
         `threshold`: the corpus's (`corpus_threshold`), `self.threshold` when None."""
@@ -187,7 +191,7 @@ class Mapper:
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
-            if best < threshold or (nones is not None and nones[i] > best):
+            if best < threshold or (nones is not None and nones[i] > best + self.none_margin):
                 out.append([Assignment(NONE, best)])
                 continue
             picked = np.where(row >= max(threshold, best - self.margin))[0]
