@@ -183,10 +183,10 @@ class Mapper:
         threshold: float | None = None,
     ) -> list[list[Assignment]]:
         """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
-        best is under `threshold` or `none_margin` below the row's similarity to the taxonomy's `none_examples`. `adjusted`: the
-        same scores reordered by a corpus head, which then picks the first touchpoint; which others count too is
-        still read from the similarities (the head's probabilities are too sharp to leave a runner-up close).
-        `threshold`: the corpus's (`corpus_threshold`), `self.threshold` when None."""
+        best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
+        `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
+        touchpoint; which others count too is still read from the similarities (the head's probabilities are too
+        sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`."""
         threshold = self.threshold if threshold is None else threshold
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
