@@ -30,14 +30,16 @@ def taxonomy_check(
         ),
     ] = "minilm",
 ) -> None:
-    """Validate a taxonomy file, summarise it, and warn about touchpoints whose examples overlap."""
+    """Validate a taxonomy file, summarise it, and warn about touchpoints whose examples overlap and about words
+    concentrated in one touchpoint's examples that are not what it is about ("flight", "pizza")."""
     from miner.embed import get_embedder
     from miner.touchpoints import load_taxonomy
-    from miner.touchpoints.check import overlapping_examples
+    from miner.touchpoints.check import concentrated_words, overlapping_examples
 
     try:
         tax = load_taxonomy(file)
         overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
+        words = concentrated_words(tax)
     except MinerError as err:
         fail(str(err))
         return
@@ -48,10 +50,16 @@ def taxonomy_check(
         typer.echo(
             f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"
         )
+    for w in words:
+        typer.echo(
+            f"warning: {w.touchpoint}: “{w.word}” is in {w.examples} of its examples ({w.share:.0%} of all that use "
+            "it) but not in its name or description: an industry's word can outvote what went wrong; spread it "
+            "over other touchpoints' examples or rephrase"
+        )
     corrections = f", {len(tax.corrections)} corrections" if tax.corrections else ""
     typer.echo(
         f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints{corrections}, "
-        f"{len(overlaps)} overlaps)"
+        f"{len(overlaps)} overlaps, {len(words)} concentrated words)"
     )
 
 

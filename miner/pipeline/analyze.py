@@ -42,6 +42,7 @@ def run_params(p: Pipeline) -> dict:
         "mapper": p.mapper_name,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,
+        "mapping": p.fit().mapper_.options(),
         "corpus_head": head if p.mapper_name == "examples" else None,
         "complaint_model": complaint.name if complaint else None,
         "complaint_neighbours": detector_params(),

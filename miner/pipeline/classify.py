@@ -17,6 +17,7 @@ from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import Mapper, get_mapper
+from miner.touchpoints.normalise import for_mapping
 from miner.touchpoints.taxonomy import NONE
 
 if TYPE_CHECKING:
@@ -48,9 +49,15 @@ def detector_params() -> dict:
     return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT}
 
 
-def fit_mapper(cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str) -> Mapper:
-    """The touchpoint mapper `mapper_name`, fitted on the taxonomy."""
-    return get_mapper(mapper_name, taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin).fit()
+def fit_mapper(
+    cache: EmbeddingCache, taxonomy: Taxonomy, mapper_name: str, plain: EmbeddingCache | None = None
+) -> Mapper:
+    """The touchpoint mapper `mapper_name`, fitted on the taxonomy; `plain` (the pain-point encoder, which embeds
+    every complaint anyway) reads the description view."""
+    second = plain.embed if plain is not None else None
+    return get_mapper(
+        mapper_name, taxonomy, cache.embed, corpus_margin=cache.embedder.corpus_margin, second=second
+    ).fit()
 
 
 def fit_detector(cache: EmbeddingCache, complaint: EmbeddingCache | None, taxonomy: Taxonomy) -> ComplaintDetector:
@@ -110,32 +117,72 @@ def classify(
             scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
             idx = np.flatnonzero(scores >= detector.threshold)
             tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
-            if head is not None and fit_head:
-                head.collect(tp_scores, nones, CorpusHead.features(vectors[idx], context), mapper.threshold)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
             contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
+    _centre(chunks, mapper)
     if head is not None and fit_head:
+        for c in chunks:
+            head.collect(c.tp_scores, c.nones, c.features(), mapper.threshold)
         head.fit()
+    best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
+    threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
     out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c in chunks:
-            _map_chunk(out, segments, c, mapper, head, detector.threshold)
+            _map_chunk(out, segments, c, mapper, head, detector.threshold, threshold)
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     return out, head
 
 
+def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
+    """Each chunk's touchpoint scores less the mapper's `centre_weight` x how far above the average touchpoint
+    each touchpoint sits over the whole corpus (`Mapper.corpus_offsets`)."""
+    if mapper.centre_weight <= 0:
+        return
+    scored = [c.tp_scores for c in chunks if len(c.idx)]
+    if not scored:
+        return
+    offsets = mapper.corpus_offsets(np.concatenate(scored))
+    for c in chunks:
+        c.tp_scores = (c.tp_scores - offsets).astype(np.float32)
+
+
 def _in_context(
     items: ItemRuns, positions: np.ndarray, vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Touchpoint and `none` scores of the segments at `positions`, read in their item's context, and that context."""
-    context = items.context(positions, vectors, cache.embed)
-    tp_scores, nones = mapper.scores_in_context(vectors, context)
+    """Touchpoint and `none` scores of the segments at `positions`, read in their item's context, and that context.
+    A mapper that `normalise`s reads the text through `for_mapping` (re-embedding only what that changes); one with
+    a description view on a `second` encoder reads the segments and contexts on it too."""
+    texts = [items.segments[int(i)]["text"] for i in positions]
+    if mapper.normalise:
+        vectors, texts = _normalised(texts, vectors, cache)
+
+    def embed(batch: list[str]) -> np.ndarray:
+        return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
+
+    context = items.context(positions, vectors, embed)
+    second = None
+    if mapper.second is not None and mapper.description_weight > 0:
+        own = mapper.second(texts)
+        second = (own, items.context(positions, own, mapper.second))
+    tp_scores, nones = mapper.scores_in_context(vectors, context, second)
     return tp_scores, nones, context
+
+
+def _normalised(texts: list[str], vectors: np.ndarray, cache: EmbeddingCache) -> tuple[np.ndarray, list[str]]:
+    """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again."""
+    norm = [for_mapping(t) for t in texts]
+    changed = [i for i, (a, b) in enumerate(zip(texts, norm, strict=True)) if a != b]
+    if not changed:
+        return vectors, texts
+    vectors = vectors.copy()
+    vectors[changed] = cache.embed([norm[i] for i in changed])
+    return vectors, norm
 
 
 def touchpoint_scores(
@@ -149,11 +196,18 @@ def touchpoint_scores(
 
 
 def _map_chunk(
-    out: Classified, segments: list[dict], c: _Chunk, mapper: Mapper, head: CorpusHead | None, threshold: float
+    out: Classified,
+    segments: list[dict],
+    c: _Chunk,
+    mapper: Mapper,
+    head: CorpusHead | None,
+    threshold: float,
+    tp_threshold: float | None = None,
 ) -> None:
-    """One chunk's touchpoint assignments and segment results, appended to `out`."""
+    """One chunk's touchpoint assignments and segment results, appended to `out`; `tp_threshold`: the corpus's
+    touchpoint threshold (`Mapper.corpus_threshold`)."""
     adjusted = None if head is None else head.adjust(c.tp_scores, c.features())
-    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted)
+    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
     top_of = {}
     for pos, choices in zip(c.idx, assigned, strict=True):
         segment = segments[c.start + int(pos)]

@@ -118,7 +118,10 @@ class Pipeline:
     def _fitted_mapper(self) -> Mapper:
         if not hasattr(self, "mapper_"):
             mapper = self.mapper
-            self.mapper_ = fit_mapper(self.cache, self.taxonomy, mapper) if isinstance(mapper, str) else mapper
+            if isinstance(mapper, str):
+                self.mapper_ = fit_mapper(self.cache, self.taxonomy, mapper, self.cluster_cache)
+            else:
+                self.mapper_ = mapper
         return self.mapper_
 
     @property

@@ -1,7 +1,10 @@
-"""Taxonomy checks beyond validation: examples that sit closer to another touchpoint than to their own."""
+"""Taxonomy checks beyond validation: examples that sit closer to another touchpoint than to their own, and words
+concentrated in one touchpoint's examples that are not what it is about."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,3 +43,50 @@ def overlapping_examples(taxonomy: Taxonomy, embed: EmbedFn, threshold: float = 
         if sims[j] >= threshold and (owners[j], texts[j]) > (owners[i], texts[i]):
             found.append(Overlap(texts[i], owners[i], texts[j], owners[j], round(float(sims[j]), 3)))
     return sorted(found, key=lambda o: -o.similarity)
+
+
+@dataclass
+class ConcentratedWord:
+    """A word most of whose examples sit under one touchpoint that its name and description never mention."""
+
+    word: str
+    touchpoint: str
+    examples: int  # the touchpoint's examples that use it
+    share: float  # of all examples that use it, the share that are this touchpoint's
+
+
+_WORD = re.compile(r"[a-z][a-z']+")
+_STOP = frozenset(
+    "the and for was were with that this they them their there then than have has had not but you your our are "
+    "its it's too very all any can can't cannot don't didn't won't wasn't isn't just only from into out what when "
+    "who why how got get one two been being will would could should about after again still even ever never every "
+    "some more most much many also off over under back now here did does doing done said says say make made i'm "
+    "i've we've you've it'll we're they're which because while where there's let yet nor her him his she he".split()
+)
+
+
+def _stem(word: str) -> str:
+    """A crude stem (first five letters), so "delayed" meets "delays" and "cancelled" meets "cancellation"."""
+    word = word.strip("'")
+    return (word[:-1] if word.endswith("s") else word)[:5]
+
+
+def concentrated_words(taxonomy: Taxonomy, *, min_examples: int = 5, share: float = 0.7) -> list[ConcentratedWord]:
+    """Words used in at least `min_examples` of one top-level touchpoint's examples, `share` or more of all the
+    examples that use them sitting there, and absent (by stem) from that touchpoint's names and descriptions: an
+    industry's noun ("flight", "pizza") that decides a touchpoint's score instead of what went wrong."""
+    uses: dict[str, Counter[str]] = {}
+    about: dict[str, set[str]] = {}
+    for top in taxonomy.touchpoints:
+        about[top.id] = {_stem(w) for tp in top.walk() for w in _WORD.findall(f"{tp.name} {tp.description}".lower())}
+        for example in top.all_examples():
+            for word in set(_WORD.findall(example.lower())):
+                if len(word) > 2 and word not in _STOP:
+                    uses.setdefault(word, Counter())[top.id] += 1
+    found = []
+    for word, per_touchpoint in uses.items():
+        touchpoint, count = per_touchpoint.most_common(1)[0]
+        ratio = count / sum(per_touchpoint.values())
+        if count >= min_examples and ratio >= share and _stem(word) not in about[touchpoint]:
+            found.append(ConcentratedWord(word, touchpoint, count, round(ratio, 2)))
+    return sorted(found, key=lambda c: (-c.examples, c.word))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +13,11 @@ from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 CONTEXT_WEIGHT = 0.35  # share of a segment's touchpoint scores that comes from its whole item's text
+NORMALISE = True  # docs/lab/transfer.md, "Mapping candidates": the measured winners are on
+DESCRIPTION_WEIGHT = 0.0
+ABSTAIN_QUANTILE = 0.0
+CENTRE_WEIGHT = 0.0
+NONE_MARGIN = 0.1
 
 
 @dataclass
@@ -36,6 +42,12 @@ class Mapper:
         context_weight: float = CONTEXT_WEIGHT,
         corpus_weight: float = CORPUS_WEIGHT,
         corpus_margin: float = CORPUS_MARGIN,
+        normalise: bool = NORMALISE,
+        description_weight: float = DESCRIPTION_WEIGHT,
+        second: EmbedFn | None = None,
+        abstain_quantile: float = ABSTAIN_QUANTILE,
+        centre_weight: float = CENTRE_WEIGHT,
+        none_margin: float = NONE_MARGIN,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -44,6 +56,23 @@ class Mapper:
         self.context_weight = context_weight
         self.corpus_weight = corpus_weight
         self.corpus_margin = corpus_margin
+        self.normalise = normalise  # read text through `for_mapping` (handles, links, hashtag signs stripped)
+        self.description_weight = description_weight  # share of the ranking from the description view
+        self.second = second  # the encoder of the description view (None: the mapping encoder's vectors)
+        self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
+        self.centre_weight = centre_weight  # see `corpus_offsets`
+        self.none_margin = none_margin  # `none_examples` must beat the best touchpoint by this much to abstain
+
+    def options(self) -> dict:
+        """The transfer options a run records (docs/lab/transfer.md, "Mapping candidates")."""
+        return {
+            "normalise": self.normalise,
+            "description_weight": self.description_weight,
+            "description_encoder": "second" if self.second is not None and self.description_weight else "mapping",
+            "abstain_quantile": self.abstain_quantile,
+            "centre_weight": self.centre_weight,
+            "none_margin": self.none_margin,
+        }
 
     @property
     def ids(self) -> list[str]:
@@ -64,20 +93,55 @@ class Mapper:
         return None
 
     def scores_in_context(
-        self, vectors: np.ndarray, context: np.ndarray | None = None
+        self,
+        vectors: np.ndarray,
+        context: np.ndarray | None = None,
+        second: tuple[np.ndarray, np.ndarray | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Touchpoint and `none` scores per segment, each blended (by `context_weight`) with the scores of its
         context: the embedding of the whole feedback item the segment came from. A clause such as "it
-        stutters on old games" is ambiguous alone; the review it sits in says it is about a laptop."""
+        stutters on old games" is ambiguous alone; the review it sits in says it is about a laptop.
+        `second`: the same segments and contexts on the `second` encoder, for the description view."""
         scores, nones = self.score(vectors), self.none_scores(vectors)
-        if context is None or self.context_weight == 0:
-            return scores, nones
         a = self.context_weight
-        scores = (1 - a) * scores + a * self.score(context)
-        context_nones = self.none_scores(context)
-        if nones is not None and context_nones is not None:
-            nones = (1 - a) * nones + a * context_nones
+        if context is not None and a:
+            scores = (1 - a) * scores + a * self.score(context)
+            context_nones = self.none_scores(context)
+            if nones is not None and context_nones is not None:
+                nones = (1 - a) * nones + a * context_nones
+        if self.description_weight > 0 and hasattr(self, "descriptions_"):
+            view = second if second is not None else (vectors, context)
+            scores = self.with_descriptions(scores, self.description_scores(*view))
         return scores, nones
+
+    def fit_descriptions(self) -> None:
+        """Embed each top-level touchpoint's name and description for the description view (on `second` when
+        given): what a touchpoint is about, in general words, against examples written in one industry's nouns."""
+        if self.description_weight > 0:
+            texts = [f"{t.name}: {t.description}" for t in self.taxonomy.touchpoints]
+            self.descriptions_ = (self.second or self.embed)(texts)
+
+    def description_scores(self, vectors: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of each segment (blended with its context as `scores_in_context` does) to each description."""
+        d = vectors @ self.descriptions_.T
+        if context is not None and self.context_weight:
+            d = (1 - self.context_weight) * d + self.context_weight * (context @ self.descriptions_.T)
+        return d
+
+    def with_descriptions(self, scores: np.ndarray, descriptions: np.ndarray) -> np.ndarray:
+        """The ranking blended with the description view by `description_weight`, each row's best score kept:
+        whether a complaint fits at all (the threshold, `none_examples`) is still read from the examples."""
+        w = self.description_weight
+        blended = (1 - w) * scores + w * descriptions
+        return (blended - blended.max(axis=1, keepdims=True) + scores.max(axis=1, keepdims=True)).astype(np.float32)
+
+    def corpus_threshold(self, best: np.ndarray) -> float:
+        """The threshold for one corpus: `threshold`, lowered to the `abstain_quantile` of its complaints' best
+        scores where that is lower, so a corpus far from the examples' style does not lose its clear complaints
+        to `none` wholesale (0: the fixed threshold)."""
+        if self.abstain_quantile <= 0 or len(best) == 0:
+            return self.threshold
+        return min(self.threshold, float(np.quantile(best, self.abstain_quantile)))
 
     def corpus_head(self) -> CorpusHead | None:
         """A head to learn the corpus's own boundaries from its sure complaints (see `CorpusHead`) and the
@@ -102,20 +166,35 @@ class Mapper:
         scores, nones = self.scores_in_context(vectors, context)
         return self.choose(scores, nones, vectors)
 
+    def corpus_offsets(self, scores: np.ndarray) -> np.ndarray:
+        """What to take off each touchpoint's scores in one corpus: `centre_weight` x how far its mean score over
+        the corpus's complaints sits above the mean of all touchpoints. A touchpoint whose examples share the
+        corpus's industry nouns (flights, pizzas) scores high on every complaint of it; its lead then comes from
+        the nouns, not from what went wrong."""
+        means = scores.mean(axis=0)
+        return (self.centre_weight * (means - means.mean())).astype(np.float32)
+
     def choose(
-        self, scores: np.ndarray, nones: np.ndarray | None, vectors: np.ndarray, adjusted: np.ndarray | None = None
+        self,
+        scores: np.ndarray,
+        nones: np.ndarray | None,
+        vectors: np.ndarray,
+        adjusted: np.ndarray | None = None,
+        threshold: float | None = None,
     ) -> list[list[Assignment]]:
         """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
-        best is under `threshold` or below the row's similarity to the taxonomy's `none_examples`. `adjusted`: the
-        same scores reordered by a corpus head, which then picks the first touchpoint; which others count too is
-        still read from the similarities (the head's probabilities are too sharp to leave a runner-up close)."""
+        best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
+        `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
+        touchpoint; which others count too is still read from the similarities (the head's probabilities are too
+        sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`."""
+        threshold = self.threshold if threshold is None else threshold
         out = []
         for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
             best = float(row.max())
-            if best < self.threshold or (nones is not None and nones[i] > best):
+            if best < threshold or (nones is not None and nones[i] > best + self.none_margin):
                 out.append([Assignment(NONE, best)])
                 continue
-            picked = np.where(row >= max(self.threshold, best - self.margin))[0]
+            picked = np.where(row >= max(threshold, best - self.margin))[0]
             picked = picked[np.argsort(-row[picked])]
             score = row.astype(float)
             if adjusted is not None:
@@ -131,12 +210,13 @@ class CentroidMapper(Mapper):
 
     name = "centroid"
 
-    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: float) -> None:
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: Any) -> None:
         kwargs.setdefault("corpus_weight", 0.0)  # the naive anchor stays naive
         super().__init__(taxonomy, embed, **kwargs)
 
     def fit(self) -> CentroidMapper:
         self.vectors_ = self.embed([f"{t.name}: {t.description}" for t in self.taxonomy.touchpoints])
+        self.fit_descriptions()
         return self
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
@@ -148,7 +228,7 @@ class ExampleMapper(Mapper):
 
     name = "examples"
 
-    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, k: int = 3, **kwargs: float) -> None:
+    def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, *, k: int = 3, **kwargs: Any) -> None:
         super().__init__(taxonomy, embed, **kwargs)
         self.k = k
 
@@ -169,6 +249,7 @@ class ExampleMapper(Mapper):
         }
         none = self.taxonomy.none_examples
         self.none_examples_ = self.embed(none) if none else None
+        self.fit_descriptions()
         return self
 
     def none_scores(self, vectors: np.ndarray) -> np.ndarray | None:
@@ -197,7 +278,7 @@ class ExampleMapper(Mapper):
 MAPPERS: dict[str, type[Mapper]] = {"examples": ExampleMapper, "centroid": CentroidMapper}
 
 
-def get_mapper(name: str, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: float) -> Mapper:
+def get_mapper(name: str, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: Any) -> Mapper:
     try:
         cls = MAPPERS[name]
     except KeyError:

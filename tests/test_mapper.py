@@ -1,0 +1,155 @@
+"""Mapping options for transfer (issue 18): reading text without handles, the description view, abstention
+calibrated per corpus, and the taxonomy check for words concentrated in one touchpoint's examples."""
+
+import numpy as np
+import pytest
+
+from miner.touchpoints.mapper import get_mapper
+from miner.touchpoints.normalise import for_mapping
+
+
+def test_for_mapping_strips_addressing_and_markup_but_keeps_the_words():
+    assert for_mapping("@AcmeAir my flight was cancelled #fail http://t.co/x1") == "my flight was cancelled fail"
+    assert for_mapping("write to help@acme.example or www.acme.example/help now") == "write to or now"
+    assert for_mapping("thanks @bob_2, #1 service") == "thanks , 1 service"
+    assert for_mapping("@acme @support") == "@acme @support"  # nothing left: the text as it was
+    assert for_mapping("two@ 5 each") == "two@ 5 each"
+
+
+def _classify(db, taxonomy, embedder, segmenter, segments, **options):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+
+    mapper = get_mapper("examples", taxonomy, EmbeddingCache(embedder, db).embed, threshold=0.0, **options).fit()
+    pipeline = Pipeline(db, Encoders(embedder), taxonomy, segmenter, mapper=mapper)
+    scores = pipeline.touchpoint_scores(segments, np.arange(len(segments)), None)  # as `classify` maps them
+    return {s["id"]: mapper.ids[int(row.argmax())] for s, row in zip(segments, scores, strict=True)}
+
+
+def test_a_normalising_mapper_does_not_read_the_handle(db, mini_taxonomy, fake_embedder, segmenter):
+    # the handle's words are the website's examples' words; the complaint is about a charge
+    text = "@website_delivery_charge_site_phone_number_time charged twice"
+    segments = [{"id": 1, "document_id": "a", "text": text, "rating": 1}]
+    plain = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments, normalise=False)
+    normalised = _classify(db, mini_taxonomy, fake_embedder, segmenter, segments)  # the default
+    assert plain == {1: "website"} and normalised == {1: "billing"}
+
+
+def test_the_description_view_reorders_but_keeps_each_rows_best_score(mini_taxonomy, fake_embedder):
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, description_weight=0.5).fit()
+    scores = np.array([[0.6, 0.5, 0.1]], np.float32)
+    descriptions = np.array([[0.0, 0.4, 0.0]], np.float32)
+    out = mapper.with_descriptions(scores, descriptions)
+    assert out.max() == pytest.approx(0.6) and out.argmax() == 1  # (0.3, 0.45, 0.05) shifted to keep 0.6
+
+
+def test_the_description_view_reads_the_second_encoder(db, mini_taxonomy, segmenter):
+    from miner.embed.fake import HashingEmbedder
+
+    mapping, second = HashingEmbedder(dim=128), HashingEmbedder(dim=32)
+    mapper = get_mapper("examples", mini_taxonomy, mapping.embed, description_weight=0.9, second=second.embed).fit()
+    assert mapper.descriptions_.shape == (3, 32)  # the descriptions are on the second encoder
+    segments = [{"id": 1, "document_id": "a", "text": "boxes crushed or torn in transit", "rating": 1}]
+    assert _classify(db, mini_taxonomy, mapping, segmenter, segments, description_weight=0.9,
+                     second=second.embed) == {1: "packaging"}  # fmt: skip
+    without = get_mapper("examples", mini_taxonomy, mapping.embed, second=second.embed).fit()
+    assert not hasattr(without, "descriptions_")  # weight 0: the second encoder is never read
+
+
+def test_abstention_is_calibrated_per_corpus_and_never_raised(mini_taxonomy, fake_embedder):
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, threshold=0.3, abstain_quantile=0.1).fit()
+    far = np.linspace(0.05, 0.5, 100)  # a corpus whose complaints sit far from the examples
+    assert mapper.corpus_threshold(far) == pytest.approx(np.quantile(far, 0.1))
+    assert mapper.corpus_threshold(far + 0.5) == 0.3
+    fixed = get_mapper("examples", mini_taxonomy, fake_embedder.embed, threshold=0.3).fit()
+    assert fixed.corpus_threshold(far) == 0.3
+    scores = np.array([[0.2, 0.1, 0.0]], np.float32)
+    vectors = np.zeros((1, 128), np.float32)
+    assert fixed.choose(scores, None, vectors)[0][0].touchpoint == "none"
+    assert fixed.choose(scores, None, vectors, threshold=0.15)[0][0].touchpoint == "billing"
+
+
+def _taxonomy_with(examples: dict[str, list[str]]):
+    from miner.touchpoints.taxonomy import parse_taxonomy
+
+    return parse_taxonomy(
+        {
+            "touchpoints": [
+                {"id": tp, "name": tp.title(), "stage": "purchase", "description": desc, "examples": examples[tp]}
+                for tp, desc in [
+                    ("delivery", "Late or missing parcels and couriers."),
+                    ("follow_up", "Confirmations and notifications missing or wrong."),
+                ]  # fmt: skip
+            ]
+        }
+    )
+
+
+def test_words_concentrated_in_one_touchpoints_examples_are_flagged_unless_it_is_about_them():
+    from miner.touchpoints.check import concentrated_words
+
+    tax = _taxonomy_with(
+        {
+            "delivery": ["the parcel was late", "parcels never come", "courier lost it", "my flight was late"],
+            "follow_up": [f"no confirmation of my flight number {i}" for i in range(6)]
+            + ["the notification never came", "notifications are wrong"],
+        }
+    )
+    found = {(c.word, c.touchpoint) for c in concentrated_words(tax, min_examples=4, share=0.8)}
+    assert ("flight", "follow_up") in found  # 6 of its 7 uses, and not what follow-up is about
+    assert ("confirmation", "follow_up") not in found  # its description says confirmations
+    assert ("number", "follow_up") in found
+    assert not any(t == "delivery" for _, t in found)  # parcels: in its description, and too few uses
+
+
+def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    tax = _taxonomy_with(
+        {"delivery": ["the parcel was late"], "follow_up": [f"no confirmation for pizza {i}" for i in range(6)]}
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(tax.model_dump()), encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
+    assert result.exit_code == 0, result.output
+    assert "warning: follow_up: “pizza” is in 6 of its examples" in result.output
+
+
+def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, centre_weight=1.0).fit()
+    # every complaint of this corpus leans to the first touchpoint by 0.3 (its examples share the corpus's nouns)
+    scores = np.array([[0.7, 0.5, 0.1], [0.6, 0.1, 0.5], [0.6, 0.2, 0.2]], np.float32)
+    offsets = mapper.corpus_offsets(scores)
+    assert offsets.sum() == pytest.approx(0.0, abs=1e-6) and offsets[0] > 0
+    assert list((scores - offsets).argmax(axis=1)) == [1, 2, 0]
+    off = get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit()
+    assert not off.corpus_offsets(scores).any()
+
+
+def test_a_centring_mapper_maps_through_classify(db, mini_taxonomy, fake_embedder, segmenter):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+
+    segments = [
+        {"id": i, "document_id": str(i), "text": t, "rating": 1}
+        for i, t in enumerate(["I was charged twice for one order", "the box arrived crushed and leaking"])
+    ]
+    for weight in (0.0, 1.0):
+        mapper = get_mapper("examples", mini_taxonomy, EmbeddingCache(fake_embedder, db).embed,
+                            threshold=0.0, centre_weight=weight).fit()  # fmt: skip
+        result, _ = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, mapper=mapper).classify(segments)
+        assert result.complaints == len(result.complaint_pos)
+
+
+def test_none_margin_keeps_a_complaint_that_none_examples_beat_only_narrowly(mini_taxonomy, fake_embedder):
+    scores = np.array([[0.50, 0.20, 0.10]], np.float32)
+    nones = np.array([0.53], np.float32)
+    vectors = np.zeros((1, 128), np.float32)
+    strict = get_mapper("examples", mini_taxonomy, fake_embedder.embed, none_margin=0.0).fit()
+    lenient = get_mapper("examples", mini_taxonomy, fake_embedder.embed, none_margin=0.05).fit()
+    assert strict.choose(scores, nones, vectors)[0][0].touchpoint == "none"
+    assert lenient.choose(scores, nones, vectors)[0][0].touchpoint == "billing"
+    assert lenient.choose(scores, nones + 0.1, vectors)[0][0].touchpoint == "none"
