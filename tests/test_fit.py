@@ -185,3 +185,17 @@ def test_an_old_database_migrates_and_its_runs_read_without_a_fit(tmp_path):
     run = find_run(db, 1)
     assert run is not None and run_fit(run) is None and stored_fit(db, 1) is None
     assert top_pain_points(db)["fit"] is None
+
+
+def test_the_report_command_says_when_the_fit_is_poor(mined, tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    db, run_id = mined
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    args = ["report", "--db", path, "--out", str(tmp_path / "r.html")]
+    assert "Taxonomy fit" not in CliRunner().invoke(app, args).output
+    _mark_poor(db, run_id, "never shown here")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and "Taxonomy fit: does not fit" in result.output
