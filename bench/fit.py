@@ -74,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=0, help="Also a sample of this many items of each dev set.")
     parser.add_argument("--only", nargs="*", help="Only these corpora (names as printed).")
+    parser.add_argument("--data", type=Path, default=DATASETS, help="The dev sets' folder.")
     args = parser.parse_args()
     evaluator = Evaluator()
     narrow = load_taxonomy(ROOT / "corpora/off_taxonomy/hotel_spa_taxonomy.yaml")
@@ -85,7 +86,7 @@ def main() -> None:
     ]
     labelled = [("probe cross_industry", ROOT / "corpora/probe/cross_industry.jsonl", 10_000)]
     if args.datasets:
-        labelled += [(name, DATASETS / f"{name}.jsonl", args.datasets) for name in DEV_SETS]
+        labelled += [(name, args.data / f"{name}.jsonl", args.datasets) for name in DEV_SETS]
     for name, run in cases:
         if not args.only or name in args.only:
             fit, _ = run()
