@@ -40,10 +40,17 @@ def test_many_none_small_margins_and_low_scores_do_not_fit_and_say_what_to_do():
     assert f"median of {fit.median_margin:.3f} (under 0.015)" in text and "50% of the 0.70" in text
 
 
-def test_one_touchpoint_swallowing_the_complaints_is_named():
-    fit = diagnose(_spread(200, top="tp3", top_n=70), _top2(200, 0.60, 0.08), len(TOUCHPOINTS), reference=0.70)
-    assert fit.verdict == WEAK and fit.top_touchpoint == "tp3"
-    assert any("`tp3`, takes 43%" in w for w in fit.warnings)
+def test_one_touchpoint_swallowing_the_complaints_adds_to_another_signal_and_is_named():
+    swallowed = _spread(200, none=60, top="tp3", top_n=70)  # 30% none (weak) and tp3 takes 70 + 9 of 140 mapped
+    fit = diagnose(swallowed, _top2(200, 0.60, 0.08), len(TOUCHPOINTS), reference=0.70)
+    assert fit.verdict == POOR and fit.top_touchpoint == "tp3"
+    assert any("`tp3`, takes 56%" in w for w in fit.warnings)
+
+
+def test_one_touchpoint_taking_a_large_share_alone_is_no_warning():
+    # Reviews are mostly about the product: a dominant touchpoint with clear, high-scoring complaints fits.
+    fit = diagnose(_spread(200, top="tp3", top_n=90), _top2(200, 0.60, 0.08), len(TOUCHPOINTS), reference=0.70)
+    assert fit.verdict == FITS and fit.warnings == [] and fit.top_share > 0.5 and fit.top_touchpoint == "tp3"
 
 
 def test_two_weak_signals_make_a_poor_fit_and_one_makes_a_weak_one():

@@ -25,10 +25,11 @@ MIN_COMPLAINTS = 30  # fewer complaints than this: no verdict (a handful of clau
 MIN_TOUCHPOINTS_FOR_SHARE = 4  # with fewer touchpoints one of them taking a third is no sign of anything
 
 # Each signal has a level where the fit is weak and one where it fails; one weak signal makes a weak fit, two
-# weak signals or one failing make "does not fit".
+# weak signals or one failing make "does not fit". One touchpoint taking a large share is no sign alone (reviews are
+# mostly about the product, patient comments about staff): it only adds to another signal.
 NONE_SHARE = (0.30, 0.45)  # share of complaints mapped to `none`: weak at or above, failing at or above
 MARGIN = (0.030, 0.015)  # median lead of the best touchpoint over the runner-up: weak below, failing below
-TOP_SHARE = (0.34, 0.50)  # largest share of the mapped complaints one touchpoint takes: weak/failing at or above
+TOP_SHARE = (0.30, 0.50)  # largest share of the mapped complaints one touchpoint takes: weak/failing at or above
 BEST_RATIO = (0.75, 0.62)  # median best score over the examples' own (held-out) median best: weak/failing below
 
 ADVICE = (
@@ -143,7 +144,8 @@ def _levels(fit: Fit, n_touchpoints: int) -> dict[str, int]:
         out["top"] = _above(fit.top_share, TOP_SHARE)
     if fit.reference and fit.median_best is not None:
         out["best"] = _above(-fit.median_best / fit.reference, (-BEST_RATIO[0], -BEST_RATIO[1]), strict=True)
-    return {k: v for k, v in out.items() if v}
+    tripped = {k: v for k, v in out.items() if v}
+    return tripped if set(tripped) - {"top"} else {}
 
 
 def _above(value: float, levels: tuple[float, float], *, strict: bool = False) -> int:
