@@ -46,6 +46,28 @@ class RunCreate(BaseModel):
     )  # fmt: skip
 
 
+FitVerdict = Literal["fits", "weak fit", "does not fit", "not judged"]
+
+
+class FitPublic(BaseModel):
+    """How well the run's corpus fits its taxonomy (docs/guide/taxonomy.md, "When the corpus does not fit")."""
+
+    verdict: FitVerdict = Field(description="'not judged' under 30 complaints.")
+    complaints: int = Field(description="Complaint clauses measured (an incremental run: its new ones).")
+    none_share: float = Field(description="Share of complaints mapped to `none`.")
+    median_margin: float | None = Field(description="Median lead of the best touchpoint over the runner-up.")
+    top_share: float = Field(description="Largest share of the mapped complaints one touchpoint takes.")
+    top_touchpoint: str | None
+    median_best: float | None = Field(description="Median similarity of a complaint to its best touchpoint.")
+    reference: float | None = Field(
+        description="Median best similarity of the taxonomy's own examples, each held out; null for `centroid`."
+    )
+    warnings: list[str] = Field(
+        description="One sentence per signal that tripped, naming its number; the first says what to do "
+        "(label complaints via GET /v1/review, `touchpoints taxonomy suggest`)."
+    )
+
+
 class RunPublic(BaseModel):
     id: str = Field(examples=["run_9b2e4c1d8a7f6e50"])
     dataset_id: str | None
@@ -57,6 +79,7 @@ class RunPublic(BaseModel):
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
+    fit: FitPublic | None = Field(None, description="How well the corpus fits the taxonomy, once complete.")
 
 
 class RunInfo(BaseModel):
@@ -72,6 +95,7 @@ class RunInfo(BaseModel):
     documents: int | None
     segments: int | None
     complaints: int | None
+    fit: FitPublic | None = Field(None, description="How well the corpus fits the taxonomy; null for older runs.")
 
 
 class Quote(BaseModel):

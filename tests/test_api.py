@@ -228,6 +228,15 @@ def test_cancel_a_run(a, alice):
     assert a.get("/v1/pain-points").json()["run"]["id"] == a.get("/v1/stats").json()["latest_run"]["id"]
 
 
+def test_a_run_and_its_pain_points_say_how_well_the_corpus_fits(a, alice):
+    run_id = alice["run"]["id"]
+    fit = a.get(f"/v1/runs/{run_id}").json()["fit"]
+    assert fit is not None and fit["verdict"] in ("fits", "weak fit", "does not fit", "not judged")
+    assert fit["complaints"] > 0 and 0 <= fit["none_share"] <= 1 and isinstance(fit["warnings"], list)
+    assert a.get(f"/v1/pain-points?run={run_id}").json()["run"]["fit"] == fit
+    assert next(r for r in a.get("/v1/runs").json() if r["id"] == run_id)["fit"] == fit
+
+
 def test_run_errors(a):
     assert_error(a.get("/v1/runs/run_nope"), 404, "not_found")
     assert_error(a.post("/v1/runs", json={"dataset_id": "ds_nope"}), 404, "not_found")

@@ -9,7 +9,7 @@ import sqlite_utils
 from api.errors import ApiError
 from miner.store.filters import Filters
 from miner.store.runs import find_run as store_find_run
-from miner.store.runs import run_taxonomy
+from miner.store.runs import run_fit, run_taxonomy
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import NONE
 
@@ -29,7 +29,7 @@ def find_run(db: sqlite_utils.Database, run_id: int | None = None, taxonomy_vers
 
 
 def run_public(run: dict | None) -> dict | None:
-    return {k: run[k] for k in RUN_FIELDS} if run else None
+    return {**{k: run[k] for k in RUN_FIELDS}, "fit": run_fit(run)} if run else None
 
 
 def check_touchpoint(taxonomy: Taxonomy, touchpoint: str | None) -> None:

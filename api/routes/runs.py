@@ -19,8 +19,15 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 FIELDS = tuple(RunPublic.model_fields)
 
 
-def job_public(row: dict) -> dict:
-    return {k: row.get(k) for k in FIELDS}
+def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
+    """A job's public fields; with the workspace's `db`, a complete job's fit (how well the corpus fits the
+    taxonomy, miner/touchpoints/fit.py)."""
+    out = {k: row.get(k) for k in FIELDS}
+    if db is not None and row.get("status") == "complete" and row.get("run_id") is not None:
+        from miner.store.runs import stored_fit
+
+        out["fit"] = stored_fit(db, row["run_id"])
+    return out
 
 
 def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
@@ -67,14 +74,24 @@ def create_run(
 
 @router.get("", response_model=list[RunPublic], summary="List runs", responses=responses(401, 429))
 def list_runs(
-    workspace: WorkspaceDep, control: ControlDbDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    db: WorkspaceDbDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    return [job_public(r) for r in control_db.job_rows(control, workspace, limit)]
+    return [job_public(r, db) for r in control_db.job_rows(control, workspace, limit)]
 
 
-@router.get("/{run_id}", response_model=RunPublic, summary="A run's status", responses=responses(401, 404, 429))
-def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep) -> dict:
-    return job_public(get_job(control, workspace, run_id))
+@router.get(
+    "/{run_id}",
+    response_model=RunPublic,
+    summary="A run's status",
+    description="Its status and progress; once complete, `fit` says how well the corpus fits the taxonomy and, "
+    "when it does not, what to do (label complaints from GET /v1/review, `touchpoints taxonomy suggest`).",
+    responses=responses(401, 404, 429),
+)
+def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
+    return job_public(get_job(control, workspace, run_id), db)
 
 
 @router.delete(

@@ -63,6 +63,19 @@ def report(
         fail(str(err))
         return
     typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
+    _note_fit(database)
+
+
+def _note_fit(database) -> None:  # noqa: ANN001 - a sqlite-utils Database, imported lazily
+    """One line when the latest run's corpus fits its taxonomy poorly: the report opens with the details."""
+    from miner.store.runs import find_run, run_fit
+
+    fit = run_fit(find_run(database) or {})
+    if fit and fit.get("verdict") in ("weak fit", "does not fit"):
+        typer.secho(
+            f"Taxonomy fit: {fit['verdict']} (the notice at the top of the report says why and what to do).",
+            fg="yellow",
+        )
 
 
 @app.command()

@@ -124,6 +124,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
             segment_rows=result.segment_dicts(),
             assignment_rows=result.assignment_rows,
             pain_point_rows=pain_rows,
+            fit=p.diagnose(result).to_dict(),
             counts={
                 "documents": db.table("documents").count,
                 "segments": len(segments),
@@ -163,6 +164,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
             segment_rows=result.segment_dicts(),
             assignment_rows=result.assignment_rows,
             pain_point_rows=[],
+            fit=p.diagnose(result).to_dict(),  # of the new complaints: a drift in what comes in shows
             counts={
                 "documents": db.table("documents").count,
                 "segments": base["segments"] + len(segments),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +38,12 @@ class Classified:
     complaint_pos: list[int]  # positions (in the segment list) of complaints
     vectors: np.ndarray  # float16, one row per complaint
     complaints: int
+    top2: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))  # per complaint: its best and
+    # second-best touchpoint similarity before the corpus head (what miner/touchpoints/fit.py reads)
+
+    def firsts(self) -> list[str]:
+        """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
+        return [self.segment_rows[pos][3] for pos in self.complaint_pos]
 
     def segment_dicts(self) -> Iterator[dict]:
         """The segment results as the rows `finish_run` writes, made one at a time."""
@@ -136,6 +142,7 @@ def classify(
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
+    out.top2 = np.concatenate([top_two(c.tp_scores) for c in chunks]) if chunks else out.top2
     return out, head
 
 
@@ -150,6 +157,14 @@ def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
     offsets = mapper.corpus_offsets(np.concatenate(scored))
     for c in chunks:
         c.tp_scores = (c.tp_scores - offsets).astype(np.float32)
+
+
+def top_two(scores: np.ndarray) -> np.ndarray:
+    """Each row's best and second-best score (the best twice when there is one column)."""
+    if scores.shape[1] == 0:
+        return np.zeros((len(scores), 2), np.float32)
+    ranked = -np.sort(-scores.astype(np.float32), axis=1)
+    return ranked[:, :2] if scores.shape[1] > 1 else np.repeat(ranked, 2, axis=1)
 
 
 def _in_context(

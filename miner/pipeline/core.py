@@ -28,6 +28,7 @@ from miner.touchpoints.mapper import Mapper
 
 if TYPE_CHECKING:
     from miner.complaints import ComplaintDetector
+    from miner.touchpoints.fit import Fit
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,13 @@ class Pipeline:
         """Complaint and touchpoint scores of `segments`, in memory (see `miner.pipeline.classify.classify`)."""
         self.fit(progress)
         return classify(segments, self.cache, self.detector_, self.mapper_, progress, base_head, fit_head=fit_head)
+
+    def diagnose(self, result: Classified) -> Fit:
+        """How well the corpus fits the taxonomy (miner/touchpoints/fit.py), from what `classify` gave back."""
+        from miner.touchpoints.fit import diagnose, mapper_reference
+
+        reference = mapper_reference(self._fitted_mapper())
+        return diagnose(result.firsts(), result.top2, len(self.taxonomy.touchpoints), reference)
 
     def import_paths(
         self,

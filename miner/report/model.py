@@ -16,7 +16,7 @@ from miner.report.stats import bootstrap_impact
 from miner.report.trends import choose_granularity, emerging_pain_points, period_of, period_range, touchpoint_trends
 from miner.store.filters import Filters
 from miner.store.report import RunData, load_quotes, load_run_data
-from miner.store.runs import head_row
+from miner.store.runs import head_row, run_fit
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
 
@@ -306,6 +306,7 @@ def build_report(
         "journey": journey(entries),
         "trends": trends,
         "impact": impact,
+        "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
         "quality": quality(data, tally, entries, trends, impact) | {"method": method(db, data.run)},
         "colours": colours(data),
     }

@@ -53,6 +53,20 @@ def print_table(result: dict) -> None:
             f"{unmapped['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%}): "
             "see `touchpoints top --touchpoint none`."
         )
+    print_fit(console, result.get("fit"))
+
+
+def print_fit(console, fit: dict | None) -> None:  # noqa: ANN001 - a rich Console, imported lazily
+    """A yellow panel when the corpus does not fit its taxonomy well (miner/touchpoints/fit.py); nothing when it
+    fits, was too small to judge, or the run is older than the measure."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    if not fit or fit.get("verdict") not in ("weak fit", "does not fit"):
+        return
+    body = Text("\n".join(f"• {terminal_text(w)}" for w in fit.get("warnings") or []))
+    title = f"Taxonomy fit: {fit['verdict']}"
+    console.print(Panel(body, title=title, title_align="left", border_style="yellow", style="yellow"))
 
 
 def _safe(value: object) -> object:

@@ -11,7 +11,7 @@ import sqlite_utils
 from miner.errors import MinerError
 from miner.store.filters import Filters
 from miner.store.reads import count_by, touchpoint_documents
-from miner.store.runs import resolve_run, run_taxonomy
+from miner.store.runs import resolve_run, run_fit, run_taxonomy
 from miner.store.top import top_pain_points as shared_top
 from miner.touchpoints.taxonomy import NONE
 
@@ -49,7 +49,9 @@ def top_pain_points(
     run_id: int | None = None,
     filters: Filters | None = None,
 ) -> dict:
-    """{"run": ..., "touchpoints": [{"id", "name", "stage", "complaints", "share", "pain_points": [...]}]}."""
+    """{"run": ..., "fit": ..., "touchpoints": [{"id", "name", "stage", "complaints", "share", "pain_points": [...]}]}.
+
+    `fit`: how well the run's corpus fits its taxonomy (miner/touchpoints/fit.py), null for runs made before."""
     filters = filters or Filters()
     run = resolve_run(db, run_id)
     taxonomy = run_taxonomy(run)
@@ -76,7 +78,7 @@ def top_pain_points(
             }
         )
     entries.sort(key=lambda e: (-cast(int, e["complaints"]), str(e["id"])))
-    result = {"run": {k: run[k] for k in RUN_FIELDS}, "touchpoints": entries[:limit]}
+    result = {"run": {k: run[k] for k in RUN_FIELDS}, "fit": run_fit(run), "touchpoints": entries[:limit]}
     if touchpoint in (None, NONE):
         n_none = counts.get(NONE, 0)
         result["unmapped"] = {

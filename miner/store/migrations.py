@@ -202,3 +202,9 @@ def m005_service_tables(db: sqlite_utils.Database) -> None:
         DROP INDEX IF EXISTS idx_api_assignments_pain
         """,
     )
+
+
+@migrations()
+def m006_run_fit(db: sqlite_utils.Database) -> None:
+    """How well each run's corpus fits its taxonomy (miner/touchpoints/fit.py), as JSON; NULL for older runs."""
+    _execute_all(db, "ALTER TABLE runs ADD COLUMN fit TEXT")

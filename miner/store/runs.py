@@ -33,13 +33,18 @@ def finish_run(
     assignment_rows: Iterable[dict],
     pain_point_rows: Iterable[dict],
     counts: dict[str, int],
+    fit: dict | None = None,
 ) -> None:
-    """Write a run's results and mark it complete in one transaction."""
+    """Write a run's results and mark it complete in one transaction; `fit`: how well the corpus fits the
+    taxonomy (miner/touchpoints/fit.py), stored as JSON so the report and the API read it without recomputing."""
+    done = {"status": "complete", "finished_at": now(), **counts}
+    if fit is not None:
+        done["fit"] = json.dumps(fit, sort_keys=True)
     with db.atomic():
         db.table("segment_results").insert_all(({"run_id": run_id, **r} for r in segment_rows), batch_size=2000)
         db.table("assignments").insert_all(({"run_id": run_id, **r} for r in assignment_rows), batch_size=2000)
         db.table("pain_points").insert_all(({"run_id": run_id, **r} for r in pain_point_rows), batch_size=500)
-        db.table("runs").update(run_id, {"status": "complete", "finished_at": now(), **counts})
+        db.table("runs").update(run_id, done)
 
 
 def fail_run(db: sqlite_utils.Database, run_id: int, error: str) -> None:
@@ -89,6 +94,24 @@ def run_taxonomy(run: dict) -> Taxonomy:
 def _parse_taxonomy(payload: str) -> Taxonomy:
     # Validating the default taxonomy (1,400+ examples) on every request would cost more than the query.
     return Taxonomy.model_validate_json(payload)
+
+
+def run_fit(run: dict) -> dict | None:
+    """The fit a run stored (`Fit.to_dict()`); None for a run made before fits were stored, or with none."""
+    payload = run.get("fit")
+    if not payload:
+        return None
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def stored_fit(db: sqlite_utils.Database, run_id: int) -> dict | None:
+    """`run_fit` of run `run_id` without reading the rest of its row (the taxonomy payload is large)."""
+    rows = list(db.query("SELECT fit FROM runs WHERE id = ?", [run_id]))
+    return run_fit(rows[0]) if rows else None
 
 
 def save_head(db: sqlite_utils.Database, run_id: int, row: dict | None) -> None:
