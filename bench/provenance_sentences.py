@@ -51,7 +51,9 @@ def taxonomy_sets() -> dict[tuple[str, str], str]:
     """(touchpoint key, commit) -> set, from provenance.yaml's per-touchpoint blocks: one commit may have been
     written for two sets, touchpoint by touchpoint (9834610: ABSA's under most keys, CFPB's under billing)."""
     blocks = yaml.safe_load(PROVENANCE.read_text(encoding="utf-8"))["taxonomy"]
-    return {(key, str(c)): block["set"] for key, entries in blocks.items() for block in entries for c in block["commits"]}
+    return {
+        (key, str(c)): block["set"] for key, entries in blocks.items() for block in entries for c in block["commits"]
+    }
 
 
 def derive() -> dict[str, dict[str, list[str]]]:
