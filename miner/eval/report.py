@@ -175,7 +175,10 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=Path("docs/quality.md"))
     parser.add_argument(
-        "--limit", type=int, default=None, help=f"items per domain (default {transfer.SAMPLE}, a seeded sample)"
+        "--limit",
+        type=int,
+        default=None,
+        help=f"a seeded sample of N items per domain (default {transfer.SAMPLE}); with --fit, the first N of each set",
     )
     parser.add_argument("--full", action="store_true", help="every item of every domain (slow: hours on 2 cores)")
     parser.add_argument("--seed", type=int, default=transfer.SEED, help="the sample's seed")
