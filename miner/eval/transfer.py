@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,13 +192,14 @@ def run_domains(
     limit: int | None = SAMPLE,
     seed: int = SEED,
     domains: Sequence[Domain] = DOMAINS,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
 ) -> list[DomainResult]:
     """Every domain with items in `datasets`, scored by ours and the anchor with what was written without it."""
     from miner.complaints.detector import load_seeds
     from miner.touchpoints import load_taxonomy
 
     taxonomy, packaged, sentences = load_taxonomy(), load_seeds(), load_sentences()
+    log = log or _say
     results = []
     with tempfile.TemporaryDirectory(prefix="touchpoints-transfer-") as tmp:
         for number, domain in enumerate(domains):
@@ -209,8 +211,14 @@ def run_domains(
             folder.mkdir()
             ours, anchor = domain_evaluators(h, folder)
             log(f"{domain.name}: {len(items)} items, -{h.dropped_examples} examples, -{h.dropped_seeds} seeds")
+            started = time.process_time()
             ours_preds = _by_id(ours.predict(items, **METHOD))
             anchor_preds = _by_id(anchor.predict(items, **ANCHOR))
+            s, a = score(items, ours_preds), score(items, anchor_preds)
+            log(
+                f"  ours {_fmt(s.accuracy_at_1)} / {_fmt(s.macro_f1)} / complaint F1 {_fmt(s.complaint_f1)}; anchor "
+                f"{_fmt(a.accuracy_at_1)} / {_fmt(a.macro_f1)}; {time.process_time() - started:.0f} s CPU"
+            )
             held = (
                 f"−{h.dropped_examples} examples, −{h.dropped_seeds} seeds"
                 if h.dropped_examples or h.dropped_seeds
@@ -218,6 +226,10 @@ def run_domains(
             )
             results.append(DomainResult(domain.name, items, ours_preds, anchor_preds, held, domain.touchpoints))
     return results
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # progress of a long run, read while it runs
 
 
 def industry(item: dict) -> str:
