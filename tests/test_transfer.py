@@ -158,3 +158,30 @@ def test_the_headline_is_a_mean_of_domains_not_a_pooled_figure() -> None:
     low, high = mean_interval([big, mixed], "accuracy_at_1", resamples=200)
     assert low < 0.75 < high and 0.5 <= low and high <= 1.0
     assert np.isclose(mean_of_domains([big], "accuracy_at_1") or 0, 1.0)
+
+
+def test_the_table_has_a_row_per_domain_the_mean_and_the_probe() -> None:
+    from miner.eval.transfer import DomainResult, transfer_table
+
+    good, bad = run([True] * 9 + [False], "a"), run([False] * 10, "b")
+    tweets = [{"id": f"t{i}", "complaint": i % 2 == 0, "gold": None} for i in range(4)]
+    said = {f"t{i}": {"touchpoint": "none", "complaint": True} for i in range(4)}
+    results = [
+        DomainResult("restaurants", *good, good[1], "−3 examples, −0 seeds"),
+        DomainResult("health", *bad, good[1], "the default (nothing written for it)"),
+        DomainResult("tweets", tweets, said, said, "−2 seeds", touchpoints=False),
+    ]
+    probe_items = [dict(it, label=f"{'airline' if i < 5 else 'gym'}/x") for i, it in enumerate(good[0])]
+    table = transfer_table(results, (probe_items, good[1], bad[1]))
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| restaurants",
+        "| health",
+        "| tweets",
+        "| **mean of 2 domains**",
+        "| probe, mean of 2 industries (corpora/probe/)",
+    ]
+    assert "| 0.900 |" in rows[0] and "| 0.000 |" in rows[1]
+    assert "**0.450**" in rows[3]  # (0.9 + 0.0) / 2; the tweets have no touchpoint gold
+    assert "| 0.900 |" in rows[4]  # airline 1.0 (5 of 5) and gym 0.8 (4 of 5)
+    assert "0.667" in rows[2]  # complaint F1 of "always yes" on 2 of 4
