@@ -180,7 +180,9 @@ def main() -> None:
         default=None,
         help=f"a seeded sample of N items per domain (default {transfer.SAMPLE}); with --fit, the first N of each set",
     )
-    parser.add_argument("--full", action="store_true", help="every item of every domain (slow: hours on 2 cores)")
+    parser.add_argument(
+        "--full", action="store_true", help="every item of every domain (slow: CFPB's long letters dominate)"
+    )
     parser.add_argument("--seed", type=int, default=transfer.SEED, help="the sample's seed")
     parser.add_argument("--no-probe", action="store_true", help="leave the probe set (corpora/probe/) out")
     parser.add_argument("--fit", action="store_true", help="the earlier whole-set table with the shipped taxonomy")
