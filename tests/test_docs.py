@@ -107,8 +107,10 @@ def test_check_mode_passes_on_current_pages_and_fails_on_a_stale_one(gen, tmp_pa
 
 def test_quality_page_keeps_the_markers_make_eval_writes_between():
     text = (ROOT / "docs" / "quality.md").read_text("utf-8")
-    for marker in ("eval", "painpoints"):
+    for marker in ("transfer", "painpoints"):
         assert text.count(f"<!-- {marker}:start -->") == 1 and text.count(f"<!-- {marker}:end -->") == 1, marker
+    fit = (ROOT / "docs" / "lab" / "fit.md").read_text("utf-8")  # `make eval EVAL_ARGS=--fit` writes there
+    assert fit.count("<!-- eval:start -->") == 1 and fit.count("<!-- eval:end -->") == 1
 
 
 def test_links_between_docs_resolve():

@@ -90,3 +90,15 @@ def test_eval_skips_nothing_it_cannot_mine_silently(tmp_path):
     preds = Evaluator(embedding_model="fake", segmenter="rules", cache=tmp_path / "c.db").predict(load_items(path))
     assert [p["id"] for p in preds] == ["1", "2"]
     assert preds[1]["touchpoint"] == NONE and not preds[1]["complaint"]
+
+
+def test_an_id_the_redactor_rewrites_still_finds_its_prediction(tmp_path):
+    """`mine` redacts ids that look like personal data (banking77's `train:3018995434` reads as a phone number), so
+    eval mines the items under their row numbers and gives each prediction back its own id."""
+    text = "The courier left my parcel in the rain and nobody answered the phone."
+    items = [{"id": "train:3018995434", "text": text}, {"id": "plain", "text": text}]
+    preds = Evaluator(embedding_model="fake", segmenter="rules", cache=tmp_path / "c.db").predict(items)
+    assert [p["id"] for p in preds] == ["train:3018995434", "plain"]
+    assert preds[0]["complaint_score"] > 0 and {k: v for k, v in preds[0].items() if k != "id"} == {
+        k: v for k, v in preds[1].items() if k != "id"
+    }

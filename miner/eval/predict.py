@@ -46,8 +46,8 @@ def predict_items(
     with tempfile.TemporaryDirectory(prefix="touchpoints-eval-") as tmp:
         source = Path(tmp) / "items.jsonl"
         with source.open("w", encoding="utf-8") as fh:
-            for item in items:
-                fh.write(json.dumps({"id": str(item["id"]), "text": str(item["text"])}, ensure_ascii=False) + "\n")
+            for row, item in enumerate(items):  # the row number as the id: a set's own ids need not survive import
+                fh.write(json.dumps({"id": str(row), "text": str(item["text"])}, ensure_ascii=False) + "\n")
         db = open_db(Path(tmp) / "eval.db")
         try:
             pipeline = pipeline_for(db)
@@ -56,7 +56,10 @@ def predict_items(
             found = predictions_of_run(db, run_id)
         finally:
             db.close()
-    return [found.get(str(item["id"])) or _unmined(item["id"]) for item in items]
+    return [
+        dict(found[str(row)], id=str(item["id"])) if str(row) in found else _unmined(item["id"])
+        for row, item in enumerate(items)
+    ]
 
 
 def predictions_of_run(db: sqlite_utils.Database, run_id: int) -> dict[str, dict]:

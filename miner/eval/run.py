@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import DEFAULT_CACHE, predict_items
 from miner.eval.scoring import Scores, score
 from miner.touchpoints import Taxonomy
+
+if TYPE_CHECKING:
+    from miner.complaints.detector import ComplaintDetector
+    from miner.embed.base import Embedder
+    from miner.pipeline import Pipeline
 
 
 def load_items(path: Path, limit: int | None = None) -> list[dict]:
@@ -49,13 +55,20 @@ class Evaluator:
         cache: Path | None = None,
         progress: object | None = None,
         redact_pii: bool = True,
+        taxonomy: Taxonomy | None = None,
+        embedder: Embedder | None = None,
+        seeds: Path | None = None,
     ) -> None:
+        """`taxonomy`, `embedder` (a mapping encoder with its bundle) and `seeds` (a complaint seeds file) stand in
+        for the taxonomy file, the model name and the packaged seeds: the leave-one-domain-out evaluation
+        (miner/eval/transfer.py) scores each domain with what was written without it."""
         self.segmenter_name = segmenter
         self.taxonomy_path = taxonomy_path
         self.embedding_model = embedding_model
         self.cache = cache or DEFAULT_CACHE
         self.progress = progress
         self.redact_pii = redact_pii  # as `mine` does by default
+        self._taxonomy, self._embedder, self.seeds = taxonomy, embedder, seeds
         self._fitted: dict[str, object] = {}
 
     def _setup(self) -> None:
@@ -67,8 +80,8 @@ class Evaluator:
         from miner.store import open_db
         from miner.touchpoints import load_taxonomy
 
-        self.taxonomy = load_taxonomy(self.taxonomy_path)
-        self.encoders = build_encoders(get_embedder(self.embedding_model))
+        self.taxonomy = self._taxonomy or load_taxonomy(self.taxonomy_path)
+        self.encoders = build_encoders(self._embedder or get_embedder(self.embedding_model))
         self.cache_db = open_db(self.cache)
         self.embedder = EmbeddingCache(self.encoders.mapping, self.cache_db)
         self.segmenter = get_segmenter(self.segmenter_name)
@@ -76,19 +89,33 @@ class Evaluator:
 
     def pipeline(
         self, db: object, *, mapper: str = "examples", segment: bool = True, taxonomy: Taxonomy | None = None
-    ) -> object:
+    ) -> Pipeline:
         """The pipeline `mine` would build with these settings, on `db`, caching embeddings in the eval cache."""
         from miner.pipeline import MineOptions, build_pipeline
         from miner.segment.whole import WholeText
 
         self._setup()
+        taxonomy = taxonomy or self.taxonomy
         options = MineOptions(
-            taxonomy=taxonomy or self.taxonomy,
+            taxonomy=taxonomy,
             segmenter=self.segmenter if segment else WholeText(),
             mapper=mapper,
             redact_pii=self.redact_pii,
         )
-        return build_pipeline(db, options, encoders=self.encoders, cache_db=self.cache_db)  # type: ignore[arg-type]
+        pipeline = build_pipeline(db, options, encoders=self.encoders, cache_db=self.cache_db)  # type: ignore[arg-type]
+        if self.seeds is not None:
+            pipeline.detector = self._detector(pipeline, taxonomy, self.seeds)
+        return pipeline
+
+    def _detector(self, pipeline: Pipeline, taxonomy: Taxonomy, seeds: Path) -> ComplaintDetector:
+        """The complaint detector fitted on this evaluator's seeds file (once per taxonomy)."""
+        from miner.pipeline.classify import fit_detector
+
+        key = f"detector:{id(taxonomy)}"
+        if key not in self._fitted:
+            complaint = pipeline._cache(pipeline.encoders.complaint)
+            self._fitted[key] = fit_detector(pipeline.cache, complaint, taxonomy, seeds=seeds)
+        return self._fitted[key]  # type: ignore[return-value]
 
     @property
     def detector(self) -> object:
@@ -102,9 +129,9 @@ class Evaluator:
     def _fit(self, name: str, taxonomy: Taxonomy | None = None) -> object:
         self._setup()
         if taxonomy is not None:
-            return self.pipeline(self.cache_db, mapper=name, taxonomy=taxonomy).fit()  # type: ignore[attr-defined]
+            return self.pipeline(self.cache_db, mapper=name, taxonomy=taxonomy).fit()
         if name not in self._fitted:
-            self._fitted[name] = self.pipeline(self.cache_db, mapper=name).fit()  # type: ignore[attr-defined]
+            self._fitted[name] = self.pipeline(self.cache_db, mapper=name).fit()
         return self._fitted[name]
 
     def predict(

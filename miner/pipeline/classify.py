@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS, ComplaintDetector
+from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.corpus import CorpusHead
@@ -66,8 +67,11 @@ def fit_mapper(
     ).fit()
 
 
-def fit_detector(cache: EmbeddingCache, complaint: EmbeddingCache | None, taxonomy: Taxonomy) -> ComplaintDetector:
-    """The complaint detector, fitted on the seeds and the taxonomy's examples."""
+def fit_detector(
+    cache: EmbeddingCache, complaint: EmbeddingCache | None, taxonomy: Taxonomy, seeds: Path = SEEDS
+) -> ComplaintDetector:
+    """The complaint detector, fitted on the seeds (the packaged ones unless `seeds` names a file) and the
+    taxonomy's examples."""
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     vote = detector_params()
     return ComplaintDetector(
@@ -76,6 +80,7 @@ def fit_detector(cache: EmbeddingCache, complaint: EmbeddingCache | None, taxono
         second=complaint.embed if complaint is not None else None,
         neighbours=vote["k"],
         neighbour_weight=vote["weight"],
+        seeds=seeds,
     ).fit()
 
 

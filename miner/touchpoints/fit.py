@@ -7,7 +7,7 @@ four signals from what `classify` computed (each complaint's first choice and it
 says so in words that name the numbers and point to `touchpoints taxonomy review` and `taxonomy suggest`.
 
 The thresholds were set so that the demo corpus and the team's probe set fit and a corpus from an industry the
-taxonomy has no touchpoint for does not (docs/lab/fit.md has the measurements)."""
+taxonomy has no touchpoint for does not (docs/lab/fit-notice.md has the measurements)."""
 
 from __future__ import annotations
 

@@ -63,6 +63,29 @@ def tuned(base: str | None) -> EncoderBundle:
     )
 
 
+def tuned_on(touchpoints: Training, complaints: Training | None = None) -> EncoderBundle:
+    """The `tuned` bundle's recipes on other training texts (the leave-one-domain-out evaluation's taxonomy and
+    seeds without a domain's sentences): each model named by its texts and built on first use, never recorded in
+    the manifest, so the encoder `tuned` names stays the one `setup-models` built. `complaints` None: the default
+    complaint encoder."""
+    complaint = _complaint(None) if complaints is None else unrecorded(COMPLAINTS, complaints)
+    bundle = EncoderBundle(mapping=unrecorded(TUNED, touchpoints), complaint=complaint, cluster=_plain(None))
+    bundle.mapping.bundle = bundle
+    return bundle
+
+
+def unrecorded(recipe: Recipe, training: Training, base: str | None = None) -> BuiltEmbedder:
+    """`recipe` on `training`, built into the cache on first use under its own name, not recorded as the recipe's."""
+    name = recipe.name(training, base)
+
+    def locate() -> Path:
+        if not is_built(name):
+            recipe.fit(*training, built_path(name), None, base=base)
+        return built_path(name)
+
+    return BuiltEmbedder(name, locate)
+
+
 @functools.cache
 def _complaint(base: str | None) -> BuiltEmbedder:
     return encoder(COMPLAINTS, base, default_complaint_training)  # one per process and base: a service's jobs share it

@@ -1,0 +1,187 @@
+"""The leave-one-domain-out evaluation (miner/eval/transfer.py): domains split as declared, a domain's taxonomy and
+seeds without the sentences written for it, figures as a mean of domains. No model is loaded here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from miner.complaints.detector import load_seeds
+from miner.eval.provenance import load_sentences, sentence_hash, taxonomy_without, written_for
+from miner.eval.transfer import DOMAINS, Domain, domain_items, held_out, mean_interval, mean_of_domains
+from miner.touchpoints import load_taxonomy
+from miner.touchpoints.taxonomy import Taxonomy
+from miner.train.sources import touchpoint_training_set
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(path: Path, items: list[dict]) -> None:
+    path.write_text("".join(json.dumps(it) + "\n" for it in items), encoding="utf-8")
+
+
+@pytest.fixture
+def datasets(tmp_path: Path) -> Path:
+    reviews = [{"id": i, "text": f"r{i}", "label": "restaurants" if i % 3 else "laptops"} for i in range(30)]
+    write(tmp_path / "absa_reviews_train.jsonl", reviews)
+    write(tmp_path / "cfpb_complaints.jsonl", [{"id": i, "text": f"c{i}"} for i in range(5)])
+    write(tmp_path / "banking77.jsonl", [{"id": i, "text": f"b{i}"} for i in range(50)])
+    return tmp_path
+
+
+def test_a_domain_is_its_label_and_its_files(datasets: Path) -> None:
+    restaurants = domain_items(DOMAINS[0], datasets, None)
+    laptops = domain_items(DOMAINS[1], datasets, None)
+    assert len(restaurants) == 20 and {it["label"] for it in restaurants} == {"restaurants"}
+    assert len(laptops) == 10 and {it["label"] for it in laptops} == {"laptops"}
+    banking = domain_items(DOMAINS[2], datasets, None)
+    assert len(banking) == 55
+    assert {it["id"].split(":")[0] for it in banking} == {"cfpb_complaints", "banking77"}  # ids stay apart
+
+
+def test_a_sample_is_seeded_and_shared_between_files(datasets: Path) -> None:
+    banking = domain_items(DOMAINS[2], datasets, 20)
+    assert sum(it["id"].startswith("cfpb") for it in banking) == 5  # all of the small file
+    assert sum(it["id"].startswith("banking77") for it in banking) == 10  # its half of the limit
+    assert banking == domain_items(DOMAINS[2], datasets, 20)
+    assert banking != domain_items(DOMAINS[2], datasets, 20, seed=1)
+
+
+def test_a_domain_absent_from_the_folder_has_no_items(datasets: Path) -> None:
+    assert domain_items(Domain("health", ("nhs_fft_phase1",)), datasets, 10) == []
+
+
+def tiny_taxonomy() -> Taxonomy:
+    return Taxonomy.model_validate(
+        {
+            "touchpoints": [
+                {
+                    "id": "delivery",
+                    "name": "Delivery",
+                    "stage": "post-purchase",
+                    "description": "late or missing orders",
+                    "examples": ["the order came late", "Pizza arrived   cold"],
+                    "children": [
+                        {
+                            "id": "delivery/late",
+                            "name": "Late",
+                            "description": "late",
+                            "examples": ["the laptop took three weeks"],
+                        }
+                    ],
+                },
+                {
+                    "id": "agents",
+                    "name": "Agents",
+                    "stage": "post-purchase",
+                    "description": "staff",
+                    "examples": ["the waiter was rude"],
+                },
+            ],
+            "none_examples": ["meh", "the food was bad"],
+        }
+    )
+
+
+def test_a_domain_taxonomy_drops_its_sentences_and_keeps_the_rest() -> None:
+    sentences = {
+        "taxonomy": {
+            "absa": {sentence_hash("pizza arrived cold"), sentence_hash("the waiter was rude")},
+            "cfpb": {sentence_hash("the order came late")},
+        },
+        "seeds": {"absa+tweets": {sentence_hash("not great")}, "dstc11": {sentence_hash("I have a problem")}},
+    }
+    seeds = (["I have a problem", "not great", "it broke"], ["thanks", "not great"])
+    h = held_out(Domain("restaurants", ("x",), sets=("absa",)), tiny_taxonomy(), seeds, sentences)
+    assert h.taxonomy.touchpoints[0].examples == ["the order came late"]  # case and spacing aside
+    assert h.taxonomy.touchpoints[0].children[0].examples == ["the laptop took three weeks"]
+    assert h.taxonomy.touchpoints[1].examples == [] and h.taxonomy.touchpoints[1].description == "staff"
+    assert (h.complaints, h.not_complaints) == (["I have a problem", "it broke"], ["thanks"])  # absa+tweets too
+    assert (h.dropped_examples, h.dropped_seeds) == (2, 2)
+    texts, _ = touchpoint_training_set(h.taxonomy, h.not_complaints)  # what its encoder is trained on
+    assert "Pizza arrived   cold" not in texts and "the waiter was rude" not in texts and "not great" not in texts
+    untouched = held_out(Domain("health", ("x",), sets=("nhs",)), tiny_taxonomy(), seeds, sentences)
+    assert untouched.taxonomy == tiny_taxonomy() and untouched.dropped_seeds == 0
+
+
+def test_the_mapper_of_a_held_out_taxonomy_never_reads_the_dropped_examples() -> None:
+    from miner.embed.fake import HashingEmbedder
+    from miner.touchpoints.mapper import get_mapper
+
+    embed = HashingEmbedder().embed
+    dropped = {sentence_hash("the order came late")}
+    full = get_mapper("examples", tiny_taxonomy(), embed).fit()
+    kept = get_mapper("examples", taxonomy_without(tiny_taxonomy(), dropped), embed).fit()
+    assert len(kept.examples_) == len(full.examples_) - 1
+    own = embed(["the order came late"])
+    assert np.isclose((own @ full.examples_.T).max(), 1.0)  # the sentence itself, when it is there
+    assert (own @ kept.examples_.T).max() < 0.99
+
+
+def test_the_recorded_sentences_match_provenance_and_the_taxonomy() -> None:
+    """taxonomies/provenance_sentences.json is current: its counts are provenance.yaml's totals, and every hash is
+    a sentence the taxonomy or the seeds hold today (bench/provenance_sentences.py regenerates it)."""
+    sentences = load_sentences()
+    totals = yaml.safe_load((ROOT / "taxonomies" / "provenance.yaml").read_text(encoding="utf-8"))["totals"]
+    for name, count in totals["taxonomy_examples"].items():
+        assert len(sentences["taxonomy"].get(name, set())) == (0 if name == "original" else count)
+    for name, count in totals["complaint_seeds"].items():
+        assert len(sentences["seeds"].get(name, set())) == (0 if name == "original" else count)
+    taxonomy = load_taxonomy()
+    present = {sentence_hash(e) for top in taxonomy.touchpoints for e in top.all_examples()}
+    present |= {sentence_hash(e) for e in taxonomy.none_examples}
+    assert written_for(sentences["taxonomy"], ["absa", "cfpb"]) <= present
+    complaints, other = load_seeds()
+    assert written_for(sentences["seeds"], ["absa", "tweets", "dstc11", "none"]) <= {
+        sentence_hash(s) for s in complaints + other
+    }
+
+
+def run(hits: list[bool], name: str) -> tuple[list[dict], dict[str, dict]]:
+    items = [{"id": f"{name}{i}", "complaint": True, "gold": ["delivery"]} for i in range(len(hits))]
+    preds = {
+        f"{name}{i}": {"touchpoint": "delivery" if hit else "agents", "complaint": True} for i, hit in enumerate(hits)
+    }
+    return items, preds
+
+
+def test_the_headline_is_a_mean_of_domains_not_a_pooled_figure() -> None:
+    big, small = run([True] * 90, "a"), run([False] * 10, "b")
+    assert mean_of_domains([big, small], "accuracy_at_1") == pytest.approx(0.5)  # pooled would say 0.9
+    low, high = mean_interval([big, small], "accuracy_at_1", resamples=200)
+    assert low == high == pytest.approx(0.5)
+    mixed = run([True, False] * 20, "c")
+    low, high = mean_interval([big, mixed], "accuracy_at_1", resamples=200)
+    assert low < 0.75 < high and 0.5 <= low and high <= 1.0
+    assert np.isclose(mean_of_domains([big], "accuracy_at_1") or 0, 1.0)
+
+
+def test_the_table_has_a_row_per_domain_the_mean_and_the_probe() -> None:
+    from miner.eval.transfer import DomainResult, transfer_table
+
+    good, bad = run([True] * 9 + [False], "a"), run([False] * 10, "b")
+    tweets = [{"id": f"t{i}", "complaint": i % 2 == 0, "gold": None} for i in range(4)]
+    said = {f"t{i}": {"touchpoint": "none", "complaint": True} for i in range(4)}
+    results = [
+        DomainResult("restaurants", *good, good[1], "−3 examples, −0 seeds"),
+        DomainResult("health", *bad, good[1], "the default (nothing written for it)"),
+        DomainResult("tweets", tweets, said, said, "−2 seeds", touchpoints=False),
+    ]
+    probe_items = [dict(it, label=f"{'airline' if i < 5 else 'gym'}/x") for i, it in enumerate(good[0])]
+    table = transfer_table(results, (probe_items, good[1], bad[1]))
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| restaurants",
+        "| health",
+        "| tweets",
+        "| **mean of 2 domains**",
+        "| probe, mean of 2 industries (corpora/probe/)",
+    ]
+    assert "| 0.900 |" in rows[0] and "| 0.000 |" in rows[1]
+    assert "**0.450**" in rows[3]  # (0.9 + 0.0) / 2; the tweets have no touchpoint gold
+    assert "| 0.900 |" in rows[4]  # airline 1.0 (5 of 5) and gym 0.8 (4 of 5)
+    assert "0.667" in rows[2]  # complaint F1 of "always yes" on 2 of 4
