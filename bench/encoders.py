@@ -154,7 +154,18 @@ def teach(teacher: str, student: str, domains: list[str], n: int) -> dict:
         proba[:, [ids.index(c) for c in head.classes_]] = head.predict_proba(test)
         soft = np.exp((sims - sims.max(axis=1, keepdims=True)) / 0.05)
         soft /= soft.sum(axis=1, keepdims=True)
-        methods = {"student alone": sims, "head on teacher labels": proba, "blend 50/50": (soft + proba) / 2}
+        own = [a[0].touchpoint for a in small_mapper.assign(x)]  # control: the student teaching itself
+        mine = LogisticRegression(C=1.0, max_iter=2000).fit(x, own)
+        self_taught = np.zeros_like(sims)
+        self_taught[:, [ids.index(c) for c in mine.classes_ if c in ids]] = mine.predict_proba(test)[
+            :, [k for k, c in enumerate(mine.classes_) if c in ids]
+        ]
+        methods = {
+            "student alone": sims,
+            "head on student's own labels": self_taught,
+            "head on teacher labels": proba,
+            "blend 50/50": (soft + proba) / 2,
+        }
         out[domain] = {"taught": len(keep), "tested": len(rest)}
         for method, matrix in methods.items():
             preds = {str(i["id"]): {"touchpoint": ids[int(np.argmax(row))], "complaint": True}
