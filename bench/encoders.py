@@ -133,7 +133,8 @@ def teach(teacher: str, student: str, domains: list[str], n: int) -> dict:
     from miner.eval.run import Evaluator
     from miner.eval.scoring import score
 
-    files = {"absa": "absa_reviews_train.jsonl", "nhs": "nhs_fft_phase1.jsonl", "cfpb": "cfpb_complaints.jsonl"}
+    files = {"absa": "absa_reviews_train.jsonl", "nhs": "nhs_fft_phase1.jsonl", "cfpb": "cfpb_complaints.jsonl",
+             "banking77": "banking77.jsonl"}  # fmt: skip
     big, small = Evaluator(embedding_model=teacher), Evaluator(embedding_model=student)
     out: dict = {}
     for domain in domains:
