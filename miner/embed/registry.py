@@ -3,6 +3,8 @@
 - `tuned` (alias `default`): MiniLM fine-tuned on the taxonomy, with its complaint encoder, clustering on plain
   MiniLM (miner/train/models.py); `tuned:PATH` the same recipes on another sentence-transformers model;
 - `minilm`: the packaged all-MiniLM-L6-v2 as it is; `fast` (`m2v`, `model2vec`, `m2v:PATH`): model2vec;
+- `mpnet`, `gemma`: optional stronger encoders, downloaded only by `touchpoints setup-models --optional NAME`
+  and checked by sha256 on load (miner/embed/optional.py);
 - `fake`: the hashing embedder for tests;
 - anything else: a sentence-transformers path or name.
 
@@ -96,6 +98,8 @@ registry.register("tuned", "miner.train.models:tuned", aliases=("default",))
 registry.register("minilm", minilm)
 registry.register("fast", "miner.train.models:fast", aliases=("m2v", "model2vec"))
 registry.register("fake", fake, aliases=("fake:hashing",))
+registry.register("mpnet", "miner.embed.optional:mpnet")
+registry.register("gemma", "miner.embed.optional:gemma", aliases=("embeddinggemma",))
 
 
 def get_bundle(name: str | None = None) -> EncoderBundle:
