@@ -20,7 +20,7 @@ from miner.progress import Progress
 from miner.segment import Segment, SegmenterLike
 from miner.store.documents import new_records
 
-PARALLEL_BYTES = 1 << 20  # files from this size use the second process (below it, starting one costs more)
+PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
 PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
 
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
