@@ -59,3 +59,24 @@ def test_two_processes_store_what_one_stores_once_and_embed_ahead(
     assert pipeline.cache.misses == 0  # every segment was embedded while the import ran
     _, [again] = _import(two, feed, mini_taxonomy, fake_embedder, parallel_bytes=0)
     assert again.added == 0 and _stored(two) == _stored(one)
+
+
+def test_a_second_process_that_died_leaves_the_work_to_this_one(tmp_path, feed):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from miner.ingest import ColumnMap, iter_file
+    from miner.pipeline.overlap import in_process, overlapped
+    from miner.store import open_db
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("the worker was killed")
+
+    def prepared(pieces):
+        return [(rows, [r.text for r in recs], [[s.text for s in segs] for segs in segments])
+                for rows, recs, segments in pieces]  # fmt: skip
+
+    db = open_db(tmp_path / "t.db")
+    broken = prepared(overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None, Broken()))  # type: ignore[arg-type]
+    alone = prepared(in_process(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None))
+    assert broken == alone and alone[0][0] == 5

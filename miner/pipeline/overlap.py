@@ -4,7 +4,11 @@ then reads instead of encoding).
 
 Everything is still stored by this process, in the import's one transaction: a run killed half way stores nothing
 (and no cached vector), so the next run starts again with no duplicates. Each piece is checked against the database
-again just before it is stored, so a record repeated across pieces is stored once."""
+again just before it is stored, so a record repeated across pieces is stored once.
+
+The second process is started with `spawn`, which imports the main script again: a script of your own that mines a
+large file must keep its work under `if __name__ == "__main__":` (the CLI and the server do). Where the second
+process fails anyway, the pieces are prepared in this process instead."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import sqlite_utils
 
@@ -47,9 +52,30 @@ def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:
             yield chunk[start : start + PIECE]
 
 
-def _finish(db: sqlite_utils.Database, rows: int, done: Future) -> Prepared:
+def _submit(
+    pool: ProcessPoolExecutor, records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None
+) -> Future | None:
+    try:
+        return pool.submit(prepare, records, segmenter, redactor)
+    except BrokenProcessPool:  # the second process died earlier: this one prepares the piece (`_finish`)
+        return None
+
+
+def _finish(
+    db: sqlite_utils.Database,
+    rows: int,
+    fresh: list[Record],
+    done: Future | None,
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+) -> Prepared:
     """The piece's records that are still new now that the pieces before it are stored, with their segments."""
-    records, segments = done.result()
+    try:
+        if done is None:
+            raise BrokenProcessPool
+        records, segments = done.result()
+    except BrokenProcessPool:
+        records, segments = prepare(fresh, segmenter, redactor)
     keep = {id(r) for r in new_records(db, records)}
     pairs = [(r, s) for r, s in zip(records, segments, strict=True) if id(r) in keep]
     return rows, [r for r, _ in pairs], [s for _, s in pairs]
@@ -64,13 +90,14 @@ def overlapped(
 ) -> Iterator[Prepared]:
     """Each piece redacted and segmented in `pool`, one piece ahead of the caller, who stores what is yielded
     (and embeds it) while the pool works on the next piece."""
-    pending: deque[tuple[int, Future]] = deque()
+    pending: deque[tuple[int, list[Record], Future | None]] = deque()
     for piece in _pieces(chunks):
-        pending.append((len(piece), pool.submit(prepare, new_records(db, piece), segmenter, redactor)))
+        fresh = new_records(db, piece)
+        pending.append((len(piece), fresh, _submit(pool, fresh, segmenter, redactor)))
         if len(pending) > 1:
-            yield _finish(db, *pending.popleft())
+            yield _finish(db, *pending.popleft(), segmenter, redactor)
     while pending:
-        yield _finish(db, *pending.popleft())
+        yield _finish(db, *pending.popleft(), segmenter, redactor)
 
 
 def in_process(
