@@ -115,12 +115,15 @@ class Pipeline:
     def fit(self, progress: Progress | None = None) -> Pipeline:
         """Fit the complaint detector and the touchpoint mapper (`detector_`, `mapper_`) once."""
         if not hasattr(self, "detector_"):
+            from miner.embed.shared import shared_fit_vectors
+
             with (progress or Progress()).stage("Preparing models", 2) as advance:
                 complaint = self._cache(self.encoders.complaint)
-                self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
-                advance(1)
-                self._fitted_mapper()
-                advance(1)
+                with shared_fit_vectors([c for c in (self.cache, complaint) if c is not None]):
+                    self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
+                    advance(1)
+                    self._fitted_mapper()
+                    advance(1)
         return self
 
     def run_head(self, run_id: int) -> CorpusHead | None:
