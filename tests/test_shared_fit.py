@@ -44,3 +44,10 @@ def test_a_second_database_embeds_nothing_to_fit_and_fits_the_same(tmp_path, mon
     two.cache.embed(["my order never came, refund me"])  # a customer's text, after the fit
     shared = sqlite3.connect(tmp_path / "cache" / "fit-embeddings.db")
     assert shared.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == len(fitted_on)
+
+
+def test_vectors_of_another_size_under_the_same_name_are_not_shared(tmp_path, monkeypatch, mini_taxonomy):
+    monkeypatch.setenv("TOUCHPOINTS_CACHE", str(tmp_path / "cache"))
+    _fitted(tmp_path / "one.db", mini_taxonomy, Counting())  # 128 dimensions
+    small = HashingEmbedder(dim=64)  # same name, fake:hashing
+    assert _fitted(tmp_path / "two.db", mini_taxonomy, small).cache.embed(["late again"]).shape == (1, 64)
