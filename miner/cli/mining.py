@@ -226,11 +226,23 @@ def setup_models(
         training = touchpoint_training_set(load_taxonomy(), other_seeds)
         path = build(TUNED, training, base, RichProgress())
         complaints = build(COMPLAINTS, complaint_training_set(complaint_seeds, other_seeds), base, RichProgress())
+        if base is None:
+            _prime_fit_vectors()
     except MinerError as err:
         fail(str(err))
         return
     typer.echo(f"tuned embedding model ready in {path}")
     typer.echo(f"complaint encoder ready in {complaints}")
+
+
+def _prime_fit_vectors() -> None:
+    """Fit the default pipeline once on an empty database, so the vectors it fits on are in the shared
+    fit-embeddings.db and the first `mine` into a new database starts at once (miner/embed/shared.py)."""
+    from miner.pipeline import MineOptions, build_pipeline
+    from miner.progress import RichProgress
+    from miner.store import open_db
+
+    build_pipeline(open_db(memory=True), MineOptions(redact_pii=False)).fit(RichProgress())
 
 
 @app.command("setup-fast")
