@@ -68,6 +68,12 @@ def m001_control(db: sqlite_utils.Database) -> None:
     db.table("jobs").create_index(["workspace", "status"])
 
 
+@control_migrations()
+def m002_job_profile(db: sqlite_utils.Database) -> None:
+    """The settings bundle a run was asked for (`--profile`); runs queued before it used the default."""
+    db.table("jobs").add_column("profile", str, not_null_default="default")
+
+
 def _migrate(db: sqlite_utils.Database, path: Path, migrations: Migrations) -> None:
     key = (str(path.resolve()), migrations.name)
     if key in _migrated:

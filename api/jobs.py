@@ -19,6 +19,7 @@ from api.keys import now
 from api.queue import FairQueue, start_workers
 from api.settings import Settings
 from miner.errors import MinerError
+from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from miner.progress import Advance, Progress
 
 log = logging.getLogger("touchpoints.api")
@@ -104,7 +105,7 @@ class JobRunner:
         self.settings = settings
         self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
-        self._models: tuple[Any, Any] | None = None
+        self._models: dict[str, tuple[Any, Any]] = {}  # (embedder, segmenter) by profile name
         self._embedder: Any = None
         self._embedder_lock = threading.Lock()
         self._stopping = False
@@ -123,7 +124,9 @@ class JobRunner:
         with self._lock:
             control_db.update_job(self._control, job_id, fields)
 
-    def submit(self, workspace: str, dataset_id: str | None, taxonomy_version: str | None) -> str:
+    def submit(
+        self, workspace: str, dataset_id: str | None, taxonomy_version: str | None, profile: str = DEFAULT_PROFILE
+    ) -> str:
         """Queue a run; one run at a time per workspace, since a run analyses the whole workspace."""
         with self._lock:
             busy = control_db.active_job(self._control, workspace)
@@ -145,6 +148,7 @@ class JobRunner:
                     "progress": 0.0,
                     "stage": None,
                     "taxonomy_version": taxonomy_version,
+                    "profile": profile,
                     "created_at": now(),
                 },
             )
@@ -169,13 +173,21 @@ class JobRunner:
             worker.join()
         self.recover()
 
-    def _models_loaded(self) -> tuple[Any, Any]:
-        with self._models_lock:  # two workers starting at once load the models once
-            if self._models is None:
-                from miner.segment import Segmenter
+    def _models_loaded(self, profile: Profile) -> tuple[Any, Any]:
+        """The embedder and segmenter of `profile`, loaded once: the default profile reads with the server's
+        configured encoder and spaCy model, another with its own (the batch tier's fast encoder, regex clauses)."""
+        from miner.embed import get_embedder
+        from miner.segment import get_segmenter
 
-                self._models = (self.embedder(), Segmenter(self.settings.spacy_model))
-            return self._models
+        with self._models_lock:  # two workers starting at once load the models once
+            if profile.name not in self._models:
+                if profile.name == DEFAULT_PROFILE:
+                    models = (self.embedder(), get_segmenter(self.settings.spacy_model))
+                else:
+                    segmenter = "rules" if profile.segmenter == "rules" else self.settings.spacy_model
+                    models = (get_embedder(profile.embedding_model), get_segmenter(segmenter))
+                self._models[profile.name] = models
+            return self._models[profile.name]
 
     def embedder(self) -> Any:
         """The server's embedder, shared by its runs and the read routes that score stored segments."""
@@ -215,15 +227,20 @@ class JobRunner:
             return
         self.update(job_id, status="running", started_at=now(), progress=0.0)
         progress = JobProgress(self, job_id, cancel, self.settings.run_budget_s)
+        profile = PROFILES[job.get("profile") or DEFAULT_PROFILE]
         with progress.stage("Loading models", 1):
-            embedder, segmenter = self._models_loaded()
+            embedder, segmenter = self._models_loaded(profile)
         db = open_workspace(self.settings.workspaces_dir, job["workspace"])
         try:
             taxonomy = taxonomy_version(db, self.settings, job["taxonomy_version"])
             with self._lock:
                 datasets = self._datasets(job)
             options = MineOptions(
-                taxonomy=taxonomy, embedder=embedder, segmenter=segmenter, mapper=self.settings.mapper
+                taxonomy=taxonomy,
+                embedder=embedder,
+                segmenter=segmenter,
+                mapper=self.settings.mapper,
+                redact_pii=profile.redact,
             )
             pipeline = build_pipeline(db, options)
             for dataset in datasets:

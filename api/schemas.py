@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
 
@@ -44,6 +46,18 @@ class RunCreate(BaseModel):
         None, description="Mine this dataset; leave out to mine every dataset of the workspace.",
         examples=["ds_4f1c2a9e0b7d3c21"],
     )  # fmt: skip
+    profile: str = Field(
+        DEFAULT_PROFILE, description=f"Settings bundle, as `touchpoints mine --profile`: {PROFILE_SUMMARY}. "
+        "`default` reads with the server's configured encoder and spaCy model.",
+        json_schema_extra={"enum": list(PROFILES)}, examples=["batch"],
+    )  # fmt: skip
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError(f"unknown profile '{value}': use one of {', '.join(PROFILES)}")
+        return value
 
 
 FitVerdict = Literal["fits", "weak fit", "does not fit", "not judged"]
@@ -71,6 +85,7 @@ class FitPublic(BaseModel):
 class RunPublic(BaseModel):
     id: str = Field(examples=["run_9b2e4c1d8a7f6e50"])
     dataset_id: str | None
+    profile: str = Field(DEFAULT_PROFILE, examples=["default"])
     status: RunStatus
     progress: float = Field(ge=0, le=1, description="0 to 1.")
     stage: str | None = Field(None, examples=["Embedding"])

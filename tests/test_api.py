@@ -241,6 +241,12 @@ def test_run_errors(a):
     assert_error(a.get("/v1/runs/run_nope"), 404, "not_found")
     assert_error(a.post("/v1/runs", json={"dataset_id": "ds_nope"}), 404, "not_found")
     assert_error(a.post("/v1/runs", json={"dataset_id": 5}), 422, "invalid")
+    unknown = assert_error(a.post("/v1/runs", json={"profile": "turbo"}), 422, "invalid")
+    assert "use one of default, batch" in str(unknown)
+
+
+def test_a_run_records_its_profile(alice):
+    assert alice["run"]["profile"] == "default"  # no profile asked for: the server's configured models
 
 
 # --- pain points ------------------------------------------------------------------------------------------

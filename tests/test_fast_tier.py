@@ -1,5 +1,5 @@
 """The batch-job path end to end: `touchpoints setup-fast` distils the fast tier from the packaged MiniLM, then
-`mine --embedding-model fast --segmenter rules` on the demo corpus still finds the case study's touchpoints."""
+`mine --profile batch` (the fast tier, regex clauses) on the demo corpus still finds the case study's touchpoints."""
 
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ def fast_run(tmp_path_factory):
     db, summary = out / "fast.db", out / "summary.json"
     setup = touchpoints("setup-fast")
     mined = touchpoints(
-        "mine", str(CORPUS), "--db", str(db), "--embedding-model", "fast", "--segmenter", "rules",
-        "--json-out", str(summary),
+        "mine", str(CORPUS), "--db", str(db), "--profile", "batch", "--json-out", str(summary),
     )  # fmt: skip
     return setup, mined, db, json.loads(summary.read_text())
 

@@ -14,6 +14,7 @@ from api.errors import ApiError, not_found, responses
 from api.jobs import JobRunner
 from api.schemas import RunCreate, RunPublic
 from api.taxonomies import current_version
+from miner.pipeline.profiles import DEFAULT_PROFILE
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 FIELDS = tuple(RunPublic.model_fields)
@@ -43,13 +44,14 @@ def start_run(
     runner: JobRunner,
     workspace: str,
     dataset_id: str | None,
+    profile: str = DEFAULT_PROFILE,
 ) -> dict:
-    """Queue a run over the dataset (or all of them) with the workspace's current taxonomy."""
+    """Queue a run over the dataset (or all of them) with the workspace's current taxonomy and `profile`."""
     if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
         raise not_found(f"dataset '{dataset_id}'")
     if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1):
         raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
-    job_id = runner.submit(workspace, dataset_id, current_version(db))
+    job_id = runner.submit(workspace, dataset_id, current_version(db), profile)
     return get_job(control, workspace, job_id)
 
 
@@ -69,7 +71,8 @@ def create_run(
     runner: RunnerDep,
     body: Annotated[RunCreate | None, Body()] = None,
 ) -> dict:
-    return job_public(start_run(control, db, runner, workspace, body.dataset_id if body else None))
+    dataset_id, profile = (body.dataset_id, body.profile) if body else (None, DEFAULT_PROFILE)
+    return job_public(start_run(control, db, runner, workspace, dataset_id, profile))
 
 
 @router.get("", response_model=list[RunPublic], summary="List runs", responses=responses(401, 429))

@@ -10,8 +10,11 @@ from typing import Annotated
 import typer
 
 from miner.cli.app import DbOpt, Format, KindOpt, OnError, SinceOpt, SourceOpt, TaxonomyOpt, UntilOpt, app, fail
-from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
+from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
+from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
+
+ProfileOpt = Annotated[str, typer.Option(help=PROFILE_HELP)]
 
 
 @app.command()
@@ -30,25 +33,28 @@ def mine(
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,
+    profile: ProfileOpt = DEFAULT_PROFILE,
     redact: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--redact/--no-redact",
             help="Redact names, emails, phones, cards, IBANs, SSNs, NI numbers and addresses in every field, id "
-            "and file name before storing.",
+            "and file name before storing (default: the profile's, on in both).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     embedding_model: Annotated[
-        str,
-        typer.Option(help=EMBEDDING_HELP),
-    ] = DEFAULT_EMBEDDING,
+        str | None,
+        typer.Option(help=EMBEDDING_HELP + " Default: the profile's (tuned; batch: fast).", show_default=False),
+    ] = None,
     segmenter: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="spacy: clauses from spaCy's dependency parse; rules: regular expressions, ~50x faster, "
-            "for large batch jobs (docs/performance.md compares them)."
+            "for large batch jobs (docs/performance.md compares them). Default: the profile's (spacy; batch: rules).",
+            show_default=False,
         ),
-    ] = "spacy",
+    ] = None,
     spacy_model: Annotated[str, typer.Option(help="spaCy pipeline name or path (with --segmenter spacy).")] = (
         "en_core_web_sm"
     ),
@@ -82,25 +88,26 @@ def mine(
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
 
-    _check_choices(segmenter, mapper)
+    chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter, redact=redact)
+    _check_choices(chosen.segmenter, mapper)
     if engine not in ("local", "ray"):
         fail(f"--engine {engine}: use local or ray")
     try:
         options = MineOptions(
             taxonomy=load_taxonomy(taxonomy),
-            embedder=get_embedder(embedding_model),
-            segmenter=get_segmenter("rules" if segmenter == "rules" else spacy_model),
+            embedder=get_embedder(chosen.embedding_model),
+            segmenter=get_segmenter("rules" if chosen.segmenter == "rules" else spacy_model),
             mapper=mapper,
             columns=ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind),
             on_error=on_error.value,
-            redact_pii=redact,
+            redact_pii=chosen.redact,
             incremental=incremental,
         )
         discover(paths)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
         database = open_db(db)
         if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
-            options.engine = get_engine("ray", embedding_model=embedding_model, address=address)
+            options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
         imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
@@ -112,6 +119,13 @@ def mine(
     if json_out:
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
+
+
+def _profile(name: str) -> Profile:
+    """The profile named by --profile; an unknown name is refused before anything is read or created."""
+    if name not in PROFILES:
+        fail(f"--profile {name}: use {' or '.join(PROFILES)}")
+    return PROFILES[name]
 
 
 def _check_choices(segmenter: str, mapper: str) -> None:
@@ -224,6 +238,8 @@ def setup_models(
         training = touchpoint_training_set(load_taxonomy(), other_seeds)
         path = build(TUNED, training, base, RichProgress())
         complaints = build(COMPLAINTS, complaint_training_set(complaint_seeds, other_seeds), base, RichProgress())
+        if base is None:
+            _prime_fit_vectors()
     except MinerError as err:
         fail(str(err))
         return
@@ -243,6 +259,16 @@ def _setup_optional(name: str) -> None:
         fail(str(err))
         return
     typer.echo(f"{spec.name} ready in {path} (weights match the upstream sha256); mine with --embedding-model {name}")
+
+
+def _prime_fit_vectors() -> None:
+    """Fit the default pipeline once on an empty database, so the vectors it fits on are in the shared
+    fit-embeddings.db and the first `mine` into a new database starts at once (miner/embed/shared.py)."""
+    from miner.pipeline import MineOptions, build_pipeline
+    from miner.progress import RichProgress
+    from miner.store import open_db
+
+    build_pipeline(open_db(memory=True), MineOptions(redact_pii=False)).fit(RichProgress())
 
 
 @app.command("setup-fast")
@@ -269,11 +295,17 @@ def evaluate(
         str, typer.Option(help="Touchpoint mapper: examples or centroid (the naive anchor).")
     ] = "examples",
     segment: Annotated[bool, typer.Option("--segment/--no-segment", help="Split texts into clauses first.")] = True,
+    profile: ProfileOpt = DEFAULT_PROFILE,
     embedding_model: Annotated[
-        str,
-        typer.Option(help=EMBEDDING_HELP),
-    ] = DEFAULT_EMBEDDING,
-    segmenter: Annotated[str, typer.Option(help="spacy (dependency parse) or rules (regular expressions).")] = "spacy",
+        str | None,
+        typer.Option(help=EMBEDDING_HELP + " Default: the profile's.", show_default=False),
+    ] = None,
+    segmenter: Annotated[
+        str | None,
+        typer.Option(
+            help="spacy (dependency parse) or rules (regular expressions). Default: the profile's.", show_default=False
+        ),
+    ] = None,
     cache: Annotated[
         Path | None, typer.Option(help="Embedding cache file (default: ~/.cache/touchpoint-miner).")
     ] = None,
@@ -288,7 +320,8 @@ def evaluate(
     was mapped)."""
     from miner.eval.run import run_eval
 
-    _check_choices(segmenter, mapper)
+    chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)
+    _check_choices(chosen.segmenter, mapper)
 
     try:
         scores = run_eval(
@@ -297,10 +330,11 @@ def evaluate(
             taxonomy_path=taxonomy,
             mapper=mapper,
             segment=segment,
-            embedding_model=embedding_model,
-            segmenter=segmenter,
+            embedding_model=chosen.embedding_model,
+            segmenter=chosen.segmenter,
             cache=cache,
             limit=limit,
+            redact_pii=chosen.redact,
         )
     except MinerError as err:
         fail(str(err))

@@ -20,6 +20,7 @@ class EmbeddingCache:
         self.db = db
         self.hits = 0
         self.misses = 0
+        self.computed: set[str] | None = None  # when a set, the hashes embedded (not found) are added to it
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
         return load_vectors(self.db, self.embedder.name, hashes)
@@ -37,6 +38,8 @@ class EmbeddingCache:
         if todo:
             vectors = self.embedder.embed(list(todo.values()), progress=progress)
             save_vectors(self.db, self.embedder.name, dict(zip(todo, vectors, strict=True)))
+            if self.computed is not None:
+                self.computed.update(todo)
             known.update({h: v.astype(np.float16).astype(np.float32) for h, v in zip(todo, vectors, strict=True)})
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)

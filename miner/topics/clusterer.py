@@ -105,6 +105,7 @@ class PainPointModel:
     def _bertopic(self, texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
         import warnings
 
+        _numba_cache()  # importing bertopic imports umap and pynndescent, whose numba functions load from the cache
         from bertopic import BERTopic
 
         umap, cluster = self._cluster_models(len(texts))

@@ -1,0 +1,115 @@
+"""Both cores on a large import: a second process redacts and segments the next piece of a file while this one
+stores the last piece and embeds its segments ahead of the analysis (into the embedding cache, which the analysis
+then reads instead of encoding).
+
+Everything is still stored by this process, in the import's one transaction: a run killed half way stores nothing
+(and no cached vector), so the next run starts again with no duplicates. Each piece is checked against the database
+again just before it is stored, so a record repeated across pieces is stored once.
+
+The second process is started with `spawn`, which imports the main script again: a script of your own that mines a
+large file must keep its work under `if __name__ == "__main__":` (the CLI and the server do). Where the second
+process fails anyway, the pieces are prepared in this process instead."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import sqlite_utils
+
+from miner.ingest import Record
+from miner.progress import Progress
+from miner.segment import Segment, SegmenterLike
+from miner.store.documents import new_records
+
+PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
+PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
+
+Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
+Redactor = Callable[[list[Record]], list[Record]]
+
+
+def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None) -> tuple[list, list]:
+    """Redact, then segment: what the second process does with a piece (or this one, for a small file)."""
+    from miner.pipeline.imports import segment_records
+
+    if redactor is not None:
+        records = redactor(records)
+    return records, segment_records(segmenter, records, Progress())
+
+
+def worker_pool() -> ProcessPoolExecutor:
+    """One process, started fresh (spawn: never a fork of a process that has loaded torch's threads)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:
+    for chunk in chunks:
+        for start in range(0, len(chunk), PIECE):
+            yield chunk[start : start + PIECE]
+
+
+def _submit(
+    pool: ProcessPoolExecutor, records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None
+) -> Future | None:
+    try:
+        return pool.submit(prepare, records, segmenter, redactor)
+    except BrokenProcessPool:  # the second process died earlier: this one prepares the piece (`_finish`)
+        return None
+
+
+def _finish(
+    db: sqlite_utils.Database,
+    rows: int,
+    fresh: list[Record],
+    done: Future | None,
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+) -> Prepared:
+    """The piece's records that are still new now that the pieces before it are stored, with their segments."""
+    try:
+        if done is None:
+            raise BrokenProcessPool
+        records, segments = done.result()
+    except BrokenProcessPool:
+        records, segments = prepare(fresh, segmenter, redactor)
+    keep = {id(r) for r in new_records(db, records)}
+    pairs = [(r, s) for r, s in zip(records, segments, strict=True) if id(r) in keep]
+    return rows, [r for r, _ in pairs], [s for _, s in pairs]
+
+
+def overlapped(
+    db: sqlite_utils.Database,
+    chunks: Iterable[list[Record]],
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+    pool: ProcessPoolExecutor,
+) -> Iterator[Prepared]:
+    """Each piece redacted and segmented in `pool`, one piece ahead of the caller, who stores what is yielded
+    (and embeds it) while the pool works on the next piece."""
+    pending: deque[tuple[int, list[Record], Future | None]] = deque()
+    for piece in _pieces(chunks):
+        fresh = new_records(db, piece)
+        pending.append((len(piece), fresh, _submit(pool, fresh, segmenter, redactor)))
+        if len(pending) > 1:
+            yield _finish(db, *pending.popleft(), segmenter, redactor)
+    while pending:
+        yield _finish(db, *pending.popleft(), segmenter, redactor)
+
+
+def in_process(
+    db: sqlite_utils.Database, chunks: Iterable[list[Record]], segmenter: SegmenterLike, redactor: Redactor | None
+) -> Iterator[Prepared]:
+    """The same, one chunk at a time in this process."""
+    from miner.pipeline.imports import segment_records
+
+    for chunk in chunks:
+        fresh = new_records(db, chunk)  # sees this transaction's earlier chunks: no duplicates
+        if redactor is not None:
+            # Patterns, then person names (Presidio), in one batch. Stored ids are those of the redacted record,
+            # so a record redaction changed is looked up again (a re-import stores nothing twice).
+            fresh = new_records(db, redactor(fresh))
+        yield len(chunk), fresh, segment_records(segmenter, fresh, Progress())

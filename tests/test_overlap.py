@@ -1,0 +1,82 @@
+"""A large import on both cores (miner/pipeline/overlap.py): a second process redacts and segments while this one
+stores and embeds ahead; what is stored is what the one-process import stores, and nothing is stored twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from miner.pipeline import LocalEngine, MineOptions, build_pipeline
+from miner.segment.rules import RuleSegmenter
+
+ROWS = [
+    "the app crashed at checkout, call me on 07700 900123",
+    "the driver left the food at the wrong door and it was cold",
+    "refund took three weeks to arrive, so i gave up",
+    "the app crashed at checkout, call me on 07700 900123",  # the first row again, in another piece
+    "support never answered my email and the chat closed on me",
+]
+
+
+@pytest.fixture
+def feed(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text("text\n" + "".join(f'"{r}"\n' for r in ROWS), encoding="utf-8")
+    return path
+
+
+def _import(db, feed, mini_taxonomy, fake_embedder, parallel_bytes: int):
+    options = MineOptions(
+        taxonomy=mini_taxonomy,
+        embedder=fake_embedder,
+        segmenter=RuleSegmenter(),
+        engine=LocalEngine(parallel_bytes=parallel_bytes),
+    )
+    pipeline = build_pipeline(db, options)
+    return pipeline, pipeline.import_paths([feed])
+
+
+def _stored(db):
+    docs = sorted(r["text"] for r in db.query("SELECT text FROM documents"))
+    segs = sorted(r["text"] for r in db.query("SELECT text FROM segments"))
+    return docs, segs
+
+
+def test_two_processes_store_what_one_stores_once_and_embed_ahead(
+    tmp_path, feed, mini_taxonomy, fake_embedder, monkeypatch
+):
+    from miner.store import open_db
+
+    monkeypatch.setattr("miner.pipeline.overlap.PIECE", 2)  # three pieces: the repeated row lands in another
+    one = open_db(tmp_path / "one.db")
+    _import(one, feed, mini_taxonomy, fake_embedder, parallel_bytes=1 << 30)
+    two = open_db(tmp_path / "two.db")
+    pipeline, [result] = _import(two, feed, mini_taxonomy, fake_embedder, parallel_bytes=0)
+    assert (result.rows, result.added) == (5, 4)
+    assert _stored(two) == _stored(one)
+    assert "<PHONE>" in " ".join(_stored(two)[0])  # redacted in the other process
+    texts = _stored(two)[1]
+    pipeline.cache.embed(texts)
+    assert pipeline.cache.misses == 0  # every segment was embedded while the import ran
+    _, [again] = _import(two, feed, mini_taxonomy, fake_embedder, parallel_bytes=0)
+    assert again.added == 0 and _stored(two) == _stored(one)
+
+
+def test_a_second_process_that_died_leaves_the_work_to_this_one(tmp_path, feed):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from miner.ingest import ColumnMap, iter_file
+    from miner.pipeline.overlap import in_process, overlapped
+    from miner.store import open_db
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("the worker was killed")
+
+    def prepared(pieces):
+        return [(rows, [r.text for r in recs], [[s.text for s in segs] for segs in segments])
+                for rows, recs, segments in pieces]  # fmt: skip
+
+    db = open_db(tmp_path / "t.db")
+    broken = prepared(overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None, Broken()))  # type: ignore[arg-type]
+    alone = prepared(in_process(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None))
+    assert broken == alone and alone[0][0] == 5
