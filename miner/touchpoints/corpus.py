@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from miner.touchpoints.labelled import LabelledHead
+
 CORPUS_WEIGHT = 0.3  # how much the head's probability adds to a touchpoint's similarity score
 CORPUS_MARGIN = 0.10  # a complaint teaches the head when its best touchpoint leads the next by this much
 CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
@@ -53,6 +55,7 @@ class CorpusHead:
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
         self.labels_ = 0
+        self.labelled: LabelledHead | None = None  # the corrections as labelled data (labelled.py), if any
 
     @property
     def fitted(self) -> bool:
@@ -136,10 +139,14 @@ class CorpusHead:
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Reorder each row's touchpoints by similarity plus `weight` x the head's probability, keeping the row's
         best score: whether a complaint fits the taxonomy at all (the threshold, `none_examples`) is still
-        decided by its similarity alone, as the head knows no `none`."""
-        if not self.fitted or len(scores) == 0:
+        decided by its similarity alone, as the head knows no `none`. With a fitted `labelled` head (the
+        analyst's corrections), its probabilities add to the order too, even when this head stayed unfitted."""
+        labelled = self.labelled is not None and self.labelled.fitted
+        if not (self.fitted or labelled) or len(scores) == 0:
             return scores
         adjusted = scores + self.weight * self.probabilities(features)
+        if self.labelled is not None:
+            adjusted = self.labelled.adjust(adjusted, features)
         return adjusted - adjusted.max(axis=1, keepdims=True) + scores.max(axis=1, keepdims=True)
 
     def to_row(self, ids: list[str]) -> dict:

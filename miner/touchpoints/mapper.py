@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
+from miner.touchpoints.labelled import LabelledHead
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -44,6 +45,7 @@ class Mapper:
         self.context_weight = context_weight
         self.corpus_weight = corpus_weight
         self.corpus_margin = corpus_margin
+        self.labelled = True  # corrections also fit a LabelledHead; off: only the corpus head learns from them
 
     @property
     def ids(self) -> list[str]:
@@ -86,11 +88,13 @@ class Mapper:
             return None
         head = CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
         corrections = self.taxonomy.corrections
-        if corrections:  # an analyst's: read alone, each its own item
+        if corrections:  # an analyst's: read alone, each its own item; labelled data of the corpus (labelled.py)
             vectors = self.embed([c.text for c in corrections])
-            head.teach(
-                CorpusHead.features(vectors, None), [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
-            )
+            features = CorpusHead.features(vectors, None)
+            touchpoints = [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
+            head.teach(features, touchpoints)
+            if self.labelled:
+                head.labelled = LabelledHead(len(self.ids)).fit(features, touchpoints, self.score(vectors))
         return head
 
     def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
