@@ -49,6 +49,8 @@ docs: $(STAMP)
 # EVAL_ARGS="--embedding-model tuned:/path/to/model --out /tmp/quality.md" scores the same recipe on another encoder.
 eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
+	# the corrections curve: 0/5/10/25 corrections per touchpoint per domain, old head vs labelled head (loop.md)
+	$(BIN)/python -m miner.eval.loop --datasets $(DATASETS) --out docs/quality.md
 
 # Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by
 # hand, and a nightly --incremental half against a full run; writes its table into docs/quality.md. About 10 minutes,
