@@ -100,3 +100,21 @@ def test_eval_with_a_taxonomys_corrections_scores_differently(tmp_path, data_dir
         return scores.accuracy_at_1
 
     assert accuracy(corrected) > accuracy(plain)
+
+
+def test_the_corpus_share_of_each_touchpoint_shifts_balanced_corrections():
+    """Ten corrections each of a touchpoint that is 90% of the corpus and one that is 10%: a complaint near the
+    middle goes to the common one once the corpus head has counted the corpus."""
+    from miner.touchpoints.corpus import CorpusHead
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    X = np.eye(2)[y] + rng.normal(0, 0.3, (20, 2))
+    head = CorpusHead(2)
+    head.labelled = LabelledHead(2).fit(X, y, np.zeros((20, 2)))
+    middle = np.array([[0.35, 0.65]], np.float32)
+    assert head.labelled.probabilities(middle).argmax() == 1
+    corpus = np.tile([[0.6, 0.5]], (90, 1)).tolist() + np.tile([[0.5, 0.6]], (10, 1)).tolist()
+    head.collect(np.array(corpus), None, np.zeros((100, 2)), threshold=0.3)
+    head.fit()
+    assert head.labelled.probabilities(middle).argmax() == 0

@@ -56,6 +56,7 @@ class CorpusHead:
         self.intercept_: np.ndarray | None = None
         self.labels_ = 0
         self.labelled: LabelledHead | None = None  # the corrections as labelled data (labelled.py), if any
+        self.seen_ = np.zeros(n_touchpoints)  # complaints collected per best touchpoint: the labelled head's prior
 
     @property
     def fitted(self) -> bool:
@@ -80,6 +81,7 @@ class CorpusHead:
         if len(rows) == 0 or scores.shape[1] < 2:  # one touchpoint: no boundary to learn
             return
         s = scores[rows]
+        self.seen_ += np.bincount(s.argmax(axis=1), minlength=self.n_touchpoints)
         top2 = np.sort(s, axis=1)[:, -2:]
         sure = (top2[:, 1] >= threshold) & (top2[:, 1] - top2[:, 0] >= self.margin)
         if nones is not None:
@@ -102,6 +104,8 @@ class CorpusHead:
     def fit(self) -> CorpusHead:
         from sklearn.linear_model import LogisticRegression
 
+        if self.labelled is not None and self.seen_.sum():
+            self.labelled.prior_ = (self.seen_ + 1) / (self.seen_ + 1).sum()
         X, y, weights = self._X.astype(np.float32), self._y, np.ones(len(self._y))
         if len(self._taught_y):
             X = np.vstack([X.reshape(-1, self._taught_X.shape[1]), self._taught_X])

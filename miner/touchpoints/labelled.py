@@ -33,6 +33,11 @@ class LabelledHead:
         self.intercept_: np.ndarray | None = None
         self.weight_ = 0.0
         self.labels_ = 0
+        self.share_: np.ndarray | None = None  # each corrected touchpoint's share of the corrections
+        # each touchpoint's share of the corpus (set by the corpus head from its complaints' best similarities):
+        # an analyst files about as many corrections under each touchpoint however rare it is, so the head's
+        # probabilities are shifted from the corrections' shares to the corpus's (None: left as fitted)
+        self.prior_: np.ndarray | None = None
 
     @property
     def fitted(self) -> bool:
@@ -46,6 +51,7 @@ class LabelledHead:
             return self
         self.weight_ = self._choose_weight(X, y, np.asarray(scores, np.float32))
         self.classes_, self.coef_, self.intercept_ = _logistic(X, y, self.C)
+        self.share_ = np.bincount(y, minlength=self.n_touchpoints)[self.classes_] / len(y)
         return self
 
     def _choose_weight(self, X: np.ndarray, y: np.ndarray, scores: np.ndarray) -> float:
@@ -69,7 +75,11 @@ class LabelledHead:
         if not self.fitted or len(features) == 0:
             return np.zeros((len(features), self.n_touchpoints), np.float32)
         assert self.classes_ is not None and self.coef_ is not None and self.intercept_ is not None  # fitted
-        return _probabilities(features, self.classes_, self.coef_, self.intercept_, self.n_touchpoints)
+        intercept = self.intercept_
+        if self.prior_ is not None and self.share_ is not None:
+            prior = self.prior_[self.classes_] / self.prior_[self.classes_].sum()
+            intercept = intercept + np.log(prior).astype(np.float32) - np.log(self.share_).astype(np.float32)
+        return _probabilities(features, self.classes_, self.coef_, intercept, self.n_touchpoints)
 
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
         """`scores` plus `weight_` x the head's probabilities (unchanged when unfitted)."""
