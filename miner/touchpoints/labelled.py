@@ -6,8 +6,10 @@ wording is far from the examples. Corrections can: each is a text of this corpus
 fits a logistic regression on them (the clause's vector and its item's, as the corpus head reads) and adds
 `weight_` x its probabilities to every complaint's similarity scores. `weight_` is chosen on the corrections
 themselves by cross-validation: where the examples already map the corrected texts right, the similarity keeps
-its say; where they do not (a new industry), the labelled data takes over. Touchpoints nobody corrected get no
-probability and are picked by their similarity alone. docs/lab/loop.md has the curve and the losers.
+its say; where they do not (a new industry), the labelled data takes over. An analyst files about as many
+corrections under each touchpoint however rare it is, so the probabilities are shifted to each touchpoint's share
+of the corpus (`prior_`, counted by the corpus head). Touchpoints nobody corrected get no probability and are
+picked by their similarity alone. docs/lab/loop.md has the curve and the losers.
 """
 
 from __future__ import annotations
