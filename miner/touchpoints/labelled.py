@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 LABELLED_C = 10.0  # inverse regularisation: a few corrections per touchpoint, each worth believing
-WEIGHTS = (0.3, 0.5, 1.0, 2.0, 5.0)  # the head's weight is the one of these that maps held-out corrections best
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)  # the weight is the one that maps held-out corrections best
+PRIOR_POWER = 0.5  # how far the probabilities move to the corpus's shares (1: all the way; loop.md)
 FOLDS = 5
 
 
@@ -80,7 +81,7 @@ class LabelledHead:
         intercept = self.intercept_
         if self.prior_ is not None and self.share_ is not None:
             prior = self.prior_[self.classes_] / self.prior_[self.classes_].sum()
-            intercept = intercept + np.log(prior).astype(np.float32) - np.log(self.share_).astype(np.float32)
+            intercept = intercept + PRIOR_POWER * (np.log(prior) - np.log(self.share_)).astype(np.float32)
         return _probabilities(features, self.classes_, self.coef_, intercept, self.n_touchpoints)
 
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
