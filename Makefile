@@ -56,7 +56,8 @@ docs: $(STAMP)
 # "--fit" for the earlier whole-set table with the shipped taxonomy (docs/lab/fit.md).
 eval: setup
 	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
-	@# The corrections curve (0, 5, 10, 25 per touchpoint, per domain) goes here, with its own markers in docs/quality.md.
+	@# The corrections curve: 0/5/10/25 corrections per touchpoint per domain, old head vs labelled head (docs/lab/loop.md).
+	$(BIN)/python -m miner.eval.loop --datasets $(DATASETS) --out docs/quality.md
 
 # Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by
 # hand, and a nightly --incremental half against a full run; writes its table into docs/quality.md. About 10 minutes,

@@ -128,9 +128,18 @@ class Pipeline:
         return self
 
     def run_head(self, run_id: int) -> CorpusHead | None:
-        """The corpus head run `run_id` stored, to map as that run did (None: the run had none)."""
+        """The corpus head run `run_id` stored, to map as that run did (None: the run had none). The labelled
+        head of the taxonomy's corrections is not stored: it is fitted again, the same as the run's."""
         row = head_row(self.db, run_id)
-        return CorpusHead.from_row(row, self._fitted_mapper().ids) if row else None
+        mapper = self._fitted_mapper()
+        head = CorpusHead.from_row(row, mapper.ids) if row else None
+        fresh = mapper.corpus_head() if self.taxonomy.corrections else None
+        if fresh is None or fresh.labelled is None:
+            return head
+        if head is None:
+            return fresh  # unfitted itself: it adds only the labelled head's order
+        head.labelled = fresh.labelled
+        return head
 
     def _fitted_mapper(self) -> Mapper:
         if not hasattr(self, "mapper_"):

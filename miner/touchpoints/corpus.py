@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from miner.touchpoints.labelled import LabelledHead
+
 CORPUS_WEIGHT = 0.3  # how much the head's probability adds to a touchpoint's similarity score
 CORPUS_MARGIN = 0.10  # a complaint teaches the head when its best touchpoint leads the next by this much
 CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
@@ -53,6 +55,8 @@ class CorpusHead:
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
         self.labels_ = 0
+        self.labelled: LabelledHead | None = None  # the corrections as labelled data (labelled.py), if any
+        self.seen_ = np.zeros(n_touchpoints)  # complaints collected per best touchpoint: the labelled head's prior
 
     @property
     def fitted(self) -> bool:
@@ -77,6 +81,7 @@ class CorpusHead:
         if len(rows) == 0 or scores.shape[1] < 2:  # one touchpoint: no boundary to learn
             return
         s = scores[rows]
+        self.seen_ += np.bincount(s.argmax(axis=1), minlength=self.n_touchpoints)
         top2 = np.sort(s, axis=1)[:, -2:]
         sure = (top2[:, 1] >= threshold) & (top2[:, 1] - top2[:, 0] >= self.margin)
         if nones is not None:
@@ -99,6 +104,8 @@ class CorpusHead:
     def fit(self) -> CorpusHead:
         from sklearn.linear_model import LogisticRegression
 
+        if self.labelled is not None and self.seen_.sum():
+            self.labelled.prior_ = (self.seen_ + 1) / (self.seen_ + 1).sum()
         X, y, weights = self._X.astype(np.float32), self._y, np.ones(len(self._y))
         if len(self._taught_y):
             X = np.vstack([X.reshape(-1, self._taught_X.shape[1]), self._taught_X])
@@ -136,10 +143,14 @@ class CorpusHead:
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Reorder each row's touchpoints by similarity plus `weight` x the head's probability, keeping the row's
         best score: whether a complaint fits the taxonomy at all (the threshold, `none_examples`) is still
-        decided by its similarity alone, as the head knows no `none`."""
-        if not self.fitted or len(scores) == 0:
+        decided by its similarity alone, as the head knows no `none`. With a fitted `labelled` head (the
+        analyst's corrections), its probabilities add to the order too, even when this head stayed unfitted."""
+        labelled = self.labelled is not None and self.labelled.fitted
+        if not (self.fitted or labelled) or len(scores) == 0:
             return scores
         adjusted = scores + self.weight * self.probabilities(features)
+        if self.labelled is not None:
+            adjusted = self.labelled.adjust(adjusted, features)
         return adjusted - adjusted.max(axis=1, keepdims=True) + scores.max(axis=1, keepdims=True)
 
     def to_row(self, ids: list[str]) -> dict:

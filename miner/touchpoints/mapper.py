@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
+from miner.touchpoints.labelled import LabelledHead
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -62,6 +63,7 @@ class Mapper:
         self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
         self.centre_weight = centre_weight  # see `corpus_offsets`
         self.none_margin = none_margin  # `none_examples` must beat the best touchpoint by this much to abstain
+        self.labelled = True  # corrections also fit a LabelledHead; off: only the corpus head learns from them
 
     def options(self) -> dict:
         """The transfer options a run records (docs/lab/transfer.md, "Mapping candidates")."""
@@ -150,11 +152,13 @@ class Mapper:
             return None
         head = CorpusHead(len(self.ids), weight=self.corpus_weight, margin=self.corpus_margin)
         corrections = self.taxonomy.corrections
-        if corrections:  # an analyst's: read alone, each its own item
+        if corrections:  # an analyst's: read alone, each its own item; labelled data of the corpus (labelled.py)
             vectors = self.embed([c.text for c in corrections])
-            head.teach(
-                CorpusHead.features(vectors, None), [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
-            )
+            features = CorpusHead.features(vectors, None)
+            touchpoints = [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
+            head.teach(features, touchpoints)
+            if self.labelled:
+                head.labelled = LabelledHead(len(self.ids)).fit(features, touchpoints, self.score(vectors))
         return head
 
     def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:

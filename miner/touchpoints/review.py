@@ -1,9 +1,10 @@
 """The complaints a run was least sure of, for an analyst to label.
 
-Filed under the taxonomy's `corrections`, labelled complaints teach the next run's corpus head where this
-corpus draws its lines. Which ones to label matters: the least sure (the smallest lead of a complaint's best
-touchpoint over its runner-up), spread over the touchpoints, gained more per label than random picks
-(docs/quality.md, "Which complaints to label").
+Filed under the taxonomy's `corrections`, labelled complaints are labelled data of the corpus: the next run's
+labelled head (labelled.py) and corpus head learn where this corpus draws its lines. Which ones to label
+matters: the least sure (the smallest lead of a complaint's best touchpoint over its runner-up), spread over the
+touchpoints, gained more per label than random picks (docs/quality.md, "Which complaints to label"; the
+corrections curve in docs/lab/loop.md).
 """
 
 from __future__ import annotations

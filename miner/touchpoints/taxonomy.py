@@ -68,9 +68,9 @@ class Touchpoint(BaseModel):
 
 
 class Correction(BaseModel):
-    """A feedback text an analyst filed under a touchpoint. Corrections teach each run's corpus head (see
-    miner/touchpoints/corpus.py), which learns where a corpus draws its lines; they are not examples, which
-    describe a touchpoint in general terms."""
+    """A feedback text an analyst filed under a touchpoint. Corrections are labelled data of the corpus: they fit
+    each run's labelled head (miner/touchpoints/labelled.py) and teach its corpus head (corpus.py); they are not
+    examples, which describe a touchpoint in general terms."""
 
     model_config = ConfigDict(extra="forbid")
 

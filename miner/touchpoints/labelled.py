@@ -1,0 +1,114 @@
+"""An analyst's corrections as labelled data of the corpus: a logistic head fitted on the corrected texts.
+
+The taxonomy's examples describe touchpoints in general terms and the corpus head (corpus.py) learns from the
+complaints the examples already map surely, so neither can learn what a corpus means by "late" when its own
+wording is far from the examples. Corrections can: each is a text of this corpus an analyst labelled. The head
+fits a logistic regression on them (the clause's vector and its item's, as the corpus head reads) and adds
+`weight_` x its probabilities to every complaint's similarity scores. `weight_` is chosen on the corrections
+themselves by cross-validation: where the examples already map the corrected texts right, the similarity keeps
+its say; where they do not (a new industry), the labelled data takes over. An analyst files about as many
+corrections under each touchpoint however rare it is, so the probabilities are shifted to each touchpoint's share
+of the corpus (`prior_`, counted by the corpus head). Touchpoints nobody corrected get no probability and are
+picked by their similarity alone. docs/lab/loop.md has the curve and the losers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LABELLED_C = 10.0  # inverse regularisation: a few corrections per touchpoint, each worth believing
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)  # the weight is the one that maps held-out corrections best
+PRIOR_POWER = 0.5  # how far the probabilities move to the corpus's shares (1: all the way; loop.md)
+FOLDS = 5
+
+
+class LabelledHead:
+    """`fit` on the corrections' features, touchpoints and similarity scores, then `adjust` complaints' scores.
+
+    Unfitted (fewer than two corrected touchpoints: no boundary to learn) it leaves scores unchanged."""
+
+    def __init__(self, n_touchpoints: int, *, C: float = LABELLED_C, weights: tuple[float, ...] = WEIGHTS) -> None:
+        self.n_touchpoints = n_touchpoints
+        self.C = C
+        self.weights = weights
+        self.classes_: np.ndarray | None = None
+        self.coef_: np.ndarray | None = None
+        self.intercept_: np.ndarray | None = None
+        self.weight_ = 0.0
+        self.labels_ = 0
+        self.share_: np.ndarray | None = None  # each corrected touchpoint's share of the corrections
+        # each touchpoint's share of the corpus (set by the corpus head from its complaints' best similarities):
+        # an analyst files about as many corrections under each touchpoint however rare it is, so the head's
+        # probabilities are shifted from the corrections' shares to the corpus's (None: left as fitted)
+        self.prior_: np.ndarray | None = None
+
+    @property
+    def fitted(self) -> bool:
+        return self.coef_ is not None
+
+    def fit(self, features: np.ndarray, touchpoints: np.ndarray | list[int], scores: np.ndarray) -> LabelledHead:
+        """`scores`: the corrections' own similarity scores (n, n_touchpoints), to choose `weight_` against."""
+        X, y = np.asarray(features, np.float32), np.asarray(touchpoints, int)
+        self.labels_ = len(y)
+        if len(np.unique(y)) < 2:
+            return self
+        self.weight_ = self._choose_weight(X, y, np.asarray(scores, np.float32))
+        self.classes_, self.coef_, self.intercept_ = _logistic(X, y, self.C)
+        self.share_ = np.bincount(y, minlength=self.n_touchpoints)[self.classes_] / len(y)
+        return self
+
+    def _choose_weight(self, X: np.ndarray, y: np.ndarray, scores: np.ndarray) -> float:
+        """The weight under which the head, fitted without each fold, maps that fold's corrections best (the
+        smallest on a tie); the smallest weight when a touchpoint has too few corrections to hold some out."""
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = np.bincount(y)
+        folds = min(FOLDS, int(counts[counts > 0].min()))
+        if folds < 2:
+            return self.weights[0]
+        held_out = np.zeros_like(scores)
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y):
+            if len(np.unique(y[train])) >= 2:
+                held_out[test] = _probabilities(X[test], *_logistic(X[train], y[train], self.C), self.n_touchpoints)
+        right = [np.sum((scores + w * held_out).argmax(axis=1) == y) for w in self.weights]
+        return self.weights[int(np.argmax(right))]
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(n, n_touchpoints) P(touchpoint) among the corrected ones; the others get 0."""
+        if not self.fitted or len(features) == 0:
+            return np.zeros((len(features), self.n_touchpoints), np.float32)
+        assert self.classes_ is not None and self.coef_ is not None and self.intercept_ is not None  # fitted
+        intercept = self.intercept_
+        if self.prior_ is not None and self.share_ is not None:
+            prior = self.prior_[self.classes_] / self.prior_[self.classes_].sum()
+            intercept = intercept + PRIOR_POWER * (np.log(prior) - np.log(self.share_)).astype(np.float32)
+        return _probabilities(features, self.classes_, self.coef_, intercept, self.n_touchpoints)
+
+    def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """`scores` plus `weight_` x the head's probabilities (unchanged when unfitted)."""
+        if not self.fitted or len(scores) == 0:
+            return scores
+        return scores + self.weight_ * self.probabilities(features)
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes, coefficients and intercepts of a logistic regression (one row of coefficients per class)."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, max_iter=2000).fit(X, y)
+    coef, intercept = lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32)
+    if len(lr.classes_) == 2:  # sklearn keeps one row for two classes: make it the softmax's two
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.r_[-intercept / 2, intercept / 2]
+    return lr.classes_.astype(int), coef, intercept
+
+
+def _probabilities(
+    features: np.ndarray, classes: np.ndarray, coef: np.ndarray, intercept: np.ndarray, n_touchpoints: int
+) -> np.ndarray:
+    z = np.asarray(features, np.float32) @ coef.T + intercept
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    out = np.zeros((len(features), n_touchpoints), np.float32)
+    out[:, classes] = p
+    return out

@@ -1,0 +1,120 @@
+"""The labelled head: an analyst's corrections are labelled data of the corpus, and a complaint goes where its
+nearest corrections say, not where the taxonomy's examples lean; without corrections nothing changes."""
+
+import json
+
+import numpy as np
+import yaml
+
+from miner.touchpoints.labelled import LabelledHead
+from miner.touchpoints.mapper import ExampleMapper
+from miner.touchpoints.taxonomy import Correction
+
+# This corpus says "zorblax" for its website and "quimbly" for its bills, and its texts use the words that the
+# taxonomy's examples give to the other touchpoint, so the examples alone map them wrong.
+CORRECTIONS = [
+    ("zorblax the invoice shows the wrong amount", "website"),
+    ("zorblax I was charged twice", "website"),
+    ("zorblax double charge on my card statement", "website"),
+    ("quimbly no phone number anywhere on the website", "billing"),
+    ("quimbly could not find the delivery time on the site", "billing"),
+    ("quimbly the site crashed at checkout", "billing"),
+]
+QUERIES = [
+    ("zorblax the invoice shows the wrong amount and I was charged twice", "website"),
+    ("quimbly the website does not show the delivery charge", "billing"),
+]
+
+
+def _mapper(taxonomy, embedder, corrections=(), labelled=True):
+    filed = [Correction(text=t, touchpoint=tp) for t, tp in corrections]
+    mapper = ExampleMapper(taxonomy.model_copy(update={"corrections": filed}), embedder.embed)
+    mapper.labelled = labelled
+    return mapper.fit()
+
+
+def _top(mapper, texts):
+    vectors = mapper.embed(texts)
+    scores = mapper.score(vectors)
+    head = mapper.corpus_head()
+    adjusted = scores if head is None else head.adjust(scores, head.features(vectors, None))
+    return [mapper.ids[j] for j in adjusted.argmax(axis=1)], scores, adjusted
+
+
+def test_corrections_flip_complaints_to_what_their_nearest_corrections_say(mini_taxonomy, fake_embedder):
+    texts, truth = zip(*QUERIES, strict=True)
+    plain, scores, _ = _top(_mapper(mini_taxonomy, fake_embedder), list(texts))
+    assert plain != list(truth)  # the examples alone get them wrong
+    taught, _, adjusted = _top(_mapper(mini_taxonomy, fake_embedder, CORRECTIONS), list(texts))
+    assert taught == list(truth)
+    np.testing.assert_allclose(adjusted.max(1), scores.max(1), atol=1e-6)  # whether it fits at all is unchanged
+
+
+def test_without_corrections_or_the_labelled_head_nothing_flips(mini_taxonomy, fake_embedder):
+    texts, truth = zip(*QUERIES, strict=True)
+    off = _mapper(mini_taxonomy, fake_embedder, CORRECTIONS, labelled=False)
+    assert off.corpus_head().labelled is None
+    none = _mapper(mini_taxonomy, fake_embedder).corpus_head()
+    assert none.labelled is None
+    vectors = fake_embedder.embed(list(texts))
+    scores = _mapper(mini_taxonomy, fake_embedder).score(vectors)
+    assert none.adjust(scores, none.features(vectors, None)) is scores  # no head fitted: scores as they were
+
+
+def test_one_corrected_touchpoint_teaches_no_boundary_and_others_keep_their_similarity():
+    head = LabelledHead(3).fit(np.eye(3)[[0, 0]], [1, 1], np.zeros((2, 3)))
+    assert not head.fitted
+    scores = np.array([[0.5, 0.4, 0.3]], np.float32)
+    assert head.adjust(scores, np.eye(3)[:1]) is scores
+    two = LabelledHead(3).fit(np.eye(3)[[0, 0, 1, 1]], [0, 0, 1, 1], np.zeros((4, 3)))
+    p = two.probabilities(np.eye(3))
+    assert two.fitted and np.all(p[:, 2] == 0) and np.allclose(p.sum(1), 1)  # touchpoint 2 was never corrected
+
+
+def test_the_weight_follows_how_wrong_the_examples_are_on_the_corrections():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    X = np.eye(2)[y] + rng.normal(0, 0.1, (20, 2))
+    right = np.eye(2)[y] * 0.2  # the examples already map every correction right
+    wrong = np.eye(2)[1 - y] * 1.5  # ... or every one wrong, by far
+    assert LabelledHead(2).fit(X, y, right).weight_ < LabelledHead(2).fit(X, y, wrong).weight_
+
+
+def test_eval_with_a_taxonomys_corrections_scores_differently(tmp_path, data_dir):
+    """End to end: `touchpoints eval FILE --taxonomy T` mines with T's corrections (fake embedder, rules)."""
+    from miner.eval.run import run_eval
+
+    lines = [
+        {"id": f"q{i}", "text": text, "complaint": True, "gold": [gold]} for i, (text, gold) in enumerate(QUERIES * 3)
+    ]
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    taxonomy = yaml.safe_load((data_dir / "mini_taxonomy.yaml").read_text())
+    plain, corrected = tmp_path / "plain.yaml", tmp_path / "corrected.yaml"
+    plain.write_text(yaml.safe_dump(taxonomy))
+    taxonomy["corrections"] = [{"text": t, "touchpoint": tp} for t, tp in CORRECTIONS]
+    corrected.write_text(yaml.safe_dump(taxonomy))
+
+    def accuracy(path):
+        scores = run_eval(items, taxonomy_path=path, embedding_model="fake", segmenter="rules", cache=tmp_path / "c.db")
+        return scores.accuracy_at_1
+
+    assert accuracy(corrected) > accuracy(plain)
+
+
+def test_the_corpus_share_of_each_touchpoint_shifts_balanced_corrections():
+    """Ten corrections each of a touchpoint that is 90% of the corpus and one that is 10%: a complaint near the
+    middle goes to the common one once the corpus head has counted the corpus."""
+    from miner.touchpoints.corpus import CorpusHead
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    X = np.eye(2)[y] + rng.normal(0, 0.3, (20, 2))
+    head = CorpusHead(2)
+    head.labelled = LabelledHead(2).fit(X, y, np.zeros((20, 2)))
+    middle = np.array([[0.35, 0.65]], np.float32)
+    assert head.labelled.probabilities(middle).argmax() == 1
+    corpus = np.tile([[0.6, 0.5]], (90, 1)).tolist() + np.tile([[0.5, 0.6]], (10, 1)).tolist()
+    head.collect(np.array(corpus), None, np.zeros((100, 2)), threshold=0.3)
+    head.fit()
+    assert head.labelled.probabilities(middle).argmax() == 0
