@@ -12,20 +12,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
-
 from miner.defaults import cache_root
 from miner.embed.cache import EmbeddingCache
-from miner.store.embeddings import load_vectors, save_vectors
+from miner.store.embeddings import all_vectors, load_vectors, save_vectors
 
 FILE = "fit-embeddings.db"
-
-
-def _all_vectors(db: object, model: str, dim: int) -> dict[str, np.ndarray]:
-    """Every vector of `model` of `dim` dimensions (a test's fake embedder keeps its name at any size)."""
-    sql = "SELECT hash, vector FROM embeddings WHERE model = ? AND dim = ?"
-    rows = db.execute(sql, [model, dim]).fetchall()  # type: ignore[attr-defined]
-    return {h: np.frombuffer(blob, dtype=np.float16).astype(np.float32) for h, blob in rows}
 
 
 @contextmanager
@@ -36,7 +27,7 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
     try:
         shared = open_db(cache_root() / FILE)
         for cache in caches:
-            known = _all_vectors(shared, cache.embedder.name, cache.embedder.dim)
+            known = all_vectors(shared, cache.embedder.name, cache.embedder.dim)
             have = load_vectors(cache.db, cache.embedder.name, sorted(known))
             save_vectors(cache.db, cache.embedder.name, {h: v for h, v in known.items() if h not in have})
     except (sqlite3.Error, OSError):

@@ -33,3 +33,9 @@ def unembedded_texts(db: sqlite_utils.Database, model: str) -> list[tuple[str, s
     sql = """SELECT s.hash, min(s.text) AS text FROM segments s
              WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?) GROUP BY s.hash"""
     return [(h, t) for h, t in db.execute(sql, [model]).fetchall()]
+
+
+def all_vectors(db: sqlite_utils.Database, model: str, dim: int) -> dict[str, np.ndarray]:
+    """Every vector of `model` of `dim` dimensions (a test's fake embedder keeps its name at any size)."""
+    rows = db.execute("SELECT hash, vector FROM embeddings WHERE model = ? AND dim = ?", [model, dim]).fetchall()
+    return {h: np.frombuffer(blob, dtype=np.float16).astype(np.float32) for h, blob in rows}
