@@ -8,13 +8,13 @@ trustworthy is the checksum, so the constants below say where each upstream valu
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from miner.checksum import file_sha256
 from miner.defaults import cache_root
 from miner.embed.registry import EncoderBundle
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder
@@ -91,14 +91,6 @@ GEMMA = OptionalModel(
 )
 
 OPTIONAL: dict[str, OptionalModel] = {m.name: m for m in (MPNET, GEMMA)}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def optional_model(name: str) -> OptionalModel:

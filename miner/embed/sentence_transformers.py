@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from miner.checksum import file_sha256
 from miner.embed.base import Embedder
 from miner.errors import ModelError
 
@@ -43,11 +43,7 @@ def weights_file(folder: Path) -> Path:
 
 
 def weights_sha256(folder: Path) -> str:
-    digest = hashlib.sha256()
-    with weights_file(folder).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(weights_file(folder))
 
 
 def verify_weights(folder: Path, sha256: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from miner.checksum import file_sha256
 from miner.ingest.records import Record
 from miner.segment.segmenter import Segment
 from miner.store.erasure import erased_ids
@@ -17,14 +17,6 @@ from miner.store.erasure import erased_ids
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
