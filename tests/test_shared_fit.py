@@ -14,7 +14,11 @@ from miner.segment.segmenter import text_hash
 from miner.store import open_db
 
 
-class Counting(HashingEmbedder):
+class Shared(HashingEmbedder):
+    share_fit = True  # the fake encoders stay out of the shared file; these tests are about it
+
+
+class Counting(Shared):
     def __init__(self) -> None:
         super().__init__(dim=128)
         self.texts: list[str] = []
@@ -49,5 +53,11 @@ def test_a_second_database_embeds_nothing_to_fit_and_fits_the_same(tmp_path, mon
 def test_vectors_of_another_size_under_the_same_name_are_not_shared(tmp_path, monkeypatch, mini_taxonomy):
     monkeypatch.setenv("TOUCHPOINTS_CACHE", str(tmp_path / "cache"))
     _fitted(tmp_path / "one.db", mini_taxonomy, Counting())  # 128 dimensions
-    small = HashingEmbedder(dim=64)  # same name, fake:hashing
+    small = Shared(dim=64)  # same name, fake:hashing
     assert _fitted(tmp_path / "two.db", mini_taxonomy, small).cache.embed(["late again"]).shape == (1, 64)
+
+
+def test_a_test_encoder_leaves_the_shared_file_alone(tmp_path, monkeypatch, mini_taxonomy):
+    monkeypatch.setenv("TOUCHPOINTS_CACHE", str(tmp_path / "cache"))
+    _fitted(tmp_path / "one.db", mini_taxonomy, HashingEmbedder(dim=128))
+    assert not (tmp_path / "cache" / "fit-embeddings.db").exists()

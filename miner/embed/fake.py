@@ -15,6 +15,7 @@ class HashingEmbedder(Embedder):
     """Not a language model: proves plumbing, never quality."""
 
     name = "fake:hashing"
+    share_fit = False  # a test encoder: nothing of it in the shared fit-vectors file
 
     def __init__(self, dim: int = 64) -> None:
         self._dim = dim
