@@ -16,7 +16,6 @@ default taxonomy and reported as the mean of its industries.
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 import time
@@ -30,7 +29,7 @@ import numpy as np
 import yaml
 
 from miner.eval.provenance import load_sentences, taxonomy_without, without, written_for
-from miner.eval.run import Evaluator
+from miner.eval.run import Evaluator, load_items
 from miner.eval.scoring import counts, figures, score
 from miner.touchpoints.taxonomy import Taxonomy
 
@@ -64,11 +63,6 @@ DOMAINS = (
 )
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = SEED) -> list[dict]:
     """The domain's items: with `limit`, a seeded sample of up to limit / len(files) from each file (so CFPB's
     letters and banking77's queries count alike); without, every item. Ids are prefixed with the file's name."""
@@ -80,7 +74,7 @@ def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = 
             continue
         items = [
             dict(it, id=f"{stem}:{it['id']}")
-            for it in read_jsonl(path)
+            for it in load_items(path)
             if domain.label is None or it.get("label") == domain.label
         ]
         if share is not None and len(items) > share:
@@ -238,7 +232,7 @@ def industry(item: dict) -> str:
 
 def run_probe(path: Path = PROBE, limit: int | None = None) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
     """The probe's items, ours and the anchor's predictions (the default taxonomy: nobody read the probe)."""
-    items = read_jsonl(path)[:limit] if limit else read_jsonl(path)
+    items = load_items(path, limit)
     ours = _by_id(Evaluator().predict(items, **METHOD))
     anchor = _by_id(Evaluator(embedding_model="minilm").predict(items, **ANCHOR))
     return items, ours, anchor
