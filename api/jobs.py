@@ -189,6 +189,17 @@ class JobRunner:
                 self._models[profile.name] = models
             return self._models[profile.name]
 
+    def embedder_for(self, run: dict) -> Any:
+        """The encoder run `run` was mined with, when a profile of this server has it (a batch-profile run is
+        read with the batch encoder); the server's embedder otherwise."""
+        from miner.store.runs import run_encoder
+
+        encoder = run_encoder(run)
+        for profile in PROFILES.values():
+            if profile.name != DEFAULT_PROFILE and encoder == profile.embedding_model:
+                return self._models_loaded(profile)[0]
+        return self.embedder()
+
     def embedder(self) -> Any:
         """The server's embedder, shared by its runs and the read routes that score stored segments."""
         from miner.embed import get_embedder

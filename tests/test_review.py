@@ -110,3 +110,20 @@ def test_an_unknown_output_format_is_refused_rather_than_printed_as_yaml(tmp_pat
     for command in ("review", "suggest"):
         result = CliRunner().invoke(app, ["taxonomy", command, "--db", str(tmp_path / "x.db"), "--format", "xml"])
         assert result.exit_code == 2 and "Invalid value for '--format'" in result.output and "'xml'" in result.output
+
+
+def test_the_command_reads_a_run_with_the_encoder_it_was_mined_with(data_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+    from miner.store import open_db
+    from miner.store.runs import find_run, run_encoder
+
+    db, taxonomy = str(tmp_path / "r.db"), ["--taxonomy", str(data_dir / "mini_taxonomy.yaml")]
+    mined = CliRunner().invoke(app, ["mine", str(data_dir / "reviews_small.csv"), "--db", db, "--embedding-model",
+                                     "fake", "--segmenter", "rules", "--no-redact", *taxonomy])  # fmt: skip
+    assert mined.exit_code == 0, mined.output
+    assert run_encoder(find_run(open_db(db)) or {}) == "fake"
+    result = CliRunner().invoke(app, ["taxonomy", "review", "--db", db, "--limit", "2", *taxonomy])
+    assert result.exit_code == 0, result.output  # no --embedding-model: the run's own, not the default encoder
+    assert len(yaml.safe_load(result.output)["corrections"]) == 2

@@ -21,8 +21,8 @@ router = APIRouter(prefix="/v1/review", tags=["taxonomy"])
     summary="Complaints to label",
     description="The complaints the run was least sure of (the smallest lead of the best touchpoint over the "
     "runner-up), each touchpoint's least sure in turn. Label them and PUT them back under the taxonomy's "
-    "`corrections` ({text, touchpoint}): the run that PUT starts learns from them. 409 when the server's "
-    "embedding model is not the one the run used.",
+    "`corrections` ({text, touchpoint}): the run that PUT starts learns from them. A run of another profile "
+    "is read with that profile's encoder; 409 when the server has not the encoder the run used.",
     responses=responses(401, 404, 409, 422, 429),
 )
 def review(
@@ -37,7 +37,9 @@ def review(
     if run is None:
         return {"run": None, "complaints": []}
     try:
-        picks = least_sure(db, EmbeddingCache(runner.embedder(), db), run_taxonomy(run), limit=limit, run_id=run["id"])
+        picks = least_sure(
+            db, EmbeddingCache(runner.embedder_for(run), db), run_taxonomy(run), limit=limit, run_id=run["id"]
+        )
     except MinerError as err:
         raise ApiError(409, "model_changed", str(err)) from None
     return {"run": run_public(run), "complaints": picks}

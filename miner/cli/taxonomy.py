@@ -97,7 +97,9 @@ def taxonomy_review(
     limit: Annotated[int, typer.Option(min=1, help="How many complaints to list.")] = 50,
     taxonomy: Annotated[Path | None, typer.Option(help="The taxonomy the run used (default: the bundled one).")] = None,
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = Output.yaml,
-    embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
+    embedding_model: Annotated[
+        str | None, typer.Option(help=EMBEDDING_HELP + " Default: the encoder the run was mined with.")
+    ] = None,
 ) -> None:
     """List the complaints the latest run was least sure of, as corrections to check and paste into the taxonomy.
 
@@ -107,18 +109,21 @@ def taxonomy_review(
 
     from miner.embed import EmbeddingCache, get_embedder
     from miner.store import open_db
-    from miner.store.runs import find_run
+    from miner.store.runs import find_run, run_encoder
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.review import as_yaml, least_sure
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     database = open_db(db)
-    if find_run(database) is None:
+    run = find_run(database)
+    if run is None:
         fail(f"{db}: no complete run to review. Mine some feedback first: touchpoints mine FILE --db {db}")
+        return
     try:
         tax = load_taxonomy(taxonomy)
-        picks = least_sure(database, EmbeddingCache(get_embedder(embedding_model), database), tax, limit=limit)
+        encoder = get_embedder(embedding_model or run_encoder(run) or DEFAULT_EMBEDDING)
+        picks = least_sure(database, EmbeddingCache(encoder, database), tax, limit=limit)
     except MinerError as err:
         fail(str(err))
         return

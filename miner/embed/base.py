@@ -21,6 +21,9 @@ class Embedder:
     corpus_margin: float = 0.10
     # The encoders this one came with, set by the model registry (miner/embed/registry.py); None outside it.
     bundle: EncoderBundle | None = None
+    # The registry name this encoder was loaded by (`fast`, `tuned`...), set by the model registry; a run records it
+    # so that `taxonomy review` can load the same encoder again.
+    registry_name: str | None = None
     # Whether the vectors of the text a pipeline fits on may go to the shared fit-vectors file
     # (miner/embed/shared.py); test embedders say no, so the suite leaves the user's cache as it found it.
     share_fit: bool = True

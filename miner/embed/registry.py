@@ -62,6 +62,7 @@ class ModelRegistry:
             factory, argument = self._fallback, name
         bundle = _load(factory)(argument)
         bundle.mapping.bundle = bundle
+        bundle.mapping.registry_name = name
         return bundle
 
 

@@ -39,6 +39,7 @@ def run_params(p: Pipeline) -> dict:
     }
     complaint, cluster = p.encoders.complaint, p.encoders.cluster
     return {
+        "encoder": p.encoders.mapping.registry_name,  # the registry name to load it by again (taxonomy review)
         "mapper": p.mapper_name,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,

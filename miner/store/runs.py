@@ -75,6 +75,14 @@ def find_run(
     return rows[0] if rows else None
 
 
+def run_encoder(run: dict) -> str | None:
+    """The registry name of the encoder `run` was mined with (`fast` for the batch profile), to load it again;
+    None for a run that predates the record (or used an encoder built outside the registry)."""
+    import json
+
+    return json.loads(run.get("params") or "{}").get("encoder")
+
+
 def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
     """`find_run`, or an error that says what to do (for the CLI and the report)."""
     run = find_run(db, run_id)
