@@ -74,8 +74,9 @@ eval-probe: setup
 reliability: setup
 	$(BIN)/python -m reliability --out docs/reliability.md
 
-# End to end on ../shared/datasets/raw against the anchor (skips when absent); BENCH_ARGS="--limit 5000" for a quick one.
-# Then the nightly incremental batch and peak memory at a million segments (bench/scale.py). About 15 minutes.
+# Both profiles end to end on ../shared/datasets/raw against the anchor, on the first 5,000 and on all 42.5k conversations
+# (skips when absent); BENCH_ARGS="--limits 5000" for a quicker one. Then the nightly incremental batch and peak memory
+# at a million segments (bench/scale.py). An hour or more on 2 cores.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/scale.py nightly

@@ -1,15 +1,17 @@
-"""`make bench`: mine the real airline conversations end to end against the anchor, in one run.
+"""`make bench`: both profiles of `touchpoints mine` against the anchor, on the real airline conversations, in one run.
 
-Usage: python bench/run.py [--limit N] [--eval-limit N] [--embedding-model fast|minilm] [--out docs/performance.md]
+Usage: python bench/run.py [--limits 5000,all] [--profiles default,batch] [--eval-limit N] [--out docs/performance.md]
 
 - ours: `miner.pipeline.mine` (import, PII redaction, segment, embed, detect, map, cluster, store) into a fresh
-  SQLite file, with the chosen embedding tier;
+  SQLite file, once per profile (`--profile default` and `--profile batch`, each with its own encoder, segmenter
+  and redaction, exactly as `touchpoints mine --profile NAME` runs them, a second process included);
 - anchor: what a data scientist writes by hand: all-MiniLM-L6-v2 encode of the same customer turns, then a
-  default `BERTopic().fit_transform(turns, embeddings)`.
+  default `BERTopic().fit_transform(turns, embeddings)`; it redacts nothing.
 
-Each side runs in its own subprocess (fresh imports, its own peak RSS), one after the other, in the same
-invocation, so the noise of a shared machine hits both. Accuracy@1 comes from miner.eval on the real
-labelled sets (first --eval-limit items of each). Skips cleanly when ../shared/datasets is absent.
+Each side runs in its own subprocess (fresh imports, its own peak RSS and CPU time), one after the other in the
+same invocation, so the noise of a shared machine hits all of them. Accuracy@1 per profile comes from miner.eval
+on the real labelled sets (the first --eval-limit items of each, the mean of sets) and on the team-written probe
+(corpora/probe/, the mean of industries). Skips cleanly when ../shared/datasets is absent.
 """
 
 from __future__ import annotations
@@ -27,13 +29,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
 CSV = DATASETS / "raw" / "twcs_airline_conversations.csv"
-REAL = ("absa_reviews_train", "cfpb_complaints", "nhs_fft_phase1")
+REAL = ("absa_reviews_train", "cfpb_complaints", "banking77", "nhs_fft_phase1")
+PROBE = ROOT / "corpora" / "probe" / "cross_industry.jsonl"
+
+
+def _usage() -> dict:
+    """Peak RSS (MB) and CPU seconds of this process and of the children it waited for (the second process)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "rss_mb": own.ru_maxrss / 1024,  # kB on Linux
+        "child_rss_mb": kids.ru_maxrss / 1024,
+        "cpu": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+        "load": os.getloadavg()[1],
+    }
 
 
 def _peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return float(_usage()["rss_mb"])
 
 
 def _limited_csv(limit: int | None, workdir: Path) -> Path:
@@ -51,29 +65,30 @@ def _limited_csv(limit: int | None, workdir: Path) -> Path:
     return out
 
 
-def worker_ours(csv_path: Path, model: str, segmenter: str, workdir: Path, redact: bool) -> dict:
+def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
     from miner.embed import get_embedder
     from miner.pipeline import MineOptions, mine
+    from miner.pipeline.profiles import get_profile
     from miner.segment import get_segmenter
     from miner.store import open_db
 
+    profile = get_profile(profile_name)
     started = time.perf_counter()
-    embedder = get_embedder(model)
-    db = open_db(workdir / "ours.db")
     stages: dict[str, float] = {}
-    imports, run_id = mine(
-        db,
-        [csv_path],
-        MineOptions(embedder=embedder, segmenter=get_segmenter(segmenter), redact_pii=redact),
-        progress=_TimingProgress(stages),
-    )
+    with _timed(stages, "Loading models"):
+        options = MineOptions(
+            embedder=get_embedder(profile.embedding_model),
+            segmenter=get_segmenter(profile.segmenter),
+            redact_pii=profile.redact,
+        )
+    db = open_db(workdir / f"ours-{profile_name}.db")
+    _, run_id = mine(db, [csv_path], options, progress=_TimingProgress(stages))
     seconds = time.perf_counter() - started
     run = db["runs"].get(run_id)
     pain = db.execute("SELECT count(*) FROM pain_points WHERE run_id = ?", [run_id]).fetchone()[0]
     return {
         "seconds": seconds,
-        "rss_mb": _peak_rss_mb(),
-        "load": os.getloadavg()[1],
+        **_usage(),
         "documents": run["documents"],
         "segments": run["segments"],
         "complaints": run["complaints"],
@@ -108,29 +123,54 @@ def worker_anchor(csv_path: Path) -> dict:
     fit = time.perf_counter() - t0
     return {
         "seconds": time.perf_counter() - started,
-        "rss_mb": _peak_rss_mb(),
-        "load": os.getloadavg()[1],
+        **_usage(),
         "turns": len(turns),
         "topics": len(set(topics)),
-        "stages": {"encode": encode, "bertopic_fit": fit},
+        "stages": {"encode": round(encode, 1), "bertopic_fit": round(fit, 1)},
     }
 
 
-def worker_accuracy(model: str, segmenter: str, limit: int) -> dict:
-    """Pooled accuracy@1 on the real sets: ours (examples mapper, segmented) and the anchor (MiniLM,
-    one embedding per touchpoint description, whole text)."""
-    from miner.eval.report import _pooled
+def worker_accuracy(profile_name: str, limit: int) -> dict:
+    """Accuracy@1 of a profile (or `anchor`: MiniLM, one vector per touchpoint description, whole text): the mean
+    over the real sets (first `limit` items of each) and the mean over the probe's industries."""
     from miner.eval.run import Evaluator, load_items
+    from miner.eval.scoring import score
+    from miner.eval.transfer import by_industry, mean_of_domains
+    from miner.pipeline.profiles import get_profile
 
-    ours_ev = Evaluator(embedding_model=model, segmenter=segmenter)
-    anchor_ev = Evaluator(embedding_model="minilm")
-    ours, anchor = {}, {}
+    if profile_name == "anchor":
+        evaluator, mapper, segment = Evaluator(embedding_model="minilm"), "centroid", False
+    else:
+        profile = get_profile(profile_name)
+        evaluator = Evaluator(
+            embedding_model=profile.embedding_model, segmenter=profile.segmenter, redact_pii=profile.redact
+        )
+        mapper, segment = "examples", True
+    sets = {}
     for name in REAL:
-        items = load_items(DATASETS / f"{name}.jsonl", limit)
-        ours[name] = (items, ours_ev.evaluate(items, mapper="examples", segment=True)[1])
-        anchor[name] = (items, anchor_ev.evaluate(items, mapper="centroid", segment=False)[1])
-    o, a = _pooled(ours), _pooled(anchor)
-    return {"ours": o.accuracy_at_1, "anchor": a.accuracy_at_1, "scored": o.scored}
+        if (DATASETS / f"{name}.jsonl").exists():
+            items = load_items(DATASETS / f"{name}.jsonl", limit)
+            sets[name] = (items, {str(p["id"]): p for p in evaluator.predict(items, mapper=mapper, segment=segment)})
+    probe = load_items(PROBE)
+    probe_preds = {str(p["id"]): p for p in evaluator.predict(probe, mapper=mapper, segment=segment)}
+    return {
+        "sets": {name: score(items, preds).accuracy_at_1 for name, (items, preds) in sets.items()},
+        "dev": mean_of_domains(list(sets.values()), "accuracy_at_1"),
+        "probe": mean_of_domains(by_industry(probe, probe_preds), "accuracy_at_1"),
+    }
+
+
+class _timed:
+    """Adds the seconds of a `with` block to `into[name]`."""
+
+    def __init__(self, into: dict[str, float], name: str) -> None:
+        self.into, self.name = into, name
+
+    def __enter__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.into[self.name] = round(self.into.get(self.name, 0.0) + time.perf_counter() - self.t0, 1)
 
 
 class _TimingProgress:
@@ -144,9 +184,8 @@ class _TimingProgress:
 
         @contextmanager
         def timed():  # noqa: ANN202
-            t0 = time.perf_counter()
-            yield lambda n=1: None
-            self.into[name] = round(self.into.get(name, 0.0) + time.perf_counter() - t0, 1)
+            with _timed(self.into, name):
+                yield lambda n=1: None
 
         return timed()
 
@@ -163,93 +202,123 @@ def _spawn(args: list[str]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def render(ours: dict, anchor: dict, acc: dict | None, args: argparse.Namespace) -> str:
-    scope = f"first {args.limit:,} conversations" if args.limit else "all conversations"
-    ratio = anchor["seconds"] / ours["seconds"]
-    flags = f"{args.embedding_model} --segmenter {args.segmenter}" + ("" if args.redact else " --no-redact")
-    acc_o = f"{acc['ours']:.3f}" if acc else "–"
-    acc_a = f"{acc['anchor']:.3f}" if acc else "–"
+def _f(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None or x != x else f"{x:.{digits}f}"
+
+
+def render_scale(limit: int | None, ours: dict[str, dict], anchor: dict | None) -> str:
+    """One input size: time, CPU, ratio to the anchor, memory and counts per profile, then the stage breakdown."""
+    scope = f"first {limit:,} conversations" if limit else "all conversations"
     lines = [
-        f"## End to end: {CSV.name} ({scope}), measured {date.today().isoformat()}",
+        f"### {CSV.name}, {scope}",
         "",
-        "| | time | accuracy@1 (pooled real sets) | peak RSS |",
-        "|---|---|---|---|",
-        f"| ours (`--embedding-model {flags}`) | {ours['seconds']:.0f} s | {acc_o} | {ours['rss_mb']:.0f} MB |",
-        f"| anchor (MiniLM encode + default BERTopic) | {anchor['seconds']:.0f} s | {acc_a} | "
-        f"{anchor['rss_mb']:.0f} MB |",
-        f"| **ratio (anchor / ours)** | **{ratio:.1f}×** | | |",
+        "| | wall | CPU (both processes) | anchor / ours | peak RSS (main / second process) | load (5 min) "
+        "| conversations | segments | complaints | pain points |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in ours.items():
+        ratio = f"**{anchor['seconds'] / r['seconds']:.2f}×**" if anchor else "–"
+        lines.append(
+            f"| ours, `--profile {name}` | {r['seconds']:.0f} s | {r['cpu']:.0f} s | {ratio} | "
+            f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} MB | {r['load']:.1f} | {r['documents']:,} | "
+            f"{r['segments']:,} | {r['complaints']:,} | {r['pain_points']} |"
+        )
+    if anchor:
+        lines.append(
+            f"| anchor (MiniLM encode + default BERTopic) | {anchor['seconds']:.0f} s | {anchor['cpu']:.0f} s | 1.00× "
+            f"| {anchor['rss_mb']:.0f} MB | {anchor['load']:.1f} | | {anchor['turns']:,} turns | | "
+            f"{anchor['topics']} topics |"
+        )
+    stages = list(dict.fromkeys(s for r in ours.values() for s in r["stages"]))
+    lines += ["", "Stages (wall seconds):", "", "| stage | " + " | ".join(ours) + " |",
+              "|---|" + "---|" * len(ours)]  # fmt: skip
+    for stage in stages:
+        lines.append(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, 0):.1f}" for r in ours.values()) + " |")
+    if anchor:
+        lines += ["", "Anchor stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in anchor["stages"].items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def render_accuracy(acc: dict[str, dict], limit: int) -> str:
+    names = next(iter(acc.values()))["sets"]
+    lines = [
+        f"### Accuracy@1 (first {limit} items of each real set; the whole probe)",
         "",
-        f"Machine load (5-minute average) at the end of each side: ours {ours.get('load', float('nan')):.1f}, "
-        f"anchor {anchor.get('load', float('nan')):.1f}, on {os.cpu_count()} cores; a load above the core count "
-        "means other work shared the machine and the figures are slower than on an idle one.",
+        "| | " + " | ".join(names) + " | mean of real sets | probe, mean of industries |",
+        "|---|" + "---|" * (len(names) + 2),
+    ]
+    for who, a in acc.items():
+        label = "anchor (MiniLM, descriptions, whole text)" if who == "anchor" else f"`--profile {who}`"
+        cells = " | ".join(_f(a["sets"].get(n)) for n in names)
+        lines.append(f"| {label} | {cells} | {_f(a['dev'])} | {_f(a['probe'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(scales: list[tuple[int | None, dict[str, dict], dict | None]], acc: dict | None, eval_limit: int) -> str:
+    lines = [
+        f"## End to end, measured {date.today().isoformat()} on {os.cpu_count()} cores",
         "",
-        f"Ours: {ours['documents']:,} conversations, {ours['segments']:,} segments, {ours['complaints']:,} complaints,"
-        f" {ours['pain_points']} pain points; stages (s): "
-        + ", ".join(f"{k} {v}" for k, v in ours["stages"].items())
-        + ".",
-        f"Anchor: {anchor['turns']:,} customer turns, {anchor['topics']} topics; stages (s): "
-        + ", ".join(f"{k} {v:.1f}" for k, v in anchor["stages"].items())
-        + ".",
-        f"Accuracy@1: first {args.eval_limit} items of each real set ({', '.join(REAL)}), "
-        f"{acc['scored'] if acc else 0} scored complaints; anchor = MiniLM, one vector per touchpoint description, "
-        "whole text (as in docs/quality.md).",
+        "A load above the core count means other work shared the machine: every side is slower than on an idle one.",
         "",
     ]
+    lines += [render_scale(*s) for s in scales]
+    if acc:
+        lines.append(render_accuracy(acc, eval_limit))
     return "\n".join(lines)
+
+
+def _limits(text: str) -> list[int | None]:
+    return [None if part in ("all", "0") else int(part) for part in text.split(",") if part]
 
 
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         kind, rest = sys.argv[2], sys.argv[3:]
         if kind == "ours":
-            result = worker_ours(Path(rest[0]), rest[1], rest[2], Path(rest[3]), rest[4] == "redact")
+            result = worker_ours(Path(rest[0]), rest[1], Path(rest[2]))
         elif kind == "anchor":
             result = worker_anchor(Path(rest[0]))
         else:
-            result = worker_accuracy(rest[0], rest[1], int(rest[2]))
+            result = worker_accuracy(rest[0], int(rest[1]))
         print(json.dumps(result))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N conversations")
-    parser.add_argument("--eval-limit", type=int, default=500, help="items per labelled set for accuracy@1")
-    parser.add_argument("--embedding-model", default="fast")
-    parser.add_argument("--segmenter", default="rules", choices=["rules", "spacy"])
-    parser.add_argument(
-        "--redact", action="store_true", help="redact PII as `mine` does by default (the anchor does not)"
-    )
+    parser.add_argument("--limits", type=_limits, default=_limits("5000,all"),
+                        help="conversation counts to run, comma-separated; `all` is every conversation")  # fmt: skip
+    parser.add_argument("--limit", type=int, help="one count only (same as --limits N)")
+    parser.add_argument("--profiles", default="default,batch", help="comma-separated profile names")
+    parser.add_argument("--eval-limit", type=int, default=500, help="items per labelled set for accuracy@1 (0: none)")
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor (development only)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args()
     if not CSV.exists():
         print(f"bench: skipped, {CSV} is absent")
         return
+    limits = [args.limit] if args.limit else args.limits
+    profiles = [p for p in args.profiles.split(",") if p]
+    scales = []
     with tempfile.TemporaryDirectory(prefix="tpm-bench-") as tmp:
         work = Path(tmp)
-        csv_path = _limited_csv(args.limit, work)
-        print("bench: ours ...", flush=True)
-        ours = _spawn(
-            [
-                "--worker",
-                "ours",
-                str(csv_path),
-                args.embedding_model,
-                args.segmenter,
-                str(work),
-                "redact" if args.redact else "-",
-            ]
-        )
-        print(json.dumps(ours), flush=True)
-        anchor = {"seconds": float("nan"), "rss_mb": float("nan"), "turns": 0, "topics": 0, "stages": {}}
-        if not args.no_anchor:
-            print("bench: anchor ...", flush=True)
-            anchor = _spawn(["--worker", "anchor", str(csv_path)])
-            print(json.dumps(anchor), flush=True)
-        acc = (
-            _spawn(["--worker", "accuracy", args.embedding_model, args.segmenter, str(args.eval_limit)])
-            if args.eval_limit
-            else None
-        )
-    table = render(ours, anchor, acc, args)
+        for limit in limits:
+            csv_path = _limited_csv(limit, work)
+            ours = {}
+            for name in profiles:
+                print(f"bench: {limit or 'all'} conversations, --profile {name} ...", flush=True)
+                ours[name] = _spawn(["--worker", "ours", str(csv_path), name, str(work)])
+                print(json.dumps(ours[name]), flush=True)
+            anchor = None
+            if not args.no_anchor:
+                print(f"bench: {limit or 'all'} conversations, anchor ...", flush=True)
+                anchor = _spawn(["--worker", "anchor", str(csv_path)])
+                print(json.dumps(anchor), flush=True)
+            scales.append((limit, ours, anchor))
+        acc = None
+        if args.eval_limit:
+            acc = {}
+            for who in [*profiles, "anchor"]:
+                print(f"bench: accuracy, {who} ...", flush=True)
+                acc[who] = _spawn(["--worker", "accuracy", who, str(args.eval_limit)])
+    table = render(scales, acc, args.eval_limit)
     print(table)
     _write(args.out, table)
 
