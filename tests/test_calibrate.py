@@ -1,0 +1,53 @@
+"""The complaint threshold of a corpus, read from its own clause scores (miner/complaints/calibrate.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from miner.complaints import ComplaintDetector
+from miner.complaints.calibrate import FLOOR, MIN_CLAUSES, fixed_threshold, mixture_threshold
+from miner.embed.fake import HashingEmbedder
+
+
+def _scores(rng: np.random.Generator, n: int, centre: float, spread: float = 0.8) -> np.ndarray:
+    """`n` scores whose logits are normal around logit(`centre`)."""
+    return 1 / (1 + np.exp(-rng.normal(np.log(centre / (1 - centre)), spread, n)))
+
+
+def test_a_corpus_whose_complaints_sit_low_gets_a_lower_threshold():
+    rng = np.random.default_rng(1)
+    scores = np.r_[_scores(rng, 700, 0.03), _scores(rng, 300, 0.6, 1.5)]  # complaints spread low, chatter near 0
+    threshold = mixture_threshold(scores, 0.5)
+    assert FLOOR <= threshold < 0.4
+    assert (scores[700:] >= threshold).mean() > (scores[700:] >= 0.5).mean() + 0.1
+    assert (scores[:700] >= threshold).mean() < 0.05
+
+
+def test_a_corpus_of_complaints_alone_keeps_the_default():
+    rng = np.random.default_rng(2)
+    scores = np.r_[_scores(rng, 500, 0.97, 0.5), _scores(rng, 300, 0.75, 0.6)]  # two modes, both complaints
+    assert mixture_threshold(scores, 0.5) == 0.5
+
+
+def test_a_corpus_without_complaints_keeps_the_default():
+    rng = np.random.default_rng(3)
+    scores = np.r_[_scores(rng, 600, 0.02), _scores(rng, 300, 0.15, 0.5)]  # chatter and milder chatter
+    assert mixture_threshold(scores, 0.5) == 0.5
+
+
+def test_a_small_corpus_keeps_the_default():
+    rng = np.random.default_rng(4)
+    few = np.r_[_scores(rng, MIN_CLAUSES // 2 - 1, 0.03), _scores(rng, MIN_CLAUSES // 2 - 1, 0.6, 1.5)]
+    assert mixture_threshold(few, 0.5) == 0.5
+    assert fixed_threshold(few, 0.5) == 0.5
+
+
+def test_the_detector_reads_its_calibration_by_name():
+    rng = np.random.default_rng(5)
+    scores = np.r_[_scores(rng, 700, 0.03), _scores(rng, 300, 0.6, 1.5)]
+    embed = HashingEmbedder(dim=32).embed
+    assert ComplaintDetector(embed, threshold=0.6, calibration="fixed").corpus_threshold(scores) == 0.6
+    assert ComplaintDetector(embed).corpus_threshold(scores) < 0.5  # mixture, the default
+    with pytest.raises(ValueError, match="mixture"):
+        ComplaintDetector(embed, calibration="otsu").corpus_threshold(scores)
