@@ -51,3 +51,28 @@ def test_the_detector_reads_its_calibration_by_name():
     assert ComplaintDetector(embed).corpus_threshold(scores) < 0.5  # mixture, the default
     with pytest.raises(ValueError, match="mixture"):
         ComplaintDetector(embed, calibration="otsu").corpus_threshold(scores)
+
+
+def test_a_run_says_when_its_corpus_gets_its_own_threshold():
+    from miner.pipeline.classify import corpus_complaint_threshold
+    from miner.progress import Progress
+
+    class Notes(Progress):
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+        def note(self, message: str) -> None:
+            self.notes.append(message)
+
+    rng = np.random.default_rng(6)
+    spread = np.r_[_scores(rng, 700, 0.03), _scores(rng, 300, 0.6, 1.5)]
+    embed = HashingEmbedder(dim=32).embed
+    progress = Notes()
+    threshold = corpus_complaint_threshold(ComplaintDetector(embed), spread, progress)
+    assert threshold < 0.5 and progress.notes == [
+        f"Complaints: clauses scoring {threshold:.2f} or more, this corpus's own threshold (read from its scores; "
+        "the detector's default is 0.5)."
+    ]
+    quiet = Notes()
+    assert corpus_complaint_threshold(ComplaintDetector(embed, calibration="fixed"), spread, quiet) == 0.5
+    assert quiet.notes == []

@@ -132,7 +132,7 @@ def classify(
             vectors = cache.embed(texts, progress=advance)
             scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
             if complaint_threshold is None:
-                complaint_threshold = detector.corpus_threshold(scores)
+                complaint_threshold = corpus_complaint_threshold(detector, scores, progress)
             idx = np.flatnonzero(scores >= complaint_threshold)
             tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
@@ -157,6 +157,17 @@ def classify(
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     out.top2 = np.concatenate([top_two(c.tp_scores) for c in chunks]) if chunks else out.top2
     return out, head
+
+
+def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, progress: Progress) -> float:
+    """The corpus's complaint threshold read from its (first chunk's) clause scores; said when not the default."""
+    threshold = detector.corpus_threshold(scores)
+    if threshold < detector.threshold:
+        progress.note(
+            f"Complaints: clauses scoring {threshold:.2f} or more, this corpus's own threshold (read from its "
+            f"scores; the detector's default is {detector.threshold:g})."
+        )
+    return threshold
 
 
 def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
