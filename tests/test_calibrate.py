@@ -76,3 +76,22 @@ def test_a_run_says_when_its_corpus_gets_its_own_threshold():
     quiet = Notes()
     assert corpus_complaint_threshold(ComplaintDetector(embed, calibration="fixed"), spread, quiet) == 0.5
     assert quiet.notes == []
+
+
+def test_classify_flags_and_stores_by_the_corpus_threshold(db, mini_taxonomy, fake_embedder):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline.classify import classify, fit_detector, fit_mapper
+
+    cache = EmbeddingCache(fake_embedder, db)
+    detector, mapper = fit_detector(cache, None, mini_taxonomy), fit_mapper(cache, mini_taxonomy, "examples")
+    texts = ["the parcel came late", "thanks, lovely", "charged twice", "no reply from anyone", "all fine", "ok"]
+    segments = [{"id": f"s{i}", "document_id": f"d{i}", "text": t, "rating": None} for i, t in enumerate(texts)]
+    scores = detector.scores(cache.embed(texts), [None] * len(texts), texts)
+    middle = float(np.sort(scores)[len(scores) // 2])  # half the clauses at or above it
+    detector.corpus_threshold = lambda s: middle  # type: ignore[method-assign]
+    result, _ = classify(segments, cache, detector, mapper)
+    assert result.complaint_threshold == middle
+    assert [row[1] for row in result.segment_rows] == [int(s >= middle) for s in scores]
+    assert result.complaints == int((scores >= middle).sum())
+    given, _ = classify(segments, cache, detector, mapper, complaint_threshold=1.1)  # a run extended: no reading
+    assert given.complaint_threshold == 1.1 and given.complaints == 0
