@@ -43,6 +43,11 @@ def test_a_small_corpus_keeps_the_default():
     assert fixed_threshold(few, 0.5) == 0.5
 
 
+def test_a_corpus_of_one_score_or_two_keeps_the_default():
+    assert mixture_threshold(np.full(300, 0.3), 0.5) == 0.5
+    assert mixture_threshold(np.r_[np.full(299, 0.3), [0.9]], 0.5) == 0.5
+
+
 def test_the_detector_reads_its_calibration_by_name():
     rng = np.random.default_rng(5)
     scores = np.r_[_scores(rng, 700, 0.03), _scores(rng, 300, 0.6, 1.5)]

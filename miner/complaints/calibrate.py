@@ -11,6 +11,7 @@ components do not straddle the default (no complaints and chatter apart to read)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +29,7 @@ def fixed_threshold(scores: np.ndarray, default: float) -> float:
 
 def mixture_threshold(scores: np.ndarray, default: float) -> float:
     """Where the upper of two Gaussians on the clause scores' logits takes over, within [FLOOR, default]."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture
 
     scores = np.asarray(scores, dtype=np.float64)
@@ -37,7 +39,11 @@ def mixture_threshold(scores: np.ndarray, default: float) -> float:
         scores = np.random.default_rng(0).choice(scores, SAMPLE, replace=False)
     p = np.clip(scores, _EPS, 1 - _EPS)
     z = np.log(p / (1 - p)).reshape(-1, 1)
-    mixture = GaussianMixture(2, random_state=0).fit(z)
+    if np.ptp(z) < 1e-6:
+        return default  # one score for every clause: nothing to part
+    with warnings.catch_warnings():  # few distinct scores: the mixture may not converge, and the guards below hold
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mixture = GaussianMixture(2, random_state=0).fit(z)
     means = mixture.means_.ravel()
     low, high = int(np.argmin(means)), int(np.argmax(means))
     centre = np.log(default / (1 - default))
