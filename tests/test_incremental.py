@@ -100,7 +100,7 @@ def test_a_changed_seed_vote_means_a_refit_not_an_incremental_run(db, tmp_path, 
     _, second = mine(db, [tmp_path / "day2.csv"], options)
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
-    assert '"complaint_neighbours": {"k": 5, "weight": 0.25}' in run["params"]
+    assert '"complaint_neighbours": {"calibration": "mixture", "k": 5, "weight": 0.25}' in run["params"]
     assert [(kw["neighbours"], kw["neighbour_weight"]) for kw in built] == [
         (5, 0.25)
     ]  # the run records the detector it used
@@ -195,3 +195,29 @@ def test_a_fragment_clusters_with_what_its_feedback_item_is_about(monkeypatch):
     sims = space.astype(np.float32) @ space.astype(np.float32).T
     assert sims[1, 3] < 0.99  # the same words, read in two items
     assert sims[1, 0] > sims[1, 2] and sims[3, 2] > sims[3, 0]  # each leans to its own item's other clause
+
+
+def test_a_nightly_run_detects_with_the_complaint_threshold_of_the_run_it_extends(db, tmp_path, options, monkeypatch):
+    import miner.pipeline.core
+    from miner.store.segments import lowest_complaint_score
+
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    real = miner.pipeline.core.classify
+    given = []
+    monkeypatch.setattr(
+        "miner.pipeline.core.classify", lambda *a, **kw: given.append(kw["complaint_threshold"]) or real(*a, **kw)
+    )
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    lowest = lowest_complaint_score(db, first)
+    assert lowest is not None
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    assert given == [None, min(0.5, lowest)]  # the full run reads its own corpus; the nightly one keeps it
+    new = "segment_id IN (SELECT id FROM segments WHERE id NOT IN (SELECT segment_id FROM segment_results "
+    new += "WHERE run_id = ?))"
+    flagged = db.execute(
+        f"SELECT count(*) FROM segment_results WHERE run_id = ? AND complaint = 1 AND complaint_score < ? AND {new}",
+        [second, min(0.5, lowest), first],
+    ).fetchone()[0]
+    assert flagged == 0

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import yaml
 
+from miner.complaints.calibrate import CALIBRATIONS
+
 if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
 
@@ -17,6 +19,8 @@ SEEDS = Path(str(resources.files("miner.complaints").joinpath("seeds.yaml")))  #
 # How many nearest seeds vote, and how much their vote weighs against the logistic heads (see ComplaintDetector).
 NEIGHBOURS = 5
 NEIGHBOUR_WEIGHT = 0.5
+# How a corpus's complaint threshold is read from its own scores (miner/complaints/calibrate.py; docs/lab/detector.md).
+CALIBRATION = "mixture"
 _BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
 
 
@@ -46,6 +50,9 @@ class ComplaintDetector:
     sentences in each encoder's space, softmax-weighted by similarity: a clause close to a seed not-complaint
     ("ugh mondays") is read by that seed, where a linear head only sees which side of one boundary it falls.
     Only the seeds vote: the taxonomy's examples are all complaints, and as neighbours they outvoted chatter.
+
+    `calibration` names how a corpus's threshold is read from its own scores (miner/complaints/calibrate.py):
+    `fixed` keeps `threshold`; `mixture` (the default) may lower it to where the corpus's complaints start.
     """
 
     def __init__(
@@ -63,6 +70,7 @@ class ComplaintDetector:
         neighbours: int = NEIGHBOURS,
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
         neighbour_temperature: float = 0.05,
+        calibration: str = CALIBRATION,
     ) -> None:
         self.embed = embed
         self.extra_complaints = extra_complaints
@@ -76,6 +84,7 @@ class ComplaintDetector:
         self.neighbours = neighbours
         self.neighbour_weight = neighbour_weight
         self.neighbour_temperature = neighbour_temperature
+        self.calibration = calibration
 
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
@@ -146,6 +155,12 @@ class ComplaintDetector:
             p = p.copy()
             p[has] = (1 - self.rating_weight) * p[has] + self.rating_weight * (1 - r[has])
         return p
+
+    def corpus_threshold(self, scores: np.ndarray) -> float:
+        """The threshold for a corpus whose clauses scored `scores`, by the detector's `calibration`."""
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"unknown complaint calibration {self.calibration!r}: use one of {sorted(CALIBRATIONS)}")
+        return CALIBRATIONS[self.calibration](scores, self.threshold)
 
     def predict(
         self, vectors: np.ndarray, ratings: Sequence[float | None] | None = None, texts: Sequence[str] | None = None

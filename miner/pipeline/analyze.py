@@ -13,7 +13,7 @@ from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
 from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
-from miner.store.segments import load_segments
+from miner.store.segments import load_segments, lowest_complaint_score
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints.corpus import CORPUS_WEIGHT
@@ -140,7 +140,9 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     segments = unanalysed_segments(db, base_run)
     row = head_row(db, base_run)
     head = p.fit(progress).run_head(base_run)  # map as the base run did: no refit
-    result, _ = p.classify(segments, progress, head, fit_head=False)
+    lowest = lowest_complaint_score(db, base_run)  # and detect with the threshold it read from its corpus
+    threshold = None if lowest is None else min(p.detector_.threshold, lowest)
+    result, _ = p.classify(segments, progress, head, fit_head=False, complaint_threshold=threshold)
     centroids = centroids_of(db, base_run)
     space = cluster_space(segments, result, p.cluster_cache, progress)
     row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from miner.complaints.detector import NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
+from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.corpus import CorpusHead
@@ -41,6 +41,7 @@ class Classified:
     complaints: int
     top2: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))  # per complaint: its best and
     # second-best touchpoint similarity before the corpus head (what miner/touchpoints/fit.py reads)
+    complaint_threshold: float = 0.5  # the corpus's complaint threshold (ComplaintDetector.corpus_threshold)
 
     def firsts(self) -> list[str]:
         """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
@@ -52,8 +53,9 @@ class Classified:
 
 
 def detector_params() -> dict:
-    """How the complaint detector's nearest seeds vote; a run records it, and a change means a refit."""
-    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT}
+    """How the complaint detector's nearest seeds vote and how it reads a corpus's threshold; a run records it,
+    and a change means a refit."""
+    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT, "calibration": CALIBRATION}
 
 
 def fit_mapper(
@@ -80,6 +82,7 @@ def fit_detector(
         second=complaint.embed if complaint is not None else None,
         neighbours=vote["k"],
         neighbour_weight=vote["weight"],
+        calibration=vote["calibration"],
         seeds=seeds,
     ).fit()
 
@@ -110,11 +113,13 @@ def classify(
     base_head: CorpusHead | None = None,
     *,
     fit_head: bool = True,
+    complaint_threshold: float | None = None,
 ) -> tuple[Classified, CorpusHead | None]:
     """Segments ({"id", "document_id", "text", "rating"}, an item's segments consecutive) in, their complaint and
     touchpoint scores out; nothing is stored. Embeds, detects and scores in chunks, so memory holds only the
     complaints' vectors (float16); then fits the corpus head on the sure complaints of every chunk (or, with
-    `fit_head` off, uses `base_head`) and maps them."""
+    `fit_head` off, uses `base_head`) and maps them. The complaint threshold is read from the first chunk's scores
+    (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
     head = mapper.corpus_head() if fit_head else base_head
@@ -126,7 +131,9 @@ def classify(
             texts = [s["text"] for s in chunk]
             vectors = cache.embed(texts, progress=advance)
             scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
-            idx = np.flatnonzero(scores >= detector.threshold)
+            if complaint_threshold is None:
+                complaint_threshold = corpus_complaint_threshold(detector, scores, progress)
+            idx = np.flatnonzero(scores >= complaint_threshold)
             tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
             contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
@@ -141,14 +148,26 @@ def classify(
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
     out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c in chunks:
-            _map_chunk(out, segments, c, mapper, head, detector.threshold, threshold)
+            _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold)
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     out.top2 = np.concatenate([top_two(c.tp_scores) for c in chunks]) if chunks else out.top2
     return out, head
+
+
+def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, progress: Progress) -> float:
+    """The corpus's complaint threshold read from its (first chunk's) clause scores; said when not the default."""
+    threshold = detector.corpus_threshold(scores)
+    if threshold < detector.threshold:
+        progress.note(
+            f"Complaints: clauses scoring {threshold:.2f} or more, this corpus's own threshold (read from its "
+            f"scores; the detector's default is {detector.threshold:g})."
+        )
+    return threshold
 
 
 def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:

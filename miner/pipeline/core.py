@@ -171,10 +171,12 @@ class Pipeline:
         base_head: CorpusHead | None = None,
         *,
         fit_head: bool = True,
+        complaint_threshold: float | None = None,
     ) -> tuple[Classified, CorpusHead | None]:
         """Complaint and touchpoint scores of `segments`, in memory (see `miner.pipeline.classify.classify`)."""
         self.fit(progress)
-        return classify(segments, self.cache, self.detector_, self.mapper_, progress, base_head, fit_head=fit_head)
+        return classify(segments, self.cache, self.detector_, self.mapper_, progress, base_head, fit_head=fit_head,
+                        complaint_threshold=complaint_threshold)  # fmt: skip
 
     def diagnose(self, result: Classified) -> Fit:
         """How well the corpus fits the taxonomy (miner/touchpoints/fit.py), from what `classify` gave back."""

@@ -35,3 +35,11 @@ def item_clauses(db: sqlite_utils.Database, run_id: int) -> Iterator[dict]:
             current["assignments"].append((row["touchpoint"], row["score"], row["rank"]))
     if current is not None:
         yield current
+
+
+def lowest_complaint_score(db: sqlite_utils.Database, run_id: int) -> float | None:
+    """The lowest complaint score among the clauses run `run_id` stored as complaints (None: it stored none): the
+    complaint threshold it read from its corpus, to the stored precision, which a run extending it keeps."""
+    sql = "SELECT MIN(complaint_score) AS low FROM segment_results WHERE run_id = ? AND complaint = 1"
+    low = next(iter(db.query(sql, [run_id])))["low"]
+    return None if low is None else float(low)
