@@ -16,7 +16,7 @@ from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row
 from miner.store.segments import load_segments
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
-from miner.touchpoints.corpus import CORPUS_WEIGHT
+from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT
 from miner.touchpoints.mapper import CONTEXT_WEIGHT
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def run_params(p: Pipeline) -> dict:
     head = {
         "weight": CORPUS_WEIGHT,
         "margin": p.encoders.mapping.corpus_margin,
+        "folds": CORPUS_FOLDS,
         "corrections": len(p.taxonomy.corrections),
     }
     complaint, cluster = p.encoders.complaint, p.encoders.cluster
