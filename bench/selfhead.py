@@ -122,15 +122,42 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
     return out
 
 
+def loop_check(names: list[str], sample_size: int, variants: list[str]) -> dict:
+    """The corrections curve (miner/eval/loop.py) at 0 and 10 corrections per touchpoint, per head variant, on a
+    seeded sample of each named domain's complaints (the shipped taxonomy, as the curve uses)."""
+    from unittest import mock
+
+    from miner.eval import loop
+    from miner.eval.run import Evaluator
+
+    evaluator = Evaluator()
+    evaluator._setup()
+    data = loop.domains(DATASETS, loop.Path("corpora/probe/cross_industry.jsonl"))
+    out: dict = {}
+    for name in names:
+        picked = loop.sample(data[name], sample_size, seed=0)
+        for v in variants:
+            log: list[dict] = []
+            with patched(VARIANTS[v], log), mock.patch.object(loop, "COUNTS", (0, 10)):
+                scores = loop.curve(evaluator, picked, 0)
+            out[f"{name}/{v}"] = {k: None if s is None else s.accuracy_at_1 for k, s in scores.items()}
+            print(name, v, len(picked), json.dumps(out[f"{name}/{v}"]), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="items per domain (seeded, as transfer.py samples)")
     parser.add_argument("--probe", type=int, default=None, help="a seeded sample of the probe (0: leave it out)")
     parser.add_argument("--domains", nargs="*", help="substrings of domain names (default: every domain)")
     parser.add_argument("--variants", nargs="+", default=["off", "old", "new"], choices=list(VARIANTS))
+    parser.add_argument("--loop", nargs="*", help="the corrections curve at 0 and 10 per touchpoint on these domains")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    result = run(args.n, args.variants, args.probe, args.domains)
+    if args.loop:
+        result = loop_check(args.loop, args.n, args.variants)
+    else:
+        result = run(args.n, args.variants, args.probe, args.domains)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
