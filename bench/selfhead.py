@@ -37,6 +37,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "m0_w1_unbal_own_cf5": {"context": False},
     "new_w05": {"weight": 0.5},
     "new_w2": {"weight": 2.0},
+    "new_w03": {"weight": 0.3},
+    "new_bal": {"balanced": True},
+    "new_bal_w03": {"balanced": True, "weight": 0.3},
+    "new_own": {"context": False},
 }
 DATASETS = Path(os.environ.get("TOUCHPOINTS_DATASETS", "/work/shared/datasets"))
 
@@ -53,7 +57,9 @@ def patched(kwargs: dict[str, Any], log: list[dict]) -> Any:
 
         def fit(self) -> corpus.CorpusHead:
             out = super().fit()
-            log.append({"labels": self.labels_, "fitted": self.fitted, "seen": int(self.seen_.sum())})
+            shares = self.seen_ / max(self.seen_.sum(), 1)
+            log.append({"labels": self.labels_, "fitted": self.fitted, "seen": int(self.seen_.sum()),
+                        "agreement": self.agreement_, "top_share": round(float(shares.max()), 3)})  # fmt: skip
             return out
 
     if kwargs.get("weight") == 0.0:

@@ -85,6 +85,7 @@ def test_each_complaint_is_reordered_by_a_head_that_did_not_learn_its_own_first_
         assert head.labels_ == len(scores)  # no margin: every mapped complaint teaches
         assert len(head.fold_heads_) == folds
         accuracy[folds] = (head.adjust(scores, features).argmax(1) == truth).mean()
+        assert (head.agreement_ is None) == (folds == 0)  # measured only where folds exist
     assert accuracy[0] <= before + 0.01 and accuracy[5] >= before + 0.03
 
 

@@ -59,6 +59,7 @@ class CorpusHead:
         self.context = context
         self.folds = folds
         self.fold_heads_: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.agreement_: float | None = None  # cross-validated agreement with the first pass (a diagnostic)
         # the sure complaints kept so far: a uniform sample of at most `max_labels`, each drawn a random key from a
         # fixed-seed stream and the smallest keys kept, so memory stays bounded and the same corpus gives the same head
         self._rng = np.random.default_rng(0)
@@ -133,6 +134,8 @@ class CorpusHead:
         fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
         heads = [self._logistic(X[fold != k], y[fold != k], taught_X, taught_y) for k in range(self.folds)]
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
+        if self.fold_heads_:  # how often a head that did not learn a complaint gives it back its first touchpoint
+            self.agreement_ = float((self.probabilities(X).argmax(axis=1) == y).mean())
         return self
 
     def _logistic(self, X: np.ndarray, y: np.ndarray, taught_X: np.ndarray, taught_y: np.ndarray) -> Any:
