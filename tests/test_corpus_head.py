@@ -97,6 +97,25 @@ def test_the_fold_of_a_complaint_is_read_from_its_features():
     assert set(np.bincount(fold, minlength=5)) and np.bincount(fold).min() > 150  # folds of about equal size
 
 
+def test_a_corpus_whose_complaints_spread_evenly_over_many_touchpoints_gets_no_head():
+    """A mix of industries spreads its complaints' first touchpoints flat: the head stays off, unless an analyst's
+    corrections teach it."""
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(600, 12)).astype(np.float32)
+    first = np.arange(600) % 10  # ten touchpoints, a tenth of the complaints each
+    scores = np.eye(10, dtype=np.float32)[first] * 0.4 + 0.3
+    flat = CorpusHead(10)
+    flat.collect(scores, None, features, threshold=0.3)
+    assert flat.labels_ == 600 and not flat.fit().fitted
+    skewed = CorpusHead(10)
+    skewed.collect(scores[first < 4], None, features[first < 4], threshold=0.3)  # four touchpoints: 25% each
+    assert skewed.fit().fitted
+    taught = CorpusHead(10)
+    taught.collect(scores, None, features, threshold=0.3)
+    taught.teach(features[:20], first[:20])
+    assert taught.fit().fitted
+
+
 @pytest.mark.parametrize("n_touchpoints", [2, 5])
 def test_a_stored_head_predicts_what_the_fitted_one_did(n_touchpoints):
     rng = np.random.default_rng(1)

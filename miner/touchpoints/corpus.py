@@ -22,6 +22,9 @@ from miner.touchpoints.labelled import LabelledHead
 CORPUS_WEIGHT = 1.0  # how much the head's probability adds to a touchpoint's similarity score (selfhead.md)
 CORPUS_MARGIN = 0.0  # a complaint teaches the head when its best touchpoint leads the next by this much
 CORPUS_FOLDS = 5  # each complaint is reordered by a head fitted on the other folds (0: one head for all)
+# the head learns only where one touchpoint takes this share of the corpus's complaints: on the probe (nine
+# industries, top share 0.10) every head lost to none; the dev domains' top shares are 0.36-0.73 (selfhead.md)
+MIN_TOP_SHARE = 0.2
 CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
 
 
@@ -30,8 +33,9 @@ class CorpusHead:
 
     `balanced` weighs each touchpoint's complaints by its rarity (off by default: it undoes the corpus's own shares,
     which is most of what the head learns); `context` off reads the clause's vector alone; `folds` see
-    `CORPUS_FOLDS`. A head with fewer than `min_labels` complaints, or only one touchpoint among them, stays
-    unfitted and `adjust` returns the scores unchanged: a small upload is mapped from the taxonomy alone.
+    `CORPUS_FOLDS`. A head with fewer than `min_labels` complaints, only one touchpoint among them, or no
+    touchpoint with `min_top_share` of them (and no corrections) stays unfitted and `adjust` returns the scores
+    unchanged: a small upload, or a mix of industries, is mapped from the taxonomy alone.
     """
 
     def __init__(
@@ -47,6 +51,7 @@ class CorpusHead:
         balanced: bool = False,
         context: bool = True,
         folds: int = CORPUS_FOLDS,
+        min_top_share: float = MIN_TOP_SHARE,
     ) -> None:
         self.n_touchpoints = n_touchpoints
         self.weight = weight
@@ -58,6 +63,7 @@ class CorpusHead:
         self.balanced = balanced
         self.context = context
         self.folds = folds
+        self.min_top_share = min_top_share
         self.fold_heads_: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.agreement_: float | None = None  # cross-validated agreement with the first pass (a diagnostic)
         # the sure complaints kept so far: a uniform sample of at most `max_labels`, each drawn a random key from a
@@ -126,6 +132,8 @@ class CorpusHead:
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
         if self.labels_ + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
             return self
+        if not len(taught_y) and self.seen_.max() < self.min_top_share * self.seen_.sum():
+            return self  # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify
         if len(taught_y):
             X = X.reshape(-1, taught_X.shape[1])
         if not self.context:
