@@ -130,12 +130,10 @@ class CorpusHead:
         X, y = self._X.astype(np.float32), self._y
         taught_X, taught_y = self._taught_X, self._taught_y
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
-        if self.seen_.max() < self.min_top_share * self.seen_.sum():
-            # flat shares (a mix of industries): the corpus has little to teach, and the first pass's bias to
-            # amplify; an analyst's corrections still teach the head
-            X, y, self.labels_ = X[:0], y[:0], 0
         if self.labels_ + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
             return self
+        if not len(taught_y) and self.seen_.max() < self.min_top_share * self.seen_.sum():
+            return self  # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify
         if len(taught_y):
             X = X.reshape(-1, taught_X.shape[1])
         if not self.context:
@@ -144,7 +142,7 @@ class CorpusHead:
         fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
         heads = [self._logistic(X[fold != k], y[fold != k], taught_X, taught_y) for k in range(self.folds)]
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
-        if self.fold_heads_ and len(y):  # how often a head that did not learn a complaint gives its first pass back
+        if self.fold_heads_:  # how often a head that did not learn a complaint gives it back its first touchpoint
             self.agreement_ = float((self.probabilities(X).argmax(axis=1) == y).mean())
         return self
 
