@@ -98,8 +98,7 @@ def test_the_fold_of_a_complaint_is_read_from_its_features():
 
 
 def test_a_corpus_whose_complaints_spread_evenly_over_many_touchpoints_gets_no_head():
-    """A mix of industries spreads its complaints' first touchpoints flat: the head stays off, unless an analyst's
-    corrections teach it."""
+    """A mix of industries spreads its complaints' first touchpoints flat: the head stays off, corrections or not."""
     rng = np.random.default_rng(2)
     features = rng.normal(size=(600, 12)).astype(np.float32)
     first = np.arange(600) % 10  # ten touchpoints, a tenth of the complaints each
@@ -112,8 +111,8 @@ def test_a_corpus_whose_complaints_spread_evenly_over_many_touchpoints_gets_no_h
     assert skewed.fit().fitted
     taught = CorpusHead(10)
     taught.collect(scores, None, features, threshold=0.3)
-    taught.teach(features[:20], first[:20])
-    assert taught.fit().fitted
+    taught.teach(features[:60], first[:60])
+    assert not taught.fit().fitted  # corrections act through the labelled head alone there (labelled.py)
 
 
 @pytest.mark.parametrize("n_touchpoints", [2, 5])

@@ -34,7 +34,7 @@ class CorpusHead:
     `balanced` weighs each touchpoint's complaints by its rarity (off by default: it undoes the corpus's own shares,
     which is most of what the head learns); `context` off reads the clause's vector alone; `folds` see
     `CORPUS_FOLDS`. A head with fewer than `min_labels` complaints, only one touchpoint among them, or no
-    touchpoint with `min_top_share` of them (and no corrections) stays unfitted and `adjust` returns the scores
+    touchpoint with `min_top_share` of them (corrections then act through `labelled` alone) stays unfitted and `adjust` returns the scores
     unchanged: a small upload, or a mix of industries, is mapped from the taxonomy alone.
     """
 
@@ -132,8 +132,10 @@ class CorpusHead:
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
         if self.labels_ + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
             return self
-        if not len(taught_y) and self.seen_.max() < self.min_top_share * self.seen_.sum():
-            return self  # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify
+        if self.seen_.max() < self.min_top_share * self.seen_.sum():
+            # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify; an analyst's
+            # corrections still act through the labelled head
+            return self
         if len(taught_y):
             X = X.reshape(-1, taught_X.shape[1])
         if not self.context:
