@@ -34,8 +34,9 @@ class CorpusHead:
     `balanced` weighs each touchpoint's complaints by its rarity (off by default: it undoes the corpus's own shares,
     which is most of what the head learns); `context` off reads the clause's vector alone; `folds` see
     `CORPUS_FOLDS`. A head with fewer than `min_labels` complaints, only one touchpoint among them, or no
-    touchpoint with `min_top_share` of them (corrections then act through `labelled` alone) stays unfitted and `adjust` returns the scores
-    unchanged: a small upload, or a mix of industries, is mapped from the taxonomy alone.
+    touchpoint with `min_top_share` of them (corrections then act through `labelled` alone) stays unfitted and
+    `adjust` returns the scores unchanged: a small upload, or a mix of industries, is mapped from the taxonomy
+    alone.
     """
 
     def __init__(
