@@ -18,7 +18,7 @@ class Embedder:
     batch_size: int = 64
     # How far a complaint's best touchpoint must lead the runner-up for the corpus head to learn from it
     # (miner/touchpoints/corpus.py): encoders spread their similarities differently.
-    corpus_margin: float = 0.10
+    corpus_margin: float = 0.0  # every mapped complaint teaches the cross-fitted head (docs/lab/selfhead.md)
     # The encoders this one came with, set by the model registry (miner/embed/registry.py); None outside it.
     bundle: EncoderBundle | None = None
     # The registry name this encoder was loaded by (`fast`, `tuned`...), set by the model registry; a run records it

@@ -16,7 +16,7 @@ from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row
 from miner.store.segments import load_segments, lowest_complaint_score
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
-from miner.touchpoints.corpus import CORPUS_WEIGHT
+from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
 from miner.touchpoints.mapper import CONTEXT_WEIGHT
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def run_params(p: Pipeline) -> dict:
     head = {
         "weight": CORPUS_WEIGHT,
         "margin": p.encoders.mapping.corpus_margin,
+        "folds": CORPUS_FOLDS,
+        "min_top_share": MIN_TOP_SHARE,
         "corrections": len(p.taxonomy.corrections),
     }
     complaint, cluster = p.encoders.complaint, p.encoders.cluster

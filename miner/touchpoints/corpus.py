@@ -1,28 +1,42 @@
-"""A head that learns a corpus's own boundaries between touchpoints from the complaints the taxonomy maps surely.
+"""A head that learns a corpus's own boundaries between touchpoints from the taxonomy's own first pass over it.
 
 The taxonomy's examples are short, written sentences; a corpus has its own vocabulary and style (laptop reviews,
-patient comments, bank letters). The complaints whose best touchpoint wins by a clear margin are mostly right,
-so a logistic regression fitted on them (on the clause's vector and its item's) learns where that corpus draws
-the lines, and its probabilities reorder every complaint's touchpoints. Nothing is learned from labels: the head
-is fitted afresh on each run's own complaints, and a nightly incremental run reuses the head of the run it extends.
+patient comments, bank letters). A logistic regression fitted on the corpus's complaints, each labelled with the
+touchpoint its similarity put first (on the clause's vector and its item's), learns where that corpus draws the
+lines, and its probabilities reorder every complaint's touchpoints ("self-taught": nothing is learned from gold).
+Two choices make it pay (docs/lab/selfhead.md): every complaint the taxonomy maps teaches it, not only those with a
+clear lead (those are too few in an industry the examples were not written for), and each complaint is reordered
+by a head fitted on the other folds of the corpus (`folds`): a head judging the complaints it learned from only
+gives their first pass back. The head is fitted afresh on each run's own complaints, and a nightly incremental run
+reuses the (whole-corpus) head of the run it extends.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from miner.touchpoints.labelled import LabelledHead
 
-CORPUS_WEIGHT = 0.3  # how much the head's probability adds to a touchpoint's similarity score
-CORPUS_MARGIN = 0.10  # a complaint teaches the head when its best touchpoint leads the next by this much
+CORPUS_WEIGHT = 1.0  # how much the head's probability adds to a touchpoint's similarity score (selfhead.md)
+CORPUS_MARGIN = 0.0  # a complaint teaches the head when its best touchpoint leads the next by this much
+CORPUS_FOLDS = 5  # each complaint is reordered by a head fitted on the other folds (0: one head for all)
+# the head learns only where one touchpoint takes this share of the corpus's complaints: on the probe (nine
+# industries, top share 0.10) every head lost to none; the dev domains' top shares are 0.36-0.73 (selfhead.md)
+MIN_TOP_SHARE = 0.2
 CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
 
 
 class CorpusHead:
-    """Collect sure complaints chunk by chunk (`collect`), `fit`, then `adjust` every complaint's scores.
+    """Collect complaints chunk by chunk (`collect`), `fit`, then `adjust` every complaint's scores.
 
-    A head with fewer than `min_labels` sure complaints, or only one touchpoint among them, stays unfitted and
-    `adjust` returns the scores unchanged: a small upload is mapped from the taxonomy alone.
+    `balanced` weighs each touchpoint's complaints by its rarity (off by default: it undoes the corpus's own shares,
+    which is most of what the head learns); `context` off reads the clause's vector alone; `folds` see
+    `CORPUS_FOLDS`. A head with fewer than `min_labels` complaints, only one touchpoint among them, or no
+    touchpoint with `min_top_share` of them (corrections then act through `labelled` alone) stays unfitted and
+    `adjust` returns the scores unchanged: a small upload, or a mix of industries, is mapped from the taxonomy
+    alone.
     """
 
     def __init__(
@@ -35,6 +49,10 @@ class CorpusHead:
         max_labels: int = 20_000,
         C: float = 1.0,
         correction_weight: float = CORRECTION_WEIGHT,
+        balanced: bool = False,
+        context: bool = True,
+        folds: int = CORPUS_FOLDS,
+        min_top_share: float = MIN_TOP_SHARE,
     ) -> None:
         self.n_touchpoints = n_touchpoints
         self.weight = weight
@@ -43,6 +61,12 @@ class CorpusHead:
         self.max_labels = max_labels
         self.C = C
         self.correction_weight = correction_weight
+        self.balanced = balanced
+        self.context = context
+        self.folds = folds
+        self.min_top_share = min_top_share
+        self.fold_heads_: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.agreement_: float | None = None  # cross-validated agreement with the first pass (a diagnostic)
         # the sure complaints kept so far: a uniform sample of at most `max_labels`, each drawn a random key from a
         # fixed-seed stream and the smallest keys kept, so memory stays bounded and the same corpus gives the same head
         self._rng = np.random.default_rng(0)
@@ -102,26 +126,43 @@ class CorpusHead:
         self._taught_y = np.asarray(touchpoints, int)
 
     def fit(self) -> CorpusHead:
-        from sklearn.linear_model import LogisticRegression
-
         if self.labelled is not None and self.seen_.sum():
             self.labelled.prior_ = (self.seen_ + 1) / (self.seen_ + 1).sum()
-        X, y, weights = self._X.astype(np.float32), self._y, np.ones(len(self._y))
-        if len(self._taught_y):
-            X = np.vstack([X.reshape(-1, self._taught_X.shape[1]), self._taught_X])
-            y = np.r_[y, self._taught_y]
-            weights = np.r_[weights, np.full(len(self._taught_y), self.correction_weight)]
+        X, y = self._X.astype(np.float32), self._y
+        taught_X, taught_y = self._taught_X, self._taught_y
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
-        if self.labels_ + len(self._taught_y) < self.min_labels or len(np.unique(y)) < 2:
+        if self.labels_ + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
             return self
-        # balanced: a touchpoint with few sure complaints still gets its share of the head
-        lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced").fit(
-            X, y, sample_weight=weights if len(self._taught_y) else None
-        )
-        self.classes_ = lr.classes_.astype(int)
-        self.coef_ = lr.coef_.astype(np.float32)
-        self.intercept_ = lr.intercept_.astype(np.float32)
+        if self.seen_.max() < self.min_top_share * self.seen_.sum():
+            # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify; an analyst's
+            # corrections still act through the labelled head
+            return self
+        if len(taught_y):
+            X = X.reshape(-1, taught_X.shape[1])
+        if not self.context:
+            X, taught_X = X[:, : X.shape[1] // 2], taught_X[:, : taught_X.shape[1] // 2]
+        self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y)
+        fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
+        heads = [self._logistic(X[fold != k], y[fold != k], taught_X, taught_y) for k in range(self.folds)]
+        self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
+        if self.fold_heads_:  # how often a head that did not learn a complaint gives it back its first touchpoint
+            self.agreement_ = float((self.probabilities(X).argmax(axis=1) == y).mean())
         return self
+
+    def _logistic(self, X: np.ndarray, y: np.ndarray, taught_X: np.ndarray, taught_y: np.ndarray) -> Any:
+        """(classes, coef, intercept) of a logistic regression on complaints `X`, `y` and the analyst's rows, each
+        of those weighing `correction_weight`; None when fewer than two touchpoints are left to tell apart."""
+        from sklearn.linear_model import LogisticRegression
+
+        weights = None
+        if len(taught_y):
+            X, y = np.vstack([X, taught_X]), np.r_[y, taught_y]
+            weights = np.r_[np.ones(len(X) - len(taught_y)), np.full(len(taught_y), self.correction_weight)]
+        if len(np.unique(y)) < 2:
+            return None
+        lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced" if self.balanced else None)
+        lr.fit(X, y, sample_weight=weights)
+        return lr.classes_.astype(int), lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(n, n_touchpoints) P(touchpoint); touchpoints the head never saw get 0."""
@@ -129,15 +170,14 @@ class CorpusHead:
         if not self.fitted or len(features) == 0:
             return out
         assert self.coef_ is not None and self.intercept_ is not None and self.classes_ is not None  # fitted
-        z = features.astype(np.float32) @ self.coef_.T + self.intercept_
-        if len(self.classes_) == 2:  # sklearn keeps one row of coefficients for two classes
-            p1 = 1 / (1 + np.exp(-z[:, 0]))
-            p = np.stack([1 - p1, p1], axis=1)
-        else:
-            z -= z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-        out[:, self.classes_] = p
+        X = features[:, : self.coef_.shape[1]].astype(np.float32)
+        if not self.fold_heads_:
+            out[:, self.classes_] = _softmax(X, self.coef_, self.intercept_)
+            return out
+        fold = fold_of(X, self.folds)
+        for k, (classes, coef, intercept) in enumerate(self.fold_heads_):
+            rows = fold == k
+            out[np.ix_(rows, classes)] = _softmax(X[rows], coef, intercept)
         return out
 
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -174,3 +214,21 @@ class CorpusHead:
         head.intercept_ = np.frombuffer(row["intercept"], dtype=np.float32)
         head.labels_ = row["labels"]
         return head
+
+
+def fold_of(features: np.ndarray, folds: int) -> np.ndarray:
+    """A fold per row read from the row itself (a fixed projection of its float16 values), so `fit` and
+    `adjust` put the same complaint in the same fold without knowing its id."""
+    r = np.asarray(np.random.default_rng(7).standard_normal(features.shape[1]), dtype=np.float32)
+    v: np.ndarray = features.astype(np.float16).astype(np.float32) @ r
+    return np.asarray(np.floor(np.abs(v) * 1000) % folds, dtype=int)
+
+
+def _softmax(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    z = X @ coef.T + intercept
+    if coef.shape[0] == 1:  # sklearn keeps one row of coefficients for two classes
+        p1 = 1 / (1 + np.exp(-z[:, 0]))
+        return np.stack([1 - p1, p1], axis=1)
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
