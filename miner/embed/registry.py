@@ -95,6 +95,8 @@ def fake(_: str | None) -> EncoderBundle:
 
 registry = ModelRegistry(fallback=sentence_transformer)
 registry.register("tuned", "miner.train.models:tuned", aliases=("default",))
+registry.register("onepass", "miner.train.models:one_pass")
+registry.register("twopass", "miner.train.models:two_pass")
 registry.register("minilm", minilm)
 registry.register("fast", "miner.train.models:fast", aliases=("m2v", "model2vec"))
 registry.register("fake", fake, aliases=("fake:hashing",))

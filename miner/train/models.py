@@ -17,8 +17,13 @@ from miner.embed.static import StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
-from miner.train.recipes import COMPLAINTS, FAST, TUNED, Recipe
-from miner.train.sources import default_complaint_training, default_projection_texts, default_touchpoint_training
+from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe
+from miner.train.sources import (
+    default_complaint_training,
+    default_joint_training,
+    default_projection_texts,
+    default_touchpoint_training,
+)
 
 
 def build(recipe: Recipe, training: Training, base: str | None = None, progress: Progress | None = None) -> Path:
@@ -61,6 +66,20 @@ def tuned(base: str | None) -> EncoderBundle:
     return EncoderBundle(
         mapping=encoder(TUNED, base, default_touchpoint_training), complaint=_complaint(base), cluster=_plain(base)
     )
+
+
+def one_pass(base: str | None) -> EncoderBundle:
+    """MiniLM (or `base`) fine-tuned on the taxonomy and the complaint seeds at once (the `JOINT` recipe): its one
+    pass over each segment feeds the mapper, the complaint detector and the pain points (docs/lab/onepass.md)."""
+    model = encoder(JOINT, base, default_joint_training)
+    return EncoderBundle(mapping=model, cluster=model)
+
+
+def two_pass(base: str | None) -> EncoderBundle:
+    """The tuned encoder and its complaint encoder, pain points clustered on the tuned encoder's vectors: two passes
+    per segment instead of three (docs/lab/onepass.md)."""
+    model = encoder(TUNED, base, default_touchpoint_training)
+    return EncoderBundle(mapping=model, complaint=_complaint(base), cluster=model)
 
 
 def tuned_on(touchpoints: Training, complaints: Training | None = None) -> EncoderBundle:
