@@ -64,3 +64,21 @@ def test_pain_points_cluster_on_the_plain_base_model_not_the_tuned_one():
     assert cluster_embedder_for(minilm) is minilm  # a plain model clusters with itself: no extra pass
     assert cluster_embedder_for(get_embedder("fake")) is None
     assert cluster_embedder_for(complaint_embedder_for(get_embedder("tuned"))) is None
+
+
+def test_the_one_pass_encoder_trains_on_the_taxonomy_and_the_seeds_and_serves_all_three():
+    from miner.complaints.detector import load_seeds
+    from miner.embed import cluster_embedder_for, complaint_embedder_for, get_embedder
+
+    texts, labels = sources.default_joint_training()
+    tp_texts, tp_labels = sources.default_touchpoint_training()
+    complaints, other = load_seeds()
+    repeats = recipes.JOINT_RECIPE["complaint_repeats"]
+    assert texts[: len(tp_texts)] == tp_texts and labels[: len(tp_labels)] == tp_labels
+    seeds = [recipes.COMPLAINT] * len(complaints) + [recipes.NOT_COMPLAINT] * len(other)
+    assert texts[len(tp_texts) :] == (complaints + other) * repeats and labels[len(tp_labels) :] == seeds * repeats
+    assert recipes.JOINT.name((texts, labels)).startswith("minilm-joint-")
+    one = get_embedder("onepass")
+    assert complaint_embedder_for(one) is None and cluster_embedder_for(one) is one  # one read of each segment
+    two = get_embedder("twopass")
+    assert complaint_embedder_for(two) is not None and cluster_embedder_for(two) is two
