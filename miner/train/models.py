@@ -61,8 +61,16 @@ def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> B
 
 
 def tuned(base: str | None) -> EncoderBundle:
-    """MiniLM (or `base`) fine-tuned on the taxonomy; its complaint encoder; pain points clustered on the plain base
-    model, since the tuned one pulls each touchpoint's complaints together (docs/quality.md, "Pain points")."""
+    """MiniLM (or `base`) fine-tuned on the taxonomy and its complaint encoder: two passes per segment. Pain points
+    are clustered on the tuned encoder's vectors, blended with their items' (no third pass: on the pain-point sets
+    and the demo it clusters as well as plain MiniLM did, docs/lab/onepass.md)."""
+    model = encoder(TUNED, base, default_touchpoint_training)
+    return EncoderBundle(mapping=model, complaint=_complaint(base), cluster=model)
+
+
+def three_pass(base: str | None) -> EncoderBundle:
+    """The default before issue 21: as `tuned`, with pain points clustered on the plain base model (a third pass
+    over every complaint and its item)."""
     return EncoderBundle(
         mapping=encoder(TUNED, base, default_touchpoint_training), complaint=_complaint(base), cluster=_plain(base)
     )
@@ -75,20 +83,14 @@ def one_pass(base: str | None) -> EncoderBundle:
     return EncoderBundle(mapping=model, cluster=model)
 
 
-def two_pass(base: str | None) -> EncoderBundle:
-    """The tuned encoder and its complaint encoder, pain points clustered on the tuned encoder's vectors: two passes
-    per segment instead of three (docs/lab/onepass.md)."""
-    model = encoder(TUNED, base, default_touchpoint_training)
-    return EncoderBundle(mapping=model, complaint=_complaint(base), cluster=model)
-
-
 def tuned_on(touchpoints: Training, complaints: Training | None = None) -> EncoderBundle:
     """The `tuned` bundle's recipes on other training texts (the leave-one-domain-out evaluation's taxonomy and
     seeds without a domain's sentences): each model named by its texts and built on first use, never recorded in
     the manifest, so the encoder `tuned` names stays the one `setup-models` built. `complaints` None: the default
     complaint encoder."""
     complaint = _complaint(None) if complaints is None else unrecorded(COMPLAINTS, complaints)
-    bundle = EncoderBundle(mapping=unrecorded(TUNED, touchpoints), complaint=complaint, cluster=_plain(None))
+    mapping = unrecorded(TUNED, touchpoints)
+    bundle = EncoderBundle(mapping=mapping, complaint=complaint, cluster=mapping)
     bundle.mapping.bundle = bundle
     return bundle
 
