@@ -77,7 +77,9 @@ def prewarm(db, cache: Path) -> None:  # noqa: ANN001 - sqlite_utils.Database
     db.execute("DETACH DATABASE eval")
 
 
-def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = False) -> dict[str, dict]:
+def mine_ours(
+    items: list[dict], workdir: Path, name: str, *, nightly: bool = False, model: str | None = None
+) -> dict[str, dict]:
     """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses).
     `nightly`: every other item first (a full run), then the rest as a `--incremental` run that only joins them to
     the first run's pain points, as a nightly batch does between refits."""
@@ -87,8 +89,9 @@ def mine_ours(items: list[dict], workdir: Path, name: str, *, nightly: bool = Fa
     from miner.store.db import open_db
 
     batches = [items[0::2], items[1::2]] if nightly else [items]
-    db = open_db(workdir / f"{name}{'-nightly' if nightly else ''}.db")
-    pipeline, progress = build_pipeline(db, MineOptions(segmenter=Segmenter())), Progress()
+    db = open_db(workdir / f"{name}-{model or 'default'}{'-nightly' if nightly else ''}.db")
+    options = MineOptions(segmenter=Segmenter(), **({"embedding_model": model} if model else {}))
+    pipeline, progress = build_pipeline(db, options), Progress()
     for night, batch in enumerate(batches):
         source = workdir / f"{name}-{night}.jsonl"
         with source.open("w", encoding="utf-8") as fh:
@@ -149,9 +152,17 @@ def scores(gold: list[str], clusters: list, other: set) -> dict:
     }
 
 
-def evaluate(name: str, items: list[dict], workdir: Path, *, nightly: bool = False) -> dict[str, dict]:
+def evaluate(
+    name: str,
+    items: list[dict],
+    workdir: Path,
+    *,
+    nightly: bool = False,
+    model: str | None = None,
+    baseline: bool = True,
+) -> dict[str, dict]:
     start = time.perf_counter()
-    ours = mine_ours(items, workdir, name)
+    ours = mine_ours(items, workdir, name, model=model)
     seconds = time.perf_counter() - start
     kept = [it for it in items if it["id"] in ours]
     gold = [it["label"] for it in kept]
@@ -162,13 +173,15 @@ def evaluate(name: str, items: list[dict], workdir: Path, *, nightly: bool = Fal
         "ours, touchpoints only": scores(gold, [ours[it["id"]]["touchpoint"] for it in kept], {"none"}),
     }
     if nightly:
-        later = mine_ours(items, workdir, name, nightly=True)
+        later = mine_ours(items, workdir, name, nightly=True, model=model)
         both = [it for it in kept if it["id"] in later]
         result["ours, half a full run, then half --incremental"] = scores(
             [it["label"] for it in both],
             [later[it["id"]]["point"] for it in both],
             {v["point"] for v in later.values() if v["label"].startswith("Other")},
         )
+    if not baseline:
+        return result
     start = time.perf_counter()
     raw, reduced = bertopic_by_hand(kept)
     seconds = time.perf_counter() - start
@@ -208,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nightly", action="store_true", help="also mine half, then the other half with --incremental, and score that"
     )
+    parser.add_argument("--embedding-model", default=None, help="mine with this encoder bundle (default: the default)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip BERTopic by hand")
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
         print(f"{args.datasets}: no evaluation sets here; skipping.")
@@ -223,8 +238,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             items = gold_complaints(path, args.limit)
             sizes[name] = len(items)
-            results[name] = evaluate(name, items, workdir, nightly=args.nightly)
-            ours, bt = results[name]["ours"], results[name]["BERTopic by hand (defaults)"]
+            results[name] = evaluate(name, items, workdir, nightly=args.nightly, model=args.embedding_model,
+                                     baseline=not args.no_baseline)  # fmt: skip
+            ours = results[name]["ours"]
+            bt = results[name].get("BERTopic by hand (defaults)", {"seconds": 0.0})
             print(
                 f"{name}: {len(items)} gold complaints, {ours['items']} in pain points; "
                 f"ours {ours['seconds']:.0f} s, BERTopic {bt['seconds']:.0f} s",

@@ -7,6 +7,8 @@ DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
     "'tuned' (MiniLM fine-tuned on the taxonomy's examples; built once, see `touchpoints setup-models`), "
     "'tuned:PATH' (the same recipe on another sentence-transformers model), "
+    "'threepass' (tuned, pain points clustered on plain MiniLM, the default before issue 21), "
+    "'onepass' (one MiniLM tuned for touchpoints and complaints at once: one read of each segment), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`), "
     "'mpnet' or 'gemma' (optional stronger encoders, see `touchpoints setup-models --optional`) "
     "or a sentence-transformers path."

@@ -221,3 +221,53 @@ def test_a_nightly_run_detects_with_the_complaint_threshold_of_the_run_it_extend
         [second, min(0.5, lowest), first],
     ).fetchone()[0]
     assert flagged == 0
+
+
+class _CountingEncoder:
+    """The hashing embedder, counting the texts it is asked to embed (a pass over a text is one count)."""
+
+    def __new__(cls):
+        from miner.embed.fake import HashingEmbedder
+
+        class Counting(HashingEmbedder):
+            read = 0
+
+            def embed_batch(self, texts):
+                type(self).read += len(texts)
+                return super().embed_batch(texts)
+
+        return Counting(dim=64)
+
+
+def test_pain_points_on_the_mapping_encoder_read_no_text_again(tmp_path, options, monkeypatch):
+    from miner.store import open_db
+
+    _write(tmp_path / "day1.csv", 0, 36)
+    read, spaces = [], []
+    for one_pass in (None, False, True):  # None: a first run, which embeds the seeds into the shared fit cache
+        encoder = _CountingEncoder()
+        options.embedder = encoder
+        clustering = encoder if one_pass else None
+        monkeypatch.setattr("miner.pipeline.factory.cluster_embedder_for", lambda embedder, c=clustering: c)
+        db = open_db(tmp_path / f"{one_pass}.db")
+        _, run_id = mine(db, [tmp_path / "day1.csv"], options)
+        read.append(type(encoder).read)
+        spaces.append(json.loads(db["runs"].get(run_id)["params"])["pain_point_space"])
+        assert _pain(db, run_id)
+    assert read[1] == read[2] > 0  # the blend reuses what the mapper read: no second pass over any text
+    assert spaces[1:] == [None, {"model": "fake:hashing", "context": 0.35}]
+
+
+def test_the_mapping_space_blends_each_complaint_with_its_item():
+    import numpy as np
+
+    from miner.pipeline.analyze import blended
+    from miner.pipeline.classify import Classified
+
+    own = np.array([[1, 0], [0, 1], [1, 0]], np.float16)
+    result = Classified([], [], {}, [0, 1, 2], own, 3)
+    result.contexts = np.array([[0, 2], [2, 0]], np.float16)
+    result.context_of = np.array([0, 0, 1])
+    space = blended(result, context=0.5).astype(np.float32)
+    assert np.allclose(space[0], np.array([1, 1]) / np.sqrt(2), atol=1e-3)  # half its own, half its item's
+    assert np.allclose(space[1], [0, 1], atol=1e-3) and np.allclose(space[2], [1, 0], atol=1e-3)

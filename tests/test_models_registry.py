@@ -48,7 +48,8 @@ def test_the_default_bundle_brings_its_complaint_and_clustering_encoders():
     assert bundle.mapping.name.startswith("st:minilm-tuned-")
     assert bundle.complaint.name.startswith("st:minilm-complaints-")
     assert complaint_embedder_for(bundle.mapping) is bundle.complaint
-    assert cluster_embedder_for(bundle.mapping) is bundle.cluster and bundle.cluster.name == "st:all-MiniLM-L6-v2"
+    assert cluster_embedder_for(bundle.mapping) is bundle.cluster is bundle.mapping  # two passes, not three
+    assert get_bundle("threepass").cluster.name == "st:all-MiniLM-L6-v2"  # the old default, still by name
     assert get_bundle().complaint is bundle.complaint  # shared within a process, like a service's jobs
 
 

@@ -53,14 +53,34 @@ def test_complaint_encoder_trains_on_the_seeds_and_its_name_fingerprints_them(mo
     assert COMPLAINTS.name((texts[:-1], labels[:-1])) != COMPLAINTS.name((texts, labels))
 
 
-def test_pain_points_cluster_on_the_plain_base_model_not_the_tuned_one():
+def test_pain_points_cluster_on_the_tuned_encoder_and_on_the_plain_base_model_by_name():
     from miner.embed import cluster_embedder_for, complaint_embedder_for, get_embedder
     from miner.embed.sentence_transformers import DEFAULT_MODEL, SentenceTransformerEmbedder
 
-    plain = cluster_embedder_for(get_embedder("tuned"))
+    tuned = get_embedder("tuned")
+    assert cluster_embedder_for(tuned) is tuned  # no third pass: the vectors the mapper read
+    plain = cluster_embedder_for(get_embedder("threepass"))
     assert isinstance(plain, SentenceTransformerEmbedder) and plain.model == DEFAULT_MODEL
-    assert cluster_embedder_for(get_embedder("tuned:/models/other")).model == "/models/other"
+    assert cluster_embedder_for(get_embedder("threepass:/models/other")).model == "/models/other"
     minilm = get_embedder("minilm")
     assert cluster_embedder_for(minilm) is minilm  # a plain model clusters with itself: no extra pass
     assert cluster_embedder_for(get_embedder("fake")) is None
     assert cluster_embedder_for(complaint_embedder_for(get_embedder("tuned"))) is None
+
+
+def test_the_one_pass_encoder_trains_on_the_taxonomy_and_the_seeds_and_serves_all_three():
+    from miner.complaints.detector import load_seeds
+    from miner.embed import cluster_embedder_for, complaint_embedder_for, get_embedder
+
+    texts, labels = sources.default_joint_training()
+    tp_texts, tp_labels = sources.default_touchpoint_training()
+    complaints, other = load_seeds()
+    repeats = recipes.JOINT_RECIPE["complaint_repeats"]
+    assert texts[: len(tp_texts)] == tp_texts and labels[: len(tp_labels)] == tp_labels
+    seeds = [recipes.COMPLAINT] * len(complaints) + [recipes.NOT_COMPLAINT] * len(other)
+    assert texts[len(tp_texts) :] == (complaints + other) * repeats and labels[len(tp_labels) :] == seeds * repeats
+    assert recipes.JOINT.name((texts, labels)).startswith("minilm-joint-")
+    one = get_embedder("onepass")
+    assert complaint_embedder_for(one) is None and cluster_embedder_for(one) is one  # one read of each segment
+    two = get_embedder("twopass")  # the default's other name
+    assert complaint_embedder_for(two) is not None and cluster_embedder_for(two) is two

@@ -106,7 +106,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     result, head = p.classify(segments, progress)
     names = {tp.id: tp.name for top in p.taxonomy.touchpoints for tp in top.walk()}
     previous = run_row(db, base) if (base := run_row(db, run_id)["base_run_id"]) else None
-    space = cluster_space(segments, result, p.cluster_cache, progress)
+    space = pain_point_space(p, segments, result, progress)
     same_space = (
         previous is not None
         and previous["embedding_model"] == p.encoders.mapping.name
@@ -146,7 +146,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     threshold = None if lowest is None else min(p.detector_.threshold, lowest)
     result, _ = p.classify(segments, progress, head, fit_head=False, complaint_threshold=threshold)
     centroids = centroids_of(db, base_run)
-    space = cluster_space(segments, result, p.cluster_cache, progress)
+    space = pain_point_space(p, segments, result, progress)
     row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
     added: dict[str, int] = defaultdict(int)
     for tp, positions in result.by_touchpoint.items():
@@ -188,6 +188,25 @@ def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
         df.update(set(re.findall(r"[a-z']+", text.lower())))
     floor = max(5, share * len(texts))
     return frozenset(w for w, n in df.items() if n >= floor)
+
+
+def pain_point_space(p: Pipeline, segments: list[dict], result: Classified, progress: Progress) -> np.ndarray:
+    """The vectors pain points are clustered in: where the clustering encoder is the mapping encoder (the one-pass
+    default), the vectors and item contexts `classify` already read, blended; else `cluster_space`."""
+    if p.encoders.cluster is not None and p.encoders.cluster is p.encoders.mapping:
+        return blended(result)
+    return cluster_space(segments, result, p.cluster_cache, progress)
+
+
+def blended(result: Classified, context: float = CLUSTER_CONTEXT) -> np.ndarray:
+    """Each complaint's mapping vector blended with its item's (`context` of it), as `cluster_space` blends the
+    plain encoder's, with no encoder pass: the mapper read both already."""
+    out = np.zeros_like(result.vectors)
+    for start in range(0, len(out), CHUNK):
+        own = result.vectors[start : start + CHUNK].astype(np.float32)
+        item = result.contexts[result.context_of[start : start + CHUNK]].astype(np.float32)
+        out[start : start + CHUNK] = unit((1 - context) * unit(own) + context * unit(item)).astype(np.float16)
+    return out
 
 
 def cluster_space(

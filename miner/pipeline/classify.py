@@ -42,6 +42,9 @@ class Classified:
     top2: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))  # per complaint: its best and
     # second-best touchpoint similarity before the corpus head (what miner/touchpoints/fit.py reads)
     complaint_threshold: float = 0.5  # the corpus's complaint threshold (ComplaintDetector.corpus_threshold)
+    contexts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))  # float16, one row per
+    # feedback item with a complaint: the item's vector the mapper read the complaint with
+    context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per complaint: its row there
 
     def firsts(self) -> list[str]:
         """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
@@ -156,6 +159,10 @@ def classify(
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     out.top2 = np.concatenate([top_two(c.tp_scores) for c in chunks]) if chunks else out.top2
+    if chunks:
+        offsets = np.cumsum([0] + [len(c.contexts) for c in chunks[:-1]])
+        out.contexts = np.concatenate([c.contexts for c in chunks])
+        out.context_of = np.concatenate([c.context_of + o for c, o in zip(chunks, offsets, strict=True)])
     return out, head
 
 

@@ -17,8 +17,13 @@ from miner.embed.static import StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
-from miner.train.recipes import COMPLAINTS, FAST, TUNED, Recipe
-from miner.train.sources import default_complaint_training, default_projection_texts, default_touchpoint_training
+from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe
+from miner.train.sources import (
+    default_complaint_training,
+    default_joint_training,
+    default_projection_texts,
+    default_touchpoint_training,
+)
 
 
 def build(recipe: Recipe, training: Training, base: str | None = None, progress: Progress | None = None) -> Path:
@@ -56,11 +61,26 @@ def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> B
 
 
 def tuned(base: str | None) -> EncoderBundle:
-    """MiniLM (or `base`) fine-tuned on the taxonomy; its complaint encoder; pain points clustered on the plain base
-    model, since the tuned one pulls each touchpoint's complaints together (docs/quality.md, "Pain points")."""
+    """MiniLM (or `base`) fine-tuned on the taxonomy and its complaint encoder: two passes per segment. Pain points
+    are clustered on the tuned encoder's vectors, blended with their items' (no third pass: on the pain-point sets
+    and the demo it clusters as well as plain MiniLM did, docs/lab/onepass.md)."""
+    model = encoder(TUNED, base, default_touchpoint_training)
+    return EncoderBundle(mapping=model, complaint=_complaint(base), cluster=model)
+
+
+def three_pass(base: str | None) -> EncoderBundle:
+    """The default before issue 21: as `tuned`, with pain points clustered on the plain base model (a third pass
+    over every complaint and its item)."""
     return EncoderBundle(
         mapping=encoder(TUNED, base, default_touchpoint_training), complaint=_complaint(base), cluster=_plain(base)
     )
+
+
+def one_pass(base: str | None) -> EncoderBundle:
+    """MiniLM (or `base`) fine-tuned on the taxonomy and the complaint seeds at once (the `JOINT` recipe): its one
+    pass over each segment feeds the mapper, the complaint detector and the pain points (docs/lab/onepass.md)."""
+    model = encoder(JOINT, base, default_joint_training)
+    return EncoderBundle(mapping=model, cluster=model)
 
 
 def tuned_on(touchpoints: Training, complaints: Training | None = None) -> EncoderBundle:
@@ -69,7 +89,8 @@ def tuned_on(touchpoints: Training, complaints: Training | None = None) -> Encod
     the manifest, so the encoder `tuned` names stays the one `setup-models` built. `complaints` None: the default
     complaint encoder."""
     complaint = _complaint(None) if complaints is None else unrecorded(COMPLAINTS, complaints)
-    bundle = EncoderBundle(mapping=unrecorded(TUNED, touchpoints), complaint=complaint, cluster=_plain(None))
+    mapping = unrecorded(TUNED, touchpoints)
+    bundle = EncoderBundle(mapping=mapping, complaint=complaint, cluster=mapping)
     bundle.mapping.bundle = bundle
     return bundle
 

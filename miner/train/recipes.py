@@ -10,6 +10,11 @@ stays the same and their examples steer the mapper directly.
 jointly (then dropped), so that "is this a complaint" is one clear direction in its space. Averaged with the head
 on the touchpoint encoder, it lifts complaint F1 on review sentences by about 6 points.
 
+`JOINT`: one model for both (issue 21, "one read of each segment"): the `TUNED` pass, with the complaint seeds
+(three times over, as `COMPLAINTS` reads them three epochs) in the same shuffled batches under a jointly trained
+logistic head (then dropped), so the mapping encoder's own vectors carry the complaint direction and no second
+encoder has to read every segment (docs/lab/onepass.md).
+
 Either recipe runs on another sentence-transformers model (`base`, `--embedding-model tuned:PATH`).
 """
 
@@ -38,6 +43,15 @@ COMPLAINT_RECIPE: dict[str, Any] = {
     "batch": 32,
     "seed": 0,
 }
+JOINT_RECIPE: dict[str, Any] = {
+    **RECIPE,
+    "complaint_loss": "bce-head",
+    "complaint_repeats": 3,
+    "complaint_weight": 1.0,
+    "head_lr": 1e-3,
+    "scale": 10.0,
+}
+NOT_COMPLAINT, COMPLAINT = -2, -1  # a joint training set's labels for the complaint seeds (touchpoint labels >= 0)
 
 
 def _base_model(base: str | None, device: str = "cpu"):  # noqa: ANN202 - a SentenceTransformer
@@ -95,6 +109,44 @@ def tune_complaints(
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
 
     _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint encoder", progress)
+    return _save(model, target)
+
+
+def tune_joint(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` on a joint training set (miner/train/sources.py `joint_training_set`): the supervised
+    contrastive loss over the rows labelled by touchpoint (>= 0) plus a logistic complaint head over the seed rows
+    (COMPLAINT / NOT_COMPLAINT), in the same batches; save the encoder."""
+    import torch
+
+    recipe = JOINT_RECIPE
+    torch.manual_seed(recipe["seed"])
+    model = _base_model(base)
+    model.train()
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    head = torch.nn.Linear(get_dim(), 1)
+    optimiser = torch.optim.AdamW(
+        [{"params": model.parameters()}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
+    )
+    y_all = torch.tensor(labels)
+    seeds = y_all < 0
+    complaints = int((y_all == COMPLAINT).sum())
+    positive_weight = torch.tensor((int(seeds.sum()) - complaints) / max(1, complaints))
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        y = y_all[idx]
+        tp = y[y >= 0]
+        paired = bool((tp[:, None] == tp[None, :]).sum() > len(tp))  # supcon needs a pair of one touchpoint
+        loss = supcon_loss(emb[y >= 0], tp, recipe["temperature"]) if paired else emb.sum() * 0.0
+        if bool((y < 0).any()):
+            logits = head(emb[y < 0] * recipe["scale"]).squeeze(1)
+            target = (y[y < 0] == COMPLAINT).float()
+            bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=positive_weight)
+            loss = loss + recipe["complaint_weight"] * bce
+        return loss
+
+    _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning encoder (touchpoints and complaints)", progress)
     return _save(model, target)
 
 
@@ -173,6 +225,7 @@ def distil(
 
 TUNED = Recipe("tuned", RECIPE, tune)
 COMPLAINTS = Recipe("complaints", COMPLAINT_RECIPE, tune_complaints)
+JOINT = Recipe("joint", JOINT_RECIPE, tune_joint)
 FAST = Recipe(
     "fast", {"distil": "model2vec", "pca_dims": None, "projection": "ridge", "ridge": RIDGE}, distil, "setup-fast"
 )

@@ -36,6 +36,18 @@ def complaint_training_set(complaints: Sequence[str], non_complaints: Sequence[s
     return [*complaints, *non_complaints], [1] * len(complaints) + [0] * len(non_complaints)
 
 
+def joint_training_set(
+    touchpoints: Training, complaints: Sequence[str], non_complaints: Sequence[str], repeats: int = 3
+) -> Training:
+    """The joint recipe's (texts, labels): `touchpoints` (labels >= 0), then the complaint seeds `repeats` times
+    over, labelled COMPLAINT or NOT_COMPLAINT (miner/train/recipes.py)."""
+    from miner.train.recipes import COMPLAINT, NOT_COMPLAINT
+
+    texts, labels = complaint_training_set(complaints, non_complaints)
+    seeds = [COMPLAINT if y else NOT_COMPLAINT for y in labels]
+    return [*touchpoints[0], *texts * repeats], [*touchpoints[1], *seeds * repeats]
+
+
 def projection_texts(taxonomy: Taxonomy, seeds: Sequence[str], documents: Sequence[str] = ()) -> list[str]:
     """Sentences to fit the fast tier's projection on: the taxonomy's names, descriptions and examples, the
     seeds, and the clauses of `documents`; each once."""
@@ -64,6 +76,14 @@ def default_complaint_training() -> Training:
     from miner.complaints.detector import load_seeds
 
     return complaint_training_set(*load_seeds())
+
+
+def default_joint_training() -> Training:
+    """The one-pass encoder's training set: the default encoder's, then the packaged complaint seeds."""
+    from miner.complaints.detector import load_seeds
+    from miner.train.recipes import JOINT_RECIPE
+
+    return joint_training_set(default_touchpoint_training(), *load_seeds(), JOINT_RECIPE["complaint_repeats"])
 
 
 def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
