@@ -4,6 +4,7 @@ models."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 
 import numpy as np
@@ -35,6 +36,7 @@ def test_same_vectors_as_sentence_transformers(reference):
     encoder = load_bert(packaged_model_path())
     assert encoder is not None and encoder.max_length == 256
     assert np.array_equal(encoder.encode(TEXTS), reference)  # one padded batch, as the embedder sends them
+    assert np.array_equal(pickle.loads(pickle.dumps(encoder)).encode(TEXTS), reference)  # e.g. to a worker
     singles = np.stack([encoder.encode([t])[0] for t in TEXTS])  # no padding at all
     assert np.allclose(singles, reference, atol=1e-5)
 

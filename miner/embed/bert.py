@@ -73,7 +73,6 @@ class BertSentenceEncoder:
     """`encode(texts)` gives one float32 vector per text, as `SentenceTransformer.encode` does in one batch."""
 
     def __init__(self, folder: Path, config: dict, max_length: int, normalize: bool) -> None:
-        import torch
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
@@ -89,14 +88,14 @@ class BertSentenceEncoder:
         self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
         pad_id = int(config.get("pad_token_id") or 0)
         self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "[PAD]")
-        self.torch = torch
 
     @property
     def dim(self) -> int:
         return int(self.config["hidden_size"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        torch = self.torch
+        import torch
+
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches
@@ -116,8 +115,10 @@ class BertSentenceEncoder:
         return out
 
     def _forward(self, ids: Any, mask: Any, types: Any) -> Any:
-        F, w = self.torch.nn.functional, self.w
-        positions = self.torch.arange(ids.shape[1]).unsqueeze(0)
+        import torch
+
+        F, w = torch.nn.functional, self.w
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
         x = F.embedding(ids, w["embeddings.word_embeddings.weight"])
         x = x + F.embedding(types, w["embeddings.token_type_embeddings.weight"])
         x = x + F.embedding(positions, w["embeddings.position_embeddings.weight"])
@@ -128,7 +129,9 @@ class BertSentenceEncoder:
         return x
 
     def _layer(self, x: Any, attn_mask: Any, p: str) -> Any:
-        F, w = self.torch.nn.functional, self.w
+        from torch.nn import functional as F
+
+        w = self.w
         batch, length, hidden = x.shape
         head = hidden // self.heads
 
@@ -146,5 +149,7 @@ class BertSentenceEncoder:
         return self._norm(h + x, f"{p}output.LayerNorm")
 
     def _norm(self, x: Any, name: str) -> Any:
+        from torch.nn import functional as F
+
         w = self.w
-        return self.torch.nn.functional.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
+        return F.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
