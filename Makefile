@@ -76,10 +76,12 @@ reliability: setup
 
 # End to end on ../shared/datasets/raw against the anchor (skips when absent); BENCH_ARGS="--limit 5000" for a quick one.
 # Then the nightly incremental batch and peak memory at a million segments (bench/scale.py). About 15 minutes.
+# Last, start-up: the first result of a 10-row mine in a fresh process (bench/startup.py, 3 runs, about a minute).
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/scale.py nightly
 	$(BIN)/python bench/scale.py memory
+	$(BIN)/python bench/startup.py --runs 3
 
 # GET /v1/pain-points under load on a synthetic 1M-segment workspace (built once into .cache/api-bench, ~30 s), against
 # `touchpoints serve` on 127.0.0.1; writes docs/performance.md. BENCH_API_ARGS="--segments 100000 --no-docs" for a quick one.
