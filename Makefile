@@ -77,10 +77,12 @@ reliability: setup
 # Both profiles end to end on ../shared/datasets/raw against the anchor, on the first 5,000 and on all 42.5k conversations
 # (skips when absent); BENCH_ARGS="--limits 5000" for a quicker one. Then the nightly incremental batch and peak memory
 # at a million segments (bench/scale.py). An hour or more on 2 cores.
+# Last, start-up: the first result of a 10-row mine in a fresh process (bench/startup.py, 3 runs, about a minute).
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/scale.py nightly
 	$(BIN)/python bench/scale.py memory
+	$(BIN)/python bench/startup.py --runs 3
 
 # GET /v1/pain-points under load on a synthetic 1M-segment workspace (built once into .cache/api-bench, ~30 s), against
 # `touchpoints serve` on 127.0.0.1; writes docs/performance.md. BENCH_API_ARGS="--segments 100000 --no-docs" for a quick one.

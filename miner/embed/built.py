@@ -61,13 +61,13 @@ class BuiltEmbedder(SentenceTransformerEmbedder):
         super().__init__(name, **kwargs)  # type: ignore[arg-type]
         self.built_name = name
         self._locate = locate
+        self._located = False
 
     @property
     def name(self) -> str:  # type: ignore[override]
         return f"st:{self.built_name}"
 
-    @property
-    def st(self):  # noqa: ANN201
-        if self._st is None:
-            self.model = str(self._locate())
-        return super().st
+    def _model_path(self) -> str:
+        if not self._located:  # locate() may build the model: once
+            self.model, self._located = str(self._locate()), True
+        return self.model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,8 +13,12 @@ from miner.checksum import file_sha256
 from miner.embed.base import Embedder
 from miner.errors import ModelError
 
+if TYPE_CHECKING:
+    from miner.embed.bert import BertSentenceEncoder
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+_UNLOADED = object()
 
 
 def packaged_model_path() -> Path:
@@ -67,10 +71,14 @@ class SentenceTransformerEmbedder(Embedder):
         self.device = device
         self.sha256 = sha256
         self._st: Any = None
+        self._bert: Any = _UNLOADED
 
     @property
     def name(self) -> str:  # type: ignore[override]
         return f"st:{Path(self.model).name if os.sep in self.model else self.model}"
+
+    def _model_path(self) -> str:
+        return resolve_model_path(self.model)
 
     @property
     def st(self) -> Any:
@@ -80,7 +88,7 @@ class SentenceTransformerEmbedder(Embedder):
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
 
-            path = resolve_model_path(self.model)
+            path = self._model_path()
             if self.sha256:
                 verify_weights(Path(path), self.sha256)
             try:
@@ -89,10 +97,29 @@ class SentenceTransformerEmbedder(Embedder):
                 raise ModelError(f"could not load embedding model '{self.model}' from '{path}': {err}") from None
         return self._st
 
+    def bert(self) -> BertSentenceEncoder | None:
+        """The torch-only encoder (miner/embed/bert.py) when the model is a mean-pooled BERT on this device, which
+        gives the same vectors without importing sentence-transformers; None: sentence-transformers encodes."""
+        if self._bert is _UNLOADED:
+            self._bert = None
+            path = Path(self._model_path())
+            if self.device == "cpu" and self._st is None and path.is_dir():
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                if self.sha256:
+                    verify_weights(path, self.sha256)
+                from miner.embed.bert import load_bert
+
+                self._bert = load_bert(path)
+        return self._bert
+
     @property
     def dim(self) -> int:
+        if (bert := self.bert()) is not None:
+            return bert.dim
         get_dim = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
         return int(get_dim())
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if (bert := self.bert()) is not None:
+            return bert.encode(list(texts))
         return self.st.encode(list(texts), batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)

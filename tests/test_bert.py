@@ -1,0 +1,64 @@
+"""miner/embed/bert.py: the torch-only BERT gives sentence-transformers' vectors, bit for bit, and declines other
+models."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from miner.embed.bert import load_bert
+from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
+
+TEXTS = [
+    "The driver left my order at the wrong door and the app said delivered.",
+    "Refund please",
+    "",
+    "   ",
+    "Spent ten minutes hunting for the delivery charge on the website and never found it. " * 30,  # truncated
+    "配達 was late again!! 😡 café, naïve, TAB\there",
+    "no phone number, no chat button, no email form",
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(packaged_model_path()), device="cpu")
+    return st.encode(TEXTS, batch_size=len(TEXTS), convert_to_numpy=True, show_progress_bar=False)
+
+
+def test_same_vectors_as_sentence_transformers(reference):
+    encoder = load_bert(packaged_model_path())
+    assert encoder is not None and encoder.max_length == 256
+    assert np.array_equal(encoder.encode(TEXTS), reference)  # one padded batch, as the embedder sends them
+    assert np.array_equal(pickle.loads(pickle.dumps(encoder)).encode(TEXTS), reference)  # e.g. to a worker
+    singles = np.stack([encoder.encode([t])[0] for t in TEXTS])  # no padding at all
+    assert np.allclose(singles, reference, atol=1e-5)
+
+
+def test_the_embedder_encodes_without_sentence_transformers(reference):
+    embedder = SentenceTransformerEmbedder()
+    assert embedder.dim == 384
+    assert np.array_equal(embedder.embed_batch(TEXTS), reference)
+    assert embedder._st is None  # sentence-transformers never loaded
+
+
+def test_other_models_fall_back_to_sentence_transformers(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(packaged_model_path(), folder)
+    assert load_bert(folder) is not None
+    modules = json.loads((folder / "modules.json").read_text())
+    (folder / "modules.json").write_text(json.dumps([*modules[:2], {**modules[2], "type": "my.Dense"}]))
+    assert load_bert(folder) is None  # a module it does not know
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+    assert load_bert(folder) is None  # CLS pooling
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "model_type": "mpnet"}))
+    assert load_bert(folder) is None
+    assert load_bert(tmp_path / "missing") is None

@@ -1,0 +1,44 @@
+"""miner/slim.py: libraries imported without the optional parts the miner never uses, and nothing else changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from miner.slim import blocked, import_without
+
+
+def test_blocked_makes_an_import_fail_and_restores_it():
+    name = "miner_slim_probe_missing"
+    assert name not in sys.modules
+    with blocked((name, "json")):
+        with pytest.raises(ModuleNotFoundError):
+            __import__(name)
+        assert sys.modules["json"] is json  # an imported module is left alone
+    assert name not in sys.modules
+
+
+def test_import_without_returns_an_imported_module_as_it_is():
+    assert import_without("json", ("json",)) is json
+
+
+def test_presidio_and_bertopic_load_without_transformers_plotly_or_umap():
+    """A fresh process that loads the name finder and the pain-point model imports none of the skipped parts,
+    and Presidio still finds a name."""
+    code = (
+        "import sys, json\n"
+        "from miner.segment.presidio import PresidioNames\n"
+        "from miner.topics.clusterer import _bertopic_class\n"
+        "names = PresidioNames(prefilter=False)\n"
+        "found = names.find(['I spoke to Margaret Thornbury on Tuesday and she was no help at all.'])\n"
+        "_bertopic_class()\n"
+        "print(json.dumps({'found': found, 'loaded': [m for m in ('transformers', 'plotly', 'umap', 'numba')\n"
+        "                                              if sys.modules.get(m) is not None]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["loaded"] == []
+    assert result["found"] == [[[11, 29, "PERSON"]]]
