@@ -29,6 +29,7 @@ from miner.store.documents import new_records
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
 PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
 MAX_AHEAD = 4  # pieces prepared but not yet stored, at most (memory stays bounded if the second process stalls)
+QUEUED = 2  # pieces given to the second process at a time: it starts the next while this one prepares its own
 
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
 Redactor = Callable[[list[Record]], list[Record]]
@@ -99,8 +100,8 @@ def overlapped(
     redactor: Redactor | None,
     pool: ProcessPoolExecutor,
 ) -> Iterator[Prepared]:
-    """Each piece redacted and segmented in `pool`, one piece ahead of the caller, who stores what is yielded
-    (and embeds it) while the pool works on the next piece. When the pool is behind (redaction is the slow step,
+    """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
+    yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
     as with the batch encoder), this process prepares the next pieces itself instead of waiting, so both cores
     redact. Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
     pieces = _pieces(chunks)
@@ -111,7 +112,7 @@ def overlapped(
         return None if piece is None else _Piece(len(piece), new_records(db, piece))
 
     while True:
-        if not any(p.waiting() for p in pending) and (fed := take()) is not None:
+        while sum(p.waiting() for p in pending) < QUEUED and len(pending) < MAX_AHEAD and (fed := take()):
             fed.future = _submit(pool, fed.fresh, segmenter, redactor)
             pending.append(fed)
         if not pending:
