@@ -1,11 +1,12 @@
 """`make bench-scale`: the nightly incremental batch and peak memory at a million segments.
 
-Usage: python bench/scale.py nightly [--base N] [--batch N] [--embedding-model fast] [--segmenter rules]
+Usage: python bench/scale.py nightly [--base N] [--batch N] [--embedding-model fast] [--segmenter rules] [--no-redact]
        python bench/scale.py memory [--segments N] [--embedding-model fast] [--segmenter rules]
 
 - nightly: mines the first --base airline conversations (a full run), then the next --batch conversations
   with `--incremental` (no refit) and times that second run once the models are loaded (the embedder and the
   segmenter are warmed up first, as in a long-lived batch worker). It checks that no pain point id changed.
+  Both runs redact PII (the issue 21 target is with redaction on) unless --no-redact.
 - memory: builds a feedback file of about --segments segments by joining customer turns of different airline
   conversations at random (fixed seed), mines it end to end in a fresh process and reports the peak RSS.
 
@@ -20,6 +21,7 @@ import csv
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,15 +34,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import CSV, ROOT, _peak_rss_mb, _TimingProgress, _write  # noqa: E402
 
 
-def _options(model: str, segmenter: str, *, incremental: bool = False):  # noqa: ANN202 - lazily imported type
+def _options(model: str, segmenter: str, *, redact: bool = False):  # noqa: ANN202 - lazily imported type
     from miner.embed import get_embedder
     from miner.pipeline import MineOptions
     from miner.segment import get_segmenter
+    from miner.segment.pii import default_redactor
 
     embedder, seg = get_embedder(model), get_segmenter(segmenter)
     embedder.embed(["warm up the embedding model"])
     list(seg.segment(["Warm up the segmenter, and load its pipeline."]))
-    return MineOptions(embedder=embedder, segmenter=seg, redact_pii=False, incremental=incremental)
+    if redact:
+        default_redactor().spans(["Warm up the name finder, Sarah."])
+    return MineOptions(embedder=embedder, segmenter=seg, redact_pii=redact)
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the import's second process)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def _slice(rows: list[list[str]], header: list[str], path: Path) -> Path:
@@ -63,7 +74,7 @@ def nightly(args: argparse.Namespace, work: Path) -> dict:
     day2 = _slice(rows[args.base :], header, work / "day2.csv")
     db = open_db(work / "nightly.db")
     t0 = time.perf_counter()
-    options = _options(args.embedding_model, args.segmenter)
+    options = _options(args.embedding_model, args.segmenter, redact=args.redact)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
     _, base = mine(db, [day1], options)
@@ -71,9 +82,10 @@ def nightly(args: argparse.Namespace, work: Path) -> dict:
     before = {r["id"] for r in db.query("SELECT id FROM pain_points WHERE run_id = ?", [base])}
     options.incremental = True
     stages: dict[str, float] = {}
-    t0 = time.perf_counter()
+    cpu0, t0 = _cpu(), time.perf_counter()
     _, run_id = mine(db, [day2], options, progress=_TimingProgress(stages))
     seconds = time.perf_counter() - t0
+    cpu = [after - before for before, after in zip(cpu0, _cpu(), strict=True)]
     run = db["runs"].get(run_id)
     after = {r["id"] for r in db.query("SELECT id FROM pain_points WHERE run_id = ?", [run_id])}
     added = db.execute(
@@ -87,6 +99,9 @@ def nightly(args: argparse.Namespace, work: Path) -> dict:
         "base_seconds": base_seconds,
         "base_segments": db["runs"].get(base)["segments"],
         "seconds": seconds,
+        "cpu_main": cpu[0],
+        "cpu_second": cpu[1],
+        "load_average": os.getloadavg()[0],
         "mode": run["mode"],
         "batch": args.batch,
         "new_segments": run["segments"] - db["runs"].get(base)["segments"],
@@ -143,7 +158,8 @@ def memory(args: argparse.Namespace, work: Path) -> dict:
 
 def render(kind: str, r: dict, args: argparse.Namespace) -> str:
     stages = ", ".join(f"{k} {v}" for k, v in r["stages"].items())
-    flags = f"`--embedding-model {args.embedding_model} --segmenter {args.segmenter} --no-redact`"
+    redact = "" if kind == "nightly" and args.redact else " --no-redact"
+    flags = f"`--embedding-model {args.embedding_model} --segmenter {args.segmenter}{redact}`"
     if kind == "nightly":
         return "\n".join(
             [
@@ -155,6 +171,8 @@ def render(kind: str, r: dict, args: argparse.Namespace) -> str:
                 f"{r['base_seconds']:.0f} s |",
                 f"| **nightly batch, `--incremental`** | **{r['batch']:,} conversations, {r['new_segments']:,} new "
                 f"segments: {r['seconds']:.1f} s** after the models loaded ({r['load']:.1f} s) |",
+                f"| CPU of the nightly batch | {r['cpu_main']:.1f} s this process + {r['cpu_second']:.1f} s the "
+                f"second (1-minute load average {r['load_average']:.1f}) |",
                 f"| run mode, pain point ids | {r['mode']}; {r['pain_points']} pain points, ids "
                 f"{'unchanged' if r['ids_kept'] else 'CHANGED'}; {r['new_complaints']:,} new complaints, "
                 f"{r['assigned']:,} of them joined an existing pain point |",
@@ -194,6 +212,9 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=1_000_000, help="segments to mine for the memory figure")
     parser.add_argument("--embedding-model", default="fast")
     parser.add_argument("--segmenter", default="rules", choices=["rules", "spacy"])
+    parser.add_argument(
+        "--redact", action=argparse.BooleanOptionalAction, default=True, help="nightly: redact PII (the default)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args()
     if not CSV.exists():

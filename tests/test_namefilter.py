@@ -46,3 +46,19 @@ def test_ner_on_windows_finds_the_names_ner_on_whole_texts_finds():
     whole, windowed = PresidioNames(prefilter=False), PresidioNames()
     windowed.analyzer_ = whole._load()  # one model for both
     assert windowed.find(texts) == whole.find(texts)
+
+
+def test_persons_read_from_spacy_are_what_presidio_reports():
+    """`PresidioNames._persons` reads the spaCy docs' entities instead of Presidio's `analyze`: same spans."""
+    from miner.segment.presidio import PresidioNames
+    from reliability.pii import load_sample
+
+    texts = [t for t, _ in load_sample()[0]]
+    names = PresidioNames()
+    analyzer = names._load()
+    presidio = [
+        [(r.start, r.end) for r in analyzer.analyze(t, language="en", entities=["PERSON"]) if r.score >= 0.5]
+        for t in texts
+    ]
+    assert list(names._persons(texts)) == presidio
+    assert sum(map(len, presidio)) > 50  # the sample is full of names: the comparison is not empty

@@ -3,9 +3,13 @@ stores and embeds ahead; what is stored is what the one-process import stores, a
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from functools import partial
+
 import pytest
 
 from miner.pipeline import LocalEngine, MineOptions, build_pipeline
+from miner.segment.pii import Redactor
 from miner.segment.rules import RuleSegmenter
 
 ROWS = [
@@ -80,3 +84,57 @@ def test_a_second_process_that_died_leaves_the_work_to_this_one(tmp_path, feed):
     broken = prepared(overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None, Broken()))  # type: ignore[arg-type]
     alone = prepared(in_process(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None))
     assert broken == alone and alone[0][0] == 5
+
+
+class _Lazy(Future):
+    """A second process's work that is done only when its result is asked for: a process always behind."""
+
+    def __init__(self, fn, args) -> None:  # noqa: ANN001
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def result(self, timeout=None):  # noqa: ANN001, ANN201
+        if not self.done():
+            self.set_result(self.fn(*self.args))
+        return super().result()
+
+
+class _Pool:
+    def __init__(self, behind: bool) -> None:
+        self.behind, self.pieces = behind, 0
+
+    def submit(self, fn, *args):  # noqa: ANN001, ANN201
+        self.pieces += 1
+        future = _Lazy(fn, args)
+        if not self.behind:
+            future.result()  # done before this process looks at it
+        return future
+
+
+def _flat(pieces) -> tuple[int, list]:
+    """Rows read, and each distinct record's text with its segments, in order (nothing is stored between pieces
+    here, so a repeated row is dropped only when it is stored: test_two_processes_store_what_one_stores...)."""
+    pieces = list(pieces)
+    done = {
+        r.text: [s.text for s in segs] for _, recs, segments in pieces for r, segs in zip(recs, segments, strict=True)
+    }
+    return sum(rows for rows, _, _ in pieces), list(done.items())
+
+
+@pytest.mark.parametrize("behind", [True, False])
+def test_this_process_prepares_pieces_only_while_the_second_is_behind(tmp_path, feed, monkeypatch, behind):
+    from miner.ingest import ColumnMap, iter_file
+    from miner.pipeline.overlap import in_process, overlapped
+    from miner.segment.pii import redact_records
+    from miner.store import open_db
+
+    monkeypatch.setattr("miner.pipeline.overlap.PIECE", 1)  # five pieces
+    redactor = partial(redact_records, redactor=Redactor(names=None))
+    db = open_db(tmp_path / "t.db")
+    pool = _Pool(behind)
+    shared = _flat(overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), redactor, pool))  # type: ignore[arg-type]
+    alone = _flat(in_process(db, iter_file(feed, ColumnMap()), RuleSegmenter(), redactor))
+    assert shared == alone  # the same records and segments, in file order, whoever prepared them
+    assert "<PHONE>" in shared[1][0][0]
+    # behind: the first two pieces, then one more once the first was done; this process prepared the other two
+    assert pool.pieces == (3 if behind else 5)

@@ -1,6 +1,7 @@
 """Both cores on a large import: a second process redacts and segments the next piece of a file while this one
 stores the last piece and embeds its segments ahead of the analysis (into the embedding cache, which the analysis
-then reads instead of encoding).
+then reads instead of encoding). Where the second process is the slower one (redaction on the batch tier, whose
+encoder is cheap), this one prepares pieces too while it would otherwise wait, so both cores redact.
 
 Everything is still stored by this process, in the import's one transaction: a run killed half way stores nothing
 (and no cached vector), so the next run starts again with no duplicates. Each piece is checked against the database
@@ -27,6 +28,8 @@ from miner.store.documents import new_records
 
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
 PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
+MAX_AHEAD = 4  # pieces prepared but not yet stored, at most (memory stays bounded if the second process stalls)
+QUEUED = 2  # pieces given to the second process at a time: it starts the next while this one prepares its own
 
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
 Redactor = Callable[[list[Record]], list[Record]]
@@ -61,24 +64,33 @@ def _submit(
         return None
 
 
-def _finish(
-    db: sqlite_utils.Database,
-    rows: int,
-    fresh: list[Record],
-    done: Future | None,
-    segmenter: SegmenterLike,
-    redactor: Redactor | None,
-) -> Prepared:
+class _Piece:
+    """A piece of the file on its way to the store: in the second process (`future`) or prepared here (`ready`)."""
+
+    def __init__(self, rows: int, fresh: list[Record]) -> None:
+        self.rows, self.fresh = rows, fresh
+        self.future: Future | None = None
+        self.ready: tuple[list, list] | None = None
+
+    def waiting(self) -> bool:
+        """The second process has it and has not finished it yet."""
+        return self.future is not None and not self.future.done()
+
+
+def _finish(db: sqlite_utils.Database, piece: _Piece, segmenter: SegmenterLike, redactor: Redactor | None) -> Prepared:
     """The piece's records that are still new now that the pieces before it are stored, with their segments."""
-    try:
-        if done is None:
-            raise BrokenProcessPool
-        records, segments = done.result()
-    except BrokenProcessPool:
-        records, segments = prepare(fresh, segmenter, redactor)
+    if piece.ready is not None:
+        records, segments = piece.ready
+    else:
+        try:
+            if piece.future is None:
+                raise BrokenProcessPool
+            records, segments = piece.future.result()
+        except BrokenProcessPool:
+            records, segments = prepare(piece.fresh, segmenter, redactor)
     keep = {id(r) for r in new_records(db, records)}
     pairs = [(r, s) for r, s in zip(records, segments, strict=True) if id(r) in keep]
-    return rows, [r for r, _ in pairs], [s for _, s in pairs]
+    return piece.rows, [r for r, _ in pairs], [s for _, s in pairs]
 
 
 def overlapped(
@@ -88,16 +100,28 @@ def overlapped(
     redactor: Redactor | None,
     pool: ProcessPoolExecutor,
 ) -> Iterator[Prepared]:
-    """Each piece redacted and segmented in `pool`, one piece ahead of the caller, who stores what is yielded
-    (and embeds it) while the pool works on the next piece."""
-    pending: deque[tuple[int, list[Record], Future | None]] = deque()
-    for piece in _pieces(chunks):
-        fresh = new_records(db, piece)
-        pending.append((len(piece), fresh, _submit(pool, fresh, segmenter, redactor)))
-        if len(pending) > 1:
-            yield _finish(db, *pending.popleft(), segmenter, redactor)
-    while pending:
-        yield _finish(db, *pending.popleft(), segmenter, redactor)
+    """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
+    yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
+    as with the batch encoder), this process prepares the next pieces itself instead of waiting, so both cores
+    redact. Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
+    pieces = _pieces(chunks)
+    pending: deque[_Piece] = deque()
+
+    def take() -> _Piece | None:
+        piece = next(pieces, None)
+        return None if piece is None else _Piece(len(piece), new_records(db, piece))
+
+    while True:
+        while sum(p.waiting() for p in pending) < QUEUED and len(pending) < MAX_AHEAD and (fed := take()):
+            fed.future = _submit(pool, fed.fresh, segmenter, redactor)
+            pending.append(fed)
+        if not pending:
+            return
+        if pending[0].waiting() and len(pending) < MAX_AHEAD and (mine := take()) is not None:
+            mine.ready = prepare(mine.fresh, segmenter, redactor)
+            pending.append(mine)
+            continue
+        yield _finish(db, pending.popleft(), segmenter, redactor)
 
 
 def in_process(
