@@ -55,3 +55,44 @@ def distill_fast_model(texts: Sequence[str], target: Path) -> Path:
         shutil.rmtree(target)
     tmp.rename(target)
     return target
+
+
+def fit_head(
+    static: np.ndarray,
+    target: np.ndarray,
+    *,
+    anchors: int = 0,
+    hidden: int = 512,
+    epochs: int = 30,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """A residual MLP `x @ W + relu(x @ A + a) @ B` from static vectors to the teacher's, trained on cosine
+    distance; W starts as the ridge projection, B at zero, so it starts where the linear student is. With
+    `anchors` n, the first n rows are also anchors: the student's similarities to them (its touchpoint scores,
+    when they are the taxonomy's texts) are taught to match the teacher's."""
+    import torch
+
+    torch.manual_seed(seed)
+    x = torch.from_numpy(np.ascontiguousarray(static, dtype=np.float32))
+    y = torch.nn.functional.normalize(torch.from_numpy(np.ascontiguousarray(target, dtype=np.float32)), dim=1)
+    w = torch.nn.Parameter(torch.from_numpy(fit_projection(static, target)))
+    a = torch.nn.Parameter(torch.randn(x.shape[1], hidden) / x.shape[1] ** 0.5)
+    a_bias = torch.nn.Parameter(torch.zeros(hidden))
+    b = torch.nn.Parameter(torch.zeros(hidden, y.shape[1]))
+    optimiser = torch.optim.Adam([w, a, a_bias, b], lr=1e-3)
+    order = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for idx in np.array_split(order.permutation(len(x)), max(1, len(x) // 256)):
+            xb = x[idx]
+            out = xb @ w + torch.relu(xb @ a + a_bias) @ b
+            loss = 1 - torch.nn.functional.cosine_similarity(out, y[idx]).mean()
+            if anchors:
+                some = torch.from_numpy(order.choice(anchors, size=min(anchors, 256), replace=False))
+                xa = x[some]
+                student = torch.nn.functional.normalize(xa @ w + torch.relu(xa @ a + a_bias) @ b, dim=1)
+                sims = torch.nn.functional.normalize(out, dim=1) @ student.T
+                loss = loss + 10 * ((sims - y[idx] @ y[some].T) ** 2).mean()
+            loss.backward()
+            optimiser.step()
+            optimiser.zero_grad()
+    return {k: v.detach().numpy().astype(np.float32) for k, v in {"W": w, "A": a, "a": a_bias, "B": b}.items()}

@@ -11,6 +11,8 @@ from miner.train.names import Training
 
 # The demo corpus beside the package in a checkout; an installed package has none and fits without it.
 CORPUS = Path(__file__).resolve().parents[2] / "corpora"
+# Folders of corpora/ that are evaluation sets: corpora/probe is scored by the transfer protocol, so no recipe reads it.
+EVAL_CORPORA = frozenset({"probe"})
 
 
 def touchpoint_training_set(taxonomy: Taxonomy, non_complaints: Sequence[str]) -> Training:
@@ -73,8 +75,16 @@ def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
 
     complaints, other = load_seeds()
     documents: list[str] = []
-    if corpus is not None and corpus.is_dir():
+    folders = training_corpora(corpus)
+    if folders:
         from miner.ingest import read_paths
 
-        documents = [text for _, records in read_paths([corpus]) for r in records for _, text in r.mined_text()]
+        documents = [text for _, records in read_paths(folders) for r in records for _, text in r.mined_text()]
     return projection_texts(load_taxonomy(), complaints + other, documents)
+
+
+def training_corpora(corpus: Path | None = CORPUS) -> list[Path]:
+    """The folders of `corpus` a recipe may train on: all but the evaluation sets (EVAL_CORPORA)."""
+    if corpus is None or not corpus.is_dir():
+        return []
+    return [f for f in sorted(corpus.iterdir()) if f.is_dir() and f.name not in EVAL_CORPORA]
