@@ -10,7 +10,7 @@ import pytest
 
 from miner.embed.static import HEAD, PROJECTION, StaticEmbedder, apply_head
 from miner.train.distill import fit_head, fit_projection
-from miner.train.sources import CORPUS, training_corpora
+from miner.train.sources import CORPUS, student_texts, training_corpora
 
 
 def test_no_recipe_trains_on_the_probe(tmp_path):
@@ -60,3 +60,14 @@ def test_a_head_beside_the_model_wins_over_a_projection(tmp_path: Path, monkeypa
     assert embedder.dim == 3 and np.allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True), atol=1e-5)
     (tmp_path / HEAD).unlink()
     assert StaticEmbedder(str(tmp_path)).dim == 2  # no head: the linear projection
+
+
+def test_student_texts_keep_the_texts_and_add_fragments_pairs_and_words():
+    texts = ["The courier left my order at the wrong door again.", "Refund still not here"]
+    out = student_texts(texts, ["##ing", "parcel", "ok", "refund", "42"], words=2)
+    assert out[:2] == texts and len(out) == len(set(out))
+    assert "the courier left my order at the wrong door again" in out
+    assert {"parcel", "refund"} <= set(out) and "##ing" not in out and "ok" not in out
+    fragments = [t for t in out if t not in texts and t in texts[0] and t != texts[0]]
+    assert fragments and all(3 <= len(f.split()) <= 8 for f in fragments)
+    assert out == student_texts(texts, ["##ing", "parcel", "ok", "refund", "42"], words=2)  # seeded

@@ -88,3 +88,29 @@ def training_corpora(corpus: Path | None = CORPUS) -> list[Path]:
     if corpus is None or not corpus.is_dir():
         return []
     return [f for f in sorted(corpus.iterdir()) if f.is_dir() and f.name not in EVAL_CORPORA]
+
+
+def student_texts(texts: Sequence[str], vocabulary: Sequence[str], seed: int = 0, words: int = 3000) -> list[str]:
+    """`texts` and variants of them for the fast tier's student to learn from (docs/lab/student.md): two word
+    windows of 3-8 words per sentence (clause fragments), a lower-cased copy without the final stop, random pairs
+    run together (a review of two sentences), and `words` alphabetic tokens of the student's vocabulary."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base = list(texts)
+    out = list(base)
+    for text in base:
+        tokens = text.split()
+        if len(tokens) >= 6:
+            for _ in range(2):
+                n = int(rng.integers(3, min(9, len(tokens))))
+                start = int(rng.integers(0, len(tokens) - n + 1))
+                out.append(" ".join(tokens[start : start + n]))
+        out.append(text.lower().rstrip(".!?"))
+    for _ in range(len(base) // 2):
+        i, j = rng.integers(0, len(base), 2)
+        out.append(f"{base[i]} {base[j]}")
+    alpha = [w for w in vocabulary if w.isalpha() and len(w) >= 3]
+    if alpha:
+        out += [str(w) for w in rng.choice(alpha, size=min(words, len(alpha)), replace=False)]
+    return list(dict.fromkeys(t for t in out if t.strip()))
