@@ -21,6 +21,7 @@ import numpy as np
 
 from miner.embed.static import HEAD, PROJECTION
 from miner.train.distill import fit_head, fit_projection
+from miner.train.sources import student_texts
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -98,27 +99,6 @@ def base_texts() -> list[str]:
     return projection_texts(load_taxonomy(), complaints + other, documents)
 
 
-def augmented(texts: list[str], vocabulary: list[str], seed: int = 0, words: int = 3000) -> list[str]:
-    """`texts` and variants of them: word windows (clause fragments), lower-cased copies without the final stop,
-    pairs run together (a review of two sentences), and single vocabulary words."""
-    rng = np.random.default_rng(seed)
-    out = list(texts)
-    for text in texts:
-        tokens = text.split()
-        if len(tokens) >= 6:
-            for _ in range(2):
-                n = int(rng.integers(3, min(9, len(tokens))))
-                start = int(rng.integers(0, len(tokens) - n + 1))
-                out.append(" ".join(tokens[start : start + n]))
-        out.append(text.lower().rstrip(".!?"))
-    for _ in range(len(texts) // 2):
-        i, j = rng.integers(0, len(texts), 2)
-        out.append(f"{texts[i]} {texts[j]}")
-    alpha = [w for w in vocabulary if w.isalpha() and len(w) >= 3]
-    out += [str(w) for w in rng.choice(alpha, size=min(words, len(alpha)), replace=False)]
-    return list(dict.fromkeys(t for t in out if t.strip()))
-
-
 def taxonomy_count() -> int:
     """How many of the base texts (they come first) are the taxonomy's names, descriptions and examples."""
     from miner.touchpoints import load_taxonomy
@@ -156,7 +136,7 @@ def candidates(out: Path) -> dict[str, object]:
     tuned_dir = built_path(recorded(TUNED.key(None)))
     m2v_tuned = distilled(out, str(tuned_dir), "m2v-tuned")
     base = base_texts()
-    aug = augmented(base, vocabulary(m2v_minilm))
+    aug = student_texts(base, vocabulary(m2v_minilm))
     print(f"texts: base {len(base)}, augmented {len(aug)}", flush=True)
     t0 = time.process_time()
     teach = teacher_vectors(out, aug)
