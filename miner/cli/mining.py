@@ -273,7 +273,7 @@ def _prime_fit_vectors() -> None:
 
 @app.command("setup-fast")
 def setup_fast() -> None:
-    """Build the fast embedding tier once (model2vec distilled from MiniLM, about a minute).
+    """Build the fast embedding tier once (model2vec distilled from MiniLM, taught the tuned encoder; a few minutes).
 
     Then `--embedding-model fast` starts at once in batch jobs."""
     from miner.train.models import fast_model

@@ -14,6 +14,7 @@ from miner.embed.base import Embedder
 from miner.errors import ModelError
 
 PROJECTION = "projection.npy"
+HEAD = "head.npz"  # a nonlinear projection (miner/train/distill.py fit_head); used instead of PROJECTION if present
 
 
 class StaticEmbedder(Embedder):
@@ -40,6 +41,7 @@ class StaticEmbedder(Embedder):
         self.locate = locate
         self._model: Any = None
         self._projection: np.ndarray | None = None
+        self._head: dict[str, np.ndarray] | None = None
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -56,17 +58,29 @@ class StaticEmbedder(Embedder):
                 ) from None
             path = Path(self.path) if self.path else self.locate()  # type: ignore[misc]
             self._model = StaticModel.from_pretrained(str(path))
-            if self.project and (path / PROJECTION).exists():
+            if self.project and (path / HEAD).exists():
+                with np.load(path / HEAD) as saved:
+                    self._head = {k: saved[k] for k in saved.files}
+            elif self.project and (path / PROJECTION).exists():
                 self._projection = np.load(path / PROJECTION)
         return self._model
 
     @property
     def dim(self) -> int:
         model = self.model
+        if self._head is not None:
+            return int(self._head["W"].shape[1])
         return int(self._projection.shape[1]) if self._projection is not None else int(model.dim)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.model.encode(
             list(texts), batch_size=len(texts), show_progress_bar=False, use_multiprocessing=False
         )
+        if self._head is not None:
+            return apply_head(vectors, self._head)
         return vectors @ self._projection if self._projection is not None else vectors
+
+
+def apply_head(static: np.ndarray, head: dict[str, np.ndarray]) -> np.ndarray:
+    """Static vectors through a nonlinear head (miner/train/distill.py `fit_head`): `x @ W + relu(x @ A + a) @ B`."""
+    return static @ head["W"] + np.maximum(static @ head["A"] + head["a"], 0) @ head["B"]

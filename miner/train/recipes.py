@@ -214,18 +214,28 @@ class Recipe:
 def distil(
     texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
 ) -> Path:
-    """The fast tier's recipe (miner/train/distill.py): model2vec distilled from the packaged MiniLM, with a
-    projection back into its space fitted on `texts` (`labels` unused)."""
+    """The fast tier's recipe (miner/train/distill.py): model2vec distilled from the packaged MiniLM, with a head
+    fitted on `texts` (`labels` unused) to reproduce the default's tuned encoder (built first if need be)."""
     from miner.train.distill import distill_fast_model
+    from miner.train.models import tuned
 
     if base is not None:
         raise ModelError("the fast tier is distilled from the packaged MiniLM only; give m2v:PATH for another model")
-    return distill_fast_model(texts, target)
+    return distill_fast_model(texts, target, teacher=tuned(None).mapping)
 
 
 TUNED = Recipe("tuned", RECIPE, tune)
 COMPLAINTS = Recipe("complaints", COMPLAINT_RECIPE, tune_complaints)
 JOINT = Recipe("joint", JOINT_RECIPE, tune_joint)
-FAST = Recipe(
-    "fast", {"distil": "model2vec", "pca_dims": None, "projection": "ridge", "ridge": RIDGE}, distil, "setup-fast"
-)
+# The student of docs/lab/student.md (G): an MLP head into the tuned encoder's space, on augmented texts.
+FAST_RECIPE: dict[str, Any] = {
+    "distil": "model2vec",
+    "pca_dims": None,
+    "head": "mlp",
+    "hidden": 512,
+    "epochs": 30,
+    "ridge": RIDGE,
+    "teacher": "tuned",
+    "texts": "student_texts:3000",
+}
+FAST = Recipe("fast", FAST_RECIPE, distil, "setup-fast")

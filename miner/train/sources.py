@@ -11,6 +11,8 @@ from miner.train.names import Training
 
 # The demo corpus beside the package in a checkout; an installed package has none and fits without it.
 CORPUS = Path(__file__).resolve().parents[2] / "corpora"
+# Folders of corpora/ that are evaluation sets: corpora/probe is scored by the transfer protocol, so no recipe reads it.
+EVAL_CORPORA = frozenset({"probe"})
 
 
 def touchpoint_training_set(taxonomy: Taxonomy, non_complaints: Sequence[str]) -> Training:
@@ -93,8 +95,42 @@ def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
 
     complaints, other = load_seeds()
     documents: list[str] = []
-    if corpus is not None and corpus.is_dir():
+    folders = training_corpora(corpus)
+    if folders:
         from miner.ingest import read_paths
 
-        documents = [text for _, records in read_paths([corpus]) for r in records for _, text in r.mined_text()]
+        documents = [text for _, records in read_paths(folders) for r in records for _, text in r.mined_text()]
     return projection_texts(load_taxonomy(), complaints + other, documents)
+
+
+def training_corpora(corpus: Path | None = CORPUS) -> list[Path]:
+    """The folders of `corpus` a recipe may train on: all but the evaluation sets (EVAL_CORPORA)."""
+    if corpus is None or not corpus.is_dir():
+        return []
+    return [f for f in sorted(corpus.iterdir()) if f.is_dir() and f.name not in EVAL_CORPORA]
+
+
+def student_texts(texts: Sequence[str], vocabulary: Sequence[str], seed: int = 0, words: int = 3000) -> list[str]:
+    """`texts` and variants of them for the fast tier's student to learn from (docs/lab/student.md): two word
+    windows of 3-8 words per sentence (clause fragments), a lower-cased copy without the final stop, random pairs
+    run together (a review of two sentences), and `words` alphabetic tokens of the student's vocabulary."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base = list(texts)
+    out = list(base)
+    for text in base:
+        tokens = text.split()
+        if len(tokens) >= 6:
+            for _ in range(2):
+                n = int(rng.integers(3, min(9, len(tokens))))
+                start = int(rng.integers(0, len(tokens) - n + 1))
+                out.append(" ".join(tokens[start : start + n]))
+        out.append(text.lower().rstrip(".!?"))
+    for _ in range(len(base) // 2):
+        i, j = rng.integers(0, len(base), 2)
+        out.append(f"{base[i]} {base[j]}")
+    alpha = [w for w in vocabulary if w.isalpha() and len(w) >= 3]
+    if alpha:
+        out += [str(w) for w in rng.choice(alpha, size=min(words, len(alpha)), replace=False)]
+    return list(dict.fromkeys(t for t in out if t.strip()))

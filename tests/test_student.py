@@ -1,0 +1,73 @@
+"""The fast tier's student recipe (miner/train/distill.py, docs/lab/student.md): what it trains on and the
+nonlinear head it may carry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from miner.embed.static import HEAD, PROJECTION, StaticEmbedder, apply_head
+from miner.train.distill import fit_head, fit_projection
+from miner.train.sources import CORPUS, student_texts, training_corpora
+
+
+def test_no_recipe_trains_on_the_probe(tmp_path):
+    for name in ("probe", "food_delivery", "off_taxonomy"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "notes.md").write_text("not a corpus")
+    assert [f.name for f in training_corpora(tmp_path)] == ["food_delivery", "off_taxonomy"]
+    assert training_corpora(None) == [] and training_corpora(tmp_path / "absent") == []
+    assert (CORPUS / "probe").is_dir() and "probe" not in {f.name for f in training_corpora(CORPUS)}
+
+
+def _mean_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return float((a * b).sum(axis=1).mean())
+
+
+def test_the_head_learns_what_a_linear_projection_cannot():
+    rng = np.random.default_rng(0)
+    static = rng.normal(size=(2000, 16)).astype(np.float32)
+    target = np.abs(static) @ rng.normal(size=(16, 12)).astype(np.float32)  # no linear map reaches it
+    linear = _mean_cosine(static @ fit_projection(static, target), target)
+    head = fit_head(static, target, hidden=64, epochs=30)
+    assert _mean_cosine(apply_head(static, head), target) > linear + 0.1
+
+
+class _Vectors:
+    """Stands in for a model2vec StaticModel: fixed vectors per text."""
+
+    dim = 4
+
+    def encode(self, texts, **_: object) -> np.ndarray:
+        return np.array([[len(t), 1.0, -1.0, 0.5] for t in texts], dtype=np.float32)
+
+
+def test_a_head_beside_the_model_wins_over_a_projection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    model2vec = pytest.importorskip("model2vec", reason="the fast tier is the optional extra .[fast]")
+    monkeypatch.setattr(model2vec.StaticModel, "from_pretrained", classmethod(lambda cls, path: _Vectors()))
+    rng = np.random.default_rng(1)
+    head = {"W": rng.normal(size=(4, 3)), "A": rng.normal(size=(4, 5)), "a": rng.normal(size=5)}
+    head = {**head, "B": rng.normal(size=(5, 3))}
+    np.save(tmp_path / PROJECTION, np.eye(4, 2, dtype=np.float32))
+    np.savez(tmp_path / HEAD, **{k: v.astype(np.float32) for k, v in head.items()})
+    embedder = StaticEmbedder(str(tmp_path))
+    got = embedder.embed(["late", "never came"])
+    want = apply_head(_Vectors().encode(["late", "never came"]), head)
+    assert embedder.dim == 3 and np.allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True), atol=1e-5)
+    (tmp_path / HEAD).unlink()
+    assert StaticEmbedder(str(tmp_path)).dim == 2  # no head: the linear projection
+
+
+def test_student_texts_keep_the_texts_and_add_fragments_pairs_and_words():
+    texts = ["The courier left my order at the wrong door again.", "Refund still not here"]
+    out = student_texts(texts, ["##ing", "parcel", "ok", "refund", "42"], words=2)
+    assert out[:2] == texts and len(out) == len(set(out))
+    assert "the courier left my order at the wrong door again" in out
+    assert {"parcel", "refund"} <= set(out) and "##ing" not in out and "ok" not in out
+    fragments = [t for t in out if t not in texts and t in texts[0] and t != texts[0]]
+    assert fragments and all(3 <= len(f.split()) <= 8 for f in fragments)
+    assert out == student_texts(texts, ["##ing", "parcel", "ok", "refund", "42"], words=2)  # seeded
