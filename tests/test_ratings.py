@@ -55,4 +55,5 @@ def test_ratings_that_fit_no_scale(tmp_path):
     assert all(r.rating is None and r.rating_raw is None for r in read_file(path))  # a detected column: unread
     with pytest.raises(InputError, match="fit no scale") as err:
         read_file(path, ColumnMap(rating="rating"))
-    assert err.value.field == "rating" and "55" not in str(err.value)
+    # the values stay out of the message (the file's path may hold digits of its own: pytest-255)
+    assert err.value.field == "rating" and "55" not in str(err.value).replace(str(path), "")
