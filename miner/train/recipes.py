@@ -86,13 +86,10 @@ def tune(
     return _save(model, target)
 
 
-def tune_complaints(
-    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
-) -> Path:
-    """Fine-tune `base` with a logistic complaint head on (texts, labels: 1 complaint, 0 not); save the encoder."""
+def _with_head(recipe: dict[str, Any], base: str | None) -> tuple[Any, Any, Any]:
+    """`base` in training mode with a one-logit head, and an optimiser over both (the head at its own rate)."""
     import torch
 
-    recipe = COMPLAINT_RECIPE
     torch.manual_seed(recipe["seed"])
     model = _base_model(base)
     model.train()
@@ -101,6 +98,17 @@ def tune_complaints(
     optimiser = torch.optim.AdamW(
         [{"params": model.parameters()}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
     )
+    return model, head, optimiser
+
+
+def tune_complaints(
+    texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
+) -> Path:
+    """Fine-tune `base` with a logistic complaint head on (texts, labels: 1 complaint, 0 not); save the encoder."""
+    import torch
+
+    recipe = COMPLAINT_RECIPE
+    model, head, optimiser = _with_head(recipe, base)
     y_all = torch.tensor(labels, dtype=torch.float32)
     positive_weight = torch.tensor((len(labels) - sum(labels)) / max(1, sum(labels)))
 
@@ -121,14 +129,7 @@ def tune_joint(
     import torch
 
     recipe = JOINT_RECIPE
-    torch.manual_seed(recipe["seed"])
-    model = _base_model(base)
-    model.train()
-    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    head = torch.nn.Linear(get_dim(), 1)
-    optimiser = torch.optim.AdamW(
-        [{"params": model.parameters()}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
-    )
+    model, head, optimiser = _with_head(recipe, base)
     y_all = torch.tensor(labels)
     seeds = y_all < 0
     complaints = int((y_all == COMPLAINT).sum())
