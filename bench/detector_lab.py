@@ -104,6 +104,7 @@ def detection(items: list[dict], preds: dict[str, dict]) -> dict[str, float | No
 def run_domain(domain: object, n: int, seed: int, candidates: dict[str, dict], log: Callable) -> dict:
     from miner.complaints.detector import load_seeds
     from miner.eval.provenance import load_sentences
+    from miner.eval.run import load_items
     from miner.eval.transfer import (
         PROBE,
         by_industry,
@@ -111,14 +112,13 @@ def run_domain(domain: object, n: int, seed: int, candidates: dict[str, dict], l
         domain_items,
         held_out,
         mean_of_domains,
-        read_jsonl,
     )
     from miner.pipeline.classify import classify
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
 
     probe = domain.name == "probe"  # type: ignore[attr-defined]
-    items = read_jsonl(PROBE) if probe else domain_items(domain, DATA, n, seed)  # type: ignore[arg-type]
+    items = load_items(PROBE) if probe else domain_items(domain, DATA, n, seed)  # type: ignore[arg-type]
     h = held_out(domain, load_taxonomy(), load_seeds(), load_sentences())  # type: ignore[arg-type]
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -70,7 +70,7 @@ def patched(kwargs: dict[str, Any], log: list[dict]) -> Any:
 def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | None) -> dict:
     from miner.complaints.detector import load_seeds
     from miner.eval.provenance import load_sentences
-    from miner.eval.run import Evaluator
+    from miner.eval.run import Evaluator, load_items
     from miner.eval.scoring import score
     from miner.eval.transfer import (
         DOMAINS,
@@ -81,7 +81,6 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
         domain_items,
         held_out,
         mean_of_domains,
-        read_jsonl,
     )
     from miner.touchpoints import load_taxonomy
 
@@ -98,7 +97,7 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
             items = domain_items(domain, DATASETS, n)
             jobs.append((domain.name, items, lambda h=h, f=folder: domain_evaluators(h, f)[0]))
         if probe_n != 0:
-            items = read_jsonl(PROBE)
+            items = load_items(PROBE)
             if probe_n:
                 import random
 

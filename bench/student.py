@@ -64,9 +64,10 @@ def dev_items(limit: int) -> dict[str, list[dict]]:
 
 
 def probe_items() -> list[dict]:
-    from miner.eval.transfer import PROBE, read_jsonl
+    from miner.eval.run import load_items
+    from miner.eval.transfer import PROBE
 
-    return read_jsonl(PROBE)
+    return load_items(PROBE)
 
 
 def score_side(evaluator, sets: dict[str, list[dict]], probe: list[dict]) -> dict[str, float | None]:  # noqa: ANN001
