@@ -82,13 +82,17 @@ def mine_ours(
 ) -> dict[str, dict]:
     """Mine the items with the shipped pipeline; per item id, its pain point (majority of its complaint clauses).
     `nightly`: every other item first (a full run), then the rest as a `--incremental` run that only joins them to
-    the first run's pain points, as a nightly batch does between refits."""
+    the first run's pain points, as a nightly batch does between refits. Items are mined under their row numbers
+    and get their ids back, as `touchpoints eval` does: `mine` redacts ids that look like phone numbers (banking77's
+    `train:3018995434`), which left no banking77 item to score."""
     from miner.pipeline import MineOptions, build_pipeline
     from miner.progress import Progress
     from miner.segment import Segmenter
     from miner.store.db import open_db
 
     batches = [items[0::2], items[1::2]] if nightly else [items]
+    row_of = {item["id"]: n for n, item in enumerate(items)}
+    id_of = {f"row{n}": item["id"] for n, item in enumerate(items)}
     db = open_db(workdir / f"{name}-{model or 'default'}{'-nightly' if nightly else ''}.db")
     options = MineOptions(segmenter=Segmenter(), **({"embedding_model": model} if model else {}))
     pipeline, progress = build_pipeline(db, options), Progress()
@@ -96,7 +100,7 @@ def mine_ours(
         source = workdir / f"{name}-{night}.jsonl"
         with source.open("w", encoding="utf-8") as fh:
             for item in batch:
-                fh.write(json.dumps({"id": item["id"], "text": item["text"]}) + "\n")
+                fh.write(json.dumps({"id": f"row{row_of[item['id']]}", "text": item["text"]}) + "\n")
         pipeline.import_paths([source], progress=progress)
         prewarm(db, EVAL_CACHE)
         run = pipeline.analyze(progress, incremental=night > 0)
@@ -113,7 +117,7 @@ def mine_ours(
     for r in rows:
         votes.setdefault(r["item"], Counter())[r["point"]] += 1 + r["score"] / 100  # ties go to the surer clause
         meta[r["point"]] = {"point": r["point"], "label": r["label"], "touchpoint": r["touchpoint"]}
-    return {item: meta[v.most_common(1)[0][0]] for item, v in votes.items()}
+    return {id_of[item]: meta[v.most_common(1)[0][0]] for item, v in votes.items()}
 
 
 def bertopic_by_hand(items: list[dict], topics: int | None = None) -> tuple[list[int], list[int]]:

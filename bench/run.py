@@ -182,6 +182,9 @@ class _TimingProgress:
     def stage(self, name: str, total: int | None = None):  # noqa: ANN201 - a context manager
         from contextlib import contextmanager
 
+        if name.startswith("Importing "):  # the progress bar's label, cut to its width, names the file
+            name = "Importing (read, redact, segment, store)"
+
         @contextmanager
         def timed():  # noqa: ANN202
             with _timed(self.into, name):
