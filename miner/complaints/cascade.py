@@ -15,7 +15,7 @@ not read by it. Passes, by name (`SECOND_PASSES`):
 The corpus's threshold (`ComplaintDetector.corpus_threshold`) is read from the sample's full scores, so it sees
 the scores `full` would give; a first chunk no larger than the sample is read whole, as `full` reads it. A clause
 that is not read twice keeps a score on its side of the threshold: the first encoder's, moved by the sample's
-mean shift.
+mean shift (within its bounds). `cascade`'s bounds are the band's narrowed by the parts' [0, 1] ranges.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class ComplaintScorer:
         if progress is not None and skipped.any():
             progress(int(skipped.sum()))
         # a score between the bounds: on the side of the threshold both bounds sit
-        kept = own + self.band.mid if self.band is not None else (low + high) / 2
+        kept = np.clip(own + self.band.mid, low, high) if self.band is not None else (low + high) / 2
         text[skipped] = kept[skipped]
         return d.rated(text, ratings)
 
@@ -132,12 +132,14 @@ class ComplaintScorer:
         return self.detector.blend(part, self.detector.second_scores([texts[int(i)] for i in rows], progress))
 
     def _bounds(self, first: tuple[np.ndarray, np.ndarray | None], own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The lowest and highest text score each clause can reach, whatever the second encoder reads."""
-        if self.band is not None:
-            return own + self.band.low, own + self.band.high
+        """The lowest and highest text score each clause can reach, whatever the second encoder reads: its parts'
+        [0, 1] ranges, narrowed (for `cascade`) to the sample's band."""
         none = first[1] is None  # without a vote, only the head's probability is bounded
         d = self.detector
-        return d.blend(first, (0.0, None if none else 0.0)), d.blend(first, (1.0, None if none else 1.0))
+        low, high = d.blend(first, (0.0, None if none else 0.0)), d.blend(first, (1.0, None if none else 1.0))
+        if self.band is not None:
+            low, high = np.maximum(low, own + self.band.low), np.minimum(high, own + self.band.high)
+        return low, high
 
 
 def _band(moves: np.ndarray, slack: float) -> Band:
