@@ -113,3 +113,40 @@ def test_an_unknown_pass_is_refused_and_a_detector_without_a_second_encoder_read
     texts = corpus()
     assert np.array_equal(scorer.scores(single.embed(texts), texts), single.scores(single.embed(texts)))
     assert scorer.second_reads == 0
+
+
+class ComplaintEncoder(HashingEmbedder):
+    name = "fake:complaint"  # its own cache rows, apart from the mapping encoder's
+
+
+def two_encoder_pipeline(db, taxonomy, segmenter, second_pass: str):  # noqa: ANN001, ANN201
+    from miner.pipeline import Encoders, Pipeline
+    from miner.pipeline.classify import fit_detector
+
+    encoders = Encoders(HashingEmbedder(dim=64), ComplaintEncoder(dim=96))
+    pipeline = Pipeline(db, encoders, taxonomy, segmenter)
+    pipeline.detector = fit_detector(pipeline.cache, pipeline._cache(encoders.complaint), taxonomy)
+    pipeline.detector.second_pass = second_pass
+    return pipeline
+
+
+def test_import_embeds_ahead_with_the_complaint_encoder_only_for_the_full_pass(db, mini_taxonomy, segmenter) -> None:
+    texts = corpus()[40:60]
+    cascade = two_encoder_pipeline(db, mini_taxonomy, segmenter, "cascade")
+    before = db["embeddings"].count
+    cascade.embed_ahead(texts)
+    assert db["embeddings"].count - before == len(texts)  # the mapping encoder's alone
+    full = two_encoder_pipeline(db, mini_taxonomy, segmenter, "full")
+    full.embed_ahead(texts)
+    assert db["embeddings"].count - before == 2 * len(texts)
+
+
+def test_classify_gives_a_corpus_within_the_sample_the_full_pass_results(db, mini_taxonomy, segmenter) -> None:
+    segments = [{"id": i, "document_id": str(i // 3), "text": t, "rating": None} for i, t in enumerate(corpus())]
+    results = {}
+    for second_pass in ("full", "cascade"):
+        result, _ = two_encoder_pipeline(db, mini_taxonomy, segmenter, second_pass).classify(segments)
+        results[second_pass] = result
+        assert result.second_reads == len(segments)
+    assert results["full"].segment_rows == results["cascade"].segment_rows
+    assert results["full"].complaint_threshold == results["cascade"].complaint_threshold
