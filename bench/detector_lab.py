@@ -47,6 +47,15 @@ CANDIDATES: dict[str, dict] = {
     "C_3": {"calibration": "fixed", "C": 3.0},
     "extra_0": {"calibration": "fixed", "extra_weight": 0.0},
     "extra_0.15": {"calibration": "fixed", "extra_weight": 0.15},
+    "no_second": {"second": None},  # the first head and its vote alone: what the complaint encoder is worth
+    # which clauses the complaint encoder reads (miner/complaints/cascade.py); `_sample`: its sample's size, small
+    # here so that the 300-item sets have clauses left to skip
+    "pass_full": {"second_pass": "full"},
+    "pass_exact": {"second_pass": "exact"},
+    "pass_cascade": {"second_pass": "cascade"},
+    "exact_s200": {"second_pass": "exact", "_sample": 200},
+    "cascade_s200": {"second_pass": "cascade", "_sample": 200},
+    "cascade_s400": {"second_pass": "cascade", "_sample": 400},
 }
 REFIT = {"C", "extra_weight"}  # attributes the heads are fitted with
 
@@ -102,6 +111,7 @@ def detection(items: list[dict], preds: dict[str, dict]) -> dict[str, float | No
 
 
 def run_domain(domain: object, n: int, seed: int, candidates: dict[str, dict], log: Callable) -> dict:
+    from miner.complaints import cascade
     from miner.complaints.detector import load_seeds
     from miner.eval.provenance import load_sentences
     from miner.eval.run import load_items
@@ -131,22 +141,30 @@ def run_domain(domain: object, n: int, seed: int, candidates: dict[str, dict], l
         saved = dict(vars(detector))
         for name, attrs in candidates.items():
             started = time.process_time()
+            cascade.SAMPLE = attrs.get("_sample", 2_000)
             for k, v in attrs.items():
-                setattr(detector, k, v)
+                if not k.startswith("_"):
+                    setattr(detector, k, v)
             if REFIT & set(attrs):
                 detector.fit()
             result, _ = classify(segments, pipeline.cache, detector, pipeline.mapper_)
+            flags = [r[1] for r in result.segment_rows]
             preds = predictions(segments, docs, result, items)
             s = score(items, preds)
             d = detection(items, preds)
             out[name] = {"acc1": s.accuracy_at_1, "macro_f1": s.macro_f1, **d}
             out[name]["threshold"] = result.complaint_threshold
+            out[name]["second_reads"] = result.second_reads
+            out[name]["clauses"] = len(flags)
+            out[name]["changed"] = sum(a != b for a, b in zip(flags, out.get("_flags", flags), strict=True))
             if probe:  # the mean of its industries, as make eval reports it
                 out[name]["acc1"] = mean_of_domains(by_industry(items, preds), "accuracy_at_1")
             if name == next(iter(candidates)):  # the clause scores of the first candidate, for offline rules
                 out["_scores"] = _clause_scores(segments, docs, result, items)
+                out["_flags"] = flags  # and its decisions, which later candidates count their changes against
             log(f"  {name:16s} t {result.complaint_threshold:.2f} acc@1 {_f(out[name]['acc1'])} recall "
-                f"{_f(d['recall'])} precision {_f(d['precision'])} F1 {_f(d['f1'])} "
+                f"{_f(d['recall'])} precision {_f(d['precision'])} F1 {_f(d['f1'])} second reads "
+                f"{result.second_reads}/{len(flags)} changed {out[name]['changed']} "
                 f"({time.process_time() - started:.0f} s CPU)")  # fmt: skip
             vars(detector).clear()
             vars(detector).update(saved)

@@ -21,6 +21,9 @@ NEIGHBOURS = 5
 NEIGHBOUR_WEIGHT = 0.5
 # How a corpus's complaint threshold is read from its own scores (miner/complaints/calibrate.py; docs/lab/detector.md).
 CALIBRATION = "mixture"
+# Which clauses the complaint encoder reads (miner/complaints/cascade.py SECOND_PASSES). `full`: all of them; the
+# cascade left 86-92% of 4,713 airline clauses to read, saved no CPU and moved 11 decisions (docs/lab/cascade.md).
+SECOND_PASS = "full"
 _BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
 
 
@@ -53,6 +56,8 @@ class ComplaintDetector:
 
     `calibration` names how a corpus's threshold is read from its own scores (miner/complaints/calibrate.py):
     `fixed` keeps `threshold`; `mixture` (the default) may lower it to where the corpus's complaints start.
+    `second_pass` names which clauses of a corpus the second encoder reads when `classify` scores them
+    (miner/complaints/cascade.py): `full` (the default) reads all; `cascade` and `exact` only those it may change.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class ComplaintDetector:
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
         neighbour_temperature: float = 0.05,
         calibration: str = CALIBRATION,
+        second_pass: str = SECOND_PASS,
     ) -> None:
         self.embed = embed
         self.extra_complaints = extra_complaints
@@ -85,6 +91,7 @@ class ComplaintDetector:
         self.neighbour_weight = neighbour_weight
         self.neighbour_temperature = neighbour_temperature
         self.calibration = calibration
+        self.second_pass = second_pass
 
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
@@ -121,24 +128,60 @@ class ComplaintDetector:
             out[block] = (weights * self.seed_labels_[nearest]).sum(axis=1) / weights.sum(axis=1)
         return out
 
+    def first_scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The first encoder's head probability and its seed vote (None when the vote weighs nothing)."""
+        p = self.model_.predict_proba(vectors)[:, 1]
+        return p, (self.neighbour_vote(vectors, 0) if self.neighbour_weight else None)
+
+    def second_scores(
+        self, texts: Sequence[str], progress: Callable | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The complaint encoder's head probability and seed vote, from the texts (it embeds them)."""
+        if self.second is None:
+            raise ValueError("this detector has no second encoder")
+        vectors = self.second(list(texts), progress=progress)
+        p = self.second_model_.predict_proba(vectors)[:, 1]
+        return p, (self.neighbour_vote(vectors, 1) if self.neighbour_weight else None)
+
+    def blend(
+        self,
+        first: tuple[np.ndarray, np.ndarray | None],
+        second: tuple[np.ndarray | float, np.ndarray | float | None] | None = None,
+    ) -> np.ndarray:
+        """P(complaint) from the text: the heads' probabilities averaged (`second_weight` for the second), then
+        blended (`neighbour_weight`) with the mean of the votes. Without `second`, the first encoder's alone.
+        Increasing in every part, so a part's bounds bound the result (miner/complaints/cascade.py)."""
+        p, vote = first
+        if second is not None:
+            p = (1 - self.second_weight) * p + self.second_weight * second[0]
+            if vote is not None and second[1] is not None:
+                vote = (vote + second[1]) / 2
+        if vote is None:
+            return np.asarray(p, dtype=np.float64)
+        return (1 - self.neighbour_weight) * p + self.neighbour_weight * vote
+
     def text_scores(
         self, vectors: np.ndarray, texts: Sequence[str] | None = None, progress: Callable | None = None
     ) -> np.ndarray:
         """P(complaint) from the text; with a second encoder, the texts themselves are needed too."""
         if len(vectors) == 0:
             return np.zeros(0)
-        p = self.model_.predict_proba(vectors)[:, 1]
-        spaces = [vectors]
-        if self.second is not None:
-            if texts is None or len(texts) != len(vectors):
-                raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
-            spaces.append(self.second(list(texts), progress=progress))
-            second = self.second_model_.predict_proba(spaces[1])[:, 1]
-            p = (1 - self.second_weight) * p + self.second_weight * second
-        if not self.neighbour_weight:
+        first = self.first_scores(vectors)
+        if self.second is None:
+            return self.blend(first)
+        if texts is None or len(texts) != len(vectors):
+            raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
+        return self.blend(first, self.second_scores(texts, progress))
+
+    def rated(self, p: np.ndarray, ratings: Sequence[float | None] | None) -> np.ndarray:
+        """Text probabilities blended with (1 - normalised rating) where a rating exists."""
+        if ratings is None:
             return p
-        vote = np.mean([self.neighbour_vote(v, space) for space, v in enumerate(spaces)], axis=0)
-        return (1 - self.neighbour_weight) * p + self.neighbour_weight * vote
+        r = np.array([np.nan if x is None else x for x in ratings], dtype=float)
+        has = ~np.isnan(r)
+        p = np.array(p, dtype=np.float64)
+        p[has] = (1 - self.rating_weight) * p[has] + self.rating_weight * (1 - r[has])
+        return p
 
     def scores(
         self,
@@ -148,13 +191,7 @@ class ComplaintDetector:
         progress: Callable | None = None,
     ) -> np.ndarray:
         """Blend the text's probability with (1 - normalised rating) where a rating exists."""
-        p = self.text_scores(vectors, texts, progress)
-        if ratings is not None:
-            r = np.array([np.nan if x is None else x for x in ratings], dtype=float)
-            has = ~np.isnan(r)
-            p = p.copy()
-            p[has] = (1 - self.rating_weight) * p[has] + self.rating_weight * (1 - r[has])
-        return p
+        return self.rated(self.text_scores(vectors, texts, progress), ratings)
 
     def corpus_threshold(self, scores: np.ndarray) -> float:
         """The threshold for a corpus whose clauses scored `scores`, by the detector's `calibration`."""

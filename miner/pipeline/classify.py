@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.complaints.cascade import ComplaintScorer
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
@@ -45,6 +46,7 @@ class Classified:
     contexts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))  # float16, one row per
     # feedback item with a complaint: the item's vector the mapper read the complaint with
     context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per complaint: its row there
+    second_reads: int = 0  # segments the complaint encoder read (miner/complaints/cascade.py)
 
     def firsts(self) -> list[str]:
         """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
@@ -127,15 +129,20 @@ def classify(
     items = ItemRuns(segments)
     head = mapper.corpus_head() if fit_head else base_head
     chunks: list[_Chunk] = []
-    passes = 2 if detector.second is not None else 1  # the complaint encoder reads every segment too
+    passes = 2 if detector.second is not None else 1  # the complaint encoder reads a segment or is skipped
+    scorer = ComplaintScorer(
+        detector,
+        threshold=complaint_threshold,
+        read_threshold=lambda scores: corpus_complaint_threshold(detector, scores, progress),
+    )
     with progress.stage("Embedding", passes * len(segments)) as advance:
         for start in range(0, len(segments), CHUNK):
             chunk = segments[start : start + CHUNK]
             texts = [s["text"] for s in chunk]
             vectors = cache.embed(texts, progress=advance)
-            scores = detector.scores(vectors, [s["rating"] for s in chunk], texts, progress=advance)
-            if complaint_threshold is None:
-                complaint_threshold = corpus_complaint_threshold(detector, scores, progress)
+            scores = scorer.scores(vectors, texts, [s["rating"] for s in chunk], progress=advance)
+            complaint_threshold = scorer.threshold
+            assert complaint_threshold is not None
             idx = np.flatnonzero(scores >= complaint_threshold)
             tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
@@ -152,6 +159,7 @@ def classify(
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
     out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
+    out.second_reads = scorer.second_reads
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c in chunks:
             _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlite_utils
 
+from miner.complaints.detector import SECOND_PASS
 from miner.embed import Embedder, EmbeddingCache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
@@ -103,10 +104,13 @@ class Pipeline:
         return self.cache_
 
     def embed_ahead(self, texts: list[str]) -> None:
-        """Cache the mapping and complaint encoders' vectors of `texts`, before the analysis asks for them."""
+        """Cache the mapping encoder's vectors of `texts` before the analysis asks for them; the complaint
+        encoder's too where the detector reads every clause with it (second pass `full`; the cascade reads only
+        the clauses it may change, miner/complaints/cascade.py)."""
         self.cache.embed(texts)
         complaint = self._cache(self.encoders.complaint)
-        if complaint is not None:
+        detector = getattr(self, "detector_", self.detector)
+        if complaint is not None and (detector.second_pass if detector else SECOND_PASS) == "full":
             complaint.embed(texts)
 
     @property
