@@ -26,6 +26,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "vote30_s5": {"cluster_weight": 0.3, "cluster_size": 5},
     "vote30_s20": {"cluster_weight": 0.3, "cluster_size": 20},
     "desc20": {"description_weight": 0.2},
+    "desc10": {"description_weight": 0.1},
 }
 DATASETS = Path(os.environ.get("TOUCHPOINTS_DATASETS", "/work/shared/datasets"))
 
@@ -46,7 +47,7 @@ def patched(attrs: dict[str, Any]) -> Any:
     return mock.patch.object(mapper.Mapper, "__init__", init)
 
 
-def jobs(n: int, probe: bool, only: list[str] | None) -> list[tuple[str, list[dict], Any]]:
+def jobs(n: int, probe: bool, only: list[str] | None, seed: int) -> list[tuple[str, list[dict], Any]]:
     from miner.complaints.detector import load_seeds
     from miner.eval.provenance import load_sentences
     from miner.eval.run import Evaluator, load_items
@@ -62,18 +63,19 @@ def jobs(n: int, probe: bool, only: list[str] | None) -> list[tuple[str, list[di
         h = held_out(domain, taxonomy, packaged, sentences)
         folder = tmp / str(number)
         folder.mkdir()
-        out.append((domain.name, domain_items(domain, DATASETS, n), lambda h=h, f=folder: domain_evaluators(h, f)[0]))
+        items = domain_items(domain, DATASETS, n, seed)
+        out.append((domain.name, items, lambda h=h, f=folder: domain_evaluators(h, f)[0]))
     if probe:
         out.append(("probe", load_items(PROBE), Evaluator))
     return out
 
 
-def run(n: int, variants: list[str], probe: bool, only: list[str] | None) -> dict:
+def run(n: int, variants: list[str], probe: bool, only: list[str] | None, seed: int = 0) -> dict:
     from miner.eval.scoring import score
     from miner.eval.transfer import METHOD, by_industry, mean_of_domains
 
     out: dict = {}
-    for name, items, make in jobs(n, probe, only):
+    for name, items, make in jobs(n, probe, only, seed):
         ev = make()
         out[name] = {"gold": {str(it["id"]): (it.get("gold") or [None])[0] for it in items}}
         for v in variants:
@@ -103,9 +105,10 @@ def main() -> None:
     parser.add_argument("--no-probe", action="store_true")
     parser.add_argument("--domains", nargs="*", help="substrings of domain names (default: every domain)")
     parser.add_argument("--variants", nargs="+", default=["base", "vote10", "vote30"], choices=list(VARIANTS))
+    parser.add_argument("--seed", type=int, default=0, help="the sample's seed (transfer.py's SEED is 0)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    result = run(args.n, args.variants, not args.no_probe, args.domains)
+    result = run(args.n, args.variants, not args.no_probe, args.domains, args.seed)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 

@@ -43,6 +43,38 @@ def test_clusters_group_near_vectors_and_small_corpora_are_one_cluster():
     assert not cluster_labels(X[:15], size=10).any()
 
 
+def _chunk(tp_scores, vectors):
+    from miner.pipeline.classify import _Chunk
+
+    n = len(tp_scores)
+    idx = np.arange(n)
+    return _Chunk(0, np.ones(n), idx, vectors.astype(np.float16), vectors.astype(np.float16), idx,
+                  np.asarray(tp_scores, np.float32), None)  # fmt: skip
+
+
+def test_classify_votes_only_where_the_corpus_head_fitted(mini_taxonomy, fake_embedder):
+    from miner.pipeline.classify import _voted
+    from miner.touchpoints.corpus import CorpusHead
+    from miner.touchpoints.mapper import get_mapper
+
+    rng = np.random.default_rng(0)
+    vectors = np.repeat(np.eye(2, 8, dtype=np.float32), 10, axis=0) + 0.01 * rng.standard_normal((20, 8))
+    scores = np.tile([[0.60, 0.20, 0.10]], (20, 1)).astype(np.float32)
+    scores[:10] = [0.20, 0.60, 0.10]  # the first cluster says billing...
+    scores[0] = [0.41, 0.40, 0.10]  # ...and its close call says otherwise
+    chunks = [_chunk(scores[:12], vectors[:12]), _chunk(scores[12:], vectors[12:])]
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, cluster_weight=0.1, cluster_size=10)
+    head = CorpusHead(3)
+    assert _voted(chunks, mapper, None) == [None, None]  # no head: a flat or small corpus, no vote
+    assert _voted(chunks, mapper, head) == [None, None]  # an unfitted head (a mix of industries): no vote
+    head.classes_, head.coef_, head.intercept_ = np.arange(3), np.zeros((3, 16), np.float32), np.zeros(3, np.float32)
+    voted = _voted(chunks, mapper, head)
+    assert [len(v) for v in voted] == [12, 8]
+    assert voted[0][0].argmax() == 1 and all(v.argmax() == scores[12 + i].argmax() for i, v in enumerate(voted[1]))
+    mapper.cluster_weight = 0.0
+    assert _voted(chunks, mapper, head) == [None, None]
+
+
 def test_a_voting_mapper_maps_through_classify(db, mini_taxonomy, fake_embedder, segmenter):
     from miner.embed import EmbeddingCache
     from miner.pipeline import Encoders, Pipeline
@@ -57,5 +89,5 @@ def test_a_voting_mapper_maps_through_classify(db, mini_taxonomy, fake_embedder,
         result, _ = Pipeline(db, Encoders(fake_embedder), mini_taxonomy, segmenter, mapper=mapper).classify(segments)
         assert result.complaints == len(result.complaint_pos)
         firsts[weight] = result.firsts()
-    assert firsts[0.3] == firsts[0.0]  # identical texts: their clusters agree with them
+    assert firsts[0.3] == firsts[0.0]  # 30 complaints: too few for the corpus head, so no vote either
     assert mapper.options()["cluster_weight"] == 0.3

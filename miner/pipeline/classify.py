@@ -194,10 +194,12 @@ def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
 
 def _voted(chunks: list[_Chunk], mapper: Mapper, head: CorpusHead | None) -> list[np.ndarray | None]:
     """Each chunk's scores as the corpus head reorders them, then nudged by the vote of the complaint's cluster
-    over the whole corpus (miner/touchpoints/clusters.py); Nones (`_map_chunk` asks the head) when that is off."""
-    if mapper.cluster_weight <= 0 or not chunks:
+    over the whole corpus (miner/touchpoints/clusters.py); Nones (`_map_chunk` asks the head) when that is off or
+    the corpus head stayed unfitted: on a flat mix of industries (the probe) clusters gather industries, not what
+    went wrong, and their vote lost (docs/lab/transfer2.md)."""
+    if mapper.cluster_weight <= 0 or not chunks or head is None or not head.fitted:
         return [None] * len(chunks)
-    adjusted = [c.tp_scores if head is None else head.adjust(c.tp_scores, c.features()) for c in chunks]
+    adjusted = [head.adjust(c.tp_scores, c.features()) for c in chunks]
     labels = cluster_labels(np.concatenate([c.vectors for c in chunks]), mapper.cluster_size)
     voted = cluster_vote(np.concatenate(adjusted), labels, mapper.cluster_weight)
     return list(np.split(voted, np.cumsum([len(a) for a in adjusted])[:-1]))
