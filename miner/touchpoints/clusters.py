@@ -14,13 +14,14 @@ import numpy as np
 CLUSTER_WEIGHT = 0.0  # how much a complaint's cluster's vote adds to its scores (0: off)
 CLUSTER_SIZE = 10  # complaints per cluster on average: k = complaints // size
 MAX_FIT = 20_000  # k-means is fitted on at most this many complaints (a fixed-seed sample), then labels all
+MAX_CLUSTERS = 1_000  # k's cap: labelling a million complaints stays one pass of n x 1000 distances
 
 
 def cluster_labels(vectors: np.ndarray, size: int = CLUSTER_SIZE, seed: int = 0) -> np.ndarray:
-    """A cluster per row: k-means (k = rows // size) on the rows, fitted on a seeded sample of at most `MAX_FIT`.
-    Fewer than two clusters' worth of rows: one cluster for all."""
+    """A cluster per row: k-means (k = rows // size, at most `MAX_CLUSTERS`) on the rows, fitted on a seeded sample
+    of at most `MAX_FIT`. Fewer than two clusters' worth of rows: one cluster for all."""
     n = len(vectors)
-    k = n // max(size, 1)
+    k = min(n // max(size, 1), MAX_CLUSTERS)
     if k < 2:
         return np.zeros(n, dtype=int)
     from sklearn.cluster import MiniBatchKMeans
