@@ -110,20 +110,3 @@ def test_the_eval_loop_labels_the_least_sure_mapped_complaints_one_touchpoint_at
     ]  # fmt: skip
     picked = [it["id"] for it in least_sure_items(items, preds, budget=3)]
     assert picked == [1, 3, 0]  # 4 not detected, 5 no complaint, 6 no gold, 7 abstained: none can be labelled
-
-
-def test_the_corrections_curve_files_only_complaints_about_one_touchpoint():
-    from miner.eval.loop import draws, filed
-
-    items = [
-        {"id": 0, "gold": ["agents"]},
-        {"id": 1, "gold": ["in_store", "agents"]},  # "rude waiter, noisy room": filed under one, it mislabels
-        {"id": 2, "gold": ["in_store"]},
-        {"id": 3, "gold": ["agents", "agents/rude"]},  # two subtouchpoints of one touchpoint: one touchpoint
-        {"id": 4, "gold": ["none"]},
-        {"id": 5, "gold": ["in_store"]},
-    ]
-    queues = draws(items, seed=0)
-    assert sorted(it["id"] for q in queues.values() for it in q) == [0, 2, 3, 5]
-    picked = filed(queues, 5)  # never more than half of each queue (by first gold)
-    assert len(picked) == 2 and {it["gold"][0] for it in picked} == {"agents", "in_store"}

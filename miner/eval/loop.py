@@ -51,14 +51,11 @@ def sample(items: list[dict], size: int, seed: int) -> list[dict]:
 
 
 def draws(items: list[dict], seed: int) -> dict[str, list[dict]]:
-    """Per gold touchpoint (`none` is never filed), its complaints in a seeded order, of which the first k are
-    filed at k corrections per touchpoint: the draws are nested. Only complaints about one touchpoint are drawn:
-    a correction files a quote under one touchpoint, and a sentence about two (ABSA's "rude waiter, noisy room")
-    filed under its first taught the other's words to the wrong touchpoint (restaurants fell with corrections,
-    docs/lab/transfer2.md)."""
+    """Per gold touchpoint (the first gold; `none` is never filed), its complaints in a seeded order, of which
+    the first k are filed at k corrections per touchpoint: the draws are nested."""
     queues: dict[str, list[dict]] = {}
     for it in items:
-        if it["gold"][0] != NONE and len({g.split("/")[0] for g in it["gold"]}) == 1:
+        if it["gold"][0] != NONE:
             queues.setdefault(it["gold"][0], []).append(it)
     rng = random.Random(seed)
     for queue in queues.values():
