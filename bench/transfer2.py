@@ -27,6 +27,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "vote30_s20": {"cluster_weight": 0.3, "cluster_size": 20},
     "desc20": {"description_weight": 0.2},
     "desc10": {"description_weight": 0.1},
+    "ctx20": {"context_weight": 0.2},
+    "ctx50": {"context_weight": 0.5},
 }
 DATASETS = Path(os.environ.get("TOUCHPOINTS_DATASETS", "/work/shared/datasets"))
 
