@@ -17,6 +17,7 @@ from miner.complaints.cascade import ComplaintScorer
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
+from miner.touchpoints.clusters import cluster_labels, cluster_vote
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import Mapper, get_mapper
 from miner.touchpoints.normalise import for_mapping
@@ -160,9 +161,10 @@ def classify(
     out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
     out.second_reads = scorer.second_reads
+    voted = _voted(chunks, mapper, head)
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
-        for c in chunks:
-            _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold)
+        for c, adjusted in zip(chunks, voted, strict=True):
+            _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold, adjusted)
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
@@ -196,6 +198,19 @@ def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
     offsets = mapper.corpus_offsets(np.concatenate(scored))
     for c in chunks:
         c.tp_scores = (c.tp_scores - offsets).astype(np.float32)
+
+
+def _voted(chunks: list[_Chunk], mapper: Mapper, head: CorpusHead | None) -> list[np.ndarray | None]:
+    """Each chunk's scores as the corpus head reorders them, then nudged by the vote of the complaint's cluster
+    over the whole corpus (miner/touchpoints/clusters.py); Nones (`_map_chunk` asks the head) when that is off or
+    the corpus head stayed unfitted: on a flat mix of industries (the probe) clusters gather industries, not what
+    went wrong, and their vote lost (docs/lab/transfer2.md)."""
+    if mapper.cluster_weight <= 0 or not chunks or head is None or not head.fitted:
+        return [None] * len(chunks)
+    adjusted = [head.adjust(c.tp_scores, c.features()) for c in chunks]
+    labels = cluster_labels(np.concatenate([c.vectors for c in chunks]), mapper.cluster_size)
+    voted = cluster_vote(np.concatenate(adjusted), labels, mapper.cluster_weight)
+    return list(np.split(voted, np.cumsum([len(a) for a in adjusted])[:-1]))
 
 
 def top_two(scores: np.ndarray) -> np.ndarray:
@@ -257,10 +272,13 @@ def _map_chunk(
     head: CorpusHead | None,
     threshold: float,
     tp_threshold: float | None = None,
+    adjusted: np.ndarray | None = None,
 ) -> None:
     """One chunk's touchpoint assignments and segment results, appended to `out`; `tp_threshold`: the corpus's
-    touchpoint threshold (`Mapper.corpus_threshold`)."""
-    adjusted = None if head is None else head.adjust(c.tp_scores, c.features())
+    touchpoint threshold (`Mapper.corpus_threshold`); `adjusted`: the chunk's reordered scores when given
+    (`_voted`), else the corpus head's."""
+    if adjusted is None and head is not None:
+        adjusted = head.adjust(c.tp_scores, c.features())
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
     top_of = {}
     for pos, choices in zip(c.idx, assigned, strict=True):

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from miner.touchpoints.clusters import CLUSTER_SIZE, CLUSTER_WEIGHT
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.labelled import LabelledHead
 from miner.touchpoints.taxonomy import NONE, Taxonomy
@@ -49,6 +50,8 @@ class Mapper:
         abstain_quantile: float = ABSTAIN_QUANTILE,
         centre_weight: float = CENTRE_WEIGHT,
         none_margin: float = NONE_MARGIN,
+        cluster_weight: float = CLUSTER_WEIGHT,
+        cluster_size: int = CLUSTER_SIZE,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -63,6 +66,8 @@ class Mapper:
         self.abstain_quantile = abstain_quantile  # see `corpus_threshold`
         self.centre_weight = centre_weight  # see `corpus_offsets`
         self.none_margin = none_margin  # `none_examples` must beat the best touchpoint by this much to abstain
+        self.cluster_weight = cluster_weight  # see miner/touchpoints/clusters.py (0: off)
+        self.cluster_size = cluster_size
         self.labelled = True  # corrections also fit a LabelledHead; off: only the corpus head learns from them
 
     def options(self) -> dict:
@@ -74,7 +79,11 @@ class Mapper:
             "abstain_quantile": self.abstain_quantile,
             "centre_weight": self.centre_weight,
             "none_margin": self.none_margin,
+            **(self._cluster_options() if self.cluster_weight else {}),  # off: as runs recorded before it
         }
+
+    def _cluster_options(self) -> dict:
+        return {"cluster_weight": self.cluster_weight, "cluster_size": self.cluster_size}
 
     @property
     def ids(self) -> list[str]:
