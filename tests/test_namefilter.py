@@ -27,11 +27,11 @@ def test_given_names_count_wherever_they_stand_even_when_they_are_common_words()
 def test_a_capitalised_common_word_inside_a_sentence_is_no_candidate_but_an_unknown_word_is():
     vocabulary = Vocabulary(["the baggage desk was shut", "no baggage at all"])
     assert _words("please ask our Baggage Team or Okonkwo at the Customer desk", vocabulary) == ["Okonkwo"]
-    assert _words("Kudos to the crew. Wtf is this", vocabulary) == []  # sentence openers, no given name, no cue
+    assert _words("Baggage was lost. Okonkwo never called back", vocabulary) == ["Okonkwo"]  # a surname alone
 
 
 def test_cues_make_any_capitalised_word_a_candidate():
-    vocabulary = Vocabulary(["the captain was lovely", "a whitfield"])
+    vocabulary = Vocabulary(["the captain was lovely", "a whitfield", "we signed"])
     # "Captain": a word the batch writes in lower case; "Whitfield" is one that it does too, but a title precedes
     assert _words("I was served by Captain Whitfield today", vocabulary) == ["Whitfield"]
     assert _words("Signed. J. Whitfield", vocabulary) == ["Whitfield"]  # after an initial

@@ -8,11 +8,10 @@ candidate when
 - a cue stands before it: a title ("Mr", "Captain"), an initial ("J. Miller"), "my name is", "I'm", "spoke to",
   "ask for", "thanks", "hi", a signature mark ("^", "*", "-"); or it opens a sentence and a comma follows
   ("Sherouk, we're sorry"), or
-- it is inside a sentence and its lower-case form is not a common word: not a stop word, not in
-  data/common_words.txt, not written in lower case anywhere in the batch ("Okafor", "Delta"; not "Service",
-  "Airport", "Glad").
-So a sentence-opening word that is neither a given name nor cued is no candidate ("Flight", "Kudos", "Wtf"), nor
-is a capitalised common word inside one ("our Baggage team"). Surnames sit in their first name's window.
+- its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not written in lower
+  case anywhere in the batch ("Okafor", "Delta"; not "Service", "Airport", "Glad").
+So a capitalised common word is no candidate ("Flight was late", "our Baggage team") unless it is a given name or
+cued ("Mark, we're sorry"). Surnames sit in their first name's window; a surname alone stays a candidate.
 Lower-case given names after a greeting ("hi john", "thanks tom") are candidates too.
 A text with no candidate is not read by NER at all. The small model's context is a few tokens either side, so a
 window of 40 characters reads each name as the whole text would. Lower-case names after other cues ("my name is
@@ -102,8 +101,7 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
     word = text[start:end]
     if _stem(word) in first_names() or _SURNAME_PREFIX.match(text, start):
         return True
-    opens = _opens_sentence(text, start)
-    return _cued(text, start, end, opens) or not (opens or vocabulary.common(word))
+    return _cued(text, start, end, _opens_sentence(text, start)) or not vocabulary.common(word)
 
 
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:
