@@ -2,11 +2,11 @@
 and on a sample of airline conversations the PERSON spans each filter finds, the share of characters NER reads
 and the CPU seconds of the name finder, side by side with one spaCy model.
 
-    python bench/names_lab.py [--before REV] [--n 2000] [--seed 7] [--lost]
+    python bench/names_lab.py --before REV [--n 2000] [--seed 7] [--lost]
 
-`--before` is the git revision whose miner/segment/namefilter.py is the baseline (default HEAD~ of the first
-commit that changed it on this branch: pass it explicitly). `--lost` prints the spans only the baseline finds,
-with the name itself masked."""
+`--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
+`--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
+reading only: the sample's text must not be copied into the repository)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-AIRLINE = ROOT.parent.parent / "shared" / "datasets" / "raw" / "twcs_airline_conversations.csv"
+AIRLINE = ROOT.parent / "shared" / "datasets" / "raw" / "twcs_airline_conversations.csv"  # as bench/run.py
 PIECE = 500  # records per batch, as miner/pipeline/overlap.py redacts them
 
 
