@@ -1,6 +1,6 @@
-"""The package as users get it: a wheel built from the source carries the default taxonomy, the complaint seeds and
-the report templates, installs into a fresh virtual environment, and its `touchpoints` script mines the demo corpus
-from another folder with the default taxonomy (no checkout on the path)."""
+"""The package as users get it: a wheel built from the source carries the default taxonomy, the complaint seeds,
+the report templates and the name pre-filter's word lists, installs into a fresh virtual environment, and its
+`touchpoints` script mines the demo corpus from another folder with the default taxonomy (no checkout on the path)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpora" / "food_delivery"
-PACKAGE_DATA = ("miner/touchpoints/default.yaml", "miner/complaints/seeds.yaml", "miner/report/templates/")
+PACKAGE_DATA = (
+    "miner/touchpoints/default.yaml",
+    "miner/complaints/seeds.yaml",
+    "miner/report/templates/",
+    "miner/segment/data/first_names.txt",  # the name pre-filter's word lists (namefilter.py)
+    "miner/segment/data/common_words.txt",
+    "miner/segment/data/LICENSE-faker.txt",
+)
 
 
 def test_the_top_level_default_taxonomy_is_the_package_data():

@@ -1,13 +1,21 @@
 """Where a person's name may be: the cheap pre-filter that decides which words the NER model reads.
 
 spaCy's NER is nearly all of redaction's time (docs/lab/speed.md), so it reads only windows of a few words around
-each capitalised word that could be a name, not whole texts: a capitalised word counts unless it opens a sentence
-and is a common word: a stop word, or a word the same batch writes in lower case at least twice and more often
-than it capitalises it mid-sentence ("Flight", "Worst", "Booked"; not "Mark", which a batch of airline replies
-capitalises in "Hi Mark," more often than it writes "mark"). Mid-sentence capitals always count ("Mark", "Will");
-a text with none is not read by NER at all.
-The small model's context is a few tokens either side, so a window of 40 characters reads each name as the whole
-text would. Lower-case names after a cue ("my name is jane") are found apart (presidio.py, `lower_candidates`)."""
+each word that could be a name, not whole texts (docs/lab/names.md measures each rule). A capitalised word is a
+candidate when
+- it is a given name (miner/segment/data/first_names.txt: "Mark", "Will", "Grace"), or
+- it is shaped like a name ("McKenzie", "DeMario"), or
+- a cue stands before it: a title ("Mr", "Captain"), an initial ("J. Miller"), "my name is", "I'm", "spoke to",
+  "ask for", "thanks", "hi", a signature mark ("^", "*", "-"); or it opens a sentence and a comma follows
+  ("Sherouk, we're sorry"), or
+- its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not written in lower
+  case anywhere in the batch ("Okafor", "Delta"; not "Service", "Airport", "Glad").
+So a capitalised common word is no candidate ("Flight was late", "our Baggage team") unless it is a given name or
+cued ("Mark, we're sorry"). Surnames sit in their first name's window; a surname alone stays a candidate.
+Lower-case given names after a greeting ("hi john", "thanks tom") are candidates too.
+A text with no candidate is not read by NER at all. The small model's context is a few tokens either side, so a
+window of 40 characters reads each name as the whole text would. Lower-case names after other cues ("my name is
+jane") are found apart (presidio.py, `lower_candidates`)."""
 
 from __future__ import annotations
 
@@ -15,13 +23,24 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib.resources import files
 
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
 WINDOW = 40  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _OPENER = re.compile(r"""[\s"'“”‘’(\[*\-–—]*\Z""")  # what may stand between a sentence end and its first word
 _SENTENCE_END = (".", "!", "?", ":", ";", "\n", ">", "__")  # >: a placeholder or a transcript's turn mark
-_MIN_LOWER = 2  # seen this often in lower case in the batch: a common word, not a name
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
+_CUE = re.compile(
+    rf"(?:\b{_TITLE}\s+|\bname\s+is\s+|\bI'?m\s+|\bI\s+am\s+|\bthis\s+is\s+|\bit'?s\s+|"
+    r"\b(?:spoke|speak|speaking|talked|chatted)\s+(?:to|with)\s+|\bask(?:ed)?\s+for\s+|\bthanks?,?\s+|"
+    r"\bthank\s+you,?\s+|\bthx,?\s+|\bcheers,?\s+|\b(?:hi|hello|hey|dear)\b,?\s+|"
+    r"[\^*]\s*|(?:^|\s)[-–~]\s*|\b[A-Z]\.\s*)\Z",
+    re.IGNORECASE,
+)
+_SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z]")  # "DeMario", "McKenzie"
+_CUE_REACH = 30  # characters before a word where its cue is looked for
+_GREETED = re.compile(r"\b(?:hi|hello|hey|dear|thanks|thank\s+you|thx|cheers|bye)\b,?\s+([a-z]+)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -31,23 +50,35 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
+def _word_list(name: str) -> frozenset[str]:
+    text = files("miner.segment").joinpath("data", name).read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Given names, lower case (Faker's common names of English-speaking countries, and short forms)."""
+    return _word_list("first_names.txt")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """About a thousand everyday English words (Faker's lorem list), and spaCy's stop words."""
+    return _word_list("common_words.txt") | _stop_words()
+
+
 class Vocabulary:
-    """How often a batch writes each word in lower case, and capitalised inside a sentence."""
+    """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.lower: Counter[str] = Counter()
-        self.capital: Counter[str] = Counter()
         for text in texts:
             self.lower.update(_LOWER_WORD.findall(text))
-            self.capital.update(
-                _stem(m.group(0)) for m in CAPITALISED.finditer(text) if not _opens_sentence(text, m.start())
-            )
 
     def common(self, word: str) -> bool:
-        """A stop word, or a word written in lower case at least twice and more often than capitalised."""
+        """A stop word, an everyday word, or a word the batch writes in lower case."""
         stem = _stem(word)
-        lower = self.lower[stem]
-        return stem in _stop_words() or (lower >= _MIN_LOWER and lower > self.capital[stem])
+        return stem in common_words() or self.lower[stem] > 0
 
 
 def _stem(word: str) -> str:
@@ -61,13 +92,23 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not head or head.endswith(_SENTENCE_END)
 
 
+def _cued(text: str, start: int, end: int, opens: bool) -> bool:
+    """A title or a name cue just before the word, or a sentence opened by the word and a comma (a greeting)."""
+    return (opens and text[end : end + 1] == ",") or bool(_CUE.search(text[max(0, start - _CUE_REACH) : start]))
+
+
+def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
+    word = text[start:end]
+    if _stem(word) in first_names() or _SURNAME_PREFIX.match(text, start):
+        return True
+    return _cued(text, start, end, _opens_sentence(text, start)) or not vocabulary.common(word)
+
+
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:
-    """(start, end) of each capitalised word that could be a name (see the module's docstring)."""
-    return [
-        m.span()
-        for m in CAPITALISED.finditer(text)
-        if not (_opens_sentence(text, m.start()) and vocabulary.common(m.group(0)))
-    ]
+    """(start, end) of each word that could be a name (see the module's docstring), in text order."""
+    found = [m.span() for m in CAPITALISED.finditer(text) if _candidate(text, *m.span(), vocabulary)]
+    found += [m.span(1) for m in _GREETED.finditer(text) if m.group(1) in first_names()]
+    return sorted(set(found))
 
 
 def windows(text: str, candidates: list[tuple[int, int]], width: int = WINDOW) -> list[tuple[int, int]]:

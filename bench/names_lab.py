@@ -1,0 +1,115 @@
+"""The name pre-filter before and after (docs/lab/names.md): PII recall on tests/data/pii_labelled.txt by kind,
+and on a sample of airline conversations the PERSON spans each filter finds, the share of characters NER reads
+and the CPU seconds of the name finder, side by side with one spaCy model.
+
+    python bench/names_lab.py --before REV [--n 2000] [--seed 7] [--lost]
+
+`--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
+`--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
+reading only: the sample's text must not be copied into the repository)."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+AIRLINE = ROOT.parent / "shared" / "datasets" / "raw" / "twcs_airline_conversations.csv"  # as bench/run.py
+PIECE = 500  # records per batch, as miner/pipeline/overlap.py redacts them
+
+
+def _module_at(rev: str) -> types.ModuleType:
+    source = subprocess.run(["git", "show", f"{rev}:miner/segment/namefilter.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout  # fmt: skip
+    module = types.ModuleType("namefilter_before")
+    exec(compile(source, "namefilter_before", "exec"), module.__dict__)  # noqa: S102 - the project's own file
+    return module
+
+
+def _finder(module: Any, analyzer: Any) -> Any:
+    """A PresidioNames whose windows come from `module`, counting the characters NER reads."""
+    from miner.segment.presidio import PresidioNames
+
+    names = PresidioNames()
+    names.analyzer_ = analyzer
+    names.read_ = 0
+
+    def parts(texts: list[str], todo: list[int]) -> list[tuple[int, int, int]]:
+        vocabulary = module.Vocabulary(texts)
+        out = [
+            (i, a, b) for i in todo for a, b in module.windows(texts[i], module.name_candidates(texts[i], vocabulary))
+        ]
+        names.read_ += sum(b - a for _, a, b in out)
+        return out
+
+    names._parts = parts
+    return names
+
+
+def _labelled(finders: dict[str, Any]) -> None:
+    from miner.segment.pii import Redactor
+    from reliability.pii import load_sample, recall_by_kind
+
+    items = load_sample()[0]
+    for label, finder in finders.items():
+        score = recall_by_kind(items, Redactor(names=finder).spans([t for t, _ in items]))
+        kinds = {k: v["recall"] for k, v in score["by_kind"].items()}
+        print(f"labelled {label}: recall {score['recall']} {kinds} false positives {score['false_positives']} "
+              f"{score['false_positive_examples']}")  # fmt: skip
+
+
+def _masked(text: str, start: int, end: int) -> str:
+    context = re.sub(r"[A-Za-z]", "x", text[max(0, start - 30) : start]) + "[NAME]" + text[end : end + 20]
+    return context.replace("\n", " ")
+
+
+def _airline(finders: dict[str, Any], n: int, seed: int, show_lost: bool) -> None:
+    from miner.ingest import read_file
+
+    records = random.Random(seed).sample(read_file(AIRLINE), n)
+    texts = [r.text for r in records]
+    found: dict[str, list] = {}
+    for label, finder in finders.items():
+        start = time.process_time()
+        found[label] = [s for i in range(0, n, PIECE) for s in finder.find(texts[i : i + PIECE])]
+        cpu = time.process_time() - start
+        spans = sum(map(len, found[label]))
+        share = finder.read_ / sum(map(len, texts))
+        print(f"airline {label}: {spans} PERSON spans, NER reads {share:.1%} of {sum(map(len, texts))} chars, "
+              f"CPU {cpu:.1f} s")  # fmt: skip
+    before, *others = finders
+    for label in others:
+        for a, b in ((before, label), (label, before)):
+            gone = [(i, s, e) for i, (x, y) in enumerate(zip(found[a], found[b], strict=True)) for s, e, _ in x
+                    if not any(s < e2 and s2 < e for s2, e2, _ in y)]  # fmt: skip
+            print(f"  spans {a} finds and {b} does not: {len(gone)}")
+            if show_lost:
+                for i, s, e in gone:
+                    print(f"    {texts[i][s:e]!r:>24}  {_masked(texts[i], s, e)!r}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", required=True, help="git revision of the baseline namefilter.py")
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--lost", action="store_true", help="print the spans one filter finds and the other not")
+    args = parser.parse_args(argv)
+    from miner.segment import namefilter
+    from miner.segment.presidio import PresidioNames
+
+    analyzer = PresidioNames()._load()
+    finders = {"before": _finder(_module_at(args.before), analyzer), "after": _finder(namefilter, analyzer)}
+    _labelled(finders)
+    _airline(finders, args.n, args.seed, args.lost)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
