@@ -62,7 +62,8 @@ def distill_fast_model(
     head = fit_head(static, goal)
     np.savez(tmp / HEAD, W=head["W"], A=head["A"], a=head["a"], B=head["B"])
     if complaint_teacher is not None:
-        np.savez(tmp / COMPLAINT_HEAD, **fit_head(static, complaint_teacher.embed(texts)))
+        second = fit_head(static, complaint_teacher.embed(texts))
+        np.savez(tmp / COMPLAINT_HEAD, W=second["W"], A=second["A"], a=second["a"], B=second["B"])
     np.save(tmp / PROJECTION, head["W"])  # its linear part; its presence marks a finished build
     if target.exists():
         shutil.rmtree(target)
