@@ -183,13 +183,36 @@ def candidates(out: Path) -> dict[str, object]:
     return sides
 
 
+def complaint_heads(out: Path) -> None:
+    """2026-12-04: G, and MLP heads from the same static vectors into the complaint encoder's space (Gc) and into
+    plain MiniLM's (Gm), saved as model2vec folders beside G (`vG`, `vGc`, `vGm`) for bench/student_protocol.py's
+    `student=` sides: the batch tier's detector then reads a second space, as the default's does."""
+    from miner.embed.sentence_transformers import packaged_model_path
+
+    m2v_minilm = distilled(out, str(packaged_model_path()), "m2v-minilm")
+    aug = student_texts(base_texts(), vocabulary(m2v_minilm))
+    teach = teacher_vectors(out, aug)
+    static = raw_static(m2v_minilm, aug)
+    for label, target in (("G", "tuned"), ("Gc", "complaint"), ("Gm", "minilm")):
+        if (out / f"v{label}" / HEAD).exists():
+            continue
+        t0 = time.process_time()
+        head = fit_head(static, teach[target])
+        print(f"mlp {label}: cpu {time.process_time() - t0:.0f}s", flush=True)
+        folder = save_variant(out, f"v{label}", m2v_minilm, head["W"])
+        np.savez(folder / HEAD, **head)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--out", type=Path, default=Path("/tmp/student"))
     parser.add_argument("--only", default="", help="comma-separated candidate names (default: all)")
+    parser.add_argument("--complaint-heads", action="store_true", help="only build vG, vGc, vGm (2026-12-04)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.complaint_heads:
+        return complaint_heads(args.out)
     sides = candidates(args.out)
     if args.only:
         keep = set(args.only.split(","))

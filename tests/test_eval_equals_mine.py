@@ -102,3 +102,19 @@ def test_an_id_the_redactor_rewrites_still_finds_its_prediction(tmp_path):
     assert preds[0]["complaint_score"] > 0 and {k: v for k, v in preds[0].items() if k != "id"} == {
         k: v for k, v in preds[1].items() if k != "id"
     }
+
+
+def test_a_sample_spreads_over_a_file_sorted_by_label_and_is_the_same_each_time(tmp_path):
+    """`make bench` scores a seeded sample of each set, not its first items: in a file sorted by label (banking77)
+    the first items are a few labels only."""
+    from miner.eval.run import sample_items
+
+    path = tmp_path / "sorted.jsonl"
+    rows = [{"id": i, "text": f"query {i}", "label": f"intent{i // 100}"} for i in range(1000)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    sample = sample_items(path, 100)
+    assert len(sample) == 100 and len({r["id"] for r in sample}) == 100
+    assert {r["label"] for r in load_items(path, 100)} == {"intent0"}
+    assert len({r["label"] for r in sample}) == 10
+    assert sample == sample_items(path, 100) and sample != sample_items(path, 100, seed=1)
+    assert sample_items(path, 5000) == load_items(path)

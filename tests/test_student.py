@@ -71,3 +71,67 @@ def test_student_texts_keep_the_texts_and_add_fragments_pairs_and_words():
     fragments = [t for t in out if t not in texts and t in texts[0] and t != texts[0]]
     assert fragments and all(3 <= len(f.split()) <= 8 for f in fragments)
     assert out == student_texts(texts, ["##ing", "parcel", "ok", "refund", "42"], words=2)  # seeded
+
+
+def test_a_complaint_head_reads_the_same_model_into_another_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The fast tier's complaint detector reads a second head on the same static vectors (COMPLAINT_HEAD), loaded
+    once, cached under a name of its own; a folder without one gives a bundle without a second encoder."""
+    model2vec = pytest.importorskip("model2vec", reason="the fast tier is the optional extra .[fast]")
+    from miner.embed.static import COMPLAINT_HEAD
+    from miner.train.models import fast
+
+    loads: list[str] = []
+    monkeypatch.setattr(
+        model2vec.StaticModel, "from_pretrained", classmethod(lambda cls, path: loads.append(path) or _Vectors())
+    )
+    assert fast(str(tmp_path)).complaint is None
+    rng = np.random.default_rng(2)
+    heads = {}
+    for file in (HEAD, COMPLAINT_HEAD):
+        heads[file] = {"W": rng.normal(size=(4, 3)), "A": rng.normal(size=(4, 5)), "a": rng.normal(size=5)}
+        heads[file]["B"] = rng.normal(size=(5, 3))
+        np.savez(tmp_path / file, **{k: v.astype(np.float32) for k, v in heads[file].items()})
+    np.save(tmp_path / PROJECTION, np.eye(4, 3, dtype=np.float32))
+    bundle = fast(str(tmp_path))
+    assert bundle.complaint is not None and bundle.complaint.name != bundle.mapping.name
+    texts = ["late", "never came"]
+    for embedder, file in ((bundle.complaint, COMPLAINT_HEAD), (bundle.mapping, HEAD)):
+        want = apply_head(_Vectors().encode(texts), heads[file])
+        assert np.allclose(embedder.embed(texts), want / np.linalg.norm(want, axis=1, keepdims=True), atol=1e-5)
+    assert len(loads) == 1  # the complaint head borrows the mapping's loaded model
+
+
+def test_the_recipe_fits_both_heads_on_project_text_and_its_variants(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """distill_fast_model: one distillation, then a head per teacher on the texts handed in and their variants (the
+    texts come from miner/train/sources.py, project-written only); a finished model is kept as it is."""
+    import sys
+    import types
+
+    model2vec = pytest.importorskip("model2vec", reason="the fast tier is the optional extra .[fast]")
+    from miner.embed.fake import HashingEmbedder
+    from miner.embed.static import COMPLAINT_HEAD
+    from miner.train import distill as recipe
+    from miner.train.recipes import FAST_RECIPE
+
+    class _Saved(_Vectors):
+        tokens = ["parcel", "refund", "courier"]
+
+        def save_pretrained(self, path: str) -> None:
+            Path(path).mkdir(parents=True)
+
+    monkeypatch.setitem(sys.modules, "model2vec.distill", types.SimpleNamespace(distill=lambda *a, **k: _Saved()))
+    monkeypatch.setattr(model2vec.StaticModel, "from_pretrained", classmethod(lambda cls, path: _Saved()))
+    read: list[list[str]] = []
+
+    class _Teacher(HashingEmbedder):
+        def embed(self, texts, progress=None):  # noqa: ANN001, ANN201
+            read.append(list(texts))
+            return super().embed(texts, progress)
+
+    texts = ["The courier left my parcel at the wrong door again.", "Refund still not here after two weeks"]
+    target = recipe.distill_fast_model(texts, tmp_path / "fast", _Teacher(8), _Teacher(6))
+    assert FAST_RECIPE["complaint_head"] == "mlp" and FAST_RECIPE["teacher"] == "tuned"
+    assert read[0] == read[1] and read[0][:2] == texts and {"parcel", "refund"} <= set(read[0])
+    with np.load(target / HEAD) as head, np.load(target / COMPLAINT_HEAD) as complaint:
+        assert head["W"].shape == (4, 8) and complaint["W"].shape == (4, 6)
+    assert recipe.distill_fast_model(["other"], target, _Teacher(8)) == target and len(read) == 2

@@ -273,7 +273,9 @@ def _prime_fit_vectors() -> None:
 
 @app.command("setup-fast")
 def setup_fast() -> None:
-    """Build the fast embedding tier once (model2vec distilled from MiniLM, taught the tuned encoder; a few minutes).
+    """Build the fast embedding tier once (model2vec distilled from MiniLM, taught the tuned and complaint encoders).
+
+    About 5 minutes of CPU; it builds the tuned and complaint encoders first if they are missing.
 
     Then `--embedding-model fast` starts at once in batch jobs."""
     from miner.train.models import fast_model

@@ -15,12 +15,16 @@ from miner.errors import ModelError
 
 PROJECTION = "projection.npy"
 HEAD = "head.npz"  # a nonlinear projection (miner/train/distill.py fit_head); used instead of PROJECTION if present
+# A second head from the same static vectors into the default's complaint encoder's space: the fast tier's complaint
+# detector reads it as its second encoder, as the default's reads the complaint encoder (docs/lab/student.md).
+COMPLAINT_HEAD = "complaint_head.npz"
 
 
 class StaticEmbedder(Embedder):
     """A model2vec StaticModel at `path`, or at the folder `locate()` returns (the projected MiniLM distillation,
     built on first use and named `label`). A `projection.npy` beside the model maps its vectors into MiniLM's
-    space."""
+    space. `head` names the head file to read (HEAD, or COMPLAINT_HEAD for the complaint space); `source`, another
+    StaticEmbedder of the same folder, lends its loaded model."""
 
     batch_size = 4096
     corpus_margin = 0.15  # its similarities sit closer: at 0.10 the head cost CFPB and NHS 4-5 points (quality.md)
@@ -32,6 +36,8 @@ class StaticEmbedder(Embedder):
         project: bool = True,
         locate: Callable[[], Path] | None = None,
         label: str | None = None,
+        head: str = HEAD,
+        source: StaticEmbedder | None = None,
     ) -> None:
         if path is None and (locate is None or label is None):
             raise ValueError("a StaticEmbedder needs a model path, or a locate function and a label")
@@ -39,13 +45,17 @@ class StaticEmbedder(Embedder):
         self.label = label
         self.project = project
         self.locate = locate
+        self.head_file = head
+        self.source = source
+        self.folder: Path | None = None
         self._model: Any = None
         self._projection: np.ndarray | None = None
         self._head: dict[str, np.ndarray] | None = None
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return self.label or f"m2v:{Path(str(self.path)).name}"
+        own = self.label or f"m2v:{Path(str(self.path)).name}"
+        return own if self.head_file == HEAD else f"{own}+{Path(self.head_file).stem}"  # its vectors differ
 
     @property
     def model(self) -> Any:
@@ -56,14 +66,28 @@ class StaticEmbedder(Embedder):
                 raise ModelError(
                     "the fast embedding tier needs model2vec: pip install 'touchpoint-miner[fast]'"
                 ) from None
-            path = Path(self.path) if self.path else self.locate()  # type: ignore[misc]
-            self._model = StaticModel.from_pretrained(str(path))
-            if self.project and (path / HEAD).exists():
-                with np.load(path / HEAD) as saved:
+            path = self._located()
+            model = self.source.model if self.source is not None else StaticModel.from_pretrained(str(path))
+            if self.project and (path / self.head_file).exists():
+                with np.load(path / self.head_file) as saved:
                     self._head = {k: saved[k] for k in saved.files}
-            elif self.project and (path / PROJECTION).exists():
+            elif self.project and self.head_file == HEAD and (path / PROJECTION).exists():
                 self._projection = np.load(path / PROJECTION)
+            elif self.head_file != HEAD:
+                raise ModelError(f"{path}: no {self.head_file} beside the model; run `touchpoints setup-fast`")
+            self._model = model
         return self._model
+
+    def _located(self) -> Path:
+        """The model's folder (the source's, if one lends its model), located once."""
+        if self.folder is None:
+            if self.source is not None:
+                self.source.model  # noqa: B018 - loads it, and so locates its folder
+                self.folder = self.source.folder
+            else:
+                self.folder = Path(self.path) if self.path else self.locate()  # type: ignore[misc]
+        assert self.folder is not None
+        return self.folder
 
     @property
     def dim(self) -> int:

@@ -41,6 +41,15 @@ def load_items(path: Path, limit: int | None = None) -> list[dict]:
     return items
 
 
+def sample_items(path: Path, limit: int, seed: int = 0) -> list[dict]:
+    """A seeded sample of `limit` items of the file (all of them if it has no more): unlike its first items, which
+    in a file sorted by label cover a few labels (banking77's first 300 are two intents), it spreads as the set does."""
+    import random
+
+    items = load_items(path)
+    return items if len(items) <= limit else random.Random(f"{seed}:{path.stem}").sample(items, limit)
+
+
 class Evaluator:
     """Loads the encoders once and scores any number of labelled sets with any mapper, each by mining it with the
     pipeline into a temporary database and reading back what the run stored (miner/eval/predict.py). Embeddings

@@ -1,5 +1,5 @@
-"""The fast tier's recipe: model2vec distilled once from the packaged all-MiniLM-L6-v2, plus a linear projection
-back into MiniLM's space.
+"""The fast tier's recipe: model2vec distilled once from the packaged all-MiniLM-L6-v2, plus heads from its static
+vectors into the default's encoders' spaces (the tuned encoder's, and the complaint encoder's for the detector).
 
 Distilling embeds each of MiniLM's ~30k vocabulary tokens once, so encoding is a lookup and a mean: about
 100x faster than MiniLM on a CPU. A plain mean of token vectors separates touchpoints poorly (accuracy@1
@@ -29,12 +29,15 @@ def fit_projection(static: np.ndarray, target: np.ndarray, ridge: float = RIDGE)
     return np.linalg.solve(gram, static.T @ target).astype(np.float32)
 
 
-def distill_fast_model(texts: Sequence[str], target: Path, teacher: Embedder | None = None) -> Path:
+def distill_fast_model(
+    texts: Sequence[str], target: Path, teacher: Embedder | None = None, complaint_teacher: Embedder | None = None
+) -> Path:
     """Distil the packaged MiniLM into a model2vec model at `target` and fit its head on `texts` and variants of
     them (miner/train/sources.py `student_texts`) to reproduce `teacher`'s vectors (the default's tuned encoder;
-    plain MiniLM when None). About two minutes of distilling, two of the teacher reading ~19k texts, half a minute
-    for the head, on two cores; a model already at `target` is kept."""
-    from miner.embed.static import HEAD, PROJECTION, StaticEmbedder
+    plain MiniLM when None), and a second head to reproduce `complaint_teacher`'s (the default's complaint encoder)
+    where one is given. About two minutes of distilling, two of each teacher reading ~19k texts, half a minute
+    per head, on two cores; a model already at `target` is kept."""
+    from miner.embed.static import COMPLAINT_HEAD, HEAD, PROJECTION, StaticEmbedder
 
     if (target / PROJECTION).exists():
         return target
@@ -54,9 +57,13 @@ def distill_fast_model(texts: Sequence[str], target: Path, teacher: Embedder | N
     model.save_pretrained(str(tmp))
     raw = StaticEmbedder(str(tmp), project=False)
     texts = student_texts(texts, raw.model.tokens)
+    static = raw.embed(texts)
     goal = (teacher or SentenceTransformerEmbedder(DEFAULT_MODEL)).embed(texts)
-    head = fit_head(raw.embed(texts), goal)
+    head = fit_head(static, goal)
     np.savez(tmp / HEAD, W=head["W"], A=head["A"], a=head["a"], B=head["B"])
+    if complaint_teacher is not None:
+        second = fit_head(static, complaint_teacher.embed(texts))
+        np.savez(tmp / COMPLAINT_HEAD, W=second["W"], A=second["A"], a=second["a"], B=second["B"])
     np.save(tmp / PROJECTION, head["W"])  # its linear part; its presence marks a finished build
     if target.exists():
         shutil.rmtree(target)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from miner.embed.built import BuiltEmbedder, built_path, is_built, record, recorded
 from miner.embed.registry import EncoderBundle, get_embedder
-from miner.embed.static import StaticEmbedder
+from miner.embed.static import COMPLAINT_HEAD, StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
@@ -119,11 +119,21 @@ def _plain(base: str | None):  # noqa: ANN202 - an Embedder
 
 def fast(path: str | None) -> EncoderBundle:
     """The fast tier: the projected MiniLM distillation, named like the tuned encoder after its recipe and the
-    texts its projection was fitted on; or a model2vec model at `path` (`m2v:PATH`)."""
+    texts its projection was fitted on; or a model2vec model at `path` (`m2v:PATH`). Its complaint head (the same
+    static vectors into the complaint encoder's space) is the complaint detector's second encoder; a model at
+    `path` without one has none."""
     if path and "/" in path:
-        return EncoderBundle(mapping=StaticEmbedder(path))
+        mapping = StaticEmbedder(path)
+        has = (Path(path).expanduser() / COMPLAINT_HEAD).exists()
+        return EncoderBundle(mapping=mapping, complaint=_complaint_head(mapping) if has else None)
     name, locate = named(FAST, None, _projection_training)
-    return EncoderBundle(mapping=StaticEmbedder(locate=locate, label=f"m2v:{name}"))
+    mapping = StaticEmbedder(locate=locate, label=f"m2v:{name}")
+    return EncoderBundle(mapping=mapping, complaint=_complaint_head(mapping))
+
+
+def _complaint_head(mapping: StaticEmbedder) -> StaticEmbedder:
+    """The complaint head of `mapping`'s folder, on the model `mapping` loads."""
+    return StaticEmbedder(mapping.path, locate=mapping.locate, label=mapping.label, head=COMPLAINT_HEAD, source=mapping)
 
 
 def _projection_training() -> Training:

@@ -215,20 +215,23 @@ class Recipe:
 def distil(
     texts: list[str], labels: list[int], target: Path, progress: Progress | None = None, base: str | None = None
 ) -> Path:
-    """The fast tier's recipe (miner/train/distill.py): model2vec distilled from the packaged MiniLM, with a head
-    fitted on `texts` (`labels` unused) to reproduce the default's tuned encoder (built first if need be)."""
+    """The fast tier's recipe (miner/train/distill.py): model2vec distilled from the packaged MiniLM, with heads
+    fitted on `texts` (`labels` unused) to reproduce the default's tuned encoder and its complaint encoder (built
+    first if need be)."""
     from miner.train.distill import distill_fast_model
     from miner.train.models import tuned
 
     if base is not None:
         raise ModelError("the fast tier is distilled from the packaged MiniLM only; give m2v:PATH for another model")
-    return distill_fast_model(texts, target, teacher=tuned(None).mapping)
+    teachers = tuned(None)
+    return distill_fast_model(texts, target, teacher=teachers.mapping, complaint_teacher=teachers.complaint)
 
 
 TUNED = Recipe("tuned", RECIPE, tune)
 COMPLAINTS = Recipe("complaints", COMPLAINT_RECIPE, tune_complaints)
 JOINT = Recipe("joint", JOINT_RECIPE, tune_joint)
-# The student of docs/lab/student.md (G): an MLP head into the tuned encoder's space, on augmented texts.
+# The student of docs/lab/student.md (G): an MLP head into the tuned encoder's space, on augmented texts; and (Gc,
+# 2026-12-04) a second one into the complaint encoder's space, which the fast tier's complaint detector reads.
 FAST_RECIPE: dict[str, Any] = {
     "distil": "model2vec",
     "pca_dims": None,
@@ -238,5 +241,6 @@ FAST_RECIPE: dict[str, Any] = {
     "ridge": RIDGE,
     "teacher": "tuned",
     "texts": "student_texts:3000",
+    "complaint_head": "mlp",
 }
 FAST = Recipe("fast", FAST_RECIPE, distil, "setup-fast")
