@@ -149,6 +149,8 @@ def test_the_second_process_starts_without_torch_and_on_one_thread():
     try:
         state = "repr(__import__('sys').modules.get('torch', 'absent')), __import__('os').environ['OMP_NUM_THREADS']"
         assert pool.submit(eval, state).result() == ("None", "1")  # None in sys.modules: `import torch` fails
+        blas = "__import__('numpy') and [p['num_threads'] for p in __import__('threadpoolctl').threadpool_info()]"
+        assert set(pool.submit(eval, blas).result()) == {1}  # set before numpy loaded, so it took
     finally:
         pool.shutdown()
     pool = worker_pool(Segmenter("my_spacy_model_on_a_transformer"))

@@ -14,7 +14,6 @@ process fails anyway, the pieces are prepared in this process instead."""
 from __future__ import annotations
 
 import multiprocessing
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 import sqlite_utils
 
 from miner.ingest import Record
+from miner.pipeline.second import second_process
 from miner.progress import Progress
 from miner.segment import Segment, SegmenterLike
 from miner.segment.rules import RULES_MODEL
@@ -51,23 +51,12 @@ def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor 
 def worker_pool(segmenter: SegmenterLike | None = None) -> ProcessPoolExecutor:
     """One process, started fresh (spawn: never a fork of a process that has loaded torch's threads), on one thread:
     this process's encoders have the other core. With the packaged spaCy model or the rules it starts without torch,
-    which nothing there reads but thinc imports when installed (docs/lab/spacyonce.md: 4.6 s CPU and 290 MB less)."""
+    which nothing there reads but thinc imports when installed: its start costs half the CPU and memory it did
+    (docs/lab/spacyonce.md)."""
     light = segmenter is None or segmenter.model in LIGHT_MODELS
     return ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_second_process, initargs=(light,)
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=second_process, initargs=(light,)
     )
-
-
-def _second_process(light: bool) -> None:
-    """The second process's set-up, before it reads any piece."""
-    import os
-
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"  # read by the BLAS libraries when they load, after this
-    if light and "torch" not in sys.modules:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails at once: thinc goes without
-    elif "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
 
 
 def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:
