@@ -138,3 +138,23 @@ def test_this_process_prepares_pieces_only_while_the_second_is_behind(tmp_path, 
     assert "<PHONE>" in shared[1][0][0]
     # behind: the first two pieces, then one more once the first was done; this process prepared the other two
     assert pool.pieces == (3 if behind else 5)
+
+
+def test_the_second_process_starts_without_torch_and_on_one_thread():
+    """With the packaged spaCy model the second process never reads torch, so it does not import it (thinc would)."""
+    from miner.pipeline.overlap import worker_pool
+    from miner.segment import Segmenter
+
+    pool = worker_pool(Segmenter())
+    try:
+        state = "repr(__import__('sys').modules.get('torch', 'absent')), __import__('os').environ['OMP_NUM_THREADS']"
+        assert pool.submit(eval, state).result() == ("None", "1")  # None in sys.modules: `import torch` fails
+        blas = "__import__('numpy') and [p['num_threads'] for p in __import__('threadpoolctl').threadpool_info()]"
+        assert set(pool.submit(eval, blas).result()) == {1}  # set before numpy loaded, so it took
+    finally:
+        pool.shutdown()
+    pool = worker_pool(Segmenter("my_spacy_model_on_a_transformer"))
+    try:
+        assert pool.submit(eval, "'torch' in __import__('sys').modules").result() is False  # importable if needed
+    finally:
+        pool.shutdown()

@@ -63,3 +63,36 @@ def test_fast_tier_projection_recovers_a_linear_map():
     true = rng.normal(size=(16, 24)).astype(np.float32)
     w = fit_projection(static, static @ true, ridge=1e-6)
     assert np.allclose(w, true, atol=1e-3)
+
+
+def test_segmenter_and_name_redaction_share_one_spacy_model(segmenter):
+    """One copy of spaCy per process (its load and memory once): the clause parse and the names' NER use it."""
+    from miner.segment.presidio import PresidioNames
+
+    assert PresidioNames()._load().nlp_engine.nlp["en"] is segmenter.nlp
+    assert "ner" in segmenter.nlp.pipe_names  # loaded for the names, left out of the clause parse
+    [segs] = list(segmenter.segment(["Priya was rude and the refund never came."]))
+    assert [s.text for s in segs] == ["Priya was rude", "the refund never came."]
+
+
+def test_names_run_ner_alone_with_the_same_entities(segmenter):
+    """en_core_web_sm's NER has its own embedding layer: `tok2vec` (read by the tagger and parser) is not needed."""
+    from miner.segment.segmenter import components_for
+
+    nlp = segmenter.nlp
+    assert components_for(nlp, ["ner"]) == [p for p in nlp.pipe_names if p != "ner"]
+    assert "tok2vec" not in components_for(nlp, ["parser"])  # the parser listens to tok2vec
+    texts = ["I spoke to Sarah Jones at the desk and Tom from billing hung up.", "Thanks Mark, sorted now"]
+    with_tok2vec = [[(e.text, e.label_) for e in d.ents] for d in nlp.pipe(texts, disable=["tagger", "parser"])]
+    alone = [[(e.text, e.label_) for e in d.ents] for d in nlp.pipe(texts, disable=components_for(nlp, ["ner"]))]
+    assert alone == with_tok2vec and ("Sarah Jones", "PERSON") in alone[0]
+
+
+def test_loading_the_packaged_spacy_model_leaves_transformers_out():
+    """spaCy reads the factories plugins register; Presidio's would import transformers, which this model never uses."""
+    import subprocess
+    import sys
+
+    code = "import sys; from miner.segment import Segmenter; Segmenter().nlp; print('transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -81,7 +81,7 @@ def import_files(
     progress = progress or Progress()
     files = discover(paths)
     results = []
-    pool = worker_pool() if any(f.stat().st_size >= parallel_bytes for f in files) else None
+    pool = worker_pool(segmenter) if any(f.stat().st_size >= parallel_bytes for f in files) else None
     try:
         with db.atomic():
             for path in files:

@@ -22,8 +22,11 @@ from concurrent.futures.process import BrokenProcessPool
 import sqlite_utils
 
 from miner.ingest import Record
+from miner.pipeline.second import second_process
 from miner.progress import Progress
 from miner.segment import Segment, SegmenterLike
+from miner.segment.rules import RULES_MODEL
+from miner.segment.segmenter import DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL
 from miner.store.documents import new_records
 
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
@@ -31,6 +34,7 @@ PIECE = 500  # records a piece: small enough that the two processes overlap on a
 MAX_AHEAD = 4  # pieces prepared but not yet stored, at most (memory stays bounded if the second process stalls)
 QUEUED = 2  # pieces given to the second process at a time: it starts the next while this one prepares its own
 
+LIGHT_MODELS = (DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL, RULES_MODEL)  # segmenters that need no torch
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
 Redactor = Callable[[list[Record]], list[Record]]
 
@@ -44,9 +48,15 @@ def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor 
     return records, segment_records(segmenter, records, Progress())
 
 
-def worker_pool() -> ProcessPoolExecutor:
-    """One process, started fresh (spawn: never a fork of a process that has loaded torch's threads)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+def worker_pool(segmenter: SegmenterLike | None = None) -> ProcessPoolExecutor:
+    """One process, started fresh (spawn: never a fork of a process that has loaded torch's threads), on one thread:
+    this process's encoders have the other core. With the packaged spaCy model or the rules it starts without torch,
+    which nothing there reads but thinc imports when installed: its start costs half the CPU and memory it did
+    (docs/lab/spacyonce.md)."""
+    light = segmenter is None or segmenter.model in LIGHT_MODELS
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=second_process, initargs=(light,)
+    )
 
 
 def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:

