@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.pipeline.heap import release
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
@@ -200,12 +201,16 @@ def pain_point_space(p: Pipeline, segments: list[dict], result: Classified, prog
 
 def blended(result: Classified, context: float = CLUSTER_CONTEXT) -> np.ndarray:
     """Each complaint's mapping vector blended with its item's (`context` of it), as `cluster_space` blends the
-    plain encoder's, with no encoder pass: the mapper read both already."""
-    out = np.zeros_like(result.vectors)
+    plain encoder's, with no encoder pass: the mapper read both already. Blended in place, block by block, and the
+    item contexts are let go: nothing reads the mapping vectors after this, and a second complaint-sized copy was
+    the largest block at a million segments (docs/lab/memory.md)."""
+    out = result.vectors
     for start in range(0, len(out), CHUNK):
-        own = result.vectors[start : start + CHUNK].astype(np.float32)
+        own = out[start : start + CHUNK].astype(np.float32)
         item = result.contexts[result.context_of[start : start + CHUNK]].astype(np.float32)
         out[start : start + CHUNK] = unit((1 - context) * unit(own) + context * unit(item)).astype(np.float16)
+    result.contexts, result.context_of = result.contexts[:0], result.context_of[:0]
+    release()
     return out
 
 
@@ -259,6 +264,8 @@ def _pain_points(
                 for m in point.members:
                     row_of[(seg[m]["id"], tp)]["pain_point_id"] = pid
                 rows.append(_pain_row(pid, tp, point, seg, centroid))
+            del vectors, points, centroids
+            release()  # a touchpoint's float32 vectors and its clustering's arrays: back to the system
             advance(1)
     for tp in sorted(set(previous) - set(result.by_touchpoint)):
         changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
+from miner.pipeline.heap import release
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.corpus import CorpusHead
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
+BLOCK = 8_192  # complaints whose corpus-head features (float32, clause and item) are built at a time
 
 
 @dataclass
@@ -103,8 +105,21 @@ class _Chunk:
     tp_scores: np.ndarray
     nones: np.ndarray | None
 
-    def features(self) -> np.ndarray:
-        return CorpusHead.features(self.vectors.astype(np.float32), self.contexts[self.context_of].astype(np.float32))
+    def features(self, rows: slice = slice(None)) -> np.ndarray:
+        """The corpus head's features of the complaints in `rows`: float32, twice the vector's width."""
+        own, item = self.vectors[rows], self.contexts[self.context_of[rows]]
+        return CorpusHead.features(own.astype(np.float32), item.astype(np.float32))
+
+    def blocks(self) -> Iterator[slice]:
+        """The complaints in BLOCK-row slices (one empty slice when there are none), so that the head's float32
+        features of a 50,000-segment chunk are never all held at once (docs/lab/memory.md)."""
+        return (slice(s, s + BLOCK) for s in range(0, max(len(self.idx), 1), BLOCK))
+
+    def adjusted(self, head: CorpusHead | None) -> np.ndarray | None:
+        """The touchpoint scores as `head` reorders them, block by block (each row is adjusted on its own)."""
+        if head is None:
+            return None
+        return np.concatenate([head.adjust(self.tp_scores[b], self.features(b)) for b in self.blocks()])
 
 
 def classify(
@@ -143,10 +158,13 @@ def classify(
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
+            del vectors, context, texts
+            release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
     _centre(chunks, mapper)
     if head is not None and fit_head:
         for c in chunks:
-            head.collect(c.tp_scores, c.nones, c.features(), mapper.threshold)
+            for b in c.blocks():
+                head.collect(c.tp_scores[b], None if c.nones is None else c.nones[b], c.features(b), mapper.threshold)
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
@@ -252,7 +270,7 @@ def _map_chunk(
 ) -> None:
     """One chunk's touchpoint assignments and segment results, appended to `out`; `tp_threshold`: the corpus's
     touchpoint threshold (`Mapper.corpus_threshold`)."""
-    adjusted = None if head is None else head.adjust(c.tp_scores, c.features())
+    adjusted = c.adjusted(head)
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
     top_of = {}
     for pos, choices in zip(c.idx, assigned, strict=True):
