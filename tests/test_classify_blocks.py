@@ -87,3 +87,21 @@ def test_the_space_is_blended_in_place_as_it_was_out_of_place(monkeypatch, n):
     np.testing.assert_array_equal(space, expected)
     assert space.dtype == np.float16 and space is result.vectors  # no second complaint-sized array
     assert len(result.contexts) == 0 and len(result.context_of) == 0  # the item contexts are let go
+
+
+def test_segment_rows_read_back_the_tuples_they_were_given():
+    from miner.pipeline.classify import SegmentRows
+
+    rows = [(7, 1, round(0.123456789, 4), "website", round(0.61234, 4)), (8, 0, 0.3333, "none", 0.0)]
+    more = [("doc-9", 1, round(2 / 3, 4), "staff", round(1 / 7, 4))]
+    held = SegmentRows()
+    assert len(held) == 0 and list(held) == []
+    for part in (rows, more):
+        held.extend(*(list(column) for column in zip(*part, strict=True)))
+    expected = rows + more
+    assert len(held) == 3 and list(held) == expected and held[:] == expected
+    assert [held[i] for i in range(3)] == expected and held[-1] == more[0]
+    pairs = [(a, b) for got, want in zip(held, expected, strict=True) for a, b in zip(got, want, strict=True)]
+    assert all(type(a) is type(b) for a, b in pairs)
+    held.extend([10], [0], [0.5], ["none"], [0.0])  # after a read, rows still append
+    assert held[3] == (10, 0, 0.5, "none", 0.0) and len(held) == 4

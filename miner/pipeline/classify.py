@@ -6,10 +6,10 @@ nothing else repeats it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,11 +31,56 @@ CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint
 BLOCK = 8_192  # complaints whose corpus-head features (float32, clause and item) are built at a time
 
 
+class SegmentRows(Sequence[tuple]):
+    """The per-segment results (SEGMENT_COLUMNS tuples), held as one column array each per chunk: about 33 bytes a
+    segment against some 200 for a tuple of Python objects (docs/lab/memory.md). Rows read back as the tuples
+    `classify` built, with the same Python values (the scores rounded by `round`, stored as float64)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._columns: tuple[np.ndarray, ...] | None = None
+
+    def extend(self, ids: list, complaint: list[int], score: list[float], tp: list[str], tp_score: list[float]) -> None:
+        """Add one chunk's rows, column by column."""
+        part = (_objects(ids), np.asarray(complaint, np.int8), np.asarray(score, np.float64), _objects(tp),
+                np.asarray(tp_score, np.float64))  # fmt: skip
+        self._parts.append(part)
+        self._columns = None
+
+    def _joined(self) -> tuple[np.ndarray, ...]:
+        if self._columns is None:
+            parts = self._parts or [(_objects([]), np.zeros(0, np.int8), np.zeros(0), _objects([]), np.zeros(0))]
+            self._columns = tuple(np.concatenate(c) for c in zip(*parts, strict=True))
+            self._parts = [self._columns]
+        return self._columns
+
+    def __len__(self) -> int:
+        return sum(len(p[0]) for p in self._parts)
+
+    def __getitem__(self, i: Any) -> Any:  # an int gives a row (a tuple), a slice a list of rows
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        ids, complaint, score, tp, tp_score = self._joined()
+        return (ids[i], int(complaint[i]), float(score[i]), tp[i], float(tp_score[i]))
+
+    def __iter__(self) -> Iterator[tuple]:
+        for ids, complaint, score, tp, tp_score in self._parts:
+            yield from zip(
+                ids.tolist(), complaint.tolist(), score.tolist(), tp.tolist(), tp_score.tolist(), strict=True
+            )
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 @dataclass
 class Classified:
     """What `classify` gives back: per segment its complaint and top touchpoint, per complaint its touchpoints."""
 
-    segment_rows: list[tuple]  # SEGMENT_COLUMNS; tuples, not dicts: a million rows take 3x less memory
+    segment_rows: Sequence[tuple]  # SEGMENT_COLUMNS per segment (`SegmentRows`: columns, not Python objects)
     assignment_rows: list[dict]
     by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
     complaint_pos: list[int]  # positions (in the segment list) of complaints
@@ -168,7 +213,7 @@ def classify(
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
-    out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    out = Classified(SegmentRows(), [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c in chunks:
@@ -288,10 +333,12 @@ def _map_chunk(
                 }
             )
         out.complaint_pos.append(c.start + int(pos))
+    columns: list[list] = [[], [], [], [], []]
     for pos, score in enumerate(c.scores):
         tp, tp_score = top_of.get(pos, (NONE, 0.0))
-        complaint = int(score >= threshold)
-        out.segment_rows.append(
-            (segments[c.start + pos]["id"], complaint, round(float(score), 4), tp, round(tp_score, 4))
-        )
+        row = (segments[c.start + pos]["id"], int(score >= threshold), round(float(score), 4), tp, round(tp_score, 4))
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    assert isinstance(out.segment_rows, SegmentRows)  # classify builds it
+    out.segment_rows.extend(*columns)
     out.complaints += len(c.idx)
