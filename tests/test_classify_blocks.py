@@ -105,3 +105,22 @@ def test_segment_rows_read_back_the_tuples_they_were_given():
     assert all(type(a) is type(b) for a, b in pairs)
     held.extend([10], [0], [0.5], ["none"], [0.0])  # after a read, rows still append
     assert held[3] == (10, 0, 0.5, "none", 0.0) and len(held) == 4
+
+
+def test_assignment_rows_iterate_as_the_dicts_finish_run_writes():
+    from miner.pipeline.classify import AssignmentRows
+
+    rows = AssignmentRows()
+    rows.extend([1, 1], ["website", "staff"], ["checkout", None], [0.6123, 0.55], [0, 1])
+    rows.extend(["s-2"], ["none"], [None], [0.2], [0])
+    rows.pain_point_id[1] = "staff-3"
+    assert len(rows) == 3
+    assert list(rows) == [
+        {"segment_id": 1, "touchpoint": "website", "subtouchpoint": "checkout", "score": 0.6123, "rank": 0,
+         "pain_point_id": None},
+        {"segment_id": 1, "touchpoint": "staff", "subtouchpoint": None, "score": 0.55, "rank": 1,
+         "pain_point_id": "staff-3"},
+        {"segment_id": "s-2", "touchpoint": "none", "subtouchpoint": None, "score": 0.2, "rank": 0,
+         "pain_point_id": None},
+    ]  # fmt: skip
+    assert all(type(r["score"]) is float and type(r["rank"]) is int for r in rows)

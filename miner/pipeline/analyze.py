@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.pipeline.classify import AssignmentRows
 from miner.pipeline.heap import release
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
@@ -148,7 +149,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     result, _ = p.classify(segments, progress, head, fit_head=False, complaint_threshold=threshold)
     centroids = centroids_of(db, base_run)
     space = pain_point_space(p, segments, result, progress)
-    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    pain_of = pain_point_ids(result)
     added: dict[str, int] = defaultdict(int)
     for tp, positions in result.by_touchpoint.items():
         if tp not in centroids:
@@ -156,8 +157,8 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
         ids = sorted(centroids[tp])
         vectors = space[positions].astype(np.float32)
         near = nearest(vectors, ids, np.stack([centroids[tp][i] for i in ids]))
-        for k, (pid, _) in zip(positions, near, strict=True):
-            row_of[(segments[result.complaint_pos[k]]["id"], tp)]["pain_point_id"] = pid
+        for assignment, (pid, _) in zip(result.assignment_of[tp], near, strict=True):
+            pain_of[assignment] = pid
             added[pid] += 1
     base = run_row(db, base_run)
     with db.atomic():
@@ -247,14 +248,14 @@ def _pain_points(
     comparable: bool = True,
 ) -> tuple[list[dict], list[dict]]:
     """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
-    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    pain_of, subtouchpoints = pain_point_ids(result), _subtouchpoints(result)
     rows, changes = [], []
     with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
         for tp in sorted(result.by_touchpoint):
-            ks = result.by_touchpoint[tp]
+            ks, assignment_of = result.by_touchpoint[tp], result.assignment_of[tp]
             seg = [segments[result.complaint_pos[k]] for k in ks]
             vectors = space[ks].astype(np.float32)
-            subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
+            subs = [subtouchpoints[row] for row in assignment_of]
             confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
             points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
             centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
@@ -262,7 +263,7 @@ def _pain_points(
             changes += [vars(c) for c in tp_changes]
             for pid, point, centroid in zip(ids, points, centroids, strict=True):
                 for m in point.members:
-                    row_of[(seg[m]["id"], tp)]["pain_point_id"] = pid
+                    pain_of[assignment_of[m]] = pid
                 rows.append(_pain_row(pid, tp, point, seg, centroid))
             del vectors, points, centroids
             release()  # a touchpoint's float32 vectors and its clustering's arrays: back to the system
@@ -270,6 +271,30 @@ def _pain_points(
     for tp in sorted(set(previous) - set(result.by_touchpoint)):
         changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
     return rows, changes
+
+
+def pain_point_ids(result: Classified) -> dict[int, str]:
+    """Where a run records each assignment's pain point: row of `result.assignment_rows` -> pain point id."""
+    rows = result.assignment_rows
+    if isinstance(rows, AssignmentRows):
+        return rows.pain_point_id
+    return _ListPainIds(rows)
+
+
+class _ListPainIds(dict):
+    """Pain point ids written straight into assignment rows given as a list of dicts (tests, other engines)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def __setitem__(self, row: int, pid: str) -> None:
+        self.rows[row]["pain_point_id"] = pid
+
+
+def _subtouchpoints(result: Classified) -> list:
+    rows = result.assignment_rows
+    return rows.subtouchpoint if isinstance(rows, AssignmentRows) else [r["subtouchpoint"] for r in rows]
 
 
 def _pain_row(pid: str, tp: str, point: PainPoint, seg: list[dict], centroid: np.ndarray) -> dict:

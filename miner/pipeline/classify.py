@@ -70,6 +70,45 @@ class SegmentRows(Sequence[tuple]):
             )
 
 
+class AssignmentRows:
+    """Each complaint's touchpoint assignments (ASSIGNMENT_COLUMNS, `pain_point_id` set later by the clustering),
+    held as Python lists of shared objects and float64/int8 arrays per column rather than one dict per row: at a
+    million segments a run holds about 1.6 million of them (docs/lab/memory.md). Iterating gives the rows as dicts,
+    as `finish_run` writes them."""
+
+    def __init__(self) -> None:
+        self.segment_id: list = []
+        self.touchpoint: list[str] = []
+        self.subtouchpoint: list[str | None] = []
+        self._score: list[np.ndarray] = []
+        self._rank: list[np.ndarray] = []
+        self.pain_point_id: dict[int, str] = {}  # row -> its pain point's id, for the rows clustered into one
+
+    def extend(self, segment_id: list, touchpoint: list[str], subtouchpoint: list, score: list, rank: list) -> None:
+        self.segment_id += segment_id
+        self.touchpoint += touchpoint
+        self.subtouchpoint += subtouchpoint
+        self._score.append(np.asarray(score, np.float64))
+        self._rank.append(np.asarray(rank, np.int16))
+
+    def __len__(self) -> int:
+        return len(self.segment_id)
+
+    def __iter__(self) -> Iterator[dict]:
+        row = 0
+        for scores, ranks in zip(self._score, self._rank, strict=True):
+            for score, rank in zip(scores.tolist(), ranks.tolist(), strict=True):
+                yield {
+                    "segment_id": self.segment_id[row],
+                    "touchpoint": self.touchpoint[row],
+                    "subtouchpoint": self.subtouchpoint[row],
+                    "score": score,
+                    "rank": rank,
+                    "pain_point_id": self.pain_point_id.get(row),
+                }
+                row += 1
+
+
 def _objects(values: list) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -81,7 +120,7 @@ class Classified:
     """What `classify` gives back: per segment its complaint and top touchpoint, per complaint its touchpoints."""
 
     segment_rows: Sequence[tuple]  # SEGMENT_COLUMNS per segment (`SegmentRows`: columns, not Python objects)
-    assignment_rows: list[dict]
+    assignment_rows: AssignmentRows | list[dict]  # iterates as dicts (`AssignmentRows` from `classify`)
     by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
     complaint_pos: list[int]  # positions (in the segment list) of complaints
     vectors: np.ndarray  # float16, one row per complaint
@@ -92,6 +131,8 @@ class Classified:
     contexts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))  # float16, one row per
     # feedback item with a complaint: the item's vector the mapper read the complaint with
     context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per complaint: its row there
+    assignment_of: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # touchpoint -> the
+    # row of `assignment_rows` of each complaint in `by_touchpoint[touchpoint]`, in the same order
 
     def firsts(self) -> list[str]:
         """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
@@ -213,7 +254,7 @@ def classify(
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
-    out = Classified(SegmentRows(), [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    out = Classified(SegmentRows(), AssignmentRows(), defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c in chunks:
@@ -318,22 +359,21 @@ def _map_chunk(
     adjusted = c.adjusted(head)
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
     top_of = {}
+    rows = out.assignment_rows
+    assert isinstance(rows, AssignmentRows)  # classify builds it
+    columns: list[list] = [[], [], [], [], []]
     for pos, choices in zip(c.idx, assigned, strict=True):
         segment = segments[c.start + int(pos)]
         top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
         for rank, choice in enumerate(choices):
             out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
-            out.assignment_rows.append(
-                {
-                    "segment_id": segment["id"],
-                    "touchpoint": choice.touchpoint,
-                    "subtouchpoint": choice.subtouchpoint,
-                    "score": round(choice.score, 4),
-                    "rank": rank,
-                }
-            )
+            out.assignment_of[choice.touchpoint].append(len(rows) + len(columns[0]))
+            assignment = (segment["id"], choice.touchpoint, choice.subtouchpoint, round(choice.score, 4), rank)
+            for column, value in zip(columns, assignment, strict=True):
+                column.append(value)
         out.complaint_pos.append(c.start + int(pos))
-    columns: list[list] = [[], [], [], [], []]
+    rows.extend(*columns)
+    columns = [[], [], [], [], []]
     for pos, score in enumerate(c.scores):
         tp, tp_score = top_of.get(pos, (NONE, 0.0))
         row = (segments[c.start + pos]["id"], int(score >= threshold), round(float(score), 4), tp, round(tp_score, 4))
