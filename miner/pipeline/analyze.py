@@ -273,7 +273,7 @@ def _pain_points(
     return rows, changes
 
 
-def pain_point_ids(result: Classified) -> dict[int, str]:
+def pain_point_ids(result: Classified) -> list[str | None] | dict[int, str]:
     """Where a run records each assignment's pain point: row of `result.assignment_rows` -> pain point id."""
     rows = result.assignment_rows
     if isinstance(rows, AssignmentRows):

@@ -82,12 +82,13 @@ class AssignmentRows:
         self.subtouchpoint: list[str | None] = []
         self._score: list[np.ndarray] = []
         self._rank: list[np.ndarray] = []
-        self.pain_point_id: dict[int, str] = {}  # row -> its pain point's id, for the rows clustered into one
+        self.pain_point_id: list[str | None] = []  # per row, its pain point's id once the clustering gives one
 
     def extend(self, segment_id: list, touchpoint: list[str], subtouchpoint: list, score: list, rank: list) -> None:
         self.segment_id += segment_id
         self.touchpoint += touchpoint
         self.subtouchpoint += subtouchpoint
+        self.pain_point_id += [None] * len(segment_id)
         self._score.append(np.asarray(score, np.float64))
         self._rank.append(np.asarray(rank, np.int16))
 
@@ -104,7 +105,7 @@ class AssignmentRows:
                     "subtouchpoint": self.subtouchpoint[row],
                     "score": score,
                     "rank": rank,
-                    "pain_point_id": self.pain_point_id.get(row),
+                    "pain_point_id": self.pain_point_id[row],
                 }
                 row += 1
 
