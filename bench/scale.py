@@ -161,6 +161,8 @@ def render(kind: str, r: dict, args: argparse.Namespace) -> str:
     redact = "" if kind == "nightly" and args.redact else " --no-redact"
     flags = f"`--embedding-model {args.embedding_model} --segmenter {args.segmenter}{redact}`"
     if kind == "nightly":
+        flags += f"{', PII redacted' if args.redact else ''}; `--base {args.base}`"
+    if kind == "nightly":
         return "\n".join(
             [
                 f"## Nightly incremental batch, measured {date.today().isoformat()} ({flags})",

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.pipeline.classify import AssignmentRows
+from miner.pipeline.heap import release
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
@@ -147,7 +149,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     result, _ = p.classify(segments, progress, head, fit_head=False, complaint_threshold=threshold)
     centroids = centroids_of(db, base_run)
     space = pain_point_space(p, segments, result, progress)
-    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    pain_of = pain_point_ids(result)
     added: dict[str, int] = defaultdict(int)
     for tp, positions in result.by_touchpoint.items():
         if tp not in centroids:
@@ -155,8 +157,8 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
         ids = sorted(centroids[tp])
         vectors = space[positions].astype(np.float32)
         near = nearest(vectors, ids, np.stack([centroids[tp][i] for i in ids]))
-        for k, (pid, _) in zip(positions, near, strict=True):
-            row_of[(segments[result.complaint_pos[k]]["id"], tp)]["pain_point_id"] = pid
+        for assignment, (pid, _) in zip(result.assignment_of[tp], near, strict=True):
+            pain_of[assignment] = pid
             added[pid] += 1
     base = run_row(db, base_run)
     with db.atomic():
@@ -200,12 +202,16 @@ def pain_point_space(p: Pipeline, segments: list[dict], result: Classified, prog
 
 def blended(result: Classified, context: float = CLUSTER_CONTEXT) -> np.ndarray:
     """Each complaint's mapping vector blended with its item's (`context` of it), as `cluster_space` blends the
-    plain encoder's, with no encoder pass: the mapper read both already."""
-    out = np.zeros_like(result.vectors)
+    plain encoder's, with no encoder pass: the mapper read both already. Blended in place, block by block, and the
+    item contexts are let go: nothing reads the mapping vectors after this, and a second complaint-sized copy was
+    the largest block at a million segments (docs/lab/memory.md)."""
+    out = result.vectors
     for start in range(0, len(out), CHUNK):
-        own = result.vectors[start : start + CHUNK].astype(np.float32)
+        own = out[start : start + CHUNK].astype(np.float32)
         item = result.contexts[result.context_of[start : start + CHUNK]].astype(np.float32)
         out[start : start + CHUNK] = unit((1 - context) * unit(own) + context * unit(item)).astype(np.float16)
+    result.contexts, result.context_of = result.contexts[:0], result.context_of[:0]
+    release()
     return out
 
 
@@ -242,14 +248,14 @@ def _pain_points(
     comparable: bool = True,
 ) -> tuple[list[dict], list[dict]]:
     """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
-    row_of = {(r["segment_id"], r["touchpoint"]): r for r in result.assignment_rows}
+    pain_of, subtouchpoints = pain_point_ids(result), _subtouchpoints(result)
     rows, changes = [], []
     with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
         for tp in sorted(result.by_touchpoint):
-            ks = result.by_touchpoint[tp]
+            ks, assignment_of = result.by_touchpoint[tp], result.assignment_of[tp]
             seg = [segments[result.complaint_pos[k]] for k in ks]
             vectors = space[ks].astype(np.float32)
-            subs = [row_of[(s["id"], tp)]["subtouchpoint"] for s in seg]
+            subs = [subtouchpoints[row] for row in assignment_of]
             confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
             points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
             centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
@@ -257,12 +263,38 @@ def _pain_points(
             changes += [vars(c) for c in tp_changes]
             for pid, point, centroid in zip(ids, points, centroids, strict=True):
                 for m in point.members:
-                    row_of[(seg[m]["id"], tp)]["pain_point_id"] = pid
+                    pain_of[assignment_of[m]] = pid
                 rows.append(_pain_row(pid, tp, point, seg, centroid))
+            del vectors, points, centroids
+            release()  # a touchpoint's float32 vectors and its clustering's arrays: back to the system
             advance(1)
     for tp in sorted(set(previous) - set(result.by_touchpoint)):
         changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
     return rows, changes
+
+
+def pain_point_ids(result: Classified) -> list[str | None] | dict[int, str]:
+    """Where a run records each assignment's pain point: row of `result.assignment_rows` -> pain point id."""
+    rows = result.assignment_rows
+    if isinstance(rows, AssignmentRows):
+        return rows.pain_point_id
+    return _ListPainIds(rows)
+
+
+class _ListPainIds(dict):
+    """Pain point ids written straight into assignment rows given as a list of dicts (tests, other engines)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def __setitem__(self, row: int, pid: str) -> None:
+        self.rows[row]["pain_point_id"] = pid
+
+
+def _subtouchpoints(result: Classified) -> list:
+    rows = result.assignment_rows
+    return rows.subtouchpoint if isinstance(rows, AssignmentRows) else [r["subtouchpoint"] for r in rows]
 
 
 def _pain_row(pid: str, tp: str, point: PainPoint, seg: list[dict], centroid: np.ndarray) -> dict:

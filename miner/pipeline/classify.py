@@ -6,15 +6,16 @@ nothing else repeats it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from miner.complaints.cascade import ComplaintScorer
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
+from miner.pipeline.heap import release
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.clusters import cluster_labels, cluster_vote
@@ -29,14 +30,100 @@ if TYPE_CHECKING:
 
 SEGMENT_COLUMNS = ("segment_id", "complaint", "complaint_score", "touchpoint", "touchpoint_score")
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
+BLOCK = 8_192  # complaints whose corpus-head features (float32, clause and item) are built at a time
+
+
+class SegmentRows(Sequence[tuple]):
+    """The per-segment results (SEGMENT_COLUMNS tuples), held as one column array each per chunk: about 33 bytes a
+    segment against some 200 for a tuple of Python objects (docs/lab/memory.md). Rows read back as the tuples
+    `classify` built, with the same Python values (the scores rounded by `round`, stored as float64)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._columns: tuple[np.ndarray, ...] | None = None
+
+    def extend(self, ids: list, complaint: list[int], score: list[float], tp: list[str], tp_score: list[float]) -> None:
+        """Add one chunk's rows, column by column."""
+        part = (_objects(ids), np.asarray(complaint, np.int8), np.asarray(score, np.float64), _objects(tp),
+                np.asarray(tp_score, np.float64))  # fmt: skip
+        self._parts.append(part)
+        self._columns = None
+
+    def _joined(self) -> tuple[np.ndarray, ...]:
+        if self._columns is None:
+            parts = self._parts or [(_objects([]), np.zeros(0, np.int8), np.zeros(0), _objects([]), np.zeros(0))]
+            self._columns = tuple(np.concatenate(c) for c in zip(*parts, strict=True))
+            self._parts = [self._columns]
+        return self._columns
+
+    def __len__(self) -> int:
+        return sum(len(p[0]) for p in self._parts)
+
+    def __getitem__(self, i: Any) -> Any:  # an int gives a row (a tuple), a slice a list of rows
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        ids, complaint, score, tp, tp_score = self._joined()
+        return (ids[i], int(complaint[i]), float(score[i]), tp[i], float(tp_score[i]))
+
+    def __iter__(self) -> Iterator[tuple]:
+        for ids, complaint, score, tp, tp_score in self._parts:
+            yield from zip(
+                ids.tolist(), complaint.tolist(), score.tolist(), tp.tolist(), tp_score.tolist(), strict=True
+            )
+
+
+class AssignmentRows:
+    """Each complaint's touchpoint assignments (ASSIGNMENT_COLUMNS, `pain_point_id` set later by the clustering),
+    held as Python lists of shared objects and float64/int8 arrays per column rather than one dict per row: at a
+    million segments a run holds about 1.6 million of them (docs/lab/memory.md). Iterating gives the rows as dicts,
+    as `finish_run` writes them."""
+
+    def __init__(self) -> None:
+        self.segment_id: list = []
+        self.touchpoint: list[str] = []
+        self.subtouchpoint: list[str | None] = []
+        self._score: list[np.ndarray] = []
+        self._rank: list[np.ndarray] = []
+        self.pain_point_id: list[str | None] = []  # per row, its pain point's id once the clustering gives one
+
+    def extend(self, segment_id: list, touchpoint: list[str], subtouchpoint: list, score: list, rank: list) -> None:
+        self.segment_id += segment_id
+        self.touchpoint += touchpoint
+        self.subtouchpoint += subtouchpoint
+        self.pain_point_id += [None] * len(segment_id)
+        self._score.append(np.asarray(score, np.float64))
+        self._rank.append(np.asarray(rank, np.int16))
+
+    def __len__(self) -> int:
+        return len(self.segment_id)
+
+    def __iter__(self) -> Iterator[dict]:
+        row = 0
+        for scores, ranks in zip(self._score, self._rank, strict=True):
+            for score, rank in zip(scores.tolist(), ranks.tolist(), strict=True):
+                yield {
+                    "segment_id": self.segment_id[row],
+                    "touchpoint": self.touchpoint[row],
+                    "subtouchpoint": self.subtouchpoint[row],
+                    "score": score,
+                    "rank": rank,
+                    "pain_point_id": self.pain_point_id[row],
+                }
+                row += 1
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 @dataclass
 class Classified:
     """What `classify` gives back: per segment its complaint and top touchpoint, per complaint its touchpoints."""
 
-    segment_rows: list[tuple]  # SEGMENT_COLUMNS; tuples, not dicts: a million rows take 3x less memory
-    assignment_rows: list[dict]
+    segment_rows: Sequence[tuple]  # SEGMENT_COLUMNS per segment (`SegmentRows`: columns, not Python objects)
+    assignment_rows: AssignmentRows | list[dict]  # iterates as dicts (`AssignmentRows` from `classify`)
     by_touchpoint: dict[str, list[int]]  # touchpoint -> positions in `complaint_pos`
     complaint_pos: list[int]  # positions (in the segment list) of complaints
     vectors: np.ndarray  # float16, one row per complaint
@@ -48,6 +135,8 @@ class Classified:
     # feedback item with a complaint: the item's vector the mapper read the complaint with
     context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per complaint: its row there
     second_reads: int = 0  # segments the complaint encoder read (miner/complaints/cascade.py)
+    assignment_of: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # touchpoint -> the
+    # row of `assignment_rows` of each complaint in `by_touchpoint[touchpoint]`, in the same order
 
     def firsts(self) -> list[str]:
         """The touchpoint each complaint was mapped to first (`none` included), in `complaint_pos` order."""
@@ -106,8 +195,21 @@ class _Chunk:
     tp_scores: np.ndarray
     nones: np.ndarray | None
 
-    def features(self) -> np.ndarray:
-        return CorpusHead.features(self.vectors.astype(np.float32), self.contexts[self.context_of].astype(np.float32))
+    def features(self, rows: slice = slice(None)) -> np.ndarray:
+        """The corpus head's features of the complaints in `rows`: float32, twice the vector's width."""
+        own, item = self.vectors[rows], self.contexts[self.context_of[rows]]
+        return CorpusHead.features(own.astype(np.float32), item.astype(np.float32))
+
+    def blocks(self) -> Iterator[slice]:
+        """The complaints in BLOCK-row slices (one empty slice when there are none), so that the head's float32
+        features of a 50,000-segment chunk are never all held at once (docs/lab/memory.md)."""
+        return (slice(s, s + BLOCK) for s in range(0, max(len(self.idx), 1), BLOCK))
+
+    def adjusted(self, head: CorpusHead | None) -> np.ndarray | None:
+        """The touchpoint scores as `head` reorders them, block by block (each row is adjusted on its own)."""
+        if head is None:
+            return None
+        return np.concatenate([head.adjust(self.tp_scores[b], self.features(b)) for b in self.blocks()])
 
 
 def classify(
@@ -151,14 +253,17 @@ def classify(
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
+            del vectors, context, texts
+            release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
     _centre(chunks, mapper)
     if head is not None and fit_head:
         for c in chunks:
-            head.collect(c.tp_scores, c.nones, c.features(), mapper.threshold)
+            for b in c.blocks():
+                head.collect(c.tp_scores[b], None if c.nones is None else c.nones[b], c.features(b), mapper.threshold)
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
-    out = Classified([], [], defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
+    out = Classified(SegmentRows(), AssignmentRows(), defaultdict(list), [], np.zeros((0, 0), np.float16), 0)
     out.complaint_threshold = detector.threshold if complaint_threshold is None else complaint_threshold
     out.second_reads = scorer.second_reads
     voted = _voted(chunks, mapper, head)
@@ -207,7 +312,11 @@ def _voted(chunks: list[_Chunk], mapper: Mapper, head: CorpusHead | None) -> lis
     went wrong, and their vote lost (docs/lab/transfer2.md)."""
     if mapper.cluster_weight <= 0 or not chunks or head is None or not head.fitted:
         return [None] * len(chunks)
-    adjusted = [head.adjust(c.tp_scores, c.features()) for c in chunks]
+    adjusted = []
+    for c in chunks:
+        scores = c.adjusted(head)  # blockwise, as `_map_chunk` reads it
+        assert scores is not None  # the head is given and fitted
+        adjusted.append(scores)
     labels = cluster_labels(np.concatenate([c.vectors for c in chunks]), mapper.cluster_size)
     voted = cluster_vote(np.concatenate(adjusted), labels, mapper.cluster_weight)
     return list(np.split(voted, np.cumsum([len(a) for a in adjusted])[:-1]))
@@ -277,29 +386,30 @@ def _map_chunk(
     """One chunk's touchpoint assignments and segment results, appended to `out`; `tp_threshold`: the corpus's
     touchpoint threshold (`Mapper.corpus_threshold`); `adjusted`: the chunk's reordered scores when given
     (`_voted`), else the corpus head's."""
-    if adjusted is None and head is not None:
-        adjusted = head.adjust(c.tp_scores, c.features())
+    if adjusted is None:
+        adjusted = c.adjusted(head)
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
     top_of = {}
+    rows = out.assignment_rows
+    assert isinstance(rows, AssignmentRows)  # classify builds it
+    columns: list[list] = [[], [], [], [], []]
     for pos, choices in zip(c.idx, assigned, strict=True):
         segment = segments[c.start + int(pos)]
         top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
         for rank, choice in enumerate(choices):
             out.by_touchpoint[choice.touchpoint].append(len(out.complaint_pos))
-            out.assignment_rows.append(
-                {
-                    "segment_id": segment["id"],
-                    "touchpoint": choice.touchpoint,
-                    "subtouchpoint": choice.subtouchpoint,
-                    "score": round(choice.score, 4),
-                    "rank": rank,
-                }
-            )
+            out.assignment_of[choice.touchpoint].append(len(rows) + len(columns[0]))
+            assignment = (segment["id"], choice.touchpoint, choice.subtouchpoint, round(choice.score, 4), rank)
+            for column, value in zip(columns, assignment, strict=True):
+                column.append(value)
         out.complaint_pos.append(c.start + int(pos))
+    rows.extend(*columns)
+    columns = [[], [], [], [], []]
     for pos, score in enumerate(c.scores):
         tp, tp_score = top_of.get(pos, (NONE, 0.0))
-        complaint = int(score >= threshold)
-        out.segment_rows.append(
-            (segments[c.start + pos]["id"], complaint, round(float(score), 4), tp, round(tp_score, 4))
-        )
+        row = (segments[c.start + pos]["id"], int(score >= threshold), round(float(score), 4), tp, round(tp_score, 4))
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    assert isinstance(out.segment_rows, SegmentRows)  # classify builds it
+    out.segment_rows.extend(*columns)
     out.complaints += len(c.idx)
