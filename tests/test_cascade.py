@@ -148,5 +148,5 @@ def test_classify_gives_a_corpus_within_the_sample_the_full_pass_results(db, min
         result, _ = two_encoder_pipeline(db, mini_taxonomy, segmenter, second_pass).classify(segments)
         results[second_pass] = result
         assert result.second_reads == len(segments)
-    assert results["full"].segment_rows == results["cascade"].segment_rows
+    assert list(results["full"].segment_rows) == list(results["cascade"].segment_rows)
     assert results["full"].complaint_threshold == results["cascade"].complaint_threshold
