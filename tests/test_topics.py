@@ -79,3 +79,26 @@ def test_pain_points_from_another_space_are_removed_and_their_ids_not_reused():
         ("website-01", "removed"),
         ("website-02", "removed"),
     ]
+
+
+def test_bertopic_without_representative_documents_finds_the_same_topics_and_words(monkeypatch):
+    """The pain-point model's BERTopic skips the representative documents it never reads; its topics and words
+    are stock BERTopic's on the same texts and vectors."""
+    from miner.slim import BERTOPIC_SKIPS, import_without
+    from miner.topics import clusterer
+
+    rng = np.random.default_rng(3)
+    themes = ["refund never arrived", "driver was rude", "website hides the delivery charge", "app keeps crashing"]
+    texts = [f"{themes[i % 4]} again {w}" for i, w in enumerate(rng.integers(0, 50, 40))]
+    centres = rng.standard_normal((4, 16))
+    vectors = (centres[np.arange(40) % 4] + 0.05 * rng.standard_normal((40, 16))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    model = PainPointModel()
+    slim = model._bertopic(texts, vectors)
+    stock = import_without("bertopic", BERTOPIC_SKIPS).BERTopic
+    assert clusterer._bertopic_class() is not stock
+    monkeypatch.setattr(clusterer, "_bertopic_class", lambda: stock)
+    full = model._bertopic(texts, vectors)
+    assert slim[0].tolist() == full[0].tolist()
+    assert slim[1] == full[1]
+    assert len(set(slim[0].tolist())) >= 4
