@@ -71,16 +71,14 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
     from miner.complaints.detector import load_seeds
     from miner.eval.provenance import load_sentences
     from miner.eval.run import Evaluator, load_items
-    from miner.eval.scoring import score
     from miner.eval.transfer import (
         DOMAINS,
         METHOD,
         PROBE,
-        by_industry,
+        accuracy_and_f1,
         domain_evaluators,
         domain_items,
         held_out,
-        mean_of_domains,
     )
     from miner.touchpoints import load_taxonomy
 
@@ -111,12 +109,7 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
                 start = time.process_time()
                 with patched(VARIANTS[v], log):
                     preds = {str(p["id"]): p for p in ev.predict(items, **METHOD)}
-                if name == "probe":
-                    acc = mean_of_domains(by_industry(items, preds), "accuracy_at_1")
-                    f1 = mean_of_domains(by_industry(items, preds), "macro_f1")
-                else:
-                    s = score(items, preds)
-                    acc, f1 = s.accuracy_at_1, s.macro_f1
+                acc, f1 = accuracy_and_f1(items, preds, per_industry=name == "probe")
                 out[name][v] = {"acc": acc, "f1": f1, "head": log, "cpu": round(time.process_time() - start, 1)}
                 print(name, v, json.dumps(out[name][v]), flush=True)
     print("\n| variant | " + " | ".join(out) + " | mean of domains |")

@@ -73,8 +73,7 @@ def jobs(n: int, probe: bool, only: list[str] | None, seed: int) -> list[tuple[s
 
 
 def run(n: int, variants: list[str], probe: bool, only: list[str] | None, seed: int = 0) -> dict:
-    from miner.eval.scoring import score
-    from miner.eval.transfer import METHOD, by_industry, mean_of_domains
+    from miner.eval.transfer import METHOD, accuracy_and_f1
 
     out: dict = {}
     for name, items, make in jobs(n, probe, only, seed):
@@ -84,12 +83,7 @@ def run(n: int, variants: list[str], probe: bool, only: list[str] | None, seed: 
             start = time.process_time()
             with patched(VARIANTS[v]):
                 preds = {str(p["id"]): p for p in ev.predict(items, **METHOD)}
-            if name == "probe":
-                acc = mean_of_domains(by_industry(items, preds), "accuracy_at_1")
-                f1 = mean_of_domains(by_industry(items, preds), "macro_f1")
-            else:
-                s = score(items, preds)
-                acc, f1 = s.accuracy_at_1, s.macro_f1
+            acc, f1 = accuracy_and_f1(items, preds, per_industry=name == "probe")
             cpu = round(time.process_time() - start, 1)
             out[name][v] = {"acc": acc, "f1": f1, "cpu": cpu, "pred": {k: p["touchpoint"] for k, p in preds.items()}}
             print(name, v, json.dumps({"acc": acc, "f1": f1, "cpu": cpu}), flush=True)

@@ -12,7 +12,15 @@ import yaml
 
 from miner.complaints.detector import load_seeds
 from miner.eval.provenance import load_sentences, sentence_hash, taxonomy_without, written_for
-from miner.eval.transfer import DOMAINS, Domain, domain_items, held_out, mean_interval, mean_of_domains
+from miner.eval.transfer import (
+    DOMAINS,
+    Domain,
+    accuracy_and_f1,
+    domain_items,
+    held_out,
+    mean_interval,
+    mean_of_domains,
+)
 from miner.touchpoints import load_taxonomy
 from miner.touchpoints.taxonomy import Taxonomy
 from miner.train.sources import touchpoint_training_set
@@ -158,6 +166,17 @@ def test_the_headline_is_a_mean_of_domains_not_a_pooled_figure() -> None:
     low, high = mean_interval([big, mixed], "accuracy_at_1", resamples=200)
     assert low < 0.75 < high and 0.5 <= low and high <= 1.0
     assert np.isclose(mean_of_domains([big], "accuracy_at_1") or 0, 1.0)
+
+
+def test_the_probe_figure_is_a_mean_of_industries_and_a_set_figure_is_pooled() -> None:
+    (a_items, a_preds), (b_items, b_preds) = run([True] * 9, "a"), run([False] * 3, "b")
+    for it in a_items:
+        it["label"] = "airline/late"
+    for it in b_items:
+        it["label"] = "telecom/late"
+    items, preds = a_items + b_items, a_preds | b_preds
+    assert accuracy_and_f1(items, preds, per_industry=True)[0] == pytest.approx(0.5)
+    assert accuracy_and_f1(items, preds)[0] == pytest.approx(0.75)
 
 
 def test_the_table_has_a_row_per_domain_the_mean_and_the_probe() -> None:

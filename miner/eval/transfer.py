@@ -245,6 +245,18 @@ def by_industry(items: list[dict], preds: dict[str, dict]) -> list[tuple[list[di
     return [(group, preds) for _, group in sorted(groups.items())]
 
 
+def accuracy_and_f1(
+    items: list[dict], preds: dict[str, dict], *, per_industry: bool = False
+) -> tuple[float | None, float | None]:
+    """Accuracy@1 and macro-F1 of one set's predictions; `per_industry`: each the unweighted mean over the
+    probe's industries, as the transfer table reports the probe."""
+    if per_industry:
+        runs = by_industry(items, preds)
+        return mean_of_domains(runs, "accuracy_at_1"), mean_of_domains(runs, "macro_f1")
+    s = score(items, preds)
+    return s.accuracy_at_1, s.macro_f1
+
+
 def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
