@@ -90,7 +90,7 @@ def test_the_space_is_blended_in_place_as_it_was_out_of_place(monkeypatch, n):
 
 
 def test_segment_rows_read_back_the_tuples_they_were_given():
-    from miner.pipeline.classify import SegmentRows
+    from miner.pipeline.rows import SegmentRows
 
     rows = [(7, 1, round(0.123456789, 4), "website", round(0.61234, 4)), (8, 0, 0.3333, "none", 0.0)]
     more = [("doc-9", 1, round(2 / 3, 4), "staff", round(1 / 7, 4))]
@@ -108,7 +108,7 @@ def test_segment_rows_read_back_the_tuples_they_were_given():
 
 
 def test_assignment_rows_iterate_as_the_dicts_finish_run_writes():
-    from miner.pipeline.classify import AssignmentRows
+    from miner.pipeline.rows import AssignmentRows
 
     rows = AssignmentRows()
     rows.extend([1, 1], ["website", "staff"], ["checkout", None], [0.6123, 0.55], [0, 1])

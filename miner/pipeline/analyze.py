@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from miner.pipeline.classify import AssignmentRows
 from miner.pipeline.heap import release
+from miner.pipeline.rows import AssignmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
