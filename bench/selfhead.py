@@ -45,6 +45,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
 DATASETS = Path(os.environ.get("TOUCHPOINTS_DATASETS", "/work/shared/datasets"))
 
 
+def print_variant_table(out: dict[str, dict[str, Any]], variants: list[str]) -> None:
+    """Acc@1 per domain and variant as a markdown table, with the mean of the domains (the probe apart)."""
+    print("\n| variant | " + " | ".join(out) + " | mean of domains |")
+    for v in variants:
+        accs = [out[d][v]["acc"] for d in out if d != "probe"]
+        cells = " | ".join(f"{out[d][v]['acc']:.3f}" for d in out)
+        print(f"| {v} | {cells} | {mean(accs):.3f} |" if accs else f"| {v} | {cells} | |")
+
+
 def patched(kwargs: dict[str, Any], log: list[dict]) -> Any:
     """A context that makes every corpus head the run builds take `kwargs`, and records each fitted head."""
     from unittest import mock
@@ -112,11 +121,7 @@ def run(n: int, variants: list[str], probe_n: int | None, domains: list[str] | N
                 acc, f1 = accuracy_and_f1(items, preds, per_industry=name == "probe")
                 out[name][v] = {"acc": acc, "f1": f1, "head": log, "cpu": round(time.process_time() - start, 1)}
                 print(name, v, json.dumps(out[name][v]), flush=True)
-    print("\n| variant | " + " | ".join(out) + " | mean of domains |")
-    for v in variants:
-        accs = [out[d][v]["acc"] for d in out if d != "probe"]
-        cells = " | ".join(f"{out[d][v]['acc']:.3f}" for d in out)
-        print(f"| {v} | {cells} | {mean(accs):.3f} |" if accs else f"| {v} | {cells} | |")
+    print_variant_table(out, variants)
     return out
 
 

@@ -14,7 +14,6 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from statistics import mean
 from typing import Any
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -87,11 +86,9 @@ def run(n: int, variants: list[str], probe: bool, only: list[str] | None, seed: 
             cpu = round(time.process_time() - start, 1)
             out[name][v] = {"acc": acc, "f1": f1, "cpu": cpu, "pred": {k: p["touchpoint"] for k, p in preds.items()}}
             print(name, v, json.dumps({"acc": acc, "f1": f1, "cpu": cpu}), flush=True)
-    print("\n| variant | " + " | ".join(out) + " | mean of domains |")
-    for v in variants:
-        accs = [out[d][v]["acc"] for d in out if d != "probe"]
-        cells = " | ".join(f"{out[d][v]['acc']:.3f}" for d in out)
-        print(f"| {v} | {cells} | {mean(accs):.3f} |" if accs else f"| {v} | {cells} | |")
+    from selfhead import print_variant_table  # bench/ is the script's folder: on sys.path
+
+    print_variant_table(out, variants)
     return out
 
 
