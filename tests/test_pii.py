@@ -347,3 +347,11 @@ def test_the_access_log_shows_no_pii_from_a_query_string():
                                ("127.0.0.1:5", "POST", path, "1.1", 201), None)  # fmt: skip
     assert RedactedAccessLog().filter(record)
     assert "dana.fox" not in record.getMessage() and "name=orders of <EMAIL:" in record.getMessage()
+
+
+def test_hashtags_are_not_names(redactor):
+    [tag, person] = redactor.redact_many(
+        ["So angry. #Ryanair lost my luggage", "So angry. Ryanair lost my bag and Sarah Jones at the desk was rude"]
+    )
+    assert tag == "So angry. #Ryanair lost my luggage"
+    assert "Sarah" not in person  # the same backend still finds the person in a plain sentence

@@ -132,6 +132,12 @@ def _overlaps(span: Span, taken: list[Span]) -> bool:
     return any(span[0] < end and start < span[1] for start, end, _ in taken)
 
 
+def _hashtag(text: str, span: Span) -> bool:
+    """A name the NER backend found right after '#' is a hashtag ("#Ryanair", "#Brian"): a public tag that names no
+    customer, and "#<PERSON>" in a report hides what the tweet was about."""
+    return span[0] > 0 and text[span[0] - 1] == "#"
+
+
 def pattern_spans(text: str) -> list[Span]:
     """PII found by the patterns, earlier patterns winning where two overlap."""
     spans: list[Span] = []
@@ -207,8 +213,8 @@ class Redactor:
         found = [pattern_spans(t) for t in texts]
         names = self._names()
         if names is not None:
-            for spans, extra in zip(found, names.find(list(texts)), strict=True):  # type: ignore[attr-defined]
-                spans += [s for s in extra if not _overlaps(s, spans)]
+            for text, spans, extra in zip(texts, found, names.find(list(texts)), strict=True):  # type: ignore[attr-defined]
+                spans += [s for s in extra if not _overlaps(s, spans) and not _hashtag(text, s)]
                 spans.sort()
         return found
 
