@@ -86,23 +86,40 @@ class BertSentenceEncoder:
         self.layers = int(config["num_hidden_layers"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
-        pad_id = int(config.get("pad_token_id") or 0)
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "[PAD]")
+        self.tokenizer.no_padding()  # `encode` pads each group of texts to its own longest (tokenizer.json may pad)
+        self.pad_id = int(config.get("pad_token_id") or 0)
 
     @property
     def dim(self) -> int:
         return int(self.config["hidden_size"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Tokenised, then run in groups of near-equal token length (`length_groups`), so that a batch pads
+        little: each vector is what one padded batch of all the texts gives, within float tolerance."""
         import torch
 
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches
-        encodings = self.tokenizer.encode_batch([texts[i] for i in order])
-        ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
-        types = torch.tensor([e.type_ids for e in encodings], dtype=torch.long)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        out = np.empty((len(texts), self.dim), np.float32)
+        for group in length_groups(lengths):
+            width = int(lengths[group].max())
+            ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
+            types = torch.zeros((len(group), width), dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for row, i in enumerate(group):
+                n = lengths[i]
+                ids[row, :n] = torch.tensor(encodings[i].ids)
+                types[row, :n] = torch.tensor(encodings[i].type_ids)
+                mask[row, :n] = 1
+            out[group] = self._pooled(ids, mask, types)
+        return out
+
+    def _pooled(self, ids: Any, mask: Any, types: Any) -> np.ndarray:
+        """Mean of the token states under `mask` (normalised when the model says so), one row per text."""
+        import torch
+
         with torch.inference_mode():
             hidden = self._forward(ids, mask, types)
             expanded = mask.unsqueeze(-1).expand(hidden.size()).to(hidden.dtype)
@@ -110,9 +127,7 @@ class BertSentenceEncoder:
             vectors = summed / torch.clamp(expanded.sum(1), min=1e-9)
             if self.normalize:
                 vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        out = np.empty((len(texts), self.dim), np.float32)
-        out[order] = vectors.numpy()
-        return out
+        return vectors.numpy()
 
     def _forward(self, ids: Any, mask: Any, types: Any) -> Any:
         import torch
@@ -153,3 +168,21 @@ class BertSentenceEncoder:
 
         w = self.w
         return F.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
+
+
+SLACK = 0.1  # padding a group of texts may add, as a share of its tokens
+
+
+def length_groups(lengths: np.ndarray, slack: float = SLACK) -> list[np.ndarray]:
+    """Positions grouped longest first so that padding each group to its longest adds at most `slack` of its
+    tokens: a batch sorted by characters padded ~half its clauses' tokens and ~1.4x its item contexts' on airline
+    support turns (docs/lab/spanpool.md)."""
+    order = np.argsort(-lengths, kind="stable")
+    groups, start, total = [], 0, 0
+    for k, i in enumerate(order):
+        if k > start and lengths[order[start]] * (k - start + 1) > (1 + slack) * (total + lengths[i]):
+            groups.append(order[start:k])
+            start, total = k, 0
+        total += int(lengths[i])
+    groups.append(order[start:])
+    return groups

@@ -1,0 +1,179 @@
+"""Where the default's encoder CPU goes on real airline conversations, and what each way of reading items costs
+(issue 21; docs/lab/spanpool.md).
+
+Usage: python bench/spanpool.py census [--n 300]       what each encoder reads in `mine` (texts, tokens, CPU)
+       python bench/spanpool.py mine --contexts NAME [--n 1000]   `mine` with the default settings, its CPU
+
+`census` runs `mine` with the default settings (redaction on) on the first N conversations of
+../shared/datasets/raw/twcs_airline_conversations.csv into a fresh database, and counts, per encoder and per
+caller (clauses, item contexts, texts `for_mapping` changed, the fit), the texts each encoder embedded, their
+tokens, the padded tokens of the batches and the CPU seconds in the forward passes. The conversations are read from
+../shared/datasets/raw/ and never copied; only counts are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _caller() -> str:
+    names = [f.name for f in traceback.extract_stack()]
+    for fn, tag in (("context", "context"), ("_normalised", "normalised"), ("fit", "fit"), ("embed_ahead", "clauses")):
+        if fn in names:
+            return tag
+    return "clauses"
+
+
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def census(csv_path: Path, db_path: Path) -> dict:
+    """`mine` with the default settings, every forward pass counted by encoder and caller."""
+    import torch
+
+    from miner.embed import bert
+    from miner.pipeline import MineOptions, build_pipeline
+    from miner.store import open_db
+
+    table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    encode = bert.BertSentenceEncoder.encode
+
+    def counted(self: bert.BertSentenceEncoder, texts: list[str]) -> object:
+        enc = self.tokenizer.encode_batch(texts)
+        row = table[f"{Path(str(self.w_name)).name}/{_caller()}"]
+        row["texts"] += len(texts)
+        row["tokens"] += sum(sum(e.attention_mask) for e in enc)
+        row["padded"] += len(enc) * len(enc[0].ids) if enc else 0
+        started = time.process_time()
+        out = encode(self, texts)
+        row["cpu"] += time.process_time() - started
+        return out
+
+    load = bert.load_bert
+
+    def named(folder: Path) -> object:
+        model = load(folder)
+        if model is not None:
+            model.w_name = folder.name  # type: ignore[attr-defined]
+        return model
+
+    bert.BertSentenceEncoder.encode = counted  # type: ignore[method-assign]
+    bert.load_bert = named  # type: ignore[assignment]
+    started, cpu0 = time.perf_counter(), _cpu()
+    options = MineOptions()
+    pipeline = build_pipeline(open_db(db_path), options)
+    _, run_id = pipeline.mine([csv_path], columns=options.columns, on_error=options.on_error)
+    run = pipeline.db["runs"].get(run_id)
+    return {
+        "wall": round(time.perf_counter() - started, 1),
+        "cpu": round(_cpu() - cpu0, 1),
+        "threads": torch.get_num_threads(),
+        "segments": run["segments"],
+        "complaints": run["complaints"],
+        "load": os.getloadavg(),
+        "encoders": {k: {f: round(v, 2) for f, v in row.items()} for k, row in sorted(table.items())},
+    }
+
+
+def segments(csv_path: Path, db_path: Path) -> None:
+    """Redact and segment the conversations into `db_path` as `mine` does, embedding nothing."""
+    from miner.pipeline import MineOptions
+    from miner.pipeline.imports import import_paths
+    from miner.store import open_db
+
+    import_paths(open_db(db_path), [csv_path], MineOptions())
+
+
+def texts_of(db_path: Path) -> tuple[list[str], list[str]]:
+    """The stored clauses, and the text of each item of several clauses (what `ItemRuns.context` embeds)."""
+    from miner.segment.items import ItemRuns
+    from miner.store import open_db
+    from miner.store.segments import load_segments
+
+    rows = load_segments(open_db(db_path))
+    runs = ItemRuns(rows)
+    items = [" ".join(r["text"] for r in rows[a:b]) for a, b in zip(runs.starts, runs.ends, strict=True) if b - a > 1]
+    return [r["text"] for r in rows], items
+
+
+def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: int) -> list[dict]:
+    """CPU of one encoder over the stored clauses and item contexts, by `Embedder.embed` in batches of `batch`,
+    with this tree's `encode` (`grouped`) or the one before it (`padded`, from `--old`); vectors compared."""
+    import importlib.util
+
+    import numpy as np
+    import torch
+
+    from miner.embed import get_embedder
+
+    torch.set_num_threads(threads)
+    clauses, items = texts_of(db_path)
+    embedder = get_embedder(model)
+    embedder.batch_size = batch
+    bert = embedder.bert()
+    assert bert is not None
+    new_encode = type(bert).encode
+    spec = importlib.util.spec_from_file_location("bert_old", OLD)
+    old = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(old)  # type: ignore[union-attr]
+    reference = old.load_bert(Path(embedder._model_path()))
+    out, first = [], {}
+    for variant in variants:
+        for name, texts in (("clauses", clauses), ("contexts", items)):
+            bert.encode = (lambda t, b=bert: new_encode(b, t)) if variant == "grouped" else reference.encode
+            started = time.process_time()
+            vectors = embedder.embed(texts)
+            cpu = time.process_time() - started
+            diff = float(np.abs(vectors - first[name]).max()) if name in first else 0.0
+            first.setdefault(name, vectors)
+            out.append({"variant": variant, "texts": name, "n": len(texts), "batch": batch, "threads": threads,
+                        "cpu": round(cpu, 2), "max_diff": diff, "load": os.getloadavg()[0]})  # fmt: skip
+            print(json.dumps(out[-1]), flush=True)
+    return out
+
+
+OLD = Path("/tmp/sp/bert_old.py")
+
+
+def main() -> None:
+    import run  # bench/run.py: the first N conversations, as `make bench` reads them
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("what", choices=("census", "segments", "encode"))
+    parser.add_argument("--db", type=Path, help="segments: where to store; encode: the stored segments")
+    parser.add_argument("--model", default="tuned")
+    parser.add_argument("--variants", default="padded,grouped")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--datasets", type=Path, default=run.DATASETS)
+    args = parser.parse_args()
+    run.CSV = args.datasets / "raw" / run.CSV.name
+    if args.what == "encode":
+        encode(args.db, args.model, args.variants.split(","), args.batch, args.threads)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = run._limited_csv(args.n, Path(tmp))
+        if args.what == "segments":
+            segments(csv_path, args.db)
+        else:
+            print(json.dumps(census(csv_path, Path(tmp) / "census.db"), indent=1))
+
+
+if __name__ == "__main__":
+    main()
