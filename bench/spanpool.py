@@ -150,11 +150,137 @@ def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: 
 OLD = Path("/tmp/sp/bert_old.py")
 
 
+def span_table(bert: object, segments: list[dict]) -> tuple[dict[str, object], int]:
+    """Span pooling, as an experiment: each item's text (its clauses joined, as `ItemRuns` joins them) read once;
+    a clause's vector is the mean of [CLS], [SEP] and the token states inside its characters, the item's the mean
+    of all its tokens. Items longer than the window are left out (their clauses read alone, as before): returns
+    the text -> vector table and how many items were left out."""
+    import numpy as np
+    import torch
+
+    from miner.embed.bert import length_groups
+    from miner.segment.items import ItemRuns
+
+    runs = ItemRuns(segments)
+    items, spans = [], []
+    for a, b in zip(runs.starts, runs.ends, strict=True):
+        clauses = [segments[i]["text"] for i in range(a, b)]
+        starts = np.r_[0, np.cumsum([len(c) + 1 for c in clauses])[:-1]]
+        items.append(" ".join(clauses))
+        spans.append([(c, int(s), int(s) + len(c)) for c, s in zip(clauses, starts, strict=True)])
+    tok = bert.tokenizer  # type: ignore[attr-defined]
+    tok.no_truncation()
+    encodings = tok.encode_batch(items)
+    tok.enable_truncation(bert.max_length, strategy="longest_first", direction="right")  # type: ignore[attr-defined]
+    lengths = np.array([len(e.ids) for e in encodings])
+    fits = np.flatnonzero(lengths <= bert.max_length)  # type: ignore[attr-defined]
+    table: dict[str, object] = {}
+    for group in length_groups(lengths[fits]):
+        rows = fits[group]
+        width = int(lengths[rows].max())
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for k, i in enumerate(rows):
+            ids[k, : lengths[i]] = torch.tensor(encodings[i].ids)
+            mask[k, : lengths[i]] = 1
+        with torch.inference_mode():
+            hidden = bert._forward(ids, mask, torch.zeros_like(ids)).numpy()  # type: ignore[attr-defined]
+        for k, i in enumerate(rows):
+            states, n = hidden[k], lengths[i]
+            offsets = np.array(encodings[i].offsets)
+            special = np.array(encodings[i].special_tokens_mask, dtype=bool)
+            table[items[i]] = _unit(states[:n].mean(0))
+            if len(spans[i]) == 1:
+                table[spans[i][0][0]] = table[items[i]]
+                continue
+            for text, a, b in spans[i]:
+                inside = ~special & (offsets[:, 0] >= a) & (offsets[:, 1] <= b) & (offsets[:, 1] > offsets[:, 0])
+                pick = inside | special
+                table[text] = _unit(states[:n][pick[:n]].mean(0))
+    return table, len(items) - len(fits)
+
+
+def _unit(v: object) -> object:
+    import numpy as np
+
+    v = np.asarray(v, dtype=np.float32)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def use_span_pooling() -> dict[str, int]:
+    """Make every `classify` read its segments by span pooling with both encoders (`span_table`); texts the
+    table lacks (changed by `for_mapping`, or of items past the window) are embedded alone, as before."""
+    import numpy as np
+
+    from miner.embed import cache as cache_module
+    from miner.pipeline import core
+
+    counts = {"items_left_out": 0, "from_table": 0, "alone": 0}
+    embed = cache_module.EmbeddingCache.embed
+
+    def embed_from_table(self: object, texts: object, progress: object = None) -> object:
+        table = getattr(self, "span_table", None)
+        texts = list(texts)  # type: ignore[call-overload]
+        if not table or not texts:
+            return embed(self, texts, progress)  # type: ignore[arg-type]
+        missing = [t for t in texts if t not in table]
+        counts["from_table"] += len(texts) - len(missing)
+        counts["alone"] += len(missing)
+        alone = dict(zip(missing, embed(self, missing), strict=True)) if missing else {}  # type: ignore[arg-type]
+        if progress:
+            progress(len(texts) - len(missing))  # type: ignore[operator]
+        return np.stack([table[t] if t in table else alone[t] for t in texts])
+
+    classify = core.classify
+
+    def classify_by_spans(segments: list[dict], cache: object, detector: object, *args: object, **kw: object) -> object:
+        caches = [cache, getattr(detector.second, "__self__", None)]  # type: ignore[attr-defined]
+        for c in caches:
+            if c is not None:
+                c.span_table, left = span_table(c.embedder.bert(), segments)  # type: ignore[attr-defined]
+                counts["items_left_out"] += left
+        try:
+            return classify(segments, cache, detector, *args, **kw)  # type: ignore[arg-type]
+        finally:
+            for c in caches:
+                if c is not None:
+                    c.span_table = None  # type: ignore[attr-defined]
+
+    cache_module.EmbeddingCache.embed = embed_from_table  # type: ignore[method-assign]
+    core.classify = classify_by_spans  # type: ignore[assignment]
+    return counts
+
+
+def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
+    """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
+    says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`)."""
+    from miner.eval import report, transfer
+    from miner.pipeline import classify
+
+    counts = None
+    if contexts == "span":
+        counts = use_span_pooling()
+    else:
+        classify.CONTEXTS = contexts
+    started = _cpu()
+    results = transfer.run_domains(datasets, limit, transfer.SEED)
+    probe = transfer.run_probe()
+    table = transfer.transfer_table(results, probe)
+    note = f"contexts={contexts}, {limit} per domain, CPU {_cpu() - started:.0f} s, load {os.getloadavg()}"
+    out.write_text(f"{note}\n{counts}\n\n{table}")
+    print(note, counts)
+    print(table)
+    del report
+
+
 def main() -> None:
     import run  # bench/run.py: the first N conversations, as `make bench` reads them
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("census", "segments", "encode"))
+    parser.add_argument("what", choices=("census", "segments", "encode", "transfer"))
+    parser.add_argument("--contexts", default="mean", help="transfer: text, mean or span")
+    parser.add_argument("--limit", type=int, default=300, help="transfer: items per domain")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/spanpool_transfer.md"))
     parser.add_argument("--db", type=Path, help="segments: where to store; encode: the stored segments")
     parser.add_argument("--model", default="tuned")
     parser.add_argument("--variants", default="padded,grouped")
@@ -164,6 +290,9 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=run.DATASETS)
     args = parser.parse_args()
     run.CSV = args.datasets / "raw" / run.CSV.name
+    if args.what == "transfer":
+        transfer_run(args.contexts, args.limit, args.datasets, args.out)
+        return
     if args.what == "encode":
         encode(args.db, args.model, args.variants.split(","), args.batch, args.threads)
         return
