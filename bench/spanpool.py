@@ -1,8 +1,12 @@
 """Where the default's encoder CPU goes on real airline conversations, and what each way of reading items costs
 (issue 21; docs/lab/spanpool.md).
 
-Usage: python bench/spanpool.py census [--n 300]       what each encoder reads in `mine` (texts, tokens, CPU)
-       python bench/spanpool.py mine --contexts NAME [--n 1000]   `mine` with the default settings, its CPU
+Usage: python bench/spanpool.py census [--n 300]          what each encoder reads in `mine` (texts, tokens, CPU)
+       python bench/spanpool.py segments --n 1000 --db F  redact and segment into F, embedding nothing
+       python bench/spanpool.py encode --db F [--old FILE] [--batch 64] [--threads 1]   one encoder over F's
+           clauses and item contexts: CPU and the largest difference from the first variant's vectors
+       python bench/spanpool.py transfer --contexts text|mean|span|span-mapping [--limit 300]   the transfer
+           protocol with item contexts read that way (span pooling is an experiment patched in here)
 
 `census` runs `mine` with the default settings (redaction on) on the first N conversations of
 ../shared/datasets/raw/twcs_airline_conversations.csv into a fresh database, and counts, per encoder and per
@@ -111,9 +115,10 @@ def texts_of(db_path: Path) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], items
 
 
-def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: int) -> list[dict]:
+def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: int, old_file: Path) -> list[dict]:
     """CPU of one encoder over the stored clauses and item contexts, by `Embedder.embed` in batches of `batch`,
-    with this tree's `encode` (`grouped`) or the one before it (`padded`, from `--old`); vectors compared."""
+    with this tree's `encode` (`grouped`) or the one before it (`padded`: `--old FILE`, a copy of bert.py from
+    before, e.g. `git show 987152c:miner/embed/bert.py`); vectors compared."""
     import importlib.util
 
     import numpy as np
@@ -128,7 +133,7 @@ def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: 
     bert = embedder.bert()
     assert bert is not None
     new_encode = type(bert).encode
-    spec = importlib.util.spec_from_file_location("bert_old", OLD)
+    spec = importlib.util.spec_from_file_location("bert_old", old_file)
     old = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(old)  # type: ignore[union-attr]
     reference = old.load_bert(Path(embedder._model_path()))
@@ -145,9 +150,6 @@ def encode(db_path: Path, model: str, variants: list[str], batch: int, threads: 
                         "cpu": round(cpu, 2), "max_diff": diff, "load": os.getloadavg()[0]})  # fmt: skip
             print(json.dumps(out[-1]), flush=True)
     return out
-
-
-OLD = Path("/tmp/sp/bert_old.py")
 
 
 def span_table(bert: object, segments: list[dict]) -> tuple[dict[str, object], int]:
@@ -207,9 +209,10 @@ def _unit(v: object) -> object:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
-def use_span_pooling() -> dict[str, int]:
-    """Make every `classify` read its segments by span pooling with both encoders (`span_table`); texts the
-    table lacks (changed by `for_mapping`, or of items past the window) are embedded alone, as before."""
+def use_span_pooling(both: bool = True) -> dict[str, int]:
+    """Make every `classify` read its segments by span pooling with both encoders (`span_table`; with `both` off,
+    the mapping encoder only); texts the table lacks (changed by `for_mapping`, or of items past the window) are
+    embedded alone, as before."""
     import numpy as np
 
     from miner.embed import cache as cache_module
@@ -234,7 +237,7 @@ def use_span_pooling() -> dict[str, int]:
     classify = core.classify
 
     def classify_by_spans(segments: list[dict], cache: object, detector: object, *args: object, **kw: object) -> object:
-        caches = [cache, getattr(detector.second, "__self__", None)]  # type: ignore[attr-defined]
+        caches = [cache, getattr(detector.second, "__self__", None) if both else None]  # type: ignore[attr-defined]
         for c in caches:
             if c is not None:
                 c.span_table, left = span_table(c.embedder.bert(), segments)  # type: ignore[attr-defined]
@@ -253,13 +256,14 @@ def use_span_pooling() -> dict[str, int]:
 
 def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
     """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
-    says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`)."""
-    from miner.eval import report, transfer
+    says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`),
+    `span-mapping` (span pooling on the mapping encoder only)."""
+    from miner.eval import transfer
     from miner.pipeline import classify
 
     counts = None
-    if contexts == "span":
-        counts = use_span_pooling()
+    if contexts.startswith("span"):
+        counts = use_span_pooling(both=contexts == "span")
     else:
         classify.CONTEXTS = contexts
     started = _cpu()
@@ -270,7 +274,6 @@ def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
     out.write_text(f"{note}\n{counts}\n\n{table}")
     print(note, counts)
     print(table)
-    del report
 
 
 def main() -> None:
@@ -286,6 +289,7 @@ def main() -> None:
     parser.add_argument("--variants", default="padded,grouped")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--old", type=Path, help="encode: bert.py from before, for the `padded` variant")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--datasets", type=Path, default=run.DATASETS)
     args = parser.parse_args()
@@ -294,7 +298,7 @@ def main() -> None:
         transfer_run(args.contexts, args.limit, args.datasets, args.out)
         return
     if args.what == "encode":
-        encode(args.db, args.model, args.variants.split(","), args.batch, args.threads)
+        encode(args.db, args.model, args.variants.split(","), args.batch, args.threads, args.old)
         return
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = run._limited_csv(args.n, Path(tmp))
