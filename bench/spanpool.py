@@ -7,6 +7,7 @@ Usage: python bench/spanpool.py census [--n 300]          what each encoder read
            clauses and item contexts: CPU and the largest difference from the first variant's vectors
        python bench/spanpool.py transfer --contexts text|mean|span|span-mapping [--limit 300]   the transfer
            protocol with item contexts read that way (span pooling is an experiment patched in here)
+       python bench/spanpool.py paired --before A.pkl --after B.pkl   paired bootstrap of two transfer runs
 
 `census` runs `mine` with the default settings (redaction on) on the first N conversations of
 ../shared/datasets/raw/twcs_airline_conversations.csv into a fresh database, and counts, per encoder and per
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import resource
 import sys
 import tempfile
@@ -272,15 +274,57 @@ def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
     table = transfer.transfer_table(results, probe)
     note = f"contexts={contexts}, {limit} per domain, CPU {_cpu() - started:.0f} s, load {os.getloadavg()}"
     out.write_text(f"{note}\n{counts}\n\n{table}")
+    with out.with_suffix(".pkl").open("wb") as f:  # for `paired`: the predictions, item by item
+        pickle.dump({"results": results, "probe": probe}, f)
     print(note, counts)
     print(table)
+
+
+def paired(before: Path, after: Path, resamples: int = 1000) -> dict:
+    """Paired bootstrap of two `transfer` runs' predictions (`.pkl`): the same resampled items score both, so the
+    interval is of the difference. Mean of the domains' acc@1, each domain's acc@1, tweets complaint F1, and the
+    probe's mean of industries."""
+    import numpy as np
+
+    from miner.eval.scoring import counts, figures
+    from miner.eval.transfer import by_industry
+
+    a, b = (pickle.loads(p.read_bytes()) for p in (before, after))
+    rng = np.random.default_rng(0)
+
+    def draws(n: int) -> np.ndarray:
+        return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(resamples)]).astype(float)
+
+    def diff(items: list[dict], x: dict, y: dict, figure: str, w: np.ndarray) -> np.ndarray:
+        return figures(counts(items, y), w)[figure] - figures(counts(items, x), w)[figure]
+
+    def interval(v: np.ndarray) -> list[float]:
+        v = v[~np.isnan(v)] if v.ndim == 1 else v
+        return [round(float(np.mean(v)), 4), *(round(float(q), 4) for q in np.percentile(v, [2.5, 97.5]))]
+
+    out, domains = {}, []
+    for ra, rb in zip(a["results"], b["results"], strict=True):
+        w = draws(len(ra.items))
+        figure = "accuracy_at_1" if ra.touchpoints else "complaint_f1"
+        d = diff(ra.items, ra.ours, rb.ours, figure, w)
+        out[f"{ra.domain} {figure}"] = interval(d)
+        if ra.touchpoints:
+            domains.append(d)
+    out["mean of domains accuracy_at_1"] = interval(np.nanmean(np.stack(domains), axis=0))
+    items = a["probe"][0]
+    groups = [(g, None) for g, _ in by_industry(items, a["probe"][1])]
+    per = [diff(g, a["probe"][1], b["probe"][1], "accuracy_at_1", draws(len(g))) for g, _ in groups]
+    out["probe mean of industries accuracy_at_1"] = interval(np.nanmean(np.stack(per), axis=0))
+    return out
 
 
 def main() -> None:
     import run  # bench/run.py: the first N conversations, as `make bench` reads them
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("census", "segments", "encode", "transfer"))
+    parser.add_argument("what", choices=("census", "segments", "encode", "transfer", "paired"))
+    parser.add_argument("--before", type=Path, help="paired: a transfer run's .pkl")
+    parser.add_argument("--after", type=Path, help="paired: another's, on the same items")
     parser.add_argument("--contexts", default="mean", help="transfer: text, mean or span")
     parser.add_argument("--limit", type=int, default=300, help="transfer: items per domain")
     parser.add_argument("--out", type=Path, default=Path("/tmp/spanpool_transfer.md"))
@@ -294,6 +338,9 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=run.DATASETS)
     args = parser.parse_args()
     run.CSV = args.datasets / "raw" / run.CSV.name
+    if args.what == "paired":
+        print(json.dumps(paired(args.before, args.after), indent=1))
+        return
     if args.what == "transfer":
         transfer_run(args.contexts, args.limit, args.datasets, args.out)
         return

@@ -4,8 +4,10 @@ Importing sentence-transformers imports transformers' model machinery (torch._dy
 about 3 s of CPU before a 10-row `touchpoints mine` embeds anything (docs/lab/startup.md). For a saved
 sentence-transformers folder that is exactly BERT -> mean pooling (-> L2 normalisation), the forward pass is a few
 lines of torch, the same operations in the same order as transformers' BertModel with SDPA attention, so the
-vectors are the same (tests/test_bert.py compares them). `load_bert(folder)` returns None for anything else, and
-the caller falls back to sentence-transformers; training (miner/train) always uses sentence-transformers."""
+vectors are the same within float tolerance: texts run in groups of near-equal token length rather than one batch
+padded to its longest (docs/lab/spanpool.md; tests/test_bert.py compares them). `load_bert(folder)` returns None
+for anything else, and the caller falls back to sentence-transformers; training (miner/train) always uses
+sentence-transformers."""
 
 from __future__ import annotations
 
