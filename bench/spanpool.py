@@ -160,9 +160,7 @@ def span_table(bert: object, segments: list[dict]) -> tuple[dict[str, object], i
     of all its tokens. Items longer than the window are left out (their clauses read alone, as before): returns
     the text -> vector table and how many items were left out."""
     import numpy as np
-    import torch
 
-    from miner.embed.bert import length_groups
     from miner.segment.items import ItemRuns
 
     runs = ItemRuns(segments)
@@ -174,41 +172,16 @@ def span_table(bert: object, segments: list[dict]) -> tuple[dict[str, object], i
         spans.append([(c, int(s), int(s) + len(c)) for c, s in zip(clauses, starts, strict=True)])
     tok = bert.tokenizer  # type: ignore[attr-defined]
     tok.no_truncation()
-    encodings = tok.encode_batch(items)
+    lengths = np.array([len(e.ids) for e in tok.encode_batch(items)])
     tok.enable_truncation(bert.max_length, strategy="longest_first", direction="right")  # type: ignore[attr-defined]
-    lengths = np.array([len(e.ids) for e in encodings])
     fits = np.flatnonzero(lengths <= bert.max_length)  # type: ignore[attr-defined]
+    parts, own = bert.encode_spans([items[i] for i in fits], [[(a, b) for _, a, b in spans[i]] for i in fits])  # type: ignore[attr-defined]
     table: dict[str, object] = {}
-    for group in length_groups(lengths[fits]):
-        rows = fits[group]
-        width = int(lengths[rows].max())
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for k, i in enumerate(rows):
-            ids[k, : lengths[i]] = torch.tensor(encodings[i].ids)
-            mask[k, : lengths[i]] = 1
-        with torch.inference_mode():
-            hidden = bert._forward(ids, mask, torch.zeros_like(ids)).numpy()  # type: ignore[attr-defined]
-        for k, i in enumerate(rows):
-            states, n = hidden[k], lengths[i]
-            offsets = np.array(encodings[i].offsets)
-            special = np.array(encodings[i].special_tokens_mask, dtype=bool)
-            table[items[i]] = _unit(states[:n].mean(0))
-            if len(spans[i]) == 1:
-                table[spans[i][0][0]] = table[items[i]]
-                continue
-            for text, a, b in spans[i]:
-                inside = ~special & (offsets[:, 0] >= a) & (offsets[:, 1] <= b) & (offsets[:, 1] > offsets[:, 0])
-                pick = inside | special
-                table[text] = _unit(states[:n][pick[:n]].mean(0))
+    for k, i in enumerate(fits):
+        table[items[i]] = own[k]
+        for (text, _, _), vector in zip(spans[i], parts[k], strict=True):
+            table[text] = vector
     return table, len(items) - len(fits)
-
-
-def _unit(v: object) -> object:
-    import numpy as np
-
-    v = np.asarray(v, dtype=np.float32)
-    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def use_span_pooling(both: bool = True) -> dict[str, int]:

@@ -49,6 +49,21 @@ def test_the_embedder_encodes_without_sentence_transformers(reference):
     assert embedder._st is None  # sentence-transformers never loaded
 
 
+def test_span_pooling_reads_each_text_once():
+    encoder = load_bert(packaged_model_path())
+    assert encoder is not None
+    item = "The app crashed at checkout and nobody answered the phone for an hour."
+    texts = [item, "Refund please"]
+    parts, own = encoder.encode_spans(texts, [[(0, 27), (28, len(item))], [(0, 13)]])
+    alone = encoder.encode(texts + ["The app crashed at checkout", "and nobody answered the phone for an hour."])
+    assert np.allclose(own, alone[:2], atol=1e-6)  # a text's own vector: the mean of all its tokens
+    assert np.allclose(parts[1][0], alone[1], atol=1e-6)  # one span over a whole text: that text's vector
+    assert parts[0].shape == (2, 384)
+    # each clause read inside its item is near, not equal, to the clause read alone: context flows in
+    cosines = np.sum(parts[0] * alone[2:], axis=1)
+    assert np.all(cosines > 0.5) and np.all(cosines < 0.99)
+
+
 def test_length_groups_pad_little_and_cover_every_text():
     lengths = np.array([3, 40, 41, 12, 11, 200, 10, 39, 3, 3])
     groups = length_groups(lengths, slack=0.1)

@@ -118,6 +118,37 @@ class BertSentenceEncoder:
             out[group] = self._pooled(ids, mask, types)
         return out
 
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Span pooling (an experiment, docs/lab/spanpool.md): each text read once; per text, one vector per
+        character span (the mean of [CLS], [SEP] and the token states inside the span) and the text's own (the mean
+        of all its tokens, as `encode` gives). A text past the window is cut there, as `encode` cuts it."""
+        import torch
+
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        own = np.empty((len(texts), self.dim), np.float32)
+        parts: list[np.ndarray] = [np.empty((0, self.dim), np.float32)] * len(texts)
+        for group in length_groups(lengths):
+            width = int(lengths[group].max())
+            ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for row, i in enumerate(group):
+                ids[row, : lengths[i]] = torch.tensor(encodings[i].ids)
+                mask[row, : lengths[i]] = 1
+            with torch.inference_mode():
+                hidden = self._forward(ids, mask, torch.zeros_like(ids)).numpy()
+            for row, i in enumerate(group):
+                states = hidden[row, : lengths[i]]
+                offsets = np.array(encodings[i].offsets).reshape(-1, 2)
+                special = np.array(encodings[i].special_tokens_mask, dtype=bool)
+                picks = [special | ((offsets[:, 0] >= a) & (offsets[:, 1] <= b) & ~special) for a, b in spans[i]]
+                own[i] = states.mean(0)
+                parts[i] = np.stack([states[p].mean(0) for p in picks]) if picks else parts[i]
+        if self.normalize:
+            own = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
+            parts = [p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12) for p in parts]
+        return parts, own
+
     def _pooled(self, ids: Any, mask: Any, types: Any) -> np.ndarray:
         """Mean of the token states under `mask` (normalised when the model says so), one row per text."""
         import torch
