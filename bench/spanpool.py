@@ -50,6 +50,7 @@ def _cpu() -> float:
 
 def census(csv_path: Path, db_path: Path) -> dict:
     """`mine` with the default settings, every forward pass counted by encoder and caller."""
+    import numpy as np
     import torch
 
     from miner.embed import bert
@@ -64,7 +65,9 @@ def census(csv_path: Path, db_path: Path) -> dict:
         row = table[f"{Path(str(self.w_name)).name}/{_caller()}"]
         row["texts"] += len(texts)
         row["tokens"] += sum(sum(e.attention_mask) for e in enc)
-        row["padded"] += len(enc) * len(enc[0].ids) if enc else 0
+        lengths = np.array([sum(e.attention_mask) for e in enc])
+        groups = bert.length_groups(lengths) if hasattr(bert, "length_groups") else [np.arange(len(enc))]
+        row["padded"] += sum(len(g) * int(lengths[g].max()) for g in groups if len(g))  # what the forward runs
         started = time.process_time()
         out = encode(self, texts)
         row["cpu"] += time.process_time() - started
