@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from miner.embed.bert import load_bert
+from miner.embed.bert import length_groups, load_bert
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
 
 TEXTS = [
@@ -35,8 +35,9 @@ def reference() -> np.ndarray:
 def test_same_vectors_as_sentence_transformers(reference):
     encoder = load_bert(packaged_model_path())
     assert encoder is not None and encoder.max_length == 256
-    assert np.array_equal(encoder.encode(TEXTS), reference)  # one padded batch, as the embedder sends them
-    assert np.array_equal(pickle.loads(pickle.dumps(encoder)).encode(TEXTS), reference)  # e.g. to a worker
+    # the texts run in groups of near-equal token length, not one padded batch: equal within float tolerance
+    assert np.allclose(encoder.encode(TEXTS), reference, atol=1e-6)
+    assert np.allclose(pickle.loads(pickle.dumps(encoder)).encode(TEXTS), reference, atol=1e-6)  # e.g. to a worker
     singles = np.stack([encoder.encode([t])[0] for t in TEXTS])  # no padding at all
     assert np.allclose(singles, reference, atol=1e-5)
 
@@ -44,8 +45,33 @@ def test_same_vectors_as_sentence_transformers(reference):
 def test_the_embedder_encodes_without_sentence_transformers(reference):
     embedder = SentenceTransformerEmbedder()
     assert embedder.dim == 384
-    assert np.array_equal(embedder.embed_batch(TEXTS), reference)
+    assert np.allclose(embedder.embed_batch(TEXTS), reference, atol=1e-6)
     assert embedder._st is None  # sentence-transformers never loaded
+
+
+def test_span_pooling_reads_each_text_once():
+    encoder = load_bert(packaged_model_path())
+    assert encoder is not None
+    item = "The app crashed at checkout and nobody answered the phone for an hour."
+    texts = [item, "Refund please"]
+    parts, own = encoder.encode_spans(texts, [[(0, 27), (28, len(item))], [(0, 13)]])
+    alone = encoder.encode(texts + ["The app crashed at checkout", "and nobody answered the phone for an hour."])
+    assert np.allclose(own, alone[:2], atol=1e-6)  # a text's own vector: the mean of all its tokens
+    assert np.allclose(parts[1][0], alone[1], atol=1e-6)  # one span over a whole text: that text's vector
+    assert parts[0].shape == (2, 384)
+    # each clause read inside its item is near, not equal, to the clause read alone: context flows in
+    cosines = np.sum(parts[0] * alone[2:], axis=1)
+    assert np.all(cosines > 0.5) and np.all(cosines < 0.99)
+
+
+def test_length_groups_pad_little_and_cover_every_text():
+    lengths = np.array([3, 40, 41, 12, 11, 200, 10, 39, 3, 3])
+    groups = length_groups(lengths, slack=0.1)
+    assert sorted(int(i) for g in groups for i in g) == list(range(len(lengths)))
+    for g in groups:
+        assert lengths[g].max() * len(g) <= 1.1 * lengths[g].sum()  # padding within the slack
+    assert [sorted(lengths[g].tolist()) for g in groups] == [[200], [39, 40, 41], [10, 11, 12], [3, 3, 3]]
+    assert len(length_groups(np.array([7] * 100))) == 1  # equal lengths: one batch, nothing padded
 
 
 def test_other_models_fall_back_to_sentence_transformers(tmp_path):

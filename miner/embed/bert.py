@@ -4,8 +4,10 @@ Importing sentence-transformers imports transformers' model machinery (torch._dy
 about 3 s of CPU before a 10-row `touchpoints mine` embeds anything (docs/lab/startup.md). For a saved
 sentence-transformers folder that is exactly BERT -> mean pooling (-> L2 normalisation), the forward pass is a few
 lines of torch, the same operations in the same order as transformers' BertModel with SDPA attention, so the
-vectors are the same (tests/test_bert.py compares them). `load_bert(folder)` returns None for anything else, and
-the caller falls back to sentence-transformers; training (miner/train) always uses sentence-transformers."""
+vectors are the same within float tolerance: texts run in groups of near-equal token length rather than one batch
+padded to its longest (docs/lab/spanpool.md; tests/test_bert.py compares them). `load_bert(folder)` returns None
+for anything else, and the caller falls back to sentence-transformers; training (miner/train) always uses
+sentence-transformers."""
 
 from __future__ import annotations
 
@@ -86,23 +88,71 @@ class BertSentenceEncoder:
         self.layers = int(config["num_hidden_layers"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
-        pad_id = int(config.get("pad_token_id") or 0)
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "[PAD]")
+        self.tokenizer.no_padding()  # `encode` pads each group of texts to its own longest (tokenizer.json may pad)
+        self.pad_id = int(config.get("pad_token_id") or 0)
 
     @property
     def dim(self) -> int:
         return int(self.config["hidden_size"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Tokenised, then run in groups of near-equal token length (`length_groups`), so that a batch pads
+        little: each vector is what one padded batch of all the texts gives, within float tolerance."""
         import torch
 
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches
-        encodings = self.tokenizer.encode_batch([texts[i] for i in order])
-        ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
-        types = torch.tensor([e.type_ids for e in encodings], dtype=torch.long)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        out = np.empty((len(texts), self.dim), np.float32)
+        for group in length_groups(lengths):
+            width = int(lengths[group].max())
+            ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
+            types = torch.zeros((len(group), width), dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for row, i in enumerate(group):
+                n = lengths[i]
+                ids[row, :n] = torch.tensor(encodings[i].ids)
+                types[row, :n] = torch.tensor(encodings[i].type_ids)
+                mask[row, :n] = 1
+            out[group] = self._pooled(ids, mask, types)
+        return out
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Span pooling (an experiment, docs/lab/spanpool.md): each text read once; per text, one vector per
+        character span (the mean of [CLS], [SEP] and the token states inside the span) and the text's own (the mean
+        of all its tokens, as `encode` gives). A text past the window is cut there, as `encode` cuts it."""
+        import torch
+
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        own = np.empty((len(texts), self.dim), np.float32)
+        parts: list[np.ndarray] = [np.empty((0, self.dim), np.float32)] * len(texts)
+        for group in length_groups(lengths):
+            width = int(lengths[group].max())
+            ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for row, i in enumerate(group):
+                ids[row, : lengths[i]] = torch.tensor(encodings[i].ids)
+                mask[row, : lengths[i]] = 1
+            with torch.inference_mode():
+                hidden = self._forward(ids, mask, torch.zeros_like(ids)).numpy()
+            for row, i in enumerate(group):
+                states = hidden[row, : lengths[i]]
+                offsets = np.array(encodings[i].offsets).reshape(-1, 2)
+                special = np.array(encodings[i].special_tokens_mask, dtype=bool)
+                picks = [special | ((offsets[:, 0] >= a) & (offsets[:, 1] <= b) & ~special) for a, b in spans[i]]
+                own[i] = states.mean(0)
+                parts[i] = np.stack([states[p].mean(0) for p in picks]) if picks else parts[i]
+        if self.normalize:
+            own = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
+            parts = [p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12) for p in parts]
+        return parts, own
+
+    def _pooled(self, ids: Any, mask: Any, types: Any) -> np.ndarray:
+        """Mean of the token states under `mask` (normalised when the model says so), one row per text."""
+        import torch
+
         with torch.inference_mode():
             hidden = self._forward(ids, mask, types)
             expanded = mask.unsqueeze(-1).expand(hidden.size()).to(hidden.dtype)
@@ -110,9 +160,7 @@ class BertSentenceEncoder:
             vectors = summed / torch.clamp(expanded.sum(1), min=1e-9)
             if self.normalize:
                 vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        out = np.empty((len(texts), self.dim), np.float32)
-        out[order] = vectors.numpy()
-        return out
+        return vectors.numpy()
 
     def _forward(self, ids: Any, mask: Any, types: Any) -> Any:
         import torch
@@ -153,3 +201,21 @@ class BertSentenceEncoder:
 
         w = self.w
         return F.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
+
+
+SLACK = 0.1  # padding a group of texts may add, as a share of its tokens
+
+
+def length_groups(lengths: np.ndarray, slack: float = SLACK) -> list[np.ndarray]:
+    """Positions grouped longest first so that padding each group to its longest adds at most `slack` of its
+    tokens: a batch sorted by characters padded ~half its clauses' tokens and ~1.4x its item contexts' on airline
+    support turns (docs/lab/spanpool.md)."""
+    order = np.argsort(-lengths, kind="stable")
+    groups, start, total = [], 0, 0
+    for k, i in enumerate(order):
+        if k > start and lengths[order[start]] * (k - start + 1) > (1 + slack) * (total + lengths[i]):
+            groups.append(order[start:k])
+            start, total = k, 0
+        total += int(lengths[i])
+    groups.append(order[start:])
+    return groups

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
     from miner.touchpoints import Taxonomy
 
+CONTEXTS = "text"  # an item's context: "text" embeds its text; "mean" averages its clauses' vectors (ItemRuns)
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 BLOCK = 8_192  # complaints whose corpus-head features (float32, clause and item) are built at a time
 
@@ -258,11 +259,12 @@ def _in_context(
     def embed(batch: list[str]) -> np.ndarray:
         return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
 
-    context = items.context(positions, vectors, embed)
+    read = items.mean_context if CONTEXTS == "mean" else items.context
+    context = read(positions, vectors, embed)
     second = None
     if mapper.second is not None and mapper.description_weight > 0:
         own = mapper.second(texts)
-        second = (own, items.context(positions, own, mapper.second))
+        second = (own, read(positions, own, mapper.second))
     tp_scores, nones = mapper.scores_in_context(vectors, context, second)
     return tp_scores, nones, context
 

@@ -36,3 +36,22 @@ class ItemRuns:
             if int(r) in row_of:
                 out[k] = row_of[int(r)]
         return out
+
+    def mean_context(self, positions: np.ndarray, vectors: np.ndarray, embed: Callable) -> np.ndarray:
+        """As `context`, but an item's vector is the mean of its clauses' vectors weighted by their length in
+        characters (normalised): no text is embedded beyond the clauses, which the caller has embedded already."""
+        out = vectors.copy()
+        runs = self.run_of[positions]
+        multi = sorted({int(r) for r in runs if self.ends[r] - self.starts[r] > 1})
+        if not multi:
+            return out
+        texts = [self.segments[i]["text"] for r in multi for i in range(self.starts[r], self.ends[r])]
+        weights = np.array([max(len(t), 1) for t in texts], dtype=np.float32)[:, None]
+        offsets = np.r_[0, np.cumsum([self.ends[r] - self.starts[r] for r in multi])[:-1]]
+        sums = np.add.reduceat(embed(texts) * weights, offsets, axis=0)
+        means = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        row_of = dict(zip(multi, means, strict=True))
+        for k, r in enumerate(runs):
+            if int(r) in row_of:
+                out[k] = row_of[int(r)]
+        return out
