@@ -43,6 +43,9 @@ COMPLAINT_RECIPE: dict[str, Any] = {
     "batch": 32,
     "seed": 0,
 }
+# The complaint recipe on top of the tuned encoder with its embeddings and first `frozen` layers fixed, so that at
+# inference those layers are the tuned encoder's and run once for both (docs/lab/secondhead.md).
+SHARED_RECIPE: dict[str, Any] = {**COMPLAINT_RECIPE, "base": "tuned", "frozen": 3}
 JOINT_RECIPE: dict[str, Any] = {
     **RECIPE,
     "complaint_loss": "bce-head",
@@ -117,6 +120,41 @@ def tune_complaints(
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
 
     _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint encoder", progress)
+    return _save(model, target)
+
+
+def tune_complaints_shared(
+    texts: list[str],
+    labels: list[int],
+    target: Path,
+    progress: Progress | None = None,
+    base: str | None = None,
+    frozen: int = SHARED_RECIPE["frozen"],
+) -> Path:
+    """The complaint recipe on `base` (the tuned encoder's folder) with its embeddings and first `frozen` layers
+    left as they are: only the top layers learn, so a split forward can share the bottom ones (bert.py)."""
+    import torch
+
+    if base is None:
+        raise ModelError("the shared-layer complaint encoder is trained from the tuned encoder: give its folder")
+    recipe = {**COMPLAINT_RECIPE, "frozen": frozen}
+    model, head, _ = _with_head(recipe, base)
+    bert = model[0].auto_model
+    for module in [bert.embeddings, *bert.encoder.layer[:frozen]]:
+        for param in module.parameters():
+            param.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [{"params": trainable}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
+    )
+    y_all = torch.tensor(labels, dtype=torch.float32)
+    positive_weight = torch.tensor((len(labels) - sum(labels)) / max(1, sum(labels)))
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        logits = head(emb * recipe["scale"]).squeeze(1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
+
+    _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint layers", progress)
     return _save(model, target)
 
 
