@@ -1,12 +1,13 @@
 """Cheaper second reads for the complaint detector (issue 21), leave-one-domain-out: per dev domain, the tweets and the
-probe, the detector with today's complaint encoder (`full`) against candidates that reuse the tuned encoder's pass.
+probe, the detector with the complaint encoder reading every clause (`twopass`) against candidates that reuse the
+tuned encoder's pass.
 
-Usage: python bench/secondhead.py [--n 300] [--seed 0] [--only restaurants] [--candidates full,head,shared3]
+Usage: python bench/secondhead.py [--n 300] [--seed 0] [--only restaurants] [--candidates twopass,head,shared3]
                                   [--out results.json]
 
-- `head`: an MLP (miner/train/distill.py `fit_head`) from the tuned encoder's vectors to the complaint encoder's,
-  fitted on project-written texts (the held-out taxonomy and seeds, the demo corpus' clauses, and their variants,
-  miner/train/sources.py `student_texts`); the detector's second encoder is the head on the mapping vectors.
+- `head`: the complaint head (miner/embed/head.py; miner/train/recipes.py `fit_complaint_head`), an MLP from the
+  tuned encoder's vectors to the complaint encoder's, fitted on project-written texts (the held-out encoders'
+  training texts, the demo corpus' clauses, and their variants); as the transfer protocol builds it.
 - `sharedK`: the complaint recipe retrained from the held-out tuned encoder with its first K layers frozen
   (miner/train/recipes.py `tune_complaints_shared`), on the held-out seeds.
 
@@ -24,57 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from detector_lab import DATA, _f, detection, predictions, segments_of  # noqa: E402
-
-WORK = Path(tempfile.gettempdir()) / "secondhead-lab"
-
-
-def head_texts(taxonomy: object, complaints: list[str], not_complaints: list[str]) -> list[str]:
-    """Project-written texts for the head: the taxonomy, the seeds, the demo corpus' clauses, and variants."""
-    from miner.ingest import read_paths
-    from miner.train.sources import projection_texts, student_texts, training_corpora
-
-    documents = [t for _, records in read_paths(training_corpora()) for r in records for _, t in r.mined_text()]
-    return student_texts(projection_texts(taxonomy, complaints + not_complaints, documents), [])  # type: ignore[arg-type]
-
-
-def fitted_head(mapping: object, complaint: object, texts: list[str], log) -> dict[str, np.ndarray]:  # noqa: ANN001
-    """The head from `mapping`'s vectors to `complaint`'s, fitted once per pair (saved under WORK)."""
-    from miner.embed import EmbeddingCache
-    from miner.store import open_db
-    from miner.train.distill import fit_head
-
-    path = WORK / f"head-{mapping.name.split(':')[-1]}-{complaint.name.split(':')[-1]}-{len(texts)}.npz"  # type: ignore[attr-defined]
-    if path.exists():
-        with np.load(path) as saved:
-            return {k: saved[k] for k in saved.files}
-    WORK.mkdir(exist_ok=True)
-    db = open_db(WORK / "vectors.db")
-    started = time.process_time()
-    x = EmbeddingCache(mapping, db).embed(texts)  # type: ignore[arg-type]
-    y = EmbeddingCache(complaint, db).embed(texts)  # type: ignore[arg-type]
-    embedded = time.process_time() - started
-    head = fit_head(x, y)
-    log(f"  head on {len(texts)} texts: embed {embedded:.0f} s, fit {time.process_time() - started - embedded:.0f} s CPU")
-    np.savez(path, **head)
-    return head
-
-
-def head_second(cache: object, head: dict[str, np.ndarray]):  # noqa: ANN201
-    """The detector's second `embed`: the head on the mapping encoder's (cached) vectors."""
-    from miner.embed.static import apply_head
-
-    def embed(texts, progress=None):  # noqa: ANN001, ANN202
-        out = apply_head(cache.embed(list(texts), progress=progress), head)  # type: ignore[attr-defined]
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-
-    return embed
 
 
 def shared_second(cache: object, mapping: object, training: tuple, frozen: int):  # noqa: ANN001, ANN201
@@ -90,6 +45,7 @@ def shared_second(cache: object, mapping: object, training: tuple, frozen: int):
 
 def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) -> dict:  # noqa: ANN001
     from miner.complaints.detector import load_seeds
+    from miner.embed import EmbeddingCache
     from miner.eval.provenance import load_sentences
     from miner.eval.run import load_items
     from miner.eval.scoring import score
@@ -110,17 +66,17 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
         segments, docs = segments_of(pipeline, items)
         pipeline.fit()
         detector, cache = pipeline.detector_, pipeline.cache
-        mapping, complaint = pipeline.encoders.mapping, pipeline.encoders.complaint
+        mapping = pipeline.encoders.mapping
         saved = dict(vars(detector))
+        head = pipeline.encoders.complaint
         for name in candidates:
             started = time.process_time()
-            if name == "head":
-                texts = head_texts(h.taxonomy, h.complaints, h.not_complaints)
-                detector.second = head_second(cache, fitted_head(mapping, complaint, texts, log))
+            if name == "twopass":
+                detector.second = EmbeddingCache(head.teacher, cache.db).embed
             elif name.startswith("shared"):
                 training = complaint_training_set(h.complaints, h.not_complaints)
                 detector.second = shared_second(cache, mapping, training, int(name.removeprefix("shared")))
-            if name != "full":
+            if name != "head":
                 detector.fit()
             result, _ = classify(segments, cache, detector, pipeline.mapper_)
             preds = predictions(segments, docs, result, items)
@@ -144,7 +100,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="", help="domains whose name contains one of these, comma-separated")
-    parser.add_argument("--candidates", default="full,head,shared3")
+    parser.add_argument("--candidates", default="twopass,head,shared3")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     wanted = [w for w in args.only.split(",") if w]

@@ -257,12 +257,65 @@ def distil(
     fitted on `texts` (`labels` unused) to reproduce the default's tuned encoder and its complaint encoder (built
     first if need be)."""
     from miner.train.distill import distill_fast_model
-    from miner.train.models import tuned
+    from miner.train.models import two_pass
 
     if base is not None:
         raise ModelError("the fast tier is distilled from the packaged MiniLM only; give m2v:PATH for another model")
-    teachers = tuned(None)
+    teachers = two_pass(None)  # the complaint encoder itself teaches the fast tier's complaint head
     return distill_fast_model(texts, target, teacher=teachers.mapping, complaint_teacher=teachers.complaint)
+
+
+# The complaint head (docs/lab/secondhead.md): an MLP from the tuned encoder's vectors to the complaint encoder's,
+# fitted on project-written texts and their variants; `complaint_head_recipe` adds which two encoders it joins.
+HEAD_RECIPE: dict[str, Any] = {"head": "mlp", "hidden": 512, "epochs": 30, "texts": "student_texts", "words": 0}
+
+
+def fit_complaint_head(
+    texts: list[str],
+    labels: list[int],
+    target: Path,
+    progress: Progress | None = None,
+    base: str | None = None,
+    *,
+    source: Any = None,
+    teacher: Any = None,
+) -> Path:
+    """Fit the head from `source`'s vectors (the tuned encoder) to `teacher`'s (the complaint encoder) on `texts`
+    and their variants (sources.py `student_texts`; `labels` and `base` unused) and save it at `target`."""
+    import json
+
+    import numpy as np
+
+    from miner.embed.head import HEAD_FILE
+    from miner.train.distill import fit_head
+    from miner.train.sources import student_texts
+
+    if source is None or teacher is None:
+        raise ModelError("the complaint head is fitted between two encoders: give its source and teacher")
+    variants = student_texts(texts, [], words=HEAD_RECIPE["words"])
+    with (progress or Progress()).stage("Fitting the complaint head", 2 * len(variants)) as advance:
+        x = source.embed(variants, progress=advance)
+        y = teacher.embed(variants, progress=advance)
+    head = fit_head(x, y, hidden=HEAD_RECIPE["hidden"], epochs=HEAD_RECIPE["epochs"])
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True)
+    np.savez(tmp / HEAD_FILE, W=head["W"], A=head["A"], a=head["a"], B=head["B"])
+    about = {"recipe": HEAD_RECIPE, "source": source.name, "teacher": teacher.name, "texts": len(variants)}
+    (tmp / "config.json").write_text(json.dumps(about, indent=1), encoding="utf-8")  # marks a finished build
+    if target.exists():
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(target)
+    return target
+
+
+def complaint_head_recipe(source: Any, teacher: Any) -> Recipe:
+    """The complaint head's recipe between two built encoders, named by theirs (so a new tuned or complaint
+    encoder names a new head)."""
+    import functools
+
+    params = {**HEAD_RECIPE, "source": source.built_name, "teacher": teacher.built_name}
+    return Recipe("complainthead", params, functools.partial(fit_complaint_head, source=source, teacher=teacher))
 
 
 TUNED = Recipe("tuned", RECIPE, tune)
