@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import numpy as np  # noqa: E402
 from detector_lab import DATA, _f, detection, predictions, segments_of  # noqa: E402
 
 
@@ -82,6 +83,7 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
             preds = predictions(segments, docs, result, items)
             s, d = score(items, preds), detection(items, preds)
             out[name] = {"acc1": s.accuracy_at_1, "macro_f1": s.macro_f1, **d, "threshold": result.complaint_threshold}
+            out[name]["preds"] = preds  # for the paired interval (`--compare`)
             if probe:
                 out[name]["acc1"] = mean_of_domains(by_industry(items, preds), "accuracy_at_1")
             log(f"  {name:10s} t {result.complaint_threshold:.2f} acc@1 {_f(out[name]['acc1'])} recall "
@@ -93,6 +95,39 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
     return out
 
 
+def compare(files: list[Path], a: str, b: str, n: int, seed: int, resamples: int = 1000) -> None:
+    """Paired bootstrap of `b` less `a` from saved results: the mean of the touchpoint domains' acc@1 (each domain's
+    items drawn with replacement on their own, both candidates on the same draws) and each set's complaint F1."""
+    from miner.eval.scoring import counts, figures
+    from miner.eval.transfer import DOMAINS, domain_items
+
+    results: dict[str, dict] = {}
+    for f in files:
+        results.update(json.loads(f.read_text()))
+    rng = np.random.default_rng(seed)
+    acc: list[np.ndarray] = []
+    for domain in DOMAINS:
+        if domain.name not in results:
+            continue
+        items = domain_items(domain, DATA, n, seed)
+        size = len(items)
+        weights = np.stack([np.bincount(rng.integers(0, size, size), minlength=size) for _ in range(resamples)])
+        ours = [figures(counts(items, results[domain.name][c]["preds"]), weights.astype(float)) for c in (a, b)]
+        figure = "accuracy_at_1" if domain.touchpoints else "complaint_f1"
+        diff = ours[1][figure] - ours[0][figure]
+        if domain.touchpoints:
+            acc.append(diff)
+        low, high = np.nanpercentile(diff, [2.5, 97.5])
+        print(f"{domain.name:30s} {figure} {b} - {a}: {np.nanmean(diff):+.3f} [{low:+.3f}, {high:+.3f}]")
+    if acc:
+        mean = np.nanmean(np.stack(acc), axis=0)
+        low, high = np.nanpercentile(mean, [2.5, 97.5])
+        print(f"{'mean of ' + str(len(acc)) + ' domains':30s} accuracy_at_1 {b} - {a}: {np.nanmean(mean):+.3f} "
+              f"[{low:+.3f}, {high:+.3f}]")  # fmt: skip
+    for c in (a, b) if "probe" in results else ():  # the mean of its industries: no paired draw here
+        print(f"probe {c}: acc@1 {results['probe'][c]['acc1']:.3f} F1 {_f(results['probe'][c]['f1'])}")
+
+
 def main() -> None:
     from miner.eval.transfer import DOMAINS, Domain
 
@@ -102,7 +137,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="domains whose name contains one of these, comma-separated")
     parser.add_argument("--candidates", default="twopass,head,shared3")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--compare", nargs="+", type=Path, help="result files: print paired intervals, run nothing")
+    parser.add_argument("--pair", default="twopass,head", help="the two candidates --compare sets side by side")
     args = parser.parse_args()
+    if args.compare:
+        compare(args.compare, *args.pair.split(","), args.n, args.seed)
+        return
     wanted = [w for w in args.only.split(",") if w]
     results = {}
     for domain in (*DOMAINS, Domain("probe", ())):

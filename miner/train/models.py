@@ -74,6 +74,13 @@ def tuned(base: str | None) -> EncoderBundle:
     return EncoderBundle(mapping=model, complaint=complaint_head(model, _complaint(None)), cluster=model)
 
 
+def build_complaint_head(progress: Progress | None = None) -> Path:
+    """Fit the default complaint head on the default texts between the encoders `tuned` names now (unless one of
+    that name is built), and record it as the one `tuned` uses. Returns its folder."""
+    mapping = encoder(TUNED, None, default_touchpoint_training)
+    return build(complaint_head_recipe(mapping, _complaint(None)), default_head_training(), None, progress)
+
+
 def two_pass(base: str | None) -> EncoderBundle:
     """The default before the complaint head: MiniLM (or `base`) fine-tuned on the taxonomy, and its complaint
     encoder reading every segment a second time."""
@@ -91,7 +98,7 @@ def complaint_head(mapping: BuiltEmbedder, teacher: BuiltEmbedder, training: Tra
 
 
 def three_pass(base: str | None) -> EncoderBundle:
-    """The default before issue 21: as `tuned`, with pain points clustered on the plain base model (a third pass
+    """The default before issue 21: as `twopass`, with pain points clustered on the plain base model (a third pass
     over every complaint and its item)."""
     return EncoderBundle(
         mapping=encoder(TUNED, base, default_touchpoint_training), complaint=_complaint(base), cluster=_plain(base)
