@@ -2,15 +2,14 @@
 the first N real airline conversations, once per encoder bundle, each in its own process after the others; then the
 encoders alone on the clauses the first run stored.
 
-Usage: python bench/secondhead_speed.py [--n 1000] [--models tuned,twopass] [--shared 3] [--out FILE]
+Usage: python bench/secondhead_speed.py [--n 1000] [--models tuned,twopass] [--out FILE]
+       python bench/secondhead_speed.py --alone 1000 [--shared 3]
 
 Per bundle: CPU seconds of the process and the second process it waits for, wall seconds, segments, complaints,
-the corpus's complaint threshold, and how many clauses' decisions differ from the first bundle's. Encoders alone
-(one process, clauses in batches of 64 as the embedder sends them, longest first): the tuned encoder, the complaint
-encoder, the complaint head on the tuned vectors, and `encode_shared` with a complaint encoder whose first
-`--shared` layers are the tuned encoder's (built by bench/secondhead.py's `sharedK` candidate for the default
-encoders, if it is in the cache). The conversations are read from ../shared/datasets/raw/ and never copied; only
-counts are printed.
+the lowest complaint score, and how many clauses' decisions differ from the first bundle's. `--alone`: CPU seconds
+per 1,000 customer turns of the encoders alone: the tuned encoder, the complaint encoder, the complaint head on the
+tuned vectors, and `encode_shared` (both encoders, the first `--shared` layers once). The conversations are read
+from ../shared/datasets/raw/ and never copied; only counts are printed.
 """
 
 from __future__ import annotations
@@ -29,6 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+# bench/run.py reads ../shared beside the checkout; a worktree's is two levels up
+CSV = next(
+    p / "datasets" / "raw" / "twcs_airline_conversations.csv"
+    for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared")
+    if (p / "datasets").is_dir() or p == ROOT.parent.parent / "shared"
+)
 
 
 def cpu() -> float:
@@ -66,46 +71,61 @@ def flags(db_path: Path) -> dict[int, int]:
         return dict(db.execute("SELECT segment_id, complaint FROM segment_results"))
 
 
-def encoders_alone(db_path: Path, shared: int) -> dict:
-    """CPU seconds per 1,000 stored clauses for each way of reading them."""
-    import numpy as np
+def turns(n: int) -> list[str]:
+    """The first `n` customer turns of the real airline conversations (their first utterance, then their context)."""
+    import csv
+    import re
+
+    out: list[str] = []
+    with CSV.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = f"{row['first_utterance']} {row['context']}"
+            out += [t.replace("__company__", "").strip() for t in re.findall(r"<cust__(.*?)__cust>", text, re.S)]
+            if len(out) >= n:
+                return out[:n]
+    return out
+
+
+def encoders_alone(n: int, shared: int) -> dict:
+    """CPU seconds per 1,000 customer turns for each way of reading them (batches of 64, longest first, as the
+    embedder sends them). `encode_shared` is timed with a copy of the tuned encoder as its top: its cost does not
+    depend on the top layers' weights."""
+    import pickle
 
     from miner.embed import get_bundle
-    from miner.embed.built import built_path
     from miner.train.models import two_pass
 
-    with sqlite3.connect(db_path) as db:
-        texts = [t for (t,) in db.execute("SELECT text FROM segments ORDER BY id")]
+    texts = turns(n)
     head = get_bundle("tuned").complaint
     mapping, teacher = head.source, two_pass(None).complaint
-    batches = [texts[i : i + 64] for i in range(0, len(texts), 64)]
-    out: dict[str, float | int] = {"clauses": len(texts)}
+    out: dict[str, float | int] = {"turns": len(texts)}
+    mapping.embed(texts[:64]), teacher.embed(texts[:64]), head.dim  # models loaded before the clock
 
     def timed(name: str, fn) -> object:  # noqa: ANN001
-        mapping.embed(texts[:64]), teacher.embed(texts[:64])  # models loaded before the clock
         started = cpu()
         result = fn()
         out[name] = round((cpu() - started) * 1000 / len(texts), 2)
         return result
 
-    vectors = timed("tuned", lambda: mapping.embed(texts))
+    vectors = timed("tuned encoder", lambda: mapping.embed(texts))
     timed("complaint encoder", lambda: teacher.embed(texts))
-    timed("complaint head", lambda: head.apply(np.asarray(vectors)))
-    if shared:  # a shared-layer model is named after the folder of the tuned encoder it was trained from
-        from miner.embed.bert import load_bert
-
-        bottom = mapping.bert()
-        for folder in sorted(built_path(mapping.built_name).parent.glob(f"{mapping.built_name}-complaints-shared-*")):
-            top = load_bert(folder)
-            if top is not None and bottom is not None:
-                both = f"encode_shared({shared}), both"
-                timed(both, lambda: [bottom.encode_shared(b, top, shared) for b in batches])  # noqa: B023
-                break
+    timed("complaint head on the tuned vectors", lambda: head.apply(vectors))
+    bottom = mapping.bert()
+    if shared and bottom is not None:
+        top = pickle.loads(pickle.dumps(bottom))
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [[texts[i] for i in order[s : s + 64]] for s in range(0, len(order), 64)]
+        timed(
+            f"encode_shared({shared}), both encoders", lambda: [bottom.encode_shared(b, top, shared) for b in batches]
+        )
+    out["load"] = os.getloadavg()[1]
     return out
 
 
 def main() -> None:
-    from run import _limited_csv  # bench/run.py: the first N conversations, as `make bench` reads them
+    import run  # bench/run.py: the first N conversations, as `make bench` reads them
+
+    run.CSV = CSV
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000)
@@ -113,17 +133,17 @@ def main() -> None:
     parser.add_argument("--shared", type=int, default=3)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", nargs=3, metavar=("CSV", "MODEL", "DB"), help=argparse.SUPPRESS)
-    parser.add_argument("--alone", nargs=2, metavar=("DB", "SHARED"), help=argparse.SUPPRESS)
+    parser.add_argument("--alone", type=int, metavar="TURNS", help="only the encoders alone, on this many turns")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(Path(args.one[0]), args.one[1], Path(args.one[2]))))
         return
     if args.alone:
-        print(json.dumps(encoders_alone(Path(args.alone[0]), int(args.alone[1]))))
+        print(json.dumps(encoders_alone(args.alone, args.shared)))
         return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        csv_path = _limited_csv(args.n, Path(tmp))
+        csv_path = run._limited_csv(args.n, Path(tmp))
         for model in args.models.split(","):
             db_path = Path(tmp) / f"{model}.db"
             cmd = [sys.executable, __file__, "--one", str(csv_path), model, str(db_path)]
@@ -133,12 +153,8 @@ def main() -> None:
             result["changed"] = sum(mine[k] != v for k, v in first.items()) if first else 0
             results.append(result)
             print(json.dumps(result), flush=True)
-        db_path = Path(tmp) / f"{results[0]['model']}.db"
-        cmd = [sys.executable, __file__, "--alone", str(db_path), str(args.shared)]
-        alone = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
-        print(json.dumps({"encoders alone, CPU s per 1,000 clauses": alone, "load": os.getloadavg()[1]}), flush=True)
     if args.out:
-        args.out.write_text(json.dumps({"runs": results, "alone": alone}, indent=1))
+        args.out.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def test_run_records_the_tuned_encoder_its_complaint_head_and_context_weight(dem
     sql = """SELECT COUNT(DISTINCT s.hash) FROM segments s
              WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?)"""
     assert con.execute(sql, [model]).fetchone()[0] == 0
-    assert con.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", [params["complaint_model"]]).fetchone()[0] == 0
+    stored = "SELECT COUNT(*) FROM embeddings WHERE model = ?"
+    assert con.execute(stored, [params["complaint_model"]]).fetchone()[0] == 0
 
 
 def test_pain_points_are_readable_with_quotes(demo):

@@ -290,6 +290,7 @@ def fit_complaint_head(
 
     from miner.embed.head import HEAD_FILE
     from miner.train.distill import fit_head
+
     if source is None or teacher is None:
         raise ModelError("the complaint head is fitted between two encoders: give its source and teacher")
     variants = list(texts)
