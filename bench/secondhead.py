@@ -98,8 +98,9 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
 def compare(files: list[Path], a: str, b: str, n: int, seed: int, resamples: int = 1000) -> None:
     """Paired bootstrap of `b` less `a` from saved results: the mean of the touchpoint domains' acc@1 (each domain's
     items drawn with replacement on their own, both candidates on the same draws) and each set's complaint F1."""
+    from miner.eval.run import load_items
     from miner.eval.scoring import counts, figures
-    from miner.eval.transfer import DOMAINS, domain_items
+    from miner.eval.transfer import DOMAINS, PROBE, by_industry, domain_items
 
     results: dict[str, dict] = {}
     for f in files:
@@ -124,8 +125,18 @@ def compare(files: list[Path], a: str, b: str, n: int, seed: int, resamples: int
         low, high = np.nanpercentile(mean, [2.5, 97.5])
         print(f"{'mean of ' + str(len(acc)) + ' domains':30s} accuracy_at_1 {b} - {a}: {np.nanmean(mean):+.3f} "
               f"[{low:+.3f}, {high:+.3f}]")  # fmt: skip
-    for c in (a, b) if "probe" in results else ():  # the mean of its industries: no paired draw here
-        print(f"probe {c}: acc@1 {results['probe'][c]['acc1']:.3f} F1 {_f(results['probe'][c]['f1'])}")
+    if "probe" in results:  # the mean of its industries, each industry drawn on its own
+        items = load_items(PROBE)
+        per = []
+        for group, _ in by_industry(items, {}):
+            size = len(group)
+            weights = np.stack([np.bincount(rng.integers(0, size, size), minlength=size) for _ in range(resamples)])
+            ours = [figures(counts(group, results["probe"][c]["preds"]), weights.astype(float)) for c in (a, b)]
+            per.append(ours[1]["accuracy_at_1"] - ours[0]["accuracy_at_1"])
+        mean = np.nanmean(np.stack(per), axis=0)
+        low, high = np.nanpercentile(mean, [2.5, 97.5])
+        print(f"{'probe, mean of industries':30s} accuracy_at_1 {b} - {a}: {np.nanmean(mean):+.3f} "
+              f"[{low:+.3f}, {high:+.3f}]")  # fmt: skip
 
 
 def main() -> None:
