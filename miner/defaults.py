@@ -5,9 +5,10 @@ from pathlib import Path
 
 DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
-    "'tuned' (MiniLM fine-tuned on the taxonomy's examples; built once, see `touchpoints setup-models`), "
-    "'tuned:PATH' (the same recipe on another sentence-transformers model), "
-    "'threepass' (tuned, pain points clustered on plain MiniLM, the default before issue 21), "
+    "'tuned' (MiniLM fine-tuned on the taxonomy's examples, with a complaint head on its vectors; built once, see "
+    "`touchpoints setup-models`), 'tuned:PATH' (the same recipe on another sentence-transformers model), "
+    "'twopass' (tuned, with the complaint encoder reading every segment again, the default before the head), "
+    "'threepass' (twopass, pain points clustered on plain MiniLM, the default before issue 21), "
     "'onepass' (one MiniLM tuned for touchpoints and complaints at once: one read of each segment), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`), "
     "'mpnet' or 'gemma' (optional stronger encoders, see `touchpoints setup-models --optional`) "

@@ -88,3 +88,27 @@ def test_other_models_fall_back_to_sentence_transformers(tmp_path):
     (folder / "config.json").write_text(json.dumps({**config, "model_type": "mpnet"}))
     assert load_bert(folder) is None
     assert load_bert(tmp_path / "missing") is None
+
+
+def test_a_split_forward_gives_both_encoders_vectors():
+    """`encode_shared`: the bottom layers run once, each encoder's top on them; the vectors are two `encode`s'.
+    The top encoder's layers 3-5 are perturbed, so a split at the wrong layer gives other vectors."""
+    bottom = load_bert(packaged_model_path())
+    top = pickle.loads(pickle.dumps(bottom))
+    rng = np.random.default_rng(0)
+    for name, weight in top.w.items():
+        if name.startswith(("encoder.layer.3.", "encoder.layer.4.", "encoder.layer.5.")) and weight.dim() == 2:
+            weight += 0.02 * torch_randn_like(weight, rng)
+    mine, theirs = bottom.encode_shared(TEXTS, top, 3)
+    assert np.allclose(mine, bottom.encode(TEXTS), atol=1e-6)
+    assert np.allclose(theirs, top.encode(TEXTS), atol=1e-6)
+    assert not np.allclose(mine, theirs, atol=1e-3)  # the perturbation shows
+    _, wrong = bottom.encode_shared(TEXTS, top, 4)  # the top's own layer 3 skipped
+    assert not np.allclose(wrong, theirs, atol=1e-4)
+    assert [v.shape for v in bottom.encode_shared([], top, 3)] == [(0, 384), (0, 384)]
+
+
+def torch_randn_like(weight, rng):  # noqa: ANN001, ANN201 - a torch tensor, seeded by numpy
+    import torch
+
+    return torch.from_numpy(rng.standard_normal(tuple(weight.shape)).astype(np.float32))

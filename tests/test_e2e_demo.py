@@ -44,7 +44,7 @@ def test_case_study_finding(demo):
     assert any(w in quotes for w in ("hold", "wait", "queue", "phone", "call", "minutes")), quotes
 
 
-def test_run_records_the_tuned_encoder_its_complaint_encoder_and_context_weight(demo):
+def test_run_records_the_tuned_encoder_its_complaint_head_and_context_weight(demo):
     import sqlite3
 
     db, _ = demo
@@ -53,12 +53,14 @@ def test_run_records_the_tuned_encoder_its_complaint_encoder_and_context_weight(
     assert model.startswith("st:minilm-tuned-"), model
     params = json.loads(params)
     assert params["context_weight"] > 0
-    assert params["complaint_model"].startswith("st:minilm-complaints-"), params
-    # Both encoders read every segment, and both caches keep its vector for the next run.
+    assert params["complaint_model"].startswith("head:minilm-complainthead-"), params
+    # The tuned encoder reads every segment and its cache keeps the vector for the next run; the complaint head
+    # reads those vectors, so nothing is stored under its name.
     sql = """SELECT COUNT(DISTINCT s.hash) FROM segments s
              WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = s.hash AND e.model = ?)"""
     assert con.execute(sql, [model]).fetchone()[0] == 0
-    assert con.execute(sql, [params["complaint_model"]]).fetchone()[0] == 0
+    stored = "SELECT COUNT(*) FROM embeddings WHERE model = ?"
+    assert con.execute(stored, [params["complaint_model"]]).fetchone()[0] == 0
 
 
 def test_pain_points_are_readable_with_quotes(demo):

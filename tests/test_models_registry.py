@@ -43,14 +43,20 @@ def test_the_fast_tier_is_named_after_its_recipe_and_its_projection_texts():
     assert name != FAST.name((["the courier was rude"], []))  # other texts, another model: cached vectors not mixed
 
 
-def test_the_default_bundle_brings_its_complaint_and_clustering_encoders():
+def test_the_default_bundle_brings_its_complaint_head_and_clustering_encoders():
+    from miner.embed.head import HeadEmbedder
+
     bundle = get_bundle()
     assert bundle.mapping.name.startswith("st:minilm-tuned-")
-    assert bundle.complaint.name.startswith("st:minilm-complaints-")
+    assert isinstance(bundle.complaint, HeadEmbedder) and bundle.complaint.name.startswith("head:minilm-complainthead-")
+    assert bundle.complaint.source is bundle.mapping  # read from the mapping vectors: one pass per segment
     assert complaint_embedder_for(bundle.mapping) is bundle.complaint
-    assert cluster_embedder_for(bundle.mapping) is bundle.cluster is bundle.mapping  # two passes, not three
-    assert get_bundle("threepass").cluster.name == "st:all-MiniLM-L6-v2"  # the old default, still by name
-    assert get_bundle().complaint is bundle.complaint  # shared within a process, like a service's jobs
+    assert cluster_embedder_for(bundle.mapping) is bundle.cluster is bundle.mapping
+    two = get_bundle("twopass")  # the default before the head, still by name
+    assert two.complaint.name.startswith("st:minilm-complaints-") and two.mapping.name == bundle.mapping.name
+    assert bundle.complaint.teacher is two.complaint  # the complaint encoder: shared within a process
+    assert get_bundle("threepass").cluster.name == "st:all-MiniLM-L6-v2"  # the default before issue 21
+    assert get_bundle().complaint.name == bundle.complaint.name
 
 
 def test_a_registered_factory_is_found_by_name_and_with_an_argument():

@@ -82,5 +82,5 @@ def test_the_one_pass_encoder_trains_on_the_taxonomy_and_the_seeds_and_serves_al
     assert recipes.JOINT.name((texts, labels)).startswith("minilm-joint-")
     one = get_embedder("onepass")
     assert complaint_embedder_for(one) is None and cluster_embedder_for(one) is one  # one read of each segment
-    two = get_embedder("twopass")  # the default's other name
+    two = get_embedder("twopass")  # the default before the complaint head
     assert complaint_embedder_for(two) is not None and cluster_embedder_for(two) is two

@@ -220,8 +220,9 @@ def setup_models(
 ) -> None:
     """Build the default encoders once (about a minute each on two cores; `make setup` runs this).
 
-    The packaged MiniLM fine-tuned on the default taxonomy's examples, and the complaint encoder fine-tuned on
-    the detector's seeds. Later runs find them in the cache folder; after editing the default taxonomy or the
+    The packaged MiniLM fine-tuned on the default taxonomy's examples, the complaint encoder fine-tuned on the
+    detector's seeds, and the complaint head that gives the complaint encoder's vectors from the first's (so a
+    run reads each segment once). Later runs find them in the cache folder; after editing the default taxonomy or the
     seeds, run this again to train on the new text (runs use the encoders built last until then)."""
     if optional:
         _setup_optional(optional)
@@ -229,7 +230,7 @@ def setup_models(
     from miner.complaints.detector import load_seeds
     from miner.progress import RichProgress
     from miner.touchpoints import load_taxonomy
-    from miner.train.models import build
+    from miner.train.models import build, build_complaint_head
     from miner.train.recipes import COMPLAINTS, TUNED
     from miner.train.sources import complaint_training_set, touchpoint_training_set
 
@@ -239,12 +240,15 @@ def setup_models(
         path = build(TUNED, training, base, RichProgress())
         complaints = build(COMPLAINTS, complaint_training_set(complaint_seeds, other_seeds), base, RichProgress())
         if base is None:
+            head = build_complaint_head(RichProgress())
             _prime_fit_vectors()
     except MinerError as err:
         fail(str(err))
         return
     typer.echo(f"tuned embedding model ready in {path}")
     typer.echo(f"complaint encoder ready in {complaints}")
+    if base is None:
+        typer.echo(f"complaint head ready in {head}")
 
 
 def _setup_optional(name: str) -> None:

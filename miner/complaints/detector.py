@@ -208,8 +208,9 @@ class ComplaintDetector:
 def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: Any) -> ComplaintDetector:
     """The fitted detector for an embedding cache: with the default encoder, its complaint encoder as the second
     head, cached in the same database. `options`: ComplaintDetector's keyword arguments."""
-    from miner.embed import EmbeddingCache, complaint_embedder_for
+    from miner.embed import complaint_embedder_for
+    from miner.embed.head import head_cache
 
-    second = complaint_embedder_for(cache.embedder)
-    second_embed = EmbeddingCache(second, cache.db).embed if second else None
+    second = head_cache(complaint_embedder_for(cache.embedder), cache)  # a head reads the cached vectors
+    second_embed = second.embed if second is not None else None
     return ComplaintDetector(cache.embed, extra_complaints=extra_complaints, second=second_embed, **options).fit()

@@ -98,7 +98,6 @@ class BertSentenceEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Tokenised, then run in groups of near-equal token length (`length_groups`), so that a batch pads
         little: each vector is what one padded batch of all the texts gives, within float tolerance."""
-        import torch
 
         if not texts:
             return np.zeros((0, self.dim), np.float32)
@@ -106,16 +105,7 @@ class BertSentenceEncoder:
         lengths = np.array([len(e.ids) for e in encodings])
         out = np.empty((len(texts), self.dim), np.float32)
         for group in length_groups(lengths):
-            width = int(lengths[group].max())
-            ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
-            types = torch.zeros((len(group), width), dtype=torch.long)
-            mask = torch.zeros((len(group), width), dtype=torch.long)
-            for row, i in enumerate(group):
-                n = lengths[i]
-                ids[row, :n] = torch.tensor(encodings[i].ids)
-                types[row, :n] = torch.tensor(encodings[i].type_ids)
-                mask[row, :n] = 1
-            out[group] = self._pooled(ids, mask, types)
+            out[group] = self._pooled(*self._padded(encodings, group, lengths))
         return out
 
     def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -202,6 +192,59 @@ class BertSentenceEncoder:
         w = self.w
         return F.layer_norm(x, (x.shape[-1],), w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
 
+    def encode_shared(self, texts: list[str], top: BertSentenceEncoder, shared: int) -> tuple[np.ndarray, np.ndarray]:
+        """This encoder's vectors of `texts` and `top`'s, where `top` is this encoder with layers `shared` and up
+        retrained (miner/train/recipes.py `tune_complaints_shared`): the embeddings and the first `shared` layers
+        run once for both, the rest once each. The same vectors as two `encode` calls."""
+        import torch
+
+        dim = self.dim
+        if not texts:
+            return np.zeros((0, dim), np.float32), np.zeros((0, top.dim), np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.arange(len(texts))
+        ids, mask, types = self._padded(encodings, order, lengths)
+        outs = (np.empty((len(texts), dim), np.float32), np.empty((len(texts), top.dim), np.float32))
+        with torch.inference_mode():
+            x, attn_mask = self._bottom(ids, mask, types, shared)
+            for encoder, out in zip((self, top), outs, strict=True):
+                hidden = x
+                for i in range(shared, encoder.layers):
+                    hidden = encoder._layer(hidden, attn_mask, f"encoder.layer.{i}.")
+                out[order] = _mean_pool(hidden, mask, encoder.normalize).numpy()
+        return outs
+
+    def _bottom(self, ids: Any, mask: Any, types: Any, layers: int) -> tuple[Any, Any]:
+        """The embeddings and the first `layers` layers' output, and the attention mask the layers read."""
+        import torch
+
+        F, w = torch.nn.functional, self.w
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = F.embedding(ids, w["embeddings.word_embeddings.weight"])
+        x = x + F.embedding(types, w["embeddings.token_type_embeddings.weight"])
+        x = x + F.embedding(positions, w["embeddings.position_embeddings.weight"])
+        x = self._norm(x, "embeddings.LayerNorm")
+        attn_mask = None if bool(mask.all()) else mask.bool()[:, None, None, :].expand(-1, 1, ids.shape[1], -1)
+        for i in range(layers):
+            x = self._layer(x, attn_mask, f"encoder.layer.{i}.")
+        return x, attn_mask
+
+    def _padded(self, encodings: list, group: np.ndarray, lengths: np.ndarray) -> tuple[Any, Any, Any]:
+        """Token ids, attention mask and type ids of the texts at `group`, padded to the longest of them."""
+        import torch
+
+        width = int(lengths[group].max())
+        ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
+        types = torch.zeros((len(group), width), dtype=torch.long)
+        mask = torch.zeros((len(group), width), dtype=torch.long)
+        for row, i in enumerate(group):
+            n = lengths[i]
+            ids[row, :n] = torch.tensor(encodings[i].ids)
+            types[row, :n] = torch.tensor(encodings[i].type_ids)
+            mask[row, :n] = 1
+        return ids, mask, types
+
 
 SLACK = 0.1  # padding a group of texts may add, as a share of its tokens
 
@@ -219,3 +262,12 @@ def length_groups(lengths: np.ndarray, slack: float = SLACK) -> list[np.ndarray]
         total += int(lengths[i])
     groups.append(order[start:])
     return groups
+
+
+def _mean_pool(hidden: Any, mask: Any, normalize: bool) -> Any:
+    """Mean of the unmasked tokens' vectors (L2-normalised when `normalize`), as `encode` pools."""
+    import torch
+
+    expanded = mask.unsqueeze(-1).expand(hidden.size()).to(hidden.dtype)
+    vectors = torch.sum(hidden * expanded, 1) / torch.clamp(expanded.sum(1), min=1e-9)
+    return torch.nn.functional.normalize(vectors, p=2, dim=1) if normalize else vectors

@@ -1,9 +1,11 @@
 """Encoders found by name. A name maps to a factory that returns the `EncoderBundle` a pipeline needs:
 
-- `tuned` (alias `default`): MiniLM fine-tuned on the taxonomy, with its complaint encoder, clustering on its own
-  vectors (miner/train/models.py); `tuned:PATH` the same recipes on another sentence-transformers model;
-  `threepass`: the same, clustering on plain MiniLM (the default before issue 21); `onepass`: one MiniLM fine-tuned
-  on the taxonomy and the complaint seeds at once, that alone reads each segment (docs/lab/onepass.md);
+- `tuned` (alias `default`): MiniLM fine-tuned on the taxonomy, read once per segment: the complaint detector's
+  second reading is the complaint head on its vectors (miner/embed/head.py), pain points cluster on its vectors
+  (miner/train/models.py); `tuned:PATH` the same recipes on another sentence-transformers model, with its complaint
+  encoder reading each segment again; `twopass`: the complaint encoder itself reads each segment (the default
+  before the head); `threepass`: that, clustering on plain MiniLM (the default before issue 21); `onepass`: one
+  MiniLM fine-tuned on the taxonomy and the complaint seeds at once (docs/lab/onepass.md);
 - `minilm`: the packaged all-MiniLM-L6-v2 as it is; `fast` (`m2v`, `model2vec`, `m2v:PATH`): model2vec;
 - `mpnet`, `gemma`: optional stronger encoders, downloaded only by `touchpoints setup-models --optional NAME`
   and checked by sha256 on load (miner/embed/optional.py);
@@ -97,7 +99,8 @@ def fake(_: str | None) -> EncoderBundle:
 
 
 registry = ModelRegistry(fallback=sentence_transformer)
-registry.register("tuned", "miner.train.models:tuned", aliases=("default", "twopass"))
+registry.register("tuned", "miner.train.models:tuned", aliases=("default",))
+registry.register("twopass", "miner.train.models:two_pass")
 registry.register("onepass", "miner.train.models:one_pass")
 registry.register("threepass", "miner.train.models:three_pass")
 registry.register("minilm", minilm)

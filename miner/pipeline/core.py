@@ -16,6 +16,7 @@ import sqlite_utils
 
 from miner.complaints.detector import SECOND_PASS
 from miner.embed import Embedder, EmbeddingCache
+from miner.embed.head import HeadCache, head_cache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
 from miner.pipeline.imports import Redactor, import_files
@@ -94,7 +95,8 @@ class Pipeline:
         self.cache_db = cache_db  # where embeddings are cached: the run's database unless given
 
     def _cache(self, embedder: Embedder | None) -> EmbeddingCache | None:
-        return None if embedder is None else EmbeddingCache(embedder, self.cache_db or self.db)
+        """`embedder`'s vectors cached beside the mapping encoder's (a complaint head reads those: head.py)."""
+        return head_cache(embedder, self.cache)
 
     @property
     def cache(self) -> EmbeddingCache:
@@ -110,7 +112,9 @@ class Pipeline:
         self.cache.embed(texts)
         complaint = self._cache(self.encoders.complaint)
         detector = getattr(self, "detector_", self.detector)
-        if complaint is not None and (detector.second_pass if detector else SECOND_PASS) == "full":
+        if complaint is None or isinstance(complaint, HeadCache):  # a head reads the vectors just cached
+            return
+        if (detector.second_pass if detector else SECOND_PASS) == "full":
             complaint.embed(texts)
 
     @property

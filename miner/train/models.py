@@ -12,17 +12,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from miner.embed.built import BuiltEmbedder, built_path, is_built, record, recorded
+from miner.embed.head import HeadEmbedder
 from miner.embed.registry import EncoderBundle, get_embedder
 from miner.embed.static import COMPLAINT_HEAD, StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
-from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe
+from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe, complaint_head_recipe
 from miner.train.sources import (
     default_complaint_training,
+    default_head_training,
     default_joint_training,
     default_projection_texts,
     default_touchpoint_training,
+    head_texts,
 )
 
 
@@ -61,15 +64,41 @@ def encoder(recipe: Recipe, base: str | None, read: Callable[[], Training]) -> B
 
 
 def tuned(base: str | None) -> EncoderBundle:
-    """MiniLM (or `base`) fine-tuned on the taxonomy and its complaint encoder: two passes per segment. Pain points
-    are clustered on the tuned encoder's vectors, blended with their items' (no third pass: on the pain-point sets
-    and the demo it clusters as well as plain MiniLM did, docs/lab/onepass.md)."""
+    """MiniLM fine-tuned on the taxonomy, read once per segment: the complaint detector's second reading is the
+    complaint head on its vectors (miner/embed/head.py, docs/lab/secondhead.md). Pain points are clustered on the
+    tuned encoder's vectors, blended with their items' (docs/lab/onepass.md). Another base model (`tuned:PATH`)
+    has no head: its complaint encoder reads each segment again, as `twopass` does."""
+    if base is not None:
+        return two_pass(base)
+    model = encoder(TUNED, base, default_touchpoint_training)
+    return EncoderBundle(mapping=model, complaint=complaint_head(model, _complaint(None)), cluster=model)
+
+
+def build_complaint_head(progress: Progress | None = None) -> Path:
+    """Fit the default complaint head on the default texts between the encoders `tuned` names now (unless one of
+    that name is built), and record it as the one `tuned` uses. Returns its folder."""
+    mapping = encoder(TUNED, None, default_touchpoint_training)
+    return build(complaint_head_recipe(mapping, _complaint(None)), default_head_training(), None, progress)
+
+
+def two_pass(base: str | None) -> EncoderBundle:
+    """The default before the complaint head: MiniLM (or `base`) fine-tuned on the taxonomy, and its complaint
+    encoder reading every segment a second time."""
     model = encoder(TUNED, base, default_touchpoint_training)
     return EncoderBundle(mapping=model, complaint=_complaint(base), cluster=model)
 
 
+def complaint_head(mapping: BuiltEmbedder, teacher: BuiltEmbedder, training: Training | None = None) -> HeadEmbedder:
+    """The head from `mapping`'s vectors to `teacher`'s: the one `setup-models` built last for this pair (else
+    fitted on the default texts on first use); or, given `training`, the one fitted on those texts, built into the
+    cache under its own name and not recorded (the transfer protocol's held-out encoders)."""
+    recipe = complaint_head_recipe(mapping, teacher)
+    name, locate = named(recipe, None, default_head_training) if training is None else cached(recipe, training)
+    return HeadEmbedder(name, mapping, locate, teacher)
+
+
 def three_pass(base: str | None) -> EncoderBundle:
-    """The default before issue 21: as `tuned`, with pain points clustered on the plain base model (a third pass
+    """The default before issue 21: as `twopass`, with pain points clustered on the plain base model (a third pass
     over every complaint and its item)."""
     return EncoderBundle(
         mapping=encoder(TUNED, base, default_touchpoint_training), complaint=_complaint(base), cluster=_plain(base)
@@ -83,13 +112,15 @@ def one_pass(base: str | None) -> EncoderBundle:
     return EncoderBundle(mapping=model, cluster=model)
 
 
-def tuned_on(touchpoints: Training, complaints: Training | None = None) -> EncoderBundle:
+def tuned_on(touchpoints: Training, complaints: Training | None = None, head: bool = True) -> EncoderBundle:
     """The `tuned` bundle's recipes on other training texts (the leave-one-domain-out evaluation's taxonomy and
     seeds without a domain's sentences): each model named by its texts and built on first use, never recorded in
     the manifest, so the encoder `tuned` names stays the one `setup-models` built. `complaints` None: the default
-    complaint encoder."""
-    complaint = _complaint(None) if complaints is None else unrecorded(COMPLAINTS, complaints)
+    complaint encoder. `head` False: that complaint encoder reads each segment (`twopass`), not its head."""
+    teacher = _complaint(None) if complaints is None else unrecorded(COMPLAINTS, complaints)
     mapping = unrecorded(TUNED, touchpoints)
+    texts = head_texts(touchpoints, complaints or default_complaint_training())
+    complaint = complaint_head(mapping, teacher, (texts, [])) if head else teacher
     bundle = EncoderBundle(mapping=mapping, complaint=complaint, cluster=mapping)
     bundle.mapping.bundle = bundle
     return bundle
@@ -97,6 +128,11 @@ def tuned_on(touchpoints: Training, complaints: Training | None = None) -> Encod
 
 def unrecorded(recipe: Recipe, training: Training, base: str | None = None) -> BuiltEmbedder:
     """`recipe` on `training`, built into the cache on first use under its own name, not recorded as the recipe's."""
+    return BuiltEmbedder(*cached(recipe, training, base))
+
+
+def cached(recipe: Recipe, training: Training, base: str | None = None) -> tuple[str, Callable[[], Path]]:
+    """The name of `recipe` on `training` and a function returning its folder, which builds it on first use."""
     name = recipe.name(training, base)
 
     def locate() -> Path:
@@ -104,7 +140,7 @@ def unrecorded(recipe: Recipe, training: Training, base: str | None = None) -> B
             recipe.fit(*training, built_path(name), None, base=base)
         return built_path(name)
 
-    return BuiltEmbedder(name, locate)
+    return name, locate
 
 
 @functools.cache

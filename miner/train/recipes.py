@@ -43,6 +43,9 @@ COMPLAINT_RECIPE: dict[str, Any] = {
     "batch": 32,
     "seed": 0,
 }
+# The complaint recipe on top of the tuned encoder with its embeddings and first `frozen` layers fixed, so that at
+# inference those layers are the tuned encoder's and run once for both (docs/lab/secondhead.md).
+SHARED_RECIPE: dict[str, Any] = {**COMPLAINT_RECIPE, "base": "tuned", "frozen": 3}
 JOINT_RECIPE: dict[str, Any] = {
     **RECIPE,
     "complaint_loss": "bce-head",
@@ -117,6 +120,41 @@ def tune_complaints(
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
 
     _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint encoder", progress)
+    return _save(model, target)
+
+
+def tune_complaints_shared(
+    texts: list[str],
+    labels: list[int],
+    target: Path,
+    progress: Progress | None = None,
+    base: str | None = None,
+    frozen: int = SHARED_RECIPE["frozen"],
+) -> Path:
+    """The complaint recipe on `base` (the tuned encoder's folder) with its embeddings and first `frozen` layers
+    left as they are: only the top layers learn, so a split forward can share the bottom ones (bert.py)."""
+    import torch
+
+    if base is None:
+        raise ModelError("the shared-layer complaint encoder is trained from the tuned encoder: give its folder")
+    recipe = {**COMPLAINT_RECIPE, "frozen": frozen}
+    model, head, _ = _with_head(recipe, base)
+    bert = model[0].auto_model
+    for module in [bert.embeddings, *bert.encoder.layer[:frozen]]:
+        for param in module.parameters():
+            param.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [{"params": trainable}, {"params": head.parameters(), "lr": recipe["head_lr"]}], lr=recipe["lr"]
+    )
+    y_all = torch.tensor(labels, dtype=torch.float32)
+    positive_weight = torch.tensor((len(labels) - sum(labels)) / max(1, sum(labels)))
+
+    def loss_of(emb, idx):  # noqa: ANN001, ANN202 - torch tensors
+        logits = head(emb * recipe["scale"]).squeeze(1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, y_all[idx], pos_weight=positive_weight)
+
+    _train(model, texts, recipe, optimiser, loss_of, "Fine-tuning complaint layers", progress)
     return _save(model, target)
 
 
@@ -219,12 +257,66 @@ def distil(
     fitted on `texts` (`labels` unused) to reproduce the default's tuned encoder and its complaint encoder (built
     first if need be)."""
     from miner.train.distill import distill_fast_model
-    from miner.train.models import tuned
+    from miner.train.models import two_pass
 
     if base is not None:
         raise ModelError("the fast tier is distilled from the packaged MiniLM only; give m2v:PATH for another model")
-    teachers = tuned(None)
+    teachers = two_pass(None)  # the complaint encoder itself teaches the fast tier's complaint head
     return distill_fast_model(texts, target, teacher=teachers.mapping, complaint_teacher=teachers.complaint)
+
+
+# The complaint head (docs/lab/secondhead.md): an MLP from the tuned encoder's vectors to the complaint encoder's,
+# fitted on project-written texts and their variants; `complaint_head_recipe` adds which two encoders it joins.
+# On the texts themselves: with sources.py `student_texts`' variants (3.6x as many) each build read ~31k texts, too
+# slow for the transfer protocol's six held-out pairs on a shared machine (docs/lab/secondhead.md).
+HEAD_RECIPE: dict[str, Any] = {"head": "mlp", "hidden": 512, "epochs": 30, "texts": "head_texts"}
+
+
+def fit_complaint_head(
+    texts: list[str],
+    labels: list[int],
+    target: Path,
+    progress: Progress | None = None,
+    base: str | None = None,
+    *,
+    source: Any = None,
+    teacher: Any = None,
+) -> Path:
+    """Fit the head from `source`'s vectors (the tuned encoder) to `teacher`'s (the complaint encoder) on `texts`
+    (sources.py `head_texts`; `labels` and `base` unused) and save it at `target`."""
+    import json
+
+    import numpy as np
+
+    from miner.embed.head import HEAD_FILE
+    from miner.train.distill import fit_head
+
+    if source is None or teacher is None:
+        raise ModelError("the complaint head is fitted between two encoders: give its source and teacher")
+    variants = list(texts)
+    with (progress or Progress()).stage("Fitting the complaint head", 2 * len(variants)) as advance:
+        x = source.embed(variants, progress=advance)
+        y = teacher.embed(variants, progress=advance)
+    head = fit_head(x, y, hidden=HEAD_RECIPE["hidden"], epochs=HEAD_RECIPE["epochs"])
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True)
+    np.savez(tmp / HEAD_FILE, W=head["W"], A=head["A"], a=head["a"], B=head["B"])
+    about = {"recipe": HEAD_RECIPE, "source": source.name, "teacher": teacher.name, "texts": len(variants)}
+    (tmp / "config.json").write_text(json.dumps(about, indent=1), encoding="utf-8")  # marks a finished build
+    if target.exists():
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(target)
+    return target
+
+
+def complaint_head_recipe(source: Any, teacher: Any) -> Recipe:
+    """The complaint head's recipe between two built encoders, named by theirs (so a new tuned or complaint
+    encoder names a new head)."""
+    import functools
+
+    params = {**HEAD_RECIPE, "source": source.built_name, "teacher": teacher.built_name}
+    return Recipe("complainthead", params, functools.partial(fit_complaint_head, source=source, teacher=teacher))
 
 
 TUNED = Recipe("tuned", RECIPE, tune)

@@ -94,13 +94,34 @@ def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
     from miner.touchpoints import load_taxonomy
 
     complaints, other = load_seeds()
-    documents: list[str] = []
-    folders = training_corpora(corpus)
-    if folders:
-        from miner.ingest import read_paths
+    return projection_texts(load_taxonomy(), complaints + other, corpus_documents(corpus))
 
-        documents = [text for _, records in read_paths(folders) for r in records for _, text in r.mined_text()]
-    return projection_texts(load_taxonomy(), complaints + other, documents)
+
+def corpus_documents(corpus: Path | None = CORPUS) -> list[str]:
+    """The texts of the demo corpus' training folders (none in an installed package)."""
+    folders = training_corpora(corpus)
+    if not folders:
+        return []
+    from miner.ingest import read_paths
+
+    return [text for _, records in read_paths(folders) for r in records for _, text in r.mined_text()]
+
+
+def head_texts(touchpoints: Training, complaints: Training, corpus: Path | None = CORPUS) -> list[str]:
+    """The complaint head's texts (miner/train/recipes.py `fit_complaint_head`): the two encoders' training texts
+    and the demo corpus' clauses, each once."""
+    texts = [*touchpoints[0], *complaints[0]]
+    documents = corpus_documents(corpus)
+    if documents:
+        from miner.segment.rules import RuleSegmenter
+
+        texts += [s.text for segs in RuleSegmenter().segment(documents) for s in segs]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def default_head_training() -> Training:
+    """The complaint head's training set from the packaged taxonomy, seeds and demo corpus (no labels)."""
+    return head_texts(default_touchpoint_training(), default_complaint_training()), []
 
 
 def training_corpora(corpus: Path | None = CORPUS) -> list[Path]:
