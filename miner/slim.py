@@ -1,10 +1,11 @@
 """Import a library without the optional parts of it this package never uses, where those parts cost seconds.
 
 Presidio imports Hugging Face transformers for an NLP engine the miner does not use, and BERTopic imports plotly
-(and through its plotting module umap, pynndescent and numba) and transformers for representations the miner does
-not use; both fall back to a stub when the import fails. `import_without` makes those imports fail while the
-library loads, so a 10-row `touchpoints mine` does not pay for them (docs/lab/startup.md). A module already
-imported is left alone, and everything blocked is importable again afterwards."""
+(and through its plotting module umap, pynndescent and numba), transformers and spaCy for representations, and the
+Hugging Face hub client (httpx, truststore) for saving models, none of which the miner uses; both fall back to a stub
+when the import fails. `import_without` makes those imports fail while the library loads, so a 10-row
+`touchpoints mine` does not pay for them (docs/lab/startup.md, docs/lab/nightly.md). A module already imported is
+left alone (spaCy, where this process parses), and everything blocked is importable again afterwards."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from types import ModuleType
 
 # What the miner's use of each library never needs (each falls back to a stub when the import fails).
 PRESIDIO_SKIPS = ("transformers",)
-BERTOPIC_SKIPS = ("plotly", "transformers")
+BERTOPIC_SKIPS = ("plotly", "transformers", "spacy", "huggingface_hub")  # spaCy: part-of-speech; the hub: saving
 
 
 @contextmanager

@@ -158,3 +158,63 @@ def test_the_second_process_starts_without_torch_and_on_one_thread():
         assert pool.submit(eval, "'torch' in __import__('sys').modules").result() is False  # importable if needed
     finally:
         pool.shutdown()
+
+
+def test_this_process_works_meanwhile_once_where_it_would_wait(tmp_path, feed):
+    """With nothing left to prepare itself (one piece, in the second process), this process runs `meanwhile`
+    (the local engine fits its models there) before it waits, and only once; what is yielded is unchanged."""
+    from miner.ingest import ColumnMap, iter_file
+    from miner.pipeline.overlap import in_process, overlapped
+    from miner.store import open_db
+
+    db = open_db(tmp_path / "t.db")
+    calls: list[int] = []
+    shared = _flat(overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None, _Pool(behind=True),  # type: ignore[arg-type]
+                              meanwhile=lambda: calls.append(1)))  # fmt: skip
+    assert calls == [1]
+    assert shared == _flat(in_process(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None))
+    overlapped_ahead = overlapped(db, iter_file(feed, ColumnMap()), RuleSegmenter(), None, _Pool(behind=False),  # type: ignore[arg-type]
+                                  meanwhile=lambda: calls.append(2))  # fmt: skip
+    list(overlapped_ahead)
+    assert calls == [1]  # the second process was never behind: no wait, so nothing done meanwhile
+
+
+def test_a_fresh_cli_mine_sends_even_a_small_file_to_the_second_process_while_spacy_is_not_loaded(monkeypatch):
+    """`LocalEngine(start_up=True)` (the CLI's) uses the second process for any file while spaCy is not imported
+    here and the import needs it; a loaded spaCy, or rules without redaction, keep a small file in this process."""
+    import sys
+
+    from miner.pipeline.overlap import needs_spacy
+    from miner.segment import Segmenter
+    from miner.segment.pii import redact_records
+
+    monkeypatch.delitem(sys.modules, "spacy", raising=False)
+    assert needs_spacy(Segmenter(), None) and needs_spacy(RuleSegmenter(), redact_records)
+    assert not needs_spacy(RuleSegmenter(), None)
+    monkeypatch.setitem(sys.modules, "spacy", object())
+    assert not needs_spacy(Segmenter(), redact_records)
+
+
+def test_mine_fits_its_models_while_the_second_process_prepares(tmp_path, feed, mini_taxonomy, fake_embedder):
+    """A start-up `mine` of a small file: prepared in the second process, the detector and mapper fitted meanwhile,
+    and the run the same as a one-process mine's."""
+    from miner.store import open_db
+
+    runs = {}
+    for name, engine in (("one", LocalEngine()), ("two", LocalEngine(parallel_bytes=0))):
+        db = open_db(tmp_path / f"{name}.db")
+        options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=RuleSegmenter(), engine=engine)
+        pipeline = build_pipeline(db, options)
+        fitted: list[bool] = []
+        pipeline.import_paths([feed], meanwhile=lambda p=pipeline, f=fitted: f.append(bool(p.fit())))
+        assert fitted == ([True] if name == "two" else [])
+        run_id = pipeline.analyze()
+        runs[name] = [
+            (r["text"], r["complaint"], r["complaint_score"], r["touchpoint"])
+            for r in db.query(
+                "SELECT s.text, r.complaint, r.complaint_score, r.touchpoint FROM segment_results r JOIN segments s "
+                "ON s.id = r.segment_id WHERE r.run_id = ? ORDER BY s.text",
+                [run_id],
+            )
+        ]
+    assert runs["two"] == runs["one"] and runs["one"]

@@ -42,3 +42,16 @@ def test_presidio_and_bertopic_load_without_transformers_plotly_or_umap():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["loaded"] == []
     assert result["found"] == [[[11, 29, "PERSON"]]]
+
+
+def test_the_pain_point_model_alone_loads_without_spacy_or_the_hub_client():
+    """Where the second process does the spaCy work (a fresh `mine`), this process's BERTopic import pulls in neither
+    spaCy (BERTopic's part-of-speech representation) nor the Hugging Face hub client (its model saving)."""
+    code = (
+        "import sys, json\n"
+        "from miner.topics.clusterer import _bertopic_class\n"
+        "_bertopic_class()\n"
+        "print(json.dumps([m for m in ('spacy', 'huggingface_hub', 'httpx') if sys.modules.get(m) is not None]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -79,7 +79,7 @@ def mine(
     """Import feedback files into the database and mine them for pain points by touchpoint."""
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
-    from miner.pipeline import MineOptions, get_engine
+    from miner.pipeline import LocalEngine, MineOptions, get_engine
     from miner.pipeline import mine as run_mine
     from miner.progress import RichProgress
     from miner.report import top_pain_points
@@ -108,6 +108,8 @@ def mine(
         database = open_db(db)
         if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
             options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
+        else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
+            options.engine = LocalEngine(start_up=True)
         imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,9 +90,16 @@ class RayEngine:
         return ray
 
     def import_paths(
-        self, p: Pipeline, paths: Iterable[Path | str], columns: ColumnMap, on_error: str, progress: Progress
+        self,
+        p: Pipeline,
+        paths: Iterable[Path | str],
+        columns: ColumnMap,
+        on_error: str,
+        progress: Progress,
+        meanwhile: Callable[[], object] | None = None,
     ) -> list:
-        """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here."""
+        """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here.
+        `meanwhile` is left to the analysis, which fits the models first anyway."""
         from miner.ingest import read_paths
         from miner.store.documents import new_records, store_import
 

@@ -20,7 +20,7 @@ from miner.embed.head import HeadCache, head_cache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
 from miner.pipeline.imports import Redactor, import_files
-from miner.pipeline.overlap import PARALLEL_BYTES
+from miner.pipeline.overlap import PARALLEL_BYTES, needs_spacy
 from miner.progress import Progress
 from miner.segment import SegmenterLike
 from miner.store.documents import ImportResult
@@ -48,18 +48,29 @@ class Encoders:
 class LocalEngine:
     """Imports in this process, streaming each file in chunks; a large file is redacted and segmented in a second
     process while this one embeds what is stored into the cache (miner/pipeline/overlap.py); the rest is embedded
-    as the analysis needs it."""
+    as the analysis needs it. With `start_up` (the CLI's `mine`, a fresh process) any file goes to the second
+    process while spaCy is not loaded here: it loads spaCy and redacts while this process fits its models."""
 
     name = "local"
 
-    def __init__(self, parallel_bytes: int = PARALLEL_BYTES) -> None:
+    def __init__(self, parallel_bytes: int = PARALLEL_BYTES, *, start_up: bool = False) -> None:
         self.parallel_bytes = parallel_bytes
+        self.start_up = start_up
 
     def import_paths(
-        self, p: Pipeline, paths: Iterable[Path | str], columns: ColumnMap, on_error: str, progress: Progress
+        self,
+        p: Pipeline,
+        paths: Iterable[Path | str],
+        columns: ColumnMap,
+        on_error: str,
+        progress: Progress,
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[ImportResult]:
+        """`meanwhile` runs (once) while this process would wait for the second one."""
+        parallel = 0 if self.start_up and needs_spacy(p.segmenter, p.redactor) else self.parallel_bytes
         return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
-                            progress=progress, stored=p.embed_ahead, parallel_bytes=self.parallel_bytes)  # fmt: skip
+                            progress=progress, stored=p.embed_ahead, parallel_bytes=parallel,
+                            meanwhile=meanwhile)  # fmt: skip
 
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         """Nothing to do here: `classify` embeds through the cache."""
@@ -200,9 +211,14 @@ class Pipeline:
         columns: ColumnMap | None = None,
         on_error: str = "fail",
         progress: Progress | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[ImportResult]:
-        """Import the files with the pipeline's engine: all or none."""
-        return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress or Progress())
+        """Import the files with the pipeline's engine: all or none. `meanwhile`: work the engine may do while it
+        waits for its own (the local engine, for a second process)."""
+        progress = progress or Progress()
+        if meanwhile is None:
+            return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress)
+        return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress, meanwhile)
 
     def analyze(self, progress: Progress | None = None, *, incremental: bool = False) -> int:
         """Analyse everything stored as a new run (miner/pipeline/analyze.py); returns the run id."""
@@ -223,5 +239,6 @@ class Pipeline:
     ) -> tuple[list[ImportResult], int]:
         """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
         progress = progress or Progress()
-        imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress)
+        # The analysis fits the detector and the mapper first; the import does it while it waits, if it waits.
+        imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress, meanwhile=self.fit)
         return imports, self.analyze(progress, incremental=incremental)

@@ -72,22 +72,30 @@ def import_files(
     progress: Progress | None = None,
     stored: Stored | None = None,
     parallel_bytes: int = PARALLEL_BYTES,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[ImportResult]:
     """Stream every file in chunks into one transaction: all files or none, memory bounded by the chunk.
 
     A bad row anywhere rolls the whole import back, so the database is left as it was. Files of `parallel_bytes`
     or more are redacted and segmented in a second process (miner/pipeline/overlap.py) while this one stores and
-    calls `stored` with the segment texts of each piece stored (the local engine embeds them ahead)."""
+    calls `stored` with the segment texts of each piece stored (the local engine embeds them ahead), and calls
+    `meanwhile` once, the first time it would wait for that process (the local engine fits its models)."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
+    once = [meanwhile] if meanwhile is not None else []
+
+    def first_wait() -> None:
+        if once:
+            once.pop()()
+
     pool = worker_pool(segmenter) if any(f.stat().st_size >= parallel_bytes for f in files) else None
     try:
         with db.atomic():
             for path in files:
                 use = pool if path.stat().st_size >= parallel_bytes else None
                 results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error,
-                                            progress, use, stored))  # fmt: skip
+                                            progress, use, stored, first_wait))  # fmt: skip
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -124,6 +132,7 @@ def _import_file(
     progress: Progress,
     pool: ProcessPoolExecutor | None,
     stored: Stored | None,
+    meanwhile: Callable[[], object],
 ) -> ImportResult:
     size = path.stat().st_size
     large = size > 1 << 24
@@ -134,7 +143,7 @@ def _import_file(
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
         chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
         prepared = (
-            overlapped(db, chunks, segmenter, redactor, pool)
+            overlapped(db, chunks, segmenter, redactor, pool, meanwhile)
             if pool is not None
             else in_process(db, chunks, segmenter, redactor)
         )

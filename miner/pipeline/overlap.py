@@ -7,6 +7,10 @@ Everything is still stored by this process, in the import's one transaction: a r
 (and no cached vector), so the next run starts again with no duplicates. Each piece is checked against the database
 again just before it is stored, so a record repeated across pieces is stored once.
 
+The same second process speeds up the start of a fresh `touchpoints mine` on a small file (`needs_spacy`): there it
+loads spaCy and redacts while this process imports torch and fits the detector and the mapper (`meanwhile`), which
+it would otherwise do one after the other (docs/lab/nightly.md).
+
 The second process is started with `spawn`, which imports the main script again: a script of your own that mines a
 large file must keep its work under `if __name__ == "__main__":` (the CLI and the server do). Where the second
 process fails anyway, the pieces are prepared in this process instead."""
@@ -14,6 +18,7 @@ process fails anyway, the pieces are prepared in this process instead."""
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -46,6 +51,12 @@ def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor 
     if redactor is not None:
         records = redactor(records)
     return records, segment_records(segmenter, records, Progress())
+
+
+def needs_spacy(segmenter: SegmenterLike, redactor: Redactor | None) -> bool:
+    """Whether preparing records loads spaCy (clauses or name redaction) and this process has not imported it yet:
+    the case where a second process's start, without torch, costs less than loading spaCy here first."""
+    return "spacy" not in sys.modules and (redactor is not None or segmenter.model != RULES_MODEL)
 
 
 def worker_pool(segmenter: SegmenterLike | None = None) -> ProcessPoolExecutor:
@@ -109,11 +120,13 @@ def overlapped(
     segmenter: SegmenterLike,
     redactor: Redactor | None,
     pool: ProcessPoolExecutor,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Prepared]:
     """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
     yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
     as with the batch encoder), this process prepares the next pieces itself instead of waiting, so both cores
-    redact. Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
+    redact. The first time it would wait it calls `meanwhile` instead (once), before it takes a piece of its own.
+    Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
     pieces = _pieces(chunks)
     pending: deque[_Piece] = deque()
 
@@ -127,6 +140,12 @@ def overlapped(
             pending.append(fed)
         if not pending:
             return
+        if meanwhile is not None and pending[0].waiting():
+            # First what only this process can do and must do anyway (the local engine fits its models): a piece
+            # it prepared instead would be one the second process could have taken, and the fit would wait at the end.
+            meanwhile()
+            meanwhile = None
+            continue
         if pending[0].waiting() and len(pending) < MAX_AHEAD and (mine := take()) is not None:
             mine.ready = prepare(mine.fresh, segmenter, redactor)
             pending.append(mine)
