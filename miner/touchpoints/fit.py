@@ -193,10 +193,11 @@ def _sentence(fit: Fit, name: str, level: int) -> str:
                 f"{'a poor' if level == 2 else 'a weak'} fit): the corpus talks about things the taxonomy has no "
                 "touchpoint for.")  # fmt: skip
     if name == "margin" and fit.reference_margin:
+        share = (fit.median_margin or 0.0) / fit.reference_margin
         return (f"The best touchpoint leads the runner-up by a median of {fit.median_margin:.3f}, "
-                f"{fit.median_margin / fit.reference_margin:.0%} of the {fit.reference_margin:.3f} the taxonomy's "
-                f"own examples lead by (under {MARGIN_RATIO[level - 1]:.0%}): most complaints sit about as close to "
-                "two touchpoints, so their first touchpoint is close to a coin toss.")  # fmt: skip
+                f"{share:.0%} of the {fit.reference_margin:.3f} the taxonomy's own examples lead by "
+                f"(under {MARGIN_RATIO[level - 1]:.0%}): most complaints sit about as close to two touchpoints, "
+                "so their first touchpoint is close to a coin toss.")  # fmt: skip
     if name == "margin":
         return (f"The best touchpoint leads the runner-up by a median of {fit.median_margin:.3f} (under "
                 f"{MARGIN[level - 1]:.3f}): most complaints sit about as close to two touchpoints, so their "
