@@ -76,6 +76,11 @@ class FitPublic(BaseModel):
     reference: float | None = Field(
         description="Median best similarity of the taxonomy's own examples, each held out; null for `centroid`."
     )
+    reference_margin: float | None = Field(
+        None,
+        description="Median lead of the taxonomy's own examples over their runner-up, each held out; null for "
+        "`centroid` and for runs made before it was measured.",
+    )
     warnings: list[str] = Field(
         description="One sentence per signal that tripped, naming its number; the first says what to do "
         "(label complaints via GET /v1/review, `touchpoints taxonomy suggest`)."

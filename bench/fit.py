@@ -2,6 +2,7 @@
 
     python bench/fit.py                       # the demo, the probe set, the off-taxonomy corpus, the narrow taxonomy
     python bench/fit.py --datasets 300        # also a 300-item sample (seed 0) of each dev set in ../shared/datasets
+    python bench/fit.py --dump fit.npz        # also each corpus's complaint top-two scores, for offline rules
 
 Each corpus is mined as `touchpoints mine` would (spaCy clauses, the default encoders, the corpus head) into a
 temporary database, embeddings cached in the eval cache; pain points are not clustered (the fit is read before
@@ -14,6 +15,8 @@ import json
 import random
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -61,6 +64,8 @@ def line(name: str, fit: dict, acc: float | None = None) -> str:
         f"top={fit['top_share']:.2f} ({fit['top_touchpoint']}) best={fit['median_best'] or 0:.3f} "
         f"ref={fit['reference'] or 0:.3f} ratio={ratio or 0:.2f}"
     )
+    if fit.get("reference_margin") and fit.get("median_margin") is not None:
+        figures += f" margin/ref={fit['median_margin'] / fit['reference_margin']:.2f}"
     tail = f" acc@1={acc:.3f}" if acc is not None else ""
     return f"{name:<28} {figures} -> {fit['verdict']}{tail}"
 
@@ -75,7 +80,12 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=0, help="Also a sample of this many items of each dev set.")
     parser.add_argument("--only", nargs="*", help="Only these corpora (names as printed).")
     parser.add_argument("--data", type=Path, default=DATASETS, help="The dev sets' folder.")
+    parser.add_argument("--seed", type=int, default=0, help="The dev-set samples' seed.")
+    parser.add_argument("--dump", type=Path, help="Write each corpus's firsts and top-two scores here (.npz).")
     args = parser.parse_args()
+    dumped: dict[str, object] = {}
+    if args.dump:
+        _record(dumped)
     evaluator = Evaluator()
     narrow = load_taxonomy(ROOT / "corpora/off_taxonomy/hotel_spa_taxonomy.yaml")
     demo = sorted(p for p in (ROOT / "corpora/food_delivery").iterdir() if p.suffix != ".md")
@@ -91,16 +101,48 @@ def main() -> None:
         if not args.only or name in args.only:
             fit, _ = run()
             print(line(name, fit), flush=True)
+            _save(args.dump, dumped, name)
     for name, path, n in labelled:
         if (args.only and name not in args.only) or not path.exists():
             continue
-        items = sample(path, n)
+        items = sample(path, n, args.seed)
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "items.jsonl"
             source.write_text("".join(json.dumps({"id": str(i["id"]), "text": i["text"]}) + "\n" for i in items))
             fit, preds = mine_fit(evaluator, [source], columns=ColumnMap(text="text", id="id"))
         scores = score(items, preds)
         print(line(name, fit, getattr(scores, "accuracy_at_1", None)), flush=True)
+        _save(args.dump, dumped, name, getattr(scores, "accuracy_at_1", None))
+
+
+def _record(dumped: dict) -> None:
+    """Keep what `diagnose` reads (and the taxonomy's held-out top two) of the next run in `dumped`."""
+    from miner.touchpoints import fit as module
+
+    diagnose, references = module.diagnose, module.mapper_references
+
+    def recording_references(mapper):  # noqa: ANN001, ANN202
+        dumped["reference_top2"] = module.held_out_top2(
+            np.asarray(mapper.examples_, np.float32), mapper.owners_, mapper.k
+        )
+        return references(mapper)
+
+    def recording(firsts, top2, *args):  # noqa: ANN001, ANN002, ANN202
+        dumped.update(firsts=np.asarray(list(firsts)), top2=np.asarray(top2))
+        return diagnose(firsts, top2, *args)
+
+    module.diagnose, module.mapper_references = recording, recording_references
+
+
+def _save(path: Path | None, dumped: dict, name: str, acc: float | None = None) -> None:
+    if path is None or "top2" not in dumped:
+        return
+    saved = dict(np.load(path, allow_pickle=False)) if path.exists() else {}
+    key = name.replace(" ", "_").replace(",", "")
+    saved.update({f"{key}/firsts": dumped["firsts"], f"{key}/top2": dumped["top2"],
+                  f"{key}/reference_top2": dumped.get("reference_top2", np.zeros((0, 2))),
+                  f"{key}/acc": np.array(np.nan if acc is None else acc)})  # fmt: skip
+    np.savez(path, **saved)
 
 
 if __name__ == "__main__":

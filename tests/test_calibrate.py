@@ -89,6 +89,7 @@ def test_classify_flags_and_stores_by_the_corpus_threshold(db, mini_taxonomy, fa
 
     cache = EmbeddingCache(fake_embedder, db)
     detector, mapper = fit_detector(cache, None, mini_taxonomy), fit_mapper(cache, mini_taxonomy, "examples")
+    detector.outright = False  # "no reply" would be a complaint at any threshold (test_detector.py)
     texts = ["the parcel came late", "thanks, lovely", "charged twice", "no reply from anyone", "all fine", "ok"]
     segments = [{"id": f"s{i}", "document_id": f"d{i}", "text": t, "rating": None} for i, t in enumerate(texts)]
     scores = detector.scores(cache.embed(texts), [None] * len(texts), texts)

@@ -61,3 +61,33 @@ def test_taxonomy_examples_teach_the_head_but_do_not_vote():
     vectors = embedder.embed(extra + TEXTS)
     assert np.allclose(plain.neighbour_vote(vectors), taught.neighbour_vote(vectors))
     assert (taught.model_.predict_proba(vectors[:2])[:, 1] > plain.model_.predict_proba(vectors[:2])[:, 1]).all()
+
+
+def test_a_complaint_said_outright_is_one_at_the_corpus_threshold():
+    from miner.complaints.phrases import said_outright
+
+    said = ["still waiting for my refund", "I've been on hold for 50 minutes", "no response to three emails",
+            "charged me twice for one ticket", "my order never arrived"]  # fmt: skip
+    unsaid = ["waiting at gate 5, see you soon", "no problem, thanks", "we still love the lounge", "the hold music"]
+    assert said_outright(said).all() and not said_outright(unsaid).any()
+    embedder = HashingEmbedder(dim=64)
+    detector = ComplaintDetector(embedder.embed).fit()
+    texts = [said[0], unsaid[0]]
+    low = np.array([0.1, 0.1])
+    assert detector.lift(low, texts, 0.4).tolist() == [0.4, 0.1]  # raised to the threshold, not beyond
+    assert detector.lift(np.array([0.9, 0.1]), texts, 0.4).tolist() == [0.9, 0.1]  # a higher score is kept
+    off = ComplaintDetector(embedder.embed, outright=False).fit()
+    assert off.lift(low, texts, 0.4).tolist() == [0.1, 0.1]
+
+
+def test_the_scorer_reads_the_threshold_before_lifting_and_flags_the_phrase():
+    from miner.complaints.cascade import ComplaintScorer
+
+    embedder = HashingEmbedder(dim=64)
+    detector = ComplaintDetector(embedder.embed, calibration="fixed", threshold=0.99).fit()
+    texts = ["still waiting for the engineer", "lovely weather today"]
+    read: list[np.ndarray] = []
+    scorer = ComplaintScorer(detector, read_threshold=lambda s: read.append(s) or 0.99)
+    scores = scorer.scores(embedder.embed(texts), texts)
+    assert scores[0] >= 0.99 > scores[1]  # the phrase is a complaint at the corpus's threshold
+    assert read[0][0] < 0.99  # the threshold was read from its own score, not the lifted one

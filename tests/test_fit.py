@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 import sqlite_utils
 
-from miner.touchpoints.fit import FITS, MIN_COMPLAINTS, POOR, UNKNOWN, WEAK, Fit, diagnose, reference_score
+from miner.touchpoints.fit import (
+    FITS,
+    MIN_COMPLAINTS,
+    POOR,
+    UNKNOWN,
+    WEAK,
+    Fit,
+    diagnose,
+    held_out_top2,
+    reference_score,
+)
 
 TOUCHPOINTS = [f"tp{i}" for i in range(8)]
 
@@ -81,8 +91,35 @@ def test_reference_holds_each_example_out():
     assert reference_score(np.stack([a]), np.array([0])) is None
 
 
+def test_the_margin_is_read_against_the_examples_own_lead():
+    # A median lead of 0.04 is clear where the examples lead by 0.06 and a coin toss where they lead by 0.10
+    spread = _spread(200, none=20)
+    assert diagnose(spread, _top2(200, 0.6, 0.04), len(TOUCHPOINTS), 0.7, reference_margin=0.06).verdict == FITS
+    unsure = diagnose(spread, _top2(200, 0.6, 0.04), len(TOUCHPOINTS), 0.7, reference_margin=0.10)
+    assert unsure.verdict == WEAK and unsure.reference_margin == 0.1
+    assert any("% of the 0.100 the taxonomy's own examples lead by (under 50%)" in w for w in unsure.warnings)
+    # under a quarter of the examples' lead fails alone; without a reference the absolute lines stand
+    assert diagnose(spread, _top2(200, 0.6, 0.02), len(TOUCHPOINTS), 0.7, reference_margin=0.10).verdict == POOR
+    assert diagnose(spread, _top2(200, 0.6, 0.04), len(TOUCHPOINTS), 0.7).verdict == FITS
+
+
+def test_a_dominant_touchpoint_next_to_unsure_leads_does_not_fit():
+    # one touchpoint taking most complaints counts once another signal trips (the NHS comments' case)
+    swallowed = _spread(200, top="tp3", top_n=100)
+    fit = diagnose(swallowed, _top2(200, 0.6, 0.04), len(TOUCHPOINTS), 0.7, reference_margin=0.10)
+    assert fit.verdict == POOR and fit.top_touchpoint == "tp3"
+
+
+def test_held_out_top2_gives_each_examples_best_and_runner_up():
+    a, b, c = np.eye(4)[0], np.eye(4)[1], (np.eye(4)[0] + np.eye(4)[1]) / np.sqrt(2)
+    top2 = held_out_top2(np.stack([a, a, b, b, c]), np.array([0, 0, 1, 1, 2]), k=3)
+    assert top2.shape == (5, 2)
+    assert top2[0] == pytest.approx([1.0, (2**-0.5)])  # its twin, then the mixed example (alone in touchpoint 2)
+    assert top2[4] == pytest.approx([2**-0.5, 2**-0.5])  # the mixed example: equally near both, nothing of its own
+
+
 def test_a_fit_survives_its_json():
-    fit = diagnose(_spread(100, none=60), _top2(100, 0.3, 0.01), len(TOUCHPOINTS), reference=0.7)
+    fit = diagnose(_spread(100, none=60), _top2(100, 0.3, 0.01), len(TOUCHPOINTS), 0.7, reference_margin=0.09)
     assert Fit.from_dict(json.loads(json.dumps(fit.to_dict()))) == fit
 
 

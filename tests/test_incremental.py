@@ -100,7 +100,8 @@ def test_a_changed_seed_vote_means_a_refit_not_an_incremental_run(db, tmp_path, 
     _, second = mine(db, [tmp_path / "day2.csv"], options)
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
-    assert '"complaint_neighbours": {"calibration": "mixture", "k": 5, "weight": 0.25}' in run["params"]
+    recorded = '"complaint_neighbours": {"calibration": "mixture", "k": 5, "outright": true, "weight": 0.25}'
+    assert recorded in run["params"]
     assert [(kw["neighbours"], kw["neighbour_weight"]) for kw in built] == [
         (5, 0.25)
     ]  # the run records the detector it used

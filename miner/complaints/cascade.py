@@ -83,7 +83,20 @@ class ComplaintScorer:
         ratings: Sequence[float | None] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """P(complaint) of one chunk's clauses (the first encoder's `vectors`, the texts for the second)."""
+        """P(complaint) of one chunk's clauses (the first encoder's `vectors`, the texts for the second); a clause
+        that says a complaint outright scores at least the corpus's threshold (`ComplaintDetector.lift`), which is
+        read from the scores before that."""
+        out = self._scores(vectors, texts, ratings, progress)
+        assert self.threshold is not None
+        return self.detector.lift(out, texts, self.threshold)
+
+    def _scores(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        ratings: Sequence[float | None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
         d = self.detector
         if self.second_pass == "full" or len(vectors) == 0:
             out = d.scores(vectors, ratings, texts, progress)

@@ -24,6 +24,9 @@ CALIBRATION = "mixture"
 # Which clauses the complaint encoder reads (miner/complaints/cascade.py SECOND_PASSES). `full`: all of them; the
 # cascade left 86-92% of 4,713 airline clauses to read, saved no CPU and moved 11 decisions (docs/lab/cascade.md).
 SECOND_PASS = "full"
+# Whether a clause that says a complaint outright ("still waiting", "no refund") is one at the corpus's threshold
+# (miner/complaints/phrases.py; docs/lab/detector.md).
+OUTRIGHT = True
 _BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
 
 
@@ -58,6 +61,8 @@ class ComplaintDetector:
     `fixed` keeps `threshold`; `mixture` (the default) may lower it to where the corpus's complaints start.
     `second_pass` names which clauses of a corpus the second encoder reads when `classify` scores them
     (miner/complaints/cascade.py): `full` (the default) reads all; `cascade` and `exact` only those it may change.
+    `outright`: a clause that says a complaint in one of miner/complaints/phrases.py's phrases scores at least the
+    corpus's threshold (`lift`).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class ComplaintDetector:
         neighbour_temperature: float = 0.05,
         calibration: str = CALIBRATION,
         second_pass: str = SECOND_PASS,
+        outright: bool = OUTRIGHT,
     ) -> None:
         self.embed = embed
         self.extra_complaints = extra_complaints
@@ -92,6 +98,7 @@ class ComplaintDetector:
         self.neighbour_temperature = neighbour_temperature
         self.calibration = calibration
         self.second_pass = second_pass
+        self.outright = outright
 
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
@@ -193,6 +200,14 @@ class ComplaintDetector:
         """Blend the text's probability with (1 - normalised rating) where a rating exists."""
         return self.rated(self.text_scores(vectors, texts, progress), ratings)
 
+    def lift(self, scores: np.ndarray, texts: Sequence[str] | None, threshold: float) -> np.ndarray:
+        """`scores` with each clause that says a complaint outright raised to `threshold` (when `outright`)."""
+        if not self.outright or texts is None or len(texts) != len(scores):
+            return scores
+        from miner.complaints.phrases import said_outright
+
+        return np.where(said_outright(texts), np.maximum(scores, threshold), scores)
+
     def corpus_threshold(self, scores: np.ndarray) -> float:
         """The threshold for a corpus whose clauses scored `scores`, by the detector's `calibration`."""
         if self.calibration not in CALIBRATIONS:
@@ -202,7 +217,7 @@ class ComplaintDetector:
     def predict(
         self, vectors: np.ndarray, ratings: Sequence[float | None] | None = None, texts: Sequence[str] | None = None
     ) -> np.ndarray:
-        return self.scores(vectors, ratings, texts) >= self.threshold
+        return self.lift(self.scores(vectors, ratings, texts), texts, self.threshold) >= self.threshold
 
 
 def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: Any) -> ComplaintDetector:

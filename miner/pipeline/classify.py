@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.complaints.cascade import ComplaintScorer
-from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, SEEDS, ComplaintDetector
+from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, OUTRIGHT, SEEDS, ComplaintDetector
 from miner.pipeline.heap import release
 from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
@@ -66,7 +66,7 @@ class Classified:
 def detector_params() -> dict:
     """How the complaint detector's nearest seeds vote and how it reads a corpus's threshold; a run records it,
     and a change means a refit."""
-    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT, "calibration": CALIBRATION}
+    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT, "calibration": CALIBRATION, "outright": OUTRIGHT}
 
 
 def fit_mapper(
@@ -94,6 +94,7 @@ def fit_detector(
         neighbours=vote["k"],
         neighbour_weight=vote["weight"],
         calibration=vote["calibration"],
+        outright=vote["outright"],
         seeds=seeds,
     ).fit()
 

@@ -199,10 +199,10 @@ class Pipeline:
 
     def diagnose(self, result: Classified) -> Fit:
         """How well the corpus fits the taxonomy (miner/touchpoints/fit.py), from what `classify` gave back."""
-        from miner.touchpoints.fit import diagnose, mapper_reference
+        from miner.touchpoints.fit import diagnose, mapper_references
 
-        reference = mapper_reference(self._fitted_mapper())
-        return diagnose(result.firsts(), result.top2, len(self.taxonomy.touchpoints), reference)
+        best, margin = mapper_references(self._fitted_mapper())
+        return diagnose(result.firsts(), result.top2, len(self.taxonomy.touchpoints), best, margin)
 
     def import_paths(
         self,
