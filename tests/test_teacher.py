@@ -4,13 +4,13 @@ teacher abstains. The teacher here is the hashing fake: it reads a taxonomy's ow
 
 import numpy as np
 import pytest
+from test_corpus_head import _corpus
 
 from miner.pipeline.classify import _Chunk, _teach
 from miner.segment.items import ItemRuns
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import get_mapper
 from miner.touchpoints.teacher import NONE_LABEL, Teacher
-from test_corpus_head import _corpus
 
 
 def _segments(taxonomy) -> tuple[list[dict], list[int]]:
@@ -89,3 +89,17 @@ def test_a_teacher_alone_replaces_the_first_pass():
     head.learn(features[:60], 1 - truth[:60], only=True)  # a teacher that says the opposite everywhere
     p = head.fit().probabilities(features)
     assert (p.argmax(1) != truth).mean() > 0.9
+
+
+def test_a_cross_fitted_teacher_label_does_not_reach_the_complaint_it_labels():
+    rng = np.random.default_rng(0)
+    features = rng.normal(0, 1, (300, 400)).astype(np.float32)  # wide enough to learn any labelling by heart
+    scores = rng.uniform(0.3, 0.5, (300, 2)).astype(np.float32)
+    labels = rng.integers(0, 2, 100)  # a teacher whose labels nothing in the features predicts
+    agree = []
+    for crossfit in (False, True):
+        head = CorpusHead(2)
+        head.collect(scores, None, features, threshold=0.3)
+        head.learn(features[:100], labels, weight=5.0, crossfit=crossfit)
+        agree.append((head.fit().probabilities(features[:100]).argmax(1) == labels).mean())
+    assert agree[0] > 0.9 and agree[1] < 0.7  # cross-fitted, a label is not handed back to its own complaint

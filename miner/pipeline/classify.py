@@ -216,7 +216,14 @@ def _teach(head: CorpusHead, mapper: Mapper, items: ItemRuns, chunks: list[_Chun
     features = np.vstack([chunks[k].features(slice(r, r + 1)) for k, r in zip(chunk_of, row_in, strict=True)])
     labels = teacher.label(items, positions)
     kept = labels != NONE_LABEL
-    head.learn(features[kept], labels[kept], weight=teacher.weight, only=teacher.only, ungated=teacher.ungated)
+    head.learn(
+        features[kept],
+        labels[kept],
+        weight=teacher.weight,
+        only=teacher.only,
+        ungated=teacher.ungated,
+        crossfit=teacher.crossfit,
+    )
 
 
 def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, progress: Progress) -> float:

@@ -80,6 +80,7 @@ class CorpusHead:
         self.learnt_weight = 1.0
         self.learnt_only = False  # the learnt rows (a teacher's) are the head's only rows
         self.learnt_ungated = False  # the head fits on learnt rows even where the corpus's shares are flat
+        self.learnt_crossfit = False  # a learnt row teaches only the heads of the other folds (as a complaint does)
         self.classes_: np.ndarray | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
@@ -131,15 +132,23 @@ class CorpusHead:
         self._taught_y = np.asarray(touchpoints, int)
 
     def learn(
-        self, features: np.ndarray, touchpoints: np.ndarray, *, weight: float = 1.0, only: bool = False,
+        self,
+        features: np.ndarray,
+        touchpoints: np.ndarray,
+        *,
+        weight: float = 1.0,
+        only: bool = False,
         ungated: bool = False,
+        crossfit: bool = False,
     ) -> None:
         """Labelled rows from a stronger reader (miner/touchpoints/teacher.py), each weighing `weight` sure
         complaints; `only`: they replace the first pass's labels; `ungated`: the head fits on them even where the
-        corpus's shares are flat (`min_top_share`)."""
+        corpus's shares are flat (`min_top_share`); `crossfit`: a row teaches only the heads of the other folds,
+        so the complaint it labels is reordered by what the teacher said of its neighbours, not of itself."""
         self._learnt_X = np.asarray(features, np.float32)
         self._learnt_y = np.asarray(touchpoints, int)
         self.learnt_weight, self.learnt_only, self.learnt_ungated = weight, only, ungated
+        self.learnt_crossfit = crossfit
 
     def fit(self) -> CorpusHead:
         if self.labelled is not None and self.seen_.sum():
@@ -162,17 +171,27 @@ class CorpusHead:
             X, taught_X = X[:, : X.shape[1] // 2], taught_X[:, : taught_X.shape[1] // 2]
         self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y, weights)
         fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
-        heads = [self._logistic(X[fold != k], y[fold != k], taught_X, taught_y, weights) for k in range(self.folds)]
+        heads = [
+            self._logistic(X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1])) for k in range(self.folds)
+        ]
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
-        if self.fold_heads_ and len(y):  # how often a head that did not learn a complaint gives it back its first touchpoint
+        if self.fold_heads_ and len(y):
+            # how often a head that did not learn a complaint gives it back its first touchpoint
             self.agreement_ = float((self.probabilities(X).argmax(axis=1) == y).mean())
         return self
 
-    def _extra_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rows every head learns besides the first pass's: the analyst's (each `correction_weight`) and a
-        teacher's (each `learnt_weight`), with their weights."""
-        parts = [(x, t, w) for x, t, w in ((self._taught_X, self._taught_y, self.correction_weight),
-                                            (self._learnt_X, self._learnt_y, self.learnt_weight)) if len(t)]  # fmt: skip
+    def _extra_rows(
+        self, fold: int | None = None, width: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows a head learns besides the first pass's: the analyst's (each `correction_weight`) and a
+        teacher's (each `learnt_weight`), with their weights; `fold`: the head of that fold's, which with
+        `learnt_crossfit` leaves out the teacher's rows of that fold; `width`: the features the head reads."""
+        learnt_X, learnt_y = self._learnt_X[:, :width], self._learnt_y
+        if fold is not None and self.learnt_crossfit and len(learnt_y):
+            other = fold_of(learnt_X, self.folds) != fold
+            learnt_X, learnt_y = learnt_X[other], learnt_y[other]
+        parts = [(x, t, w) for x, t, w in ((self._taught_X[:, :width], self._taught_y, self.correction_weight),
+                                            (learnt_X, learnt_y, self.learnt_weight)) if len(t)]  # fmt: skip
         if not parts:
             return np.zeros((0, 0), np.float32), np.zeros(0, int), np.zeros(0)
         return (

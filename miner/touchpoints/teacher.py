@@ -31,7 +31,8 @@ class Teacher:
     (the threshold, the taxonomy's `none_examples`): the corpus head knows no `none`, so those teach nothing.
 
     `only`: the teacher's labels are the head's only rows (the first pass's labels are dropped); `ungated`: the head
-    fits on them even where the corpus's shares are flat (a mix of industries, where self-teaching is off)."""
+    fits on them even where the corpus's shares are flat (a mix of industries, where self-teaching is off);
+    `crossfit`: a label teaches only the heads of the other folds (`CorpusHead.learn`)."""
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Teacher:
         seed: int = 0,
         only: bool = False,
         ungated: bool = False,
+        crossfit: bool = False,
     ) -> None:
         self.embed = embed
         self.name = name
@@ -51,6 +53,7 @@ class Teacher:
         self.seed = seed
         self.only = only
         self.ungated = ungated
+        self.crossfit = crossfit
         self.mapper_: Mapper | None = None
         self.read_ = 0  # clauses (and item contexts) the teacher embedded in the last `label`
 
