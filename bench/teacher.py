@@ -29,10 +29,14 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]] | None] = {
     "g400ungated": ("gemma", {"sample": 400, "ungated": True}),
     "g400cf": ("gemma", {"sample": 400, "crossfit": True}),
     "g400cfw3": ("gemma", {"sample": 400, "crossfit": True, "weight": 3.0}),
+    "g400cfungated": ("gemma", {"sample": 400, "crossfit": True, "ungated": True}),
     "self400cf": ("self", {"sample": 400, "crossfit": True}),
     "m400": ("mpnet", {"sample": 400}),
     "m400cf": ("mpnet", {"sample": 400, "crossfit": True}),
     "m400cfw3": ("mpnet", {"sample": 400, "crossfit": True, "weight": 3.0}),
+    "m400ungated": ("mpnet", {"sample": 400, "ungated": True}),
+    "m400cfungated": ("mpnet", {"sample": 400, "crossfit": True, "ungated": True}),
+    "m400only": ("mpnet", {"sample": 400, "only": True}),
     "m400w3": ("mpnet", {"sample": 400, "weight": 3.0}),
 }
 
