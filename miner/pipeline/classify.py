@@ -24,6 +24,7 @@ from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import Mapper, get_mapper
 from miner.touchpoints.normalise import for_mapping
 from miner.touchpoints.taxonomy import NONE
+from miner.touchpoints.teacher import NONE_LABEL, Teacher
 
 if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
@@ -177,6 +178,8 @@ def classify(
         for c in chunks:
             for b in c.blocks():
                 head.collect(c.tp_scores[b], None if c.nones is None else c.nones[b], c.features(b), mapper.threshold)
+        if mapper.teacher is not None:
+            _teach(head, mapper, items, chunks)
         head.fit()
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
@@ -196,6 +199,33 @@ def classify(
         out.contexts = np.concatenate([c.contexts for c in chunks])
         out.context_of = np.concatenate([c.context_of + o for c, o in zip(chunks, offsets, strict=True)])
     return out, head
+
+
+def _teach(head: CorpusHead, mapper: Mapper, items: ItemRuns, chunks: list[_Chunk]) -> None:
+    """The mapper's teacher reads a seeded sample of the corpus's complaints; the touchpoints it puts first (where
+    it does not abstain) become the head's rows, on the default's features of those complaints."""
+    teacher: Teacher = mapper.teacher
+    if teacher.mapper_ is None or teacher.mapper_.taxonomy is not mapper.taxonomy:
+        teacher.fit(mapper)
+    sizes = [len(c.idx) for c in chunks]
+    picked = teacher.pick(sum(sizes))
+    if not len(picked):
+        return
+    ends = np.cumsum(sizes)
+    chunk_of = np.searchsorted(ends, picked, side="right")
+    row_in = picked - (ends - sizes)[chunk_of]
+    positions = np.array([chunks[k].start + chunks[k].idx[r] for k, r in zip(chunk_of, row_in, strict=True)])
+    features = np.vstack([chunks[k].features(slice(r, r + 1)) for k, r in zip(chunk_of, row_in, strict=True)])
+    labels = teacher.label(items, positions)
+    kept = labels != NONE_LABEL
+    head.learn(
+        features[kept],
+        labels[kept],
+        weight=teacher.weight,
+        only=teacher.only,
+        ungated=teacher.ungated,
+        crossfit=teacher.crossfit,
+    )
 
 
 def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, progress: Progress) -> float:

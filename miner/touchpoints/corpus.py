@@ -75,6 +75,12 @@ class CorpusHead:
         self._keys = np.zeros(0)
         self._taught_X = np.zeros((0, 0), np.float32)
         self._taught_y = np.zeros(0, int)
+        self._learnt_X = np.zeros((0, 0), np.float32)
+        self._learnt_y = np.zeros(0, int)
+        self.learnt_weight = 1.0
+        self.learnt_only = False  # the learnt rows (a teacher's) are the head's only rows
+        self.learnt_ungated = False  # the head fits on learnt rows even where the corpus's shares are flat
+        self.learnt_crossfit = False  # a learnt row teaches only the heads of the other folds (as a complaint does)
         self.classes_: np.ndarray | None = None
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
@@ -125,15 +131,37 @@ class CorpusHead:
         self._taught_X = np.asarray(features, np.float32)
         self._taught_y = np.asarray(touchpoints, int)
 
+    def learn(
+        self,
+        features: np.ndarray,
+        touchpoints: np.ndarray,
+        *,
+        weight: float = 1.0,
+        only: bool = False,
+        ungated: bool = False,
+        crossfit: bool = False,
+    ) -> None:
+        """Labelled rows from a stronger reader (miner/touchpoints/teacher.py), each weighing `weight` sure
+        complaints; `only`: they replace the first pass's labels; `ungated`: the head fits on them even where the
+        corpus's shares are flat (`min_top_share`); `crossfit`: a row teaches only the heads of the other folds,
+        so the complaint it labels is reordered by what the teacher said of its neighbours, not of itself."""
+        self._learnt_X = np.asarray(features, np.float32)
+        self._learnt_y = np.asarray(touchpoints, int)
+        self.learnt_weight, self.learnt_only, self.learnt_ungated = weight, only, ungated
+        self.learnt_crossfit = crossfit
+
     def fit(self) -> CorpusHead:
         if self.labelled is not None and self.seen_.sum():
             self.labelled.prior_ = (self.seen_ + 1) / (self.seen_ + 1).sum()
         X, y = self._X.astype(np.float32), self._y
-        taught_X, taught_y = self._taught_X, self._taught_y
+        taught_X, taught_y, weights = self._extra_rows()
+        if self.learnt_only and len(self._learnt_y):
+            X, y = np.zeros((0, taught_X.shape[1]), np.float32), np.zeros(0, int)
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
-        if self.labels_ + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
+        if len(y) + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
             return self
-        if self.seen_.max() < self.min_top_share * self.seen_.sum():
+        flat = self.seen_.max() < self.min_top_share * self.seen_.sum()
+        if flat and not (self.learnt_ungated and len(self._learnt_y)):
             # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify; an analyst's
             # corrections still act through the labelled head
             return self
@@ -141,23 +169,48 @@ class CorpusHead:
             X = X.reshape(-1, taught_X.shape[1])
         if not self.context:
             X, taught_X = X[:, : X.shape[1] // 2], taught_X[:, : taught_X.shape[1] // 2]
-        self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y)
+        self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y, weights)
         fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
-        heads = [self._logistic(X[fold != k], y[fold != k], taught_X, taught_y) for k in range(self.folds)]
+        heads = [
+            self._logistic(X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1])) for k in range(self.folds)
+        ]
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
-        if self.fold_heads_:  # how often a head that did not learn a complaint gives it back its first touchpoint
+        if self.fold_heads_ and len(y):
+            # how often a head that did not learn a complaint gives it back its first touchpoint
             self.agreement_ = float((self.probabilities(X).argmax(axis=1) == y).mean())
         return self
 
-    def _logistic(self, X: np.ndarray, y: np.ndarray, taught_X: np.ndarray, taught_y: np.ndarray) -> Any:
-        """(classes, coef, intercept) of a logistic regression on complaints `X`, `y` and the analyst's rows, each
-        of those weighing `correction_weight`; None when fewer than two touchpoints are left to tell apart."""
+    def _extra_rows(
+        self, fold: int | None = None, width: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows a head learns besides the first pass's: the analyst's (each `correction_weight`) and a
+        teacher's (each `learnt_weight`), with their weights; `fold`: the head of that fold's, which with
+        `learnt_crossfit` leaves out the teacher's rows of that fold; `width`: the features the head reads."""
+        learnt_X, learnt_y = self._learnt_X[:, :width], self._learnt_y
+        if fold is not None and self.learnt_crossfit and len(learnt_y):
+            other = fold_of(learnt_X, self.folds) != fold
+            learnt_X, learnt_y = learnt_X[other], learnt_y[other]
+        parts = [(x, t, w) for x, t, w in ((self._taught_X[:, :width], self._taught_y, self.correction_weight),
+                                            (learnt_X, learnt_y, self.learnt_weight)) if len(t)]  # fmt: skip
+        if not parts:
+            return np.zeros((0, 0), np.float32), np.zeros(0, int), np.zeros(0)
+        return (
+            np.vstack([x for x, _, _ in parts]),
+            np.concatenate([t for _, t, _ in parts]),
+            np.concatenate([np.full(len(t), w) for _, t, w in parts]),
+        )
+
+    def _logistic(
+        self, X: np.ndarray, y: np.ndarray, taught_X: np.ndarray, taught_y: np.ndarray, taught_w: np.ndarray
+    ) -> Any:
+        """(classes, coef, intercept) of a logistic regression on complaints `X`, `y` and the extra rows (an
+        analyst's, a teacher's), each weighing its `taught_w`; None when fewer than two touchpoints are left."""
         from sklearn.linear_model import LogisticRegression
 
         weights = None
         if len(taught_y):
-            X, y = np.vstack([X, taught_X]), np.r_[y, taught_y]
-            weights = np.r_[np.ones(len(X) - len(taught_y)), np.full(len(taught_y), self.correction_weight)]
+            X, y = np.vstack([X.reshape(-1, taught_X.shape[1]), taught_X]), np.r_[y, taught_y]
+            weights = np.r_[np.ones(len(X) - len(taught_y)), taught_w]
         if len(np.unique(y)) < 2:
             return None
         lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced" if self.balanced else None)

@@ -69,6 +69,7 @@ class Mapper:
         self.cluster_weight = cluster_weight  # see miner/touchpoints/clusters.py (0: off)
         self.cluster_size = cluster_size
         self.labelled = True  # corrections also fit a LabelledHead; off: only the corpus head learns from them
+        self.teacher: Any = None  # a stronger reader teaching the corpus head (miner/touchpoints/teacher.py)
 
     def options(self) -> dict:
         """The transfer options a run records (docs/lab/transfer.md, "Mapping candidates")."""
@@ -80,6 +81,7 @@ class Mapper:
             "centre_weight": self.centre_weight,
             "none_margin": self.none_margin,
             **(self._cluster_options() if self.cluster_weight else {}),  # off: as runs recorded before it
+            **(self.teacher.options() if self.teacher is not None else {}),
         }
 
     def _cluster_options(self) -> dict:
