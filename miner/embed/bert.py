@@ -144,27 +144,10 @@ class BertSentenceEncoder:
         import torch
 
         with torch.inference_mode():
-            hidden = self._forward(ids, mask, types)
-            expanded = mask.unsqueeze(-1).expand(hidden.size()).to(hidden.dtype)
-            summed = torch.sum(hidden * expanded, 1)
-            vectors = summed / torch.clamp(expanded.sum(1), min=1e-9)
-            if self.normalize:
-                vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        return vectors.numpy()
+            return _mean_pool(self._forward(ids, mask, types), mask, self.normalize).numpy()
 
     def _forward(self, ids: Any, mask: Any, types: Any) -> Any:
-        import torch
-
-        F, w = torch.nn.functional, self.w
-        positions = torch.arange(ids.shape[1]).unsqueeze(0)
-        x = F.embedding(ids, w["embeddings.word_embeddings.weight"])
-        x = x + F.embedding(types, w["embeddings.token_type_embeddings.weight"])
-        x = x + F.embedding(positions, w["embeddings.position_embeddings.weight"])
-        x = self._norm(x, "embeddings.LayerNorm")
-        attn_mask = None if bool(mask.all()) else mask.bool()[:, None, None, :].expand(-1, 1, ids.shape[1], -1)
-        for i in range(self.layers):
-            x = self._layer(x, attn_mask, f"encoder.layer.{i}.")
-        return x
+        return self._bottom(ids, mask, types, self.layers)[0]
 
     def _layer(self, x: Any, attn_mask: Any, p: str) -> Any:
         from torch.nn import functional as F
