@@ -204,7 +204,8 @@ def main() -> None:
     probe = None if args.no_probe else transfer.run_probe()
     minutes = (time.perf_counter() - started) / 60
     size = "every item" if limit is None else f"a seeded sample of up to {limit} items per domain (seed {args.seed})"
-    table = f"Scored on {size}; {minutes:.0f} minutes.\n\n" + transfer.transfer_table(results, probe)
+    took = f"{minutes:.0f} minutes" if minutes >= 1.5 else f"{minutes * 60:.0f} seconds"
+    table = f"Scored on {size}; {took}.\n\n" + transfer.transfer_table(results, probe)
     splice(args.out, "transfer", table, "make eval")
     print(table)
     print(json.dumps({"written": str(args.out)}))
