@@ -55,3 +55,26 @@ def test_the_pain_point_model_alone_loads_without_spacy_or_the_hub_client():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_second_process_redacts_and_segments_without_pandas():
+    """What a fresh `mine`'s second process does (overlap.py `prepare`, after `second_process`) leaves pandas out:
+    sqlite-utils would import it (~0.6 s of that process's start, which the first result waits on) unless it is
+    imported through miner.store."""
+    code = (
+        "import sys, json\n"
+        "from miner.pipeline.second import second_process\n"
+        "second_process(True)\n"
+        "from miner.pipeline.overlap import prepare\n"
+        "from miner.ingest import Record\n"
+        "from miner.segment import Segmenter\n"
+        "from miner.segment.pii import redact_records\n"
+        "records, segments = prepare([Record('t.csv', 2, 'Margaret Thornbury was rude. The refund never came.')],\n"
+        "                            Segmenter(), redact_records)\n"
+        "print(json.dumps({'text': records[0].text, 'segments': len(segments[0]),\n"
+        "                  'pandas': sys.modules.get('pandas') is not None}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["pandas"] is False
+    assert "Thornbury" not in result["text"] and result["segments"] >= 2

@@ -23,8 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from miner.ingest import Record
 from miner.pipeline.second import second_process
@@ -33,6 +32,9 @@ from miner.segment import Segment, SegmenterLike
 from miner.segment.rules import RULES_MODEL
 from miner.segment.segmenter import DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL
 from miner.store.documents import new_records
+
+if TYPE_CHECKING:  # imported through miner.store, which keeps pandas out of the second process (~0.6 s of its start)
+    import sqlite_utils
 
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
 PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
