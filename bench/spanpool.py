@@ -275,7 +275,7 @@ def use_span_pooling(both: bool = True) -> dict[str, int]:
     return counts
 
 
-def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
+def transfer_run(contexts: str, limit: int, datasets: Path, out: Path, seed: int = 0) -> None:
     """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
     says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`),
     `span-mapping` (span pooling on the mapping encoder only)."""
@@ -288,7 +288,7 @@ def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
     else:
         classify.CONTEXTS = contexts
     started = _cpu()
-    results = transfer.run_domains(datasets, limit, transfer.SEED)
+    results = transfer.run_domains(datasets, limit, seed)
     probe = transfer.run_probe()
     table = transfer.transfer_table(results, probe)
     note = f"contexts={contexts}, {limit} per domain, CPU {_cpu() - started:.0f} s, load {os.getloadavg()}"
@@ -364,6 +364,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--old", type=Path, help="encode: bert.py from before, for the `padded` variant")
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0, help="transfer: the domains' sample (the probe is whole)")
     parser.add_argument("--short", type=int, default=6, help="span-short: clauses of fewer words are read alone")
     parser.add_argument("--datasets", type=Path, default=run.DATASETS)
     args = parser.parse_args()
@@ -373,7 +374,7 @@ def main() -> None:
         print(json.dumps(paired(args.before, args.after), indent=1))
         return
     if args.what == "transfer":
-        transfer_run(args.contexts, args.limit, args.datasets, args.out)
+        transfer_run(args.contexts, args.limit, args.datasets, args.out, args.seed)
         return
     if args.what == "encode":
         encode(args.db, args.model, args.variants.split(","), args.batch, args.threads, args.old)
