@@ -8,6 +8,8 @@ Usage: python bench/spanpool.py census [--n 300]          what each encoder read
        python bench/spanpool.py transfer --contexts text|mean|span|span-mapping [--limit 300]   the transfer
            protocol with item contexts read that way (span pooling is an experiment patched in here)
        python bench/spanpool.py paired --before A.pkl --after B.pkl   paired bootstrap of two transfer runs
+       python bench/spanpool.py mine --contexts text|span|span-mapping [--n 1000]   a real `mine` read that way
+       python bench/spanpool.py cli text|span|span-mapping ARGS...   `touchpoints ARGS...` read that way
 
 `census` runs `mine` with the default settings (redaction on) on the first N conversations of
 ../shared/datasets/raw/twcs_airline_conversations.csv into a fresh database, and counts, per encoder and per
@@ -99,6 +101,37 @@ def census(csv_path: Path, db_path: Path) -> dict:
     }
 
 
+def mine_run(csv_path: Path, db_path: Path, contexts: str) -> dict:
+    """A real `mine` with the default settings, its items read as `contexts` says (`text`: today's reading;
+    `span`, `span-mapping`, `span-short`: span pooling patched in as in `transfer`; where the head reads spans the
+    import's read-ahead is off, since it would read clauses alone that nothing then asks for): wall, CPU of both
+    processes, peak RSS, segments and complaints."""
+    from miner.pipeline import MineOptions, build_pipeline, core
+    from miner.store import open_db
+
+    counts = None
+    if contexts.startswith("span"):
+        counts = use_span_pooling(both=contexts != "span-mapping")
+    if contexts in ("span", "span-short"):  # with span-mapping the head reads the clauses the read-ahead caches
+        core.Pipeline.embed_ahead = lambda self, texts: None  # type: ignore[method-assign]
+    started, cpu0 = time.perf_counter(), _cpu()
+    options = MineOptions()
+    pipeline = build_pipeline(open_db(db_path), options)
+    _, run_id = pipeline.mine([csv_path], columns=options.columns, on_error=options.on_error)
+    run = pipeline.db["runs"].get(run_id)
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "contexts": contexts,
+        "wall": round(time.perf_counter() - started, 1),
+        "cpu": round(_cpu() - cpu0, 1),
+        "peak_rss_mb": [own.ru_maxrss // 1024, kids.ru_maxrss // 1024],
+        "segments": run["segments"],
+        "complaints": run["complaints"],
+        "counts": counts,
+        "load": os.getloadavg(),
+    }
+
+
 def segments(csv_path: Path, db_path: Path) -> None:
     """Redact and segment the conversations into `db_path` as `mine` does, embedding nothing."""
     from miner.pipeline import MineOptions
@@ -183,8 +216,12 @@ def span_table(bert: object, segments: list[dict]) -> tuple[dict[str, object], i
     for k, i in enumerate(fits):
         table[items[i]] = own[k]
         for (text, _, _), vector in zip(spans[i], parts[k], strict=True):
-            table[text] = vector
+            if len(text.split()) >= SHORT:  # shorter clauses are read alone (`span-short`)
+                table[text] = vector
     return table, len(items) - len(fits)
+
+
+SHORT = 0  # `span-short`: clauses of fewer words than this are read alone, not as spans of their item
 
 
 def use_span_pooling(both: bool = True) -> dict[str, int]:
@@ -212,10 +249,16 @@ def use_span_pooling(both: bool = True) -> dict[str, int]:
             progress(len(texts) - len(missing))  # type: ignore[operator]
         return np.stack([table[t] if t in table else alone[t] for t in texts])
 
+    from miner.embed.head import HeadCache
+
+    if not both:  # a head on the mapping encoder reads its clauses alone, as today
+        HeadCache.embed = lambda self, texts, progress=None: self.embedder.apply(embed(self.mapping, texts, progress))  # type: ignore[method-assign]
     classify = core.classify
 
     def classify_by_spans(segments: list[dict], cache: object, detector: object, *args: object, **kw: object) -> object:
-        caches = [cache, getattr(detector.second, "__self__", None) if both else None]  # type: ignore[attr-defined]
+        second = getattr(detector.second, "__self__", None)  # type: ignore[attr-defined]
+        # a head reads the mapping encoder's vectors: its table serves both
+        caches = [cache, second if both and not isinstance(second, HeadCache) else None]
         for c in caches:
             if c is not None:
                 c.span_table, left = span_table(c.embedder.bert(), segments)  # type: ignore[attr-defined]
@@ -232,7 +275,7 @@ def use_span_pooling(both: bool = True) -> dict[str, int]:
     return counts
 
 
-def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
+def transfer_run(contexts: str, limit: int, datasets: Path, out: Path, seed: int = 0) -> None:
     """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
     says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`),
     `span-mapping` (span pooling on the mapping encoder only)."""
@@ -241,11 +284,11 @@ def transfer_run(contexts: str, limit: int, datasets: Path, out: Path) -> None:
 
     counts = None
     if contexts.startswith("span"):
-        counts = use_span_pooling(both=contexts == "span")
+        counts = use_span_pooling(both=contexts != "span-mapping")
     else:
         classify.CONTEXTS = contexts
     started = _cpu()
-    results = transfer.run_domains(datasets, limit, transfer.SEED)
+    results = transfer.run_domains(datasets, limit, seed)
     probe = transfer.run_probe()
     table = transfer.transfer_table(results, probe)
     note = f"contexts={contexts}, {limit} per domain, CPU {_cpu() - started:.0f} s, load {os.getloadavg()}"
@@ -295,10 +338,20 @@ def paired(before: Path, after: Path, resamples: int = 1000) -> dict:
 
 
 def main() -> None:
+    global SHORT
+    if sys.argv[1:2] == ["cli"]:  # cli CONTEXTS ARGS...: `touchpoints ARGS...` with item contexts read that way
+        from miner.cli.app import main as touchpoints
+
+        SHORT = 6 if sys.argv[2] == "span-short" else 0
+        if sys.argv[2].startswith("span"):
+            use_span_pooling(both=sys.argv[2] != "span-mapping")
+        sys.argv = ["touchpoints", *sys.argv[3:]]
+        touchpoints()
+        return
     import run  # bench/run.py: the first N conversations, as `make bench` reads them
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("census", "segments", "encode", "transfer", "paired"))
+    parser.add_argument("what", choices=("census", "segments", "encode", "transfer", "paired", "mine"))
     parser.add_argument("--before", type=Path, help="paired: a transfer run's .pkl")
     parser.add_argument("--after", type=Path, help="paired: another's, on the same items")
     parser.add_argument("--contexts", default="mean", help="transfer: text, mean or span")
@@ -311,14 +364,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--old", type=Path, help="encode: bert.py from before, for the `padded` variant")
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0, help="transfer: the domains' sample (the probe is whole)")
+    parser.add_argument("--short", type=int, default=6, help="span-short: clauses of fewer words are read alone")
     parser.add_argument("--datasets", type=Path, default=run.DATASETS)
     args = parser.parse_args()
+    SHORT = args.short if args.contexts == "span-short" else 0
     run.CSV = args.datasets / "raw" / run.CSV.name
     if args.what == "paired":
         print(json.dumps(paired(args.before, args.after), indent=1))
         return
     if args.what == "transfer":
-        transfer_run(args.contexts, args.limit, args.datasets, args.out)
+        transfer_run(args.contexts, args.limit, args.datasets, args.out, args.seed)
         return
     if args.what == "encode":
         encode(args.db, args.model, args.variants.split(","), args.batch, args.threads, args.old)
@@ -327,6 +383,8 @@ def main() -> None:
         csv_path = run._limited_csv(args.n, Path(tmp))
         if args.what == "segments":
             segments(csv_path, args.db)
+        elif args.what == "mine":
+            print(json.dumps(mine_run(csv_path, Path(tmp) / "mine.db", args.contexts), indent=1))
         else:
             print(json.dumps(census(csv_path, Path(tmp) / "census.db"), indent=1))
 
