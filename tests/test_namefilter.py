@@ -107,3 +107,15 @@ def test_ner_reads_names_only_the_new_cues_point_to():
     ]
     found = PresidioNames().find(texts)
     assert [[t[a:b] for a, b, _ in spans] for t, spans in zip(texts, found, strict=True)] == [["Mark"], ["Bill"], []]
+
+
+def test_a_common_word_before_a_comma_at_a_sentence_start_is_no_greeting():
+    vocabulary = Vocabulary(["unfortunately the flight was full", "i am glad to help"])
+    assert _words("Unfortunately, we cannot. Glad, really.", vocabulary) == []  # not names, whatever the comma says
+    assert _words("Sherouk, we're sorry. Grace, thanks", vocabulary) == ["Sherouk", "Grace"]  # unknown; a given name
+
+
+def test_a_hashtag_is_no_candidate_because_redaction_keeps_it_anyway():
+    vocabulary = Vocabulary(["a day"])
+    assert _words("loving #Okonkwo and #Sarah today, thanks Okonkwo", vocabulary) == ["Okonkwo"]
+    assert [(a, b) for a, b in name_candidates("#Sarah", vocabulary)] == []

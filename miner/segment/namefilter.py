@@ -6,15 +6,16 @@ candidate when
 - it is a given name (miner/segment/data/first_names.txt: "Mark", "Will", "Grace"), or
 - it is shaped like a name ("McKenzie", "DeMario"), or
 - a cue stands before it: a title ("Mr", "Captain"), an initial ("J. Miller"), "my name is", "I'm", "spoke to",
-  "ask for", "thanks", "hi", a signature mark ("^", "*", "-"); or it opens a sentence and a comma follows
-  ("Sherouk, we're sorry"), or
+  "ask for", "thanks", "hi", a signature mark ("^", "*", "-"), or
 - its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not written in lower
-  case anywhere in the batch ("Okafor", "Delta"; not "Service", "Airport", "Glad").
-So a capitalised common word is no candidate ("Flight was late", "our Baggage team") unless it is a given name or
-cued ("Mark, we're sorry"). Surnames sit in their first name's window; a surname alone stays a candidate.
+  case anywhere in the batch ("Okafor", "Delta", "Sherouk, we're sorry"; not "Service", "Airport", "Glad").
+So a capitalised common word is no candidate ("Flight was late", "our Baggage team", "Unfortunately, ...") unless
+it is a given name ("Mark, we're sorry") or cued. A word right after "#" is none: pii.py keeps hashtags.
+Surnames sit in their first name's window; a surname alone stays a candidate.
 Lower-case given names after a greeting ("hi john", "thanks tom") are candidates too.
 A text with no candidate is not read by NER at all. The small model's context is a few tokens either side, so a
-window of 40 characters reads each name as the whole text would. Lower-case names after other cues ("my name is
+window of 25 characters reads each name as the whole text would on the labelled sample (40 read a third more
+characters for the same names: docs/lab/batchredact.md). Lower-case names after other cues ("my name is
 jane") are found apart (presidio.py, `lower_candidates`)."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
-WINDOW = 40  # characters either side of a candidate, widened to whole words
+WINDOW = 25  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _OPENER = re.compile(r"""[\s"'“”‘’(\[*\-–—]*\Z""")  # what may stand between a sentence end and its first word
 _SENTENCE_END = (".", "!", "?", ":", ";", "\n", ">", "__")  # >: a placeholder or a transcript's turn mark
@@ -99,9 +100,15 @@ def _cued(text: str, start: int, end: int, opens: bool) -> bool:
 
 def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
     word = text[start:end]
+    if start > 0 and text[start - 1] == "#":  # a hashtag: pii.py keeps it whatever NER says
+        return False
     if _stem(word) in first_names() or _SURNAME_PREFIX.match(text, start):
         return True
-    return _cued(text, start, end, _opens_sentence(text, start)) or not vocabulary.common(word)
+    if not vocabulary.common(word):
+        return True
+    # A common word is a name only after a cue; a sentence's first word before a comma ("Unfortunately, ...")
+    # is a greeting only if the word is no common one, which the line above has already said.
+    return _cued(text, start, end, opens=False)
 
 
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:
