@@ -135,3 +135,32 @@ def test_the_recipe_fits_both_heads_on_project_text_and_its_variants(tmp_path: P
     with np.load(target / HEAD) as head, np.load(target / COMPLAINT_HEAD) as complaint:
         assert head["W"].shape == (4, 8) and complaint["W"].shape == (4, 6)
     assert recipe.distill_fast_model(["other"], target, _Teacher(8)) == target and len(read) == 2
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_static_vectors_are_what_model2vec_encodes(quantized: bool):
+    """The fast tier averages token vectors in one sparse product (`static_vectors`); it must give model2vec's own
+    `encode`, with weights and a token mapping (a vocabulary-quantized model) as well as without, and zeros for a
+    text with no known token."""
+    model2vec = pytest.importorskip("model2vec", reason="the fast tier is the optional extra .[fast]")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from miner.embed.static import static_vectors, token_table
+
+    words = ["[UNK]", "late", "never", "came", "the", "bag", "lost", "again"]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    rng = np.random.default_rng(3)
+    if quantized:  # 8 tokens share 5 vectors, each token weighted
+        vectors, mapping, weights = rng.normal(size=(5, 6)), np.array([0, 1, 2, 3, 4, 1, 2, 3]), rng.random(8) + 0.5
+    else:
+        vectors, mapping, weights = rng.normal(size=(8, 6)), None, None
+    model = model2vec.StaticModel(
+        vectors.astype(np.float16), tokenizer, normalize=True, weights=weights, token_mapping=mapping
+    )
+    texts = ["late again", "the bag never came, lost the bag", "", "zzz", "late"]
+    want = model.encode(texts, show_progress_bar=False, use_multiprocessing=False)
+    got = static_vectors(model, token_table(model), texts)
+    # Without weights model2vec's mean stays in float16 (its rows' type), so it is the coarser of the two there.
+    assert got.shape == want.shape and np.allclose(got, want, atol=1e-5 if quantized else 2e-3)
+    assert not got[2].any()  # no token at all: model2vec's zeros

