@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from miner.slim import blocked, import_without
+
+
+def _last_json(code: str) -> Any:
+    """The JSON that `code`, run in a fresh interpreter, prints last."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_blocked_makes_an_import_fail_and_restores_it():
@@ -38,8 +45,7 @@ def test_presidio_and_bertopic_load_without_transformers_plotly_or_umap():
         "print(json.dumps({'found': found, 'loaded': [m for m in ('transformers', 'plotly', 'umap', 'numba')\n"
         "                                              if sys.modules.get(m) is not None]}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _last_json(code)
     assert result["loaded"] == []
     assert result["found"] == [[[11, 29, "PERSON"]]]
 
@@ -53,8 +59,7 @@ def test_the_pain_point_model_alone_loads_without_spacy_or_the_hub_client():
         "_bertopic_class()\n"
         "print(json.dumps([m for m in ('spacy', 'huggingface_hub', 'httpx') if sys.modules.get(m) is not None]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert _last_json(code) == []
 
 
 def test_the_second_process_redacts_and_segments_without_pandas():
@@ -74,7 +79,6 @@ def test_the_second_process_redacts_and_segments_without_pandas():
         "print(json.dumps({'text': records[0].text, 'segments': len(segments[0]),\n"
         "                  'pandas': sys.modules.get('pandas') is not None}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _last_json(code)
     assert result["pandas"] is False
     assert "Thornbury" not in result["text"] and result["segments"] >= 2
