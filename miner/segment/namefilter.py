@@ -29,8 +29,6 @@ from importlib.resources import files
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
 WINDOW = 25  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
-_OPENER = re.compile(r"""[\s"'“”‘’(\[*\-–—]*\Z""")  # what may stand between a sentence end and its first word
-_SENTENCE_END = (".", "!", "?", ":", ";", "\n", ">", "__")  # >: a placeholder or a transcript's turn mark
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
 _CUE = re.compile(
     rf"(?:\b{_TITLE}\s+|\bname\s+is\s+|\bI'?m\s+|\bI\s+am\s+|\bthis\s+is\s+|\bit'?s\s+|"
@@ -86,16 +84,9 @@ def _stem(word: str) -> str:
     return re.split(r"['’]", word.lower())[0]  # "We're" is "we"
 
 
-def _opens_sentence(text: str, start: int) -> bool:
-    head = text[:start]
-    m = _OPENER.search(head)
-    head = head[: m.start()] if m else head
-    return not head or head.endswith(_SENTENCE_END)
-
-
-def _cued(text: str, start: int, end: int, opens: bool) -> bool:
-    """A title or a name cue just before the word, or a sentence opened by the word and a comma (a greeting)."""
-    return (opens and text[end : end + 1] == ",") or bool(_CUE.search(text[max(0, start - _CUE_REACH) : start]))
+def _cued(text: str, start: int) -> bool:
+    """A title or a name cue just before the word."""
+    return bool(_CUE.search(text[max(0, start - _CUE_REACH) : start]))
 
 
 def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
@@ -108,7 +99,7 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
         return True
     # A common word is a name only after a cue; a sentence's first word before a comma ("Unfortunately, ...")
     # is a greeting only if the word is no common one, which the line above has already said.
-    return _cued(text, start, end, opens=False)
+    return _cued(text, start)
 
 
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:
