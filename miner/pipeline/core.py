@@ -6,7 +6,8 @@ all go through a `Pipeline`; the steps themselves live in their stage packages."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from miner.touchpoints.mapper import Mapper
 
 if TYPE_CHECKING:
     from miner.complaints import ComplaintDetector
+    from miner.pipeline.partner import Partner
     from miner.touchpoints.fit import Fit
 
 
@@ -56,6 +58,21 @@ class LocalEngine:
     def __init__(self, parallel_bytes: int = PARALLEL_BYTES, *, start_up: bool = False) -> None:
         self.parallel_bytes = parallel_bytes
         self.start_up = start_up
+        self.holding = False  # within `hold`: the import's second process is kept for the analysis
+        self.partner: Partner | None = None  # that process, kept
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the second process of the import for the analysis (it encodes there too, miner/pipeline/partner.py),
+        and close it at the end."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            if self.partner is not None:
+                self.partner.close()
+                self.partner = None
 
     def import_paths(
         self,
@@ -67,13 +84,26 @@ class LocalEngine:
         meanwhile: Callable[[], object] | None = None,
     ) -> list[ImportResult]:
         """`meanwhile` runs (once) while this process would wait for the second one."""
+        from miner.pipeline.partner import Partner
+
         parallel = 0 if self.start_up and needs_spacy(p.segmenter, p.redactor) else self.parallel_bytes
-        return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
-                            progress=progress, stored=p.embed_ahead, parallel_bytes=parallel,
-                            meanwhile=meanwhile)  # fmt: skip
+        partner = Partner(p.segmenter, p.encoders.mapping)
+        if self.holding:
+            if self.partner is not None:
+                self.partner.close()
+            self.partner = partner
+        try:
+            return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
+                                progress=progress, stored=p.embed_ahead, parallel_bytes=parallel,
+                                meanwhile=meanwhile, partner=partner, ahead=p.cache.put)  # fmt: skip
+        finally:
+            if not self.holding:
+                partner.close()
 
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
-        """Nothing to do here: `classify` embeds through the cache."""
+        """`classify` embeds through the cache; where the import's second process encodes, it shares that work."""
+        if self.partner is not None and self.partner.splits(p.cache.embedder):
+            p.cache.helper = self.partner
 
 
 class Pipeline:
@@ -239,6 +269,13 @@ class Pipeline:
     ) -> tuple[list[ImportResult], int]:
         """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
         progress = progress or Progress()
-        # The analysis fits the detector and the mapper first; the import does it while it waits, if it waits.
-        imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress, meanwhile=self.fit)
-        return imports, self.analyze(progress, incremental=incremental)
+        hold = getattr(self.engine, "hold", nullcontext)  # the local engine's second process serves the analysis too
+        with hold():
+            # The analysis fits the detector and the mapper first; the import does it while it waits, if it waits.
+            imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress,
+                                        meanwhile=self.fit)  # fmt: skip
+            try:
+                return imports, self.analyze(progress, incremental=incremental)
+            finally:
+                if self.cache.helper is not None:
+                    self.cache.helper = None

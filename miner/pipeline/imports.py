@@ -11,7 +11,7 @@ import sqlite_utils
 
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
-from miner.pipeline.overlap import PARALLEL_BYTES, Redactor, in_process, overlapped, worker_pool
+from miner.pipeline.overlap import ENCODE_BYTES, PARALLEL_BYTES, Ahead, Redactor, in_process, overlapped, worker_pool
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from miner.embed import Embedder
+    from miner.pipeline.partner import EncoderSpec, Partner
     from miner.touchpoints import Taxonomy
 
 Stored = Callable[[list[str]], None]  # called with the segment texts of each piece stored
@@ -73,13 +74,17 @@ def import_files(
     stored: Stored | None = None,
     parallel_bytes: int = PARALLEL_BYTES,
     meanwhile: Callable[[], object] | None = None,
+    partner: Partner | None = None,
+    ahead: Ahead | None = None,
 ) -> list[ImportResult]:
     """Stream every file in chunks into one transaction: all files or none, memory bounded by the chunk.
 
     A bad row anywhere rolls the whole import back, so the database is left as it was. Files of `parallel_bytes`
     or more are redacted and segmented in a second process (miner/pipeline/overlap.py) while this one stores and
     calls `stored` with the segment texts of each piece stored (the local engine embeds them ahead), and calls
-    `meanwhile` once, the first time it would wait for that process (the local engine fits its models)."""
+    `meanwhile` once, the first time it would wait for that process (the local engine fits its models). With a
+    `partner` (miner/pipeline/partner.py) that process is the partner's, which the caller closes; where it encodes,
+    the vectors it computed for a piece go to `ahead(texts, vectors)` before `stored` is called."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
@@ -89,15 +94,20 @@ def import_files(
         if once:
             once.pop()()
 
-    pool = worker_pool(segmenter) if any(f.stat().st_size >= parallel_bytes for f in files) else None
+    sizes = [f.stat().st_size for f in files]
+    pool = None
+    if any(size >= parallel_bytes for size in sizes):
+        encode = any(size >= ENCODE_BYTES for size in sizes)
+        pool = partner.pool(encode) if partner is not None else worker_pool(segmenter)
+    encoder = partner.spec if partner is not None else None
     try:
         with db.atomic():
-            for path in files:
-                use = pool if path.stat().st_size >= parallel_bytes else None
+            for path, size in zip(files, sizes, strict=True):
+                use = pool if size >= parallel_bytes else None
                 results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error,
-                                            progress, use, stored, first_wait))  # fmt: skip
+                                            progress, use, stored, first_wait, encoder, ahead))  # fmt: skip
     finally:
-        if pool is not None:
+        if pool is not None and partner is None:  # a partner's process lives until its owner closes it
             pool.shutdown(cancel_futures=True)
     return results
 
@@ -133,6 +143,8 @@ def _import_file(
     pool: ProcessPoolExecutor | None,
     stored: Stored | None,
     meanwhile: Callable[[], object],
+    encoder: EncoderSpec | None = None,
+    ahead: Ahead | None = None,
 ) -> ImportResult:
     size = path.stat().st_size
     large = size > 1 << 24
@@ -143,7 +155,9 @@ def _import_file(
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
         chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
         prepared = (
-            overlapped(db, chunks, segmenter, redactor, pool, meanwhile)
+            overlapped(
+                db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, embed_here=stored
+            )
             if pool is not None
             else in_process(db, chunks, segmenter, redactor)
         )

@@ -34,16 +34,22 @@ from miner.segment.segmenter import DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL
 from miner.store.documents import new_records
 
 if TYPE_CHECKING:  # imported through miner.store, which keeps pandas out of the second process (~0.6 s of its start)
+    import numpy as np
     import sqlite_utils
 
+    from miner.pipeline.partner import EncoderSpec
+
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
+ENCODE_BYTES = 256 << 10  # files from this size have the second process encode too (miner/pipeline/partner.py)
 PIECE = 500  # records a piece: small enough that the two processes overlap on a file of a few thousand rows
+PIECE_ENCODED = 200  # records a piece where the second process encodes them too
 MAX_AHEAD = 4  # pieces prepared but not yet stored, at most (memory stays bounded if the second process stalls)
 QUEUED = 2  # pieces given to the second process at a time: it starts the next while this one prepares its own
 
 LIGHT_MODELS = (DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL, RULES_MODEL)  # segmenters that need no torch
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
 Redactor = Callable[[list[Record]], list[Record]]
+Ahead = Callable[[list[str], "np.ndarray"], object]  # takes the vectors the second process computed for a piece
 
 
 def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None) -> tuple[list, list]:
@@ -61,27 +67,35 @@ def needs_spacy(segmenter: SegmenterLike, redactor: Redactor | None) -> bool:
     return "spacy" not in sys.modules and (redactor is not None or segmenter.model != RULES_MODEL)
 
 
-def worker_pool(segmenter: SegmenterLike | None = None) -> ProcessPoolExecutor:
+def worker_pool(segmenter: SegmenterLike | None = None, *, encoder: bool = False) -> ProcessPoolExecutor:
     """One process, started fresh (spawn: never a fork of a process that has loaded torch's threads), on one thread:
     this process's encoders have the other core. With the packaged spaCy model or the rules it starts without torch,
     which nothing there reads but thinc imports when installed: its start costs half the CPU and memory it did
-    (docs/lab/spacyonce.md)."""
-    light = segmenter is None or segmenter.model in LIGHT_MODELS
+    (docs/lab/spacyonce.md). With `encoder` it encodes too (miner/pipeline/partner.py), so torch is let in."""
+    light = (segmenter is None or segmenter.model in LIGHT_MODELS) and not encoder
     return ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=second_process, initargs=(light,)
     )
 
 
-def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:
+def _pieces(chunks: Iterable[list[Record]], size: int) -> Iterator[list[Record]]:
     for chunk in chunks:
-        for start in range(0, len(chunk), PIECE):
-            yield chunk[start : start + PIECE]
+        for start in range(0, len(chunk), size):
+            yield chunk[start : start + size]
 
 
 def _submit(
-    pool: ProcessPoolExecutor, records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None
+    pool: ProcessPoolExecutor,
+    records: list[Record],
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+    encoder: EncoderSpec | None,
 ) -> Future | None:
     try:
+        if encoder is not None:
+            from miner.pipeline.partner import prepare_ahead
+
+            return pool.submit(prepare_ahead, records, segmenter, redactor, encoder)
         return pool.submit(prepare, records, segmenter, redactor)
     except BrokenProcessPool:  # the second process died earlier: this one prepares the piece (`_finish`)
         return None
@@ -100,17 +114,26 @@ class _Piece:
         return self.future is not None and not self.future.done()
 
 
-def _finish(db: sqlite_utils.Database, piece: _Piece, segmenter: SegmenterLike, redactor: Redactor | None) -> Prepared:
-    """The piece's records that are still new now that the pieces before it are stored, with their segments."""
+def _finish(
+    db: sqlite_utils.Database,
+    piece: _Piece,
+    segmenter: SegmenterLike,
+    redactor: Redactor | None,
+    ahead: Ahead | None = None,
+) -> Prepared:
+    """The piece's records that are still new now that the pieces before it are stored, with their segments; the
+    vectors the second process computed for them go to `ahead` first."""
     if piece.ready is not None:
         records, segments = piece.ready
     else:
         try:
             if piece.future is None:
                 raise BrokenProcessPool
-            records, segments = piece.future.result()
+            records, segments, *vectors = piece.future.result()
         except BrokenProcessPool:
-            records, segments = prepare(piece.fresh, segmenter, redactor)
+            records, segments, vectors = *prepare(piece.fresh, segmenter, redactor), []
+        if vectors and ahead is not None:
+            ahead(*vectors[0])
     keep = {id(r) for r in new_records(db, records)}
     pairs = [(r, s) for r, s in zip(records, segments, strict=True) if id(r) in keep]
     return piece.rows, [r for r, _ in pairs], [s for _, s in pairs]
@@ -123,13 +146,23 @@ def overlapped(
     redactor: Redactor | None,
     pool: ProcessPoolExecutor,
     meanwhile: Callable[[], object] | None = None,
+    *,
+    encoder: EncoderSpec | None = None,
+    ahead: Ahead | None = None,
+    embed_here: Callable[[list[str]], object] | None = None,
 ) -> Iterator[Prepared]:
     """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
     yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
-    as with the batch encoder), this process prepares the next pieces itself instead of waiting, so both cores
-    redact. The first time it would wait it calls `meanwhile` instead (once), before it takes a piece of its own.
+    as with the batch encoder, or the pool encodes too), this process prepares the next pieces itself instead of
+    waiting, so both cores redact. The first time it would wait it calls `meanwhile` instead (once), before it takes
+    a piece of its own. With `encoder` the pool also embeds each piece's segments (miner/pipeline/partner.py) and
+    hands the vectors to `ahead(texts, vectors)` before the piece is yielded; a piece this process prepares is then
+    embedded at once (`embed_here`), so that it weighs what the pool's do and this one is not left waiting on the
+    pool with its own share undone.
     Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
-    pieces = _pieces(chunks)
+    # Where the pool encodes, a piece costs it three times as much: smaller pieces, so that at the end of the file
+    # this process waits less for the pool's last ones
+    pieces = _pieces(chunks, PIECE if encoder is None else PIECE_ENCODED)
     pending: deque[_Piece] = deque()
 
     def take() -> _Piece | None:
@@ -138,7 +171,7 @@ def overlapped(
 
     while True:
         while sum(p.waiting() for p in pending) < QUEUED and len(pending) < MAX_AHEAD and (fed := take()):
-            fed.future = _submit(pool, fed.fresh, segmenter, redactor)
+            fed.future = _submit(pool, fed.fresh, segmenter, redactor, encoder)
             pending.append(fed)
         if not pending:
             return
@@ -150,9 +183,13 @@ def overlapped(
             continue
         if pending[0].waiting() and len(pending) < MAX_AHEAD and (mine := take()) is not None:
             mine.ready = prepare(mine.fresh, segmenter, redactor)
+            if encoder is not None and embed_here is not None:
+                from miner.pipeline.partner import distinct_texts
+
+                embed_here(distinct_texts(mine.ready[1]))
             pending.append(mine)
             continue
-        yield _finish(db, pending.popleft(), segmenter, redactor)
+        yield _finish(db, pending.popleft(), segmenter, redactor, ahead)
 
 
 def in_process(

@@ -1,0 +1,210 @@
+"""The second process as a second encoder, for the whole of a large `mine`.
+
+Torch's two threads in one process cost about 28% more CPU than the same forward passes on one thread (5,000 airline
+conversations, idle: 143.6 against 111.9 CPU s in the main process), and the second process, which only redacted
+and segmented, was idle two thirds of the run (27 of 88 s). So where the mapping encoder is a sentence-transformers
+model on the CPU, the second process loads it too (one thread) and both processes encode on one thread each:
+- during the import it embeds the segments of each piece it prepares, and this process caches those vectors instead
+  of embedding them (`prepare_ahead`); this process still prepares pieces itself while the second one is behind
+  (miner/pipeline/overlap.py), so the work balances itself;
+- during the analysis, `Partner.embed` splits what the cache has not seen (the items' contexts, mostly) between the
+  two processes, in groups of a few batches.
+
+A vector is the same whichever process computed it: the same code on the same batch on one thread, stored as
+float16 by the cache either way. Small files (the start-up path) keep the light second process: loading torch there
+would cost more than it saves."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from miner.embed import Embedder
+    from miner.segment import SegmenterLike
+
+GROUP = 1  # batches per task: one, so that neither process waits long for the other at the end (the longest
+# batches go first and take several times as long as the shortest)
+IN_FLIGHT = 2  # tasks given to the second process at a time: it starts the next while this one collects the last
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """What the second process needs to load the same encoder: its folder, checksum and batch size."""
+
+    path: str
+    sha256: str | None
+    batch_size: int
+
+
+def encoder_spec(embedder: Embedder) -> EncoderSpec | None:
+    """The spec of `embedder` where the second process can encode with it: a sentence-transformers model (the
+    packaged, tuned or a user's) on the CPU; None for the fast tier (too cheap to share) and anything else."""
+    from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.device != "cpu":
+        return None
+    return EncoderSpec(embedder._model_path(), embedder.sha256, embedder.batch_size)
+
+
+_LOADED: dict[EncoderSpec, Embedder] = {}  # in the second process: the encoder, loaded once
+
+
+def _encoder(spec: EncoderSpec) -> Embedder:
+    if spec not in _LOADED:
+        from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+
+        _LOADED[spec] = SentenceTransformerEmbedder(spec.path, sha256=spec.sha256, batch_size=spec.batch_size)
+    return _LOADED[spec]
+
+
+def warm(spec: EncoderSpec) -> int:
+    """Load the encoder (in the second process, while this one starts its own work); returns its width."""
+    return _encoder(spec).dim
+
+
+def encode(spec: EncoderSpec, texts: list[str]) -> np.ndarray:
+    """`texts` embedded and normalised as `Embedder.embed` does, as float16 (what the cache stores anyway)."""
+    return _encoder(spec).embed(texts).astype(np.float16)
+
+
+def distinct_texts(segments: Sequence[Sequence]) -> list[str]:
+    """The distinct segment texts of a piece, in order (what `Pipeline.embed_ahead` would embed)."""
+    return list(dict.fromkeys(seg.text for segs in segments for seg in segs))
+
+
+_THREADS = {"partners": 0, "before": 0}  # partners alive in this process (the API runs several at once in threads)
+_LOCK = threading.Lock()
+
+
+def _one_thread(change: int) -> None:
+    """Torch on one thread in this process while any partner lives (the other core is the partners'), and back to
+    what it was when the last one closes."""
+    import torch  # the encoder needs it here anyway
+
+    with _LOCK:
+        if change > 0 and _THREADS["partners"] == 0:
+            _THREADS["before"] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _THREADS["partners"] += change
+        if change < 0 and _THREADS["partners"] == 0:
+            torch.set_num_threads(_THREADS["before"])
+
+
+class Partner:
+    """The second process of one `mine`, kept from the import to the end of the analysis (`close`). Where a file
+    is large enough (`overlap.ENCODE_BYTES`) and the mapping encoder can be loaded there (`encoder_spec`), it
+    encodes too, and this process encodes on one thread while it lives."""
+
+    def __init__(self, segmenter: SegmenterLike, embedder: Embedder | None) -> None:
+        self.segmenter, self.embedder = segmenter, embedder
+        self.spec: EncoderSpec | None = None
+        self.shared = 0  # texts the second process has embedded for `embed`
+        self._pool: ProcessPoolExecutor | None = None
+        self._engaged = False  # this process is on one thread for it
+
+    def pool(self, encode: bool) -> ProcessPoolExecutor:
+        """The second process, started on first use; with `encode` (and an encoder it can load) it loads the
+        encoder first, while this process goes on."""
+        if self._pool is None:
+            from miner.pipeline.overlap import worker_pool
+
+            self.spec = encoder_spec(self.embedder) if encode and self.embedder is not None else None
+            self._pool = worker_pool(self.segmenter, encoder=self.spec is not None)
+            if self.spec is not None:
+                self._pool.submit(warm, self.spec)  # starts the process now; it loads while this one goes on
+                _one_thread(+1)
+                self._engaged = True
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        if self._engaged:
+            _one_thread(-1)
+            self._engaged = False
+
+    def splits(self, embedder: Embedder) -> bool:
+        """Whether `embed` shares `embedder`'s work with the second process."""
+        return self.spec is not None and self._pool is not None and embedder is self.embedder
+
+    def embed(
+        self, embedder: Embedder, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """`embedder.embed(texts)`, its batches shared with the second process: this thread takes the longest
+        batches first, a feeder thread hands the second process the shortest, `GROUP` batches a task, until they
+        meet. Torch lets go of the GIL while it computes, so the feeder answers at once; a task the second process
+        could not do (it died) is done here."""
+        if not self.splits(embedder) or len(texts) <= 2 * GROUP * embedder.batch_size:
+            return embedder.embed(texts, progress)
+        pool, spec = self._pool, self.spec
+        assert pool is not None and spec is not None
+        size = GROUP * embedder.batch_size
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        groups = [order[start : start + size] for start in range(0, len(order), size)]
+        out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+        bounds = [0, len(groups)]  # the next group from the front (this thread), the last one taken from the back
+        lock = threading.Lock()
+        there: list[int] = []  # texts the second process has embedded, for the progress bar (shown from here)
+        failed: list[list[int]] = []
+
+        def take(front: bool) -> list[int] | None:
+            with lock:
+                if bounds[0] >= bounds[1]:
+                    return None
+                if front:
+                    bounds[0] += 1
+                    return groups[bounds[0] - 1]
+                bounds[1] -= 1
+                return groups[bounds[1]]
+
+        def feed() -> None:
+            pending: deque[tuple[Future, list[int]]] = deque()
+            try:
+                while True:
+                    while len(pending) < IN_FLIGHT and (idx := take(front=False)) is not None:
+                        pending.append((pool.submit(encode, spec, [texts[i] for i in idx]), idx))
+                    if not pending:
+                        return
+                    future, idx = pending[0]
+                    out[idx] = future.result()
+                    pending.popleft()
+                    there.append(len(idx))
+            except Exception:  # noqa: BLE001 - the second process died or failed: this thread does the rest
+                failed.extend(idx for _, idx in pending)
+
+        feeder = threading.Thread(target=feed, name="partner-feed", daemon=True)
+        feeder.start()
+        shown = 0
+        while (idx := take(front=True)) is not None:
+            out[idx] = embedder.embed([texts[i] for i in idx])
+            if progress:
+                done = len(idx) + sum(there[shown:])
+                shown = len(there)
+                progress(done)
+        feeder.join()
+        self.shared += sum(there)
+        for idx in failed:
+            out[idx] = embedder.embed([texts[i] for i in idx])
+        if progress:
+            progress(sum(there[shown:]) + sum(len(idx) for idx in failed))
+        return out
+
+
+def prepare_ahead(
+    records: list, segmenter: SegmenterLike, redactor: Callable | None, spec: EncoderSpec
+) -> tuple[list, list, tuple[list[str], np.ndarray]]:
+    """A piece redacted and segmented (`overlap.prepare`), and its distinct segment texts embedded: the second
+    process's task when it has the encoder."""
+    from miner.pipeline.overlap import prepare
+
+    records, segments = prepare(records, segmenter, redactor)
+    texts = distinct_texts(segments)
+    return records, segments, (texts, encode(spec, texts))

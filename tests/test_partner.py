@@ -1,0 +1,132 @@
+"""The second process as a second encoder (miner/pipeline/partner.py), with the real packaged MiniLM: what it
+encodes equals what this process encodes, a second process that cannot encode leaves the work here, and a `mine`
+that shares its encoding stores the vectors and results a one-process `mine` stores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+from miner.pipeline.partner import Partner, encoder_spec
+from miner.segment.rules import RuleSegmenter
+
+PHRASES = [
+    "the driver left the food at the wrong door",
+    "refund took three weeks",
+    "I could not find the delivery charge anywhere on the website",
+    "support never answered my email",
+    "the app crashed at checkout",
+    "great pizza, cold fries",
+]
+
+
+def _texts(n: int) -> list[str]:
+    """Distinct texts of different lengths (so the batches differ in width)."""
+    return [" and ".join(PHRASES[(i + k) % len(PHRASES)] for k in range(1 + i % 4)) + f" #{i}" for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def minilm() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+def test_the_second_process_encodes_what_this_one_would(minilm):
+    import torch
+
+    texts = _texts(700)  # 11 batches: both processes take some
+    threads = torch.get_num_threads()
+    partner = Partner(RuleSegmenter(), minilm)
+    try:
+        partner.pool(encode=True)
+        assert partner.spec == encoder_spec(minilm) and partner.splits(minilm)
+        assert torch.get_num_threads() == 1  # this process leaves the other core to the second one
+        seen: list[int] = []
+        shared = partner.embed(minilm, texts, seen.append)
+        assert partner.shared > 0  # the second process did part of it
+    finally:
+        partner.close()
+    assert torch.get_num_threads() == threads
+    alone = minilm.embed(texts)
+    # float16 from the second process (what the cache stores anyway), float32 here
+    assert np.abs(shared - alone).max() < 2e-3
+    assert sum(seen) == len(texts)
+    assert not partner.splits(minilm)  # closed: the next embedding is this process's alone
+
+
+def test_a_second_process_that_cannot_encode_leaves_the_work_to_this_one(minilm, tmp_path):
+    """A model folder the second process cannot load: every task fails there, and this process embeds it all."""
+    from dataclasses import replace
+
+    texts = _texts(300)
+    partner = Partner(RuleSegmenter(), minilm)
+    try:
+        partner.pool(encode=True)
+        assert partner.spec is not None
+        partner.spec = replace(partner.spec, path=str(tmp_path / "gone"))
+        vectors = partner.embed(minilm, texts)
+        assert partner.shared == 0
+    finally:
+        partner.close()
+    assert np.abs(vectors - minilm.embed(texts)).max() < 1e-5
+
+
+def test_only_a_sentence_transformers_model_on_the_cpu_is_shared(fake_embedder, minilm):
+    assert encoder_spec(fake_embedder) is None
+    assert encoder_spec(SentenceTransformerEmbedder(device="cuda")) is None
+    partner = Partner(RuleSegmenter(), fake_embedder)
+    try:
+        partner.pool(encode=True)
+        assert partner.spec is None and not partner.splits(fake_embedder)
+    finally:
+        partner.close()
+
+
+def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(tmp_path, minilm, monkeypatch):
+    from miner.pipeline import LocalEngine, MineOptions, build_pipeline
+    from miner.store import open_db
+    from miner.store.embeddings import load_vectors
+
+    feed = tmp_path / "feed.csv"
+    feed.write_text("text\n" + "".join(f'"{t}. {t[::-1]}"\n' for t in _texts(240)), encoding="utf-8")
+    monkeypatch.setattr("miner.pipeline.overlap.PIECE_ENCODED", 60)  # four pieces, shared by the two processes
+    monkeypatch.setattr("miner.pipeline.imports.ENCODE_BYTES", 0)
+    monkeypatch.setattr("miner.pipeline.partner.Partner.embed", _counting(Partner.embed))
+    from miner.embed.cache import EmbeddingCache
+
+    put = EmbeddingCache.put
+    handed: list[int] = []
+    monkeypatch.setattr(
+        EmbeddingCache, "put", lambda self, texts, vectors: handed.append(len(texts)) or put(self, texts, vectors)
+    )
+
+    def mine(name: str, parallel_bytes: int) -> tuple:
+        db = open_db(tmp_path / name)
+        options = MineOptions(embedder=minilm, segmenter=RuleSegmenter(), redact_pii=False,
+                              engine=LocalEngine(parallel_bytes=parallel_bytes))  # fmt: skip
+        pipeline = build_pipeline(db, options)
+        _, run_id = pipeline.mine([feed])
+        assert pipeline.engine.partner is None and pipeline.cache.helper is None  # closed after the run
+        segments = [r["text"] for r in db.query("SELECT text, hash FROM segments ORDER BY id")]
+        hashes = [r["hash"] for r in db.query("SELECT hash FROM segments ORDER BY id")]
+        vectors = load_vectors(db, minilm.name, hashes)
+        run = db["runs"].get(run_id)
+        return segments, np.stack([vectors[h] for h in hashes]), run["complaints"]
+
+    shared = mine("two.db", parallel_bytes=0)
+    assert handed  # the second process embedded the pieces it prepared
+    assert _counting.calls > 0  # the analysis asked it too
+    alone = mine("one.db", parallel_bytes=1 << 30)
+    assert shared[0] == alone[0] and shared[2] == alone[2]
+    assert np.abs(shared[1] - alone[1]).max() < 2e-3
+
+
+def _counting(embed):  # noqa: ANN001, ANN202
+    def counted(self, embedder, texts, progress=None):  # noqa: ANN001, ANN202
+        _counting.calls += self.splits(embedder)
+        return embed(self, embedder, texts, progress)
+
+    return counted
+
+
+_counting.calls = 0  # type: ignore[attr-defined]
