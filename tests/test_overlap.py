@@ -218,3 +218,45 @@ def test_mine_fits_its_models_while_the_second_process_prepares(tmp_path, feed, 
             )
         ]
     assert runs["two"] == runs["one"] and runs["one"]
+
+
+def test_the_second_process_exits_when_the_mine_that_started_it_is_killed(tmp_path):
+    """A `mine` killed with SIGKILL runs no clean-up: its second process notices the parent is gone and exits,
+    instead of waiting for work (and holding its memory) for ever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from miner.pipeline.overlap import worker_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = worker_pool()\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    time.sleep(600)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # alive while its parent is
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.2)
+        assert not _alive(child)
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, exited but not yet reaped by init, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ")[-1][:1] != "Z"
+    except FileNotFoundError:
+        return False

@@ -5,14 +5,27 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
+
+ORPHAN_CHECK_S = 1.0  # how often the second process checks that the process that started it is alive
 
 
 def second_process(light: bool) -> None:
     """One thread for the BLAS libraries (this process's encoders have the other core); with `light` (the packaged
-    spaCy model or the rules) no torch, which nothing here reads but thinc imports when it is installed."""
+    spaCy model or the rules) no torch, which nothing here reads but thinc imports when it is installed. It exits
+    when the process that started it is gone (a killed `mine` would otherwise leave it waiting for work, holding
+    its memory, until the machine restarts)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"  # read by the BLAS libraries when they load, which is after this
     if light and "torch" not in sys.modules:
         sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails at once: thinc goes without
     elif "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
