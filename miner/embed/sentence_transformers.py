@@ -80,6 +80,10 @@ class SentenceTransformerEmbedder(Embedder):
     def _model_path(self) -> str:
         return resolve_model_path(self.model)
 
+    def model_path(self) -> str:
+        """The folder the model loads from (a built model's is located, or built, first)."""
+        return self._model_path()
+
     @property
     def st(self) -> Any:
         if self._st is None:
