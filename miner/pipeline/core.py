@@ -277,5 +277,4 @@ class Pipeline:
             try:
                 return imports, self.analyze(progress, incremental=incremental)
             finally:
-                if self.cache.helper is not None:
-                    self.cache.helper = None
+                self.cache.helper = None  # the second process closes with `hold`
