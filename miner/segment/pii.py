@@ -59,6 +59,9 @@ _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STRE
 # +1-415-555-0132, 447700900123 (a phone number that a spreadsheet kept as a number).
 _PHONE_ANY = re.compile(r"(?<![\w.+-])(?:\+|\(\+?)?\d(?:(?:[ .-]|\) ?| ?\()?\d){8,16}(?![\w:])")
 # Dates, times and amounts that have enough digits to look like a phone number.
+# An agent's initials signing a turn ("... on its way. *TMT"), which support teams on social media use: a staff
+# member's pseudonym, at the end of an agent turn (`__rep>` in the markup of tweet threads) or of a line
+_SIGNATURE = re.compile(r"(?<=\s)[*^][A-Z]{2,4}(?=[ \t]*(?:__rep>|$))", re.MULTILINE)
 _NOT_PHONE = re.compile(r"(?:19|20)\d\d[-./ ]\d\d?[-./ ]\d\d?|\d\d?[-./ ]\d\d?[-./ ](?:19|20)\d\d|[\d ]+\.\d{1,2}$")
 
 
@@ -125,6 +128,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("PHONE", _UK_PHONE, _always),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
+    ("PERSON", _SIGNATURE, _always),
 ]
 
 
