@@ -102,14 +102,15 @@ def census(csv_path: Path, db_path: Path) -> dict:
 
 
 def mine_run(csv_path: Path, db_path: Path, contexts: str) -> dict:
-    """A real `mine` with the default settings, its items read as `contexts` says (`text`: today's reading;
-    `span`, `span-mapping`, `span-short`: span pooling patched in as in `transfer`; where the head reads spans the
-    import's read-ahead is off, since it would read clauses alone that nothing then asks for): wall, CPU of both
-    processes, peak RSS, segments and complaints."""
+    """A real `mine` with the default settings, its items read as `contexts` says (`text`: each clause alone, the
+    reading before miner/embed/spans.py; `shipped`: the library's; `span`, `span-mapping`, `span-short`: span pooling
+    patched in as in `transfer`; where the head reads spans the import's read-ahead is off, since it would read
+    clauses alone that nothing then asks for): wall, CPU of both processes, peak RSS, segments and complaints."""
     from miner.pipeline import MineOptions, build_pipeline, core
     from miner.store import open_db
 
     counts = None
+    _reading(contexts)
     if contexts.startswith("span"):
         counts = use_span_pooling(both=contexts != "span-mapping")
     if contexts in ("span", "span-short"):  # with span-mapping the head reads the clauses the read-ahead caches
@@ -275,17 +276,28 @@ def use_span_pooling(both: bool = True) -> dict[str, int]:
     return counts
 
 
+def _reading(contexts: str) -> None:
+    """`shipped`: the library's reading as it ships (span-short since miner/embed/spans.py); every other variant
+    patches its reading over each clause read alone, the default before that (`text`)."""
+    from miner.embed import spans
+
+    if contexts != "shipped":
+        spans.READING = "clauses"
+
+
 def transfer_run(contexts: str, limit: int, datasets: Path, out: Path, seed: int = 0) -> None:
     """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
-    says: `text` (as shipped before), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`),
-    `span-mapping` (span pooling on the mapping encoder only)."""
+    says: `text` (each clause read alone, as shipped before miner/embed/spans.py), `shipped` (the library's
+    reading), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`), `span-mapping` (span pooling on
+    the mapping encoder only)."""
     from miner.eval import transfer
     from miner.pipeline import classify
 
     counts = None
+    _reading(contexts)
     if contexts.startswith("span"):
         counts = use_span_pooling(both=contexts != "span-mapping")
-    else:
+    elif contexts != "shipped":
         classify.CONTEXTS = contexts
     started = _cpu()
     results = transfer.run_domains(datasets, limit, seed)

@@ -135,10 +135,10 @@ def test_import_embeds_ahead_with_the_complaint_encoder_only_for_the_full_pass(d
     texts = corpus()[40:60]
     cascade = two_encoder_pipeline(db, mini_taxonomy, segmenter, "cascade")
     before = db["embeddings"].count
-    cascade.embed_ahead(texts)
+    cascade.embed_ahead([[t] for t in texts])  # one-clause items
     assert db["embeddings"].count - before == len(texts)  # the mapping encoder's alone
     full = two_encoder_pipeline(db, mini_taxonomy, segmenter, "full")
-    full.embed_ahead(texts)
+    full.embed_ahead([[t] for t in texts])
     assert db["embeddings"].count - before == 2 * len(texts)
 
 

@@ -207,6 +207,30 @@ def test_vectors_of_items_are_dropped(mined, template):
     assert not (gone - left) & {r[0] for r in db.execute("SELECT hash FROM embeddings")}
 
 
+def test_vectors_of_clauses_read_in_their_items_are_dropped(mined, template):
+    """Span reading (miner/embed/spans.py) caches a clause read inside its item by its place there: those vectors
+    go with the item too."""
+    import numpy as np
+
+    from miner.embed.spans import SUFFIX, erasable_hashes
+    from miner.store.embeddings import save_vectors
+    from miner.store.erasure import forget_files
+
+    db = open_db(mined)
+    texts: dict[str, list[str]] = {}
+    for doc, text in db.execute("SELECT document_id, text FROM segments ORDER BY document_id, id"):
+        texts.setdefault(doc, []).append(text)
+    derived = {d: erasable_hashes(t) for d, t in texts.items()}
+    vector = np.ones(4, np.float32)
+    save_vectors(db, "minilm" + SUFFIX, {h: vector for hs in derived.values() for h in hs})
+    forget_files(db, [str(template["folder"] / "gone.csv")])
+    cached = {r[0] for r in db.execute("SELECT hash FROM embeddings")}
+    gone = [d for d in derived if not db["documents"].count_where("id = ?", [d])]
+    assert gone and len(gone) < len(derived)
+    assert not {h for d in gone for h in derived[d]} & cached  # spans and the item read whole
+    assert {h for d in derived if d not in gone for h in derived[d]} <= cached  # the rest stay
+
+
 def test_customer_pattern_is_a_whole_token():
     from miner.store.erasure import customer_pattern
 

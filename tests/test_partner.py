@@ -4,10 +4,13 @@ that shares its encoding stores the vectors and results a one-process `mine` sto
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import numpy as np
 import pytest
 
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+from miner.embed.spans import SUFFIX, span_keys
 from miner.pipeline.partner import Partner, encoder_spec
 from miner.segment.rules import RuleSegmenter
 
@@ -115,11 +118,15 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
         pipeline = build_pipeline(db, options)
         _, run_id = pipeline.mine([feed])
         assert pipeline.engine.partner is None and pipeline.cache.helper is None  # closed after the run
-        rows = list(db.query("SELECT text, hash FROM segments ORDER BY id"))
-        segments, hashes = [r["text"] for r in rows], [r["hash"] for r in rows]
-        vectors = load_vectors(db, minilm.name, hashes)
+        rows = list(db.query("SELECT document_id, text, hash FROM segments ORDER BY id"))
+        items = [[r["text"] for r in group] for _, group in groupby(rows, key=lambda r: r["document_id"])]
+        keys = span_keys(items)  # the clauses read inside their items are cached by span, the others alone
+        plain = load_vectors(db, minilm.name, [r["hash"] for r in rows])
+        spans = load_vectors(db, minilm.name + SUFFIX, [k for k in keys if k is not None])
+        assert spans and len(spans) < len(rows)  # both readings are in this feed
+        vectors = [plain[r["hash"]] if k is None else spans[k] for r, k in zip(rows, keys, strict=True)]
         run = db["runs"].get(run_id)
-        return segments, np.stack([vectors[h] for h in hashes]), run["complaints"]
+        return [r["text"] for r in rows], np.stack(vectors), run["complaints"]
 
     shared = mine("two.db", parallel_bytes=0)
     assert handed  # the second process embedded the pieces it prepared

@@ -110,7 +110,7 @@ class ComplaintScorer:
         read = np.zeros(len(vectors), dtype=bool)
         if self.threshold is None or (self.band is None and self.second_pass == "cascade"):
             sampled = self._sample(len(vectors))
-            text[sampled] = self._read(first, texts, sampled, progress)
+            text[sampled] = self._read(first, texts, sampled, progress, vectors)
             read[sampled] = True
             if self.threshold is None:
                 self.threshold = self.read_threshold(d.rated(text[sampled], _take(ratings, sampled)))
@@ -120,7 +120,7 @@ class ComplaintScorer:
         rated_low, rated_high = d.rated(low, ratings), d.rated(high, ratings)
         undecided = np.flatnonzero(~read & (rated_low < self.threshold) & (rated_high >= self.threshold))
         if len(undecided):
-            text[undecided] = self._read(first, texts, undecided, progress)
+            text[undecided] = self._read(first, texts, undecided, progress, vectors)
             read[undecided] = True
         skipped = ~read
         if progress is not None and skipped.any():
@@ -141,12 +141,14 @@ class ComplaintScorer:
         texts: Sequence[str],
         rows: np.ndarray,
         progress: Callable[[int], None] | None,
+        vectors: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The full text scores of `rows`: the second encoder reads them."""
+        """The full text scores of `rows`: the second encoder reads them (a head, the first encoder's `vectors`)."""
         self.second_reads += len(rows)
         p, vote = first
         part = (p[rows], None if vote is None else vote[rows])
-        return self.detector.blend(part, self.detector.second_scores([texts[int(i)] for i in rows], progress))
+        own = None if vectors is None else vectors[rows]
+        return self.detector.blend(part, self.detector.second_scores([texts[int(i)] for i in rows], progress, own))
 
     def _bounds(self, first: tuple[np.ndarray, np.ndarray | None], own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lowest and highest text score each clause can reach, whatever the second encoder reads: its parts'

@@ -141,12 +141,22 @@ class ComplaintDetector:
         return p, (self.neighbour_vote(vectors, 0) if self.neighbour_weight else None)
 
     def second_scores(
-        self, texts: Sequence[str], progress: Callable | None = None
+        self, texts: Sequence[str], progress: Callable | None = None, first: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The complaint encoder's head probability and seed vote, from the texts (it embeds them)."""
+        """The complaint encoder's head probability and seed vote, from the texts (it embeds them), or, where the
+        complaint encoder is a head on the first encoder's vectors (miner/embed/head.py), from `first`, those
+        vectors as the run read them (a clause read inside its item has no vector of its own text to look up)."""
         if self.second is None:
             raise ValueError("this detector has no second encoder")
-        vectors = self.second(list(texts), progress=progress)
+        owner = getattr(self.second, "__self__", None)
+        on_first = getattr(owner, "mapping", None) is getattr(self.embed, "__self__", False)
+        apply_to = getattr(owner, "apply_to", None)
+        if first is not None and on_first and apply_to is not None:
+            if progress:
+                progress(len(first))
+            vectors = apply_to(first)
+        else:
+            vectors = self.second(list(texts), progress=progress)
         p = self.second_model_.predict_proba(vectors)[:, 1]
         return p, (self.neighbour_vote(vectors, 1) if self.neighbour_weight else None)
 
@@ -178,7 +188,7 @@ class ComplaintDetector:
             return self.blend(first)
         if texts is None or len(texts) != len(vectors):
             raise ValueError("this detector reads a second encoder: pass the segments' texts with their vectors")
-        return self.blend(first, self.second_scores(texts, progress))
+        return self.blend(first, self.second_scores(texts, progress, vectors))
 
     def rated(self, p: np.ndarray, ratings: Sequence[float | None] | None) -> np.ndarray:
         """Text probabilities blended with (1 - normalised rating) where a rating exists."""

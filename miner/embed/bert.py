@@ -108,17 +108,21 @@ class BertSentenceEncoder:
             out[group] = self._pooled(*self._padded(encodings, group, lengths))
         return out
 
-    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[np.ndarray], np.ndarray]:
-        """Span pooling (an experiment, docs/lab/spanpool.md): each text read once; per text, one vector per
-        character span (the mean of [CLS], [SEP] and the token states inside the span) and the text's own (the mean
-        of all its tokens, as `encode` gives). A text past the window is cut there, as `encode` cuts it."""
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[list[np.ndarray | None], np.ndarray]:
+        """Span pooling (miner/embed/spans.py): each text read once; per text, one vector per character span (the
+        mean of [CLS], [SEP] and the token states inside the span) and the text's own (the mean of all its tokens,
+        as `encode` gives). A text past the window is not read: None for its spans, zeros for its own."""
         import torch
 
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings])
-        own = np.empty((len(texts), self.dim), np.float32)
-        parts: list[np.ndarray] = [np.empty((0, self.dim), np.float32)] * len(texts)
-        for group in length_groups(lengths):
+        own = np.zeros((len(texts), self.dim), np.float32)
+        parts: list[np.ndarray | None] = [None] * len(texts)
+        fits = np.array([not e.overflowing for e in encodings], dtype=bool)
+        for group in length_groups(lengths[fits]) if fits.any() else []:
+            group = np.flatnonzero(fits)[group]
             width = int(lengths[group].max())
             ids = torch.full((len(group), width), self.pad_id, dtype=torch.long)
             mask = torch.zeros((len(group), width), dtype=torch.long)
@@ -136,7 +140,7 @@ class BertSentenceEncoder:
                 parts[i] = np.stack([states[p].mean(0) for p in picks]) if picks else parts[i]
         if self.normalize:
             own = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
-            parts = [p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12) for p in parts]
+            parts = [p if p is None else p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12) for p in parts]
         return parts, own
 
     def _pooled(self, ids: Any, mask: Any, types: Any) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.embed.base import Embedder
+from miner.embed.spans import SUFFIX, Read, can_read_spans, read_spans, span_keys
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors, save_vectors
 
@@ -30,6 +31,8 @@ class EmbeddingCache:
         self.computed: set[str] | None = None  # when a set, the hashes embedded (not found) are added to it
         # Shares the embedding of what is not cached with a second process (miner/pipeline/partner.py) when set
         self.helper: Helper | None = None
+        # `embed_items` reads clauses inside their items (miner/embed/spans.py); None: where the encoder can
+        self.spans: bool | None = None
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
         return load_vectors(self.db, self.embedder.name, hashes)
@@ -65,3 +68,56 @@ class EmbeddingCache:
         fresh = {h: v for h, v in zip(hashes, vectors, strict=True) if h not in known}
         if fresh:
             save_vectors(self.db, self.embedder.name, fresh)
+
+    def embed_items(self, items: Sequence[Sequence[str]], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """One row per clause of `items` (each a feedback item's clauses in order; rows concatenated), read as the
+        run reads them: with `spans` on, a clause `spans.spanned` names is read inside its item (span vectors,
+        cached under the encoder's name + `SUFFIX`; an item read also caches its own vector, its context) and the
+        others alone; with it off, each clause alone (`embed`). None (the default) turns it on where the encoder can
+        (`spans.can_read_spans`)."""
+        flat = [c for clauses in items for c in clauses]
+        if self.spans is None:
+            self.spans = can_read_spans(self.embedder)
+        if not self.spans:
+            return self.embed(flat, progress)
+        keys = span_keys(items)
+        model = self.embedder.name + SUFFIX
+        known = load_vectors(self.db, model, sorted({k for k in keys if k is not None}))
+        bounds = np.cumsum([0] + [len(c) for c in items])
+        missing = [k is not None and k not in known for k in keys]
+        todo = [i for i in range(len(items)) if any(missing[bounds[i] : bounds[i + 1]])]
+        if todo:
+            bert = self.embedder.bert()  # type: ignore[attr-defined]  # `spans` is only set where there is one
+            read, _ = read_spans(bert, [items[i] for i in todo], self.embedder.batch_size)
+            self.take(read)
+            known.update(zip(read.spans, read.span_vectors.astype(np.float16).astype(np.float32), strict=True))
+        out = np.zeros((len(flat), self.embedder.dim), np.float32)
+        alone = [j for j, k in enumerate(keys) if k is None or k not in known]  # past the window too
+        out[alone] = self.embed([flat[j] for j in alone], progress)
+        rows = [j for j, k in enumerate(keys) if k is not None and k in known]
+        for j in rows:
+            out[j] = known[keys[j]]  # type: ignore[index]
+        if progress and rows:
+            progress(len(rows))
+        return out
+
+    def unread(self, items: Sequence[Sequence[str]]) -> list[int]:
+        """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
+        if self.spans is None:
+            self.spans = can_read_spans(self.embedder)
+        keys = span_keys(items) if self.spans else [None] * sum(len(c) for c in items)
+        flat = [c for clauses in items for c in clauses]
+        spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
+        plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
+        bounds = np.cumsum([0] + [len(c) for c in items])
+        lacking = [
+            k not in spans if k is not None else text_hash(t) not in plain for t, k in zip(flat, keys, strict=True)
+        ]
+        return [i for i in range(len(items)) if any(lacking[bounds[i] : bounds[i + 1]])]
+
+    def take(self, read: Read) -> None:
+        """Cache what a reading computed (`spans.read_items`, in the second process or here)."""
+        if read.texts:
+            self.put(read.texts, read.vectors)
+        if read.spans:
+            save_vectors(self.db, self.embedder.name + SUFFIX, dict(zip(read.spans, read.span_vectors, strict=True)))

@@ -75,6 +75,12 @@ class HeadCache(EmbeddingCache):
         assert isinstance(self.embedder, HeadEmbedder)
         return self.embedder.apply(self.mapping.embed(texts, progress=progress))
 
+    def apply_to(self, vectors: np.ndarray) -> np.ndarray:
+        """The head on vectors of the mapping encoder's that the caller holds (a run's clauses read in their items,
+        miner/embed/spans.py); what `embed` gives for texts the mapping encoder read alone."""
+        assert isinstance(self.embedder, HeadEmbedder)
+        return self.embedder.apply(np.asarray(vectors, dtype=np.float32))
+
 
 def head_cache(embedder: Embedder | None, mapping: EmbeddingCache) -> EmbeddingCache | None:
     """`embedder`'s cache in a run whose mapping vectors are in `mapping`: a HeadCache over them for a head on

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -68,6 +69,19 @@ class _EmbedActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         vectors = self.embedder.embed([str(t) for t in batch["text"]])
         return {"hash": list(batch["hash"]), "vector": [v.astype(np.float16).tobytes() for v in vectors]}
+
+
+class _ReadActor:
+    """Reads a batch of feedback items as a run reads them (clauses inside their items, miner/embed/spans.py)."""
+
+    def __init__(self, model: str) -> None:
+        self.embedder = get_embedder(model)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
+        from miner.embed.spans import read_items
+
+        items = [json.loads(str(i)) for i in batch["item"]]
+        return {"read": [pickle.dumps(read_items(self.embedder, items, spans=True))]}
 
 
 class RayEngine:
@@ -153,9 +167,14 @@ def _segment(ray: Any, records: list, spacy_model: str, redactor: Redactor | Non
 
 
 def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
-    """Embed every stored segment text the cache lacks for this model, on the actor pool."""
+    """Embed every stored segment text the cache lacks for this model, on the actor pool; where the run reads
+    clauses inside their items (miner/embed/spans.py), read every item that has anything uncached instead."""
+    from miner.embed.spans import can_read_spans
     from miner.store.embeddings import unembedded_texts
 
+    if can_read_spans(cache.embedder):
+        _read_missing(ray, db, cache, model, actors)
+        return
     todo = [{"hash": h, "text": t} for h, t in unembedded_texts(db, cache.embedder.name)]
     if not todo:
         return
@@ -171,3 +190,21 @@ def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, m
     ]
     with db.atomic():
         db.table("embeddings").insert_all(rows, pk=("hash", "model"), replace=True, batch_size=1000)
+
+
+def _read_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
+    from itertools import groupby
+
+    rows = db.execute("SELECT document_id, text FROM segments ORDER BY id")
+    items = [[t for _, t in group] for _, group in groupby(rows, key=lambda r: r[0])]
+    todo = [{"item": json.dumps(items[i])} for i in cache.unread(items)]
+    if not todo:
+        return
+    ds = ray.data.from_items(todo).map_batches(
+        _ReadActor,
+        fn_constructor_args=(model,),
+        batch_size=256,
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
+    )
+    for row in ds.iter_rows():
+        cache.take(pickle.loads(row["read"]))

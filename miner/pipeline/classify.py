@@ -6,7 +6,7 @@ nothing else repeats it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,7 +160,7 @@ def classify(
         for start in range(0, len(segments), CHUNK):
             chunk = segments[start : start + CHUNK]
             texts = [s["text"] for s in chunk]
-            vectors = cache.embed(texts, progress=advance)
+            vectors = read_segments(cache, items, np.arange(start, start + len(chunk)), advance)
             scores = scorer.scores(vectors, texts, [s["rating"] for s in chunk], progress=advance)
             complaint_threshold = scorer.threshold
             assert complaint_threshold is not None
@@ -300,6 +300,20 @@ def _in_context(
     return tp_scores, nones, context
 
 
+def read_segments(
+    cache: EmbeddingCache, items: ItemRuns, positions: np.ndarray, progress: Callable[[int], None] | None = None
+) -> np.ndarray:
+    """The vectors of the segments at `positions` as a run reads them: through their whole items
+    (`EmbeddingCache.embed_items`, which reads a clause inside its item where span reading is on)."""
+    runs = np.unique(items.run_of[positions])
+    clauses = [[items.segments[i]["text"] for i in range(items.starts[r], items.ends[r])] for r in runs]
+    vectors = cache.embed_items(clauses, progress)
+    sizes = items.ends[runs] - items.starts[runs]
+    first_row = dict(zip(runs.tolist(), np.r_[0, np.cumsum(sizes)[:-1]].tolist(), strict=True))
+    rows = [first_row[int(items.run_of[p])] + int(p) - int(items.starts[items.run_of[p]]) for p in positions]
+    return vectors[rows]
+
+
 def _normalised(texts: list[str], vectors: np.ndarray, cache: EmbeddingCache) -> tuple[np.ndarray, list[str]]:
     """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again."""
     norm = [for_mapping(t) for t in texts]
@@ -316,8 +330,9 @@ def touchpoint_scores(
 ) -> np.ndarray:
     """The touchpoint scores of the segments at `positions` as `classify` ranked them: in their item's context
     (`segments` holds the whole items) and, with the run's corpus head, reordered by it."""
-    vectors = cache.embed([segments[int(i)]["text"] for i in positions])
-    scores, _, context = _in_context(ItemRuns(segments), positions, vectors, cache, mapper)
+    items = ItemRuns(segments)
+    vectors = read_segments(cache, items, positions)
+    scores, _, context = _in_context(items, positions, vectors, cache, mapper)
     return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))
 
 

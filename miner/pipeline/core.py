@@ -95,7 +95,7 @@ class LocalEngine:
         try:
             return import_files(p.db, paths, p.segmenter, p.redactor, columns=columns, on_error=on_error,
                                 progress=progress, stored=p.embed_ahead, parallel_bytes=parallel,
-                                meanwhile=meanwhile, partner=partner, ahead=p.cache.put)  # fmt: skip
+                                meanwhile=meanwhile, partner=partner, ahead=p.cache.take)  # fmt: skip
         finally:
             if not self.holding:
                 partner.close()
@@ -146,11 +146,13 @@ class Pipeline:
             self.cache_ = EmbeddingCache(self.encoders.mapping, self.cache_db or self.db)
         return self.cache_
 
-    def embed_ahead(self, texts: list[str]) -> None:
-        """Cache the mapping encoder's vectors of `texts` before the analysis asks for them; the complaint
-        encoder's too where the detector reads every clause with it (second pass `full`; the cascade reads only
-        the clauses it may change, miner/complaints/cascade.py)."""
-        self.cache.embed(texts)
+    def embed_ahead(self, items: list[list[str]]) -> None:
+        """Cache the mapping encoder's vectors of `items` (each a feedback item's clauses) before the analysis asks
+        for them, read as it will read them (`EmbeddingCache.embed_items`); the complaint encoder's too where the
+        detector reads every clause with it (second pass `full`; the cascade reads only the clauses it may change,
+        miner/complaints/cascade.py)."""
+        self.cache.embed_items(items)
+        texts = [c for clauses in items for c in clauses]
         complaint = self._cache(self.encoders.complaint)
         detector = getattr(self, "detector_", self.detector)
         if complaint is None or isinstance(complaint, HeadCache):  # a head reads the vectors just cached

@@ -11,7 +11,16 @@ import sqlite_utils
 
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
-from miner.pipeline.overlap import ENCODE_BYTES, PARALLEL_BYTES, Ahead, Redactor, in_process, overlapped, worker_pool
+from miner.pipeline.overlap import (
+    ENCODE_BYTES,
+    PARALLEL_BYTES,
+    Ahead,
+    Redactor,
+    in_process,
+    items_of,
+    overlapped,
+    worker_pool,
+)
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
@@ -24,7 +33,7 @@ if TYPE_CHECKING:
     from miner.pipeline.partner import EncoderSpec, Partner
     from miner.touchpoints import Taxonomy
 
-Stored = Callable[[list[str]], None]  # called with the segment texts of each piece stored
+Stored = Callable[[list[list[str]]], None]  # called with the clauses of each item of each piece stored
 
 
 @dataclass
@@ -81,10 +90,11 @@ def import_files(
 
     A bad row anywhere rolls the whole import back, so the database is left as it was. Files of `parallel_bytes`
     or more are redacted and segmented in a second process (miner/pipeline/overlap.py) while this one stores and
-    calls `stored` with the segment texts of each piece stored (the local engine embeds them ahead), and calls
-    `meanwhile` once, the first time it would wait for that process (the local engine fits its models). With a
-    `partner` (miner/pipeline/partner.py) that process is the partner's, which the caller closes; where it encodes,
-    the vectors it computed for a piece go to `ahead(texts, vectors)` before `stored` is called."""
+    calls `stored` with the segment texts of each piece stored, one list per item (the local engine embeds them
+    ahead), and calls `meanwhile` once, the first time it would wait for that process (the local engine fits its
+    models). With a `partner` (miner/pipeline/partner.py) that process is the partner's, which the caller closes;
+    where it encodes, what it read for a piece goes to `ahead(read)` (miner/embed/spans.py `Read`) before `stored`
+    is called."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
@@ -164,7 +174,7 @@ def _import_file(
         for read, fresh, segments in prepared:
             store_records(db, import_id, fresh, segments)
             if stored is not None and pool is not None:  # while the other process prepares the next piece
-                stored([seg.text for segs in segments for seg in segs])
+                stored(items_of(segments))
             rows, added = rows + read, added + len(fresh)
     finish_import(db, import_id, rows, added)
     for err in rejected[:20]:

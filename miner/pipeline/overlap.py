@@ -34,9 +34,9 @@ from miner.segment.segmenter import DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL
 from miner.store.documents import new_records
 
 if TYPE_CHECKING:  # imported through miner.store, which keeps pandas out of the second process (~0.6 s of its start)
-    import numpy as np
     import sqlite_utils
 
+    from miner.embed.spans import Read
     from miner.pipeline.partner import EncoderSpec
 
 PARALLEL_BYTES = 256 << 10  # files from this size (~700 airline conversations) use the second process
@@ -49,7 +49,12 @@ QUEUED = 2  # pieces given to the second process at a time: it starts the next w
 LIGHT_MODELS = (DEFAULT_SPACY_MODEL, PACKAGED_SPACY_MODEL, RULES_MODEL)  # segmenters that need no torch
 Prepared = tuple[int, list[Record], list[list[Segment]]]  # rows read, records to store, their segments
 Redactor = Callable[[list[Record]], list[Record]]
-Ahead = Callable[[list[str], "np.ndarray"], object]  # takes the vectors the second process computed for a piece
+Ahead = Callable[["Read"], object]  # takes what the second process read for a piece (miner/embed/spans.py)
+
+
+def items_of(segments: list[list[Segment]]) -> list[list[str]]:
+    """Each record's clause texts, in order: the items a run reads its clauses in (miner/embed/spans.py)."""
+    return [[seg.text for seg in segs] for segs in segments]
 
 
 def prepare(records: list[Record], segmenter: SegmenterLike, redactor: Redactor | None) -> tuple[list, list]:
@@ -133,7 +138,7 @@ def _finish(
         except BrokenProcessPool:
             records, segments, vectors = *prepare(piece.fresh, segmenter, redactor), []
         if vectors and ahead is not None:
-            ahead(*vectors[0])
+            ahead(vectors[0])
     keep = {id(r) for r in new_records(db, records)}
     pairs = [(r, s) for r, s in zip(records, segments, strict=True) if id(r) in keep]
     return piece.rows, [r for r, _ in pairs], [s for _, s in pairs]
@@ -149,14 +154,14 @@ def overlapped(
     *,
     encoder: EncoderSpec | None = None,
     ahead: Ahead | None = None,
-    embed_here: Callable[[list[str]], object] | None = None,
+    embed_here: Callable[[list[list[str]]], object] | None = None,
 ) -> Iterator[Prepared]:
     """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
     yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
     as with the batch encoder, or the pool encodes too), this process prepares the next pieces itself instead of
     waiting, so both cores redact. The first time it would wait it calls `meanwhile` instead (once), before it takes
     a piece of its own. With `encoder` the pool also embeds each piece's segments (miner/pipeline/partner.py) and
-    hands the vectors to `ahead(texts, vectors)` before the piece is yielded; a piece this process prepares is then
+    hands what it read to `ahead(read)` before the piece is yielded; a piece this process prepares is then
     embedded at once (`embed_here`), so that it weighs what the pool's do and this one is not left waiting on the
     pool with its own share undone.
     Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
@@ -184,9 +189,7 @@ def overlapped(
         if pending[0].waiting() and len(pending) < MAX_AHEAD and (mine := take()) is not None:
             mine.ready = prepare(mine.fresh, segmenter, redactor)
             if encoder is not None and embed_here is not None:
-                from miner.pipeline.partner import distinct_texts
-
-                embed_here(distinct_texts(mine.ready[1]))
+                embed_here(items_of(mine.ready[1]))
             pending.append(mine)
             continue
         yield _finish(db, pending.popleft(), segmenter, redactor, ahead)

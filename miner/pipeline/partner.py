@@ -41,16 +41,18 @@ class EncoderSpec:
     path: str
     sha256: str | None
     batch_size: int
+    spans: bool = False  # it reads a piece's clauses inside their items, as the run does (miner/embed/spans.py)
 
 
 def encoder_spec(embedder: Embedder) -> EncoderSpec | None:
     """The spec of `embedder` where the second process can encode with it: a sentence-transformers model (the
     packaged, tuned or a user's) on the CPU; None for the fast tier (too cheap to share) and anything else."""
     from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+    from miner.embed.spans import can_read_spans
 
     if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.device != "cpu":
         return None
-    return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size)
+    return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size, can_read_spans(embedder))
 
 
 _LOADED: dict[EncoderSpec, Embedder] = {}  # in the second process: the encoder, loaded once
@@ -78,11 +80,6 @@ def encode(spec: EncoderSpec, texts: list[str]) -> np.ndarray:
     vectors = _encoder(spec).embed(texts).astype(np.float16)
     release()
     return vectors
-
-
-def distinct_texts(segments: Sequence[Sequence]) -> list[str]:
-    """The distinct segment texts of a piece, in order (what `Pipeline.embed_ahead` would embed)."""
-    return list(dict.fromkeys(seg.text for segs in segments for seg in segs))
 
 
 _THREADS = {"partners": 0, "before": 0}  # partners alive in this process (the API runs several at once in threads)
@@ -204,13 +201,16 @@ class Partner:
         return out
 
 
-def prepare_ahead(
-    records: list, segmenter: SegmenterLike, redactor: Callable | None, spec: EncoderSpec
-) -> tuple[list, list, tuple[list[str], np.ndarray]]:
-    """A piece redacted and segmented (`overlap.prepare`), and its distinct segment texts embedded: the second
-    process's task when it has the encoder."""
-    from miner.pipeline.overlap import prepare
+def prepare_ahead(records: list, segmenter: SegmenterLike, redactor: Callable | None, spec: EncoderSpec) -> tuple:
+    """A piece redacted and segmented (`overlap.prepare`), and its clauses read as the run reads them (in their
+    items where `spec.spans`, miner/embed/spans.py), vectors as float16: the second process's task when it has the
+    encoder."""
+    from miner.embed.spans import read_items
+    from miner.pipeline.heap import release
+    from miner.pipeline.overlap import items_of, prepare
 
     records, segments = prepare(records, segmenter, redactor)
-    texts = distinct_texts(segments)
-    return records, segments, (texts, encode(spec, texts))
+    read = read_items(_encoder(spec), items_of(segments), spec.spans)
+    read.vectors, read.span_vectors = read.vectors.astype(np.float16), read.span_vectors.astype(np.float16)
+    release()
+    return records, segments, read

@@ -224,13 +224,23 @@ def _stage(db: sqlite_utils.Database, ids: list[str]) -> None:
 
 
 def _item_hashes(db: sqlite_utils.Database) -> set[str]:
-    """Hashes of each document's segments joined: the text the clusterer embeds as an item's context."""
+    """Hashes of what a run caches beyond each segment's own text: its document's segments joined (an item's
+    context, also as the mapper reads it), each clause read inside them (miner/embed/spans.py) and each clause as
+    the mapper reads it (`for_mapping`)."""
+    from miner.embed.spans import erasable_hashes
+    from miner.touchpoints.normalise import for_mapping
+
     texts: dict[str, list[str]] = {}
     sql = """SELECT document_id, text FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)
              ORDER BY document_id, id"""
     for doc, text in db.execute(sql):
         texts.setdefault(doc, []).append(text)
-    return {text_hash(" ".join(parts)) for parts in texts.values()}
+    hashes = set()
+    for parts in texts.values():
+        hashes.update(erasable_hashes(parts))
+        hashes.add(text_hash(for_mapping(" ".join(parts))))
+        hashes.update(text_hash(for_mapping(p)) for p in parts)
+    return hashes
 
 
 def _drop_vectors(db: sqlite_utils.Database, hashes: list[str]) -> int:
