@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder
-from miner.embed.spans import SUFFIX, span_keys
+from miner.embed.spans import SUFFIX, as_read, span_keys
 from miner.pipeline.partner import Partner, encoder_spec
 from miner.segment.rules import RuleSegmenter
 
@@ -91,7 +91,10 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
     from miner.store.embeddings import load_vectors
 
     feed = tmp_path / "feed.csv"
-    feed.write_text("text\n" + "".join(f'"{t}. {t[::-1]}"\n' for t in _texts(240)), encoding="utf-8")
+    rows = [f'"{t}. {t[::-1]}"\n' for t in _texts(240)]
+    # complaints of short clauses only: no clause is read inside the item, so the analysis reads their context
+    rows += [f'"Still waiting on order {i}. No refund yet."\n' for i in range(40)]
+    feed.write_text("text\n" + "".join(rows), encoding="utf-8")
     monkeypatch.setattr("miner.pipeline.overlap.PIECE_ENCODED", 60)  # four pieces, shared by the two processes
     monkeypatch.setattr("miner.pipeline.imports.ENCODE_BYTES", 0)
     embed = Partner.embed
@@ -120,7 +123,8 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
         assert pipeline.engine.partner is None and pipeline.cache.helper is None  # closed after the run
         rows = list(db.query("SELECT document_id, text, hash FROM segments ORDER BY id"))
         items = [[r["text"] for r in group] for _, group in groupby(rows, key=lambda r: r["document_id"])]
-        keys = span_keys(items)  # the clauses read inside their items are cached by span, the others alone
+        keys = span_keys(as_read(items, normalise=True))  # clauses read inside their items (as the default
+        # mapper reads them): cached by span; the others alone, as they are
         plain = load_vectors(db, minilm.name, [r["hash"] for r in rows])
         spans = load_vectors(db, minilm.name + SUFFIX, [k for k in keys if k is not None])
         assert spans and len(spans) < len(rows)  # both readings are in this feed
@@ -130,7 +134,7 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
 
     shared = mine("two.db", parallel_bytes=0)
     assert handed  # the second process embedded the pieces it prepared
-    assert any(asked)  # the analysis asked it too
+    assert asked and all(asked)  # the analysis asked it too
     alone = mine("one.db", parallel_bytes=1 << 30)
     assert shared[0] == alone[0] and shared[2] == alone[2]
     assert np.abs(shared[1] - alone[1]).max() < 2e-3

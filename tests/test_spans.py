@@ -10,7 +10,7 @@ import pytest
 
 from miner.embed import EmbeddingCache
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder
-from miner.embed.spans import SUFFIX, joined, read_items, span_hash, span_keys, spanned
+from miner.embed.spans import SUFFIX, as_read, joined, read_items, span_hash, span_keys, spanned
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors
 
@@ -88,3 +88,22 @@ def test_what_the_second_process_reads_is_what_the_run_reads(minilm, db, tmp_pat
     assert db["embeddings"].count == before and cache.misses == 0  # nothing left to read
     fresh = EmbeddingCache(minilm, open_db(tmp_path / "fresh.db")).embed_items(ITEMS)
     assert np.abs(vectors - fresh).max() < F16
+
+
+def test_with_normalise_items_are_read_as_the_mapper_reads_them(minilm, db):
+    """The default mapper reads clauses and items without handles and links (`for_mapping`): span reading reads
+    them so, once, and the item's own vector is cached under the text the mapper's context asks for."""
+    items = [
+        ["@united my flight was cancelled and nobody told me why", "I want all of my money back today http://t.co/x1"]
+    ]
+    cache = EmbeddingCache(minilm, db)
+    cache.normalise = True
+    vectors = cache.embed_items(items)
+    assert cache.reads_normalised
+    norm = as_read(items, normalise=True)
+    assert norm == [["my flight was cancelled and nobody told me why", "I want all of my money back today"]]
+    text, spans = joined(norm[0])
+    parts, _ = minilm.bert().encode_spans([text], [spans])
+    assert np.abs(vectors - parts[0]).max() < F16
+    assert text_hash(text) in load_vectors(db, minilm.name, [text_hash(text)])
+    assert np.abs(read_items(minilm, items, spans=True, normalise=True).span_vectors - parts[0]).max() < F16

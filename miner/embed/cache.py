@@ -9,7 +9,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.embed.base import Embedder
-from miner.embed.spans import SUFFIX, Read, can_read_spans, read_spans, span_keys
+from miner.embed.spans import SUFFIX, Read, alone_text, as_read, can_read_spans, read_spans, span_keys
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors, save_vectors
 
@@ -33,6 +33,9 @@ class EmbeddingCache:
         self.helper: Helper | None = None
         # `embed_items` reads clauses inside their items (miner/embed/spans.py); None: where the encoder can
         self.spans: bool | None = None
+        # with `spans`, the span pass reads items as the mapper reads them (`spans.as_read`); a run sets it to its
+        # mapper's `normalise`
+        self.normalise = False
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
         return load_vectors(self.db, self.embedder.name, hashes)
@@ -71,16 +74,18 @@ class EmbeddingCache:
 
     def embed_items(self, items: Sequence[Sequence[str]], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """One row per clause of `items` (each a feedback item's clauses in order; rows concatenated), read as the
-        run reads them: with `spans` on, a clause `spans.spanned` names is read inside its item (span vectors,
-        cached under the encoder's name + `SUFFIX`; an item read also caches its own vector, its context) and the
-        others alone; with it off, each clause alone (`embed`). None (the default) turns it on where the encoder can
-        (`spans.can_read_spans`)."""
-        flat = [c for clauses in items for c in clauses]
+        run reads them: with `spans` on, a clause `spans.spanned` names (in the item as `spans.as_read` gives it)
+        inside its item (span vectors, cached under the encoder's name + `SUFFIX`; an item read also caches its own
+        vector, its context) and the others alone; with it off, each clause alone (`embed`). None (the default)
+        turns it on where the encoder can (`spans.can_read_spans`)."""
         if self.spans is None:
             self.spans = can_read_spans(self.embedder)
         if not self.spans:
-            return self.embed(flat, progress)
-        keys = span_keys(items)
+            return self.embed([c for clauses in items for c in clauses], progress)
+        flat = [c for clauses in items for c in clauses]
+        norm = as_read(items, self.normalise)
+        read_as = [c for clauses in norm for c in clauses]
+        keys = span_keys(norm)
         model = self.embedder.name + SUFFIX
         known = load_vectors(self.db, model, sorted({k for k in keys if k is not None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
@@ -88,12 +93,12 @@ class EmbeddingCache:
         todo = [i for i in range(len(items)) if any(missing[bounds[i] : bounds[i + 1]])]
         if todo:
             bert = self.embedder.bert()  # type: ignore[attr-defined]  # `spans` is only set where there is one
-            read, _ = read_spans(bert, [items[i] for i in todo], self.embedder.batch_size)
+            read, _ = read_spans(bert, [norm[i] for i in todo], self.embedder.batch_size)
             self.take(read)
             known.update(zip(read.spans, read.span_vectors.astype(np.float16).astype(np.float32), strict=True))
         out = np.zeros((len(flat), self.embedder.dim), np.float32)
         alone = [j for j, k in enumerate(keys) if k is None or k not in known]  # past the window too
-        out[alone] = self.embed([flat[j] for j in alone], progress)
+        out[alone] = self.embed([alone_text(flat[j], read_as[j], keys[j]) for j in alone], progress)
         rows = [j for j, k in enumerate(keys) if k is not None and k in known]
         for j in rows:
             out[j] = known[keys[j]]  # type: ignore[index]
@@ -105,7 +110,7 @@ class EmbeddingCache:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
         if self.spans is None:
             self.spans = can_read_spans(self.embedder)
-        keys = span_keys(items) if self.spans else [None] * sum(len(c) for c in items)
+        keys = span_keys(as_read(items, self.normalise)) if self.spans else [None] * sum(len(c) for c in items)
         flat = [c for clauses in items for c in clauses]
         spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
@@ -121,3 +126,9 @@ class EmbeddingCache:
             self.put(read.texts, read.vectors)
         if read.spans:
             save_vectors(self.db, self.embedder.name + SUFFIX, dict(zip(read.spans, read.span_vectors, strict=True)))
+
+    @property
+    def reads_normalised(self) -> bool:
+        """Whether `embed_items` has read the clauses it spans through `for_mapping` (span reading with
+        `normalise`): the mapper reads those as they are and re-reads only the others it changes."""
+        return bool(self.spans and self.normalise)

@@ -120,15 +120,42 @@ def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_
     return out, sorted(past)
 
 
-def read_items(embedder: Embedder, items: Sequence[Sequence[str]], spans: bool) -> Read:
-    """Every clause of `items` read as a run reads it (`spans`: span reading where `embedder` can, else each clause
-    alone), and each spanned item's own vector: what the second process computes for a piece of a file."""
+def as_read(items: Sequence[Sequence[str]], normalise: bool) -> list[list[str]]:
+    """The items as the span pass reads them: with `normalise`, each clause as the mapper reads it (`for_mapping`:
+    handles, links and hashtag signs out), so that neither the mapper's spanned clauses nor its contexts are read
+    again. Clauses read alone are read as they are (the mapper re-reads the few that `for_mapping` changes)."""
+    if not normalise:
+        return [list(clauses) for clauses in items]
+    from miner.touchpoints.normalise import for_mapping
+
+    return [[for_mapping(c) for c in clauses] for clauses in items]
+
+
+def alone_text(raw: str, read: str, key: str | None) -> str:
+    """The text a clause is read alone as: itself, or where it is spanned (its item past the window) as the span
+    pass would have read it, so that whether the mapper must re-read it depends on the rule alone (`spanned`)."""
+    return raw if key is None else read
+
+
+def read_items(embedder: Embedder, items: Sequence[Sequence[str]], spans: bool, normalise: bool = False) -> Read:
+    """Every clause of `items` read as a run reads it (`spans`: span reading where `embedder` can, of the clauses
+    `as_read` gives; else each clause alone, as it is), and each spanned item's own vector: what the second process
+    computes for a piece of a file."""
     bert = embedder.bert() if spans and hasattr(embedder, "bert") else None
-    read, past = (Read(), []) if bert is None else read_spans(bert, items, embedder.batch_size)
-    keys = span_keys(items) if bert is not None else [None] * sum(len(c) for c in items)
-    lost = {span_hash(items[i], j) for i in past for j in spanned(items[i])}
     flat = [c for clauses in items for c in clauses]
-    alone = list(dict.fromkeys(t for t, k in zip(flat, keys, strict=True) if k is None or k in lost))
+    if bert is None:
+        texts = list(dict.fromkeys(flat))
+        return Read(texts, embedder.embed(texts))
+    norm = as_read(items, normalise)
+    read, past = read_spans(bert, norm, embedder.batch_size)
+    keys = span_keys(norm)
+    lost = {span_hash(norm[i], j) for i in past for j in spanned(norm[i])}
+    read_as = [c for clauses in norm for c in clauses]
+    alone = list(
+        dict.fromkeys(
+            alone_text(t, r, k) for t, r, k in zip(flat, read_as, keys, strict=True) if k is None or k in lost
+        )
+    )
     vectors = embedder.embed(alone)
     read.texts = alone + read.texts
     read.vectors = np.concatenate([vectors, read.vectors]) if len(read.vectors) else vectors

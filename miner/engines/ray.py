@@ -74,14 +74,15 @@ class _EmbedActor:
 class _ReadActor:
     """Reads a batch of feedback items as a run reads them (clauses inside their items, miner/embed/spans.py)."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, normalise: bool) -> None:
         self.embedder = get_embedder(model)
+        self.normalise = normalise
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         from miner.embed.spans import read_items
 
         items = [json.loads(str(i)) for i in batch["item"]]
-        return {"read": [pickle.dumps(read_items(self.embedder, items, spans=True))]}
+        return {"read": [pickle.dumps(read_items(self.embedder, items, spans=True, normalise=self.normalise))]}
 
 
 class RayEngine:
@@ -202,7 +203,7 @@ def _read_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, mo
         return
     ds = ray.data.from_items(todo).map_batches(
         _ReadActor,
-        fn_constructor_args=(model,),
+        fn_constructor_args=(model, cache.normalise),
         batch_size=256,
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
     )

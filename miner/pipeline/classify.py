@@ -15,6 +15,7 @@ import numpy as np
 
 from miner.complaints.cascade import ComplaintScorer
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, OUTRIGHT, SEEDS, ComplaintDetector
+from miner.embed.spans import spanned
 from miner.pipeline.heap import release
 from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
@@ -148,6 +149,7 @@ def classify(
     (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
+    cache.normalise = mapper.normalise  # span reading reads what the mapper reads (miner/embed/spans.py `as_read`)
     head = mapper.corpus_head() if fit_head else base_head
     chunks: list[_Chunk] = []
     passes = 2 if detector.second is not None else 1  # the complaint encoder reads a segment or is skipped
@@ -285,16 +287,22 @@ def _in_context(
     a description view on a `second` encoder reads the segments and contexts on it too."""
     texts = [items.segments[int(i)]["text"] for i in positions]
     if mapper.normalise:
-        vectors, texts = _normalised(texts, vectors, cache)
+        # clauses the span pass read through `for_mapping` already (miner/embed/spans.py) are not read again
+        done = _spanned(items, positions) if cache.reads_normalised else None
+        vectors, texts = _normalised(texts, vectors, cache, done)
 
     def embed(batch: list[str]) -> np.ndarray:
         return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
 
-    read = items.mean_context if CONTEXTS == "mean" else items.context
-    context = read(positions, vectors, embed)
+    if cache.reads_normalised and CONTEXTS != "mean":  # the item read whole, as span reading cached it
+        context = items.context(positions, vectors, cache.embed, for_mapping)
+    else:
+        read = items.mean_context if CONTEXTS == "mean" else items.context
+        context = read(positions, vectors, embed)
     second = None
     if mapper.second is not None and mapper.description_weight > 0:
         own = mapper.second(texts)
+        read = items.mean_context if CONTEXTS == "mean" else items.context
         second = (own, read(positions, own, mapper.second))
     tp_scores, nones = mapper.scores_in_context(vectors, context, second)
     return tp_scores, nones, context
@@ -314,12 +322,29 @@ def read_segments(
     return vectors[rows]
 
 
-def _normalised(texts: list[str], vectors: np.ndarray, cache: EmbeddingCache) -> tuple[np.ndarray, list[str]]:
-    """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again."""
+def _spanned(items: ItemRuns, positions: np.ndarray) -> np.ndarray:
+    """Per position, whether span reading reads its clause inside its item (`spans.spanned`, on the item as
+    `for_mapping` gives it)."""
+    out = np.zeros(len(positions), dtype=bool)
+    inside: dict[int, set[int]] = {}
+    for k, p in enumerate(positions):
+        r = int(items.run_of[p])
+        if r not in inside:
+            clauses = [for_mapping(items.segments[i]["text"]) for i in range(items.starts[r], items.ends[r])]
+            inside[r] = set(spanned(clauses))
+        out[k] = int(p) - int(items.starts[r]) in inside[r]
+    return out
+
+
+def _normalised(
+    texts: list[str], vectors: np.ndarray, cache: EmbeddingCache, done: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again, and not
+    those `done` marks (read so already)."""
     norm = [for_mapping(t) for t in texts]
-    changed = [i for i, (a, b) in enumerate(zip(texts, norm, strict=True)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(texts, norm, strict=True)) if a != b and (done is None or not done[i])]
     if not changed:
-        return vectors, texts
+        return vectors, norm
     vectors = vectors.copy()
     vectors[changed] = cache.embed([norm[i] for i in changed])
     return vectors, norm
@@ -331,6 +356,7 @@ def touchpoint_scores(
     """The touchpoint scores of the segments at `positions` as `classify` ranked them: in their item's context
     (`segments` holds the whole items) and, with the run's corpus head, reordered by it."""
     items = ItemRuns(segments)
+    cache.normalise = mapper.normalise
     vectors = read_segments(cache, items, positions)
     scores, _, context = _in_context(items, positions, vectors, cache, mapper)
     return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))

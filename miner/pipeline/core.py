@@ -28,7 +28,7 @@ from miner.store.documents import ImportResult
 from miner.store.runs import head_row
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.corpus import CorpusHead
-from miner.touchpoints.mapper import Mapper
+from miner.touchpoints.mapper import NORMALISE, Mapper
 
 if TYPE_CHECKING:
     from miner.complaints import ComplaintDetector
@@ -87,7 +87,7 @@ class LocalEngine:
         from miner.pipeline.partner import Partner
 
         parallel = 0 if self.start_up and needs_spacy(p.segmenter, p.redactor) else self.parallel_bytes
-        partner = Partner(p.segmenter, p.encoders.mapping)
+        partner = Partner(p.segmenter, p.encoders.mapping, normalise=p.cache.normalise)
         if self.holding:
             if self.partner is not None:
                 self.partner.close()
@@ -144,6 +144,8 @@ class Pipeline:
         """The mapping encoder's embeddings, cached by content hash."""
         if not hasattr(self, "cache_"):
             self.cache_ = EmbeddingCache(self.encoders.mapping, self.cache_db or self.db)
+            # what the mapper will read, so the import reads ahead what `classify` asks for (it sets it again)
+            self.cache_.normalise = getattr(self.mapper, "normalise", NORMALISE)
         return self.cache_
 
     def embed_ahead(self, items: list[list[str]]) -> None:

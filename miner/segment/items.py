@@ -23,14 +23,17 @@ class ItemRuns:
         self.starts = np.flatnonzero(first)
         self.ends = np.r_[self.starts[1:], len(segments)]
 
-    def context(self, positions: np.ndarray, vectors: np.ndarray, embed: Callable) -> np.ndarray:
-        """One row per position: the embedding of its item's text, or its own vector when it is the only one."""
+    def context(
+        self, positions: np.ndarray, vectors: np.ndarray, embed: Callable, clause: Callable[[str], str] = str
+    ) -> np.ndarray:
+        """One row per position: the embedding of its item's text (its clauses joined, each through `clause`), or
+        its own vector when it is the only one."""
         out = vectors.copy()
         runs = self.run_of[positions]
         multi = sorted({int(r) for r in runs if self.ends[r] - self.starts[r] > 1})
         if not multi:
             return out
-        texts = [" ".join(self.segments[i]["text"] for i in range(self.starts[r], self.ends[r])) for r in multi]
+        texts = [" ".join(clause(self.segments[i]["text"]) for i in range(self.starts[r], self.ends[r])) for r in multi]
         row_of = dict(zip(multi, embed(texts), strict=True))
         for k, r in enumerate(runs):
             if int(r) in row_of:
