@@ -61,10 +61,11 @@ def test_run_records_the_tuned_encoder_its_complaint_head_and_context_weight(dem
 
     from miner.embed.spans import SUFFIX, as_read, span_keys
     from miner.segment.segmenter import text_hash
+    from miner.touchpoints.normalise import for_mapping
 
     rows = con.execute("SELECT document_id, text FROM segments ORDER BY id").fetchall()
     items = [[t for _, t in g] for _, g in groupby(rows, key=lambda r: r[0])]
-    keys = span_keys(as_read(items, normalise=True))
+    keys = span_keys(as_read(items, for_mapping))
     wanted = [(model + SUFFIX, k) if k else (model, text_hash(t)) for t, k in zip(sum(items, []), keys, strict=True)]
     cached = set(con.execute("SELECT model, hash FROM embeddings").fetchall())
     assert [w for w in wanted if w not in cached] == []

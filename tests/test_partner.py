@@ -13,6 +13,7 @@ from miner.embed.sentence_transformers import SentenceTransformerEmbedder
 from miner.embed.spans import SUFFIX, as_read, span_keys
 from miner.pipeline.partner import Partner, encoder_spec
 from miner.segment.rules import RuleSegmenter
+from miner.touchpoints.normalise import for_mapping
 
 PHRASES = [
     "the driver left the food at the wrong door",
@@ -123,7 +124,7 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
         assert pipeline.engine.partner is None and pipeline.cache.helper is None  # closed after the run
         rows = list(db.query("SELECT document_id, text, hash FROM segments ORDER BY id"))
         items = [[r["text"] for r in group] for _, group in groupby(rows, key=lambda r: r["document_id"])]
-        keys = span_keys(as_read(items, normalise=True))  # clauses read inside their items (as the default
+        keys = span_keys(as_read(items, for_mapping))  # clauses read inside their items (as the default
         # mapper reads them): cached by span; the others alone, as they are
         plain = load_vectors(db, minilm.name, [r["hash"] for r in rows])
         spans = load_vectors(db, minilm.name + SUFFIX, [k for k in keys if k is not None])

@@ -13,6 +13,7 @@ from miner.embed.sentence_transformers import SentenceTransformerEmbedder
 from miner.embed.spans import SUFFIX, as_read, joined, read_items, span_hash, span_keys, spanned
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors
+from miner.touchpoints.normalise import for_mapping
 
 LONG = "The app crashed at checkout twice this morning"
 OTHER = "and nobody answered the phone for an hour"
@@ -97,13 +98,13 @@ def test_with_normalise_items_are_read_as_the_mapper_reads_them(minilm, db):
         ["@united my flight was cancelled and nobody told me why", "I want all of my money back today http://t.co/x1"]
     ]
     cache = EmbeddingCache(minilm, db)
-    cache.normalise = True
+    cache.read_as = for_mapping
     vectors = cache.embed_items(items)
     assert cache.reads_normalised
-    norm = as_read(items, normalise=True)
+    norm = as_read(items, for_mapping)
     assert norm == [["my flight was cancelled and nobody told me why", "I want all of my money back today"]]
     text, spans = joined(norm[0])
     parts, _ = minilm.bert().encode_spans([text], [spans])
     assert np.abs(vectors - parts[0]).max() < F16
     assert text_hash(text) in load_vectors(db, minilm.name, [text_hash(text)])
-    assert np.abs(read_items(minilm, items, spans=True, normalise=True).span_vectors - parts[0]).max() < F16
+    assert np.abs(read_items(minilm, items, spans=True, clause=for_mapping).span_vectors - parts[0]).max() < F16

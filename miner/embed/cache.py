@@ -33,9 +33,9 @@ class EmbeddingCache:
         self.helper: Helper | None = None
         # `embed_items` reads clauses inside their items (miner/embed/spans.py); None: where the encoder can
         self.spans: bool | None = None
-        # with `spans`, the span pass reads items as the mapper reads them (`spans.as_read`); a run sets it to its
-        # mapper's `normalise`
-        self.normalise = False
+        # with `spans`, the span pass reads each clause through this, as the run's mapper reads text (`spans.as_read`;
+        # a run sets it: `for_mapping` where its mapper normalises)
+        self.read_as: Callable[[str], str] | None = None
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
         return load_vectors(self.db, self.embedder.name, hashes)
@@ -83,7 +83,7 @@ class EmbeddingCache:
         if not self.spans:
             return self.embed([c for clauses in items for c in clauses], progress)
         flat = [c for clauses in items for c in clauses]
-        norm = as_read(items, self.normalise)
+        norm = as_read(items, self.read_as)
         read_as = [c for clauses in norm for c in clauses]
         keys = span_keys(norm)
         model = self.embedder.name + SUFFIX
@@ -110,7 +110,7 @@ class EmbeddingCache:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
         if self.spans is None:
             self.spans = can_read_spans(self.embedder)
-        keys = span_keys(as_read(items, self.normalise)) if self.spans else [None] * sum(len(c) for c in items)
+        keys = span_keys(as_read(items, self.read_as)) if self.spans else [None] * sum(len(c) for c in items)
         flat = [c for clauses in items for c in clauses]
         spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
@@ -129,6 +129,6 @@ class EmbeddingCache:
 
     @property
     def reads_normalised(self) -> bool:
-        """Whether `embed_items` has read the clauses it spans through `for_mapping` (span reading with
-        `normalise`): the mapper reads those as they are and re-reads only the others it changes."""
-        return bool(self.spans and self.normalise)
+        """Whether `embed_items` has read the clauses it spans through `read_as` (the mapper's `for_mapping`): the
+        mapper reads those as they are and re-reads only the others it changes."""
+        return bool(self.spans and self.read_as is not None)

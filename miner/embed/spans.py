@@ -17,7 +17,7 @@ keyed by `span_hash` (the clause's place and the item's clauses), beside the vec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,15 +120,13 @@ def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_
     return out, sorted(past)
 
 
-def as_read(items: Sequence[Sequence[str]], normalise: bool) -> list[list[str]]:
-    """The items as the span pass reads them: with `normalise`, each clause as the mapper reads it (`for_mapping`:
-    handles, links and hashtag signs out), so that neither the mapper's spanned clauses nor its contexts are read
-    again. Clauses read alone are read as they are (the mapper re-reads the few that `for_mapping` changes)."""
-    if not normalise:
+def as_read(items: Sequence[Sequence[str]], clause: Callable[[str], str] | None) -> list[list[str]]:
+    """The items as the span pass reads them: each clause through `clause`, the way the run's mapper reads text
+    (`for_mapping`: handles, links and hashtag signs out), so that neither the mapper's spanned clauses nor its
+    contexts are read again. Clauses read alone are read as they are (the mapper re-reads the few it changes)."""
+    if clause is None:
         return [list(clauses) for clauses in items]
-    from miner.touchpoints.normalise import for_mapping
-
-    return [[for_mapping(c) for c in clauses] for clauses in items]
+    return [[clause(c) for c in clauses] for clauses in items]
 
 
 def alone_text(raw: str, read: str, key: str | None) -> str:
@@ -137,7 +135,9 @@ def alone_text(raw: str, read: str, key: str | None) -> str:
     return raw if key is None else read
 
 
-def read_items(embedder: Embedder, items: Sequence[Sequence[str]], spans: bool, normalise: bool = False) -> Read:
+def read_items(
+    embedder: Embedder, items: Sequence[Sequence[str]], spans: bool, clause: Callable[[str], str] | None = None
+) -> Read:
     """Every clause of `items` read as a run reads it (`spans`: span reading where `embedder` can, of the clauses
     `as_read` gives; else each clause alone, as it is), and each spanned item's own vector: what the second process
     computes for a piece of a file."""
@@ -146,7 +146,7 @@ def read_items(embedder: Embedder, items: Sequence[Sequence[str]], spans: bool, 
     if bert is None:
         texts = list(dict.fromkeys(flat))
         return Read(texts, embedder.embed(texts))
-    norm = as_read(items, normalise)
+    norm = as_read(items, clause)
     read, past = read_spans(bert, norm, embedder.batch_size)
     keys = span_keys(norm)
     lost = {span_hash(norm[i], j) for i in past for j in spanned(norm[i])}

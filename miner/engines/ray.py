@@ -74,15 +74,15 @@ class _EmbedActor:
 class _ReadActor:
     """Reads a batch of feedback items as a run reads them (clauses inside their items, miner/embed/spans.py)."""
 
-    def __init__(self, model: str, normalise: bool) -> None:
+    def __init__(self, model: str, read_as: Callable[[str], str] | None) -> None:
         self.embedder = get_embedder(model)
-        self.normalise = normalise
+        self.read_as = read_as
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         from miner.embed.spans import read_items
 
         items = [json.loads(str(i)) for i in batch["item"]]
-        return {"read": [pickle.dumps(read_items(self.embedder, items, spans=True, normalise=self.normalise))]}
+        return {"read": [pickle.dumps(read_items(self.embedder, items, spans=True, clause=self.read_as))]}
 
 
 class RayEngine:
@@ -194,16 +194,16 @@ def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, m
 
 
 def _read_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
-    from itertools import groupby
+    """Every stored item that has something uncached, read on the actor pool as the run reads it."""
+    from miner.store.embeddings import stored_items
 
-    rows = db.execute("SELECT document_id, text FROM segments ORDER BY id")
-    items = [[t for _, t in group] for _, group in groupby(rows, key=lambda r: r[0])]
+    items = stored_items(db)
     todo = [{"item": json.dumps(items[i])} for i in cache.unread(items)]
     if not todo:
         return
     ds = ray.data.from_items(todo).map_batches(
         _ReadActor,
-        fn_constructor_args=(model, cache.normalise),
+        fn_constructor_args=(model, cache.read_as),
         batch_size=256,
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
     )

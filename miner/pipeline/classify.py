@@ -149,7 +149,7 @@ def classify(
     (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
-    cache.normalise = mapper.normalise  # span reading reads what the mapper reads (miner/embed/spans.py `as_read`)
+    cache.read_as = for_mapping if mapper.normalise else None  # the span pass reads what the mapper reads
     head = mapper.corpus_head() if fit_head else base_head
     chunks: list[_Chunk] = []
     passes = 2 if detector.second is not None else 1  # the complaint encoder reads a segment or is skipped
@@ -356,7 +356,7 @@ def touchpoint_scores(
     """The touchpoint scores of the segments at `positions` as `classify` ranked them: in their item's context
     (`segments` holds the whole items) and, with the run's corpus head, reordered by it."""
     items = ItemRuns(segments)
-    cache.normalise = mapper.normalise
+    cache.read_as = for_mapping if mapper.normalise else None
     vectors = read_segments(cache, items, positions)
     scores, _, context = _in_context(items, positions, vectors, cache, mapper)
     return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))

@@ -29,6 +29,7 @@ from miner.store.runs import head_row
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import NORMALISE, Mapper
+from miner.touchpoints.normalise import for_mapping
 
 if TYPE_CHECKING:
     from miner.complaints import ComplaintDetector
@@ -87,7 +88,7 @@ class LocalEngine:
         from miner.pipeline.partner import Partner
 
         parallel = 0 if self.start_up and needs_spacy(p.segmenter, p.redactor) else self.parallel_bytes
-        partner = Partner(p.segmenter, p.encoders.mapping, normalise=p.cache.normalise)
+        partner = Partner(p.segmenter, p.encoders.mapping, read_as=p.cache.read_as)
         if self.holding:
             if self.partner is not None:
                 self.partner.close()
@@ -145,7 +146,7 @@ class Pipeline:
         if not hasattr(self, "cache_"):
             self.cache_ = EmbeddingCache(self.encoders.mapping, self.cache_db or self.db)
             # what the mapper will read, so the import reads ahead what `classify` asks for (it sets it again)
-            self.cache_.normalise = getattr(self.mapper, "normalise", NORMALISE)
+            self.cache_.read_as = for_mapping if getattr(self.mapper, "normalise", NORMALISE) else None
         return self.cache_
 
     def embed_ahead(self, items: list[list[str]]) -> None:

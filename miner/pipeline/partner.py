@@ -42,10 +42,10 @@ class EncoderSpec:
     sha256: str | None
     batch_size: int
     spans: bool = False  # it reads a piece's clauses inside their items, as the run does (miner/embed/spans.py)
-    normalise: bool = False  # ... and through `for_mapping`, as the run's mapper does (`spans.as_read`)
+    read_as: Callable[[str], str] | None = None  # ... each clause through this, as the run's mapper (`spans.as_read`)
 
 
-def encoder_spec(embedder: Embedder, normalise: bool = False) -> EncoderSpec | None:
+def encoder_spec(embedder: Embedder, read_as: Callable[[str], str] | None = None) -> EncoderSpec | None:
     """The spec of `embedder` where the second process can encode with it: a sentence-transformers model (the
     packaged, tuned or a user's) on the CPU; None for the fast tier (too cheap to share) and anything else."""
     from miner.embed.sentence_transformers import SentenceTransformerEmbedder
@@ -54,7 +54,7 @@ def encoder_spec(embedder: Embedder, normalise: bool = False) -> EncoderSpec | N
     if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.device != "cpu":
         return None
     spans = can_read_spans(embedder)
-    return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size, spans, spans and normalise)
+    return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size, spans, read_as if spans else None)
 
 
 _LOADED: dict[EncoderSpec, Embedder] = {}  # in the second process: the encoder, loaded once
@@ -107,8 +107,10 @@ class Partner:
     is large enough (`overlap.ENCODE_BYTES`) and the mapping encoder can be loaded there (`encoder_spec`), it
     encodes too, and this process encodes on one thread while it lives."""
 
-    def __init__(self, segmenter: SegmenterLike, embedder: Embedder | None, *, normalise: bool = False) -> None:
-        self.segmenter, self.embedder, self.normalise = segmenter, embedder, normalise
+    def __init__(
+        self, segmenter: SegmenterLike, embedder: Embedder | None, *, read_as: Callable[[str], str] | None = None
+    ) -> None:
+        self.segmenter, self.embedder, self.read_as = segmenter, embedder, read_as
         self.spec: EncoderSpec | None = None
         self.shared = 0  # texts the second process has embedded for `embed`
         self._pool: ProcessPoolExecutor | None = None
@@ -121,7 +123,7 @@ class Partner:
             from miner.pipeline.overlap import worker_pool
 
             encodes = encode and self.embedder is not None
-            self.spec = encoder_spec(self.embedder, self.normalise) if encodes else None  # type: ignore[arg-type]
+            self.spec = encoder_spec(self.embedder, self.read_as) if encodes else None  # type: ignore[arg-type]
             self._pool = worker_pool(self.segmenter, encoder=self.spec is not None)
             if self.spec is not None:
                 self._pool.submit(warm, self.spec)  # starts the process now; it loads while this one goes on
@@ -213,7 +215,7 @@ def prepare_ahead(records: list, segmenter: SegmenterLike, redactor: Callable | 
     from miner.pipeline.overlap import items_of, prepare
 
     records, segments = prepare(records, segmenter, redactor)
-    read = read_items(_encoder(spec), items_of(segments), spec.spans, spec.normalise)
+    read = read_items(_encoder(spec), items_of(segments), spec.spans, spec.read_as)
     read.vectors, read.span_vectors = read.vectors.astype(np.float16), read.span_vectors.astype(np.float16)
     release()
     return records, segments, read

@@ -39,3 +39,11 @@ def all_vectors(db: sqlite_utils.Database, model: str, dim: int) -> dict[str, np
     """Every vector of `model` of `dim` dimensions (a test's fake embedder keeps its name at any size)."""
     rows = db.execute("SELECT hash, vector FROM embeddings WHERE model = ? AND dim = ?", [model, dim]).fetchall()
     return {h: np.frombuffer(blob, dtype=np.float16).astype(np.float32) for h, blob in rows}
+
+
+def stored_items(db: sqlite_utils.Database) -> list[list[str]]:
+    """Every stored document's segment texts in order: the items a run reads (miner/embed/spans.py)."""
+    from itertools import groupby
+
+    rows = db.execute("SELECT document_id, text FROM segments ORDER BY id")
+    return [[t for _, t in group] for _, group in groupby(rows, key=lambda r: r[0])]
