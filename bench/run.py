@@ -307,10 +307,14 @@ def main() -> None:
         work = Path(tmp)
         for limit in limits:
             csv_path = _limited_csv(limit, work)
+            # a fresh database per size: the whole file's run must not start from the first 5,000's documents and
+            # cached vectors (until 2026-12-04 it did, in one invocation of both sizes)
+            fresh = work / f"db-{limit or 'all'}"
+            fresh.mkdir()
             ours = {}
             for name in profiles:
                 print(f"bench: {limit or 'all'} conversations, --profile {name} ...", flush=True)
-                ours[name] = _spawn(["--worker", "ours", str(csv_path), name, str(work)])
+                ours[name] = _spawn(["--worker", "ours", str(csv_path), name, str(fresh)])
                 print(json.dumps(ours[name]), flush=True)
             anchor = None
             if not args.no_anchor and not warm:
