@@ -76,6 +76,7 @@ class ComplaintDetector:
         C: float = 1.0,
         extra_weight: float = 0.05,
         second: EmbedFn | None = None,
+        second_from_first: Callable[[np.ndarray], np.ndarray] | None = None,
         second_weight: float = 0.5,
         neighbours: int = NEIGHBOURS,
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
@@ -92,6 +93,9 @@ class ComplaintDetector:
         self.C = C
         self.extra_weight = extra_weight
         self.second = second
+        # where `second` is a head on the first encoder's vectors (miner/embed/head.py): that head, which reads the
+        # vectors a run holds for its clauses (a clause read inside its item has no vector of its own text)
+        self.second_from_first = second_from_first
         self.second_weight = second_weight
         self.neighbours = neighbours
         self.neighbour_weight = neighbour_weight
@@ -143,18 +147,14 @@ class ComplaintDetector:
     def second_scores(
         self, texts: Sequence[str], progress: Callable | None = None, first: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The complaint encoder's head probability and seed vote, from the texts (it embeds them), or, where the
-        complaint encoder is a head on the first encoder's vectors (miner/embed/head.py), from `first`, those
-        vectors as the run read them (a clause read inside its item has no vector of its own text to look up)."""
+        """The complaint encoder's head probability and seed vote, from the texts (it embeds them), or with
+        `second_from_first`, from `first`, the first encoder's vectors of those texts as the run read them."""
         if self.second is None:
             raise ValueError("this detector has no second encoder")
-        owner = getattr(self.second, "__self__", None)
-        on_first = getattr(owner, "mapping", None) is getattr(self.embed, "__self__", False)
-        apply_to = getattr(owner, "apply_to", None)
-        if first is not None and on_first and apply_to is not None:
+        if first is not None and self.second_from_first is not None:
             if progress:
                 progress(len(first))
-            vectors = apply_to(first)
+            vectors = self.second_from_first(first)
         else:
             vectors = self.second(list(texts), progress=progress)
         p = self.second_model_.predict_proba(vectors)[:, 1]
@@ -234,8 +234,11 @@ def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **
     """The fitted detector for an embedding cache: with the default encoder, its complaint encoder as the second
     head, cached in the same database. `options`: ComplaintDetector's keyword arguments."""
     from miner.embed import complaint_embedder_for
-    from miner.embed.head import head_cache
+    from miner.embed.head import HeadCache, head_cache
 
     second = head_cache(complaint_embedder_for(cache.embedder), cache)  # a head reads the cached vectors
     second_embed = second.embed if second is not None else None
-    return ComplaintDetector(cache.embed, extra_complaints=extra_complaints, second=second_embed, **options).fit()
+    on_first = second.apply_to if isinstance(second, HeadCache) and second.mapping is cache else None
+    return ComplaintDetector(
+        cache.embed, extra_complaints=extra_complaints, second=second_embed, second_from_first=on_first, **options
+    ).fit()

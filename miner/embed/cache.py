@@ -9,7 +9,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.embed.base import Embedder
-from miner.embed.spans import SUFFIX, Read, alone_text, as_read, can_read_spans, read_spans, span_keys
+from miner.embed.spans import SUFFIX, Read, can_read_spans, plan, read_spans
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors, save_vectors
 
@@ -78,14 +78,10 @@ class EmbeddingCache:
         inside its item (span vectors, cached under the encoder's name + `SUFFIX`; an item read also caches its own
         vector, its context) and the others alone; with it off, each clause alone (`embed`). None (the default)
         turns it on where the encoder can (`spans.can_read_spans`)."""
-        if self.spans is None:
-            self.spans = can_read_spans(self.embedder)
-        if not self.spans:
+        if not self._spanning():
             return self.embed([c for clauses in items for c in clauses], progress)
-        flat = [c for clauses in items for c in clauses]
-        norm = as_read(items, self.read_as)
-        read_as = [c for clauses in norm for c in clauses]
-        keys = span_keys(norm)
+        p = plan(items, self.read_as)
+        keys = p.keys
         model = self.embedder.name + SUFFIX
         known = load_vectors(self.db, model, sorted({k for k in keys if k is not None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
@@ -93,12 +89,12 @@ class EmbeddingCache:
         todo = [i for i in range(len(items)) if any(missing[bounds[i] : bounds[i + 1]])]
         if todo:
             bert = self.embedder.bert()  # type: ignore[attr-defined]  # `spans` is only set where there is one
-            read, _ = read_spans(bert, [norm[i] for i in todo], self.embedder.batch_size)
+            read, _ = read_spans(bert, [p.read[i] for i in todo], self.embedder.batch_size)
             self.take(read)
             known.update(zip(read.spans, read.span_vectors.astype(np.float16).astype(np.float32), strict=True))
-        out = np.zeros((len(flat), self.embedder.dim), np.float32)
+        out = np.zeros((len(keys), self.embedder.dim), np.float32)
         alone = [j for j, k in enumerate(keys) if k is None or k not in known]  # past the window too
-        out[alone] = self.embed([alone_text(flat[j], read_as[j], keys[j]) for j in alone], progress)
+        out[alone] = self.embed([p.alone_text(j) for j in alone], progress)
         rows = [j for j, k in enumerate(keys) if k is not None and k in known]
         for j in rows:
             out[j] = known[keys[j]]  # type: ignore[index]
@@ -108,10 +104,8 @@ class EmbeddingCache:
 
     def unread(self, items: Sequence[Sequence[str]]) -> list[int]:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
-        if self.spans is None:
-            self.spans = can_read_spans(self.embedder)
-        keys = span_keys(as_read(items, self.read_as)) if self.spans else [None] * sum(len(c) for c in items)
         flat = [c for clauses in items for c in clauses]
+        keys = plan(items, self.read_as).keys if self._spanning() else [None] * len(flat)
         spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
@@ -119,6 +113,12 @@ class EmbeddingCache:
             k not in spans if k is not None else text_hash(t) not in plain for t, k in zip(flat, keys, strict=True)
         ]
         return [i for i in range(len(items)) if any(lacking[bounds[i] : bounds[i + 1]])]
+
+    def _spanning(self) -> bool:
+        """`spans`, decided on first use where it was left None."""
+        if self.spans is None:
+            self.spans = can_read_spans(self.embedder)
+        return self.spans
 
     def take(self, read: Read) -> None:
         """Cache what a reading computed (`spans.read_items`, in the second process or here)."""

@@ -129,10 +129,27 @@ def as_read(items: Sequence[Sequence[str]], clause: Callable[[str], str] | None)
     return [[clause(c) for c in clauses] for clauses in items]
 
 
-def alone_text(raw: str, read: str, key: str | None) -> str:
-    """The text a clause is read alone as: itself, or where it is spanned (its item past the window) as the span
-    pass would have read it, so that whether the mapper must re-read it depends on the rule alone (`spanned`)."""
-    return raw if key is None else read
+@dataclass
+class Plan:
+    """How a run reads `items`: the items as the span pass reads them (`as_read`), and per clause (concatenated) its
+    span key (None: read alone) and the text it is read alone as where it is (`alone_text`)."""
+
+    read: list[list[str]]
+    keys: list[str | None]
+    flat: list[str]  # the clauses as they are
+    as_read: list[str]  # the clauses as the span pass reads them
+
+    def alone_text(self, j: int) -> str:
+        """Clause `j` read alone: itself, or where it is spanned (its item past the window) as the span pass would
+        have read it, so that whether the mapper must re-read it depends on the rule alone (`spanned`)."""
+        return self.flat[j] if self.keys[j] is None else self.as_read[j]
+
+
+def plan(items: Sequence[Sequence[str]], clause: Callable[[str], str] | None) -> Plan:
+    """The `Plan` of reading `items` with the span pass reading each clause through `clause`."""
+    read = as_read(items, clause)
+    flat = [c for clauses in items for c in clauses]
+    return Plan(read, span_keys(read), flat, [c for clauses in read for c in clauses])
 
 
 def read_items(
@@ -142,20 +159,13 @@ def read_items(
     `as_read` gives; else each clause alone, as it is), and each spanned item's own vector: what the second process
     computes for a piece of a file."""
     bert = embedder.bert() if spans and hasattr(embedder, "bert") else None
-    flat = [c for clauses in items for c in clauses]
     if bert is None:
-        texts = list(dict.fromkeys(flat))
+        texts = list(dict.fromkeys(c for clauses in items for c in clauses))
         return Read(texts, embedder.embed(texts))
-    norm = as_read(items, clause)
-    read, past = read_spans(bert, norm, embedder.batch_size)
-    keys = span_keys(norm)
-    lost = {span_hash(norm[i], j) for i in past for j in spanned(norm[i])}
-    read_as = [c for clauses in norm for c in clauses]
-    alone = list(
-        dict.fromkeys(
-            alone_text(t, r, k) for t, r, k in zip(flat, read_as, keys, strict=True) if k is None or k in lost
-        )
-    )
+    p = plan(items, clause)
+    read, past = read_spans(bert, p.read, embedder.batch_size)
+    lost = {span_hash(p.read[i], j) for i in past for j in spanned(p.read[i])}
+    alone = list(dict.fromkeys(p.alone_text(j) for j, k in enumerate(p.keys) if k is None or k in lost))
     vectors = embedder.embed(alone)
     read.texts = alone + read.texts
     read.vectors = np.concatenate([vectors, read.vectors]) if len(read.vectors) else vectors

@@ -6,7 +6,7 @@ nothing else repeats it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,8 +15,9 @@ import numpy as np
 
 from miner.complaints.cascade import ComplaintScorer
 from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, OUTRIGHT, SEEDS, ComplaintDetector
-from miner.embed.spans import spanned
+from miner.embed.head import HeadCache
 from miner.pipeline.heap import release
+from miner.pipeline.reading import read_segments, spanned_positions
 from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
@@ -89,10 +90,12 @@ def fit_detector(
     taxonomy's examples."""
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     vote = detector_params()
+    head = complaint if isinstance(complaint, HeadCache) and complaint.mapping is cache else None  # on our vectors
     return ComplaintDetector(
         cache.embed,
         extra_complaints=examples,
         second=complaint.embed if complaint is not None else None,
+        second_from_first=head.apply_to if head is not None else None,
         neighbours=vote["k"],
         neighbour_weight=vote["weight"],
         calibration=vote["calibration"],
@@ -288,7 +291,7 @@ def _in_context(
     texts = [items.segments[int(i)]["text"] for i in positions]
     if mapper.normalise:
         # clauses the span pass read through `for_mapping` already (miner/embed/spans.py) are not read again
-        done = _spanned(items, positions) if cache.reads_normalised else None
+        done = spanned_positions(items, positions) if cache.reads_normalised else None
         vectors, texts = _normalised(texts, vectors, cache, done)
 
     def embed(batch: list[str]) -> np.ndarray:
@@ -306,34 +309,6 @@ def _in_context(
         second = (own, read(positions, own, mapper.second))
     tp_scores, nones = mapper.scores_in_context(vectors, context, second)
     return tp_scores, nones, context
-
-
-def read_segments(
-    cache: EmbeddingCache, items: ItemRuns, positions: np.ndarray, progress: Callable[[int], None] | None = None
-) -> np.ndarray:
-    """The vectors of the segments at `positions` as a run reads them: through their whole items
-    (`EmbeddingCache.embed_items`, which reads a clause inside its item where span reading is on)."""
-    runs = np.unique(items.run_of[positions])
-    clauses = [[items.segments[i]["text"] for i in range(items.starts[r], items.ends[r])] for r in runs]
-    vectors = cache.embed_items(clauses, progress)
-    sizes = items.ends[runs] - items.starts[runs]
-    first_row = dict(zip(runs.tolist(), np.r_[0, np.cumsum(sizes)[:-1]].tolist(), strict=True))
-    rows = [first_row[int(items.run_of[p])] + int(p) - int(items.starts[items.run_of[p]]) for p in positions]
-    return vectors[rows]
-
-
-def _spanned(items: ItemRuns, positions: np.ndarray) -> np.ndarray:
-    """Per position, whether span reading reads its clause inside its item (`spans.spanned`, on the item as
-    `for_mapping` gives it)."""
-    out = np.zeros(len(positions), dtype=bool)
-    inside: dict[int, set[int]] = {}
-    for k, p in enumerate(positions):
-        r = int(items.run_of[p])
-        if r not in inside:
-            clauses = [for_mapping(items.segments[i]["text"]) for i in range(items.starts[r], items.ends[r])]
-            inside[r] = set(spanned(clauses))
-        out[k] = int(p) - int(items.starts[r]) in inside[r]
-    return out
 
 
 def _normalised(
