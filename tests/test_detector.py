@@ -91,3 +91,22 @@ def test_the_scorer_reads_the_threshold_before_lifting_and_flags_the_phrase():
     scores = scorer.scores(embedder.embed(texts), texts)
     assert scores[0] >= 0.99 > scores[1]  # the phrase is a complaint at the corpus's threshold
     assert read[0][0] < 0.99  # the threshold was read from its own score, not the lifted one
+
+
+def test_a_head_on_the_first_encoder_reads_the_vectors_it_is_given_not_the_texts():
+    """A clause read inside its item (miner/embed/spans.py) has no vector of its own text: the complaint head reads
+    the run's vectors of the clauses (`second_from_first`), and the texts are not embedded again."""
+    main = HashingEmbedder(dim=64)
+    calls: list[int] = []
+
+    def second(texts, progress=None):  # noqa: ANN001, ANN202
+        calls.append(len(texts))
+        return main.embed(texts)
+
+    detector = ComplaintDetector(main.embed, second=second, second_from_first=lambda v: v).fit()
+    fitted = len(calls)
+    texts = ["the parcel is late again", "great service"]
+    given = detector.text_scores(main.embed(texts), texts)
+    other = detector.text_scores(main.embed(["refund never came", "the driver was rude"]), texts)
+    assert len(calls) == fitted  # the head read the vectors given, not the texts
+    assert not np.allclose(given, other)  # and the scores follow those vectors
