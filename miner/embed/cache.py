@@ -78,7 +78,7 @@ class EmbeddingCache:
         inside its item (span vectors, cached under the encoder's name + `SUFFIX`; an item read also caches its own
         vector, its context) and the others alone; with it off, each clause alone (`embed`). None (the default)
         turns it on where the encoder can (`spans.can_read_spans`)."""
-        if not self._spanning():
+        if not self.reads_spans():
             return self.embed([c for clauses in items for c in clauses], progress)
         p = plan(items, self.read_as)
         keys = p.keys
@@ -105,7 +105,7 @@ class EmbeddingCache:
     def unread(self, items: Sequence[Sequence[str]]) -> list[int]:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
         flat = [c for clauses in items for c in clauses]
-        keys = plan(items, self.read_as).keys if self._spanning() else [None] * len(flat)
+        keys = plan(items, self.read_as).keys if self.reads_spans() else [None] * len(flat)
         spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
@@ -114,8 +114,8 @@ class EmbeddingCache:
         ]
         return [i for i in range(len(items)) if any(lacking[bounds[i] : bounds[i + 1]])]
 
-    def _spanning(self) -> bool:
-        """`spans`, decided on first use where it was left None."""
+    def reads_spans(self) -> bool:
+        """`spans`, decided on first use where it was left None: what the second process and Ray's actors follow."""
         if self.spans is None:
             self.spans = can_read_spans(self.embedder)
         return self.spans
@@ -131,4 +131,4 @@ class EmbeddingCache:
     def reads_normalised(self) -> bool:
         """Whether `embed_items` has read the clauses it spans through `read_as` (the mapper's `for_mapping`): the
         mapper reads those as they are and re-reads only the others it changes."""
-        return bool(self.spans and self.read_as is not None)
+        return self.reads_spans() and self.read_as is not None

@@ -78,20 +78,20 @@ def erasable_hashes(clauses: Sequence[str]) -> list[str]:
 @dataclass
 class Read:
     """What a reading computed, for a cache to keep: texts read alone (clauses, and items read whole) and span
-    vectors by `span_hash`; `past`: how many items were past the encoder's window (their clauses read alone)."""
+    vectors by `span_hash`."""
 
     texts: list[str] = field(default_factory=list)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     spans: list[str] = field(default_factory=list)
     span_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    past: int = 0
 
 
 def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_size: int) -> tuple[Read, list[int]]:
     """Span reading of the `items` that have clauses to read inside them (`spanned`): their span vectors and their
     own (keyed by the item's text), L2-normalised as `Embedder.embed` gives them; and the positions in `items` of
     those past the window, whose clauses are left to be read alone. Longest first, `batch_size` items a call."""
-    todo = [i for i, clauses in enumerate(items) if spanned(clauses)]
+    inside = {i: js for i, clauses in enumerate(items) if (js := spanned(clauses))}
+    todo = list(inside)
     texts_spans = {i: joined(items[i]) for i in todo}
     todo.sort(key=lambda i: -len(texts_spans[i][0]))
     out = Read()
@@ -103,7 +103,7 @@ def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
         vectors, whole = bert.encode_spans(
-            [texts_spans[i][0] for i in batch], [[texts_spans[i][1][j] for j in spanned(items[i])] for i in batch]
+            [texts_spans[i][0] for i in batch], [[texts_spans[i][1][j] for j in inside[i]] for i in batch]
         )
         for i, spans, whole_k in zip(batch, vectors, whole, strict=True):
             if spans is None:
@@ -111,10 +111,10 @@ def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_
                 continue
             own_texts.append(texts_spans[i][0])
             own.append(whole_k)
-            for j, vector in zip(spanned(items[i]), spans, strict=True):
+            for j, vector in zip(inside[i], spans, strict=True):
                 keys.append(span_hash(items[i], j))
                 parts.append(vector)
-    out.texts, out.spans, out.past = own_texts, keys, len(past)
+    out.texts, out.spans = own_texts, keys
     out.vectors = _unit(np.stack(own)) if own else np.zeros((0, bert.dim), np.float32)
     out.span_vectors = _unit(np.stack(parts)) if parts else np.zeros((0, bert.dim), np.float32)
     return out, sorted(past)

@@ -170,10 +170,9 @@ def _segment(ray: Any, records: list, spacy_model: str, redactor: Redactor | Non
 def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
     """Embed every stored segment text the cache lacks for this model, on the actor pool; where the run reads
     clauses inside their items (miner/embed/spans.py), read every item that has anything uncached instead."""
-    from miner.embed.spans import can_read_spans
     from miner.store.embeddings import unembedded_texts
 
-    if can_read_spans(cache.embedder):
+    if cache.reads_spans():
         _read_missing(ray, db, cache, model, actors)
         return
     todo = [{"hash": h, "text": t} for h, t in unembedded_texts(db, cache.embedder.name)]

@@ -88,7 +88,7 @@ class LocalEngine:
         from miner.pipeline.partner import Partner
 
         parallel = 0 if self.start_up and needs_spacy(p.segmenter, p.redactor) else self.parallel_bytes
-        partner = Partner(p.segmenter, p.encoders.mapping, read_as=p.cache.read_as)
+        partner = Partner(p.segmenter, p.encoders.mapping, spans=p.cache.reads_spans, read_as=p.cache.read_as)
         if self.holding:
             if self.partner is not None:
                 self.partner.close()

@@ -45,15 +45,16 @@ class EncoderSpec:
     read_as: Callable[[str], str] | None = None  # ... each clause through this, as the run's mapper (`spans.as_read`)
 
 
-def encoder_spec(embedder: Embedder, read_as: Callable[[str], str] | None = None) -> EncoderSpec | None:
+def encoder_spec(
+    embedder: Embedder, spans: bool = False, read_as: Callable[[str], str] | None = None
+) -> EncoderSpec | None:
     """The spec of `embedder` where the second process can encode with it: a sentence-transformers model (the
-    packaged, tuned or a user's) on the CPU; None for the fast tier (too cheap to share) and anything else."""
+    packaged, tuned or a user's) on the CPU; None for the fast tier (too cheap to share) and anything else. `spans`
+    and `read_as`: how the run's cache reads (`EmbeddingCache.reads_spans`, `read_as`)."""
     from miner.embed.sentence_transformers import SentenceTransformerEmbedder
-    from miner.embed.spans import can_read_spans
 
     if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.device != "cpu":
         return None
-    spans = can_read_spans(embedder)
     return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size, spans, read_as if spans else None)
 
 
@@ -108,9 +109,17 @@ class Partner:
     encodes too, and this process encodes on one thread while it lives."""
 
     def __init__(
-        self, segmenter: SegmenterLike, embedder: Embedder | None, *, read_as: Callable[[str], str] | None = None
+        self,
+        segmenter: SegmenterLike,
+        embedder: Embedder | None,
+        *,
+        spans: Callable[[], bool] = lambda: False,
+        read_as: Callable[[str], str] | None = None,
     ) -> None:
-        self.segmenter, self.embedder, self.read_as = segmenter, embedder, read_as
+        """`spans` (asked only where the second process encodes: it loads the encoder here) and `read_as`: how the
+        run's cache reads (miner/embed/spans.py), which the second process follows."""
+        self.segmenter, self.embedder = segmenter, embedder
+        self.spans, self.read_as = spans, read_as
         self.spec: EncoderSpec | None = None
         self.shared = 0  # texts the second process has embedded for `embed`
         self._pool: ProcessPoolExecutor | None = None
@@ -123,7 +132,7 @@ class Partner:
             from miner.pipeline.overlap import worker_pool
 
             encodes = encode and self.embedder is not None
-            self.spec = encoder_spec(self.embedder, self.read_as) if encodes else None  # type: ignore[arg-type]
+            self.spec = encoder_spec(self.embedder, self.spans(), self.read_as) if encodes else None  # type: ignore[arg-type]
             self._pool = worker_pool(self.segmenter, encoder=self.spec is not None)
             if self.spec is not None:
                 self._pool.submit(warm, self.spec)  # starts the process now; it loads while this one goes on
