@@ -63,6 +63,30 @@ def test_taxonomy_examples_teach_the_head_but_do_not_vote():
     assert (taught.model_.predict_proba(vectors[:2])[:, 1] > plain.model_.predict_proba(vectors[:2])[:, 1]).all()
 
 
+def test_an_analysts_corrections_are_complaints_that_vote():
+    """A correction is a complaint of this corpus in its own words: the head learns from it at a seed's weight and
+    it votes among the nearest seeds, so the corpus's wording of a complaint the seeds never used ("more cups of
+    tea", a wish in a patient survey) is scored as one."""
+    embedder = HashingEmbedder(dim=256)
+    corrected = ["more cups of tea on the ward please", "fans to keep the ward cooler at night"]
+    plain = ComplaintDetector(embedder.embed).fit()
+    taught = ComplaintDetector(embedder.embed, corrections=corrected).fit()
+    nearby = embedder.embed(["more cups of tea please", "fans to keep us cooler"])
+    assert (plain.text_scores(nearby) < 0.5).all()  # the packaged seeds do not read them as complaints
+    assert (taught.neighbour_vote(nearby) > plain.neighbour_vote(nearby) + 0.3).all()
+    assert (taught.text_scores(nearby) > 0.5).all()
+    unrelated = embedder.embed(TEXTS)
+    assert np.allclose(taught.neighbour_vote(unrelated), plain.neighbour_vote(unrelated), atol=0.05)
+
+
+def test_without_corrections_the_detector_is_the_one_fitted_before_them():
+    embedder = HashingEmbedder(dim=64)
+    vectors = embedder.embed(TEXTS)
+    before = ComplaintDetector(embedder.embed, extra_complaints=["the widget snapped"]).fit()
+    after = ComplaintDetector(embedder.embed, extra_complaints=["the widget snapped"], corrections=[]).fit()
+    assert np.array_equal(before.text_scores(vectors), after.text_scores(vectors))
+
+
 def test_a_complaint_said_outright_is_one_at_the_corpus_threshold():
     from miner.complaints.phrases import said_outright
 

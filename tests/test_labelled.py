@@ -118,3 +118,19 @@ def test_the_corpus_share_of_each_touchpoint_shifts_balanced_corrections():
     head.collect(np.array(corpus), None, np.zeros((100, 2)), threshold=0.3)
     head.fit()
     assert head.labelled.probabilities(middle).argmax() == 0
+
+
+def test_a_run_detects_complaints_worded_like_its_corrections(mini_taxonomy, fake_embedder, tmp_path):
+    """Corrections are complaints of this corpus: the run's detector learns them too, so a complaint in the
+    corpus's own words, far from every packaged seed, is scored higher once its like has been filed."""
+    from miner.embed import EmbeddingCache
+    from miner.pipeline.classify import fit_detector
+    from miner.store import open_db
+
+    cache = EmbeddingCache(fake_embedder, open_db(tmp_path / "d.db"))
+    filed = [Correction(text=t, touchpoint=tp) for t, tp in CORRECTIONS]
+    plain = fit_detector(cache, None, mini_taxonomy)
+    taught = fit_detector(cache, None, mini_taxonomy.model_copy(update={"corrections": filed}))
+    texts = [t for t, _ in QUERIES]
+    vectors = cache.embed(texts)
+    assert (taught.text_scores(vectors) > plain.text_scores(vectors) + 0.1).all()

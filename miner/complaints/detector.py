@@ -27,6 +27,10 @@ SECOND_PASS = "full"
 # Whether a clause that says a complaint outright ("still waiting", "no refund") is one at the corpus's threshold
 # (miner/complaints/phrases.py; docs/lab/detector.md).
 OUTRIGHT = True
+# How much an analyst's correction (a complaint of this corpus, filed under a touchpoint) weighs as a positive seed,
+# against a packaged seed's 1.0; corrections vote among the nearest seeds too (docs/lab/loop.md, "Corrections
+# teach the detector"). Chosen before measuring: a quote an analyst vouches for counts as one seed.
+CORRECTION_WEIGHT = 1.0
 _BLOCK = 4096  # rows whose seed similarities are held at once: memory stays bounded at any input size
 
 
@@ -75,6 +79,8 @@ class ComplaintDetector:
         rating_weight: float = 0.35,
         C: float = 1.0,
         extra_weight: float = 0.05,
+        corrections: Sequence[str] = (),
+        correction_weight: float | None = None,
         second: EmbedFn | None = None,
         second_from_first: Callable[[np.ndarray], np.ndarray] | None = None,
         second_weight: float = 0.5,
@@ -92,6 +98,8 @@ class ComplaintDetector:
         self.rating_weight = rating_weight
         self.C = C
         self.extra_weight = extra_weight
+        self.corrections = corrections
+        self.correction_weight = CORRECTION_WEIGHT if correction_weight is None else correction_weight
         self.second = second
         # where `second` is a head on the first encoder's vectors (miner/embed/head.py): that head, which reads the
         # vectors a run holds for its clauses (a clause read inside its item has no vector of its own text)
@@ -107,11 +115,18 @@ class ComplaintDetector:
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
 
-        positives, negatives = load_seeds(self.seeds)
+        seeds_, negatives = load_seeds(self.seeds)
+        corrected = [c for c in dict.fromkeys(self.corrections) if c not in set(seeds_)]
+        positives = seeds_ + corrected
         extra = [e for e in dict.fromkeys(self.extra_complaints) if e not in set(positives)]
         texts = positives + extra + negatives
         y = np.array([1] * (len(positives) + len(extra)) + [0] * len(negatives))
-        w = np.array([1.0] * len(positives) + [self.extra_weight] * len(extra) + [1.0] * len(negatives))
+        w = np.array(
+            [1.0] * len(seeds_)
+            + [self.correction_weight] * len(corrected)
+            + [self.extra_weight] * len(extra)
+            + [1.0] * len(negatives)
+        )
         w[y == 1] *= w[y == 0].sum() / w[y == 1].sum()  # the classes weigh the same in total
         vectors = self.embed(texts)
         self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(vectors, y, sample_weight=w)

@@ -128,7 +128,8 @@ def table(results: dict[str, list[dict[str, Scores | None]]], sizes: dict[str, i
     header = "| domain | complaints | 0 | " + " | ".join(f"{k} old | {k} new" for k in ks) + " | review 10 new |"
     lines = [
         f"Accuracy@1 / macro-F1 on the complaints no draw took, mean of {seeds} seed(s). *k old*: k corrections "
-        "per touchpoint teach the corpus head only (before the labelled head); *k new*: the labelled head too. "
+        "per touchpoint teach the corpus head and the complaint detector only (before the labelled head); *k new*: "
+        "the labelled head too. "
         "*review 10*: as many corrections as the 10-per-touchpoint draw, taken in `taxonomy review` order "
         "(least sure first, each touchpoint's in turn) and scored on the complaints review did not pick.",
         "",

@@ -94,6 +94,7 @@ def fit_detector(
     return ComplaintDetector(
         cache.embed,
         extra_complaints=examples,
+        corrections=[c.text for c in taxonomy.corrections],
         second=complaint.embed if complaint is not None else None,
         second_from_first=head.apply_to if head is not None else None,
         neighbours=vote["k"],
