@@ -64,6 +64,7 @@ class PainPointModel:
             return umap, HDBSCAN(min_cluster_size=max(10, n // 200), prediction_data=False)
         _bertopic_class()  # bertopic without plotly and transformers, before any of its modules loads
         from bertopic.dimensionality import BaseDimensionalityReduction
+
         agg = _cosine_agglomerative()(
             n_clusters=None, metric="precomputed", linkage="average", distance_threshold=self.distance
         )
