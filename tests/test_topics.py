@@ -105,9 +105,9 @@ def test_bertopic_without_representative_documents_finds_the_same_topics_and_wor
 
 
 def test_cosine_distances_from_one_product_give_the_clusters_pdist_gives():
-    """The agglomerative model reads cosine distances from a matrix product instead of scipy's pairwise loop: the
+    """The agglomerative model reads cosine distances from matrix products instead of scipy's pairwise loop: the
     same tree, so the same clusters, on clustered and on uniform data, at the shipped distance and others."""
-    from scipy.spatial.distance import pdist, squareform
+    from scipy.spatial.distance import pdist
     from sklearn.cluster import AgglomerativeClustering
 
     from miner.topics.clusterer import _cosine_agglomerative, cosine_distances
@@ -116,17 +116,16 @@ def test_cosine_distances_from_one_product_give_the_clusters_pdist_gives():
     centres = rng.standard_normal((12, 48))
     clustered = np.repeat(centres, 40, axis=0) + 0.4 * rng.standard_normal((480, 48))
     for X in (clustered.astype(np.float32), rng.standard_normal((300, 48)).astype(np.float32)):
-        np.testing.assert_allclose(cosine_distances(X), squareform(pdist(X, "cosine")), atol=1e-9)
+        np.testing.assert_allclose(cosine_distances(X, block=64), pdist(X, "cosine"), atol=1e-9)
         for distance in (0.3, 0.6, 0.9):
             old = AgglomerativeClustering(None, metric="cosine", linkage="average", distance_threshold=distance)
-            new = _cosine_agglomerative()(None, metric="precomputed", linkage="average", distance_threshold=distance)
-            assert np.array_equal(old.fit(X).labels_, new.fit(X).labels_)
+            new = _cosine_agglomerative()(distance).fit(X)
+            assert np.array_equal(old.fit(X).labels_, new.labels_) and new.n_clusters_ == old.n_clusters_
     assert PainPointModel()._cluster_models(100)[1].__class__.__name__ == "CosineAgglomerative"
 
 
 def test_a_zero_vector_is_far_from_everything_instead_of_breaking_the_tree():
     from miner.topics.clusterer import cosine_distances
 
-    X = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.1]])
-    d = cosine_distances(X)
-    assert d[0, 1] == d[0, 2] == 1.0 and d[0, 0] == 0.0 and d[1, 2] < 0.01
+    d = cosine_distances(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.1]]))  # pairs (0,1), (0,2), (1,2)
+    assert d[0] == d[1] == 1.0 and d[2] < 0.01

@@ -65,10 +65,7 @@ class PainPointModel:
         _bertopic_class()  # bertopic without plotly and transformers, before any of its modules loads
         from bertopic.dimensionality import BaseDimensionalityReduction
 
-        agg = _cosine_agglomerative()(
-            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=self.distance
-        )
-        return BaseDimensionalityReduction(), agg
+        return BaseDimensionalityReduction(), _cosine_agglomerative()(self.distance)
 
     def fit(
         self,
@@ -207,31 +204,50 @@ class PainPointModel:
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
 
 
-def cosine_distances(vectors: np.ndarray) -> np.ndarray:
-    """The square matrix of cosine distances between rows, as scipy's `pdist(metric="cosine")` gives them (float64),
-    from one matrix product, in place. A zero row is at distance 1 from every other (pdist gives NaN there, which
-    linkage refuses)."""
+def cosine_distances(vectors: np.ndarray, block: int = 256) -> np.ndarray:
+    """The condensed cosine distances between rows (pair i < j, row by row), as scipy's `pdist(metric="cosine")`
+    gives them in float64, from matrix products of `block` rows at a time. A zero row is at distance 1 from every
+    other (pdist gives NaN there, which linkage refuses)."""
     x = np.asarray(vectors, dtype=np.float64)
+    n = len(x)
     norms = np.linalg.norm(x, axis=1)
     x = x / np.where(norms > 0, norms, 1.0)[:, None]
-    d = x @ x.T
-    np.subtract(1.0, d, out=d)
-    np.clip(d, 0.0, 2.0, out=d)
-    np.fill_diagonal(d, 0.0)
-    return d
+    out = np.empty(n * (n - 1) // 2, dtype=np.float64)
+    at = 0
+    for start in range(0, n, block):
+        sims = x[start : start + block] @ x.T
+        for k, row in enumerate(sims):
+            i = start + k
+            out[at : at + n - i - 1] = row[i + 1 :]
+            at += n - i - 1
+    np.subtract(1.0, out, out=out)
+    return np.clip(out, 0.0, 2.0, out=out)
 
 
 @cache
 def _cosine_agglomerative() -> type:
-    """AgglomerativeClustering that reads its input's cosine distances from one matrix product (`cosine_distances`,
-    metric "precomputed"). With metric "cosine" scipy's `pdist` computes each pair in a plain loop: 15.5 of the 25 s
-    of clustering all 41,832 airline conversations' complaints, on the one core the analysis has (docs/performance.md).
-    The same average-linkage tree, so the same clusters (tests/test_topics.py compares them)."""
+    """AgglomerativeClustering (average linkage, cut at `distance_threshold`) on cosine distances from matrix
+    products (`cosine_distances`). With metric "cosine" scipy's `pdist` computes each pair in a plain loop: 15.5 of
+    the 25 s of clustering all 41,832 airline conversations' complaints, on the one core the analysis has
+    (docs/performance.md). The same tree from scipy's `linkage`, cut as sklearn cuts it, so the same clusters
+    (tests/test_topics.py compares them), in the memory pdist took."""
+    from scipy.cluster.hierarchy import linkage
     from sklearn.cluster import AgglomerativeClustering
+    from sklearn.cluster._agglomerative import _hc_cut
 
     class CosineAgglomerative(AgglomerativeClustering):
+        def __init__(self, distance_threshold: float) -> None:
+            super().__init__(n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance_threshold)
+
         def fit(self, X: Any, y: Any = None) -> Any:
-            return super().fit(cosine_distances(X))
+            n = len(X)
+            tree = linkage(cosine_distances(X), method="average")
+            self.children_ = tree[:, :2].astype(int)
+            self.distances_ = tree[:, 2]
+            self.n_leaves_, self.n_connected_components_ = n, 1
+            self.n_clusters_ = int(np.count_nonzero(self.distances_ >= self.distance_threshold)) + 1
+            self.labels_ = _hc_cut(self.n_clusters_, self.children_, n)
+            return self
 
     return CosineAgglomerative
 
