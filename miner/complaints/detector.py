@@ -53,6 +53,10 @@ class ComplaintDetector:
     counts `extra_weight` of a seed: there are twice as many of them as seeds, all short and all about a
     touchpoint, and at full weight they taught the head that any mention of staff or service is a complaint.
 
+    An analyst's `corrections` (the taxonomy's, each a complaint of this corpus filed under a touchpoint) are
+    complaints in the corpus's own words: they join the positive seeds at `correction_weight` (a seed's, by default)
+    and vote among them, so clauses worded like them are found where the packaged seeds missed them.
+
     `second` embeds texts with another encoder (the complaint encoder that comes with the default one); a second
     head is fitted on its vectors and the two probabilities are averaged (`second_weight` for the second).
 
@@ -115,14 +119,14 @@ class ComplaintDetector:
     def fit(self) -> ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
 
-        seeds_, negatives = load_seeds(self.seeds)
-        corrected = [c for c in dict.fromkeys(self.corrections) if c not in set(seeds_)]
-        positives = seeds_ + corrected
+        packaged, negatives = load_seeds(self.seeds)
+        corrected = [c for c in dict.fromkeys(self.corrections) if c not in set(packaged)]
+        positives = packaged + corrected
         extra = [e for e in dict.fromkeys(self.extra_complaints) if e not in set(positives)]
         texts = positives + extra + negatives
         y = np.array([1] * (len(positives) + len(extra)) + [0] * len(negatives))
         w = np.array(
-            [1.0] * len(seeds_)
+            [1.0] * len(packaged)
             + [self.correction_weight] * len(corrected)
             + [self.extra_weight] * len(extra)
             + [1.0] * len(negatives)

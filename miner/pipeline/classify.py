@@ -86,8 +86,8 @@ def fit_mapper(
 def fit_detector(
     cache: EmbeddingCache, complaint: EmbeddingCache | None, taxonomy: Taxonomy, seeds: Path = SEEDS
 ) -> ComplaintDetector:
-    """The complaint detector, fitted on the seeds (the packaged ones unless `seeds` names a file) and the
-    taxonomy's examples."""
+    """The complaint detector, fitted on the seeds (the packaged ones unless `seeds` names a file), the taxonomy's
+    examples and its corrections."""
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
     vote = detector_params()
     head = complaint if isinstance(complaint, HeadCache) and complaint.mapping is cache else None  # on our vectors
