@@ -125,3 +125,34 @@ def pain_point_counts(result: dict) -> list:
         (t["id"], t["complaints"], [(p["label"], p["complaints"]) for p in t["pain_points"]])
         for t in result["touchpoints"]
     ]
+
+
+def test_corrections_teach_the_next_run_to_find_complaints(demo, tmp_path):
+    """Real models, a copy of the demo database: the clauses the run scored just under its complaint threshold,
+    filed as corrections, are complaints in the next run (before corrections taught the detector they stayed out)."""
+    import shutil
+    import sqlite3
+
+    import yaml
+
+    db, _ = demo
+    copy = tmp_path / "corrected.db"
+    shutil.copy(db, copy)
+    with sqlite3.connect(copy) as con:
+        (first,) = con.execute("SELECT MAX(id) FROM runs").fetchone()
+        near = con.execute(
+            "SELECT s.id, s.text FROM segment_results r JOIN segments s ON s.id = r.segment_id WHERE r.run_id = ?"
+            " AND r.complaint = 0 AND length(s.text) > 25 ORDER BY r.complaint_score DESC LIMIT 3",
+            [first],
+        ).fetchall()
+    assert len(near) == 3
+    taxonomy = yaml.safe_load((ROOT / "taxonomies" / "default.yaml").read_text(encoding="utf-8"))
+    taxonomy["corrections"] = [{"text": text, "touchpoint": "website"} for _, text in near]
+    corrected = tmp_path / "corrected.yaml"
+    corrected.write_text(yaml.safe_dump(taxonomy, allow_unicode=True), encoding="utf-8")
+    touchpoints("mine", str(CORPUS), "--db", str(copy), "--taxonomy", str(corrected))
+    with sqlite3.connect(copy) as con:
+        (second,) = con.execute("SELECT MAX(id) FROM runs").fetchone()
+        flags = dict(con.execute("SELECT segment_id, complaint FROM segment_results WHERE run_id = ?", [second]))
+    assert second == first + 1
+    assert [flags[segment] for segment, _ in near] == [1, 1, 1]
