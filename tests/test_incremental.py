@@ -272,3 +272,28 @@ def test_the_mapping_space_blends_each_complaint_with_its_item():
     space = blended(result, context=0.5).astype(np.float32)
     assert np.allclose(space[0], np.array([1, 1]) / np.sqrt(2), atol=1e-3)  # half its own, half its item's
     assert np.allclose(space[1], [0, 1], atol=1e-3) and np.allclose(space[2], [1, 0], atol=1e-3)
+
+
+def test_a_base_run_whose_corrections_did_not_teach_the_detector_means_a_refit(db, tmp_path, options):
+    """Corrections teach the complaint detector: a run records how much they weigh, so a nightly run does not add
+    to a base whose detector read the same corrections another way (a run from before that change records no
+    weight). Without corrections a run records what runs recorded before."""
+    from miner.touchpoints.taxonomy import Correction
+
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _write(tmp_path / "day3.csv", 200, 12)
+    plain = db["runs"].get(mine(db, [tmp_path / "day1.csv"], options)[1])
+    assert "correction_weight" not in json.loads(plain["params"])["complaint_neighbours"]
+    filed = [Correction(text=COMPLAINTS[0], touchpoint=options.taxonomy.touchpoints[0].id)]
+    options.taxonomy = options.taxonomy.model_copy(update={"corrections": filed})
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    params = json.loads(db["runs"].get(first)["params"])
+    assert params["complaint_neighbours"]["correction_weight"] == 1.0
+    options.incremental = True
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    assert db["runs"].get(second)["mode"] == "incremental"  # the same detector: it extends
+    del params["complaint_neighbours"]["correction_weight"]  # as a run before the change recorded it
+    db["runs"].update(second, {"params": json.dumps(params)})
+    _, third = mine(db, [tmp_path / "day3.csv"], options)
+    assert db["runs"].get(third)["mode"] == "full"

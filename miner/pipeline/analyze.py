@@ -50,7 +50,7 @@ def run_params(p: Pipeline) -> dict:
         "mapping": p.fit().mapper_.options(),
         "corpus_head": head if p.mapper_name == "examples" else None,
         "complaint_model": complaint.name if complaint else None,
-        "complaint_neighbours": detector_params(),
+        "complaint_neighbours": detector_params(p.taxonomy),
         "pain_point_space": {"model": cluster.name, "context": CLUSTER_CONTEXT} if cluster else None,
     }
 

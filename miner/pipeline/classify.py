@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.complaints.cascade import ComplaintScorer
-from miner.complaints.detector import CALIBRATION, NEIGHBOUR_WEIGHT, NEIGHBOURS, OUTRIGHT, SEEDS, ComplaintDetector
+from miner.complaints.detector import (
+    CALIBRATION,
+    CORRECTION_WEIGHT,
+    NEIGHBOUR_WEIGHT,
+    NEIGHBOURS,
+    OUTRIGHT,
+    SEEDS,
+    ComplaintDetector,
+)
 from miner.embed.head import HeadCache
 from miner.pipeline.heap import release
 from miner.pipeline.reading import read_segments, spanned_positions
@@ -66,10 +74,14 @@ class Classified:
         return (dict(zip(SEGMENT_COLUMNS, r, strict=True)) for r in self.segment_rows)
 
 
-def detector_params() -> dict:
-    """How the complaint detector's nearest seeds vote and how it reads a corpus's threshold; a run records it,
-    and a change means a refit."""
-    return {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT, "calibration": CALIBRATION, "outright": OUTRIGHT}
+def detector_params(taxonomy: Taxonomy | None = None) -> dict:
+    """How the complaint detector's nearest seeds vote and how it reads a corpus's threshold, and where `taxonomy`
+    has corrections, how much each weighs as a seed (without them, what runs recorded before corrections taught the
+    detector); a run records it, and a change means a refit."""
+    params: dict = {"k": NEIGHBOURS, "weight": NEIGHBOUR_WEIGHT, "calibration": CALIBRATION, "outright": OUTRIGHT}
+    if taxonomy is not None and taxonomy.corrections:
+        params["correction_weight"] = CORRECTION_WEIGHT
+    return params
 
 
 def fit_mapper(
@@ -89,12 +101,13 @@ def fit_detector(
     """The complaint detector, fitted on the seeds (the packaged ones unless `seeds` names a file), the taxonomy's
     examples and its corrections."""
     examples = [e for top in taxonomy.touchpoints for e in top.all_examples()]
-    vote = detector_params()
+    vote = detector_params(taxonomy)
     head = complaint if isinstance(complaint, HeadCache) and complaint.mapping is cache else None  # on our vectors
     return ComplaintDetector(
         cache.embed,
         extra_complaints=examples,
         corrections=[c.text for c in taxonomy.corrections],
+        correction_weight=vote.get("correction_weight"),
         second=complaint.embed if complaint is not None else None,
         second_from_first=head.apply_to if head is not None else None,
         neighbours=vote["k"],
