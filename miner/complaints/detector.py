@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import yaml
 
 from miner.complaints.calibrate import CALIBRATIONS
-
-if TYPE_CHECKING:
-    from miner.embed import EmbeddingCache
 
 SEEDS = Path(str(resources.files("miner.complaints").joinpath("seeds.yaml")))  # package data
 # How many nearest seeds vote, and how much their vote weighs against the logistic heads (see ComplaintDetector).
@@ -120,9 +117,11 @@ class ComplaintDetector:
         from sklearn.linear_model import LogisticRegression
 
         packaged, negatives = load_seeds(self.seeds)
-        corrected = [c for c in dict.fromkeys(self.corrections) if c not in set(packaged)]
+        seeded = set(packaged)
+        corrected = [c for c in dict.fromkeys(self.corrections) if c not in seeded]
         positives = packaged + corrected
-        extra = [e for e in dict.fromkeys(self.extra_complaints) if e not in set(positives)]
+        known = seeded | set(corrected)
+        extra = [e for e in dict.fromkeys(self.extra_complaints) if e not in known]
         texts = positives + extra + negatives
         y = np.array([1] * (len(positives) + len(extra)) + [0] * len(negatives))
         w = np.array(
@@ -247,17 +246,3 @@ class ComplaintDetector:
         self, vectors: np.ndarray, ratings: Sequence[float | None] | None = None, texts: Sequence[str] | None = None
     ) -> np.ndarray:
         return self.lift(self.scores(vectors, ratings, texts), texts, self.threshold) >= self.threshold
-
-
-def detector_for(cache: EmbeddingCache, extra_complaints: Sequence[str] = (), **options: Any) -> ComplaintDetector:
-    """The fitted detector for an embedding cache: with the default encoder, its complaint encoder as the second
-    head, cached in the same database. `options`: ComplaintDetector's keyword arguments."""
-    from miner.embed import complaint_embedder_for
-    from miner.embed.head import HeadCache, head_cache
-
-    second = head_cache(complaint_embedder_for(cache.embedder), cache)  # a head reads the cached vectors
-    second_embed = second.embed if second is not None else None
-    on_first = second.apply_to if isinstance(second, HeadCache) and second.mapping is cache else None
-    return ComplaintDetector(
-        cache.embed, extra_complaints=extra_complaints, second=second_embed, second_from_first=on_first, **options
-    ).fit()
