@@ -204,3 +204,34 @@ def test_the_table_has_a_row_per_domain_the_mean_and_the_probe() -> None:
     assert "**0.450**" in rows[3]  # (0.9 + 0.0) / 2; the tweets have no touchpoint gold
     assert "| 0.900 |" in rows[4]  # airline 1.0 (5 of 5) and gym 0.8 (4 of 5)
     assert "0.667" in rows[2]  # complaint F1 of "always yes" on 2 of 4
+
+
+def test_team_labels_give_a_set_without_gold_its_touchpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tweets = [{"id": i, "text": f"t{i}", "complaint": i % 2 == 0, "gold": None} for i in range(40)]
+    write(tmp_path / "complaints_tweets.jsonl", tweets)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write(labels / "l.jsonl", [{"set": "complaints_tweets", "id": 4, "gold": ["delivery", "product"]}])
+    domain = Domain("tweets", ("complaints_tweets",), touchpoints=False, labels="l.jsonl")
+    import miner.eval.transfer as transfer
+
+    before = domain_items(Domain("tweets", ("complaints_tweets",)), tmp_path, None)
+    monkeypatch.setattr(transfer, "LABELS", labels)
+    items = domain_items(domain, tmp_path, None)
+    assert [it["gold"] for it in items if it["gold"]] == [["delivery", "product"]]
+    assert [it["id"] for it in items] == [it["id"] for it in before]  # labels change the gold, not the items
+    write(labels / "bad.jsonl", [{"set": "complaints_tweets", "id": 4, "gold": []}])
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        transfer.team_labels(labels / "bad.jsonl")
+
+
+def test_the_shipped_tweet_labels_use_canonical_touchpoints_and_keep_the_old_sample() -> None:
+    from miner.eval.transfer import LABELS, team_labels
+
+    canonical = {t.id for t in load_taxonomy().touchpoints} | {"none"}
+    labels = team_labels(LABELS / "complaints_tweets_touchpoints.jsonl")
+    assert len(labels) == 530 and all(set(gold) <= canonical for gold in labels.values())
+    tweets = next(d for d in DOMAINS if d.labels)
+    # drawn under the name the domain had before it had labels, so the labelled items are the sample's complaints
+    assert tweets.file_seed("complaints_tweets") == "tweets (complaint F1 only):complaints_tweets"
+    assert not tweets.touchpoints  # one reader's labels stay out of the mean of domains
