@@ -28,6 +28,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "desc10": {"description_weight": 0.1},
     "ctx20": {"context_weight": 0.2},
     "ctx50": {"context_weight": 0.5},
+    "fb02": {"fallback_bias": 0.02},
+    "fb04": {"fallback_bias": 0.04},
+    "fb06": {"fallback_bias": 0.06},
 }
 DATASETS = Path(os.environ.get("TOUCHPOINTS_DATASETS", "/work/shared/datasets"))
 
@@ -59,7 +62,7 @@ def jobs(n: int, probe: bool, only: list[str] | None, seed: int) -> list[tuple[s
     tmp = Path(tempfile.mkdtemp(prefix="transfer2-"))
     out = []
     for number, domain in enumerate(DOMAINS):
-        if not domain.touchpoints or (only and not any(d in domain.name for d in only)):
+        if not (domain.touchpoints or domain.labels) or (only and not any(d in domain.name for d in only)):
             continue
         h = held_out(domain, taxonomy, packaged, sentences)
         folder = tmp / str(number)

@@ -153,3 +153,45 @@ def test_none_margin_keeps_a_complaint_that_none_examples_beat_only_narrowly(min
     assert strict.choose(scores, nones, vectors)[0][0].touchpoint == "none"
     assert lenient.choose(scores, nones, vectors)[0][0].touchpoint == "billing"
     assert lenient.choose(scores, nones + 0.1, vectors)[0][0].touchpoint == "none"
+
+
+def test_the_fallback_wins_unless_another_touchpoint_beats_it_by_the_bias(fake_embedder):
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.mapper import FALLBACK
+
+    taxonomy = load_taxonomy()  # the default one has `product`, the thing itself
+    mapper = get_mapper("examples", taxonomy, fake_embedder.embed, fallback_bias=0.05)
+    j, k = mapper.ids.index(FALLBACK), mapper.ids.index("contact_center")
+    scores = np.zeros((2, len(mapper.ids)), np.float32)
+    scores[:, j] = 0.50
+    scores[0, k] = 0.53  # "still not working, any update?": the process touchpoint leads by a little
+    scores[1, k] = 0.58  # "on hold for two hours": it leads by more than the bias
+    out = mapper.with_fallback(scores)
+    assert [mapper.ids[int(i)] for i in out.argmax(axis=1)] == [FALLBACK, "contact_center"]
+    assert np.array_equal(np.delete(out, j, axis=1), np.delete(scores, j, axis=1))  # the others keep their scores
+    assert mapper.options()["fallback_bias"] == 0.05
+    off = get_mapper("examples", taxonomy, fake_embedder.embed, fallback_bias=0.0)
+    assert off.with_fallback(scores) is scores and "fallback_bias" not in off.options()  # as runs recorded before
+    assert get_mapper("centroid", taxonomy, fake_embedder.embed).fallback_bias == 0.0  # the naive anchor stays naive
+
+
+def test_a_taxonomy_without_the_fallback_touchpoint_is_left_alone(mini_taxonomy, fake_embedder):
+    from miner.touchpoints.mapper import FALLBACK
+
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed, fallback_bias=0.05)
+    assert FALLBACK not in mapper.ids
+    scores = np.random.default_rng(0).random((3, len(mapper.ids))).astype(np.float32)
+    assert np.array_equal(mapper.with_fallback(scores), scores)
+
+
+def test_classify_reads_the_fallback(db, fake_embedder, segmenter):
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.mapper import FALLBACK
+
+    texts = ["on hold for two hours", "the app crashes at checkout", "charged twice for one order"]
+    segments = [{"id": i, "document_id": str(i), "text": t, "rating": 1} for i, t in enumerate(texts)]
+    taxonomy = load_taxonomy()
+    plain = _classify(db, taxonomy, fake_embedder, segmenter, segments, fallback_bias=0.0)
+    assert set(plain.values()) != {FALLBACK}
+    leaning = _classify(db, taxonomy, fake_embedder, segmenter, segments, fallback_bias=5.0)
+    assert set(leaning.values()) == {FALLBACK}  # a bias no similarity can beat: the wiring, not the value

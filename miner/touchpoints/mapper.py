@@ -20,6 +20,8 @@ DESCRIPTION_WEIGHT = 0.0
 ABSTAIN_QUANTILE = 0.0
 CENTRE_WEIGHT = 0.0
 NONE_MARGIN = 0.1
+FALLBACK = "product"  # the touchpoint a complaint that names no process belongs to (the thing itself)
+FALLBACK_BIAS = 0.06  # added to its similarity (0: off); docs/lab/fallback.md
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Mapper:
         none_margin: float = NONE_MARGIN,
         cluster_weight: float = CLUSTER_WEIGHT,
         cluster_size: int = CLUSTER_SIZE,
+        fallback_bias: float = FALLBACK_BIAS,
     ) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
@@ -68,6 +71,7 @@ class Mapper:
         self.none_margin = none_margin  # `none_examples` must beat the best touchpoint by this much to abstain
         self.cluster_weight = cluster_weight  # see miner/touchpoints/clusters.py (0: off)
         self.cluster_size = cluster_size
+        self.fallback_bias = fallback_bias  # see `with_fallback`
         self.labelled = True  # corrections also fit a LabelledHead; off: only the corpus head learns from them
         self.teacher: Any = None  # a stronger reader teaching the corpus head (miner/touchpoints/teacher.py)
 
@@ -82,6 +86,7 @@ class Mapper:
             "none_margin": self.none_margin,
             **(self._cluster_options() if self.cluster_weight else {}),  # off: as runs recorded before it
             **(self.teacher.options() if self.teacher is not None else {}),
+            **({"fallback": FALLBACK, "fallback_bias": self.fallback_bias} if self.fallback_bias else {}),  # likewise
         }
 
     def _cluster_options(self) -> dict:
@@ -125,7 +130,18 @@ class Mapper:
         if self.description_weight > 0 and hasattr(self, "descriptions_"):
             view = second if second is not None else (vectors, context)
             scores = self.with_descriptions(scores, self.description_scores(*view))
-        return scores, nones
+        return self.with_fallback(scores), nones
+
+    def with_fallback(self, scores: np.ndarray) -> np.ndarray:
+        """`scores` with `fallback_bias` added to the `FALLBACK` touchpoint's column (when the taxonomy has it): a
+        complaint about the thing itself in an industry no example speaks of ("no lights since last night", "4G
+        keeps dropping") matches no example well, and the process touchpoints' examples share its generic words
+        ("still not working", "any update?"); another touchpoint must then beat the fallback by the bias."""
+        if not self.fallback_bias or FALLBACK not in self.ids:
+            return scores
+        out = scores.astype(np.float32, copy=True)
+        out[:, self.ids.index(FALLBACK)] += self.fallback_bias
+        return out
 
     def fit_descriptions(self) -> None:
         """Embed each top-level touchpoint's name and description for the description view (on `second` when
@@ -227,6 +243,7 @@ class CentroidMapper(Mapper):
 
     def __init__(self, taxonomy: Taxonomy, embed: EmbedFn, **kwargs: Any) -> None:
         kwargs.setdefault("corpus_weight", 0.0)  # the naive anchor stays naive
+        kwargs.setdefault("fallback_bias", 0.0)
         super().__init__(taxonomy, embed, **kwargs)
 
     def fit(self) -> CentroidMapper:
