@@ -134,3 +134,16 @@ def test_a_run_detects_complaints_worded_like_its_corrections(mini_taxonomy, fak
     texts = [t for t, _ in QUERIES]
     vectors = cache.embed(texts)
     assert (taught.text_scores(vectors) > plain.text_scores(vectors) + 0.1).all()
+
+
+def test_a_touchpoint_corrected_once_does_not_switch_the_head_off():
+    rng = np.random.default_rng(0)
+    y = np.r_[np.repeat([0, 1], 10), 2]  # touchpoint 2 has one correction: it cannot be held out
+    X = np.eye(3)[y] + rng.normal(0, 0.1, (21, 3))
+    wrong = np.eye(3)[(y + 1) % 3] * 1.5  # the examples map every correction wrong, by far
+    head = LabelledHead(3).fit(X, y, wrong)
+    assert head.weight_ > 0  # was 0: one fold count of 1 made the cross-validation give up
+    assert head.weight_ == LabelledHead(3).fit(X[:20], y[:20], wrong[:20]).weight_  # the singleton is never scored
+    assert head.probabilities(np.eye(3)[2:]).argmax() == 2  # ... but it teaches
+    alone = LabelledHead(3).fit(np.eye(3)[[0, 1, 2]], [0, 1, 2], np.zeros((3, 3)))
+    assert alone.fitted and alone.weight_ == 0.0  # nothing can be held out: the smallest weight, as before

@@ -59,18 +59,25 @@ class LabelledHead:
 
     def _choose_weight(self, X: np.ndarray, y: np.ndarray, scores: np.ndarray) -> float:
         """The weight under which the head, fitted without each fold, maps that fold's corrections best (the
-        smallest on a tie); the smallest weight when a touchpoint has too few corrections to hold some out."""
+        smallest on a tie). A touchpoint with one correction cannot be held out: it stays in every fold's training
+        and is never scored, so one rare touchpoint does not switch the head off for all the others (it did: with
+        any touchpoint corrected once the weight was 0). The smallest weight when no touchpoint has two."""
         from sklearn.model_selection import StratifiedKFold
 
         counts = np.bincount(y)
-        folds = min(FOLDS, int(counts[counts > 0].min()))
-        if folds < 2:
+        scored = np.flatnonzero(counts[y] >= 2)  # rows that can be held out
+        always = np.flatnonzero(counts[y] < 2)  # rows that can only teach
+        if len(np.unique(y[scored])) < 2:
             return self.weights[0]
-        held_out = np.zeros_like(scores)
-        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y):
-            if len(np.unique(y[train])) >= 2:
-                held_out[test] = _probabilities(X[test], *_logistic(X[train], y[train], self.C), self.n_touchpoints)
-        right = [np.sum((scores + w * held_out).argmax(axis=1) == y) for w in self.weights]
+        folds = min(FOLDS, int(counts[y[scored]].min()))
+        held_out = np.zeros((len(scored), scores.shape[1]), scores.dtype)
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X[scored], y[scored]):
+            rows = np.r_[scored[train], always]
+            if len(np.unique(y[rows])) >= 2:
+                held_out[test] = _probabilities(
+                    X[scored[test]], *_logistic(X[rows], y[rows], self.C), self.n_touchpoints
+                )
+        right = [np.sum((scores[scored] + w * held_out).argmax(axis=1) == y[scored]) for w in self.weights]
         return self.weights[int(np.argmax(right))]
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
