@@ -28,6 +28,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "desc10": {"description_weight": 0.1},
     "ctx20": {"context_weight": 0.2},
     "ctx50": {"context_weight": 0.5},
+    "fb00": {"fallback_bias": 0.0},
     "fb02": {"fallback_bias": 0.02},
     "fb04": {"fallback_bias": 0.04},
     "fb06": {"fallback_bias": 0.06},

@@ -14,7 +14,7 @@ from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY
 ROOT = Path(__file__).resolve().parents[1]
 PROVENANCE = ROOT / "taxonomies" / "provenance.yaml"
 SEEDS = Path(miner.complaints.__file__).parent / "seeds.yaml"
-SETS = {"absa", "cfpb", "banking77", "nhs", "tweets", "bitext", "dstc11", "none", "original"}
+SETS = {"absa", "cfpb", "banking77", "nhs", "tweets", "bitext", "dstc11", "none", "original", "twcs"}
 
 
 @pytest.fixture(scope="module")

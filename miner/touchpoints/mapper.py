@@ -21,7 +21,7 @@ ABSTAIN_QUANTILE = 0.0
 CENTRE_WEIGHT = 0.0
 NONE_MARGIN = 0.1
 FALLBACK = "product"  # the touchpoint a complaint that names no process belongs to (the thing itself)
-FALLBACK_BIAS = 0.06  # added to its similarity (0: off); docs/lab/fallback.md
+FALLBACK_BIAS = 0.04  # added to its similarity (0: off); docs/lab/fallback.md
 
 
 @dataclass
