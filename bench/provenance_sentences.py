@@ -26,7 +26,11 @@ sys.path.insert(0, str(ROOT))
 from miner.eval.provenance import SENTENCES, sentence_hash  # noqa: E402
 
 PROVENANCE = ROOT / "taxonomies" / "provenance.yaml"
-KIND = {"taxonomies/default.yaml": "taxonomy", "miner/complaints/seeds.yaml": "seeds"}
+KIND = {
+    "taxonomies/default.yaml": "taxonomy",
+    "miner/touchpoints/default.yaml": "taxonomy",
+    "miner/complaints/seeds.yaml": "seeds",
+}
 
 
 def added_sentences(commit: str, path: str) -> list[str]:
