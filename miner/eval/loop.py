@@ -22,7 +22,7 @@ from miner.eval.predict import predict_items
 from miner.eval.report import least_sure_items, splice
 from miner.eval.run import Evaluator, load_items
 from miner.eval.scoring import Scores, score
-from miner.eval.transfer import LABELS, team_labels
+from miner.eval.transfer import DOMAINS, LABELS, team_labels
 from miner.touchpoints.taxonomy import NONE, Correction, Taxonomy
 
 COUNTS = (0, 5, 10, 25)  # corrections per touchpoint
@@ -44,11 +44,14 @@ def domains(datasets: Path, probe: Path) -> dict[str, list[dict]]:
     for name in ("cfpb_complaints", "banking77", "nhs_fft_phase1"):
         out[name] = complaints(datasets / f"{name}.jsonl")
     out["probe"] = complaints(probe)
-    tweets = datasets / "complaints_tweets.jsonl"
-    if tweets.exists():
-        labels = team_labels(LABELS / "complaints_tweets_touchpoints.jsonl")
-        labelled = (dict(it, gold=labels.get(f"complaints_tweets:{it['id']}")) for it in load_items(tweets))
-        out[TEAM_LABELLED] = [it for it in labelled if it.get("complaint") and it.get("gold")]
+    for domain in (d for d in DOMAINS if d.labels):  # the tweets: the transfer table's labels file and set
+        (stem,) = domain.files
+        if (datasets / f"{stem}.jsonl").exists():
+            labels = team_labels(LABELS / str(domain.labels))
+            labelled = (
+                dict(it, gold=labels.get(f"{stem}:{it['id']}")) for it in load_items(datasets / f"{stem}.jsonl")
+            )
+            out[TEAM_LABELLED] = [it for it in labelled if it.get("complaint") and it.get("gold")]
     return {name: items for name, items in out.items() if items}
 
 
