@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 taxonomy_app = typer.Typer(help="Check and work on touchpoint taxonomies.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
+runs_app = typer.Typer(help="List a database's runs and prune the results of old ones.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 TaxonomyOpt = Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlite_utils
@@ -89,6 +90,11 @@ def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
     if run is not None:
         return run
     if run_id is not None:
+        status = [r["status"] for r in db.query("SELECT status FROM runs WHERE id = ?", [run_id])]
+        if status == [PRUNED]:
+            raise MinerError(
+                f"run {run_id} was pruned (its results are deleted): read a later one (touchpoints runs list)"
+            )
         raise MinerError(f"run {run_id} is not a completed run: see the run ids `touchpoints mine` printed")
     raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
 
@@ -131,3 +137,64 @@ def save_head(db: sqlite_utils.Database, run_id: int, row: dict | None) -> None:
 def head_row(db: sqlite_utils.Database, run_id: int) -> dict | None:
     rows = list(db.query("SELECT * FROM corpus_heads WHERE run_id = ?", [run_id]))
     return rows[0] if rows else None
+
+
+PRUNED = "pruned"
+# Every table that holds rows of one run. A run copies what it extends (`carry_forward`, its corpus head), so deleting
+# an older run's rows loses nothing a later run reads.
+RUN_TABLES = ("segment_results", "assignments", "pain_points", "pain_point_changes", "corpus_heads")
+
+
+@dataclass
+class Pruned:
+    """What `prune_runs` deleted (or, with `dry_run`, would delete): the runs, and their rows per table."""
+
+    runs: list[int]
+    rows: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def runs_to_prune(db: sqlite_utils.Database, keep: int) -> list[int]:
+    """The completed runs older than the `keep` newest completed ones (oldest first). Runs running, failed or
+    abandoned hold no results and are left as they are; so is every run newer than the oldest one kept."""
+    if keep < 1:
+        raise ValueError("keep at least one completed run: the latest is what every read and the next run use")
+    kept = [r["id"] for r in db.query("SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT ?", [keep])]
+    if len(kept) < keep:
+        return []
+    sql = "SELECT id FROM runs WHERE status = 'complete' AND id < ? ORDER BY id"
+    return [r["id"] for r in db.query(sql, [min(kept)])]
+
+
+def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -> Pruned:
+    """Delete the results of every completed run older than the `keep` newest (`runs_to_prune`), in one
+    transaction. Each run keeps its row in `runs` (when, with which models and taxonomy, its counts, its fit) with
+    the status `pruned`, so a run that names it as its base still says where it came from. A nightly
+    `--incremental` run copies its base's results, so a database that lives for months grows by one copy per run
+    until old runs are pruned; the file shrinks only after a VACUUM (`touchpoints runs prune --vacuum`)."""
+    ids = runs_to_prune(db, keep)
+    tables = [t for t in RUN_TABLES if db.table(t).exists()]
+    rows = {t: 0 for t in tables}
+    if not ids:
+        return Pruned([], rows)
+    marks = ",".join("?" * len(ids))
+    with db.atomic():
+        for table in tables:
+            if dry_run:
+                rows[table] = db.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id IN ({marks})", ids).fetchone()[0]
+            else:
+                rows[table] = db.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", ids).rowcount
+        if not dry_run:
+            db.execute(f"UPDATE runs SET status = '{PRUNED}' WHERE id IN ({marks})", ids)
+    return Pruned(ids, rows)
+
+
+def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
+    """Every run, newest first, with what `touchpoints runs list` shows."""
+    cols = "id, status, mode, base_run_id, started_at, finished_at, taxonomy_version, embedding_model, documents, "
+    cols += "segments, complaints, error"
+    sql = f"SELECT {cols} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+    return list(db.query(sql, [limit] if limit else []))

@@ -1,0 +1,113 @@
+"""`touchpoints runs`: the runs a database holds, and pruning the results of old ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from miner.cli.app import DbOpt, Format, fail, runs_app
+
+
+def _database(db: Path):  # noqa: ANN202 - a sqlite-utils Database, imported lazily
+    from miner.store import open_db
+
+    if not db.exists():
+        fail(f"{db}: no such database (give the one you mined into with --db)")
+    return open_db(db)
+
+
+@runs_app.command("list")
+def list_(
+    db: DbOpt = Path("touchpoints.db"),
+    limit: Annotated[int | None, typer.Option(min=1, help="Show only the newest N runs.")] = None,
+    format: Annotated[Format, typer.Option(help="table, json or csv.")] = Format.table,
+) -> None:
+    """Every run, newest first, with its status, mode, times, taxonomy version and counts.
+
+    Status: complete, failed, abandoned (left running by a crash) or pruned; mode: full, or incremental on the run
+    it extends."""
+    from miner.store.runs import list_runs
+
+    rows = list_runs(_database(db), limit)
+    if format == Format.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if format == Format.csv:
+        import csv
+        import sys
+
+        from miner.report.exports import neutralise
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(list(rows[0]) if rows else ["id"])
+        writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run", "status", "mode", "started", "finished", "taxonomy", "documents", "segments", "complaints")
+    for r in rows:
+        mode = r["mode"] or ""
+        if mode == "incremental" and r["base_run_id"]:
+            mode = f"incremental on {r['base_run_id']}"
+        table.add_row(
+            str(r["id"]), r["status"], mode, _time(r["started_at"]), _time(r["finished_at"]),
+            r["taxonomy_version"] or "", *(f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments",
+                                                                                            "complaints")),
+        )  # fmt: skip
+    Console().print(table if rows else "No runs yet: mine some feedback first (touchpoints mine FILE).")
+
+
+def _time(stamp: str | None) -> str:
+    return (stamp or "")[:19].replace("T", " ")
+
+
+@runs_app.command()
+def prune(
+    keep: Annotated[
+        int,
+        typer.Option(min=1, help="Completed runs to keep, newest first; the results of every older completed run go."),
+    ],
+    db: DbOpt = Path("touchpoints.db"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be deleted; delete nothing.")] = False,
+    vacuum: Annotated[
+        bool,
+        typer.Option(
+            "--vacuum",
+            help="Then VACUUM, so the file shrinks (rewrites the whole file: needs as much free disk again and "
+            "locks the database meanwhile).",
+        ),
+    ] = False,
+) -> None:
+    """Delete the results of completed runs older than the newest KEEP, so a nightly database stops growing.
+
+    Every run stores a full copy of its results (a nightly `--incremental` run
+    copies the run it extends), so a database mined every night grows by one copy a night. The newest KEEP
+    completed runs are kept whole; older completed runs keep their row (`runs list` shows them as pruned) and lose
+    their segment results, assignments, pain points and changes. Documents, segments and cached vectors stay."""
+    from miner.store.runs import prune_runs
+
+    database = _database(db)
+    try:
+        pruned = prune_runs(database, keep, dry_run=dry_run)
+    except ValueError as err:
+        fail(f"--keep: {err}")
+        return
+    if not pruned.runs:
+        typer.echo(f"Nothing to prune: {db} holds no completed run older than the newest {keep}.")
+        return
+    shown = ", ".join(map(str, pruned.runs[:20])) + (
+        f" and {len(pruned.runs) - 20} more" if len(pruned.runs) > 20 else ""
+    )
+    verb = "Would delete" if dry_run else "Deleted"
+    typer.echo(f"{verb} the results of {len(pruned.runs)} run(s) ({shown}): {pruned.total:,} rows "
+               f"({', '.join(f'{t} {n:,}' for t, n in pruned.rows.items() if n)}).")  # fmt: skip
+    if vacuum and not dry_run:
+        before = db.stat().st_size
+        database.execute("VACUUM")
+        typer.echo(f"VACUUM: {before / 1e6:.1f} MB -> {db.stat().st_size / 1e6:.1f} MB.")
+    elif not dry_run:
+        typer.echo("The file keeps its size until a VACUUM (--vacuum); SQLite reuses the freed pages meanwhile.")

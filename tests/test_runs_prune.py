@@ -1,0 +1,111 @@
+"""Pruning old runs: a database mined every night keeps the newest runs whole, loses the results of older ones in
+one transaction, and the next nightly run still extends the latest (real SQLite file, fake embedder: bookkeeping,
+not quality)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from miner.cli import app
+from miner.errors import MinerError
+from miner.pipeline import MineOptions, mine
+from miner.report import top_pain_points
+from miner.store import open_db
+from miner.store.runs import PRUNED, RUN_TABLES, prune_runs, resolve_run
+from tests.conftest import COMPLAINTS
+
+
+def _write(path, start: int, n: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["review_id", "date", "rating", "review"])
+        for i in range(start, start + n):
+            w.writerow([f"R{i}", "2026-01-03", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."])
+
+
+@pytest.fixture
+def nightly(tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A database with a full run and two nightly incremental runs on top: runs 1, 2, 3."""
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+    path = tmp_path / "nightly.db"
+    db = open_db(path)
+    runs = []
+    for day, (start, n) in enumerate([(0, 36), (100, 12), (200, 12)]):
+        _write(tmp_path / f"day{day}.csv", start, n)
+        _, run_id = mine(db, [tmp_path / f"day{day}.csv"], options)
+        runs.append(run_id)
+        options.incremental = True
+    return path, db, runs, options
+
+
+def _rows(db, run_id: int) -> dict[str, int]:
+    return {t: db.execute(f"SELECT COUNT(*) FROM {t} WHERE run_id = ?", [run_id]).fetchone()[0] for t in RUN_TABLES}
+
+
+def test_prune_keeps_the_newest_runs_whole_and_deletes_the_results_of_older_ones(nightly):
+    _, db, (first, second, third), _ = nightly
+    before = {run: _rows(db, run) for run in (first, second, third)}
+    assert before[first]["segment_results"] and before[second]["segment_results"]
+    top_before = top_pain_points(db)
+    pruned = prune_runs(db, keep=1)
+    assert pruned.runs == [first, second]
+    assert pruned.rows == {t: before[first][t] + before[second][t] for t in RUN_TABLES}
+    assert _rows(db, first) == _rows(db, second) == dict.fromkeys(RUN_TABLES, 0)
+    assert _rows(db, third) == before[third]  # the run kept is untouched, and the reads see the same answer
+    assert top_pain_points(db) == top_before
+    statuses = {r["id"]: r["status"] for r in db.query("SELECT id, status FROM runs")}
+    assert statuses == {first: PRUNED, second: PRUNED, third: "complete"}
+    assert db["runs"].get(second)["segments"] == before[second]["segment_results"]  # its row keeps its counts
+    with pytest.raises(MinerError, match="pruned"):
+        resolve_run(db, first)
+
+
+def test_the_next_nightly_run_extends_the_run_kept(nightly, tmp_path):
+    _, db, (_, _, third), options = nightly
+    prune_runs(db, keep=1)
+    ids = {r["id"] for r in db.query("SELECT id FROM pain_points WHERE run_id = ?", [third])}
+    _write(tmp_path / "day3.csv", 300, 12)
+    _, fourth = mine(db, [tmp_path / "day3.csv"], options)
+    run = db["runs"].get(fourth)
+    assert run["mode"] == "incremental" and run["base_run_id"] == third
+    assert {r["id"] for r in db.query("SELECT id FROM pain_points WHERE run_id = ?", [fourth])} == ids
+    assert run["segments"] == db["segments"].count == _rows(db, fourth)["segment_results"]
+
+
+def test_dry_run_deletes_nothing_and_keep_counts_completed_runs_only(nightly):
+    _, db, (first, second, third), _ = nightly
+    before = {run: _rows(db, run) for run in (first, second, third)}
+    dry = prune_runs(db, keep=2, dry_run=True)
+    assert dry.runs == [first] and dry.rows == before[first]
+    assert {run: _rows(db, run) for run in (first, second, third)} == before
+    db.execute("UPDATE runs SET status = 'failed' WHERE id = ?", [second])  # a failed run is not one to keep
+    assert prune_runs(db, keep=2, dry_run=True).runs == []  # runs 3 and 1 are the two newest completed ones
+    assert prune_runs(db, keep=5).runs == []  # fewer completed runs than KEEP: nothing goes
+    with pytest.raises(ValueError, match="at least one"):
+        prune_runs(db, keep=0)
+
+
+def test_cli_lists_runs_prunes_and_vacuums(nightly):
+    path, db, (first, second, third), _ = nightly
+    db.close()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["runs", "list", "--db", str(path), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert [r["id"] for r in rows] == [third, second, first]
+    assert [r["mode"] for r in rows] == ["incremental", "incremental", "full"] and rows[0]["base_run_id"] == second
+    dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--dry-run"])
+    assert dry.exit_code == 0 and f"Would delete the results of 2 run(s) ({first}, {second})" in dry.output
+    done = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum"])
+    assert done.exit_code == 0, done.output
+    assert f"Deleted the results of 2 run(s) ({first}, {second})" in done.output and "VACUUM:" in done.output
+    again = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path)])
+    assert again.exit_code == 0 and "Nothing to prune" in again.output
+    table = runner.invoke(app, ["runs", "list", "--db", str(path)])
+    assert table.exit_code == 0 and table.output.count(PRUNED) == 2
+    missing = runner.invoke(app, ["runs", "list", "--db", str(path.with_name("nope.db"))])
+    assert missing.exit_code == 2 and "no such database" in missing.output
