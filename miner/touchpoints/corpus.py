@@ -171,8 +171,10 @@ class CorpusHead:
             X, taught_X = X[:, : X.shape[1] // 2], taught_X[:, : taught_X.shape[1] // 2]
         self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y, weights)
         fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
+        start = (self.classes_, self.coef_, self.intercept_)  # each fold's head starts from the whole corpus's
         heads = [
-            self._logistic(X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1])) for k in range(self.folds)
+            self._logistic(X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1]), start=start)
+            for k in range(self.folds)
         ]
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
         if self.fold_heads_ and len(y):
@@ -201,19 +203,35 @@ class CorpusHead:
         )
 
     def _logistic(
-        self, X: np.ndarray, y: np.ndarray, taught_X: np.ndarray, taught_y: np.ndarray, taught_w: np.ndarray
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        taught_X: np.ndarray,
+        taught_y: np.ndarray,
+        taught_w: np.ndarray,
+        start: tuple | None = None,
     ) -> Any:
         """(classes, coef, intercept) of a logistic regression on complaints `X`, `y` and the extra rows (an
-        analyst's, a teacher's), each weighing its `taught_w`; None when fewer than two touchpoints are left."""
+        analyst's, a teacher's), each weighing its `taught_w`; None when fewer than two touchpoints are left.
+        `start`: a head on most of the same rows (classes, coef, intercept) to start the solver from when it has the
+        same classes: the same optimum in about 40% fewer iterations (a fold's head from the whole corpus's,
+        docs/performance.md)."""
         from sklearn.linear_model import LogisticRegression
 
         weights = None
         if len(taught_y):
             X, y = np.vstack([X.reshape(-1, taught_X.shape[1]), taught_X]), np.r_[y, taught_y]
             weights = np.r_[np.ones(len(X) - len(taught_y)), taught_w]
-        if len(np.unique(y)) < 2:
+        classes = np.unique(y)
+        if len(classes) < 2:
             return None
-        lr = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced" if self.balanced else None)
+        warm = start is not None and start[0] is not None and np.array_equal(start[0], classes) and len(classes) > 2
+        lr = LogisticRegression(
+            C=self.C, max_iter=1000, class_weight="balanced" if self.balanced else None, warm_start=warm
+        )
+        if warm:
+            assert start is not None
+            lr.coef_, lr.intercept_ = start[1].astype(np.float64), start[2].astype(np.float64)
         lr.fit(X, y, sample_weight=weights)
         return lr.classes_.astype(int), lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32)
 
