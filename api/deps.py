@@ -110,7 +110,12 @@ def get_run(
         run_id = completed_job_run(control, run, workspace)
         if run_id is None:
             raise not_found(f"completed run '{run}'")
-        return find_run(db, run_id=run_id)
+        found = find_run(db, run_id=run_id)
+        if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)
+            raise ApiError(
+                404, "run_pruned", f"the results of run '{run}' were pruned: read a later run, or the latest (no run=)"
+            )
+        return found
     return find_run(db, taxonomy_version=taxonomy_version)
 
 

@@ -259,6 +259,12 @@ class JobRunner:
                 files = [Path(f["path"]) for f in json.loads(dataset["files"])]
                 pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
             run_id = pipeline.analyze(progress)
+            if self.settings.keep_runs:
+                from miner.store.runs import prune_runs
+
+                pruned = prune_runs(db, self.settings.keep_runs)
+                if pruned.runs:
+                    log.info("workspace %s: pruned the results of runs %s", job["workspace"], pruned.runs)
         finally:
             db.close()
         self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     max_taxonomy_versions: int = Field(
         default=20, description="Taxonomy versions kept per workspace; older ones are deleted (runs keep a copy)."
     )
+    keep_runs: int = Field(
+        default=0,
+        ge=0,
+        description="Completed runs whose results a workspace keeps: after each run, the results of older ones are "
+        "deleted (`touchpoints runs prune --keep N`; each run stores a full copy, so a workspace mined every night "
+        "grows by one a night). 0: keep every run.",
+    )
     auth_failures: int = Field(
         default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
     )

@@ -322,3 +322,26 @@ def test_the_fairness_taxonomy_is_valid_and_as_large_as_asked():
 
     taxonomy = parse_taxonomy(big_taxonomy(1_000))
     assert sum(len(tp.examples) for tp in taxonomy.touchpoints) == 1_000
+
+
+def test_keep_runs_prunes_a_workspace_s_older_runs_after_each_run(client_and_key, tmp_path):
+    from api.testing import wait_for_run
+
+    client, key = client_and_key(keep_runs=1)
+    with client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        dataset = client.post("/v1/datasets", files={"file": ("r.csv", _csv(12), "text/csv")}).json()
+        runs = []
+        for _ in range(2):
+            run = client.post("/v1/runs", json={"dataset_id": dataset["id"]}).json()
+            final, _ = wait_for_run(client, run["id"], timeout_s=120)
+            assert final["status"] == "complete", final
+            runs.append(run["id"])
+        assert client.get("/v1/pain-points", params={"run": runs[1]}).status_code == 200
+        old = client.get("/v1/pain-points", params={"run": runs[0]})
+        assert old.status_code == 404 and old.json()["code"] == "run_pruned"
+    db = open_workspace(Settings(db=tmp_path / "main.db").workspaces_dir, "alpha")
+    statuses = [r["status"] for r in db.query("SELECT status FROM runs ORDER BY id")]
+    kept = db.execute("SELECT COUNT(DISTINCT run_id) FROM segment_results").fetchone()[0]
+    db.close()
+    assert statuses == ["pruned", "complete"] and kept == 1
