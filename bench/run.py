@@ -65,14 +65,30 @@ def _limited_csv(limit: int | None, workdir: Path) -> Path:
     return out
 
 
+NO_REDACT = "+no-redact"  # a profile name with this suffix: that profile with `--no-redact`
+
+
+def _profile(name: str):  # noqa: ANN202 - miner.pipeline.profiles.Profile, imported lazily
+    """The profile `name` names; `batch+no-redact` is `--profile batch --no-redact`, issue 21's batch settings
+    (`--embedding-model fast --segmenter rules --no-redact`), benched beside the profile, which redacts."""
+    from miner.pipeline.profiles import get_profile
+
+    if name.endswith(NO_REDACT):
+        return get_profile(name.removesuffix(NO_REDACT)).with_overrides(redact=False)
+    return get_profile(name)
+
+
+def _flags(name: str) -> str:
+    return f"--profile {name.removesuffix(NO_REDACT)}" + (" --no-redact" if name.endswith(NO_REDACT) else "")
+
+
 def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
     from miner.embed import get_embedder
     from miner.pipeline import MineOptions, mine
-    from miner.pipeline.profiles import get_profile
     from miner.segment import get_segmenter
     from miner.store import open_db
 
-    profile = get_profile(profile_name)
+    profile = _profile(profile_name)
     started = time.perf_counter()
     stages: dict[str, float] = {}
     with _timed(stages, "Loading models"):
@@ -138,12 +154,11 @@ def worker_accuracy(profile_name: str, limit: int) -> dict:
     from miner.eval.run import Evaluator, load_items, sample_items
     from miner.eval.scoring import score
     from miner.eval.transfer import by_industry, mean_of_domains
-    from miner.pipeline.profiles import get_profile
 
     if profile_name == "anchor":
         evaluator, mapper, segment = Evaluator(embedding_model="minilm"), "centroid", False
     else:
-        profile = get_profile(profile_name)
+        profile = _profile(profile_name)
         evaluator = Evaluator(
             embedding_model=profile.embedding_model, segmenter=profile.segmenter, redact_pii=profile.redact
         )
@@ -224,7 +239,7 @@ def render_scale(limit: int | None, ours: dict[str, dict], anchor: dict | None) 
     for name, r in ours.items():
         ratio = f"**{anchor['seconds'] / r['seconds']:.2f}×**" if anchor else "–"
         lines.append(
-            f"| ours, `--profile {name}` | {r['seconds']:.0f} s | {r['cpu']:.0f} s | {ratio} | "
+            f"| ours, `{_flags(name)}` | {r['seconds']:.0f} s | {r['cpu']:.0f} s | {ratio} | "
             f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} MB | {r['load']:.1f} | {r['documents']:,} | "
             f"{r['segments']:,} | {r['complaints']:,} | {r['pain_points']} |"
         )
@@ -253,7 +268,7 @@ def render_accuracy(acc: dict[str, dict], limit: int) -> str:
         "|---|" + "---|" * (len(names) + 2),
     ]
     for who, a in acc.items():
-        label = "anchor (MiniLM, descriptions, whole text)" if who == "anchor" else f"`--profile {who}`"
+        label = "anchor (MiniLM, descriptions, whole text)" if who == "anchor" else f"`{_flags(who)}`"
         cells = " | ".join(_f(a["sets"].get(n)) for n in names)
         lines.append(f"| {label} | {cells} | {_f(a['dev'])} | {_f(a['probe'])} |")
     return "\n".join(lines) + "\n"
@@ -291,7 +306,8 @@ def main() -> None:
     parser.add_argument("--limits", type=_limits, default=_limits("5000,all"),
                         help="conversation counts to run, comma-separated; `all` is every conversation")  # fmt: skip
     parser.add_argument("--limit", type=int, help="one count only (same as --limits N)")
-    parser.add_argument("--profiles", default="default,batch", help="comma-separated profile names")
+    parser.add_argument("--profiles", default="default,batch,batch+no-redact",
+                        help="comma-separated profile names; NAME+no-redact: NAME with --no-redact")  # fmt: skip
     parser.add_argument("--eval-limit", type=int, default=500, help="items per labelled set for accuracy@1 (0: none)")
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor (development only)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
@@ -313,7 +329,7 @@ def main() -> None:
             fresh.mkdir()
             ours = {}
             for name in profiles:
-                print(f"bench: {limit or 'all'} conversations, --profile {name} ...", flush=True)
+                print(f"bench: {limit or 'all'} conversations, {_flags(name)} ...", flush=True)
                 ours[name] = _spawn(["--worker", "ours", str(csv_path), name, str(fresh)])
                 print(json.dumps(ours[name]), flush=True)
             anchor = None
