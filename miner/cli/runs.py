@@ -25,10 +25,10 @@ def list_(
     limit: Annotated[int | None, typer.Option(min=1, help="Show only the newest N runs.")] = None,
     format: Annotated[Format, typer.Option(help="table, json or csv.")] = Format.table,
 ) -> None:
-    """Every run, newest first, with its status, mode, times, taxonomy version and counts.
+    """Every run, newest first, with its status, mode, start, analysis time, taxonomy version and counts.
 
     Status: complete, failed, abandoned (left running by a crash) or pruned; mode: full, or incremental on the run
-    it extends."""
+    it extends; analysis: from the end of the import to the run's results (the import is not a run's)."""
     from miner.store.runs import list_runs
 
     rows = list_runs(_database(db), limit)
@@ -45,24 +45,37 @@ def list_(
         writer.writerow(list(rows[0]) if rows else ["id"])
         writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
         return
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("run", "status", "mode", "started", "finished", "taxonomy", "documents", "segments", "complaints")
+    table = Table(
+        "run", "status", "mode", "started (UTC)", "analysis", "taxonomy", "documents", "segments", "complaints"
+    )
     for r in rows:
         mode = r["mode"] or ""
         if mode == "incremental" and r["base_run_id"]:
             mode = f"incremental on {r['base_run_id']}"
+        counts = [f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments", "complaints")]
         table.add_row(
-            str(r["id"]), r["status"], mode, _time(r["started_at"]), _time(r["finished_at"]),
-            r["taxonomy_version"] or "", *(f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments",
-                                                                                            "complaints")),
-        )  # fmt: skip
-    Console().print(table if rows else "No runs yet: mine some feedback first (touchpoints mine FILE).")
+            str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), r["taxonomy_version"] or "", *counts
+        )
+    console = Console() if sys.stdout.isatty() else Console(width=140)  # as `top`: a pipe gets whole columns
+    console.print(table if rows else "No runs yet: mine some feedback first (touchpoints mine FILE).")
+
+
+def _took(run: dict) -> str:
+    from datetime import datetime
+
+    if not run["started_at"] or not run["finished_at"]:
+        return ""
+    seconds = (datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])).total_seconds()
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _time(stamp: str | None) -> str:
-    return (stamp or "")[:19].replace("T", " ")
+    return (stamp or "")[:16].replace("T", " ")
 
 
 @runs_app.command()
