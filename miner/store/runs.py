@@ -169,27 +169,53 @@ def runs_to_prune(db: sqlite_utils.Database, keep: int) -> list[int]:
     return [r["id"] for r in db.query(sql, [min(kept)])]
 
 
+# Constant SQL per table (no table name is interpolated): the rows of the runs listed in temp.pruning.
+_COUNT = {
+    "segment_results": "SELECT COUNT(*) FROM segment_results WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "assignments": "SELECT COUNT(*) FROM assignments WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "pain_points": "SELECT COUNT(*) FROM pain_points WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "pain_point_changes": "SELECT COUNT(*) FROM pain_point_changes WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "corpus_heads": "SELECT COUNT(*) FROM corpus_heads WHERE run_id IN (SELECT id FROM temp.pruning)",
+}
+_DELETE = {
+    "segment_results": "DELETE FROM segment_results WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "assignments": "DELETE FROM assignments WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "pain_points": "DELETE FROM pain_points WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "pain_point_changes": "DELETE FROM pain_point_changes WHERE run_id IN (SELECT id FROM temp.pruning)",
+    "corpus_heads": "DELETE FROM corpus_heads WHERE run_id IN (SELECT id FROM temp.pruning)",
+}
+
+
 def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -> Pruned:
     """Delete the results of every completed run older than the `keep` newest (`runs_to_prune`), in one
     transaction. Each run keeps its row in `runs` (when, with which models and taxonomy, its counts, its fit) with
     the status `pruned`, so a run that names it as its base still says where it came from. A nightly
     `--incremental` run copies its base's results, so a database that lives for months grows by one copy per run
-    until old runs are pruned; the file shrinks only after a VACUUM (`touchpoints runs prune --vacuum`)."""
+    until old runs are pruned; the file shrinks only after `vacuum`."""
     ids = runs_to_prune(db, keep)
     tables = [t for t in RUN_TABLES if db.table(t).exists()]
-    rows = {t: 0 for t in tables}
+    rows = dict.fromkeys(tables, 0)
     if not ids:
         return Pruned([], rows)
-    marks = ",".join("?" * len(ids))
     with db.atomic():
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS pruning (id INTEGER PRIMARY KEY)")
+        db.execute("DELETE FROM temp.pruning")
+        db.conn.executemany("INSERT INTO temp.pruning (id) VALUES (?)", [(i,) for i in ids])
         for table in tables:
             if dry_run:
-                rows[table] = db.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id IN ({marks})", ids).fetchone()[0]
+                rows[table] = db.execute(_COUNT[table]).fetchone()[0]
             else:
-                rows[table] = db.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", ids).rowcount
+                rows[table] = db.execute(_DELETE[table]).rowcount
         if not dry_run:
-            db.execute(f"UPDATE runs SET status = '{PRUNED}' WHERE id IN ({marks})", ids)
+            db.execute("UPDATE runs SET status = 'pruned' WHERE id IN (SELECT id FROM temp.pruning)")
+        db.execute("DELETE FROM temp.pruning")
     return Pruned(ids, rows)
+
+
+def vacuum(db: sqlite_utils.Database) -> None:
+    """Rewrite the file without its free pages (after `prune_runs`): it needs as much free disk again as the file
+    and holds the write lock while it runs."""
+    db.execute("VACUUM")
 
 
 def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
