@@ -101,7 +101,8 @@ def prune(
     copies the run it extends), so a database mined every night grows by one copy a night. The newest KEEP
     completed runs are kept whole; older completed runs keep their row (`runs list` shows them as pruned) and lose
     their segment results, assignments, pain points and changes. Documents, segments and cached vectors stay."""
-    from miner.store.runs import prune_runs, vacuum
+    from miner.store.runs import prune_runs
+    from miner.store.runs import vacuum as vacuum_file
 
     database = _database(db)
     try:
@@ -120,7 +121,7 @@ def prune(
                f"({', '.join(f'{t} {n:,}' for t, n in pruned.rows.items() if n)}).")  # fmt: skip
     if vacuum and not dry_run:
         before = db.stat().st_size
-        vacuum(database)
+        vacuum_file(database)
         typer.echo(f"VACUUM: {before / 1e6:.1f} MB -> {db.stat().st_size / 1e6:.1f} MB.")
     elif not dry_run:
         typer.echo("The file keeps its size until a VACUUM (--vacuum); SQLite reuses the freed pages meanwhile.")
