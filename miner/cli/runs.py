@@ -29,6 +29,8 @@ def list_(
 
     Status: complete, failed, abandoned (left running by a crash) or pruned; mode: full, or incremental on the run
     it extends; analysis: from the end of the import to the run's results (the import is not a run's)."""
+    import sys
+
     from miner.store.runs import list_runs
 
     rows = list_runs(_database(db), limit)
@@ -37,7 +39,6 @@ def list_(
         return
     if format == Format.csv:
         import csv
-        import sys
 
         from miner.report.exports import neutralise
 
@@ -45,8 +46,6 @@ def list_(
         writer.writerow(list(rows[0]) if rows else ["id"])
         writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
         return
-    import sys
-
     from rich.console import Console
     from rich.table import Table
 
@@ -97,10 +96,10 @@ def prune(
 ) -> None:
     """Delete the results of completed runs older than the newest KEEP, so a nightly database stops growing.
 
-    Every run stores a full copy of its results (a nightly `--incremental` run
-    copies the run it extends), so a database mined every night grows by one copy a night. The newest KEEP
-    completed runs are kept whole; older completed runs keep their row (`runs list` shows them as pruned) and lose
-    their segment results, assignments, pain points and changes. Documents, segments and cached vectors stay."""
+    Every run stores a full copy of its results (a nightly `--incremental` run copies the run it extends), so a
+    database mined every night grows by one copy a night. The newest KEEP completed runs are kept whole; older
+    completed runs keep their row (`runs list` shows them as pruned) and lose their segment results, assignments,
+    pain points and changes. Documents, segments and cached vectors stay."""
     from miner.store.runs import prune_runs
     from miner.store.runs import vacuum as vacuum_file
 

@@ -140,9 +140,6 @@ def head_row(db: sqlite_utils.Database, run_id: int) -> dict | None:
 
 
 PRUNED = "pruned"
-# Every table that holds rows of one run. A run copies what it extends (`carry_forward`, its corpus head), so deleting
-# an older run's rows loses nothing a later run reads.
-RUN_TABLES = ("segment_results", "assignments", "pain_points", "pain_point_changes", "corpus_heads")
 
 
 @dataclass
@@ -184,6 +181,9 @@ _DELETE = {
     "pain_point_changes": "DELETE FROM pain_point_changes WHERE run_id IN (SELECT id FROM temp.pruning)",
     "corpus_heads": "DELETE FROM corpus_heads WHERE run_id IN (SELECT id FROM temp.pruning)",
 }
+# Every table that holds rows of one run. A run copies what it extends (`carry_forward`, its corpus head), so deleting
+# an older run's rows loses nothing a later run reads.
+RUN_TABLES = tuple(_DELETE)
 
 
 def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -> Pruned:
