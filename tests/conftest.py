@@ -24,6 +24,18 @@ COMPLAINTS = [
 SHARED = ROOT.parent / "shared"
 
 
+def write_reviews(path: Path, start: int, n: int) -> None:
+    """A review export of `n` one-star complaints (ids R<start>...), each one of COMPLAINTS with its own order
+    number, dated the same day: a night's file for the incremental and pruning tests."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["review_id", "date", "rating", "review"])
+        for i in range(start, start + n):
+            w.writerow([f"R{i}", "2026-01-03", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."])
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -1,7 +1,6 @@
 """Nightly runs: new documents join the existing pain points without a refit, ids stay stable, and a refit
 says what changed (fake embedder: plumbing only)."""
 
-import csv
 import json
 
 import pytest
@@ -9,14 +8,7 @@ import pytest
 from miner.pipeline import MineOptions, mine
 from miner.store.painpoints import changes_of
 from tests.conftest import COMPLAINTS
-
-
-def _write(path, start: int, n: int) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["review_id", "date", "rating", "review"])
-        for i in range(start, start + n):
-            w.writerow([f"R{i}", "2026-01-03", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."])
+from tests.conftest import write_reviews as _write
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ not quality)."""
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
@@ -16,15 +15,7 @@ from miner.pipeline import MineOptions, mine
 from miner.report import top_pain_points
 from miner.store import open_db
 from miner.store.runs import PRUNED, RUN_TABLES, prune_runs, resolve_run
-from tests.conftest import COMPLAINTS
-
-
-def _write(path, start: int, n: int) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["review_id", "date", "rating", "review"])
-        for i in range(start, start + n):
-            w.writerow([f"R{i}", "2026-01-03", 1, f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."])
+from tests.conftest import write_reviews as _write
 
 
 @pytest.fixture
