@@ -124,3 +124,13 @@ def test_assignment_rows_iterate_as_the_dicts_finish_run_writes():
          "pain_point_id": None},
     ]  # fmt: skip
     assert all(type(r["score"]) is float and type(r["rank"]) is int for r in rows)
+
+
+def test_a_lead_clause_is_the_most_complaint_like_clause_of_each_item_without_a_complaint():
+    from miner.pipeline.classify import lead_positions
+
+    runs = np.array([0, 0, 0, 1, 1, 2, 3, 3])  # four items; item 1 has a complaint (position 4)
+    scores = np.array([0.2, 0.4, 0.4, 0.1, 0.9, 0.05, 0.3, 0.1])
+    assert lead_positions(runs, scores, np.array([4])).tolist() == [1, 5, 6]  # the first of a tie (1, not 2)
+    assert lead_positions(runs, scores, np.arange(8)).tolist() == []
+    assert lead_positions(runs[:0], scores[:0], np.zeros(0, np.int64)).tolist() == []

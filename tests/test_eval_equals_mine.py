@@ -23,9 +23,10 @@ def labelled(tmp_path, data_dir):
 
 def _stored_predictions(db, run_id: int) -> dict[str, tuple[bool, str]]:
     """Per item, read straight from the run's tables: is any clause a complaint, and the rank-0 touchpoint of its
-    complaint clause with the highest rank-0 score (the first on a tie)."""
+    complaint clause with the highest rank-0 score (the first on a tie); an item with no complaint, the touchpoint
+    stored on its lead clause's result."""
     rows = db.query(
-        """SELECT d.source_id AS item, r.complaint, a.touchpoint, a.score
+        """SELECT d.source_id AS item, r.complaint, r.touchpoint AS stored, a.touchpoint, a.score
            FROM segments s JOIN documents d ON d.id = s.document_id
            JOIN segment_results r ON r.segment_id = s.id AND r.run_id = :run
            LEFT JOIN assignments a ON a.segment_id = s.id AND a.run_id = :run AND a.rank = 0
@@ -33,12 +34,16 @@ def _stored_predictions(db, run_id: int) -> dict[str, tuple[bool, str]]:
         {"run": run_id},
     )
     out: dict[str, tuple[bool, str, float]] = {}
+    leads: dict[str, str] = {}
     for r in rows:
         complaint, top, best = out.get(r["item"], (False, NONE, -1.0))
         if r["complaint"] and r["touchpoint"] not in (None, NONE) and r["score"] > best:
             top, best = r["touchpoint"], r["score"]
+        if not r["complaint"] and r["stored"] != NONE:
+            assert r["item"] not in leads, "one lead clause per item"
+            leads[r["item"]] = r["stored"]
         out[r["item"]] = (complaint or bool(r["complaint"]), top, best)
-    return {item: (c, t) for item, (c, t, _) in out.items()}
+    return {item: (c, t if c else leads.get(item, NONE)) for item, (c, t, _) in out.items()}
 
 
 def test_eval_predicts_what_mine_stores(labelled, tmp_path, db):
@@ -57,6 +62,13 @@ def test_eval_predicts_what_mine_stores(labelled, tmp_path, db):
     assert sum(p["complaint"] for p in preds) >= 10
     assert len({p["touchpoint"] for p in preds} - {NONE}) >= 2
     assert all(p["touchpoints"][0] == p["touchpoint"] for p in preds)
+    # items with no complaint have a touchpoint too (their lead clause's), but not on the end-to-end reading
+    assert any(not p["complaint"] and p["touchpoint"] != NONE for p in preds)
+    assert all(p["detected_touchpoint"] == NONE for p in preds if not p["complaint"])
+    assert not list(
+        db.query("""SELECT 1 FROM assignments a JOIN segment_results r ON r.segment_id = a.segment_id
+                                AND r.run_id = a.run_id WHERE r.complaint = 0""")
+    )  # counts are complaints' only
 
 
 def test_an_items_touchpoint_is_that_of_its_surest_complaint_clause():
@@ -118,3 +130,24 @@ def test_a_sample_spreads_over_a_file_sorted_by_label_and_is_the_same_each_time(
     assert len({r["label"] for r in sample}) == 10
     assert sample == sample_items(path, 100) and sample != sample_items(path, 100, seed=1)
     assert sample_items(path, 5000) == load_items(path)
+
+
+def test_an_item_with_no_complaint_clause_takes_its_lead_clauses_touchpoint():
+    clauses = [
+        {"segment_id": 1, "complaint": 0, "complaint_score": 0.3, "top": NONE, "top_score": 0.0, "assignments": []},
+        {"segment_id": 2, "complaint": 0, "complaint_score": 0.4, "top": "delivery", "top_score": 0.5,
+         "assignments": []},
+    ]  # fmt: skip
+    pred = item_prediction("z", clauses)
+    assert pred["touchpoint"] == "delivery" and pred["touchpoints"] == ["delivery"] and not pred["complaint"]
+    assert pred["detected_touchpoint"] == NONE and pred["score"] == 0.5
+
+
+def test_a_complaint_the_mapper_abstained_on_stays_none_whatever_the_other_clauses():
+    clauses = [
+        {"segment_id": 1, "complaint": 1, "complaint_score": 0.7, "top": NONE, "top_score": 0.2,
+         "assignments": [(NONE, 0.2, 0)]},
+        {"segment_id": 2, "complaint": 0, "complaint_score": 0.1, "top": "billing", "top_score": 0.6,
+         "assignments": []},
+    ]  # fmt: skip
+    assert item_prediction("w", clauses)["touchpoint"] == NONE

@@ -324,8 +324,10 @@ def evaluate(
 
     The file is mined as `touchpoints mine` would (same pipeline, into a temporary database) and each item is
     scored on what the run stored: an item is a complaint when one of its clauses is; its touchpoint is the
-    rank-0 touchpoint of its complaint clause with the highest rank-0 score (none when no complaint clause
-    was mapped)."""
+    rank-0 touchpoint of its complaint clause with the highest rank-0 score (none when the mapper abstained on
+    all of them). An item with no complaint clause has the touchpoint the run stored for its most
+    complaint-like clause, so accuracy@1 scores the mapping and complaint F1 the detector; "end to end" counts
+    a missed complaint as none."""
     from miner.eval.run import run_eval
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)

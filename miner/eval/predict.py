@@ -6,8 +6,12 @@ item's prediction is read from the run's stored clauses (`segment_results` and `
 
 - complaint: the item has at least one clause the run stored as a complaint;
 - touchpoint (the top one, which accuracy@1 and macro-F1 score): the rank-0 touchpoint of the item's complaint
-  clause with the highest rank-0 score, the first such clause on a tie; `none` when no complaint clause was mapped
-  to a touchpoint (or the item is no complaint);
+  clause with the highest rank-0 score, the first such clause on a tie; `none` when the item's complaint clauses
+  were all mapped to none (the mapper abstained). An item with no complaint clause takes the touchpoint `mine`
+  stored for its lead clause, its most complaint-like one (miner/pipeline/classify.py `_Leads`): accuracy@1 scores
+  the mapping of every gold complaint, complaint F1 the detector, and a detector's miss is not counted twice;
+- detected_touchpoint: the same, but `none` for an item with no complaint clause (the end-to-end reading: what the
+  item adds to a run's complaint counts);
 - touchpoints: the top one, then every other touchpoint the item's complaint clauses were assigned, best first.
 """
 
@@ -28,7 +32,8 @@ from miner.touchpoints.taxonomy import NONE
 DEFAULT_CACHE = Path.home() / ".cache" / "touchpoint-miner" / "eval-embeddings.db"
 RULE = (
     "An item's touchpoint is the rank-0 touchpoint of its complaint clause with the highest rank-0 score, as "
-    "`mine` stored them; none when no complaint clause was mapped."
+    "`mine` stored them (none when the mapper abstained on all of them); an item with no complaint clause takes "
+    "the touchpoint `mine` stored for its most complaint-like clause."
 )
 
 
@@ -85,10 +90,16 @@ def item_prediction(item: str, clauses: list[dict]) -> dict:
         (top, score, _), *rest = top_clause["assignments"]
         touchpoints.remove(top)
         lead = score - rest[0][1] if rest else score  # over the clause's runner-up, when one was close enough
+    detected = top
+    if not complaints:  # the lead clause's touchpoint (one clause has it, or none does: an older run)
+        led = next((c for c in clauses if c.get("top") not in (None, NONE)), None)
+        if led is not None:
+            top, score, lead, touchpoints = led["top"], float(led["top_score"]), 0.0, []
     return {
         "id": item,
         "touchpoint": top,
         "touchpoints": [top, *touchpoints] if top != NONE else [NONE],
+        "detected_touchpoint": detected,
         "complaint": bool(complaints),
         "score": round(float(score), 4),
         "lead": round(float(lead), 4),  # how sure the mapping is (the loop track of miner/eval/report.py)
@@ -98,5 +109,5 @@ def item_prediction(item: str, clauses: list[dict]) -> dict:
 
 def _unmined(item_id: object) -> dict:
     """An item the run stored nothing for (no clause of customer text, or a row the reader skipped)."""
-    return {"id": str(item_id), "touchpoint": NONE, "touchpoints": [NONE], "complaint": False, "score": 0.0,
-            "lead": 0.0, "complaint_score": 0.0}  # fmt: skip
+    return {"id": str(item_id), "touchpoint": NONE, "touchpoints": [NONE], "detected_touchpoint": NONE,
+            "complaint": False, "score": 0.0, "lead": 0.0, "complaint_score": 0.0}  # fmt: skip

@@ -210,6 +210,11 @@ def print_scores(name: str, s: Scores) -> None:
         f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
         f"complaint F1 {fmt(s.complaint_f1)} (on {s.complaint_items} items)"
     )
+    if s.accuracy_detected is not None and s.accuracy_detected != s.accuracy_at_1:
+        console.print(
+            f"  accuracy@1 end to end {fmt(s.accuracy_detected)} (a complaint the detector missed counted as none; "
+            "above, it has its most complaint-like clause's touchpoint)"
+        )
     if s.per_touchpoint:
         table = Table("touchpoint", "precision", "recall", "F1", "support")
         for t, v in sorted(s.per_touchpoint.items(), key=lambda kv: -kv[1]["support"]):

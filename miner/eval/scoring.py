@@ -19,6 +19,7 @@ class Scores:
     items: int = 0
     scored: int = 0  # complaints with non-null gold
     accuracy_at_1: float | None = None
+    accuracy_detected: float | None = None  # end to end: a complaint the detector missed counts as `none`
     macro_f1: float | None = None
     complaint_f1: float | None = None
     complaint_items: int = 0
@@ -33,9 +34,10 @@ def f1(tp: int, fp: int, fn: int) -> float:
 
 
 def score(gold_items: list[dict], predictions: dict[str, dict]) -> Scores:
-    """Score predictions ({id: {"touchpoint", "complaint"}}) against gold items."""
+    """Score predictions ({id: {"touchpoint", "complaint"}, and "detected_touchpoint" where it differs}) against
+    gold items."""
     s = Scores(items=len(gold_items))
-    hits = 0
+    hits = detected_hits = 0
     predicted_as: Counter[str] = Counter()
     correct_as: Counter[str] = Counter()
     gold_has: Counter[str] = Counter()
@@ -55,6 +57,7 @@ def score(gold_items: list[dict], predictions: dict[str, dict]) -> Scores:
         top = pred["touchpoint"]
         hit = top in gold
         hits += hit
+        detected_hits += pred.get("detected_touchpoint", top) in gold
         if not hit:
             confusion[(gold[0], top)] += 1
         predicted_as[top] += 1
@@ -65,6 +68,7 @@ def score(gold_items: list[dict], predictions: dict[str, dict]) -> Scores:
         s.complaint_f1 = round(f1(ctp, cfp, cfn), 4)
     if s.scored:
         s.accuracy_at_1 = round(hits / s.scored, 4)
+        s.accuracy_detected = round(detected_hits / s.scored, 4)
         for t in sorted(gold_has):
             precision = correct_as[t] / predicted_as[t] if predicted_as[t] else 0.0
             recall = correct_as[t] / gold_has[t]

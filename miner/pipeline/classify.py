@@ -119,6 +119,35 @@ def fit_detector(
 
 
 @dataclass
+class _Leads:
+    """The lead clause of each of a chunk's items with no complaint (its most complaint-like clause), read in its
+    item's context like a complaint, so that the item has a touchpoint too: stored on the clause's segment result
+    (`complaint` 0), never an assignment, so counts, pain points and reports are unchanged. `touchpoints eval`
+    scores it as the item's touchpoint, so accuracy@1 scores the mapping of every gold complaint and complaint F1
+    the detector (miner/eval/predict.py)."""
+
+    idx: np.ndarray  # positions (in the chunk)
+    vectors: np.ndarray  # float16, one row per lead
+    contexts: np.ndarray  # float16, its item's vector
+    tp_scores: np.ndarray
+    nones: np.ndarray | None
+
+    def features(self, rows: slice = slice(None)) -> np.ndarray:
+        return CorpusHead.features(self.vectors[rows].astype(np.float32), self.contexts[rows].astype(np.float32))
+
+
+def lead_positions(runs: np.ndarray, scores: np.ndarray, complaints: np.ndarray) -> np.ndarray:
+    """Positions of the clause with the highest complaint score (the first on a tie) of each item (`runs`: the
+    item of each clause, consecutive) that has no clause at `complaints`, in order."""
+    if not len(runs):
+        return np.zeros(0, np.int64)
+    order = np.lexsort((-scores, runs))  # by item, then by score, highest first; stable on ties
+    sorted_runs = runs[order]
+    first = order[np.r_[True, sorted_runs[1:] != sorted_runs[:-1]]]
+    return np.sort(first[~np.isin(runs[first], runs[complaints])])
+
+
+@dataclass
 class _Chunk:
     """One chunk's detection, and its complaints' touchpoint scores before the corpus head adds to them."""
 
@@ -130,6 +159,7 @@ class _Chunk:
     context_of: np.ndarray  # the row of `contexts` of each complaint
     tp_scores: np.ndarray
     nones: np.ndarray | None
+    leads: _Leads | None = None  # the most complaint-like clause of each item with no complaint
 
     def features(self, rows: slice = slice(None)) -> np.ndarray:
         """The corpus head's features of the complaints in `rows`: float32, twice the vector's width."""
@@ -158,12 +188,14 @@ def classify(
     *,
     fit_head: bool = True,
     complaint_threshold: float | None = None,
+    leads: bool = True,
 ) -> tuple[Classified, CorpusHead | None]:
     """Segments ({"id", "document_id", "text", "rating"}, an item's segments consecutive) in, their complaint and
     touchpoint scores out; nothing is stored. Embeds, detects and scores in chunks, so memory holds only the
     complaints' vectors (float16); then fits the corpus head on the sure complaints of every chunk (or, with
     `fit_head` off, uses `base_head`) and maps them. The complaint threshold is read from the first chunk's scores
-    (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended)."""
+    (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended). With
+    `leads`, each item with no complaint has its lead clause mapped too (`_Leads`)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
     cache.read_as = for_mapping if mapper.normalise else None  # the span pass reads what the mapper reads
@@ -190,6 +222,8 @@ def classify(
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
+            if leads:
+                chunks[-1].leads = _lead_clauses(items, start, scores, idx, vectors, cache, mapper)
             del vectors, context, texts
             release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
     _centre(chunks, mapper)
@@ -262,6 +296,25 @@ def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, 
     return threshold
 
 
+def _lead_clauses(
+    items: ItemRuns,
+    start: int,
+    scores: np.ndarray,
+    idx: np.ndarray,
+    vectors: np.ndarray,
+    cache: EmbeddingCache,
+    mapper: Mapper,
+) -> _Leads | None:
+    """The chunk's lead clauses (`_Leads`), their touchpoint scores read as a complaint's are. An item cut by the
+    chunk's edge is two items here: its part without a complaint has a lead too, which `touchpoints eval` reads
+    only when the item has no complaint at all."""
+    lead = lead_positions(items.run_of[start : start + len(scores)], scores, idx)
+    if not len(lead):
+        return None
+    tp_scores, nones, context = _in_context(items, start + lead, vectors[lead], cache, mapper)
+    return _Leads(lead, vectors[lead].astype(np.float16), context.astype(np.float16), tp_scores, nones)
+
+
 def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
     """Each chunk's touchpoint scores less the mapper's `centre_weight` x how far above the average touchpoint
     each touchpoint sits over the whole corpus (`Mapper.corpus_offsets`)."""
@@ -273,6 +326,8 @@ def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
     offsets = mapper.corpus_offsets(np.concatenate(scored))
     for c in chunks:
         c.tp_scores = (c.tp_scores - offsets).astype(np.float32)
+        if c.leads is not None:
+            c.leads.tp_scores = (c.leads.tp_scores - offsets).astype(np.float32)
 
 
 def _voted(chunks: list[_Chunk], mapper: Mapper, head: CorpusHead | None) -> list[np.ndarray | None]:
@@ -386,6 +441,15 @@ def _map_chunk(
                 column.append(value)
         out.complaint_pos.append(c.start + int(pos))
     rows.extend(*columns)
+    if c.leads is not None:  # a touchpoint on the clause's result, no assignment (`_Leads`)
+        lead = c.leads
+        adjusted = None
+        if head is not None:  # blockwise, as `_Chunk.adjusted`
+            blocks = (slice(s, s + BLOCK) for s in range(0, len(lead.idx), BLOCK))
+            adjusted = np.concatenate([head.adjust(lead.tp_scores[b], lead.features(b)) for b in blocks])
+        chosen = mapper.choose(lead.tp_scores, lead.nones, lead.vectors.astype(np.float32), adjusted, tp_threshold)
+        for pos, choices in zip(lead.idx, chosen, strict=True):
+            top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
     columns = [[], [], [], [], []]
     for pos, score in enumerate(c.scores):
         tp, tp_score = top_of.get(pos, (NONE, 0.0))
