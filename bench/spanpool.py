@@ -288,17 +288,17 @@ def _reading(contexts: str) -> None:
 def transfer_run(contexts: str, limit: int, datasets: Path, out: Path, seed: int = 0) -> None:
     """The transfer protocol (`python -m miner.eval.report --limit N`) with item contexts read as `contexts`
     says: `text` (each clause read alone, as shipped before miner/embed/spans.py), `shipped` (the library's
-    reading), `mean` (classify.CONTEXTS), `span` (span pooling, `use_span_pooling`), `span-mapping` (span pooling on
+    reading), `mean` (reading.CONTEXTS), `span` (span pooling, `use_span_pooling`), `span-mapping` (span pooling on
     the mapping encoder only)."""
     from miner.eval import transfer
-    from miner.pipeline import classify
+    from miner.pipeline import reading
 
     counts = None
     _reading(contexts)
     if contexts.startswith("span"):
         counts = use_span_pooling(both=contexts != "span-mapping")
     elif contexts != "shipped":
-        classify.CONTEXTS = contexts
+        reading.CONTEXTS = contexts
     started = _cpu()
     results = transfer.run_domains(datasets, limit, seed)
     probe = transfer.run_probe()

@@ -127,7 +127,7 @@ def test_assignment_rows_iterate_as_the_dicts_finish_run_writes():
 
 
 def test_a_lead_clause_is_the_most_complaint_like_clause_of_each_item_without_a_complaint():
-    from miner.pipeline.classify import lead_positions
+    from miner.pipeline.leads import lead_positions
 
     runs = np.array([0, 0, 0, 1, 1, 2, 3, 3])  # four items; item 1 has a complaint (position 4)
     scores = np.array([0.2, 0.4, 0.4, 0.1, 0.9, 0.05, 0.3, 0.1])

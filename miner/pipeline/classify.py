@@ -24,8 +24,9 @@ from miner.complaints.detector import (
     ComplaintDetector,
 )
 from miner.embed.head import HeadCache
+from miner.pipeline import leads as lead_clauses
 from miner.pipeline.heap import release
-from miner.pipeline.reading import read_segments, spanned_positions
+from miner.pipeline.reading import in_context, read_segments
 from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
     from miner.touchpoints import Taxonomy
 
-CONTEXTS = "text"  # an item's context: "text" embeds its text; "mean" averages its clauses' vectors (ItemRuns)
 CHUNK = 50_000  # segments embedded, scored and mapped at a time; only complaint vectors are kept (float16)
 BLOCK = 8_192  # complaints whose corpus-head features (float32, clause and item) are built at a time
 
@@ -119,35 +119,6 @@ def fit_detector(
 
 
 @dataclass
-class _Leads:
-    """The lead clause of each of a chunk's items with no complaint (its most complaint-like clause), read in its
-    item's context like a complaint, so that the item has a touchpoint too: stored on the clause's segment result
-    (`complaint` 0), never an assignment, so counts, pain points and reports are unchanged. `touchpoints eval`
-    scores it as the item's touchpoint, so accuracy@1 scores the mapping of every gold complaint and complaint F1
-    the detector (miner/eval/predict.py)."""
-
-    idx: np.ndarray  # positions (in the chunk)
-    vectors: np.ndarray  # float16, one row per lead
-    contexts: np.ndarray  # float16, its item's vector
-    tp_scores: np.ndarray
-    nones: np.ndarray | None
-
-    def features(self, rows: slice = slice(None)) -> np.ndarray:
-        return CorpusHead.features(self.vectors[rows].astype(np.float32), self.contexts[rows].astype(np.float32))
-
-
-def lead_positions(runs: np.ndarray, scores: np.ndarray, complaints: np.ndarray) -> np.ndarray:
-    """Positions of the clause with the highest complaint score (the first on a tie) of each item (`runs`: the
-    item of each clause, consecutive) that has no clause at `complaints`, in order."""
-    if not len(runs):
-        return np.zeros(0, np.int64)
-    order = np.lexsort((-scores, runs))  # by item, then by score, highest first; stable on ties
-    sorted_runs = runs[order]
-    first = order[np.r_[True, sorted_runs[1:] != sorted_runs[:-1]]]
-    return np.sort(first[~np.isin(runs[first], runs[complaints])])
-
-
-@dataclass
 class _Chunk:
     """One chunk's detection, and its complaints' touchpoint scores before the corpus head adds to them."""
 
@@ -159,7 +130,7 @@ class _Chunk:
     context_of: np.ndarray  # the row of `contexts` of each complaint
     tp_scores: np.ndarray
     nones: np.ndarray | None
-    leads: _Leads | None = None  # the most complaint-like clause of each item with no complaint
+    leads: lead_clauses.Leads | None = None  # the most complaint-like clause of each item with no complaint
 
     def features(self, rows: slice = slice(None)) -> np.ndarray:
         """The corpus head's features of the complaints in `rows`: float32, twice the vector's width."""
@@ -195,7 +166,7 @@ def classify(
     complaints' vectors (float16); then fits the corpus head on the sure complaints of every chunk (or, with
     `fit_head` off, uses `base_head`) and maps them. The complaint threshold is read from the first chunk's scores
     (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended). With
-    `leads`, each item with no complaint has its lead clause mapped too (`_Leads`)."""
+    `leads`, each item with no complaint has its lead clause mapped too (miner/pipeline/leads.py)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
     cache.read_as = for_mapping if mapper.normalise else None  # the span pass reads what the mapper reads
@@ -216,14 +187,14 @@ def classify(
             complaint_threshold = scorer.threshold
             assert complaint_threshold is not None
             idx = np.flatnonzero(scores >= complaint_threshold)
-            tp_scores, nones, context = _in_context(items, start + idx, vectors[idx], cache, mapper)
+            tp_scores, nones, context = in_context(items, start + idx, vectors[idx], cache, mapper)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
             contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
             if leads:
-                chunks[-1].leads = _lead_clauses(items, start, scores, idx, vectors, cache, mapper)
+                chunks[-1].leads = lead_clauses.find(items, start, scores, idx, vectors, cache, mapper)
             del vectors, context, texts
             release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
     _centre(chunks, mapper)
@@ -246,7 +217,8 @@ def classify(
     voted = _voted(chunks, mapper, head)
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c, adjusted in zip(chunks, voted, strict=True):
-            _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold, adjusted)
+            lead_scores = lead_clauses.adjusted(c.leads, c.start, items, cache, mapper, head)
+            _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold, adjusted, lead_scores)
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]
     out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
@@ -296,25 +268,6 @@ def corpus_complaint_threshold(detector: ComplaintDetector, scores: np.ndarray, 
     return threshold
 
 
-def _lead_clauses(
-    items: ItemRuns,
-    start: int,
-    scores: np.ndarray,
-    idx: np.ndarray,
-    vectors: np.ndarray,
-    cache: EmbeddingCache,
-    mapper: Mapper,
-) -> _Leads | None:
-    """The chunk's lead clauses (`_Leads`), their touchpoint scores read as a complaint's are. An item cut by the
-    chunk's edge is two items here: its part without a complaint has a lead too, which `touchpoints eval` reads
-    only when the item has no complaint at all."""
-    lead = lead_positions(items.run_of[start : start + len(scores)], scores, idx)
-    if not len(lead):
-        return None
-    tp_scores, nones, context = _in_context(items, start + lead, vectors[lead], cache, mapper)
-    return _Leads(lead, vectors[lead].astype(np.float16), context.astype(np.float16), tp_scores, nones)
-
-
 def _centre(chunks: list[_Chunk], mapper: Mapper) -> None:
     """Each chunk's touchpoint scores less the mapper's `centre_weight` x how far above the average touchpoint
     each touchpoint sits over the whole corpus (`Mapper.corpus_offsets`)."""
@@ -355,49 +308,6 @@ def top_two(scores: np.ndarray) -> np.ndarray:
     return ranked[:, :2] if scores.shape[1] > 1 else np.repeat(ranked, 2, axis=1)
 
 
-def _in_context(
-    items: ItemRuns, positions: np.ndarray, vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Touchpoint and `none` scores of the segments at `positions`, read in their item's context, and that context.
-    A mapper that `normalise`s reads the text through `for_mapping` (re-embedding only what that changes); one with
-    a description view on a `second` encoder reads the segments and contexts on it too."""
-    texts = [items.segments[int(i)]["text"] for i in positions]
-    if mapper.normalise:
-        # clauses the span pass read through `for_mapping` already (miner/embed/spans.py) are not read again
-        done = spanned_positions(items, positions) if cache.reads_normalised else None
-        vectors, texts = _normalised(texts, vectors, cache, done)
-
-    def embed(batch: list[str]) -> np.ndarray:
-        return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
-
-    if cache.reads_normalised and CONTEXTS != "mean":  # the item read whole, as span reading cached it
-        context = items.context(positions, vectors, cache.embed, for_mapping)
-    else:
-        read = items.mean_context if CONTEXTS == "mean" else items.context
-        context = read(positions, vectors, embed)
-    second = None
-    if mapper.second is not None and mapper.description_weight > 0:
-        own = mapper.second(texts)
-        read = items.mean_context if CONTEXTS == "mean" else items.context
-        second = (own, read(positions, own, mapper.second))
-    tp_scores, nones = mapper.scores_in_context(vectors, context, second)
-    return tp_scores, nones, context
-
-
-def _normalised(
-    texts: list[str], vectors: np.ndarray, cache: EmbeddingCache, done: np.ndarray | None = None
-) -> tuple[np.ndarray, list[str]]:
-    """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again, and not
-    those `done` marks (read so already)."""
-    norm = [for_mapping(t) for t in texts]
-    changed = [i for i, (a, b) in enumerate(zip(texts, norm, strict=True)) if a != b and (done is None or not done[i])]
-    if not changed:
-        return vectors, norm
-    vectors = vectors.copy()
-    vectors[changed] = cache.embed([norm[i] for i in changed])
-    return vectors, norm
-
-
 def touchpoint_scores(
     segments: list[dict], positions: np.ndarray, cache: EmbeddingCache, mapper: Mapper, head: CorpusHead | None
 ) -> np.ndarray:
@@ -406,7 +316,7 @@ def touchpoint_scores(
     items = ItemRuns(segments)
     cache.read_as = for_mapping if mapper.normalise else None
     vectors = read_segments(cache, items, positions)
-    scores, _, context = _in_context(items, positions, vectors, cache, mapper)
+    scores, _, context = in_context(items, positions, vectors, cache, mapper)
     return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))
 
 
@@ -419,10 +329,11 @@ def _map_chunk(
     threshold: float,
     tp_threshold: float | None = None,
     adjusted: np.ndarray | None = None,
+    lead_adjusted: np.ndarray | None = None,
 ) -> None:
     """One chunk's touchpoint assignments and segment results, appended to `out`; `tp_threshold`: the corpus's
     touchpoint threshold (`Mapper.corpus_threshold`); `adjusted`: the chunk's reordered scores when given
-    (`_voted`), else the corpus head's."""
+    (`_voted`), else the corpus head's; `lead_adjusted`: its leads' (`leads.adjusted`)."""
     if adjusted is None:
         adjusted = c.adjusted(head)
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
@@ -441,13 +352,9 @@ def _map_chunk(
                 column.append(value)
         out.complaint_pos.append(c.start + int(pos))
     rows.extend(*columns)
-    if c.leads is not None:  # a touchpoint on the clause's result, no assignment (`_Leads`)
+    if c.leads is not None:  # a touchpoint on the clause's result, no assignment (miner/pipeline/leads.py)
         lead = c.leads
-        adjusted = None
-        if head is not None:  # blockwise, as `_Chunk.adjusted`
-            blocks = (slice(s, s + BLOCK) for s in range(0, len(lead.idx), BLOCK))
-            adjusted = np.concatenate([head.adjust(lead.tp_scores[b], lead.features(b)) for b in blocks])
-        chosen = mapper.choose(lead.tp_scores, lead.nones, lead.vectors.astype(np.float32), adjusted, tp_threshold)
+        chosen = mapper.choose(lead.tp_scores, lead.nones, None, lead_adjusted, tp_threshold)
         for pos, choices in zip(lead.idx, chosen, strict=True):
             top_of[int(pos)] = (choices[0].touchpoint, choices[0].score)
     columns = [[], [], [], [], []]

@@ -14,6 +14,9 @@ from miner.touchpoints.normalise import for_mapping
 
 if TYPE_CHECKING:
     from miner.embed import EmbeddingCache
+    from miner.touchpoints.mapper import Mapper
+
+CONTEXTS = "text"  # an item's context: "text" embeds its text; "mean" averages its clauses' vectors (ItemRuns)
 
 
 def read_segments(
@@ -42,3 +45,54 @@ def spanned_positions(items: ItemRuns, positions: np.ndarray) -> np.ndarray:
             inside[r] = set(spanned(clauses))
         out[k] = int(p) - int(items.starts[r]) in inside[r]
     return out
+
+
+def in_context(
+    items: ItemRuns, positions: np.ndarray, vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Touchpoint and `none` scores of the segments at `positions`, read in their item's context, and that context.
+    One with a description view on a `second` encoder reads the segments and contexts on it too."""
+    vectors, texts, context = read_in_context(items, positions, vectors, cache, mapper)
+    second = None
+    if mapper.second is not None and mapper.description_weight > 0:
+        own = mapper.second(texts)
+        read = items.mean_context if CONTEXTS == "mean" else items.context
+        second = (own, read(positions, own, mapper.second))
+    tp_scores, nones = mapper.scores_in_context(vectors, context, second)
+    return tp_scores, nones, context
+
+
+def read_in_context(
+    items: ItemRuns, positions: np.ndarray, vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The vectors of the segments at `positions` as the mapper reads them, their texts, and their items' context.
+    A mapper that `normalise`s reads the text through `for_mapping` (re-embedding only what that changes)."""
+    texts = [items.segments[int(i)]["text"] for i in positions]
+    if mapper.normalise:
+        # clauses the span pass read through `for_mapping` already (miner/embed/spans.py) are not read again
+        done = spanned_positions(items, positions) if cache.reads_normalised else None
+        vectors, texts = normalised(texts, vectors, cache, done)
+
+    def embed(batch: list[str]) -> np.ndarray:
+        return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
+
+    if cache.reads_normalised and CONTEXTS != "mean":  # the item read whole, as span reading cached it
+        context = items.context(positions, vectors, cache.embed, for_mapping)
+    else:
+        read = items.mean_context if CONTEXTS == "mean" else items.context
+        context = read(positions, vectors, embed)
+    return vectors, texts, context
+
+
+def normalised(
+    texts: list[str], vectors: np.ndarray, cache: EmbeddingCache, done: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """`vectors` of `texts` as `for_mapping` reads them: only the texts it changes are embedded again, and not
+    those `done` marks (read so already)."""
+    norm = [for_mapping(t) for t in texts]
+    changed = [i for i, (a, b) in enumerate(zip(texts, norm, strict=True)) if a != b and (done is None or not done[i])]
+    if not changed:
+        return vectors, norm
+    vectors = vectors.copy()
+    vectors[changed] = cache.embed([norm[i] for i in changed])
+    return vectors, norm

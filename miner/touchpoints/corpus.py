@@ -251,13 +251,17 @@ class CorpusHead:
             out[np.ix_(rows, classes)] = _softmax(X[rows], coef, intercept)
         return out
 
+    @property
+    def adjusts(self) -> bool:
+        """Whether `adjust` changes anything: this head or the labelled one is fitted."""
+        return self.fitted or (self.labelled is not None and self.labelled.fitted)
+
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Reorder each row's touchpoints by similarity plus `weight` x the head's probability, keeping the row's
         best score: whether a complaint fits the taxonomy at all (the threshold, `none_examples`) is still
         decided by its similarity alone, as the head knows no `none`. With a fitted `labelled` head (the
         analyst's corrections), its probabilities add to the order too, even when this head stayed unfitted."""
-        labelled = self.labelled is not None and self.labelled.fitted
-        if not (self.fitted or labelled) or len(scores) == 0:
+        if not self.adjusts or len(scores) == 0:
             return scores
         adjusted = scores + self.weight * self.probabilities(features)
         if self.labelled is not None:

@@ -209,7 +209,7 @@ class Mapper:
         self,
         scores: np.ndarray,
         nones: np.ndarray | None,
-        vectors: np.ndarray,
+        vectors: np.ndarray | None,
         adjusted: np.ndarray | None = None,
         threshold: float | None = None,
     ) -> list[list[Assignment]]:
@@ -217,10 +217,11 @@ class Mapper:
         best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
         `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
         touchpoint; which others count too is still read from the similarities (the head's probabilities are too
-        sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`."""
+        sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`.
+        Without `vectors` no sub-touchpoint is chosen."""
         threshold = self.threshold if threshold is None else threshold
         out = []
-        for i, (row, vec) in enumerate(zip(scores, vectors, strict=True)):
+        for i, row in enumerate(scores):
             best = float(row.max())
             if best < threshold or (nones is not None and nones[i] > best + self.none_margin):
                 out.append([Assignment(NONE, best)])
@@ -232,7 +233,8 @@ class Mapper:
                 first = int(np.argmax(adjusted[i]))
                 picked = np.r_[first, picked[picked != first]]
                 score[first] = best  # how well the clause fits the taxonomy, as `adjust` keeps it
-            out.append([Assignment(self.ids[j], float(score[j]), self.sub_of(vec, self.ids[j])) for j in picked])
+            subs = [None if vectors is None else self.sub_of(vectors[i], self.ids[j]) for j in picked]
+            out.append([Assignment(self.ids[j], float(score[j]), sub) for j, sub in zip(picked, subs, strict=True)])
         return out
 
 
