@@ -8,7 +8,7 @@ item's prediction is read from the run's stored clauses (`segment_results` and `
 - touchpoint (the top one, which accuracy@1 and macro-F1 score): the rank-0 touchpoint of the item's complaint
   clause with the highest rank-0 score, the first such clause on a tie; `none` when the item's complaint clauses
   were all mapped to none (the mapper abstained). An item with no complaint clause takes the touchpoint `mine`
-  stored for its lead clause, its most complaint-like one (miner/pipeline/classify.py `_Leads`): accuracy@1 scores
+  stored for its lead clause, its most complaint-like one (miner/pipeline/leads.py): accuracy@1 scores
   the mapping of every gold complaint, complaint F1 the detector, and a detector's miss is not counted twice;
 - detected_touchpoint: the same, but `none` for an item with no complaint clause (the end-to-end reading: what the
   item adds to a run's complaint counts);

@@ -159,14 +159,13 @@ def classify(
     *,
     fit_head: bool = True,
     complaint_threshold: float | None = None,
-    leads: bool = True,
 ) -> tuple[Classified, CorpusHead | None]:
     """Segments ({"id", "document_id", "text", "rating"}, an item's segments consecutive) in, their complaint and
     touchpoint scores out; nothing is stored. Embeds, detects and scores in chunks, so memory holds only the
     complaints' vectors (float16); then fits the corpus head on the sure complaints of every chunk (or, with
     `fit_head` off, uses `base_head`) and maps them. The complaint threshold is read from the first chunk's scores
-    (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended). With
-    `leads`, each item with no complaint has its lead clause mapped too (miner/pipeline/leads.py)."""
+    (`ComplaintDetector.corpus_threshold`) unless `complaint_threshold` gives it (that of the run extended). Each
+    item with no complaint has its lead clause mapped too (miner/pipeline/leads.py)."""
     progress = progress or Progress()
     items = ItemRuns(segments)
     cache.read_as = for_mapping if mapper.normalise else None  # the span pass reads what the mapper reads
@@ -193,8 +192,7 @@ def classify(
             chunks.append(
                 _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
             )
-            if leads:
-                chunks[-1].leads = lead_clauses.find(items, start, scores, idx, vectors, cache, mapper)
+            chunks[-1].leads = lead_clauses.find(items, start, scores, idx, vectors, cache, mapper)
             del vectors, context, texts
             release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
     _centre(chunks, mapper)
