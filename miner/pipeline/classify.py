@@ -215,7 +215,7 @@ def classify(
     voted = _voted(chunks, mapper, head)
     with progress.stage("Mapping", sum(len(c.idx) for c in chunks)) as advance:
         for c, adjusted in zip(chunks, voted, strict=True):
-            lead_scores = lead_clauses.adjusted(c.leads, c.start, items, cache, mapper, head)
+            lead_scores = lead_clauses.adjusted(c.leads, c.start, items, cache, mapper, head, BLOCK)
             _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold, adjusted, lead_scores)
             advance(len(c.idx))
     kept = [c.vectors for c in chunks]

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from miner.segment.items import ItemRuns
     from miner.touchpoints.mapper import Mapper
 
-BLOCK = 8_192  # leads whose corpus-head features (float32, clause and item) are built at a time
-
 
 @dataclass
 class Leads:
@@ -65,16 +63,23 @@ def find(
 
 
 def adjusted(
-    leads: Leads | None, start: int, items: ItemRuns, cache: EmbeddingCache, mapper: Mapper, head: CorpusHead | None
+    leads: Leads | None,
+    start: int,
+    items: ItemRuns,
+    cache: EmbeddingCache,
+    mapper: Mapper,
+    head: CorpusHead | None,
+    block: int,
 ) -> np.ndarray | None:
-    """The chunk's lead scores as the corpus head reorders them, block by block; the head's features (a lead's
-    vector and its item's, as the chunk's pass read them) come from the cache again (None: no head adjusts)."""
+    """The chunk's lead scores as the corpus head reorders them, `block` leads at a time (classify's BLOCK, as for
+    complaints); the head's features (a lead's vector and its item's, as the chunk's pass read them) come from the
+    cache again (None: no head adjusts)."""
     if leads is None or head is None or not head.adjusts:
         return None
     out = []
-    for s in range(0, len(leads.idx), BLOCK):
-        positions = start + leads.idx[s : s + BLOCK]
+    for s in range(0, len(leads.idx), block):
+        positions = start + leads.idx[s : s + block]
         vectors = read_segments(cache, items, positions)
         _, _, context = read_in_context(items, positions, vectors, cache, mapper)
-        out.append(head.adjust(leads.tp_scores[s : s + BLOCK], CorpusHead.features(vectors, context)))
+        out.append(head.adjust(leads.tp_scores[s : s + block], CorpusHead.features(vectors, context)))
     return np.concatenate(out)
