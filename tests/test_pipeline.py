@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from miner.embed.fake import HashingEmbedder
 from miner.errors import InputError
 from miner.pipeline import MineOptions, mine
 from miner.report import top_pain_points
@@ -167,3 +168,37 @@ def test_a_fitted_detector_and_mapper_handed_in_are_the_ones_used(
     _, run_id = pipeline.mine([data_dir / "reviews_small.csv"])
     assert pipeline.fit().detector_ is detector and pipeline.mapper_ is mapper
     assert db["runs"].get(run_id)["mapper"] == "centroid"
+
+
+class _NotStored(HashingEmbedder):
+    """The fake encoder, its vectors never stored (as the fast tier's: `Embedder.cache_vectors`)."""
+
+    cache_vectors = False
+
+
+def _answers(db) -> dict:
+    return {
+        "segments": db.execute(
+            "SELECT segment_id, complaint, complaint_score, touchpoint, touchpoint_score FROM segment_results "
+            "ORDER BY segment_id"
+        ).fetchall(),
+        "assignments": db.execute(
+            "SELECT segment_id, touchpoint, subtouchpoint, score, rank, pain_point_id FROM assignments "
+            "ORDER BY segment_id, rank"
+        ).fetchall(),
+        "pain_points": db.execute("SELECT id, touchpoint, label, complaints FROM pain_points ORDER BY id").fetchall(),
+    }
+
+
+def test_an_encoder_not_stored_gives_the_same_run_and_stores_no_vector(tmp_path, data_dir, mini_taxonomy, segmenter):
+    from miner.store import open_db
+
+    files = [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"]
+    stored, not_stored = open_db(tmp_path / "stored.db"), open_db(tmp_path / "not_stored.db")
+    mine(stored, files, MineOptions(taxonomy=mini_taxonomy, embedder=HashingEmbedder(dim=128), segmenter=segmenter))
+    mine(not_stored, files, MineOptions(taxonomy=mini_taxonomy, embedder=_NotStored(dim=128), segmenter=segmenter))
+    assert stored["embeddings"].count > 0
+    assert not_stored["embeddings"].count == 0
+    answers = _answers(not_stored)
+    assert answers["assignments"] and answers["pain_points"]
+    assert answers == _answers(stored)  # its vectors rounded to float16 as stored ones are

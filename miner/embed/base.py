@@ -27,6 +27,9 @@ class Embedder:
     # Whether the vectors of the text a pipeline fits on may go to the shared fit-vectors file
     # (miner/embed/shared.py); test embedders say no, so the suite leaves the user's cache as it found it.
     share_fit: bool = True
+    # Whether a run stores this encoder's vectors (the `embeddings` table) to read them again instead of encoding
+    # again: an encoder that runs faster than SQLite stores and loads its vectors says no (the fast tier).
+    cache_vectors: bool = True
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError

@@ -40,8 +40,16 @@ class EmbeddingCache:
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
         return load_vectors(self.db, self.embedder.name, hashes)
 
+    @property
+    def stores(self) -> bool:
+        """Whether this cache keeps its encoder's vectors: not for an encoder cheaper to run again
+        (`Embedder.cache_vectors`), whose vectors are computed wherever they are asked for and never stored."""
+        return self.embedder.cache_vectors
+
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
+        if not self.stores:
+            return self._encoded(texts, hashes, progress)
         known = self._load(sorted(set(hashes)))
         todo: dict[str, str] = {}
         for h, t in zip(hashes, texts, strict=True):
@@ -63,9 +71,26 @@ class EmbeddingCache:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([known[h] for h in hashes])
 
+    def _encoded(self, texts: Sequence[str], hashes: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        """`embed` for an encoder whose vectors are not stored: each distinct text encoded once, and rounded to
+        float16 as a stored vector is, so that a run gives the same answers whether its vectors were stored or not."""
+        first: dict[str, int] = {}
+        for i, h in enumerate(hashes):
+            first.setdefault(h, i)
+        self.hits, self.misses = len(texts) - len(first), len(first)
+        if progress and len(texts) > len(first):
+            progress(len(texts) - len(first))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        vectors = self.embedder.embed([texts[i] for i in first.values()], progress=progress)
+        row = {h: k for k, h in enumerate(first)}
+        return vectors.astype(np.float16).astype(np.float32)[[row[h] for h in hashes]]
+
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Cache vectors computed elsewhere (the second process's, by this cache's encoder), one row per text;
         texts already cached keep their vectors."""
+        if not self.stores:
+            return
         hashes = [text_hash(t) for t in texts]
         known = self._load(sorted(set(hashes)))
         fresh = {h: v for h, v in zip(hashes, vectors, strict=True) if h not in known}
@@ -122,6 +147,8 @@ class EmbeddingCache:
 
     def take(self, read: Read) -> None:
         """Cache what a reading computed (`spans.read_items`, in the second process or here)."""
+        if not self.stores:
+            return
         if read.texts:
             self.put(read.texts, read.vectors)
         if read.spans:

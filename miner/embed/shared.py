@@ -24,7 +24,7 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
     """Around a fit: the shared vectors of each cache's model copied in before, the newly embedded ones out after."""
     from miner.store import open_db
 
-    caches = [c for c in caches if c.embedder.share_fit]
+    caches = [c for c in caches if c.embedder.share_fit and c.stores]
     if not caches:
         yield
         return

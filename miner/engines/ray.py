@@ -169,9 +169,12 @@ def _segment(ray: Any, records: list, spacy_model: str, redactor: Redactor | Non
 
 def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, model: str, actors: int) -> None:
     """Embed every stored segment text the cache lacks for this model, on the actor pool; where the run reads
-    clauses inside their items (miner/embed/spans.py), read every item that has anything uncached instead."""
+    clauses inside their items (miner/embed/spans.py), read every item that has anything uncached instead. An
+    encoder whose vectors are not stored (the fast tier) is left to the run."""
     from miner.store.embeddings import unembedded_texts
 
+    if not cache.stores:  # the run encodes as it reads: nothing to read ahead
+        return
     if cache.reads_spans():
         _read_missing(ray, db, cache, model, actors)
         return

@@ -153,13 +153,15 @@ class Pipeline:
         """Cache the mapping encoder's vectors of `items` (each a feedback item's clauses) before the analysis asks
         for them, read as it will read them (`EmbeddingCache.embed_items`); the complaint encoder's too where the
         detector reads every clause with it (second pass `full`; the cascade reads only the clauses it may change,
-        miner/complaints/cascade.py)."""
-        self.cache.embed_items(items)
+        miner/complaints/cascade.py). Nothing for an encoder whose vectors are not stored (`Embedder.cache_vectors`):
+        the analysis encodes them as it reads."""
+        if self.cache.stores:
+            self.cache.embed_items(items)
         texts = [c for clauses in items for c in clauses]
         complaint = self._cache(self.encoders.complaint)
         detector = getattr(self, "detector_", self.detector)
-        if complaint is None or isinstance(complaint, HeadCache):  # a head reads the vectors just cached
-            return
+        if complaint is None or isinstance(complaint, HeadCache) or not complaint.stores:
+            return  # a head reads the vectors just cached; an encoder not stored reads them in the analysis
         if (detector.second_pass if detector else SECOND_PASS) == "full":
             complaint.embed(texts)
 
