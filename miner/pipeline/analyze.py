@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.pipeline.fits import SHARED_FITS, Helper, Inputs, fit_all, warm
 from miner.pipeline.heap import release
 from miner.pipeline.rows import AssignmentRows
 from miner.progress import Progress
@@ -105,6 +106,10 @@ def _extends(p: Pipeline, base: dict, params: dict) -> bool:
 def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     db = p.db
     segments = load_segments(db)
+    # On a large corpus the import's second process, where one runs, fits a share of the pain points; it imports what
+    # that needs while this process classifies
+    partner = getattr(p.engine, "partner", None) if p.clusterer is None and len(segments) >= SHARED_FITS else None
+    helper = partner if partner is not None and partner.submit(warm) is not None else None
     result, head = p.classify(segments, progress)
     names = {tp.id: tp.name for top in p.taxonomy.touchpoints for tp in top.walk()}
     previous = run_row(db, base) if (base := run_row(db, run_id)["base_run_id"]) else None
@@ -118,7 +123,9 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     from miner.topics import PainPointModel
 
     model = (p.clusterer or PainPointModel)(names=names, common_words=common_words([s["text"] for s in segments]))
-    pain_rows, changes = _pain_points(model, segments, result, space, old, progress, comparable=same_space)
+    pain_rows, changes = _pain_points(
+        model, segments, result, space, old, progress, comparable=same_space, helper=helper
+    )
     with db.atomic():
         if previous is not None:
             record_changes(db, run_id, changes)
@@ -246,28 +253,36 @@ def _pain_points(
     progress: Progress,
     *,
     comparable: bool = True,
+    helper: Helper | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """Cluster each touchpoint's complaints; ids follow the previous run's pain points where centroids match."""
+    """Cluster each touchpoint's complaints (a share of them in the second process where `helper` serves,
+    miner/pipeline/fits.py); ids follow the previous run's pain points where centroids match."""
     pain_of, subtouchpoints = pain_point_ids(result), _subtouchpoints(result)
     rows, changes = [], []
+
+    def inputs(tp: str) -> Inputs:
+        ks = result.by_touchpoint[tp]
+        texts = [segments[result.complaint_pos[k]]["text"] for k in ks]
+        subs = [subtouchpoints[row] for row in result.assignment_of[tp]]
+        confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
+        return texts, space[ks], subs, confidence
+
     with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
-        for tp in sorted(result.by_touchpoint):
-            ks, assignment_of = result.by_touchpoint[tp], result.assignment_of[tp]
-            seg = [segments[result.complaint_pos[k]] for k in ks]
-            vectors = space[ks].astype(np.float32)
-            subs = [subtouchpoints[row] for row in assignment_of]
-            confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
-            points = model.fit(tp, [s["text"] for s in seg], vectors, subs, confidence)
-            centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
-            ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
-            changes += [vars(c) for c in tp_changes]
-            for pid, point, centroid in zip(ids, points, centroids, strict=True):
-                for m in point.members:
-                    pain_of[assignment_of[m]] = pid
-                rows.append(_pain_row(pid, tp, point, seg, centroid))
-            del vectors, points, centroids
-            release()  # a touchpoint's float32 vectors and its clustering's arrays: back to the system
-            advance(1)
+        sizes = {tp: len(ks) for tp, ks in result.by_touchpoint.items()}
+        fitted = fit_all(model, sizes, inputs, advance, helper)
+    for tp in sorted(result.by_touchpoint):
+        ks, assignment_of, points = result.by_touchpoint[tp], result.assignment_of[tp], fitted.pop(tp)
+        seg = [segments[result.complaint_pos[k]] for k in ks]
+        vectors = space[ks].astype(np.float32)
+        centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
+        ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
+        changes += [vars(c) for c in tp_changes]
+        for pid, point, centroid in zip(ids, points, centroids, strict=True):
+            for m in point.members:
+                pain_of[assignment_of[m]] = pid
+            rows.append(_pain_row(pid, tp, point, seg, centroid))
+        del vectors, points, centroids
+        release()  # a touchpoint's float32 vectors: back to the system
     for tp in sorted(set(previous) - set(result.by_touchpoint)):
         changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
     return rows, changes

@@ -20,6 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -147,6 +148,16 @@ class Partner:
         if self._engaged:
             _one_thread(-1)
             self._engaged = False
+
+    def submit(self, fn: Callable, /, *args: object) -> Future | None:
+        """`fn(*args)` in the second process (a module-level function, as the pool pickles it), or None where no
+        second process runs for this `mine` (a small file) or it has died."""
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down
+            return None
 
     def splits(self, embedder: Embedder) -> bool:
         """Whether `embed` shares `embedder`'s work with the second process."""
