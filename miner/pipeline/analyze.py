@@ -258,7 +258,6 @@ def _pain_points(
     """Cluster each touchpoint's complaints (a share of them in the second process where `helper` serves,
     miner/pipeline/fits.py); ids follow the previous run's pain points where centroids match."""
     pain_of, subtouchpoints = pain_point_ids(result), _subtouchpoints(result)
-    rows, changes = [], []
 
     def inputs(tp: str) -> Inputs:
         ks = result.by_touchpoint[tp]
@@ -267,22 +266,26 @@ def _pain_points(
         confidence = np.array([result.segment_rows[result.complaint_pos[k]][2] for k in ks])
         return texts, space[ks], subs, confidence
 
-    with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
-        sizes = {tp: len(ks) for tp, ks in result.by_touchpoint.items()}
-        fitted = fit_all(model, sizes, inputs, advance, helper)
-    for tp in sorted(result.by_touchpoint):
-        ks, assignment_of, points = result.by_touchpoint[tp], result.assignment_of[tp], fitted.pop(tp)
+    done: dict[str, tuple[list[dict], list[dict]]] = {}
+
+    def use(tp: str, points: list[PainPoint]) -> None:
+        """A touchpoint's pain points stored as rows, its assignments pointed at them, ids matched to the last run's."""
+        ks, assignment_of = result.by_touchpoint[tp], result.assignment_of[tp]
         seg = [segments[result.complaint_pos[k]] for k in ks]
         vectors = space[ks].astype(np.float32)
         centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
         ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
-        changes += [vars(c) for c in tp_changes]
-        for pid, point, centroid in zip(ids, points, centroids, strict=True):
+        for pid, point in zip(ids, points, strict=True):
             for m in point.members:
                 pain_of[assignment_of[m]] = pid
-            rows.append(_pain_row(pid, tp, point, seg, centroid))
-        del vectors, points, centroids
-        release()  # a touchpoint's float32 vectors: back to the system
+        rows = [_pain_row(pid, tp, p, seg, c) for pid, p, c in zip(ids, points, centroids, strict=True)]
+        done[tp] = rows, [vars(c) for c in tp_changes]
+
+    with progress.stage("Clustering pain points", len(result.by_touchpoint)) as advance:
+        sizes = {tp: len(ks) for tp, ks in result.by_touchpoint.items()}
+        fit_all(model, sizes, inputs, use, advance, helper)
+    rows = [row for tp in sorted(done) for row in done[tp][0]]
+    changes = [change for tp in sorted(done) for change in done[tp][1]]
     for tp in sorted(set(previous) - set(result.by_touchpoint)):
         changes += [dict(old_id=k, new_id=None, similarity=None, change="removed") for k in sorted(previous[tp])]
     return rows, changes

@@ -16,11 +16,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from miner.pipeline.heap import release
 from miner.topics.clusterer import SAMPLE, PainPoint, PainPointModel
 
 # Segments from which a run shares its fits: on 5,000 airline conversations (15k segments, ~1.5 s of clustering)
 # the second process's imports cost about what sharing saves (docs/lab/fits.md)
 SHARED_FITS = 50_000
+# Complaints of the largest touchpoint sent to the second process: what is sent stays in this process, as float16,
+# until its fit comes back (20 MB at 25,000), while this one fits its own (docs/lab/fits.md, memory at 1M segments)
+SENT_MAX = 25_000
 IN_FLIGHT = 1  # fits handed to the second process at a time: each holds a copy of its vectors in this process
 Inputs = tuple[list[str], np.ndarray, list, np.ndarray]  # texts, float16 vectors, sub-touchpoints, confidence
 
@@ -51,7 +55,8 @@ def fit_there(model: PainPointModel, touchpoint: str, inputs: Inputs) -> list[Pa
 
 def shares(sizes: dict[str, int], helper: bool) -> tuple[list[str], list[str]]:
     """(this process's touchpoints, the second process's), each largest first: the largest fit goes to whichever
-    has less to do so far, counting a fit's cost by its complaints up to the sample it is fitted on."""
+    has less to do so far, counting a fit's cost by its complaints up to the sample it is fitted on; a touchpoint of
+    more than `SENT_MAX` complaints stays here."""
     order = sorted(sizes, key=lambda tp: (-sizes[tp], tp))
     if not helper:
         return order, []
@@ -59,7 +64,7 @@ def shares(sizes: dict[str, int], helper: bool) -> tuple[list[str], list[str]]:
     there: list[str] = []
     load = [0, 0]
     for tp in order:
-        side = int(load[1] < load[0])
+        side = int(load[1] < load[0] and sizes[tp] <= SENT_MAX)
         (here, there)[side].append(tp)
         load[side] += min(sizes[tp], SAMPLE)
     return here, there
@@ -69,16 +74,20 @@ def fit_all(
     model: Any,
     sizes: dict[str, int],
     inputs: Callable[[str], Inputs],
+    use: Callable[[str, list[PainPoint]], object],
     advance: Callable[[int], None],
     helper: Helper | None = None,
-) -> dict[str, list[PainPoint]]:
-    """Pain points per touchpoint (`sizes`: its complaints; `inputs(tp)`: what its fit reads). With a `helper`
-    and the project's own model, a share of the fits runs there while this process fits the rest."""
+) -> None:
+    """Fit each touchpoint's pain points (`sizes`: its complaints; `inputs(tp)`: what its fit reads) and hand them to
+    `use(tp, points)` in this thread, one touchpoint at a time, as soon as they are fitted, so that only one fit's
+    arrays are held at once (the heap is given back after each, `release`). With a `helper` and the project's own
+    model, a share of the fits runs there while this process fits the rest."""
     usable = helper is not None and type(model) is PainPointModel
     here, there = shares(sizes, usable)
     out: dict[str, list[PainPoint]] = {}
-    done_there: list[str] = []
+    done_there: list[str] = []  # in the order the second process's fits came back; `out` has each first
     failed: list[str] = []
+    used = [0]
 
     def feed() -> None:
         queue = deque(there)
@@ -101,18 +110,27 @@ def fit_all(
             failed.extend(tp for tp, _ in pending)
             failed.extend(queue)
 
+    def hand(tp: str, points: list[PainPoint]) -> None:
+        use(tp, points)
+        release()
+        advance(1)
+
+    def collect() -> None:
+        while used[0] < len(done_there):
+            tp = done_there[used[0]]
+            used[0] += 1
+            hand(tp, out.pop(tp))
+
     feeder = threading.Thread(target=feed, name="fits-feed", daemon=True)
     feeder.start()
-    shown = 0
-    for tp in here:
+    for tp in sorted(here):  # by name, as a run that fits alone: largest first peaked 300 MB higher at 1M segments
         texts, vectors, subs, confidence = inputs(tp)
-        out[tp] = model.fit(tp, texts, vectors.astype(np.float32), subs, confidence)
-        now = len(done_there)
-        advance(1 + now - shown)
-        shown = now
+        vectors = vectors.astype(np.float32)  # the float16 copy goes at once, as in a run that fits alone
+        points = model.fit(tp, texts, vectors, subs, confidence)
+        del vectors
+        hand(tp, points)
+        collect()
     feeder.join()
-    advance(len(done_there) - shown)
+    collect()
     for tp in failed:
-        out[tp] = fit_there(model, tp, inputs(tp))
-        advance(1)
-    return out
+        hand(tp, fit_there(model, tp, inputs(tp)))
