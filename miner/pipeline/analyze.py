@@ -272,8 +272,13 @@ def _pain_points(
         """A touchpoint's pain points stored as rows, its assignments pointed at them, ids matched to the last run's."""
         ks, assignment_of = result.by_touchpoint[tp], result.assignment_of[tp]
         seg = [segments[result.complaint_pos[k]] for k in ks]
-        vectors = space[ks].astype(np.float32)
-        centroids = np.stack([vectors[pt.members].mean(axis=0) for pt in points]) if points else vectors[:0]
+        rows_of = np.asarray(ks)
+        # each pain point's members only, not a second float32 copy of the whole touchpoint the fit has read
+        centroids = (
+            np.stack([space[rows_of[pt.members]].astype(np.float32).mean(axis=0) for pt in points])
+            if points
+            else np.zeros((0, space.shape[1]), np.float32)
+        )
         ids, tp_changes = match_ids(tp, centroids, previous.get(tp, {}), comparable=comparable)
         for pid, point in zip(ids, points, strict=True):
             for m in point.members:
