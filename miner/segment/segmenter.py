@@ -112,6 +112,7 @@ class Segmenter:
         self.clauses = clauses
         self.batch_size = batch_size
         self._nlp: Any = None
+        self._ptb: bool | None = None  # `ptb_tags`, read from the pipeline on first use
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_nlp": None}  # a copy sent to another process uses that process's spaCy
@@ -131,7 +132,7 @@ class Segmenter:
     def ptb_tags(self) -> bool:
         """Whether the pipeline's tagger gives Penn Treebank tags (en_core_web_sm's does): then a verb is read from
         its tag and the attribute_ruler, which only maps tags to `pos_` here, does not run."""
-        if not hasattr(self, "_ptb"):
+        if self._ptb is None:
             tagger = self.nlp.get_pipe("tagger") if "tagger" in self.nlp.pipe_names else None
             self._ptb = _PTB_VERBS <= set(getattr(tagger, "labels", ()))
         return self._ptb
