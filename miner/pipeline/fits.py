@@ -84,10 +84,8 @@ def fit_all(
     model, a share of the fits runs there while this process fits the rest."""
     usable = helper is not None and type(model) is PainPointModel
     here, there = shares(sizes, usable)
-    out: dict[str, list[PainPoint]] = {}
-    done_there: list[str] = []  # in the order the second process's fits came back; `out` has each first
+    done_there: deque[tuple[str, list[PainPoint]]] = deque()  # the second process's fits, as they came back
     failed: list[str] = []
-    used = [0]
 
     def feed() -> None:
         queue = deque(there)
@@ -103,9 +101,8 @@ def fit_all(
                         pending.append((tp, future))
                 if pending:
                     tp, future = pending[0]
-                    out[tp] = future.result()
+                    done_there.append((tp, future.result()))
                     pending.popleft()
-                    done_there.append(tp)
         except Exception:  # noqa: BLE001 - the second process died or failed: this one fits the rest
             failed.extend(tp for tp, _ in pending)
             failed.extend(queue)
@@ -116,10 +113,8 @@ def fit_all(
         advance(1)
 
     def collect() -> None:
-        while used[0] < len(done_there):
-            tp = done_there[used[0]]
-            used[0] += 1
-            hand(tp, out.pop(tp))
+        while done_there:
+            hand(*done_there.popleft())
 
     feeder = threading.Thread(target=feed, name="fits-feed", daemon=True)
     feeder.start()
