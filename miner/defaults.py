@@ -12,7 +12,8 @@ EMBEDDING_HELP = (
     "'onepass' (one MiniLM tuned for touchpoints and complaints at once: one read of each segment), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`), "
     "'mpnet' or 'gemma' (optional stronger encoders, see `touchpoints setup-models --optional`) "
-    "or a sentence-transformers path."
+    "or a sentence-transformers path. The MiniLM encoders compute in bfloat16 where the CPU has it "
+    "(TOUCHPOINTS_PRECISION=fp32 for float32)."
 )
 
 

@@ -1,5 +1,5 @@
-"""miner/embed/bert.py: the torch-only BERT gives sentence-transformers' vectors, bit for bit, and declines other
-models."""
+"""miner/embed/bert.py: the torch-only BERT gives sentence-transformers' vectors, bit for bit in float32 and within a
+cosine of 0.999 in bfloat16, and declines other models."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import shutil
 import numpy as np
 import pytest
 
-from miner.embed.bert import length_groups, load_bert
+from miner.embed.bert import PRECISION_ENV, exact_float32, length_groups, load_bert, native_bf16, resolve_precision
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
+from miner.errors import ModelError
 
 TEXTS = [
     "The driver left my order at the wrong door and the app said delivered.",
@@ -43,10 +44,44 @@ def test_same_vectors_as_sentence_transformers(reference):
 
 
 def test_the_embedder_encodes_without_sentence_transformers(reference):
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(precision="fp32")
     assert embedder.dim == 384
     assert np.allclose(embedder.embed_batch(TEXTS), reference, atol=1e-6)
     assert embedder._st is None  # sentence-transformers never loaded
+
+
+def test_bfloat16_dense_layers_give_nearly_the_same_vectors(reference):
+    """Where the chip has bfloat16 (`auto` picks it there) the dense layers run in it: near float32's vectors, not
+    equal to them, for every path that reads with the encoder (whole texts, spans, a split forward)."""
+    encoder = load_bert(packaged_model_path(), "bf16")
+    assert encoder is not None and encoder.precision == "bf16"
+    vectors = encoder.encode(TEXTS)
+    filled = np.linalg.norm(reference, axis=1) > 0
+    cosines = np.sum(vectors * reference, axis=1)[filled]
+    assert np.all(cosines > 0.999), cosines
+    assert not np.allclose(vectors, reference, atol=1e-6)  # bfloat16 did run
+    item = "The app crashed at checkout and nobody answered the phone for an hour."
+    parts, own = encoder.encode_spans([item], [[(0, 27)]])
+    exact_parts, exact_own = load_bert(packaged_model_path()).encode_spans([item], [[(0, 27)]])
+    assert float(own[0] @ exact_own[0]) > 0.999 and float(parts[0][0] @ exact_parts[0][0]) > 0.999
+    mine, theirs = encoder.encode_shared(TEXTS, encoder, 3)  # one padded batch: other roundings than `encode`'s
+    assert np.all(np.sum(mine * reference, axis=1)[filled] > 0.999) and np.allclose(mine, theirs, atol=1e-6)
+    with exact_float32():  # what model builds read with (miner/train/models.py): float32's vectors exactly
+        assert np.allclose(encoder.encode(TEXTS), reference, atol=1e-6)
+    assert not np.allclose(encoder.encode(TEXTS), reference, atol=1e-6)
+
+
+def test_the_precision_is_asked_for_or_fits_the_chip(monkeypatch):
+    monkeypatch.delenv(PRECISION_ENV, raising=False)
+    assert resolve_precision() == ("bf16" if native_bf16() else "fp32")
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("BF16") == "bf16"
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    assert resolve_precision() == "fp32"
+    assert SentenceTransformerEmbedder().precision == "fp32"
+    assert SentenceTransformerEmbedder(precision="bf16").precision == "bf16"  # the argument outranks the variable
+    monkeypatch.setenv(PRECISION_ENV, "half")
+    with pytest.raises(ModelError, match="TOUCHPOINTS_PRECISION='half'.*auto.*fp32.*bf16"):
+        resolve_precision()
 
 
 def test_span_pooling_reads_each_text_once():
@@ -112,3 +147,22 @@ def torch_randn_like(weight, rng):  # noqa: ANN001, ANN201 - a torch tensor, see
     import torch
 
     return torch.from_numpy(rng.standard_normal(tuple(weight.shape)).astype(np.float32))
+
+
+def test_vectors_of_each_precision_are_stored_apart(tmp_path):
+    """A database mined in float32 and read again in bfloat16 (another chip, or TOUCHPOINTS_PRECISION) encodes
+    afresh rather than mixing the two precisions' vectors; each finds its own on the next read."""
+    from miner.embed import EmbeddingCache
+    from miner.store import open_db
+
+    db = open_db(tmp_path / "t.db")
+    texts = ["The courier never rang the bell.", "Refund please"]
+    exact = EmbeddingCache(SentenceTransformerEmbedder(precision="fp32"), db)
+    low = EmbeddingCache(SentenceTransformerEmbedder(precision="bf16"), db)
+    assert exact.embedder.vector_key == "st:all-MiniLM-L6-v2" and low.embedder.vector_key == "st:all-MiniLM-L6-v2+bf16"
+    first = exact.embed(texts)
+    assert low.embed(texts).shape == first.shape and low.misses == 2  # not read from float32's vectors
+    assert np.all(np.sum(low.embed(texts) * first, axis=1) > 0.999) and low.hits == 2
+    assert exact.embed(texts) is not None and exact.hits == 2
+    models = {m for (m,) in db.execute("SELECT DISTINCT model FROM embeddings").fetchall()}
+    assert models == {"st:all-MiniLM-L6-v2", "st:all-MiniLM-L6-v2+bf16"}

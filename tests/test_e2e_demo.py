@@ -59,14 +59,18 @@ def test_run_records_the_tuned_encoder_its_complaint_head_and_context_weight(dem
     # under its name.
     from itertools import groupby
 
+    from miner.embed.bert import resolve_precision
     from miner.embed.spans import SUFFIX, as_read, span_keys
     from miner.segment.segmenter import text_hash
     from miner.touchpoints.normalise import for_mapping
 
+    # where the chip has bfloat16 the encoder computes in it (miner/embed/bert.py) and its vectors are stored apart
+    assert params["precision"] == resolve_precision(), params
+    key = model if params["precision"] == "fp32" else f"{model}+bf16"
     rows = con.execute("SELECT document_id, text FROM segments ORDER BY id").fetchall()
     items = [[t for _, t in g] for _, g in groupby(rows, key=lambda r: r[0])]
     keys = span_keys(as_read(items, for_mapping))
-    wanted = [(model + SUFFIX, k) if k else (model, text_hash(t)) for t, k in zip(sum(items, []), keys, strict=True)]
+    wanted = [(key + SUFFIX, k) if k else (key, text_hash(t)) for t, k in zip(sum(items, []), keys, strict=True)]
     cached = set(con.execute("SELECT model, hash FROM embeddings").fetchall())
     assert [w for w in wanted if w not in cached] == []
     assert sum(k is not None for k in keys) > len(keys) / 3  # most clauses were read inside their items

@@ -126,8 +126,8 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
         items = [[r["text"] for r in group] for _, group in groupby(rows, key=lambda r: r["document_id"])]
         keys = span_keys(as_read(items, for_mapping))  # clauses read inside their items (as the default
         # mapper reads them): cached by span; the others alone, as they are
-        plain = load_vectors(db, minilm.name, [r["hash"] for r in rows])
-        spans = load_vectors(db, minilm.name + SUFFIX, [k for k in keys if k is not None])
+        plain = load_vectors(db, minilm.vector_key, [r["hash"] for r in rows])
+        spans = load_vectors(db, minilm.vector_key + SUFFIX, [k for k in keys if k is not None])
         assert spans and len(spans) < len(rows)  # both readings are in this feed
         vectors = [plain[r["hash"]] if k is None else spans[k] for r, k in zip(rows, keys, strict=True)]
         run = db["runs"].get(run_id)

@@ -52,9 +52,9 @@ def test_embed_items_reads_spans_once_and_caches_them_by_place(minilm, db):
     cosines = np.sum(vectors[[0, 1, 5]] * alone[[0, 1, 5]], axis=1)
     assert np.all(cosines > 0.5) and np.all(cosines < 0.99)
     # the item read whole is cached under its text: the context the mapper asks for costs nothing more
-    item = load_vectors(db, minilm.name, [text_hash(text)])[text_hash(text)]
+    item = load_vectors(db, minilm.vector_key, [text_hash(text)])[text_hash(text)]
     assert np.abs(item - minilm.embed([text])[0]).max() < F16
-    assert len(load_vectors(db, minilm.name + SUFFIX, [k for k in span_keys(ITEMS) if k])) == 3
+    assert len(load_vectors(db, minilm.vector_key + SUFFIX, [k for k in span_keys(ITEMS) if k])) == 3
     # a second read: everything from the cache, nothing embedded
     before = db["embeddings"].count
     again = cache.embed_items(ITEMS)
@@ -67,7 +67,7 @@ def test_an_item_past_the_window_is_read_clause_by_clause(minilm, db):
     cache = EmbeddingCache(minilm, db)
     vectors = cache.embed_items([long_item])
     assert np.abs(vectors - minilm.embed(long_item)).max() < F16
-    assert not load_vectors(db, minilm.name + SUFFIX, [k for k in span_keys([long_item]) if k])
+    assert not load_vectors(db, minilm.vector_key + SUFFIX, [k for k in span_keys([long_item]) if k])
 
 
 def test_with_spans_off_every_clause_is_read_alone(minilm, db):
@@ -106,5 +106,5 @@ def test_with_normalise_items_are_read_as_the_mapper_reads_them(minilm, db):
     text, spans = joined(norm[0])
     parts, _ = minilm.bert().encode_spans([text], [spans])
     assert np.abs(vectors - parts[0]).max() < F16
-    assert text_hash(text) in load_vectors(db, minilm.name, [text_hash(text)])
+    assert text_hash(text) in load_vectors(db, minilm.vector_key, [text_hash(text)])
     assert np.abs(read_items(minilm, items, spans=True, clause=for_mapping).span_vectors - parts[0]).max() < F16

@@ -31,6 +31,17 @@ class Embedder:
     # again: an encoder that runs faster than SQLite stores and loads its vectors says no (the fast tier).
     cache_vectors: bool = True
 
+    @property
+    def precision(self) -> str:
+        """What the encoder computes in (`fp32`, `bf16`): a run records it beside the encoder's name."""
+        return "fp32"
+
+    @property
+    def vector_key(self) -> str:
+        """The name its vectors are stored under (the `embeddings` table, the shared fit vectors): its name, and for
+        vectors computed in bfloat16 that name + `+bf16`, so that the two precisions' vectors never mix."""
+        return self.name if self.precision == "fp32" else f"{self.name}+{self.precision}"
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 

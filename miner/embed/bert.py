@@ -12,10 +12,20 @@ sentence-transformers."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from miner.errors import ModelError
+
+PRECISION_ENV = "TOUCHPOINTS_PRECISION"
+PRECISIONS = ("auto", "fp32", "bf16")
+_EXACT: ContextVar[bool] = ContextVar("exact_float32", default=False)
 
 _TRANSFORMER = (
     "sentence_transformers.models.Transformer",
@@ -58,8 +68,43 @@ def _max_length(folder: Path, config: dict) -> int:
     return int(min(own or config["max_position_embeddings"], config["max_position_embeddings"]))
 
 
-def load_bert(folder: Path) -> BertSentenceEncoder | None:
-    """The encoder of a saved sentence-transformers BERT with mean pooling, or None for any other model."""
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX): there, torch's bfloat16 dense layers
+    take about half the time of float32 ones (docs/lab/bf16.md); elsewhere they are emulated, and slower."""
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private to torch.cpu: asked with care
+    return any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes)
+
+
+def resolve_precision(precision: str | None = None) -> str:
+    """`fp32` or `bf16`: what the dense layers compute in. `precision` (else $TOUCHPOINTS_PRECISION, else `auto`);
+    `auto` is bf16 where the CPU has it natively, fp32 elsewhere."""
+    value = (precision or os.environ.get(PRECISION_ENV) or "auto").strip().lower()
+    if value not in PRECISIONS:
+        raise ModelError(
+            f"{PRECISION_ENV}={value!r} is not a precision: use auto (the default), fp32 (exact float32 vectors) "
+            "or bf16"
+        )
+    if value == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return value
+
+
+@contextmanager
+def exact_float32() -> Iterator[None]:
+    """Inside, every encoder computes in float32 whatever its precision: the models `touchpoints setup-models`
+    builds from encoders' vectors (complaint head, fast tier) are the same on a chip with bfloat16 as without."""
+    token = _EXACT.set(True)
+    try:
+        yield
+    finally:
+        _EXACT.reset(token)
+
+
+def load_bert(folder: Path, precision: str = "fp32") -> BertSentenceEncoder | None:
+    """The encoder of a saved sentence-transformers BERT with mean pooling, or None for any other model.
+    `precision` (fp32 or bf16, see `resolve_precision`): what its dense layers compute in."""
     config = _json(folder / "config.json")
     modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else []
     normalize = _plain_mean_pooling(folder, modules) if isinstance(modules, list) else None
@@ -68,13 +113,19 @@ def load_bert(folder: Path) -> BertSentenceEncoder | None:
     files = (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     if normalize is None or not plain or not files or modules[0].get("path", "") not in ("", "."):
         return None
-    return BertSentenceEncoder(folder, config, _max_length(folder, config), normalize)
+    return BertSentenceEncoder(folder, config, _max_length(folder, config), normalize, precision)
 
 
 class BertSentenceEncoder:
-    """`encode(texts)` gives one float32 vector per text, as `SentenceTransformer.encode` does in one batch."""
+    """`encode(texts)` gives one float32 vector per text, as `SentenceTransformer.encode` does in one batch.
 
-    def __init__(self, folder: Path, config: dict, max_length: int, normalize: bool) -> None:
+    With `precision="bf16"` the dense layers (attention projections, feed-forward) and the attention itself run in
+    bfloat16 with float32 accumulation, while the embeddings, residual sums, layer norms and pooling stay float32:
+    half the CPU where the chip has bfloat16 (`native_bf16`), and vectors within a cosine of 0.9999 of float32's on
+    airline support text (docs/lab/bf16.md)."""
+
+    def __init__(self, folder: Path, config: dict, max_length: int, normalize: bool, precision: str = "fp32") -> None:
+        import torch
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
@@ -85,6 +136,17 @@ class BertSentenceEncoder:
         self.max_length = max_length
         weights = load_file(str(folder / "model.safetensors"))
         self.w = {k.removeprefix("bert."): v.float() for k, v in weights.items()}
+        if precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision {precision!r}: fp32 or bf16")
+        self.precision = precision
+        self.w_low = self.w  # the weights the layers read: in bf16, the dense layers' in bfloat16
+        if precision == "bf16":
+            # oneDNN, which runs torch's bfloat16 products, keeps up to 1,024 compiled products, one per batch shape:
+            # ~270 MB more than float32 on a corpus's varied lengths; 16 cost no speed (docs/lab/bf16.md). Read when
+            # oneDNN first runs; a value the user set wins.
+            os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
+            dense = [k for k in self.w if k.startswith("encoder.") and "LayerNorm" not in k]
+            self.w_low = {**self.w, **{k: self.w[k].to(torch.bfloat16) for k in dense}}
         self.layers = int(config["num_hidden_layers"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
@@ -156,22 +218,25 @@ class BertSentenceEncoder:
     def _layer(self, x: Any, attn_mask: Any, p: str) -> Any:
         from torch.nn import functional as F
 
-        w = self.w
+        w = self.w if _EXACT.get() else self.w_low
         batch, length, hidden = x.shape
         head = hidden // self.heads
 
+        low = w[f"{p}output.dense.weight"].dtype  # float32, or bfloat16 (the dense layers' inputs are cast to it)
+        xl = x.to(low)
+
         def heads(name: str) -> Any:
-            y = F.linear(x, w[f"{p}attention.self.{name}.weight"], w[f"{p}attention.self.{name}.bias"])
+            y = F.linear(xl, w[f"{p}attention.self.{name}.weight"], w[f"{p}attention.self.{name}.bias"])
             return y.view(batch, length, -1, head).transpose(1, 2)
 
         q, k, v = heads("query"), heads("key"), heads("value")
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=0.0, scale=head**-0.5)
         a = a.reshape(batch, -1, length, head).transpose(1, 2).contiguous().reshape(batch, length, -1).contiguous()
         a = F.linear(a, w[f"{p}attention.output.dense.weight"], w[f"{p}attention.output.dense.bias"])
-        x = self._norm(a + x, f"{p}attention.output.LayerNorm")
-        h = F.gelu(F.linear(x, w[f"{p}intermediate.dense.weight"], w[f"{p}intermediate.dense.bias"]))
+        x = self._norm(a.float() + x, f"{p}attention.output.LayerNorm")
+        h = F.gelu(F.linear(x.to(low), w[f"{p}intermediate.dense.weight"], w[f"{p}intermediate.dense.bias"]))
         h = F.linear(h, w[f"{p}output.dense.weight"], w[f"{p}output.dense.bias"])
-        return self._norm(h + x, f"{p}output.LayerNorm")
+        return self._norm(h.float() + x, f"{p}output.LayerNorm")
 
     def _norm(self, x: Any, name: str) -> Any:
         from torch.nn import functional as F

@@ -38,7 +38,7 @@ class EmbeddingCache:
         self.read_as: Callable[[str], str] | None = None
 
     def _load(self, hashes: list[str]) -> dict[str, np.ndarray]:
-        return load_vectors(self.db, self.embedder.name, hashes)
+        return load_vectors(self.db, self.embedder.vector_key, hashes)
 
     @property
     def stores(self) -> bool:
@@ -63,7 +63,7 @@ class EmbeddingCache:
                 vectors = self.helper.embed(self.embedder, list(todo.values()), progress)
             else:
                 vectors = self.embedder.embed(list(todo.values()), progress=progress)
-            save_vectors(self.db, self.embedder.name, dict(zip(todo, vectors, strict=True)))
+            save_vectors(self.db, self.embedder.vector_key, dict(zip(todo, vectors, strict=True)))
             if self.computed is not None:
                 self.computed.update(todo)
             known.update({h: v.astype(np.float16).astype(np.float32) for h, v in zip(todo, vectors, strict=True)})
@@ -95,7 +95,7 @@ class EmbeddingCache:
         known = self._load(sorted(set(hashes)))
         fresh = {h: v for h, v in zip(hashes, vectors, strict=True) if h not in known}
         if fresh:
-            save_vectors(self.db, self.embedder.name, fresh)
+            save_vectors(self.db, self.embedder.vector_key, fresh)
 
     def embed_items(self, items: Sequence[Sequence[str]], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """One row per clause of `items` (each a feedback item's clauses in order; rows concatenated), read as the
@@ -107,7 +107,7 @@ class EmbeddingCache:
             return self.embed([c for clauses in items for c in clauses], progress)
         p = plan(items, self.read_as)
         keys = p.keys
-        model = self.embedder.name + SUFFIX
+        model = self.embedder.vector_key + SUFFIX
         known = load_vectors(self.db, model, sorted({k for k in keys if k is not None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
         missing = [k is not None and k not in known for k in keys]
@@ -131,7 +131,7 @@ class EmbeddingCache:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
         flat = [c for clauses in items for c in clauses]
         keys = plan(items, self.read_as).keys if self.reads_spans() else [None] * len(flat)
-        spans = load_vectors(self.db, self.embedder.name + SUFFIX, sorted({k for k in keys if k is not None}))
+        spans = load_vectors(self.db, self.embedder.vector_key + SUFFIX, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
         lacking = [
@@ -152,7 +152,9 @@ class EmbeddingCache:
         if read.texts:
             self.put(read.texts, read.vectors)
         if read.spans:
-            save_vectors(self.db, self.embedder.name + SUFFIX, dict(zip(read.spans, read.span_vectors, strict=True)))
+            save_vectors(
+                self.db, self.embedder.vector_key + SUFFIX, dict(zip(read.spans, read.span_vectors, strict=True))
+            )
 
     @property
     def reads_normalised(self) -> bool:

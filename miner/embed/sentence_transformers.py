@@ -61,15 +61,24 @@ def verify_weights(folder: Path, sha256: str) -> None:
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model; loads on first use, offline. `sha256`: check the weights before loading."""
+    """A sentence-transformers model; loads on first use, offline. `sha256`: check the weights before loading.
+    `precision` (`auto`, `fp32`, `bf16`; None: $TOUCHPOINTS_PRECISION, else `auto`): what the torch-only BERT
+    computes its dense layers in (miner/embed/bert.py `resolve_precision`); other models run in float32."""
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, device: str = "cpu", sha256: str | None = None
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        batch_size: int = 64,
+        device: str = "cpu",
+        sha256: str | None = None,
+        precision: str | None = None,
     ) -> None:
         self.model = model
         self.batch_size = batch_size
         self.device = device
         self.sha256 = sha256
+        self.asked_precision = precision
         self._st: Any = None
         self._bert: Any = _UNLOADED
 
@@ -111,10 +120,15 @@ class SentenceTransformerEmbedder(Embedder):
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 if self.sha256:
                     verify_weights(path, self.sha256)
-                from miner.embed.bert import load_bert
+                from miner.embed.bert import load_bert, resolve_precision
 
-                self._bert = load_bert(path)
+                self._bert = load_bert(path, resolve_precision(self.asked_precision))
         return self._bert
+
+    @property
+    def precision(self) -> str:
+        bert = self.bert()
+        return bert.precision if bert is not None else "fp32"
 
     @property
     def dim(self) -> int:

@@ -31,9 +31,9 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
     try:
         shared = open_db(cache_root() / FILE)
         for cache in caches:
-            known = all_vectors(shared, cache.embedder.name, cache.embedder.dim)
-            have = load_vectors(cache.db, cache.embedder.name, sorted(known))
-            save_vectors(cache.db, cache.embedder.name, {h: v for h, v in known.items() if h not in have})
+            known = all_vectors(shared, cache.embedder.vector_key, cache.embedder.dim)
+            have = load_vectors(cache.db, cache.embedder.vector_key, sorted(known))
+            save_vectors(cache.db, cache.embedder.vector_key, {h: v for h, v in known.items() if h not in have})
     except (sqlite3.Error, OSError):
         yield
         return
@@ -45,7 +45,9 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
         for cache in caches:
             new, cache.computed = cache.computed or set(), None
             try:
-                save_vectors(shared, cache.embedder.name, load_vectors(cache.db, cache.embedder.name, sorted(new)))
+                save_vectors(
+                    shared, cache.embedder.vector_key, load_vectors(cache.db, cache.embedder.vector_key, sorted(new))
+                )
             except sqlite3.Error:
                 pass
         shared.close()

@@ -178,7 +178,7 @@ def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, m
     if cache.reads_spans():
         _read_missing(ray, db, cache, model, actors)
         return
-    todo = [{"hash": h, "text": t} for h, t in unembedded_texts(db, cache.embedder.name)]
+    todo = [{"hash": h, "text": t} for h, t in unembedded_texts(db, cache.embedder.vector_key)]
     if not todo:
         return
     ds = ray.data.from_items(todo).map_batches(
@@ -188,7 +188,7 @@ def _embed_missing(ray: Any, db: sqlite_utils.Database, cache: EmbeddingCache, m
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
     )
     rows = [
-        {"hash": r["hash"], "model": cache.embedder.name, "dim": len(r["vector"]) // 2, "vector": r["vector"]}
+        {"hash": r["hash"], "model": cache.embedder.vector_key, "dim": len(r["vector"]) // 2, "vector": r["vector"]}
         for r in ds.iter_rows()
     ]
     with db.atomic():

@@ -45,6 +45,7 @@ def run_params(p: Pipeline) -> dict:
     complaint, cluster = p.encoders.complaint, p.encoders.cluster
     return {
         "encoder": p.encoders.mapping.registry_name,  # the registry name to load it by again (taxonomy review)
+        "precision": p.encoders.mapping.precision,  # fp32 or bf16 (miner/embed/bert.py): vectors differ at 1e-5
         "mapper": p.mapper_name,
         "complaint_threshold": 0.5,
         "context_weight": CONTEXT_WEIGHT,

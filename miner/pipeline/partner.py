@@ -37,11 +37,12 @@ IN_FLIGHT = 2  # tasks given to the second process at a time: it starts the next
 
 @dataclass(frozen=True)
 class EncoderSpec:
-    """What the second process needs to load the same encoder: its folder, checksum and batch size."""
+    """What the second process needs to load the same encoder: its folder, checksum, batch size and precision."""
 
     path: str
     sha256: str | None
     batch_size: int
+    precision: str = "fp32"  # resolved here (`fp32` or `bf16`), so that both processes compute alike
     spans: bool = False  # it reads a piece's clauses inside their items, as the run does (miner/embed/spans.py)
     read_as: Callable[[str], str] | None = None  # ... each clause through this, as the run's mapper (`spans.as_read`)
 
@@ -56,7 +57,14 @@ def encoder_spec(
 
     if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.device != "cpu":
         return None
-    return EncoderSpec(embedder.model_path(), embedder.sha256, embedder.batch_size, spans, read_as if spans else None)
+    return EncoderSpec(
+        embedder.model_path(),
+        embedder.sha256,
+        embedder.batch_size,
+        embedder.precision,
+        spans,
+        read_as if spans else None,
+    )
 
 
 _LOADED: dict[EncoderSpec, Embedder] = {}  # in the second process: the encoder, loaded once
@@ -66,7 +74,9 @@ def _encoder(spec: EncoderSpec) -> Embedder:
     if spec not in _LOADED:
         from miner.embed.sentence_transformers import SentenceTransformerEmbedder
 
-        _LOADED[spec] = SentenceTransformerEmbedder(spec.path, sha256=spec.sha256, batch_size=spec.batch_size)
+        _LOADED[spec] = SentenceTransformerEmbedder(
+            spec.path, sha256=spec.sha256, batch_size=spec.batch_size, precision=spec.precision
+        )
     return _LOADED[spec]
 
 

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from miner.embed.bert import exact_float32
 from miner.embed.built import BuiltEmbedder, built_path, is_built, record, recorded
 from miner.embed.head import HeadEmbedder
 from miner.embed.registry import EncoderBundle, get_embedder
@@ -34,7 +35,8 @@ def build(recipe: Recipe, training: Training, base: str | None = None, progress:
     of this recipe and base use from now on. Returns its folder."""
     name = recipe.name(training, base)
     if not is_built(name):
-        recipe.fit(*training, built_path(name), progress, base=base)
+        with exact_float32():  # the same model on any chip (miner/embed/bert.py)
+            recipe.fit(*training, built_path(name), progress, base=base)
     record(recipe.key(base), name)
     return built_path(name)
 
@@ -137,7 +139,8 @@ def cached(recipe: Recipe, training: Training, base: str | None = None) -> tuple
 
     def locate() -> Path:
         if not is_built(name):
-            recipe.fit(*training, built_path(name), None, base=base)
+            with exact_float32():
+                recipe.fit(*training, built_path(name), None, base=base)
         return built_path(name)
 
     return name, locate
