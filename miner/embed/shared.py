@@ -31,9 +31,10 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
     try:
         shared = open_db(cache_root() / FILE)
         for cache in caches:
-            known = all_vectors(shared, cache.embedder.vector_key, cache.embedder.dim)
-            have = load_vectors(cache.db, cache.embedder.vector_key, sorted(known))
-            save_vectors(cache.db, cache.embedder.vector_key, {h: v for h, v in known.items() if h not in have})
+            key = cache.embedder.vector_key
+            known = all_vectors(shared, key, cache.embedder.dim)
+            have = load_vectors(cache.db, key, sorted(known))
+            save_vectors(cache.db, key, {h: v for h, v in known.items() if h not in have})
     except (sqlite3.Error, OSError):
         yield
         return
@@ -45,9 +46,8 @@ def shared_fit_vectors(caches: list[EmbeddingCache]) -> Iterator[None]:
         for cache in caches:
             new, cache.computed = cache.computed or set(), None
             try:
-                save_vectors(
-                    shared, cache.embedder.vector_key, load_vectors(cache.db, cache.embedder.vector_key, sorted(new))
-                )
+                key = cache.embedder.vector_key
+                save_vectors(shared, key, load_vectors(cache.db, key, sorted(new)))
             except sqlite3.Error:
                 pass
         shared.close()
