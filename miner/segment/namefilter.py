@@ -7,8 +7,10 @@ candidate when
 - it is shaped like a name ("McKenzie", "DeMario"), or
 - a cue stands before it: a title ("Mr", "Captain"), an initial ("J. Miller"), "my name is", "I'm", "spoke to",
   "ask for", "thanks", "hi", a signature mark ("^", "*", "-"), or
-- its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not written in lower
-  case anywhere in the batch ("Okafor", "Delta", "Sherouk, we're sorry"; not "Service", "Airport", "Glad").
+- its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not a place, a day or
+  an interjection (data/not_names.txt: "Denver", "Friday", "Hello"), not written in lower case anywhere in the
+  batch ("Okafor", "Delta", "Sherouk, we're sorry"; not "Service", "Airport", "Glad").
+A contraction ("Don't", "Won't", "Bill'll") and the parts of "Wi-Fi" are never one.
 So a capitalised common word is no candidate ("Flight was late", "our Baggage team", "Unfortunately, ...") unless
 it is a given name ("Mark, we're sorry") or cued. A word right after "#" is none: pii.py keeps hashtags.
 Surnames sit in their first name's window; a surname alone stays a candidate.
@@ -39,6 +41,8 @@ _CUE = re.compile(
 )
 _SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z]")  # "DeMario", "McKenzie"
 _CUE_REACH = 30  # characters before a word where its cue is looked for
+_CONTRACTION = re.compile(r"['’](?:t|ll|re|ve|d|m)\Z", re.IGNORECASE)  # "Don't" is no "Don"; "Mark's" may be
+_WIFI = re.compile(r"\bWi-?Fi\b", re.IGNORECASE)
 _GREETED = re.compile(r"\b(?:hi|hello|hey|dear|thanks|thank\s+you|thx|cheers|bye)\b,?\s+([a-z]+)\b", re.IGNORECASE)
 
 
@@ -62,8 +66,10 @@ def first_names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    """About a thousand everyday English words (Faker's lorem list), and spaCy's stop words."""
-    return _word_list("common_words.txt") | _stop_words()
+    """About a thousand everyday English words (Faker's lorem list), spaCy's stop words, and capitalised words that
+    are no name: places, days, interjections (Faker's countries and states, the time-zone cities, team-written
+    words; never a given name or a common surname)."""
+    return _word_list("common_words.txt") | _stop_words() | _word_list("not_names.txt")
 
 
 class Vocabulary:
@@ -93,6 +99,8 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
     word = text[start:end]
     if start > 0 and text[start - 1] == "#":  # a hashtag: pii.py keeps it whatever NER says
         return False
+    if _CONTRACTION.search(word):
+        return False
     if _stem(word) in first_names() or _SURNAME_PREFIX.match(text, start):
         return True
     if not vocabulary.common(word):
@@ -104,7 +112,12 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
 
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:
     """(start, end) of each word that could be a name (see the module's docstring), in text order."""
-    found = [m.span() for m in CAPITALISED.finditer(text) if _candidate(text, *m.span(), vocabulary)]
+    wifi = [m.span() for m in _WIFI.finditer(text)]
+    found = [
+        m.span()
+        for m in CAPITALISED.finditer(text)
+        if _candidate(text, *m.span(), vocabulary) and not any(a <= m.start() < b for a, b in wifi)
+    ]
     found += [m.span(1) for m in _GREETED.finditer(text) if m.group(1) in first_names()]
     return sorted(set(found))
 
