@@ -41,7 +41,7 @@ def _finder(module: Any, analyzer: Any) -> Any:
     names.analyzer_ = analyzer
     names.read_ = 0
 
-    def parts(texts: list[str], todo: list[int]) -> list[tuple[int, int, int]]:
+    def parts(texts: list[str], todo: list[int], _: Any = None) -> list[tuple[int, int, int]]:
         vocabulary = module.Vocabulary(texts)
         out = [
             (i, a, b) for i in todo for a, b in module.windows(texts[i], module.name_candidates(texts[i], vocabulary))

@@ -35,6 +35,7 @@ def _cpu(fn: Callable[[], object]) -> float:
 
 def steps(limit: int) -> dict:
     from miner.segment import Segmenter
+    from miner.segment.namefilter import Vocabulary
     from miner.segment.pii import pattern_spans
     from miner.segment.presidio import PresidioNames
     from miner.segment.segmenter import components_for
@@ -44,7 +45,7 @@ def steps(limit: int) -> dict:
     names, segmenter = PresidioNames(), Segmenter()
     out = {"load both": _cpu(lambda: (names._load(), segmenter.nlp))}
     nlp = names._load().nlp_engine.nlp["en"]
-    windows = [texts[i][a:b] for i, a, b in names._parts(texts, list(range(len(texts))))]
+    windows = [texts[i][a:b] for i, a, b in names._parts(texts, list(range(len(texts))), Vocabulary(texts))]
     out["patterns"] = _cpu(lambda: [pattern_spans(t) for t in texts])
     out["ner tok2vec+ner on windows"] = _cpu(lambda: list(nlp.pipe(windows, disable=["tagger", "parser"])))
     out["ner alone on windows"] = _cpu(lambda: list(nlp.pipe(windows, disable=components_for(nlp, ["ner"]))))
@@ -56,6 +57,7 @@ def steps(limit: int) -> dict:
 def onepass(limit: int) -> dict:
     """Two passes (clauses without NER; NER alone on the name windows) against one (parse + NER on each customer
     turn, NER alone only on windows that do not lie inside a customer turn)."""
+    from miner.segment.namefilter import Vocabulary
     from miner.segment.presidio import PresidioNames
     from miner.segment.segmenter import components_for
 
@@ -63,7 +65,7 @@ def onepass(limit: int) -> dict:
     texts, turns = [r.text for r in records], [t for r in records for _, t in r.mined_text()]
     names = PresidioNames()
     nlp = names._load().nlp_engine.nlp["en"]
-    parts = names._parts(texts, list(range(len(texts))))
+    parts = names._parts(texts, list(range(len(texts))), Vocabulary(texts))
     inside = {(i, a, b) for i, a, b in parts if any(s <= a and b <= e for s, e in _turn_spans(records[i]))}
     outside = [texts[i][a:b] for i, a, b in parts if (i, a, b) not in inside]
     ner_alone = components_for(nlp, ["ner"])

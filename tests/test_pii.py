@@ -376,3 +376,20 @@ def test_hashtags_are_not_names(redactor):
     )
     assert tag == "So angry. #Ryanair lost my luggage"
     assert "Sarah" not in person  # the same backend still finds the person in a plain sentence
+
+
+def test_a_common_word_before_said_is_no_name_but_a_given_or_unknown_one_is():
+    """Team-written: "said", "told", "hung up" mark the word before them as a name (presidio.context_names), but
+    "Code said valid until Sunday" is a promo code that said so, in a batch that writes "code" in lower case."""
+    from miner.segment.namefilter import Vocabulary
+    from miner.segment.presidio import context_names
+
+    texts = [
+        "Code said valid until Sunday.",
+        "Stuart said he would call. Mark said so too.",
+        "the promo code failed, mark it urgent",
+    ]
+    vocabulary = Vocabulary(texts)
+    found = [[t[a:b] for a, b, _ in context_names(t, vocabulary)] for t in texts]
+    assert found == [[], ["Stuart", "Mark"], []]  # "mark" is a word of this batch, and a given name
+    assert [texts[0][a:b] for a, b, _ in context_names(texts[0])] == ["Code"]  # without the batch's words: as before

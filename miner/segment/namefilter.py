@@ -72,6 +72,10 @@ def common_words() -> frozenset[str]:
     return _word_list("common_words.txt") | _stop_words() | _word_list("not_names.txt")
 
 
+def is_given_name(word: str) -> bool:
+    return _stem(word) in first_names()
+
+
 class Vocabulary:
     """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name."""
 
@@ -101,7 +105,7 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
         return False
     if _CONTRACTION.search(word):
         return False
-    if _stem(word) in first_names() or _SURNAME_PREFIX.match(text, start):
+    if is_given_name(word) or _SURNAME_PREFIX.match(text, start):
         return True
     if not vocabulary.common(word):
         return True

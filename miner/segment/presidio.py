@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from miner.errors import ModelError
-from miner.segment.namefilter import Vocabulary, name_candidates, windows
+from miner.segment.namefilter import Vocabulary, is_given_name, name_candidates, windows
 from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
 from miner.slim import PRESIDIO_SKIPS, import_without
 
@@ -99,12 +99,16 @@ def _title_cased(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"\b[a-z]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
 
 
-def context_names(text: str) -> list[tuple[int, int, str]]:
-    """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said")."""
+def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple[int, int, str]]:
+    """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said"). With the
+    batch's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
+    valid until Sunday", where the batch writes "code")."""
     spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text)]
     for m in re.finditer(_NAME, text):
         words = m.group(0).split()
         if words[0] in _NOT_A_NAME:
+            continue
+        if vocabulary is not None and len(words) == 1 and vocabulary.common(words[0]) and not is_given_name(words[0]):
             continue
         before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
         cued = _BEFORE.search(before) and _BEFORE.search(before).end() == len(before)  # type: ignore[union-attr]
@@ -158,9 +162,10 @@ class PresidioNames:
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         self._lower_names(texts, out)
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
+        vocabulary = Vocabulary(texts)
         for i in todo:
-            out[i] = _merge(out[i] + context_names(texts[i]))
-        parts = self._parts(texts, todo)
+            out[i] = _merge(out[i] + context_names(texts[i], vocabulary))
+        parts = self._parts(texts, todo, vocabulary)
         if not parts:
             return out
         pieces = [texts[i][a:b] for i, a, b in parts]
@@ -190,11 +195,10 @@ class PresidioNames:
         """The score Presidio gives every spaCy entity (spaCy's NER has no confidence of its own)."""
         return float(self._load().nlp_engine.ner_model_configuration.default_score)
 
-    def _parts(self, texts: list[str], todo: list[int]) -> list[tuple[int, int, int]]:
+    def _parts(self, texts: list[str], todo: list[int], vocabulary: Vocabulary) -> list[tuple[int, int, int]]:
         """(text, start, end) of what NER reads: windows around possible names, or each whole text."""
         if not self.prefilter:
             return [(i, 0, len(texts[i])) for i in todo]
-        vocabulary = Vocabulary(texts)
         return [(i, a, b) for i in todo for a, b in windows(texts[i], name_candidates(texts[i], vocabulary))]
 
     def _lower_names(self, texts: list[str], out: list[list[tuple[int, int, str]]]) -> None:
