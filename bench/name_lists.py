@@ -12,7 +12,8 @@ US, Australian and Indian states, Canadian provinces, British and Irish counties
 the IANA time-zone names (Python's `zoneinfo`, public domain); and the team-written words below (weekdays, months,
 holidays, interjections, regions, demonyms, large cities). A word that is a given name in any Faker locale
 ("Pierre", "Orlando") or one of the common surnames of its English-speaking ones ("Jackson", "Washington") is left
-out, so it stays a candidate."""
+out, so it stays a candidate. Names that are words: the given names and surnames of every Faker locale that the spaCy
+model's word list (its lemmatizer tables) holds ("Basil", "Rod", "Ladd"), which NER's PERSON keeps."""
 
 from __future__ import annotations
 
@@ -134,6 +135,25 @@ def _given_names_elsewhere() -> set[str]:
     return names
 
 
+def word_names() -> list[str]:
+    """Given names and surnames of every Faker locale that are English words too (the spaCy model's word list):
+    NER's PERSON on one of them is kept (namefilter.plain_word)."""
+    import pkgutil
+
+    import faker.providers.person
+
+    from miner.segment.namefilter import _forms, english_words
+    from miner.segment.segmenter import load_spacy
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(faker.providers.person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female", "last_names"):
+            names |= _words(getattr(provider, attr, None))
+    words = english_words(str(load_spacy().path))
+    return sorted(n for n in names if re.fullmatch(r"[a-z]+", n) and _forms(n) & words)
+
+
 def _stop_words() -> set[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -146,6 +166,7 @@ def main(faker_dir: str) -> None:
         ("first_names.txt", "Given names", first_names()),
         ("common_words.txt", "Common English words", common_words()),
         ("not_names.txt", "Capitalised words that are no name (places, days, interjections)", not_names()),  # fmt: skip
+        ("word_names.txt", "Names that are English words too (the spaCy model's word list)", word_names()),  # fmt: skip
     ):
         text = HEADER.format(what=what, version=FAKER_VERSION) + "\n".join(words) + "\n"
         (OUT / name).write_text(text, encoding="utf-8")

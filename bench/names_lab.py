@@ -3,10 +3,13 @@ and on a sample of airline conversations the PERSON spans each filter finds, the
 and the CPU seconds of the name finder, side by side with one spaCy model.
 
     python bench/names_lab.py --before REV [--n 2000] [--seed 7] [--lost]
+    python bench/names_lab.py --plain [--n 2000] [--seed 7]
 
 `--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
 `--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
-reading only: the sample's text must not be copied into the repository)."""
+reading only: the sample's text must not be copied into the repository). `--plain` compares `PresidioNames.find`
+with and without dropping NER's persons that are plain English words (namefilter.plain_word; section 6) on the
+labelled sample, the demo corpus's reviews and survey answers, and the airline sample, and prints what it drops."""
 
 from __future__ import annotations
 
@@ -95,13 +98,48 @@ def _airline(finders: dict[str, Any], n: int, seed: int, show_lost: bool) -> Non
                     print(f"    {texts[i][s:e]!r:>24}  {_masked(texts[i], s, e)!r}")
 
 
+def _plain(n: int, seed: int) -> None:
+    import csv
+
+    import miner.segment.presidio as presidio
+    from miner.ingest import read_file
+    from reliability.pii import load_sample
+
+    names, rule = presidio.PresidioNames(), presidio.plain_word
+
+    def compare(label: str, texts: list[str], mask: bool) -> None:
+        presidio.plain_word = lambda *_: False  # type: ignore[assignment]
+        without = names.find(texts)
+        presidio.plain_word = rule
+        kept = names.find(texts)
+        for text, a, b in zip(texts, without, kept, strict=True):
+            for s, e, _ in sorted(set(a) - set(b)):
+                print(f"    {text[s:e]!r:>16}  {_masked(text, s, e) if mask else text[max(0, s - 30) : e + 20]!r}")
+        print(f"{label}: PERSON spans {sum(map(len, without))} without the rule, {sum(map(len, kept))} with it")
+
+    compare("labelled", [t for t, _ in load_sample()[0]], mask=False)
+    demo = ROOT / "corpora" / "food_delivery"
+    with (demo / "reviews.csv").open(encoding="utf-8") as f:
+        texts = [f"{r['title']}\n\n{r['review']}" for r in csv.DictReader(f)]
+    with (demo / "survey.csv").open(encoding="utf-8") as f:
+        texts += [r["comment"] for r in csv.DictReader(f)]
+    compare("demo reviews and survey", texts, mask=False)
+    records = random.Random(seed).sample(read_file(AIRLINE), n)
+    compare(f"airline sample of {n}", [r.text for r in records], mask=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", required=True, help="git revision of the baseline namefilter.py")
+    parser.add_argument("--before", help="git revision of the baseline namefilter.py")
+    parser.add_argument("--plain", action="store_true", help="NER's persons that are plain words, with and without")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lost", action="store_true", help="print the spans one filter finds and the other not")
     args = parser.parse_args(argv)
+    if args.plain:
+        return _plain(args.n, args.seed)
+    if not args.before:
+        parser.error("--before REV or --plain")
     from miner.segment import namefilter
     from miner.segment.presidio import PresidioNames
 

@@ -83,9 +83,10 @@ def test_ner_on_windows_finds_the_labelled_names_ner_on_whole_texts_finds():
         labelled = {(a, b) for a, b, kind in gold if kind == "PERSON"}
         missed = [(a, b) for a, b, _ in set(spans_whole) - set(spans)]
         assert not labelled & set(missed), text  # and every labelled name they give
-    # "Manchester" in "...by Daniel in your Manchester branch": a city (data/not_names.txt) NER read as a person
-    # when it had a window of its own; inside Daniel's window it reads as what it is
-    assert sum(map(len, reference)) - sum(map(len, found)) == 1
+    # "Manchester" in "...by Daniel in your Manchester branch", which NER reads as a person in the whole text, is no
+    # candidate (data/not_names.txt) and an English word (namefilter.plain_word): neither side keeps it
+    for side in (found, reference):
+        assert not any("Manchester" in t[a:b] for t, spans in zip(texts, side, strict=True) for a, b, _ in spans)
 
 
 def test_persons_read_from_spacy_are_what_presidio_reports():
@@ -152,3 +153,37 @@ def test_contractions_and_wifi_are_no_candidates():
     vocabulary = Vocabulary([])
     assert _words("Don't worry. Won't happen. Will's bag and Mark's seat", vocabulary) == ["Will's", "Mark's"]
     assert _words("The Wi-Fi and the WiFi were down, Fi said", vocabulary) == ["Fi"]
+
+
+def test_ner_persons_that_are_plain_words_are_dropped_but_names_that_are_words_stay():
+    """Team-written. spaCy's small model calls "Felt", "Extras" and "Fingers" persons; the English word list of the
+    model's lemmatizer tables says they are words. "Basil" and "Rod" are words too, but names (data/word_names.txt),
+    and "Ladd" is greeted ("Thanks for waiting, Ladd.")."""
+    from miner.segment.presidio import PresidioNames
+
+    texts = [
+        "The fee showed up at the end. Felt misled.",
+        "Why are chips under 'Extras'? I can never find them.",
+        "Fingers crossed the refund comes.",
+        "Thanks for waiting, Ladd. What's your booking code?",
+        "Basil at the desk was lovely.",
+        "Rod was rude to me.",
+        "Kudos to Deborah and the crew.",
+    ]
+    found = PresidioNames().find(texts)
+    assert [[t[a:b] for a, b, _ in spans] for t, spans in zip(texts, found, strict=True)] == [
+        [], [], [], ["Ladd"], ["Basil"], ["Rod"], ["Deborah"]
+    ]  # fmt: skip
+
+
+def test_the_english_word_list_comes_from_the_spacy_model_and_names_that_are_words_are_shipped():
+    from miner.segment.namefilter import english_words, plain_word, word_names
+    from miner.segment.segmenter import load_spacy
+
+    words = english_words(str(load_spacy().path))
+    assert len(words) > 50_000 and {"felt", "extra", "finger", "lifestyle"} <= words
+    assert english_words("/nonexistent") == frozenset()  # another model without the tables: nothing is dropped
+    assert {"basil", "rod", "curry", "baker"} <= word_names()
+    assert plain_word("Felt misled.", 0, 4, words)
+    assert not plain_word("Felt misled.", 0, 4, frozenset())
+    assert not plain_word("I spoke to Felt today", 11, 15, words)  # a cue before it

@@ -76,6 +76,60 @@ def is_given_name(word: str) -> bool:
     return _stem(word) in first_names()
 
 
+@lru_cache(maxsize=1)
+def word_names() -> frozenset[str]:
+    """Names that are English words too ("Basil", "Rod", "Curry", "Ladd"): the given names and surnames of every
+    Faker locale that the spaCy model's word list holds. NER's PERSON on one of them stands (`plain_word`)."""
+    return _word_list("word_names.txt")
+
+
+@lru_cache(maxsize=4)
+def english_words(model_path: str) -> frozenset[str]:
+    """The lower-case words of the spaCy model's lemmatizer tables at `model_path` (en_core_web_sm's: WordNet's
+    index and irregular forms, about 82,000 words); empty for a model without them."""
+    from pathlib import Path
+
+    folder = Path(model_path) / "lemmatizer" / "lookups"
+    if not (folder / "lookups.bin").exists():
+        return frozenset()
+    from spacy.lookups import Lookups
+
+    lookups = Lookups().from_disk(folder)
+    words: set[str] = set()
+    for table in ("lemma_index", "lemma_exc"):
+        if lookups.has_table(table):
+            for entries in lookups.get_table(table).values():
+                words.update(w for w in entries if w.isalpha() and w.islower())
+    return frozenset(words)
+
+
+def _forms(word: str) -> set[str]:
+    """`word` and what it may be inflected from ("extras", "jinxed", "sitting"): enough to look it up."""
+    forms = {word}
+    for suffix, keep in (("s", 1), ("es", 2), ("ed", 2), ("d", 1), ("ing", 3)):
+        if word.endswith(suffix) and len(word) > keep + 2:
+            forms.add(word[:-keep])
+    return forms
+
+
+_VOCATIVE = re.compile(r",\s*\Z")
+
+
+def plain_word(text: str, start: int, end: int, words: frozenset[str]) -> bool:
+    """Whether NER's PERSON at text[start:end] is a plain English word rather than a name: one word, in `words`
+    (`english_words`), no given name or surname that is a word too (`word_names`), and no cue before it nor a
+    greeting around it ("Thanks, Ladd."). spaCy's small model calls "Felt misled.", "chips under 'Extras'" and
+    "Sushi was fresh" persons (docs/lab/names.md)."""
+    value = text[start:end]
+    if not value.isalpha() or not words:
+        return False
+    low = value.lower()
+    if low in first_names() or low in word_names() or not _forms(low) & words:
+        return False
+    greeted = _VOCATIVE.search(text[max(0, start - 3) : start]) and text[end : end + 1] in (".", "!", "?", ",", "")
+    return not (greeted or _cued(text, start))
+
+
 class Vocabulary:
     """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name."""
 

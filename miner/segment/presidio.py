@@ -12,7 +12,14 @@ from functools import lru_cache
 from typing import Any
 
 from miner.errors import ModelError
-from miner.segment.namefilter import Vocabulary, is_given_name, name_candidates, windows
+from miner.segment.namefilter import (
+    Vocabulary,
+    english_words,
+    is_given_name,
+    name_candidates,
+    plain_word,
+    windows,
+)
 from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
 from miner.slim import PRESIDIO_SKIPS, import_without
 
@@ -169,10 +176,13 @@ class PresidioNames:
         if not parts:
             return out
         pieces = [texts[i][a:b] for i, a, b in parts]
+        words = english_words(str(self._load().nlp_engine.nlp["en"].path))
         for (i, a, _), piece, persons in zip(parts, pieces, self._persons(pieces), strict=True):
             for start, end in persons:
                 value = piece[start:end]
-                if value.lower() not in _NOT_NAMES and not _PLACEHOLDER.search(value):
+                if value.lower() in _NOT_NAMES or _PLACEHOLDER.search(value):
+                    continue
+                if not plain_word(texts[i], a + start, a + end, words):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
             out[i] = _merge(out[i])
