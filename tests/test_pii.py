@@ -393,3 +393,16 @@ def test_a_common_word_before_said_is_no_name_but_a_given_or_unknown_one_is():
     found = [[t[a:b] for a, b, _ in context_names(t, vocabulary)] for t in texts]
     assert found == [[], ["Stuart", "Mark"], []]  # "mark" is a word of this batch, and a given name
     assert [texts[0][a:b] for a, b, _ in context_names(texts[0])] == ["Code"]  # without the batch's words: as before
+
+
+def test_agents_introducing_themselves_are_redacted_whatever_cue_stands_earlier(redactor):
+    """Team-written agent greetings of the demo's chats: "thank you" earlier in the 40 characters before the name hid
+    the "my name is" cue right before it, and "chatting with" was no cue; NER alone missed 28 agents' names there."""
+    texts = [
+        "Agent: Hello, thank you for your patience. My name is Nadia from Forkful, how can I help?",
+        "Agent: Welcome to Forkful support! You're chatting with Chloe. What can I do for you today?",
+        "Agent: Thanks for waiting, this is Priya. How can I help?",
+    ]
+    out = redactor.redact_many(texts)
+    assert [t.count("<PERSON>") for t in out] == [1, 1, 1], out
+    assert not any(name in t for t in out for name in ("Nadia", "Chloe", "Priya"))

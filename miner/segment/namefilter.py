@@ -34,7 +34,7 @@ _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
 _CUE = re.compile(
     rf"(?:\b{_TITLE}\s+|\bname\s+is\s+|\bI'?m\s+|\bI\s+am\s+|\bthis\s+is\s+|\bit'?s\s+|"
-    r"\b(?:spoke|speak|speaking|talked|chatted)\s+(?:to|with)\s+|\bask(?:ed)?\s+for\s+|\bthanks?,?\s+|"
+    r"\b(?:spoke|speak|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\bask(?:ed)?\s+for\s+|\bthanks?,?\s+|"
     r"\bthank\s+you,?\s+|\bthx,?\s+|\bcheers,?\s+|\b(?:hi|hello|hey|dear)\b,?\s+|"
     r"[\^*]\s*|(?:^|\s)[-–~]\s*|\b[A-Z]\.\s*)\Z",
     re.IGNORECASE,

@@ -36,12 +36,13 @@ _NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-']
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
 # Cues that the small NER model misses: "spoke to Leah", "my daughter Amelia", "Ian from the night team".
 _BEFORE = re.compile(
-    r"\b(?:spoke|speaking|talked|chatted)\s+(?:to|with)\s+|\b(?:asked|ask)\s+(?:for\s+)?|\bserved\s+by\s+|"
+    r"\b(?:spoke|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\b(?:asked|ask)\s+(?:for\s+)?|\bserved\s+by\s+|"
     r"\bname\s+(?:is|of)\s+|\b(?:named|called)\s+|\bgave\s+|\btold\s+|\b(?:I'm|I\s+am|this\s+is)\s+|"
     r"\b(?:my|our|the)\s+(?:wife|husband|partner|daughter|son|mother|mum|father|dad|friend|colleague|boss|agent|"
     r"driver|rider|courier|manager|supervisor|advisor|adviser)\s+|\b(?:agent|driver|rider|courier|manager|"
     r"supervisor|advisor)\s+|\b(?:thanks|thank\s+you|dear|hi|hello)\s+|\b[Bb]oth\s+",
 )
+_CUED = re.compile(rf"(?:{_BEFORE.pattern})\Z")  # a cue right before the word, wherever another one stands earlier
 _AFTER = re.compile(
     r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
@@ -118,7 +119,7 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
         if vocabulary is not None and len(words) == 1 and vocabulary.common(words[0]) and not is_given_name(words[0]):
             continue
         before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
-        cued = _BEFORE.search(before) and _BEFORE.search(before).end() == len(before)  # type: ignore[union-attr]
+        cued = bool(_CUED.search(before))
         cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
