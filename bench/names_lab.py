@@ -4,12 +4,17 @@ and the CPU seconds of the name finder, side by side with one spaCy model.
 
     python bench/names_lab.py --before REV [--n 2000] [--seed 7] [--lost]
     python bench/names_lab.py --plain [--n 2000] [--seed 7]
+    python bench/names_lab.py --left [--n 2000] [--seed 7] [--lost]
 
 `--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
 `--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
 reading only: the sample's text must not be copied into the repository). `--plain` compares `PresidioNames.find`
 with and without dropping NER's persons that are plain English words (namefilter.plain_word; section 6) on the
-labelled sample, the demo corpus's reviews and survey answers, and the airline sample, and prints what it drops."""
+labelled sample, the demo corpus's reviews and survey answers, and the airline sample, and prints what it drops.
+`--left` redacts the airline sample as the import does (`redact_records`, batches of 500) and counts the given names
+(data/first_names.txt, not a common word of the batch) left in the stored text, by where they stand: after a
+signature mark, in the place of an address (a comma or a full stop beside it), elsewhere (section 8); `--lost`
+prints each with its context masked."""
 
 from __future__ import annotations
 
@@ -128,16 +133,56 @@ def _plain(n: int, seed: int) -> None:
     compare(f"airline sample of {n}", [r.text for r in records], mask=True)
 
 
+def _left(n: int, seed: int, show: bool) -> None:
+    from collections import Counter
+
+    from miner.ingest import read_file
+    from miner.segment.namefilter import Vocabulary, common_words, is_given_name
+    from miner.segment.pii import Redactor, redact_records
+    from miner.segment.presidio import PresidioNames
+
+    records = random.Random(seed).sample(read_file(AIRLINE), n)
+    before = [r.text for r in records]
+    redactor = Redactor(names=PresidioNames())
+    names, left, where = 0, Counter(), Counter()
+    for i in range(0, n, PIECE):
+        redact_records(records[i : i + PIECE], redactor)
+        vocabulary = Vocabulary(before[i : i + PIECE])
+
+        def given(word: str, vocabulary: Vocabulary = vocabulary) -> bool:
+            return is_given_name(word) and not vocabulary.common(word) and word.lower() not in common_words()
+
+        names += sum(given(m.group(0)) for t in before[i : i + PIECE] for m in re.finditer(r"\b[A-Z][a-z]+\b", t))
+        for record in records[i : i + PIECE]:
+            text = record.text
+            for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
+                if not given(m.group(0)):
+                    continue
+                left[m.group(0)] += 1
+                mark = text[max(0, m.start() - 2) : m.start()]
+                beside = text[max(0, m.start() - 3) : m.start()] + text[m.end() : m.end() + 1]
+                where[
+                    "signature" if re.search(r"[\^*~-]", mark) else "address" if re.search(r"[,.]", beside) else "other"
+                ] += 1
+                if show:
+                    print(f"    {m.group(0)!r:>14}  {_masked(text, m.start(), m.end())!r}")
+    print(f"given names in the airline sample of {n}: {names}; left in the stored text: {sum(left.values())} "
+          f"{dict(where)}; most often {left.most_common(15)}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", help="git revision of the baseline namefilter.py")
     parser.add_argument("--plain", action="store_true", help="NER's persons that are plain words, with and without")
+    parser.add_argument("--left", action="store_true", help="given names left in the redacted airline sample")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lost", action="store_true", help="print the spans one filter finds and the other not")
     args = parser.parse_args(argv)
     if args.plain:
         return _plain(args.n, args.seed)
+    if args.left:
+        return _left(args.n, args.seed, args.lost)
     if not args.before:
         parser.error("--before REV or --plain")
     from miner.segment import namefilter

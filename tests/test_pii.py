@@ -406,3 +406,34 @@ def test_agents_introducing_themselves_are_redacted_whatever_cue_stands_earlier(
     out = redactor.redact_many(texts)
     assert [t.count("<PERSON>") for t in out] == [1, 1, 1], out
     assert not any(name in t for t in out for name in ("Nadia", "Chloe", "Priya"))
+
+
+def test_agents_signing_with_a_first_name_are_redacted_at_the_end_of_their_turn():
+    """Team-written, in the markup of tweet threads: "^Lisa", "^Linda W.", "-Sara" and "^Kit 2/2" close a reply;
+    a dash closes a turn with a given name only, and a caret inside a sentence signs nothing."""
+    from miner.segment.pii import pattern_spans
+
+    texts = [
+        "<rep__ So sorry about the wait, please DM us. ^Lisa __rep>",
+        "<rep__ Your bag is on its way. ^Linda W. __rep>",
+        "<rep__ Please follow and DM us your booking. -Sara __rep>",
+        "<rep__ We can look into it for you. ^Kit 2/2 __rep>",
+        "<rep__ Safe travels.^Kim __rep>",
+        "<rep__ Glad we could help ^Al. __rep>",
+        "<rep__ We're sorry about that - Thanks __rep>",
+        "<cust__ my file ^Lisa is wrong, why __cust>",
+    ]
+    found = [[t[a:b] for a, b, kind in pattern_spans(t) if kind == "PERSON"] for t in texts]
+    assert found == [["^Lisa"], ["^Linda W."], ["-Sara"], ["^Kit"], ["^Kim"], ["^Al"], [], []]
+
+
+def test_customers_addressed_by_name_are_redacted(redactor):
+    """Team-written replies that address the customer: NER misses most such names in short replies to tweets."""
+    texts = [
+        "<rep__ We're so sorry to hear that, Maryann. Please DM us your confirmation number. __rep>",
+        "<rep__ Hi Scott, you are now rebooked on the 6pm flight. __rep>",
+        "<rep__ __cust__  Rebecca, we apologize for the delay. __rep>",
+        "<rep__ It lands in Boston, Massachusetts. Thanks, Team. __rep>",  # in the place of a name, but no given name
+    ]
+    out = redactor.redact_many(texts)
+    assert [t.count("<PERSON>") for t in out] == [1, 1, 1, 0], out

@@ -59,9 +59,14 @@ _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STRE
 # +1-415-555-0132, 447700900123 (a phone number that a spreadsheet kept as a number).
 _PHONE_ANY = re.compile(r"(?<![\w.+-])(?:\+|\(\+?)?\d(?:(?:[ .-]|\) ?| ?\()?\d){8,16}(?![\w:])")
 # Dates, times and amounts that have enough digits to look like a phone number.
-# An agent's initials signing a turn ("... on its way. *TMT"), which support teams on social media use: a staff
-# member's pseudonym, at the end of an agent turn (`__rep>` in the markup of tweet threads) or of a line
-_SIGNATURE = re.compile(r"(?<=\s)[*^][A-Z]{2,4}(?=[ \t]*(?:__rep>|$))", re.MULTILINE)
+# An agent signing a turn with initials or a first name ("... on its way. *TMT", "^Lisa", "^Linda W.", "-Sara"),
+# as support teams on social media do: a staff member's name or pseudonym, at the end of an agent turn (`__rep>` in
+# the markup of tweet threads, after a "2/2" counter or not) or of a line; a caret may follow a full stop ("sorry.^Kim")
+_SIGNATURE = re.compile(
+    r"(?:(?<=\s)|(?<=[.!?])(?=\^))(?:[*^]\s?(?:[A-Z]{2,4}|[A-Z][a-z]+(?:[ \t]+[A-Z]\.?)?)|[-–~]\s?[A-Z][a-z]+)"
+    r"(?=\.?[ \t]*(?:\d/\d[ \t]*)?(?:__rep>|$))",
+    re.MULTILINE,
+)
 _NOT_PHONE = re.compile(r"(?:19|20)\d\d[-./ ]\d\d?[-./ ]\d\d?|\d\d?[-./ ]\d\d?[-./ ](?:19|20)\d\d|[\d ]+\.\d{1,2}$")
 
 
@@ -109,6 +114,14 @@ def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
     return None if _NOT_PHONE.match(match.group(0)) else _is_phone(match)
 
 
+def _is_signature(match: re.Match[str]) -> tuple[int, int] | None:
+    """A dash or a tilde signs with a given name only ("-Sara"; not "- Thanks"); a caret or a star with any."""
+    from miner.segment.namefilter import is_given_name
+
+    value = match.group(0)
+    return match.span() if value[0] in "*^" or is_given_name(value.lstrip("-–~ ")) else None
+
+
 def _always(match: re.Match[str]) -> tuple[int, int] | None:
     start, end = match.span()
     while start < end and match.string[start] in ":# ":  # the SSN pattern's "ssn: 123456789"
@@ -128,7 +141,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("PHONE", _UK_PHONE, _always),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
-    ("PERSON", _SIGNATURE, _always),
+    ("PERSON", _SIGNATURE, _is_signature),
 ]
 
 

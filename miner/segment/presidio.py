@@ -123,7 +123,26 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
         cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
+    if vocabulary is not None:
+        spans += [s for s in _addressed(text, vocabulary) if not any(s[0] < e and b < s[1] for b, e, _ in spans)]
     return spans
+
+
+# Someone addressed by name: ", Maryann." / "Hi Scott," / a turn opening "Rebecca, we apologize"
+_ADDRESSED = re.compile(
+    r"(?:,[ \t]+|^|__[ \t]+|\b(?:[Hh]i|[Hh]ey|[Hh]ello|[Dd]ear|[Tt]hanks)[ \t]+)([A-Z][a-z]+)(?=[ \t]*[,.!?])", re.M
+)
+
+
+def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
+    """Given names in the place of an address: after a comma, a greeting or the start of a turn, and before a
+    comma or a sentence's end. NER misses most of them in replies to tweets ("We're sorry to hear that, Maryann.");
+    a given name the batch writes as a word ("Will", "Mark") is left to NER."""
+    return [
+        (*m.span(1), "PERSON")
+        for m in _ADDRESSED.finditer(text)
+        if is_given_name(m.group(1)) and not vocabulary.common(m.group(1))
+    ]
 
 
 class PresidioNames:
