@@ -73,6 +73,7 @@ def common_words() -> frozenset[str]:
 
 
 def is_given_name(word: str) -> bool:
+    """Whether `word` ("Mark", "mark's") is in the given-name list."""
     return _stem(word) in first_names()
 
 

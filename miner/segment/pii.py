@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from miner.segment.namefilter import is_given_name
+
 if TYPE_CHECKING:
     from miner.ingest.records import Record
 
@@ -116,8 +118,6 @@ def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
 
 def _is_signature(match: re.Match[str]) -> tuple[int, int] | None:
     """A dash or a tilde signs with a given name only ("-Sara"; not "- Thanks"); a caret or a star with any."""
-    from miner.segment.namefilter import is_given_name
-
     value = match.group(0)
     return match.span() if value[0] in "*^" or is_given_name(value.lstrip("-–~ ")) else None
 
