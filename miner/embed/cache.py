@@ -41,6 +41,11 @@ class EmbeddingCache:
         return load_vectors(self.db, self.embedder.vector_key, hashes)
 
     @property
+    def _span_key(self) -> str:
+        """The name the span pass's vectors (clauses read inside their items) are stored under."""
+        return self.embedder.vector_key + SUFFIX
+
+    @property
     def stores(self) -> bool:
         """Whether this cache keeps its encoder's vectors: not for an encoder cheaper to run again
         (`Embedder.cache_vectors`), whose vectors are computed wherever they are asked for and never stored."""
@@ -107,7 +112,7 @@ class EmbeddingCache:
             return self.embed([c for clauses in items for c in clauses], progress)
         p = plan(items, self.read_as)
         keys = p.keys
-        model = self.embedder.vector_key + SUFFIX
+        model = self._span_key
         known = load_vectors(self.db, model, sorted({k for k in keys if k is not None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
         missing = [k is not None and k not in known for k in keys]
@@ -131,7 +136,7 @@ class EmbeddingCache:
         """Positions of the `items` that `embed_items` would read something of (what the cache lacks)."""
         flat = [c for clauses in items for c in clauses]
         keys = plan(items, self.read_as).keys if self.reads_spans() else [None] * len(flat)
-        spans = load_vectors(self.db, self.embedder.vector_key + SUFFIX, sorted({k for k in keys if k is not None}))
+        spans = load_vectors(self.db, self._span_key, sorted({k for k in keys if k is not None}))
         plain = self._load(sorted({text_hash(t) for t, k in zip(flat, keys, strict=True) if k is None}))
         bounds = np.cumsum([0] + [len(c) for c in items])
         lacking = [
@@ -152,9 +157,7 @@ class EmbeddingCache:
         if read.texts:
             self.put(read.texts, read.vectors)
         if read.spans:
-            save_vectors(
-                self.db, self.embedder.vector_key + SUFFIX, dict(zip(read.spans, read.span_vectors, strict=True))
-            )
+            save_vectors(self.db, self._span_key, dict(zip(read.spans, read.span_vectors, strict=True)))
 
     @property
     def reads_normalised(self) -> bool:
