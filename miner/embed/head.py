@@ -53,6 +53,11 @@ class HeadEmbedder(Embedder):
     def dim(self) -> int:
         return int(self.head["W"].shape[1])
 
+    def on(self, source: Embedder) -> HeadEmbedder:
+        """This head read on `source`'s vectors: a student taught to give the vectors it was fitted on
+        (miner/train/compact.py)."""
+        return HeadEmbedder(self.built_name, source, self._locate, self.teacher)
+
     def apply(self, vectors: np.ndarray) -> np.ndarray:
         """The head on `source` vectors, L2-normalised: `x @ W + relu(x @ A + a) @ B`."""
         h = self.head

@@ -7,6 +7,8 @@
   before the head); `threepass`: that, clustering on plain MiniLM (the default before issue 21); `onepass`: one
   MiniLM fine-tuned on the taxonomy and the complaint seeds at once (docs/lab/onepass.md);
 - `minilm`: the packaged all-MiniLM-L6-v2 as it is; `fast` (`m2v`, `model2vec`, `m2v:PATH`): model2vec;
+  `compact`: the tuned encoder cut to one layer and distilled (miner/train/compact.py), for batch jobs that want the
+  default's accuracy;
 - `mpnet`, `gemma`: optional stronger encoders, downloaded only by `touchpoints setup-models --optional NAME`
   and checked by sha256 on load (miner/embed/optional.py);
 - `fake`: the hashing embedder for tests;
@@ -105,6 +107,7 @@ registry.register("onepass", "miner.train.models:one_pass")
 registry.register("threepass", "miner.train.models:three_pass")
 registry.register("minilm", minilm)
 registry.register("fast", "miner.train.models:fast", aliases=("m2v", "model2vec"))
+registry.register("compact", "miner.train.models:compact")
 registry.register("fake", fake, aliases=("fake:hashing",))
 registry.register("mpnet", "miner.embed.optional:mpnet")
 registry.register("gemma", "miner.embed.optional:gemma", aliases=("embeddinggemma",))

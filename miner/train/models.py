@@ -19,7 +19,7 @@ from miner.embed.static import COMPLAINT_HEAD, StaticEmbedder
 from miner.errors import ModelError
 from miner.progress import Progress
 from miner.train.names import Training
-from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe, complaint_head_recipe
+from miner.train.recipes import COMPLAINTS, FAST, JOINT, TUNED, Recipe, compact_recipe, complaint_head_recipe
 from miner.train.sources import (
     default_complaint_training,
     default_head_training,
@@ -168,6 +168,25 @@ def fast(path: str | None) -> EncoderBundle:
     name, locate = named(FAST, None, _projection_training)
     mapping = StaticEmbedder(locate=locate, label=f"m2v:{name}")
     return EncoderBundle(mapping=mapping, complaint=_complaint_head(mapping))
+
+
+def compact(base: str | None) -> EncoderBundle:
+    """The compact student (miner/train/compact.py): the tuned encoder cut to one layer and taught to give its
+    vectors, so it reads as the tuned encoder does at a sixth of the layers. Its vectors go through the tuned
+    encoder's complaint head for the detector, and pain points cluster on them (docs/lab/compact.md)."""
+    if base is not None:
+        raise ModelError("the compact student is distilled from the default's tuned encoder only")
+    teacher = encoder(TUNED, None, default_touchpoint_training)
+    mapping = encoder(compact_recipe(teacher), None, _projection_training)
+    head = complaint_head(teacher, _complaint(None))
+    return EncoderBundle(mapping=mapping, complaint=head.on(mapping), cluster=mapping)
+
+
+def compact_model(progress: Progress | None = None) -> Path:
+    """Distil the compact student from the tuned encoder (building that first if need be) unless a student of that
+    name is built, and record it as the one `--embedding-model compact` uses. Returns its folder."""
+    teacher = encoder(TUNED, None, default_touchpoint_training)
+    return build(compact_recipe(teacher), _projection_training(), None, progress)
 
 
 def _complaint_head(mapping: StaticEmbedder) -> StaticEmbedder:

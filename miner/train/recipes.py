@@ -336,3 +336,31 @@ FAST_RECIPE: dict[str, Any] = {
     "complaint_head": "mlp",
 }
 FAST = Recipe("fast", FAST_RECIPE, distil, "setup-fast")
+
+
+def fit_compact(
+    texts: list[str],
+    labels: list[int],
+    target: Path,
+    progress: Progress | None = None,
+    base: str | None = None,
+    *,
+    teacher: Any = None,
+) -> Path:
+    """The compact student (miner/train/compact.py) of `teacher` (the tuned encoder, built first if need be) on
+    `texts` (`labels` and `base` unused)."""
+    from miner.train.compact import distil_compact
+
+    if teacher is None:
+        raise ModelError("the compact student is distilled from an encoder: give its teacher")
+    return distil_compact(texts, Path(teacher.model_path()), target, progress=progress)
+
+
+def compact_recipe(teacher: Any) -> Recipe:
+    """The compact student's recipe, named by its teacher's name (a new tuned encoder names a new student)."""
+    import functools
+
+    from miner.train.compact import COMPACT_RECIPE
+
+    params = {**COMPACT_RECIPE, "teacher": teacher.built_name}
+    return Recipe("compact", params, functools.partial(fit_compact, teacher=teacher), "setup-fast --compact")

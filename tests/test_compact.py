@@ -1,0 +1,58 @@
+"""The compact student (miner/train/compact.py): a one-layer cut of a BERT sentence encoder, taught to give the whole
+encoder's vectors. Here the teacher is the packaged MiniLM and the texts a few hundred project sentences, so the
+recipe runs in seconds; the real student learns from the tuned encoder on ~21k texts (docs/lab/compact.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from miner.embed.bert import load_bert
+from miner.embed.registry import get_bundle
+from miner.train.compact import distil_compact
+
+pytestmark = pytest.mark.e2e  # real weights
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+@pytest.fixture(scope="module")
+def taught(tmp_path_factory):
+    from miner.embed.sentence_transformers import packaged_model_path
+    from miner.train.sources import default_projection_texts
+
+    texts = default_projection_texts()
+    train, held = texts[:600:2], texts[1:600:2]
+    teacher = packaged_model_path()
+    out = tmp_path_factory.mktemp("compact")
+    student = distil_compact(train, teacher, out / "student", {"epochs": 2, "lr": 5e-4, "texts": "student_texts:0"})
+    untaught = distil_compact(train, teacher, out / "untaught", {"epochs": 0, "texts": "student_texts:0"})
+    return teacher, student, untaught, held
+
+
+def test_the_student_is_a_one_layer_encoder_the_torch_only_path_reads(taught):
+    teacher, student, _, held = taught
+    assert json.loads((student / "config.json").read_text())["num_hidden_layers"] == 1
+    encoder = load_bert(student)
+    assert encoder is not None and encoder.layers == 1  # the fast path, and the second process, can read it
+    vectors = encoder.encode(held[:8])
+    assert vectors.shape == (8, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+
+
+def test_distillation_brings_the_one_layer_cut_towards_the_teacher_on_texts_it_never_read(taught):
+    teacher, student, untaught, held = taught
+    goal = load_bert(teacher).encode(held)
+    before = _cosine(load_bert(untaught).encode(held), goal).mean()
+    after = _cosine(load_bert(student).encode(held), goal).mean()
+    assert after > before + 0.2, (before, after)
+
+
+def test_the_compact_bundle_reads_the_complaint_head_on_its_own_vectors():
+    bundle = get_bundle("compact")
+    assert bundle.mapping.name.startswith("st:minilm-compact-")
+    assert bundle.complaint.source is bundle.mapping and bundle.cluster is bundle.mapping
+    assert bundle.complaint.name == get_bundle("tuned").complaint.name  # the tuned encoder's head, not a new one
