@@ -28,7 +28,9 @@ REAL = ("absa_reviews_train", "cfpb_complaints", "banking77", "nhs_fft_phase1")
 
 def evaluator_for(side: str):  # noqa: ANN201 - an Evaluator
     """`PROFILE[:SEGMENTER][:noredact]`, or `student=MAP[+COMPLAINT][:...]`: the batch profile with the model2vec
-    folder MAP as its encoder and COMPLAINT (another folder) as its complaint detector's second encoder."""
+    folder MAP as its encoder and COMPLAINT (another folder) as its complaint detector's second encoder; `bert=FOLDER`
+    the batch profile with a BERT student (bench/student_layers.py) read as the tuned encoder is; `model=NAME` the
+    batch profile with the registry's encoder NAME (`model=compact`)."""
     from miner.eval.run import Evaluator
     from miner.pipeline.profiles import get_profile
 
@@ -36,11 +38,30 @@ def evaluator_for(side: str):  # noqa: ANN201 - an Evaluator
     profile = get_profile(name.split("=")[0] if "=" not in name else "batch")
     segmenter = next((r for r in rest if r in ("spacy", "rules")), None)
     profile = profile.with_overrides(segmenter=segmenter, redact=False if "noredact" in rest else None)
+    if name.startswith("model="):  # a registry name (`model=compact`) under the batch profile's other settings
+        model = name.split("=", 1)[1]
+        return Evaluator(embedding_model=model, segmenter=profile.segmenter, redact_pii=profile.redact)
+    if name.startswith("bert="):
+        return Evaluator(
+            embedder=bert_student(name.split("=", 1)[1]), segmenter=profile.segmenter, redact_pii=profile.redact
+        )
     if "=" in name:
         return Evaluator(
             embedder=student(name.split("=", 1)[1]), segmenter=profile.segmenter, redact_pii=profile.redact
         )
     return Evaluator(embedding_model=profile.embedding_model, segmenter=profile.segmenter, redact_pii=profile.redact)
+
+
+def bert_student(folder: str):  # noqa: ANN201 - a SentenceTransformerEmbedder in its bundle
+    """A BERT student (bench/student_layers.py `--save`) read as the default's tuned encoder: it maps, its vectors
+    go through the default's complaint head for the detector, and pain points cluster on them."""
+    from miner.embed.registry import EncoderBundle, get_bundle
+    from miner.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    mapping = SentenceTransformerEmbedder(folder)
+    complaint = get_bundle("default").complaint.on(mapping)
+    mapping.bundle = EncoderBundle(mapping=mapping, complaint=complaint, cluster=mapping)
+    return mapping
 
 
 def student(spec: str):  # noqa: ANN201 - a StaticEmbedder in its bundle
