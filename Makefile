@@ -74,12 +74,14 @@ eval-probe: setup
 reliability: setup
 	$(BIN)/python -m reliability --out docs/reliability.md
 
-# Both profiles (and the batch profile with --no-redact, issue 21's batch settings) end to end on ../shared/datasets/raw
+# Both profiles (and the batch profile with --no-redact, issue 21's batch settings, with the static student and with
+# the compact one, which this target builds first: docs/lab/compact.md) end to end on ../shared/datasets/raw
 # against the anchor, on the first 5,000 and on all 42.5k conversations
 # (skips when absent); BENCH_ARGS="--limits 5000" for a quicker one. Then the nightly incremental batch and peak memory
 # at a million segments (bench/scale.py). An hour or more on 2 cores.
 # Last, start-up: the first result of a 10-row mine in a fresh process (bench/startup.py, 3 runs, about a minute).
 bench: setup
+	$(BIN)/touchpoints setup-fast --compact
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/scale.py nightly
 	$(BIN)/python bench/scale.py memory

@@ -66,20 +66,33 @@ def _limited_csv(limit: int | None, workdir: Path) -> Path:
 
 
 NO_REDACT = "+no-redact"  # a profile name with this suffix: that profile with `--no-redact`
+MODEL = "+model="  # `batch+model=compact`: that profile with `--embedding-model compact`
 
 
 def _profile(name: str):  # noqa: ANN202 - miner.pipeline.profiles.Profile, imported lazily
     """The profile `name` names; `batch+no-redact` is `--profile batch --no-redact`, issue 21's batch settings
-    (`--embedding-model fast --segmenter rules --no-redact`), benched beside the profile, which redacts."""
+    (`--embedding-model fast --segmenter rules --no-redact`), benched beside the profile, which redacts;
+    `batch+model=compact+no-redact` the same with the compact student (docs/lab/compact.md)."""
     from miner.pipeline.profiles import get_profile
 
-    if name.endswith(NO_REDACT):
-        return get_profile(name.removesuffix(NO_REDACT)).with_overrides(redact=False)
-    return get_profile(name)
+    base, model, redact = _parts(name)
+    return get_profile(base).with_overrides(embedding_model=model, redact=redact)
+
+
+def _parts(name: str) -> tuple[str, str | None, bool | None]:
+    """A bench profile name's profile, encoder (None: the profile's) and redaction (None: the profile's)."""
+    redact = False if name.endswith(NO_REDACT) else None
+    base, _, model = name.removesuffix(NO_REDACT).partition(MODEL)
+    return base, model or None, redact
 
 
 def _flags(name: str) -> str:
-    return f"--profile {name.removesuffix(NO_REDACT)}" + (" --no-redact" if name.endswith(NO_REDACT) else "")
+    base, model, redact = _parts(name)
+    return (
+        f"--profile {base}"
+        + (f" --embedding-model {model}" if model else "")
+        + (" --no-redact" if redact is False else "")
+    )
 
 
 def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
@@ -311,8 +324,9 @@ def main() -> None:
     parser.add_argument("--limits", type=_limits, default=_limits("5000,all"),
                         help="conversation counts to run, comma-separated; `all` is every conversation")  # fmt: skip
     parser.add_argument("--limit", type=int, help="one count only (same as --limits N)")
-    parser.add_argument("--profiles", default="default,batch,batch+no-redact",
-                        help="comma-separated profile names; NAME+no-redact: NAME with --no-redact")  # fmt: skip
+    parser.add_argument("--profiles", default="default,batch,batch+no-redact,batch+model=compact+no-redact",
+                        help="comma-separated profile names; NAME+no-redact: NAME with --no-redact; "
+                             "NAME+model=M: NAME with --embedding-model M")  # fmt: skip
     parser.add_argument("--eval-limit", type=int, default=500, help="items per labelled set for accuracy@1 (0: none)")
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor (development only)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
