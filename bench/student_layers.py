@@ -61,6 +61,7 @@ def main() -> None:
 
     from miner.embed.registry import get_bundle
     from miner.embed.static import apply_head, static_vectors
+    from miner.train.compact import distillation_loss, token_states
     from miner.train.distill import fit_head
     from miner.train.models import fast
     from miner.train.sources import default_projection_texts, student_texts
@@ -85,7 +86,7 @@ def main() -> None:
         flush=True,
     )
 
-    folder = Path(teacher._model_path())
+    folder = Path(teacher.model_path())
     student = BertModel.from_pretrained(str(folder), num_hidden_layers=args.layers, add_pooling_layer=False)
     from tokenizers import Tokenizer
 
@@ -98,22 +99,6 @@ def main() -> None:
     def ids_of(batch: list[str]) -> list[np.ndarray]:
         return [np.asarray(e.ids, dtype=np.int64) for e in tokenizer.encode_batch(batch)]
 
-    def padded(rows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        width = max(len(r) for r in rows)
-        ids = torch.zeros(len(rows), width, dtype=torch.long)
-        mask = torch.zeros(len(rows), width, dtype=torch.long)
-        for k, r in enumerate(rows):
-            ids[k, : len(r)] = torch.from_numpy(r)
-            mask[k, : len(r)] = 1
-        return ids, mask
-
-    def pooled(rows: list[np.ndarray], model: torch.nn.Module | None = None, states: bool = False):  # noqa: ANN202
-        ids, mask = padded(rows)
-        hidden = (model or student)(input_ids=ids, attention_mask=mask).last_hidden_state
-        m = mask[..., None].float()
-        mean = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
-        return (mean, hidden, mask) if states else mean
-
     def predict(rows: list[np.ndarray]) -> np.ndarray:
         student.eval()
         lengths = np.array([len(r) for r in rows])
@@ -122,7 +107,7 @@ def main() -> None:
             sorted_rows = np.argsort(lengths)
             for s in range(0, len(rows), 256):
                 part = sorted_rows[s : s + 256]
-                out[part] = pooled([rows[i] for i in part]).numpy()
+                out[part] = token_states(student, [rows[i] for i in part])[0].numpy()
         student.train()
         return out
 
@@ -141,7 +126,7 @@ def main() -> None:
         with torch.inference_mode():
             for s in range(0, len(i_train), 128):
                 part = list(range(s, min(s + 128, len(i_train))))
-                _, hidden, _ = pooled([i_train[i] for i in part], full, states=True)
+                _, hidden, _ = token_states(full, [i_train[i] for i in part])
                 for row, i in enumerate(part):
                     token_goal[i] = hidden[row, : len(i_train[i])].numpy().astype(np.float16)
         print(f"teacher's token states: {time.process_time() - started:.0f} CPU s", flush=True)
@@ -165,15 +150,9 @@ def main() -> None:
         batches = [perm[s : s + args.batch] for s in range(0, len(perm), args.batch)]
         random.Random(epoch).shuffle(batches)
         for b in batches:
-            out, hidden, mask = pooled([i_train[i] for i in b], states=True)
-            loss = 1 - torch.nn.functional.cosine_similarity(out, goal[b]).mean()
-            if args.token_weight:
-                target = torch.zeros_like(hidden)
-                for row, i in enumerate(b):
-                    target[row, : len(i_train[i])] = torch.from_numpy(token_goal[i].astype(np.float32))
-                cos = torch.nn.functional.cosine_similarity(hidden, target, dim=-1)
-                m = mask.float()
-                loss = loss + args.token_weight * ((1 - cos) * m).sum() / m.sum()
+            states = token_states(student, [i_train[i] for i in b])
+            token_goals = [token_goal[i] for i in b] if args.token_weight else []
+            loss = distillation_loss(states, goal[b], token_goals, args.token_weight)
             loss.backward()
             optimiser.step()
             schedule.step()

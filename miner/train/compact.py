@@ -49,12 +49,33 @@ def _padded(rows: Sequence[np.ndarray]) -> tuple[Any, Any]:
     return ids, mask
 
 
-def _states(model: Any, rows: Sequence[np.ndarray]) -> tuple[Any, Any, Any]:
-    """The model's mean-pooled vectors, last-layer token states and attention mask for `rows` of token ids."""
+def token_states(model: Any, rows: Sequence[np.ndarray]) -> tuple[Any, Any, Any]:
+    """A transformers BERT's mean-pooled vectors, last-layer token states and attention mask for `rows` of token
+    ids."""
     ids, mask = _padded(rows)
     hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
     m = mask[..., None].float()
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1), hidden, mask
+
+
+def distillation_loss(
+    student: tuple[Any, Any, Any], goal: Any, token_goals: Sequence[np.ndarray], token_weight: float
+) -> Any:
+    """One minus the cosine of the student's pooled vectors to `goal` (the teacher's, unit length), plus
+    `token_weight` times one minus the mean cosine of each token's state to the teacher's (`token_goals`, one array
+    per text, in the student's `token_states` order)."""
+    import torch
+
+    mean, hidden, mask = student
+    loss = 1 - torch.nn.functional.cosine_similarity(mean, goal).mean()
+    if token_weight:
+        target = torch.zeros_like(hidden)
+        for k, states in enumerate(token_goals):
+            target[k, : len(states)] = torch.from_numpy(states.astype(np.float32))
+        m = mask.float()
+        cos = torch.nn.functional.cosine_similarity(hidden, target, dim=-1)
+        loss = loss + token_weight * ((1 - cos) * m).sum() / m.sum()
+    return loss
 
 
 def distil_compact(
@@ -95,7 +116,7 @@ def distil_compact(
     with progress.stage("Reading the texts with the teacher", len(rows)) as advance, torch.inference_mode():
         for start in range(0, len(rows), 128):
             part = by_length[start : start + 128]
-            mean, hidden, _ = _states(full, [rows[i] for i in part])
+            mean, hidden, _ = token_states(full, [rows[i] for i in part])
             pooled_goal[part] = mean.numpy()
             for k, i in enumerate(part):
                 token_goal[i] = hidden[k, : lengths[i]].numpy().astype(np.float16)
@@ -116,15 +137,8 @@ def distil_compact(
             order = order[np.argsort(lengths[order] // 4, kind="stable")]  # batches of similar length
             batches = [order[s : s + recipe["batch"]] for s in range(0, len(order), recipe["batch"])]
             for b in (batches[i] for i in rng.permutation(len(batches))):
-                mean, hidden, mask = _states(student, [rows[i] for i in b])
-                loss = 1 - torch.nn.functional.cosine_similarity(mean, goal[b]).mean()
-                if recipe["token_weight"]:
-                    target_states = torch.zeros_like(hidden)
-                    for k, i in enumerate(b):
-                        target_states[k, : lengths[i]] = torch.from_numpy(token_goal[i].astype(np.float32))
-                    m = mask.float()
-                    cos = torch.nn.functional.cosine_similarity(hidden, target_states, dim=-1)
-                    loss = loss + recipe["token_weight"] * ((1 - cos) * m).sum() / m.sum()
+                states = token_states(student, [rows[i] for i in b])
+                loss = distillation_loss(states, goal[b], [token_goal[i] for i in b], recipe["token_weight"])
                 loss.backward()
                 optimiser.step()
                 schedule.step()
