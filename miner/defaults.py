@@ -12,7 +12,7 @@ EMBEDDING_HELP = (
     "'onepass' (one MiniLM tuned for touchpoints and complaints at once: one read of each segment), "
     "'minilm' (the packaged all-MiniLM-L6-v2), 'fast' (model2vec, see `touchpoints setup-fast`), "
     "'compact' (the tuned encoder cut to one layer and distilled: batch jobs nearer the default's accuracy, at "
-    "about 4x the anchor's speed where fast runs at 7x; see `touchpoints setup-fast --compact`), "
+    "about 4x the hand-written anchor's speed where fast runs at 6-7x; see `touchpoints setup-fast --compact`), "
     "'mpnet' or 'gemma' (optional stronger encoders, see `touchpoints setup-models --optional`) "
     "or a sentence-transformers path. The MiniLM encoders compute in bfloat16 where the CPU has it "
     "(TOUCHPOINTS_PRECISION=fp32 for float32)."

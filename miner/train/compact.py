@@ -86,7 +86,7 @@ def distil_compact(
     progress: Progress | None = None,
 ) -> Path:
     """Distil the BERT sentence encoder saved at `teacher` into a student of its first `recipe["layers"]` layers on
-    `texts` and their variants, and save it at `target`. About 10 CPU minutes on the default's ~21k texts."""
+    `texts` and their variants, and save it at `target`. About 8 CPU minutes on the default's ~21k texts."""
     import torch
     from tokenizers import Tokenizer
     from transformers import BertModel
