@@ -172,3 +172,27 @@ def test_corrections_alone_can_fit_a_head_on_a_small_corpus():
     assert head.labels_ < 50
     head.teach(np.repeat(features, 3, axis=0), np.repeat(truth, 3))  # 60 labelled rows
     assert head.fit().fitted and head.labels_ < 50  # labels_ still counts only the corpus's own sure complaints
+
+
+def test_the_folds_fitted_two_at_a_time_give_the_heads_one_at_a_time_gives(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import miner.touchpoints.corpus as corpus
+
+    def blas_threads() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    scores, features, _ = _corpus(n=600, seed=3)
+    heads, before = [], None
+    for threads in (1, 2):
+        monkeypatch.setattr(corpus, "FIT_THREADS", threads)
+        head = CorpusHead(2, margin=0.1, balanced=True)
+        head.collect(scores, None, features, threshold=0.3)
+        before = before or blas_threads()  # numpy's BLAS as the caller set it
+        heads.append(head.fit())
+    one, two = heads
+    assert len(one.fold_heads_) == len(two.fold_heads_) == one.folds > 1
+    for a, b in zip(one.fold_heads_, two.fold_heads_, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)  # the same optimum, whichever thread fitted it
+    assert blas_threads() == before  # the fit's one-thread limit is given back

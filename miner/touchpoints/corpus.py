@@ -25,6 +25,7 @@ CORPUS_FOLDS = 5  # each complaint is reordered by a head fitted on the other fo
 # the head learns only where one touchpoint takes this share of the corpus's complaints: on the probe (nine
 # industries, top share 0.10) every head lost to none; the dev domains' top shares are 0.36-0.73 (selfhead.md)
 MIN_TOP_SHARE = 0.2
+FIT_THREADS = 2  # the folds' heads fitted at once (the machine's two cores)
 CORRECTION_WEIGHT = 10.0  # an analyst's correction counts as this many sure complaints (quality.md)
 
 
@@ -169,13 +170,26 @@ class CorpusHead:
             X = X.reshape(-1, taught_X.shape[1])
         if not self.context:
             X, taught_X = X[:, : X.shape[1] // 2], taught_X[:, : taught_X.shape[1] // 2]
-        self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y, weights)
-        fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
-        start = (self.classes_, self.coef_, self.intercept_)  # each fold's head starts from the whole corpus's
-        heads = [
-            self._logistic(X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1]), start=start)
-            for k in range(self.folds)
-        ]
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread: lbfgs on a few thousand rows is many small products, and OpenBLAS's second thread spins
+        # through them: 4.2 CPU s and 2.1 s wall against 0.9 and 0.8 on the 5k's whole-corpus head (docs/lab/blas.md).
+        # The folds' heads instead fit two at a time, one per core (numpy and the solver release the GIL).
+        with threadpool_limits(limits=1, user_api="blas"):
+            self.classes_, self.coef_, self.intercept_ = self._logistic(X, y, taught_X, taught_y, weights)
+            fold = fold_of(X, self.folds) if self.folds > 1 else np.zeros(len(y), int)
+            start = (self.classes_, self.coef_, self.intercept_)  # each fold's head starts from the whole corpus's
+            with ThreadPoolExecutor(max_workers=FIT_THREADS) as pool:
+                heads = list(
+                    pool.map(
+                        lambda k: self._logistic(
+                            X[fold != k], y[fold != k], *self._extra_rows(k, X.shape[1]), start=start
+                        ),
+                        range(self.folds),
+                    )
+                )
         self.fold_heads_ = heads if self.folds > 1 and all(h is not None for h in heads) else []
         if self.fold_heads_ and len(y):
             # how often a head that did not learn a complaint gives it back its first touchpoint
@@ -217,7 +231,6 @@ class CorpusHead:
         same classes: the same optimum in about 40% fewer iterations (a fold's head from the whole corpus's,
         docs/performance.md)."""
         from sklearn.linear_model import LogisticRegression
-        from threadpoolctl import threadpool_limits
 
         weights = None
         if len(taught_y):
@@ -233,10 +246,7 @@ class CorpusHead:
         if warm:
             assert start is not None
             lr.coef_, lr.intercept_ = start[1].astype(np.float64), start[2].astype(np.float64)
-        # One BLAS thread: lbfgs on a few thousand rows is many small products, and OpenBLAS's second thread spins
-        # through them: 4.2 CPU s and 2.1 s wall against 0.9 and 0.8 on the 5k's whole-corpus head (docs/lab/blas.md)
-        with threadpool_limits(limits=1, user_api="blas"):
-            lr.fit(X, y, sample_weight=weights)
+        lr.fit(X, y, sample_weight=weights)  # on one BLAS thread (`fit`)
         return lr.classes_.astype(int), lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
