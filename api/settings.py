@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default=DEFAULT_EMBEDDING,
         description="'tuned' (MiniLM fine-tuned on the taxonomy), 'tuned:PATH' (the same recipe on another "
-        "sentence-transformers model), 'minilm', 'fast', 'fake' (tests only) "
+        "sentence-transformers model), 'minilm', 'fast', 'compact' (the tuned encoder cut to one layer, "
+        "docs/lab/compact.md), 'fake' (tests only) "
         "or a sentence-transformers path.",
     )
     spacy_model: str = Field(default="en_core_web_sm", description="spaCy pipeline name or path.")
