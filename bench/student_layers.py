@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--token-weight", type=float, default=0.0, help="weight of matching the teacher's token states")
     parser.add_argument("--ffn", type=int, default=0, help="keep this many feed-forward units per layer (0: all)")
+    parser.add_argument("--swap", type=int, default=0, help="variants per text with a fifth of its words swapped")
     parser.add_argument("--states", type=Path, help="a file to keep the teacher's token states in between runs")
     parser.add_argument("--save", type=Path, help="write the trained student here (a sentence-transformers folder)")
     args = parser.parse_args()
@@ -64,11 +65,13 @@ def main() -> None:
     from miner.train.compact import distillation_loss, token_states
     from miner.train.distill import fit_head
     from miner.train.models import fast
-    from miner.train.sources import default_projection_texts, student_texts
+    from miner.train.sources import default_projection_texts, student_texts, swapped_texts
 
     torch.manual_seed(0)
     static = fast(None).mapping
     texts = student_texts(default_projection_texts(), static.model.tokens)
+    if args.swap:
+        texts += swapped_texts(texts, static.model.tokens, args.swap)
     order = list(range(len(texts)))
     random.Random(0).shuffle(order)
     held = [texts[i] for i in order[: len(texts) // 10]]
@@ -124,8 +127,9 @@ def main() -> None:
         started = time.process_time()
         token_goal = [np.zeros(0)] * len(i_train)
         with torch.inference_mode():
+            by_length = np.argsort([len(i) for i in i_train], kind="stable")
             for s in range(0, len(i_train), 128):
-                part = list(range(s, min(s + 128, len(i_train))))
+                part = by_length[s : s + 128]
                 _, hidden, _ = token_states(full, [i_train[i] for i in part])
                 for row, i in enumerate(part):
                     token_goal[i] = hidden[row, : len(i_train[i])].numpy().astype(np.float16)

@@ -29,8 +29,9 @@ def taught(tmp_path_factory):
     train, held = texts[:600:2], texts[1:600:2]
     teacher = packaged_model_path()
     out = tmp_path_factory.mktemp("compact")
-    student = distil_compact(train, teacher, out / "student", {"epochs": 2, "lr": 5e-4, "texts": "student_texts:0"})
-    untaught = distil_compact(train, teacher, out / "untaught", {"epochs": 0, "texts": "student_texts:0"})
+    small = {"texts": "student_texts:0", "swap": 0}  # the texts as given, no vocabulary words or swapped variants
+    student = distil_compact(train, teacher, out / "student", {**small, "epochs": 2, "lr": 5e-4})
+    untaught = distil_compact(train, teacher, out / "untaught", {**small, "epochs": 0})
     return teacher, student, untaught, held
 
 
@@ -56,3 +57,16 @@ def test_the_compact_bundle_reads_the_complaint_head_on_its_own_vectors():
     assert bundle.mapping.name.startswith("st:minilm-compact-")
     assert bundle.complaint.source is bundle.mapping and bundle.cluster is bundle.mapping
     assert bundle.complaint.name == get_bundle("tuned").complaint.name  # the tuned encoder's head, not a new one
+
+
+def test_swapped_variants_keep_the_sentence_and_change_a_fifth_of_its_words():
+    from miner.train.sources import swapped_texts
+
+    texts = ["the driver left my order at the wrong door again tonight"] * 50
+    variants = swapped_texts(texts, ["card", "bank", "fee", "a1", "xx"], n=2)
+    assert len(variants) == 100 and variants == swapped_texts(texts, ["card", "bank", "fee", "a1", "xx"], n=2)
+    words = [v.split() for v in variants]
+    assert all(len(w) == 11 for w in words)  # the same shape
+    changed = sum(a != b for w in words for a, b in zip(w, texts[0].split(), strict=True)) / (11 * len(words))
+    assert 0.1 < changed < 0.3
+    assert {a for w in words for a in w} - set(texts[0].split()) <= {"card", "bank", "fee"}  # alphabetic, 3+ letters

@@ -155,3 +155,20 @@ def student_texts(texts: Sequence[str], vocabulary: Sequence[str], seed: int = 0
     if alpha:
         out += [str(w) for w in rng.choice(alpha, size=min(words, len(alpha)), replace=False)]
     return list(dict.fromkeys(t for t in out if t.strip()))
+
+
+def swapped_texts(texts: Sequence[str], vocabulary: Sequence[str], n: int = 1, share: float = 0.2) -> list[str]:
+    """`n` variants of each text with `share` of its words replaced by random alphabetic words of the vocabulary:
+    the same sentence shapes about things the project's texts never name (a bank card where a pizza was), for a
+    student to learn how its teacher reads words it has no sentence about (docs/lab/compact.md)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    words = [w for w in vocabulary if w.isalpha() and len(w) >= 3]
+    out = []
+    for text in texts:
+        tokens = text.split()
+        for _ in range(n):
+            picks = rng.random(len(tokens)) < share
+            out.append(" ".join(str(rng.choice(words)) if p else t for t, p in zip(tokens, picks, strict=True)))
+    return out
