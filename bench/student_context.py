@@ -37,6 +37,13 @@ def _real_texts() -> list[str]:
     return texts
 
 
+def held_out(texts: list[str]) -> tuple[list[str], list[str]]:
+    """A seeded tenth of `texts` held out, and the rest to train on."""
+    order = list(range(len(texts)))
+    random.Random(0).shuffle(order)
+    return [texts[i] for i in order[: len(texts) // 10]], [texts[i] for i in order[len(texts) // 10 :]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
@@ -54,10 +61,7 @@ def main() -> None:
     student = fast(None).mapping
     model, table = student.model, student.table
     texts = student_texts(default_projection_texts(), model.tokens)
-    order = list(range(len(texts)))
-    random.Random(0).shuffle(order)
-    held = [texts[i] for i in order[: len(texts) // 10]]
-    train = [texts[i] for i in order[len(texts) // 10 :]]
+    held, train = held_out(texts)
     real = _real_texts()
     teacher = get_bundle("default").mapping
     y_train, y_held, y_real = teacher.embed(train), teacher.embed(held), teacher.embed(real)

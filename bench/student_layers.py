@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from student_context import _cosine, _real_texts  # noqa: E402
+from student_context import _cosine, _real_texts, held_out  # noqa: E402
 
 
 def prune_ffn(model, keep: int) -> None:  # noqa: ANN001 - a transformers BertModel
@@ -72,10 +72,7 @@ def main() -> None:
     texts = student_texts(default_projection_texts(), static.model.tokens)
     if args.swap:
         texts += swapped_texts(texts, static.model.tokens, args.swap)
-    order = list(range(len(texts)))
-    random.Random(0).shuffle(order)
-    held = [texts[i] for i in order[: len(texts) // 10]]
-    train = [texts[i] for i in order[len(texts) // 10 :]]
+    held, train = held_out(texts)
     real = _real_texts()
     teacher = get_bundle("default").mapping
     started = time.process_time()
