@@ -10,7 +10,15 @@ import shutil
 import numpy as np
 import pytest
 
-from miner.embed.bert import PRECISION_ENV, exact_float32, length_groups, load_bert, native_bf16, resolve_precision
+from miner.embed.bert import (
+    PRECISION_ENV,
+    exact_float32,
+    length_groups,
+    load_bert,
+    native_bf16,
+    resolve_precision,
+    token_chunks,
+)
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder, packaged_model_path
 from miner.errors import ModelError
 
@@ -107,6 +115,28 @@ def test_length_groups_pad_little_and_cover_every_text():
         assert lengths[g].max() * len(g) <= 1.1 * lengths[g].sum()  # padding within the slack
     assert [sorted(lengths[g].tolist()) for g in groups] == [[200], [39, 40, 41], [10, 11, 12], [3, 3, 3]]
     assert len(length_groups(np.array([7] * 100))) == 1  # equal lengths: one batch, nothing padded
+
+
+def test_length_groups_read_at_most_max_tokens_a_pass():
+    lengths = np.array([7] * 100 + [300])
+    groups = length_groups(lengths, max_tokens=70)
+    assert sorted(int(i) for g in groups for i in g) == list(range(len(lengths)))
+    assert [len(g) for g in groups] == [1] + [10] * 10  # the text past the cap alone, then ten per pass
+    assert all(lengths[g].max() * len(g) <= 70 for g in groups[1:])
+
+
+def test_token_chunks_keep_the_order_and_give_short_texts_many_a_call():
+    texts = ["word " * 40] * 3 + ["ok"] * 500
+    chunks = token_chunks(texts, budget=200)
+    assert [i for c in chunks for i in c] == list(range(len(texts)))
+    # a token is four characters, and each text adds two: 3 long texts take 156 of 200, then 22 "ok" fill the call
+    assert [len(c) for c in chunks] == [25, 100, 100, 100, 100, 78]
+    assert token_chunks([]) == []
+    # an embedder on the torch-only encoder reads in these chunks and gives what one call gives
+    embedder = SentenceTransformerEmbedder(str(packaged_model_path()), precision="fp32")
+    bert = embedder.bert()
+    assert bert is not None
+    assert np.allclose(embedder.embed(TEXTS), bert.encode(TEXTS), atol=1e-5)
 
 
 def test_other_models_fall_back_to_sentence_transformers(tmp_path):

@@ -51,14 +51,19 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for chunk in self.chunks([texts[i] for i in order]):
+            idx = [order[k] for k in chunk]
             vectors = np.asarray(self.embed_batch([texts[i] for i in idx]), dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             out[idx] = vectors / np.maximum(norms, 1e-12)
             if progress:
                 progress(len(idx))
         return out
+
+    def chunks(self, texts: Sequence[str]) -> list[list[int]]:
+        """The positions of `texts` (longest first) each `embed_batch` call reads: `batch_size` at a time."""
+        size = self.batch_size
+        return [list(range(start, min(start + size, len(texts)))) for start in range(0, len(texts), size)]
 
     @property
     def dim(self) -> int:  # pragma: no cover - interface

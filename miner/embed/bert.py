@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -299,21 +299,44 @@ class BertSentenceEncoder:
 
 
 SLACK = 0.1  # padding a group of texts may add, as a share of its tokens
+# The most tokens (padding included) one forward pass reads. A larger group spends its time moving activations that
+# no longer fit the cache (the residual sums, layer norms and casts of a 30k-token group); a smaller one, calling
+# torch: 8,192 read airline turns 1.5x faster than groups left whole (docs/lab/compact.md, section 6).
+GROUP_TOKENS = 8192
+# About how many tokens one `encode` / `encode_spans` call is given (`token_chunks`): enough texts that grouping
+# them by exact token length pads little, where 64 short clauses made groups of a few hundred tokens.
+CALL_TOKENS = 32_768
 
 
-def length_groups(lengths: np.ndarray, slack: float = SLACK) -> list[np.ndarray]:
+def length_groups(lengths: np.ndarray, slack: float = SLACK, max_tokens: int = GROUP_TOKENS) -> list[np.ndarray]:
     """Positions grouped longest first so that padding each group to its longest adds at most `slack` of its
-    tokens: a batch sorted by characters padded ~half its clauses' tokens and ~1.4x its item contexts' on airline
-    support turns (docs/lab/spanpool.md)."""
+    tokens, and a group reads at most `max_tokens` (padded; a longer text alone): a batch sorted by characters
+    padded ~half its clauses' tokens and ~1.4x its item contexts' on airline support turns (docs/lab/spanpool.md)."""
     order = np.argsort(-lengths, kind="stable")
     groups, start, total = [], 0, 0
     for k, i in enumerate(order):
-        if k > start and lengths[order[start]] * (k - start + 1) > (1 + slack) * (total + lengths[i]):
+        width = lengths[order[start]] * (k - start + 1)
+        if k > start and (width > (1 + slack) * (total + lengths[i]) or width > max_tokens):
             groups.append(order[start:k])
             start, total = k, 0
         total += int(lengths[i])
     groups.append(order[start:])
     return groups
+
+
+def token_chunks(texts: Sequence[str], budget: int = CALL_TOKENS) -> list[list[int]]:
+    """Positions of `texts` (read in this order, longest first) cut into runs of about `budget` tokens, a token
+    counted as four characters: the calls a bulk read makes, so that each call has texts enough to group by length."""
+    chunks: list[list[int]] = [[]]
+    tokens = 0
+    for i, text in enumerate(texts):
+        size = len(text) // 4 + 2
+        if chunks[-1] and tokens + size > budget:
+            chunks.append([])
+            tokens = 0
+        chunks[-1].append(i)
+        tokens += size
+    return chunks if chunks[-1] else []
 
 
 def _mean_pool(hidden: Any, mask: Any, normalize: bool) -> Any:

@@ -119,7 +119,7 @@ class EmbeddingCache:
         todo = [i for i in range(len(items)) if any(missing[bounds[i] : bounds[i + 1]])]
         if todo:
             bert = self.embedder.bert()  # type: ignore[attr-defined]  # `spans` is only set where there is one
-            read, _ = read_spans(bert, [p.read[i] for i in todo], self.embedder.batch_size)
+            read, _ = read_spans(bert, [p.read[i] for i in todo])
             self.take(read)
             known.update(zip(read.spans, read.span_vectors.astype(np.float16).astype(np.float32), strict=True))
         out = np.zeros((len(keys), self.embedder.dim), np.float32)

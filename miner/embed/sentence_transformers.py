@@ -137,6 +137,15 @@ class SentenceTransformerEmbedder(Embedder):
         get_dim = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
         return int(get_dim())
 
+    def chunks(self, texts: Sequence[str]) -> list[list[int]]:
+        """The torch-only encoder reads about `CALL_TOKENS` tokens a call, however short the texts, and groups them
+        by exact token length itself (miner/embed/bert.py); sentence-transformers `batch_size` texts."""
+        if self.bert() is not None:
+            from miner.embed.bert import token_chunks
+
+            return token_chunks(texts)
+        return super().chunks(texts)
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if (bert := self.bert()) is not None:
             return bert.encode(list(texts))

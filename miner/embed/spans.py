@@ -86,10 +86,12 @@ class Read:
     span_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
 
-def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_size: int) -> tuple[Read, list[int]]:
+def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]]) -> tuple[Read, list[int]]:
     """Span reading of the `items` that have clauses to read inside them (`spanned`): their span vectors and their
     own (keyed by the item's text), L2-normalised as `Embedder.embed` gives them; and the positions in `items` of
-    those past the window, whose clauses are left to be read alone. Longest first, `batch_size` items a call."""
+    those past the window, whose clauses are left to be read alone. Longest first, about `CALL_TOKENS` tokens a call."""
+    from miner.embed.bert import token_chunks
+
     inside = {i: js for i, clauses in enumerate(items) if (js := spanned(clauses))}
     todo = list(inside)
     texts_spans = {i: joined(items[i]) for i in todo}
@@ -100,8 +102,8 @@ def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]], batch_
     keys: list[str] = []
     parts: list[np.ndarray] = []
     past: list[int] = []
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
+    for chunk in token_chunks([texts_spans[i][0] for i in todo]):
+        batch = [todo[k] for k in chunk]
         vectors, whole = bert.encode_spans(
             [texts_spans[i][0] for i in batch], [[texts_spans[i][1][j] for j in inside[i]] for i in batch]
         )
@@ -163,7 +165,7 @@ def read_items(
         texts = list(dict.fromkeys(c for clauses in items for c in clauses))
         return Read(texts, embedder.embed(texts))
     p = plan(items, clause)
-    read, past = read_spans(bert, p.read, embedder.batch_size)
+    read, past = read_spans(bert, p.read)
     lost = {span_hash(p.read[i], j) for i in past for j in spanned(p.read[i])}
     alone = list(dict.fromkeys(p.alone_text(j) for j, k in enumerate(p.keys) if k is None or k in lost))
     vectors = embedder.embed(alone)

@@ -184,9 +184,8 @@ class Partner:
             return embedder.embed(texts, progress)
         pool, spec = self._pool, self.spec
         assert pool is not None and spec is not None
-        size = GROUP * embedder.batch_size
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        groups = [order[start : start + size] for start in range(0, len(order), size)]
+        groups = _groups(order, embedder.chunks([texts[i] for i in order]), GROUP * embedder.batch_size)
         out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
         bounds = [0, len(groups)]  # the next group from the front (this thread), the last one taken from the back
         lock = threading.Lock()
@@ -234,6 +233,18 @@ class Partner:
         if progress:
             progress(sum(there[shown:]) + sum(len(idx) for idx in failed))
         return out
+
+
+def _groups(order: list[int], chunks: list[list[int]], size: int) -> list[list[int]]:
+    """`order`'s positions in tasks of whole chunks (`Embedder.chunks`, in `order`), at least `size` texts a task
+    where the chunks allow: a task's texts are read in the same calls as one `embed` of them all reads them, so the
+    vectors do not depend on how the work was shared."""
+    groups: list[list[int]] = [[]]
+    for chunk in chunks:
+        if len(groups[-1]) >= size:
+            groups.append([])
+        groups[-1].extend(order[k] for k in chunk)
+    return groups if groups[-1] else []
 
 
 def prepare_ahead(records: list, segmenter: SegmenterLike, redactor: Callable | None, spec: EncoderSpec) -> tuple:
