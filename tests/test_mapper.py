@@ -14,6 +14,11 @@ def test_for_mapping_strips_addressing_and_markup_but_keeps_the_words():
     assert for_mapping("thanks @bob_2, #1 service") == "thanks , 1 service"
     assert for_mapping("@acme @support") == "@acme @support"  # nothing left: the text as it was
     assert for_mapping("two@ 5 each") == "two@ 5 each"
+    # whitespace and dangling punctuation are tidied even where nothing else is stripped (the fast path's edges)
+    assert for_mapping("late\tagain") == for_mapping("late\u00a0again") == for_mapping("late  again") == "late again"
+    assert for_mapping(" - late again ") == "late again"
+    assert for_mapping("WWW.acme.example late") == for_mapping("HTTPS://acme.example late") == "late"
+    assert for_mapping("late again") == "late again" and for_mapping("...") == "..."
 
 
 def _classify(db, taxonomy, embedder, segmenter, segments, **options):
