@@ -56,6 +56,20 @@ def main() -> None:
     parser.add_argument("--swap", type=int, default=0, help="variants per text with a fifth of its words swapped")
     parser.add_argument("--states", type=Path, help="a file to keep the teacher's token states in between runs")
     parser.add_argument("--save", type=Path, help="write the trained student here (a sentence-transformers folder)")
+    parser.add_argument(
+        "--score-weight",
+        type=float,
+        default=0.0,
+        help="weight of matching the teacher's similarities to the taxonomy's examples and descriptions (a softmax "
+        "over them, KL divergence): a target that is what the mapper reads, not the vector",
+    )
+    parser.add_argument("--score-temperature", type=float, default=0.05)
+    parser.add_argument(
+        "--complaint-weight",
+        type=float,
+        default=0.0,
+        help="weight of matching the teacher's vector through the default's complaint head (what the detector reads)",
+    )
     args = parser.parse_args()
     import torch
     from transformers import BertModel
@@ -140,6 +154,28 @@ def main() -> None:
         flush=True,
     )
     goal = torch.nn.functional.normalize(torch.from_numpy(y_train), dim=1)
+    anchors = None
+    if args.score_weight:
+        from miner.touchpoints import load_taxonomy
+
+        def walk(nodes):  # noqa: ANN001, ANN202 - touchpoints
+            for t in nodes:
+                yield t
+                yield from walk(t.children)
+
+        taxonomy = load_taxonomy()
+        anchor_texts = [x for t in walk(taxonomy.touchpoints) for x in [t.description, *t.examples]]
+        anchor_texts += list(taxonomy.none_examples)
+        anchors = torch.nn.functional.normalize(torch.from_numpy(teacher.embed(anchor_texts)), dim=1)
+        print(f"score loss over {len(anchor_texts)} taxonomy texts (teacher's vectors)", flush=True)
+    chead = None
+    if args.complaint_weight:
+        saved = get_bundle("default").complaint.head  # the MLP from the tuned encoder's vectors to the complaint space
+        chead = {k: torch.from_numpy(v.astype(np.float32)) for k, v in saved.items()}
+
+    def through(x):  # noqa: ANN001, ANN202 - the complaint head on (unit) vectors, as HeadEmbedder.apply
+        return x @ chead["W"] + torch.relu(x @ chead["A"] + chead["a"]) @ chead["B"]
+
     optimiser = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.01)
     lengths = np.array([len(i) for i in i_train])
     steps = args.epochs * (len(i_train) // args.batch + 1)
@@ -154,6 +190,17 @@ def main() -> None:
             states = token_states(student, [i_train[i] for i in b])
             token_goals = [token_goal[i] for i in b] if args.token_weight else []
             loss = distillation_loss(states, goal[b], token_goals, args.token_weight)
+            if anchors is not None:
+                t = args.score_temperature
+                mine = torch.nn.functional.normalize(states[0], dim=1) @ anchors.T / t
+                theirs = torch.softmax(goal[b] @ anchors.T / t, dim=1)
+                kl = torch.nn.functional.kl_div(torch.log_softmax(mine, dim=1), theirs, reduction="batchmean")
+                loss = loss + args.score_weight * kl
+            if chead is not None:
+                mine_c = through(torch.nn.functional.normalize(states[0], dim=1))
+                loss = loss + args.complaint_weight * (
+                    1 - torch.nn.functional.cosine_similarity(mine_c, through(goal[b])).mean()
+                )
             loss.backward()
             optimiser.step()
             schedule.step()
