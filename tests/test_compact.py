@@ -70,3 +70,26 @@ def test_swapped_variants_keep_the_sentence_and_change_a_fifth_of_its_words():
     changed = sum(a != b for w in words for a, b in zip(w, texts[0].split(), strict=True)) / (11 * len(words))
     assert 0.1 < changed < 0.3
     assert {a for w in words for a in w} - set(texts[0].split()) <= {"card", "bank", "fee"}  # alphabetic, 3+ letters
+
+
+def test_the_readers_loss_is_zero_on_the_teachers_vectors_and_grows_as_the_reading_drifts():
+    import torch
+
+    from miner.train.compact import Readers, taxonomy_texts
+
+    rng = np.random.default_rng(0)
+    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
+    anchors = unit(rng.normal(size=(40, 16)))
+    head = {"W": rng.normal(size=(16, 16)), "A": rng.normal(size=(16, 8)), "a": rng.normal(size=8),
+            "B": rng.normal(size=(8, 16))}  # fmt: skip
+    readers = Readers(anchors, head, score_weight=1.0, temperature=0.05, complaint_weight=1.0)
+    goal = torch.from_numpy(unit(rng.normal(size=(32, 16))).astype(np.float32))
+    assert float(readers.loss(goal, goal)) == pytest.approx(0.0, abs=1e-5)
+    losses = []
+    for noise in (0.1, 0.5, 2.0):
+        drift = goal + noise * torch.from_numpy(rng.normal(size=(32, 16)).astype(np.float32))
+        losses.append(float(readers.loss(torch.nn.functional.normalize(drift, dim=1), goal)))
+    assert 0 < losses[0] < losses[1] < losses[2]
+    assert float(Readers(None, None, 1.0, 0.05, 1.0).loss(goal, goal.flip(0))) == 0.0  # nothing to read: no loss
+    texts = taxonomy_texts()
+    assert len(texts) > 500 and "none" not in texts  # descriptions, examples and `none` examples, not ids

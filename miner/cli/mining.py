@@ -283,7 +283,7 @@ def setup_fast(
         bool,
         typer.Option(
             "--compact",
-            help="Also distil the compact student (the tuned encoder cut to one layer; about 14 more minutes of "
+            help="Also distil the compact student (the tuned encoder cut to one layer; about 16 more minutes of "
             "CPU), for `--embedding-model compact`.",
         ),
     ] = False,

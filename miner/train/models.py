@@ -177,8 +177,8 @@ def compact(base: str | None) -> EncoderBundle:
     if base is not None:
         raise ModelError("the compact student is distilled from the default's tuned encoder only")
     teacher = encoder(TUNED, None, default_touchpoint_training)
-    mapping = encoder(compact_recipe(teacher), None, _projection_training)
     head = complaint_head(teacher, _complaint(None))
+    mapping = encoder(compact_recipe(teacher, head), None, _projection_training)
     return EncoderBundle(mapping=mapping, complaint=head.on(mapping), cluster=mapping)
 
 
@@ -186,7 +186,8 @@ def compact_model(progress: Progress | None = None) -> Path:
     """Distil the compact student from the tuned encoder (building that first if need be) unless a student of that
     name is built, and record it as the one `--embedding-model compact` uses. Returns its folder."""
     teacher = encoder(TUNED, None, default_touchpoint_training)
-    return build(compact_recipe(teacher), _projection_training(), None, progress)
+    head = complaint_head(teacher, _complaint(None))
+    return build(compact_recipe(teacher, head), _projection_training(), None, progress)
 
 
 def _complaint_head(mapping: StaticEmbedder) -> StaticEmbedder:

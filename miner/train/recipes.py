@@ -346,21 +346,28 @@ def fit_compact(
     base: str | None = None,
     *,
     teacher: Any = None,
+    head: Any = None,
 ) -> Path:
     """The compact student (miner/train/compact.py) of `teacher` (the tuned encoder, built first if need be) on
-    `texts` (`labels` and `base` unused)."""
+    `texts` (`labels` and `base` unused); `head`, the complaint head on the teacher's vectors (a HeadEmbedder), whose
+    reading the student also learns."""
     from miner.train.compact import distil_compact
 
     if teacher is None:
         raise ModelError("the compact student is distilled from an encoder: give its teacher")
-    return distil_compact(texts, Path(teacher.model_path()), target, progress=progress)
+    weights = None if head is None else head.head
+    return distil_compact(texts, Path(teacher.model_path()), target, progress=progress, head=weights)
 
 
-def compact_recipe(teacher: Any) -> Recipe:
-    """The compact student's recipe, named by its teacher's name (a new tuned encoder names a new student)."""
+def compact_recipe(teacher: Any, head: Any = None) -> Recipe:
+    """The compact student's recipe, named by its teacher's name and its complaint head's (a new tuned encoder or
+    head names a new student)."""
     import functools
 
     from miner.train.compact import COMPACT_RECIPE
 
     params = {**COMPACT_RECIPE, "teacher": teacher.built_name}
-    return Recipe("compact", params, functools.partial(fit_compact, teacher=teacher), "setup-fast --compact")
+    if head is not None:
+        params["head"] = head.built_name
+    fit = functools.partial(fit_compact, teacher=teacher, head=head)
+    return Recipe("compact", params, fit, "setup-fast --compact")
