@@ -76,7 +76,7 @@ def main() -> None:
 
     from miner.embed.registry import get_bundle
     from miner.embed.static import apply_head, static_vectors
-    from miner.train.compact import distillation_loss, token_states
+    from miner.train.compact import Readers, distillation_loss, taxonomy_texts, token_states
     from miner.train.distill import fit_head
     from miner.train.models import fast
     from miner.train.sources import default_projection_texts, student_texts, swapped_texts
@@ -154,27 +154,11 @@ def main() -> None:
         flush=True,
     )
     goal = torch.nn.functional.normalize(torch.from_numpy(y_train), dim=1)
-    anchors = None
-    if args.score_weight:
-        from miner.touchpoints import load_taxonomy
-
-        def walk(nodes):  # noqa: ANN001, ANN202 - touchpoints
-            for t in nodes:
-                yield t
-                yield from walk(t.children)
-
-        taxonomy = load_taxonomy()
-        anchor_texts = [x for t in walk(taxonomy.touchpoints) for x in [t.description, *t.examples]]
-        anchor_texts += list(taxonomy.none_examples)
-        anchors = torch.nn.functional.normalize(torch.from_numpy(teacher.embed(anchor_texts)), dim=1)
-        print(f"score loss over {len(anchor_texts)} taxonomy texts (teacher's vectors)", flush=True)
-    chead = None
-    if args.complaint_weight:
-        saved = get_bundle("default").complaint.head  # the MLP from the tuned encoder's vectors to the complaint space
-        chead = {k: torch.from_numpy(v.astype(np.float32)) for k, v in saved.items()}
-
-    def through(x):  # noqa: ANN001, ANN202 - the complaint head on (unit) vectors, as HeadEmbedder.apply
-        return x @ chead["W"] + torch.relu(x @ chead["A"] + chead["a"]) @ chead["B"]
+    readers = None
+    if args.score_weight or args.complaint_weight:  # the shipped recipe's losses (miner/train/compact.py `Readers`)
+        anchors = teacher.embed(taxonomy_texts()) if args.score_weight else None
+        head = get_bundle("default").complaint.head if args.complaint_weight else None
+        readers = Readers(anchors, head, args.score_weight, args.score_temperature, args.complaint_weight)
 
     optimiser = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.01)
     lengths = np.array([len(i) for i in i_train])
@@ -189,18 +173,7 @@ def main() -> None:
         for b in batches:
             states = token_states(student, [i_train[i] for i in b])
             token_goals = [token_goal[i] for i in b] if args.token_weight else []
-            loss = distillation_loss(states, goal[b], token_goals, args.token_weight)
-            if anchors is not None:
-                t = args.score_temperature
-                mine = torch.nn.functional.normalize(states[0], dim=1) @ anchors.T / t
-                theirs = torch.softmax(goal[b] @ anchors.T / t, dim=1)
-                kl = torch.nn.functional.kl_div(torch.log_softmax(mine, dim=1), theirs, reduction="batchmean")
-                loss = loss + args.score_weight * kl
-            if chead is not None:
-                mine_c = through(torch.nn.functional.normalize(states[0], dim=1))
-                loss = loss + args.complaint_weight * (
-                    1 - torch.nn.functional.cosine_similarity(mine_c, through(goal[b])).mean()
-                )
+            loss = distillation_loss(states, goal[b], token_goals, args.token_weight, readers)
             loss.backward()
             optimiser.step()
             schedule.step()
