@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from miner.topics.clusterer import PainPointModel
+from miner.topics.clusterer import PainPointModel, is_fragment
 from miner.topics.labels import phrases, supported
 
 TEXTS = [
@@ -129,3 +129,18 @@ def test_a_zero_vector_is_far_from_everything_instead_of_breaking_the_tree():
 
     d = cosine_distances(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.1]]))  # pairs (0,1), (0,2), (1,2)
     assert d[0] == d[1] == 1.0 and d[2] < 0.01
+
+
+def test_a_clause_cut_from_mid_sentence_is_not_the_first_quote():
+    texts = [
+        "it was about my delivery fee.",  # the most central, but cut from "I called, it was about my delivery fee."
+        "The delivery fee only showed up on the payment page",
+        "Nobody told me about the delivery fee until checkout",
+    ]
+    angles = np.radians([0.0, -10.0, 10.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    (point,) = PainPointModel().fit("website", texts, vectors)
+    assert point.representatives[0] != 0
+    assert is_fragment(texts[0]) and not is_fragment(texts[1])
+    assert is_fragment("Still waiting.")  # under five words
+    assert not is_fragment("“Waited 38 minutes for a cold pizza")  # a quotation mark is no letter

@@ -16,6 +16,7 @@ SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no 
 QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
 SUB_MATCH = 0.2  # how much filing under the label's sub-touchpoint counts for a quote
 PHRASE_MATCH = 0.1  # and how much holding the label's phrase does
+FRAGMENT = 0.15  # how much a fragment counts against a quote: under five words, or a clause cut from mid-sentence
 EMPTY_DOC = "emptydoc"  # what BERTopic counts for a topic left with no text once cleaned
 _BERTOPIC_DROPS = re.compile(r"[^A-Za-z0-9 ]+")  # what BERTopic removes from English documents before counting
 
@@ -185,10 +186,10 @@ class PainPointModel:
     ) -> PainPoint:
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
-        # Central quotes first, but a three-word fragment makes poor evidence, and so does a borderline
-        # complaint: "the website is way less cluttered now" sits right in the middle of a clutter cluster.
-        short = np.array([len(texts[m].split()) < 5 for m in members])
-        key = vectors[members] @ centroid - 0.15 * short + QUOTE_CONFIDENCE * confidence[members]
+        # Central quotes first, but a fragment makes poor evidence, and so does a borderline complaint: "the
+        # website is way less cluttered now" sits right in the middle of a clutter cluster.
+        fragment = np.array([is_fragment(texts[m]) for m in members])
+        key = vectors[members] @ centroid - FRAGMENT * fragment + QUOTE_CONFIDENCE * confidence[members]
         sub = dominant([subs[m] for m in members])
         # The label names the dominant sub-touchpoint, so its phrase and its first quotes come from the members
         # filed there: a late-delivery cluster holding a few fee complaints was labelled and quoted by the fees.
@@ -202,6 +203,14 @@ class PainPointModel:
         reps = [members[i] for i in order]
         label = make_label(words, name, self.common_words)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
+
+
+def is_fragment(text: str) -> bool:
+    """Whether a clause reads as a fragment out of its item: under five words ("Still waiting."), or cut from the
+    middle of a sentence, which its first letter in lower case gives away ("it was about my delivery fee.", "then
+    the food was cold."). In a corpus written all in lower case every clause counts as one, so none loses."""
+    first = next((c for c in text if c.isalpha()), "")
+    return len(text.split()) < 5 or first.islower()
 
 
 def cosine_distances(vectors: np.ndarray, block: int = 256) -> np.ndarray:
