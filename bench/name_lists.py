@@ -35,12 +35,15 @@ SHORT_FORMS = (
 NOT_NAMES = (
     # days, months, holidays (April, May, June and August are given names and stay candidates)
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
+    "mondays tuesdays wednesdays thursdays fridays saturdays sundays weekends "
     "january february march september october november december jan feb mar apr jun jul aug sep sept oct nov dec "
     "christmas xmas easter thanksgiving halloween hanukkah diwali ramadan eid passover boxing "
     # interjections and sign-offs that open a sentence capitalised
     "hi hello hey hiya howdy oh ohh ooh wow whoa ugh argh omg lol lmao smh ok okay yes yeah yep yup nope nah "
-    "yay hooray hmm hmmm um umm aww oops ha haha hehe thanks thx ty cheers bye goodbye sorry please pls plz "
+    "yay hooray hmm hmmm um umm aww oops ha haha hehe meh thanks thx ty cheers bye goodbye sorry please pls plz "
     "dear regards sincerely kudos bravo congrats congratulations fyi asap btw imo tbh wtf "
+    # platforms a customer says they wrote on or saw an ad on
+    "instagram facebook twitter whatsapp tiktok youtube snapchat linkedin trustpilot google "
     # regions, demonyms and languages
     "europe asia africa america americas antarctica oceania caribbean scandinavia mideast eu uk usa "
     "european asian african american americans canadian mexican british english scottish welsh irish french "

@@ -21,6 +21,14 @@ CSV = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "raw"
 PIECE = 500  # records per call, as overlap.py gives the second process
 
 
+def candidates_of(texts: list[str]) -> dict[int, list[tuple[int, int]]]:
+    """Each text's possible names (miner/segment/namefilter.py), as `PresidioNames.find` hands them to `_parts`."""
+    from miner.segment.namefilter import Vocabulary, name_candidates
+
+    vocabulary = Vocabulary(texts)
+    return {i: name_candidates(t, vocabulary) for i, t in enumerate(texts)}
+
+
 def _records(limit: int) -> list:
     from miner.ingest import ColumnMap, iter_file
 
@@ -35,7 +43,6 @@ def _cpu(fn: Callable[[], object]) -> float:
 
 def steps(limit: int) -> dict:
     from miner.segment import Segmenter
-    from miner.segment.namefilter import Vocabulary
     from miner.segment.pii import pattern_spans
     from miner.segment.presidio import PresidioNames
     from miner.segment.segmenter import components_for
@@ -45,7 +52,7 @@ def steps(limit: int) -> dict:
     names, segmenter = PresidioNames(), Segmenter()
     out = {"load both": _cpu(lambda: (names._load(), segmenter.nlp))}
     nlp = names._load().nlp_engine.nlp["en"]
-    windows = [texts[i][a:b] for i, a, b in names._parts(texts, list(range(len(texts))), Vocabulary(texts))]
+    windows = [texts[i][a:b] for i, a, b in names._parts(texts, list(range(len(texts))), candidates_of(texts))]
     out["patterns"] = _cpu(lambda: [pattern_spans(t) for t in texts])
     out["ner tok2vec+ner on windows"] = _cpu(lambda: list(nlp.pipe(windows, disable=["tagger", "parser"])))
     out["ner alone on windows"] = _cpu(lambda: list(nlp.pipe(windows, disable=components_for(nlp, ["ner"]))))
@@ -57,7 +64,6 @@ def steps(limit: int) -> dict:
 def onepass(limit: int) -> dict:
     """Two passes (clauses without NER; NER alone on the name windows) against one (parse + NER on each customer
     turn, NER alone only on windows that do not lie inside a customer turn)."""
-    from miner.segment.namefilter import Vocabulary
     from miner.segment.presidio import PresidioNames
     from miner.segment.segmenter import components_for
 
@@ -65,7 +71,7 @@ def onepass(limit: int) -> dict:
     texts, turns = [r.text for r in records], [t for r in records for _, t in r.mined_text()]
     names = PresidioNames()
     nlp = names._load().nlp_engine.nlp["en"]
-    parts = names._parts(texts, list(range(len(texts))), Vocabulary(texts))
+    parts = names._parts(texts, list(range(len(texts))), candidates_of(texts))
     inside = {(i, a, b) for i, a, b in parts if any(s <= a and b <= e for s, e in _turn_spans(records[i]))}
     outside = [texts[i][a:b] for i, a, b in parts if (i, a, b) not in inside]
     ner_alone = components_for(nlp, ["ner"])

@@ -468,3 +468,57 @@ def test_few_given_names_stay_in_real_support_threads():
     left = sum(names(r.text) for r in records)
     assert before > 200
     assert left / before < 0.12, (left, before)
+
+
+class _Names:
+    """An NER backend that finds the spans it is given, whatever the text."""
+
+    def __init__(self, spans):
+        self.found = spans
+
+    def find(self, texts):
+        return [list(self.found) for _ in texts]
+
+
+def test_a_name_never_runs_over_a_line_break():
+    text = "Customer: ask for Rachel\nAgent: Thank you Rachel, I've added that"
+    start = text.index("Rachel")
+    spans = Redactor(names=_Names([(start, text.index(":", start), "PERSON")])).spans([text])[0]
+    assert spans == [(start, start + len("Rachel"), "PERSON")]
+    assert "\nAgent: Thank you" in apply(text, spans)  # the next turn keeps its speaker
+    assert Redactor(names=_Names([(start - 1, start, "PERSON")])).spans([text])[0] == []  # a space alone: nothing
+
+
+def test_an_address_stops_at_a_full_stop():
+    assert redact("Your order is from our kitchen at 22 Mill Lane. Would you like collection?") == (
+        "Your order is from our kitchen at <ADDRESS>. Would you like collection?"
+    )
+    assert redact("send it to 22 Mill Ln., Springfield please") == "send it to <ADDRESS> please"
+    assert redact("Flat 4, 27 Mill Road, Leeds LS6 2AB") == "<ADDRESS>"
+
+
+def test_ner_persons_count_only_over_a_word_that_could_be_a_name(monkeypatch):
+    from miner.segment.namefilter import Vocabulary, name_candidates
+    from miner.segment.presidio import PresidioNames
+
+    texts = ["We waited at Gate C1 and Priya at the desk just shrugged.", "the gate closed early"]
+    text = texts[0]
+    assert [text[a:b] for a, b in name_candidates(text, Vocabulary(texts))] == ["Priya"]  # "gate" is written lower
+    names = PresidioNames()
+    gate, priya = text.index("Gate"), text.index("Priya")
+    spans = [(gate, gate + len("Gate C1")), (priya, priya + len("Priya"))]
+
+    def persons(pieces):  # NER's persons, at their places in each window it reads (the window starts the text)
+        return ([(a, b) for a, b in spans if b <= len(piece)] for piece in pieces)
+
+    monkeypatch.setattr(names, "_persons", persons)
+    found = names.find(texts)[0]
+    assert [text[a:b] for a, b, _ in found] == ["Priya"]  # "Gate C1" holds no word that could be a name
+
+
+def test_plural_days_and_platforms_are_no_names():
+    from miner.segment.namefilter import Vocabulary, name_candidates
+
+    for text, word in (("We deliver until midnight on Fridays and Saturdays.", "Saturdays"),
+                       ("I saw an ad on Instagram.", "Instagram"), ("Meh. It was ok.", "Meh")):  # fmt: skip
+        assert word not in [text[a:b] for a, b in name_candidates(text, Vocabulary([text]))], text

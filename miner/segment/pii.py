@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from miner.segment.namefilter import is_given_name
@@ -49,9 +49,10 @@ _STREET_TYPES = (
 )
 _POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 # "Flat 4, 27 Mill Road, Leeds LS6 2AB", "221B Baker Street", "1600 Pennsylvania Avenue NW"; then a postcode alone.
+# A town follows on the same line and not after a full stop: "at 22 Mill Lane. Would you like..." keeps "Would".
 _ADDRESS = re.compile(
     r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
-    rf"(?:{_STREET_TYPES})\b\.?(?:,?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?)?(?:,?\s+{_POSTCODE}\b)?"
+    rf"(?:{_STREET_TYPES})\b(?:\.(?=,))?(?:,?[ \t]+(?:[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+)?)?(?:,?[ \t]+{_POSTCODE}\b)?"
     rf"|\b{_POSTCODE}\b",
 )
 _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
@@ -155,6 +156,19 @@ def _hashtag(text: str, span: Span) -> bool:
     return span[0] > 0 and text[span[0] - 1] == "#"
 
 
+def first_line(text: str, span: Span) -> Span | None:
+    """A name span cut at its first line break: no name runs over one, and the NER model's "Rachel\nAgent" (in
+    "ask for Rachel\nAgent: Thank you") would take the next turn's speaker with it. None when nothing is left."""
+    start, end, label = span
+    while start < end and text[start].isspace():
+        start += 1
+    cut = text.find("\n", start, end)
+    end = cut if cut >= 0 else end
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end, label) if end > start else None
+
+
 def pattern_spans(text: str) -> list[Span]:
     """PII found by the patterns, earlier patterns winning where two overlap."""
     spans: list[Span] = []
@@ -231,6 +245,7 @@ class Redactor:
         names = self._names()
         if names is not None:
             for text, spans, extra in zip(texts, found, names.find(list(texts)), strict=True):  # type: ignore[attr-defined]
+                extra = [s for s in map(partial(first_line, text), extra) if s is not None]
                 spans += [s for s in extra if not _overlaps(s, spans) and not _hashtag(text, s)]
                 spans.sort()
         return found

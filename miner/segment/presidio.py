@@ -192,7 +192,8 @@ class PresidioNames:
         vocabulary = Vocabulary(texts)
         for i in todo:
             out[i] = _merge(out[i] + context_names(texts[i], vocabulary))
-        parts = self._parts(texts, todo, vocabulary)
+        candidates = {i: name_candidates(texts[i], vocabulary) for i in todo} if self.prefilter else {}
+        parts = self._parts(texts, todo, candidates)
         if not parts:
             return out
         pieces = [texts[i][a:b] for i, a, b in parts]
@@ -202,6 +203,8 @@ class PresidioNames:
                 value = piece[start:end]
                 if value.lower() in _NOT_NAMES or _PLACEHOLDER.search(value):
                     continue
+                if self.prefilter and not any(a + start < e and s < a + end for s, e in candidates[i]):
+                    continue  # no word of it could be a name: "Last order was great", "Meh."
                 if not plain_word(texts[i], a + start, a + end, words):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
@@ -225,11 +228,14 @@ class PresidioNames:
         """The score Presidio gives every spaCy entity (spaCy's NER has no confidence of its own)."""
         return float(self._load().nlp_engine.ner_model_configuration.default_score)
 
-    def _parts(self, texts: list[str], todo: list[int], vocabulary: Vocabulary) -> list[tuple[int, int, int]]:
-        """(text, start, end) of what NER reads: windows around possible names, or each whole text."""
+    def _parts(
+        self, texts: list[str], todo: list[int], candidates: dict[int, list[tuple[int, int]]]
+    ) -> list[tuple[int, int, int]]:
+        """(text, start, end) of what NER reads: windows around each text's `candidates` (possible names), or each
+        whole text without the pre-filter."""
         if not self.prefilter:
             return [(i, 0, len(texts[i])) for i in todo]
-        return [(i, a, b) for i in todo for a, b in windows(texts[i], name_candidates(texts[i], vocabulary))]
+        return [(i, a, b) for i in todo for a, b in windows(texts[i], candidates[i])]
 
     def _lower_names(self, texts: list[str], out: list[list[tuple[int, int, str]]]) -> None:
         """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words
