@@ -200,3 +200,38 @@ def test_classify_reads_the_fallback(db, fake_embedder, segmenter):
     assert set(plain.values()) != {FALLBACK}
     leaning = _classify(db, taxonomy, fake_embedder, segmenter, segments, fallback_bias=5.0)
     assert set(leaning.values()) == {FALLBACK}  # a bias no similarity can beat: the wiring, not the value
+
+
+def _choose_row_by_row(mapper, scores, nones, vectors, adjusted, threshold):
+    """`Mapper.choose`'s rule written out one row at a time, as it was before it was vectorised."""
+    out = []
+    for i, row in enumerate(scores):
+        best = float(row.max())
+        if best < threshold or (nones is not None and nones[i] > best + mapper.none_margin):
+            out.append([("none", best, None)])
+            continue
+        picked = [j for j in np.argsort(-row, kind="stable") if row[j] >= max(threshold, best - mapper.margin)]
+        score = {j: float(row[j]) for j in picked}
+        if adjusted is not None:
+            first = int(np.argmax(adjusted[i]))
+            picked = [first, *(j for j in picked if j != first)]
+            score[first] = best
+        out.append([(mapper.ids[j], score[j], mapper.sub_of(vectors[i], mapper.ids[j])) for j in picked])
+    return out
+
+
+def test_choose_picks_as_the_rule_says_row_by_row(mini_taxonomy, fake_embedder):
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit()
+    rng = np.random.default_rng(3)
+    n, width = 400, len(mapper.ids)
+    scores = (0.3 + 0.05 * rng.standard_normal((n, width))).astype(np.float32)  # many rows with several within margin
+    nones = (0.3 + 0.05 * rng.standard_normal(n)).astype(np.float32)
+    adjusted = rng.random((n, width)).astype(np.float32)
+    vectors = fake_embedder.embed([f"complaint {i}" for i in range(n)])
+    for nones_, adjusted_ in ((None, None), (nones, None), (nones, adjusted)):
+        got = mapper.choose(scores, nones_, vectors, adjusted_, threshold=0.3)
+        want = _choose_row_by_row(mapper, scores, nones_, vectors, adjusted_, 0.3)
+        assert [[(a.touchpoint, a.score, a.subtouchpoint) for a in row] for row in got] == want
+    assert {len(row) for row in want} >= {1, 2}  # abstentions, single and several picks all occur
+    assert any(sub for row in want for _, _, sub in row)  # sub-touchpoints too
+    assert mapper.choose(scores[:0], None, vectors[:0]) == []

@@ -220,22 +220,52 @@ class Mapper:
         sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`.
         Without `vectors` no sub-touchpoint is chosen."""
         threshold = self.threshold if threshold is None else threshold
+        if len(scores) == 0:
+            return []
+        best = scores.max(axis=1)
+        abstain = best < threshold
+        if nones is not None:
+            abstain |= nones > best + self.none_margin
+        # every touchpoint within `margin` of the best and over the threshold, best first (ties: the taxonomy's order)
+        order = np.argsort(-scores, axis=1, kind="stable")
+        counts = (scores >= np.maximum(threshold, best - self.margin)[:, None]).sum(axis=1)
+        firsts = np.argmax(adjusted, axis=1) if adjusted is not None else None
+        picks: list[list[int]] = []
+        for i in range(len(scores)):
+            picked = order[i, : counts[i]].tolist()
+            if firsts is not None and not abstain[i]:
+                first = int(firsts[i])
+                picked = [first, *(j for j in picked if j != first)]
+            picks.append(picked)
+        subs = self._subs(vectors, picks, abstain)
         out = []
-        for i, row in enumerate(scores):
-            best = float(row.max())
-            if best < threshold or (nones is not None and nones[i] > best + self.none_margin):
-                out.append([Assignment(NONE, best)])
+        for i, picked in enumerate(picks):
+            if abstain[i]:
+                out.append([Assignment(NONE, float(best[i]))])
                 continue
-            picked = np.where(row >= max(threshold, best - self.margin))[0]
-            picked = picked[np.argsort(-row[picked])]
-            score = row.astype(float)
-            if adjusted is not None:
-                first = int(np.argmax(adjusted[i]))
-                picked = np.r_[first, picked[picked != first]]
-                score[first] = best  # how well the clause fits the taxonomy, as `adjust` keeps it
-            subs = [None if vectors is None else self.sub_of(vectors[i], self.ids[j]) for j in picked]
-            out.append([Assignment(self.ids[j], float(score[j]), sub) for j, sub in zip(picked, subs, strict=True)])
+            row = scores[i]
+            chosen = [Assignment(self.ids[j], float(row[j]), sub) for j, sub in zip(picked, subs[i], strict=True)]
+            if firsts is not None:
+                chosen[0].score = float(best[i])  # how well the clause fits the taxonomy, as `adjust` keeps it
+            out.append(chosen)
         return out
+
+    def _subs(self, vectors: np.ndarray | None, picks: list[list[int]], skip: np.ndarray) -> list[list[str | None]]:
+        """The sub-touchpoint of each picked touchpoint of each row (none without `vectors`, or where `skip`)."""
+        out: list[list[str | None]] = [[None] * len(p) for p in picks]
+        if vectors is None:
+            return out
+        pairs = [(i, k, j) for i, p in enumerate(picks) if not skip[i] for k, j in enumerate(p)]
+        if pairs:
+            rows = np.array([i for i, _, _ in pairs])
+            found = self.subs_of(vectors[rows], np.array([j for _, _, j in pairs]))
+            for (i, k, _), sub in zip(pairs, found, strict=True):
+                out[i][k] = sub
+        return out
+
+    def subs_of(self, vectors: np.ndarray, touchpoints: np.ndarray) -> list[str | None]:
+        """`sub_of` of each row of `vectors` under the touchpoint (a column of the scores) at the same row."""
+        return [self.sub_of(v, self.ids[int(j)]) for v, j in zip(vectors, touchpoints, strict=True)]
 
 
 class CentroidMapper(Mapper):
@@ -300,6 +330,18 @@ class ExampleMapper(Mapper):
             cols = sims[:, self.owners_ == j]
             k = min(self.k, cols.shape[1])
             out[:, j] = np.sort(cols, axis=1)[:, -k:].mean(axis=1)
+        return out
+
+    def subs_of(self, vectors: np.ndarray, touchpoints: np.ndarray) -> list[str | None]:
+        out: list[str | None] = [None] * len(touchpoints)
+        for j in np.unique(touchpoints):
+            rows = self.child_rows_[int(j)]
+            if not len(rows):
+                continue
+            at = np.flatnonzero(touchpoints == j)
+            nearest = np.argmax(vectors[at] @ self.examples_[rows].T, axis=1)
+            for i, r in zip(at, nearest, strict=True):
+                out[i] = self.subs_[rows[r]]
         return out
 
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
