@@ -65,14 +65,6 @@ def main() -> None:
     )
     parser.add_argument("--score-temperature", type=float, default=0.05)
     parser.add_argument(
-        "--touchpoint-weight",
-        type=float,
-        default=0.0,
-        help="weight of matching the teacher's touchpoint scores (each touchpoint's 3 nearest taxonomy texts, as "
-        "the mapper scores; a softmax over touchpoints, KL divergence)",
-    )
-    parser.add_argument("--touchpoint-temperature", type=float, default=0.02)
-    parser.add_argument(
         "--complaint-weight",
         type=float,
         default=0.0,
@@ -84,7 +76,7 @@ def main() -> None:
 
     from miner.embed.registry import get_bundle
     from miner.embed.static import apply_head, static_vectors
-    from miner.train.compact import Readers, distillation_loss, taxonomy_owners, taxonomy_texts, token_states
+    from miner.train.compact import Readers, distillation_loss, taxonomy_texts, token_states
     from miner.train.distill import fit_head
     from miner.train.models import fast
     from miner.train.sources import default_projection_texts, student_texts, swapped_texts
@@ -163,19 +155,10 @@ def main() -> None:
     )
     goal = torch.nn.functional.normalize(torch.from_numpy(y_train), dim=1)
     readers = None
-    if args.score_weight or args.complaint_weight or args.touchpoint_weight:  # miner/train/compact.py `Readers`
-        anchors = teacher.embed(taxonomy_texts()) if args.score_weight or args.touchpoint_weight else None
+    if args.score_weight or args.complaint_weight:  # the shipped recipe's losses (miner/train/compact.py `Readers`)
+        anchors = teacher.embed(taxonomy_texts()) if args.score_weight else None
         head = get_bundle("default").complaint.head if args.complaint_weight else None
-        readers = Readers(
-            anchors,
-            head,
-            args.score_weight,
-            args.score_temperature,
-            args.complaint_weight,
-            taxonomy_owners() if args.touchpoint_weight else None,
-            args.touchpoint_weight,
-            args.touchpoint_temperature,
-        )
+        readers = Readers(anchors, head, args.score_weight, args.score_temperature, args.complaint_weight)
 
     optimiser = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.01)
     lengths = np.array([len(i) for i in i_train])

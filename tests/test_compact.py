@@ -93,23 +93,3 @@ def test_the_readers_loss_is_zero_on_the_teachers_vectors_and_grows_as_the_readi
     assert float(Readers(None, None, 1.0, 0.05, 1.0).loss(goal, goal.flip(0))) == 0.0  # nothing to read: no loss
     texts = taxonomy_texts()
     assert len(texts) > 500 and "none" not in texts  # descriptions, examples and `none` examples, not ids
-
-
-def test_the_touchpoint_reading_scores_as_the_mapper_does():
-    import torch
-
-    from miner.train.compact import Readers, taxonomy_owners, taxonomy_texts
-
-    rng = np.random.default_rng(1)
-    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
-    anchors = unit(rng.normal(size=(30, 8))).astype(np.float32)
-    owners = np.repeat([0, 1, 2, -1], [10, 8, 9, 3])
-    readers = Readers(anchors, None, 0.0, 0.05, 0.0, owners, touchpoint_weight=1.0)
-    goal = torch.from_numpy(unit(rng.normal(size=(5, 8))).astype(np.float32))
-    sims = goal.numpy() @ anchors.T
-    want = np.stack([np.sort(sims[:, owners == j], axis=1)[:, -3:].mean(axis=1) for j in range(3)], axis=1)
-    assert np.allclose(readers._touchpoints(goal @ torch.from_numpy(anchors).T).numpy(), want, atol=1e-6)
-    assert float(readers.loss(goal, goal)) == pytest.approx(0.0, abs=1e-6)
-    assert float(readers.loss(goal.flip(0), goal)) > 0.01
-    owners = taxonomy_owners()
-    assert len(owners) == len(taxonomy_texts()) and owners.min() == -1  # every text owned; `none` examples last

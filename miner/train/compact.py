@@ -98,12 +98,7 @@ class Readers:
     """What the pipeline reads from a vector, as losses for a student: `anchors` (the teacher's unit vectors of the
     taxonomy's own texts), whose similarities the mapper ranks, matched as a softmax at `temperature` (KL
     divergence, `score_weight`); and `head` (the complaint head's W, A, a, B, miner/embed/head.py), the detector's
-    second reading, matched by cosine (`complaint_weight`). Either may be left out (None). With `owners` (the
-    touchpoint each anchor is an example of, -1 for none, `taxonomy_owners`), also the mapper's touchpoint scores
-    themselves, the mean of each touchpoint's `K` nearest anchors (miner/touchpoints/mapper.py `ExampleMapper`),
-    matched as a softmax at `touchpoint_temperature` (`touchpoint_weight`)."""
-
-    K = 3  # as ExampleMapper's k
+    second reading, matched by cosine (`complaint_weight`). Either may be left out (None)."""
 
     def __init__(
         self,
@@ -112,21 +107,12 @@ class Readers:
         score_weight: float,
         temperature: float,
         complaint_weight: float,
-        owners: np.ndarray | None = None,
-        touchpoint_weight: float = 0.0,
-        touchpoint_temperature: float = 0.02,
     ) -> None:
         import torch
 
         self.anchors = None if anchors is None else torch.from_numpy(np.asarray(anchors, np.float32))
         self.head = None if head is None else {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in head.items()}
         self.score_weight, self.temperature, self.complaint_weight = score_weight, temperature, complaint_weight
-        self.groups = (
-            None
-            if owners is None
-            else [torch.from_numpy(np.flatnonzero(owners == j)) for j in range(int(np.max(owners)) + 1)]
-        )
-        self.touchpoint_weight, self.touchpoint_temperature = touchpoint_weight, touchpoint_temperature
 
     def _through(self, x: Any) -> Any:
         import torch
@@ -134,12 +120,6 @@ class Readers:
         h = self.head
         assert h is not None
         return x @ h["W"] + torch.relu(x @ h["A"] + h["a"]) @ h["B"]
-
-    def _touchpoints(self, sims: Any) -> Any:
-        import torch
-
-        assert self.groups is not None
-        return torch.stack([sims[:, g].topk(min(self.K, len(g)), dim=1).values.mean(dim=1) for g in self.groups], dim=1)
 
     def loss(self, mine: Any, goal: Any) -> Any:
         """For unit vectors `mine` (the student's) and `goal` (the teacher's) of the same texts."""
@@ -153,11 +133,6 @@ class Readers:
             out = out + self.score_weight * F.kl_div(
                 torch.log_softmax(mine @ self.anchors.T / t, dim=1), theirs, reduction="batchmean"
             )
-        if self.anchors is not None and self.groups is not None and self.touchpoint_weight:
-            t = self.touchpoint_temperature
-            theirs = torch.softmax(self._touchpoints(goal @ self.anchors.T) / t, dim=1)
-            ours = torch.log_softmax(self._touchpoints(mine @ self.anchors.T) / t, dim=1)
-            out = out + self.touchpoint_weight * F.kl_div(ours, theirs, reduction="batchmean")
         if self.head is not None and self.complaint_weight:
             cos = F.cosine_similarity(self._through(mine), self._through(goal))
             out = out + self.complaint_weight * (1 - cos.mean())
@@ -176,21 +151,6 @@ def taxonomy_texts() -> list[str]:
         out += [touchpoint.description, *touchpoint.examples]
         todo += touchpoint.children
     return out + list(taxonomy.none_examples)
-
-
-def taxonomy_owners() -> np.ndarray:
-    """Per text of `taxonomy_texts`, the index of the top-level touchpoint it describes or is an example of; -1 for
-    the `none` examples."""
-    from miner.touchpoints import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    out: list[int] = []
-    todo = list(enumerate(taxonomy.touchpoints))
-    while todo:
-        owner, touchpoint = todo.pop(0)
-        out += [owner] * (1 + len(touchpoint.examples))
-        todo += [(owner, child) for child in touchpoint.children]
-    return np.array(out + [-1] * len(taxonomy.none_examples))
 
 
 def distil_compact(
