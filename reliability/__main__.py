@@ -296,7 +296,8 @@ HOW = """- **Fuzzing** (reliability/fuzz.py): hypothesis builds CSV/TSV (any del
 - **Exports and PII** (reliability/checks.py): the labelled PII sample plus texts starting with `=`, `+`, `-`,
   `@`, tab are mined with the CLI, reported (`touchpoints report`) and exported (CSV, XLSX); every value the
   redactor removes is searched for as a whole word in the database files, the CLI's output, the report
-  (without the inline plotly.js library) and the exports.
+  (without the inline plotly.js library) and the exports; a value of one or two characters (a signature's "KW")
+  in the database's text (its SQL dump) instead of its bytes, where stored vectors hold such pairs by chance.
 - **Uploads** (reliability/uploads.py): 4 clients upload a generated 40 MB CSV each at once to `touchpoints
   serve` on 127.0.0.1; the server's RSS is sampled every 20 ms from /proc against its idle RSS.
 - **Fairness** (reliability/fairness.py): workspace A PUTs a generated taxonomy of 100,000 examples (a re-map
