@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from miner.segment.namefilter import is_given_name
@@ -245,7 +245,7 @@ class Redactor:
         names = self._names()
         if names is not None:
             for text, spans, extra in zip(texts, found, names.find(list(texts)), strict=True):  # type: ignore[attr-defined]
-                extra = [s for s in map(partial(first_line, text), extra) if s is not None]
+                extra = [cut for s in extra if (cut := first_line(text, s)) is not None]
                 spans += [s for s in extra if not _overlaps(s, spans) and not _hashtag(text, s)]
                 spans.sort()
         return found

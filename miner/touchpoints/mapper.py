@@ -345,10 +345,7 @@ class ExampleMapper(Mapper):
         return out
 
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
-        rows = self.child_rows_[self.ids.index(touchpoint)]
-        if not len(rows):
-            return None
-        return self.subs_[rows[int(np.argmax(self.examples_[rows] @ vector))]]
+        return self.subs_of(vector[None, :], np.array([self.ids.index(touchpoint)]))[0]
 
 
 MAPPERS: dict[str, type[Mapper]] = {"examples": ExampleMapper, "centroid": CentroidMapper}
