@@ -142,9 +142,11 @@ class BertSentenceEncoder:
         self.w_low = self.w  # the weights the layers read: in bf16, the dense layers' in bfloat16
         if precision == "bf16":
             # oneDNN, which runs torch's bfloat16 products, keeps up to 1,024 compiled products, one per batch shape:
-            # ~270 MB more than float32 on a corpus's varied lengths; 16 cost no speed (docs/lab/bf16.md). Read when
-            # oneDNN first runs; a value the user set wins.
+            # ~270 MB more than float32 on a corpus's varied lengths; 16 cost no speed (docs/lab/bf16.md). Torch's
+            # ideep layer over it keeps its own 1,024 per shape (`LRU_CACHE_CAPACITY`): another ~6 MB per 1,000 new
+            # texts, 0.3 GB after 40,000 (docs/lab/memory.md). Read when oneDNN first runs; a value the user set wins.
             os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
+            os.environ.setdefault("LRU_CACHE_CAPACITY", "16")
             dense = [k for k in self.w if k.startswith("encoder.") and "LayerNorm" not in k]
             self.w_low = {**self.w, **{k: self.w[k].to(torch.bfloat16) for k in dense}}
         self.layers = int(config["num_hidden_layers"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.pipeline.classify import BLOCK
 from miner.pipeline.fits import SHARED_FITS, Helper, Inputs, fit_all, warm
 from miner.pipeline.heap import release
 from miner.pipeline.rows import AssignmentRows
@@ -214,10 +215,10 @@ def blended(result: Classified, context: float = CLUSTER_CONTEXT) -> np.ndarray:
     item contexts are let go: nothing reads the mapping vectors after this, and a second complaint-sized copy was
     the largest block at a million segments (docs/lab/memory.md)."""
     out = result.vectors
-    for start in range(0, len(out), CHUNK):
-        own = out[start : start + CHUNK].astype(np.float32)
-        item = result.contexts[result.context_of[start : start + CHUNK]].astype(np.float32)
-        out[start : start + CHUNK] = unit((1 - context) * unit(own) + context * unit(item)).astype(np.float16)
+    for start in range(0, len(out), BLOCK):  # each row blended on its own: a block's float32 temporaries stay small
+        own = out[start : start + BLOCK].astype(np.float32)
+        item = result.contexts[result.context_of[start : start + BLOCK]].astype(np.float32)
+        out[start : start + BLOCK] = unit((1 - context) * unit(own) + context * unit(item)).astype(np.float16)
     result.contexts, result.context_of = result.contexts[:0], result.context_of[:0]
     release()
     return out

@@ -218,14 +218,27 @@ def classify(
             lead_scores = lead_clauses.adjusted(c.leads, c.start, items, cache, mapper, head, BLOCK)
             _map_chunk(out, segments, c, mapper, head, out.complaint_threshold, threshold, adjusted, lead_scores)
             advance(len(c.idx))
-    kept = [c.vectors for c in chunks]
-    out.vectors = np.concatenate(kept) if kept else np.zeros((0, cache.embedder.dim), np.float16)
     out.top2 = np.concatenate([top_two(c.tp_scores) for c in chunks]) if chunks else out.top2
     if chunks:
         offsets = np.cumsum([0] + [len(c.contexts) for c in chunks[:-1]])
-        out.contexts = np.concatenate([c.contexts for c in chunks])
         out.context_of = np.concatenate([c.context_of + o for c, o in zip(chunks, offsets, strict=True)])
+    out.vectors = _gathered(chunks, "vectors", cache.embedder.dim)
+    out.contexts = _gathered(chunks, "contexts", cache.embedder.dim)
     return out, head
+
+
+def _gathered(chunks: list[_Chunk], field: str, width: int) -> np.ndarray:
+    """The chunks' float16 rows of `field` ("vectors" or "contexts") in one array, each chunk's let go once copied:
+    `np.concatenate` held every complaint's vector twice until `classify` returned, the largest block of a
+    million-segment run after the mapping (docs/lab/memory.md)."""
+    out = np.empty((sum(len(getattr(c, field)) for c in chunks), width), np.float16)
+    at = 0
+    for c in chunks:
+        rows = getattr(c, field)
+        out[at : at + len(rows)] = rows
+        at += len(rows)
+        setattr(c, field, rows[:0])
+    return out
 
 
 def _teach(head: CorpusHead, mapper: Mapper, items: ItemRuns, chunks: list[_Chunk]) -> None:

@@ -20,6 +20,7 @@ from miner.embed import Embedder, EmbeddingCache
 from miner.embed.head import HeadCache, head_cache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
+from miner.pipeline.heap import release
 from miner.pipeline.imports import Redactor, import_files
 from miner.pipeline.overlap import PARALLEL_BYTES, needs_spacy
 from miner.progress import Progress
@@ -157,6 +158,7 @@ class Pipeline:
         the analysis encodes them as it reads."""
         if self.cache.stores:
             self.cache.embed_items(items)
+            release()
         texts = [c for clauses in items for c in clauses]
         complaint = self._cache(self.encoders.complaint)
         detector = getattr(self, "detector_", self.detector)
