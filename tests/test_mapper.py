@@ -235,3 +235,20 @@ def test_choose_picks_as_the_rule_says_row_by_row(mini_taxonomy, fake_embedder):
     assert {len(row) for row in want} >= {1, 2}  # abstentions, single and several picks all occur
     assert any(sub for row in want for _, _, sub in row)  # sub-touchpoints too
     assert mapper.choose(scores[:0], None, vectors[:0]) == []
+
+
+def test_example_scores_in_blocks_are_each_touchpoints_mean_of_its_nearest_examples(
+    mini_taxonomy, fake_embedder, monkeypatch
+):
+    import miner.touchpoints.mapper as mapper_module
+
+    mapper = get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit()
+    vectors = fake_embedder.embed([f"the complaint number {i}" for i in range(50)])
+    sims = vectors @ mapper.examples_.T
+    want = np.zeros((len(vectors), len(mapper.ids)), np.float32)
+    for j in range(len(mapper.ids)):
+        mine = np.sort(sims[:, mapper.owners_ == j], axis=1)
+        want[:, j] = mine[:, -min(mapper.k, mine.shape[1]) :].mean(axis=1)
+    monkeypatch.setattr(mapper_module, "SCORE_ROWS", 7)  # blocks that do not divide the rows
+    assert np.array_equal(mapper.score(vectors), want)
+    assert mapper.score(vectors[:0]).shape == (0, len(mapper.ids))
