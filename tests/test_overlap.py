@@ -8,7 +8,9 @@ from functools import partial
 
 import pytest
 
+from miner.embed.fake import HashingEmbedder
 from miner.pipeline import LocalEngine, MineOptions, build_pipeline
+from miner.pipeline.partner import _LOADED, EncoderSpec, Partner
 from miner.segment.pii import Redactor
 from miner.segment.rules import RuleSegmenter
 
@@ -260,3 +262,62 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1][:1] != "Z"
     except FileNotFoundError:
         return False
+
+
+class _BatchBound(HashingEmbedder):
+    """A vector that depends on the batch it was computed in, as a real encoder's does a little (bfloat16, padding):
+    here through the batch's size."""
+
+    def embed_batch(self, texts):  # noqa: ANN001, ANN201
+        out = super().embed_batch(texts)
+        out[:, 0] += len(texts)
+        return out
+
+
+class _Sharing(Partner):
+    """A partner whose second process encodes, run as `_Pool`: always behind (this process then prepares pieces of
+    its own) or never."""
+
+    def __init__(self, embedder: HashingEmbedder, behind: bool) -> None:
+        super().__init__(RuleSegmenter(), embedder)
+        self.behind = behind
+        self.pools: list[_Pool] = []
+
+    def pool(self, encode: bool) -> _Pool:  # type: ignore[override]
+        self.spec = EncoderSpec("batch-bound", None, 32)
+        self.pools.append(_Pool(self.behind))
+        return self.pools[-1]
+
+
+def test_what_is_cached_does_not_depend_on_which_process_prepared_a_piece(tmp_path, monkeypatch):
+    """Two runs of one file cache the same vectors to the bit however the pieces fell between the two processes:
+    a piece this process prepares is read whole, as the second process reads one, and what each piece read is
+    cached in file order."""
+    from miner.embed.cache import EmbeddingCache
+    from miner.pipeline.imports import import_files
+    from miner.store import open_db
+
+    feed = tmp_path / "feed.csv"
+    # one clause in items of two to four clauses, one item a piece: its vector depends on the piece that read it
+    rows = [". ".join([f"order {i} was late", "thanks for nothing"] + ["the app crashed"] * (i % 3)) for i in range(9)]
+    feed.write_text("text\n" + "".join(f'"{r}"\n' for r in rows), encoding="utf-8")
+    monkeypatch.setattr("miner.pipeline.overlap.PIECE_ENCODED", 1)
+    monkeypatch.setattr("miner.pipeline.imports.ENCODE_BYTES", 0)
+    embedder = _BatchBound(dim=32)
+    monkeypatch.setitem(_LOADED, EncoderSpec("batch-bound", None, 32), embedder)  # what the second process loads
+
+    def cached(name: str, behind: bool) -> tuple[dict, int]:
+        db = open_db(tmp_path / name)
+        cache = EmbeddingCache(embedder, db)
+        partner = _Sharing(embedder, behind)
+        import_files(db, [feed], RuleSegmenter(), None, stored=cache.embed_items, parallel_bytes=0, partner=partner,
+                     ahead=cache.take)  # fmt: skip
+        vectors = {r["hash"]: r["vector"] for r in db.query("SELECT hash, vector FROM embeddings")}
+        return vectors, partner.pools[0].pieces
+
+    there, pieces = cached("there.db", behind=False)
+    assert pieces == len(rows)  # the second process prepared every piece
+    mixed, pieces = cached("mixed.db", behind=True)
+    assert 0 < pieces < len(rows)  # ... and here only some: this process prepared the others
+    assert len(there) > len(rows)  # every clause, the shared ones once
+    assert mixed == there

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from miner.embed import Embedder
+    from miner.embed.spans import Read
     from miner.pipeline.partner import EncoderSpec, Partner
     from miner.touchpoints import Taxonomy
 
@@ -94,7 +95,7 @@ def import_files(
     ahead), and calls `meanwhile` once, the first time it would wait for that process (the local engine fits its
     models). With a `partner` (miner/pipeline/partner.py) that process is the partner's, which the caller closes;
     where it encodes, what it read for a piece goes to `ahead(read)` (miner/embed/spans.py `Read`) before `stored`
-    is called."""
+    is called, and a piece this process prepares is read here the same way (`Partner.read`)."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
@@ -110,12 +111,13 @@ def import_files(
         encode = any(size >= ENCODE_BYTES for size in sizes)
         pool = partner.pool(encode) if partner is not None else worker_pool(segmenter)
     encoder = partner.spec if partner is not None else None
+    read_here = partner.read if partner is not None else None
     try:
         with db.atomic():
             for path, size in zip(files, sizes, strict=True):
                 use = pool if size >= parallel_bytes else None
                 results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error,
-                                            progress, use, stored, first_wait, encoder, ahead))  # fmt: skip
+                                            progress, use, stored, first_wait, encoder, ahead, read_here))  # fmt: skip
     finally:
         if pool is not None and partner is None:  # a partner's process lives until its owner closes it
             pool.shutdown(cancel_futures=True)
@@ -155,6 +157,7 @@ def _import_file(
     meanwhile: Callable[[], object],
     encoder: EncoderSpec | None = None,
     ahead: Ahead | None = None,
+    read_here: Callable[[list[list[str]]], Read] | None = None,
 ) -> ImportResult:
     size = path.stat().st_size
     large = size > 1 << 24
@@ -166,7 +169,7 @@ def _import_file(
         chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
         prepared = (
             overlapped(
-                db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, embed_here=stored
+                db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, read_here=read_here
             )
             if pool is not None
             else in_process(db, chunks, segmenter, redactor)

@@ -113,6 +113,7 @@ class _Piece:
         self.rows, self.fresh = rows, fresh
         self.future: Future | None = None
         self.ready: tuple[list, list] | None = None
+        self.read: Read | None = None  # what this process read of a piece it prepared, where the pool encodes
 
     def waiting(self) -> bool:
         """The second process has it and has not finished it yet."""
@@ -130,6 +131,8 @@ def _finish(
     vectors the second process computed for them go to `ahead` first."""
     if piece.ready is not None:
         records, segments = piece.ready
+        if piece.read is not None and ahead is not None:
+            ahead(piece.read)
     else:
         try:
             if piece.future is None:
@@ -154,17 +157,20 @@ def overlapped(
     *,
     encoder: EncoderSpec | None = None,
     ahead: Ahead | None = None,
-    embed_here: Callable[[list[list[str]]], object] | None = None,
+    read_here: Callable[[list[list[str]]], Read] | None = None,
 ) -> Iterator[Prepared]:
     """Each piece redacted and segmented in `pool`, up to `QUEUED` pieces ahead of the caller, who stores what is
     yielded (and embeds it) while the pool works on the next ones. When the pool is behind (redaction is the slow step,
     as with the batch encoder, or the pool encodes too), this process prepares the next pieces itself instead of
     waiting, so both cores redact. The first time it would wait it calls `meanwhile` instead (once), before it takes
     a piece of its own. With `encoder` the pool also embeds each piece's segments (miner/pipeline/partner.py) and
-    hands what it read to `ahead(read)` before the piece is yielded; a piece this process prepares is then
-    embedded at once (`embed_here`), so that it weighs what the pool's do and this one is not left waiting on the
-    pool with its own share undone.
-    Pieces are yielded in file order whoever prepared them, so what is stored does not depend on timing."""
+    hands what it read to `ahead(read)` before the piece is yielded; a piece this process prepares is then read at
+    once (`read_here`, the same reading of the whole piece as the pool's), so that it weighs what the pool's do and
+    this one is not left waiting on the pool with its own share undone.
+    Pieces are yielded, and what was read of them handed to `ahead`, in file order whoever prepared them: what is
+    stored, vectors included, does not depend on timing. (A vector depends a little on the batch it was computed in,
+    so a piece read here skipping what earlier pieces cached, as the cache would, made it depend on which process
+    prepared the piece: two runs of a file differed in a few hundred clauses, docs/lab/memory.md.)"""
     # Where the pool encodes, a piece costs it three times as much: smaller pieces, so that at the end of the file
     # this process waits less for the pool's last ones
     pieces = _pieces(chunks, PIECE if encoder is None else PIECE_ENCODED)
@@ -188,8 +194,8 @@ def overlapped(
             continue
         if pending[0].waiting() and len(pending) < MAX_AHEAD and (mine := take()) is not None:
             mine.ready = prepare(mine.fresh, segmenter, redactor)
-            if encoder is not None and embed_here is not None:
-                embed_here(items_of(mine.ready[1]))
+            if encoder is not None and read_here is not None:
+                mine.read = read_here(items_of(mine.ready[1]))
             pending.append(mine)
             continue
         yield _finish(db, pending.popleft(), segmenter, redactor, ahead)

@@ -28,6 +28,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from miner.embed import Embedder
+    from miner.embed.spans import Read
     from miner.segment import SegmenterLike
 
 GROUP = 1  # batches per task: one, so that neither process waits long for the other at the end (the longest
@@ -169,6 +170,18 @@ class Partner:
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down
             return None
 
+    def read(self, items: list[list[str]]) -> Read:
+        """What the second process reads of a piece (`prepare_ahead`), read here with this process's encoder: for a
+        piece this process prepared while the second one was behind, so that a vector does not depend on which
+        process prepared its piece."""
+        from miner.embed.spans import read_items
+        from miner.pipeline.heap import release
+
+        assert self.spec is not None and self.embedder is not None  # only asked where the second process encodes
+        read = _float16(read_items(self.embedder, items, self.spec.spans, self.spec.read_as))
+        release()
+        return read
+
     def splits(self, embedder: Embedder) -> bool:
         """Whether `embed` shares `embedder`'s work with the second process."""
         return self.spec is not None and self._pool is not None and embedder is self.embedder
@@ -256,7 +269,12 @@ def prepare_ahead(records: list, segmenter: SegmenterLike, redactor: Callable | 
     from miner.pipeline.overlap import items_of, prepare
 
     records, segments = prepare(records, segmenter, redactor)
-    read = read_items(_encoder(spec), items_of(segments), spec.spans, spec.read_as)
-    read.vectors, read.span_vectors = read.vectors.astype(np.float16), read.span_vectors.astype(np.float16)
+    read = _float16(read_items(_encoder(spec), items_of(segments), spec.spans, spec.read_as))
     release()
     return records, segments, read
+
+
+def _float16(read: Read) -> Read:
+    """`read`'s vectors as float16, what the cache stores (and all that crosses between the processes)."""
+    read.vectors, read.span_vectors = read.vectors.astype(np.float16), read.span_vectors.astype(np.float16)
+    return read
