@@ -4,6 +4,7 @@ that shares its encoding stores the vectors and results a one-process `mine` sto
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from miner.embed.sentence_transformers import SentenceTransformerEmbedder
 from miner.embed.spans import SUFFIX, as_read, span_keys
 from miner.pipeline.partner import Partner, encoder_spec
+from miner.segment.pii import Redactor, redact_records
 from miner.segment.rules import RuleSegmenter
 from miner.touchpoints.normalise import for_mapping
 
@@ -120,6 +122,9 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
         options = MineOptions(embedder=minilm, segmenter=RuleSegmenter(), redact_pii=False,
                               engine=LocalEngine(parallel_bytes=parallel_bytes))  # fmt: skip
         pipeline = build_pipeline(db, options)
+        # redaction by patterns: without any, a piece costs so little to prepare that the import runs here
+        # (test_a_light_import_runs_here_and_the_analysis_shares_its_reading)
+        pipeline.redactor = partial(redact_records, redactor=Redactor(names=None))
         _, run_id = pipeline.mine([feed])
         assert pipeline.engine.partner is None and pipeline.cache.helper is None  # closed after the run
         rows = list(db.query("SELECT document_id, text, hash FROM segments ORDER BY id"))
@@ -139,3 +144,64 @@ def test_a_mine_that_shares_its_encoding_stores_what_a_one_process_mine_stores(t
     alone = mine("one.db", parallel_bytes=1 << 30)
     assert shared[0] == alone[0] and shared[2] == alone[2]
     assert np.abs(shared[1] - alone[1]).max() < 2e-3
+
+
+def test_span_reading_shared_with_the_second_process_gives_what_this_one_reads(minilm):
+    """`Partner.read_spans` hands some of `spans.read_spans`' calls to the second process: the same calls, on one
+    thread each, in float32, so the same vectors to the bit, and which process made a call does not show."""
+    from miner.embed.spans import read_spans
+
+    bert = minilm.bert()
+    items = [[t, f"and then {t[::-1]} went wrong", "I asked twice and nobody answered me at all"] for t in _texts(900)]
+    partner = Partner(RuleSegmenter(), minilm, spans=lambda: True)
+    try:
+        partner.pool(encode=True)
+        shared, past = partner.read_spans(bert, items)
+        assert partner.shared > 0  # the second process made some of the calls
+    finally:
+        partner.close()
+    alone, past_alone = read_spans(bert, items)  # this process alone, on the thread count it had
+    assert past == past_alone == []
+    assert shared.spans == alone.spans and shared.texts == alone.texts
+    assert np.array_equal(shared.span_vectors, alone.span_vectors) and np.array_equal(shared.vectors, alone.vectors)
+
+
+def test_a_light_import_runs_here_and_the_analysis_shares_its_reading(tmp_path, minilm, monkeypatch):
+    """Without redaction and with the rules' clauses, a large file is imported in this process (preparing it costs
+    little) and the second process, which loaded the encoder meanwhile, shares the analysis's reading of the whole
+    corpus instead: spans and texts read alone. The results are those of a one-process mine."""
+    from miner.pipeline import LocalEngine, MineOptions, build_pipeline, overlap
+    from miner.store import open_db
+
+    feed = tmp_path / "feed.csv"
+    rows = [f'"{t}. I asked twice and nobody answered me at all. {t[::-1]}"\n' for t in _texts(400)]
+    feed.write_text("text\n" + "".join(rows), encoding="utf-8")
+    monkeypatch.setattr("miner.pipeline.imports.ENCODE_BYTES", 0)
+    from miner.embed import bert
+
+    chunks = bert.token_chunks
+    monkeypatch.setattr(bert, "token_chunks", lambda texts, budget=2048: chunks(texts, budget))  # calls to share
+    sent: list[str] = []
+    monkeypatch.setattr(overlap, "_submit", lambda *a: sent.append("piece"))  # no piece may go there
+    spans = Partner.read_spans
+    shares: list[int] = []  # per span reading of the analysis: texts the second process had embedded after it
+
+    def spy(self, bert, items):  # noqa: ANN001, ANN202
+        out = spans(self, bert, items)
+        shares.append(self.shared)
+        return out
+
+    monkeypatch.setattr(Partner, "read_spans", spy)
+
+    def mine(name: str, parallel_bytes: int) -> list:
+        db = open_db(tmp_path / name)
+        options = MineOptions(embedder=minilm, segmenter=RuleSegmenter(), redact_pii=False,
+                              engine=LocalEngine(parallel_bytes=parallel_bytes))  # fmt: skip
+        build_pipeline(db, options).mine([feed])
+        return list(db.query("SELECT segment_id, complaint, touchpoint, complaint_score FROM segment_results"))
+
+    shared = mine("two.db", parallel_bytes=0)
+    assert not sent and shares and shares[-1] > 0
+    alone = mine("one.db", parallel_bytes=1 << 30)
+    assert [r["complaint"] for r in shared] == [r["complaint"] for r in alone]
+    assert np.abs(np.array([r["complaint_score"] for r in shared]) - [r["complaint_score"] for r in alone]).max() < 0.02

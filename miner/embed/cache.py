@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import sqlite_utils
@@ -13,11 +13,16 @@ from miner.embed.spans import SUFFIX, Read, can_read_spans, plan, read_spans
 from miner.segment.segmenter import text_hash
 from miner.store.embeddings import load_vectors, save_vectors
 
+if TYPE_CHECKING:
+    from miner.embed.bert import BertSentenceEncoder
+
 
 class Helper(Protocol):
     def embed(
         self, embedder: Embedder, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray: ...
+
+    def read_spans(self, bert: BertSentenceEncoder, items: Sequence[Sequence[str]]) -> tuple[Read, list[int]]: ...
 
 
 class EmbeddingCache:
@@ -119,7 +124,8 @@ class EmbeddingCache:
         todo = [i for i in range(len(items)) if any(missing[bounds[i] : bounds[i + 1]])]
         if todo:
             bert = self.embedder.bert()  # type: ignore[attr-defined]  # `spans` is only set where there is one
-            read, _ = read_spans(bert, [p.read[i] for i in todo])
+            reader = self.helper.read_spans if self.helper is not None else read_spans
+            read, _ = reader(bert, [p.read[i] for i in todo])
             self.take(read)
             known.update(zip(read.spans, read.span_vectors.astype(np.float16).astype(np.float32), strict=True))
         out = np.zeros((len(keys), self.embedder.dim), np.float32)

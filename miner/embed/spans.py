@@ -86,27 +86,39 @@ class Read:
     span_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
 
-def read_spans(bert: BertSentenceEncoder, items: Sequence[Sequence[str]]) -> tuple[Read, list[int]]:
+SpanCall = tuple[list[str], list[list[tuple[int, int]]]]  # one `encode_spans` call: texts, each text's spans
+SpanOut = tuple[list[np.ndarray | None], np.ndarray]  # what it returns
+
+
+def read_spans(
+    bert: BertSentenceEncoder,
+    items: Sequence[Sequence[str]],
+    calls: Callable[[list[SpanCall]], list[SpanOut]] | None = None,
+) -> tuple[Read, list[int]]:
     """Span reading of the `items` that have clauses to read inside them (`spanned`): their span vectors and their
     own (keyed by the item's text), L2-normalised as `Embedder.embed` gives them; and the positions in `items` of
-    those past the window, whose clauses are left to be read alone. Longest first, about `CALL_TOKENS` tokens a call."""
+    those past the window, whose clauses are left to be read alone. Longest first, about `CALL_TOKENS` tokens a call;
+    `calls` makes them (one `bert.encode_spans` after the other unless given: a partner shares them between two
+    processes, miner/pipeline/partner.py). The calls depend on the items alone, so the vectors do too."""
     from miner.embed.bert import token_chunks
 
     inside = {i: js for i, clauses in enumerate(items) if (js := spanned(clauses))}
     todo = list(inside)
     texts_spans = {i: joined(items[i]) for i in todo}
     todo.sort(key=lambda i: -len(texts_spans[i][0]))
+    batches = [[todo[k] for k in chunk] for chunk in token_chunks([texts_spans[i][0] for i in todo])]
+    asked = [
+        ([texts_spans[i][0] for i in batch], [[texts_spans[i][1][j] for j in inside[i]] for i in batch])
+        for batch in batches
+    ]
+    made = calls(asked) if calls is not None else [bert.encode_spans(*call) for call in asked]
     out = Read()
     own_texts: list[str] = []
     own: list[np.ndarray] = []
     keys: list[str] = []
     parts: list[np.ndarray] = []
     past: list[int] = []
-    for chunk in token_chunks([texts_spans[i][0] for i in todo]):
-        batch = [todo[k] for k in chunk]
-        vectors, whole = bert.encode_spans(
-            [texts_spans[i][0] for i in batch], [[texts_spans[i][1][j] for j in inside[i]] for i in batch]
-        )
+    for batch, (vectors, whole) in zip(batches, made, strict=True):
         for i, spans, whole_k in zip(batch, vectors, whole, strict=True):
             if spans is None:
                 past.append(i)

@@ -24,6 +24,7 @@ from miner.pipeline.overlap import (
 from miner.progress import Progress
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
+from miner.segment.rules import RULES_MODEL
 from miner.store.documents import ImportResult, begin_import, finish_import, store_records
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ def import_files(
     ahead), and calls `meanwhile` once, the first time it would wait for that process (the local engine fits its
     models). With a `partner` (miner/pipeline/partner.py) that process is the partner's, which the caller closes;
     where it encodes, what it read for a piece goes to `ahead(read)` (miner/embed/spans.py `Read`) before `stored`
-    is called, and a piece this process prepares is read here the same way (`Partner.read`)."""
+    is called, and a piece this process prepares is read here the same way (`Partner.read`). Where that process
+    encodes but there is nothing to redact and the clauses are the rules', the import runs here alone and reads
+    nothing ahead: the analysis shares the reading with it (`Partner.read_spans`, `Partner.embed`)."""
     progress = progress or Progress()
     files = discover(paths)
     results = []
@@ -112,10 +115,15 @@ def import_files(
         pool = partner.pool(encode) if partner is not None else worker_pool(segmenter)
     encoder = partner.spec if partner is not None else None
     read_here = partner.read if partner is not None else None
+    # Without redaction and with the rules' clauses a piece costs little to prepare, and the encoder far more: the
+    # import then runs here alone (handing pieces to the second process to segment was slower), and the second
+    # process keeps its encoder for the analysis, which shares the whole corpus's reading with it (longest first
+    # over all of it, each text once) instead of a piece at a time (docs/lab/compact.md, section 9)
+    light = encoder is not None and redactor is None and segmenter.model == RULES_MODEL
     try:
         with db.atomic():
             for path, size in zip(files, sizes, strict=True):
-                use = pool if size >= parallel_bytes else None
+                use = pool if size >= parallel_bytes and not light else None
                 results.append(_import_file(db, path, segmenter, redactor, columns or ColumnMap(), on_error,
                                             progress, use, stored, first_wait, encoder, ahead, read_here))  # fmt: skip
     finally:

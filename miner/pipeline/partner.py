@@ -8,7 +8,12 @@ model on the CPU, the second process loads it too (one thread) and both processe
   of embedding them (`prepare_ahead`); this process still prepares pieces itself while the second one is behind
   (miner/pipeline/overlap.py), so the work balances itself;
 - during the analysis, `Partner.embed` splits what the cache has not seen (the items' contexts, mostly) between the
-  two processes, in groups of a few batches.
+  two processes, in groups of a few batches, and `Partner.read_spans` the calls of span reading.
+
+Where a piece costs little to prepare (no redaction, the rules' clauses), the import runs in this process alone and
+reads nothing ahead: the analysis then reads the whole corpus, longest first over all of it and each text once, with
+both processes (miner/pipeline/imports.py; docs/lab/compact.md, section 9). Read a piece at a time, as during an
+import, the same file took about a sixth more CPU.
 
 A vector is the same whichever process computed it: the same code on the same batch on one thread, stored as
 float16 by the cache either way. Small files (the start-up path) keep the light second process: loading torch there
@@ -22,14 +27,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
     from miner.embed import Embedder
-    from miner.embed.spans import Read
+    from miner.embed.bert import BertSentenceEncoder
+    from miner.embed.spans import Read, SpanCall, SpanOut
     from miner.segment import SegmenterLike
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 GROUP = 1  # batches per task: one, so that neither process waits long for the other at the end (the longest
 # batches go first and take several times as long as the shortest)
@@ -95,6 +104,18 @@ def encode(spec: EncoderSpec, texts: list[str]) -> np.ndarray:
     vectors = _encoder(spec).embed(texts).astype(np.float16)
     release()
     return vectors
+
+
+def encode_spans(spec: EncoderSpec, call: SpanCall) -> SpanOut:
+    """One `encode_spans` call of `spans.read_spans` (miner/embed/spans.py), in float32 as this process's own: the
+    vectors are normalised again after the call, so float16 here would make them depend on which process read
+    them."""
+    from miner.pipeline.heap import release
+
+    bert = _encoder(spec).bert()  # type: ignore[attr-defined]  # a partner encodes only a torch-only BERT's spans
+    made = bert.encode_spans(*call)
+    release()
+    return made
 
 
 _THREADS = {"partners": 0, "before": 0}  # partners alive in this process (the API runs several at once in threads)
@@ -189,63 +210,100 @@ class Partner:
     def embed(
         self, embedder: Embedder, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """`embedder.embed(texts)`, its batches shared with the second process: this thread takes the longest
-        batches first, a feeder thread hands the second process the shortest, `GROUP` batches a task, until they
-        meet. Torch lets go of the GIL while it computes, so the feeder answers at once; a task the second process
-        could not do (it died) is done here."""
+        """`embedder.embed(texts)`, its batches shared with the second process (`_share`), `GROUP` batches a task."""
         if not self.splits(embedder) or len(texts) <= 2 * GROUP * embedder.batch_size:
             return embedder.embed(texts, progress)
-        pool, spec = self._pool, self.spec
-        assert pool is not None and spec is not None
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         groups = _groups(order, embedder.chunks([texts[i] for i in order]), GROUP * embedder.batch_size)
+        sizes = [len(idx) for idx in groups]
+        done = self._share([[texts[i] for i in idx] for idx in groups], embedder.embed, encode, sizes, progress)
         out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-        bounds = [0, len(groups)]  # the next group from the front (this thread), the last one taken from the back
-        lock = threading.Lock()
-        there: list[int] = []  # texts the second process has embedded, for the progress bar (shown from here)
-        failed: list[list[int]] = []
+        for idx, vectors in zip(groups, done, strict=True):
+            out[idx] = vectors
+        return out
 
-        def take(front: bool) -> list[int] | None:
+    def read_spans(self, bert: BertSentenceEncoder, items: Sequence[Sequence[str]]) -> tuple[Read, list[int]]:
+        """`spans.read_spans`, its `encode_spans` calls shared with the second process (`_share`) where `bert` is
+        this partner's encoder's and it reads spans there too."""
+        from miner.embed.spans import read_spans
+
+        mine = self.spec is not None and self.spec.spans and self.embedder is not None
+        if not mine or bert is not getattr(self.embedder, "bert", lambda: None)() or self._pool is None:
+            return read_spans(bert, items)
+
+        def calls(asked: list[SpanCall]) -> list[SpanOut]:
+            if len(asked) < 2:
+                return [bert.encode_spans(*call) for call in asked]
+            return self._share(asked, lambda call: bert.encode_spans(*call), encode_spans, [len(c[0]) for c in asked])
+
+        return read_spans(bert, items, calls)
+
+    def _share(
+        self,
+        tasks: list[T],
+        here: Callable[[T], R],
+        there: Callable[[EncoderSpec, T], R],
+        sizes: list[int],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[R]:
+        """`[here(task) for task in tasks]`, shared with the second process, which runs `there(spec, task)` (a
+        module-level function: the pool pickles it): this thread takes tasks from the front, a feeder thread hands
+        the second process tasks from the back, `IN_FLIGHT` at a time, until they meet. Callers order the tasks
+        longest first, so neither process waits long for the other at the end. Torch lets go of the GIL while it
+        computes, so the feeder answers at once; a task the second process could not do (it died) is done here.
+        `sizes`: each task's texts, for `progress` (called from this thread) and `shared`."""
+        from miner.pipeline.heap import release
+
+        pool, spec = self._pool, self.spec
+        assert pool is not None and spec is not None
+        out: list[R | None] = [None] * len(tasks)
+        bounds = [0, len(tasks)]  # the next task from the front (this thread), the last one taken from the back
+        lock = threading.Lock()
+        there_done: list[int] = []  # tasks the second process has done, in the order it finished them
+        failed: list[int] = []
+
+        def take(front: bool) -> int | None:
             with lock:
                 if bounds[0] >= bounds[1]:
                     return None
                 if front:
                     bounds[0] += 1
-                    return groups[bounds[0] - 1]
+                    return bounds[0] - 1
                 bounds[1] -= 1
-                return groups[bounds[1]]
+                return bounds[1]
 
         def feed() -> None:
-            pending: deque[tuple[Future, list[int]]] = deque()
+            pending: deque[tuple[Future, int]] = deque()
             try:
                 while True:
-                    while len(pending) < IN_FLIGHT and (idx := take(front=False)) is not None:
-                        pending.append((pool.submit(encode, spec, [texts[i] for i in idx]), idx))
+                    while len(pending) < IN_FLIGHT and (k := take(front=False)) is not None:
+                        pending.append((pool.submit(there, spec, tasks[k]), k))
                     if not pending:
                         return
-                    future, idx = pending[0]
-                    out[idx] = future.result()
+                    future, k = pending[0]
+                    out[k] = future.result()
                     pending.popleft()
-                    there.append(len(idx))
+                    there_done.append(k)
             except Exception:  # noqa: BLE001 - the second process died or failed: this thread does the rest
-                failed.extend(idx for _, idx in pending)
+                failed.extend(k for _, k in pending)
 
         feeder = threading.Thread(target=feed, name="partner-feed", daemon=True)
         feeder.start()
         shown = 0
-        while (idx := take(front=True)) is not None:
-            out[idx] = embedder.embed([texts[i] for i in idx])
+        while (k := take(front=True)) is not None:
+            out[k] = here(tasks[k])
+            release()  # as the second process does after each task: a forward pass's buffers differ in shape
             if progress:
-                done = len(idx) + sum(there[shown:])
-                shown = len(there)
-                progress(done)
+                seen = len(there_done)
+                progress(sizes[k] + sum(sizes[j] for j in there_done[shown:seen]))
+                shown = seen
         feeder.join()
-        self.shared += sum(there)
-        for idx in failed:
-            out[idx] = embedder.embed([texts[i] for i in idx])
+        self.shared += sum(sizes[k] for k in there_done)
+        for k in failed:
+            out[k] = here(tasks[k])
         if progress:
-            progress(sum(there[shown:]) + sum(len(idx) for idx in failed))
-        return out
+            progress(sum(sizes[j] for j in there_done[shown:]) + sum(sizes[k] for k in failed))
+        return out  # type: ignore[return-value]  # every task was done, here or there
 
 
 def _groups(order: list[int], chunks: list[list[int]], size: int) -> list[list[int]]:
