@@ -195,13 +195,8 @@ class Partner:
         """What the second process reads of a piece (`prepare_ahead`), read here with this process's encoder: for a
         piece this process prepared while the second one was behind, so that a vector does not depend on which
         process prepared its piece."""
-        from miner.embed.spans import read_items
-        from miner.pipeline.heap import release
-
         assert self.spec is not None and self.embedder is not None  # only asked where the second process encodes
-        read = _float16(read_items(self.embedder, items, self.spec.spans, self.spec.read_as))
-        release()
-        return read
+        return read_piece(self.embedder, items, self.spec)
 
     def splits(self, embedder: Embedder) -> bool:
         """Whether `embed` shares `embedder`'s work with the second process."""
@@ -322,17 +317,20 @@ def prepare_ahead(records: list, segmenter: SegmenterLike, redactor: Callable | 
     """A piece redacted and segmented (`overlap.prepare`), and its clauses read as the run reads them (in their
     items where `spec.spans`, miner/embed/spans.py), vectors as float16: the second process's task when it has the
     encoder."""
-    from miner.embed.spans import read_items
-    from miner.pipeline.heap import release
     from miner.pipeline.overlap import items_of, prepare
 
     records, segments = prepare(records, segmenter, redactor)
-    read = _float16(read_items(_encoder(spec), items_of(segments), spec.spans, spec.read_as))
-    release()
-    return records, segments, read
+    return records, segments, read_piece(_encoder(spec), items_of(segments), spec)
 
 
-def _float16(read: Read) -> Read:
-    """`read`'s vectors as float16, what the cache stores (and all that crosses between the processes)."""
+def read_piece(embedder: Embedder, items: list[list[str]], spec: EncoderSpec) -> Read:
+    """A piece's clauses read as the run reads them (`spans.read_items`, as `spec` says), vectors as float16 (what
+    the cache stores, and all that crosses between the processes), the C heap trimmed after: the one reading of a
+    piece, whichever process makes it."""
+    from miner.embed.spans import read_items
+    from miner.pipeline.heap import release
+
+    read = read_items(embedder, items, spec.spans, spec.read_as)
     read.vectors, read.span_vectors = read.vectors.astype(np.float16), read.span_vectors.astype(np.float16)
+    release()
     return read
