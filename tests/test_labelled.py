@@ -147,3 +147,45 @@ def test_a_touchpoint_corrected_once_does_not_switch_the_head_off():
     assert head.probabilities(np.eye(3)[2:]).argmax() == 2  # ... but it teaches
     alone = LabelledHead(3).fit(np.eye(3)[[0, 1, 2]], [0, 1, 2], np.zeros((3, 3)))
     assert alone.fitted and alone.weight_ == 0.0  # nothing can be held out: the smallest weight, as before
+
+
+def test_a_complaint_the_corrections_claim_is_not_left_to_none(mini_taxonomy, fake_embedder):
+    """Where the examples fit a complaint too little to map it (under the threshold), the analyst's corrections
+    still claim it when their head is sure and trusted; without that the mapper abstains as before."""
+    texts, truth = zip(*QUERIES, strict=True)
+    mapper = _mapper(mini_taxonomy, fake_embedder, CORRECTIONS)
+    vectors = mapper.embed(list(texts))
+    scores, head = mapper.score(vectors), mapper.corpus_head()
+    features = head.features(vectors, None)
+    sure = head.labelled.sure(features)
+    assert sure.all()
+    adjusted = head.adjust(scores, features)
+    over = float(scores.max()) + 0.1  # a threshold every query is under
+    assert [a[0].touchpoint for a in mapper.choose(scores, None, None, adjusted, over)] == ["none", "none"]
+    kept = mapper.choose(scores, None, None, adjusted, over, kept=sure)
+    assert [[a.touchpoint for a in row] for row in kept] == [[t] for t in truth]  # its corrected touchpoint alone
+    head.labelled.weight_ = 0.0  # a head the cross-validation did not trust claims nothing
+    assert not head.labelled.sure(features).any()
+
+
+def test_a_run_maps_what_the_corrections_claim_under_the_threshold(db, mini_taxonomy, fake_embedder, segmenter):
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+    from miner.pipeline.classify import fit_detector, fit_mapper
+
+    corrections = [Correction(text=t, touchpoint=tp) for t, tp in CORRECTIONS]
+    filed = mini_taxonomy.model_copy(update={"corrections": corrections})
+    segments = [{"id": i, "document_id": str(i), "text": t, "rating": 1} for i, (t, _) in enumerate(QUERIES)]
+
+    def tops(labelled: bool) -> list[str]:
+        cache = EmbeddingCache(fake_embedder, db)
+        detector, mapper = fit_detector(cache, None, filed), fit_mapper(cache, filed, "examples")
+        detector.threshold = 0.0  # every query a complaint
+        mapper.threshold, mapper.labelled = 0.99, labelled  # the examples fit no query
+        pipeline = Pipeline(db, Encoders(fake_embedder), filed, segmenter, detector=detector, mapper=mapper)
+        result, _ = pipeline.classify(segments)
+        assert result.complaints == len(segments)
+        return [row[3] for row in result.segment_rows]
+
+    assert tops(labelled=False) == ["none", "none"]
+    assert tops(labelled=True) == [tp for _, tp in QUERIES]

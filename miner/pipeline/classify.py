@@ -142,6 +142,12 @@ class _Chunk:
         features of a 50,000-segment chunk are never all held at once (docs/lab/memory.md)."""
         return (slice(s, s + BLOCK) for s in range(0, max(len(self.idx), 1), BLOCK))
 
+    def sure(self, head: CorpusHead | None) -> np.ndarray | None:
+        """The complaints an analyst's corrections are sure of (`LabelledHead.sure`), or None without them."""
+        if head is None or head.labelled is None or not head.labelled.fitted:
+            return None
+        return np.concatenate([head.labelled.sure(self.features(b)) for b in self.blocks()])
+
     def adjusted(self, head: CorpusHead | None) -> np.ndarray | None:
         """The touchpoint scores as `head` reorders them, block by block (each row is adjusted on its own)."""
         if head is None:
@@ -347,7 +353,8 @@ def _map_chunk(
     (`_voted`), else the corpus head's; `lead_adjusted`: its leads' (`leads.adjusted`)."""
     if adjusted is None:
         adjusted = c.adjusted(head)
-    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold)
+    vectors = c.vectors.astype(np.float32)
+    assigned = mapper.choose(c.tp_scores, c.nones, vectors, adjusted, tp_threshold, kept=c.sure(head))
     top_of = {}
     rows = out.assignment_rows
     assert isinstance(rows, AssignmentRows)  # classify builds it

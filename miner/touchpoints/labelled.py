@@ -20,6 +20,8 @@ LABELLED_C = 10.0  # inverse regularisation: a few corrections per touchpoint, e
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)  # the weight is the one that maps held-out corrections best
 PRIOR_POWER = 0.5  # how far the probabilities move to the corpus's shares (1: all the way; loop.md)
 FOLDS = 5
+# the head's probability at which corrections keep a complaint from `none` (loop.md, "Corrections against abstention")
+SURE_P = 0.5
 
 
 class LabelledHead:
@@ -90,6 +92,14 @@ class LabelledHead:
             prior = self.prior_[self.classes_] / self.prior_[self.classes_].sum()
             intercept = intercept + PRIOR_POWER * (np.log(prior) - np.log(self.share_)).astype(np.float32)
         return _probabilities(features, self.classes_, self.coef_, intercept, self.n_touchpoints)
+
+    def sure(self, features: np.ndarray, p: float = SURE_P) -> np.ndarray:
+        """Rows whose most likely corrected touchpoint has at least `p` of the head's probability, where the
+        cross-validation trusted the head (`weight_` > 0): the corrections claim such a complaint, so the mapper
+        does not abstain on it (`Mapper.choose`'s `kept`) even where its similarity to the examples is low."""
+        if not self.fitted or self.weight_ <= 0 or len(features) == 0:
+            return np.zeros(len(features), bool)
+        return self.probabilities(features).max(axis=1) >= p
 
     def adjust(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
         """`scores` plus `weight_` x the head's probabilities (unchanged when unfitted)."""

@@ -213,13 +213,15 @@ class Mapper:
         vectors: np.ndarray | None,
         adjusted: np.ndarray | None = None,
         threshold: float | None = None,
+        kept: np.ndarray | None = None,
     ) -> list[list[Assignment]]:
         """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
         best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
         `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
         touchpoint; which others count too is still read from the similarities (the head's probabilities are too
         sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`.
-        Without `vectors` no sub-touchpoint is chosen."""
+        `kept`: rows never to abstain on (an analyst's corrections claim them, `LabelledHead.sure`); one under the
+        threshold gets its first touchpoint alone. Without `vectors` no sub-touchpoint is chosen."""
         threshold = self.threshold if threshold is None else threshold
         if len(scores) == 0:
             return []
@@ -227,6 +229,8 @@ class Mapper:
         abstain = best < threshold
         if nones is not None:
             abstain |= nones > best + self.none_margin
+        if kept is not None:
+            abstain &= ~kept
         # every touchpoint within `margin` of the best and over the threshold, best first (ties: the taxonomy's order)
         order = np.argsort(-scores, axis=1, kind="stable")
         counts = (scores >= np.maximum(threshold, best - self.margin)[:, None]).sum(axis=1)
@@ -237,6 +241,8 @@ class Mapper:
             if firsts is not None and not abstain[i]:
                 first = int(firsts[i])
                 picked = [first, *(j for j in picked if j != first)]
+            elif not picked and not abstain[i]:  # kept under the threshold, with no head to order it: its best
+                picked = [int(order[i, 0])]
             picks.append(picked)
         subs = self._subs(vectors, picks, abstain)
         out = []
