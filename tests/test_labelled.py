@@ -164,6 +164,8 @@ def test_a_complaint_the_corrections_claim_is_not_left_to_none(mini_taxonomy, fa
     assert [a[0].touchpoint for a in mapper.choose(scores, None, None, adjusted, over)] == ["none", "none"]
     kept = mapper.choose(scores, None, None, adjusted, over, kept=sure)
     assert [[a.touchpoint for a in row] for row in kept] == [[t] for t in truth]  # its corrected touchpoint alone
+    unordered = mapper.choose(scores, None, None, None, over, kept=sure)  # no head's order: each its best similarity
+    assert [row[0].touchpoint for row in unordered] == [mapper.ids[j] for j in scores.argmax(axis=1)]
     head.labelled.weight_ = 0.0  # a head the cross-validation did not trust claims nothing
     assert not head.labelled.sure(features).any()
 

@@ -353,8 +353,7 @@ def _map_chunk(
     (`_voted`), else the corpus head's; `lead_adjusted`: its leads' (`leads.adjusted`)."""
     if adjusted is None:
         adjusted = c.adjusted(head)
-    vectors = c.vectors.astype(np.float32)
-    assigned = mapper.choose(c.tp_scores, c.nones, vectors, adjusted, tp_threshold, kept=c.sure(head))
+    assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold, c.sure(head))
     top_of = {}
     rows = out.assignment_rows
     assert isinstance(rows, AssignmentRows)  # classify builds it
