@@ -302,7 +302,7 @@ def transfer_run(contexts: str, limit: int, datasets: Path, out: Path, seed: int
     started = _cpu()
     results = transfer.run_domains(datasets, limit, seed)
     probe = transfer.run_probe()
-    table = transfer.transfer_table(results, probe)
+    table = transfer.transfer_table(results, [(transfer.PROBE, probe)])
     note = f"contexts={contexts}, {limit} per domain, CPU {_cpu() - started:.0f} s, load {os.getloadavg()}"
     out.write_text(f"{note}\n{counts}\n\n{table}")
     with out.with_suffix(".pkl").open("wb") as f:  # for `paired`: the predictions, item by item

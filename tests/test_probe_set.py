@@ -1,6 +1,7 @@
-"""The cross-industry probe set (corpora/probe/) stays valid, balanced and apart from everything the mapper learns from.
+"""The cross-industry probe sets (corpora/probe/: short items, and whole support conversations) stay valid, balanced
+and apart from everything the mapper learns from.
 
-The probe measures transfer, so no probe sentence, nor any 6-word run of one, may reach the taxonomy's examples or the
+The probes measure transfer, so no probe sentence, nor any 6-word run of one, may reach the taxonomy's examples or the
 complaint seeds (corpora/probe/README.md)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT / "corpora" / "probe" / "cross_industry.jsonl"
+CONVERSATIONS = ROOT / "corpora" / "probe" / "conversations.jsonl"
 TRAINING_TEXT = [*sorted((ROOT / "taxonomies").glob("*.yaml")), ROOT / "miner" / "complaints" / "seeds.yaml"]
 CANONICAL = (
     "advertising social_media reputation website mobile_app account pricing checkout_payment product packaging "
@@ -27,14 +29,25 @@ MODALITIES = {
     "support_query",
     "support_written_complaint",
     "support_transcript_turn",
+    "support_transcript",
 }
 FIELDS = ["id", "dataset", "source", "modality", "lang", "real_text", "text", "complaint", "gold", "mentioned", "label"]
 SHINGLE = 6
 
 
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 @pytest.fixture(scope="module")
 def items() -> list[dict]:
-    return [json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines()]
+    return read(PROBE)
+
+
+@pytest.fixture(scope="module", params=[PROBE, CONVERSATIONS], ids=lambda p: p.name)
+def either(request) -> list[dict]:
+    """Each probe file's items, for what both must keep."""
+    return read(request.param)
 
 
 def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -53,11 +66,11 @@ def strings(node: object) -> list[str]:
     return []
 
 
-def test_fields_and_values(items):
-    ids = [it["id"] for it in items]
+def test_fields_and_values(either):
+    ids = [it["id"] for it in either]
     assert len(ids) == len(set(ids)), "duplicate ids"
-    for it in items:
-        where = f"{PROBE.name} id {it['id']}"
+    for it in either:
+        where = f"{it['dataset']} id {it['id']}"
         assert list(it) == FIELDS, where
         assert it["modality"] in MODALITIES, where
         assert it["lang"] == "en" and it["real_text"] is False, where
@@ -71,8 +84,8 @@ def test_fields_and_values(items):
         assert set(it["mentioned"]) <= set(CANONICAL), where
 
 
-def test_texts_are_unique(items):
-    repeated = [t for t, n in Counter(it["text"].lower() for it in items).items() if n > 1]
+def test_texts_are_unique(either):
+    repeated = [t for t, n in Counter(it["text"].lower() for it in either).items() if n > 1]
     assert not repeated
 
 
@@ -113,6 +126,31 @@ def test_leak_check_catches_a_reworded_copy(items):
 
 
 @pytest.mark.parametrize("path", TRAINING_TEXT, ids=lambda p: p.name)
-def test_no_probe_text_in_training_text(items, path):
-    found = leaks(items, strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
+def test_no_probe_text_in_training_text(either, path):
+    found = leaks(either, strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     assert not found, f"probe text found in {path.relative_to(ROOT)}; reword the example or seed: {found[:10]}"
+
+
+def test_the_conversations_are_transcripts_of_twelve_industries_with_every_touchpoint():
+    """Each a conversation the importer reads as one (customer and agent turns), 12 per industry, every canonical
+    touchpoint among the complaints, some about two and some about none, and a few that are no complaint at all."""
+    from miner.ingest.transcripts import parse_transcript
+
+    conversations = read(CONVERSATIONS)
+    for it in conversations:
+        turns = parse_transcript(it["text"])
+        assert turns is not None, it["id"]
+        assert {"customer", "agent"} <= {t.speaker for t in turns}, it["id"]
+        assert it["modality"] == "support_transcript" and it["dataset"] == "probe_conversations", it["id"]
+    per_industry = Counter(it["label"].split("/")[0] for it in conversations)
+    assert len(per_industry) == 12 and set(per_industry.values()) == {12}, per_industry
+    complaints = [it for it in conversations if it["complaint"]]
+    gold = Counter(t for it in complaints for t in it["gold"])
+    assert set(CANONICAL) <= set(gold), set(CANONICAL) - set(gold)
+    assert gold["none"] >= 3 and sum(len(it["gold"]) > 1 for it in complaints) >= 10
+    assert 0.1 <= 1 - len(complaints) / len(conversations) <= 0.25
+
+
+def test_the_conversations_share_no_sentence_with_the_short_probe(items):
+    """Written apart: no 6-word run of a short probe item appears in a conversation."""
+    assert not leaks(read(CONVERSATIONS), [it["text"] for it in items])

@@ -191,18 +191,25 @@ def test_the_table_has_a_row_per_domain_the_mean_and_the_probe() -> None:
         DomainResult("tweets", tweets, said, said, "−2 seeds", touchpoints=False),
     ]
     probe_items = [dict(it, label=f"{'airline' if i < 5 else 'gym'}/x") for i, it in enumerate(good[0])]
-    table = transfer_table(results, (probe_items, good[1], bad[1]))
+    from miner.eval.transfer import CONVERSATIONS, PROBE
+
+    conversations = [dict(it, label="rail/x") for it in bad[0]]
+    table = transfer_table(
+        results, [(PROBE, (probe_items, good[1], bad[1])), (CONVERSATIONS, (conversations, bad[1], good[1]))]
+    )
     rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
     assert [r.split(" | ")[0] for r in rows] == [
         "| restaurants",
         "| health",
         "| tweets",
         "| **mean of 2 domains**",
-        "| probe, mean of 2 industries (corpora/probe/)",
+        "| probe, mean of 2 industries (corpora/probe/cross_industry.jsonl)",
+        "| conversation probe, mean of 1 industries (corpora/probe/conversations.jsonl)",
     ]
     assert "| 0.900 |" in rows[0] and "| 0.000 |" in rows[1]
     assert "**0.450**" in rows[3]  # (0.9 + 0.0) / 2; the tweets have no touchpoint gold
     assert "| 0.900 |" in rows[4]  # airline 1.0 (5 of 5) and gym 0.8 (4 of 5)
+    assert "| 0.000 |" in rows[5]  # every conversation missed, and the anchor's columns are the other run's
     assert "0.667" in rows[2]  # complaint F1 of "always yes" on 2 of 4
 
 

@@ -184,7 +184,7 @@ def main() -> None:
         "--full", action="store_true", help="every item of every domain (slow: CFPB's long letters dominate)"
     )
     parser.add_argument("--seed", type=int, default=transfer.SEED, help="the sample's seed")
-    parser.add_argument("--no-probe", action="store_true", help="leave the probe set (corpora/probe/) out")
+    parser.add_argument("--no-probe", action="store_true", help="leave the probe sets (corpora/probe/) out")
     parser.add_argument("--fit", action="store_true", help="the earlier whole-set table with the shipped taxonomy")
     parser.add_argument("--fit-out", type=Path, default=Path("docs/lab/fit.md"), help="where --fit writes")
     parser.add_argument("--embedding-model", default=DEFAULT_EMBEDDING, help="--fit only: our method's encoder")
@@ -201,11 +201,11 @@ def main() -> None:
     started = time.perf_counter()
     limit = None if args.full else (args.limit or transfer.SAMPLE)
     results = transfer.run_domains(args.datasets, limit, args.seed)
-    probe = None if args.no_probe else transfer.run_probe()
+    probes = [] if args.no_probe else [(p, transfer.run_probe(p)) for p in transfer.PROBES if p.exists()]
     minutes = (time.perf_counter() - started) / 60
     size = "every item" if limit is None else f"a seeded sample of up to {limit} items per domain (seed {args.seed})"
     took = f"{minutes:.0f} minutes" if minutes >= 1.5 else f"{minutes * 60:.0f} seconds"
-    table = f"Scored on {size}; {took}.\n\n" + transfer.transfer_table(results, probe)
+    table = f"Scored on {size}; {took}.\n\n" + transfer.transfer_table(results, probes)
     splice(args.out, "transfer", table, "make eval")
     print(table)
     print(json.dumps({"written": str(args.out)}))

@@ -12,8 +12,8 @@ ABSA has restaurants and laptops (its `label`; no hotel sentences in the file), 
 block written for ABSA (the record does not split them). The tweets carry no touchpoint gold in the dataset: the
 complaints of their seeded 600-item sample carry the team's labels (miner/eval/labels/, one reader, written before any
 prediction was seen), so their domain gives accuracy@1 on those and is kept out of the mean of domains, whose gold
-comes with the datasets. The probe (corpora/probe/, written by the team and read by nobody) is scored per industry
-with the default taxonomy and reported as the mean of its industries.
+comes with the datasets. The probes (corpora/probe/, written by the team and read by nobody: short items, and whole
+support conversations) are scored per industry with the default taxonomy and reported as the mean of its industries.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ SAMPLE = 600  # items per domain by default (seeded); --full scores every item
 SEED = 0
 RESAMPLES = 1000
 PROBE = Path(__file__).resolve().parents[2] / "corpora" / "probe" / "cross_industry.jsonl"
+CONVERSATIONS = PROBE.with_name("conversations.jsonl")  # whole support conversations, the same twelve industries
+PROBES = {PROBE: "probe", CONVERSATIONS: "conversation probe"}  # each file's name in the transfer table
 LABELS = Path(__file__).resolve().parent / "labels"
 ANCHOR: dict[str, Any] = {"mapper": "centroid", "segment": False}
 METHOD: dict[str, Any] = {"mapper": "examples", "segment": True}
@@ -297,8 +299,11 @@ def _ci(r: tuple[float, float] | None) -> str:
     return "–" if r is None else f"{r[0]:.3f}–{r[1]:.3f}"
 
 
-def transfer_table(results: list[DomainResult], probe: tuple[list[dict], dict, dict] | None = None) -> str:
-    """The markdown table: one row per domain, the mean of domains (the headline), then the probe."""
+def transfer_table(
+    results: list[DomainResult], probes: Sequence[tuple[Path, tuple[list[dict], dict, dict]]] = ()
+) -> str:
+    """The markdown table: one row per domain, the mean of domains (the headline), then each probe (its file, and
+    `run_probe`'s items and predictions)."""
     from miner.eval.scoring import bootstrap
 
     lines = [
@@ -319,10 +324,9 @@ def transfer_table(results: list[DomainResult], probe: tuple[list[dict], dict, d
     if mapped:
         lines.append(_mean_row(f"**mean of {len(mapped)} domains**", [(r.items, r.ours) for r in mapped],
                                [(r.items, r.anchor) for r in mapped], bold=True))  # fmt: skip
-    if probe is not None:
-        items, ours_p, anchor_p = probe
+    for path, (items, ours_p, anchor_p) in probes:
         groups = by_industry(items, ours_p)
-        name = f"probe, mean of {len(groups)} industries (corpora/probe/)"
+        name = f"{PROBES.get(path, path.stem)}, mean of {len(groups)} industries (corpora/probe/{path.name})"
         lines.append(_mean_row(name, groups, by_industry(items, anchor_p), items=len(items)))
     return "\n".join(lines) + "\n"
 
