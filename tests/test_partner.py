@@ -205,3 +205,39 @@ def test_a_light_import_runs_here_and_the_analysis_shares_its_reading(tmp_path, 
     alone = mine("one.db", parallel_bytes=1 << 30)
     assert [r["complaint"] for r in shared] == [r["complaint"] for r in alone]
     assert np.abs(np.array([r["complaint_score"] for r in shared]) - [r["complaint_score"] for r in alone]).max() < 0.02
+
+
+class _Refusing:
+    """A process pool that runs `works` tasks, then refuses every submit, as a pool whose process died does."""
+
+    def __init__(self, works: int) -> None:
+        self.works = works
+
+    def submit(self, fn, *args):  # noqa: ANN001, ANN202 - the ProcessPoolExecutor.submit signature
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.works <= 0:
+            raise BrokenProcessPool("the second process died")
+        self.works -= 1
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+
+
+@pytest.mark.parametrize("works", [0, 1])
+def test_a_task_the_dead_second_process_refused_is_done_here(works):
+    """A submit the broken pool refuses leaves its task to this process, like a task it accepted and then failed:
+    it was dropped, and the analysis stopped on a TypeError (one reading missing)."""
+    import time
+
+    def here(task: int) -> tuple[str, int]:
+        time.sleep(0.005)  # long enough for the feeder to reach the pool
+        return "here", task
+
+    partner = Partner(RuleSegmenter(), None)
+    partner._pool, partner.spec = _Refusing(works), object()  # type: ignore[assignment]
+    tasks = list(range(40))
+    done = partner._share(tasks, here, lambda _spec, t: ("there", t), [1] * len(tasks))
+    assert None not in done and [t for _, t in done] == tasks
+    assert sum(where == "there" for where, _ in done) <= works  # a result still pending when the pool broke: redone

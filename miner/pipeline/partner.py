@@ -272,7 +272,12 @@ class Partner:
             try:
                 while True:
                     while len(pending) < IN_FLIGHT and (k := take(front=False)) is not None:
-                        pending.append((pool.submit(there, spec, tasks[k]), k))
+                        try:
+                            future = pool.submit(there, spec, tasks[k])
+                        except Exception:  # a pool already broken (the process died between tasks): refused
+                            failed.append(k)
+                            raise
+                        pending.append((future, k))
                     if not pending:
                         return
                     future, k = pending[0]
