@@ -56,8 +56,13 @@ docs: $(STAMP)
 # all. EVAL_ARGS="--limit 200" for a quicker one, "--full" for every item (long: CFPB's letters dominate),
 # "--fit" for the earlier whole-set table with the shipped taxonomy (docs/lab/fit.md).
 eval: setup
-	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS)
-	@# The corrections curve: 0/5/10/25 corrections per touchpoint per domain, old head vs labelled head (docs/lab/loop.md).
+	@# Both steps read through an embedding cache of this run's own (TOUCHPOINTS_EVAL_CACHE), so the tables depend on
+	@# the code and the sets alone, not on what other evaluations left in the shared one: a vector in bfloat16 depends
+	@# a little on its batch (miner/eval/predict.py `eval_cache`). About a minute more than a warm cache.
+	@# The second step is the corrections curve: 0/5/10/25 corrections per touchpoint per domain, old head vs labelled
+	@# head (docs/lab/loop.md).
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && export TOUCHPOINTS_EVAL_CACHE=$$cache/eval.db && \
+	$(BIN)/python -m miner.eval.report --datasets $(DATASETS) --out docs/quality.md $(EVAL_ARGS) && \
 	$(BIN)/python -m miner.eval.loop --datasets $(DATASETS) --out docs/quality.md
 
 # Pain points against the sets' fine labels (CFPB issue, banking77 intent, NHS category), next to BERTopic used by

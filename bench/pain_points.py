@@ -31,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(".cache/numba").resolve()))
 
-from miner.eval.predict import DEFAULT_CACHE as EVAL_CACHE  # noqa: E402 - after the offline switches
+from miner.eval.predict import eval_cache  # noqa: E402 - after the offline switches
 from miner.eval.report import splice  # noqa: E402
 
 SETS = {"cfpb_complaints": "issue", "banking77": "intent", "nhs_fft_phase1": "category"}
@@ -102,9 +102,9 @@ def mine_ours(
             for item in batch:
                 fh.write(json.dumps({"id": f"row{row_of[item['id']]}", "text": item["text"]}) + "\n")
         pipeline.import_paths([source], progress=progress)
-        prewarm(db, EVAL_CACHE)
+        prewarm(db, eval_cache())
         run = pipeline.analyze(progress, incremental=night > 0)
-        share_back(db, EVAL_CACHE)
+        share_back(db, eval_cache())
     rows = db.query(
         """SELECT d.source_id AS item, a.pain_point_id AS point, p.label, p.touchpoint, a.score
            FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id
@@ -130,7 +130,7 @@ def bertopic_by_hand(items: list[dict], topics: int | None = None) -> tuple[list
     from miner.store.db import open_db
 
     texts = [it["text"] for it in items]
-    vectors = EmbeddingCache(get_embedder("minilm"), open_db(EVAL_CACHE)).embed(texts)
+    vectors = EmbeddingCache(get_embedder("minilm"), open_db(eval_cache())).embed(texts)
     umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
     model = BERTopic(umap_model=umap, nr_topics=topics)
     found, _ = model.fit_transform(texts, embeddings=vectors)

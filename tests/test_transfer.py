@@ -242,3 +242,15 @@ def test_the_shipped_tweet_labels_use_canonical_touchpoints_and_keep_the_old_sam
     # drawn under the name the domain had before it had labels, so the labelled items are the sample's complaints
     assert tweets.file_seed("complaints_tweets") == "tweets (complaint F1 only):complaints_tweets"
     assert not tweets.touchpoints  # one reader's labels stay out of the mean of domains
+
+
+def test_the_evaluations_read_through_the_cache_the_environment_names(tmp_path, monkeypatch) -> None:
+    """`make eval` gives each run a cache of its own through TOUCHPOINTS_EVAL_CACHE; without it the shared one sits
+    beside the built models (TOUCHPOINTS_CACHE)."""
+    from miner.eval.run import Evaluator
+
+    monkeypatch.setenv("TOUCHPOINTS_EVAL_CACHE", str(tmp_path / "run" / "eval.db"))
+    assert Evaluator().cache == tmp_path / "run" / "eval.db"
+    monkeypatch.delenv("TOUCHPOINTS_EVAL_CACHE")
+    monkeypatch.setenv("TOUCHPOINTS_CACHE", str(tmp_path / "models"))
+    assert Evaluator().cache == tmp_path / "models" / "eval-embeddings.db"

@@ -18,6 +18,7 @@ item's prediction is read from the run's stored clauses (`segment_results` and `
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,17 @@ from miner.progress import Progress
 from miner.store.segments import item_clauses
 from miner.touchpoints.taxonomy import NONE
 
-DEFAULT_CACHE = Path.home() / ".cache" / "touchpoint-miner" / "eval-embeddings.db"
+
+def eval_cache() -> Path:
+    """The evaluations' embedding cache: $TOUCHPOINTS_EVAL_CACHE, else eval-embeddings.db beside the built models.
+    A text's cached vector is the one first read, and in bfloat16 a vector depends a little on the batch it was read
+    in: figures read through a cache other evaluations filled can differ in the third decimal from a fresh one's
+    (one health complaint of 110 on 2026-12-06), so `make eval` gives each run a cache of its own."""
+    from miner.defaults import cache_root
+
+    return Path(os.environ.get("TOUCHPOINTS_EVAL_CACHE") or cache_root() / "eval-embeddings.db")
+
+
 RULE = (
     "An item's touchpoint is the rank-0 touchpoint of its complaint clause with the highest rank-0 score, as "
     "`mine` stored them (none when the mapper abstained on all of them); an item with no complaint clause takes "

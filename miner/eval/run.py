@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
-from miner.eval.predict import DEFAULT_CACHE, predict_items
+from miner.eval.predict import eval_cache, predict_items
 from miner.eval.scoring import Scores, score
 from miner.touchpoints import Taxonomy
 
@@ -74,7 +74,7 @@ class Evaluator:
         self.segmenter_name = segmenter
         self.taxonomy_path = taxonomy_path
         self.embedding_model = embedding_model
-        self.cache = cache or DEFAULT_CACHE
+        self.cache = cache or eval_cache()
         self.progress = progress
         self.redact_pii = redact_pii  # as `mine` does by default
         self._taxonomy, self._embedder, self.seeds = taxonomy, embedder, seeds
