@@ -340,7 +340,9 @@ def evaluate(
     rank-0 touchpoint of its complaint clause with the highest rank-0 score (none when the mapper abstained on
     all of them). An item with no complaint clause has the touchpoint the run stored for its most
     complaint-like clause, so accuracy@1 scores the mapping and complaint F1 the detector; "end to end" counts
-    a missed complaint as none."""
+    a missed complaint as none. Embeddings are cached between evaluations in $TOUCHPOINTS_EVAL_CACHE, else
+    eval-embeddings.db beside the built models; point it at a new file for figures that depend on nothing read
+    before (make eval does)."""
     from miner.eval.run import run_eval
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)
