@@ -49,12 +49,11 @@ docs: $(STAMP)
 # Transfer, not fit (miner/eval/transfer.py): each domain of the dev sets (restaurants, laptops, banking, health,
 # call-centre; tweets for complaint F1) scored with a taxonomy, seeds and encoder that never saw it, ours and the naive
 # anchor, per domain and as the mean of domains, with the two probe sets (short items, whole conversations); writes
-# its table into docs/quality.md. A seeded sample of up to 600 items per domain: about 5 CPU-minutes once the held-out
-# encoders exist (measured: 286 s of CPU,
-# 9 minutes wall on a shared, loaded 2-core machine), so about 5 minutes on an idle one; the first run also builds
-# 3 held-out tuned encoders and 3 complaint encoders (about 1.5 CPU-minutes each, cached after), about 15 minutes in
-# all. EVAL_ARGS="--limit 200" for a quicker one, "--full" for every item (long: CFPB's letters dominate),
-# "--fit" for the earlier whole-set table with the shipped taxonomy (docs/lab/fit.md).
+# its table into docs/quality.md. A seeded sample of up to 600 items per domain: about 4 minutes for both steps on an
+# idle machine once the held-out encoders exist (2026-12-06); the first run also builds 3 held-out tuned encoders and
+# 3 complaint encoders (about 1.5 CPU-minutes each, cached after), about 15 minutes in all. EVAL_ARGS="--limit 200"
+# for a quicker one, "--full" for every item (long: CFPB's letters dominate), "--fit" for the earlier whole-set table
+# with the shipped taxonomy (docs/lab/fit.md).
 eval: setup
 	@# Both steps read through an embedding cache of this run's own (TOUCHPOINTS_EVAL_CACHE), so the tables depend on
 	@# the code and the sets alone, not on what other evaluations left in the shared one: a vector in bfloat16 depends

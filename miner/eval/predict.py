@@ -25,6 +25,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from miner.defaults import cache_root
 from miner.ingest import ColumnMap
 from miner.progress import Progress
 from miner.store.segments import item_clauses
@@ -36,8 +37,6 @@ def eval_cache() -> Path:
     A text's cached vector is the one first read, and in bfloat16 a vector depends a little on the batch it was read
     in: figures read through a cache other evaluations filled can differ in the third decimal from a fresh one's
     (one health complaint of 110 on 2026-12-06), so `make eval` gives each run a cache of its own."""
-    from miner.defaults import cache_root
-
     return Path(os.environ.get("TOUCHPOINTS_EVAL_CACHE") or cache_root() / "eval-embeddings.db")
 
 
