@@ -254,3 +254,49 @@ def test_the_evaluations_read_through_the_cache_the_environment_names(tmp_path, 
     monkeypatch.delenv("TOUCHPOINTS_EVAL_CACHE")
     monkeypatch.setenv("TOUCHPOINTS_CACHE", str(tmp_path / "models"))
     assert Evaluator().cache == tmp_path / "models" / "eval-embeddings.db"
+
+
+def test_labelled_conversations_are_read_whole_from_the_raw_export(tmp_path: Path) -> None:
+    from miner.eval.transfer import labelled_conversations
+
+    raw = tmp_path / "convs.csv"
+    raw.write_text(
+        "first_tweet_id,first_utterance,context\n"
+        '7.0,"<cust__  __company__  my flight is late __cust>","<rep__  __cust__  sorry __rep>"\n'
+        '8.0,"<cust__ hi __cust>",""\n'
+        '9.0,"<cust__ the app crashed __cust>",""\n',
+        encoding="utf-8",
+    )
+    labels = tmp_path / "l.jsonl"
+    rows = [
+        {"set": "convs", "id": "9", "half": "open", "complaint": True, "gold": ["mobile_app"]},
+        {"set": "convs", "id": "7", "half": "sealed", "complaint": True, "gold": ["delivery", "product"]},
+        {"set": "convs", "id": "8", "half": "sealed", "complaint": None, "gold": None},
+    ]
+    write(labels, rows)
+    items = labelled_conversations(raw, labels)
+    assert [it["id"] for it in items] == ["convs:9", "convs:7", "convs:8"]  # the labels' order
+    assert "sorry __rep>" in items[1]["text"] and items[1]["text"].startswith("<cust__")  # the whole conversation
+    assert [it["label"] for it in items] == ["open", "sealed", "sealed"]
+    assert items[1]["gold"] == ["delivery", "product"] and items[2]["complaint"] is None
+    assert labelled_conversations(tmp_path / "absent.csv", labels) == []
+    write(labels, [*rows, {"set": "convs", "id": "10", "complaint": False, "gold": None}])
+    with pytest.raises(ValueError, match="not in .*convs.csv"):
+        labelled_conversations(raw, labels)
+    write(labels, [{"set": "convs", "id": "9", "complaint": True, "gold": []}])
+    with pytest.raises(ValueError, match="l.jsonl:1"):
+        labelled_conversations(raw, labels)
+
+
+def test_the_airline_labels_have_two_halves_and_canonical_touchpoints() -> None:
+    from miner.eval.transfer import LABELS
+
+    canonical = {t.id for t in load_taxonomy().touchpoints} | {"none"}
+    rows = [json.loads(line) for line in (LABELS / "twcs_airline_conversations.jsonl").read_text().splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == 240
+    assert [sum(r["half"] == h for r in rows) for h in ("open", "sealed")] == [120, 120]
+    assert all(set(r["gold"]) <= canonical for r in rows if r["complaint"])
+    assert all(r["gold"] is None for r in rows if not r["complaint"])
+    airline = [d for d in DOMAINS if d.raw]
+    assert [d.label for d in airline] == ["open", "sealed"] and all(not d.touchpoints for d in airline)
+    assert all("twcs" in d.sets for d in airline)  # the examples written after reading airline turns are held out

@@ -44,7 +44,7 @@ def domains(datasets: Path, probe: Path) -> dict[str, list[dict]]:
     for name in ("cfpb_complaints", "banking77", "nhs_fft_phase1"):
         out[name] = complaints(datasets / f"{name}.jsonl")
     out["probe"] = complaints(probe)
-    for domain in (d for d in DOMAINS if d.labels):  # the tweets: the transfer table's labels file and set
+    for domain in (d for d in DOMAINS if d.labels and not d.raw):  # the tweets: the transfer table's labels and set
         (stem,) = domain.files
         if (datasets / f"{stem}.jsonl").exists():
             labels = team_labels(LABELS / str(domain.labels))

@@ -12,8 +12,10 @@ ABSA has restaurants and laptops (its `label`; no hotel sentences in the file), 
 block written for ABSA (the record does not split them). The tweets carry no touchpoint gold in the dataset: the
 complaints of their seeded 600-item sample carry the team's labels (miner/eval/labels/, one reader, written before any
 prediction was seen), so their domain gives accuracy@1 on those and is kept out of the mean of domains, whose gold
-comes with the datasets. The probes (corpora/probe/, written by the team and read by nobody: short items, and whole
-support conversations) are scored per industry with the default taxonomy and reported as the mean of its industries.
+comes with the datasets. So are the two halves of the team's 240 labelled real airline conversations (from the raw
+export; the open half's errors may be read, the sealed half's are not). The probes (corpora/probe/, written by the
+team and read by nobody: short items, and whole support conversations) are scored per industry with the default
+taxonomy and reported as the mean of its industries.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Domain:
     touchpoints: bool = True
     labels: str | None = None
     sampled_as: str | None = None  # the name its seeded sample is drawn under, when that is not `name`
+    raw: str | None = None  # a file of whole conversations under datasets/ whose labelled ones are the items
 
     def file_seed(self, stem: str) -> str:
         return f"{self.sampled_as or self.name}:{stem}"
@@ -79,6 +82,18 @@ DOMAINS = (
         labels="complaints_tweets_touchpoints.jsonl",
         sampled_as="tweets (complaint F1 only)",  # its name before the labels: the same sample, the labelled items
     ),
+    *(
+        Domain(
+            f"airline conversations, {half} half (team labels, not in the mean)",
+            (),
+            label=half,  # sealed: nobody reads its errors; open: read them (miner/eval/labels/README.md)
+            sets=("twcs",),
+            touchpoints=False,
+            labels="twcs_airline_conversations.jsonl",
+            raw="raw/twcs_airline_conversations.csv",
+        )
+        for half in ("open", "sealed")
+    ),
 )
 
 
@@ -86,6 +101,9 @@ def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = 
     """The domain's items: with `limit`, a seeded sample of up to limit / len(files) from each file (so CFPB's
     letters and banking77's queries count alike); without, every item. Ids are prefixed with the file's name. With
     the domain's `labels`, a labelled item takes the team's touchpoints as its gold."""
+    if domain.raw:
+        items = labelled_conversations(datasets / domain.raw, LABELS / str(domain.labels))
+        return [it for it in items if domain.label is None or it["label"] == domain.label]
     share = None if limit is None else max(1, limit // len(domain.files))
     labels = team_labels(LABELS / domain.labels) if domain.labels else {}
     out: list[dict] = []
@@ -115,6 +133,42 @@ def team_labels(path: Path) -> dict[str, list[str]]:
                 raise ValueError(f"{path}:{number}: `gold` must be a non-empty list of touchpoint ids")
             out[f"{row['set']}:{row['id']}"] = row["gold"]
     return out
+
+
+def labelled_conversations(path: Path, labels: Path) -> list[dict]:
+    """The conversations of a raw support export (`first_tweet_id`, `first_utterance`, `context`: the airline
+    file of ../shared/datasets/raw) that the team labelled, as items: the whole conversation as the text, as `mine`
+    reads a row, and the labels file's `complaint`, `gold` and `half` (as the item's `label`). Empty when the
+    export is absent."""
+    if not path.exists():
+        return []
+    import csv
+
+    wanted: dict[str, dict] = {}
+    for number, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            row = json.loads(line)
+            if not isinstance(row.get("complaint"), bool | None) or (row["complaint"] and not row.get("gold")):
+                raise ValueError(f"{labels}:{number}: a complaint needs a non-empty `gold` list of touchpoint ids")
+            wanted[str(row["id"])] = row
+    found: dict[str, dict] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            ident = str(int(float(row["first_tweet_id"]))) if row["first_tweet_id"] else ""
+            if ident in wanted and ident not in found:
+                label = wanted[ident]
+                found[ident] = {
+                    "id": f"{path.stem}:{ident}",
+                    "text": f"{row['first_utterance']} {row['context']}".strip(),
+                    "modality": "support_transcript",
+                    "complaint": label["complaint"],
+                    "gold": label["gold"] if label["complaint"] else None,
+                    "label": label.get("half"),
+                }
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise ValueError(f"{labels}: {len(missing)} labelled conversations are not in {path} (first: {missing[0]})")
+    return [found[ident] for ident in wanted]
 
 
 @dataclass
