@@ -60,3 +60,18 @@ def test_corrections_are_the_complaints_first_words(k: int) -> None:
     taxonomy = loop.with_corrections(load_taxonomy(), items)
     assert len(taxonomy.corrections) == k
     assert all(len(c.text.split()) == loop.WORDS and c.touchpoint == "delivery" for c in taxonomy.corrections)
+
+
+def test_a_transcript_is_corrected_with_the_customers_words() -> None:
+    conversation = "<cust__ __company__ my flight is two hours late __cust> <rep__ __cust__ sorry to hear that __rep>"
+    assert loop.quote(conversation) == "my flight is two hours late"
+    assert loop.quote("Agent: hello, how can I help?\nCustomer: the app crashed again") == "the app crashed again"
+    assert loop.quote("plain feedback " * 40).split() == ("plain feedback " * 30).split()  # WORDS words
+
+
+def test_the_airline_conversations_stay_out_of_the_mean() -> None:
+    keys = ["0/new", *[f"{k}/{h}" for k in loop.COUNTS[1:] for h in ("old", "new")], "review/new"]
+    results = {"probe": [dict.fromkeys(keys, _scores(0.8))], loop.AIRLINE: [dict.fromkeys(keys, _scores(0.2))]}
+    text = loop.table(results, {"probe": 300, loop.AIRLINE: 141}, seeds=1)
+    assert f"| {loop.AIRLINE} | 141 | 0.200 / 0.200 |" in text
+    assert text.splitlines()[-1].count("**0.800**") == len(keys)
