@@ -54,7 +54,7 @@ def test_one_touchpoint_swallowing_the_complaints_adds_to_another_signal_and_is_
     swallowed = _spread(200, none=60, top="tp3", top_n=70)  # 30% none (weak) and tp3 takes 70 + 9 of 140 mapped
     fit = diagnose(swallowed, _top2(200, 0.60, 0.08), len(TOUCHPOINTS), reference=0.70)
     assert fit.verdict == POOR and fit.top_touchpoint == "tp3"
-    assert any("`tp3`, takes 56%" in w for w in fit.warnings)
+    assert any("`tp3`, is the first touchpoint of 56%" in w for w in fit.warnings)
 
 
 def test_one_touchpoint_taking_a_large_share_alone_is_no_warning():

@@ -203,8 +203,10 @@ def _sentence(fit: Fit, name: str, level: int) -> str:
                 f"{MARGIN[level - 1]:.3f}): most complaints sit about as close to two touchpoints, so their "
                 "first touchpoint is close to a coin toss.")  # fmt: skip
     if name == "top":
-        return (f"One touchpoint, `{fit.top_touchpoint}`, takes {fit.top_share:.0%} of the mapped complaints "
-                f"({TOP_SHARE[level - 1]:.0%} or more): it is likely catching what the others miss.")  # fmt: skip
+        # the reports' share columns count every touchpoint a complaint mentions: this counts first touchpoints
+        return (f"One touchpoint, `{fit.top_touchpoint}`, is the first touchpoint of {fit.top_share:.0%} of the "
+                f"mapped complaints ({TOP_SHARE[level - 1]:.0%} or more): unless the corpus is mostly about it, it "
+                "is catching what the others miss.")  # fmt: skip
     ratio = (fit.median_best or 0.0) / (fit.reference or 1.0)
     return (f"Complaints score a median {fit.median_best:.2f} against their best touchpoint, {ratio:.0%} of the "
             f"{fit.reference:.2f} the taxonomy's own examples get (under {BEST_RATIO[level - 1]:.0%}): they read "
