@@ -97,6 +97,7 @@ def _flags(name: str) -> str:
 
 def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
     from miner.embed import get_embedder
+    from miner.eval.transfer import stored_scores
     from miner.pipeline import MineOptions, mine
     from miner.segment import get_segmenter
     from miner.store import open_db
@@ -115,7 +116,9 @@ def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
     seconds = time.perf_counter() - started
     run = db["runs"].get(run_id)
     pain = db.execute("SELECT count(*) FROM pain_points WHERE run_id = ?", [run_id]).fetchone()[0]
+    labelled = stored_scores(db, run_id, DATASETS)  # the team-labelled conversations, on the whole file
     return {
+        "labelled": {half: s.accuracy_at_1 for half, s in labelled.items()},
         "seconds": seconds,
         **_usage(),
         "documents": run["documents"],
@@ -249,21 +252,21 @@ def render_scale(limit: int | None, ours: dict[str, dict], anchor: dict | None) 
         f"### {CSV.name}, {scope}",
         "",
         "| | wall | CPU (both processes) | anchor / ours | peak RSS (main / second process) | load (5 min) "
-        "| conversations | segments | complaints | pain points |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| conversations | segments | complaints | pain points | labelled conversations: acc@1 open / sealed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in ours.items():
         ratio = f"**{anchor['seconds'] / r['seconds']:.2f}×**" if anchor else "–"
         lines.append(
             f"| ours, `{_flags(name)}` | {r['seconds']:.0f} s | {r['cpu']:.0f} s | {ratio} | "
             f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} MB | {r['load']:.1f} | {r['documents']:,} | "
-            f"{r['segments']:,} | {r['complaints']:,} | {r['pain_points']} |"
+            f"{r['segments']:,} | {r['complaints']:,} | {r['pain_points']} | {_labelled(r)} |"
         )
     if anchor:
         lines.append(
             f"| anchor (MiniLM encode + default BERTopic) | {anchor['seconds']:.0f} s | {anchor['cpu']:.0f} s | 1.00× "
             f"| {anchor['rss_mb']:.0f} MB | {anchor['load']:.1f} | | {anchor['turns']:,} turns | | "
-            f"{anchor['topics']} topics |"
+            f"{anchor['topics']} topics | |"
         )
     stages = list(dict.fromkeys(s for r in ours.values() for s in r["stages"]))
     lines += ["", "Stages (wall seconds):", "", "| stage | " + " | ".join(ours) + " |",
@@ -273,6 +276,12 @@ def render_scale(limit: int | None, ours: dict[str, dict], anchor: dict | None) 
     if anchor:
         lines += ["", "Anchor stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in anchor["stages"].items()) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _labelled(r: dict) -> str:
+    """Accuracy@1 on the labelled airline conversations the run holds (miner/eval/labels/), per half."""
+    got = r.get("labelled") or {}
+    return f"{_f(got.get('open'))} / {_f(got.get('sealed'))}" if got else "–"
 
 
 def render_accuracy(acc: dict[str, dict], limit: int) -> str:

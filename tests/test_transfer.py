@@ -300,3 +300,43 @@ def test_the_airline_labels_have_two_halves_and_canonical_touchpoints() -> None:
     airline = [d for d in DOMAINS if d.raw]
     assert [d.label for d in airline] == ["open", "sealed"] and all(not d.touchpoints for d in airline)
     assert all("twcs" in d.sets for d in airline)  # the examples written after reading airline turns are held out
+
+
+def test_a_mined_export_is_scored_on_its_labelled_conversations(tmp_path: Path, monkeypatch, db, fake_embedder) -> None:
+    import miner.eval.transfer as transfer
+    from miner.pipeline import MineOptions, mine
+    from miner.segment import get_segmenter
+
+    raw = tmp_path / "raw" / "twcs_airline_conversations.csv"
+    raw.parent.mkdir()
+    raw.write_text(
+        "first_tweet_id,first_utterance,context\n"
+        '7.0,"<cust__  __company__  my flight is five hours late, again __cust>","<rep__  __cust__  sorry __rep>"\n'
+        '8.0,"<cust__ the app crashed twice and lost my booking __cust>",""\n'
+        '9.0,"<cust__ thank you for the lovely flight __cust>",""\n',
+        encoding="utf-8",
+    )
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    rows = [
+        {"set": "twcs_airline_conversations", "id": "7", "half": "open", "complaint": True, "gold": ["delivery"]},
+        {"set": "twcs_airline_conversations", "id": "8", "half": "sealed", "complaint": True, "gold": ["mobile_app"]},
+        {"set": "twcs_airline_conversations", "id": "9", "half": "sealed", "complaint": False, "gold": None},
+        {"set": "twcs_airline_conversations", "id": "10", "half": "sealed", "complaint": True, "gold": ["product"]},
+    ]
+    write(labels / "twcs_airline_conversations.jsonl", rows)
+    monkeypatch.setattr(transfer, "LABELS", labels)
+    raw.write_text(raw.read_text() + '10.0,"<cust__ seat broken __cust>",""\n', encoding="utf-8")
+    first_three = tmp_path / "three.csv"  # a run of part of the export: conversation 10 is not in it
+    first_three.write_text("".join(raw.read_text().splitlines(keepends=True)[:4]), encoding="utf-8")
+    _, run_id = mine(db, [first_three], MineOptions(embedder=fake_embedder, segmenter=get_segmenter("rules")))
+    scores = transfer.stored_scores(db, run_id, tmp_path, least=1)
+    assert set(scores) == {"open", "sealed"}
+    assert scores["open"].scored == 1 and scores["sealed"].scored == 2  # conversation 10 is not in the run: unmined
+    from miner.eval.predict import predictions_of_run
+
+    preds = predictions_of_run(db, run_id)
+    assert set(preds) == {"7", "8", "9"}  # the run's source ids are the labels' ids
+    expected = float(preds["8"]["touchpoint"] == "mobile_app") / 2  # conversation 10 counts as missed
+    assert scores["sealed"].accuracy_at_1 == pytest.approx(expected)
+    assert set(transfer.stored_scores(db, run_id, tmp_path, least=2)) == {"sealed"}  # the run holds 1 of the open

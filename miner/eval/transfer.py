@@ -35,7 +35,7 @@ import yaml
 
 from miner.eval.provenance import load_sentences, taxonomy_without, without, written_for
 from miner.eval.run import Evaluator, load_items
-from miner.eval.scoring import counts, figures, score
+from miner.eval.scoring import Scores, counts, figures, score
 from miner.touchpoints.taxonomy import Taxonomy
 
 SAMPLE = 600  # items per domain by default (seeded); --full scores every item
@@ -169,6 +169,25 @@ def labelled_conversations(path: Path, labels: Path) -> list[dict]:
     if missing:
         raise ValueError(f"{labels}: {len(missing)} labelled conversations are not in {path} (first: {missing[0]})")
     return [found[ident] for ident in wanted]
+
+
+def stored_scores(db: Any, run_id: int, datasets: Path, least: int = 100) -> dict[str, Scores]:
+    """The labelled airline conversations (both halves, `labelled_conversations`) scored on what run `run_id` of
+    `db` stored for them, by each conversation's source id: what `mine` of the whole raw export gets right there,
+    per half ("open", "sealed"; a half the run holds fewer than `least` conversations of is left out: a first-5,000
+    run holds about 30)."""
+    from miner.eval.predict import _unmined, predictions_of_run
+
+    domain = next(d for d in DOMAINS if d.raw)
+    items = labelled_conversations(datasets / str(domain.raw), LABELS / str(domain.labels))
+    stored = predictions_of_run(db, run_id)
+    out = {}
+    for half in ("open", "sealed"):
+        group = [it for it in items if it["label"] == half]
+        found = {it["id"]: stored.get(it["id"].split(":", 1)[1]) for it in group}
+        if sum(p is not None for p in found.values()) >= least:
+            out[half] = score(group, {i: p if p is not None else _unmined(i) for i, p in found.items()})
+    return out
 
 
 @dataclass
