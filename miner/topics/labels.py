@@ -15,7 +15,8 @@ GENERIC = set(
     wanted need able tried try came come say says use used good great bad new order ordered
     ordering orders minutes mins hours day days week weeks dont didnt doesnt cant wont isnt wasnt
     arent couldnt wouldnt ive hmm thinking think thought unbelievable ridiculous seriously terrible
-    awful worst thats lol ha sense makes thanks
+    awful worst thats lol ha sense makes thanks basically totally absolutely definitely apparently obviously
+    completely extremely
     """.split()
 )
 STOP_WORDS = sorted(GENERIC)
