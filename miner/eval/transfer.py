@@ -144,6 +144,8 @@ def labelled_conversations(path: Path, labels: Path) -> list[dict]:
         return []
     import csv
 
+    from miner.ingest.rows import source_id
+
     wanted: dict[str, dict] = {}
     for number, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
@@ -154,7 +156,7 @@ def labelled_conversations(path: Path, labels: Path) -> list[dict]:
     found: dict[str, dict] = {}
     with path.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            ident = str(int(float(row["first_tweet_id"]))) if row["first_tweet_id"] else ""
+            ident = source_id(row["first_tweet_id"])  # as `mine` stores it, so a run's items match their labels
             if ident in wanted and ident not in found:
                 label = wanted[ident]
                 found[ident] = {

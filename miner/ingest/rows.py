@@ -41,6 +41,11 @@ def parse_date(value: str) -> str:
 _WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 
 
+def source_id(value: str) -> str:
+    """An item's id as stored: a whole number a spreadsheet wrote as a float ("792.0") without its ".0"."""
+    return re.sub(r"^(\d+)\.0$", r"\1", value)
+
+
 def parse_rating(value: str) -> float:
     """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business) or '★★★★☆'."""
     match = re.search(r"-?\d+(?:[.,]\d+)?", value)
@@ -194,7 +199,7 @@ def _record(
     if cols.title and _str(row.get(cols.title)):
         rec.title = _str(row.get(cols.title))
     if cols.id and _str(row.get(cols.id)):
-        rec.source_id = re.sub(r"^(\d+)\.0$", r"\1", _str(row.get(cols.id)))
+        rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and _str(row.get(cols.rating)) and scale:
         rec.rating_raw = _parse_field(
             path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
