@@ -25,7 +25,7 @@ from miner.eval.predict import predict_items
 from miner.eval.report import least_sure_items, splice
 from miner.eval.run import Evaluator, load_items
 from miner.eval.scoring import Scores, score
-from miner.eval.transfer import DOMAINS, LABELS, Domain, labelled_conversations, team_labels
+from miner.eval.transfer import DOMAINS, LABELS, RAW, Domain, labelled_conversations, team_labels
 from miner.ingest.transcripts import parse_transcript
 from miner.touchpoints.taxonomy import NONE, Correction, Taxonomy
 
@@ -58,8 +58,7 @@ def domains(datasets: Path, probe: Path) -> dict[str, list[dict]]:
                 dict(it, gold=labels.get(f"{stem}:{it['id']}")) for it in load_items(datasets / f"{stem}.jsonl")
             )
             out[TEAM_LABELLED] = [it for it in labelled if it.get("complaint") and it.get("gold")]
-    airline = next(d for d in DOMAINS if d.raw)
-    conversations = labelled_conversations(datasets / str(airline.raw), LABELS / str(airline.labels))
+    conversations = labelled_conversations(datasets / str(RAW.raw), LABELS / str(RAW.labels))
     out[AIRLINE] = [it for it in conversations if it["complaint"] and it["gold"] != [NONE]]
     return {name: items for name, items in out.items() if items}
 
@@ -208,7 +207,7 @@ def main() -> None:
         size = args.sample // 2 if name.startswith("cfpb") else args.sample
         picked = sample(items, size, seed=0)
         sizes[name] = len(picked)
-        ours = held_out_evaluator(next(d for d in DOMAINS if d.raw)) if name == AIRLINE else evaluator
+        ours = held_out_evaluator(RAW) if name == AIRLINE else evaluator
         results[name] = [curve(ours, picked, seed) for seed in range(args.seeds)]
         print(name, json.dumps({k: _cell([r[k] for r in results[name]]) for k in results[name][0]}), flush=True)
     body = table(results, sizes, args.seeds)

@@ -97,6 +97,9 @@ DOMAINS = (
 )
 
 
+RAW = next(d for d in DOMAINS if d.raw)  # the airline conversations' export and labels (either half: the same files)
+
+
 def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = SEED) -> list[dict]:
     """The domain's items: with `limit`, a seeded sample of up to limit / len(files) from each file (so CFPB's
     letters and banking77's queries count alike); without, every item. Ids are prefixed with the file's name. With
@@ -180,8 +183,7 @@ def stored_scores(db: Any, run_id: int, datasets: Path, least: int = 100) -> dic
     run holds about 30)."""
     from miner.eval.predict import _unmined, predictions_of_run
 
-    domain = next(d for d in DOMAINS if d.raw)
-    items = labelled_conversations(datasets / str(domain.raw), LABELS / str(domain.labels))
+    items = labelled_conversations(datasets / str(RAW.raw), LABELS / str(RAW.labels))
     stored = predictions_of_run(db, run_id)
     out = {}
     for half in ("open", "sealed"):
