@@ -97,7 +97,7 @@ def _flags(name: str) -> str:
 
 def worker_ours(csv_path: Path, profile_name: str, workdir: Path) -> dict:
     from miner.embed import get_embedder
-    from miner.eval.transfer import stored_scores
+    from miner.eval.teamlabels import stored_scores
     from miner.pipeline import MineOptions, mine
     from miner.segment import get_segmenter
     from miner.store import open_db

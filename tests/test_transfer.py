@@ -220,20 +220,20 @@ def test_team_labels_give_a_set_without_gold_its_touchpoints(tmp_path: Path, mon
     labels.mkdir()
     write(labels / "l.jsonl", [{"set": "complaints_tweets", "id": 4, "gold": ["delivery", "product"]}])
     domain = Domain("tweets", ("complaints_tweets",), touchpoints=False, labels="l.jsonl")
-    import miner.eval.transfer as transfer
+    import miner.eval.teamlabels as teamlabels
 
     before = domain_items(Domain("tweets", ("complaints_tweets",)), tmp_path, None)
-    monkeypatch.setattr(transfer, "LABELS", labels)
+    monkeypatch.setattr(teamlabels, "LABELS", labels)
     items = domain_items(domain, tmp_path, None)
     assert [it["gold"] for it in items if it["gold"]] == [["delivery", "product"]]
     assert [it["id"] for it in items] == [it["id"] for it in before]  # labels change the gold, not the items
     write(labels / "bad.jsonl", [{"set": "complaints_tweets", "id": 4, "gold": []}])
     with pytest.raises(ValueError, match="bad.jsonl:1"):
-        transfer.team_labels(labels / "bad.jsonl")
+        teamlabels.team_labels(labels / "bad.jsonl")
 
 
 def test_the_shipped_tweet_labels_use_canonical_touchpoints_and_keep_the_old_sample() -> None:
-    from miner.eval.transfer import LABELS, team_labels
+    from miner.eval.teamlabels import LABELS, team_labels
 
     canonical = {t.id for t in load_taxonomy().touchpoints} | {"none"}
     labels = team_labels(LABELS / "complaints_tweets_touchpoints.jsonl")
@@ -257,7 +257,7 @@ def test_the_evaluations_read_through_the_cache_the_environment_names(tmp_path, 
 
 
 def test_labelled_conversations_are_read_whole_from_the_raw_export(tmp_path: Path) -> None:
-    from miner.eval.transfer import labelled_conversations
+    from miner.eval.teamlabels import labelled_conversations
 
     raw = tmp_path / "convs.csv"
     raw.write_text(
@@ -289,7 +289,7 @@ def test_labelled_conversations_are_read_whole_from_the_raw_export(tmp_path: Pat
 
 
 def test_the_airline_labels_have_two_halves_and_canonical_touchpoints() -> None:
-    from miner.eval.transfer import LABELS
+    from miner.eval.teamlabels import LABELS
 
     canonical = {t.id for t in load_taxonomy().touchpoints} | {"none"}
     rows = [json.loads(line) for line in (LABELS / "twcs_airline_conversations.jsonl").read_text().splitlines()]
@@ -303,7 +303,7 @@ def test_the_airline_labels_have_two_halves_and_canonical_touchpoints() -> None:
 
 
 def test_a_mined_export_is_scored_on_its_labelled_conversations(tmp_path: Path, monkeypatch, db, fake_embedder) -> None:
-    import miner.eval.transfer as transfer
+    import miner.eval.teamlabels as teamlabels
     from miner.pipeline import MineOptions, mine
     from miner.segment import get_segmenter
 
@@ -325,12 +325,12 @@ def test_a_mined_export_is_scored_on_its_labelled_conversations(tmp_path: Path, 
         {"set": "twcs_airline_conversations", "id": "10", "half": "sealed", "complaint": True, "gold": ["product"]},
     ]
     write(labels / "twcs_airline_conversations.jsonl", rows)
-    monkeypatch.setattr(transfer, "LABELS", labels)
+    monkeypatch.setattr(teamlabels, "LABELS", labels)
     raw.write_text(raw.read_text() + '10.0,"<cust__ seat broken __cust>",""\n', encoding="utf-8")
     first_three = tmp_path / "three.csv"  # a run of part of the export: conversation 10 is not in it
     first_three.write_text("".join(raw.read_text().splitlines(keepends=True)[:4]), encoding="utf-8")
     _, run_id = mine(db, [first_three], MineOptions(embedder=fake_embedder, segmenter=get_segmenter("rules")))
-    scores = transfer.stored_scores(db, run_id, tmp_path, least=1)
+    scores = teamlabels.stored_scores(db, run_id, tmp_path, least=1)
     assert set(scores) == {"open", "sealed"}
     assert scores["open"].scored == 1 and scores["sealed"].scored == 2  # conversation 10 is not in the run: unmined
     from miner.eval.predict import predictions_of_run
@@ -339,4 +339,4 @@ def test_a_mined_export_is_scored_on_its_labelled_conversations(tmp_path: Path, 
     assert set(preds) == {"7", "8", "9"}  # the run's source ids are the labels' ids
     expected = float(preds["8"]["touchpoint"] == "mobile_app") / 2  # conversation 10 counts as missed
     assert scores["sealed"].accuracy_at_1 == pytest.approx(expected)
-    assert set(transfer.stored_scores(db, run_id, tmp_path, least=2)) == {"sealed"}  # the run holds 1 of the open
+    assert set(teamlabels.stored_scores(db, run_id, tmp_path, least=2)) == {"sealed"}  # the run holds 1 of the open

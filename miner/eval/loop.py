@@ -25,7 +25,8 @@ from miner.eval.predict import predict_items
 from miner.eval.report import least_sure_items, splice
 from miner.eval.run import Evaluator, load_items
 from miner.eval.scoring import Scores, score
-from miner.eval.transfer import DOMAINS, LABELS, RAW, Domain, labelled_conversations, team_labels
+from miner.eval.teamlabels import LABELS, airline_conversations, team_labels
+from miner.eval.transfer import DOMAINS, RAW, Domain
 from miner.ingest.transcripts import parse_transcript
 from miner.touchpoints.taxonomy import NONE, Correction, Taxonomy
 
@@ -58,7 +59,7 @@ def domains(datasets: Path, probe: Path) -> dict[str, list[dict]]:
                 dict(it, gold=labels.get(f"{stem}:{it['id']}")) for it in load_items(datasets / f"{stem}.jsonl")
             )
             out[TEAM_LABELLED] = [it for it in labelled if it.get("complaint") and it.get("gold")]
-    conversations = labelled_conversations(datasets / str(RAW.raw), LABELS / str(RAW.labels))
+    conversations = airline_conversations(datasets)
     out[AIRLINE] = [it for it in conversations if it["complaint"] and it["gold"] != [NONE]]
     return {name: items for name, items in out.items() if items}
 

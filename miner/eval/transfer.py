@@ -20,7 +20,6 @@ taxonomy and reported as the mean of its industries.
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 import time
@@ -33,9 +32,10 @@ from typing import Any
 import numpy as np
 import yaml
 
+from miner.eval import teamlabels
 from miner.eval.provenance import load_sentences, taxonomy_without, without, written_for
 from miner.eval.run import Evaluator, load_items
-from miner.eval.scoring import Scores, counts, figures, score
+from miner.eval.scoring import counts, figures, score
 from miner.touchpoints.taxonomy import Taxonomy
 
 SAMPLE = 600  # items per domain by default (seeded); --full scores every item
@@ -44,7 +44,6 @@ RESAMPLES = 1000
 PROBE = Path(__file__).resolve().parents[2] / "corpora" / "probe" / "cross_industry.jsonl"
 CONVERSATIONS = PROBE.with_name("conversations.jsonl")  # whole support conversations, the same twelve industries
 PROBES = {PROBE: "probe", CONVERSATIONS: "conversation probe"}  # each file's name in the transfer table
-LABELS = Path(__file__).resolve().parent / "labels"
 ANCHOR: dict[str, Any] = {"mapper": "centroid", "segment": False}
 METHOD: dict[str, Any] = {"mapper": "examples", "segment": True}
 
@@ -89,8 +88,8 @@ DOMAINS = (
             label=half,  # sealed: nobody reads its errors; open: read them (miner/eval/labels/README.md)
             sets=("twcs",),
             touchpoints=False,
-            labels="twcs_airline_conversations.jsonl",
-            raw="raw/twcs_airline_conversations.csv",
+            labels=teamlabels.AIRLINE_LABELS,
+            raw=teamlabels.AIRLINE_EXPORT,
         )
         for half in ("open", "sealed")
     ),
@@ -105,10 +104,10 @@ def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = 
     letters and banking77's queries count alike); without, every item. Ids are prefixed with the file's name. With
     the domain's `labels`, a labelled item takes the team's touchpoints as its gold."""
     if domain.raw:
-        items = labelled_conversations(datasets / domain.raw, LABELS / str(domain.labels))
+        items = teamlabels.labelled_conversations(datasets / domain.raw, teamlabels.LABELS / str(domain.labels))
         return [it for it in items if domain.label is None or it["label"] == domain.label]
     share = None if limit is None else max(1, limit // len(domain.files))
-    labels = team_labels(LABELS / domain.labels) if domain.labels else {}
+    labels = teamlabels.team_labels(teamlabels.LABELS / domain.labels) if domain.labels else {}
     out: list[dict] = []
     for stem in domain.files:
         path = datasets / f"{stem}.jsonl"
@@ -122,75 +121,6 @@ def domain_items(domain: Domain, datasets: Path, limit: int | None, seed: int = 
         if share is not None and len(items) > share:
             items = random.Random(f"{seed}:{domain.file_seed(stem)}").sample(items, share)
         out += [dict(it, gold=labels[it["id"]]) if it["id"] in labels else it for it in items]
-    return out
-
-
-def team_labels(path: Path) -> dict[str, list[str]]:
-    """`{"<file>:<id>": gold}` from a labels file: one JSON object a line with the dataset's file stem (`set`), the
-    item's `id` there and its `gold` touchpoints."""
-    out = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            row = json.loads(line)
-            if not isinstance(row.get("gold"), list) or not row["gold"]:
-                raise ValueError(f"{path}:{number}: `gold` must be a non-empty list of touchpoint ids")
-            out[f"{row['set']}:{row['id']}"] = row["gold"]
-    return out
-
-
-def labelled_conversations(path: Path, labels: Path) -> list[dict]:
-    """The conversations of a raw support export (`first_tweet_id`, `first_utterance`, `context`: the airline
-    file of ../shared/datasets/raw) that the team labelled, as items: the whole conversation as the text, as `mine`
-    reads a row, and the labels file's `complaint`, `gold` and `half` (as the item's `label`). Empty when the
-    export is absent."""
-    if not path.exists():
-        return []
-    import csv
-
-    from miner.ingest.rows import source_id
-
-    wanted: dict[str, dict] = {}
-    for number, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            row = json.loads(line)
-            if not isinstance(row.get("complaint"), bool | None) or (row["complaint"] and not row.get("gold")):
-                raise ValueError(f"{labels}:{number}: a complaint needs a non-empty `gold` list of touchpoint ids")
-            wanted[str(row["id"])] = row
-    found: dict[str, dict] = {}
-    with path.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            ident = source_id(row["first_tweet_id"])  # as `mine` stores it, so a run's items match their labels
-            if ident in wanted and ident not in found:
-                label = wanted[ident]
-                found[ident] = {
-                    "id": f"{path.stem}:{ident}",
-                    "text": f"{row['first_utterance']} {row['context']}".strip(),
-                    "modality": "support_transcript",
-                    "complaint": label["complaint"],
-                    "gold": label["gold"] if label["complaint"] else None,
-                    "label": label.get("half"),
-                }
-    missing = sorted(set(wanted) - set(found))
-    if missing:
-        raise ValueError(f"{labels}: {len(missing)} labelled conversations are not in {path} (first: {missing[0]})")
-    return [found[ident] for ident in wanted]
-
-
-def stored_scores(db: Any, run_id: int, datasets: Path, least: int = 100) -> dict[str, Scores]:
-    """The labelled airline conversations (both halves, `labelled_conversations`) scored on what run `run_id` of
-    `db` stored for them, by each conversation's source id: what `mine` of the whole raw export gets right there,
-    per half ("open", "sealed"; a half the run holds fewer than `least` conversations of is left out: a first-5,000
-    run holds about 30)."""
-    from miner.eval.predict import _unmined, predictions_of_run
-
-    items = labelled_conversations(datasets / str(RAW.raw), LABELS / str(RAW.labels))
-    stored = predictions_of_run(db, run_id)
-    out = {}
-    for half in ("open", "sealed"):
-        group = [it for it in items if it["label"] == half]
-        found = {it["id"]: stored.get(it["id"].split(":", 1)[1]) for it in group}
-        if sum(p is not None for p in found.values()) >= least:
-            out[half] = score(group, {i: p if p is not None else _unmined(i) for i, p in found.items()})
     return out
 
 
