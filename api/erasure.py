@@ -12,7 +12,7 @@ import sqlite_utils
 
 from api import db as control_db
 from api.errors import ApiError, not_found
-from miner.store.erasure import forget_customer, forget_files, log
+from miner.store.erasure import documents_of_customer, forget_customer, forget_files, log, would_forget
 
 
 def _audit_to_server_log() -> None:
@@ -52,12 +52,15 @@ def forget_dataset(
 
 
 def forget_customer_items(
-    control: sqlite_utils.Database, db: sqlite_utils.Database, workspace: str, value: str
+    control: sqlite_utils.Database, db: sqlite_utils.Database, workspace: str, value: str, dry_run: bool = False
 ) -> dict:
-    """Delete every item naming the customer; later runs skip them in the uploads that still hold them."""
-    _check_idle(control, workspace)
-    _audit_to_server_log()
+    """Delete every item naming the customer; later runs skip them in the uploads that still hold them. A
+    `dry_run` counts them and deletes nothing."""
     try:
+        if dry_run:
+            return {**would_forget(db, documents_of_customer(db, value)).as_dict(), "dry_run": True}
+        _check_idle(control, workspace)
+        _audit_to_server_log()
         return forget_customer(db, value).as_dict()
     except ValueError as err:
         raise ApiError(422, "invalid", f"customer: {err}", field="customer") from None

@@ -64,8 +64,24 @@ def _validation_field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def _explained(error: dict) -> tuple[str, str]:
+    """The field at fault and what to do, in the words of this API rather than pydantic's."""
+    kind, loc, message = str(error.get("type", "")), tuple(error.get("loc", ())), error.get("msg", "invalid value")
+    if kind == "json_invalid":  # pydantic puts the character offset where a field name goes
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+        return "body", f"not valid JSON{where} ({reason}): send a JSON object"
+    field = _validation_field(loc)
+    if kind == "extra_forbidden":
+        return field, "unknown field: check its spelling against the schema (GET /docs)"
+    if kind.startswith(("date_", "datetime_")):
+        return field, "not a date: use YYYY-MM-DD, e.g. 2026-03-31"
+    return field, message
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into an ErrorPublic body."""
+    """Register the handlers that turn every failure into an ErrorPublic body, and say so in the OpenAPI schema."""
+    _document_errors_as_json(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, err: ApiError) -> JSONResponse:
@@ -80,8 +96,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
         first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
-        field = _validation_field(tuple(first.get("loc", ())))
-        return _json(422, "invalid", f"{field}: {first.get('msg', 'invalid value')}", field)
+        field, message = _explained(first)
+        return _json(422, "invalid", f"{field}: {message}", field)
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, err: InputError) -> JSONResponse:
@@ -94,6 +110,32 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:
         return _json(500, "internal_error", f"unexpected error ({type(err).__name__}); see the server log")
+
+
+def _document_errors_as_json(app: FastAPI) -> None:
+    """Every error answer is an ErrorPublic in JSON (the handlers below), whatever FastAPI infers: its default 422
+    body (HTTPValidationError) is never sent, and an HTML route's errors are not HTML."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}
+        for operation in (op for ops in schema.get("paths", {}).values() for op in ops.values()):
+            for status, answer in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    answer["content"] = error
+                    if status == "422":
+                        answer["description"] = "invalid"
+        components = schema.get("components", {}).get("schemas", {})
+        components.setdefault("ErrorPublic", ErrorPublic.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):  # only the replaced 422 bodies named them
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
@@ -42,6 +42,8 @@ class DatasetPublic(BaseModel):
 
 
 class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field must not start a run over every dataset
+
     dataset_id: str | None = Field(
         None, description="Mine this dataset; leave out to mine every dataset of the workspace.",
         examples=["ds_4f1c2a9e0b7d3c21"],
@@ -277,7 +279,14 @@ class ReviewPublic(BaseModel):
 class ErasureCreate(BaseModel):
     """Forget every item that names one customer: an id or an email, matched as a whole token."""
 
-    customer: str = Field(min_length=3, max_length=320, examples=["C-104233"])
+    model_config = ConfigDict(extra="forbid")
+
+    customer: str = Field(
+        min_length=3, max_length=320, examples=["C-104233"],
+        description="The id or email as the export stores it. A plain word (no digit, no @) is refused unless "
+        "some item's id or column is exactly that value: it would match every item that uses the word.",
+    )  # fmt: skip
+    dry_run: bool = Field(False, description="Count the documents and segments that would go; delete nothing.")
 
 
 class ErasurePublic(BaseModel):
@@ -289,3 +298,5 @@ class ErasurePublic(BaseModel):
     runs: int = Field(description="Runs whose stored counts and quotes were corrected.")
     pain_points: int = Field(description="Pain points left with no complaint, removed.")
     files: int = Field(0, description="Uploaded files deleted (DELETE /v1/datasets/{id}).")
+    dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents` and `segments` "
+                          "were counted (the other counts are 0).")  # fmt: skip

@@ -243,6 +243,11 @@ def test_run_errors(a):
     assert_error(a.post("/v1/runs", json={"dataset_id": 5}), 422, "invalid")
     unknown = assert_error(a.post("/v1/runs", json={"profile": "turbo"}), 422, "invalid")
     assert "use one of default, batch" in str(unknown)
+    # a misspelt field is refused, not ignored (ignored, it would start a run over every dataset)
+    typo = assert_error(a.post("/v1/runs", json={"datasetid": "ds_nope"}), 422, "invalid")
+    assert typo["field"] == "datasetid" and "unknown field" in typo["message"]
+    broken = a.post("/v1/runs", content=b"{bad", headers={"Content-Type": "application/json"})
+    assert assert_error(broken, 422, "invalid")["field"] == "body" and "not valid JSON" in broken.json()["message"]
 
 
 def test_a_run_records_its_profile(alice):
@@ -313,6 +318,7 @@ def test_pain_points_errors(a):
     assert assert_error(a.get("/v1/pain-points?touchpoint=nope"), 400, "unknown_touchpoint")["field"] == "touchpoint"
     assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
     assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
+    assert "YYYY-MM-DD" in assert_error(a.get("/v1/pain-points?since=20260301"), 422)["message"]
     assert assert_error(a.get("/v1/pain-points?limit=0"), 422)["field"] == "limit"
     assert assert_error(a.get("/v1/pain-points?stage=later"), 422)["field"] == "stage"
     assert_error(a.get("/v1/pain-points?run=run_nope"), 404, "not_found")
@@ -488,3 +494,12 @@ def test_openapi_documents_every_route(server):
         assert (method, template) in documented, (method, template)
     assert "multipart/form-data" in schema["paths"]["/v1/datasets"]["post"]["requestBody"]["content"]
     assert json.dumps(schema).count("ErrorPublic") > 10
+    # every error answer is documented as what the handlers send: an ErrorPublic in JSON, never FastAPI's default
+    # 422 body or an HTML route's text/html
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            for status, answer in op["responses"].items():
+                if int(status) >= 400:
+                    assert list(answer["content"]) == ["application/json"], (method, path, status)
+                    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorPublic")
+    assert "HTTPValidationError" not in json.dumps(schema)

@@ -143,6 +143,20 @@ def test_forget_needs_a_match_and_one_choice(mined):
     assert open_db(mined)["documents"].count == n
 
 
+def test_a_plain_word_is_refused_and_a_dry_run_deletes_nothing(mined):
+    n = open_db(mined)["documents"].count
+    word = _forget(mined, "--customer", "order")  # in every item's text: not a customer
+    assert word.exit_code == 2 and "plain word" in word.output
+    dry = _forget(mined, "--customer", CUSTOMER, "--dry-run")
+    assert dry.exit_code == 0 and "Would forget customer: 7 documents" in dry.output, dry.output
+    # a word that is some item's whole column names a customer (the `customer` column of four items)
+    column = _forget(mined, "--customer", "someone", "--dry-run")
+    assert column.exit_code == 0 and "4 documents" in column.output, column.output
+    files = _forget(mined, "--dataset", "gone.csv", "--dry-run")
+    assert files.exit_code == 0 and "36 documents" in files.output, files.output
+    assert open_db(mined)["documents"].count == n
+
+
 def test_forget_customer_by_id_text_and_meta_and_it_stays_forgotten(mined, template, tmp_path, caplog):
     db = open_db(mined)
     total = db["documents"].count
@@ -307,9 +321,17 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
             for route in routes:
                 assert "wombatish" not in c.get(route).text, route
 
+            dry = c.post("/v1/erasures", json={"customer": CUSTOMER.lower(), "dry_run": True})
+            assert dry.status_code == 200 and dry.json()["documents"] == 6 and dry.json()["dry_run"], dry.text
+            assert c.get("/v1/stats").json()["documents"] == 24
             resp = c.post("/v1/erasures", json={"customer": CUSTOMER.lower()})
             assert resp.status_code == 200 and resp.json()["documents"] == 6, resp.text
+            assert not resp.json()["dry_run"]
             assert c.post("/v1/erasures", json={"customer": "ab"}).status_code == 422
+            word = c.post("/v1/erasures", json={"customer": "order"})
+            assert word.status_code == 422 and "plain word" in word.json()["message"], word.text
+            typo = c.post("/v1/erasures", json={"customer": CUSTOMER, "dryrun": True})
+            assert typo.status_code == 422 and typo.json()["field"] == "dryrun", typo.text
             # The next run imports the remaining upload again: the customer stays forgotten.
             final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
             assert final["status"] == "complete", final

@@ -20,10 +20,11 @@ router = APIRouter(prefix="/v1/erasures", tags=["erasures"])
     description="Delete every item whose source id, text, title or other fields name the customer id or email "
     "(a whole token, any case), with its segments, results and cached vectors; every run's counts and quotes "
     "lose them. Later runs skip these items in uploads that still hold them. The value travels in the body, "
-    "never in a URL, and is never logged or stored. 409 while a run is in progress.",
+    "never in a URL, and is never logged or stored. 409 while a run is in progress. A plain word (no digit, no "
+    "@) is refused (422) unless some item's id or column is exactly that value; `dry_run` counts what would go.",
     responses=responses(401, 409, 422, 429),
 )
 async def create_erasure(
     body: ErasureCreate, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep
 ) -> dict:
-    return await run_in_threadpool(erasure.forget_customer_items, control, db, workspace, body.customer)
+    return await run_in_threadpool(erasure.forget_customer_items, control, db, workspace, body.customer, body.dry_run)

@@ -43,7 +43,7 @@ def home() -> str:
     "/v1/report",
     response_class=HTMLResponse,
     summary="The analyst's report as one self-contained HTML page",
-    responses=responses(401, 404, 429),
+    responses=responses(400, 401, 404, 429),
 )
 def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
     """The same page as `touchpoints report`, for this workspace, filtered by period, source and kind."""

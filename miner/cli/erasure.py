@@ -29,11 +29,23 @@ def forget(
             "mine skips these items even in a file that still holds them."
         ),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count the documents and segments that would go; delete nothing.")
+    ] = False,
 ) -> None:
     """Delete a dataset's or a customer's feedback with its segments, results and cached vectors, and take it
     out of every run's counts and quotes (top, report, export and the API then no longer show it)."""
     from miner.store import open_db
-    from miner.store.erasure import Erased, forget_customer, forget_files, import_paths_matching, import_sources
+    from miner.store.erasure import (
+        Erased,
+        documents_of_customer,
+        documents_of_paths,
+        forget_customer,
+        forget_files,
+        import_paths_matching,
+        import_sources,
+        would_forget,
+    )
 
     if (dataset is None) == (customer is None):
         fail("give one of --dataset FILE or --customer VALUE")
@@ -46,23 +58,40 @@ def forget(
             names = import_sources(database)
             shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
             fail(f"{db}: no mined file matches --dataset; give one of: {shown or 'none (nothing is mined)'}")
-        _print(forget_files(database, paths), f"{len(paths)} file(s)")
+        if dry_run:
+            _print_dry(would_forget(database, documents_of_paths(database, paths)), f"{len(paths)} file(s)")
+        else:
+            _print(forget_files(database, paths), f"{len(paths)} file(s)")
         return
     values = [v.strip() for v in sys.stdin] if customer == "-" else [customer or ""]
     total = Erased()
     for value in filter(None, values):
         try:
-            erased = forget_customer(database, value)
+            erased = (
+                would_forget(database, documents_of_customer(database, value))
+                if dry_run
+                else forget_customer(database, value)
+            )
         except ValueError as err:
             fail(f"--customer: {err}")
             return
         for key, n in erased.as_dict().items():
             setattr(total, key, getattr(total, key) + n)
-    _print(total, "customer")
+    if dry_run:
+        _print_dry(total, "customer")
+    else:
+        _print(total, "customer")
 
 
 def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Erased, imported lazily
     typer.echo(
         f"Forgot {what}: {erased.documents} documents, {erased.segments} segments, {erased.embeddings} cached "
         f"vectors; {erased.runs} run(s) recounted, {erased.pain_points} pain point(s) left empty and removed."
+    )
+
+
+def _print_dry(erased, what: str) -> None:  # noqa: ANN001 - as _print
+    typer.echo(
+        f"Would forget {what}: {erased.documents} documents, {erased.segments} segments. Nothing was deleted; run "
+        "again without --dry-run to forget them."
     )

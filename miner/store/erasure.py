@@ -124,10 +124,29 @@ def documents_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
     value = value.strip()
     if len(value) < MIN_CUSTOMER_CHARS:
         raise ValueError(f"a customer value needs at least {MIN_CUSTOMER_CHARS} characters")
+    if not re.search(r"[\d@]", value) and not _whole_field(db, value):
+        raise ValueError(
+            f"'{value}' is a plain word, not a customer id or email, and would erase every item that uses it: give "
+            "the id or email as the export stores it (with a digit or an @), or a value that is a whole id or "
+            "column of some item"
+        )
     out: set[str] = set()
     for form in stored_forms(value):
         out |= _documents_naming(db, form)
     return sorted(out)
+
+
+def _whole_field(db: sqlite_utils.Database, value: str) -> bool:
+    """Whether some document's source id, or one of its other columns (meta), is exactly `value` (any case): a
+    username-like id without digits names a customer only as a field of its own, never as a word of the text."""
+    needle = value.lower()
+    if db.execute("SELECT 1 FROM documents WHERE lower(source_id) = ? LIMIT 1", [needle]).fetchone():
+        return True
+    sql = "SELECT meta FROM documents WHERE meta IS NOT NULL AND instr(lower(meta), ?) > 0"
+    return any(
+        isinstance(m := json.loads(meta), dict) and any(str(v).strip().lower() == needle for v in m.values())
+        for (meta,) in db.execute(sql, [needle])
+    )
 
 
 def _documents_naming(db: sqlite_utils.Database, value: str) -> set[str]:
@@ -305,6 +324,16 @@ def forget_files(db: sqlite_utils.Database, paths: list[str], *, kind: str = "da
     log.info("erased %s: %d files, %d documents, %d segments", kind, len(set(paths)), erased.documents,
              erased.segments)  # fmt: skip
     return erased
+
+
+def would_forget(db: sqlite_utils.Database, document_ids: list[str]) -> Erased:
+    """A dry run: the documents and segments an erasure of these documents would delete; nothing is changed."""
+    ids = sorted(set(document_ids))
+    segments = sum(
+        db.execute(f"SELECT COUNT(*) FROM segments WHERE document_id IN ({marks})", chunk).fetchone()[0]
+        for chunk, marks in _chunks(ids)
+    )
+    return Erased(documents=len(ids), segments=segments)
 
 
 def forget_customer(db: sqlite_utils.Database, value: str) -> Erased:
