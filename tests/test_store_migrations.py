@@ -36,3 +36,29 @@ def test_a_workspace_file_from_before_keeps_its_taxonomies(tmp_path):
     assert stored.current_version(db) == "v7" and stored.payload(db, "v7") == "{}"
     assert "idx_segments_document" in _indexes(db)
     assert not {"idx_api_assignments_pain", "idx_api_segments_document"} & _indexes(db)
+
+
+def _open_at_once(path: str, barrier, answers) -> None:  # noqa: ANN001 - multiprocessing's proxies
+    barrier.wait()
+    try:
+        answers.put(len(open_db(path).table_names()))
+    except Exception as err:  # the failure itself is the answer
+        answers.put(repr(err))
+
+
+def test_processes_creating_one_database_at_once_all_open_it(tmp_path):
+    """Two nightly jobs started together on a new file: the second waits for the first's migrations instead of
+    running them again ("duplicate column name")."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for trial in range(3):
+        barrier, answers = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_open_at_once, args=(str(tmp_path / f"{trial}.db"), barrier, answers))
+                 for _ in range(4)]  # fmt: skip
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        tables = len(open_db(tmp_path / f"{trial}.db").table_names())
+        assert [answers.get(timeout=5) for _ in procs] == [tables] * 4

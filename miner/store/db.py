@@ -60,5 +60,9 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
     else:
         db = connect(Path(path or DEFAULT_DB))
     db.execute("PRAGMA foreign_keys = ON")
-    migrations.apply(db)
+    if migrations.pending(db):
+        # under the write lock, so a second process opening a new file at the same time waits and then finds
+        # nothing pending (it re-ran the first's migrations and failed: "duplicate column name")
+        with db.atomic() if isinstance(db, Database) else contextlib.nullcontext():
+            migrations.apply(db)
     return db
