@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from miner.cli import app
-from miner.cli.app import fail
+from miner.cli.app import fail, guarded
 
 keys_app = typer.Typer(help="Create, list and revoke API keys for the HTTP API's workspaces.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -95,4 +95,4 @@ def keys_revoke(
 
 
 def main() -> None:
-    app()
+    guarded(app)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +26,7 @@ app.add_typer(taxonomy_app, name="taxonomy")
 runs_app = typer.Typer(help="List a database's runs and prune the results of old ones.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
+DEFAULT_DB_NAME = "touchpoints.db"
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 TaxonomyOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
@@ -59,6 +66,43 @@ def main() -> None:
     except ModuleNotFoundError as err:
         if err.name not in ("api", "api.cli"):
             raise
-        app()
+        guarded(app)
         return
     root.main()
+
+
+def guarded(run: Callable[[], object]) -> None:
+    """Run the command; a failure of the disk or the database file exits 2 with one sentence, as bad input does."""
+    try:
+        run()
+    except (sqlite3.DatabaseError, OSError) as err:
+        if isinstance(err, BrokenPipeError):  # `touchpoints top | head`: the reader has what it wanted
+            with contextlib.suppress(Exception):  # stdout's unflushed rest goes nowhere instead of failing at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
+        typer.echo(f"Error: {operational_error(err, sys.argv[1:])}", err=True)
+        raise SystemExit(2) from None
+
+
+def operational_error(err: sqlite3.DatabaseError | OSError, argv: list[str]) -> str:
+    """One sentence for a failure of the disk or the database file rather than of the input: what failed, on which
+    file, and what to do (a traceback helps nobody running a nightly job)."""
+    db = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--db"), None)
+    db = db or next((a.split("=", 1)[1] for a in argv if a.startswith("--db=")), None) or str(DEFAULT_DB_NAME)
+    text = str(err)
+    if isinstance(err, OSError):
+        where = f"{err.filename}: " if err.filename else ""
+        if err.errno == errno.ENOSPC:
+            return f"{where}no space left on the device: free some and run again"
+        return f"{where}{err.strerror or text}"
+    if "disk is full" in text:
+        return (f"{db}: the disk is full: free some space and run again (what was committed stays; an "
+                "interrupted mine resumes where it stopped)")  # fmt: skip
+    if "locked" in text or "busy" in text:
+        return f"{db}: another process has held the database for over 30 s: run again when it has finished"
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return f"{db}: cannot open or write the database ({text}): check the folder exists and is writable"
+    if isinstance(err, sqlite3.OperationalError):
+        return f"{db}: the database failed ({text})"
+    return (f"{db}: not a touchpoint-miner database, or a damaged one ({text}): give another --db, or restore "
+            "the file from a backup")  # fmt: skip

@@ -119,6 +119,7 @@ def mine(
         fail(str(err))
         return
     if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
 
@@ -368,4 +369,5 @@ def evaluate(
 
     print_scores(file.name, scores)
     if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(scores.__dict__, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,60 @@
+"""A failure of the disk or the database file ends `touchpoints` with one sentence and exit 2, as bad input does:
+a nightly job's log shows what to do, not a traceback."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from miner.cli.app import guarded, operational_error
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_file_that_is_not_a_database_is_named_with_what_to_do(tmp_path):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database\n", encoding="utf-8")
+    for args in (["top"], ["runs", "list"]):
+        proc = subprocess.run([sys.executable, "-m", "miner", *args, "--db", str(bad)], capture_output=True,
+                              text=True, cwd=ROOT)  # fmt: skip
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and f"{bad}: not a touchpoint-miner database" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("err", "words"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), "the disk is full: free some space"),
+        (sqlite3.OperationalError("unable to open database file"), "check the folder exists and is writable"),
+        (sqlite3.OperationalError("attempt to write a readonly database"), "is writable"),
+        (sqlite3.OperationalError("database is locked"), "another process"),
+        (sqlite3.DatabaseError("database disk image is malformed"), "restore the file from a backup"),
+        (OSError(errno.ENOSPC, "No space left on device", "out/top.json"), "out/top.json: no space left"),
+    ],
+)
+def test_each_failure_says_what_to_do(err, words):
+    message = operational_error(err, ["mine", "x.csv", "--db", "feedback.db"])
+    assert words in message
+    if not isinstance(err, OSError):
+        assert message.startswith("feedback.db: ")
+
+
+def test_guarded_exits_2_and_a_closed_pipe_exits_quietly(capsys):
+    def full() -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(SystemExit) as exit_:
+        guarded(full)
+    assert exit_.value.code == 2 and "disk is full" in capsys.readouterr().err
+
+    def pipe() -> None:
+        raise BrokenPipeError
+
+    with pytest.raises(SystemExit) as exit_:
+        guarded(pipe)
+    assert exit_.value.code == 0
