@@ -10,6 +10,7 @@ import sqlite_utils
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import StringConstraints
 
 from api.db import completed_job_run, open_control, open_workspace, pool, workspace_path
 from api.errors import ApiError, not_found
@@ -100,15 +101,21 @@ def get_run(
     workspace: WorkspaceDep,
     control: ControlDbDep,
     db: WorkspaceDbDep,
-    run: Annotated[str | None, Query(max_length=64, description="Read this run (an id from POST /v1/runs).")] = None,
+    run: Annotated[
+        str | None,
+        Query(max_length=64, description="Read this run: an id from POST /v1/runs, or the `run.id` of an answer."),
+    ] = None,
     taxonomy_version: Annotated[
         str | None, Query(max_length=64, description="Read the latest run made with this taxonomy version.")
     ] = None,
 ) -> dict | None:
     """The analysis run to read: the given one, the latest for a taxonomy version, or the latest; None before any."""
+    run = run or None  # an empty parameter is an absent one, as everywhere
+    taxonomy_version = taxonomy_version or None
     if run is not None:
-        run_id = completed_job_run(control, run, workspace)
-        if run_id is None:
+        # the workspace's own database holds only its runs, so a number read from an answer's `run.id` is safe
+        run_id = int(run) if run.isdigit() else completed_job_run(control, run, workspace)
+        if run_id is None or (run.isdigit() and not _stored_run(db, run_id)):
             raise not_found(f"completed run '{run}'")
         found = find_run(db, run_id=run_id)
         if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)
@@ -119,19 +126,26 @@ def get_run(
     return find_run(db, taxonomy_version=taxonomy_version)
 
 
+def _stored_run(db: sqlite_utils.Database, run_id: int) -> bool:
+    return db.execute("SELECT 1 FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone() is not None
+
+
 RunDep = Annotated[dict | None, Depends(get_run)]
 
 
 async def get_filters(
     since: Annotated[date | None, Query(description="First day, inclusive (YYYY-MM-DD).")] = None,
     until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
-    source: Annotated[str | None, Query(max_length=200, description="Only this source file name.")] = None,
-    kind: Annotated[Literal["review", "survey", "transcript"] | None, Query()] = None,
+    source: Annotated[
+        list[Annotated[str, StringConstraints(max_length=200)]] | None,
+        Query(description="Only this source file name (repeat for several)."),
+    ] = None,
+    kind: Annotated[list[Literal["review", "survey", "transcript"]] | None, Query(description="Repeatable.")] = None,
 ) -> Filters:
     """The document filters (async: no I/O, so FastAPI runs it on the event loop, not in a worker thread)."""
     if since and until and since > until:
         raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
-    return Filters(since, until, source, kind)
+    return Filters(since, until, [s for s in source or () if s] or None, kind)
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]

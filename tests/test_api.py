@@ -294,6 +294,19 @@ def test_pain_points_filters(a):
     assert same["pain_points"] == everything["pain_points"]
     assert a.get("/v1/pain-points?source=other.csv").json()["pain_points"] == []
     assert len(a.get("/v1/pain-points?limit=2").json()["pain_points"]) == 2
+    # repeated filters are all kept, as the CLI's repeatable --source and --kind; an empty one is no filter
+    both = a.get("/v1/pain-points?source=reviews.csv&source=other.csv&limit=200").json()
+    assert both["pain_points"] == everything["pain_points"]
+    assert a.get("/v1/pain-points?kind=survey&kind=review&limit=200").json()["pain_points"] == everything["pain_points"]
+    assert a.get("/v1/pain-points?source=&limit=200").json()["pain_points"] == everything["pain_points"]
+
+
+def test_the_run_id_of_an_answer_reads_that_run(a, alice):
+    latest = a.get("/v1/pain-points?limit=5").json()
+    pinned = a.get(f"/v1/pain-points?limit=5&run={latest['run']['id']}").json()
+    assert pinned == latest
+    assert a.get(f"/v1/pain-points?limit=5&run={alice['run']['id']}").json()["run"]["id"] == latest["run"]["id"]
+    assert_error(a.get("/v1/pain-points?run=999"), 404, "not_found")
 
 
 def test_pain_points_period_and_trend(a):
@@ -389,6 +402,9 @@ def test_taxonomy_versions(b):
     wrong = dict(small_taxonomy("tiny-0"), corrections=[{"text": "two charges", "touchpoint": "payments"}])
     body = assert_error(b.put("/v1/taxonomy", json=wrong), 422)
     assert "correction 1" in body["message"] and "'payments'" in body["message"]
+    for version in ("", "v" * 65, "a b"):  # stored, none could be read back (?version= takes 64 URL-safe characters)
+        body = assert_error(b.put("/v1/taxonomy", json=small_taxonomy(version)), 422)
+        assert "is not a version" in body["message"]
     resp = b.put("/v1/taxonomy", json=small_taxonomy("tiny-1"))
     assert resp.status_code == 201, resp.text
     remap = resp.json()["run"]

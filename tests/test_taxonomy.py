@@ -65,6 +65,16 @@ def test_unknown_stage_is_named():
         parse_taxonomy(data, "custom.yaml")
 
 
+def test_a_version_is_a_short_name_and_an_unquoted_number_is_one():
+    data = _base()
+    data["version"] = 2026.12  # `version: 2026.12` in YAML
+    assert parse_taxonomy(data, "custom.yaml").version == "2026.12"
+    for bad in ("", "spa ces", "x" * 65, "../up"):
+        data["version"] = bad
+        with pytest.raises(TaxonomyError, match="version: .* is not a version"):
+            parse_taxonomy(data, "custom.yaml")
+
+
 def test_duplicate_id_is_named():
     data = _base()
     data["touchpoints"][1]["id"] = data["touchpoints"][0]["id"]

@@ -78,6 +78,9 @@ class Correction(BaseModel):
     touchpoint: str
 
 
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+
 class Taxonomy(BaseModel):
     """A versioned set of top-level touchpoints."""
 
@@ -91,6 +94,20 @@ class Taxonomy(BaseModel):
     # every touchpoint's examples maps to `none` instead of to the least unlikely touchpoint.
     none_examples: list[str] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_a_name(cls, value: object) -> object:
+        """A version names runs and is read back in URLs: 1-64 letters, digits and `._+-`, starting with a letter or
+        digit (an unquoted YAML `version: 1` or `2026.12` is read as that text)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and not VERSION.fullmatch(value):
+            raise ValueError(
+                f"'{value[:80]}' is not a version: use 1-64 letters, digits, dots, dashes or underscores, "
+                "e.g. 2026.12.1"
+            )
+        return value
 
     @field_validator("none_examples")
     @classmethod
