@@ -269,6 +269,30 @@ def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
     assert documents_of_customer(db, "Ann.Lee@example.com") == ["d0"]
 
 
+def test_an_email_column_is_found_after_redaction(tmp_path):
+    """Redaction stores an email or phone column as a keyed token (like an id), so erasure by the email finds the
+    item; an email inside the text is a plain <EMAIL> and names nobody."""
+    from functools import partial
+
+    from miner.pipeline.imports import import_files
+    from miner.segment.pii import Redactor, redact_records
+    from miner.segment.rules import RuleSegmenter
+    from miner.store.erasure import documents_of_customer
+
+    export = tmp_path / "cust.csv"
+    export.write_text(
+        "review_id,customer_email,date,rating,text\n"
+        "R1,mary.jones@example.com,2026-03-01,1,The delivery was two hours late and the food was cold.\n"
+        "R2,tom@example.com,2026-03-02,2,Write to me at mary.jones@example.com about the refund.\n",
+        encoding="utf-8",
+    )
+    db = open_db(tmp_path / "t.db")
+    import_files(db, [export], RuleSegmenter(), partial(redact_records, redactor=Redactor(names=None)))
+    assert "mary.jones" not in json.dumps(list(db.query("SELECT * FROM documents")))
+    found = documents_of_customer(db, "Mary.Jones@example.com")
+    assert [db["documents"].get(d)["source_id"] for d in found] == ["R1"]
+
+
 def test_a_label_loses_the_words_only_erased_items_held():
     from miner.store.erasure import _relabel
 

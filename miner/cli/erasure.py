@@ -81,6 +81,12 @@ def forget(
         _print_dry(total, "customer")
     else:
         _print(total, "customer")
+    if not total.documents:
+        typer.echo(
+            "No stored item names it. An email or phone number inside feedback text is redacted on import and "
+            "cannot be matched: give the customer's id, or the email as an id or column held it.",
+            err=True,
+        )
 
 
 def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Erased, imported lazily

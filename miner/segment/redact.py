@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from miner.segment.pii import Redactor, Span, apply, default_redactor, pseudonymise, pseudonymise_path, redact
+from miner.segment.pii import (
+    Redactor,
+    Span,
+    apply,
+    default_redactor,
+    pattern_spans,
+    pseudonymise,
+    pseudonymise_path,
+    redact,
+)
 
 if TYPE_CHECKING:
     from miner.ingest.records import Record, Turn
@@ -48,6 +57,14 @@ def _all_person(value: Any) -> Any:
     return "<PERSON>" if isinstance(value, str) and value else value
 
 
+def _one_identifier(value: str) -> bool:
+    """The whole value is one email, phone number or other pattern PII (a `customer_email` column), not text with
+    one inside: it is stored as a keyed token like a source id, so `forget --customer` can match it."""
+    stripped = value.strip()
+    spans = pattern_spans(stripped)
+    return len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(stripped)
+
+
 def _walk(container: dict | list, batch: _Batch) -> None:
     """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth."""
     items = container.items() if isinstance(container, dict) else enumerate(container)
@@ -61,9 +78,11 @@ def _walk(container: dict | list, batch: _Batch) -> None:
         elif isinstance(value, int | float):
             text = number_text(value)
             if redact(text) != text:
-                container[key] = redact(text)
+                container[key] = pseudonymise(text) if _one_identifier(text) else redact(text)
         elif isinstance(value, str) and _URL.match(value):
             container[key] = redact(value.replace("%40", "@"))
+        elif isinstance(value, str) and _one_identifier(value):
+            container[key] = pseudonymise(value.strip())  # an email or phone column: a keyed token erasure can find
         elif isinstance(value, str) and value:
             batch.add(container, key, value)
 
