@@ -27,7 +27,8 @@ class ImportResult:
 
 
 def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
-    """Records whose document id is not stored yet, nor erased (miner/store/erasure.py), nor repeated in the batch."""
+    """Records whose document id is not stored yet, nor erased (miner/store/erasure.py), nor repeated in the batch,
+    and that no other file stored already (`_stored_elsewhere`)."""
     ids = [r.document_id for r in records]
     known: set[str] = set()
     for start in range(0, len(ids), 500):
@@ -40,7 +41,27 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
         if rec.document_id not in known and rec.document_id not in seen:
             seen.add(rec.document_id)
             fresh.append(rec)
-    return fresh
+    again = _stored_elsewhere(db, fresh)
+    return [r for r in fresh if id(r) not in again] if again else fresh
+
+
+def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
+    """`id()`s of records another file already stored: the same source id and the same text. A document's id holds
+    its file's name (two exports may number their rows alike), so without this an overlapping or renamed nightly
+    export (`2026-12-03.csv` holding some of the 2nd's rows) stored every item it shared again."""
+    by_id: dict[str, list[Record]] = {}
+    for rec in records:
+        if rec.source_id:
+            by_id.setdefault(rec.source_id, []).append(rec)
+    names = list(by_id)
+    out: set[int] = set()
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT source_id, text FROM documents WHERE source_id IN ({marks})"
+        for source_id, text in db.execute(sql, chunk):
+            out.update(id(r) for r in by_id[source_id] if r.text == text)
+    return out
 
 
 def _document_row(rec: Record, import_id: int) -> dict:

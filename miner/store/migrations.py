@@ -208,3 +208,10 @@ def m005_service_tables(db: sqlite_utils.Database) -> None:
 def m006_run_fit(db: sqlite_utils.Database) -> None:
     """How well each run's corpus fits its taxonomy (miner/touchpoints/fit.py), as JSON; NULL for older runs."""
     _execute_all(db, "ALTER TABLE runs ADD COLUMN fit TEXT")
+
+
+@migrations()
+def m007_source_ids(db: sqlite_utils.Database) -> None:
+    """Documents by the source's own id: an item already stored from another file (an overlapping or renamed
+    export) is found by its id and text (miner/store/documents.py `new_records`)."""
+    _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source_id ON documents(source_id)")
