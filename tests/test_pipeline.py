@@ -85,13 +85,20 @@ def test_pii_never_reaches_the_database(db, tmp_path, options):
 
 
 def test_crashed_run_is_abandoned_and_not_reported(db, data_dir, options):
+    import socket
+    import subprocess
+    import sys
+
     from miner.store.runs import start_run
 
     _, done = mine(db, [data_dir / "reviews_small.csv"], options)
-    stale = start_run(db, mapper="examples")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = start_run(db, mapper="examples", owner=f"{socket.gethostname()}:{ended.stdout.strip()}")  # crashed
+    live = start_run(db, mapper="examples")  # this process: still making it, as a second job would be
     assert top_pain_points(db)["run"]["id"] == done
     _, again = mine(db, [data_dir / "reviews_small.csv"], options)
     assert db["runs"].get(stale)["status"] == "abandoned"
+    assert db["runs"].get(live)["status"] == "running"  # a live run is not marked abandoned by the next one
     assert top_pain_points(db)["run"]["id"] == again
 
 

@@ -215,3 +215,10 @@ def m007_source_ids(db: sqlite_utils.Database) -> None:
     """Documents by the source's own id: an item already stored from another file (an overlapping or renamed
     export) is found by its id and text (miner/store/documents.py `new_records`)."""
     _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source_id ON documents(source_id)")
+
+
+@migrations()
+def m008_run_owner(db: sqlite_utils.Database) -> None:
+    """The process running a run ("host:pid"): a new run marks another 'running' one abandoned only when its
+    process is gone (miner/store/runs.py `start_run`)."""
+    _execute_all(db, "ALTER TABLE runs ADD COLUMN owner TEXT")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import sqlite_utils
@@ -13,17 +16,42 @@ from miner.errors import MinerError
 from miner.store.documents import now
 from miner.touchpoints.taxonomy import Taxonomy
 
+STALE_HOURS = 24  # a 'running' run of another host, or of an older version, is abandoned after this long
+
 
 def start_run(db: sqlite_utils.Database, **fields: object) -> int:
-    """Insert a 'running' run; runs left 'running' by a crashed process are marked 'abandoned'."""
+    """Insert a 'running' run; runs left 'running' by a crashed process are marked 'abandoned' (`_gone`), while a
+    run another process on this machine is still making stays 'running'."""
     with db.atomic():
-        db.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
-        row = {"status": "running", "started_at": now(), **fields}
+        running = db.execute("SELECT id, owner, started_at FROM runs WHERE status = 'running'").fetchall()
+        for run_id, owner, started in running:
+            if _gone(owner, started):
+                db.execute("UPDATE runs SET status = 'abandoned' WHERE id = ?", [run_id])
+        row = {"status": "running", "started_at": now(), "owner": f"{socket.gethostname()}:{os.getpid()}", **fields}
         if isinstance(row.get("params"), dict):
             row["params"] = json.dumps(row["params"], sort_keys=True)
         pk = db.table("runs").insert(row).last_pk
         assert pk is not None
         return int(pk)
+
+
+def _gone(owner: str | None, started: str | None) -> bool:
+    """Whether the process that started a run is gone: on this host, its pid is not alive; elsewhere (or with no
+    owner recorded) it started over STALE_HOURS ago."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False
+    try:
+        age = datetime.now(UTC) - datetime.fromisoformat(str(started))
+    except ValueError:
+        return True
+    return age > timedelta(hours=STALE_HOURS)
 
 
 def finish_run(
