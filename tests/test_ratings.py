@@ -57,3 +57,12 @@ def test_ratings_that_fit_no_scale(tmp_path):
         read_file(path, ColumnMap(rating="rating"))
     # the values stay out of the message (the file's path may hold digits of its own: pytest-255)
     assert err.value.field == "rating" and "55" not in str(err.value).replace(str(path), "")
+
+
+def test_na_dash_and_none_mean_no_rating_not_a_bad_row(tmp_path):
+    path = tmp_path / "na.csv"
+    _stars(path, [1, "N/A", 3, "n/a", 5, "NA", 2, "-", 4, "none", 5, ""])
+    recs = read_file(path)
+    assert len(recs) == 12 and {r.rating_scale for r in recs if r.rating is not None} == {"stars5"}
+    assert [r.rating_raw for r in recs] == [1, None, 3, None, 5, None, 2, None, 4, None, 5, None]
+    assert "rating" not in recs[1].meta  # the mark is not kept as a field either

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 SCALES = {"stars5": (1.0, 5.0), "csat5": (1.0, 5.0), "csat7": (1.0, 7.0), "nps": (0.0, 10.0)}
 SHARE = 0.95  # of the sampled values that must lie inside a scale for it to be the column's
+# Cells that mean "no rating given", read like an empty cell rather than refused as "not a number".
+MISSING = {"n/a", "na", "n.a.", "-", "--", "none", "null", "nan", "no rating", "not rated"}
+
+
+def missing(value: str) -> bool:
+    """Whether a rating cell says there is no rating: empty, "N/A", "-", "none" and the like."""
+    return value.strip().lower() in MISSING or not value.strip()
 
 
 def _fits(values: list[float], low: float, high: float) -> bool:

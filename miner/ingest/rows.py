@@ -88,7 +88,7 @@ def _sample_ratings(sample: list[dict], column: str | None) -> list[float]:
     values = []
     for row in sample:
         raw = _str(row.get(column)) if column else ""
-        if raw:
+        if not ratings.missing(raw):
             try:
                 values.append(parse_rating(raw))
             except ValueError:
@@ -200,7 +200,7 @@ def _record(
         rec.title = _str(row.get(cols.title))
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = source_id(_str(row.get(cols.id)))
-    if cols.rating and _str(row.get(cols.rating)) and scale:
+    if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:
         rec.rating_raw = _parse_field(
             path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
             "the rating is not a number (the cell holds {shape})", "fix it, or pass --on-error skip",
