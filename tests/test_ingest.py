@@ -104,6 +104,15 @@ def test_empty_text_fails_or_skips(tmp_path):
     assert [r.text for r in read_file(path, on_error="skip")] == ["late again"]
 
 
+def test_a_title_only_review_is_mined_as_its_text(tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text("review_id,rating,title,review\nR1,1,Driver refused to come up,\nR2,,,\n")
+    recs = read_file(path, on_error="skip")
+    assert [(r.source_id, r.text) for r in recs] == [("R1", "Driver refused to come up")]
+    assert recs[0].mined_text() == [(None, "Driver refused to come up")]  # once, not as title and text
+    assert "field 'review': the text is empty" in recs[0].meta["_rejected"][0]  # no title, no text: still refused
+
+
 def test_cp1252_file_is_read(tmp_path):
     path = tmp_path / "legacy.csv"
     path.write_bytes("id,text\n1,Caf\xe9 food was cold \x96 again\n".encode("latin-1"))

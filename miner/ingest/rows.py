@@ -179,6 +179,8 @@ def _record(
     text = _str(row.get(cols.text))
     for extra in markup_cols:
         text = f"{text} {_str(row.get(extra))}".strip()
+    if not text and cols.title:
+        text = _str(row.get(cols.title))  # a title-only review ("Driver refused to come up") is mined alone
     if not text:
         raise InputError(
             str(path),
