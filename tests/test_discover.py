@@ -68,3 +68,16 @@ def test_a_missing_path_is_still_no_such_file(tmp_path):
     (tmp_path / "dangling.csv").symlink_to(tmp_path / "gone.csv")
     with pytest.raises(InputError, match="no such file or folder"):
         discover([tmp_path / "dangling.csv"])
+
+
+def test_hidden_files_and_excel_lock_files_are_skipped_and_listed(tmp_path):
+    folder = tmp_path / "feedback"
+    (folder / ".git").mkdir(parents=True)
+    (folder / "a.csv").write_text(CSV)
+    (folder / ".hidden.csv").write_text(CSV)
+    (folder / ".git" / "b.csv").write_text(CSV)
+    (folder / "~$reviews.xlsx").write_bytes(b"\x05Alice" + b"\x00" * 40)  # what Excel leaves while a book is open
+    skipped: list = []
+    assert discover([folder], skipped) == [folder / "a.csv"]
+    assert sorted(p.name for p in skipped) == [".git", ".hidden.csv", "~$reviews.xlsx"]
+    assert discover([folder / ".hidden.csv"]) == [folder / ".hidden.csv"]  # named, it is read

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from miner.cli.app import DbOpt, Format, KindOpt, OnError, SinceOpt, SourceOpt, 
 from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
+
+if TYPE_CHECKING:
+    from miner.progress import Progress
 
 ProfileOpt = Annotated[str, typer.Option(help=PROFILE_HELP)]
 
@@ -103,8 +106,10 @@ def mine(
             redact_pii=chosen.redact,
             incremental=incremental,
         )
-        discover(paths)  # a missing path or an empty folder is refused before the database is created
+        skipped: list[Path] = []
+        discover(paths, skipped)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
+        _note_skipped(skipped, progress, chosen.redact)
         database = open_db(db)
         if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
             options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
@@ -122,6 +127,15 @@ def mine(
         json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
+
+
+def _note_skipped(skipped: list[Path], progress: Progress, redact: bool) -> None:
+    """One line per hidden file or folder and Excel lock file a folder held, which is not read."""
+    from miner.segment.pii import pseudonymise_path
+
+    for path in skipped:
+        why = "an Excel lock file" if path.name.startswith("~$") else "hidden"
+        progress.note(f"{pseudonymise_path(str(path)) if redact else path}: not read ({why})")
 
 
 def _profile(name: str) -> Profile:

@@ -22,14 +22,16 @@ __all__ = ["ColumnMap", "KINDS", "Record", "Turn", "discover", "iter_file", "rea
 SKIP_NAMES = {"readme.md", "readme.txt", "license", "license.txt"}
 
 
-def discover(paths: Iterable[Path | str]) -> list[Path]:
+def discover(paths: Iterable[Path | str], skipped: list[Path] | None = None) -> list[Path]:
     """Files to read: the files given, and the supported files inside the folders given. A folder's walk never
-    leaves it: a link to a file or folder outside is an error, as is a named pipe, device or socket anywhere."""
+    leaves it: a link to a file or folder outside is an error, as is a named pipe, device or socket anywhere.
+    Hidden files and folders and Excel lock files (`~$book.xlsx`) in a folder are left out and appended to
+    `skipped`; named on the command line they are read."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += _walk(path)
+            found += _walk(path, skipped if skipped is not None else [])
         elif path.is_file():
             found.append(path)
         elif special := _special(path):
@@ -57,14 +59,25 @@ def _special(path: Path) -> InputError | None:
     return None
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Supported files under `folder`, not following links out of it (they once read /etc/passwd)."""
+def hidden(name: str) -> bool:
+    """A dot-file or an Excel lock file (`~$book.xlsx`, a few bytes that are no spreadsheet): never feedback."""
+    return name.startswith((".", "~$"))
+
+
+def _walk(folder: Path, skipped: list[Path]) -> list[Path]:
+    """Supported files under `folder`, not following links out of it (they once read /etc/passwd); hidden ones are
+    appended to `skipped`."""
     root = folder.resolve()
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not descend into linked folders
         here = Path(dirpath)
+        skipped += [here / d for d in sorted(dirnames) if hidden(d)]
+        dirnames[:] = [d for d in dirnames if not hidden(d)]  # .git, .cache: not walked
         for name in sorted(filenames + [d for d in dirnames if (here / d).is_symlink()]):
             path = here / name
+            if hidden(name):
+                skipped.append(path)
+                continue
             wanted = path.suffix.lower() in READERS and name.lower() not in SKIP_NAMES
             if path.is_symlink() and (wanted or path.is_dir()) and not path.resolve().is_relative_to(root):
                 raise InputError(str(path), f"is a link to something outside {folder}; it is not read",
