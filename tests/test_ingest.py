@@ -135,3 +135,15 @@ def test_markup_transcripts():
 def test_rating_scales():
     assert normalise(3, "stars5") == 0.5
     assert normalise(0, "nps") == 0.0 and normalise(7, "csat7") == 1.0
+
+
+def test_a_customer_comment_column_beats_the_agents_longer_notes(tmp_path):
+    path = tmp_path / "nps.csv"
+    notes = "Customer contacted regarding their order; explained our policy at length and offered a voucher."
+    rows = [f"S{i},2025-11-0{i} 11:34,{i},{text},{notes}" for i, text in enumerate(["Still no reply.", "Nothing."], 1)]
+    path.write_text("id,created_at,nps,customer_comment,agent_notes\n" + "\n".join(rows) + "\n")
+    recs = read_file(path)
+    assert [r.text for r in recs] == ["Still no reply.", "Nothing."] and recs[0].meta["agent_notes"] == notes
+    # With no column named for text, agents' or internal notes are still never taken for the customer's words
+    path.write_text("id,internal_notes,what_happened\n1," + notes + ",the courier never came and nobody called back\n")
+    assert read_file(path)[0].text == "the courier never came and nobody called back"

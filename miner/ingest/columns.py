@@ -82,8 +82,20 @@ ID_NAMES = (
     "first_tweet_id",
     "review_link",
 )
-# Words that mark a column as the company's side (a reply to the review), never the customer's text or date.
-_REPLY_WORDS = {"reply", "replies", "developer", "company", "owner", "response_date", "merchant"}
+# Words that mark a column as the company's side (a reply to the review, an agent's notes), never the customer's
+# text or date.
+_REPLY_WORDS = {
+    "reply", "replies", "developer", "company", "owner", "response_date", "merchant", "agent", "agents", "note",
+    "notes", "internal", "staff",
+}  # fmt: skip
+# A column whose name holds one of these words ("customer_comment", "Your feedback") is the text before any other
+# column that matches no name; unless it also holds one of _NOT_TEXT ("review_id", "comment_date").
+_TEXT_WORDS = {
+    "comment", "comments", "review", "reviews", "feedback", "verbatim", "response", "responses", "text", "complaint",
+    "message", "remarks", "answer", "opinion", "body",
+}  # fmt: skip
+_NOT_TEXT = {"id", "uuid", "date", "time", "at", "on", "utc", "rating", "score", "stars", "count", "number", "no",
+             "url", "link", "type", "status", "language", "lang", "title", "author", "name", "email"}  # fmt: skip
 
 
 def norm(name: str) -> str:
@@ -130,8 +142,14 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _longest_text_column(columns: list[str], rows: list[dict]) -> str | None:
-    best, best_len = None, 20.0
+def _named_text_column(columns: list[str], rows: list[dict]) -> str | None:
+    """The column, of those whose name says it holds text ("customer_comment"), with the longest text."""
+    named = [c for c in columns if set(norm(c).split("_")) & _TEXT_WORDS and not set(norm(c).split("_")) & _NOT_TEXT]
+    return _longest_text_column(named, rows, shortest=0.0)
+
+
+def _longest_text_column(columns: list[str], rows: list[dict], shortest: float = 20.0) -> str | None:
+    best, best_len = None, shortest
     for col in columns:
         if set(norm(col).split("_")) & _REPLY_WORDS:
             continue
@@ -147,7 +165,7 @@ def _longest_text_column(columns: list[str], rows: list[dict]) -> str | None:
 
 def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     """Guess the roles of the columns from their names, falling back on the longest text column."""
-    text = _find(columns, TEXT_NAMES) or _longest_text_column(columns, rows)
+    text = _find(columns, TEXT_NAMES) or _named_text_column(columns, rows) or _longest_text_column(columns, rows)
     rating = _find(columns, RATING_NAMES)
     ident = _find(columns, ID_NAMES)
     if ident is None:
