@@ -4,8 +4,11 @@ does not read."""
 from __future__ import annotations
 
 from miner.cli.mining import _note_skipped
-from miner.ingest import discover
+from miner.ingest import discover, iter_file
+from miner.pipeline.imports import import_files
 from miner.progress import Progress
+from miner.segment.rules import RuleSegmenter
+from miner.store import open_db
 
 
 class Notes(Progress):
@@ -26,3 +29,27 @@ def test_mine_names_the_files_a_folder_held_that_it_does_not_read(tmp_path):
     _note_skipped(skipped, notes, redact=False)
     assert notes.lines == [f"{tmp_path / '.hidden.csv'}: not read (hidden)",
                            f"{tmp_path / '~$book.xlsx'}: not read (an Excel lock file)"]  # fmt: skip
+
+
+def test_mine_says_which_columns_it_chose_and_which_it_found_none_for(tmp_path):
+    path = tmp_path / "nps.csv"
+    path.write_text("id,nps,customer_comment\nS1,2,Still no reply.\nS2,9,Quick and friendly.\n")
+    notes: list[str] = []
+    assert len([r for chunk in iter_file(path, notes=notes) for r in chunk]) == 2
+    assert notes == [
+        "columns: text 'customer_comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)"
+    ]
+
+
+def test_rows_repeating_an_id_are_counted_and_the_import_says_so(tmp_path):
+    path = tmp_path / "chat.csv"
+    lines = ["c1,2026-03-01 10:00,customer,My parcel never came", "c1,2026-03-01 10:01,agent,Sorry to hear that",
+             "c1,2026-03-01 10:02,customer,It was due on Monday", "c2,2026-03-01 11:00,customer,Refund please",
+             "c2,2026-03-01 11:01,agent,Done"]  # fmt: skip
+    path.write_text("conversation_id,timestamp,speaker,text\n" + "\n".join(lines) + "\n")
+    notes = Notes()
+    [result] = import_files(open_db(memory=True), [path], RuleSegmenter(), None, progress=notes)
+    assert (result.rows, result.added) == (5, 2)
+    assert notes.lines[0].startswith("chat.csv: columns: text 'text', date 'timestamp', id 'conversation_id'; no rat")
+    assert notes.lines[1].startswith("chat.csv: 3 rows repeat an id ('conversation_id') of an earlier row in the file")
+    assert "one message of a conversation" in notes.lines[1] and "--id-col" in notes.lines[1]

@@ -103,13 +103,16 @@ def read_paths(
     out = []
     for path in discover(paths):
         rejected: list[InputError] = []
+        notes: list[str] = []
         size = path.stat().st_size
         if progress is None:
             records = [r for c in iter_file(path, columns, on_error=on_error, rejected=rejected) for r in c]
         else:
             with progress.stage(f"Reading {path.name}"[:22], size if size > 1 << 24 else None) as advance:
-                chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance)
+                chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes)
                 records = [r for c in chunks for r in c]
+            for note in notes:
+                progress.note(f"{path.name}: {note}")
             for err in rejected[:20]:
                 progress.note(f"skipped: {err}")
             if len(rejected) > 20:
@@ -137,13 +140,15 @@ def iter_file(
     chunk_rows: int = CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
     rejected: list[InputError] | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[list[Record]]:
     """Records of one file in chunks of `chunk_rows`, read lazily so memory stays bounded however large the
-    file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read."""
+    file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read; `notes` gets
+    lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`)."""
     from miner.ingest.readers import reader_for
 
     path = Path(path)
     table = reader_for(path)(path, progress=progress)
     yield from iter_records(
-        path, table, columns or ColumnMap(), on_error=on_error, chunk_rows=chunk_rows, rejected=rejected
+        path, table, columns or ColumnMap(), on_error=on_error, chunk_rows=chunk_rows, rejected=rejected, notes=notes
     )

@@ -176,6 +176,22 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     )
 
 
+def summary(cols: ColumnMap, scale: str | None) -> str:
+    """One line on the columns chosen for a file, saying when no rating or date was found:
+    "columns: text 'comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)"."""
+    found = []
+    for role in ("text", "title", "rating", "date", "id"):
+        if getattr(cols, role):
+            found.append(f"{role} '{getattr(cols, role)}'" + (f" ({scale})" if role == "rating" and scale else ""))
+    missing = []
+    if cols.rating and not scale:
+        missing.append(f"the ratings in '{cols.rating}' fit no scale and are left unread")
+    for role in ("rating", "date"):
+        if not getattr(cols, role):
+            missing.append(f"no {role} column found (name one with --{role}-col)")
+    return "columns: " + ", ".join(found) + "".join(f"; {m}" for m in missing)
+
+
 def guess_kind(columns: list[str]) -> str:
     names = {norm(c) for c in columns} | {leaf(c) for c in columns}
     if names & {"transcript", "conversation", "conversation_id", "ticket_id", "first_utterance"}:

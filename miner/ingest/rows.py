@@ -10,7 +10,7 @@ from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import ratings
-from miner.ingest.columns import ColumnMap, detect, guess_kind
+from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.table import Table
@@ -116,10 +116,12 @@ def iter_records(
     on_error: str = "fail",
     chunk_rows: int = CHUNK_ROWS,
     rejected: list[InputError] | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
-    first SAMPLE_ROWS rows."""
+    first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
+    repeats an earlier row's (stored once: an item's id is its source's)."""
     rows = iter(table.rows)
     head = list(islice(rows, SAMPLE_ROWS))
     sample = [r for _, r in head if isinstance(r, dict)]
@@ -128,6 +130,10 @@ def iter_records(
     cols = _resolve_columns(path, table, sample, given)
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given)
+    notes = notes if notes is not None else []
+    notes.append(summary(cols, scale))
+    seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
+    repeats = 0
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -136,7 +142,11 @@ def iter_records(
         try:
             if isinstance(row, InputError):
                 raise row
-            chunk.append(_record(path, line, row, cols, kind, scale, markup_cols))
+            rec = _record(path, line, row, cols, kind, scale, markup_cols)
+            if rec.source_id is not None:
+                repeats += hash(rec.source_id) in seen
+                seen.add(hash(rec.source_id))
+            chunk.append(rec)
         except InputError as err:
             if on_error != "skip":
                 raise
@@ -146,11 +156,22 @@ def iter_records(
             yield chunk
             chunk = []
     total += len(chunk)
+    if repeats:
+        notes.append(_repeats_note(repeats, cols))
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({len(rejected)} rejected; first: {first})")
     if chunk:
         yield chunk
+
+
+def _repeats_note(repeats: int, cols: ColumnMap) -> str:
+    rows = "1 row repeats" if repeats == 1 else f"{repeats:,} rows repeat"
+    return (
+        f"{rows} an id ('{cols.id}') of an earlier row in the file and {'was' if repeats == 1 else 'were'} "
+        "dropped; if each row is one message of a conversation, join each conversation's messages into one text "
+        "(one row per conversation), or name a column unique to each row with --id-col"
+    )
 
 
 def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: str = "fail") -> list[Record]:

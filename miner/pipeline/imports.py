@@ -170,11 +170,13 @@ def _import_file(
     size = path.stat().st_size
     large = size > 1 << 24
     rejected: list[InputError] = []
+    notes: list[str] = []
     shown = Path(pseudonymise_path(str(path))) if redactor is not None else path  # a file name can hold PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = 0
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
-        chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None)
+        chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None,
+                           notes=notes)  # fmt: skip
         prepared = (
             overlapped(
                 db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, read_here=read_here
@@ -188,6 +190,8 @@ def _import_file(
                 stored(items_of(segments))
             rows, added = rows + read, added + len(fresh)
     finish_import(db, import_id, rows, added)
+    for note in notes:
+        progress.note(f"{shown.name}: {note}")
     for err in rejected[:20]:
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
