@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from miner.ingest import discover, read_file
+from miner.ingest.transcripts import parse_transcript
 
 EXPORTS = "exports"
 
@@ -118,6 +119,19 @@ def test_chat_log_with_speaker_prefixes(data_dir):
         "Why didn't the app tell me that before I paid?",
     ]
     assert recs[0].meta["outcome"] == "escalated" and recs[1].meta["outcome"] == "resolved"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["2026-03-01 10:02 - {who}:", "[2026-03-01 10:02:13] {who}:", "{who} [10:02]:", "[10:02] {who}:",
+     "10:02:13 {who}:", "2026-03-01T10:02:13 {who}:", "[10:02 PM] {who}:"],
+)  # fmt: skip
+def test_speaker_turns_with_time_stamps_in_common_formats(stamp):
+    said = [("Customer", "My order is two hours late"), ("Agent", "I have escalated this to the kitchen")]
+    text = "\n".join(f"{stamp.format(who=who)} {words}" for who, words in said)
+    turns = parse_transcript(text)
+    assert turns is not None and [(t.speaker, t.text) for t in turns] == [
+        ("customer", "My order is two hours late"), ("agent", "I have escalated this to the kitchen")]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,13 @@ CUSTOMER_ROLES = {
     "requester",
     "cust",
 }
+# A time stamp before the speaker: 10:02, 10:02:13, 10:02 PM, 2026-03-01 10:02, 2026-03-01T10:02:13, bracketed or not
+# and followed or not by " - "; or after it: "Customer [10:02]:"
+_STAMP = r"(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?"
 _PREFIX = re.compile(
-    r"^\s*\[?(?:\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?"
+    rf"^\s*\[?(?:{_STAMP}\]?\s*(?:[-|]\s*)?)?"
     r"(customer|client|user|caller|visitor|guest|member|agent|rep|representative|support|advisor|adviser|operator|bot|staff|assistant)"
-    r"(?:\s*\([^)]*\)|\s+[A-Z][\w.]*)?\s*:\s?(.*)$",
+    r"(?:\s*\([^)]*\)|\s+[A-Z][\w.]*)?(?:\s*\[[^\]]*\])?\s*:\s?(.*)$",
     re.IGNORECASE,
 )
 _MARKUP = re.compile(r"<(cust|rep)__(.*?)__\1>", re.DOTALL)
