@@ -1,5 +1,6 @@
 """Each export shape in tests/data/exports/ is recognised with no column flags."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,16 @@ def test_zendesk_tickets_with_author_roles(data_dir):
     assert first.meta["outcome"] == "resolved" and first.meta["satisfaction_rating"] == "bad"
     assert second.meta["outcome"] == "escalated"
     assert [t.speaker for t in second.turns] == ["customer", "agent"]  # roles from requester_id; "ok" dropped
+
+
+def test_a_ticket_or_case_id_is_the_items_id(tmp_path):
+    comments = [{"author_role": "end-user", "body": "I was charged twice for one order"}]
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps([{"ticket_id": 7781, "subject": "Charged twice", "comments": comments}]))
+    assert read_file(path)[0].source_id == "7781"
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,account_id,text\nC-9,A-1,The courier never came\n")
+    assert read_file(path)[0].source_id == "C-9"  # not the account's id, which ends in _id too
 
 
 def test_intercom_conversation_parts(data_dir):

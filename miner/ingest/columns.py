@@ -77,6 +77,7 @@ ID_NAMES = (
     "response_id",
     "conversation_id",
     "ticket_id",
+    "case_id",
     "record_id",
     "uuid",
     "first_tweet_id",

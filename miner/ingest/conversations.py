@@ -26,6 +26,11 @@ def _iso(value: object) -> str:
     return str(value or "")
 
 
+def _ident(rec: dict, *names: str) -> object:
+    """The record's own id: `id`, else the first of `names` it has (a ticket export's `ticket_id`)."""
+    return next((rec[n] for n in ("id", *names) if rec.get(n) not in (None, "")), None)
+
+
 def _row(ident: object, turns: list[Turn], **fields: object) -> dict:
     turns = clean_turns(turns)
     text = "\n".join(f"{'Customer' if t.speaker == 'customer' else 'Agent'}: {t.text}" for t in turns)
@@ -67,7 +72,7 @@ def zendesk_row(ticket: dict) -> dict:
         turns.append(Turn(speaker, body))
     sat = ticket.get("satisfaction_rating")
     return _row(
-        ticket.get("id"),
+        _ident(ticket, "ticket_id", "case_id", "conversation_id"),
         turns,
         subject=ticket.get("subject"),
         created_at=_iso(ticket.get("created_at")),
@@ -106,7 +111,7 @@ def intercom_row(conv: dict) -> dict:
         turns.append(Turn(speaker, plain(part.get("body"))))
     rating = conv.get("conversation_rating") or {}
     return _row(
-        conv.get("id"),
+        _ident(conv, "conversation_id", "ticket_id", "case_id"),
         turns,
         subject=plain(source.get("subject")) or None,
         created_at=_iso(conv.get("created_at")),
