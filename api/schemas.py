@@ -144,7 +144,7 @@ class PainPointPublic(BaseModel):
     touchpoint_name: str
     stage: str | None
     complaints: int
-    share: float = Field(description="Share of all complaints in the period.")
+    share: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
     trend: Trend | None = Field(description="Against the previous period of the same length; null without `since`.")
     keywords: list[str]
     quotes: list[Quote]
@@ -160,7 +160,11 @@ class Period(BaseModel):
 class PainPointsPublic(BaseModel):
     run: RunInfo | None
     period: Period
-    total_complaints: int
+    total_complaints: int = Field(
+        description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
+        "(the run's "
+        "`complaints` counts it once), so touchpoint shares add up to 1."
+    )
     pain_points: list[PainPointPublic]
 
 
@@ -182,7 +186,11 @@ class TouchpointPublic(BaseModel):
 
 class TouchpointsPublic(BaseModel):
     run: RunInfo | None
-    total_complaints: int
+    total_complaints: int = Field(
+        description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
+        "(the run's "
+        "`complaints` counts it once), so touchpoint shares add up to 1."
+    )
     touchpoints: list[TouchpointPublic]
 
 

@@ -4,7 +4,7 @@ calibrated per corpus, and the taxonomy check for words concentrated in one touc
 import numpy as np
 import pytest
 
-from miner.touchpoints.mapper import get_mapper
+from miner.touchpoints.mapper import MOST_TOUCHPOINTS, get_mapper
 from miner.touchpoints.normalise import for_mapping
 
 
@@ -211,10 +211,11 @@ def _choose_row_by_row(mapper, scores, nones, vectors, adjusted, threshold):
             out.append([("none", best, None)])
             continue
         picked = [j for j in np.argsort(-row, kind="stable") if row[j] >= max(threshold, best - mapper.margin)]
+        picked = picked[:MOST_TOUCHPOINTS]  # a complaint counts for its first touchpoint and at most one more
         score = {j: float(row[j]) for j in picked}
         if adjusted is not None:
             first = int(np.argmax(adjusted[i]))
-            picked = [first, *(j for j in picked if j != first)]
+            picked = [first, *(j for j in picked if j != first)][:MOST_TOUCHPOINTS]
             score[first] = best
         out.append([(mapper.ids[j], score[j], mapper.sub_of(vectors[i], mapper.ids[j])) for j in picked])
     return out
@@ -232,7 +233,8 @@ def test_choose_picks_as_the_rule_says_row_by_row(mini_taxonomy, fake_embedder):
         got = mapper.choose(scores, nones_, vectors, adjusted_, threshold=0.3)
         want = _choose_row_by_row(mapper, scores, nones_, vectors, adjusted_, 0.3)
         assert [[(a.touchpoint, a.score, a.subtouchpoint) for a in row] for row in got] == want
-    assert {len(row) for row in want} >= {1, 2}  # abstentions, single and several picks all occur
+    assert {len(row) for row in want} == {1, 2}  # abstentions, single and several picks all occur, never three
+    assert max(int((r >= max(0.3, r.max() - mapper.margin)).sum()) for r in scores) > 2  # though some rows had more
     assert any(sub for row in want for _, _, sub in row)  # sub-touchpoints too
     assert mapper.choose(scores[:0], None, vectors[:0]) == []
 

@@ -20,6 +20,9 @@ DESCRIPTION_WEIGHT = 0.0
 ABSTAIN_QUANTILE = 0.0
 CENTRE_WEIGHT = 0.0
 NONE_MARGIN = 0.1
+# a complaint counts for at most this many touchpoints (its first and a close second, as docs/guide/report.md
+# says): a vague clause ("closed the tab and went to a competitor") was within `margin` of six, and counted for all
+MOST_TOUCHPOINTS = 2
 FALLBACK = "product"  # the touchpoint a complaint that names no process belongs to (the thing itself)
 FALLBACK_BIAS = 0.04  # added to its similarity (0: off); docs/lab/fallback.md
 SCORE_ROWS = 2_048  # rows `ExampleMapper.score` compares with every example at a time (fastest of 2k-16k)
@@ -215,8 +218,8 @@ class Mapper:
         threshold: float | None = None,
         kept: np.ndarray | None = None,
     ) -> list[list[Assignment]]:
-        """The touchpoints each row of `scores` earns: every one within `margin` of its best, or `none` when the
-        best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
+        """The touchpoints each row of `scores` earns: up to MOST_TOUCHPOINTS within `margin` of its best, or `none`
+        when the best is under `threshold` or more than `none_margin` below the row's similarity to the taxonomy's
         `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
         touchpoint; which others count too is still read from the similarities (the head's probabilities are too
         sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`.
@@ -234,13 +237,14 @@ class Mapper:
         # every touchpoint within `margin` of the best and over the threshold, best first (ties: the taxonomy's order)
         order = np.argsort(-scores, axis=1, kind="stable")
         counts = (scores >= np.maximum(threshold, best - self.margin)[:, None]).sum(axis=1)
+        counts = np.minimum(counts, MOST_TOUCHPOINTS)
         firsts = np.argmax(adjusted, axis=1) if adjusted is not None else None
         picks: list[list[int]] = []
         for i in range(len(scores)):
             picked = order[i, : counts[i]].tolist()
             if firsts is not None and not abstain[i]:
                 first = int(firsts[i])
-                picked = [first, *(j for j in picked if j != first)]
+                picked = [first, *(j for j in picked if j != first)][:MOST_TOUCHPOINTS]
             elif not picked and not abstain[i]:  # kept under the threshold, with no head to order it: its best
                 picked = [int(order[i, 0])]
             picks.append(picked)
