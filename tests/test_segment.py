@@ -116,3 +116,51 @@ def test_loading_the_packaged_spacy_model_leaves_transformers_out():
     code = "import sys; from miner.segment import Segmenter; Segmenter().nlp; print('transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def _long_transcript(sentences: int) -> str:
+    """A support transcript of `sentences` distinct sentences, with line breaks: about 52 characters a sentence."""
+    lines = [f"Order {i} arrived late and the driver {i} was rude." for i in range(sentences)]
+    return "\n".join(" ".join(lines[i : i + 5]) for i in range(0, len(lines), 5))
+
+
+def test_parts_cut_a_long_text_at_sentence_ends_else_whitespace():
+    from miner.segment.segmenter import parts
+
+    text = _long_transcript(1_200)  # 62,579 characters
+    cut = parts(text, 20_000)
+    assert "".join(p for _, p in cut) == text and all(text[o : o + len(p)] == p for o, p in cut)
+    assert len(cut) == 4 and all(10_000 < len(p) <= 20_000 for _, p in cut[:-1])
+    assert all(p.rstrip().endswith(".") for _, p in cut)  # every part ends a sentence
+    words = "word " * 10_000
+    assert [len(p) for _, p in parts(words, 20_000)] == [20_000, 20_000, 10_000]
+    assert all(p.endswith(" ") for _, p in parts(words + "x", 20_000)[:-1])
+    assert [len(p) for _, p in parts("x" * 45_000, 20_000)] == [20_000, 20_000, 5_000]  # no space: cut at the limit
+    assert parts("short") == [(0, "short")] and parts("") == [(0, "")]
+
+
+def test_a_long_text_is_segmented_to_its_end(segmenter):
+    """The tail of a 62,579-character transcript was dropped silently (only the first 20,000 were read)."""
+    from miner.segment.rules import RuleSegmenter
+
+    text = _long_transcript(1_200)
+    for seg in (RuleSegmenter(), segmenter):
+        [segs] = list(seg.segment([text]))
+        assert {s.text for s in segs} >= {"Order 0 arrived late", "Order 1199 arrived late"}
+        assert all(text[s.start : s.end] == s.text for s in segs)
+        assert [s.idx for s in segs] == list(range(len(segs)))
+        assert len(segs) == 2_400  # two clauses a sentence, none lost or split at a cut
+    [short, rest, empty] = list(segmenter.segment(["Great food.", text[:30_000], ""]))
+    assert [s.text for s in short] == ["Great food."] and empty == [] and len(rest) > 1_000
+
+
+def test_segment_records_offsets_point_into_a_long_stored_text():
+    from miner.ingest import Record
+    from miner.pipeline import segment_records
+    from miner.progress import Progress
+    from miner.segment.rules import RuleSegmenter
+
+    text = _long_transcript(1_200)
+    [segs] = segment_records(RuleSegmenter(), [Record("t.csv", 2, text)], Progress())
+    assert segs[-1].text == "the driver 1199 was rude." and segs[-1].end == len(text)
+    assert all(text[s.start : s.end] == s.text for s in segs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from miner.segment.segmenter import MAX_DOC_CHARS, MIN_CHARS, Segment, _clean
+from miner.segment.segmenter import Segment, kept, parts
 
 RULES_MODEL = "rules"
 
@@ -62,11 +62,8 @@ class RuleSegmenter:
 
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         for text in texts:
-            text = text[:MAX_DOC_CHARS]
             out: list[Segment] = []
-            for start, end in _pieces(text):
-                piece = _clean(text[start:end])
-                if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):
-                    offset = text.find(piece, start)
-                    out.append(Segment(len(out), piece, offset, offset + len(piece)))
+            for offset, part in parts(text):  # the parts spaCy's segmenter parses, so both cut a long text alike
+                for start, piece in kept(part, _pieces(part), offset):
+                    out.append(Segment(len(out), piece, start, start + len(piece)))
             yield out

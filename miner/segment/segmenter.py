@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ _CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "p
 # With them the parse needs no attribute_ruler, a quarter of its CPU (docs/lab/attrruler.md).
 _PTB_VERBS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"}
 MIN_CHARS = 3
-MAX_DOC_CHARS = 20_000
+MAX_DOC_CHARS = 20_000  # the most characters parsed at once (spaCy's memory); a longer text is parsed in parts
+_PART_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*")  # where a part of a long text may end: a sentence's end
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -99,6 +102,34 @@ def clause_starts(sent: Any, tags: bool = False) -> list[int]:
     return sorted(set(starts))
 
 
+def parts(text: str, limit: int = MAX_DOC_CHARS) -> list[tuple[int, str]]:
+    """`text` as (offset, part) pairs of at most `limit` characters, a longer text cut at the last sentence end in
+    the second half of each part, else at its last whitespace, else at `limit`: so a 50,000-character transcript
+    is segmented whole, its parses bounded. A text within `limit` is one part."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        lo, hi = start + limit // 2, start + limit
+        cut = _last_end(_PART_END, text, lo, hi) or _last_end(_SPACE, text, lo, hi) or hi
+        out.append((start, text[start:cut]))
+        start = cut
+    out.append((start, text[start:]))
+    return out
+
+
+def _last_end(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> int | None:
+    ends = [m.end() for m in pattern.finditer(text, lo, hi)]
+    return ends[-1] if ends else None
+
+
+def kept(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> Iterator[tuple[int, str]]:
+    """The clauses of `text` worth a segment, cleaned, each with its start in the whole text (`offset` is where
+    `text` starts in it): at least MIN_CHARS and a Latin letter (the models read English)."""
+    for start, end in spans:
+        piece = _clean(text[start:end])
+        if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):
+            yield offset + text.find(piece, start), piece
+
+
 def _clean(text: str) -> str:
     text = re.sub(r"^[\s,;:.!?-]*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text, flags=re.I)
     return text.strip(" ,;:-\n\t")
@@ -151,14 +182,12 @@ class Segmenter:
         return spans
 
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
-        """One list of segments per input text, in order."""
-        texts = [t[:MAX_DOC_CHARS] for t in texts]
-        docs = self.nlp.pipe(texts, batch_size=self.batch_size, disable=self._skipped())
-        for text, doc in zip(texts, docs, strict=True):
+        """One list of segments per input text, in order; a text over MAX_DOC_CHARS is parsed in `parts`."""
+        split = [(i, offset, part) for i, text in enumerate(texts) for offset, part in parts(text)]
+        docs = self.nlp.pipe((p[2] for p in split), batch_size=self.batch_size, disable=self._skipped())
+        for _, group in itertools.groupby(zip(split, docs, strict=True), key=lambda pair: pair[0][0]):
             out: list[Segment] = []
-            for start, end in self.split_doc(doc):
-                piece = _clean(text[start:end])
-                if len(piece) >= MIN_CHARS and re.search(r"[A-Za-z]", piece):
-                    offset = text.find(piece, start)
-                    out.append(Segment(len(out), piece, offset, offset + len(piece)))
+            for (_, offset, part), doc in group:
+                for start, piece in kept(part, self.split_doc(doc), offset):
+                    out.append(Segment(len(out), piece, start, start + len(piece)))
             yield out
