@@ -209,3 +209,40 @@ def test_an_encoder_not_stored_gives_the_same_run_and_stores_no_vector(tmp_path,
     answers = _answers(not_stored)
     assert answers["assignments"] and answers["pain_points"]
     assert answers == _answers(stored)  # its vectors rounded to float16 as stored ones are
+
+
+def test_mine_counts_the_items_it_could_not_read(db, tmp_path, options):
+    """Arabic, Cyrillic and Japanese reviews counted among a run's items with no word of them analysed, unsaid."""
+    from miner.segment.scripts import unread_notes
+    from miner.store.documents import store_import
+
+    path = tmp_path / "intl.csv"
+    path.write_text(
+        "review_id,title,review\n"
+        "R1,Driver refused to come up,配達が遅すぎる。料理が冷めていた。\n"
+        "R2,,Доставка опоздала на час.\n"
+        "R3,,I was charged twice and the box arrived crushed.\n"
+        "R4,,التوصيل متأخر جدا\n",
+        encoding="utf-8",
+    )
+    [imp], _ = mine(db, [path], options)
+    assert (imp.added, imp.other_script, imp.no_segments) == (4, 3, 2)
+    assert unread_notes("intl.csv", imp.other_script, imp.no_segments) == [
+        "intl.csv: 3 items have text in another script than Latin (Arabic, Cyrillic, Japanese...), not analysed: "
+        "the models read English only",
+        "intl.csv: 2 items have no English text to analyse (other scripts? emoji only?); they still count in the "
+        "run's items and its complaint rate",
+    ]
+    [one] = unread_notes("a.csv", 1, 0)
+    assert one.startswith("a.csv: 1 item has text in another script")
+    assert unread_notes("a.csv", 0, 0) == []
+    # The Ray engine stores through store_import: the same counts.
+    from miner.ingest import Record
+    from miner.pipeline import segment_records
+    from miner.progress import Progress
+    from miner.store import open_db
+
+    records = [Record("x.csv", 2, "Доставка опоздала на час."), Record("x.csv", 3, "The box arrived crushed.")]
+    segments = segment_records(options.segmenter, records, Progress())
+    [stored] = store_import(open_db(tmp_path / "ray.db"), [(path, records, records, segments)])
+    assert (stored.added, stored.other_script, stored.no_segments) == (2, 1, 1)

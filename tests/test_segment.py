@@ -164,3 +164,30 @@ def test_segment_records_offsets_point_into_a_long_stored_text():
     [segs] = segment_records(RuleSegmenter(), [Record("t.csv", 2, text)], Progress())
     assert segs[-1].text == "the driver 1199 was rude." and segs[-1].end == len(text)
     assert all(text[s.start : s.end] == s.text for s in segs)
+
+
+OTHER_SCRIPTS = ["配達が遅すぎる。料理が冷めていた。", "Доставка опоздала на час.", "التوصيل متأخر جدا"]
+
+
+def test_text_in_other_scripts_gives_no_segment_and_is_counted(segmenter):
+    """Arabic, Cyrillic and Japanese bodies gave no segment, yet nothing said so: the import counts such items."""
+    from miner.ingest import Record
+    from miner.pipeline import segment_records
+    from miner.progress import Progress
+    from miner.segment.rules import RuleSegmenter
+    from miner.segment.scripts import other_script, unread_items
+
+    assert [other_script(t) for t in [*OTHER_SCRIPTS, "Café crème, déjà vu 😡 £28", "Straße"]] == [1, 1, 1, 0, 0]
+    records = [
+        Record("r.csv", 2, OTHER_SCRIPTS[0], title="Driver refused to come up"),  # the title is read, the text not
+        Record("r.csv", 3, OTHER_SCRIPTS[1]),
+        Record("r.csv", 4, f"Great food. {OTHER_SCRIPTS[1]} The app crashed."),  # one sentence of three left out
+        Record("r.csv", 5, "I ordered 寿司 and it was cold."),  # read: the clause holds the word
+        Record("r.csv", 6, "Livraison en retard, le repas était froid 😡"),  # Latin letters: segmented
+        Record("r.csv", 7, "😡😡"),
+    ]
+    for seg in (RuleSegmenter(), segmenter):
+        segments = segment_records(seg, records, Progress())
+        assert [len(s) for s in segments][:2] == [1, 0] and not segments[5]
+        assert [s.text for s in segments[2]] == ["Great food.", "The app crashed."]
+        assert unread_items(records, segments) == (3, 2)

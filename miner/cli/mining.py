@@ -88,6 +88,7 @@ def mine(
     from miner.report import top_pain_points
     from miner.report.render import print_table
     from miner.segment import get_segmenter
+    from miner.segment.scripts import unread_notes
     from miner.store import open_db
     from miner.touchpoints import load_taxonomy
 
@@ -118,6 +119,8 @@ def mine(
         imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
+            for note in unread_notes(imp.path, imp.other_script, imp.no_segments):
+                progress.note(note)
         _note_changes(database, run_id, progress)
         result = top_pain_points(database, limit=limit, run_id=run_id)
     except MinerError as err:

@@ -25,6 +25,7 @@ from miner.progress import Progress
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
+from miner.segment.scripts import unread_items
 from miner.store.documents import ImportResult, begin_import, finish_import, store_records
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _import_file(
     notes: list[str] = []
     shown = Path(pseudonymise_path(str(path))) if redactor is not None else path  # a file name can hold PII too
     import_id = begin_import(db, path, stored_as=shown)
-    rows = added = 0
+    rows = added = other_script = no_segments = 0
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
         chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None,
                            notes=notes)  # fmt: skip
@@ -189,6 +190,8 @@ def _import_file(
             if stored is not None and pool is not None:  # while the other process prepares the next piece
                 stored(items_of(segments))
             rows, added = rows + read, added + len(fresh)
+            foreign, empty = unread_items(fresh, segments)
+            other_script, no_segments = other_script + foreign, no_segments + empty
     finish_import(db, import_id, rows, added)
     for note in notes:
         progress.note(f"{shown.name}: {note}")
@@ -196,4 +199,4 @@ def _import_file(
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
-    return ImportResult(str(shown), rows, added)
+    return ImportResult(str(shown), rows, added, other_script, no_segments)

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from miner.checksum import file_sha256
 from miner.ingest.records import Record
+from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.erasure import erased_ids
 
@@ -24,6 +25,8 @@ class ImportResult:
     path: str
     rows: int
     added: int
+    other_script: int = 0  # new items with text in another script than Latin, which no segment holds
+    no_segments: int = 0  # new items that gave no segment at all (counted in a run's items all the same)
 
 
 def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
@@ -131,5 +134,5 @@ def store_import(
             import_id = begin_import(db, path)
             store_records(db, import_id, fresh, segments)
             finish_import(db, import_id, len(records), len(fresh))
-            results.append(ImportResult(str(path), len(records), len(fresh)))
+            results.append(ImportResult(str(path), len(records), len(fresh), *unread_items(fresh, segments)))
     return results
