@@ -81,7 +81,13 @@ def test_trends_and_impact(report):
     assert sum(trends["items"]) == report["overview"]["items"]
     top = report["touchpoints"][0]
     assert len(top["trend"]["complaints"]) == 12 and sum(top["trend"]["complaints"]) == top["complaints"]
-    assert 0 <= top["trend"]["change"]["p_value"] <= 1
+    last = top["trend"]["change"]
+    if last["status"] == "too few":  # the sample's last month is thin: no p-value, no direction
+        assert min(last["items_previous"], last["items_last"]) < 10 and last["p_value"] is None
+    else:
+        assert 0 <= last["p_value"] <= 1
+    stated = [s for s in top["trend"]["steps"] if s and s["p_value"] is not None]
+    assert stated and all(0 <= s["p_value"] <= 1 for s in stated)
     for tp in report["touchpoints"]:
         if tp["impact"]:
             assert tp["impact"]["low"] <= tp["impact"]["points"] <= tp["impact"]["high"]
@@ -132,6 +138,18 @@ def test_report_warns_on_thin_data(sample):
     assert tiny["overview"]["items"] < 30
     assert any("Only" in w for w in tiny["quality"]["warnings"])
     assert "⚠" in render_html(tiny)
+
+
+def test_the_trends_table_claims_nothing_from_thin_or_silent_periods(sample):
+    thin = build_report(sample, Filters(since="2026-10-01"), granularity="week")
+    page = render_html(thin)
+    rows = re.findall(r"<tr><td><span class=\"sw\".*?</tr>", page.split('id="trends"')[1], re.S)
+    changes = [tp["trend"]["change"] for tp in thin["touchpoints"]]
+    assert any(c["status"] == "too few" for c in changes)
+    assert "too few items" in "".join(rows)
+    silent = [tp["name"] for tp in thin["touchpoints"] if tp["trend"]["change"]["status"] == "none"]
+    assert not any(name in row for name in silent for row in rows)  # 0 and 0 is not "new"
+    assert not any(">new<" in row and '0%</td><td class="n">0%' in row for row in rows)
 
 
 def test_cli_report_and_errors(sample, tmp_path):

@@ -99,14 +99,26 @@ def test_periods():
 
 
 def test_change_uses_rates_of_items():
-    # 10 of 100 items, then 10 of 50: the count is flat but the rate doubled. pooled = 20/150 = .133333,
-    # se = sqrt(.133333 * .866667 * (1/100 + 1/50)) = .0588784, z = .1 / .0588784 = 1.698416, p = .0894
+    # 10 of 100 items, then 10 of 50: the count is flat but the rate doubled; Fisher's exact test (two-sided)
+    # on [[10, 90], [10, 40]] gives p = .1249 (scipy.stats.fisher_exact)
     c = change(10, 100, 10, 50)
-    assert c["relative"] == pytest.approx(1.0)
-    assert c["z"] == pytest.approx(1.698, abs=1e-3)
-    assert c["p_value"] == pytest.approx(0.0894, abs=1e-4)
+    assert c["relative"] == pytest.approx(1.0) and c["status"] == "up"
+    assert c["p_value"] == pytest.approx(0.1249, abs=1e-4)
     assert not c["significant"]
-    assert change(0, 0, 3, 10) is None
+    assert change(40, 100, 10, 100)["significant"] and change(40, 100, 10, 100)["status"] == "down"
+
+
+def test_change_states_nothing_from_tiny_or_empty_periods():
+    # the tester's week: 1 item before (a complaint), 3 in the latest (none); a z-test called it significant
+    tiny = change(1, 1, 0, 3)
+    assert tiny["status"] == "too few" and tiny["p_value"] is None and not tiny["significant"]
+    assert tiny["relative"] is None
+    assert change(3, 10, 0, 1)["status"] == "too few"  # a latest month of one item
+    assert change(0, 0, 3, 10)["status"] == "too few"  # no item at all before
+    assert change(3, 10, 0, 0)["rate_last"] is None
+    quiet = change(0, 50, 0, 40)  # no mention in either period: not "new"
+    assert quiet["status"] == "none" and not quiet["significant"]
+    assert change(0, 50, 6, 40)["status"] == "new"
 
 
 def test_emerging_pain_points():

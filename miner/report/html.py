@@ -12,7 +12,8 @@ import sqlite_utils
 from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
 from miner.report.inert import script_json
-from miner.report.model import build_report
+from miner.report.model import build_report, counted
+from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
 
 TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # package data
@@ -34,6 +35,7 @@ def _environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
     env.filters["num"] = lambda v: f"{v:,}"
+    env.filters["counted"] = counted
     env.filters["signed"] = lambda v, digits=1: "–" if v is None else f"{v:+.{digits}f}"
     return env
 
@@ -44,7 +46,9 @@ def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
     trend_rows = [
         tp
         for i, tp in enumerate(report["touchpoints"])
-        if (tp.get("trend") or {}).get("change") and (i < 10 or tp["trend"]["change"]["significant"])
+        if (change := (tp.get("trend") or {}).get("change"))
+        and change["status"] != "none"  # no mention in either period: nothing to compare
+        and (i < 10 or change["significant"])
     ]
     charts = {
         "journey": journey_chart(report),
@@ -60,6 +64,7 @@ def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
             r=report,
             emerging=emerging,
             trend_rows=trend_rows,
+            min_period_items=MIN_PERIOD_ITEMS,
             stage_names=STAGE_NAMES,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             charts_json=script_json(charts),

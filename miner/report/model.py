@@ -13,7 +13,14 @@ import sqlite_utils
 from miner.ingest.ratings import SCALES
 from miner.report.quotes import quote
 from miner.report.stats import bootstrap_impact
-from miner.report.trends import choose_granularity, emerging_pain_points, period_of, period_range, touchpoint_trends
+from miner.report.trends import (
+    MIN_PERIOD_ITEMS,
+    choose_granularity,
+    emerging_pain_points,
+    period_of,
+    period_range,
+    touchpoint_trends,
+)
 from miner.store.filters import Filters
 from miner.store.report import RunData, load_quotes, load_run_data
 from miner.store.runs import head_row, run_fit
@@ -197,15 +204,23 @@ def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
             pp["quotes"] = [quote(rows[s]) for s in pp.pop("quote_ids") if s in rows]
 
 
+def counted(n: int, word: str) -> str:
+    """'1 mention', '2 mentions': a count with its noun in the right number."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def _change_phrase(change: dict | None, unit: str) -> str:
-    if not change:
+    """How the latest period compares with the one before; nothing where there is nothing to say."""
+    if not change or change["status"] == "none":
         return ""
-    if change["relative"] is None:
-        return f"new in the latest {unit}" if change["last"] else ""
-    pct = change["relative"] * 100
-    direction = "up" if pct > 0 else "down"
-    words = "unchanged" if round(pct) == 0 else f"{direction} {abs(pct):.0f}%"
+    if change["status"] == "too few":
+        which = "last" if change["items_last"] < MIN_PERIOD_ITEMS else "previous"
+        return f"too few items in the {which} {unit} to compare"
     verdict = f"significant, p = {change['p_value']:.3f}" if change["significant"] else "not significant"
+    if change["status"] == "new":
+        return f"new in the latest {unit} ({verdict})"
+    pct = change["relative"] * 100
+    words = "unchanged" if change["status"] == "unchanged" else f"{change['status']} {abs(pct):.0f}%"
     return f"{words} on the previous {unit} ({verdict})"
 
 
@@ -215,7 +230,7 @@ def sentence(entry: dict, unit: str) -> str:
     if entry["pain_points"]:
         top = entry["pain_points"][0]
         label = top["label"][:1].lower() + top["label"][1:]
-        parts.append(f"mostly {label} ({top['complaints']} mentions)")
+        parts.append(f"mostly {label} ({counted(top['complaints'], 'mention')})")
     phrase = _change_phrase((entry.get("trend") or {}).get("change"), unit)
     if phrase:
         parts.append(phrase)
