@@ -224,6 +224,29 @@ def test_exports_round_trip(sample, tmp_path):
     assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")
 
 
+def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_path):
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    from miner.report.exports import COLUMNS
+
+    tables = export_rows(sample)
+    assert {name: tuple(rows[0]) for name, rows in tables.items()} == COLUMNS  # the empty header is the real one
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    runner = CliRunner()
+    for table in COLUMNS:
+        out = tmp_path / f"{table}.csv"
+        args = ["export", "--db", db, "--format", "csv", "--table", table, "--since", "2099-01-01", "--out", str(out)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "no row matches 2099-01-01 to end" in result.stderr
+        assert list(csv.reader(out.open())) == [list(COLUMNS[table])]
+    book = load_workbook(export(sample, tmp_path / "e.xlsx", "xlsx", filters=Filters(since="2099-01-01")))
+    assert [[c.value for c in book[name][1]] for name in COLUMNS] == [list(cols) for cols in COLUMNS.values()]
+    parquet = export(sample, tmp_path / "e.parquet", "parquet", table="assignments", filters=Filters(kind="none"))
+    assert pq.read_table(parquet).column_names == list(COLUMNS["assignments"])
+
+
 def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
     from miner.report.model import method
 

@@ -94,14 +94,16 @@ def export(
     kind: KindOpt = None,
 ) -> None:
     """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
-    from miner.report.exports import export as run_export
+    from miner.report.exports import export_counted
     from miner.store.filters import Filters
 
     database = _existing_db(db)
     try:
         filters = Filters(since=since, until=until, source=source, kind=kind)
-        path = run_export(database, out, format.value, table=table.value, filters=filters)
+        path, rows = export_counted(database, out, format.value, table=table.value, filters=filters)
     except MinerError as err:
         fail(str(err))
         return
+    if not rows:  # the file still has its header, so a BI tool reading it sees the columns
+        typer.echo(f"Warning: no row matches {filters.describe()}: {path} holds the header only", err=True)
     typer.echo(f"Exported: {path}")

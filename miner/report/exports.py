@@ -14,6 +14,13 @@ from miner.store.report import load_run_data
 FORMATS = ("xlsx", "parquet", "csv")
 TABLES = ("pain_points", "assignments")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Each table's columns, in export_rows' order: the header an export writes even when no row matched.
+COLUMNS = {
+    "pain_points": ("run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints"),
+    "assignments": ("run_id", "segment_id", "document_id", "source", "kind", "date", "rating", "rating_raw",
+                    "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank", "score",
+                    "pain_point_id", "pain_point", "text"),
+}  # fmt: skip
 
 
 def neutralise(value: object) -> object:
@@ -76,11 +83,14 @@ def export_rows(
     return {"pain_points": pain_points, "assignments": assignments}
 
 
-def _write_csv(rows: list[dict], out: Path) -> None:
+def _header(rows: list[dict], table: str) -> list[str]:
+    return list(rows[0]) if rows else list(COLUMNS[table])
+
+
+def _write_csv(rows: list[dict], out: Path, table: str = "pain_points") -> None:
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        if rows:
-            writer.writerow(rows[0].keys())
+        writer.writerow(_header(rows, table))
         for row in rows:
             writer.writerow([neutralise(v) for v in row.values()])
 
@@ -96,9 +106,8 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
         book.remove(blank)
     for name, rows in tables.items():
         sheet = book.create_sheet(name)
-        if rows:
-            sheet.append(list(rows[0].keys()))
-            sheet.freeze_panes = "A2"
+        sheet.append(_header(rows, name))
+        sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append([neutralise(_xml_text(v)) for v in row.values()])
     book.save(out)
@@ -111,14 +120,15 @@ def _xml_text(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _write_parquet(rows: list[dict], out: Path) -> None:
+def _write_parquet(rows: list[dict], out: Path, table: str = "pain_points") -> None:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise MinerError("parquet export needs pyarrow: pip install pyarrow") from None
     # Typed columns, read by BI tools rather than spreadsheets: text is kept verbatim.
-    pq.write_table(pa.Table.from_pylist(rows), out)
+    data = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.null()) for c in COLUMNS[table]})
+    pq.write_table(data, out)
 
 
 def export(
@@ -131,6 +141,19 @@ def export(
     run_id: int | None = None,
 ) -> Path:
     """Write pain points or assignments of a run; xlsx holds both tables as sheets."""
+    return export_counted(db, out, fmt, table=table, filters=filters, run_id=run_id)[0]
+
+
+def export_counted(
+    db: sqlite_utils.Database,
+    out: Path | str,
+    fmt: str,
+    *,
+    table: str = "pain_points",
+    filters: Filters | None = None,
+    run_id: int | None = None,
+) -> tuple[Path, int]:
+    """`export`, and how many rows it wrote (both sheets for xlsx): every table gets its header, rows or not."""
     if fmt not in FORMATS:
         raise MinerError(f"unknown export format '{fmt}': use one of {', '.join(FORMATS)}")
     if table not in TABLES:
@@ -140,8 +163,9 @@ def export(
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         _write_xlsx(tables, out)
-    elif fmt == "parquet":
-        _write_parquet(tables[table], out)
+        return out, sum(len(rows) for rows in tables.values())
+    if fmt == "parquet":
+        _write_parquet(tables[table], out, table)
     else:
-        _write_csv(tables[table], out)
-    return out
+        _write_csv(tables[table], out, table)
+    return out, len(tables[table])
