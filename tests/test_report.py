@@ -247,6 +247,21 @@ def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_p
     assert pq.read_table(parquet).column_names == list(COLUMNS["assignments"])
 
 
+def test_top_touchpoint_none_lists_the_unmapped_in_table_and_csv(sample):
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    runner = CliRunner()
+    args = ["top", "--db", db, "--touchpoint", "none"]
+    unmapped = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["unmapped"]
+    rows = list(csv.DictReader(runner.invoke(app, [*args, "--format", "csv"]).stdout.splitlines()))
+    assert rows and {r["touchpoint"] for r in rows} == {NONE}  # it printed the header alone
+    assert [r["pain_point_id"] for r in rows if r["pain_point_id"]] == [p["id"] for p in unmapped["pain_points"]]
+    assert int(rows[0]["touchpoint_complaints"]) == unmapped["complaints"]
+    table = runner.invoke(app, args).stdout
+    assert "No touchpoint (none)" in table and "see `touchpoints top --touchpoint none`" not in table
+    everything = list(csv.DictReader(runner.invoke(app, ["top", "--db", db, "--format", "csv"]).stdout.splitlines()))
+    assert NONE not in {r["touchpoint"] for r in everything}  # without the filter, the line under the table says it
+
+
 def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
     from miner.report.model import method
 

@@ -196,6 +196,7 @@ def top(
     from miner.report.render import print_table, to_csv
     from miner.store import open_db
     from miner.store.filters import Filters
+    from miner.touchpoints.taxonomy import NONE
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
@@ -207,10 +208,13 @@ def top(
     except MinerError as err:
         fail(str(err))
         return
+    unmapped = touchpoint == NONE  # the JSON keeps them under "unmapped"; the table and the CSV list them
     if format is Format.table:
-        print_table(result)
+        print_table(result, unmapped)
         return
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result)
+    text = (
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result, unmapped)
+    )
     if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
         from miner.report.inert import terminal_text
 

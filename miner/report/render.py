@@ -8,10 +8,23 @@ import io
 from miner.report.inert import terminal_text
 from miner.report.quotes import shorten
 
+UNMAPPED_NAME = "No touchpoint (none)"
 
-def print_table(result: dict) -> None:
-    """The top pain points as a rich table. Every value from feedback or a taxonomy goes in as `Text`, never as
-    markup, and without control characters: `[/dim]` or an escape code in a review prints as it reads."""
+
+def rows_of(result: dict, unmapped: bool = False) -> list[dict]:
+    """The touchpoints a table or CSV lists; with `unmapped` (`top --touchpoint none`), the complaints that fit no
+    touchpoint as one more row, which the JSON keeps apart under `unmapped`."""
+    rows = list(result["touchpoints"])
+    extra = result.get("unmapped")
+    if unmapped and extra:
+        rows.append({**extra, "name": UNMAPPED_NAME, "stage": None})
+    return rows
+
+
+def print_table(result: dict, unmapped: bool = False) -> None:
+    """The top pain points as a rich table (`unmapped`: see `rows_of`). Every value from feedback or a taxonomy
+    goes in as `Text`, never as markup, and without control characters: `[/dim]` or an escape code in a review
+    prints as it reads."""
     import sys
 
     from rich.console import Console, JustifyMethod
@@ -34,7 +47,7 @@ def print_table(result: dict) -> None:
     ]
     for col, justify in columns:
         table.add_column(col, justify=justify)
-    for tp in result["touchpoints"]:
+    for tp in rows_of(result, unmapped):
         cell = Text()
         for i, pp in enumerate(tp["pain_points"][:3]):
             quote = terminal_text(pp["examples"][0]["text"]) if pp["examples"] else ""
@@ -45,12 +58,12 @@ def print_table(result: dict) -> None:
         name, stage = Text(terminal_text(tp["name"])), Text(terminal_text(tp["stage"] or ""))
         table.add_row(name, stage, str(tp["complaints"]), f"{tp['share']:.0%}", cell)
     console.print(table)
-    unmapped = result.get("unmapped")
-    if unmapped and unmapped["complaints"]:
+    none = result.get("unmapped")
+    if none and none["complaints"] and not unmapped:
         # of the complaints, as the HTML report counts it (the share column counts mentions: a clause can touch two)
-        share = unmapped["complaints"] / max(result["run"]["complaints"], 1)
+        share = none["complaints"] / max(result["run"]["complaints"], 1)
         console.print(
-            f"{unmapped['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%}): "
+            f"{none['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%}): "
             "see `touchpoints top --touchpoint none`."
         )
     print_fit(console, result.get("fit"))
@@ -76,7 +89,8 @@ def _safe(value: object) -> object:
     return value
 
 
-def to_csv(result: dict) -> str:
+def to_csv(result: dict, unmapped: bool = False) -> str:
+    """One row per touchpoint and pain point (`unmapped`: see `rows_of`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -92,7 +106,7 @@ def to_csv(result: dict) -> str:
             "example",
         ]
     )
-    for tp in result["touchpoints"]:
+    for tp in rows_of(result, unmapped):
         for pp in tp["pain_points"] or [{"id": "", "label": "", "complaints": 0, "examples": []}]:
             example = pp["examples"][0]["text"] if pp["examples"] else ""
             writer.writerow(
