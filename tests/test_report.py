@@ -161,10 +161,35 @@ def test_cli_report_and_errors(sample, tmp_path):
     assert out.exists() and "Report:" in result.output
     bad = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--since", "31/01/2026"])
     assert bad.exit_code == 2 and "not a date" in bad.output
-    none = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--source", "nope.csv"])
+    none = runner.invoke(app, ["report", "--db", db, "--out", str(out), "--since", "2099-01-01"])
     assert none.exit_code == 2 and "no feedback matches" in none.output
     missing = runner.invoke(app, ["report", "--db", str(tmp_path / "missing.db")])
     assert missing.exit_code == 2 and "no such database" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--kind", "surveys"], "unknown --kind 'surveys': use one of review, survey, transcript"),
+        (["--source", "nosuch.csv"], "unknown --source 'nosuch.csv': the database holds chats.jsonl, reviews.csv"),
+        (["--since", "2026-03-01", "--until", "2026-01-01"], "--since 2026-03-01 is after --until 2026-01-01"),
+    ],
+)
+def test_top_report_and_export_refuse_filters_that_cannot_match(sample, tmp_path, args, says):
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    out = ["--out", str(tmp_path / "x")]
+    for command in (["top"], ["report", *out], ["export", "--format", "csv", *out]):
+        result = CliRunner().invoke(app, [*command, "--db", db, *args])
+        assert result.exit_code == 2 and says in result.stderr, (command, result.output)
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("option", ["--limit", "--pain-points"])
+def test_top_refuses_counts_below_one(sample, option):
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    for value in ("-1", "0"):
+        result = CliRunner().invoke(app, ["top", "--db", db, option, value])
+        assert result.exit_code == 2 and f"{option} {value}: give a count of 1 or more" in result.stderr
 
 
 def test_neutralise():

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from miner.errors import MinerError
-from miner.store.filters import Filters, last_day
+from miner.store.filters import Filters, check, last_day
 from miner.store.index import build
 from miner.store.reads import count_by, total_complaints
 from miner.store.runs import finish_run, start_run
@@ -123,3 +123,20 @@ def test_describe_and_where():
     f = Filters(since="2026-01-01", source=["a.csv", "b.csv"], kind="review")
     assert f.describe() == "2026-01-01 to end; source a.csv, b.csv; kind review"
     assert f.where()[1] == ["2026-01-01", "a.csv", "b.csv", "review"]
+
+
+def test_check_refuses_filters_that_cannot_match(tiny):
+    db, _ = tiny
+    ok = Filters("2026-03-04", "2026-03-04", ["a.csv", "b.csv"], ["review", "survey"])
+    assert check(db, ok) is ok
+    with pytest.raises(MinerError, match=r"unknown --kind 'surveys': use one of review, survey, transcript"):
+        check(db, Filters(kind="surveys"))
+    with pytest.raises(MinerError, match=r"unknown --source 'nosuch.csv': the database holds a.csv, b.csv$"):
+        check(db, Filters(source=["a.csv", "nosuch.csv"]))
+    with pytest.raises(MinerError, match=r"--since 2026-03-01 is after --until 2026-01-01"):
+        check(db, Filters("2026-03-01", "2026-01-01"))
+    db.table("documents").insert_all(
+        [{"id": f"x{i}", "source": f"s{i:02d}.csv", "kind": "review", "text": "t"} for i in range(25)]
+    )
+    with pytest.raises(MinerError, match=r"s17.csv and 7 more$"):  # the first 20 of 27 names
+        check(db, Filters(source="nosuch.csv"))

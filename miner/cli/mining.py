@@ -195,16 +195,18 @@ def top(
     from miner.report import top_pain_points
     from miner.report.render import print_table, to_csv
     from miner.store import open_db
-    from miner.store.filters import Filters
+    from miner.store.filters import Filters, check
     from miner.touchpoints.taxonomy import NONE
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    for name, value in (("--limit", limit), ("--pain-points", pain_points)):
+        if value < 1:
+            fail(f"{name} {value}: give a count of 1 or more")
     try:
-        filters = Filters(since, until, source, kind)
-        result = top_pain_points(
-            open_db(db), touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters
-        )
+        database = open_db(db)
+        filters = check(database, Filters(since, until, source, kind))
+        result = top_pain_points(database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters)
     except MinerError as err:
         fail(str(err))
         return

@@ -53,11 +53,11 @@ def report(
 ) -> None:
     """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality."""
     from miner.report.html import write_report
-    from miner.store.filters import Filters
+    from miner.store.filters import Filters, check
 
     database = _existing_db(db)
     try:
-        filters = Filters(since=since, until=until, source=source, kind=kind)
+        filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
         path = write_report(database, out, filters, granularity=period.value)
     except MinerError as err:
         fail(str(err))
@@ -95,11 +95,11 @@ def export(
 ) -> None:
     """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
     from miner.report.exports import export_counted
-    from miner.store.filters import Filters
+    from miner.store.filters import Filters, check
 
     database = _existing_db(db)
     try:
-        filters = Filters(since=since, until=until, source=source, kind=kind)
+        filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
         path, rows = export_counted(database, out, format.value, table=table.value, filters=filters)
     except MinerError as err:
         fail(str(err))

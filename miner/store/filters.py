@@ -17,6 +17,8 @@ import sqlite_utils
 
 from miner.errors import MinerError
 
+SHOWN_SOURCES = 20  # source names an unknown --source error lists
+
 
 def _day(value: date | str | None, name: str) -> date | None:
     if value is None or isinstance(value, date):
@@ -102,6 +104,26 @@ class Filters:
         if self.kind:
             bits.append("kind " + ", ".join(self.kind))
         return "; ".join(bits) or "all feedback"
+
+
+def check(db: sqlite_utils.Database, filters: Filters) -> Filters:
+    """`filters`, if it can match: a misspelt kind or source, or a window that ends before it starts, raises a
+    MinerError in one sentence instead of reading as "no feedback" (`top`, `report` and `export` share this)."""
+    from miner.ingest.records import KINDS
+
+    if filters.since and filters.until and filters.since > filters.until:
+        raise MinerError(f"--since {filters.since} is after --until {filters.until}: give the earlier day as --since")
+    for kind in filters.kind:
+        if kind not in KINDS:
+            raise MinerError(f"unknown --kind '{kind}': use one of {', '.join(KINDS)}")
+    if filters.source:
+        known = [row[0] for row in db.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
+        for source in filters.source:
+            if source not in known:
+                shown = ", ".join(known[:SHOWN_SOURCES]) or "none yet"
+                more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
+                raise MinerError(f"unknown --source '{source}': the database holds {shown}{more}")
+    return filters
 
 
 def last_day(db: sqlite_utils.Database) -> date | None:
