@@ -19,6 +19,8 @@ from api.keys import workspace_for
 from api.queries.common import Filters, find_run
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
+from miner.errors import MinerError
+from miner.store.filters import check
 
 
 async def app_settings(request: Request) -> Settings:
@@ -134,6 +136,7 @@ RunDep = Annotated[dict | None, Depends(get_run)]
 
 
 async def get_filters(
+    db: WorkspaceDbDep,
     since: Annotated[date | None, Query(description="First day, inclusive (YYYY-MM-DD).")] = None,
     until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
     source: Annotated[
@@ -142,10 +145,17 @@ async def get_filters(
     ] = None,
     kind: Annotated[list[Literal["review", "survey", "transcript"]] | None, Query(description="Repeatable.")] = None,
 ) -> Filters:
-    """The document filters (async: no I/O, so FastAPI runs it on the event loop, not in a worker thread)."""
+    """The document filters (async: without a source to look up, no I/O, so FastAPI runs it on the event loop, not
+    in a worker thread). A source the workspace never held is a 400 listing those it holds, not an empty answer."""
     if since and until and since > until:
         raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
-    return Filters(since, until, [s for s in source or () if s] or None, kind)
+    filters = Filters(since, until, [s for s in source or () if s] or None, kind)
+    if filters.source:
+        try:
+            await run_in_threadpool(check, db, filters, "")
+        except MinerError as err:
+            raise ApiError(400, "unknown_source", str(err), field="source") from None
+    return filters
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]

@@ -292,12 +292,14 @@ def test_pain_points_filters(a):
     assert a.get("/v1/pain-points?kind=survey").json()["pain_points"] == []
     same = a.get("/v1/pain-points?source=reviews.csv&limit=200").json()
     assert same["pain_points"] == everything["pain_points"]
-    assert a.get("/v1/pain-points?source=other.csv").json()["pain_points"] == []
+    unknown = assert_error(a.get("/v1/pain-points?source=other.csv"), 400, "unknown_source")
+    assert unknown["field"] == "source" and "the database holds reviews.csv" in unknown["message"]
+    assert a.get("/v1/touchpoints?source=REVIEWS.CSV").status_code == 400  # names are exact
     assert len(a.get("/v1/pain-points?limit=2").json()["pain_points"]) == 2
     # repeated filters are all kept, as the CLI's repeatable --source and --kind; an empty one is no filter
-    both = a.get("/v1/pain-points?source=reviews.csv&source=other.csv&limit=200").json()
-    assert both["pain_points"] == everything["pain_points"]
-    assert a.get("/v1/pain-points?kind=survey&kind=review&limit=200").json()["pain_points"] == everything["pain_points"]
+    twice = a.get("/v1/pain-points?source=reviews.csv&source=reviews.csv&limit=200").json()
+    assert twice["pain_points"] == everything["pain_points"]
+    assert a.get("/v1/pain-points?kind=review&kind=survey&limit=200").json()["pain_points"] == everything["pain_points"]
     assert a.get("/v1/pain-points?source=&limit=200").json()["pain_points"] == everything["pain_points"]
 
 

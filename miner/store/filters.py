@@ -106,23 +106,31 @@ class Filters:
         return "; ".join(bits) or "all feedback"
 
 
-def check(db: sqlite_utils.Database, filters: Filters) -> Filters:
+def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Filters:
     """`filters`, if it can match: a misspelt kind or source, or a window that ends before it starts, raises a
-    MinerError in one sentence instead of reading as "no feedback" (`top`, `report` and `export` share this)."""
+    MinerError in one sentence instead of reading as "no feedback" (`top`, `report`, `export` and the API's reads
+    share this; `prefix` is how the options are written: "--" on the command line, "" for query parameters)."""
     from miner.ingest.records import KINDS
 
     if filters.since and filters.until and filters.since > filters.until:
-        raise MinerError(f"--since {filters.since} is after --until {filters.until}: give the earlier day as --since")
+        raise MinerError(
+            f"{prefix}since {filters.since} is after {prefix}until {filters.until}: give the earlier day as "
+            f"{prefix}since"
+        )
     for kind in filters.kind:
         if kind not in KINDS:
-            raise MinerError(f"unknown --kind '{kind}': use one of {', '.join(KINDS)}")
+            raise MinerError(f"unknown {prefix}kind '{kind}': use one of {', '.join(KINDS)}")
     if filters.source:
-        known = [row[0] for row in db.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
+        # the imports' names first (a small table); the documents' only for a name no import holds
+        known = [row[0] for row in db.execute("SELECT DISTINCT source FROM imports ORDER BY source")]
         for source in filters.source:
-            if source not in known:
-                shown = ", ".join(known[:SHOWN_SOURCES]) or "none yet"
-                more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
-                raise MinerError(f"unknown --source '{source}': the database holds {shown}{more}")
+            if source in known or db.execute("SELECT 1 FROM documents WHERE source = ? LIMIT 1", [source]).fetchone():
+                continue
+            stored = db.execute("SELECT DISTINCT source FROM documents")  # the error's list only: a scan is fine
+            known = sorted(set(known) | {row[0] for row in stored})
+            shown = ", ".join(known[:SHOWN_SOURCES]) or "none yet"
+            more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
+            raise MinerError(f"unknown {prefix}source '{source}': the database holds {shown}{more}")
     return filters
 
 
