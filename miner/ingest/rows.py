@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
+from miner.ingest.dates import DateColumn
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.table import Table
@@ -23,19 +23,6 @@ def _str(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def parse_date(value: str) -> str:
-    """ISO 8601 from the usual export formats (and Unix seconds or milliseconds); raises ValueError otherwise."""
-    if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
-        stamp = float(value) / (1000 if len(value) == 13 else 1)
-        return datetime.fromtimestamp(stamp, UTC).isoformat()
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        from dateutil import parser
-
-        return parser.parse(value, dayfirst=False).isoformat()
 
 
 _WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
@@ -132,6 +119,9 @@ def iter_records(
     scale = _scale(path, cols, sample, given)
     notes = notes if notes is not None else []
     notes.append(summary(cols, scale))
+    dates = _date_column(cols, sample, given)
+    if dates is not None and (note := dates.note()):
+        notes.append(note)
     seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
     repeats = 0
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
@@ -142,7 +132,7 @@ def iter_records(
         try:
             if isinstance(row, InputError):
                 raise row
-            rec = _record(path, line, row, cols, kind, scale, markup_cols)
+            rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
                 repeats += hash(rec.source_id) in seen
                 seen.add(hash(rec.source_id))
@@ -163,6 +153,13 @@ def iter_records(
         raise InputError(str(path), f"no usable rows ({len(rejected)} rejected; first: {first})")
     if chunk:
         yield chunk
+
+
+def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateColumn | None:
+    """The date column, read day-first or month-first as most of its sampled cells that can only be one way."""
+    if not cols.date:
+        return None
+    return DateColumn.from_sample(cols.date, [_str(r.get(cols.date)) for r in sample], given.date is not None)
 
 
 def _repeats_note(repeats: int, cols: ColumnMap) -> str:
@@ -195,7 +192,14 @@ def _parse_field(path: Path, line: int, field: str, value: str, parse, problem: 
 
 
 def _record(
-    path: Path, line: int, row: dict, cols: ColumnMap, kind: str, scale: str | None, markup_cols: list[str]
+    path: Path,
+    line: int,
+    row: dict,
+    cols: ColumnMap,
+    kind: str,
+    scale: str | None,
+    markup_cols: list[str],
+    dates: DateColumn | None = None,
 ) -> Record:
     text = _str(row.get(cols.text))
     for extra in markup_cols:
@@ -233,11 +237,8 @@ def _record(
             raise InputError(str(path), f"the rating is outside the {low}-{high} scale of the column's other values",
                              line=line, field=cols.rating, hint="fix it, or pass --on-error skip")  # fmt: skip
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
-    if cols.date and _str(row.get(cols.date)):
-        rec.date = _parse_field(
-            path, line, cols.date, _str(row.get(cols.date)), parse_date,
-            "the date does not parse (the cell holds {shape})", "use a format like 2026-03-31, or pass --date-col",
-        )  # fmt: skip
+    if dates is not None and _str(row.get(dates.column)):
+        rec.date = dates.parse(path, line, _str(row.get(dates.column)))
     turns = row["_turns"] if "_turns" in row else parse_transcript(text)
     used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}
     rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}

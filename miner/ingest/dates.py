@@ -1,0 +1,101 @@
+"""A date column's cells as ISO 8601. Whether `03/04/2026` is day-first or month-first is decided once per column,
+from the cells that can only be one way (`13/04/2026`), and applied to every cell: guessed cell by cell, one
+column held 3 April as 4 March beside 13 April. Excel serial numbers (`46082`) are read as the days they count."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from miner.errors import InputError, describe
+
+_NUMERIC = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?!\d)")  # day and month first, year last
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (leap-year-1900) count
+SERIALS = (32874, 73051)  # 1990-01-01 up to 2100-01-01: a five-digit number in a date column outside is no date
+
+
+def order_of(value: str) -> str | None:
+    """'dmy' or 'mdy' for a numeric date that can only be read one way (`13/04/2026`, `04/13/2026`), else None."""
+    match = _NUMERIC.match(value)
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return None
+
+
+def parse_date(value: str, dayfirst: bool = False) -> str:
+    """ISO 8601 from the usual export formats, Unix seconds or milliseconds and Excel serial numbers; `dayfirst`
+    reads a numeric `03/04/2026` as 3 April. Raises ValueError otherwise."""
+    if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
+        stamp = float(value) / (1000 if len(value) == 13 else 1)
+        return datetime.fromtimestamp(stamp, UTC).isoformat()
+    if _SERIAL.fullmatch(value) and SERIALS[0] <= float(value) < SERIALS[1]:
+        return (EXCEL_EPOCH + timedelta(days=float(value))).isoformat()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        from dateutil import parser
+
+        # dayfirst only where the day or month leads: dateutil reads 2026/03/04 as year-day-month with it
+        return parser.parse(value, dayfirst=dayfirst and bool(_NUMERIC.match(value))).isoformat()
+
+
+@dataclass
+class DateColumn:
+    """How one file's date column is read: day-first or month-first, decided from a sample of its cells."""
+
+    column: str
+    given: bool  # named with --date-col, not guessed from its name
+    dayfirst: bool = False
+    decided: bool = False  # some cells could only be read one way
+    ambiguous: int = 0  # cells like 03/04/2026 in the sample
+
+    @classmethod
+    def from_sample(cls, column: str, values: list[str], given: bool) -> DateColumn:
+        """The order most of the unambiguous cells take (month-first when none is); a cell of the other order is an
+        error at its own line."""
+        orders = Counter(order_of(v) for v in values)
+        ambiguous = sum(1 for v in values if _NUMERIC.match(v) and order_of(v) is None)
+        return cls(column, given, orders["dmy"] > orders["mdy"], bool(orders["dmy"] or orders["mdy"]), ambiguous)
+
+    def note(self) -> str | None:
+        """A line for the user when the order matters: decided day-first, or not decidable at all."""
+        if self.decided and self.dayfirst:
+            return f"dates in '{self.column}' are read day-first (03/04/2026 is 3 April), as its dates over 12 show"
+        if not self.decided and self.ambiguous:
+            return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read "
+                    "month-first (03/04/2026 is 4 March); if they are day-first, save them as 2026-04-03")  # fmt: skip
+        return None
+
+    def parse(self, path: Path, line: int, value: str) -> str:
+        """The cell as ISO 8601, or the InputError naming the file, line and column (never the value)."""
+        order = order_of(value)
+        if order is not None and (order == "dmy") != self.dayfirst:
+            column_order = "day-first" if self.dayfirst else "month-first"
+            raise InputError(
+                str(path),
+                f"the date can only be {'day' if order == 'dmy' else 'month'}-first, but the column's other dates "
+                f"are {column_order}",
+                line=line,
+                field=self.column,
+                hint="write it as 2026-03-31, or pass --on-error skip",
+            )
+        try:
+            return parse_date(value, self.dayfirst)
+        except (ValueError, OverflowError):
+            also = "pass --on-error skip" if self.given else "pass --date-col"
+            raise InputError(
+                str(path),
+                f"the date does not parse (the cell holds {describe(value)})",
+                line=line,
+                field=self.column,
+                hint=f"use a format like 2026-03-31, or {also}",
+            ) from None

@@ -1,0 +1,70 @@
+"""Date columns: the day/month order decided once per column, Excel serial numbers, and the hints."""
+
+import pytest
+
+from miner.errors import InputError
+from miner.ingest import ColumnMap, iter_file, read_file
+
+
+def _csv(tmp_path, dates, name="d.csv"):
+    path = tmp_path / name
+    rows = "".join(f"{i},{d},the food was cold again\n" for i, d in enumerate(dates, 1))
+    path.write_text("id,date,text\n" + rows)
+    return path
+
+
+def _read(path, **kw):
+    notes: list[str] = []
+    recs = [r for chunk in iter_file(path, notes=notes, **kw) for r in chunk]
+    return recs, notes
+
+
+def test_a_day_first_column_reads_every_cell_day_first(tmp_path):
+    recs, notes = _read(_csv(tmp_path, ["03/04/2026", "13/04/2026", "2026/03/04", "05.06.2026 14:05"]))
+    assert [r.date[:10] for r in recs] == ["2026-04-03", "2026-04-13", "2026-03-04", "2026-06-05"]
+    assert any("read day-first" in n for n in notes)
+
+
+def test_a_month_first_column_stays_month_first(tmp_path):
+    recs, notes = _read(_csv(tmp_path, ["03/04/2026", "04/13/2026"]))
+    assert [r.date[:10] for r in recs] == ["2026-03-04", "2026-04-13"]
+    assert not any("day-first" in n for n in notes)
+
+
+def test_an_ambiguous_column_is_noted(tmp_path):
+    recs, notes = _read(_csv(tmp_path, ["03/04/2026", "05/06/2026"]))
+    assert recs[0].date[:10] == "2026-03-04"
+    assert any("could be day-first or month-first" in n for n in notes)
+
+
+def test_a_cell_against_the_columns_order_is_refused_at_its_line(tmp_path):
+    path = _csv(tmp_path, ["13/04/2026", "14/04/2026", "04/15/2026"])
+    with pytest.raises(InputError, match=r"line 4, field 'date': the date can only be month-first"):
+        read_file(path)
+
+
+def test_excel_serial_numbers_are_dates(tmp_path):
+    recs, _ = _read(_csv(tmp_path, ["45999", "46082.5", "2026-03-01"]))
+    assert [r.date for r in recs][:2] == ["2025-12-08T00:00:00", "2026-03-01T12:00:00"]
+    with pytest.raises(InputError, match="the date does not parse"):
+        read_file(_csv(tmp_path, ["12345"], "early.csv"))  # 1933: no plausible serial
+
+
+def test_excel_serial_in_a_numeric_xlsx_cell(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Date", "Text"])
+    book.active.append([46082, "the driver was late"])
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    assert read_file(path)[0].date.startswith("2026-03-01")
+
+
+def test_date_col_hint_only_when_the_column_was_guessed(tmp_path):
+    path = _csv(tmp_path, ["soon"])
+    with pytest.raises(InputError, match=r"or pass --date-col\)"):
+        read_file(path)
+    with pytest.raises(InputError) as err:
+        read_file(path, ColumnMap(date="date"))
+    assert "--date-col" not in str(err.value) and "--on-error skip" in str(err.value)
