@@ -130,3 +130,29 @@ def test_help_loads_no_heavy_library():
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     proc = subprocess.run([sys.executable, "-m", "miner", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "mine" in proc.stdout and "top" in proc.stdout
+
+
+READ_COMMANDS = {  # each refuses a missing --db rather than create it
+    "top": [], "report": [], "export": [], "forget": ["--dataset", "x"], "taxonomy suggest": [],
+    "taxonomy review": [], "runs list": [], "runs prune": ["--keep", "1"],
+}  # fmt: skip
+
+
+def test_a_db_option_says_created_if_missing_only_where_it_is(gen, tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    helps = {
+        path.removeprefix("touchpoints "): p.help
+        for path, cmd, ctx in gen.cli_commands()
+        for p in cmd.get_params(ctx)
+        if "--db" in getattr(p, "opts", ())
+    }
+    assert "created if missing" in helps["mine"]
+    missing = tmp_path / "none.db"
+    for command, args in READ_COMMANDS.items():
+        result = CliRunner().invoke(app, [*command.split(), *args, "--db", str(missing)])
+        assert result.exit_code == 2 and "no such database" in result.output, command
+        assert "created if missing" not in helps[command] and "must exist" in helps[command], command
+    assert not missing.exists()

@@ -28,6 +28,8 @@ app.add_typer(runs_app, name="runs")
 
 DEFAULT_DB_NAME = "touchpoints.db"
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
+# Commands that only read (or erase from) a mined database refuse a missing file rather than create an empty one.
+ReadDbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file; it must exist (the one you mined into).")]
 TaxonomyOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
 ]

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, app, fail
+from miner.cli.app import ReadDbOpt, app, fail
 
 
 @app.command()
 def forget(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     dataset: Annotated[
         str | None,
         typer.Option(

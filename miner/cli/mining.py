@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, Format, KindOpt, OnError, SinceOpt, SourceOpt, TaxonomyOpt, UntilOpt, app, fail
+from miner.cli.app import (
+    DbOpt,
+    Format,
+    KindOpt,
+    OnError,
+    ReadDbOpt,
+    SinceOpt,
+    SourceOpt,
+    TaxonomyOpt,
+    UntilOpt,
+    app,
+    fail,
+)
 from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
@@ -180,7 +192,7 @@ def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - la
 
 @app.command()
 def top(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     touchpoint: Annotated[str | None, typer.Option(help="Only this touchpoint id (or 'none').")] = None,
     limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
     pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,

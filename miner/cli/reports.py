@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, KindOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
+from miner.cli.app import KindOpt, ReadDbOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
 from miner.errors import MinerError
 
 
@@ -39,7 +39,7 @@ def _existing_db(db: Path):
 
 @app.command()
 def report(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     out: Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline).")] = Path(
         "report.html"
     ),
@@ -80,7 +80,7 @@ def _note_fit(database) -> None:  # noqa: ANN001 - a sqlite-utils Database, impo
 
 @app.command()
 def export(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     format: Annotated[ExportFormat, typer.Option("--format", help="xlsx (both tables), parquet or csv.")] = (
         ExportFormat.xlsx
     ),

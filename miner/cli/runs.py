@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, Format, fail, runs_app
+from miner.cli.app import Format, ReadDbOpt, fail, runs_app
 
 
 def _database(db: Path):  # noqa: ANN202 - a sqlite-utils Database, imported lazily
@@ -21,7 +21,7 @@ def _database(db: Path):  # noqa: ANN202 - a sqlite-utils Database, imported laz
 
 @runs_app.command("list")
 def list_(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     limit: Annotated[int | None, typer.Option(min=1, help="Show only the newest N runs.")] = None,
     format: Annotated[Format, typer.Option(help="table, json or csv.")] = Format.table,
 ) -> None:
@@ -83,7 +83,7 @@ def prune(
         int,
         typer.Option(min=1, help="Completed runs to keep, newest first; the results of every older completed run go."),
     ],
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be deleted; delete nothing.")] = False,
     vacuum: Annotated[
         bool,

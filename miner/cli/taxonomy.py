@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import DbOpt, fail, taxonomy_app
+from miner.cli.app import ReadDbOpt, fail, taxonomy_app
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
 
@@ -65,7 +65,7 @@ def taxonomy_check(
 
 @taxonomy_app.command("suggest")
 def taxonomy_suggest(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     min_size: Annotated[int, typer.Option(help="Smallest cluster worth a touchpoint.")] = 3,
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to paste) or json.")] = Output.yaml,
     embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
@@ -93,7 +93,7 @@ def taxonomy_suggest(
 
 @taxonomy_app.command("review")
 def taxonomy_review(
-    db: DbOpt = Path("touchpoints.db"),
+    db: ReadDbOpt = Path("touchpoints.db"),
     limit: Annotated[int, typer.Option(min=1, help="How many complaints to list.")] = 50,
     taxonomy: Annotated[Path | None, typer.Option(help="The taxonomy the run used (default: the bundled one).")] = None,
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = Output.yaml,
