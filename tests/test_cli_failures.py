@@ -58,3 +58,22 @@ def test_guarded_exits_2_and_a_closed_pipe_exits_quietly(capsys):
     with pytest.raises(SystemExit) as exit_:
         guarded(pipe)
     assert exit_.value.code == 0
+
+
+def test_a_failed_first_mine_leaves_no_database_and_a_later_one_keeps_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,score\n1,3\n")  # no text column
+    db = tmp_path / "new.db"
+    args = ["--db", str(db), "--embedding-model", "fake", "--segmenter", "rules"]
+    result = CliRunner().invoke(app, ["mine", str(bad), *args])
+    assert result.exit_code == 2 and "no text column" in result.output
+    assert list(tmp_path.glob("new.db*")) == []
+    good = tmp_path / "good.csv"
+    good.write_text("text\nthe driver was late again\n")
+    assert CliRunner().invoke(app, ["mine", str(good), *args]).exit_code == 0
+    assert CliRunner().invoke(app, ["mine", str(bad), *args]).exit_code == 2
+    assert db.exists()  # a database that held data before is never removed

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,6 +58,15 @@ def fail(message: str) -> None:
     # the message may quote a row or a file name: its control characters and escape codes are not printed
     typer.echo(f"Error: {terminal_text(message, keep_newlines=True)}", err=True)
     raise typer.Exit(2)
+
+
+def discard_new_db(db: Path, database: Any) -> None:
+    """Remove the database file a command created before it failed (and its -wal and -shm): a failed first mine
+    left an empty database behind, which later commands read as a mined one."""
+    if database is not None:
+        database.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def main() -> None:

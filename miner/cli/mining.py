@@ -20,6 +20,7 @@ from miner.cli.app import (
     TaxonomyOpt,
     UntilOpt,
     app,
+    discard_new_db,
     fail,
 )
 from miner.defaults import EMBEDDING_HELP
@@ -108,6 +109,7 @@ def mine(
     _check_choices(chosen.segmenter, mapper)
     if engine not in ("local", "ray"):
         fail(f"--engine {engine}: use local or ray")
+    created, database = not db.exists(), None
     try:
         options = MineOptions(
             taxonomy=load_taxonomy(taxonomy),
@@ -136,6 +138,8 @@ def mine(
         _note_changes(database, run_id, progress)
         result = top_pain_points(database, limit=limit, run_id=run_id)
     except MinerError as err:
+        if created:  # nothing of a first mine that failed stays behind
+            discard_new_db(db, database)
         fail(str(err))
         return
     if json_out:
