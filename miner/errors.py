@@ -34,20 +34,26 @@ class InputError(MinerError):
         line: int | None = None,
         field: str | None = None,
         hint: str | None = None,
+        unit: str = "line",
     ) -> None:
         from miner.segment.pii import pseudonymise_path, redact
 
         problem = redact(problem)  # a safety net: problems are written without values
         self.path, self.problem, self.line, self.field, self.hint = path, problem, line, field, hint
+        self.unit = unit
         where = pseudonymise_path(str(path))
         if line is not None:
-            where += f", line {line}"
+            where += f", {unit} {line}"
         if field is not None:
             where += f", field '{field}'"
         message = f"{where}: {problem}"
         if hint:
             message += f" ({hint})"
         super().__init__(message)
+
+    def counted_in(self, unit: str) -> InputError:
+        """The same error with its position named in `unit`: "record 4" of a JSON array, which has no lines."""
+        return InputError(self.path, self.problem, line=self.line, field=self.field, hint=self.hint, unit=unit)
 
 
 class TaxonomyError(MinerError):

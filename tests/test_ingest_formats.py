@@ -131,3 +131,33 @@ def test_plain_text_review_file(tmp_path):
     path.write_text("The website never shows the delivery fee.\n")
     [rec] = read_file(path)
     assert rec.kind == "review" and rec.source_id == "note"
+
+
+def test_broken_json_says_where_on_the_line(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"text": "fine"}\n{"text": "cut off\n')
+    with pytest.raises(InputError, match=r"line 2: broken JSON \(Unterminated string starting at column 10\)"):
+        read_file(path)
+    whole = tmp_path / "broken.json"
+    whole.write_text('[{"text": "fine"},\n {"text" "no colon"}]')
+    with pytest.raises(InputError, match=r"line 2: broken JSON \(Expecting ':' delimiter at column 10\)"):
+        read_file(whole)
+
+
+def test_a_json_array_counts_records_not_lines(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([{"text": "late"}, {"text": "cold"}, {"text": ""}]))
+    with pytest.raises(InputError, match=r"a.json, record 3, field 'text': the text is empty"):
+        read_file(path)
+    path.write_text(json.dumps([{"text": "late"}, 4]))
+    with pytest.raises(InputError, match=r"a.json, record 2: the record is not an object"):
+        read_file(path)
+
+
+def test_the_one_list_of_records_one_object_down_is_read(tmp_path):
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps({"meta": {"count": 1}, "data": {"items": [{"text": "the app crashed"}]}}))
+    assert [r.text for r in read_file(path)] == ["the app crashed"]
+    path.write_text(json.dumps({"a": {"x": [{"text": "one"}]}, "b": {"y": [{"text": "two"}]}}))
+    with pytest.raises(InputError, match="holds no list of records"):
+        read_file(path)  # two candidate lists: no guess

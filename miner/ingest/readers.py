@@ -102,7 +102,7 @@ def _records_of(data: object, path: Path) -> list[dict]:
     if isinstance(data, list):
         records = data
     elif isinstance(data, dict):
-        lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+        lists = _record_lists(data) or _one_level_down(data)
         if not lists:
             raise InputError(
                 str(path),
@@ -117,9 +117,22 @@ def _records_of(data: object, path: Path) -> list[dict]:
     for i, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise InputError(
-                str(path), f"record {i + 1} is not an object", line=i + 1, hint="each record must be a JSON object"
-            )
+                str(path), "the record is not an object", line=i + 1, hint="each record must be a JSON object",
+                unit="record",
+            )  # fmt: skip
     return records
+
+
+def _record_lists(data: dict) -> dict[str, list]:
+    return {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+
+
+def _one_level_down(data: dict) -> dict[str, list]:
+    """The list of records one object down (`{"data": {"items": [...]}}`), when there is exactly one there."""
+    found = {
+        f"{k}.{name}": v for k, sub in data.items() if isinstance(sub, dict) for name, v in _record_lists(sub).items()
+    }
+    return found if len(found) == 1 else {}
 
 
 def flatten(rec: dict, prefix: str = "", depth: int = 0) -> dict:
@@ -152,7 +165,9 @@ def _loads(path: Path, text: str, line: int | None = None) -> object:
         return json.loads(text)
     except json.JSONDecodeError as err:
         hint = "fix or remove that line" if line else "fix the JSON syntax"
-        raise InputError(str(path), f"broken JSON ({err.msg})", line=line or err.lineno, hint=hint) from None
+        where = f"at column {err.colno}"  # the line is the error's own; the message never quotes the JSON
+        problem = f"broken JSON ({err.msg.removesuffix(' at')} {where})"
+        raise InputError(str(path), problem, line=line or err.lineno, hint=hint) from None
     except RecursionError:
         raise InputError(
             str(path), "the JSON is nested too deeply to read", line=line, hint="flatten the records"
@@ -175,7 +190,9 @@ def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
 def read_json(path: Path, progress: ByteProgress | None = None) -> Table:
     data = _loads(path, read_text(path))
     records = _records_of(data, path)
-    return records_table(path, [(i + 1, rec) for i, rec in enumerate(records)])
+    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)])
+    table.unit = "record"  # a row's number is its place in the array, not a line of the file
+    return table
 
 
 @register(".jsonl", ".ndjson")

@@ -138,8 +138,9 @@ def iter_records(
                 seen.add(hash(rec.source_id))
             chunk.append(rec)
         except InputError as err:
+            err = err.counted_in(table.unit) if table.unit != err.unit and err.line is not None else err
             if on_error != "skip":
-                raise
+                raise err from None
             rejected.append(err)
         if len(chunk) >= chunk_rows:
             total += len(chunk)
