@@ -161,3 +161,18 @@ def test_the_one_list_of_records_one_object_down_is_read(tmp_path):
     path.write_text(json.dumps({"a": {"x": [{"text": "one"}]}, "b": {"y": [{"text": "two"}]}}))
     with pytest.raises(InputError, match="holds no list of records"):
         read_file(path)  # two candidate lists: no guess
+
+
+def test_a_title_above_the_header_names_the_real_header_row(tmp_path):
+    path = tmp_path / "pre.xlsx"
+    _xlsx(path, [["Export generated 2026-03-01", None, None], ["Filters: none", None, None],
+                 ["review_id", "date", "review"], ["R1", "2026-03-01", "the driver was late"]])  # fmt: skip
+    expected = r"pre.xlsx: row 1 was read as the header; the real header seems to be on row 3 \(remove the rows above"
+    with pytest.raises(InputError, match=expected):
+        read_file(path)
+    csv = tmp_path / "pre.csv"
+    csv.write_text("Monthly export,,\nid,date,comment\n1,2026-03-01,cold food\n")
+    with pytest.raises(InputError, match="the real header seems to be on row 2"):
+        read_file(csv)
+    csv.write_text(",,comment\n1,2026-03-01,cold food\n")  # unnamed columns, no header below: read as before
+    assert read_file(csv)[0].text == "cold food"

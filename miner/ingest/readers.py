@@ -67,13 +67,45 @@ def dict_rows(path: Path, header: list[str], rows: Iterator[tuple[int, list]]) -
         yield line, dict(zip(header, values, strict=True))
 
 
-def tabular(path: Path, header: list[str], rows: Iterator[tuple[int, list]]) -> Table:
+PREAMBLE_ROWS = 10  # rows looked through for the real header under a title or an export note
+_GENERIC = re.compile(r"(?:column|unnamed|field)?[\s_:]*\d*", re.IGNORECASE)  # "", "Unnamed: 3", "column_6", "7"
+
+
+def _looks_like_header(values: list, width: int) -> bool:
+    """Cells that name columns: at least half the row filled with words, no numbers, one of them a known name."""
+    from miner.ingest.columns import DATE_NAMES, ID_NAMES, RATING_NAMES, TEXT_NAMES, TITLE_NAMES, norm
+
+    filled = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    known = {*TEXT_NAMES, *TITLE_NAMES, *RATING_NAMES, *DATE_NAMES, *ID_NAMES}
+    return (
+        len(filled) >= max(2, (width + 1) // 2)
+        and all(isinstance(v, str) and not re.fullmatch(r"[\d\s.,:/+-]+", v) for v in values if v not in ("", None))
+        and any(norm(v) in known for v in filled)
+    )
+
+
+def preamble_problem(path: Path, header: list[str], peeked: list[tuple[int, list]], header_at: int = 1) -> None:
+    """Raise when the header row is mostly empty or generic names and a row below looks like the real header: a
+    title or an export note above the table ("Export generated 2026-03-01") was read as the header."""
+    if sum(bool(_GENERIC.fullmatch(h)) for h in header) * 2 < len(header):
+        return
+    for number, values in peeked:
+        if _looks_like_header(values, len(header)):
+            raise InputError(
+                str(path),
+                f"row {header_at} was read as the header; the real header seems to be on row {number}",
+                hint="remove the rows above it",
+            )
+
+
+def tabular(path: Path, header: list[str], rows: Iterator[tuple[int, list]], header_at: int = 1) -> Table:
     """A Table from a header and raw rows, recognising survey exports with extra header rows."""
     header = [str(h).strip() if h is not None else "" for h in header]
     header_problem(path, header)
     rows = iter(rows)
-    peeked = [r for _, r in zip(range(2), rows, strict=False)]
-    shape = shapes.survey_shape(header, [v for _, v in peeked])
+    peeked = [r for _, r in zip(range(PREAMBLE_ROWS), rows, strict=False)]
+    preamble_problem(path, header, peeked, header_at)
+    shape = shapes.survey_shape(header, [v for _, v in peeked[:2]])
     if shape is not None:
         return shapes.melt_survey(path, shape, header, peeked, rows)
     names = _unique(header)

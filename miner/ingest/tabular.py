@@ -181,7 +181,7 @@ def read_xlsx(path: Path, progress: ByteProgress | None = None) -> Table:
         if first is None:
             continue
         header = _xlsx_header(path, sheet.title, first[0], first[1])
-        table = tabular(path, header, _trimmed(rows, len(header)))
+        table = tabular(path, header, _trimmed(rows, len(header)), header_at=first[0])
         table.extra["sheet"] = sheet.title
         return table
     raise InputError(str(path), "every sheet is empty", hint="export the data again")
