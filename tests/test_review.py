@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -10,6 +12,8 @@ from miner.errors import MinerError
 from miner.pipeline import MineOptions, mine
 from miner.touchpoints.review import as_yaml, least_sure
 from miner.touchpoints.taxonomy import Correction
+
+BUNDLED = Path(__file__).resolve().parents[1] / "taxonomies" / "default.yaml"
 
 
 @pytest.fixture
@@ -91,7 +95,9 @@ def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined,
     assert result.exit_code == 0, result.output
     assert result.output.startswith("# The 3 complaints the latest run was least sure of")
     assert len(yaml.safe_load(result.output)["corrections"]) == 3
-    other = CliRunner().invoke(app, args)  # the bundled taxonomy: not the one the run used
+    stored = CliRunner().invoke(app, args)  # no --taxonomy: the one the run stored, not the bundled one
+    assert stored.exit_code == 0 and len(yaml.safe_load(stored.output)["corrections"]) == 3, stored.output
+    other = CliRunner().invoke(app, [*args, "--taxonomy", str(BUNDLED)])  # not the one the run used
     assert other.exit_code != 0 and "pass the --embedding-model and --taxonomy that run used" in other.output
     missing = CliRunner().invoke(app, ["taxonomy", "review", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code != 0 and "no such database" in missing.output

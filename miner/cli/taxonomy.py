@@ -95,7 +95,9 @@ def taxonomy_suggest(
 def taxonomy_review(
     db: ReadDbOpt = Path("touchpoints.db"),
     limit: Annotated[int, typer.Option(min=1, help="How many complaints to list.")] = 50,
-    taxonomy: Annotated[Path | None, typer.Option(help="The taxonomy the run used (default: the bundled one).")] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="The taxonomy the run used (default: the one the run stored).")
+    ] = None,
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to check and paste) or json.")] = Output.yaml,
     embedding_model: Annotated[
         str | None, typer.Option(help=EMBEDDING_HELP + " Default: the encoder the run was mined with.")
@@ -109,7 +111,7 @@ def taxonomy_review(
 
     from miner.embed import EmbeddingCache, get_embedder
     from miner.store import open_db
-    from miner.store.runs import find_run, run_encoder
+    from miner.store.runs import find_run, run_encoder, run_taxonomy
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.review import as_yaml, least_sure
 
@@ -121,7 +123,7 @@ def taxonomy_review(
         fail(f"{db}: no complete run to review. Mine some feedback first: touchpoints mine FILE --db {db}")
         return
     try:
-        tax = load_taxonomy(taxonomy)
+        tax = load_taxonomy(taxonomy) if taxonomy else run_taxonomy(run)  # a custom one need not be given again
         encoder = get_embedder(embedding_model or run_encoder(run) or DEFAULT_EMBEDDING)
         picks = least_sure(database, EmbeddingCache(encoder, database), tax, limit=limit)
     except MinerError as err:
