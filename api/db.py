@@ -235,7 +235,7 @@ def job_counts(db: sqlite_utils.Database, workspace: str) -> dict[str, int]:
 def fail_unfinished_jobs(db: sqlite_utils.Database, error: str, finished_at: str) -> None:
     """Jobs a previous server left active never finish: mark them failed."""
     marks = ",".join("?" * len(ACTIVE))
-    sql = f"UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ({marks})"
+    sql = f"UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, stage = NULL WHERE status IN ({marks})"
     db.execute(sql, [error, finished_at, *ACTIVE])
     db.conn.commit()
 

@@ -214,14 +214,14 @@ class JobRunner:
             self._run(job_id)
         except Cancelled:
             if self._stopping:
-                self.update(job_id, status="failed", error=STOPPED, finished_at=now())
+                self.update(job_id, status="failed", error=STOPPED, finished_at=now(), stage=None)
             else:
-                self.update(job_id, status="cancelled", finished_at=now())
+                self.update(job_id, status="cancelled", finished_at=now(), stage=None)
         except MinerError as err:
-            self.update(job_id, status="failed", error=str(err), finished_at=now())
+            self.update(job_id, status="failed", error=str(err), finished_at=now(), stage=None)
         except Exception as err:  # noqa: BLE001 - a job's failure is reported on the job, never lost
             log.exception("run %s failed", job_id)
-            self.update(job_id, status="failed", error=f"{type(err).__name__}: {err}", finished_at=now())
+            self.update(job_id, status="failed", error=f"{type(err).__name__}: {err}", finished_at=now(), stage=None)
         finally:
             with self._lock:
                 self._cancel.pop(job_id, None)
@@ -244,6 +244,9 @@ class JobRunner:
         db = open_workspace(self.settings.workspaces_dir, job["workspace"])
         try:
             taxonomy = taxonomy_version(db, self.settings, job["taxonomy_version"])
+            # The job was queued with the workspace's PUT version, None while it uses the default: record the
+            # version the run reads, so the job and its run (RunInfo) name the same one.
+            self.update(job_id, taxonomy_version=taxonomy.version)
             with self._lock:
                 datasets = self._datasets(job)
             options = MineOptions(
@@ -267,7 +270,7 @@ class JobRunner:
                     log.info("workspace %s: pruned the results of runs %s", job["workspace"], pruned.runs)
         finally:
             db.close()
-        self.update(job_id, status="complete", progress=1.0, run_id=run_id, finished_at=now())
+        self.update(job_id, status="complete", progress=1.0, stage=None, run_id=run_id, finished_at=now())
         self._warm(job["workspace"], run_id)
 
     def _warm(self, workspace: str, run_id: int) -> None:

@@ -95,9 +95,11 @@ class RunPublic(BaseModel):
     profile: str = Field(DEFAULT_PROFILE, examples=["default"])
     status: RunStatus
     progress: float = Field(ge=0, le=1, description="0 to 1.")
-    stage: str | None = Field(None, examples=["Embedding"])
+    stage: str | None = Field(None, examples=["Embedding"], description="The stage in progress; null once finished.")
     error: str | None = None
-    taxonomy_version: str | None = None
+    taxonomy_version: str | None = Field(
+        None, description="The taxonomy version the run reads (null while queued on the default taxonomy)."
+    )
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None

@@ -210,6 +210,15 @@ def test_run_reports_progress_and_stages(alice):
     stages = {s["stage"] for s in states if s["stage"]}
     assert stages, states
     assert alice["run"]["error"] is None and alice["run"]["finished_at"]
+    assert alice["run"]["stage"] is None  # a finished run is in no stage
+
+
+def test_a_run_names_the_taxonomy_version_it_used(a, alice):
+    """On the default taxonomy the job was queued with no version; it names the one its run read."""
+    run_id = alice["run"]["id"]
+    used = a.get(f"/v1/pain-points?run={run_id}").json()["run"]["taxonomy_version"]
+    assert used and alice["run"]["taxonomy_version"] == used
+    assert next(r for r in a.get("/v1/runs").json() if r["id"] == run_id)["taxonomy_version"] == used
 
 
 def test_second_run_while_one_is_in_progress_is_409(alice):
