@@ -165,7 +165,7 @@ class PainPointsPublic(BaseModel):
     total_complaints: int = Field(
         description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
         "(the run's "
-        "`complaints` counts it once), so touchpoint shares add up to 1."
+        "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
     )
     pain_points: list[PainPointPublic]
 
@@ -191,9 +191,13 @@ class TouchpointsPublic(BaseModel):
     total_complaints: int = Field(
         description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
         "(the run's "
-        "`complaints` counts it once), so touchpoint shares add up to 1."
+        "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
     )
     touchpoints: list[TouchpointPublic]
+    unmapped: TouchpointPublic = Field(
+        description="The complaints that fit no touchpoint (id 'none'): with the touchpoints' counts they add up to "
+        "`total_complaints`. GET /v1/touchpoints/none has them with more pain points."
+    )
 
 
 class SubTouchpoint(BaseModel):

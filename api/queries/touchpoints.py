@@ -6,16 +6,32 @@ import sqlite_utils
 
 from api.errors import not_found
 from api.queries.common import Filters, run_public, run_taxonomy
+from miner.report.render import UNMAPPED_NAME
 from miner.store.reads import count_by, total_complaints
 from miner.store.top import top_pain_points
 from miner.touchpoints import Taxonomy
-from miner.touchpoints.taxonomy import Touchpoint
+from miner.touchpoints.taxonomy import NONE, Touchpoint
+
+# The complaints that fit no touchpoint, as one more entry beside the taxonomy's (the CLI JSON's `unmapped`);
+# constructed unvalidated, since a taxonomy may not name a touchpoint 'none'.
+UNMAPPED = Touchpoint.model_construct(
+    id=NONE,
+    name=UNMAPPED_NAME,
+    stage=None,
+    description="Complaints that fit no touchpoint of the taxonomy; `touchpoints taxonomy suggest` proposes "
+    "touchpoints for them.",
+    examples=[],
+    children=[],
+)
 
 
-def _top_points(db: sqlite_utils.Database, run: dict, filters: Filters, n: int) -> dict[str, list[dict]]:
-    """Each touchpoint's top `n` pain points inside the filters (the shared query of miner.store.top)."""
+def _top_points(
+    db: sqlite_utils.Database, run: dict, filters: Filters, n: int, touchpoint: str | None = None
+) -> dict[str, list[dict]]:
+    """Each touchpoint's top `n` pain points inside the filters (the shared query of miner.store.top); those of
+    every mapped touchpoint, or of `touchpoint` alone ('none': the unmapped complaints')."""
     by_tp: dict[str, list[dict]] = {}
-    for p in top_pain_points(db, run, filters, limit=None, quotes=0)["pain_points"]:
+    for p in top_pain_points(db, run, filters, touchpoint=touchpoint, limit=None, quotes=0)["pain_points"]:
         points = by_tp.setdefault(p["touchpoint"], [])
         if len(points) < n:
             points.append({"id": p["id"], "label": p["label"], "complaints": p["complaints"]})
@@ -37,26 +53,30 @@ def _entry(tp: Touchpoint, n: int, total: int, points: list[dict]) -> dict:
 def touchpoints(
     db: sqlite_utils.Database, run: dict | None, taxonomy: Taxonomy, filters: Filters, n_points: int = 3
 ) -> dict:
-    """Every top-level touchpoint, most complained about first; zeros (and no run) before the first run."""
+    """Every top-level touchpoint, most complained about first, and the unmapped complaints apart (the touchpoints'
+    and their counts add up to the total); zeros (and no run) before the first run."""
     if run is None:
         entries = [_entry(tp, 0, 0, []) for tp in taxonomy.touchpoints]
-        return {"run": None, "total_complaints": 0, "touchpoints": entries}
+        return {"run": None, "total_complaints": 0, "touchpoints": entries, "unmapped": _entry(UNMAPPED, 0, 0, [])}
     taxonomy = run_taxonomy(run)
     counts = count_by(db, run["id"], "a.touchpoint", filters)
     total = total_complaints(db, run["id"], filters)
     points = _top_points(db, run, filters, n_points)
     entries = [_entry(tp, counts.get(tp.id, 0), total, points.get(tp.id, [])) for tp in taxonomy.touchpoints]
     entries.sort(key=lambda e: (-e["complaints"], e["id"]))
-    return {"run": run_public(run), "total_complaints": total, "touchpoints": entries}
+    unmapped_points = _top_points(db, run, filters, n_points, NONE).get(NONE, [])
+    unmapped = _entry(UNMAPPED, counts.get(NONE, 0), total, unmapped_points)
+    return {"run": run_public(run), "total_complaints": total, "touchpoints": entries, "unmapped": unmapped}
 
 
 def touchpoint(
     db: sqlite_utils.Database, run: dict | None, taxonomy: Taxonomy, touchpoint_id: str, filters: Filters
 ) -> dict:
-    """One top-level touchpoint with its sub-touchpoints (counts include their own subs) and pain points."""
+    """One top-level touchpoint with its sub-touchpoints (counts include their own subs) and pain points; 'none'
+    is the unmapped complaints, with no sub-touchpoint."""
     if run is not None:
         taxonomy = run_taxonomy(run)
-    top = next((t for t in taxonomy.touchpoints if t.id == touchpoint_id), None)
+    top = UNMAPPED if touchpoint_id == NONE else next((t for t in taxonomy.touchpoints if t.id == touchpoint_id), None)
     if top is None:
         raise not_found(f"touchpoint '{touchpoint_id}'")
     if run is None:
@@ -64,7 +84,7 @@ def touchpoint(
     total = total_complaints(db, run["id"], filters)
     counts = count_by(db, run["id"], "a.touchpoint", filters, " AND a.touchpoint = ?", [top.id])
     subs = count_by(db, run["id"], "a.subtouchpoint", filters, " AND a.touchpoint = ?", [top.id])
-    points = _top_points(db, run, filters, 10).get(top.id, [])
+    points = _top_points(db, run, filters, 10, NONE if top is UNMAPPED else None).get(top.id, [])
     n = counts.get(top.id, 0)
     entry = _entry(top, n, total, points)
     return {"run": run_public(run), **entry, "subtouchpoints": [_sub(c, subs, n) for c in top.children]}

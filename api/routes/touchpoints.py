@@ -18,7 +18,8 @@ router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
     "",
     response_model=TouchpointsPublic,
     summary="Every touchpoint",
-    description="Every top-level touchpoint of the run's taxonomy, most complaints first, with its top 3 pain points.",
+    description="Every top-level touchpoint of the run's taxonomy, most complaints first, with its top 3 pain points; "
+    "the complaints that fit none of them apart, under `unmapped`.",
     responses=responses(400, 401, 404, 422, 429),
 )
 def list_touchpoints(db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep) -> dict:
@@ -30,7 +31,8 @@ def list_touchpoints(db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, setti
     "/{touchpoint_id}",
     response_model=TouchpointDetailPublic,
     summary="One touchpoint",
-    description="One top-level touchpoint with its sub-touchpoints and pain points.",
+    description="One top-level touchpoint with its sub-touchpoints and pain points; `none` is the complaints that fit "
+    "no touchpoint (no sub-touchpoints).",
     responses=responses(400, 401, 404, 422, 429),
 )
 def get_touchpoint(
