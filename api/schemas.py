@@ -214,6 +214,9 @@ class TouchpointDetailPublic(TouchpointPublic):
 
 
 class Match(BaseModel):
+    field: Literal["text", "title"] = Field(
+        "text", description="Where the clause sits: the item's `text`, or its `title` (mined apart from the text)."
+    )
     start: int
     end: int
     text: str
@@ -222,9 +225,14 @@ class Match(BaseModel):
 class ExamplePublic(BaseModel):
     segment_id: int
     document_id: str
+    title: str | None = Field(description="The item's title (a review's headline), if it has one.")
     text: str
-    match: Match | None = Field(description="Where the matching clause sits in `text`.")
-    marked: str = Field(examples=["Great food. <mark>The app hides the delivery fee</mark> until checkout."])
+    match: Match | None = Field(description="Where the matching clause sits: in `text` or in `title` (`field`).")
+    marked_title: str | None = Field(description="The title, HTML-escaped, the clause in <mark> when it is there.")
+    marked: str = Field(
+        description="The text, HTML-escaped, the clause in <mark> when it is there.",
+        examples=["Great food. <mark>The app hides the delivery fee</mark> until checkout."],
+    )
     score: float
     source: str
     kind: str

@@ -48,3 +48,20 @@ def test_touchpoints_list_the_unmapped_complaints(c):
     assert detail.status_code == 200, detail.text
     assert detail.json()["complaints"] == none["complaints"] and detail.json()["subtouchpoints"] == []
     assert [p["id"] for p in detail.json()["pain_points"]] == [p["id"] for p in listed][:10]
+
+
+def test_an_example_found_in_the_title_is_marked_there(c):
+    """A review's title is segmented apart from its text: its clause's match points into the title."""
+    points = [
+        p for tp in ("", "&touchpoint=none") for p in c.get(f"/v1/pain-points?limit=100{tp}").json()["pain_points"]
+    ]
+    examples = [e for p in points for e in c.get(f"/v1/pain-points/{p['id']}/examples?limit=100").json()["examples"]]
+    titled = [e for e in examples if e["match"] and e["match"]["field"] == "title"]
+    assert titled, "no example matched in a title"
+    for e in titled:
+        start, end = e["match"]["start"], e["match"]["end"]
+        assert e["title"][start:end] == e["match"]["text"] and "<mark>" in e["marked_title"]
+        assert "<mark>" not in e["marked"]
+    in_text = [e for e in examples if e["match"] and e["match"]["field"] == "text"]
+    assert in_text and all(e["text"][e["match"]["start"] : e["match"]["end"]] == e["match"]["text"] for e in in_text)
+    assert all("<mark>" not in (e["marked_title"] or "") for e in in_text)

@@ -46,4 +46,8 @@ def test_examples_and_trend_on_the_real_run(mined):
     assert window["pain_points"] and all(p["trend"] is not None for p in window["pain_points"])
     pid = window["pain_points"][0]["id"]
     examples = client.get(f"/v1/pain-points/{pid}/examples?limit=5").json()
-    assert examples["examples"] and all("<mark>" in e["marked"] for e in examples["examples"] if e["match"])
+    assert examples["examples"] and all(
+        "<mark>" in (e["marked"] if e["match"]["field"] == "text" else e["marked_title"])
+        for e in examples["examples"]
+        if e["match"]
+    )

@@ -18,6 +18,16 @@ def _marked(text: str, start: int, end: int) -> str:
     return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
 
 
+def _match(row: dict) -> dict | None:
+    """Where the clause sits: in the text, or in the title (a review's title is segmented apart, with no span in
+    the text); None when neither holds it as stored."""
+    clause, text, title = row["segment"] or "", row["text"] or "", row["title"] or ""
+    if 0 <= row["start"] < row["end"] <= len(text):
+        return {"field": "text", "start": row["start"], "end": row["end"], "text": clause}
+    at = title.find(clause) if clause else -1
+    return {"field": "title", "start": at, "end": at + len(clause), "text": clause} if at >= 0 else None
+
+
 def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: int, offset: int) -> dict:
     point = pain_point(db, run["id"], point_id) if run is not None else None
     if run is None or point is None:
@@ -25,14 +35,18 @@ def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: 
     total, rows = examples_page(db, run["id"], point_id, limit, offset)
     items = []
     for r in rows:
-        found = 0 <= r["start"] < r["end"] <= len(r["text"])
+        match = _match(r)
+        at = (match["start"], match["end"]) if match else (-1, -1)
+        in_text, in_title = (at, (-1, -1)) if match and match["field"] == "text" else ((-1, -1), at)
         items.append(
             {
                 "segment_id": r["segment_id"],
                 "document_id": r["document_id"],
+                "title": r["title"],
                 "text": r["text"],
-                "match": {"start": r["start"], "end": r["end"], "text": r["segment"]} if found else None,
-                "marked": _marked(r["text"], r["start"], r["end"]),
+                "match": match,
+                "marked_title": _marked(r["title"], *in_title) if r["title"] else None,
+                "marked": _marked(r["text"], *in_text),
                 "score": r["score"],
                 "source": r["source"],
                 "kind": r["kind"],

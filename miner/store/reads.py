@@ -74,7 +74,7 @@ def examples_page(db: sqlite_utils.Database, run_id: int, point_id: str, limit: 
     where = "WHERE a.run_id = ? AND a.pain_point_id = ?"
     total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run_id, point_id]).fetchone()[0]
     sql = f"""SELECT s.id AS segment_id, s.text AS segment, s.start, s."end", a.score, d.id AS document_id,
-                     d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+                     d.title, d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
               {JOIN} {where} ORDER BY a.score DESC, s.id LIMIT ? OFFSET ?"""
     return total, list(db.query(sql, [run_id, point_id, limit, offset]))
 
