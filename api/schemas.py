@@ -103,7 +103,11 @@ class RunPublic(BaseModel):
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
-    fit: FitPublic | None = Field(None, description="How well the corpus fits the taxonomy, once complete.")
+    fit: FitPublic | None = Field(
+        None,
+        description="How well the corpus fits the taxonomy, once complete; null after an erasure took complaints "
+        "out of the run.",
+    )
 
 
 class RunInfo(BaseModel):
@@ -119,7 +123,11 @@ class RunInfo(BaseModel):
     documents: int | None
     segments: int | None
     complaints: int | None
-    fit: FitPublic | None = Field(None, description="How well the corpus fits the taxonomy; null for older runs.")
+    fit: FitPublic | None = Field(
+        None,
+        description="How well the corpus fits the taxonomy; null for older runs, and after an erasure took "
+        "complaints out of the run (its figures cannot be recomputed without them).",
+    )
 
 
 class Quote(BaseModel):

@@ -111,6 +111,7 @@ def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
     assert "wombatish" in _everything(db, tmp_path)
     assert gone_hashes & {r[0] for r in db.execute("SELECT hash FROM embeddings")}
     before = {r["id"]: r["complaints"] for r in db.query("SELECT * FROM runs")}
+    assert all(r["fit"] for r in db.query("SELECT fit FROM runs"))
     kept = db["documents"].count - 48
 
     out = _forget(mined, "--dataset", str(template["folder"] / "gone.csv"))
@@ -128,6 +129,8 @@ def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
     _consistent(db)
     after = {r["id"]: r for r in db.query("SELECT * FROM runs")}
     assert all(after[i]["complaints"] < before[i] and after[i]["erased_at"] for i in before)
+    # Its figures counted the erased complaints and cannot be recomputed without them (their scores are not stored).
+    assert all(after[i]["fit"] is None for i in before)
     assert after[max(after)]["documents"] == kept
     assert "wombatish" not in _everything(db, tmp_path).lower()
 

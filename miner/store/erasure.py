@@ -273,7 +273,8 @@ def _drop_vectors(db: sqlite_utils.Database, hashes: list[str]) -> int:
 
 
 def _recount_runs(db: sqlite_utils.Database) -> dict[int, set[str]]:
-    """Take the staged segments out of every run's stored counts; returns the pain points touched per run."""
+    """Take the staged segments out of every run's stored counts, and its fit; returns the pain points touched per
+    run."""
     per_run: dict[int, dict] = {}
     sql = """SELECT r.run_id, COUNT(*), SUM(r.complaint), COUNT(DISTINCT s.document_id)
              FROM segment_results r JOIN segments s ON s.id = r.segment_id
@@ -288,10 +289,12 @@ def _recount_runs(db: sqlite_utils.Database) -> dict[int, set[str]]:
         entry["points"][pid] = n
     stamp = now()
     for run_id, e in per_run.items():
+        # The fit (miner/touchpoints/fit.py) reads each complaint's two best similarities, which are not stored:
+        # it cannot be recomputed without the erased complaints, so it goes rather than describe them.
         db.execute(
             """UPDATE runs SET segments = max(0, coalesce(segments, 0) - ?),
                complaints = max(0, coalesce(complaints, 0) - ?), documents = max(0, coalesce(documents, 0) - ?),
-               erased_at = ? WHERE id = ?""",
+               fit = NULL, erased_at = ? WHERE id = ?""",
             [e["segments"], e["complaints"], e["documents"], stamp, run_id],
         )
         for pid, n in e["points"].items():
