@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from api.db import dataset_row, insert_dataset
-from api.errors import ApiError
+from api.errors import ApiError, api_words
 from api.keys import now
 from miner.errors import InputError
 from miner.ingest import ColumnMap, iter_file
@@ -27,8 +27,21 @@ def _rejected(path: Path, message: str) -> dict:
         "file": path.name,
         "line": int(line.group(1)) if line else None,
         "field": field.group(1) if field else None,
-        "message": message.replace(pseudonymise_path(str(path)), path.name),  # as InputError names it
+        "message": api_words(message.replace(pseudonymise_path(str(path)), path.name)),  # as InputError names it
     }
+
+
+def _param_at_fault(columns: ColumnMap, err: InputError, first: InputError | None) -> str | None:
+    """The query parameter of POST /v1/datasets behind a file's error, if one is: a column it named that the file
+    lacks, or whose values every row failed (`first`: the first rejected row)."""
+    named = re.search(r"given with --(\w+)-col", err.problem)
+    if named:
+        return f"{named.group(1)}_col"
+    given = {getattr(columns, role): f"{role}_col" for role in ("text", "title", "rating", "date", "id")}
+    for column in (err.field, first.field if first is not None else None):
+        if column is not None and column in given:
+            return given[column]
+    return None
 
 
 def too_many_rows(limit: int) -> ApiError:
@@ -64,8 +77,12 @@ def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None)
                 if max_rows is not None and total + accepted + bad.seen > max_rows:
                     raise too_many_rows(max_rows)
         except InputError as err:
-            # Name the file as the client sent it, not where the server keeps it.
-            raise InputError(path.name, err.problem, line=err.line, field=err.field, hint=err.hint) from None
+            # Name the file as the client sent it, not where the server keeps it (the problem can quote a rejected
+            # row's message, which names it too), in the API's words, with the query parameter at fault.
+            problem = err.problem.replace(pseudonymise_path(str(path)), path.name)
+            named = str(InputError(path.name, problem, line=err.line, field=err.field, hint=err.hint))
+            field = _param_at_fault(columns, err, bad[0] if bad else None) or err.field
+            raise ApiError(400, "invalid_file", api_words(named), field=field) from None
         rejected += [_rejected(path, str(m)) for m in bad]
         files.append({"name": path.name, "path": str(path), "rows": accepted + bad.seen, "accepted": accepted})
         total += accepted + bad.seen

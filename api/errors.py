@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -46,6 +47,17 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field, self.headers = status, code, message, field, headers
+
+
+_SKIP = re.compile(r",? or pass --on-error skip(?: to leave such rows out)?")
+_FLAG = re.compile(r"--(text|title|rating|date|id)-col\b|--(kind)\b")
+
+
+def api_words(message: str) -> str:
+    """A miner message (InputError's hints name CLI flags) in this API's words: the query parameters of
+    POST /v1/datasets for --text-col and the like, and no "--on-error skip", since an upload always skips bad rows."""
+    message = _SKIP.sub("", message)
+    return _FLAG.sub(lambda m: f"{m.group(1)}_col" if m.group(1) else "kind", message)
 
 
 def not_found(what: str) -> ApiError:
@@ -101,7 +113,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, err: InputError) -> JSONResponse:
-        return _json(400, "invalid_file", str(err), err.field)
+        return _json(400, "invalid_file", api_words(str(err)), err.field)
 
     @app.exception_handler(MinerError)
     async def _miner_error(request: Request, err: MinerError) -> JSONResponse:

@@ -185,6 +185,22 @@ def test_upload_errors(a):
     assert_error(a.post("/v1/datasets?kind=tweet", files={"file": ("c.csv", csv)}), 422, "invalid")
 
 
+def test_upload_errors_name_the_upload_and_the_query_parameter(a):
+    """The upload's own name, never where the server keeps it, and this API's parameters, not the CLI's flags."""
+    csv = b"id,author,text\n1,Fiona E.,late again\n2,Alan T.,cold food\n"
+    resp = a.post("/v1/datasets?date_col=author", files={"file": ("r5.csv", csv, "text/csv")})
+    body = assert_error(resp, 400, "invalid_file")
+    assert body["message"].startswith("r5.csv: no usable rows") and "uploads" not in body["message"], body
+    assert "--" not in body["message"] and "date_col" in body["message"] and body["field"] == "date_col"
+    body = assert_error(a.post("/v1/datasets?text_col=nope", files={"file": ("c.csv", csv)}), 400, "invalid_file")
+    assert "--" not in body["message"] and body["field"] == "text_col", body
+    bad = b"id,date,text\n1,2026-01-01,late again\n2,someday,cold food\n3,2026-01-02,\n"
+    ds = a.post("/v1/datasets", files={"file": ("bad.csv", bad, "text/csv")}).json()
+    messages = [r["message"] for r in ds["rejected"]]
+    assert len(messages) == 2 and not any("--" in m for m in messages), messages
+    assert "date_col" in messages[0] and messages[1].endswith("the text is empty (fill it in)"), messages
+
+
 def test_upload_over_the_limit_is_413(a, server):
     big = b"id,text\n" + b"".join(b"%d,the delivery was late again and again\n" % i for i in range(LIMIT // 30))
     assert len(big) > LIMIT
