@@ -67,4 +67,6 @@ def test_date_col_hint_only_when_the_column_was_guessed(tmp_path):
         read_file(path)
     with pytest.raises(InputError) as err:
         read_file(path, ColumnMap(date="date"))
-    assert "--date-col" not in str(err.value) and "--on-error skip" in str(err.value)
+    assert "or pass --date-col" not in str(err.value) and "check that --date-col names the date column" in str(
+        err.value
+    )

@@ -91,7 +91,8 @@ class DateColumn:
         try:
             return parse_date(value, self.dayfirst)
         except (ValueError, OverflowError):
-            also = "pass --on-error skip" if self.given else "pass --date-col"
+            # named by the user: perhaps the wrong column; guessed: name the right one
+            also = "check that --date-col names the date column" if self.given else "pass --date-col"
             raise InputError(
                 str(path),
                 f"the date does not parse (the cell holds {describe(value)})",
