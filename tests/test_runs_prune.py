@@ -100,3 +100,17 @@ def test_cli_lists_runs_prunes_and_vacuums(nightly):
     assert table.exit_code == 0 and table.output.count(PRUNED) == 2
     missing = runner.invoke(app, ["runs", "list", "--db", str(path.with_name("nope.db"))])
     assert missing.exit_code == 2 and "no such database" in missing.output
+
+
+def test_vacuum_runs_when_an_earlier_prune_left_nothing_to_prune(nightly):
+    path, db, _, _ = nightly
+    prune_runs(db, keep=1)  # a nightly prune without --vacuum: the freed pages stay in the file
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    db.close()
+    runner = CliRunner()
+    done = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum"])
+    assert done.exit_code == 0, done.output
+    assert "Nothing to prune" in done.output and "VACUUM:" in done.output
+    assert open_db(path).execute("PRAGMA freelist_count").fetchone()[0] == 0  # the file was rewritten
+    dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum", "--dry-run"])
+    assert dry.exit_code == 0 and "VACUUM:" not in dry.output

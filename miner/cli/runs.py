@@ -89,8 +89,8 @@ def prune(
         bool,
         typer.Option(
             "--vacuum",
-            help="Then VACUUM, so the file shrinks (rewrites the whole file: needs as much free disk again and "
-            "locks the database meanwhile).",
+            help="Then VACUUM, so the file shrinks, also when nothing is left to prune (after an earlier prune); it "
+            "rewrites the whole file: needs as much free disk again and locks the database meanwhile.",
         ),
     ] = False,
 ) -> None:
@@ -111,16 +111,16 @@ def prune(
         return
     if not pruned.runs:
         typer.echo(f"Nothing to prune: {db} holds no completed run older than the newest {keep}.")
-        return
-    shown = ", ".join(map(str, pruned.runs[:20])) + (
-        f" and {len(pruned.runs) - 20} more" if len(pruned.runs) > 20 else ""
-    )
-    verb = "Would delete" if dry_run else "Deleted"
-    typer.echo(f"{verb} the results of {len(pruned.runs)} run(s) ({shown}): {pruned.total:,} rows "
-               f"({', '.join(f'{t} {n:,}' for t, n in pruned.rows.items() if n)}).")  # fmt: skip
-    if vacuum and not dry_run:
+    else:
+        shown = ", ".join(map(str, pruned.runs[:20])) + (
+            f" and {len(pruned.runs) - 20} more" if len(pruned.runs) > 20 else ""
+        )
+        verb = "Would delete" if dry_run else "Deleted"
+        typer.echo(f"{verb} the results of {len(pruned.runs)} run(s) ({shown}): {pruned.total:,} rows "
+                   f"({', '.join(f'{t} {n:,}' for t, n in pruned.rows.items() if n)}).")  # fmt: skip
+    if vacuum and not dry_run:  # also with nothing pruned now: the pages an earlier prune freed are given back
         before = db.stat().st_size
         vacuum_file(database)
         typer.echo(f"VACUUM: {before / 1e6:.1f} MB -> {db.stat().st_size / 1e6:.1f} MB.")
-    elif not dry_run:
+    elif not dry_run and pruned.runs:
         typer.echo("The file keeps its size until a VACUUM (--vacuum); SQLite reuses the freed pages meanwhile.")
