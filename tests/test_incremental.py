@@ -289,3 +289,33 @@ def test_a_base_run_whose_corrections_did_not_teach_the_detector_means_a_refit(d
     db["runs"].update(second, {"params": json.dumps(params)})
     _, third = mine(db, [tmp_path / "day3.csv"], options)
     assert db["runs"].get(third)["mode"] == "full"
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_a_run_counts_the_documents_it_analysed_not_those_stored_meanwhile(db, tmp_path, options, monkeypatch,
+                                                                           incremental):  # fmt: skip
+    import sqlite3
+
+    from miner.pipeline.core import Pipeline
+
+    _write(tmp_path / "day1.csv", 0, 12)
+    _write(tmp_path / "day2.csv", 100, 6)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    classify = Pipeline.classify
+
+    def classify_while_another_process_stores(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        other = sqlite3.connect(tmp_path / "t.db")
+        with other:
+            sql = "INSERT INTO documents (id, source, kind, text) VALUES ('late:1', 'late.csv', 'review', 'late')"
+            other.execute(sql)
+        other.close()
+        return classify(self, *args, **kwargs)
+
+    options.incremental = incremental
+    monkeypatch.setattr(Pipeline, "classify", classify_while_another_process_stores)
+    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    run = db["runs"].get(second)
+    assert run["mode"] == ("incremental" if incremental else "full")
+    # an incremental run's documents are a total, carried forward as its segments are: the report's "of N items"
+    assert run["documents"] == 18 == db["documents"].count - 1
+    assert db["runs"].get(first)["documents"] == 12

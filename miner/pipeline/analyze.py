@@ -17,7 +17,7 @@ from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
 from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
-from miner.store.segments import load_segments, lowest_complaint_score
+from miner.store.segments import load_segments, lowest_complaint_score, snapshot, stored_documents
 from miner.topics.clusterer import PainPoint
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
@@ -107,7 +107,8 @@ def _extends(p: Pipeline, base: dict, params: dict) -> bool:
 
 def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     db = p.db
-    segments = load_segments(db)
+    with snapshot(db):  # the documents the run covers: not those another process stores while it runs
+        segments, documents = load_segments(db), stored_documents(db)
     # On a large corpus the import's second process, where one runs, fits a share of the pain points; it imports what
     # that needs while this process classifies
     partner = getattr(p.engine, "partner", None) if p.clusterer is None and len(segments) >= SHARED_FITS else None
@@ -140,7 +141,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
             pain_point_rows=pain_rows,
             fit=p.diagnose(result).to_dict(),
             counts={
-                "documents": db.table("documents").count,
+                "documents": documents,
                 "segments": len(segments),
                 "complaints": result.complaints,
             },  # fmt: skip
@@ -150,7 +151,8 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
 def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) -> None:
     """New segments only: classify them, give each complaint the nearest pain point of its touchpoint."""
     db = p.db
-    segments = unanalysed_segments(db, base_run)
+    with snapshot(db):  # what the run covers: the base run's documents carried forward and every one stored since
+        segments, documents = unanalysed_segments(db, base_run), stored_documents(db)
     row = head_row(db, base_run)
     head = p.fit(progress).run_head(base_run)  # map as the base run did: no refit
     lowest = lowest_complaint_score(db, base_run)  # and detect with the threshold it read from its corpus
@@ -182,7 +184,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
             pain_point_rows=[],
             fit=p.diagnose(result).to_dict(),  # of the new complaints: a drift in what comes in shows
             counts={
-                "documents": db.table("documents").count,
+                "documents": documents,  # a total, as its segments and complaints are (the report's "of N items")
                 "segments": base["segments"] + len(segments),
                 "complaints": base["complaints"] + result.complaints,
             },  # fmt: skip

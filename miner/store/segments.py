@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlite_utils
+
+
+@contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """Reads inside see one state of the database (a read transaction: in WAL mode, what other processes commit
+    meanwhile is not seen); inside a caller's transaction, that one."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        db.conn.execute("COMMIT")
+
+
+def stored_documents(db: sqlite_utils.Database) -> int:
+    """Documents stored, items without a segment included (a run's `documents`: read it in the `snapshot` its
+    segments were read in, so a document another process stores while the run classifies is not counted)."""
+    return db.table("documents").count
 
 
 def load_segments(db: sqlite_utils.Database) -> list[dict]:
