@@ -319,3 +319,41 @@ def test_a_run_counts_the_documents_it_analysed_not_those_stored_meanwhile(db, t
     # an incremental run's documents are a total, carried forward as its segments are: the report's "of N items"
     assert run["documents"] == 18 == db["documents"].count - 1
     assert db["runs"].get(first)["documents"] == 12
+
+
+def test_incremental_with_nothing_new_makes_no_run(db, tmp_path, options):
+    _write(tmp_path / "day1.csv", 0, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    rows = db["segment_results"].count
+    options.incremental = True
+    imports, again = mine(db, [tmp_path / "day1.csv"], options)  # the same export mined again: nothing new
+    assert imports[0].added == 0 and again == first
+    assert [r["id"] for r in db.query("SELECT id FROM runs")] == [first]
+    assert db["segment_results"].count == rows  # no copy of every result row for nothing
+    _write(tmp_path / "day2.csv", 100, 3)
+    _, second = mine(db, [tmp_path / "day2.csv"], options)  # something new: a run as before
+    assert second != first and db["runs"].get(second)["mode"] == "incremental"
+
+
+def test_cli_incremental_on_a_header_only_or_re_mined_export_warns_and_exits_0(tmp_path, data_dir):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+    from miner.store import open_db
+
+    _write(tmp_path / "day1.csv", 0, 12)
+    _write(tmp_path / "empty.csv", 0, 0)  # the header alone
+    db = str(tmp_path / "n.db")
+    args = ["--db", db, "--embedding-model", "fake", "--segmenter", "rules", "--no-redact",
+            "--taxonomy", str(data_dir / "mini_taxonomy.yaml")]  # fmt: skip
+    runner = CliRunner()
+    assert runner.invoke(app, ["mine", str(tmp_path / "day1.csv"), *args]).exit_code == 0
+    full = runner.invoke(app, ["mine", str(tmp_path / "empty.csv"), *args])
+    assert full.exit_code == 2 and "the file has no rows" in full.output  # without --incremental: as before
+    for path in ("empty.csv", "day1.csv"):
+        result = runner.invoke(app, ["mine", str(tmp_path / path), *args, "--incremental"])
+        said = " ".join(result.output.split())  # as rich wrapped it
+        assert result.exit_code == 0, said
+        assert "Nothing new since run 1: no run made." in said
+        assert ("empty.csv: no rows" in said) == (path == "empty.csv")
+    assert [r["id"] for r in open_db(db).query("SELECT id FROM runs")] == [1]

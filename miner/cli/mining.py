@@ -103,6 +103,7 @@ def mine(
     from miner.segment import get_segmenter
     from miner.segment.scripts import unread_notes
     from miner.store import open_db
+    from miner.store.runs import latest_run
     from miner.touchpoints import load_taxonomy
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter, redact=redact)
@@ -130,12 +131,14 @@ def mine(
             options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
         else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
             options.engine = LocalEngine(start_up=True)
+        last = latest_run(database)
         imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
             progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
             for note in unread_notes(imp.path, imp.other_script, imp.no_segments):
                 progress.note(note)
-        _note_changes(database, run_id, progress)
+        if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
+            _note_changes(database, run_id, progress)
         result = top_pain_points(database, limit=limit, run_id=run_id)
     except MinerError as err:
         if created:  # nothing of a first mine that failed stays behind

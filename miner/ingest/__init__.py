@@ -17,7 +17,7 @@ from miner.ingest.rows import CHUNK_ROWS, iter_records, records_from_table
 if TYPE_CHECKING:
     from miner.progress import Progress
 
-__all__ = ["ColumnMap", "KINDS", "Record", "Turn", "discover", "iter_file", "read_file", "read_paths"]
+__all__ = ["ColumnMap", "KINDS", "Record", "Turn", "discover", "has_rows", "iter_file", "read_file", "read_paths"]
 
 SKIP_NAMES = {"readme.md", "readme.txt", "license", "license.txt"}
 
@@ -130,6 +130,17 @@ def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: s
     path = Path(path)
     table = reader_for(path)(path)
     return records_from_table(path, table, columns or ColumnMap(), on_error=on_error)
+
+
+def has_rows(path: Path) -> bool:
+    """Whether the file holds a row under its header: False for a header-only export (the import refuses it, "the
+    file has no rows"). Reads one row; a file that cannot be read counts as having rows, for the import to report."""
+    from miner.ingest.readers import reader_for
+
+    try:
+        return next(iter(reader_for(path)(path).rows), None) is not None
+    except InputError:
+        return True
 
 
 def iter_file(

@@ -15,7 +15,14 @@ from miner.pipeline.heap import release
 from miner.pipeline.rows import AssignmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
-from miner.store.painpoints import add_counts, carry_forward, centroids_of, record_changes, unanalysed_segments
+from miner.store.painpoints import (
+    add_counts,
+    carry_forward,
+    centroids_of,
+    has_unanalysed,
+    record_changes,
+    unanalysed_segments,
+)
 from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
 from miner.store.segments import load_segments, lowest_complaint_score, snapshot, stored_documents
 from miner.topics.clusterer import PainPoint
@@ -24,6 +31,8 @@ from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
 from miner.touchpoints.mapper import CONTEXT_WEIGHT
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from miner.embed import EmbeddingCache
     from miner.pipeline.classify import Classified
     from miner.pipeline.core import Pipeline
@@ -61,7 +70,9 @@ def run_params(p: Pipeline) -> dict:
 def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool = False) -> int:
     """Analyse all stored segments as a new run; returns its id. `incremental`: analyse only segments stored
     since the last complete run and give their complaints to its pain points (no refit); falls back to a full
-    run (a refit) when there is no such run or it used another embedding model, complaint detector or taxonomy."""
+    run (a refit) when there is no such run or it used another embedding model, complaint detector or taxonomy.
+    An incremental run with nothing stored since that run is not made: it would copy every result row for nothing
+    (the database grew a copy a night on re-mined exports); that run's id is returned."""
     progress = progress or Progress()
     db, taxonomy = p.db, p.taxonomy
     params = run_params(p)
@@ -72,6 +83,9 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
             "refitting everything."
         )
         base = None
+    if base and nothing_new(db, base):
+        progress.note(f"Nothing new since run {base['id']}: no run made.")
+        return int(base["id"])
     run_id = start_run(
         db,
         embedding_model=p.encoders.mapping.name,
@@ -94,6 +108,12 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
         fail_run(db, run_id, f"{type(err).__name__}: {err}")
         raise
     return run_id
+
+
+def nothing_new(db: sqlite_utils.Database, base: dict) -> bool:
+    """Whether run `base` covers every stored segment and document (a document may have no segment)."""
+    with snapshot(db):
+        return not has_unanalysed(db, base["id"]) and stored_documents(db) <= (base["documents"] or 0)
 
 
 def _extends(p: Pipeline, base: dict, params: dict) -> bool:

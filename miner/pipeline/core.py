@@ -21,7 +21,7 @@ from miner.embed.head import HeadCache, head_cache
 from miner.ingest import ColumnMap
 from miner.pipeline.classify import Classified, classify, fit_detector, fit_mapper, touchpoint_scores
 from miner.pipeline.heap import release
-from miner.pipeline.imports import Redactor, import_files
+from miner.pipeline.imports import Redactor, files_with_rows, import_files
 from miner.pipeline.overlap import PARALLEL_BYTES, needs_spacy
 from miner.progress import Progress
 from miner.segment import SegmenterLike
@@ -276,13 +276,17 @@ class Pipeline:
         incremental: bool = False,
         progress: Progress | None = None,
     ) -> tuple[list[ImportResult], int]:
-        """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
+        """Import the files, then analyse everything stored as a new run. Returns the imports and the run id: with
+        `incremental`, the last run's when nothing is new since it (no run is made), and header-only files are left
+        out with a warning."""
         progress = progress or Progress()
+        if incremental:  # a header-only nightly export is a warning, not an error
+            paths = files_with_rows(paths, progress, redact=self.redactor is not None)
         hold = getattr(self.engine, "hold", nullcontext)  # the local engine's second process serves the analysis too
         with hold():
             # The analysis fits the detector and the mapper first; the import does it while it waits, if it waits.
             imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress,
-                                        meanwhile=self.fit)  # fmt: skip
+                                        meanwhile=self.fit) if paths else []  # fmt: skip
             try:
                 return imports, self.analyze(progress, incremental=incremental)
             finally:

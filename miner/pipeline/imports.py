@@ -133,6 +133,21 @@ def import_files(
     return results
 
 
+def files_with_rows(paths: Iterable[Path | str], progress: Progress, *, redact: bool) -> list[Path]:
+    """The files of `paths` that hold a row, with a warning for each header-only one left out: a nightly export with
+    nothing in it is no error for an incremental mine (a full one refuses it, as it refuses any unreadable file)."""
+    from miner.ingest import has_rows
+
+    kept = []
+    for path in discover(paths):
+        if has_rows(path):
+            kept.append(path)
+        else:
+            shown = pseudonymise_path(str(path)) if redact else path
+            progress.note(f"Warning: {shown}: no rows (a header only): nothing to import")
+    return kept
+
+
 def import_paths(
     db: sqlite_utils.Database,
     paths: Iterable[Path | str],

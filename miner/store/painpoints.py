@@ -36,6 +36,13 @@ def unanalysed_segments(db: sqlite_utils.Database, base_run: int) -> list[dict]:
     return list(db.query(sql, [base_run]))
 
 
+def has_unanalysed(db: sqlite_utils.Database, base_run: int) -> bool:
+    """Whether any segment was stored since `base_run` was analysed (`unanalysed_segments`, without reading them)."""
+    sql = """SELECT 1 FROM segments s
+             WHERE NOT EXISTS (SELECT 1 FROM segment_results r WHERE r.run_id = ? AND r.segment_id = s.id) LIMIT 1"""
+    return db.execute(sql, [base_run]).fetchone() is not None
+
+
 def carry_forward(db: sqlite_utils.Database, base_run: int, run_id: int) -> None:
     """Copy the base run's segment results, assignments and pain points into the new run (one SQL each)."""
     db.execute(
