@@ -246,3 +246,27 @@ def test_mine_counts_the_items_it_could_not_read(db, tmp_path, options):
     segments = segment_records(options.segmenter, records, Progress())
     [stored] = store_import(open_db(tmp_path / "ray.db"), [(path, records, records, segments)])
     assert (stored.added, stored.other_script, stored.no_segments) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("redact", [False, True])
+def test_a_stored_id_with_other_text_keeps_the_first_version_and_is_counted(db, tmp_path, options, redact):
+    from tests.conftest import write_reviews
+
+    options.redact_pii = redact
+    path = tmp_path / "export.csv"
+    write_reviews(path, 0, 6)
+    mine(db, [path], options)
+    first = {r["id"]: r["text"] for r in db.query("SELECT id, text FROM documents")}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("was awful", "was awful, and still no answer")  # R0's ticket grew
+    lines[2] = lines[2].replace("was awful", "was very bad")  # and R1's
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (again,), _ = mine(db, [path], options)
+    assert again.rows == 6 and again.added == 0 and again.changed == 2
+    assert again.summary().endswith("2 rows have an id already stored with other text: the first version is kept")
+    assert {r["id"]: r["text"] for r in db.query("SELECT id, text FROM documents")} == first
+    (same,), _ = mine(db, [path], options)  # mined again: still other text than the first version's
+    assert same.changed == 2
+    write_reviews(path, 0, 6)
+    (unchanged,), _ = mine(db, [path], options)
+    assert unchanged.changed == 0 and "other text" not in unchanged.summary()

@@ -134,7 +134,7 @@ def mine(
         last = latest_run(database)
         imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
-            progress.note(f"{imp.path}: {imp.rows} rows, {imp.added} new")
+            progress.note(imp.summary())
             for note in unread_notes(imp.path, imp.other_script, imp.no_segments):
                 progress.note(note)
         if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
 from miner.segment.scripts import unread_items
-from miner.store.documents import ImportResult, begin_import, finish_import, store_records
+from miner.store.documents import ImportResult, begin_import, changed_texts, finish_import, store_records
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -190,9 +190,10 @@ def _import_file(
     shown = Path(pseudonymise_path(str(path))) if redactor is not None else path  # a file name can hold PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = 0
+    changed = [0]
     with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
-        chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance if large else None,
-                           notes=notes)  # fmt: skip
+        chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
+                                   progress=advance if large else None, notes=notes), import_id, changed)  # fmt: skip
         prepared = (
             overlapped(
                 db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, read_here=read_here
@@ -214,4 +215,13 @@ def _import_file(
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
-    return ImportResult(str(shown), rows, added, other_script, no_segments)
+    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0])
+
+
+def _counting_changed(
+    db: sqlite_utils.Database, chunks: Iterable[list[Record]], import_id: int, changed: list[int]
+) -> Iterator[list[Record]]:
+    """The chunks as read, adding to `changed[0]` the rows whose id an earlier import stored with other text."""
+    for chunk in chunks:
+        changed[0] += changed_texts(db, chunk, import_id)
+        yield chunk
