@@ -6,9 +6,11 @@ import contextlib
 import errno
 import importlib
 import os
+import signal
 import sqlite3
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,6 +69,35 @@ def discard_new_db(db: Path, database: Any) -> None:
         database.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where SIGINT raises KeyboardInterrupt (`interruptible`)."""
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM (a scheduler or `timeout` stopping a nightly job) handled as Ctrl-C is: raised in this process, so an
+    open import rolls back and a started run is marked failed (miner/pipeline/analyze.py) instead of staying
+    'running' until the next run calls it abandoned. Either signal then ends the command with one line on stderr
+    and exit 143 (SIGTERM) or 130 (SIGINT), the shell's codes for them."""
+
+    def on_term(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one does not cut short the clean-up
+        raise Interrupted("SIGTERM")
+
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set a handler
+    previous = signal.signal(signal.SIGTERM, on_term) if main_thread else None
+    try:
+        yield
+    except KeyboardInterrupt as err:
+        name, code = ("SIGTERM", 143) if isinstance(err, Interrupted) else ("SIGINT", 130)
+        typer.echo(f"Interrupted ({name}): a run it started is marked failed, an unfinished import rolled back; "
+                   "run the command again to resume", err=True)  # fmt: skip
+        raise typer.Exit(code) from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:

@@ -93,6 +93,7 @@ def mine(
     limit: Annotated[int, typer.Option(help="Touchpoints to print at the end.")] = 5,
 ) -> None:
     """Import feedback files into the database and mine them for pain points by touchpoint."""
+    from miner.cli.app import interruptible
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
     from miner.pipeline import LocalEngine, MineOptions, get_engine
@@ -132,10 +133,10 @@ def mine(
         else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
             options.engine = LocalEngine(start_up=True)
         last = latest_run(database)
-        imports, run_id = run_mine(database, paths, options, progress)
+        with interruptible():  # SIGTERM as SIGINT: the run is marked failed, one line, exit 143 or 130
+            imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
-            progress.note(imp.summary())
-            for note in unread_notes(imp.path, imp.other_script, imp.no_segments):
+            for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments)):
                 progress.note(note)
         if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
             _note_changes(database, run_id, progress)

@@ -105,7 +105,7 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
         else:
             _full(p, run_id, progress)
     except BaseException as err:
-        fail_run(db, run_id, f"{type(err).__name__}: {err}")
+        fail_run(db, run_id, f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)  # Ctrl-C has none
         raise
     return run_id
 

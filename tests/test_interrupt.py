@@ -1,0 +1,49 @@
+"""Stopping `touchpoints mine` mid-run: SIGTERM (a scheduler's stop) as SIGINT, the run marked failed, one line on
+stderr, the shell's exit code (fake embedder, the command in this process)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from typer.testing import CliRunner
+
+from miner.cli import app
+from miner.store import open_db
+from tests.conftest import write_reviews
+
+
+class _Unhandled(Exception):
+    """What SIGTERM raises here when the command does not handle it (instead of ending pytest)."""
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_the_analysis_marks_the_run_failed_and_says_so(tmp_path, data_dir, monkeypatch, how):
+    from miner.pipeline.core import Pipeline
+
+    def stop(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if how == "SIGTERM":
+            os.kill(os.getpid(), signal.SIGTERM)
+        raise KeyboardInterrupt  # what Python's SIGINT handler raises
+
+    def unhandled(signum, frame):  # noqa: ANN001, ANN202
+        raise _Unhandled
+
+    monkeypatch.setattr(Pipeline, "classify", stop)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    write_reviews(tmp_path / "day1.csv", 0, 6)
+    db = tmp_path / "i.db"
+    try:
+        result = CliRunner().invoke(app, ["mine", str(tmp_path / "day1.csv"), "--db", str(db), "--embedding-model",
+                                          "fake", "--segmenter", "rules", "--no-redact", "--taxonomy",
+                                          str(data_dir / "mini_taxonomy.yaml")])  # fmt: skip
+        handler = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == (143 if how == "SIGTERM" else 130), (result.output, result.exception)
+    said = " ".join(result.output.split())
+    assert f"Interrupted ({how}): a run it started is marked failed" in said
+    runs = list(open_db(db).query("SELECT status, error FROM runs"))
+    assert [r["status"] for r in runs] == ["failed"]  # not left 'running'
+    assert handler is unhandled  # the command puts the handler it found back
