@@ -21,6 +21,7 @@ from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 from miner.errors import MinerError
 from miner.store.filters import check
+from miner.store.runs import run_status
 
 
 async def app_settings(request: Request) -> Settings:
@@ -117,7 +118,7 @@ def get_run(
     if run is not None:
         # the workspace's own database holds only its runs, so a number read from an answer's `run.id` is safe
         run_id = int(run) if run.isdigit() else completed_job_run(control, run, workspace)
-        if run_id is None or (run.isdigit() and not _stored_run(db, run_id)):
+        if run_id is None or (run.isdigit() and run_status(db, run_id) not in ("complete", "pruned")):
             raise not_found(f"completed run '{run}'")
         found = find_run(db, run_id=run_id)
         if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)
@@ -126,10 +127,6 @@ def get_run(
             )
         return found
     return find_run(db, taxonomy_version=taxonomy_version)
-
-
-def _stored_run(db: sqlite_utils.Database, run_id: int) -> bool:
-    return db.execute("SELECT 1 FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone() is not None
 
 
 RunDep = Annotated[dict | None, Depends(get_run)]

@@ -89,6 +89,12 @@ def run_row(db: sqlite_utils.Database, run_id: int) -> dict:
     return db.table("runs").get(run_id)
 
 
+def run_status(db: sqlite_utils.Database, run_id: int) -> str | None:
+    """A run's status ('running', 'complete', 'pruned'...), None when no run has that id."""
+    row = db.execute("SELECT status FROM runs WHERE id = ?", [run_id]).fetchone()
+    return row[0] if row else None
+
+
 def find_run(
     db: sqlite_utils.Database, run_id: int | None = None, *, taxonomy_version: str | None = None
 ) -> dict | None:
