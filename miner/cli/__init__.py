@@ -3,7 +3,7 @@
 One module per group of commands; importing them registers their commands on `app`.
 """
 
-from miner.cli import erasure, mining, reports, runs, taxonomy  # noqa: F401 - registers the commands
+from miner.cli import erasure, mining, reports, runs, setup, taxonomy  # noqa: F401 - registers the commands
 from miner.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -33,8 +33,9 @@ def forget(
         bool, typer.Option("--dry-run", help="Count the documents and segments that would go; delete nothing.")
     ] = False,
 ) -> None:
-    """Delete a dataset's or a customer's feedback with its segments, results and cached vectors, and take it
-    out of every run's counts and quotes (top, report, export and the API then no longer show it)."""
+    """Delete a dataset's or a customer's feedback and take it out of every run's counts and quotes.
+
+    Its segments, results and cached vectors go too; top, report, export and the API then no longer show it."""
     from miner.store import open_db
     from miner.store.erasure import (
         Erased,
