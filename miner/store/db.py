@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,12 +54,29 @@ def connect(path: Path) -> sqlite_utils.Database:
     return db
 
 
+OPEN_TRIES = 10  # a new file's journal-mode switch can answer "locked" at once, without waiting: tries, 0.1 s apart
+
+
 def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) a touchpoint-miner database and bring its schema up to date."""
     if memory:
-        db = sqlite_utils.Database(memory=True)
-    else:
-        db = connect(Path(path or DEFAULT_DB))
+        return _migrated(sqlite_utils.Database(memory=True))
+    for attempt in range(OPEN_TRIES):
+        db, started = None, time.monotonic()
+        try:
+            db = connect(Path(path or DEFAULT_DB))
+            return _migrated(db)
+        except sqlite3.OperationalError as err:
+            if db is not None:
+                db.close()
+            # only an answer given at once is retried: one after the 30 s busy wait is a lock really held
+            if "locked" not in str(err) or time.monotonic() - started > 1 or attempt == OPEN_TRIES - 1:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
+def _migrated(db: sqlite_utils.Database) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     if migrations.pending(db):
         # under the write lock, so a second process opening a new file at the same time waits and then finds
