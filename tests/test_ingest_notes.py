@@ -42,14 +42,36 @@ def test_mine_says_which_columns_it_chose_and_which_it_found_none_for(tmp_path):
 
 
 def test_rows_repeating_an_id_are_counted_and_the_import_says_so(tmp_path):
-    path = tmp_path / "chat.csv"
-    lines = ["c1,2026-03-01 10:00,customer,My parcel never came", "c1,2026-03-01 10:01,agent,Sorry to hear that",
-             "c1,2026-03-01 10:02,customer,It was due on Monday", "c2,2026-03-01 11:00,customer,Refund please",
-             "c2,2026-03-01 11:01,agent,Done"]  # fmt: skip
-    path.write_text("conversation_id,timestamp,speaker,text\n" + "\n".join(lines) + "\n")
+    path = tmp_path / "chat.csv"  # no column says who speaks: the repeats are dropped, and the import says so
+    lines = ["c1,2026-03-01 10:00,My parcel never came", "c1,2026-03-01 10:01,Sorry to hear that",
+             "c1,2026-03-01 10:02,It was due on Monday", "c2,2026-03-01 11:00,Refund please",
+             "c2,2026-03-01 11:01,Done"]  # fmt: skip
+    path.write_text("conversation_id,timestamp,text\n" + "\n".join(lines) + "\n")
     notes = Notes()
     [result] = import_files(open_db(memory=True), [path], RuleSegmenter(), None, progress=notes)
     assert (result.rows, result.added) == (5, 2)
     assert notes.lines[0].startswith("chat.csv: columns: text 'text', date 'timestamp', id 'conversation_id'; no rat")
     assert notes.lines[1].startswith("chat.csv: 3 rows repeat an id ('conversation_id') of an earlier row in the file")
     assert "one message of a conversation" in notes.lines[1] and "--id-col" in notes.lines[1]
+
+
+def test_a_chat_export_with_a_row_per_message_is_read_as_one_transcript_per_conversation(tmp_path):
+    path = tmp_path / "chat.csv"
+    lines = ["c1,2026-03-01 10:00,customer,Hi,", "c1,2026-03-01 10:01,customer,My parcel never came,",
+             "c1,2026-03-01 10:02,agent,Sorry to hear that,", "c1,2026-03-01 10:03,customer,It was due on Monday,2",
+             "c2,2026-03-01 11:00,Customer,Refund please,", "c2,2026-03-01 11:01,bot,Done,",
+             "c1,2026-03-02 09:00,customer,Still nothing,"]  # fmt: skip
+    path.write_text("conversation_id,timestamp,speaker,text,csat\n" + "\n".join(lines) + "\n")
+    notes = Notes()
+    db = open_db(memory=True)
+    [result] = import_files(db, [path], RuleSegmenter(), None, progress=notes)
+    assert (result.rows, result.added) == (3, 2)  # three runs of rows, the last repeating c1
+    assert "one row per message" in notes.lines[1] and "'speaker' saying who speaks" in notes.lines[1]
+    assert notes.lines[2].startswith("chat.csv: 1 row repeats a conversation ('conversation_id')")
+    docs = {d["source_id"]: d for d in db.query("SELECT * FROM documents")}
+    assert docs["c1"]["kind"] == "transcript" and docs["c1"]["date"].startswith("2026-03-01T10:00")
+    assert docs["c1"]["rating_raw"] == 2  # the rating given on the conversation's last message
+    # only the customer's words are mined, the greeting dropped; the agent's and the bot's stay in the stored text
+    segments = [r[0] for r in db.execute("SELECT text FROM segments ORDER BY id")]
+    assert segments == ["My parcel never came", "It was due on Monday", "Refund please"]
+    assert "Agent: Sorry to hear that" in docs["c1"]["text"] and "Agent: Done" in docs["c2"]["text"]

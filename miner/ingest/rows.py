@@ -8,7 +8,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from miner.errors import InputError, describe
-from miner.ingest import ratings
+from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
 from miner.ingest.dates import DateColumn
 from miner.ingest.readers import MAX_FIELD
@@ -122,13 +122,19 @@ def iter_records(
     dates = _date_column(cols, sample, given)
     if dates is not None and (note := dates.note()):
         notes.append(note)
+    stream: Iterator[tuple[int, dict]] = chain(head, rows)
+    speaker = messages.speaker_column(table.columns, sample, cols)
+    if speaker is not None:  # one row per message: each conversation's rows become one transcript
+        stream = messages.joined(stream, cols, speaker)
+        notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
+                     f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
     repeats = 0
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
     total = 0
-    for line, row in chain(head, rows):
+    for line, row in stream:
         try:
             if isinstance(row, InputError):
                 raise row
@@ -148,7 +154,7 @@ def iter_records(
             chunk = []
     total += len(chunk)
     if repeats:
-        notes.append(_repeats_note(repeats, cols))
+        notes.append(_repeats_note(repeats, cols, joined=speaker is not None))
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({len(rejected)} rejected; first: {first})")
@@ -163,8 +169,12 @@ def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateC
     return DateColumn.from_sample(cols.date, [_str(r.get(cols.date)) for r in sample], given.date is not None)
 
 
-def _repeats_note(repeats: int, cols: ColumnMap) -> str:
+def _repeats_note(repeats: int, cols: ColumnMap, joined: bool = False) -> str:
     rows = "1 row repeats" if repeats == 1 else f"{repeats:,} rows repeat"
+    if joined:
+        return (f"{rows} a conversation ('{cols.id}') whose messages came earlier in the file and "
+                f"{'was' if repeats == 1 else 'were'} dropped: list each conversation's messages together "
+                "(sort the export by conversation, then time)")  # fmt: skip
     return (
         f"{rows} an id ('{cols.id}') of an earlier row in the file and {'was' if repeats == 1 else 'were'} "
         "dropped; if each row is one message of a conversation, join each conversation's messages into one text "
