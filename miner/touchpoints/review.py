@@ -19,7 +19,7 @@ from miner.errors import MinerError
 from miner.pipeline import MineOptions, build_pipeline
 from miner.report.quotes import shorten
 from miner.segment.items import ItemRuns
-from miner.store.reads import mapped_complaints, mapped_items_segments
+from miner.store.reads import mapped_complaints, mapped_items_segments, quote_rows
 from miner.store.runs import find_run
 from miner.touchpoints.taxonomy import Taxonomy
 
@@ -74,7 +74,12 @@ def least_sure(
             "runner_up": second if best == current else best, "margin": round(float(margins[k]), 4),
             "context": whole if whole != segment["text"] else None,
         })  # fmt: skip
-    return in_turn(queues, limit)
+    picks = in_turn(queues, limit)
+    stored = quote_rows(db, [p["segment_id"] for p in picks if p["context"]])
+    for p in picks:  # the item as the customer wrote it ("slow but the driver..."), not its clauses joined
+        if p["context"] and stored.get(p["segment_id"], {}).get("document_text"):
+            p["context"] = stored[p["segment_id"]]["document_text"]
+    return picks
 
 
 def in_turn(queues: dict[str, list], limit: int) -> list:
@@ -94,7 +99,7 @@ def as_yaml(picks: list[dict]) -> str:
     lines = ["corrections:"]
     for p in picks:
         if p.get("context"):  # a clause is easier to label in its feedback item
-            lines.append(f"  # in: {shorten(p['context'], 110)}")
+            lines.append(f"  # in: {shorten(' '.join(p['context'].split()), 110)}")  # one line: a comment
         lines.append(f"  - text: {json.dumps(p['text'], ensure_ascii=False)}")
         lines.append(f"    touchpoint: {p['touchpoint']}  # or {p['runner_up']}? (lead {p['margin']:.3f})")
     return "\n".join(lines) + "\n"
