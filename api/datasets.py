@@ -21,14 +21,24 @@ _LINE = re.compile(r", line (\d+)")
 _FIELD = re.compile(r", field '([^']*)'")
 
 
-def _rejected(path: Path, message: str) -> dict:
-    line, field = _LINE.search(message), _FIELD.search(message)
-    return {
+def _rejected(path: Path, message: str, records: bool = False) -> dict:
+    found, field = _LINE.search(message), _FIELD.search(message)
+    line = int(found.group(1)) if found else None
+    message = message.replace(pseudonymise_path(str(path)), path.name)  # as InputError names it
+    row = {
         "file": path.name,
-        "line": int(line.group(1)) if line else None,
+        "line": line,
         "field": field.group(1) if field else None,
-        "message": api_words(message.replace(pseudonymise_path(str(path)), path.name)),  # as InputError names it
+        "message": api_words(_as_records(path, message) if records else message),
     }
+    if records and line is not None:  # the file is the server's copy of the body: its line N is records[N-1]
+        row["record"], row["line"] = line - 1, None
+    return row
+
+
+def _as_records(path: Path, message: str) -> str:
+    """A message about the file a JSON body's records were written to, as the client sent them: 'records[1]'."""
+    return re.sub(rf"{re.escape(path.name)}, line (\d+)", lambda m: f"records[{int(m.group(1)) - 1}]", message)
 
 
 def _param_at_fault(columns: ColumnMap, err: InputError, first: InputError | None) -> str | None:
@@ -62,7 +72,9 @@ class _Rejected(list[InputError]):
             super().append(err)
 
 
-def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None) -> tuple[list[dict], list[dict]]:
+def validate(
+    paths: list[Path], columns: ColumnMap, max_rows: int | None = None, records: bool = False
+) -> tuple[list[dict], list[dict]]:
     """Per-file row counts and the rejected rows, read in chunks so memory stays bounded whatever the size; a
     file that cannot be read at all raises InputError, and more than `max_rows` rows in all a 413 as soon as the
     count passes it."""
@@ -82,8 +94,9 @@ def validate(paths: list[Path], columns: ColumnMap, max_rows: int | None = None)
             problem = err.problem.replace(pseudonymise_path(str(path)), path.name)
             named = str(InputError(path.name, problem, line=err.line, field=err.field, hint=err.hint))
             field = _param_at_fault(columns, err, bad[0] if bad else None) or err.field
+            named = _as_records(path, named) if records else named
             raise ApiError(400, "invalid_file", api_words(named), field=field) from None
-        rejected += [_rejected(path, str(m)) for m in bad]
+        rejected += [_rejected(path, str(m), records) for m in bad]
         files.append({"name": path.name, "path": str(path), "rows": accepted + bad.seen, "accepted": accepted})
         total += accepted + bad.seen
         if max_rows is not None and total > max_rows:
@@ -99,8 +112,11 @@ def create(
     paths: list[Path],
     columns: ColumnMap,
     max_rows: int | None = None,
+    records: bool = False,
 ) -> dict:
-    files, rejected = validate(paths, columns, max_rows)
+    """Validate the upload and store its dataset row; `records`: it came as a JSON body's `records`, so rejected
+    rows are named by their index there."""
+    files, rejected = validate(paths, columns, max_rows, records)
     row = {
         "id": dataset_id,
         "workspace": workspace,

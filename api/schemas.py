@@ -19,7 +19,8 @@ class HealthPublic(BaseModel):
 
 class RejectedRow(BaseModel):
     file: str
-    line: int | None
+    line: int | None = Field(description="The line of an uploaded file; null for a JSON body's records.")
+    record: int | None = Field(None, description="For a JSON body: the rejected record's index in `records`.")
     field: str | None
     message: str = Field(examples=["reviews.csv, line 7, field 'review': the text is empty"])
 

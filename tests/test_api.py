@@ -171,6 +171,11 @@ def test_upload_json_records(b, bob):
     assert bob["dataset"]["rows"] == 4 and bob["dataset"]["name"] == "bob-records"
     assert_error(b.post("/v1/datasets", json={"records": []}), 422, "invalid")
     assert_error(b.post("/v1/datasets", json={"records": [{"text": ""}]}), 400, "invalid_file")
+    # a rejected record is named by its index in the body, not by a line of the file the server wrote it to
+    some = b.post("/v1/datasets", json={"name": "r", "records": [{"text": "late again"}, {"text": ""}]}).json()
+    [bad] = some["rejected"]
+    assert bad["record"] == 1 and bad["line"] is None and bad["message"].startswith("records[1]"), bad
+    assert b.delete(f"/v1/datasets/{some['id']}").status_code == 200  # bob's workspace stays as other tests read it
 
 
 def test_upload_errors(a):

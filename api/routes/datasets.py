@@ -65,8 +65,9 @@ async def create_dataset(
     try:
         paths, body_name = await receive(request, folder, settings.max_upload_bytes, settings.max_json_bytes)
         label = name or body_name or paths[0].name
+        records = request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
         return await run_in_threadpool(datasets.create, control, workspace, dataset_id, label, paths, columns,
-                                     settings.max_rows)  # fmt: skip
+                                     settings.max_rows, records)  # fmt: skip
     except BaseException:
         datasets.discard(folder)
         raise
