@@ -227,6 +227,14 @@ def completed_job_run(db: sqlite_utils.Database, job_id: str, workspace: str) ->
     return rows[0][0] if rows else None
 
 
+def latest_profile(db: sqlite_utils.Database, workspace: str) -> str | None:
+    """The profile of the workspace's latest completed job: what a run the server starts itself (a taxonomy PUT's
+    re-mapping) reads with, so it re-uses the stored vectors instead of reading everything again."""
+    sql = "SELECT profile FROM jobs WHERE workspace = ? AND status = 'complete' ORDER BY rowid DESC LIMIT 1"
+    rows = db.execute(sql, [workspace]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def job_counts(db: sqlite_utils.Database, workspace: str) -> dict[str, int]:
     sql = "SELECT status, COUNT(*) FROM jobs WHERE workspace = ? GROUP BY status"
     return {r[0]: r[1] for r in db.execute(sql, [workspace])}

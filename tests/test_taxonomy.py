@@ -67,8 +67,11 @@ def test_unknown_stage_is_named():
 
 def test_a_version_is_a_short_name_and_an_unquoted_number_is_one():
     data = _base()
-    data["version"] = 2026.12  # `version: 2026.12` in YAML
-    assert parse_taxonomy(data, "custom.yaml").version == "2026.12"
+    data["version"] = 7  # `version: 7` in YAML
+    assert parse_taxonomy(data, "custom.yaml").version == "7"
+    data["version"] = 2027.10  # `version: 2027.10` in YAML is the number 2027.1: refused, not stored as "2027.1"
+    with pytest.raises(TaxonomyError, match="quote the version"):
+        parse_taxonomy(data, "custom.yaml")
     for bad in ("", "spa ces", "x" * 65, "../up"):
         data["version"] = bad
         with pytest.raises(TaxonomyError, match="version: .* is not a version"):

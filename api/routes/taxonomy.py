@@ -15,6 +15,7 @@ from api.routes.runs import job_public
 from api.schemas import TaxonomyPublic
 from api.uploads import read_body
 from miner.errors import TaxonomyError
+from miner.pipeline.profiles import DEFAULT_PROFILE
 from miner.store import taxonomies as store_taxonomies
 from miner.store.reads import has_documents
 from miner.touchpoints import Taxonomy
@@ -113,5 +114,6 @@ def put_taxonomy(
         return _public(db, taxonomy, "workspace")
     taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
     response.status_code = 201
-    run = start_run(control, db, runner, workspace, None) if has_data else None
+    profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
+    run = start_run(control, db, runner, workspace, None, profile) if has_data else None
     return _public(db, taxonomy, "workspace", run)

@@ -100,7 +100,9 @@ class Taxonomy(BaseModel):
     def _version_is_a_name(cls, value: object) -> object:
         """A version names runs and is read back in URLs: 1-64 letters, digits and `._+-`, starting with a letter or
         digit (an unquoted YAML `version: 1` or `2026.12` is read as that text)."""
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float):  # `version: 2027.10` is the number 2027.1: its text is lost before it is read
+            raise ValueError(f'{value} is a number: quote the version (version: "2027.10") so it is read as written')
+        if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and not VERSION.fullmatch(value):
             raise ValueError(
