@@ -72,7 +72,12 @@ def _json(status: int, code: str, message: str, field: str | None = None, header
 
 
 def _validation_field(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # a repeatable query parameter's item is the parameter ("kind", not "kind.0"); a body's list index stays
+    parts = [
+        str(p)
+        for p in loc
+        if p not in ("body", "query", "path", "header") and not (loc[0] == "query" and isinstance(p, int))
+    ]
     return ".".join(parts) or "body"
 
 
@@ -89,6 +94,28 @@ def _explained(error: dict) -> tuple[str, str]:
     if kind.startswith(("date_", "datetime_")):
         return field, "not a date: use YYYY-MM-DD, e.g. 2026-03-31"
     return field, message
+
+
+async def no_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is a 422 naming it, as an unknown body field is: a misspelt filter
+    (`touchpont=website`, `datecol=`) read silently as no filter gives a wrong answer that looks right."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params or not hasattr(route, "dependant"):
+        return
+    known = _query_names(route.dependant)
+    for name in request.query_params:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "none"
+            raise ApiError(422, "invalid", f"{name}: unknown parameter: check its spelling (this route takes {takes})",
+                           field=name)  # fmt: skip
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route takes, its dependencies' included (filters, run, limit...)."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 def install(app: FastAPI) -> None:

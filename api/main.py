@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import errors, logs
 from api.db import pool
@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.shutdown()
         pool.close_all()
 
-    app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(errors.no_unknown_query)])  # fmt: skip
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.state.auth_failures = FailureLimiter(settings.auth_failures)
     # On app.state, not in app.dependency_overrides: with any override set, FastAPI rebuilds every dependency's

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 from fastapi import Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -23,6 +23,8 @@ MAX_FILES = 20
 
 class RecordsCreate(BaseModel):
     """A JSON dataset: records as the JSON/JSONL readers take them (a `text` field, optional date, rating...)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, not ignored
 
     name: str | None = Field(None, max_length=100, examples=["app-store-march"])
     records: list[dict] = Field(

@@ -187,6 +187,10 @@ def test_upload_errors(a):
     csv = b"id,comment\n1,hello there\n"
     body = assert_error(a.post("/v1/datasets?text_col=nope", files={"file": ("c.csv", csv)}), 400, "invalid_file")
     assert "nope" in body["message"]
+    typo = assert_error(a.post("/v1/datasets?datecol=date", files={"file": ("c.csv", csv)}), 422, "invalid")
+    assert typo["field"] == "datecol"
+    extra = assert_error(a.post("/v1/datasets", json={"records": [{"text": "late"}], "extra": 1}), 422)
+    assert extra["field"] == "extra"
     assert_error(a.post("/v1/datasets?kind=tweet", files={"file": ("c.csv", csv)}), 422, "invalid")
 
 
@@ -364,6 +368,10 @@ def test_pain_points_errors(a):
     assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
     assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
     assert "YYYY-MM-DD" in assert_error(a.get("/v1/pain-points?since=20260301"), 422)["message"]
+    # a misspelt parameter is refused, not read as no filter; a repeatable one's bad value names the parameter
+    typo = assert_error(a.get("/v1/pain-points?touchpont=website"), 422, "invalid")
+    assert typo["field"] == "touchpont" and "unknown parameter" in typo["message"] and "touchpoint" in typo["message"]
+    assert assert_error(a.get("/v1/pain-points?kind=foo"), 422)["field"] == "kind"
     assert assert_error(a.get("/v1/pain-points?limit=0"), 422)["field"] == "limit"
     assert assert_error(a.get("/v1/pain-points?stage=later"), 422)["field"] == "stage"
     assert_error(a.get("/v1/pain-points?run=run_nope"), 404, "not_found")
