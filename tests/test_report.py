@@ -247,6 +247,11 @@ def test_exports_round_trip(sample, tmp_path):
     assert result.exit_code == 0, result.output
     header = (tmp_path / "p.csv").read_text().splitlines()[0]
     assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")
+    # without --format the file's extension says which (a .csv was written as an xlsx zip before)
+    result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "q.csv")])
+    assert result.exit_code == 0 and (tmp_path / "q.csv").read_text() == (tmp_path / "p.csv").read_text()
+    result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "book.out")])
+    assert result.exit_code == 0 and (tmp_path / "book.out").read_bytes()[:2] == b"PK"  # else xlsx, as before
 
 
 def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_path):

@@ -5,6 +5,7 @@ not quality)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -107,10 +108,13 @@ def test_vacuum_runs_when_an_earlier_prune_left_nothing_to_prune(nightly):
     prune_runs(db, keep=1)  # a nightly prune without --vacuum: the freed pages stay in the file
     assert db.execute("PRAGMA freelist_count").fetchone()[0] > 0
     db.close()
+    size = path.stat().st_size
     runner = CliRunner()
     done = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum"])
     assert done.exit_code == 0, done.output
     assert "Nothing to prune" in done.output and "VACUUM:" in done.output
+    after = float(re.search(r"VACUUM: [\d.]+ MB -> ([\d.]+) MB", done.output).group(1))
+    assert path.stat().st_size < size and after == round(path.stat().st_size / 1e6, 1)  # shrunk when it says so
     assert open_db(path).execute("PRAGMA freelist_count").fetchone()[0] == 0  # the file was rewritten
     dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum", "--dry-run"])
     assert dry.exit_code == 0 and "VACUUM:" not in dry.output

@@ -81,9 +81,12 @@ def _note_fit(database) -> None:  # noqa: ANN001 - a sqlite-utils Database, impo
 @app.command()
 def export(
     db: ReadDbOpt = Path("touchpoints.db"),
-    format: Annotated[ExportFormat, typer.Option("--format", help="xlsx (both tables), parquet or csv.")] = (
-        ExportFormat.xlsx
-    ),
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format", help="xlsx (both tables), parquet or csv. Default: from --out's extension, else xlsx."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("touchpoints.xlsx"),
     table: Annotated[
         ExportTable, typer.Option(help="For csv and parquet: pain_points or assignments.")
@@ -98,9 +101,11 @@ def export(
     from miner.store.filters import Filters, check
 
     database = _existing_db(db)
+    suffix = out.suffix.lower().lstrip(".")
+    chosen = format or (ExportFormat(suffix) if suffix in {f.value for f in ExportFormat} else ExportFormat.xlsx)
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
-        path, rows = export_counted(database, out, format.value, table=table.value, filters=filters)
+        path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters)
     except MinerError as err:
         fail(str(err))
         return

@@ -248,8 +248,10 @@ def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -
 
 def vacuum(db: sqlite_utils.Database) -> None:
     """Rewrite the file without its free pages (after `prune_runs`): it needs as much free disk again as the file
-    and holds the write lock while it runs."""
+    and holds the write lock while it runs. In WAL mode VACUUM writes the smaller file into the log: the checkpoint
+    moves it into the file (which only then shrinks) and empties the log."""
     db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
