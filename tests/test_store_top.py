@@ -79,6 +79,7 @@ def test_cli_api_and_report_show_the_same_pain_points(service, f):
            for t in report["touchpoints"] for p in t["pain_points"]}  # fmt: skip
     assert api == cli == rep
     assert bool(api) == (f != Filters(since="9999-12-31"))
+    assert top["filter"] == f.describe()  # the JSON says what it counts (the run's header counts stay the run's)
     # The report's touchpoint counts are the CLI's too.
     assert {t["id"]: t["complaints"] for t in report["touchpoints"]} == {
         t["id"]: t["complaints"] for t in top["touchpoints"]

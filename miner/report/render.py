@@ -34,9 +34,11 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     # A pipe or a log gets a readable width rather than rich's 80-column default.
     console = Console() if sys.stdout.isatty() else Console(width=140)
     run = result["run"]
+    shown = result.get("filter", "all feedback")
     table = Table(
         title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
         f"in {run['segments']} segments of {run['documents']} items)"
+        + ("" if shown == "all feedback" else f"; the table counts {shown} only")
     )
     columns: list[tuple[str, JustifyMethod]] = [
         ("Touchpoint", "left"),

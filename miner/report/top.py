@@ -78,7 +78,12 @@ def top_pain_points(
             }
         )
     entries.sort(key=lambda e: (-cast(int, e["complaints"]), str(e["id"])))
-    result = {"run": {k: run[k] for k in RUN_FIELDS}, "fit": run_fit(run), "touchpoints": entries[:limit]}
+    result = {
+        "run": {k: run[k] for k in RUN_FIELDS},
+        "filter": filters.describe(),  # the run's counts are the whole run's; the touchpoints', the filter's
+        "fit": run_fit(run),
+        "touchpoints": entries[:limit],
+    }
     if touchpoint in (None, NONE):
         n_none = counts.get(NONE, 0)
         result["unmapped"] = {
