@@ -221,6 +221,19 @@ def test_reading_stops_at_the_first_chunk_over_the_row_limit(tmp_path, monkeypat
     assert read == [5_000, 5_000]  # two chunks of 5,000 read, not the 20,000 rows
 
 
+def test_a_file_of_only_bad_rows_says_how_many_it_has_not_how_many_are_kept(tmp_path):
+    """Only the first MAX_REJECTED rejected rows are kept for the answer; the error counts them all."""
+    from api import datasets
+    from api.errors import ApiError
+    from miner.ingest import ColumnMap
+
+    path = tmp_path / "bad.csv"
+    path.write_text("id,date,review\n" + "".join(f"{i},someday,late again\n" for i in range(260)), encoding="utf-8")
+    with pytest.raises(ApiError) as err:
+        datasets.validate([path], ColumnMap(date="date"))
+    assert err.value.message.startswith("bad.csv: no usable rows (260 rejected;"), err.value.message
+
+
 def test_json_is_parsed_whole_so_it_has_a_smaller_limit(client_and_key):
     client, key = client_and_key(max_json_bytes=5_000)
     with client:

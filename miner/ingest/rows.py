@@ -133,7 +133,7 @@ def iter_records(
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
-    total = 0
+    total = dropped = 0  # dropped: rows left out, counted here (a caller's list may keep only the first ones)
     for line, row in stream:
         try:
             if isinstance(row, InputError):
@@ -147,6 +147,7 @@ def iter_records(
             err = err.counted_in(table.unit) if table.unit != err.unit and err.line is not None else err
             if on_error != "skip":
                 raise err from None
+            dropped += 1
             rejected.append(err)
         if len(chunk) >= chunk_rows:
             total += len(chunk)
@@ -157,7 +158,7 @@ def iter_records(
         notes.append(_repeats_note(repeats, cols, joined=speaker is not None))
     if not total:
         first = rejected[0] if rejected else "none"
-        raise InputError(str(path), f"no usable rows ({len(rejected)} rejected; first: {first})")
+        raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
     if chunk:
         yield chunk
 
