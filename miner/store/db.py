@@ -84,3 +84,11 @@ def _migrated(db: sqlite_utils.Database) -> sqlite_utils.Database:
         with db.atomic() if isinstance(db, Database) else contextlib.nullcontext():
             migrations.apply(db)
     return db
+
+
+def in_chunks(items: list, size: int = 500) -> Iterator[tuple[list, str]]:
+    """Slices of at most `size` items, each with its `?,?,...` placeholders, for `WHERE x IN (...)` queries: SQLite
+    caps the parameters of one statement."""
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))

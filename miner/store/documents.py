@@ -14,6 +14,7 @@ from miner.checksum import file_sha256
 from miner.ingest.records import Record
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
+from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
 
 
@@ -44,9 +45,7 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
     and that no other file stored already (`_stored_elsewhere`)."""
     ids = [r.document_id for r in records]
     known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
     fresh, seen = [], set()
@@ -68,9 +67,7 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
     text_of = {r.document_id: r.text for r in records}
     ids = list(text_of)
     changed = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         sql = f"SELECT id, text FROM documents WHERE id IN ({marks}) AND import_id != ?"
         for doc_id, text in db.execute(sql, [*chunk, import_id]):
             changed += text != text_of[doc_id] and not _TOKEN.search(text or "")
@@ -87,9 +84,7 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
             by_id.setdefault(rec.source_id, []).append(rec)
     names = list(by_id)
     out: set[int] = set()
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(names):
         sql = f"SELECT source_id, text FROM documents WHERE source_id IN ({marks})"
         for source_id, text in db.execute(sql, chunk):
             out.update(id(r) for r in by_id[source_id] if r.text == text)

@@ -14,18 +14,18 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import sqlite_utils
 
 from miner.segment.segmenter import text_hash
+from miner.store.db import in_chunks
 
 log = logging.getLogger("touchpoints.erasure")
 
 MIN_CUSTOMER_CHARS = 3  # a shorter value would match inside too many unrelated items
-_CHUNK = 500
 
 
 @dataclass
@@ -51,13 +51,6 @@ def value_hash(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:8]
 
 
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[tuple[list, str]]:
-    """Slices of at most `size` items, each with its `?,?,...` placeholders."""
-    for start in range(0, len(items), size):
-        chunk = items[start : start + size]
-        yield chunk, ",".join("?" * len(chunk))
-
-
 # --- finding what to forget ------------------------------------------------------------------------------------
 
 
@@ -65,7 +58,7 @@ def documents_of_paths(db: sqlite_utils.Database, paths: Iterable[str]) -> list[
     """Documents first imported from any of these files (an `imports.path`, exactly as stored)."""
     wanted = sorted(set(paths))
     out: list[str] = []
-    for chunk, marks in _chunks(wanted):
+    for chunk, marks in in_chunks(wanted):
         sql = f"""SELECT d.id FROM documents d JOIN imports i ON i.id = d.import_id
                   WHERE i.path IN ({marks}) ORDER BY d.id"""
         out += [r[0] for r in db.execute(sql, chunk)]
@@ -213,7 +206,7 @@ def _forget(
         db.execute("DELETE FROM segment_results WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)")
-        for chunk, marks in _chunks(paths):
+        for chunk, marks in in_chunks(paths):
             db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
         erased.embeddings = _drop_vectors(db, sorted(hashes))
         erased.pain_points = _drop_empty_points(db, touched)
@@ -265,7 +258,7 @@ def _item_hashes(db: sqlite_utils.Database) -> set[str]:
 def _drop_vectors(db: sqlite_utils.Database, hashes: list[str]) -> int:
     """Cached vectors of the erased texts that no remaining segment shares."""
     dropped = 0
-    for chunk, marks in _chunks(hashes):
+    for chunk, marks in in_chunks(hashes):
         sql = f"""DELETE FROM embeddings WHERE hash IN ({marks})
                   AND hash NOT IN (SELECT hash FROM segments WHERE hash IN ({marks}))"""
         dropped += db.execute(sql, [*chunk, *chunk]).rowcount
@@ -334,7 +327,7 @@ def would_forget(db: sqlite_utils.Database, document_ids: list[str]) -> Erased:
     ids = sorted(set(document_ids))
     segments = sum(
         db.execute(f"SELECT COUNT(*) FROM segments WHERE document_id IN ({marks})", chunk).fetchone()[0]
-        for chunk, marks in _chunks(ids)
+        for chunk, marks in in_chunks(ids)
     )
     return Erased(documents=len(ids), segments=segments)
 
@@ -350,7 +343,7 @@ def forget_customer(db: sqlite_utils.Database, value: str) -> Erased:
 def erased_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:
     """Which of these document ids a customer erasure removed (an import skips them)."""
     out: set[str] = set()
-    for chunk, marks in _chunks(ids):
+    for chunk, marks in in_chunks(ids):
         sql = f"SELECT document_id FROM erased_documents WHERE document_id IN ({marks})"
         out.update(r[0] for r in db.execute(sql, chunk))
     return out
