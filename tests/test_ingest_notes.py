@@ -56,18 +56,17 @@ def test_rows_repeating_an_id_are_counted_and_the_import_says_so(tmp_path):
 
 
 def test_a_chat_export_with_a_row_per_message_is_read_as_one_transcript_per_conversation(tmp_path):
-    path = tmp_path / "chat.csv"
+    path = tmp_path / "chat.csv"  # sorted by time: c2 comes between c1's messages, as a live-chat log lists them
     lines = ["c1,2026-03-01 10:00,customer,Hi,", "c1,2026-03-01 10:01,customer,My parcel never came,",
-             "c1,2026-03-01 10:02,agent,Sorry to hear that,", "c1,2026-03-01 10:03,customer,It was due on Monday,2",
-             "c2,2026-03-01 11:00,Customer,Refund please,", "c2,2026-03-01 11:01,bot,Done,",
-             "c1,2026-03-02 09:00,customer,Still nothing,"]  # fmt: skip
+             "c2,2026-03-01 10:01,Customer,Refund please,", "c1,2026-03-01 10:02,agent,Sorry to hear that,",
+             "c2,2026-03-01 10:02,bot,Done,", "c1,2026-03-01 10:03,customer,It was due on Monday,2"]  # fmt: skip
     path.write_text("conversation_id,timestamp,speaker,text,csat\n" + "\n".join(lines) + "\n")
     notes = Notes()
     db = open_db(memory=True)
     [result] = import_files(db, [path], RuleSegmenter(), None, progress=notes)
-    assert (result.rows, result.added) == (3, 2)  # three runs of rows, the last repeating c1
+    assert (result.rows, result.added) == (2, 2)
     assert "one row per message" in notes.lines[1] and "'speaker' saying who speaks" in notes.lines[1]
-    assert notes.lines[2].startswith("chat.csv: 1 row repeats a conversation ('conversation_id')")
+    assert not any("dropped" in line for line in notes.lines)
     docs = {d["source_id"]: d for d in db.query("SELECT * FROM documents")}
     assert docs["c1"]["kind"] == "transcript" and docs["c1"]["date"].startswith("2026-03-01T10:00")
     assert docs["c1"]["rating_raw"] == 2  # the rating given on the conversation's last message
@@ -75,3 +74,21 @@ def test_a_chat_export_with_a_row_per_message_is_read_as_one_transcript_per_conv
     segments = [r[0] for r in db.execute("SELECT text FROM segments ORDER BY id")]
     assert segments == ["My parcel never came", "It was due on Monday", "Refund please"]
     assert "Agent: Sorry to hear that" in docs["c1"]["text"] and "Agent: Done" in docs["c2"]["text"]
+
+
+def test_a_conversation_resuming_after_the_window_is_counted_not_joined(tmp_path, monkeypatch):
+    from miner.ingest import messages
+
+    monkeypatch.setattr(messages, "OPEN_ROWS", 3)  # a conversation idle for 3 rows is taken as finished
+    path = tmp_path / "chat.csv"
+    lines = ["c1,customer,My parcel never came", "c2,customer,Refund please", "c3,customer,Rude driver",
+             "c4,customer,Cold food", "c5,customer,App crashed", "c1,customer,Still nothing"]  # fmt: skip
+    path.write_text("conversation_id,speaker,text\n" + "\n".join(lines) + "\n")
+    notes = Notes()
+    db = open_db(memory=True)
+    [result] = import_files(db, [path], RuleSegmenter(), None, progress=notes)
+    assert (result.rows, result.added) == (6, 5)  # c1's late message would be a second c1: it is dropped
+    assert any(line.startswith("chat.csv: 1 run of messages came over 3 rows after") for line in notes.lines)
+    assert db.execute("SELECT text FROM documents WHERE source_id = 'c1'").fetchone()[0] == (
+        "Customer: My parcel never came"
+    )

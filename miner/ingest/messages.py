@@ -3,14 +3,19 @@
 A live-chat or messaging export often holds a row per message (`conversation_id, timestamp, speaker, text`). Read
 as rows, every message after a conversation's first repeats its id and is dropped, and an agent's message is mined
 as the customer's. Such a file is recognised by a speaker column (its name and its values: customer, agent, bot...)
-beside an id that repeats, and each run of rows sharing the id becomes one transcript item, its turns in file order,
-streamed: only the conversation being read is held. Exports list a conversation's messages together; one whose rows
-are scattered is joined run by run, and `mine` counts the later runs as repeated ids.
+beside an id that repeats, and each conversation's rows become one transcript item, its turns in file order.
+
+Streamed, with a window: a conversation stays open until OPEN_ROWS rows have passed without a message of its own,
+so an export sorted by time, where conversations interleave, is joined as well as one sorted by conversation, and
+only the open conversations are held. A message arriving after its conversation was closed starts a second item
+with the same id, which `mine` counts as a repeated id and names.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from miner.ingest.columns import ColumnMap, norm
 from miner.ingest.records import Turn
@@ -25,6 +30,7 @@ AGENT_ROLES = {
     "admin", "teammate", "system", "company", "brand", "employee",
 }  # fmt: skip
 KNOWN_SHARE = 0.8  # of the sampled speaker cells that must be a known role for the column to be one
+OPEN_ROWS = 20_000  # rows without a message of its own after which a conversation is taken as finished
 
 
 def _text(value: object) -> str:
@@ -49,28 +55,42 @@ def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> s
     return None
 
 
-def joined(rows: Iterator[tuple[int, dict]], cols: ColumnMap, speaker: str) -> Iterator[tuple[int, dict]]:
-    """Each run of rows sharing an id as one row: the transcript as its text and its turns (`_turns`), the other
-    columns from the conversation's first row that has them (its date, a rating given at its end). Errors from
+@dataclass
+class _Open:
+    line: int  # the line of the conversation's first row: errors and notes point there
+    first: dict  # its first row, with blanks filled from later rows
+    turns: list[Turn] = field(default_factory=list)
+    last: int = 0  # the index of its latest row
+
+
+def joined(
+    rows: Iterator[tuple[int, dict]], cols: ColumnMap, speaker: str, window: int | None = None
+) -> Iterator[tuple[int, dict]]:
+    """Each conversation's rows (same id) as one row: the transcript as its text and its turns (`_turns`), the
+    other columns from the conversation's first row that has them (its date, a rating given at its end). A
+    conversation is yielded once `window` rows have passed without one of its rows, or at the end. Errors from
     the reader pass through at their lines."""
-    line: int = 0
-    first: dict | None = None
-    turns: list[Turn] = []
-    for number, row in rows:
+    window = OPEN_ROWS if window is None else window
+    open_: OrderedDict[str, _Open] = OrderedDict()  # least recently active first
+    for index, (number, row) in enumerate(rows):
         if not isinstance(row, dict):
             yield number, row
             continue
-        if first is not None and _text(row.get(cols.id)) != _text(first.get(cols.id)):
-            yield line, _conversation(first, turns, cols, speaker)
-            first = None
-        if first is None:
-            line, first, turns = number, dict(row), []
+        key = _text(row.get(cols.id))
+        talk = open_.get(key)
+        if talk is None:
+            talk = open_[key] = _Open(number, dict(row))
         else:
-            first.update({k: v for k, v in row.items() if first.get(k) in (None, "") and v not in (None, "")})
+            open_.move_to_end(key)
+            talk.first.update({k: v for k, v in row.items() if talk.first.get(k) in (None, "") and v not in (None, "")})
+        talk.last = index
         if text := _text(row.get(cols.text)):
-            turns.append(Turn(role(_text(row.get(speaker)) or "customer"), text))
-    if first is not None:
-        yield line, _conversation(first, turns, cols, speaker)
+            talk.turns.append(Turn(role(_text(row.get(speaker)) or "customer"), text))
+        while open_ and next(iter(open_.values())).last < index - window:
+            _, done = open_.popitem(last=False)
+            yield done.line, _conversation(done.first, done.turns, cols, speaker)
+    for done in sorted(open_.values(), key=lambda t: t.line):
+        yield done.line, _conversation(done.first, done.turns, cols, speaker)
 
 
 def _conversation(first: dict, turns: list[Turn], cols: ColumnMap, speaker: str) -> dict:

@@ -173,9 +173,10 @@ def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateC
 def _repeats_note(repeats: int, cols: ColumnMap, joined: bool = False) -> str:
     rows = "1 row repeats" if repeats == 1 else f"{repeats:,} rows repeat"
     if joined:
-        return (f"{rows} a conversation ('{cols.id}') whose messages came earlier in the file and "
-                f"{'was' if repeats == 1 else 'were'} dropped: list each conversation's messages together "
-                "(sort the export by conversation, then time)")  # fmt: skip
+        runs = "1 run of messages" if repeats == 1 else f"{repeats:,} runs of messages"
+        return (f"{runs} came over {messages.OPEN_ROWS:,} rows after the conversation's ('{cols.id}') previous "
+                f"message and {'was' if repeats == 1 else 'were'} dropped: sort the export by conversation, then "
+                "time")  # fmt: skip
     return (
         f"{rows} an id ('{cols.id}') of an earlier row in the file and {'was' if repeats == 1 else 'were'} "
         "dropped; if each row is one message of a conversation, join each conversation's messages into one text "
