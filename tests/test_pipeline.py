@@ -235,6 +235,12 @@ def test_mine_counts_the_items_it_could_not_read(db, tmp_path, options):
     ]
     [one] = unread_notes("a.csv", 1, 0)
     assert one.startswith("a.csv: 1 item has text in another script")
+    # The report says so too, from what the run stored: its reader may never have seen `mine`'s output.
+    from miner.report.model import build_report
+
+    quality = build_report(db)["quality"]
+    assert quality["unread_items"] == 2
+    assert "2 items held no English text to analyse (2 in another script than Latin)" in " ".join(quality["warnings"])
     assert unread_notes("a.csv", 0, 0) == []
     # The Ray engine stores through store_import: the same counts.
     from miner.ingest import Record

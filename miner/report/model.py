@@ -256,6 +256,12 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated items for: {', '.join(weak)}.")
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
+    if data.unread:
+        script = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
+        warnings.append(
+            f"{counted(data.unread, 'item')} held no English text to analyse{script}: the models read English "
+            "only. They count among the items but can add no complaint."
+        )
     run = data.run
     return {
         "items": len(data.documents),
@@ -265,6 +271,7 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         "unmapped_share": tally.complaints.get(NONE, 0) / complaint_segments if complaint_segments else 0.0,
         "rated_items": impact["rated_items"],
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
+        "unread_items": data.unread,
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from miner.segment.scripts import other_script
 from miner.store.filters import Filters
 from miner.store.runs import resolve_run, run_taxonomy
 from miner.touchpoints.taxonomy import Taxonomy
@@ -23,6 +24,8 @@ class RunData:
     complaints: list[dict]
     assignments: list[dict]
     pain_points: dict[str, dict]
+    unread: int = 0  # items with no segment: no English text the analysis could read
+    unread_other_script: int = 0  # of those, items in another script than Latin
 
 
 def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
@@ -74,7 +77,16 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
         )
     }
     taxonomy = run_taxonomy(run)
-    return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points)
+    unread = [
+        text
+        for (text,) in db.execute(
+            f"""SELECT d.text FROM documents d WHERE {where}
+                AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)""",
+            params,
+        )
+    ]
+    foreign = sum(other_script(text or "") for text in unread)
+    return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign)
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
