@@ -74,7 +74,9 @@ def test_a_second_process_that_cannot_encode_leaves_the_work_to_this_one(minilm,
         assert partner.shared == 0
     finally:
         partner.close()
-    assert np.abs(vectors - minilm.embed(texts)).max() < 1e-5
+    # Within bfloat16's batch noise: the failed tasks are redone here in their own calls, whose shapes (and so
+    # the products' rounding) depend on when each failure came back, which varies with the machine's load.
+    assert np.abs(vectors - minilm.embed(texts)).max() < 2e-3
 
 
 def test_only_a_sentence_transformers_model_on_the_cpu_is_shared(fake_embedder, minilm):
