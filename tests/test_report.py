@@ -165,6 +165,14 @@ def test_cli_report_and_errors(sample, tmp_path):
     assert none.exit_code == 2 and "no feedback matches" in none.output
     missing = runner.invoke(app, ["report", "--db", str(tmp_path / "missing.db")])
     assert missing.exit_code == 2 and "no such database" in missing.output
+    # --out x.json writes what the page shows as data (it wrote HTML under a .json name); a table's suffix is refused
+    data = runner.invoke(app, ["report", "--db", db, "--out", str(tmp_path / "r.json")])
+    assert data.exit_code == 0, data.output
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written["overview"]["items"] == sample["documents"].count and "quality" in written
+    table = runner.invoke(app, ["report", "--db", db, "--out", str(tmp_path / "r.csv")])
+    assert table.exit_code == 2 and "use touchpoints export --out r.csv" in table.output
+    assert not (tmp_path / "r.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -34,3 +34,26 @@ def test_stated_changes_carry_their_exact_test():
     up = sentence(_with(change(10, 100, 40, 100)), "month")
     assert up.endswith("up 300% on the previous month (significant, p = 0.000)")
     assert sentence(_with(change(0, 40, 5, 40)), "week").endswith("new in the latest week (not significant)")
+
+
+def test_a_drop_after_a_spike_says_it_is_still_above_the_months_before():
+    # the tester's report: outages 37 in November, 21 in December against 5-8 a month before; the sentence said
+    # only "down 23% on the previous month", while the same report flagged outages as rising
+    trend = {"change": change(37, 60, 21, 45), "baseline": change(60, 300, 21, 45)}
+    text = sentence(TOUCHPOINT | {"trend": trend}, "month")
+    assert "down 24% on the previous month (not significant)" in text
+    assert text.endswith("; up 133% on the months before (significant, p = 0.000)")
+    # where the two agree, the sentence says it once
+    agree = {"change": change(10, 100, 40, 100), "baseline": change(30, 300, 40, 100)}
+    assert ";" not in sentence(TOUCHPOINT | {"trend": agree}, "month")
+    # a direction the other way is stated even when neither is significant: "down" alone reads as better
+    unsure = {"change": change(32, 52, 19, 40), "baseline": change(50, 162, 19, 40)}
+    assert sentence(TOUCHPOINT | {"trend": unsure}, "month").endswith(
+        "down 23% on the previous month (not significant); up 54% on the months before (not significant)"
+    )
+
+
+def test_a_change_from_a_handful_is_given_as_counts():
+    # "up 810% (significant, p = 0.019)" read from 9 mentions against 1
+    text = sentence(_with(change(1, 40, 9, 44)), "month")
+    assert text.endswith("up: 9 of 44 items against 1 of 40 in the previous month (significant, p = 0.016)")

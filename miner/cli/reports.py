@@ -40,9 +40,13 @@ def _existing_db(db: Path):
 @app.command()
 def report(
     db: ReadDbOpt = Path("touchpoints.db"),
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained, opens offline).")] = Path(
-        "report.html"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="File to write: .html (self-contained, opens offline) or .json (what the page shows, as data).",
+        ),
+    ] = Path("report.html"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
@@ -51,7 +55,8 @@ def report(
         Period.auto
     ),
 ) -> None:
-    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality."""
+    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality (or, with
+    --out x.json, the same as data)."""
     from miner.report.html import write_report
     from miner.store.filters import Filters, check
 
@@ -62,7 +67,8 @@ def report(
     except MinerError as err:
         fail(str(err))
         return
-    typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
+    opens = ", opens offline" if path.suffix.lower() != ".json" else ""
+    typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB{opens})")
     _note_fit(database)
 
 

@@ -106,6 +106,7 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
     rows = [tp for tp in report["touchpoints"] if tp.get("impact")]
     # Name only the touchpoints that matter most (volume x loss); the rest crowd the corner, hover names them.
     named = {tp["id"] for tp in sorted(rows, key=lambda t: t["complaints"] * t["impact"]["points"])[:labelled]}
+    positions = _label_positions(named, [(tp["id"], tp["complaints"], -tp["impact"]["points"]) for tp in rows])
     data = [
         {
             "type": "scatter",
@@ -113,8 +114,8 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
             "name": plotly_text(tp["name"]),
             "x": [tp["complaints"]],
             "y": [-tp["impact"]["points"]],
-            "text": [plotly_text(tp["name"]) if tp["id"] in named else ""],
-            "textposition": "middle right",
+            "text": [plotly_text(tp["name"]) if tp["id"] in positions else ""],
+            "textposition": positions.get(tp["id"], "middle right"),
             "textfont": {"size": 11, "color": "#3e4c59"},
             "error_y": {
                 "type": "data",
@@ -140,11 +141,29 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
     ]
     layout = _layout(
         height=460,
-        showlegend=False,
+        showlegend=True,
+        legend={"font": {"size": 11}},
         xaxis=_axis("Complaints (volume)", rangemode="tozero"),
         yaxis=_axis("Rating points lost (0–100 scale)", rangemode="tozero"),
     )
     return {"data": data, "layout": layout}
+
+
+def _label_positions(named: set[str], points: list[tuple[str, float, float]]) -> dict[str, str]:
+    """Where each named point's label goes: right of its point, or left in the right third of the x axis (it was
+    cut at the chart's edge). A named point with another point within a tenth of both axes gets no label: in a
+    cluster a label sat over its neighbours and read as theirs; the legend and the hover name it."""
+    if not points:
+        return {}
+    x_span = max(x for _, x, _ in points) or 1.0
+    ys = [y for _, _, y in points]
+    y_span = (max(ys) - min(ys)) or 1.0
+    out = {}
+    for key, x, y in points:
+        crowded = any(k != key and abs(px - x) < 0.1 * x_span and abs(py - y) < 0.1 * y_span for k, px, py in points)
+        if key in named and not crowded:
+            out[key] = "middle left" if x > 0.66 * x_span else "middle right"
+    return out
 
 
 def touchpoint_rows(report: dict) -> list[dict]:

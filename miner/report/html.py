@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -81,11 +82,21 @@ def write_report(
     granularity: str = "auto",
     run_id: int | None = None,
 ) -> Path:
-    """Build the report of a run within `filters` and write it to `out`."""
+    """Build the report of a run within `filters` and write it to `out`: one HTML page, or for a `.json` file what
+    the page shows as plain data (the same `build_report` dict)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in ("", ".html", ".htm", ".json"):
+        raise MinerError(
+            f"{out}: the report is written as .html or .json; for a table ({suffix}) use touchpoints export "
+            f"--out {out.name}"
+        )
     report = build_report(db, filters, granularity=granularity, run_id=run_id)
     if not report["overview"]["items"]:
         raise MinerError(f"no feedback matches {report['filter']}: widen --since/--until/--source/--kind")
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report), encoding="utf-8")
+    if suffix == ".json":
+        out.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    else:
+        out.write_text(render_html(report), encoding="utf-8")
     return out

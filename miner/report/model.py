@@ -193,7 +193,22 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
         "mean_rating": float(ratings.mean() * 100) if len(rated) else None,
         "scales": sorted({s for _, _, s in rated if s}),
         "native_span": next(iter(spans)) if len(spans) == 1 else None,
+        **_native_scale({s for _, _, s in rated if s in SCALES}),
     }
+
+
+_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "NPS points"}
+
+
+def _native_scale(scales: set[str]) -> dict:
+    """The name and range of the one scale the rated items share ("Stars", "1–5"), for the points lost in its
+    own units; none where the items mix scales of different spans."""
+    spans = {SCALES[s][1] - SCALES[s][0] for s in scales}
+    if len(spans) != 1:
+        return {"native_name": None, "native_range": None}
+    low, high = SCALES[min(scales)]
+    names = {_SCALE_NAMES[s] for s in scales}
+    return {"native_name": names.pop() if len(names) == 1 else "Scale points", "native_range": f"{low:g}–{high:g}"}
 
 
 def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
@@ -209,19 +224,39 @@ def counted(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-def _change_phrase(change: dict | None, unit: str) -> str:
-    """How the latest period compares with the one before; nothing where there is nothing to say."""
+def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None) -> str:
+    """How the latest period compares with the one before, and with all earlier ones where that says otherwise
+    (a month down on a spike is still far above the months before it); nothing where there is nothing to say."""
     if not change or change["status"] == "none":
         return ""
     if change["status"] == "too few":
         which = "last" if change["items_last"] < MIN_PERIOD_ITEMS else "previous"
         return f"too few items in the {which} {unit} to compare"
+    phrase = _compared(change, f"the previous {unit}", "in the latest " + unit)
+    if (
+        baseline
+        and baseline["status"] in ("up", "down", "new")
+        and (baseline["status"] != change["status"] or (baseline["significant"] and not change["significant"]))
+    ):
+        phrase += "; " + _compared(baseline, f"the {unit}s before", "since the " + unit + "s before")
+    return phrase
+
+
+SMALL_COUNT = 5  # items in the earlier period under which a change is given as counts, not as a percentage
+
+
+def _compared(change: dict, against: str, new_where: str) -> str:
+    """'up 23% on the previous month (significant, p = 0.012)'; 'up: 9 of 44 items against 1 of 40 in the previous
+    month' where a percentage of a handful would mislead ('up 810%')."""
     verdict = f"significant, p = {change['p_value']:.3f}" if change["significant"] else "not significant"
     if change["status"] == "new":
-        return f"new in the latest {unit} ({verdict})"
-    pct = change["relative"] * 100
-    words = "unchanged" if change["status"] == "unchanged" else f"{change['status']} {abs(pct):.0f}%"
-    return f"{words} on the previous {unit} ({verdict})"
+        return f"new {new_where} ({verdict})"
+    if change["status"] == "unchanged":
+        return f"unchanged on {against} ({verdict})"
+    if change["previous"] < SMALL_COUNT:
+        return (f"{change['status']}: {change['last']:,} of {counted(change['items_last'], 'item')} against "
+                f"{change['previous']:,} of {change['items_previous']:,} in {against} ({verdict})")  # fmt: skip
+    return f"{change['status']} {abs(change['relative'] * 100):.0f}% on {against} ({verdict})"
 
 
 def sentence(entry: dict, unit: str) -> str:
@@ -231,7 +266,8 @@ def sentence(entry: dict, unit: str) -> str:
         top = entry["pain_points"][0]
         label = top["label"][:1].lower() + top["label"][1:]
         parts.append(f"mostly {label} ({counted(top['complaints'], 'mention')})")
-    phrase = _change_phrase((entry.get("trend") or {}).get("change"), unit)
+    trend = entry.get("trend") or {}
+    phrase = _change_phrase(trend.get("change"), unit, trend.get("baseline"))
     if phrase:
         parts.append(phrase)
     return f"{entry['name']}: " + ", ".join(parts)

@@ -88,7 +88,9 @@ def exact_test(x1: int, n1: int, x2: int, n2: int) -> float:
 def touchpoint_trends(
     doc_periods: dict[str, str], touchpoint_docs: dict[str, set[str]], complaint_rows: list[dict], periods: list[str]
 ) -> tuple[dict[str, int], dict[str, dict]]:
-    """Items per period, and per touchpoint its complaints and items per period plus the last change."""
+    """Items per period, and per touchpoint its complaints and items per period, the last change (`change`: the
+    latest period against the one before) and, with three periods or more, `baseline`: the latest period against
+    all earlier ones pooled."""
     items = Counter(doc_periods.values())
     counts: dict[str, Counter] = defaultdict(Counter)
     for row in complaint_rows:
@@ -113,6 +115,12 @@ def touchpoint_trends(
             entry["change"] = change(
                 docs[tp][periods[-2]], items[periods[-2]], docs[tp][periods[-1]], items[periods[-1]]
             )
+        if len(periods) >= 3:  # the latest period against all earlier ones: a drop after a spike is still high
+            earlier = periods[:-1]
+            entry["baseline"] = change(
+                sum(docs[tp][p] for p in earlier), sum(items[p] for p in earlier), docs[tp][periods[-1]],
+                items[periods[-1]],
+            )  # fmt: skip
         out[tp] = entry
     return {p: items[p] for p in periods}, out
 
