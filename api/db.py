@@ -200,6 +200,12 @@ def job_row(db: sqlite_utils.Database, job_id: str, workspace: str | None = None
     return rows[0] if rows else None
 
 
+def job_for_run(db: sqlite_utils.Database, run_id: int, workspace: str) -> dict | None:
+    """The job that made the workspace's stored run `run_id` (the `run.id` answers show)."""
+    rows = list(db.query("SELECT * FROM jobs WHERE run_id = ? AND workspace = ? LIMIT 1", [run_id, workspace]))
+    return rows[0] if rows else None
+
+
 def job_rows(db: sqlite_utils.Database, workspace: str, limit: int) -> list[dict]:
     sql = "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?"
     return list(db.query(sql, [workspace, limit]))

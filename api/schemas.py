@@ -101,6 +101,10 @@ class RunPublic(BaseModel):
     taxonomy_version: str | None = Field(
         None, description="The taxonomy version the run reads (null while queued on the default taxonomy)."
     )
+    run_number: int | None = Field(
+        None, examples=[3], description="The number of the run this job stored, once it has one: `run.id` in "
+        "other answers, and what `run=` and `GET /v1/runs/{run_id}` accept as well as this job's `id`."
+    )  # fmt: skip
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None

@@ -271,6 +271,14 @@ def test_a_run_and_its_pain_points_say_how_well_the_corpus_fits(a, alice):
     assert next(r for r in a.get("/v1/runs").json() if r["id"] == run_id)["fit"] == fit
 
 
+def test_a_run_is_found_by_its_stored_number_too(a, alice):
+    """`run.id` in the pain points is the stored run's number; GET /v1/runs/{that} answers with its job."""
+    number = a.get(f"/v1/pain-points?run={alice['run']['id']}").json()["run"]["id"]
+    assert a.get(f"/v1/runs/{alice['run']['id']}").json()["run_number"] == number
+    assert a.get(f"/v1/runs/{number}").json()["id"] == alice["run"]["id"]
+    assert_error(a.get("/v1/runs/99999"), 404, "not_found")
+
+
 def test_run_errors(a):
     assert_error(a.get("/v1/runs/run_nope"), 404, "not_found")
     assert_error(a.post("/v1/runs", json={"dataset_id": "ds_nope"}), 404, "not_found")

@@ -24,6 +24,7 @@ def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
     """A job's public fields; with the workspace's `db`, a complete job's fit (how well the corpus fits the
     taxonomy, miner/touchpoints/fit.py)."""
     out = {k: row.get(k) for k in FIELDS}
+    out["run_number"] = row.get("run_id")
     if db is not None and row.get("status") == "complete" and row.get("run_id") is not None:
         from miner.store.runs import stored_fit
 
@@ -32,7 +33,10 @@ def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
 
 
 def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
+    """A job by its id, or by the number of the run it stored (`run.id` in answers, `touchpoints runs`)."""
     row = control_db.job_row(control, job_id, workspace)
+    if row is None and job_id.isdigit():
+        row = control_db.job_for_run(control, int(job_id), workspace)
     if row is None:
         raise not_found(f"run '{job_id}'")
     return row
@@ -89,7 +93,8 @@ def list_runs(
     "/{run_id}",
     response_model=RunPublic,
     summary="A run's status",
-    description="Its status and progress; once complete, `fit` says how well the corpus fits the taxonomy and, "
+    description="`run_id` is the id `POST /v1/runs` answered, or the stored run's number (`run.id` in other "
+    "answers). Its status and progress; once complete, `fit` says how well the corpus fits the taxonomy and, "
     "when it does not, what to do (label complaints from GET /v1/review, `touchpoints taxonomy suggest`).",
     responses=responses(401, 404, 429),
 )
