@@ -156,3 +156,16 @@ def test_a_db_option_says_created_if_missing_only_where_it_is(gen, tmp_path):
         assert result.exit_code == 2 and "no such database" in result.output, command
         assert "created if missing" not in helps[command] and "must exist" in helps[command], command
     assert not missing.exists()
+
+
+def test_the_taxonomy_guide_s_example_is_a_valid_taxonomy(tmp_path):
+    """A reader copies the guide's example to start from: it must load (it named a touchpoint it did not define)."""
+    from miner.touchpoints import load_taxonomy
+
+    guide = (ROOT / "docs" / "guide" / "taxonomy.md").read_text(encoding="utf-8")
+    example = re.search(r"## The format\n\n```yaml\n(.*?)```", guide, re.S)
+    assert example, "docs/guide/taxonomy.md lost its example"
+    path = tmp_path / "acme.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    assert [t.id for t in taxonomy.touchpoints] == ["website"] and taxonomy.corrections

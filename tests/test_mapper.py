@@ -121,6 +121,8 @@ def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
     assert result.exit_code == 0, result.output
     assert "warning: follow_up: “pizza” is in 6 of its examples" in result.output
+    # a touchpoint with a handful of examples is named: the guide asks for a few dozen
+    assert "warning: few examples: delivery (1), follow_up (6)" in result.output
 
 
 def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):

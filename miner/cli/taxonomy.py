@@ -12,6 +12,8 @@ from miner.cli.app import ReadDbOpt, fail, taxonomy_app
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
 
+FEW_EXAMPLES = 20  # examples (a touchpoint's and its children's) under which `taxonomy check` warns
+
 
 class Output(StrEnum):
     yaml = "yaml"
@@ -43,9 +45,17 @@ def taxonomy_check(
     except MinerError as err:
         fail(str(err))
         return
+    thin = []
     for top in tax.touchpoints:
         subs = len(list(top.walk())) - 1
         typer.echo(f"{top.id:<18} {top.stage:<14} {len(top.all_examples()):>4} examples  {subs} sub-touchpoints")
+        if len(top.all_examples()) < FEW_EXAMPLES:
+            thin.append(f"{top.id} ({len(top.all_examples())})")
+    if thin:
+        typer.echo(
+            f"warning: few examples: {', '.join(thin)}. A touchpoint with under {FEW_EXAMPLES} maps only complaints "
+            "worded like them; a few dozen covering what goes wrong there map better (docs/guide/taxonomy.md)"
+        )
     for o in overlaps:
         typer.echo(
             f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"
@@ -137,7 +147,8 @@ def taxonomy_review(
         return
     spread = len({p["touchpoint"] for p in picks})
     typer.echo(
-        f"# The {len(picks)} complaints the latest run was least sure of, over {spread} touchpoints. Check each\n"
+        f"# {len(picks)} complaints to check: each of {spread} touchpoints' least sure in turn (a small touchpoint's\n"
+        "# least sure may still be a clear call: the `lead` says how clear). Check each\n"
         "# touchpoint (the runner-up is beside it), fix the wrong ones, delete any that are no complaint, and add\n"
         "# them under your taxonomy's `corrections:`; the next run learns from them."
     )
