@@ -95,7 +95,7 @@ def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined,
     args = ["taxonomy", "review", "--db", path, "--limit", "3", "--embedding-model", "fake"]
     result = CliRunner().invoke(app, [*args, "--taxonomy", str(data_dir / "mini_taxonomy.yaml")])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("# The 3 complaints the latest run was least sure of")
+    assert result.output.startswith("# 3 complaints to check: each of 3 touchpoints' least sure in turn")
     assert len(yaml.safe_load(result.output)["corrections"]) == 3
     stored = CliRunner().invoke(app, args)  # no --taxonomy: the one the run stored, not the bundled one
     assert stored.exit_code == 0 and len(yaml.safe_load(stored.output)["corrections"]) == 3, stored.output
