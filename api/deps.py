@@ -117,8 +117,8 @@ def get_run(
     taxonomy_version = taxonomy_version or None
     if run is not None:
         # the workspace's own database holds only its runs, so a number read from an answer's `run.id` is safe
-        run_id = int(run) if run.isdigit() else completed_job_run(control, run, workspace)
-        if run_id is None or (run.isdigit() and run_status(db, run_id) not in ("complete", "pruned")):
+        run_id = int(run) if run.isascii() and run.isdigit() else completed_job_run(control, run, workspace)
+        if run_id is None or (run.isascii() and run.isdigit() and run_status(db, run_id) not in ("complete", "pruned")):
             raise not_found(f"completed run '{run}'")
         found = find_run(db, run_id=run_id)
         if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)

@@ -163,7 +163,7 @@ def _document_errors_as_json(app: FastAPI) -> None:
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}
         for operation in (op for ops in schema.get("paths", {}).values() for op in ops.values()):
             for status, answer in operation.get("responses", {}).items():
-                if status.isdigit() and int(status) >= 400:
+                if status.isascii() and status.isdigit() and int(status) >= 400:
                     answer["content"] = error
                     if status == "422":
                         answer["description"] = "invalid"

@@ -50,7 +50,7 @@ async def _limited(stream: AsyncIterator[bytes], limit: int, what: str = "the up
 async def read_body(request: Request, limit: int, what: str = "the upload") -> bytes:
     """The whole body, refused with 413 as soon as it passes `limit` bytes (never held beyond it)."""
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
+    if length and length.isascii() and length.isdigit() and int(length) > limit:
         raise too_large(limit, what)
     body = bytearray()
     async for chunk in _limited(request.stream(), limit, what):
@@ -77,14 +77,14 @@ async def receive(
     file is parsed whole, so it has its own, smaller limit (`json_limit`)."""
     json_limit = min(limit, json_limit or limit)
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
+    if length and length.isascii() and length.isdigit() and int(length) > limit:
         raise too_large(limit)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     private_dir(dest)  # uploaded feedback is readable by the server's user only, like the databases
     if ctype == "multipart/form-data":
         return await _multipart(request, dest, limit, json_limit), None
     if ctype == "application/json":
-        if length and length.isdigit() and int(length) > json_limit:
+        if length and length.isascii() and length.isdigit() and int(length) > json_limit:
             raise json_too_large(json_limit)
         return await _json_records(request, dest, json_limit)
     raise ApiError(

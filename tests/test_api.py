@@ -277,6 +277,9 @@ def test_a_run_is_found_by_its_stored_number_too(a, alice):
     assert a.get(f"/v1/runs/{alice['run']['id']}").json()["run_number"] == number
     assert a.get(f"/v1/runs/{number}").json()["id"] == alice["run"]["id"]
     assert_error(a.get("/v1/runs/99999"), 404, "not_found")
+    # "³" is a digit to str.isdigit() but no number to int(): a 500 the schema fuzzer found
+    assert_error(a.get("/v1/runs/%C2%B3"), 404, "not_found")
+    assert a.get("/v1/pain-points?run=%C2%B3").status_code < 500
 
 
 def test_run_errors(a):

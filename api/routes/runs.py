@@ -35,7 +35,7 @@ def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
 def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
     """A job by its id, or by the number of the run it stored (`run.id` in answers, `touchpoints runs`)."""
     row = control_db.job_row(control, job_id, workspace)
-    if row is None and job_id.isdigit():
+    if row is None and job_id.isascii() and job_id.isdigit():
         row = control_db.job_for_run(control, int(job_id), workspace)
     if row is None:
         raise not_found(f"run '{job_id}'")

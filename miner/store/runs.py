@@ -39,7 +39,7 @@ def _gone(owner: str | None, started: str | None) -> bool:
     """Whether the process that started a run is gone: on this host, its pid is not alive; elsewhere (or with no
     owner recorded) it started over STALE_HOURS ago."""
     host, _, pid = (owner or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
+    if host == socket.gethostname() and pid.isascii() and pid.isdigit():
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
