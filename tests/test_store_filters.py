@@ -140,3 +140,25 @@ def test_check_refuses_filters_that_cannot_match(tiny):
     )
     with pytest.raises(MinerError, match=r"s17.csv and 7 more$"):  # the first 20 of 27 names
         check(db, Filters(source="nosuch.csv"))
+
+
+def test_previous_of_whole_calendar_months_is_the_months_before(db):
+    """March is compared with February (28 days), not the 31 days before it; a quarter with the quarter before;
+    whole ISO weeks with the same weeks before; any other window with the same number of days before."""
+    db.table("documents").insert({"id": "d", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-10-31"})
+    assert Filters("2026-03-01", "2026-03-31").previous(db) == Filters("2026-02-01", "2026-02-28")
+    assert Filters("2026-03-01", "2026-05-31").previous(db) == Filters("2025-12-01", "2026-02-28")
+    assert Filters("2026-01-01", "2026-01-31", "a.csv").previous(db) == Filters("2025-12-01", "2025-12-31", "a.csv")
+    assert Filters("2026-03-02", "2026-03-15").previous(db) == Filters("2026-02-16", "2026-03-01")  # two ISO weeks
+    assert Filters("2026-03-02", "2026-03-31").previous(db) == Filters("2026-01-31", "2026-03-01")
+    assert Filters("0001-01-01", "0001-01-31").previous(db) is None
+
+
+def test_previous_of_a_window_past_the_data_covers_the_days_up_to_the_latest(db):
+    """Data ends 2026-10-31: October to December is October's data, compared with September, not with the 92 full
+    days before; a window that starts after the data keeps its own length."""
+    db.table("documents").insert({"id": "d", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-10-31"})
+    assert Filters("2026-10-01", "2026-12-31").previous(db) == Filters("2026-09-01", "2026-09-30")
+    assert Filters("2026-10-01").previous(db) == Filters("2026-09-01", "2026-09-30")
+    assert Filters("2026-10-22", "2026-12-31").previous(db) == Filters("2026-10-12", "2026-10-21")
+    assert Filters("2026-11-01", "2026-11-30").previous(db) == Filters("2026-10-01", "2026-10-31")

@@ -9,6 +9,7 @@ a day to another.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -83,16 +84,30 @@ class Filters:
         return "1 = 1" + fsql, params
 
     def previous(self, db: sqlite_utils.Database) -> Filters | None:
-        """The window of the same length just before this one; None without `since`, or when it would start before
-        year 1. Without `until` the window ends on the latest document's day."""
+        """The period a trend compares this one with; None without `since`, or when it would start before year 1.
+
+        The window ends on `until` or on the latest document's day, whichever is earlier (a window that runs past
+        the data covers only the days up to it). When it covers whole calendar months (the 1st to a month's last
+        day) the previous period is the same number of calendar months just before (March against February, as
+        the report's monthly trends); otherwise it is the same number of days just before (whole ISO weeks, Monday
+        to Sunday, are then the same number of weeks)."""
         if self.since is None:
             return None
-        until = self.until or last_day(db) or self.since
-        length = max(1, (until - self.since).days + 1)
+        latest = last_day(db)
+        until = self.until or latest or self.since
+        if latest is not None and self.since <= latest < until:
+            until = latest
+        months = _whole_months(self.since, until)
         try:
-            start, end = self.since - timedelta(days=length), self.since - timedelta(days=1)
+            end = self.since - timedelta(days=1)
+            start = self.since - timedelta(days=(until - self.since).days + 1)
         except OverflowError:
             return None
+        if months:
+            first = self.since.year * 12 + self.since.month - 1 - months  # months since year 0's January
+            if first < 12:  # before year 1
+                return None
+            start = date(first // 12, first % 12 + 1, 1)
         return Filters(start, end, self.source, self.kind)
 
     def describe(self) -> str:
@@ -132,6 +147,14 @@ def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Fi
             more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
             raise MinerError(f"unknown {prefix}source '{source}': the database holds {shown}{more}")
     return filters
+
+
+def _whole_months(since: date, until: date) -> int:
+    """How many calendar months `since` to `until` covers, when it is whole months (the 1st to a month's last day);
+    0 otherwise."""
+    if since.day != 1 or until.day != calendar.monthrange(until.year, until.month)[1]:
+        return 0
+    return (until.year - since.year) * 12 + until.month - since.month + 1
 
 
 def last_day(db: sqlite_utils.Database) -> date | None:
