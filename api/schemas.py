@@ -140,7 +140,16 @@ class Quote(BaseModel):
     document_id: str
     source: str
     kind: str
-    date: str | None
+    date: str | None = Field(
+        description="The item's local date and time as its source wrote it, always `YYYY-MM-DDTHH:MM:SS` (no "
+        "offset; its first 10 characters are the day `since` / `until` filter on); null when it had none.",
+        examples=["2026-03-31T23:30:00"],
+    )
+    utc_offset: str | None = Field(
+        description="The UTC offset the source gave with the date (`-05:00`); null when it gave none, as a date "
+        "without a time zone's is unknown.",
+        examples=["-05:00"],
+    )
     rating: float | None
     rating_scale: str | None
 
@@ -159,13 +168,25 @@ class PainPointPublic(BaseModel):
     touchpoint_name: str
     stage: str | None
     complaints: int
-    share: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
-    trend: Trend | None = Field(description="Against the previous period of the same length; null without `since`.")
+    share: float = Field(
+        description="Share of its touchpoint's complaints in the period, as `share` of a pain point in "
+        "`touchpoints top --format json` (the glossary's, docs/guide/report.md). Before 2026-12 the API gave the "
+        "share of all complaints here: that is `share_of_total`."
+    )
+    share_of_total: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
+    trend: Trend | None = Field(
+        description="Against the previous period (`period.previous_since` to `previous_until`); null without `since`."
+    )
     keywords: list[str]
     quotes: list[Quote]
 
 
 class Period(BaseModel):
+    """The period asked for and the one a trend compares it with. The period ends on `until` or on the latest item's
+    day, whichever is earlier; when it covers whole calendar months (the 1st to a month's last day) the previous
+    period is as many calendar months just before (March against February), otherwise as many days just before
+    (whole ISO weeks against as many weeks)."""
+
     since: date | None
     until: date | None
     previous_since: date | None = None
@@ -180,6 +201,9 @@ class PainPointsPublic(BaseModel):
         "(the run's "
         "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
     )
+    total: int = Field(0, description="Pain points with complaints inside the filters; page with `limit` and `offset`.")
+    limit: int = 10
+    offset: int = 0
     pain_points: list[PainPointPublic]
 
 
@@ -195,7 +219,8 @@ class TouchpointPublic(BaseModel):
     stage: str | None
     description: str
     complaints: int
-    share: float
+    documents: int = Field(description="Items with a complaint about the touchpoint in the period.")
+    share: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
     pain_points: list[PainPointBrief]
 
 
@@ -249,7 +274,16 @@ class ExamplePublic(BaseModel):
     score: float
     source: str
     kind: str
-    date: str | None
+    date: str | None = Field(
+        description="The item's local date and time as its source wrote it, always `YYYY-MM-DDTHH:MM:SS` (no "
+        "offset; its first 10 characters are the day `since` / `until` filter on); null when it had none.",
+        examples=["2026-03-31T23:30:00"],
+    )
+    utc_offset: str | None = Field(
+        description="The UTC offset the source gave with the date (`-05:00`); null when it gave none, as a date "
+        "without a time zone's is unknown.",
+        examples=["-05:00"],
+    )
     rating: float | None
     rating_scale: str | None
 
@@ -291,8 +325,8 @@ class StatsPublic(BaseModel):
     datasets: int
     by_source: dict[str, int]
     by_kind: dict[str, int]
-    first_date: str | None
-    last_date: str | None
+    first_date: str | None = Field(description="The earliest item's local date and time (`YYYY-MM-DDTHH:MM:SS`).")
+    last_date: str | None = Field(description="The latest item's local date and time (`YYYY-MM-DDTHH:MM:SS`).")
     runs: dict[str, int]
     latest_run: RunInfo | None
 

@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 
+from api.queries.common import with_dates
 from api.queries.pain_points import pain_points
 from api.queries.pain_points import trend as _trend
 from api.testing import ROOT
@@ -108,17 +109,19 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
                 ids.append(sid)
     rows = quote_rows(db, ids)
     keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
-    return [{k: rows[i][k] for k in keys} for i in ids if i in rows]
+    return [with_dates({k: rows[i][k] for k in keys}) for i in ids if i in rows]
 
 
 def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, limit=10) -> tuple[list[tuple], int]:
-    """(id, complaints, share, trend, quotes) of the pain points the direct SQL ranks first, and the total."""
+    """(id, complaints, share, share_of_total, trend, quotes) of the pain points the direct SQL ranks first, and
+    the total."""
     taxonomy = run_taxonomy(run)
     has_point = " AND a.pain_point_id IS NOT NULL"
     counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)
     previous = filters.previous(db)
     before = count_by(db, run["id"], "a.pain_point_id", previous, has_point) if previous else None
     total = total_complaints(db, run["id"], filters)
+    by_touchpoint = count_by(db, run["id"], "a.touchpoint", filters)
     points = {r["id"]: r for r in db.query("SELECT * FROM pain_points WHERE run_id = ?", [run["id"]])}
     wanted = [(n, points[pid]) for pid, n in counts.items() if pid in points]
     wanted = [(n, p) for n, p in wanted if _matches(p["touchpoint"], touchpoint)]
@@ -127,8 +130,9 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     out = []
     for n, p in chosen:
         trend = _trend(n, before.get(p["id"], 0) if before is not None else None)
-        share = round(n / total, 4) if total else 0.0
-        out.append((p["id"], n, share, trend, _reference_quotes(db, run["id"], p, filters)))
+        of_touchpoint = by_touchpoint.get(p["touchpoint"].split("/")[0], 0)
+        shares = (round(n / of_touchpoint, 4) if of_touchpoint else 0.0, round(n / total, 4) if total else 0.0)
+        out.append((p["id"], n, *shares, trend, _reference_quotes(db, run["id"], p, filters)))
     return out, total
 
 
@@ -143,6 +147,7 @@ def test_counts_equal_the_direct_sql(mined, monkeypatch, dense):
             has_point = " AND a.pain_point_id IS NOT NULL"
             expected = count_by(db, run_id, "a.pain_point_id", f, has_point)
             assert index.counts(f) == (expected, total_complaints(db, run_id, f)), (run_id, f)
+            assert index.touchpoint_counts(f) == count_by(db, run_id, "a.touchpoint", f), (run_id, f)
     no_point = db.execute("SELECT count(*) FROM assignments WHERE run_id = ? AND pain_point_id IS NULL", [runs[2]])
     assert no_point.fetchone()[0] > 0
 
@@ -182,8 +187,8 @@ def test_pain_points_equal_the_unoptimised_answer(mined):
             got = pain_points(db, run, f, **kw)
             expected, total = _reference(db, run, f, **kw)
             assert got["total_complaints"] == total, (run_id, f, kw)
-            assert [(p["id"], p["complaints"], p["share"], p["trend"], p["quotes"]) for p in got["pain_points"]] \
-                == expected, (run_id, f, kw)  # fmt: skip
+            assert [(p["id"], p["complaints"], p["share"], p["share_of_total"], p["trend"], p["quotes"])
+                    for p in got["pain_points"]] == expected, (run_id, f, kw)  # fmt: skip
         assert any(pain_points(db, run, Filters(), limit=200)["pain_points"])
 
 

@@ -128,3 +128,92 @@ def test_touchpoints_route_lists_the_same_top_pain_points(service, f):
     got = client.get("/v1/touchpoints", params=_query(f)).json()["touchpoints"]
     api = {t["id"]: [(p["id"], p["complaints"]) for p in t["pain_points"]] for t in got if t["complaints"]}
     assert api == cli and any(api.values())
+
+
+@pytest.mark.parametrize("f", WINDOWS[:2], ids=lambda f: f.describe())
+def test_a_pain_points_share_means_one_thing_in_the_api_and_the_cli(service, f):
+    """`share` is of the pain point's touchpoint's complaints (the glossary's) and `share_of_total` of all, in
+    GET /v1/pain-points as in `touchpoints top --format json` (the API's `share` was of all, 4.6x the CLI's)."""
+    _, path, client = service
+    got = client.get("/v1/pain-points", params={**_query(f), "limit": 200}).json()
+    touchpoints = client.get("/v1/touchpoints", params=_query(f)).json()
+    of_touchpoint = {t["id"]: t["complaints"] for t in [*touchpoints["touchpoints"], touchpoints["unmapped"]]}
+    top = _cli(path, f)
+    cli = {p["id"]: (p["share"], p["share_of_total"]) for t in top["touchpoints"] for p in t["pain_points"]}
+    api = {p["id"]: (p["share"], p["share_of_total"]) for p in got["pain_points"]}
+    assert api == cli and len({share for share, _ in api.values()}) > 1
+    for p in got["pain_points"]:
+        assert p["share"] == round(p["complaints"] / of_touchpoint[p["touchpoint"]], 4)
+        assert p["share_of_total"] == round(p["complaints"] / got["total_complaints"], 4) < p["share"]
+
+
+def test_pain_points_page_with_offset(service):
+    _, _, client = service
+    everything = client.get("/v1/pain-points", params={"limit": 200}).json()
+    ids = [p["id"] for p in everything["pain_points"]]
+    pages = [client.get("/v1/pain-points", params={"limit": 4, "offset": o}).json() for o in range(0, len(ids), 4)]
+    assert [p["id"] for page in pages for p in page["pain_points"]] == ids and len(pages) > 1
+    assert {page["total"] for page in pages} == {len(ids)} and pages[1]["offset"] == 4
+    assert client.get("/v1/pain-points", params={"offset": len(ids)}).json()["pain_points"] == []
+
+
+def test_touchpoints_take_stage_and_count_documents_as_the_cli(service):
+    _, path, client = service
+    f = Filters("2026-02-01", "2026-04-30")
+    everything = client.get("/v1/touchpoints", params=_query(f)).json()
+    cli = {t["id"]: t["documents"] for t in _cli(path, f)["touchpoints"]}
+    assert {t["id"]: t["documents"] for t in everything["touchpoints"] if t["complaints"]} == cli
+    assert all(0 < t["documents"] <= t["complaints"] for t in everything["touchpoints"] if t["complaints"])
+    post = client.get("/v1/touchpoints", params={**_query(f), "stage": "post-purchase"})
+    assert post.status_code == 200, post.text
+    kept = post.json()["touchpoints"]
+    assert kept and {t["stage"] for t in kept} == {"post-purchase"}
+    assert kept == [t for t in everything["touchpoints"] if t["stage"] == "post-purchase"]
+    assert post.json()["total_complaints"] == everything["total_complaints"]
+
+
+def test_examples_take_the_list_routes_filters(service):
+    """GET /v1/pain-points/{id}/examples?since=...: the clauses inside the window, as many as the list counts."""
+    _, _, client = service
+    march = {"since": "2026-03-01", "until": "2026-03-31", "kind": "review"}
+    point = client.get("/v1/pain-points", params=march).json()["pain_points"][0]
+    resp = client.get(f"/v1/pain-points/{point['id']}/examples", params={**march, "limit": 200})
+    assert resp.status_code == 200, resp.text
+    got = resp.json()
+    everything = client.get(f"/v1/pain-points/{point['id']}/examples").json()
+    assert got["total"] == len(got["examples"]) == point["complaints"] < everything["total"]
+    assert all("2026-03-01" <= e["date"][:10] <= "2026-03-31" and e["kind"] == "review" for e in got["examples"])
+
+
+def test_a_calendar_month_is_compared_with_the_month_before(service):
+    _, _, client = service
+    march = client.get("/v1/pain-points", params={"since": "2026-03-01", "until": "2026-03-31", "limit": 200}).json()
+    assert march["period"]["previous_since"] == "2026-02-01" and march["period"]["previous_until"] == "2026-02-28"
+    february = client.get("/v1/pain-points", params={"since": "2026-02-01", "until": "2026-02-28", "limit": 200})
+    before = {p["id"]: p["complaints"] for p in february.json()["pain_points"]}
+    assert [p["trend"]["previous_complaints"] for p in march["pain_points"]] == [
+        before.get(p["id"], 0) for p in march["pain_points"]
+    ]
+
+
+def test_a_report_of_an_empty_period_is_a_404_naming_the_filters(service):
+    """As `touchpoints report`, which exits 2: not a 200 with a page of zeros."""
+    _, _, client = service
+    resp = client.get("/v1/report", params={"since": "2024-01-01", "until": "2024-12-31"})
+    assert resp.status_code == 404 and resp.json()["code"] == "no_feedback"
+    assert "2024-01-01 to 2024-12-31" in resp.json()["message"]
+
+
+def test_dates_are_served_in_one_form_with_the_offset_apart(service):
+    from api.queries.common import served_date
+
+    assert served_date("2026-03-31T23:30:00-05:00") == ("2026-03-31T23:30:00", "-05:00")
+    assert served_date("2026-04-01T00:30:00+02:00") == ("2026-04-01T00:30:00", "+02:00")
+    assert served_date("2026-03-31T00:00:00") == ("2026-03-31T00:00:00", None)
+    assert served_date("2026-03-31T21:00:00.250000+00:00") == ("2026-03-31T21:00:00", "+00:00")
+    assert served_date("2026-03") == ("2026-03", None) and served_date(None) == (None, None)
+    _, _, client = service
+    point = client.get("/v1/pain-points").json()["pain_points"][0]
+    examples = client.get(f"/v1/pain-points/{point['id']}/examples").json()["examples"]
+    for item in [*point["quotes"], *examples]:
+        assert len(item["date"]) == 19 and item["date"][10] == "T" and "utc_offset" in item

@@ -4,6 +4,8 @@ The queries themselves live in miner.store: `Filters` (one date rule), `find_run
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlite_utils
 
 from api.errors import ApiError
@@ -13,7 +15,7 @@ from miner.store.runs import run_fit, run_taxonomy
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import NONE
 
-__all__ = ["Filters", "check_touchpoint", "find_run", "run_public", "run_taxonomy"]
+__all__ = ["Filters", "check_touchpoint", "find_run", "run_public", "run_taxonomy", "served_date", "with_dates"]
 
 RUN_FIELDS = ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
               "taxonomy_fingerprint", "documents", "segments", "complaints")  # fmt: skip
@@ -39,3 +41,31 @@ def check_touchpoint(taxonomy: Taxonomy, touchpoint: str | None) -> None:
     known = ", ".join(t.id for t in taxonomy.touchpoints)
     raise ApiError(400, "unknown_touchpoint", f"unknown touchpoint '{touchpoint}': use one of {known}, or none",
                    field="touchpoint")  # fmt: skip
+
+
+def served_date(stored: str | None) -> tuple[str | None, str | None]:
+    """A stored date as the API serves it: (the item's local date and time as `YYYY-MM-DDTHH:MM:SS`, the UTC offset
+    the source gave as `+HH:MM` or None). Items keep the time their source wrote (miner.ingest.dates), with an
+    offset only where it had one; served as stored, `2026-03-31T23:30:00-05:00` sat beside `2026-03-31T00:00:00`
+    and a client parsed one as an instant and the other as local time. The local part's first 10 characters are
+    the day `since` and `until` filter on. A value that is no ISO date is served as stored."""
+    if not stored:
+        return stored, None
+    try:
+        at = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored, None
+    offset = at.utcoffset()
+    if offset is None:
+        return at.isoformat(timespec="seconds"), None
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return at.replace(tzinfo=None).isoformat(
+        timespec="seconds"
+    ), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def with_dates(row: dict) -> dict:
+    """`row` with its `date` in the served form and the `utc_offset` beside it."""
+    day, offset = served_date(row.get("date"))
+    return {**row, "date": day, "utc_offset": offset}

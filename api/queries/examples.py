@@ -7,7 +7,7 @@ import html
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import run_public
+from api.queries.common import Filters, run_public, served_date
 from miner.store.reads import examples_page, pain_point
 
 
@@ -28,16 +28,20 @@ def _match(row: dict) -> dict | None:
     return {"field": "title", "start": at, "end": at + len(clause), "text": clause} if at >= 0 else None
 
 
-def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: int, offset: int) -> dict:
+def examples(
+    db: sqlite_utils.Database, run: dict | None, point_id: str, filters: Filters, limit: int, offset: int
+) -> dict:
+    """One page of the pain point's complaint clauses inside the filters (one entry per clause), best match first."""
     point = pain_point(db, run["id"], point_id) if run is not None else None
     if run is None or point is None:
         raise not_found(f"pain point '{point_id}'")
-    total, rows = examples_page(db, run["id"], point_id, limit, offset)
+    total, rows = examples_page(db, run["id"], point_id, limit, offset, filters)
     items = []
     for r in rows:
         match = _match(r)
         at = (match["start"], match["end"]) if match else (-1, -1)
         in_text, in_title = (at, (-1, -1)) if match and match["field"] == "text" else ((-1, -1), at)
+        day, utc_offset = served_date(r["date"])
         items.append(
             {
                 "segment_id": r["segment_id"],
@@ -50,7 +54,8 @@ def examples(db: sqlite_utils.Database, run: dict | None, point_id: str, limit: 
                 "score": r["score"],
                 "source": r["source"],
                 "kind": r["kind"],
-                "date": r["date"],
+                "date": day,
+                "utc_offset": utc_offset,
                 "rating": r["rating"],
                 "rating_scale": r["rating_scale"],
             }

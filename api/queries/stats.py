@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from api.db import dataset_count, job_counts
-from api.queries.common import find_run, run_public
+from api.queries.common import find_run, run_public, served_date
 from miner.store.reads import document_totals
 
 
@@ -17,8 +17,8 @@ def stats(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: 
         "datasets": dataset_count(control, workspace),
         "by_source": totals["by_source"],
         "by_kind": totals["by_kind"],
-        "first_date": totals["first_date"],
-        "last_date": totals["last_date"],
+        "first_date": served_date(totals["first_date"])[0],
+        "last_date": served_date(totals["last_date"])[0],
         "runs": job_counts(control, workspace),
         "latest_run": run_public(find_run(db)),
     }

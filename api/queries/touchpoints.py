@@ -7,7 +7,7 @@ import sqlite_utils
 from api.errors import not_found
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.render import UNMAPPED_NAME
-from miner.store.reads import count_by, total_complaints
+from miner.store.reads import count_by, total_complaints, touchpoint_documents
 from miner.store.top import top_pain_points
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import NONE, Touchpoint
@@ -38,34 +38,46 @@ def _top_points(
     return by_tp
 
 
-def _entry(tp: Touchpoint, n: int, total: int, points: list[dict]) -> dict:
+def _entry(tp: Touchpoint, n: int, total: int, points: list[dict], documents: int = 0) -> dict:
     return {
         "id": tp.id,
         "name": tp.name,
         "stage": tp.stage,
         "description": tp.description,
         "complaints": n,
+        "documents": documents,
         "share": round(n / total, 4) if total else 0.0,
         "pain_points": points,
     }
 
 
 def touchpoints(
-    db: sqlite_utils.Database, run: dict | None, taxonomy: Taxonomy, filters: Filters, n_points: int = 3
+    db: sqlite_utils.Database,
+    run: dict | None,
+    taxonomy: Taxonomy,
+    filters: Filters,
+    n_points: int = 3,
+    stage: str | None = None,
 ) -> dict:
-    """Every top-level touchpoint, most complained about first, and the unmapped complaints apart (the touchpoints'
-    and their counts add up to the total); zeros (and no run) before the first run."""
+    """Every top-level touchpoint (of `stage` only, when given), most complained about first, and the unmapped
+    complaints apart (all touchpoints' and their counts add up to the total); zeros (and no run) before the first
+    run."""
     if run is None:
-        entries = [_entry(tp, 0, 0, []) for tp in taxonomy.touchpoints]
+        entries = [_entry(tp, 0, 0, []) for tp in taxonomy.touchpoints if stage in (None, tp.stage)]
         return {"run": None, "total_complaints": 0, "touchpoints": entries, "unmapped": _entry(UNMAPPED, 0, 0, [])}
     taxonomy = run_taxonomy(run)
     counts = count_by(db, run["id"], "a.touchpoint", filters)
+    docs = touchpoint_documents(db, run["id"], filters)
     total = total_complaints(db, run["id"], filters)
     points = _top_points(db, run, filters, n_points)
-    entries = [_entry(tp, counts.get(tp.id, 0), total, points.get(tp.id, [])) for tp in taxonomy.touchpoints]
+    entries = [
+        _entry(tp, counts.get(tp.id, 0), total, points.get(tp.id, []), docs.get(tp.id, 0))
+        for tp in taxonomy.touchpoints
+        if stage in (None, tp.stage)
+    ]
     entries.sort(key=lambda e: (-e["complaints"], e["id"]))
     unmapped_points = _top_points(db, run, filters, n_points, NONE).get(NONE, [])
-    unmapped = _entry(UNMAPPED, counts.get(NONE, 0), total, unmapped_points)
+    unmapped = _entry(UNMAPPED, counts.get(NONE, 0), total, unmapped_points, docs.get(NONE, 0))
     return {"run": run_public(run), "total_complaints": total, "touchpoints": entries, "unmapped": unmapped}
 
 
@@ -86,7 +98,8 @@ def touchpoint(
     subs = count_by(db, run["id"], "a.subtouchpoint", filters, " AND a.touchpoint = ?", [top.id])
     points = _top_points(db, run, filters, 10, NONE if top is UNMAPPED else None).get(top.id, [])
     n = counts.get(top.id, 0)
-    entry = _entry(top, n, total, points)
+    documents = touchpoint_documents(db, run["id"], filters).get(top.id, 0)
+    entry = _entry(top, n, total, points, documents)
     return {"run": run_public(run), **entry, "subtouchpoints": [_sub(c, subs, n) for c in top.children]}
 
 

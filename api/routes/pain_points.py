@@ -21,8 +21,10 @@ router = APIRouter(prefix="/v1/pain-points", tags=["pain points"])
     response_model=PainPointsPublic,
     summary="Top pain points",
     description="Pain points of the latest completed run (or `run` / `taxonomy_version`), ordered by complaints "
-    "among documents inside the filters. Each has its touchpoint, stage, count, share of all complaints in the "
-    "period, trend against the previous period of the same length (with `since`), and 3 quotes.",
+    "among documents inside the filters, `limit` from `offset` (`total` says how many there are). Each has its "
+    "touchpoint, stage, count, `share` of its touchpoint's complaints and `share_of_total` of all complaints in "
+    "the period, the trend against the previous period (with `since`: whole calendar months against as many "
+    "months before, any other window against as many days before), and 3 quotes.",
     responses=responses(400, 401, 404, 422, 429),
 )
 async def list_pain_points(
@@ -34,27 +36,33 @@ async def list_pain_points(
     ] = None,
     stage: Annotated[Literal["pre-purchase", "purchase", "post-purchase"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     if run is None:
         period = {"since": filters.since, "until": filters.until}
-        return {"run": None, "period": period, "total_complaints": 0, "pain_points": []}
+        return {"run": None, "period": period, "total_complaints": 0, "total": 0, "limit": limit, "offset": offset,
+                "pain_points": []}  # fmt: skip
     # async with the work in one worker thread: a sync endpoint costs FastAPI a second thread hop to validate
     # the response, a tenth of this route's time under load.
-    return await run_in_threadpool(pain_points, db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit)
+    return await run_in_threadpool(pain_points, db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit,
+                                   offset=offset)  # fmt: skip
 
 
 @router.get(
     "/{pain_point_id}/examples",
     response_model=ExamplesPublic,
     summary="Verbatims of one pain point",
-    description="Documents behind the pain point, best match first, the matching clause marked.",
+    description="The complaint clauses behind the pain point inside the filters, best match first: one entry per "
+    "clause (an item with two such clauses comes twice, `document_id` telling them apart), each with its whole "
+    "item and the clause marked. `total` counts the clauses, as the pain point's `complaints` does.",
     responses=responses(401, 404, 422, 429),
 )
 def list_examples(
     pain_point_id: str,
     db: WorkspaceDbDep,
     run: RunDep,
+    filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    return examples(db, run, pain_point_id, limit, offset)
+    return examples(db, run, pain_point_id, filters, limit, offset)

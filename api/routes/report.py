@@ -51,6 +51,9 @@ def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
     from miner.report.model import build_report
 
     try:
-        return render_html(build_report(db, filters))
+        report = build_report(db, filters)
     except MinerError as err:
         raise ApiError(404, "no_report", str(err)) from None
+    if not report["overview"]["items"]:  # as `touchpoints report`, which exits 2: no empty page of zeros
+        raise ApiError(404, "no_feedback", f"no feedback matches {report['filter']}: widen since/until/source/kind")
+    return render_html(report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from api.deps import FiltersDep, RunDep, SettingsDep, WorkspaceDbDep
 from api.errors import responses
@@ -18,13 +20,21 @@ router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
     "",
     response_model=TouchpointsPublic,
     summary="Every touchpoint",
-    description="Every top-level touchpoint of the run's taxonomy, most complaints first, with its top 3 pain points; "
-    "the complaints that fit none of them apart, under `unmapped`.",
+    description="Every top-level touchpoint of the run's taxonomy (of `stage` only, when given), most complaints "
+    "first, with its complaints, the items (`documents`) with one, its share and its top 3 pain points; the "
+    "complaints that fit none of them apart, under `unmapped`. `total_complaints` and `unmapped` are the "
+    "period's whatever the stage, so shares stay of all complaints.",
     responses=responses(400, 401, 404, 422, 429),
 )
-def list_touchpoints(db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep) -> dict:
+def list_touchpoints(
+    db: WorkspaceDbDep,
+    run: RunDep,
+    filters: FiltersDep,
+    settings: SettingsDep,
+    stage: Annotated[Literal["pre-purchase", "purchase", "post-purchase"] | None, Query()] = None,
+) -> dict:
     taxonomy = run_taxonomy(run) if run else taxonomy_version(db, settings, None)
-    return queries.touchpoints(db, run, taxonomy, filters)
+    return queries.touchpoints(db, run, taxonomy, filters, stage=stage)
 
 
 @router.get(

@@ -21,16 +21,18 @@ QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating")
 
 
 def _pain_points(
-    db: sqlite_utils.Database, run: dict, filters: Filters, touchpoint: str, total: int, limit: int, quotes: int
+    db: sqlite_utils.Database, run: dict, filters: Filters, touchpoint: str, limit: int, quotes: int
 ) -> list[dict]:
-    """The touchpoint's pain points; `share` is of the touchpoint's complaints."""
+    """The touchpoint's pain points; `share` is of the touchpoint's complaints, `share_of_total` of all (both
+    miner.store.top's, as the API gives them)."""
     points = shared_top(db, run, filters, touchpoint=touchpoint, limit=limit, quotes=quotes)["pain_points"]
     return [
         {
             "id": p["id"],
             "label": p["label"],
             "complaints": p["complaints"],
-            "share": round(p["complaints"] / total, 4) if total else 0.0,
+            "share": p["share"],
+            "share_of_total": p["share_of_total"],
             "keywords": p["keywords"],
             "examples": [{k: q[k] for k in QUOTE_KEYS} for q in p["quotes"]],
         }
@@ -74,7 +76,7 @@ def top_pain_points(
                 "complaints": n,
                 "documents": docs.get(tp.id, 0),
                 "share": round(n / total, 4) if total else 0.0,
-                "pain_points": _pain_points(db, run, filters, tp.id, n, pain_points, quotes),
+                "pain_points": _pain_points(db, run, filters, tp.id, pain_points, quotes),
             }
         )
     entries.sort(key=lambda e: (-cast(int, e["complaints"]), str(e["id"])))
@@ -91,6 +93,6 @@ def top_pain_points(
             "complaints": n_none,
             "documents": docs.get(NONE, 0),
             "share": round(n_none / total, 4) if total else 0.0,
-            "pain_points": _pain_points(db, run, filters, NONE, n_none, pain_points, quotes),
+            "pain_points": _pain_points(db, run, filters, NONE, pain_points, quotes),
         }
     return result

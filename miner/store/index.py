@@ -6,8 +6,9 @@ per run and server process (by the job that made the run, else by the first requ
 million segments) and kept while it is among the last `CACHED_RUNS` read. It answers exactly what the SQL over
 `assignments JOIN segments JOIN documents` answers (`miner.store.reads.count_by` / `total_complaints`):
 
-- counts: the rows are grouped into cells (source, kind, pain point, day) sorted by that key, with running totals,
-  so the complaints of every (source, kind, pain point) inside a window of days are two binary searches apart;
+- counts: the rows are grouped into cells (source, kind, pain point, touchpoint, day) sorted by that key, with
+  running totals, so the complaints of every key inside a window of days are two binary searches apart (the
+  touchpoint is in the key for the complaints without a pain point, which a touchpoint's count includes);
 - a date window compares each date's first 10 characters (`substr(date, 1, 10)`) with 10-character days, the
   rule of `miner.store.filters` (`since <= day <= until`), whatever follows (a time, an offset) and whatever the
   string; NULL dates are outside every window with a bound;
@@ -59,9 +60,11 @@ class RunIndex:
     days: np.ndarray  # distinct first-10-character dates (str objects), sorted; bucket b = position + 1 (0: none)
     source_code: dict[str, int]
     kind_code: dict[str, int]
-    key_source: np.ndarray  # per key (source, kind, pain point)
+    key_source: np.ndarray  # per key (source, kind, pain point, touchpoint)
     key_kind: np.ndarray
     key_point: np.ndarray
+    key_touchpoint: np.ndarray
+    touchpoint_ids: list[str]  # touchpoint id by code
     cell: np.ndarray  # key * (len(days) + 1) + bucket, sorted, distinct
     cum: np.ndarray  # cum[i]: rows in the cells before cell i (len(cell) + 1 entries)
     # When keys x buckets is small enough (DENSE_CELLS): below[k, b], the rows of key k in buckets before b, so a
@@ -119,17 +122,29 @@ class RunIndex:
             nonzero = np.flatnonzero(by_point)
             ids = [cast(str, self.point_ids[c]) for c in nonzero.tolist()]  # the no-pain-point column is zeroed
             return dict(zip(ids, by_point[nonzero].tolist(), strict=True)), total
-        if self.below is not None:
-            per_key = self.below[win.keys, win.hi] - self.below[win.keys, win.lo]
-        else:
-            base = win.keys.astype(np.int64) * (len(self.days) + 1)
-            per_key = self._before(base + win.hi) - self._before(base + win.lo)
+        per_key = self._per_key(win)
         by_point = np.bincount(self.key_point[win.keys], weights=per_key, minlength=len(self.point_ids))
         by_point[len(self.points)] = 0  # no pain point: in the total only
         nonzero = np.flatnonzero(by_point)
         ids = [cast(str, self.point_ids[c]) for c in nonzero.tolist()]  # the no-pain-point column is zeroed
         counts = dict(zip(ids, by_point[nonzero].astype(np.int64).tolist(), strict=True))
         return counts, int(per_key.sum())
+
+    def touchpoint_counts(self, filters: Filters) -> dict[str, int]:
+        """{touchpoint id: complaints} inside the filters (ids with some): `count_by(..., "a.touchpoint", ...)`."""
+        win = self.window(filters)
+        if win is None:
+            return {}
+        by_tp = np.bincount(self.key_touchpoint[win.keys], weights=self._per_key(win),
+                            minlength=len(self.touchpoint_ids)).astype(np.int64)  # fmt: skip
+        return {self.touchpoint_ids[c]: int(by_tp[c]) for c in np.flatnonzero(by_tp).tolist()}
+
+    def _per_key(self, win: Window) -> np.ndarray:
+        """The complaints of each of the window's keys inside its days."""
+        if self.below is not None:
+            return self.below[win.keys, win.hi] - self.below[win.keys, win.lo]
+        base = win.keys.astype(np.int64) * (len(self.days) + 1)
+        return self._before(base + win.hi) - self._before(base + win.lo)
 
     def _before(self, codes: np.ndarray) -> np.ndarray:
         return self.cum[np.searchsorted(self.cell, codes, "left")]
@@ -204,21 +219,24 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     codes: dict[str | None, int] = point_code | {None: n_points}  # grows with ids missing from pain_points
     sources: dict[str, int] = {}
     kinds: dict[str, int] = {}
+    touchpoints: dict[str, int] = {}
     day_code: dict[str | None, int] = {None: -1}
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "score", "segment", "day", "source", "kind")}
-    columns = "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind"
+    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint")
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    columns = "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint"
     # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
     # 470k assignments, not 3-4 s through the pain point index in random order).
     sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ? ORDER BY a.segment_id"
     cursor = db.execute(sql, [run_id])
     while chunk := cursor.fetchmany(_CHUNK):
-        c_point, c_score, c_segment, c_day, c_source, c_kind = zip(*chunk, strict=True)
+        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp = zip(*chunk, strict=True)
         parts["point"].append(_codes(list(c_point), codes))
         parts["score"].append(np.array(c_score, dtype=np.float64))
         parts["segment"].append(np.array(c_segment, dtype=np.int64))
         parts["day"].append(_codes(list(c_day), day_code))
         parts["source"].append(_codes(list(c_source), sources))
         parts["kind"].append(_codes(list(c_kind), kinds))
+        parts["touchpoint"].append(_codes(list(c_tp), touchpoints))
     cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
     # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
     days = sorted(d for d in day_code if d is not None)
@@ -227,13 +245,15 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
         rank[day_code[d] + 1] = pos + 1
     bucket = rank[cols["day"].astype(np.int64) + 1] if len(cols["day"]) else np.zeros(0, np.int32)
     point, source, kind = cols["point"].astype(np.int64), cols["source"].astype(np.int64), cols["kind"].astype(np.int64)
-    # Cells: one key per (source, kind, pain point) present, running totals over (key, bucket).
-    n_codes = len(codes)
-    combo = (source * max(1, len(kinds)) + kind) * n_codes + point
+    # Cells: one key per (source, kind, pain point, touchpoint) present, running totals over (key, bucket).
+    n_codes, n_tps = len(codes), max(1, len(touchpoints))
+    touchpoint = cols["touchpoint"].astype(np.int64)
+    combo = ((source * max(1, len(kinds)) + kind) * n_codes + point) * n_tps + touchpoint
     combos, key_of_row = np.unique(combo, return_inverse=True)
-    key_point = combos % n_codes
-    key_kind = (combos // n_codes) % max(1, len(kinds))
-    key_source = combos // n_codes // max(1, len(kinds))
+    key_touchpoint = combos % n_tps
+    key_point = (combos // n_tps) % n_codes
+    key_kind = (combos // n_tps // n_codes) % max(1, len(kinds))
+    key_source = combos // n_tps // n_codes // max(1, len(kinds))
     stride = len(days) + 1
     cell, per_cell = np.unique(key_of_row.astype(np.int64) * stride + bucket, return_counts=True)
     cum = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
@@ -269,6 +289,8 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
         key_source=key_source,
         key_kind=key_kind,
         key_point=key_point,
+        key_touchpoint=key_touchpoint,
+        touchpoint_ids=sorted(touchpoints, key=touchpoints.__getitem__),
         cell=cell,
         cum=cum,
         below=below,

@@ -69,14 +69,18 @@ def segments_inside(db: sqlite_utils.Database, segment_ids: list[int], filters: 
     return {r[0] for r in db.execute(sql, [*segment_ids, *fparams])}
 
 
-def examples_page(db: sqlite_utils.Database, run_id: int, point_id: str, limit: int, offset: int) -> tuple[int, list]:
-    """The complaints behind a pain point, best match first: (how many in all, one page of rows)."""
-    where = "WHERE a.run_id = ? AND a.pain_point_id = ?"
-    total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run_id, point_id]).fetchone()[0]
+def examples_page(
+    db: sqlite_utils.Database, run_id: int, point_id: str, limit: int, offset: int, filters: Filters | None = None
+) -> tuple[int, list]:
+    """The complaints behind a pain point inside the filters, best match first: (how many in all, one page of
+    rows), one row per complaint clause."""
+    fsql, fparams = (filters or Filters()).sql()
+    where = f"WHERE a.run_id = ? AND a.pain_point_id = ?{fsql}"
+    total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run_id, point_id, *fparams]).fetchone()[0]
     sql = f"""SELECT s.id AS segment_id, s.text AS segment, s.start, s."end", a.score, d.id AS document_id,
                      d.title, d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
               {JOIN} {where} ORDER BY a.score DESC, s.id LIMIT ? OFFSET ?"""
-    return total, list(db.query(sql, [run_id, point_id, limit, offset]))
+    return total, list(db.query(sql, [run_id, point_id, *fparams, limit, offset]))
 
 
 def unmapped_texts(db: sqlite_utils.Database, run_id: int, unmapped: str) -> list[str]:

@@ -40,16 +40,20 @@ def top_pain_points(
     touchpoint: str | None = None,
     stage: str | None = None,
     limit: int | None = 10,
+    offset: int = 0,
     quotes: int = 3,
 ) -> dict:
-    """{"total_complaints", "pain_points": [{"id", "label", "touchpoint", "touchpoint_name", "stage", "complaints",
-    "share" (of all complaints inside the filters), "keywords", "quote_ids", "quotes"}]}, most complaints first
-    (then id); `limit` None keeps them all. Quotes: the representatives inside the filters, topped up by the best
-    matches."""
+    """{"total_complaints", "matched", "pain_points": [{"id", "label", "touchpoint", "touchpoint_name", "stage",
+    "complaints", "share", "share_of_total", "keywords", "quote_ids", "quotes"}]}: the `matched` pain points with
+    complaints inside the filters, most complaints first (then id), from the `offset`th; `limit` None keeps them
+    all. `share` is of the pain point's touchpoint's complaints inside the filters (the glossary's, in
+    docs/guide/report.md), `share_of_total` of all complaints inside them. Quotes: the representatives inside the
+    filters, topped up by the best matches."""
     filters = filters or Filters()
     taxonomy = run_taxonomy(run)
     index = run_index(db, run)
     counts, total = index.counts(filters)
+    by_touchpoint = index.touchpoint_counts(filters)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}
     stages = {t.id: t.stage for t in reversed(taxonomy.touchpoints)}  # taxonomy.stage_of, as one dict
     chosen = []
@@ -62,11 +66,13 @@ def top_pain_points(
             continue
         chosen.append((n, point))
     chosen.sort(key=lambda item: (-item[0], item[1]["id"]))
-    chosen = chosen[:limit] if limit is not None else chosen
+    matched = len(chosen)
+    chosen = chosen[offset : offset + limit] if limit is not None else chosen[offset:]
     picked = _quote_ids(db, index, [point for _, point in chosen], filters, quotes) if quotes else {}
     rows = _rows(db, index, picked)
     out = []
     for n, point in chosen:
+        of_touchpoint = by_touchpoint.get(point["touchpoint"].split("/")[0], 0)
         ids = [i for i in picked.get(point["id"], []) if i in rows]
         out.append(
             {
@@ -76,13 +82,14 @@ def top_pain_points(
                 "touchpoint_name": names.get(point["touchpoint"], point["touchpoint"]),
                 "stage": stages.get(point["touchpoint"].split("/")[0]),
                 "complaints": n,
-                "share": round(n / total, 4) if total else 0.0,
+                "share": round(n / of_touchpoint, 4) if of_touchpoint else 0.0,
+                "share_of_total": round(n / total, 4) if total else 0.0,
                 "keywords": json.loads(point["keywords"] or "[]"),
                 "quote_ids": ids,
                 "quotes": [{k: rows[i][k] for k in QUOTE_KEYS} for i in ids],
             }
         )
-    return {"total_complaints": total, "pain_points": out}
+    return {"total_complaints": total, "matched": matched, "pain_points": out}
 
 
 def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], filters: Filters, n: int) -> dict:
