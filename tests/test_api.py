@@ -358,8 +358,9 @@ def test_the_run_id_of_an_answer_reads_that_run(a, alice):
 
 def test_pain_points_period_and_trend(a):
     window = a.get("/v1/pain-points?since=2026-03-01&until=2026-03-31&limit=200").json()
-    assert window["period"]["previous_since"] == "2026-01-29" and window["period"]["previous_until"] == "2026-02-28"
-    before = a.get("/v1/pain-points?since=2026-01-29&until=2026-02-28&limit=200").json()
+    # a whole calendar month is held against the calendar month before, as the report's monthly trends are
+    assert window["period"]["previous_since"] == "2026-02-01" and window["period"]["previous_until"] == "2026-02-28"
+    before = a.get("/v1/pain-points?since=2026-02-01&until=2026-02-28&limit=200").json()
     before_counts = {p["id"]: p["complaints"] for p in before["pain_points"]}
     assert window["pain_points"]
     for p in window["pain_points"]:
