@@ -300,6 +300,26 @@ def test_top_touchpoint_none_lists_the_unmapped_in_table_and_csv(sample):
     assert NONE not in {r["touchpoint"] for r in everything}  # without the filter, the line under the table says it
 
 
+def test_small_shares_keep_a_decimal_and_a_filtered_footer_counts_the_filter():
+    from miner.report.render import percent
+
+    assert (percent(0.0025), percent(0.0), percent(0.22), percent(0.095)) == ("0.2%", "0%", "22%", "9.5%")
+
+
+def test_a_filtered_top_says_what_fits_no_touchpoint_of_the_filter(capsys):
+    """Under a filter the footer put the filter's unmapped count over the whole run's complaints."""
+    from miner.report.render import print_table
+
+    run = {"id": 1, "complaints": 812, "segments": 2000, "documents": 410}
+    none = {"id": NONE, "complaints": 2, "documents": 2, "share": 0.0125, "pain_points": []}
+    result = {"run": run, "filter": "kind review", "fit": None, "touchpoints": [], "unmapped": none}
+    print_table(result)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "2 complaints of kind review fit no touchpoint (1.2% of its complaint mentions)" in said
+    print_table(result | {"filter": "all feedback"})
+    assert "2 of 812 complaints fit no touchpoint (0.2%)" in " ".join(capsys.readouterr().out.split())
+
+
 def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
     from miner.report.model import method
 

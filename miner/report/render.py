@@ -58,17 +58,25 @@ def print_table(result: dict, unmapped: bool = False) -> None:
             cell.append(f" ({pp['complaints']})\n  ")
             cell.append(f"“{shorten(quote, 90)}”", style="dim")
         name, stage = Text(terminal_text(tp["name"])), Text(terminal_text(tp["stage"] or ""))
-        table.add_row(name, stage, str(tp["complaints"]), f"{tp['share']:.0%}", cell)
+        table.add_row(name, stage, str(tp["complaints"]), percent(tp["share"]), cell)
     console.print(table)
     none = result.get("unmapped")
     if none and none["complaints"] and not unmapped:
-        # of the complaints, as the HTML report counts it (the share column counts mentions: a clause can touch two)
-        share = none["complaints"] / max(result["run"]["complaints"], 1)
-        console.print(
-            f"{none['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%}): "
-            "see `touchpoints top --touchpoint none`."
-        )
+        if shown == "all feedback":
+            # of the complaints, as the HTML report counts it (the share column counts mentions: a clause can touch
+            # two)
+            share = none["complaints"] / max(result["run"]["complaints"], 1)
+            said = f"{none['complaints']} of {result['run']['complaints']} complaints fit no touchpoint ({share:.1%})"
+        else:  # the run's total is the whole run's: the filter's share is of its complaint mentions
+            said = (f"{none['complaints']} complaints of {shown} fit no touchpoint ({none['share']:.1%} of its "
+                    "complaint mentions)")  # fmt: skip
+        console.print(f"{said}: see `touchpoints top --touchpoint none`.")
     print_fit(console, result.get("fit"))
+
+
+def percent(share: float) -> str:
+    """'22%', or '0.2%' under 10%: a whole percent called 2 of 812 '0%'."""
+    return f"{share:.1%}" if 0 < share < 0.1 else f"{share:.0%}"
 
 
 def print_fit(console, fit: dict | None) -> None:  # noqa: ANN001 - a rich Console, imported lazily
