@@ -244,6 +244,13 @@ def test_exports_round_trip(sample, tmp_path):
     assert tables["pain_points"] and tables["assignments"]
     clustered = sum(1 for a in tables["assignments"] if a["pain_point_id"])
     assert sum(p["complaints"] for p in tables["pain_points"]) == clustered
+    # the shares `top` gives, so a BI table need not recompute them
+    from miner.report.top import top_pain_points
+
+    top = top_pain_points(sample, pain_points=100, limit=100)
+    shares = {p["id"]: (p["share"], p["share_of_total"]) for t in [*top["touchpoints"], top["unmapped"]]
+              for p in t["pain_points"]}  # fmt: skip
+    assert {p["id"]: (p["share"], p["share_of_total"]) for p in tables["pain_points"]} == shares
     parquet = export(sample, tmp_path / "a.parquet", "parquet", table="assignments")
     assert pq.read_table(parquet).num_rows == len(tables["assignments"])
     book = load_workbook(export(sample, tmp_path / "all.xlsx", "xlsx"))

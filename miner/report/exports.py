@@ -16,7 +16,10 @@ TABLES = ("pain_points", "assignments")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Each table's columns, in export_rows' order: the header an export writes even when no row matched.
 COLUMNS = {
-    "pain_points": ("run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints"),
+    "pain_points": (
+        "run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints", "share",
+        "share_of_total",
+    ),  # fmt: skip
     "assignments": ("run_id", "segment_id", "document_id", "source", "kind", "date", "rating", "rating_raw",
                     "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank", "score",
                     "pain_point_id", "pain_point", "text"),
@@ -37,8 +40,10 @@ def export_rows(
     data = load_run_data(db, filters, run_id)
     names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints}
     counts: dict[str, int] = {}
+    per_touchpoint: dict[str, int] = {}  # complaint mentions, the shares' denominators as in `top`
     assignments = []
     for a in data.assignments:
+        per_touchpoint[a["touchpoint"]] = per_touchpoint.get(a["touchpoint"], 0) + 1
         doc = data.documents[a["document_id"]]
         name, stage = names.get(a["touchpoint"], (a["touchpoint"], None))
         pp = data.pain_points.get(a["pain_point_id"] or "", {})
@@ -76,6 +81,8 @@ def export_rows(
             "label": pp["label"],
             "keywords": ", ".join(pp["keywords"]),
             "complaints": counts.get(pp_id, 0),
+            "share": round(counts.get(pp_id, 0) / max(per_touchpoint.get(pp["touchpoint"], 0), 1), 4),
+            "share_of_total": round(counts.get(pp_id, 0) / max(len(data.assignments), 1), 4),
         }
         for pp_id, pp in sorted(data.pain_points.items(), key=lambda kv: (-counts.get(kv[0], 0), kv[0]))
         if counts.get(pp_id, 0)
