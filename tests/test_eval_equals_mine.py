@@ -151,3 +151,44 @@ def test_a_complaint_the_mapper_abstained_on_stays_none_whatever_the_other_claus
          "assignments": []},
     ]  # fmt: skip
     assert item_prediction("w", clauses)["touchpoint"] == NONE
+
+
+def test_a_gold_written_as_one_id_is_that_touchpoint_not_its_letters(tmp_path):
+    """`"gold": "delivery"` was iterated as a list: scored against d, e, l, i... (accuracy 1.000 from `"d" in
+    "delivery"`, per-touchpoint rows e, i, l). It is one touchpoint; a list and null read as before."""
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    path = tmp_path / "ev.jsonl"
+    rows = [
+        {"id": "e1", "text": "The driver was an hour late.", "complaint": True, "gold": "delivery"},
+        {"id": "e2", "text": "The website does not show the fee.", "complaint": True, "gold": ["website"]},
+        {"id": "e3", "text": "Lovely food, thanks!", "complaint": False, "gold": None},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert [it["gold"] for it in load_items(path)] == [["delivery"], ["website"], None]
+    out = tmp_path / "scores.json"
+    args = ["eval", str(path), "--embedding-model", "fake", "--segmenter", "rules", "--cache", str(tmp_path / "c.db")]
+    result = CliRunner().invoke(app, [*args, "--json-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(out.read_text())["per_touchpoint"]) == {"delivery", "website"}
+
+
+@pytest.mark.parametrize(
+    ("gold", "words"),
+    [("deliverz", "gold names 'deliverz', which is no touchpoint"), (3, "gold is not a touchpoint id or a list")],
+)
+def test_a_gold_the_taxonomy_does_not_have_is_refused_naming_its_line(tmp_path, gold, words):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    path = tmp_path / "ev.jsonl"
+    rows = [{"id": "e1", "text": "late", "complaint": True, "gold": "delivery"},
+            {"id": "e2", "text": "late", "complaint": True, "gold": gold}]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    args = ["eval", str(path), "--embedding-model", "fake", "--segmenter", "rules", "--cache", str(tmp_path / "c.db")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"{path}, line 2, field 'gold': {words}" in " ".join(result.output.split())

@@ -246,7 +246,14 @@ def top(
 
 @app.command("eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, complaint, gold (see docs/quality.md).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled JSONL, one object a line: id, text, complaint (true, false or null) and gold: a touchpoint "
+            'id of the taxonomy or a list of them ("delivery", ["delivery", "website"]; "none" for a complaint that '
+            "names no touchpoint; null when unknown). See docs/quality.md."
+        ),
+    ],
     predictions: Annotated[Path | None, typer.Option(help="Write one prediction per item to this JSONL file.")] = None,
     taxonomy: TaxonomyOpt = None,
     mapper: Annotated[
@@ -279,7 +286,9 @@ def evaluate(
     complaint-like clause, so accuracy@1 scores the mapping and complaint F1 the detector; "end to end" counts
     a missed complaint as none. Embeddings are cached between evaluations in $TOUCHPOINTS_EVAL_CACHE, else
     eval-embeddings.db beside the built models; point it at a new file for figures that depend on nothing read
-    before (make eval does)."""
+    before (make eval does). A gold id the taxonomy does not have is refused, naming its line.
+
+    A line reads: {"id": "e1", "text": "The driver was an hour late.", "complaint": true, "gold": "delivery"}"""
     from miner.eval.run import run_eval
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)

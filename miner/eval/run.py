@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import eval_cache, predict_items
 from miner.eval.scoring import Scores, score
-from miner.touchpoints import Taxonomy
+from miner.touchpoints import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from miner.complaints.detector import ComplaintDetector
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
     from miner.pipeline import Pipeline
 
 
-def load_items(path: Path, limit: int | None = None) -> list[dict]:
+def load_items(path: Path, limit: int | None = None, touchpoints: Collection[str] | None = None) -> list[dict]:
+    """The labelled items of a JSONL file, each `gold` as a list of touchpoint ids (one id written as a string is
+    a list of one). With `touchpoints` (a taxonomy's ids), a gold id outside them is refused, naming its line."""
     if not path.exists():
         raise InputError(str(path), "no such file", hint="give a JSONL file of labelled items")
     items = []
@@ -33,12 +36,40 @@ def load_items(path: Path, limit: int | None = None) -> list[dict]:
             for key in ("id", "text"):
                 if key not in item:
                     raise InputError(str(path), f"the item has no '{key}'", line=number, field=key)
+            item["gold"] = _gold(item.get("gold"), touchpoints, path, number)
             items.append(item)
             if limit and len(items) >= limit:
                 break
     if not items:
         raise InputError(str(path), "the file has no items")
     return items
+
+
+def _gold(gold: object, touchpoints: Collection[str] | None, path: Path, line: int) -> list[str] | None:
+    """`gold` as a list of ids: a bare string was read as a list of its letters ('delivery' scored as d, e, l...)."""
+    if gold is None:
+        return None
+    if isinstance(gold, str):
+        gold = [gold]
+    if not isinstance(gold, list) or not all(isinstance(t, str) for t in gold):
+        raise InputError(
+            str(path),
+            "gold is not a touchpoint id or a list of them",
+            line=line,
+            field="gold",
+            hint='write "gold": "delivery", a list of ids, "none" for a complaint that names no touchpoint, or null',
+        )
+    unknown = [t for t in gold if touchpoints is not None and t not in touchpoints]
+    if unknown:
+        raise InputError(
+            str(path),
+            f"gold names '{unknown[0]}', which is no touchpoint of the taxonomy",
+            line=line,
+            field="gold",
+            hint=f"use one of {', '.join(sorted(t for t in touchpoints if '/' not in t))} or a sub-touchpoint "
+            "of one (delivery/late), or pass --taxonomy for another taxonomy",
+        )
+    return gold
 
 
 def sample_items(path: Path, limit: int, seed: int = 0) -> list[dict]:
@@ -174,8 +205,11 @@ def run_eval(
 ) -> Scores:
     from miner.progress import RichProgress
 
-    items = load_items(path, limit)
+    taxonomy = load_taxonomy(taxonomy_path)
+    ids = {tp.id for top in taxonomy.touchpoints for tp in top.walk()} | {"none"}
+    items = load_items(path, limit, touchpoints=ids)
     evaluator = Evaluator(
+        taxonomy=taxonomy,
         taxonomy_path=taxonomy_path,
         embedding_model=embedding_model,
         segmenter=segmenter,
