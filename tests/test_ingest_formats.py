@@ -176,3 +176,24 @@ def test_a_title_above_the_header_names_the_real_header_row(tmp_path):
         read_file(csv)
     csv.write_text(",,comment\n1,2026-03-01,cold food\n")  # unnamed columns, no header below: read as before
     assert read_file(csv)[0].text == "cold food"
+
+
+@pytest.mark.parametrize(
+    ("title", "row"),
+    [("Export of reviews Nov 2026\n", 2), ("Export of reviews, Nov 2026\n\n", 3), ("Export, Nov 2026,\n", 2)],
+)
+def test_a_title_with_fewer_cells_than_the_header_names_the_real_header_row(tmp_path, title, row):
+    """A title line with no delimiter (or one) was the header of one or two names that no row matched: the file was
+    refused as having 'no text column (columns are: Export of reviews Nov 2026)', pointing at --text-col."""
+    path = tmp_path / "titled.csv"
+    path.write_text(title + "id,date,rating,text\nB1,2026-03-01,1,The food was cold.\n")
+    with pytest.raises(InputError, match=f"row 1 was read as the header; the real header seems to be on row {row}"):
+        read_file(path)
+
+
+def test_a_row_wider_than_a_named_header_is_no_title(tmp_path):
+    """A header that names a known column keeps it, whatever a wider row below holds (that row is rejected alone)."""
+    path = tmp_path / "wide.csv"
+    path.write_text("id,text\n1,cold food\nid,date,rating,text\n")
+    with pytest.raises(InputError, match="line 3: the row has 4 fields but the header has 2"):
+        read_file(path)

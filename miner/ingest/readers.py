@@ -86,11 +86,15 @@ def _looks_like_header(values: list, width: int) -> bool:
 
 def preamble_problem(path: Path, header: list[str], peeked: list[tuple[int, list]], header_at: int = 1) -> None:
     """Raise when the header row is mostly empty or generic names and a row below looks like the real header: a
-    title or an export note above the table ("Export generated 2026-03-01") was read as the header."""
-    if sum(bool(_GENERIC.fullmatch(h)) for h in header) * 2 < len(header):
-        return
+    title or an export note above the table ("Export generated 2026-03-01") was read as the header. A title with
+    no delimiter is a header of one name ("Export of reviews Nov 2026"), not of empty ones: a wider row below that
+    looks like a header is the real one when the header row does not look like one itself."""
+    generic = sum(bool(_GENERIC.fullmatch(h)) for h in header) * 2 >= len(header)
+    narrow = not _looks_like_header(header, len(header))  # a header that names no known column
     for number, values in peeked:
-        if _looks_like_header(values, len(header)):
+        if not generic and not (narrow and len(values) > len(header)):
+            continue
+        if _looks_like_header(values, len(header) if generic else len(values)):
             raise InputError(
                 str(path),
                 f"row {header_at} was read as the header; the real header seems to be on row {number}",
