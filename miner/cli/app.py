@@ -62,6 +62,23 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def check_embedding_model(name: str) -> None:
+    """Refuse an --embedding-model that is no registered name and no model folder before anything loads: the
+    sentence-transformers fallback took 'nosuch' for a Hugging Face hub name and failed offline with a message
+    about the internet connection."""
+    from miner.embed import registry
+    from miner.embed.sentence_transformers import DEFAULT_MODEL
+
+    head = name.partition(":")[0]
+    if name in registry.names() or head in registry.names() or name == DEFAULT_MODEL or Path(name).is_dir():
+        return
+    known = [n for n in registry.names() if not n.startswith("fake")]
+    fail(
+        f"--embedding-model {name}: no such model; use {', '.join(known)}, or the path of a folder holding a "
+        "sentence-transformers model"
+    )
+
+
 def discard_new_db(db: Path, database: Any) -> None:
     """Remove the database file a command created before it failed (and its -wal and -shm): a failed first mine
     left an empty database behind, which later commands read as a mined one."""

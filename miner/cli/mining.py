@@ -20,6 +20,7 @@ from miner.cli.app import (
     TaxonomyOpt,
     UntilOpt,
     app,
+    check_embedding_model,
     discard_new_db,
     fail,
 )
@@ -90,7 +91,7 @@ def mine(
         str | None, typer.Option(help="With --engine ray: the cluster, ray://HEAD:10001 or auto (default: local Ray).")
     ] = None,
     json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
-    limit: Annotated[int, typer.Option(help="Touchpoints to print at the end.")] = 5,
+    limit: Annotated[int, typer.Option(help="Touchpoints to print at the end (1 or more).")] = 5,
 ) -> None:
     """Import feedback files into the database and mine them for pain points by touchpoint."""
     from miner.cli.app import interruptible
@@ -108,9 +109,11 @@ def mine(
     from miner.touchpoints import load_taxonomy
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter, redact=redact)
-    _check_choices(chosen.segmenter, mapper)
+    _check_choices(chosen.segmenter, mapper, chosen.embedding_model)
     if engine not in ("local", "ray"):
         fail(f"--engine {engine}: use local or ray")
+    _check_kind(kind)
+    _check_count("--limit", limit)
     created, database = not db.exists(), None
     try:
         options = MineOptions(
@@ -168,8 +171,8 @@ def _profile(name: str) -> Profile:
     return PROFILES[name]
 
 
-def _check_choices(segmenter: str, mapper: str) -> None:
-    """Refuse an unknown --segmenter or --mapper before anything is read or created."""
+def _check_choices(segmenter: str, mapper: str, embedding_model: str | None = None) -> None:
+    """Refuse an unknown --segmenter, --mapper or --embedding-model before anything is read or created."""
     from miner.segment import SEGMENTERS
     from miner.touchpoints.mapper import MAPPERS
 
@@ -177,6 +180,21 @@ def _check_choices(segmenter: str, mapper: str) -> None:
         fail(f"--segmenter {segmenter}: use {' or '.join(SEGMENTERS)}")
     if mapper not in MAPPERS:
         fail(f"--mapper {mapper}: use {' or '.join(MAPPERS)}")
+    if embedding_model is not None:
+        check_embedding_model(embedding_model)
+
+
+def _check_kind(kind: str | None) -> None:
+    from miner.ingest import KINDS
+
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind {kind}: use {', '.join(KINDS[:-1])} or {KINDS[-1]} (or leave it out to detect it)")
+
+
+def _check_count(name: str, value: int | None) -> None:
+    """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
+    if value is not None and value < 1:
+        fail(f"{name} {value}: give a count of 1 or more")
 
 
 def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
@@ -221,8 +239,7 @@ def top(
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     for name, value in (("--limit", limit), ("--pain-points", pain_points)):
-        if value < 1:
-            fail(f"{name} {value}: give a count of 1 or more")
+        _check_count(name, value)
     try:
         database = open_db(db)
         filters = check(database, Filters(since, until, source, kind))
@@ -292,7 +309,8 @@ def evaluate(
     from miner.eval.run import run_eval
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)
-    _check_choices(chosen.segmenter, mapper)
+    _check_choices(chosen.segmenter, mapper, chosen.embedding_model)
+    _check_count("--limit", limit)
 
     try:
         scores = run_eval(

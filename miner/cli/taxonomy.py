@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import ReadDbOpt, fail, taxonomy_app
+from miner.cli.app import ReadDbOpt, check_embedding_model, fail, taxonomy_app
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
 
@@ -38,6 +38,7 @@ def taxonomy_check(
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.check import concentrated_words, overlapping_examples
 
+    check_embedding_model(embedding_model)
     try:
         tax = load_taxonomy(file)
         overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
@@ -85,6 +86,7 @@ def taxonomy_suggest(
     from miner.store import open_db
     from miner.touchpoints.suggest import as_yaml, suggest_touchpoints, to_json
 
+    check_embedding_model(embedding_model)
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     database = open_db(db)
@@ -125,6 +127,8 @@ def taxonomy_review(
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.review import as_yaml, least_sure
 
+    if embedding_model is not None:
+        check_embedding_model(embedding_model)
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     database = open_db(db)
