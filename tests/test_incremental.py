@@ -6,6 +6,7 @@ import json
 import pytest
 
 from miner.pipeline import MineOptions, mine
+from miner.progress import Progress
 from miner.store.painpoints import changes_of
 from tests.conftest import COMPLAINTS
 from tests.conftest import write_reviews as _write
@@ -14,6 +15,14 @@ from tests.conftest import write_reviews as _write
 @pytest.fixture
 def options(mini_taxonomy, fake_embedder, segmenter):
     return MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+
+
+class Notes(Progress):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.lines.append(message)
 
 
 def _pain(db, run_id) -> dict[str, int]:
@@ -70,10 +79,32 @@ def test_a_new_complaint_encoder_means_a_refit_not_an_incremental_run(db, tmp_pa
     _, first = mine(db, [tmp_path / "day1.csv"], options)
     monkeypatch.setattr("miner.pipeline.factory.complaint_embedder_for", lambda embedder: OtherComplaintEncoder(dim=32))
     options.incremental = True
-    _, second = mine(db, [tmp_path / "day2.csv"], options)
+    notes = Notes()
+    _, second = mine(db, [tmp_path / "day2.csv"], options, notes)
     run = db["runs"].get(second)
     assert run["mode"] == "full", run
     assert '"complaint_model": "fake:complaints-v2"' in run["params"]
+    # the note names what changed, from what to what ('used another model, complaint detector, pain-point space or
+    # taxonomy' named four candidates)
+    refit = [n for n in notes.lines if n.startswith("Incremental:")]
+    assert refit == [
+        f"Incremental: the complaint model changed from none to fake:complaints-v2 since run {first}: "
+        "refitting everything."
+    ]
+
+
+def test_an_edited_taxonomy_is_named_as_what_changed(db, tmp_path, options):
+    _write(tmp_path / "day1.csv", 0, 36)
+    _write(tmp_path / "day2.csv", 100, 12)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    options.taxonomy = options.taxonomy.model_copy(update={"description": "edited"})
+    options.incremental = True
+    notes = Notes()
+    mine(db, [tmp_path / "day2.csv"], options, notes)
+    tax = options.taxonomy
+    assert f"Incremental: taxonomy {tax.name} {tax.version} was edited since run {first}: refitting everything." in (
+        notes.lines
+    )
 
 
 def test_a_changed_seed_vote_means_a_refit_not_an_incremental_run(db, tmp_path, options, monkeypatch):

@@ -70,18 +70,16 @@ def run_params(p: Pipeline) -> dict:
 def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool = False) -> int:
     """Analyse all stored segments as a new run; returns its id. `incremental`: analyse only segments stored
     since the last complete run and give their complaints to its pain points (no refit); falls back to a full
-    run (a refit) when there is no such run or it used another embedding model, complaint detector or taxonomy.
+    run (a refit), saying what changed, when there is no such run or it used another embedding model, complaint
+    detector or taxonomy.
     An incremental run with nothing stored since that run is not made: it would copy every result row for nothing
     (the database grew a copy a night on re-mined exports); that run's id is returned."""
     progress = progress or Progress()
     db, taxonomy = p.db, p.taxonomy
     params = run_params(p)
     base = latest_run(db) if incremental else None
-    if base and not _extends(p, base, params):
-        progress.note(
-            f"Incremental: run {base['id']} used another model, complaint detector, pain-point space or taxonomy; "
-            "refitting everything."
-        )
+    if base and (changed := _changes(p, base, params)):
+        progress.note(f"Incremental: {'; '.join(changed)} since run {base['id']}: refitting everything.")
         base = None
     if base and nothing_new(db, base):
         progress.note(f"Nothing new since run {base['id']}: no run made.")
@@ -116,13 +114,32 @@ def nothing_new(db: sqlite_utils.Database, base: dict) -> bool:
         return not has_unanalysed(db, base["id"]) and stored_documents(db) <= (base["documents"] or 0)
 
 
-def _extends(p: Pipeline, base: dict, params: dict) -> bool:
-    """Whether a new run may join `base`'s pain points: the same encoders, detector, space and taxonomy."""
-    base_params = json.loads(base["params"] or "{}")
-    same = base["embedding_model"] == p.encoders.mapping.name
-    same = same and all(base_params.get(k) == params[k] for k in ("complaint_model", "complaint_neighbours",
-                                                                   "pain_point_space"))  # fmt: skip
-    return bool(same and base["taxonomy_fingerprint"] == p.taxonomy.fingerprint() and centroids_of(p.db, base["id"]))
+def _changes(p: Pipeline, base: dict, params: dict) -> list[str]:
+    """What keeps a new run from joining `base`'s pain points (another encoder, detector, space or taxonomy), each
+    said with its value then and now; empty when it may join them."""
+    then = json.loads(base["params"] or "{}")
+    tax = p.taxonomy
+    pairs = [
+        ("the embedding model", base["embedding_model"], p.encoders.mapping.name),
+        ("the complaint model", then.get("complaint_model"), params["complaint_model"]),
+        ("the pain-point space", _space(then.get("pain_point_space")), _space(params["pain_point_space"])),
+    ]
+    changes = [f"{what} changed from {old or 'none'} to {new or 'none'}" for what, old, new in pairs if old != new]
+    if then.get("complaint_neighbours") != params["complaint_neighbours"]:
+        changes.append("the complaint detector's settings changed")
+    if base["taxonomy_fingerprint"] != tax.fingerprint():
+        old, new = f"{base['taxonomy_name']} {base['taxonomy_version']}", f"{tax.name} {tax.version}"
+        changes.append(f"the taxonomy changed from {old} to {new}" if old != new else f"taxonomy {new} was edited")
+    if not changes and not centroids_of(p.db, base["id"]):
+        changes.append("the run has no pain points to join")
+    return changes
+
+
+def _space(space: dict | None) -> str | None:
+    """A pain-point space as said to the user: its model, and its context weight where it is not this version's."""
+    if not space:
+        return None
+    return space["model"] + ("" if space.get("context") == CLUSTER_CONTEXT else f" (context {space.get('context')})")
 
 
 def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
