@@ -6,6 +6,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 Advance = Callable[[int], None]
+LABEL_WIDTH = 22  # a stage's label, padded or cut to this, so the bars line up
+
+
+def label(verb: str, name: str) -> str:
+    """'Importing NAME' in LABEL_WIDTH characters: a long name is cut in its middle, keeping its extension
+    ('Importing new_exp….csv'); cut at the end it read 'Importing new_export.c'."""
+    room = LABEL_WIDTH - len(verb) - 1
+    if len(name) > room:
+        stem, dot, ext = name.rpartition(".")
+        keep = room - len(ext) - 2  # the ellipsis and the dot
+        name = f"{stem[:keep]}….{ext}" if dot and stem and keep >= 3 else name[: max(room - 1, 0)] + "…"
+    return f"{verb} {name}"
 
 
 def _ignore(n: int = 1) -> None:
@@ -37,7 +49,8 @@ class RichProgress(Progress):
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        columns = [TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        described = TextColumn(f"{{task.description:<{LABEL_WIDTH}}}")
+        columns = [described, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         started = time.perf_counter()
         # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error.
         with Progress(*columns, console=self.console, transient=True) as bar:
@@ -48,7 +61,7 @@ class RichProgress(Progress):
 
             yield advance
         done = f"{total:,} " if total is not None else ""
-        self.console.print(f"[dim]{name:<22} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
+        self.console.print(f"[dim]{name:<{LABEL_WIDTH}} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
 
     def note(self, message: str) -> None:
         """Plain text: a note quotes file names and rows, whose `[/dim]` is no markup and escape codes no command."""

@@ -116,7 +116,7 @@ def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
 
     out = _forget(mined, "--dataset", str(template["folder"] / "gone.csv"))
     assert out.exit_code == 0, out.output
-    assert "36 documents" in out.output and "2 run(s) recounted" in out.output
+    assert "36 documents" in out.output and "2 runs recounted" in out.output
     out = _forget(mined, "--dataset", "later.csv")
     assert out.exit_code == 0 and "12 documents" in out.output, out.output
 

@@ -3,7 +3,10 @@ does not read."""
 
 from __future__ import annotations
 
+import pytest
+
 from miner.cli.mining import _note_skipped
+from miner.errors import InputError
 from miner.ingest import discover, iter_file
 from miner.pipeline.imports import import_files
 from miner.progress import Progress
@@ -92,3 +95,41 @@ def test_a_conversation_resuming_after_the_window_is_counted_not_joined(tmp_path
     assert db.execute("SELECT text FROM documents WHERE source_id = 'c1'").fetchone()[0] == (
         "Customer: My parcel never came"
     )
+
+
+def test_a_text_file_gets_no_note_on_columns_it_cannot_have(tmp_path):
+    """A .txt has no columns: 'no rating column found (name one with --rating-col)' pointed at an option it cannot
+    use."""
+    path = tmp_path / "notes.txt"
+    path.write_text("The delivery was late.\n---\nThe website hides the fees.\n")
+    notes: list[str] = []
+    assert len([r for chunk in iter_file(path, notes=notes) for r in chunk]) == 2
+    assert not [n for n in notes if "column" in n]
+
+
+def test_rows_left_out_under_skip_are_not_told_to_pass_skip(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,text,rating\n1,the driver was late,3\n2,,4\n3,cold food,lots\n4,a,b,c\n")
+    rejected: list = []
+    kept = [r for chunk in iter_file(path, on_error="skip", rejected=rejected) for r in chunk]
+    assert len(kept) == 1 and len(rejected) == 3
+    messages = [str(err) for err in rejected]
+    assert not [m for m in messages if "--on-error" in m], messages
+    assert "line 3, field 'text': the text is empty (fill it in)" in messages[0]
+    with pytest.raises(InputError, match="or pass --on-error skip"):  # where the option helps, it is still named
+        list(iter_file(path))
+
+
+def test_a_count_of_one_is_singular_and_a_long_name_keeps_its_extension(tmp_path):
+    from miner.progress import LABEL_WIDTH, label
+    from miner.segment.scripts import unread_notes
+    from miner.store.documents import ImportResult
+
+    assert ImportResult("a.csv", 1, 1).summary() == "a.csv: 1 row, 1 new"
+    assert ImportResult("a.csv", 1200, 0).summary() == "a.csv: 1,200 rows, 0 new"
+    note = unread_notes("a.csv", 0, 1)[0]
+    assert note.startswith("a.csv: 1 item has no English text")
+    assert note.endswith("; it still counts in the run's items and its complaint rate")
+    assert label("Importing", "new_export.csv") == "Importing new_exp….csv"  # was cut to 'Importing new_export.c'
+    assert label("Importing", "a.csv") == "Importing a.csv"
+    assert len(label("Reading", "reviews_of_november_2026.xlsx")) == LABEL_WIDTH

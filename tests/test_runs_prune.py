@@ -91,10 +91,10 @@ def test_cli_lists_runs_prunes_and_vacuums(nightly):
     assert [r["id"] for r in rows] == [third, second, first]
     assert [r["mode"] for r in rows] == ["incremental", "incremental", "full"] and rows[0]["base_run_id"] == second
     dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--dry-run"])
-    assert dry.exit_code == 0 and f"Would delete the results of 2 run(s) ({first}, {second})" in dry.output
+    assert dry.exit_code == 0 and f"Would delete the results of 2 runs ({first}, {second})" in dry.output
     done = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum"])
     assert done.exit_code == 0, done.output
-    assert f"Deleted the results of 2 run(s) ({first}, {second})" in done.output and "VACUUM:" in done.output
+    assert f"Deleted the results of 2 runs ({first}, {second})" in done.output and "VACUUM:" in done.output
     again = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path)])
     assert again.exit_code == 0 and "Nothing to prune" in again.output
     table = runner.invoke(app, ["runs", "list", "--db", str(path)])

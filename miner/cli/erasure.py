@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from miner.cli.app import ReadDbOpt, app, fail
+from miner.wording import counted
 
 
 @app.command()
@@ -60,9 +61,9 @@ def forget(
             shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
             fail(f"{db}: no mined file matches --dataset; give one of: {shown or 'none (nothing is mined)'}")
         if dry_run:
-            _print_dry(would_forget(database, documents_of_paths(database, paths)), f"{len(paths)} file(s)")
+            _print_dry(would_forget(database, documents_of_paths(database, paths)), counted(len(paths), "file"))
         else:
-            _print(forget_files(database, paths), f"{len(paths)} file(s)")
+            _print(forget_files(database, paths), counted(len(paths), "file"))
         return
     values = [v.strip() for v in sys.stdin] if customer == "-" else [customer or ""]
     total = Erased()
@@ -92,13 +93,14 @@ def forget(
 
 def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Erased, imported lazily
     typer.echo(
-        f"Forgot {what}: {erased.documents} documents, {erased.segments} segments, {erased.embeddings} cached "
-        f"vectors; {erased.runs} run(s) recounted, {erased.pain_points} pain point(s) left empty and removed."
+        f"Forgot {what}: {counted(erased.documents, 'document')}, {counted(erased.segments, 'segment')}, "
+        f"{counted(erased.embeddings, 'cached vector')}; {counted(erased.runs, 'run')} recounted, "
+        f"{counted(erased.pain_points, 'pain point')} left empty and removed."
     )
 
 
 def _print_dry(erased, what: str) -> None:  # noqa: ANN001 - as _print
     typer.echo(
-        f"Would forget {what}: {erased.documents} documents, {erased.segments} segments. Nothing was deleted; run "
-        "again without --dry-run to forget them."
+        f"Would forget {what}: {counted(erased.documents, 'document')}, {counted(erased.segments, 'segment')}. "
+        "Nothing was deleted; run again without --dry-run to forget them."
     )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from miner.cli.app import Format, ReadDbOpt, fail, runs_app
+from miner.wording import counted
 
 
 def _database(db: Path):  # noqa: ANN202 - a sqlite-utils Database, imported lazily
@@ -116,8 +117,9 @@ def prune(
             f" and {len(pruned.runs) - 20} more" if len(pruned.runs) > 20 else ""
         )
         verb = "Would delete" if dry_run else "Deleted"
-        typer.echo(f"{verb} the results of {len(pruned.runs)} run(s) ({shown}): {pruned.total:,} rows "
-                   f"({', '.join(f'{t} {n:,}' for t, n in pruned.rows.items() if n)}).")  # fmt: skip
+        tables = ", ".join(f"{t} {n:,}" for t, n in pruned.rows.items() if n)
+        typer.echo(f"{verb} the results of {counted(len(pruned.runs), 'run')} ({shown}): "
+                   f"{counted(pruned.total, 'row')} ({tables}).")  # fmt: skip
     if vacuum and not dry_run:  # also with nothing pruned now: the pages an earlier prune freed are given back
         before = db.stat().st_size
         vacuum_file(database)

@@ -11,6 +11,7 @@ import typer
 from miner.cli.app import ReadDbOpt, check_embedding_model, fail, taxonomy_app
 from miner.defaults import DEFAULT_EMBEDDING, EMBEDDING_HELP
 from miner.errors import MinerError
+from miner.wording import counted
 
 FEW_EXAMPLES = 20  # examples (a touchpoint's and its children's) under which `taxonomy check` warns
 
@@ -67,10 +68,10 @@ def taxonomy_check(
             "it) but not in its name or description: an industry's word can outvote what went wrong; spread it "
             "over other touchpoints' examples or rephrase"
         )
-    corrections = f", {len(tax.corrections)} corrections" if tax.corrections else ""
+    corrections = f", {counted(len(tax.corrections), 'correction')}" if tax.corrections else ""
     typer.echo(
-        f"OK: {file} ({tax.name} {tax.version}, {len(tax.touchpoints)} touchpoints{corrections}, "
-        f"{len(overlaps)} overlaps, {len(words)} concentrated words)"
+        f"OK: {file} ({tax.name} {tax.version}, {counted(len(tax.touchpoints), 'touchpoint')}{corrections}, "
+        f"{counted(len(overlaps), 'overlap')}, {counted(len(words), 'concentrated word')})"
     )
 
 
@@ -99,7 +100,7 @@ def taxonomy_suggest(
         typer.echo("# No cluster of unmapped complaints is large enough to suggest a touchpoint.")
         return
     for s in suggestions:
-        typer.echo(f"# {s['name']}: {s['size']} complaints, e.g. “{s['quotes'][0]}”")
+        typer.echo(f"# {s['name']}: {counted(s['size'], 'complaint')}, e.g. “{s['quotes'][0]}”")
     typer.echo(as_yaml(suggestions))
 
 
@@ -151,8 +152,8 @@ def taxonomy_review(
         return
     spread = len({p["touchpoint"] for p in picks})
     typer.echo(
-        f"# {len(picks)} complaints to check: each of {spread} touchpoints' least sure in turn (a small touchpoint's\n"
-        "# least sure may still be a clear call: the `lead` says how clear). Check each\n"
+        f"# {counted(len(picks), 'complaint')} to check: each of {counted(spread, 'touchpoint')}' least sure in "
+        "turn (a small\n# touchpoint's least sure may still be a clear call: the `lead` says how clear). Check each\n"
         "# touchpoint (the runner-up is beside it), fix the wrong ones, delete any that are no complaint, and add\n"
         "# them under your taxonomy's `corrections:`; the next run learns from them."
     )

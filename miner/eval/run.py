@@ -12,6 +12,7 @@ from miner.errors import InputError
 from miner.eval.predict import eval_cache, predict_items
 from miner.eval.scoring import Scores, score
 from miner.touchpoints import Taxonomy, load_taxonomy
+from miner.wording import counted
 
 if TYPE_CHECKING:
     from miner.complaints.detector import ComplaintDetector
@@ -239,10 +240,11 @@ def print_scores(name: str, s: Scores) -> None:
         return "n/a" if x is None else f"{x:.3f}"
 
     console = Console()
-    console.print(f"[bold]{plain(name)}[/bold]: {s.items} items, {s.scored} complaints with gold touchpoints")
+    scored = counted(s.scored, "complaint")
+    console.print(f"[bold]{plain(name)}[/bold]: {counted(s.items, 'item')}, {scored} with gold touchpoints")
     console.print(
         f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
-        f"complaint F1 {fmt(s.complaint_f1)} (on {s.complaint_items} items)"
+        f"complaint F1 {fmt(s.complaint_f1)} (on {counted(s.complaint_items, 'item')})"
     )
     if s.accuracy_detected is not None and s.accuracy_detected != s.accuracy_at_1:
         console.print(

@@ -108,7 +108,9 @@ def read_paths(
         if progress is None:
             records = [r for c in iter_file(path, columns, on_error=on_error, rejected=rejected) for r in c]
         else:
-            with progress.stage(f"Reading {path.name}"[:22], size if size > 1 << 24 else None) as advance:
+            from miner.progress import label
+
+            with progress.stage(label("Reading", path.name), size if size > 1 << 24 else None) as advance:
                 chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes)
                 records = [r for c in chunks for r in c]
             for note in notes:

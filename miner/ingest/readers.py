@@ -260,7 +260,7 @@ def read_text_file(path: Path, progress: ByteProgress | None = None) -> Table:
             start = line + part[: len(part) - len(part.lstrip())].count("\n")
             rows.append((start, {"text": part.strip(), "id": path.stem if len(parts) == 1 else f"{path.stem}#{i + 1}"}))
         line += part.count("\n")
-    return Table(["text", "id"], rows)
+    return Table(["text", "id"], rows, columns_named=False)
 
 
 # Tabular formats (CSV/TSV, XLSX, Parquet) register themselves in miner.ingest.tabular.

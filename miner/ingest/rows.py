@@ -118,7 +118,8 @@ def iter_records(
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given)
     notes = notes if notes is not None else []
-    notes.append(summary(cols, scale))
+    if table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
+        notes.append(summary(cols, scale))
     dates = _date_column(cols, sample, given)
     if dates is not None and (note := dates.note()):
         notes.append(note)
@@ -148,7 +149,7 @@ def iter_records(
             if on_error != "skip":
                 raise err from None
             dropped += 1
-            rejected.append(err)
+            rejected.append(_skipped(err))
         if len(chunk) >= chunk_rows:
             total += len(chunk)
             yield chunk
@@ -161,6 +162,16 @@ def iter_records(
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
     if chunk:
         yield chunk
+
+
+_SKIP_HINT = re.compile(r",? or pass --on-error skip(?: to leave such rows out)?")
+
+
+def _skipped(err: InputError) -> InputError:
+    """A row left out under --on-error skip, its hint no longer telling to pass it ('fill it in, or pass
+    --on-error skip' was printed for rows that option had skipped)."""
+    hint = _SKIP_HINT.sub("", err.hint or "") or None
+    return InputError(err.path, err.problem, line=err.line, field=err.field, hint=hint, unit=err.unit)
 
 
 def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateColumn | None:

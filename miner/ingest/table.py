@@ -16,3 +16,4 @@ class Table:
     kind: str | None = None  # the kind the shape implies
     unit: str = "line"  # what a row's number counts: "record" for a JSON array, which has no lines
     extra: dict = field(default_factory=dict)
+    columns_named: bool = True  # False for plain text, whose columns are the reader's, not the file's

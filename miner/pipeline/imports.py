@@ -21,7 +21,7 @@ from miner.pipeline.overlap import (
     overlapped,
     worker_pool,
 )
-from miner.progress import Progress
+from miner.progress import Progress, label
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
@@ -191,7 +191,7 @@ def _import_file(
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = 0
     changed = [0]
-    with progress.stage(f"Importing {shown.name}"[:22], size if large else None) as advance:
+    with progress.stage(label("Importing", shown.name), size if large else None) as advance:
         chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
                                    progress=advance if large else None, notes=notes), import_id, changed)  # fmt: skip
         prepared = (

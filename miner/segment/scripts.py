@@ -60,7 +60,7 @@ def unread_notes(path: str, other: int, empty: int) -> list[str]:
     if empty:
         notes.append(
             f"{path}: {_items(empty)} no English text to analyse (other scripts? emoji only?); "
-            "they still count in the run's items and its complaint rate"
+            f"{'it still counts' if empty == 1 else 'they still count'} in the run's items and its complaint rate"
         )
     return notes
 

@@ -16,6 +16,7 @@ from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
+from miner.wording import counted
 
 
 def now() -> str:
@@ -33,7 +34,7 @@ class ImportResult:
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
-        line = f"{self.path}: {self.rows} rows, {self.added} new"
+        line = f"{self.path}: {counted(self.rows, 'row')}, {self.added:,} new"
         if self.changed:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
