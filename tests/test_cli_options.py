@@ -52,3 +52,19 @@ def test_eval_refuses_limit_0_which_meant_every_item(tmp_path):
     path.write_text('{"id": "e1", "text": "late", "complaint": true, "gold": "delivery"}\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["eval", str(path), "--embedding-model", "fake", "--limit", "0"])
     assert result.exit_code == 2 and "--limit 0: give a count of 1 or more" in result.output
+
+
+def test_mine_warns_that_files_of_one_name_in_two_folders_are_one_source(tmp_path):
+    """f2/a/r.csv and f2/b/r.csv were both stored as source r.csv without a word: `--source r.csv` joined them and
+    a row id of the second that the first held was dropped as already stored."""
+    for folder, rows in (("a", "1,The driver was late.\n2,The app crashed."), ("b", "1,The website hides fees.")):
+        (tmp_path / "f2" / folder).mkdir(parents=True)
+        (tmp_path / "f2" / folder / "r.csv").write_text(f"id,text\n{rows}\n", encoding="utf-8")
+    (tmp_path / "f2" / "b" / "other.csv").write_text("id,text\n1,Cold food.\n", encoding="utf-8")
+    args = ["--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules", "--no-redact"]
+    result = CliRunner().invoke(app, ["mine", str(tmp_path / "f2"), *args])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    a, b = tmp_path / "f2" / "a" / "r.csv", tmp_path / "f2" / "b" / "r.csv"
+    assert f"warning: {a} and {b} are stored as one source, 'r.csv'" in said
+    assert "rename them apart (a-r.csv, b-r.csv)" in said and "other.csv are stored" not in said

@@ -127,9 +127,10 @@ def mine(
             incremental=incremental,
         )
         skipped: list[Path] = []
-        discover(paths, skipped)  # a missing path or an empty folder is refused before the database is created
+        files = discover(paths, skipped)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
         _note_skipped(skipped, progress, chosen.redact)
+        _note_same_names(files, progress, chosen.redact)
         database = open_db(db)
         if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
             options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
@@ -162,6 +163,27 @@ def _note_skipped(skipped: list[Path], progress: Progress, redact: bool) -> None
     for path in skipped:
         why = "an Excel lock file" if path.name.startswith("~$") else "hidden"
         progress.note(f"{pseudonymise_path(str(path)) if redact else path}: not read ({why})")
+
+
+def _note_same_names(files: list[Path], progress: Progress, redact: bool) -> None:
+    """A warning for files of one name in different folders: they are stored as one source (its file name, which
+    a nightly export's folders should not change), so `--source`, `forget --dataset NAME` and row ids join them."""
+    from collections import defaultdict
+
+    from miner.segment.pii import pseudonymise_path
+
+    by_name: dict[str, list[Path]] = defaultdict(list)
+    for path in files:
+        by_name[path.name].append(path)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            shown = " and ".join(str(pseudonymise_path(str(p)) if redact else p) for p in same)
+            apart = ", ".join(f"{p.parent.name}-{name}" for p in same[:2])
+            progress.note(
+                f"warning: {shown} are stored as one source, '{name}': top, report and export --source count them "
+                "together, and a row whose id an earlier one holds is kept once. If they are different sources, "
+                f"rename them apart ({apart}) before mining; forget --dataset takes a folder or a full path"
+            )
 
 
 def _profile(name: str) -> Profile:
