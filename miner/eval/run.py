@@ -60,8 +60,8 @@ def _gold(gold: object, touchpoints: Collection[str] | None, path: Path, line: i
             field="gold",
             hint='write "gold": "delivery", a list of ids, "none" for a complaint that names no touchpoint, or null',
         )
-    unknown = [t for t in gold if touchpoints is not None and t not in touchpoints]
-    if unknown:
+    unknown = [t for t in gold if t not in touchpoints] if touchpoints is not None else []
+    if unknown and touchpoints is not None:
         raise InputError(
             str(path),
             f"gold names '{unknown[0]}', which is no touchpoint of the taxonomy",
