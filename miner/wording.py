@@ -1,4 +1,4 @@
-"""Counts said in words, for the messages the CLI prints: '1 row', '2 rows', '1 pain point'."""
+"""Counts said in words, for the messages the CLI prints and the report's sentences: '1 row', '2 rows', '1 mention'."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from miner.report.model import counted, sentence
+from miner.report.model import sentence
 from miner.report.trends import change
+from miner.wording import counted
 
 TOUCHPOINT = {"name": "Website", "share": 0.25, "pain_points": [{"label": "Missing information", "complaints": 1}]}
 

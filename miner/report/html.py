@@ -13,9 +13,10 @@ import sqlite_utils
 from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
 from miner.report.inert import script_json
-from miner.report.model import build_report, counted
+from miner.report.model import build_report
 from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
+from miner.wording import counted
 
 TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # package data
 

@@ -26,6 +26,7 @@ from miner.store.report import RunData, load_quotes, load_run_data
 from miner.store.runs import head_row, run_fit
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
+from miner.wording import counted
 
 MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
 MIN_COMPLAINTS = 10  # fewer complaints than this behind a touchpoint's figures: warn
@@ -217,11 +218,6 @@ def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
     for e in entries:
         for pp in e["pain_points"]:
             pp["quotes"] = [quote(rows[s]) for s in pp.pop("quote_ids") if s in rows]
-
-
-def counted(n: int, word: str) -> str:
-    """'1 mention', '2 mentions': a count with its noun in the right number."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None) -> str:
