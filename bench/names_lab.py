@@ -3,14 +3,17 @@ and on a sample of airline conversations the PERSON spans each filter finds, the
 and the CPU seconds of the name finder, side by side with one spaCy model.
 
     python bench/names_lab.py --before REV [--n 2000] [--seed 7] [--lost]
-    python bench/names_lab.py --plain [--n 2000] [--seed 7]
+    python bench/names_lab.py --plain [--n 2000] [--seed 7] [--file CSV]
+    python bench/names_lab.py --opener [--n 2000] [--seed 7] [--file CSV]
     python bench/names_lab.py --left [--n 2000] [--seed 7] [--lost]
 
 `--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
 `--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
 reading only: the sample's text must not be copied into the repository). `--plain` compares `PresidioNames.find`
 with and without dropping NER's persons that are plain English words (namefilter.plain_word; section 6) on the
-labelled sample, the demo corpus's reviews and survey answers, and the airline sample, and prints what it drops.
+labelled sample, the demo corpus's reviews and survey answers, the airline sample (in batches of 500, as the import
+redacts) and any `--file`, and prints what it drops. `--opener` does the same for a given name opening a sentence
+that the batch writes in lower case ("Bill went up", presidio.opens_as_a_word; section 10).
 `--left` redacts the airline sample as the import does (`redact_records`, batches of 500) and counts the given names
 (data/first_names.txt, not a common word of the batch) left in the stored text, by where they stand: after a
 signature mark, in the place of an address (a comma or a full stop beside it), elsewhere (section 8); `--lost`
@@ -103,20 +106,24 @@ def _airline(finders: dict[str, Any], n: int, seed: int, show_lost: bool) -> Non
                     print(f"    {texts[i][s:e]!r:>24}  {_masked(texts[i], s, e)!r}")
 
 
-def _plain(n: int, seed: int) -> None:
+def _rule(name: str, n: int, seed: int, extra: list[str]) -> None:
+    """`PresidioNames.find` with and without presidio's rule `name` on NER's persons, batches of PIECE texts."""
     import csv
 
     import miner.segment.presidio as presidio
     from miner.ingest import read_file
     from reliability.pii import load_sample
 
-    names, rule = presidio.PresidioNames(), presidio.plain_word
+    names, rule = presidio.PresidioNames(), getattr(presidio, name)
+
+    def find(texts: list[str]) -> list:
+        return [s for i in range(0, len(texts), PIECE) for s in names.find(texts[i : i + PIECE])]
 
     def compare(label: str, texts: list[str], mask: bool) -> None:
-        presidio.plain_word = lambda *_: False  # type: ignore[assignment]
-        without = names.find(texts)
-        presidio.plain_word = rule
-        kept = names.find(texts)
+        setattr(presidio, name, lambda *_: False)
+        without = find(texts)
+        setattr(presidio, name, rule)
+        kept = find(texts)
         for text, a, b in zip(texts, without, kept, strict=True):
             for s, e, _ in sorted(set(a) - set(b)):
                 print(f"    {text[s:e]!r:>16}  {_masked(text, s, e) if mask else text[max(0, s - 30) : e + 20]!r}")
@@ -131,6 +138,8 @@ def _plain(n: int, seed: int) -> None:
     compare("demo reviews and survey", texts, mask=False)
     records = random.Random(seed).sample(read_file(AIRLINE), n)
     compare(f"airline sample of {n}", [r.text for r in records], mask=True)
+    for path in extra:
+        compare(path, [r.text for r in read_file(path)], mask=False)
 
 
 def _left(n: int, seed: int, show: bool) -> None:
@@ -174,17 +183,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", help="git revision of the baseline namefilter.py")
     parser.add_argument("--plain", action="store_true", help="NER's persons that are plain words, with and without")
+    parser.add_argument("--opener", action="store_true", help="given names opening a sentence as a plain word, "
+                        "with and without")  # fmt: skip
+    parser.add_argument("--file", action="append", default=[], help="with --plain or --opener: a feedback file too")
     parser.add_argument("--left", action="store_true", help="given names left in the redacted airline sample")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lost", action="store_true", help="print the spans one filter finds and the other not")
     args = parser.parse_args(argv)
-    if args.plain:
-        return _plain(args.n, args.seed)
+    if args.plain or args.opener:
+        return _rule("plain_word" if args.plain else "opens_as_a_word", args.n, args.seed, args.file)
     if args.left:
         return _left(args.n, args.seed, args.lost)
     if not args.before:
-        parser.error("--before REV or --plain")
+        parser.error("--before REV, --plain, --opener or --left")
     from miner.segment import namefilter
     from miner.segment.presidio import PresidioNames
 

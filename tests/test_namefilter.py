@@ -127,6 +127,11 @@ def test_a_common_word_before_a_comma_at_a_sentence_start_is_no_greeting():
     assert _words("Sherouk, we're sorry. Grace, thanks", vocabulary) == ["Sherouk", "Grace"]  # unknown; a given name
 
 
+def test_units_of_speed_and_data_are_no_candidates():
+    vocabulary = Vocabulary([])  # nothing written in lower case: "Mbps" would be an unknown word
+    assert _words("speed test shows 12 Mbps. Only 40 Mb on a 1 Gbps plan, 2 Kbps upload", vocabulary) == []
+
+
 def test_a_hashtag_is_no_candidate_because_redaction_keeps_it_anyway():
     vocabulary = Vocabulary(["a day"])
     assert _words("loving #Okonkwo and #Sarah today, thanks Okonkwo", vocabulary) == ["Okonkwo"]

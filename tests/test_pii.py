@@ -528,3 +528,52 @@ def test_plural_days_and_platforms_are_no_names():
     for text, word in (("We deliver until midnight on Fridays and Saturdays.", "Saturdays"),
                        ("I saw an ad on Instagram.", "Instagram"), ("Meh. It was ok.", "Meh")):  # fmt: skip
         assert word not in [text[a:b] for a, b in name_candidates(text, Vocabulary([text]))], text
+
+
+def test_a_given_name_opening_a_sentence_as_a_plain_word_is_no_person(redactor):
+    """Team-written survey comments of a broadband provider, whose customers write "bill" as a word: NER called the
+    sentence-opening "Bill" a person ("<PERSON> went up"). A cue before or after it, or an address, keeps the name
+    (each redacted in a batch of its own: a batch that names Bill mid-sentence keeps every Bill a name, below)."""
+    plain = [
+        "Bill went up and nobody explained why.",
+        "Bill is impossible to understand, lots of extra charges I never agreed to.",
+        "Bill shock after the promo ended, price nearly doubled.",
+    ]
+    people = [
+        "Bill said he'd call back and nobody did.",
+        "Thanks, Bill.",
+        "I spoke to Bill about the router and he was great.",
+        "Mr Bill Jones from the shop never replied.",
+        "Bill, we apologise for the mix-up with your order.",
+    ]
+    words = ["Why has my bill gone up again?", "Charged for a paper bill I never asked for."]
+    assert redactor.redact_many(plain + words) == plain + words
+    for text in people:
+        assert "Bill" not in redactor.redact_many([text, *words])[0], text
+
+
+def test_a_given_name_the_batch_capitalises_inside_a_sentence_stays_a_name(redactor):
+    """The same opening "Bill" in a batch that also names an engineer Bill mid-sentence is left a person."""
+    texts = ["The engineer Bill came on time.", "Bill fixed the router in ten minutes.", "my bill is wrong"]
+    assert redactor.redact_many(texts)[1] == "<PERSON> fixed the router in ten minutes."
+
+
+def test_units_of_speed_and_data_are_no_names(redactor):
+    texts = ["Speeds are nowhere near what was advertised, speed test shows 12 Mbps.", "Only 40 Mb on a 1 Gbps plan."]
+    assert redactor.redact_many(texts) == texts
+
+
+def test_account_and_membership_numbers_after_their_name_are_redacted():
+    from miner.segment.pii import pseudonymise
+
+    assert redact("My account number is 4482913 and I've been overcharged.") == (
+        "My account number is <ACCOUNT> and I've been overcharged."
+    )
+    assert redact("policy no. PL-2231987, acct #77120934, customer ID: AB123456") == (
+        "policy no. <ACCOUNT>, acct #<ACCOUNT>, customer ID: <ACCOUNT>"
+    )
+    assert redact("account number 07700900123") == "account number <ACCOUNT>"  # a phone's digits, named an account
+    for text in ("my account 2023 was hacked", "a customer for 12345 days", "member since 2015", "order 55821"):
+        assert redact(text) == text  # a year, no account's name before it, or an order
+    assert redact("Account BE68 5390 0754 7034 for the refund.") == "Account <IBAN> for the refund."
+    assert pseudonymise("acct-4482913") == "acct-4482913"  # an id keeps it: the key `forget --customer` is given

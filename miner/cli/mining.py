@@ -56,7 +56,8 @@ def mine(
         typer.Option(
             "--redact/--no-redact",
             help="Redact names, emails, phones, cards, IBANs, SSNs, NI numbers and addresses in every field, id "
-            "and file name before storing (default: the profile's, on in both).",
+            "and file name, and account numbers after their name in every field, before storing (default: the "
+            "profile's, on in both).",
             show_default=False,
         ),
     ] = None,

@@ -10,7 +10,8 @@ candidate when
 - its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not a place, a day or
   an interjection (data/not_names.txt: "Denver", "Friday", "Hello"), not written in lower case anywhere in the
   batch ("Okafor", "Delta", "Sherouk, we're sorry"; not "Service", "Airport", "Glad").
-A contraction ("Don't", "Won't", "Bill'll") and the parts of "Wi-Fi" are never one.
+A contraction ("Don't", "Won't", "Bill'll"), the parts of "Wi-Fi" and a unit of data or speed ("12 Mbps")
+are never one.
 So a capitalised common word is no candidate ("Flight was late", "our Baggage team", "Unfortunately, ...") unless
 it is a given name ("Mark, we're sorry") or cued. A word right after "#" is none: pii.py keeps hashtags.
 Surnames sit in their first name's window; a surname alone stays a candidate.
@@ -31,6 +32,7 @@ from importlib.resources import files
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
 WINDOW = 25  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+_INSIDE = re.compile(r"(?<=[a-z0-9,;] )[A-Z][a-z]+\b")  # "spoke to Bill", "Thanks, Bill"; not "Bill went up"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
 _CUE = re.compile(
     rf"(?:\b{_TITLE}\s+|\bname\s+is\s+|\bI'?m\s+|\bI\s+am\s+|\bthis\s+is\s+|\bit'?s\s+|"
@@ -43,6 +45,7 @@ _SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z]
 _CUE_REACH = 30  # characters before a word where its cue is looked for
 _CONTRACTION = re.compile(r"['’](?:t|ll|re|ve|d|m)\Z", re.IGNORECASE)  # "Don't" is no "Don"; "Mark's" may be
 _WIFI = re.compile(r"\bWi-?Fi\b", re.IGNORECASE)
+_UNIT = re.compile(r"[KMGT](?:b|bps|bit|bits|byte|bytes|hz)", re.IGNORECASE)  # NER's "12 <PERSON>."
 _GREETED = re.compile(r"\b(?:hi|hello|hey|dear|thanks|thank\s+you|thx|cheers|bye)\b,?\s+([a-z]+)\b", re.IGNORECASE)
 
 
@@ -128,16 +131,19 @@ def plain_word(text: str, start: int, end: int, words: frozenset[str]) -> bool:
     if low in first_names() or low in word_names() or not _forms(low) & words:
         return False
     greeted = _VOCATIVE.search(text[max(0, start - 3) : start]) and text[end : end + 1] in (".", "!", "?", ",", "")
-    return not (greeted or _cued(text, start))
+    return not (greeted or cued(text, start))
 
 
 class Vocabulary:
-    """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name."""
+    """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name. And
+    the words it capitalises inside a sentence (`inside`, lower case), where only a name or a title is capitalised."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.lower: Counter[str] = Counter()
+        self.inside: Counter[str] = Counter()
         for text in texts:
             self.lower.update(_LOWER_WORD.findall(text))
+            self.inside.update(w.lower() for w in _INSIDE.findall(text))
 
     def common(self, word: str) -> bool:
         """A stop word, an everyday word, or a word the batch writes in lower case."""
@@ -149,7 +155,7 @@ def _stem(word: str) -> str:
     return re.split(r"['’]", word.lower())[0]  # "We're" is "we"
 
 
-def _cued(text: str, start: int) -> bool:
+def cued(text: str, start: int) -> bool:
     """A title or a name cue just before the word."""
     return bool(_CUE.search(text[max(0, start - _CUE_REACH) : start]))
 
@@ -158,7 +164,7 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
     word = text[start:end]
     if start > 0 and text[start - 1] == "#":  # a hashtag: pii.py keeps it whatever NER says
         return False
-    if _CONTRACTION.search(word):
+    if _CONTRACTION.search(word) or _UNIT.fullmatch(word):
         return False
     if is_given_name(word) or _SURNAME_PREFIX.match(text, start):
         return True
@@ -166,7 +172,7 @@ def _candidate(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
         return True
     # A common word is a name only after a cue; a sentence's first word before a comma ("Unfortunately, ...")
     # is a greeting only if the word is no common one, which the line above has already said.
-    return _cued(text, start)
+    return cued(text, start)
 
 
 def name_candidates(text: str, vocabulary: Vocabulary) -> list[tuple[int, int]]:

@@ -1,6 +1,7 @@
 """PII redaction before anything is stored or embedded. Two layers: patterns (emails, phone numbers,
-Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses) and, for
-person names, Microsoft Presidio's NER on the project's spaCy model (miner/segment/presidio.py, loaded lazily).
+Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses, account
+numbers after their name) and, for person names, Microsoft Presidio's NER on the project's spaCy model
+(miner/segment/presidio.py, loaded lazily).
 Placeholders keep the sentence readable; ids and file names take keyed tokens (`pseudonym`) so they stay unique."""
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from miner.segment.namefilter import is_given_name
 if TYPE_CHECKING:
     from miner.ingest.records import Record
 
-Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, SSN, NINO, ADDRESS)
-LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS")
+Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, SSN, NINO, ADDRESS, ACCOUNT)
+LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS", "ACCOUNT")
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CARD = re.compile(r"\b(?:\d[ .-]?){12,18}\d\b")
@@ -54,6 +55,15 @@ _ADDRESS = re.compile(
     r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
     rf"(?:{_STREET_TYPES})\b(?:\.(?=,))?(?:,?[ \t]+(?:[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+)?)?(?:,?[ \t]+{_POSTCODE}\b)?"
     rf"|\b{_POSTCODE}\b",
+)
+# An account, customer, membership or policy number after its name: "my account number is 4482913", "policy no.
+# PL-2231987", "acct #77120934". Only the value is taken (`_is_account`: five digits or more), so the sentence reads
+# "my account number is <ACCOUNT>". Ids keep it (`pseudonymise`): there it is the key `forget --customer` is given.
+_ACCOUNT = re.compile(
+    r"\b(?:(?:account|acct|a/c)(?:\s+(?:number|no\.?|num|id))?|(?:customer|membership|member|policy)\s+"
+    r"(?:number|no\.?|num|id|ref(?:erence)?))\s*(?:is\s+|was\s+|:\s*|-\s*)?#?\s*"
+    r"([A-Z]{0,4}[-/]?\d+(?:[- ]\d{3,})*)(?![\w@])",
+    re.IGNORECASE,
 )
 _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
 
@@ -117,6 +127,10 @@ def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
     return None if _NOT_PHONE.match(match.group(0)) else _is_phone(match)
 
 
+def _is_account(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span(1) if 5 <= len(re.sub(r"\D", "", match.group(1))) <= 20 else None
+
+
 def _is_signature(match: re.Match[str]) -> tuple[int, int] | None:
     """A dash or a tilde signs with a given name only ("-Sara"; not "- Thanks"); a caret or a star with any."""
     value = match.group(0)
@@ -139,6 +153,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("NINO", _NINO, _always),
     ("ADDRESS", _ADDRESS, _always),
     ("ADDRESS", _ADDRESS_LOWER, _always),
+    ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
     ("PHONE", _UK_PHONE, _always),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
@@ -193,7 +208,8 @@ def apply(text: str, spans: Iterable[Span], token: Callable[[str, str], str] | N
 
 
 def redact(text: str) -> str:
-    """Replace pattern PII (emails, phones, cards, IBANs, SSNs, NI numbers, addresses) with placeholders; no NER."""
+    """Replace pattern PII (emails, phones, cards, IBANs, SSNs, NI numbers, addresses, account numbers) with
+    placeholders; no NER."""
     return apply(text, pattern_spans(text))
 
 
@@ -211,10 +227,11 @@ def pseudonym(value: str, label: str) -> str:
 
 
 def pseudonymise(value: str) -> str:
-    """`value` with each pattern PII replaced by its keyed token (ids, file names); %40 in URLs counts as @."""
+    """`value` with each pattern PII replaced by its keyed token (ids, file names); %40 in URLs counts as @. An account
+    number stays: in an id ("acct-4482913") it is the customer's key, which `forget --customer` is given."""
     if "%40" in value:
         value = value.replace("%40", "@")
-    return apply(value, pattern_spans(value), pseudonym)
+    return apply(value, [s for s in pattern_spans(value) if s[2] != "ACCOUNT"], pseudonym)
 
 
 def pseudonymise_path(path: str) -> str:

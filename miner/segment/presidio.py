@@ -14,6 +14,7 @@ from typing import Any
 from miner.errors import ModelError
 from miner.segment.namefilter import (
     Vocabulary,
+    cued,
     english_words,
     is_given_name,
     name_candidates,
@@ -26,7 +27,7 @@ from miner.slim import PRESIDIO_SKIPS, import_without
 SPACY_MODEL = PACKAGED_SPACY_MODEL
 MIN_SCORE = 0.5
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]")
-_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|SSN|NINO|ADDRESS)(?::[0-9a-f]+)?>")
+_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|SSN|NINO|ADDRESS|ACCOUNT)(?::[0-9a-f]+)?>")
 # Names spaCy's small model tags as PERSON but that are never a person in feedback.
 _PERSON_LABELS = ("PERSON", "PER")  # the spaCy labels Presidio maps to PERSON
 _NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
@@ -145,6 +146,27 @@ def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
     ]
 
 
+# A sentence's first word: the text's, a line's, or one after ". ", "! ", "? ", an opening quote or bracket aside
+_OPENS = re.compile(r"(?:\A|[.!?][\"'”’)]*\s+|\n)[ \t]*[\"'“‘(]?\Z")
+_ADDRESSED_AFTER = re.compile(r"[ \t]*(?:[,.!?:;]|\Z)")  # "Bill, we're sorry", "Bill!", a name alone: "Bill."
+
+
+def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
+    """Whether NER's PERSON at text[start:end] is a given name opening a sentence as the plain word the batch writes
+    in lower case too: "Bill went up and nobody explained why", where the batch says "my bill". A cue before it
+    ("spoke to Bill"), one after it ("Bill said", "Bill from billing", "Bill was rude"), the place of an address
+    ("Bill, we're sorry", "Bill!") or the batch capitalising it inside a sentence elsewhere ("the engineer
+    Bill came") keeps it a name (docs/lab/names.md, section 10)."""
+    word = text[start:end]
+    low = word.lower()
+    if not word.isalpha() or not is_given_name(word) or not vocabulary.lower[low] or vocabulary.inside[low]:
+        return False
+    opens = _OPENS.search(text, max(0, start - 40), start)  # \A matches where the text starts, not the window
+    if not opens or cued(text, start) or _CUED.search(text[max(0, start - 40) : start]):  # "J. Bill", "hi\nBill"
+        return False
+    return not (_AFTER.match(text, end) or _ADDRESSED_AFTER.match(text, end))
+
+
 class PresidioNames:
     """`find(texts)` gives the PERSON spans of each text. With `prefilter` (the default) NER reads only the words
     around capitalised words that could be names (miner/segment/namefilter.py); without it, every text that has
@@ -205,7 +227,9 @@ class PresidioNames:
                     continue
                 if self.prefilter and not any(a + start < e and s < a + end for s, e in candidates[i]):
                     continue  # no word of it could be a name: "Last order was great", "Meh."
-                if not plain_word(texts[i], a + start, a + end, words):
+                if plain_word(texts[i], a + start, a + end, words):
+                    continue  # "Felt misled.", "Sushi was fresh"
+                if not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
             out[i] = _merge(out[i])
