@@ -50,12 +50,23 @@ def as_yaml(suggestions: list[dict], stage: str = "post-purchase") -> str:
             "id": s["id"],
             "name": s["name"],
             "stage": stage,
-            "description": f"Complaints about {', '.join(s['keywords'][:4]) or s['name'].lower()}.",
+            "description": describe(s["keywords"], s["name"]),
             "examples": s["examples"],
         }  # fmt: skip
         for s in suggestions
     ]
     return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
+
+
+def describe(keywords: list[str], name: str, most: int = 4) -> str:
+    """A description to review: "Complaints about different people, hold and cut.", each word once (a word inside a
+    listed phrase is not listed again), the label where there are no keywords."""
+    phrases = [k for k in keywords if " " in k]
+    words = [k for k in keywords if " " in k or not any(k in p.split() for p in phrases)][:most]
+    if not words:
+        return f"Complaints about {name.lower()}."
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"Complaints about {listed}."
 
 
 def to_json(suggestions: list[dict]) -> str:
