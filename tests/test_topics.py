@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from miner.topics.clusterer import PainPointModel, is_fragment
@@ -145,3 +147,75 @@ def test_a_clause_cut_from_mid_sentence_is_not_the_first_quote():
     assert is_fragment(texts[0]) and not is_fragment(texts[1])
     assert is_fragment("Still waiting.")  # under five words
     assert not is_fragment("“Waited 38 minutes for a cold pizza")  # a quotation mark is no letter
+
+
+def test_contractions_are_no_key_words_split_or_joined():
+    """ "couldn't" split at its apostrophe left "couldn" and "isn" as key words ("Clearly isn", "couldn read"), and
+    BERTopic hands its vectorizer "youre" for "you're"; a possessive keeps its noun, a placeholder is no word."""
+    found = phrases("Mine couldn't read the driver’s map, it isn't clear. Whatever youre doing, <PERSON> havent")
+    assert {"read", "driver", "map", "driver map", "clear"} <= set(found)
+    assert not {"couldn", "isn", "youre", "havent", "person", "doing youre"} & set(found)
+    texts = ["I couldn't log in, it isn't working", "couldn't log in again, wasn't fixed", "they won't let me log in"]
+    vectors = np.stack([np.cos(np.radians([0, 5, 10])), np.sin(np.radians([0, 5, 10]))], axis=1)
+    (point,) = PainPointModel().fit("account", texts, vectors.astype(np.float32))
+    fragments = {"couldn", "isn", "wasn", "won", "couldnt", "isnt", "wasnt", "wont"}
+    assert point.keywords and not {w for k in point.keywords for w in k.split()} & fragments
+    assert not set(point.label.lower().split()) & fragments
+
+
+def test_two_strong_words_used_together_make_the_label_rather_than_one():
+    from miner.topics.labels import key_phrase
+
+    texts = ["Broadband outage again this evening", "another broadband outage all weekend", "down every evening"]
+    words = [("evening", 1.0), ("broadband", 0.9), ("outage", 0.8), ("weekend", 0.3)]
+    assert key_phrase(words, texts=texts) == "broadband outage"
+    assert key_phrase(words, texts=texts[:1] + texts[2:]) == "evening"  # a pair one complaint uses names no group
+
+
+def test_without_a_shared_word_the_label_comes_from_the_quote_shown():
+    texts = [
+        "Customer service is a joke, they read from a script and hang up.",
+        "Queued for 50 minutes just to report a fault.",
+        "Call centre queues are ridiculous, an hour every time I call.",
+    ]
+    angles = np.radians([0.0, -10.0, 10.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    confidence = np.array([0.95, 0.6, 0.6])
+    (point,) = PainPointModel(distance=2.0).fit("contact_center", texts, vectors, confidence=confidence)
+    assert point.representatives[0] == 0
+    assert point.label.lower() in phrases(texts[0]), point.label
+
+
+def test_a_fragment_is_quoted_after_every_whole_clause():
+    texts = ["Still waiting.", "Worst bit is the hold time on the phone.", "The hold music went on for an hour."]
+    angles = np.radians([0.0, -14.0, 14.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    confidence = np.array([0.99, 0.5, 0.5])  # the fragment is the most central and the surest complaint
+    (point,) = PainPointModel(distance=2.0).fit("contact_center", texts, vectors, confidence=confidence)
+    assert point.representatives[-1] == 0
+
+
+def test_pain_points_of_one_touchpoint_never_share_a_label():
+    from miner.topics.clusterer import PainPoint, _disambiguate
+
+    texts = ["wrong address on the order", "driver went to the wrong address", "wrong order arrived", "wrong pizza"]
+    points = [PainPoint("checkout", "Failures: wrong", [0, 1], ["wrong"]),
+              PainPoint("checkout", "Failures: wrong", [2, 3], ["wrong"]),
+              PainPoint("checkout", "Failures: wrong (address)", [], [])]  # fmt: skip
+    _disambiguate(points, texts)
+    labels = [p.label for p in points]
+    assert len(set(labels)) == 3, labels
+    assert labels[:2] == ["Failures: wrong (driver)", "Failures: wrong (arrived)"]  # "address" is taken
+
+
+def test_a_pain_point_quotes_one_clause_per_item():
+    from miner.pipeline.analyze import _pain_row
+    from miner.topics.clusterer import PainPoint
+
+    clauses = [("a", "4G keeps dropping in the house"), ("a", "calls cut off mid sentence."),
+               ("b", "Call centre queues are ridiculous"), ("c", "calls cut off mid sentence."),
+               ("c", "No signal.")]  # fmt: skip
+    seg = [{"id": 10 + i, "document_id": d, "text": t} for i, (d, t) in enumerate(clauses)]
+    point = PainPoint("product", "Dropping", [0, 1, 2, 3, 4], [], representatives=[0, 1, 3, 2, 4])
+    row = _pain_row("product-01", "product", point, seg, np.ones(2, np.float32))
+    assert json.loads(row["representatives"]) == [10, 13, 12]  # each item's second clause left out

@@ -25,7 +25,7 @@ from miner.store.painpoints import (
 )
 from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
 from miner.store.segments import load_segments, lowest_complaint_score, snapshot, stored_documents
-from miner.topics.clusterer import PainPoint
+from miner.topics.clusterer import PainPoint, pick_quotes
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
 from miner.touchpoints.mapper import CONTEXT_WEIGHT
@@ -362,14 +362,7 @@ def _subtouchpoints(result: Classified) -> list:
 
 
 def _pain_row(pid: str, tp: str, point: PainPoint, seg: list[dict], centroid: np.ndarray) -> dict:
-    reps, seen = [], set()
-    for m in point.representatives:
-        text = seg[m]["text"].lower()
-        if text not in seen:
-            seen.add(text)
-            reps.append(seg[m]["id"])
-        if len(reps) == 5:
-            break
+    reps = [seg[m]["id"] for m in pick_quotes(point.representatives, lambda m: (seg[m]["text"], seg[m]["document_id"]))]
     return {
         "id": pid,
         "touchpoint": tp,

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from miner.topics.labels import dominant, key_phrase, make_label, phrases, supported
+from miner.topics.labels import GENERIC, dominant, key_phrase, make_label, phrases, supported
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
 QUOTE_CONFIDENCE = 0.5  # how much a quote's complaint score counts against its centrality when picking evidence
 SUB_MATCH = 0.2  # how much filing under the label's sub-touchpoint counts for a quote
 PHRASE_MATCH = 0.1  # and how much holding the label's phrase does
-FRAGMENT = 0.15  # how much a fragment counts against a quote: under five words, or a clause cut from mid-sentence
 EMPTY_DOC = "emptydoc"  # what BERTopic counts for a topic left with no text once cleaned
 _BERTOPIC_DROPS = re.compile(r"[^A-Za-z0-9 ]+")  # what BERTopic removes from English documents before counting
 
@@ -186,23 +187,54 @@ class PainPointModel:
     ) -> PainPoint:
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
-        # Central quotes first, but a fragment makes poor evidence, and so does a borderline complaint: "the
-        # website is way less cluttered now" sits right in the middle of a clutter cluster.
-        fragment = np.array([is_fragment(texts[m]) for m in members])
-        key = vectors[members] @ centroid - FRAGMENT * fragment + QUOTE_CONFIDENCE * confidence[members]
+        fragment = np.array([is_fragment(texts[m]) for m in members], dtype=bool)
+        # Central quotes first, but a borderline complaint makes poor evidence: "the website is way less cluttered
+        # now" sits right in the middle of a clutter cluster.
+        key = vectors[members] @ centroid + QUOTE_CONFIDENCE * confidence[members]
         sub = dominant([subs[m] for m in members])
         # The label names the dominant sub-touchpoint, so its phrase and its first quotes come from the members
         # filed there: a late-delivery cluster holding a few fee complaints was labelled and quoted by the fees.
-        fits = [m for m in members if sub is None or subs[m] == sub]
-        words = supported(words, [texts[m] for m in fits]) or supported(words, [texts[m] for m in members]) or words
+        fit = {m for m in members if sub is None or subs[m] == sub}
+        key = key + SUB_MATCH * np.array([m in fit for m in members])
+        fits = [texts[m] for m in members if m in fit]
         name = self.names.get(sub) if sub else None
-        phrase = key_phrase(words, avoid=name or "", common=self.common_words)
-        fit = set(fits)
-        key = key + np.array([SUB_MATCH * (m in fit) + PHRASE_MATCH * (phrase in phrases(texts[m])) for m in members])
-        order = np.argsort(-key, kind="stable")
-        reps = [members[i] for i in order]
-        label = make_label(words, name, self.common_words)
+        shared = supported(words, fits) or supported(words, [texts[m] for m in members])
+        if shared:
+            words = shared
+        else:
+            # No key word is shared by two members: the label names what the quote leading the pain point says,
+            # rather than a word of another member, which left "Report fault" above "Customer service is a joke".
+            lead = set(phrases(texts[members[_order(key, fragment)[0]]]))
+            shared = [(w, s) for w, s in words if str(w) in lead] or words
+        phrase = key_phrase(shared, avoid=name or "", common=self.common_words, texts=fits)
+        key = key + PHRASE_MATCH * np.array([phrase in phrases(texts[m]) for m in members])
+        reps = [members[i] for i in _order(key, fragment)]
+        label = make_label(phrase, name)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
+
+
+def _order(key: np.ndarray, fragment: np.ndarray) -> np.ndarray:
+    """Positions by `key`, best first, every fragment after every whole clause (docs/guide/report.md, "The table"):
+    "Still waiting." tells a reader less than "Worst bit is the hold time." however central it is."""
+    return np.lexsort((-key, fragment))
+
+
+def pick_quotes(order: list[int], of: Callable[[int], tuple[str, str]], n: int = 5) -> list[int]:
+    """Up to `n` of the positions in `order` (best first) to quote, `of` giving a position's (text, item): no text
+    twice and one clause per feedback item. The report shows each quote within its item, so two clauses of one item
+    read as one quote twice ("4G keeps dropping in the house, calls cut off mid sentence." twice)."""
+    picked: list[int] = []
+    texts: set[str] = set()
+    items: set[str] = set()
+    for i in order:
+        text, item = of(i)
+        if text.lower() not in texts and item not in items:
+            picked.append(i)
+            texts.add(text.lower())
+            items.add(item)
+            if len(picked) == n:
+                break
+    return picked
 
 
 def is_fragment(text: str) -> bool:
@@ -302,12 +334,25 @@ def _vectorizer():  # noqa: ANN202 - sklearn type
 
 
 def _disambiguate(points: list[PainPoint], texts: list[str]) -> None:
-    """Two pain points with one label get their top distinct keyword appended."""
-    seen: dict[str, int] = {}
+    """Pain points of one touchpoint that share a label each get the first of their keywords, or else of the words
+    their members use most, that the others sharing it lack ("Order placement failures: wrong (address)"); where
+    none is left, a number. A dashboard keys pain points on their labels: two with one label read as one."""
+    by_label: dict[str, list[PainPoint]] = {}
     for p in points:
-        seen[p.label] = seen.get(p.label, 0) + 1
-    for p in points:
-        if seen[p.label] > 1:
-            extra = next((k for k in p.keywords if k.lower() not in p.label.lower()), None)
-            if extra:
-                p.label = f"{p.label} ({extra})"
+        by_label.setdefault(p.label, []).append(p)
+    taken = {p.label for p in points}
+    for label, same in by_label.items():
+        if len(same) < 2:
+            continue
+        for n, p in enumerate(same, 1):
+            others = {w for q in same if q is not p for w in [*q.keywords, *_used_words(q, texts)]}
+            fresh = (w for w in [*p.keywords, *_used_words(p, texts)] if w not in others and w not in label.lower())
+            extra = next((w for w in fresh if f"{label} ({w})" not in taken), None)
+            p.label = f"{label} ({extra or n})"
+            taken.add(p.label)
+
+
+def _used_words(point: PainPoint, texts: list[str]) -> list[str]:
+    """The words of a pain point's members, the most used first (ties alphabetical), fillers left out."""
+    counts = Counter(w for m in point.members for w in set(phrases(texts[m])) if " " not in w and w not in GENERIC)
+    return [w for w, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]

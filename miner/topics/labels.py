@@ -7,6 +7,10 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+
+from miner.segment.pii import LABELS
 
 GENERIC = set(
     """
@@ -16,11 +20,20 @@ GENERIC = set(
     ordering orders minutes mins hours day days week weeks dont didnt doesnt cant wont isnt wasnt
     arent couldnt wouldnt ive hmm thinking think thought unbelievable ridiculous seriously terrible
     awful worst thats lol ha sense makes thanks basically totally absolutely definitely apparently obviously
-    completely extremely
+    completely extremely clearly keep keeps kept finally still gave give
     """.split()
 )
-STOP_WORDS = sorted(GENERIC)
-TOKEN_PATTERN = r"(?u)\b[a-zA-Z]{2,}\b"  # words only: "40 minutes" is no label
+# Contractions as BERTopic hands them over, apostrophe removed ("you're" -> "youre"), and the halves a tokenizer
+# splitting at the apostrophe leaves ("couldn't" -> "couldn"): function words, no label ("Clearly isn").
+CONTRACTIONS = set(
+    """
+    aint arent couldnt didnt doesnt dont hadnt hasnt havent isnt mightnt mustnt neednt shant shouldnt wasnt werent
+    wont wouldnt im ive youre youve youll youd theyre theyve theyll theyd weve itll thatll whats theres heres lets
+    aren couldn didn doesn don hadn hasn haven isn mightn mustn needn shan shouldn wasn weren won wouldn ll ve re
+    """.split()
+)
+STOP_WORDS = sorted(GENERIC | CONTRACTIONS)
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z]+(?:['’][a-zA-Z]+)*"  # words only ("40 minutes" is no label), contractions whole
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
@@ -28,8 +41,12 @@ def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
 
 
-def key_phrase(words: list[tuple[str, float]], avoid: str = "", common: frozenset[str] = frozenset()) -> str | None:
-    """The strongest phrase, preferring a two-word phrase that scores near the top one.
+def key_phrase(
+    words: list[tuple[str, float]], avoid: str = "", common: frozenset[str] = frozenset(), texts: Sequence[str] = ()
+) -> str | None:
+    """The strongest phrase, preferring a two-word phrase that scores near the top one, else two of the strongest
+    words that stand together in the members' `texts` (`pair`): "broadband outage", where the top word alone
+    ("evening", "lost") named a detail of a few complaints and changed with them.
 
     `common` holds words frequent across the whole corpus (the brand's name, say): no label on their own.
     """
@@ -46,14 +63,23 @@ def key_phrase(words: list[tuple[str, float]], avoid: str = "", common: frozense
         return None
     top = clean[0][1]
     bigrams = [w for w, s in clean[:6] if " " in w and s >= 0.35 * top]
-    return bigrams[0] if bigrams else clean[0][0]
+    return bigrams[0] if bigrams else pair(words, texts, avoid_words) or clean[0][0]
 
 
-def make_label(
-    words: list[tuple[str, float]], sub_name: str | None = None, common: frozenset[str] = frozenset()
-) -> str:
+def pair(
+    words: list[tuple[str, float]], texts: Sequence[str], avoid: AbstractSet[str] = frozenset(), strongest: int = 4
+) -> str | None:
+    """Two of the `strongest` key words (a corpus-wide word among them: "broadband" in a telco's feedback) that
+    stand next to each other in the most members' texts, and in two at least; ties go to the heavier words."""
+    weight = {str(w): float(s) for w, s in words[:10] if " " not in str(w) and float(s) > 0 and str(w) not in GENERIC}
+    strong = set(sorted(weight, key=lambda w: (-weight[w], w))[:strongest])
+    seen = Counter(p for t in texts for p in set(phrases(t)) if " " in p and set(p.split()) <= strong)
+    found = [(-n, -sum(weight[w] for w in p.split()), p) for p, n in seen.items() if n >= 2 and not _words(p) <= avoid]
+    return min(found)[2] if found else None
+
+
+def make_label(phrase: str | None, sub_name: str | None = None) -> str:
     """`Sub-touchpoint: phrase`, or the phrase alone, or the sub-touchpoint alone."""
-    phrase = key_phrase(words, avoid=sub_name or "", common=common)
     if sub_name and phrase:
         return f"{sub_name}: {phrase}"
     if sub_name:
@@ -87,12 +113,22 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | frozenset(STOP_WORDS)
 
 
+def _token(word: str) -> str:
+    """A word as a label may use: "driver's" is "driver"; any other contraction ("couldn't", "you're") and a
+    redaction's placeholder ("<PERSON>", which BERTopic hands over as "PERSON") are no word ("")."""
+    if word in LABELS:
+        return ""
+    word = word.lower().replace("’", "'")
+    word = word.removesuffix("'s")
+    return "" if "'" in word else word
+
+
 def phrases(text: str) -> list[str]:
     """Words and two-word phrases, neither holding a stop word. The phrases are of words that stand next to each
     other: removing stop words first (CountVectorizer's way) joined "the lady on the phone" into "lady phone"."""
     stop = _stop_words()
-    tokens = _TOKEN.findall(text.lower())
-    keep = [t not in stop for t in tokens]
+    tokens = [_token(t) for t in _TOKEN.findall(text)]
+    keep = [len(t) > 1 and t not in stop for t in tokens]
     words = [t for t, k in zip(tokens, keep, strict=True) if k]
     pairs = zip(tokens, tokens[1:], keep, keep[1:], strict=False)
     return words + [f"{a} {b}" for a, b, ka, kb in pairs if ka and kb]
