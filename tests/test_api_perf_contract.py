@@ -104,12 +104,15 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
     ids = reps[:n]
     if len(ids) < n:
         sql = f"SELECT s.id {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql} ORDER BY a.score DESC, s.id LIMIT ?"
-        for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]):
-            if sid not in ids and len(ids) < n:
-                ids.append(sid)
+        ids += [sid for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]) if sid not in ids]
     rows = quote_rows(db, ids)
+    picked, items = [], set()  # one clause per feedback item, best first
+    for i in ids:
+        if i in rows and rows[i]["document_id"] not in items and len(picked) < n:
+            picked.append(i)
+            items.add(rows[i]["document_id"])
     keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
-    return [with_dates({k: rows[i][k] for k in keys}) for i in ids if i in rows]
+    return [with_dates({k: rows[i][k] for k in keys}) for i in picked]
 
 
 def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, limit=10) -> tuple[list[tuple], int]:

@@ -79,6 +79,8 @@ def test_cli_api_and_report_show_the_same_pain_points(service, f):
            for t in report["touchpoints"] for p in t["pain_points"]}  # fmt: skip
     assert api == cli == rep
     assert bool(api) == (f != Filters(since="9999-12-31"))
+    # one quote per feedback item: a quote is shown inside its item, so two clauses of one item read as one twice
+    assert all(len(set(docs)) == len(docs) for _, docs in api.values())
     assert top["filter"] == f.describe()  # the JSON says what it counts (the run's header counts stay the run's)
     # The report's touchpoint counts are the CLI's too.
     assert {t["id"]: t["complaints"] for t in report["touchpoints"]} == {

@@ -68,8 +68,9 @@ def top_pain_points(
     chosen.sort(key=lambda item: (-item[0], item[1]["id"]))
     matched = len(chosen)
     chosen = chosen[offset : offset + limit] if limit is not None else chosen[offset:]
-    picked = _quote_ids(db, index, [point for _, point in chosen], filters, quotes) if quotes else {}
-    rows = _rows(db, index, picked)
+    candidates = _quote_ids(db, index, [point for _, point in chosen], filters, quotes) if quotes else {}
+    rows = _rows(db, index, candidates)
+    picked = {pid: _one_per_item(ids, rows, quotes) for pid, ids in candidates.items()}
     out = []
     for n, point in chosen:
         of_touchpoint = by_touchpoint.get(point["touchpoint"].split("/")[0], 0)
@@ -92,10 +93,25 @@ def top_pain_points(
     return {"total_complaints": total, "matched": matched, "pain_points": out}
 
 
+def _one_per_item(ids: list[int], rows: dict[int, dict], n: int) -> list[int]:
+    """Up to `n` of `ids` (best first), one clause per feedback item: a quote is shown inside its item, so two
+    clauses of one item read as the same quote twice."""
+    out: list[int] = []
+    items: set[str] = set()
+    for i in ids:
+        if i in rows and rows[i]["document_id"] not in items:
+            out.append(i)
+            items.add(rows[i]["document_id"])
+            if len(out) == n:
+                break
+    return out
+
+
 def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], filters: Filters, n: int) -> dict:
-    """Up to `n` segment ids per pain point inside the filters: its representatives first, topped up by its best
-    matches (`ORDER BY a.score DESC, s.id`). The index answers which representatives are inside the filters
-    (SQL only for one that is not among the pain point's complaints)."""
+    """Candidate quotes per pain point inside the filters, best first: its representatives (the analysis picked
+    them one per item), then its best matches (`ORDER BY a.score DESC, s.id`), `3 * n` of them, from which
+    `_one_per_item` takes `n`. The index answers which representatives are inside the filters (SQL only for one
+    that is not among the pain point's complaints)."""
     has_filter = bool(filters.sql()[0])
     chosen: dict[str, list[int]] = {}
     for point in points:
@@ -107,9 +123,7 @@ def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], f
             reps = [r for r in reps if r in inside]
         ids = reps[:n]
         if len(ids) < n:
-            for sid in index.top_segments(point["id"], filters, n * 3):
-                if sid not in ids and len(ids) < n:
-                    ids.append(sid)
+            ids += [sid for sid in index.top_segments(point["id"], filters, n * 3) if sid not in ids]
         chosen[point["id"]] = ids
     return chosen
 
