@@ -219,3 +219,10 @@ def test_a_pain_point_quotes_one_clause_per_item():
     point = PainPoint("product", "Dropping", [0, 1, 2, 3, 4], [], representatives=[0, 1, 3, 2, 4])
     row = _pain_row("product-01", "product", point, seg, np.ones(2, np.float32))
     assert json.loads(row["representatives"]) == [10, 13, 12]  # each item's second clause left out
+
+
+def test_units_of_time_name_nothing():
+    """'Late delivery: hr' said nothing a reader could act on, as 'minutes' and 'hours' already did not."""
+    from miner.topics.labels import phrases
+
+    assert not {"hr", "hrs", "min"} & set(phrases("waited 2 hrs, then 1 hr more and 40 min on hold"))

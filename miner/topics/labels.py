@@ -17,7 +17,7 @@ GENERIC = set(
     don didn doesn just really got get like did does ve ll im said time times way thing things lot
     bit today yesterday going make told know ago ok okay guess honestly literally actually want
     wanted need able tried try came come say says use used good great bad new order ordered
-    ordering orders minutes mins hours day days week weeks dont didnt doesnt cant wont isnt wasnt
+    ordering orders minutes mins min hours hrs hr day days week weeks dont didnt doesnt cant wont isnt wasnt
     arent couldnt wouldnt ive hmm thinking think thought unbelievable ridiculous seriously terrible
     awful worst thats lol ha sense makes thanks basically totally absolutely definitely apparently obviously
     completely extremely clearly keep keeps kept finally still gave give
