@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import unicodedata
 from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
@@ -58,11 +59,31 @@ async def read_body(request: Request, limit: int, what: str = "the upload") -> b
     return bytes(body)
 
 
+_UNSAFE = re.compile(r'[\\/<>:"|?*]')  # a path separator, or a character some file systems refuse
+MAX_NAME_BYTES = 200  # under the 255 bytes most file systems allow a name, in UTF-8
+
+
 def safe_name(name: str | None, default: str) -> str:
-    """A file name safe to write under the upload folder, with PII (an email, a phone number) as keyed tokens."""
+    """A file name safe to write under the upload folder, with PII (an email, a phone number) as keyed tokens.
+    Letters of any script, digits, spaces and punctuation are kept, so an upload's source is the name
+    `touchpoints mine` stores for the same file ('été avis.csv', 'отзывы.csv'). Each path separator, control or
+    format character, or space other than ' ', becomes '_' (a run of them one '_'); no leading dot or space stays."""
     base = pseudonymise_path(Path(name or "").name)
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or default
-    return base[:120]
+    base = re.sub("\0+", "_", "".join("\0" if _unsafe(c) else c for c in base)).strip("._ ")
+    if not base:
+        return default
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    while len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+        base = f"{stem}{dot}{ext}"
+    return base
+
+
+def _unsafe(char: str) -> bool:
+    category = unicodedata.category(char)
+    return bool(_UNSAFE.match(char)) or category[0] == "C" or (category[0] == "Z" and char != " ")
 
 
 def json_too_large(limit: int, name: str = "the JSON body") -> ApiError:

@@ -225,6 +225,21 @@ def test_upload_over_the_limit_is_413(a, server):
     assert not any("big" in p.name for p in uploads.rglob("*"))
 
 
+def test_an_upload_keeps_its_unicode_name_as_the_cli_does(server):
+    """'отзывы.csv' was refused as file type 'csv', and 'été avis.csv' stored as 't_avis.csv', so a `source=`
+    filter with the name the analysts' CLI output shows was a 400."""
+    csv = "id,date,text\n{0}1,2026-01-01,The courier was two hours late.\n{0}2,2026-01-02,I was charged twice.\n"
+    with server.client(server.key("names")) as client:
+        files = [("file", (name, csv.format(name[0]).encode(), "text/csv")) for name in ("отзывы.csv", "été avis.csv")]
+        resp = client.post("/v1/datasets", files=files)
+        assert resp.status_code == 201, resp.text
+        assert [f["name"] for f in resp.json()["files"]] == ["отзывы.csv", "été avis.csv"]
+        final, _ = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+        assert final["status"] == "complete", final
+        assert client.get("/v1/stats").json()["by_source"] == {"отзывы.csv": 2, "été avis.csv": 2}
+        assert client.get("/v1/touchpoints", params={"source": "été avis.csv"}).status_code == 200
+
+
 # --- runs -------------------------------------------------------------------------------------------------
 
 

@@ -304,6 +304,20 @@ def test_upload_and_dataset_names_take_tokens():
     assert safe_name("reviews-march.csv", "x") == "reviews-march.csv"
 
 
+def test_upload_names_keep_letters_of_every_script():
+    """An upload's source is the name `touchpoints mine` stores for the file, wherever that name is safe: letters
+    of any script and spaces stay ('отзывы.csv' was reduced to 'csv', refused as a file type)."""
+    from api.uploads import MAX_NAME_BYTES, safe_name
+
+    for name in ("отзывы.csv", "レビュー.csv", "été avis.csv", "reviews__march (2).csv"):
+        assert safe_name(name, "x") == name
+    assert safe_name("../../etc/.passwd.csv", "x") == "passwd.csv"  # no folder, no leading dot
+    assert safe_name("a\\b\x00c\u202ed\u3000e.csv", "x") == "a_b_c_d_e.csv"  # separators, control, bidi, odd spaces
+    assert safe_name(" ..", "x") == "x"
+    long = safe_name("ж" * 300 + ".xlsx", "x")
+    assert long.endswith("ж.xlsx") and len(long.encode("utf-8")) <= MAX_NAME_BYTES
+
+
 def test_meta_lines_of_the_sample_are_all_redacted(redactor):
     from miner.ingest.records import Record
     from reliability.pii import load_sample
