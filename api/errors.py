@@ -1,4 +1,5 @@
-"""JSON errors everywhere: {"code", "message"} (and "field" where one is at fault), with stable codes."""
+"""JSON errors everywhere: {"code", "message", "field"} ("field" null where no one field is at fault), with stable
+codes."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ _CODES = {
 class ErrorPublic(BaseModel):
     code: str = Field(examples=["not_found"])
     message: str = Field(examples=["no run 'run_5f2c' in this workspace"])
-    field: str | None = Field(None, examples=["limit"])
+    field: str | None = Field(
+        None, examples=["limit"], description="The parameter or body field at fault; null when none is (401, 404...)."
+    )
 
 
 class ApiError(Exception):
@@ -65,10 +68,8 @@ def not_found(what: str) -> ApiError:
 
 
 def _json(status: int, code: str, message: str, field: str | None = None, headers: dict | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        body["field"] = field
-    return JSONResponse(body, status_code=status, headers=headers)
+    # every body has all three keys, "field" null where none is at fault, as the schema and docs/guide/api.md say
+    return JSONResponse({"code": code, "message": message, "field": field}, status_code=status, headers=headers)
 
 
 def _validation_field(loc: tuple) -> str:
@@ -162,11 +163,14 @@ def _document_errors_as_json(app: FastAPI) -> None:
         schema = build()
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}
         for operation in (op for ops in schema.get("paths", {}).values() for op in ops.values()):
-            for status, answer in operation.get("responses", {}).items():
+            # every route takes the app's `no_unknown_query`: any of them answers 422 to a parameter it does not take
+            operation.setdefault("responses", {}).setdefault("422", {})
+            for status, answer in operation["responses"].items():
                 if status.isascii() and status.isdigit() and int(status) >= 400:
                     answer["content"] = error
                     if status == "422":
                         answer["description"] = "invalid"
+            operation["responses"] = dict(sorted(operation["responses"].items(), key=lambda item: str(item[0])))
         components = schema.get("components", {}).get("schemas", {})
         components.setdefault("ErrorPublic", ErrorPublic.model_json_schema())
         for unused in ("HTTPValidationError", "ValidationError"):  # only the replaced 422 bodies named them

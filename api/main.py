@@ -18,7 +18,8 @@ from api.settings import Settings, get_settings
 DESCRIPTION = """Upload customer feedback, mine it in the background, and ask for the top pain points by touchpoint.
 
 Every `/v1` route takes `Authorization: Bearer <key>` (`touchpoints keys create --workspace NAME`) and sees only
-that workspace's data. Errors are JSON: `{"code", "message", "field"?}`."""
+that workspace's data. Errors are JSON: `{"code", "message", "field"}`, `field` null where no one parameter or
+field is at fault."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -103,7 +103,33 @@ def _type(schema: dict) -> str:
         values = schema["additionalProperties"]
         return f"dict[str, {_type(values) if isinstance(values, dict) else 'any'}]"
     kind = schema.get("type", "any")
-    return f"{kind} ({schema['format']})" if "format" in schema else kind
+    notes = [n for n in (schema.get("format"), _bounds(schema)) if n]
+    return f"{kind} ({', '.join(notes)})" if notes else kind
+
+
+def _bounds(schema: dict) -> str:
+    """The limits a value must keep, in words: `1 to 200`, `0 or more`, `at most 64 characters`."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    over = "over " if "exclusiveMinimum" in schema else ""
+    under = "under " if "exclusiveMaximum" in schema else ""
+    if low is not None and high is not None:
+        numbers = f"{over}{low} to {under}{high}" if not (over or under) else f"{over}{low}, {under}{high}"
+    elif low is not None:
+        numbers = f"over {low}" if over else f"{low} or more"
+    elif high is not None:
+        numbers = f"under {high}" if under else f"at most {high}"
+    else:
+        numbers = ""
+    shortest, longest = schema.get("minLength"), schema.get("maxLength")
+    if shortest and longest is not None:
+        length = f"{shortest} to {longest} characters"
+    elif longest is not None:
+        length = f"at most {longest} characters"
+    else:
+        length = f"at least {shortest} characters" if shortest else ""
+    items = schema.get("minItems")
+    return ", ".join(n for n in (numbers, length, f"at least {items} items" if items else "") if n)
 
 
 def _content_types(body: dict) -> str:

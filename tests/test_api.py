@@ -124,6 +124,7 @@ def test_every_route_needs_a_valid_key(server, method, path):
         resp = httpx.request(method, server.url + path, headers=headers, json={})
         body = assert_error(resp, 401, "unauthorized")
         assert "Bearer" in resp.headers["www-authenticate"], body
+        assert body["field"] is None  # every error body has the three keys docs/guide/api.md names
 
 
 def test_cli_key_is_printed_once_stored_hashed_and_revocable(server):

@@ -6,11 +6,18 @@ run on this pytest version.
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the dev extra: pip install -e '.[dev]'")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis.checks import not_a_server_error, response_schema_conformance  # noqa: E402
+from schemathesis.checks import (  # noqa: E402
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.testing import serve  # noqa: E402
 
@@ -38,8 +45,27 @@ def test_no_server_errors_on_generated_requests(server):
             case.call_and_validate(
                 base_url=server.url,
                 headers=headers,
-                checks=[not_a_server_error, response_schema_conformance],
+                checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
                 timeout=30,
             )
 
         check()
+
+
+def test_every_route_documents_what_it_answers(server):
+    """Each route's documented statuses hold what it answers: a query parameter it does not take is a 422 on every
+    route (the app's `no_unknown_query`: GET /v1/stats listed no 422), a missing key a 401 on every /v1 route, and
+    PUT /v1/taxonomy's 201 for a new version is listed beside its 200."""
+    schema = httpx.get(f"{server.url}/openapi.json").json()
+    headers = {"Authorization": f"Bearer {server.key('statuses')}"}
+    for path, ops in schema["paths"].items():
+        url = server.url + re.sub(r"\{\w+\}", "x1", path)
+        for method, op in ops.items():
+            documented = set(op["responses"])
+            resp = httpx.request(method, url, params={"zz_unknown": "1"}, headers=headers, timeout=30)
+            assert resp.status_code == 422 and resp.json()["field"] == "zz_unknown", (method, path, resp.text)
+            assert "422" in documented, (method, path, documented)
+            if path.startswith("/v1/"):
+                assert httpx.request(method, url, timeout=30).status_code == 401
+                assert "401" in documented, (method, path, documented)
+    assert {"200", "201"} <= set(schema["paths"]["/v1/taxonomy"]["put"]["responses"])

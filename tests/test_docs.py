@@ -169,3 +169,10 @@ def test_the_taxonomy_guide_s_example_is_a_valid_taxonomy(tmp_path):
     path.write_text(example.group(1), encoding="utf-8")
     taxonomy = load_taxonomy(path)
     assert [t.id for t in taxonomy.touchpoints] == ["website"] and taxonomy.corrections
+
+
+def test_the_api_reference_shows_each_parameters_bounds():
+    """A parameter's limits are in the reference (`limit` of GET /v1/pain-points is 1 to 200; it read `integer`)."""
+    page = (GUIDE / "api.md").read_text("utf-8")
+    section = page.split("### GET /v1/pain-points\n", 1)[1].split("\n### ", 1)[0]
+    assert "| `limit` | query | integer (1 to 200) |" in section

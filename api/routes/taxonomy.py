@@ -88,7 +88,11 @@ def get_taxonomy(
     "VERSIONS are kept; a run keeps its own copy). 201 for a new version, 200 when the same content is already "
     "stored under that version. 413 over the body size or examples per touchpoint limits.",
     openapi_extra={"requestBody": _BODY},
-    responses=responses(401, 409, 413, 422, 429),
+    responses={
+        200: {"description": "The same content is already stored under that version: nothing changes"},
+        201: {"model": TaxonomyPublic, "description": "A new version, stored (and a re-mapping run started)"},
+        **responses(401, 409, 413, 422, 429),
+    },
 )
 def put_taxonomy(
     response: Response,
