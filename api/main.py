@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, logs
 from api.db import pool
+from api.head import HeadAsGet
 from api.jobs import JobRunner
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.routes import datasets, erasures, health, pain_points, report, review, runs, stats, taxonomy, touchpoints
@@ -44,6 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     logs.install()  # no PII from query strings in the access log
     app.add_middleware(SecurityHeaders)  # nosniff everywhere; a CSP with frame-ancestors 'none' on HTML pages
+    app.add_middleware(HeadAsGet)  # HEAD on every GET route (HEAD-based health checks)
+    if settings.cors_origins:  # added last, so outermost: a preflight is answered before anything else runs
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],  # a dashboard backs off on 429
+            max_age=600,
+        )
     for module in (health, datasets, erasures, runs, pain_points, touchpoints, taxonomy, review, stats, report):
         app.include_router(module.router)
     return app

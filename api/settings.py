@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from miner.defaults import DEFAULT_EMBEDDING
 
@@ -65,6 +66,22 @@ class Settings(BaseSettings):
     run_budget_s: float = Field(
         default=3600, description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none."
     )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins a browser may call the API from (CORS), comma-separated, e.g. "
+        "'https://dash.example.com,http://localhost:3000'; '*' for any. None by default: no CORS headers.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """A comma-separated list; a trailing '/' dropped, since a browser's Origin never has one."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+        return value
 
     @property
     def workspaces_dir(self) -> Path:

@@ -569,6 +569,41 @@ def test_rate_limit_is_per_workspace(tmp_path):
             assert httpx.get(f"{srv.url}/healthz").status_code == 200
 
 
+def test_head_answers_as_get_without_a_body(server, a):
+    """HEAD was a 405 on every route, /healthz included, so a HEAD-based health check failed."""
+    resp = httpx.head(f"{server.url}/healthz")
+    assert resp.status_code == 200 and resp.content == b"" and resp.headers["content-type"] == "application/json"
+    get = a.get("/v1/stats")
+    head = a.head("/v1/stats")
+    assert head.status_code == 200 and head.content == b"", head
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert httpx.head(f"{server.url}/v1/stats").status_code == 401
+    assert a.head("/v1/datasets/ds_nope").status_code == 404
+
+
+def test_cors_only_for_the_origins_set(server, tmp_path):
+    """A browser dashboard on another origin gets CORS headers when TOUCHPOINTS_CORS_ORIGINS names it; by default
+    nothing changes (a preflight was a 405 with no CORS headers)."""
+    dash, other = "https://dash.example.com", "https://evil.example.com"
+    preflight = {
+        "Origin": dash,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    resp = httpx.options(f"{server.url}/v1/touchpoints", headers=preflight)
+    assert "access-control-allow-origin" not in resp.headers
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_CORS_ORIGINS": f"{dash}/,http://localhost:3000"}
+    with serve(tmp_path / "main.db", env) as srv:
+        resp = httpx.options(f"{srv.url}/v1/touchpoints", headers=preflight)
+        assert resp.status_code == 200 and resp.headers["access-control-allow-origin"] == dash, resp.headers
+        assert "authorization" in resp.headers["access-control-allow-headers"].lower()
+        got = httpx.get(f"{srv.url}/v1/stats", headers={"Origin": dash, "Authorization": f"Bearer {srv.key('c')}"})
+        assert got.status_code == 200 and got.headers["access-control-allow-origin"] == dash
+        assert "retry-after" in got.headers["access-control-expose-headers"].lower()
+        refused = httpx.options(f"{srv.url}/v1/touchpoints", headers={**preflight, "Origin": other})
+        assert "access-control-allow-origin" not in refused.headers
+
+
 def test_openapi_documents_every_route(server):
     schema = httpx.get(f"{server.url}/openapi.json").json()
     documented = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
