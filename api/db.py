@@ -206,6 +206,12 @@ def job_for_run(db: sqlite_utils.Database, run_id: int, workspace: str) -> dict 
     return rows[0] if rows else None
 
 
+def job_run_ids(db: sqlite_utils.Database, workspace: str) -> set[int]:
+    """The stored runs the workspace's jobs made (the others were made by `touchpoints mine` on its file)."""
+    sql = "SELECT run_id FROM jobs WHERE workspace = ? AND run_id IS NOT NULL"
+    return {r[0] for r in db.execute(sql, [workspace])}
+
+
 def job_rows(db: sqlite_utils.Database, workspace: str, limit: int) -> list[dict]:
     sql = "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?"
     return list(db.query(sql, [workspace, limit]))

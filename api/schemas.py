@@ -327,7 +327,10 @@ class StatsPublic(BaseModel):
     by_kind: dict[str, int]
     first_date: str | None = Field(description="The earliest item's local date and time (`YYYY-MM-DDTHH:MM:SS`).")
     last_date: str | None = Field(description="The latest item's local date and time (`YYYY-MM-DDTHH:MM:SS`).")
-    runs: dict[str, int]
+    runs: dict[str, int] = Field(
+        description="Runs by status, as GET /v1/runs lists them: the API's, and the completed runs `touchpoints "
+        "mine` stored in the workspace's file."
+    )
     latest_run: RunInfo | None
 
 

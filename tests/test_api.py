@@ -298,6 +298,29 @@ def test_a_run_is_found_by_its_stored_number_too(a, alice):
     assert a.get("/v1/pain-points?run=%C2%B3").status_code < 500
 
 
+def test_runs_the_cli_made_in_a_workspace_file_are_listed_and_found(server):
+    """GET /v1/runs listed only the API's jobs and GET /v1/runs/1 was a 404 for a run `touchpoints mine` made in the
+    workspace's file, though run=1 read it; /v1/stats counted the jobs only."""
+    key = server.key("mixed")
+    workspace_db = server.db.with_name("main.workspaces") / "mixed.db"
+    subprocess.run(
+        [sys.executable, "-m", "miner", "mine", str(DATA / "reviews_small.csv"), "--db", str(workspace_db),
+         "--embedding-model", "fake", "--segmenter", "rules"], check=True, capture_output=True, cwd=ROOT,
+    )  # fmt: skip
+    with server.client(key) as client:
+        client.post("/v1/datasets", json={"records": B_RECORDS})
+        job, _ = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+        assert job["status"] == "complete" and job["run_number"] == 2, job
+        listed = client.get("/v1/runs").json()
+        assert [(r["id"], r["run_number"]) for r in listed] == [(job["id"], 2), ("1", 1)]
+        cli = client.get("/v1/runs/1").json()
+        assert cli == listed[1] and cli["status"] == "complete" and cli["finished_at"] and cli["fit"], cli
+        assert cli["taxonomy_version"] == client.get("/v1/pain-points?run=1").json()["run"]["taxonomy_version"]
+        assert client.get("/v1/stats").json()["runs"] == {"complete": 2}
+        assert_error(client.delete("/v1/runs/1"), 409, "not_a_job")
+        assert_error(client.get("/v1/runs/3"), 404, "not_found")
+
+
 def test_run_errors(a):
     assert_error(a.get("/v1/runs/run_nope"), 404, "not_found")
     assert_error(a.post("/v1/runs", json={"dataset_id": "ds_nope"}), 404, "not_found")

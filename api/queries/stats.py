@@ -6,6 +6,7 @@ import sqlite_utils
 
 from api.db import dataset_count, job_counts
 from api.queries.common import find_run, run_public, served_date
+from api.stored_runs import unlisted_runs
 from miner.store.reads import document_totals
 
 
@@ -19,6 +20,14 @@ def stats(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: 
         "by_kind": totals["by_kind"],
         "first_date": served_date(totals["first_date"])[0],
         "last_date": served_date(totals["last_date"])[0],
-        "runs": job_counts(control, workspace),
+        "runs": run_counts(db, control, workspace),
         "latest_run": run_public(find_run(db)),
     }
+
+
+def run_counts(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: str) -> dict[str, int]:
+    """Runs by status, as GET /v1/runs lists them: the API's jobs, and the completed runs `touchpoints mine` stored."""
+    counts = job_counts(control, workspace)
+    if cli := len(unlisted_runs(db, control, workspace)):
+        counts["complete"] = counts.get("complete", 0) + cli
+    return counts

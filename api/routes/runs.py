@@ -13,6 +13,7 @@ from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
 from api.jobs import JobRunner
 from api.schemas import RunCreate, RunPublic
+from api.stored_runs import stored_public, unlisted_runs
 from api.taxonomies import current_version
 from miner.pipeline.profiles import DEFAULT_PROFILE
 
@@ -32,12 +33,16 @@ def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
     return out
 
 
-def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
+def find_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict | None:
     """A job by its id, or by the number of the run it stored (`run.id` in answers, `touchpoints runs`)."""
     row = control_db.job_row(control, job_id, workspace)
     if row is None and job_id.isascii() and job_id.isdigit():
         row = control_db.job_for_run(control, int(job_id), workspace)
-    if row is None:
+    return row
+
+
+def get_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict:
+    if (row := find_job(control, workspace, job_id)) is None:
         raise not_found(f"run '{job_id}'")
     return row
 
@@ -79,14 +84,24 @@ def create_run(
     return job_public(start_run(control, db, runner, workspace, dataset_id, profile))
 
 
-@router.get("", response_model=list[RunPublic], summary="List runs", responses=responses(401, 429))
+@router.get(
+    "",
+    response_model=list[RunPublic],
+    summary="List runs",
+    description="Newest first: the runs started with POST /v1/runs (or a taxonomy PUT), and the completed runs "
+    "`touchpoints mine` stored in the workspace's file, whose `id` is their number.",
+    responses=responses(401, 429),
+)
 def list_runs(
     workspace: WorkspaceDep,
     control: ControlDbDep,
     db: WorkspaceDbDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    return [job_public(r, db) for r in control_db.job_rows(control, workspace, limit)]
+    jobs = [(r["created_at"], r, None) for r in control_db.job_rows(control, workspace, limit)]
+    stored = [(r["started_at"], None, r["id"]) for r in unlisted_runs(db, control, workspace)[:limit]]
+    newest = sorted(jobs + stored, key=lambda entry: entry[0] or "", reverse=True)[:limit]
+    return [job_public(job, db) if job else stored_public(db, number) for _, job, number in newest]
 
 
 @router.get(
@@ -94,12 +109,17 @@ def list_runs(
     response_model=RunPublic,
     summary="A run's status",
     description="`run_id` is the id `POST /v1/runs` answered, or the stored run's number (`run.id` in other "
-    "answers). Its status and progress; once complete, `fit` says how well the corpus fits the taxonomy and, "
+    "answers), also of a run `touchpoints mine` made in the workspace's file. Its status and progress; once "
+    "complete, `fit` says how well the corpus fits the taxonomy and, "
     "when it does not, what to do (label complaints from GET /v1/review, `touchpoints taxonomy suggest`).",
     responses=responses(401, 404, 429),
 )
 def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
-    return job_public(get_job(control, workspace, run_id), db)
+    if (job := find_job(control, workspace, run_id)) is not None:
+        return job_public(job, db)
+    if run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+        return stored
+    raise not_found(f"run '{run_id}'")
 
 
 @router.delete(
@@ -110,9 +130,15 @@ def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: Wor
     "worker reaches its next step (nothing of it is stored). 409 for a run that already finished.",
     responses=responses(401, 404, 409, 429),
 )
-def cancel_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, runner: RunnerDep) -> dict:
-    job = get_job(control, workspace, run_id)
+def cancel_run(
+    run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
+) -> dict:
+    job = find_job(control, workspace, run_id)
+    if job is None and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+        raise ApiError(409, "not_a_job", f"run {run_id} was made by `touchpoints mine`, not by this API "
+                       f"({stored['status']}): stop it where it runs")  # fmt: skip
+    job = job or get_job(control, workspace, run_id)
     if job["status"] not in ("queued", "running", "cancelling"):
         raise ApiError(409, "run_finished", f"run '{run_id}' already finished ({job['status']})")
-    runner.cancel(run_id)
-    return job_public(get_job(control, workspace, run_id))
+    runner.cancel(job["id"])
+    return job_public(get_job(control, workspace, job["id"]))
