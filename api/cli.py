@@ -14,6 +14,8 @@ from miner.cli.app import fail, guarded
 
 keys_app = typer.Typer(help="Create, list and revoke API keys for the HTTP API's workspaces.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+workspaces_app = typer.Typer(help="Bring data `touchpoints mine` wrote into an API workspace.", no_args_is_help=True)
+app.add_typer(workspaces_app, name="workspaces")
 
 
 @app.command()
@@ -32,16 +34,21 @@ def serve(
     from api.settings import Settings
 
     settings = Settings() if db is None else Settings(db=db)
+    _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=75)
 
 
 def _keys_db(db: Path | None):  # noqa: ANN202 - sqlite_utils.Database, imported lazily
-    from api.db import open_control
+    from api.db import MinedDatabase, open_control
     from api.settings import get_settings
 
-    return open_control(db or get_settings().db)
+    try:
+        return open_control(db or get_settings().db)
+    except MinedDatabase as err:
+        fail(str(err))
+        raise  # fail exits; this line is for type checkers
 
 
 KeysDbOpt = Annotated[
@@ -92,6 +99,44 @@ def keys_revoke(
     if not revoke_key(_keys_db(db), prefix):
         fail(f"no active key starts with '{prefix[:10]}': see touchpoints keys list")
     typer.echo("Revoked.")
+
+
+@workspaces_app.command("import")
+def workspaces_import(
+    source: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A database `touchpoints mine` wrote (its --db).")
+    ],
+    workspace: Annotated[str, typer.Option(help="The workspace to serve it as (new, or one holding no data yet).")],
+    db: KeysDbOpt = None,
+) -> None:
+    """Copy a database `touchpoints mine` wrote into a workspace of the API, to serve what the analysts mined (the
+    source is only read; a later `touchpoints mine --db` on the workspace's file adds to it)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from api.db import WORKSPACE_NAME, import_database, insert_workspace, mined_data
+    from api.keys import now
+    from api.settings import Settings, get_settings
+
+    if not WORKSPACE_NAME.match(workspace):
+        fail(f"--workspace {workspace!r}: use lowercase letters, digits, '-' and '_' (up to 63)")
+    origin = sqlite_utils.Database(sqlite3.connect(f"file:{source}?mode=ro", uri=True))  # only read
+    held = mined_data(origin)
+    origin.close()
+    if held is None:
+        fail(f"{source} holds no data `touchpoints mine` wrote: mine into it first, or name the database you mined")
+    control = _keys_db(db)
+    main_db = db or get_settings().db
+    try:
+        imported = import_database(source, Settings(db=main_db).workspaces_dir, workspace)
+    except ValueError as err:
+        fail(str(err))
+        return
+    imported.close()
+    insert_workspace(control, workspace, now())
+    typer.echo(f"Imported {source} ({held}) as workspace '{workspace}'.")
+    typer.echo(f"Key: touchpoints keys create --workspace {workspace} --db {main_db}", err=True)
 
 
 def main() -> None:

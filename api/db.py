@@ -1,13 +1,15 @@
 """The API's own storage: the control database (workspaces, keys, datasets, jobs) and one data file per workspace.
 
-This is the one module of api/ that writes SQL, all of it on the control database. A workspace's file is a miner
-database (miner.store owns its schema and queries), so workspaces are isolated by construction.
+This is the one module of api/ that writes SQL, nearly all of it on the control database. A workspace's file is a
+miner database (miner.store owns its schema and queries), so workspaces are isolated by construction; a database
+`touchpoints mine` wrote is refused as the control database, and copied into a workspace by `import_database`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -101,10 +103,62 @@ def private_file(path: Path) -> Path:
     return path
 
 
+CONTROL_TABLES = ("api_keys", "datasets", "jobs", "workspaces")
+
+
+class MinedDatabase(ValueError):
+    """The control database named is one `touchpoints mine` wrote: serving it would show none of its data."""
+
+
 def open_control(path: Path) -> sqlite_utils.Database:
     db = connect(private_file(path))
+    if (mined := mined_data(db)) is not None:
+        db.close()
+        raise MinedDatabase(
+            f"{path} holds data `touchpoints mine` wrote ({mined}): it is a workspace's database, not the API's main "
+            f"one, which holds workspaces and keys (each workspace's data is in its own file). To serve it, import "
+            f"it as a workspace into another main database: touchpoints workspaces import {path} --workspace NAME "
+            f"--db touchpoints.db"
+        )
     _migrate(db, path, control_migrations)
     return db
+
+
+def mined_data(db: sqlite_utils.Database) -> str | None:
+    """What a database holds of the miner's ('500 documents, 1 run'); None when it holds none."""
+    names = set(db.table_names())
+    docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] if "documents" in names else 0
+    runs = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] if "runs" in names else 0
+    if not docs and not runs:
+        return None
+    return f"{docs:,} document{'s' * (docs != 1)}, {runs:,} run{'s' * (runs != 1)}"
+
+
+def import_database(source: Path, workspaces_dir: Path, workspace: str) -> sqlite_utils.Database:
+    """Copy the database `source` (one `touchpoints mine` wrote) into the workspace's file, which must hold no data:
+    SQLite's online backup, a consistent copy even while the source is written. The control tables an earlier
+    `keys create --db` put in it (key hashes) are left out of the copy; it is migrated, and returned open."""
+    path = workspace_path(workspaces_dir, workspace)
+    target = connect(private_file(path))
+    try:
+        if (held := mined_data(target)) is not None:
+            raise ValueError(f"workspace '{workspace}' already holds data ({held}): import into a new workspace")
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            origin.backup(target.conn)
+        finally:
+            origin.close()
+        with target.atomic():
+            for table in set(CONTROL_TABLES) & set(target.table_names()):
+                target.execute(f"DROP TABLE [{table}]")
+            if "_sqlite_migrations" in target.table_names():
+                target.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ?", [control_migrations.name])
+        _migrated.discard((str(path.resolve()), miner_migrations.name))
+        _migrate(target, path, miner_migrations)
+    except BaseException:
+        target.close()
+        raise
+    return target
 
 
 def workspace_path(workspaces_dir: Path, workspace: str) -> Path:
@@ -122,6 +176,11 @@ def open_workspace(workspaces_dir: Path, workspace: str) -> sqlite_utils.Databas
 
 
 # Keys and workspaces.
+
+
+def insert_workspace(db: sqlite_utils.Database, workspace: str, created_at: str) -> None:
+    with db.atomic():
+        db.table("workspaces").insert({"name": workspace, "created_at": created_at}, ignore=True)
 
 
 def insert_key(db: sqlite_utils.Database, workspace: str, row: dict, created_at: str) -> None:
