@@ -98,10 +98,11 @@ def list_runs(
     db: WorkspaceDbDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    jobs = [(r["created_at"], r, None) for r in control_db.job_rows(control, workspace, limit)]
-    stored = [(r["started_at"], None, r["id"]) for r in unlisted_runs(db, control, workspace)[:limit]]
-    newest = sorted(jobs + stored, key=lambda entry: entry[0] or "", reverse=True)[:limit]
-    return [job_public(job, db) if job else stored_public(db, number) for _, job, number in newest]
+    jobs = [(r["created_at"] or "", job_public(r, db)) for r in control_db.job_rows(control, workspace, limit)]
+    stored = [(r["started_at"] or "", r["id"]) for r in unlisted_runs(db, control, workspace)[:limit]]
+    # the stored runs are read whole only once they make the page
+    newest: list[tuple[str, dict | int]] = sorted([*jobs, *stored], key=lambda entry: entry[0], reverse=True)[:limit]
+    return [entry if isinstance(entry, dict) else stored_public(db, entry) or {} for _, entry in newest]
 
 
 @router.get(
