@@ -118,7 +118,7 @@ def list_runs(
 def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
     if (job := find_job(control, workspace, run_id)) is not None:
         return job_public(job, db)
-    if run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+    if run_id.isascii() and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
         return stored
     raise not_found(f"run '{run_id}'")
 
@@ -135,7 +135,7 @@ def cancel_run(
     run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
 ) -> dict:
     job = find_job(control, workspace, run_id)
-    if job is None and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+    if job is None and run_id.isascii() and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
         raise ApiError(409, "not_a_job", f"run {run_id} was made by `touchpoints mine`, not by this API "
                        f"({stored['status']}): stop it where it runs")  # fmt: skip
     job = job or get_job(control, workspace, run_id)
