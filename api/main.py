@@ -13,7 +13,19 @@ from api.db import pool
 from api.head import HeadAsGet
 from api.jobs import JobRunner
 from api.ratelimit import FailureLimiter, RateLimiter
-from api.routes import datasets, erasures, health, pain_points, report, review, runs, stats, taxonomy, touchpoints
+from api.routes import (
+    datasets,
+    erasures,
+    health,
+    pain_points,
+    report,
+    review,
+    runs,
+    stats,
+    taxonomy,
+    touchpoints,
+    trends,
+)
 from api.security import SecurityHeaders
 from api.settings import Settings, get_settings
 
@@ -56,6 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After"],  # a dashboard backs off on 429
             max_age=600,
         )
-    for module in (health, datasets, erasures, runs, pain_points, touchpoints, taxonomy, review, stats, report):
+    for module in (health, datasets, erasures, runs, pain_points, touchpoints, trends, taxonomy, review, stats, report):
         app.include_router(module.router)
     return app

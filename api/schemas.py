@@ -372,3 +372,28 @@ class ErasurePublic(BaseModel):
     files: int = Field(0, description="Uploaded files deleted (DELETE /v1/datasets/{id}).")
     dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents` and `segments` "
                           "were counted (the other counts are 0).")  # fmt: skip
+
+
+class TrendSeriesPublic(BaseModel):
+    id: str = Field(examples=["website"], description="A top-level touchpoint id, or 'none' for the complaints "
+                    "that fit none.")  # fmt: skip
+    name: str
+    complaints: list[int] = Field(description="Complaint mentions per period, in `periods` order.")
+    documents: list[int] = Field(
+        description="Items with a complaint about the touchpoint per period: over `items`, the rate the report's "
+        "trends table compares."
+    )
+
+
+class TrendsPublic(BaseModel):
+    run: RunInfo | None
+    period: Literal["month", "week"]
+    periods: list[str] = Field(
+        examples=[["2026-01", "2026-02", "2026-03"]],
+        description="Every period from the first dated item to the last inside the filters (`since` / `until` "
+        "where given), gaps included: `2026-03` for a month, `2026-W09` for an ISO week.",
+    )
+    items: list[int] = Field(description="Dated feedback items per period, inside the filters.")
+    touchpoints: list[TrendSeriesPublic] = Field(
+        description="Every touchpoint with a complaint in the window, most complaints first."
+    )

@@ -219,3 +219,32 @@ def test_dates_are_served_in_one_form_with_the_offset_apart(service):
     examples = client.get(f"/v1/pain-points/{point['id']}/examples").json()["examples"]
     for item in [*point["quotes"], *examples]:
         assert len(item["date"]) == 19 and item["date"][10] == "T" and "utc_offset" in item
+
+
+@pytest.mark.parametrize("period", ["month", "week"])
+@pytest.mark.parametrize("f", WINDOWS[:3], ids=lambda f: f.describe())
+def test_trends_route_gives_the_report_s_series_in_one_request(service, f, period):
+    """A dashboard's 12-month chart took 12 calls; /v1/trends gives the report's trend series for the filters."""
+    db, _, client = service
+    resp = client.get("/v1/trends", params={**_query(f), "period": period})
+    assert resp.status_code == 200, resp.text
+    got = resp.json()
+    report = build_report(db, f, granularity=period)
+    assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
+    series = {t["id"]: t for t in got["touchpoints"]}
+    for tp in report["touchpoints"]:
+        if tp["trend"]:
+            assert series[tp["id"]]["complaints"] == tp["trend"]["complaints"], tp["id"]
+            assert series[tp["id"]]["documents"] == tp["trend"]["items"], tp["id"]
+    assert sum(sum(t["complaints"]) for t in got["touchpoints"]) == client.get(
+        "/v1/touchpoints", params=_query(f)
+    ).json()["total_complaints"] - _undated(db, f)
+
+
+def _undated(db, f: Filters) -> int:
+    """Complaint mentions of undated items: in /v1/touchpoints' total, in no period."""
+    if f.since or f.until:
+        return 0
+    sql = """SELECT COUNT(*) FROM assignments a JOIN segments s ON s.id = a.segment_id
+             JOIN documents d ON d.id = s.document_id WHERE d.date IS NULL AND a.run_id = (SELECT MAX(id) FROM runs)"""
+    return db.execute(sql).fetchone()[0]

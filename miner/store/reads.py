@@ -122,3 +122,22 @@ def mapped_items_segments(db: sqlite_utils.Database, run_id: int) -> list[dict]:
         " AND a.touchpoint != 'none') ORDER BY s.id"
     )
     return list(db.query(sql, [run_id]))
+
+
+def daily_counts(db: sqlite_utils.Database, run_id: int, filters: Filters) -> list[dict]:
+    """Per day (the date's first 10 characters) and touchpoint, the complaint assignments (`mentions`) and the
+    distinct documents with one (`documents`), inside the filters; undated documents left out. A document has one
+    day, so summing `documents` over the days of a period counts each once."""
+    fsql, fparams = filters.sql()
+    sql = f"""SELECT substr(d.date, 1, 10) AS day, a.touchpoint AS touchpoint, COUNT(*) AS mentions,
+                     COUNT(DISTINCT d.id) AS documents
+              {JOIN} WHERE a.run_id = ? AND d.date IS NOT NULL{fsql} GROUP BY 1, 2"""
+    return list(db.query(sql, [run_id, *fparams]))
+
+
+def daily_items(db: sqlite_utils.Database, filters: Filters) -> dict[str, int]:
+    """Dated documents per day inside the filters: the denominators of a rate per period, as the report's."""
+    fsql, fparams = filters.sql()
+    sql = f"""SELECT substr(d.date, 1, 10) AS day, COUNT(*) AS n FROM documents d
+              WHERE d.date IS NOT NULL{fsql} GROUP BY 1"""
+    return {r["day"]: r["n"] for r in db.query(sql, fparams)}

@@ -1,0 +1,48 @@
+"""Complaints per week or month and touchpoint: the report's trend series in one answer, for a dashboard's chart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlite_utils
+
+from api.queries.common import Filters, run_public, run_taxonomy
+from miner.report.model import trend_span
+from miner.report.trends import period_of, period_range
+from miner.store.reads import daily_counts, daily_items
+from miner.touchpoints.taxonomy import NONE
+
+
+def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period: str = "month") -> dict:
+    """Every period from the first dated item to the last inside the filters (the filters' bounds where given, as
+    the report's), gaps included: the dated items in each, and per touchpoint (and `none`) its complaint mentions
+    and the items with a complaint about it, as the report's trend chart and table count them."""
+    empty = {"run": run_public(run), "period": period, "periods": [], "items": [], "touchpoints": []}
+    if run is None:
+        return empty
+    items_by_day = daily_items(db, filters)
+    if not items_by_day:
+        return empty
+    first, last = trend_span(filters, min(items_by_day), max(items_by_day))
+    periods = period_range(first, last, period)
+    position = {p: i for i, p in enumerate(periods)}
+    items = [0] * len(periods)
+    for day, n in items_by_day.items():
+        if (i := position.get(period_of(day, period))) is not None:
+            items[i] += n
+    mentions: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
+    documents: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
+    for row in daily_counts(db, run["id"], filters):
+        if (i := position.get(period_of(row["day"], period))) is not None:
+            mentions[row["touchpoint"]][i] += row["mentions"]
+            documents[row["touchpoint"]][i] += row["documents"]
+    names = {tp.id: tp.name for tp in run_taxonomy(run).touchpoints} | {NONE: "No touchpoint (none)"}
+    order = sorted(mentions, key=lambda t: (-sum(mentions[t]), t))
+    return {
+        **empty,
+        "periods": periods,
+        "items": items,
+        "touchpoints": [
+            {"id": t, "name": names.get(t, t), "complaints": mentions[t], "documents": documents[t]} for t in order
+        ],
+    }
