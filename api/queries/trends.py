@@ -17,7 +17,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     """Every period from the first dated item to the last inside the filters (the filters' bounds where given, as
     the report's), gaps included: the dated items in each, and per touchpoint (and `none`) its complaint mentions
     and the items with a complaint about it, as the report's trend chart and table count them."""
-    empty = {"run": run_public(run), "period": period, "periods": [], "items": [], "touchpoints": []}
+    empty: dict = {"run": run_public(run), "period": period, "periods": [], "items": [], "touchpoints": []}
     if run is None:
         return empty
     items_by_day = daily_items(db, filters)
