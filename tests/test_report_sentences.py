@@ -58,3 +58,12 @@ def test_a_change_from_a_handful_is_given_as_counts():
     # "up 810% (significant, p = 0.019)" read from 9 mentions against 1
     text = sentence(_with(change(1, 40, 9, 44)), "month")
     assert text.endswith("up: 9 of 44 items against 1 of 40 in the previous month (significant, p = 0.016)")
+
+
+def test_a_touchpoint_absent_the_month_before_but_present_earlier_is_not_new():
+    # the demo's report said "Contact centre: new in the latest month; down 70% on the months before"
+    trend = {"change": change(0, 24, 5, 41), "baseline": change(60, 300, 5, 41)}
+    text = sentence(TOUCHPOINT | {"trend": trend}, "month")
+    assert "new" not in text and "up: 5 of 41 items against 0 of 24 in the previous month" in text
+    never = {"change": change(0, 24, 5, 41), "baseline": change(0, 300, 5, 41)}
+    assert "new in the latest month" in sentence(TOUCHPOINT | {"trend": never}, "month")
