@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -135,21 +135,32 @@ class RunInfo(BaseModel):
     )
 
 
+# An item's date as quotes and examples serve it (api/queries/common.py `served_date`).
+ServedDate = Annotated[
+    str | None,
+    Field(
+        description="The item's local date and time as its source wrote it, always `YYYY-MM-DDTHH:MM:SS` (no "
+        "offset; its first 10 characters are the day `since` / `until` filter on); null when it had none.",
+        examples=["2026-03-31T23:30:00"],
+    ),
+]
+UtcOffset = Annotated[
+    str | None,
+    Field(
+        description="The UTC offset the source gave with the date (`-05:00`); null when it gave none, as a date "
+        "without a time zone's is unknown.",
+        examples=["-05:00"],
+    ),
+]
+
+
 class Quote(BaseModel):
     text: str = Field(examples=["I rang to check the delivery cost because it's not on the site."])
     document_id: str
     source: str
     kind: str
-    date: str | None = Field(
-        description="The item's local date and time as its source wrote it, always `YYYY-MM-DDTHH:MM:SS` (no "
-        "offset; its first 10 characters are the day `since` / `until` filter on); null when it had none.",
-        examples=["2026-03-31T23:30:00"],
-    )
-    utc_offset: str | None = Field(
-        description="The UTC offset the source gave with the date (`-05:00`); null when it gave none, as a date "
-        "without a time zone's is unknown.",
-        examples=["-05:00"],
-    )
+    date: ServedDate
+    utc_offset: UtcOffset
     rating: float | None
     rating_scale: str | None
 
@@ -274,16 +285,8 @@ class ExamplePublic(BaseModel):
     score: float
     source: str
     kind: str
-    date: str | None = Field(
-        description="The item's local date and time as its source wrote it, always `YYYY-MM-DDTHH:MM:SS` (no "
-        "offset; its first 10 characters are the day `since` / `until` filter on); null when it had none.",
-        examples=["2026-03-31T23:30:00"],
-    )
-    utc_offset: str | None = Field(
-        description="The UTC offset the source gave with the date (`-05:00`); null when it gave none, as a date "
-        "without a time zone's is unknown.",
-        examples=["-05:00"],
-    )
+    date: ServedDate
+    utc_offset: UtcOffset
     rating: float | None
     rating_scale: str | None
 
