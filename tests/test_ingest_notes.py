@@ -70,6 +70,7 @@ def test_a_chat_export_with_a_row_per_message_is_read_as_one_transcript_per_conv
     assert (result.rows, result.added) == (2, 2)
     assert "one row per message" in notes.lines[1] and "'speaker' saying who speaks" in notes.lines[1]
     assert not any("dropped" in line for line in notes.lines)
+    assert "chat.csv: 6 message rows joined into 2 conversations" in notes.lines  # mine's "2 rows" counts these
     docs = {d["source_id"]: d for d in db.query("SELECT * FROM documents")}
     assert docs["c1"]["kind"] == "transcript" and docs["c1"]["date"].startswith("2026-03-01T10:00")
     assert docs["c1"]["rating_raw"] == 2  # the rating given on the conversation's last message

@@ -15,6 +15,7 @@ from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.table import Table
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript
+from miner.wording import counted
 
 
 def _str(value: object) -> str:
@@ -125,8 +126,9 @@ def iter_records(
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
     speaker = messages.speaker_column(table.columns, sample, cols)
+    read = _Counted(stream)
     if speaker is not None:  # one row per message: each conversation's rows become one transcript
-        stream = messages.joined(stream, cols, speaker)
+        stream = messages.joined(iter(read), cols, speaker)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
@@ -155,6 +157,8 @@ def iter_records(
             yield chunk
             chunk = []
     total += len(chunk)
+    if speaker is not None:  # mine's "N rows" counts conversations here: say how many rows made them
+        notes.append(f"{counted(read.n, 'message row')} joined into {counted(total + dropped, 'conversation')}")
     if repeats:
         notes.append(_repeats_note(repeats, cols, joined=speaker is not None))
     if not total:
@@ -172,6 +176,18 @@ def _skipped(err: InputError) -> InputError:
     --on-error skip' was printed for rows that option had skipped)."""
     hint = _SKIP_HINT.sub("", err.hint or "") or None
     return InputError(err.path, err.problem, line=err.line, field=err.field, hint=hint, unit=err.unit)
+
+
+class _Counted:
+    """An iterator's items, counted as they pass (`n`)."""
+
+    def __init__(self, items: Iterator) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self) -> Iterator:
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateColumn | None:

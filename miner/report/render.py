@@ -7,6 +7,7 @@ import io
 
 from miner.report.inert import terminal_text
 from miner.report.quotes import shorten
+from miner.wording import counted
 
 UNMAPPED_NAME = "No touchpoint (none)"
 
@@ -36,8 +37,8 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     run = result["run"]
     shown = result.get("filter", "all feedback")
     table = Table(
-        title=f"Top pain points by touchpoint (run {run['id']}: {run['complaints']} complaints "
-        f"in {run['segments']} segments of {run['documents']} items)"
+        title=f"Top pain points by touchpoint (run {run['id']}: {counted(run['complaints'], 'complaint')} "
+        f"in {counted(run['segments'], 'segment')} of {counted(run['documents'], 'item')})"
         + ("" if shown == "all feedback" else f"; the table counts {shown} only")
     )
     columns: list[tuple[str, JustifyMethod]] = [
