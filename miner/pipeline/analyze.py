@@ -228,8 +228,9 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
         )
 
 
-def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
-    """Words in at least `share` of all segments: too common to name a pain point (the brand, say)."""
+def common_words(texts: list[str], share: float = 0.03) -> dict[str, float]:
+    """Words in at least `share` of all segments, with the share they are in: too common to name a pain point
+    (the brand, say), unless a pain point's members use one far more often (miner/topics/labels.py `key_phrase`)."""
     import re
     from collections import Counter
 
@@ -237,7 +238,7 @@ def common_words(texts: list[str], share: float = 0.03) -> frozenset[str]:
     for text in texts:
         df.update(set(re.findall(r"[a-z']+", text.lower())))
     floor = max(5, share * len(texts))
-    return frozenset(w for w, n in df.items() if n >= floor)
+    return {w: n / len(texts) for w, n in df.items() if n >= floor}
 
 
 def pain_point_space(p: Pipeline, segments: list[dict], result: Classified, progress: Progress) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -43,7 +44,7 @@ class PainPointModel:
         self,
         *,
         names: dict[str, str] | None = None,
-        common_words: frozenset[str] = frozenset(),
+        common_words: Mapping[str, float] | AbstractSet[str] = frozenset(),
         distance: float = 0.6,
         min_share: float = 0.04,
         min_size: int = 2,

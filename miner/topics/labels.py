@@ -7,7 +7,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from miner.segment.pii import LABELS
@@ -42,19 +42,26 @@ def _words(text: str) -> set[str]:
 
 
 def key_phrase(
-    words: list[tuple[str, float]], avoid: str = "", common: frozenset[str] = frozenset(), texts: Sequence[str] = ()
+    words: list[tuple[str, float]],
+    avoid: str = "",
+    common: Mapping[str, float] | AbstractSet[str] = frozenset(),
+    texts: Sequence[str] = (),
 ) -> str | None:
     """The strongest phrase, preferring a two-word phrase that scores near the top one, else two of the strongest
     words that stand together in the members' `texts` (`pair`): "broadband outage", where the top word alone
     ("evening", "lost") named a detail of a few complaints and changed with them.
 
-    `common` holds words frequent across the whole corpus (the brand's name, say): no label on their own.
+    `common` holds words frequent across the whole corpus with their share of its segments (the brand's name, say):
+    no label on their own, unless the members' `texts` use one LIFT times as often as the corpus does (`outage` in
+    a telco's outage complaints: the corpus's topic, not its brand). A plain set is never lifted.
     """
     avoid_words = _words(avoid)
+    candidates = {part for word, _ in words for part in str(word).split()} & set(common)
+    too_common = candidates - _concentrated(candidates, common, texts)
     clean = []
     for word, weight in words:
         parts = str(word).split()
-        if not parts or set(parts) <= GENERIC | common or len(set(parts)) < len(parts) or weight <= 0:
+        if not parts or set(parts) <= GENERIC | too_common or len(set(parts)) < len(parts) or weight <= 0:
             continue
         if _words(word) <= avoid_words:
             continue
@@ -64,6 +71,24 @@ def key_phrase(
     top = clean[0][1]
     bigrams = [w for w, s in clean[:6] if " " in w and s >= 0.35 * top]
     return bigrams[0] if bigrams else pair(words, texts, avoid_words) or clean[0][0]
+
+
+LIFT = 3.0  # how many times the corpus's rate a common word needs among a pain point's members to name it
+MIN_USE = 0.25  # and the share of the members that must use it ("website" in 16% of IVR complaints names none)
+
+
+def _concentrated(
+    words: AbstractSet[str], common: Mapping[str, float] | AbstractSet[str], texts: Sequence[str]
+) -> set[str]:
+    """Those corpus-common `words` the members' `texts` use LIFT times as often as the corpus's segments do, and
+    a quarter of them at least (MIN_USE)."""
+    if not isinstance(common, Mapping) or not texts or not words:
+        return set()
+    used: Counter[str] = Counter()
+    for text in texts:
+        present = _words(text)
+        used.update(w for w in words if w.rstrip("s") in present)
+    return {w for w in words if used[w] / len(texts) >= max(LIFT * common[w], MIN_USE)}
 
 
 def pair(
