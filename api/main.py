@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, logs
+from api.cors import Cors
 from api.db import pool
 from api.head import HeadAsGet
 from api.jobs import JobRunner
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # HEAD on every GET route (HEAD-based health checks)
     if settings.cors_origins:  # added last, so outermost: a preflight is answered before anything else runs
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],

@@ -625,6 +625,10 @@ def test_cors_only_for_the_origins_set(server, tmp_path):
         assert "retry-after" in got.headers["access-control-expose-headers"].lower()
         refused = httpx.options(f"{srv.url}/v1/touchpoints", headers={**preflight, "Origin": other})
         assert "access-control-allow-origin" not in refused.headers
+        # refused as every other error is: JSON with a code and a field (it was the text "Disallowed CORS origin")
+        body = refused.json()
+        assert refused.status_code == 400 and body["code"] == "cors_refused" and body["field"] is None
+        assert "origin" in body["message"] and "TOUCHPOINTS_CORS_ORIGINS" in body["message"]
 
 
 def test_openapi_documents_every_route(server):
