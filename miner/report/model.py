@@ -258,12 +258,12 @@ def _compared(change: dict, against: str, new_where: str) -> str:
 
 
 def sentence(entry: dict, unit: str) -> str:
-    """'Website: 31% of complaints, mostly missing information: delivery fee (412 mentions), up 18% on ...'."""
+    """'Website: 31% of complaints, led by missing information: delivery fee (412 mentions), up 18% on ...'."""
     parts = [f"{entry['share']:.0%} of complaints"]
     if entry["pain_points"]:
         top = entry["pain_points"][0]
         label = top["label"][:1].lower() + top["label"][1:]
-        parts.append(f"mostly {label} ({counted(top['complaints'], 'mention')})")
+        parts.append(f"led by {label} ({counted(top['complaints'], 'mention')})")
     trend = entry.get("trend") or {}
     phrase = _change_phrase(trend.get("change"), unit, trend.get("baseline"))
     if phrase:
