@@ -70,6 +70,10 @@ def test_demo_report_renders_in_chromium(demo_report, browser):
         page.wait_for_selector(f"#chart-{chart} svg.main-svg", timeout=20_000)
     assert problems == []
     assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []  # opens offline
+    # Nothing in the modebar sends the data to Chart Studio or links to plotly: a download button per chart only.
+    titles = page.locator(".modebar-btn").evaluate_all("els => els.map(e => e.dataset.title)")
+    assert titles == ["Download plot as a PNG"] * 4, titles
+    assert page.locator(".modebar a, .chart a[href]").count() == 0
 
     # The touchpoint chart names touchpoints (not ids), and bars are drawn.
     labels = svg_texts(page, "#chart-touchpoints .ytick text")
