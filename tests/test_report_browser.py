@@ -113,6 +113,45 @@ def test_demo_report_renders_in_chromium(demo_report, browser):
     page.close()
 
 
+def test_printing_shows_every_quote_and_fits_the_page(demo_report, browser, tmp_path):
+    """A PDF (or the browser's print dialog) holds every pain point's quotes, not only the open touchpoint's; the
+    charts fit an A4 page, the colour keys print, and what only works on screen is left out."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(demo_report.as_uri())
+    page.wait_for_selector("#chart-impact svg.main-svg", timeout=20_000)
+    closed = page.evaluate("document.querySelectorAll('details.tp:not([open])').length")
+    assert closed > 0  # on screen only the first touchpoint is open
+    # What the page looks like when Chromium prints it: a listener added after the report's own runs after it.
+    page.evaluate(
+        """window.atPrint = null; addEventListener("beforeprint", () => { window.atPrint = {
+             closed: document.querySelectorAll("details.tp:not([open])").length,
+             widths: [...document.querySelectorAll(".chart")].map(c => c._fullLayout.width)}; })"""
+    )
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    at_print = page.evaluate("window.atPrint")
+    assert at_print["closed"] == 0
+    assert at_print["widths"] and all(w <= 700 for w in at_print["widths"])  # A4 less margins is 718 px
+    assert pdf.stat().st_size > 50_000
+    # After printing the page is as it was.
+    assert page.evaluate("document.querySelectorAll('details.tp:not([open])').length") == closed
+
+    page.emulate_media(media="print")
+    page.wait_for_function("document.querySelectorAll('details.tp:not([open])').length === 0", timeout=5_000)
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('details.tp blockquote')].filter(q => !q.checkVisibility()).length"
+    )
+    quotes = page.locator("details.tp blockquote").count()
+    assert quotes > 100 and hidden == 0
+    for selector in ("nav", ".toolbar", ".modebar-container"):
+        assert not page.locator(selector).first.is_visible(), selector
+    assert "Click a bar" not in page.inner_text("#touchpoints")
+    adjust = page.evaluate("getComputedStyle(document.querySelector('.sw')).printColorAdjust")
+    assert adjust == "exact"
+    assert page.evaluate("getComputedStyle(document.querySelector('.chart')).breakInside") == "avoid"
+    page.close()
+
+
 def test_hostile_names_render_as_text_under_the_api_policy(tmp_path, fake_embedder, browser):
     """Touchpoints named `<!--<script>` and `<a href=...>`, served by the API with its Content-Security-Policy and
     opened through the key page at `/`: every chart draws, the names show as text, no link, no CSP violation."""
