@@ -152,6 +152,28 @@ def test_printing_shows_every_quote_and_fits_the_page(demo_report, browser, tmp_
     page.close()
 
 
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024), (1366, 768)])
+def test_no_sideways_scroll_on_phone_tablet_or_laptop(demo_report, browser, width, height):
+    """The page is as wide as the screen (wide tables scroll in their own box), and on a phone the legends sit under
+    their charts instead of over them."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(demo_report.as_uri())
+    page.wait_for_selector("#chart-impact svg.main-svg", timeout=20_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    sticking_out = page.evaluate(
+        """[...document.querySelectorAll("main *")].filter(e => !e.closest(".scroll, .chart"))
+             .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+             .map(e => e.tagName + " " + e.textContent.slice(0, 40))"""
+    )
+    assert sticking_out == []
+    nav = page.locator("nav a").evaluate_all("els => els.map(a => a.getBoundingClientRect().right)")
+    assert max(nav) <= width  # every section's link in sight
+    if width < 640:
+        legend = page.evaluate("document.getElementById('chart-trends')._fullLayout.legend")
+        assert legend["orientation"] == "h" and legend["y"] < 0
+    page.close()
+
+
 def test_hostile_names_render_as_text_under_the_api_policy(tmp_path, fake_embedder, browser):
     """Touchpoints named `<!--<script>` and `<a href=...>`, served by the API with its Content-Security-Policy and
     opened through the key page at `/`: every chart draws, the names show as text, no link, no CSP violation."""
