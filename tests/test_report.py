@@ -350,3 +350,19 @@ def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
         if row:
             sample.execute(f"INSERT INTO corpus_heads VALUES ({', '.join('?' * len(row))})", list(row))
     assert method(sample, sample["runs"].get(run_id))["corpus_head"] == (row[-1] if row else None)
+
+
+def test_touchpoints_differ_in_shape_not_colour_alone(report):
+    """Trend lines and impact markers tell touchpoints apart by dash and symbol too; a significant change says its
+    direction in words, not by the badge's colour alone."""
+    from miner.report.charts import impact_chart, trends_chart
+
+    lines = trends_chart(report)["data"]
+    styles = [(t["line"]["dash"], t["marker"]["symbol"]) for t in lines]
+    assert len(lines) >= 3 and len(set(styles)) == len(styles)
+    assert len({dash for dash, _ in styles}) > 1
+    markers = [t["marker"]["symbol"] for t in impact_chart(report)["data"]]
+    assert len(set(markers)) == len(markers) or len(set(markers)) == 10
+    page = render_html(report)
+    assert ">significant</span>" not in page
+    assert page.count(", significant</span>") == page.count("▲ up, significant") + page.count("▼ down, significant")

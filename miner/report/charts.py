@@ -8,6 +8,10 @@ from miner.report.inert import plotly_text
 
 FONT = {"family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
 GRID = "#e6e9ef"
+# Colour alone does not tell touchpoints apart for a colour-blind reader (deuteranopia turns three of the palette's
+# lines one olive): each touchpoint also gets its own line dash and marker symbol, by its place in the report.
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon", "hexagon"]
 STAGE_NAMES = {"pre-purchase": "Before purchase", "purchase": "During purchase", "post-purchase": "After purchase"}
 
 
@@ -25,6 +29,11 @@ def _layout(**extra: object) -> dict:
 
 def _axis(title: str, **extra: object) -> dict:
     return {"title": {"text": title, "standoff": 14}, "gridcolor": GRID, "zeroline": False, "automargin": True, **extra}
+
+
+def style(i: int) -> tuple[str, str]:
+    """The i-th touchpoint's line dash and marker symbol: no two of the first 30 share both."""
+    return DASHES[i % len(DASHES)], SYMBOLS[i % len(SYMBOLS)]
 
 
 def journey_chart(report: dict) -> dict:
@@ -77,6 +86,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
             for s in steps
         ]
         name = plotly_text(tp["name"])
+        dash, symbol = style(i)
         data.append(
             {
                 "type": "scatter",
@@ -85,8 +95,13 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
                 "x": trends["periods"],
                 "y": trend["complaints"],
                 "customdata": note,
-                "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5},
-                "marker": {"color": tp["colour"], "size": size, "line": {"color": "#ffffff", "width": 1}},
+                "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5, "dash": dash},
+                "marker": {
+                    "color": tp["colour"],
+                    "size": size,
+                    "symbol": symbol,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
                 "visible": True if i < visible else "legendonly",
                 "hovertemplate": f"<b>{name}</b><br>%{{x}}: %{{y}} complaints%{{customdata}}<extra></extra>",
             }
@@ -103,6 +118,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
 
 def impact_chart(report: dict, labelled: int = 4) -> dict:
     """Rating points lost against complaint volume: the top-right corner is where fixes pay most."""
+    symbols = {tp["id"]: style(i)[1] for i, tp in enumerate(report["touchpoints"])}
     rows = [tp for tp in report["touchpoints"] if tp.get("impact")]
     # Name only the touchpoints that matter most (volume x loss); the rest crowd the corner, hover names them.
     named = {tp["id"] for tp in sorted(rows, key=lambda t: t["complaints"] * t["impact"]["points"])[:labelled]}
@@ -129,6 +145,7 @@ def impact_chart(report: dict, labelled: int = 4) -> dict:
             "marker": {
                 "color": tp["colour"],
                 "size": 13,
+                "symbol": symbols[tp["id"]],
                 "opacity": 0.55 if tp["impact"]["thin"] else 0.95,
                 "line": {"color": "#ffffff", "width": 1},
             },
