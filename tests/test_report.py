@@ -137,7 +137,19 @@ def test_report_warns_on_thin_data(sample):
     tiny = build_report(sample, Filters(since="2026-10-15"))
     assert tiny["overview"]["items"] < 30
     assert any("Only" in w for w in tiny["quality"]["warnings"])
-    assert "⚠" in render_html(tiny)
+    page = render_html(tiny)
+    assert "⚠" in page
+    # said at the top too: the warning sat in Data quality, below every figure it concerns
+    assert page.index('id="fragile"') < page.index('id="overview"')
+    assert "<title>Touchpoint report · 2026-10-15 to end</title>" in page and "filter: 2026-10-15 to end" in page
+    assert 'id="fragile"' not in render_html(build_report(sample))
+
+
+def test_report_numbers_read_as_numbers():
+    from miner.report.html import _pct, _signed
+
+    assert (_signed(-0.04), _signed(0.04), _signed(-4.06), _signed(None)) == ("0.0", "0.0", "-4.1", "–")
+    assert (_pct(0.0025), _pct(0.0), _pct(0.22), _pct(0.5, 1)) == ("0.2%", "0%", "22%", "50.0%")
 
 
 def test_the_trends_table_claims_nothing_from_thin_or_silent_periods(sample):

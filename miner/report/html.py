@@ -13,7 +13,7 @@ import sqlite_utils
 from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
 from miner.report.inert import script_json
-from miner.report.model import build_report
+from miner.report.model import MIN_ITEMS, build_report
 from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
 from miner.wording import counted
@@ -35,14 +35,35 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
+    env.filters["pct"] = _pct
     env.filters["num"] = lambda v: f"{v:,}"
     env.filters["counted"] = counted
-    env.filters["signed"] = lambda v, digits=1: "–" if v is None else f"{v:+.{digits}f}"
+    env.filters["signed"] = _signed
     return env
 
 
-def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
+def _pct(value: float | None, digits: int = 0) -> str:
+    """'22%'; a share under 1% keeps a decimal ('0.2%', as `top` prints it: the KPI said 0% beside 0.2%)."""
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if digits == 0 and 0 < value < 0.01 else f"{value * 100:.{digits}f}%"
+
+
+def _signed(value: float | None, digits: int = 1) -> str:
+    """'+4.1', '-0.3'; a value that rounds to zero is '0.0', not '-0.0'."""
+    if value is None:
+        return "–"
+    rounded = round(value, digits)
+    return f"{0.0:.{digits}f}" if rounded == 0 else f"{rounded:+.{digits}f}"
+
+
+def report_title(report: dict) -> str:
+    """'Touchpoint report', with the filter where one narrows it: saved pages and tabs of two reports differ."""
+    shown = report.get("filter") or "all feedback"
+    return "Touchpoint report" if shown == "all feedback" else f"Touchpoint report · {shown}"
+
+
+def render_html(report: dict, *, title: str | None = None) -> str:
     """The report (from `build_report`) as one HTML page."""
     emerging = {e["id"]: e for e in report["trends"]["emerging"]}
     trend_rows = [
@@ -62,11 +83,12 @@ def render_html(report: dict, *, title: str = "Touchpoint report") -> str:
         _environment()
         .get_template("report.html.j2")
         .render(
-            title=title,
+            title=title or report_title(report),
             r=report,
             emerging=emerging,
             trend_rows=trend_rows,
             min_period_items=MIN_PERIOD_ITEMS,
+            min_items=MIN_ITEMS,
             stage_names=STAGE_NAMES,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             charts_json=script_json(charts),
