@@ -6,6 +6,7 @@ and the CPU seconds of the name finder, side by side with one spaCy model.
     python bench/names_lab.py --plain [--n 2000] [--seed 7] [--file CSV]
     python bench/names_lab.py --opener [--n 2000] [--seed 7] [--file CSV]
     python bench/names_lab.py --left [--n 2000] [--seed 7] [--lost]
+    python bench/names_lab.py --dump FILE [--n 2000] [--seed 7]; python bench/names_lab.py --diff BEFORE AFTER [--lost]
 
 `--before` is the git revision whose miner/segment/namefilter.py is the baseline (ba4cef9 for docs/lab/names.md).
 `--lost` prints the spans one filter finds and the other does not, each with its context's letters masked (for
@@ -17,7 +18,10 @@ that the batch writes in lower case ("Bill went up", presidio.opens_as_a_word; s
 `--left` redacts the airline sample as the import does (`redact_records`, batches of 500) and counts the given names
 (data/first_names.txt, not a common word of the batch) left in the stored text, by where they stand: after a
 signature mark, in the place of an address (a comma or a full stop beside it), elsewhere (section 8); `--lost`
-prints each with its context masked."""
+prints each with its context masked. `--dump` writes every span `Redactor().spans` gives (patterns and names, batches
+of 500) on the labelled sample, the demo corpus and the airline sample to FILE and prints the labelled recall; run it
+from two checkouts and `--diff` counts the spans by label in each and prints those one has and the other not, the
+airline's masked with `--lost` (section 11)."""
 
 from __future__ import annotations
 
@@ -179,6 +183,44 @@ def _left(n: int, seed: int, show: bool) -> None:
           f"{dict(where)}; most often {left.most_common(15)}")  # fmt: skip
 
 
+def _dump(path: str, n: int, seed: int) -> None:
+    import json
+
+    from miner.ingest import read_file
+    from miner.segment.pii import Redactor
+    from reliability.pii import load_sample, recall_by_kind
+
+    redactor = Redactor()
+    items = load_sample()[0]
+    score = recall_by_kind(items, redactor.spans([t for t, _ in items]))
+    print(f"labelled: recall {score['recall']} {({k: v['recall'] for k, v in score['by_kind'].items()})} "
+          f"false positives {score['false_positives']} {score['false_positive_examples']}")  # fmt: skip
+    demo = [r.text for f in sorted((ROOT / "corpora" / "food_delivery").glob("*.*[lv]")) for r in read_file(f)]
+    corpora = {"labelled": [t for t, _ in items], "demo": demo,
+               "airline": [r.text for r in random.Random(seed).sample(read_file(AIRLINE), n)]}  # fmt: skip
+    out = {name: [[t, s] for i in range(0, len(texts), PIECE)
+                  for t, s in zip(texts[i : i + PIECE], redactor.spans(texts[i : i + PIECE]), strict=True)]
+           for name, texts in corpora.items()}  # fmt: skip
+    Path(path).write_text(json.dumps(out), encoding="utf-8")
+
+
+def _diff(before: str, after: str, show: bool) -> None:
+    import json
+    from collections import Counter
+
+    a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in (before, after))
+    for name in a:
+        count = [Counter(label for _, spans in x[name] for *_, label in spans) for x in (a, b)]
+        print(f"{name}: before {dict(sorted(count[0].items()))}; after {dict(sorted(count[1].items()))}")
+        for label, one, other in (("lost", a, b), ("gained", b, a)):
+            for (text, spans), (_, others) in zip(one[name], other[name], strict=True):
+                for s, e, kind in spans:
+                    if [s, e, kind] not in others:
+                        shown = _masked(text, s, e) if name == "airline" else text[max(0, s - 30) : e + 20]
+                        if show or name != "airline":
+                            print(f"  {label} {kind} {text[s:e]!r:>24}  {shown!r}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", help="git revision of the baseline namefilter.py")
@@ -187,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
                         "with and without")  # fmt: skip
     parser.add_argument("--file", action="append", default=[], help="with --plain or --opener: a feedback file too")
     parser.add_argument("--left", action="store_true", help="given names left in the redacted airline sample")
+    parser.add_argument("--dump", help="write every span of the redactor on the three samples to this JSON file")
+    parser.add_argument("--diff", nargs=2, metavar=("BEFORE", "AFTER"), help="compare two --dump files")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--lost", action="store_true", help="print the spans one filter finds and the other not")
@@ -195,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         return _rule("plain_word" if args.plain else "opens_as_a_word", args.n, args.seed, args.file)
     if args.left:
         return _left(args.n, args.seed, args.lost)
+    if args.dump:
+        return _dump(args.dump, args.n, args.seed)
+    if args.diff:
+        return _diff(*args.diff, args.lost)
     if not args.before:
         parser.error("--before REV, --plain, --opener or --left")
     from miner.segment import namefilter
