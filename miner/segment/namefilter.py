@@ -32,6 +32,8 @@ from importlib.resources import files
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
 WINDOW = 25  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+# An email address or a URL: its words are no use of the word ("isla.fisher@example.com" does not make "Isla" a word)
+_ADDRESS_LIKE = re.compile(r"[\w.+-]+@[\w.-]+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 _INSIDE = re.compile(r"(?<=[a-z0-9,;] )[A-Z][a-z]+\b")  # "spoke to Bill", "Thanks, Bill"; not "Bill went up"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
 _CUE = re.compile(
@@ -136,12 +138,14 @@ def plain_word(text: str, start: int, end: int, words: frozenset[str]) -> bool:
 
 class Vocabulary:
     """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name. And
-    the words it capitalises inside a sentence (`inside`, lower case), where only a name or a title is capitalised."""
+    the words it capitalises inside a sentence (`inside`, lower case), where only a name or a title is capitalised.
+    Email addresses and URLs are left out: a customer's "isla.fisher@..." made "Thanks, Isla" a plain word."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.lower: Counter[str] = Counter()
         self.inside: Counter[str] = Counter()
         for text in texts:
+            text = _ADDRESS_LIKE.sub(" ", text)
             self.lower.update(_LOWER_WORD.findall(text))
             self.inside.update(w.lower() for w in _INSIDE.findall(text))
 

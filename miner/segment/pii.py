@@ -1,6 +1,7 @@
-"""PII redaction before anything is stored or embedded. Two layers: patterns (emails, phone numbers,
-Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses, account
-numbers after their name) and, for person names, Microsoft Presidio's NER on the project's spaCy model
+"""PII redaction before anything is stored or embedded. Two layers: patterns (emails, spelt-out emails, phone
+numbers, Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses,
+IPv4 addresses, account numbers, dates of birth and sort codes after their name, UK number plates named as one)
+and, for person names, Microsoft Presidio's NER on the project's spaCy model
 (miner/segment/presidio.py, loaded lazily).
 Placeholders keep the sentence readable; ids and file names take keyed tokens (`pseudonym`) so they stay unique."""
 
@@ -20,8 +21,9 @@ from miner.segment.namefilter import is_given_name
 if TYPE_CHECKING:
     from miner.ingest.records import Record
 
-Span = tuple[int, int, str]  # start, end, label (PERSON, EMAIL, PHONE, CARD, IBAN, SSN, NINO, ADDRESS, ACCOUNT)
-LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS", "ACCOUNT")
+Span = tuple[int, int, str]  # start, end, label (one of LABELS)
+LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS", "ACCOUNT", "DOB", "SORT_CODE", "PLATE",
+          "IP")  # fmt: skip
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CARD = re.compile(r"\b(?:\d[ .-]?){12,18}\d\b")
@@ -63,6 +65,39 @@ _ACCOUNT = re.compile(
     r"\b(?:(?:account|acct|a/c)(?:\s+(?:number|no\.?|num|id))?|(?:customer|membership|member|policy)\s+"
     r"(?:number|no\.?|num|id|ref(?:erence)?))\s*(?:is\s+|was\s+|:\s*|-\s*)?#?\s*"
     r"([A-Z]{0,4}[-/]?\d+(?:[- ]\d{3,})*)(?![\w@])",
+    re.IGNORECASE,
+)
+# A date after "DOB", "date of birth" or "born on": "DOB 14/02/1987", "date of birth: 3 March 1990". Only the date
+# is taken, so the sentence reads "DOB <DOB>"; a date alone is no personal data.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    rf"\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+)
+_DOB = re.compile(
+    rf"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|born\s+on)\s*(?:is\s+|was\s+|:\s*|-\s*)?({_DATE})(?!\d)",
+    re.IGNORECASE,
+)
+# A UK bank sort code after its name: "sort code 20-00-00", "sort code: 200000".
+_SORT_CODE = re.compile(r"\bsort\s*code\s*(?:is\s+|:\s*)?(\d{2}[- ]?\d{2}[- ]?\d{2})(?![\d-])", re.IGNORECASE)
+# An email written out to fool spam bots: "john dot smith at gmail dot com", "john.smith [at] gmail [dot] com". It
+# must spell out "dot" or bracket "at" (`_is_obfuscated`): "we booked at expedia.com" is no email.
+_SPELT_DOT = r"(?:\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+|\.)"
+_SPELT_AT = r"(?:\s*[\[({]\s*at\s*[\])}]\s*|\s+at\s+)"
+_SPELT_EMAIL = re.compile(
+    rf"\b[a-z0-9][\w+-]*(?:{_SPELT_DOT}[\w+-]+)*{_SPELT_AT}[a-z0-9][\w-]*(?:{_SPELT_DOT}[\w-]+)*{_SPELT_DOT}"
+    r"(?:com|net|org|co|uk|io|edu|gov|ie|info|me|us|ca|au|de|fr|in)\b",
+    re.IGNORECASE,
+)
+# A current UK vehicle registration in capitals ("AB12 CDE", "AB12CDE": two letters, the age digits, three letters)
+# named as one in the words before it (`_is_plate`: "reg", "plate", "registration", "car", "van", "vehicle"): alone
+# the shape is a flight and an airport ("BA92 YYZ-LHR", 23 times in the airline file) or a booking reference.
+_PLATE = re.compile(r"\b[A-Z]{2}\d{2} ?[A-HJ-PR-Z]{3}\b")
+_PLATE_CUE = re.compile(r"\b(?:reg|registration|plates?|car|van|vehicle|motorbike|taxi|cab)\b[^.!?\n]{0,25}\Z", re.I)
+# An IPv4 address (each part 0-255); not a version number ("v1.2.3.4", "version 10.0.0.1").
+_IP = re.compile(
+    r"(?<![\w.])(?<!version )(?<!v)(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    r"(?![\w.]?\d)",
     re.IGNORECASE,
 )
 _ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
@@ -131,6 +166,19 @@ def _is_account(match: re.Match[str]) -> tuple[int, int] | None:
     return match.span(1) if 5 <= len(re.sub(r"\D", "", match.group(1))) <= 20 else None
 
 
+def _value(match: re.Match[str]) -> tuple[int, int] | None:
+    """The value after its name ("DOB <DOB>", "sort code <SORT_CODE>")."""
+    return match.span(1)
+
+
+def _is_plate(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span() if _PLATE_CUE.search(match.string, max(0, match.start() - 40), match.start()) else None
+
+
+def _is_spelt_email(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span() if re.search(r"\bdot\b|[\[({]\s*at\s*[\])}]", match.group(0), re.IGNORECASE) else None
+
+
 def _is_signature(match: re.Match[str]) -> tuple[int, int] | None:
     """A dash or a tilde signs with a given name only ("-Sara"; not "- Thanks"); a caret or a star with any."""
     value = match.group(0)
@@ -146,11 +194,16 @@ def _always(match: re.Match[str]) -> tuple[int, int] | None:
 
 PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("EMAIL", _EMAIL, _always),
+    ("EMAIL", _SPELT_EMAIL, _is_spelt_email),
+    ("IP", _IP, _always),  # before the phones, which would take "203.0.113.77"
+    ("DOB", _DOB, _value),  # before the phones: "DOB 14.02.1987"
+    ("SORT_CODE", _SORT_CODE, _value),
     ("IBAN", _IBAN, _always),  # in capitals, as banks print them, taken as it is
     ("IBAN", _IBAN_ANY_CASE, _is_iban),
     ("CARD", _CARD, _is_card),
     ("SSN", _SSN, _always),
     ("NINO", _NINO, _always),
+    ("PLATE", _PLATE, _is_plate),
     ("ADDRESS", _ADDRESS, _always),
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
@@ -208,8 +261,8 @@ def apply(text: str, spans: Iterable[Span], token: Callable[[str, str], str] | N
 
 
 def redact(text: str) -> str:
-    """Replace pattern PII (emails, phones, cards, IBANs, SSNs, NI numbers, addresses, account numbers) with
-    placeholders; no NER."""
+    """Replace pattern PII (`PATTERNS`: emails, phones, cards, IBANs, SSNs, NI numbers, addresses, account numbers,
+    dates of birth, sort codes, number plates, IP addresses) with placeholders; no NER."""
     return apply(text, pattern_spans(text))
 
 

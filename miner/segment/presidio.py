@@ -21,15 +21,22 @@ from miner.segment.namefilter import (
     plain_word,
     windows,
 )
+from miner.segment.pii import LABELS
 from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
 from miner.slim import PRESIDIO_SKIPS, import_without
 
 SPACY_MODEL = PACKAGED_SPACY_MODEL
 MIN_SCORE = 0.5
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]")
-_PLACEHOLDER = re.compile(r"<(?:PERSON|EMAIL|PHONE|CARD|IBAN|SSN|NINO|ADDRESS|ACCOUNT)(?::[0-9a-f]+)?>")
+_PLACEHOLDER = re.compile(rf"<(?:{'|'.join(LABELS)})(?::[0-9a-f]+)?>")
 # Names spaCy's small model tags as PERSON but that are never a person in feedback.
 _PERSON_LABELS = ("PERSON", "PER")  # the spaCy labels Presidio maps to PERSON
+# Greetings and sign-offs NER sometimes reads as part of the name after them ("Sorry Fatima", "Hi Hannah"): cut off,
+# so the sentence keeps them ("Hi <PERSON>,")
+_LEADING_CUE = re.compile(
+    r"(?:(?:hi|hiya|hey|hello|dear|thanks|thank\s+you|sorry|regards|cheers|sincerely|noted|morning|evening)\b[,!.]?\s+)+",
+    re.IGNORECASE,
+)
 _NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
 
 
@@ -63,7 +70,8 @@ _SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+"
 _LOWER_CUE = re.compile(
     rf"(?P<sure>{_SURE_CUE})|(?:\bname\s*:\s*|\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
     r"\b(?:spoke|speak|talked|chatted)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
-    r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|kind\s+regards|many\s+thanks)[,!.]?\s+"
+    r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|(?:kind|best|warm)\s+regards|many\s+thanks|"
+    r"(?:yours\s+)?sincerely|best(?=,))[,!.]?\s+"
     r"|^\s*(?:hi|hello|hey|dear)\s+)",
     re.IGNORECASE,
 )
@@ -125,23 +133,40 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
     if vocabulary is not None:
-        spans += [s for s in _addressed(text, vocabulary) if not any(s[0] < e and b < s[1] for b, e, _ in spans)]
+        for span in _addressed(text, vocabulary):
+            if not any(span[0] < e and b < span[1] for b, e, _ in spans):
+                spans.append(span)
     return spans
 
 
-# Someone addressed by name: ", Maryann." / "Hi Scott," / a turn opening "Rebecca, we apologize"
+# Someone addressed by name, with a surname or not: ", Maryann." / "Hi Scott," / a turn opening "Rebecca, we
+# apologize" / "Sorry to hear that, Greg Smith."
+_ONE_NAME = r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 _ADDRESSED = re.compile(
-    r"(?:,[ \t]+|^|__[ \t]+|\b(?:[Hh]i|[Hh]ey|[Hh]ello|[Dd]ear|[Tt]hanks)[ \t]+)([A-Z][a-z]+)(?=[ \t]*[,.!?])", re.M
+    r"(?:,[ \t]+|^|__[ \t]+|\b(?:[Hh]i|[Hh]ey|[Hh]ello|[Dd]ear|[Tt]hanks)[ \t]+)"
+    rf"(?!(?:Hi|Hey|Hello|Dear|Thanks)\b)([A-Z][a-z]+)(?:[ \t]+{_ONE_NAME})?(?=[ \t]*[,.!?])",  # "Hey Tasha," is Tasha
+    re.M,
+)
+# A sign-off and a name, at a line's end or before punctuation: "Thanks, Isla Fisher", "Regards Penelope Cruz,
+# 07700...", "Thanks Chloe", "Kind regards, Sam J."
+_SIGN_OFF = (
+    r"(?:[Mm]any[ \t]+[Tt]hanks|[Tt]hanks|[Tt]hank[ \t]+[Yy]ou|(?:[Kk]ind|[Bb]est|[Ww]arm)[ \t]+[Rr]egards|[Rr]egards|"
+    r"[Bb]est(?:[ \t]+[Ww]ishes)?|[Cc]heers|(?:[Yy]ours[ \t]+)?[Ss]incerely)"
+)
+_SIGNED = re.compile(
+    rf"\b{_SIGN_OFF}[,!]?[ \t]+([A-Z][a-z]+)(?:[ \t]+(?:{_ONE_NAME}|[A-Z]\.))?(?=[ \t]*(?:[,.!?;:]|$))", re.M
 )
 
 
 def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
-    """Given names in the place of an address: after a comma, a greeting or the start of a turn, and before a
-    comma or a sentence's end. NER misses most of them in replies to tweets ("We're sorry to hear that, Maryann.");
-    a given name the batch writes as a word ("Will", "Mark") is left to NER."""
+    """Given names in the place of an address or a signature, with the surname after them: after a comma, a
+    greeting or the start of a turn, and before a comma or a sentence's end; or after a sign-off ("Thanks, Isla
+    Fisher", "Regards Penelope Cruz") at a line's end too. NER misses most of them ("We're sorry to hear that,
+    Maryann."); a given name the batch writes as a word ("Will", "Mark") is left to NER."""
     return [
-        (*m.span(1), "PERSON")
-        for m in _ADDRESSED.finditer(text)
+        (m.start(1), m.end(), "PERSON")
+        for pattern in (_ADDRESSED, _SIGNED)
+        for m in pattern.finditer(text)
         if is_given_name(m.group(1)) and not vocabulary.common(m.group(1))
     ]
 
@@ -222,14 +247,17 @@ class PresidioNames:
         words = english_words(str(self._load().nlp_engine.nlp["en"].path))
         for (i, a, _), piece, persons in zip(parts, pieces, self._persons(pieces), strict=True):
             for start, end in persons:
+                cue = _LEADING_CUE.match(piece, start, end)
+                greeted = cue is not None and cue.end() < end  # "Sorry Baruch": a greeted word is a name
+                start = cue.end() if cue and greeted else start
                 value = piece[start:end]
                 if value.lower() in _NOT_NAMES or _PLACEHOLDER.search(value):
                     continue
                 if self.prefilter and not any(a + start < e and s < a + end for s, e in candidates[i]):
                     continue  # no word of it could be a name: "Last order was great", "Meh."
-                if plain_word(texts[i], a + start, a + end, words):
+                if not greeted and plain_word(texts[i], a + start, a + end, words):
                     continue  # "Felt misled.", "Sushi was fresh"
-                if not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
+                if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
             out[i] = _merge(out[i])
