@@ -35,9 +35,30 @@ def serve(
 
     settings = Settings() if db is None else Settings(db=db)
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
+    _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=75)
+
+
+def _note_published_keys(workspaces_dir: Path) -> None:
+    """One line for each workspace whose pseudonym tokens use the key published in the source (made before each
+    database had its own, or imported from such a database)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from miner.store.pii_key import published_key_note, uses_published_key
+
+    for path in sorted(workspaces_dir.glob("*.db")) if workspaces_dir.is_dir() else []:
+        db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))  # only read
+        try:
+            if uses_published_key(db):
+                typer.echo(published_key_note(f"Workspace '{path.stem}' ({path})"), err=True)
+        except sqlite3.DatabaseError:
+            pass  # not a database: the workspace's first request says so
+        finally:
+            db.close()
 
 
 def _keys_db(db: Path | None):  # noqa: ANN202 - sqlite_utils.Database, imported lazily

@@ -106,6 +106,7 @@ def mine(
     from miner.segment import get_segmenter
     from miner.segment.scripts import unread_notes
     from miner.store import open_db
+    from miner.store.pii_key import published_key_note, uses_published_key
     from miner.store.runs import latest_run
     from miner.touchpoints import load_taxonomy
 
@@ -133,6 +134,8 @@ def mine(
         _note_skipped(skipped, progress, chosen.redact)
         _note_same_names(files, progress, chosen.redact)
         database = open_db(db)
+        if chosen.redact and uses_published_key(database):
+            progress.note(published_key_note(str(db)))
         if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
             options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
         else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)

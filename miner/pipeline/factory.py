@@ -10,7 +10,7 @@ import sqlite_utils
 
 from miner.embed import Embedder, cluster_embedder_for, complaint_embedder_for, get_embedder
 from miner.pipeline.core import Encoders, LocalEngine, Pipeline
-from miner.pipeline.imports import MineOptions
+from miner.pipeline.imports import MineOptions, database_redactor
 from miner.progress import Progress
 from miner.segment import Segmenter
 from miner.store.documents import ImportResult
@@ -43,7 +43,6 @@ def build_pipeline(
 ) -> Pipeline:
     """A pipeline on `db` as `options` say; `encoders` (loaded once by a caller that builds many pipelines) wins
     over the options' embedder; `cache_db` keeps the embeddings in another database than `db`."""
-    from miner.segment.pii import redact_records
     from miner.touchpoints import load_taxonomy
 
     options = options or MineOptions()
@@ -56,7 +55,7 @@ def build_pipeline(
         encoders,
         options.taxonomy or load_taxonomy(),
         options.segmenter,
-        redactor=redact_records if options.redact_pii else None,
+        redactor=database_redactor(db) if options.redact_pii else None,
         mapper=options.mapper,
         engine=engine,
         cache_db=cache_db,

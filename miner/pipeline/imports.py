@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
 from miner.segment.scripts import unread_items
 from miner.store.documents import ImportResult, begin_import, changed_texts, finish_import, store_records
+from miner.store.pii_key import pii_key
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -133,6 +135,14 @@ def import_files(
     return results
 
 
+def database_redactor(db: sqlite_utils.Database) -> Redactor:
+    """`redact_records` with the database's pseudonym key bound, so a worker (the second process, a Ray actor) makes
+    the same tokens as this process without opening the database."""
+    from miner.segment.pii import redact_records
+
+    return partial(redact_records, key=pii_key(db))
+
+
 def files_with_rows(paths: Iterable[Path | str], progress: Progress, *, redact: bool) -> list[Path]:
     """The files of `paths` that hold a row, with a warning for each header-only one left out: a nightly export with
     nothing in it is no error for an incremental mine (a full one refuses it, as it refuses any unreadable file)."""
@@ -155,13 +165,11 @@ def import_paths(
     progress: Progress | None = None,
 ) -> list[ImportResult]:
     """`import_files` with a `MineOptions`' segmenter, redaction, columns and error policy."""
-    from miner.segment.pii import redact_records
-
     return import_files(
         db,
         paths,
         options.segmenter or Segmenter(),
-        redact_records if options.redact_pii else None,
+        database_redactor(db) if options.redact_pii else None,
         columns=options.columns,
         on_error=options.on_error,
         progress=progress,
@@ -187,7 +195,7 @@ def _import_file(
     large = size > 1 << 24
     rejected: list[InputError] = []
     notes: list[str] = []
-    shown = Path(pseudonymise_path(str(path))) if redactor is not None else path  # a file name can hold PII too
+    shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = 0
     changed = [0]

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -266,33 +267,39 @@ def redact(text: str) -> str:
     return apply(text, pattern_spans(text))
 
 
+# The key of databases made before each had its own (miner/store/pii_key.py): published here, so tokens made with it
+# can be recomputed from a value; such a database keeps it (erasure and de-duplication compare tokens).
 DEFAULT_KEY = "touchpoint-miner pseudonyms: set TOUCHPOINTS_PII_KEY to a secret of your own"
+# Names shown and never stored (a path in an error message) take a key of this process: random, never published.
+_PROCESS_KEY = secrets.token_urlsafe(32)
 
 
-def pseudonym(value: str, label: str) -> str:
+def pseudonym(value: str, label: str, key: str | None = None) -> str:
     """A keyed token for a value that must stay distinct, e.g. an email used as a row id: `<EMAIL:3f0c1a9be2d4...>`.
-    The same value (ignoring case and separators) always gives the same token under the same key
-    (TOUCHPOINTS_PII_KEY), so de-duplication and incremental imports still work; 64 bits keep distinct values apart."""
-    key = os.environ.get("TOUCHPOINTS_PII_KEY") or DEFAULT_KEY
+    The same value (ignoring case and separators) always gives the same token under the same key (the database's,
+    `miner.store.pii_key.pii_key`), so de-duplication and incremental imports still work; 64 bits keep distinct
+    values apart. Without a key (a name only shown): TOUCHPOINTS_PII_KEY, else a random key of this process."""
+    key = key or os.environ.get("TOUCHPOINTS_PII_KEY") or _PROCESS_KEY
     canonical = re.sub(r"[\s().-]", "", value) if label in ("PHONE", "CARD", "IBAN", "SSN", "NINO") else value
     digest = hmac.new(key.encode(), f"{label}:{canonical.lower()}".encode(), hashlib.sha256).hexdigest()
     return f"<{label}:{digest[:16]}>"
 
 
-def pseudonymise(value: str) -> str:
+def pseudonymise(value: str, key: str | None = None) -> str:
     """`value` with each pattern PII replaced by its keyed token (ids, file names); %40 in URLs counts as @. An account
     number stays: in an id ("acct-4482913") it is the customer's key, which `forget --customer` is given."""
     if "%40" in value:
         value = value.replace("%40", "@")
-    return apply(value, [s for s in pattern_spans(value) if s[2] != "ACCOUNT"], pseudonym)
+    spans = [s for s in pattern_spans(value) if s[2] != "ACCOUNT"]
+    return apply(value, spans, lambda text, label: pseudonym(text, label, key))
 
 
-def pseudonymise_path(path: str) -> str:
+def pseudonymise_path(path: str, key: str | None = None) -> str:
     """A file path or name with PII in any part replaced by keyed tokens; the extension is kept."""
     stem, dot, ext = path.rpartition(".")
     if not dot or not ext.isalnum():
-        return pseudonymise(path)
-    return f"{pseudonymise(stem)}.{ext}"
+        return pseudonymise(path, key)
+    return f"{pseudonymise(stem, key)}.{ext}"
 
 
 @dataclass
@@ -330,11 +337,12 @@ def default_redactor(names: bool = True) -> Redactor:
     return Redactor(names="presidio" if names else None)
 
 
-def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
-    """Every stored field of each record (text, title, turns, every meta value, id, file name): see redact.py."""
+def redact_records(records: list[Record], redactor: Redactor | None = None, *, key: str | None = None) -> list[Record]:
+    """Every stored field of each record (text, title, turns, every meta value, id, file name): see redact.py.
+    `key` is the database's (`miner.store.pii_key.pii_key`): the pipeline binds it before a worker gets this."""
     from miner.segment.redact import redact_records as redact_all
 
-    return redact_all(records, redactor)
+    return redact_all(records, redactor, key=key)
 
 
 __all__ = ["LABELS", "Redactor", "apply", "default_redactor", "pattern_spans", "pseudonym", "pseudonymise",

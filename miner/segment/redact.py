@@ -65,54 +65,55 @@ def _one_identifier(value: str) -> bool:
     return len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(stripped)
 
 
-def _walk(container: dict | list, batch: _Batch) -> None:
+def _walk(container: dict | list, batch: _Batch, key: str | None) -> None:
     """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth."""
     items = container.items() if isinstance(container, dict) else enumerate(container)
-    for key, value in list(items):
-        if _person_field(key):
-            container[key] = _all_person(value)
+    for field, value in list(items):
+        if _person_field(field):
+            container[field] = _all_person(value)
         elif isinstance(value, dict | list):
-            _walk(value, batch)
+            _walk(value, batch, key)
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int | float):
             text = number_text(value)
             if redact(text) != text:
-                container[key] = pseudonymise(text) if _one_identifier(text) else redact(text)
+                container[field] = pseudonymise(text, key) if _one_identifier(text) else redact(text)
         elif isinstance(value, str) and _URL.match(value):
-            container[key] = redact(value.replace("%40", "@"))
+            container[field] = redact(value.replace("%40", "@"))
         elif isinstance(value, str) and _one_identifier(value):
-            container[key] = pseudonymise(value.strip())  # an email or phone column: a keyed token erasure can find
+            container[field] = pseudonymise(value.strip(), key)  # an email or phone column: a token erasure finds
         elif isinstance(value, str) and value:
-            batch.add(container, key, value)
+            batch.add(container, field, value)
 
 
-def redact_records(records: list[Record], redactor: Redactor | None = None) -> list[Record]:
-    """Redact every stored field of each record in one batch; author-name fields in meta become <PERSON>."""
+def redact_records(records: list[Record], redactor: Redactor | None = None, *, key: str | None = None) -> list[Record]:
+    """Redact every stored field of each record in one batch; author-name fields in meta become <PERSON>. Ids and
+    file names take tokens made with `key`, the database's (`miner.store.pii_key.pii_key`)."""
     from miner.ingest.records import Record
 
     redactor = redactor or default_redactor()
     batch = _Batch()
     for rec in records:
-        rec.source = pseudonymise_path(rec.source)
+        rec.source = pseudonymise_path(rec.source, key)
         if rec.source_id:
-            rec.source_id = pseudonymise(rec.source_id)
+            rec.source_id = pseudonymise(rec.source_id, key)
         batch.add(rec, "text", rec.text)
         if rec.title:
             batch.add(rec, "title", rec.title)
-        _walk(rec.meta, batch)
+        _walk(rec.meta, batch, key)
     found = redactor.spans(batch.texts)
     # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
     # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
     alone: list[Turn] = []
-    for (owner, key), text, spans in zip(batch.slots, batch.texts, found, strict=True):
-        if isinstance(owner, Record) and key == "text" and owner.turns:
+    for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
+        if isinstance(owner, Record) and slot == "text" and owner.turns:
             alone += _turns_from_text(owner.turns, text, spans)
-    for (owner, key), text, spans in zip(batch.slots, batch.texts, found, strict=True):
+    for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
         if isinstance(owner, Record):
-            setattr(owner, key, apply(text, spans))
+            setattr(owner, slot, apply(text, spans))
         else:
-            owner[key] = apply(text, spans)
+            owner[slot] = apply(text, spans)
     for turn, new in zip(alone, redactor.redact_many([t.text for t in alone]), strict=True):
         turn.text = new
     return records

@@ -222,3 +222,17 @@ def m008_run_owner(db: sqlite_utils.Database) -> None:
     """The process running a run ("host:pid"): a new run marks another 'running' one abandoned only when its
     process is gone (miner/store/runs.py `start_run`)."""
     _execute_all(db, "ALTER TABLE runs ADD COLUMN owner TEXT")
+
+
+@migrations()
+def m009_pii_key(db: sqlite_utils.Database) -> None:
+    """The database's own key for pseudonym tokens (miner/store/pii_key.py): random for a new database; the key
+    published in the source for one that already holds tokens made with it, so erasure and de-duplication still
+    find them."""
+    from datetime import UTC, datetime
+
+    from miner.store.pii_key import new_key
+
+    _execute_all(db, "CREATE TABLE pii_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL, created_at TEXT)")
+    db.execute("INSERT INTO pii_key (id, key, created_at) VALUES (1, ?, ?)",
+               [new_key(db), datetime.now(UTC).isoformat(timespec="seconds")])  # fmt: skip
