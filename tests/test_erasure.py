@@ -262,7 +262,9 @@ def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
     from miner.segment import pii
     from miner.store.erasure import documents_of_customer
 
-    monkeypatch.setattr(pii, "pseudonymise", lambda v: "<EMAIL:3f0c1a9be2d4aa01>" if "@" in v else v, raising=False)
+    monkeypatch.setattr(
+        pii, "pseudonymise", lambda v, key=None: "<EMAIL:3f0c1a9be2d4aa01>" if "@" in v else v, raising=False
+    )
     db = open_db(tmp_path / "t.db")
     db["imports"].insert({"id": 1, "path": "a.csv", "source": "a.csv", "sha256": "", "rows": 2, "added": 2,
                           "imported_at": ""})  # fmt: skip
@@ -281,6 +283,7 @@ def test_an_email_column_is_found_after_redaction(tmp_path):
     from miner.segment.pii import Redactor, redact_records
     from miner.segment.rules import RuleSegmenter
     from miner.store.erasure import documents_of_customer
+    from miner.store.pii_key import pii_key
 
     export = tmp_path / "cust.csv"
     export.write_text(
@@ -290,7 +293,7 @@ def test_an_email_column_is_found_after_redaction(tmp_path):
         encoding="utf-8",
     )
     db = open_db(tmp_path / "t.db")
-    import_files(db, [export], RuleSegmenter(), partial(redact_records, redactor=Redactor(names=None)))
+    import_files(db, [export], RuleSegmenter(), partial(redact_records, redactor=Redactor(names=None), key=pii_key(db)))
     assert "mary.jones" not in json.dumps(list(db.query("SELECT * FROM documents")))
     found = documents_of_customer(db, "Mary.Jones@example.com")
     assert [db["documents"].get(d)["source_id"] for d in found] == ["R1"]
@@ -399,3 +402,38 @@ def test_reliability_section_finds_no_trace_on_a_slice_of_the_corpus(tmp_path):
     assert set(result["traces"].values()) == {0}, result["traces"]
     assert set(result["customer_value_found"].values()) == {0}, result["customer_value_found"]
     assert result["count_mismatches"] == 0
+
+
+def test_a_customer_is_found_inside_an_id_and_a_column_and_the_dry_run_says_where(tmp_path):
+    """The tester's chat export: 'conv-<email>' is stored as one token with its prefix, and 'acct-4482913' in clear;
+    `forget --customer` given the email or the bare number finds them, and --dry-run says where it matched."""
+    from functools import partial
+
+    from miner.pipeline.imports import database_redactor, import_files
+    from miner.segment.pii import Redactor
+    from miner.segment.rules import RuleSegmenter
+    from miner.store.erasure import customer_matches
+
+    export = tmp_path / "chats.csv"
+    export.write_text(
+        "conversation_id,crm,text\n"
+        "conv-0002,cust/1000,The parcel is missing.\n"
+        "conv-hannah.baker@example.com,cust/4482913,My parcel never came.\n"
+        "acct-4482913,none,The courier left it outside.\n"
+        "conv-0003,cust/44829130,The refund took a month.\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "t.db"
+    db = open_db(path)
+    import_files(db, [export], RuleSegmenter(), partial(database_redactor(db), redactor=Redactor(names=None)))
+    assert "hannah" not in json.dumps(list(db.query("SELECT source_id, meta FROM documents")))
+    ids = {d["source_id"]: d["id"] for d in db.query("SELECT id, source_id FROM documents")}
+    [by_email] = [i for s, i in ids.items() if s.startswith("<EMAIL:")]
+    assert customer_matches(db, "Hannah.Baker@example.com") == {"source id": [by_email]}
+    assert customer_matches(db, "4482913") == {"column 'crm'": [by_email], "source id": [ids["acct-4482913"]]}
+    db.close()
+    dry = CliRunner().invoke(app, ["forget", "--db", str(path), "--customer", "4482913", "--dry-run"])
+    assert dry.exit_code == 0 and "Would forget customer: 2 documents" in dry.output, dry.output
+    assert "Found in: column 'crm' (1 item), source id (1 item)" in dry.output
+    gone = CliRunner().invoke(app, ["forget", "--db", str(path), "--customer", "hannah.baker@example.com"])
+    assert gone.exit_code == 0 and "1 document" in gone.output, gone.output

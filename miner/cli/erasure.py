@@ -40,6 +40,7 @@ def forget(
     from miner.store import open_db
     from miner.store.erasure import (
         Erased,
+        customer_matches,
         documents_of_customer,
         documents_of_paths,
         forget_customer,
@@ -66,14 +67,16 @@ def forget(
             _print(forget_files(database, paths), counted(len(paths), "file"))
         return
     values = [v.strip() for v in sys.stdin] if customer == "-" else [customer or ""]
-    total = Erased()
+    total, matched = Erased(), dict[str, int]()
     for value in filter(None, values):
         try:
-            erased = (
-                would_forget(database, documents_of_customer(database, value))
-                if dry_run
-                else forget_customer(database, value)
-            )
+            if dry_run:
+                found = customer_matches(database, value)
+                for where, ids in found.items():
+                    matched[where] = matched.get(where, 0) + len(ids)
+                erased = would_forget(database, documents_of_customer(database, value))
+            else:
+                erased = forget_customer(database, value)
         except ValueError as err:
             fail(f"--customer: {err}")
             return
@@ -81,6 +84,8 @@ def forget(
             setattr(total, key, getattr(total, key) + n)
     if dry_run:
         _print_dry(total, "customer")
+        if matched:
+            typer.echo("Found in: " + ", ".join(f"{where} ({counted(n, 'item')})" for where, n in matched.items()))
     else:
         _print(total, "customer")
     if not total.documents:
