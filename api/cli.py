@@ -129,6 +129,14 @@ def workspaces_import(
     ],
     workspace: Annotated[str, typer.Option(help="The workspace to serve it as (new, or one holding no data yet).")],
     db: KeysDbOpt = None,
+    allow_unredacted: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unredacted",
+            help="Import a database mined with --no-redact: the API then serves its emails, phone numbers and "
+            "names as they are.",
+        ),
+    ] = False,
 ) -> None:
     """Copy a database `touchpoints mine` wrote into a workspace of the API, to serve what the analysts mined (the
     source is only read; a later `touchpoints mine --db` on the workspace's file adds to it)."""
@@ -139,14 +147,22 @@ def workspaces_import(
     from api.db import WORKSPACE_NAME, import_database, insert_workspace, mined_data
     from api.keys import now
     from api.settings import Settings, get_settings
+    from miner.store.runs import unredacted_runs
 
     if not WORKSPACE_NAME.match(workspace):
         fail(f"--workspace {workspace!r}: use lowercase letters, digits, '-' and '_' (up to 63)")
     origin = sqlite_utils.Database(sqlite3.connect(f"file:{source}?mode=ro", uri=True))  # only read
     held = mined_data(origin)
+    unredacted = unredacted_runs(origin) if held is not None else []
     origin.close()
     if held is None:
         fail(f"{source} holds no data `touchpoints mine` wrote: mine into it first, or name the database you mined")
+    if unredacted and not allow_unredacted:
+        runs = f"{'runs' if len(unredacted) > 1 else 'run'} {', '.join(map(str, unredacted))}"
+        fail(
+            f"{source} was mined without PII redaction ({runs}, --no-redact): the API would serve its emails, "
+            "phone numbers and names. Mine the files again with redaction, or pass --allow-unredacted"
+        )
     control = _keys_db(db)
     main_db = db or get_settings().db
     try:

@@ -105,3 +105,26 @@ def test_mine_says_once_that_a_database_uses_the_published_key(tmp_path, monkeyp
     fresh = CliRunner().invoke(app, ["mine", *args, "--db", str(tmp_path / "new.db")])
     assert fresh.exit_code == 0 and "published in the source" not in fresh.output, fresh.output
     assert sqlite3.connect(old).execute("SELECT key FROM pii_key").fetchone()[0] == DEFAULT_KEY
+
+
+def test_no_redact_warns_is_recorded_and_workspaces_import_refuses_it(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    import api.cli  # noqa: F401 - registers `workspaces import`
+    from miner.cli import app
+    from tests.conftest import DATA
+
+    raw, main = tmp_path / "noredact.db", tmp_path / "main.db"
+    args = [str(DATA / "reviews_small.csv"), "--embedding-model", "fake", "--segmenter", "rules", "--db", str(raw)]
+    result = CliRunner().invoke(app, ["mine", *args, "--no-redact"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: --no-redact") == 1
+    [params] = [json.loads(r[0]) for r in sqlite3.connect(raw).execute("SELECT params FROM runs")]
+    assert params["redact_pii"] is False
+    refused = CliRunner().invoke(app, ["workspaces", "import", str(raw), "--workspace", "x", "--db", str(main)])
+    assert refused.exit_code == 2 and "without PII redaction (run 1" in refused.output, refused.output
+    assert not (tmp_path / "main.workspaces" / "x.db").exists()
+    allowed = ["workspaces", "import", str(raw), "--workspace", "x", "--db", str(main), "--allow-unredacted"]
+    assert CliRunner().invoke(app, allowed).exit_code == 0

@@ -131,6 +131,11 @@ def mine(
         skipped: list[Path] = []
         files = discover(paths, skipped)  # a missing path or an empty folder is refused before the database is created
         progress = RichProgress()
+        if not chosen.redact:
+            progress.note(
+                "Warning: --no-redact: emails, phone numbers, names and ids are stored and shown as they are; "
+                "the run records it, and `workspaces import` refuses the database unless --allow-unredacted"
+            )
         _note_skipped(skipped, progress, chosen.redact)
         _note_same_names(files, progress, chosen.redact)
         database = open_db(db)

@@ -64,6 +64,7 @@ def run_params(p: Pipeline) -> dict:
         "complaint_model": complaint.name if complaint else None,
         "complaint_neighbours": detector_params(p.taxonomy),
         "pain_point_space": {"model": cluster.name, "context": CLUSTER_CONTEXT} if cluster else None,
+        "redact_pii": p.redactor is not None,  # `mine --no-redact`: `workspaces import` refuses the database
     }
 
 

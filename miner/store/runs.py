@@ -35,6 +35,12 @@ def start_run(db: sqlite_utils.Database, **fields: object) -> int:
         return int(pk)
 
 
+def unredacted_runs(db: sqlite_utils.Database) -> list[int]:
+    """Runs made without PII redaction (`mine --no-redact`; a run made before it was recorded counts as redacted)."""
+    sql = "SELECT id FROM runs WHERE json_extract(params, '$.redact_pii') = 0 ORDER BY id"
+    return [r[0] for r in db.execute(sql)]
+
+
 def _gone(owner: str | None, started: str | None) -> bool:
     """Whether the process that started a run is gone: on this host, its pid is not alive; elsewhere (or with no
     owner recorded) it started over STALE_HOURS ago."""
