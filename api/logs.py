@@ -1,12 +1,35 @@
-"""The server's access log without PII: a query string can carry a dataset name or a file name that is an email
-or a phone number (`?name=jane%40example.com`), so the path of each logged request is redacted first."""
+"""The server's access log without PII. A URL can carry it anywhere: an id in the path that is an email or a phone
+number (`/v1/datasets/jane%40example.com`, `/v1/runs/07700900123`, a mistyped pain point id), a dataset or file
+name in the query string (`?name=jane%40example.com`, `?source=Tom Hardy 07700 900 999`). So each path segment and
+the query string of a logged request are pseudonymised: what the redactor's patterns find becomes its keyed token,
+and in the query string a given name with the capitalised word after it a PERSON token too."""
 
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import unquote
 
-from miner.segment.pii import pseudonymise
+from miner.segment.namefilter import is_given_name
+from miner.segment.pii import pseudonym, pseudonymise
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A capitalised word and, when there is one, the capitalised word or initial after it ("Tom Hardy", "Jane D.").
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:['’][a-z]+)?(?:[ \t]+[A-Z][\w'’-]*\.?)?")
+
+
+def _names(text: str) -> str:
+    """Person names a word list finds (no NER: a log line must stay cheap), as keyed tokens."""
+    return _NAME.sub(lambda m: pseudonym(m[0], "PERSON") if is_given_name(m[0].split()[0]) else m[0], text)
+
+
+def redact_target(target: str) -> str:
+    """A request's path and query, as the access log shows it, with PII as keyed tokens. Decoded to be read (and
+    matched: %40 is an @), but a control character stays escaped, so a URL cannot write a line of its own."""
+    path, mark, query = target.partition("?")
+    path = "/".join(pseudonymise(unquote(part)) for part in path.split("/"))
+    shown = path + mark + (_names(pseudonymise(unquote(query))) if query else "")
+    return _CONTROL.sub(lambda m: f"%{ord(m[0]):02X}", shown)
 
 
 class RedactedAccessLog(logging.Filter):
@@ -14,8 +37,8 @@ class RedactedAccessLog(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
-            record.args = (*args[:2], pseudonymise(unquote(args[2])), *args[3:])
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_target(args[2]), *args[3:])
         return True
 
 

@@ -391,6 +391,27 @@ def test_the_access_log_shows_no_pii_from_a_query_string():
     assert "dana.fox" not in record.getMessage() and "name=orders of <EMAIL:" in record.getMessage()
 
 
+def test_the_access_log_shows_no_pii_from_a_path_or_a_name():
+    """Only a query string was redacted: a 404 for an id that is an email or a phone number logged it whole."""
+    from api.logs import redact_target
+
+    for target, gone in [
+        ("/v1/datasets/jane.doe@example.net", "jane.doe"),
+        ("/v1/datasets/ds_jesse.pinkman%40example.com", "pinkman"),
+        ("/v1/runs/07700900123", "07700900123"),
+        ("/v1/pain-points/jane.doe@example.net/examples?limit=5", "jane.doe"),
+        ("/v1/pain-points?source=Tom%20Hardy%2007700%20900%20999&kind=review", "Hardy"),
+    ]:
+        shown = redact_target(target)
+        assert gone not in shown and ("<EMAIL:" in shown or "<PHONE:" in shown), shown
+    assert redact_target("/v1/pain-points?source=Tom%20Hardy&kind=review").startswith("/v1/pain-points?source=<PERSON:")
+    for plain in ("/v1/pain-points/website-01/examples?since=2026-03-01&until=2026-03-31&limit=20",
+                  "/v1/runs/run_95b2f3a4c5d6e7f8", "/v1/datasets/ds_1234567890123456",
+                  "/v1/touchpoints?source=отзывы.csv", "/v1/touchpoints?touchpoint=Delivery%20driver"):  # fmt: skip
+        assert redact_target(plain) == plain.replace("%20", " ")
+    assert "\n" not in redact_target("/v1/x%0AINFO: forged line")  # a URL writes no line of its own
+
+
 def test_hashtags_are_not_names(redactor):
     [tag, person] = redactor.redact_many(
         ["So angry. #Ryanair lost my luggage", "So angry. Ryanair lost my bag and Sarah Jones at the desk was rude"]
