@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import shutil
@@ -19,6 +20,8 @@ from miner.report.exports import export
 from miner.report.html import write_report
 from miner.segment.segmenter import text_hash
 from miner.store import open_db
+from miner.store.erasure import value_hash
+from miner.store.pii_key import pii_key
 from tests.conftest import COMPLAINTS, DATA
 
 CUSTOMER = "CUST-4417"
@@ -369,7 +372,10 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
         log = server.log.read_text(encoding="utf-8", errors="replace")
     assert CUSTOMER.lower() not in log.lower()
     assert "erased dataset: 1 files, 24 documents" in log and "erased customer #" in log  # counts, a hash prefix
+    # The prefix is keyed: an unkeyed sha256 let anyone holding a guess confirm who asked to be forgotten.
+    assert hashlib.sha256(CUSTOMER.lower().encode()).hexdigest()[:8] not in log
     workspace = open_db(tmp_path / "main.workspaces" / "erin.db")
+    assert f"erased customer #{value_hash(CUSTOMER, pii_key(workspace))}:" in log  # the workspace's own key
     assert CUSTOMER not in json.dumps(list(workspace.query("SELECT * FROM documents"))).upper()
 
 

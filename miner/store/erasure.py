@@ -10,7 +10,6 @@ rows are zeroed in the file (secure_delete) and the write-ahead log is checkpoin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -46,9 +45,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def value_hash(value: str) -> str:
-    """The prefix logged in place of a value: enough to match two log lines, not to recover the value."""
-    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:8]
+def value_hash(value: str, key: str) -> str:
+    """The prefix logged in place of a value: enough to match two log lines, not to recover the value nor to confirm
+    a guess at it. Keyed with the database's key, as its pseudonyms are (`pseudonym`): a plain sha256 of
+    'jane.doe@example.com' is one any reader of the log can compute and compare."""
+    from miner.segment.pii import pseudonym
+
+    token = pseudonym(value.strip(), "ERASED", key)  # "<ERASED:3f0c1a9be2d4...>"; the value is lower-cased inside
+    return token.partition(":")[2][:8]
 
 
 # --- finding what to forget ------------------------------------------------------------------------------------
@@ -393,7 +397,8 @@ def forget_customer(db: sqlite_utils.Database, value: str) -> Erased:
     """Forget every item naming the customer; their ids are kept so a re-import skips them. Logged by a hash
     prefix of the value, never the value."""
     erased = forget(db, documents_of_customer(db, value), kind="customer", tombstone=True)
-    log.info("erased customer #%s: %d documents, %d segments", value_hash(value), erased.documents, erased.segments)
+    log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
+             erased.segments)  # fmt: skip
     return erased
 
 
