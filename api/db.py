@@ -111,7 +111,10 @@ class MinedDatabase(ValueError):
 
 
 def open_control(path: Path) -> sqlite_utils.Database:
+    """The control database. A deleted row (a dataset's name and files) is zeroed in the file and the write-ahead
+    log (`secure_delete`), as the workspace files' erasures do; its rows are few and small, so this costs little."""
     db = connect(private_file(path))
+    db.execute("PRAGMA secure_delete = ON")
     if (mined := mined_data(db)) is not None:
         db.close()
         raise MinedDatabase(
@@ -233,8 +236,11 @@ def dataset_rows(db: sqlite_utils.Database, workspace: str, limit: int | None = 
 
 
 def delete_dataset(db: sqlite_utils.Database, workspace: str, dataset_id: str) -> None:
+    """Delete the row, zeroed (`secure_delete`, see open_control), and checkpoint: the write-ahead log held the
+    row as it was written, and after a checkpoint it is emptied, so the name and file names are gone from disk."""
     with db.atomic():
         db.execute("DELETE FROM datasets WHERE id = ? AND workspace = ?", [dataset_id, workspace])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def dataset_count(db: sqlite_utils.Database, workspace: str) -> int:

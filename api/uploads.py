@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from api.db import private_dir
 from api.errors import ApiError
 from miner.ingest.readers import READERS
-from miner.segment.pii import pseudonymise_path
+from miner.segment.pii import pseudonymise, pseudonymise_path
 
 MAX_FILES = 20
 
@@ -159,7 +159,9 @@ async def _json_records(request: Request, dest: Path, limit: int) -> tuple[list[
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         raise ApiError(422, "invalid", f"{field}: {first['msg']}", field=field) from None
-    path = dest / f"{safe_name(data.name, 'records')}.jsonl"
+    # The name is one value, not a file name: "jesse.p@example.com" takes a token whole, as a multipart file's name
+    # does (safe_name alone would read ".com" as its extension and keep "jesse.p@example" as it is).
+    path = dest / f"{safe_name(pseudonymise(data.name or ''), 'records')}.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for record in data.records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -25,6 +25,7 @@ from miner.store.pii_key import pii_key
 from tests.conftest import COMPLAINTS, DATA
 
 CUSTOMER = "CUST-4417"
+NAMED = "jesse.pinkman@example.com"  # an upload named by its customer's email
 
 
 def _write(path, prefix: str, n: int, marker: str = "", customer_rows: int = 0) -> None:
@@ -334,19 +335,30 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
         key = server.key("erin")
         with server.client(key) as c:
             keep = c.post("/v1/datasets", json={"name": "keep", "records": _records("K", "", 24, 4)}).json()
-            gone = c.post("/v1/datasets", json={"name": "gone", "records": _records("G", "wombatish", 24)}).json()
+            # A JSON body's name is one value: the email took a token in the dataset's name but not in its file's
+            # ("jesse.pinkman@example" + ".com"), which the answers, the control database and the disk showed.
+            records = [*_records("G", "wombatish", 24), {"id": "G-bad", "text": ""}]
+            gone = c.post("/v1/datasets", json={"name": NAMED, "records": records}).json()
+            [file], [bad] = gone["files"], gone["rejected"]
+            assert file["name"].startswith("EMAIL_") and bad["file"] == file["name"], gone
+            assert NAMED not in c.get(f"/v1/datasets/{gone['id']}").text + c.get("/v1/datasets").text
+            uploads = tmp_path / "main.workspaces" / "erin.uploads"
+            assert [p.name for p in (uploads / gone["id"]).iterdir()] == [file["name"]]
+            for path in (f"/v1/datasets/{NAMED}", "/v1/runs/07700900123", f"/v1/pain-points/{NAMED}/examples"):
+                assert c.get(path).status_code == 404  # the access log shows neither (asserted below)
             final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
             assert final["status"] == "complete", final
             assert "wombatish" in c.get("/v1/pain-points?limit=50").text + c.get("/v1/report").text
-            uploads = tmp_path / "main.workspaces" / "erin.uploads"
-            assert (uploads / gone["id"]).is_dir()
 
             resp = c.delete(f"/v1/datasets/{gone['id']}")
             assert resp.status_code == 200, resp.text
             assert resp.json()["documents"] == 24 and resp.json()["files"] == 1 and resp.json()["runs"] == 1
             assert c.get(f"/v1/datasets/{gone['id']}").status_code == 404
             assert c.delete(f"/v1/datasets/{gone['id']}").status_code == 404
-            assert not (uploads / gone["id"]).exists() and (uploads / keep["id"]).is_dir()
+            assert not (uploads / gone["id"]).exists() and c.get(f"/v1/datasets/{keep['id']}").status_code == 200
+            # The control database zeroes a deleted row and empties its write-ahead log (the row was in both).
+            control = b"".join(p.read_bytes() for p in tmp_path.glob("main.db*"))
+            assert gone["id"].encode() not in control and file["name"].encode() not in control
             assert c.get("/v1/stats").json()["documents"] == 24
             points = c.get("/v1/pain-points?limit=50").json()["pain_points"]
             routes = ["/v1/pain-points?limit=50", "/v1/touchpoints", "/v1/report"]
@@ -370,7 +382,7 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
             assert final["status"] == "complete", final
             assert c.get("/v1/stats").json()["documents"] == 18
         log = server.log.read_text(encoding="utf-8", errors="replace")
-    assert CUSTOMER.lower() not in log.lower()
+    assert CUSTOMER.lower() not in log.lower() and "jesse" not in log and "07700900123" not in log
     assert "erased dataset: 1 files, 24 documents" in log and "erased customer #" in log  # counts, a hash prefix
     # The prefix is keyed: an unkeyed sha256 let anyone holding a guess confirm who asked to be forgotten.
     assert hashlib.sha256(CUSTOMER.lower().encode()).hexdigest()[:8] not in log
