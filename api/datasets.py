@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from api.db import dataset_row, insert_dataset
+from api.db import dataset_row, insert_dataset, update_dataset_files
 from api.errors import ApiError, api_words
 from api.keys import now
 from miner.errors import InputError
@@ -133,7 +133,7 @@ def create(
 
 
 def public(row: dict) -> dict:
-    files = [{k: f[k] for k in ("name", "rows", "accepted")} for f in json.loads(row["files"])]
+    files = [{k: f.get(k) for k in ("name", "rows", "accepted", "imported_at")} for f in json.loads(row["files"])]
     rejected = json.loads(row["rejected"])
     return {
         "id": row["id"],
@@ -149,6 +149,25 @@ def public(row: dict) -> dict:
 
 def get(control: sqlite_utils.Database, workspace: str, dataset_id: str) -> dict | None:
     return dataset_row(control, workspace, dataset_id)
+
+
+def pending_files(row: dict) -> list[Path]:
+    """The dataset's uploaded files no run has imported yet (the others were deleted when one did)."""
+    return [Path(f["path"]) for f in json.loads(row["files"]) if not f.get("imported_at")]
+
+
+def drop_imported(control: sqlite_utils.Database, row: dict) -> None:
+    """A run has imported the dataset (its items are stored, redacted, in the workspace): record that, then delete
+    the raw uploaded files, which hold every name, phone number and address as sent. Recorded first, so a crash in
+    between leaves a file that the next run deletes, never one marked pending that is gone."""
+    files = json.loads(row["files"])
+    if not all(f.get("imported_at") for f in files):
+        stamp = now()
+        for f in files:
+            f["imported_at"] = f.get("imported_at") or stamp
+        update_dataset_files(control, row["id"], json.dumps(files))
+    for f in files:
+        Path(f["path"]).unlink(missing_ok=True)
 
 
 def discard(folder: Path) -> None:

@@ -235,6 +235,12 @@ def dataset_rows(db: sqlite_utils.Database, workspace: str, limit: int | None = 
     return list(db.query(sql, [workspace, limit]))
 
 
+def update_dataset_files(db: sqlite_utils.Database, dataset_id: str, files: str) -> None:
+    """Store a dataset's `files` list (JSON) again, as a run marks them imported."""
+    with db.atomic():
+        db.execute("UPDATE datasets SET files = ? WHERE id = ?", [files, dataset_id])
+
+
 def delete_dataset(db: sqlite_utils.Database, workspace: str, dataset_id: str) -> None:
     """Delete the row, zeroed (`secure_delete`, see open_control), and checkpoint: the write-ahead log held the
     row as it was written, and after a checkpoint it is emptied, so the name and file names are gone from disk."""

@@ -36,7 +36,8 @@ def _check_idle(control: sqlite_utils.Database, workspace: str) -> None:
 def forget_dataset(
     control: sqlite_utils.Database, db: sqlite_utils.Database, uploads: Path, workspace: str, dataset_id: str
 ) -> dict:
-    """Delete the dataset's documents (with what was derived from them), its row and its uploaded files."""
+    """Delete the dataset's documents (with what was derived from them), its row and its uploaded files; `files`
+    counts them all, those a run had already deleted too."""
     row = control_db.dataset_row(control, workspace, dataset_id)
     if row is None:
         raise not_found(f"dataset '{dataset_id}'")
@@ -45,16 +46,14 @@ def forget_dataset(
     _audit_to_server_log()
     erased = forget_files(db, paths, kind="dataset")
     control_db.delete_dataset(control, workspace, dataset_id)
-    folder = uploads / dataset_id
-    files = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-    shutil.rmtree(folder, ignore_errors=True)
-    return {**erased.as_dict(), "files": files}
+    shutil.rmtree(uploads / dataset_id, ignore_errors=True)  # the files no run has imported (and deleted) yet
+    return {**erased.as_dict(), "files": len(set(paths))}
 
 
 def forget_customer_items(
     control: sqlite_utils.Database, db: sqlite_utils.Database, workspace: str, value: str, dry_run: bool = False
 ) -> dict:
-    """Delete every item naming the customer; later runs skip them in the uploads that still hold them. A
+    """Delete every item naming the customer; later runs skip them in the uploads not imported yet. A
     `dry_run` counts them and deletes nothing."""
     _check_idle(control, workspace)  # a dry run too: during an import its counts would be those of half a dataset
     try:

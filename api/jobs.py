@@ -9,10 +9,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from api import db as control_db
+from api.datasets import drop_imported, pending_files
 from api.db import open_control, open_workspace
 from api.errors import ApiError
 from api.keys import now
@@ -258,9 +258,12 @@ class JobRunner:
             )
             pipeline = build_pipeline(db, options)
             for dataset in datasets:
-                columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
-                files = [Path(f["path"]) for f in json.loads(dataset["files"])]
-                pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+                # Each dataset's import is its own transaction: once it is stored, the raw upload is deleted.
+                if files := pending_files(dataset):
+                    columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
+                    pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+                with self._lock:
+                    drop_imported(self._control, dataset)
             run_id = pipeline.analyze(progress)
             if self.settings.keep_runs:
                 from miner.store.runs import prune_runs

@@ -29,6 +29,10 @@ class DatasetFile(BaseModel):
     name: str
     rows: int
     accepted: int
+    imported_at: str | None = Field(
+        None, description="When a run imported the file: its items are stored (redacted) and the uploaded file, "
+        "raw, was deleted then; later runs skip it. Null until then.",
+    )  # fmt: skip
 
 
 class DatasetPublic(BaseModel):
@@ -372,7 +376,8 @@ class ErasurePublic(BaseModel):
     embeddings: int = Field(description="Cached vectors of the erased texts that no remaining text shares.")
     runs: int = Field(description="Runs whose stored counts and quotes were corrected.")
     pain_points: int = Field(description="Pain points left with no complaint, removed.")
-    files: int = Field(0, description="Uploaded files deleted (DELETE /v1/datasets/{id}).")
+    files: int = Field(0, description="The dataset's uploaded files (DELETE /v1/datasets/{id}): deleted now, or "
+                       "already when a run imported them.")  # fmt: skip
     dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents` and `segments` "
                           "were counted (the other counts are 0).")  # fmt: skip
 

@@ -349,6 +349,9 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
             final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
             assert final["status"] == "complete", final
             assert "wombatish" in c.get("/v1/pain-points?limit=50").text + c.get("/v1/report").text
+            # Once a run has imported an upload, its items are stored (redacted) and the raw file is deleted.
+            assert not [p for p in uploads.rglob("*") if p.is_file()]
+            assert all(f["imported_at"] for d in c.get("/v1/datasets").json() for f in d["files"])
 
             resp = c.delete(f"/v1/datasets/{gone['id']}")
             assert resp.status_code == 200, resp.text
@@ -377,7 +380,7 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
             assert word.status_code == 422 and "plain word" in word.json()["message"], word.text
             typo = c.post("/v1/erasures", json={"customer": CUSTOMER, "dryrun": True})
             assert typo.status_code == 422 and typo.json()["field"] == "dryrun", typo.text
-            # The next run imports the remaining upload again: the customer stays forgotten.
+            # The next run skips the upload it imported (and deleted): the customer stays forgotten.
             final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
             assert final["status"] == "complete", final
             assert c.get("/v1/stats").json()["documents"] == 18

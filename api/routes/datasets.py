@@ -42,7 +42,8 @@ _UPLOAD_BODY = {
     summary="Upload a dataset",
     description="A multipart upload of one or more `file` parts in any format the CLI reads, or a JSON body "
     '`{"name", "records": [...]}`. Streamed to disk under the size limit (413 beyond it). Rows are read and '
-    "validated now; bad rows are left out and listed in `rejected`. Mine it with POST /v1/runs.",
+    "validated now; bad rows are left out and listed in `rejected`. Mine it with POST /v1/runs: the first run "
+    "stores its items (PII redacted) and deletes the uploaded files, which later runs skip.",
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses=responses(400, 401, 413, 415, 422, 429),
 )
@@ -94,7 +95,8 @@ def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep)
     "/{dataset_id}",
     response_model=ErasurePublic,
     summary="Delete a dataset",
-    description="The right to erasure: delete the dataset's uploaded files and every document it brought in, "
+    description="The right to erasure: delete the dataset's uploaded files (those no run has imported yet) and "
+    "every document it brought in, "
     "with their segments, results and cached vectors; every run's counts and quotes lose them. 409 while a run "
     "is in progress.",
     responses=responses(401, 404, 409, 429),
