@@ -21,6 +21,7 @@ import sqlite_utils
 
 from miner.segment.segmenter import text_hash
 from miner.store.db import in_chunks
+from miner.store.pii_key import pii_key
 
 log = logging.getLogger("touchpoints.erasure")
 
@@ -73,7 +74,6 @@ def import_paths_matching(db: sqlite_utils.Database, dataset: str) -> list[str]:
     """Stored import paths a user's `dataset` names: the path itself, the file's name, or a folder (an API
     dataset id is the folder its files were uploaded to)."""
     from miner.segment.pii import pseudonymise_path
-    from miner.store.pii_key import pii_key
 
     rows = [r[0] for r in db.execute("SELECT DISTINCT path FROM imports")]
     out: list[str] = []
@@ -114,7 +114,6 @@ def stored_forms(db: sqlite_utils.Database, value: str) -> list[str]:
     ("conv-ann@example.com") is one token with its prefix, so an email is tokenised after each prefix the
     database's ids in clear begin with too ("conv-0002": "conv-")."""
     from miner.segment.pii import pseudonymise
-    from miner.store.pii_key import pii_key
 
     key = pii_key(db)
     forms = [value]
