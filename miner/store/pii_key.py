@@ -19,10 +19,17 @@ from miner.segment.pii import DEFAULT_KEY
 ENV = "TOUCHPOINTS_PII_KEY"
 
 
+# The tables whose rows hold tokens, each with its own query (no table name interpolated into SQL).
+_TOKEN_ROWS = {
+    "documents": "SELECT 1 FROM documents LIMIT 1",
+    "imports": "SELECT 1 FROM imports LIMIT 1",
+    "erased_documents": "SELECT 1 FROM erased_documents LIMIT 1",
+}
+
+
 def _holds_tokens(db: sqlite_utils.Database) -> bool:
     names = set(db.table_names())
-    tables = [t for t in ("documents", "imports", "erased_documents") if t in names]
-    return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in tables)
+    return any(db.execute(sql).fetchone() for table, sql in _TOKEN_ROWS.items() if table in names)
 
 
 def new_key(db: sqlite_utils.Database) -> str:
