@@ -12,7 +12,8 @@ import sqlite_utils
 
 from api import db as control_db
 from api.errors import ApiError, not_found
-from miner.store.erasure import documents_of_customer, forget_customer, forget_files, log, would_forget
+from miner.store.erasure import forget_customer, forget_files, log, would_forget
+from miner.store.erasure_lookup import documents_of_customer
 
 
 def _audit_to_server_log() -> None:

@@ -253,7 +253,7 @@ def test_vectors_of_clauses_read_in_their_items_are_dropped(mined, template):
 
 
 def test_customer_pattern_is_a_whole_token():
-    from miner.store.erasure import customer_pattern
+    from miner.store.erasure_lookup import customer_pattern
 
     p = customer_pattern("ann@example.com")
     assert p.search("mail ANN@example.com now") and p.search("(ann@example.com).")
@@ -264,7 +264,7 @@ def test_customer_pattern_is_a_whole_token():
 def test_a_customer_id_stored_as_a_keyed_token_is_found(tmp_path, monkeypatch):
     """PII redaction may store an email used as an id as a keyed token: the customer is matched on it too."""
     from miner.segment import pii
-    from miner.store.erasure import documents_of_customer
+    from miner.store.erasure_lookup import documents_of_customer
 
     monkeypatch.setattr(
         pii, "pseudonymise", lambda v, key=None: "<EMAIL:3f0c1a9be2d4aa01>" if "@" in v else v, raising=False
@@ -286,7 +286,7 @@ def test_an_email_column_is_found_after_redaction(tmp_path):
     from miner.pipeline.imports import import_files
     from miner.segment.pii import Redactor, redact_records
     from miner.segment.rules import RuleSegmenter
-    from miner.store.erasure import documents_of_customer
+    from miner.store.erasure_lookup import documents_of_customer
     from miner.store.pii_key import pii_key
 
     export = tmp_path / "cust.csv"
@@ -433,7 +433,7 @@ def test_a_customer_is_found_inside_an_id_and_a_column_and_the_dry_run_says_wher
     from miner.pipeline.imports import database_redactor, import_files
     from miner.segment.pii import Redactor
     from miner.segment.rules import RuleSegmenter
-    from miner.store.erasure import customer_matches
+    from miner.store.erasure_lookup import customer_matches
 
     export = tmp_path / "chats.csv"
     export.write_text(

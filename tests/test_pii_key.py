@@ -45,7 +45,7 @@ def _old_database(path) -> None:
 def test_each_new_database_has_a_random_key_and_its_tokens_are_not_the_published_ones(tmp_path, monkeypatch):
     from miner.pipeline.imports import database_redactor, import_files
     from miner.segment.rules import RuleSegmenter
-    from miner.store.erasure import documents_of_customer, import_paths_matching
+    from miner.store.erasure_lookup import documents_of_customer, import_paths_matching
 
     monkeypatch.delenv("TOUCHPOINTS_PII_KEY", raising=False)
     one, two = open_db(tmp_path / "one.db"), open_db(tmp_path / "two.db")

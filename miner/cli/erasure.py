@@ -38,16 +38,13 @@ def forget(
 
     Its segments, results and cached vectors go too; top, report, export and the API then no longer show it."""
     from miner.store import open_db
-    from miner.store.erasure import (
-        Erased,
+    from miner.store.erasure import Erased, forget_customer, forget_files, would_forget
+    from miner.store.erasure_lookup import (
         customer_matches,
         documents_of_customer,
         documents_of_paths,
-        forget_customer,
-        forget_files,
         import_paths_matching,
         import_sources,
-        would_forget,
     )
 
     if (dataset is None) == (customer is None):

@@ -1,0 +1,174 @@
+"""Finding what to forget (the right to erasure, miner/store/erasure.py forgets it): the documents a dataset's import
+paths brought in, and every item naming a customer, by the value in clear or by its keyed token, in an id, a column
+or the text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+import sqlite_utils
+
+from miner.store.db import in_chunks
+from miner.store.pii_key import pii_key
+
+MIN_CUSTOMER_CHARS = 3  # a shorter value would match inside too many unrelated items
+
+
+def documents_of_paths(db: sqlite_utils.Database, paths: Iterable[str]) -> list[str]:
+    """Documents first imported from any of these files (an `imports.path`, exactly as stored)."""
+    wanted = sorted(set(paths))
+    out: list[str] = []
+    for chunk, marks in in_chunks(wanted):
+        sql = f"""SELECT d.id FROM documents d JOIN imports i ON i.id = d.import_id
+                  WHERE i.path IN ({marks}) ORDER BY d.id"""
+        out += [r[0] for r in db.execute(sql, chunk)]
+    return out
+
+
+def import_paths_matching(db: sqlite_utils.Database, dataset: str) -> list[str]:
+    """Stored import paths a user's `dataset` names: the path itself, the file's name, or a folder (an API
+    dataset id is the folder its files were uploaded to)."""
+    from miner.segment.pii import pseudonymise_path
+
+    rows = [r[0] for r in db.execute("SELECT DISTINCT path FROM imports")]
+    out: list[str] = []
+    for name in dict.fromkeys([dataset, pseudonymise_path(dataset, pii_key(db))]):  # a redacted import stored the token
+        parts = [p for p in re.split(r"[\\/]", name) if p]
+        out += [p for p in rows if p not in out and (p == name or p.rsplit("/", 1)[-1] == name or _under(p, parts))]
+    return out
+
+
+def import_sources(db: sqlite_utils.Database) -> list[str]:
+    """Every mined file's source name, sorted: what `--dataset` can name."""
+    return sorted({r[0] for r in db.execute("SELECT source FROM imports")})
+
+
+def _under(path: str, folder: list[str]) -> bool:
+    names = [p for p in re.split(r"[\\/]", path) if p][:-1]
+    return bool(folder) and any(names[i : i + len(folder)] == folder for i in range(len(names)))
+
+
+def customer_pattern(value: str) -> re.Pattern[str]:
+    """The value as a whole token, case-insensitive: 'C-1042' matches 'order C-1042 late', not 'C-10421'."""
+    return re.compile(rf"(?<![\w@.+-]){re.escape(value.strip())}(?![\w@+-]|\.\w)", re.IGNORECASE)
+
+
+def _mentions(pattern: re.Pattern[str], value: object) -> bool:
+    if isinstance(value, str):
+        return bool(pattern.search(value))
+    if isinstance(value, dict):
+        return any(_mentions(pattern, v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(pattern, v) for v in value)
+    return value is not None and bool(pattern.search(str(value)))
+
+
+def stored_forms(db: sqlite_utils.Database, value: str) -> list[str]:
+    """The value as an import may have stored it: as given, and as the keyed token PII redaction puts in place of
+    an email or phone number in an id (`pseudonymise`, with the database's key). An email inside an id
+    ("conv-ann@example.com") is one token with its prefix, so an email is tokenised after each prefix the
+    database's ids in clear begin with too ("conv-0002": "conv-")."""
+    from miner.segment.pii import pseudonymise
+
+    key = pii_key(db)
+    forms = [value]
+    if (token := pseudonymise(value, key)) != value:
+        forms.append(token)
+    if "@" in value:
+        forms += [t for p in _id_prefixes(db) if _TOKEN.fullmatch(t := pseudonymise(p + value, key))]
+    return list(dict.fromkeys(forms))
+
+
+_TOKEN = re.compile(r"<[A-Z]+:[0-9a-f]{16}>")
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_.:#/]")
+MAX_PREFIXES = 100
+
+
+def _id_prefixes(db: sqlite_utils.Database) -> list[str]:
+    """The prefixes ids in clear begin with ('conv-', 'acct-'), the most used first."""
+    counts: dict[str, int] = {}
+    for (source_id,) in db.execute("SELECT source_id FROM documents WHERE source_id IS NOT NULL"):
+        if (m := _PREFIX.match(source_id)) is not None:
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return sorted(counts, key=lambda p: -counts[p])[:MAX_PREFIXES]
+
+
+def id_pattern(value: str) -> re.Pattern[str]:
+    """The value inside an id or a one-word column: a token anywhere ('conv-<EMAIL:...>'), any other value between
+    word boundaries ('4482913' in 'acct-4482913', not in 'acct-44829130')."""
+    if _TOKEN.fullmatch(value):
+        return re.compile(re.escape(value), re.IGNORECASE)
+    return re.compile(rf"(?<![^\W_]){re.escape(value.strip())}(?![^\W_])", re.IGNORECASE)
+
+
+def documents_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
+    """Documents whose source id, text, title or any meta value names the customer (an id or an email).
+
+    Redacted text no longer holds an email, so the source id and meta are where most matches come from."""
+    return sorted({d for ids in customer_matches(db, value).values() for d in ids})
+
+
+def customer_matches(db: sqlite_utils.Database, value: str) -> dict[str, list[str]]:
+    """Where the customer was found ('source id', 'text', 'title', "column 'customer_email'") and in which
+    documents: what `forget --customer --dry-run` reports."""
+    value = value.strip()
+    if len(value) < MIN_CUSTOMER_CHARS:
+        raise ValueError(f"a customer value needs at least {MIN_CUSTOMER_CHARS} characters")
+    if not re.search(r"[\d@]", value) and not _whole_field(db, value):
+        raise ValueError(
+            f"'{value}' is a plain word, not a customer id or email, and would erase every item that uses it: give "
+            "the id or email as the export stores it (with a digit or an @), or a value that is a whole id or "
+            "column of some item"
+        )
+    out: dict[str, set[str]] = {}
+    for form in stored_forms(db, value):
+        for doc_id, where in _documents_naming(db, form):
+            out.setdefault(where, set()).add(doc_id)
+    return {where: sorted(ids) for where, ids in sorted(out.items())}
+
+
+def _whole_field(db: sqlite_utils.Database, value: str) -> bool:
+    """Whether some document's source id, or one of its other columns (meta), is exactly `value` (any case): a
+    username-like id without digits names a customer only as a field of its own, never as a word of the text."""
+    needle = value.lower()
+    if db.execute("SELECT 1 FROM documents WHERE lower(source_id) = ? LIMIT 1", [needle]).fetchone():
+        return True
+    sql = "SELECT meta FROM documents WHERE meta IS NOT NULL AND instr(lower(meta), ?) > 0"
+    return any(
+        isinstance(m := json.loads(meta), dict) and any(str(v).strip().lower() == needle for v in m.values())
+        for (meta,) in db.execute(sql, [needle])
+    )
+
+
+def _documents_naming(db: sqlite_utils.Database, value: str) -> Iterable[tuple[str, str]]:
+    """(document, where) for each field naming the value: the id, and a column of one word, hold it as a part
+    (`id_pattern`); text, a title and a column of several words as a whole token (`customer_pattern`)."""
+    words, part = customer_pattern(value), id_pattern(value)
+    needle = value.lower()
+    # instr() narrows the scan cheaply; the patterns then insist on a whole token or part.
+    sql = """SELECT id, source_id, title, text, meta FROM documents
+             WHERE instr(lower(coalesce(source_id, '')), ?) > 0 OR instr(lower(text), ?) > 0
+                OR instr(lower(coalesce(title, '')), ?) > 0 OR instr(lower(coalesce(meta, '')), ?) > 0"""
+    for doc_id, source_id, title, text, meta in db.execute(sql, [needle, needle, needle, needle]):
+        if (source_id or "").lower() == needle or part.search(source_id or ""):
+            yield doc_id, "source id"
+        for where, field in (("title", title), ("text", text)):
+            if _mentions(part if _TOKEN.fullmatch(value) else words, field):
+                yield doc_id, where
+        columns = json.loads(meta) if meta else None
+        for name, column in columns.items() if isinstance(columns, dict) else []:
+            if _in_column(words, part, column):
+                yield doc_id, f"column '{name}'"
+
+
+def _in_column(words: re.Pattern[str], part: re.Pattern[str], value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_in_column(words, part, v) for v in value.values())
+    if isinstance(value, list):
+        return any(_in_column(words, part, v) for v in value)
+    if value is None:
+        return False
+    text = str(value)
+    return bool((part if len(text.split()) <= 1 else words).search(text))
