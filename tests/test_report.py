@@ -378,3 +378,19 @@ def test_touchpoints_differ_in_shape_not_colour_alone(report):
     page = render_html(report)
     assert ">significant</span>" not in page
     assert page.count(", significant</span>") == page.count("▲ up, significant") + page.count("▼ down, significant")
+
+
+def test_the_trends_table_calls_new_only_what_was_never_there(sample):
+    """The overview said 'up from 0' for a touchpoint absent only the month before; the table still said 'new'."""
+    import copy
+
+    from miner.report.trends import change
+
+    report = build_report(sample)
+    cell = re.compile(r'<td class="n">\s*(new|up from 0)\s*</td>')
+    absent_before = copy.deepcopy(report)
+    absent_before["touchpoints"][0]["trend"] |= {"change": change(0, 24, 5, 41), "baseline": change(60, 300, 5, 41)}
+    assert "up from 0" in cell.findall(render_html(absent_before))
+    never = copy.deepcopy(report)
+    never["touchpoints"][0]["trend"] |= {"change": change(0, 24, 5, 41), "baseline": change(0, 300, 5, 41)}
+    assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
