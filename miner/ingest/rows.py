@@ -126,7 +126,7 @@ def iter_records(
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
     speaker = messages.speaker_column(table.columns, sample, cols)
-    read = _Counted(stream)
+    read = _Counted(stream)  # where rows are joined, the note below says how many rows made the items
     if speaker is not None:  # one row per message: each conversation's rows become one transcript
         stream = messages.joined(iter(read), cols, speaker)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "

@@ -14,6 +14,7 @@ from miner.errors import MinerError
 from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchpoint_rows, trends_chart
 from miner.report.inert import script_json
 from miner.report.model import MIN_ITEMS, build_report
+from miner.report.render import percent
 from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
 from miner.wording import counted
@@ -46,7 +47,7 @@ def _pct(value: float | None, digits: int = 0) -> str:
     """'22%'; a share under 1% keeps a decimal ('0.2%', as `top` prints it: the KPI said 0% beside 0.2%)."""
     if value is None:
         return "–"
-    return f"{value:.1%}" if digits == 0 and 0 < value < 0.01 else f"{value * 100:.{digits}f}%"
+    return percent(value) if digits == 0 else f"{value * 100:.{digits}f}%"
 
 
 def _signed(value: float | None, digits: int = 1) -> str:

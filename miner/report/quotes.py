@@ -54,15 +54,3 @@ def quote(row: dict) -> dict:
         "rating": format_rating(row["rating_raw"], row["rating_scale"]),
         **highlight(row),
     }
-
-
-def pick_quote_ids(representatives: list[int], candidates: list[tuple[float, int]], n: int = 3) -> list[int]:
-    """The pain point's representatives that lie within the report's filter, topped up by best-scoring segments."""
-    allowed = {sid for _, sid in candidates}
-    chosen = [sid for sid in representatives if sid in allowed][:n]
-    for _, sid in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        if len(chosen) >= n:
-            break
-        if sid not in chosen:
-            chosen.append(sid)
-    return chosen
