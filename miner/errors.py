@@ -60,5 +60,9 @@ class TaxonomyError(MinerError):
     """A taxonomy file that does not validate."""
 
 
+class DatabaseError(MinerError):
+    """A database file that is not one this command can use."""
+
+
 class ModelError(MinerError):
     """A model that cannot be found or loaded."""

@@ -67,3 +67,24 @@ def test_import_leaves_out_the_control_tables_a_keys_create_added(tmp_path):
     copied = tmp_path / "main.workspaces" / "acme.db"
     assert "api_keys" not in tables(copied) and "documents" in tables(copied)
     assert "api_keys" in tables(mined)  # the source is only read
+
+
+def test_mining_into_the_api_main_database_is_refused_and_leaves_it_as_it_was(tmp_path):
+    """`mine --db touchpoints.db` on the service's own file had added the miner's tables and data to it, and `serve`
+    then refused the file it had been serving; reading commands migrated it too."""
+    main = tmp_path / "touchpoints.db"
+    touchpoints("keys", "create", "--workspace", "acme", "--db", str(main)).check_returncode()
+    before = tables(main)
+    assert {"api_keys", "workspaces"} <= before
+
+    mined = touchpoints("mine", str(DATA / "reviews_small.csv"), "--db", str(main), "--embedding-model", "fake",
+                        "--segmenter", "rules")  # fmt: skip
+    assert mined.returncode == 2, mined.stderr
+    assert "API's main database" in mined.stderr and "touchpoints workspaces import" in mined.stderr, mined.stderr
+    top = touchpoints("top", "--db", str(main))
+    assert top.returncode == 2 and "API's main database" in top.stderr, top.stderr
+    assert "Traceback" not in top.stderr
+    assert tables(main) == before  # no miner table was added
+
+    with serve(main, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake"}) as srv:  # the service still opens its file
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200

@@ -131,9 +131,17 @@ def main() -> None:
 
 
 def guarded(run: Callable[[], object]) -> None:
-    """Run the command; a failure of the disk or the database file exits 2 with one sentence, as bad input does."""
+    """Run the command; a failure of the disk or the database file, or a file that is not a database the command can
+    use, exits 2 with one sentence, as bad input does."""
+    from miner.errors import DatabaseError
+
     try:
         run()
+    except DatabaseError as err:  # a file that is no database this command can use (`open_db`), from any command
+        from miner.report.inert import terminal_text
+
+        typer.echo(f"Error: {terminal_text(str(err), keep_newlines=True)}", err=True)
+        raise SystemExit(2) from None
     except (sqlite3.DatabaseError, OSError) as err:
         if isinstance(err, BrokenPipeError):  # `touchpoints top | head`: the reader has what it wanted
             with contextlib.suppress(Exception):  # stdout's unflushed rest goes nowhere instead of failing at exit

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from miner.errors import DatabaseError
 from miner.store.migrations import migrations
 
 DEFAULT_DB = Path("touchpoints.db")
@@ -65,6 +66,7 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
         db, started = None, time.monotonic()
         try:
             db = connect(Path(path or DEFAULT_DB))
+            _refuse_control(db, Path(path or DEFAULT_DB))
             return _migrated(db)
         except sqlite3.OperationalError as err:
             if db is not None:
@@ -74,6 +76,25 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
                 raise
             time.sleep(0.1)
     raise AssertionError("unreachable")
+
+
+# The API's main database holds these (api/db.py CONTROL_TABLES), and each workspace's data is a file of its own
+API_TABLES = {"api_keys", "workspaces"}
+
+
+def _refuse_control(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse the API's main database (workspaces and keys, no feedback of its own) before the miner's tables are
+    added to it: `mine --db touchpoints.db` on the service's file had mined into it, and `serve` then refused the
+    file it had served. A database that already holds both (mined before this check) is left to `serve` to refuse."""
+    names = set(db.table_names())
+    if API_TABLES <= names and "documents" not in names:
+        db.close()
+        raise DatabaseError(
+            f"{path} is the API's main database (workspaces and keys; each workspace's data is in a file of its "
+            "own), not one `touchpoints mine` writes. Mine into a file of your own (--db feedback.db) and serve it "
+            f"with `touchpoints workspaces import feedback.db --workspace NAME --db {path}`, or upload through the "
+            "API (POST /v1/datasets)"
+        )
 
 
 def _migrated(db: sqlite_utils.Database) -> sqlite_utils.Database:
