@@ -393,6 +393,14 @@ class TrendSeriesPublic(BaseModel):
     )
 
 
+class PartialPeriodPublic(BaseModel):
+    period: str = Field(examples=["2026-W12"], description="The latest period, which the days covered end inside.")
+    days: int = Field(examples=[3], description="Its days up to and including `last_day`.")
+    of_days: int = Field(examples=[7], description="The days a whole period of its kind has.")
+    last_day: str = Field(examples=["2026-03-18"], description="The last day covered: the latest dated item, or "
+                          "`until` where given.")  # fmt: skip
+
+
 class TrendsPublic(BaseModel):
     run: RunInfo | None
     period: Literal["month", "week"]
@@ -402,6 +410,12 @@ class TrendsPublic(BaseModel):
         "where given), gaps included: `2026-03` for a month, `2026-W09` for an ISO week.",
     )
     items: list[int] = Field(description="Dated feedback items per period, inside the filters.")
+    partial: PartialPeriodPublic | None = Field(
+        None,
+        description="The latest period when the days covered end well before it does (under 80% of its days: an "
+        "export taken mid-week): its counts are lower than a whole period's would be, so a chart should mark it. "
+        "Null otherwise, or when there is one period.",
+    )
     touchpoints: list[TrendSeriesPublic] = Field(
         description="Every touchpoint with a complaint in the window, most complaints first."
     )

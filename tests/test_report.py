@@ -394,3 +394,15 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     never = copy.deepcopy(report)
     never["touchpoints"][0]["trend"] |= {"change": change(0, 24, 5, 41), "baseline": change(0, 300, 5, 41)}
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
+
+
+def test_a_latest_period_cut_short_is_named_in_the_chart_and_the_warnings(sample):
+    """Data to the 14th of October: October's counts are half a month's, and the chart's dip said nothing of it."""
+    cut = build_report(sample, Filters(until="2026-10-14"))
+    assert cut["trends"]["partial"] == {"period": "2026-10", "days": 14, "of_days": 31, "last_day": "2026-10-14"}
+    assert any("The latest month, 2026-10, holds 14 of its 31 days" in w for w in cut["quality"]["warnings"])
+    from miner.report.charts import trends_chart
+
+    assert trends_chart(cut)["data"][0]["x"][-1] == "2026-10 (14 of 31 days)"
+    whole = build_report(sample)  # the demo's data ends on 30 October: a day short is no partial month
+    assert whole["trends"]["partial"] is None and not any("holds" in w for w in whole["quality"]["warnings"])

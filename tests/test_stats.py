@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from miner.report.stats import bootstrap_impact, rating_impact, two_proportion_z_test
-from miner.report.trends import change, choose_granularity, emerging_pain_points, period_of, period_range
+from miner.report.trends import (
+    change,
+    choose_granularity,
+    emerging_pain_points,
+    partial_period,
+    period_of,
+    period_range,
+)
 
 
 def test_z_test_by_hand():
@@ -96,6 +103,23 @@ def test_periods():
     assert choose_granularity(["2026-01-01", "2026-02-01"]) == "week"
     assert choose_granularity(["2025-01-01", "2026-02-01"]) == "month"
     assert choose_granularity(["2025-01-01"], "week") == "week"
+
+
+def test_a_latest_period_the_days_end_inside_is_partial():
+    """An export taken on a Wednesday: its week holds 3 of 7 days, and the chart's dip is the calendar's."""
+    assert partial_period("2026-03-18", "week") == {
+        "period": "2026-W12", "days": 3, "of_days": 7, "last_day": "2026-03-18",
+    }  # fmt: skip
+    assert partial_period("2026-03-22T23:10:00", "week") is None  # a Sunday ends its ISO week
+    assert partial_period("2026-03-21", "week") is None  # a Saturday: as likely a quiet Sunday as an early export
+    assert partial_period("2026-03-20", "week")["days"] == 5  # a Friday: two days short
+    assert partial_period("2026-03-23", "week")["days"] == 1  # a Monday starts one
+    assert partial_period("2026-02-10", "month") == {
+        "period": "2026-02", "days": 10, "of_days": 28, "last_day": "2026-02-10",
+    }  # fmt: skip
+    assert partial_period("2028-02-29", "month") is None and partial_period("2026-12-31", "month") is None
+    assert partial_period("2026-10-30", "month") is None  # the demo's last day: one day short of a whole month
+    assert partial_period("2025-12-30", "week")["period"] == "2026-W01"  # the ISO year of its Thursday
 
 
 def test_change_uses_rates_of_items():

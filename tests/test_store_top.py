@@ -231,6 +231,7 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     got = resp.json()
     report = build_report(db, f, granularity=period)
     assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
+    assert got["partial"] == report["trends"]["partial"]  # both say whether the latest period is whole
     series = {t["id"]: t for t in got["touchpoints"]}
     for tp in report["touchpoints"]:
         if tp["trend"]:

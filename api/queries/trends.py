@@ -8,7 +8,7 @@ import sqlite_utils
 
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.model import trend_span
-from miner.report.trends import period_of, period_range
+from miner.report.trends import partial_period, period_of, period_range
 from miner.store.reads import daily_counts, daily_items
 from miner.touchpoints.taxonomy import NONE
 
@@ -16,8 +16,16 @@ from miner.touchpoints.taxonomy import NONE
 def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period: str = "month") -> dict:
     """Every period from the first dated item to the last inside the filters (the filters' bounds where given, as
     the report's), gaps included: the dated items in each, and per touchpoint (and `none`) its complaint mentions
-    and the items with a complaint about it, as the report's trend chart and table count them."""
-    empty: dict = {"run": run_public(run), "period": period, "periods": [], "items": [], "touchpoints": []}
+    and the items with a complaint about it, as the report's trend chart and table count them; `partial`: the latest
+    period when the days covered end well before it does (`partial_period`)."""
+    empty: dict = {
+        "run": run_public(run),
+        "period": period,
+        "periods": [],
+        "items": [],
+        "touchpoints": [],
+        "partial": None,
+    }
     if run is None:
         return empty
     items_by_day = daily_items(db, filters)
@@ -42,6 +50,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         **empty,
         "periods": periods,
         "items": items,
+        "partial": partial_period(last, period) if len(periods) >= 2 else None,
         "touchpoints": [
             {"id": t, "name": names.get(t, t), "complaints": mentions[t], "documents": documents[t]} for t in order
         ],

@@ -70,8 +70,12 @@ def journey_chart(report: dict) -> dict:
 
 
 def trends_chart(report: dict, visible: int = 6) -> dict:
-    """Complaints per period per touchpoint; a ringed marker where the change on the period before is significant."""
+    """Complaints per period per touchpoint; a ringed marker where the change on the period before is significant.
+    A latest period the data ends inside is named with its days ("2026-W12 (3 of 7 days)"): its counts are low."""
     trends = report["trends"]
+    x = list(trends["periods"])
+    if (partial := trends.get("partial")) and x and x[-1] == partial["period"]:
+        x[-1] = f"{partial['period']} ({partial['days']} of {partial['of_days']} days)"
     data = []
     for i, tp in enumerate(report["touchpoints"]):
         trend = tp.get("trend")
@@ -92,7 +96,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": name,
-                "x": trends["periods"],
+                "x": x,
                 "y": trend["complaints"],
                 "customdata": note,
                 "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5, "dash": dash},

@@ -17,6 +17,7 @@ from miner.report.trends import (
     MIN_PERIOD_ITEMS,
     choose_granularity,
     emerging_pain_points,
+    partial_period,
     period_of,
     period_range,
     touchpoint_trends,
@@ -152,7 +153,13 @@ def trend_span(filters: Filters, first: str, last: str) -> tuple[str, str]:
 def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: str, filters: Filters) -> dict:
     dated = {d: doc["date"] for d, doc in data.documents.items() if doc["date"]}
     if not dated:
-        return {"unit": choose_granularity([], granularity), "periods": [], "items": [], "emerging": []}
+        return {
+            "unit": choose_granularity([], granularity),
+            "periods": [],
+            "items": [],
+            "emerging": [],
+            "partial": None,
+        }
     # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
     first, last = trend_span(filters, min(dated.values()), max(dated.values()))
     unit = choose_granularity([first, last], granularity)
@@ -167,7 +174,13 @@ def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: st
         pp = data.pain_points.get(item["id"], {})
         item["label"] = pp.get("label", item["id"])
         item["touchpoint"] = names.get(pp.get("touchpoint", ""), pp.get("touchpoint", ""))
-    return {"unit": unit, "periods": periods, "items": [items[p] for p in periods], "emerging": emerging}
+    return {
+        "unit": unit,
+        "periods": periods,
+        "items": [items[p] for p in periods],
+        "emerging": emerging,
+        "partial": partial_period(last, unit) if len(periods) >= 2 else None,
+    }
 
 
 def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
@@ -284,6 +297,12 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         warnings.append(
             f"{len(small)} of {len(trends['periods'])} {trends['unit']}s have fewer than {MIN_ITEMS} items "
             f"(e.g. {small[-1]}): changes between them are unlikely to be significant."
+        )
+    if partial := trends.get("partial"):
+        warnings.append(
+            f"The latest {trends['unit']}, {partial['period']}, holds {partial['days']} of its {partial['of_days']} "
+            f"days (the report's days end on {partial['last_day']}): its counts are lower than a whole "
+            f"{trends['unit']}'s would be; the changes compare rates of items, which a part-period does not lower."
         )
     weak = [e["name"] for e in entries if e.get("impact") and e["impact"]["thin"]]
     if weak:

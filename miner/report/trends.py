@@ -11,6 +11,9 @@ from miner.report.stats import SIGNIFICANCE, two_proportion_z_test
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
 MIN_PERIOD_ITEMS = 10  # items each of two periods needs before a change between them is stated
+# A latest period whose days covered are under this share of its days is partial (`partial_period`); a day or two
+# short (October's data ending on the 30th, a week's on Saturday) is as likely a quiet day as an early export
+PARTIAL_SHARE = 0.8
 
 
 def period_of(iso: str, granularity: str) -> str:
@@ -31,6 +34,28 @@ def choose_granularity(dates: Iterable[str], requested: str = "auto") -> str:
         return "month"
     span = date.fromisoformat(days[-1]) - date.fromisoformat(days[0])
     return "month" if span > timedelta(days=120) else "week"
+
+
+def partial_period(last: str, granularity: str) -> dict | None:
+    """The latest period when the days covered end well before it does (an export taken mid-week or mid-month, under
+    `PARTIAL_SHARE` of its days): its name, the days it covers and the days it has, and the last day; else None.
+    Its counts are then not comparable with a whole period's (the changes compare rates of items)."""
+    day = date.fromisoformat(last[:10])
+    if granularity == "month":
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        start = day - timedelta(days=day.isoweekday() - 1)
+        end = start + timedelta(days=6)
+    days, of_days = (day - start).days + 1, (end - start).days + 1
+    if days >= PARTIAL_SHARE * of_days:
+        return None
+    return {
+        "period": period_of(day.isoformat(), granularity),
+        "days": days,
+        "of_days": of_days,
+        "last_day": day.isoformat(),
+    }
 
 
 def period_range(first: str, last: str, granularity: str) -> list[str]:
