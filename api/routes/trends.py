@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import FiltersDep, RunDep, WorkspaceDbDep
 from api.errors import responses
 from api.queries.trends import trends
-from api.schemas import TrendsPublic
+from api.schemas_trends import TrendsPublic
 
 router = APIRouter(prefix="/v1/trends", tags=["touchpoints"])
 
