@@ -406,3 +406,24 @@ def test_a_latest_period_cut_short_is_named_in_the_chart_and_the_warnings(sample
     assert trends_chart(cut)["data"][0]["x"][-1] == "2026-10 (14 of 31 days)"
     whole = build_report(sample)  # the demo's data ends on 30 October: a day short is no partial month
     assert whole["trends"]["partial"] is None and not any("holds" in w for w in whole["quality"]["warnings"])
+
+
+def test_each_chart_has_a_text_alternative_naming_its_largest_values(sample, report):
+    """A screen reader found four blank boxes: each chart is an image labelled with what it shows."""
+    import html as html_lib
+
+    page = render_html(report)
+    labels = {
+        name: html_lib.unescape(text)
+        for name, text in re.findall(r'<div id="chart-(\w+)" class="chart" role="img" aria-label="([^"]*)"', page)
+    }
+    assert set(labels) == {"journey", "touchpoints", "trends", "impact"}
+    top = report["touchpoints"][0]
+    assert f"most first: {top['name']} {top['complaints']:,};" in labels["touchpoints"]
+    assert labels["trends"].startswith(f"Complaints per month and touchpoint, {report['trends']['periods'][0]} to")
+    leader = max((t for t in report["touchpoints"] if t["trend"]), key=lambda t: t["trend"]["complaints"][-1])
+    assert f"most first: {leader['name']} {leader['trend']['complaints'][-1]};" in labels["trends"]
+    worst = min((t for t in report["touchpoints"] if t["impact"]), key=lambda t: t["impact"]["points"])
+    assert f"most lost first: {worst['name']} +" in labels["impact"]  # points lost, signed as the table gives them
+    stage = report["journey"][0]
+    assert f"{stage['complaints']:,} (" in labels["journey"]

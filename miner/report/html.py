@@ -64,6 +64,42 @@ def report_title(report: dict) -> str:
     return "Touchpoint report" if shown == "all feedback" else f"Touchpoint report · {shown}"
 
 
+def chart_texts(report: dict, shown: int = 8) -> dict[str, str]:
+    """Each chart in words, for a screen reader (the chart's `aria-label`, with `role="img"`): its largest values,
+    and where the table that gives all of them is. A chart was a blank to anyone who could not see it."""
+    tps = report["touchpoints"]
+
+    def listed(pairs: list[tuple[str, str]]) -> str:
+        more = f"; and {counted(len(pairs) - shown, 'other')}" if len(pairs) > shown else ""
+        return "; ".join(f"{name} {value}" for name, value in pairs[:shown]) + more
+
+    stages = [(STAGE_NAMES[s["stage"]], f"{s['complaints']:,} ({_pct(s['share'])})") for s in report["journey"]]
+    out = {
+        "journey": f"Complaints by journey stage: {listed(stages)}. The lists below name each stage's touchpoints.",
+    }
+    volumes = [(t["name"], f"{t['complaints']:,}") for t in tps]
+    out["touchpoints"] = f"Complaints per touchpoint, most first: {listed(volumes)}."
+    trends = report["trends"]
+    if trends["periods"]:
+        unit, periods = trends["unit"], trends["periods"]
+        last = sorted((t for t in tps if t.get("trend")), key=lambda t: -t["trend"]["complaints"][-1])
+        latest = [(t["name"], f"{t['trend']['complaints'][-1]:,}") for t in last]
+        partial = trends.get("partial")
+        cut = f" ({partial['days']} of its {partial['of_days']} days)" if partial else ""
+        out["trends"] = (
+            f"Complaints per {unit} and touchpoint, {periods[0]} to {periods[-1]}. In the latest {unit}{cut}, most "
+            f"first: {listed(latest)}. The table below compares the latest {unit} with the one before."
+        )
+    rated = sorted((t for t in tps if t.get("impact")), key=lambda t: t["impact"]["points"])  # most lost: lowest
+    if rated:
+        lost = [(t["name"], _signed(-t["impact"]["points"])) for t in rated]  # points lost, as the table gives them
+        out["impact"] = (
+            f"Rating points lost against complaints, per touchpoint, most lost first: {listed(lost)}. The table "
+            "below gives each with its 95% interval."
+        )
+    return out
+
+
 def render_html(report: dict, *, title: str | None = None) -> str:
     """The report (from `build_report`) as one HTML page."""
     emerging = {e["id"]: e for e in report["trends"]["emerging"]}
@@ -93,6 +129,7 @@ def render_html(report: dict, *, title: str | None = None) -> str:
             stage_names=STAGE_NAMES,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             charts_json=script_json(charts),
+            chart_text=chart_texts(report),
             plotly_js=plotly_js(),
         )
     )
