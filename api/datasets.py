@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import sqlite_utils
@@ -12,6 +11,7 @@ import sqlite_utils
 from api.db import dataset_row, insert_dataset, update_dataset_files
 from api.errors import ApiError, api_words
 from api.keys import now
+from api.shred import shred, shred_tree
 from miner.errors import InputError
 from miner.ingest import ColumnMap, iter_file
 from miner.segment.pii import pseudonymise, pseudonymise_path
@@ -167,8 +167,8 @@ def drop_imported(control: sqlite_utils.Database, row: dict) -> None:
             f["imported_at"] = f.get("imported_at") or stamp
         update_dataset_files(control, row["id"], json.dumps(files))
     for f in files:
-        Path(f["path"]).unlink(missing_ok=True)
+        shred(Path(f["path"]))  # overwritten, then unlinked (api/shred.py)
 
 
 def discard(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+    shred_tree(folder)

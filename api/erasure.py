@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import sqlite_utils
 
 from api import db as control_db
 from api.errors import ApiError, not_found
+from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, log, would_forget
 from miner.store.erasure_lookup import documents_of_customer
 
@@ -47,7 +47,7 @@ def forget_dataset(
     _audit_to_server_log()
     erased = forget_files(db, paths, kind="dataset")
     control_db.delete_dataset(control, workspace, dataset_id)
-    shutil.rmtree(uploads / dataset_id, ignore_errors=True)  # the files no run has imported (and deleted) yet
+    shred_tree(uploads / dataset_id)  # the files no run has imported (and deleted) yet, overwritten first
     return {**erased.as_dict(), "files": len(set(paths))}
 
 
