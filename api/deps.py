@@ -16,7 +16,7 @@ from api.db import completed_job_run, open_control, open_workspace, pool, worksp
 from api.errors import ApiError, not_found
 from api.jobs import JobRunner
 from api.keys import workspace_for
-from api.queries.common import Filters, find_run
+from api.queries.common import Filters, find_run, run_number
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 from miner.errors import MinerError
@@ -117,8 +117,9 @@ def get_run(
     taxonomy_version = taxonomy_version or None
     if run is not None:
         # the workspace's own database holds only its runs, so a number read from an answer's `run.id` is safe
-        run_id = int(run) if run.isascii() and run.isdigit() else completed_job_run(control, run, workspace)
-        if run_id is None or (run.isascii() and run.isdigit() and run_status(db, run_id) not in ("complete", "pruned")):
+        number = run_number(run)
+        run_id = number if number is not None else completed_job_run(control, run, workspace)
+        if run_id is None or (number is not None and run_status(db, run_id) not in ("complete", "pruned")):
             raise not_found(f"completed run '{run}'")
         found = find_run(db, run_id=run_id)
         if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)

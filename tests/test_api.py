@@ -299,6 +299,12 @@ def test_a_run_is_found_by_its_stored_number_too(a, alice):
     # "³" is a digit to str.isdigit() but no number to int(): a 500 the schema fuzzer found
     assert_error(a.get("/v1/runs/%C2%B3"), 404, "not_found")
     assert a.get("/v1/pain-points?run=%C2%B3").status_code < 500
+    # a number past SQLite's integers (2**63 - 1) could not be bound: an OverflowError and a 500 (the fuzzer again)
+    huge = "9" * 30
+    assert_error(a.get(f"/v1/runs/{huge}"), 404, "not_found")
+    assert_error(a.delete(f"/v1/runs/{huge}"), 404, "not_found")
+    assert_error(a.get(f"/v1/pain-points?run={huge}"), 404, "not_found")
+    assert_error(a.get(f"/v1/touchpoints?run={2**63}"), 404, "not_found")
 
 
 def test_runs_the_cli_made_in_a_workspace_file_are_listed_and_found(server):

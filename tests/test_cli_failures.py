@@ -77,3 +77,17 @@ def test_a_failed_first_mine_leaves_no_database_and_a_later_one_keeps_it(tmp_pat
     assert CliRunner().invoke(app, ["mine", str(good), *args]).exit_code == 0
     assert CliRunner().invoke(app, ["mine", str(bad), *args]).exit_code == 2
     assert db.exists()  # a database that held data before is never removed
+
+
+def test_a_count_past_sqlite_s_integers_means_all_not_a_traceback(tmp_path):
+    """`runs list --limit 10**24` and `runs prune --keep 10**24` raised OverflowError binding the LIMIT."""
+    from miner.store import open_db
+    from miner.store.runs import list_runs, runs_to_prune
+
+    db = open_db(tmp_path / "runs.db")
+    huge = 10**24
+    assert list_runs(db, huge) == list_runs(db)
+    assert runs_to_prune(db, huge) == []
+    proc = subprocess.run([sys.executable, "-m", "miner", "runs", "list", "--db", str(tmp_path / "runs.db"),
+                           "--limit", str(huge)], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

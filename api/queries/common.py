@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlite_utils
 
 from api.errors import ApiError
+from miner.store.db import SQLITE_MAX_INT
 from miner.store.filters import Filters
 from miner.store.runs import find_run as store_find_run
 from miner.store.runs import run_fit, run_taxonomy
@@ -19,6 +20,15 @@ __all__ = ["Filters", "check_touchpoint", "find_run", "run_public", "run_taxonom
 
 RUN_FIELDS = ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
               "taxonomy_fingerprint", "documents", "segments", "complaints")  # fmt: skip
+
+
+def run_number(text: str) -> int | None:
+    """A run's number as answers give it (`run.id`): ASCII digits (`'³'.isdigit()` is true and `int` refuses it)
+    that fit an SQLite integer; None for anything else, which no stored run has ('9' * 30 was a 500)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= SQLITE_MAX_INT else None
 
 
 def find_run(db: sqlite_utils.Database, run_id: int | None = None, taxonomy_version: str | None = None) -> dict | None:

@@ -12,6 +12,7 @@ from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
 from api.jobs import JobRunner
+from api.queries.common import run_number
 from api.schemas import RunCreate, RunPublic
 from api.stored_runs import stored_public, unlisted_runs
 from api.taxonomies import current_version
@@ -36,8 +37,8 @@ def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
 def find_job(control: sqlite_utils.Database, workspace: str, job_id: str) -> dict | None:
     """A job by its id, or by the number of the run it stored (`run.id` in answers, `touchpoints runs`)."""
     row = control_db.job_row(control, job_id, workspace)
-    if row is None and job_id.isascii() and job_id.isdigit():
-        row = control_db.job_for_run(control, int(job_id), workspace)
+    if row is None and (number := run_number(job_id)) is not None:
+        row = control_db.job_for_run(control, number, workspace)
     return row
 
 
@@ -118,7 +119,7 @@ def list_runs(
 def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
     if (job := find_job(control, workspace, run_id)) is not None:
         return job_public(job, db)
-    if run_id.isascii() and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+    if (number := run_number(run_id)) is not None and (stored := stored_public(db, number)) is not None:
         return stored
     raise not_found(f"run '{run_id}'")
 
@@ -135,7 +136,8 @@ def cancel_run(
     run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
 ) -> dict:
     job = find_job(control, workspace, run_id)
-    if job is None and run_id.isascii() and run_id.isdigit() and (stored := stored_public(db, int(run_id))) is not None:
+    number = run_number(run_id)
+    if job is None and number is not None and (stored := stored_public(db, number)) is not None:
         raise ApiError(409, "not_a_job", f"run {run_id} was made by `touchpoints mine`, not by this API "
                        f"({stored['status']}): stop it where it runs")  # fmt: skip
     job = job or get_job(control, workspace, run_id)

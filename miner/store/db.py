@@ -14,6 +14,12 @@ from miner.errors import DatabaseError
 from miner.store.migrations import migrations
 
 DEFAULT_DB = Path("touchpoints.db")
+SQLITE_MAX_INT = 2**63 - 1  # the largest integer SQLite binds; a larger Python int raises OverflowError
+
+
+def bounded(count: int) -> int:
+    """A count given by a user (a LIMIT), as SQLite can bind it: past its integers, its largest ("all")."""
+    return min(count, SQLITE_MAX_INT)
 
 
 class Database(sqlite_utils.Database):

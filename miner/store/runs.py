@@ -13,6 +13,7 @@ from functools import lru_cache
 import sqlite_utils
 
 from miner.errors import MinerError
+from miner.store.db import bounded
 from miner.store.documents import now
 from miner.touchpoints.taxonomy import Taxonomy
 
@@ -199,7 +200,8 @@ def runs_to_prune(db: sqlite_utils.Database, keep: int) -> list[int]:
     abandoned hold no results and are left as they are; so is every run newer than the oldest one kept."""
     if keep < 1:
         raise ValueError("keep at least one completed run: the latest is what every read and the next run use")
-    kept = [r["id"] for r in db.query("SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT ?", [keep])]
+    newest = "SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT ?"
+    kept = [r["id"] for r in db.query(newest, [bounded(keep)])]
     if len(kept) < keep:
         return []
     sql = "SELECT id FROM runs WHERE status = 'complete' AND id < ? ORDER BY id"
@@ -265,4 +267,4 @@ def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]
     cols = "id, status, mode, base_run_id, started_at, finished_at, taxonomy_version, embedding_model, documents, "
     cols += "segments, complaints, error"
     sql = f"SELECT {cols} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
-    return list(db.query(sql, [limit] if limit else []))
+    return list(db.query(sql, [bounded(limit)] if limit else []))
