@@ -50,6 +50,23 @@ def test_excel_serial_numbers_are_dates(tmp_path):
         read_file(_csv(tmp_path, ["12345"], "early.csv"))  # 1933: no plausible serial
 
 
+def test_gmt_and_utc_offsets_keep_their_sign(tmp_path):
+    # Google Forms writes "GMT+1"; dateutil alone reads it the POSIX way, as an hour behind UTC
+    cells = [
+        "2026/03/02 9:14:05 AM GMT+1",
+        "2026-03-02 09:14 UTC+05:30",
+        "2026-03-02 09:14 GMT-5",
+        "2026-03-02 09:14 GMT",
+    ]
+    recs, _ = _read(_csv(tmp_path, cells))
+    assert [r.date for r in recs] == [
+        "2026-03-02T09:14:05+01:00",
+        "2026-03-02T09:14:00+05:30",
+        "2026-03-02T09:14:00-05:00",
+        "2026-03-02T09:14:00+00:00",
+    ]
+
+
 def test_excel_serial_in_a_numeric_xlsx_cell(tmp_path):
     from openpyxl import Workbook
 

@@ -16,6 +16,9 @@ _NUMERIC = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?!\d)")  
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (leap-year-1900) count
 SERIALS = (32874, 73051)  # 1990-01-01 up to 2100-01-01: a five-digit number in a date column outside is no date
+# `GMT+1`, `UTC+05:30` as Google Forms and many exports write them: dateutil reads the sign the POSIX way (`GMT+1` as
+# an hour behind UTC), so 09:00 GMT+1 was stored as 10:00 UTC instead of 08:00
+_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 
 
 def order_of(value: str) -> str | None:
@@ -44,6 +47,7 @@ def parse_date(value: str, dayfirst: bool = False) -> str:
     except ValueError:
         from dateutil import parser
 
+        value = _NAMED_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", value)
         # dayfirst only where the day or month leads: dateutil reads 2026/03/04 as year-day-month with it
         return parser.parse(value, dayfirst=dayfirst and bool(_NUMERIC.match(value))).isoformat()
 
