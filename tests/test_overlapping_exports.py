@@ -25,3 +25,57 @@ def test_an_item_stored_from_another_file_is_not_stored_again(tmp_path):
     assert db.execute("SELECT COUNT(*), COUNT(DISTINCT text) FROM documents").fetchone() == (19, 19)
     again = import_files(db, [tmp_path / "2026-12-03.csv"], RuleSegmenter(), None)  # the same file: nothing new
     assert again[0].added == 0 and db["documents"].count == 19
+
+
+SURVEY = "date,nps,comment\n"
+ANSWERS = [("2026-03-01", 2, "Too expensive"), ("2026-03-02", 3, "Too expensive"), ("2026-03-03", 9, "Fast"),
+           ("2026-03-04", 2, "Too expensive"), ("2026-03-04", 2, "Too expensive")]  # fmt: skip
+
+
+def _survey(path, answers):
+    path.write_text(SURVEY + "".join(f"{d},{n},{t}\n" for d, n, t in answers), encoding="utf-8")
+    return path
+
+
+def test_answers_in_the_same_words_are_items_of_their_own(tmp_path):
+    # no id column: four customers who wrote "Too expensive" are four items (one item before 2026-12-06)
+    db = open_db(tmp_path / "t.db")
+    [first] = import_files(db, [_survey(tmp_path / "march.csv", ANSWERS)], RuleSegmenter(), None)
+    assert (first.rows, first.added) == (5, 5)
+    [again] = import_files(db, [tmp_path / "march.csv"], RuleSegmenter(), None)  # the same file: nothing new
+    # tomorrow's delta export: one more answer in the same words, on a new day
+    [delta] = import_files(db, [_survey(tmp_path / "delta.csv", [("2026-03-05", 1, "Too expensive")])],
+                           RuleSegmenter(), None)  # fmt: skip
+    # an overlapping export in another order: only its new row is stored
+    overlap = [("2026-03-06", 0, "Too expensive"), *reversed(ANSWERS)]
+    [late] = import_files(db, [_survey(tmp_path / "overlap.csv", overlap)], RuleSegmenter(), None)
+    assert (again.added, delta.added, late.added) == (0, 1, 1)
+    assert db.execute("SELECT COUNT(*) FROM documents WHERE text = 'Too expensive'").fetchone()[0] == 6
+
+
+def test_a_database_written_before_keeps_its_item_of_those_words(tmp_path, monkeypatch):
+    from miner.ingest.records import Record
+
+    db = open_db(tmp_path / "t.db")
+    path = _survey(tmp_path / "march.csv", ANSWERS)
+    with monkeypatch.context() as m:  # the ids of before: a hash of the text alone
+        m.setattr(Record, "document_id", property(lambda r: r.legacy_id or f"id:{r.source_id}"))
+        [old] = import_files(db, [path], RuleSegmenter(), None)
+    assert old.added == 2  # "Too expensive" once (dated 2026-03-01), "Fast"
+    [now] = import_files(db, [path], RuleSegmenter(), None)
+    assert now.added == 3  # the three answers the old ids merged into the first, and nothing twice
+    assert db.execute("SELECT COUNT(*) FROM documents WHERE text = 'Too expensive'").fetchone()[0] == 4
+    from miner.store.erasure import forget
+
+    fast = Record(source="x", line=1, text="Fast").legacy_id  # stored under its old id
+    forget(db, [fast or ""], kind="customer", tombstone=True)
+    [after] = import_files(db, [path], RuleSegmenter(), None)
+    assert after.added == 0  # an item erased under its old id stays erased
+
+
+def test_two_stores_numbering_alike_keep_the_same_words_on_other_days(tmp_path):
+    (tmp_path / "store_a.csv").write_text(HEADER + "1,2026-03-01,1,Delivery was late.\n", encoding="utf-8")
+    (tmp_path / "store_b.csv").write_text(HEADER + "1,2026-03-09,1,Delivery was late.\n", encoding="utf-8")
+    db = open_db(tmp_path / "t.db")
+    results = import_files(db, [tmp_path / "store_a.csv", tmp_path / "store_b.csv"], RuleSegmenter(), None)
+    assert [r.added for r in results] == [1, 1]  # the same id and words, another day: another item

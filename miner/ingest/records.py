@@ -34,15 +34,29 @@ class Record:
     date: str | None = None  # ISO 8601
     turns: list[Turn] | None = None
     meta: dict = field(default_factory=dict)
+    repeat: int = 0  # earlier rows of its file with the same text, date and rating (`rows.iter_records`)
 
     @property
     def document_id(self) -> str:
-        """Stable id: the source's own id where there is one, else a hash of the content."""
+        """Stable id: the source's own id where there is one, else a hash of the content, date, rating and `repeat`,
+        so that two answers of the same words ("Too expensive") are two items, and a file mined again adds none."""
         if self.source_id:
             key = f"id:{self.source}:{self.source_id}"
         else:
-            key = f"text:{self.kind}:{self.title or ''}:{self.text}"
+            key = f"{self._text_key}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+    @property
+    def legacy_id(self) -> str | None:
+        """The id a record without a source id had before 2026-12-06: a hash of its text alone, which made answers of
+        the same words one item. A database written then holds such ids (`new_records` reads them)."""
+        if self.source_id:
+            return None
+        return hashlib.sha1(self._text_key.encode("utf-8")).hexdigest()[:20]
+
+    @property
+    def _text_key(self) -> str:
+        return f"text:{self.kind}:{self.title or ''}:{self.text}"
 
     def mined_text(self) -> list[tuple[str | None, str]]:
         """(speaker, text) pieces to segment: customer turns of a transcript, else the title and the text

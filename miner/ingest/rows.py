@@ -133,6 +133,7 @@ def iter_records(
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
     repeats = 0
+    alike = _Alike()  # rows without an id: how many earlier ones read the same
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -145,6 +146,8 @@ def iter_records(
             if rec.source_id is not None:
                 repeats += hash(rec.source_id) in seen
                 seen.add(hash(rec.source_id))
+            else:
+                rec.repeat = alike.count(rec)
             chunk.append(rec)
         except InputError as err:
             err = err.counted_in(table.unit) if table.unit != err.unit and err.line is not None else err
@@ -161,6 +164,8 @@ def iter_records(
         notes.append(f"{counted(read.n, 'message row')} joined into {counted(total + dropped, 'conversation')}")
     if repeats:
         notes.append(_repeats_note(repeats, cols, joined=speaker is not None))
+    if alike.repeated:
+        notes.append(_alike_note(alike.repeated))
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
@@ -176,6 +181,26 @@ def _skipped(err: InputError) -> InputError:
     --on-error skip' was printed for rows that option had skipped)."""
     hint = _SKIP_HINT.sub("", err.hint or "") or None
     return InputError(err.path, err.problem, line=err.line, field=err.field, hint=hint, unit=err.unit)
+
+
+class _Alike:
+    """Rows without a source id, by their text, date and rating: `count` gives how many earlier rows of the file read
+    the same (the record's `repeat`, part of its id). Hashes, not texts, as for ids; a count only for those seen
+    twice."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.more: dict[int, int] = {}
+        self.repeated = 0
+
+    def count(self, rec: Record) -> int:
+        key = hash((rec.kind, rec.title, rec.text, rec.date, rec.rating_raw))
+        if key not in self.seen:
+            self.seen.add(key)
+            return 0
+        self.more[key] = n = self.more.get(key, 0) + 1
+        self.repeated += 1
+        return n
 
 
 class _Counted:
@@ -195,6 +220,17 @@ def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateC
     if not cols.date:
         return None
     return DateColumn.from_sample(cols.date, [_str(r.get(cols.date)) for r in sample], given.date is not None)
+
+
+def _alike_note(repeated: int) -> str:
+    one = repeated == 1
+    rows = "1 row repeats" if one else f"{repeated:,} rows repeat"
+    kept = "is kept as an item of its own" if one else "are kept as items of their own"
+    return (
+        f"{rows} the text, date and rating of an earlier row and {kept} (two answers in the same words are two "
+        f"customers); if {'it is a copy' if one else 'they are copies'} of one item, remove "
+        f"{'it' if one else 'them'} or name an id column with --id-col"
+    )
 
 
 def _repeats_note(repeats: int, cols: ColumnMap, joined: bool = False) -> str:

@@ -49,6 +49,7 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
     for chunk, marks in in_chunks(ids):
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
+    known |= _stored_by_text(db, records)
     fresh, seen = [], set()
     for rec in records:
         if rec.document_id not in known and rec.document_id not in seen:
@@ -56,6 +57,24 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
             fresh.append(rec)
     again = _stored_elsewhere(db, fresh)
     return [r for r in fresh if id(r) not in again] if again else fresh
+
+
+def _stored_by_text(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
+    """Document ids of `records` that a database written before 2026-12-06 holds under their text alone
+    (`Record.legacy_id`; answers of the same words were one item then): the row of those words it stored, with the
+    same date and rating, is not stored again; nor is any row of words whose item a customer erasure removed."""
+    by_text: dict[str, list[Record]] = {}
+    for rec in records:
+        if (legacy := rec.legacy_id) is not None:
+            by_text.setdefault(legacy, []).append(rec)
+    out: set[str] = set()
+    names = list(by_text)
+    for chunk, marks in in_chunks(names):
+        for doc_id, date, raw in db.execute(f"SELECT id, date, rating_raw FROM documents WHERE id IN ({marks})", chunk):
+            out.update(r.document_id for r in by_text[doc_id] if not r.repeat and (r.date, r.rating_raw) == (date, raw))
+    for gone in erased_ids(db, names):
+        out.update(r.document_id for r in by_text[gone])
+    return out
 
 
 _TOKEN = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction puts in place of a value (miner/segment/pii.py)
@@ -76,7 +95,7 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
 
 
 def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
-    """`id()`s of records another file already stored: the same source id and the same text. A document's id holds
+    """`id()`s of records another file already stored: the same source id, text and date. A document's id holds
     its file's name (two exports may number their rows alike), so without this an overlapping or renamed nightly
     export (`2026-12-03.csv` holding some of the 2nd's rows) stored every item it shared again."""
     by_id: dict[str, list[Record]] = {}
@@ -86,9 +105,9 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
     names = list(by_id)
     out: set[int] = set()
     for chunk, marks in in_chunks(names):
-        sql = f"SELECT source_id, text FROM documents WHERE source_id IN ({marks})"
-        for source_id, text in db.execute(sql, chunk):
-            out.update(id(r) for r in by_id[source_id] if r.text == text)
+        sql = f"SELECT source_id, text, date FROM documents WHERE source_id IN ({marks})"
+        for source_id, text, date in db.execute(sql, chunk):
+            out.update(id(r) for r in by_id[source_id] if (r.text, r.date) == (text, date))
     return out
 
 
