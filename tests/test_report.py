@@ -185,6 +185,8 @@ def test_cli_report_and_errors(sample, tmp_path):
     table = runner.invoke(app, ["report", "--db", db, "--out", str(tmp_path / "r.csv")])
     assert table.exit_code == 2 and "use touchpoints export --out r.csv" in table.output
     assert not (tmp_path / "r.csv").exists()
+    pdf = runner.invoke(app, ["report", "--db", db, "--out", str(tmp_path / "r.pdf")])  # export makes no PDF either
+    assert pdf.exit_code == 2 and "open the .html page in a browser and print it" in pdf.output
 
 
 @pytest.mark.parametrize(
@@ -277,8 +279,16 @@ def test_exports_round_trip(sample, tmp_path):
     # without --format the file's extension says which (a .csv was written as an xlsx zip before)
     result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "q.csv")])
     assert result.exit_code == 0 and (tmp_path / "q.csv").read_text() == (tmp_path / "p.csv").read_text()
-    result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "book.out")])
-    assert result.exit_code == 0 and (tmp_path / "book.out").read_bytes()[:2] == b"PK"  # else xlsx, as before
+    result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "book")])
+    assert result.exit_code == 0 and (tmp_path / "book").read_bytes()[:2] == b"PK"  # no extension: xlsx
+    # an extension that is no export format, or that --format contradicts, is refused (an xlsx was written as r.pdf)
+    for args, says in (
+        (["--out", str(tmp_path / "r.pdf")], "r.pdf: an export is a .xlsx, .csv or .parquet file"),
+        (["--format", "xlsx", "--out", str(tmp_path / "e.csv")], "--format xlsx writes a .xlsx file: name it so"),
+    ):
+        result = CliRunner().invoke(app, ["export", "--db", db, *args])
+        assert result.exit_code == 2 and says in result.stderr, result.output
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "e.csv").exists()
 
 
 def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_path):

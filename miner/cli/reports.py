@@ -90,7 +90,8 @@ def export(
     format: Annotated[
         ExportFormat | None,
         typer.Option(
-            "--format", help="xlsx (both tables), parquet or csv. Default: from --out's extension, else xlsx."
+            "--format",
+            help="xlsx (both tables), parquet or csv. Default: from --out's extension (which must agree), else xlsx.",
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("touchpoints.xlsx"),
@@ -108,7 +109,15 @@ def export(
 
     database = _existing_db(db)
     suffix = out.suffix.lower().lstrip(".")
-    chosen = format or (ExportFormat(suffix) if suffix in {f.value for f in ExportFormat} else ExportFormat.xlsx)
+    formats = {f.value for f in ExportFormat}
+    # an .xlsx written as r.pdf, e.json or e.csv opened as garbage, or not at all
+    if suffix and suffix not in formats:
+        fail(f"{out}: an export is a .xlsx, .csv or .parquet file (its extension chooses the format)")
+        return
+    if suffix and format is not None and format.value != suffix:
+        fail(f"{out}: --format {format.value} writes a .{format.value} file: name it so, or leave --format out")
+        return
+    chosen = format or (ExportFormat(suffix) if suffix in formats else ExportFormat.xlsx)
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
         path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters)

@@ -148,10 +148,13 @@ def write_report(
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in ("", ".html", ".htm", ".json"):
-        raise MinerError(
-            f"{out}: the report is written as .html or .json; for a table ({suffix}) use touchpoints export "
-            f"--out {out.name}"
+        tables = (".xlsx", ".csv", ".parquet")
+        instead = (
+            f"for a table ({suffix}) use touchpoints export --out {out.name}"
+            if suffix in tables
+            else "for a PDF, open the .html page in a browser and print it"
         )
+        raise MinerError(f"{out}: the report is written as .html or .json; {instead}")
     report = build_report(db, filters, granularity=granularity, run_id=run_id)
     if not report["overview"]["items"]:
         raise MinerError(f"no feedback matches {report['filter']}: widen --since/--until/--source/--kind")
