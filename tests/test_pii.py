@@ -539,6 +539,13 @@ def test_an_address_stops_at_a_full_stop():
     assert redact("Flat 4, 27 Mill Road, Leeds LS6 2AB") == "<ADDRESS>"
 
 
+def test_a_distance_or_a_time_is_no_address():
+    # "walk" and "drive" are street types; "a 10 minute walk" is what the complaint is about
+    assert redact("Paid 5 pounds delivery for a 10 minute walk.") == "Paid 5 pounds delivery for a 10 minute walk."
+    assert redact("The 20 minute drive took the courier 2 hours") == "The 20 minute drive took the courier 2 hours"
+    assert redact("deliver it to 12 mill road please") == "deliver it to <ADDRESS> please"
+
+
 def test_ner_persons_count_only_over_a_word_that_could_be_a_name(monkeypatch):
     from miner.segment.namefilter import Vocabulary, name_candidates
     from miner.segment.presidio import PresidioNames

@@ -101,7 +101,12 @@ _IP = re.compile(
     r"(?![\w.]?\d)",
     re.IGNORECASE,
 )
-_ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
+# ... not a distance or a time: "a 10 minute walk", "the 20 minute drive", "a 2 mile drive" are no addresses
+_MEASURE = (
+    r"(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|miles?|kms?|kilomet(?:re|er)s?"
+    r"|met(?:re|er)s?|blocks?|yards?|feet|foot|steps?|stops?)"
+)
+_ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?!{_MEASURE}\b)(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
 
 
 # Any other run of 9 to 15 digits with single spaces, dashes, dots or brackets between them: 07700.900.123,
