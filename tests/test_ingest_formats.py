@@ -28,6 +28,17 @@ def test_any_delimiter(tmp_path, delimiter):
     assert rec.text == "cold food and late" and rec.rating_raw == 2 and rec.source_id == "1"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_excels_sep_line_names_the_delimiter(tmp_path, encoding):
+    # Excel writes "sep=;" above the header of a CSV saved for another locale
+    path = tmp_path / "sep.csv"
+    rows = "sep=;\r\nID;Date;Rating;Comment\r\n1;2026-03-01;2;Late, cold and wrong\r\n2;2026-03-02;x;Rude driver\r\n"
+    path.write_bytes(rows.encode(encoding))
+    [rec] = read_file(path, on_error="skip")
+    assert (rec.source_id, rec.text, rec.rating_raw, rec.line) == ("1", "Late, cold and wrong", 2, 3)
+    assert "line 4" in rec.meta["_rejected"][0]  # lines count from the top of the file, the sep line included
+
+
 def test_comma_in_quoted_field_and_multiline(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text('id,text\n1,"cold, late\nand rude"\n2,fine\n')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -18,6 +19,9 @@ DELIMITERS = ",\t;|"
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024  # bytes once unzipped; a larger "spreadsheet" is refused as a zip bomb
 MAX_XLSX_RATIO = 200  # uncompressed / compressed size of one part
 PARQUET_BATCH = 10_000
+
+
+_EXCEL_SEP = re.compile(r"sep=(.)")
 
 
 def choose_delimiter(first_line: str, suffix: str) -> str:
@@ -42,15 +46,16 @@ def _open(path: Path) -> tuple[io.TextIOWrapper, str]:
 
 
 def _csv_rows(
-    path: Path, fh: io.TextIOWrapper, reader: Any, encoding: str, progress: ByteProgress | None
+    path: Path, fh: io.TextIOWrapper, reader: Any, encoding: str, progress: ByteProgress | None, skipped: int = 0
 ) -> Iterator[tuple[int, list]]:
-    line = reader.line_num + 1
+    """Rows with their line numbers in the file (`skipped` lines were read before the reader started)."""
+    line = reader.line_num + 1 + skipped
     done = 0
     try:
         for values in reader:
             if values and any(v.strip() for v in values):
                 yield line, values
-            line = reader.line_num + 1
+            line = reader.line_num + 1 + skipped
             if progress is not None:
                 pos = fh.buffer.tell()  # type: ignore[attr-defined]
                 if pos - done >= 1 << 20:
@@ -60,7 +65,7 @@ def _csv_rows(
         raise InputError(
             str(path),
             f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}",
-            line=reader.line_num + 1,
+            line=reader.line_num + 1 + skipped,
             hint="fix or remove that character, or save the file again as UTF-8",
         ) from None
     except csv.Error as err:
@@ -89,8 +94,12 @@ def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
             str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1,
             hint="fix or remove that character, or save the file again as UTF-8",
         ) from None  # fmt: skip
-    fh.seek(0)
-    delimiter = choose_delimiter(first_line, path.suffix.lower())
+    # Excel's "sep=;" line names the delimiter of the rows below it; the header is the next line
+    excel = _EXCEL_SEP.fullmatch(first_line.lstrip("\ufeff").rstrip("\r\n"))
+    if excel is None:
+        fh.seek(0)
+    delimiter = excel[1] if excel is not None else choose_delimiter(first_line, path.suffix.lower())
+    skipped = 1 if excel is not None else 0
     csv.field_size_limit(MAX_FIELD * 4)
     reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
     try:
@@ -99,14 +108,17 @@ def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
         raise InputError(str(path), "the file has no header row", hint="add a header naming the columns") from None
     except UnicodeDecodeError as err:
         raise InputError(
-            str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1
+            str(path), f"byte {err.object[err.start]:#04x} is not valid {encoding.upper()}", line=1 + skipped
         ) from None
     except csv.Error as err:
         fh.close()
         raise InputError(
-            str(path), f"the header row is not valid CSV ({err})", line=1, hint="check the first line of the file"
+            str(path),
+            f"the header row is not valid CSV ({err})",
+            line=1 + skipped,
+            hint="check the first line of the file",
         ) from None
-    table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress))
+    table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress, skipped))
     table.extra["delimiter"] = delimiter
     table.extra["encoding"] = encoding
     return table
