@@ -77,7 +77,9 @@ def test_hidden_files_and_excel_lock_files_are_skipped_and_listed(tmp_path):
     (folder / ".hidden.csv").write_text(CSV)
     (folder / ".git" / "b.csv").write_text(CSV)
     (folder / "~$reviews.xlsx").write_bytes(b"\x05Alice" + b"\x00" * 40)  # what Excel leaves while a book is open
+    (folder / "old_export.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # no reader: listed, not silently left out
+    (folder / "README.md").write_text("what the folder holds")  # a readme is expected, and not listed
     skipped: list = []
     assert discover([folder], skipped) == [folder / "a.csv"]
-    assert sorted(p.name for p in skipped) == [".git", ".hidden.csv", "~$reviews.xlsx"]
+    assert sorted(p.name for p in skipped) == [".git", ".hidden.csv", "old_export.xls", "~$reviews.xlsx"]
     assert discover([folder / ".hidden.csv"]) == [folder / ".hidden.csv"]  # named, it is read

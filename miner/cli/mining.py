@@ -166,11 +166,21 @@ def mine(
 
 
 def _note_skipped(skipped: list[Path], progress: Progress, redact: bool) -> None:
-    """One line per hidden file or folder and Excel lock file a folder held, which is not read."""
+    """One line per hidden file or folder, Excel lock file and file of another type a folder held, which is not
+    read."""
+    from miner.ingest import hidden
+    from miner.ingest.readers import READERS
     from miner.segment.pii import pseudonymise_path
 
     for path in skipped:
-        why = "an Excel lock file" if path.name.startswith("~$") else "hidden"
+        if path.name.startswith("~$"):
+            why = "an Excel lock file"
+        elif hidden(path.name):
+            why = "hidden"
+        elif path.suffix.lower() == ".xls":
+            why = "an old Excel workbook: save it as .xlsx or .csv"
+        else:
+            why = f"{path.suffix or 'no extension'}: not one of {', '.join(sorted(READERS))}"
         progress.note(f"{pseudonymise_path(str(path)) if redact else path}: not read ({why})")
 
 

@@ -25,8 +25,8 @@ SKIP_NAMES = {"readme.md", "readme.txt", "license", "license.txt"}
 def discover(paths: Iterable[Path | str], skipped: list[Path] | None = None) -> list[Path]:
     """Files to read: the files given, and the supported files inside the folders given. A folder's walk never
     leaves it: a link to a file or folder outside is an error, as is a named pipe, device or socket anywhere.
-    Hidden files and folders and Excel lock files (`~$book.xlsx`) in a folder are left out and appended to
-    `skipped`; named on the command line they are read."""
+    Hidden files and folders, Excel lock files (`~$book.xlsx`) and files of a type no reader reads in a folder are
+    left out and appended to `skipped`; named on the command line they are read (or refused)."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -65,8 +65,8 @@ def hidden(name: str) -> bool:
 
 
 def _walk(folder: Path, skipped: list[Path]) -> list[Path]:
-    """Supported files under `folder`, not following links out of it (they once read /etc/passwd); hidden ones are
-    appended to `skipped`."""
+    """Supported files under `folder`, not following links out of it (they once read /etc/passwd); hidden ones and
+    files of another type are appended to `skipped`."""
     root = folder.resolve()
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not descend into linked folders
@@ -83,6 +83,8 @@ def _walk(folder: Path, skipped: list[Path]) -> list[Path]:
                 raise InputError(str(path), f"is a link to something outside {folder}; it is not read",
                                  hint="copy the file into the folder, or name it on the command line")  # fmt: skip
             if not wanted or path.is_dir():
+                if not wanted and name.lower() not in SKIP_NAMES and path.is_file():
+                    skipped.append(path)  # an old .xls or a .docx beside the exports: said, not silently left
                 continue
             if special := _special(path):
                 raise special
