@@ -7,9 +7,9 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from api import db as control_db
 from api.datasets import drop_imported, pending_files
@@ -21,6 +21,8 @@ from api.settings import Settings
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from miner.progress import Advance, Progress
+
+T = TypeVar("T")
 
 log = logging.getLogger("touchpoints.api")
 
@@ -105,6 +107,7 @@ class JobRunner:
         self.settings = settings
         self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._workspaces: dict[str, threading.RLock] = {}  # `exclusive`
         self._models: dict[str, tuple[Any, Any]] = {}  # (embedder, segmenter) by profile name
         self._embedder: Any = None
         self._embedder_lock = threading.Lock()
@@ -120,6 +123,19 @@ class JobRunner:
         with self._lock:
             control_db.fail_unfinished_jobs(self._control, STOPPED, now())
 
+    def exclusive(self, workspace: str) -> threading.RLock:
+        """The workspace's lock: a request that checks that no run is in progress and then acts on that (an erasure,
+        a dataset's deletion, a taxonomy change, a run's start) holds it from the check to the act. Checked apart, a
+        run started between the two, and both answered 2xx: a run over a deleted dataset, a taxonomy stored by a
+        PUT answered 409. Reentrant: a taxonomy change starts its run under it."""
+        with self._lock:
+            return self._workspaces.setdefault(workspace, threading.RLock())
+
+    def exclusively(self, workspace: str, act: Callable[..., T], *args: object) -> T:
+        """`act(*args)` holding the workspace's lock (`exclusive`), for `run_in_threadpool`."""
+        with self.exclusive(workspace):
+            return act(*args)
+
     def update(self, job_id: str, **fields: object) -> None:
         with self._lock:
             control_db.update_job(self._control, job_id, fields)
@@ -128,7 +144,7 @@ class JobRunner:
         self, workspace: str, dataset_id: str | None, taxonomy_version: str | None, profile: str = DEFAULT_PROFILE
     ) -> str:
         """Queue a run; one run at a time per workspace, since a run analyses the whole workspace."""
-        with self._lock:
+        with self.exclusive(workspace), self._lock:
             busy = control_db.active_job(self._control, workspace)
             if busy:
                 raise ApiError(

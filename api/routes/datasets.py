@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api import datasets, erasure
 from api import db as control_db
-from api.deps import ControlDbDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
+from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import not_found, responses
 from api.jobs import new_id
 from api.schemas import DatasetPublic, ErasurePublic
@@ -102,7 +102,13 @@ def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep)
     responses=responses(401, 404, 409, 429),
 )
 async def delete_dataset(
-    dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, settings: SettingsDep
+    dataset_id: str,
+    workspace: WorkspaceDep,
+    control: ControlDbDep,
+    db: WorkspaceDbDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
 ) -> dict:
     uploads = settings.workspaces_dir / f"{workspace}.uploads"
-    return await run_in_threadpool(erasure.forget_dataset, control, db, uploads, workspace, dataset_id)
+    forget = erasure.forget_dataset
+    return await run_in_threadpool(runner.exclusively, workspace, forget, control, db, uploads, workspace, dataset_id)

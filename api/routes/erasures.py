@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api import erasure
-from api.deps import ControlDbDep, WorkspaceDbDep, WorkspaceDep
+from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import responses
 from api.schemas import ErasureCreate, ErasurePublic
 
@@ -26,6 +26,9 @@ router = APIRouter(prefix="/v1/erasures", tags=["erasures"])
     responses=responses(401, 409, 422, 429),
 )
 async def create_erasure(
-    body: ErasureCreate, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep
+    body: ErasureCreate, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
 ) -> dict:
-    return await run_in_threadpool(erasure.forget_customer_items, control, db, workspace, body.customer, body.dry_run)
+    forget, customer = erasure.forget_customer_items, body.customer
+    return await run_in_threadpool(
+        runner.exclusively, workspace, forget, control, db, workspace, customer, body.dry_run
+    )

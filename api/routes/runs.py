@@ -56,12 +56,14 @@ def start_run(
     dataset_id: str | None,
     profile: str = DEFAULT_PROFILE,
 ) -> dict:
-    """Queue a run over the dataset (or all of them) with the workspace's current taxonomy and `profile`."""
-    if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
-        raise not_found(f"dataset '{dataset_id}'")
-    if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1):
-        raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
-    job_id = runner.submit(workspace, dataset_id, current_version(db), profile)
+    """Queue a run over the dataset (or all of them) with the workspace's current taxonomy and `profile`; the
+    dataset cannot be deleted between the check and the queueing (`JobRunner.exclusive`)."""
+    with runner.exclusive(workspace):
+        if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
+            raise not_found(f"dataset '{dataset_id}'")
+        if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1):
+            raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
+        job_id = runner.submit(workspace, dataset_id, current_version(db), profile)
     return get_job(control, workspace, job_id)
 
 

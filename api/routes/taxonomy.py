@@ -111,13 +111,17 @@ def put_taxonomy(
         raise ApiError(422, "invalid_taxonomy", str(err).removesuffix(" Fix the taxonomy file and run again."),
                        field="taxonomy") from None  # fmt: skip
     taxonomies.check_examples(taxonomy, settings.max_examples)
-    has_data = has_documents(db)
-    if has_data and control_db.active_job(control, workspace):
-        raise ApiError(409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again")
-    if not taxonomies.store(db, taxonomy):
-        return _public(db, taxonomy, "workspace")
-    taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
-    response.status_code = 201
-    profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
-    run = start_run(control, db, runner, workspace, None, profile) if has_data else None
+    # from the check to the run's start, no other PUT or run: PUTs answered 409 had stored their version
+    with runner.exclusive(workspace):
+        has_data = has_documents(db)
+        if has_data and control_db.active_job(control, workspace):
+            raise ApiError(
+                409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again"
+            )
+        if not taxonomies.store(db, taxonomy):
+            return _public(db, taxonomy, "workspace")
+        taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
+        response.status_code = 201
+        profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
+        run = start_run(control, db, runner, workspace, None, profile) if has_data else None
     return _public(db, taxonomy, "workspace", run)
