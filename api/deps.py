@@ -139,7 +139,10 @@ async def get_filters(
     until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
     source: Annotated[
         list[Annotated[str, StringConstraints(max_length=200)]] | None,
-        Query(description="Only this source file name (repeat for several)."),
+        Query(
+            description="Only this source file name (repeat for several; an empty `source=` is no filter, as a "
+            "form's 'any' sends it)."
+        ),
     ] = None,
     kind: Annotated[list[Literal["review", "survey", "transcript"]] | None, Query(description="Repeatable.")] = None,
 ) -> Filters:
