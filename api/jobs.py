@@ -100,6 +100,13 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+def _newest_run(db: Any) -> int | None:
+    from miner.store.runs import list_runs
+
+    newest = list_runs(db, limit=1)
+    return int(newest[0]["id"]) if newest else None
+
+
 class JobRunner:
     """Owns the worker pool and the models it shares (loaded once, lazily, in the worker)."""
 
@@ -280,7 +287,15 @@ class JobRunner:
                     pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
                 with self._lock:
                     drop_imported(self._control, dataset)
-            run_id = pipeline.analyze(progress)
+            before = _newest_run(db)
+            try:
+                run_id = pipeline.analyze(progress)
+            except Cancelled:
+                # the run it had started is stored as failed ('Cancelled'), under its number: the job names it, or
+                # GET /v1/runs/{number} answered a failed run the list lacks, "made by touchpoints mine"
+                if (made := _newest_run(db)) != before:
+                    self.update(job_id, run_id=made)
+                raise
             if self.settings.keep_runs:
                 from miner.store.runs import prune_runs
 

@@ -60,3 +60,33 @@ def test_taxonomy_puts_at_once_store_only_what_they_answer(server):
                     final, _ = wait_for_run(client, answer.json()["run"]["id"])
                     assert final["status"] == "complete", final
             assert client.get("/v1/taxonomy").json()["version"] in {v for v, c in codes.items() if c == 201}
+
+
+def test_a_run_cancelled_in_its_analysis_is_the_job_under_its_number(server):
+    import time
+
+    with server.client(server.key("cancelrace")) as client:
+        cancelled_with_a_run = None
+        for n in range(10):
+            records = [
+                dict(r, id=f"{r['id']}-{k}", text=f"{r['text']} Try {k}.") for k in range(60) for r in _records(n)
+            ]
+            dataset = client.post("/v1/datasets", json={"name": f"c{n}", "records": records}).json()["id"]
+            job = client.post("/v1/runs", json={"dataset_id": dataset}).json()
+            for _ in range(500):  # until the analysis has begun (its stages come after the import's)
+                now = client.get(f"/v1/runs/{job['id']}").json()
+                if now["status"] != "running" or (now["stage"] or "").startswith(
+                    ("Embedding", "Fitting", "Clustering")
+                ):
+                    break
+                time.sleep(0.01)
+            client.delete(f"/v1/runs/{job['id']}")
+            final, _ = wait_for_run(client, job["id"])
+            if final["status"] == "cancelled" and final["run_number"] is not None:
+                cancelled_with_a_run = final
+                break
+        assert cancelled_with_a_run is not None, "no try was cancelled inside its analysis"
+        # its stored (failed) run answers as this job, not as a run 'made by touchpoints mine' the list lacks
+        number = cancelled_with_a_run["run_number"]
+        assert client.get(f"/v1/runs/{number}").json()["id"] == cancelled_with_a_run["id"]
+        assert cancelled_with_a_run["id"] in {j["id"] for j in client.get("/v1/runs").json()}

@@ -131,7 +131,9 @@ def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: Wor
     response_model=RunPublic,
     summary="Cancel a run",
     description="A queued run is cancelled at once; a running one turns `cancelling`, then `cancelled` when the "
-    "worker reaches its next step (nothing of it is stored). 409 for a run that already finished.",
+    "worker reaches its next step: its analysis is not stored (a run it had begun is kept as failed, 'Cancelled', "
+    "under its `run_number`), while a dataset it had already imported stays imported and the next run analyses it. "
+    "409 for a run that already finished.",
     responses=responses(401, 404, 409, 429),
 )
 def cancel_run(
