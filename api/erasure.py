@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from api import db as control_db
+from api.datasets import pending_files
 from api.errors import ApiError, not_found
 from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, log, would_forget
@@ -54,13 +55,37 @@ def forget_dataset(
 def forget_customer_items(
     control: sqlite_utils.Database, db: sqlite_utils.Database, workspace: str, value: str, dry_run: bool = False
 ) -> dict:
-    """Delete every item naming the customer; later runs skip them in the uploads not imported yet. A
-    `dry_run` counts them and deletes nothing."""
+    """Delete every item naming the customer, and keep the ids of those in uploads no run has imported yet, so
+    that the run which imports them skips them (both counted in `documents`). A `dry_run` counts them and deletes
+    nothing."""
     _check_idle(control, workspace)  # a dry run too: during an import its counts would be those of half a dataset
     try:
+        stored = documents_of_customer(db, value)  # checks the value first (a plain word is refused)
+        pending = _pending_items(control, workspace, value)
         if dry_run:
-            return {**would_forget(db, documents_of_customer(db, value)).as_dict(), "dry_run": True}
+            return {**would_forget(db, [*stored, *pending]).as_dict(), "dry_run": True}
         _audit_to_server_log()
-        return forget_customer(db, value).as_dict()
+        return forget_customer(db, value, pending).as_dict()
     except ValueError as err:
         raise ApiError(422, "invalid", f"customer: {err}", field="customer") from None
+
+
+def _pending_items(control: sqlite_utils.Database, workspace: str, value: str) -> list[str]:
+    """The ids of the items naming the customer in the workspace's uploads no run has imported yet, read as a run
+    reads them (the dataset's columns, bad rows skipped): an import checks the ids of what it read against the
+    erased ones before it stores anything (`new_records`), so it skips these. (Before, an erasure found nothing
+    there and the next run stored the customer's rows.)"""
+    from miner.errors import InputError
+    from miner.ingest import ColumnMap, iter_file
+    from miner.store.erasure_lookup import records_naming
+
+    ids: list[str] = []
+    for row in control_db.dataset_rows(control, workspace):
+        columns = ColumnMap(**json.loads(row["columns"] or "{}"))
+        for path in pending_files(row):
+            try:
+                for chunk in iter_file(path, columns, on_error="skip"):
+                    ids += [r.document_id for r in records_naming(chunk, value)]
+            except (InputError, OSError):
+                continue  # a file no run can read either: that run fails on it, naming it
+    return ids

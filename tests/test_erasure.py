@@ -394,6 +394,24 @@ def test_api_deletes_a_dataset_and_forgets_a_customer(tmp_path):
     assert CUSTOMER not in json.dumps(list(workspace.query("SELECT * FROM documents"))).upper()
 
 
+def test_api_erasure_reaches_uploads_no_run_has_imported(tmp_path):
+    # Before, an erasure between an upload and its run found nothing and the run stored the customer's rows.
+    from api.testing import serve, wait_for_run
+
+    records = [*_records("P", "", 12, 4), {"text": f"No refund yet for {CUSTOMER}, the courier never came."}]
+    with serve(tmp_path / "main.db", {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("pat")) as c:
+            assert c.post("/v1/datasets", json={"name": "pending", "records": records}).status_code == 201
+            dry = c.post("/v1/erasures", json={"customer": CUSTOMER, "dry_run": True}).json()
+            resp = c.post("/v1/erasures", json={"customer": CUSTOMER})
+            assert resp.status_code == 200 and dry["documents"] == resp.json()["documents"] == 4, (dry, resp.text)
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "complete", final
+            assert c.get("/v1/stats").json()["documents"] == 9  # 13 rows, 4 naming the customer: never stored
+            after = c.post("/v1/erasures", json={"customer": CUSTOMER, "dry_run": True}).json()
+            assert after["documents"] == 0, after
+
+
 def test_api_erasure_waits_for_a_run_in_progress(tmp_path):
     from api.db import open_control
     from api.erasure import forget_customer_items, forget_dataset

@@ -230,10 +230,11 @@ def would_forget(db: sqlite_utils.Database, document_ids: list[str]) -> Erased:
     return Erased(documents=len(ids), segments=segments)
 
 
-def forget_customer(db: sqlite_utils.Database, value: str) -> Erased:
-    """Forget every item naming the customer; their ids are kept so a re-import skips them. Logged by a hash
-    prefix of the value, never the value."""
-    erased = forget(db, documents_of_customer(db, value), kind="customer", tombstone=True)
+def forget_customer(db: sqlite_utils.Database, value: str, pending: Iterable[str] = ()) -> Erased:
+    """Forget every item naming the customer; their ids are kept so a re-import skips them, as are the ids of
+    `pending` items (read from files not imported yet, `erasure_lookup.records_naming`), which an import of those
+    files then skips. Logged by a hash prefix of the value, never the value."""
+    erased = forget(db, [*documents_of_customer(db, value), *pending], kind="customer", tombstone=True)
     log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
              erased.segments)  # fmt: skip
     return erased

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from miner.ingest.records import Record
 from miner.store.db import in_chunks
 from miner.store.pii_key import pii_key
 
@@ -161,6 +162,25 @@ def _documents_naming(db: sqlite_utils.Database, value: str) -> Iterable[tuple[s
         for name, column in columns.items() if isinstance(columns, dict) else []:
             if _in_column(words, part, column):
                 yield doc_id, f"column '{name}'"
+
+
+def records_naming(records: Iterable[Record], value: str) -> list[Record]:
+    """The records, as read from a file not imported yet (in clear), that name the customer where a stored
+    document would be found (`_documents_naming`): the id and one-word columns as a part, text, title, a
+    transcript's turns and longer columns as a whole token."""
+    words, part = customer_pattern(value), id_pattern(value)
+    needle = value.strip().lower()
+    out = []
+    for rec in records:
+        turns = [t.text for t in rec.turns or ()]
+        if (
+            (rec.source_id or "").lower() == needle
+            or part.search(rec.source_id or "")
+            or any(_mentions(words, field) for field in (rec.title, rec.text, *turns))
+            or _in_column(words, part, rec.meta)
+        ):
+            out.append(rec)
+    return out
 
 
 def _in_column(words: re.Pattern[str], part: re.Pattern[str], value: object) -> bool:
