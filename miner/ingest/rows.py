@@ -121,6 +121,10 @@ def iter_records(
     notes = notes if notes is not None else []
     if table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
         notes.append(summary(cols, scale))
+    if others := table.extra.get("other_sheets"):
+        names = ", ".join(f"'{o}'" for o in others)
+        notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: save "
+                     "each other sheet to mine as a file of its own)")  # fmt: skip
     dates = _date_column(cols, sample, given)
     if dates is not None and (note := dates.note()):
         notes.append(note)
