@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from miner.errors import InputError
-from miner.ingest import ColumnMap, read_file
+from miner.ingest import ColumnMap, iter_file, read_file
 from miner.ingest.ratings import infer_scale
 
 
@@ -66,3 +66,23 @@ def test_na_dash_and_none_mean_no_rating_not_a_bad_row(tmp_path):
     assert len(recs) == 12 and {r.rating_scale for r in recs if r.rating is not None} == {"stars5"}
     assert [r.rating_raw for r in recs] == [1, None, 3, None, 5, None, 2, None, 4, None, 5, None]
     assert "rating" not in recs[1].meta  # the mark is not kept as a field either
+
+
+def test_satisfaction_labels_are_a_five_point_scale(tmp_path):
+    path = tmp_path / "csat.csv"
+    labels = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very  satisfied"]
+    path.write_text("id,CSAT,comment\n" + "".join(f"{i},{v},the app froze ({i})\n" for i, v in enumerate(labels)))
+    recs = read_file(path)
+    assert [r.rating_raw for r in recs] == [1, 2, 3, 4, 5] and {r.rating_scale for r in recs} == {"csat5"}
+
+
+def test_a_detected_column_of_other_labels_is_left_unread_not_every_row_refused(tmp_path):
+    path = tmp_path / "agree.csv"
+    answers = ["Strongly disagree", "Agree", "Disagree", "Strongly agree"]
+    path.write_text("id,rating,comment\n" + "".join(f"{i},{v},the app froze ({i})\n" for i, v in enumerate(answers)))
+    notes: list[str] = []
+    recs = [r for chunk in iter_file(path, notes=notes) for r in chunk]
+    assert len(recs) == 4 and all(r.rating is None for r in recs)
+    assert "the ratings in 'rating' fit no scale and are left unread" in " ".join(notes)
+    with pytest.raises(InputError, match="the rating is not a number"):  # named with --rating-col: refused
+        read_file(path, ColumnMap(rating="rating"))

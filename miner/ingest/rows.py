@@ -34,14 +34,25 @@ def source_id(value: str) -> str:
     return re.sub(r"^(\d+)\.0$", r"\1", value)
 
 
+# A five-point satisfaction answer exported as its label (Qualtrics, SurveyMonkey, Forms): 1 worst, 5 best.
+_SATISFACTION = {
+    "very dissatisfied": 1, "extremely dissatisfied": 1, "dissatisfied": 2, "somewhat dissatisfied": 2,
+    "unsatisfied": 2, "neutral": 3, "neither satisfied nor dissatisfied": 3, "neither": 3, "satisfied": 4,
+    "somewhat satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
+}  # fmt: skip
+
+
 def parse_rating(value: str) -> float:
-    """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business) or '★★★★☆'."""
+    """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business), '★★★★☆' or a five-point satisfaction
+    label ('Very dissatisfied' is 1, 'Very satisfied' 5)."""
     match = re.search(r"-?\d+(?:[.,]\d+)?", value)
     if match:
         return float(match.group(0).replace(",", "."))
-    word = value.strip().lower()
+    word = " ".join(value.strip().lower().split())
     if word in _WORDS:
         return float(_WORDS[word])
+    if word in _SATISFACTION:
+        return float(_SATISFACTION[word])
     if value.count("★"):
         return float(value.count("★"))
     raise ValueError(value)
@@ -72,24 +83,29 @@ def _resolve_columns(path: Path, table: Table, sample: list[dict], given: Column
     return cols
 
 
-def _sample_ratings(sample: list[dict], column: str | None) -> list[float]:
-    values = []
+def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float], int]:
+    """The sampled ratings that parse, and how many cells held something that does not."""
+    values, unread = [], 0
     for row in sample:
         raw = _str(row.get(column)) if column else ""
         if not ratings.missing(raw):
             try:
                 values.append(parse_rating(raw))
             except ValueError:
-                pass
-    return values
+                unread += 1
+    return values, unread
 
 
 def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) -> str | None:
     """The rating column's scale; a column named with --rating-col whose values fit no scale is an error, a
-    detected one is left unread (a 0-100 'score' is not a rating)."""
+    detected one is left unread (a 0-100 'score' is not a rating), as is one whose cells are mostly not ratings
+    (labels of another scale: every row was refused before, and `--on-error skip` skipped them all)."""
     if not cols.rating:
         return None
-    scale = ratings.infer_scale(cols.rating, _sample_ratings(sample, cols.rating))
+    values, unread = _sample_ratings(sample, cols.rating)
+    if unread > len(values) and not given.rating:
+        return None
+    scale = ratings.infer_scale(cols.rating, values)
     if scale is None and given.rating:
         raise InputError(str(path), "the ratings fit no scale (1-5, 1-7 or 0-10)", field=cols.rating,
                          hint="rescale them, or leave out --rating-col")  # fmt: skip
