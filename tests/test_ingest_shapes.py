@@ -169,3 +169,42 @@ def test_real_airline_conversations_customer_turns_only():
             assert all(s == "customer" for s, _ in rec.mined_text())
             assert not any("__rep>" in t or "<rep__" in t for _, t in rec.mined_text())
     assert n > 40_000
+
+
+HEADER = "Timestamp,Email Address,How likely are you to recommend us? (0-10),What is the main reason for your score?"
+FORM = (
+    HEADER
+    + """,Anything we could do better?
+2026/02/01 9:00:00 AM GMT,u0@example.com,0,The courier never showed up and support ignored me,
+2026/02/02 9:01:00 AM GMT,u1@example.com,9,Fast delivery and friendly drivers every time,More vegan options on the menu
+2026/02/03 9:02:00 AM GMT,u2@example.com,3,Food arrived cold for the third time this month,Use insulated bags please
+2026/02/04 9:03:00 AM GMT,u3@example.com,5,,
+2026/02/05 9:04:00 AM GMT,u4@example.com,4,,Order arrived with missing items again
+"""
+)
+
+
+def test_a_flat_form_export_is_one_item_per_open_answer(tmp_path):
+    # Google Forms: the header is the questions. Only the first was mined, and S004's answer to the second was
+    # refused with its row (its first answer is empty)
+    (tmp_path / "form.csv").write_text(FORM, encoding="utf-8")
+    recs = read_file(tmp_path / "form.csv")
+    assert [r.text for r in recs] == [
+        "The courier never showed up and support ignored me", "Fast delivery and friendly drivers every time",
+        "More vegan options on the menu", "Food arrived cold for the third time this month",
+        "Use insulated bags please", "Order arrived with missing items again",
+    ]  # fmt: skip
+    assert {r.kind for r in recs} == {"survey"} and [r.rating_raw for r in recs] == [0, 9, 9, 3, 3, 4]
+    assert recs[-1].meta["question"] == "Anything we could do better?" and recs[-1].date == "2026-02-05T09:04:00+00:00"
+    assert not any("@" in json.dumps(r.meta) for r in recs)  # the email column is no answer, and not kept
+
+
+def test_one_open_question_or_review_columns_stay_a_plain_table(tmp_path):
+    one = "\n".join(line.rsplit(",", 1)[0] for line in FORM.splitlines())  # without the second question
+    (tmp_path / "one.csv").write_text(one, encoding="utf-8")
+    assert len(read_file(tmp_path / "one.csv", on_error="skip")) == 3  # the empty answers: rows skipped, as before
+    reviews = "Review title,Review text\nCold again and late,The food came an hour late and stone cold\n"
+    reviews += "Rude courier on the phone,He shouted at me when I asked where the order was\n"
+    (tmp_path / "reviews.csv").write_text(reviews, encoding="utf-8")
+    [first, _] = read_file(tmp_path / "reviews.csv")
+    assert first.title == "Cold again and late" and first.text.startswith("The food came")

@@ -1,5 +1,6 @@
 """Export shapes that need more than column detection: survey exports with extra header rows (Qualtrics,
-SurveyMonkey) become one row per open-text answer, kept with its question and the respondent's score."""
+SurveyMonkey), and flat ones whose header is their questions with two open-text questions or more (Google Forms,
+Typeform), become one row per open-text answer, kept with its question and the respondent's score."""
 
 from __future__ import annotations
 
@@ -22,7 +23,19 @@ _MONKEY_META = {
     "respondent_id", "collector_id", "start_date", "end_date", "ip_address", "email_address", "first_name",
     "last_name", "custom_data_1", "custom_data_2", "custom_data",
 }  # fmt: skip
+_FORMS_META = {
+    "timestamp", "submitted_at", "submitted", "submission_date", "date", "created_at", "start_date", "end_date",
+    "email", "email_address", "name", "first_name", "last_name", "phone", "id", "response_id", "respondent_id",
+    "submission_id",
+}  # fmt: skip
+_FORMS_IDS = ("response_id", "respondent_id", "submission_id", "id")
+_FORMS_DATES = ("timestamp", "submitted_at", "submitted", "submission_date", "date", "created_at", "end_date")
 _NPS_GROUPS = {"promoter", "passive", "detractor"}
+_PROMPT = re.compile(
+    r"(?:what|how|why|which|where|when|who|would|could|can|please|any|anything|tell|describe|is|was|did|do|does|if)"
+    r"\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"^\s*\d{1,2}(?:\.0)?\s*$")
 
 
@@ -36,6 +49,22 @@ def survey_shape(header: list[str], first_rows: list[list]) -> str | None:
     if "respondent_id" in names and subs & {"Response", "Open-Ended Response"}:
         return "surveymonkey"
     return None
+
+
+def forms_questions(header: list[str], rows: list[list]) -> list[int]:
+    """The columns of a flat survey export (Google Forms, Typeform, a web form: the header is the questions) that
+    hold open-text answers: a question (it ends with '?' or opens as one: "What...", "Any other comments") whose
+    answers in `rows` are free text. Two or more make the export a 'forms' shape (one item per answer); with one,
+    the plain table holds it."""
+    out = []
+    for i, h in enumerate(header):
+        name = h.strip()
+        if norm(name) in _FORMS_META or not (name.endswith("?") or _PROMPT.match(name)):
+            continue
+        values = [str(r[i]).strip() if i < len(r) and r[i] is not None else "" for r in rows]
+        if _is_open_text(values, ""):
+            out.append(i)
+    return out
 
 
 def _score_kind(question: str, values: list[str]) -> str | None:
@@ -74,7 +103,7 @@ def _questions(shape: str, header: list[str], heads: list[list]) -> tuple[list[s
     for h in header:
         current = h.strip() or current  # a multi-column question names only its first column
         texts.append(current)
-    subs = [str(v).strip() for v in heads[0]] + [""] * len(header)
+    subs = [str(v).strip() for v in (heads[0] if heads else [])] + [""] * len(header)
     ids = [f"Q{i + 1}" for i in range(len(header))]
     return ids, texts, subs[: len(header)]
 
@@ -83,7 +112,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     """One row per respondent and open-text answer: id, question, answer, score and date."""
     from miner.ingest.readers import dict_rows
 
-    n_heads = 2 if shape == "qualtrics" else 1
+    n_heads = {"qualtrics": 2, "surveymonkey": 1}.get(shape, 0)  # 'forms': the header row alone
     heads = [v for _, v in peeked[:n_heads]]
     if len(heads) < n_heads:
         raise InputError(str(path), f"the {shape} export has no answers", hint="export the responses again")
@@ -91,7 +120,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     keys = [f"c{i}" for i in range(len(header))]
     data = dict_rows(path, keys, _rest(peeked[n_heads:], rest))
     sample = [r for _, r in zip(range(SAMPLE_RESPONDENTS), data, strict=False)]
-    meta = _QUALTRICS_META if shape == "qualtrics" else _MONKEY_META
+    meta = {"qualtrics": _QUALTRICS_META, "surveymonkey": _MONKEY_META}.get(shape, _FORMS_META)
     names = [norm(h) for h in header]
     cols = [k for k, name in zip(keys, names, strict=True) if name not in meta]
     good = [row for _, row in sample if isinstance(row, dict)]
@@ -100,15 +129,19 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
         ((k, kind) for k in cols if (kind := _score_kind(texts[keys.index(k)], [v for v in values[k] if v]))), None
     )
     open_cols = [k for k in cols if (score is None or k != score[0]) and _is_open_text(values[k], subs[keys.index(k)])]
+    if shape == "forms":  # questions only: an email or a name column is free text too
+        asked = set(forms_questions(header, [[row[k] for k in keys] for row in good]))
+        open_cols = [k for k in open_cols if keys.index(k) in asked]
     if not open_cols:
         raise InputError(
             str(path),
             f"the {shape} export has no open-text question",
             hint="export the text answers too, or pass --text-col for a plain table",
         )
-    id_col = keys[names.index("response_id" if shape == "qualtrics" else "respondent_id")]
-    date_names = ("recorded_date", "end_date") if shape == "qualtrics" else ("end_date", "start_date")
-    date_col = next((keys[names.index(n)] for n in date_names if n in names), None)
+    ids = {"qualtrics": ("response_id",), "surveymonkey": ("respondent_id",)}.get(shape, _FORMS_IDS)
+    id_col = next((keys[names.index(n)] for n in ids if n in names), None)  # a form may have none: ids by content
+    dates = {"qualtrics": ("recorded_date", "end_date"), "surveymonkey": ("end_date", "start_date")}
+    date_col = next((keys[names.index(n)] for n in dates.get(shape, _FORMS_DATES) if n in names), None)
     score_name = score[1] if score else "score"
     columns = ["id", "response_id", "question_id", "question", "answer", "date", score_name]
 
@@ -117,7 +150,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
             if isinstance(row, InputError):
                 yield line, row
                 continue
-            rid = str(row[id_col]).strip() or f"line{line}"
+            rid = str(row[id_col]).strip() or f"line{line}" if id_col else ""
             for k in open_cols:
                 answer = str(row[k]).strip()
                 if not answer:
@@ -126,7 +159,8 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                 question = texts[i] + (
                     f" ({subs[i]})" if subs[i] not in ("", "Response", "Open-Ended Response") else ""
                 )
-                out = {"id": f"{rid}:{qids[i]}", "response_id": rid, "question_id": qids[i], "question": question}
+                out = {"id": f"{rid}:{qids[i]}" if rid else "", "response_id": rid, "question_id": qids[i]}
+                out["question"] = question
                 out |= {"answer": answer, "date": row[date_col] if date_col else "", score_name: ""}
                 if score:
                     out[score_name] = row[score[0]]
