@@ -166,6 +166,18 @@ def test_segment_records_offsets_point_into_a_long_stored_text():
     assert all(text[s.start : s.end] == s.text for s in segs)
 
 
+def test_a_clause_an_item_repeats_word_for_word_is_one_segment():
+    from miner.ingest import Record
+    from miner.pipeline import segment_records
+    from miner.progress import Progress
+    from miner.segment.rules import RuleSegmenter
+
+    text = "The delivery was late again. " * 40 + "And the box was  crushed. the delivery was LATE again."
+    [segs] = segment_records(RuleSegmenter(), [Record("t.csv", 2, text)], Progress())
+    assert [s.text for s in segs] == ["The delivery was late again.", "the box was  crushed."]
+    assert [s.idx for s in segs] == [0, 1] and all(text[s.start : s.end] == s.text for s in segs)
+
+
 OTHER_SCRIPTS = ["配達が遅すぎる。料理が冷めていた。", "Доставка опоздала на час.", "التوصيل متأخر جدا"]
 
 

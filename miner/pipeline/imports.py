@@ -58,10 +58,13 @@ class MineOptions:
 
 
 def segment_records(segmenter: SegmenterLike, records: list[Record], progress: Progress) -> list[list[Segment]]:
-    """Clause segments per record, from the customer's words only, with offsets into the stored text."""
+    """Clause segments per record, from the customer's words only, with offsets into the stored text. A clause an
+    item repeats word for word (an email quoting its own thread, a customer saying it twice) is one segment: 400
+    copies of "The delivery was late again." made half a corpus's complaints, and moved its complaint threshold."""
     pieces = [(i, speaker, text) for i, rec in enumerate(records) for speaker, text in rec.mined_text()]
     out: list[list[Segment]] = [[] for _ in records]
     cursors = [0] * len(records)
+    said: list[set[str]] = [set() for _ in records]
     with progress.stage("Segmenting", len(pieces)) as advance:
         for (i, speaker, _), segs in zip(pieces, segmenter.segment(p[2] for p in pieces), strict=True):
             full = records[i].text
@@ -69,6 +72,9 @@ def segment_records(segmenter: SegmenterLike, records: list[Record], progress: P
                 start = full.find(seg.text, cursors[i])
                 if start >= 0:
                     cursors[i] = start + len(seg.text)
+                if (words := " ".join(seg.text.lower().split())) in said[i]:
+                    continue
+                said[i].add(words)
                 out[i].append(
                     Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker)
                 )
