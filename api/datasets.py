@@ -93,7 +93,12 @@ def validate(
             # row's message, which names it too), in the API's words, with the query parameter at fault.
             problem = err.problem.replace(pseudonymise_path(str(path)), path.name)
             named = str(InputError(path.name, problem, line=err.line, field=err.field, hint=err.hint))
-            field = _param_at_fault(columns, err, bad[0] if bad else None) or err.field
+            # a problem of the whole file (empty, a header only, no text column) is the upload's: `file` or `records`
+            field = (
+                _param_at_fault(columns, err, bad[0] if bad else None)
+                or err.field
+                or ("records" if records else "file")
+            )
             named = _as_records(path, named) if records else named
             raise ApiError(400, "invalid_file", api_words(named), field=field) from None
         rejected += [_rejected(path, str(m), records) for m in bad]

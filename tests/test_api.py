@@ -174,7 +174,8 @@ def test_upload_lists_rejected_rows(a):
 def test_upload_json_records(b, bob):
     assert bob["dataset"]["rows"] == 4 and bob["dataset"]["name"] == "bob-records"
     assert_error(b.post("/v1/datasets", json={"records": []}), 422, "invalid")
-    assert_error(b.post("/v1/datasets", json={"records": [{"text": ""}]}), 400, "invalid_file")
+    empty = assert_error(b.post("/v1/datasets", json={"records": [{"text": ""}]}), 400, "invalid_file")
+    assert empty["field"] == "records"  # what is at fault: the body's records (null before)
     # a rejected record is named by its index in the body, not by a line of the file the server wrote it to
     some = b.post("/v1/datasets", json={"name": "r", "records": [{"text": "late again"}, {"text": ""}]}).json()
     [bad] = some["rejected"]
@@ -184,7 +185,7 @@ def test_upload_json_records(b, bob):
 
 def test_upload_errors(a):
     body = assert_error(a.post("/v1/datasets", files={"file": ("x.csv", b"", "text/csv")}), 400, "invalid_file")
-    assert "x.csv" in body["message"] and "/" not in body["message"].split(":")[0]
+    assert "x.csv" in body["message"] and "/" not in body["message"].split(":")[0] and body["field"] == "file"
     body = assert_error(a.post("/v1/datasets", files={"file": ("notes.pdf", b"%PDF", "application/pdf")}), 400)
     assert body["code"] == "unsupported_format" and ".csv" in body["message"]
     assert_error(a.post("/v1/datasets", content=b"text", headers={"Content-Type": "text/plain"}), 415)
