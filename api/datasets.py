@@ -138,7 +138,8 @@ def create(
 
 
 def public(row: dict) -> dict:
-    files = [{k: f.get(k) for k in ("name", "rows", "accepted", "imported_at")} for f in json.loads(row["files"])]
+    keys = ("name", "rows", "accepted", "imported_at", "new_items")
+    files = [{k: f.get(k) for k in keys} for f in json.loads(row["files"])]
     rejected = json.loads(row["rejected"])
     return {
         "id": row["id"],
@@ -161,14 +162,17 @@ def pending_files(row: dict) -> list[Path]:
     return [Path(f["path"]) for f in json.loads(row["files"]) if not f.get("imported_at")]
 
 
-def drop_imported(control: sqlite_utils.Database, row: dict) -> None:
-    """A run has imported the dataset (its items are stored, redacted, in the workspace): record that, then delete
+def drop_imported(control: sqlite_utils.Database, row: dict, added: dict[str, int] | None = None) -> None:
+    """A run has imported the dataset (its items are stored, redacted, in the workspace): record that, with the
+    items each file added (`added`, by path: fewer than it accepted where they were stored already), then delete
     the raw uploaded files, which hold every name, phone number and address as sent. Recorded first, so a crash in
     between leaves a file that the next run deletes, never one marked pending that is gone."""
     files = json.loads(row["files"])
     if not all(f.get("imported_at") for f in files):
         stamp = now()
         for f in files:
+            if not f.get("imported_at") and added is not None and f["path"] in added:
+                f["new_items"] = added[f["path"]]
             f["imported_at"] = f.get("imported_at") or stamp
         update_dataset_files(control, row["id"], json.dumps(files))
     for f in files:

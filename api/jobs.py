@@ -282,11 +282,13 @@ class JobRunner:
             pipeline = build_pipeline(db, options)
             for dataset in datasets:
                 # Each dataset's import is its own transaction: once it is stored, the raw upload is deleted.
+                added = None
                 if files := pending_files(dataset):
                     columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
-                    pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+                    results = pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
+                    added = {str(f): r.added for f, r in zip(files, results, strict=True)}  # in the order given
                 with self._lock:
-                    drop_imported(self._control, dataset)
+                    drop_imported(self._control, dataset, added)
             before = _newest_run(db)
             try:
                 run_id = pipeline.analyze(progress)

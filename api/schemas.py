@@ -33,6 +33,11 @@ class DatasetFile(BaseModel):
         None, description="When a run imported the file: its items are stored (redacted) and the uploaded file, "
         "raw, was deleted then; later runs skip it. Null until then.",
     )  # fmt: skip
+    new_items: int | None = Field(
+        None, description="Items the file added when a run imported it: fewer than `accepted` where some were stored "
+        "already (the same rows in another upload or an earlier run; a file's name is its items' `source`, so rows "
+        "another file stored count under that file's) or erased. Null until a run imports it.",
+    )  # fmt: skip
 
 
 class DatasetPublic(BaseModel):

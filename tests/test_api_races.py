@@ -90,3 +90,17 @@ def test_a_run_cancelled_in_its_analysis_is_the_job_under_its_number(server):
         number = cancelled_with_a_run["run_number"]
         assert client.get(f"/v1/runs/{number}").json()["id"] == cancelled_with_a_run["id"]
         assert cancelled_with_a_run["id"] in {j["id"] for j in client.get("/v1/runs").json()}
+
+
+def test_a_file_says_how_many_items_it_added(server):
+    # the same rows under another name add nothing (they are stored under the first file's name): say so
+    rows = b"id,date,text\n101,2026-05-30,The checkout page timed out three times in a row.\n102,2026-05-30,Rude.\n"
+    with server.client(server.key("dupnames")) as client:
+        first = client.post("/v1/datasets", files={"file": ("dupA.csv", rows, "text/csv")}).json()["id"]
+        second = client.post("/v1/datasets", files={"file": ("dupB.csv", rows, "text/csv")}).json()["id"]
+        assert client.get(f"/v1/datasets/{first}").json()["files"][0]["new_items"] is None  # not imported yet
+        final, _ = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+        assert final["status"] == "complete", final
+        [a] = client.get(f"/v1/datasets/{first}").json()["files"]
+        [b] = client.get(f"/v1/datasets/{second}").json()["files"]
+        assert (a["accepted"], a["new_items"], b["accepted"], b["new_items"]) == (2, 2, 2, 0)
