@@ -206,6 +206,20 @@ def test_top_report_and_export_refuse_filters_that_cannot_match(sample, tmp_path
     assert not (tmp_path / "x").exists()
 
 
+def test_a_period_on_a_database_without_dates_says_why_it_matches_nothing(sample, tmp_path):
+    import sqlite3
+
+    undated = tmp_path / "undated.db"
+    with sqlite3.connect(undated) as copy:
+        sample.conn.backup(copy)
+        copy.execute("UPDATE documents SET date = NULL")
+    out = ["--out", str(tmp_path / "x")]
+    for command in (["top"], ["report", *out], ["export", "--format", "csv", *out]):
+        result = CliRunner().invoke(app, [*command, "--db", str(undated), "--since", "2026-01-01"])
+        assert result.exit_code == 2 and "no item in the database has a date" in result.stderr, result.output
+    assert CliRunner().invoke(app, ["top", "--db", str(undated)]).exit_code == 0  # without a period: as before
+
+
 @pytest.mark.parametrize("option", ["--limit", "--pain-points"])
 def test_top_refuses_counts_below_one(sample, option):
     db = sample.conn.execute("PRAGMA database_list").fetchone()[2]

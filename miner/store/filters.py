@@ -135,6 +135,12 @@ def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Fi
     for kind in filters.kind:
         if kind not in KINDS:
             raise MinerError(f"unknown {prefix}kind '{kind}': use one of {', '.join(KINDS)}")
+    if (filters.since or filters.until) and prefix and _undated(db):
+        # `top` printed an empty table, `report` "no feedback matches", `export` a header: none said why
+        raise MinerError(
+            "no item in the database has a date (its files had no date column, or it was not found): --since and "
+            "--until match nothing; mine the files into a new database with --date-col naming their date column"
+        )
     if filters.source:
         # the imports' names first (a small table); the documents' only for a name no import holds
         known = [row[0] for row in db.execute("SELECT DISTINCT source FROM imports ORDER BY source")]
@@ -147,6 +153,13 @@ def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Fi
             more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
             raise MinerError(f"unknown {prefix}source '{source}': the database holds {shown}{more}")
     return filters
+
+
+def _undated(db: sqlite_utils.Database) -> bool:
+    """Whether the database holds items and none has a date (a scan where none has: the command line's check)."""
+    has = db.execute("SELECT EXISTS(SELECT 1 FROM documents), EXISTS(SELECT 1 FROM documents WHERE date IS NOT NULL)")
+    items, dated = has.fetchone()
+    return bool(items) and not dated
 
 
 def _whole_months(since: date, until: date) -> int:
