@@ -162,6 +162,20 @@ def test_plain_text_review_file(tmp_path):
     assert rec.kind == "review" and rec.source_id == "note"
 
 
+def test_excels_unicode_text_is_a_table_not_one_item(tmp_path):
+    # Excel's "Unicode Text (*.txt)": UTF-16, tab-separated (it was mined as one item holding the whole table)
+    path = tmp_path / "export.txt"
+    rows = "id\tdate\trating\tcomment\r\n1\t2026-03-01\t1\tCold food, again\r\n2\t2026-03-02\t2\tRude driver\r\n"
+    path.write_bytes(rows.encode("utf-16"))
+    recs = read_file(path)
+    assert [(r.source_id, r.text, r.rating_raw, r.date[:10]) for r in recs] == [
+        ("1", "Cold food, again", 1, "2026-03-01"), ("2", "Rude driver", 2, "2026-03-02"),
+    ]  # fmt: skip
+    chat = tmp_path / "chat.txt"  # a transcript with a tab in one line stays one item
+    chat.write_text("Customer:\tmy order is late\nAgent: sorry, checking now\nCustomer: still nothing\n")
+    assert len(read_file(chat)) == 1
+
+
 def test_broken_json_says_where_on_the_line(tmp_path):
     path = tmp_path / "broken.jsonl"
     path.write_text('{"text": "fine"}\n{"text": "cut off\n')

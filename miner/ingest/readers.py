@@ -256,6 +256,10 @@ def read_text_file(path: Path, progress: ByteProgress | None = None) -> Table:
     """A plain-text file is one item (a transcript when its lines carry speaker prefixes); `---` lines
     separate several conversations in one file."""
     text = read_text(path)
+    if _tab_table(text):  # Excel's "Unicode Text (*.txt)": a tab-separated table, not one item
+        from miner.ingest.tabular import read_csv
+
+        return read_csv(path, progress, tabs=True)
     parts, rows, line = _SEPARATOR.split(text), [], 1
     for i, part in enumerate(parts):
         if part.strip():
@@ -263,6 +267,13 @@ def read_text_file(path: Path, progress: ByteProgress | None = None) -> Table:
             rows.append((start, {"text": part.strip(), "id": path.stem if len(parts) == 1 else f"{path.stem}#{i + 1}"}))
         line += part.count("\n")
     return Table(["text", "id"], rows, columns_named=False)
+
+
+def _tab_table(text: str, lines: int = 20) -> bool:
+    """Whether a text file's first lines are a table: a header with tabs, and most lines below with as many."""
+    head = [line for line in text.splitlines()[:lines] if line.strip()]
+    tabs = head[0].count("\t") if head else 0
+    return len(head) >= 2 and tabs >= 1 and sum(line.count("\t") == tabs for line in head[1:]) >= 0.8 * (len(head) - 1)
 
 
 # Tabular formats (CSV/TSV, XLSX, Parquet) register themselves in miner.ingest.tabular.

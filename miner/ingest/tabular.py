@@ -83,8 +83,9 @@ def _csv_rows(
 
 
 @register(".csv", ".tsv", ".tab")
-def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
-    """CSV or TSV with any delimiter and quoted multi-line fields, read lazily row by row."""
+def read_csv(path: Path, progress: ByteProgress | None = None, *, tabs: bool = False) -> Table:
+    """CSV or TSV with any delimiter and quoted multi-line fields, read lazily row by row; `tabs`: tab-separated
+    whatever the file's name (a .txt that is a table)."""
     fh, encoding = _open(path)
     try:
         first_line = fh.readline()
@@ -98,7 +99,8 @@ def read_csv(path: Path, progress: ByteProgress | None = None) -> Table:
     excel = _EXCEL_SEP.fullmatch(first_line.lstrip("\ufeff").rstrip("\r\n"))
     if excel is None:
         fh.seek(0)
-    delimiter = excel[1] if excel is not None else choose_delimiter(first_line, path.suffix.lower())
+    suffix = ".tsv" if tabs else path.suffix.lower()
+    delimiter = excel[1] if excel is not None else choose_delimiter(first_line, suffix)
     skipped = 1 if excel is not None else 0
     csv.field_size_limit(MAX_FIELD * 4)
     reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
