@@ -161,7 +161,8 @@ async def _json_records(request: Request, dest: Path, limit: int) -> tuple[list[
         raise ApiError(422, "invalid", f"{field}: {first['msg']}", field=field) from None
     # The name is one value, not a file name: "jesse.p@example.com" takes a token whole, as a multipart file's name
     # does (safe_name alone would read ".com" as its extension and keep "jesse.p@example" as it is).
-    path = dest / f"{safe_name(pseudonymise(data.name or ''), 'records')}.jsonl"
+    stem = safe_name(pseudonymise(data.name or ""), "records")
+    path = dest / (stem if stem.lower().endswith(".jsonl") else f"{stem}.jsonl")  # its items' source: "NAME.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for record in data.records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -181,6 +181,9 @@ def test_upload_json_records(b, bob):
     [bad] = some["rejected"]
     assert bad["record"] == 1 and bad["line"] is None and bad["message"].startswith("records[1]"), bad
     assert b.delete(f"/v1/datasets/{some['id']}").status_code == 200  # bob's workspace stays as other tests read it
+    named = b.post("/v1/datasets", json={"name": "march.jsonl", "records": [{"text": "late again"}]}).json()
+    assert [f["name"] for f in named["files"]] == ["march.jsonl"]  # not "march.jsonl.jsonl"
+    assert b.delete(f"/v1/datasets/{named['id']}").status_code == 200
 
 
 def test_upload_errors(a):
