@@ -52,8 +52,10 @@ def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
 
     try:
         report = build_report(db, filters)
-    except MinerError as err:
-        raise ApiError(404, "no_report", str(err)) from None
+    except MinerError as err:  # in this API's words: no `touchpoints mine` here
+        message = str(err).replace("mine some feedback first (touchpoints mine FILE)", "upload a dataset "
+                                   "(POST /v1/datasets) and start a run (POST /v1/runs) first")  # fmt: skip
+        raise ApiError(404, "no_report", message) from None
     if not report["overview"]["items"]:  # as `touchpoints report`, which exits 2: no empty page of zeros
         raise ApiError(404, "no_feedback", f"no feedback matches {report['filter']}: widen since/until/source/kind")
     return render_html(report)

@@ -1,7 +1,9 @@
-"""Requests that race: a check that no run is in progress and the act on it hold the workspace's lock
+"""What an API consumer hit (2026-12-06), on a real server on 127.0.0.1 with the fake embedder.
+
+Requests that race: a check that no run is in progress and the act on it hold the workspace's lock
 (`JobRunner.exclusive`), so two requests sent at once never both succeed where one excludes the other. Each race
 was won both ways in 5 of 5 tries before (a run over a deleted dataset; taxonomy versions stored by PUTs answered
-409). Real server on 127.0.0.1, fake embedder."""
+409). Then a cancelled run's number, what a file added, and a report asked of a workspace with no run."""
 
 from __future__ import annotations
 
@@ -104,3 +106,11 @@ def test_a_file_says_how_many_items_it_added(server):
         [a] = client.get(f"/v1/datasets/{first}").json()["files"]
         [b] = client.get(f"/v1/datasets/{second}").json()["files"]
         assert (a["accepted"], a["new_items"], b["accepted"], b["new_items"]) == (2, 2, 2, 0)
+
+
+def test_a_report_before_any_run_says_what_to_call(server):
+    with server.client(server.key("norun")) as client:
+        resp = client.get("/v1/report")
+        body = resp.json()
+        assert resp.status_code == 404 and body["code"] == "no_report", body
+        assert "POST /v1/runs" in body["message"] and "touchpoints mine" not in body["message"], body
