@@ -388,3 +388,66 @@ def test_cli_incremental_on_a_header_only_or_re_mined_export_warns_and_exits_0(t
         assert "Nothing new since run 1: no run made." in said
         assert ("empty.csv: no rows" in said) == (path == "empty.csv")
     assert [r["id"] for r in open_db(db).query("SELECT id FROM runs")] == [1]
+
+
+def _during_classify(monkeypatch, act) -> None:  # noqa: ANN001
+    """Run `act()` once, when the next run classifies: another process acting on the database meanwhile."""
+    from miner.pipeline.core import Pipeline
+
+    classify, done = Pipeline.classify, []
+
+    def classify_while_another_process_acts(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        if not done:
+            done.append(True)  # first: `act` may classify too (another mine)
+            act()
+        return classify(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "classify", classify_while_another_process_acts)
+
+
+def test_a_refit_finished_while_a_nightly_run_worked_is_not_hidden_by_it(db, tmp_path, options, monkeypatch):
+    from miner.errors import MinerError
+    from miner.store import open_db
+    from miner.store.runs import latest_run
+
+    _write(tmp_path / "day1.csv", 0, 12)
+    _write(tmp_path / "day2.csv", 100, 6)
+    _write(tmp_path / "week.csv", 200, 6)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    refit = MineOptions(**{**vars(options), "incremental": False})
+    _during_classify(monkeypatch, lambda: mine(open_db(tmp_path / "t.db"), [tmp_path / "week.csv"], refit)[1])
+    options.incremental = True
+    with pytest.raises(MinerError, match=r"extended run 1, but run \d+ finished while it ran: mine again"):
+        mine(db, [tmp_path / "day2.csv"], options)
+    refitted = latest_run(db)
+    assert refitted["mode"] == "full" and refitted["id"] > first  # the refit stays the latest, as it should
+    monkeypatch.undo()
+    # the items it imported are not lost: the refit, which began after they were stored, covers them, so the next
+    # nightly run finds nothing new
+    assert refitted["documents"] == 24
+    assert mine(db, [tmp_path / "day2.csv"], options)[1] == refitted["id"]
+
+
+def test_prune_leaves_the_base_of_a_nightly_run_that_is_still_working(db, tmp_path, options, monkeypatch):
+    # `runs prune --keep 1` after a refit finished, while a nightly run still works from the run before: that run
+    # was pruned, and the nightly one completed with no pain points, exit 0
+    from miner.errors import MinerError
+    from miner.store import open_db
+    from miner.store.runs import prune_runs
+
+    _write(tmp_path / "day1.csv", 0, 12)
+    _write(tmp_path / "day2.csv", 100, 6)
+    _write(tmp_path / "week.csv", 200, 6)
+    _, first = mine(db, [tmp_path / "day1.csv"], options)
+    refit, pruned = MineOptions(**{**vars(options), "incremental": False}), []
+
+    def refit_then_prune() -> None:
+        other = open_db(tmp_path / "t.db")
+        mine(other, [tmp_path / "week.csv"], refit)
+        pruned.extend(prune_runs(other, keep=1).runs)
+
+    _during_classify(monkeypatch, refit_then_prune)
+    options.incremental = True
+    with pytest.raises(MinerError, match="finished while it ran"):
+        mine(db, [tmp_path / "day2.csv"], options)
+    assert first not in pruned and db["runs"].get(first)["status"] == "complete"

@@ -196,15 +196,18 @@ class Pruned:
 
 
 def runs_to_prune(db: sqlite_utils.Database, keep: int) -> list[int]:
-    """The completed runs older than the `keep` newest completed ones (oldest first). Runs running, failed or
-    abandoned hold no results and are left as they are; so is every run newer than the oldest one kept."""
+    """The completed runs older than the `keep` newest completed ones (oldest first), but for the base of a run
+    still running. Runs running, failed or abandoned hold no results and are left as they are; so is every run
+    newer than the oldest one kept."""
     if keep < 1:
         raise ValueError("keep at least one completed run: the latest is what every read and the next run use")
     newest = "SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT ?"
     kept = [r["id"] for r in db.query(newest, [bounded(keep)])]
     if len(kept) < keep:
         return []
-    sql = "SELECT id FROM runs WHERE status = 'complete' AND id < ? ORDER BY id"
+    # nor the base of a run still running: an incremental run copies its base's results when it finishes
+    sql = """SELECT id FROM runs WHERE status = 'complete' AND id < ? AND id NOT IN
+             (SELECT base_run_id FROM runs WHERE status = 'running' AND base_run_id IS NOT NULL) ORDER BY id"""
     return [r["id"] for r in db.query(sql, [min(kept)])]
 
 
