@@ -47,3 +47,29 @@ def test_a_signal_during_the_analysis_marks_the_run_failed_and_says_so(tmp_path,
     runs = list(open_db(db).query("SELECT status, error FROM runs"))
     assert [r["status"] for r in runs] == ["failed"]  # not left 'running'
     assert handler is unhandled  # the command puts the handler it found back
+
+
+def test_ctrl_c_stops_the_second_process_quietly(capfd):
+    # Ctrl-C reaches the whole process group: the second process, idle on its task queue, printed a
+    # KeyboardInterrupt traceback over the one line `mine` says
+    import time
+
+    from miner.pipeline.overlap import worker_pool
+
+    pool = worker_pool()
+    try:
+        assert pool.submit(os.getpid).result(timeout=60) != os.getpid()  # started, and now idle
+        [pid] = list(pool._processes)  # noqa: SLF001 - the one worker's pid
+        os.kill(pid, signal.SIGINT)
+        for _ in range(100):
+            time.sleep(0.05)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+        else:
+            pytest.fail("the second process did not leave on SIGINT")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    time.sleep(0.2)
+    assert "Traceback" not in capfd.readouterr().err
