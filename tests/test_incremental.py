@@ -381,12 +381,14 @@ def test_cli_incremental_on_a_header_only_or_re_mined_export_warns_and_exits_0(t
     assert runner.invoke(app, ["mine", str(tmp_path / "day1.csv"), *args]).exit_code == 0
     full = runner.invoke(app, ["mine", str(tmp_path / "empty.csv"), *args])
     assert full.exit_code == 2 and "the file has no rows" in full.output  # without --incremental: as before
-    for path in ("empty.csv", "day1.csv"):
+    (tmp_path / "quiet.jsonl").write_bytes(b"")  # a quiet night's JSONL export: no header, 0 bytes (was exit 2)
+    for path in ("empty.csv", "day1.csv", "quiet.jsonl"):
         result = runner.invoke(app, ["mine", str(tmp_path / path), *args, "--incremental"])
         said = " ".join(result.output.split())  # as rich wrapped it
         assert result.exit_code == 0, said
         assert "Nothing new since run 1: no run made." in said
         assert ("empty.csv: no rows" in said) == (path == "empty.csv")
+        assert ("quiet.jsonl: empty (0 bytes): nothing to import" in said) == (path == "quiet.jsonl")
     assert [r["id"] for r in open_db(db).query("SELECT id FROM runs")] == [1]
 
 

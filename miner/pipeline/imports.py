@@ -156,11 +156,13 @@ def files_with_rows(paths: Iterable[Path | str], progress: Progress, *, redact: 
 
     kept = []
     for path in discover(paths):
-        if has_rows(path):
+        empty = path.stat().st_size == 0  # a quiet night's JSONL export has no header: 0 bytes
+        if not empty and has_rows(path):
             kept.append(path)
         else:
             shown = pseudonymise_path(str(path)) if redact else path
-            progress.note(f"Warning: {shown}: no rows (a header only): nothing to import")
+            progress.note(f"Warning: {shown}: {'empty (0 bytes)' if empty else 'no rows (a header only)'}: nothing "
+                          "to import")  # fmt: skip
     return kept
 
 
