@@ -118,3 +118,22 @@ def test_vacuum_runs_when_an_earlier_prune_left_nothing_to_prune(nightly):
     assert open_db(path).execute("PRAGMA freelist_count").fetchone()[0] == 0  # the file was rewritten
     dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum", "--dry-run"])
     assert dry.exit_code == 0 and "VACUUM:" not in dry.output
+
+
+@pytest.mark.parametrize("command", [["runs", "list", "--format", "csv"], ["top", "--format", "csv"]])
+def test_a_reader_that_closed_the_pipe_is_no_failure(nightly, command):
+    # `touchpoints runs list --format csv | head -c 10`: exit 1 with nothing said, most times (`top` had its guard)
+    import os
+    import subprocess
+    import sys
+
+    path, db, _, _ = nightly
+    db.close()
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write meets a closed pipe
+    try:
+        done = subprocess.run([sys.executable, "-m", "miner", *command, "--db", str(path)], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr

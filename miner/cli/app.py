@@ -132,11 +132,21 @@ def main() -> None:
 
 def guarded(run: Callable[[], object]) -> None:
     """Run the command; a failure of the disk or the database file, or a file that is not a database the command can
-    use, exits 2 with one sentence, as bad input does."""
+    use, exits 2 with one sentence, as bad input does; a reader that closed the pipe (`| head`) is no failure."""
     from miner.errors import DatabaseError
 
     try:
-        run()
+        try:
+            run()
+        finally:  # a command ends in SystemExit: stdout is flushed here, where a closed pipe is caught below
+            sys.stdout.flush()
+    except SystemExit as done:
+        # click answers a closed pipe with exit 1 (`runs list --format csv | head -c 10`, most times); the reader
+        # has what it wanted
+        if isinstance(done.__context__, BrokenPipeError):
+            _quiet_stdout()
+            raise SystemExit(0) from None
+        raise
     except DatabaseError as err:  # a file that is no database this command can use (`open_db`), from any command
         from miner.report.inert import terminal_text
 
@@ -144,11 +154,18 @@ def guarded(run: Callable[[], object]) -> None:
         raise SystemExit(2) from None
     except (sqlite3.DatabaseError, OSError) as err:
         if isinstance(err, BrokenPipeError):  # `touchpoints top | head`: the reader has what it wanted
-            with contextlib.suppress(Exception):  # stdout's unflushed rest goes nowhere instead of failing at exit
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise SystemExit(0) from None
+            _quiet_stdout()
+            # the command's own exit code where it had one (the pipe closed as it flushed), else 0
+            context = err.__context__
+            raise SystemExit(context.code if isinstance(context, SystemExit) else 0) from None
         typer.echo(f"Error: {operational_error(err, sys.argv[1:])}", err=True)
         raise SystemExit(2) from None
+
+
+def _quiet_stdout() -> None:
+    """stdout's unflushed rest goes nowhere instead of failing at exit."""
+    with contextlib.suppress(Exception):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def operational_error(err: sqlite3.DatabaseError | OSError, argv: list[str]) -> str:
