@@ -137,3 +137,54 @@ def test_a_reader_that_closed_the_pipe_is_no_failure(nightly, command):
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder the commands cannot write to: a read-only bind mount where the test may mount (root here and in
+    CI), else (not root) a folder without write permission."""
+    import os
+    import subprocess
+
+    source, folder = tmp_path / "snapshot", tmp_path / "ro"
+    source.mkdir()
+    folder.mkdir()
+
+    def mount(*args: str) -> bool:
+        return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+    if os.geteuid() == 0:
+        if not (mount("--bind", str(source), str(folder)) and mount("-o", "remount,bind,ro", str(folder))):
+            subprocess.run(["umount", str(folder)], capture_output=True)
+            pytest.skip("root without the right to mount: a folder root cannot write to needs a read-only mount")
+        yield source, folder
+        subprocess.run(["umount", str(folder)], check=True)
+    else:
+        yield source, source
+        source.chmod(0o755)
+
+
+def test_reading_commands_open_a_database_on_a_read_only_path(nightly, read_only_folder):
+    # a snapshot or backup mounted read-only: WAL mode could not open it ("cannot open or write the database")
+    import shutil
+    import sqlite3
+    import subprocess
+    import sys
+
+    path, db, (_, _, third), _ = nightly
+    db.close()
+    source, folder = read_only_folder
+    with sqlite3.connect(path) as live, sqlite3.connect(source / "copy.db") as copy:
+        live.backup(copy)  # a consistent copy, in WAL mode as the original
+    if folder == source:
+        source.chmod(0o555)
+    out = path.parent / "out"
+    for command in (["runs", "list", "--format", "json"], ["top", "--format", "json"],
+                    ["export", "--format", "csv", "--out", str(out / "a.csv")],
+                    ["report", "--out", str(out / "r.html")]):  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "miner", *command, "--db", str(folder / "copy.db")],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, (command, done.stderr)
+    assert (out / "a.csv").exists() and (out / "r.html").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["copy.db"]  # nothing written beside it
+    shutil.rmtree(out)

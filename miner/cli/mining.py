@@ -273,7 +273,7 @@ def top(
     import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
     from miner.report import top_pain_points
     from miner.report.render import print_table, to_csv
-    from miner.store import open_db
+    from miner.store import open_to_read
     from miner.store.filters import Filters, check
     from miner.touchpoints.taxonomy import NONE
 
@@ -282,7 +282,7 @@ def top(
     for name, value in (("--limit", limit), ("--pain-points", pain_points)):
         _check_count(name, value)
     try:
-        database = open_db(db)
+        database = open_to_read(db)
         filters = check(database, Filters(since, until, source, kind))
         result = top_pain_points(database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters)
     except MinerError as err:

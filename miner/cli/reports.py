@@ -30,11 +30,11 @@ class ExportTable(StrEnum):
 
 
 def _existing_db(db: Path):
-    from miner.store import open_db
+    from miner.store import open_to_read
 
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
-    return open_db(db)
+    return open_to_read(db)
 
 
 @app.command()

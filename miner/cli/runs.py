@@ -12,12 +12,13 @@ from miner.cli.app import Format, ReadDbOpt, fail, runs_app
 from miner.wording import counted
 
 
-def _database(db: Path):  # noqa: ANN202 - a sqlite-utils Database, imported lazily
-    from miner.store import open_db
+def _database(db: Path, *, read: bool = False):  # noqa: ANN202 - a sqlite-utils Database, imported lazily
+    """`read`: the command only reads it, so a read-only copy will do (`open_to_read`)."""
+    from miner.store import open_db, open_to_read
 
     if not db.exists():
         fail(f"{db}: no such database (give the one you mined into with --db)")
-    return open_db(db)
+    return open_to_read(db) if read else open_db(db)
 
 
 @runs_app.command("list")
@@ -34,7 +35,7 @@ def list_(
 
     from miner.store.runs import list_runs
 
-    rows = list_runs(_database(db), limit)
+    rows = list_runs(_database(db, read=True), limit)
     if format == Format.json:
         typer.echo(json.dumps(rows, indent=2))
         return

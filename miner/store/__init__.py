@@ -17,6 +17,6 @@ def _import_sqlite_utils_without_pandas() -> None:
 
 _import_sqlite_utils_without_pandas()
 
-from miner.store.db import DEFAULT_DB, open_db  # noqa: E402
+from miner.store.db import DEFAULT_DB, open_db, open_to_read  # noqa: E402
 
-__all__ = ["DEFAULT_DB", "open_db"]
+__all__ = ["DEFAULT_DB", "open_db", "open_to_read"]

@@ -84,6 +84,27 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
     raise AssertionError("unreachable")
 
 
+def open_to_read(path: Path) -> sqlite_utils.Database:
+    """A database a command only reads (`top`, `report`, `export`, `runs list`): as `open_db`, or, where its file or
+    folder is read-only (a mounted snapshot, a backup) and WAL mode cannot open it, immutable: read as it is, with no
+    lock, so nothing may write to it meanwhile. Read-only and from an older version (migrations pending), it is
+    refused: copy it somewhere writable."""
+    try:
+        return open_db(path)
+    except sqlite3.OperationalError as err:
+        if "unable to open" not in str(err) and "readonly" not in str(err):
+            raise
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
+    db = Database(conn)
+    if migrations.pending(db):
+        db.close()
+        raise DatabaseError(
+            f"{path} is read-only and was written by an older version of touchpoint-miner: copy it somewhere "
+            "writable and open it there (it is brought up to date on opening)"
+        )
+    return db
+
+
 # The API's main database holds these (api/db.py CONTROL_TABLES), and each workspace's data is a file of its own
 API_TABLES = {"api_keys", "workspaces"}
 
