@@ -106,6 +106,31 @@ def test_broken_yaml_names_the_line(tmp_path):
         load_taxonomy(path)
 
 
+def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path, data_dir):
+    # a second `corrections:` list appended below the first (as `taxonomy review` suggests) replaced it silently
+    base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")
+    first = 'corrections:\n  - text: "charged twice"\n    touchpoint: billing\n'
+    second = 'corrections:\n  - text: "box was crushed"\n    touchpoint: packaging\n'
+    path = tmp_path / "twice.yaml"
+    path.write_text(base + first + second, encoding="utf-8")
+    line = (base + first).count("\n") + 1
+    with pytest.raises(TaxonomyError, match=rf"twice.yaml, line {line}: 'corrections' is given twice in one mapping"):
+        load_taxonomy(path)
+    path.write_text(base + first, encoding="utf-8")
+    assert len(load_taxonomy(path).corrections) == 1
+
+
+def test_a_taxonomy_not_in_utf8_names_the_byte_and_its_line(tmp_path, data_dir):
+    text = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8").replace("name: Billing", "name: Prêts")
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(text.encode("latin-1"))  # it raised UnicodeDecodeError, a traceback in check, mine and eval
+    line = text[: text.index("Prêts")].count("\n") + 1
+    with pytest.raises(
+        TaxonomyError, match=rf"latin1.yaml, line {line}: byte 0xea is not UTF-8. Save the file as UTF-8"
+    ):
+        load_taxonomy(path)
+
+
 def _billion_laughs() -> str:
     """Nine levels of nine aliases each: about 387 million strings once expanded, from a 350-byte file."""
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']

@@ -17,12 +17,21 @@ MAX_ALIASES = 100  # aliases per document
 MAX_ALIAS_NODES = 10_000  # nodes the aliases of one document stand for, once expanded
 
 
-class AliasBudgetError(yaml.YAMLError):
-    """Aliases beyond the budget; names the line of the alias that went over it."""
+class LineError(yaml.YAMLError):
+    """A problem of the document at one line (`line`, from 1), said in `problem`."""
 
     def __init__(self, line: int, problem: str) -> None:
         self.line, self.problem = line, problem
         super().__init__(problem)
+
+
+class AliasBudgetError(LineError):
+    """Aliases beyond the budget; names the line of the alias that went over it."""
+
+
+class DuplicateKeyError(LineError):
+    """A key given twice in one mapping: YAML keeps the later silently, so a second `corrections:` list appended to a
+    taxonomy (as `taxonomy review` suggests) dropped the first."""
 
 
 def _size(node: Node, memo: dict[int, int], open_: set[int]) -> int:
@@ -68,6 +77,21 @@ class BudgetLoader(yaml.SafeLoader):
                 )  # fmt: skip
             return node
         return super().compose_node(parent, index)  # type: ignore[arg-type]  # stub: int only, see above
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:
+        first: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = getattr(key_node, "value", None)
+            if not isinstance(key, str) or key == "<<":  # a merge key may repeat
+                continue
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise DuplicateKeyError(
+                    line, f"'{key}' is given twice in one mapping (lines {first[key]} and {line}): YAML would keep "
+                    "only the second; merge them into one (two `corrections:` lists are one list)"
+                )  # fmt: skip
+            first[key] = line
+        return super().construct_mapping(node, deep)
 
 
 def load_yaml(text: str) -> object:

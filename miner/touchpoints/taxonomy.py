@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miner.errors import TaxonomyError
-from miner.touchpoints.safe_yaml import AliasBudgetError, load_yaml
+from miner.touchpoints.safe_yaml import LineError, load_yaml
 
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
 STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
@@ -203,9 +203,14 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TaxonomyError(f"{path}: taxonomy file not found. Pass an existing YAML file.") from None
+    except UnicodeDecodeError as err:
+        at = err.object[: err.start].count(b"\n") + 1
+        raise TaxonomyError(
+            f"{path}, line {at}: byte {err.object[err.start]:#04x} is not UTF-8. Save the file as UTF-8."
+        ) from None
     try:
         data = load_yaml(text)
-    except AliasBudgetError as err:
+    except LineError as err:
         raise TaxonomyError(f"{path}, line {err.line}: {err.problem}.") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
