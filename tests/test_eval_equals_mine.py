@@ -176,19 +176,24 @@ def test_a_gold_written_as_one_id_is_that_touchpoint_not_its_letters(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("gold", "words"),
-    [("deliverz", "gold names 'deliverz', which is no touchpoint"), (3, "gold is not a touchpoint id or a list")],
+    ("second", "words"),
+    [
+        ({"gold": "deliverz"}, "field 'gold': gold names 'deliverz', which is no touchpoint"),
+        ({"gold": 3}, "field 'gold': gold is not a touchpoint id or a list"),
+        ({"complaint": "yes"}, "field 'complaint': complaint is not true, false or null"),  # a traceback, after the run
+        ({"id": "e1"}, "field 'id': the id 'e1' is the item's of line 1 too"),  # scored with the first's prediction
+    ],
 )
-def test_a_gold_the_taxonomy_does_not_have_is_refused_naming_its_line(tmp_path, gold, words):
+def test_a_bad_item_is_refused_naming_its_line_and_field(tmp_path, second, words):
     from typer.testing import CliRunner
 
     from miner.cli import app
 
     path = tmp_path / "ev.jsonl"
     rows = [{"id": "e1", "text": "late", "complaint": True, "gold": "delivery"},
-            {"id": "e2", "text": "late", "complaint": True, "gold": gold}]  # fmt: skip
+            {"id": "e2", "text": "late", "complaint": True, "gold": "delivery", **second}]  # fmt: skip
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     args = ["eval", str(path), "--embedding-model", "fake", "--segmenter", "rules", "--cache", str(tmp_path / "c.db")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert f"{path}, line 2, field 'gold': {words}" in " ".join(result.output.split())
+    assert f"{path}, line 2, {words}" in " ".join(result.output.split())

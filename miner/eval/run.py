@@ -20,12 +20,17 @@ if TYPE_CHECKING:
     from miner.pipeline import Pipeline
 
 
-def load_items(path: Path, limit: int | None = None, touchpoints: Collection[str] | None = None) -> list[dict]:
+def load_items(
+    path: Path, limit: int | None = None, touchpoints: Collection[str] | None = None, *, own_ids: bool = False
+) -> list[dict]:
     """The labelled items of a JSONL file, each `gold` as a list of touchpoint ids (one id written as a string is
-    a list of one). With `touchpoints` (a taxonomy's ids), a gold id outside them is refused, naming its line."""
+    a list of one). With `touchpoints` (a taxonomy's ids), a gold id outside them is refused, naming its line; with
+    `own_ids` (a user's file, `touchpoints eval`), an id given twice (predictions are matched to items by id, so
+    one item was scored with the other's prediction; banking77 repeats one id, which the dev sets keep as given)."""
     if not path.exists():
         raise InputError(str(path), "no such file", hint="give a JSONL file of labelled items")
-    items = []
+    items: list[dict] = []
+    seen: dict[str, int] = {}  # id -> its line
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -37,6 +42,13 @@ def load_items(path: Path, limit: int | None = None, touchpoints: Collection[str
             for key in ("id", "text"):
                 if key not in item:
                     raise InputError(str(path), f"the item has no '{key}'", line=number, field=key)
+            if item.get("complaint") not in (True, False, None):  # "yes" failed in the scoring, after the whole run
+                raise InputError(str(path), "complaint is not true, false or null", line=number, field="complaint",
+                                 hint='write "complaint": true, false, or null when unknown')  # fmt: skip
+            if own_ids and str(item["id"]) in seen:
+                raise InputError(str(path), f"the id '{item['id']}' is the item's of line {seen[str(item['id'])]} "
+                                 "too", line=number, field="id", hint="give every item an id of its own")  # fmt: skip
+            seen[str(item["id"])] = number
             item["gold"] = _gold(item.get("gold"), touchpoints, path, number)
             items.append(item)
             if limit and len(items) >= limit:
@@ -208,7 +220,7 @@ def run_eval(
 
     taxonomy = load_taxonomy(taxonomy_path)
     ids = {tp.id for top in taxonomy.touchpoints for tp in top.walk()} | {"none"}
-    items = load_items(path, limit, touchpoints=ids)
+    items = load_items(path, limit, touchpoints=ids, own_ids=True)
     evaluator = Evaluator(
         taxonomy=taxonomy,
         taxonomy_path=taxonomy_path,
