@@ -26,6 +26,20 @@ def test_a_file_that_is_not_a_database_is_named_with_what_to_do(tmp_path):
         assert "Traceback" not in proc.stderr and f"{bad}: not a touchpoint-miner database" in proc.stderr
 
 
+def test_another_programs_sqlite_file_is_refused_and_left_as_it_was(tmp_path):
+    # `taxonomy suggest --db app.db` wrote the miner's 33 tables into it and answered "nothing to suggest"
+    app_db = tmp_path / "app.db"
+    with sqlite3.connect(app_db) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+    for args in (["taxonomy", "suggest"], ["taxonomy", "review"], ["top"], ["runs", "list"]):
+        proc = subprocess.run([sys.executable, "-m", "miner", *args, "--db", str(app_db)], capture_output=True,
+                              text=True, cwd=ROOT)  # fmt: skip
+        said = " ".join(proc.stderr.split())
+        assert proc.returncode == 2 and "is another program's SQLite database (tables orders)" in said, proc.stderr
+    with sqlite3.connect(app_db) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["orders"]
+
+
 @pytest.mark.parametrize(
     ("err", "words"),
     [

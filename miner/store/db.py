@@ -73,6 +73,7 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
         try:
             db = connect(Path(path or DEFAULT_DB))
             _refuse_control(db, Path(path or DEFAULT_DB))
+            _refuse_foreign(db, Path(path or DEFAULT_DB))
             return _migrated(db)
         except sqlite3.OperationalError as err:
             if db is not None:
@@ -121,6 +122,19 @@ def _refuse_control(db: sqlite_utils.Database, path: Path) -> None:
             "own), not one `touchpoints mine` writes. Mine into a file of your own (--db feedback.db) and serve it "
             f"with `touchpoints workspaces import feedback.db --workspace NAME --db {path}`, or upload through the "
             "API (POST /v1/datasets)"
+        )
+
+
+def _refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse another program's SQLite file (tables, none of them ours) before the miner's schema is written into
+    it: `taxonomy suggest --db app.db` added 33 tables to it and said there was nothing to suggest."""
+    names = set(db.table_names())
+    if names and "documents" not in names:
+        db.close()
+        shown = ", ".join(sorted(names)[:5]) + (" ..." if len(names) > 5 else "")
+        raise DatabaseError(
+            f"{path} is another program's SQLite database (tables {shown}), not one touchpoint-miner wrote: give "
+            "the database you mined into with --db, or a new file name to start one"
         )
 
 

@@ -55,7 +55,9 @@ def as_yaml(suggestions: list[dict], stage: str = "post-purchase") -> str:
         }  # fmt: skip
         for s in suggestions
     ]
-    return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
+    dumped = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
+    # indented as the packaged taxonomy's list (`  - id: ...`): pasted at column 0 under it, it broke the file
+    return "".join(f"  {line}" if line.strip() else line for line in dumped.splitlines(keepends=True))
 
 
 def describe(keywords: list[str], name: str, most: int = 4) -> str:
