@@ -151,10 +151,11 @@ def test_cli_key_is_printed_once_stored_hashed_and_revocable(server):
 def test_upload_counts_rows(alice, a):
     ds = alice["dataset"]
     assert ds["rows"] == ds["accepted"] == 260 and ds["rejected"] == [] and ds["name"] == "reviews.csv"
-    assert ds["files"] == [{"name": "reviews.csv", "rows": 260, "accepted": 260, "imported_at": None}]
-    # The run imported it: the file's items are stored and the raw upload is gone.
+    files = [{"name": "reviews.csv", "rows": 260, "accepted": 260, "imported_at": None, "new_items": None}]
+    assert ds["files"] == files
+    # The run imported it: the file's items are stored (all of them new) and the raw upload is gone.
     [file] = a.get(f"/v1/datasets/{ds['id']}").json()["files"]
-    assert file["imported_at"] >= ds["created_at"], file
+    assert file["imported_at"] >= ds["created_at"] and file["new_items"] == 260, file
 
 
 def test_upload_lists_rejected_rows(a):
