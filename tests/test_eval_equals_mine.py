@@ -175,6 +175,20 @@ def test_a_gold_written_as_one_id_is_that_touchpoint_not_its_letters(tmp_path):
     assert set(json.loads(out.read_text())["per_touchpoint"]) == {"delivery", "website"}
 
 
+def test_a_sub_touchpoints_gold_is_scored_as_its_top_level_touchpoint(tmp_path, data_dir):
+    # predictions name top-level touchpoints: gold 'packaging/leaking' was never hit, even by 'packaging'
+    from miner.eval.run import load_items
+    from miner.touchpoints import load_taxonomy
+
+    taxonomy = load_taxonomy(data_dir / "mini_taxonomy.yaml")
+    ids = {tp.id for top in taxonomy.touchpoints for tp in top.walk()}
+    child = next(t for t in ids if "/" in t)
+    path = tmp_path / "sub.jsonl"
+    path.write_text(json.dumps({"id": "s1", "text": "it leaked", "complaint": True, "gold": [child, "billing"]}) + "\n")
+    [item] = load_items(path, touchpoints=ids, own_ids=True)
+    assert item["gold"] == [child.split("/")[0], "billing"]
+
+
 @pytest.mark.parametrize(
     ("second", "words"),
     [
