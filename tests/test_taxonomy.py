@@ -237,3 +237,26 @@ def test_corrections_teach_the_corpus_head_under_their_top_level_touchpoint(mini
     vector = fake_embedder.embed(["the box came open"])[0]
     np.testing.assert_allclose(head._taught_X[0], np.r_[vector, vector], atol=1e-6)  # read alone: its own context
     assert len(get_mapper("examples", mini_taxonomy, fake_embedder.embed).fit().corpus_head()._taught_y) == 0
+
+
+def test_a_quote_an_analyst_corrected_is_filed_where_the_correction_says(tmp_path, mini_taxonomy, fake_embedder):
+    # two corrections left both quotes where they were: the labelled head was not sure enough to move them
+    from miner.pipeline import MineOptions, mine
+    from miner.segment.rules import RuleSegmenter
+    from miner.store import open_db
+    from miner.touchpoints.taxonomy import Correction
+    from tests.conftest import write_reviews
+
+    write_reviews(tmp_path / "r.csv", 0, 24)
+    quote = "I was charged twice for my order, order 6 was awful."  # row 6's text, a clause of its own
+    corrected = mini_taxonomy.model_copy(
+        update={"corrections": [Correction(text=quote.upper(), touchpoint="packaging/damaged")]}  # any case
+    )
+    db = open_db(tmp_path / "t.db")
+    options = MineOptions(taxonomy=corrected, embedder=fake_embedder, segmenter=RuleSegmenter(), redact_pii=False)
+    _, run = mine(db, [tmp_path / "r.csv"], options)
+    sql = """SELECT s.text, a.touchpoint, a.subtouchpoint FROM assignments a JOIN segments s ON s.id = a.segment_id
+             WHERE a.run_id = ? AND a.rank = 0"""
+    filed = {text: (tp, sub) for text, tp, sub in db.execute(sql, [run])}
+    assert filed[quote] == ("packaging", "packaging/damaged")
+    assert filed["I was charged twice for my order, order 12 was awful."][0] != "packaging"  # only the quote itself

@@ -261,6 +261,22 @@ class Mapper:
             out.append(chosen)
         return out
 
+    def corrected(self, text: str, chosen: list[Assignment], scores: np.ndarray) -> list[Assignment]:
+        """`chosen` for a clause an analyst's correction quotes word for word (any case and spacing): the
+        correction's touchpoint first, then the others chosen. The labelled head learns from corrections but may
+        not be sure enough to move the quote itself (two corrections left both quotes where they were)."""
+        if not self.taxonomy.corrections:
+            return chosen
+        if not hasattr(self, "corrections_"):
+            self.corrections_ = {_said(c.text): c.touchpoint for c in self.taxonomy.corrections}
+        touchpoint = self.corrections_.get(_said(text))
+        if touchpoint is None:
+            return chosen
+        top = touchpoint.split("/", 1)[0]
+        first = Assignment(top, float(scores[self.ids.index(top)]), touchpoint if "/" in touchpoint else None)
+        rest = [a for a in chosen if a.touchpoint not in (top, NONE)]
+        return [first, *rest][:MOST_TOUCHPOINTS]
+
     def _subs(self, vectors: np.ndarray | None, picks: list[list[int]], skip: np.ndarray) -> list[list[str | None]]:
         """The sub-touchpoint of each picked touchpoint of each row (none without `vectors`, or where `skip`)."""
         out: list[list[str | None]] = [[None] * len(p) for p in picks]
@@ -277,6 +293,10 @@ class Mapper:
     def subs_of(self, vectors: np.ndarray, touchpoints: np.ndarray) -> list[str | None]:
         """`sub_of` of each row of `vectors` under the touchpoint (a column of the scores) at the same row."""
         return [self.sub_of(v, self.ids[int(j)]) for v, j in zip(vectors, touchpoints, strict=True)]
+
+
+def _said(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 class CentroidMapper(Mapper):
