@@ -155,6 +155,7 @@ def taxonomy_review(
         f"# {counted(len(picks), 'complaint')} to check: each of {counted(spread, 'touchpoint')}' least sure in "
         "turn (a small\n# touchpoint's least sure may still be a clear call: the `lead` says how clear). Check each\n"
         "# touchpoint (the runner-up is beside it), fix the wrong ones, delete any that are no complaint, and add\n"
-        "# them under your taxonomy's `corrections:`; the next run learns from them."
+        "# the entries under your taxonomy's `corrections:` (one list: where it has one, paste them below its\n"
+        "# entries, without this block's `corrections:` line); the next run learns from them."
     )
     typer.echo(as_yaml(picks), nl=False)
