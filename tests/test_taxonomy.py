@@ -209,6 +209,21 @@ def test_a_correction_must_name_a_touchpoint_of_the_taxonomy():
         parse_taxonomy(data, "custom.yaml")
 
 
+def test_a_correction_needs_text_and_one_touchpoint_for_its_quote():
+    # a run files a corrected quote where its correction says: a quote under two touchpoints has no answer
+    data = _base()
+    touchpoint = data["touchpoints"][0]["id"]
+    other = data["touchpoints"][1]["id"]
+    data["corrections"] = [{"text": "Charged twice", "touchpoint": touchpoint}, {"text": "   ", "touchpoint": other}]
+    with pytest.raises(TaxonomyError, match="correction 2 has no text"):
+        parse_taxonomy(data, "custom.yaml")
+    data["corrections"][1]["text"] = "charged  TWICE"
+    with pytest.raises(TaxonomyError, match=rf"correction 2 .*files the text of correction 1 under '{other}'"):
+        parse_taxonomy(data, "custom.yaml")
+    data["corrections"][1]["touchpoint"] = touchpoint  # the same quote twice under one touchpoint: harmless
+    assert len(parse_taxonomy(data, "custom.yaml").corrections) == 2
+
+
 def test_corrections_are_part_of_the_taxonomy_version_and_nothing_else_is_changed_by_them():
     data = _base()
     plain = parse_taxonomy(data, "custom.yaml")

@@ -112,10 +112,16 @@ def quote(text: str) -> str:
 
 
 def with_corrections(taxonomy: Taxonomy, labelled: list[dict]) -> Taxonomy:
+    """The taxonomy with `labelled` filed as corrections; a quote another item already filed under another
+    touchpoint (two items of the same first words) is left out, as `taxonomy check` refuses such a pair."""
     known = {tp.id for top in taxonomy.touchpoints for tp in top.walk()}
-    corrections = [
-        Correction(text=quote(str(it["text"])), touchpoint=it["gold"][0]) for it in labelled if it["gold"][0] in known
-    ]
+    corrections: list[Correction] = []
+    filed: dict[str, str] = {}
+    for it in labelled:
+        text, touchpoint = quote(str(it["text"])), it["gold"][0]
+        said = " ".join(text.lower().split())
+        if touchpoint in known and filed.setdefault(said, touchpoint) == touchpoint:
+            corrections.append(Correction(text=text, touchpoint=touchpoint))
     return taxonomy.model_copy(update={"corrections": corrections})
 
 

@@ -132,8 +132,19 @@ class Taxonomy(BaseModel):
                 for child in parent.children:
                     if not child.id.startswith(parent.id + "/"):
                         raise ValueError(f"child '{child.id}' must start with '{parent.id}/'")
+        filed: dict[str, tuple[int, str]] = {}  # a quote, as a run matches it (any case and spacing)
         for number, correction in enumerate(self.corrections, start=1):
             quoted = correction.text if len(correction.text) <= 40 else correction.text[:40] + "…"
+            said = " ".join(correction.text.lower().split())
+            if not said:
+                raise ValueError(f"correction {number} has no text: quote the feedback it files, or delete it")
+            if said in filed and filed[said][1] != correction.touchpoint:
+                first, where = filed[said]
+                raise ValueError(
+                    f"correction {number} ('{quoted}') files the text of correction {first} under "
+                    f"'{correction.touchpoint}', correction {first} under '{where}': keep the one that is right"
+                )
+            filed.setdefault(said, (number, correction.touchpoint))
             if correction.touchpoint == NONE:
                 raise ValueError(
                     f"correction {number} ('{quoted}') is filed under 'none': put such text in none_examples"
