@@ -46,6 +46,7 @@ def test_a_signal_during_the_analysis_marks_the_run_failed_and_says_so(tmp_path,
     assert f"Interrupted ({how}): a run it started is marked failed" in said
     runs = list(open_db(db).query("SELECT status, error FROM runs"))
     assert [r["status"] for r in runs] == ["failed"]  # not left 'running'
+    assert [r["error"] for r in runs] == [f"Interrupted: {how}"]  # SIGINT was recorded as a bare 'KeyboardInterrupt'
     assert handler is unhandled  # the command puts the handler it found back
 
 

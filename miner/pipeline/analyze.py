@@ -105,9 +105,17 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
         else:
             _full(p, run_id, progress)
     except BaseException as err:
-        fail_run(db, run_id, f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)  # Ctrl-C has none
+        fail_run(db, run_id, _failure(err))
         raise
     return run_id
+
+
+def _failure(err: BaseException) -> str:
+    """What a failed run records: the error's type and message; Ctrl-C (a bare KeyboardInterrupt) as the signal, as
+    SIGTERM's `Interrupted: SIGTERM` is."""
+    if type(err) is KeyboardInterrupt and not str(err):
+        return "Interrupted: SIGINT"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
 def nothing_new(db: sqlite_utils.Database, base: dict) -> bool:
