@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from miner.errors import MinerError
 from miner.pipeline.classify import BLOCK
 from miner.pipeline.fits import SHARED_FITS, Helper, Inputs, fit_all, warm
 from miner.pipeline.heap import release
@@ -24,7 +23,16 @@ from miner.store.painpoints import (
     record_changes,
     unanalysed_segments,
 )
-from miner.store.runs import fail_run, finish_run, head_row, latest_run, run_row, save_head, start_run
+from miner.store.runs import (
+    fail_run,
+    finish_run,
+    head_row,
+    latest_run,
+    run_row,
+    save_head,
+    start_run,
+    still_the_latest,
+)
 from miner.store.segments import load_segments, lowest_complaint_score, snapshot, stored_documents
 from miner.topics.clusterer import PainPoint, pick_quotes
 from miner.topics.stable import match_ids, nearest, unit
@@ -220,7 +228,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
             added[pid] += 1
     base = run_row(db, base_run)
     with db.atomic():
-        _still_the_latest(db, base_run)
+        still_the_latest(db, base_run)
         carry_forward(db, base_run, run_id)
         save_head(db, run_id, {k: v for k, v in row.items() if k != "run_id"} if row else None)
         add_counts(db, run_id, added)
@@ -237,24 +245,6 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
                 "complaints": base["complaints"] + result.complaints,
             },  # fmt: skip
         )
-
-
-def _still_the_latest(db: sqlite_utils.Database, base_run: int) -> None:
-    """Refuse to finish an incremental run whose base is no longer what it extends: pruned while it ran (it would
-    carry nothing forward and complete with no pain points), or followed by a refit another `mine` finished
-    meanwhile (it would become the latest run and hide the refit). Its items stay stored: the next run takes them."""
-    latest = latest_run(db)
-    if latest is not None and latest["id"] == base_run:
-        return
-    why = (
-        f"run {latest['id']} finished while it ran"
-        if latest is not None and latest["id"] > base_run
-        else f"run {base_run}'s results were pruned while it ran"
-    )
-    raise MinerError(
-        f"this incremental run extended run {base_run}, but {why}: mine again with --incremental (the items it "
-        "imported are stored and the next run files them)"
-    )
 
 
 def common_words(texts: list[str], share: float = 0.03) -> dict[str, float]:

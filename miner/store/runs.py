@@ -271,3 +271,21 @@ def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]
     cols += "segments, complaints, error"
     sql = f"SELECT {cols} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
     return list(db.query(sql, [bounded(limit)] if limit else []))
+
+
+def still_the_latest(db: sqlite_utils.Database, base_run: int) -> None:
+    """Refuse to finish an incremental run whose base is no longer what it extends: pruned while it ran (it would
+    carry nothing forward and complete with no pain points), or followed by a refit another `mine` finished
+    meanwhile (it would become the latest run and hide the refit). Its items stay stored: the next run takes them."""
+    latest = latest_run(db)
+    if latest is not None and latest["id"] == base_run:
+        return
+    why = (
+        f"run {latest['id']} finished while it ran"
+        if latest is not None and latest["id"] > base_run
+        else f"run {base_run}'s results were pruned while it ran"
+    )
+    raise MinerError(
+        f"this incremental run extended run {base_run}, but {why}: mine again with --incremental (the items it "
+        "imported are stored and the next run files them)"
+    )
