@@ -64,6 +64,12 @@ CHUNK_ROWS = 5000
 
 def _resolve_columns(path: Path, table: Table, sample: list[dict], given: ColumnMap) -> ColumnMap:
     cols = detect(table.columns, sample).merged(given)
+    if given.text in table.extra.get("questions", ()):  # a survey read one item per answer (shapes.py)
+        raise InputError(
+            str(path),
+            f"'{given.text}' is one of the survey's open-text questions, which are all mined, one item per answer",
+            hint="leave out --text-col",
+        )
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:

@@ -166,7 +166,9 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     out[score_name] = row[score[0]]
                 yield line, out
 
-    return Table(columns, rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
+    table = Table(columns, rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
+    table.extra["questions"] = [header[keys.index(k)] for k in open_cols]  # what --text-col may name, read
+    return table
 
 
 def _rest(first: list, rest: Iterator) -> Iterator:
