@@ -451,3 +451,15 @@ def test_each_chart_has_a_text_alternative_naming_its_largest_values(sample, rep
     assert f"most lost first: {worst['name']} +" in labels["impact"]  # points lost, signed as the table gives them
     stage = report["journey"][0]
     assert f"{stage['complaints']:,} (" in labels["journey"]
+
+
+def test_the_table_shows_as_many_pain_points_as_asked(sample, capsys):
+    # `top --pain-points 5` printed 3 a touchpoint (the JSON and CSV had 5): the fourth and fifth were never shown
+    from miner.report.render import print_table
+    from miner.report.top import top_pain_points
+
+    result = top_pain_points(sample, pain_points=5, limit=100)
+    assert max(len(t["pain_points"]) for t in result["touchpoints"]) > 3, "the sample needs a large touchpoint"
+    print_table(result)
+    quoted = sum(1 for t in result["touchpoints"] for p in t["pain_points"] if p["examples"])
+    assert capsys.readouterr().out.count("“") == quoted  # one quote a pain point, every pain point shown

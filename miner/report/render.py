@@ -52,7 +52,7 @@ def print_table(result: dict, unmapped: bool = False) -> None:
         table.add_column(col, justify=justify)
     for tp in rows_of(result, unmapped):
         cell = Text()
-        for i, pp in enumerate(tp["pain_points"][:3]):
+        for i, pp in enumerate(tp["pain_points"]):  # as many as --pain-points asked (the table showed 3 at most)
             quote = terminal_text(pp["examples"][0]["text"]) if pp["examples"] else ""
             cell.append("\n" if i else "")
             cell.append(terminal_text(pp["label"]), style="bold")
