@@ -76,8 +76,9 @@ eval-probe: setup
 	$(BIN)/python bench/probe.py --out docs/lab/transfer.md $(PROBE_ARGS)
 
 # Every hardening measurement at full size (10,000 fuzzed inputs, 20 SIGKILLs, 60 s of load, ...); several minutes.
+# RELIABILITY_ARGS="--only generated --generated 200 --out /tmp/r.md" for a quick look that leaves the page as it is
 reliability: setup
-	$(BIN)/python -m reliability --out docs/reliability.md
+	$(BIN)/python -m reliability --out docs/reliability.md $(RELIABILITY_ARGS)
 
 # Both profiles (and the batch profile with --no-redact, issue 21's batch settings, with the static student and with
 # the compact one, which this target builds first: docs/lab/compact.md) end to end on ../shared/datasets/raw
