@@ -64,7 +64,7 @@ def test_counts_add_up(sample, report):
     assert all(0 < t["rate"] <= 1 and t["name"] != t["id"] for t in tps)
     assert len(report["overview"]["worst"]) == min(5, len(tps))
     first = report["overview"]["worst"][0]["sentence"]
-    assert first.startswith(tps[0]["name"] + ": ") and "% of complaints" in first
+    assert first.startswith(tps[0]["name"] + ": ") and "% of complaint mentions" in first
 
 
 def test_colours_are_per_touchpoint_and_stable(sample, report):

@@ -28,7 +28,7 @@ def test_no_direction_from_a_tiny_period():
 
 def test_no_claim_when_neither_period_mentions_it():
     quiet = sentence(_with(change(0, 40, 0, 40)), "month")
-    assert quiet == "Website: 25% of complaints, led by missing information (1 mention)"
+    assert quiet == "Website: 25% of complaint mentions, led by missing information (1 mention)"
 
 
 def test_stated_changes_carry_their_exact_test():

@@ -271,8 +271,10 @@ def _compared(change: dict, against: str, new_where: str) -> str:
 
 
 def sentence(entry: dict, unit: str) -> str:
-    """'Website: 31% of complaints, led by missing information: delivery fee (412 mentions), up 18% on ...'."""
-    parts = [f"{entry['share']:.0%} of complaints"]
+    """'Website: 31% of complaint mentions, led by missing information: delivery fee (412 mentions), up 18% on ...':
+    the share is of mentions (a complaint about two touchpoints counts for each), as the table's Share; said "of
+    complaints", it read as 22% where the touchpoint is in 28% of them."""
+    parts = [f"{entry['share']:.0%} of complaint mentions"]
     if entry["pain_points"]:
         top = entry["pain_points"][0]
         label = top["label"][:1].lower() + top["label"][1:]
