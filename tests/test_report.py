@@ -463,3 +463,28 @@ def test_the_table_shows_as_many_pain_points_as_asked(sample, capsys):
     print_table(result)
     quoted = sum(1 for t in result["touchpoints"] for p in t["pain_points"] if p["examples"])
     assert capsys.readouterr().out.count("“") == quoted  # one quote a pain point, every pain point shown
+
+
+def test_touchpoints_complained_about_together_more_than_chance(sample, tmp_path):
+    # the case study's chain: items about the website that also complain about the contact centre; per-touchpoint
+    # counts could not show it
+    from miner.report.html import write_report
+    from miner.report.model import build_report
+    from miner.report.together import complained_together
+
+    docs = {
+        "website": {f"d{i}" for i in range(20)},
+        "contact_center": {f"d{i}" for i in range(10, 30)},  # 10 of the website's items: 5 times chance
+        "billing": {f"d{i}" for i in range(100, 140)},  # no item shared
+        "delivery": {f"d{i}" for i in range(16, 19)} | {f"d{i}" for i in range(140, 180)},  # 3 shared: too few
+        "none": {f"d{i}" for i in range(20)},
+    }
+    names = {"website": "Website", "contact_center": "Contact centre", "billing": "Billing", "delivery": "Delivery"}
+    [pair] = complained_together(docs, names, 200)
+    assert (pair["first"], pair["second"], pair["items"]) == ("website", "contact_center", 10)
+    assert pair["of_first"] == pair["of_second"] == 0.5 and pair["lift"] == 5.0
+    report = build_report(sample)
+    for p in report["overview"]["together"]:
+        assert p["items"] >= 5 and p["lift"] >= 1.5 and p["sentence"].startswith(f"{p['first_name']} and ")
+    page = write_report(sample, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert ("Complained about together" in page) == bool(report["overview"]["together"])

@@ -13,6 +13,7 @@ import sqlite_utils
 from miner.ingest.ratings import SCALES
 from miner.report.quotes import quote
 from miner.report.stats import bootstrap_impact
+from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     MIN_PERIOD_ITEMS,
     choose_granularity,
@@ -378,6 +379,10 @@ def build_report(
             "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
             "mean_rating": impact["mean_rating"],
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
+            "together": [
+                p | {"sentence": together_sentence(p)}
+                for p in complained_together(tally.docs, {e["id"]: e["name"] for e in entries}, len(data.documents))
+            ],
         },
         "touchpoints": entries,
         "journey": journey(entries),
