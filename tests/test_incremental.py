@@ -2,6 +2,7 @@
 says what changed (fake embedder: plumbing only)."""
 
 import json
+import re
 
 import pytest
 
@@ -453,3 +454,25 @@ def test_prune_leaves_the_base_of_a_nightly_run_that_is_still_working(db, tmp_pa
     with pytest.raises(MinerError, match="finished while it ran"):
         mine(db, [tmp_path / "day2.csv"], options)
     assert first not in pruned and db["runs"].get(first)["status"] == "complete"
+
+
+def test_a_refit_says_the_taxonomy_was_edited_and_names_the_pain_points_that_changed(tmp_path, data_dir):
+    # it printed only "removed website-01 -> (gone)" lines, and nothing of the taxonomy a full refit was run with
+    import yaml
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    _write(tmp_path / "day1.csv", 0, 36)
+    taxonomy = yaml.safe_load((data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8"))
+    taxonomy["touchpoints"] = [t for t in taxonomy["touchpoints"] if t["id"] != "website"]  # same name and version
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(taxonomy), encoding="utf-8")
+    args = ["--db", str(tmp_path / "n.db"), "--embedding-model", "fake", "--segmenter", "rules", "--no-redact"]
+    runner = CliRunner()
+    mini = str(data_dir / "mini_taxonomy.yaml")
+    assert runner.invoke(app, ["mine", str(tmp_path / "day1.csv"), *args, "--taxonomy", mini]).exit_code == 0
+    again = runner.invoke(app, ["mine", str(tmp_path / "day1.csv"), *args, "--taxonomy", str(edited)])
+    said = " ".join(again.output.split())  # as rich wrapped it
+    assert again.exit_code == 0 and "Refit with taxonomy mini test-1, edited since run 1." in said, said
+    assert re.search(r"removed website-01 \S.* \(\d+\) -> \(gone\)", said), said  # with its label and size

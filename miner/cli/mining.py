@@ -239,8 +239,9 @@ def _check_count(name: str, value: int | None) -> None:
 
 
 def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
-    """After a refit, say whether the pain points changed and map old ids to new ones."""
-    from miner.store.painpoints import changes_of
+    """After a refit, say whether the taxonomy and the pain points changed, and map old pain points to new ones,
+    each with its label and complaints (bare ids said nothing)."""
+    from miner.store.painpoints import changes_of, labels_of
 
     run = database["runs"].get(run_id)
     if run.get("mode") == "incremental":
@@ -249,12 +250,24 @@ def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - la
     changes = [c for c in changes_of(database, run_id) if c["change"] != "kept"]
     if not run.get("base_run_id"):
         return
+    base = database["runs"].get(run["base_run_id"])
+    if base.get("taxonomy_fingerprint") != run.get("taxonomy_fingerprint"):
+        old, new = (f"{r['taxonomy_name']} {r['taxonomy_version']}" for r in (base, run))
+        progress.note(f"Refit with taxonomy {new}, " + (f"edited since run {base['id']}" if old == new else
+                      f"where run {base['id']} used {old}") + ".")  # fmt: skip
     if not changes:
         progress.note(f"Refit: the pain points of run {run['base_run_id']} are unchanged (same ids).")
         return
+    was, now = labels_of(database, base["id"]), labels_of(database, run_id)
+
+    def said(pid: str | None, labels: dict[str, tuple[str, int]]) -> str:
+        return "(gone)" if pid is None else f"{pid} {labels[pid][0]} ({labels[pid][1]})" if pid in labels else pid
+
     progress.note(f"Refit: pain points changed since run {run['base_run_id']}:")
     for c in changes:
-        progress.note(f"  {c['change']:<8} {c['old_id'] or '':<22} -> {c['new_id'] or '(gone)'}")
+        progress.note(
+            f"  {c['change']:<8} {said(c['old_id'], was) if c['old_id'] else '':<40} -> {said(c['new_id'], now)}"
+        )
 
 
 @app.command()

@@ -28,6 +28,12 @@ def changes_of(db: sqlite_utils.Database, run_id: int) -> list[dict]:
     return [dict(zip(("old_id", "new_id", "similarity", "change"), r, strict=True)) for r in db.execute(sql, [run_id])]
 
 
+def labels_of(db: sqlite_utils.Database, run_id: int) -> dict[str, tuple[str, int]]:
+    """A run's pain points: id -> (label, complaints); empty for a run whose results were pruned."""
+    sql = "SELECT id, label, complaints FROM pain_points WHERE run_id = ?"
+    return {r[0]: (r[1], r[2]) for r in db.execute(sql, [run_id])}
+
+
 def unanalysed_segments(db: sqlite_utils.Database, base_run: int) -> list[dict]:
     """Segments stored since `base_run` was analysed (no result row in it), with their document's rating."""
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
