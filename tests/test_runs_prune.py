@@ -188,3 +188,29 @@ def test_reading_commands_open_a_database_on_a_read_only_path(nightly, read_only
     assert (out / "a.csv").exists() and (out / "r.html").exists()
     assert sorted(p.name for p in folder.iterdir()) == ["copy.db"]  # nothing written beside it
     shutil.rmtree(out)
+
+
+def test_runs_list_tells_taxonomies_apart(nightly):
+    # two runs of 'taxonomy 1', one after a correction was added, could not be told apart
+    path, db, runs, _ = nightly
+    fingerprint = db["runs"].get(runs[0])["taxonomy_fingerprint"]
+    db.close()
+    listed = json.loads(CliRunner().invoke(app, ["runs", "list", "--db", str(path), "--format", "json"]).output)
+    assert {r["taxonomy_name"] for r in listed} == {"mini"} and {r["taxonomy_fingerprint"] for r in listed} == {
+        fingerprint
+    }
+    table = CliRunner().invoke(app, ["runs", "list", "--db", str(path)], terminal_width=200).output
+    assert f"mini test-1 · {fingerprint[:6]}" in table
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["taxonomy", "check", "--overlap", "5"],
+        ["taxonomy", "check", "--overlap", "-1"],
+        ["taxonomy", "suggest", "--min-size", "0"],
+    ],
+)
+def test_taxonomy_options_out_of_range_are_refused(args):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "Invalid value" in result.output, result.output

@@ -59,11 +59,17 @@ def list_(
         if mode == "incremental" and r["base_run_id"]:
             mode = f"incremental on {r['base_run_id']}"
         counts = [f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments", "complaints")]
-        table.add_row(
-            str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), r["taxonomy_version"] or "", *counts
-        )
+        table.add_row(str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), _taxonomy(r), *counts)
     console = Console() if sys.stdout.isatty() else Console(width=140)  # as `top`: a pipe gets whole columns
     console.print(table if rows else "No runs yet: mine some feedback first (touchpoints mine FILE).")
+
+
+def _taxonomy(run: dict) -> str:
+    """'acme 3 · 9f2c1a': its name, version and the start of its fingerprint, which an edit under the same version
+    changes (two runs read 'taxonomy 1' after a correction was added)."""
+    parts = [run.get("taxonomy_name") or "", run.get("taxonomy_version") or ""]
+    fingerprint = (run.get("taxonomy_fingerprint") or "")[:6]
+    return " ".join(p for p in parts if p) + (f" · {fingerprint}" if fingerprint else "")
 
 
 def _took(run: dict) -> str:

@@ -24,7 +24,9 @@ class Output(StrEnum):
 @taxonomy_app.command("check")
 def taxonomy_check(
     file: Annotated[Path, typer.Argument(help="Taxonomy YAML file.")],
-    overlap: Annotated[float, typer.Option(help="Warn when examples of two touchpoints are this similar.")] = 0.85,
+    overlap: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Warn when examples of two touchpoints are this similar (0-1).")
+    ] = 0.85,
     embedding_model: Annotated[
         str,
         typer.Option(
@@ -78,7 +80,7 @@ def taxonomy_check(
 @taxonomy_app.command("suggest")
 def taxonomy_suggest(
     db: ReadDbOpt = Path("touchpoints.db"),
-    min_size: Annotated[int, typer.Option(help="Smallest cluster worth a touchpoint.")] = 3,
+    min_size: Annotated[int, typer.Option(min=2, help="Smallest cluster worth a touchpoint.")] = 3,
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to paste) or json.")] = Output.yaml,
     embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
 ) -> None:

@@ -267,8 +267,8 @@ def vacuum(db: sqlite_utils.Database) -> None:
 
 def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
     """Every run, newest first, with what `touchpoints runs list` shows."""
-    cols = "id, status, mode, base_run_id, started_at, finished_at, taxonomy_version, embedding_model, documents, "
-    cols += "segments, complaints, error"
+    cols = "id, status, mode, base_run_id, started_at, finished_at, taxonomy_name, taxonomy_version, "
+    cols += "taxonomy_fingerprint, embedding_model, documents, segments, complaints, error"  # the fingerprint: edits
     sql = f"SELECT {cols} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
     return list(db.query(sql, [bounded(limit)] if limit else []))
 
