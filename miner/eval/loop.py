@@ -28,6 +28,7 @@ from miner.eval.scoring import Scores, score
 from miner.eval.teamlabels import LABELS, airline_conversations, team_labels
 from miner.eval.transfer import DOMAINS, RAW, Domain
 from miner.ingest.transcripts import parse_transcript
+from miner.segment.segmenter import text_hash
 from miner.touchpoints.taxonomy import NONE, Correction, Taxonomy
 
 COUNTS = (0, 5, 10, 25)  # corrections per touchpoint
@@ -119,7 +120,7 @@ def with_corrections(taxonomy: Taxonomy, labelled: list[dict]) -> Taxonomy:
     filed: dict[str, str] = {}
     for it in labelled:
         text, touchpoint = quote(str(it["text"])), it["gold"][0]
-        said = " ".join(text.lower().split())
+        said = text_hash(text)
         if touchpoint in known and filed.setdefault(said, touchpoint) == touchpoint:
             corrections.append(Correction(text=text, touchpoint=touchpoint))
     return taxonomy.model_copy(update={"corrections": corrections})

@@ -64,7 +64,7 @@ def segment_records(segmenter: SegmenterLike, records: list[Record], progress: P
     pieces = [(i, speaker, text) for i, rec in enumerate(records) for speaker, text in rec.mined_text()]
     out: list[list[Segment]] = [[] for _ in records]
     cursors = [0] * len(records)
-    said: list[set[str]] = [set() for _ in records]
+    said: list[set[str]] = [set() for _ in records]  # each record's clause hashes (`Segment.hash`: any case, spacing)
     with progress.stage("Segmenting", len(pieces)) as advance:
         for (i, speaker, _), segs in zip(pieces, segmenter.segment(p[2] for p in pieces), strict=True):
             full = records[i].text
@@ -72,9 +72,9 @@ def segment_records(segmenter: SegmenterLike, records: list[Record], progress: P
                 start = full.find(seg.text, cursors[i])
                 if start >= 0:
                     cursors[i] = start + len(seg.text)
-                if (words := " ".join(seg.text.lower().split())) in said[i]:
+                if seg.hash in said[i]:
                     continue
-                said[i].add(words)
+                said[i].add(seg.hash)
                 out[i].append(
                     Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker)
                 )

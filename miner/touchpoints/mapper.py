@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from miner.segment.segmenter import text_hash
 from miner.touchpoints.clusters import CLUSTER_SIZE, CLUSTER_WEIGHT
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.labelled import LabelledHead
@@ -268,8 +269,8 @@ class Mapper:
         if not self.taxonomy.corrections:
             return chosen
         if not hasattr(self, "corrections_"):
-            self.corrections_ = {_said(c.text): c.touchpoint for c in self.taxonomy.corrections}
-        touchpoint = self.corrections_.get(_said(text))
+            self.corrections_ = {text_hash(c.text): c.touchpoint for c in self.taxonomy.corrections}
+        touchpoint = self.corrections_.get(text_hash(text))
         if touchpoint is None:
             return chosen
         top = touchpoint.split("/", 1)[0]
@@ -293,10 +294,6 @@ class Mapper:
     def subs_of(self, vectors: np.ndarray, touchpoints: np.ndarray) -> list[str | None]:
         """`sub_of` of each row of `vectors` under the touchpoint (a column of the scores) at the same row."""
         return [self.sub_of(v, self.ids[int(j)]) for v, j in zip(vectors, touchpoints, strict=True)]
-
-
-def _said(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 class CentroidMapper(Mapper):

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miner.errors import TaxonomyError
+from miner.segment.segmenter import text_hash
 from miner.touchpoints.safe_yaml import LineError, load_yaml
 
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
@@ -135,8 +136,8 @@ class Taxonomy(BaseModel):
         filed: dict[str, tuple[int, str]] = {}  # a quote, as a run matches it (any case and spacing)
         for number, correction in enumerate(self.corrections, start=1):
             quoted = correction.text if len(correction.text) <= 40 else correction.text[:40] + "…"
-            said = " ".join(correction.text.lower().split())
-            if not said:
+            said = text_hash(correction.text)
+            if not correction.text.strip():
                 raise ValueError(f"correction {number} has no text: quote the feedback it files, or delete it")
             if said in filed and filed[said][1] != correction.touchpoint:
                 first, where = filed[said]
