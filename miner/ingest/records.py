@@ -35,13 +35,17 @@ class Record:
     turns: list[Turn] | None = None
     meta: dict = field(default_factory=dict)
     repeat: int = 0  # earlier rows of its file with the same text, date and rating (`rows.iter_records`)
+    # A conversation that grew since it was stored (miner/store/versions.py): the stored document it replaces, and
+    # what tells this version's id from that one's where the source id alone would give both the same
+    replaces: str | None = None
+    version: str | None = None
 
     @property
     def document_id(self) -> str:
         """Stable id: the source's own id where there is one, else a hash of the content, date, rating and `repeat`,
         so that two answers of the same words ("Too expensive") are two items, and a file mined again adds none."""
         if self.source_id:
-            key = f"id:{self.source}:{self.source_id}"
+            key = f"id:{self.source}:{self.source_id}" + (f":{self.version}" if self.version else "")
         else:
             key = f"{self._text_key}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]

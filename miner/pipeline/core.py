@@ -254,10 +254,16 @@ class Pipeline:
     ) -> list[ImportResult]:
         """Import the files with the pipeline's engine: all or none. `meanwhile`: work the engine may do while it
         waits for its own (the local engine, for a second process)."""
+        from miner.store.versions import retire_replaced
+
         progress = progress or Progress()
+        retire_replaced(self.db)  # what a crash between an import and its retiring left (miner/store/versions.py)
         if meanwhile is None:
-            return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress)
-        return self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress, meanwhile)
+            results = self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress)
+        else:
+            results = self.engine.import_paths(self, paths, columns or ColumnMap(), on_error, progress, meanwhile)
+        retire_replaced(self.db)  # conversations that grew: the earlier versions leave every run's counts
+        return results
 
     def analyze(self, progress: Progress | None = None, *, incremental: bool = False) -> int:
         """Analyse everything stored as a new run (miner/pipeline/analyze.py); returns the run id."""

@@ -205,7 +205,7 @@ def _import_file(
     notes: list[str] = []
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
-    rows = added = other_script = no_segments = 0
+    rows = added = other_script = no_segments = grown = 0
     changed = [0]
     with progress.stage(label("Importing", shown.name), size if large else None) as advance:
         chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
@@ -222,6 +222,7 @@ def _import_file(
             if stored is not None and pool is not None:  # while the other process prepares the next piece
                 stored(items_of(segments))
             rows, added = rows + read, added + len(fresh)
+            grown += sum(r.replaces is not None for r in fresh)
             foreign, empty = unread_items(fresh, segments)
             other_script, no_segments = other_script + foreign, no_segments + empty
     finish_import(db, import_id, rows, added)
@@ -231,7 +232,7 @@ def _import_file(
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
-    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0])
+    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown)
 
 
 def _counting_changed(

@@ -16,6 +16,7 @@ from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
+from miner.store.versions import grew, note_replaced, record_turns, sort_versions, stored_turns
 from miner.wording import counted
 
 
@@ -31,10 +32,14 @@ class ImportResult:
     other_script: int = 0  # new items with text in another script than Latin, which no segment holds
     no_segments: int = 0  # new items that gave no segment at all (counted in a run's items all the same)
     changed: int = 0  # rows whose id an earlier import stored with other text: not stored (`changed_texts`)
+    grown: int = 0  # new items that are longer versions of stored conversations, which they replace
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
         line = f"{self.path}: {counted(self.rows, 'row')}, {self.added:,} new"
+        if self.grown:
+            grew = counted(self.grown, "conversation")
+            line += f" ({grew} grew since stored: the longer version replaces the earlier)"
         if self.changed:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
@@ -43,7 +48,11 @@ class ImportResult:
 
 def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
     """Records whose document id is not stored yet, nor erased (miner/store/erasure.py), nor repeated in the batch,
-    and that no other file stored already (`_stored_elsewhere`)."""
+    and that no other file stored already (`_stored_elsewhere`); a transcript stored with fewer turns comes back as
+    its newer version (miner/store/versions.py)."""
+    older = sort_versions(db, records)  # a conversation stored already in this version or a longer one
+    if older:
+        records = [r for r in records if id(r) not in older]
     ids = [r.document_id for r in records]
     known: set[str] = set()
     for chunk, marks in in_chunks(ids):
@@ -83,14 +92,17 @@ _TOKEN = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction puts in pl
 def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
     """Records whose document id an earlier import stored with other text. Documents are immutable (the first
     version is kept and `new_records` skips these), but a silent skip hid a ticket that grew; counted so the import
-    can say so. A stored text that redaction changed cannot be compared with the text read, and is not counted."""
-    text_of = {r.document_id: r.text for r in records}
-    ids = list(text_of)
+    can say so. A stored text that redaction changed cannot be compared with the text read, and is not counted; nor
+    is a conversation that grew, whose new version replaces the stored one (miner/store/versions.py)."""
+    of = {r.document_id: r for r in records}
+    ids = list(of)
     changed = 0
     for chunk, marks in in_chunks(ids):
-        sql = f"SELECT id, text FROM documents WHERE id IN ({marks}) AND import_id != ?"
-        for doc_id, text in db.execute(sql, [*chunk, import_id]):
-            changed += text != text_of[doc_id] and not _TOKEN.search(text or "")
+        sql = f"SELECT id, text, meta FROM documents WHERE id IN ({marks}) AND import_id != ?"
+        for doc_id, text, meta in db.execute(sql, [*chunk, import_id]):
+            rec = of[doc_id]
+            grown = rec.kind == "transcript" and grew(stored_turns(text, meta), record_turns(rec))  # replaced, not kept
+            changed += text != rec.text and not grown and not _TOKEN.search(text or "")
     return changed
 
 
@@ -143,7 +155,9 @@ def begin_import(db: sqlite_utils.Database, path: Path, stored_as: Path | None =
 def store_records(
     db: sqlite_utils.Database, import_id: int, fresh: list[Record], segments: list[list[Segment]]
 ) -> None:
-    """New documents and their segments; the caller holds the transaction."""
+    """New documents and their segments, and the documents new versions replace; the caller holds the
+    transaction."""
+    note_replaced(db, fresh, now())
     db.table("documents").insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
     db.table("segments").insert_all(
         (
@@ -178,5 +192,7 @@ def store_import(
             import_id = begin_import(db, path)
             store_records(db, import_id, fresh, segments)
             finish_import(db, import_id, len(records), len(fresh))
-            results.append(ImportResult(str(path), len(records), len(fresh), *unread_items(fresh, segments)))
+            grown = sum(r.replaces is not None for r in fresh)
+            unread = unread_items(fresh, segments)
+            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown))
     return results

@@ -236,3 +236,19 @@ def m009_pii_key(db: sqlite_utils.Database) -> None:
     _execute_all(db, "CREATE TABLE pii_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL, created_at TEXT)")
     db.execute("INSERT INTO pii_key (id, key, created_at) VALUES (1, ?, ?)",
                [new_key(db), datetime.now(UTC).isoformat(timespec="seconds")])  # fmt: skip
+
+
+@migrations()
+def m010_replaced_documents(db: sqlite_utils.Database) -> None:
+    """Documents a longer version of the same conversation replaces (miner/store/versions.py): named in the
+    import's transaction, forgotten right after it; a row left here by a crash is retired by the next import."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE replaced_documents (
+            document_id TEXT PRIMARY KEY,
+            by TEXT NOT NULL,
+            found_at TEXT NOT NULL
+        )
+        """,
+    )

@@ -1,0 +1,94 @@
+"""Nightly transcript exports that hold each open conversation again, longer: the longer version replaces the one
+stored before (miner/store/versions.py), whether it comes under another file name or in the same file exported
+again, and the earlier version's complaints leave every run's counts instead of being counted twice."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from miner.pipeline import MineOptions, mine
+
+OPENING = [("Customer", "The courier left my order at the wrong door. Mail me at jane.doe@example.com"),
+           ("Agent", "Sorry Jane Doe, let me check.")]  # fmt: skip
+LATER = [("Customer", "Now I was charged twice for the same order."), ("Agent", "I have refunded it.")]
+
+
+def _chats(path, conversations: dict[str, list[tuple[str, str]]]):
+    lines = []
+    for cid, turns in conversations.items():
+        text = "\n".join(f"{who}: {said}" for who, said in turns)
+        lines.append(json.dumps({"conversation_id": cid, "started_at": "2026-03-02T10:00:00", "transcript": text}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def options(mini_taxonomy, fake_embedder, segmenter):
+    return MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+
+
+def _stored(db) -> dict[str, str]:
+    return {r["source_id"]: r["text"] for r in db.query("SELECT source_id, text FROM documents")}
+
+
+def _run_documents(db, run_id: int) -> int:
+    sql = """SELECT COUNT(DISTINCT s.document_id) FROM segment_results r JOIN segments s ON s.id = r.segment_id
+             WHERE r.run_id = ?"""
+    return db.execute(sql, [run_id]).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("same_file", "redact"), [(False, False), (True, False), (False, True)],
+    ids=["dated-files", "one-file-exported-again", "redacted"],
+)  # fmt: skip
+def test_a_conversation_that_grew_replaces_its_earlier_version(db, tmp_path, options, same_file, redact):
+    options.redact_pii = redact  # compared as stored: the redacted turns of both versions
+    night1 = _chats(tmp_path / "chats-03-02.jsonl", {"C1": OPENING, "C2": LATER})
+    (first,), run1 = mine(db, [night1], options)
+    assert first.added == 2
+    night2 = tmp_path / ("chats-03-02.jsonl" if same_file else "chats-03-03.jsonl")
+    _chats(night2, {"C1": OPENING + LATER, "C2": LATER, "C3": OPENING})  # C1 grew, C2 as it was, C3 is new
+    options.incremental = True
+    (second,), run2 = mine(db, [night2], options)
+    assert (second.added, second.grown, second.changed) == (2, 1, 0)
+    assert "1 conversation grew since stored: the longer version replaces the earlier" in second.summary()
+    stored = _stored(db)
+    assert sorted(stored) == ["C1", "C2", "C3"] and "charged twice" in stored["C1"]  # one item each, C1 the longer
+    assert ("jane.doe@example.com" in stored["C1"]) is not redact
+    # the earlier version left the first run's results too, and the incremental run counts each conversation once
+    assert _run_documents(db, run1) == 1 and _run_documents(db, run2) == 3
+    assert db.execute("SELECT documents FROM runs WHERE id = ?", [run2]).fetchone()[0] == 3
+    assert db["replaced_documents"].count == 0 and db["erased_documents"].count == 0
+    # the first night's file read again (a backfill): the stored longer version stays, nothing is added
+    (again,), _ = mine(db, [night1], options)
+    assert again.added == 0 and _stored(db) == stored
+
+
+def test_a_replacement_a_crash_left_pending_is_retired_by_the_next_import(db, tmp_path, options):
+    from miner.store.versions import note_replaced
+
+    (first,), _ = mine(db, [_chats(tmp_path / "a.jsonl", {"C1": OPENING})], options)
+    from miner.ingest.records import Record
+
+    old_id = db.execute("SELECT id FROM documents").fetchone()[0]
+    note_replaced(db, [Record("b.jsonl", 1, "x", replaces=old_id)], "2026-03-03T00:00:00")  # then the process died
+    mine(db, [_chats(tmp_path / "b.jsonl", {"C9": LATER})], options)
+    assert "C1" not in _stored(db) and db["replaced_documents"].count == 0
+
+
+def test_conversations_that_only_share_an_id_are_both_kept(db, tmp_path, options):
+    # two tools numbering their conversations alike: neither is the other's earlier version
+    mine(db, [_chats(tmp_path / "a.jsonl", {"1": OPENING})], options)
+    (other,), _ = mine(db, [_chats(tmp_path / "b.jsonl", {"1": LATER})], options)
+    assert (other.added, other.grown) == (1, 0) and db["documents"].count == 2
+
+
+def test_grew_reads_turns_in_order_and_a_last_turn_that_grew():
+    from miner.store.versions import grew
+
+    a, b, c = ("customer", "late"), ("agent", "sorry"), ("customer", "still late")
+    assert grew([a], [a, b]) and grew([a, b], [a, b, c])
+    assert grew([("customer", "The app")], [("customer", "The app crashed"), b])  # the last turn grew
+    assert not grew([a, b], [a, b]) and not grew([a, b], [a]) and not grew([b], [a, b]) and not grew([], [a])
