@@ -19,15 +19,11 @@ from dataclasses import dataclass, field
 
 from miner.ingest.columns import ColumnMap, norm
 from miner.ingest.records import Turn
-from miner.ingest.transcripts import CUSTOMER_ROLES, clean_turns, role
+from miner.ingest.transcripts import clean_turns, role, speaker_role
 
 SPEAKER_NAMES = {
     "speaker", "role", "sender", "sender_type", "author_type", "author_role", "from", "participant", "party",
     "user_type", "speaker_role", "message_from", "who",
-}  # fmt: skip
-AGENT_ROLES = {
-    "agent", "rep", "representative", "support", "advisor", "adviser", "operator", "bot", "staff", "assistant",
-    "admin", "teammate", "system", "company", "brand", "employee",
 }  # fmt: skip
 KNOWN_SHARE = 0.8  # of the sampled speaker cells that must be a known role for the column to be one
 OPEN_ROWS = 20_000  # rows without a message of its own after which a conversation is taken as finished
@@ -49,7 +45,7 @@ def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> s
         if norm(column) not in SPEAKER_NAMES or column in (cols.text, cols.id):
             continue
         values = [_text(r.get(column)).lower() for r in sample if _text(r.get(column))]
-        known = sum(v in CUSTOMER_ROLES or v in AGENT_ROLES for v in values)
+        known = sum(speaker_role(v) in ("customer", "agent") for v in values)
         if values and known >= KNOWN_SHARE * len(values):
             return column
     return None

@@ -14,7 +14,7 @@ from miner.ingest.dates import DateColumn
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.table import Table
-from miner.ingest.transcripts import has_markup, outcome, parse_transcript
+from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
 from miner.wording import counted
 
 
@@ -346,6 +346,7 @@ def _record(
     rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     if turns is not None:
         rec.kind, rec.turns = "transcript", turns
+        rec.date = rec.date or stamped_date(text)
         if outcome(turns):
             rec.meta["outcome"] = outcome(turns)
     return rec

@@ -7,33 +7,65 @@ import re
 from miner.ingest.records import Turn
 
 CUSTOMER_ROLES = {
-    "customer",
-    "client",
-    "user",
-    "caller",
-    "visitor",
-    "guest",
-    "member",
-    "end-user",
-    "end_user",
-    "requester",
-    "cust",
-}
-# A time stamp before the speaker: 10:02, 10:02:13, 10:02 PM, 2026-03-01 10:02, 2026-03-01T10:02:13, bracketed or not
-# and followed or not by " - "; or after it: "Customer [10:02]:"
-_STAMP = r"(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?"
+    "customer", "client", "user", "caller", "visitor", "guest", "member", "end user", "enduser", "requester", "cust",
+    "consumer", "contact", "lead", "buyer", "shopper", "passenger", "patient",
+}  # fmt: skip
+# Who speaks for the company: agents and their bots, and the system's own lines ("System: Chat started"), which are
+# context, never the customer's words. Several start with a customer word ("Customer Service"): matched whole first.
+AGENT_ROLES = {
+    "agent", "rep", "representative", "support", "advisor", "adviser", "operator", "bot", "chatbot", "staff",
+    "assistant", "virtual assistant", "ai assistant", "admin", "teammate", "system", "company", "brand", "employee",
+    "customer service", "customer care", "customer support", "customer success", "customer experience",
+    "customer service agent", "support agent", "support team", "live agent", "human agent", "specialist", "associate",
+    "csr", "helpdesk", "help desk", "service desk", "moderator", "automated message", "auto reply", "ivr", "host",
+}  # fmt: skip
+# Speakers a speech-to-text vendor numbers without saying who is who ("Speaker 1", "spk_0", "Participant A")
+_GENERIC = re.compile(r"^(?:speaker|spk|participant|person|party|channel|voice)[ _-]?(?:\d{1,2}|[a-d])$", re.I)
+_NUMBERED = re.compile(r"[ _#-]*\d{1,6}$")  # "agent_123", "Agent 7", "rep-2": one of many agents, by number
+
+
+def speaker_role(label: str) -> str | None:
+    """'customer' or 'agent' for a speaker label, 'generic' for a numbered speaker of unknown side, else None."""
+    key = re.sub(r"[\s_.-]+", " ", label.strip().lower())
+    if key in CUSTOMER_ROLES:
+        return "customer"
+    if key in AGENT_ROLES:
+        return "agent"
+    if _GENERIC.match(key):
+        return "generic"
+    bare = _NUMBERED.sub("", key)
+    if bare != key and bare in AGENT_ROLES:
+        return "agent"
+    return "customer" if bare != key and bare in CUSTOMER_ROLES else None
+
+
+def role(speaker: str) -> str:
+    """A message's side: the customer's only when its label says so (an unknown label is not the customer's)."""
+    return "customer" if speaker_role(speaker) == "customer" else "agent"
+
+
+def _labels(roles: set[str]) -> str:
+    """The roles as a regex alternation, longest first, with any spacing between words."""
+    return "|".join(r"[\s_-]*".join(map(re.escape, r.split())) for r in sorted(roles, key=len, reverse=True))
+
+
+# A time stamp before the speaker: 10:02, 10:02:13, 10:02 PM, 2026-03-01 10:02, 2026-03-01T10:02:13, 01/03/2026, 10:02
+# (WhatsApp), bracketed or in parentheses or not, and followed or not by " - "; or after it: "Customer [10:02]:"
+_DAY = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}),?[ T]"
+_STAMP = rf"(?:{_DAY})?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[AaPp][Mm])?"
+# As a line's prefix, not the words a review's own headings may use ("Host: lovely", "Company: ...")
+_PREFIXES = (AGENT_ROLES | CUSTOMER_ROLES) - {"host", "company", "brand", "employee", "specialist", "associate", "lead"}
+_SPEAKER = (
+    rf"(?P<who>{_labels(_PREFIXES)})(?:[ _#-]*\d{{1,6}})?"  # "agent_123", "Agent 7"
+    r"|(?P<generic>(?:speaker|spk|participant|person|party|channel|voice)[ _-]?(?:\d{1,2}|[a-d]))"
+)
 _PREFIX = re.compile(
-    rf"^\s*\[?(?:{_STAMP}\]?\s*(?:[-|]\s*)?)?"
-    r"(customer|client|user|caller|visitor|guest|member|agent|rep|representative|support|advisor|adviser|operator|bot|staff|assistant)"
-    r"(?:\s*\([^)]*\)|\s+[A-Z][\w.]*)?(?:\s*\[[^\]]*\])?\s*:\s?(.*)$",
+    rf"^\s*[\[(]?(?:{_STAMP}[\])]?\s*(?:[-|]\s*)?)?(?:{_SPEAKER})"
+    r"(?:\s*\([^)]*\)|(?-i:\s+[A-Z][\w.]*))?(?:\s*\[[^\]]*\])?\s*:\s?(.*)$",  # a name ("Agent Lisa") is capitalised
     re.IGNORECASE,
 )
 _MARKUP = re.compile(r"<(cust|rep)__(.*?)__\1>", re.DOTALL)
 _PLACEHOLDER = re.compile(r"__(?:company|cust|rep|url|user)__")
-
-
-def role(speaker: str) -> str:
-    return "customer" if speaker.lower() in CUSTOMER_ROLES else "agent"
 
 
 def has_speaker_prefixes(text: str) -> bool:
@@ -41,20 +73,61 @@ def has_speaker_prefixes(text: str) -> bool:
     return sum(1 for line in text.splitlines() if _PREFIX.match(line)) >= 2
 
 
+_ISO_STAMP = re.compile(r"^\s*[\[(]?(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)\b")
+
+
+def stamped_date(text: str) -> str | None:
+    """The ISO date and time that stamps a chat log's first turn ("[2026-03-01 10:10] Customer: ..."), if any: the
+    conversation's date where no column gives one (day-first or month-first stamps without a year are not read)."""
+    for line in text.splitlines():
+        if _PREFIX.match(line):
+            stamp = _ISO_STAMP.match(line)
+            if stamp is None:
+                return None
+            clock = stamp.group(2).zfill(5)
+            return f"{stamp.group(1)}T{clock if len(clock) == 8 else clock + ':00'}"
+    return None
+
+
 def has_markup(text: str) -> bool:
     return "<cust__" in text or "<rep__" in text
 
 
 def parse_prefixed(text: str) -> list[Turn]:
-    """`Customer: ...` / `Agent: ...` lines; unprefixed lines continue the previous turn."""
+    """`Customer: ...` / `Agent: ...` lines; unprefixed lines continue the previous turn. Numbered speakers of
+    unknown side ("Speaker 1") are told apart by what they say (`_sides`)."""
     turns: list[Turn] = []
     for line in text.splitlines():
         match = _PREFIX.match(line)
         if match:
-            turns.append(Turn(role(match.group(1)), match.group(2).strip()))
+            who = match.group("who")
+            turns.append(Turn(role(who) if who else "?" + match.group("generic").lower(), match.group(3).strip()))
         elif turns and line.strip():
             turns[-1].text = f"{turns[-1].text} {line.strip()}".strip()
-    return [t for t in turns if t.text]
+    return _sides([t for t in turns if t.text])
+
+
+_AGENT_SAYS = re.compile(
+    r"\b(?:thank(?:s| you) for (?:calling|contacting|choosing|holding|your patience)|how (?:can|may|could) i (?:help|"
+    r"assist)|you(?:'re| are) (?:through|speaking) to|my name is \w+(?:,| and) (?:i|how)|welcome to|"
+    r"is there anything else|calling from|this call (?:is|may be) recorded|can i (?:take|have) your)\b",
+    re.IGNORECASE,
+)
+
+
+def _sides(turns: list[Turn]) -> list[Turn]:
+    """Numbered speakers (marked "?speaker 1" by `parse_prefixed`) as agent or customer: the one who says what agents
+    say ("thank you for calling", "how can I help") is the agent; with no such words, the first to speak is (an
+    inbound call or chat opens with the company's greeting). Every other numbered speaker is the customer."""
+    generic = [t.speaker for t in turns if t.speaker.startswith("?")]
+    if not generic:
+        return turns
+    cues = {s: sum(bool(_AGENT_SAYS.search(t.text)) for t in turns if t.speaker == s) for s in dict.fromkeys(generic)}
+    agent = max(cues, key=lambda s: cues[s]) if max(cues.values()) else generic[0]
+    for turn in turns:
+        if turn.speaker.startswith("?"):
+            turn.speaker = "agent" if turn.speaker == agent else "customer"
+    return turns
 
 
 def parse_markup(text: str) -> list[Turn]:

@@ -1,0 +1,79 @@
+"""Who speaks in a transcript: the labels contact-centre tools and speech-to-text vendors write. Only the customer's
+turns are mined, so an agent, bot or system line read as the customer's puts the company's words in the report."""
+
+from __future__ import annotations
+
+from miner.ingest import read_file
+from miner.ingest.transcripts import parse_transcript, speaker_role
+
+
+def _sides(text: str) -> list[tuple[str, str]]:
+    return [(t.speaker, t.text) for t in parse_transcript(text) or []]
+
+
+def test_numbered_agents_system_lines_and_customer_service_are_not_the_customer():
+    text = (
+        "Customer: I was on hold for 45 minutes and then the call dropped.\n"
+        "agent_123: our checkout website has been crashing all week.\n"
+        "System: Agent transferred you because the mobile app login is broken\n"
+        "Customer Service: Our driver damaged your fridge.\n"
+        "End user: I spent an hour in the phone queue.\n"
+        "Support ticket: was never answered\n"  # the customer's line goes on: not a speaker called "Support ticket"
+        "Agent Lisa: I am sorry.\n"
+        "Customer Sarah: no refund yet\n"
+    )
+    assert _sides(text) == [
+        ("customer", "I was on hold for 45 minutes and then the call dropped."),
+        ("agent", "our checkout website has been crashing all week."),
+        ("agent", "Agent transferred you because the mobile app login is broken"),
+        ("agent", "Our driver damaged your fridge."),
+        ("customer", "I spent an hour in the phone queue. Support ticket: was never answered"),
+        ("agent", "I am sorry."),
+        ("customer", "no refund yet"),
+    ]
+    assert [speaker_role(s) for s in ("Agent 7", "cust_9", "Virtual Assistant", "Speaker 2", "Foo")] == [
+        "agent", "customer", "agent", "generic", None,
+    ]  # fmt: skip
+
+
+def test_stamped_lines_from_whatsapp_and_chat_logs_are_turns():
+    text = (
+        "01/03/2026, 10:02 - Customer: The parcel never came.\n"
+        "[03/01/2026 10:03] Agent: Let me check.\n"
+        "(10:04) Customer: It has been two weeks.\n"
+    )
+    assert [s for s, _ in _sides(text)] == ["customer", "agent", "customer"]
+
+
+def test_numbered_speakers_are_told_apart_by_what_agents_say():
+    call = "Speaker 1: My bill is wrong again.\nSpeaker 2: Thank you for calling Acme, how can I help?\n"
+    assert _sides(call) == [
+        ("customer", "My bill is wrong again."),
+        ("agent", "Thank you for calling Acme, how can I help?"),
+    ]
+    # nothing an agent says: the first to speak answers the call
+    plain = "spk_0: Billing, go ahead.\nspk_1: I was charged twice.\nspk_0: Let me look.\n"
+    assert [s for s, _ in _sides(plain)] == ["agent", "customer", "agent"]
+
+
+def test_a_chat_log_stamped_with_its_date_is_dated(tmp_path):
+    path = tmp_path / "chat.txt"
+    path.write_text("[2026-03-01 10:10] Customer: The app crashed at checkout.\n[2026-03-01 10:12] Agent: Sorry.\n")
+    [rec] = read_file(path)
+    assert rec.kind == "transcript" and rec.date == "2026-03-01T10:10:00"
+
+
+def test_a_message_per_row_export_with_numbered_agents_and_system_rows(tmp_path):
+    path = tmp_path / "messages.csv"
+    path.write_text(
+        "conversation_id,timestamp,speaker,message\n"
+        "c1,2026-03-04T09:00:00Z,System,Conversation assigned to queue Billing\n"
+        "c1,2026-03-04T09:01:00Z,End user,I was cut off after an hour in the queue.\n"
+        "c1,2026-03-04T09:02:00Z,agent_123,Sorry about that.\n"
+        "c2,2026-03-04T10:00:00Z,End user,My refund never arrived.\n"
+        "c2,2026-03-04T10:01:00Z,agent_77,I will check.\n",
+        encoding="utf-8",
+    )
+    recs = read_file(path)
+    assert [(r.source_id, r.kind) for r in recs] == [("c1", "transcript"), ("c2", "transcript")]
+    assert [t.text for t in recs[0].turns if t.speaker == "customer"] == ["I was cut off after an hour in the queue."]
