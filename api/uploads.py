@@ -60,6 +60,7 @@ async def read_body(request: Request, limit: int, what: str = "the upload") -> b
 
 
 _UNSAFE = re.compile(r'[\\/<>:"|?*]')  # a path separator, or a character some file systems refuse
+MAX_EXTENSION_BYTES = 16  # '.parquet' is 8; a longer 'extension' is part of the name
 MAX_NAME_BYTES = 200  # under the 255 bytes most file systems allow a name, in UTF-8
 
 
@@ -73,9 +74,9 @@ def safe_name(name: str | None, default: str) -> str:
     if not base:
         return default
     stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    while len(base.encode("utf-8")) > MAX_NAME_BYTES:
+    if not dot or len(ext.encode("utf-8")) > MAX_EXTENSION_BYTES:  # "a.xxxx...": no extension, all of it is the stem
+        stem, dot, ext = base, "", ""
+    while len(base.encode("utf-8")) > MAX_NAME_BYTES:  # the stem is cut; the extension is short enough to fit
         stem = stem[:-1]
         base = f"{stem}{dot}{ext}"
     return base

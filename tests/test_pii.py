@@ -316,6 +316,11 @@ def test_upload_names_keep_letters_of_every_script():
     assert safe_name(" ..", "x") == "x"
     long = safe_name("ж" * 300 + ".xlsx", "x")
     assert long.endswith("ж.xlsx") and len(long.encode("utf-8")) <= MAX_NAME_BYTES
+    # an 'extension' longer than the name's limit: the loop cut only the stem, and never ended (one upload
+    # held the server's event loop for every workspace)
+    for hostile in ("a." + "x" * 250, "a." + "\U0001f600" * 98):
+        name = safe_name(hostile, "x")
+        assert name.startswith("a.") and 0 < len(name.encode("utf-8")) <= MAX_NAME_BYTES
 
 
 def test_meta_lines_of_the_sample_are_all_redacted(redactor):
