@@ -420,6 +420,21 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
 
 
+def test_the_trends_table_keeps_a_touchpoint_that_fell_silent(sample):
+    """None in the latest period nor the one before, after many earlier: the largest touchpoint was left out."""
+    import copy
+
+    from miner.report.trends import change
+
+    silent = copy.deepcopy(build_report(sample))
+    silent["touchpoints"][0]["trend"] |= {"change": change(0, 11, 0, 13), "baseline": change(54, 141, 0, 13)}
+    page = render_html(silent)
+    assert "none in either" in page and "below earlier" in page
+    calm = copy.deepcopy(silent)
+    calm["touchpoints"][0]["trend"] |= {"baseline": change(2, 141, 0, 13)}
+    assert "none in either" not in render_html(calm)
+
+
 def test_a_latest_period_cut_short_is_named_in_the_chart_and_the_warnings(sample):
     """Data to the 14th of October: October's counts are half a month's, and the chart's dip said nothing of it."""
     cut = build_report(sample, Filters(until="2026-10-14"))

@@ -68,3 +68,15 @@ def test_a_touchpoint_absent_the_month_before_but_present_earlier_is_not_new():
     assert "new" not in text and "up: 5 of 41 items against 0 of 24 in the previous month" in text
     never = {"change": change(0, 24, 5, 41), "baseline": change(0, 300, 5, 41)}
     assert "new in the latest month" in sentence(TOUCHPOINT | {"trend": never}, "month")
+
+
+def test_a_touchpoint_that_fell_silent_after_a_fix_says_so_in_the_sentence_and_the_table():
+    # the tester's report: delivery 54 of 141 items in the weeks before, none in the last two weeks; the sentence
+    # gave no trend and the Trends table left out the largest touchpoint
+    trend = {"change": change(0, 11, 0, 13), "baseline": change(54, 141, 0, 13)}
+    text = sentence(TOUCHPOINT | {"trend": trend}, "week")
+    assert text.endswith("down 100% on the weeks before (significant, p = 0.004); no mention in the latest week nor "
+                         "the one before")  # fmt: skip
+    # not significant against the weeks before: nothing to say, as before
+    calm = {"change": change(0, 11, 0, 13), "baseline": change(2, 141, 0, 13)}
+    assert sentence(TOUCHPOINT | {"trend": calm}, "week").endswith("(1 mention)")

@@ -15,7 +15,7 @@ from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchp
 from miner.report.inert import script_json
 from miner.report.model import MIN_ITEMS, build_report
 from miner.report.render import percent
-from miner.report.trends import MIN_PERIOD_ITEMS
+from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent
 from miner.store.filters import Filters
 from miner.wording import counted
 
@@ -107,7 +107,8 @@ def render_html(report: dict, *, title: str | None = None) -> str:
         tp
         for i, tp in enumerate(report["touchpoints"])
         if (change := (tp.get("trend") or {}).get("change"))
-        and change["status"] != "none"  # no mention in either period: nothing to compare
+        # no mention in either period: nothing to compare, unless it fell silent against all earlier periods
+        and (change["status"] != "none" or fell_silent(change, tp["trend"].get("baseline")))
         and (i < 10 or change["significant"])
     ]
     charts = {

@@ -18,6 +18,7 @@ from miner.report.trends import (
     MIN_PERIOD_ITEMS,
     choose_granularity,
     emerging_pain_points,
+    fell_silent,
     partial_period,
     period_of,
     period_range,
@@ -237,8 +238,15 @@ def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
 def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None) -> str:
     """How the latest period compares with the one before, and with all earlier ones where that says otherwise
     (a month down on a spike is still far above the months before it); nothing where there is nothing to say."""
-    if not change or change["status"] == "none":
+    if not change:
         return ""
+    if change["status"] == "none":
+        # no mention in the latest period nor the one before: a touchpoint that fell silent after the fix is
+        # still news when it fell significantly against all earlier periods (it was left out of the sentence)
+        if not fell_silent(change, baseline):
+            return ""
+        earlier = _compared(baseline or {}, f"the {unit}s before", "since the " + unit + "s before")
+        return f"{earlier}; no mention in the latest {unit} nor the one before"
     if change["status"] == "too few":
         which = "last" if change["items_last"] < MIN_PERIOD_ITEMS else "previous"
         return f"too few items in the {which} {unit} to compare"

@@ -103,6 +103,11 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     return entry | {"status": "unchanged" if pct == 0 else "up" if pct > 0 else "down"}
 
 
+def fell_silent(change: dict, baseline: dict | None) -> bool:
+    """Not mentioned in the latest period nor the one before, and significantly below all earlier periods."""
+    return change["status"] == "none" and bool(baseline and baseline["significant"] and baseline["status"] == "down")
+
+
 def exact_test(x1: int, n1: int, x2: int, n2: int) -> float:
     """Two-sided p of Fisher's exact test that x1/n1 and x2/n2 are the same proportion."""
     from scipy.stats import fisher_exact  # about 1 s to import: only when a report is built
