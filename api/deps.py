@@ -20,7 +20,7 @@ from api.queries.common import Filters, find_run, run_number
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 from miner.errors import MinerError
-from miner.store.filters import check
+from miner.store.filters import check, parse_day
 from miner.store.runs import run_status
 
 
@@ -135,8 +135,14 @@ RunDep = Annotated[dict | None, Depends(get_run)]
 
 async def get_filters(
     db: WorkspaceDbDep,
-    since: Annotated[date | None, Query(description="First day, inclusive (YYYY-MM-DD).")] = None,
-    until: Annotated[date | None, Query(description="Last day, inclusive (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None,
+        Query(max_length=40, description="First day, inclusive (YYYY-MM-DD; a time after it is ignored; empty: none)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(max_length=40, description="Last day, inclusive (YYYY-MM-DD; a time after it is ignored; empty: none)."),
+    ] = None,
     source: Annotated[
         list[Annotated[str, StringConstraints(max_length=200)]] | None,
         Query(
@@ -148,15 +154,27 @@ async def get_filters(
 ) -> Filters:
     """The document filters (async: without a source to look up, no I/O, so FastAPI runs it on the event loop, not
     in a worker thread). A source the workspace never held is a 400 listing those it holds, not an empty answer."""
-    if since and until and since > until:
+    first, last = _bound(since, "since"), _bound(until, "until")
+    if first and last and first > last:
         raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
-    filters = Filters(since, until, [s for s in source or () if s] or None, kind)
+    filters = Filters(first, last, [s for s in source or () if s] or None, kind)
     if filters.source:
         try:
             await run_in_threadpool(check, db, filters, "")
         except MinerError as err:
             raise ApiError(400, "unknown_source", str(err), field="source") from None
     return filters
+
+
+def _bound(value: str | None, name: str) -> date | None:
+    """A date bound read as the CLI reads it (`parse_day`: a time after the day is ignored, anything else refused);
+    empty is no bound, as an empty `source=` is no filter."""
+    if not value:
+        return None
+    try:
+        return parse_day(value)
+    except ValueError as err:
+        raise ApiError(422, "invalid", f"{name}: {err}", field=name) from None
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]

@@ -433,6 +433,13 @@ def test_pain_points_errors(a):
     assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
     assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
     assert "YYYY-MM-DD" in assert_error(a.get("/v1/pain-points?since=20260301"), 422)["message"]
+    # read as the CLI reads --since: a time after the day is that day (T00:00:00 passed and T23:59:59 was a 422),
+    # anything else refused, and empty is no bound (as an empty source= is no filter; since= was a 422)
+    day = a.get("/v1/pain-points?since=2026-03-01&until=2026-03-31").json()
+    timed = a.get("/v1/pain-points?since=2026-03-01T08:00:00Z&until=2026-03-31T23:59:59").json()
+    assert timed["pain_points"] == day["pain_points"] and timed["period"]["until"] == "2026-03-31"
+    assert a.get("/v1/pain-points?since=&until=").json() == a.get("/v1/pain-points").json()
+    assert assert_error(a.get("/v1/pain-points?until=2026-03-31garbage"), 422, "invalid")["field"] == "until"
     # a misspelt parameter is refused, not read as no filter; a repeatable one's bad value names the parameter
     typo = assert_error(a.get("/v1/pain-points?touchpont=website"), 422, "invalid")
     assert typo["field"] == "touchpont" and "unknown parameter" in typo["message"] and "touchpoint" in typo["message"]

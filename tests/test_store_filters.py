@@ -116,6 +116,13 @@ def test_previous_window_stops_at_year_one(tiny):
 def test_a_bad_date_names_the_option_and_the_format():
     with pytest.raises(MinerError, match=r"--until 'soon' is not a date: use YYYY-MM-DD"):
         Filters(until="soon")
+    # only the first ten characters were read: '2026-03-31garbage' counted March 31st
+    for bad in ("2026-03-31garbage", "2026-03-31Z", "20260331", "2026-03-31T25"):
+        with pytest.raises(MinerError, match="is not a date"):
+            Filters(since=bad)
+    # a time (and zone) after the day names that day, as items are counted by the day they were written on
+    for timed in ("2026-03-31T23:59:59", "2026-03-31 12:00", "2026-03-31T23:30:00-05:00", "2026-03-31T00:00:00Z"):
+        assert Filters(until=timed).until == date(2026, 3, 31)
 
 
 def test_describe_and_where():

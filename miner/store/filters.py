@@ -10,6 +10,7 @@ a day to another.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,13 +22,31 @@ from miner.errors import MinerError
 SHOWN_SOURCES = 20  # source names an unknown --source error lists
 
 
+# A day, optionally with a time and a zone after it ("2026-03-31", "2026-03-31T23:59:59", "2026-03-31 10:00+02:00")
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def parse_day(value: str) -> date:
+    """The day a bound names: the date as written, a time and zone after it ignored (items are counted by the day
+    they were written on, the module's date rule). Anything else is refused, not cut to its first ten characters
+    ('2026-03-31garbage' counted March 31st); the CLI and the API read a bound alike."""
+    match = _DAY.fullmatch(value.strip())
+    try:
+        if match is None:
+            raise ValueError(value)
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        hint = "use YYYY-MM-DD (e.g. 2026-01-31); a time after it is ignored"
+        raise ValueError(f"'{value}' is not a date: {hint}") from None
+
+
 def _day(value: date | str | None, name: str) -> date | None:
     if value is None or isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise MinerError(f"--{name} '{value}' is not a date: use YYYY-MM-DD (e.g. 2026-01-31)") from None
+        return parse_day(value)
+    except ValueError as err:
+        raise MinerError(f"--{name} {err}") from None
 
 
 def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
