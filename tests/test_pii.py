@@ -700,3 +700,21 @@ def test_dates_of_birth_sort_codes_spelt_emails_plates_and_ips_are_redacted():
         "delivered 14/02/2024",  # a date alone
     ):
         assert redact(text) == text
+
+
+def test_a_name_its_own_column_holds_is_redacted_in_the_record_wherever_ner_misses_it(redactor):
+    """A ticket export's requester_name column was redacted while NER left the same name in the row's title, the
+    customer's sign-off and the agent's greeting ("Hi Priyanka"), and so in the report's quotes and the API."""
+    from miner.ingest.records import Record, Turn
+
+    turns = [Turn("customer", "No callback yet. Regards Priyanka Sharma"), Turn("agent", "Hi Priyanka, I will call.")]
+    text = "\n".join(f"{t.speaker.title()}: {t.text}" for t in turns)
+    rec = Record("t.csv", 2, text, kind="transcript", title="Callback request for Priyanka Sharma", turns=turns,
+                 meta={"requester_name": "Priyanka Sharma", "assignee": "Will Jones", "name": "Customer"})  # fmt: skip
+    [out] = redact_records([rec], redactor)
+    stored = json.dumps([out.text, out.title, [t.text for t in out.turns], out.meta])
+    assert "Priyanka" not in stored and "Sharma" not in stored
+    assert (
+        out.title == "Callback request for <PERSON>" and "I will call" in out.turns[1].text
+    )  # "Will" is a name only capitalised
+    assert out.text.startswith("Customer: No callback yet.")  # a placeholder in a name column names nobody

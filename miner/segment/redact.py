@@ -21,7 +21,9 @@ from miner.segment.pii import (
 if TYPE_CHECKING:
     from miner.ingest.records import Record, Turn
 
-_NAME_FIELD = re.compile(r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_?name|user_?name)$", re.IGNORECASE)
+_NAME_FIELD = re.compile(
+    r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_?name|user_?name|surname|assignee)$", re.IGNORECASE
+)
 _NOT_PERSON_FIELD = ("package name", "webshop name", "package_name", "app_name", "product_name", "store_name")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]{1,15}:", re.IGNORECASE)  # https:, mailto:, tel:
 
@@ -94,29 +96,70 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
 
     redactor = redactor or default_redactor()
     batch = _Batch()
+    known: dict[int, list[str]] = {}  # per record, the names its own name columns hold (`known_names`)
     for rec in records:
         rec.source = pseudonymise_path(rec.source, key)
         if rec.source_id:
             rec.source_id = pseudonymise(rec.source_id, key)
+        if names := known_names(rec.meta):
+            known[id(rec)] = names
         batch.add(rec, "text", rec.text)
         if rec.title:
             batch.add(rec, "title", rec.title)
         _walk(rec.meta, batch, key)
-    found = redactor.spans(batch.texts)
+    found = [
+        _with_names(text, spans, known.get(id(owner), []))
+        for (owner, _), text, spans in zip(batch.slots, batch.texts, redactor.spans(batch.texts), strict=True)
+    ]
     # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
     # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
-    alone: list[Turn] = []
+    alone: list[tuple[Turn, list[str]]] = []
     for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
         if isinstance(owner, Record) and slot == "text" and owner.turns:
-            alone += _turns_from_text(owner.turns, text, spans)
+            alone += [(t, known.get(id(owner), [])) for t in _turns_from_text(owner.turns, text, spans)]
     for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
         if isinstance(owner, Record):
             setattr(owner, slot, apply(text, spans))
         else:
             owner[slot] = apply(text, spans)
-    for turn, new in zip(alone, redactor.redact_many([t.text for t in alone]), strict=True):
-        turn.text = new
+    for (turn, names), new in zip(alone, redactor.redact_many([t.text for t, _ in alone]), strict=True):
+        turn.text = apply(new, _with_names(new, [], names))
     return records
+
+
+def known_names(meta: dict) -> list[str]:
+    """The words of the person names a record's own columns hold (`requester_name`: "Priyanka Sharma"), before they
+    become <PERSON>: the same name in the record's text is a name whatever NER says of it. NER missed "Hi
+    Priyanka" and "Callback request for Priyanka Sharma" while the column beside them was redacted."""
+    words: set[str] = set()
+    for field, value in meta.items():
+        if _person_field(field) and isinstance(value, str) and "@" not in value:
+            words.update(w for w in re.findall(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*", value) if w[0].isupper())
+    return sorted(words, key=len, reverse=True)
+
+
+def _with_names(text: str, spans: list[Span], names: list[str]) -> list[Span]:
+    """`spans` and the record's known name words where they stand in `text` as words: any case for a word that is
+    no common word, capitalised only for one that is ("Will", "Rose"); a run of them one span ("Priyanka Sharma")."""
+    if not names:
+        return spans
+    from miner.segment.namefilter import common_words, is_given_name
+
+    common = common_words()
+    hits: list[tuple[int, int]] = []
+    for word in names:
+        if word.lower() in common and not is_given_name(word):
+            continue  # "Anonymous", "Verified Buyer", "Customer": a column's placeholder, not a name
+        flags = 0 if word.lower() in common else re.IGNORECASE
+        hits += [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w<]){re.escape(word)}(?![\w>])", text, flags)]
+    merged: list[list[int]] = []
+    for start, end in sorted(hits):
+        if merged and not text[merged[-1][1] : start].strip():
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    extra = [(a, b, "PERSON") for a, b in merged if not any(a < e and s < b for s, e, _ in spans)]
+    return sorted([*spans, *extra]) if extra else spans
 
 
 def _turns_from_text(turns: list[Turn], text: str, spans: list[Span]) -> list[Turn]:
