@@ -178,7 +178,16 @@ class Trend(BaseModel):
     previous_complaints: int
     change: int
     change_pct: float | None = Field(description="Change relative to the previous period; null when it had none.")
-    direction: Literal["up", "down", "flat", "new"]
+    items: int = Field(description="Dated feedback items inside the period: the rate's denominator.")
+    previous_items: int = Field(description="Dated feedback items inside the previous period.")
+    rate_change_pct: float | None = Field(
+        description="Change of complaints per item against the previous period; null when either had none."
+    )
+    p_value: float | None = Field(description="Conditional binomial test of the two counts given the items.")
+    significant: bool = Field(description="p < 0.05.")
+    direction: Literal["up", "down", "flat", "new", "too few"] = Field(
+        description="By complaints per item, not raw counts; 'too few' under 10 items in either period."
+    )
 
 
 class PainPointPublic(BaseModel):
@@ -221,6 +230,7 @@ class PainPointsPublic(BaseModel):
         "(the run's "
         "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
     )
+    total_items: int = Field(0, description="Feedback items inside the filters: the trend's rates are per item.")
     total: int = Field(0, description="Pain points with complaints inside the filters; page with `limit` and `offset`.")
     limit: int = 10
     offset: int = 0

@@ -422,10 +422,24 @@ def test_pain_points_period_and_trend(a):
         t = p["trend"]
         assert t["previous_complaints"] == before_counts.get(p["id"], 0)
         assert t["change"] == p["complaints"] - t["previous_complaints"]
-        assert t["direction"] == ("new" if not t["previous_complaints"] else
-                                  "up" if t["change"] > 0 else "down" if t["change"] < 0 else "flat")  # fmt: skip
+        # judged per item, as the report's trends: the two months' item counts are the rates' denominators
+        assert (t["items"], t["previous_items"]) == (window["total_items"], before["total_items"])
     total = sum(p["complaints"] for p in a.get("/v1/pain-points?limit=200").json()["pain_points"])
     assert sum(p["complaints"] for p in window["pain_points"]) < total
+
+
+def test_a_pain_point_trend_is_a_rate_and_needs_an_earlier_period_with_feedback():
+    """The tester's API said 'up' for delivery (14 to 19 complaints) when a survey only added items (the rate fell),
+    and 'new' for every pain point of a first month, whose previous month held no feedback at all."""
+    from api.queries.pain_points import trend
+
+    more_items = trend(19, 200, 14, 100)
+    assert more_items["direction"] == "down" and more_items["rate_change_pct"] == -0.3214
+    assert not more_items["significant"] and 0.05 < more_items["p_value"] < 1
+    assert trend(5, 40, 0, 0)["direction"] == "too few"  # no feedback the month before: not "new"
+    assert trend(5, 40, 0, 40)["direction"] == "new" and trend(0, 40, 6, 40)["direction"] == "down"
+    doubled = trend(40, 100, 20, 100)
+    assert doubled["direction"] == "up" and doubled["significant"] and doubled["rate_change_pct"] == 1.0
 
 
 def test_pain_points_errors(a):

@@ -132,7 +132,8 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     chosen = sorted(wanted, key=lambda item: (-item[0], item[1]["id"]))[:limit]
     out = []
     for n, p in chosen:
-        trend = _trend(n, before.get(p["id"], 0) if before is not None else None)
+        earlier = before.get(p["id"], 0) if before is not None else None
+        trend = _trend(n, _items(db, filters), earlier, _items(db, previous) if previous else 0)
         of_touchpoint = by_touchpoint.get(p["touchpoint"].split("/")[0], 0)
         shares = (round(n / of_touchpoint, 4) if of_touchpoint else 0.0, round(n / total, 4) if total else 0.0)
         out.append((p["id"], n, *shares, trend, _reference_quotes(db, run["id"], p, filters)))
@@ -176,6 +177,18 @@ def test_quote_candidates_equal_the_direct_sql(mined):
                     )
                     direct = {r[0] for r in db.execute(sql + fsql, [*reps, *fparams])}
                     assert inside == direct - set(unknown) and set(unknown) <= set(reps) - set(expected)
+
+
+def _items(db, filters: Filters) -> int:
+    """Items inside the filters, read row by row in Python: the reference for the trend's denominators."""
+    out = 0
+    for day, source, kind in db.execute("SELECT substr(date, 1, 10), source, kind FROM documents"):
+        if (filters.since or filters.until) and day is None:
+            continue
+        if (filters.since and day < filters.since.isoformat()) or (filters.until and day > filters.until.isoformat()):
+            continue
+        out += (not filters.source or source in filters.source) and (not filters.kind or kind in filters.kind)
+    return out
 
 
 def test_pain_points_equal_the_unoptimised_answer(mined):

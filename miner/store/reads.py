@@ -135,6 +135,12 @@ def daily_counts(db: sqlite_utils.Database, run_id: int, filters: Filters) -> li
     return list(db.query(sql, [run_id, *fparams]))
 
 
+def items_inside(db: sqlite_utils.Database, filters: Filters) -> int:
+    """Feedback items inside the filters (undated ones too where no date bounds them)."""
+    fsql, fparams = filters.sql()
+    return int(db.execute(f"SELECT COUNT(*) FROM documents d WHERE 1 = 1{fsql}", fparams).fetchone()[0])
+
+
 def daily_items(db: sqlite_utils.Database, filters: Filters) -> dict[str, int]:
     """Dated documents per day inside the filters: the denominators of a rate per period, as the report's."""
     fsql, fparams = filters.sql()
