@@ -49,6 +49,26 @@ def test_same_inputs_give_identical_counts(db, data_dir, options):
     assert pain_point_counts(a) == pain_point_counts(b)
 
 
+def test_top_states_the_shares_whole_inside_its_filters(db, data_dir, options, capsys):
+    """88 complaints at 44% of a run of 163: the denominator (complaint mentions inside the filters) and the items
+    were given nowhere, and a filtered table kept the whole run's totals in its title."""
+    from miner.report.render import print_table, to_csv
+    from miner.store.filters import Filters
+
+    mine(db, [data_dir / "reviews_small.csv"], options)
+    every = top_pain_points(db)
+    assert every["mentions"] == sum(t["complaints"] for t in every["touchpoints"]) + every["unmapped"]["complaints"]
+    assert every["items"] == 5
+    for tp in every["touchpoints"]:
+        assert tp["share"] == round(tp["complaints"] / every["mentions"], 4)
+    day = top_pain_points(db, filters=Filters(since="2026-01-03", until="2026-01-03"))
+    assert day["items"] < every["items"] and day["mentions"] < every["mentions"]
+    print_table(day)
+    title = " ".join(capsys.readouterr().out.split())
+    assert f"{day['mentions']} complaint mentions in {day['items']} item" in title
+    assert to_csv(day).splitlines()[0].endswith(",share_of_mentions,items")
+
+
 def test_bad_file_leaves_the_database_as_it_was(db, tmp_path, data_dir, options):
     mine(db, [data_dir / "reviews_small.csv"], options)
     before = _snapshot(db)

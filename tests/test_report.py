@@ -420,6 +420,16 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
 
 
+def test_the_shares_whole_is_stated(sample):
+    """The shares are of complaint mentions, a number the report gave nowhere (88 of 163 complaints read 44%)."""
+    report = build_report(sample)
+    mentions = report["overview"]["mentions"]
+    assert mentions >= report["overview"]["complaints"]
+    for tp in report["touchpoints"]:
+        assert tp["share"] == pytest.approx(tp["complaints"] / mentions)
+    assert f"all {mentions:,} complaint" in render_html(report)
+
+
 def test_the_trends_table_keeps_a_touchpoint_that_fell_silent(sample):
     """None in the latest period nor the one before, after many earlier: the largest touchpoint was left out."""
     import copy

@@ -387,6 +387,7 @@ def build_report(
         "overview": {
             "items": len(data.documents),
             "complaints": len(data.complaints),
+            "mentions": sum(tally.complaints.values()),  # the shares' denominator (a complaint counts per touchpoint)
             "complaint_items": len(complaint_docs),
             "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
             "mean_rating": impact["mean_rating"],

@@ -36,10 +36,17 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     console = Console() if sys.stdout.isatty() else Console(width=140)
     run = result["run"]
     shown = result.get("filter", "all feedback")
+    inside = (f"{counted(result['mentions'], 'complaint mention')} in {counted(result['items'], 'item')}"
+              if "mentions" in result else "")  # fmt: skip
     table = Table(
         title=f"Top pain points by touchpoint (run {run['id']}: {counted(run['complaints'], 'complaint')} "
         f"in {counted(run['segments'], 'segment')} of {counted(run['documents'], 'item')})"
-        + ("" if shown == "all feedback" else f"; the table counts {shown} only")
+        + (f"; shares are of its {inside}" if shown == "all feedback" and inside else "")
+        + (
+            f"; the table counts {shown} only" + (f": {inside}, the shares' whole" if inside else "")
+            if shown != "all feedback"
+            else ""
+        )  # fmt: skip
     )
     columns: list[tuple[str, JustifyMethod]] = [
         ("Touchpoint", "left"),
@@ -115,6 +122,8 @@ def to_csv(result: dict, unmapped: bool = False) -> str:
             "pain_point",
             "pain_point_complaints",
             "example",
+            "share_of_mentions",  # the share's denominator: the complaint mentions inside the filters
+            "items",  # the feedback items inside the filters
         ]
     )
     for tp in rows_of(result, unmapped):
@@ -133,6 +142,8 @@ def to_csv(result: dict, unmapped: bool = False) -> str:
                         pp["label"],
                         pp["complaints"],
                         example,
+                        result.get("mentions", ""),
+                        result.get("items", ""),
                     )
                 ]
             )

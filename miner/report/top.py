@@ -10,7 +10,7 @@ import sqlite_utils
 
 from miner.errors import MinerError
 from miner.store.filters import Filters
-from miner.store.reads import count_by, touchpoint_documents
+from miner.store.reads import count_by, items_inside, touchpoint_documents
 from miner.store.runs import resolve_run, run_fit, run_taxonomy
 from miner.store.top import top_pain_points as shared_top
 from miner.touchpoints.taxonomy import NONE
@@ -83,6 +83,10 @@ def top_pain_points(
     result = {
         "run": {k: run[k] for k in RUN_FIELDS},
         "filter": filters.describe(),  # the run's counts are the whole run's; the touchpoints', the filter's
+        # the shares' denominator: complaint mentions inside the filters (a complaint about two touchpoints counts for
+        # each), and the feedback items inside them; neither was given, and 88 of 163 complaints read as 54%, not 44%
+        "mentions": total,
+        "items": items_inside(db, filters),
         "fit": run_fit(run),
         "touchpoints": entries[:limit],
     }
