@@ -77,3 +77,40 @@ def test_a_message_per_row_export_with_numbered_agents_and_system_rows(tmp_path)
     recs = read_file(path)
     assert [(r.source_id, r.kind) for r in recs] == [("c1", "transcript"), ("c2", "transcript")]
     assert [t.text for t in recs[0].turns if t.speaker == "customer"] == ["I was cut off after an hour in the queue."]
+
+
+def test_a_list_of_messages_is_one_transcript(tmp_path):
+    """Amazon Connect's Contact Lens output (one contact a file, `Transcript` of `ParticipantId` and `Content`) was
+    read as one review per utterance, the agent's "the courier also lost your parcel" quoted as a complaint; a JSONL
+    line with a `turns` or `messages` list was one review holding the list."""
+    import json
+
+    contact = {
+        "Channel": "VOICE",
+        "CustomerMetadata": {"ContactId": "c-0001"},
+        "Participants": [{"ParticipantId": "AGENT"}, {"ParticipantId": "CUSTOMER"}],
+        "Transcript": [
+            {"ParticipantId": "AGENT", "Content": "Thank you for calling, how can I help?"},
+            {"ParticipantId": "CUSTOMER", "Content": "My parcel never arrived and nobody called me back."},
+            {"ParticipantId": "AGENT", "Content": "I'm sorry, the courier also lost your parcel."},
+        ],
+    }
+    (tmp_path / "contact.json").write_text(json.dumps(contact), encoding="utf-8")
+    [rec] = read_file(tmp_path / "contact.json")
+    assert (rec.source_id, rec.kind) == ("c-0001", "transcript")
+    assert [t.text for t in rec.turns if t.speaker == "customer"] == [
+        "My parcel never arrived and nobody called me back."
+    ]
+    lines = [
+        {"id": "t1", "created_at": "2026-03-02T10:00:00",
+         "turns": [{"speaker": "Speaker 1", "text": "Thanks for calling Acme, how can I help?"},
+                   {"speaker": "Speaker 2", "text": "I was charged twice this month."}]},
+        {"id": "t2", "messages": [{"role": "user", "content": "The app crashes at login."},
+                                  {"role": "assistant", "content": "Sorry to hear that."}]},
+    ]  # fmt: skip
+    (tmp_path / "chats.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    recs = read_file(tmp_path / "chats.jsonl")
+    assert [r.kind for r in recs] == ["transcript", "transcript"] and recs[0].date == "2026-03-02T10:00:00"
+    assert [[t.text for t in r.turns if t.speaker == "customer"] for r in recs] == [
+        ["I was charged twice this month."], ["The app crashes at login."],
+    ]  # fmt: skip

@@ -121,7 +121,57 @@ def intercom_row(conv: dict) -> dict:
     )
 
 
+# --- a list of messages (Amazon Connect Contact Lens, a bot platform's log, a JSONL line with "turns") -----------
+
+_LISTS = ("turns", "messages", "transcript", "utterances", "conversation", "dialog", "dialogue", "entries", "chat",
+          "segments")  # fmt: skip
+_SPEAKERS = ("speaker", "role", "sender", "author", "from", "participant", "participantid", "participant_id",
+             "participantrole", "participant_role", "speaker_label", "speakerlabel", "who", "user_type",
+             "type")  # fmt: skip
+_SAYS = ("text", "content", "message", "body", "utterance", "transcript")
+_IDS = ("conversation_id", "contactid", "contact_id", "ticket_id", "case_id", "session_id", "call_id")
+
+
+def _field(rec: dict, names: tuple[str, ...]) -> object:
+    """The first of `names` the record holds, in any case ("ParticipantId", "Content")."""
+    lower = {k.lower(): v for k, v in rec.items() if isinstance(k, str)}
+    return next((lower[n] for n in names if lower.get(n) not in (None, "")), None)
+
+
+def _messages(rec: dict) -> list | None:
+    """The record's list of messages: objects, each saying who speaks (a known role, or "Speaker 1") and what."""
+    from miner.ingest.transcripts import speaker_role
+
+    for key, value in rec.items():
+        if not isinstance(key, str) or key.lower() not in _LISTS or not isinstance(value, list) or not value:
+            continue
+        if all(isinstance(m, dict) for m in value) and sum(
+            speaker_role(str(_field(m, _SPEAKERS) or "")) is not None and bool(_field(m, _SAYS)) for m in value
+        ) >= max(1, len(value) // 2):
+            return value
+    return None
+
+
+def is_messages(rec: dict) -> bool:
+    return _messages(rec) is not None
+
+
+def messages_row(conv: dict) -> dict:
+    from miner.ingest.transcripts import sides_of
+
+    labelled = []
+    for message in _messages(conv) or []:
+        said = plain(_field(message, _SAYS))
+        if said:
+            labelled.append((str(_field(message, _SPEAKERS) or ""), said))
+    meta = conv.get("CustomerMetadata") if isinstance(conv.get("CustomerMetadata"), dict) else {}
+    ident = _ident(conv, *_IDS) or _field(conv, _IDS) or _field(meta, _IDS)
+    rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
+    return _row(ident, sides_of(labelled), **rest)
+
+
 SHAPES: dict[str, tuple[Callable[[dict], bool], Callable[[dict], dict]]] = {
     "zendesk": (is_zendesk, zendesk_row),
     "intercom": (is_intercom, intercom_row),
+    "messages": (is_messages, messages_row),
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from miner.errors import InputError
 from miner.ingest import shapes
+from miner.ingest.conversations import is_messages
 from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
 
@@ -139,6 +140,8 @@ def _unique(header: list[str]) -> list[str]:
 def _records_of(data: object, path: Path) -> list[dict]:
     if isinstance(data, list):
         records = data
+    elif isinstance(data, dict) and is_messages(data):
+        records = [data]  # one conversation a file (Amazon Connect's Contact Lens output), not its messages as items
     elif isinstance(data, dict):
         lists = _record_lists(data) or _one_level_down(data)
         if not lists:

@@ -107,6 +107,17 @@ def parse_prefixed(text: str) -> list[Turn]:
     return _sides([t for t in turns if t.text])
 
 
+def sides_of(labelled: list[tuple[str, str]]) -> list[Turn]:
+    """Turns from (speaker label, text) pairs: each label read as the customer's or the agent's side, numbered
+    speakers of unknown side told apart as in a prefixed log (`_sides`)."""
+    turns = []
+    for label, text in labelled:
+        side = speaker_role(label)
+        turns.append(Turn("?" + label.lower() if side == "generic" else "customer" if side == "customer" else "agent",
+                          text))  # fmt: skip
+    return _sides(turns)
+
+
 _AGENT_SAYS = re.compile(
     r"\b(?:thank(?:s| you) for (?:calling|contacting|choosing|holding|your patience)|how (?:can|may|could) i (?:help|"
     r"assist)|you(?:'re| are) (?:through|speaking) to|my name is \w+(?:,| and) (?:i|how)|welcome to|"
