@@ -164,7 +164,8 @@ def messages_row(conv: dict) -> dict:
         said = plain(_field(message, _SAYS))
         if said:
             labelled.append((str(_field(message, _SPEAKERS) or ""), said))
-    meta = conv.get("CustomerMetadata") if isinstance(conv.get("CustomerMetadata"), dict) else {}
+    found = conv.get("CustomerMetadata")
+    meta: dict = found if isinstance(found, dict) else {}
     ident = _ident(conv, *_IDS) or _field(conv, _IDS) or _field(meta, _IDS)
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
     return _row(ident, sides_of(labelled), **rest)
