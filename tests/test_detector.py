@@ -104,6 +104,23 @@ def test_a_complaint_said_outright_is_one_at_the_corpus_threshold():
     assert off.lift(low, texts, 0.4).tolist() == [0.1, 0.1]
 
 
+def test_a_clause_that_only_hands_over_contact_details_is_no_complaint():
+    """A transcript's "my email is <EMAIL>, card <CARD>." sat among complaints and was one 13 times; "card" then named
+    a contact centre pain point."""
+    from miner.complaints.phrases import said_nothing
+
+    empty = ["my email is <EMAIL>, card <CARD>.", "Reach me on <PHONE> please", "my name is <PERSON>"]
+    full = [
+        "no email from <EMAIL> yet",
+        "my card <CARD> was charged twice",
+        "<PERSON> was rude",
+        "the card reader broke",
+    ]
+    assert said_nothing(empty).all() and not said_nothing(full).any()
+    detector = ComplaintDetector(HashingEmbedder(dim=64).embed, outright=False).fit()
+    assert detector.lift(np.array([0.9, 0.9]), [empty[0], full[0]], 0.4).tolist() == [0.0, 0.9]
+
+
 def test_the_scorer_reads_the_threshold_before_lifting_and_flags_the_phrase():
     from miner.complaints.cascade import ComplaintScorer
 

@@ -229,12 +229,15 @@ class ComplaintDetector:
         return self.rated(self.text_scores(vectors, texts, progress), ratings)
 
     def lift(self, scores: np.ndarray, texts: Sequence[str] | None, threshold: float) -> np.ndarray:
-        """`scores` with each clause that says a complaint outright raised to `threshold` (when `outright`)."""
-        if not self.outright or texts is None or len(texts) != len(scores):
+        """`scores` with each clause that says a complaint outright raised to `threshold` (when `outright`), and
+        each that only hands over redacted contact details lowered to 0 (`said_nothing`)."""
+        if texts is None or len(texts) != len(scores):
             return scores
-        from miner.complaints.phrases import said_outright
+        from miner.complaints.phrases import said_nothing, said_outright
 
-        return np.where(said_outright(texts), np.maximum(scores, threshold), scores)
+        if self.outright:
+            scores = np.where(said_outright(texts), np.maximum(scores, threshold), scores)
+        return np.where(said_nothing(texts), 0.0, scores)
 
     def corpus_threshold(self, scores: np.ndarray) -> float:
         """The threshold for a corpus whose clauses scored `scores`, by the detector's `calibration`."""
