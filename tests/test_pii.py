@@ -718,3 +718,13 @@ def test_a_name_its_own_column_holds_is_redacted_in_the_record_wherever_ner_miss
         out.title == "Callback request for <PERSON>" and "I will call" in out.turns[1].text
     )  # "Will" is a name only capitalised
     assert out.text.startswith("Customer: No callback yet.")  # a placeholder in a name column names nobody
+
+
+def test_us_zip_codes_are_redacted_and_couriers_are_no_people(redactor):
+    """'zip 90210' and 'Washington, DC 20500' kept their ZIP codes, while NER read the courier in 'waited in for
+    Evri' and the retailer in 'Tesco Clubcard' as people."""
+    assert redact("Washington, DC 20500") == "Washington, DC <ADDRESS>"
+    assert redact("my zip is 90210, NY 10118-2345") == "my zip is <ADDRESS>, NY <ADDRESS>"
+    assert redact("flight 12345 to NY, paid 20500 points") == "flight 12345 to NY, paid 20500 points"
+    got = redactor.redact_many(["I waited in for Evri all day", "Tesco Clubcard points missing, Sarah said"])
+    assert got == ["I waited in for Evri all day", "Tesco Clubcard points missing, <PERSON> said"]

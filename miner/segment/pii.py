@@ -80,6 +80,15 @@ _DOB = re.compile(
     re.IGNORECASE,
 )
 # A UK bank sort code after its name: "sort code 20-00-00", "sort code: 200000".
+# A US ZIP code after a state's code or after "zip" ("Austin, TX 78701", "zip 90210"): only the number is taken
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|"
+    "RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
+)
+_ZIP = re.compile(
+    rf"(?:\b(?:{_US_STATES}),?[ \t]+|\b(?i:zip)(?:[ \t]*(?i:code))?(?:[ \t]*(?i:is))?[ \t]*[:#]?[ \t]*)"
+    r"(\d{5}(?:-\d{4})?)\b"
+)
 _SORT_CODE = re.compile(r"\bsort\s*code\s*(?:is\s+|:\s*)?(\d{2}[- ]?\d{2}[- ]?\d{2})(?![\d-])", re.IGNORECASE)
 # An email written out to fool spam bots: "john dot smith at gmail dot com", "john.smith [at] gmail [dot] com". It
 # must spell out "dot" or bracket "at" (`_is_obfuscated`): "we booked at expedia.com" is no email.
@@ -212,6 +221,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("PLATE", _PLATE, _is_plate),
     ("ADDRESS", _ADDRESS, _always),
     ("ADDRESS", _ADDRESS_LOWER, _always),
+    ("ADDRESS", _ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
     ("PHONE", _UK_PHONE, _always),
     ("PHONE", _PHONE, _is_phone),

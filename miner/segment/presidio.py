@@ -38,6 +38,20 @@ _LEADING_CUE = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
+# Companies customers name that the small NER model reads as people ("waited in for Evri", "Tesco Clubcard"),
+# team-written: couriers, retailers, delivery apps, banks, carriers. A span that starts with one is no person; none
+# is a given name, and none of two words a person could bear ("John Lewis" stays a name).
+_BRANDS = frozenset(
+    "evri hermes yodel dpd dhl fedex ups usps parcelforce royal-mail tesco asda sainsbury sainsburys sainsbury's aldi "
+    "lidl ocado waitrose morrisons argos currys deliveroo ubereats doordash grubhub instacart justeat amazon ebay etsy "
+    "shein temu zalando ikea primark halfords vodafone verizon comcast xfinity ryanair easyjet klarna monzo revolut "
+    "natwest barclays hsbc santander venmo zelle netflix spotify airbnb expedia trivago".split()
+)
+
+
+def _brand(value: str) -> bool:
+    words = value.lower().split()
+    return bool(words) and words[0] in _BRANDS
 
 
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)?"
@@ -251,7 +265,7 @@ class PresidioNames:
                 greeted = cue is not None and cue.end() < end  # "Sorry Baruch": a greeted word is a name
                 start = cue.end() if cue and greeted else start
                 value = piece[start:end]
-                if value.lower() in _NOT_NAMES or _PLACEHOLDER.search(value):
+                if value.lower() in _NOT_NAMES or _PLACEHOLDER.search(value) or _brand(value):
                     continue
                 if self.prefilter and not any(a + start < e and s < a + end for s, e in candidates[i]):
                     continue  # no word of it could be a name: "Last order was great", "Meh."
