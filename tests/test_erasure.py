@@ -153,7 +153,9 @@ def test_forget_needs_a_match_and_one_choice(mined):
 def test_a_plain_word_is_refused_and_a_dry_run_deletes_nothing(mined):
     n = open_db(mined)["documents"].count
     word = _forget(mined, "--customer", "order")  # in every item's text: not a customer
-    assert word.exit_code == 2 and "plain word" in word.output
+    assert word.exit_code == 2 and "plain word" in word.output and "<PERSON>" not in word.output
+    name = _forget(mined, "--customer", "Priyanka Sharma")  # stored as <PERSON>: say so, and what to give
+    assert name.exit_code == 2 and "stored as <PERSON>" in " ".join(name.output.split())
     dry = _forget(mined, "--customer", CUSTOMER, "--dry-run")
     assert dry.exit_code == 0 and "Would forget customer: 7 documents" in dry.output, dry.output
     # a word that is some item's whole column names a customer (the `customer` column of four items)
@@ -301,6 +303,12 @@ def test_an_email_column_is_found_after_redaction(tmp_path):
     assert "mary.jones" not in json.dumps(list(db.query("SELECT * FROM documents")))
     found = documents_of_customer(db, "Mary.Jones@example.com")
     assert [db["documents"].get(d)["source_id"] for d in found] == ["R1"]
+    # a phone column: found as written with other spacing, and with the trunk 0 written in ("+44 (0)161...": none)
+    calls = tmp_path / "calls.csv"
+    calls.write_text("review_id,customer_phone,date,rating,text\nR9,+441614960000,2026-03-03,1,Cold food again.\n")
+    import_files(db, [calls], RuleSegmenter(), partial(redact_records, redactor=Redactor(names=None), key=pii_key(db)))
+    for written in ("+44 161 496 0000", "+44 (0)161 496 0000", "+44 0161-496-0000"):
+        assert [db["documents"].get(d)["source_id"] for d in documents_of_customer(db, written)] == ["R9"], written
 
 
 def test_a_label_loses_the_words_only_erased_items_held():

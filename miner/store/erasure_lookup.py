@@ -75,10 +75,24 @@ def stored_forms(db: sqlite_utils.Database, value: str) -> list[str]:
 
     key = pii_key(db)
     forms = [value]
-    if (token := pseudonymise(value, key)) != value:
-        forms.append(token)
+    for variant in phone_forms(value):
+        if (token := pseudonymise(variant, key)) != variant:
+            forms.append(token)
     if "@" in value:
         forms += [t for p in _id_prefixes(db) if _TOKEN.fullmatch(t := pseudonymise(p + value, key))]
+    return list(dict.fromkeys(forms))
+
+
+def phone_forms(value: str) -> list[str]:
+    """The value, and for an international phone number written with its trunk 0 ("+44 (0)161 496 0000", "+44 0161
+    496 0000") the number without it, as an export writes it more often ("+441614960000"): a keyed token is made of
+    the digits as written, so each form is its own token."""
+    forms = [value]
+    bare = re.sub(r"[\s().-]", "", value)
+    if re.fullmatch(r"\+\d{1,3}0\d{6,13}", bare):
+        for cc in range(1, 4):  # the country code's length is unknown: 1 to 3 digits, each tried
+            if bare[1 + cc] == "0":
+                forms.append(bare[: 1 + cc] + bare[2 + cc :])
     return list(dict.fromkeys(forms))
 
 
@@ -122,6 +136,12 @@ def customer_matches(db: sqlite_utils.Database, value: str) -> dict[str, list[st
             f"'{value}' is a plain word, not a customer id or email, and would erase every item that uses it: give "
             "the id or email as the export stores it (with a digit or an @), or a value that is a whole id or "
             "column of some item"
+            + (
+                " (a person's name is stored as <PERSON> wherever redaction found it, so give the customer's id, "
+                "email or phone number instead)"
+                if re.fullmatch(r"[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+)+", value)
+                else ""
+            )
         )
     out: dict[str, set[str]] = {}
     for form in stored_forms(db, value):
