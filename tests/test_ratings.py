@@ -76,6 +76,18 @@ def test_satisfaction_labels_are_a_five_point_scale(tmp_path):
     assert [r.rating_raw for r in recs] == [1, 2, 3, 4, 5] and {r.rating_scale for r in recs} == {"csat5"}
 
 
+def test_qualtrics_seven_point_labels_are_a_seven_point_scale(tmp_path):
+    # "Moderately dissatisfied" fit no scale and the column was left unread; "Extremely satisfied" read as 5 of 5
+    path = tmp_path / "csat7.csv"
+    labels = ["Extremely dissatisfied", "Moderately dissatisfied", "Slightly dissatisfied",
+              "Neither satisfied nor dissatisfied", "Slightly satisfied", "Moderately satisfied",
+              "Extremely satisfied"]  # fmt: skip
+    path.write_text("id,CSAT,comment\n" + "".join(f"{i},{v},the app froze ({i})\n" for i, v in enumerate(labels)))
+    recs = read_file(path)
+    assert [r.rating_raw for r in recs] == [1, 2, 3, 4, 5, 6, 7] and {r.rating_scale for r in recs} == {"csat7"}
+    assert recs[0].rating == 0.0 and recs[-1].rating == 1.0
+
+
 def test_a_detected_column_of_other_labels_is_left_unread_not_every_row_refused(tmp_path):
     path = tmp_path / "agree.csv"
     answers = ["Strongly disagree", "Agree", "Disagree", "Strongly agree"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 
@@ -42,17 +43,28 @@ _SATISFACTION = {
 }  # fmt: skip
 
 
-def parse_rating(value: str) -> float:
+# Qualtrics' seven-point satisfaction labels: a column holding any of the middle ones is read on this scale (csat7)
+_SATISFACTION_7 = {
+    "extremely dissatisfied": 1, "very dissatisfied": 1, "moderately dissatisfied": 2, "dissatisfied": 2,
+    "slightly dissatisfied": 3, "somewhat dissatisfied": 3, "neither satisfied nor dissatisfied": 4, "neutral": 4,
+    "neither": 4, "slightly satisfied": 5, "somewhat satisfied": 5, "moderately satisfied": 6, "satisfied": 6,
+    "extremely satisfied": 7, "very satisfied": 7,
+}  # fmt: skip
+_SEVEN_ONLY = {"moderately dissatisfied", "slightly dissatisfied", "slightly satisfied", "moderately satisfied"}
+
+
+def parse_rating(value: str, seven: bool = False) -> float:
     """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business), '★★★★☆' or a five-point satisfaction
-    label ('Very dissatisfied' is 1, 'Very satisfied' 5)."""
+    label ('Very dissatisfied' is 1, 'Very satisfied' 5); with `seven`, a seven-point one ('Extremely satisfied' 7)."""
     match = re.search(r"-?\d+(?:[.,]\d+)?", value)
     if match:
         return float(match.group(0).replace(",", "."))
     word = " ".join(value.strip().lower().split())
     if word in _WORDS:
         return float(_WORDS[word])
-    if word in _SATISFACTION:
-        return float(_SATISFACTION[word])
+    labels = _SATISFACTION_7 if seven else _SATISFACTION
+    if word in labels:
+        return float(labels[word])
     if value.count("★"):
         return float(value.count("★"))
     raise ValueError(value)
@@ -89,17 +101,19 @@ def _resolve_columns(path: Path, table: Table, sample: list[dict], given: Column
     return cols
 
 
-def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float], int]:
-    """The sampled ratings that parse, and how many cells held something that does not."""
+def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float], int, bool]:
+    """The sampled ratings that parse, how many cells held something that does not, and whether the labels are
+    Qualtrics' seven-point ones ("Moderately satisfied": then every label is read on that scale)."""
+    cells = [_str(row.get(column)) if column else "" for row in sample]
+    seven = any(" ".join(c.lower().split()) in _SEVEN_ONLY for c in cells)
     values, unread = [], 0
-    for row in sample:
-        raw = _str(row.get(column)) if column else ""
+    for raw in cells:
         if not ratings.missing(raw):
             try:
-                values.append(parse_rating(raw))
+                values.append(parse_rating(raw, seven))
             except ValueError:
                 unread += 1
-    return values, unread
+    return values, unread, seven
 
 
 def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) -> str | None:
@@ -108,9 +122,11 @@ def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) ->
     (labels of another scale: every row was refused before, and `--on-error skip` skipped them all)."""
     if not cols.rating:
         return None
-    values, unread = _sample_ratings(sample, cols.rating)
+    values, unread, seven = _sample_ratings(sample, cols.rating)
     if unread > len(values) and not given.rating:
         return None
+    if seven and values and max(values) <= 7:
+        return "csat7"
     scale = ratings.infer_scale(cols.rating, values)
     if scale is None and given.rating:
         raise InputError(str(path), "the ratings fit no scale (1-5, 1-7 or 0-10)", field=cols.rating,
@@ -331,7 +347,7 @@ def _record(
         rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:
         rec.rating_raw = _parse_field(
-            path, line, cols.rating, _str(row.get(cols.rating)), parse_rating,
+            path, line, cols.rating, _str(row.get(cols.rating)), partial(parse_rating, seven=scale == "csat7"),
             "the rating is not a number (the cell holds {shape})", "fix it, or pass --on-error skip",
         )  # fmt: skip
         if not ratings.inside(rec.rating_raw, scale):
