@@ -420,6 +420,15 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
 
 
+def test_one_complaint_is_singular_in_a_touchpoints_header(sample):
+    import copy
+
+    one = copy.deepcopy(build_report(sample))
+    one["touchpoints"][0]["complaints"] = 1  # "1 complaints · 33% · after purchase"
+    page = render_html(one)
+    assert "1 complaint ·" in page and "1 complaints" not in page
+
+
 def test_the_shares_whole_is_stated(sample):
     """The shares are of complaint mentions, a number the report gave nowhere (88 of 163 complaints read 44%)."""
     report = build_report(sample)

@@ -80,3 +80,14 @@ def test_a_touchpoint_that_fell_silent_after_a_fix_says_so_in_the_sentence_and_t
     # not significant against the weeks before: nothing to say, as before
     calm = {"change": change(0, 11, 0, 13), "baseline": change(2, 141, 0, 13)}
     assert sentence(TOUCHPOINT | {"trend": calm}, "week").endswith("(1 mention)")
+
+
+def test_the_leading_pain_point_is_named_as_written_and_never_the_remainder():
+    # "led by iVR & phone menus: answers", and "led by other: Service disruption: blocks" (the leftover group)
+    acronym = TOUCHPOINT | {"pain_points": [{"label": "IVR & phone menus: answers", "complaints": 3}]}
+    assert "led by IVR & phone menus: answers (3 mentions)" in sentence(acronym, "month")
+    rest = TOUCHPOINT | {"pain_points": [{"label": "Other: Service disruption: blocks", "complaints": 9},
+                                         {"label": "Late delivery: waited", "complaints": 4}]}  # fmt: skip
+    assert "led by late delivery: waited (4 mentions)" in sentence(rest, "month")
+    only_rest = TOUCHPOINT | {"pain_points": [{"label": "Other: Service disruption: blocks", "complaints": 9}]}
+    assert "led by" not in sentence(only_rest, "month")

@@ -283,15 +283,24 @@ def _compared(change: dict, against: str, new_where: str) -> str:
     return f"{change['status']} {abs(change['relative'] * 100):.0f}% on {against} ({verdict})"
 
 
+def _inline(label: str) -> str:
+    """A pain point's label inside a sentence: its first word lower-cased where it is an ordinary capitalised word
+    ("Late delivery" -> "late delivery"); an acronym ("IVR & phone menus" read "iVR") stays as it is."""
+    first = label.split(" ", 1)[0]
+    if not first[:1].isupper() or any(c.isupper() for c in first[1:]) or any(c.isdigit() for c in first):
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def sentence(entry: dict, unit: str) -> str:
     """'Website: 31% of complaint mentions, led by missing information: delivery fee (412 mentions), up 18% on ...':
     the share is of mentions (a complaint about two touchpoints counts for each), as the table's Share; said "of
     complaints", it read as 22% where the touchpoint is in 28% of them."""
     parts = [f"{entry['share']:.0%} of complaint mentions"]
-    if entry["pain_points"]:
-        top = entry["pain_points"][0]
-        label = top["label"][:1].lower() + top["label"][1:]
-        parts.append(f"led by {label} ({counted(top['complaints'], 'mention')})")
+    named = [p for p in entry["pain_points"] if not p["label"].startswith("Other:")]  # not the remainder group
+    if named:
+        top = named[0]
+        parts.append(f"led by {_inline(top['label'])} ({counted(top['complaints'], 'mention')})")
     trend = entry.get("trend") or {}
     phrase = _change_phrase(trend.get("change"), unit, trend.get("baseline"))
     if phrase:
