@@ -420,6 +420,25 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
 
 
+def test_a_report_without_dates_says_there_are_no_trends(tmp_path, segmenter):
+    """An empty chart on a 0-4 axis, a table header with no rows, "no pain point is rising in the last two months"
+    and a note on the latest month, for items with no date at all."""
+    from miner.embed import get_embedder
+    from miner.pipeline import MineOptions, mine
+    from miner.store import open_db
+
+    with (CORPUS / "reviews.csv").open(encoding="utf-8") as fh:
+        texts = [row["review"] for row in csv.DictReader(fh)][:40]
+    (tmp_path / "undated.csv").write_text("comment\n" + "".join(f'"{t}"\n' for t in texts), encoding="utf-8")
+    db = open_db(tmp_path / "u.db")
+    mine(db, [tmp_path / "undated.csv"], MineOptions(embedder=get_embedder("fake"), segmenter=segmenter))
+    report = build_report(db)
+    page = render_html(report)
+    assert "No item has a date, so there are no trends to show" in " ".join(page.split())
+    assert 'id="chart-trends"' not in page and "Change = items mentioning" not in page
+    assert any("No item has a date" in w for w in report["quality"]["warnings"])
+
+
 def test_one_complaint_is_singular_in_a_touchpoints_header(sample):
     import copy
 

@@ -333,6 +333,8 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated items for: {', '.join(weak)}.")
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
+    if data.documents and not any(d["date"] for d in data.documents.values()):
+        warnings.append("No item has a date, so there are no trends: name the date column with --date-col.")
     if data.unread:
         script = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
         warnings.append(
