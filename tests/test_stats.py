@@ -7,50 +7,22 @@ import math
 import numpy as np
 import pytest
 
-from miner.report.stats import bootstrap_impact, rating_impact, two_proportion_z_test
+from miner.report.stats import bootstrap_impact, rating_impact
 from miner.report.trends import (
     change,
     choose_granularity,
     emerging_pain_points,
+    exact_test,
     partial_period,
     period_of,
     period_range,
 )
 
 
-def test_z_test_by_hand():
-    # p1 = .30, p2 = .20, pooled = 50/200 = .25, se = sqrt(.25 * .75 * (1/100 + 1/100)) = .0612372
-    # z = -.10 / .0612372 = -1.632993; two-sided p = 2 * (1 - Phi(1.632993)) = .102470
-    test = two_proportion_z_test(30, 100, 20, 100)
-    assert test.p1 == pytest.approx(0.30) and test.p2 == pytest.approx(0.20)
-    assert test.z == pytest.approx(-1.632993, abs=1e-6)
-    assert test.p_value == pytest.approx(0.102470, abs=1e-6)
-    assert not test.significant()
-    assert test.relative_change == pytest.approx(-1 / 3)
-    # One-sided (H1: p2 > p1) with the change going the other way: p = Phi(1.632993) = .948765
-    assert two_proportion_z_test(30, 100, 20, 100, alternative="greater").p_value == pytest.approx(0.948765, abs=1e-6)
-
-
-def test_z_test_unequal_samples_by_hand():
-    # p1 = 45/150 = .30, p2 = 80/200 = .40, pooled = 125/350 = .357143
-    # se = sqrt(.357143 * .642857 * (1/150 + 1/200)) = .0517549, z = .10 / .0517549 = 1.932184
-    test = two_proportion_z_test(45, 150, 80, 200)
-    assert test.z == pytest.approx(1.932184, abs=1e-6)
-    assert test.p_value == pytest.approx(0.053337, abs=1e-6)  # 2 * (1 - Phi(1.932184)): not quite significant
-    assert not test.significant()
-    greater = two_proportion_z_test(45, 150, 80, 200, alternative="greater")
-    assert greater.p_value == pytest.approx(0.026668, abs=1e-6) and greater.significant()
-
-
-def test_z_test_edge_cases():
-    assert two_proportion_z_test(0, 10, 0, 20).p_value == 1.0  # no variance, no evidence
-    assert two_proportion_z_test(0, 10, 0, 20).relative_change is None
-    with pytest.raises(ValueError):
-        two_proportion_z_test(1, 0, 1, 10)
-    with pytest.raises(ValueError):
-        two_proportion_z_test(11, 10, 1, 10)
-    # A big, real change is significant: 10% -> 30% of 200 items each.
-    assert two_proportion_z_test(20, 200, 60, 200).significant()
+def test_fisher_one_sided_by_hand():
+    # 3 of 65 against 4 of 435: P(X >= 3) for X hypergeometric (500 items, 7 mentions, 65 drawn) = 0.0500
+    assert exact_test(4, 435, 3, 65, alternative="greater") == pytest.approx(0.050006, abs=1e-5)
+    assert exact_test(40, 435, 3, 65, alternative="greater") > 0.9  # the rate fell: no evidence it rose
 
 
 def test_rating_impact_by_hand():
@@ -162,3 +134,7 @@ def test_emerging_pain_points():
     )
     assert [(e["id"], e["status"]) for e in found] == [("rising", "rising"), ("brand-new", "new")]
     assert found[1]["first_seen"] == "2026-03"
+    # the demo's "rude: 3 of 65 items against 4 of 435": the z-test said p = 0.009, Fisher's exact test 0.050
+    docs = {f"r{i}": "2026-04" for i in range(65)} | {f"b{i}": "2026-01" for i in range(435)}
+    few = {"rude": {"r0", "r1", "r2", "b0", "b1", "b2", "b3"}}
+    assert emerging_pain_points(docs, few, ["2026-01", "2026-02", "2026-03", "2026-04"]) == []

@@ -1,61 +1,13 @@
-"""The report's statistics: a two-proportion z-test for changes, a bootstrap CI for rating impact."""
+"""The report's statistics: a bootstrap CI for rating impact (changes between periods take Fisher's exact test,
+miner/report/trends.py `exact_test`)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 SIGNIFICANCE = 0.05
-
-
-@dataclass(frozen=True)
-class ProportionTest:
-    """Change from proportion x1/n1 (earlier) to x2/n2 (later)."""
-
-    p1: float
-    p2: float
-    z: float
-    p_value: float
-
-    @property
-    def relative_change(self) -> float | None:
-        """(p2 - p1) / p1, or None when the earlier proportion is zero."""
-        return (self.p2 - self.p1) / self.p1 if self.p1 else None
-
-    def significant(self, alpha: float = SIGNIFICANCE) -> bool:
-        return self.p_value < alpha
-
-
-def _normal_sf(z: float) -> float:
-    """P(Z > z) for a standard normal Z."""
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
-
-
-def two_proportion_z_test(x1: int, n1: int, x2: int, n2: int, *, alternative: str = "two-sided") -> ProportionTest:
-    """Pooled two-proportion z-test of H0: p1 == p2.
-
-    `alternative` is "two-sided" or "greater" (H1: p2 > p1). With no variance (both proportions 0 or 1)
-    z is 0 and p is 1: no evidence of a change.
-    """
-    if n1 <= 0 or n2 <= 0:
-        raise ValueError("both samples need at least one item")
-    if not (0 <= x1 <= n1 and 0 <= x2 <= n2):
-        raise ValueError("successes must lie between 0 and the sample size")
-    p1, p2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return ProportionTest(p1, p2, 0.0, 1.0)
-    z = (p2 - p1) / se
-    if alternative == "two-sided":
-        p_value = 2 * _normal_sf(abs(z))
-    elif alternative == "greater":
-        p_value = _normal_sf(z)
-    else:
-        raise ValueError(f"unknown alternative '{alternative}': use two-sided or greater")
-    return ProportionTest(p1, p2, z, min(1.0, p_value))
 
 
 @dataclass(frozen=True)

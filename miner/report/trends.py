@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import pairwise
 
-from miner.report.stats import SIGNIFICANCE, two_proportion_z_test
+from miner.report.stats import SIGNIFICANCE
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
 MIN_PERIOD_ITEMS = 10  # items each of two periods needs before a change between them is stated
@@ -108,11 +108,14 @@ def fell_silent(change: dict, baseline: dict | None) -> bool:
     return change["status"] == "none" and bool(baseline and baseline["significant"] and baseline["status"] == "down")
 
 
-def exact_test(x1: int, n1: int, x2: int, n2: int) -> float:
-    """Two-sided p of Fisher's exact test that x1/n1 and x2/n2 are the same proportion."""
+def exact_test(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided") -> float:
+    """p of Fisher's exact test that x1/n1 and x2/n2 are the same proportion: two-sided, or "greater" (H1: the
+    second is higher)."""
     from scipy.stats import fisher_exact  # about 1 s to import: only when a report is built
 
-    return float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+    # scipy's "greater" is of the odds ratio of the table's first row against its second: the second sample first
+    table = [[x2, n2 - x2], [x1, n1 - x1]] if alternative == "greater" else [[x1, n1 - x1], [x2, n2 - x2]]
+    return float(fisher_exact(table, alternative=alternative).pvalue)
 
 
 def touchpoint_trends(
@@ -171,10 +174,12 @@ def emerging_pain_points(
         x_before = len(periods_of) - x_recent
         if x_recent < MIN_NEW or n_recent == 0 or n_before == 0:
             continue
-        test = two_proportion_z_test(x_before, n_before, x_recent, n_recent, alternative="greater")
+        # Fisher's exact test, one-sided, as every other change in the report: the z-test called 3 of 65 items against
+        # 4 of 435 "rising" (p = 0.009) where the exact test says p = 0.050
+        p_value = exact_test(x_before, n_before, x_recent, n_recent, alternative="greater")
         if x_before == 0:
             status = "new"
-        elif test.significant() and test.p2 >= 2 * test.p1:
+        elif p_value < SIGNIFICANCE and x_recent / n_recent >= 2 * x_before / n_before:
             status = "rising"
         else:
             continue
@@ -186,7 +191,7 @@ def emerging_pain_points(
                 "recent": x_recent,
                 "before": x_before,
                 "first_seen": first,
-                "p_value": round(test.p_value, 4),
+                "p_value": round(p_value, 4),
             }
         )
     return sorted(out, key=lambda e: (-e["recent"], e["id"]))
