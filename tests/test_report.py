@@ -536,6 +536,15 @@ def test_touchpoints_complained_about_together_more_than_chance(sample, tmp_path
     [pair] = complained_together(docs, names, 200)
     assert (pair["first"], pair["second"], pair["items"]) == ("website", "contact_center", 10)
     assert pair["of_first"] == pair["of_second"] == 0.5 and pair["lift"] == 5.0
+    # one clause filed under both touchpoints is one complaint: 6 of the 10 shared items hold only that
+    filed = {(tp, d): {int(d[1:])} for tp, ds in docs.items() for d in ds}  # each item: one clause, filed under each
+    for d in range(10, 14):
+        filed["contact_center", f"d{d}"] = {1000 + d}  # four items complain about the contact centre apart
+    assert complained_together(docs, names, 200, filed) == []  # 4 items: too few for a pattern
+    for d in range(14, 16):
+        filed["contact_center", f"d{d}"] = {1000 + d}
+    [apart] = complained_together(docs, names, 200, filed)
+    assert apart["items"] == 6
     report = build_report(sample)
     for p in report["overview"]["together"]:
         assert p["items"] >= 5 and p["lift"] >= 1.5 and p["sentence"].startswith(f"{p['first_name']} and ")

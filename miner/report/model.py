@@ -54,6 +54,7 @@ class Tally:
     subs: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     pain_points: Counter = field(default_factory=Counter)
     pain_point_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    filed: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))  # (touchpoint, item)
 
     @classmethod
     def of(cls, assignments: list[dict]) -> Tally:
@@ -62,6 +63,7 @@ class Tally:
             tp = row["touchpoint"]
             tally.complaints[tp] += 1
             tally.docs[tp].add(row["document_id"])
+            tally.filed[tp, row["document_id"]].add(row["segment_id"])
             if row["subtouchpoint"]:
                 tally.subs[tp][row["subtouchpoint"]] += 1
             if row["pain_point_id"]:
@@ -405,7 +407,9 @@ def build_report(
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
             "together": [
                 p | {"sentence": together_sentence(p)}
-                for p in complained_together(tally.docs, {e["id"]: e["name"] for e in entries}, len(data.documents))
+                for p in complained_together(
+                    tally.docs, {e["id"]: e["name"] for e in entries}, len(data.documents), tally.filed
+                )
             ],
         },
         "touchpoints": entries,

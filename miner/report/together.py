@@ -13,16 +13,27 @@ MIN_LIFT = 1.5  # times what chance would give, were the two touchpoints' items 
 MOST = 5
 
 
-def complained_together(docs: dict[str, set[str]], names: dict[str, str], n_items: int) -> list[dict]:
+def complained_together(
+    docs: dict[str, set[str]],
+    names: dict[str, str],
+    n_items: int,
+    filed: dict[tuple[str, str], set[int]] | None = None,
+) -> list[dict]:
     """The pairs of touchpoints whose complaints share items more than chance would (`MIN_LIFT`), most shared items
     first: `items` (items with a complaint about each), `of_first` / `of_second` (those items' share of each
     touchpoint's items) and `lift` (`items` over what independence would give). `docs`: each touchpoint's items
     with a complaint about it (`Tally.docs`); `names`: id -> name in the report's order (the most complained about
-    first), which names each pair's touchpoints in that order; `n_items`: the items the report covers."""
+    first), which names each pair's touchpoints in that order; `n_items`: the items the report covers. With
+    `filed` ((touchpoint, item) -> its complaint clauses there, `Tally.filed`), an item counts for a pair only when
+    it complains about each in a clause of its own: one clause filed under both ("Pizza was burnt", Product and
+    Packaging) is one complaint, not one failure sending the customer to another (7 of a pair's 16 items were)."""
     out: list[dict] = []
     ranked = [t for t in names if t != NONE and docs.get(t)]
     for a, b in combinations(ranked, 2):
-        both = len(docs[a] & docs[b])
+        shared = docs[a] & docs[b]
+        if filed is not None:
+            shared = {d for d in shared if len(filed.get((a, d), set()) | filed.get((b, d), set())) >= 2}
+        both = len(shared)
         expected = len(docs[a]) * len(docs[b]) / n_items if n_items else 0.0
         if both < MIN_ITEMS or not expected or both / expected < MIN_LIFT:
             continue
