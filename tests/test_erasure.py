@@ -107,6 +107,24 @@ def _forget(path: Path, *args: str, stdin: str | None = None):
     return out
 
 
+def test_forget_waits_for_a_run_being_made(mined):
+    """An erasure while an incremental run was being made left that run counting the erased items (3,250 items of
+    3,050 stored): refused until the run ends, and a crashed run's 'running' does not block it."""
+    import socket
+
+    from miner.store.runs import start_run
+
+    db = open_db(mined)
+    n = db["documents"].count
+    live = start_run(db, mapper="examples")  # this process: alive, as another `touchpoints mine` would be
+    refused = _forget(mined, "--dataset", "gone.csv")
+    assert refused.exit_code == 2 and f"run {live} is still being made" in " ".join(refused.output.split())
+    assert open_db(mined)["documents"].count == n
+    db.execute("UPDATE runs SET owner = ? WHERE id = ?", [f"{socket.gethostname()}:999999999", live])  # gone
+    db.conn.commit()
+    assert _forget(mined, "--dataset", "gone.csv").exit_code == 0 and open_db(mined)["documents"].count < n
+
+
 def test_forget_dataset_takes_it_out_of_every_run(mined, template, tmp_path):
     db = open_db(mined)
     _consistent(db)

@@ -476,3 +476,22 @@ def test_a_refit_says_the_taxonomy_was_edited_and_names_the_pain_points_that_cha
     said = " ".join(again.output.split())  # as rich wrapped it
     assert again.exit_code == 0 and "Refit with taxonomy mini test-1, edited since run 1." in said, said
     assert re.search(r"removed website-01 \S.* \(\d+\) -> \(gone\)", said), said  # with its label and size
+
+
+def test_a_night_with_nothing_new_abandons_a_run_a_crash_left_running(db, tmp_path, options):
+    """A refit killed with -9, then nights that brought nothing new: 'running' for good, its base kept from pruning."""
+    import socket
+
+    from miner.store.runs import start_run
+
+    _write(tmp_path / "day1.csv", 0, 10)
+    (_, first) = mine(db, [tmp_path / "day1.csv"], options)
+    crashed = start_run(db, mapper="examples")
+    db.execute("UPDATE runs SET owner = ? WHERE id = ?", [f"{socket.gethostname()}:999999999", crashed])  # gone
+    options.incremental = True
+    progress = Progress()
+    notes: list[str] = []
+    progress.note = notes.append  # type: ignore[method-assign]
+    (_, again) = mine(db, [tmp_path / "day1.csv"], options, progress=progress)
+    assert again == first and db["runs"].get(crashed)["status"] == "abandoned"
+    assert f"Run {crashed} was left running by a process that is gone: marked abandoned." in notes

@@ -46,12 +46,17 @@ def forget(
         import_paths_matching,
         import_sources,
     )
+    from miner.store.runs import live_runs
 
     if (dataset is None) == (customer is None):
         fail("give one of --dataset FILE or --customer VALUE")
     if not db.exists():
         fail(f"{db}: no such database (give the one you mined into with --db)")
     database = open_db(db)
+    if not dry_run and (running := live_runs(database)):
+        # a run that finishes after the erasure would store what it read of the erased items (its counts did)
+        fail(f"{db}: run {running[0]} is still being made by `touchpoints mine`; forget when it has finished (or "
+             "stop it): an erasure now would leave the erased items in that run's counts")  # fmt: skip
     if dataset is not None:
         paths = import_paths_matching(database, dataset)
         if not paths:

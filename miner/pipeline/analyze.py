@@ -24,6 +24,7 @@ from miner.store.painpoints import (
     unanalysed_segments,
 )
 from miner.store.runs import (
+    abandon_dead_runs,
     fail_run,
     finish_run,
     head_row,
@@ -92,6 +93,8 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
         progress.note(f"Incremental: {'; '.join(changed)} since run {base['id']}: refitting everything.")
         base = None
     if base and nothing_new(db, base):
+        for dead in abandon_dead_runs(db):  # a crashed run stays 'running' otherwise, a night that brings nothing
+            progress.note(f"Run {dead} was left running by a process that is gone: marked abandoned.")
         progress.note(f"Nothing new since run {base['id']}: no run made.")
         return int(base["id"])
     run_id = start_run(

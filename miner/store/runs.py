@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import sqlite_utils
 
@@ -24,11 +25,8 @@ def start_run(db: sqlite_utils.Database, **fields: object) -> int:
     """Insert a 'running' run; runs left 'running' by a crashed process are marked 'abandoned' (`_gone`), while a
     run another process on this machine is still making stays 'running'."""
     with db.atomic():
-        running = db.execute("SELECT id, owner, started_at FROM runs WHERE status = 'running'").fetchall()
-        for run_id, owner, started in running:
-            if _gone(owner, started):
-                db.execute("UPDATE runs SET status = 'abandoned' WHERE id = ?", [run_id])
-        row = {"status": "running", "started_at": now(), "owner": f"{socket.gethostname()}:{os.getpid()}", **fields}
+        abandon_dead_runs(db)
+        row = {"status": "running", "started_at": now(), "owner": _owner(), **fields}
         if isinstance(row.get("params"), dict):
             row["params"] = json.dumps(row["params"], sort_keys=True)
         pk = db.table("runs").insert(row).last_pk
@@ -42,18 +40,55 @@ def unredacted_runs(db: sqlite_utils.Database) -> list[int]:
     return [r[0] for r in db.execute(sql)]
 
 
+def abandon_dead_runs(db: sqlite_utils.Database) -> list[int]:
+    """Mark 'abandoned' the runs left 'running' by a process that is gone (`_gone`); the ids. `start_run` does it,
+    and so does a mine that makes no run (nothing new), which left a crashed run 'running' night after night."""
+    dead = [r for r, owner, started in db.execute("SELECT id, owner, started_at FROM runs WHERE status = 'running'")
+            if _gone(owner, started)]  # fmt: skip
+    with db.atomic():
+        for run_id in dead:
+            db.execute("UPDATE runs SET status = 'abandoned' WHERE id = ?", [run_id])
+    return dead
+
+
+def live_runs(db: sqlite_utils.Database) -> list[int]:
+    """Runs 'running' in a process that is still alive."""
+    return [r for r, owner, started in db.execute("SELECT id, owner, started_at FROM runs WHERE status = 'running'")
+            if not _gone(owner, started)]  # fmt: skip
+
+
+def _started(pid: int) -> str | None:
+    """When a process started, in clock ticks since boot (/proc/PID/stat's 22nd field; None where there is no
+    /proc): with the pid, it tells a process from a later one given the same pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()  # after the command name, which may hold spaces
+    return fields[19] if len(fields) > 19 else None
+
+
+def _owner() -> str:
+    """'host:pid@start' (`_started`), or 'host:pid' where the start cannot be read."""
+    pid = os.getpid()
+    start = _started(pid)
+    return f"{socket.gethostname()}:{pid}" + (f"@{start}" if start else "")
+
+
 def _gone(owner: str | None, started: str | None) -> bool:
-    """Whether the process that started a run is gone: on this host, its pid is not alive; elsewhere (or with no
-    owner recorded) it started over STALE_HOURS ago."""
-    host, _, pid = (owner or "").rpartition(":")
+    """Whether the process that started a run is gone: on this host, its pid is not alive, or alive but started
+    at another time (a nightly job in a container is pid 1 every night: the crashed night's run looked alive
+    forever); elsewhere (or with no owner recorded) it started over STALE_HOURS ago."""
+    host, _, who = (owner or "").rpartition(":")
+    pid, _, start = who.partition("@")
     if host == socket.gethostname() and pid.isascii() and pid.isdigit():
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
             return True
         except PermissionError:  # alive, another user's
-            return False
-        return False
+            return bool(start) and _started(int(pid)) not in (None, start)
+        return bool(start) and _started(int(pid)) not in (None, start)
     try:
         age = datetime.now(UTC) - datetime.fromisoformat(str(started))
     except ValueError:
@@ -137,6 +172,13 @@ def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
                 f"run {run_id} was pruned (its results are deleted): read a later one (touchpoints runs list)"
             )
         raise MinerError(f"run {run_id} is not a completed run: see the run ids `touchpoints mine` printed")
+    last = db.execute("SELECT id, status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    if last is not None:
+        state = "is still running" if last[1] == "running" else f"did not finish ({last[1]})"
+        raise MinerError(
+            f"the database has no completed run yet: run {last[0]} {state}; run the same `touchpoints mine` again "
+            "(the feedback it imported is stored and is not imported twice)"
+        )
     raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
 
 
