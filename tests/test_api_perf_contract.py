@@ -102,10 +102,18 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
         inside = {r[0] for r in db.execute(sql, [*reps, *fparams])}
         reps = [r for r in reps if r in inside]
     ids = reps[:n]
-    if len(ids) < n:
-        sql = f"SELECT s.id {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql} ORDER BY a.score DESC, s.id LIMIT ?"
-        ids += [sid for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]) if sid not in ids]
+    sql = f"SELECT s.id {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql} ORDER BY a.score DESC, s.id LIMIT ?"
+    ids += [sid for (sid,) in db.execute(sql, [run_id, point["id"], *fparams, n * 3]) if sid not in ids]
     rows = quote_rows(db, ids)
+
+    def high(i: int) -> bool:  # rated 4-5 of 5, or as high on its scale: quoted after every other clause
+        row = rows.get(i) or {}
+        low, top = {"stars5": (1, 5), "csat5": (1, 5), "csat7": (1, 7), "nps": (0, 10)}.get(
+            row.get("rating_scale"), (0, 0)
+        )
+        return row.get("rating") is not None and top > low and (row["rating"] - low) / (top - low) >= 0.75
+
+    ids = [i for i in ids if not high(i)] + [i for i in ids if high(i)]
     picked, items = [], set()  # one clause per feedback item, best first
     for i in ids:
         if i in rows and rows[i]["document_id"] not in items and len(picked) < n:

@@ -249,3 +249,19 @@ def _undated(db, f: Filters) -> int:
     sql = """SELECT COUNT(*) FROM assignments a JOIN segments s ON s.id = a.segment_id
              JOIN documents d ON d.id = s.document_id WHERE d.date IS NULL AND a.run_id = (SELECT MAX(id) FROM runs)"""
     return db.execute(sql).fetchone()[0]
+
+
+def test_a_clause_of_a_praised_item_is_quoted_only_when_nothing_else_is():
+    """The demo quoted "Like that the receipt breaks down every fee clearly now." (4 stars) as a hidden fee."""
+    from miner.store.top import _one_per_item, praised
+
+    rows = {
+        1: {"document_id": "a", "rating": 4, "rating_scale": "stars5"},  # praise, and the best match
+        2: {"document_id": "b", "rating": 1, "rating_scale": "stars5"},
+        3: {"document_id": "c", "rating": None, "rating_scale": None},
+        4: {"document_id": "d", "rating": 6, "rating_scale": "nps"},
+    }
+    assert _one_per_item([1, 2, 3, 4], rows, 2) == [2, 3]
+    assert _one_per_item([1, 2, 3, 4], rows, 4) == [2, 3, 4, 1]  # too few others: quoted last
+    assert [praised(rows[i]) for i in (1, 2, 3, 4)] == [True, False, False, False]
+    assert praised({"rating": 9, "rating_scale": "nps"}) and praised({"rating": 6, "rating_scale": "csat7"})

@@ -93,18 +93,32 @@ def top_pain_points(
     return {"total_complaints": total, "matched": matched, "pain_points": out}
 
 
+def praised(row: dict) -> bool:
+    """Whether a quote's item was rated 4 or 5 of 5 (or as high on its scale): a clause the detector counted there
+    is seldom the evidence to show ("Like that the receipt breaks down every fee clearly now.", 4 stars)."""
+    from miner.ingest.ratings import SCALES, normalise
+
+    scale, raw = row.get("rating_scale"), row.get("rating")
+    return raw is not None and scale in SCALES and normalise(float(raw), scale) >= PRAISED
+
+
 def _one_per_item(ids: list[int], rows: dict[int, dict], n: int) -> list[int]:
     """Up to `n` of `ids` (best first), one clause per feedback item: a quote is shown inside its item, so two
-    clauses of one item read as the same quote twice."""
+    clauses of one item read as the same quote twice. Clauses of highly rated items (`praised`) come after all
+    others, so they are quoted only where the pain point has too few others."""
     out: list[int] = []
     items: set[str] = set()
-    for i in ids:
-        if i in rows and rows[i]["document_id"] not in items:
+    ranked = [i for i in ids if i in rows and not praised(rows[i])] + [i for i in ids if i in rows and praised(rows[i])]
+    for i in ranked:
+        if rows[i]["document_id"] not in items:
             out.append(i)
             items.add(rows[i]["document_id"])
             if len(out) == n:
                 break
     return out
+
+
+PRAISED = 0.75  # a rating normalised to 0..1 at or above which the item is praise: 4 or 5 stars, 6-7 of 7, 8-10 NPS
 
 
 def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], filters: Filters, n: int) -> dict:
@@ -121,9 +135,8 @@ def _quote_ids(db: sqlite_utils.Database, index: RunIndex, points: list[dict], f
             if unknown:
                 inside |= segments_inside(db, unknown, filters)
             reps = [r for r in reps if r in inside]
-        ids = reps[:n]
-        if len(ids) < n:
-            ids += [sid for sid in index.top_segments(point["id"], filters, n * 3) if sid not in ids]
+        ids = reps[:n]  # then its best matches, from which a praised item's clause can be replaced (`praised`)
+        ids += [sid for sid in index.top_segments(point["id"], filters, n * 3) if sid not in ids]
         chosen[point["id"]] = ids
     return chosen
 
