@@ -92,7 +92,10 @@ def test_demo_report_renders_in_chromium(demo_report, browser):
     assert svg_texts(page, "#chart-touchpoints .xtitle")[0].startswith("Items with a complaint")
     # the pressed button says so to a screen reader, not by colour alone; headings go h2 -> h3, never skip a level
     pressed = page.eval_on_selector_all(".toolbar button", "bs => bs.map(b => b.getAttribute('aria-pressed'))")
-    assert pressed == ["false", "false", "true"]
+    assert pressed == ["false", "true"]  # volume and rate ("share of complaints" sorted as volume does)
+    said = page.get_attribute("#chart-touchpoints", "aria-label")
+    assert said.startswith("Items with a complaint about each touchpoint, highest share first: ") and "%" in said
+    assert "&amp;" not in said
     assert page.locator("h4").count() == 0 and page.locator("a.skip[href='#overview']").count() == 1
     page.click("button[data-sort='complaints']")
     page.wait_for_timeout(200)
