@@ -132,16 +132,21 @@ def test_printing_shows_every_quote_and_fits_the_page(demo_report, browser, tmp_
     page.evaluate(
         """window.atPrint = null; addEventListener("beforeprint", () => { window.atPrint = {
              closed: document.querySelectorAll("details.tp:not([open])").length,
-             widths: [...document.querySelectorAll(".chart")].map(c => c._fullLayout.width)}; })"""
+             widths: [...document.querySelectorAll(".chart")].map(c => c._fullLayout.width),
+             legend: document.getElementById("chart-trends")._fullLayout.legend.orientation}; })"""
     )
     pdf = tmp_path / "report.pdf"
     page.pdf(path=str(pdf), format="A4")
     at_print = page.evaluate("window.atPrint")
     assert at_print["closed"] == 0
     assert at_print["widths"] and all(w <= 700 for w in at_print["widths"])  # A4 less margins is 718 px
+    # the trends legend under the plot, every entry printed (beside it, it was a clipped box with a scrollbar)
+    assert at_print["legend"] == "h"
     assert pdf.stat().st_size > 50_000
     # After printing the page is as it was.
     assert page.evaluate("document.querySelectorAll('details.tp:not([open])').length") == closed
+    page.wait_for_function("document.getElementById('chart-trends')._fullLayout.legend.orientation === 'v'")
+    assert page.evaluate("document.getElementById('chart-trends')._fullLayout.width") > 700
 
     page.emulate_media(media="print")
     page.wait_for_function("document.querySelectorAll('details.tp:not([open])').length === 0", timeout=5_000)
