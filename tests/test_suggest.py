@@ -28,3 +28,56 @@ def test_suggestions_paste_into_the_packaged_taxonomy_as_they_are(tmp_path):
     path = tmp_path / "with_suggestion.yaml"
     path.write_text(text[:at] + as_yaml([suggestion]) + text[at:], encoding="utf-8")
     assert "chat_bot" in {tp.id for tp in load_taxonomy(path).touchpoints}
+
+
+def test_a_touchpoint_catching_what_the_others_miss_is_read_for_suggestions(tmp_path, data_dir, segmenter):
+    """A corpus about books and football put 75% of its complaints under `product` and 2 under `none`, the fit notice
+    pointed to `taxonomy suggest`, and it suggested nothing: it read `none` alone."""
+    import json
+
+    from miner.embed import EmbeddingCache
+    from miner.embed.fake import HashingEmbedder
+    from miner.pipeline import MineOptions, mine
+    from miner.store import open_db
+    from miner.store.reads import unmapped_texts, weakest_texts
+    from miner.store.runs import find_run
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.suggest import suggest_touchpoints
+
+    # four touchpoints: with fewer, one taking a third of the complaints is no sign of anything (fit.py)
+    four = tmp_path / "four.yaml"
+    delivery = """  - id: delivery
+    name: Delivery
+    stage: post-purchase
+    description: Orders that come late or never.
+    examples:
+      - "my order came two hours late"
+"""
+    mini = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")
+    four.write_text(mini.replace("touchpoints:\n", "touchpoints:\n" + delivery, 1), encoding="utf-8")
+    taxonomy = load_taxonomy(four)
+
+    # written near a packaging example, so that the fake embedder files them there
+    texts = [
+        f"the box arrived crushed, the novel {w} had torn pages and a broken spine" for w in ("I ordered", "we got", "")
+    ]
+    texts += [f"the box arrived crushed, the football match {w} was cancelled" for w in ("on Sunday", "in May", "")]
+    texts += ["the box arrived crushed", "the box arrived crushed again"]
+    (tmp_path / "f.csv").write_text("text,rating\n" + "".join(f'"{t}",1\n' for t in texts), encoding="utf-8")
+    embedder = HashingEmbedder(dim=128)
+    db = open_db(tmp_path / "s.db")
+    _, run_id = mine(db, [tmp_path / "f.csv"], MineOptions(taxonomy=taxonomy, embedder=embedder, segmenter=segmenter))
+    first = db.execute("SELECT touchpoint, COUNT(*) FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != "
+                       "'none' GROUP BY 1 ORDER BY 2 DESC", [run_id]).fetchone()  # fmt: skip
+    cache = EmbeddingCache(embedder, db)
+    unmapped = set(unmapped_texts(db, run_id, "none"))
+    weakest = set(weakest_texts(db, run_id, first[0]))
+    assert weakest - unmapped and find_run(db)["id"] == run_id
+    for share, read in ((0.1, unmapped), (0.75, unmapped | weakest)):  # a third or more: it catches what others miss
+        db.execute(
+            "UPDATE runs SET fit = ? WHERE id = ?",
+            [json.dumps({"top_share": share, "top_touchpoint": first[0]}), run_id],
+        )
+        found = suggest_touchpoints(db, cache, min_size=2)
+        assert all(set(s["examples"]) <= read for s in found)
+        assert (share > 0.5) == any(set(s["examples"]) & (weakest - unmapped) for s in found)

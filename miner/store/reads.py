@@ -90,6 +90,14 @@ def unmapped_texts(db: sqlite_utils.Database, run_id: int, unmapped: str) -> lis
     return [r[0] for r in db.execute(sql, [run_id, unmapped])]
 
 
+def weakest_texts(db: sqlite_utils.Database, run_id: int, touchpoint: str, share: float = 0.5) -> list[str]:
+    """The texts of the `share` of a run's complaints first assigned to `touchpoint` that it scored lowest."""
+    sql = """SELECT s.text FROM assignments a JOIN segments s ON s.id = a.segment_id
+             WHERE a.run_id = ? AND a.touchpoint = ? AND a.rank = 0 ORDER BY a.score, s.id"""
+    rows = [r[0] for r in db.execute(sql, [run_id, touchpoint])]
+    return rows[: int(len(rows) * share)]
+
+
 def has_documents(db: sqlite_utils.Database) -> bool:
     return bool(db.execute("SELECT 1 FROM documents LIMIT 1").fetchall())
 

@@ -10,7 +10,7 @@ import sqlite_utils
 import yaml
 
 from miner.embed import EmbeddingCache
-from miner.store.reads import unmapped_texts
+from miner.store.reads import unmapped_texts, weakest_texts
 from miner.store.runs import find_run
 from miner.topics import PainPointModel
 from miner.touchpoints.taxonomy import NONE
@@ -23,12 +23,18 @@ def _slug(label: str) -> str:
 def suggest_touchpoints(
     db: sqlite_utils.Database, cache: EmbeddingCache, *, run_id: int | None = None, min_size: int = 3
 ) -> list[dict]:
-    """One suggestion per cluster of unmapped complaints: {"id", "name", "size", "quotes", "examples"}."""
+    """One suggestion per cluster of unmapped complaints: {"id", "name", "size", "quotes", "examples"}. Where one
+    touchpoint is catching what the others miss (the run's fit: the first touchpoint of 30% or more of the mapped
+    complaints, miner/touchpoints/fit.py), the half of its complaints it scored lowest are read too: a corpus about
+    books and football put 75% of its complaints under `product` and 2 under `none`, and nothing was suggested."""
     run = find_run(db, run_id)
     if run is None:
         return []
+    pool = unmapped_texts(db, run["id"], NONE)
+    if catching := _catching(run):
+        pool += weakest_texts(db, run["id"], catching)
     # Fragments such as "Ridiculous." are complaints about nothing in particular: no touchpoint in them.
-    texts = [t for t in unmapped_texts(db, run["id"], NONE) if len(t.split()) >= 4]
+    texts = list(dict.fromkeys(t for t in pool if len(t.split()) >= 4))
     if len(texts) < min_size:
         return []
     vectors = cache.embed(texts)
@@ -41,6 +47,17 @@ def suggest_touchpoints(
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12]})  # fmt: skip
     return out
+
+
+def _catching(run: dict) -> str | None:
+    """The touchpoint the run's fit says catches what the others miss, if one does."""
+    from miner.touchpoints.fit import MIN_TOUCHPOINTS_FOR_SHARE, TOP_SHARE
+
+    fit = json.loads(run.get("fit") or "null") or {}
+    touchpoints = len(json.loads(run.get("taxonomy") or "{}").get("touchpoints") or [])
+    if touchpoints < MIN_TOUCHPOINTS_FOR_SHARE or (fit.get("top_share") or 0.0) < TOP_SHARE[0]:
+        return None
+    return fit.get("top_touchpoint") or None
 
 
 def as_yaml(suggestions: list[dict], stage: str = "post-purchase") -> str:
