@@ -69,6 +69,16 @@ def test_top_states_the_shares_whole_inside_its_filters(db, data_dir, options, c
     assert to_csv(day).splitlines()[0].endswith(",share_of_mentions,items")
 
 
+def test_a_touchpoint_without_pain_points_says_why_in_the_table(capsys):
+    """After an incremental run, complaints of a touchpoint the refit found no pain point for showed an empty cell."""
+    from miner.report.render import print_table
+
+    run = {"id": 2, "complaints": 5, "segments": 9, "documents": 4}
+    tp = {"id": "website", "name": "Website", "stage": "pre-purchase", "complaints": 5, "share": 1.0, "pain_points": []}
+    print_table({"run": run, "touchpoints": [tp], "mentions": 5, "items": 4})
+    assert "no pain point yet: the next full `touchpoints mine`" in " ".join(capsys.readouterr().out.split())
+
+
 def test_bad_file_leaves_the_database_as_it_was(db, tmp_path, data_dir, options):
     mine(db, [data_dir / "reviews_small.csv"], options)
     before = _snapshot(db)

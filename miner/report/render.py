@@ -65,6 +65,10 @@ def print_table(result: dict, unmapped: bool = False) -> None:
             cell.append(terminal_text(pp["label"]), style="bold")
             cell.append(f" ({pp['complaints']})\n  ")
             cell.append(f"“{shorten(quote, 90)}”", style="dim")
+        if not tp["pain_points"] and tp["complaints"]:
+            # an incremental run's complaints about a touchpoint the refit found no pain point for: said, not blank
+            cell.append("no pain point yet: the next full `touchpoints mine` (without --incremental) groups these",
+                        style="dim")  # fmt: skip
         name, stage = Text(terminal_text(tp["name"])), Text(terminal_text(tp["stage"] or ""))
         table.add_row(name, stage, str(tp["complaints"]), percent(tp["share"]), cell)
     console.print(table)
