@@ -156,14 +156,24 @@ def iter_file(
     progress: Callable[[int], None] | None = None,
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
+    orders: dict[str, bool] | None = None,
 ) -> Iterator[list[Record]]:
     """Records of one file in chunks of `chunk_rows`, read lazily so memory stays bounded however large the
     file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read; `notes` gets
-    lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`)."""
+    lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`); `orders`, the
+    day-first order each date column showed in earlier files, which a file that shows none takes and one that
+    shows one updates (`dates.DateColumn.from_sample`)."""
     from miner.ingest.readers import reader_for
 
     path = Path(path)
     table = reader_for(path)(path, progress=progress)
     yield from iter_records(
-        path, table, columns or ColumnMap(), on_error=on_error, chunk_rows=chunk_rows, rejected=rejected, notes=notes
+        path,
+        table,
+        columns or ColumnMap(),
+        on_error=on_error,
+        chunk_rows=chunk_rows,
+        rejected=rejected,
+        notes=notes,
+        orders=orders,
     )

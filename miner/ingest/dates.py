@@ -61,17 +61,34 @@ class DateColumn:
     dayfirst: bool = False
     decided: bool = False  # some cells could only be read one way
     ambiguous: int = 0  # cells like 03/04/2026 in the sample
+    remembered: bool = False  # undecidable here, read as earlier files of the same column were (`orders`)
 
     @classmethod
-    def from_sample(cls, column: str, values: list[str], given: bool) -> DateColumn:
-        """The order most of the unambiguous cells take (month-first when none is); a cell of the other order is an
-        error at its own line."""
-        orders = Counter(order_of(v) for v in values)
+    def from_sample(
+        cls, column: str, values: list[str], given: bool, orders: dict[str, bool] | None = None
+    ) -> DateColumn:
+        """The order most of the unambiguous cells take; a cell of the other order is an error at its own line.
+        Where no cell decides, the order `orders` holds for the column (what earlier files of the same database
+        showed: a nightly file of the 1st to the 12th alone was read month-first, the next night's day-first), else
+        month-first. A column that decides is written into `orders`."""
+        counted = Counter(order_of(v) for v in values)
         ambiguous = sum(1 for v in values if _NUMERIC.match(v) and order_of(v) is None)
-        return cls(column, given, orders["dmy"] > orders["mdy"], bool(orders["dmy"] or orders["mdy"]), ambiguous)
+        decided = bool(counted["dmy"] or counted["mdy"])
+        if decided:
+            out = cls(column, given, counted["dmy"] > counted["mdy"], True, ambiguous)
+            if orders is not None:
+                orders[column] = out.dayfirst
+            return out
+        if orders is not None and column in orders and ambiguous:
+            return cls(column, given, orders[column], False, ambiguous, remembered=True)
+        return cls(column, given, False, False, ambiguous)
 
     def note(self) -> str | None:
         """A line for the user when the order matters: decided day-first, or not decidable at all."""
+        if self.remembered:
+            way = "day-first (03/04/2026 is 3 April)" if self.dayfirst else "month-first (03/04/2026 is 4 March)"
+            return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read {way}, "
+                    "as earlier files of this database showed")  # fmt: skip
         if self.decided and self.dayfirst:
             return f"dates in '{self.column}' are read day-first (03/04/2026 is 3 April), as its dates over 12 show"
         if not self.decided and self.ambiguous:

@@ -143,6 +143,7 @@ def iter_records(
     chunk_rows: int = CHUNK_ROWS,
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
+    orders: dict[str, bool] | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
@@ -163,7 +164,7 @@ def iter_records(
         names = ", ".join(f"'{o}'" for o in others)
         notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: save "
                      "each other sheet to mine as a file of its own)")  # fmt: skip
-    dates = _date_column(cols, sample, given)
+    dates = _date_column(cols, sample, given, orders)
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
@@ -257,11 +258,15 @@ class _Counted:
             yield item
 
 
-def _date_column(cols: ColumnMap, sample: list[dict], given: ColumnMap) -> DateColumn | None:
-    """The date column, read day-first or month-first as most of its sampled cells that can only be one way."""
+def _date_column(
+    cols: ColumnMap, sample: list[dict], given: ColumnMap, orders: dict[str, bool] | None = None
+) -> DateColumn | None:
+    """The date column, read day-first or month-first as most of its sampled cells that can only be one way (else
+    as `orders` remembers the column, `DateColumn.from_sample`)."""
     if not cols.date:
         return None
-    return DateColumn.from_sample(cols.date, [_str(r.get(cols.date)) for r in sample], given.date is not None)
+    values = [_str(r.get(cols.date)) for r in sample]
+    return DateColumn.from_sample(cols.date, values, given.date is not None, orders)
 
 
 def _alike_note(repeated: int) -> str:

@@ -27,7 +27,15 @@ from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
 from miner.segment.scripts import unread_items
-from miner.store.documents import ImportResult, begin_import, changed_texts, finish_import, store_records
+from miner.store.documents import (
+    ImportResult,
+    begin_import,
+    changed_texts,
+    date_orders,
+    finish_import,
+    save_date_orders,
+    store_records,
+)
 from miner.store.pii_key import pii_key
 
 if TYPE_CHECKING:
@@ -207,9 +215,12 @@ def _import_file(
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = 0
     changed = [0]
+    orders = date_orders(db)  # what earlier files showed of each date column's day-first order
+    remembered = dict(orders)
     with progress.stage(label("Importing", shown.name), size if large else None) as advance:
         chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
-                                   progress=advance if large else None, notes=notes), import_id, changed)  # fmt: skip
+                                   progress=advance if large else None, notes=notes, orders=orders), import_id,
+                                   changed)  # fmt: skip
         prepared = (
             overlapped(
                 db, chunks, segmenter, redactor, pool, meanwhile, encoder=encoder, ahead=ahead, read_here=read_here
@@ -226,6 +237,7 @@ def _import_file(
             foreign, empty = unread_items(fresh, segments)
             other_script, no_segments = other_script + foreign, no_segments + empty
     finish_import(db, import_id, rows, added)
+    save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
     for note in notes:
         progress.note(f"{shown.name}: {note}")
     for err in rejected[:20]:

@@ -196,3 +196,16 @@ def store_import(
             unread = unread_items(fresh, segments)
             results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown))
     return results
+
+
+def date_orders(db: sqlite_utils.Database) -> dict[str, bool]:
+    """The order each date column last showed: {column: day-first?}."""
+    return {name: bool(first) for name, first in db.execute("SELECT name, dayfirst FROM date_orders")}
+
+
+def save_date_orders(db: sqlite_utils.Database, orders: dict[str, bool]) -> None:
+    """Remember what the import's files showed; the caller holds its transaction, so a failed import forgets it."""
+    stamp = now()
+    rows = [{"name": name, "dayfirst": int(first), "decided_at": stamp} for name, first in orders.items()]
+    if rows:
+        db.table("date_orders").upsert_all(rows, pk="name")

@@ -252,3 +252,11 @@ def m010_replaced_documents(db: sqlite_utils.Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m011_date_orders(db: sqlite_utils.Database) -> None:
+    """Each date column's day-first or month-first order as a file last showed it, which a later file of that column
+    that cannot show it takes (miner/ingest/dates.py `DateColumn.from_sample`): a nightly file holding the 1st to
+    the 12th alone was read month-first, the next night's day-first."""
+    _execute_all(db, "CREATE TABLE date_orders (name TEXT PRIMARY KEY, dayfirst INTEGER NOT NULL, decided_at TEXT)")
