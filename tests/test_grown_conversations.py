@@ -40,8 +40,8 @@ def _run_documents(db, run_id: int) -> int:
 
 
 @pytest.mark.parametrize(
-    ("same_file", "redact"), [(False, False), (True, False), (False, True)],
-    ids=["dated-files", "one-file-exported-again", "redacted"],
+    ("same_file", "redact"), [(False, False), (True, False), (False, True), (True, True)],
+    ids=["dated-files", "one-file-exported-again", "redacted", "one-file-redacted"],
 )  # fmt: skip
 def test_a_conversation_that_grew_replaces_its_earlier_version(db, tmp_path, options, same_file, redact):
     options.redact_pii = redact  # compared as stored: the redacted turns of both versions
@@ -53,7 +53,7 @@ def test_a_conversation_that_grew_replaces_its_earlier_version(db, tmp_path, opt
     options.incremental = True
     (second,), run2 = mine(db, [night2], options)
     assert (second.added, second.grown, second.changed) == (2, 1, 0)
-    assert "1 conversation grew since stored: the longer version replaces the earlier" in second.summary()
+    assert "1 conversation grew or changed since stored: the newer version replaces the earlier" in second.summary()
     stored = _stored(db)
     assert sorted(stored) == ["C1", "C2", "C3"] and "charged twice" in stored["C1"]  # one item each, C1 the longer
     assert ("jane.doe@example.com" in stored["C1"]) is not redact
@@ -73,7 +73,7 @@ def test_a_replacement_a_crash_left_pending_is_retired_by_the_next_import(db, tm
     from miner.ingest.records import Record
 
     old_id = db.execute("SELECT id FROM documents").fetchone()[0]
-    note_replaced(db, [Record("b.jsonl", 1, "x", replaces=old_id)], "2026-03-03T00:00:00")  # then the process died
+    note_replaced(db, [Record("b.jsonl", 1, "x", replaces=[old_id])], "2026-03-03T00:00:00")  # then the process died
     mine(db, [_chats(tmp_path / "b.jsonl", {"C9": LATER})], options)
     assert "C1" not in _stored(db) and db["replaced_documents"].count == 0
 
@@ -92,3 +92,41 @@ def test_grew_reads_turns_in_order_and_a_last_turn_that_grew():
     assert grew([a], [a, b]) and grew([a, b], [a, b, c])
     assert grew([("customer", "The app")], [("customer", "The app crashed"), b])  # the last turn grew
     assert not grew([a, b], [a, b]) and not grew([a, b], [a]) and not grew([b], [a, b]) and not grew([], [a])
+
+
+def test_nights_read_in_one_mine_keep_only_the_longest_version(db, tmp_path, options):
+    """A weekly refit over a folder of nights (or a job catching up two nights) kept every version but the first:
+    152 items for 103 conversations."""
+    turns = [*OPENING, *LATER, ("Customer", "And the refund has still not arrived."), ("Agent", "Checking.")]
+    nights = [_chats(tmp_path / f"chats-03-0{n}.jsonl", {"C1": turns[: 2 * n], f"N{n}": LATER}) for n in (1, 2, 3)]
+    imports, _ = mine(db, nights, options)
+    assert [r.grown for r in imports] == [0, 1, 1]
+    stored = _stored(db)
+    assert sorted(stored) == ["C1", "N1", "N2", "N3"] and "refund has still not arrived" in stored["C1"]
+    backwards, _ = mine(db, list(reversed(nights)), options)  # read again, newest first: nothing added
+    assert [r.added for r in backwards] == [0, 0, 0] and _stored(db) == stored
+
+
+def test_a_forgotten_customers_conversation_stays_forgotten_in_later_exports(db, tmp_path, options):
+    """A cumulative export holds the erased conversation again the next night, longer, under a new file name."""
+    from miner.store.erasure import forget_customer
+
+    mine(db, [_chats(tmp_path / "chats-03-02.jsonl", {"CU-1001": OPENING, "CU-1002": LATER})], options)
+    assert forget_customer(db, "CU-1001").documents == 1
+    (night,), _ = mine(db, [_chats(tmp_path / "chats-03-03.jsonl", {"CU-1001": OPENING + LATER, "CU-1002": LATER})], options)
+    assert night.added == 0 and sorted(_stored(db)) == ["CU-1002"]
+
+
+def test_a_conversation_whose_earlier_turns_changed(db, tmp_path, options):
+    """Edited in the same export: the newer version replaces the stored one (it was kept beside it once the
+    version before was replaced); in another export it may be another tool's conversation: both kept, and said."""
+    edited = [("Customer", "The courier left my order at the wrong door, and it was cold."), *OPENING[1:], *LATER]
+    mine(db, [_chats(tmp_path / "export.jsonl", {"E1": OPENING})], options)
+    (same,), _ = mine(db, [_chats(tmp_path / "export.jsonl", {"E1": edited})], options)
+    assert same.grown == 1 and _stored(db)["E1"].startswith(
+        "Customer: The courier left my order at the wrong door, and"
+    )
+    assert db["documents"].count == 1
+    (other,), _ = mine(db, [_chats(tmp_path / "other-tool.jsonl", {"E1": OPENING})], options)
+    assert other.diverged == 1 and "1 conversation share an id with another export's" in other.summary()
+    assert db["documents"].count == 2

@@ -37,8 +37,9 @@ class Record:
     repeat: int = 0  # earlier rows of its file with the same text, date and rating (`rows.iter_records`)
     # A conversation that grew since it was stored (miner/store/versions.py): the stored document it replaces, and
     # what tells this version's id from that one's where the source id alone would give both the same
-    replaces: str | None = None
+    replaces: list[str] = field(default_factory=list)
     version: str | None = None
+    diverged: bool = False  # shares its id with a stored conversation of another export, earlier turns differing
 
     @property
     def document_id(self) -> str:

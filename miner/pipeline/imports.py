@@ -213,7 +213,7 @@ def _import_file(
     notes: list[str] = []
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
-    rows = added = other_script = no_segments = grown = 0
+    rows = added = other_script = no_segments = grown = diverged = 0
     changed = [0]
     orders = date_orders(db)  # what earlier files showed of each date column's day-first order
     remembered = dict(orders)
@@ -233,7 +233,8 @@ def _import_file(
             if stored is not None and pool is not None:  # while the other process prepares the next piece
                 stored(items_of(segments))
             rows, added = rows + read, added + len(fresh)
-            grown += sum(r.replaces is not None for r in fresh)
+            grown += sum(bool(r.replaces) for r in fresh)
+            diverged += sum(r.diverged for r in fresh)
             foreign, empty = unread_items(fresh, segments)
             other_script, no_segments = other_script + foreign, no_segments + empty
     finish_import(db, import_id, rows, added)
@@ -244,7 +245,7 @@ def _import_file(
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
-    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown)
+    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged)
 
 
 def _counting_changed(

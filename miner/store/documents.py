@@ -16,7 +16,7 @@ from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
-from miner.store.versions import grew, note_replaced, record_turns, sort_versions, stored_turns
+from miner.store.versions import note_replaced, sort_versions
 from miner.wording import counted
 
 
@@ -32,14 +32,18 @@ class ImportResult:
     other_script: int = 0  # new items with text in another script than Latin, which no segment holds
     no_segments: int = 0  # new items that gave no segment at all (counted in a run's items all the same)
     changed: int = 0  # rows whose id an earlier import stored with other text: not stored (`changed_texts`)
-    grown: int = 0  # new items that are longer versions of stored conversations, which they replace
+    grown: int = 0  # new items that are newer versions of stored conversations, which they replace
+    diverged: int = 0  # new conversations sharing an id with another export's, earlier turns differing: both kept
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
         line = f"{self.path}: {counted(self.rows, 'row')}, {self.added:,} new"
         if self.grown:
             grew = counted(self.grown, "conversation")
-            line += f" ({grew} grew since stored: the longer version replaces the earlier)"
+            line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
+        if self.diverged:
+            line += (f"; {counted(self.diverged, 'conversation')} share an id with another export's but differ in "
+                     "earlier turns: both kept (an edited conversation, or two tools numbering alike)")  # fmt: skip
         if self.changed:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
@@ -98,11 +102,11 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
     ids = list(of)
     changed = 0
     for chunk, marks in in_chunks(ids):
-        sql = f"SELECT id, text, meta FROM documents WHERE id IN ({marks}) AND import_id != ?"
-        for doc_id, text, meta in db.execute(sql, [*chunk, import_id]):
+        sql = f"SELECT id, text FROM documents WHERE id IN ({marks}) AND import_id != ?"
+        for doc_id, text in db.execute(sql, [*chunk, import_id]):
             rec = of[doc_id]
-            grown = rec.kind == "transcript" and grew(stored_turns(text, meta), record_turns(rec))  # replaced, not kept
-            changed += text != rec.text and not grown and not _TOKEN.search(text or "")
+            replaced = rec.kind == "transcript"  # a conversation's newer version replaces it (versions.py)
+            changed += text != rec.text and not replaced and not _TOKEN.search(text or "")
     return changed
 
 
@@ -192,9 +196,9 @@ def store_import(
             import_id = begin_import(db, path)
             store_records(db, import_id, fresh, segments)
             finish_import(db, import_id, len(records), len(fresh))
-            grown = sum(r.replaces is not None for r in fresh)
+            grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             unread = unread_items(fresh, segments)
-            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown))
+            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown, diverged=diverged))
     return results
 
 

@@ -93,6 +93,11 @@ def _forget(
 ) -> None:
     with db.atomic():
         _stage(db, ids)
+        # a forgotten customer's conversations stay forgotten in a cumulative export, which holds each again every
+        # night, longer, under another file name (a document's id holds its file's): their ids are tombstoned too
+        conversations = [r[0] for r in db.execute(
+            """SELECT DISTINCT source_id FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
+               AND kind = 'transcript' AND source_id IS NOT NULL""")] if tombstone else []  # fmt: skip
         segs = db.execute("SELECT id, hash FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)").fetchall()
         erased.segments = len(segs)
         hashes = {h for _, h in segs} | _item_hashes(db)
@@ -113,8 +118,11 @@ def _forget(
             _scrub_words(db, run_id, sorted(points))
         if tombstone:
             stamp = now()
+            from miner.store.versions import conversation_tombstone
+
+            tombstones = [*ids, *(conversation_tombstone(db, c) for c in conversations)]
             db.table("erased_documents").insert_all(
-                ({"document_id": d, "erased_at": stamp} for d in ids), pk="document_id", replace=True
+                ({"document_id": d, "erased_at": stamp} for d in tombstones), pk="document_id", replace=True
             )
         db.table("erasures").insert({"erased_at": now(), "kind": kind, "documents": erased.documents,
                                      "segments": erased.segments})  # fmt: skip

@@ -14,6 +14,7 @@ A stored version that is longer (an older export read again) or the same keeps t
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 
@@ -26,30 +27,36 @@ Turns = list[tuple[str, str]]
 
 
 def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
-    """`id()`s of the transcripts whose conversation is stored already in this version or a longer one. A newer
-    version gets `replaces` (the stored document's id) and, where its own id is taken (the same file exported
-    again), a `version` that gives it another."""
+    """`id()`s of the transcripts whose conversation is stored already in this version or a longer one, or whose
+    customer an erasure forgot (`forgotten_conversations`). A newer version gets `replaces`: every stored version
+    it extends (nights read in one `mine` are all stored until it ends: the third replaces the first and the
+    second), and a version of the same export whose earlier turns were edited; where its own id is taken (the same
+    file exported again), a `version` gives it another. A version of another export that differs in earlier turns
+    is `diverged`: both are kept (two tools numbering alike, or an edited conversation), and `mine` says so."""
     by_source: dict[str, list[Record]] = {}
     for rec in records:
         if rec.kind == "transcript" and rec.source_id:
-            rec.version = rec.replaces = None  # judged afresh: redaction may have changed the text since
+            rec.version, rec.replaces, rec.diverged = None, [], False  # judged afresh: redaction changes the text
             by_source.setdefault(rec.source_id, []).append(rec)
-    skip: set[int] = set()
+    skip = {id(r) for sid in forgotten_conversations(db, list(by_source)) for r in by_source[sid]}
     names = list(by_source)
     for chunk, marks in in_chunks(names):
-        sql = f"SELECT id, source_id, text, meta FROM documents WHERE kind = 'transcript' AND source_id IN ({marks})"
-        for doc_id, source_id, text, meta in db.execute(sql, chunk):
+        sql = f"""SELECT id, source_id, source, text, meta FROM documents
+                  WHERE kind = 'transcript' AND source_id IN ({marks})"""
+        for doc_id, source_id, source, text, meta in db.execute(sql, chunk):
             stored = stored_turns(text, meta)
             for rec in by_source[source_id]:
                 new = record_turns(rec)
                 if new == stored or grew(new, stored):
                     skip.add(id(rec))
-                elif grew(stored, new) and rec.replaces is None:
-                    rec.replaces = doc_id
-    taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces is not None])
+                elif grew(stored, new) or source == rec.source:  # longer, or the same export's with turns edited
+                    rec.replaces.append(doc_id)
+                elif source != rec.source:
+                    rec.diverged = True
+    taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces])
     for recs in by_source.values():
         for rec in recs:
-            if rec.replaces is not None and rec.document_id in taken:
+            if rec.replaces and rec.document_id in taken:
                 rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
     return skip
 
@@ -68,7 +75,7 @@ def grew(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -
 
 def note_replaced(db: sqlite_utils.Database, fresh: list[Record], stamp: str) -> int:
     """Name the documents the new versions among `fresh` replace; the caller holds the import's transaction."""
-    rows = [{"document_id": r.replaces, "by": r.document_id, "found_at": stamp} for r in fresh if r.replaces]
+    rows = [{"document_id": old, "by": r.document_id, "found_at": stamp} for r in fresh for old in r.replaces]
     if rows:
         db.table("replaced_documents").insert_all(rows, pk="document_id", replace=True)
     return len(rows)
@@ -90,6 +97,24 @@ def retire_replaced(db: sqlite_utils.Database) -> int:
         for chunk, marks in in_chunks(pending):
             db.execute(f"DELETE FROM replaced_documents WHERE document_id IN ({marks})", chunk)
     return len(stored)
+
+
+def forgotten_conversations(db: sqlite_utils.Database, source_ids: list[str]) -> set[str]:
+    """The conversation ids a customer erasure forgot (`erasure.forget` keeps `conversation_tombstone`s): a
+    cumulative export holds the conversation again every night, longer, under a new file name."""
+    from miner.store.erasure import erased_ids
+
+    keys = {conversation_tombstone(db, s): s for s in source_ids}
+    return {keys[k] for k in erased_ids(db, list(keys))}
+
+
+def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
+    """'conversation:' and a keyed hash of the id (the database's key): an id can name the customer ('cust-4482913'),
+    and an erasure keeps nothing that does."""
+    from miner.store.pii_key import pii_key
+
+    digest = hmac.new(pii_key(db).encode(), source_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"conversation:{digest[:24]}"
 
 
 def _taken(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
