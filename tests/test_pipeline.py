@@ -59,6 +59,8 @@ def test_top_states_the_shares_whole_inside_its_filters(db, data_dir, options, c
     every = top_pain_points(db)
     assert every["mentions"] == sum(t["complaints"] for t in every["touchpoints"]) + every["unmapped"]["complaints"]
     assert every["items"] == 5
+    db.table("documents").insert({"id": "later", "source": "x.csv", "kind": "review", "text": "stored, not analysed"})
+    assert top_pain_points(db)["items"] == 5  # the run's items: one stored since is in none of its shares
     for tp in every["touchpoints"]:
         assert tp["share"] == round(tp["complaints"] / every["mentions"], 4)
     day = top_pain_points(db, filters=Filters(since="2026-01-03", until="2026-01-03"))

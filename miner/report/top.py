@@ -86,7 +86,10 @@ def top_pain_points(
         # the shares' denominator: complaint mentions inside the filters (a complaint about two touchpoints counts for
         # each), and the feedback items inside them; neither was given, and 88 of 163 complaints read as 54%, not 44%
         "mentions": total,
-        "items": items_inside(db, filters),
+        # unfiltered, the run's own items (documents stored since, not yet analysed, are not in its shares)
+        "items": run["documents"]
+        if not filters.sql()[0] and run.get("documents") is not None
+        else items_inside(db, filters),
         "fit": run_fit(run),
         "touchpoints": entries[:limit],
     }
