@@ -230,7 +230,9 @@ def test_choose_picks_as_the_rule_says_row_by_row(mini_taxonomy, fake_embedder):
     scores = (0.3 + 0.05 * rng.standard_normal((n, width))).astype(np.float32)  # many rows with several within margin
     nones = (0.3 + 0.05 * rng.standard_normal(n)).astype(np.float32)
     adjusted = rng.random((n, width)).astype(np.float32)
-    vectors = fake_embedder.embed([f"complaint {i}" for i in range(n)])
+    # a fifth near the one child's example: its sub-touchpoint is given only where that example is as near as the
+    # parent's own (`ExampleMapper.subs_of`)
+    vectors = fake_embedder.embed([f"crushed box on arrival {i}" if i % 5 == 0 else f"complaint {i}" for i in range(n)])
     for nones_, adjusted_ in ((None, None), (nones, None), (nones, adjusted)):
         got = mapper.choose(scores, nones_, vectors, adjusted_, threshold=0.3)
         want = _choose_row_by_row(mapper, scores, nones_, vectors, adjusted_, 0.3)
@@ -256,3 +258,13 @@ def test_example_scores_in_blocks_are_each_touchpoints_mean_of_its_nearest_examp
     monkeypatch.setattr(mapper_module, "SCORE_ROWS", 7)  # blocks that do not divide the rows
     assert np.array_equal(mapper.score(vectors), want)
     assert mapper.score(vectors[:0]).shape == (0, len(mapper.ids))
+
+
+def test_a_touchpoint_with_one_child_gives_it_only_where_its_examples_are_as_near(mini_taxonomy, fake_embedder):
+    """With one child, the nearest child was always that child: every complaint of the touchpoint got it (a user's
+    `cards` with one child `fraud` labelled "Fraud blocks: phone line")."""
+    from miner.touchpoints.mapper import ExampleMapper
+
+    mapper = ExampleMapper(mini_taxonomy, fake_embedder.embed).fit()
+    vectors = fake_embedder.embed(["crushed box on arrival", "the container was leaking in the bag"])
+    assert [mapper.sub_of(v, "packaging") for v in vectors] == ["packaging/damaged", None]

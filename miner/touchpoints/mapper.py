@@ -371,9 +371,15 @@ class ExampleMapper(Mapper):
             if not len(rows):
                 continue
             at = np.flatnonzero(touchpoints == j)
-            nearest = np.argmax(vectors[at] @ self.examples_[rows].T, axis=1)
-            for i, r in zip(at, nearest, strict=True):
-                out[i] = self.subs_[rows[r]]
+            sims = vectors[at] @ self.examples_[rows].T
+            nearest = np.argmax(sims, axis=1)
+            # A touchpoint with one child put it on every complaint ("Fraud blocks: phone line"): the child only
+            # where its examples are as near as the parent's own
+            own = np.flatnonzero((self.owners_ == j) & np.array([s is None for s in self.subs_]))
+            single = len({self.subs_[r] for r in rows}) == 1 and len(own)
+            near = sims.max(axis=1) >= (vectors[at] @ self.examples_[own].T).max(axis=1) if single else None
+            for n, (i, r) in enumerate(zip(at, nearest, strict=True)):
+                out[i] = self.subs_[rows[r]] if near is None or near[n] else None
         return out
 
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
