@@ -65,6 +65,9 @@ _BEFORE = re.compile(
     r"supervisor|advisor)\s+|\b(?:thanks|thank\s+you|dear|hi|hello)\s+|\b[Bb]oth\s+",
 )
 _CUED = re.compile(rf"(?:{_BEFORE.pattern})\Z")  # a cue right before the word, wherever another one stands earlier
+_ITS = re.compile(
+    r"\b(?:[Ii]t['’]s|[Ii]t\s+is)\s+([A-Z][a-z]+)(?:\s+(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)?\b"
+)
 _AFTER = re.compile(
     r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
@@ -146,6 +149,11 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
         cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
+    # "Hello it's Marcus Bell, you can reach me on ...": a given name after "it's", a caller naming themselves (NER
+    # missed it; "it's Monday", "it's Amazon" are no given names)
+    for m in _ITS.finditer(text):
+        if is_given_name(m.group(1)) and not any(m.start(1) < e and s < m.end() for s, e, _ in spans):
+            spans.append((m.start(1), m.end(), "PERSON"))
     if vocabulary is not None:
         for span in _addressed(text, vocabulary):
             if not any(span[0] < e and b < span[1] for b, e, _ in spans):
