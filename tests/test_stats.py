@@ -75,6 +75,10 @@ def test_periods():
     assert choose_granularity(["2026-01-01", "2026-02-01"]) == "week"
     assert choose_granularity(["2025-01-01", "2026-02-01"]) == "month"
     assert choose_granularity(["2025-01-01"], "week") == "week"
+    # three months of 155 chats: about 12 a week, too few for a week's change to be stated: months
+    assert choose_granularity(["2026-01-01", "2026-03-31"], items=155) == "month"
+    assert choose_granularity(["2026-01-01", "2026-03-31"], items=1500) == "week"
+    assert choose_granularity(["2026-01-01", "2026-01-31"], items=40) == "week"  # one month: weeks, however few
 
 
 def test_a_latest_period_the_days_end_inside_is_partial():

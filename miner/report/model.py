@@ -166,7 +166,7 @@ def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: st
         }
     # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
     first, last = trend_span(filters, min(dated.values()), max(dated.values()))
-    unit = choose_granularity([first, last], granularity)
+    unit = choose_granularity([first, last], granularity, items=len(dated))
     doc_periods = {d: period_of(v, unit) for d, v in dated.items()}
     periods = period_range(first, last, unit)
     items, per_tp = touchpoint_trends(doc_periods, tally.docs, data.assignments, periods)

@@ -25,15 +25,22 @@ def period_of(iso: str, granularity: str) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
-def choose_granularity(dates: Iterable[str], requested: str = "auto") -> str:
-    """Monthly when the data spans more than about four months, weekly otherwise."""
+def choose_granularity(dates: Iterable[str], requested: str = "auto", items: int | None = None) -> str:
+    """Monthly when the data spans more than about four months, weekly otherwise; monthly too when weeks would hold
+    fewer than twice MIN_PERIOD_ITEMS of the `items` on average over a span of two months or more, so that most weeks
+    fall short of it (155 chats over three months, 12 a week: "too few items in the previous week to compare" in
+    every sentence, and a doubling in the last month never said)."""
     if requested in ("week", "month"):
         return requested
     days = sorted(d[:10] for d in dates if d)
     if not days:
         return "month"
     span = date.fromisoformat(days[-1]) - date.fromisoformat(days[0])
-    return "month" if span > timedelta(days=120) else "week"
+    if span > timedelta(days=120):
+        return "month"
+    weeks = span.days / 7 + 1
+    thin = items is not None and items / weeks < 2 * MIN_PERIOD_ITEMS
+    return "month" if thin and span >= timedelta(days=56) else "week"
 
 
 def partial_period(last: str, granularity: str) -> dict | None:
