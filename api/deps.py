@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import sqlite_utils
 from fastapi import Depends, Query, Request
@@ -20,6 +20,7 @@ from api.queries.common import Filters, find_run, run_number
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 from miner.errors import MinerError
+from miner.ingest.records import KINDS
 from miner.store.filters import check, parse_day
 from miner.store.runs import run_status
 
@@ -150,14 +151,21 @@ async def get_filters(
             "form's 'any' sends it)."
         ),
     ] = None,
-    kind: Annotated[list[Literal["review", "survey", "transcript"]] | None, Query(description="Repeatable.")] = None,
+    kind: Annotated[
+        list[Annotated[str, StringConstraints(max_length=20)]] | None,
+        Query(description="review, survey or transcript; repeatable (an empty `kind=` is no filter, as `source=`)."),
+    ] = None,
 ) -> Filters:
     """The document filters (async: without a source to look up, no I/O, so FastAPI runs it on the event loop, not
     in a worker thread). A source the workspace never held is a 400 listing those it holds, not an empty answer."""
+    kinds = [k for k in kind or () if k] or None  # a form's "any" sends an empty value
+    for k in kinds or ():
+        if k not in KINDS:
+            raise ApiError(422, "invalid", f"kind: '{k}' is not a kind: use review, survey or transcript", field="kind")
     first, last = _bound(since, "since"), _bound(until, "until")
     if first and last and first > last:
         raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
-    filters = Filters(first, last, [s for s in source or () if s] or None, kind)
+    filters = Filters(first, last, [s for s in source or () if s] or None, kinds)
     if filters.source:
         try:
             await run_in_threadpool(check, db, filters, "")

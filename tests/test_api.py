@@ -454,6 +454,9 @@ def test_pain_points_errors(a):
     assert timed["pain_points"] == day["pain_points"] and timed["period"]["until"] == "2026-03-31"
     assert a.get("/v1/pain-points?since=&until=").json() == a.get("/v1/pain-points").json()
     assert assert_error(a.get("/v1/pain-points?until=2026-03-31garbage"), 422, "invalid")["field"] == "until"
+    # an empty kind= is no filter, as source= is (a form's "any"); an unknown kind is refused naming it
+    assert a.get("/v1/pain-points?kind=&source=").json() == a.get("/v1/pain-points").json()
+    assert "'podcast' is not a kind" in assert_error(a.get("/v1/pain-points?kind=podcast"), 422, "invalid")["message"]
     # a misspelt parameter is refused, not read as no filter; a repeatable one's bad value names the parameter
     typo = assert_error(a.get("/v1/pain-points?touchpont=website"), 422, "invalid")
     assert typo["field"] == "touchpont" and "unknown parameter" in typo["message"] and "touchpoint" in typo["message"]

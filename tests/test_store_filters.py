@@ -169,3 +169,15 @@ def test_previous_of_a_window_past_the_data_covers_the_days_up_to_the_latest(db)
     assert Filters("2026-10-01").previous(db) == Filters("2026-09-01", "2026-09-30")
     assert Filters("2026-10-22", "2026-12-31").previous(db) == Filters("2026-10-12", "2026-10-21")
     assert Filters("2026-11-01", "2026-11-30").previous(db) == Filters("2026-10-01", "2026-10-31")
+
+
+def test_previous_reads_the_last_day_of_the_filtered_sources_and_none_past_the_data(db):
+    """The API compared a source whose data ends on March 12th as if it ended with the workspace's (April 27th),
+    and `since` past the last item gave a previous period ending before it started (2026-07-01 to 2026-05-31)."""
+    db.table("documents").insert_all([
+        {"id": "w", "source": "web.jsonl", "kind": "review", "text": "t", "date": "2026-03-12"},
+        {"id": "c", "source": "chats.jsonl", "kind": "transcript", "text": "t", "date": "2026-04-27"},
+    ])  # fmt: skip
+    assert Filters("2026-03-01", source="web.jsonl").previous(db) == Filters("2026-02-17", "2026-02-28", "web.jsonl")
+    assert Filters("2026-03-01").previous(db) == Filters("2026-01-02", "2026-02-28")  # to April 27th: 58 days
+    assert Filters("2026-06-01").previous(db) is None and Filters("2026-05-01").previous(db) is None

@@ -103,7 +103,8 @@ class Filters:
         return "1 = 1" + fsql, params
 
     def previous(self, db: sqlite_utils.Database) -> Filters | None:
-        """The period a trend compares this one with; None without `since`, or when it would start before year 1.
+        """The period a trend compares this one with; None without `since`, when the window starts after the last
+        item inside the sources and kinds, or when it would start before year 1.
 
         The window ends on `until` or on the latest document's day, whichever is earlier (a window that runs past
         the data covers only the days up to it). When it covers whole calendar months (the 1st to a month's last
@@ -112,10 +113,12 @@ class Filters:
         to Sunday, are then the same number of weeks)."""
         if self.since is None:
             return None
-        latest = last_day(db)
+        latest = last_day(db, self)  # of the filtered sources and kinds: a source that ends in March ends there
         until = self.until or latest or self.since
         if latest is not None and self.since <= latest < until:
             until = latest
+        if until < self.since:  # the window starts after the last item: no period to compare it with
+            return None
         months = _whole_months(self.since, until)
         try:
             end = self.since - timedelta(days=1)
@@ -189,10 +192,12 @@ def _whole_months(since: date, until: date) -> int:
     return (until.year - since.year) * 12 + until.month - since.month + 1
 
 
-def last_day(db: sqlite_utils.Database) -> date | None:
-    """The latest document's day; None when no stored date starts with a valid day."""
-    sql = "SELECT substr(date, 1, 10) FROM documents WHERE date IS NOT NULL ORDER BY date DESC LIMIT 50"
-    for (day,) in db.execute(sql):
+def last_day(db: sqlite_utils.Database, within: Filters | None = None) -> date | None:
+    """The latest document's day, of those `within`'s sources and kinds where given (its dates aside); None when no
+    stored date starts with a valid day."""
+    fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
+    sql = f"SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql} ORDER BY d.date DESC LIMIT 50"
+    for (day,) in db.execute(sql, params):
         try:
             return date.fromisoformat(day)
         except (TypeError, ValueError):
