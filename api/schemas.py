@@ -178,15 +178,19 @@ class Trend(BaseModel):
     previous_complaints: int
     change: int
     change_pct: float | None = Field(description="Change relative to the previous period; null when it had none.")
-    items: int = Field(description="Dated feedback items inside the period: the rate's denominator.")
-    previous_items: int = Field(description="Dated feedback items inside the previous period.")
+    documents: int = Field(description="Feedback items inside the period with a complaint in the pain point.")
+    previous_documents: int = Field(description="The same, inside the previous period.")
+    items: int = Field(description="Feedback items inside the period: the rate's denominator.")
+    previous_items: int = Field(description="Feedback items inside the previous period.")
     rate_change_pct: float | None = Field(
-        description="Change of complaints per item against the previous period; null when either had none."
+        description="Change of the share of items with a complaint in the pain point; null when either period's "
+        "share is 0, or under 10 items in either."
     )
-    p_value: float | None = Field(description="Conditional binomial test of the two counts given the items.")
+    p_value: float | None = Field(description="Fisher's exact test of the two shares (two-sided), as the report's.")
     significant: bool = Field(description="p < 0.05.")
     direction: Literal["up", "down", "flat", "new", "too few"] = Field(
-        description="By complaints per item, not raw counts; 'too few' under 10 items in either period."
+        description="By the share of items, as the report's trends, not raw counts; 'too few' under 10 items in "
+        "either period."
     )
 
 

@@ -141,7 +141,9 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     out = []
     for n, p in chosen:
         earlier = before.get(p["id"], 0) if before is not None else None
-        trend = _trend(n, _items(db, filters), earlier, _items(db, previous) if previous else 0)
+        docs = _documents(db, run["id"], p["id"], filters) if previous else 0
+        docs_before = _documents(db, run["id"], p["id"], previous) if previous else 0
+        trend = _trend(n, earlier, docs, docs_before, _items(db, filters), _items(db, previous) if previous else 0)
         of_touchpoint = by_touchpoint.get(p["touchpoint"].split("/")[0], 0)
         shares = (round(n / of_touchpoint, 4) if of_touchpoint else 0.0, round(n / total, 4) if total else 0.0)
         out.append((p["id"], n, *shares, trend, _reference_quotes(db, run["id"], p, filters)))
@@ -185,6 +187,13 @@ def test_quote_candidates_equal_the_direct_sql(mined):
                     )
                     direct = {r[0] for r in db.execute(sql + fsql, [*reps, *fparams])}
                     assert inside == direct - set(unknown) and set(unknown) <= set(reps) - set(expected)
+
+
+def _documents(db, run_id: int, point_id: str, filters: Filters) -> int:
+    """Items inside the filters with a complaint in the pain point, as the endpoint ran it before the index."""
+    fsql, fparams = filters.sql()
+    sql = f"SELECT COUNT(DISTINCT s.document_id) {JOIN} WHERE a.run_id = ? AND a.pain_point_id = ?{fsql}"
+    return db.execute(sql, [run_id, point_id, *fparams]).fetchone()[0]
 
 
 def _items(db, filters: Filters) -> int:

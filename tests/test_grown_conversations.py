@@ -113,7 +113,9 @@ def test_a_forgotten_customers_conversation_stays_forgotten_in_later_exports(db,
 
     mine(db, [_chats(tmp_path / "chats-03-02.jsonl", {"CU-1001": OPENING, "CU-1002": LATER})], options)
     assert forget_customer(db, "CU-1001").documents == 1
-    (night,), _ = mine(db, [_chats(tmp_path / "chats-03-03.jsonl", {"CU-1001": OPENING + LATER, "CU-1002": LATER})], options)
+    (night,), _ = mine(
+        db, [_chats(tmp_path / "chats-03-03.jsonl", {"CU-1001": OPENING + LATER, "CU-1002": LATER})], options
+    )
     assert night.added == 0 and sorted(_stored(db)) == ["CU-1002"]
 
 

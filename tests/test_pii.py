@@ -732,5 +732,7 @@ def test_us_zip_codes_are_redacted_and_couriers_are_no_people(redactor):
 
 def test_a_caller_naming_themselves_after_its_is_redacted(redactor):
     """'Hello it's Marcus Bell, you can reach me on ...' kept the name (NER missed it) in the stored turns."""
-    got = redactor.redact_many(["Hello it's Marcus Bell, you can reach me on 07700 900123.", "it's Monday, it's Amazon"])
+    got = redactor.redact_many(
+        ["Hello it's Marcus Bell, you can reach me on 07700 900123.", "it's Monday, it's Amazon"]
+    )
     assert got == ["Hello it's <PERSON>, you can reach me on <PHONE>.", "it's Monday, it's Amazon"]
