@@ -197,25 +197,34 @@ _ESCALATED = re.compile(
     r"\b(?:escalat\w*|transferr?\w*|pass(?:ed|ing)? (?:this|it|you) (?:on )?to|"
     r"raised? (?:a|an) (?:ticket|complaint|case)|"
     r"specialist team|supervisor|manager will|(?:please )?(?:dm|direct message|email|call) us|follow up with you|"
-    r"someone will (?:call|contact|be in touch)|within \d+ (?:working |business )?(?:hours|days))\b",
+    r"someone will (?:call|contact|be in touch))\b",
     re.IGNORECASE,
 )
 _RESOLVED = re.compile(
-    r"\b(?:refund(?:ed)? (?:has been|is|was) (?:processed|issued|approved)|(?:i'?ve|we'?ve|i have|we have) "
-    r"(?:refunded|processed|reissued|resent|cancelled|fixed|updated|sorted)|resolved|all sorted|"
+    r"\b(?:refund(?:ed)?(?: of \S+)? (?:has been|is|was) (?:processed|issued|approved)|(?:i'?ve|we'?ve|i have|we have) "
+    r"(?:refunded|processed|reissued|resent|cancelled|fixed|updated|sorted|credited)|resolved|all sorted|"
     r"glad (?:i|we) could help|"
-    r"that(?:'s| is| should be) (?:fixed|sorted|done)|credit(?:ed)? to your account)\b",
+    r"that(?:'s| is| should be) (?:fixed|sorted|done)|credit(?:ed)?(?: \S+){0,3} to your account)\b",
+    re.IGNORECASE,
+)
+# What the agent says is not happening: "no need to escalate", "I can't transfer you", "isn't resolved yet"
+_NEGATED = re.compile(
+    r"\b(?:no need to|(?:can|won|don|didn|isn|hasn|wasn)['’]?t|cannot|will not|do not|is not|has not been|not(?: yet)?)"
+    r"(?: \w+){0,2} (?:escalat\w*|transferr?\w*|resolved|fixed|sorted)(?: yet)?\b",
     re.IGNORECASE,
 )
 
 
 def outcome(turns: list[Turn]) -> str | None:
-    """'escalated' or 'resolved' judged from the agent's last words that say either; None if they say neither."""
+    """'escalated' or 'resolved' judged from the agent's last words that say either; None if they say neither. Where
+    one turn says both ("your refund has been approved and will reach your bank within 5 working days", "I've
+    fixed it, no need to escalate"), resolved wins; what the agent says is not happening counts for neither."""
     for turn in reversed(turns):
         if turn.speaker != "agent":
             continue
-        if _ESCALATED.search(turn.text):
-            return "escalated"
-        if _RESOLVED.search(turn.text):
+        said = _NEGATED.sub(" ", turn.text)
+        if _RESOLVED.search(said):
             return "resolved"
+        if _ESCALATED.search(said):
+            return "escalated"
     return None
