@@ -238,3 +238,13 @@ def test_a_corpus_wide_word_names_the_pain_point_that_concentrates_it():
     assert key_phrase(words, common={"internet": 0.05}, texts=texts) == "internet"  # 75% of members, 15x the corpus
     assert key_phrase(words, common={"internet": 0.30}, texts=texts) == "lost"  # the corpus's word all along
     assert key_phrase(words, common={"internet"}, texts=texts) == "lost"  # a set has no rates: never lifted
+
+
+def test_a_tie_between_sub_touchpoints_goes_to_the_more_central_members():
+    """A cut-off-calls pain point, 14 clauses under disconnects and 14 under IVR, was labelled IVR: its first clause."""
+    from miner.topics.labels import dominant
+
+    subs = ["cc/ivr", "cc/disconnects", "cc/ivr", "cc/disconnects", "cc/callback"]
+    key = [0.2, 0.9, 0.3, 0.8, 0.5]
+    assert dominant(subs, key=key) == "cc/disconnects" and dominant(subs) == "cc/ivr"  # without keys: first met
+    assert dominant(["a", "b", None, None, None, None, None, None], share=0.3) is None

@@ -192,7 +192,7 @@ class PainPointModel:
         # Central quotes first, but a borderline complaint makes poor evidence: "the website is way less cluttered
         # now" sits right in the middle of a clutter cluster.
         key = vectors[members] @ centroid + QUOTE_CONFIDENCE * confidence[members]
-        sub = dominant([subs[m] for m in members])
+        sub = dominant([subs[m] for m in members], key=key.tolist())
         # The label names the dominant sub-touchpoint, so its phrase and its first quotes come from the members
         # filed there: a late-delivery cluster holding a few fee complaints was labelled and quoted by the fees.
         fit = {m for m in members if sub is None or subs[m] == sub}

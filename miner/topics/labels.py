@@ -114,13 +114,19 @@ def make_label(phrase: str | None, sub_name: str | None = None) -> str:
     return "Other issues"
 
 
-def dominant(subs: list[str | None], share: float = 0.3) -> str | None:
-    """The sub-touchpoint shared by at least `share` of the members, if any."""
+def dominant(subs: list[str | None], share: float = 0.3, key: Sequence[float] | None = None) -> str | None:
+    """The sub-touchpoint shared by at least `share` of the members, if any; of several as common, the one whose
+    members rank highest by `key` (how central they are), not the first met: a cut-off-calls pain point of 14 clauses
+    filed under disconnects and 14 under IVR was labelled IVR because an IVR clause came first."""
     counts = Counter(s for s in subs if s)
     if not counts:
         return None
-    sub, n = counts.most_common(1)[0]
-    return sub if n >= share * len(subs) else None
+    most = max(counts.values())
+    tied = [s for s, n in counts.items() if n == most]
+    if len(tied) > 1 and key is not None:
+        mean = {t: sum(k for s, k in zip(subs, key, strict=True) if s == t) / most for t in tied}
+        tied.sort(key=lambda t: -mean[t])
+    return tied[0] if most >= share * len(subs) else None
 
 
 def supported(words: list[tuple[str, float]], texts: list[str], share: float = 0.05) -> list[tuple[str, float]]:
