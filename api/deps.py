@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import StringConstraints
 
 from api.db import completed_job_run, open_control, open_workspace, pool, workspace_path
-from api.errors import ApiError, not_found
+from api.errors import ApiError
 from api.jobs import JobRunner
 from api.keys import workspace_for
 from api.queries.common import Filters, find_run, run_number
@@ -121,11 +121,14 @@ def get_run(
         number = run_number(run)
         run_id = number if number is not None else completed_job_run(control, run, workspace)
         if run_id is None or (number is not None and run_status(db, run_id) not in ("complete", "pruned")):
-            raise not_found(f"completed run '{run}'")
+            raise ApiError(404, "not_found", f"completed run '{run}' not found in this workspace", field="run")
         found = find_run(db, run_id=run_id)
         if found is None:  # its results were pruned (TOUCHPOINTS_KEEP_RUNS, `touchpoints runs prune`)
             raise ApiError(
-                404, "run_pruned", f"the results of run '{run}' were pruned: read a later run, or the latest (no run=)"
+                404,
+                "run_pruned",
+                f"the results of run '{run}' were pruned: read a later run, or the latest (no run=)",
+                field="run",
             )
         return found
     return find_run(db, taxonomy_version=taxonomy_version)

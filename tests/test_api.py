@@ -406,7 +406,7 @@ def test_the_run_id_of_an_answer_reads_that_run(a, alice):
     pinned = a.get(f"/v1/pain-points?limit=5&run={latest['run']['id']}").json()
     assert pinned == latest
     assert a.get(f"/v1/pain-points?limit=5&run={alice['run']['id']}").json()["run"]["id"] == latest["run"]["id"]
-    assert_error(a.get("/v1/pain-points?run=999"), 404, "not_found")
+    assert assert_error(a.get("/v1/pain-points?run=999"), 404, "not_found")["field"] == "run"  # the parameter at fault
 
 
 def test_pain_points_period_and_trend(a):
