@@ -132,3 +132,23 @@ def test_a_conversation_whose_earlier_turns_changed(db, tmp_path, options):
     (other,), _ = mine(db, [_chats(tmp_path / "other-tool.jsonl", {"E1": OPENING})], options)
     assert other.diverged == 1 and "1 conversation share an id with another export's" in other.summary()
     assert db["documents"].count == 2
+
+
+def test_an_unchanged_conversation_holding_a_name_is_not_redacted_again(db, tmp_path, options, monkeypatch):
+    """A cumulative export read before redaction could not be matched with its stored, redacted text: every
+    conversation with a name in it went through NER again each night the same file held it."""
+    import miner.segment.redact as redact
+
+    options.redact_pii = True
+    path = _chats(tmp_path / "export.jsonl", {"C1": OPENING, "C2": LATER})
+    mine(db, [path], options)
+    read: list[int] = []
+    real = redact.redact_records
+    monkeypatch.setattr(
+        redact, "redact_records", lambda records, *a, **k: read.append(len(records)) or real(records, *a, **k)
+    )
+    (again,), _ = mine(db, [path], options)
+    assert again.added == 0 and sum(read) == 0
+    _chats(path, {"C1": OPENING + LATER, "C2": LATER})  # C1 grew: only it is read again
+    (grown,), _ = mine(db, [path], options)
+    assert grown.grown == 1 and sum(read) == 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 
 import sqlite_utils
@@ -44,10 +45,10 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
         sql = f"""SELECT id, source_id, source, text, meta FROM documents
                   WHERE kind = 'transcript' AND source_id IN ({marks})"""
         for doc_id, source_id, source, text, meta in db.execute(sql, chunk):
-            stored = stored_turns(text, meta)
+            stored, as_stored = stored_turns(text, meta), _as_stored(text)
             for rec in by_source[source_id]:
                 new = record_turns(rec)
-                if new == stored or grew(new, stored):
+                if new == stored or grew(new, stored) or (as_stored is not None and as_stored.fullmatch(rec.text)):
                     skip.add(id(rec))
                 elif grew(stored, new) or source == rec.source:  # longer, or the same export's with turns edited
                     rec.replaces.append(doc_id)
@@ -115,6 +116,19 @@ def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
 
     digest = hmac.new(pii_key(db).encode(), source_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"conversation:{digest[:24]}"
+
+
+_REDACTED = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction put in a stored text (miner/segment/pii.py)
+
+
+def _as_stored(text: str | None) -> re.Pattern[str] | None:
+    """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
+    read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
+    night it holds the same conversation; None for a text redaction did not change."""
+    parts = _REDACTED.split(text or "")
+    if len(parts) == 1:
+        return None
+    return re.compile(".+?".join(map(re.escape, parts)), re.DOTALL)
 
 
 def _taken(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
