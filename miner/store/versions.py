@@ -45,10 +45,10 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
         sql = f"""SELECT id, source_id, source, text, meta FROM documents
                   WHERE kind = 'transcript' AND source_id IN ({marks})"""
         for doc_id, source_id, source, text, meta in db.execute(sql, chunk):
-            stored, as_stored = stored_turns(text, meta), _as_stored(text)
+            stored, same = stored_turns(text, meta), as_stored(text)
             for rec in by_source[source_id]:
                 new = record_turns(rec)
-                if new == stored or grew(new, stored) or (as_stored is not None and as_stored.fullmatch(rec.text)):
+                if new == stored or grew(new, stored) or (same is not None and same.fullmatch(rec.text)):
                     skip.add(id(rec))
                 elif grew(stored, new) or source == rec.source:  # longer, or the same export's with turns edited
                     rec.replaces.append(doc_id)
@@ -121,7 +121,7 @@ def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
 _REDACTED = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction put in a stored text (miner/segment/pii.py)
 
 
-def _as_stored(text: str | None) -> re.Pattern[str] | None:
+def as_stored(text: str | None) -> re.Pattern[str] | None:
     """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
     read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
     night it holds the same conversation; None for a text redaction did not change."""
