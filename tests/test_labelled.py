@@ -166,6 +166,10 @@ def test_a_complaint_the_corrections_claim_is_not_left_to_none(mini_taxonomy, fa
     assert [[a.touchpoint for a in row] for row in kept] == [[t] for t in truth]  # its corrected touchpoint alone
     unordered = mapper.choose(scores, None, None, None, over, kept=sure)  # no head's order: each its best similarity
     assert [row[0].touchpoint for row in unordered] == [mapper.ids[j] for j in scores.argmax(axis=1)]
+    # a clause nearer the none_examples than any touchpoint stays none, however sure the head: corrections had
+    # claimed "Never again." and "Not impressed." for touchpoints
+    generic = scores.max(axis=1) + mapper.none_margin + 0.01
+    assert [a[0].touchpoint for a in mapper.choose(scores, generic, None, adjusted, over, kept=sure)] == ["none"] * 2
     head.labelled.weight_ = 0.0  # a head the cross-validation did not trust claims nothing
     assert not head.labelled.sure(features).any()
 

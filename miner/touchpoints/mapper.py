@@ -224,17 +224,18 @@ class Mapper:
         `none_examples`. `adjusted`: the same scores reordered by a corpus head, which then picks the first
         touchpoint; which others count too is still read from the similarities (the head's probabilities are too
         sharp to leave a runner-up close). `threshold`: the corpus's (`corpus_threshold`), else `threshold`.
-        `kept`: rows never to abstain on (an analyst's corrections claim them, `LabelledHead.sure`); one under the
-        threshold gets its first touchpoint alone. Without `vectors` no sub-touchpoint is chosen."""
+        `kept`: rows not to abstain on for a low score (an analyst's corrections claim them, `LabelledHead.sure`);
+        one under the threshold gets its first touchpoint alone. Nearer the `none_examples` it abstains all the same.
+        Without `vectors` no sub-touchpoint is chosen."""
         threshold = self.threshold if threshold is None else threshold
         if len(scores) == 0:
             return []
         best = scores.max(axis=1)
         abstain = best < threshold
-        if nones is not None:
-            abstain |= nones > best + self.none_margin
         if kept is not None:
             abstain &= ~kept
+        if nones is not None:  # a generic verdict ("Never again.") stays none, whatever a head learnt: the head's
+            abstain |= nones > best + self.none_margin  # corrections claimed filler for touchpoints (15 clauses)
         # every touchpoint within `margin` of the best and over the threshold, best first (ties: the taxonomy's order)
         order = np.argsort(-scores, axis=1, kind="stable")
         counts = (scores >= np.maximum(threshold, best - self.margin)[:, None]).sum(axis=1)
