@@ -24,11 +24,15 @@ def mined(db, data_dir, mini_taxonomy, fake_embedder, segmenter):
 
 
 def test_least_sure_complaints_first_one_touchpoint_at_a_time(mined, mini_taxonomy):
+    from miner.segment.segmenter import quote_key
+
     db, cache = mined
     picks = least_sure(db, cache, mini_taxonomy, limit=100)
     stored = {r["segment_id"]: r["touchpoint"] for r in db.query("SELECT * FROM assignments WHERE rank = 0")}
     mapped = [s for s, tp in stored.items() if tp != "none"]
-    assert len(picks) == len(mapped) > 3
+    said = {r["id"]: r["text"] for r in db.query("SELECT id, text FROM segments")}
+    distinct = {quote_key(said[s]) for s in mapped}  # a quote several items say is listed once
+    assert len(picks) == len(distinct) > 3 and len({quote_key(p["text"]) for p in picks}) == len(picks)
     assert all(p["touchpoint"] == stored[p["segment_id"]] and p["runner_up"] != p["touchpoint"] for p in picks)
     first_round = len({p["touchpoint"] for p in picks})
     assert len({p["touchpoint"] for p in picks[:first_round]}) == first_round  # every touchpoint's least sure first
@@ -135,3 +139,19 @@ def test_the_command_reads_a_run_with_the_encoder_it_was_mined_with(data_dir, tm
     result = CliRunner().invoke(app, ["taxonomy", "review", "--db", db, "--limit", "2", *taxonomy])
     assert result.exit_code == 0, result.output  # no --embedding-model: the run's own, not the default encoder
     assert len(yaml.safe_load(result.output)["corrections"]) == 2
+
+
+def test_a_corrected_quote_is_not_listed_again_in_another_case_or_punctuation(
+    db, data_dir, mini_taxonomy, fake_embedder, segmenter
+):
+    """A correction 'i called ... never got through' still saw 'I called ... never got through.' listed first."""
+    from miner.touchpoints.taxonomy import Correction
+
+    loose = Correction(text="  the CONTAINER was leaking in the bag.", touchpoint="packaging")
+    taxonomy = mini_taxonomy.model_copy(update={"corrections": [loose]})
+    options = MineOptions(taxonomy=taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    mine(db, [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"], options)
+    stored = [r["text"] for r in db.query("SELECT text FROM segments")]
+    assert "The container was leaking in the bag" in stored
+    listed = [p["text"] for p in least_sure(db, EmbeddingCache(fake_embedder, db), taxonomy, limit=100)]
+    assert listed and "The container was leaking in the bag" not in listed

@@ -217,9 +217,10 @@ def test_a_correction_needs_text_and_one_touchpoint_for_its_quote():
     data["corrections"] = [{"text": "Charged twice", "touchpoint": touchpoint}, {"text": "   ", "touchpoint": other}]
     with pytest.raises(TaxonomyError, match="correction 2 has no text"):
         parse_taxonomy(data, "custom.yaml")
-    data["corrections"][1]["text"] = "charged  TWICE"
-    with pytest.raises(TaxonomyError, match=rf"correction 2 .*files the text of correction 1 under '{other}'"):
-        parse_taxonomy(data, "custom.yaml")
+    for same in ("charged  TWICE", "“Charged twice.”"):  # any case, spacing and punctuation around it
+        data["corrections"][1]["text"] = same
+        with pytest.raises(TaxonomyError, match=rf"correction 2 .*files the text of correction 1 under '{other}'"):
+            parse_taxonomy(data, "custom.yaml")
     data["corrections"][1]["touchpoint"] = touchpoint  # the same quote twice under one touchpoint: harmless
     assert len(parse_taxonomy(data, "custom.yaml").corrections) == 2
 

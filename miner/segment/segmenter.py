@@ -44,6 +44,15 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
+def quote_key(text: str) -> str:
+    """A quote as a correction matches it: any case and spacing, and without the punctuation around it ("i was
+    billed twice" is the stored "I was billed twice."; both were accepted under two touchpoints)."""
+    return text_hash(text.strip().strip(_AROUND))
+
+
+_AROUND = " \t\n.,;:!?…-–—\"'“”‘’()[]"
+
+
 @lru_cache(maxsize=4)
 def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Any:
     """The spaCy pipeline `name` (a package name or a path), loaded once per process: the segmenter's parse and the

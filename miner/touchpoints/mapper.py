@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from miner.segment.segmenter import text_hash
+from miner.segment.segmenter import quote_key
 from miner.touchpoints.clusters import CLUSTER_SIZE, CLUSTER_WEIGHT
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.labelled import LabelledHead
@@ -270,8 +270,8 @@ class Mapper:
         if not self.taxonomy.corrections:
             return chosen
         if not hasattr(self, "corrections_"):
-            self.corrections_ = {text_hash(c.text): c.touchpoint for c in self.taxonomy.corrections}
-        touchpoint = self.corrections_.get(text_hash(text))
+            self.corrections_ = {quote_key(c.text): c.touchpoint for c in self.taxonomy.corrections}
+        touchpoint = self.corrections_.get(quote_key(text))
         if touchpoint is None:
             return chosen
         top = touchpoint.split("/", 1)[0]

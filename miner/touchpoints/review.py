@@ -19,6 +19,7 @@ from miner.errors import MinerError
 from miner.pipeline import MineOptions, build_pipeline
 from miner.report.quotes import shorten
 from miner.segment.items import ItemRuns
+from miner.segment.segmenter import quote_key
 from miner.store.reads import mapped_complaints, mapped_items_segments, quote_rows
 from miner.store.runs import find_run
 from miner.touchpoints.taxonomy import Taxonomy
@@ -59,12 +60,16 @@ def least_sure(
     order = np.argsort(-scores, axis=1, kind="stable")
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
-    corrected = {c.text for c in taxonomy.corrections}
+    # a quote is listed once, however many items say it and under whichever touchpoint ("Rented for a week in
+    # Malaga." came 11 times), and not once corrected, in any case, spacing or punctuation around it (`quote_key`,
+    # as the mapper matches)
+    seen = {quote_key(c.text) for c in taxonomy.corrections}
     queues: dict[str, list[dict]] = {}
     for k in np.argsort(margins, kind="stable"):
         segment = segments[positions[k]]
-        if segment["text"] in corrected:
+        if (key := quote_key(segment["text"])) in seen:
             continue
+        seen.add(key)
         current = top[segment["id"]]
         best, second = (ids[j] for j in order[k, :2])
         run_of = items.run_of[positions[k]]

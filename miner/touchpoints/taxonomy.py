@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miner.errors import TaxonomyError
-from miner.segment.segmenter import text_hash
+from miner.segment.segmenter import quote_key
 from miner.touchpoints.safe_yaml import LineError, load_yaml
 
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
@@ -133,10 +133,12 @@ class Taxonomy(BaseModel):
                 for child in parent.children:
                     if not child.id.startswith(parent.id + "/"):
                         raise ValueError(f"child '{child.id}' must start with '{parent.id}/'")
-        filed: dict[str, tuple[int, str]] = {}  # a quote, as a run matches it (any case and spacing)
+        filed: dict[
+            str, tuple[int, str]
+        ] = {}  # a quote, as a run matches it (any case, spacing, punctuation around it)
         for number, correction in enumerate(self.corrections, start=1):
             quoted = correction.text if len(correction.text) <= 40 else correction.text[:40] + "…"
-            said = text_hash(correction.text)
+            said = quote_key(correction.text)
             if not correction.text.strip():
                 raise ValueError(f"correction {number} has no text: quote the feedback it files, or delete it")
             if said in filed and filed[said][1] != correction.touchpoint:
