@@ -203,3 +203,13 @@ def test_text_in_other_scripts_gives_no_segment_and_is_counted(segmenter):
         assert [len(s) for s in segments][:2] == [1, 0] and not segments[5]
         assert [s.text for s in segments[2]] == ["Great food.", "The app crashed."]
         assert unread_items(records, segments) == (3, 2)
+
+
+def test_a_minus_sign_is_kept_and_a_bullet_dash_goes(segmenter):
+    """"-5 stars would be generous" was stored as "5 stars would be generous", the opposite of what it says."""
+    from miner.segment.rules import RuleSegmenter
+
+    for seg in (segmenter, RuleSegmenter()):
+        minus, bullet = seg.segment(["-5 stars would be generous, the delivery never came", "- The box was crushed"])
+        assert minus[0].text.startswith("-5 stars"), (seg, minus)
+        assert bullet[0].text == "The box was crushed"

@@ -140,8 +140,11 @@ def kept(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> Iterat
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"^[\s,;:.!?-]*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text, flags=re.I)
-    return text.strip(" ,;:-\n\t")
+    """The clause without the punctuation, bullet dashes and conjunction it starts with; a minus sign stays ("-5 stars
+    would be generous" read "5 stars would be generous")."""
+    text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text,
+                  flags=re.I)  # fmt: skip
+    return text.rstrip(" ,;:-\n\t").lstrip(" ,;:\n\t")
 
 
 class Segmenter:
