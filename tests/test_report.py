@@ -262,9 +262,28 @@ def test_xlsx_and_csv_neutralise_formulas(tmp_path):
     assert book.sheetnames == ["pain_points", "assignments"]
     cells = [c for row in book["pain_points"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    assert book["pain_points"]["B2"].value == "'" + rows[0]["text"] and book["pain_points"]["C2"].value == -3
+    # a text cell, as written (an added apostrophe showed in Excel and Power BI: "'+1 to everyone..."); never a formula
+    assert book["pain_points"]["B2"].value == rows[0]["text"] and book["pain_points"]["C2"].value == -3
+    import zipfile
+
+    sheet = zipfile.ZipFile(tmp_path / "t.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "HYPERLINK" in sheet
     _write_csv(rows, tmp_path / "t.csv")
     assert list(csv.reader((tmp_path / "t.csv").open()))[1][1].startswith("'=")
+
+
+def test_an_empty_parquet_export_keeps_its_types_and_rows_carry_the_sources_id(sample, tmp_path):
+    """An empty parquet export typed every column null; the export's own ids ("000123") were in no column."""
+    import pyarrow.parquet as pq
+
+    empty = export(sample, tmp_path / "e.parquet", "parquet", table="assignments", filters=Filters(since="2099-01-01"))
+    full = export(sample, tmp_path / "f.parquet", "parquet", table="assignments")
+    assert pq.read_schema(empty) == pq.read_schema(full) and str(pq.read_schema(empty).field("score").type) == "double"
+    rows = export_rows(sample)["assignments"]
+    assert all(r["source_id"] is None or isinstance(r["source_id"], str) for r in rows)
+    assert any(r["source_id"] for r in rows) and all(
+        r["day"] == (r["date"] or "")[:10] or r["day"] is None for r in rows
+    )
 
 
 def test_exports_round_trip(sample, tmp_path):

@@ -90,6 +90,13 @@ def test_cli_lists_runs_prunes_and_vacuums(nightly):
     rows = json.loads(listed.output)
     assert [r["id"] for r in rows] == [third, second, first]
     assert [r["mode"] for r in rows] == ["incremental", "incremental", "full"] and rows[0]["base_run_id"] == second
+    # a CSV's header is the same with runs and without (it was "id" alone for a database with none)
+    from miner.store import open_db
+
+    open_db(path.parent / "none.db").close()
+    header = runner.invoke(app, ["runs", "list", "--db", str(path), "--format", "csv"]).output.splitlines()[0]
+    empty = runner.invoke(app, ["runs", "list", "--db", str(path.parent / "none.db"), "--format", "csv"]).output
+    assert empty.splitlines() == [header] and header.startswith("id,status,mode,")
     dry = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--dry-run"])
     assert dry.exit_code == 0 and f"Would delete the results of 2 runs ({first}, {second})" in dry.output
     done = runner.invoke(app, ["runs", "prune", "--keep", "1", "--db", str(path), "--vacuum"])

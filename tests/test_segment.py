@@ -206,7 +206,7 @@ def test_text_in_other_scripts_gives_no_segment_and_is_counted(segmenter):
 
 
 def test_a_minus_sign_is_kept_and_a_bullet_dash_goes(segmenter):
-    """"-5 stars would be generous" was stored as "5 stars would be generous", the opposite of what it says."""
+    """ "-5 stars would be generous" was stored as "5 stars would be generous", the opposite of what it says."""
     from miner.segment.rules import RuleSegmenter
 
     for seg in (segmenter, RuleSegmenter()):

@@ -33,7 +33,7 @@ def list_(
     it extends; analysis: from the end of the import to the run's results (the import is not a run's)."""
     import sys
 
-    from miner.store.runs import list_runs
+    from miner.store.runs import RUN_LIST_COLUMNS, list_runs
 
     rows = list_runs(_database(db, read=True), limit)
     if format == Format.json:
@@ -45,7 +45,7 @@ def list_(
         from miner.report.exports import neutralise
 
         writer = csv.writer(sys.stdout)
-        writer.writerow(list(rows[0]) if rows else ["id"])
+        writer.writerow(RUN_LIST_COLUMNS)  # the same header with no run yet (it was "id" alone)
         writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
         return
     from rich.console import Console

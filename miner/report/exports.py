@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -20,9 +21,9 @@ COLUMNS = {
         "run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints", "share",
         "share_of_total",
     ),  # fmt: skip
-    "assignments": ("run_id", "segment_id", "document_id", "source", "kind", "date", "rating", "rating_raw",
-                    "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank", "score",
-                    "pain_point_id", "pain_point", "text"),
+    "assignments": ("run_id", "segment_id", "document_id", "source", "source_id", "kind", "date", "day", "rating",
+                    "rating_raw", "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank",
+                    "score", "pain_point_id", "pain_point", "text"),
 }  # fmt: skip
 
 
@@ -55,8 +56,10 @@ def export_rows(
                 "segment_id": a["segment_id"],
                 "document_id": a["document_id"],
                 "source": doc["source"],
+                "source_id": doc["source_id"],  # the export's own id, as text ("000123"): what joins back to it
                 "kind": doc["kind"],
                 "date": doc["date"],
+                "day": doc["date"][:10] if doc["date"] else None,  # the day the report and the filters count it on
                 "rating": doc["rating"],
                 "rating_raw": doc["rating_raw"],
                 "rating_scale": doc["rating_scale"],
@@ -116,7 +119,10 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
         sheet.append(_header(rows, name))
         sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append([neutralise(_xml_text(v)) for v in row.values()])
+            sheet.append([_xml_text(v) for v in row.values()])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text that opens like a formula is text: typed so, never run
+                    cell.data_type = "s"
     book.save(out)
 
 
@@ -127,6 +133,17 @@ def _xml_text(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def _schema(table: str) -> Any:
+    """A table's parquet types, the same whether rows matched or not (an empty export typed every column null, and
+    a warehouse table loading it failed or drifted)."""
+    import pyarrow as pa
+
+    text, integer, real = pa.string(), pa.int64(), pa.float64()
+    types = {"run_id": integer, "segment_id": integer, "complaints": integer, "rank": integer, "share": real,
+             "share_of_total": real, "rating": real, "rating_raw": real, "score": real}  # fmt: skip
+    return pa.schema([(c, types.get(c, text)) for c in COLUMNS[table]])
+
+
 def _write_parquet(rows: list[dict], out: Path, table: str = "pain_points") -> None:
     try:
         import pyarrow as pa
@@ -134,7 +151,8 @@ def _write_parquet(rows: list[dict], out: Path, table: str = "pain_points") -> N
     except ImportError:
         raise MinerError("parquet export needs pyarrow: pip install pyarrow") from None
     # Typed columns, read by BI tools rather than spreadsheets: text is kept verbatim.
-    data = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.null()) for c in COLUMNS[table]})
+    schema = _schema(table)
+    data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
     pq.write_table(data, out)
 
 

@@ -307,11 +307,27 @@ def vacuum(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+RUN_LIST_COLUMNS = (
+    "id",
+    "status",
+    "mode",
+    "base_run_id",
+    "started_at",
+    "finished_at",
+    "taxonomy_name",
+    "taxonomy_version",
+    "taxonomy_fingerprint",
+    "embedding_model",
+    "documents",
+    "segments",
+    "complaints",
+    "error",
+)  # fmt: skip  (the fingerprint: an edit under one version changes it)
+
+
 def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
     """Every run, newest first, with what `touchpoints runs list` shows."""
-    cols = "id, status, mode, base_run_id, started_at, finished_at, taxonomy_name, taxonomy_version, "
-    cols += "taxonomy_fingerprint, embedding_model, documents, segments, complaints, error"  # the fingerprint: edits
-    sql = f"SELECT {cols} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+    sql = f"SELECT {', '.join(RUN_LIST_COLUMNS)} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
     return list(db.query(sql, [bounded(limit)] if limit else []))
 
 
