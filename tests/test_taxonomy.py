@@ -276,3 +276,17 @@ def test_a_quote_an_analyst_corrected_is_filed_where_the_correction_says(tmp_pat
     filed = {text: (tp, sub) for text, tp, sub in db.execute(sql, [run])}
     assert filed[quote] == ("packaging", "packaging/damaged")
     assert filed["I was charged twice for my order, order 12 was awful."][0] != "packaging"  # only the quote itself
+
+
+def test_validation_names_the_item_the_key_and_why_a_colon_breaks_an_example():
+    """An unquoted "Waiting time: four hours" was "touchpoint 'roadside', field '1': Input should be a valid string";
+    a misspelt `touchpiont` was reported as `corrections.0.touchpoint: Field required`."""
+    data = _base()
+    touchpoint = data["touchpoints"][0]["id"]
+    data["touchpoints"][0]["examples"][1] = {"Waiting time": "four hours"}  # what YAML makes of the unquoted line
+    with pytest.raises(TaxonomyError, match=rf"touchpoint '{touchpoint}', field 'examples' item 2: .*put it in quotes"):
+        parse_taxonomy(data, "custom.yaml")
+    data = _base()
+    data["corrections"] = [{"text": "late again", "touchpiont": touchpoint}]
+    with pytest.raises(TaxonomyError, match=r"correction 1, field 'touchpiont': unknown key 'touchpiont'"):
+        parse_taxonomy(data, "custom.yaml")

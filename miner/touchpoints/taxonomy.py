@@ -181,22 +181,39 @@ class Taxonomy(BaseModel):
 
 
 def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
-    first = err.errors()[0]
+    """One error in the file's terms: the touchpoint by id, a list's item by its number from 1 (`examples` item 2,
+    correction 1), a misspelt key by name (a missing `touchpoint` was reported, not the `touchpiont` beside it), and
+    why an unquoted "Waiting time: four hours" is no text (YAML reads it as a mapping)."""
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = list(first["loc"])
-    where = ".".join(str(p) for p in loc) or "(top level)"
-    # Name the touchpoint by id rather than by list index where possible.
     node: Any = data  # any YAML value: indexing what is not a container ends the walk
-    named = []
-    for part in loc:
+    named, after = None, 0
+    for i, part in enumerate(loc):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(node, dict) and "id" in node:
-            named.append(str(node["id"]))
-    if named:
-        where = f"touchpoint '{named[-1]}', field '{loc[-1]}'"
-    msg = first["msg"].removeprefix("Value error, ")
+            named, after = str(node["id"]), i + 1
+    rest = loc[after:]
+    parts = [f"touchpoint '{named}'"] if named is not None else []
+    if named is None and len(rest) >= 2 and rest[0] == "corrections" and isinstance(rest[1], int):
+        parts, rest = [f"correction {rest[1] + 1}"], rest[2:]
+    if not parts:  # a top-level key: as it is written ("version")
+        parts, rest = [".".join(str(p) for p in rest)] if rest else [], []
+    for k, part in enumerate(rest):
+        if isinstance(part, int):
+            continue
+        item = rest[k + 1] if k + 1 < len(rest) else None
+        parts.append(f"field '{part}'" + (f" item {item + 1}" if isinstance(item, int) else ""))
+    where = ", ".join(parts) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        msg = f"unknown key '{loc[-1]}' (check its spelling)"
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
+        if isinstance(first.get("input"), dict) and first["type"] == "string_type":
+            msg += " (a text with ': ' in it is read as a key and a value: put it in quotes)"
     return f"{path}: {where}: {msg}. Fix the taxonomy file and run again."
 
 
