@@ -572,3 +572,12 @@ def test_touchpoints_complained_about_together_more_than_chance(sample, tmp_path
         assert p["items"] >= 5 and p["lift"] >= 1.5 and p["sentence"].startswith(f"{p['first_name']} and ")
     page = write_report(sample, tmp_path / "r.html").read_text(encoding="utf-8")
     assert ("Complained about together" in page) == bool(report["overview"]["together"])
+
+
+def test_an_export_named_without_an_extension_gets_its_formats(sample, tmp_path):
+    """`--out fn/pp` wrote an xlsx named pp."""
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    for args, name in (([], "pp.xlsx"), (["--format", "csv"], "pp.csv")):
+        result = CliRunner().invoke(app, ["export", "--db", db, *args, "--out", str(tmp_path / "pp")])
+        assert result.exit_code == 0 and (tmp_path / name).exists() and f"Exported: {tmp_path / name}" in result.output
+    assert not (tmp_path / "pp").exists()

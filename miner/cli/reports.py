@@ -91,7 +91,8 @@ def export(
         ExportFormat | None,
         typer.Option(
             "--format",
-            help="xlsx (both tables), parquet or csv. Default: from --out's extension (which must agree), else xlsx.",
+            help="xlsx (both tables), parquet or csv. Default: from --out's extension (which must agree), else xlsx "
+            "(an --out without an extension gets the format's).",
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("touchpoints.xlsx"),
@@ -118,6 +119,8 @@ def export(
         fail(f"{out}: --format {format.value} writes a .{format.value} file: name it so, or leave --format out")
         return
     chosen = format or (ExportFormat(suffix) if suffix in formats else ExportFormat.xlsx)
+    if not suffix:  # "--out fn/pp" wrote an xlsx named pp, which nothing opens as one
+        out = out.with_name(f"{out.name}.{chosen.value}")
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
         path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters)
