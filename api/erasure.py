@@ -61,31 +61,35 @@ def forget_customer_items(
     _check_idle(control, workspace)  # a dry run too: during an import its counts would be those of half a dataset
     try:
         stored = documents_of_customer(db, value)  # checks the value first (a plain word is refused)
-        pending = _pending_items(control, workspace, value)
+        pending, conversations = _pending_items(control, workspace, value)
         if dry_run:
             return {**would_forget(db, [*stored, *pending]).as_dict(), "dry_run": True}
         _audit_to_server_log()
-        return forget_customer(db, value, pending).as_dict()
+        return forget_customer(db, value, pending, conversations).as_dict()
     except ValueError as err:
         raise ApiError(422, "invalid", f"customer: {err}", field="customer") from None
 
 
-def _pending_items(control: sqlite_utils.Database, workspace: str, value: str) -> list[str]:
+def _pending_items(control: sqlite_utils.Database, workspace: str, value: str) -> tuple[list[str], list[str]]:
     """The ids of the items naming the customer in the workspace's uploads no run has imported yet, read as a run
     reads them (the dataset's columns, bad rows skipped): an import checks the ids of what it read against the
     erased ones before it stores anything (`new_records`), so it skips these. (Before, an erasure found nothing
-    there and the next run stored the customer's rows.)"""
+    there and the next run stored the customer's rows.) With them, the ids of those that are conversations, which a
+    later cumulative export holds again, longer, under another file name."""
     from miner.errors import InputError
     from miner.ingest import ColumnMap, iter_file
     from miner.store.erasure_lookup import records_naming
 
     ids: list[str] = []
+    conversations: list[str] = []
     for row in control_db.dataset_rows(control, workspace):
         columns = ColumnMap(**json.loads(row["columns"] or "{}"))
         for path in pending_files(row):
             try:
                 for chunk in iter_file(path, columns, on_error="skip"):
-                    ids += [r.document_id for r in records_naming(chunk, value)]
+                    named = records_naming(chunk, value)
+                    ids += [r.document_id for r in named]
+                    conversations += [r.source_id for r in named if r.kind == "transcript" and r.source_id]
             except (InputError, OSError):
                 continue  # a file no run can read either: that run fails on it, naming it
-    return ids
+    return ids, conversations

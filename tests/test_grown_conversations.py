@@ -152,3 +152,13 @@ def test_an_unchanged_conversation_holding_a_name_is_not_redacted_again(db, tmp_
     _chats(path, {"C1": OPENING + LATER, "C2": LATER})  # C1 grew: only it is read again
     (grown,), _ = mine(db, [path], options)
     assert grown.grown == 1 and sum(read) == 1
+
+
+def test_a_conversation_erased_before_any_run_imported_it_stays_forgotten_when_it_grows(db, tmp_path, options):
+    """The API's erasure reaches uploads no run has imported (their item ids); a cumulative export then held the
+    conversation again, longer, under another name: its conversation id is kept too."""
+    from miner.store.erasure import forget_customer
+
+    forget_customer(db, "CU-2002", pending=["an-id-the-upload-gave"], conversations=["CU-2002"])
+    (night,), _ = mine(db, [_chats(tmp_path / "chats-03-04.jsonl", {"CU-2002": OPENING + LATER, "C3": LATER})], options)
+    assert night.added == 1 and sorted(_stored(db)) == ["C3"]

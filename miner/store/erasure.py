@@ -238,11 +238,20 @@ def would_forget(db: sqlite_utils.Database, document_ids: list[str]) -> Erased:
     return Erased(documents=len(ids), segments=segments)
 
 
-def forget_customer(db: sqlite_utils.Database, value: str, pending: Iterable[str] = ()) -> Erased:
+def forget_customer(
+    db: sqlite_utils.Database, value: str, pending: Iterable[str] = (), conversations: Iterable[str] = ()
+) -> Erased:
     """Forget every item naming the customer; their ids are kept so a re-import skips them, as are the ids of
     `pending` items (read from files not imported yet, `erasure_lookup.records_naming`), which an import of those
-    files then skips. Logged by a hash prefix of the value, never the value."""
+    files then skips, and the ids of their `conversations` (a later cumulative export holds them again, longer:
+    miner/store/versions.py). Logged by a hash prefix of the value, never the value."""
     erased = forget(db, [*documents_of_customer(db, value), *pending], kind="customer", tombstone=True)
+    if conversations:
+        from miner.store.versions import conversation_tombstone
+
+        rows = [{"document_id": conversation_tombstone(db, c), "erased_at": now()} for c in set(conversations)]
+        with db.atomic():
+            db.table("erased_documents").insert_all(rows, pk="document_id", replace=True)
     log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
              erased.segments)  # fmt: skip
     return erased
