@@ -94,8 +94,9 @@ def export_figures(mined: dict) -> dict:
             for cell in row:
                 cells += 1
                 value = cell.value
-                unsafe += cell.data_type == "f" or (isinstance(value, str) and value.startswith(FORMULA_START))
-                neutralised += isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START)
+                starts = isinstance(value, str) and value.startswith(FORMULA_START)
+                unsafe += cell.data_type == "f" or (starts and not cell.quotePrefix)
+                neutralised += starts and cell.quotePrefix  # a text cell with Excel's quote prefix: never a formula
     return {"export_cells": cells, "formula_cells": unsafe, "neutralised_cells": neutralised,
             "hostile_texts_mined": len(FORMULA_TEXTS)}  # fmt: skip
 

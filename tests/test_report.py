@@ -264,6 +264,7 @@ def test_xlsx_and_csv_neutralise_formulas(tmp_path):
     assert all(c.data_type != "f" for c in cells)
     # a text cell, as written (an added apostrophe showed in Excel and Power BI: "'+1 to everyone..."); never a formula
     assert book["pain_points"]["B2"].value == rows[0]["text"] and book["pain_points"]["C2"].value == -3
+    assert book["pain_points"]["B2"].quotePrefix and not book["pain_points"]["A2"].quotePrefix
     import zipfile
 
     sheet = zipfile.ZipFile(tmp_path / "t.xlsx").read("xl/worksheets/sheet1.xml").decode()
@@ -316,7 +317,7 @@ def test_exports_round_trip(sample, tmp_path):
     result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "q.csv")])
     assert result.exit_code == 0 and (tmp_path / "q.csv").read_text() == (tmp_path / "p.csv").read_text()
     result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "book")])
-    assert result.exit_code == 0 and (tmp_path / "book").read_bytes()[:2] == b"PK"  # no extension: xlsx
+    assert result.exit_code == 0 and (tmp_path / "book.xlsx").read_bytes()[:2] == b"PK"  # no extension: xlsx
     # an extension that is no export format, or that --format contradicts, is refused (an xlsx was written as r.pdf)
     for args, says in (
         (["--out", str(tmp_path / "r.pdf")], "r.pdf: an export is a .xlsx, .csv or .parquet file"),

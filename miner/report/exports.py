@@ -121,8 +121,12 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
         for row in rows:
             sheet.append([_xml_text(v) for v in row.values()])
             for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":  # text that opens like a formula is text: typed so, never run
+                if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+                    # text that opens like a formula: a text cell with Excel's own quote prefix, as Excel stores a
+                    # typed '=...: shown as written (an added apostrophe showed in Excel and Power BI), never run,
+                    # and still text when edited
                     cell.data_type = "s"
+                    cell.quotePrefix = True
     book.save(out)
 
 
