@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from miner.report.model import sentence
+from miner.report.sentences import sentence
 from miner.report.trends import change
 from miner.wording import counted
 
