@@ -172,7 +172,8 @@ def render(result: dict, args: argparse.Namespace) -> str:
         lines += [
             _row(
                 "CSV/XLSX export cells a spreadsheet would run as a formula",
-                f"**{e['formula_cells']}** of {e['export_cells']:,} ({e['neutralised_cells']} neutralised with `'`)",
+                f"**{e['formula_cells']}** of {e['export_cells']:,} ({e['neutralised_cells']} neutralised: a `'` "
+                "in CSV, Excel's quote prefix in XLSX)",
                 "0",
             ),  # fmt: skip
             _row(
