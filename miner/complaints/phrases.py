@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from miner.segment.pii import PLACEHOLDER
+
 _NUMBER = r"(\d+|an?|two|three|four|five|six|several)"
 _SPAN = r"(minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
 OUTRIGHT = re.compile(
@@ -41,7 +43,6 @@ def said_outright(texts: Sequence[str]) -> np.ndarray:
 
 
 # What redaction put in a clause's place (miner/segment/pii.py): "<EMAIL>", "<PHONE:3f0c1a9be2d41a7e>"
-_PLACEHOLDER = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")
 # The words that hand over contact details; with stop words, all a clause like "my email is <EMAIL>, card <CARD>." holds
 _CONTACT_WORDS = frozenset(
     "email e-mail mail phone telephone tel mobile cell number num no card credit debit address postcode post code zip "
@@ -61,9 +62,9 @@ def said_nothing(texts: Sequence[str]) -> np.ndarray:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     def empty(text: str) -> bool:
-        if "<" not in text or _PLACEHOLDER.search(text) is None:
+        if "<" not in text or PLACEHOLDER.search(text) is None:
             return False
-        words = re.findall(r"[a-z][a-z'’-]*", _PLACEHOLDER.sub(" ", text).lower())
+        words = re.findall(r"[a-z][a-z'’-]*", PLACEHOLDER.sub(" ", text).lower())
         return all((w in _CONTACT_WORDS or w in STOP_WORDS) and w not in _SAYS_SOMETHING for w in words)
 
     return np.fromiter((empty(t) for t in texts), dtype=bool, count=len(texts))

@@ -26,6 +26,8 @@ Span = tuple[int, int, str]  # start, end, label (one of LABELS)
 LABELS = ("PERSON", "EMAIL", "PHONE", "CARD", "IBAN", "SSN", "NINO", "ADDRESS", "ACCOUNT", "DOB", "SORT_CODE", "PLATE",
           "IP")  # fmt: skip
 
+# What redaction puts in place of a value: "<EMAIL>", or a keyed token "<PHONE:3f0c1a9be2d41a7e>" (`pseudonym`)
+PLACEHOLDER = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CARD = re.compile(r"\b(?:\d[ .-]?){12,18}\d\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")

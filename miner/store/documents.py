@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import sqlite_utils
 
 from miner.checksum import file_sha256
 from miner.ingest.records import Record
+from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
@@ -90,9 +90,6 @@ def _stored_by_text(db: sqlite_utils.Database, records: list[Record]) -> set[str
     return out
 
 
-_TOKEN = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction puts in place of a value (miner/segment/pii.py)
-
-
 def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
     """Records whose document id an earlier import stored with other text. Documents are immutable (the first
     version is kept and `new_records` skips these), but a silent skip hid a ticket that grew; counted so the import
@@ -106,7 +103,7 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
         for doc_id, text in db.execute(sql, [*chunk, import_id]):
             rec = of[doc_id]
             replaced = rec.kind == "transcript"  # a conversation's newer version replaces it (versions.py)
-            changed += text != rec.text and not replaced and not _TOKEN.search(text or "")
+            changed += text != rec.text and not replaced and not PLACEHOLDER.search(text or "")
     return changed
 
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import sqlite_utils
 
 from miner.ingest.records import Record
+from miner.segment.pii import PLACEHOLDER
 from miner.store.db import in_chunks
 
 Turns = list[tuple[str, str]]
@@ -118,14 +119,11 @@ def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
     return f"conversation:{digest[:24]}"
 
 
-_REDACTED = re.compile(r"<[A-Z_]+(?::[0-9a-f]{16})?>")  # what redaction put in a stored text (miner/segment/pii.py)
-
-
 def as_stored(text: str | None) -> re.Pattern[str] | None:
     """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
     read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
     night it holds the same conversation; None for a text redaction did not change."""
-    parts = _REDACTED.split(text or "")
+    parts = PLACEHOLDER.split(text or "")
     if len(parts) == 1:
         return None
     return re.compile(".+?".join(map(re.escape, parts)), re.DOTALL)
