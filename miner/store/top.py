@@ -10,6 +10,7 @@ import json
 
 import sqlite_utils
 
+from miner.ingest.ratings import SCALES, normalise
 from miner.store.filters import Filters
 from miner.store.index import RunIndex, run_index
 from miner.store.reads import quote_rows, segments_inside
@@ -96,8 +97,6 @@ def top_pain_points(
 def praised(row: dict) -> bool:
     """Whether a quote's item was rated 4 or 5 of 5 (or as high on its scale): a clause the detector counted there
     is seldom the evidence to show ("Like that the receipt breaks down every fee clearly now.", 4 stars)."""
-    from miner.ingest.ratings import SCALES, normalise
-
     scale, raw = row.get("rating_scale"), row.get("rating")
     return raw is not None and scale in SCALES and normalise(float(raw), scale) >= PRAISED
 
