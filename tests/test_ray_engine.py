@@ -64,3 +64,24 @@ def test_ray_engine_reads_clauses_in_their_items_as_the_local_run_does(
     spans = "SELECT count(*) FROM embeddings WHERE model LIKE '%@span'"
     assert distributed.execute(spans).fetchone()[0] == single.execute(spans).fetchone()[0] > 0
     assert _counts(distributed, ray_run) == _counts(single, single_run)
+
+
+def test_ray_engine_remembers_a_date_columns_order_across_nights(local_ray, tmp_path, mini_taxonomy, segmenter):
+    """A nightly file of days 1-12 read month-first under Ray after a night that showed day-first (the local
+    engine remembered it; tests/test_date_orders.py)."""
+    from miner.engines.ray import mine_ray
+    from miner.pipeline import MineOptions
+    from miner.store import open_db
+
+    def night(name: str, rows: list[tuple[int, str]]):  # noqa: ANN202
+        path = tmp_path / name
+        lines = "".join(f"{i},{d},1,The courier was late again ({i})\n" for i, d in rows)
+        path.write_text("review_id,date,rating,review\n" + lines, encoding="utf-8")
+        return path
+
+    db = open_db(tmp_path / "ray.db")
+    options = MineOptions(taxonomy=mini_taxonomy, segmenter=segmenter, redact_pii=False)
+    mine_ray(db, [night("n1.csv", [(1, "28/02/2026")])], options, embedding_model="fake", actors=1)
+    mine_ray(db, [night("n2.csv", [(3, "03/04/2026")])], options, embedding_model="fake", actors=1)
+    dates = {r["source_id"]: r["date"][:10] for r in db.query("SELECT source_id, date FROM documents")}
+    assert dates == {"1": "2026-02-28", "3": "2026-04-03"}  # 3 April, as night 1 showed, not 4 March

@@ -116,10 +116,12 @@ class RayEngine:
         """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here.
         `meanwhile` is left to the analysis, which fits the models first anyway."""
         from miner.ingest import read_paths
-        from miner.store.documents import new_records, store_import
+        from miner.store.documents import date_orders, new_records, save_date_orders, store_import
 
         ray = self._started()
-        files = read_paths(paths, columns, on_error=on_error, progress=progress)
+        orders = date_orders(p.db)  # a file of days 1-12 reads dates as the database's earlier files showed
+        remembered = dict(orders)
+        files = read_paths(paths, columns, on_error=on_error, progress=progress, orders=orders)
         batches = []
         with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
             for path, records in files:
@@ -129,7 +131,9 @@ class RayEngine:
                 segmented = [(r, s) for r, s in segmented if id(r) in kept]
                 batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
                 advance(len(records))
-        return store_import(p.db, batches)
+        imported = store_import(p.db, batches)
+        save_date_orders(p.db, {k: v for k, v in orders.items() if remembered.get(k) != v})
+        return imported
 
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         with progress.stage("Embedding (Ray)"):

@@ -99,21 +99,26 @@ def read_paths(
     *,
     on_error: str = "fail",
     progress: Progress | None = None,
+    orders: dict[str, bool] | None = None,
 ) -> list[tuple[Path, list[Record]]]:
     """Read and validate every file before anything is stored, so one bad file stops the whole import.
-    `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out."""
+    `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out. `orders`: each
+    date column's day-first order as earlier files showed it (`miner.store.documents.date_orders`), updated with
+    what these files show."""
     out = []
     for path in discover(paths):
         rejected: list[InputError] = []
         notes: list[str] = []
         size = path.stat().st_size
         if progress is None:
-            records = [r for c in iter_file(path, columns, on_error=on_error, rejected=rejected) for r in c]
+            chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, orders=orders)
+            records = [r for c in chunks for r in c]
         else:
             from miner.progress import label
 
             with progress.stage(label("Reading", path.name), size if size > 1 << 24 else None) as advance:
-                chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes)
+                chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes,
+                                   orders=orders)  # fmt: skip
                 records = [r for c in chunks for r in c]
             for note in notes:
                 progress.note(f"{path.name}: {note}")
