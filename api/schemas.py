@@ -363,9 +363,9 @@ class StatsPublic(BaseModel):
 class ReviewItem(BaseModel):
     segment_id: int
     text: str = Field(examples=["Why is the delivery cost only visible after I type my card details in?"])
-    touchpoint: str = Field(examples=["pricing"], description="The touchpoint the run chose.")
-    runner_up: str = Field(examples=["website"])
-    margin: float = Field(description="How far the chosen touchpoint led the runner-up: the smaller, the less sure.")
+    touchpoint: str = Field(examples=["pricing"], description="The touchpoint the run chose (`none`: no touchpoint).")
+    runner_up: str = Field(examples=["website"], description="The next best (for `none`: the nearest touchpoint).")
+    margin: float = Field(description="How far the best touchpoint led the next: the smaller, the less sure.")
     context: str | None = Field(description="The whole feedback item, when the complaint is one clause of it.")
 
 

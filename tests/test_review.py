@@ -29,23 +29,26 @@ def test_least_sure_complaints_first_one_touchpoint_at_a_time(mined, mini_taxono
     db, cache = mined
     picks = least_sure(db, cache, mini_taxonomy, limit=100)
     stored = {r["segment_id"]: r["touchpoint"] for r in db.query("SELECT * FROM assignments WHERE rank = 0")}
-    mapped = [s for s, tp in stored.items() if tp != "none"]
     said = {r["id"]: r["text"] for r in db.query("SELECT id, text FROM segments")}
-    distinct = {quote_key(said[s]) for s in mapped}  # a quote several items say is listed once
+    distinct = {quote_key(said[s]) for s in stored}  # a quote several items say is listed once
     assert len(picks) == len(distinct) > 3 and len({quote_key(p["text"]) for p in picks}) == len(picks)
-    assert all(p["touchpoint"] == stored[p["segment_id"]] and p["runner_up"] != p["touchpoint"] for p in picks)
+    assert all(p["touchpoint"] == stored[p["segment_id"]] and p["runner_up"] not in (p["touchpoint"], "none")
+               for p in picks)  # fmt: skip
     first_round = len({p["touchpoint"] for p in picks})
     assert len({p["touchpoint"] for p in picks[:first_round]}) == first_round  # every touchpoint's least sure first
-    for tp in {p["touchpoint"] for p in picks}:
+    for tp in {p["touchpoint"] for p in picks} - {"none"}:
         margins = [p["margin"] for p in picks if p["touchpoint"] == tp]
         assert margins == sorted(margins)
+    # the complaints filed under none too (nothing else lists an abstention), last in each round
+    assert picks[first_round - 1]["touchpoint"] == "none" and sum(p["touchpoint"] == "none" for p in picks) == 3
     assert least_sure(db, cache, mini_taxonomy, limit=2) == picks[:2]
     siblings = {r["segment_id"]: r["n"] for r in db.query(
         "SELECT s.id AS segment_id, (SELECT COUNT(*) FROM segments t WHERE t.document_id = s.document_id) AS n"
         " FROM segments s")}  # fmt: skip
-    texts = {r["segment_id"]: r["text"] for r in db.query(
-        "SELECT s.id AS segment_id, d.text FROM segments s JOIN documents d ON d.id = s.document_id")}  # fmt: skip
-    for p in picks:  # a clause comes with its whole feedback item as stored, to be labelled in context
+    sql = "SELECT s.id AS segment_id, d.title, d.text FROM segments s JOIN documents d ON d.id = s.document_id"
+    texts = {r["segment_id"]: (r["title"] + ". " if r["title"] else "") + r["text"] for r in db.query(sql)}
+    for p in picks:  # a clause comes with its whole feedback item as stored (a review's title first: "Useless
+        # site" was shown in a text without it), to be labelled in context
         assert (p["context"] is None) == (siblings[p["segment_id"]] == 1)
         assert p["context"] is None or (p["text"] in p["context"] and p["context"] == texts[p["segment_id"]])
     assert any(p["context"] for p in picks)
@@ -57,9 +60,16 @@ def test_the_block_parses_as_corrections_the_taxonomy_accepts(mined, mini_taxono
     text = as_yaml(picks)
     assert text.count("  # in: ") == sum(1 for p in picks if p["context"])
     block = yaml.safe_load(text)["corrections"]
-    assert [c["text"] for c in block] == [p["text"] for p in picks]
+    filed = [p for p in picks if p["touchpoint"] != "none"]
+    assert len(filed) < len(picks)  # one at least filed under none, which a correction cannot name:
+    assert [c["text"] for c in block] == [p["text"] for p in filed]
     corrected = mini_taxonomy.model_validate({**mini_taxonomy.model_dump(), "corrections": block})
-    assert [c.touchpoint for c in corrected.corrections] == [p["touchpoint"] for p in picks]
+    assert [c.touchpoint for c in corrected.corrections] == [p["touchpoint"] for p in filed]
+    uncommented = yaml.safe_load(text.replace("  # - text:", "  - text:").replace("  #   touch", "    touch"))
+    nearest = [p["runner_up"] for p in picks if p["touchpoint"] == "none"]  # commented out, its nearest filled in
+    assert [c["touchpoint"] for c in uncommented["corrections"]] == [
+        p["touchpoint"] if p["touchpoint"] != "none" else p["runner_up"] for p in picks
+    ] and nearest
 
 
 def test_a_run_of_another_taxonomy_is_refused_by_name(mined, mini_taxonomy):

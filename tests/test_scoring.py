@@ -100,13 +100,16 @@ def test_eval_report_gives_an_interval_per_set_and_for_the_pooled_real_sets():
 def test_the_eval_loop_labels_the_least_sure_mapped_complaints_one_touchpoint_at_a_time():
     from miner.eval.report import least_sure_items
 
-    items = [{"id": i, "complaint": i != 5, "gold": None if i == 6 else ["billing"]} for i in range(8)]
+    items = [{"id": i, "complaint": i != 5, "gold": None if i == 6 else ["billing"]} for i in range(9)]
     preds = [
-        {"id": i, "touchpoint": tp, "complaint": i != 4, "lead": lead}
-        for i, (tp, lead) in enumerate(
-            [("billing", 0.30), ("billing", 0.01), ("delivery", 0.20), ("delivery", 0.02), ("billing", 0.0),
-             ("billing", 0.0), ("delivery", 0.0), ("none", 0.0)]
+        {"id": i, "touchpoint": tp, "complaint": i != 4, "lead": lead, "nearest": nearest}
+        for i, (tp, lead, nearest) in enumerate(
+            [("billing", 0.30, 0), ("billing", 0.01, 0), ("delivery", 0.20, 0), ("delivery", 0.02, 0),
+             ("billing", 0.0, 0), ("billing", 0.0, 0), ("delivery", 0.0, 0), ("none", 0.0, 0.2), ("none", 0.0, 0.3)]
         )
     ]  # fmt: skip
-    picked = [it["id"] for it in least_sure_items(items, preds, budget=3)]
-    assert picked == [1, 3, 0]  # 4 not detected, 5 no complaint, 6 no gold, 7 abstained: none can be labelled
+    # 4 not detected, 5 no complaint, 6 no gold: none can be labelled; the abstained 7 and 8 take the last turn of
+    # each round, nearest a touchpoint first, as `taxonomy review` lists them
+    assert [it["id"] for it in least_sure_items(items, preds, budget=6)] == [1, 3, 8, 0, 2, 7]
+    picked = [it["id"] for it in least_sure_items(items, preds, budget=3, with_none=False)]
+    assert picked == [1, 3, 0]

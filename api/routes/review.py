@@ -20,8 +20,10 @@ router = APIRouter(prefix="/v1/review", tags=["taxonomy"])
     response_model=ReviewPublic,
     summary="Complaints to label",
     description="The complaints the run was least sure of (the smallest lead of the best touchpoint over the "
-    "runner-up), each touchpoint's least sure in turn. Label them and PUT them back under the taxonomy's "
-    "`corrections` ({text, touchpoint}): the run that PUT starts learns from them. A run of another profile "
+    "runner-up), each touchpoint's least sure in turn, and last in each round a complaint the run filed under "
+    "`none` (nearest a touchpoint first, that touchpoint as `runner_up`). Label them and PUT them back under the "
+    "taxonomy's `corrections` ({text, touchpoint}; a correction names a touchpoint, so leave out one that names "
+    "none): the run that PUT starts learns from them. A run of another profile "
     "is read with that profile's encoder; 409 when the server has not the encoder the run used.",
     responses=responses(401, 404, 409, 422, 429),
 )

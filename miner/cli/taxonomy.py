@@ -121,7 +121,8 @@ def taxonomy_review(
     """List the complaints the latest run was least sure of, as corrections to check and paste into the taxonomy.
 
     Each shows the touchpoint the run chose and the runner-up. Fix the wrong ones, delete any that are no
-    complaint, and add the block to your taxonomy: the next run learns from them."""
+    complaint, and add the block to your taxonomy: the next run learns from them. Complaints the run filed under
+    no touchpoint come last in each round, commented out with their nearest touchpoint: uncomment the right ones."""
     import json
 
     from miner.embed import EmbeddingCache, get_embedder
@@ -150,9 +151,10 @@ def taxonomy_review(
         typer.echo(json.dumps(picks, indent=2, ensure_ascii=False))
         return
     if not picks:
-        typer.echo("# The latest run mapped no complaint to a touchpoint: nothing to review.")
+        typer.echo("# The latest run found no complaint: nothing to review.")
         return
-    spread = len({p["touchpoint"] for p in picks})
+    spread = len({p["touchpoint"] for p in picks if p["touchpoint"] != "none"})
+    nones = sum(p["touchpoint"] == "none" for p in picks)
     typer.echo(
         f"# {counted(len(picks), 'complaint')} to check: each of {counted(spread, 'touchpoint')}' least sure in "
         "turn (a small\n# touchpoint's least sure may still be a clear call: the `lead` says how clear). Check each\n"
@@ -160,4 +162,10 @@ def taxonomy_review(
         "# the entries under your taxonomy's `corrections:` (one list: where it has one, paste them below its\n"
         "# entries, without this block's `corrections:` line); the next run learns from them."
     )
+    if nones:
+        typer.echo(
+            f"# {counted(nones, 'complaint')} the run filed under no touchpoint (`none`) take the last turn of each "
+            "round,\n# commented out with the nearest touchpoint: uncomment the ones about it (or name the right "
+            'one);\n# one that names no touchpoint at all ("Never again.") belongs in `none_examples`.'
+        )
     typer.echo(as_yaml(picks), nl=False)

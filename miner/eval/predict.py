@@ -101,6 +101,7 @@ def item_prediction(item: str, clauses: list[dict]) -> dict:
         touchpoints.remove(top)
         lead = score - rest[0][1] if rest else score  # over the clause's runner-up, when one was close enough
     detected = top
+    nearest = max((float(a[0][1]) for c in complaints if (a := c["assignments"]) and a[0][0] == NONE), default=0.0)
     if not complaints:  # the lead clause's touchpoint (one clause has it, or none does: an older run)
         led = next((c for c in clauses if c.get("top") not in (None, NONE)), None)
         if led is not None:
@@ -113,6 +114,8 @@ def item_prediction(item: str, clauses: list[dict]) -> dict:
         "complaint": bool(complaints),
         "score": round(float(score), 4),
         "lead": round(float(lead), 4),  # how sure the mapping is (the loop track of miner/eval/report.py)
+        # filed under none: how near its nearest complaint came to a touchpoint (`taxonomy review` lists those first)
+        "nearest": round(nearest, 4) if top_clause is None else 0.0,
         "complaint_score": round(max((float(c["complaint_score"]) for c in clauses), default=0.0), 4),
     }
 

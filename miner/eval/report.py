@@ -62,13 +62,21 @@ def intervals_table(sets: dict[str, tuple[list[dict], list[dict]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def least_sure_items(items: list[dict], preds: list[dict], budget: int = REVIEWED) -> list[dict]:
+def least_sure_items(
+    items: list[dict], preds: list[dict], budget: int = REVIEWED, *, with_none: bool = True
+) -> list[dict]:
     """What `touchpoints taxonomy review` would put first, at item level: the mapped complaints with the smallest
-    lead over their runner-up, each predicted touchpoint's in turn."""
+    lead over their runner-up, each predicted touchpoint's in turn, and, last in each round, the complaints filed
+    under `none`, nearest a touchpoint first (`with_none=False`: mapped ones only, as review listed before)."""
     queues: dict[str, list[dict]] = {}
-    for item, pred in sorted(zip(items, preds, strict=True), key=lambda ip: ip[1]["lead"]):
-        if item.get("complaint") and item.get("gold") and pred["complaint"] and pred["touchpoint"] != NONE:
+    pairs = [(it, p) for it, p in zip(items, preds, strict=True) if it.get("complaint") and it.get("gold")]
+    for item, pred in sorted(pairs, key=lambda ip: ip[1]["lead"]):
+        if pred["complaint"] and pred["touchpoint"] != NONE:
             queues.setdefault(pred["touchpoint"], []).append(item)
+    if with_none:
+        for item, pred in sorted(pairs, key=lambda ip: -ip[1].get("nearest", 0.0)):
+            if pred["complaint"] and pred["touchpoint"] == NONE:
+                queues.setdefault(NONE, []).append(item)
     return in_turn(queues, budget)
 
 

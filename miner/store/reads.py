@@ -60,13 +60,13 @@ def pain_point(db: sqlite_utils.Database, run_id: int, point_id: str) -> dict | 
 
 
 def quote_rows(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
-    """Segments with their document's id, text, source, kind, date and rating, by segment id."""
+    """Segments with their document's id, title, text, source, kind, date and rating, by segment id."""
     out: dict[int, dict] = {}
     for start in range(0, len(segment_ids), 500):
         chunk = segment_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        sql = f"""SELECT s.id, s.text, s.start, s."end", d.id AS document_id, d.text AS document_text, d.source,
-                         d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+        sql = f"""SELECT s.id, s.text, s.start, s."end", d.id AS document_id, d.text AS document_text, d.title,
+                         d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
                   FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks})"""
         out.update({r["id"]: r for r in db.query(sql, chunk)})
     return out
@@ -128,17 +128,16 @@ def document_totals(db: sqlite_utils.Database) -> dict:
 
 
 def mapped_complaints(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:
-    """{segment id: its top touchpoint} for the run's complaints filed under a touchpoint (not `none`)."""
-    sql = "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND touchpoint != 'none'"
+    """{segment id: its top touchpoint} for the run's complaints (`none` where it filed one under none)."""
+    sql = "SELECT segment_id, touchpoint FROM assignments WHERE run_id = ? AND rank = 0"
     return {r[0]: r[1] for r in db.execute(sql, [run_id])}
 
 
 def mapped_items_segments(db: sqlite_utils.Database, run_id: int) -> list[dict]:
-    """Every segment of the items holding one of the run's mapped complaints, in id order."""
+    """Every segment of the items holding one of the run's complaints, in id order."""
     sql = (
         "SELECT s.id, s.document_id, s.text FROM segments s WHERE s.document_id IN (SELECT s2.document_id FROM"
-        " assignments a JOIN segments s2 ON s2.id = a.segment_id WHERE a.run_id = ? AND a.rank = 0"
-        " AND a.touchpoint != 'none') ORDER BY s.id"
+        " assignments a JOIN segments s2 ON s2.id = a.segment_id WHERE a.run_id = ? AND a.rank = 0) ORDER BY s.id"
     )
     return list(db.query(sql, [run_id]))
 

@@ -22,7 +22,7 @@ from miner.segment.items import ItemRuns
 from miner.segment.segmenter import quote_key
 from miner.store.reads import mapped_complaints, mapped_items_segments, quote_rows
 from miner.store.runs import find_run
-from miner.touchpoints.taxonomy import Taxonomy
+from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 
 def least_sure(
@@ -35,7 +35,9 @@ def least_sure(
 ) -> list[dict]:
     """Up to `limit` complaints of the run (the latest complete one by default), least sure first, taking each
     touchpoint's least sure in turn: {"segment_id", "text", "touchpoint", "runner_up", "margin", "context"} (the
-    whole feedback item, when the complaint is one clause of it)."""
+    whole feedback item, when the complaint is one clause of it). Complaints the run filed under `none` take the
+    last turn of each round, nearest a touchpoint first, with that touchpoint as `runner_up` and `margin` its lead
+    over the next."""
     run = find_run(db, run_id)
     if run is None:
         return []
@@ -60,12 +62,18 @@ def least_sure(
     order = np.argsort(-scores, axis=1, kind="stable")
     rows = np.arange(len(scores))
     margins = scores[rows, order[:, 0]] - scores[rows, order[:, 1]]
+    filed = np.array([top[segments[p]["id"]] != NONE for p in positions])
+    # the filed complaints least sure first; then the ones filed under `none` nearest to a touchpoint first: an
+    # abstention is the mapping's error an analyst sees least (nothing lists it) and a correction undoes
+    # (labelled.py keeps what the corrections claim from `none`)
+    ranked = [*(k for k in np.argsort(margins, kind="stable") if filed[k]),
+              *(k for k in np.argsort(-scores[rows, order[:, 0]], kind="stable") if not filed[k])]  # fmt: skip
     # a quote is listed once, however many items say it and under whichever touchpoint ("Rented for a week in
     # Malaga." came 11 times), and not once corrected, in any case, spacing or punctuation around it (`quote_key`,
     # as the mapper matches)
     seen = {quote_key(c.text) for c in taxonomy.corrections}
     queues: dict[str, list[dict]] = {}
-    for k in np.argsort(margins, kind="stable"):
+    for k in ranked:
         segment = segments[positions[k]]
         if (key := quote_key(segment["text"])) in seen:
             continue
@@ -79,12 +87,23 @@ def least_sure(
             "runner_up": second if best == current else best, "margin": round(float(margins[k]), 4),
             "context": whole if whole != segment["text"] else None,
         })  # fmt: skip
+    if NONE in queues:  # their turn comes last in each round
+        queues[NONE] = queues.pop(NONE)
     picks = in_turn(queues, limit)
     stored = quote_rows(db, [p["segment_id"] for p in picks if p["context"]])
     for p in picks:  # the item as the customer wrote it ("slow but the driver..."), not its clauses joined
-        if p["context"] and stored.get(p["segment_id"], {}).get("document_text"):
-            p["context"] = stored[p["segment_id"]]["document_text"]
+        row = stored.get(p["segment_id"], {})
+        if p["context"] and row.get("document_text"):
+            p["context"] = _titled(row.get("title"), row["document_text"])
     return picks
+
+
+def _titled(title: str | None, text: str) -> str:
+    """A review's title before its text, where the text does not already hold it (its clauses are read too)."""
+    if not title or title.strip() in text:
+        return text
+    title = title.strip()
+    return f"{title} {text}" if title[-1] in ".!?" else f"{title}. {text}"
 
 
 def in_turn(queues: dict[str, list], limit: int) -> list:
@@ -100,11 +119,19 @@ def in_turn(queues: dict[str, list], limit: int) -> list:
 
 
 def as_yaml(picks: list[dict]) -> str:
-    """A `corrections:` block to check and paste: the run's touchpoint filled in, the runner-up beside it."""
+    """A `corrections:` block to check and paste: the run's touchpoint filled in, the runner-up beside it. A
+    complaint filed under `none` is commented out with its nearest touchpoint filled in (a correction names a
+    touchpoint): pasted unread, it claims nothing."""
     lines = ["corrections:"]
     for p in picks:
         if p.get("context"):  # a clause is easier to label in its feedback item
             lines.append(f"  # in: {shorten(' '.join(p['context'].split()), 110)}")  # one line: a comment
+        if p["touchpoint"] == NONE:
+            lines.append(f"  # filed under none; nearest {p['runner_up']} (lead {p['margin']:.3f}): uncomment if it"
+                         " is about that touchpoint (or name the right one)")  # fmt: skip
+            lines.append(f"  # - text: {json.dumps(p['text'], ensure_ascii=False)}")
+            lines.append(f"  #   touchpoint: {p['runner_up']}")
+            continue
         lines.append(f"  - text: {json.dumps(p['text'], ensure_ascii=False)}")
         lines.append(f"    touchpoint: {p['touchpoint']}  # or {p['runner_up']}? (lead {p['margin']:.3f})")
     return "\n".join(lines) + "\n"
