@@ -262,7 +262,10 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
     if data.documents and not any(d["date"] for d in data.documents.values()):
-        warnings.append("No item has a date, so there are no trends: name the date column with --date-col.")
+        warnings.append(
+            "No item has a date, so there are no trends: mine the export into a new database with "
+            "--date-col naming its date column (or forget it here first)."
+        )
     if data.unread:
         script = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
         warnings.append(

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from miner.checksum import file_sha256
+from miner.errors import InputError
 from miner.ingest.records import Record
 from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
@@ -18,6 +19,9 @@ from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
 from miner.store.versions import as_stored, note_replaced, sort_versions
 from miner.wording import counted
+
+# a file re-read with other columns: this many of its rows, and half of them, found stored under other dates or ratings
+REREAD_MIN = 5
 
 
 def now() -> str:
@@ -105,6 +109,42 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
             replaced = rec.kind == "transcript"  # a conversation's newer version replaces it (versions.py)
             changed += text != rec.text and not replaced and not PLACEHOLDER.search(text or "")
     return changed
+
+
+def reread_texts(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
+    """Records without a source id whose text an earlier import of the same file stored under another date or
+    rating, and not under theirs: the file read with other columns than before. Such a record's id (its text, date
+    and rating) is new, so it would be a second item: `--date-col` named on a file first mined without a date
+    doubled every item of it."""
+    by_text: dict[tuple, list[Record]] = {}
+    for rec in records:
+        if not rec.source_id:
+            by_text.setdefault((rec.source, rec.kind, rec.title, rec.text), []).append(rec)
+    stored: dict[tuple, set[tuple]] = {}
+    for source in {key[0] for key in by_text}:
+        texts = [key[3] for key in by_text if key[0] == source]
+        for chunk, marks in in_chunks(texts):
+            sql = (f"SELECT kind, title, text, date, rating_raw FROM documents WHERE source = ? AND import_id != ?"
+                   f" AND text IN ({marks})")  # fmt: skip
+            for kind, title, text, date, raw in db.execute(sql, [source, import_id, *chunk]):
+                stored.setdefault((source, kind, title, text), set()).add((date, raw))
+    return sum(
+        1 for key, recs in by_text.items() if key in stored for r in recs if (r.date, r.rating_raw) not in stored[key]
+    )
+
+
+def check_reread(name: str, rows: int, reread: int) -> None:
+    """Refuse a file most of whose rows `reread_texts` found stored under other dates or ratings (the import's
+    transaction rolls back): stored, each would count twice."""
+    if reread >= REREAD_MIN and 2 * reread >= rows:
+        raise InputError(
+            name,
+            f"{reread} of its {rows} rows repeat items this database holds from a file of this name, with another "
+            "date or rating: the file was read with other columns than before (a --date-col or --rating-col named "
+            "now?) or re-exported with its dates written otherwise. Stored, every such item would count twice, so "
+            f"nothing was imported. To read it again with other columns, first `touchpoints forget --dataset {name}` "
+            "on this database, then mine it again; or mine it into a new database",
+        )
 
 
 def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:

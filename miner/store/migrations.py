@@ -260,3 +260,10 @@ def m011_date_orders(db: sqlite_utils.Database) -> None:
     that cannot show it takes (miner/ingest/dates.py `DateColumn.from_sample`): a nightly file holding the 1st to
     the 12th alone was read month-first, the next night's day-first."""
     _execute_all(db, "CREATE TABLE date_orders (name TEXT PRIMARY KEY, dayfirst INTEGER NOT NULL, decided_at TEXT)")
+
+
+@migrations()
+def m012_documents_source(db: sqlite_utils.Database) -> None:
+    """Documents by file name: an import compares a file's rows with the items that file stored before (a file
+    re-read with other columns, `miner.store.documents.reread_texts`), and `forget --dataset` finds its items."""
+    _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source ON documents(source)")
