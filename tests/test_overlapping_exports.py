@@ -27,6 +27,18 @@ def test_an_item_stored_from_another_file_is_not_stored_again(tmp_path):
     assert again[0].added == 0 and db["documents"].count == 19
 
 
+def test_an_api_dump_writing_the_same_day_as_an_instant_is_the_same_item(tmp_path):
+    """A CSV's `2026-03-07` and a JSON dump's `2026-03-07T00:00:00Z` for the same row were two items."""
+    import json
+
+    (tmp_path / "2026-03-03.csv").write_text(HEADER + "N6,2026-03-07,1,The parcel never came\n", encoding="utf-8")
+    row = {"review_id": "N6", "date": "2026-03-07T00:00:00Z", "rating": 1, "review": "The parcel never came"}
+    (tmp_path / "2026-03-04.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    db = open_db(tmp_path / "t.db")
+    results = import_files(db, [tmp_path / "2026-03-03.csv", tmp_path / "2026-03-04.jsonl"], RuleSegmenter(), None)
+    assert [r.added for r in results] == [1, 0] and db["documents"].count == 1
+
+
 SURVEY = "date,nps,comment\n"
 ANSWERS = [("2026-03-01", 2, "Too expensive"), ("2026-03-02", 3, "Too expensive"), ("2026-03-03", 9, "Fast"),
            ("2026-03-04", 2, "Too expensive"), ("2026-03-04", 2, "Too expensive")]  # fmt: skip

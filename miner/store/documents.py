@@ -148,7 +148,7 @@ def check_reread(name: str, rows: int, reread: int) -> None:
 
 
 def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
-    """`id()`s of records another file already stored: the same source id, text and date. A document's id holds
+    """`id()`s of records another file already stored: the same source id, text and day. A document's id holds
     its file's name (two exports may number their rows alike), so without this an overlapping or renamed nightly
     export (`2026-12-03.csv` holding some of the 2nd's rows) stored every item it shared again."""
     by_id: dict[str, list[Record]] = {}
@@ -164,9 +164,15 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
             # export's rows with a name in them were redacted again, only to be found stored
             same = as_stored(text)
             for r in by_id[source_id]:
-                if r.date == date and (r.text == text or (same is not None and same.fullmatch(r.text))):
+                if _same_day(r.date, date) and (r.text == text or (same is not None and same.fullmatch(r.text))):
                     out.add(id(r))
     return out
+
+
+def _same_day(a: str | None, b: str | None) -> bool:
+    """One day however each export wrote it: a CSV's `2026-03-07` is stored `2026-03-07T00:00:00`, an API dump's
+    `2026-03-07T00:00:00Z` `...+00:00`, and the same row of both was stored twice."""
+    return (a or "")[:10] == (b or "")[:10]
 
 
 def _document_row(rec: Record, import_id: int) -> dict:
