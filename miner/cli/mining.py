@@ -322,7 +322,8 @@ def evaluate(
         typer.Argument(
             help="Labelled JSONL, one object a line: id, text, complaint (true, false or null) and gold: a touchpoint "
             'id of the taxonomy or a list of them ("delivery", ["delivery", "website"]; "none" for a complaint that '
-            "names no touchpoint; null when unknown). See docs/quality.md."
+            "names no touchpoint; null when unknown); a rating, date and title are read as `mine` reads them. See "
+            "docs/quality.md."
         ),
     ],
     predictions: Annotated[Path | None, typer.Option(help="Write one prediction per item to this JSONL file.")] = None,
