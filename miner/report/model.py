@@ -214,7 +214,8 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
     }
 
 
-_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "NPS points"}
+# an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)
+_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "Score points"}
 
 
 def _native_scale(scales: set[str]) -> dict:
