@@ -759,3 +759,12 @@ def test_order_and_ticket_numbers_stay_and_departments_are_no_people():
         "<PERSON> was rude",
         "Spoke to <PERSON>",
     ]
+
+
+def test_a_lower_case_given_name_ending_like_a_verb_is_still_a_name_after_its_cue():
+    """'Hi my name is mohammed ali' was kept whole: '-ed' made 'mohammed' look like a verb form."""
+    from miner.segment.pii import default_redactor
+
+    texts = ["Hi my name is mohammed ali and the driver was rude", "i'm escalating this"]
+    found = default_redactor().redact_many(texts)
+    assert found == ["Hi my name is <PERSON> and the driver was rude", "i'm escalating this"]

@@ -120,8 +120,10 @@ _NOT_LOWER_NAMES = frozenset(
 
 
 def _could_be_a_name(word: str) -> bool:
-    """Not a common word, and not shaped like a verb form ("your agent laughed", "i'm escalating")."""
-    return word not in _common_words() and not (len(word) > 4 and word.endswith(("ed", "ing")))
+    """Not a common word, and a given name or not shaped like a verb form ("your agent laughed", "i'm escalating";
+    "my name is mohammed ali" was kept whole for its "-ed")."""
+    verb_like = len(word) > 4 and word.endswith(("ed", "ing"))
+    return word not in _common_words() and (not verb_like or is_given_name(word))
 
 
 def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
