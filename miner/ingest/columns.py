@@ -198,6 +198,35 @@ def _score_question(columns: list[str], rows: list[dict]) -> str | None:
     return None
 
 
+# Words a date column's name holds when it is none of DATE_NAMES: "Submitted On", "Date of Review", "Posted"
+_DATE_WORDS = frozenset("date dated day submitted submission posted created received reviewed timestamp when".split())
+_NOT_THE_ITEMS = frozenset("birth dob expiry expires expiration due renewal".split())  # dates, but not the item's
+_DATED = re.compile(r"\b(?:19|20)\d\d\b|^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")  # a year, or 03/04/26
+
+
+def _dated_column(columns: list[str], rows: list[dict], taken: set[str | None]) -> str | None:
+    """A column named with a date word whose cells read as dates: "Submitted On" was no date column, and a run
+    had no trends with nothing but a note saying so."""
+    from miner.ingest.dates import parse_date
+
+    for col in columns:
+        words = set(norm(col).split("_"))
+        if col in taken or not _DATE_WORDS & words or words & _NOT_THE_ITEMS:
+            continue
+        values = [v for r in rows[:200] if not missing(v := str(r.get(col) or "").strip())]
+        if not values:
+            continue
+        read = 0
+        for value in values:
+            try:
+                read += bool(_DATED.search(value)) and bool(parse_date(value))
+            except (ValueError, OverflowError):
+                pass
+        if read >= 0.9 * len(values):
+            return col
+    return None
+
+
 def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     """Guess the roles of the columns from their names, falling back on the longest text column."""
     text = _find(columns, TEXT_NAMES) or _named_text_column(columns, rows) or _longest_text_column(columns, rows)
@@ -206,9 +235,8 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     if ident is None:
         ident = next((c for c in columns if norm(c).endswith("_id")), None)
     title = _find(columns, TITLE_NAMES)
-    return ColumnMap(
-        text=text, title=title if title != text else None, rating=rating, date=_find(columns, DATE_NAMES), id=ident
-    )
+    date = _find(columns, DATE_NAMES) or _dated_column(columns, rows, {text, rating, ident, title})
+    return ColumnMap(text=text, title=title if title != text else None, rating=rating, date=date, id=ident)
 
 
 def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = None) -> str:
