@@ -63,6 +63,18 @@ def test_undecodable_byte_names_the_line(tmp_path):
         read_file(path)
 
 
+def test_a_windows_1252_byte_before_the_utf8_rows_names_its_line(tmp_path):
+    """A file joined from two systems, its Windows-1252 line first, was read whole as a code page: the UTF-8 rows
+    after it stored as "The ‚Äúexpress‚Äù shipping" and "Charged ‚Ç¨39.99", exit 0."""
+    path = tmp_path / "mixed.csv"
+    lines = [b"id,text", "1,Price went up by £5".encode("cp1252"), "2,The “express” shipping took a week".encode()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(InputError, match=r"mixed.csv, line 2: byte 0xa3 is not valid UTF-8"):
+        read_file(path)
+    path.write_bytes(b"\n".join([lines[0], lines[1], "3,Caf\u00e9 closed".encode("cp1252")]) + b"\n")
+    assert [r.text for r in read_file(path)] == ["Price went up by £5", "Café closed"]  # all Windows-1252: read
+
+
 def test_ragged_row_is_skipped_with_on_error_skip(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("id,text\n1,fine\n2,too,many,fields\n3,late again\n")
