@@ -183,6 +183,12 @@ def test_excels_unicode_text_is_a_table_not_one_item(tmp_path):
     assert [(r.source_id, r.text, r.rating_raw, r.date[:10]) for r in recs] == [
         ("1", "Cold food, again", 1, "2026-03-01"), ("2", "Rude driver", 2, "2026-03-02"),
     ]  # fmt: skip
+    multi = tmp_path / "multi.txt"  # a quoted cell with a line break: 3 of 4 physical lines held the tabs
+    multi.write_bytes(b"\xff\xfe" + (
+        'id\tdate\trating\ttext\r\nU1\t2026-03-01\t1\t"Parcel was late.\nThen the refund took 3 weeks"\r\n'
+        "U2\t2026-03-02\t5\tGreat service\r\nU3\t2026-03-03\t2\tApp crashed at checkout\r\n"
+    ).encode("utf-16-le"))  # fmt: skip
+    assert [r.source_id for r in read_file(multi)] == ["U1", "U2", "U3"]
     chat = tmp_path / "chat.txt"  # a transcript with a tab in one line stays one item
     chat.write_text("Customer:\tmy order is late\nAgent: sorry, checking now\nCustomer: still nothing\n")
     assert len(read_file(chat)) == 1
