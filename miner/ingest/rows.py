@@ -13,6 +13,7 @@ from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
 from miner.ingest.dates import DateColumn
+from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.shapes import TEXTS, several_texts
@@ -336,8 +337,11 @@ def _record(
     text = _str(row.get(cols.text))
     for extra in markup_cols:
         text = f"{text} {_str(row.get(extra))}".strip()
-    if not text and cols.title:
-        text = _str(row.get(cols.title))  # a title-only review ("Driver refused to come up") is mined alone
+    # Made plain here, once, before redaction; a conversation's turns and the text made of them were by its reader
+    text = text if "_turns" in row else plain_text(text)
+    title = plain_text(_str(row.get(cols.title))) if cols.title else ""
+    if not text and title:
+        text = title  # a title-only review ("Driver refused to come up") is mined alone
     if not text:
         raise InputError(
             str(path),
@@ -355,8 +359,8 @@ def _record(
             hint="split it, or pass --on-error skip",
         )
     rec = Record(source=path.name, line=line, text=text, kind=kind)
-    if cols.title and _str(row.get(cols.title)):
-        rec.title = _str(row.get(cols.title))
+    if title:
+        rec.title = title
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:
