@@ -115,3 +115,18 @@ def test_an_overlapping_row_with_a_name_is_found_stored_before_redaction(tmp_pat
     import_files(db, [tmp_path / "a.csv"], RuleSegmenter(), counting)
     [night] = import_files(db, [tmp_path / "b.csv"], RuleSegmenter(), counting)
     assert night.added == 1 and read == [2, 1]  # only the new row is redacted
+
+
+def test_rows_stored_before_import_made_text_plain_are_not_stored_again(tmp_path, monkeypatch):
+    """Without a source id an item's id hashes its text: once HTML and invisible marks were taken out on import, a
+    database written before held every such row under another id, and mining its file again added each twice."""
+    import miner.ingest.rows as rows
+
+    path = tmp_path / "reviews.csv"
+    path.write_text("date,rating,review\n2026-03-01,1,<p>Late &amp; cold</p>\n2026-03-02,2,Plain one\n", "utf-8")
+    db = open_db(tmp_path / "t.db")
+    with monkeypatch.context() as m:
+        m.setattr(rows, "plain_text", lambda text: text)  # as import read text before
+        import_files(db, [path], RuleSegmenter(), None)
+    again = import_files(db, [path], RuleSegmenter(), None)
+    assert again[0].added == 0 and db["documents"].count == 2

@@ -338,10 +338,11 @@ def _record(
     for extra in markup_cols:
         text = f"{text} {_str(row.get(extra))}".strip()
     # Made plain here, once, before redaction; a conversation's turns and the text made of them were by its reader
+    raw_text, raw_title = text, _str(row.get(cols.title)) if cols.title else ""
     text = text if "_turns" in row else plain_text(text)
-    title = plain_text(_str(row.get(cols.title))) if cols.title else ""
+    title = plain_text(raw_title) if cols.title else ""
     if not text and title:
-        text = title  # a title-only review ("Driver refused to come up") is mined alone
+        text, raw_text = title, raw_title  # a title-only review ("Driver refused to come up") is mined alone
     if not text:
         raise InputError(
             str(path),
@@ -361,6 +362,8 @@ def _record(
     rec = Record(source=path.name, line=line, text=text, kind=kind)
     if title:
         rec.title = title
+    if (raw_text, raw_title) != (text, title):  # the id a database written before plain text holds it under
+        rec.raw = (raw_text, raw_title or None)
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:

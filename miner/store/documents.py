@@ -67,6 +67,7 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
     known |= _stored_by_text(db, records)
+    known |= _stored_raw(db, records)
     fresh, seen = [], set()
     for rec in records:
         if rec.document_id not in known and rec.document_id not in seen:
@@ -74,6 +75,16 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
             fresh.append(rec)
     again = _stored_elsewhere(db, fresh)
     return [r for r in fresh if id(r) not in again] if again else fresh
+
+
+def _stored_raw(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
+    """Document ids of `records` a database holds under the id of their text before import made it plain
+    (`Record.raw_id`): an export with HTML or invisible marks in it, mined again, added each such row a second time."""
+    by_raw = {r.raw_id: r.document_id for r in records if r.raw_id is not None}
+    out: set[str] = set()
+    for chunk, marks in in_chunks(list(by_raw)):
+        out.update(by_raw[row[0]] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
+    return out
 
 
 def _stored_by_text(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
