@@ -73,7 +73,8 @@ def predict_items(
         db = open_db(Path(tmp) / "eval.db")
         try:
             pipeline = pipeline_for(db)
-            columns = ColumnMap(text="text", id="id", **{k: k for k in kept})
+            named = {k: (k if k in kept else None) for k in PASSED}
+            columns = ColumnMap(text="text", id="id", rating=named["rating"], date=named["date"], title=named["title"])
             _, run_id = pipeline.mine([source], columns=columns, on_error="skip", progress=progress)  # type: ignore[attr-defined]
             found = predictions_of_run(db, run_id)
         finally:
