@@ -33,7 +33,7 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060\ufeff\u202a-\u202e\u206
 _STRAY_JOINER = re.compile("[\u200c\u200d](?![^\\x00-\\x7f])|(?<![^\\x00-\\x7f])[\u200c\u200d]")
 # A zero-width space between two words is where they part ("Refund\u200bstill\u200bnot\u200breceived")
 _ZWSP_WORD = re.compile(r"(?<=[A-Za-z])\u200b+(?=[A-Za-z])")
-_WORD_ZWSP = re.compile(r"\S*\u200b\S*")
+_WORD = re.compile(r"\S+")  # a token; `\S*\u200b\S*` tried every start of a long token: a fuzzed cell hung
 _NO_BREAK = re.compile("[\u00a0\u2007\u202f]")  # "&nbsp;": a card "4111\xa01111..." escaped redaction
 
 # Emphasis around words; never an underscore inside one (order_id, john_smith@...) or a lone asterisk ("5*")
@@ -65,6 +65,11 @@ def visible(text: str) -> str:
     """`text` without invisible format characters, a zero-width space between words read as a space (not inside an
     email address, whose redaction a space would cut: "sarah\u200b.whitfield@gmail.com"), no-break spaces as
     spaces."""
-    text = _WORD_ZWSP.sub(lambda m: m.group(0) if "@" in m.group(0) else _ZWSP_WORD.sub(" ", m.group(0)), text)
+    if "\u200b" in text:
+        text = _WORD.sub(lambda m: _word_spaces(m.group(0)), text)
     text = _STRAY_JOINER.sub("", _INVISIBLE.sub("", text))
     return _NO_BREAK.sub(" ", text)
+
+
+def _word_spaces(token: str) -> str:
+    return token if "\u200b" not in token or "@" in token else _ZWSP_WORD.sub(" ", token)

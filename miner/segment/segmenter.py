@@ -23,7 +23,7 @@ MIN_CHARS = 3
 MAX_DOC_CHARS = 20_000  # the most characters parsed at once (spaCy's memory); a longer text is parsed in parts
 _PART_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*")  # where a part of a long text may end: a sentence's end
 _SPACE = re.compile(r"\s+")
-_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_LINE = re.compile(r"[^\n]+")  # kept where it holds a word; `[^\n]*\S[^\n]*` backtracked through a line of spaces
 # A list item's marker at a line's start: "- x", "* x", "• x", "1. x", "1) x" (a web form's or markdown's bullets)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•◦▪‣–]|\d{1,2}[.)])[ \t]+(?=\S)")
 
@@ -132,7 +132,7 @@ def lines(text: str) -> list[tuple[int, str]]:
     """`text`'s lines as (offset, line) pairs, or `text` whole where it has none: each line is parsed alone, for the
     parse ran lines into one sentence ("Terrible experience:\\n\\n- order arrived cold\\n- missing the drinks" was
     one clause) where the rules split them."""
-    found = [(m.start(), m.group(0)) for m in _LINE.finditer(text)]
+    found = [(m.start(), m.group(0)) for m in _LINE.finditer(text) if not m.group(0).isspace()]
     return found or [(0, text)]
 
 
