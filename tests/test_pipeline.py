@@ -260,10 +260,10 @@ def test_mine_counts_the_items_it_could_not_read(db, tmp_path, options):
     [imp], _ = mine(db, [path], options)
     assert (imp.added, imp.other_script, imp.no_segments) == (4, 3, 2)
     assert unread_notes("intl.csv", imp.other_script, imp.no_segments) == [
-        "intl.csv: 3 items have text in another script than Latin (Arabic, Cyrillic, Japanese...), not analysed: "
-        "the models read English only",
-        "intl.csv: 2 items have no English text to analyse (other scripts? emoji only?); they still count in the "
-        "run's items and its complaint rate",
+        "intl.csv: 3 items have text in another script than Latin (Arabic, Cyrillic, Japanese...): that text is "
+        "not analysed, the models read English only (an item's English clauses are)",
+        "intl.csv: 2 items have no English words to analyse (another script, emoji, 'N/A' or '-' alone?); they still "
+        "count in the run's items and its complaint rate",
     ]
     [one] = unread_notes("a.csv", 1, 0)
     assert one.startswith("a.csv: 1 item has text in another script")

@@ -54,12 +54,12 @@ def unread_notes(path: str, other: int, empty: int) -> list[str]:
     notes = []
     if other:
         notes.append(
-            f"{path}: {_items(other)} text in another script than Latin (Arabic, Cyrillic, Japanese...), not "
-            "analysed: the models read English only"
+            f"{path}: {_items(other)} text in another script than Latin (Arabic, Cyrillic, Japanese...): that text "
+            "is not analysed, the models read English only (an item's English clauses are)"
         )
     if empty:
         notes.append(
-            f"{path}: {_items(empty)} no English text to analyse (other scripts? emoji only?); "
+            f"{path}: {_items(empty)} no English words to analyse (another script, emoji, 'N/A' or '-' alone?); "
             f"{'it still counts' if empty == 1 else 'they still count'} in the run's items and its complaint rate"
         )
     return notes
