@@ -127,7 +127,10 @@ class RunPublic(BaseModel):
 class RunInfo(BaseModel):
     """The analysis run an answer comes from: models and taxonomy recorded, so counts can be traced."""
 
-    id: int
+    id: int = Field(
+        description="The run's number: give it as `run=` to read this run again (the next page, a pain "
+        "point id kept for later), whatever runs finish meanwhile."
+    )
     finished_at: str | None
     embedding_model: str | None
     mapper: str | None
@@ -195,7 +198,11 @@ class Trend(BaseModel):
 
 
 class PainPointPublic(BaseModel):
-    id: str = Field(examples=["website-01"])
+    id: str = Field(
+        examples=["website-01"],
+        description="The pain point's id in this run (`run.id`): another run may give it to another pain point, so "
+        "read a page or a stored id again with `run=`.",
+    )
     label: str = Field(examples=["Missing information: delivery fee"])
     touchpoint: str
     touchpoint_name: str

@@ -71,6 +71,18 @@ def test_items_imported_by_no_completed_run_are_in_no_run(c, segmenter):
     assert [(_march(client, q), client.get(f"/v1/trends?{q}").json()) for q in ("&run=1", "")] == before
 
 
+def test_a_page_names_its_run_to_pin(c):
+    """Pain point ids are a run's: each page says which run it read, for the next page's `run=`."""
+    client, _, _ = c
+    page = client.get("/v1/pain-points?limit=1&offset=1").json()
+    assert page["run"]["id"] == 2 and page["pain_points"]
+    point = page["pain_points"][0]["id"]
+    again = client.get(f"/v1/pain-points?limit=1&offset=1&run={page['run']['id']}").json()
+    assert again["pain_points"][0]["id"] == point
+    examples = client.get(f"/v1/pain-points/{point}/examples?limit=1&run=2").json()
+    assert examples["run"]["id"] == 2 and examples["examples"]
+
+
 def test_a_run_whose_dataset_was_deleted_counts_none_of_its_items(c):
     client, _, datasets = c
     assert client.delete(f"/v1/datasets/{datasets[0]}").status_code in (200, 204)
