@@ -13,7 +13,7 @@ from api import db as control_db
 from api.datasets import pending_files
 from api.errors import ApiError, not_found
 from api.shred import shred_tree
-from miner.store.erasure import forget_customer, forget_files, log, would_forget
+from miner.store.erasure import forget_customer, forget_files, hand_over, log, would_forget
 from miner.store.erasure_lookup import documents_of_customer
 
 
@@ -46,6 +46,9 @@ def forget_dataset(
     _check_idle(control, workspace)
     paths = [f["path"] for f in json.loads(row["files"])]
     _audit_to_server_log()
+    others = [f["path"] for r in control_db.dataset_rows(control, workspace) if r["id"] != dataset_id
+              for f in json.loads(r["files"])]  # fmt: skip
+    hand_over(db, paths, others)  # what another dataset uploaded byte for byte stays, as that dataset's
     erased = forget_files(db, paths, kind="dataset")
     control_db.delete_dataset(control, workspace, dataset_id)
     shred_tree(uploads / dataset_id)  # the files no run has imported (and deleted) yet, overwritten first

@@ -63,12 +63,17 @@ def prune(db: sqlite_utils.Database, keep: int, protected: Collection[str] = ())
     return stored.prune(db, keep, protected)
 
 
-def store(db: sqlite_utils.Database, taxonomy: Taxonomy) -> bool:
+def store(db: sqlite_utils.Database, taxonomy: Taxonomy, default: Taxonomy | None = None) -> bool:
     """Store a new version; False when the same content is already stored under that version.
 
-    A version string is never reused for different content, so runs stay traceable to what they used.
+    A version string is never reused for different content, so runs stay traceable to what they used: neither a
+    stored one's nor the `default`'s (the default's version with corrections added was stored under it, and
+    `taxonomy_version=` then found the new content where the earlier runs had used the default's).
     """
     known = stored.fingerprint(db, taxonomy.version)
+    if known is None and default is not None and default.version == taxonomy.version:
+        if default.fingerprint() != taxonomy.fingerprint():
+            known = default.fingerprint()
     if known is not None:
         if known == taxonomy.fingerprint():
             return False

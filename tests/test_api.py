@@ -537,6 +537,10 @@ def test_taxonomy_versions(b):
     for version in ("", "v" * 65, "a b"):  # stored, none could be read back (?version= takes 64 URL-safe characters)
         body = assert_error(b.put("/v1/taxonomy", json=small_taxonomy(version)), 422)
         assert "is not a version" in body["message"]
+    # the default's version with other content (corrections added) was stored under it, shadowing the default
+    corrected = dict(first["taxonomy"], corrections=[{"text": "two charges on my card", "touchpoint": "billing"}])
+    assert corrected["version"] == first["version"]
+    assert_error(b.put("/v1/taxonomy", json=corrected), 409, "version_exists")
     resp = b.put("/v1/taxonomy", json=small_taxonomy("tiny-1"))
     assert resp.status_code == 201, resp.text
     remap = resp.json()["run"]

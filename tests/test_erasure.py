@@ -502,3 +502,20 @@ def test_a_customer_is_found_inside_an_id_and_a_column_and_the_dry_run_says_wher
     assert "Found in: column 'crm' (1 item), source id (1 item)" in dry.output
     gone = CliRunner().invoke(app, ["forget", "--db", str(path), "--customer", "hannah.baker@example.com"])
     assert gone.exit_code == 0 and "1 document" in gone.output, gone.output
+
+
+def test_deleting_one_of_two_uploads_of_the_same_file_keeps_what_the_other_holds(tmp_path):
+    """A client retrying after a timeout posted one file twice; deleting the first dataset deleted its 3 items while
+    the second still said it held them (its import had found them stored, and its raw file was gone)."""
+    from api.testing import serve, wait_for_run
+
+    with serve(tmp_path / "main.db", {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("erin")) as c:
+            body = {"name": "dup", "records": _records("D", "", 3)}
+            first, second = (c.post("/v1/datasets", json=body).json() for _ in range(2))
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "complete" and c.get("/v1/stats").json()["documents"] == 3
+            assert c.delete(f"/v1/datasets/{first['id']}").status_code == 200
+            assert c.get("/v1/stats").json()["documents"] == 3  # the second upload's
+            assert c.delete(f"/v1/datasets/{second['id']}").json()["documents"] == 3
+            assert c.get("/v1/stats").json()["documents"] == 0

@@ -63,6 +63,18 @@ def test_undecodable_byte_names_the_line(tmp_path):
         read_file(path)
 
 
+def test_a_windows_1252_byte_before_the_utf8_rows_names_its_line(tmp_path):
+    """A file joined from two systems, its Windows-1252 line first, was read whole as a code page: the UTF-8 rows
+    after it stored as "The ‚Äúexpress‚Äù shipping" and "Charged ‚Ç¨39.99", exit 0."""
+    path = tmp_path / "mixed.csv"
+    lines = [b"id,text", "1,Price went up by £5".encode("cp1252"), "2,The “express” shipping took a week".encode()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(InputError, match=r"mixed.csv, line 2: byte 0xa3 is not valid UTF-8"):
+        read_file(path)
+    path.write_bytes(b"\n".join([lines[0], lines[1], "3,Caf\u00e9 closed".encode("cp1252")]) + b"\n")
+    assert [r.text for r in read_file(path)] == ["Price went up by £5", "Café closed"]  # all Windows-1252: read
+
+
 def test_ragged_row_is_skipped_with_on_error_skip(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("id,text\n1,fine\n2,too,many,fields\n3,late again\n")
@@ -171,6 +183,12 @@ def test_excels_unicode_text_is_a_table_not_one_item(tmp_path):
     assert [(r.source_id, r.text, r.rating_raw, r.date[:10]) for r in recs] == [
         ("1", "Cold food, again", 1, "2026-03-01"), ("2", "Rude driver", 2, "2026-03-02"),
     ]  # fmt: skip
+    multi = tmp_path / "multi.txt"  # a quoted cell with a line break: 3 of 4 physical lines held the tabs
+    multi.write_bytes(b"\xff\xfe" + (
+        'id\tdate\trating\ttext\r\nU1\t2026-03-01\t1\t"Parcel was late.\nThen the refund took 3 weeks"\r\n'
+        "U2\t2026-03-02\t5\tGreat service\r\nU3\t2026-03-03\t2\tApp crashed at checkout\r\n"
+    ).encode("utf-16-le"))  # fmt: skip
+    assert [r.source_id for r in read_file(multi)] == ["U1", "U2", "U3"]
     chat = tmp_path / "chat.txt"  # a transcript with a tab in one line stays one item
     chat.write_text("Customer:\tmy order is late\nAgent: sorry, checking now\nCustomer: still nothing\n")
     assert len(read_file(chat)) == 1

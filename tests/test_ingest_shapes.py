@@ -199,13 +199,14 @@ def test_a_flat_form_export_is_one_item_per_open_answer(tmp_path):
     assert not any("@" in json.dumps(r.meta) for r in recs)  # the email column is no answer, and not kept
 
 
-def test_text_col_naming_one_of_a_forms_questions_says_they_are_all_mined(tmp_path):
-    from miner.errors import InputError
+def test_text_col_naming_one_of_a_forms_questions_mines_that_one(tmp_path):
     from miner.ingest import ColumnMap
 
     (tmp_path / "form.csv").write_text(FORM, encoding="utf-8")
-    with pytest.raises(InputError, match="'Anything we could do better\\?' is one of the survey's open-text"):
-        read_file(tmp_path / "form.csv", ColumnMap(text="Anything we could do better?"))  # "no column" before
+    recs = read_file(tmp_path / "form.csv", ColumnMap(text="Anything we could do better?"))  # "no column" before
+    assert [r.text for r in recs] == [
+        "More vegan options on the menu", "Use insulated bags please", "Order arrived with missing items again"
+    ]  # fmt: skip
 
 
 def test_one_open_question_or_review_columns_stay_a_plain_table(tmp_path):

@@ -268,3 +268,20 @@ def test_a_touchpoint_with_one_child_gives_it_only_where_its_examples_are_as_nea
     mapper = ExampleMapper(mini_taxonomy, fake_embedder.embed).fit()
     vectors = fake_embedder.embed(["crushed box on arrival", "the container was leaking in the bag"])
     assert [mapper.sub_of(v, "packaging") for v in vectors] == ["packaging/damaged", None]
+
+
+def test_a_first_touchpoints_score_is_the_clauses_best_fit_whoever_chose_it(mini_taxonomy, fake_embedder):
+    """An export showed one clause at 0.4352 where a correction quoted it word for word and at 0.7103 (its best
+    similarity, the corrections' head's pick) where the quote had a typo: the first row's score is the fit."""
+    from miner.touchpoints.taxonomy import Correction
+
+    taxonomy = mini_taxonomy.model_copy(
+        update={"corrections": [Correction(text="Charged twice.", touchpoint="packaging")]}
+    )
+    mapper = get_mapper("examples", taxonomy, fake_embedder.embed).fit()
+    scores = np.array([[0.71, 0.44, 0.10]], np.float32)
+    adjusted = np.array([[0.1, 0.9, 0.0]], np.float32)  # a head picks the second most similar
+    (by_head,) = mapper.choose(scores, None, np.zeros((1, 128), np.float32), adjusted, threshold=0.3)
+    quoted = mapper.corrected("charged TWICE", by_head, scores[0])
+    assert by_head[0].score == quoted[0].score == np.float32(0.71)
+    assert quoted[0].touchpoint == "packaging" and by_head[0].touchpoint == mapper.ids[1]

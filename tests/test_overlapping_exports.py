@@ -27,6 +27,18 @@ def test_an_item_stored_from_another_file_is_not_stored_again(tmp_path):
     assert again[0].added == 0 and db["documents"].count == 19
 
 
+def test_an_api_dump_writing_the_same_day_as_an_instant_is_the_same_item(tmp_path):
+    """A CSV's `2026-03-07` and a JSON dump's `2026-03-07T00:00:00Z` for the same row were two items."""
+    import json
+
+    (tmp_path / "2026-03-03.csv").write_text(HEADER + "N6,2026-03-07,1,The parcel never came\n", encoding="utf-8")
+    row = {"review_id": "N6", "date": "2026-03-07T00:00:00Z", "rating": 1, "review": "The parcel never came"}
+    (tmp_path / "2026-03-04.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    db = open_db(tmp_path / "t.db")
+    results = import_files(db, [tmp_path / "2026-03-03.csv", tmp_path / "2026-03-04.jsonl"], RuleSegmenter(), None)
+    assert [r.added for r in results] == [1, 0] and db["documents"].count == 1
+
+
 SURVEY = "date,nps,comment\n"
 ANSWERS = [("2026-03-01", 2, "Too expensive"), ("2026-03-02", 3, "Too expensive"), ("2026-03-03", 9, "Fast"),
            ("2026-03-04", 2, "Too expensive"), ("2026-03-04", 2, "Too expensive")]  # fmt: skip
@@ -103,3 +115,18 @@ def test_an_overlapping_row_with_a_name_is_found_stored_before_redaction(tmp_pat
     import_files(db, [tmp_path / "a.csv"], RuleSegmenter(), counting)
     [night] = import_files(db, [tmp_path / "b.csv"], RuleSegmenter(), counting)
     assert night.added == 1 and read == [2, 1]  # only the new row is redacted
+
+
+def test_rows_stored_before_import_made_text_plain_are_not_stored_again(tmp_path, monkeypatch):
+    """Without a source id an item's id hashes its text: once HTML and invisible marks were taken out on import, a
+    database written before held every such row under another id, and mining its file again added each twice."""
+    import miner.ingest.rows as rows
+
+    path = tmp_path / "reviews.csv"
+    path.write_text("date,rating,review\n2026-03-01,1,<p>Late &amp; cold</p>\n2026-03-02,2,Plain one\n", "utf-8")
+    db = open_db(tmp_path / "t.db")
+    with monkeypatch.context() as m:
+        m.setattr(rows, "plain_text", lambda text: text)  # as import read text before
+        import_files(db, [path], RuleSegmenter(), None)
+    again = import_files(db, [path], RuleSegmenter(), None)
+    assert again[0].added == 0 and db["documents"].count == 2

@@ -736,3 +736,35 @@ def test_a_caller_naming_themselves_after_its_is_redacted(redactor):
         ["Hello it's Marcus Bell, you can reach me on 07700 900123.", "it's Monday, it's Amazon"]
     )
     assert got == ["Hello it's <PERSON>, you can reach me on <PHONE>.", "it's Monday, it's Amazon"]
+
+
+def test_order_and_ticket_numbers_stay_and_departments_are_no_people():
+    """'Order number 4829173650 never arrived' was stored as 'Order number <PHONE>' (the guide says order numbers
+    stay: support needs them); 'Billing sent me three totals', 'Chatbot could not...', 'Safari' and 'Dr Pepper'
+    lost their key word to <PERSON>."""
+    from miner.segment.pii import default_redactor, redact
+
+    kept = [
+        "Order number 4829173650 never arrived",
+        "Ticket: 4829173650 is still open",
+        "my order number is 07700900123",
+    ]
+    assert [redact(t) for t in kept] == kept
+    assert redact("reach me on 4829173650 about order 55") == "reach me on <PHONE> about order 55"
+    plain = ["Billing sent me three different totals", "Chatbot could not understand anything.",
+             "Your site does not work on Safari at all.", "the Dr Pepper cans were dented",
+             "Claims told me to wait"]  # fmt: skip
+    assert default_redactor().redact_many(plain) == plain
+    assert default_redactor().redact_many(["Dr Patel was rude", "Spoke to Sarah"]) == [
+        "<PERSON> was rude",
+        "Spoke to <PERSON>",
+    ]
+
+
+def test_a_lower_case_given_name_ending_like_a_verb_is_still_a_name_after_its_cue():
+    """'Hi my name is mohammed ali' was kept whole: '-ed' made 'mohammed' look like a verb form."""
+    from miner.segment.pii import default_redactor
+
+    texts = ["Hi my name is mohammed ali and the driver was rude", "i'm escalating this"]
+    found = default_redactor().redact_many(texts)
+    assert found == ["Hi my name is <PERSON> and the driver was rude", "i'm escalating this"]

@@ -582,3 +582,28 @@ def test_an_export_named_without_an_extension_gets_its_formats(sample, tmp_path)
         result = CliRunner().invoke(app, ["export", "--db", db, *args, "--out", str(tmp_path / "pp")])
         assert result.exit_code == 0 and (tmp_path / name).exists() and f"Exported: {tmp_path / name}" in result.output
     assert not (tmp_path / "pp").exists()
+
+
+def test_an_nps_questions_points_lost_are_named_as_score_points_not_nps():
+    """ "NPS points lost +0.68" was the mean 0-10 answer lost; Net Promoter Score points were ~14.6 (%promoters less
+    %detractors): an analyst read it 20 times too small."""
+    from miner.report.model import _native_scale
+
+    assert _native_scale({"nps"}) == {"native_name": "Score points", "native_range": "0–10"}
+    assert _native_scale({"stars5"})["native_name"] == "Stars"
+
+
+def test_a_report_says_when_one_item_makes_much_of_the_counts():
+    """A 2,800-word review made 156 of a run's 298 complaints and 40 of 'Staff & agents' 45, with no warning."""
+    from miner.report.model import one_item_heavy
+
+    rows = [{"document_id": "long", "touchpoint": "agents"}] * 40 + [
+        {"document_id": f"d{i}", "touchpoint": "agents" if i < 5 else "delivery"} for i in range(60)
+    ]
+    entries = [{"id": "agents", "name": "Staff & agents", "complaints": 45, "thin": False},
+               {"id": "delivery", "name": "Delivery", "complaints": 55, "thin": False}]  # fmt: skip
+    said = one_item_heavy(rows, entries)
+    assert said[0].startswith("One feedback item makes 40 of the 100 complaint mentions (40%)")
+    assert said[1] == "Half or more of a touchpoint's complaints come from one item: Staff & agents (40 of 45)."
+    spread = [{"document_id": f"d{i}", "touchpoint": "delivery"} for i in range(60)]
+    assert one_item_heavy(spread, entries[1:]) == []

@@ -213,3 +213,35 @@ def test_a_minus_sign_is_kept_and_a_bullet_dash_goes(segmenter):
         minus, bullet = seg.segment(["-5 stars would be generous, the delivery never came", "- The box was crushed"])
         assert minus[0].text.startswith("-5 stars"), (seg, minus)
         assert bullet[0].text == "The box was crushed"
+
+
+def test_list_items_and_lines_are_clauses_in_both_segmenters(segmenter):
+    """A markdown list under a heading was one clause under spaCy (its parse ignores line breaks), so the food and
+    support complaints in it were lost; the rules kept the "•" and "3)" markers."""
+    from miner.ingest.plaintext import plain_text
+    from miner.segment.rules import RuleSegmenter
+
+    texts = [
+        plain_text("**Terrible** experience:\n\n- order arrived *cold*\n- missing the drinks\n- no reply from support"),
+        "Problems:\n1. order arrived cold\n2) missing the drinks\n• no reply from support\n  * rider was rude",
+        plain_text("<p>The app crashes<br>Login fails</p><p>Support never replied</p>"),
+    ]
+    for seg in (segmenter, RuleSegmenter()):
+        bullets, numbered, lines = ([s.text for s in segs] for segs in seg.segment(texts))
+        assert bullets == ["Terrible experience", "order arrived cold", "missing the drinks", "no reply from support"]
+        assert numbered == ["Problems", "order arrived cold", "missing the drinks", "no reply from support",
+                            "rider was rude"]  # fmt: skip
+        assert lines == ["The app crashes", "Login fails", "Support never replied"]
+        for text, segs in zip(texts, seg.segment(texts), strict=True):
+            assert all(text[s.start : s.end] == s.text for s in segs)
+
+
+def test_an_ampersand_joins_clauses_as_and_does(segmenter):
+    """Decoded from "&amp;", "Delivery was late & the box was crushed." was quoted as "Delivery was late &"."""
+    from miner.segment.rules import RuleSegmenter
+
+    for seg in (segmenter, RuleSegmenter()):
+        joined, noun = ([s.text for s in segs] for segs in seg.segment(["Delivery was late & the box was crushed.",
+                                                                         "Fish & chips were cold"]))  # fmt: skip
+        assert joined == ["Delivery was late", "the box was crushed."]
+        assert noun == ["Fish & chips were cold"]

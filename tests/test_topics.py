@@ -248,3 +248,14 @@ def test_a_tie_between_sub_touchpoints_goes_to_the_more_central_members():
     key = [0.2, 0.9, 0.3, 0.8, 0.5]
     assert dominant(subs, key=key) == "cc/disconnects" and dominant(subs) == "cc/ivr"  # without keys: first met
     assert dominant(["a", "b", None, None, None, None, None, None], share=0.3) is None
+
+
+def test_a_word_one_member_says_never_labels_a_pain_point_of_unrelated_complaints():
+    """'Poor quality & fit: freezes constantly (8)' quoted "Useless": one of its 8 members mentioned freezing."""
+    froze = "Reinstalled twice, froze constantly afterwards, froze constantly again"
+    texts = ["Utterly pointless.", "Zero transparency about anything.", froze, "I didn't want it at all."]
+    angles = np.radians([0.0, -10.0, 10.0, 5.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    (point,) = PainPointModel(distance=2.0).fit("product", texts, vectors, confidence=np.array([0.95, 0.6, 0.6, 0.6]))
+    lead = texts[point.representatives[0]]
+    assert "froze" not in point.label.lower() and (point.label == "Other issues" or point.label.lower() in lead.lower())

@@ -86,7 +86,8 @@ def get_taxonomy(
     "when the workspace holds data, a run re-maps the stored segments with it (embeddings are reused). Earlier "
     "versions stay readable with `?taxonomy_version=` on the read routes (the newest TOUCHPOINTS_MAX_TAXONOMY_"
     "VERSIONS are kept; a run keeps its own copy). 201 for a new version, 200 when the same content is already "
-    "stored under that version. 413 over the body size or examples per touchpoint limits.",
+    "stored under that version, 409 when the version names other content (a stored version's or the default's: "
+    "give a changed taxonomy a new version). 413 over the body size or examples per touchpoint limits.",
     openapi_extra={"requestBody": _BODY},
     responses={
         200: {"description": "The same content is already stored under that version: nothing changes"},
@@ -118,7 +119,7 @@ def put_taxonomy(
             raise ApiError(
                 409, "run_in_progress", "a run is in progress in this workspace: wait for it, then PUT again"
             )
-        if not taxonomies.store(db, taxonomy):
+        if not taxonomies.store(db, taxonomy, taxonomies.default_taxonomy(settings)):
             return _public(db, taxonomy, "workspace")
         taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
         response.status_code = 201

@@ -41,11 +41,24 @@ def mine(
     ],
     db: DbOpt = Path("touchpoints.db"),
     taxonomy: TaxonomyOpt = None,
-    text_col: Annotated[str | None, typer.Option(help="Column holding the feedback text.")] = None,
-    title_col: Annotated[str | None, typer.Option(help="Column holding a review title, mined with the text.")] = None,
-    rating_col: Annotated[str | None, typer.Option(help="Column holding a star rating, CSAT or NPS score.")] = None,
-    date_col: Annotated[str | None, typer.Option(help="Column holding the date.")] = None,
-    id_col: Annotated[str | None, typer.Option(help="Column holding the source's own id (for de-duplication).")] = None,
+    text_col: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Column holding the feedback text; repeat it to mine several (one item per row and column). On a "
+            "survey export, the open-text questions to mine, by their header (default: all of them).",
+            metavar="<str>",
+        ),
+    ] = None,
+    title_col: Annotated[
+        list[str] | None, typer.Option(help="Column holding a review title, mined with the text.", metavar="<str>")
+    ] = None,
+    rating_col: Annotated[
+        list[str] | None, typer.Option(help="Column holding a star rating, CSAT or NPS score.", metavar="<str>")
+    ] = None,
+    date_col: Annotated[list[str] | None, typer.Option(help="Column holding the date.", metavar="<str>")] = None,
+    id_col: Annotated[
+        list[str] | None, typer.Option(help="Column holding the source's own id (for de-duplication).", metavar="<str>")
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="review, survey or transcript (default: detected).")] = None,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
@@ -116,6 +129,12 @@ def mine(
         fail(f"--engine {engine}: use local or ray")
     _check_kind(kind)
     _check_count("--limit", limit)
+    texts = tuple(text_col or ())
+    columns = ColumnMap(
+        text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
+        title=_one("--title-col", title_col), rating=_one("--rating-col", rating_col),
+        date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind,
+    )  # fmt: skip
     created, database = not db.exists(), None
     try:
         options = MineOptions(
@@ -123,7 +142,7 @@ def mine(
             embedder=get_embedder(chosen.embedding_model),
             segmenter=get_segmenter("rules" if chosen.segmenter == "rules" else spacy_model),
             mapper=mapper,
-            columns=ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind),
+            columns=columns,
             on_error=on_error.value,
             redact_pii=chosen.redact,
             incremental=incremental,
@@ -232,6 +251,14 @@ def _check_kind(kind: str | None) -> None:
         fail(f"--kind {kind}: use {', '.join(KINDS[:-1])} or {KINDS[-1]} (or leave it out to detect it)")
 
 
+def _one(name: str, values: list[str] | None) -> str | None:
+    """A column option given once; given twice, the last one was taken without a word."""
+    if values and len(values) > 1:
+        fail(f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): a file has one such column; "
+             "give it once (only --text-col may be repeated)")  # fmt: skip
+    return values[0] if values else None
+
+
 def _check_count(name: str, value: int | None) -> None:
     """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
     if value is not None and value < 1:
@@ -322,7 +349,8 @@ def evaluate(
         typer.Argument(
             help="Labelled JSONL, one object a line: id, text, complaint (true, false or null) and gold: a touchpoint "
             'id of the taxonomy or a list of them ("delivery", ["delivery", "website"]; "none" for a complaint that '
-            "names no touchpoint; null when unknown). See docs/quality.md."
+            "names no touchpoint; null when unknown); a rating, date and title are read as `mine` reads them. See "
+            "docs/quality.md."
         ),
     ],
     predictions: Annotated[Path | None, typer.Option(help="Write one prediction per item to this JSONL file.")] = None,

@@ -116,7 +116,14 @@ class RayEngine:
         """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here.
         `meanwhile` is left to the analysis, which fits the models first anyway."""
         from miner.ingest import read_paths
-        from miner.store.documents import date_orders, new_records, save_date_orders, store_import
+        from miner.store.documents import (
+            check_reread,
+            date_orders,
+            new_records,
+            reread_texts,
+            save_date_orders,
+            store_import,
+        )
 
         ray = self._started()
         orders = date_orders(p.db)  # a file of days 1-12 reads dates as the database's earlier files showed
@@ -125,6 +132,7 @@ class RayEngine:
         batches = []
         with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
             for path, records in files:
+                check_reread(path.name, len(records), reread_texts(p.db, records, -1))  # before anything is stored
                 fresh = new_records(p.db, records)
                 segmented = _segment(ray, fresh, p.segmenter.model, p.redactor, self.actors) if fresh else []
                 kept = {id(r) for r in new_records(p.db, [r for r, _ in segmented])}  # redaction can change an id

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from miner.ingest.ratings import missing
+
 TEXT_NAMES = (
     "text",
     "review",
@@ -120,9 +122,14 @@ class ColumnMap:
     date: str | None = None
     id: str | None = None
     kind: str | None = None
+    texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
+
+    def named_texts(self) -> tuple[str, ...]:
+        """The text columns given: one, several, or none."""
+        return tuple(self.texts) or ((self.text,) if self.text else ())
 
     def merged(self, override: ColumnMap) -> ColumnMap:
-        given = {k: v for k, v in override.__dict__.items() if v is not None}
+        given = {k: v for k, v in override.__dict__.items() if v not in (None, (), [])}
         return replace(self, **given)
 
 
@@ -164,24 +171,82 @@ def _longest_text_column(columns: list[str], rows: list[dict], shortest: float =
     return best
 
 
+NUMBER = re.compile(r"^\s*\d{1,2}(?:\.0)?\s*$")
+
+
+def score_kind(question: str, values: list[str]) -> str | None:
+    """'nps' or 'csat' for a question that asks for a score ("How likely are you to recommend us...?", "How
+    satisfied were you...?") whose answers are all whole numbers; else None."""
+    if not values or not all(NUMBER.match(v) for v in values):
+        return None
+    q = question.lower()
+    if "recommend" in q or "nps" in q:
+        return "nps"
+    if "satisf" in q or "csat" in q or "rate" in q:
+        return "csat"
+    return None
+
+
+def _score_question(columns: list[str], rows: list[dict]) -> str | None:
+    """A column that asks for a score as a form's question: Google Forms' "On a scale of 0 to 10, how likely are you
+    to recommend us to a friend?" was no rating, its name being none of RATING_NAMES."""
+    for col in columns:
+        values = [str(r.get(col) or "").strip() for r in rows[:200]]
+        values = [v for v in values if not missing(v)]
+        if score_kind(col, values):
+            return col
+    return None
+
+
+# Words a date column's name holds when it is none of DATE_NAMES: "Submitted On", "Date of Review", "Posted"
+_DATE_WORDS = frozenset("date dated day submitted submission posted created received reviewed timestamp when".split())
+_NOT_THE_ITEMS = frozenset("birth dob expiry expires expiration due renewal".split())  # dates, but not the item's
+_DATED = re.compile(r"\b(?:19|20)\d\d\b|^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")  # a year, or 03/04/26
+
+
+def _dated_column(columns: list[str], rows: list[dict], taken: set[str | None]) -> str | None:
+    """A column named with a date word whose cells read as dates: "Submitted On" was no date column, and a run
+    had no trends with nothing but a note saying so."""
+    from miner.ingest.dates import parse_date
+
+    for col in columns:
+        words = set(norm(col).split("_"))
+        if col in taken or not _DATE_WORDS & words or words & _NOT_THE_ITEMS:
+            continue
+        values = [v for r in rows[:200] if not missing(v := str(r.get(col) or "").strip())]
+        if not values:
+            continue
+        read = 0
+        for value in values:
+            try:
+                read += bool(_DATED.search(value)) and bool(parse_date(value))
+            except (ValueError, OverflowError):
+                pass
+        if read >= 0.9 * len(values):
+            return col
+    return None
+
+
 def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     """Guess the roles of the columns from their names, falling back on the longest text column."""
     text = _find(columns, TEXT_NAMES) or _named_text_column(columns, rows) or _longest_text_column(columns, rows)
-    rating = _find(columns, RATING_NAMES)
+    rating = _find(columns, RATING_NAMES) or _score_question(columns, rows)
     ident = _find(columns, ID_NAMES)
     if ident is None:
         ident = next((c for c in columns if norm(c).endswith("_id")), None)
     title = _find(columns, TITLE_NAMES)
-    return ColumnMap(
-        text=text, title=title if title != text else None, rating=rating, date=_find(columns, DATE_NAMES), id=ident
-    )
+    date = _find(columns, DATE_NAMES) or _dated_column(columns, rows, {text, rating, ident, title})
+    return ColumnMap(text=text, title=title if title != text else None, rating=rating, date=date, id=ident)
 
 
-def summary(cols: ColumnMap, scale: str | None) -> str:
+def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = None) -> str:
     """One line on the columns chosen for a file, saying when no rating or date was found:
-    "columns: text 'comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)"."""
+    "columns: text 'comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)".
+    `texts`: the text columns when several were given, each row one item per column."""
     found = []
-    for role in ("text", "title", "rating", "date", "id"):
+    if texts:
+        found.append("text " + ", ".join(f"'{t}'" for t in texts) + " (one item per row and column)")
+    for role in ("title", "rating", "date", "id") if texts else ("text", "title", "rating", "date", "id"):
         if getattr(cols, role):
             found.append(f"{role} '{getattr(cols, role)}'" + (f" ({scale})" if role == "rating" and scale else ""))
     missing = []

@@ -3,21 +3,19 @@ conversations (conversation parts with author types). Each becomes one row with 
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
 from miner.ingest.transcripts import clean_turns
 
 CUSTOMER_AUTHORS = {"end-user", "end_user", "user", "lead", "contact", "customer", "requester", "visitor"}
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def plain(body: object) -> str:
-    """HTML or plain text bodies as one line of text."""
-    return re.sub(r"\s+", " ", html.unescape(_TAGS.sub(" ", str(body or "")))).strip()
+    """HTML or plain text bodies as one line of text (`plaintext.plain_text`: a customer's "<3" stays)."""
+    return " ".join(plain_text(str(body or "")).split())
 
 
 def _iso(value: object) -> str:
@@ -113,7 +111,7 @@ def intercom_row(conv: dict) -> dict:
     return _row(
         _ident(conv, "conversation_id", "ticket_id", "case_id"),
         turns,
-        subject=plain(source.get("subject")) or None,
+        subject=source.get("subject"),  # made plain with the other titles (`rows._record`)
         created_at=_iso(conv.get("created_at")),
         state=conv.get("state"),
         rating=rating.get("rating") if isinstance(rating, dict) else None,

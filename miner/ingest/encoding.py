@@ -42,6 +42,19 @@ def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, encoding: str)
     )
 
 
+def _utf8_line(raw: bytes) -> bool:
+    """Whether a line of `raw` holds text beyond ASCII that decodes as UTF-8: a file joined from a UTF-8 export and a
+    Windows-1252 one whose bad byte came first was read whole as a code page ("The ‚Äúexpress‚Äù shipping")."""
+    for line in raw.split(b"\n"):
+        if _UTF8_MULTIBYTE.search(line):
+            try:
+                line.decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                continue
+    return False
+
+
 def detect(path: Path, head: bytes) -> str:
     """The encoding to read the file with, judged from its first bytes (up to 1 MiB)."""
     bom = _bom_encoding(head)
@@ -53,7 +66,7 @@ def detect(path: Path, head: bytes) -> str:
     except UnicodeDecodeError as err:
         if err.reason == "unexpected end of data":  # a character cut by the end of the sample
             return "utf-8"
-        if _UTF8_MULTIBYTE.search(head[: err.start]):
+        if _UTF8_MULTIBYTE.search(head[: err.start]) or _utf8_line(head[err.start :]):
             raise _undecodable(path, head, err, "utf-8") from None
     from charset_normalizer import from_bytes
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from miner.ingest.columns import ColumnMap, norm
+from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
 from miner.ingest.transcripts import clean_turns, role, speaker_role
 
@@ -80,7 +81,7 @@ def joined(
             open_.move_to_end(key)
             talk.first.update({k: v for k, v in row.items() if talk.first.get(k) in (None, "") and v not in (None, "")})
         talk.last = index
-        if text := _text(row.get(cols.text)):
+        if text := plain_text(_text(row.get(cols.text))):
             talk.turns.append(Turn(role(_text(row.get(speaker)) or "customer"), text))
         while open_ and next(iter(open_.values())).last < index - window:
             _, done = open_.popitem(last=False)

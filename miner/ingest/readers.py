@@ -273,10 +273,19 @@ def read_text_file(path: Path, progress: ByteProgress | None = None) -> Table:
 
 
 def _tab_table(text: str, lines: int = 20) -> bool:
-    """Whether a text file's first lines are a table: a header with tabs, and most lines below with as many."""
-    head = [line for line in text.splitlines()[:lines] if line.strip()]
-    tabs = head[0].count("\t") if head else 0
-    return len(head) >= 2 and tabs >= 1 and sum(line.count("\t") == tabs for line in head[1:]) >= 0.8 * (len(head) - 1)
+    """Whether a text file's first rows are a table: a header with tabs, and most rows below with as many fields.
+    Rows as a tab-separated reader reads them: a quoted cell with a line break in it (Excel's "Unicode Text" of a
+    support comment) is one row, and counting physical lines read such a file as one item, its header included."""
+    import csv
+    import io
+    import itertools
+
+    try:
+        head = [r for r in itertools.islice(csv.reader(io.StringIO(text), delimiter="\t"), lines) if any(r)]
+    except csv.Error:
+        return False
+    fields = len(head[0]) if head else 0
+    return len(head) >= 2 and fields >= 2 and sum(len(r) == fields for r in head[1:]) >= 0.8 * (len(head) - 1)
 
 
 # Tabular formats (CSV/TSV, XLSX, Parquet) register themselves in miner.ingest.tabular.

@@ -40,6 +40,7 @@ class Record:
     replaces: list[str] = field(default_factory=list)
     version: str | None = None
     diverged: bool = False  # shares its id with a stored conversation of another export, earlier turns differing
+    raw: tuple[str, str | None] | None = None  # its text and title before import made them plain, where it changed them
 
     @property
     def document_id(self) -> str:
@@ -49,6 +50,16 @@ class Record:
             key = f"id:{self.source}:{self.source_id}" + (f":{self.version}" if self.version else "")
         else:
             key = f"{self._text_key}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+    @property
+    def raw_id(self) -> str | None:
+        """The id a record without a source id whose text import made plain (HTML, invisible marks, markdown) had
+        before 2026-12-07, from its text as the file held it: a database written then holds it (`new_records`)."""
+        if self.source_id or self.raw is None:
+            return None
+        text, title = self.raw
+        key = f"text:{self.kind}:{title or ''}:{text}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
     @property

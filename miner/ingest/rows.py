@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
@@ -12,8 +13,10 @@ from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
 from miner.ingest.dates import DateColumn
+from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
+from miner.ingest.shapes import TEXTS, several_texts
 from miner.ingest.table import Table
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
 from miner.wording import counted
@@ -74,14 +77,11 @@ SAMPLE_ROWS = 1000  # rows read ahead to detect the columns, the rating scale an
 CHUNK_ROWS = 5000
 
 
-def _resolve_columns(path: Path, table: Table, sample: list[dict], given: ColumnMap) -> ColumnMap:
-    cols = detect(table.columns, sample).merged(given)
-    if given.text in table.extra.get("questions", ()):  # a survey read one item per answer (shapes.py)
-        raise InputError(
-            str(path),
-            f"'{given.text}' is one of the survey's open-text questions, which are all mined, one item per answer",
-            hint="leave out --text-col",
-        )
+def _resolve_columns(
+    path: Path, table: Table, sample: list[dict], given: ColumnMap, known: ColumnMap | None = None
+) -> ColumnMap:
+    """The columns detected, what the table's shape knows (`known`), then the options given."""
+    cols = detect(table.columns, sample).merged(known or ColumnMap()).merged(given)
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:
@@ -116,10 +116,11 @@ def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float]
     return values, unread, seven
 
 
-def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) -> str | None:
+def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap, name: str | None = None) -> str | None:
     """The rating column's scale; a column named with --rating-col whose values fit no scale is an error, a
     detected one is left unread (a 0-100 'score' is not a rating), as is one whose cells are mostly not ratings
-    (labels of another scale: every row was refused before, and `--on-error skip` skipped them all)."""
+    (labels of another scale: every row was refused before, and `--on-error skip` skipped them all). `name`: what
+    the scale is judged by where the column's name says too little (a survey's question)."""
     if not cols.rating:
         return None
     values, unread, seven = _sample_ratings(sample, cols.rating)
@@ -127,7 +128,7 @@ def _scale(path: Path, cols: ColumnMap, sample: list[dict], given: ColumnMap) ->
         return None
     if seven and values and max(values) <= 7:
         return "csat7"
-    scale = ratings.infer_scale(cols.rating, values)
+    scale = ratings.infer_scale(name or cols.rating, values)
     if scale is None and given.rating:
         raise InputError(str(path), "the ratings fit no scale (1-5, 1-7 or 0-10)", field=cols.rating,
                          hint="rescale them, or leave out --rating-col")  # fmt: skip
@@ -149,17 +150,26 @@ def iter_records(
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
     repeats an earlier row's (stored once: an item's id is its source's)."""
+    survey = table.extra.get("survey")
+    if survey is not None:  # the options name the file's headers: applied before a row is read (shapes.Survey)
+        given = survey.choose(path, given)
+        table.columns = survey.columns()
+    elif len(given.named_texts()) > 1:
+        table = several_texts(path, table, given)
+        given = replace(given, text=TEXTS, texts=())
     rows = iter(table.rows)
     head = list(islice(rows, SAMPLE_ROWS))
     sample = [r for _, r in head if isinstance(r, dict)]
     if not head:
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
-    cols = _resolve_columns(path, table, sample, given)
+    cols = _resolve_columns(path, table, sample, given, survey.roles() if survey is not None else None)
     kind = cols.kind or table.kind or guess_kind(table.columns)
-    scale = _scale(path, cols, sample, given)
+    scale = _scale(path, cols, sample, given, survey.scale_name() if survey is not None else None)
     notes = notes if notes is not None else []
-    if table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
-        notes.append(summary(cols, scale))
+    if survey is not None:
+        notes.append(survey.note(scale))
+    elif table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
+        notes.append(summary(cols, scale, table.extra.get("texts")))
     if others := table.extra.get("other_sheets"):
         names = ", ".join(f"'{o}'" for o in others)
         notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: save "
@@ -327,8 +337,12 @@ def _record(
     text = _str(row.get(cols.text))
     for extra in markup_cols:
         text = f"{text} {_str(row.get(extra))}".strip()
-    if not text and cols.title:
-        text = _str(row.get(cols.title))  # a title-only review ("Driver refused to come up") is mined alone
+    # Made plain here, once, before redaction; a conversation's turns and the text made of them were by its reader
+    raw_text, raw_title = text, _str(row.get(cols.title)) if cols.title else ""
+    text = text if "_turns" in row else plain_text(text)
+    title = plain_text(raw_title) if cols.title else ""
+    if not text and title:
+        text, raw_text = title, raw_title  # a title-only review ("Driver refused to come up") is mined alone
     if not text:
         raise InputError(
             str(path),
@@ -346,8 +360,10 @@ def _record(
             hint="split it, or pass --on-error skip",
         )
     rec = Record(source=path.name, line=line, text=text, kind=kind)
-    if cols.title and _str(row.get(cols.title)):
-        rec.title = _str(row.get(cols.title))
+    if title:
+        rec.title = title
+    if (raw_text, raw_title) != (text, title):  # the id a database written before plain text holds it under
+        rec.raw = (raw_text, raw_title or None)
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:

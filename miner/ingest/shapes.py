@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from miner.errors import InputError
-from miner.ingest.columns import norm
+from miner.ingest.columns import ColumnMap, norm, score_kind
+from miner.ingest.columns import detect as detect_columns
+from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
 
 SAMPLE_RESPONDENTS = 500  # rows buffered to tell open-text questions from choices and scores
@@ -30,13 +33,13 @@ _FORMS_META = {
 }  # fmt: skip
 _FORMS_IDS = ("response_id", "respondent_id", "submission_id", "id")
 _FORMS_DATES = ("timestamp", "submitted_at", "submitted", "submission_date", "date", "created_at", "end_date")
-_NPS_GROUPS = {"promoter", "passive", "detractor"}
 _PROMPT = re.compile(
     r"(?:what|how|why|which|where|when|who|would|could|can|please|any|anything|tell|describe|is|was|did|do|does|if)"
     r"\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.0)?\s*$")
+_IDS = {"qualtrics": ("response_id",), "surveymonkey": ("respondent_id",)}
+_DATES = {"qualtrics": ("recorded_date", "end_date"), "surveymonkey": ("end_date", "start_date")}
 
 
 def survey_shape(header: list[str], first_rows: list[list]) -> str | None:
@@ -51,41 +54,21 @@ def survey_shape(header: list[str], first_rows: list[list]) -> str | None:
     return None
 
 
+def _asked(name: str) -> bool:
+    """A form's header that is a question: it ends with '?' or opens as one ("What...", "Any other comments")."""
+    return norm(name) not in _FORMS_META and (name.endswith("?") or bool(_PROMPT.match(name)))
+
+
 def forms_questions(header: list[str], rows: list[list]) -> list[int]:
     """The columns of a flat survey export (Google Forms, Typeform, a web form: the header is the questions) that
-    hold open-text answers: a question (it ends with '?' or opens as one: "What...", "Any other comments") whose
-    answers in `rows` are free text. Two or more make the export a 'forms' shape (one item per answer); with one,
-    the plain table holds it."""
+    hold open-text answers: a question whose answers in `rows` are free text. Two or more make the export a
+    'forms' shape (one item per answer); with one, the plain table holds it."""
     out = []
     for i, h in enumerate(header):
-        name = h.strip()
-        if norm(name) in _FORMS_META or not (name.endswith("?") or _PROMPT.match(name)):
-            continue
         values = [str(r[i]).strip() if i < len(r) and r[i] is not None else "" for r in rows]
-        if _is_open_text(values, ""):
+        if _asked(h.strip()) and is_open_text(values, h):
             out.append(i)
     return out
-
-
-def _score_kind(question: str, values: list[str]) -> str | None:
-    if not values or not all(_NUMBER.match(v) for v in values):
-        return None
-    q = question.lower()
-    if "recommend" in q or "nps" in q:
-        return "nps"
-    if "satisf" in q or "csat" in q or "rate" in q:
-        return "csat"
-    return None
-
-
-def _is_open_text(values: list[str], sub: str) -> bool:
-    if sub == "Open-Ended Response":
-        return True
-    filled = [v for v in values if v]
-    if not filled or {v.lower() for v in filled} <= _NPS_GROUPS or all(_NUMBER.match(v) for v in filled):
-        return False
-    mean = sum(len(v) for v in filled) / len(filled)
-    return mean >= 15 and len(set(filled)) / len(filled) > 0.6
 
 
 def _questions(shape: str, header: list[str], heads: list[list]) -> tuple[list[str], list[str], list[str]]:
@@ -108,8 +91,139 @@ def _questions(shape: str, header: list[str], heads: list[list]) -> tuple[list[s
     return ids, texts, subs[: len(header)]
 
 
+@dataclass
+class Survey:
+    """How a survey export is read, per column index: the open-text questions mined (one item per answer), the
+    score, date and id columns. Chosen from a sample of answers, then `choose` applies the column options, which
+    name the file's own headers (`--date-col StartDate`, `--text-col Q3_TEXT`)."""
+
+    shape: str
+    header: list[str]
+    qids: list[str]
+    texts: list[str]
+    subs: list[str]
+    fields: list[int]  # the export's own columns (StartDate, IPAddress...): never an answer
+    values: dict[int, list[str]]  # sampled cells of the other columns
+    open: list[int] = field(default_factory=list)
+    score: int | None = None
+    score_name: str = "score"
+    date: int | None = None
+    id: int | None = None
+
+    def detect(self) -> None:
+        names = [norm(h) for h in self.header]
+        asked = [i for i in range(len(self.header)) if i not in self.fields]
+        self.score, self.score_name = next(
+            ((i, kind) for i in asked if (kind := score_kind(self.texts[i], real_answers(self.values[i])))),
+            (None, "score"),
+        )
+        self.open = [i for i in asked if i != self.score and self._open(i)]
+        self.id = next((names.index(n) for n in _IDS.get(self.shape, _FORMS_IDS) if n in names), None)
+        self.date = next((names.index(n) for n in _DATES.get(self.shape, _FORMS_DATES) if n in names), None)
+
+    def _open(self, i: int) -> bool:
+        if self.shape == "forms" and not _asked(self.header[i].strip()):
+            return False  # questions only: an email or a name column is free text too
+        entry = self.subs[i] == "Open-Ended Response" or any(
+            s.upper().endswith("_TEXT") for s in (self.header[i], self.qids[i])
+        )  # Qualtrics' text-entry columns (Q2_TEXT, ImportId QID2_TEXT)
+        return is_open_text(self.values[i], self.texts[i], text_entry=entry)
+
+    def label(self, i: int) -> str:
+        """A column as the file names it, with its question where another row holds that (Qualtrics)."""
+        name = self.header[i] or self.texts[i]
+        if self.texts[i] and self.texts[i] != name:
+            return f"{name} ({self.texts[i]})"
+        return name + (f" ({self.subs[i]})" if self.subs[i] not in ("", "Response", "Open-Ended Response") else "")
+
+    def question(self, i: int) -> str:
+        sub = self.subs[i]
+        return self.texts[i] + (f" ({sub})" if sub not in ("", "Response", "Open-Ended Response") else "")
+
+    def columns(self) -> list[str]:
+        """The long table's columns, one row per answer."""
+        return (
+            (["id", "response_id"] if self.id is not None else [])
+            + ["question_id", "question", "answer"]
+            + [self.header[i] for i in (self.date, self.score) if i is not None]
+        )
+
+    def roles(self) -> ColumnMap:
+        """The long table's columns by role: the date and rating keep the file's names, for its messages."""
+        return ColumnMap(
+            text="answer", id="id" if self.id is not None else None,
+            rating=self.header[self.score] if self.score is not None else None,
+            date=self.header[self.date] if self.date is not None else None,
+        )  # fmt: skip
+
+    def scale_name(self) -> str:
+        """What the rating's scale is judged by: the score its question asks for (nps, csat) and its label."""
+        return f"{self.score_name} {self.label(self.score)}" if self.score is not None else ""
+
+    def choose(self, path: Path, given: ColumnMap) -> ColumnMap:
+        """Apply the column options, which name the file's headers: --text-col the questions to mine (repeated for
+        several), --rating-col, --date-col and --id-col. Returns those given, as the long table's columns."""
+        if given.title:
+            raise InputError(str(path), "a survey's answers have no title (given with --title-col)",
+                             hint="leave out --title-col")  # fmt: skip
+        if texts := given.named_texts():
+            self.open = list(dict.fromkeys(self._find(path, t, "text") for t in texts))
+        if given.rating:
+            self.score = self._find(path, given.rating, "rating")
+            self.score_name = score_kind(self.texts[self.score], real_answers(self.values[self.score])) or "score"
+            self.open = [i for i in self.open if i != self.score]
+        if given.date:
+            self.date = self._find(path, given.date, "date")
+        if given.id:
+            self.id = self._find(path, given.id, "id")
+        if not self.open:
+            raise InputError(
+                str(path),
+                f"the {self.shape} export has no open-text question",
+                hint=f"export the text answers too, or name the questions to mine with --text-col (columns are: "
+                f"{self._names()})",
+            )
+        roles = self.roles()
+        return replace(given, text=None, texts=(), **{r: getattr(roles, r) for r in ("rating", "date", "id")
+                                                      if getattr(given, r)})  # fmt: skip
+
+    def _find(self, path: Path, name: str, role: str) -> int:
+        if name in self.header:
+            return self.header.index(name)
+        raise InputError(str(path), f"there is no column '{name}' (given with --{role}-col)",
+                         hint=f"columns are: {self._names()}")  # fmt: skip
+
+    def _names(self) -> str:
+        return ", ".join(h for h in self.header if h)
+
+    def note(self, scale: str | None) -> str:
+        """What `mine` says of the file, naming columns as the file does: "qualtrics survey: mining 2 open-text
+        questions: Q2_TEXT (What could we do better?), ...; rating Q1 (...) (nps), ...; left out: Q4 (...), ..."."""
+        n = len(self.open)
+        parts = [f"{self.shape} survey: mining {n} open-text question{'s' if n != 1 else ''}: "
+                 + ", ".join(self.label(i) for i in self.open)]  # fmt: skip
+        roles = [f"{role} {self.label(i) if role == 'rating' else self.header[i]}" for role, i in
+                 (("rating", self.score), ("date", self.date), ("id", self.id)) if i is not None]  # fmt: skip
+        if roles and self.score is not None:
+            roles[0] += f" ({scale})" if scale else " (its values fit no scale and are left unread)"
+        parts += [", ".join(roles)] if roles else []
+        used = {*self.open, self.score, self.date, self.id}
+        left = [self.label(i) for i in range(len(self.header)) if i not in used and i not in self.fields]
+        fields = [self.header[i] for i in self.fields if i not in used]
+        if left:
+            parts.append("left out: " + ", ".join(left) + " (name the questions to mine with --text-col)")
+        if fields:
+            shown = ", ".join(fields[:3]) + (", ..." if len(fields) > 3 else "")
+            parts.append(f"{'also ' if left else ''}left out: {len(fields)} export field{'s' * (len(fields) != 1)} "
+                         f"({shown})")  # fmt: skip
+        parts += [f"no {r} column found (name one with --{r}-col)" for r, i in (("rating", self.score),
+                  ("date", self.date)) if i is None]  # fmt: skip
+        return "; ".join(parts)
+
+
 def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: Iterator[tuple[int, list]]) -> Table:
-    """One row per respondent and open-text answer: id, question, answer, score and date."""
+    """One row per respondent and open-text answer: id, question, answer, score and date. The Table's
+    extra["survey"] is the Survey, whose `choose` must be called before its rows are read to apply column options."""
     from miner.ingest.readers import dict_rows
 
     n_heads = {"qualtrics": 2, "surveymonkey": 1}.get(shape, 0)  # 'forms': the header row alone
@@ -121,54 +235,72 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     data = dict_rows(path, keys, _rest(peeked[n_heads:], rest))
     sample = [r for _, r in zip(range(SAMPLE_RESPONDENTS), data, strict=False)]
     meta = {"qualtrics": _QUALTRICS_META, "surveymonkey": _MONKEY_META}.get(shape, _FORMS_META)
-    names = [norm(h) for h in header]
-    cols = [k for k, name in zip(keys, names, strict=True) if name not in meta]
+    fields = [i for i, h in enumerate(header) if norm(h) in meta]
     good = [row for _, row in sample if isinstance(row, dict)]
-    values = {k: [str(row[k]).strip() for row in good] for k in cols}
-    score = next(
-        ((k, kind) for k in cols if (kind := _score_kind(texts[keys.index(k)], [v for v in values[k] if v]))), None
-    )
-    open_cols = [k for k in cols if (score is None or k != score[0]) and _is_open_text(values[k], subs[keys.index(k)])]
-    if shape == "forms":  # questions only: an email or a name column is free text too
-        asked = set(forms_questions(header, [[row[k] for k in keys] for row in good]))
-        open_cols = [k for k in open_cols if keys.index(k) in asked]
-    if not open_cols:
-        raise InputError(
-            str(path),
-            f"the {shape} export has no open-text question",
-            hint="export the text answers too, or pass --text-col for a plain table",
-        )
-    ids = {"qualtrics": ("response_id",), "surveymonkey": ("respondent_id",)}.get(shape, _FORMS_IDS)
-    id_col = next((keys[names.index(n)] for n in ids if n in names), None)  # a form may have none: ids by content
-    dates = {"qualtrics": ("recorded_date", "end_date"), "surveymonkey": ("end_date", "start_date")}
-    date_col = next((keys[names.index(n)] for n in dates.get(shape, _FORMS_DATES) if n in names), None)
-    score_name = score[1] if score else "score"
-    columns = ["id", "response_id", "question_id", "question", "answer", "date", score_name]
+    values = {i: [str(row[k]).strip() for row in good] for i, k in enumerate(keys)}
+    survey = Survey(shape, header, qids, texts, subs, fields, values)
+    survey.detect()
 
     def rows() -> Iterator[tuple[int, dict | InputError]]:
+        s = survey  # read when the first row is: after `choose`
         for line, row in _rest(sample, data):
             if isinstance(row, InputError):
                 yield line, row
                 continue
-            rid = str(row[id_col]).strip() or f"line{line}" if id_col else ""
-            for k in open_cols:
-                answer = str(row[k]).strip()
+            rid = (str(row[keys[s.id]]).strip() or f"line{line}") if s.id is not None else ""
+            for i in s.open:
+                answer = str(row[keys[i]]).strip()
                 if not answer:
                     continue  # a question the respondent skipped is no error
-                i = keys.index(k)
-                question = texts[i] + (
-                    f" ({subs[i]})" if subs[i] not in ("", "Response", "Open-Ended Response") else ""
-                )
-                out = {"id": f"{rid}:{qids[i]}" if rid else "", "response_id": rid, "question_id": qids[i]}
-                out["question"] = question
-                out |= {"answer": answer, "date": row[date_col] if date_col else "", score_name: ""}
-                if score:
-                    out[score_name] = row[score[0]]
+                out = {"id": f"{rid}:{qids[i]}", "response_id": rid} if s.id is not None else {}
+                out |= {"question_id": qids[i], "question": s.question(i), "answer": answer}
+                if s.date is not None:
+                    out[header[s.date]] = row[keys[s.date]]
+                if s.score is not None:
+                    out[header[s.score]] = row[keys[s.score]]
                 yield line, out
 
-    table = Table(columns, rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
-    table.extra["questions"] = [header[keys.index(k)] for k in open_cols]  # what --text-col may name, read
+    table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
+    table.extra["survey"] = survey
     return table
+
+
+TEXTS = "_text"  # the text column of a table read from several --text-col columns (`several_texts`)
+
+
+def several_texts(path: Path, table: Table, given: ColumnMap) -> Table:
+    """A plain table whose text is in several columns (`--text-col a --text-col b`): one row per row and column, as
+    a survey's answers are, the column named in `question` and the row's id suffixed with it (`17:b`). Only the
+    last column given was mined before."""
+    texts = given.named_texts()
+    for name in texts:
+        if name not in table.columns:
+            raise InputError(str(path), f"there is no column '{name}' (given with --text-col)",
+                             hint=f"columns are: {', '.join(table.columns)}")  # fmt: skip
+    ident = given.id or detect_columns(table.columns, []).id
+
+    def rows() -> Iterator[tuple[int, dict | InputError]]:
+        for line, row in table.rows:
+            if isinstance(row, InputError):
+                yield line, row
+                continue
+            rest = {k: v for k, v in row.items() if k not in texts}
+            rid = rest.get(ident) if ident else None
+            rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
+            answers = [(name, str(row.get(name) or "").strip()) for name in texts]
+            if not any(text for _, text in answers):
+                yield line, InputError(str(path), "the text is empty", line=line, field=", ".join(texts),
+                                       hint="fill it in, or pass --on-error skip to leave such rows out")  # fmt: skip
+            for name, text in answers:
+                if text:
+                    out = rest | {TEXTS: text, "question": name}
+                    if ident and str(rid or "").strip():
+                        out[ident] = f"{str(rid).strip()}:{name}"
+                    yield line, out
+
+    columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"]
+    extra = table.extra | {"texts": texts}
+    return Table(columns, rows(), table.shape, table.kind, table.unit, extra, table.columns_named)  # type: ignore[arg-type]
 
 
 def _rest(first: list, rest: Iterator) -> Iterator:

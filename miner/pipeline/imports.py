@@ -31,8 +31,10 @@ from miner.store.documents import (
     ImportResult,
     begin_import,
     changed_texts,
+    check_reread,
     date_orders,
     finish_import,
+    reread_texts,
     save_date_orders,
     store_records,
 )
@@ -214,7 +216,7 @@ def _import_file(
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = diverged = 0
-    changed = [0]
+    changed = [0, 0]  # rows an earlier import stored with other text; rows it stored under another date or rating
     orders = date_orders(db)  # what earlier files showed of each date column's day-first order
     remembered = dict(orders)
     with progress.stage(label("Importing", shown.name), size if large else None) as advance:
@@ -237,6 +239,7 @@ def _import_file(
             diverged += sum(r.diverged for r in fresh)
             foreign, empty = unread_items(fresh, segments)
             other_script, no_segments = other_script + foreign, no_segments + empty
+    check_reread(shown.name, rows, changed[1])
     finish_import(db, import_id, rows, added)
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
     for note in notes:
@@ -251,7 +254,9 @@ def _import_file(
 def _counting_changed(
     db: sqlite_utils.Database, chunks: Iterable[list[Record]], import_id: int, changed: list[int]
 ) -> Iterator[list[Record]]:
-    """The chunks as read, adding to `changed[0]` the rows whose id an earlier import stored with other text."""
+    """The chunks as read, adding to `changed[0]` the rows whose id an earlier import stored with other text, and
+    to `changed[1]` the rows without an id whose text it stored under another date or rating (`reread_texts`)."""
     for chunk in chunks:
         changed[0] += changed_texts(db, chunk, import_id)
+        changed[1] += reread_texts(db, chunk, import_id)
         yield chunk

@@ -32,6 +32,7 @@ from miner.wording import counted
 
 MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
 MIN_COMPLAINTS = 10  # fewer complaints than this behind a touchpoint's figures: warn
+ONE_ITEM_SHARE = 0.1  # one item making this share of a report's complaint mentions: warn
 MIN_AFFECTED = 10  # fewer rated items with a touchpoint's complaints than this behind an impact: warn
 QUOTES = 3
 
@@ -214,7 +215,8 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
     }
 
 
-_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "NPS points"}
+# an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)
+_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "Score points"}
 
 
 def _native_scale(scales: set[str]) -> dict:
@@ -244,6 +246,7 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
     thin = [e["name"] for e in entries if e["thin"]]
     if thin:
         warnings.append(f"Fewer than {MIN_COMPLAINTS} complaints behind: {', '.join(thin)}.")
+    warnings += one_item_heavy(data.assignments, entries)
     small = [p for p, n in zip(trends["periods"], trends["items"], strict=True) if n < MIN_ITEMS]
     if small:
         warnings.append(
@@ -262,7 +265,10 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
     if data.documents and not any(d["date"] for d in data.documents.values()):
-        warnings.append("No item has a date, so there are no trends: name the date column with --date-col.")
+        warnings.append(
+            "No item has a date, so there are no trends: mine the export into a new database with "
+            "--date-col naming its date column (or forget it here first)."
+        )
     if data.unread:
         script = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
         warnings.append(
@@ -285,6 +291,32 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
                                         "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
         "warnings": warnings,
     }  # fmt: skip
+
+
+def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
+    """Warnings where one feedback item makes much of the counts: a long review files each complaint clause, and one
+    of 2,800 words made 156 of a run's 298 complaints, 40 of a touchpoint's 45 ("Staff & agents", second) and all
+    30 of another's, with no warning (the thin-touchpoint warning counts complaints, not items)."""
+    per_item = Counter(row["document_id"] for row in assignments)
+    total = sum(per_item.values())
+    out = []
+    if total >= MIN_COMPLAINTS and per_item:
+        n = per_item.most_common(1)[0][1]
+        if n >= ONE_ITEM_SHARE * total:
+            out.append(
+                f"One feedback item makes {n:,} of the {total:,} complaint mentions ({n / total:.0%}): each "
+                "complaint clause of a long review or conversation counts. Read each touchpoint's items beside its "
+                "complaints."
+            )
+    by_touchpoint = Counter((row["touchpoint"], row["document_id"]) for row in assignments)
+    most: dict[str, int] = {}
+    for (tp, _), n in by_touchpoint.items():
+        most[tp] = max(most.get(tp, 0), n)
+    led = [f"{e['name']} ({most[e['id']]} of {e['complaints']})" for e in entries
+           if not e["thin"] and most.get(e["id"], 0) * 2 > e["complaints"]]  # fmt: skip
+    if led:
+        out.append(f"Half or more of a touchpoint's complaints come from one item: {', '.join(led)}.")
+    return out
 
 
 def method(db: sqlite_utils.Database, run: dict) -> dict:

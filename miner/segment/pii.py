@@ -171,8 +171,26 @@ def _is_iban(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
+# A number that a word before it names as an order's or a ticket's ("Order number 4829173650 never arrived"): no
+# phone number, and support needs it to find the order (it was stored as "Order number <PHONE>")
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:order|ticket|case|ref|reference|invoice|booking|tracking|confirmation|transaction|receipt|claim|incident|"
+    r"consignment|parcel|shipment)(?:[ \t]*(?:number|no\.?|num|id|ref))?[ \t]*(?:is|was|[:=#])?[ \t]*#?[ \t]*\Z",
+    re.IGNORECASE,
+)
+
+
+def _a_reference(match: re.Match[str]) -> bool:
+    return _REFERENCE_BEFORE.search(match.string, max(0, match.start() - 40), match.start()) is not None
+
+
+def _is_uk_phone(match: re.Match[str]) -> tuple[int, int] | None:
+    return None if _a_reference(match) else match.span()
+
+
 def _is_phone(match: re.Match[str]) -> tuple[int, int] | None:
-    return match.span() if 9 <= len(re.sub(r"\D", "", match.group(0))) <= 15 else None
+    digits = len(re.sub(r"\D", "", match.group(0)))
+    return match.span() if 9 <= digits <= 15 and not _a_reference(match) else None
 
 
 def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
@@ -225,7 +243,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("ADDRESS", _ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
-    ("PHONE", _UK_PHONE, _always),
+    ("PHONE", _UK_PHONE, _is_uk_phone),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
     ("PERSON", _SIGNATURE, _is_signature),

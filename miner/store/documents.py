@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from miner.checksum import file_sha256
+from miner.errors import InputError
 from miner.ingest.records import Record
 from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
@@ -18,6 +19,9 @@ from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids
 from miner.store.versions import as_stored, note_replaced, sort_versions
 from miner.wording import counted
+
+# a file re-read with other columns: this many of its rows, and half of them, found stored under other dates or ratings
+REREAD_MIN = 5
 
 
 def now() -> str:
@@ -63,6 +67,7 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
     known |= _stored_by_text(db, records)
+    known |= _stored_raw(db, records)
     fresh, seen = [], set()
     for rec in records:
         if rec.document_id not in known and rec.document_id not in seen:
@@ -70,6 +75,16 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
             fresh.append(rec)
     again = _stored_elsewhere(db, fresh)
     return [r for r in fresh if id(r) not in again] if again else fresh
+
+
+def _stored_raw(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
+    """Document ids of `records` a database holds under the id of their text before import made it plain
+    (`Record.raw_id`): an export with HTML or invisible marks in it, mined again, added each such row a second time."""
+    by_raw = {r.raw_id: r.document_id for r in records if r.raw_id is not None}
+    out: set[str] = set()
+    for chunk, marks in in_chunks(list(by_raw)):
+        out.update(by_raw[row[0]] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
+    return out
 
 
 def _stored_by_text(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
@@ -107,8 +122,44 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
     return changed
 
 
+def reread_texts(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
+    """Records without a source id whose text an earlier import of the same file stored under another date or
+    rating, and not under theirs: the file read with other columns than before. Such a record's id (its text, date
+    and rating) is new, so it would be a second item: `--date-col` named on a file first mined without a date
+    doubled every item of it."""
+    by_text: dict[tuple, list[Record]] = {}
+    for rec in records:
+        if not rec.source_id:
+            by_text.setdefault((rec.source, rec.kind, rec.title, rec.text), []).append(rec)
+    stored: dict[tuple, set[tuple]] = {}
+    for source in {key[0] for key in by_text}:
+        texts = [key[3] for key in by_text if key[0] == source]
+        for chunk, marks in in_chunks(texts):
+            sql = (f"SELECT kind, title, text, date, rating_raw FROM documents WHERE source = ? AND import_id != ?"
+                   f" AND text IN ({marks})")  # fmt: skip
+            for kind, title, text, date, raw in db.execute(sql, [source, import_id, *chunk]):
+                stored.setdefault((source, kind, title, text), set()).add((date, raw))
+    return sum(
+        1 for key, recs in by_text.items() if key in stored for r in recs if (r.date, r.rating_raw) not in stored[key]
+    )
+
+
+def check_reread(name: str, rows: int, reread: int) -> None:
+    """Refuse a file most of whose rows `reread_texts` found stored under other dates or ratings (the import's
+    transaction rolls back): stored, each would count twice."""
+    if reread >= REREAD_MIN and 2 * reread >= rows:
+        raise InputError(
+            name,
+            f"{reread} of its {rows} rows repeat items this database holds from a file of this name, with another "
+            "date or rating: the file was read with other columns than before (a --date-col or --rating-col named "
+            "now?) or re-exported with its dates written otherwise. Stored, every such item would count twice, so "
+            f"nothing was imported. To read it again with other columns, first `touchpoints forget --dataset {name}` "
+            "on this database, then mine it again; or mine it into a new database",
+        )
+
+
 def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
-    """`id()`s of records another file already stored: the same source id, text and date. A document's id holds
+    """`id()`s of records another file already stored: the same source id, text and day. A document's id holds
     its file's name (two exports may number their rows alike), so without this an overlapping or renamed nightly
     export (`2026-12-03.csv` holding some of the 2nd's rows) stored every item it shared again."""
     by_id: dict[str, list[Record]] = {}
@@ -124,9 +175,15 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
             # export's rows with a name in them were redacted again, only to be found stored
             same = as_stored(text)
             for r in by_id[source_id]:
-                if r.date == date and (r.text == text or (same is not None and same.fullmatch(r.text))):
+                if _same_day(r.date, date) and (r.text == text or (same is not None and same.fullmatch(r.text))):
                     out.add(id(r))
     return out
+
+
+def _same_day(a: str | None, b: str | None) -> bool:
+    """One day however each export wrote it: a CSV's `2026-03-07` is stored `2026-03-07T00:00:00`, an API dump's
+    `2026-03-07T00:00:00Z` `...+00:00`, and the same row of both was stored twice."""
+    return (a or "")[:10] == (b or "")[:10]
 
 
 def _document_row(rec: Record, import_id: int) -> dict:

@@ -220,6 +220,26 @@ def _drop_quotes(db: sqlite_utils.Database, run_id: int, gone: set[int]) -> None
                        [json.dumps(kept), run_id, pid])  # fmt: skip
 
 
+def hand_over(db: sqlite_utils.Database, paths: list[str], kept: list[str]) -> int:
+    """Move the documents imported from `paths` to an import of `kept` that read the same bytes, so that forgetting
+    `paths` leaves them: an API client that uploaded a file twice (a retry) and deleted the first upload lost the
+    rows the second one still said it held (its import had found them stored). Returns the documents moved."""
+    mine = [r for chunk, marks in in_chunks(sorted(set(paths)))
+            for r in db.execute(f"SELECT id, sha256 FROM imports WHERE path IN ({marks})", chunk)]  # fmt: skip
+    same: dict[str, int] = {}
+    for chunk, marks in in_chunks(sorted(set(kept) - set(paths))):
+        for import_id, sha in db.execute(f"SELECT id, sha256 FROM imports WHERE path IN ({marks})", chunk):
+            same.setdefault(sha, import_id)
+    moved = 0
+    with db.atomic():
+        for import_id, sha in mine:
+            if sha and sha in same:
+                moved += db.execute(
+                    "UPDATE documents SET import_id = ? WHERE import_id = ?", [same[sha], import_id]
+                ).rowcount
+    return moved
+
+
 def forget_files(db: sqlite_utils.Database, paths: list[str], *, kind: str = "dataset") -> Erased:
     """Forget everything imported from these files (`imports.path` values), and the import records themselves."""
     erased = forget(db, documents_of_paths(db, paths), kind=kind, import_paths=paths)

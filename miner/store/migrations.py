@@ -279,3 +279,10 @@ def m012_run_imports(db: sqlite_utils.Database) -> None:
                                        WHERE i.imported_at <= runs.started_at)
         """,
     )
+
+
+@migrations()
+def m013_documents_source(db: sqlite_utils.Database) -> None:
+    """Documents by file name: an import compares a file's rows with the items that file stored before (a file
+    re-read with other columns, `miner.store.documents.reread_texts`), and `forget --dataset` finds its items."""
+    _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source ON documents(source)")

@@ -205,8 +205,10 @@ class PainPointModel:
         else:
             # No key word is shared by two members: the label names what the quote leading the pain point says,
             # rather than a word of another member, which left "Report fault" above "Customer service is a joke".
-            lead = set(phrases(texts[members[_order(key, fragment)[0]]]))
-            shared = [(w, s) for w, s in words if str(w) in lead] or words
+            lead = phrases(texts[members[_order(key, fragment)[0]]])
+            # and where none of the key words is in it, its own words: falling back to every key word labelled a
+            # pain point quoting "Useless" by "freezes constantly", one member's words (none: the sub-touchpoint)
+            shared = [(w, s) for w, s in words if str(w) in set(lead)] or [(w, 1.0) for w in lead]
         phrase = key_phrase(shared, avoid=name or "", common=self.common_words, texts=fits)
         key = key + PHRASE_MATCH * np.array([phrase in phrases(texts[m]) for m in members])
         reps = [members[i] for i in _order(key, fragment)]

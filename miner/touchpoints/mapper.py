@@ -275,7 +275,8 @@ class Mapper:
         if touchpoint is None:
             return chosen
         top = touchpoint.split("/", 1)[0]
-        first = Assignment(top, float(scores[self.ids.index(top)]), touchpoint if "/" in touchpoint else None)
+        # its score is how well the clause fits the taxonomy, as a head's first pick keeps it (`choose`)
+        first = Assignment(top, float(scores.max()), touchpoint if "/" in touchpoint else None)
         rest = [a for a in chosen if a.touchpoint not in (top, NONE)]
         return [first, *rest][:MOST_TOUCHPOINTS]
 

@@ -1,0 +1,141 @@
+"""Which survey questions are mined, and the column options naming a survey's own headers (a tester's Qualtrics
+export lost its complaint question to its "Nothing" and "N/A" answers, and said nothing of it)."""
+
+import csv
+import io
+
+import pytest
+
+from miner.errors import InputError
+from miner.ingest import ColumnMap, iter_file, read_file
+
+COMPLAINTS = [
+    "The delivery took two weeks and nobody told me why",
+    "Support never answered my emails about the refund",
+    "The app crashes every time I open the basket",
+    "I was charged twice for the same order",
+]
+PRAISE = [
+    "Friendly drivers who always smile", "Great selection of vegan dishes", "Prices are fair for the portion size",
+    "Loved the quick checkout on the app", "The food arrived hot and fresh", "Easy to reorder my favourite meal",
+    "Clear tracking map while waiting", "Good discounts for regular customers", "The packaging is recyclable",
+    "Customer service fixed my issue quickly",
+]  # fmt: skip
+BETTER = COMPLAINTS + ["Nothing", "Nothing", "N/A", "Nothing", "Nothing", "N/A"]
+
+
+def _qualtrics(path, better=BETTER, praise=PRAISE):
+    """A Qualtrics CSV: column names, question texts, ImportId JSON."""
+    names = ["StartDate", "EndDate", "Status", "RecordedDate", "ResponseId", "Q1", "Q4", "Q2_TEXT", "Q3_TEXT"]
+    texts = ["Start Date", "End Date", "Response Type", "Recorded Date", "Response ID",
+             "How likely are you to recommend us to a friend?", "Which of these did you use?",
+             "What could we do better?", "What did you like?"]  # fmt: skip
+    ids = ["startDate", "endDate", "status", "recordedDate", "_recordId", "QID1", "QID4", "QID2_TEXT", "QID3_TEXT"]
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerows([names, texts, [f'{{"ImportId":"{i}"}}' for i in ids]])
+    for i, (b, p) in enumerate(zip(better, praise, strict=True)):
+        day = f"2026-03-{1 + i % 28:02d}"
+        w.writerow([f"{day} 10:00:00", f"{day} 10:05:00", "IP Address", f"{day} 10:05:01", f"R_{i:04d}",
+                    i % 11, ["App", "Website"][i % 2], b, p])  # fmt: skip
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _mine(path, columns=None):
+    notes = []
+    recs = [r for chunk in iter_file(path, columns, notes=notes) for r in chunk]
+    return recs, notes
+
+
+def test_an_open_question_with_many_non_answers_is_mined(tmp_path):
+    recs, notes = _mine(_qualtrics(tmp_path / "q.csv"))
+    better = [r.text for r in recs if r.meta["question"] == "What could we do better?"]
+    assert better[:4] == COMPLAINTS and len(recs) == 20  # only Q3's 10 answers before
+    assert not {"App", "Website"} & {r.text for r in recs}  # the choice question stays out
+    assert notes[0].startswith(
+        "qualtrics survey: mining 2 open-text questions: Q2_TEXT (What could we do better?), Q3_TEXT (What did you "
+        "like?); rating Q1 (How likely are you to recommend us to a friend?) (nps), date RecordedDate, id ResponseId;"
+        " left out: Q4 (Which of these did you use?)"
+    )  # "columns: text 'answer', rating 'nps' (nps), date 'date', id 'id'" before
+
+
+def test_at_scale_the_complaint_question_is_not_left_for_the_praise(tmp_path):
+    shorts = ["N/A", "Nothing", "-", "no comment", "None.", "nope", "Same as above", "idk", "no"]
+    better = [f"Complaint {i}: the order was late by {i} hours" for i in range(47)]
+    better += [shorts[i % len(shorts)] for i in range(51)]
+    praise = [f"Praise {i}: lovely food" for i in range(98)]
+    recs, _ = _mine(_qualtrics(tmp_path / "q.csv", better, praise))
+    asked = {r.meta["question_id"] for r in recs if r.text.startswith("Complaint")}
+    assert asked == {"QID2_TEXT"} and sum(r.text.startswith("Complaint") for r in recs) == 47
+
+
+def test_a_text_entry_column_with_short_answers_is_open_text(tmp_path):
+    short = ["Too slow", "Prices", "Cold food", "Rude", "Late", "Late", "Nothing", "Nothing", "N/A", "Nothing"]
+    recs, _ = _mine(_qualtrics(tmp_path / "q.csv", short))
+    assert [r.text for r in recs if r.meta["question_id"] == "QID2_TEXT"][:5] == short[:5]
+
+
+def test_column_options_name_the_surveys_own_headers(tmp_path):
+    path = _qualtrics(tmp_path / "q.csv")
+    recs, notes = _mine(path, ColumnMap(date="StartDate", rating="Q1", id="ResponseId"))
+    assert recs[0].date == "2026-03-01T10:00:00" and recs[0].rating_scale == "nps"
+    assert "date StartDate" in notes[0]  # "there is no column 'StartDate' ... (columns are: id, response_id..." before
+    only, notes = _mine(path, ColumnMap(text="Q2_TEXT"))
+    assert {r.meta["question_id"] for r in only} == {"QID2_TEXT"} and "mining 1 open-text question:" in notes[0]
+    two, _ = _mine(path, ColumnMap(texts=("Q2_TEXT", "Q4")))
+    assert {r.meta["question_id"] for r in two} == {"QID2_TEXT", "QID4"}
+    with pytest.raises(InputError, match="there is no column 'Q9'") as err:
+        _mine(path, ColumnMap(text="Q9"))
+    assert "columns are: StartDate, EndDate, Status, RecordedDate, ResponseId, Q1, Q4, Q2_TEXT" in str(err.value)
+
+
+def test_a_bad_rating_names_the_files_column(tmp_path):
+    path = _qualtrics(tmp_path / "q.csv")
+    path.write_text(path.read_text(encoding="utf-8").replace(",R_0003,3,", ",R_0003,12,"), encoding="utf-8")
+    with pytest.raises(InputError, match="line 7, field 'Q1': the rating is outside the 0-10 scale"):
+        _mine(path)
+
+
+FORM = """Timestamp,Email Address,"On a scale of 0 to 10, how likely are you to recommend us to a friend?",\
+What could we do better?
+2026/02/01 9:00:00 AM GMT,u0@example.com,0,The courier never showed up and support ignored me
+2026/02/02 9:01:00 AM GMT,u1@example.com,9,Nothing
+2026/02/03 9:02:00 AM GMT,u2@example.com,3,Food arrived cold for the third time this month
+2026/02/04 9:03:00 AM GMT,u3@example.com,10,N/A
+"""
+
+
+def test_a_forms_recommend_question_is_the_nps_rating(tmp_path):
+    (tmp_path / "form.csv").write_text(FORM, encoding="utf-8")
+    recs, notes = _mine(tmp_path / "form.csv")
+    assert recs[0].text.startswith("The courier") and recs[0].rating_scale == "nps"
+    assert [r.rating_raw for r in recs] == [0, 9, 3, 10]  # "no rating column found" before
+    assert "no rating column found" not in notes[0]
+
+
+def test_several_text_columns_of_a_plain_table_are_each_mined(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,a,b\n1,Late again,Rude driver\n2,,Cold food\n3,,\n", encoding="utf-8")
+    recs = read_file(path, ColumnMap(texts=("a", "b")), on_error="skip")  # only 'b' before
+    assert [(r.source_id, r.text, r.meta["question"]) for r in recs] == [
+        ("1:a", "Late again", "a"), ("1:b", "Rude driver", "b"), ("2:b", "Cold food", "b"),
+    ]  # fmt: skip
+    assert recs[0].meta["_rejected"] == [f"{path}, line 4, field 'a, b': the text is empty (fill it in)"]
+
+
+def test_mine_names_the_questions_and_refuses_a_column_option_given_twice(tmp_path):
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    path = _qualtrics(tmp_path / "q.csv")
+    args = ["mine", str(path), "--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules"]
+    result = CliRunner().invoke(app, [*args, "--no-redact", "--text-col", "Q2_TEXT", "--date-col", "StartDate"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, said
+    assert "q.csv: qualtrics survey: mining 1 open-text question: Q2_TEXT (What could we do better?)" in said
+    assert "left out: Q4 (Which of these did you use?), Q3_TEXT (What did you like?)" in said
+    twice = CliRunner().invoke(app, [*args, "--date-col", "StartDate", "--date-col", "EndDate"])
+    assert twice.exit_code == 2  # the last one was taken without a word
+    assert "--date-col given 2 times ('StartDate', 'EndDate')" in " ".join(twice.output.split())
