@@ -127,7 +127,10 @@ class RunPublic(BaseModel):
 class RunInfo(BaseModel):
     """The analysis run an answer comes from: models and taxonomy recorded, so counts can be traced."""
 
-    id: int
+    id: int = Field(
+        description="The run's number: give it as `run=` to read this run again (the next page, a pain "
+        "point id kept for later), whatever runs finish meanwhile."
+    )
     finished_at: str | None
     embedding_model: str | None
     mapper: str | None
@@ -180,8 +183,8 @@ class Trend(BaseModel):
     change_pct: float | None = Field(description="Change relative to the previous period; null when it had none.")
     documents: int = Field(description="Feedback items inside the period with a complaint in the pain point.")
     previous_documents: int = Field(description="The same, inside the previous period.")
-    items: int = Field(description="Feedback items inside the period: the rate's denominator.")
-    previous_items: int = Field(description="Feedback items inside the previous period.")
+    items: int = Field(description="Feedback items the run analysed inside the period: the rate's denominator.")
+    previous_items: int = Field(description="Feedback items the run analysed inside the previous period.")
     rate_change_pct: float | None = Field(
         description="Change of the share of items with a complaint in the pain point; null when either period's "
         "share is 0, or under 10 items in either."
@@ -195,7 +198,11 @@ class Trend(BaseModel):
 
 
 class PainPointPublic(BaseModel):
-    id: str = Field(examples=["website-01"])
+    id: str = Field(
+        examples=["website-01"],
+        description="The pain point's id in this run (`run.id`): another run may give it to another pain point, so "
+        "read a page or a stored id again with `run=`.",
+    )
     label: str = Field(examples=["Missing information: delivery fee"])
     touchpoint: str
     touchpoint_name: str
@@ -215,10 +222,10 @@ class PainPointPublic(BaseModel):
 
 
 class Period(BaseModel):
-    """The period asked for and the one a trend compares it with. The period ends on `until` or on the latest item's
-    day, whichever is earlier; when it covers whole calendar months (the 1st to a month's last day) the previous
-    period is as many calendar months just before (March against February), otherwise as many days just before
-    (whole ISO weeks against as many weeks)."""
+    """The period asked for and the one a trend compares it with. The period ends on `until` or on the latest day of
+    the items the run analysed, whichever is earlier; when it covers whole calendar months (the 1st to a month's last
+    day) the previous period is as many calendar months just before (March against February), otherwise as many days
+    just before (whole ISO weeks against as many weeks)."""
 
     since: date | None
     until: date | None
@@ -234,7 +241,11 @@ class PainPointsPublic(BaseModel):
         "(the run's "
         "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
     )
-    total_items: int = Field(0, description="Feedback items inside the filters: the trend's rates are per item.")
+    total_items: int = Field(
+        0,
+        description="Feedback items the run analysed inside the filters (not those imported since): the trend's "
+        "rates are per item.",
+    )
     total: int = Field(0, description="Pain points with complaints inside the filters; page with `limit` and `offset`.")
     limit: int = 10
     offset: int = 0

@@ -37,7 +37,9 @@ class TrendsPublic(BaseModel):
         description="Every period from the first dated item to the last inside the filters (`since` / `until` "
         "where given), gaps included: `2026-03` for a month, `2026-W09` for an ISO week.",
     )
-    items: list[int] = Field(description="Dated feedback items per period, inside the filters.")
+    items: list[int] = Field(
+        description="Dated feedback items the run analysed per period (not those imported since), inside the filters."
+    )
     partial: PartialPeriodPublic | None = Field(
         None,
         description="The latest period when the days covered end well before it does (under 80% of its days: an "

@@ -24,6 +24,7 @@ PUBLIC = {"/healthz", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/
 # Interpolations reviewed in SQL built with f-strings: each is a fragment of constant SQL or `?` placeholders.
 REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(chunk))", "placeholders",
                           "', '.join(RUN_LIST_COLUMNS)",  # a module constant of column names (miner/store/runs.py)
+                          "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
                           "cols", "columns", "column", "order", "clause", "seg"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 

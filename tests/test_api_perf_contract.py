@@ -19,6 +19,7 @@ from api.queries.pain_points import trend as _trend
 from api.testing import ROOT
 from miner.pipeline import MineOptions, mine
 from miner.store import index as ri
+from miner.store.documents import begin_import
 from miner.store.filters import Filters
 from miner.store.reads import JOIN, count_by, quote_rows, total_complaints
 from miner.store.runs import find_run, run_taxonomy
@@ -43,11 +44,12 @@ def mined(tmp_path_factory, segmenter):
     _, full = mine(db, [CORPUS / "reviews.csv", CORPUS / "survey.csv", CORPUS / "chats.jsonl"], options)
     # Documents with dates ingest never writes, stored directly, and a file without dates: the nightly run maps them.
     with db.atomic():
+        odd = begin_import(db, CORPUS / "reviews.csv", stored_as=tmp / "odd.csv")
         for i, day in enumerate(ODD_DATES * 2):
             doc = f"odd{i}"
             text = f"{COMPLAINTS[i % len(COMPLAINTS)]}, order {i} was awful."
-            db.execute("INSERT INTO documents (id, source, kind, text, date) VALUES (?, 'odd.csv', 'review', ?, ?)",
-                       [doc, text, day])  # fmt: skip
+            db.execute("INSERT INTO documents (id, import_id, source, kind, text, date) VALUES (?, ?, 'odd.csv', "
+                       "'review', ?, ?)", [doc, odd, text, day])  # fmt: skip
             db.execute(
                 'INSERT INTO segments (document_id, idx, text, hash, start, "end") VALUES (?, 0, ?, ?, 0, ?)',
                 [doc, text, hashlib.sha1(text.encode()).hexdigest(), len(text)],
@@ -129,7 +131,7 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     taxonomy = run_taxonomy(run)
     has_point = " AND a.pain_point_id IS NOT NULL"
     counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)
-    previous = filters.previous(db)
+    previous = filters.previous(db, run)
     before = count_by(db, run["id"], "a.pain_point_id", previous, has_point) if previous else None
     total = total_complaints(db, run["id"], filters)
     by_touchpoint = count_by(db, run["id"], "a.touchpoint", filters)
@@ -143,7 +145,8 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
         earlier = before.get(p["id"], 0) if before is not None else None
         docs = _documents(db, run["id"], p["id"], filters) if previous else 0
         docs_before = _documents(db, run["id"], p["id"], previous) if previous else 0
-        trend = _trend(n, earlier, docs, docs_before, _items(db, filters), _items(db, previous) if previous else 0)
+        items = _items(db, run, filters), _items(db, run, previous) if previous else 0
+        trend = _trend(n, earlier, docs, docs_before, *items)
         of_touchpoint = by_touchpoint.get(p["touchpoint"].split("/")[0], 0)
         shares = (round(n / of_touchpoint, 4) if of_touchpoint else 0.0, round(n / total, 4) if total else 0.0)
         out.append((p["id"], n, *shares, trend, _reference_quotes(db, run["id"], p, filters)))
@@ -196,10 +199,13 @@ def _documents(db, run_id: int, point_id: str, filters: Filters) -> int:
     return db.execute(sql, [run_id, point_id, *fparams]).fetchone()[0]
 
 
-def _items(db, filters: Filters) -> int:
-    """Items inside the filters, read row by row in Python: the reference for the trend's denominators."""
+def _items(db, run: dict, filters: Filters) -> int:
+    """Items the run analysed inside the filters, read row by row in Python: the reference for the trend's
+    denominators. The run's are those of the imports up to its `last_import` (all, for the run written by hand)."""
     out = 0
-    for day, source, kind in db.execute("SELECT substr(date, 1, 10), source, kind FROM documents"):
+    for day, source, kind, imported in db.execute("SELECT substr(date, 1, 10), source, kind, import_id FROM documents"):
+        if run["last_import"] is not None and imported > run["last_import"]:
+            continue
         if (filters.since or filters.until) and day is None:
             continue
         if (filters.since and day < filters.since.isoformat()) or (filters.until and day > filters.until.isoformat()):

@@ -62,3 +62,19 @@ def test_processes_creating_one_database_at_once_all_open_it(tmp_path):
             p.join(60)
         tables = len(open_db(tmp_path / f"{trial}.db").table_names())
         assert [answers.get(timeout=5) for _ in procs] == [tables] * 4
+
+
+def test_runs_from_before_are_bounded_by_the_imports_they_started_after(tmp_path):
+    """m012: a run made before `last_import` was recorded reads the imports begun by the time it started (a mine
+    imports its files first), not one a later run or a cancelled one brought in."""
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m012_run_imports")
+    for i, at in ((1, "2026-01-05T02:00:00+00:00"), (2, "2026-01-06T02:00:00+00:00")):
+        old["imports"].insert({"id": i, "path": f"{i}.csv", "source": f"{i}.csv", "sha256": "x", "rows": 1,
+                               "added": 1, "imported_at": at})  # fmt: skip
+    for i, at in ((1, "2026-01-05T02:00:05+00:00"), (2, "2026-01-06T02:00:00+00:00"), (3, "2026-01-04T00:00:00+00:00")):
+        old["runs"].insert({"id": i, "status": "complete", "started_at": at})
+    old.close()
+    db = open_db(path)
+    assert [r["last_import"] for r in db.query("SELECT last_import FROM runs ORDER BY id")] == [1, 2, 0]

@@ -46,10 +46,10 @@ def pain_points(
     check_touchpoint(run_taxonomy(run), touchpoint)
     top = top_pain_points(db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit, offset=offset,
                           quotes=n_quotes)  # fmt: skip
-    previous = filters.previous(db)
+    previous = filters.previous(db, run)  # and every denominator: the items this run analysed, not those since
     before = pain_point_counts(db, run, previous)[0] if previous else None
-    items = items_inside(db, filters)
-    before_items = items_inside(db, previous) if previous else 0
+    items = items_inside(db, run, filters)
+    before_items = items_inside(db, run, previous) if previous else 0
     ids = [p["id"] for p in top["pain_points"]]
     docs = pain_point_documents(db, run["id"], filters, ids) if previous else {}
     docs_before = pain_point_documents(db, run["id"], previous, ids) if previous else {}

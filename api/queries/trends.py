@@ -28,7 +28,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     }
     if run is None:
         return empty
-    items_by_day = daily_items(db, filters)
+    items_by_day = daily_items(db, run, filters)  # the run's items: not those imported since it ran
     if not items_by_day:
         return empty
     first, last = trend_span(filters, min(items_by_day), max(items_by_day))

@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v1/pain-points", tags=["pain points"])
     "among documents inside the filters, `limit` from `offset` (`total` says how many there are). Each has its "
     "touchpoint, stage, count, `share` of its touchpoint's complaints and `share_of_total` of all complaints in "
     "the period, the trend against the previous period (with `since`: whole calendar months against as many "
-    "months before, any other window against as many days before), and 3 quotes.",
+    "months before, any other window against as many days before), and 3 quotes. Ids are the run's (`run.id`): "
+    "page, or read a stored id again, with `run=` set to it: a run that finishes between two pages may give an "
+    "id to another pain point.",
     responses=responses(400, 401, 404, 422, 429),
 )
 async def list_pain_points(

@@ -34,7 +34,7 @@ from miner.store.runs import (
     start_run,
     still_the_latest,
 )
-from miner.store.segments import load_segments, lowest_complaint_score, snapshot, stored_documents
+from miner.store.segments import last_import, load_segments, lowest_complaint_score, snapshot, stored_documents
 from miner.topics.clusterer import PainPoint, pick_quotes
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
@@ -166,7 +166,7 @@ def _space(space: dict | None) -> str | None:
 def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     db = p.db
     with snapshot(db):  # the documents the run covers: not those another process stores while it runs
-        segments, documents = load_segments(db), stored_documents(db)
+        segments, documents, imported = load_segments(db), stored_documents(db), last_import(db)
     # On a large corpus the import's second process, where one runs, fits a share of the pain points; it imports what
     # that needs while this process classifies
     partner = getattr(p.engine, "partner", None) if p.clusterer is None and len(segments) >= SHARED_FITS else None
@@ -202,6 +202,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
                 "documents": documents,
                 "segments": len(segments),
                 "complaints": result.complaints,
+                "last_import": imported,
             },  # fmt: skip
         )
 
@@ -210,7 +211,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     """New segments only: classify them, give each complaint the nearest pain point of its touchpoint."""
     db = p.db
     with snapshot(db):  # what the run covers: the base run's documents carried forward and every one stored since
-        segments, documents = unanalysed_segments(db, base_run), stored_documents(db)
+        segments, documents, imported = unanalysed_segments(db, base_run), stored_documents(db), last_import(db)
     row = head_row(db, base_run)
     head = p.fit(progress).run_head(base_run)  # map as the base run did: no refit
     lowest = lowest_complaint_score(db, base_run)  # and detect with the threshold it read from its corpus
@@ -246,6 +247,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
                 "documents": documents,  # a total, as its segments and complaints are (the report's "of N items")
                 "segments": base["segments"] + len(segments),
                 "complaints": base["complaints"] + result.complaints,
+                "last_import": imported,  # the base's documents, and all those stored since: one bound
             },  # fmt: skip
         )
 

@@ -89,7 +89,7 @@ def top_pain_points(
         # unfiltered, the run's own items (documents stored since, not yet analysed, are not in its shares)
         "items": run["documents"]
         if not filters.sql()[0] and run.get("documents") is not None
-        else items_inside(db, filters),
+        else items_inside(db, run, filters),
         "fit": run_fit(run),
         "touchpoints": entries[:limit],
     }

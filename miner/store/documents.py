@@ -210,8 +210,11 @@ def begin_import(db: sqlite_utils.Database, path: Path, stored_as: Path | None =
     """An `imports` row for one file, named `stored_as` where given (the path with PII redacted); its counts are
     filled in by `finish_import`."""
     name = stored_as or path
-    row = {"path": str(name), "source": name.name, "sha256": file_sha256(path), "rows": 0, "added": 0,
-           "imported_at": now()}  # fmt: skip
+    # Above every run's `last_import` too: SQLite gives a new row the largest id plus one, so once the newest dataset
+    # was deleted the next import took its id, and a run that had read the deleted one counted the new one's items.
+    sql = "SELECT max(coalesce((SELECT max(id) FROM imports), 0), coalesce((SELECT max(last_import) FROM runs), 0))"
+    row = {"id": db.execute(sql).fetchone()[0] + 1, "path": str(name), "source": name.name,
+           "sha256": file_sha256(path), "rows": 0, "added": 0, "imported_at": now()}  # fmt: skip
     return int(db.table("imports").insert(row).last_pk)  # type: ignore[arg-type]
 
 

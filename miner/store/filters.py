@@ -102,18 +102,18 @@ class Filters:
         fsql, params = self.sql(alias)
         return "1 = 1" + fsql, params
 
-    def previous(self, db: sqlite_utils.Database) -> Filters | None:
+    def previous(self, db: sqlite_utils.Database, run: dict | None = None) -> Filters | None:
         """The period a trend compares this one with; None without `since`, when the window starts after the last
         item inside the sources and kinds, or when it would start before year 1.
 
-        The window ends on `until` or on the latest document's day, whichever is earlier (a window that runs past
-        the data covers only the days up to it). When it covers whole calendar months (the 1st to a month's last
-        day) the previous period is the same number of calendar months just before (March against February, as
-        the report's monthly trends); otherwise it is the same number of days just before (whole ISO weeks, Monday
-        to Sunday, are then the same number of weeks)."""
+        The window ends on `until` or on the latest day of the documents `run` analysed (`run_items`), whichever is
+        earlier (a window that runs past the data covers only the days up to it). When it covers whole calendar
+        months (the 1st to a month's last day) the previous period is the same number of calendar months just before
+        (March against February, as the report's monthly trends); otherwise it is the same number of days just
+        before (whole ISO weeks, Monday to Sunday, are then the same number of weeks)."""
         if self.since is None:
             return None
-        latest = last_day(db, self)  # of the filtered sources and kinds: a source that ends in March ends there
+        latest = last_day(db, self, run)  # of the filtered sources and kinds: a source that ends in March ends there
         until = self.until or latest or self.since
         if latest is not None and self.since <= latest < until:
             until = latest
@@ -192,14 +192,28 @@ def _whole_months(since: date, until: date) -> int:
     return (until.year - since.year) * 12 + until.month - since.month + 1
 
 
-def last_day(db: sqlite_utils.Database, within: Filters | None = None) -> date | None:
-    """The latest document's day, of those `within`'s sources and kinds where given (its dates aside); None when no
-    stored date starts with a valid day."""
+def last_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict | None = None) -> date | None:
+    """The latest document's day, of those `within`'s sources and kinds where given (its dates aside) and of those
+    `run` analysed (`run_items`); None when no stored date starts with a valid day."""
     fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
-    sql = f"SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql} ORDER BY d.date DESC LIMIT 50"
-    for (day,) in db.execute(sql, params):
+    rsql, rparams = run_items(run)
+    sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}
+              ORDER BY d.date DESC LIMIT 50"""
+    for (day,) in db.execute(sql, [*params, *rparams]):
         try:
             return date.fromisoformat(day)
         except (TypeError, ValueError):
             continue
     return None
+
+
+def run_items(run: dict | None, alias: str = "d") -> tuple[str, list]:
+    """An ` AND ...` condition on the documents table (`alias`) keeping the items `run` analysed, and its parameters:
+    those of the imports its snapshot held (`runs.last_import`), less those forgotten since (an erasure deletes
+    them). Every denominator and period bound read for a run takes it: run 1 of 99 items, read after a second
+    import, gave March 38 items instead of 33, and the latest run counted the items of an import no run has analysed
+    yet (a cancelled run's). '' for no run, or one that recorded no import (written by hand): every document."""
+    bound = run.get("last_import") if run else None
+    if bound is None:
+        return "", []
+    return f" AND {alias}.import_id <= ?", [bound]

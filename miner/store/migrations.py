@@ -263,7 +263,26 @@ def m011_date_orders(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m012_documents_source(db: sqlite_utils.Database) -> None:
+def m012_run_imports(db: sqlite_utils.Database) -> None:
+    """The newest import each run's snapshot held (miner/store/filters.py `run_items`): its documents are those of
+    imports up to it, not every document stored since (a run read after a later import counted the later items in
+    its rates). A run made before is given the newest import begun by the time it started: a mine imports its
+    files before it starts its run. The date index holds the import too, so a run's items in a window of days are
+    counted from the index alone, as every document's were."""
+    _execute_all(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN last_import INTEGER;
+        CREATE INDEX IF NOT EXISTS idx_documents_date_import ON documents(date, import_id);
+        DROP INDEX IF EXISTS idx_documents_date;
+        UPDATE runs SET last_import = (SELECT coalesce(max(i.id), 0) FROM imports i
+                                       WHERE i.imported_at <= runs.started_at)
+        """,
+    )
+
+
+@migrations()
+def m013_documents_source(db: sqlite_utils.Database) -> None:
     """Documents by file name: an import compares a file's rows with the items that file stored before (a file
     re-read with other columns, `miner.store.documents.reread_texts`), and `forget --dataset` finds its items."""
     _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source ON documents(source)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from miner.store.filters import Filters
+from miner.store.filters import Filters, run_items
 
 # A run's complaint assignments with their segment and document: what every filtered count reads.
 JOIN = "FROM assignments a JOIN segments s ON s.id = a.segment_id JOIN documents d ON d.id = s.document_id"
@@ -153,15 +153,19 @@ def daily_counts(db: sqlite_utils.Database, run_id: int, filters: Filters) -> li
     return list(db.query(sql, [run_id, *fparams]))
 
 
-def items_inside(db: sqlite_utils.Database, filters: Filters) -> int:
-    """Feedback items inside the filters (undated ones too where no date bounds them)."""
+def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> int:
+    """Feedback items `run` analysed (`run_items`) inside the filters (undated ones too where no date bounds them)."""
     fsql, fparams = filters.sql()
-    return int(db.execute(f"SELECT COUNT(*) FROM documents d WHERE 1 = 1{fsql}", fparams).fetchone()[0])
+    rsql, rparams = run_items(run)
+    sql = f"SELECT COUNT(*) FROM documents d WHERE 1 = 1{fsql}{rsql}"
+    return int(db.execute(sql, [*fparams, *rparams]).fetchone()[0])
 
 
-def daily_items(db: sqlite_utils.Database, filters: Filters) -> dict[str, int]:
-    """Dated documents per day inside the filters: the denominators of a rate per period, as the report's."""
+def daily_items(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> dict[str, int]:
+    """Dated documents `run` analysed per day inside the filters: the denominators of a rate per period, as the
+    report's."""
     fsql, fparams = filters.sql()
+    rsql, rparams = run_items(run)
     sql = f"""SELECT substr(d.date, 1, 10) AS day, COUNT(*) AS n FROM documents d
-              WHERE d.date IS NOT NULL{fsql} GROUP BY 1"""
-    return {r["day"]: r["n"] for r in db.query(sql, fparams)}
+              WHERE d.date IS NOT NULL{fsql}{rsql} GROUP BY 1"""
+    return {r["day"]: r["n"] for r in db.query(sql, [*fparams, *rparams])}

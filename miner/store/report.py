@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from miner.segment.scripts import other_script
-from miner.store.filters import Filters
+from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
 from miner.touchpoints.taxonomy import Taxonomy
 
@@ -29,16 +29,18 @@ class RunData:
 
 
 def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
-    """The documents, complaint segments, assignments and pain points of a run, within `filters`."""
+    """The documents, complaint segments, assignments and pain points of a run, within `filters`: its documents are
+    those it analysed (`run_items`), not those imported since."""
     filters = filters or Filters()
     run = resolve_run(db, run_id)
     where, params = filters.where()
+    rsql, rparams = run_items(run)
     documents = {
         row["id"]: row
         for row in db.query(
             f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale
-                FROM documents d WHERE {where} ORDER BY d.date, d.id""",
-            params,
+                FROM documents d WHERE {where}{rsql} ORDER BY d.date, d.id""",
+            [*params, *rparams],
         )
     }
     (segments,) = db.execute(
@@ -80,9 +82,9 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     unread = [
         text
         for (text,) in db.execute(
-            f"""SELECT d.text FROM documents d WHERE {where}
+            f"""SELECT d.text FROM documents d WHERE {where}{rsql}
                 AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)""",
-            params,
+            [*params, *rparams],
         )
     ]
     foreign = sum(other_script(text or "") for text in unread)

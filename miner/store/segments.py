@@ -28,6 +28,12 @@ def stored_documents(db: sqlite_utils.Database) -> int:
     return db.table("documents").count
 
 
+def last_import(db: sqlite_utils.Database) -> int:
+    """The newest import stored (0 for none): a run's `last_import`, read in the `snapshot` its segments were read
+    in, so that its documents are those of imports up to it (miner/store/filters.py `run_items`)."""
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM imports").fetchone()[0])
+
+
 def load_segments(db: sqlite_utils.Database) -> list[dict]:
     """Every stored segment with its item's rating, an item's segments consecutive (as `ItemRuns` reads them)."""
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
