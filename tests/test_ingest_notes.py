@@ -129,7 +129,7 @@ def test_a_count_of_one_is_singular_and_a_long_name_keeps_its_extension(tmp_path
     assert ImportResult("a.csv", 1, 1).summary() == "a.csv: 1 row, 1 new"
     assert ImportResult("a.csv", 1200, 0).summary() == "a.csv: 1,200 rows, 0 new"
     note = unread_notes("a.csv", 0, 1)[0]
-    assert note.startswith("a.csv: 1 item has no English text")
+    assert note.startswith("a.csv: 1 item has no English words")
     assert note.endswith("; it still counts in the run's items and its complaint rate")
     assert label("Importing", "new_export.csv") == "Importing new_exp….csv"  # was cut to 'Importing new_export.c'
     assert label("Importing", "a.csv") == "Importing a.csv"

@@ -17,7 +17,7 @@ ROWS = [("03/02/2026", 1, "Cancelling needs a signed letter by post"), ("03/04/2
 
 
 def _file(path, rows):
-    path.write_text("Submitted On,Star Rating,Comments\n" + "".join(f"{d},{r},{t}\n" for d, r, t in rows), "utf-8")
+    path.write_text("Visit,Star Rating,Comments\n" + "".join(f"{d},{r},{t}\n" for d, r, t in rows), "utf-8")
     return path
 
 
@@ -28,10 +28,10 @@ def _count(db) -> int:
 def test_a_file_read_again_with_a_date_column_is_refused_and_nothing_is_stored(tmp_path):
     db = open_db(tmp_path / "t.db")
     path = _file(tmp_path / "gym.csv", ROWS)
-    import_files(db, [path], RuleSegmenter(), None)  # "Submitted On" is no date name: no date read
+    import_files(db, [path], RuleSegmenter(), None)  # "Visit" names no date: no date read
     assert _count(db) == 6 and db.execute("SELECT COUNT(date) FROM documents").fetchone()[0] == 0
     with pytest.raises(InputError, match=r"gym.csv: 6 of its 6 rows repeat items .* forget --dataset gym.csv"):
-        import_files(db, [path], RuleSegmenter(), None, columns=ColumnMap(date="Submitted On"))
+        import_files(db, [path], RuleSegmenter(), None, columns=ColumnMap(date="Visit"))
     assert _count(db) == 6  # the import rolled back: no item twice
     import_files(db, [path], RuleSegmenter(), None)  # read as before: nothing new, nothing refused
     assert _count(db) == 6
