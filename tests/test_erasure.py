@@ -519,3 +519,28 @@ def test_deleting_one_of_two_uploads_of_the_same_file_keeps_what_the_other_holds
             assert c.get("/v1/stats").json()["documents"] == 3  # the second upload's
             assert c.delete(f"/v1/datasets/{second['id']}").json()["documents"] == 3
             assert c.get("/v1/stats").json()["documents"] == 0
+
+
+def test_an_erased_customer_stays_forgotten_in_the_same_export_under_another_name(tmp_path):
+    """A document's id holds its file's name: the month's export mined again as `march_export.csv` brought back the
+    3 rows erased from `feedback.csv`, and only those (the others were found stored)."""
+    from functools import partial
+
+    from miner.pipeline.imports import import_files
+    from miner.segment.pii import Redactor, redact_records
+    from miner.segment.rules import RuleSegmenter
+    from miner.store.erasure import forget_customer
+    from miner.store.pii_key import pii_key
+
+    rows = ("review_id,customer_email,date,rating,text\n"
+            "R1,ann@example.com,2026-03-01,1,The courier left it in the rain.\n"
+            "R2,bob@example.com,2026-03-02,2,Refund still not here - write to me at bob@example.com\n"
+            "R3,ann@example.com,2026-03-03,1,Order 55990 never arrived.\n")  # fmt: skip
+    (tmp_path / "feedback.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "march_export.csv").write_text(rows, encoding="utf-8")
+    db = open_db(tmp_path / "t.db")
+    redactor = partial(redact_records, redactor=Redactor(names=None), key=pii_key(db))
+    import_files(db, [tmp_path / "feedback.csv"], RuleSegmenter(), redactor)
+    assert forget_customer(db, "ann@example.com").documents == 2
+    [again] = import_files(db, [tmp_path / "march_export.csv"], RuleSegmenter(), redactor)
+    assert again.added == 0 and sorted(r[0] for r in db.execute("SELECT source_id FROM documents")) == ["R2"]

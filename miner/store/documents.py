@@ -16,7 +16,7 @@ from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
-from miner.store.erasure import erased_ids
+from miner.store.erasure import erased_ids, erased_items
 from miner.store.versions import as_stored, note_replaced, sort_versions
 from miner.wording import counted
 
@@ -66,6 +66,7 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
     for chunk, marks in in_chunks(ids):
         known.update(row[0] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     known |= erased_ids(db, ids)  # forgotten customers stay forgotten, even in a file that still holds them
+    known |= erased_items(db, records)  # and in the same rows under another file name
     known |= _stored_by_text(db, records)
     known |= _stored_raw(db, records)
     fresh, seen = [], set()

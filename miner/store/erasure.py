@@ -98,6 +98,10 @@ def _forget(
         conversations = [r[0] for r in db.execute(
             """SELECT DISTINCT source_id FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
                AND kind = 'transcript' AND source_id IS NOT NULL""")] if tombstone else []  # fmt: skip
+        # and every item with an id of its export, under any file name (`item_tombstone`)
+        items = list(db.execute(
+            """SELECT source_id, date, text FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
+               AND source_id IS NOT NULL""")) if tombstone else []  # fmt: skip
         segs = db.execute("SELECT id, hash FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)").fetchall()
         erased.segments = len(segs)
         hashes = {h for _, h in segs} | _item_hashes(db)
@@ -118,9 +122,13 @@ def _forget(
             _scrub_words(db, run_id, sorted(points))
         if tombstone:
             stamp = now()
-            from miner.store.versions import conversation_tombstone
+            from miner.store.pii_key import pii_key
+            from miner.store.versions import conversation_tombstone, item_tombstone
 
-            tombstones = [*ids, *(conversation_tombstone(db, c) for c in conversations)]
+            key = pii_key(db)
+
+            tombstones = [*ids, *(conversation_tombstone(db, c) for c in conversations),
+                          *(item_tombstone(key, *row) for row in items)]  # fmt: skip
             db.table("erased_documents").insert_all(
                 ({"document_id": d, "erased_at": stamp} for d in tombstones), pk="document_id", replace=True
             )
@@ -275,6 +283,19 @@ def forget_customer(
     log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
              erased.segments)  # fmt: skip
     return erased
+
+
+def erased_items(db: sqlite_utils.Database, records: list) -> set[str]:
+    """Document ids of the records with an export's id that an erasure removed from another file of the same rows
+    (`item_tombstone`; the text is compared as stored, so a record is found once it is redacted)."""
+    from miner.store.pii_key import pii_key
+    from miner.store.versions import item_tombstone
+
+    if not any(r.source_id for r in records):
+        return set()
+    key = pii_key(db)
+    by_stone = {item_tombstone(key, r.source_id, r.date, r.text): r.document_id for r in records if r.source_id}
+    return {by_stone[s] for s in erased_ids(db, list(by_stone))}
 
 
 def erased_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:

@@ -119,6 +119,14 @@ def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
     return f"conversation:{digest[:24]}"
 
 
+def item_tombstone(key: str, source_id: str, date: str | None, text: str) -> str:
+    """'item:' and a hash, keyed with the database's `key` (`pii_key`), of an item's source id, day and text as
+    stored: a document's id holds its file's name, so an erased customer's rows came back in the same export under
+    another name (`march_export.csv`)."""
+    said = f"{source_id}\x1f{(date or '')[:10]}\x1f{text}"
+    return f"item:{hmac.new(key.encode(), said.encode('utf-8'), hashlib.sha256).hexdigest()[:24]}"
+
+
 def as_stored(text: str | None) -> re.Pattern[str] | None:
     """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
     read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
