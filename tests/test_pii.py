@@ -768,3 +768,23 @@ def test_a_lower_case_given_name_ending_like_a_verb_is_still_a_name_after_its_cu
     texts = ["Hi my name is mohammed ali and the driver was rude", "i'm escalating this"]
     found = default_redactor().redact_many(texts)
     assert found == ["Hi my name is <PERSON> and the driver was rude", "i'm escalating this"]
+
+
+def test_a_name_columns_lower_case_or_accented_name_is_redacted_in_the_text():
+    """'françois dupont' in the name column and the text, and 'Nguyễn Văn An' (NER took 'Nguy' alone), leaked into
+    every output; 'Spoke to Leah' at a sentence's start kept Leah (the cue was read in lower case only)."""
+    from miner.ingest.records import Record
+    from miner.segment.pii import default_redactor
+    from miner.segment.redact import redact_records
+
+    given = [("françois dupont", "my name is françois dupont and the fee was hidden, sincerely, françois dupont"),
+             ("priyanka sharma", "Callback request for Priyanka Sharma never happened"),
+             ("Nguyễn Văn", "Hi this is Nguyễn Văn and the courier lost my parcel."),
+             ("Anonymous", "Spoke to Leah in the contact centre, she was great")]  # fmt: skip
+    records = [Record(source="a.csv", line=i, text=t, meta={"customer_name": n}) for i, (n, t) in enumerate(given)]
+    assert [r.text for r in redact_records(records, default_redactor(), key="k")] == [
+        "my name is <PERSON> and the fee was hidden, sincerely, <PERSON>",
+        "Callback request for <PERSON> never happened",
+        "Hi this is <PERSON> and the courier lost my parcel.",
+        "Spoke to <PERSON> in the contact centre, she was great",
+    ]

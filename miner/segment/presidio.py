@@ -63,7 +63,8 @@ _NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-']
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
 # Cues that the small NER model misses: "spoke to Leah", "my daughter Amelia", "Ian from the night team".
 _BEFORE = re.compile(
-    r"\b(?:spoke|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\b(?:asked|ask)\s+(?:for\s+)?|\bserved\s+by\s+|"
+    r"\b(?i:spoke|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\b(?i:asked|ask)\s+(?:for\s+)?|"
+    r"\b(?i:served)\s+by\s+|"  # a sentence may open with them: "Spoke to Leah in the contact centre" kept Leah
     r"\bname\s+(?:is|of)\s+|\b(?:named|called)\s+|\bgave\s+|\btold\s+|\b(?:I'm|I\s+am|this\s+is)\s+|"
     r"\b(?:my|our|the)\s+(?:wife|husband|partner|daughter|son|mother|mum|father|dad|friend|colleague|boss|agent|"
     r"driver|rider|courier|manager|supervisor|advisor|adviser)\s+|\b(?:agent|driver|rider|courier|manager|"

@@ -134,7 +134,7 @@ def known_names(meta: dict) -> list[str]:
     words: set[str] = set()
     for field, value in meta.items():
         if _person_field(field) and isinstance(value, str) and "@" not in value:
-            words.update(w for w in re.findall(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*", value) if w[0].isupper())
+            words.update(re.findall(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*", value))  # "françois dupont" too
     return sorted(words, key=len, reverse=True)
 
 
@@ -151,6 +151,7 @@ def _with_names(text: str, spans: list[Span], names: list[str]) -> list[Span]:
         if word.lower() in common and not is_given_name(word):
             continue  # "Anonymous", "Verified Buyer", "Customer": a column's placeholder, not a name
         flags = 0 if word.lower() in common else re.IGNORECASE
+        word = word[:1].upper() + word[1:] if flags == 0 else word  # a column's "rose" is "Rose" in the text
         hits += [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w<]){re.escape(word)}(?![\w>])", text, flags)]
     merged: list[list[int]] = []
     for start, end in sorted(hits):
@@ -158,8 +159,15 @@ def _with_names(text: str, spans: list[Span], names: list[str]) -> list[Span]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    extra = [(a, b, "PERSON") for a, b in merged if not any(a < e and s < b for s, e, _ in spans)]
-    return sorted([*spans, *extra]) if extra else spans
+    out = list(spans)
+    for a, b in merged:  # a name NER found in part ("<PERSON>ễn Văn An") is taken whole
+        over = [sp for sp in out if a < sp[1] and sp[0] < b]
+        if not over:
+            out.append((a, b, "PERSON"))
+        elif all(label == "PERSON" for _, _, label in over):
+            out = [sp for sp in out if sp not in over]
+            out.append((min(a, *(sp[0] for sp in over)), max(b, *(sp[1] for sp in over)), "PERSON"))
+    return sorted(out)
 
 
 def _turns_from_text(turns: list[Turn], text: str, spans: list[Span]) -> list[Turn]:
