@@ -544,3 +544,26 @@ def test_an_erased_customer_stays_forgotten_in_the_same_export_under_another_nam
     assert forget_customer(db, "ann@example.com").documents == 2
     [again] = import_files(db, [tmp_path / "march_export.csv"], RuleSegmenter(), redactor)
     assert again.added == 0 and sorted(r[0] for r in db.execute("SELECT source_id FROM documents")) == ["R2"]
+
+
+def test_a_phone_number_is_found_written_with_or_without_its_country_code(tmp_path):
+    """Stored as '(415) 555-0142' and '+44 7700 900123', '+1 415 555 0142' and '07700 900123' found nothing, and
+    the dry run said no stored item named the customer."""
+    from functools import partial
+
+    from miner.pipeline.imports import import_files
+    from miner.segment.pii import Redactor, redact_records
+    from miner.segment.rules import RuleSegmenter
+    from miner.store.erasure_lookup import documents_of_customer
+    from miner.store.pii_key import pii_key
+
+    export = tmp_path / "calls.csv"
+    export.write_text("review_id,customer_phone,date,rating,text\n"
+                      "A1,(415) 555-0142,2026-03-01,1,Cold food again.\n"
+                      "B2,+44 7700 900123,2026-03-02,1,Driver never came.\n", encoding="utf-8")  # fmt: skip
+    db = open_db(tmp_path / "t.db")
+    import_files(db, [export], RuleSegmenter(), partial(redact_records, redactor=Redactor(names=None), key=pii_key(db)))
+    written = ("+1 415 555 0142", "415.555.0142", "07700 900123", "+447700900123", "0044 7700 900123")
+    found = {w: [db["documents"].get(d)["source_id"] for d in documents_of_customer(db, w)] for w in written}
+    assert found == {"+1 415 555 0142": ["A1"], "415.555.0142": ["A1"], "07700 900123": ["B2"],
+                     "+447700900123": ["B2"], "0044 7700 900123": ["B2"]}  # fmt: skip

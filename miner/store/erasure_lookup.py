@@ -83,16 +83,32 @@ def stored_forms(db: sqlite_utils.Database, value: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+# Country codes a national number ("07700 900123") is tried with, as an export may store it international
+COUNTRY_CODES = ("44", "1", "353", "61", "64", "27", "91", "33", "49", "34", "39", "31")
+
+
 def phone_forms(value: str) -> list[str]:
-    """The value, and for an international phone number written with its trunk 0 ("+44 (0)161 496 0000", "+44 0161
-    496 0000") the number without it, as an export writes it more often ("+441614960000"): a keyed token is made of
-    the digits as written, so each form is its own token."""
+    """The value, and the forms an export may have stored the same phone number in: a keyed token is made of the
+    digits as written, so each form is its own token. An international number ("+44 7700 900123") also without
+    its country code, with a trunk 0 or not ("07700 900123", "7700 900123"), and one written with its trunk 0 ("+44
+    (0)161 496 0000") without it ("+441614960000"); a national one with a trunk 0 under the usual country codes
+    ("+447700900123"), a 10-digit one under +1 ("(415) 555-0142" for "+1 415 555 0142"). An erasure found nothing
+    for a number written otherwise than the export, and said the customer was not stored."""
     forms = [value]
     bare = re.sub(r"[\s().-]", "", value)
-    if re.fullmatch(r"\+\d{1,3}0\d{6,13}", bare):
+    if re.fullmatch(r"\+\d{8,16}", bare):
         for cc in range(1, 4):  # the country code's length is unknown: 1 to 3 digits, each tried
-            if bare[1 + cc] == "0":
-                forms.append(bare[: 1 + cc] + bare[2 + cc :])
+            national = bare[1 + cc :]
+            if national.startswith("0"):
+                forms += [bare[: 1 + cc] + national[1:], national]
+            elif len(national) >= 7:
+                forms += [national, "0" + national]
+    elif re.fullmatch(r"00\d{8,15}", bare):
+        forms.append("+" + bare[2:])
+    elif re.fullmatch(r"0\d{8,11}", bare):
+        forms += ["+" + cc + bare[1:] for cc in COUNTRY_CODES]
+    elif re.fullmatch(r"\d{10}", bare):
+        forms += ["+1" + bare, "1" + bare]
     return list(dict.fromkeys(forms))
 
 
