@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from typer.testing import CliRunner
 
 from miner.cli import app
@@ -567,3 +568,16 @@ def test_a_phone_number_is_found_written_with_or_without_its_country_code(tmp_pa
     found = {w: [db["documents"].get(d)["source_id"] for d in documents_of_customer(db, w)] for w in written}
     assert found == {"+1 415 555 0142": ["A1"], "415.555.0142": ["A1"], "07700 900123": ["B2"],
                      "+447700900123": ["B2"], "0044 7700 900123": ["B2"]}  # fmt: skip
+
+
+def test_a_dataset_is_found_by_its_full_path_or_folder_whatever_mine_was_given():
+    """`mine data/` stored 'data/survey.xlsx'; '/tmp/h8/data/survey.xlsx', '$PWD/data' and './data/...' were refused
+    with 'no mined file matches --dataset'."""
+    from miner.store.erasure_lookup import import_paths_matching
+
+    db = sqlite_utils.Database(memory=True)
+    db["imports"].insert_all([{"path": "data/survey.xlsx", "source": "survey.xlsx"},
+                              {"path": "other/notes.csv", "source": "notes.csv"}])  # fmt: skip
+    for given in ("/tmp/h8/data/survey.xlsx", "/tmp/h8/data", "./data/survey.xlsx", "survey.xlsx", "data"):
+        assert import_paths_matching(db, given) == ["data/survey.xlsx"], given
+    assert import_paths_matching(db, "/tmp/h8/elsewhere/survey2.xlsx") == []

@@ -36,9 +36,23 @@ def import_paths_matching(db: sqlite_utils.Database, dataset: str) -> list[str]:
     rows = [r[0] for r in db.execute("SELECT DISTINCT path FROM imports")]
     out: list[str] = []
     for name in dict.fromkeys([dataset, pseudonymise_path(dataset, pii_key(db))]):  # a redacted import stored the token
-        parts = [p for p in re.split(r"[\\/]", name) if p]
-        out += [p for p in rows if p not in out and (p == name or p.rsplit("/", 1)[-1] == name or _under(p, parts))]
+        parts = _parts(name)
+        out += [p for p in rows if p not in out and (p == name or p.rsplit("/", 1)[-1] == name or _under(p, parts)
+                                                     or _tail(p, parts))]  # fmt: skip
     return out
+
+
+def _parts(path: str) -> list[str]:
+    return [p for p in re.split(r"[\\/]", path) if p and p != "."]
+
+
+def _tail(stored: str, given: list[str]) -> bool:
+    """Whether the path `mine` was given (as typed: "data/survey.xlsx") ends the `given` one, or its folder does: a
+    full path ("/tmp/h8/data/survey.xlsx", "$PWD/data") or "./data/..." named no mined file."""
+    parts = _parts(stored)
+    return (len(parts) > 1 and given[-len(parts) :] == parts) or (
+        len(parts) > 1 and given[-(len(parts) - 1) :] == parts[:-1]
+    )
 
 
 def import_sources(db: sqlite_utils.Database) -> list[str]:
