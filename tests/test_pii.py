@@ -788,3 +788,15 @@ def test_a_name_columns_lower_case_or_accented_name_is_redacted_in_the_text():
         "Hi this is <PERSON> and the courier lost my parcel.",
         "Spoke to <PERSON> in the contact centre, she was great",
     ]
+
+
+def test_a_postcode_or_address_columns_value_is_redacted_whatever_it_looks_like():
+    """'62704' in a survey's Postcode column stayed in the stored meta, where 'NW1 6XE' beside it was redacted."""
+    from miner.ingest.records import Record
+    from miner.segment.pii import Redactor
+    from miner.segment.redact import redact_records
+
+    meta = {"Postcode": "62704", "Street Address": "Flat 2", "zip": 10001, "email_address": "", "status": "62704"}
+    [rec] = redact_records([Record(source="a.csv", line=1, text="Late again", meta=meta)], Redactor(names=None))
+    assert rec.meta == {"Postcode": "<ADDRESS>", "Street Address": "<ADDRESS>", "zip": "<ADDRESS>",
+                        "email_address": "", "status": "62704"}  # fmt: skip

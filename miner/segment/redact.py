@@ -51,6 +51,15 @@ def _person_field(key: object) -> bool:
     return isinstance(key, str) and bool(_NAME_FIELD.search(key)) and not key.lower().endswith(_NOT_PERSON_FIELD)
 
 
+# A column that holds a place a customer lives at: its value is an address whatever it looks like ("62704" in a
+# `Postcode` column stayed, where "NW1 6XE" beside it was redacted)
+_ADDRESS_FIELD = re.compile(r"(?i)(?:^|[^a-z])(?:zip|zipcode|postcode|postal|post_code|street|address)(?:[^a-z]|$)")
+
+
+def _address_field(key: object) -> bool:
+    return isinstance(key, str) and bool(_ADDRESS_FIELD.search(key)) and "email" not in key.lower()
+
+
 def _all_person(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _all_person(v) for k, v in value.items()}
@@ -73,6 +82,8 @@ def _walk(container: dict | list, batch: _Batch, key: str | None) -> None:
     for field, value in list(items):
         if _person_field(field):
             container[field] = _all_person(value)
+        elif _address_field(field) and isinstance(value, str | int | float) and not isinstance(value, bool):
+            container[field] = "<ADDRESS>" if str(value).strip() else value
         elif isinstance(value, dict | list):
             _walk(value, batch, key)
         elif isinstance(value, bool) or value is None:
