@@ -10,7 +10,7 @@ from miner.touchpoints.taxonomy import NONE
 
 MIN_ITEMS = 5  # items complaining about both, fewer is no pattern
 MIN_LIFT = 1.5  # times what chance would give, were the two touchpoints' items independent
-MOST = 5
+MOST = 10  # pairs listed, most shared items first: at 5 a chain of 7 items (Website, Contact centre) fell off
 
 
 def complained_together(
