@@ -130,3 +130,16 @@ def test_rows_stored_before_import_made_text_plain_are_not_stored_again(tmp_path
         import_files(db, [path], RuleSegmenter(), None)
     again = import_files(db, [path], RuleSegmenter(), None)
     assert again[0].added == 0 and db["documents"].count == 2
+
+
+def test_an_edited_review_in_another_days_export_is_kept_and_said(tmp_path):
+    """Under the same file name an edited row is 'an id already stored with other text'; in a nightly export named by
+    its day it was a second item beside the first version, with no word."""
+    (tmp_path / "2026-03-01.csv").write_text(HEADER + _rows(range(0, 4)), encoding="utf-8")
+    edited = _rows(range(0, 2)) + _rows(range(2, 4), "The courier left order {i} at the neighbour's - fine now")
+    (tmp_path / "2026-03-02.csv").write_text(HEADER + edited, encoding="utf-8")
+    db = open_db(tmp_path / "t.db")
+    import_files(db, [tmp_path / "2026-03-01.csv"], RuleSegmenter(), None)
+    [night] = import_files(db, [tmp_path / "2026-03-02.csv"], RuleSegmenter(), None)
+    assert (night.added, night.edited) == (2, 2)
+    assert "2 new items share an id with another file's in other words: both kept" in night.summary()

@@ -33,6 +33,7 @@ from miner.store.documents import (
     changed_texts,
     check_reread,
     date_orders,
+    edited_elsewhere,
     finish_import,
     reread_texts,
     save_date_orders,
@@ -215,7 +216,7 @@ def _import_file(
     notes: list[str] = []
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
-    rows = added = other_script = no_segments = grown = diverged = 0
+    rows = added = other_script = no_segments = grown = diverged = edited = 0
     changed = [0, 0]  # rows an earlier import stored with other text; rows it stored under another date or rating
     orders = date_orders(db)  # what earlier files showed of each date column's day-first order
     remembered = dict(orders)
@@ -231,6 +232,7 @@ def _import_file(
             else in_process(db, chunks, segmenter, redactor)
         )
         for read, fresh, segments in prepared:
+            edited += edited_elsewhere(db, fresh)
             store_records(db, import_id, fresh, segments)
             if stored is not None and pool is not None:  # while the other process prepares the next piece
                 stored(items_of(segments))
@@ -248,7 +250,8 @@ def _import_file(
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
-    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged)
+    return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged,
+                        edited=edited)  # fmt: skip
 
 
 def _counting_changed(

@@ -38,6 +38,7 @@ class ImportResult:
     changed: int = 0  # rows whose id an earlier import stored with other text: not stored (`changed_texts`)
     grown: int = 0  # new items that are newer versions of stored conversations, which they replace
     diverged: int = 0  # new conversations sharing an id with another export's, earlier turns differing: both kept
+    edited: int = 0  # new items sharing an id with another file's, in other words: both kept (`edited_elsewhere`)
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
@@ -48,6 +49,9 @@ class ImportResult:
         if self.diverged:
             line += (f"; {counted(self.diverged, 'conversation')} share an id with another export's but differ in "
                      "earlier turns: both kept (an edited conversation, or two tools numbering alike)")  # fmt: skip
+        if self.edited:
+            line += (f"; {counted(self.edited, 'new item')} share an id with another file's in other words: both kept "
+                     "(an edited review counts twice; or two exports number their rows alike)")  # fmt: skip
         if self.changed:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
@@ -179,6 +183,26 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
                 if _same_day(r.date, date) and (r.text == text or (same is not None and same.fullmatch(r.text))):
                     out.add(id(r))
     return out
+
+
+def edited_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> int:
+    """Records (new ones, not conversations) whose source id another file stored with other text: both are kept,
+    and said, for an edited review in a nightly export named by its day was stored again beside the first version
+    with no word (the same file's name says "an id already stored with other text")."""
+    by_id: dict[str, list[Record]] = {}
+    for rec in records:
+        if rec.source_id and rec.kind != "transcript":
+            by_id.setdefault(rec.source_id, []).append(rec)
+    edited: set[int] = set()
+    for chunk, marks in in_chunks(list(by_id)):
+        for source_id, source, text in db.execute(
+            f"SELECT source_id, source, text FROM documents WHERE source_id IN ({marks})", chunk
+        ):
+            same = as_stored(text)
+            for r in by_id[source_id]:
+                if r.source != source and r.text != text and not (same is not None and same.fullmatch(r.text)):
+                    edited.add(id(r))
+    return len(edited)
 
 
 def _same_day(a: str | None, b: str | None) -> bool:
