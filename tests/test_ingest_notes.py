@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from miner.cli.mining import _note_skipped
+from miner.cli.notes import note_skipped
 from miner.errors import InputError
 from miner.ingest import discover, iter_file
 from miner.pipeline.imports import import_files
@@ -29,7 +29,7 @@ def test_mine_names_the_files_a_folder_held_that_it_does_not_read(tmp_path):
     skipped: list = []
     discover([tmp_path], skipped)
     notes = Notes()
-    _note_skipped(skipped, notes, redact=False)
+    note_skipped(skipped, notes, redact=False)
     assert notes.lines == [f"{tmp_path / '.hidden.csv'}: not read (hidden)",
                            f"{tmp_path / '~$book.xlsx'}: not read (an Excel lock file)"]  # fmt: skip
 

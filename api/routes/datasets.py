@@ -12,7 +12,8 @@ from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import not_found, responses
 from api.jobs import new_id
-from api.schemas import DatasetPublic, ErasurePublic
+from api.schemas import DatasetPublic
+from api.schemas_erasure import ErasurePublic
 from api.uploads import RecordsCreate, receive
 from miner.ingest import ColumnMap
 

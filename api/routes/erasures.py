@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from api import erasure
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import responses
-from api.schemas import ErasureCreate, ErasurePublic
+from api.schemas_erasure import ErasureCreate, ErasurePublic
 
 router = APIRouter(prefix="/v1/erasures", tags=["erasures"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -24,12 +24,10 @@ from miner.cli.app import (
     discard_new_db,
     fail,
 )
+from miner.cli.notes import note_changes, note_same_names, note_skipped
 from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
-
-if TYPE_CHECKING:
-    from miner.progress import Progress
 
 ProfileOpt = Annotated[str, typer.Option(help=PROFILE_HELP)]
 
@@ -155,8 +153,8 @@ def mine(
                 "Warning: --no-redact: emails, phone numbers, names and ids are stored and shown as they are; "
                 "the run records it, and `workspaces import` refuses the database unless --allow-unredacted"
             )
-        _note_skipped(skipped, progress, chosen.redact)
-        _note_same_names(files, progress, chosen.redact)
+        note_skipped(skipped, progress, chosen.redact)
+        note_same_names(files, progress, chosen.redact)
         database = open_db(db)
         if chosen.redact and uses_published_key(database):
             progress.note(published_key_note(str(db)))
@@ -171,7 +169,7 @@ def mine(
             for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments)):
                 progress.note(note)
         if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
-            _note_changes(database, run_id, progress)
+            note_changes(database, run_id, progress)
         result = top_pain_points(database, limit=limit, run_id=run_id)
     except MinerError as err:
         if created:  # nothing of a first mine that failed stays behind
@@ -182,46 +180,6 @@ def mine(
         json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
-
-
-def _note_skipped(skipped: list[Path], progress: Progress, redact: bool) -> None:
-    """One line per hidden file or folder, Excel lock file and file of another type a folder held, which is not
-    read."""
-    from miner.ingest import hidden
-    from miner.ingest.readers import READERS
-    from miner.segment.pii import pseudonymise_path
-
-    for path in skipped:
-        if path.name.startswith("~$"):
-            why = "an Excel lock file"
-        elif hidden(path.name):
-            why = "hidden"
-        elif path.suffix.lower() == ".xls":
-            why = "an old Excel workbook: save it as .xlsx or .csv"
-        else:
-            why = f"{path.suffix or 'no extension'}: not one of {', '.join(sorted(READERS))}"
-        progress.note(f"{pseudonymise_path(str(path)) if redact else path}: not read ({why})")
-
-
-def _note_same_names(files: list[Path], progress: Progress, redact: bool) -> None:
-    """A warning for files of one name in different folders: they are stored as one source (its file name, which
-    a nightly export's folders should not change), so `--source`, `forget --dataset NAME` and row ids join them."""
-    from collections import defaultdict
-
-    from miner.segment.pii import pseudonymise_path
-
-    by_name: dict[str, list[Path]] = defaultdict(list)
-    for path in files:
-        by_name[path.name].append(path)
-    for name, same in by_name.items():
-        if len(same) > 1:
-            shown = " and ".join(str(pseudonymise_path(str(p)) if redact else p) for p in same)
-            apart = ", ".join(f"{p.parent.name}-{name}" for p in same[:2])
-            progress.note(
-                f"warning: {shown} are stored as one source, '{name}': top, report and export --source count them "
-                "together, and a row whose id an earlier one holds is kept once. If they are different sources, "
-                f"rename them apart ({apart}) before mining; forget --dataset takes a folder or a full path"
-            )
 
 
 def _profile(name: str) -> Profile:
@@ -263,38 +221,6 @@ def _check_count(name: str, value: int | None) -> None:
     """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
     if value is not None and value < 1:
         fail(f"{name} {value}: give a count of 1 or more")
-
-
-def _note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
-    """After a refit, say whether the taxonomy and the pain points changed, and map old pain points to new ones,
-    each with its label and complaints (bare ids said nothing)."""
-    from miner.store.painpoints import changes_of, labels_of
-
-    run = database["runs"].get(run_id)
-    if run.get("mode") == "incremental":
-        progress.note(f"Incremental run {run_id} on run {run['base_run_id']}: pain points kept, no refit.")
-        return
-    changes = [c for c in changes_of(database, run_id) if c["change"] != "kept"]
-    if not run.get("base_run_id"):
-        return
-    base = database["runs"].get(run["base_run_id"])
-    if base.get("taxonomy_fingerprint") != run.get("taxonomy_fingerprint"):
-        old, new = (f"{r['taxonomy_name']} {r['taxonomy_version']}" for r in (base, run))
-        progress.note(f"Refit with taxonomy {new}, " + (f"edited since run {base['id']}" if old == new else
-                      f"where run {base['id']} used {old}") + ".")  # fmt: skip
-    if not changes:
-        progress.note(f"Refit: the pain points of run {run['base_run_id']} are unchanged (same ids).")
-        return
-    was, now = labels_of(database, base["id"]), labels_of(database, run_id)
-
-    def said(pid: str | None, labels: dict[str, tuple[str, int]]) -> str:
-        return "(gone)" if pid is None else f"{pid} {labels[pid][0]} ({labels[pid][1]})" if pid in labels else pid
-
-    progress.note(f"Refit: pain points changed since run {run['base_run_id']}:")
-    for c in changes:
-        progress.note(
-            f"  {c['change']:<8} {said(c['old_id'], was) if c['old_id'] else '':<40} -> {said(c['new_id'], now)}"
-        )
 
 
 @app.command()
