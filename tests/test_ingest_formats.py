@@ -258,3 +258,15 @@ def test_a_row_wider_than_a_named_header_is_no_title(tmp_path):
     path.write_text("id,text\n1,cold food\nid,date,rating,text\n")
     with pytest.raises(InputError, match="line 3: the row has 4 fields but the header has 2"):
         read_file(path)
+
+
+def test_a_quote_left_open_stops_the_file_instead_of_swallowing_the_next_row(tmp_path):
+    """Row A3 vanished into A2's text ('Broken quote, never closed\\nA3,2026-03-03,1,Item arrived broken"'), exit 0;
+    a comment over several lines stays one field."""
+    path = tmp_path / "q.csv"
+    path.write_text('id,date,rating,text\nA1,2026-03-01,2,"Delivery was late"\nA2,2026-03-02,1,"Broken quote, never '
+                    'closed\nA3,2026-03-03,1,"Item arrived broken"\nA4,2026-03-04,5,"Lovely product"\n')  # fmt: skip
+    with pytest.raises(InputError, match=r"q.csv, line 3: a quoted field runs on to line 4, taking in what reads as"):
+        read_file(path)
+    path.write_text('id,date,rating,text\nA1,2026-03-01,2,"Late.\nThen cold, and the refund, well"\n')
+    assert [r.text for r in read_file(path)] == ["Late.\nThen cold, and the refund, well"]

@@ -45,14 +45,41 @@ def _open(path: Path) -> tuple[io.TextIOWrapper, str]:
     return io.TextIOWrapper(raw, encoding=encoding, newline=""), encoding
 
 
+def _swallowed(values: list[str], width: int, delimiter: str) -> int:
+    """How many whole rows a quoted field holds after its first line: a quote left open ran on into the next rows
+    ("Broken quote, never closed\nA3,2026-03-03,1,Item arrived broken"), which vanished into one item's text with
+    exit 0. A line of the field counts when it splits into as many fields as the header has (2 at least)."""
+    if width < 2:
+        return 0
+    lines = [ln for v in values if "\n" in v for ln in v.split("\n")[1:]]
+    return sum(1 for ln in lines if len(next(csv.reader([ln], delimiter=delimiter), [])) == width)
+
+
 def _csv_rows(
-    path: Path, fh: io.TextIOWrapper, reader: Any, encoding: str, progress: ByteProgress | None, skipped: int = 0
+    path: Path,
+    fh: io.TextIOWrapper,
+    reader: Any,
+    encoding: str,
+    progress: ByteProgress | None,
+    skipped: int = 0,
+    width: int = 0,
 ) -> Iterator[tuple[int, list]]:
-    """Rows with their line numbers in the file (`skipped` lines were read before the reader started)."""
+    """Rows with their line numbers in the file (`skipped` lines were read before the reader started); a row whose
+    open quote swallowed the rows after it (`_swallowed`, `width`: the header's fields) stops the file: the rows
+    after it cannot be told apart, so --on-error skip cannot skip it either."""
     line = reader.line_num + 1 + skipped
     done = 0
     try:
         for values in reader:
+            if values and (swallowed := _swallowed(values, width, reader.dialect.delimiter)):
+                last = reader.line_num + skipped
+                raise InputError(
+                    str(path),
+                    f"a quoted field runs on to line {last}, taking in what reads as the file's next rows (lines: "
+                    f"{swallowed}): a quote is not closed",
+                    line=line,
+                    hint="close the quote on that line (the rows after it cannot be told apart until it is)",
+                )
             if values and any(v.strip() for v in values):
                 yield line, values
             line = reader.line_num + 1 + skipped
@@ -120,7 +147,7 @@ def read_csv(path: Path, progress: ByteProgress | None = None, *, tabs: bool = F
             line=1 + skipped,
             hint="check the first line of the file",
         ) from None
-    table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress, skipped))
+    table = tabular(path, header, _csv_rows(path, fh, reader, encoding, progress, skipped, len(header)))
     table.extra["delimiter"] = delimiter
     table.extra["encoding"] = encoding
     return table
