@@ -229,22 +229,23 @@ def _drop_quotes(db: sqlite_utils.Database, run_id: int, gone: set[int]) -> None
 
 
 def hand_over(db: sqlite_utils.Database, paths: list[str], kept: list[str]) -> int:
-    """Move the documents imported from `paths` to an import of `kept` that read the same bytes, so that forgetting
-    `paths` leaves them: an API client that uploaded a file twice (a retry) and deleted the first upload lost the
-    rows the second one still said it held (its import had found them stored). Returns the documents moved."""
+    """Give the imports of `paths` that read the same bytes as an import of `kept` that import's path, so that
+    forgetting `paths` leaves their documents: an API client that uploaded a file twice (a retry) and deleted the
+    first upload lost the rows the second one still said it held (its import had found them stored). The documents
+    keep their import, and so every run that analysed them keeps counting them (`miner.store.filters.run_items`).
+    Returns the documents handed over."""
     mine = [r for chunk, marks in in_chunks(sorted(set(paths)))
             for r in db.execute(f"SELECT id, sha256 FROM imports WHERE path IN ({marks})", chunk)]  # fmt: skip
-    same: dict[str, int] = {}
+    same: dict[str, str] = {}
     for chunk, marks in in_chunks(sorted(set(kept) - set(paths))):
-        for import_id, sha in db.execute(f"SELECT id, sha256 FROM imports WHERE path IN ({marks})", chunk):
-            same.setdefault(sha, import_id)
+        for path, sha in db.execute(f"SELECT path, sha256 FROM imports WHERE path IN ({marks})", chunk):
+            same.setdefault(sha, path)
     moved = 0
     with db.atomic():
         for import_id, sha in mine:
             if sha and sha in same:
-                moved += db.execute(
-                    "UPDATE documents SET import_id = ? WHERE import_id = ?", [same[sha], import_id]
-                ).rowcount
+                db.execute("UPDATE imports SET path = ? WHERE id = ?", [same[sha], import_id])
+                moved += db.execute("SELECT COUNT(*) FROM documents WHERE import_id = ?", [import_id]).fetchone()[0]
     return moved
 
 
