@@ -607,3 +607,22 @@ def test_a_report_says_when_one_item_makes_much_of_the_counts():
     assert said[1] == "Half or more of a touchpoint's complaints come from one item: Staff & agents (40 of 45)."
     spread = [{"document_id": f"d{i}", "touchpoint": "delivery"} for i in range(60)]
     assert one_item_heavy(spread, entries[1:]) == []
+
+
+def test_the_exact_test_gives_scipys_fisher_p_values():
+    """Summed in numpy: scipy's fisher_exact took 23 of a period request's 29 ms (one test per pain point)."""
+    import random
+
+    from scipy.stats import fisher_exact
+
+    from miner.report.trends import exact_test
+
+    rng = random.Random(0)
+    cases = [(0, 30, 0, 30), (1, 30, 3, 30), (5, 100, 0, 50), (30, 30, 0, 30), (3465, 15047, 3000, 15047)]
+    cases += [(rng.randint(0, n1), n1, rng.randint(0, n2), n2) for n1, n2 in
+              ((rng.randint(1, 300), rng.randint(1, 300)) for _ in range(300))]  # fmt: skip
+    for x1, n1, x2, n2 in cases:
+        for alternative, table in (("two-sided", [[x1, n1 - x1], [x2, n2 - x2]]),
+                                   ("greater", [[x2, n2 - x2], [x1, n1 - x1]])):  # fmt: skip
+            expected = fisher_exact(table, alternative=alternative).pvalue
+            assert exact_test(x1, n1, x2, n2, alternative) == pytest.approx(expected, rel=1e-8, abs=1e-12)

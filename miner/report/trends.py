@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import pairwise
 
+import numpy as np
+
 from miner.report.stats import SIGNIFICANCE
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
@@ -117,12 +119,26 @@ def fell_silent(change: dict, baseline: dict | None) -> bool:
 
 def exact_test(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided") -> float:
     """p of Fisher's exact test that x1/n1 and x2/n2 are the same proportion: two-sided, or "greater" (H1: the
-    second is higher)."""
-    from scipy.stats import fisher_exact  # about 1 s to import: only when a report is built
+    second is higher). Summed over the hypergeometric's log-pmf in numpy, as scipy's `fisher_exact` sums it (the
+    same p to 1e-9, tests/test_trends.py): scipy's took 2.3 ms a test, 23 of a `GET /v1/pain-points` request's 29
+    ms with a period (one test per pain point of the page)."""
+    from scipy.special import gammaln
 
-    # scipy's "greater" is of the odds ratio of the table's first row against its second: the second sample first
-    table = [[x2, n2 - x2], [x1, n1 - x1]] if alternative == "greater" else [[x1, n1 - x1], [x2, n2 - x2]]
-    return float(fisher_exact(table, alternative=alternative).pvalue)
+    # the table's first row is the sample whose excess "greater" asks about (the second), its top-left cell `a`
+    a, row, other = (x2, n2, n1) if alternative == "greater" else (x1, n1, n2)
+    total, hits = row + other, x1 + x2
+    low, high = max(0, row + hits - total), min(row, hits)
+    k = np.arange(low, high + 1, dtype=np.float64)
+
+    def log_choose(n: float, r: np.ndarray) -> np.ndarray:
+        return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
+
+    log_pmf = log_choose(hits, k) + log_choose(total - hits, row - k) - log_choose(total, np.float64(row))
+    pmf = np.exp(log_pmf)
+    if alternative == "greater":
+        return float(min(1.0, pmf[k >= a].sum()))
+    observed = pmf[a - low]
+    return float(min(1.0, pmf[pmf <= observed * (1 + 1e-7)].sum()))
 
 
 def touchpoint_trends(
