@@ -257,3 +257,25 @@ def test_pool_rolls_back_what_a_request_left_open_and_drops_replaced_files(tmp_p
     connect(path).close()  # a new file at the same path
     assert pool.take(path) is None  # the connection to the old file was closed, not lent
     assert pool.take(tmp_path / "other.db") is None
+
+
+def test_item_counts_and_last_days_equal_the_direct_sql(mined):
+    """The run's item table (miner/store/item_table.py) answers the denominators and the trend's last day as the SQL
+    over documents does (30-50 ms a query on 1M segments, twice or three times a request)."""
+    from miner.store.filters import last_day, run_items
+    from miner.store.item_table import item_table
+
+    db, runs = mined
+    for run_id in runs:
+        run = find_run(db, run_id=run_id)
+        table = item_table(db, run)
+        assert table is not None
+        rsql, rparams = run_items(run)
+        for f in _filters(db):
+            fsql, fparams = f.sql()
+            sql = f"SELECT COUNT(*) FROM documents d WHERE 1 = 1{fsql}{rsql}"
+            assert table.count(f) == db.execute(sql, [*fparams, *rparams]).fetchone()[0], (run_id, f)
+            ksql, kparams = Filters(source=f.source, kind=f.kind).sql()
+            sql = f"SELECT max(substr(d.date, 1, 10)) FROM documents d WHERE d.date IS NOT NULL{ksql}{rsql}"
+            latest = db.execute(sql, [*kparams, *rparams]).fetchone()[0]
+            assert last_day(db, f, run) == (date.fromisoformat(latest) if latest else None), (run_id, f)

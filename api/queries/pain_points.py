@@ -9,8 +9,8 @@ import sqlite_utils
 
 from api.queries.common import Filters, check_touchpoint, run_public, run_taxonomy, with_dates
 from miner.report.trends import change
-from miner.store.reads import items_inside, pain_point_documents
-from miner.store.top import pain_point_counts, top_pain_points
+from miner.store.reads import items_inside
+from miner.store.top import pain_point_counts, pain_point_items, top_pain_points
 
 
 def trend(now_n: int, before: int | None, docs: int, docs_before: int, items: int, items_before: int) -> dict | None:
@@ -51,8 +51,8 @@ def pain_points(
     items = items_inside(db, run, filters)
     before_items = items_inside(db, run, previous) if previous else 0
     ids = [p["id"] for p in top["pain_points"]]
-    docs = pain_point_documents(db, run["id"], filters, ids) if previous else {}
-    docs_before = pain_point_documents(db, run["id"], previous, ids) if previous else {}
+    docs = pain_point_items(db, run, filters, ids) if previous else {}
+    docs_before = pain_point_items(db, run, previous, ids) if previous else {}
     out = []
     for point in top["pain_points"]:
         point = {k: v for k, v in point.items() if k != "quote_ids"}

@@ -194,7 +194,13 @@ def _whole_months(since: date, until: date) -> int:
 
 def last_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict | None = None) -> date | None:
     """The latest document's day, of those `within`'s sources and kinds where given (its dates aside) and of those
-    `run` analysed (`run_items`); None when no stored date starts with a valid day."""
+    `run` analysed (`run_items`); None when no stored date starts with a valid day. From the run's table in memory
+    where it has one (miner/store/item_table.py)."""
+    if run is not None:
+        from miner.store.item_table import item_table
+
+        if (table := item_table(db, run)) is not None:
+            return table.last_day(within)
     fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
     rsql, rparams = run_items(run)
     sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}

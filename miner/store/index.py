@@ -76,6 +76,7 @@ class RunIndex:
     row_bucket: np.ndarray
     row_source: np.ndarray
     row_kind: np.ndarray
+    row_document: np.ndarray  # the document's code (distinct per document id)
     point_start: np.ndarray  # rows of pain point code c: point_start[c]:point_start[c + 1]
     rep_rows: dict[tuple[int, int], int]  # (pain point code, representative segment id) -> its row
     # Quote rows (a segment's text and its document's fields) read so far: segments and documents never change.
@@ -158,6 +159,22 @@ class RunIndex:
             mask &= np.isin(self.row_kind[start:end], _known(filters.kind, self.kind_code))
         return mask
 
+    def documents(self, point_ids: list[str], filters: Filters) -> dict[str, int]:
+        """Distinct documents with a complaint in each of the pain points inside the filters (those with some): the
+        trend's items per pain point. Counted in SQL, a join over the run's assignments per request, they took 0.4 s
+        each for the period and the one before (p95 of a period request 0.95 s on 1M segments, 7 ms before)."""
+        win = self.window(filters)
+        out: dict[str, int] = {}
+        for pid in point_ids:
+            code = self.point_code.get(pid)
+            if code is None or win is None:
+                continue
+            start, end = int(self.point_start[code]), int(self.point_start[code + 1])
+            docs = self.row_document[start:end][self._inside(start, end, filters, win)]
+            if len(docs):
+                out[pid] = int(np.unique(docs).size)
+        return out
+
     def top_segments(self, point_id: str, filters: Filters, n: int) -> list[int]:
         """The pain point's best `n` segments inside the filters (score descending, then segment id)."""
         code = self.point_code.get(point_id)
@@ -221,15 +238,18 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     kinds: dict[str, int] = {}
     touchpoints: dict[str, int] = {}
     day_code: dict[str | None, int] = {None: -1}
-    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint")
+    documents: dict[str, int] = {}
+    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint", "document")
     parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    columns = "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint"
+    columns = (
+        "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint, s.document_id"
+    )
     # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
     # 470k assignments, not 3-4 s through the pain point index in random order).
     sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ? ORDER BY a.segment_id"
     cursor = db.execute(sql, [run_id])
     while chunk := cursor.fetchmany(_CHUNK):
-        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp = zip(*chunk, strict=True)
+        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp, c_doc = zip(*chunk, strict=True)
         parts["point"].append(_codes(list(c_point), codes))
         parts["score"].append(np.array(c_score, dtype=np.float64))
         parts["segment"].append(np.array(c_segment, dtype=np.int64))
@@ -237,6 +257,7 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
         parts["source"].append(_codes(list(c_source), sources))
         parts["kind"].append(_codes(list(c_kind), kinds))
         parts["touchpoint"].append(_codes(list(c_tp), touchpoints))
+        parts["document"].append(_codes(list(c_doc), documents))
     cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
     # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
     days = sorted(d for d in day_code if d is not None)
@@ -299,12 +320,13 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
         row_bucket=bucket[order],
         row_source=source[order].astype(np.int32),
         row_kind=kind[order].astype(np.int32),
+        row_document=cols["document"][order].astype(np.int32),
         point_start=point_start,
         rep_rows=rep_rows,
     )
 
 
-def _key(db: sqlite_utils.Database, run: dict) -> tuple | None:
+def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
     """Which run of which file: None for an in-memory or temporary database (not cached). A connection stays on
     one file for its life, so the file is looked up once per connection."""
     found = getattr(db, "_run_index_file", _UNSEEN)
@@ -325,7 +347,7 @@ def _key(db: sqlite_utils.Database, run: dict) -> tuple | None:
 
 def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:
     """The run's index: from memory, else built (once, however many requests ask for it at the same time)."""
-    key = _key(db, run)
+    key = file_key(db, run)
     if key is None:
         return build(db, run["id"])
     with _lock:

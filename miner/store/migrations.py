@@ -267,13 +267,14 @@ def m012_run_imports(db: sqlite_utils.Database) -> None:
     """The newest import each run's snapshot held (miner/store/filters.py `run_items`): its documents are those of
     imports up to it, not every document stored since (a run read after a later import counted the later items in
     its rates). A run made before is given the newest import begun by the time it started: a mine imports its
-    files before it starts its run. The date index holds the import too, so a run's items in a window of days are
-    counted from the index alone, as every document's were."""
+    files before it starts its run. The date index holds the import, source and kind too, so a run's items in a
+    window of days, and its table of items by day, source and kind (miner/store/item_table.py), are read from the
+    index alone, never from the documents' rows, which hold their texts."""
     _execute_all(
         db,
         """
         ALTER TABLE runs ADD COLUMN last_import INTEGER;
-        CREATE INDEX IF NOT EXISTS idx_documents_date_import ON documents(date, import_id);
+        CREATE INDEX IF NOT EXISTS idx_documents_date_import ON documents(date, import_id, source, kind);
         DROP INDEX IF EXISTS idx_documents_date;
         UPDATE runs SET last_import = (SELECT coalesce(max(i.id), 0) FROM imports i
                                        WHERE i.imported_at <= runs.started_at)

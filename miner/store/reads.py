@@ -34,17 +34,6 @@ def touchpoint_documents(db: sqlite_utils.Database, run_id: int, filters: Filter
     return {r["k"]: r["n"] for r in db.query(sql, [run_id, *fparams])}
 
 
-def pain_point_documents(db: sqlite_utils.Database, run_id: int, filters: Filters, ids: list[str]) -> dict[str, int]:
-    """Distinct documents with a complaint in each of the pain points `ids`, inside the filters."""
-    if not ids:
-        return {}
-    fsql, fparams = filters.sql()
-    marks = ",".join("?" * len(ids))
-    sql = f"""SELECT a.pain_point_id AS k, COUNT(DISTINCT s.document_id) AS n {JOIN}
-              WHERE a.run_id = ? AND a.pain_point_id IN ({marks}){fsql} GROUP BY 1"""
-    return {r["k"]: r["n"] for r in db.query(sql, [run_id, *ids, *fparams])}
-
-
 def pain_point_rows(db: sqlite_utils.Database, run_id: int) -> list[dict]:
     """A run's pain points (without their centroids), by id."""
     sql = """SELECT run_id, id, touchpoint, label, keywords, complaints, representatives FROM pain_points
@@ -154,7 +143,13 @@ def daily_counts(db: sqlite_utils.Database, run_id: int, filters: Filters) -> li
 
 
 def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> int:
-    """Feedback items `run` analysed (`run_items`) inside the filters (undated ones too where no date bounds them)."""
+    """Feedback items `run` analysed (`run_items`) inside the filters (undated ones too where no date bounds them);
+    from the run's table in memory where it has one (miner/store/item_table.py), the same count."""
+    if run is not None:
+        from miner.store.item_table import item_table
+
+        if (table := item_table(db, run)) is not None:
+            return table.count(filters)
     fsql, fparams = filters.sql()
     rsql, rparams = run_items(run)
     sql = f"SELECT COUNT(*) FROM documents d WHERE 1 = 1{fsql}{rsql}"

@@ -26,6 +26,12 @@ def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) ->
     return run_index(db, run).counts(filters)
 
 
+def pain_point_items(db: sqlite_utils.Database, run: dict, filters: Filters, ids: list[str]) -> dict[str, int]:
+    """{pain point id: distinct items with a complaint in it} inside the filters, from the run's index
+    (tests/test_api_perf_contract.py holds it equal to the SQL)."""
+    return run_index(db, run).documents(ids, filters)
+
+
 def matches(point_touchpoint: str, wanted: str | None) -> bool:
     """A pain point's touchpoint against a touchpoint filter: None is every mapped one, 'none' the unmapped."""
     if wanted is None:
