@@ -130,7 +130,7 @@ def exact_test(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided
     low, high = max(0, row + hits - total), min(row, hits)
     k = np.arange(low, high + 1, dtype=np.float64)
 
-    def log_choose(n: float, r: np.ndarray) -> np.ndarray:
+    def log_choose(n: float, r: np.ndarray | np.float64) -> np.ndarray:
         return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
 
     log_pmf = log_choose(hits, k) + log_choose(total - hits, row - k) - log_choose(total, np.float64(row))
