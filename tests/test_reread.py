@@ -43,3 +43,15 @@ def test_a_grown_export_repeating_a_few_words_on_new_days_is_imported(tmp_path):
     grown = [*ROWS, ("03/20/2026", 1, "Lockers are broken"), ("03/21/2026", 2, "The showers were cold")]
     import_files(db, [_file(tmp_path / "reviews.csv", grown)], RuleSegmenter(), None)  # two customers say it again
     assert _count(db) == 8
+
+
+def test_a_nightly_file_of_one_name_whose_answers_repeat_earlier_words_on_new_days_is_imported(tmp_path):
+    """Short survey answers repeat ("Great service") night after night under one file name: other customers, not
+    a file read again, and no refusal."""
+    db = open_db(tmp_path / "t.db")
+    words = ["Great service", "Fast", "Too expensive", "Great service", "Late again", "Fast"]
+    night1 = [(f"03/0{d}/2026", 5, t) for d, t in enumerate(words, start=1)]
+    import_files(db, [_file(tmp_path / "nps.csv", night1)], RuleSegmenter(), None, columns=ColumnMap(date="Visit"))
+    night2 = [(f"03/1{d}/2026", r, t) for d, (_, r, t) in enumerate(night1)]  # the same words on other days
+    import_files(db, [_file(tmp_path / "nps.csv", night2)], RuleSegmenter(), None, columns=ColumnMap(date="Visit"))
+    assert _count(db) == 12

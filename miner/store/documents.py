@@ -128,10 +128,11 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
 
 
 def reread_texts(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
-    """Records without a source id whose text an earlier import of the same file stored under another date or
-    rating, and not under theirs: the file read with other columns than before. Such a record's id (its text, date
-    and rating) is new, so it would be a second item: `--date-col` named on a file first mined without a date
-    doubled every item of it."""
+    """Records without a source id that an earlier import of the same file stored without the date or rating they
+    have now, or on the same day written otherwise: the file read with other columns than before. Such a record's
+    id (its text, date and rating) is new, so it would be a second item: `--date-col` named on a file first mined
+    without a date doubled every item of it. The same words on another day are another customer's ("Great
+    service" every night in a survey's nightly file), not counted."""
     by_text: dict[tuple, list[Record]] = {}
     for rec in records:
         if not rec.source_id:
@@ -144,9 +145,17 @@ def reread_texts(db: sqlite_utils.Database, records: list[Record], import_id: in
                    f" AND text IN ({marks})")  # fmt: skip
             for kind, title, text, date, raw in db.execute(sql, [source, import_id, *chunk]):
                 stored.setdefault((source, kind, title, text), set()).add((date, raw))
-    return sum(
-        1 for key, recs in by_text.items() if key in stored for r in recs if (r.date, r.rating_raw) not in stored[key]
-    )
+
+    def reread(r: Record, earlier: set[tuple]) -> bool:
+        if (r.date, r.rating_raw) in earlier:
+            return False
+        return any(
+            (date is None and r.date) or (raw is None and r.rating_raw is not None)
+            or (date and r.date and date != r.date and _same_day(date, r.date))
+            for date, raw in earlier
+        )  # fmt: skip
+
+    return sum(1 for key, recs in by_text.items() if key in stored for r in recs if reread(r, stored[key]))
 
 
 def check_reread(name: str, rows: int, reread: int) -> None:
