@@ -4,6 +4,7 @@ on 127.0.0.1 with the fake embedder; the taxonomy and records are generated here
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def _wait_started(client: httpx.Client, run_id: str, timeout_s: float = 900) -> 
 def start_delay(workdir: Path, *, workers: int, examples: int = 100_000, records: int = 200) -> dict:
     """Workspace A re-maps with a taxonomy of `examples` examples; B starts a run once A's is running."""
     workdir.mkdir(parents=True, exist_ok=True)
+    for old in workdir.glob(f"fair{workers}.*"):  # a database kept from an earlier run holds the taxonomy already:
+        shutil.rmtree(old) if old.is_dir() else old.unlink()  # its PUT then re-maps nothing (200, no run)
     taxonomy = big_taxonomy(examples)
     env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0", "TOUCHPOINTS_WORKERS": str(workers),
            "TOUCHPOINTS_MAX_EXAMPLES": str(examples), "TOUCHPOINTS_MAX_TAXONOMY_BYTES": str(100 * 2**20)}  # fmt: skip
