@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -230,6 +231,9 @@ def pii_leaks(workdir: Path, *, embedding_model: str = "fake", api: bool = True)
     rows, planted = _rows(texts, metas)
     found, missed = _planted_text_values(texts)
     planted += found + [v for _, values in metas for _, v in values] + [FILE_OWNER, "dana.fox@example.org"]
+    # every database new: a server's kept from an earlier run held the texts as that run's code redacted them, and
+    # a name the redactor finds now ("Spoke with Aaliyah", read since 2026-12-07) was a leak there
+    shutil.rmtree(workdir, ignore_errors=True)
     paths = write_files(workdir / "files", rows)
     places = mine_with_cli(workdir, paths, embedding_model)
     if api:
