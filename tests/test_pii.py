@@ -551,6 +551,16 @@ def test_a_distance_or_a_time_is_no_address():
     assert redact("deliver it to 12 mill road please") == "deliver it to <ADDRESS> please"
 
 
+def test_everyday_words_after_a_number_are_no_lower_case_address():
+    """Street types that are everyday words took complaints for addresses, and an error's "1 more row" too."""
+    for text in ["0 stars no way", "we had 1 empty row of seats", "2 kids walk home", "a 4 wheel drive",
+                 "the 2 nearest park", "order 3 small green", "took 1 wrong way", "1 more row of a.csv"]:  # fmt: skip
+        assert redact(text) == text
+    assert redact("deliver to 45 oak avenue please") == "deliver to <ADDRESS> please"
+    assert redact("I live at 7 station st") == "I live at <ADDRESS>"
+    assert redact("Send it to 12 Park Row") == "Send it to <ADDRESS>"  # in capitals every street type counts
+
+
 def test_ner_persons_count_only_over_a_word_that_could_be_a_name(monkeypatch):
     from miner.segment.namefilter import Vocabulary, name_candidates
     from miner.segment.presidio import PresidioNames

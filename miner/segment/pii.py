@@ -117,7 +117,12 @@ _MEASURE = (
     r"(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|miles?|kms?|kilomet(?:re|er)s?"
     r"|met(?:re|er)s?|blocks?|yards?|feet|foot|steps?|stops?)"
 )
-_ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?!{_MEASURE}\b)(?:[a-z]+\s+){{1,2}}(?:{_STREET_TYPES.lower()})\b")
+# Written in lower case, only the street types that are no everyday word: "0 stars no way", "1 empty row of seats",
+# "2 kids walk home", "a 4 wheel drive" and an error's "1 more row" were taken for addresses and lost
+_LOWER_STREET_TYPES = (
+    "street|st|road|rd|avenue|ave|lane|ln|boulevard|blvd|crescent|cres|terrace|mews|parade|parkway|highway|hwy|gardens"
+)
+_ADDRESS_LOWER = re.compile(rf"\b\d{{1,5}}[a-z]?\s+(?!{_MEASURE}\b)(?:[a-z]+\s+){{1,2}}(?:{_LOWER_STREET_TYPES})\b")
 
 
 # Any other run of 9 to 15 digits with single spaces, dashes, dots or brackets between them: 07700.900.123,
