@@ -127,7 +127,7 @@ def _forget(
 
             key = pii_key(db)
 
-            tombstones = [*ids, *(conversation_tombstone(db, c) for c in conversations),
+            tombstones = [*ids, *(conversation_tombstone(key, c) for c in conversations),
                           *(item_tombstone(key, *row) for row in items)]  # fmt: skip
             db.table("erased_documents").insert_all(
                 ({"document_id": d, "erased_at": stamp} for d in tombstones), pk="document_id", replace=True
@@ -278,7 +278,8 @@ def forget_customer(
     if conversations:
         from miner.store.versions import conversation_tombstone
 
-        rows = [{"document_id": conversation_tombstone(db, c), "erased_at": now()} for c in set(conversations)]
+        key = pii_key(db)
+        rows = [{"document_id": conversation_tombstone(key, c), "erased_at": now()} for c in set(conversations)]
         with db.atomic():
             db.table("erased_documents").insert_all(rows, pk="document_id", replace=True)
     log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
@@ -292,11 +293,17 @@ def erased_items(db: sqlite_utils.Database, records: list) -> set[str]:
     from miner.store.pii_key import pii_key
     from miner.store.versions import item_tombstone
 
-    if not any(r.source_id for r in records):
+    if not any(r.source_id for r in records) or not any_erased(db):
         return set()
     key = pii_key(db)
     by_stone = {item_tombstone(key, r.source_id, r.date, r.text): r.document_id for r in records if r.source_id}
     return {by_stone[s] for s in erased_ids(db, list(by_stone))}
+
+
+def any_erased(db: sqlite_utils.Database) -> bool:
+    """Whether an erasure ever kept an id here: where none did, an import hashes no tombstone (`item_tombstone`,
+    `conversation_tombstone`) to look for."""
+    return db.execute("SELECT 1 FROM erased_documents LIMIT 1").fetchone() is not None
 
 
 def erased_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:

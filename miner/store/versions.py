@@ -104,18 +104,20 @@ def retire_replaced(db: sqlite_utils.Database) -> int:
 def forgotten_conversations(db: sqlite_utils.Database, source_ids: list[str]) -> set[str]:
     """The conversation ids a customer erasure forgot (`erasure.forget` keeps `conversation_tombstone`s): a
     cumulative export holds the conversation again every night, longer, under a new file name."""
-    from miner.store.erasure import erased_ids
+    from miner.store.erasure import any_erased, erased_ids
+    from miner.store.pii_key import pii_key
 
-    keys = {conversation_tombstone(db, s): s for s in source_ids}
+    if not source_ids or not any_erased(db):
+        return set()
+    key = pii_key(db)  # once: it is read from the database (a conversation each cost two queries)
+    keys = {conversation_tombstone(key, s): s for s in source_ids}
     return {keys[k] for k in erased_ids(db, list(keys))}
 
 
-def conversation_tombstone(db: sqlite_utils.Database, source_id: str) -> str:
-    """'conversation:' and a keyed hash of the id (the database's key): an id can name the customer ('cust-4482913'),
-    and an erasure keeps nothing that does."""
-    from miner.store.pii_key import pii_key
-
-    digest = hmac.new(pii_key(db).encode(), source_id.encode("utf-8"), hashlib.sha256).hexdigest()
+def conversation_tombstone(key: str, source_id: str) -> str:
+    """'conversation:' and a hash of the id keyed with the database's `key` (`pii_key`): an id can name the customer
+    ('cust-4482913'), and an erasure keeps nothing that does."""
+    digest = hmac.new(key.encode(), source_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"conversation:{digest[:24]}"
 
 
