@@ -236,6 +236,27 @@ def test_list_items_and_lines_are_clauses_in_both_segmenters(segmenter):
             assert all(text[s.start : s.end] == s.text for s in segs)
 
 
+def test_a_line_wrapped_inside_a_sentence_is_one_clause_in_both_segmenters(segmenter):
+    """Since each line became a clause, an e-mail wrapped at its width was cut mid-sentence: "I called three times
+    about my" and "refund" were two segments, neither a complaint anyone could read."""
+    from miner.segment.rules import RuleSegmenter
+
+    texts = [
+        "I have called your helpline three times this week about my\nrefund and nobody has answered the phone once.\n"
+        "Regards,\nSam",
+        "App crashed\nno refund yet",  # short lines that end a thought stay apart
+        "Delivery was late\r\n  and the driver was rude to\n  my neighbour.",
+    ]
+    for seg in (segmenter, RuleSegmenter()):
+        wrapped, short, indented = ([s.text for s in segs] for segs in seg.segment(texts))
+        assert wrapped[0] == "I have called your helpline three times this week about my refund", seg
+        assert "nobody has answered the phone once." in wrapped and "Regards" in wrapped
+        assert short == ["App crashed", "no refund yet"]
+        assert indented[-1].split() == "the driver was rude to my neighbour.".split()
+        for text, segs in zip(texts, seg.segment(texts), strict=True):
+            assert all(" ".join(text[s.start : s.end].split()) == " ".join(s.text.split()) for s in segs)
+
+
 def test_an_ampersand_joins_clauses_as_and_does(segmenter):
     """Decoded from "&amp;", "Delivery was late & the box was crushed." was quoted as "Delivery was late &"."""
     from miner.segment.rules import RuleSegmenter

@@ -27,6 +27,7 @@ from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
 from miner.segment.scripts import unread_items
+from miner.segment.segmenter import unwrap
 from miner.store.documents import (
     ImportResult,
     begin_import,
@@ -76,19 +77,20 @@ def segment_records(segmenter: SegmenterLike, records: list[Record], progress: P
     out: list[list[Segment]] = [[] for _ in records]
     cursors = [0] * len(records)
     said: list[set[str]] = [set() for _ in records]  # each record's clause hashes (`Segment.hash`: any case, spacing)
+    fulls = [unwrap(rec.text) for rec in records]  # a clause over a soft line break reads a space there (`unwrap`)
     with progress.stage("Segmenting", len(pieces)) as advance:
         for (i, speaker, _), segs in zip(pieces, segmenter.segment(p[2] for p in pieces), strict=True):
-            full = records[i].text
+            full = fulls[i]
             for seg in segs:
                 start = full.find(seg.text, cursors[i])
                 if start >= 0:
                     cursors[i] = start + len(seg.text)
-                if seg.hash in said[i]:
+                if (key := seg.hash) in said[i]:
                     continue
-                said[i].add(seg.hash)
-                out[i].append(
-                    Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker)
-                )
+                said[i].add(key)
+                kept = Segment(len(out[i]), seg.text, start, start + len(seg.text) if start >= 0 else -1, speaker)
+                kept.__dict__["hash"] = key  # the cached `Segment.hash` of the same text: storing reads it again
+                out[i].append(kept)
             advance(1)
     return out
 

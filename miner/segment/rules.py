@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from miner.segment.segmenter import Segment, kept, parts
+from miner.segment.segmenter import Segment, kept, parts, unwrap
 
 RULES_MODEL = "rules"
 
@@ -63,7 +63,8 @@ class RuleSegmenter:
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         for text in texts:
             out: list[Segment] = []
-            for offset, part in parts(text):  # the parts spaCy's segmenter parses, so both cut a long text alike
+            for offset, whole in parts(text):  # the parts spaCy's segmenter parses, so both cut a long text alike
+                part = unwrap(whole)  # a line break inside a sentence is a space, as for spaCy
                 for start, piece in kept(part, _pieces(part), offset):
                     out.append(Segment(len(out), piece, start, start + len(piece)))
             yield out

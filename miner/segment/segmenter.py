@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from miner.errors import ModelError
@@ -23,9 +23,20 @@ MIN_CHARS = 3
 MAX_DOC_CHARS = 20_000  # the most characters parsed at once (spaCy's memory); a longer text is parsed in parts
 _PART_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n\s*")  # where a part of a long text may end: a sentence's end
 _SPACE = re.compile(r"\s+")
+_TRAILING_CC = re.compile(r"(?<=\S)[\s,]+(?:and|but|or|plus|&)[\s,]*$", re.IGNORECASE)
 _LINE = re.compile(r"[^\n]+")  # kept where it holds a word; `[^\n]*\S[^\n]*` backtracked through a line of spaces
 # A list item's marker at a line's start: "- x", "* x", "• x", "1. x", "1) x" (a web form's or markdown's bullets)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•◦▪‣–]|\d{1,2}[.)])[ \t]+(?=\S)")
+# A line break inside a sentence (an e-mail or a letter wrapped at its width): one line break, after a letter, digit
+# or comma, before a lower-case word, where the line before is as long as a wrapped one or ends on a word that ends
+# no sentence. "App crashed\nno refund yet" stays two clauses; "about my\nrefund" is one.
+_SOFT_BREAK = re.compile(r"(?m)^([^\n]*[A-Za-z0-9,])([ \t]*\r?\n)(?=[ \t]*[a-z])")
+_WRAPPED_WIDTH = 40
+_OPEN_END = re.compile(
+    r"\b(?:a|an|the|my|our|your|their|his|her|its|this|that|to|of|in|on|at|for|with|from|by|and|or|but|as|about|"
+    r"into|than|was|were|is|are|be|been|have|has|had|not|no|very|so|i|we|they|you|it|which|who|when|if),?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -38,8 +49,8 @@ class Segment:
     end: int
     speaker: str | None = None
 
-    @property
-    def hash(self) -> str:
+    @cached_property
+    def hash(self) -> str:  # read when the item is segmented and when it is stored
         return text_hash(self.text)
 
 
@@ -128,6 +139,19 @@ def parts(text: str, limit: int = MAX_DOC_CHARS) -> list[tuple[int, str]]:
     return out
 
 
+def unwrap(text: str) -> str:
+    """`text` with its soft line breaks (`_SOFT_BREAK`) as spaces, character for character, so every offset into it
+    is one into `text`."""
+
+    def join(m: re.Match[str]) -> str:
+        line, brk = m.group(1), m.group(2)
+        if len(line.strip()) >= _WRAPPED_WIDTH or _OPEN_END.search(line):
+            return line + " " * len(brk)
+        return m.group(0)
+
+    return _SOFT_BREAK.sub(join, text) if "\n" in text else text
+
+
 def lines(text: str) -> list[tuple[int, str]]:
     """`text`'s lines as (offset, line) pairs, or `text` whole where it has none: each line is parsed alone, for the
     parse ran lines into one sentence ("Terrible experience:\\n\\n- order arrived cold\\n- missing the drinks" was
@@ -151,11 +175,12 @@ def kept(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> Iterat
 
 
 def _clean(text: str) -> str:
-    """The clause without the punctuation, list marker and conjunction it starts with; a minus sign stays ("-5 stars
-    would be generous" read "5 stars would be generous")."""
+    """The clause without the punctuation, list marker and conjunction it starts with (or ends on); a minus sign
+    stays ("-5 stars would be generous" read "5 stars would be generous")."""
     text = _LIST_ITEM.sub("", text)
     text = re.sub(r"^(?:[\s,;:.!?]|-(?!\d))*(?:(?:&|(?:and|but|or|so|yet|plus|while|although|though)\b)[\s,]*)?", "",
                   text, flags=re.I)  # fmt: skip
+    text = _TRAILING_CC.sub("", text)  # a parse that hung "and" on the clause before: "about my refund and"
     return text.rstrip(" ,;:-\n\t").lstrip(" ,;:\n\t")
 
 
@@ -207,9 +232,9 @@ class Segmenter:
 
     def segment(self, texts: Iterable[str]) -> Iterator[list[Segment]]:
         """One list of segments per input text, in order; a text over MAX_DOC_CHARS is parsed in `parts`, and each
-        line alone (`lines`)."""
+        line alone (`lines`) once soft line breaks are spaces (`unwrap`)."""
         split = [(i, offset + at, line) for i, text in enumerate(texts) for offset, part in parts(text)
-                 for at, line in lines(part)]  # fmt: skip
+                 for at, line in lines(unwrap(part))]  # fmt: skip
         docs = self.nlp.pipe((p[2] for p in split), batch_size=self.batch_size, disable=self._skipped())
         for _, group in itertools.groupby(zip(split, docs, strict=True), key=lambda pair: pair[0][0]):
             out: list[Segment] = []
