@@ -225,6 +225,18 @@ def test_lower_case_names_after_a_cue(redactor):
     assert out[3:] == texts[3:]
 
 
+def test_accented_names_after_a_cue_are_redacted_and_accented_words_stay(redactor):
+    """The name rules read ASCII letters only: "I talked to Łukasz", "The driver Sébastien", "Thanks to Søren" and
+    "my name is élodie martin" were stored whole, where the same names without accents were redacted."""
+    texts = ["I talked to Łukasz on the phone, useless.", "The driver Sébastien threw the parcel.",
+             "Thanks to Søren for nothing.", "my name is élodie martin", "Regards, Ángel Núñez",
+             "The café was shut and the crème brûlée cold.", "From Café Rouge, the Pâtisserie was empty."]  # fmt: skip
+    out = redactor.redact_many(texts)
+    assert out[:5] == ["I talked to <PERSON> on the phone, useless.", "The driver <PERSON> threw the parcel.",
+                       "Thanks to <PERSON> for nothing.", "my name is <PERSON>", "Regards, <PERSON>"]  # fmt: skip
+    assert out[5:] == texts[5:]
+
+
 def test_every_meta_value_is_redacted_whatever_its_type(redactor):
     from miner.ingest.records import Record
 

@@ -29,12 +29,16 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
 
-CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’][A-Za-z]+)?")
+# Latin letters by case, accented ones too ("Søren", "Łukasz", "élodie" were never candidates): re has no \p{Lu}
+_LATIN = [chr(c) for c in range(0xC0, 0x250)]
+UPPER = "A-Z" + "".join(c for c in _LATIN if c.isupper())
+LOWER = "a-z" + "".join(c for c in _LATIN if c.islower())
+CAPITALISED = re.compile(rf"\b[{UPPER}][{LOWER}]+(?:['’][{UPPER}{LOWER}]+)?")
 WINDOW = 25  # characters either side of a candidate, widened to whole words
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 # An email address or a URL: its words are no use of the word ("isla.fisher@example.com" does not make "Isla" a word)
 _ADDRESS_LIKE = re.compile(r"[\w.+-]+@[\w.-]+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
-_INSIDE = re.compile(r"(?<=[a-z0-9,;] )[A-Z][a-z]+\b")  # "spoke to Bill", "Thanks, Bill"; not "Bill went up"
+_INSIDE = re.compile(rf"(?<=[a-z0-9,;] )[{UPPER}][{LOWER}]+\b")  # "spoke to Bill", "Thanks, Bill"; not "Bill went up"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord|Prof|Professor|Captain|Capt|Officer|Sergeant|Sgt|Nurse)\.?"
 _CUE = re.compile(
     rf"(?:\b{_TITLE}\s+|\bname\s+is\s+|\bI'?m\s+|\bI\s+am\s+|\bthis\s+is\s+|\bit'?s\s+|"

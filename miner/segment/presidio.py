@@ -13,6 +13,8 @@ from typing import Any
 
 from miner.errors import ModelError
 from miner.segment.namefilter import (
+    LOWER,
+    UPPER,
     Vocabulary,
     cued,
     english_words,
@@ -27,7 +29,7 @@ from miner.slim import PRESIDIO_SKIPS, import_without
 
 SPACY_MODEL = PACKAGED_SPACY_MODEL
 MIN_SCORE = 0.5
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]")
+_CAPITALISED = re.compile(rf"\b[{UPPER}][{LOWER}]")
 _PLACEHOLDER = re.compile(rf"<(?:{'|'.join(LABELS)})(?::[0-9a-f]+)?>")
 # Names spaCy's small model tags as PERSON but that are never a person in feedback.
 _PERSON_LABELS = ("PERSON", "PER")  # the spaCy labels Presidio maps to PERSON
@@ -59,7 +61,8 @@ def _brand(value: str) -> bool:
     return bool(words) and words[0] in _BRANDS
 
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)?"
+_WORD = rf"[{UPPER}][{LOWER}]+"  # a capitalised word, accents and all ("Sébastien", "Łukasz")
+_NAME = rf"{_WORD}(?:[-']{_WORD})?(?:\s+(?:[A-Z]\.\s*)?{_WORD}(?:[-']{_WORD})?)?"
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
 # Cues that the small NER model misses: "spoke to Leah", "my daughter Amelia", "Ian from the night team".
 _BEFORE = re.compile(
@@ -71,9 +74,7 @@ _BEFORE = re.compile(
     r"supervisor|advisor)\s+|\b(?:thanks|thank\s+you|dear|hi|hello)\s+|\b[Bb]oth\s+",
 )
 _CUED = re.compile(rf"(?:{_BEFORE.pattern})\Z")  # a cue right before the word, wherever another one stands earlier
-_ITS = re.compile(
-    r"\b(?:[Ii]t['’]s|[Ii]t\s+is)\s+([A-Z][a-z]+)(?:\s+(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)?\b"
-)
+_ITS = re.compile(rf"\b(?:[Ii]t['’]s|[Ii]t\s+is)\s+({_WORD})(?:\s+(?:Mc|Mac|O['’])?{_WORD}(?:[-'’]{_WORD})?)?\b")
 _AFTER = re.compile(
     r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
@@ -100,7 +101,7 @@ _LOWER_CUE = re.compile(
     r"|^\s*(?:hi|hello|hey|dear)\s+)",
     re.IGNORECASE,
 )
-_LOWER_NAME = re.compile(r"([a-z][a-z'-]{1,20})(?:\s+([a-z][a-z'-]{1,20}))?\b")
+_LOWER_NAME = re.compile(rf"([{LOWER}][{LOWER}'-]{{1,20}})(?:\s+([{LOWER}][{LOWER}'-]{{1,20}}))?\b")
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +141,7 @@ def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
 
 
 def _title_cased(text: str, start: int, end: int) -> str:
-    return text[:start] + re.sub(r"\b[a-z]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
+    return text[:start] + re.sub(rf"\b[{LOWER}]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
 
 
 def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple[int, int, str]]:
@@ -173,10 +174,10 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
 
 # Someone addressed by name, with a surname or not: ", Maryann." / "Hi Scott," / a turn opening "Rebecca, we
 # apologize" / "Sorry to hear that, Greg Smith."
-_ONE_NAME = r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
+_ONE_NAME = rf"(?:Mc|Mac|O['’])?{_WORD}(?:[-'’]{_WORD})?"
 _ADDRESSED = re.compile(
     r"(?:,[ \t]+|^|__[ \t]+|\b(?:[Hh]i|[Hh]ey|[Hh]ello|[Dd]ear|[Tt]hanks)[ \t]+)"
-    rf"(?!(?:Hi|Hey|Hello|Dear|Thanks)\b)([A-Z][a-z]+)(?:[ \t]+{_ONE_NAME})?(?=[ \t]*[,.!?])",  # "Hey Tasha," is Tasha
+    rf"(?!(?:Hi|Hey|Hello|Dear|Thanks)\b)({_WORD})(?:[ \t]+{_ONE_NAME})?(?=[ \t]*[,.!?])",  # "Hey Tasha," is Tasha
     re.M,
 )
 # A sign-off and a name, at a line's end or before punctuation: "Thanks, Isla Fisher", "Regards Penelope Cruz,
@@ -186,7 +187,7 @@ _SIGN_OFF = (
     r"[Bb]est(?:[ \t]+[Ww]ishes)?|[Cc]heers|(?:[Yy]ours[ \t]+)?[Ss]incerely)"
 )
 _SIGNED = re.compile(
-    rf"\b{_SIGN_OFF}[,!]?[ \t]+([A-Z][a-z]+)(?:[ \t]+(?:{_ONE_NAME}|[A-Z]\.))?(?=[ \t]*(?:[,.!?;:]|$))", re.M
+    rf"\b{_SIGN_OFF}[,!]?[ \t]+({_WORD})(?:[ \t]+(?:{_ONE_NAME}|[A-Z]\.))?(?=[ \t]*(?:[,.!?;:]|$))", re.M
 )
 
 
