@@ -142,3 +142,30 @@ def test_emerging_pain_points():
     docs = {f"r{i}": "2026-04" for i in range(65)} | {f"b{i}": "2026-01" for i in range(435)}
     few = {"rude": {"r0", "r1", "r2", "b0", "b1", "b2", "b3"}}
     assert emerging_pain_points(docs, few, ["2026-01", "2026-02", "2026-03", "2026-04"]) == []
+
+
+def test_rating_impact_counts_a_survey_respondent_once():
+    """A respondent who answered two open-text questions was two rated items: with one answer complaining about
+    billing, the same low rating sat in the affected and the unaffected group, halving the impact."""
+    from types import SimpleNamespace
+
+    from miner.report.model import add_impact, respondents
+
+    def doc(source: str, rating: float, response_id: str | None) -> dict:
+        return {"source": source, "rating": rating, "rating_scale": "stars5", "response_id": response_id}
+
+    documents = {
+        "a1": doc("s.csv", 0.0, "r1"), "a2": doc("s.csv", 0.0, "r1"),  # one respondent, two answers
+        "b1": doc("s.csv", 1.0, "r2"), "b2": doc("s.csv", 1.0, "r2"),
+        "c1": doc("s.csv", 1.0, "r3"), "d1": doc("t.csv", 1.0, "r1"),  # another file's r1 is someone else
+        "e1": doc("t.csv", 1.0, None), "e2": doc("t.csv", 1.0, None),  # no response id: an item each
+    }  # fmt: skip
+    assert sorted(ids for ids, _, _ in respondents(documents)) == [["a1", "a2"], ["b1", "b2"], ["c1"], ["d1"],
+                                                                   ["e1"], ["e2"]]  # fmt: skip
+    entries = [{"id": "billing"}]
+    tally = SimpleNamespace(docs={"billing": {"a1"}})
+    summary = add_impact(SimpleNamespace(documents=documents), tally, entries)  # type: ignore[arg-type]
+    assert summary["rated_items"] == 6
+    # mean of 6 respondents (5/6) minus the mean of the 5 unaffected (1.0): -1/6, not -1/8 per answer
+    assert entries[0]["impact"]["points"] == pytest.approx(-100 / 6)
+    assert (entries[0]["impact"]["n_with"], entries[0]["impact"]["n_without"]) == (1, 5)

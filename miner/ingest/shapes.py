@@ -265,6 +265,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     return table
 
 
+RESPONDENT = "respondent"  # the row id several --text-col answers share
 TEXTS = "_text"  # the text column of a table read from several --text-col columns (`several_texts`)
 
 
@@ -296,9 +297,10 @@ def several_texts(path: Path, table: Table, given: ColumnMap) -> Table:
                     out = rest | {TEXTS: text, "question": name}
                     if ident and str(rid or "").strip():
                         out[ident] = f"{str(rid).strip()}:{name}"
+                        out[RESPONDENT] = str(rid).strip()  # the row's answers rate once (report's rating impact)
                     yield line, out
 
-    columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"]
+    columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"] + ([RESPONDENT] if ident else [])
     extra = table.extra | {"texts": texts}
     return Table(columns, rows(), table.shape, table.kind, table.unit, extra, table.columns_named)  # type: ignore[arg-type]
 

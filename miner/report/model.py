@@ -188,12 +188,15 @@ def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: st
 
 
 def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
-    """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI."""
-    rated = [(d, doc["rating"], doc["rating_scale"]) for d, doc in data.documents.items() if doc["rating"] is not None]
+    """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI. A rated item is a respondent
+    where a survey's open-text answers share one rating (`respondents`): each is counted once, and is affected
+    when any of its answers complains about the touchpoint."""
+    rated = respondents(data.documents)
     ratings = np.array([r for _, r, _ in rated], dtype=float)
     spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}
     for e in entries:
-        affected = np.array([d in tally.docs[e["id"]] for d, _, _ in rated], dtype=bool)
+        docs = tally.docs[e["id"]]
+        affected = np.array([any(d in docs for d in ids) for ids, _, _ in rated], dtype=bool)
         impact = bootstrap_impact(ratings, affected, seed=seed) if len(rated) else None
         e["impact"] = None
         if impact is not None:
@@ -213,6 +216,18 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
         "native_span": next(iter(spans)) if len(spans) == 1 else None,
         **_native_scale({s for _, _, s in rated if s in SCALES}),
     }
+
+
+def respondents(documents: dict[str, dict]) -> list[tuple[list[str], float, str | None]]:
+    """(document ids, rating, scale) per rated respondent: the answers of one survey response (one file's
+    `response_id`) together, any other rated item alone. A respondent who answered three questions counted three
+    times, in the affected and the unaffected group at once when one answer complained."""
+    groups: dict[tuple, list[str]] = {}
+    for d, doc in documents.items():
+        if doc["rating"] is not None:
+            rid = doc.get("response_id")
+            groups.setdefault((doc["source"], str(rid)) if rid not in (None, "") else (d,), []).append(d)
+    return [(ids, documents[ids[0]]["rating"], documents[ids[0]]["rating_scale"]) for ids in groups.values()]
 
 
 # an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)
