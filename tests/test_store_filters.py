@@ -169,6 +169,12 @@ def test_previous_of_a_window_past_the_data_covers_the_days_up_to_the_latest(db)
     assert Filters("2026-10-01").previous(db) == Filters("2026-09-01", "2026-09-30")
     assert Filters("2026-10-22", "2026-12-31").previous(db) == Filters("2026-10-12", "2026-10-21")
     assert Filters("2026-11-01", "2026-11-30").previous(db) == Filters("2026-10-01", "2026-10-31")
+    # whole months asked for stay whole months when the last item is not on a month's last day
+    db.table("documents").insert({"id": "e", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-11-29"})
+    assert Filters("2026-11-01", "2026-11-30").previous(db) == Filters("2026-10-01", "2026-10-31")
+    assert Filters("2026-09-01", "2026-11-30").previous(db) == Filters("2026-06-01", "2026-08-31")
+    assert Filters("2026-11-01", "2026-12-31").previous(db) == Filters("2026-10-01", "2026-10-31")
+    assert Filters("2026-11-02", "2026-11-30").previous(db) == Filters("2026-10-05", "2026-11-01")  # days: to the 29th
 
 
 def test_previous_reads_the_last_day_of_the_filtered_sources_and_none_past_the_data(db):

@@ -107,16 +107,19 @@ class Filters:
         item inside the sources and kinds, or when it would start before year 1.
 
         The window ends on `until` or on the latest day of the documents `run` analysed (`run_items`), whichever is
-        earlier (a window that runs past the data covers only the days up to it). When it covers whole calendar
-        months (the 1st to a month's last day) the previous period is the same number of calendar months just before
-        (March against February, as the report's monthly trends); otherwise it is the same number of days just
-        before (whole ISO weeks, Monday to Sunday, are then the same number of weeks)."""
+        earlier (a window that runs past the data covers only the days up to it; whole months asked for, the months
+        up to its month). When it covers whole calendar months (the 1st to a month's last day) the previous period
+        is the same number of calendar months just before (March against February, as the report's monthly trends);
+        otherwise it is the same number of days just before (whole ISO weeks, Monday to Sunday, are then the same
+        number of weeks)."""
         if self.since is None:
             return None
         latest = last_day(db, self, run)  # of the filtered sources and kinds: a source that ends in March ends there
         until = self.until or latest or self.since
         if latest is not None and self.since <= latest < until:
-            until = latest
+            # whole months asked for end with the month of the last item, not its day: November with no item on the
+            # 30th was compared with October 3rd to 31st, where the report compares it with October
+            until = _month_end(latest) if self.until and _whole_months(self.since, self.until) else latest
         if until < self.since:  # the window starts after the last item: no period to compare it with
             return None
         months = _whole_months(self.since, until)
@@ -182,6 +185,10 @@ def _undated(db: sqlite_utils.Database) -> bool:
     has = db.execute("SELECT EXISTS(SELECT 1 FROM documents), EXISTS(SELECT 1 FROM documents WHERE date IS NOT NULL)")
     items, dated = has.fetchone()
     return bool(items) and not dated
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _whole_months(since: date, until: date) -> int:
