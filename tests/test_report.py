@@ -67,6 +67,24 @@ def test_counts_add_up(sample, report):
     assert first.startswith(tps[0]["name"] + ": ") and "% of complaint mentions" in first
 
 
+def test_a_window_calls_no_pain_point_new_that_the_run_saw_before_it(sample, monkeypatch):
+    """Emerging pain points of a filtered report were read from the window alone: with three months, one month was
+    "before", and a pain point of every month with none in it was "new"."""
+    import miner.report.model as model
+    from miner.store.report import pain_points_before
+
+    window = Filters(since="2026-05-01", until="2026-07-31")
+    before = pain_points_before(sample, window)
+    ((earliest,),) = sample.execute("SELECT MIN(date) FROM documents").fetchall()
+    assert before and all(earliest[:10] <= day < "2026-05-01" for day in before.values())
+    emerging = build_report(sample, window)["trends"]["emerging"]
+    assert not [e for e in emerging if e["status"] == "new" and e["id"] in before]
+    assert all(e["first_seen"] < "2026-05" for e in emerging if e["id"] in before)
+    monkeypatch.setattr(model, "pain_points_before", lambda *args: {})  # the window alone, as before
+    alone = build_report(sample, window)["trends"]["emerging"]
+    assert [e for e in alone if e["status"] == "new" and e["id"] in before]  # what the run's history corrects
+
+
 def test_colours_are_per_touchpoint_and_stable(sample, report):
     colours = {t["id"]: t["colour"] for t in report["touchpoints"]}
     assert len(set(colours.values())) == len(colours)
@@ -92,6 +110,32 @@ def test_trends_and_impact(report):
         if tp["impact"]:
             assert tp["impact"]["low"] <= tp["impact"]["points"] <= tp["impact"]["high"]
     assert report["impact"]["rated_items"] > 0
+
+
+def test_a_period_without_items_is_blank_in_the_chart_and_named_in_data_quality(sample, report):
+    """A month missing from the export was drawn as zero complaints for every touchpoint, and Data quality said
+    nothing: it read as the month every problem went away."""
+    from miner.report.charts import trends_chart
+
+    first = report["trends"]["periods"][0]
+    year, month = map(int, first.split("-"))
+    since = f"{year - 1 if month <= 2 else year}-{(month - 3) % 12 + 1:02d}-01"  # two months before the first item
+    wide = build_report(sample, Filters(since=since))
+    empty = [p for p, n in zip(wide["trends"]["periods"], wide["trends"]["items"], strict=True) if n == 0]
+    assert len(empty) >= 2
+    assert any(f"without any item ({empty[0]}" in w for w in wide["quality"]["warnings"])
+    chart = trends_chart(wide)
+    for series in chart["data"]:
+        for label, y, n in zip(series["x"], series["y"], wide["trends"]["items"], strict=True):
+            assert (y is None) == (n == 0) and label.endswith("(no items)") == (n == 0)
+    assert not any("without any item" in w for w in report["quality"]["warnings"])  # the sample has no gap
+
+
+def test_p_values_are_stated_as_their_significance_reads():
+    from miner.report.trends import p_rounded, p_text
+
+    assert p_text(0.0479) == "p = 0.048" and p_text(0.00002) == "p < 0.001" and p_text(0.05) == "p = 0.050"
+    assert p_rounded(0.00002345) == 2.345e-05 and p_rounded(0.124934) == 0.1249
 
 
 def test_quotes_highlight_the_segment(sample, report):

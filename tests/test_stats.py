@@ -138,6 +138,12 @@ def test_emerging_pain_points():
     )
     assert [(e["id"], e["status"]) for e in found] == [("rising", "rising"), ("brand-new", "new")]
     assert found[1]["first_seen"] == "2026-03"
+    # a report of a window: a pain point its run saw before the window is not new (a quarter's report called two
+    # pain points of every month "new"), and its first period is the earlier one
+    again = emerging_pain_points(doc_periods, {"brand-new": set(recent[:3])}, periods, seen={"brand-new": "2025-06"})
+    assert again == []
+    rising = emerging_pain_points(doc_periods, {"r": set(recent[:20])}, periods, seen={"r": "2025-06"})
+    assert [(e["status"], e["first_seen"]) for e in rising] == [("rising", "2025-06")]
     # the demo's "rude: 3 of 65 items against 4 of 435": the z-test said p = 0.009, Fisher's exact test 0.050
     docs = {f"r{i}": "2026-04" for i in range(65)} | {f"b{i}": "2026-01" for i in range(435)}
     few = {"rude": {"r0", "r1", "r2", "b0", "b1", "b2", "b3"}}

@@ -5,6 +5,7 @@ Plotly renders a subset of HTML in names, labels and hover text, so every name g
 from __future__ import annotations
 
 from miner.report.inert import plotly_text
+from miner.report.trends import p_text
 
 FONT = {"family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
 GRID = "#e6e9ef"
@@ -71,11 +72,16 @@ def journey_chart(report: dict) -> dict:
 
 def trends_chart(report: dict, visible: int = 6) -> dict:
     """Complaints per period per touchpoint; a ringed marker where the change on the period before is significant.
-    A latest period the data ends inside is named with its days ("2026-W12 (3 of 7 days)"): its counts are low."""
+    A latest period the data ends inside is named with its days ("2026-W12 (3 of 7 days)"): its counts are low; a
+    period without items is blank ("2026-08 (no items)")."""
     trends = report["trends"]
     x = list(trends["periods"])
     if (partial := trends.get("partial")) and x and x[-1] == partial["period"]:
         x[-1] = f"{partial['period']} ({partial['days']} of {partial['of_days']} days)"
+    # A period with no item at all is left blank, not drawn as no complaints: a month missing from the export read
+    # as the month every problem went away
+    items = trends.get("items") or [1] * len(x)
+    x = [f"{label} (no items)" if not n else label for label, n in zip(x, items, strict=True)]
     data = []
     for i, tp in enumerate(report["touchpoints"]):
         trend = tp.get("trend")
@@ -84,7 +90,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
         steps = trend["steps"]
         size = [13 if s and s["significant"] else 6 for s in steps]
         note = [
-            f"<br>significant change on the previous {trends['unit']} (p = {s['p_value']:.3f})"
+            f"<br>significant change on the previous {trends['unit']} ({p_text(s['p_value'])})"
             if s and s["significant"]
             else ""
             for s in steps
@@ -97,7 +103,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
                 "mode": "lines+markers",
                 "name": name,
                 "x": x,
-                "y": trend["complaints"],
+                "y": [c if n else None for c, n in zip(trend["complaints"], items, strict=True)],
                 "customdata": note,
                 "line": {"color": tp["colour"], "width": 2.5 if i < visible else 1.5, "dash": dash},
                 "marker": {

@@ -15,7 +15,7 @@ from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchp
 from miner.report.inert import script_json
 from miner.report.model import MIN_ITEMS, build_report
 from miner.report.render import percent
-from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent
+from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent, p_text
 from miner.store.filters import Filters
 from miner.wording import counted
 
@@ -40,6 +40,7 @@ def _environment():
     env.filters["num"] = lambda v: f"{v:,}"
     env.filters["counted"] = counted
     env.filters["signed"] = _signed
+    env.filters["p"] = p_text  # "p = 0.048", "p < 0.001"
     return env
 
 

@@ -24,7 +24,7 @@ from miner.report.trends import (
     touchpoint_trends,
 )
 from miner.store.filters import Filters
-from miner.store.report import RunData, load_quotes, load_run_data
+from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
 from miner.store.runs import head_row, run_fit
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
@@ -154,7 +154,16 @@ def trend_span(filters: Filters, first: str, last: str) -> tuple[str, str]:
     return lo.isoformat(), hi.isoformat()
 
 
-def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: str, filters: Filters) -> dict:
+def add_trends(
+    data: RunData,
+    tally: Tally,
+    entries: list[dict],
+    granularity: str,
+    filters: Filters,
+    before: dict[str, str] | None = None,
+) -> dict:
+    """Counts per period, changes, and the emerging pain points; `before`: each pain point's first day before the
+    filter's window (`pain_points_before`), so none the run saw earlier is called new."""
     dated = {d: doc["date"] for d, doc in data.documents.items() if doc["date"]}
     if not dated:
         return {
@@ -172,7 +181,8 @@ def add_trends(data: RunData, tally: Tally, entries: list[dict], granularity: st
     items, per_tp = touchpoint_trends(doc_periods, tally.docs, data.assignments, periods)
     for e in entries:
         e["trend"] = per_tp.get(e["id"])
-    emerging = emerging_pain_points(doc_periods, tally.pain_point_docs, periods)
+    seen = {pp: period_of(day, unit) for pp, day in (before or {}).items()}
+    emerging = emerging_pain_points(doc_periods, tally.pain_point_docs, periods, seen=seen)
     names = {e["id"]: e["name"] for e in entries}
     for item in emerging:
         pp = data.pain_points.get(item["id"], {})
@@ -262,6 +272,13 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
     if thin:
         warnings.append(f"Fewer than {MIN_COMPLAINTS} complaints behind: {', '.join(thin)}.")
     warnings += one_item_heavy(data.assignments, entries)
+    empty = [p for p, n in zip(trends["periods"], trends["items"], strict=True) if n == 0]
+    if empty:
+        shown = ", ".join(empty[:6]) + (f" and {len(empty) - 6} more" if len(empty) > 6 else "")
+        warnings.append(
+            f"{counted(len(empty), trends['unit'])} without any item ({shown}): no feedback then, or an export that "
+            "misses it; the trend chart leaves them blank rather than showing no complaints."
+        )
     small = [p for p, n in zip(trends["periods"], trends["items"], strict=True) if n < MIN_ITEMS]
     if small:
         warnings.append(
@@ -362,7 +379,7 @@ def build_report(
     tally = Tally.of(data.assignments)
     top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
     entries = touchpoint_entries(data, tally, top)
-    trends = add_trends(data, tally, entries, granularity, filters)
+    trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
     impact = add_impact(data, tally, entries, seed)
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}

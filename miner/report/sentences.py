@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent
+from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent, p_text
 from miner.wording import counted
 
 
@@ -43,7 +43,7 @@ SMALL_COUNT = 5  # items in the earlier period under which a change is given as 
 def _compared(change: dict, against: str, new_where: str) -> str:
     """'up 23% on the previous month (significant, p = 0.012)'; 'up: 9 of 44 items against 1 of 40 in the previous
     month' where a percentage of a handful would mislead ('up 810%')."""
-    verdict = f"significant, p = {change['p_value']:.3f}" if change["significant"] else "not significant"
+    verdict = f"significant, {p_text(change['p_value'])}" if change["significant"] else "not significant"
     if change["status"] == "new":
         return f"new {new_where} ({verdict})"
     if change["status"] == "unchanged":

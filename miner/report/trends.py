@@ -105,7 +105,7 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     if x_prev == x_last == 0:
         return entry | {"status": "none"}
     p_value = float(exact_test(x_prev, n_prev, x_last, n_last))
-    entry |= {"p_value": round(p_value, 4), "significant": p_value < SIGNIFICANCE}
+    entry |= {"p_value": p_rounded(p_value), "significant": p_value < SIGNIFICANCE}
     if relative is None:
         return entry | {"status": "new"}
     pct = round(relative * 100)
@@ -181,10 +181,28 @@ def touchpoint_trends(
     return {p: items[p] for p in periods}, out
 
 
+def p_rounded(p: float) -> float:
+    """A p-value to 4 significant digits: rounded to 4 places, p = 0.00002 was 0.0 in the JSON and the API."""
+    return float(f"{p:.4g}")
+
+
+def p_text(p: float, prefix: str = "p ") -> str:
+    """"p = 0.048", "p < 0.001": 0.0479 was printed "0.05" beside "significant" (p < 0.05), tiny ones "p = 0.000"."""
+    return f"{prefix}< 0.001" if p < 0.001 else f"{prefix}= {p:.3f}"
+
+
 def emerging_pain_points(
-    doc_periods: dict[str, str], pain_point_docs: dict[str, set[str]], periods: list[str], recent: int = 2
+    doc_periods: dict[str, str],
+    pain_point_docs: dict[str, set[str]],
+    periods: list[str],
+    recent: int = 2,
+    seen: dict[str, str] | None = None,
 ) -> list[dict]:
-    """Pain points absent before the last `recent` periods ("new"), or significantly up on before ("rising")."""
+    """Pain points absent before the last `recent` periods ("new"), or significantly up on before ("rising").
+    `seen`: the period each pain point was first seen in before `periods` (a report of a window: its run's earlier
+    items); such a one is never new, and only rising on the test. A quarter's report called two pain points of
+    every month "new" (4 items against none in the one month before it)."""
+    seen = seen or {}
     if len(periods) <= recent:
         return []
     window = set(periods[-recent:])
@@ -200,13 +218,13 @@ def emerging_pain_points(
         # Fisher's exact test, one-sided, as every other change in the report: the z-test called 3 of 65 items against
         # 4 of 435 "rising" (p = 0.009) where the exact test says p = 0.050
         p_value = exact_test(x_before, n_before, x_recent, n_recent, alternative="greater")
-        if x_before == 0:
+        if x_before == 0 and pp not in seen:
             status = "new"
         elif p_value < SIGNIFICANCE and x_recent / n_recent >= 2 * x_before / n_before:
             status = "rising"
         else:
             continue
-        first = min(periods_of)
+        first = min([*periods_of, *([seen[pp]] if pp in seen else [])])
         out.append(
             {
                 "id": pp,
@@ -214,7 +232,7 @@ def emerging_pain_points(
                 "recent": x_recent,
                 "before": x_before,
                 "first_seen": first,
-                "p_value": round(p_value, 4),
+                "p_value": p_rounded(p_value),
             }
         )
     return sorted(out, key=lambda e: (-e["recent"], e["id"]))

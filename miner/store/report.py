@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -109,3 +110,22 @@ def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, 
         )
         out.update({row["id"]: row for row in rows})
     return out
+
+
+def pain_points_before(db: sqlite_utils.Database, filters: Filters, run_id: int | None = None) -> dict[str, str]:
+    """The first day of each pain point of the run with an item dated before `filters.since`, within its sources
+    and kinds: a report of a window calls a pain point new only where the run never saw it before the window."""
+    if filters.since is None or filters.since == date.min:  # nothing is dated before year 1
+        return {}
+    run = resolve_run(db, run_id)
+    earlier = Filters(None, filters.since - timedelta(days=1), filters.source, filters.kind)
+    where, params = earlier.where()
+    rsql, rparams = run_items(run)
+    rows = db.execute(
+        f"""SELECT a.pain_point_id, MIN(d.date) FROM assignments a JOIN segments s ON s.id = a.segment_id
+            JOIN documents d ON d.id = s.document_id
+            WHERE a.run_id = ? AND a.pain_point_id IS NOT NULL AND d.date IS NOT NULL AND {where}{rsql}
+            GROUP BY a.pain_point_id""",
+        [run["id"], *params, *rparams],
+    )
+    return {pp: first for pp, first in rows}
