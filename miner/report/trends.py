@@ -187,7 +187,7 @@ def p_rounded(p: float) -> float:
 
 
 def p_text(p: float, prefix: str = "p ") -> str:
-    """"p = 0.048", "p < 0.001": 0.0479 was printed "0.05" beside "significant" (p < 0.05), tiny ones "p = 0.000"."""
+    """ "p = 0.048", "p < 0.001": 0.0479 was printed "0.05" beside "significant" (p < 0.05), tiny ones "p = 0.000"."""
     return f"{prefix}< 0.001" if p < 0.001 else f"{prefix}= {p:.3f}"
 
 
