@@ -361,7 +361,7 @@ def method(db: sqlite_utils.Database, run: dict) -> dict:
     return {
         "complaint_model": params.get("complaint_model"),
         "corpus_head": head["labels"] if head else None,
-        "corrections": corrections if head else 0,
+        "corrections": corrections,  # they teach the labelled head whether or not the corpus head was fitted
     }
 
 
