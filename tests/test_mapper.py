@@ -107,6 +107,19 @@ def test_words_concentrated_in_one_touchpoints_examples_are_flagged_unless_it_is
     assert not any(t == "delivery" for _, t in found)  # parcels: in its description, and too few uses
 
 
+def test_a_touchpoints_own_word_in_another_form_and_numbers_are_not_flagged():
+    """"Number porting" was told its examples' "port" outvotes what went wrong, and the default taxonomy's
+    delivery its "four"."""
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.check import _related, _stem, concentrated_words
+
+    assert _related("port", {_stem(w) for w in ["number", "porting"]})
+    assert _related("cancellations", {_stem("cancel")}) and not _related("flight", {_stem("notification")})
+    assert not _related("pay", {_stem("payment")})  # a stem under four letters is not stretched
+    found = {c.word for c in concentrated_words(load_taxonomy(None))}
+    assert not found & {"four", "three", "two"}
+
+
 def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     import yaml
     from typer.testing import CliRunner

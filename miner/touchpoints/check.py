@@ -61,8 +61,18 @@ _STOP = frozenset(
     "its it's too very all any can can't cannot don't didn't won't wasn't isn't just only from into out what when "
     "who why how got get one two been being will would could should about after again still even ever never every "
     "some more most much many also off over under back now here did does doing done said says say make made i'm "
-    "i've we've you've it'll we're they're which because while where there's let yet nor her him his she he".split()
+    "i've we've you've it'll we're they're which because while where there's let yet nor her him his she he "
+    "three four five six seven eight nine ten twelve twenty thirty forty first second third".split()
 )
+
+
+def _related(word: str, stems: set[str]) -> bool:
+    """Whether `word` shares a stem with one of `stems`, one a prefix of the other ("port" and "porting": a
+    touchpoint named "Number porting" was told its own word "port" outvotes what went wrong)."""
+    stem = _stem(word)
+    return stem in stems or any(
+        (a.startswith(stem) or stem.startswith(a)) for a in stems if min(len(a), len(stem)) >= 4
+    )
 
 
 def _stem(word: str) -> str:
@@ -87,6 +97,6 @@ def concentrated_words(taxonomy: Taxonomy, *, min_examples: int = 5, share: floa
     for word, per_touchpoint in uses.items():
         touchpoint, count = per_touchpoint.most_common(1)[0]
         ratio = count / sum(per_touchpoint.values())
-        if count >= min_examples and ratio >= share and _stem(word) not in about[touchpoint]:
+        if count >= min_examples and ratio >= share and not _related(word, about[touchpoint]):
             found.append(ConcentratedWord(word, touchpoint, count, round(ratio, 2)))
     return sorted(found, key=lambda c: (-c.examples, c.word))
