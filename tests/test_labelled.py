@@ -195,3 +195,36 @@ def test_a_run_maps_what_the_corrections_claim_under_the_threshold(db, mini_taxo
 
     assert tops(labelled=False) == ["none", "none"]
     assert tops(labelled=True) == [tp for _, tp in QUERIES]
+
+
+def test_touchpoints_nobody_corrected_keep_their_complaints():
+    """The head knew only the corrected touchpoints, and its weight was chosen on corrections alone, so every
+    complaint got a bonus towards a corrected one: with 57 corrections and none under contact_center, a telecom
+    corpus's contact-centre complaints fell from 22 to 5. A few examples of each uncorrected touchpoint now teach it."""
+    from miner.touchpoints.labelled import anchor_rows
+
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, dtype=np.float32) * 2
+    y = np.repeat([0, 1], 6)  # corrections under touchpoints 0 and 1 only
+    X = centres[y] + rng.normal(0, 0.3, (12, 3)).astype(np.float32)
+    scores = np.eye(3, dtype=np.float32)[1 - y] * 0.2 + 0.4  # the examples map this corpus's wording wrong
+    examples = centres[[0, 1, 2, 2, 2]] + rng.normal(0, 0.3, (5, 3)).astype(np.float32)
+    owners = np.array([0, 1, 2, 2, 2])
+    features, labels = anchor_rows(examples, owners, corrected={0, 1})
+    assert labels.tolist() == [2, 2, 2] and features.shape == (3, 6)
+    query = np.hstack([centres[[2]], centres[[2]]])  # a complaint about touchpoint 2, whose similarity is 2's
+    query_scores = np.array([[0.45, 0.45, 0.5]], np.float32)
+    X2, anchors = np.hstack([X, X]), (features, labels)
+    blind, taught = LabelledHead(3).fit(X2, y, scores), LabelledHead(3).fit(X2, y, scores, anchors)
+    assert blind.weight_ > 0 and taught.weight_ > 0
+    assert blind.adjust(query_scores, query).argmax() != 2  # handed to a corrected touchpoint
+    assert taught.adjust(query_scores, query).argmax() == 2
+    assert set(taught.classes_.tolist()) == {0, 1, 2}
+
+
+def test_a_mapper_anchors_the_touchpoints_its_corrections_leave_out(mini_taxonomy, fake_embedder):
+    mapper = _mapper(mini_taxonomy, fake_embedder, CORRECTIONS)
+    head = mapper.corpus_head()
+    assert head is not None and head.labelled is not None and head.labelled.fitted
+    corrected = {mapper.ids.index(tp) for _, tp in CORRECTIONS}
+    assert corrected < set(head.labelled.classes_.tolist()) == set(range(len(mapper.ids)))

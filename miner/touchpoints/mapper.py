@@ -11,7 +11,7 @@ import numpy as np
 from miner.segment.segmenter import quote_key
 from miner.touchpoints.clusters import CLUSTER_SIZE, CLUSTER_WEIGHT
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
-from miner.touchpoints.labelled import LabelledHead
+from miner.touchpoints.labelled import LabelledHead, anchor_rows
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -190,7 +190,10 @@ class Mapper:
             touchpoints = [self.ids.index(c.touchpoint.split("/")[0]) for c in corrections]
             head.teach(features, touchpoints)
             if self.labelled:
-                head.labelled = LabelledHead(len(self.ids)).fit(features, touchpoints, self.score(vectors))
+                anchors = anchor_rows(
+                    getattr(self, "examples_", None), getattr(self, "owners_", None), set(touchpoints)
+                )
+                head.labelled = LabelledHead(len(self.ids)).fit(features, touchpoints, self.score(vectors), anchors)
         return head
 
     def assign(self, vectors: np.ndarray, context: np.ndarray | None = None) -> list[list[Assignment]]:
