@@ -108,7 +108,7 @@ def test_words_concentrated_in_one_touchpoints_examples_are_flagged_unless_it_is
 
 
 def test_a_touchpoints_own_word_in_another_form_and_numbers_are_not_flagged():
-    """"Number porting" was told its examples' "port" outvotes what went wrong, and the default taxonomy's
+    """ "Number porting" was told its examples' "port" outvotes what went wrong, and the default taxonomy's
     delivery its "four"."""
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.check import _related, _stem, concentrated_words
