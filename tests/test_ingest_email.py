@@ -1,11 +1,15 @@
 """An e-mail ticket is mined for the customer's own new words only: quoted replies, reply and forward headers,
 signatures and disclaimers were mined whole, and made most of a helpdesk export's "complaints"."""
 
+import csv
 import time
 
 import pytest
 
+from miner.ingest import read_file
 from miner.ingest.email import customer_parts
+from miner.ingest.records import Record, Turn
+from miner.pipeline import MineOptions, mine
 
 OWN = """Hi,
 
@@ -127,6 +131,13 @@ def test_each_part_is_a_slice_of_the_text_in_order():
     assert text.find(parts[0]) == 0
 
 
+def test_records_mine_the_title_and_the_customers_words_and_turns_too():
+    text = f"{OWN}\n\nSent from my iPhone"
+    assert Record("t.csv", 2, text, title="Late delivery").mined_text() == [(None, "Late delivery"), (None, OWN)]
+    turns = [Turn("customer", text), Turn("agent", "Sorry to hear that.\n\nSent from my iPhone")]
+    assert Record("t.csv", 2, text, kind="transcript", turns=turns).mined_text() == [("customer", OWN)]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -148,3 +159,42 @@ def test_adversarial_texts_take_linear_time(text):
     start = time.perf_counter()
     customer_parts(text)
     assert time.perf_counter() - start < 2.0
+
+
+SEGMENTS = "SELECT s.text, s.start, d.text AS body FROM segments s JOIN documents d ON d.id = s.document_id"
+COMPLAINTS = "SELECT s.text FROM segment_results r JOIN segments s ON s.id = r.segment_id WHERE r.complaint"
+LEFT_OUT = ("cookies", "intended recipient", "environment", "iPhone", "Office Manager", "Customer Care", "wrote:",
+            "refunded your card", "Forwarded", "Subject:", "<PHONE>", "Kind regards")  # fmt: skip
+
+
+def test_mined_tickets_store_no_quoted_signature_or_disclaimer_segment(tmp_path, db, mini_taxonomy, fake_embedder):
+    from miner.segment import Segmenter
+
+    path = tmp_path / "tickets.csv"
+    bodies = [
+        f"{OWN}\n\nI was charged twice for my order.\n\nThanks,\nSarah Whitfield\n07700 900461\n\n"
+        f"Sent from my iPhone\n\nOn Tue, 3 Mar 2026 at 10:02, ShopExample Support <help@shop.example> wrote:\n{QUOTED}",
+        "The box arrived crushed and the packaging was torn open.\n\nKind regards,\nTom\n"
+        f"Office Manager | Harrington & Cole LLP\n\n{DISCLAIMER}",
+        "The refund never arrived on my card.\n\nTom\n\n---------- Forwarded message ---------\n"
+        "From: ShopExample <orders@shop.example>\nSubject: Your refund of £89.00 is on its way\n\n"
+        "We have refunded your card. Sorry for the double charge on your card statement.",
+    ]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["ticket_id", "created_at", "csat", "subject", "body"])
+        for i, body in enumerate(bodies):
+            w.writerow([f"T-{i}", "2026-03-09 10:00", 1, "Complaint", body])
+    assert {r.kind for r in read_file(path)} == {"transcript"}  # a ticket_id column: the kind stays as it was
+    mine(db, [path], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=Segmenter()))
+    rows = [r for r in db.query(SEGMENTS) if r["text"] != "Complaint"]  # the subject is mined as before
+    texts = {r["text"] for r in rows}
+    assert "I was charged twice for my order." in texts and "The refund never arrived on my card." in texts
+    for r in rows:
+        assert r["start"] >= 0, r["text"]
+        assert r["body"][r["start"] : r["start"] + len(r["text"])].replace("\n", " ") == r["text"]
+        line_start = r["body"].rfind("\n", 0, r["start"]) + 1
+        assert not r["body"][line_start:].startswith(">"), r["text"]
+        assert not any(word in r["text"] for word in LEFT_OUT), r["text"]
+    complaints = [r["text"] for r in db.query(COMPLAINTS)]
+    assert complaints and set(complaints) <= texts | {"Complaint"}
