@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from miner.ingest.email import customer_parts
+
 Kind = Literal["review", "survey", "transcript"]
 KINDS: tuple[str, ...] = ("review", "survey", "transcript")
 
@@ -75,9 +77,11 @@ class Record:
         return f"text:{self.kind}:{self.title or ''}:{self.text}"
 
     def mined_text(self) -> list[tuple[str | None, str]]:
-        """(speaker, text) pieces to segment: customer turns of a transcript, else the title and the text
-        (a review's title often carries the complaint: "Arrived broken")."""
+        """(speaker, text) pieces to segment: customer turns of a transcript, else the title and the text (a review's
+        title often carries the complaint: "Arrived broken"). Of an e-mail, only the customer's own new words: its
+        quoted replies, headers, signature and disclaimer are not (miner/ingest/email.py); each piece is a slice of
+        the stored text or turn, in order."""
         if self.turns is not None:
-            return [(t.speaker, t.text) for t in self.turns if t.speaker == "customer"]
+            return [(t.speaker, part) for t in self.turns if t.speaker == "customer" for part in customer_parts(t.text)]
         title = [(None, self.title)] if self.title and self.title.strip() not in self.text else []
-        return [*title, (None, self.text)]
+        return [*title, *((None, part) for part in customer_parts(self.text))]

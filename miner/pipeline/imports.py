@@ -79,8 +79,10 @@ def segment_records(segmenter: SegmenterLike, records: list[Record], progress: P
     said: list[set[str]] = [set() for _ in records]  # each record's clause hashes (`Segment.hash`: any case, spacing)
     fulls = [unwrap(rec.text) for rec in records]  # a clause over a soft line break reads a space there (`unwrap`)
     with progress.stage("Segmenting", len(pieces)) as advance:
-        for (i, speaker, _), segs in zip(pieces, segmenter.segment(p[2] for p in pieces), strict=True):
+        for (i, speaker, piece), segs in zip(pieces, segmenter.segment(p[2] for p in pieces), strict=True):
             full = fulls[i]
+            if (at := records[i].text.find(piece, cursors[i])) > 0:  # an e-mail's part after a quote it may echo
+                cursors[i] = at
             for seg in segs:
                 start = full.find(seg.text, cursors[i])
                 if start >= 0:

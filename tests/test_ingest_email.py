@@ -1,0 +1,200 @@
+"""An e-mail ticket is mined for the customer's own new words only: quoted replies, reply and forward headers,
+signatures and disclaimers were mined whole, and made most of a helpdesk export's "complaints"."""
+
+import csv
+import time
+
+import pytest
+
+from miner.ingest import read_file
+from miner.ingest.email import customer_parts
+from miner.ingest.records import Record, Turn
+from miner.pipeline import MineOptions, mine
+
+OWN = """Hi,
+
+I ordered the Sony WH-1000XM5 headphones on Monday with next day delivery
+and it still hasn't arrived. The tracking has said 'out for delivery' for
+four days now and DPD just keep saying it's delayed."""
+
+QUOTED = """> Hi Sarah,
+>
+> We are sorry you are having trouble at checkout. Please try clearing
+> your cookies and cache or use a different browser.
+>
+> Kind regards,
+> Dave
+> ShopExample Customer Care
+> > On Mon, 2 Mar 2026 at 09:00, Sarah <sarah@example.com> wrote:
+> > > The checkout page will not accept my postcode."""
+
+DISCLAIMER = """CONFIDENTIALITY NOTICE: This email and any attachments are confidential
+and may be legally privileged. If you are not the intended recipient,
+please notify the sender immediately and delete it from your system.
+
+Please consider the environment before printing this email."""
+
+
+def _parts(*blocks: str) -> list[str]:
+    return customer_parts("\n\n".join(blocks))
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        f"On Tue, 3 Mar 2026 at 10:02, Support <help@shop.example> wrote:\n{QUOTED}",
+        f"On Tue, 3 Mar 2026 at 10:02, ShopExample Support <help@shop.example>\nwrote:\n{QUOTED}",  # wrapped
+        "-----Original Message-----\nFrom: ShopExample Support <help@shop.example>\nSent: 03 March 2026 10:02\n"
+        "To: Sarah\nSubject: RE: Order SE-771203\n\nPlease try clearing your cookies and cache.",
+        "From: ShopExample Support <help@shop.example>\nSent: Tuesday, March 3, 2026 10:02 AM\nTo: Sarah\n"
+        "Subject: RE: Order SE-771203\n\nPlease try clearing your cookies and cache.",
+        "---------- Forwarded message ---------\nFrom: ShopExample <orders@shop.example>\n"
+        "Date: Thu, 26 Feb 2026 at 09:14\nSubject: Your order has been dispatched\n\n"
+        "Good news Sarah! Your order has been dispatched with DPD and should arrive\nwithin 1-2 working days.",
+        "Begin forwarded message:\n\nFrom: ShopExample <orders@shop.example>\nSubject: Your order has been "
+        "dispatched\n\nYour order has been dispatched with DPD.",
+        "Kind regards,\nSarah Whitfield\n07700 900461\n\nSent from my Galaxy",
+        "Thanks\nSarah\n\nSent from my iPhone",
+        "Sent from Yahoo Mail for iPhone",
+        "Get Outlook for Android",
+        "-- \nSarah Whitfield\nOffice Manager | Harrington & Cole LLP\nT: 07700 900461",
+        "Thanks\nSarah Whitfield\nOffice Manager | Harrington & Cole LLP\nT: 07700 900461\n\n" + DISCLAIMER,
+        "Sarah Whitfield\nOffice Manager | Harrington & Cole LLP\n12 Fenwick Street, Manchester\n\n" + DISCLAIMER,
+        "Regards,\nSarah\n\nSent from my iPhone\n\n"
+        f"On Tue, 3 Mar 2026 at 10:02, Support <help@shop.example> wrote:\n{QUOTED}\n>\n"
+        + "\n".join(f"> {line}" for line in DISCLAIMER.split("\n")),
+    ],
+    ids=[
+        "reply",
+        "wrapped-reply",
+        "original-message",
+        "outlook-block",
+        "forwarded",
+        "apple-forward",
+        "sign-off",
+        "mobile",
+        "yahoo",
+        "outlook-app",
+        "dash-signature",
+        "disclaimer",
+        "title-lines",
+        "all",
+    ],  # fmt: skip
+)
+def test_only_the_customers_new_words_are_mined(after):
+    assert _parts(OWN, after) == [OWN]
+
+
+def test_an_inline_reply_keeps_the_customers_answers_between_quotes():
+    text = (
+        "On Tue, 3 Mar 2026 at 10:02, Support <help@shop.example> wrote:\n"
+        "> Have you tried clearing your cookies?\n\nYes, twice, and the checkout page still fails.\n\n"
+        "> Which card are you using?\n\nA Visa debit card.\n\n-- \nSarah"
+    )
+    assert customer_parts(text) == ["Yes, twice, and the checkout page still fails.", "A Visa debit card."]
+
+
+def test_a_helpdesk_thread_keeps_the_customers_messages_and_drops_the_agents():
+    rule = "-" * 46
+    text = "\n".join([
+        rule, "", "Chloe Castellano, 17 Feb 2026, 07:42", "", "The box arrived crushed.", "", "Thanks,", "Chloe", "",
+        rule, "", "Kirsty (ShopExample Support), 17 Feb 2026, 10:42", "", "Hi Chloe,", "",
+        "Please send us a photo of the damage.", "", "Kind regards,", "Kirsty", "",
+        rule, "", "Chloe Castellano, 18 Feb 2026, 07:42", "", "I sent the photo two days ago and nobody replied.",
+    ])  # fmt: skip
+    assert customer_parts(text) == ["The box arrived crushed.", "I sent the photo two days ago and nobody replied."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd give it > 3 stars if the app\nworked.\n> 50% of my orders arrive late.",
+        "On Monday the driver wrote: sorry we missed you\nbut I was home all day.",
+        "On 3 March the driver wrote:\nsorry we missed you, but I was home all day.",
+        "From: London\nTo: Paris\nDate: 3 March\nThe flight was delayed by six hours.",
+        "Thanks for nothing.\nThe parcel never came.",
+        "Pros -- fast\nCons -- the box was crushed\n--\nWould not order again, the refund took six weeks, three calls.",
+        "Sent via Royal Mail and it never arrived.\nTerrible.",
+        "Great price.\n\nThanks,\nBut the delivery was two weeks late.",
+    ],
+)
+def test_text_that_is_not_an_email_is_mined_whole(text):
+    assert customer_parts(text) == [text]
+
+
+def test_each_part_is_a_slice_of_the_text_in_order():
+    text = "\r\n".join(
+        f"{OWN}\n\nThanks,\nSarah\n\nSent from my iPhone\n\nOn 3/3/26 10:02, Dave wrote:\n{QUOTED}".split("\n")
+    )
+    parts = customer_parts(text)
+    assert len(parts) == 1 and parts[0].startswith("Hi,") and parts[0].endswith("delayed.")
+    assert text.find(parts[0]) == 0
+
+
+def test_records_mine_the_title_and_the_customers_words_and_turns_too():
+    text = f"{OWN}\n\nSent from my iPhone"
+    assert Record("t.csv", 2, text, title="Late delivery").mined_text() == [(None, "Late delivery"), (None, OWN)]
+    turns = [Turn("customer", text), Turn("agent", "Sorry to hear that.\n\nSent from my iPhone")]
+    assert Record("t.csv", 2, text, kind="transcript", turns=turns).mined_text() == [("customer", OWN)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On " + "1" * 200_000 + " wrote:\n> x",
+        "On 2026\n" * 25_000,
+        ("> " * 50_000 + "\n") * 4,
+        "-- \n" * 50_000,
+        "--\n" * 50_000,
+        "--\n" + "a\n" * 100_000,
+        ("-" * 30 + "\nA, 1 2026, 10:00\n") * 5_000,
+        "Sent from my " + "phone " * 40_000,
+        ("Thanks,\n" + "a b\n" * 7 + "\n") * 5_000,
+        "This email " + "is " * 70_000 + "confidential\n\n" * 3,
+        ("\n\n" + "x" * 300 + "\n") * 600 + "\n\nDisclaimer: x",
+        "If you are not the intended recipient\n" * 20_000,
+    ],
+)
+def test_adversarial_texts_take_linear_time(text):
+    start = time.perf_counter()
+    customer_parts(text)
+    assert time.perf_counter() - start < 2.0
+
+
+SEGMENTS = "SELECT s.text, s.start, d.text AS body FROM segments s JOIN documents d ON d.id = s.document_id"
+COMPLAINTS = "SELECT s.text FROM segment_results r JOIN segments s ON s.id = r.segment_id WHERE r.complaint"
+LEFT_OUT = ("cookies", "intended recipient", "environment", "iPhone", "Office Manager", "Customer Care", "wrote:",
+            "refunded your card", "Forwarded", "Subject:", "<PHONE>", "Kind regards")  # fmt: skip
+
+
+def test_mined_tickets_store_no_quoted_signature_or_disclaimer_segment(tmp_path, db, mini_taxonomy, fake_embedder):
+    from miner.segment import Segmenter
+
+    path = tmp_path / "tickets.csv"
+    bodies = [
+        f"{OWN}\n\nI was charged twice for my order.\n\nThanks,\nSarah Whitfield\n07700 900461\n\n"
+        f"Sent from my iPhone\n\nOn Tue, 3 Mar 2026 at 10:02, ShopExample Support <help@shop.example> wrote:\n{QUOTED}",
+        "The box arrived crushed and the packaging was torn open.\n\nKind regards,\nTom\n"
+        f"Office Manager | Harrington & Cole LLP\n\n{DISCLAIMER}",
+        "The refund never arrived on my card.\n\nTom\n\n---------- Forwarded message ---------\n"
+        "From: ShopExample <orders@shop.example>\nSubject: Your refund of £89.00 is on its way\n\n"
+        "We have refunded your card. Sorry for the double charge on your card statement.",
+    ]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["ticket_id", "created_at", "csat", "subject", "body"])
+        for i, body in enumerate(bodies):
+            w.writerow([f"T-{i}", "2026-03-09 10:00", 1, "Complaint", body])
+    assert {r.kind for r in read_file(path)} == {"transcript"}  # a ticket_id column: the kind stays as it was
+    mine(db, [path], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=Segmenter()))
+    rows = [r for r in db.query(SEGMENTS) if r["text"] != "Complaint"]  # the subject is mined as before
+    texts = {r["text"] for r in rows}
+    assert "I was charged twice for my order." in texts and "The refund never arrived on my card." in texts
+    for r in rows:
+        assert r["start"] >= 0, r["text"]
+        assert r["body"][r["start"] : r["start"] + len(r["text"])].replace("\n", " ") == r["text"]
+        line_start = r["body"].rfind("\n", 0, r["start"]) + 1
+        assert not r["body"][line_start:].startswith(">"), r["text"]
+        assert not any(word in r["text"] for word in LEFT_OUT), r["text"]
+    complaints = [r["text"] for r in db.query(COMPLAINTS)]
+    assert complaints and set(complaints) <= texts | {"Complaint"}
