@@ -181,13 +181,16 @@ _ADDRESSED = re.compile(
     re.M,
 )
 # A sign-off and a name, at a line's end or before punctuation: "Thanks, Isla Fisher", "Regards Penelope Cruz,
-# 07700...", "Thanks Chloe", "Kind regards, Sam J."
+# 07700...", "Thanks Chloe", "Kind regards, Sam J."; or on the line after it, as an e-mail signs ("Kind regards,\nZoe
+# Doherty": 44 of 78 such names were kept)
 _SIGN_OFF = (
     r"(?:[Mm]any[ \t]+[Tt]hanks|[Tt]hanks|[Tt]hank[ \t]+[Yy]ou|(?:[Kk]ind|[Bb]est|[Ww]arm)[ \t]+[Rr]egards|[Rr]egards|"
     r"[Bb]est(?:[ \t]+[Ww]ishes)?|[Cc]heers|(?:[Yy]ours[ \t]+)?[Ss]incerely)"
 )
 _SIGNED = re.compile(
-    rf"\b{_SIGN_OFF}[,!]?[ \t]+({_WORD})(?:[ \t]+(?:{_ONE_NAME}|[A-Z]\.))?(?=[ \t]*(?:[,.!?;:]|$))", re.M
+    rf"\b{_SIGN_OFF}[,!]?(?:[ \t]+|[ \t]*\r?\n[ \t]*)({_WORD})(?:[ \t]+(?:{_ONE_NAME}|[A-Z]\.))?"
+    r"(?=[ \t]*(?:[,.!?;:]|$))",
+    re.M,
 )
 
 
