@@ -253,6 +253,12 @@ def test_a_line_wrapped_inside_a_sentence_is_one_clause_in_both_segmenters(segme
         assert "nobody has answered the phone once." in wrapped and "Regards" in wrapped
         assert short == ["App crashed", "no refund yet"]
         assert indented[-1].split() == "the driver was rude to my neighbour.".split()
+        # after a word no sentence ends on, the next line continues it whatever it opens with; a list does not
+        priced, listed = ([s.text for s in segs] for segs in seg.segment(
+            ["I ordered a speaker from ShopExample for\n£129.99 and your chat bot said it shipped.",
+             "Problems with\n- the app\n- the site"]))  # fmt: skip
+        assert priced[0] == "I ordered a speaker from ShopExample for £129.99", seg
+        assert listed[-2:] == ["the app", "the site"]
         for text, segs in zip(texts, seg.segment(texts), strict=True):
             assert all(" ".join(text[s.start : s.end].split()) == " ".join(s.text.split()) for s in segs)
 

@@ -27,11 +27,18 @@ _TRAILING_CC = re.compile(r"(?<=\S)[\s,]+(?:and|but|or|plus|&)[\s,]*$", re.IGNOR
 _LINE = re.compile(r"[^\n]+")  # kept where it holds a word; `[^\n]*\S[^\n]*` backtracked through a line of spaces
 # A list item's marker at a line's start: "- x", "* x", "• x", "1. x", "1) x" (a web form's or markdown's bullets)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•◦▪‣–]|\d{1,2}[.)])[ \t]+(?=\S)")
+_LIST_START = re.compile(_LIST_ITEM.pattern[1:])  # the same where a line starts inside a text (`match` at a position)
 # A line break inside a sentence (an e-mail or a letter wrapped at its width): one line break, after a letter, digit
 # or comma, before a lower-case word, where the line before is as long as a wrapped one or ends on a word that ends
 # no sentence. "App crashed\nno refund yet" stays two clauses; "about my\nrefund" is one.
-_SOFT_BREAK = re.compile(r"(?m)^([^\n]*[A-Za-z0-9,])([ \t]*\r?\n)(?=[ \t]*[a-z])")
+# After a word no sentence ends on ("for", "the", "and"), the next line continues it whatever it opens with
+# ("...from ShopExample for\n£129.99 and ...", "...on the\nPhilips Hue kit"), unless it is a list item or a quote.
+_SOFT_BREAK = re.compile(r"(?m)^([^\n]*[A-Za-z0-9,])([ \t]*\r?\n)(?=[ \t]*([^\s>]))")
 _WRAPPED_WIDTH = 40
+_NEVER_ENDS = re.compile(
+    r"\b(?:a|an|the|my|our|your|their|his|her|its|to|of|for|with|from|by|and|or|but|about|into|than|at|via|per),?$",
+    re.IGNORECASE,
+)
 _OPEN_END = re.compile(
     r"\b(?:a|an|the|my|our|your|their|his|her|its|this|that|to|of|in|on|at|for|with|from|by|and|or|but|as|about|"
     r"into|than|was|were|is|are|be|been|have|has|had|not|no|very|so|i|we|they|you|it|which|who|when|if),?$",
@@ -144,10 +151,12 @@ def unwrap(text: str) -> str:
     is one into `text`."""
 
     def join(m: re.Match[str]) -> str:
-        line, brk = m.group(1), m.group(2)
-        if len(line.strip()) >= _WRAPPED_WIDTH or _OPEN_END.search(line):
-            return line + " " * len(brk)
-        return m.group(0)
+        line, brk, opens = m.group(1), m.group(2), m.group(3)
+        if opens.islower():
+            joined = len(line.strip()) >= _WRAPPED_WIDTH or bool(_OPEN_END.search(line))
+        else:
+            joined = bool(_NEVER_ENDS.search(line)) and not _LIST_START.match(text, m.end())
+        return line + " " * len(brk) if joined else m.group(0)
 
     return _SOFT_BREAK.sub(join, text) if "\n" in text else text
 
