@@ -138,6 +138,17 @@ def test_p_values_are_stated_as_their_significance_reads():
     assert p_rounded(0.00002345) == 2.345e-05 and p_rounded(0.124934) == 0.1249
 
 
+def test_data_quality_names_the_corrections_a_run_read_without_a_corpus_head(sample):
+    """A run whose 59 corrections taught the labelled head said "Corpus head: not used: touchpoints come from the
+    taxonomy's examples alone" whenever the corpus head itself was not fitted."""
+    import json
+
+    from miner.report.model import method
+
+    run = {"id": 99_999, "params": json.dumps({"corpus_head": {"corrections": 59}})}  # no corpus head stored
+    assert method(sample, run)["corrections"] == 59 and method(sample, run)["corpus_head"] is None
+
+
 def test_quotes_highlight_the_segment(sample, report):
     quotes = [q for t in report["touchpoints"] for p in t["pain_points"] for q in p["quotes"]]
     assert quotes
