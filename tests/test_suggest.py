@@ -81,3 +81,31 @@ def test_a_touchpoint_catching_what_the_others_miss_is_read_for_suggestions(tmp_
         found = suggest_touchpoints(db, cache, min_size=2)
         assert all(set(s["examples"]) <= read for s in found)
         assert (share > 0.5) == any(set(s["examples"]) & (weakest - unmapped) for s in found)
+
+
+def test_a_topic_spread_thin_over_several_touchpoints_is_suggested(monkeypatch):
+    """18 roaming comments of a telecom corpus whose taxonomy had no roaming touchpoint went under six touchpoints at
+    low scores, none under `none`, and `taxonomy suggest` said no cluster was large enough."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import miner.touchpoints.suggest as suggest
+
+    rng = np.random.default_rng(0)
+    places = ["Portugal", "Spain", "Canada", "Dubai", "France", "Italy", "Japan", "Greece", "Turkey", "Mexico"]
+    roaming = [f"roaming in {p} cost me a fortune, no data" for p in places]
+    billed = [f"the bill in {m} charged me twice" for m in ["May", "June", "July", "March", "April", "August"]]
+    under = ["network", "billing", "pricing", "network", "billing", "account", "network", "pricing", "billing", "ads"]
+    filed = [*zip(roaming, under, strict=True), *((t, "billing") for t in billed)]
+    centres = {"roaming": rng.normal(size=32), "bill": rng.normal(size=32)}
+
+    def embed(texts):
+        out = [centres["roaming"] if "roaming" in t else centres["bill"] if "bill" in t else rng.normal(size=32) * 5
+               for t in texts]  # fmt: skip
+        return np.array(out) + rng.normal(0, 0.05, (len(texts), 32))
+
+    monkeypatch.setattr(suggest, "weakest_complaints", lambda *args: filed)
+    found = suggest.spread_topics(None, SimpleNamespace(embed=embed), 1, 3)  # type: ignore[arg-type]
+    assert len(found) == 1 and all("roaming" in q for q in found[0]["examples"])  # bills sit under one: no new one
+    assert found[0]["spread"] == {"network": 3, "billing": 3, "pricing": 2, "account": 1, "ads": 1}

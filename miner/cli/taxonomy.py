@@ -84,7 +84,8 @@ def taxonomy_suggest(
     format: Annotated[Output, typer.Option("--format", help="yaml (ready to paste) or json.")] = Output.yaml,
     embedding_model: Annotated[str, typer.Option(help=EMBEDDING_HELP)] = DEFAULT_EMBEDDING,
 ) -> None:
-    """Cluster complaints that fit no touchpoint and propose new touchpoints, with sizes and quotes."""
+    """Cluster complaints that fit no touchpoint, or a topic spread thin over several, and propose new touchpoints,
+    with sizes and quotes."""
     from miner.embed import EmbeddingCache, get_embedder
     from miner.store import open_db
     from miner.touchpoints.suggest import as_yaml, suggest_touchpoints, to_json
@@ -99,10 +100,14 @@ def taxonomy_suggest(
         typer.echo(to_json(suggestions))
         return
     if not suggestions:
-        typer.echo("# No cluster of unmapped complaints is large enough to suggest a touchpoint.")
+        typer.echo("# No cluster of unmapped complaints, nor a topic spread thin over several touchpoints, is large "
+                   "enough to suggest a touchpoint.")
         return
     for s in suggestions:
-        typer.echo(f"# {s['name']}: {counted(s['size'], 'complaint')}, e.g. “{s['quotes'][0]}”")
+        where = ""
+        if spread := s.get("spread"):  # a topic filed thin under several touchpoints, not under none
+            where = f" filed under {', '.join(f'{tp} {n}' for tp, n in spread.items())}"
+        typer.echo(f"# {s['name']}: {counted(s['size'], 'complaint')}{where}, e.g. “{s['quotes'][0]}”")
     typer.echo(as_yaml(suggestions))
 
 

@@ -98,6 +98,15 @@ def weakest_texts(db: sqlite_utils.Database, run_id: int, touchpoint: str, share
     return rows[: int(len(rows) * share)]
 
 
+def weakest_complaints(db: sqlite_utils.Database, run_id: int, unmapped: str, share: float) -> list[tuple[str, str]]:
+    """(text, touchpoint) of the `share` of a run's mapped complaints with the lowest first-touchpoint scores, over
+    every touchpoint (`unmapped` is the taxonomy's id for none, left out)."""
+    sql = """SELECT s.text, a.touchpoint FROM assignments a JOIN segments s ON s.id = a.segment_id
+             WHERE a.run_id = ? AND a.rank = 0 AND a.touchpoint != ? ORDER BY a.score, s.id"""
+    rows = [(r[0], r[1]) for r in db.execute(sql, [run_id, unmapped])]
+    return rows[: int(len(rows) * share)]
+
+
 def has_documents(db: sqlite_utils.Database) -> bool:
     return bool(db.execute("SELECT 1 FROM documents LIMIT 1").fetchall())
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import numpy as np
 import sqlite_utils
 import yaml
 
 from miner.embed import EmbeddingCache
-from miner.store.reads import unmapped_texts, weakest_texts
+from miner.store.reads import unmapped_texts, weakest_complaints, weakest_texts
 from miner.store.runs import find_run
 from miner.topics import PainPointModel
 from miner.touchpoints.taxonomy import NONE
@@ -26,26 +27,61 @@ def suggest_touchpoints(
     """One suggestion per cluster of unmapped complaints: {"id", "name", "size", "quotes", "examples"}. Where one
     touchpoint is catching what the others miss (the run's fit: the first touchpoint of 30% or more of the mapped
     complaints, miner/touchpoints/fit.py), the half of its complaints it scored lowest are read too: a corpus about
-    books and football put 75% of its complaints under `product` and 2 under `none`, and nothing was suggested."""
+    books and football put 75% of its complaints under `product` and 2 under `none`, and nothing was suggested. A
+    topic spread thin over several touchpoints is suggested too (`spread_topics`)."""
     run = find_run(db, run_id)
     if run is None:
         return []
+    spread = spread_topics(db, cache, run["id"], min_size)
     pool = unmapped_texts(db, run["id"], NONE)
     if catching := _catching(run):
         pool += weakest_texts(db, run["id"], catching)
     # Fragments such as "Ridiculous." are complaints about nothing in particular: no touchpoint in them.
     texts = list(dict.fromkeys(t for t in pool if len(t.split()) >= 4))
     if len(texts) < min_size:
-        return []
+        return spread
     vectors = cache.embed(texts)
     points = PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(vectors))
-    out = []
+    out: list[dict] = []
     for p in points:
         if p.size < min_size or p.label.startswith("Other"):
             continue
         quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12]})  # fmt: skip
+    taken: set[str] = {q for s in out for q in s["examples"]}
+    return out + [s for s in spread if not taken & set(s["examples"])]
+
+
+# A topic no touchpoint covers is spread over several at low scores ("Roaming didn't work in Portugal" filed under
+# network, billing, pricing...: 18 roaming comments of a telecom corpus, under 6 touchpoints, were never suggested).
+# The weakest quarter of the mapped complaints, clustered; a cluster is a candidate when its leading word is in most
+# of its complaints and they sit under several touchpoints, none holding half of them.
+WEAK_SHARE = 0.25
+MIN_WORD_SHARE = 0.6
+MAX_TOUCHPOINT_SHARE = 0.5
+MIN_TOUCHPOINTS = 3
+
+
+def spread_topics(db: sqlite_utils.Database, cache: EmbeddingCache, run_id: int, min_size: int) -> list[dict]:
+    """Suggestions from topics spread thin over several touchpoints (see WEAK_SHARE), each with `spread`: the
+    touchpoints its complaints were filed under, most first."""
+    filed = dict((t, tp) for t, tp in weakest_complaints(db, run_id, NONE, WEAK_SHARE) if len(t.split()) >= 4)
+    texts = list(filed)
+    if len(texts) < min_size:
+        return []
+    out = []
+    for p in PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(cache.embed(texts))):
+        members = [texts[i] for i in p.members]
+        under = Counter(filed[t] for t in members)
+        word = p.keywords[0].lower() if p.keywords else ""
+        said = sum(word in t.lower() for t in members) / len(members) if word else 0.0
+        thin = len(under) >= MIN_TOUCHPOINTS and max(under.values()) <= MAX_TOUCHPOINT_SHARE * len(members)
+        if p.size < min_size or p.label.startswith("Other") or said < MIN_WORD_SHARE or not thin:
+            continue
+        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
+                    "quotes": quotes[:3], "examples": quotes[:12], "spread": dict(under.most_common())})  # fmt: skip
     return out
 
 
