@@ -100,8 +100,10 @@ def taxonomy_suggest(
         typer.echo(to_json(suggestions))
         return
     if not suggestions:
-        typer.echo("# No cluster of unmapped complaints, nor a topic spread thin over several touchpoints, is large "
-                   "enough to suggest a touchpoint.")
+        typer.echo(
+            "# No cluster of unmapped complaints, nor a topic spread thin over several touchpoints, is large "
+            "enough to suggest a touchpoint."
+        )
         return
     for s in suggestions:
         where = ""
