@@ -162,3 +162,72 @@ def test_a_conversation_erased_before_any_run_imported_it_stays_forgotten_when_i
     forget_customer(db, "CU-2002", pending=["an-id-the-upload-gave"], conversations=["CU-2002"])
     (night,), _ = mine(db, [_chats(tmp_path / "chats-03-04.jsonl", {"CU-2002": OPENING + LATER, "C3": LATER})], options)
     assert night.added == 1 and sorted(_stored(db)) == ["C3"]
+
+
+# A helpdesk's e-mail tickets: the customer's reply is written on top of the thread, which it quotes with "> "
+FIRST_MAIL = (
+    "Hello,\n\nI was charged twice for order SE-771203, two payments of £89.00 taken on the\nsame day. Please refund "
+    "the duplicate.\n\nThanks,\nOliver Brennan\n07700 900461\n\nSent from my iPhone"
+)
+REPLY = (
+    "Still no refund of the duplicate payment, this is ridiculous. I have waited a week.\n\nOliver\n\n"
+    "On Tue, 10 Mar 2026 at 09:12, ShopExample Support <help@shop.example> wrote:\n> Hi Oliver,\n>\n"
+    "> I'm sorry for the inconvenience. Refunds can take 5-7 working days to\n> show on your statement.\n>\n"
+    "> Kind regards,\n> Dave\n>\n> On Mon, 9 Mar 2026 at 11:00, Oliver Brennan <oliver.b@gmail.com> wrote:\n"
+    "> > Hello,\n> >\n> > I was charged twice for order SE-771203, two payments of £89.00\n"
+    "> > taken on the same day. Please refund the duplicate.\n> >\n> > Thanks,\n> > Oliver Brennan\n"
+    "> > 07700 900461"
+)
+OTHER_MAIL = "Hi,\n\nMy parcel is a week late and DPD keep saying it is delayed.\n\nKind regards,\nTom Hayes"
+
+
+def _tickets(path, tickets: dict[str, str], requesters: dict[str, str] | None = None):
+    fields = {"created_at": "2026-03-09 11:00", "subject": "Charged twice"}
+    rows = [{"ticket_id": tid, **fields, "body": body, **({"requester_email": requesters[tid]} if requesters else {})}
+            for tid, body in tickets.items()]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_an_email_answered_on_top_of_the_thread_replaces_the_stored_one(db, tmp_path, options, redact):
+    """Night 2 held 20 tickets again, each with the customer's new message on top and the old one quoted: both were
+    kept ("differ in earlier turns"), and every count counted those tickets twice (250 items for 230 tickets)."""
+    options.redact_pii = redact  # compared as stored: the names and numbers in both are placeholders
+    (first,), run1 = mine(db, [_tickets(tmp_path / "tickets_2026-03-10.jsonl", {"T-502": FIRST_MAIL, "T-503":
+                                        OTHER_MAIL})], options)  # fmt: skip
+    options.incremental = True
+    night2 = _tickets(tmp_path / "tickets_2026-03-11.jsonl", {"T-502": REPLY, "T-504": OTHER_MAIL.replace("Tom", "Al")})
+    (second,), run2 = mine(db, [night2], options)
+    assert (second.added, second.grown, second.diverged) == (2, 1, 0)
+    assert "1 conversation grew or changed since stored: the newer version replaces the earlier" in second.summary()
+    stored = _stored(db)
+    assert sorted(stored) == ["T-502", "T-503", "T-504"] and stored["T-502"].startswith("Still no refund")
+    assert _run_documents(db, run1) == 1  # the earlier version left the first run's counts
+    assert db.execute("SELECT documents FROM runs WHERE id = ?", [run2]).fetchone()[0] == 3
+    # the first night read again (a backfill): the reply quoting it is stored, nothing is added
+    (again,), _ = mine(db, [_tickets(tmp_path / "tickets_2026-03-10.jsonl", {"T-502": FIRST_MAIL})], options)
+    assert again.added == 0 and _stored(db) == stored
+
+
+def test_a_ticket_of_the_same_number_in_other_words_or_from_another_customer_is_kept_beside(db, tmp_path, options):
+    options.redact_pii = True
+    mine(db, [_tickets(tmp_path / "a.jsonl", {"T-1": FIRST_MAIL, "T-2": FIRST_MAIL},
+                       {"T-1": "oliver.b@gmail.com", "T-2": "oliver.b@gmail.com"})], options)  # fmt: skip
+    # T-1 quotes nothing of the stored T-1 (another thread); T-2 quotes it, but another customer's address asked
+    night2, who = {"T-1": OTHER_MAIL, "T-2": REPLY}, {"T-1": "oliver.b@gmail.com", "T-2": "ann.lee@yahoo.co.uk"}
+    (other,), _ = mine(db, [_tickets(tmp_path / "b.jsonl", night2, who)], options)
+    assert (other.added, other.grown, other.diverged) == (2, 0, 2) and db["documents"].count == 4
+
+
+def test_quotes_reads_past_quote_marks_wrapping_and_placeholders():
+    from miner.store.versions import quotes
+
+    assert quotes(REPLY, FIRST_MAIL) and not quotes(FIRST_MAIL, REPLY)
+    redacted = FIRST_MAIL.replace("Oliver Brennan", "<PERSON>").replace("07700 900461", "<PHONE:0123456789abcdef>")
+    assert quotes(REPLY, redacted)  # a placeholder in the stored text, the name in the reply's quote
+    assert quotes(REPLY.replace("Oliver Brennan <", "<PERSON> <"), FIRST_MAIL)  # and the other way
+    assert not quotes(REPLY.replace("£89.00", "£98.00"), FIRST_MAIL)  # other words
+    # a placeholder stands for a name or a number, never for the customer's sentence
+    assert not quotes("Kind regards,\n<PERSON>\n<PHONE>\n\nOn Monday", "I have had my refund. Very disappointed.")
+    assert not quotes("Hi there, the parcel never came", "Hi there")  # too few words to tell

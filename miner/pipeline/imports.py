@@ -35,6 +35,7 @@ from miner.store.documents import (
     check_reread,
     date_orders,
     edited_elsewhere,
+    fill_ratings,
     finish_import,
     reread_texts,
     save_date_orders,
@@ -221,7 +222,9 @@ def _import_file(
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = diverged = edited = 0
-    changed = [0, 0]  # rows an earlier import stored with other text; rows it stored under another date or rating
+    # rows an earlier import stored with other text; rows it stored under another date or rating; stored items the
+    # file's rows gave the rating they lacked (`fill_ratings`)
+    changed = [0, 0, 0]
     orders = date_orders(db)  # what earlier files showed of each date column's day-first order
     remembered = dict(orders)
     with progress.stage(label("Importing", shown.name), size if large else None) as advance:
@@ -255,15 +258,17 @@ def _import_file(
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
     return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged,
-                        edited=edited)  # fmt: skip
+                        edited=edited, rated=changed[2])  # fmt: skip
 
 
 def _counting_changed(
     db: sqlite_utils.Database, chunks: Iterable[list[Record]], import_id: int, changed: list[int]
 ) -> Iterator[list[Record]]:
     """The chunks as read, adding to `changed[0]` the rows whose id an earlier import stored with other text, and
-    to `changed[1]` the rows without an id whose text it stored under another date or rating (`reread_texts`)."""
+    to `changed[1]` the rows without an id whose text it stored under another date or rating (`reread_texts`), and
+    to `changed[2]` the stored items a row of the same id and text gave the rating they lacked (`fill_ratings`)."""
     for chunk in chunks:
         changed[0] += changed_texts(db, chunk, import_id)
         changed[1] += reread_texts(db, chunk, import_id)
+        changed[2] += fill_ratings(db, chunk, import_id)
         yield chunk

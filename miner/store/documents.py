@@ -39,6 +39,7 @@ class ImportResult:
     grown: int = 0  # new items that are newer versions of stored conversations, which they replace
     diverged: int = 0  # new conversations sharing an id with another export's, earlier turns differing: both kept
     edited: int = 0  # new items sharing an id with another file's, in other words: both kept (`edited_elsewhere`)
+    rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
@@ -52,6 +53,9 @@ class ImportResult:
         if self.edited:
             line += (f"; {counted(self.edited, 'new item')} share an id with another file's in other words: both kept "
                      "(an edited review counts twice; or two exports number their rows alike)")  # fmt: skip
+        if self.rated:
+            items = "an item" if self.rated == 1 else "items"
+            line += f"; {counted(self.rated, 'rating')} added to {items} stored without one"
         if self.changed:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
@@ -172,6 +176,37 @@ def check_reread(name: str, rows: int, reread: int) -> None:
         )
 
 
+def fill_ratings(db: sqlite_utils.Database, records: list[Record], import_id: int) -> int:
+    """Give a rating to each stored item that has none where a row of it read now has one (a helpdesk sends a
+    ticket's CSAT after it is solved, in a later export of the same ticket and text): the row's twin is the stored
+    item of its source id and text (as stored: its placeholders read as wildcards, `as_stored`), of the same day
+    unless it is a conversation (as `_stored_elsewhere` and `versions.sort_versions` find it stored, and skip the
+    row). A stored rating is never changed, and a row without a source id never fills one (its id holds its rating:
+    `reread_texts`), nor does a row of the import storing it. Returns how many items took a rating; the caller
+    holds the import's transaction. Nothing is analysed again: reports read ratings from the documents (rating
+    impact, quotes); the item's segments keep the complaint scores read without it until the next full run."""
+    by_id: dict[str, list[Record]] = {}
+    for rec in records:
+        if rec.source_id and rec.rating_raw is not None:
+            by_id.setdefault(rec.source_id, []).append(rec)
+    filled: dict[str, Record] = {}
+    for chunk, marks in in_chunks(list(by_id)):
+        sql = f"""SELECT id, source_id, kind, text, date FROM documents
+                  WHERE source_id IN ({marks}) AND rating IS NULL AND rating_raw IS NULL AND import_id != ?"""
+        for doc_id, source_id, kind, text, date in db.execute(sql, [*chunk, import_id]):
+            same = as_stored(text)
+            for r in by_id[source_id]:
+                twin = r.kind == kind and (r.text == text or (same is not None and same.fullmatch(r.text) is not None))
+                if twin and (kind == "transcript" or _same_day(r.date, date)) and doc_id not in filled:
+                    filled[doc_id] = r
+    for doc_id, r in filled.items():
+        db.execute(
+            "UPDATE documents SET rating = ?, rating_raw = ?, rating_scale = ? WHERE id = ? AND rating_raw IS NULL",
+            [r.rating, r.rating_raw, r.rating_scale, doc_id],
+        )
+    return len(filled)
+
+
 def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     """`id()`s of records another file already stored: the same source id, text and day. A document's id holds
     its file's name (two exports may number their rows alike), so without this an overlapping or renamed nightly
@@ -290,11 +325,13 @@ def store_import(
     with db.atomic():
         for path, records, fresh, segments in batches:
             import_id = begin_import(db, path)
+            rated = fill_ratings(db, records, import_id)
             store_records(db, import_id, fresh, segments)
             finish_import(db, import_id, len(records), len(fresh))
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             unread = unread_items(fresh, segments)
-            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown, diverged=diverged))
+            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown, diverged=diverged,
+                                        rated=rated))  # fmt: skip
     return results
 
 
