@@ -61,6 +61,34 @@ def _brand(value: str) -> bool:
     return bool(words) and words[0] in _BRANDS
 
 
+# A model name or number: capitals and digits ("V15", "S23", "PS5", "WH1000XM5") or an acronym ("OLED", "SIM", "GR").
+# After a capitalised word it makes that word a brand or a product ("Dyson V15", "Nintendo Switch OLED", "Invalid SIM
+# message"), not a person with a surname. An acronym that is a stop word ("NEVER", "STILL") is shouting, and one
+# after a given name may be a surname in capitals ("Priya SMITH"), so only a model number counts there.
+_MODEL = re.compile(r"(?:[A-Z]+[0-9][A-Z0-9]*|[A-Z]{2,})(?![\w'’])")
+_NEXT = re.compile(r"[ \t]+(\S+)")
+
+
+def _cued_before(text: str, start: int) -> bool:
+    """A name cue right before text[start]: the pre-filter's ("Mr", "I'm", "thanks") or context_names' ("my wife")."""
+    return cued(text, start) or bool(_CUED.search(text[max(0, start - 40) : start]))
+
+
+def _product(text: str, start: int, end: int) -> bool:
+    """Whether NER's PERSON at text[start:end] is a brand or a product, not a person: a word of it after the first,
+    or the word right after it, is a model name or number (`_MODEL`)."""
+    words = text[start:end].split()
+    after = _NEXT.match(text, end)
+    for word in words[1:] + ([after.group(1)] if after else []):
+        model = _MODEL.match(word)
+        if model is None:
+            continue
+        if model.group(0).isalpha() and (model.group(0).lower() in _common_words() or is_given_name(words[0])):
+            continue
+        return True
+    return False
+
+
 _WORD = rf"[{UPPER}][{LOWER}]+"  # a capitalised word, accents and all ("Sébastien", "Łukasz")
 _NAME = rf"{_WORD}(?:[-']{_WORD})?(?:\s+(?:[A-Z]\.\s*)?{_WORD}(?:[-']{_WORD})?)?"
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
@@ -293,6 +321,8 @@ class PresidioNames:
                     continue  # no word of it could be a name: "Last order was great", "Meh."
                 if not greeted and plain_word(texts[i], a + start, a + end, words):
                     continue  # "Felt misled.", "Sushi was fresh"
+                if not greeted and not _cued_before(texts[i], a + start) and _product(texts[i], a + start, a + end):
+                    continue  # "my Dyson V15 vacuum", "Nintendo Switch OLED"
                 if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
