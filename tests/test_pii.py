@@ -847,3 +847,18 @@ def test_a_brand_before_a_model_number_or_acronym_is_no_person(redactor):
     for text in people:
         out = redactor.redact_many([text])[0]
         assert "Priya" not in out and "Sarah" not in out and "Okafor" not in out, out
+
+
+def test_an_english_word_after_a_lower_case_cue_is_no_name_and_a_given_name_is(redactor):
+    """Testers: "now I'm overdrawn." was stored as "now I'm <PERSON>." and "i'm stuck on hold" lost "stuck": the "i'm"
+    cue was confirmed by NER on a title-cased copy ("I'm Overdrawn"). After a cue other than "my name is", an English
+    word that is no given name is none; a given name that is no English word needs no NER ("this is leah")."""
+    plain = ["Paid my rent and now I'm overdrawn.", "i'm stuck on hold for an hour every time i call",
+             "i'm housebound and nobody rings first", "i'm diabetic and the pharmacy sent the wrong pills"]  # fmt: skip
+    assert redactor.redact_many(plain) == plain
+    people = ["this is leah from customer care", "now i'm talking to dave from the night team",
+              "i'm stuck, spoke to kevin twice and nothing", "hi i'm priya patel, the account holder"]  # fmt: skip
+    assert redactor.redact_many(people) == ["this is <PERSON> from customer care",
+                                            "now i'm talking to <PERSON> from the night team",
+                                            "i'm stuck, spoke to <PERSON> twice and nothing",
+                                            "hi i'm <PERSON>, the account holder"]  # fmt: skip

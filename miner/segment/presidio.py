@@ -17,11 +17,13 @@ from miner.segment.namefilter import (
     UPPER,
     Vocabulary,
     cued,
+    english_word,
     english_words,
     is_given_name,
     name_candidates,
     plain_word,
     windows,
+    word_names,
 )
 from miner.segment.pii import LABELS
 from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
@@ -118,12 +120,14 @@ _NOT_A_NAME = {
 
 
 # Names written in lower case ("my name is jane doe", "thanks, jane"): a cue, then one or two lower-case words.
-# "my name is" is taken as it is; the other cues ("i'm sorry", "this is ridiculous") are confirmed by NER on a copy
-# of the words around them with the candidate title-cased, so only a name the model knows as one is taken.
+# "my name is" is taken as it is. After the other cues ("i'm sorry", "this is ridiculous", "now i'm overdrawn") an
+# English word that is no given name is none; a given name that is no English word ("this is leah") is taken as it
+# is; the rest ("i'm grace", "spoke to okafor") are confirmed by NER on a copy of the words around them with the
+# candidate title-cased, so only a name the model knows as one is taken.
 _SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+"
 _LOWER_CUE = re.compile(
     rf"(?P<sure>{_SURE_CUE})|(?:\bname\s*:\s*|\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
-    r"\b(?:spoke|speak|talked|chatted)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
+    r"\b(?:spoke|speak|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
     r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|(?:kind|best|warm)\s+regards|many\s+thanks|"
     r"(?:yours\s+)?sincerely|best(?=,))[,!.]?\s+"
     r"|^\s*(?:hi|hello|hey|dear)\s+)",
@@ -156,15 +160,29 @@ def _could_be_a_name(word: str) -> bool:
     return word not in _common_words() and (not verb_like or is_given_name(word))
 
 
-def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
-    """(start, end, sure) of lower-case words that a cue marks as a possible name."""
+def _name_or_unknown(word: str, words: frozenset[str]) -> bool:
+    """A given name or a name that is a word too ("grace", "smith"), or no English word ("okafor"): not "stuck",
+    "overdrawn", "housebound" after "i'm". Without `words`, any word."""
+    return is_given_name(word) or word in word_names() or not english_word(word, words)
+
+
+def lower_candidates(text: str, words: frozenset[str] = frozenset()) -> list[tuple[int, int, bool]]:
+    """(start, end, sure) of lower-case words that a cue marks as a possible name. With `words` (`english_words`),
+    after a cue other than "my name is" an English word that is no name is none, and a given name that is no English
+    word is sure."""
     out = []
     for cue in _LOWER_CUE.finditer(text):
         m = _LOWER_NAME.match(text, cue.end())
         if m is None or not _could_be_a_name(m.group(1)):
             continue
-        end = m.end(2) if m.group(2) and _could_be_a_name(m.group(2)) else m.end(1)
-        out.append((m.start(1), end, cue.group("sure") is not None))
+        first, second = m.group(1), m.group(2)
+        sure = cue.group("sure") is not None
+        if not sure and words:
+            if not _name_or_unknown(first, words):
+                continue
+            sure = is_given_name(first) and first not in word_names() and not english_word(first, words)
+        surname = second and _could_be_a_name(second) and (cue.group("sure") or _name_or_unknown(second, words))
+        out.append((m.start(1), m.end(2) if surname else m.end(1), sure))
     return out
 
 
@@ -308,7 +326,7 @@ class PresidioNames:
         if not parts:
             return out
         pieces = [texts[i][a:b] for i, a, b in parts]
-        words = english_words(str(self._load().nlp_engine.nlp["en"].path))
+        words = self._english_words()
         for (i, a, _), piece, persons in zip(parts, pieces, self._persons(pieces), strict=True):
             for start, end in persons:
                 cue = _LEADING_CUE.match(piece, start, end)
@@ -342,6 +360,10 @@ class PresidioNames:
         for doc in nlp.pipe(pieces, batch_size=self.batch_size, disable=components_for(nlp, ["ner"])):
             yield [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PERSON_LABELS]
 
+    def _english_words(self) -> frozenset[str]:
+        """The model's English words (`namefilter.english_words`)."""
+        return english_words(str(self._load().nlp_engine.nlp["en"].path))
+
     def _ner_score(self) -> float:
         """The score Presidio gives every spaCy entity (spaCy's NER has no confidence of its own)."""
         return float(self._load().nlp_engine.ner_model_configuration.default_score)
@@ -359,8 +381,12 @@ class PresidioNames:
         """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words
         around them finds a person there."""
         windows: list[tuple[int, int, int, int]] = []  # text, window start, candidate start, candidate end
-        for i, text in enumerate(texts):
-            for start, end, sure in lower_candidates(text):
+        found = [lower_candidates(text) for text in texts]
+        if any(not sure for spans in found for *_, sure in spans):  # the English words tell some from names
+            words = self._english_words()
+            found = [lower_candidates(t, words) if spans else spans for t, spans in zip(texts, found, strict=True)]
+        for i, spans in enumerate(found):
+            for start, end, sure in spans:
                 if sure:
                     out[i].append((start, end, "PERSON"))
                 else:
