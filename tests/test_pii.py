@@ -862,3 +862,16 @@ def test_an_english_word_after_a_lower_case_cue_is_no_name_and_a_given_name_is(r
                                             "now i'm talking to <PERSON> from the night team",
                                             "i'm stuck, spoke to <PERSON> twice and nothing",
                                             "hi i'm <PERSON>, the account holder"]  # fmt: skip
+
+
+def test_a_sentences_first_word_before_says_or_on_my_phone_is_no_person(redactor):
+    """A telecom tester's comments: "Bill says I went over my minutes" (in a batch that writes "my bill") and
+    "Internet on my phone just stops working" were stored as "<PERSON> says..." / "<PERSON> on my phone...": "says"
+    and "on ... phone" were cues that the word before them is a person. A bill, an app or a screen "says" (a
+    person "said"), and what is "on my phone" is no agent "on the phone"."""
+    plain = ["Bill says I went over my minutes", "Internet on my phone just stops working",
+             "Transfer says pending for three days now.", "Why is my bill so high?"]  # fmt: skip
+    assert redactor.redact_many(plain) == plain
+    people = ["Bill said he would call back.", "Bill from billing says it is sorted.", "Stuart says he will call.",
+              "Sarah on the phone promised a credit.", "Why is my bill so high?"]  # fmt: skip
+    assert [t.split()[0] for t in redactor.redact_many(people)] == ["<PERSON>"] * 4 + ["Why"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -105,8 +105,11 @@ _BEFORE = re.compile(
 )
 _CUED = re.compile(rf"(?:{_BEFORE.pattern})\Z")  # a cue right before the word, wherever another one stands earlier
 _ITS = re.compile(rf"\b(?:[Ii]t['’]s|[Ii]t\s+is)\s+({_WORD})(?:\s+(?:Mc|Mac|O['’])?{_WORD}(?:[-'’]{_WORD})?)?\b")
+# A word after it that a person does ("Stuart said", "Ian from the night team", "Sarah on the phone"); not what is "on
+# my phone" ("Internet on my phone just stops working")
 _AFTER = re.compile(
-    r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
+    r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?!(?:my|his|her|their|its)\s)(?:[A-Za-z]+\s+)?"
+    r"(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
     r"placed|wrote|ordered|called|asked|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
 )
@@ -190,10 +193,14 @@ def _title_cased(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(rf"\b[{LOWER}]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
 
 
-def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple[int, int, str]]:
+def context_names(
+    text: str, vocabulary: Vocabulary | None = None, english: Callable[[], frozenset[str]] | None = None
+) -> list[tuple[int, int, str]]:
     """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said"). With the
     batch's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
-    valid until Sunday", where the batch writes "code")."""
+    valid until Sunday", where the batch writes "code"), nor is a sentence's first word that `opens_as_a_word`
+    ("Bill says I went over my minutes"). With `english` (what gives `english_words`), a single word cued only by
+    what follows it is none when it is a plain English word (`plain_word`: "Transfer says pending")."""
     spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text) if m.group(0).lower() not in _NOT_NAMES]
     for m in re.finditer(_NAME, text):
         words = m.group(0).split()
@@ -203,6 +210,11 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
             continue
         before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
         cued = bool(_CUED.search(before))
+        if not cued and len(words) == 1:
+            if vocabulary is not None and opens_as_a_word(text, m.start(), m.end(), vocabulary):
+                continue
+            if english is not None and _AFTER.match(after) and plain_word(text, m.start(), m.end(), english()):
+                continue
         cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
@@ -256,6 +268,9 @@ def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
 # A sentence's first word: the text's, a line's, or one after ". ", "! ", "? ", an opening quote or bracket aside
 _OPENS = re.compile(r"(?:\A|[.!?][\"'”’)]*\s+|\n)[ \t]*[\"'“‘(]?\Z")
 _ADDRESSED_AFTER = re.compile(r"[ \t]*(?:[,.!?:;]|\Z)")  # "Bill, we're sorry", "Bill!", a name alone: "Bill."
+# What a bill, an app or a screen does as much as a person: "Bill says I went over my minutes", "Tracking says
+# delivered". Feedback reports what a person said in the past tense ("Bill said he'd call back").
+_SAYS = re.compile(r"\s+says\b")
 
 
 def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
@@ -263,7 +278,8 @@ def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> 
     in lower case too: "Bill went up and nobody explained why", where the batch says "my bill". A cue before it
     ("spoke to Bill"), one after it ("Bill said", "Bill from billing", "Bill was rude"), the place of an address
     ("Bill, we're sorry", "Bill!") or the batch capitalising it inside a sentence elsewhere ("the engineer
-    Bill came") keeps it a name (docs/lab/names.md, section 10)."""
+    Bill came") keeps it a name (docs/lab/names.md, section 10). "says" after it is no cue ("Bill says I went over
+    my minutes": what a bill, an app or a screen says is told in the present tense, what a person said in the past)."""
     word = text[start:end]
     low = word.lower()
     if not word.isalpha() or not is_given_name(word) or not vocabulary.lower[low] or vocabulary.inside[low]:
@@ -271,7 +287,8 @@ def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> 
     opens = _OPENS.search(text, max(0, start - 40), start)  # \A matches where the text starts, not the window
     if not opens or cued(text, start) or _CUED.search(text[max(0, start - 40) : start]):  # "J. Bill", "hi\nBill"
         return False
-    return not (_AFTER.match(text, end) or _ADDRESSED_AFTER.match(text, end))
+    person_after = _AFTER.match(text, end) and not _SAYS.match(text, end)
+    return not (person_after or _ADDRESSED_AFTER.match(text, end))
 
 
 class PresidioNames:
@@ -320,7 +337,7 @@ class PresidioNames:
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
         vocabulary = Vocabulary(texts)
         for i in todo:
-            out[i] = _merge(out[i] + context_names(texts[i], vocabulary))
+            out[i] = _merge(out[i] + context_names(texts[i], vocabulary, self._english_words))
         candidates = {i: name_candidates(texts[i], vocabulary) for i in todo} if self.prefilter else {}
         parts = self._parts(texts, todo, candidates)
         if not parts:
