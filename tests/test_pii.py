@@ -875,3 +875,13 @@ def test_a_sentences_first_word_before_says_or_on_my_phone_is_no_person(redactor
     people = ["Bill said he would call back.", "Bill from billing says it is sorted.", "Stuart says he will call.",
               "Sarah on the phone promised a credit.", "Why is my bill so high?"]  # fmt: skip
     assert [t.split()[0] for t in redactor.redact_many(people)] == ["<PERSON>"] * 4 + ["Why"]
+
+
+def test_how_the_writer_is_after_a_capitalised_im_is_no_name(redactor):
+    """Beside the testers' cases: "Honestly I'm Livid with this service." was stored as "I'm <PERSON> with...": "I'm"
+    cues a name and NER agreed. An English word after "I'm" or "I am" that is no given name nor a name that is a word
+    too is how the writer is, not who."""
+    plain = ["Honestly I'm Livid with this service.", "I am Furious about the fees.", "Im Fuming"]
+    assert redactor.redact_many(plain) == plain
+    people = ["I'm Grace and I manage the account.", "Hi I'm Okafor from flat 2.", "I'm Baker, the account holder."]
+    assert ["<PERSON>" in t for t in redactor.redact_many(people)] == [True] * 3

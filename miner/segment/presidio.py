@@ -76,6 +76,19 @@ def _cued_before(text: str, start: int) -> bool:
     return cued(text, start) or bool(_CUED.search(text[max(0, start - 40) : start]))
 
 
+_I_AM = re.compile(r"\b[Ii](?:['’]?m|\s+am)[ \t]+\Z")
+
+
+def _described(text: str, start: int, end: int, words: frozenset[str]) -> bool:
+    """Whether the name at text[start:end] opens with how the writer is after "I'm" or "I am": an English word that
+    is no given name nor a name that is a word too ("I'm Livid", "I am Furious"; not "I'm Grace", "I'm Okafor")."""
+    first = re.split(r"[\s'’-]", text[start:end])[0]
+    low = first.lower()
+    if not _I_AM.search(text, max(0, start - 8), start) or is_given_name(low) or low in word_names():
+        return False
+    return english_word(low, words)
+
+
 def _product(text: str, start: int, end: int) -> bool:
     """Whether NER's PERSON at text[start:end] is a brand or a product, not a person: a word of it after the first,
     or the word right after it, is a model name or number (`_MODEL`)."""
@@ -210,6 +223,8 @@ def context_names(
             continue
         before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
         cued = bool(_CUED.search(before))
+        if cued and english is not None and _described(text, m.start(), m.end(), english()):
+            continue  # "I'm Livid"
         if not cued and len(words) == 1:
             if vocabulary is not None and opens_as_a_word(text, m.start(), m.end(), vocabulary):
                 continue
@@ -356,6 +371,8 @@ class PresidioNames:
                     continue  # no word of it could be a name: "Last order was great", "Meh."
                 if not greeted and plain_word(texts[i], a + start, a + end, words):
                     continue  # "Felt misled.", "Sushi was fresh"
+                if not greeted and _described(texts[i], a + start, a + end, words):
+                    continue  # "I'm Livid"
                 if not greeted and not _cued_before(texts[i], a + start) and _product(texts[i], a + start, a + end):
                     continue  # "my Dyson V15 vacuum", "Nintendo Switch OLED"
                 if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
