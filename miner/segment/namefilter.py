@@ -122,6 +122,11 @@ def _forms(word: str) -> set[str]:
     return forms
 
 
+def english_word(word: str, words: frozenset[str]) -> bool:
+    """Whether lower-case `word`, or what it may be inflected from, is in `words` (`english_words`)."""
+    return bool(_forms(word) & words)
+
+
 _VOCATIVE = re.compile(r",\s*\Z")
 
 
@@ -134,7 +139,7 @@ def plain_word(text: str, start: int, end: int, words: frozenset[str]) -> bool:
     if not value.isalpha() or not words:
         return False
     low = value.lower()
-    if low in first_names() or low in word_names() or not _forms(low) & words:
+    if low in first_names() or low in word_names() or not english_word(low, words):
         return False
     greeted = _VOCATIVE.search(text[max(0, start - 3) : start]) and text[end : end + 1] in (".", "!", "?", ",", "")
     return not (greeted or cued(text, start))

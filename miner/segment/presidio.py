@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -17,11 +17,13 @@ from miner.segment.namefilter import (
     UPPER,
     Vocabulary,
     cued,
+    english_word,
     english_words,
     is_given_name,
     name_candidates,
     plain_word,
     windows,
+    word_names,
 )
 from miner.segment.pii import LABELS
 from miner.segment.segmenter import PACKAGED_SPACY_MODEL, components_for, load_spacy
@@ -61,6 +63,47 @@ def _brand(value: str) -> bool:
     return bool(words) and words[0] in _BRANDS
 
 
+# A model name or number: capitals and digits ("V15", "S23", "PS5", "WH1000XM5") or an acronym ("OLED", "SIM", "GR").
+# After a capitalised word it makes that word a brand or a product ("Dyson V15", "Nintendo Switch OLED", "Invalid SIM
+# message"), not a person with a surname. An acronym that is a stop word ("NEVER", "STILL") is shouting, and one
+# after a given name may be a surname in capitals ("Priya SMITH"), so only a model number counts there.
+_MODEL = re.compile(r"(?:[A-Z]+[0-9][A-Z0-9]*|[A-Z]{2,})(?![\w'’])")
+_NEXT = re.compile(r"[ \t]+(\S+)")
+
+
+def _cued_before(text: str, start: int) -> bool:
+    """A name cue right before text[start]: the pre-filter's ("Mr", "I'm", "thanks") or context_names' ("my wife")."""
+    return cued(text, start) or bool(_CUED.search(text[max(0, start - 40) : start]))
+
+
+_I_AM = re.compile(r"\b[Ii](?:['’]?m|\s+am)[ \t]+\Z")
+
+
+def _described(text: str, start: int, end: int, words: frozenset[str]) -> bool:
+    """Whether the name at text[start:end] opens with how the writer is after "I'm" or "I am": an English word that
+    is no given name nor a name that is a word too ("I'm Livid", "I am Furious"; not "I'm Grace", "I'm Okafor")."""
+    first = re.split(r"[\s'’-]", text[start:end])[0]
+    low = first.lower()
+    if not _I_AM.search(text, max(0, start - 8), start) or is_given_name(low) or low in word_names():
+        return False
+    return english_word(low, words)
+
+
+def _product(text: str, start: int, end: int) -> bool:
+    """Whether NER's PERSON at text[start:end] is a brand or a product, not a person: a word of it after the first,
+    or the word right after it, is a model name or number (`_MODEL`)."""
+    words = text[start:end].split()
+    after = _NEXT.match(text, end)
+    for word in words[1:] + ([after.group(1)] if after else []):
+        model = _MODEL.match(word)
+        if model is None:
+            continue
+        if model.group(0).isalpha() and (model.group(0).lower() in _common_words() or is_given_name(words[0])):
+            continue
+        return True
+    return False
+
+
 _WORD = rf"[{UPPER}][{LOWER}]+"  # a capitalised word, accents and all ("Sébastien", "Łukasz")
 _NAME = rf"{_WORD}(?:[-']{_WORD})?(?:\s+(?:[A-Z]\.\s*)?{_WORD}(?:[-']{_WORD})?)?"
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?{_NAME}")
@@ -75,8 +118,11 @@ _BEFORE = re.compile(
 )
 _CUED = re.compile(rf"(?:{_BEFORE.pattern})\Z")  # a cue right before the word, wherever another one stands earlier
 _ITS = re.compile(rf"\b(?:[Ii]t['’]s|[Ii]t\s+is)\s+({_WORD})(?:\s+(?:Mc|Mac|O['’])?{_WORD}(?:[-'’]{_WORD})?)?\b")
+# A word after it that a person does ("Stuart said", "Ian from the night team", "Sarah on the phone"); not what is "on
+# my phone" ("Internet on my phone just stops working")
 _AFTER = re.compile(
-    r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?:[A-Za-z]+\s+)?(?:team|support|chat|desk|store|"
+    r"\s+(?:from|in|at|on)\s+(?:the\s+|your\s+|our\s+)?(?!(?:my|his|her|their|its)\s)(?:[A-Za-z]+\s+)?"
+    r"(?:team|support|chat|desk|store|"
     r"branch|hub|counter|phone|billing|complaints|office|shift)\b|\s+(?:said|says|told|promised|gave|hung|reset|spent|"
     r"placed|wrote|ordered|called|asked|refused|ignored|closed|sent|was\s+(?:rude|lovely|great|helpful|polite|excellent))\b"
 )
@@ -90,12 +136,14 @@ _NOT_A_NAME = {
 
 
 # Names written in lower case ("my name is jane doe", "thanks, jane"): a cue, then one or two lower-case words.
-# "my name is" is taken as it is; the other cues ("i'm sorry", "this is ridiculous") are confirmed by NER on a copy
-# of the words around them with the candidate title-cased, so only a name the model knows as one is taken.
+# "my name is" is taken as it is. After the other cues ("i'm sorry", "this is ridiculous", "now i'm overdrawn") an
+# English word that is no given name is none; a given name that is no English word ("this is leah") is taken as it
+# is; the rest ("i'm grace", "spoke to okafor") are confirmed by NER on a copy of the words around them with the
+# candidate title-cased, so only a name the model knows as one is taken.
 _SURE_CUE = r"\bmy\s+name\s+is\s+|\bmy\s+name's\s+"
 _LOWER_CUE = re.compile(
     rf"(?P<sure>{_SURE_CUE})|(?:\bname\s*:\s*|\bi'?m\s+|\bi\s+am\s+|\bthis\s+is\s+|\bask(?:ed)?\s+for\s+|\bcalled\s+|"
-    r"\b(?:spoke|speak|talked|chatted)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
+    r"\b(?:spoke|speak|speaking|talked|talking|chatted|chatting)\s+(?:to|with)\s+|\b(?:my|your)\s+(?:agent|driver|rider|courier)\s+|"
     r"(?:^|[.!?,]\s*|\n)(?:thanks|thank\s+you|cheers|regards|best\s+wishes|(?:kind|best|warm)\s+regards|many\s+thanks|"
     r"(?:yours\s+)?sincerely|best(?=,))[,!.]?\s+"
     r"|^\s*(?:hi|hello|hey|dear)\s+)",
@@ -128,15 +176,29 @@ def _could_be_a_name(word: str) -> bool:
     return word not in _common_words() and (not verb_like or is_given_name(word))
 
 
-def lower_candidates(text: str) -> list[tuple[int, int, bool]]:
-    """(start, end, sure) of lower-case words that a cue marks as a possible name."""
+def _name_or_unknown(word: str, words: frozenset[str]) -> bool:
+    """A given name or a name that is a word too ("grace", "smith"), or no English word ("okafor"): not "stuck",
+    "overdrawn", "housebound" after "i'm". Without `words`, any word."""
+    return is_given_name(word) or word in word_names() or not english_word(word, words)
+
+
+def lower_candidates(text: str, words: frozenset[str] = frozenset()) -> list[tuple[int, int, bool]]:
+    """(start, end, sure) of lower-case words that a cue marks as a possible name. With `words` (`english_words`),
+    after a cue other than "my name is" an English word that is no name is none, and a given name that is no English
+    word is sure."""
     out = []
     for cue in _LOWER_CUE.finditer(text):
         m = _LOWER_NAME.match(text, cue.end())
         if m is None or not _could_be_a_name(m.group(1)):
             continue
-        end = m.end(2) if m.group(2) and _could_be_a_name(m.group(2)) else m.end(1)
-        out.append((m.start(1), end, cue.group("sure") is not None))
+        first, second = m.group(1), m.group(2)
+        sure = cue.group("sure") is not None
+        if not sure and words:
+            if not _name_or_unknown(first, words):
+                continue
+            sure = is_given_name(first) and first not in word_names() and not english_word(first, words)
+        surname = second and _could_be_a_name(second) and (cue.group("sure") or _name_or_unknown(second, words))
+        out.append((m.start(1), m.end(2) if surname else m.end(1), sure))
     return out
 
 
@@ -144,10 +206,14 @@ def _title_cased(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(rf"\b[{LOWER}]", lambda c: c.group(0).upper(), text[start:end]) + text[end:]
 
 
-def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple[int, int, str]]:
+def context_names(
+    text: str, vocabulary: Vocabulary | None = None, english: Callable[[], frozenset[str]] | None = None
+) -> list[tuple[int, int, str]]:
     """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said"). With the
     batch's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
-    valid until Sunday", where the batch writes "code")."""
+    valid until Sunday", where the batch writes "code"), nor is a sentence's first word that `opens_as_a_word`
+    ("Bill says I went over my minutes"). With `english` (what gives `english_words`), a single word cued only by
+    what follows it is none when it is a plain English word (`plain_word`: "Transfer says pending")."""
     spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text) if m.group(0).lower() not in _NOT_NAMES]
     for m in re.finditer(_NAME, text):
         words = m.group(0).split()
@@ -157,6 +223,13 @@ def context_names(text: str, vocabulary: Vocabulary | None = None) -> list[tuple
             continue
         before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() : m.end() + 40]
         cued = bool(_CUED.search(before))
+        if cued and english is not None and _described(text, m.start(), m.end(), english()):
+            continue  # "I'm Livid"
+        if not cued and len(words) == 1:
+            if vocabulary is not None and opens_as_a_word(text, m.start(), m.end(), vocabulary):
+                continue
+            if english is not None and _AFTER.match(after) and plain_word(text, m.start(), m.end(), english()):
+                continue
         cued = cued or bool(_AFTER.match(after)) or bool(re.search(r"\b(?:and|&)\s+$", before) and spans)
         if cued and not any(m.start() < e and s < m.end() for s, e, _ in spans):
             spans.append((m.start(), m.end(), "PERSON"))
@@ -210,6 +283,9 @@ def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
 # A sentence's first word: the text's, a line's, or one after ". ", "! ", "? ", an opening quote or bracket aside
 _OPENS = re.compile(r"(?:\A|[.!?][\"'”’)]*\s+|\n)[ \t]*[\"'“‘(]?\Z")
 _ADDRESSED_AFTER = re.compile(r"[ \t]*(?:[,.!?:;]|\Z)")  # "Bill, we're sorry", "Bill!", a name alone: "Bill."
+# What a bill, an app or a screen does as much as a person: "Bill says I went over my minutes", "Tracking says
+# delivered". Feedback reports what a person said in the past tense ("Bill said he'd call back").
+_SAYS = re.compile(r"\s+says\b")
 
 
 def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
@@ -217,7 +293,8 @@ def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> 
     in lower case too: "Bill went up and nobody explained why", where the batch says "my bill". A cue before it
     ("spoke to Bill"), one after it ("Bill said", "Bill from billing", "Bill was rude"), the place of an address
     ("Bill, we're sorry", "Bill!") or the batch capitalising it inside a sentence elsewhere ("the engineer
-    Bill came") keeps it a name (docs/lab/names.md, section 10)."""
+    Bill came") keeps it a name (docs/lab/names.md, section 10). "says" after it is no cue ("Bill says I went over
+    my minutes": what a bill, an app or a screen says is told in the present tense, what a person said in the past)."""
     word = text[start:end]
     low = word.lower()
     if not word.isalpha() or not is_given_name(word) or not vocabulary.lower[low] or vocabulary.inside[low]:
@@ -225,7 +302,8 @@ def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> 
     opens = _OPENS.search(text, max(0, start - 40), start)  # \A matches where the text starts, not the window
     if not opens or cued(text, start) or _CUED.search(text[max(0, start - 40) : start]):  # "J. Bill", "hi\nBill"
         return False
-    return not (_AFTER.match(text, end) or _ADDRESSED_AFTER.match(text, end))
+    person_after = _AFTER.match(text, end) and not _SAYS.match(text, end)
+    return not (person_after or _ADDRESSED_AFTER.match(text, end))
 
 
 class PresidioNames:
@@ -274,13 +352,13 @@ class PresidioNames:
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
         vocabulary = Vocabulary(texts)
         for i in todo:
-            out[i] = _merge(out[i] + context_names(texts[i], vocabulary))
+            out[i] = _merge(out[i] + context_names(texts[i], vocabulary, self._english_words))
         candidates = {i: name_candidates(texts[i], vocabulary) for i in todo} if self.prefilter else {}
         parts = self._parts(texts, todo, candidates)
         if not parts:
             return out
         pieces = [texts[i][a:b] for i, a, b in parts]
-        words = english_words(str(self._load().nlp_engine.nlp["en"].path))
+        words = self._english_words()
         for (i, a, _), piece, persons in zip(parts, pieces, self._persons(pieces), strict=True):
             for start, end in persons:
                 cue = _LEADING_CUE.match(piece, start, end)
@@ -293,6 +371,10 @@ class PresidioNames:
                     continue  # no word of it could be a name: "Last order was great", "Meh."
                 if not greeted and plain_word(texts[i], a + start, a + end, words):
                     continue  # "Felt misled.", "Sushi was fresh"
+                if not greeted and _described(texts[i], a + start, a + end, words):
+                    continue  # "I'm Livid"
+                if not greeted and not _cued_before(texts[i], a + start) and _product(texts[i], a + start, a + end):
+                    continue  # "my Dyson V15 vacuum", "Nintendo Switch OLED"
                 if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
@@ -312,6 +394,10 @@ class PresidioNames:
         for doc in nlp.pipe(pieces, batch_size=self.batch_size, disable=components_for(nlp, ["ner"])):
             yield [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PERSON_LABELS]
 
+    def _english_words(self) -> frozenset[str]:
+        """The model's English words (`namefilter.english_words`)."""
+        return english_words(str(self._load().nlp_engine.nlp["en"].path))
+
     def _ner_score(self) -> float:
         """The score Presidio gives every spaCy entity (spaCy's NER has no confidence of its own)."""
         return float(self._load().nlp_engine.ner_model_configuration.default_score)
@@ -329,8 +415,12 @@ class PresidioNames:
         """Lower-case names after a cue: sure cues at once, the others when NER on a title-cased copy of the words
         around them finds a person there."""
         windows: list[tuple[int, int, int, int]] = []  # text, window start, candidate start, candidate end
-        for i, text in enumerate(texts):
-            for start, end, sure in lower_candidates(text):
+        found = [lower_candidates(text) for text in texts]
+        if any(not sure for spans in found for *_, sure in spans):  # the English words tell some from names
+            words = self._english_words()
+            found = [lower_candidates(t, words) if spans else spans for t, spans in zip(texts, found, strict=True)]
+        for i, spans in enumerate(found):
+            for start, end, sure in spans:
                 if sure:
                     out[i].append((start, end, "PERSON"))
                 else:
