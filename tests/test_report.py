@@ -642,7 +642,7 @@ def test_an_export_named_without_an_extension_gets_its_formats(sample, tmp_path)
 def test_an_nps_questions_points_lost_are_named_as_score_points_not_nps():
     """ "NPS points lost +0.68" was the mean 0-10 answer lost; Net Promoter Score points were ~14.6 (%promoters less
     %detractors): an analyst read it 20 times too small."""
-    from miner.report.model import _native_scale
+    from miner.report.impact import _native_scale
 
     assert _native_scale({"nps"}) == {"native_name": "Score points", "native_range": "0–10"}
     assert _native_scale({"stars5"})["native_name"] == "Stars"

@@ -155,7 +155,7 @@ def test_rating_impact_counts_a_survey_respondent_once():
     billing, the same low rating sat in the affected and the unaffected group, halving the impact."""
     from types import SimpleNamespace
 
-    from miner.report.model import add_impact, respondents
+    from miner.report.impact import add_impact, respondents
 
     def doc(source: str, rating: float, response_id: str | None) -> dict:
         return {"source": source, "rating": rating, "rating_scale": "stars5", "response_id": response_id}

@@ -7,13 +7,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import numpy as np
 import sqlite_utils
 
-from miner.ingest.ratings import SCALES
+from miner.report.impact import MIN_AFFECTED, add_impact
 from miner.report.quotes import quote
 from miner.report.sentences import sentence
-from miner.report.stats import bootstrap_impact
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     choose_granularity,
@@ -33,7 +31,6 @@ from miner.wording import counted
 MIN_ITEMS = 30  # fewer items than this behind a rate or a test: warn
 MIN_COMPLAINTS = 10  # fewer complaints than this behind a touchpoint's figures: warn
 ONE_ITEM_SHARE = 0.1  # one item making this share of a report's complaint mentions: warn
-MIN_AFFECTED = 10  # fewer rated items with a touchpoint's complaints than this behind an impact: warn
 QUOTES = 3
 
 # 20 distinguishable colours, given to touchpoints in taxonomy order so a touchpoint keeps its colour
@@ -195,64 +192,6 @@ def add_trends(
         "emerging": emerging,
         "partial": partial_period(last, unit) if len(periods) >= 2 else None,
     }
-
-
-def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
-    """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI. A rated item is a respondent
-    where a survey's open-text answers share one rating (`respondents`): each is counted once, and is affected
-    when any of its answers complains about the touchpoint."""
-    rated = respondents(data.documents)
-    ratings = np.array([r for _, r, _ in rated], dtype=float)
-    spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}
-    for e in entries:
-        docs = tally.docs[e["id"]]
-        affected = np.array([any(d in docs for d in ids) for ids, _, _ in rated], dtype=bool)
-        impact = bootstrap_impact(ratings, affected, seed=seed) if len(rated) else None
-        e["impact"] = None
-        if impact is not None:
-            e["impact"] = {
-                "points": impact.estimate * 100,
-                "low": impact.low * 100,
-                "high": impact.high * 100,
-                "native": impact.estimate * next(iter(spans)) if len(spans) == 1 else None,
-                "n_with": impact.n_with,
-                "n_without": impact.n_without,
-                "thin": impact.n_with < MIN_AFFECTED,
-            }
-    return {
-        "rated_items": len(rated),
-        "mean_rating": float(ratings.mean() * 100) if len(rated) else None,
-        "scales": sorted({s for _, _, s in rated if s}),
-        "native_span": next(iter(spans)) if len(spans) == 1 else None,
-        **_native_scale({s for _, _, s in rated if s in SCALES}),
-    }
-
-
-def respondents(documents: dict[str, dict]) -> list[tuple[list[str], float, str | None]]:
-    """(document ids, rating, scale) per rated respondent: the answers of one survey response (one file's
-    `response_id`) together, any other rated item alone. A respondent who answered three questions counted three
-    times, in the affected and the unaffected group at once when one answer complained."""
-    groups: dict[tuple, list[str]] = {}
-    for d, doc in documents.items():
-        if doc["rating"] is not None:
-            rid = doc.get("response_id")
-            groups.setdefault((doc["source"], str(rid)) if rid not in (None, "") else (d,), []).append(d)
-    return [(ids, documents[ids[0]]["rating"], documents[ids[0]]["rating_scale"]) for ids in groups.values()]
-
-
-# an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)
-_SCALE_NAMES = {"stars5": "Stars", "csat5": "CSAT points", "csat7": "CSAT points", "nps": "Score points"}
-
-
-def _native_scale(scales: set[str]) -> dict:
-    """The name and range of the one scale the rated items share ("Stars", "1–5"), for the points lost in its
-    own units; none where the items mix scales of different spans."""
-    spans = {SCALES[s][1] - SCALES[s][0] for s in scales}
-    if len(spans) != 1:
-        return {"native_name": None, "native_range": None}
-    low, high = SCALES[min(scales)]
-    names = {_SCALE_NAMES[s] for s in scales}
-    return {"native_name": names.pop() if len(names) == 1 else "Scale points", "native_range": f"{low:g}–{high:g}"}
 
 
 def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
