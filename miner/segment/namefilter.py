@@ -19,7 +19,7 @@ Lower-case given names after a greeting ("hi john", "thanks tom") are candidates
 A text with no candidate is not read by NER at all. The small model's context is a few tokens either side, so a
 window of 25 characters reads each name as the whole text would on the labelled sample (40 read a third more
 characters for the same names: docs/lab/batchredact.md). Lower-case names after other cues ("my name is
-jane") are found apart (presidio.py, `lower_candidates`)."""
+jane") are found apart (lowernames.py, `lower_candidates`)."""
 
 from __future__ import annotations
 
