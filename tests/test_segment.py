@@ -1,3 +1,5 @@
+from collections import Counter
+
 from miner.segment.pii import luhn_ok, redact
 from miner.segment.segmenter import Segmenter
 
@@ -195,14 +197,15 @@ def test_text_in_other_scripts_gives_no_segment_and_is_counted(segmenter):
         Record("r.csv", 3, OTHER_SCRIPTS[1]),
         Record("r.csv", 4, f"Great food. {OTHER_SCRIPTS[1]} The app crashed."),  # one sentence of three left out
         Record("r.csv", 5, "I ordered 寿司 and it was cold."),  # read: the clause holds the word
-        Record("r.csv", 6, "Livraison en retard, le repas était froid 😡"),  # Latin letters: segmented
+        Record("r.csv", 6, "Livraison en retard, le repas était froid 😡"),  # Latin letters, but French: unread
         Record("r.csv", 7, "😡😡"),
+        Record("r.csv", 8, "Servicio lento 😡"),  # too short to tell: read
     ]
     for seg in (RuleSegmenter(), segmenter):
         segments = segment_records(seg, records, Progress())
-        assert [len(s) for s in segments][:2] == [1, 0] and not segments[5]
+        assert [len(s) for s in segments][:2] == [1, 0] and not segments[4] and not segments[5] and segments[6]
         assert [s.text for s in segments[2]] == ["Great food.", "The app crashed."]
-        assert unread_items(records, segments) == (3, 2)
+        assert unread_items(records, segments) == (3, 3, Counter({"French": 1}))
 
 
 def test_a_minus_sign_is_kept_and_a_bullet_dash_goes(segmenter):

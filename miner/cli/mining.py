@@ -166,7 +166,7 @@ def mine(
         with interruptible():  # SIGTERM as SIGINT: the run is marked failed, one line, exit 143 or 130
             imports, run_id = run_mine(database, paths, options, progress)
         for imp in imports:
-            for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments)):
+            for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments, imp.languages)):
                 progress.note(note)
         if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
             note_changes(database, run_id, progress)

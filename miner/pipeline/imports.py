@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,6 +25,7 @@ from miner.pipeline.overlap import (
 )
 from miner.progress import Progress, label
 from miner.segment import Segment, Segmenter, SegmenterLike
+from miner.segment.language import other_language
 from miner.segment.pii import pseudonymise_path
 from miner.segment.rules import RULES_MODEL
 from miner.segment.scripts import unread_items
@@ -73,8 +75,11 @@ class MineOptions:
 def segment_records(segmenter: SegmenterLike, records: list[Record], progress: Progress) -> list[list[Segment]]:
     """Clause segments per record, from the customer's words only, with offsets into the stored text. A clause an
     item repeats word for word (an email quoting its own thread, a customer saying it twice) is one segment: 400
-    copies of "The delivery was late again." made half a corpus's complaints, and moved its complaint threshold."""
-    pieces = [(i, speaker, text) for i, rec in enumerate(records) for speaker, text in rec.mined_text()]
+    copies of "The delivery was late again." made half a corpus's complaints, and moved its complaint threshold.
+    A record whose words read as another language gives none (miner/segment/language.py)."""
+    mined = [rec.mined_text() for rec in records]
+    pieces = [(i, speaker, text) for i, parts in enumerate(mined)
+              if not other_language("\n".join(text for _, text in parts)) for speaker, text in parts]  # fmt: skip
     out: list[list[Segment]] = [[] for _ in records]
     cursors = [0] * len(records)
     said: list[set[str]] = [set() for _ in records]  # each record's clause hashes (`Segment.hash`: any case, spacing)
@@ -222,6 +227,7 @@ def _import_file(
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = diverged = edited = 0
+    languages: Counter[str] = Counter()
     # rows an earlier import stored with other text; rows it stored under another date or rating; stored items the
     # file's rows gave the rating they lacked (`fill_ratings`)
     changed = [0, 0, 0]
@@ -246,8 +252,9 @@ def _import_file(
             rows, added = rows + read, added + len(fresh)
             grown += sum(bool(r.replaces) for r in fresh)
             diverged += sum(r.diverged for r in fresh)
-            foreign, empty = unread_items(fresh, segments)
+            foreign, empty, tongues = unread_items(fresh, segments)
             other_script, no_segments = other_script + foreign, no_segments + empty
+            languages += tongues
     check_reread(shown.name, rows, changed[1])
     finish_import(db, import_id, rows, added)
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
@@ -258,7 +265,7 @@ def _import_file(
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
     return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged,
-                        edited=edited, rated=changed[2])  # fmt: skip
+                        edited=edited, rated=changed[2], languages=languages)  # fmt: skip
 
 
 def _counting_changed(

@@ -21,6 +21,7 @@ from miner.report.trends import (
     period_range,
     touchpoint_trends,
 )
+from miner.segment.language import named
 from miner.store.filters import Filters
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
 from miner.store.runs import head_row, run_fit
@@ -241,10 +242,14 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
             "--date-col naming its date column (or forget it here first)."
         )
     if data.unread:
-        script = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
+        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
+        if data.unread_languages:
+            which.append(f"in another language: {named(data.unread_languages)}")
+        shown = f" ({'; '.join(which)})" if which else ""
         warnings.append(
-            f"{counted(data.unread, 'item')} held no English text to analyse{script}: the models read English "
-            "only. They count among the items but can add no complaint."
+            f"{counted(data.unread, 'item')} held no English text to analyse{shown}: the models read English "
+            "only. They count among the items but can add no complaint"
+            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
         )
     run = data.run
     return {
@@ -256,6 +261,7 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         "rated_items": impact["rated_items"],
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
         "unread_items": data.unread,
+        "unread_languages": dict(data.unread_languages.most_common()),
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",

@@ -1,12 +1,16 @@
 """Text the analysis leaves out: the segmenters keep clauses with a Latin letter (the models read English), so an
-Arabic, Cyrillic or Japanese text gives no segment; an import counts such items and says so."""
+Arabic, Cyrillic or Japanese text gives no segment, nor does one in another language written in Latin letters
+(miner/segment/language.py); an import counts such items and says so."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from miner.segment.language import LANGUAGES, named, other_language
 
 if TYPE_CHECKING:
     from miner.ingest import Record
@@ -39,17 +43,20 @@ def foreign_left_out(record: Record, segments: list[Segment]) -> bool:
     return other_script("".join(rest))
 
 
-def unread_items(records: Iterable[Record], segments: Iterable[list[Segment]]) -> tuple[int, int]:
-    """(items with text in another script that no segment holds, items with no segment at all): text the analysis
-    does not read, though the items count in a run's totals."""
+def unread_items(records: Iterable[Record], segments: Iterable[list[Segment]]) -> tuple[int, int, Counter[str]]:
+    """(items with text in another script that no segment holds, items with no segment at all, those of them read
+    as another language by name): text the analysis does not read, though the items count in a run's totals."""
     foreign = empty = 0
+    tongues: Counter[str] = Counter()
     for record, segs in zip(records, segments, strict=True):
         empty += not segs
         foreign += foreign_left_out(record, segs)
-    return foreign, empty
+        if not segs and (code := other_language("\n".join(text for _, text in record.mined_text()))):
+            tongues[LANGUAGES[code]] += 1
+    return foreign, empty, tongues
 
 
-def unread_notes(path: str, other: int, empty: int) -> list[str]:
+def unread_notes(path: str, other: int, empty: int, tongues: Counter[str] | None = None) -> list[str]:
     """What `touchpoints mine` says of a file's unread items, beside its row counts."""
     notes = []
     if other:
@@ -57,7 +64,13 @@ def unread_notes(path: str, other: int, empty: int) -> list[str]:
             f"{path}: {_items(other)} text in another script than Latin (Arabic, Cyrillic, Japanese...): that text "
             "is not analysed, the models read English only (an item's English clauses are)"
         )
-    if empty:
+    if n := sum((tongues or Counter()).values()):
+        notes.append(
+            f"{path}: {_items(n)} text in another language ({named(tongues or Counter())}): the models read English "
+            f"only, so {'it is' if n == 1 else 'they are'} left unread and add no complaint, though counted in the "
+            "run's items and its complaint rate; translate such feedback before mining it, or mine it apart"
+        )
+    if empty := empty - n:
         notes.append(
             f"{path}: {_items(empty)} no English words to analyse (another script, emoji, 'N/A' or '-' alone?); "
             f"{'it still counts' if empty == 1 else 'they still count'} in the run's items and its complaint rate"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class ImportResult:
     diverged: int = 0  # new conversations sharing an id with another export's, earlier turns differing: both kept
     edited: int = 0  # new items sharing an id with another file's, in other words: both kept (`edited_elsewhere`)
     rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
+    languages: Counter[str] = field(default_factory=Counter)  # new items read as another language, by its name
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
@@ -329,9 +331,9 @@ def store_import(
             store_records(db, import_id, fresh, segments)
             finish_import(db, import_id, len(records), len(fresh))
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
-            unread = unread_items(fresh, segments)
-            results.append(ImportResult(str(path), len(records), len(fresh), *unread, grown=grown, diverged=diverged,
-                                        rated=rated))  # fmt: skip
+            foreign, empty, tongues = unread_items(fresh, segments)
+            results.append(ImportResult(str(path), len(records), len(fresh), foreign, empty, grown=grown,
+                                        diverged=diverged, rated=rated, languages=tongues))  # fmt: skip
     return results
 
 

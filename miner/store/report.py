@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlite_utils
 
+from miner.segment.language import languages
 from miner.segment.scripts import other_script
 from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
@@ -27,6 +29,7 @@ class RunData:
     pain_points: dict[str, dict]
     unread: int = 0  # items with no segment: no English text the analysis could read
     unread_other_script: int = 0  # of those, items in another script than Latin
+    unread_languages: Counter[str] = field(default_factory=Counter)  # of those, items in another language, by name
 
 
 def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
@@ -91,7 +94,8 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
         )
     ]
     foreign = sum(other_script(text or "") for text in unread)
-    return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign)
+    return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
+                   languages(text or "" for text in unread))  # fmt: skip
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
