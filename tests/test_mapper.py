@@ -298,3 +298,29 @@ def test_a_first_touchpoints_score_is_the_clauses_best_fit_whoever_chose_it(mini
     quoted = mapper.corrected("charged TWICE", by_head, scores[0])
     assert by_head[0].score == quoted[0].score == np.float32(0.71)
     assert quoted[0].touchpoint == "packaging" and by_head[0].touchpoint == mapper.ids[1]
+
+
+def test_a_child_is_the_one_whose_nearest_examples_are_nearest_on_average():
+    """By its one nearest example a late parcel went to "Missing or lost orders" (whose one example shared its noun)
+    although every example of "Late delivery" was nearly as near: children are scored as touchpoints are."""
+    from miner.touchpoints.mapper import ExampleMapper
+    from miner.touchpoints.taxonomy import parse_taxonomy
+
+    def child(key: str, examples: list[str]) -> dict:
+        return {"id": f"delivery/{key}", "name": key, "description": f"{key} (description)", "examples": examples}
+
+    taxonomy = parse_taxonomy({"version": "1", "name": "t", "touchpoints": [{
+        "id": "delivery", "name": "Delivery", "stage": "post-purchase", "description": "Delivery", "examples": ["d"],
+        "children": [child("late", ["late 1", "late 2", "late 3"]), child("missing", ["lost parcel"])],
+    }]})  # fmt: skip
+    axes = {"late 1": [0.8, 0.6, 0], "late 2": [0.8, 0, 0.6], "late 3": [0.8, 0.3, 0.52], "lost parcel": [0.9, 0.44, 0]}
+
+    def embed(texts, progress=None):
+        rows = np.array([axes.get(t, [0, 0, 0]) for t in texts] or np.zeros((0, 3)), dtype=np.float32)
+        return rows
+
+    mapper = ExampleMapper(taxonomy, embed).fit()
+    parcel_late = np.array([1.0, 0, 0], dtype=np.float32)
+    assert mapper.sub_of(parcel_late, "delivery") == "delivery/late"
+    nearest = max(axes, key=lambda t: float(np.dot(axes[t], parcel_late)))
+    assert nearest == "lost parcel"  # what the one nearest example said

@@ -352,9 +352,7 @@ class ExampleMapper(Mapper):
     def none_scores(self, vectors: np.ndarray) -> np.ndarray | None:
         if self.none_examples_ is None:
             return None
-        sims = vectors @ self.none_examples_.T
-        k = min(self.k, sims.shape[1])
-        return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        return top_mean(vectors @ self.none_examples_.T, self.k)
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """Each touchpoint's mean of its `k` nearest examples, `SCORE_ROWS` rows at a time: a row's similarities
@@ -365,30 +363,38 @@ class ExampleMapper(Mapper):
         for start in range(0, len(vectors), SCORE_ROWS):
             sims = vectors[start : start + SCORE_ROWS] @ self.examples_.T
             for j, cols in enumerate(owned):
-                k = min(self.k, len(cols))
-                out[start : start + SCORE_ROWS, j] = np.sort(sims.take(cols, axis=1), axis=1)[:, -k:].mean(axis=1)
+                out[start : start + SCORE_ROWS, j] = top_mean(sims.take(cols, axis=1), self.k)
         return out
 
     def subs_of(self, vectors: np.ndarray, touchpoints: np.ndarray) -> list[str | None]:
+        """Each complaint's child: the one whose `k` nearest examples are nearest on average, as touchpoints are
+        scored (by the one nearest example a late parcel went to "Missing or lost orders" for a noun it shared)."""
         out: list[str | None] = [None] * len(touchpoints)
         for j in np.unique(touchpoints):
             rows = self.child_rows_[int(j)]
             if not len(rows):
                 continue
             at = np.flatnonzero(touchpoints == j)
-            sims = vectors[at] @ self.examples_[rows].T
-            nearest = np.argmax(sims, axis=1)
+            children = sorted({self.subs_[r] for r in rows}, key=[self.subs_[r] for r in rows].index)
+            sims, labels = vectors[at] @ self.examples_[rows].T, np.array([self.subs_[r] for r in rows])
+            scores = np.stack([top_mean(sims[:, labels == c], self.k) for c in children], axis=1)
+            nearest = np.argmax(scores, axis=1)
             # A touchpoint with one child put it on every complaint ("Fraud blocks: phone line"): the child only
             # where its examples are as near as the parent's own
             own = np.flatnonzero((self.owners_ == j) & np.array([s is None for s in self.subs_]))
-            single = len({self.subs_[r] for r in rows}) == 1 and len(own)
-            near = sims.max(axis=1) >= (vectors[at] @ self.examples_[own].T).max(axis=1) if single else None
-            for n, (i, r) in enumerate(zip(at, nearest, strict=True)):
-                out[i] = self.subs_[rows[r]] if near is None or near[n] else None
+            single = len(children) == 1 and len(own)
+            near = scores[:, 0] >= top_mean(vectors[at] @ self.examples_[own].T, self.k) if single else None
+            for n, (i, c) in enumerate(zip(at, nearest, strict=True)):
+                out[i] = children[c] if near is None or near[n] else None
         return out
 
     def sub_of(self, vector: np.ndarray, touchpoint: str) -> str | None:
         return self.subs_of(vector[None, :], np.array([self.ids.index(touchpoint)]))[0]
+
+
+def top_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Each row's mean of its `k` largest similarities."""
+    return np.sort(sims, axis=1)[:, -min(k, sims.shape[1]) :].mean(axis=1)
 
 
 MAPPERS: dict[str, type[Mapper]] = {"examples": ExampleMapper, "centroid": CentroidMapper}
