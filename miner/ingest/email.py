@@ -95,6 +95,18 @@ def customer_spans(text: str) -> list[tuple[int, int]] | None:
     return [_strip(text, a, b) for a, b in spans if _LETTER.search(text, a, b)]
 
 
+def quotes_earlier(text: str) -> bool:
+    """Whether `text` is an e-mail that holds an earlier message: a reply or forward header, an Outlook header block,
+    or two quoted lines. A helpdesk export read as reviews (its id column a plain `id`) has its tickets' later versions
+    told by this (miner/store/versions.py), as a conversation's are by their turns."""
+    if "\n" not in text:
+        return False
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    short = [len(line) <= _LONG for line in lines]
+    quoted = [s and bool(_QUOTE.match(line)) for s, line in zip(short, lines, strict=True)]
+    return sum(quoted) >= 2 or bool(_headers(lines, short, quoted))
+
+
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
