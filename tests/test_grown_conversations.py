@@ -231,3 +231,36 @@ def test_quotes_reads_past_quote_marks_wrapping_and_placeholders():
     # a placeholder stands for a name or a number, never for the customer's sentence
     assert not quotes("Kind regards,\n<PERSON>\n<PHONE>\n\nOn Monday", "I have had my refund. Very disappointed.")
     assert not quotes("Hi there, the parcel never came", "Hi there")  # too few words to tell
+
+
+@pytest.mark.parametrize(
+    ("same_file", "redact"), [(False, False), (True, False), (False, True)],
+    ids=["dated-files", "same-file", "redacted"],
+)  # fmt: skip
+def test_an_email_reply_in_an_export_with_a_plain_id_column_replaces_the_stored_one(
+    db, tmp_path, options, same_file, redact
+):
+    """An export whose id column is a plain `id` is read as reviews, and the version check was a conversation's
+    only: night 2's T-502, the customer's reply on top of the quoted night-1 mail, was kept beside it ("1 new item
+    share an id with another file's in other words: both kept") and every count counted the ticket twice."""
+    options.redact_pii = redact
+
+    def night(name: str, tickets: dict[str, str]):
+        rows = [{"id": tid, "subject": "Charged twice", "body": body} for tid, body in tickets.items()]
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    night1 = night("mail_03-10.jsonl", {"502": FIRST_MAIL, "503": OTHER_MAIL})
+    (first,), run1 = mine(db, [night1], options)
+    assert first.added == 2 and {r["kind"] for r in db.query("SELECT kind FROM documents")} == {"review"}
+    options.incremental = True
+    night2 = night("mail_03-10.jsonl" if same_file else "mail_03-11.jsonl",
+                   {"502": REPLY, "503": OTHER_MAIL, "504": OTHER_MAIL.replace("Tom", "Al")})  # fmt: skip
+    (second,), run2 = mine(db, [night2], options)
+    assert (second.added, second.grown, second.edited, second.changed) == (2, 1, 0, 0), second.summary()
+    stored = _stored(db)
+    assert sorted(stored) == ["502", "503", "504"] and stored["502"].startswith("Still no refund")
+    assert _run_documents(db, run1) == 1  # the earlier version left the first run's counts
+    assert db.execute("SELECT documents FROM runs WHERE id = ?", [run2]).fetchone()[0] == 3
+    (again,), _ = mine(db, [night("mail_03-10.jsonl", {"502": FIRST_MAIL})], options)  # a backfill of night 1
+    assert again.added == 0 and _stored(db) == stored

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from miner.ingest import read_file
-from miner.ingest.email import customer_parts
+from miner.ingest.email import customer_parts, quotes_earlier
 from miner.ingest.records import Record, Turn
 from miner.pipeline import MineOptions, mine
 
@@ -85,6 +85,51 @@ def test_only_the_customers_new_words_are_mined(after):
     assert _parts(OWN, after) == [OWN]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Am 03.03.2026 um 10:02 schrieb ShopExample Support <help@shop.example>:",
+        "Am Di., 3. März 2026 um 10:02 Uhr schrieb ShopExample Support <help@shop.example>:",
+        "Am Di., 3. März 2026 um 10:02 Uhr schrieb ShopExample Support <\nhelp@shop.example>:",  # wrapped
+        "Le mar. 3 mars 2026 à 10:02, ShopExample Support <help@shop.example> a écrit :",
+        "Le mar. 3 mars 2026 à 10:02, ShopExample Support <help@shop.example> a\u00a0écrit\u00a0:",
+        "El mar, 3 mar 2026 a las 10:02, ShopExample Support (<help@shop.example>) escribió:",
+        "Op di 3 mrt 2026 om 10:02 schreef ShopExample Support <help@shop.example>:",
+        "Il giorno mar 3 mar 2026 alle ore 10:02 ShopExample Support <help@shop.example> ha scritto:",
+        "Em ter., 3 de mar. de 2026 às 10:02, ShopExample Support <help@shop.example> escreveu:",
+        "ShopExample Support schrieb:",  # no date: a quoted line follows
+    ],
+    ids=["de", "de-gmail", "de-wrapped", "fr", "fr-nbsp", "es", "nl", "it", "pt", "de-name-only"],
+)
+def test_reply_headers_in_other_languages_end_the_customers_words(header):
+    text = f"{OWN}\n\n{header}\n{QUOTED}"
+    assert customer_parts(text) == [OWN] and quotes_earlier(text)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Von: ShopExample Support <help@shop.example>\nGesendet: Dienstag, 3. März 2026 10:02\nAn: Sarah\n"
+        "Betreff: AW: Bestellung SE-771203",
+        "De : ShopExample Support <help@shop.example>\nEnvoyé : mardi 3 mars 2026 10:02\nÀ : Sarah\n"
+        "Objet : RE: Commande SE-771203",
+        "De: ShopExample Support <help@shop.example>\nEnviado: martes, 3 de marzo de 2026 10:02\nPara: Sarah\n"
+        "Asunto: RE: Pedido SE-771203",
+        "Van: ShopExample Support <help@shop.example>\nVerzonden: dinsdag 3 maart 2026 10:02\nAan: Sarah\n"
+        "Onderwerp: RE: Bestelling SE-771203",
+        "Da: ShopExample Support <help@shop.example>\nInviato: martedì 3 marzo 2026 10:02\nA: Sarah\n"
+        "Oggetto: R: Ordine SE-771203",
+        "De: ShopExample Support <help@shop.example>\nEnviado em: terça-feira, 3 de março de 2026 10:02\n"
+        "Para: Sarah\nAssunto: RE: Pedido SE-771203",
+        "-----Ursprüngliche Nachricht-----\nVon: ShopExample Support\nBetreff: Bestellung",
+        "---------- Message transféré ---------\nDe : ShopExample <orders@shop.example>",
+    ],
+    ids=["de", "fr", "es", "nl", "it", "pt", "de-original", "fr-forward"],
+)
+def test_outlook_blocks_and_markers_in_other_languages_end_the_customers_words(block):
+    assert _parts(OWN, f"{block}\n\nBitte leeren Sie Ihren Cache. Please try clearing your cookies.") == [OWN]
+
+
 def test_an_inline_reply_keeps_the_customers_answers_between_quotes():
     text = (
         "On Tue, 3 Mar 2026 at 10:02, Support <help@shop.example> wrote:\n"
@@ -116,10 +161,21 @@ def test_a_helpdesk_thread_keeps_the_customers_messages_and_drops_the_agents():
         "Pros -- fast\nCons -- the box was crushed\n--\nWould not order again, the refund took six weeks, three calls.",
         "Sent via Royal Mail and it never arrived.\nTerrible.",
         "Great price.\n\nThanks,\nBut the delivery was two weeks late.",
+        "Am Montag schrieb der Fahrer: tut mir leid\naber ich war den ganzen Tag zu Hause.",
+        "Am 3.3.2026 schrieb ich an den Kundendienst:\nniemand hat geantwortet, und das Paket fehlt noch.",
+        "Le livreur a écrit :\ndésolé, mais j'étais chez moi toute la journée.",
+        "Le 3 mars le livreur a écrit :\ndésolé, mais j'étais chez moi.",
+        "El lunes el repartidor escribió:\nlo siento, pero estuve en casa todo el día.",
+        "Op maandag schreef de bezorger:\nsorry, maar ik was de hele dag thuis.",
+        "Il corriere ha scritto:\nscusate, ma ero a casa tutto il giorno.",
+        "Em março o entregador escreveu:\ndesculpe, mas eu estava em casa.",
+        "De : Paris\nÀ : Lyon\nLe train avait six heures de retard.",
+        "Von: Berlin\nAn: München\nDer Zug hatte sechs Stunden Verspätung.",
+        "Da: Roma\nA: Milano\nData: 3 marzo\nIl treno era in ritardo di sei ore.",
     ],
 )
 def test_text_that_is_not_an_email_is_mined_whole(text):
-    assert customer_parts(text) == [text]
+    assert customer_parts(text) == [text] and not quotes_earlier(text)
 
 
 def test_each_part_is_a_slice_of_the_text_in_order():
@@ -143,6 +199,7 @@ def test_records_mine_the_title_and_the_customers_words_and_turns_too():
     [
         "On " + "1" * 200_000 + " wrote:\n> x",
         "On 2026\n" * 25_000,
+        ("Am 1:00 " + "schrieb " * 36 + "\n") * 5_000,
         ("> " * 50_000 + "\n") * 4,
         "-- \n" * 50_000,
         "--\n" * 50_000,

@@ -134,3 +134,39 @@ def test_a_count_of_one_is_singular_and_a_long_name_keeps_its_extension(tmp_path
     assert label("Importing", "new_export.csv") == "Importing new_exp….csv"  # was cut to 'Importing new_export.c'
     assert label("Importing", "a.csv") == "Importing a.csv"
     assert len(label("Reading", "reviews_of_november_2026.xlsx")) == LABEL_WIDTH
+
+
+def test_a_row_repeating_an_id_in_other_words_is_named_by_its_line_and_the_earlier_ones(tmp_path):
+    """The note "1 row repeats an id ('id') of an earlier row in the file and was dropped" named no line: in a file of
+    thousands the user could not find the row whose text was lost ("Refund never came"), nor tell it from a copy."""
+    path = tmp_path / "dup.csv"
+    path.write_text("id,text,date\n1,The app crashed twice,2026-03-01\n2,Delivery was late,2026-03-02\n"
+                    "1,Refund never came,2026-03-03\n2,Delivery was late,2026-03-02\n")  # fmt: skip
+    notes = Notes()
+    [result] = import_files(open_db(memory=True), [path], RuleSegmenter(), None, progress=notes)
+    assert (result.rows, result.added) == (4, 2)
+    other, copy = notes.lines[1:]
+    assert other.startswith("dup.csv: 1 row repeats an id ('id') of an earlier row in the file with other text and "
+                            "was dropped, its text not stored: line 4 repeats id '1' of line 2; to keep it, name a "
+                            "column unique to each row with --id-col or give each row an id of its own")  # fmt: skip
+    assert copy.startswith("dup.csv: 1 row repeats the id ('id') and text of an earlier row in the file and was "
+                           "dropped as a copy: line 5 repeats id '2' of line 3;")  # fmt: skip
+
+
+def test_many_repeated_ids_name_the_first_few_and_count_the_rest(tmp_path):
+    path = tmp_path / "many.csv"  # a quoted field over two lines: the rows after it start a line further down
+    rows = ['1,"The app crashed\ntwice"', *(f"{i % 2 + 1},Complaint number {i}" for i in range(2, 9))]
+    path.write_text("id,text\n" + "\n".join(rows) + "\n")
+    notes: list[str] = []
+    assert len([r for chunk in iter_file(path, notes=notes) for r in chunk]) == 8
+    assert notes[1].startswith("6 rows repeat an id ('id') of an earlier row in the file with other text and were "
+                               "dropped, their text not stored: line 4 repeats id '1' of line 2, line 6 repeats id '1' "
+                               "of line 2, line 7 repeats id '2' of line 5 and 3 more; to keep them")  # fmt: skip
+
+
+def test_an_id_that_names_a_customer_is_shown_as_its_token(tmp_path):
+    path = tmp_path / "by_email.csv"
+    path.write_text("id,text\njane.doe@example.com,The app crashed\njane.doe@example.com,The refund never came\n")
+    notes: list[str] = []
+    list(iter_file(path, notes=notes))
+    assert "line 3 repeats id '<EMAIL:" in notes[1] and "jane.doe" not in notes[1]

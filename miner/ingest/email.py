@@ -2,9 +2,11 @@
 
 A support ticket's body is the whole e-mail: the customer's message, then quoted replies ("> ..."), the reply header
 before them ("On Tue, 3 Mar 2026 at 10:02, Support <help@shop.example> wrote:"), Outlook's "From: / Sent: / To:"
-block, forwarded messages, a signature and a company's legal disclaimer. Mined whole, a third of a 190-ticket
-export's complaints were those: the agent's "Please try clearing your cookies", "If you are not the intended recipient,
-please notify the sender immediately" as a pain point's lead quote. Only a text with an e-mail's marks is touched (a
+block, forwarded messages, a signature and a company's legal disclaimer; headers and Outlook blocks are read in
+English, German, French, Spanish, Dutch, Italian and Portuguese ("Am ... schrieb ...:", "Le ... a écrit :", "Von: /
+Gesendet: / An: / Betreff:", "De : / Envoyé : / À : / Objet :"). Mined whole, a third of a 190-ticket export's
+complaints were those: the agent's "Please try clearing your cookies", "If you are not the intended recipient, please
+notify the sender immediately" as a pain point's lead quote. Only a text with an e-mail's marks is touched (a
 reply header, two quoted lines, a forward or Outlook header, a "-- " line, a phone's "Sent from my iPhone", a
 disclaimer), so "I'd give it > 3 stars" or "On Monday the driver wrote: sorry" is mined as before.
 
@@ -17,17 +19,40 @@ import re
 
 _LONG = 300  # no header, signature or marker line is longer; longer lines are the customer's (and never re-read)
 _QUOTE = re.compile(r"[ \t]{0,3}>")
-# A reply header's start: "On" and a date, a time or an address ("On 3/3/26, Anna wrote:", "On Tue, 3 Mar ...")
-_ON = re.compile(r"[ \t]*On[ \t]", re.IGNORECASE)
+# A reply header's start: "On" and a date, a time or an address ("On 3/3/26, Anna wrote:", "On Tue, 3 Mar ..."); in
+# German, French, Spanish, Dutch, Italian and Portuguese mail apps "Am", "Le", "El", "Op", "Il" ("Il giorno") and "Em"
+_ON = re.compile(r"[ \t]*(?:On|Am|Le|El|Op|Il|Em)[ \t]", re.IGNORECASE)
 # A header names a time, a year, a numeric date or an address: "On 3 March the driver wrote:" is a review's
 _DATED = re.compile(r"\d:\d\d|\b(?:19|20)\d\d\b|\d/\d|@|<EMAIL")
-_WROTE = re.compile(r"\bwrote:[ \t]*$", re.IGNORECASE)
+_COLON = r"[ \t\u00a0\u202f]?:"  # French puts a space (often a no-break one) before a colon: "a écrit :", "De :"
+# Its end: "wrote:", "a écrit :", "escribió:", "ha scritto:", "escreveu:", "schrieb:" ("Jane Doe schrieb:")
+_WROTE = re.compile(
+    rf"\b(?:wrote|a[ \t\u00a0]+écrit|escribió|ha[ \t]+scritto|escreveu|schrieb|schreef){_COLON}[ \t]*$", re.IGNORECASE
+)
+# German and Dutch name the writer after the verb ("Am 02.03.2026 um 10:02 schrieb Jane <jane@x.com>:", "Op 2 mrt.
+# 2026 om 10:02 schreef Jane:"): read as a header only with a time or an address ("Am 3.3.2026 schrieb ich: ..." is not)
+_WROTE_NAME = re.compile(r"\b(?:schrieb|schreef)[ \t]+[^\n:]{1,120}:[ \t]*$", re.IGNORECASE)
+_TIMED = re.compile(r"\d:\d\d|@|<EMAIL")
 _MARKER = re.compile(
-    r"[ \t]*(?:-{2,}[ \t]*(?:Forwarded message|Original Message)[ \t]*-{2,}|Begin forwarded message:"
-    r"|-{2,}[ \t]*(?:Forwarded|Original) by [^\n]{0,100}-{2,})[ \t]*$",
+    r"[ \t]*(?:-{2,}[ \t]*(?:Forwarded message|Original Message|Ursprüngliche Nachricht|Weitergeleitete Nachricht"
+    r"|Message d'origine|Message transféré|Mensaje original|Mensaje reenviado|Oorspronkelijk bericht"
+    r"|Doorgestuurd bericht|Messaggio originale|Messaggio inoltrato|Mensagem original|Mensagem encaminhada)[ \t]*-{2,}"
+    r"|Begin forwarded message:|-{2,}[ \t]*(?:Forwarded|Original) by [^\n]{0,100}-{2,})[ \t]*$",
     re.IGNORECASE,
 )
-_FIELD = re.compile(r"[ \t]*\*?(From|Sent|Date|To|Cc|Subject)\*?:", re.IGNORECASE)
+# Outlook's header fields, in English, German, French, Spanish, Dutch, Italian and Portuguese, by what each names
+_FIELDS = {
+    "from": ("From", "Von", "De", "Van", "Da"),
+    "sent": ("Sent", "Gesendet", "Envoyé", "Envoye", "Enviado", "Enviada", "Verzonden", "Inviato"),
+    "date": ("Date", "Datum", "Fecha", "Data"),
+    "to": ("To", "An", "À", "A", "Para", "Aan"),
+    "cc": ("Cc",),
+    "subject": ("Subject", "Betreff", "Objet", "Asunto", "Onderwerp", "Oggetto", "Assunto"),
+}
+_FIELD_OF = {name.casefold(): field for field, names in _FIELDS.items() for name in names}
+_FIELD = re.compile(
+    rf"[ \t]*\*?({'|'.join(sorted(_FIELD_OF, key=len, reverse=True))})(?:[ \t]+em)?\*?{_COLON}", re.IGNORECASE
+)
 _DEVICES = (
     r"iPhone|iPad|iOS|Android|Galaxy|Samsung|Pixel|Huawei|BlackBerry|Windows|Outlook|Gmail|Mail|mobile|phone"
     r"|smartphone|tablet|Xiaomi|OnePlus|Motorola|Nokia|Mac"
@@ -93,6 +118,18 @@ def customer_spans(text: str) -> list[tuple[int, int]] | None:
     if start is not None:
         spans.append((start, len(text)))
     return [_strip(text, a, b) for a, b in spans if _LETTER.search(text, a, b)]
+
+
+def quotes_earlier(text: str) -> bool:
+    """Whether `text` is an e-mail that holds an earlier message: a reply or forward header, an Outlook header block,
+    or two quoted lines. A helpdesk export read as reviews (its id column a plain `id`) has its tickets' later versions
+    told by this (miner/store/versions.py), as a conversation's are by their turns."""
+    if "\n" not in text:
+        return False
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    short = [len(line) <= _LONG for line in lines]
+    quoted = [s and bool(_QUOTE.match(line)) for s, line in zip(short, lines, strict=True)]
+    return sum(quoted) >= 2 or bool(_headers(lines, short, quoted))
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -174,27 +211,35 @@ def _reply_header(lines: list[str], short: list[bool], i: int) -> int | None:
     line, nxt = lines[i], i + 1
     after = lines[nxt] if nxt < len(lines) and short[nxt] else None
     if _ON.match(line):
-        if _WROTE.search(line):
+        if _ends_header(line):
             return i if _DATED.search(line) else None
-        if after is not None and len(after) <= 100 and not _QUOTE.match(after) and _WROTE.search(after):
+        if after is not None and len(after) <= 100 and not _QUOTE.match(after) and _ends_header(f"{line} {after}"):
             return nxt if _DATED.search(f"{line} {after}") else None
-    if _WROTE.search(line) and after is not None:
+    if after is not None and ":" in line and _WROTE.search(line):
         follow = next((j for j in range(nxt, min(nxt + 2, len(lines))) if lines[j].strip()), None)
         if follow is not None and _QUOTE.match(lines[follow]):
             return i
     return None
 
 
+def _ends_header(text: str) -> bool:
+    """Whether `text` ends as a reply header does: "... wrote:" (or its German, French, Spanish, Dutch, Italian or
+    Portuguese), or "... schrieb Jane <jane@x.com>:" with a time or an address."""
+    if ":" not in text:  # most lines: the patterns below are not tried
+        return False
+    return bool(_WROTE.search(text)) or bool(_WROTE_NAME.search(text) and _TIMED.search(text))
+
+
 def _outlook_block(lines: list[str], short: list[bool], i: int) -> bool:
-    """Whether line `i`, a "From:" line, opens a header block of an earlier message: "Sent:" or "Subject:" among
-    the next four lines, each a header field ("From: London / To: Paris" in a review is not one)."""
-    if (m := _FIELD.match(lines[i])) is None or m.group(1).lower() != "from":
+    """Whether line `i`, a "From:" line (or "Von:", "De :"...), opens a header block of an earlier message: "Sent:"
+    or "Subject:" among the next four lines, each a header field ("From: London / To: Paris" in a review is not one)."""
+    if (m := _FIELD.match(lines[i])) is None or _FIELD_OF[m.group(1).casefold()] != "from":
         return False
     names = set()
     for j in range(i + 1, min(i + 5, len(lines))):
         if not short[j] or (f := _FIELD.match(lines[j])) is None:
             break
-        names.add(f.group(1).lower())
+        names.add(_FIELD_OF[f.group(1).casefold()])
     return bool(names & {"sent", "subject"}) and bool(names & {"to", "date", "sent"})
 
 

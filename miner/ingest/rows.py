@@ -16,6 +16,7 @@ from miner.ingest.dates import DateColumn
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
+from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.shapes import TEXTS, several_texts
 from miner.ingest.table import Table
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
@@ -184,9 +185,8 @@ def iter_records(
         stream = messages.joined(iter(read), cols, speaker)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
-    seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
-    repeats = 0
-    alike = _Alike()  # rows without an id: how many earlier ones read the same
+    repeats = RepeatedIds()  # rows whose id an earlier row holds: dropped, and named in a note
+    alike = Alike()  # rows without an id: how many earlier ones read the same
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -197,8 +197,7 @@ def iter_records(
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
-                repeats += hash(rec.source_id) in seen
-                seen.add(hash(rec.source_id))
+                repeats.add(rec)
             else:
                 rec.repeat = alike.count(rec)
             chunk.append(rec)
@@ -215,10 +214,9 @@ def iter_records(
     total += len(chunk)
     if speaker is not None:  # mine's "N rows" counts conversations here: say how many rows made them
         notes.append(f"{counted(read.n, 'message row')} joined into {counted(total + dropped, 'conversation')}")
-    if repeats:
-        notes.append(_repeats_note(repeats, cols, joined=speaker is not None))
+    notes.extend(repeats.notes(cols, table.unit, joined=speaker is not None))
     if alike.repeated:
-        notes.append(_alike_note(alike.repeated))
+        notes.append(alike.note())
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
@@ -234,26 +232,6 @@ def _skipped(err: InputError) -> InputError:
     --on-error skip' was printed for rows that option had skipped)."""
     hint = _SKIP_HINT.sub("", err.hint or "") or None
     return InputError(err.path, err.problem, line=err.line, field=err.field, hint=hint, unit=err.unit)
-
-
-class _Alike:
-    """Rows without a source id, by their text, date and rating: `count` gives how many earlier rows of the file read
-    the same (the record's `repeat`, part of its id). Hashes, not texts, as for ids; a count only for those seen
-    twice."""
-
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.more: dict[int, int] = {}
-        self.repeated = 0
-
-    def count(self, rec: Record) -> int:
-        key = hash((rec.kind, rec.title, rec.text, rec.date, rec.rating_raw))
-        if key not in self.seen:
-            self.seen.add(key)
-            return 0
-        self.more[key] = n = self.more.get(key, 0) + 1
-        self.repeated += 1
-        return n
 
 
 class _Counted:
@@ -277,31 +255,6 @@ def _date_column(
         return None
     values = [_str(r.get(cols.date)) for r in sample]
     return DateColumn.from_sample(cols.date, values, given.date is not None, orders)
-
-
-def _alike_note(repeated: int) -> str:
-    one = repeated == 1
-    rows = "1 row repeats" if one else f"{repeated:,} rows repeat"
-    kept = "is kept as an item of its own" if one else "are kept as items of their own"
-    return (
-        f"{rows} the text, date and rating of an earlier row and {kept} (two answers in the same words are two "
-        f"customers); if {'it is a copy' if one else 'they are copies'} of one item, remove "
-        f"{'it' if one else 'them'} or name an id column with --id-col"
-    )
-
-
-def _repeats_note(repeats: int, cols: ColumnMap, joined: bool = False) -> str:
-    rows = "1 row repeats" if repeats == 1 else f"{repeats:,} rows repeat"
-    if joined:
-        runs = "1 run of messages" if repeats == 1 else f"{repeats:,} runs of messages"
-        return (f"{runs} came over {messages.OPEN_ROWS:,} rows after the conversation's ('{cols.id}') previous "
-                f"message and {'was' if repeats == 1 else 'were'} dropped: sort the export by conversation, then "
-                "time")  # fmt: skip
-    return (
-        f"{rows} an id ('{cols.id}') of an earlier row in the file and {'was' if repeats == 1 else 'were'} "
-        "dropped; if each row is one message of a conversation, join each conversation's messages into one text "
-        "(one row per conversation), or name a column unique to each row with --id-col"
-    )
 
 
 def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: str = "fail") -> list[Record]:

@@ -12,13 +12,14 @@ import sqlite_utils
 
 from miner.checksum import file_sha256
 from miner.errors import InputError
+from miner.ingest.email import quotes_earlier
 from miner.ingest.records import Record
 from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids, erased_items
-from miner.store.versions import as_stored, note_replaced, sort_versions
+from miner.store.versions import as_stored, note_replaced, quotes, sort_versions
 from miner.wording import counted
 
 # a file re-read with other columns: this many of its rows, and half of them, found stored under other dates or ratings
@@ -128,7 +129,8 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
         sql = f"SELECT id, text FROM documents WHERE id IN ({marks}) AND import_id != ?"
         for doc_id, text in db.execute(sql, [*chunk, import_id]):
             rec = of[doc_id]
-            replaced = rec.kind == "transcript"  # a conversation's newer version replaces it (versions.py)
+            # a conversation's newer version replaces it (versions.py), as does an e-mail quoting the stored one
+            replaced = rec.kind == "transcript" or (quotes_earlier(rec.text) and quotes(rec.text, text or ""))
             changed += text != rec.text and not replaced and not PLACEHOLDER.search(text or "")
     return changed
 
@@ -237,7 +239,7 @@ def edited_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> int:
     with no word (the same file's name says "an id already stored with other text")."""
     by_id: dict[str, list[Record]] = {}
     for rec in records:
-        if rec.source_id and rec.kind != "transcript":
+        if rec.source_id and rec.kind != "transcript" and not rec.replaces:  # a newer version is said so
             by_id.setdefault(rec.source_id, []).append(rec)
     edited: set[int] = set()
     for chunk, marks in in_chunks(list(by_id)):

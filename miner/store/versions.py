@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from miner.ingest.email import customer_parts
+from miner.ingest.email import customer_parts, quotes_earlier
 from miner.ingest.records import Record
 from miner.segment.pii import PLACEHOLDER
 from miner.store.db import in_chunks
@@ -35,37 +35,69 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     it extends (nights read in one `mine` are all stored until it ends: the third replaces the first and the
     second), and a version of the same export whose earlier turns were edited; where its own id is taken (the same
     file exported again), a `version` gives it another. A version of another export that differs in earlier turns
-    is `diverged`: both are kept (two tools numbering alike, or an edited conversation), and `mine` says so."""
+    is `diverged`: both are kept (two tools numbering alike, or an edited conversation), and `mine` says so.
+    Rows of another kind (a helpdesk export whose id column is a plain `id` is read as reviews) are versions of
+    one e-mail thread where one quotes the other (`_sort_email`)."""
     by_source: dict[str, list[Record]] = {}
     for rec in records:
-        if rec.kind == "transcript" and rec.source_id:
+        if rec.source_id:
             rec.version, rec.replaces, rec.diverged = None, [], False  # judged afresh: redaction changes the text
             by_source.setdefault(rec.source_id, []).append(rec)
-    skip = {id(r) for sid in forgotten_conversations(db, list(by_source)) for r in by_source[sid]}
-    names = list(by_source)
-    for chunk, marks in in_chunks(names):
-        sql = f"""SELECT id, source_id, source, text, meta FROM documents
-                  WHERE kind = 'transcript' AND source_id IN ({marks})"""
-        for doc_id, source_id, source, text, meta in db.execute(sql, chunk):
-            stored, same = stored_turns(text, meta), as_stored(text)
-            for rec in by_source[source_id]:
-                new = record_turns(rec)
-                ours = same_customer(meta, rec.meta)
-                if new == stored or grew(new, stored) or (same is not None and same.fullmatch(rec.text)):
-                    skip.add(id(rec))
-                elif ours and quotes(text, rec.text):  # an older e-mail of the thread read again (a backfill)
-                    skip.add(id(rec))
-                elif grew(stored, new) or source == rec.source or (ours and quotes(rec.text, text)):
-                    # longer, the same export's with turns edited, or an e-mail replying on top of the stored one
-                    rec.replaces.append(doc_id)
-                elif source != rec.source:
-                    rec.diverged = True
+    threads = [s for s, recs in by_source.items() if any(r.kind == "transcript" for r in recs)]
+    skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[sid] if r.kind == "transcript"}
+    for chunk, marks in in_chunks(list(by_source)):
+        sql = f"SELECT id, source_id, source, kind, text, meta FROM documents WHERE source_id IN ({marks})"
+        for doc_id, source_id, source, kind, text, meta in db.execute(sql, chunk):
+            recs = by_source[source_id]
+            if kind == "transcript":
+                _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
+            else:
+                _sort_email([r for r in recs if r.kind != "transcript"], doc_id, text, meta, skip)
     taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces])
     for recs in by_source.values():
         for rec in recs:
             if rec.replaces and rec.document_id in taken:
                 rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
     return skip
+
+
+def _sort_conversation(
+    recs: list[Record], doc_id: str, source: str, text: str, meta: str | None, skip: set[int]
+) -> None:
+    """Judge each transcript of `recs` against the stored conversation `doc_id` of its id (`sort_versions`)."""
+    stored, same = stored_turns(text, meta), as_stored(text)
+    for rec in recs:
+        new = record_turns(rec)
+        ours = same_customer(meta, rec.meta)
+        if new == stored or grew(new, stored) or (same is not None and same.fullmatch(rec.text)):
+            skip.add(id(rec))
+        elif ours and quotes(text, rec.text):  # an older e-mail of the thread read again (a backfill)
+            skip.add(id(rec))
+        elif grew(stored, new) or source == rec.source or (ours and quotes(rec.text, text)):
+            # longer, the same export's with turns edited, or an e-mail replying on top of the stored one
+            rec.replaces.append(doc_id)
+        elif source != rec.source:
+            rec.diverged = True
+
+
+def _sort_email(recs: list[Record], doc_id: str, text: str, meta: str | None, skip: set[int]) -> None:
+    """Judge rows that are no conversation against the stored item `doc_id` of their id, where either is an e-mail
+    holding an earlier one (`quotes_earlier`): a row quoting the stored text is its newer version and replaces it,
+    one the stored text quotes is an older version read again (a backfill) and is skipped. Night 2 of an export
+    with a plain `id` column held each ticket again, the reply on top, and both were counted. Rows in other words
+    and no quote stay as they were (`edited_elsewhere`, `changed_texts`)."""
+    stored_mail: bool | None = None  # read once, and only for a row in other words
+    for rec in recs:
+        if rec.text == text or not same_customer(meta, rec.meta):
+            continue
+        if stored_mail is None:
+            stored_mail = quotes_earlier(text)
+        if not stored_mail and not quotes_earlier(rec.text):
+            continue
+        if quotes(text, rec.text):
+            skip.add(id(rec))
+        elif quotes(rec.text, text):
+            rec.replaces.append(doc_id)
 
 
 def grew(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -> bool:
