@@ -270,3 +270,15 @@ def test_a_quote_left_open_stops_the_file_instead_of_swallowing_the_next_row(tmp
         read_file(path)
     path.write_text('id,date,rating,text\nA1,2026-03-01,2,"Late.\nThen cold, and the refund, well"\n')
     assert [r.text for r in read_file(path)] == ["Late.\nThen cold, and the refund, well"]
+
+
+def test_an_email_whose_lines_hold_commas_is_no_quote_left_open(tmp_path):
+    """A helpdesk export of three columns was refused: the quoted reply's "On Mon, 2 Mar 2026, Jane <jane@x.com>
+    wrote:" splits into three fields, as a row would. A swallowed row has the shapes of the rows before it."""
+    path = tmp_path / "mail.csv"
+    body = "Still no refund.\n\nOn Mon, 2 Mar 2026, Jane <jane@x.com> wrote:\n> Sorry, we are, as ever, on it"
+    path.write_text(f'id,subject,body\n100,Hello,"Thanks"\n101,Refund,"{body}"\n102,Order,"Late again"\n')
+    assert [r.text for r in read_file(path)][1] == body
+    path.write_text('id,subject,body\n100,Hello,"Thanks"\n101,Refund,"Never closed\n102,Order,"Late again"\n')
+    with pytest.raises(InputError, match=r"line 3: a quoted field runs on to line 4"):
+        read_file(path)  # a row of the file's shape is still taken for one

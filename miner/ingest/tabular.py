@@ -19,6 +19,7 @@ DELIMITERS = ",\t;|"
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024  # bytes once unzipped; a larger "spreadsheet" is refused as a zip bomb
 MAX_XLSX_RATIO = 200  # uncompressed / compressed size of one part
 PARQUET_BATCH = 10_000
+SHAPE_ROWS = 1_000  # lines whose fields' shapes tell what a row of the file looks like (`_swallowed`)
 
 
 _EXCEL_SEP = re.compile(r"sep=(.)")
@@ -45,14 +46,43 @@ def _open(path: Path) -> tuple[io.TextIOWrapper, str]:
     return io.TextIOWrapper(raw, encoding=encoding, newline=""), encoding
 
 
-def _swallowed(values: list[str], width: int, delimiter: str) -> int:
+def _swallowed(values: list[str], width: int, delimiter: str, shapes: list[set[str]] | None = None) -> int:
     """How many whole rows a quoted field holds after its first line: a quote left open ran on into the next rows
     ("Broken quote, never closed\nA3,2026-03-03,1,Item arrived broken"), which vanished into one item's text with
-    exit 0. A line of the field counts when it splits into as many fields as the header has (2 at least)."""
+    exit 0. A line of the field counts when it splits into as many fields as the header has (2 at least) and its
+    fields are numbers or dates where the rows before had only those (`shapes`, when there were rows before): an
+    e-mail's "On Mon, 2 Mar 2026, Jane <jane@x.com> wrote:" splits into three fields too, and every helpdesk export
+    of three columns whose bodies quoted a reply was refused."""
     if width < 2:
         return 0
     lines = [ln for v in values if "\n" in v for ln in v.split("\n")[1:]]
-    return sum(1 for ln in lines if len(next(csv.reader([ln], delimiter=delimiter), [])) == width)
+    fields = (next(csv.reader([ln], delimiter=delimiter), []) for ln in lines)
+    return sum(1 for row in fields if len(row) == width and (not shapes or _fits(row, shapes)))
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
+
+
+def _shape(value: str) -> str:
+    """What a field looks like: empty, a number, a date, or anything else."""
+    value = value.strip()
+    if not value:
+        return "empty"
+    if _NUMBER.fullmatch(value):
+        return "number"
+    if _DATE.match(value):
+        return "date"
+    return "other"
+
+
+def _fits(row: list[str], shapes: list[set[str]]) -> bool:
+    """Whether each field of `row` in a column of numbers or dates (an id, a date, a rating) is one too: the other
+    columns take anything (one held only "Thanks" before a row of text came)."""
+    for value, seen in zip(row, shapes, strict=False):
+        if seen and seen <= {"number", "date"} and _shape(value) not in seen | {"empty"}:
+            return False
+    return True
 
 
 def _csv_rows(
@@ -69,9 +99,10 @@ def _csv_rows(
     after it cannot be told apart, so --on-error skip cannot skip it either."""
     line = reader.line_num + 1 + skipped
     done = 0
+    shapes: list[set[str]] = [set() for _ in range(width)]  # of the first rows' fields, one-line ones
     try:
         for values in reader:
-            if values and (swallowed := _swallowed(values, width, reader.dialect.delimiter)):
+            if values and (swallowed := _swallowed(values, width, reader.dialect.delimiter, shapes)):
                 last = reader.line_num + skipped
                 raise InputError(
                     str(path),
@@ -81,6 +112,9 @@ def _csv_rows(
                     hint="close the quote on that line (the rows after it cannot be told apart until it is)",
                 )
             if values and any(v.strip() for v in values):
+                if line <= SHAPE_ROWS and len(values) == width:
+                    for seen, value in zip(shapes, values, strict=True):
+                        seen.add("other" if "\n" in value else _shape(value))
                 yield line, values
             line = reader.line_num + 1 + skipped
             if progress is not None:
