@@ -198,6 +198,29 @@ def test_a_calendar_month_is_compared_with_the_month_before(service):
     ]
 
 
+def test_a_previous_period_before_the_first_item_starts_on_it(service):
+    """Data from 2025-11-01: December and January were compared with October and November, October holding no
+    feedback, and the counts of 30 days against 62 said "+73%" beside "down". The previous period starts on the
+    first item's day; no count change is given against the share's direction, in any window."""
+    _, _, client = service
+    got = client.get("/v1/pain-points", params={"since": "2025-12-01", "until": "2026-01-31", "limit": 200}).json()
+    assert (got["period"]["previous_since"], got["period"]["previous_until"]) == ("2025-11-01", "2025-11-30")
+    november = client.get("/v1/pain-points", params={"since": "2025-11-01", "until": "2025-11-30"}).json()
+    assert got["pain_points"]
+    for p in got["pain_points"]:
+        t = p["trend"]
+        assert t["previous_items"] == november["total_items"] and t["items"] == got["total_items"]
+        assert t["change"] is None and t["change_pct"] is None and "2025-11-01" in t["change_note"]
+    for since, until in [("2026-03-01", "2026-03-31"), ("2026-02-01", "2026-04-30"), ("2026-05-04", "2026-05-31")]:
+        page = client.get("/v1/pain-points", params={"since": since, "until": until, "limit": 200}).json()
+        for p in page["pain_points"]:
+            t = p["trend"]
+            assert (t["change"] is None) == (t["change_note"] is not None), (since, p["id"])
+            if t["change"] is not None:
+                assert not (t["direction"] == "up" and t["change"] < 0), (since, p["id"], t)
+                assert not (t["direction"] == "down" and t["change"] > 0), (since, p["id"], t)
+
+
 def test_a_report_of_an_empty_period_is_a_404_naming_the_filters(service):
     """As `touchpoints report`, which exits 2: not a 200 with a page of zeros."""
     _, _, client = service

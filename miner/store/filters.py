@@ -111,7 +111,15 @@ class Filters:
         up to its month). When it covers whole calendar months (the 1st to a month's last day) the previous period
         is the same number of calendar months just before (March against February, as the report's monthly trends);
         otherwise it is the same number of days just before (whole ISO weeks, Monday to Sunday, are then the same
-        number of weeks)."""
+        number of weeks). A previous period that starts before the first item inside the sources and kinds starts
+        on that item's day (`previous_span` says how long it would have been)."""
+        span = self.previous_span(db, run)
+        return span[0] if span else None
+
+    def previous_span(self, db: sqlite_utils.Database, run: dict | None = None) -> tuple[Filters, date] | None:
+        """`previous`, and the day it would start on were there items before the first: its own `since` unless it
+        was cut to the first item's day (February and March of data starting on January 1st were compared with
+        December and January, 66 items against 134: December held none)."""
         if self.since is None:
             return None
         latest = last_day(db, self, run)  # of the filtered sources and kinds: a source that ends in March ends there
@@ -133,7 +141,10 @@ class Filters:
             if first < 12:  # before year 1
                 return None
             start = date(first // 12, first % 12 + 1, 1)
-        return Filters(start, end, self.source, self.kind)
+        earliest = first_day(db, self, run)
+        # a previous period with no item at all keeps its days: it holds too few items for a trend, whatever its length
+        cut = earliest if earliest is not None and start < earliest <= end else start
+        return Filters(cut, end, self.source, self.kind), start
 
     def describe(self) -> str:
         bits = []
@@ -203,15 +214,24 @@ def last_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict
     """The latest document's day, of those `within`'s sources and kinds where given (its dates aside) and of those
     `run` analysed (`run_items`); None when no stored date starts with a valid day. From the run's table in memory
     where it has one (miner/store/item_table.py)."""
+    return _edge_day(db, within, run, last=True)
+
+
+def first_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict | None = None) -> date | None:
+    """The earliest document's day, read as `last_day` reads the latest."""
+    return _edge_day(db, within, run, last=False)
+
+
+def _edge_day(db: sqlite_utils.Database, within: Filters | None, run: dict | None, last: bool) -> date | None:
     if run is not None:
         from miner.store.item_table import item_table
 
         if (table := item_table(db, run)) is not None:
-            return table.last_day(within)
+            return table.edge_day(within, last)
     fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
     rsql, rparams = run_items(run)
     sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}
-              ORDER BY d.date DESC LIMIT 50"""
+              ORDER BY d.date {"DESC" if last else "ASC"} LIMIT 50"""
     for (day,) in db.execute(sql, [*params, *rparams]):
         try:
             return date.fromisoformat(day)
