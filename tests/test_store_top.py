@@ -255,6 +255,7 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     report = build_report(db, f, granularity=period)
     assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
     assert got["partial"] == report["trends"]["partial"]  # both say whether the latest period is whole
+    assert got["partial_first"] == report["trends"]["partial_first"]  # and the first
     series = {t["id"]: t for t in got["touchpoints"]}
     for tp in report["touchpoints"]:
         if tp["trend"]:
@@ -263,6 +264,18 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     assert sum(sum(t["complaints"]) for t in got["touchpoints"]) == client.get(
         "/v1/touchpoints", params=_query(f)
     ).json()["total_complaints"] - _undated(db, f)
+
+
+def test_trends_route_flags_a_first_period_the_window_starts_inside(service):
+    """since=2026-03-15: periods ['2026-03', ...] with March half a month and `partial` null, as the report did."""
+    db, _, client = service
+    got = client.get("/v1/trends", params={"since": "2026-03-15", "until": "2026-06-30", "period": "month"}).json()
+    assert got["periods"][0] == "2026-03" and got["partial"] is None
+    assert got["partial_first"] == {"period": "2026-03", "days": 17, "of_days": 31, "first_day": "2026-03-15"}
+    assert (
+        got["partial_first"]
+        == build_report(db, Filters("2026-03-15", "2026-06-30"), granularity="month")["trends"]["partial_first"]
+    )
 
 
 def _undated(db, f: Filters) -> int:
