@@ -475,7 +475,15 @@ def test_a_pain_point_trend_gives_no_count_change_against_its_direction():
 
 def test_pain_points_errors(a):
     assert assert_error(a.get("/v1/pain-points?touchpoint=nope"), 400, "unknown_touchpoint")["field"] == "touchpoint"
-    assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
+    # a value no request could use is a 422 `invalid` naming it, as a malformed one: since after until was a 400
+    # `bad_period`, alone among them; an impossible time after the day was read as the day
+    body = assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 422, "invalid")
+    assert body["field"] == "since" and body["message"].startswith("since: 2026-02-01 is after until 2026-01-01")
+    body = assert_error(a.get("/v1/trends?since=2026-04-01&until=2026-03-01"), 422, "invalid")
+    assert body["field"] == "since"
+    for bad, time in (("2026-06-30T25:00", "25:00"), ("2026-06-30T23:60:00", "23:60:00")):
+        body = assert_error(a.get(f"/v1/pain-points?until={bad}"), 422, "invalid")
+        assert body["field"] == "until" and f"{time} is not a time of day" in body["message"], body
     assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
     assert "YYYY-MM-DD" in assert_error(a.get("/v1/pain-points?since=20260301"), 422)["message"]
     # read as the CLI reads --since: a time after the day is that day (T00:00:00 passed and T23:59:59 was a 422),

@@ -4,6 +4,7 @@ the run index, on a tiny run written by hand."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -117,9 +118,14 @@ def test_a_bad_date_names_the_option_and_the_format():
     with pytest.raises(MinerError, match=r"--until 'soon' is not a date: use YYYY-MM-DD"):
         Filters(until="soon")
     # only the first ten characters were read: '2026-03-31garbage' counted March 31st
-    for bad in ("2026-03-31garbage", "2026-03-31Z", "20260331", "2026-03-31T25"):
+    for bad in ("2026-03-31garbage", "2026-03-31Z", "20260331", "2026-03-31T25", "2026-03-31T12:00+02:60"):
         with pytest.raises(MinerError, match="is not a date"):
             Filters(since=bad)
+    # nor a time no day has: '2026-06-30T25:00' counted June 30th
+    for bad, time in (("2026-06-30T25:00", "25:00"), ("2026-06-30 23:60", "23:60"), ("2026-06-30T24:00:00", "24:00:00"),
+                      ("2026-06-30T23:59:60", "23:59:60"), ("2026-06-30T10:00+25:00", "10:00+25:00")):  # fmt: skip
+        with pytest.raises(MinerError, match=re.escape(f"--until '{bad}' is not a date: {time} is not a time of day")):
+            Filters(until=bad)
     # a time (and zone) after the day names that day, as items are counted by the day they were written on
     for timed in ("2026-03-31T23:59:59", "2026-03-31 12:00", "2026-03-31T23:30:00-05:00", "2026-03-31T00:00:00Z"):
         assert Filters(until=timed).until == date(2026, 3, 31)

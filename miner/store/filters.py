@@ -13,7 +13,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import sqlite_utils
 
@@ -23,21 +23,29 @@ SHOWN_SOURCES = 20  # source names an unknown --source error lists
 
 
 # A day, optionally with a time and a zone after it ("2026-03-31", "2026-03-31T23:59:59", "2026-03-31 10:00+02:00")
-_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?[0-5]\d)?))?")
 
 
 def parse_day(value: str) -> date:
     """The day a bound names: the date as written, a time and zone after it ignored (items are counted by the day
     they were written on, the module's date rule). Anything else is refused, not cut to its first ten characters
-    ('2026-03-31garbage' counted March 31st); the CLI and the API read a bound alike."""
+    ('2026-03-31garbage' counted March 31st), an impossible time included ('2026-06-30T25:00' counted June 30th);
+    the CLI and the API read a bound alike."""
+    hint = "use YYYY-MM-DD (e.g. 2026-01-31); a time after it is ignored"
     match = _DAY.fullmatch(value.strip())
     try:
         if match is None:
             raise ValueError(value)
-        return date.fromisoformat(match.group(1))
+        day = date.fromisoformat(match.group(1))
     except ValueError:
-        hint = "use YYYY-MM-DD (e.g. 2026-01-31); a time after it is ignored"
         raise ValueError(f"'{value}' is not a date: {hint}") from None
+    if match.group(2):
+        try:
+            time.fromisoformat(match.group(2))
+        except ValueError as err:
+            said = f"{match.group(2)} is not a time of day ({err})"
+            raise ValueError(f"'{value}' is not a date: {said}; {hint}") from None
+    return day
 
 
 def _day(value: date | str | None, name: str) -> date | None:
