@@ -141,11 +141,17 @@ async def get_filters(
     db: WorkspaceDbDep,
     since: Annotated[
         str | None,
-        Query(max_length=40, description="First day, inclusive (YYYY-MM-DD; a time after it is ignored; empty: none)."),
+        Query(
+            max_length=40,
+            description="First day, inclusive (YYYY-MM-DD; a valid time after it is ignored; empty: none).",
+        ),
     ] = None,
     until: Annotated[
         str | None,
-        Query(max_length=40, description="Last day, inclusive (YYYY-MM-DD; a time after it is ignored; empty: none)."),
+        Query(
+            max_length=40,
+            description="Last day, inclusive (YYYY-MM-DD; a valid time after it is ignored; empty: none).",
+        ),
     ] = None,
     source: Annotated[
         list[Annotated[str, StringConstraints(max_length=200)]] | None,
@@ -167,7 +173,9 @@ async def get_filters(
             raise ApiError(422, "invalid", f"kind: '{k}' is not a kind: use review, survey or transcript", field="kind")
     first, last = _bound(since, "since"), _bound(until, "until")
     if first and last and first > last:
-        raise ApiError(400, "bad_period", "'since' is after 'until'", field="since")
+        # a value at fault, as a malformed one: 422 "invalid" (it was a 400 `bad_period`, alone among them)
+        raise ApiError(422, "invalid", f"since: {first} is after until {last}: give the earlier day as since",
+                       field="since")  # fmt: skip
     filters = Filters(first, last, [s for s in source or () if s] or None, kinds)
     if filters.source:
         try:

@@ -178,9 +178,19 @@ class Quote(BaseModel):
 
 
 class Trend(BaseModel):
-    previous_complaints: int
-    change: int
-    change_pct: float | None = Field(description="Change relative to the previous period; null when it had none.")
+    previous_complaints: int = Field(description="Complaint mentions of the pain point in the previous period.")
+    change: int | None = Field(
+        description="Complaint mentions against the previous period's; null where `change_note` says why."
+    )
+    change_pct: float | None = Field(
+        description="That change relative to the previous period's mentions; null when it had none, or where "
+        "`change_note` says why."
+    )
+    change_note: str | None = Field(
+        description="Why `change` and `change_pct` are null: the previous period was cut short by the first item "
+        "(its counts cover fewer days), or the counts moved against `direction` (more complaints among many more "
+        "items is 'down'). Null when they are given.",
+    )
     documents: int = Field(description="Feedback items inside the period with a complaint in the pain point.")
     previous_documents: int = Field(description="The same, inside the previous period.")
     items: int = Field(description="Feedback items the run analysed inside the period: the rate's denominator.")
@@ -225,7 +235,7 @@ class Period(BaseModel):
     """The period asked for and the one a trend compares it with. The period ends on `until` or on the latest day of
     the items the run analysed, whichever is earlier; when it covers whole calendar months (the 1st to a month's last
     day) the previous period is as many calendar months just before (March against February), otherwise as many days
-    just before (whole ISO weeks against as many weeks)."""
+    just before (whole ISO weeks against as many weeks), starting no earlier than the first item's day."""
 
     since: date | None
     until: date | None

@@ -29,6 +29,14 @@ class PartialPeriodPublic(BaseModel):
                           "`until` where given.")  # fmt: skip
 
 
+class PartialFirstPeriodPublic(BaseModel):
+    period: str = Field(examples=["2026-03"], description="The first period, which the days covered start inside.")
+    days: int = Field(examples=[17], description="Its days from `first_day` to its end.")
+    of_days: int = Field(examples=[31], description="The days a whole period of its kind has.")
+    first_day: str = Field(examples=["2026-03-15"], description="The first day covered: `since` where given, or "
+                           "the earliest dated item.")  # fmt: skip
+
+
 class TrendsPublic(BaseModel):
     run: RunInfo | None
     period: Literal["month", "week"]
@@ -45,6 +53,12 @@ class TrendsPublic(BaseModel):
         description="The latest period when the days covered end well before it does (under 80% of its days: an "
         "export taken mid-week): its counts are lower than a whole period's would be, so a chart should mark it. "
         "Null otherwise, or when there is one period.",
+    )
+    partial_first: PartialFirstPeriodPublic | None = Field(
+        None,
+        description="The first period when the days covered start well after it does (under 80% of its days: "
+        "`since` on the 15th, or data that begins mid-month), marked as `partial` marks the latest. Null otherwise, "
+        "or when there is one period.",
     )
     touchpoints: list[TrendSeriesPublic] = Field(
         description="Every touchpoint with a complaint in the window, most complaints first."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -421,7 +422,9 @@ def test_pain_points_period_and_trend(a):
             assert "2026-03-01" <= q["date"][:10] <= "2026-03-31"
         t = p["trend"]
         assert t["previous_complaints"] == before_counts.get(p["id"], 0)
-        assert t["change"] == p["complaints"] - t["previous_complaints"]
+        # the counts' change where it does not contradict the direction (else null, and `change_note` says why)
+        assert t["change"] in (p["complaints"] - t["previous_complaints"], None)
+        assert (t["change"] is None) == (t["change_note"] is not None)
         # judged per item, as the report's trends: the two months' item counts are the rates' denominators
         assert (t["items"], t["previous_items"]) == (window["total_items"], before["total_items"])
     total = sum(p["complaints"] for p in a.get("/v1/pain-points?limit=200").json()["pain_points"])
@@ -445,9 +448,42 @@ def test_a_pain_point_trend_is_a_rate_and_needs_an_earlier_period_with_feedback(
     assert doubled["direction"] == "up" and doubled["significant"] and doubled["rate_change_pct"] == 1.0
 
 
+def test_a_pain_point_trend_gives_no_count_change_against_its_direction():
+    """The tester's API said "change +8, change_pct +0.7273" beside "down" (rate -21%), on a previous period of 31
+    days of feedback against 59, and +900% on one of 14 days against 31: counts of a previous period cut short by the
+    first item, or counts that moved against the share's direction, are not given as a change; `change_note` says
+    why, and the counts themselves stay (`previous_complaints`, `documents`, `items`)."""
+    from api.queries.pain_points import cut_note, trend
+    from miner.store.filters import Filters
+
+    cut = cut_note(Filters("2026-01-01", "2026-01-31"), date(2025, 12, 1))
+    assert cut is not None and "2026-01-01" in cut and "31 of its 62 days" in cut
+    assert cut_note(Filters("2026-02-01", "2026-02-28"), date(2026, 2, 1)) is None
+    short = trend(19, 11, 17, 10, 134, 66, cut)
+    assert (short["change"], short["change_pct"], short["change_note"]) == (None, None, cut)
+    assert short["previous_complaints"] == 11 and short["direction"] == "down" and short["rate_change_pct"] < 0
+    more_items = trend(19, 14, 19, 14, 200, 100)  # more complaints, a smaller share of many more items: "down"
+    assert more_items["direction"] == "down" and more_items["change"] is None and more_items["change_pct"] is None
+    assert "14 of 100 items to 19 of 200" in more_items["change_note"]
+    fewer = trend(10, 11, 8, 9, 62, 73)  # fewer mentions, a larger share of fewer items: "up"
+    assert fewer["direction"] == "up" and fewer["change"] is None and fewer["change_note"]
+    agreed = trend(8, 3, 8, 3, 62, 73)
+    assert (agreed["change"], agreed["change_pct"], agreed["change_note"]) == (5, 1.6667, None)
+    too_few = trend(5, 2, 5, 2, 9, 9)  # no direction: the counts of two whole periods stand
+    assert too_few["direction"] == "too few" and too_few["change"] == 3
+
+
 def test_pain_points_errors(a):
     assert assert_error(a.get("/v1/pain-points?touchpoint=nope"), 400, "unknown_touchpoint")["field"] == "touchpoint"
-    assert assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 400)["field"] == "since"
+    # a value no request could use is a 422 `invalid` naming it, as a malformed one: since after until was a 400
+    # `bad_period`, alone among them; an impossible time after the day was read as the day
+    body = assert_error(a.get("/v1/pain-points?since=2026-02-01&until=2026-01-01"), 422, "invalid")
+    assert body["field"] == "since" and body["message"].startswith("since: 2026-02-01 is after until 2026-01-01")
+    body = assert_error(a.get("/v1/trends?since=2026-04-01&until=2026-03-01"), 422, "invalid")
+    assert body["field"] == "since"
+    for bad, time in (("2026-06-30T25:00", "25:00"), ("2026-06-30T23:60:00", "23:60:00")):
+        body = assert_error(a.get(f"/v1/pain-points?until={bad}"), 422, "invalid")
+        assert body["field"] == "until" and f"{time} is not a time of day" in body["message"], body
     assert assert_error(a.get("/v1/pain-points?since=yesterday"), 422, "invalid")["field"] == "since"
     assert "YYYY-MM-DD" in assert_error(a.get("/v1/pain-points?since=20260301"), 422)["message"]
     # read as the CLI reads --since: a time after the day is that day (T00:00:00 passed and T23:59:59 was a 422),

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from api.queries.common import with_dates
-from api.queries.pain_points import pain_points
+from api.queries.pain_points import cut_note, pain_points
 from api.queries.pain_points import trend as _trend
 from api.testing import ROOT
 from miner.pipeline import MineOptions, mine
@@ -131,7 +131,8 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     taxonomy = run_taxonomy(run)
     has_point = " AND a.pain_point_id IS NOT NULL"
     counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)
-    previous = filters.previous(db, run)
+    span = filters.previous_span(db, run)
+    previous, cut = (span[0], cut_note(*span)) if span else (None, None)
     before = count_by(db, run["id"], "a.pain_point_id", previous, has_point) if previous else None
     total = total_complaints(db, run["id"], filters)
     by_touchpoint = count_by(db, run["id"], "a.touchpoint", filters)
@@ -146,7 +147,7 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
         docs = _documents(db, run["id"], p["id"], filters) if previous else 0
         docs_before = _documents(db, run["id"], p["id"], previous) if previous else 0
         items = _items(db, run, filters), _items(db, run, previous) if previous else 0
-        trend = _trend(n, earlier, docs, docs_before, *items)
+        trend = _trend(n, earlier, docs, docs_before, *items, cut)
         of_touchpoint = by_touchpoint.get(p["touchpoint"].split("/")[0], 0)
         shares = (round(n / of_touchpoint, 4) if of_touchpoint else 0.0, round(n / total, 4) if total else 0.0)
         out.append((p["id"], n, *shares, trend, _reference_quotes(db, run["id"], p, filters)))
@@ -260,9 +261,9 @@ def test_pool_rolls_back_what_a_request_left_open_and_drops_replaced_files(tmp_p
 
 
 def test_item_counts_and_last_days_equal_the_direct_sql(mined):
-    """The run's item table (miner/store/item_table.py) answers the denominators and the trend's last day as the SQL
-    over documents does (30-50 ms a query on 1M segments, twice or three times a request)."""
-    from miner.store.filters import last_day, run_items
+    """The run's item table (miner/store/item_table.py) answers the denominators and the trend's first and last days
+    as the SQL over documents does (30-50 ms a query on 1M segments, twice or three times a request)."""
+    from miner.store.filters import first_day, last_day, run_items
     from miner.store.item_table import item_table
 
     db, runs = mined
@@ -279,3 +280,15 @@ def test_item_counts_and_last_days_equal_the_direct_sql(mined):
             sql = f"SELECT max(substr(d.date, 1, 10)) FROM documents d WHERE d.date IS NOT NULL{ksql}{rsql}"
             latest = db.execute(sql, [*kparams, *rparams]).fetchone()[0]
             assert last_day(db, f, run) == (date.fromisoformat(latest) if latest else None), (run_id, f)
+            # the earliest valid day: '', '05/03/2026' and '2026-03' sort before every ISO day, and are none
+            sql = f"SELECT DISTINCT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{ksql}{rsql}"
+            valid = [day for (day,) in db.execute(sql, [*kparams, *rparams]) if _iso_day(day)]
+            assert first_day(db, f, run) == (date.fromisoformat(min(valid)) if valid else None), (run_id, f)
+
+
+def _iso_day(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True

@@ -1,5 +1,6 @@
 """The pipeline on the fake embedder: plumbing, idempotence and all-or-nothing imports."""
 
+import csv
 import hashlib
 
 import pytest
@@ -68,7 +69,16 @@ def test_top_states_the_shares_whole_inside_its_filters(db, data_dir, options, c
     print_table(day)
     title = " ".join(capsys.readouterr().out.split())
     assert f"{day['mentions']} complaint mentions in {day['items']} item" in title
-    assert to_csv(day).splitlines()[0].endswith(",share_of_mentions,items")
+    # the filter's whole, named for what it holds (it was `share_of_mentions`, a count), and the pain points' shares
+    rows = list(csv.DictReader(to_csv(day).splitlines()))
+    assert rows and all((r["mentions"], r["items"]) == (str(day["mentions"]), str(day["items"])) for r in rows)
+    points = {p["id"]: p for t in day["touchpoints"] for p in t["pain_points"]}
+    for r in rows:
+        if r["pain_point_id"]:
+            pp = points[r["pain_point_id"]]
+            assert (float(r["pain_point_share"]), float(r["pain_point_share_of_total"])) == (
+                pp["share"], pp["share_of_total"])  # fmt: skip
+            assert float(r["pain_point_share_of_total"]) == round(pp["complaints"] / day["mentions"], 4)
 
 
 def test_a_touchpoint_without_pain_points_says_why_in_the_table(capsys):

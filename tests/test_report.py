@@ -563,6 +563,27 @@ def test_a_latest_period_cut_short_is_named_in_the_chart_and_the_warnings(sample
     assert whole["trends"]["partial"] is None and not any("holds" in w for w in whole["quality"]["warnings"])
 
 
+def test_a_first_period_cut_short_is_named_in_the_chart_and_the_warnings(sample):
+    """From March 15th: March's counts are half a month's beside whole months, and neither the JSON, the chart nor
+    Data quality said so (`partial` looks at the latest period only). The step from it compares rates of items."""
+    from miner.report.charts import trends_chart
+    from miner.report.html import chart_texts
+
+    cut = build_report(sample, Filters("2026-03-15", "2026-06-30"), granularity="month")
+    trends = cut["trends"]
+    assert trends["periods"][0] == "2026-03" and trends["partial"] is None
+    assert trends["partial_first"] == {"period": "2026-03", "days": 17, "of_days": 31, "first_day": "2026-03-15"}
+    assert any("The first month, 2026-03, holds 17 of its 31 days" in w for w in cut["quality"]["warnings"])
+    assert trends_chart(cut)["data"][0]["x"][0] == "2026-03 (17 of 31 days)"
+    assert "2026-03 (17 of its 31 days) to 2026-06" in chart_texts(cut)["trends"]
+    for tp in cut["touchpoints"]:
+        if (step := tp["trend"]["steps"][1]) and step["status"] not in ("too few", "none"):
+            assert step["items_previous"] == trends["items"][0]  # a rate of March's items, not a count
+            assert step["rate_previous"] == step["previous"] / trends["items"][0]
+    whole = build_report(sample, Filters("2026-03-01", "2026-06-30"), granularity="month")
+    assert whole["trends"]["partial_first"] is None and not any("The first" in w for w in whole["quality"]["warnings"])
+
+
 def test_each_chart_has_a_text_alternative_naming_its_largest_values(sample, report):
     """A screen reader found four blank boxes: each chart is an image labelled with what it shows."""
     import html as html_lib

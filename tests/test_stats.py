@@ -13,6 +13,7 @@ from miner.report.trends import (
     choose_granularity,
     emerging_pain_points,
     exact_test,
+    partial_first_period,
     partial_period,
     period_of,
     period_range,
@@ -96,6 +97,19 @@ def test_a_latest_period_the_days_end_inside_is_partial():
     assert partial_period("2028-02-29", "month") is None and partial_period("2026-12-31", "month") is None
     assert partial_period("2026-10-30", "month") is None  # the demo's last day: one day short of a whole month
     assert partial_period("2025-12-30", "week")["period"] == "2026-W01"  # the ISO year of its Thursday
+
+
+def test_a_first_period_the_days_start_inside_is_partial():
+    """`since` on March 15th: March holds 17 of its 31 days (34 items against April's 76) and nothing said so."""
+    assert partial_first_period("2026-03-15", "month") == {
+        "period": "2026-03", "days": 17, "of_days": 31, "first_day": "2026-03-15",
+    }  # fmt: skip
+    assert partial_first_period("2026-03-01", "month") is None and partial_first_period("2026-03-02", "month") is None
+    assert partial_first_period("2026-03-18", "week") == {
+        "period": "2026-W12", "days": 5, "of_days": 7, "first_day": "2026-03-18",
+    }  # fmt: skip
+    assert partial_first_period("2026-03-17T08:00:00", "week") is None  # a Tuesday: as likely a quiet Monday
+    assert partial_first_period("2026-03-22", "week")["days"] == 1  # a Sunday ends its ISO week
 
 
 def test_change_uses_rates_of_items():

@@ -4,6 +4,7 @@ the run index, on a tiny run written by hand."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -117,9 +118,14 @@ def test_a_bad_date_names_the_option_and_the_format():
     with pytest.raises(MinerError, match=r"--until 'soon' is not a date: use YYYY-MM-DD"):
         Filters(until="soon")
     # only the first ten characters were read: '2026-03-31garbage' counted March 31st
-    for bad in ("2026-03-31garbage", "2026-03-31Z", "20260331", "2026-03-31T25"):
+    for bad in ("2026-03-31garbage", "2026-03-31Z", "20260331", "2026-03-31T25", "2026-03-31T12:00+02:60"):
         with pytest.raises(MinerError, match="is not a date"):
             Filters(since=bad)
+    # nor a time no day has: '2026-06-30T25:00' counted June 30th
+    for bad, time in (("2026-06-30T25:00", "25:00"), ("2026-06-30 23:60", "23:60"), ("2026-06-30T24:00:00", "24:00:00"),
+                      ("2026-06-30T23:59:60", "23:59:60"), ("2026-06-30T10:00+25:00", "10:00+25:00")):  # fmt: skip
+        with pytest.raises(MinerError, match=re.escape(f"--until '{bad}' is not a date: {time} is not a time of day")):
+            Filters(until=bad)
     # a time (and zone) after the day names that day, as items are counted by the day they were written on
     for timed in ("2026-03-31T23:59:59", "2026-03-31 12:00", "2026-03-31T23:30:00-05:00", "2026-03-31T00:00:00Z"):
         assert Filters(until=timed).until == date(2026, 3, 31)
@@ -163,8 +169,10 @@ def test_previous_of_whole_calendar_months_is_the_months_before(db):
 
 def test_previous_of_a_window_past_the_data_covers_the_days_up_to_the_latest(db):
     """Data ends 2026-10-31: October to December is October's data, compared with September, not with the 92 full
-    days before; a window that starts after the data keeps its own length."""
+    days before; a window that starts after the data keeps its own length. (The data starts in January: a previous
+    period before the first item starts on it, tested below.)"""
     db.table("documents").insert({"id": "d", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-10-31"})
+    db.table("documents").insert({"id": "j", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-01-02"})
     assert Filters("2026-10-01", "2026-12-31").previous(db) == Filters("2026-09-01", "2026-09-30")
     assert Filters("2026-10-01").previous(db) == Filters("2026-09-01", "2026-09-30")
     assert Filters("2026-10-22", "2026-12-31").previous(db) == Filters("2026-10-12", "2026-10-21")
@@ -175,6 +183,26 @@ def test_previous_of_a_window_past_the_data_covers_the_days_up_to_the_latest(db)
     assert Filters("2026-09-01", "2026-11-30").previous(db) == Filters("2026-06-01", "2026-08-31")
     assert Filters("2026-11-01", "2026-12-31").previous(db) == Filters("2026-10-01", "2026-10-31")
     assert Filters("2026-11-02", "2026-11-30").previous(db) == Filters("2026-10-05", "2026-11-01")  # days: to the 29th
+
+
+def test_previous_starts_on_the_first_item_as_it_ends_on_the_last(db):
+    """Data from 2026-01-01: February and March were compared with December and January (66 items against 134,
+    December holding none), January 15th to February 14th with the 31 days from December 15th (14 of them with
+    feedback); the previous period now starts on the first item's day, of the filtered sources, and `previous_span`
+    says where it would have started. One that holds no item keeps its days."""
+    db.table("documents").insert_all([
+        {"id": "a", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-01-01T09:00:00"},
+        {"id": "b", "source": "b.csv", "kind": "review", "text": "t", "date": "2026-01-20"},
+        {"id": "c", "source": "a.csv", "kind": "review", "text": "t", "date": "2026-03-31"},
+    ])  # fmt: skip
+    assert Filters("2026-02-01", "2026-03-31").previous(db) == Filters("2026-01-01", "2026-01-31")
+    assert Filters("2026-02-01", "2026-03-31").previous_span(db) == (Filters("2026-01-01", "2026-01-31"),
+                                                                     date(2025, 12, 1))  # fmt: skip
+    assert Filters("2026-01-15", "2026-02-14").previous(db) == Filters("2026-01-01", "2026-01-14")
+    assert Filters("2026-02-01", "2026-03-31", "b.csv").previous(db) == Filters("2026-01-20", "2026-01-31", "b.csv")
+    assert Filters("2026-03-01", "2026-03-31").previous_span(db) == (Filters("2026-02-01", "2026-02-28"),
+                                                                     date(2026, 2, 1))  # whole, not cut  # fmt: skip
+    assert Filters("2026-01-01", "2026-01-31").previous(db) == Filters("2025-12-01", "2025-12-31")  # no item in it
 
 
 def test_previous_reads_the_last_day_of_the_filtered_sources_and_none_past_the_data(db):

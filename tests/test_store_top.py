@@ -198,6 +198,29 @@ def test_a_calendar_month_is_compared_with_the_month_before(service):
     ]
 
 
+def test_a_previous_period_before_the_first_item_starts_on_it(service):
+    """Data from 2025-11-01: December and January were compared with October and November, October holding no
+    feedback, and the counts of 30 days against 62 said "+73%" beside "down". The previous period starts on the
+    first item's day; no count change is given against the share's direction, in any window."""
+    _, _, client = service
+    got = client.get("/v1/pain-points", params={"since": "2025-12-01", "until": "2026-01-31", "limit": 200}).json()
+    assert (got["period"]["previous_since"], got["period"]["previous_until"]) == ("2025-11-01", "2025-11-30")
+    november = client.get("/v1/pain-points", params={"since": "2025-11-01", "until": "2025-11-30"}).json()
+    assert got["pain_points"]
+    for p in got["pain_points"]:
+        t = p["trend"]
+        assert t["previous_items"] == november["total_items"] and t["items"] == got["total_items"]
+        assert t["change"] is None and t["change_pct"] is None and "2025-11-01" in t["change_note"]
+    for since, until in [("2026-03-01", "2026-03-31"), ("2026-02-01", "2026-04-30"), ("2026-05-04", "2026-05-31")]:
+        page = client.get("/v1/pain-points", params={"since": since, "until": until, "limit": 200}).json()
+        for p in page["pain_points"]:
+            t = p["trend"]
+            assert (t["change"] is None) == (t["change_note"] is not None), (since, p["id"])
+            if t["change"] is not None:
+                assert not (t["direction"] == "up" and t["change"] < 0), (since, p["id"], t)
+                assert not (t["direction"] == "down" and t["change"] > 0), (since, p["id"], t)
+
+
 def test_a_report_of_an_empty_period_is_a_404_naming_the_filters(service):
     """As `touchpoints report`, which exits 2: not a 200 with a page of zeros."""
     _, _, client = service
@@ -232,6 +255,7 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     report = build_report(db, f, granularity=period)
     assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
     assert got["partial"] == report["trends"]["partial"]  # both say whether the latest period is whole
+    assert got["partial_first"] == report["trends"]["partial_first"]  # and the first
     series = {t["id"]: t for t in got["touchpoints"]}
     for tp in report["touchpoints"]:
         if tp["trend"]:
@@ -240,6 +264,18 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     assert sum(sum(t["complaints"]) for t in got["touchpoints"]) == client.get(
         "/v1/touchpoints", params=_query(f)
     ).json()["total_complaints"] - _undated(db, f)
+
+
+def test_trends_route_flags_a_first_period_the_window_starts_inside(service):
+    """since=2026-03-15: periods ['2026-03', ...] with March half a month and `partial` null, as the report did."""
+    db, _, client = service
+    got = client.get("/v1/trends", params={"since": "2026-03-15", "until": "2026-06-30", "period": "month"}).json()
+    assert got["periods"][0] == "2026-03" and got["partial"] is None
+    assert got["partial_first"] == {"period": "2026-03", "days": 17, "of_days": 31, "first_day": "2026-03-15"}
+    assert (
+        got["partial_first"]
+        == build_report(db, Filters("2026-03-15", "2026-06-30"), granularity="month")["trends"]["partial_first"]
+    )
 
 
 def _undated(db, f: Filters) -> int:

@@ -5,6 +5,8 @@ module adds the trend against the previous period and the API's shape."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlite_utils
 
 from api.queries.common import Filters, check_touchpoint, run_public, run_taxonomy, with_dates
@@ -13,21 +15,53 @@ from miner.store.reads import items_inside
 from miner.store.top import pain_point_counts, pain_point_items, top_pain_points
 
 
-def trend(now_n: int, before: int | None, docs: int, docs_before: int, items: int, items_before: int) -> dict | None:
+def trend(now_n: int, before: int | None, docs: int, docs_before: int, items: int, items_before: int,
+          cut: str | None = None) -> dict | None:  # fmt: skip
     """The period against the previous one as the report judges its trends (miner/report/trends.py `change`): the
     share of feedback items with a complaint in the pain point, Fisher's exact test, no direction under
     MIN_PERIOD_ITEMS items in either period ("too few"). Raw complaint counts called a pain point "up" when a second
     source only added items, and a chat saying it in three turns counted three times, "significant" at p = 0.02
-    where the items gave 0.18. `previous_complaints`, `change` and `change_pct` stay the complaint counts'."""
+    where the items gave 0.18. `previous_complaints`, `change` and `change_pct` stay the complaint counts', but
+    `change` and `change_pct` are null, `change_note` saying why, where they would not compare like with like:
+    a previous period `cut` short by the first item (counts of 31 days against 59 said +73%), or counts that moved
+    against the direction (the items grew more than the complaints: "+8, +73%" beside "down")."""
     if before is None:
         return None
     judged = change(docs_before, items_before, docs, items)
     direction = {"unchanged": "flat", "none": "flat"}.get(judged["status"], judged["status"])
-    return {"previous_complaints": before, "change": now_n - before,
-            "change_pct": round((now_n - before) / before, 4) if before else None,
+    moved = now_n - before
+    note = cut or _against(direction, (before, now_n), (docs_before, docs), (items_before, items))
+    return {"previous_complaints": before, "change": None if note else moved,
+            "change_pct": round(moved / before, 4) if before and not note else None, "change_note": note,
             "documents": docs, "previous_documents": docs_before, "items": items, "previous_items": items_before,
             "rate_change_pct": None if judged["relative"] is None else round(judged["relative"], 4),
             "p_value": judged["p_value"], "significant": judged["significant"], "direction": direction}  # fmt: skip
+
+
+def _against(direction: str, counts: tuple[int, int], docs: tuple[int, int], items: tuple[int, int]) -> str | None:
+    """Why the complaint counts are not given as a change: they moved against the share's `direction` (each pair is
+    the previous period's, then the period's)."""
+    moved = counts[1] - counts[0]
+    if not (direction == "up" and moved < 0 or direction == "down" and moved > 0):
+        return None
+    return (
+        f"complaint mentions went from {counts[0]:,} to {counts[1]:,} while the share of items with one went "
+        f"{direction} ({docs[0]:,} of {items[0]:,} items to {docs[1]:,} of {items[1]:,}): counts that move against "
+        "`direction` are not given as a change; `direction` and `rate_change_pct` compare the shares"
+    )
+
+
+def cut_note(previous: Filters, start: date) -> str | None:
+    """Why the complaint counts are not compared when the previous period was cut short by the first item (its
+    `since` after `start`, the day it would have started on); None when it was not."""
+    if previous.since is None or previous.until is None or previous.since <= start:
+        return None
+    days, of_days = (previous.until - previous.since).days + 1, (previous.until - start).days + 1
+    return (
+        f"the previous period starts on {previous.since}, the first item's day, not {start}: it covers {days:,} of "
+        f"its {of_days:,} days, so complaint counts are not compared; `direction` and `rate_change_pct` compare the "
+        "shares of items"
+    )
 
 
 def pain_points(
@@ -46,7 +80,8 @@ def pain_points(
     check_touchpoint(run_taxonomy(run), touchpoint)
     top = top_pain_points(db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit, offset=offset,
                           quotes=n_quotes)  # fmt: skip
-    previous = filters.previous(db, run)  # and every denominator: the items this run analysed, not those since
+    span = filters.previous_span(db, run)  # and every denominator: the items this run analysed, not those since
+    previous, cut = (span[0], cut_note(*span)) if span else (None, None)
     before = pain_point_counts(db, run, previous)[0] if previous else None
     items = items_inside(db, run, filters)
     before_items = items_inside(db, run, previous) if previous else 0
@@ -59,7 +94,7 @@ def pain_points(
         point["quotes"] = [with_dates(q) for q in point["quotes"]]
         earlier = before.get(point["id"], 0) if before is not None else None
         point["trend"] = trend(point["complaints"], earlier, docs.get(point["id"], 0), docs_before.get(point["id"], 0),
-                               items, before_items)  # fmt: skip
+                               items, before_items, cut)  # fmt: skip
         out.append(point)
     period = {"since": filters.since, "until": filters.until}
     if previous:

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.model import trend_span
-from miner.report.trends import partial_period, period_of, period_range
+from miner.report.trends import partial_first_period, partial_period, period_of, period_range
 from miner.store.reads import daily_counts, daily_items
 from miner.touchpoints.taxonomy import NONE
 
@@ -17,7 +17,8 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     """Every period from the first dated item to the last inside the filters (the filters' bounds where given, as
     the report's), gaps included: the dated items in each, and per touchpoint (and `none`) its complaint mentions
     and the items with a complaint about it, as the report's trend chart and table count them; `partial`: the latest
-    period when the days covered end well before it does (`partial_period`)."""
+    period when the days covered end well before it does (`partial_period`), `partial_first` the first when they
+    start well after it does (`partial_first_period`)."""
     empty: dict = {
         "run": run_public(run),
         "period": period,
@@ -25,6 +26,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         "items": [],
         "touchpoints": [],
         "partial": None,
+        "partial_first": None,
     }
     if run is None:
         return empty
@@ -51,6 +53,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         "periods": periods,
         "items": items,
         "partial": partial_period(last, period) if len(periods) >= 2 else None,
+        "partial_first": partial_first_period(first, period) if len(periods) >= 2 else None,
         "touchpoints": [
             {"id": t, "name": names.get(t, t), "complaints": mentions[t], "documents": documents[t]} for t in order
         ],

@@ -57,7 +57,7 @@ async def list_pain_points(
     description="The complaint clauses behind the pain point inside the filters, best match first: one entry per "
     "clause (an item with two such clauses comes twice, `document_id` telling them apart), each with its whole "
     "item and the clause marked. `total` counts the clauses, as the pain point's `complaints` does.",
-    responses=responses(400, 401, 404, 422, 429),  # 400: an unknown source or since after until, as the list's
+    responses=responses(400, 401, 404, 422, 429),  # 400: an unknown source, as the list's
 )
 def list_examples(
     pain_point_id: str,

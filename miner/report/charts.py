@@ -72,12 +72,14 @@ def journey_chart(report: dict) -> dict:
 
 def trends_chart(report: dict, visible: int = 6) -> dict:
     """Complaints per period per touchpoint; a ringed marker where the change on the period before is significant.
-    A latest period the data ends inside is named with its days ("2026-W12 (3 of 7 days)"): its counts are low; a
-    period without items is blank ("2026-08 (no items)")."""
+    A latest period the data ends inside, or a first one it starts inside, is named with its days ("2026-W12 (3 of
+    7 days)"): its counts are low; a period without items is blank ("2026-08 (no items)")."""
     trends = report["trends"]
     x = list(trends["periods"])
     if (partial := trends.get("partial")) and x and x[-1] == partial["period"]:
         x[-1] = f"{partial['period']} ({partial['days']} of {partial['of_days']} days)"
+    if (first := trends.get("partial_first")) and x and x[0] == first["period"]:
+        x[0] = f"{first['period']} ({first['days']} of {first['of_days']} days)"
     # A period with no item at all is left blank, not drawn as no complaints: a month missing from the export read
     # as the month every problem went away
     items = trends.get("items") or [1] * len(x)

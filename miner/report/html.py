@@ -87,9 +87,11 @@ def chart_texts(report: dict, shown: int = 8) -> dict[str, str]:
         latest = [(t["name"], f"{t['trend']['complaints'][-1]:,}") for t in last]
         partial = trends.get("partial")
         cut = f" ({partial['days']} of its {partial['of_days']} days)" if partial else ""
+        first = trends.get("partial_first")
+        begun = f" ({first['days']} of its {first['of_days']} days)" if first else ""
         out["trends"] = (
-            f"Complaints per {unit} and touchpoint, {periods[0]} to {periods[-1]}. In the latest {unit}{cut}, most "
-            f"first: {listed(latest)}. The table below compares the latest {unit} with the one before."
+            f"Complaints per {unit} and touchpoint, {periods[0]}{begun} to {periods[-1]}. In the latest {unit}{cut}, "
+            f"most first: {listed(latest)}. The table below compares the latest {unit} with the one before."
         )
     rated = sorted((t for t in tps if t.get("impact")), key=lambda t: t["impact"]["points"])  # most lost: lowest
     if rated:

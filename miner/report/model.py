@@ -16,6 +16,7 @@ from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     choose_granularity,
     emerging_pain_points,
+    partial_first_period,
     partial_period,
     period_of,
     period_range,
@@ -170,6 +171,7 @@ def add_trends(
             "items": [],
             "emerging": [],
             "partial": None,
+            "partial_first": None,
         }
     # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
     first, last = trend_span(filters, min(dated.values()), max(dated.values()))
@@ -192,6 +194,7 @@ def add_trends(
         "items": [items[p] for p in periods],
         "emerging": emerging,
         "partial": partial_period(last, unit) if len(periods) >= 2 else None,
+        "partial_first": partial_first_period(first, unit) if len(periods) >= 2 else None,
     }
 
 
@@ -229,6 +232,12 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         warnings.append(
             f"The latest {trends['unit']}, {partial['period']}, holds {partial['days']} of its {partial['of_days']} "
             f"days (the report's days end on {partial['last_day']}): its counts are lower than a whole "
+            f"{trends['unit']}'s would be; the changes compare rates of items, which a part-period does not lower."
+        )
+    if first := trends.get("partial_first"):
+        warnings.append(
+            f"The first {trends['unit']}, {first['period']}, holds {first['days']} of its {first['of_days']} days "
+            f"(the report's days start on {first['first_day']}): its counts are lower than a whole "
             f"{trends['unit']}'s would be; the changes compare rates of items, which a part-period does not lower."
         )
     weak = [e["name"] for e in entries if e.get("impact") and e["impact"]["thin"]]

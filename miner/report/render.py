@@ -112,7 +112,10 @@ def _safe(value: object) -> object:
 
 
 def to_csv(result: dict, unmapped: bool = False) -> str:
-    """One row per touchpoint and pain point (`unmapped`: see `rows_of`)."""
+    """One row per touchpoint and pain point (`unmapped`: see `rows_of`), with the shares the JSON gives: the pain
+    point's of its touchpoint's complaints and of all complaint mentions; `mentions` and `items` are the filter's
+    whole (the touchpoints' denominator). That column was named `share_of_mentions` and held the count, and the CSV
+    had no pain point share at all."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -121,12 +124,14 @@ def to_csv(result: dict, unmapped: bool = False) -> str:
             "name",
             "stage",
             "touchpoint_complaints",
-            "touchpoint_share",
+            "touchpoint_share",  # of `mentions`
             "pain_point_id",
             "pain_point",
             "pain_point_complaints",
+            "pain_point_share",  # of its touchpoint's complaints (the JSON's `share`)
+            "pain_point_share_of_total",  # of `mentions` (the JSON's `share_of_total`)
             "example",
-            "share_of_mentions",  # the share's denominator: the complaint mentions inside the filters
+            "mentions",  # the complaint mentions inside the filters: the touchpoint shares' denominator
             "items",  # the feedback items inside the filters
         ]
     )
@@ -145,6 +150,8 @@ def to_csv(result: dict, unmapped: bool = False) -> str:
                         pp["id"],
                         pp["label"],
                         pp["complaints"],
+                        pp.get("share", ""),
+                        pp.get("share_of_total", ""),
                         example,
                         result.get("mentions", ""),
                         result.get("items", ""),

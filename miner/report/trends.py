@@ -13,8 +13,8 @@ from miner.report.stats import SIGNIFICANCE
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
 MIN_PERIOD_ITEMS = 10  # items each of two periods needs before a change between them is stated
-# A latest period whose days covered are under this share of its days is partial (`partial_period`); a day or two
-# short (October's data ending on the 30th, a week's on Saturday) is as likely a quiet day as an early export
+# A latest (or first) period whose days covered are under this share of its days is partial (`partial_period`); a day
+# or two short (October's data ending on the 30th, a week's on Saturday) is as likely a quiet day as an early export
 PARTIAL_SHARE = 0.8
 
 
@@ -45,17 +45,21 @@ def choose_granularity(dates: Iterable[str], requested: str = "auto", items: int
     return "month" if thin and span >= timedelta(days=56) else "week"
 
 
+def _bounds(day: date, granularity: str) -> tuple[date, date]:
+    """The first and last day of the month or ISO week holding `day`."""
+    if granularity == "month":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start = day - timedelta(days=day.isoweekday() - 1)
+    return start, start + timedelta(days=6)
+
+
 def partial_period(last: str, granularity: str) -> dict | None:
     """The latest period when the days covered end well before it does (an export taken mid-week or mid-month, under
     `PARTIAL_SHARE` of its days): its name, the days it covers and the days it has, and the last day; else None.
     Its counts are then not comparable with a whole period's (the changes compare rates of items)."""
     day = date.fromisoformat(last[:10])
-    if granularity == "month":
-        start = day.replace(day=1)
-        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    else:
-        start = day - timedelta(days=day.isoweekday() - 1)
-        end = start + timedelta(days=6)
+    start, end = _bounds(day, granularity)
     days, of_days = (day - start).days + 1, (end - start).days + 1
     if days >= PARTIAL_SHARE * of_days:
         return None
@@ -64,6 +68,23 @@ def partial_period(last: str, granularity: str) -> dict | None:
         "days": days,
         "of_days": of_days,
         "last_day": day.isoformat(),
+    }
+
+
+def partial_first_period(first: str, granularity: str) -> dict | None:
+    """The first period when the days covered start well after it does (`since` on March 15th, or an export that
+    begins mid-month), as `partial_period` judges the latest: its name, the days it covers and has, and the first
+    day; else None. A report from March 15th showed March's 34 items beside April's 76 with no word of the half."""
+    day = date.fromisoformat(first[:10])
+    start, end = _bounds(day, granularity)
+    days, of_days = (end - day).days + 1, (end - start).days + 1
+    if days >= PARTIAL_SHARE * of_days:
+        return None
+    return {
+        "period": period_of(day.isoformat(), granularity),
+        "days": days,
+        "of_days": of_days,
+        "first_day": day.isoformat(),
     }
 
 

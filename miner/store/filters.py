@@ -13,7 +13,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import sqlite_utils
 
@@ -23,21 +23,29 @@ SHOWN_SOURCES = 20  # source names an unknown --source error lists
 
 
 # A day, optionally with a time and a zone after it ("2026-03-31", "2026-03-31T23:59:59", "2026-03-31 10:00+02:00")
-_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?[0-5]\d)?))?")
 
 
 def parse_day(value: str) -> date:
     """The day a bound names: the date as written, a time and zone after it ignored (items are counted by the day
     they were written on, the module's date rule). Anything else is refused, not cut to its first ten characters
-    ('2026-03-31garbage' counted March 31st); the CLI and the API read a bound alike."""
+    ('2026-03-31garbage' counted March 31st), an impossible time included ('2026-06-30T25:00' counted June 30th);
+    the CLI and the API read a bound alike."""
+    hint = "use YYYY-MM-DD (e.g. 2026-01-31); a time after it is ignored"
     match = _DAY.fullmatch(value.strip())
     try:
         if match is None:
             raise ValueError(value)
-        return date.fromisoformat(match.group(1))
+        day = date.fromisoformat(match.group(1))
     except ValueError:
-        hint = "use YYYY-MM-DD (e.g. 2026-01-31); a time after it is ignored"
         raise ValueError(f"'{value}' is not a date: {hint}") from None
+    if match.group(2):
+        try:
+            time.fromisoformat(match.group(2))
+        except ValueError as err:
+            said = f"{match.group(2)} is not a time of day ({err})"
+            raise ValueError(f"'{value}' is not a date: {said}; {hint}") from None
+    return day
 
 
 def _day(value: date | str | None, name: str) -> date | None:
@@ -111,7 +119,15 @@ class Filters:
         up to its month). When it covers whole calendar months (the 1st to a month's last day) the previous period
         is the same number of calendar months just before (March against February, as the report's monthly trends);
         otherwise it is the same number of days just before (whole ISO weeks, Monday to Sunday, are then the same
-        number of weeks)."""
+        number of weeks). A previous period that starts before the first item inside the sources and kinds starts
+        on that item's day (`previous_span` says how long it would have been)."""
+        span = self.previous_span(db, run)
+        return span[0] if span else None
+
+    def previous_span(self, db: sqlite_utils.Database, run: dict | None = None) -> tuple[Filters, date] | None:
+        """`previous`, and the day it would start on were there items before the first: its own `since` unless it
+        was cut to the first item's day (February and March of data starting on January 1st were compared with
+        December and January, 66 items against 134: December held none)."""
         if self.since is None:
             return None
         latest = last_day(db, self, run)  # of the filtered sources and kinds: a source that ends in March ends there
@@ -133,7 +149,10 @@ class Filters:
             if first < 12:  # before year 1
                 return None
             start = date(first // 12, first % 12 + 1, 1)
-        return Filters(start, end, self.source, self.kind)
+        earliest = first_day(db, self, run)
+        # a previous period with no item at all keeps its days: it holds too few items for a trend, whatever its length
+        cut = earliest if earliest is not None and start < earliest <= end else start
+        return Filters(cut, end, self.source, self.kind), start
 
     def describe(self) -> str:
         bits = []
@@ -203,15 +222,24 @@ def last_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict
     """The latest document's day, of those `within`'s sources and kinds where given (its dates aside) and of those
     `run` analysed (`run_items`); None when no stored date starts with a valid day. From the run's table in memory
     where it has one (miner/store/item_table.py)."""
+    return _edge_day(db, within, run, last=True)
+
+
+def first_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict | None = None) -> date | None:
+    """The earliest document's day, read as `last_day` reads the latest."""
+    return _edge_day(db, within, run, last=False)
+
+
+def _edge_day(db: sqlite_utils.Database, within: Filters | None, run: dict | None, last: bool) -> date | None:
     if run is not None:
         from miner.store.item_table import item_table
 
         if (table := item_table(db, run)) is not None:
-            return table.last_day(within)
+            return table.edge_day(within, last)
     fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
     rsql, rparams = run_items(run)
     sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}
-              ORDER BY d.date DESC LIMIT 50"""
+              ORDER BY d.date {"DESC" if last else "ASC"} LIMIT 50"""
     for (day,) in db.execute(sql, [*params, *rparams]):
         try:
             return date.fromisoformat(day)

@@ -38,10 +38,11 @@ class ItemTable:
         """Items inside the filters, as `SELECT COUNT(*) FROM documents d WHERE ...` counts them."""
         return int(self.n[self._rows(filters)].sum())
 
-    def last_day(self, within: Filters | None) -> date | None:
-        """The latest valid day of the items of `within`'s sources and kinds (its dates aside)."""
+    def edge_day(self, within: Filters | None, last: bool = True) -> date | None:
+        """The latest (or, not `last`, the earliest) valid day of the items of `within`'s sources and kinds (its
+        dates aside)."""
         rows = self._rows(Filters(source=within.source, kind=within.kind) if within else Filters())
-        for day in sorted({str(d) for d in self.days[rows] if d != UNDATED}, reverse=True):
+        for day in sorted({str(d) for d in self.days[rows] if d != UNDATED}, reverse=last):
             try:
                 return date.fromisoformat(day)
             except ValueError:
