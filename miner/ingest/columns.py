@@ -239,6 +239,37 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     return ColumnMap(text=text, title=title if title != text else None, rating=rating, date=date, id=ident)
 
 
+# A column named as an id ("Respondent ID", "order_number", "Ticket #") holds the survey tool's or the CRM's key: a
+# number in it is that key, whatever its length ("114230987000" is no phone number). Not one whose name says phone
+# ("caller_id", "Mobile"), which holds phone numbers.
+_ID_WORDS = frozenset("id ids uuid guid ref reference".split())
+_REFERENCE_WORDS = frozenset(
+    "order ticket case invoice booking tracking confirmation transaction receipt claim incident consignment parcel "
+    "shipment respondent response submission".split()
+)
+_NUMBER_WORDS = frozenset("number no num nr".split())
+_PHONE_WORDS = frozenset("phone phones telephone tel caller mobile msisdn cell cellphone whatsapp sms fax ani".split())
+
+
+def id_field(name: object) -> bool:
+    """A column whose name says it holds an id ("Response ID", "Order number", "ticket"), not a phone number."""
+    if not isinstance(name, str):
+        return False
+    words = set(norm(name).split("_"))
+    if words & _PHONE_WORDS:
+        return False
+    return bool(words & _ID_WORDS) or bool(words & _REFERENCE_WORDS and (words & _NUMBER_WORDS or len(words) == 1))
+
+
+def numbering(name: str | None, values: list[str]) -> str | None:
+    """`name` where its column numbers the rows: it is named as an id (`id_field`) and each sampled id is a whole
+    number (before the ":" a survey's id adds: "114230987000:Q12"). Redaction keeps such numbers, which a phone
+    number's pattern fits (miner/segment/redact.py); not those of a column mixing them with emails, which holds
+    each customer's contact as their id."""
+    heads = [v.partition(":")[0] for v in values if v]
+    return name if id_field(name) and heads and all(re.fullmatch(r"[0-9]+", h) for h in heads) else None
+
+
 def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = None) -> str:
     """One line on the columns chosen for a file, saying when no rating or date was found:
     "columns: text 'comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)".

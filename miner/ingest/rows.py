@@ -11,7 +11,7 @@ from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
-from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
+from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
 from miner.ingest.dates import DateColumn
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
@@ -185,6 +185,8 @@ def iter_records(
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     seen: set[int] = set()  # hashes of the ids read, not the ids: 1e7 rows stay well under 1 GB
+    id_name = survey.header[survey.id] if survey is not None and survey.id is not None else cols.id
+    id_column = numbering(id_name, [_str(r.get(cols.id)) for r in sample]) if cols.id else None
     repeats = 0
     alike = _Alike()  # rows without an id: how many earlier ones read the same
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
@@ -197,6 +199,7 @@ def iter_records(
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
+                rec.id_column = id_column  # a number in it is no phone number (`numbering`)
                 repeats += hash(rec.source_id) in seen
                 seen.add(hash(rec.source_id))
             else:

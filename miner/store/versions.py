@@ -41,14 +41,16 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
         if rec.kind == "transcript" and rec.source_id:
             rec.version, rec.replaces, rec.diverged = None, [], False  # judged afresh: redaction changes the text
             by_source.setdefault(rec.source_id, []).append(rec)
-    skip = {id(r) for sid in forgotten_conversations(db, list(by_source)) for r in by_source[sid]}
-    names = list(by_source)
+    # a numeric id, as redaction stored it before 2026-12-07 too (`Record.token_id`)
+    of = {sid: sid for sid in by_source} | {r.token_id: sid for sid, rs in by_source.items() for r in rs if r.token_id}
+    skip = {id(r) for sid in forgotten_conversations(db, list(of)) for r in by_source[of[sid]]}
+    names = list(of)
     for chunk, marks in in_chunks(names):
         sql = f"""SELECT id, source_id, source, text, meta FROM documents
                   WHERE kind = 'transcript' AND source_id IN ({marks})"""
         for doc_id, source_id, source, text, meta in db.execute(sql, chunk):
             stored, same = stored_turns(text, meta), as_stored(text)
-            for rec in by_source[source_id]:
+            for rec in by_source[of[source_id]]:
                 new = record_turns(rec)
                 ours = same_customer(meta, rec.meta)
                 if new == stored or grew(new, stored) or (same is not None and same.fullmatch(rec.text)):
