@@ -172,12 +172,31 @@ def _longest_text_column(columns: list[str], rows: list[dict], shortest: float =
 
 
 NUMBER = re.compile(r"^\s*\d{1,2}(?:\.0)?\s*$")
+# A score exported as its choice's text, its number first: Qualtrics' "0 - Not at all likely" and "10 - Extremely
+# likely" at the ends of an NPS scale (the numbers between are plain), "5 (Very satisfied)", "4: Good"
+_LABELLED = re.compile(r"^\s*(\d{1,2})(?:\.0)?(?:\s*[-–—:=.)(]\s*|\s+)([^\W\d_].*?)\)?\s*$")
+
+
+def scores(values: list[str]) -> bool:
+    """Whether every value is a whole-number score: plain ("7"), or a choice's text that starts with it ("0 - Not at
+    all likely"), each number always with one label and each label of one number, as a choice's are (free text
+    that starts with a number, "2 days late" and "3 days late", is not)."""
+    labels: dict[int, set[str]] = {}
+    for value in values:
+        if NUMBER.match(value):
+            continue
+        if (match := _LABELLED.match(value)) is None:
+            return False
+        labels.setdefault(int(match.group(1)), set()).add(" ".join(match.group(2).lower().split()))
+    named = [label for number in labels.values() for label in number]
+    return all(len(label) == 1 for label in labels.values()) and len(set(named)) == len(named)
 
 
 def score_kind(question: str, values: list[str]) -> str | None:
     """'nps' or 'csat' for a question that asks for a score ("How likely are you to recommend us...?", "How
-    satisfied were you...?") whose answers are all whole numbers; else None."""
-    if not values or not all(NUMBER.match(v) for v in values):
+    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`); else
+    None."""
+    if not values or not scores(values):
         return None
     q = question.lower()
     if "recommend" in q or "nps" in q:
