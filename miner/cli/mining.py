@@ -57,6 +57,13 @@ def mine(
     id_col: Annotated[
         list[str] | None, typer.Option(help="Column holding the source's own id (for de-duplication).", metavar="<str>")
     ] = None,
+    sheet: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A workbook's sheet to read (default: the first that holds a text column; one is read per workbook).",
+            metavar="<str>",
+        ),
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="review, survey or transcript (default: detected).")] = None,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
@@ -131,7 +138,7 @@ def mine(
     columns = ColumnMap(
         text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
         title=_one("--title-col", title_col), rating=_one("--rating-col", rating_col),
-        date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind,
+        date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind, sheet=_one("--sheet", sheet),
     )  # fmt: skip
     created, database = not db.exists(), None
     try:
@@ -212,7 +219,8 @@ def _check_kind(kind: str | None) -> None:
 def _one(name: str, values: list[str] | None) -> str | None:
     """A column option given once; given twice, the last one was taken without a word."""
     if values and len(values) > 1:
-        fail(f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): a file has one such column; "
+        such = "one such column" if name.endswith("-col") else "one sheet read"
+        fail(f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): a file has {such}; "
              "give it once (only --text-col may be repeated)")  # fmt: skip
     return values[0] if values else None
 

@@ -123,6 +123,7 @@ class ColumnMap:
     id: str | None = None
     kind: str | None = None
     texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
+    sheet: str | None = None  # a workbook's sheet to read (--sheet); else the reader chooses one
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""

@@ -18,6 +18,7 @@ from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.shapes import TEXTS, several_texts
 from miner.ingest.table import Table
+from miner.ingest.tabular import sheets_read
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
 from miner.wording import counted
 
@@ -88,13 +89,13 @@ def _resolve_columns(
             raise InputError(
                 str(path),
                 f"there is no column '{name}' (given with --{role}-col)",
-                hint=f"columns are: {', '.join(table.columns)}",
+                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}",
             )
     if cols.text is None:
         raise InputError(
             str(path),
             "no text column found",
-            hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col",
+            hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col{sheets_read(table)}",
         )
     if cols.kind is not None and cols.kind not in KINDS:
         raise InputError(str(path), f"unknown kind '{cols.kind}'", hint=f"use one of {', '.join(KINDS)}")
@@ -172,8 +173,8 @@ def iter_records(
         notes.append(summary(cols, scale, table.extra.get("texts")))
     if others := table.extra.get("other_sheets"):
         names = ", ".join(f"'{o}'" for o in others)
-        notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: save "
-                     "each other sheet to mine as a file of its own)")  # fmt: skip
+        notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: mine "
+                     "another with --sheet NAME)")  # fmt: skip
     dates = _date_column(cols, sample, given, orders)
     if dates is not None and (note := dates.note()):
         notes.append(note)
