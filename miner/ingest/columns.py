@@ -124,6 +124,7 @@ class ColumnMap:
     kind: str | None = None
     texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
     sheet: str | None = None  # a workbook's sheet to read (--sheet); else the reader chooses one
+    date_order: str | None = None  # 'dmy' or 'mdy' (--date-order); else the dates show it (miner/ingest/dates.py)
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
-from miner.ingest.dates import DateColumn
+from miner.ingest.dates import DateColumn, european
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
@@ -175,7 +175,7 @@ def iter_records(
         names = ", ".join(f"'{o}'" for o in others)
         notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: mine "
                      "another with --sheet NAME)")  # fmt: skip
-    dates = _date_column(cols, sample, given, orders)
+    dates = _date_column(cols, table, sample, given, orders)
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
@@ -273,14 +273,16 @@ class _Counted:
 
 
 def _date_column(
-    cols: ColumnMap, sample: list[dict], given: ColumnMap, orders: dict[str, bool] | None = None
+    cols: ColumnMap, table: Table, sample: list[dict], given: ColumnMap, orders: dict[str, bool] | None = None
 ) -> DateColumn | None:
-    """The date column, read day-first or month-first as most of its sampled cells that can only be one way (else
-    as `orders` remembers the column, `DateColumn.from_sample`)."""
+    """The date column, read in the order given with --date-order, else day-first or month-first as most of its
+    sampled cells that can only be one way (else as `orders` remembers the column, or the file's European signs
+    say: `DateColumn.from_sample`)."""
     if not cols.date:
         return None
     values = [_str(r.get(cols.date)) for r in sample]
-    return DateColumn.from_sample(cols.date, values, given.date is not None, orders)
+    signs = european(table.extra.get("delimiter"), sample)
+    return DateColumn.from_sample(cols.date, values, given.date is not None, orders, given.date_order, signs)
 
 
 def _alike_note(repeated: int) -> str:
