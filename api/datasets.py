@@ -47,6 +47,8 @@ def _param_at_fault(columns: ColumnMap, err: InputError, first: InputError | Non
     named = re.search(r"given with --(\w+)-col", err.problem)
     if named:
         return f"{named.group(1)}_col"
+    if columns.sheet is not None and "--sheet" in err.problem:
+        return "sheet"
     given = {getattr(columns, role): f"{role}_col" for role in ("text", "title", "rating", "date", "id")}
     for column in (err.field, first.field if first is not None else None):
         if column is not None and column in given:

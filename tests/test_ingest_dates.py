@@ -37,6 +37,54 @@ def test_an_ambiguous_column_is_noted(tmp_path):
     assert any("could be day-first or month-first" in n for n in notes)
 
 
+def test_date_order_says_how_ambiguous_dates_read_and_the_note_names_it(tmp_path):
+    # 1-12 April read month-first, spread over January to December, and the note said to save them as 2026-04-03
+    path = _csv(tmp_path, [f"{d:02d}/04/2026" for d in range(1, 13)])
+    recs, notes = _read(path)
+    assert recs[2].date[:10] == "2026-03-04"
+    assert any("read month-first (03/04/2026 is 4 March); if they are day-first, pass --date-order dmy" in n
+               for n in notes)  # fmt: skip
+    recs, notes = _read(path, columns=ColumnMap(date_order="dmy"))
+    assert {r.date[:7] for r in recs} == {"2026-04"} and not any("first" in n for n in notes)
+    with pytest.raises(InputError, match=r"line 3, field 'date': the date can only be day-first, but --date-order "
+                       "mdy says month-first"):  # fmt: skip
+        read_file(_csv(tmp_path, ["03/04/2026", "13/04/2026"]), ColumnMap(date_order="mdy"))
+
+
+def _european(tmp_path, amounts, dates=("01/04/2026", "03/04/2026", "12/04/2026")):
+    path = tmp_path / "eu.csv"
+    rows = "".join(f"{i};{d};{a};the box came late\n" for i, (d, a) in enumerate(zip(dates, amounts, strict=True), 1))
+    path.write_text("\ufeffid;date;amount;text\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_ambiguous_dates_day_first(tmp_path):
+    recs, notes = _read(_european(tmp_path, ["20,00", "31,5", "7,25"]))
+    assert [r.date[:10] for r in recs] == ["2026-04-01", "2026-04-03", "2026-04-12"]
+    assert any("read day-first (03/04/2026 is 3 April), as the file's ';' separator and decimal commas (20,00) "
+               "suggest; if they are not, pass --date-order mdy" in n for n in notes)  # fmt: skip
+    recs, _ = _read(_european(tmp_path, ["20,00", "31,5", "7,25"]), columns=ColumnMap(date_order="mdy"))
+    assert recs[1].date[:10] == "2026-03-04"
+    # dates over 12 decide whatever the file's signs; amounts with a thousands separator are no decimal commas
+    recs, _ = _read(_european(tmp_path, ["20,00", "31,5", "7,25"], ["01/04/2026", "04/13/2026", "03/04/2026"]))
+    assert recs[0].date[:10] == "2026-01-04"
+    recs, _ = _read(_european(tmp_path, ["1,000", "2,500", "3,000"]))
+    assert recs[1].date[:10] == "2026-03-04"
+
+
+def test_a_date_order_given_is_remembered_for_the_column():
+    from miner.ingest.dates import DateColumn
+
+    orders: dict[str, bool] = {}
+    DateColumn.from_sample("date", ["03/04/2026"], True, orders, order="dmy")
+    assert orders == {"date": True}
+    later = DateColumn.from_sample("date", ["05/04/2026"], True, orders)  # a later file of days 1-12 alone
+    assert later.dayfirst and later.remembered
+    guessed: dict[str, bool] = {}
+    DateColumn.from_sample("date", ["03/04/2026"], True, guessed, european=True)
+    assert guessed == {}  # a guess from the file's signs is not remembered
+
+
 def test_a_cell_against_the_columns_order_is_refused_at_its_line(tmp_path):
     path = _csv(tmp_path, ["13/04/2026", "14/04/2026", "04/15/2026"])
     with pytest.raises(InputError, match=r"line 4, field 'date': the date can only be month-first"):

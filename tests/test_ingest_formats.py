@@ -5,7 +5,7 @@ import json
 import pytest
 
 from miner.errors import InputError
-from miner.ingest import iter_file, read_file
+from miner.ingest import ColumnMap, iter_file, read_file
 
 
 def _xlsx(path, rows):
@@ -123,6 +123,48 @@ def test_a_cover_sheet_before_the_data_is_passed_over_and_other_sheets_are_named
     recs = [r for chunk in iter_file(tmp_path / "multi.xlsx", notes=notes) for r in chunk]
     assert [r.text for r in recs] == ["Cold food", "Rude driver"]
     assert "read sheet 'Responses'; not read: 'Summary', 'April'" in " ".join(notes)
+
+
+def _summary_first(path):
+    """A workbook whose first sheet sums the others up (Metric, Value), then a sheet of answers per month."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Summary"
+    for row in [["Metric", "Value"], ["NPS", -12], ["Responses", 4]]:
+        book.active.append(row)
+    for month, texts in (("March", ["Refund never came", "Courier left it in the rain"]), ("April", ["Box crushed"])):
+        sheet = book.create_sheet(month)
+        sheet.append(["Response ID", "NPS", "Comment"])
+        for i, text in enumerate(texts):
+            sheet.append([f"{month[0]}{i}", i, text])
+    book.save(path)
+    return path
+
+
+def test_a_summary_sheet_before_the_answers_is_passed_over_and_sheet_picks_another(tmp_path):
+    # "no text column found (columns are: Metric, Value ...)", and --text-col Comment: "there is no column"
+    path = _summary_first(tmp_path / "book.xlsx")
+    for given in (ColumnMap(), ColumnMap(text="Comment")):
+        notes: list[str] = []
+        recs = [r for chunk in iter_file(path, given, notes=notes) for r in chunk]
+        assert [r.text for r in recs] == ["Refund never came", "Courier left it in the rain"]
+        assert (
+            "read sheet 'March'; not read: 'Summary', 'April' (one sheet is read per workbook: mine another "
+            "with --sheet NAME)" in notes
+        )
+    assert [r.text for r in read_file(path, ColumnMap(sheet="April"))] == ["Box crushed"]
+    with pytest.raises(InputError, match=r"no sheet 'May' \(given with --sheet\) \(sheets are: Summary, March"):
+        read_file(path, ColumnMap(sheet="May"))
+    with pytest.raises(InputError, match="no text column found .*; read sheet 'Summary', not 'March', 'April' "
+                       r"\(choose one with --sheet\)"):  # fmt: skip
+        read_file(path, ColumnMap(sheet="Summary"))
+    with pytest.raises(InputError, match=r"there is no column 'Notes' \(given with --text-col\) \(columns are: "
+                       r"Response ID, NPS, Comment; read sheet 'March', not 'Summary', 'April'"):  # fmt: skip
+        read_file(path, ColumnMap(text="Notes"))
+    (tmp_path / "a.csv").write_text("text\nfine\n")
+    with pytest.raises(InputError, match="--sheet March names a workbook's sheet, and this file is no workbook"):
+        read_file(tmp_path / "a.csv", ColumnMap(sheet="March"))
 
 
 def test_xlsx_without_header(tmp_path):

@@ -97,6 +97,38 @@ def test_a_bad_rating_names_the_files_column(tmp_path):
         _mine(path)
 
 
+def test_a_recommend_question_exported_as_choice_text_is_the_rating(tmp_path):
+    # Qualtrics' choice text labels the scale's ends ("0 - Not at all likely"), the numbers between plain: the
+    # question was left out ("no rating column found") and every item had no rating, --rating-col Q1 read it well
+    path = _qualtrics(tmp_path / "q.csv")
+    labelled = {",R_0000,0,": ",R_0000,0 - Not at all likely,", ",R_0010,10,": ",R_0010,10 - Extremely likely,"}
+    text = path.read_text(encoding="utf-8")
+    for plain, label in labelled.items():
+        text = text.replace(plain, label)
+    path.write_text(text, encoding="utf-8")
+    recs, notes = _mine(path)
+    assert [r.rating_raw for r in recs if r.meta["question_id"] == "QID3_TEXT"] == [i % 11 for i in range(10)]
+    assert recs[0].rating_scale == "nps"
+    assert "rating Q1 (How likely are you to recommend us to a friend?) (nps)" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "values, kind",
+    [
+        (["0 - Not at all likely", "3", "10 - Extremely likely", "10 - Extremely likely"], "nps"),
+        (["1 (Very dissatisfied)", "2 (Dissatisfied)", "5 (Very satisfied)"], "csat"),
+        (["2 days late", "3 days late", "10"], None),  # free text opening with a number: one label, two numbers
+        (["10 - Extremely likely", "10 - Very likely", "9"], None),  # a number of two labels is no choice's
+        (["10 - Extremely likely", "Not sure"], None),
+    ],
+)
+def test_a_score_with_its_choices_label_is_a_score(values, kind):
+    from miner.ingest.columns import score_kind
+
+    question = "How likely are you to recommend us?" if kind != "csat" else "How satisfied were you?"
+    assert score_kind(question, values) == kind
+
+
 FORM = """Timestamp,Email Address,"On a scale of 0 to 10, how likely are you to recommend us to a friend?",\
 What could we do better?
 2026/02/01 9:00:00 AM GMT,u0@example.com,0,The courier never showed up and support ignored me

@@ -60,10 +60,26 @@ async def create_dataset(
     rating_col: Annotated[str | None, Query(max_length=100)] = None,
     date_col: Annotated[str | None, Query(max_length=100)] = None,
     id_col: Annotated[str | None, Query(max_length=100)] = None,
+    sheet: Annotated[
+        str | None, Query(max_length=100, description="A workbook's sheet to read; by default the first with text.")
+    ] = None,
+    date_order: Annotated[
+        Literal["dmy", "mdy"] | None,
+        Query(description="dmy: 03/04/2026 is 3 April; mdy: 4 March. By default as the dates over 12 show."),
+    ] = None,
 ) -> dict:
     dataset_id = new_id("ds")
     folder = settings.workspaces_dir / f"{workspace}.uploads" / dataset_id
-    columns = ColumnMap(text=text_col, title=title_col, rating=rating_col, date=date_col, id=id_col, kind=kind)
+    columns = ColumnMap(
+        text=text_col,
+        title=title_col,
+        rating=rating_col,
+        date=date_col,
+        id=id_col,
+        kind=kind,
+        sheet=sheet,
+        date_order=date_order,
+    )
     try:
         paths, body_name = await receive(request, folder, settings.max_upload_bytes, settings.max_json_bytes)
         label = name or body_name or paths[0].name

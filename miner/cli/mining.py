@@ -57,6 +57,22 @@ def mine(
     id_col: Annotated[
         list[str] | None, typer.Option(help="Column holding the source's own id (for de-duplication).", metavar="<str>")
     ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            help="dmy: dates like 03/04/2026 are day-first (3 April); mdy: month-first (4 March). Default: as the "
+            "dates over 12 show, else as earlier files of the database did, else day-first in a ';' file with "
+            "decimal commas, else month-first.",
+            show_default=False,
+        ),
+    ] = None,
+    sheet: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A workbook's sheet to read (default: the first that holds a text column; one is read per workbook).",
+            metavar="<str>",
+        ),
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="review, survey or transcript (default: detected).")] = None,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
@@ -126,12 +142,15 @@ def mine(
     if engine not in ("local", "ray"):
         fail(f"--engine {engine}: use local or ray")
     _check_kind(kind)
+    if date_order is not None and date_order not in ("dmy", "mdy"):
+        fail(f"--date-order {date_order}: use dmy (day-first, 03/04/2026 is 3 April) or mdy (month-first)")
     _check_count("--limit", limit)
     texts = tuple(text_col or ())
     columns = ColumnMap(
         text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
         title=_one("--title-col", title_col), rating=_one("--rating-col", rating_col),
-        date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind,
+        date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind, sheet=_one("--sheet", sheet),
+        date_order=date_order,
     )  # fmt: skip
     created, database = not db.exists(), None
     try:
@@ -212,7 +231,8 @@ def _check_kind(kind: str | None) -> None:
 def _one(name: str, values: list[str] | None) -> str | None:
     """A column option given once; given twice, the last one was taken without a word."""
     if values and len(values) > 1:
-        fail(f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): a file has one such column; "
+        such = "one such column" if name.endswith("-col") else "one sheet read"
+        fail(f"{name} given {len(values)} times ({', '.join(repr(v) for v in values)}): a file has {such}; "
              "give it once (only --text-col may be repeated)")  # fmt: skip
     return values[0] if values else None
 

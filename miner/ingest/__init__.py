@@ -13,6 +13,7 @@ from miner.ingest.columns import ColumnMap
 from miner.ingest.readers import READERS
 from miner.ingest.records import KINDS, Record, Turn
 from miner.ingest.rows import CHUNK_ROWS, iter_records, records_from_table
+from miner.ingest.table import Table
 
 if TYPE_CHECKING:
     from miner.progress import Progress
@@ -134,11 +135,21 @@ def read_paths(
 
 def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: str = "fail") -> list[Record]:
     """Read one file into records; raises InputError naming the file, line and field."""
-    from miner.ingest.readers import reader_for
-
     path = Path(path)
-    table = reader_for(path)(path)
-    return records_from_table(path, table, columns or ColumnMap(), on_error=on_error)
+    return records_from_table(path, open_table(path, columns), columns or ColumnMap(), on_error=on_error)
+
+
+def open_table(path: Path, columns: ColumnMap | None = None, progress: Callable[[int], None] | None = None) -> Table:
+    """The file's reader's Table; a workbook's reader is told the sheet asked for (--sheet) and the text columns."""
+    from miner.ingest.readers import reader_for
+    from miner.ingest.tabular import WORKBOOKS
+
+    if path.suffix.lower() in WORKBOOKS:
+        return reader_for(path)(path, progress=progress, columns=columns)
+    if columns is not None and columns.sheet is not None:
+        raise InputError(str(path), f"--sheet {columns.sheet} names a workbook's sheet, and this file is no workbook",
+                         hint="leave out --sheet, or mine the workbook on its own")  # fmt: skip
+    return reader_for(path)(path, progress=progress)
 
 
 def has_rows(path: Path) -> bool:
@@ -168,10 +179,8 @@ def iter_file(
     lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`); `orders`, the
     day-first order each date column showed in earlier files, which a file that shows none takes and one that
     shows one updates (`dates.DateColumn.from_sample`)."""
-    from miner.ingest.readers import reader_for
-
     path = Path(path)
-    table = reader_for(path)(path, progress=progress)
+    table = open_table(path, columns, progress)
     yield from iter_records(
         path,
         table,

@@ -123,6 +123,8 @@ class ColumnMap:
     id: str | None = None
     kind: str | None = None
     texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
+    sheet: str | None = None  # a workbook's sheet to read (--sheet); else the reader chooses one
+    date_order: str | None = None  # 'dmy' or 'mdy' (--date-order); else the dates show it (miner/ingest/dates.py)
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""
@@ -172,12 +174,31 @@ def _longest_text_column(columns: list[str], rows: list[dict], shortest: float =
 
 
 NUMBER = re.compile(r"^\s*\d{1,2}(?:\.0)?\s*$")
+# A score exported as its choice's text, its number first: Qualtrics' "0 - Not at all likely" and "10 - Extremely
+# likely" at the ends of an NPS scale (the numbers between are plain), "5 (Very satisfied)", "4: Good"
+_LABELLED = re.compile(r"^\s*(\d{1,2})(?:\.0)?(?:\s*[-–—:=.)(]\s*|\s+)([^\W\d_].*?)\)?\s*$")
+
+
+def scores(values: list[str]) -> bool:
+    """Whether every value is a whole-number score: plain ("7"), or a choice's text that starts with it ("0 - Not at
+    all likely"), each number always with one label and each label of one number, as a choice's are (free text
+    that starts with a number, "2 days late" and "3 days late", is not)."""
+    labels: dict[int, set[str]] = {}
+    for value in values:
+        if NUMBER.match(value):
+            continue
+        if (match := _LABELLED.match(value)) is None:
+            return False
+        labels.setdefault(int(match.group(1)), set()).add(" ".join(match.group(2).lower().split()))
+    named = [label for number in labels.values() for label in number]
+    return all(len(label) == 1 for label in labels.values()) and len(set(named)) == len(named)
 
 
 def score_kind(question: str, values: list[str]) -> str | None:
     """'nps' or 'csat' for a question that asks for a score ("How likely are you to recommend us...?", "How
-    satisfied were you...?") whose answers are all whole numbers; else None."""
-    if not values or not all(NUMBER.match(v) for v in values):
+    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`); else
+    None."""
+    if not values or not scores(values):
         return None
     q = question.lower()
     if "recommend" in q or "nps" in q:
@@ -237,6 +258,37 @@ def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     title = _find(columns, TITLE_NAMES)
     date = _find(columns, DATE_NAMES) or _dated_column(columns, rows, {text, rating, ident, title})
     return ColumnMap(text=text, title=title if title != text else None, rating=rating, date=date, id=ident)
+
+
+# A column named as an id ("Respondent ID", "order_number", "Ticket #") holds the survey tool's or the CRM's key: a
+# number in it is that key, whatever its length ("114230987000" is no phone number). Not one whose name says phone
+# ("caller_id", "Mobile"), which holds phone numbers.
+_ID_WORDS = frozenset("id ids uuid guid ref reference".split())
+_REFERENCE_WORDS = frozenset(
+    "order ticket case invoice booking tracking confirmation transaction receipt claim incident consignment parcel "
+    "shipment respondent response submission".split()
+)
+_NUMBER_WORDS = frozenset("number no num nr".split())
+_PHONE_WORDS = frozenset("phone phones telephone tel caller mobile msisdn cell cellphone whatsapp sms fax ani".split())
+
+
+def id_field(name: object) -> bool:
+    """A column whose name says it holds an id ("Response ID", "Order number", "ticket"), not a phone number."""
+    if not isinstance(name, str):
+        return False
+    words = set(norm(name).split("_"))
+    if words & _PHONE_WORDS:
+        return False
+    return bool(words & _ID_WORDS) or bool(words & _REFERENCE_WORDS and (words & _NUMBER_WORDS or len(words) == 1))
+
+
+def numbering(name: str | None, values: list[str]) -> str | None:
+    """`name` where its column numbers the rows: it is named as an id (`id_field`) and each sampled id is a whole
+    number (before the ":" a survey's id adds: "114230987000:Q12"). Redaction keeps such numbers, which a phone
+    number's pattern fits (miner/segment/redact.py); not those of a column mixing them with emails, which holds
+    each customer's contact as their id."""
+    heads = [v.partition(":")[0] for v in values if v]
+    return name if id_field(name) and heads and all(re.fullmatch(r"[0-9]+", h) for h in heads) else None
 
 
 def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = None) -> str:

@@ -19,6 +19,8 @@ SERIALS = (32874, 73051)  # 1990-01-01 up to 2100-01-01: a five-digit number in 
 # `GMT+1`, `UTC+05:30` as Google Forms and many exports write them: dateutil reads the sign the POSIX way (`GMT+1` as
 # an hour behind UTC), so 09:00 GMT+1 was stored as 10:00 UTC instead of 08:00
 _NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
+ORDERS = ("dmy", "mdy")  # --date-order: day-first (03/04/2026 is 3 April) or month-first (4 March)
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")  # 20,00 or 4,5; not 1,000 (a thousands separator)
 
 
 def order_of(value: str) -> str | None:
@@ -52,6 +54,20 @@ def parse_date(value: str, dayfirst: bool = False) -> str:
         return parser.parse(value, dayfirst=dayfirst and bool(_NUMERIC.match(value))).isoformat()
 
 
+def european(delimiter: object, rows: list[dict]) -> bool:
+    """Whether a file bears a continental European export's signs: fields split by ';' and a column of numbers with
+    a decimal comma ("20,00"). Excel writes both where the decimal separator is a comma, and every such locale
+    writes dates day-first; a file of days 1-12 alone (eu_april.csv: 1-12 April) was read month-first, its 30
+    answers spread over January to December."""
+    if delimiter != ";" or not rows:
+        return False
+    for column in rows[0]:
+        values = [v for r in rows[:200] if (v := str(r.get(column) or "").strip())]
+        if values and sum(bool(_DECIMAL_COMMA.fullmatch(v)) for v in values) >= 0.8 * len(values):
+            return True
+    return False
+
+
 @dataclass
 class DateColumn:
     """How one file's date column is read: day-first or month-first, decided from a sample of its cells."""
@@ -62,38 +78,54 @@ class DateColumn:
     decided: bool = False  # some cells could only be read one way
     ambiguous: int = 0  # cells like 03/04/2026 in the sample
     remembered: bool = False  # undecidable here, read as earlier files of the same column were (`orders`)
+    order: str | None = None  # given with --date-order: 'dmy' or 'mdy'
+    european: bool = False  # undecidable here, read day-first on the file's European signs (`european`)
 
     @classmethod
     def from_sample(
-        cls, column: str, values: list[str], given: bool, orders: dict[str, bool] | None = None
+        cls,
+        column: str,
+        values: list[str],
+        given: bool,
+        orders: dict[str, bool] | None = None,
+        order: str | None = None,
+        european: bool = False,
     ) -> DateColumn:
-        """The order most of the unambiguous cells take; a cell of the other order is an error at its own line.
-        Where no cell decides, the order `orders` holds for the column (what earlier files of the same database
-        showed: a nightly file of the 1st to the 12th alone was read month-first, the next night's day-first), else
-        month-first. A column that decides is written into `orders`."""
+        """The order given with --date-order (`order`), else the one most of the unambiguous cells take; a cell of
+        the other order is an error at its own line. Where no cell decides, the order `orders` holds for the column
+        (what earlier files of the same database showed: a nightly file of the 1st to the 12th alone was read
+        month-first, the next night's day-first), else day-first where the file is `european`, else month-first. An
+        order given or decided is written into `orders`; one from European signs is a guess, and is not."""
         counted = Counter(order_of(v) for v in values)
         ambiguous = sum(1 for v in values if _NUMERIC.match(v) and order_of(v) is None)
         decided = bool(counted["dmy"] or counted["mdy"])
-        if decided:
-            out = cls(column, given, counted["dmy"] > counted["mdy"], True, ambiguous)
+        if order is not None or decided:
+            dayfirst = order == "dmy" if order is not None else counted["dmy"] > counted["mdy"]
             if orders is not None:
-                orders[column] = out.dayfirst
-            return out
+                orders[column] = dayfirst
+            return cls(column, given, dayfirst, decided, ambiguous, order=order)
         if orders is not None and column in orders and ambiguous:
             return cls(column, given, orders[column], False, ambiguous, remembered=True)
-        return cls(column, given, False, False, ambiguous)
+        return cls(column, given, european and ambiguous > 0, False, ambiguous, european=european and ambiguous > 0)
 
     def note(self) -> str | None:
         """A line for the user when the order matters: decided day-first, or not decidable at all."""
+        way = "day-first (03/04/2026 is 3 April)" if self.dayfirst else "month-first (03/04/2026 is 4 March)"
+        other = "--date-order mdy" if self.dayfirst else "--date-order dmy"
+        if self.order is not None:
+            return None  # as the user said
         if self.remembered:
-            way = "day-first (03/04/2026 is 3 April)" if self.dayfirst else "month-first (03/04/2026 is 4 March)"
             return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read {way}, "
-                    "as earlier files of this database showed")  # fmt: skip
+                    f"as earlier files of this database showed; if they are not, pass {other}")  # fmt: skip
+        if self.european:
+            return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read {way}, "
+                    f"as the file's ';' separator and decimal commas (20,00) suggest; if they are not, pass "
+                    f"{other}")  # fmt: skip
         if self.decided and self.dayfirst:
             return f"dates in '{self.column}' are read day-first (03/04/2026 is 3 April), as its dates over 12 show"
         if not self.decided and self.ambiguous:
-            return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read "
-                    "month-first (03/04/2026 is 4 March); if they are day-first, save them as 2026-04-03")  # fmt: skip
+            return (f"dates in '{self.column}' could be day-first or month-first (no day is over 12): read {way}; "
+                    f"if they are day-first, pass {other} (or save them as 2026-04-03)")  # fmt: skip
         return None
 
     def parse(self, path: Path, line: int, value: str) -> str:
@@ -101,10 +133,10 @@ class DateColumn:
         order = order_of(value)
         if order is not None and (order == "dmy") != self.dayfirst:
             column_order = "day-first" if self.dayfirst else "month-first"
+            said = f"--date-order {self.order} says" if self.order else "the column's other dates are"
             raise InputError(
                 str(path),
-                f"the date can only be {'day' if order == 'dmy' else 'month'}-first, but the column's other dates "
-                f"are {column_order}",
+                f"the date can only be {'day' if order == 'dmy' else 'month'}-first, but {said} {column_order}",
                 line=line,
                 field=self.column,
                 hint="write it as 2026-03-31, or pass --on-error skip",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from miner.ingest.columns import NUMBER, norm
+from miner.ingest.columns import norm, scores
 
 # Answers that say there is nothing to say: left out when judging a question (they are still mined as answers)
 NON_ANSWERS = {
@@ -43,10 +43,10 @@ def is_open_text(values: list[str], question: str = "", *, text_entry: bool = Fa
     """Whether a question's answers are free text. `text_entry`: the export says it is (Qualtrics' `_TEXT`
     columns, SurveyMonkey's "Open-Ended Response"): open as soon as one real answer is there. A question that asks
     for words ("What could we do better?") is open unless its answers repeat like choices; any other is open when
-    its real answers are mostly distinct and 15 characters long on average. Scores, NPS groups and contact details
-    never are."""
+    its real answers are mostly distinct and 15 characters long on average. Scores (labelled or not), NPS groups and
+    contact details never are."""
     real = real_answers(values)
-    if not real or {v.lower() for v in real} <= _NPS_GROUPS or all(NUMBER.match(v) for v in real):
+    if not real or {v.lower() for v in real} <= _NPS_GROUPS or scores(real):
         return False
     if text_entry:
         return True

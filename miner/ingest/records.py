@@ -29,6 +29,9 @@ class Record:
     text: str
     kind: str = "review"
     source_id: str | None = None
+    # The file's column the source id was read from, where it numbers the rows (`columns.numbering`): redaction keeps
+    # a number in it, which a phone number's pattern fits (SurveyMonkey's 114230987000)
+    id_column: str | None = None
     title: str | None = None
     rating: float | None = None  # normalised onto 0..1 (1 = best)
     rating_raw: float | None = None
@@ -43,16 +46,30 @@ class Record:
     version: str | None = None
     diverged: bool = False  # shares its id with a stored conversation of another export, earlier turns differing
     raw: tuple[str, str | None] | None = None  # its text and title before import made them plain, where it changed them
+    # Its source id as redaction stored it before 2026-12-07, where it keeps it now: a number in an id column was
+    # taken for a phone number, and stored as its keyed token (miner/segment/redact.py `redacted_id`)
+    token_id: str | None = None
 
     @property
     def document_id(self) -> str:
         """Stable id: the source's own id where there is one, else a hash of the content, date, rating and `repeat`,
         so that two answers of the same words ("Too expensive") are two items, and a file mined again adds none."""
         if self.source_id:
-            key = f"id:{self.source}:{self.source_id}" + (f":{self.version}" if self.version else "")
+            key = self._id_key(self.source_id)
         else:
             key = f"{self._text_key}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+    def _id_key(self, source_id: str) -> str:
+        return f"id:{self.source}:{source_id}" + (f":{self.version}" if self.version else "")
+
+    @property
+    def tokened_id(self) -> str | None:
+        """The document id a database written before 2026-12-07 holds the record under where its source id was a
+        number redaction took for a phone number (`token_id`): mined again, each such row was added a second time."""
+        if not self.source_id or not self.token_id:
+            return None
+        return hashlib.sha1(self._id_key(self.token_id).encode("utf-8")).hexdigest()[:20]
 
     @property
     def raw_id(self) -> str | None:

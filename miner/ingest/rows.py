@@ -11,14 +11,15 @@ from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
-from miner.ingest.columns import ColumnMap, detect, guess_kind, summary
-from miner.ingest.dates import DateColumn
+from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
+from miner.ingest.dates import DateColumn, european
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record
 from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.shapes import TEXTS, several_texts
 from miner.ingest.table import Table
+from miner.ingest.tabular import sheets_read
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
 from miner.wording import counted
 
@@ -89,13 +90,13 @@ def _resolve_columns(
             raise InputError(
                 str(path),
                 f"there is no column '{name}' (given with --{role}-col)",
-                hint=f"columns are: {', '.join(table.columns)}",
+                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}",
             )
     if cols.text is None:
         raise InputError(
             str(path),
             "no text column found",
-            hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col",
+            hint=f"columns are: {', '.join(table.columns) or 'none'}; name one with --text-col{sheets_read(table)}",
         )
     if cols.kind is not None and cols.kind not in KINDS:
         raise InputError(str(path), f"unknown kind '{cols.kind}'", hint=f"use one of {', '.join(KINDS)}")
@@ -173,9 +174,9 @@ def iter_records(
         notes.append(summary(cols, scale, table.extra.get("texts")))
     if others := table.extra.get("other_sheets"):
         names = ", ".join(f"'{o}'" for o in others)
-        notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: save "
-                     "each other sheet to mine as a file of its own)")  # fmt: skip
-    dates = _date_column(cols, sample, given, orders)
+        notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: mine "
+                     "another with --sheet NAME)")  # fmt: skip
+    dates = _date_column(cols, table, sample, given, orders)
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
@@ -185,6 +186,8 @@ def iter_records(
         stream = messages.joined(iter(read), cols, speaker)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
+    id_name = survey.header[survey.id] if survey is not None and survey.id is not None else cols.id
+    id_column = numbering(id_name, [_str(r.get(cols.id)) for r in sample]) if cols.id else None
     repeats = RepeatedIds()  # rows whose id an earlier row holds: dropped, and named in a note
     alike = Alike()  # rows without an id: how many earlier ones read the same
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
@@ -197,6 +200,7 @@ def iter_records(
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
+                rec.id_column = id_column  # a number in it is no phone number (`numbering`)
                 repeats.add(rec)
             else:
                 rec.repeat = alike.count(rec)
@@ -247,14 +251,16 @@ class _Counted:
 
 
 def _date_column(
-    cols: ColumnMap, sample: list[dict], given: ColumnMap, orders: dict[str, bool] | None = None
+    cols: ColumnMap, table: Table, sample: list[dict], given: ColumnMap, orders: dict[str, bool] | None = None
 ) -> DateColumn | None:
-    """The date column, read day-first or month-first as most of its sampled cells that can only be one way (else
-    as `orders` remembers the column, `DateColumn.from_sample`)."""
+    """The date column, read in the order given with --date-order, else day-first or month-first as most of its
+    sampled cells that can only be one way (else as `orders` remembers the column, or the file's European signs
+    say: `DateColumn.from_sample`)."""
     if not cols.date:
         return None
     values = [_str(r.get(cols.date)) for r in sample]
-    return DateColumn.from_sample(cols.date, values, given.date is not None, orders)
+    signs = european(table.extra.get("delimiter"), sample)
+    return DateColumn.from_sample(cols.date, values, given.date is not None, orders, given.date_order, signs)
 
 
 def records_from_table(path: Path, table: Table, given: ColumnMap, *, on_error: str = "fail") -> list[Record]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from miner.ingest.columns import id_field
 from miner.segment.pii import (
     Redactor,
     Span,
@@ -60,6 +61,22 @@ def _address_field(key: object) -> bool:
     return isinstance(key, str) and bool(_ADDRESS_FIELD.search(key)) and "email" not in key.lower()
 
 
+def _plain_number(value: str) -> bool:
+    """Digits alone, which the patterns read as a phone number at most: a card number in an id is still a card's
+    (a 16-digit number that passes the Luhn check)."""
+    return bool(re.fullmatch(r"[0-9]+", value)) and all(label == "PHONE" for _, _, label in pattern_spans(value))
+
+
+def redacted_id(source_id: str, column: str | None, key: str | None = None) -> str:
+    """A source id as stored: a number read from a column that numbers the rows (`Record.id_column`) as it is, with
+    what a survey's or several text columns' id adds after it ("114230987000:Q12") tokenised as any id; else
+    `pseudonymise`d, so an email or a phone number in an id, or an id from a phone column, takes its keyed token."""
+    head, colon, rest = source_id.partition(":")
+    if column and _plain_number(head):
+        return head + colon + pseudonymise(rest, key) if colon else head
+    return pseudonymise(source_id, key)
+
+
 def _all_person(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _all_person(v) for k, v in value.items()}
@@ -76,16 +93,19 @@ def _one_identifier(value: str) -> bool:
     return len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(stripped)
 
 
-def _walk(container: dict | list, batch: _Batch, key: str | None) -> None:
-    """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth."""
+def _walk(container: dict | list, batch: _Batch, key: str | None, ids: bool = True) -> None:
+    """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth. With
+    `ids`, a number under an id's name ("response_id", "Collector ID") stays, as the source id does (`redacted_id`)."""
     items = container.items() if isinstance(container, dict) else enumerate(container)
     for field, value in list(items):
+        if ids and id_field(field) and isinstance(value, str | int) and _plain_number(str(value).strip()):
+            continue
         if _person_field(field):
             container[field] = _all_person(value)
         elif _address_field(field) and isinstance(value, str | int | float) and not isinstance(value, bool):
             container[field] = "<ADDRESS>" if str(value).strip() else value
         elif isinstance(value, dict | list):
-            _walk(value, batch, key)
+            _walk(value, batch, key, ids)
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int | float):
@@ -111,13 +131,18 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
     for rec in records:
         rec.source = pseudonymise_path(rec.source, key)
         if rec.source_id:
-            rec.source_id = pseudonymise(rec.source_id, key)
+            stored = redacted_id(rec.source_id, rec.id_column, key)
+            if stored != (token := pseudonymise(rec.source_id, key)):
+                rec.token_id = token  # what a database written before 2026-12-07 holds it under (`Record.token_id`)
+            rec.source_id = stored
         if names := known_names(rec.meta):
             known[id(rec)] = names
         batch.add(rec, "text", rec.text)
         if rec.title:
             batch.add(rec, "title", rec.title)
-        _walk(rec.meta, batch, key)
+        # an id from a phone column, or one of phone numbers and emails, may stand in meta under an id's name too (a
+        # survey's response_id): then no number in meta stays for its name
+        _walk(rec.meta, batch, key, ids=not rec.source_id or rec.id_column is not None)
     found = [
         _with_names(text, spans, known.get(id(owner), []))
         for (owner, _), text, spans in zip(batch.slots, batch.texts, redactor.spans(batch.texts), strict=True)

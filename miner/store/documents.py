@@ -91,9 +91,12 @@ def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record
 
 def _stored_raw(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
     """Document ids of `records` a database holds under the id of their text before import made it plain
-    (`Record.raw_id`): an export with HTML or invisible marks in it, mined again, added each such row a second time."""
+    (`Record.raw_id`): an export with HTML or invisible marks in it, mined again, added each such row a second time;
+    or under their numeric source id's phone token (`Record.tokened_id`), as redaction stored it before."""
     by_raw = {r.raw_id: r.document_id for r in records if r.raw_id is not None}
-    out: set[str] = set()
+    by_token = {r.tokened_id: r.document_id for r in records if r.tokened_id is not None}
+    by_raw |= by_token
+    out = {by_token[gone] for gone in erased_ids(db, list(by_token))}  # its customer forgotten under that id
     for chunk, marks in in_chunks(list(by_raw)):
         out.update(by_raw[row[0]] for row in db.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk))
     return out
@@ -217,8 +220,9 @@ def _stored_elsewhere(db: sqlite_utils.Database, records: list[Record]) -> set[i
     export (`2026-12-03.csv` holding some of the 2nd's rows) stored every item it shared again."""
     by_id: dict[str, list[Record]] = {}
     for rec in records:
-        if rec.source_id:
-            by_id.setdefault(rec.source_id, []).append(rec)
+        for sid in dict.fromkeys([rec.source_id, rec.token_id]):  # and as redaction stored a number before
+            if sid:
+                by_id.setdefault(sid, []).append(rec)
     names = list(by_id)
     out: set[int] = set()
     for chunk, marks in in_chunks(names):

@@ -296,7 +296,13 @@ def erased_items(db: sqlite_utils.Database, records: list) -> set[str]:
     if not any(r.source_id for r in records) or not any_erased(db):
         return set()
     key = pii_key(db)
-    by_stone = {item_tombstone(key, r.source_id, r.date, r.text): r.document_id for r in records if r.source_id}
+    by_stone = {
+        item_tombstone(key, sid, r.date, r.text): r.document_id
+        for r in records
+        if r.source_id
+        for sid in (r.source_id, r.token_id)  # token_id: a numeric id as redaction stored it before (`Record`)
+        if sid
+    }
     return {by_stone[s] for s in erased_ids(db, list(by_stone))}
 
 

@@ -43,12 +43,14 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
         if rec.source_id:
             rec.version, rec.replaces, rec.diverged = None, [], False  # judged afresh: redaction changes the text
             by_source.setdefault(rec.source_id, []).append(rec)
-    threads = [s for s, recs in by_source.items() if any(r.kind == "transcript" for r in recs)]
-    skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[sid] if r.kind == "transcript"}
-    for chunk, marks in in_chunks(list(by_source)):
+    # a numeric id, as redaction stored it before 2026-12-07 too (`Record.token_id`)
+    of = {sid: sid for sid in by_source} | {r.token_id: sid for sid, rs in by_source.items() for r in rs if r.token_id}
+    threads = [s for s in of if any(r.kind == "transcript" for r in by_source[of[s]])]
+    skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[of[sid]] if r.kind == "transcript"}
+    for chunk, marks in in_chunks(list(of)):
         sql = f"SELECT id, source_id, source, kind, text, meta FROM documents WHERE source_id IN ({marks})"
         for doc_id, source_id, source, kind, text, meta in db.execute(sql, chunk):
-            recs = by_source[source_id]
+            recs = by_source[of[source_id]]
             if kind == "transcript":
                 _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
             else:
