@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.ingest.ratings import SCALES
+from miner.report.respondents import group
 from miner.report.stats import bootstrap_impact
 
 if TYPE_CHECKING:
@@ -48,15 +49,10 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
 
 
 def respondents(documents: dict[str, dict]) -> list[tuple[list[str], float, str | None]]:
-    """(document ids, rating, scale) per rated respondent: the answers of one survey response (one file's
-    `response_id`) together, any other rated item alone. A respondent who answered three questions counted three
-    times, in the affected and the unaffected group at once when one answer complained."""
-    groups: dict[tuple, list[str]] = {}
-    for d, doc in documents.items():
-        if doc["rating"] is not None:
-            rid = doc.get("response_id")
-            groups.setdefault((doc["source"], str(rid)) if rid not in (None, "") else (d,), []).append(d)
-    return [(ids, documents[ids[0]]["rating"], documents[ids[0]]["rating_scale"]) for ids in groups.values()]
+    """(document ids, rating, scale) per rated respondent (miner/report/respondents.py): a respondent who answered
+    three questions counted three times, in the affected and the unaffected group at once when one answer
+    complained."""
+    return [(r.ids, r.rating, r.scale) for r in group(documents) if r.rating is not None]
 
 
 # an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from miner.report.impact import MIN_AFFECTED, add_impact
 from miner.report.quotes import quote
+from miner.report.respondents import complaint_rate, group
 from miner.report.sentences import sentence
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
@@ -241,16 +242,7 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
             "No item has a date, so there are no trends: mine the export into a new database with "
             "--date-col naming its date column (or forget it here first)."
         )
-    if data.unread:
-        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
-        if data.unread_languages:
-            which.append(f"in another language: {named(data.unread_languages)}")
-        shown = f" ({'; '.join(which)})" if which else ""
-        warnings.append(
-            f"{counted(data.unread, 'item')} held no English text to analyse{shown}: the models read English "
-            "only. They count among the items but can add no complaint"
-            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
-        )
+    warnings += unread_warnings(data)
     run = data.run
     return {
         "items": len(data.documents),
@@ -262,12 +254,33 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
         "unread_items": data.unread,
         "unread_languages": dict(data.unread_languages.most_common()),
+        "unread_wordless": data.unread_wordless,
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",
                                         "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
         "warnings": warnings,
     }  # fmt: skip
+
+
+def unread_warnings(data: RunData) -> list[str]:
+    """The items no segment came from: those with no word at all ("-", "?": a survey's non-answers, mined before
+    they were left out), apart from those the models could not read, which the English-only models are to blame for."""
+    out = []
+    if data.unread_wordless:
+        out.append(f"{counted(data.unread_wordless, 'item')} held no words, only punctuation or symbols ('-', '?'): "
+                   "they count among the items but can add no complaint.")  # fmt: skip
+    if unread := data.unread - data.unread_wordless:
+        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
+        if data.unread_languages:
+            which.append(f"in another language: {named(data.unread_languages)}")
+        shown = f" ({'; '.join(which)})" if which else ""
+        out.append(
+            f"{counted(unread, 'item')} held no English text to analyse{shown}: the models read English "
+            "only. They count among the items but can add no complaint"
+            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
+        )
+    return out
 
 
 def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
@@ -338,6 +351,7 @@ def build_report(
             "mentions": sum(tally.complaints.values()),  # the shares' denominator (a complaint counts per touchpoint)
             "complaint_items": len(complaint_docs),
             "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
+            **complaint_rate(group(data.documents), complaint_docs),  # per survey respondent, beside per item
             "mean_rating": impact["mean_rating"],
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
             "together": [

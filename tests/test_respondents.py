@@ -1,0 +1,80 @@
+"""Survey respondents in the report (miner/report/respondents.py): the complaint rate per respondent beside the rate
+per item, the non-answers left out of both, and the unread items that are no language's fault."""
+
+import csv
+
+from conftest import COMPLAINTS
+
+from miner.report.respondents import complaint_rate, group
+
+QUESTIONS = ["What could we do better?", "Is there anything else you would like to tell us?"]
+
+
+def _doc(source: str, response_id: str | None, rating: float | None = 0.0) -> dict:
+    return {"source": source, "response_id": response_id, "rating": rating, "rating_scale": "nps", "rating_raw": 0}
+
+
+def qualtrics(path, rows: list[tuple[str, int, str, str]]) -> None:
+    """A Qualtrics export: (response id, NPS 0-10, what to do better, anything else), dated a day each."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["RecordedDate", "ResponseId", "Q1", "Q2_TEXT", "Q5_TEXT"])
+        w.writerow(["Recorded Date", "Response ID", "How likely are you to recommend us to a friend?", *QUESTIONS])
+        ids = ["recordedDate", "_recordId", "QID1", "QID2_TEXT", "QID5_TEXT"]
+        w.writerow([f'{{"ImportId":"{i}"}}' for i in ids])
+        for i, (rid, score, better, more) in enumerate(rows):
+            w.writerow([f"2026-03-{1 + i % 28:02d} 10:00:00", rid, score, better, more])
+
+
+def test_a_respondent_counts_once_in_the_respondents_complaint_rate():
+    documents = {
+        "a1": _doc("s.csv", "r1"), "a2": _doc("s.csv", "r1"),  # one respondent, one answer complaining
+        "b1": _doc("s.csv", "r2"), "c1": _doc("s.csv", "r3", None),  # an unrated respondent is one too
+        "e1": _doc("t.csv", None),  # a review: no respondent of a survey
+    }  # fmt: skip
+    assert complaint_rate(group(documents), {"a2", "e1"}) == {
+        "respondents": 3, "complaint_respondents": 1, "respondent_complaint_rate": 1 / 3,
+    }  # fmt: skip
+    assert complaint_rate(group({"e1": _doc("t.csv", None)}), {"e1"})["respondent_complaint_rate"] is None
+
+
+def test_non_answers_are_no_items_and_respondents_are_counted(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A tester's 60 respondents gave 120 answers, 36 of them "N/A", "-", "no comment"...: the report said a
+    complaint rate of 38% of 120 items, where 68% of the respondents complained, and blamed the models' English for
+    the "-" answers."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.model import build_report
+
+    rows = [(f"R_{i}", i % 11, COMPLAINTS[i % 6], ["N/A", "-", "No", "no comment", "?", "nothing"][i % 6])
+            for i in range(12)]  # fmt: skip
+    rows += [(f"R_{i}", 10, ["Nothing", "n/a", "-"][i % 3], "Lovely food and friendly drivers") for i in range(12, 18)]
+    qualtrics(tmp_path / "q.csv", rows)
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    [imp], _ = mine(db, [tmp_path / "q.csv"], options)
+    assert imp.added == 12 + 2 + 6  # the complaints, 2 "Nothing" to "do better?" and the praise: 36 answers before
+    report = build_report(db)
+    overview = report["overview"]
+    assert (overview["items"], overview["respondents"]) == (20, 18)
+    sql = """SELECT DISTINCT json_extract(d.meta, '$.response_id') FROM segment_results r JOIN segments s
+             ON s.id = r.segment_id JOIN documents d ON d.id = s.document_id WHERE r.complaint = 1"""
+    by_respondent = {rid for (rid,) in db.execute(sql)}
+    assert overview["complaint_respondents"] == len(by_respondent) > 0
+    assert overview["respondent_complaint_rate"] == len(by_respondent) / 18
+    assert not any("English" in w for w in report["quality"]["warnings"])
+
+
+def test_items_of_punctuation_alone_are_not_blamed_on_language(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A survey mined before its non-answers were left out held 11 answers of "-": Data quality said they "held no
+    English text ... the models read English only"."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.model import build_report
+
+    path = tmp_path / "r.csv"
+    path.write_text("id,text\n1,I was charged twice for my order\n2,-\n3,?\n4,Доставка опоздала на два часа\n",
+                    encoding="utf-8")  # fmt: skip
+    mine(db, [path], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    quality = build_report(db)["quality"]
+    assert (quality["unread_items"], quality["unread_wordless"]) == (3, 2)
+    said = " ".join(quality["warnings"])
+    assert "2 items held no words, only punctuation or symbols ('-', '?')" in said
+    assert "1 item held no English text to analyse (1 in another script than Latin)" in said
