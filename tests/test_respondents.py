@@ -78,3 +78,22 @@ def test_items_of_punctuation_alone_are_not_blamed_on_language(db, tmp_path, min
     said = " ".join(quality["warnings"])
     assert "2 items held no words, only punctuation or symbols ('-', '?')" in said
     assert "1 item held no English text to analyse (1 in another script than Latin)" in said
+
+
+def test_data_quality_counts_rated_and_dated_items_alike(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A tester read "Items with a rating / a date: 60 / 120" for 120 items all rated and dated: the first counted
+    respondents (rating impact's unit), the second items."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.html import render_html
+    from miner.report.model import build_report
+
+    qualtrics(tmp_path / "q.csv", [(f"R_{i}", 3 + i, COMPLAINTS[i], "The recipes are great") for i in range(6)])
+    mine(db, [tmp_path / "q.csv"], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    report = build_report(db)
+    quality = report["quality"]
+    assert (quality["items"], quality["rated_items"], quality["dated_items"]) == (12, 12, 12)
+    assert quality["rated_respondents"] == report["impact"]["rated_items"] == 6
+    page = " ".join(render_html(report).split())
+    assert "<dt>Items with a rating / a date</dt><dd>12 / 12 of 12</dd>" in page
+    assert "<dt>Survey respondents with a rating</dt><dd>6 of 6 (rating impact counts each once)</dd>" in page
+    assert "6 rated respondents" in page and "rated items" not in page

@@ -21,7 +21,8 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
     """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI. A rated item is a respondent
     where a survey's open-text answers share one rating (`respondents`): each is counted once, and is affected
     when any of its answers complains about the touchpoint."""
-    rated = respondents(data.documents)
+    grouped = [r for r in group(data.documents) if r.rating is not None]
+    rated = [(r.ids, r.rating, r.scale) for r in grouped]
     ratings = np.array([r for _, r, _ in rated], dtype=float)
     spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}
     for e in entries:
@@ -40,7 +41,8 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
                 "thin": impact.n_with < MIN_AFFECTED,
             }
     return {
-        "rated_items": len(rated),
+        "rated_items": len(rated),  # what impact counts: a survey respondent once, any other item alone
+        "rated_respondents": sum(r.survey for r in grouped),  # of those, survey respondents
         "mean_rating": float(ratings.mean() * 100) if len(rated) else None,
         "scales": sorted({s for _, _, s in rated if s}),
         "native_span": next(iter(spans)) if len(spans) == 1 else None,

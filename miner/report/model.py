@@ -234,7 +234,8 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         )
     weak = [e["name"] for e in entries if e.get("impact") and e["impact"]["thin"]]
     if weak:
-        warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated items for: {', '.join(weak)}.")
+        unit = "respondents" if impact["rated_respondents"] else "items"
+        warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated {unit} for: {', '.join(weak)}.")
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
     if data.documents and not any(d["date"] for d in data.documents.values()):
@@ -250,8 +251,9 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         "complaint_segments": complaint_segments,
         "unmapped": tally.complaints.get(NONE, 0),
         "unmapped_share": tally.complaints.get(NONE, 0) / complaint_segments if complaint_segments else 0.0,
-        "rated_items": impact["rated_items"],
+        "rated_items": sum(d["rating"] is not None for d in data.documents.values()),  # items, as dated_items
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
+        "rated_respondents": impact["rated_respondents"],  # survey respondents, each counted once
         "unread_items": data.unread,
         "unread_languages": dict(data.unread_languages.most_common()),
         "unread_wordless": data.unread_wordless,
