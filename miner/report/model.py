@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from miner.report.impact import MIN_AFFECTED, add_impact
+from miner.report.nps import add_nps
 from miner.report.quotes import quote
 from miner.report.respondents import complaint_rate, group
 from miner.report.sentences import sentence
@@ -341,6 +342,8 @@ def build_report(
     entries = touchpoint_entries(data, tally, top)
     trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
     impact = add_impact(data, tally, entries, seed)
+    respondents = group(data.documents)
+    net_promoter = add_nps(respondents, tally.docs, entries, trends)
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
@@ -353,8 +356,9 @@ def build_report(
             "mentions": sum(tally.complaints.values()),  # the shares' denominator (a complaint counts per touchpoint)
             "complaint_items": len(complaint_docs),
             "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
-            **complaint_rate(group(data.documents), complaint_docs),  # per survey respondent, beside per item
+            **complaint_rate(respondents, complaint_docs),  # per survey respondent, beside per item
             "mean_rating": impact["mean_rating"],
+            "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
             "together": [
                 p | {"sentence": together_sentence(p)}

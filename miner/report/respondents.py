@@ -15,6 +15,7 @@ class Respondent:
     raw: float | None  # the score as answered (0-10 for NPS)
     scale: str | None
     survey: bool  # answers sharing a response id, as a survey's do
+    date: str | None = None  # of its rated answer (else its first)
 
 
 def group(documents: dict[str, dict]) -> list[Respondent]:
@@ -27,7 +28,8 @@ def group(documents: dict[str, dict]) -> list[Respondent]:
     out = []
     for key, ids in groups.items():
         rated = next((documents[d] for d in ids if documents[d]["rating"] is not None), documents[ids[0]])
-        out.append(Respondent(ids, rated["rating"], rated.get("rating_raw"), rated["rating_scale"], len(key) == 2))
+        out.append(Respondent(ids, rated["rating"], rated.get("rating_raw"), rated["rating_scale"], len(key) == 2,
+                              rated.get("date")))  # fmt: skip
     return out
 
 
