@@ -5,7 +5,7 @@ import csv
 
 from conftest import COMPLAINTS
 
-from miner.report.respondents import complaint_rate, group
+from miner.report.respondents import answered_twice, complaint_rate, group
 
 QUESTIONS = ["What could we do better?", "Is there anything else you would like to tell us?"]
 
@@ -97,3 +97,51 @@ def test_data_quality_counts_rated_and_dated_items_alike(db, tmp_path, mini_taxo
     assert "<dt>Items with a rating / a date</dt><dd>12 / 12 of 12</dd>" in page
     assert "<dt>Survey respondents with a rating</dt><dd>6 of 6 (rating impact counts each once)</dd>" in page
     assert "6 rated respondents" in page and "rated items" not in page
+
+
+def test_a_respondent_of_two_files_counts_once_with_the_latest_answers():
+    """A re-export with 5 edited answers stored them again beside the first file's: the report counted 65 rated
+    respondents of a 60-person survey."""
+
+    def doc(source: str, import_id: int, question: str, raw: float, date: str | None = "2026-04-01T10:00:00") -> dict:
+        return {"source": source, "import_id": import_id, "source_id": f"R_1:{question}", "response_id": "R_1",
+                "date": date, "rating": raw / 10, "rating_raw": raw, "rating_scale": "nps"}  # fmt: skip
+
+    documents = {
+        "m2": doc("mid.csv", 1, "Q2", 1), "m4": doc("mid.csv", 1, "Q4", 1),
+        "f2": doc("full.csv", 2, "Q2", 0),  # the edited answer; Q4 read the same and was not stored again
+        "x2": doc("mid.csv", 1, "Q2", 9, None) | {"response_id": "7", "source_id": "7:Q2"},  # undated: kept apart
+        "y2": doc("full.csv", 2, "Q2", 3, None) | {"response_id": "7", "source_id": "7:Q2"},
+    }  # fmt: skip
+    respondents = group(documents)
+    [both] = [r for r in respondents if r.files > 1]
+    assert (both.ids, both.raw, both.superseded) == (["m4", "f2"], 0, ["m2"])
+    assert len(respondents) == 3
+    assert complaint_rate(respondents, {"m2"})["complaint_respondents"] == 0  # the edited answer no longer complains
+    assert answered_twice(respondents) == [
+        "1 respondent answered in two files or more (the same response id on the same day: a re-export with edited "
+        "answers?): the respondents' figures (complaint rate, rating impact, NPS) count each once, with the latest "
+        "file's version of each answer and its score; the items count both versions of 1 answer."
+    ]
+
+
+def test_the_report_counts_a_reexported_respondent_once(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    from miner.pipeline import MineOptions, mine
+    from miner.report.model import build_report
+
+    scores = [10, 9, 0, 3, 7, 8, 2, 6, 10, 4]
+    rows = [(f"R_{i}", s, COMPLAINTS[i % 6], "Lovely recipes") for i, s in enumerate(scores)]
+    qualtrics(tmp_path / "mid.csv", rows[:6])
+    edited = [(rid, 0, f"EDITED: {text}", more) if i < 2 else (rid, score, text, more)
+              for i, (rid, score, text, more) in enumerate(rows)]  # fmt: skip
+    qualtrics(tmp_path / "full.csv", edited)
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    mine(db, [tmp_path / "mid.csv"], options)
+    [imp], _ = mine(db, [tmp_path / "full.csv"], options)
+    assert imp.added == 2 + 8  # the 2 edited answers again, and the 4 new respondents' 8
+    report = build_report(db)
+    assert report["overview"]["items"] == 22 and report["overview"]["respondents"] == 10  # 12 respondents before
+    assert report["overview"]["nps"]["respondents"] == report["impact"]["rated_items"] == 10
+    nps = report["overview"]["nps"]
+    assert (nps["promoters"], nps["detractors"]) == (1, 7)  # R_0 and R_1 promoters in mid.csv, 0 in the re-export
+    assert report["quality"]["warnings"][0].startswith("2 respondents answered in two files or more")

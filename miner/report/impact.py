@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.ingest.ratings import SCALES
-from miner.report.respondents import group
+from miner.report.respondents import Respondent, group
 from miner.report.stats import bootstrap_impact
 
 if TYPE_CHECKING:
@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 MIN_AFFECTED = 10  # fewer rated items with a touchpoint's complaints than this behind an impact: warn
 
 
-def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
+def add_impact(
+    data: RunData, tally: Tally, entries: list[dict], seed: int = 0, respondents: list[Respondent] | None = None
+) -> dict:
     """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI. A rated item is a respondent
     where a survey's open-text answers share one rating (`respondents`): each is counted once, and is affected
     when any of its answers complains about the touchpoint."""
-    grouped = [r for r in group(data.documents) if r.rating is not None]
+    grouped = [r for r in (group(data.documents) if respondents is None else respondents) if r.rating is not None]
     rated = [(r.ids, r.rating, r.scale) for r in grouped]
     ratings = np.array([r for _, r, _ in rated], dtype=float)
     spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}

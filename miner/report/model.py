@@ -12,7 +12,7 @@ import sqlite_utils
 from miner.report.impact import MIN_AFFECTED, add_impact
 from miner.report.nps import add_nps
 from miner.report.quotes import quote
-from miner.report.respondents import complaint_rate, group
+from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
@@ -205,9 +205,16 @@ def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
             pp["quotes"] = [quote(rows[s]) for s in pp.pop("quote_ids") if s in rows]
 
 
-def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impact: dict) -> dict:
+def quality(
+    data: RunData,
+    tally: Tally,
+    entries: list[dict],
+    trends: dict,
+    impact: dict,
+    respondents: list[Respondent] | None = None,
+) -> dict:
     complaint_segments = len(data.complaints)
-    warnings = []
+    warnings = answered_twice(respondents or [])
     if len(data.documents) < MIN_ITEMS:
         warnings.append(f"Only {len(data.documents)} items in this report: every figure is fragile.")
     thin = [e["name"] for e in entries if e["thin"]]
@@ -341,8 +348,8 @@ def build_report(
     top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
     entries = touchpoint_entries(data, tally, top)
     trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
-    impact = add_impact(data, tally, entries, seed)
     respondents = group(data.documents)
+    impact = add_impact(data, tally, entries, seed, respondents)
     net_promoter = add_nps(respondents, tally.docs, entries, trends)
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
@@ -372,6 +379,6 @@ def build_report(
         "trends": trends,
         "impact": impact,
         "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
-        "quality": quality(data, tally, entries, trends, impact) | {"method": method(db, data.run)},
+        "quality": quality(data, tally, entries, trends, impact, respondents) | {"method": method(db, data.run)},
         "colours": colours(data),
     }

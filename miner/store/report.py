@@ -43,7 +43,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     documents = {
         row["id"]: row
         for row in db.query(
-            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale,
+            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale, d.import_id,
                        COALESCE(json_extract(d.meta, '$.response_id'), json_extract(d.meta, '$.respondent'))
                            AS response_id
                 FROM documents d WHERE {where}{rsql} ORDER BY d.date, d.id""",
