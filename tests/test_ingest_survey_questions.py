@@ -51,7 +51,7 @@ def _mine(path, columns=None):
 def test_an_open_question_with_many_non_answers_is_mined(tmp_path):
     recs, notes = _mine(_qualtrics(tmp_path / "q.csv"))
     better = [r.text for r in recs if r.meta["question"] == "What could we do better?"]
-    assert better[:4] == COMPLAINTS and len(recs) == 20  # only Q3's 10 answers before
+    assert better[:4] == COMPLAINTS and len(recs) == 18  # only Q3's 10 answers before; the 2 "N/A" are none
     assert not {"App", "Website"} & {r.text for r in recs}  # the choice question stays out
     assert notes[0].startswith(
         "qualtrics survey: mining 2 open-text questions: Q2_TEXT (What could we do better?), Q3_TEXT (What did you "
@@ -144,6 +144,35 @@ def test_a_forms_recommend_question_is_the_nps_rating(tmp_path):
     assert recs[0].text.startswith("The courier") and recs[0].rating_scale == "nps"
     assert [r.rating_raw for r in recs] == [0, 9, 3, 10]  # "no rating column found" before
     assert "no rating column found" not in notes[0]
+
+
+def test_non_answers_are_left_out_as_empty_cells_are_and_counted(tmp_path):
+    """36 of a tester's 120 answers were "N/A", "-", "no comment"...: each was a feedback item without a complaint,
+    and the complaint rate read 38% where 68% of the respondents complained. "Nothing" to "What could we do
+    better?" says there is nothing to complain of: it stays an answer."""
+    better = COMPLAINTS + ["N/A", "-", "no comment", "?", "Nothing", "None."]
+    recs, notes = _mine(_qualtrics(tmp_path / "q.csv", better))
+    asked = [r.text for r in recs if r.meta["question_id"] == "QID2_TEXT"]
+    assert asked == [*COMPLAINTS, "Nothing", "None."] and len(recs) == 16  # 20 items before
+    assert notes[-1] == ("4 answers left out as saying nothing ('N/A', '-', 'no comment'...; Q2_TEXT 4), as empty "
+                         "ones are: they are no feedback items")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "none"),
+    [
+        ("N/A", "What could we do better?", True), ("--", "Why that score?", True), (" . ", "Why?", True),
+        ("No comments", "Why?", True), ("Nothing", "What could we do better?", False),
+        ("none", "What one thing should we improve?", False), ("No", "Is there anything else you would like to tell "
+        "us?", True), ("Nothing.", "Any other comments?", True), ("no", "Anything to add?", True),
+        ("Nothing, all good", "Anything else?", False), ("👍", "Anything else?", False),
+        ("Late", "Anything else?", False),
+    ],
+)  # fmt: skip
+def test_a_non_answer_is_read_with_its_question(answer, question, none):
+    from miner.ingest.nonanswers import declines
+
+    assert declines(answer, question) is none
 
 
 def test_several_text_columns_of_a_plain_table_are_each_mined(tmp_path):

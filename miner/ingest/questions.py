@@ -9,7 +9,7 @@ import re
 
 from miner.ingest.columns import norm, scores
 
-# Answers that say there is nothing to say: left out when judging a question (they are still mined as answers)
+# Answers that say there is nothing to say: left out when judging a question (nonanswers.py: which are mined)
 NON_ANSWERS = {
     "n/a", "na", "n.a", "n.a.", "-", "--", ".", "..", "...", "none", "nothing", "no", "nope", "nah", "nil", "null",
     "no comment", "no comments", "nothing to add", "nothing else", "nothing really", "not really", "none really",

@@ -221,6 +221,8 @@ def iter_records(
     notes.extend(repeats.notes(cols, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
+    if survey is not None and (said := survey.declined_note()):
+        notes.append(said)
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 from miner.errors import InputError
 from miner.ingest.columns import ColumnMap, norm, score_kind
 from miner.ingest.columns import detect as detect_columns
+from miner.ingest.nonanswers import declines
 from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
+from miner.wording import counted
 
 SAMPLE_RESPONDENTS = 500  # rows buffered to tell open-text questions from choices and scores
 _QUALTRICS_META = {
@@ -109,6 +112,8 @@ class Survey:
     score_name: str = "score"
     date: int | None = None
     id: int | None = None
+    declined: Counter[int] = field(default_factory=Counter)  # answers read as none ("N/A", "-"), per column
+    silent: int = 0  # respondents with no open-text answer mined: none of their rows is stored
 
     def detect(self) -> None:
         names = [norm(h) for h in self.header]
@@ -220,6 +225,21 @@ class Survey:
                   ("date", self.date)) if i is None]  # fmt: skip
         return "; ".join(parts)
 
+    def declined_note(self) -> str | None:
+        """What `mine` says, once the rows are read, of the answers left out as saying nothing, and of the
+        respondents who wrote nothing (nothing of their row is stored, not even the score)."""
+        if not self.declined and not self.silent:
+            return None
+        n = sum(self.declined.values())
+        per = ", ".join(f"{self.header[i]} {k}" for i, k in sorted(self.declined.items()))
+        parts = [f"{counted(n, 'answer')} left out as saying nothing ('N/A', '-', 'no comment'...; {per}), as empty "
+                 "ones are: they are no feedback items"] if n else []  # fmt: skip
+        if self.silent:
+            parts.append(f"{counted(self.silent, 'respondent')} answered no open-text question: nothing of "
+                         "theirs is stored, their score included (the report's NPS and rating figures leave them "
+                         "out)")  # fmt: skip
+        return "; ".join(parts)
+
 
 def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: Iterator[tuple[int, list]]) -> Table:
     """One row per respondent and open-text answer: id, question, answer, score and date. The Table's
@@ -248,10 +268,15 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                 yield line, row
                 continue
             rid = (str(row[keys[s.id]]).strip() or f"line{line}") if s.id is not None else ""
+            answered = False
             for i in s.open:
                 answer = str(row[keys[i]]).strip()
                 if not answer:
                     continue  # a question the respondent skipped is no error
+                if declines(answer, s.question(i)):  # "N/A", "-", "no comment": skipped too, and counted
+                    s.declined[i] += 1
+                    continue
+                answered = True
                 out = {"id": f"{rid}:{qids[i]}", "response_id": rid} if s.id is not None else {}
                 out |= {"question_id": qids[i], "question": s.question(i), "answer": answer}
                 if s.date is not None:
@@ -259,6 +284,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                 if s.score is not None:
                     out[header[s.score]] = row[keys[s.score]]
                 yield line, out
+            s.silent += not answered
 
     table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
     table.extra["survey"] = survey

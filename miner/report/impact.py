@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from miner.ingest.ratings import SCALES
+from miner.report.respondents import Respondent, group
 from miner.report.stats import bootstrap_impact
 
 if TYPE_CHECKING:
@@ -16,11 +17,14 @@ if TYPE_CHECKING:
 MIN_AFFECTED = 10  # fewer rated items with a touchpoint's complaints than this behind an impact: warn
 
 
-def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) -> dict:
+def add_impact(
+    data: RunData, tally: Tally, entries: list[dict], seed: int = 0, respondents: list[Respondent] | None = None
+) -> dict:
     """Rating points each touchpoint costs, on a 0-100 scale, with a bootstrap 95% CI. A rated item is a respondent
     where a survey's open-text answers share one rating (`respondents`): each is counted once, and is affected
     when any of its answers complains about the touchpoint."""
-    rated = respondents(data.documents)
+    grouped = [r for r in (group(data.documents) if respondents is None else respondents) if r.rating is not None]
+    rated = [(r.ids, r.rating, r.scale) for r in grouped]
     ratings = np.array([r for _, r, _ in rated], dtype=float)
     spans = {SCALES[s][1] - SCALES[s][0] for _, _, s in rated if s in SCALES}
     for e in entries:
@@ -39,7 +43,8 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
                 "thin": impact.n_with < MIN_AFFECTED,
             }
     return {
-        "rated_items": len(rated),
+        "rated_items": len(rated),  # what impact counts: a survey respondent once, any other item alone
+        "rated_respondents": sum(r.survey for r in grouped),  # of those, survey respondents
         "mean_rating": float(ratings.mean() * 100) if len(rated) else None,
         "scales": sorted({s for _, _, s in rated if s}),
         "native_span": next(iter(spans)) if len(spans) == 1 else None,
@@ -48,15 +53,10 @@ def add_impact(data: RunData, tally: Tally, entries: list[dict], seed: int = 0) 
 
 
 def respondents(documents: dict[str, dict]) -> list[tuple[list[str], float, str | None]]:
-    """(document ids, rating, scale) per rated respondent: the answers of one survey response (one file's
-    `response_id`) together, any other rated item alone. A respondent who answered three questions counted three
-    times, in the affected and the unaffected group at once when one answer complained."""
-    groups: dict[tuple, list[str]] = {}
-    for d, doc in documents.items():
-        if doc["rating"] is not None:
-            rid = doc.get("response_id")
-            groups.setdefault((doc["source"], str(rid)) if rid not in (None, "") else (d,), []).append(d)
-    return [(ids, documents[ids[0]]["rating"], documents[ids[0]]["rating_scale"]) for ids in groups.values()]
+    """(document ids, rating, scale) per rated respondent (miner/report/respondents.py): a respondent who answered
+    three questions counted three times, in the affected and the unaffected group at once when one answer
+    complained."""
+    return [(r.ids, r.rating, r.scale) for r in group(documents) if r.rating is not None]
 
 
 # an NPS question's points are its 0-10 answers ("NPS points lost +0.68" read as Net Promoter Score points, ~20x off)

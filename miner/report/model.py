@@ -10,7 +10,9 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from miner.report.impact import MIN_AFFECTED, add_impact
+from miner.report.nps import add_nps
 from miner.report.quotes import quote
+from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
@@ -206,9 +208,16 @@ def add_quotes(db: sqlite_utils.Database, entries: list[dict]) -> None:
             pp["quotes"] = [quote(rows[s]) for s in pp.pop("quote_ids") if s in rows]
 
 
-def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impact: dict) -> dict:
+def quality(
+    data: RunData,
+    tally: Tally,
+    entries: list[dict],
+    trends: dict,
+    impact: dict,
+    respondents: list[Respondent] | None = None,
+) -> dict:
     complaint_segments = len(data.complaints)
-    warnings = []
+    warnings = answered_twice(respondents or [])
     if len(data.documents) < MIN_ITEMS:
         warnings.append(f"Only {len(data.documents)} items in this report: every figure is fragile.")
     thin = [e["name"] for e in entries if e["thin"]]
@@ -242,7 +251,8 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         )
     weak = [e["name"] for e in entries if e.get("impact") and e["impact"]["thin"]]
     if weak:
-        warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated items for: {', '.join(weak)}.")
+        unit = "respondents" if impact["rated_respondents"] else "items"
+        warnings.append(f"Rating impact rests on fewer than {MIN_AFFECTED} rated {unit} for: {', '.join(weak)}.")
     if impact["rated_items"] == 0:
         warnings.append("No item has a rating, so rating impact cannot be estimated.")
     if data.documents and not any(d["date"] for d in data.documents.values()):
@@ -250,16 +260,7 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
             "No item has a date, so there are no trends: mine the export into a new database with "
             "--date-col naming its date column (or forget it here first)."
         )
-    if data.unread:
-        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
-        if data.unread_languages:
-            which.append(f"in another language: {named(data.unread_languages)}")
-        shown = f" ({'; '.join(which)})" if which else ""
-        warnings.append(
-            f"{counted(data.unread, 'item')} held no English text to analyse{shown}: the models read English "
-            "only. They count among the items but can add no complaint"
-            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
-        )
+    warnings += unread_warnings(data)
     run = data.run
     return {
         "items": len(data.documents),
@@ -267,16 +268,38 @@ def quality(data: RunData, tally: Tally, entries: list[dict], trends: dict, impa
         "complaint_segments": complaint_segments,
         "unmapped": tally.complaints.get(NONE, 0),
         "unmapped_share": tally.complaints.get(NONE, 0) / complaint_segments if complaint_segments else 0.0,
-        "rated_items": impact["rated_items"],
+        "rated_items": sum(d["rating"] is not None for d in data.documents.values()),  # items, as dated_items
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
+        "rated_respondents": impact["rated_respondents"],  # survey respondents, each counted once
         "unread_items": data.unread,
         "unread_languages": dict(data.unread_languages.most_common()),
+        "unread_wordless": data.unread_wordless,
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",
                                         "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
         "warnings": warnings,
     }  # fmt: skip
+
+
+def unread_warnings(data: RunData) -> list[str]:
+    """The items no segment came from: those with no word at all ("-", "?": a survey's non-answers, mined before
+    they were left out), apart from those the models could not read, which the English-only models are to blame for."""
+    out = []
+    if data.unread_wordless:
+        out.append(f"{counted(data.unread_wordless, 'item')} held no words, only punctuation or symbols ('-', '?'): "
+                   "they count among the items but can add no complaint.")  # fmt: skip
+    if unread := data.unread - data.unread_wordless:
+        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
+        if data.unread_languages:
+            which.append(f"in another language: {named(data.unread_languages)}")
+        shown = f" ({'; '.join(which)})" if which else ""
+        out.append(
+            f"{counted(unread, 'item')} held no English text to analyse{shown}: the models read English "
+            "only. They count among the items but can add no complaint"
+            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
+        )
+    return out
 
 
 def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
@@ -334,7 +357,9 @@ def build_report(
     top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
     entries = touchpoint_entries(data, tally, top)
     trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
-    impact = add_impact(data, tally, entries, seed)
+    respondents = group(data.documents)
+    impact = add_impact(data, tally, entries, seed, respondents)
+    net_promoter = add_nps(respondents, tally.docs, entries, trends)
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
@@ -347,7 +372,9 @@ def build_report(
             "mentions": sum(tally.complaints.values()),  # the shares' denominator (a complaint counts per touchpoint)
             "complaint_items": len(complaint_docs),
             "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
+            **complaint_rate(respondents, complaint_docs),  # per survey respondent, beside per item
             "mean_rating": impact["mean_rating"],
+            "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
             "together": [
                 p | {"sentence": together_sentence(p)}
@@ -361,6 +388,6 @@ def build_report(
         "trends": trends,
         "impact": impact,
         "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
-        "quality": quality(data, tally, entries, trends, impact) | {"method": method(db, data.run)},
+        "quality": quality(data, tally, entries, trends, impact, respondents) | {"method": method(db, data.run)},
         "colours": colours(data),
     }

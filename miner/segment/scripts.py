@@ -27,6 +27,11 @@ def other_script(text: str) -> bool:
     return not text.isascii() and any(_foreign_letter(c) for c in text if not c.isascii())
 
 
+def wordless(text: str) -> bool:
+    """Whether `text` holds no letter nor digit ("-", "?", "👍"): no language is to blame for its giving no segment."""
+    return not any(c.isalnum() for c in text)
+
+
 def foreign_left_out(record: Record, segments: list[Segment]) -> bool:
     """Whether a letter of another script in the record's mined text (its title and text, or a transcript's
     customer turns) is in none of its segments, which come in the order of that text."""

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from miner.segment.language import languages
-from miner.segment.scripts import other_script
+from miner.segment.scripts import other_script, wordless
 from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
 from miner.touchpoints.taxonomy import Taxonomy
@@ -30,6 +30,7 @@ class RunData:
     unread: int = 0  # items with no segment: no English text the analysis could read
     unread_other_script: int = 0  # of those, items in another script than Latin
     unread_languages: Counter[str] = field(default_factory=Counter)  # of those, items in another language, by name
+    unread_wordless: int = 0  # of those, items with no letter nor digit ("-", "?"): no language to blame
 
 
 def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
@@ -42,7 +43,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     documents = {
         row["id"]: row
         for row in db.query(
-            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale,
+            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale, d.import_id,
                        COALESCE(json_extract(d.meta, '$.response_id'), json_extract(d.meta, '$.respondent'))
                            AS response_id
                 FROM documents d WHERE {where}{rsql} ORDER BY d.date, d.id""",
@@ -95,7 +96,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     ]
     foreign = sum(other_script(text or "") for text in unread)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
-                   languages(text or "" for text in unread))  # fmt: skip
+                   languages(text or "" for text in unread), sum(wordless(text or "") for text in unread))  # fmt: skip
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
