@@ -238,8 +238,9 @@ def _edge_day(db: sqlite_utils.Database, within: Filters | None, run: dict | Non
             return table.edge_day(within, last)
     fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
     rsql, rparams = run_items(run)
+    order = "DESC" if last else "ASC"
     sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}
-              ORDER BY d.date {"DESC" if last else "ASC"} LIMIT 50"""
+              ORDER BY d.date {order} LIMIT 50"""
     for (day,) in db.execute(sql, [*params, *rparams]):
         try:
             return date.fromisoformat(day)
