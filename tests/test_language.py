@@ -56,7 +56,7 @@ def test_mine_leaves_other_languages_unread_and_says_which(db, tmp_path, mini_ta
     path.write_text("id,text\n" + "".join(f"{i},{text}\n" for i, text in enumerate(rows)), encoding="utf-8")
     options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
     [imp], _ = mine(db, [path], options)
-    assert (imp.added, imp.no_segments) == (8, 6)
+    assert (imp.added, imp.no_segments) == (8, 0)  # no_segments: other items without a word of English
     assert imp.languages == Counter({name: 1 for name in ("Spanish", "German", "French", "Portuguese", "Italian",
                                                            "Dutch")})  # fmt: skip
     [note] = unread_notes("mixed.csv", imp.other_script, imp.no_segments, imp.languages)
@@ -65,5 +65,22 @@ def test_mine_leaves_other_languages_unread_and_says_which(db, tmp_path, mini_ta
     stored = {row["document_id"] for row in db.query("SELECT DISTINCT document_id FROM segments")}
     assert len(stored) == 2  # nothing of the six was embedded or mapped
     quality = build_report(db)["quality"]
-    assert quality["unread_items"] == 6 and sum(quality["unread_languages"].values()) == 6
-    assert "6 items held no English text to analyse (in another language: Spanish 1," in " ".join(quality["warnings"])
+    assert quality["unread_items"] == 0 and sum(quality["unread_languages"].values()) == 6
+    assert "6 items are in another language (" in " ".join(quality["warnings"])
+
+
+def test_an_english_title_over_text_in_another_language_is_read(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A ticket "Charged twice and no refund" over a Spanish body gave no segment at all."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.model import build_report
+
+    path = tmp_path / "tickets.csv"
+    german = "Die Bestellung ist nicht angekommen und keiner hilft"  # a title of another language: not read
+    rows = f"T1,Charged twice and no refund,{FOREIGN['es']}\nT2,{german},{FOREIGN['de']}\n"
+    path.write_text(f"id,subject,body\n{rows}")
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter)
+    [imp], _ = mine(db, [path], options)
+    assert imp.languages == Counter({"Spanish": 1, "German": 1}) and imp.no_segments == 0
+    assert [row["text"] for row in db.query("SELECT text FROM segments")] == ["Charged twice and no refund"]
+    quality = build_report(db)["quality"]
+    assert quality["unread_languages"] == {"Spanish": 1, "German": 1}

@@ -72,14 +72,23 @@ class MineOptions:
     engine: Any = "local"  # "local", "ray" or an engine instance (miner/pipeline/engines.py)
 
 
+def readable(record: Record) -> list[tuple[str | None, str]]:
+    """The record's pieces to segment (`Record.mined_text`); of one whose words read as another language
+    (miner/segment/language.py), which its meta then names, only an English title: a ticket "Charged twice and no
+    refund" over a Spanish body was left unread whole."""
+    parts = record.mined_text()
+    if not (code := other_language("\n".join(text for _, text in parts))):
+        return parts
+    record.meta = {**(record.meta or {}), "language": code}
+    return [(s, t) for s, t in parts if record.title and t == record.title and not other_language(t)]
+
+
 def segment_records(segmenter: SegmenterLike, records: list[Record], progress: Progress) -> list[list[Segment]]:
     """Clause segments per record, from the customer's words only, with offsets into the stored text. A clause an
     item repeats word for word (an email quoting its own thread, a customer saying it twice) is one segment: 400
     copies of "The delivery was late again." made half a corpus's complaints, and moved its complaint threshold.
-    A record whose words read as another language gives none (miner/segment/language.py)."""
-    mined = [rec.mined_text() for rec in records]
-    pieces = [(i, speaker, text) for i, parts in enumerate(mined)
-              if not other_language("\n".join(text for _, text in parts)) for speaker, text in parts]  # fmt: skip
+    A record whose words read as another language gives none but its English title (`readable`)."""
+    pieces = [(i, speaker, text) for i, rec in enumerate(records) for speaker, text in readable(rec)]
     out: list[list[Segment]] = [[] for _ in records]
     cursors = [0] * len(records)
     said: list[set[str]] = [set() for _ in records]  # each record's clause hashes (`Segment.hash`: any case, spacing)

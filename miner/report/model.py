@@ -290,14 +290,16 @@ def unread_warnings(data: RunData) -> list[str]:
         out.append(f"{counted(data.unread_wordless, 'item')} held no words, only punctuation or symbols ('-', '?'): "
                    "they count among the items but can add no complaint.")  # fmt: skip
     if unread := data.unread - data.unread_wordless:
-        which = [f"{data.unread_other_script:,} in another script than Latin"] if data.unread_other_script else []
-        if data.unread_languages:
-            which.append(f"in another language: {named(data.unread_languages)}")
-        shown = f" ({'; '.join(which)})" if which else ""
+        shown = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
         out.append(
             f"{counted(unread, 'item')} held no English text to analyse{shown}: the models read English "
-            "only. They count among the items but can add no complaint"
-            + (": translate such feedback before mining it, or mine it apart." if data.unread_languages else ".")
+            "only. They count among the items but can add no complaint."
+        )
+    if n := sum(data.unread_languages.values()):
+        out.append(
+            f"{counted(n, 'item')} {'is' if n == 1 else 'are'} in another language ({named(data.unread_languages)}):"
+            " the models read English only, so their text is left unread (an English title is read). They count "
+            "among the items but add no complaint: translate such feedback before mining it, or mine it apart."
         )
     return out
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from miner.segment.language import LANGUAGES, named, other_language
+from miner.segment.language import LANGUAGES, named
 
 if TYPE_CHECKING:
     from miner.ingest import Record
@@ -49,15 +49,17 @@ def foreign_left_out(record: Record, segments: list[Segment]) -> bool:
 
 
 def unread_items(records: Iterable[Record], segments: Iterable[list[Segment]]) -> tuple[int, int, Counter[str]]:
-    """(items with text in another script that no segment holds, items with no segment at all, those of them read
-    as another language by name): text the analysis does not read, though the items count in a run's totals."""
+    """(items with text in another script that no segment holds, other items with no segment at all, items read as
+    another language by its name, `segment_records` having marked them): text the analysis does not read, though the
+    items count in a run's totals."""
     foreign = empty = 0
     tongues: Counter[str] = Counter()
     for record, segs in zip(records, segments, strict=True):
+        if code := (record.meta or {}).get("language"):
+            tongues[LANGUAGES.get(code, code)] += 1
+            continue
         empty += not segs
         foreign += foreign_left_out(record, segs)
-        if not segs and (code := other_language("\n".join(text for _, text in record.mined_text()))):
-            tongues[LANGUAGES[code]] += 1
     return foreign, empty, tongues
 
 
@@ -72,10 +74,11 @@ def unread_notes(path: str, other: int, empty: int, tongues: Counter[str] | None
     if n := sum((tongues or Counter()).values()):
         notes.append(
             f"{path}: {_items(n)} text in another language ({named(tongues or Counter())}): the models read English "
-            f"only, so {'it is' if n == 1 else 'they are'} left unread and add no complaint, though counted in the "
-            "run's items and its complaint rate; translate such feedback before mining it, or mine it apart"
+            f"only, so {'it is' if n == 1 else 'they are'} left unread (an English title is read) and add no "
+            "complaint, though counted in the run's items and its complaint rate; translate such feedback before "
+            "mining it, or mine it apart"
         )
-    if empty := empty - n:
+    if empty:
         notes.append(
             f"{path}: {_items(empty)} no English words to analyse (another script, emoji, 'N/A' or '-' alone?); "
             f"{'it still counts' if empty == 1 else 'they still count'} in the run's items and its complaint rate"

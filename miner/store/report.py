@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from miner.segment.language import languages
+from miner.segment.language import LANGUAGES
 from miner.segment.scripts import other_script, wordless
 from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
@@ -27,9 +27,9 @@ class RunData:
     complaints: list[dict]
     assignments: list[dict]
     pain_points: dict[str, dict]
-    unread: int = 0  # items with no segment: no English text the analysis could read
+    unread: int = 0  # items with no segment, other languages aside: no English text the analysis could read
     unread_other_script: int = 0  # of those, items in another script than Latin
-    unread_languages: Counter[str] = field(default_factory=Counter)  # of those, items in another language, by name
+    unread_languages: Counter[str] = field(default_factory=Counter)  # items in another language, by its name
     unread_wordless: int = 0  # of those, items with no letter nor digit ("-", "?"): no language to blame
 
 
@@ -89,14 +89,21 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     unread = [
         text
         for (text,) in db.execute(
-            f"""SELECT d.text FROM documents d WHERE {where}{rsql}
+            f"""SELECT d.text FROM documents d WHERE {where}{rsql} AND json_extract(d.meta, '$.language') IS NULL
                 AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)""",
             [*params, *rparams],
         )
     ]
+    tongues: Counter[str] = Counter()
+    for code, n in db.execute(
+        f"""SELECT json_extract(d.meta, '$.language') AS code, count(*) FROM documents d WHERE {where}{rsql}
+            AND code IS NOT NULL GROUP BY code""",
+        [*params, *rparams],
+    ):
+        tongues[LANGUAGES.get(code, code)] += n
     foreign = sum(other_script(text or "") for text in unread)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
-                   languages(text or "" for text in unread), sum(wordless(text or "") for text in unread))  # fmt: skip
+                   tongues, sum(wordless(text or "") for text in unread))  # fmt: skip
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
