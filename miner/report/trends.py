@@ -58,33 +58,27 @@ def partial_period(last: str, granularity: str) -> dict | None:
     """The latest period when the days covered end well before it does (an export taken mid-week or mid-month, under
     `PARTIAL_SHARE` of its days): its name, the days it covers and the days it has, and the last day; else None.
     Its counts are then not comparable with a whole period's (the changes compare rates of items)."""
-    day = date.fromisoformat(last[:10])
-    start, end = _bounds(day, granularity)
-    days, of_days = (day - start).days + 1, (end - start).days + 1
-    if days >= PARTIAL_SHARE * of_days:
-        return None
-    return {
-        "period": period_of(day.isoformat(), granularity),
-        "days": days,
-        "of_days": of_days,
-        "last_day": day.isoformat(),
-    }
+    return _partial(last, granularity, first=False)
 
 
 def partial_first_period(first: str, granularity: str) -> dict | None:
     """The first period when the days covered start well after it does (`since` on March 15th, or an export that
     begins mid-month), as `partial_period` judges the latest: its name, the days it covers and has, and the first
     day; else None. A report from March 15th showed March's 34 items beside April's 76 with no word of the half."""
-    day = date.fromisoformat(first[:10])
+    return _partial(first, granularity, first=True)
+
+
+def _partial(edge: str, granularity: str, first: bool) -> dict | None:
+    day = date.fromisoformat(edge[:10])
     start, end = _bounds(day, granularity)
-    days, of_days = (end - day).days + 1, (end - start).days + 1
+    days, of_days = ((end - day) if first else (day - start)).days + 1, (end - start).days + 1
     if days >= PARTIAL_SHARE * of_days:
         return None
     return {
         "period": period_of(day.isoformat(), granularity),
         "days": days,
         "of_days": of_days,
-        "first_day": day.isoformat(),
+        "first_day" if first else "last_day": day.isoformat(),
     }
 
 
