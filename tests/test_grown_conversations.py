@@ -264,3 +264,43 @@ def test_an_email_reply_in_an_export_with_a_plain_id_column_replaces_the_stored_
     assert db.execute("SELECT documents FROM runs WHERE id = ?", [run2]).fetchone()[0] == 3
     (again,), _ = mine(db, [night("mail_03-10.jsonl", {"502": FIRST_MAIL})], options)  # a backfill of night 1
     assert again.added == 0 and _stored(db) == stored
+
+
+def _segments_of(db, source_id: str) -> list[str]:
+    sql = """SELECT s.text FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.source_id = ?
+             ORDER BY s.idx"""
+    return [r[0] for r in db.execute(sql, [source_id])]
+
+
+@pytest.mark.parametrize("plain_id", [False, True], ids=["ticket-id", "plain-id"])
+def test_an_email_reply_that_replaces_the_stored_ticket_keeps_what_the_customer_said_before(
+    db, tmp_path, options, plain_id
+):
+    """The reply replaced the stored ticket, but its quoted lines are never mined: the first mail's complaint ("I
+    was charged twice for order ...") was in no segment of any run after night 2 (T00045's "The driver never turned
+    up for the booked slot." gone, run 1's 212 complaints 205). The replaced version's clauses are carried into the
+    new one, once each, and the incremental run counts them."""
+    column = "id" if plain_id else "ticket_id"
+
+    def night(name: str, tickets: dict[str, str]):
+        rows = [{column: tid, "subject": "Charged twice", "body": body} for tid, body in tickets.items()]
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    mine(db, [night("mail_03-10.jsonl", {"502": FIRST_MAIL, "503": OTHER_MAIL})], options)
+    before = _segments_of(db, "502")
+    assert any("charged twice" in s for s in before)
+    options.incremental = True
+    third = "Day ten and still nothing, I am going to my bank.\n\nOn Wed, 11 Mar 2026, Oliver wrote:\n" + "\n".join(
+        f"> {line}" for line in REPLY.split("\n")
+    )
+    for n, body in ((11, REPLY), (12, third)):
+        (grown,), run = mine(db, [night(f"mail_03-{n}.jsonl", {"502": body})], options)
+        assert grown.grown == 1
+        now = _segments_of(db, "502")
+        assert [s for s in now if s in before] == before  # each earlier clause, once, in order
+        assert len(now) == len(set(now)) and any(s.startswith("Still no refund") for s in now)
+        sql = """SELECT COUNT(*) FROM segment_results r JOIN segments s ON s.id = r.segment_id
+                 JOIN documents d ON d.id = s.document_id WHERE r.run_id = ? AND d.source_id = '502'"""
+        assert db.execute(sql, [run]).fetchone()[0] == len(now)  # the incremental run read every one
+    assert any(s.startswith("Day ten") for s in now) and db["documents"].count == 2
