@@ -304,3 +304,31 @@ def test_an_email_reply_that_replaces_the_stored_ticket_keeps_what_the_customer_
                  JOIN documents d ON d.id = s.document_id WHERE r.run_id = ? AND d.source_id = '502'"""
         assert db.execute(sql, [run]).fetchone()[0] == len(now)  # the incremental run read every one
     assert any(s.startswith("Day ten") for s in now) and db["documents"].count == 2
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_a_forgotten_customers_ticket_stays_forgotten_when_an_older_export_is_read_again(db, tmp_path, options, redact):
+    """An export with a plain `id` column is read as reviews, whose tombstone is the exact row (`item_tombstone`):
+    after `forget --customer`, nights 1 and 2 delivered again stored night 1's version of the erased ticket, with
+    the same erased `<EMAIL:...>` token. A review of another export that only shares the id stays."""
+    from miner.store.erasure import forget_customer
+
+    options.redact_pii = redact
+
+    def export(name: str, rows: dict[str, tuple[str, str]]):
+        lines = [{"id": tid, "subject": "Charged twice", "body": body, **({"requester_email": who} if who else {})}
+                 for tid, (body, who) in rows.items()]  # fmt: skip
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+        return path
+
+    oliver, tom = "oliver.b@gmail.com", "tom.hayes@example.com"
+    nights = [export("mail_03-10.jsonl", {"502": (FIRST_MAIL, oliver), "503": (OTHER_MAIL, tom)}),
+              export("mail_03-11.jsonl", {"502": (REPLY, oliver)})]  # fmt: skip
+    for night in nights:
+        mine(db, [night], options)
+    assert forget_customer(db, oliver).documents == 1 and sorted(_stored(db)) == ["503"]
+    again, _ = mine(db, nights, options)  # both nights delivered again, in one folder
+    assert [r.added for r in again] == [0, 0] and sorted(_stored(db)) == ["503"]
+    reviews = export("reviews.jsonl", {"502": ("The parcel came a week late and the box was torn.", None)})
+    (other,), _ = mine(db, [reviews], options)  # another export numbering its rows alike: not the customer's
+    assert other.added == 1 and db["documents"].count == 2

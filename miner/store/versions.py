@@ -305,6 +305,22 @@ def item_tombstone(key: str, source_id: str, date: str | None, text: str) -> str
     return f"item:{hmac.new(key.encode(), said.encode('utf-8'), hashlib.sha256).hexdigest()[:24]}"
 
 
+def thread_tombstones(key: str, source_id: str, meta: dict, text: str) -> list[str]:
+    """'thread:' and a hash, keyed with the database's `key` (`pii_key`), of a ticket's source id and its customer:
+    one per e-mail address its row names (a requester's, as redaction keys it, so a row read before redaction
+    finds it too), else one with none where its text holds an earlier message (`quotes_earlier`). A helpdesk
+    export with a plain `id` column is read as reviews, whose `item_tombstone` is the exact row, so another version
+    of an erased customer's ticket (an older export delivered again) came back; the customer in the key keeps a
+    review of another export that only shares the id ("1") out of it."""
+    from miner.segment.pii import pseudonym
+
+    named = {v.strip().lower() if _address(v) == "token" else pseudonym(v.strip(), "EMAIL", key)
+             for v in meta.values() if isinstance(v, str) and _address(v)}  # fmt: skip
+    customers = sorted(named) or ([""] if quotes_earlier(text) else [])
+    said = (f"{source_id}\x1f{c}".encode() for c in customers)
+    return [f"thread:{hmac.new(key.encode(), s, hashlib.sha256).hexdigest()[:24]}" for s in said]
+
+
 def as_stored(text: str | None) -> re.Pattern[str] | None:
     """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
     read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
