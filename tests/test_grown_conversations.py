@@ -332,3 +332,40 @@ def test_a_forgotten_customers_ticket_stays_forgotten_when_an_older_export_is_re
     reviews = export("reviews.jsonl", {"502": ("The parcel came a week late and the box was torn.", None)})
     (other,), _ = mine(db, [reviews], options)  # another export numbering its rows alike: not the customer's
     assert other.added == 1 and db["documents"].count == 2
+
+
+def _thread(*messages: tuple[str, str]) -> str:
+    """A helpdesk thread as Zendesk's "comments formatted" writes it: a rule and an author line over each message,
+    the newest last."""
+    return "\n\n".join(f"{'-' * 46}\n\n{who}, 1{n} Mar 2026, 09:00\n\n{said}" for n, (who, said) in enumerate(messages))
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_a_helpdesk_thread_with_the_newest_message_last_replaces_the_stored_one(db, tmp_path, options, redact):
+    """Night 2 held each ticket's thread again with one more customer message at the bottom: no quote marks nor
+    reply header, so it was kept beside night 1's ("6 new items share an id with another file's in other words:
+    both kept"), 12 items for 6 tickets and "I was charged twice for my order" counted twice per ticket."""
+    options.redact_pii = redact
+    agent = ("Kirsty (ShopCo Support)", "Sorry to hear that. I have asked our billing team to look into it.")
+    customer = ("Dana Customer", "I was charged twice for my order and the refund has not arrived after two weeks.")
+    first = [customer, agent]
+    later = [*first, ("Dana Customer", "It is still not fixed and now my bank charged me an overdraft fee.")]
+
+    def night(name: str, tickets: dict[str, str]):
+        rows = [{"id": tid, "subject": "Double charge", "body": body, "requester_email": f"{tid.lower()}@example.com"}
+                for tid, body in tickets.items()]  # fmt: skip
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    nights = [night("tickets-03-12.jsonl", {"H0": _thread(*first), "H1": _thread(*first)}),
+              night("tickets-03-13.jsonl", {"H0": _thread(*later), "H1": _thread(*first[:1])})]  # fmt: skip
+    mine(db, nights[:1], options)
+    options.incremental = True
+    (second,), run = mine(db, nights[1:], options)
+    assert (second.added, second.grown, second.edited) == (1, 1, 0), second.summary()
+    assert db["documents"].count == 2 and "overdraft" in _stored(db)["H0"]
+    said = _segments_of(db, "H0")
+    assert sum("charged twice" in s for s in said) == 1 and any("overdraft" in s for s in said)
+    assert not any("billing team" in s for s in said)
+    (again,), _ = mine(db, nights[:1], options)  # night 1 read again (a backfill): nothing added
+    assert again.added == 0 and db["documents"].count == 2
