@@ -264,3 +264,108 @@ def test_an_email_reply_in_an_export_with_a_plain_id_column_replaces_the_stored_
     assert db.execute("SELECT documents FROM runs WHERE id = ?", [run2]).fetchone()[0] == 3
     (again,), _ = mine(db, [night("mail_03-10.jsonl", {"502": FIRST_MAIL})], options)  # a backfill of night 1
     assert again.added == 0 and _stored(db) == stored
+
+
+def _segments_of(db, source_id: str) -> list[str]:
+    sql = """SELECT s.text FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.source_id = ?
+             ORDER BY s.idx"""
+    return [r[0] for r in db.execute(sql, [source_id])]
+
+
+@pytest.mark.parametrize("plain_id", [False, True], ids=["ticket-id", "plain-id"])
+def test_an_email_reply_that_replaces_the_stored_ticket_keeps_what_the_customer_said_before(
+    db, tmp_path, options, plain_id
+):
+    """The reply replaced the stored ticket, but its quoted lines are never mined: the first mail's complaint ("I
+    was charged twice for order ...") was in no segment of any run after night 2 (T00045's "The driver never turned
+    up for the booked slot." gone, run 1's 212 complaints 205). The replaced version's clauses are carried into the
+    new one, once each, and the incremental run counts them."""
+    column = "id" if plain_id else "ticket_id"
+
+    def night(name: str, tickets: dict[str, str]):
+        rows = [{column: tid, "subject": "Charged twice", "body": body} for tid, body in tickets.items()]
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    mine(db, [night("mail_03-10.jsonl", {"502": FIRST_MAIL, "503": OTHER_MAIL})], options)
+    before = _segments_of(db, "502")
+    assert any("charged twice" in s for s in before)
+    options.incremental = True
+    third = "Day ten and still nothing, I am going to my bank.\n\nOn Wed, 11 Mar 2026, Oliver wrote:\n" + "\n".join(
+        f"> {line}" for line in REPLY.split("\n")
+    )
+    for n, body in ((11, REPLY), (12, third)):
+        (grown,), run = mine(db, [night(f"mail_03-{n}.jsonl", {"502": body})], options)
+        assert grown.grown == 1
+        now = _segments_of(db, "502")
+        assert [s for s in now if s in before] == before  # each earlier clause, once, in order
+        assert len(now) == len(set(now)) and any(s.startswith("Still no refund") for s in now)
+        sql = """SELECT COUNT(*) FROM segment_results r JOIN segments s ON s.id = r.segment_id
+                 JOIN documents d ON d.id = s.document_id WHERE r.run_id = ? AND d.source_id = '502'"""
+        assert db.execute(sql, [run]).fetchone()[0] == len(now)  # the incremental run read every one
+    assert any(s.startswith("Day ten") for s in now) and db["documents"].count == 2
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_a_forgotten_customers_ticket_stays_forgotten_when_an_older_export_is_read_again(db, tmp_path, options, redact):
+    """An export with a plain `id` column is read as reviews, whose tombstone is the exact row (`item_tombstone`):
+    after `forget --customer`, nights 1 and 2 delivered again stored night 1's version of the erased ticket, with
+    the same erased `<EMAIL:...>` token. A review of another export that only shares the id stays."""
+    from miner.store.erasure import forget_customer
+
+    options.redact_pii = redact
+
+    def export(name: str, rows: dict[str, tuple[str, str]]):
+        lines = [{"id": tid, "subject": "Charged twice", "body": body, **({"requester_email": who} if who else {})}
+                 for tid, (body, who) in rows.items()]  # fmt: skip
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+        return path
+
+    oliver, tom = "oliver.b@gmail.com", "tom.hayes@example.com"
+    nights = [export("mail_03-10.jsonl", {"502": (FIRST_MAIL, oliver), "503": (OTHER_MAIL, tom)}),
+              export("mail_03-11.jsonl", {"502": (REPLY, oliver)})]  # fmt: skip
+    for night in nights:
+        mine(db, [night], options)
+    assert forget_customer(db, oliver).documents == 1 and sorted(_stored(db)) == ["503"]
+    again, _ = mine(db, nights, options)  # both nights delivered again, in one folder
+    assert [r.added for r in again] == [0, 0] and sorted(_stored(db)) == ["503"]
+    reviews = export("reviews.jsonl", {"502": ("The parcel came a week late and the box was torn.", None)})
+    (other,), _ = mine(db, [reviews], options)  # another export numbering its rows alike: not the customer's
+    assert other.added == 1 and db["documents"].count == 2
+
+
+def _thread(*messages: tuple[str, str]) -> str:
+    """A helpdesk thread as Zendesk's "comments formatted" writes it: a rule and an author line over each message,
+    the newest last."""
+    return "\n\n".join(f"{'-' * 46}\n\n{who}, 1{n} Mar 2026, 09:00\n\n{said}" for n, (who, said) in enumerate(messages))
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_a_helpdesk_thread_with_the_newest_message_last_replaces_the_stored_one(db, tmp_path, options, redact):
+    """Night 2 held each ticket's thread again with one more customer message at the bottom: no quote marks nor
+    reply header, so it was kept beside night 1's ("6 new items share an id with another file's in other words:
+    both kept"), 12 items for 6 tickets and "I was charged twice for my order" counted twice per ticket."""
+    options.redact_pii = redact
+    agent = ("Kirsty (ShopCo Support)", "Sorry to hear that. I have asked our billing team to look into it.")
+    customer = ("Dana Customer", "I was charged twice for my order and the refund has not arrived after two weeks.")
+    first = [customer, agent]
+    later = [*first, ("Dana Customer", "It is still not fixed and now my bank charged me an overdraft fee.")]
+
+    def night(name: str, tickets: dict[str, str]):
+        rows = [{"id": tid, "subject": "Double charge", "body": body, "requester_email": f"{tid.lower()}@example.com"}
+                for tid, body in tickets.items()]  # fmt: skip
+        (path := tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    nights = [night("tickets-03-12.jsonl", {"H0": _thread(*first), "H1": _thread(*first)}),
+              night("tickets-03-13.jsonl", {"H0": _thread(*later), "H1": _thread(*first[:1])})]  # fmt: skip
+    mine(db, nights[:1], options)
+    options.incremental = True
+    (second,), run = mine(db, nights[1:], options)
+    assert (second.added, second.grown, second.edited) == (1, 1, 0), second.summary()
+    assert db["documents"].count == 2 and "overdraft" in _stored(db)["H0"]
+    said = _segments_of(db, "H0")
+    assert sum("charged twice" in s for s in said) == 1 and any("overdraft" in s for s in said)
+    assert not any("billing team" in s for s in said)
+    (again,), _ = mine(db, nights[:1], options)  # night 1 read again (a backfill): nothing added
+    assert again.added == 0 and db["documents"].count == 2

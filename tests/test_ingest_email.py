@@ -150,6 +150,25 @@ def test_a_helpdesk_thread_keeps_the_customers_messages_and_drops_the_agents():
     assert customer_parts(text) == ["The box arrived crushed.", "I sent the photo two days ago and nobody replied."]
 
 
+def test_a_helpdesk_thread_whose_first_message_has_no_author_line_drops_the_agents_reply():
+    """The first message is the ticket's description, with no rule nor author line over it: the one author line
+    found (the agent's) was not enough to read a thread, and the agent's reply was mined as the customer's words."""
+    from miner.ingest.email import quotes_earlier
+
+    rule = "-" * 46
+    text = "\n".join([
+        "I was charged twice for my order and the refund has not arrived.", "",
+        rule, "", "Kirsty (ShopCo Support), 12 Mar 2026, 10:42", "", "I have asked our billing team to look into it.",
+    ])  # fmt: skip
+    assert customer_parts(text) == ["I was charged twice for my order and the refund has not arrived."]
+    assert quotes_earlier(text)  # it holds an earlier message: a later export's version of it replaces it
+    # one author line over the only message, or a customer's, says nothing of an agent
+    alone = "\n".join([rule, "", "Dana Customer, 12 Mar 2026, 09:00", "", "I was charged twice for my order."])
+    assert customer_parts(alone) == [alone] and not quotes_earlier(alone)
+    signed = "\n".join(["The box was crushed.", "", rule, "", "Dana Customer, 12 Mar 2026, 09:00", "", "Photo sent."])
+    assert customer_parts(signed) == [signed]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -83,7 +83,8 @@ _DISCLAIMER = re.compile(
     re.IGNORECASE,
 )
 # A helpdesk's thread (Zendesk's "comments formatted"): a rule of dashes, then "Name, 17 Feb 2026, 10:42" over each
-# message; a message whose author is not the first message's and names a company role is the agent's
+# message; a message whose author is not the first message's and names a company role is the agent's (the first
+# message may have none over it: the ticket's description, the customer's)
 _RULE = re.compile(r"[ \t]*-{20,}[ \t]*$")
 _AUTHOR = re.compile(r"[ \t]*([^,\n]{1,80}),[ \t][^\n]{0,40}\d[^\n]{0,40}\b\d{1,2}:\d\d(?:[ \t]?[AaPp][Mm])?[ \t]*$")
 _COMPANY = re.compile(r"\b(?:support|agent|team|care|service|helpdesk|staff|advisor|adviser|rep)\b", re.IGNORECASE)
@@ -122,14 +123,18 @@ def customer_spans(text: str) -> list[tuple[int, int]] | None:
 
 def quotes_earlier(text: str) -> bool:
     """Whether `text` is an e-mail that holds an earlier message: a reply or forward header, an Outlook header block,
-    or two quoted lines. A helpdesk export read as reviews (its id column a plain `id`) has its tickets' later versions
-    told by this (miner/store/versions.py), as a conversation's are by their turns."""
+    two quoted lines, or a helpdesk thread of two messages or more (`_thread`: the newest last). A helpdesk export
+    read as reviews (its id column a plain `id`) has its tickets' later versions told by this
+    (miner/store/versions.py), as a conversation's are by their turns."""
     if "\n" not in text:
         return False
     lines = [line.rstrip("\r") for line in text.split("\n")]
     short = [len(line) <= _LONG for line in lines]
     quoted = [s and bool(_QUOTE.match(line)) for s, line in zip(short, lines, strict=True)]
-    return sum(quoted) >= 2 or bool(_headers(lines, short, quoted))
+    if sum(quoted) >= 2 or _headers(lines, short, quoted):
+        return True
+    authors, opened = _thread(lines, short)
+    return len(authors) + opened >= 2
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -189,20 +194,30 @@ def _headers(lines: list[str], short: list[bool], quoted: list[bool]) -> list[tu
 
 
 def _agent_messages(lines: list[str], short: list[bool]) -> list[tuple[int, int, bool]]:
-    """(author line, last line, False) of each message of a helpdesk thread, the agent's to its end (the customer's
-    keep their words), where two rules or more each have an author line under them."""
-    authors = []  # (line, author) of each message
+    """(rule line, last line, False) of each message of a helpdesk thread, the agent's to its end (the customer's
+    keep their words, only the rule and author line over them cut), where it holds two messages or more
+    (`_thread`) and one is the agent's."""
+    authors, opened = _thread(lines, short)
+    if not authors:
+        return []
+    first = None if opened else authors[0][2]  # a first message with no author line is the customer's
+    agents = [who != first and bool(_COMPANY.search(who)) for _, _, who in authors]
+    if len(authors) + opened < 2 or (len(authors) < 2 and not any(agents)):
+        return []
+    ends = [i - 1 for i, _, _ in authors[1:]] + [len(lines) - 1]
+    return [(i, end if agent else j, False) for (i, j, _), end, agent in zip(authors, ends, agents, strict=True)]
+
+
+def _thread(lines: list[str], short: list[bool]) -> tuple[list[tuple[int, int, str]], bool]:
+    """A helpdesk thread's messages: (rule line, author line, author) of each with a rule and an author line over it,
+    and whether words come above the first (the ticket's description, with none over it)."""
+    authors = []
     for i, line in enumerate(lines):
         if short[i] and _RULE.match(line):
             j = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
             if j is not None and short[j] and (m := _AUTHOR.match(lines[j])):
-                authors.append((j, m.group(1).strip()))
-    if len(authors) < 2:
-        return []
-    first = authors[0][1]
-    ends = [j - 1 for j, _ in authors[1:]] + [len(lines) - 1]
-    return [(j, end if who != first and _COMPANY.search(who) else j, False)
-            for (j, who), end in zip(authors, ends, strict=True)]  # fmt: skip
+                authors.append((i, j, m.group(1).strip()))
+    return authors, bool(authors) and any(line.strip() for line in lines[: authors[0][0]])
 
 
 def _reply_header(lines: list[str], short: list[bool], i: int) -> int | None:

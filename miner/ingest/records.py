@@ -43,6 +43,9 @@ class Record:
     # A conversation that grew since it was stored (miner/store/versions.py): the stored document it replaces, and
     # what tells this version's id from that one's where the source id alone would give both the same
     replaces: list[str] = field(default_factory=list)
+    # Those of `replaces` it quotes (an e-mail replying on top of the thread): their customer's words are in its
+    # quoted lines, which are never mined, so their segments are carried into it (`versions.carried_segments`)
+    carries: list[str] = field(default_factory=list)
     version: str | None = None
     diverged: bool = False  # shares its id with a stored conversation of another export, earlier turns differing
     raw: tuple[str, str | None] | None = None  # its text and title before import made them plain, where it changed them

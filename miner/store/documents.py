@@ -19,7 +19,7 @@ from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids, erased_items
-from miner.store.versions import as_stored, note_replaced, quotes, sort_versions
+from miner.store.versions import as_stored, carried_segments, note_replaced, quotes, sort_versions
 from miner.wording import counted
 
 # a file re-read with other columns: this many of its rows, and half of them, found stored under other dates or ratings
@@ -298,8 +298,9 @@ def begin_import(db: sqlite_utils.Database, path: Path, stored_as: Path | None =
 def store_records(
     db: sqlite_utils.Database, import_id: int, fresh: list[Record], segments: list[list[Segment]]
 ) -> None:
-    """New documents and their segments, and the documents new versions replace; the caller holds the
-    transaction."""
+    """New documents and their segments, and the documents new versions replace (an e-mail reply takes the segments
+    of those it quotes: `carried_segments`); the caller holds the transaction."""
+    carried = carried_segments(db, fresh, segments)  # read while the versions they replace are stored
     note_replaced(db, fresh, now())
     db.table("documents").insert_all((_document_row(r, import_id) for r in fresh), batch_size=500)
     db.table("segments").insert_all(
@@ -318,6 +319,8 @@ def store_records(
         ),
         batch_size=1000,
     )
+    if carried:
+        db.table("segments").insert_all(carried, batch_size=1000)
 
 
 def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: int) -> None:

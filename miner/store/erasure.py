@@ -98,10 +98,11 @@ def _forget(
         conversations = [r[0] for r in db.execute(
             """SELECT DISTINCT source_id FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
                AND kind = 'transcript' AND source_id IS NOT NULL""")] if tombstone else []  # fmt: skip
-        # and every item with an id of its export, under any file name (`item_tombstone`)
+        # and every item with an id of its export, under any file name (`item_tombstone`), and a ticket's id with
+        # its customer: another version of the ticket comes in an older export delivered again (`thread_tombstones`)
         items = list(db.execute(
-            """SELECT source_id, date, text FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
-               AND source_id IS NOT NULL""")) if tombstone else []  # fmt: skip
+            """SELECT source_id, date, text, kind, meta FROM documents WHERE source_id IS NOT NULL
+               AND id IN (SELECT id FROM temp.erasing_documents)""")) if tombstone else []  # fmt: skip
         segs = db.execute("SELECT id, hash FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)").fetchall()
         erased.segments = len(segs)
         hashes = {h for _, h in segs} | _item_hashes(db)
@@ -123,12 +124,14 @@ def _forget(
         if tombstone:
             stamp = now()
             from miner.store.pii_key import pii_key
-            from miner.store.versions import conversation_tombstone, item_tombstone
+            from miner.store.versions import conversation_tombstone, item_tombstone, thread_tombstones
 
             key = pii_key(db)
 
             tombstones = [*ids, *(conversation_tombstone(key, c) for c in conversations),
-                          *(item_tombstone(key, *row) for row in items)]  # fmt: skip
+                          *(item_tombstone(key, sid, date, text) for sid, date, text, _, _ in items),
+                          *(t for sid, _, text, kind, meta in items if kind != "transcript"
+                            for t in thread_tombstones(key, sid, json.loads(meta or "{}"), text))]  # fmt: skip
             db.table("erased_documents").insert_all(
                 ({"document_id": d, "erased_at": stamp} for d in tombstones), pk="document_id", replace=True
             )
@@ -289,26 +292,27 @@ def forget_customer(
 
 def erased_items(db: sqlite_utils.Database, records: list) -> set[str]:
     """Document ids of the records with an export's id that an erasure removed from another file of the same rows
-    (`item_tombstone`; the text is compared as stored, so a record is found once it is redacted)."""
+    (`item_tombstone`; the text is compared as stored, so a record is found once it is redacted), or that are
+    another version of an erased customer's ticket (`thread_tombstones`: its id and customer)."""
     from miner.store.pii_key import pii_key
-    from miner.store.versions import item_tombstone
+    from miner.store.versions import item_tombstone, thread_tombstones
 
     if not any(r.source_id for r in records) or not any_erased(db):
         return set()
     key = pii_key(db)
-    by_stone = {
-        item_tombstone(key, sid, r.date, r.text): r.document_id
-        for r in records
-        if r.source_id
-        for sid in (r.source_id, r.token_id)  # token_id: a numeric id as redaction stored it before (`Record`)
-        if sid
-    }
-    return {by_stone[s] for s in erased_ids(db, list(by_stone))}
+    by_stone: dict[str, set[str]] = {}  # a ticket's versions in one batch share its thread's
+    for r in records:
+        # token_id: a numeric id as redaction stored it before (`Record`)
+        for sid in dict.fromkeys([r.source_id, r.token_id] if r.source_id else []):
+            threads = thread_tombstones(key, sid, r.meta, r.text) if sid and r.kind != "transcript" else []
+            for stone in [item_tombstone(key, sid, r.date, r.text), *threads] if sid else []:
+                by_stone.setdefault(stone, set()).add(r.document_id)
+    return {d for s in erased_ids(db, list(by_stone)) for d in by_stone[s]}
 
 
 def any_erased(db: sqlite_utils.Database) -> bool:
     """Whether an erasure ever kept an id here: where none did, an import hashes no tombstone (`item_tombstone`,
-    `conversation_tombstone`) to look for."""
+    `conversation_tombstone`, `thread_tombstones`) to look for."""
     return db.execute("SELECT 1 FROM erased_documents LIMIT 1").fetchone() is not None
 
 

@@ -24,6 +24,7 @@ import sqlite_utils
 from miner.ingest.email import customer_parts, quotes_earlier
 from miner.ingest.records import Record
 from miner.segment.pii import PLACEHOLDER
+from miner.segment.segmenter import Segment, unwrap
 from miner.store.db import in_chunks
 
 Turns = list[tuple[str, str]]
@@ -41,7 +42,8 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     by_source: dict[str, list[Record]] = {}
     for rec in records:
         if rec.source_id:
-            rec.version, rec.replaces, rec.diverged = None, [], False  # judged afresh: redaction changes the text
+            # judged afresh: redaction changes the text
+            rec.version, rec.replaces, rec.carries, rec.diverged = None, [], [], False
             by_source.setdefault(rec.source_id, []).append(rec)
     # a numeric id, as redaction stored it before 2026-12-07 too (`Record.token_id`)
     of = {sid: sid for sid in by_source} | {r.token_id: sid for sid, rs in by_source.items() for r in rs if r.token_id}
@@ -75,9 +77,12 @@ def _sort_conversation(
             skip.add(id(rec))
         elif ours and quotes(text, rec.text):  # an older e-mail of the thread read again (a backfill)
             skip.add(id(rec))
-        elif grew(stored, new) or source == rec.source or (ours and quotes(rec.text, text)):
-            # longer, the same export's with turns edited, or an e-mail replying on top of the stored one
+        elif grew(stored, new):  # longer
             rec.replaces.append(doc_id)
+        elif (quoting := ours and quotes(rec.text, text)) or source == rec.source:
+            # an e-mail replying on top of the stored one (which it carries), or the same export's with turns edited
+            rec.replaces.append(doc_id)
+            rec.carries += [doc_id] if quoting else []
         elif source != rec.source:
             rec.diverged = True
 
@@ -100,6 +105,7 @@ def _sort_email(recs: list[Record], doc_id: str, text: str, meta: str | None, sk
             skip.add(id(rec))
         elif quotes(rec.text, text):
             rec.replaces.append(doc_id)
+            rec.carries.append(doc_id)
 
 
 def grew(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -> bool:
@@ -223,6 +229,36 @@ def note_replaced(db: sqlite_utils.Database, fresh: list[Record], stamp: str) ->
     return len(rows)
 
 
+def carried_segments(db: sqlite_utils.Database, fresh: list[Record], segments: list[list[Segment]]) -> list[dict]:
+    """Segment rows (as `store_records` writes them) of the stored versions each new one quotes (`Record.carries`),
+    for the new version: their customer's words are in its quoted lines, which are never mined (email.py), and a
+    replaced version's segments leave with it, so without these the reply on top of a ticket lost the complaint the
+    ticket opened with. Each is added once (by `Segment.hash`, as `segment_records` keeps an item's clauses), after
+    the new version's own, located in its text where found there (else at -1, as a clause `segment_records` could
+    not place). Read before the replaced versions are retired; a third version carries the second's, and so all."""
+    wanted = [old for rec in fresh for old in rec.carries]
+    if not wanted:
+        return []
+    said: dict[str, list[tuple[str | None, str, str]]] = {}
+    for chunk, marks in in_chunks(wanted):
+        sql = f"SELECT document_id, speaker, text, hash FROM segments WHERE document_id IN ({marks}) ORDER BY idx"
+        for doc_id, speaker, text, key in db.execute(sql, chunk):
+            said.setdefault(doc_id, []).append((speaker, text, key))
+    rows: list[dict] = []
+    for rec, segs in zip(fresh, segments, strict=True):
+        held, full, at, idx = {s.hash for s in segs}, unwrap(rec.text), 0, len(segs)
+        for speaker, text, key in (s for old in rec.carries for s in said.get(old, [])):
+            if key in held:
+                continue
+            held.add(key)
+            start = full.find(text, at)
+            at = start + len(text) if start >= 0 else at
+            rows.append({"document_id": rec.document_id, "idx": idx, "speaker": speaker, "text": text, "hash": key,
+                         "start": start, "end": start + len(text) if start >= 0 else -1})  # fmt: skip
+            idx += 1
+    return rows
+
+
 def retire_replaced(db: sqlite_utils.Database) -> int:
     """Forget every replaced document still stored (its results leave every run, as in an erasure); returns how
     many. Run after the import's transaction, and before the next one in case a crash came between."""
@@ -267,6 +303,22 @@ def item_tombstone(key: str, source_id: str, date: str | None, text: str) -> str
     another name (`march_export.csv`)."""
     said = f"{source_id}\x1f{(date or '')[:10]}\x1f{text}"
     return f"item:{hmac.new(key.encode(), said.encode('utf-8'), hashlib.sha256).hexdigest()[:24]}"
+
+
+def thread_tombstones(key: str, source_id: str, meta: dict, text: str) -> list[str]:
+    """'thread:' and a hash, keyed with the database's `key` (`pii_key`), of a ticket's source id and its customer:
+    one per e-mail address its row names (a requester's, as redaction keys it, so a row read before redaction
+    finds it too), else one with none where its text holds an earlier message (`quotes_earlier`). A helpdesk
+    export with a plain `id` column is read as reviews, whose `item_tombstone` is the exact row, so another version
+    of an erased customer's ticket (an older export delivered again) came back; the customer in the key keeps a
+    review of another export that only shares the id ("1") out of it."""
+    from miner.segment.pii import pseudonym
+
+    named = {v.strip().lower() if _address(v) == "token" else pseudonym(v.strip(), "EMAIL", key)
+             for v in meta.values() if isinstance(v, str) and _address(v)}  # fmt: skip
+    customers = sorted(named) or ([""] if quotes_earlier(text) else [])
+    said = (f"{source_id}\x1f{c}".encode() for c in customers)
+    return [f"thread:{hmac.new(key.encode(), s, hashlib.sha256).hexdigest()[:24]}" for s in said]
 
 
 def as_stored(text: str | None) -> re.Pattern[str] | None:
