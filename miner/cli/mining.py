@@ -118,7 +118,12 @@ def mine(
     address: Annotated[
         str | None, typer.Option(help="With --engine ray: the cluster, ray://HEAD:10001 or auto (default: local Ray).")
     ] = None,
-    json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the top pain points as JSON to this file, with each file's import counts (`imports`)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Touchpoints to print at the end (1 or more).")] = 5,
 ) -> None:
     """Import feedback files into the database and mine them for pain points by touchpoint."""
@@ -197,7 +202,8 @@ def mine(
         return
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
-        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        whole = {**result, "imports": [imp.counts() for imp in imports]}  # what the notes said of each file
+        json_out.write_text(json.dumps(whole, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
 
 
