@@ -39,9 +39,9 @@ class RichProgress(Progress):
     """Progress bars on stderr for long steps."""
 
     def __init__(self) -> None:
-        from rich.console import Console
+        from miner.report.console import cli_console
 
-        self.console = Console(stderr=True)
+        self.console = cli_console(stderr=True)
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
@@ -52,21 +52,25 @@ class RichProgress(Progress):
         described = TextColumn(f"{{task.description:<{LABEL_WIDTH}}}")
         columns = [described, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         started = time.perf_counter()
-        # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error.
-        with Progress(*columns, console=self.console, transient=True) as bar:
+        # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error. Off a terminal no bar
+        # is drawn, and none leaves a blank line in a log.
+        with Progress(*columns, console=self.console, transient=True, disable=not self.console.is_terminal) as bar:
             task = bar.add_task(name, total=total)
 
             def advance(n: int = 1) -> None:
                 bar.advance(task, n)
 
             yield advance
+        from miner.report.console import say
+
         done = f"{total:,} " if total is not None else ""
-        self.console.print(f"[dim]{name:<{LABEL_WIDTH}} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
+        say(self.console, f"[dim]{name:<{LABEL_WIDTH}} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
 
     def note(self, message: str) -> None:
         """Plain text: a note quotes file names and rows, whose `[/dim]` is no markup and escape codes no command."""
         from rich.text import Text
 
+        from miner.report.console import say
         from miner.report.inert import terminal_text
 
-        self.console.print(Text(terminal_text(message, keep_newlines=True)))
+        say(self.console, Text(terminal_text(message, keep_newlines=True)))

@@ -68,3 +68,42 @@ def test_mine_warns_that_files_of_one_name_in_two_folders_are_one_source(tmp_pat
     a, b = tmp_path / "f2" / "a" / "r.csv", tmp_path / "f2" / "b" / "r.csv"
     assert f"warning: {a} and {b} are stored as one source, 'r.csv'" in said
     assert "rename them apart (a-r.csv, b-r.csv)" in said and "other.csv are stored" not in said
+
+
+def test_json_out_holds_each_files_import_counts(tmp_path):
+    """A nightly job read the top pain points and run totals from --json-out but not what the notes said of each
+    file (rows, new, replaced, skipped, changed, unread items and their languages): `imports` holds them."""
+    import json
+
+    from tests.conftest import DATA
+
+    first, out = tmp_path / "nightly.csv", tmp_path / "top.json"
+    german = ("Hallo, ich habe die Rechnung zweimal bezahlt und das Geld ist immer noch nicht auf meinem Konto, das "
+              "ist nicht in Ordnung")  # fmt: skip
+    first.write_text(
+        DATA.joinpath("reviews_small.csv").read_text() + f'G1,2026-01-20,1,,"{german}"\nB1,2026-01-21,,,\n'
+    )
+    later = ('review_id,date,rating,title,review\nA1,2026-01-03,1,Awful,"Another text for a stored id."\n'
+             'N1,2026-02-01,1,Late,"The driver came an hour late."\n')  # fmt: skip
+    common = ["--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules", "--no-redact"]
+    result = CliRunner().invoke(app, ["mine", str(first), *common, "--on-error", "skip", "--json-out", str(out)])
+    assert result.exit_code == 0, result.output
+    [night1] = json.loads(out.read_text())["imports"]
+    assert night1 == {
+        "file": str(first),
+        "rows": 6,
+        "new": 6,
+        "replaced": 0,
+        "skipped": 1,
+        "changed": 0,
+        "diverged": 0,
+        "edited": 0,
+        "rated": 0,
+        "unread": {"other_script": 0, "other_language": 1, "languages": {"German": 1}, "no_words": 0},
+    }
+    first.write_text(later)  # the next night's export: one id stored with other text, one new row
+    result = CliRunner().invoke(app, ["mine", str(first), *common, "--incremental", "--json-out", str(out)])
+    assert result.exit_code == 0, result.output
+    top = json.loads(out.read_text())
+    assert [(i["rows"], i["new"], i["changed"]) for i in top["imports"]] == [(2, 1, 1)]
+    assert top["run"]["documents"] == 7 and top["touchpoints"]  # the rest of the JSON as before

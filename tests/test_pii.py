@@ -968,3 +968,18 @@ def test_common_words_products_and_how_the_writer_is_stay_and_names_in_their_pla
     words = ["Why has my bill gone up again?", "Charged for a paper bill I never asked for."]
     kept = [out for text, name in _NAMED_FEEDBACK if name in (out := redactor.redact_many([text, *words])[0])]
     assert kept == []
+
+
+def test_a_verb_form_that_is_a_name_after_a_cue_is_the_cued_person_acting(redactor):
+    """A contact centre's tester: "Your agent hung up on me twice" was stored as "Your agent <PERSON> up on me twice"
+    (75 of 1,319 documents): "hung" is a name that is a word too, and "your agent" cues a name. A past tense or
+    participle followed by what a verb takes ("up", "me", "no", "a map") is what the cued person did; one after a
+    cued name is no surname. "my name is", a name after it ("hung nguyen") or none ("thanks, hung") keep a name."""
+    plain = ["Your agent hung up on me twice.", "my agent said no and that was it", "i am hung up on this",
+             "your agent rose to help", "my driver drew a map", "Your agent rang off before I finished."]  # fmt: skip
+    assert redactor.redact_many(plain) == plain
+    people = ["your agent dave hung up on me", "my name is hung", "your agent hung nguyen was rude",
+              "Your agent Hung Nguyen hung up.", "the food was cold. thanks, hung"]  # fmt: skip
+    assert redactor.redact_many(people) == ["your agent <PERSON> hung up on me", "my name is <PERSON>",
+                                            "your agent <PERSON> was rude", "Your agent <PERSON> hung up.",
+                                            "the food was cold. thanks, <PERSON>"]  # fmt: skip

@@ -54,12 +54,12 @@ class OnError(StrEnum):
     skip = "skip"
 
 
-def fail(message: str) -> None:
+def fail(message: str, code: int = 2) -> None:
     from miner.report.inert import terminal_text
 
     # the message may quote a row or a file name: its control characters and escape codes are not printed
     typer.echo(f"Error: {terminal_text(message, keep_newlines=True)}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def check_embedding_model(name: str) -> None:
@@ -80,11 +80,11 @@ def check_embedding_model(name: str) -> None:
 
 
 def discard_new_db(db: Path, database: Any) -> None:
-    """Remove the database file a command created before it failed (and its -wal and -shm): a failed first mine
-    left an empty database behind, which later commands read as a mined one."""
+    """Remove the database file a command created before it failed (its -wal, -shm and .mine-lock too): a failed
+    first mine left an empty database behind, which later commands read as a mined one."""
     if database is not None:
         database.close()
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".mine-lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 

@@ -118,10 +118,19 @@ def mine(
     address: Annotated[
         str | None, typer.Option(help="With --engine ray: the cluster, ray://HEAD:10001 or auto (default: local Ray).")
     ] = None,
-    json_out: Annotated[Path | None, typer.Option(help="Also write the top pain points as JSON to this file.")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the top pain points as JSON to this file, with each file's import counts (`imports`)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Touchpoints to print at the end (1 or more).")] = 5,
 ) -> None:
-    """Import feedback files into the database and mine them for pain points by touchpoint."""
+    """Import feedback files into the database and mine them for pain points by touchpoint.
+
+    Exit status: 0 done; 2 bad input or options; 130 or 143 interrupted;
+    75 another `touchpoints mine` is working on the same database: this one
+    stopped before reading anything (nothing is lost: try again later)."""
     from miner.cli.app import interruptible
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
@@ -133,6 +142,7 @@ def mine(
     from miner.segment import get_segmenter
     from miner.segment.scripts import unread_notes
     from miner.store import open_db
+    from miner.store.busy import BUSY_EXIT, Busy, mining
     from miner.store.pii_key import published_key_note, uses_published_key
     from miner.store.runs import latest_run
     from miner.touchpoints import load_taxonomy
@@ -175,21 +185,25 @@ def mine(
         note_skipped(skipped, progress, chosen.redact)
         note_same_names(files, progress, chosen.redact)
         database = open_db(db)
-        if chosen.redact and uses_published_key(database):
-            progress.note(published_key_note(str(db)))
-        if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
-            options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
-        else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
-            options.engine = LocalEngine(start_up=True)
-        last = latest_run(database)
-        with interruptible():  # SIGTERM as SIGINT: the run is marked failed, one line, exit 143 or 130
-            imports, run_id = run_mine(database, paths, options, progress)
-        for imp in imports:
-            for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments, imp.languages)):
-                progress.note(note)
-        if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
-            note_changes(database, run_id, progress)
-        result = top_pain_points(database, limit=limit, run_id=run_id)
+        with mining(db, database):  # a second mine on the database stops here (BUSY_EXIT)
+            if chosen.redact and uses_published_key(database):
+                progress.note(published_key_note(str(db)))
+            if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
+                options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
+            else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
+                options.engine = LocalEngine(start_up=True)
+            last = latest_run(database)
+            with interruptible():  # SIGTERM as SIGINT: the run is marked failed, one line, exit 143 or 130
+                imports, run_id = run_mine(database, paths, options, progress)
+            for imp in imports:
+                for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments, imp.languages)):
+                    progress.note(note)
+            if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
+                note_changes(database, run_id, progress)
+            result = top_pain_points(database, limit=limit, run_id=run_id)
+    except Busy as err:  # the database is the other mine's, however new: never discarded here
+        fail(str(err), BUSY_EXIT)
+        return
     except MinerError as err:
         if created:  # nothing of a first mine that failed stays behind
             discard_new_db(db, database)
@@ -197,7 +211,8 @@ def mine(
         return
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
-        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        whole = {**result, "imports": [imp.counts() for imp in imports]}  # what the notes said of each file
+        json_out.write_text(json.dumps(whole, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
 
 

@@ -48,8 +48,9 @@ def list_(
         writer.writerow(RUN_LIST_COLUMNS)  # the same header with no run yet (it was "id" alone)
         writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from miner.report.console import cli_console, say
 
     table = Table(
         "run", "status", "mode", "started (UTC)", "analysis", "taxonomy", "documents", "segments", "complaints"
@@ -60,8 +61,10 @@ def list_(
             mode = f"incremental on {r['base_run_id']}"
         counts = [f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments", "complaints")]
         table.add_row(str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), _taxonomy(r), *counts)
-    console = Console() if sys.stdout.isatty() else Console(width=140)  # as `top`: a pipe gets whole columns
-    console.print(table if rows else "No runs yet: mine some feedback first (touchpoints mine FILE).")
+    if rows:
+        cli_console().print(table)  # as `top`: a pipe gets whole columns
+    else:
+        say(cli_console(), "No runs yet: mine some feedback first (touchpoints mine FILE).")
 
 
 def _taxonomy(run: dict) -> str:

@@ -241,10 +241,10 @@ def run_eval(
 
 
 def print_scores(name: str, s: Scores) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from miner.report.console import cli_console, say
     from miner.report.inert import terminal_text
 
     def plain(text: str) -> str:  # a file name or gold label is no markup and no escape code
@@ -253,17 +253,19 @@ def print_scores(name: str, s: Scores) -> None:
     def fmt(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    console = Console()
+    console = cli_console()
     scored = counted(s.scored, "complaint")
-    console.print(f"[bold]{plain(name)}[/bold]: {counted(s.items, 'item')}, {scored} with gold touchpoints")
-    console.print(
+    say(console, f"[bold]{plain(name)}[/bold]: {counted(s.items, 'item')}, {scored} with gold touchpoints")
+    say(
+        console,
         f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
-        f"complaint F1 {fmt(s.complaint_f1)} (on {counted(s.complaint_items, 'item')})"
+        f"complaint F1 {fmt(s.complaint_f1)} (on {counted(s.complaint_items, 'item')})",
     )
     if s.accuracy_detected is not None and s.accuracy_detected != s.accuracy_at_1:
-        console.print(
+        say(
+            console,
             f"  accuracy@1 end to end {fmt(s.accuracy_detected)} (a complaint the detector missed counted as none; "
-            "above, it has its most complaint-like clause's touchpoint)"
+            "above, it has its most complaint-like clause's touchpoint)",
         )
     if s.per_touchpoint:
         table = Table("touchpoint", "precision", "recall", "F1", "support")
@@ -272,4 +274,4 @@ def print_scores(name: str, s: Scores) -> None:
         console.print(table)
     if s.confusions:
         errors = "; ".join(f"{plain(g)} → {plain(p)} ({n})" for g, p, n in s.confusions)
-        console.print(f"  most frequent errors (gold → predicted): {errors}")
+        say(console, f"  most frequent errors (gold → predicted): {errors}")

@@ -274,7 +274,7 @@ def _import_file(
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
     return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged,
-                        edited=edited, rated=changed[2], languages=languages)  # fmt: skip
+                        edited=edited, rated=changed[2], languages=languages, skipped=len(rejected))  # fmt: skip
 
 
 def _counting_changed(

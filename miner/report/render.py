@@ -26,14 +26,13 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     """The top pain points as a rich table (`unmapped`: see `rows_of`). Every value from feedback or a taxonomy
     goes in as `Text`, never as markup, and without control characters: `[/dim]` or an escape code in a review
     prints as it reads."""
-    import sys
-
-    from rich.console import Console, JustifyMethod
+    from rich.console import JustifyMethod
     from rich.table import Table
     from rich.text import Text
 
-    # A pipe or a log gets a readable width rather than rich's 80-column default.
-    console = Console() if sys.stdout.isatty() else Console(width=140)
+    from miner.report.console import cli_console, say
+
+    console = cli_console()  # a pipe or a log: the table in 140 columns, sentences whole
     run = result["run"]
     shown = result.get("filter", "all feedback")
     inside = (f"{counted(result['mentions'], 'complaint mention')} in {counted(result['items'], 'item')}"
@@ -82,7 +81,7 @@ def print_table(result: dict, unmapped: bool = False) -> None:
         else:  # the run's total is the whole run's: the filter's share is of its complaint mentions
             said = (f"{none['complaints']} complaints of {shown} fit no touchpoint ({none['share']:.1%} of its "
                     "complaint mentions)")  # fmt: skip
-        console.print(f"{said}: see `touchpoints top --touchpoint none`.")
+        say(console, f"{said}: see `touchpoints top --touchpoint none`.")
     print_fit(console, result.get("fit"))
 
 

@@ -43,6 +43,19 @@ class ImportResult:
     edited: int = 0  # new items sharing an id with another file's, in other words: both kept (`edited_elsewhere`)
     rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
     languages: Counter[str] = field(default_factory=Counter)  # new items read as another language, by its name
+    skipped: int = 0  # bad rows left out under --on-error skip
+
+    def counts(self) -> dict:
+        """What `summary` and `unread_notes` say, for `mine --json-out`'s `imports` (a nightly job reads them)."""
+        other_language = sum(self.languages.values())
+        return {
+            "file": self.path, "rows": self.rows, "new": self.added, "replaced": self.grown,
+            "skipped": self.skipped, "changed": self.changed, "diverged": self.diverged, "edited": self.edited,
+            "rated": self.rated,
+            "unread": {"other_script": self.other_script, "other_language": other_language,
+                       "languages": dict(self.languages.most_common()),
+                       "no_words": max(self.no_segments - other_language, 0)},
+        }  # fmt: skip
 
     def summary(self) -> str:
         """The line `mine` prints for the file."""
