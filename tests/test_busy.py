@@ -62,3 +62,23 @@ def test_a_mine_killed_with_9_blocks_nothing_and_its_run_is_abandoned(tmp_path):
     again = _mine(path)
     assert again.returncode == 0, again.stderr
     assert open_db(path)["runs"].get(crashed)["status"] == "abandoned"
+
+
+def test_an_erasure_waits_for_no_mine_and_a_mine_for_no_erasure(tmp_path):
+    """A mine still importing has no run row, so `forget` went on beside it: an erasure now takes the same claim,
+    stops at once while a mine holds it (exit 75, nothing deleted), and a dry run only reads."""
+    path = tmp_path / "t.db"
+    assert _mine(path).returncode == 0
+    db = open_db(path)
+    before = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    forget = ["forget", "--db", str(path), "--dataset", "reviews_small.csv"]
+    with mining(path, db):  # a mine at work
+        busy = subprocess.run([sys.executable, "-m", "miner", *forget], capture_output=True, text=True, cwd=ROOT,
+                              timeout=300)  # fmt: skip
+        dry = CliRunner().invoke(app, [*forget, "--dry-run"])
+    said = " ".join(busy.stderr.split())
+    assert busy.returncode == BUSY_EXIT and "so this `touchpoints forget` stopped before reading anything" in said
+    assert dry.exit_code == 0, dry.output
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == before > 0
+    assert CliRunner().invoke(app, forget).exit_code == 0  # once the mine has finished
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from miner.cli.app import ReadDbOpt, app, fail
 from miner.wording import counted
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @app.command()
@@ -38,14 +42,6 @@ def forget(
 
     Its segments, results and cached vectors go too; top, report, export and the API then no longer show it."""
     from miner.store import open_db
-    from miner.store.erasure import Erased, forget_customer, forget_files, would_forget
-    from miner.store.erasure_lookup import (
-        customer_matches,
-        documents_of_customer,
-        documents_of_paths,
-        import_paths_matching,
-        import_sources,
-    )
     from miner.store.runs import live_runs
 
     if (dataset is None) == (customer is None):
@@ -57,6 +53,26 @@ def forget(
         # a run that finishes after the erasure would store what it read of the erased items (its counts did)
         fail(f"{db}: run {running[0]} is still being made by `touchpoints mine`; forget when it has finished (or "
              "stop it): an erasure now would leave the erased items in that run's counts")  # fmt: skip
+    from miner.store.busy import BUSY_EXIT, Busy, mining
+
+    try:
+        with nullcontext() if dry_run else mining(db, database, "`touchpoints forget`"):
+            _forget(database, db, dataset, customer, dry_run)
+    except Busy as err:  # a mine importing has no run row yet: its claim on the database tells
+        fail(str(err), BUSY_EXIT)
+
+
+def _forget(database: sqlite_utils.Database, db: Path, dataset: str | None, customer: str | None,
+            dry_run: bool) -> None:  # fmt: skip
+    from miner.store.erasure import Erased, forget_customer, forget_files, would_forget
+    from miner.store.erasure_lookup import (
+        customer_matches,
+        documents_of_customer,
+        documents_of_paths,
+        import_paths_matching,
+        import_sources,
+    )
+
     if dataset is not None:
         paths = import_paths_matching(database, dataset)
         if not paths:

@@ -34,8 +34,9 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def mining(path: Path, db: sqlite_utils.Database) -> Iterator[None]:
-    """Hold the claim on the database at `path` for the block, or raise `Busy` at once, naming who holds it."""
+def mining(path: Path, db: sqlite_utils.Database, what: str = "`touchpoints mine`") -> Iterator[None]:
+    """Hold the claim on the database at `path` for the block, or raise `Busy` at once, naming who holds it (`what`:
+    the command that stops; an erasure takes the claim too, so no mine reads while it erases)."""
     try:
         import fcntl
     except ImportError:  # no flock (Windows): the runs table alone tells
@@ -48,23 +49,24 @@ def mining(path: Path, db: sqlite_utils.Database) -> Iterator[None]:
         except BlockingIOError:
             holder = os.read(fd, 300).decode("utf-8", "replace").strip()
             os.close(fd)
-            raise Busy(_busy(path, f"another `touchpoints mine` ({holder or 'a running process'})")) from None
+            raise Busy(_busy(path, f"another `touchpoints mine` ({holder or 'a running process'})", what)) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"process {os.getpid()} on {socket.gethostname()}, started {now()}\n".encode())
     try:
         running = live_runs(db)
         if running:
             owner = db.execute("SELECT owner FROM runs WHERE id = ?", [running[-1]]).fetchone()[0] or "?"
-            raise Busy(_busy(path, f"run {running[-1]}, being made by process {owner}"))
+            raise Busy(_busy(path, f"run {running[-1]}, being made by process {owner}", what))
         yield
     finally:
         if fd is not None:
             os.close(fd)  # lets go of the claim; the file stays (removing it would let two claim two files)
 
 
-def _busy(path: Path, who: str) -> str:
+def _busy(path: Path, who: str, what: str) -> str:
+    again = "mine the same files again" if "mine" in what else "run it again"
     return (
-        f"{path}: {who} is working on this database, so this `touchpoints mine` stopped before reading anything. "
-        "Nothing is lost: mine the same files again when that one has finished (they are stored once). "
+        f"{path}: {who} is working on this database, so this {what} stopped before reading anything. "
+        f"Nothing is lost: {again} when that one has finished{' (they are stored once)' if 'mine' in what else ''}. "
         f"Exit {BUSY_EXIT}: try again later"
     )
