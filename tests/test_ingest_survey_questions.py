@@ -142,8 +142,27 @@ def test_a_forms_recommend_question_is_the_nps_rating(tmp_path):
     (tmp_path / "form.csv").write_text(FORM, encoding="utf-8")
     recs, notes = _mine(tmp_path / "form.csv")
     assert recs[0].text.startswith("The courier") and recs[0].rating_scale == "nps"
-    assert [r.rating_raw for r in recs] == [0, 9, 3, 10]  # "no rating column found" before
+    assert [r.rating_raw for r in recs] == [0, 9, 3]  # "no rating column found" before; the "N/A" left out
     assert "no rating column found" not in notes[0]
+
+
+def test_a_form_of_one_comment_and_a_score_is_a_survey(tmp_path):
+    """The commonest NPS export: a score and one comment. As a plain table, the first respondent who skipped the
+    comment stopped the whole import ("the text is empty") and an "N/A" was mined as feedback; as a survey both are
+    left out and counted, and each respondent's item keeps the id a plain table gave it."""
+    form = (
+        "response_id,date,How likely are you to recommend us? (0-10),What is the main reason for your score?\n"
+        "r1,2026-05-01,3,The delivery was two hours late.\nr2,2026-05-02,9,\nr3,2026-05-03,8,N/A\n"
+        "r4,2026-05-04,2,Charged twice for one order.\n"
+    )
+    (tmp_path / "nps.csv").write_text(form, encoding="utf-8")
+    recs, notes = _mine(tmp_path / "nps.csv")
+    assert [(r.source_id, r.rating_raw, r.kind) for r in recs] == [("r1", 3, "survey"), ("r4", 2, "survey")]
+    assert "1 answer left out as saying nothing" in notes[-1] and "2 respondents answered no" in notes[-1]
+    plain = "response_id,date,comment\nr1,2026-05-01,The delivery was late.\nr2,2026-05-02,\n"
+    (tmp_path / "plain.csv").write_text(plain, encoding="utf-8")
+    with pytest.raises(InputError, match="the text is empty"):  # no score question: a plain table, as before
+        _mine(tmp_path / "plain.csv")
 
 
 def test_non_answers_are_left_out_as_empty_cells_are_and_counted(tmp_path):

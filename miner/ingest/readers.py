@@ -111,7 +111,7 @@ def tabular(path: Path, header: list[str], rows: Iterator[tuple[int, list]], hea
     peeked = [r for _, r in zip(range(PREAMBLE_ROWS), rows, strict=False)]
     preamble_problem(path, header, peeked, header_at)
     shape = shapes.survey_shape(header, [v for _, v in peeked[:2]])
-    if shape is None and len(shapes.forms_questions(header, [v for _, v in peeked])) >= 2:
+    if shape is None and shapes.forms_shape(header, [v for _, v in peeked]):
         shape = "forms"  # a respondent who left the first question empty was refused, their other answers unread
     if shape is not None:
         return shapes.melt_survey(path, shape, header, peeked, rows)

@@ -74,6 +74,21 @@ def forms_questions(header: list[str], rows: list[list]) -> list[int]:
     return out
 
 
+def forms_shape(header: list[str], rows: list[list]) -> bool:
+    """Whether a flat export is a survey read one item per answer: two open-text questions or more, or one beside a
+    question that asks for a score (an NPS or CSAT form: "How likely are you to recommend us?" and "What is the main
+    reason for your score?"). As a plain table, one respondent who skipped the comment stopped the whole import, and
+    an "N/A" was mined as feedback; as a survey they are left out and counted, as in any survey export."""
+    asked = forms_questions(header, rows)
+    if len(asked) != 1:
+        return len(asked) >= 2
+    for i, h in enumerate(header):
+        values = [str(r[i]).strip() if i < len(r) and r[i] is not None else "" for r in rows]
+        if i != asked[0] and _asked(h.strip()) and score_kind(h, real_answers(values)):
+            return True
+    return False
+
+
 def _questions(shape: str, header: list[str], heads: list[list]) -> tuple[list[str], list[str], list[str]]:
     """Per column: question id, question text and sub-header."""
     if shape == "qualtrics":
@@ -277,7 +292,9 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     s.declined[i] += 1
                     continue
                 answered = True
-                out = {"id": f"{rid}:{qids[i]}", "response_id": rid} if s.id is not None else {}
+                # a form of one open question was a plain table, one item per respondent: its ids stay theirs
+                qid = f"{rid}:{qids[i]}" if s.shape != "forms" or len(s.open) > 1 else rid
+                out = {"id": qid, "response_id": rid} if s.id is not None else {}
                 out |= {"question_id": qids[i], "question": s.question(i), "answer": answer}
                 if s.date is not None:
                     out[header[s.date]] = row[keys[s.date]]
