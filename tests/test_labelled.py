@@ -228,3 +228,35 @@ def test_a_mapper_anchors_the_touchpoints_its_corrections_leave_out(mini_taxonom
     assert head is not None and head.labelled is not None and head.labelled.fitted
     corrected = {mapper.ids.index(tp) for _, tp in CORRECTIONS}
     assert corrected < set(head.labelled.classes_.tolist()) == set(range(len(mapper.ids)))
+
+
+def test_a_clause_quoting_a_none_example_is_filed_under_none(db, mini_taxonomy, fake_embedder, segmenter):
+    """An analyst put "I expected better from an insurer." in none_examples after `taxonomy review` listed it, as
+    the review's error for a correction under none tells them to; read inside its items the clause stayed under
+    claims in 13 of 13, and the review listed it again. A clause quoting a none example word for word (any case,
+    the punctuation around it aside) is now filed under none, and the review leaves it out."""
+    from miner.embed import EmbeddingCache
+    from miner.pipeline import Encoders, Pipeline
+    from miner.pipeline.classify import fit_detector, fit_mapper
+
+    filler = "I expected better from an insurer"
+    texts = [f"{filler}.", "the invoice shows the wrong amount", "i EXPECTED better from an insurer!"]
+    segments = [{"id": i, "document_id": str(i), "text": t, "rating": 1} for i, t in enumerate(texts)]
+
+    def tops(taxonomy) -> list[str]:
+        cache = EmbeddingCache(fake_embedder, db)
+        detector, mapper = fit_detector(cache, None, taxonomy), fit_mapper(cache, taxonomy, "examples")
+        detector.threshold, mapper.threshold = 0.0, 0.0  # every text a complaint, filed under a touchpoint
+        mapper.none_margin = 9.0  # as inside an item whose topic outweighs the none examples: none never wins
+        pipeline = Pipeline(db, Encoders(fake_embedder), taxonomy, segmenter, detector=detector, mapper=mapper)
+        result, _ = pipeline.classify(segments)
+        return [row[3] for row in result.segment_rows]
+
+    before = tops(mini_taxonomy)
+    assert before[0] != "none" and before[2] != "none"
+    filed = mini_taxonomy.model_copy(update={"none_examples": [*mini_taxonomy.none_examples, filler]})
+    after = tops(filed)
+    assert after[0] == after[2] == "none" and after[1] == before[1]
+    # a correction of the same quote wins: the analyst filed it on purpose
+    corrected = filed.model_copy(update={"corrections": [Correction(text=filler, touchpoint="billing")]})
+    assert tops(corrected)[0] == "billing"

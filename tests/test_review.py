@@ -99,6 +99,27 @@ def test_texts_already_filed_as_corrections_are_not_listed_again(db, data_dir, m
     assert again and filed["text"] not in {p["text"] for p in again}
 
 
+def test_texts_put_in_none_examples_are_filed_none_and_not_listed_again(
+    db, data_dir, mini_taxonomy, fake_embedder, segmenter
+):
+    """The review's error for a correction under none says to put such text in none_examples: a tester did, and
+    the clause stayed filed under a touchpoint and came back in every round. Now it is filed under none (quoted.py)
+    and left off the list, as a corrected quote is."""
+    cache = EmbeddingCache(fake_embedder, db)
+    files = [data_dir / "reviews_small.csv", data_dir / "chats_small.jsonl"]
+    mine(db, files, MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    filler = least_sure(db, cache, mini_taxonomy, limit=100)[0]
+    assert filler["touchpoint"] != "none"
+    taxonomy = mini_taxonomy.model_copy(update={"none_examples": [*mini_taxonomy.none_examples, filler["text"]]})
+    _, run_id = mine(db, files, MineOptions(taxonomy=taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    (now,) = db.execute(
+        "SELECT touchpoint FROM assignments WHERE run_id = ? AND rank = 0 AND segment_id = ?",
+        [run_id, filler["segment_id"]],
+    ).fetchone()
+    assert now == "none"
+    assert filler["text"] not in {p["text"] for p in least_sure(db, cache, taxonomy, limit=100)}
+
+
 def test_the_command_prints_a_block_to_paste_and_names_a_missing_database(mined, data_dir, tmp_path):
     from typer.testing import CliRunner
 

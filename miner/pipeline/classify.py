@@ -354,7 +354,7 @@ def _map_chunk(
     if adjusted is None:
         adjusted = c.adjusted(head)
     assigned = mapper.choose(c.tp_scores, c.nones, c.vectors.astype(np.float32), adjusted, tp_threshold, c.sure(head))
-    if mapper.taxonomy.corrections:  # a quote an analyst corrected is filed where the correction says
+    if mapper.taxonomy.corrections or mapper.taxonomy.none_examples:  # a quote filed word for word (quoted.py)
         texts = [segments[c.start + int(pos)]["text"] for pos in c.idx]
         assigned = [
             mapper.corrected(t, a, c.tp_scores[k]) for k, (t, a) in enumerate(zip(texts, assigned, strict=True))

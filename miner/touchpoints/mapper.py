@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from miner.segment.segmenter import quote_key
 from miner.touchpoints.clusters import CLUSTER_SIZE, CLUSTER_WEIGHT
 from miner.touchpoints.corpus import CORPUS_MARGIN, CORPUS_WEIGHT, CorpusHead
 from miner.touchpoints.labelled import LabelledHead, anchor_rows
+from miner.touchpoints.quoted import Quoted
 from miner.touchpoints.taxonomy import NONE, Taxonomy
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -267,21 +267,11 @@ class Mapper:
         return out
 
     def corrected(self, text: str, chosen: list[Assignment], scores: np.ndarray) -> list[Assignment]:
-        """`chosen` for a clause an analyst's correction quotes word for word (any case and spacing): the
-        correction's touchpoint first, then the others chosen. The labelled head learns from corrections but may
-        not be sure enough to move the quote itself (two corrections left both quotes where they were)."""
-        if not self.taxonomy.corrections:
-            return chosen
-        if not hasattr(self, "corrections_"):
-            self.corrections_ = {quote_key(c.text): c.touchpoint for c in self.taxonomy.corrections}
-        touchpoint = self.corrections_.get(quote_key(text))
-        if touchpoint is None:
-            return chosen
-        top = touchpoint.split("/", 1)[0]
-        # its score is how well the clause fits the taxonomy, as a head's first pick keeps it (`choose`)
-        first = Assignment(top, float(scores.max()), touchpoint if "/" in touchpoint else None)
-        rest = [a for a in chosen if a.touchpoint not in (top, NONE)]
-        return [first, *rest][:MOST_TOUCHPOINTS]
+        """`chosen` for a clause the taxonomy files word for word (miner/touchpoints/quoted.py): a correction's
+        quote under its touchpoint, a none example under none."""
+        if not hasattr(self, "quoted_"):
+            self.quoted_ = Quoted(self.taxonomy)
+        return self.quoted_.apply(text, chosen, scores) if self.quoted_ else chosen
 
     def _subs(self, vectors: np.ndarray | None, picks: list[list[int]], skip: np.ndarray) -> list[list[str | None]]:
         """The sub-touchpoint of each picked touchpoint of each row (none without `vectors`, or where `skip`)."""

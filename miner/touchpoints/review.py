@@ -69,9 +69,9 @@ def least_sure(
     ranked = [*(k for k in np.argsort(margins, kind="stable") if filed[k]),
               *(k for k in np.argsort(-scores[rows, order[:, 0]], kind="stable") if not filed[k])]  # fmt: skip
     # a quote is listed once, however many items say it and under whichever touchpoint ("Rented for a week in
-    # Malaga." came 11 times), and not once corrected, in any case, spacing or punctuation around it (`quote_key`,
-    # as the mapper matches)
-    seen = {quote_key(c.text) for c in taxonomy.corrections}
+    # Malaga." came 11 times), and not once corrected or put in none_examples, in any case, spacing or punctuation
+    # around it (`quote_key`, as the mapper matches: miner/touchpoints/quoted.py)
+    seen = {quote_key(c.text) for c in taxonomy.corrections} | {quote_key(t) for t in taxonomy.none_examples}
     queues: dict[str, list[dict]] = {}
     for k in ranked:
         segment = segments[positions[k]]
