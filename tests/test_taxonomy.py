@@ -106,6 +106,20 @@ def test_broken_yaml_names_the_line(tmp_path):
         load_taxonomy(path)
 
 
+def test_an_unclosed_quote_names_the_line_it_opens_on_and_a_colon_in_a_text_says_to_quote_it(tmp_path, data_dir):
+    """An unclosed quote on line 1922 of a taxonomy was reported at line 2048, the end of the file where the scanner
+    gave up; an unquoted "Waiting time: four hours" after `text:` gave a bare YAML error without the quoting hint."""
+    base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "quote.yaml"
+    path.write_text(base + 'none_examples:\n  - "never again\n  - terrible\n  - awful\n', encoding="utf-8")
+    opened, end = base.count("\n") + 2, base.count("\n") + 5
+    with pytest.raises(TaxonomyError, match=rf"quote.yaml, line {opened}: .*quoted scalar.* at line {end}\): close"):
+        load_taxonomy(path)
+    path.write_text(base + "corrections:\n  - text: Waiting time: four hours\n    touchpoint: billing\n", "utf-8")
+    with pytest.raises(TaxonomyError, match=rf"line {base.count(chr(10)) + 2}: .*: put it in quotes"):
+        load_taxonomy(path)
+
+
 def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path, data_dir):
     # a second `corrections:` list appended below the first (as `taxonomy review` suggests) replaced it silently
     base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")

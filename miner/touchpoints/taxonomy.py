@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from yaml.scanner import ScannerError
 
 from miner.errors import TaxonomyError
 from miner.segment.segmenter import quote_key
@@ -22,6 +23,7 @@ NONE = "none"
 # Package data (the repository's taxonomies/default.yaml links here), so an installed package has it too.
 DEFAULT_TAXONOMY = Path(str(resources.files("miner.touchpoints").joinpath("default.yaml")))
 _ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
+COLON_HINT = "a text with ': ' in it is read as a key and a value: put it in quotes"
 
 
 class Touchpoint(BaseModel):
@@ -213,7 +215,7 @@ def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
     else:
         msg = first["msg"].removeprefix("Value error, ")
         if isinstance(first.get("input"), dict) and first["type"] == "string_type":
-            msg += " (a text with ': ' in it is read as a key and a value: put it in quotes)"
+            msg += f" ({COLON_HINT})"
     return f"{path}: {where}: {msg}. Fix the taxonomy file and run again."
 
 
@@ -244,7 +246,22 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     except LineError as err:
         raise TaxonomyError(f"{path}, line {err.line}: {err.problem}.") from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise TaxonomyError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)}).") from None
+        raise TaxonomyError(f"{path}{_yaml_problem(err)}.") from None
     return parse_taxonomy(data, path)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """ ", line N: not valid YAML (...)" for a parse error. Where the scanner gave up inside something that started
+    earlier (a quote opened on line 1922 and never closed ran to the end of the file, line 2048), the line it started
+    on comes first: the end of the file is no place to look for a missing quote."""
+    mark, context = getattr(err, "problem_mark", None), getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    if problem == "mapping values are not allowed here":
+        problem += f"; {COLON_HINT}"
+    if isinstance(err, ScannerError) and mark and context and context.line != mark.line:
+        return (
+            f", line {context.line + 1}: not valid YAML ({err.context} that starts on this line, {problem} at line "
+            f"{mark.line + 1}){': close the quote' if 'quoted' in (err.context or '') else ''}"
+        )
+    line = f", line {mark.line + 1}" if mark else ""
+    return f"{line}: not valid YAML ({problem})"
