@@ -136,6 +136,25 @@ def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     assert "warning: follow_up: “pizza” is in 6 of its examples" in result.output
     # a touchpoint with a handful of examples is named: the guide asks for a few dozen
     assert "warning: few examples: delivery (1), follow_up (6)" in result.output
+    assert "read at the top level only" not in result.output
+
+
+def test_taxonomy_check_warns_about_a_stage_given_to_a_sub_touchpoint(tmp_path):
+    """`stage:` on a child was accepted without a word, though only the top level's is read."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    tax = _taxonomy_with({"delivery": ["the parcel was late"], "follow_up": ["no confirmation"]}).model_dump()
+    tax["touchpoints"][0]["children"] = [
+        {"id": "delivery/late", "name": "Late", "description": "Late parcels.", "stage": "purchase"}
+    ]
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(tax), encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
+    assert result.exit_code == 0, result.output
+    assert "warning: delivery/late: `stage: purchase` is read at the top level only" in result.output
 
 
 def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):

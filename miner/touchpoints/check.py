@@ -45,6 +45,20 @@ def overlapping_examples(taxonomy: Taxonomy, embed: EmbedFn, threshold: float = 
     return sorted(found, key=lambda o: -o.similarity)
 
 
+def child_stages(taxonomy: Taxonomy) -> list[str]:
+    """A warning per sub-touchpoint given a `stage`: a stage is read at the top level only (docs/guide/taxonomy.md),
+    so a child's was dropped without a word, and its complaints counted under its top-level touchpoint's stage. Not
+    refused: runs store their taxonomy and are read back with it."""
+    return [
+        f"{tp.id}: `stage: {tp.stage}` is read at the top level only; its complaints count under {top.id}'s stage "
+        f"({top.stage}): delete it"
+        for top in taxonomy.touchpoints
+        for child in top.children
+        for tp in child.walk()
+        if tp.stage is not None
+    ]
+
+
 @dataclass
 class ConcentratedWord:
     """A word most of whose examples sit under one touchpoint that its name and description never mention."""
