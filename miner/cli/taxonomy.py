@@ -44,8 +44,9 @@ def taxonomy_check(
     check_embedding_model(embedding_model)
     try:
         tax = load_taxonomy(file)
-        overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
-        words = concentrated_words(tax)
+        embed = get_embedder(embedding_model).embed
+        overlaps = overlapping_examples(tax, embed, overlap)
+        words = concentrated_words(tax, embed=embed)
     except MinerError as err:
         fail(str(err))
         return
