@@ -16,6 +16,12 @@ from miner.store.runs import find_run
 from miner.topics import PainPointModel
 from miner.touchpoints.taxonomy import NONE
 
+# Clusters are cut once, at this size, and `min_size` only filters them: as the clusterer's own minimum, a larger
+# --min-size merged the small clusters into the large ones and changed them (run 3 of a motor insurer: one "Loss
+# adjuster" cluster of 6 at --min-size 3, three clusters of 4 and one of 2 at 2) and left none of size 3 or 4 at the
+# default that --min-size 2 found.
+CLUSTER_MIN = 2
+
 
 def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "new_touchpoint"
@@ -41,7 +47,7 @@ def suggest_touchpoints(
     if len(texts) < min_size:
         return spread
     vectors = cache.embed(texts)
-    points = PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(vectors))
+    points = PainPointModel(min_size=CLUSTER_MIN).fit(NONE, texts, np.asarray(vectors))
     out: list[dict] = []
     for p in points:
         if p.size < min_size or p.label.startswith("Other"):
@@ -71,7 +77,7 @@ def spread_topics(db: sqlite_utils.Database, cache: EmbeddingCache, run_id: int,
     if len(texts) < min_size:
         return []
     out = []
-    for p in PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(cache.embed(texts))):
+    for p in PainPointModel(min_size=CLUSTER_MIN).fit(NONE, texts, np.asarray(cache.embed(texts))):
         members = [texts[i] for i in p.members]
         under = Counter(filed[t] for t in members)
         word = p.keywords[0].lower() if p.keywords else ""
