@@ -141,3 +141,23 @@ def test_min_size_filters_one_clustering_and_does_not_change_it(monkeypatch):
     assert [s["size"] for s in found[3]] == [4] and all("roaming" in q for q in found[3][0]["examples"])
     for n in (3, 5):
         assert found[n] == [s for s in found[2] if s["size"] >= n]
+
+
+def test_suggested_quotes_are_distinct_and_on_topic():
+    """A suggestion quoted "The inspector said..." and "Honestly, The inspector said..." both, and pasted "Long time
+    customer here." as an example of a body-shop touchpoint."""
+    from miner.touchpoints.suggest import distinct
+
+    quotes = [
+        "Honestly, The inspector said the damage was old, I have the MOT photos.",
+        "The body shop you sent me to is 40 miles away.",
+        "The inspector said the damage was old, I have the MOT photos!",
+        "Long time customer here.",
+        "The partner body shop has a waiting list of six weeks.",
+    ]
+    assert distinct(quotes, ["body shop", "inspector"]) == [
+        "The inspector said the damage was old, I have the MOT photos!",
+        "The body shop you sent me to is 40 miles away.",
+        "The partner body shop has a waiting list of six weeks.",
+    ]
+    assert distinct(quotes[3:4] + quotes[1:2], ["shop"]) == ["Long time customer here.", quotes[1]]  # one on topic

@@ -52,7 +52,7 @@ def suggest_touchpoints(
     for p in points:
         if p.size < min_size or p.label.startswith("Other"):
             continue
-        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        quotes = distinct([texts[i] for i in p.representatives], p.keywords)
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12]})  # fmt: skip
     taken: set[str] = {q for s in out for q in s["examples"]}
@@ -85,10 +85,29 @@ def spread_topics(db: sqlite_utils.Database, cache: EmbeddingCache, run_id: int,
         thin = len(under) >= MIN_TOUCHPOINTS and max(under.values()) <= MAX_TOUCHPOINT_SHARE * len(members)
         if p.size < min_size or p.label.startswith("Other") or said < MIN_WORD_SHARE or not thin:
             continue
-        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        quotes = distinct([texts[i] for i in p.representatives], p.keywords)
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12], "spread": dict(under.most_common())})  # fmt: skip
     return out
+
+
+def distinct(quotes: list[str], keywords: list[str]) -> list[str]:
+    """`quotes` (best first) to show and paste: of two where one holds the other ("Honestly, The inspector said ..."
+    and "The inspector said ..."), the shorter; and where two or more hold one of the cluster's key words, those
+    only: "Long time customer here." clustered with body-shop complaints taught the new touchpoint to take it."""
+    kept: list[str] = []
+    keys: list[str] = []
+    for q in quotes:
+        key = " ".join(re.findall(r"[a-z0-9']+", q.lower()))
+        held = next((i for i, k in enumerate(keys) if key in k or k in key), None)
+        if held is None:
+            kept.append(q)
+            keys.append(key)
+        elif len(key) < len(keys[held]):  # the one without the filler around it, in the better one's place
+            kept[held], keys[held] = q, key
+    words = [k.lower() for k in keywords]
+    on_topic = [q for q in kept if any(w in q.lower() for w in words)]
+    return on_topic if len(on_topic) >= 2 else kept
 
 
 def _catching(run: dict) -> str | None:
