@@ -120,6 +120,41 @@ def test_a_touchpoints_own_word_in_another_form_and_numbers_are_not_flagged():
     assert not found & {"four", "three", "two"}
 
 
+def test_a_word_the_touchpoint_is_about_is_not_flagged():
+    """The default taxonomy warned against itself: "box" under packaging (its description says "boxes"), "reply"
+    under social media ("replies"), "manager" under agents (staff, though no description says the word)."""
+    from miner.touchpoints.check import _related, _stem, concentrated_words
+
+    assert _related("box", {_stem("boxes")}) and _related("reply", {_stem("replies")})
+    assert _stem("delays") == _stem("delayed") and not _related("flight", {_stem("notifications")})
+    tax = _taxonomy_with(
+        {
+            "delivery": ["the parcel was late", "parcels never come"],
+            "follow_up": [f"the manager never sent my flight confirmation {i}" for i in range(6)],
+        }
+    )
+
+    def embed(texts):  # the encoder reads "manager" as follow-up's, "flight" as neither's
+        out = np.zeros((len(texts), 3), np.float32)
+        for i, text in enumerate(texts):
+            about = text == "manager" or text.endswith("Confirmations and notifications missing or wrong.")
+            out[i, 0 if about else 1 if text == "flight" else 2] = 1.0
+        return out
+
+    assert {"manager", "flight"} <= {c.word for c in concentrated_words(tax)}
+    read = {c.word for c in concentrated_words(tax, embed=embed)}
+    assert "flight" in read and "manager" not in read
+
+
+@pytest.mark.e2e
+def test_the_default_taxonomy_does_not_warn_against_itself():
+    from miner.embed import get_embedder
+    from miner.touchpoints import load_taxonomy
+    from miner.touchpoints.check import concentrated_words
+
+    assert concentrated_words(load_taxonomy(None), embed=get_embedder("minilm").embed) == []
+
+
 def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     import yaml
     from typer.testing import CliRunner
@@ -136,6 +171,25 @@ def test_taxonomy_check_warns_about_concentrated_words(tmp_path):
     assert "warning: follow_up: “pizza” is in 6 of its examples" in result.output
     # a touchpoint with a handful of examples is named: the guide asks for a few dozen
     assert "warning: few examples: delivery (1), follow_up (6)" in result.output
+    assert "read at the top level only" not in result.output
+
+
+def test_taxonomy_check_warns_about_a_stage_given_to_a_sub_touchpoint(tmp_path):
+    """`stage:` on a child was accepted without a word, though only the top level's is read."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    tax = _taxonomy_with({"delivery": ["the parcel was late"], "follow_up": ["no confirmation"]}).model_dump()
+    tax["touchpoints"][0]["children"] = [
+        {"id": "delivery/late", "name": "Late", "description": "Late parcels.", "stage": "purchase"}
+    ]
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(tax), encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
+    assert result.exit_code == 0, result.output
+    assert "warning: delivery/late: `stage: purchase` is read at the top level only" in result.output
 
 
 def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):

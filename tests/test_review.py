@@ -186,3 +186,18 @@ def test_a_corrected_quote_is_not_listed_again_in_another_case_or_punctuation(
     assert "The container was leaking in the bag" in stored
     listed = [p["text"] for p in least_sure(db, EmbeddingCache(fake_embedder, db), taxonomy, limit=100)]
     assert listed and "The container was leaking in the bag" not in listed
+
+
+def test_the_context_line_shows_the_clause_being_labelled():
+    """The "# in:" line was the item's first 110 characters: a clause late in a long item ("it just spins forever.")
+    was not in it."""
+    from miner.touchpoints.review import as_yaml
+
+    context = ("Where do I start. Every time I ask about my claim I get told it is with the underwriters. I expected "
+               "better from a company this size. The app login page?  it just spins forever. Anyway.")  # fmt: skip
+    pick = {"text": "it just spins forever.", "touchpoint": "product", "runner_up": "claims", "margin": 0.296}
+    (line,) = [x for x in as_yaml([{**pick, "context": context}]).splitlines() if x.startswith("  # in: ")]
+    assert "it just spins forever." in line and line.startswith("  # in: …") and len(line) <= len("  # in: ") + 112
+    first = {**pick, "text": "Where do I start.", "context": context}
+    (line,) = [x for x in as_yaml([first]).splitlines() if x.startswith("  # in: ")]
+    assert line.startswith("  # in: Where do I start. Every time") and line.endswith("…")

@@ -109,3 +109,55 @@ def test_a_topic_spread_thin_over_several_touchpoints_is_suggested(monkeypatch):
     found = suggest.spread_topics(None, SimpleNamespace(embed=embed), 1, 3)  # type: ignore[arg-type]
     assert len(found) == 1 and all("roaming" in q for q in found[0]["examples"])  # bills sit under one: no new one
     assert found[0]["spread"] == {"network": 3, "billing": 3, "pricing": 2, "account": 1, "ads": 1}
+
+
+def test_min_size_filters_one_clustering_and_does_not_change_it(monkeypatch):
+    """--min-size was the clusterer's own minimum: at 3 the small clusters merged into the nearest large one (one
+    "Loss adjuster" cluster of 6 where --min-size 2 gave clusters of 4, 4, 4 and 2), and the clusters of 3 and 4
+    that --min-size 2 found were not found at the default of 3."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import miner.touchpoints.suggest as suggest
+
+    rng = np.random.default_rng(1)
+    roaming_c, bill_c, other = (v / np.linalg.norm(v) for v in rng.normal(size=(3, 32)))
+    esim_c = 0.35 * roaming_c + np.sqrt(1 - 0.35**2) * other  # a cluster of its own, near enough to merge into roaming
+    roaming = [f"roaming in {p} cost me a fortune" for p in ["Portugal", "Spain", "Canada", "Dubai"]]
+    esim = ["the esim would not activate abroad", "the esim profile vanished on the plane"]
+    billed = [f"the bill in {m} charged me twice" for m in ["May", "June", "July", "March"]]
+    under = ["network", "billing", "pricing", "account", "network", "ads"]
+    filed = [*zip(roaming + esim, under, strict=True), *((t, "billing") for t in billed)]
+
+    def embed(texts):  # the same vector for a text on every call, as the cache gives
+        out = [roaming_c if "roaming" in t else esim_c if "esim" in t else bill_c for t in texts]
+        noise = [np.random.default_rng(sum(map(ord, t))).normal(0, 0.01, 32) for t in texts]
+        return np.array(out) + np.array(noise)
+
+    monkeypatch.setattr(suggest, "weakest_complaints", lambda *args: filed)
+    cache = SimpleNamespace(embed=embed)
+    found = {n: suggest.spread_topics(None, cache, 1, n) for n in (2, 3, 5)}  # type: ignore[arg-type]
+    assert [s["size"] for s in found[3]] == [4] and all("roaming" in q for q in found[3][0]["examples"])
+    for n in (3, 5):
+        assert found[n] == [s for s in found[2] if s["size"] >= n]
+
+
+def test_suggested_quotes_are_distinct_and_on_topic():
+    """A suggestion quoted "The inspector said..." and "Honestly, The inspector said..." both, and pasted "Long time
+    customer here." as an example of a body-shop touchpoint."""
+    from miner.touchpoints.suggest import distinct
+
+    quotes = [
+        "Honestly, The inspector said the damage was old, I have the MOT photos.",
+        "The body shop you sent me to is 40 miles away.",
+        "The inspector said the damage was old, I have the MOT photos!",
+        "Long time customer here.",
+        "The partner body shop has a waiting list of six weeks.",
+    ]
+    assert distinct(quotes, ["body shop", "inspector"]) == [
+        "The inspector said the damage was old, I have the MOT photos!",
+        "The body shop you sent me to is 40 miles away.",
+        "The partner body shop has a waiting list of six weeks.",
+    ]
+    assert distinct(quotes[3:4] + quotes[1:2], ["shop"]) == ["Long time customer here.", quotes[1]]  # one on topic

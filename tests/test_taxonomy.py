@@ -106,6 +106,53 @@ def test_broken_yaml_names_the_line(tmp_path):
         load_taxonomy(path)
 
 
+def test_an_unclosed_quote_names_the_line_it_opens_on_and_a_colon_in_a_text_says_to_quote_it(tmp_path, data_dir):
+    """An unclosed quote on line 1922 of a taxonomy was reported at line 2048, the end of the file where the scanner
+    gave up; an unquoted "Waiting time: four hours" after `text:` gave a bare YAML error without the quoting hint."""
+    base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "quote.yaml"
+    path.write_text(base + 'none_examples:\n  - "never again\n  - terrible\n  - awful\n', encoding="utf-8")
+    opened, end = base.count("\n") + 2, base.count("\n") + 5
+    with pytest.raises(TaxonomyError, match=rf"quote.yaml, line {opened}: .*quoted scalar.* at line {end}\): close"):
+        load_taxonomy(path)
+    path.write_text(base + "corrections:\n  - text: Waiting time: four hours\n    touchpoint: billing\n", "utf-8")
+    with pytest.raises(TaxonomyError, match=rf"line {base.count(chr(10)) + 2}: .*: put it in quotes"):
+        load_taxonomy(path)
+
+
+def test_a_tree_error_names_the_touchpoint_the_field_and_the_line(tmp_path, data_dir):
+    """A duplicate id, a child under the wrong parent and a missing stage were "(top level): ..." with no line; a
+    touchpoint pasted under `none_examples` was "touchpoint 'roadside': Input should be a valid string"."""
+    base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "tree.yaml"
+
+    def error(text: str) -> str:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(TaxonomyError) as err:
+            load_taxonomy(path)
+        return str(err.value)
+
+    lines = base.splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if line.strip() == "- id: billing")
+    again = "  - id: billing\n    name: Billing again\n    stage: purchase\n    description: d\n"
+    at = base.index("\nnone_examples:") + 1 if "\nnone_examples:" in base else len(base)
+    text = base[:at] + again + base[at:]
+    line = text[: text.index("Billing again")].count("\n")
+    assert error(text).startswith(
+        f"{path}, line {line}: touchpoint 'billing', field 'id': duplicate touchpoint id 'billing' (first given at "
+        f"line {first})"
+    )
+    text = base[:at] + again.replace("billing", "roadside").replace("    stage: purchase\n", "") + base[at:]
+    assert f"line {line}: touchpoint 'roadside', field 'stage': a top-level touchpoint needs a stage" in error(text)
+    child = "    children:\n      - id: delivery/late\n        name: Late\n        description: d\n"
+    text = base[:at] + again.replace("billing", "roadside") + child + base[at:]
+    assert f"line {line + 5}: touchpoint 'delivery/late', field 'id': child 'delivery/late' must start" in error(text)
+    text = base + "none_examples:\n  - never again\n  - id: roadside\n    name: Roadside\n"
+    line = text.count("\n") - 1
+    assert f"line {line}: field 'none_examples' item 2: Input should be a valid string but is a mapping with the id " \
+        "'roadside': a touchpoint goes under `touchpoints:`" in error(text)  # fmt: skip
+
+
 def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path, data_dir):
     # a second `corrections:` list appended below the first (as `taxonomy review` suggests) replaced it silently
     base = (data_dir / "mini_taxonomy.yaml").read_text(encoding="utf-8")

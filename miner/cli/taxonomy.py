@@ -39,13 +39,14 @@ def taxonomy_check(
     concentrated in one touchpoint's examples that are not what it is about ("flight", "pizza")."""
     from miner.embed import get_embedder
     from miner.touchpoints import load_taxonomy
-    from miner.touchpoints.check import concentrated_words, overlapping_examples
+    from miner.touchpoints.check import child_stages, concentrated_words, overlapping_examples
 
     check_embedding_model(embedding_model)
     try:
         tax = load_taxonomy(file)
-        overlaps = overlapping_examples(tax, get_embedder(embedding_model).embed, overlap)
-        words = concentrated_words(tax)
+        embed = get_embedder(embedding_model).embed
+        overlaps = overlapping_examples(tax, embed, overlap)
+        words = concentrated_words(tax, embed=embed)
     except MinerError as err:
         fail(str(err))
         return
@@ -60,6 +61,8 @@ def taxonomy_check(
             f"warning: few examples: {', '.join(thin)}. A touchpoint with under {FEW_EXAMPLES} maps only complaints "
             "worded like them; a few dozen covering what goes wrong there map better (docs/guide/taxonomy.md)"
         )
+    for said in child_stages(tax):
+        typer.echo(f"warning: {said}")
     for o in overlaps:
         typer.echo(
             f"warning: {o.touchpoint}: “{o.example}” overlaps {o.nearest_touchpoint}: “{o.nearest}” ({o.similarity})"

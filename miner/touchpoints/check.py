@@ -45,6 +45,20 @@ def overlapping_examples(taxonomy: Taxonomy, embed: EmbedFn, threshold: float = 
     return sorted(found, key=lambda o: -o.similarity)
 
 
+def child_stages(taxonomy: Taxonomy) -> list[str]:
+    """A warning per sub-touchpoint given a `stage`: a stage is read at the top level only (docs/guide/taxonomy.md),
+    so a child's was dropped without a word, and its complaints counted under its top-level touchpoint's stage. Not
+    refused: runs store their taxonomy and are read back with it."""
+    return [
+        f"{tp.id}: `stage: {tp.stage}` is read at the top level only; its complaints count under {top.id}'s stage "
+        f"({top.stage}): delete it"
+        for top in taxonomy.touchpoints
+        for child in top.children
+        for tp in child.walk()
+        if tp.stage is not None
+    ]
+
+
 @dataclass
 class ConcentratedWord:
     """A word most of whose examples sit under one touchpoint that its name and description never mention."""
@@ -76,15 +90,48 @@ def _related(word: str, stems: set[str]) -> bool:
 
 
 def _stem(word: str) -> str:
-    """A crude stem (first five letters), so "delayed" meets "delays" and "cancelled" meets "cancellation"."""
+    """A crude stem (first five letters of the singular), so "delayed" meets "delays", "cancelled" meets
+    "cancellation", "box" meets "boxes" and "reply" "replies" (the default taxonomy's packaging and social media were
+    told their own words outvote what went wrong)."""
     word = word.strip("'")
-    return (word[:-1] if word.endswith("s") else word)[:5]
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        word = word[:-2]
+    elif word.endswith("s"):
+        word = word[:-1]
+    return word[:5]
 
 
-def concentrated_words(taxonomy: Taxonomy, *, min_examples: int = 5, share: float = 0.7) -> list[ConcentratedWord]:
+# How far the encoder must read a word alone nearer one touchpoint's name and description than any other's for it
+# to be what that touchpoint is about: the mapper's margin (`ExampleMapper`'s `margin`), within which a second
+# touchpoint counts too.
+READ_MARGIN = 0.04
+
+
+def _read_as_its_own(words: list[ConcentratedWord], taxonomy: Taxonomy, embed: EmbedFn) -> set[str]:
+    """The words the encoder reads, alone, as their touchpoint's by READ_MARGIN over every other: "manager" is
+    nearest "Staff & agents" though neither its name nor its description says it; "flight" is not follow-up's."""
+    ids = [top.id for top in taxonomy.touchpoints]
+    if len(ids) < 2 or not words:
+        return set()
+    described = embed([f"{top.name}: {top.description}" for top in taxonomy.touchpoints])
+    sims = embed([w.word for w in words]) @ described.T
+    own = set()
+    for row, w in zip(sims, words, strict=True):
+        mine = ids.index(w.touchpoint)
+        if row[mine] >= np.delete(row, mine).max() + READ_MARGIN:
+            own.add(w.word)
+    return own
+
+
+def concentrated_words(
+    taxonomy: Taxonomy, *, embed: EmbedFn | None = None, min_examples: int = 5, share: float = 0.7
+) -> list[ConcentratedWord]:
     """Words used in at least `min_examples` of one top-level touchpoint's examples, `share` or more of all the
-    examples that use them sitting there, and absent (by stem) from that touchpoint's names and descriptions: an
-    industry's noun ("flight", "pizza") that decides a touchpoint's score instead of what went wrong."""
+    examples that use them sitting there, and absent (by stem) from that touchpoint's names and descriptions, nor
+    read by the encoder (`embed`, where given) as what that touchpoint is about: an industry's noun ("flight",
+    "pizza") that decides a touchpoint's score instead of what went wrong."""
     uses: dict[str, Counter[str]] = {}
     about: dict[str, set[str]] = {}
     for top in taxonomy.touchpoints:
@@ -99,4 +146,7 @@ def concentrated_words(taxonomy: Taxonomy, *, min_examples: int = 5, share: floa
         ratio = count / sum(per_touchpoint.values())
         if count >= min_examples and ratio >= share and not _related(word, about[touchpoint]):
             found.append(ConcentratedWord(word, touchpoint, count, round(ratio, 2)))
+    if embed is not None:
+        own = _read_as_its_own(found, taxonomy, embed)
+        found = [c for c in found if c.word not in own]
     return sorted(found, key=lambda c: (-c.examples, c.word))

@@ -118,6 +118,19 @@ def in_turn(queues: dict[str, list], limit: int) -> list:
     return out
 
 
+def around(context: str, clause: str, width: int = 110) -> str:
+    """`context` on one line, about `width` characters of it around `clause`: cut at the start, a clause late in a
+    long item ("it just spins forever.") was not in the line that was there to show it in its item."""
+    text, said = " ".join(context.split()), " ".join(clause.split())
+    at = text.lower().find(said.lower())
+    if at < 0 or len(text) <= width or at + len(said) <= width - 1:
+        return shorten(text, width)
+    start = max(0, min(at - (width - len(said)) // 2, len(text) - width))
+    if start > 0 and (space := text.find(" ", start, at + 1)) >= 0:
+        start = space + 1  # at a word boundary, never past the clause
+    return ("…" if start > 0 else "") + shorten(text[start:], width)
+
+
 def as_yaml(picks: list[dict]) -> str:
     """A `corrections:` block to check and paste: the run's touchpoint filled in, the runner-up beside it. A
     complaint filed under `none` is commented out with its nearest touchpoint filled in (a correction names a
@@ -125,7 +138,7 @@ def as_yaml(picks: list[dict]) -> str:
     lines = ["corrections:"]
     for p in picks:
         if p.get("context"):  # a clause is easier to label in its feedback item
-            lines.append(f"  # in: {shorten(' '.join(p['context'].split()), 110)}")  # one line: a comment
+            lines.append(f"  # in: {around(p['context'], p['text'])}")  # one line: a comment
         if p["touchpoint"] == NONE:
             lines.append(f"  # filed under none; nearest {p['runner_up']} (lead {p['margin']:.3f}): uncomment if it"
                          " is about that touchpoint (or name the right one)")  # fmt: skip

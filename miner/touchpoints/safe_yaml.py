@@ -7,6 +7,7 @@ cheap; everything that walks the result afterwards (validation, JSON dumps) expa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -105,3 +106,29 @@ def load_yaml(text: str) -> object:
 
 def load_yaml_file(path: Path) -> object:
     return load_yaml(path.read_text(encoding="utf-8"))
+
+
+def line_of(text: str, path: Sequence[object]) -> int | None:
+    """The line (from 1) of what `path` (mapping keys and list positions) names in a YAML document: a key's own line,
+    a list item's first line; where the path goes further than the document, the line of the last part found (a
+    missing `stage` is the line of its touchpoint). None where the document does not parse."""
+    loader = BudgetLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, MappingNode):
+            found = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -16,6 +16,12 @@ from miner.store.runs import find_run
 from miner.topics import PainPointModel
 from miner.touchpoints.taxonomy import NONE
 
+# Clusters are cut once, at this size, and `min_size` only filters them: as the clusterer's own minimum, a larger
+# --min-size merged the small clusters into the large ones and changed them (run 3 of a motor insurer: one "Loss
+# adjuster" cluster of 6 at --min-size 3, three clusters of 4 and one of 2 at 2) and left none of size 3 or 4 at the
+# default that --min-size 2 found.
+CLUSTER_MIN = 2
+
 
 def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "new_touchpoint"
@@ -41,12 +47,12 @@ def suggest_touchpoints(
     if len(texts) < min_size:
         return spread
     vectors = cache.embed(texts)
-    points = PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(vectors))
+    points = PainPointModel(min_size=CLUSTER_MIN).fit(NONE, texts, np.asarray(vectors))
     out: list[dict] = []
     for p in points:
         if p.size < min_size or p.label.startswith("Other"):
             continue
-        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        quotes = distinct([texts[i] for i in p.representatives], p.keywords)
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12]})  # fmt: skip
     taken: set[str] = {q for s in out for q in s["examples"]}
@@ -71,7 +77,7 @@ def spread_topics(db: sqlite_utils.Database, cache: EmbeddingCache, run_id: int,
     if len(texts) < min_size:
         return []
     out = []
-    for p in PainPointModel(min_size=min_size).fit(NONE, texts, np.asarray(cache.embed(texts))):
+    for p in PainPointModel(min_size=CLUSTER_MIN).fit(NONE, texts, np.asarray(cache.embed(texts))):
         members = [texts[i] for i in p.members]
         under = Counter(filed[t] for t in members)
         word = p.keywords[0].lower() if p.keywords else ""
@@ -79,10 +85,29 @@ def spread_topics(db: sqlite_utils.Database, cache: EmbeddingCache, run_id: int,
         thin = len(under) >= MIN_TOUCHPOINTS and max(under.values()) <= MAX_TOUCHPOINT_SHARE * len(members)
         if p.size < min_size or p.label.startswith("Other") or said < MIN_WORD_SHARE or not thin:
             continue
-        quotes = list(dict.fromkeys(texts[i] for i in p.representatives))
+        quotes = distinct([texts[i] for i in p.representatives], p.keywords)
         out.append({"id": _slug(p.label), "name": p.label, "size": p.size, "keywords": p.keywords,
                     "quotes": quotes[:3], "examples": quotes[:12], "spread": dict(under.most_common())})  # fmt: skip
     return out
+
+
+def distinct(quotes: list[str], keywords: list[str]) -> list[str]:
+    """`quotes` (best first) to show and paste: of two where one holds the other ("Honestly, The inspector said ..."
+    and "The inspector said ..."), the shorter; and where two or more hold one of the cluster's key words, those
+    only: "Long time customer here." clustered with body-shop complaints taught the new touchpoint to take it."""
+    kept: list[str] = []
+    keys: list[str] = []
+    for q in quotes:
+        key = " ".join(re.findall(r"[a-z0-9']+", q.lower()))
+        held = next((i for i, k in enumerate(keys) if key in k or k in key), None)
+        if held is None:
+            kept.append(q)
+            keys.append(key)
+        elif len(key) < len(keys[held]):  # the one without the filler around it, in the better one's place
+            kept[held], keys[held] = q, key
+    words = [k.lower() for k in keywords]
+    on_topic = [q for q in kept if any(w in q.lower() for w in words)]
+    return on_topic if len(on_topic) >= 2 else kept
 
 
 def _catching(run: dict) -> str | None:

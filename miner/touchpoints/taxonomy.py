@@ -11,10 +11,11 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from yaml.scanner import ScannerError
 
 from miner.errors import TaxonomyError
 from miner.segment.segmenter import quote_key
-from miner.touchpoints.safe_yaml import LineError, load_yaml
+from miner.touchpoints.safe_yaml import LineError, line_of, load_yaml
 
 Stage = Literal["pre-purchase", "purchase", "post-purchase"]
 STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
@@ -22,6 +23,7 @@ NONE = "none"
 # Package data (the repository's taxonomies/default.yaml links here), so an installed package has it too.
 DEFAULT_TAXONOMY = Path(str(resources.files("miner.touchpoints").joinpath("default.yaml")))
 _ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
+COLON_HINT = "a text with ': ' in it is read as a key and a value: put it in quotes"
 
 
 class Touchpoint(BaseModel):
@@ -79,6 +81,23 @@ class Correction(BaseModel):
     touchpoint: str
 
 
+class TreeError(ValueError):
+    """A problem of the touchpoint tree, with where it is: `path` into the file's data (keys and list positions) and,
+    for a duplicate, `first`, the path of the id it repeats. A model validator's error has no location of its own
+    ("(top level): duplicate touchpoint id 'claims'")."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...], first: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.path, self.first = path, first
+
+
+def _placed(tp: Touchpoint, path: tuple[str | int, ...]) -> Iterator[tuple[Touchpoint, tuple[str | int, ...]]]:
+    """`tp` and its descendants, each with its path in the file's data."""
+    yield tp, path
+    for j, child in enumerate(tp.children):
+        yield from _placed(child, (*path, "children", j))
+
+
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 
 
@@ -119,20 +138,20 @@ class Taxonomy(BaseModel):
 
     @model_validator(mode="after")
     def _check_tree(self) -> Taxonomy:
-        seen: set[str] = set()
-        for top in self.touchpoints:
+        seen: dict[str, tuple[str | int, ...]] = {}
+        for i, top in enumerate(self.touchpoints):
+            at: tuple[str | int, ...] = ("touchpoints", i)
             if top.stage is None:
-                raise ValueError(f"touchpoint '{top.id}' needs a stage (one of {', '.join(STAGES)})")
+                raise TreeError(f"a top-level touchpoint needs a stage (one of {', '.join(STAGES)})", (*at, "stage"))
             if "/" in top.id:
-                raise ValueError(f"top-level touchpoint '{top.id}' must not contain '/'")
-            for tp in top.walk():
+                raise TreeError(f"top-level touchpoint '{top.id}' must not contain '/'", (*at, "id"))
+            for tp, path in _placed(top, at):
                 if tp.id in seen:
-                    raise ValueError(f"duplicate touchpoint id '{tp.id}'")
-                seen.add(tp.id)
-            for parent in top.walk():
-                for child in parent.children:
-                    if not child.id.startswith(parent.id + "/"):
-                        raise ValueError(f"child '{child.id}' must start with '{parent.id}/'")
+                    raise TreeError(f"duplicate touchpoint id '{tp.id}'", (*path, "id"), (*seen[tp.id], "id"))
+                seen[tp.id] = path
+                for j, child in enumerate(tp.children):
+                    if not child.id.startswith(tp.id + "/"):
+                        raise TreeError(f"child '{child.id}' must start with '{tp.id}/'", (*path, "children", j, "id"))
         filed: dict[
             str, tuple[int, str]
         ] = {}  # a quote, as a run matches it (any case, spacing, punctuation around it)
@@ -180,13 +199,36 @@ class Taxonomy(BaseModel):
         return hashlib.sha256(payload).hexdigest()[:12]
 
 
-def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
-    """One error in the file's terms: the touchpoint by id, a list's item by its number from 1 (`examples` item 2,
-    correction 1), a misspelt key by name (a missing `touchpoint` was reported, not the `touchpiont` beside it), and
-    why an unquoted "Waiting time: four hours" is no text (YAML reads it as a mapping)."""
+def _format_validation(path: Path, err: ValidationError, data: dict, text: str | None = None) -> str:
+    """One error in the file's terms: its line where the file's `text` is at hand, the touchpoint by id, a list's
+    item by its number from 1 (`examples` item 2, correction 1), a misspelt key by name (a missing `touchpoint` was
+    reported, not the `touchpiont` beside it), and why an unquoted "Waiting time: four hours" is no text (YAML reads
+    it as a mapping)."""
     errors = err.errors()
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = list(first["loc"])
+    tree = (first.get("ctx") or {}).get("error")
+    loc = list(tree.path) if isinstance(tree, TreeError) else list(first["loc"])
+    if first["type"] == "extra_forbidden":
+        msg = f"unknown key '{loc[-1]}' (check its spelling)"
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
+        given = first.get("input")
+        if isinstance(given, dict) and first["type"] == "string_type":
+            msg += (
+                f" but is a mapping with the id '{given['id']}': a touchpoint goes under `touchpoints:`, indented "
+                "as the others"
+                if "id" in given
+                else f" ({COLON_HINT})"
+            )
+    line = line_of(text, loc) if text is not None else None
+    if isinstance(tree, TreeError) and tree.first and text is not None:
+        msg += f" (first given at line {line_of(text, tree.first)})"
+    at = f", line {line}" if line else ""
+    return f"{path}{at}: {_where(loc, data)}: {msg}. Fix the taxonomy file and run again."
+
+
+def _where(loc: list[str | int], data: dict) -> str:
+    """ "touchpoint 'x', field 'examples' item 2", "correction 1", "field 'none_examples' item 3" or "version"."""
     node: Any = data  # any YAML value: indexing what is not a container ends the walk
     named, after = None, 0
     for i, part in enumerate(loc):
@@ -194,37 +236,33 @@ def _format_validation(path: Path, err: ValidationError, data: dict) -> str:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(node, dict) and "id" in node:
+        # a touchpoint is an item of `touchpoints` or of `children`: a mapping with an id pasted under
+        # `none_examples` was named "touchpoint 'roadside'"
+        if isinstance(node, dict) and "id" in node and i >= 1 and loc[i - 1] in ("touchpoints", "children"):
             named, after = str(node["id"]), i + 1
     rest = loc[after:]
     parts = [f"touchpoint '{named}'"] if named is not None else []
     if named is None and len(rest) >= 2 and rest[0] == "corrections" and isinstance(rest[1], int):
         parts, rest = [f"correction {rest[1] + 1}"], rest[2:]
-    if not parts:  # a top-level key: as it is written ("version")
+    if not parts and not any(isinstance(p, int) for p in rest):  # a top-level key: as it is written ("version")
         parts, rest = [".".join(str(p) for p in rest)] if rest else [], []
     for k, part in enumerate(rest):
         if isinstance(part, int):
             continue
         item = rest[k + 1] if k + 1 < len(rest) else None
         parts.append(f"field '{part}'" + (f" item {item + 1}" if isinstance(item, int) else ""))
-    where = ", ".join(parts) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        msg = f"unknown key '{loc[-1]}' (check its spelling)"
-    else:
-        msg = first["msg"].removeprefix("Value error, ")
-        if isinstance(first.get("input"), dict) and first["type"] == "string_type":
-            msg += " (a text with ': ' in it is read as a key and a value: put it in quotes)"
-    return f"{path}: {where}: {msg}. Fix the taxonomy file and run again."
+    return ", ".join(parts) or "(top level)"
 
 
-def parse_taxonomy(data: object, path: Path | str = "<taxonomy>") -> Taxonomy:
+def parse_taxonomy(data: object, path: Path | str = "<taxonomy>", text: str | None = None) -> Taxonomy:
+    """Validate a taxonomy's data; `text`, the file it was read from, lets an error name its line."""
     path = Path(path)
     if not isinstance(data, dict):
         raise TaxonomyError(f"{path}: expected a mapping with a 'touchpoints' list at the top level.")
     try:
         return Taxonomy.model_validate(data)
     except ValidationError as err:
-        raise TaxonomyError(_format_validation(path, err, data)) from None
+        raise TaxonomyError(_format_validation(path, err, data, text)) from None
 
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
@@ -244,7 +282,22 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     except LineError as err:
         raise TaxonomyError(f"{path}, line {err.line}: {err.problem}.") from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise TaxonomyError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)}).") from None
-    return parse_taxonomy(data, path)
+        raise TaxonomyError(f"{path}{_yaml_problem(err)}.") from None
+    return parse_taxonomy(data, path, text)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """ ", line N: not valid YAML (...)" for a parse error. Where the scanner gave up inside something that started
+    earlier (a quote opened on line 1922 and never closed ran to the end of the file, line 2048), the line it started
+    on comes first: the end of the file is no place to look for a missing quote."""
+    mark, context = getattr(err, "problem_mark", None), getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    if problem == "mapping values are not allowed here":
+        problem += f"; {COLON_HINT}"
+    if isinstance(err, ScannerError) and mark and context and context.line != mark.line:
+        return (
+            f", line {context.line + 1}: not valid YAML ({err.context} that starts on this line, {problem} at line "
+            f"{mark.line + 1}){': close the quote' if 'quoted' in (err.context or '') else ''}"
+        )
+    line = f", line {mark.line + 1}" if mark else ""
+    return f"{line}: not valid YAML ({problem})"
