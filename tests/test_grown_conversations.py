@@ -154,6 +154,33 @@ def test_an_unchanged_conversation_holding_a_name_is_not_redacted_again(db, tmp_
     assert grown.grown == 1 and sum(read) == 1
 
 
+def test_a_conversation_that_grew_after_a_turn_with_an_address_is_stored(db, tmp_path, options):
+    """The stored version's "<EMAIL>" read as a wildcard over every turn after it: the agent's closing line said
+    again after a new complaint matched the stored text's end, and the longer version was skipped as stored."""
+    options.redact_pii = True
+    opening = [("Customer", "My refund for order 55346 never arrived. Reach me at priya.raman@example.com."),
+               ("Agent", "I'll escalate this to our specialist team.")]  # fmt: skip
+    later = [("Customer", "A day later and still nothing, and the website shows the order as cancelled."), opening[1]]
+    mine(db, [_chats(tmp_path / "chats-03-20.jsonl", {"W-1": opening})], options)
+    options.incremental = True
+    (night,), _ = mine(db, [_chats(tmp_path / "chats-03-21.jsonl", {"W-1": opening + later})], options)
+    assert (night.added, night.grown) == (1, 1)
+    assert "shows the order as cancelled" in _stored(db)["W-1"] and "<EMAIL>" in _stored(db)["W-1"]
+
+
+def test_a_placeholder_of_a_stored_text_stands_for_a_value_on_its_line():
+    from miner.store.versions import as_stored
+
+    same = as_stored("Customer: Reach me at <EMAIL>.\nAgent: Sorry.")
+    assert same is not None and same.fullmatch("Customer: Reach me at priya.raman@example.com.\nAgent: Sorry.")
+    grown = "Customer: Reach me at p@example.com.\nAgent: Sorry.\nCustomer: Still late.\nAgent: Sorry."
+    assert not same.fullmatch(grown)
+    phone = as_stored("Call me on <PHONE>")
+    assert phone is not None and phone.fullmatch("Call me on +44 7700 900 321")
+    assert not phone.fullmatch("Call me on 07700 900321 and the parcel is still missing")
+    assert as_stored("No personal data") is None
+
+
 def test_a_conversation_erased_before_any_run_imported_it_stays_forgotten_when_it_grows(db, tmp_path, options):
     """The API's erasure reaches uploads no run has imported (their item ids); a cumulative export then held the
     conversation again, longer, under another name: its conversation id is kept too."""
