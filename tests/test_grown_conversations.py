@@ -154,6 +154,76 @@ def test_an_unchanged_conversation_holding_a_name_is_not_redacted_again(db, tmp_
     assert grown.grown == 1 and sum(read) == 1
 
 
+def test_a_conversation_that_grew_after_a_turn_with_an_address_is_stored(db, tmp_path, options):
+    """The stored version's "<EMAIL>" read as a wildcard over every turn after it: the agent's closing line said
+    again after a new complaint matched the stored text's end, and the longer version was skipped as stored."""
+    options.redact_pii = True
+    opening = [("Customer", "My refund for order 55346 never arrived. Reach me at priya.raman@example.com."),
+               ("Agent", "I'll escalate this to our specialist team.")]  # fmt: skip
+    later = [("Customer", "A day later and still nothing, and the website shows the order as cancelled."), opening[1]]
+    mine(db, [_chats(tmp_path / "chats-03-20.jsonl", {"W-1": opening})], options)
+    options.incremental = True
+    (night,), _ = mine(db, [_chats(tmp_path / "chats-03-21.jsonl", {"W-1": opening + later})], options)
+    assert (night.added, night.grown) == (1, 1)
+    assert "shows the order as cancelled" in _stored(db)["W-1"] and "<EMAIL>" in _stored(db)["W-1"]
+
+
+def test_a_placeholder_of_a_stored_text_stands_for_a_value_on_its_line():
+    from miner.store.versions import as_stored
+
+    same = as_stored("Customer: Reach me at <EMAIL>.\nAgent: Sorry.")
+    assert same is not None and same.fullmatch("Customer: Reach me at priya.raman@example.com.\nAgent: Sorry.")
+    grown = "Customer: Reach me at p@example.com.\nAgent: Sorry.\nCustomer: Still late.\nAgent: Sorry."
+    assert not same.fullmatch(grown)
+    phone = as_stored("Call me on <PHONE>")
+    assert phone is not None and phone.fullmatch("Call me on +44 7700 900 321")
+    assert not phone.fullmatch("Call me on 07700 900321 and the parcel is still missing")
+    assert as_stored("No personal data") is None
+
+
+def _messages(path, rows: list[tuple[str, str, str]]):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["conversation_id,timestamp,speaker,text"]
+    lines += [f'{cid},2026-03-12T23:40:00+00:00,{who},"{said}"' for cid, who, said in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_message_export_sliced_by_night_keeps_each_nights_turns(db, tmp_path, options):
+    """A one-row-per-message export of each night, `messages.csv` in each day's folder, holds only the messages
+    written since: the next night's part of a conversation shares no turn with the stored one, and as the same
+    export's edit it replaced it, the first night's complaint erased."""
+    night1 = _messages(tmp_path / "d12" / "messages.csv", [
+        ("CH-1", "customer", "My order 77120 says delivered but I have nothing."), ("CH-1", "agent", "Checking now."),
+        ("CH-2", "customer", "The checkout page keeps failing."), ("CH-2", "agent", "Please try again."),
+    ])  # fmt: skip
+    night2 = _messages(tmp_path / "d13" / "messages.csv", [
+        ("CH-1", "customer", "Still no answer from the courier after 25 minutes."), ("CH-1", "agent", "Refunded."),
+        ("CH-3", "customer", "I was promised a callback and nobody called."), ("CH-3", "agent", "Sorry."),
+    ])  # fmt: skip
+    mine(db, [night1], options)
+    options.incremental = True
+    (second,), _ = mine(db, [night2], options)
+    assert (second.added, second.grown, second.diverged) == (2, 0, 1)
+    texts = [r["text"] for r in db.query("SELECT text FROM documents WHERE source_id = 'CH-1'")]
+    assert sorted(t.split("\n")[0] for t in texts) == [
+        "Customer: My order 77120 says delivered but I have nothing.",
+        "Customer: Still no answer from the courier after 25 minutes.",
+    ]
+    for night in (night2, night1):  # either night read again adds nothing
+        (again,), _ = mine(db, [night], options)
+        assert again.added == 0 and db["documents"].count == 4
+
+
+def test_an_edit_keeps_a_turn_where_it_was_or_every_turn_in_order():
+    from miner.store.versions import edited, held
+
+    a, b, c, d = ("customer", "late"), ("agent", "sorry"), ("customer", "still late"), ("agent", "refunded")
+    assert edited([a, b], [("customer", "late and cold"), b]) and edited([a, b], [c, a, b])
+    assert not edited([a, b], [c, d]) and not edited([a, b], [b, c])  # the turns since, or from the last one on
+    assert held([a, b, c, d], [c, d]) and held([a, b, c, d], [b, c]) and not held([a, b], [b, c])
+
+
 def test_a_conversation_erased_before_any_run_imported_it_stays_forgotten_when_it_grows(db, tmp_path, options):
     """The API's erasure reaches uploads no run has imported (their item ids); a cumulative export then held the
     conversation again, longer, under another name: its conversation id is kept too."""

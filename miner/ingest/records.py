@@ -47,7 +47,7 @@ class Record:
     # quoted lines, which are never mined, so their segments are carried into it (`versions.carried_segments`)
     carries: list[str] = field(default_factory=list)
     version: str | None = None
-    diverged: bool = False  # shares its id with a stored conversation of another export, earlier turns differing
+    diverged: bool = False  # shares its id with a stored conversation it neither extends nor edits (versions.py)
     raw: tuple[str, str | None] | None = None  # its text and title before import made them plain, where it changed them
     # Its source id as redaction stored it before 2026-12-07, where it keeps it now: a number in an id column was
     # taken for a phone number, and stored as its keyed token (miner/segment/redact.py `redacted_id`)

@@ -39,7 +39,7 @@ class ImportResult:
     no_segments: int = 0  # new items that gave no segment at all (counted in a run's items all the same)
     changed: int = 0  # rows whose id an earlier import stored with other text: not stored (`changed_texts`)
     grown: int = 0  # new items that are newer versions of stored conversations, which they replace
-    diverged: int = 0  # new conversations sharing an id with another export's, earlier turns differing: both kept
+    diverged: int = 0  # new conversations sharing an id with a stored one they neither extend nor edit: both kept
     edited: int = 0  # new items sharing an id with another file's, in other words: both kept (`edited_elsewhere`)
     rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
     languages: Counter[str] = field(default_factory=Counter)  # new items read as another language, by its name
@@ -65,7 +65,8 @@ class ImportResult:
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
         if self.diverged:
             line += (f"; {counted(self.diverged, 'conversation')} share an id with another export's but differ in "
-                     "earlier turns: both kept (an edited conversation, or two tools numbering alike)")  # fmt: skip
+                     "earlier turns: both kept (an edited conversation, one exported in parts, or two tools "
+                     "numbering alike)")  # fmt: skip
         if self.edited:
             line += (f"; {counted(self.edited, 'new item')} share an id with another file's in other words: both kept "
                      "(an edited review counts twice; or two exports number their rows alike)")  # fmt: skip

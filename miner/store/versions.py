@@ -34,9 +34,12 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     """`id()`s of the transcripts whose conversation is stored already in this version or a longer one, or whose
     customer an erasure forgot (`forgotten_conversations`). A newer version gets `replaces`: every stored version
     it extends (nights read in one `mine` are all stored until it ends: the third replaces the first and the
-    second), and a version of the same export whose earlier turns were edited; where its own id is taken (the same
-    file exported again), a `version` gives it another. A version of another export that differs in earlier turns
-    is `diverged`: both are kept (two tools numbering alike, or an edited conversation), and `mine` says so.
+    second), and a version of the same export whose earlier turns were edited (`edited`); where its own id is taken
+    (the same file exported again), a `version` gives it another. A version of another export that differs in
+    earlier turns, or of the same export that is no edit (a chat export sliced by night holds only the turns since),
+    is `diverged`: both are kept (two tools numbering alike, an edited conversation, a conversation in parts), under
+    a `version` of its own where its id is taken, and `mine` says so. A version the stored one holds whole (`held`)
+    is skipped.
     Rows of another kind (a helpdesk export whose id column is a plain `id` is read as reviews) are versions of
     one e-mail thread where one quotes the other (`_sort_email`)."""
     by_source: dict[str, list[Record]] = {}
@@ -57,10 +60,10 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
                 _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
             else:
                 _sort_email([r for r in recs if r.kind != "transcript"], doc_id, text, meta, skip)
-    taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces])
+    taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces or r.diverged])
     for recs in by_source.values():
         for rec in recs:
-            if rec.replaces and rec.document_id in taken:
+            if (rec.replaces or rec.diverged) and rec.document_id in taken:
                 rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
     return skip
 
@@ -73,17 +76,17 @@ def _sort_conversation(
     for rec in recs:
         new = record_turns(rec)
         ours = same_customer(meta, rec.meta)
-        if new == stored or grew(new, stored) or (same is not None and same.fullmatch(rec.text)):
+        if new == stored or grew(new, stored) or held(stored, new) or (same is not None and same.fullmatch(rec.text)):
             skip.add(id(rec))
         elif ours and quotes(text, rec.text):  # an older e-mail of the thread read again (a backfill)
             skip.add(id(rec))
         elif grew(stored, new):  # longer
             rec.replaces.append(doc_id)
-        elif (quoting := ours and quotes(rec.text, text)) or source == rec.source:
+        elif (quoting := ours and quotes(rec.text, text)) or (source == rec.source and edited(stored, new)):
             # an e-mail replying on top of the stored one (which it carries), or the same export's with turns edited
             rec.replaces.append(doc_id)
             rec.carries += [doc_id] if quoting else []
-        elif source != rec.source:
+        else:  # another export's, or a part of the conversation the stored one does not hold: both kept
             rec.diverged = True
 
 
@@ -118,6 +121,23 @@ def grew(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -
         return False
     next_speaker, next_text = later[len(head)]
     return next_speaker == speaker and next_text.startswith(text)
+
+
+def held(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -> bool:
+    """Whether `earlier` holds all of `later`: its turns, one after another (a slice of the conversation stored
+    whole since, read again)."""
+    size = len(later)
+    return 0 < size <= len(earlier) and any(list(earlier[i : i + size]) == list(later) for i in range(len(earlier)))
+
+
+def edited(earlier: Sequence[tuple[str, str]], later: Sequence[tuple[str, str]]) -> bool:
+    """Whether `later` may be `earlier` with turns edited: a turn of it is where it was, or every turn of `earlier`
+    is in `later`, in order. A chat export sliced by night (`messages.csv` in each day's folder) holds only the
+    turns written since: replaced by it, the turns stored before were lost."""
+    if any(a == b for a, b in zip(earlier, later, strict=False)):
+        return True
+    rest = iter(later)
+    return all(turn in rest for turn in earlier)
 
 
 def quotes(later: str, earlier: str) -> bool:
@@ -324,11 +344,29 @@ def thread_tombstones(key: str, source_id: str, meta: dict, text: str) -> list[s
 def as_stored(text: str | None) -> re.Pattern[str] | None:
     """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
     read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
-    night it holds the same conversation; None for a text redaction did not change."""
-    parts = PLACEHOLDER.split(text or "")
-    if len(parts) == 1:
+    night it holds the same conversation; None for a text redaction did not change. A placeholder stands for what
+    redaction may have taken in its place (`_hole`): never a line, so never a turn, of its own."""
+    text = text or ""
+    holes = PLACEHOLDER.findall(text)
+    if not holes:
         return None
-    return re.compile(".+?".join(map(re.escape, parts)), re.DOTALL)
+    parts = map(re.escape, PLACEHOLDER.split(text))
+    return re.compile(next(parts) + "".join(_hole(h) + part for h, part in zip(holes, parts, strict=True)))
+
+
+# What a placeholder may stand for in `as_stored`: a value on its line (a name is cut at a line break,
+# `pii.first_line`; each turn of a transcript is a line) of a few words at most; a number only digits and their
+# marks. As any text (".+?" across lines), "<EMAIL>" in a conversation's first turn stood for every turn after it,
+# and a version that grew and ended as the stored one did ("I'll escalate this...") was skipped as stored, its new
+# turns lost. A text a placeholder misses is only redacted again, and then found stored as it is.
+_HOLE = r"[^\n]{1,80}?"
+_NUMBER_HOLE = r"[\d \t+().\-/]{1,40}?"
+_NUMBERS = frozenset({"PHONE", "CARD", "IP", "SORT_CODE", "SSN"})
+
+
+def _hole(placeholder: str) -> str:
+    label = placeholder[1:-1].split(":")[0]
+    return _NUMBER_HOLE if label in _NUMBERS else _HOLE
 
 
 def _taken(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
