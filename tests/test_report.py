@@ -383,6 +383,21 @@ def test_exports_round_trip(sample, tmp_path):
     assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "e.csv").exists()
 
 
+def test_the_unmapped_complaints_pain_points_are_exported_as_top_names_them(sample):
+    """The export's `none` rows were named "none", and report.md said they were in `assignments` only: a BI user's
+    legend showed a touchpoint called "none", and the guide denied rows the file held. They stay, named as `top` and
+    the API name them, with no stage."""
+    from miner.report.top import top_pain_points
+
+    tables = export_rows(sample)
+    unmapped = [p for p in tables["pain_points"] if p["touchpoint"] == "none"]
+    listed = top_pain_points(sample, touchpoint="none", pain_points=100)["unmapped"]["pain_points"]
+    assert unmapped and [p["id"] for p in unmapped] == [p["id"] for p in listed]
+    assert {(p["touchpoint_name"], p["stage"]) for p in unmapped} == {("No touchpoint (none)", None)}
+    rows = [a for a in tables["assignments"] if a["touchpoint"] == "none"]
+    assert rows and {(a["touchpoint_name"], a["stage"]) for a in rows} == {("No touchpoint (none)", None)}
+
+
 def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_path):
     import pyarrow.parquet as pq
     from openpyxl import load_workbook
