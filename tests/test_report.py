@@ -264,6 +264,24 @@ def test_top_report_and_export_refuse_filters_that_cannot_match(sample, tmp_path
     assert not (tmp_path / "x").exists()
 
 
+def test_a_window_outside_the_data_is_refused_by_top_as_by_report_naming_the_datas_days(sample, tmp_path):
+    """`top --since 2027-01-01` on a year of 2026 printed an empty table and exited 0 where `report` exited 2 with
+    "no feedback matches": both refuse it now, and say which days the feedback covers; `export` still writes its
+    header (a BI job reads the columns) and warns with the same days."""
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    days = sorted(r[0][:10] for r in sample.execute("SELECT date FROM documents WHERE date IS NOT NULL"))
+    span = f"the feedback runs from {days[0]} to {days[-1]}"
+    out = ["--out", str(tmp_path / "x")]
+    for command in (["top"], ["top", "--format", "json"], ["report", *out]):
+        result = CliRunner().invoke(app, [*command, "--db", db, "--since", "2099-01-01"])
+        assert result.exit_code == 2 and f"no feedback matches 2099-01-01 to end: {span}" in result.stderr, (
+            command, result.output)  # fmt: skip
+    kind = CliRunner().invoke(app, ["top", "--db", db, "--since", "2099-01-01", "--kind", "survey"])
+    assert kind.exit_code == 2 and "the feedback of kind survey runs from" in kind.stderr
+    export = CliRunner().invoke(app, ["export", "--db", db, "--since", "2099-01-01", "--format", "csv", *out])
+    assert export.exit_code == 0 and f"({span})" in export.stderr
+
+
 def test_a_period_on_a_database_without_dates_says_why_it_matches_nothing(sample, tmp_path):
     import sqlite3
 
