@@ -14,6 +14,7 @@ from miner.cli import app
 from miner.report.exports import _write_csv, _write_xlsx, export, export_rows, neutralise
 from miner.report.html import plotly_js, render_html, write_report
 from miner.report.model import build_report
+from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
 from miner.touchpoints.taxonomy import NONE
 
@@ -173,6 +174,24 @@ def test_filters_narrow_the_report(sample, report):
     )
     assert weekly["trends"]["periods"][:2] == ["2026-W01", "2026-W02"] and len(weekly["trends"]["periods"]) == 14
     assert narrow["filter"] == "2026-01-01 to 2026-03-31; kind review, survey"
+
+
+def test_trends_give_the_mean_rating_per_period_as_the_overview_counts_it(report):
+    """Only an NPS survey had a figure per period (trends.nps): "ratings fell, then recovered" could not be read off
+    a report of stars or CSAT. Each period's mean, weighted by its rated items, makes the overview's mean rating
+    (all the sample's rated items are dated), and the page shows it in Trends."""
+    ratings = report["trends"]["ratings"]
+    assert ratings and [r["period"] for r in ratings] == [p for p in report["trends"]["periods"] if p in
+                                                           {r["period"] for r in ratings}]  # fmt: skip
+    assert sum(r["rated_items"] for r in ratings) == report["impact"]["rated_items"]
+    weighted = sum(r["mean_rating"] * r["rated_items"] for r in ratings) / report["impact"]["rated_items"]
+    assert abs(weighted - report["overview"]["mean_rating"]) < 0.01 * len(ratings)
+    assert all(r["thin"] == (r["rated_items"] < MIN_PERIOD_ITEMS) for r in ratings)
+    page = render_html(report)
+    table = page[page.index('id="rating-trend"') :]
+    table = table[: table.index("</table>")]
+    for r in ratings:
+        assert f"{r['period']}</th>" in table and f">{r['mean_rating']:.0f}{'*' if r['thin'] else ''}</td>" in table
 
 
 def test_html_is_self_contained_and_escaped(sample, tmp_path):

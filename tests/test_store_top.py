@@ -267,6 +267,9 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
     assert got["partial"] == report["trends"]["partial"]  # both say whether the latest period is whole
     assert got["partial_first"] == report["trends"]["partial_first"]  # and the first
+    # the mean rating per period, which only an NPS survey had (the report's trends.nps), for stars and CSAT too
+    assert got["ratings"] and got["ratings"] == report["trends"]["ratings"]
+    assert got["rating_range"] == report["trends"]["rating_range"]
     series = {t["id"]: t for t in got["touchpoints"]}
     for tp in report["touchpoints"]:
         if tp["trend"]:
