@@ -37,6 +37,24 @@ class PartialFirstPeriodPublic(BaseModel):
                            "the earliest dated item.")  # fmt: skip
 
 
+class RatingPeriodPublic(BaseModel):
+    period: str = Field(examples=["2026-06"], description="A period of `periods` with a rated item.")
+    mean_rating: float = Field(
+        examples=[41.5],
+        description="The mean rating of the period's rated items on a 0-100 scale (100 best), counted as the "
+        "report's overall mean rating: a survey respondent once, on the day of the rated answer.",
+    )
+    native_mean: float | None = Field(
+        examples=[2.66],
+        description="The same mean on the items' own scale (`rating_range`), null where they do not share one.",
+    )
+    rated_items: int = Field(examples=[25], description="The rated items it rests on (a survey respondent once).")
+    thin: bool = Field(
+        description="Fewer than 10 rated items: one rating moves the mean by several points, so a chart should mark "
+        "the period as fragile (the report marks it with *)."
+    )
+
+
 class TrendsPublic(BaseModel):
     run: RunInfo | None
     period: Literal["month", "week"]
@@ -62,4 +80,15 @@ class TrendsPublic(BaseModel):
     )
     touchpoints: list[TrendSeriesPublic] = Field(
         description="Every touchpoint with a complaint in the window, most complaints first."
+    )
+    ratings: list[RatingPeriodPublic] = Field(
+        [],
+        description="The mean rating per period, for the periods with a rated item (any scale: stars, CSAT, NPS "
+        "answers), as the report's trends give it; empty when no item in the window has a rating.",
+    )
+    rating_range: str | None = Field(
+        None,
+        examples=["1–5"],
+        description="The one scale every rated item shares (stars5 and csat5 share 1–5), which `native_mean` is on; "
+        "null where they mix scales or none is rated.",
     )

@@ -14,6 +14,7 @@ from miner.cli import app
 from miner.report.exports import _write_csv, _write_xlsx, export, export_rows, neutralise
 from miner.report.html import plotly_js, render_html, write_report
 from miner.report.model import build_report
+from miner.report.trends import MIN_PERIOD_ITEMS
 from miner.store.filters import Filters
 from miner.touchpoints.taxonomy import NONE
 
@@ -175,6 +176,24 @@ def test_filters_narrow_the_report(sample, report):
     assert narrow["filter"] == "2026-01-01 to 2026-03-31; kind review, survey"
 
 
+def test_trends_give_the_mean_rating_per_period_as_the_overview_counts_it(report):
+    """Only an NPS survey had a figure per period (trends.nps): "ratings fell, then recovered" could not be read off
+    a report of stars or CSAT. Each period's mean, weighted by its rated items, makes the overview's mean rating
+    (all the sample's rated items are dated), and the page shows it in Trends."""
+    ratings = report["trends"]["ratings"]
+    assert ratings and [r["period"] for r in ratings] == [p for p in report["trends"]["periods"] if p in
+                                                           {r["period"] for r in ratings}]  # fmt: skip
+    assert sum(r["rated_items"] for r in ratings) == report["impact"]["rated_items"]
+    weighted = sum(r["mean_rating"] * r["rated_items"] for r in ratings) / report["impact"]["rated_items"]
+    assert abs(weighted - report["overview"]["mean_rating"]) < 0.01 * len(ratings)
+    assert all(r["thin"] == (r["rated_items"] < MIN_PERIOD_ITEMS) for r in ratings)
+    page = render_html(report)
+    table = page[page.index('id="rating-trend"') :]
+    table = table[: table.index("</table>")]
+    for r in ratings:
+        assert f"{r['period']}</th>" in table and f">{r['mean_rating']:.0f}{'*' if r['thin'] else ''}</td>" in table
+
+
 def test_html_is_self_contained_and_escaped(sample, tmp_path):
     path = write_report(sample, tmp_path / "r.html")
     html = path.read_text(encoding="utf-8")
@@ -262,6 +281,24 @@ def test_top_report_and_export_refuse_filters_that_cannot_match(sample, tmp_path
         result = CliRunner().invoke(app, [*command, "--db", db, *args])
         assert result.exit_code == 2 and says in result.stderr, (command, result.output)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_window_outside_the_data_is_refused_by_top_as_by_report_naming_the_datas_days(sample, tmp_path):
+    """`top --since 2027-01-01` on a year of 2026 printed an empty table and exited 0 where `report` exited 2 with
+    "no feedback matches": both refuse it now, and say which days the feedback covers; `export` still writes its
+    header (a BI job reads the columns) and warns with the same days."""
+    db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
+    days = sorted(r[0][:10] for r in sample.execute("SELECT date FROM documents WHERE date IS NOT NULL"))
+    span = f"the feedback runs from {days[0]} to {days[-1]}"
+    out = ["--out", str(tmp_path / "x")]
+    for command in (["top"], ["top", "--format", "json"], ["report", *out]):
+        result = CliRunner().invoke(app, [*command, "--db", db, "--since", "2099-01-01"])
+        assert result.exit_code == 2 and f"no feedback matches 2099-01-01 to end: {span}" in result.stderr, (
+            command, result.output)  # fmt: skip
+    kind = CliRunner().invoke(app, ["top", "--db", db, "--since", "2099-01-01", "--kind", "survey"])
+    assert kind.exit_code == 2 and "the feedback of kind survey runs from" in kind.stderr
+    export = CliRunner().invoke(app, ["export", "--db", db, "--since", "2099-01-01", "--format", "csv", *out])
+    assert export.exit_code == 0 and f"({span})" in export.stderr
 
 
 def test_a_period_on_a_database_without_dates_says_why_it_matches_nothing(sample, tmp_path):
@@ -381,6 +418,21 @@ def test_exports_round_trip(sample, tmp_path):
         result = CliRunner().invoke(app, ["export", "--db", db, *args])
         assert result.exit_code == 2 and says in result.stderr, result.output
     assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "e.csv").exists()
+
+
+def test_the_unmapped_complaints_pain_points_are_exported_as_top_names_them(sample):
+    """The export's `none` rows were named "none", and report.md said they were in `assignments` only: a BI user's
+    legend showed a touchpoint called "none", and the guide denied rows the file held. They stay, named as `top` and
+    the API name them, with no stage."""
+    from miner.report.top import top_pain_points
+
+    tables = export_rows(sample)
+    unmapped = [p for p in tables["pain_points"] if p["touchpoint"] == "none"]
+    listed = top_pain_points(sample, touchpoint="none", pain_points=100)["unmapped"]["pain_points"]
+    assert unmapped and [p["id"] for p in unmapped] == [p["id"] for p in listed]
+    assert {(p["touchpoint_name"], p["stage"]) for p in unmapped} == {("No touchpoint (none)", None)}
+    rows = [a for a in tables["assignments"] if a["touchpoint"] == "none"]
+    assert rows and {(a["touchpoint_name"], a["stage"]) for a in rows} == {("No touchpoint (none)", None)}
 
 
 def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_path):

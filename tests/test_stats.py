@@ -189,3 +189,19 @@ def test_rating_impact_counts_a_survey_respondent_once():
     # mean of 6 respondents (5/6) minus the mean of the 5 unaffected (1.0): -1/6, not -1/8 per answer
     assert entries[0]["impact"]["points"] == pytest.approx(-100 / 6)
     assert (entries[0]["impact"]["n_with"], entries[0]["impact"]["n_without"]) == (1, 5)
+
+
+def test_a_change_of_nothing_is_flat_in_the_report_as_in_the_api():
+    """The report's JSON called a change of 0% "unchanged" where the API, whose `direction` documents its words as
+    an enum, says "flat": one word for one judgement, so a dashboard reading both compares like with like."""
+    from typing import get_args
+
+    from api.queries.pain_points import trend
+    from api.schemas import Trend
+
+    same = change(10, 100, 10, 100)
+    assert same["status"] == "flat" and same["p_value"] == 1.0
+    assert trend(10, 10, 10, 10, 100, 100)["direction"] == "flat"
+    statuses = {change(*args)["status"] for args in [(10, 100, 10, 100), (10, 100, 30, 100), (30, 100, 10, 100),
+                                                     (0, 100, 10, 100), (1, 1, 0, 3)]}  # fmt: skip
+    assert statuses <= set(get_args(Trend.model_fields["direction"].annotation))

@@ -56,11 +56,15 @@ def _query(f: Filters) -> dict:
     return {k: str(v) for k, v in out.items() if v is not None}
 
 
-def _cli(path: Path, f: Filters) -> dict:
+def _cli(path: Path, f: Filters, empty: bool = False) -> dict:
+    """`top`'s JSON; for an `empty` window (no item inside), its refusal, as `report`'s, and no touchpoint."""
     args = ["top", "--db", str(path), "--format", "json", "--limit", "100", "--pain-points", "100"]
     for name, value in _query(f).items():
         args += [f"--{name}", value]
     result = CliRunner().invoke(cli_app, args)
+    if empty:
+        assert result.exit_code == 2 and "no feedback matches" in result.stderr, result.output
+        return {"touchpoints": [], "filter": f.describe()}
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -71,7 +75,7 @@ def test_cli_api_and_report_show_the_same_pain_points(service, f):
     resp = client.get("/v1/pain-points", params={**_query(f), "limit": 200})
     assert resp.status_code == 200, resp.text
     api = {p["id"]: (p["complaints"], [q["document_id"] for q in p["quotes"]]) for p in resp.json()["pain_points"]}
-    top = _cli(path, f)
+    top = _cli(path, f, empty=not resp.json()["total_items"])
     cli = {p["id"]: (p["complaints"], [q["document_id"] for q in p["examples"]])
            for t in top["touchpoints"] for p in t["pain_points"]}  # fmt: skip
     report = build_report(db, f)
@@ -227,6 +231,13 @@ def test_a_report_of_an_empty_period_is_a_404_naming_the_filters(service):
     resp = client.get("/v1/report", params={"since": "2024-01-01", "until": "2024-12-31"})
     assert resp.status_code == 404 and resp.json()["code"] == "no_feedback"
     assert "2024-01-01 to 2024-12-31" in resp.json()["message"]
+    # and where the feedback lies, in the query's words (a CLI `--since` means nothing to an API client)
+    days = sorted(r[0][:10] for r in service[0].execute("SELECT date FROM documents WHERE date IS NOT NULL"))
+    first, last = days[0], days[-1]
+    assert f"the feedback runs from {first} to {last}; widen since/until" in resp.json()["message"], resp.json()
+    # the JSON routes answer such a window with zero counts, as a dashboard's month without feedback: not an error
+    empty = client.get("/v1/pain-points", params={"since": "2024-01-01", "until": "2024-12-31"})
+    assert empty.status_code == 200 and empty.json()["total_items"] == 0 and empty.json()["pain_points"] == []
 
 
 def test_dates_are_served_in_one_form_with_the_offset_apart(service):
@@ -256,6 +267,9 @@ def test_trends_route_gives_the_report_s_series_in_one_request(service, f, perio
     assert got["periods"] == report["trends"]["periods"] and got["items"] == report["trends"]["items"]
     assert got["partial"] == report["trends"]["partial"]  # both say whether the latest period is whole
     assert got["partial_first"] == report["trends"]["partial_first"]  # and the first
+    # the mean rating per period, which only an NPS survey had (the report's trends.nps), for stars and CSAT too
+    assert got["ratings"] and got["ratings"] == report["trends"]["ratings"]
+    assert got["rating_range"] == report["trends"]["rating_range"]
     series = {t["id"]: t for t in got["touchpoints"]}
     for tp in report["touchpoints"]:
         if tp["trend"]:

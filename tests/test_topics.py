@@ -208,6 +208,17 @@ def test_pain_points_of_one_touchpoint_never_share_a_label():
     assert labels[:2] == ["Failures: wrong (driver)", "Failures: wrong (arrived)"]  # "address" is taken
 
 
+def test_pain_points_with_no_word_to_tell_them_apart_are_numbered_not_counted():
+    """Two clusters of wordless complaints ("Never again", "Awful") were "Other issues (1)" and "Other issues (2)",
+    which `top` printed "Other issues (1) (7)": a label that reads as two counts."""
+    from miner.topics.clusterer import PainPoint, _disambiguate
+
+    texts = ["Never again", "Awful", "Never again.", "Awful!"]
+    points = [PainPoint("none", "Other issues", [0, 1], []), PainPoint("none", "Other issues", [2, 3], [])]
+    _disambiguate(points, texts)
+    assert [p.label for p in points] == ["Other issues #1", "Other issues #2"]
+
+
 def test_a_pain_point_quotes_one_clause_per_item():
     from miner.pipeline.analyze import _pain_row
     from miner.topics.clusterer import PainPoint

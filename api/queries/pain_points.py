@@ -28,7 +28,7 @@ def trend(now_n: int, before: int | None, docs: int, docs_before: int, items: in
     if before is None:
         return None
     judged = change(docs_before, items_before, docs, items)
-    direction = {"unchanged": "flat", "none": "flat"}.get(judged["status"], judged["status"])
+    direction = "flat" if judged["status"] == "none" else judged["status"]
     moved = now_n - before
     note = cut or _against(direction, (before, now_n), (docs_before, docs), (items_before, items))
     return {"previous_complaints": before, "change": None if note else moved,

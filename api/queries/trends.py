@@ -8,8 +8,11 @@ import sqlite_utils
 
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.model import trend_span
+from miner.report.rating_trend import rating_trend
+from miner.report.respondents import group
 from miner.report.trends import partial_first_period, partial_period, period_of, period_range
 from miner.store.reads import daily_counts, daily_items
+from miner.store.report import load_documents
 from miner.touchpoints.taxonomy import NONE
 
 
@@ -18,7 +21,8 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     the report's), gaps included: the dated items in each, and per touchpoint (and `none`) its complaint mentions
     and the items with a complaint about it, as the report's trend chart and table count them; `partial`: the latest
     period when the days covered end well before it does (`partial_period`), `partial_first` the first when they
-    start well after it does (`partial_first_period`)."""
+    start well after it does (`partial_first_period`); `ratings`: the mean rating of each period with a rated item,
+    and `rating_range` the one scale they share, as the report's (miner/report/rating_trend.py)."""
     empty: dict = {
         "run": run_public(run),
         "period": period,
@@ -27,6 +31,8 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         "touchpoints": [],
         "partial": None,
         "partial_first": None,
+        "ratings": [],
+        "rating_range": None,
     }
     if run is None:
         return empty
@@ -50,6 +56,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     order = sorted(mentions, key=lambda t: (-sum(mentions[t]), t))
     return {
         **empty,
+        **rating_trend(group(load_documents(db, filters, run)), periods, period),
         "periods": periods,
         "items": items,
         "partial": partial_period(last, period) if len(periods) >= 2 else None,

@@ -8,6 +8,8 @@ from fastapi.responses import HTMLResponse
 from api.deps import FiltersDep, WorkspaceDbDep
 from api.errors import ApiError, responses
 from miner.errors import MinerError
+from miner.store.filters import no_match
+from miner.store.runs import find_run
 
 router = APIRouter(tags=["report"])
 
@@ -57,5 +59,6 @@ def report(db: WorkspaceDbDep, filters: FiltersDep) -> str:
                                    "(POST /v1/datasets) and start a run (POST /v1/runs) first")  # fmt: skip
         raise ApiError(404, "no_report", message) from None
     if not report["overview"]["items"]:  # as `touchpoints report`, which exits 2: no empty page of zeros
-        raise ApiError(404, "no_feedback", f"no feedback matches {report['filter']}: widen since/until/source/kind")
+        run = find_run(db, report["quality"]["run"]["id"])
+        raise ApiError(404, "no_feedback", no_match(db, filters, run, prefix=""))
     return render_html(report)

@@ -19,8 +19,9 @@ router = APIRouter(prefix="/v1/trends", tags=["touchpoints"])
     response_model=TrendsPublic,
     summary="Complaints per period and touchpoint",
     description="The report's trend series: for every month (or ISO week) of the window, the dated items and, per "
-    "touchpoint, its complaint mentions and the items with a complaint about it, so a chart of 12 months is one "
-    "request. The same counts as the report's trends and as /v1/touchpoints over each period's dates.",
+    "touchpoint, its complaint mentions and the items with a complaint about it, and the mean rating of each period "
+    "with rated items (`ratings`), so a chart of 12 months is one request. The same counts as the report's trends "
+    "and as /v1/touchpoints over each period's dates.",
     responses=responses(400, 401, 404, 422, 429),
 )
 def list_trends(

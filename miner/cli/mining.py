@@ -275,7 +275,8 @@ def top(
     from miner.report import top_pain_points
     from miner.report.render import print_table, to_csv
     from miner.store import open_to_read
-    from miner.store.filters import Filters, check
+    from miner.store.filters import Filters, check, no_match
+    from miner.store.runs import find_run
     from miner.touchpoints.taxonomy import NONE
 
     if not db.exists():
@@ -286,6 +287,9 @@ def top(
         database = open_to_read(db)
         filters = check(database, Filters(since, until, source, kind))
         result = top_pain_points(database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters)
+        if not result["items"]:  # as `report` refuses it: an empty table and exit 0 read as "no complaints"
+            fail(no_match(database, filters, find_run(database, result["run"]["id"])))
+            return
     except MinerError as err:
         fail(str(err))
         return

@@ -106,7 +106,8 @@ def export(
 ) -> None:
     """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
     from miner.report.exports import export_counted
-    from miner.store.filters import Filters, check
+    from miner.store.filters import Filters, check, data_span
+    from miner.store.runs import find_run
 
     database = _existing_db(db)
     suffix = out.suffix.lower().lstrip(".")
@@ -128,5 +129,6 @@ def export(
         fail(str(err))
         return
     if not rows:  # the file still has its header, so a BI tool reading it sees the columns
-        typer.echo(f"Warning: no row matches {filters.describe()}: {path} holds the header only", err=True)
+        span = data_span(database, filters, find_run(database))
+        typer.echo(f"Warning: no row matches {filters.describe()} ({span}): {path} holds the header only", err=True)
     typer.echo(f"Exported: {path}")

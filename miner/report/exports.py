@@ -9,8 +9,10 @@ from typing import Any
 import sqlite_utils
 
 from miner.errors import MinerError
+from miner.report.render import UNMAPPED_NAME
 from miner.store.filters import Filters
 from miner.store.report import load_run_data
+from miner.touchpoints.taxonomy import NONE
 
 FORMATS = ("xlsx", "parquet", "csv")
 TABLES = ("pain_points", "assignments")
@@ -37,9 +39,11 @@ def neutralise(value: object) -> object:
 def export_rows(
     db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None
 ) -> dict[str, list[dict]]:
-    """{"pain_points": [...], "assignments": [...]} for one run within `filters`."""
+    """{"pain_points": [...], "assignments": [...]} for one run within `filters`. The complaints that fit no
+    touchpoint are rows of both, as `top --touchpoint none` lists them: touchpoint `none`, named as `top` and the API
+    name it, with no stage (a BI sum of the pain points' complaints then misses only the unclustered ones)."""
     data = load_run_data(db, filters, run_id)
-    names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints}
+    names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints} | {NONE: (UNMAPPED_NAME, None)}
     counts: dict[str, int] = {}
     per_touchpoint: dict[str, int] = {}  # complaint mentions, the shares' denominators as in `top`
     assignments = []

@@ -16,7 +16,8 @@ from miner.report.inert import script_json
 from miner.report.model import MIN_ITEMS, build_report
 from miner.report.render import percent
 from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent, p_text
-from miner.store.filters import Filters
+from miner.store.filters import Filters, no_match
+from miner.store.runs import find_run
 from miner.wording import counted
 
 TEMPLATES = Path(str(resources.files("miner.report").joinpath("templates")))  # package data
@@ -161,7 +162,7 @@ def write_report(
         raise MinerError(f"{out}: the report is written as .html or .json; {instead}")
     report = build_report(db, filters, granularity=granularity, run_id=run_id)
     if not report["overview"]["items"]:
-        raise MinerError(f"no feedback matches {report['filter']}: widen --since/--until/--source/--kind")
+        raise MinerError(no_match(db, filters or Filters(), find_run(db, report["quality"]["run"]["id"])))
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
         out.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str), encoding="utf-8")

@@ -12,6 +12,7 @@ import sqlite_utils
 from miner.report.impact import MIN_AFFECTED, add_impact
 from miner.report.nps import add_nps
 from miner.report.quotes import quote
+from miner.report.rating_trend import rating_trend, thin_ratings_warning
 from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
 from miner.report.together import complained_together, together_sentence
@@ -237,6 +238,7 @@ def quality(
             f"{len(small)} of {len(trends['periods'])} {trends['unit']}s have fewer than {MIN_ITEMS} items "
             f"(e.g. {small[-1]}): changes between them are unlikely to be significant."
         )
+    warnings += thin_ratings_warning(trends, "respondents" if impact["rated_respondents"] else "items")
     if partial := trends.get("partial"):
         warnings.append(
             f"The latest {trends['unit']}, {partial['period']}, holds {partial['days']} of its {partial['of_days']} "
@@ -362,6 +364,7 @@ def build_report(
     respondents = group(data.documents)
     impact = add_impact(data, tally, entries, seed, respondents)
     net_promoter = add_nps(respondents, tally.docs, entries, trends)
+    trends |= rating_trend(respondents, trends["periods"], trends["unit"])  # beside trends.nps, for every scale
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])

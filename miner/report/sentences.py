@@ -46,7 +46,7 @@ def _compared(change: dict, against: str, new_where: str) -> str:
     verdict = f"significant, {p_text(change['p_value'])}" if change["significant"] else "not significant"
     if change["status"] == "new":
         return f"new {new_where} ({verdict})"
-    if change["status"] == "unchanged":
+    if change["status"] == "flat":
         return f"unchanged on {against} ({verdict})"
     if change["previous"] < SMALL_COUNT:
         return (f"{change['status']}: {change['last']:,} of {counted(change['items_last'], 'item')} against "

@@ -99,8 +99,9 @@ def period_range(first: str, last: str, granularity: str) -> list[str]:
 def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     """The last period against the one before, as rates of items, with Fisher's exact test (two-sided; a z-test
     called 1 item against 3 significant). Under MIN_PERIOD_ITEMS items in either period (none included), `status`
-    is "too few" and neither a direction nor a p-value is given; else "new", "up", "down", "unchanged", or "none"
-    when neither period mentions the touchpoint."""
+    is "too few" and neither a direction nor a p-value is given; else "new", "up", "down", "flat" (under half a
+    percent either way: the API's `direction` word, documented there), or "none" when neither period mentions the
+    touchpoint."""
     rate_prev = x_prev / n_prev if n_prev else None
     rate_last = x_last / n_last if n_last else None
     relative = (rate_last - rate_prev) / rate_prev if rate_prev and rate_last is not None else None
@@ -124,7 +125,7 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     if relative is None:
         return entry | {"status": "new"}
     pct = round(relative * 100)
-    return entry | {"status": "unchanged" if pct == 0 else "up" if pct > 0 else "down"}
+    return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down"}
 
 
 def fell_silent(change: dict, baseline: dict | None) -> bool:

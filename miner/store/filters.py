@@ -199,6 +199,25 @@ def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Fi
     return filters
 
 
+def no_match(db: sqlite_utils.Database, filters: Filters, run: dict | None = None, prefix: str = "--") -> str:
+    """Why `filters` matched no item, in one sentence: what they asked for, the days the items of their sources and
+    kinds (of `run` where given) span, and what to widen. `top` printed an empty table and exited 0 for a window
+    after the data where `report` refused, and neither said where the data lies."""
+    return f"no feedback matches {filters.describe()}: {data_span(db, filters, run)}; widen " + "/".join(
+        f"{prefix}{name}" for name in ("since", "until", "source", "kind")
+    )
+
+
+def data_span(db: sqlite_utils.Database, filters: Filters, run: dict | None = None) -> str:
+    """'the feedback runs from 2026-01-01 to 2026-12-31' (of the filters' sources and kinds, their dates aside)."""
+    whose = Filters(source=filters.source, kind=filters.kind)
+    of = f" of {whose.describe()}" if filters.source or filters.kind else ""
+    first, last = first_day(db, whose, run), last_day(db, whose, run)
+    if first is None or last is None:
+        return f"no feedback{of} has a date"
+    return f"the feedback{of} runs from {first} to {last}"
+
+
 def _undated(db: sqlite_utils.Database) -> bool:
     """Whether the database holds items and none has a date (a scan where none has: the command line's check)."""
     has = db.execute("SELECT EXISTS(SELECT 1 FROM documents), EXISTS(SELECT 1 FROM documents WHERE date IS NOT NULL)")

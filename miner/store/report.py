@@ -40,16 +40,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     run = resolve_run(db, run_id)
     where, params = filters.where()
     rsql, rparams = run_items(run)
-    documents = {
-        row["id"]: row
-        for row in db.query(
-            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale, d.import_id,
-                       COALESCE(json_extract(d.meta, '$.response_id'), json_extract(d.meta, '$.respondent'))
-                           AS response_id
-                FROM documents d WHERE {where}{rsql} ORDER BY d.date, d.id""",
-            [*params, *rparams],
-        )
-    }
+    documents = load_documents(db, filters, run)
     (segments,) = db.execute(
         f"""SELECT COUNT(*) FROM segment_results r JOIN segments s ON s.id = r.segment_id
             JOIN documents d ON d.id = s.document_id WHERE r.run_id = ? AND {where}""",
@@ -104,6 +95,23 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
     foreign = sum(other_script(text or "") for text in unread)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
                    tongues, sum(wordless(text or "") for text in unread))  # fmt: skip
+
+
+def load_documents(db: sqlite_utils.Database, filters: Filters, run: dict) -> dict[str, dict]:
+    """The documents `run` analysed inside `filters`, by id, with what miner/report/respondents.py groups them by
+    (their source, date, rating, import and response id): the report's, and `GET /v1/trends`' ratings per period."""
+    where, params = filters.where()
+    rsql, rparams = run_items(run)
+    return {
+        row["id"]: row
+        for row in db.query(
+            f"""SELECT d.id, d.source, d.source_id, d.kind, d.date, d.rating, d.rating_raw, d.rating_scale, d.import_id,
+                       COALESCE(json_extract(d.meta, '$.response_id'), json_extract(d.meta, '$.respondent'))
+                           AS response_id
+                FROM documents d WHERE {where}{rsql} ORDER BY d.date, d.id""",
+            [*params, *rparams],
+        )
+    }
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:

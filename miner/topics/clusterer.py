@@ -339,7 +339,9 @@ def _vectorizer():  # noqa: ANN202 - sklearn type
 def _disambiguate(points: list[PainPoint], texts: list[str]) -> None:
     """Pain points of one touchpoint that share a label each get the first of their keywords, or else of the words
     their members use most, that the others sharing it lack ("Order placement failures: wrong (address)"); where
-    none is left, a number. A dashboard keys pain points on their labels: two with one label read as one."""
+    none is left, a number ("Other issues #2": in brackets, beside the complaints `top` prints in brackets, the tester
+    read "Other issues (1) (7)" as two counts). A dashboard keys pain points on their labels: two with one label
+    read as one."""
     by_label: dict[str, list[PainPoint]] = {}
     for p in points:
         by_label.setdefault(p.label, []).append(p)
@@ -351,7 +353,7 @@ def _disambiguate(points: list[PainPoint], texts: list[str]) -> None:
             others = {w for q in same if q is not p for w in [*q.keywords, *_used_words(q, texts)]}
             fresh = (w for w in [*p.keywords, *_used_words(p, texts)] if w not in others and w not in label.lower())
             extra = next((w for w in fresh if f"{label} ({w})" not in taken), None)
-            p.label = f"{label} ({extra or n})"
+            p.label = f"{label} ({extra})" if extra else f"{label} #{n}"
             taken.add(p.label)
 
 
