@@ -32,9 +32,8 @@ DEFAULT_DB_NAME = "touchpoints.db"
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 # Commands that only read (or erase from) a mined database refuse a missing file rather than create an empty one.
 ReadDbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file; it must exist (the one you mined into).")]
-TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
-]
+TAXONOMY_HELP = "Taxonomy YAML file, or default for the bundled one (taxonomies/default.yaml)."
+TaxonomyOpt = Annotated[Path | None, typer.Option("--taxonomy", help=TAXONOMY_HELP + " Default: the bundled one.")]
 
 # The document filters (miner.store.filters.Filters): both days inclusive, whole days.
 SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]

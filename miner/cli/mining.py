@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from miner.cli.app import (
+    TAXONOMY_HELP,
     DbOpt,
     Format,
     KindOpt,
@@ -24,12 +25,22 @@ from miner.cli.app import (
     discard_new_db,
     fail,
 )
-from miner.cli.notes import note_changes, note_same_names, note_skipped
+from miner.cli.notes import note_changes, note_same_names, note_skipped, stored_taxonomy
 from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
 
 ProfileOpt = Annotated[str, typer.Option(help=PROFILE_HELP)]
+# A nightly job that left --taxonomy out went back to the bundled taxonomy, discarding the one the database used
+MineTaxonomyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help=TAXONOMY_HELP + " Default: the one the database's latest run used (stored in it; a line says so where "
+        "it is not the bundled one), else the bundled one.",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -38,7 +49,7 @@ def mine(
         list[Path], typer.Argument(help="Feedback files or folders (CSV, TSV, XLSX, Parquet, JSON, JSONL, TXT).")
     ],
     db: DbOpt = Path("touchpoints.db"),
-    taxonomy: TaxonomyOpt = None,
+    taxonomy: MineTaxonomyOpt = None,
     text_col: Annotated[
         list[str] | None,
         typer.Option(
@@ -165,7 +176,7 @@ def mine(
     created, database = not db.exists(), None
     try:
         options = MineOptions(
-            taxonomy=load_taxonomy(taxonomy),
+            taxonomy=load_taxonomy(taxonomy) if taxonomy else None,  # else the database's (`stored_taxonomy`)
             embedder=get_embedder(chosen.embedding_model),
             segmenter=get_segmenter("rules" if chosen.segmenter == "rules" else spacy_model),
             mapper=mapper,
@@ -188,6 +199,8 @@ def mine(
         with mining(db, database):  # a second mine on the database stops here (BUSY_EXIT)
             if chosen.redact and uses_published_key(database):
                 progress.note(published_key_note(str(db)))
+            if taxonomy is None:
+                options.taxonomy = stored_taxonomy(database, progress)
             if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
                 options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
             else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
