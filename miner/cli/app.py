@@ -40,6 +40,15 @@ SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or af
 UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
 SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
 KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
+# Which run a read reads (miner.store.runs.resolve_run, as the API's ?run=): after a refit, an older one is still there
+RunOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--run",
+        help="Read this run, an id from `touchpoints runs list` (default: the latest completed one).",
+        show_default=False,
+    ),
+]
 
 
 class Format(StrEnum):

@@ -16,6 +16,7 @@ from miner.cli.app import (
     KindOpt,
     OnError,
     ReadDbOpt,
+    RunOpt,
     SinceOpt,
     SourceOpt,
     TaxonomyOpt,
@@ -282,8 +283,10 @@ def top(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    run: RunOpt = None,
 ) -> None:
-    """Show the top pain points by touchpoint from the latest run (optionally within dates, sources, kinds)."""
+    """Show the top pain points by touchpoint from the latest run, or --run N (optionally within dates, sources,
+    kinds)."""
     import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
     from miner.report import top_pain_points
     from miner.report.render import print_table, to_csv
@@ -298,7 +301,9 @@ def top(
     try:
         database = open_to_read(db)
         filters = check(database, Filters(since, until, source, kind))
-        result = top_pain_points(database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters)
+        result = top_pain_points(
+            database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters, run_id=run
+        )
     except MinerError as err:
         fail(str(err))
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from miner.cli.app import KindOpt, ReadDbOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
+from miner.cli.app import KindOpt, ReadDbOpt, RunOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
 from miner.errors import MinerError
 
 
@@ -54,29 +54,30 @@ def report(
     period: Annotated[Period, typer.Option(help="Trend periods: week, month, or auto (by the data's span).")] = (
         Period.auto
     ),
+    run: RunOpt = None,
 ) -> None:
-    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality (or, with
-    --out x.json, the same as data)."""
+    """Write the analyst's HTML report of the latest run, or --run N: journey, touchpoints, trends, rating impact,
+    quotes, data quality (or, with --out x.json, the same as data)."""
     from miner.report.html import write_report
     from miner.store.filters import Filters, check
 
     database = _existing_db(db)
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
-        path = write_report(database, out, filters, granularity=period.value)
+        path = write_report(database, out, filters, granularity=period.value, run_id=run)
     except MinerError as err:
         fail(str(err))
         return
     opens = ", opens offline" if path.suffix.lower() != ".json" else ""
     typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB{opens})")
-    _note_fit(database)
+    _note_fit(database, run)
 
 
-def _note_fit(database) -> None:  # noqa: ANN001 - a sqlite-utils Database, imported lazily
-    """One line when the latest run's corpus fits its taxonomy poorly: the report opens with the details."""
+def _note_fit(database, run_id: int | None) -> None:  # noqa: ANN001 - a sqlite-utils Database, imported lazily
+    """One line when the run's corpus fits its taxonomy poorly: the report opens with the details."""
     from miner.store.runs import find_run, run_fit
 
-    fit = run_fit(find_run(database) or {})
+    fit = run_fit(find_run(database, run_id) or {})
     if fit and fit.get("verdict") in ("weak fit", "does not fit"):
         typer.secho(
             f"Taxonomy fit: {fit['verdict']} (the notice at the top of the report says why and what to do).",
@@ -103,8 +104,10 @@ def export(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    run: RunOpt = None,
 ) -> None:
-    """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
+    """Export pain points and assignments of the latest run, or --run N, for BI tools (spreadsheet formulas
+    neutralised)."""
     from miner.report.exports import export_counted
     from miner.store.filters import Filters, check
 
@@ -123,7 +126,7 @@ def export(
         out = out.with_name(f"{out.name}.{chosen.value}")
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
-        path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters)
+        path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters, run_id=run)
     except MinerError as err:
         fail(str(err))
         return

@@ -18,12 +18,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Each table's columns, in export_rows' order: the header an export writes even when no row matched.
 COLUMNS = {
     "pain_points": (
-        "run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints", "share",
-        "share_of_total",
+        "run_id", "taxonomy_name", "taxonomy_version", "id", "touchpoint", "touchpoint_name", "stage", "label",
+        "keywords", "complaints", "share", "share_of_total",
     ),  # fmt: skip
-    "assignments": ("run_id", "segment_id", "document_id", "source", "source_id", "kind", "date", "day", "rating",
-                    "rating_raw", "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank",
-                    "score", "pain_point_id", "pain_point", "text"),
+    "assignments": ("run_id", "taxonomy_name", "taxonomy_version", "segment_id", "document_id", "source",
+                    "source_id", "kind", "date", "day", "rating", "rating_raw", "rating_scale", "touchpoint",
+                    "touchpoint_name", "stage", "subtouchpoint", "rank", "score", "pain_point_id", "pain_point",
+                    "text"),
 }  # fmt: skip
 
 
@@ -39,6 +40,9 @@ def export_rows(
 ) -> dict[str, list[dict]]:
     """{"pain_points": [...], "assignments": [...]} for one run within `filters`."""
     data = load_run_data(db, filters, run_id)
+    # each row names its run's taxonomy, as it names the run: exports of runs before and after a refit with a new
+    # taxonomy were told apart by run_id alone
+    run = {"run_id": data.run["id"], **{k: data.run[k] for k in ("taxonomy_name", "taxonomy_version")}}
     names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints}
     counts: dict[str, int] = {}
     per_touchpoint: dict[str, int] = {}  # complaint mentions, the shares' denominators as in `top`
@@ -52,7 +56,7 @@ def export_rows(
             counts[a["pain_point_id"]] = counts.get(a["pain_point_id"], 0) + 1
         assignments.append(
             {
-                "run_id": data.run["id"],
+                **run,
                 "segment_id": a["segment_id"],
                 "document_id": a["document_id"],
                 "source": doc["source"],
@@ -76,7 +80,7 @@ def export_rows(
         )
     pain_points = [
         {
-            "run_id": data.run["id"],
+            **run,
             "id": pp_id,
             "touchpoint": pp["touchpoint"],
             "touchpoint_name": names.get(pp["touchpoint"], (pp["touchpoint"], None))[0],
