@@ -524,3 +524,31 @@ def test_a_mine_without_taxonomy_keeps_the_one_the_database_used(tmp_path, data_
     assert bundled.exit_code == 0, bundled.output
     runs = [(r["mode"], r["taxonomy_name"]) for r in open_db(db).query("SELECT * FROM runs ORDER BY id")]
     assert runs == [("full", "mini"), ("incremental", "mini"), ("full", load_taxonomy().name)]
+
+
+def test_nightly_runs_suggest_a_refit_once_most_items_joined_pain_points_fitted_without_them(db, tmp_path, options):
+    # a year of nightly runs on one January full run: its 6 items' pain points stood for 308, with no word of a refit
+    from miner.cli.notes import note_changes
+    from miner.report.model import build_report
+    from miner.store.painpoints import fitted_on
+
+    for day, start in (("day1", 0), ("day2", 100), ("day3", 200)):
+        _write(tmp_path / f"{day}.csv", start, 12)
+    _, full = mine(db, [tmp_path / "day1.csv"], options)
+    options.incremental = True
+    _, half = mine(db, [tmp_path / "day2.csv"], options)  # 12 of 24 items clustered: half, no note
+    _, third = mine(db, [tmp_path / "day3.csv"], options)  # 12 of 36
+    assert fitted_on(db, third) == (full, 12) == fitted_on(db, full)
+    said = {}
+    for run_id in (full, half, third):
+        notes = Notes()
+        note_changes(db, run_id, notes)
+        said[run_id] = [line for line in notes.lines if "--refit" in line]
+    assert said[full] == said[half] == []
+    assert said[third] == [
+        f"The pain points are run {full}'s, clustered on 12 of the 36 items run {third} counts (33%): the other 24 "
+        "only joined them (--incremental), so what came up since has no pain point of its own. Mine once with --refit "
+        "(leave out --incremental) to re-cluster everything; pain points that did not change keep their ids."
+    ]
+    assert said[third][0] in build_report(db)["quality"]["warnings"]
+    assert not [w for w in build_report(db, run_id=half)["quality"]["warnings"] if "--refit" in w]

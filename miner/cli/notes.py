@@ -56,11 +56,13 @@ def note_same_names(files: list[Path], progress: Progress, redact: bool) -> None
 def note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
     """After a refit, say whether the taxonomy and the pain points changed, and map old pain points to new ones,
     each with its label and complaints (bare ids said nothing)."""
-    from miner.store.painpoints import changes_of, labels_of
+    from miner.store.painpoints import changes_of, labels_of, refit_note
 
     run = database["runs"].get(run_id)
     if run.get("mode") == "incremental":
         progress.note(f"Incremental run {run_id} on run {run['base_run_id']}: pain points kept, no refit.")
+        if note := refit_note(database, run):  # a nightly database never refit: its pain points are the first night's
+            progress.note(note)
         return
     changes = [c for c in changes_of(database, run_id) if c["change"] != "kept"]
     if not run.get("base_run_id"):
