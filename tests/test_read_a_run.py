@@ -65,3 +65,19 @@ def test_a_run_that_is_not_there_or_was_pruned_is_named_with_those_that_are(remi
     result = runner.invoke(app, ["top", "--db", db, "--run", "1"])
     assert result.exit_code == 2
     assert "run 1 was pruned (its results are deleted): read run 2, the one completed run" in result.stderr
+
+
+def test_a_sub_touchpoint_is_no_filter_and_the_error_names_its_parent(remined, mini_taxonomy):
+    # `top --touchpoint packaging/leaking` said "unknown touchpoint", listing the top-level ids only
+    from api.errors import ApiError
+    from api.queries.common import check_touchpoint
+
+    parent = next(t for t in mini_taxonomy.touchpoints if t.children)
+    child = parent.children[0].id
+    result = CliRunner().invoke(app, ["top", "--db", str(remined), "--run", "1", "--touchpoint", child])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert f"'{child}' is a sub-touchpoint of '{parent.id}': the touchpoint filter takes top-level ones" in said
+    assert "subtouchpoint column of `touchpoints export --table assignments`" in said
+    with pytest.raises(ApiError, match=f"use '{parent.id}' \\(GET /v1/touchpoints/{parent.id} counts its sub"):
+        check_touchpoint(mini_taxonomy, child)

@@ -70,6 +70,12 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def check_count(name: str, value: int | None) -> None:
+    """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
+    if value is not None and value < 1:
+        fail(f"{name} {value}: give a count of 1 or more")
+
+
 def check_embedding_model(name: str) -> None:
     """Refuse an --embedding-model that is no registered name and no model folder before anything loads: the
     sentence-transformers fallback took 'nosuch' for a Hugging Face hub name and failed offline with a message

@@ -1,14 +1,27 @@
-"""`touchpoints report` and `export`: the analyst's HTML report and tables for BI tools."""
+"""`touchpoints top`, `report` and `export`: the top pain points, the analyst's HTML report and tables for BI tools."""
 
 from __future__ import annotations
 
+import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from miner.cli.app import KindOpt, ReadDbOpt, RunOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
+from miner.cli.app import (
+    Format,
+    KindOpt,
+    ReadDbOpt,
+    RunOpt,
+    SinceOpt,
+    SourceOpt,
+    UntilOpt,
+    app,
+    check_count,
+    fail,
+)
 from miner.errors import MinerError
 
 
@@ -35,6 +48,57 @@ def _existing_db(db: Path):
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     return open_to_read(db)
+
+
+@app.command()
+def top(
+    db: ReadDbOpt = Path("touchpoints.db"),
+    touchpoint: Annotated[
+        str | None, typer.Option(help="Only this top-level touchpoint id (or 'none'); a sub-touchpoint is no filter.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
+    pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    run: RunOpt = None,
+) -> None:
+    """Show the top pain points by touchpoint from the latest run, or --run N (optionally within dates, sources,
+    kinds)."""
+    import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
+    from miner.report import top_pain_points
+    from miner.report.render import print_table, to_csv
+    from miner.store import open_to_read
+    from miner.store.filters import Filters, check
+    from miner.touchpoints.taxonomy import NONE
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    for name, value in (("--limit", limit), ("--pain-points", pain_points)):
+        check_count(name, value)
+    try:
+        database = open_to_read(db)
+        filters = check(database, Filters(since, until, source, kind))
+        result = top_pain_points(
+            database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters, run_id=run
+        )
+    except MinerError as err:
+        fail(str(err))
+        return
+    unmapped = touchpoint == NONE  # the JSON keeps them under "unmapped"; the table and the CSV list them
+    if format is Format.table:
+        print_table(result, unmapped)
+        return
+    text = (
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result, unmapped)
+    )
+    if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
+        from miner.report.inert import terminal_text
+
+        text = terminal_text(text, keep_newlines=True)
+    sys.stdout.write(text)
 
 
 @app.command()
