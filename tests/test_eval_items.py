@@ -14,3 +14,38 @@ def test_a_labelled_items_rating_is_read_as_mine_reads_it(mini_taxonomy, fake_em
     options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
     low, high = predict_items(items, lambda db: build_pipeline(db, options))
     assert low["complaint_score"] > high["complaint_score"]  # read without ratings both scored alike
+
+
+def test_eval_names_the_labelled_file_and_its_lines_not_a_temporary_copy(tmp_path, data_dir):
+    # it printed "Importing items.jsonl", "items.jsonl: columns: ... (name one with --rating-col)" (an option eval
+    # does not have) and "skipped: /tmp/touchpoints-eval-.../items.jsonl, line 3" for the user's gold_set.jsonl
+    import json
+
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    lines = [
+        json.dumps({"id": "g1", "text": "I was charged twice for my order", "complaint": True, "gold": "billing"}),
+        "",
+        json.dumps({"id": "g2", "text": "   ", "complaint": True, "gold": "billing"}),
+        json.dumps({"id": "g3", "text": "the box arrived crushed", "complaint": True, "gold": "packaging"}),
+    ]
+    (tmp_path / "gold_set.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["eval", str(tmp_path / "gold_set.jsonl"), "--taxonomy", str(data_dir / "mini_taxonomy.yaml"),
+            "--embedding-model", "fake", "--segmenter", "rules", "--cache", str(tmp_path / "c.db")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, said
+    assert "skipped: gold_set.jsonl, line 3, field 'text'" in said and "gold_set.jsonl: 3 items" in said
+    assert "items.jsonl" not in said and "touchpoints-eval-" not in said and "--rating-col" not in said
+
+
+def test_eval_help_says_where_the_cache_is_and_how_a_sub_touchpoint_is_scored():
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    said = " ".join(CliRunner().invoke(app, ["eval", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "Default: $TOUCHPOINTS_EVAL_CACHE, else eval-embeddings.db beside the built models" in said
+    assert "a sub-touchpoint's (claims/adjuster) is scored as its parent's (claims)" in said

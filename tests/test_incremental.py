@@ -495,3 +495,60 @@ def test_a_night_with_nothing_new_abandons_a_run_a_crash_left_running(db, tmp_pa
     (_, again) = mine(db, [tmp_path / "day1.csv"], options, progress=progress)
     assert again == first and db["runs"].get(crashed)["status"] == "abandoned"
     assert f"Run {crashed} was left running by a process that is gone: marked abandoned." in notes
+
+
+def test_a_mine_without_taxonomy_keeps_the_one_the_database_used(tmp_path, data_dir):
+    # a nightly `mine --incremental` without --taxonomy went back to the bundled taxonomy and refit everything,
+    # exit 0, with one line: the taxonomy work of months was gone from the latest run
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+    from miner.store import open_db
+    from miner.touchpoints import load_taxonomy
+
+    for day, start in (("day1", 0), ("day2", 100), ("day3", 200)):
+        _write(tmp_path / f"{day}.csv", start, 12)
+    db = str(tmp_path / "n.db")
+    args = ["--db", db, "--embedding-model", "fake", "--segmenter", "rules", "--no-redact"]
+    runner = CliRunner()
+    first = runner.invoke(
+        app, ["mine", str(tmp_path / "day1.csv"), *args, "--taxonomy", str(data_dir / "mini_taxonomy.yaml")]
+    )
+    assert first.exit_code == 0, first.output
+    nightly = runner.invoke(app, ["mine", str(tmp_path / "day2.csv"), *args, "--incremental"])
+    said = " ".join(nightly.output.split())  # as rich wrapped it
+    assert nightly.exit_code == 0, said
+    assert "Taxonomy: mini test-1, the one run 1 used (stored in the database)" in said
+    assert "--taxonomy default for the bundled" in said and "refitting everything" not in said
+    bundled = runner.invoke(app, ["mine", str(tmp_path / "day3.csv"), *args, "--incremental", "--taxonomy", "default"])
+    assert bundled.exit_code == 0, bundled.output
+    runs = [(r["mode"], r["taxonomy_name"]) for r in open_db(db).query("SELECT * FROM runs ORDER BY id")]
+    assert runs == [("full", "mini"), ("incremental", "mini"), ("full", load_taxonomy().name)]
+
+
+def test_nightly_runs_suggest_a_refit_once_most_items_joined_pain_points_fitted_without_them(db, tmp_path, options):
+    # a year of nightly runs on one January full run: its 6 items' pain points stood for 308, with no word of a refit
+    from miner.cli.notes import note_changes
+    from miner.report.model import build_report
+    from miner.store.painpoints import fitted_on
+
+    for day, start in (("day1", 0), ("day2", 100), ("day3", 200)):
+        _write(tmp_path / f"{day}.csv", start, 12)
+    _, full = mine(db, [tmp_path / "day1.csv"], options)
+    options.incremental = True
+    _, half = mine(db, [tmp_path / "day2.csv"], options)  # 12 of 24 items clustered: half, no note
+    _, third = mine(db, [tmp_path / "day3.csv"], options)  # 12 of 36
+    assert fitted_on(db, third) == (full, 12) == fitted_on(db, full)
+    said = {}
+    for run_id in (full, half, third):
+        notes = Notes()
+        note_changes(db, run_id, notes)
+        said[run_id] = [line for line in notes.lines if "--refit" in line]
+    assert said[full] == said[half] == []
+    assert said[third] == [
+        f"The pain points are run {full}'s, clustered on 12 of the 36 items run {third} counts (33%): the other 24 "
+        "only joined them (--incremental), so what came up since has no pain point of its own. Mine once with --refit "
+        "(leave out --incremental) to re-cluster everything; pain points that did not change keep their ids."
+    ]
+    assert said[third][0] in build_report(db)["quality"]["warnings"]
+    assert not [w for w in build_report(db, run_id=half)["quality"]["warnings"] if "--refit" in w]

@@ -144,7 +144,7 @@ def test_top_csv_and_json_drop_escape_codes_on_a_terminal_only(dim_db, fmt, caps
 
     from miner.cli import app
     from miner.cli.app import Format
-    from miner.cli.mining import top
+    from miner.cli.reports import top
 
     piped = CliRunner().invoke(app, ["top", "--db", str(dim_db), "--format", fmt])
     assert piped.exit_code == 0 and ("\x1b]0;owned" in piped.output or "\\u001b]0;owned" in piped.output)

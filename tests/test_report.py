@@ -404,7 +404,8 @@ def test_exports_round_trip(sample, tmp_path):
     result = CliRunner().invoke(app, ["export", "--db", db, "--format", "csv", "--out", str(tmp_path / "p.csv")])
     assert result.exit_code == 0, result.output
     header = (tmp_path / "p.csv").read_text().splitlines()[0]
-    assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")
+    assert header.startswith("run_id,id,touchpoint,touchpoint_name,stage,label")  # the columns kept their places
+    assert header.endswith(",share_of_total,taxonomy_name,taxonomy_version")
     # without --format the file's extension says which (a .csv was written as an xlsx zip before)
     result = CliRunner().invoke(app, ["export", "--db", db, "--out", str(tmp_path / "q.csv")])
     assert result.exit_code == 0 and (tmp_path / "q.csv").read_text() == (tmp_path / "p.csv").read_text()

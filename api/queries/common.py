@@ -48,6 +48,10 @@ def check_touchpoint(taxonomy: Taxonomy, touchpoint: str | None) -> None:
     """Touchpoint filters take a top-level id (or 'none'); anything else is a 400 naming the field."""
     if touchpoint is None or touchpoint == NONE or touchpoint in {t.id for t in taxonomy.touchpoints}:
         return
+    if parent := next((t.id for t in taxonomy.touchpoints for c in t.walk() if c.id == touchpoint), None):
+        raise ApiError(400, "unknown_touchpoint", f"'{touchpoint}' is a sub-touchpoint of '{parent}': the "
+                       f"touchpoint filter takes top-level ones; use '{parent}' (GET /v1/touchpoints/{parent} counts "
+                       "its sub-touchpoints)", field="touchpoint")  # fmt: skip
     known = ", ".join(t.id for t in taxonomy.touchpoints)
     raise ApiError(400, "unknown_touchpoint", f"unknown touchpoint '{touchpoint}': use one of {known}, or none",
                    field="touchpoint")  # fmt: skip

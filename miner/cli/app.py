@@ -32,15 +32,23 @@ DEFAULT_DB_NAME = "touchpoints.db"
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 # Commands that only read (or erase from) a mined database refuse a missing file rather than create an empty one.
 ReadDbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file; it must exist (the one you mined into).")]
-TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML file (default: taxonomies/default.yaml).")
-]
+TAXONOMY_HELP = "Taxonomy YAML file, or default for the bundled one (taxonomies/default.yaml)."
+TaxonomyOpt = Annotated[Path | None, typer.Option("--taxonomy", help=TAXONOMY_HELP + " Default: the bundled one.")]
 
 # The document filters (miner.store.filters.Filters): both days inclusive, whole days.
 SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
 SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
 KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
+# Which run a read reads (miner.store.runs.resolve_run, as the API's ?run=): after a refit, an older one is still there
+RunOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--run",
+        help="Read this run, an id from `touchpoints runs list` (default: the latest completed one).",
+        show_default=False,
+    ),
+]
 
 
 class Format(StrEnum):
@@ -60,6 +68,12 @@ def fail(message: str, code: int = 2) -> None:
     # the message may quote a row or a file name: its control characters and escape codes are not printed
     typer.echo(f"Error: {terminal_text(message, keep_newlines=True)}", err=True)
     raise typer.Exit(code)
+
+
+def check_count(name: str, value: int | None) -> None:
+    """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
+    if value is not None and value < 1:
+        fail(f"{name} {value}: give a count of 1 or more")
 
 
 def check_embedding_model(name: str) -> None:

@@ -1,35 +1,40 @@
-"""`touchpoints mine`, `top` and `eval`: import and analyse feedback, read the results, score quality."""
+"""`touchpoints mine` and `eval`: import and analyse feedback, score quality."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from miner.cli.app import (
+    TAXONOMY_HELP,
     DbOpt,
-    Format,
-    KindOpt,
     OnError,
-    ReadDbOpt,
-    SinceOpt,
-    SourceOpt,
     TaxonomyOpt,
-    UntilOpt,
     app,
+    check_count,
     check_embedding_model,
     discard_new_db,
     fail,
 )
-from miner.cli.notes import note_changes, note_same_names, note_skipped
+from miner.cli.notes import note_changes, note_same_names, note_skipped, stored_taxonomy
 from miner.defaults import EMBEDDING_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
 
 ProfileOpt = Annotated[str, typer.Option(help=PROFILE_HELP)]
+# A nightly job that left --taxonomy out went back to the bundled taxonomy, discarding the one the database used
+MineTaxonomyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help=TAXONOMY_HELP + " Default: the one the database's latest run used (stored in it; a line says so where "
+        "it is not the bundled one), else the bundled one.",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -38,7 +43,7 @@ def mine(
         list[Path], typer.Argument(help="Feedback files or folders (CSV, TSV, XLSX, Parquet, JSON, JSONL, TXT).")
     ],
     db: DbOpt = Path("touchpoints.db"),
-    taxonomy: TaxonomyOpt = None,
+    taxonomy: MineTaxonomyOpt = None,
     text_col: Annotated[
         list[str] | None,
         typer.Option(
@@ -154,7 +159,7 @@ def mine(
     _check_kind(kind)
     if date_order is not None and date_order not in ("dmy", "mdy"):
         fail(f"--date-order {date_order}: use dmy (day-first, 03/04/2026 is 3 April) or mdy (month-first)")
-    _check_count("--limit", limit)
+    check_count("--limit", limit)
     texts = tuple(text_col or ())
     columns = ColumnMap(
         text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
@@ -165,7 +170,7 @@ def mine(
     created, database = not db.exists(), None
     try:
         options = MineOptions(
-            taxonomy=load_taxonomy(taxonomy),
+            taxonomy=load_taxonomy(taxonomy) if taxonomy else None,  # else the database's (`stored_taxonomy`)
             embedder=get_embedder(chosen.embedding_model),
             segmenter=get_segmenter("rules" if chosen.segmenter == "rules" else spacy_model),
             mapper=mapper,
@@ -188,6 +193,8 @@ def mine(
         with mining(db, database):  # a second mine on the database stops here (BUSY_EXIT)
             if chosen.redact and uses_published_key(database):
                 progress.note(published_key_note(str(db)))
+            if taxonomy is None:
+                options.taxonomy = stored_taxonomy(database, progress)
             if engine == "ray":  # the same pipeline, importing and embedding on Ray Data
                 options.engine = get_engine("ray", embedding_model=chosen.embedding_model, address=address)
             else:  # a fresh process: a second one loads spaCy and redacts while this one fits (docs/lab/nightly.md)
@@ -252,61 +259,6 @@ def _one(name: str, values: list[str] | None) -> str | None:
     return values[0] if values else None
 
 
-def _check_count(name: str, value: int | None) -> None:
-    """A count of 0 printed an empty table (mine --limit 0) or meant all items (eval --limit 0): refused as top's."""
-    if value is not None and value < 1:
-        fail(f"{name} {value}: give a count of 1 or more")
-
-
-@app.command()
-def top(
-    db: ReadDbOpt = Path("touchpoints.db"),
-    touchpoint: Annotated[str | None, typer.Option(help="Only this touchpoint id (or 'none').")] = None,
-    limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
-    pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    source: SourceOpt = None,
-    kind: KindOpt = None,
-) -> None:
-    """Show the top pain points by touchpoint from the latest run (optionally within dates, sources, kinds)."""
-    import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
-    from miner.report import top_pain_points
-    from miner.report.render import print_table, to_csv
-    from miner.store import open_to_read
-    from miner.store.filters import Filters, check, no_match
-    from miner.store.runs import find_run
-    from miner.touchpoints.taxonomy import NONE
-
-    if not db.exists():
-        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
-    for name, value in (("--limit", limit), ("--pain-points", pain_points)):
-        _check_count(name, value)
-    try:
-        database = open_to_read(db)
-        filters = check(database, Filters(since, until, source, kind))
-        result = top_pain_points(database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters)
-        if not result["items"]:  # as `report` refuses it: an empty table and exit 0 read as "no complaints"
-            fail(no_match(database, filters, find_run(database, result["run"]["id"])))
-            return
-    except MinerError as err:
-        fail(str(err))
-        return
-    unmapped = touchpoint == NONE  # the JSON keeps them under "unmapped"; the table and the CSV list them
-    if format is Format.table:
-        print_table(result, unmapped)
-        return
-    text = (
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result, unmapped)
-    )
-    if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
-        from miner.report.inert import terminal_text
-
-        text = terminal_text(text, keep_newlines=True)
-    sys.stdout.write(text)
-
-
 @app.command("eval")
 def evaluate(
     file: Annotated[
@@ -336,7 +288,12 @@ def evaluate(
         ),
     ] = None,
     cache: Annotated[
-        Path | None, typer.Option(help="Embedding cache file (default: ~/.cache/touchpoint-miner).")
+        Path | None,
+        typer.Option(
+            help="Embedding cache file. Default: $TOUCHPOINTS_EVAL_CACHE, else eval-embeddings.db beside the built "
+            "models ($TOUCHPOINTS_CACHE, else ~/.cache/touchpoint-miner).",
+            show_default=False,
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
     json_out: Annotated[Path | None, typer.Option(help="Write the scores as JSON to this file.")] = None,
@@ -348,16 +305,17 @@ def evaluate(
     rank-0 touchpoint of its complaint clause with the highest rank-0 score (none when the mapper abstained on
     all of them). An item with no complaint clause has the touchpoint the run stored for its most
     complaint-like clause, so accuracy@1 scores the mapping and complaint F1 the detector; "end to end" counts
-    a missed complaint as none. Embeddings are cached between evaluations in $TOUCHPOINTS_EVAL_CACHE, else
-    eval-embeddings.db beside the built models; point it at a new file for figures that depend on nothing read
-    before (make eval does). A gold id the taxonomy does not have is refused, naming its line.
+    a missed complaint as none. Embeddings are cached between evaluations in the --cache file; point it at a new
+    file for figures that depend on nothing read before (make eval does). A gold id the taxonomy does not have is
+    refused, naming its line; a sub-touchpoint's (claims/adjuster) is scored as its parent's (claims): predictions,
+    accuracy@1 and macro-F1 are of top-level touchpoints.
 
     A line reads: {"id": "e1", "text": "The driver was an hour late.", "complaint": true, "gold": "delivery"}"""
     from miner.eval.run import run_eval
 
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)
     _check_choices(chosen.segmenter, mapper, chosen.embedding_model)
-    _check_count("--limit", limit)
+    check_count("--limit", limit)
 
     try:
         scores = run_eval(

@@ -1,5 +1,5 @@
 """What `touchpoints mine` says beside its table: files a folder held that are not read, files stored as one
-source, and how a refit's pain points changed since the run before."""
+source, the taxonomy it kept, and how a refit's pain points changed since the run before."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from miner.progress import Progress
+    from miner.touchpoints import Taxonomy
 
 
 def note_skipped(skipped: list[Path], progress: Progress, redact: bool) -> None:
@@ -53,11 +56,13 @@ def note_same_names(files: list[Path], progress: Progress, redact: bool) -> None
 def note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - lazily imported types
     """After a refit, say whether the taxonomy and the pain points changed, and map old pain points to new ones,
     each with its label and complaints (bare ids said nothing)."""
-    from miner.store.painpoints import changes_of, labels_of
+    from miner.store.painpoints import changes_of, labels_of, refit_note
 
     run = database["runs"].get(run_id)
     if run.get("mode") == "incremental":
         progress.note(f"Incremental run {run_id} on run {run['base_run_id']}: pain points kept, no refit.")
+        if note := refit_note(database, run):  # a nightly database never refit: its pain points are the first night's
+            progress.note(note)
         return
     changes = [c for c in changes_of(database, run_id) if c["change"] != "kept"]
     if not run.get("base_run_id"):
@@ -80,3 +85,24 @@ def note_changes(database, run_id: int, progress) -> None:  # noqa: ANN001 - laz
         progress.note(
             f"  {c['change']:<8} {said(c['old_id'], was) if c['old_id'] else '':<40} -> {said(c['new_id'], now)}"
         )
+
+
+def stored_taxonomy(database: sqlite_utils.Database, progress: Progress) -> Taxonomy | None:
+    """The taxonomy of the database's latest run, for a `mine` given no --taxonomy (None: the bundled one). A nightly
+    job that left --taxonomy out went back to the bundled taxonomy and refit everything; a line says which one is
+    kept where it is not the bundled one, and how to choose another."""
+    from miner.store.runs import latest_run, run_taxonomy
+    from miner.touchpoints import load_taxonomy
+
+    run = latest_run(database)
+    if run is None or not run.get("taxonomy"):
+        return None
+    bundled = load_taxonomy()
+    if run["taxonomy_fingerprint"] == bundled.fingerprint():
+        return None
+    taxonomy = run_taxonomy(run)
+    progress.note(
+        f"Taxonomy: {taxonomy.name} {taxonomy.version}, the one run {run['id']} used (stored in the database); "
+        f"--taxonomy FILE for another, --taxonomy default for the bundled {bundled.name} {bundled.version}."
+    )
+    return taxonomy

@@ -1,14 +1,27 @@
-"""`touchpoints report` and `export`: the analyst's HTML report and tables for BI tools."""
+"""`touchpoints top`, `report` and `export`: the top pain points, the analyst's HTML report and tables for BI tools."""
 
 from __future__ import annotations
 
+import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from miner.cli.app import KindOpt, ReadDbOpt, SinceOpt, SourceOpt, UntilOpt, app, fail
+from miner.cli.app import (
+    Format,
+    KindOpt,
+    ReadDbOpt,
+    RunOpt,
+    SinceOpt,
+    SourceOpt,
+    UntilOpt,
+    app,
+    check_count,
+    fail,
+)
 from miner.errors import MinerError
 
 
@@ -38,6 +51,61 @@ def _existing_db(db: Path):
 
 
 @app.command()
+def top(
+    db: ReadDbOpt = Path("touchpoints.db"),
+    touchpoint: Annotated[
+        str | None, typer.Option(help="Only this top-level touchpoint id (or 'none'); a sub-touchpoint is no filter.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many touchpoints.")] = 10,
+    pain_points: Annotated[int, typer.Option(help="Pain points per touchpoint.")] = 5,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    run: RunOpt = None,
+) -> None:
+    """Show the top pain points by touchpoint from the latest run, or --run N (optionally within dates, sources,
+    kinds)."""
+    import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
+    from miner.report import top_pain_points
+    from miner.report.render import print_table, to_csv
+    from miner.store import open_to_read
+    from miner.store.filters import Filters, check, no_match
+    from miner.store.runs import find_run
+    from miner.touchpoints.taxonomy import NONE
+
+    if not db.exists():
+        fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
+    for name, value in (("--limit", limit), ("--pain-points", pain_points)):
+        check_count(name, value)
+    try:
+        database = open_to_read(db)
+        filters = check(database, Filters(since, until, source, kind))
+        result = top_pain_points(
+            database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters, run_id=run
+        )
+        if not result["items"]:  # as `report` refuses it: an empty table and exit 0 read as "no complaints"
+            fail(no_match(database, filters, find_run(database, result["run"]["id"])))
+            return
+    except MinerError as err:
+        fail(str(err))
+        return
+    unmapped = touchpoint == NONE  # the JSON keeps them under "unmapped"; the table and the CSV list them
+    if format is Format.table:
+        print_table(result, unmapped)
+        return
+    text = (
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result, unmapped)
+    )
+    if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
+        from miner.report.inert import terminal_text
+
+        text = terminal_text(text, keep_newlines=True)
+    sys.stdout.write(text)
+
+
+@app.command()
 def report(
     db: ReadDbOpt = Path("touchpoints.db"),
     out: Annotated[
@@ -54,29 +122,30 @@ def report(
     period: Annotated[Period, typer.Option(help="Trend periods: week, month, or auto (by the data's span).")] = (
         Period.auto
     ),
+    run: RunOpt = None,
 ) -> None:
-    """Write the analyst's HTML report: journey, touchpoints, trends, rating impact, quotes, data quality (or, with
-    --out x.json, the same as data)."""
+    """Write the analyst's HTML report of the latest run, or --run N: journey, touchpoints, trends, rating impact,
+    quotes, data quality (or, with --out x.json, the same as data)."""
     from miner.report.html import write_report
     from miner.store.filters import Filters, check
 
     database = _existing_db(db)
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
-        path = write_report(database, out, filters, granularity=period.value)
+        path = write_report(database, out, filters, granularity=period.value, run_id=run)
     except MinerError as err:
         fail(str(err))
         return
     opens = ", opens offline" if path.suffix.lower() != ".json" else ""
     typer.echo(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB{opens})")
-    _note_fit(database)
+    _note_fit(database, run)
 
 
-def _note_fit(database) -> None:  # noqa: ANN001 - a sqlite-utils Database, imported lazily
-    """One line when the latest run's corpus fits its taxonomy poorly: the report opens with the details."""
+def _note_fit(database, run_id: int | None) -> None:  # noqa: ANN001 - a sqlite-utils Database, imported lazily
+    """One line when the run's corpus fits its taxonomy poorly: the report opens with the details."""
     from miner.store.runs import find_run, run_fit
 
-    fit = run_fit(find_run(database) or {})
+    fit = run_fit(find_run(database, run_id) or {})
     if fit and fit.get("verdict") in ("weak fit", "does not fit"):
         typer.secho(
             f"Taxonomy fit: {fit['verdict']} (the notice at the top of the report says why and what to do).",
@@ -103,8 +172,10 @@ def export(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    run: RunOpt = None,
 ) -> None:
-    """Export pain points and assignments of the latest run for BI tools (spreadsheet formulas neutralised)."""
+    """Export pain points and assignments of the latest run, or --run N, for BI tools (spreadsheet formulas
+    neutralised)."""
     from miner.report.exports import export_counted
     from miner.store.filters import Filters, check, data_span
     from miner.store.runs import find_run
@@ -124,7 +195,7 @@ def export(
         out = out.with_name(f"{out.name}.{chosen.value}")
     try:
         filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
-        path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters)
+        path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters, run_id=run)
     except MinerError as err:
         fail(str(err))
         return

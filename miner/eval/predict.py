@@ -50,26 +50,50 @@ RULE = (
 PASSED = ("rating", "date", "title")  # what a labelled item may carry besides its text, read as `mine` reads it
 
 
+class _AsLabelled(Progress):
+    """What mining the temporary copy says, said of the labelled file: `touchpoints eval` printed 'items.jsonl:' and
+    '/tmp/touchpoints-eval-.../items.jsonl, line 3' for the user's file. The columns note is left out: eval wrote
+    those columns itself, and its hints name `mine`'s --rating-col and --date-col."""
+
+    def __init__(self, inner: Progress, copy: Path) -> None:
+        self.inner, self.copy = inner, copy
+
+    def stage(self, name: str, total: int | None = None):  # noqa: ANN201 - Progress.stage's context manager
+        return self.inner.stage(name.replace(str(self.copy), self.copy.name), total)
+
+    def note(self, message: str) -> None:
+        if not message.startswith(f"{self.copy.name}: columns: "):
+            self.inner.note(message.replace(str(self.copy), self.copy.name))
+
+
 def predict_items(
     items: list[dict],
     pipeline_for: Callable[[sqlite_utils.Database], object],
     progress: Progress | None = None,
+    name: str = "items.jsonl",
 ) -> list[dict]:
     """One prediction per item ({"id", "touchpoint", "touchpoints", "complaint", "score", "lead",
     "complaint_score"}): the items mined by `pipeline_for(db)` into a temporary database, read back by
-    `predictions_of_run`."""
+    `predictions_of_run`. `name`: the labelled file's, which the notes name; each item stays on its `_line` there
+    (`load_items`) where the lines run in order, so a note's line is the file's."""
     from miner.store import open_db
 
-    progress = progress or Progress()
     with tempfile.TemporaryDirectory(prefix="touchpoints-eval-") as tmp:
-        source = Path(tmp) / "items.jsonl"
+        source = Path(tmp) / "items" / Path(name).name
+        source.parent.mkdir()
+        progress = _AsLabelled(progress or Progress(), source)
+        lines = [n for n in (item.get("_line") for item in items) if isinstance(n, int)]
+        in_order = len(lines) == len(items) and all(a < b for a, b in zip(lines, lines[1:], strict=False))
         # a rating, date and title are read as `mine` reads them (a rating moves complaint scores): the same items
         # with ratings scored 0.667 here and 0.716 mined
         kept = [k for k in PASSED if any(it.get(k) not in (None, "") for it in items)]
         with source.open("w", encoding="utf-8") as fh:
+            at = 0
             for row, item in enumerate(items):  # the row number as the id: a set's own ids need not survive import
                 line = {"id": str(row), "text": str(item["text"]), **{k: item.get(k) for k in kept}}
+                fh.write("\n" * (item["_line"] - at - 1 if in_order else 0))  # blank lines, read as none
                 fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+                at = item["_line"] if in_order else at
         db = open_db(Path(tmp) / "eval.db")
         try:
             pipeline = pipeline_for(db)

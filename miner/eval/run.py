@@ -50,6 +50,7 @@ def load_items(
                                  "too", line=number, field="id", hint="give every item an id of its own")  # fmt: skip
             seen[str(item["id"])] = number
             item["gold"] = _gold(item.get("gold"), touchpoints, path, number)
+            item["_line"] = number  # where eval's notes on the item point (miner/eval/predict.py)
             items.append(item)
             if limit and len(items) >= limit:
                 break
@@ -190,15 +191,22 @@ class Evaluator:
         return self._fitted[name]
 
     def predict(
-        self, items: list[dict], *, mapper: str = "examples", segment: bool = True, taxonomy: Taxonomy | None = None
+        self,
+        items: list[dict],
+        *,
+        mapper: str = "examples",
+        segment: bool = True,
+        taxonomy: Taxonomy | None = None,
+        name: str = "items.jsonl",
     ) -> list[dict]:
-        """`taxonomy`: another than the evaluator's (with corrections, say), for this call only."""
+        """`taxonomy`: another than the evaluator's (with corrections, say), for this call only; `name`: the
+        labelled file's, which the notes name."""
         self._setup()
 
         def pipeline_for(db: object) -> object:
             return self.pipeline(db, mapper=mapper, segment=segment, taxonomy=taxonomy)
 
-        return predict_items(items, pipeline_for, self.progress)  # type: ignore[arg-type]
+        return predict_items(items, pipeline_for, self.progress, name)  # type: ignore[arg-type]
 
     def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
         preds = self.predict(items, **kwargs)  # type: ignore[arg-type]
@@ -232,7 +240,7 @@ def run_eval(
         progress=RichProgress(),
         redact_pii=redact_pii,
     )
-    scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment)
+    scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment, name=path.name)
     if predictions_out:
         with predictions_out.open("w", encoding="utf-8") as fh:
             for p in preds:

@@ -21,11 +21,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = {
     "pain_points": (
         "run_id", "id", "touchpoint", "touchpoint_name", "stage", "label", "keywords", "complaints", "share",
-        "share_of_total",
+        "share_of_total", "taxonomy_name", "taxonomy_version",
     ),  # fmt: skip
     "assignments": ("run_id", "segment_id", "document_id", "source", "source_id", "kind", "date", "day", "rating",
                     "rating_raw", "rating_scale", "touchpoint", "touchpoint_name", "stage", "subtouchpoint", "rank",
-                    "score", "pain_point_id", "pain_point", "text"),
+                    "score", "pain_point_id", "pain_point", "text", "taxonomy_name", "taxonomy_version"),
 }  # fmt: skip
 
 
@@ -43,6 +43,10 @@ def export_rows(
     touchpoint are rows of both, as `top --touchpoint none` lists them: touchpoint `none`, named as `top` and the API
     name it, with no stage (a BI sum of the pain points' complaints then misses only the unclustered ones)."""
     data = load_run_data(db, filters, run_id)
+    # each row names its run's taxonomy, as it names the run: exports of runs before and after a refit with a new
+    # taxonomy were told apart by run_id alone (last, so that the columns before keep their places)
+    run = {"run_id": data.run["id"]}
+    taxonomy = {k: data.run[k] for k in ("taxonomy_name", "taxonomy_version")}
     names = {tp.id: (tp.name, tp.stage) for tp in data.taxonomy.touchpoints} | {NONE: (UNMAPPED_NAME, None)}
     counts: dict[str, int] = {}
     per_touchpoint: dict[str, int] = {}  # complaint mentions, the shares' denominators as in `top`
@@ -56,7 +60,7 @@ def export_rows(
             counts[a["pain_point_id"]] = counts.get(a["pain_point_id"], 0) + 1
         assignments.append(
             {
-                "run_id": data.run["id"],
+                **run,
                 "segment_id": a["segment_id"],
                 "document_id": a["document_id"],
                 "source": doc["source"],
@@ -76,11 +80,12 @@ def export_rows(
                 "pain_point_id": a["pain_point_id"],
                 "pain_point": pp.get("label"),
                 "text": a["text"],
+                **taxonomy,
             }
         )
     pain_points = [
         {
-            "run_id": data.run["id"],
+            **run,
             "id": pp_id,
             "touchpoint": pp["touchpoint"],
             "touchpoint_name": names.get(pp["touchpoint"], (pp["touchpoint"], None))[0],
@@ -90,6 +95,7 @@ def export_rows(
             "complaints": counts.get(pp_id, 0),
             "share": round(counts.get(pp_id, 0) / max(per_touchpoint.get(pp["touchpoint"], 0), 1), 4),
             "share_of_total": round(counts.get(pp_id, 0) / max(len(data.assignments), 1), 4),
+            **taxonomy,
         }
         for pp_id, pp in sorted(data.pain_points.items(), key=lambda kv: (-counts.get(kv[0], 0), kv[0]))
         if counts.get(pp_id, 0)

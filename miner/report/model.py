@@ -27,6 +27,7 @@ from miner.report.trends import (
 )
 from miner.segment.language import named
 from miner.store.filters import Filters
+from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
 from miner.store.runs import head_row, run_fit
 from miner.store.top import top_pain_points
@@ -216,9 +217,10 @@ def quality(
     trends: dict,
     impact: dict,
     respondents: list[Respondent] | None = None,
+    refit: str | None = None,
 ) -> dict:
     complaint_segments = len(data.complaints)
-    warnings = answered_twice(respondents or [])
+    warnings = answered_twice(respondents or []) + ([refit] if refit else [])  # `refit_note`: pain points gone stale
     if len(data.documents) < MIN_ITEMS:
         warnings.append(f"Only {len(data.documents)} items in this report: every figure is fragile.")
     thin = [e["name"] for e in entries if e["thin"]]
@@ -393,6 +395,7 @@ def build_report(
         "trends": trends,
         "impact": impact,
         "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
-        "quality": quality(data, tally, entries, trends, impact, respondents) | {"method": method(db, data.run)},
+        "quality": quality(data, tally, entries, trends, impact, respondents, refit_note(db, data.run))
+        | {"method": method(db, data.run)},
         "colours": colours(data),
     }

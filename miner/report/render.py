@@ -38,7 +38,8 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     inside = (f"{counted(result['mentions'], 'complaint mention')} in {counted(result['items'], 'item')}"
               if "mentions" in result else "")  # fmt: skip
     table = Table(
-        title=f"Top pain points by touchpoint (run {run['id']}: {counted(run['complaints'], 'complaint')} "
+        title=f"Top pain points by touchpoint (run {run['id']}, taxonomy {run.get('taxonomy_name')} "
+        f"{run.get('taxonomy_version')}: {counted(run['complaints'], 'complaint')} "
         f"in {counted(run['segments'], 'segment')} of {counted(run['documents'], 'item')})"
         + (f"; shares are of its {inside}" if shown == "all feedback" and inside else "")
         + (

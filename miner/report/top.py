@@ -58,6 +58,12 @@ def top_pain_points(
     run = resolve_run(db, run_id)
     taxonomy = run_taxonomy(run)
     if touchpoint is not None and touchpoint != NONE and touchpoint not in {t.id for t in taxonomy.touchpoints}:
+        if parent := next((t.id for t in taxonomy.touchpoints for c in t.walk() if c.id == touchpoint), None):
+            raise MinerError(
+                f"'{touchpoint}' is a sub-touchpoint of '{parent}': the touchpoint filter takes top-level ones; use "
+                f"'{parent}' (each complaint's sub-touchpoint is the subtouchpoint column of `touchpoints export "
+                "--table assignments`)"
+            )
         known = ", ".join(t.id for t in taxonomy.touchpoints)
         raise MinerError(f"unknown touchpoint '{touchpoint}': use one of {known}, or none")
     counts = count_by(db, run["id"], "a.touchpoint", filters)

@@ -74,3 +74,38 @@ def carry_forward(db: sqlite_utils.Database, base_run: int, run_id: int) -> None
 def add_counts(db: sqlite_utils.Database, run_id: int, added: dict[str, int]) -> None:
     for pid, n in added.items():
         db.execute("UPDATE pain_points SET complaints = complaints + ? WHERE run_id = ? AND id = ?", [n, run_id, pid])
+
+
+# A refit is suggested once fewer than half of the items a nightly run counts were there when its pain points were
+# clustered: most complaints then only joined pain points fitted without them, and what arrived since has none of its
+# own. Half is the majority line, not a tuned figure.
+REFIT_SHARE = 0.5
+
+
+def fitted_on(db: sqlite_utils.Database, run_id: int) -> tuple[int, int | None] | None:
+    """(run, items) of the run whose clustering made `run_id`'s pain points: itself for a full run, else the full run
+    its chain of incremental runs starts from; None where a run of the chain has no row."""
+    sql = """WITH RECURSIVE chain(id, mode, base, documents) AS (
+                 SELECT id, mode, base_run_id, documents FROM runs WHERE id = ?
+                 UNION ALL
+                 SELECT r.id, r.mode, r.base_run_id, r.documents FROM runs r JOIN chain c ON r.id = c.base
+                 WHERE c.mode = 'incremental')
+             SELECT id, documents FROM chain WHERE COALESCE(mode, 'full') != 'incremental'"""
+    row = db.execute(sql, [run_id]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def refit_note(db: sqlite_utils.Database, run: dict) -> str | None:
+    """A sentence suggesting a refit when the pain points of `run` (an incremental one) were clustered on fewer
+    than `REFIT_SHARE` of the items it counts; None otherwise."""
+    fitted = fitted_on(db, run["id"]) if run.get("mode") == "incremental" else None
+    items = run.get("documents")
+    if fitted is None or fitted[1] is None or not items or fitted[1] >= REFIT_SHARE * items:
+        return None
+    base, seen = fitted
+    return (
+        f"The pain points are run {base}'s, clustered on {seen:,} of the {items:,} items run {run['id']} counts "
+        f"({seen / items:.0%}): the other {items - seen:,} only joined them (--incremental), so what came up since "
+        "has no pain point of its own. Mine once with --refit (leave out --incremental) to re-cluster everything; "
+        "pain points that did not change keep their ids."
+    )

@@ -166,12 +166,13 @@ def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
     if run is not None:
         return run
     if run_id is not None:
-        status = [r["status"] for r in db.query("SELECT status FROM runs WHERE id = ?", [run_id])]
-        if status == [PRUNED]:
-            raise MinerError(
-                f"run {run_id} was pruned (its results are deleted): read a later one (touchpoints runs list)"
-            )
-        raise MinerError(f"run {run_id} is not a completed run: see the run ids `touchpoints mine` printed")
+        status = run_status(db, run_id)
+        readable = _completed(db)
+        if status == PRUNED:
+            raise MinerError(f"run {run_id} was pruned (its results are deleted): {readable}")
+        if status is None:
+            raise MinerError(f"run {run_id}: the database has no such run; {readable}")
+        raise MinerError(f"run {run_id} is not a completed run ({status}): {readable}")
     last = db.execute("SELECT id, status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     if last is not None:
         state = "is still running" if last[1] == "running" else f"did not finish ({last[1]})"
@@ -180,6 +181,18 @@ def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
             "(the feedback it imported is stored and is not imported twice)"
         )
     raise MinerError("the database has no completed run yet: mine some feedback first (touchpoints mine FILE)")
+
+
+def _completed(db: sqlite_utils.Database, shown: int = 10) -> str:
+    """What to read instead, by the completed runs' ids (the latest `shown` of them)."""
+    ids = [r[0] for r in db.execute("SELECT id FROM runs WHERE status = 'complete' ORDER BY id")]
+    if not ids:
+        return "no run is complete yet: mine some feedback first"
+    if len(ids) == 1:
+        return f"read run {ids[0]}, the one completed run (touchpoints runs list)"
+    last = [str(i) for i in ids[-shown:]]
+    earlier = f" (or one of {len(ids) - shown} earlier)" if len(ids) > shown else ""
+    return f"read one of runs {', '.join(last[:-1])} or {last[-1]}{earlier} (touchpoints runs list)"
 
 
 def run_taxonomy(run: dict) -> Taxonomy:

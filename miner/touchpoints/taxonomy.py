@@ -22,6 +22,7 @@ STAGES: tuple[str, ...] = ("pre-purchase", "purchase", "post-purchase")
 NONE = "none"
 # Package data (the repository's taxonomies/default.yaml links here), so an installed package has it too.
 DEFAULT_TAXONOMY = Path(str(resources.files("miner.touchpoints").joinpath("default.yaml")))
+BUNDLED = "default"  # `--taxonomy default`: the bundled taxonomy, where no file of that name is in the folder
 _ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
 COLON_HINT = "a text with ': ' in it is read as a key and a value: put it in quotes"
 
@@ -266,8 +267,10 @@ def parse_taxonomy(data: object, path: Path | str = "<taxonomy>", text: str | No
 
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
-    """Load and validate a taxonomy file (the default one when `path` is None)."""
+    """Load and validate a taxonomy file (the bundled one when `path` is None or `BUNDLED` names no file)."""
     path = Path(path) if path else DEFAULT_TAXONOMY
+    if str(path) == BUNDLED and not path.exists():
+        path = DEFAULT_TAXONOMY
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
