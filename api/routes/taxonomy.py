@@ -121,8 +121,12 @@ def put_taxonomy(
             )
         if not taxonomies.store(db, taxonomy, taxonomies.default_taxonomy(settings)):
             return _public(db, taxonomy, "workspace")
+        profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
+        try:
+            run = start_run(control, db, runner, workspace, None, profile) if has_data else None
+        except ApiError:  # a failed request stores nothing: the version stored, no run re-mapped with it
+            store_taxonomies.delete(db, taxonomy.version)
+            raise
         taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
         response.status_code = 201
-        profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
-        run = start_run(control, db, runner, workspace, None, profile) if has_data else None
     return _public(db, taxonomy, "workspace", run)

@@ -38,6 +38,12 @@ def insert(db: sqlite_utils.Database, row: dict) -> None:
         db.table("taxonomies").insert(row)
 
 
+def delete(db: sqlite_utils.Database, version: str) -> None:
+    """Take back a version just stored, when what it was stored for (its re-mapping run) could not start."""
+    with db.atomic():
+        db.execute("DELETE FROM taxonomies WHERE version = ?", [version])
+
+
 def prune(db: sqlite_utils.Database, keep: int, protected: Collection[str] = ()) -> int:
     """Delete all but the `keep` newest versions, and those in `protected` (queued runs will read them); returns
     how many went. A finished run keeps its own copy of its taxonomy (runs.taxonomy), so it reads the same after."""

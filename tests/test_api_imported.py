@@ -1,0 +1,78 @@
+"""A workspace brought in with `touchpoints workspaces import`: documents, runs and the taxonomy the CLI mined them
+with, and no dataset uploaded through the API (the tester's car insurer, mined with its own taxonomy)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.testing import ROOT, serve, wait_for_run
+
+DATA = Path(__file__).parent / "data"
+OWN = DATA / "mini_taxonomy.yaml"  # the workspace's own taxonomy (version test-1), not the bundled default
+
+
+def small_taxonomy(version: str) -> dict:
+    return {
+        "version": version,
+        "name": "tiny",
+        "touchpoints": [
+            {"id": "delivery", "name": "Delivery", "stage": "post-purchase", "description": "Getting the order.",
+             "examples": ["the courier was late", "the box arrived crushed"]},
+            {"id": "billing", "name": "Billing", "stage": "post-purchase", "description": "Charges.",
+             "examples": ["I was charged twice", "wrong amount on the invoice"]},
+        ],
+    }  # fmt: skip
+
+
+def touchpoints(*args: str) -> None:
+    cmd = [sys.executable, "-m", "miner", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def mined(tmp_path_factory) -> Path:
+    """reviews_small.csv mined by the CLI with the workspace's own taxonomy, then once with the default."""
+    path = tmp_path_factory.mktemp("mined") / "mined.db"
+    models = ("--embedding-model", "fake", "--segmenter", "rules")
+    touchpoints("mine", str(DATA / "reviews_small.csv"), "--db", str(path), *models)
+    touchpoints("mine", str(DATA / "reviews_small.csv"), "--db", str(path), "--taxonomy", str(OWN), *models)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(mined, tmp_path_factory):
+    main = tmp_path_factory.mktemp("imported") / "main.db"
+    for workspace in ("put", "runs", "reads"):
+        copy = main.parent / f"{workspace}.db"
+        shutil.copy(mined, copy)
+        touchpoints("workspaces", "import", str(copy), "--workspace", workspace, "--db", str(main))
+    with serve(main, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake"}) as srv:
+        yield srv
+
+
+def test_a_taxonomy_put_on_an_imported_workspace_remaps_its_documents(server):
+    """The PUT stored its version and answered 400 `no_data` (the workspace had no uploaded dataset), its run
+    never started, and a second PUT answered 200 'already stored' with no run: the taxonomy was never applied."""
+    with server.client(server.key("put")) as client:
+        resp = client.put("/v1/taxonomy", json=small_taxonomy("tiny-1"))
+        assert resp.status_code == 201, resp.text
+        assert resp.json()["run"] is not None, resp.json()
+        final, _ = wait_for_run(client, resp.json()["run"]["id"])
+        assert final["status"] == "complete" and final["taxonomy_version"] == "tiny-1", final
+        touchpoints_now = client.get("/v1/touchpoints").json()
+        assert {t["id"] for t in touchpoints_now["touchpoints"]} == {"delivery", "billing"}
+        assert touchpoints_now["run"]["id"] == final["run_number"]
+
+
+def test_a_run_starts_on_an_imported_workspace(server):
+    with server.client(server.key("runs")) as client:
+        resp = client.post("/v1/runs", json={})
+        assert resp.status_code == 202, resp.text
+        final, _ = wait_for_run(client, resp.json()["id"])
+        assert final["status"] == "complete", final
