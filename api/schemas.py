@@ -360,7 +360,10 @@ class TaxonomyPublic(BaseModel):
     version: str = Field(examples=["2026.11.1"])
     name: str
     fingerprint: str
-    source: Literal["default", "workspace"]
+    source: Literal["default", "workspace"] = Field(
+        description="`workspace`: the workspace's own taxonomy (PUT, or used by the latest run `touchpoints mine` "
+        "made in its file); `default`: the server's default taxonomy."
+    )
     versions: list[TaxonomyVersion]
     taxonomy: dict[str, Any]
     run: RunPublic | None = Field(None, description="The re-mapping run a PUT started, if any.")

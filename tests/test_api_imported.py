@@ -70,9 +70,32 @@ def test_a_taxonomy_put_on_an_imported_workspace_remaps_its_documents(server):
         assert touchpoints_now["run"]["id"] == final["run_number"]
 
 
-def test_a_run_starts_on_an_imported_workspace(server):
+def test_a_run_on_an_imported_workspace_maps_with_the_taxonomy_it_was_mined_with(server):
+    """The run re-mapped with the bundled default: the workspace's own taxonomy, every figure's, was dropped."""
     with server.client(server.key("runs")) as client:
         resp = client.post("/v1/runs", json={})
         assert resp.status_code == 202, resp.text
         final, _ = wait_for_run(client, resp.json()["id"])
-        assert final["status"] == "complete", final
+        assert final["status"] == "complete" and final["taxonomy_version"] == "test-1", final
+        ids = {t["id"] for t in client.get("/v1/touchpoints").json()["touchpoints"]}
+        assert {"billing", "packaging", "website"} <= ids, ids
+        now = client.get("/v1/taxonomy").json()
+        assert (now["version"], now["source"]) == ("test-1", "workspace")
+        assert [v["version"] for v in now["versions"]] == ["test-1"]  # stored, so a PUT cannot reuse the version
+
+
+def test_get_taxonomy_of_an_imported_workspace_is_the_one_its_runs_used(server):
+    """Before any PUT it answered the bundled default (source `default`) while every figure came from the
+    workspace's own taxonomy: an analyst who edited that and PUT it back threw their own taxonomy away."""
+    with server.client(server.key("reads")) as client:
+        current = client.get("/v1/taxonomy").json()
+        assert (current["version"], current["name"], current["source"]) == ("test-1", "mini", "workspace"), current
+        assert current["fingerprint"] == client.get("/v1/pain-points").json()["run"]["taxonomy_fingerprint"]
+        assert client.get("/v1/taxonomy?version=test-1").json()["fingerprint"] == current["fingerprint"]
+        default = client.get(f"/v1/taxonomy?version={client.get('/v1/runs/1').json()['taxonomy_version']}").json()
+        assert default["source"] == "default"
+        # the version its runs used names their content: other content under it is refused, nothing stored
+        edited = dict(current["taxonomy"], description="edited without a new version")
+        resp = client.put("/v1/taxonomy", json=edited)
+        assert resp.status_code == 409 and resp.json()["code"] == "version_exists", resp.text
+        assert client.get("/v1/taxonomy").json()["versions"] == []

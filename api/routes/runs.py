@@ -7,7 +7,7 @@ from typing import Annotated
 import sqlite_utils
 from fastapi import APIRouter, Body, Query
 
-from api import datasets
+from api import datasets, taxonomies
 from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
@@ -66,7 +66,11 @@ def start_run(
         # no dataset: a run over every dataset re-analyses its stored segments
         if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1) and not has_documents(db):
             raise ApiError(400, "no_data", "this workspace has no data yet: upload a dataset with POST /v1/datasets")
-        job_id = runner.submit(workspace, dataset_id, current_version(db), profile)
+        # the workspace's taxonomy, stored first when a run of `touchpoints mine` gave it: not while a run is in
+        # progress, for which submit answers 409 (a failed request stores nothing)
+        busy = control_db.active_job(control, workspace)
+        version = current_version(db) if busy else taxonomies.adopt(db, runner.settings, control, workspace)
+        job_id = runner.submit(workspace, dataset_id, version, profile)
     return get_job(control, workspace, job_id)
 
 
