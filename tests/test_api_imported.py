@@ -99,3 +99,22 @@ def test_get_taxonomy_of_an_imported_workspace_is_the_one_its_runs_used(server):
         resp = client.put("/v1/taxonomy", json=edited)
         assert resp.status_code == 409 and resp.json()["code"] == "version_exists", resp.text
         assert client.get("/v1/taxonomy").json()["versions"] == []
+
+
+def test_a_touchpoint_of_an_older_runs_taxonomy_is_read_with_run(server):
+    """GET /v1/touchpoints/subscription answered 'not found in this workspace' for a touchpoint run 1 had: it reads
+    the latest run, whose taxonomy has none, and said nothing of run=."""
+    with server.client(server.key("reads")) as client:
+        resp = client.get("/v1/touchpoints/subscription")
+        assert resp.status_code == 404, resp.text
+        message = resp.json()["message"]
+        assert "not in the taxonomy of run 2 (mini test-1)" in message and "run=" in message, message
+        assert "billing" in message  # what it can read instead
+        older = client.get("/v1/touchpoints/subscription?run=1")
+        assert older.status_code == 200 and older.json()["run"]["id"] == 1, older.text
+        assert (
+            client.get(
+                "/v1/touchpoints/subscription?taxonomy_version=" + older.json()["run"]["taxonomy_version"]
+            ).status_code
+            == 200
+        )
