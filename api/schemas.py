@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas_ratings import Rating, RatingNormalised, RatingScale
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
@@ -173,8 +174,9 @@ class Quote(BaseModel):
     kind: str
     date: ServedDate
     utc_offset: UtcOffset
-    rating: float | None
-    rating_scale: str | None
+    rating: Rating
+    rating_scale: RatingScale
+    rating_normalised: RatingNormalised
 
 
 class Trend(BaseModel):
@@ -331,8 +333,9 @@ class ExamplePublic(BaseModel):
     kind: str
     date: ServedDate
     utc_offset: UtcOffset
-    rating: float | None
-    rating_scale: str | None
+    rating: Rating
+    rating_scale: RatingScale
+    rating_normalised: RatingNormalised
 
 
 class PainPointRef(BaseModel):

@@ -118,3 +118,26 @@ def test_a_touchpoint_of_an_older_runs_taxonomy_is_read_with_run(server):
             ).status_code
             == 200
         )
+
+
+def test_a_quote_gives_its_rating_raw_with_its_scale_and_on_the_exports_0_to_1_scale(server):
+    """`rating` is the raw value (a 1-star review is 1.0) where the exports' `rating` column is 0-1, 1 best, and
+    api.md said neither: `rating_normalised` now gives the exports' value beside it, and the schema says which."""
+    import sqlite3
+
+    workspace_file = server.db.with_name("main.workspaces") / "reads.db"
+    with sqlite3.connect(workspace_file) as conn:
+        exported = dict(conn.execute("SELECT id, rating FROM documents"))
+    with server.client(server.key("reads")) as client:
+        points = client.get("/v1/pain-points").json()["pain_points"]
+        quotes = [q for p in points for q in p["quotes"]]
+        examples = [e for p in points for e in client.get(f"/v1/pain-points/{p['id']}/examples").json()["examples"]]
+        schema = client.get("/openapi.json").json()["components"]["schemas"]
+    for row in [*quotes, *examples]:
+        assert row["rating_scale"] == "stars5" and 1 <= row["rating"] <= 5, row
+        assert row["rating_normalised"] == exported[row["document_id"]] == (row["rating"] - 1) / 4, row
+    assert any(row["rating"] == 1.0 and row["rating_normalised"] == 0.0 for row in quotes), quotes
+    for name in ("Quote", "ExamplePublic"):
+        fields = schema[name]["properties"]
+        assert "as its source gave it" in fields["rating"]["description"]
+        assert "1 best" in fields["rating_normalised"]["description"] and fields["rating_scale"]["description"]
