@@ -110,7 +110,13 @@ def get_run(
         Query(max_length=64, description="Read this run: an id from POST /v1/runs, or the `run.id` of an answer."),
     ] = None,
     taxonomy_version: Annotated[
-        str | None, Query(max_length=64, description="Read the latest run made with this taxonomy version.")
+        str | None,
+        Query(
+            max_length=64,
+            description="Read the latest completed run made with this taxonomy version. `touchpoints mine` takes a "
+            "taxonomy edited without a new version, so runs of different contents can share one: the answer's "
+            "`run.taxonomy_fingerprint` says which content was read, and `run=` reads any other (GET /v1/runs).",
+        ),
     ] = None,
 ) -> dict | None:
     """The analysis run to read: the given one, the latest for a taxonomy version, or the latest; None before any."""

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas_ratings import Rating, RatingNormalised, RatingScale
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
@@ -173,8 +174,9 @@ class Quote(BaseModel):
     kind: str
     date: ServedDate
     utc_offset: UtcOffset
-    rating: float | None
-    rating_scale: str | None
+    rating: Rating
+    rating_scale: RatingScale
+    rating_normalised: RatingNormalised
 
 
 class Trend(BaseModel):
@@ -331,8 +333,9 @@ class ExamplePublic(BaseModel):
     kind: str
     date: ServedDate
     utc_offset: UtcOffset
-    rating: float | None
-    rating_scale: str | None
+    rating: Rating
+    rating_scale: RatingScale
+    rating_normalised: RatingNormalised
 
 
 class PainPointRef(BaseModel):
@@ -360,7 +363,10 @@ class TaxonomyPublic(BaseModel):
     version: str = Field(examples=["2026.11.1"])
     name: str
     fingerprint: str
-    source: Literal["default", "workspace"]
+    source: Literal["default", "workspace"] = Field(
+        description="`workspace`: the workspace's own taxonomy (PUT, or used by the latest run `touchpoints mine` "
+        "made in its file); `default`: the server's default taxonomy."
+    )
     versions: list[TaxonomyVersion]
     taxonomy: dict[str, Any]
     run: RunPublic | None = Field(None, description="The re-mapping run a PUT started, if any.")

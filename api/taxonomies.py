@@ -1,4 +1,5 @@
-"""A workspace's taxonomy versions: the default (or the configured file) until it PUTs its own."""
+"""A workspace's taxonomy versions: the default (or the configured file) until it PUTs its own, or until
+`touchpoints mine` mines its file with its own (a database brought in by `touchpoints workspaces import`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sqlite_utils
 from api.errors import ApiError
 from api.keys import now
 from api.settings import Settings
+from api.stored_runs import unlisted_runs
 from miner.store import taxonomies as stored
+from miner.store.runs import find_run, run_row, run_taxonomy
 from miner.touchpoints import Taxonomy, load_taxonomy
 from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY
 
@@ -32,7 +35,8 @@ def current_version(db: sqlite_utils.Database) -> str | None:
 
 
 def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str | None) -> Taxonomy:
-    """The taxonomy stored under `version`; the current one when version is None."""
+    """The taxonomy stored under `version` (else the default's, else the latest completed run's that used it);
+    the version PUT last when version is None."""
     version = version or current_version(db)
     if version is None:
         return default_taxonomy(settings)
@@ -41,8 +45,61 @@ def taxonomy_version(db: sqlite_utils.Database, settings: Settings, version: str
         default = default_taxonomy(settings)
         if default.version == version:
             return default
+        if (run := find_run(db, taxonomy_version=version)) is not None:  # mined by `touchpoints mine`
+            return run_taxonomy(run)
         raise ApiError(404, "not_found", f"taxonomy version '{version}' not found in this workspace", field="version")
     return Taxonomy.model_validate_json(found)
+
+
+def mined(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: str) -> Taxonomy | None:
+    """The taxonomy of the latest completed run `touchpoints mine` made in the workspace's file (imported with it, or
+    mined into it since), when no version was PUT after that run; None otherwise."""
+    runs = unlisted_runs(db, control, workspace)
+    if not runs:
+        return None
+    version = current_version(db)
+    if version is not None and (stored.created_at(db, version) or "") >= (runs[0]["started_at"] or ""):
+        return None
+    row = run_row(db, runs[0]["id"])
+    return run_taxonomy(row) if row.get("taxonomy") else None
+
+
+def current(
+    db: sqlite_utils.Database, settings: Settings, control: sqlite_utils.Database, workspace: str
+) -> tuple[Taxonomy, str]:
+    """The workspace's taxonomy and its source ('workspace' or 'default'): the one its latest `touchpoints mine`
+    run used, when none was PUT since; else the version PUT last; else the default. Before, an imported workspace
+    answered the default while every figure came from its own taxonomy, and its next run re-mapped with the
+    default."""
+    default = default_taxonomy(settings)
+    taxonomy = mined(db, control, workspace)
+    if taxonomy is None:
+        version = current_version(db)
+        taxonomy = default if version is None else taxonomy_version(db, settings, version)
+    return taxonomy, "default" if taxonomy.fingerprint() == default.fingerprint() else "workspace"
+
+
+def adopt(db: sqlite_utils.Database, settings: Settings, control: sqlite_utils.Database, workspace: str) -> str | None:
+    """The version a run queued now maps with (None: the default). The taxonomy of a run `touchpoints mine` made is
+    stored first under its version, so the run reads that content and a later PUT of other content under the same
+    version is refused (409)."""
+    taxonomy = mined(db, control, workspace)
+    if taxonomy is None:
+        return current_version(db)
+    if taxonomy.fingerprint() == default_taxonomy(settings).fingerprint():
+        return None
+    try:
+        store(db, taxonomy, default_taxonomy(settings))
+    except ApiError as err:
+        raise ApiError(
+            409,
+            "version_exists",
+            f"the latest run `touchpoints mine` made here used taxonomy version '{taxonomy.version}', which names "
+            "other content in this workspace: PUT that taxonomy (GET /v1/taxonomy) under a new version, which starts "
+            "the run",
+            field="version",
+        ) from err
+    return taxonomy.version
 
 
 def versions(db: sqlite_utils.Database) -> list[dict]:
@@ -67,13 +124,16 @@ def store(db: sqlite_utils.Database, taxonomy: Taxonomy, default: Taxonomy | Non
     """Store a new version; False when the same content is already stored under that version.
 
     A version string is never reused for different content, so runs stay traceable to what they used: neither a
-    stored one's nor the `default`'s (the default's version with corrections added was stored under it, and
+    stored one's, a run's nor the `default`'s (the default's version with corrections added was stored under it, and
     `taxonomy_version=` then found the new content where the earlier runs had used the default's).
     """
     known = stored.fingerprint(db, taxonomy.version)
     if known is None and default is not None and default.version == taxonomy.version:
         if default.fingerprint() != taxonomy.fingerprint():
             known = default.fingerprint()
+    used = stored.run_fingerprints(db, taxonomy.version)  # runs of `touchpoints mine` under that version
+    if known is None and used and taxonomy.fingerprint() not in used:
+        known = next(iter(used))
     if known is not None:
         if known == taxonomy.fingerprint():
             return False

@@ -122,7 +122,9 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
             picked.append(i)
             items.add(rows[i]["document_id"])
     keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
-    return [with_dates({k: rows[i][k] for k in keys}) for i in picked]
+    normalised = dict(db.execute("SELECT id, rating FROM documents"))  # the exports' 0-1 rating, as stored
+    return [{**with_dates({k: rows[i][k] for k in keys}), "rating_normalised": normalised[rows[i]["document_id"]]}
+            for i in picked]  # fmt: skip
 
 
 def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, limit=10) -> tuple[list[tuple], int]:

@@ -7,7 +7,7 @@ import html
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import Filters, run_public, served_date
+from api.queries.common import Filters, rating_normalised, run_public, served_date
 from miner.store.reads import examples_page, pain_point
 
 
@@ -58,6 +58,7 @@ def examples(
                 "utc_offset": utc_offset,
                 "rating": r["rating"],
                 "rating_scale": r["rating_scale"],
+                "rating_normalised": rating_normalised(r["rating"], r["rating_scale"]),
             }
         )
     return {

@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlite_utils
 
-from api.queries.common import Filters, check_touchpoint, run_public, run_taxonomy, with_dates
+from api.queries.common import Filters, check_touchpoint, rating_normalised, run_public, run_taxonomy, with_dates
 from miner.report.trends import change
 from miner.store.reads import items_inside
 from miner.store.top import pain_point_counts, pain_point_items, top_pain_points
@@ -91,7 +91,10 @@ def pain_points(
     out = []
     for point in top["pain_points"]:
         point = {k: v for k, v in point.items() if k != "quote_ids"}
-        point["quotes"] = [with_dates(q) for q in point["quotes"]]
+        point["quotes"] = [
+            {**with_dates(q), "rating_normalised": rating_normalised(q["rating"], q["rating_scale"])}
+            for q in point["quotes"]
+        ]
         earlier = before.get(point["id"], 0) if before is not None else None
         point["trend"] = trend(point["complaints"], earlier, docs.get(point["id"], 0), docs_before.get(point["id"], 0),
                                items, before_items, cut)  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from api.errors import not_found
+from api.errors import ApiError, not_found
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.render import UNMAPPED_NAME
 from miner.store.reads import count_by, total_complaints, touchpoint_documents
@@ -89,6 +89,11 @@ def touchpoint(
     if run is not None:
         taxonomy = run_taxonomy(run)
     top = UNMAPPED if touchpoint_id == NONE else next((t for t in taxonomy.touchpoints if t.id == touchpoint_id), None)
+    if top is None and run is not None:  # "not found in this workspace" misled: an older run's taxonomy had it
+        known = ", ".join(t.id for t in taxonomy.touchpoints)
+        raise ApiError(404, "not_found", f"touchpoint '{touchpoint_id}' is not in the taxonomy of run {run['id']} "
+                       f"({run['taxonomy_name']} {run['taxonomy_version']}), the run read: use one of {known}, or "
+                       "none; or read a run of another taxonomy with run= (GET /v1/runs lists them)")  # fmt: skip
     if top is None:
         raise not_found(f"touchpoint '{touchpoint_id}'")
     if run is None:

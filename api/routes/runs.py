@@ -7,7 +7,7 @@ from typing import Annotated
 import sqlite_utils
 from fastapi import APIRouter, Body, Query
 
-from api import datasets
+from api import datasets, taxonomies
 from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
@@ -17,6 +17,7 @@ from api.schemas import RunCreate, RunPublic
 from api.stored_runs import stored_public, unlisted_runs
 from api.taxonomies import current_version
 from miner.pipeline.profiles import DEFAULT_PROFILE
+from miner.store.reads import has_documents
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 FIELDS = tuple(RunPublic.model_fields)
@@ -61,9 +62,15 @@ def start_run(
     with runner.exclusive(workspace):
         if dataset_id is not None and datasets.get(control, workspace, dataset_id) is None:
             raise not_found(f"dataset '{dataset_id}'")
-        if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1):
-            raise ApiError(400, "no_data", "this workspace has no dataset yet: upload one with POST /v1/datasets")
-        job_id = runner.submit(workspace, dataset_id, current_version(db), profile)
+        # a workspace brought in by `touchpoints workspaces import` (or mined into by the CLI) holds documents and
+        # no dataset: a run over every dataset re-analyses its stored segments
+        if dataset_id is None and not control_db.dataset_rows(control, workspace, limit=1) and not has_documents(db):
+            raise ApiError(400, "no_data", "this workspace has no data yet: upload a dataset with POST /v1/datasets")
+        # the workspace's taxonomy, stored first when a run of `touchpoints mine` gave it: not while a run is in
+        # progress, for which submit answers 409 (a failed request stores nothing)
+        busy = control_db.active_job(control, workspace)
+        version = current_version(db) if busy else taxonomies.adopt(db, runner.settings, control, workspace)
+        job_id = runner.submit(workspace, dataset_id, version, profile)
     return get_job(control, workspace, job_id)
 
 

@@ -65,17 +65,31 @@ async def taxonomy_body(request: Request, settings: SettingsDep) -> object:
         raise ApiError(422, "invalid", f"the body is not valid JSON ({err})", field="body") from None
 
 
-@router.get("", response_model=TaxonomyPublic, summary="The taxonomy", responses=responses(401, 404, 422, 429))
+@router.get(
+    "",
+    response_model=TaxonomyPublic,
+    summary="The taxonomy",
+    description="The workspace's current taxonomy, the one its next run maps with: the version PUT last or, where "
+    "`touchpoints mine` made a run in the workspace's file since (a database brought in with `touchpoints "
+    "workspaces import`), the taxonomy that run used; the default (`source` `default`) before either. With "
+    "`version`, an older one: a version PUT, or one a stored run used (the latest such run's content).",
+    responses=responses(401, 404, 422, 429),
+)
 def get_taxonomy(
+    workspace: WorkspaceDep,
     db: WorkspaceDbDep,
+    control: ControlDbDep,
     settings: SettingsDep,
     version: Annotated[
         str | None, Query(max_length=64, description="An older version; the current by default.")
     ] = None,
 ) -> dict:
+    if not version:  # an empty parameter is an absent one
+        return _public(db, *taxonomies.current(db, settings, control, workspace))
     taxonomy = taxonomies.taxonomy_version(db, settings, version)
-    stored = store_taxonomies.stored(db, taxonomy.version)
-    return _public(db, taxonomy, "workspace" if stored else "default")
+    own = store_taxonomies.stored(db, taxonomy.version)
+    own = own or taxonomy.fingerprint() != taxonomies.default_taxonomy(settings).fingerprint()
+    return _public(db, taxonomy, "workspace" if own else "default")
 
 
 @router.put(
@@ -86,8 +100,9 @@ def get_taxonomy(
     "when the workspace holds data, a run re-maps the stored segments with it (embeddings are reused). Earlier "
     "versions stay readable with `?taxonomy_version=` on the read routes (the newest TOUCHPOINTS_MAX_TAXONOMY_"
     "VERSIONS are kept; a run keeps its own copy). 201 for a new version, 200 when the same content is already "
-    "stored under that version, 409 when the version names other content (a stored version's or the default's: "
-    "give a changed taxonomy a new version). 413 over the body size or examples per touchpoint limits.",
+    "stored under that version, 409 when the version names other content (a stored version's, the default's or "
+    "one a stored run used: give a changed taxonomy a new version). 413 over the body size or examples per "
+    "touchpoint limits.",
     openapi_extra={"requestBody": _BODY},
     responses={
         200: {"description": "The same content is already stored under that version: nothing changes"},
@@ -121,8 +136,12 @@ def put_taxonomy(
             )
         if not taxonomies.store(db, taxonomy, taxonomies.default_taxonomy(settings)):
             return _public(db, taxonomy, "workspace")
+        profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
+        try:
+            run = start_run(control, db, runner, workspace, None, profile) if has_data else None
+        except ApiError:  # a failed request stores nothing: the version stored, no run re-mapped with it
+            store_taxonomies.delete(db, taxonomy.version)
+            raise
         taxonomies.prune(db, settings.max_taxonomy_versions, control_db.active_taxonomy_versions(control, workspace))
         response.status_code = 201
-        profile = control_db.latest_profile(control, workspace) or DEFAULT_PROFILE  # the data's own: its vectors
-        run = start_run(control, db, runner, workspace, None, profile) if has_data else None
     return _public(db, taxonomy, "workspace", run)

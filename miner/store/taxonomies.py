@@ -13,6 +13,21 @@ def current_version(db: sqlite_utils.Database) -> str | None:
     return rows[0][0] if rows else None
 
 
+def created_at(db: sqlite_utils.Database, version: str) -> str | None:
+    """When `version` was stored; None when it is not."""
+    rows = db.execute("SELECT created_at FROM taxonomies WHERE version = ?", [version]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def run_fingerprints(db: sqlite_utils.Database, version: str) -> set[str]:
+    """The contents (fingerprints) the workspace's runs used under `version`: `touchpoints mine` records a
+    taxonomy edited without a new version under the old one."""
+    sql = (
+        "SELECT DISTINCT taxonomy_fingerprint FROM runs WHERE taxonomy_version = ? AND taxonomy_fingerprint IS NOT NULL"
+    )
+    return {r[0] for r in db.execute(sql, [version])}
+
+
 def payload(db: sqlite_utils.Database, version: str) -> str | None:
     """The taxonomy stored under `version`, as JSON; None when there is none."""
     rows = db.execute("SELECT taxonomy FROM taxonomies WHERE version = ?", [version]).fetchall()
@@ -36,6 +51,12 @@ def insert(db: sqlite_utils.Database, row: dict) -> None:
     """Store a version ({"version", "fingerprint", "taxonomy", "created_at"})."""
     with db.atomic():
         db.table("taxonomies").insert(row)
+
+
+def delete(db: sqlite_utils.Database, version: str) -> None:
+    """Take back a version just stored, when what it was stored for (its re-mapping run) could not start."""
+    with db.atomic():
+        db.execute("DELETE FROM taxonomies WHERE version = ?", [version])
 
 
 def prune(db: sqlite_utils.Database, keep: int, protected: Collection[str] = ()) -> int:
