@@ -201,6 +201,7 @@ def iter_records(
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
+                rec.id_from_name = not table.columns_named  # a .txt file's name (`Record.id_from_name`)
                 repeats.add(rec)
             else:
                 rec.repeat = alike.count(rec)
