@@ -90,7 +90,8 @@ def _resolve_columns(
             raise InputError(
                 str(path),
                 f"there is no column '{name}' (given with --{role}-col)",
-                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}",
+                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}; --{role}-col applies to every "
+                "file mined: mine the files without it in a command of their own",
             )
     if cols.text is None:
         raise InputError(
