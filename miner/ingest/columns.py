@@ -254,7 +254,10 @@ def _dated_column(columns: list[str], rows: list[dict], taken: set[str | None]) 
 
 def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     """Guess the roles of the columns from their names, falling back on the longest text column."""
+    from miner.ingest.questions import open_question_column  # it reads columns' names and scores
+
     text = _find(columns, TEXT_NAMES) or _named_text_column(columns, rows) or _longest_text_column(columns, rows)
+    text = text or open_question_column(columns, rows)
     rating = _find(columns, RATING_NAMES) or _score_question(columns, rows)
     ident = _find(columns, ID_NAMES)
     if ident is None:
