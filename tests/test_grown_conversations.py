@@ -421,3 +421,16 @@ def test_plain_txt_items_of_one_file_name_in_other_words_are_both_kept(db, tmp_p
     (tmp_path / "b" / "note.txt").write_text("The courier never rang the bell.", "utf-8")
     imports, _ = mine(db, [tmp_path], options)
     assert [(r.added, r.changed) for r in imports] == [(1, 0), (1, 0)] and db["documents"].count == 2
+
+
+def test_two_months_calls_in_the_same_words_are_two_calls(db, tmp_path, options):
+    """Calls read from a script ("I'd like to cancel") are said alike in two months' `calls.txt`: a .txt file's id
+    is its name, and the second, or one whose turns began the first's, was skipped as the stored call again (87 of
+    96 calls were stored). A call started at another time is another call."""
+    short = OPENING[:1]
+    months = [_call(tmp_path / m / "calls.txt", f"2026-0{i}-05", said)
+              for i, (m, said) in enumerate((("a", OPENING), ("b", OPENING), ("c", short)), 1)]  # fmt: skip
+    imports, _ = mine(db, months, options)
+    assert [r.added for r in imports] == [1, 1, 1] and db["documents"].count == 3
+    again, _ = mine(db, months, options)
+    assert [r.added for r in again] == [0, 0, 0]

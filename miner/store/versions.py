@@ -52,10 +52,11 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     threads = [s for s in of if any(r.kind == "transcript" for r in by_source[of[s]])]
     skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[of[sid]] if r.kind == "transcript"}
     for chunk, marks in in_chunks(list(of)):
-        sql = f"SELECT id, source_id, source, kind, text, meta FROM documents WHERE source_id IN ({marks})"
-        for doc_id, source_id, source, kind, text, meta in db.execute(sql, chunk):
-            # an id that is a .txt file's name is no id in a file of another name (`Record.id_from_name`)
-            recs = [r for r in by_source[of[source_id]] if not r.id_from_name or r.source == source]
+        sql = f"SELECT id, source_id, source, kind, text, meta, date FROM documents WHERE source_id IN ({marks})"
+        for doc_id, source_id, source, kind, text, meta, date in db.execute(sql, chunk):
+            # an id that is a .txt file's name is no id in a file of another name or of a call started at another
+            # time (`Record.id_from_name`)
+            recs = [r for r in by_source[of[source_id]] if not r.id_from_name or _same_named(r, source, date)]
             if kind == "transcript":
                 _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
             else:
@@ -79,10 +80,19 @@ def _named_apart(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
         by_id.setdefault(rec.document_id, []).append(rec)
     out: set[int] = set()
     for chunk, marks in in_chunks(list(by_id)):
-        for doc_id, text in db.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk):
+        for doc_id, text, date in db.execute(f"SELECT id, text, date FROM documents WHERE id IN ({marks})", chunk):
             same = as_stored(text)  # a file read again before redaction is the item stored redacted
-            out.update(id(r) for r in by_id[doc_id] if r.text != text and not (same and same.fullmatch(r.text)))
+            for r in by_id[doc_id]:
+                if not _same_named(r, r.source, date) or (r.text != text and not (same and same.fullmatch(r.text))):
+                    out.add(id(r))
     return out
+
+
+def _same_named(rec: Record, source: str, date: str | None) -> bool:
+    """Whether a stored item of `source` dated `date` may be `rec`, whose id is its file's name: of that file's
+    name, and dated alike where both are (a transcript's date is its first turn's stamp, which a longer export
+    of the same call keeps; template calls of two months in the same words are two calls)."""
+    return source == rec.source and (not date or not rec.date or date == rec.date)
 
 
 def _sort_conversation(
