@@ -70,6 +70,21 @@ def test_mine_warns_that_files_of_one_name_in_two_folders_are_one_source(tmp_pat
     assert "rename them apart (a-r.csv, b-r.csv)" in said and "other.csv are stored" not in said
 
 
+def test_the_warning_on_txt_files_of_one_name_does_not_say_a_row_is_kept_once(tmp_path):
+    """A .txt file's id is its name, and another file of that name in other words is kept beside it: the warning
+    said that its row would be kept once."""
+    from types import SimpleNamespace
+
+    from miner.cli.notes import note_same_names
+
+    said: list[str] = []
+    files = [tmp_path / "2026-01" / "calls.txt", tmp_path / "2026-02" / "calls.txt"]
+    note_same_names(files, SimpleNamespace(note=said.append), redact=False)
+    assert len(said) == 1 and "stored as one source, 'calls.txt'" in said[0] and "kept once" not in said[0]
+    note_same_names([p.with_suffix(".csv") for p in files], SimpleNamespace(note=said.append), redact=False)
+    assert "kept once" in said[1]
+
+
 def test_json_out_holds_each_files_import_counts(tmp_path):
     """A nightly job read the top pain points and run totals from --json-out but not what the notes said of each
     file (rows, new, replaced, skipped, changed, unread items and their languages): `imports` holds them."""

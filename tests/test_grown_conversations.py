@@ -439,3 +439,68 @@ def test_a_helpdesk_thread_with_the_newest_message_last_replaces_the_stored_one(
     assert not any("billing team" in s for s in said)
     (again,), _ = mine(db, nights[:1], options)  # night 1 read again (a backfill): nothing added
     assert again.added == 0 and db["documents"].count == 2
+
+
+def _call(path, day: str, said: list[tuple[str, str]]):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"[{day} 09:1{i}] {who}: {text}\n" for i, (who, text) in enumerate(said)), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("redact", [False, True], ids=["plain", "redacted"])
+def test_monthly_txt_exports_of_one_file_name_are_kept_apart(db, tmp_path, options, redact):
+    """Each month's `calls.txt` in its own folder: a .txt file's id is its name ('calls'), and the second month's
+    call took the first's id and replaced it ("1 conversation grew or changed"): 8 of 96 calls were left."""
+    options.redact_pii = redact
+    jan = _call(tmp_path / "2026-01" / "calls.txt", "2026-01-05", OPENING)
+    feb = _call(tmp_path / "2026-02" / "calls.txt", "2026-02-11", LATER)
+    mine(db, [jan], options)
+    options.incremental = True
+    (second,), _ = mine(db, [feb], options)
+    assert (second.added, second.grown, second.diverged, second.changed) == (1, 0, 0, 0)
+    texts = [r["text"] for r in db.query("SELECT text FROM documents ORDER BY date")]
+    assert len(texts) == 2 and "wrong door" in texts[0] and "charged twice" in texts[1]
+    assert {r["source_id"] for r in db.query("SELECT source_id FROM documents")} == {"calls"}
+    # the folder mined again, each file read again, and a third month in one mine: only the third is new
+    _call(tmp_path / "2026-03" / "calls.txt", "2026-03-02", [("Customer", "The app logs me out every day.")])
+    imports, _ = mine(db, [tmp_path], options)
+    assert [r.added for r in imports] == [0, 0, 1] and db["documents"].count == 3
+    # a month's call exported again with turns appended is still its newer version
+    _call(jan, "2026-01-05", OPENING + LATER)
+    (grown,), _ = mine(db, [jan], options)
+    assert (grown.added, grown.grown) == (1, 1) and db["documents"].count == 3
+
+
+def test_a_database_that_lost_a_month_to_the_shared_name_gets_it_back(db, tmp_path, options):
+    """A database mined before, where February's call replaced January's: mined again, nothing is stored twice
+    and January's call is back."""
+    jan = _call(tmp_path / "2026-01" / "calls.txt", "2026-01-05", OPENING)
+    feb = _call(tmp_path / "2026-02" / "calls.txt", "2026-02-11", LATER)
+    mine(db, [feb], options)  # as the earlier code left it: only February's stored, under the name's id
+    options.incremental = True
+    imports, _ = mine(db, [jan, feb], options)
+    assert [r.added for r in imports] == [1, 0] and db["documents"].count == 2
+    again, _ = mine(db, [jan, feb], options)
+    assert [r.added for r in again] == [0, 0] and db["documents"].count == 2
+
+
+def test_plain_txt_items_of_one_file_name_in_other_words_are_both_kept(db, tmp_path, options):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "note.txt").write_text("The delivery fee was hidden until checkout.", "utf-8")
+    (tmp_path / "b" / "note.txt").write_text("The courier never rang the bell.", "utf-8")
+    imports, _ = mine(db, [tmp_path], options)
+    assert [(r.added, r.changed) for r in imports] == [(1, 0), (1, 0)] and db["documents"].count == 2
+
+
+def test_two_months_calls_in_the_same_words_are_two_calls(db, tmp_path, options):
+    """Calls read from a script ("I'd like to cancel") are said alike in two months' `calls.txt`: a .txt file's id
+    is its name, and the second, or one whose turns began the first's, was skipped as the stored call again (87 of
+    96 calls were stored). A call started at another time is another call."""
+    short = OPENING[:1]
+    months = [_call(tmp_path / m / "calls.txt", f"2026-0{i}-05", said)
+              for i, (m, said) in enumerate((("a", OPENING), ("b", OPENING), ("c", short)), 1)]  # fmt: skip
+    imports, _ = mine(db, months, options)
+    assert [r.added for r in imports] == [1, 1, 1] and db["documents"].count == 3
+    again, _ = mine(db, months, options)
+    assert [r.added for r in again] == [0, 0, 0]

@@ -135,3 +135,18 @@ def test_date_col_hint_only_when_the_column_was_guessed(tmp_path):
     assert "or pass --date-col" not in str(err.value) and "check that --date-col names the date column" in str(
         err.value
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "wrong"),
+    [("31 Feb 2026", "February 2026 has 28 days"), ("2024-02-30", "February 2024 has 29 days"),
+     ("31/04/2026", "April 2026 has 30 days"), ("2026-13-02", "its month is not one of 1 to 12")],
+)  # fmt: skip
+def test_a_date_no_calendar_has_says_what_is_wrong(tmp_path, cell, wrong):
+    """'31 Feb 2026' was told to "use a format like 2026-03-31, or pass --date-col": neither helps."""
+    path = _csv(tmp_path, ["04/01/2026", cell])
+    with pytest.raises(InputError) as err:
+        read_file(path)
+    assert f"line 3, field 'date': the date is no day of the calendar: {wrong} (correct it, or pass --on-error " \
+        "skip)" in str(err.value)  # fmt: skip
+    assert len(read_file(path, on_error="skip")) == 1

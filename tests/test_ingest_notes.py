@@ -170,3 +170,19 @@ def test_an_id_that_names_a_customer_is_shown_as_its_token(tmp_path):
     notes: list[str] = []
     list(iter_file(path, notes=notes))
     assert "line 3 repeats id '<EMAIL:" in notes[1] and "jane.doe" not in notes[1]
+
+
+def test_a_file_whose_rows_were_all_stored_before_no_longer_says_to_name_a_date_column(tmp_path):
+    """Read again by a nightly `--incremental`, a file that added nothing still said "no date column found (name
+    one with --date-col)": named then, its stored items stay undated (or, without ids, the file is refused)."""
+    path = tmp_path / "r.csv"
+    path.write_text("id,comment\n1,The driver was late.\n2,The app crashed.\n", encoding="utf-8")
+    db, said = open_db(memory=True), []
+    for _ in range(2):
+        notes = Notes()
+        import_files(db, [path], RuleSegmenter(), None, progress=notes)
+        said.append(notes.lines[0])
+    assert said[0].endswith("no date column found (name one with --date-col)")
+    assert said[1].endswith("no date column found (its rows were all stored before: a --date-col now would not date "
+                            "them)")  # fmt: skip
+    assert "no rating column found (name one with --rating-col)" in said[1]  # a rating still fills stored items

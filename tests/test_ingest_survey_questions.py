@@ -219,3 +219,17 @@ def test_mine_names_the_questions_and_refuses_a_column_option_given_twice(tmp_pa
     twice = CliRunner().invoke(app, [*args, "--date-col", "StartDate", "--date-col", "EndDate"])
     assert twice.exit_code == 2  # the last one was taken without a word
     assert "--date-col given 2 times ('StartDate', 'EndDate')" in " ".join(twice.output.split())
+
+
+def test_a_small_forms_open_question_is_its_text_column(tmp_path):
+    """3 rows under "What could we do better?": answers too short for the longest text column's rule, and the file
+    was "no text column found"."""
+    path = tmp_path / "short_survey.csv"
+    rows = ["1,2026-01-05,2,Show delivery fees", "2,2026-01-06,3,Nothing", "3,2026-01-07,1,On hold for an hour"]
+    path.write_text("\n".join(["Response ID,Submitted At,CSAT,What could we do better?", *rows, ""]), encoding="utf-8")
+    records = read_file(path)
+    assert [r.text for r in records][::2] == ["Show delivery fees", "On hold for an hour"]
+    assert [r.rating_raw for r in records] == [2, 3, 1] and records[0].source_id == "1"
+    path.write_text("id,How did you hear of us?\n1,Radio\n2,Radio\n3,Radio\n4,A friend\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no text column found"):  # a choice question's answers are no text
+        read_file(path)

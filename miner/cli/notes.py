@@ -46,10 +46,13 @@ def note_same_names(files: list[Path], progress: Progress, redact: bool) -> None
         if len(same) > 1:
             shown = " and ".join(str(pseudonymise_path(str(p)) if redact else p) for p in same)
             apart = ", ".join(f"{p.parent.name}-{name}" for p in same[:2])
+            # a .txt file's id is its name, and one in other words is another item (`Record.id_from_name`)
+            txt = Path(name).suffix.lower() == ".txt"
+            kept = "" if txt else ", and a row whose id an earlier one holds is kept once"
             progress.note(
                 f"warning: {shown} are stored as one source, '{name}': top, report and export --source count them "
-                "together, and a row whose id an earlier one holds is kept once. If they are different sources, "
-                f"rename them apart ({apart}) before mining; forget --dataset takes a folder or a full path"
+                f"together{kept}. If they are different sources, rename them apart ({apart}) before mining; forget "
+                "--dataset takes a folder or a full path"
             )
 
 

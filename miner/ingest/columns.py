@@ -219,9 +219,13 @@ def _score_question(columns: list[str], rows: list[dict]) -> str | None:
     return None
 
 
-# Words a date column's name holds when it is none of DATE_NAMES: "Submitted On", "Date of Review", "Posted"
-_DATE_WORDS = frozenset("date dated day submitted submission posted created received reviewed timestamp when".split())
-_NOT_THE_ITEMS = frozenset("birth dob expiry expires expiration due renewal".split())  # dates, but not the item's
+# Words a date column's name holds when it is none of DATE_NAMES: "Submitted On", "Date of Review", "Posted", and
+# google-play-scraper's bare "at" (its reviews had no date, so no trend): taken only where the cells are dates
+_DATE_WORDS = frozenset(
+    "date dated day submitted submission posted created received reviewed timestamp when at on".split()
+)
+# dates, but not the item's: a birthday, a renewal, the company's reply ("repliedAt", "reply_date")
+_NOT_THE_ITEMS = frozenset("birth dob expiry expires expiration due renewal replied".split()) | _REPLY_WORDS
 _DATED = re.compile(r"\b(?:19|20)\d\d\b|^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")  # a year, or 03/04/26
 
 
@@ -250,7 +254,10 @@ def _dated_column(columns: list[str], rows: list[dict], taken: set[str | None]) 
 
 def detect(columns: list[str], rows: list[dict]) -> ColumnMap:
     """Guess the roles of the columns from their names, falling back on the longest text column."""
+    from miner.ingest.questions import open_question_column  # it reads columns' names and scores
+
     text = _find(columns, TEXT_NAMES) or _named_text_column(columns, rows) or _longest_text_column(columns, rows)
+    text = text or open_question_column(columns, rows)
     rating = _find(columns, RATING_NAMES) or _score_question(columns, rows)
     ident = _find(columns, ID_NAMES)
     if ident is None:
@@ -306,8 +313,21 @@ def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = 
         missing.append(f"the ratings in '{cols.rating}' fit no scale and are left unread")
     for role in ("rating", "date"):
         if not getattr(cols, role):
-            missing.append(f"no {role} column found (name one with --{role}-col)")
+            missing.append(f"no {role} column found (name one with --{role}-col)")  # `stored_before` reads it
     return "columns: " + ", ".join(found) + "".join(f"; {m}" for m in missing)
+
+
+_DATE_ADVICE = "no date column found (name one with --date-col)"
+
+
+def stored_before(note: str) -> str:
+    """`summary`'s note for a file whose rows were all stored before: naming a date column then dates none of their
+    items (a row with an id is found stored; one without is refused, `check_reread`), so the note no longer tells
+    to, every night the same export is read again. A rating column still does (`fill_ratings`)."""
+    return note.replace(
+        _DATE_ADVICE,
+        "no date column found (its rows were all stored before: a --date-col now would not date them)",
+    )
 
 
 def guess_kind(columns: list[str]) -> str:

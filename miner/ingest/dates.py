@@ -4,6 +4,7 @@ column held 3 April as 4 March beside 13 April. Excel serial numbers (`46082`) a
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -52,6 +53,33 @@ def parse_date(value: str, dayfirst: bool = False) -> str:
         value = _NAMED_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", value)
         # dayfirst only where the day or month leads: dateutil reads 2026/03/04 as year-day-month with it
         return parser.parse(value, dayfirst=dayfirst and bool(_NUMERIC.match(value))).isoformat()
+
+
+def impossible(value: str, dayfirst: bool, err: Exception) -> str | None:
+    """What is wrong with a cell written as a date that names no day ("31 Feb 2026": "February 2026 has 28 days"),
+    or None where it is no date at all; the day itself is not repeated (errors never quote a cell). Such a cell
+    was told to "use a format like 2026-03-31, or pass --date-col", and neither helps."""
+    said = str(err)
+    if said.startswith("month must be in 1..12"):
+        return "its month is not one of 1 to 12"
+    if not said.startswith("day is out of range for month"):
+        return None
+    from dateutil import parser
+
+    try:  # the fields as read, before the date is built: the public `parse` raises without them
+        fields = parser.parser()._parse  # type: ignore[attr-defined]
+        read = fields(value, dayfirst=dayfirst and bool(_NUMERIC.match(value)))[0]
+    except (AttributeError, ValueError, OverflowError, TypeError):
+        read = None
+    month = getattr(read, "month", None)
+    if not month or not 1 <= month <= 12:
+        return "its day is past the end of its month"
+    year = getattr(read, "year", None)
+    name = calendar.month_name[month]
+    if year is None:
+        days = "28 or 29" if month == 2 else str(calendar.monthrange(2001, month)[1])
+        return f"{name} has {days} days"
+    return f"{name} {year} has {calendar.monthrange(year, month)[1]} days"
 
 
 def european(delimiter: object, rows: list[dict]) -> bool:
@@ -143,7 +171,10 @@ class DateColumn:
             )
         try:
             return parse_date(value, self.dayfirst)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError) as err:
+            if (wrong := impossible(value, self.dayfirst, err)) is not None:  # a date, but none of the calendar
+                raise InputError(str(path), f"the date is no day of the calendar: {wrong}", line=line,
+                                 field=self.column, hint="correct it, or pass --on-error skip") from None  # fmt: skip
             # named by the user: perhaps the wrong column; guessed: name the right one
             also = "check that --date-col names the date column" if self.given else "pass --date-col"
             raise InputError(

@@ -57,3 +57,15 @@ def is_open_text(values: list[str], question: str = "", *, text_entry: bool = Fa
     if asks_for_words(question):
         return distinct > 0.3 or mean >= 15
     return mean >= 15 and distinct > 0.6
+
+
+def open_question_column(columns: list[str], rows: list[dict]) -> str | None:
+    """The first column headed by a question ("What could we do better?") whose answers are free text
+    (`is_open_text`): the text of a plain table no column name says holds it. A small form's short answers ("Show
+    delivery fees") are under the length the longest text column needs, and its 3 rows were "no text column
+    found"."""
+    for col in columns:
+        values = [str(r.get(col) or "").strip() for r in rows[:200]]
+        if (col.strip().endswith("?") or asks_for_words(col)) and is_open_text(values, col):
+            return col
+    return None

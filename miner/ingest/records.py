@@ -52,6 +52,10 @@ class Record:
     # Its source id as redaction stored it before 2026-12-07, where it keeps it now: a number in an id column was
     # taken for a phone number, and stored as its keyed token (miner/segment/redact.py `redacted_id`)
     token_id: str | None = None
+    # Its source id is its .txt file's name ("calls", "calls#2" for the file's second conversation): it says where
+    # the item was read, not which item it is, so another export of that name holding other words is another item
+    # (`versions.sort_versions` gives it a `version`); the id stays as a database written before holds it
+    id_from_name: bool = False
 
     @property
     def document_id(self) -> str:

@@ -90,7 +90,8 @@ def _resolve_columns(
             raise InputError(
                 str(path),
                 f"there is no column '{name}' (given with --{role}-col)",
-                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}",
+                hint=f"columns are: {', '.join(table.columns)}{sheets_read(table)}; --{role}-col applies to every "
+                "file mined: mine the files without it in a command of their own",
             )
     if cols.text is None:
         raise InputError(
@@ -201,6 +202,7 @@ def iter_records(
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
+                rec.id_from_name = not table.columns_named  # a .txt file's name (`Record.id_from_name`)
                 repeats.add(rec)
             else:
                 rec.repeat = alike.count(rec)

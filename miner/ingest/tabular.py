@@ -107,12 +107,15 @@ def _csv_rows(
         for values in reader:
             if values and (swallowed := _swallowed(values, width, reader.dialect.delimiter, shapes)):
                 last = reader.line_num + skipped
+                rows = "1 line that reads as the file's next row" if swallowed == 1 else (
+                    f"{swallowed:,} lines that read as the file's next rows")  # fmt: skip
                 raise InputError(
                     str(path),
-                    f"a quoted field runs on to line {last}, taking in what reads as the file's next rows (lines: "
-                    f"{swallowed}): a quote is not closed",
+                    f"a quoted field opened on this line runs on to line {last} without a closing quote, taking in "
+                    f"{rows}",
                     line=line,
-                    hint="close the quote on that line (the rows after it cannot be told apart until it is)",
+                    hint=f"close the quote on line {line}: until it is, the rows after it cannot be told apart, and "
+                    "--on-error skip cannot leave them out",
                 )
             if values and any(v.strip() for v in values):
                 if line <= SHAPE_ROWS and len(values) == width:

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
+from miner.ingest.columns import stored_before
 from miner.pipeline.overlap import (
     ENCODE_BYTES,
     PARALLEL_BYTES,
@@ -268,7 +269,7 @@ def _import_file(
     finish_import(db, import_id, rows, added)
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
     for note in notes:
-        progress.note(f"{shown.name}: {note}")
+        progress.note(f"{shown.name}: {stored_before(note) if rows and not added and not rejected else note}")
     for err in rejected[:20]:
         progress.note(f"skipped: {err}")
     if len(rejected) > 20:

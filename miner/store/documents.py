@@ -146,8 +146,10 @@ def changed_texts(db: sqlite_utils.Database, records: list[Record], import_id: i
         sql = f"SELECT id, text FROM documents WHERE id IN ({marks}) AND import_id != ?"
         for doc_id, text in db.execute(sql, [*chunk, import_id]):
             rec = of[doc_id]
-            # a conversation's newer version replaces it (versions.py), as does an e-mail quoting the stored one
-            replaced = rec.kind == "transcript" or (quotes_earlier(rec.text) and quotes(rec.text, text or ""))
+            # a conversation's newer version replaces it (versions.py), as does an e-mail quoting the stored one; a
+            # .txt file of the same name in other words is another item, kept beside it (`versions._named_apart`)
+            replaced = rec.kind == "transcript" or rec.id_from_name
+            replaced = replaced or (quotes_earlier(rec.text) and quotes(rec.text, text or ""))
             changed += text != rec.text and not replaced and not PLACEHOLDER.search(text or "")
     return changed
 

@@ -41,7 +41,9 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     a `version` of its own where its id is taken, and `mine` says so. A version the stored one holds whole (`held`)
     is skipped.
     Rows of another kind (a helpdesk export whose id column is a plain `id` is read as reviews) are versions of
-    one e-mail thread where one quotes the other (`_sort_email`)."""
+    one e-mail thread where one quotes the other (`_sort_email`). An id that is a .txt file's name
+    (`Record.id_from_name`) names no conversation: only its file's name's stored items are its versions, and one
+    that is none of them, in other words, is another item, stored under a `version` (`_named_apart`)."""
     by_source: dict[str, list[Record]] = {}
     for rec in records:
         if rec.source_id:
@@ -53,19 +55,47 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     threads = [s for s in of if any(r.kind == "transcript" for r in by_source[of[s]])]
     skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[of[sid]] if r.kind == "transcript"}
     for chunk, marks in in_chunks(list(of)):
-        sql = f"SELECT id, source_id, source, kind, text, meta FROM documents WHERE source_id IN ({marks})"
-        for doc_id, source_id, source, kind, text, meta in db.execute(sql, chunk):
-            recs = by_source[of[source_id]]
+        sql = f"SELECT id, source_id, source, kind, text, meta, date FROM documents WHERE source_id IN ({marks})"
+        for doc_id, source_id, source, kind, text, meta, date in db.execute(sql, chunk):
+            # an id that is a .txt file's name is no id in a file of another name or of a call started at another
+            # time (`Record.id_from_name`)
+            recs = [r for r in by_source[of[source_id]] if not r.id_from_name or _same_named(r, source, date)]
             if kind == "transcript":
                 _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
             else:
                 _sort_email([r for r in recs if r.kind != "transcript"], doc_id, text, meta, skip)
-    taken = _taken(db, [r for recs in by_source.values() for r in recs if r.replaces or r.diverged])
-    for recs in by_source.values():
-        for rec in recs:
-            if (rec.replaces or rec.diverged) and rec.document_id in taken:
-                rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
+    judged = [r for recs in by_source.values() for r in recs]
+    taken = _taken(db, [r for r in judged if r.replaces or r.diverged])
+    apart = _named_apart(db, [r for r in judged if r.id_from_name and not r.replaces and id(r) not in skip])
+    for rec in judged:
+        if ((rec.replaces or rec.diverged) and rec.document_id in taken) or id(rec) in apart:
+            rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
     return skip
+
+
+def _named_apart(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
+    """`id()`s of the records whose id is their .txt file's name (`Record.id_from_name`) that a file of the same
+    name stored in other words, and that are no version of it (`_sort_conversation`): another month's export of
+    `calls.txt` in its own folder, which took the first one's id and replaced it (8 of 96 calls were left after a
+    nightly month-by-month run). Each is kept beside it, under an id of its own (a `version`)."""
+    by_id: dict[str, list[Record]] = {}
+    for rec in records:
+        by_id.setdefault(rec.document_id, []).append(rec)
+    out: set[int] = set()
+    for chunk, marks in in_chunks(list(by_id)):
+        for doc_id, text, date in db.execute(f"SELECT id, text, date FROM documents WHERE id IN ({marks})", chunk):
+            same = as_stored(text)  # a file read again before redaction is the item stored redacted
+            for r in by_id[doc_id]:
+                if not _same_named(r, r.source, date) or (r.text != text and not (same and same.fullmatch(r.text))):
+                    out.add(id(r))
+    return out
+
+
+def _same_named(rec: Record, source: str, date: str | None) -> bool:
+    """Whether a stored item of `source` dated `date` may be `rec`, whose id is its file's name: of that file's
+    name, and dated alike where both are (a transcript's date is its first turn's stamp, which a longer export
+    of the same call keeps; template calls of two months in the same words are two calls)."""
+    return source == rec.source and (not date or not rec.date or date == rec.date)
 
 
 def _sort_conversation(
@@ -82,8 +112,11 @@ def _sort_conversation(
             skip.add(id(rec))
         elif grew(stored, new):  # longer
             rec.replaces.append(doc_id)
-        elif (quoting := ours and quotes(rec.text, text)) or (source == rec.source and edited(stored, new)):
+        elif (quoting := ours and quotes(rec.text, text)) or (
+            source == rec.source and not rec.id_from_name and edited(stored, new)
+        ):
             # an e-mail replying on top of the stored one (which it carries), or the same export's with turns edited
+            # (a .txt file's conversation in other turns is another file's of that name: `_named_apart`)
             rec.replaces.append(doc_id)
             rec.carries += [doc_id] if quoting else []
         else:  # another export's, or a part of the conversation the stored one does not hold: both kept
