@@ -130,7 +130,7 @@ def test_a_conversation_whose_earlier_turns_changed(db, tmp_path, options):
     )
     assert db["documents"].count == 1
     (other,), _ = mine(db, [_chats(tmp_path / "other-tool.jsonl", {"E1": OPENING})], options)
-    assert other.diverged == 1 and "1 conversation share an id with another export's" in other.summary()
+    assert other.diverged == 1 and "1 conversation shares an id with another export's" in other.summary()
     assert db["documents"].count == 2
 
 

@@ -64,11 +64,13 @@ class ImportResult:
             grew = counted(self.grown, "conversation")
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
         if self.diverged:
-            line += (f"; {counted(self.diverged, 'conversation')} share an id with another export's but differ in "
+            verb = "shares" if self.diverged == 1 else "share"
+            line += (f"; {counted(self.diverged, 'conversation')} {verb} an id with another export's but differ in "
                      "earlier turns: both kept (an edited conversation, one exported in parts, or two tools "
                      "numbering alike)")  # fmt: skip
         if self.edited:
-            line += (f"; {counted(self.edited, 'new item')} share an id with another file's in other words: both kept "
+            verb = "shares" if self.edited == 1 else "share"
+            line += (f"; {counted(self.edited, 'new item')} {verb} an id with another file's in other words: both kept "
                      "(an edited review counts twice; or two exports number their rows alike)")  # fmt: skip
         if self.rated:
             items = "an item" if self.rated == 1 else "items"
