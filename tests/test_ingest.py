@@ -75,6 +75,24 @@ def test_broken_json_names_the_line(tmp_path):
         read_file(path)
 
 
+def test_a_broken_jsonl_line_is_skipped_with_on_error_skip(tmp_path):
+    """--on-error skip left a CSV row with too many fields out but not a broken JSONL line: the whole mine stopped
+    (exit 2), the good file beside it rolled back too."""
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"text": "The parcel came late"}\n{"text": "cut off\n[1, 2]\n{"text": "The app froze"}\n')
+    records = read_file(path, on_error="skip")
+    assert [r.text for r in records] == ["The parcel came late", "The app froze"]
+    assert records[0].meta["_rejected"] == [
+        f"{path}, line 2: broken JSON (Unterminated string starting at column 10) (fix or remove that line)",
+        f"{path}, line 3: the line is not a JSON object (one object per line)",
+    ]
+    with pytest.raises(InputError, match=r"mixed.jsonl, line 2: broken JSON .*\(fix or remove that line\)"):
+        read_file(path)  # without the option, the first bad line stops it as before
+    path.write_text('{"text": "cut off\n')
+    with pytest.raises(InputError, match=r"line 1: broken JSON"):
+        read_file(path, on_error="skip")  # nothing to keep: the error itself, not "no usable rows"
+
+
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("")

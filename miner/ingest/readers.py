@@ -238,15 +238,28 @@ def read_json(path: Path, progress: ByteProgress | None = None) -> Table:
 
 @register(".jsonl", ".ndjson")
 def read_jsonl(path: Path, progress: ByteProgress | None = None) -> Table:
+    """One record a line. A line that is broken JSON or no object is a row's error, raised or skipped (--on-error
+    skip) where it stands, as a CSV row with too many fields is: it stopped the whole import whatever the option
+    said. A file of nothing but such lines is refused at its first."""
     rows: list[tuple[int, dict]] = []
+    broken: list[tuple[int, InputError]] = []
     for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
-        rec = _loads(path, line, number)
-        if not isinstance(rec, dict):
-            raise InputError(str(path), "the line is not a JSON object", line=number, hint="one object per line")
+        try:
+            rec = _loads(path, line, number)
+            if not isinstance(rec, dict):
+                raise InputError(str(path), "the line is not a JSON object", line=number, hint="one object per line")
+        except InputError as err:
+            broken.append((number, err))
+            continue
         rows.append((number, rec))
-    return records_table(path, rows)
+    if broken and not rows:
+        raise broken[0][1]
+    table = records_table(path, rows)
+    if broken:  # in line order, so a failing import stops at the first bad line, as before
+        table.rows = sorted([*table.rows, *broken], key=lambda row: row[0])  # type: ignore[list-item]
+    return table
 
 
 # --- plain text -----------------------------------------------------------------------------------------------
