@@ -150,3 +150,29 @@ def test_a_date_no_calendar_has_says_what_is_wrong(tmp_path, cell, wrong):
     assert f"line 3, field 'date': the date is no day of the calendar: {wrong} (correct it, or pass --on-error " \
         "skip)" in str(err.value)  # fmt: skip
     assert len(read_file(path, on_error="skip")) == 1
+
+
+def test_a_date_past_today_is_refused_at_its_line(tmp_path):
+    """Epoch 9999999999 (2286, read as the seconds its ten digits are, not as milliseconds) and a 2031 timestamp were
+    stored: the report's monthly trend then ran to 3,129 periods and called 2286-11 "the latest month"."""
+    from datetime import UTC, datetime, timedelta
+
+    from miner.ingest.dates import future_year, parse_date
+
+    assert parse_date("9999999999").startswith("2286-11-20")  # seconds: ten digits
+    assert parse_date("1774915200000").startswith("2026-03-31")  # milliseconds: thirteen
+    path = _csv(tmp_path, ["2026-03-01", "9999999999", "2031-06-01T10:00:00+00:00"])
+    with pytest.raises(InputError) as err:
+        _read(path)
+    assert str(err.value) == (
+        f"{path}, line 3, field 'date': the date is in the future (the year 2286; more than 2 days after today) "
+        "(check it is the date column, and that a Unix time is 10 digits of seconds or 13 of milliseconds, or pass "
+        "--on-error skip)"
+    )
+    rejected: list[InputError] = []
+    recs, _ = _read(path, on_error="skip", rejected=rejected)
+    assert [r.source_id for r in recs] == ["1"] and [e.line for e in rejected] == [3, 4]
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    tomorrow = (now + timedelta(days=1)).isoformat()
+    assert future_year(tomorrow, now) is None  # a time zone ahead of UTC, or a clock a little ahead: no error
+    assert future_year("2026-03-02T23:00:00", now) is None and future_year("2026-03-04", now) == 2026

@@ -20,6 +20,10 @@ SERIALS = (32874, 73051)  # 1990-01-01 up to 2100-01-01: a five-digit number in 
 # `GMT+1`, `UTC+05:30` as Google Forms and many exports write them: dateutil reads the sign the POSIX way (`GMT+1` as
 # an hour behind UTC), so 09:00 GMT+1 was stored as 10:00 UTC instead of 08:00
 _NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
+# A date later than now by more than this is no feedback's date: a wrong column or a wrong Unix-time unit (9999999999
+# seconds is 2286). Two days, not zero: a local time written without its offset reads as UTC and may run up to 14 h
+# ahead (UTC+14), and the exporting system's clock may be a little ahead of this one's.
+FUTURE_MARGIN = timedelta(days=2)
 ORDERS = ("dmy", "mdy")  # --date-order: day-first (03/04/2026 is 3 April) or month-first (4 March)
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")  # 20,00 or 4,5; not 1,000 (a thousands separator)
 
@@ -170,7 +174,7 @@ class DateColumn:
                 hint="write it as 2026-03-31, or pass --on-error skip",
             )
         try:
-            return parse_date(value, self.dayfirst)
+            iso = parse_date(value, self.dayfirst)
         except (ValueError, OverflowError) as err:
             if (wrong := impossible(value, self.dayfirst, err)) is not None:  # a date, but none of the calendar
                 raise InputError(str(path), f"the date is no day of the calendar: {wrong}", line=line,
@@ -184,3 +188,22 @@ class DateColumn:
                 field=self.column,
                 hint=f"use a format like 2026-03-31, or {also}",
             ) from None
+        if (year := future_year(iso)) is not None:
+            check = "check that --date-col names the date column" if self.given else "check it is the date column"
+            raise InputError(
+                str(path),
+                f"the date is in the future (the year {year}; more than {FUTURE_MARGIN.days} days after today)",
+                line=line,
+                field=self.column,
+                hint=f"{check}, and that a Unix time is 10 digits of seconds or 13 of milliseconds, or pass "
+                "--on-error skip",
+            )
+        return iso
+
+
+def future_year(iso: str, now: datetime | None = None) -> int | None:
+    """The year of an ISO date later than `now` (default: this moment) plus FUTURE_MARGIN, else None. A date
+    without an offset is taken as UTC."""
+    when = datetime.fromisoformat(iso)
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when.year if when > (now or datetime.now(UTC)) + FUTURE_MARGIN else None
