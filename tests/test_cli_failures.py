@@ -74,6 +74,24 @@ def test_guarded_exits_2_and_a_closed_pipe_exits_quietly(capsys):
     assert exit_.value.code == 0
 
 
+def test_a_database_another_program_holds_locked_exits_75_to_try_again_later(capsys):
+    """A lock held past SQLite's 30 s wait exited 2, as bad input does: a nightly job alerted instead of retrying, as
+    it does on the 75 of a second mine."""
+    from miner.cli.app import held
+    from miner.store.busy import BUSY_EXIT
+
+    def locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(SystemExit) as exit_:
+        guarded(locked)
+    said = capsys.readouterr().err
+    assert exit_.value.code == BUSY_EXIT == 75
+    assert "another process has held the database for over 30 s" in said and "Exit 75: try again later" in said
+    assert not held(sqlite3.OperationalError("database or disk is full"))
+    assert not held(sqlite3.OperationalError("unable to open database file"))
+
+
 def test_a_failed_first_mine_leaves_no_database_and_a_later_one_keeps_it(tmp_path):
     from typer.testing import CliRunner
 

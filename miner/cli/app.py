@@ -173,6 +173,10 @@ def guarded(run: Callable[[], object]) -> None:
             context = err.__context__
             raise SystemExit(context.code if isinstance(context, SystemExit) else 0) from None
         typer.echo(f"Error: {operational_error(err, sys.argv[1:])}", err=True)
+        if held(err):  # a try-again-later case, as a second mine's: a nightly job retries it instead of alerting
+            from miner.store.busy import BUSY_EXIT
+
+            raise SystemExit(BUSY_EXIT) from None
         raise SystemExit(2) from None
 
 
@@ -180,6 +184,13 @@ def _quiet_stdout() -> None:
     """stdout's unflushed rest goes nowhere instead of failing at exit."""
     with contextlib.suppress(Exception):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def held(err: BaseException) -> bool:
+    """Whether SQLite gave up waiting for a lock another process held (its 30 s busy wait spent)."""
+    text = str(err)
+    waited = "locked" in text or "busy" in text
+    return isinstance(err, sqlite3.DatabaseError) and waited and "disk is full" not in text
 
 
 def operational_error(err: sqlite3.DatabaseError | OSError, argv: list[str]) -> str:
@@ -196,8 +207,11 @@ def operational_error(err: sqlite3.DatabaseError | OSError, argv: list[str]) -> 
     if "disk is full" in text:
         return (f"{db}: the disk is full: free some space and run again (what was committed stays; an "
                 "interrupted mine resumes where it stopped)")  # fmt: skip
-    if "locked" in text or "busy" in text:
-        return f"{db}: another process has held the database for over 30 s: run again when it has finished"
+    if held(err):
+        from miner.store.busy import BUSY_EXIT
+
+        return (f"{db}: another process has held the database for over 30 s, so this command stopped: run it again "
+                f"when that one has finished. Exit {BUSY_EXIT}: try again later")  # fmt: skip
     if "unable to open" in text or "readonly" in text or "read-only" in text:
         return f"{db}: cannot open or write the database ({text}): check the folder exists and is writable"
     if isinstance(err, sqlite3.OperationalError):

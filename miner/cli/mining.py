@@ -135,7 +135,8 @@ def mine(
 
     Exit status: 0 done; 2 bad input or options; 130 or 143 interrupted;
     75 another `touchpoints mine` is working on the same database: this one
-    stopped before reading anything (nothing is lost: try again later)."""
+    stopped before reading anything (nothing is lost: try again later); 75
+    too when another program held the database locked for over 30 s."""
     from miner.cli.app import interruptible
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
