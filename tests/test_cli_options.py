@@ -122,3 +122,19 @@ def test_json_out_holds_each_files_import_counts(tmp_path):
     top = json.loads(out.read_text())
     assert [(i["rows"], i["new"], i["changed"]) for i in top["imports"]] == [(2, 1, 1)]
     assert top["run"]["documents"] == 7 and top["touchpoints"]  # the rest of the JSON as before
+
+
+def test_an_unwritable_json_out_is_refused_before_anything_is_mined(tmp_path, small):
+    """--json-out logs/afile/out.json (logs/afile a regular file) failed with "File exists", exit 2, only once the
+    run was committed: the job saw a failed night that had in fact been mined."""
+    afile = tmp_path / "afile"
+    afile.write_text("a log, not a folder\n")
+    db = tmp_path / "t.db"
+    args = ["mine", str(small), "--db", str(db), "--embedding-model", "fake", "--segmenter", "rules", "--json-out"]
+    for out, words in ((afile / "out.json", f"{afile} is a file, not a folder"), (tmp_path, "is a folder")):
+        result = CliRunner().invoke(app, [*args, str(out)])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2 and said.startswith(f"Error: --json-out {out}: ") and words in said, said
+        assert "nothing was read or mined" in said and not db.exists()
+    result = CliRunner().invoke(app, [*args, str(tmp_path / "new" / "dir" / "top.json")])
+    assert result.exit_code == 0 and (tmp_path / "new" / "dir" / "top.json").exists()  # missing folders are made

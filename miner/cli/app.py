@@ -76,6 +76,22 @@ def check_count(name: str, value: int | None) -> None:
         fail(f"{name} {value}: give a count of 1 or more")
 
 
+def check_out(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that cannot be written: `mine --json-out` under a path whose "folder"
+    is a file failed only once the run was committed, exit 2 on a night that had worked."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder; name a file (nothing was read or mined)")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the first that exists: the missing ones are made on writing
+    if not folder.is_dir():
+        fail(f"{option} {path}: {folder} is a file, not a folder, so nothing can be written there; give another path "
+             "(nothing was read or mined)")  # fmt: skip
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        fail(f"{option} {path}: {path if path.exists() else folder} is not writable; give another path or fix its "
+             "permissions (nothing was read or mined)")  # fmt: skip
+
+
 def check_embedding_model(name: str) -> None:
     """Refuse an --embedding-model that is no registered name and no model folder before anything loads: the
     sentence-transformers fallback took 'nosuch' for a Hugging Face hub name and failed offline with a message

@@ -16,6 +16,7 @@ from miner.cli.app import (
     app,
     check_count,
     check_embedding_model,
+    check_out,
     discard_new_db,
     fail,
 )
@@ -161,6 +162,8 @@ def mine(
     if date_order is not None and date_order not in ("dmy", "mdy"):
         fail(f"--date-order {date_order}: use dmy (day-first, 03/04/2026 is 3 April) or mdy (month-first)")
     check_count("--limit", limit)
+    if json_out is not None:
+        check_out(json_out, "--json-out")
     texts = tuple(text_col or ())
     columns = ColumnMap(
         text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
