@@ -106,6 +106,7 @@ def test_json_out_holds_each_files_import_counts(tmp_path):
     [night1] = json.loads(out.read_text())["imports"]
     assert night1 == {
         "file": str(first),
+        "state": "imported",
         "rows": 6,
         "new": 6,
         "replaced": 0,

@@ -393,6 +393,40 @@ def test_cli_incremental_on_a_header_only_or_re_mined_export_warns_and_exits_0(t
     assert [r["id"] for r in open_db(db).query("SELECT id FROM runs")] == [1]
 
 
+def test_an_empty_night_is_listed_in_json_out_and_an_empty_first_night_makes_no_run(tmp_path, data_dir):
+    """An empty file left `imports` as [], the same as no file at all; on a new database the empty first night made
+    a "full" run 1 of 0 documents where a later quiet night makes none."""
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+    from miner.store import open_db
+
+    (tmp_path / "quiet.jsonl").write_bytes(b"")
+    _write(tmp_path / "header.csv", 0, 0)
+    db, out = str(tmp_path / "n.db"), tmp_path / "top.json"
+    args = ["--db", db, "--embedding-model", "fake", "--segmenter", "rules", "--no-redact", "--incremental",
+            "--taxonomy", str(data_dir / "mini_taxonomy.yaml"), "--json-out", str(out)]  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(app, ["mine", str(tmp_path / "quiet.jsonl"), str(tmp_path / "header.csv"), *args])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "Nothing stored yet to mine: no run made." in said, said
+    assert open_db(db)["runs"].count == 0
+    written = json.loads(out.read_text())
+    assert written["run"] is None and written["touchpoints"] == []
+    assert [(i["file"], i["state"], i["rows"]) for i in written["imports"]] == [
+        (str(tmp_path / "quiet.jsonl"), "empty", 0),
+        (str(tmp_path / "header.csv"), "no rows", 0),
+    ]
+    _write(tmp_path / "day1.csv", 0, 12)
+    result = runner.invoke(app, ["mine", str(tmp_path / "day1.csv"), *args])  # the first night with rows: a full run
+    assert result.exit_code == 0 and open_db(db)["runs"].get(1)["mode"] == "full", result.output
+    result = runner.invoke(app, ["mine", str(tmp_path / "quiet.jsonl"), str(tmp_path / "day1.csv"), *args])
+    assert "Nothing new since run 1: no run made." in " ".join(result.output.split())
+    written = json.loads(out.read_text())
+    assert written["run"]["id"] == 1
+    assert [(i["state"], i["rows"]) for i in written["imports"]] == [("imported", 12), ("empty", 0)]
+
+
 def _during_classify(monkeypatch, act) -> None:  # noqa: ANN001
     """Run `act()` once, when the next run classifies: another process acting on the database meanwhile."""
     from miner.pipeline.core import Pipeline

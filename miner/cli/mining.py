@@ -206,12 +206,13 @@ def mine(
             last = latest_run(database)
             with interruptible():  # SIGTERM as SIGINT: the run is marked failed, one line, exit 143 or 130
                 imports, run_id = run_mine(database, paths, options, progress)
-            for imp in imports:
+            for imp in (i for i in imports if i.state == "imported"):  # an empty file's warning said it
                 for note in (imp.summary(), *unread_notes(imp.path, imp.other_script, imp.no_segments, imp.languages)):
                     progress.note(note)
-            if last is None or run_id != last["id"]:  # else --incremental had nothing new: no run was made
+            if run_id is not None and (last is None or run_id != last["id"]):  # else no run was made
                 note_changes(database, run_id, progress)
-            result = top_pain_points(database, limit=limit, run_id=run_id)
+            # nothing stored at all (an empty first night): no run, and no pain points to show
+            result = top_pain_points(database, limit=limit, run_id=run_id) if run_id is not None else None
     except Busy as err:  # the database is the other mine's, however new: never discarded here
         fail(str(err), BUSY_EXIT)
         return
@@ -222,9 +223,10 @@ def mine(
         return
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)  # as report --out and export --out do
-        whole = {**result, "imports": [imp.counts() for imp in imports]}  # what the notes said of each file
+        whole = {**(result or {"run": None, "touchpoints": []}), "imports": [imp.counts() for imp in imports]}
         json_out.write_text(json.dumps(whole, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print_table(result)
+    if result is not None:
+        print_table(result)
 
 
 def _profile(name: str) -> Profile:

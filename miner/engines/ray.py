@@ -157,7 +157,7 @@ def mine_ray(
     embedding_model: str = DEFAULT_EMBEDDING,
     address: str | None = None,
     actors: int = 2,
-) -> tuple[list, int]:
+) -> tuple[list, int | None]:
     """`miner.pipeline.mine` with segmenting and embedding on Ray Data; returns (imports, run id)."""
     from miner.pipeline import build_pipeline
 

@@ -281,19 +281,27 @@ class Pipeline:
         on_error: str = "fail",
         incremental: bool = False,
         progress: Progress | None = None,
-    ) -> tuple[list[ImportResult], int]:
+    ) -> tuple[list[ImportResult], int | None]:
         """Import the files, then analyse everything stored as a new run. Returns the imports and the run id: with
-        `incremental`, the last run's when nothing is new since it (no run is made), and header-only files are left
-        out with a warning."""
+        `incremental`, the last run's when nothing is new since it (no run is made), and empty or header-only files
+        are left out with a warning (listed in the imports as such); None when nothing is stored at all (an empty
+        first night: no run is made either, where a full run of 0 documents was)."""
+        from miner.store.runs import latest_run
+        from miner.store.segments import stored_documents
+
         progress = progress or Progress()
+        left: list[ImportResult] = []
         if incremental:  # a header-only nightly export is a warning, not an error
-            paths = files_with_rows(paths, progress, redact=self.redactor is not None)
+            paths, left = files_with_rows(self.db, paths, progress, redact=self.redactor is not None)
+            if not paths and latest_run(self.db) is None and not stored_documents(self.db):
+                progress.note("Nothing stored yet to mine: no run made.")
+                return left, None
         hold = getattr(self.engine, "hold", nullcontext)  # the local engine's second process serves the analysis too
         with hold():
             # The analysis fits the detector and the mapper first; the import does it while it waits, if it waits.
             imports = self.import_paths(paths, columns=columns, on_error=on_error, progress=progress,
                                         meanwhile=self.fit) if paths else []  # fmt: skip
             try:
-                return imports, self.analyze(progress, incremental=incremental)
+                return imports + left, self.analyze(progress, incremental=incremental)
             finally:
                 self.cache.helper = None  # the second process closes with `hold`

@@ -67,8 +67,9 @@ def mine(
     paths: Iterable[Path | str],
     options: MineOptions | None = None,
     progress: Progress | None = None,
-) -> tuple[list[ImportResult], int]:
-    """Import the files, then analyse everything stored as a new run. Returns the imports and the run id."""
+) -> tuple[list[ImportResult], int | None]:
+    """Import the files, then analyse everything stored as a new run. Returns the imports and the run id (None:
+    `--incremental` found nothing stored at all, and made no run; `Pipeline.mine`)."""
     options = options or MineOptions()
     return build_pipeline(db, options).mine(paths, columns=options.columns, on_error=options.on_error,
                                             incremental=options.incremental, progress=progress)  # fmt: skip

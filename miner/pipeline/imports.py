@@ -180,21 +180,26 @@ def database_redactor(db: sqlite_utils.Database) -> Redactor:
     return partial(redact_records, key=pii_key(db))
 
 
-def files_with_rows(paths: Iterable[Path | str], progress: Progress, *, redact: bool) -> list[Path]:
-    """The files of `paths` that hold a row, with a warning for each header-only one left out: a nightly export with
-    nothing in it is no error for an incremental mine (a full one refuses it, as it refuses any unreadable file)."""
+def files_with_rows(
+    db: sqlite_utils.Database, paths: Iterable[Path | str], progress: Progress, *, redact: bool
+) -> tuple[list[Path], list[ImportResult]]:
+    """The files of `paths` that hold a row, and an ImportResult of state "empty" or "no rows" for each left out, with
+    a warning: a nightly export with nothing in it is no error for an incremental mine (a full one refuses it, as it
+    refuses any unreadable file). The results go into `--json-out`'s `imports`, where a job tells an empty file from
+    a missing one."""
     from miner.ingest import has_rows
 
-    kept = []
+    kept, left = [], []
     for path in discover(paths):
         empty = path.stat().st_size == 0  # a quiet night's JSONL export has no header: 0 bytes
         if not empty and has_rows(path):
             kept.append(path)
         else:
-            shown = pseudonymise_path(str(path)) if redact else path
+            shown = pseudonymise_path(str(path), pii_key(db)) if redact else str(path)  # as an import names it
             progress.note(f"Warning: {shown}: {'empty (0 bytes)' if empty else 'no rows (a header only)'}: nothing "
                           "to import")  # fmt: skip
-    return kept
+            left.append(ImportResult(shown, 0, 0, state="empty" if empty else "no rows"))
+    return kept, left
 
 
 def import_paths(

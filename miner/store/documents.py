@@ -44,12 +44,13 @@ class ImportResult:
     rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
     languages: Counter[str] = field(default_factory=Counter)  # new items read as another language, by its name
     skipped: int = 0  # bad rows left out under --on-error skip
+    state: str = "imported"  # or, left out under --incremental with a warning: "empty" (0 bytes), "no rows" (a header)
 
     def counts(self) -> dict:
         """What `summary` and `unread_notes` say, for `mine --json-out`'s `imports` (a nightly job reads them)."""
         other_language = sum(self.languages.values())
         return {
-            "file": self.path, "rows": self.rows, "new": self.added, "replaced": self.grown,
+            "file": self.path, "state": self.state, "rows": self.rows, "new": self.added, "replaced": self.grown,
             "skipped": self.skipped, "changed": self.changed, "diverged": self.diverged, "edited": self.edited,
             "rated": self.rated,
             "unread": {"other_script": self.other_script, "other_language": other_language,
