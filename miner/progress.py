@@ -9,15 +9,24 @@ Advance = Callable[[int], None]
 LABEL_WIDTH = 22  # a stage's label, padded or cut to this, so the bars line up
 
 
-def label(verb: str, name: str) -> str:
-    """'Importing NAME' in LABEL_WIDTH characters: a long name is cut in its middle, keeping its extension
-    ('Importing new_exp….csv'); cut at the end it read 'Importing new_export.c'."""
+class Label(str):
+    """A stage's name ('Importing chats-2026-03-02.jsonl') with the form a terminal's bar shows (`short`). A log shows
+    it whole: shortened there, four files' lines read 'Importing chats….jsonl' alike and grep found none of them."""
+
+    short: str
+
+
+def label(verb: str, name: str) -> Label:
+    """'Importing NAME', whose `short` form fits LABEL_WIDTH characters: a long name is cut in its middle, keeping
+    its extension ('Importing new_exp….csv'); cut at the end it read 'Importing new_export.c'."""
+    whole = Label(f"{verb} {name}")
     room = LABEL_WIDTH - len(verb) - 1
     if len(name) > room:
         stem, dot, ext = name.rpartition(".")
         keep = room - len(ext) - 2  # the ellipsis and the dot
         name = f"{stem[:keep]}….{ext}" if dot and stem and keep >= 3 else name[: max(room - 1, 0)] + "…"
-    return f"{verb} {name}"
+    whole.short = f"{verb} {name}"
+    return whole
 
 
 def _ignore(n: int = 1) -> None:
@@ -49,6 +58,8 @@ class RichProgress(Progress):
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        if self.console.is_terminal:  # the bars line up; off a terminal the whole name, for grep
+            name = getattr(name, "short", name)
         described = TextColumn(f"{{task.description:<{LABEL_WIDTH}}}")
         columns = [described, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         started = time.perf_counter()

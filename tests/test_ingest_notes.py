@@ -131,9 +131,23 @@ def test_a_count_of_one_is_singular_and_a_long_name_keeps_its_extension(tmp_path
     note = unread_notes("a.csv", 0, 1)[0]
     assert note.startswith("a.csv: 1 item has no English words")
     assert note.endswith("; it still counts in the run's items and its complaint rate")
-    assert label("Importing", "new_export.csv") == "Importing new_exp….csv"  # was cut to 'Importing new_export.c'
-    assert label("Importing", "a.csv") == "Importing a.csv"
-    assert len(label("Reading", "reviews_of_november_2026.xlsx")) == LABEL_WIDTH
+    # on a terminal; was cut to 'Importing new_export.c'
+    assert label("Importing", "new_export.csv").short == "Importing new_exp….csv"
+    assert label("Importing", "a.csv").short == label("Importing", "a.csv") == "Importing a.csv"
+    assert len(label("Reading", "reviews_of_november_2026.xlsx").short) == LABEL_WIDTH
+
+
+def test_off_a_terminal_the_progress_line_names_the_whole_file(capsys):
+    """Under cron, four nights' files printed 'Importing chats….jsonl done in 5.3 s' alike: grep on a file's name
+    (nightly.md) found none of its lines."""
+    from miner.progress import RichProgress, label
+
+    progress = RichProgress()
+    assert not progress.console.is_terminal  # captured, as a log file is
+    with progress.stage(label("Importing", "chats-2026-03-02.jsonl")):
+        pass
+    said = capsys.readouterr().err
+    assert said.startswith("Importing chats-2026-03-02.jsonl done in ") and "…" not in said
 
 
 def test_a_row_repeating_an_id_in_other_words_is_named_by_its_line_and_the_earlier_ones(tmp_path):
