@@ -200,3 +200,24 @@ def test_a_file_whose_rows_were_all_stored_before_no_longer_says_to_name_a_date_
     assert said[1].endswith("no date column found (its rows were all stored before: a --date-col now would not date "
                             "them)")  # fmt: skip
     assert "no rating column found (name one with --rating-col)" in said[1]  # a rating still fills stored items
+
+
+def test_a_conversation_exports_id_is_named_by_the_files_own_field(tmp_path):
+    """A chat JSONL keyed by 'conversation_id' was said to have "id 'id'", a column the file does not hold (the
+    reader's own, made from it)."""
+    import json
+
+    turns = [{"role": "customer", "text": "My parcel never came."}, {"role": "agent", "text": "Sorry, checking."}]
+    path = tmp_path / "chats.jsonl"
+    lines = [{"conversation_id": f"c-{i}", "created_at": "2026-03-02", "messages": turns} for i in (1, 2, 1)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    notes: list[str] = []
+    recs = [r for chunk in iter_file(path, notes=notes) for r in chunk]
+    assert [r.source_id for r in recs] == ["c-1", "c-2", "c-1"]  # the third is dropped as it is stored
+    assert notes[0].startswith("columns: text 'text', date 'created_at', id 'conversation_id'; "), notes
+    assert "the id ('conversation_id') and text of an earlier row" in notes[1]
+    tickets = tmp_path / "tickets.json"
+    tickets.write_text(json.dumps([{"id": 7, "comments": [{"author_role": "end-user", "body": "Refund late."}]}]))
+    notes = []
+    list(iter_file(tickets, notes=notes))
+    assert "id 'id'" in notes[0]  # where the record's field is 'id', it is said so

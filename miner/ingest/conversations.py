@@ -24,15 +24,20 @@ def _iso(value: object) -> str:
     return str(value or "")
 
 
-def _ident(rec: dict, *names: str) -> object:
-    """The record's own id: `id`, else the first of `names` it has (a ticket export's `ticket_id`)."""
-    return next((rec[n] for n in ("id", *names) if rec.get(n) not in (None, "")), None)
+ID_FROM = "_id_from"  # the field of the record a row's "id" came from, for the note on the columns (`shapes`)
 
 
-def _row(ident: object, turns: list[Turn], **fields: object) -> dict:
+def _ident(rec: dict, *names: str) -> tuple[str, object] | None:
+    """The record's own id and the field that holds it: `id`, else the first of `names` it has (a ticket export's
+    `ticket_id`)."""
+    return next(((n, rec[n]) for n in ("id", *names) if rec.get(n) not in (None, "")), None)
+
+
+def _row(ident: tuple[str, object] | None, turns: list[Turn], **fields: object) -> dict:
     turns = clean_turns(turns)
     text = "\n".join(f"{'Customer' if t.speaker == 'customer' else 'Agent'}: {t.text}" for t in turns)
-    row: dict[str, object] = {"id": str(ident) if ident is not None else "", "text": text, "_turns": turns}
+    row: dict[str, object] = {"id": str(ident[1]) if ident else "", "text": text, "_turns": turns}
+    row[ID_FROM] = ident[0] if ident else None
     row.update({k: v for k, v in fields.items() if v not in (None, "", [])})
     return row
 
@@ -132,8 +137,14 @@ _IDS = ("conversation_id", "contactid", "contact_id", "ticket_id", "case_id", "s
 
 def _field(rec: dict, names: tuple[str, ...]) -> object:
     """The first of `names` the record holds, in any case ("ParticipantId", "Content")."""
-    lower = {k.lower(): v for k, v in rec.items() if isinstance(k, str)}
-    return next((lower[n] for n in names if lower.get(n) not in (None, "")), None)
+    found = _named(rec, names)
+    return found[1] if found else None
+
+
+def _named(rec: dict, names: tuple[str, ...]) -> tuple[str, object] | None:
+    """`_field`'s value with the key that holds it, as the record spells it."""
+    keys = {k.lower(): k for k in rec if isinstance(k, str)}
+    return next(((keys[n], rec[keys[n]]) for n in names if n in keys and rec[keys[n]] not in (None, "")), None)
 
 
 def _messages(rec: dict) -> list | None:
@@ -164,7 +175,9 @@ def messages_row(conv: dict) -> dict:
             labelled.append((str(_field(message, _SPEAKERS) or ""), said))
     found = conv.get("CustomerMetadata")
     meta: dict = found if isinstance(found, dict) else {}
-    ident = _ident(conv, *_IDS) or _field(conv, _IDS) or _field(meta, _IDS)
+    ident = _ident(conv, *_IDS) or _named(conv, _IDS)
+    if ident is None and (inner := _named(meta, _IDS)):
+        ident = (f"CustomerMetadata.{inner[0]}", inner[1])
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
     return _row(ident, sides_of(labelled), **rest)
 

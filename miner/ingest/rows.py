@@ -169,10 +169,12 @@ def iter_records(
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given, survey.scale_name() if survey is not None else None)
     notes = notes if notes is not None else []
+    # the notes name the file's own fields: a conversation export's id column 'id' is its 'conversation_id'
+    named = replace(cols, id=table.extra.get("named", {}).get(cols.id, cols.id)) if cols.id else cols
     if survey is not None:
         notes.append(survey.note(scale))
     elif table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
-        notes.append(summary(cols, scale, table.extra.get("texts")))
+        notes.append(summary(named, scale, table.extra.get("texts")))
     if others := table.extra.get("other_sheets"):
         names = ", ".join(f"'{o}'" for o in others)
         notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: mine "
@@ -220,7 +222,7 @@ def iter_records(
     total += len(chunk)
     if speaker is not None:  # mine's "N rows" counts conversations here: say how many rows made them
         notes.append(f"{counted(read.n, 'message row')} joined into {counted(total + dropped, 'conversation')}")
-    notes.extend(repeats.notes(cols, table.unit, joined=speaker is not None))
+    notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
     if survey is not None and (said := survey.declined_note()):

@@ -363,7 +363,7 @@ def unwrap(rec: dict) -> dict:
 
 def conversation_shape(path: Path, records: list[tuple[int, dict]]) -> Table | None:
     """Zendesk tickets with comments and Intercom conversations with parts, as transcripts; else None."""
-    from miner.ingest.conversations import SHAPES
+    from miner.ingest.conversations import ID_FROM, SHAPES
 
     if not records:
         return None
@@ -371,6 +371,10 @@ def conversation_shape(path: Path, records: list[tuple[int, dict]]) -> Table | N
     for name, (detect, convert) in SHAPES.items():
         if detect(first):
             rows = [(line, convert(rec)) for line, rec in records]
+            found = dict.fromkeys(f for _, r in rows if (f := r.pop(ID_FROM, None)))
             columns = list(dict.fromkeys(k for _, r in rows for k in r if k != "_turns"))
-            return Table(columns, rows, shape=name, kind="transcript")
+            table = Table(columns, rows, shape=name, kind="transcript")
+            if found:  # the note names the file's field ('conversation_id'), not the reader's column ('id')
+                table.extra["named"] = {"id": "' or '".join(found)}  # quoted by the note: 'id' or 'ticket_id'
+            return table
     return None
