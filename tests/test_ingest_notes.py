@@ -58,6 +58,22 @@ def test_rows_repeating_an_id_are_counted_and_the_import_says_so(tmp_path):
     assert "one message of a conversation" in notes.lines[1] and "--id-col" in notes.lines[1]
 
 
+def test_the_joined_rows_note_counts_what_was_stored_and_says_what_was_skipped(tmp_path):
+    """The note "6 message rows joined into 4 conversations" was said of a file whose row of 5 fields had been counted a
+    conversation of its own, beside "3 rows, 3 new"; a conversation skipped for its date was counted as joined."""
+    path = tmp_path / "msgs.csv"
+    lines = ["A,2026-03-01T10:00,customer,The parcel never came", "A,2026-03-01T10:01,agent,Checking",
+             "B,2026-03-01T11:00,customer,Checkout fails", "C,2026-03-01T12:00,customer,Extra field,oops",
+             "C,2026-03-01T12:01,agent,Sorry", "D,2286-11-20T17:46,customer,Refund took weeks"]  # fmt: skip
+    path.write_text("conversation_id,timestamp,speaker,text\n" + "\n".join(lines) + "\n")
+    notes = Notes()
+    [result] = import_files(open_db(memory=True), [path], RuleSegmenter(), None, on_error="skip", progress=notes)
+    assert (result.rows, result.skipped) == (3, 2)
+    assert "msgs.csv: 5 message rows joined into 4 conversations, 1 of them skipped; 1 message row skipped" in (
+        notes.lines
+    ), notes.lines
+
+
 def test_a_chat_export_with_a_row_per_message_is_read_as_one_transcript_per_conversation(tmp_path):
     path = tmp_path / "chat.csv"  # sorted by time: c2 comes between c1's messages, as a live-chat log lists them
     lines = ["c1,2026-03-01 10:00,customer,Hi,", "c1,2026-03-01 10:01,customer,My parcel never came,",

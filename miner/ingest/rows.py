@@ -197,9 +197,11 @@ def iter_records(
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
     total = dropped = 0  # dropped: rows left out, counted here (a caller's list may keep only the first ones)
+    unread = 0  # rows the reader could not read (a wrong field count): where rows are joined, a message each
     for line, row in stream:
         try:
             if isinstance(row, InputError):
+                unread += 1
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
             if rec.source_id is not None:
@@ -221,7 +223,7 @@ def iter_records(
             chunk = []
     total += len(chunk)
     if speaker is not None:  # mine's "N rows" counts conversations here: say how many rows made them
-        notes.append(f"{counted(read.n, 'message row')} joined into {counted(total + dropped, 'conversation')}")
+        notes.append(joined_note(read.n - unread, total, dropped - unread, unread))
     notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
@@ -232,6 +234,18 @@ def iter_records(
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
     if chunk:
         yield chunk
+
+
+def joined_note(rows: int, stored: int, skipped: int, unread: int) -> str:
+    """How many message rows made how many conversations, counted as `mine`'s "N rows" counts them: the rows left out
+    are said apart (a row the reader could not read was counted a conversation of its own: "6 message rows joined
+    into 4 conversations" where 3 were stored)."""
+    note = f"{counted(rows, 'message row')} joined into {counted(stored + skipped, 'conversation')}"
+    if skipped:
+        note += f", {skipped:,} of them skipped"
+    if unread:
+        note += f"; {counted(unread, 'message row')} skipped"
+    return note
 
 
 _SKIP_HINT = re.compile(r",? or pass --on-error skip(?: to leave such rows out)?")
