@@ -586,3 +586,24 @@ def test_nightly_runs_suggest_a_refit_once_most_items_joined_pain_points_fitted_
     ]
     assert said[third][0] in build_report(db)["quality"]["warnings"]
     assert not [w for w in build_report(db, run_id=half)["quality"]["warnings"] if "--refit" in w]
+
+
+def test_a_night_that_makes_a_run_says_it_marked_a_crashed_one_abandoned(db, tmp_path, options):
+    """After a `kill -9`, the rerun marked the killed run abandoned without a word when it made a run of its own (a
+    night with nothing new said it): the log showed run 3 gone and run 4 made, and nothing of why."""
+    import socket
+
+    from miner.store.runs import start_run
+
+    _write(tmp_path / "day1.csv", 0, 10)
+    _write(tmp_path / "day2.csv", 100, 4)
+    mine(db, [tmp_path / "day1.csv"], options)
+    crashed = start_run(db, mapper="examples")
+    db.execute("UPDATE runs SET owner = ? WHERE id = ?", [f"{socket.gethostname()}:999999999", crashed])  # gone
+    options.incremental = True
+    progress = Progress()
+    notes: list[str] = []
+    progress.note = notes.append  # type: ignore[method-assign]
+    (_, made) = mine(db, [tmp_path / "day2.csv"], options, progress=progress)
+    assert made > crashed and db["runs"].get(crashed)["status"] == "abandoned"
+    assert notes.count(f"Run {crashed} was left running by a process that is gone: marked abandoned.") == 1

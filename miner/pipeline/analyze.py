@@ -92,9 +92,10 @@ def analyze(p: Pipeline, progress: Progress | None = None, *, incremental: bool 
     if base and (changed := _changes(p, base, params)):
         progress.note(f"Incremental: {'; '.join(changed)} since run {base['id']}: refitting everything.")
         base = None
+    # a crashed run stays 'running' otherwise, a night that brings nothing; `start_run` would mark it without a word
+    for dead in abandon_dead_runs(db):
+        progress.note(f"Run {dead} was left running by a process that is gone: marked abandoned.")
     if base and nothing_new(db, base):
-        for dead in abandon_dead_runs(db):  # a crashed run stays 'running' otherwise, a night that brings nothing
-            progress.note(f"Run {dead} was left running by a process that is gone: marked abandoned.")
         progress.note(f"Nothing new since run {base['id']}: no run made.")
         return int(base["id"])
     run_id = start_run(
