@@ -41,14 +41,14 @@ def forget(
     """Delete a dataset's or a customer's feedback and take it out of every run's counts and quotes.
 
     Its segments, results and cached vectors go too; top, report, export and the API then no longer show it."""
-    from miner.store import open_db
+    from miner.store import open_db, open_to_read
     from miner.store.runs import live_runs
 
     if (dataset is None) == (customer is None):
         fail("give one of --dataset FILE or --customer VALUE")
     if not db.exists():
         fail(f"{db}: no such database (give the one you mined into with --db)")
-    database = open_db(db)
+    database = open_to_read(db) if dry_run else open_db(db)  # --dry-run only reads: a read-only copy will do
     if not dry_run and (running := live_runs(database)):
         # a run that finishes after the erasure would store what it read of the erased items (its counts did)
         fail(f"{db}: run {running[0]} is still being made by `touchpoints mine`; forget when it has finished (or "

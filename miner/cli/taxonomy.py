@@ -90,13 +90,13 @@ def taxonomy_suggest(
     """Cluster complaints that fit no touchpoint, or a topic spread thin over several, and propose new touchpoints,
     with sizes and quotes."""
     from miner.embed import EmbeddingCache, get_embedder
-    from miner.store import open_db
+    from miner.store import open_to_read
     from miner.touchpoints.suggest import as_yaml, suggest_touchpoints, to_json
 
     check_embedding_model(embedding_model)
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
-    database = open_db(db)
+    database = open_to_read(db)  # it only reads, as `review` does
     suggestions = suggest_touchpoints(database, EmbeddingCache(get_embedder(embedding_model), database),
                                       min_size=min_size)  # fmt: skip
     if format is Output.json:
@@ -136,7 +136,7 @@ def taxonomy_review(
     import json
 
     from miner.embed import EmbeddingCache, get_embedder
-    from miner.store import open_db
+    from miner.store import open_to_read
     from miner.store.runs import find_run, run_encoder, run_taxonomy
     from miner.touchpoints import load_taxonomy
     from miner.touchpoints.review import as_yaml, least_sure
@@ -145,7 +145,7 @@ def taxonomy_review(
         check_embedding_model(embedding_model)
     if not db.exists():
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
-    database = open_db(db)
+    database = open_to_read(db)  # it only reads: a read-only copy (a mounted snapshot) will do
     run = find_run(database)
     if run is None:
         fail(f"{db}: no complete run to review. Mine some feedback first: touchpoints mine FILE --db {db}")

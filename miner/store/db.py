@@ -86,7 +86,8 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
 
 
 def open_to_read(path: Path) -> sqlite_utils.Database:
-    """A database a command only reads (`top`, `report`, `export`, `runs list`): as `open_db`, or, where its file or
+    """A database a command only reads (`top`, `report`, `export`, `runs list`, `forget --dry-run`, `taxonomy review`
+    and `suggest`): as `open_db`, or, where its file or
     folder is read-only (a mounted snapshot, a backup) and WAL mode cannot open it, immutable: read as it is, with no
     lock, so nothing may write to it meanwhile. Read-only and from an older version (migrations pending), it is
     refused: copy it somewhere writable."""
@@ -96,6 +97,7 @@ def open_to_read(path: Path) -> sqlite_utils.Database:
         if "unable to open" not in str(err) and "readonly" not in str(err):
             raise
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")  # said, so that a cache knows to keep nothing (`read_only`)
     db = Database(conn)
     if migrations.pending(db):
         db.close()
@@ -104,6 +106,11 @@ def open_to_read(path: Path) -> sqlite_utils.Database:
             "writable and open it there (it is brought up to date on opening)"
         )
     return db
+
+
+def read_only(db: sqlite_utils.Database) -> bool:
+    """Whether the database was opened only to read (`open_to_read` on a read-only path)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 
 # The API's main database holds these (api/db.py CONTROL_TABLES), and each workspace's data is a file of its own

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sqlite_utils
 
+from miner.store.db import read_only
+
 
 def load_vectors(db: sqlite_utils.Database, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
     """The stored vectors (as float32) of those hashes that `model` has embedded."""
@@ -19,7 +21,11 @@ def load_vectors(db: sqlite_utils.Database, model: str, hashes: list[str]) -> di
 
 
 def save_vectors(db: sqlite_utils.Database, model: str, vectors: dict[str, np.ndarray]) -> None:
-    """Store vectors by hash as float16, replacing any stored for the same hash and model, in one transaction."""
+    """Store vectors by hash as float16, replacing any stored for the same hash and model, in one transaction. A
+    database opened only to read (`taxonomy review` on a read-only snapshot) keeps none: they were computed for
+    the command, which needs nothing kept."""
+    if read_only(db):
+        return
     rows = [
         {"hash": h, "model": model, "dim": v.shape[0], "vector": v.astype(np.float16).tobytes()}
         for h, v in vectors.items()
