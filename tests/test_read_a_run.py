@@ -81,3 +81,20 @@ def test_a_sub_touchpoint_is_no_filter_and_the_error_names_its_parent(remined, m
     assert "subtouchpoint column of `touchpoints export --table assignments`" in said
     with pytest.raises(ApiError, match=f"use '{parent.id}' \\(GET /v1/touchpoints/{parent.id} counts its sub"):
         check_touchpoint(mini_taxonomy, child)
+
+
+def test_a_source_an_older_run_did_not_analyse_is_said_so(tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """`top --run 3 --source july.csv` (july.csv mined in run 4) said "no feedback of source july.csv has a date",
+    though its rows are dated: it is the run that never read them."""
+    path = tmp_path / "n.db"
+    _write(tmp_path / "day1.csv", 0, 12)
+    _write(tmp_path / "day2.csv", 100, 12)
+    options = MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+    db = open_db(path)
+    mine(db, [tmp_path / "day1.csv"], options)
+    options.incremental = True
+    mine(db, [tmp_path / "day2.csv"], options)
+    result = CliRunner().invoke(app, ["top", "--db", str(path), "--run", "1", "--source", "day2.csv"])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "run 1 analysed no feedback of source day2.csv: a later run did" in said and "has a date" not in said

@@ -213,6 +213,9 @@ def data_span(db: sqlite_utils.Database, filters: Filters, run: dict | None = No
     whose = Filters(source=filters.source, kind=filters.kind)
     of = f" of {whose.describe()}" if filters.source or filters.kind else ""
     first, last = first_day(db, whose, run), last_day(db, whose, run)
+    if (first is None or last is None) and run is not None and first_day(db, whose) is not None:
+        # stored, and dated, but not in the run read (mined after it, or with --run N of an earlier one)
+        return f"run {run['id']} analysed no feedback{of}: a later run did (leave out --run, or mine again)"
     if first is None or last is None:
         return f"no feedback{of} has a date"
     return f"the feedback{of} runs from {first} to {last}"
