@@ -251,7 +251,7 @@ class Survey:
                  "ones are: they are no feedback items"] if n else []  # fmt: skip
         if self.silent:
             parts.append(f"{counted(self.silent, 'respondent')} answered no open-text question: nothing of "
-                         "theirs is stored, their score included (the report's NPS and rating figures leave them "
+                         "theirs is stored, not even their score (the report's NPS and rating figures leave them "
                          "out)")  # fmt: skip
         return "; ".join(parts)
 

@@ -65,9 +65,9 @@ class ImportResult:
             grew = counted(self.grown, "conversation")
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
         if self.diverged:
-            verb = "shares" if self.diverged == 1 else "share"
-            line += (f"; {counted(self.diverged, 'conversation')} {verb} an id with another export's but differ in "
-                     "earlier turns: both kept (an edited conversation, one exported in parts, or two tools "
+            verbs = ("shares", "differs in its") if self.diverged == 1 else ("share", "differ in their")
+            line += (f"; {counted(self.diverged, 'conversation')} {verbs[0]} an id with another export's but "
+                     f"{verbs[1]} turns: both kept (an edited conversation, one exported in parts, or two tools "
                      "numbering alike)")  # fmt: skip
         if self.edited:
             verb = "shares" if self.edited == 1 else "share"
