@@ -15,6 +15,7 @@ from api.errors import ApiError, not_found
 from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, hand_over, log, would_forget
 from miner.store.erasure_lookup import documents_of_customer
+from miner.store.versions import conversation_key
 
 
 def _audit_to_server_log() -> None:
@@ -92,7 +93,8 @@ def _pending_items(control: sqlite_utils.Database, workspace: str, value: str) -
                 for chunk in iter_file(path, columns, on_error="skip"):
                     named = records_naming(chunk, value)
                     ids += [r.document_id for r in named]
-                    conversations += [r.source_id for r in named if r.kind == "transcript" and r.source_id]
+                    conversations += [conversation_key(r.source_id, r.date, r.id_from_name)
+                                      for r in named if r.kind == "transcript" and r.source_id]  # fmt: skip
             except (InputError, OSError):
                 continue  # a file no run can read either: that run fails on it, naming it
     return ids, conversations

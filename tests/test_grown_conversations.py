@@ -504,3 +504,21 @@ def test_two_months_calls_in_the_same_words_are_two_calls(db, tmp_path, options)
     assert [r.added for r in imports] == [1, 1, 1] and db["documents"].count == 3
     again, _ = mine(db, months, options)
     assert [r.added for r in again] == [0, 0, 0]
+
+
+def test_forgetting_one_calls_txt_caller_keeps_other_months_calls(db, tmp_path, options):
+    """A .txt file's id is its name: erasing January's caller tombstoned the id 'calls', and every later month's
+    `calls.txt` call, other customers', was skipped as forgotten. The tombstone now holds the call's start too: other
+    months' calls are stored, and January's call exported again, longer, stays forgotten."""
+    from miner.store.erasure import forget_customer
+
+    jan = _call(tmp_path / "2026-01" / "calls.txt", "2026-01-05", OPENING)
+    mine(db, [jan], options)
+    assert forget_customer(db, "jane.doe@example.com").documents == 1
+    options.incremental = True
+    feb = _call(tmp_path / "2026-02" / "calls.txt", "2026-02-11", LATER)
+    (month,), _ = mine(db, [feb], options)
+    assert month.added == 1 and "charged twice" in _stored(db)["calls"]
+    _call(jan, "2026-01-05", OPENING + LATER)  # January's call again, with turns appended
+    (again,), _ = mine(db, [jan], options)
+    assert again.added == 0 and db["documents"].count == 1

@@ -91,13 +91,16 @@ def forget(
 def _forget(
     db: sqlite_utils.Database, ids: list[str], erased: Erased, kind: str, tombstone: bool, paths: list[str]
 ) -> None:
+    from miner.store.versions import conversation_key, named_id  # versions reads erasures: imported here
+
     with db.atomic():
         _stage(db, ids)
         # a forgotten customer's conversations stay forgotten in a cumulative export, which holds each again every
         # night, longer, under another file name (a document's id holds its file's): their ids are tombstoned too
-        conversations = [r[0] for r in db.execute(
-            """SELECT DISTINCT source_id FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
-               AND kind = 'transcript' AND source_id IS NOT NULL""")] if tombstone else []  # fmt: skip
+        # (by the call's start too where the id is only a .txt file's name: `conversation_key`)
+        conversations = sorted({conversation_key(sid, date, named_id(source, sid)) for sid, source, date in db.execute(
+            """SELECT source_id, source, date FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)
+               AND kind = 'transcript' AND source_id IS NOT NULL""")}) if tombstone else []  # fmt: skip
         # and every item with an id of its export, under any file name (`item_tombstone`), and a ticket's id with
         # its customer: another version of the ticket comes in an older export delivered again (`thread_tombstones`)
         items = list(db.execute(

@@ -53,8 +53,10 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
             by_source.setdefault(rec.source_id, []).append(rec)
     # a numeric id, as redaction stored it before 2026-12-07 too (`Record.token_id`)
     of = {sid: sid for sid in by_source} | {r.token_id: sid for sid, rs in by_source.items() for r in rs if r.token_id}
-    threads = [s for s in of if any(r.kind == "transcript" for r in by_source[of[s]])]
-    skip = {id(r) for sid in forgotten_conversations(db, threads) for r in by_source[of[sid]] if r.kind == "transcript"}
+    talks = [(s, r) for s in of for r in by_source[of[s]] if r.kind == "transcript"]
+    keyed = {conversation_key(s, r.date, r.id_from_name) for s, r in talks}
+    forgotten = forgotten_conversations(db, sorted(keyed))
+    skip = {id(r) for s, r in talks if conversation_key(s, r.date, r.id_from_name) in forgotten}
     for chunk, marks in in_chunks(list(of)):
         sql = f"SELECT id, source_id, source, kind, text, meta, date FROM documents WHERE source_id IN ({marks})"
         for doc_id, source_id, source, kind, text, meta, date in db.execute(sql, chunk):
@@ -67,7 +69,8 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
                 _sort_email([r for r in recs if r.kind != "transcript"], doc_id, text, meta, skip)
     judged = [r for recs in by_source.values() for r in recs]
     taken = _taken(db, [r for r in judged if r.replaces or r.diverged])
-    apart = _named_apart(db, [r for r in judged if r.id_from_name and not r.replaces and id(r) not in skip])
+    named = [r for r in judged if r.id_from_name and not r.replaces and id(r) not in skip]
+    apart = _named_apart(db, named) | _named_erased(db, named)
     for rec in judged:
         if ((rec.replaces or rec.diverged) and rec.document_id in taken) or id(rec) in apart:
             rec.version = hashlib.sha1(rec.text.encode("utf-8")).hexdigest()[:12]
@@ -90,6 +93,18 @@ def _named_apart(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
                 if not _same_named(r, r.source, date) or (r.text != text and not (same and same.fullmatch(r.text))):
                     out.add(id(r))
     return out
+
+
+def _named_erased(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
+    """`id()`s of the records whose id is their .txt file's name, and whose document id an erasure took from a call
+    of that name: one not forgotten by its own start (`conversation_key`, checked before) is another call, stored
+    under an id of its own (`version`) where the erased one's id would have kept it out."""
+    from miner.store.erasure import any_erased, erased_ids
+
+    if not records or not any_erased(db):
+        return set()
+    erased = erased_ids(db, [r.document_id for r in records])
+    return {id(r) for r in records if r.document_id in erased}
 
 
 def _same_named(rec: Record, source: str, date: str | None) -> bool:
@@ -259,7 +274,8 @@ def retire_replaced(db: sqlite_utils.Database) -> int:
 
 def forgotten_conversations(db: sqlite_utils.Database, source_ids: list[str]) -> set[str]:
     """The conversation ids a customer erasure forgot (`erasure.forget` keeps `conversation_tombstone`s): a
-    cumulative export holds the conversation again every night, longer, under a new file name."""
+    cumulative export holds the conversation again every night, longer, under a new file name. `source_ids` may be
+    `conversation_key`s."""
     from miner.store.erasure import any_erased, erased_ids
     from miner.store.pii_key import pii_key
 
@@ -268,6 +284,20 @@ def forgotten_conversations(db: sqlite_utils.Database, source_ids: list[str]) ->
     key = pii_key(db)  # once: it is read from the database (a conversation each cost two queries)
     keys = {conversation_tombstone(key, s): s for s in source_ids}
     return {keys[k] for k in erased_ids(db, list(keys))}
+
+
+def conversation_key(source_id: str, date: str | None, named: bool) -> str:
+    """What a conversation is forgotten by: its id, or where the id is only its .txt file's name (`named`:
+    `Record.id_from_name`, `named_id`) that and the call's start (a transcript's date is its first turn's stamp,
+    which a longer export of the call keeps). By the name alone, erasing one customer's call from `calls.txt`
+    dropped every later month's `calls.txt` call, other customers' too."""
+    return f"{source_id}\x1f{date or ''}" if named else source_id
+
+
+def named_id(source: str, source_id: str) -> bool:
+    """Whether a stored item's id is only its .txt file's name ('calls', 'calls#2' in `calls.txt`)."""
+    stem, dot, ext = source.rpartition(".")
+    return bool(dot) and ext.lower() == "txt" and (source_id == stem or source_id.startswith(f"{stem}#"))
 
 
 def conversation_tombstone(key: str, source_id: str) -> str:
