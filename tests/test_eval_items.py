@@ -49,3 +49,21 @@ def test_eval_help_says_where_the_cache_is_and_how_a_sub_touchpoint_is_scored():
     said = " ".join(CliRunner().invoke(app, ["eval", "--help"], env={"COLUMNS": "200"}).output.split())
     assert "Default: $TOUCHPOINTS_EVAL_CACHE, else eval-embeddings.db beside the built models" in said
     assert "a sub-touchpoint's (claims/adjuster) is scored as its parent's (claims)" in said
+
+
+def test_eval_refuses_an_output_it_cannot_write_before_it_mines(tmp_path, data_dir):
+    # `eval --json-out logs/afile/out.json` (logs/afile a file) mined and scored everything, then failed on writing
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    (tmp_path / "gold.jsonl").write_text(
+        '{"id": "g1", "text": "charged twice", "complaint": true, "gold": "billing"}\n'
+    )
+    (tmp_path / "afile").write_text("not a folder")
+    for option in ("--json-out", "--predictions"):
+        args = ["eval", str(tmp_path / "gold.jsonl"), "--embedding-model", "fake", "--segmenter", "rules",
+                "--cache", str(tmp_path / "c.db"), option, str(tmp_path / "afile" / "out.json")]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "is a file, not a folder" in result.stderr, result.output
+        assert not (tmp_path / "c.db").exists()  # nothing was embedded: refused before the mining

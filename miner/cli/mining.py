@@ -322,6 +322,9 @@ def evaluate(
     chosen = _profile(profile).with_overrides(embedding_model=embedding_model, segmenter=segmenter)
     _check_choices(chosen.segmenter, mapper, chosen.embedding_model)
     check_count("--limit", limit)
+    for out, option in ((predictions, "--predictions"), (json_out, "--json-out")):
+        if out is not None:
+            check_out(out, option)  # before the mining: it failed only once the scores were made
 
     try:
         scores = run_eval(
