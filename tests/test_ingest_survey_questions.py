@@ -233,3 +233,15 @@ def test_a_small_forms_open_question_is_its_text_column(tmp_path):
     path.write_text("id,How did you hear of us?\n1,Radio\n2,Radio\n3,Radio\n4,A friend\n", encoding="utf-8")
     with pytest.raises(InputError, match="no text column found"):  # a choice question's answers are no text
         read_file(path)
+
+
+def test_a_form_no_respondent_wrote_in_says_so(tmp_path):
+    """Every comment empty or "N/A": "no text column found (columns are: ...; name one with --text-col)", as if the
+    question were not there, and --text-col then failed on the empty cell of line 3."""
+    form = (
+        "response_id,date,How likely are you to recommend us? (0-10),What is the main reason for your score?\n"
+        "r1,2026-05-01,9,N/A\nr2,2026-05-02,3,\n"
+    )
+    (tmp_path / "nps0.csv").write_text(form, encoding="utf-8")
+    with pytest.raises(InputError, match="the open question 'What is the main reason for your score\\?' has no answer"):
+        _mine(tmp_path / "nps0.csv")

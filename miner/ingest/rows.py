@@ -94,6 +94,14 @@ def _resolve_columns(
                 "file mined: mine the files without it in a command of their own",
             )
     if cols.text is None:
+        if unanswered := _unanswered_question(table.columns, sample):
+            raise InputError(
+                str(path),
+                f"the open question '{unanswered}' has no answer in the file's "
+                f"{'first ' if len(sample) >= SAMPLE_ROWS else ''}{counted(len(sample), 'row')} (only empty cells "
+                "and answers such as 'N/A'): there is no feedback to mine",
+                hint="export the responses again once respondents have written some, or leave the file out",
+            )
         raise InputError(
             str(path),
             "no text column found",
@@ -102,6 +110,18 @@ def _resolve_columns(
     if cols.kind is not None and cols.kind not in KINDS:
         raise InputError(str(path), f"unknown kind '{cols.kind}'", hint=f"use one of {', '.join(KINDS)}")
     return cols
+
+
+def _unanswered_question(columns: list[str], sample: list[dict]) -> str | None:
+    """A column that asks for words ("What is the main reason for your score?") whose sampled cells all say nothing
+    ("N/A", empty): a survey export no respondent wrote in was refused with "no text column found", naming columns
+    as if the question were not there."""
+    from miner.ingest.questions import asks_for_words, real_answers
+
+    for column in columns:
+        if asks_for_words(column) and not real_answers([_str(r.get(column)) for r in sample]):
+            return column
+    return None
 
 
 def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float], int, bool]:
