@@ -270,3 +270,22 @@ def test_a_word_one_member_says_never_labels_a_pain_point_of_unrelated_complaint
     (point,) = PainPointModel(distance=2.0).fit("product", texts, vectors, confidence=np.array([0.95, 0.6, 0.6, 0.6]))
     lead = texts[point.representatives[0]]
     assert "froze" not in point.label.lower() and (point.label == "Other issues" or point.label.lower() in lead.lower())
+
+
+def test_the_leftover_group_of_nothing_nameable_is_not_other_other_issues():
+    """The complaints that join no cluster, with no word to name them, were labelled "Other: Other issues"."""
+    import numpy as np
+
+    from miner.topics.clusterer import PainPointModel
+
+    rng = np.random.default_rng(0)
+    axes = np.eye(64)
+    vectors = [axes[0] + 0.01 * rng.normal(size=64) for _ in range(15)]
+    vectors += [axes[1] + 0.01 * rng.normal(size=64) for _ in range(12)]
+    vectors += [axes[10 + k] for k in range(3)]  # each alone, near no cluster: the leftover group
+    texts = ["the delivery was late again"] * 15 + ["charged twice for the order"] * 12
+    texts += ["it is what it is", "so it was", "and that was that"]  # stop words: nothing to name them by
+    matrix = np.array(vectors, dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    labels = [p.label for p in PainPointModel().fit("none", texts, matrix)]
+    assert "Other issues" in labels and not any(label.startswith("Other: Other") for label in labels), labels

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from miner.topics.labels import GENERIC, dominant, key_phrase, make_label, phrases, supported
+from miner.topics.labels import GENERIC, GENERIC_LABEL, dominant, key_phrase, make_label, phrases, supported
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
 SAMPLE = 4000  # above this many, fit on a fixed-seed sample (agglomerative, no numba); the rest join the nearest
@@ -96,8 +96,8 @@ class PainPointModel:
         for key, members in groups.items():
             words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
             point = self._point(touchpoint, members, texts, vectors, subs, confidence, words)
-            if key == -1 and len(groups) > 1:
-                point.label = f"Other: {point.label}"
+            if key == -1 and len(groups) > 1 and not point.label.startswith(GENERIC_LABEL):
+                point.label = f"Other: {point.label}"  # ("Other: Other issues" read poorly: the label says it)
             points.append(point)
         _disambiguate(points, texts)
         points.sort(key=lambda p: (-p.size, p.label))

@@ -36,6 +36,8 @@ STOP_WORDS = sorted(GENERIC | CONTRACTIONS)
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z]+(?:['’][a-zA-Z]+)*"  # words only ("40 minutes" is no label), contractions whole
 _TOKEN = re.compile(TOKEN_PATTERN)
 
+GENERIC_LABEL = "Other issues"  # a pain point no word or sub-touchpoint names
+
 
 def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
@@ -111,7 +113,7 @@ def make_label(phrase: str | None, sub_name: str | None = None) -> str:
         return sub_name
     if phrase:
         return phrase[:1].upper() + phrase[1:]
-    return "Other issues"
+    return GENERIC_LABEL
 
 
 def dominant(subs: list[str | None], share: float = 0.3, key: Sequence[float] | None = None) -> str | None:
