@@ -98,3 +98,11 @@ def test_a_source_an_older_run_did_not_analyse_is_said_so(tmp_path, mini_taxonom
     assert result.exit_code == 2
     said = " ".join(result.stderr.split())
     assert "run 1 analysed no feedback of source day2.csv: a later run did" in said and "has a date" not in said
+
+
+def test_a_kind_the_database_has_none_of_is_said_so(remined):
+    """`top --kind transcript` on reviews alone said "no feedback of kind transcript has a date": there is none."""
+    result = CliRunner().invoke(app, ["top", "--db", str(remined), "--kind", "transcript"])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "there is no feedback of kind transcript" in said and "has a date" not in said, said

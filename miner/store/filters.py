@@ -216,9 +216,17 @@ def data_span(db: sqlite_utils.Database, filters: Filters, run: dict | None = No
     if (first is None or last is None) and run is not None and first_day(db, whose) is not None:
         # stored, and dated, but not in the run read (mined after it, or with --run N of an earlier one)
         return f"run {run['id']} analysed no feedback{of}: a later run did (leave out --run, or mine again)"
+    if (first is None or last is None) and (filters.source or filters.kind) and not _any_stored(db, whose):
+        return f"there is no feedback{of}"  # not "none has a date": there is none at all
     if first is None or last is None:
         return f"no feedback{of} has a date"
     return f"the feedback{of} runs from {first} to {last}"
+
+
+def _any_stored(db: sqlite_utils.Database, within: Filters) -> bool:
+    """Whether any stored item is of `within`'s sources and kinds (its dates aside)."""
+    where, params = Filters(source=within.source, kind=within.kind).where()
+    return bool(db.execute(f"SELECT EXISTS(SELECT 1 FROM documents d WHERE {where})", params).fetchone()[0])
 
 
 def _undated(db: sqlite_utils.Database) -> bool:
