@@ -106,3 +106,12 @@ def test_a_kind_the_database_has_none_of_is_said_so(remined):
     assert result.exit_code == 2
     said = " ".join(result.stderr.split())
     assert "there is no feedback of kind transcript" in said and "has a date" not in said, said
+
+
+def test_top_json_quotes_say_their_rating_scale_and_the_0_to_1_value(remined):
+    """`top --format json` (and `mine --json-out`) gave a quote's raw rating alone: a 2.0 was 2 stars or an NPS 2/10,
+    where the API's quotes carry `rating_scale` and `rating_normalised`."""
+    result = CliRunner().invoke(app, ["top", "--db", str(remined), "--format", "json"])
+    examples = [e for t in json.loads(result.output)["touchpoints"] for p in t["pain_points"] for e in p["examples"]]
+    assert examples and all(e["rating_scale"] == "stars5" for e in examples)
+    assert all(e["rating_normalised"] == (e["rating"] - 1) / 4 for e in examples)

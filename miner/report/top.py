@@ -9,6 +9,7 @@ from typing import cast
 import sqlite_utils
 
 from miner.errors import MinerError
+from miner.ingest.ratings import SCALES, normalise
 from miner.store.filters import Filters
 from miner.store.reads import count_by, items_inside, touchpoint_documents
 from miner.store.runs import resolve_run, run_fit, run_taxonomy
@@ -17,7 +18,16 @@ from miner.touchpoints.taxonomy import NONE
 
 RUN_FIELDS = ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
               "taxonomy_fingerprint", "documents", "segments", "complaints")  # fmt: skip
-QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating")
+QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
+
+
+def _example(quote: dict) -> dict:
+    """A quote as `top --format json` gives it: its rating as answered (`rating`, on `rating_scale`) and on the
+    exports' 0-1 scale, 1 best (`rating_normalised`), as the API's quotes: a raw 2.0 was 2 stars or an NPS 2/10."""
+    out = {k: quote.get(k) for k in QUOTE_KEYS}
+    raw, scale = out["rating"], out["rating_scale"]
+    out["rating_normalised"] = normalise(float(raw), scale) if raw is not None and scale in SCALES else None
+    return out
 
 
 def _pain_points(
@@ -34,7 +44,7 @@ def _pain_points(
             "share": p["share"],
             "share_of_total": p["share_of_total"],
             "keywords": p["keywords"],
-            "examples": [{k: q[k] for k in QUOTE_KEYS} for q in p["quotes"]],
+            "examples": [_example(q) for q in p["quotes"]],
         }
         for p in points
         if p["touchpoint"] == touchpoint
