@@ -122,6 +122,9 @@ def get_run(
     """The analysis run to read: the given one, the latest for a taxonomy version, or the latest; None before any."""
     run = run or None  # an empty parameter is an absent one, as everywhere
     taxonomy_version = taxonomy_version or None
+    if run is not None and taxonomy_version is not None:  # one names a run, the other picks one: which was meant?
+        raise ApiError(422, "invalid", "give run= or taxonomy_version=, not both: each picks the run to read",
+                       field="taxonomy_version")  # fmt: skip
     if run is not None:
         # the workspace's own database holds only its runs, so a number read from an answer's `run.id` is safe
         number = run_number(run)

@@ -141,3 +141,11 @@ def test_a_quote_gives_its_rating_raw_with_its_scale_and_on_the_exports_0_to_1_s
         fields = schema[name]["properties"]
         assert "as its source gave it" in fields["rating"]["description"]
         assert "1 best" in fields["rating_normalised"]["description"] and fields["rating_scale"]["description"]
+
+
+def test_run_and_taxonomy_version_together_are_refused(server):
+    """`?run=1&taxonomy_version=X` answered run 1 and ignored the version silently: which did the caller mean?"""
+    with server.client(server.key("reads")) as client:
+        resp = client.get("/v1/trends?run=1&taxonomy_version=test-1")
+        assert resp.status_code == 422 and resp.json()["field"] == "taxonomy_version", resp.text
+        assert client.get("/v1/trends?run=1").status_code == 200
