@@ -192,6 +192,11 @@ def test_trends_give_the_mean_rating_per_period_as_the_overview_counts_it(report
     table = table[: table.index("</table>")]
     for r in ratings:
         assert f"{r['period']}</th>" in table and f">{r['mean_rating']:.0f}{'*' if r['thin'] else ''}</td>" in table
+    # a mean of several scales says which it pools (a BI developer read stars and NPS answers as one rating)
+    mixed = dict(report, impact=dict(report["impact"], scales=["nps", "stars5"]))
+    note = render_html(mixed).split('id="rating-trend"', 1)[1]
+    assert "It pools NPS answers (0–10), stars, each put on 0–100" in " ".join(note.split())
+    assert "It pools" not in render_html(dict(report, impact=dict(report["impact"], scales=["stars5"])))
 
 
 def test_html_is_self_contained_and_escaped(sample, tmp_path):
