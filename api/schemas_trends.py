@@ -55,6 +55,19 @@ class RatingPeriodPublic(BaseModel):
     )
 
 
+class NpsPeriodPublic(BaseModel):
+    period: str = Field(examples=["2026-06"], description="A period of `periods` with NPS answers.")
+    nps: float = Field(examples=[-12.5], description="Promoters less detractors, as a share of the respondents (%).")
+    promoters: int = Field(examples=[12], description="Respondents who answered 9 or 10.")
+    passives: int = Field(examples=[9], description="Respondents who answered 7 or 8.")
+    detractors: int = Field(examples=[19], description="Respondents who answered 0 to 6.")
+    respondents: int = Field(
+        examples=[40],
+        description="NPS answers it rests on, each respondent once on the day of the answer; under 10 one answer "
+        "moves it by many points. Respondents who wrote no comment are not stored, so they are not counted.",
+    )
+
+
 class TrendsPublic(BaseModel):
     run: RunInfo | None
     period: Literal["month", "week"]
@@ -85,6 +98,11 @@ class TrendsPublic(BaseModel):
         [],
         description="The mean rating per period, for the periods with a rated item (any scale: stars, CSAT, NPS "
         "answers), as the report's trends give it; empty when no item in the window has a rating.",
+    )
+    nps: list[NpsPeriodPublic] = Field(
+        [],
+        description="The NPS per period, for the periods with answers to a 0-10 'how likely are you to recommend' "
+        "question, as the report's trends give it; empty where no item in the window has one.",
     )
     rating_range: str | None = Field(
         None,

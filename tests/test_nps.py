@@ -47,6 +47,13 @@ def test_the_report_gives_an_nps_surveys_nps(db, tmp_path, mini_taxonomy, fake_e
     assert '<div class="l">NPS</div> <div class="v">-20</div>' in page
     assert "3 promoters, 5 detractors of 10 respondents" in page and "Mean rating" not in page
     assert "NPS with / without" in page and "NPS per week: 2026-W09 " in page
+    # the API's trends give the same NPS per period: a dashboard could chart the ratings but not the NPS
+    from api.queries.trends import trends
+    from miner.store.filters import Filters
+    from miner.store.runs import find_run
+
+    served = trends(db, find_run(db), Filters(), period=report["trends"]["unit"])
+    assert served["nps"] and served["nps"] == report["trends"]["nps"]
 
 
 def test_other_scales_keep_the_mean_rating(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):

@@ -8,6 +8,7 @@ import sqlite_utils
 
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.model import trend_span
+from miner.report.nps import nps_trend
 from miner.report.rating_trend import rating_trend
 from miner.report.respondents import group
 from miner.report.trends import partial_first_period, partial_period, period_of, period_range
@@ -22,7 +23,8 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     and the items with a complaint about it, as the report's trend chart and table count them; `partial`: the latest
     period when the days covered end well before it does (`partial_period`), `partial_first` the first when they
     start well after it does (`partial_first_period`); `ratings`: the mean rating of each period with a rated item,
-    and `rating_range` the one scale they share, as the report's (miner/report/rating_trend.py)."""
+    and `rating_range` the one scale they share, as the report's (miner/report/rating_trend.py); `nps`: the NPS of
+    each period with NPS answers, as the report's `trends.nps`."""
     empty: dict = {
         "run": run_public(run),
         "period": period,
@@ -33,6 +35,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         "partial_first": None,
         "ratings": [],
         "rating_range": None,
+        "nps": [],
     }
     if run is None:
         return empty
@@ -56,7 +59,8 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     order = sorted(mentions, key=lambda t: (-sum(mentions[t]), t))
     return {
         **empty,
-        **rating_trend(group(load_documents(db, filters, run)), periods, period),
+        **rating_trend(respondents := group(load_documents(db, filters, run)), periods, period),
+        "nps": nps_trend(respondents, periods, period),
         "periods": periods,
         "items": items,
         "partial": partial_period(last, period) if len(periods) >= 2 else None,

@@ -48,9 +48,15 @@ def add_nps(respondents: list[Respondent], docs: dict[str, set[str]], entries: l
                 "without": nps([s for (_, s), a in zip(rated, affected, strict=True) if not a]),
             }
     if trends["periods"]:
-        by_period: dict[str, list[float]] = {}
-        for r, s in rated:
-            if r.date:
-                by_period.setdefault(period_of(r.date, trends["unit"]), []).append(s)
-        trends["nps"] = [{"period": p, **(nps(by_period[p]) or {})} for p in trends["periods"] if p in by_period]
+        trends["nps"] = nps_trend(respondents, trends["periods"], trends["unit"])
     return overall
+
+
+def nps_trend(respondents: list[Respondent], periods: list[str], unit: str) -> list[dict]:
+    """The NPS of each of `periods` with NPS answers (a respondent on the day of the rated answer), with its
+    counts: the report's `trends.nps` and `GET /v1/trends`' `nps`."""
+    by_period: dict[str, list[float]] = {}
+    for r, s in scored(respondents):
+        if r.date:
+            by_period.setdefault(period_of(r.date, unit), []).append(s)
+    return [{"period": p, **(nps(by_period[p]) or {})} for p in periods if p in by_period]
