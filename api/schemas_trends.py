@@ -95,17 +95,14 @@ class TrendsPublic(BaseModel):
         description="Every touchpoint with a complaint in the window, most complaints first."
     )
     ratings: list[RatingPeriodPublic] = Field(
-        [],
         description="The mean rating per period, for the periods with a rated item (any scale: stars, CSAT, NPS "
         "answers), as the report's trends give it; empty when no item in the window has a rating.",
     )
     nps: list[NpsPeriodPublic] = Field(
-        [],
         description="The NPS per period, for the periods with answers to a 0-10 'how likely are you to recommend' "
         "question, as the report's trends give it; empty where no item in the window has one.",
     )
     rating_range: str | None = Field(
-        None,
         examples=["1–5"],
         description="The one scale every rated item shares (stars5 and csat5 share 1–5), which `native_mean` is on; "
         "null where they mix scales or none is rated.",

@@ -358,3 +358,10 @@ def test_keep_runs_prunes_a_workspace_s_older_runs_after_each_run(client_and_key
     kept = db.execute("SELECT COUNT(DISTINCT run_id) FROM segment_results").fetchone()[0]
     db.close()
     assert statuses == ["pruned", "complete"] and kept == 1
+
+
+def test_the_trends_series_are_required_in_the_schema(tmp_path):
+    """`ratings`, `nps` and `rating_range` are in every answer of GET /v1/trends, but the schema made them optional,
+    so a generated client typed them as maybe missing (a BI developer's walkthrough)."""
+    schema = _app(tmp_path).openapi()["components"]["schemas"]["TrendsPublic"]
+    assert {"ratings", "nps", "rating_range"} <= set(schema["required"])
