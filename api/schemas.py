@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -351,25 +351,6 @@ class ExamplesPublic(BaseModel):
     limit: int
     offset: int
     examples: list[ExamplePublic]
-
-
-class TaxonomyVersion(BaseModel):
-    version: str
-    fingerprint: str
-    created_at: str
-
-
-class TaxonomyPublic(BaseModel):
-    version: str = Field(examples=["2026.11.1"])
-    name: str
-    fingerprint: str
-    source: Literal["default", "workspace"] = Field(
-        description="`workspace`: the workspace's own taxonomy (PUT, or used by the latest run `touchpoints mine` "
-        "made in its file); `default`: the server's default taxonomy."
-    )
-    versions: list[TaxonomyVersion]
-    taxonomy: dict[str, Any]
-    run: RunPublic | None = Field(None, description="The re-mapping run a PUT started, if any.")
 
 
 class StatsPublic(BaseModel):

@@ -12,7 +12,7 @@ from api import taxonomies
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, responses
 from api.routes.runs import job_public
-from api.schemas import TaxonomyPublic
+from api.schemas_taxonomy import TaxonomyPublic
 from api.uploads import read_body
 from miner.errors import TaxonomyError
 from miner.pipeline.profiles import DEFAULT_PROFILE
