@@ -115,3 +115,16 @@ def test_top_json_quotes_say_their_rating_scale_and_the_0_to_1_value(remined):
     examples = [e for t in json.loads(result.output)["touchpoints"] for p in t["pain_points"] for e in p["examples"]]
     assert examples and all(e["rating_scale"] == "stars5" for e in examples)
     assert all(e["rating_normalised"] == (e["rating"] - 1) / 4 for e in examples)
+
+
+def test_a_taxonomy_name_with_brackets_prints_as_written(tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """The title names the run's taxonomy since today, and a name with "[/dim]" in it crashed the table (read as
+    Rich markup: found by the generated inputs of tests/test_generated.py)."""
+    path = tmp_path / "b.db"
+    _write(tmp_path / "day1.csv", 0, 12)
+    taxonomy = mini_taxonomy.model_copy(update={"name": "acme [/dim] [bold]"})
+    options = MineOptions(taxonomy=taxonomy, embedder=fake_embedder, segmenter=segmenter, redact_pii=False)
+    mine(open_db(path), [tmp_path / "day1.csv"], options)
+    result = CliRunner().invoke(app, ["top", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "taxonomy acme [/dim] [bold]" in " ".join(result.output.split())

@@ -37,15 +37,20 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     shown = result.get("filter", "all feedback")
     inside = (f"{counted(result['mentions'], 'complaint mention')} in {counted(result['items'], 'item')}"
               if "mentions" in result else "")  # fmt: skip
+    # a Text, not markup: the title holds the taxonomy's name and the filter's sources, which may hold "[/dim]"
     table = Table(
-        title=f"Top pain points by touchpoint (run {run['id']}, taxonomy {run.get('taxonomy_name')} "
-        f"{run.get('taxonomy_version')}: {counted(run['complaints'], 'complaint')} "
-        f"in {counted(run['segments'], 'segment')} of {counted(run['documents'], 'item')})"
-        + (f"; shares are of its {inside}" if shown == "all feedback" and inside else "")
-        + (
-            f"; the table counts {shown} only" + (f": {inside}, the shares' whole" if inside else "")
-            if shown != "all feedback"
-            else ""
+        title=Text(
+            terminal_text(
+                f"Top pain points by touchpoint (run {run['id']}, taxonomy {run.get('taxonomy_name')} "
+                f"{run.get('taxonomy_version')}: {counted(run['complaints'], 'complaint')} "
+                f"in {counted(run['segments'], 'segment')} of {counted(run['documents'], 'item')})"
+                + (f"; shares are of its {inside}" if shown == "all feedback" and inside else "")
+                + (
+                    f"; the table counts {shown} only" + (f": {inside}, the shares' whole" if inside else "")
+                    if shown != "all feedback"
+                    else ""
+                )
+            )
         )  # fmt: skip
     )
     columns: list[tuple[str, JustifyMethod]] = [
