@@ -60,7 +60,7 @@ class RichProgress(Progress):
 
         if self.console.is_terminal:  # the bars line up; off a terminal the whole name, for grep
             name = getattr(name, "short", name)
-        described = TextColumn(f"{{task.description:<{LABEL_WIDTH}}}")
+        described = TextColumn(f"{{task.description:<{LABEL_WIDTH}}}", markup=False)  # a file's name: "[/dim]"
         columns = [described, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         started = time.perf_counter()
         # Transient: a stage that fails leaves no half-drawn bar above the one-sentence error. Off a terminal no bar
@@ -72,10 +72,14 @@ class RichProgress(Progress):
                 bar.advance(task, n)
 
             yield advance
+        from rich.text import Text
+
         from miner.report.console import say
+        from miner.report.inert import terminal_text
 
         done = f"{total:,} " if total is not None else ""
-        say(self.console, f"[dim]{name:<{LABEL_WIDTH}} {done}done in {time.perf_counter() - started:.1f} s[/dim]")
+        line = f"{name:<{LABEL_WIDTH}} {done}done in {time.perf_counter() - started:.1f} s"
+        say(self.console, Text(terminal_text(line), style="dim"))  # plain text: a file's name is no markup
 
     def note(self, message: str) -> None:
         """Plain text: a note quotes file names and rows, whose `[/dim]` is no markup and escape codes no command."""

@@ -123,3 +123,20 @@ def test_a_count_past_sqlite_s_integers_means_all_not_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "miner", "runs", "list", "--db", str(tmp_path / "runs.db"),
                            "--limit", str(huge)], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_file_name_with_brackets_is_printed_as_written(tmp_path):
+    """A file named "[draft] [bold] reviews.csv": the import line read its name as Rich markup, and "[draft]" and
+    "[bold]" vanished from the log a job greps for the file's name."""
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+    from tests.conftest import write_reviews
+
+    path = tmp_path / "[draft] [bold] reviews.csv"
+    write_reviews(path, 0, 6)
+    args = ["mine", str(path), "--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join((result.stderr + result.output).split())
+    assert "Importing [draft] [bold] reviews.csv" in said
