@@ -9,7 +9,6 @@ from datetime import datetime
 import sqlite_utils
 
 from api.errors import ApiError
-from miner.ingest.ratings import SCALES, normalise
 from miner.store.db import SQLITE_MAX_INT
 from miner.store.filters import Filters
 from miner.store.runs import find_run as store_find_run
@@ -84,8 +83,3 @@ def with_dates(row: dict) -> dict:
     """`row` with its `date` in the served form and the `utc_offset` beside it."""
     day, offset = served_date(row.get("date"))
     return {**row, "date": day, "utc_offset": offset}
-
-
-def rating_normalised(raw: float | None, scale: str | None) -> float | None:
-    """A raw rating on the exports' 0-1 scale, 1 best (miner.ingest.ratings, as stored in `documents.rating`)."""
-    return normalise(float(raw), scale) if raw is not None and scale in SCALES else None

@@ -7,7 +7,8 @@ import html
 import sqlite_utils
 
 from api.errors import not_found
-from api.queries.common import Filters, rating_normalised, run_public, served_date
+from api.queries.common import Filters, run_public, served_date
+from miner.ingest.ratings import normalised as rating_normalised
 from miner.store.reads import examples_page, pain_point
 
 

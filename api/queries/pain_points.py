@@ -9,7 +9,8 @@ from datetime import date
 
 import sqlite_utils
 
-from api.queries.common import Filters, check_touchpoint, rating_normalised, run_public, run_taxonomy, with_dates
+from api.queries.common import Filters, check_touchpoint, run_public, run_taxonomy, with_dates
+from miner.ingest.ratings import normalised as rating_normalised
 from miner.report.trends import change
 from miner.store.reads import items_inside
 from miner.store.top import pain_point_counts, pain_point_items, top_pain_points

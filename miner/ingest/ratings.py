@@ -46,3 +46,9 @@ def inside(value: float, scale: str) -> bool:
 def normalise(value: float, scale: str) -> float:
     low, high = SCALES[scale]
     return round(min(1.0, max(0.0, (value - low) / (high - low))), 4)
+
+
+def normalised(raw: float | None, scale: str | None) -> float | None:
+    """A stored raw rating on the exports' 0-1 scale, 1 best (`documents.rating`); None without one or its scale.
+    What quotes give beside the raw value, in the API and in `top --format json`."""
+    return normalise(float(raw), scale) if raw is not None and scale in SCALES else None

@@ -9,7 +9,7 @@ from typing import cast
 import sqlite_utils
 
 from miner.errors import MinerError
-from miner.ingest.ratings import SCALES, normalise
+from miner.ingest.ratings import normalised
 from miner.store.filters import Filters
 from miner.store.reads import count_by, items_inside, touchpoint_documents
 from miner.store.runs import resolve_run, run_fit, run_taxonomy
@@ -25,8 +25,7 @@ def _example(quote: dict) -> dict:
     """A quote as `top --format json` gives it: its rating as answered (`rating`, on `rating_scale`) and on the
     exports' 0-1 scale, 1 best (`rating_normalised`), as the API's quotes: a raw 2.0 was 2 stars or an NPS 2/10."""
     out = {k: quote.get(k) for k in QUOTE_KEYS}
-    raw, scale = out["rating"], out["rating_scale"]
-    out["rating_normalised"] = normalise(float(raw), scale) if raw is not None and scale in SCALES else None
+    out["rating_normalised"] = normalised(out["rating"], out["rating_scale"])
     return out
 
 
