@@ -27,6 +27,8 @@ class ErasurePublic(BaseModel):
     embeddings: int = Field(description="Cached vectors of the erased texts that no remaining text shares.")
     runs: int = Field(description="Runs whose stored counts and quotes were corrected.")
     pain_points: int = Field(description="Pain points left with no complaint, removed.")
+    scores: int = Field(0, description="Survey scores of respondents who answered no open-text question (kept "
+                        "for the NPS and rating figures): the dataset's, or the customer's response id's.")  # fmt: skip
     files: int = Field(0, description="The dataset's uploaded files (DELETE /v1/datasets/{id}): deleted now, or "
                        "already when a run imported them.")  # fmt: skip
     dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents` and `segments` "

@@ -64,7 +64,7 @@ class NpsPeriodPublic(BaseModel):
     respondents: int = Field(
         examples=[40],
         description="NPS answers it rests on, each respondent once on the day of the answer; under 10 one answer "
-        "moves it by many points. Respondents who wrote no comment are not stored, so they are not counted.",
+        "moves it by many points. Respondents who scored and wrote no comment count, as in the survey tool's NPS.",
     )
 
 

@@ -22,7 +22,14 @@ def test_each_touchpoint_and_period_get_the_nps_of_their_respondents():
     entries = [{"id": "billing", "impact": {"points": -10}}, {"id": "website", "impact": None}]
     trends = {"unit": "week", "periods": ["2026-W09", "2026-W10", "2026-W11"]}
     overall = add_nps(respondents, {"billing": {"e0", "d1"}, "website": {"d2"}}, entries, trends)
-    assert overall == {"nps": 0.0, "promoters": 2, "passives": 1, "detractors": 2, "respondents": 5}  # not the stars
+    assert overall == {
+        "nps": 0.0,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 2,
+        "respondents": 5,
+        "without_comment": 0,
+    }  # not the stars
     assert entries[0]["nps"]["with"]["nps"] == -100.0 and entries[0]["nps"]["without"]["nps"] == 100 * 2 / 3
     assert "nps" not in entries[1]  # no rating impact shown: no NPS either
     assert [(p["period"], p["nps"], p["respondents"]) for p in trends["nps"]] == [("2026-W09", 0.0, 3),
@@ -41,7 +48,7 @@ def test_the_report_gives_an_nps_surveys_nps(db, tmp_path, mini_taxonomy, fake_e
     mine(db, [tmp_path / "q.csv"], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
     report = build_report(db)
     assert report["overview"]["nps"] == {"nps": -20.0, "promoters": 3, "passives": 2, "detractors": 5,
-                                         "respondents": 10}  # fmt: skip
+                                         "respondents": 10, "without_comment": 0}  # fmt: skip
     assert report["overview"]["mean_rating"] is not None  # kept in the JSON
     page = " ".join(render_html(report).split())
     assert '<div class="l">NPS</div> <div class="v">-20</div>' in page

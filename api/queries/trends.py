@@ -14,6 +14,7 @@ from miner.report.respondents import group
 from miner.report.trends import partial_first_period, partial_period, period_of, period_range
 from miner.store.reads import daily_counts, daily_items
 from miner.store.report import load_documents
+from miner.store.scores import load_silent
 from miner.touchpoints.taxonomy import NONE
 
 
@@ -59,7 +60,9 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     order = sorted(mentions, key=lambda t: (-sum(mentions[t]), t))
     return {
         **empty,
-        **rating_trend(respondents := group(load_documents(db, filters, run)), periods, period),
+        **rating_trend(
+            respondents := group(load_documents(db, filters, run) | load_silent(db, filters, run)), periods, period
+        ),
         "nps": nps_trend(respondents, periods, period),
         "periods": periods,
         "items": items,

@@ -106,7 +106,7 @@ def _forget(database: sqlite_utils.Database, db: Path, dataset: str | None, cust
             typer.echo("Found in: " + ", ".join(f"{where} ({counted(n, 'item')})" for where, n in matched.items()))
     else:
         _print(total, "customer")
-    if not total.documents:
+    if not total.documents and not total.scores:
         typer.echo(
             "No stored item names it. An email or phone number inside feedback text is redacted on import and "
             "cannot be matched: give the customer's id, or the email as an id or column held it.",
@@ -118,7 +118,8 @@ def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Era
     typer.echo(
         f"Forgot {what}: {counted(erased.documents, 'document')}, {counted(erased.segments, 'segment')}, "
         f"{counted(erased.embeddings, 'cached vector')}; {counted(erased.runs, 'run')} recounted, "
-        f"{counted(erased.pain_points, 'pain point')} left empty and removed."
+        f"{counted(erased.pain_points, 'pain point')} left empty and removed"
+        + (f"; {counted(erased.scores, 'survey score')} of respondents who wrote no comment." if erased.scores else ".")
     )
 
 

@@ -109,3 +109,28 @@ class Record:
             return [(t.speaker, part) for t in self.turns if t.speaker == "customer" for part in customer_parts(t.text)]
         title = [(None, self.title)] if self.title and self.title.strip() not in self.text else []
         return [*title, *((None, part) for part in customer_parts(self.text))]
+
+
+@dataclass
+class Score:
+    """A survey respondent's score where they answered no open-text question: no feedback item, but one of the
+    respondents the survey's NPS and mean rating count (a survey tool's NPS counts everyone who scored; counting only
+    those who also wrote a comment skews it towards the detractors, who write more)."""
+
+    source: str
+    line: int
+    response_id: str  # "" where the export has no id column
+    rating: float  # normalised onto 0..1 (1 = best)
+    rating_raw: float
+    rating_scale: str
+    date: str | None = None  # ISO 8601
+    repeat: int = 0  # earlier scores of its file without an id with the same date and score
+
+    @property
+    def id(self) -> str:
+        """Stable id, as a document's: the file and response id (a weekly re-export of the same response is stored
+        beside it and counted once, as a commenter's answers are: miner/report/respondents.py), or without an id its
+        date, score and `repeat`; a file mined again adds none."""
+        key = (f"score:{self.source}:{self.response_id}" if self.response_id else
+               f"score:{self.source}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}")  # fmt: skip
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]

@@ -15,7 +15,7 @@ from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summa
 from miner.ingest.dates import DateColumn, european
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
-from miner.ingest.records import KINDS, Record
+from miner.ingest.records import KINDS, Record, Score
 from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.shapes import TEXTS, several_texts
 from miner.ingest.table import Table
@@ -168,11 +168,13 @@ def iter_records(
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
+    scores: list[Score] | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
-    repeats an earlier row's (stored once: an item's id is its source's)."""
+    repeats an earlier row's (stored once: an item's id is its source's). `scores` gets, once the rows are read,
+    the scores of a survey's respondents who answered no open-text question (`silent_scores`)."""
     survey = table.extra.get("survey")
     if survey is not None:  # the options name the file's headers: applied before a row is read (shapes.Survey)
         given = survey.choose(path, given)
@@ -247,8 +249,19 @@ def iter_records(
     notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
-    if survey is not None and (said := survey.declined_note()):
-        notes.append(said)
+    if survey is not None:
+        from miner.ingest.silent import silent_scores  # it reads scores as this module does
+
+        kept = silent_scores(path, survey, cols, scale, dates)
+        for _, bad in kept.rejected:
+            if on_error != "skip":
+                raise bad from None
+            dropped += 1
+            rejected.append(_skipped(bad))
+        if scores is not None:
+            scores.extend(kept.scores)
+        if said := survey.declined_note(len(kept.scores)):
+            notes.append(said)
     if not total:
         first = rejected[0] if rejected else "none"
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")

@@ -128,7 +128,10 @@ class Survey:
     date: int | None = None
     id: int | None = None
     declined: Counter[int] = field(default_factory=Counter)  # answers read as none ("N/A", "-"), per column
-    silent: int = 0  # respondents with no open-text answer mined: none of their rows is stored
+    silent: int = 0  # respondents with no open-text answer mined: no feedback item of theirs is stored
+    # those of them with a score: (line, response id, date cell, score cell), whose scores are kept for the NPS and
+    # rating figures (`rows.silent_scores`)
+    scored_silent: list[tuple[int, str, str, str]] = field(default_factory=list)
 
     def detect(self) -> None:
         names = [norm(h) for h in self.header]
@@ -240,9 +243,9 @@ class Survey:
                   ("date", self.date)) if i is None]  # fmt: skip
         return "; ".join(parts)
 
-    def declined_note(self) -> str | None:
+    def declined_note(self, kept: int = 0) -> str | None:
         """What `mine` says, once the rows are read, of the answers left out as saying nothing, and of the
-        respondents who wrote nothing (nothing of their row is stored, not even the score)."""
+        respondents who wrote nothing: no item of theirs is stored, and the scores of `kept` of them are."""
         if not self.declined and not self.silent:
             return None
         n = sum(self.declined.values())
@@ -250,9 +253,9 @@ class Survey:
         parts = [f"{counted(n, 'answer')} left out as saying nothing ('N/A', '-', 'no comment'...; {per}), as empty "
                  "ones are: they are no feedback items"] if n else []  # fmt: skip
         if self.silent:
-            parts.append(f"{counted(self.silent, 'respondent')} answered no open-text question: nothing of "
-                         "theirs is stored, not even their score (the report's NPS and rating figures leave them "
-                         "out)")  # fmt: skip
+            parts.append(f"{counted(self.silent, 'respondent')} answered no open-text question: no feedback item of "
+                         "theirs is stored" + (f"; the scores of {kept:,} of them are kept for the NPS and rating "
+                         "figures, as the survey's own figures count them" if kept else ""))  # fmt: skip
         return "; ".join(parts)
 
 
@@ -301,7 +304,12 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                 if s.score is not None:
                     out[header[s.score]] = row[keys[s.score]]
                 yield line, out
-            s.silent += not answered
+            if not answered:
+                s.silent += 1
+                score = str(row[keys[s.score]]).strip() if s.score is not None else ""
+                if score:
+                    when = str(row[keys[s.date]]).strip() if s.date is not None else ""
+                    s.scored_silent.append((line, rid, when, score))
 
     table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
     table.extra["survey"] = survey

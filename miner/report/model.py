@@ -363,7 +363,7 @@ def build_report(
     top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
     entries = touchpoint_entries(data, tally, top)
     trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
-    respondents = group(data.documents)
+    respondents = group(data.documents | data.scores)  # those who only scored too
     impact = add_impact(data, tally, entries, seed, respondents)
     net_promoter = add_nps(respondents, tally.docs, entries, trends)
     trends |= rating_trend(respondents, trends["periods"], trends["unit"])  # beside trends.nps, for every scale

@@ -40,6 +40,7 @@ def add_nps(respondents: list[Respondent], docs: dict[str, set[str]], entries: l
     overall = nps([s for _, s in rated])
     if overall is None:
         return None
+    overall["without_comment"] = sum(not r.wrote for r, _ in rated)  # scored, wrote nothing: counted as surveys do
     for e in entries:
         if e.get("impact"):
             affected = [any(d in docs[e["id"]] for d in r.ids) for r, _ in rated]
@@ -59,4 +60,5 @@ def nps_trend(respondents: list[Respondent], periods: list[str], unit: str) -> l
     for r, s in scored(respondents):
         if r.date:
             by_period.setdefault(period_of(r.date, unit), []).append(s)
-    return [{"period": p, **(nps(by_period[p]) or {})} for p in periods if p in by_period]
+    # the periods of the respondents who only scored too: the last week's scores were left out where nobody wrote then
+    return [{"period": p, **(nps(by_period[p]) or {})} for p in sorted({*periods, *by_period}) if p in by_period]

@@ -32,7 +32,7 @@ def rating_trend(respondents: list[Respondent], periods: list[str], unit: str) -
         if r.rating is not None and r.date:
             by_period.setdefault(period_of(r.date, unit), []).append(r.rating)
     ratings = []
-    for p in periods:
+    for p in sorted({*periods, *by_period}):  # a period of respondents who only scored too (miner/ingest/silent.py)
         if values := by_period.get(p):
             mean = sum(values) / len(values)
             ratings.append({

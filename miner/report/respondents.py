@@ -20,6 +20,7 @@ class Respondent:
     date: str | None = None  # of its rated answer (else its first)
     files: int = 1  # the files its answers came from: more than one where a re-export stored edited answers again
     superseded: list[str] = field(default_factory=list)  # the earlier version of an answer another file stored again
+    wrote: bool = True  # False: a survey score alone, the respondent answered no open-text question
 
 
 def group(documents: dict[str, dict]) -> list[Respondent]:
@@ -27,7 +28,9 @@ def group(documents: dict[str, dict]) -> list[Respondent]:
     alone. A response is one `response_id` and day, in one file or in several: a re-export with edited answers
     stores those answers again beside the first file's (`edited_elsewhere`), and its respondent is one person, whose
     latest file's version of each answer counts (the import order tells it: a re-export keeps the dates). Undated
-    answers of several files stay apart (ids such as "1" or "line5" recur in unrelated files)."""
+    answers of several files stay apart (ids such as "1" or "line5" recur in unrelated files). `documents` may hold
+    the scores of respondents who wrote nothing (`silent`, miner/store/scores.py): respondents of their own, or
+    of their comments where another file holds those."""
     groups: dict[tuple, list[str]] = {}
     for d, doc in documents.items():
         rid = doc.get("response_id")
@@ -50,8 +53,9 @@ def _respondent(documents: dict[str, dict], ids: list[str], survey: bool) -> Res
     rated = [documents[d] for d in kept if documents[d]["rating"] is not None] or [documents[kept[0]]]
     last = max(rated, key=lambda doc: doc.get("import_id") or 0)
     files = len({documents[d]["source"] for d in ids})
+    wrote = any(not documents[d].get("silent") for d in kept)
     return Respondent(kept, last["rating"], last.get("rating_raw"), last["rating_scale"], survey, last.get("date"),
-                      files, [d for d in ids if d not in chosen])  # fmt: skip
+                      files, [d for d in ids if d not in chosen], wrote)  # fmt: skip
 
 
 def answered_twice(respondents: list[Respondent]) -> list[str]:
@@ -69,9 +73,9 @@ def answered_twice(respondents: list[Respondent]) -> list[str]:
 
 
 def complaint_rate(respondents: list[Respondent], complaint_docs: set[str]) -> dict:
-    """The survey respondents, those with a complaint in any answer, and their share: beside the items' rate, which
-    counts each answer. All None where no item is a survey answer with a response id."""
-    surveyed = [r for r in respondents if r.survey]
+    """The survey respondents who wrote an answer, those with a complaint in any answer, and their share: beside the
+    items' rate, which counts each answer. All None where no item is a survey answer with a response id."""
+    surveyed = [r for r in respondents if r.survey and r.wrote]
     if not surveyed:
         return {"respondents": None, "complaint_respondents": None, "respondent_complaint_rate": None}
     complained = sum(any(d in complaint_docs for d in r.ids) for r in surveyed)

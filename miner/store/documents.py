@@ -13,7 +13,7 @@ import sqlite_utils
 from miner.checksum import file_sha256
 from miner.errors import InputError
 from miner.ingest.email import quotes_earlier
-from miner.ingest.records import Record
+from miner.ingest.records import Record, Score
 from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
@@ -349,14 +349,19 @@ def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: i
 def store_import(
     db: sqlite_utils.Database,
     batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
+    scores: dict[Path, list[Score]] | None = None,
 ) -> list[ImportResult]:
-    """Store every file's new documents and segments in one transaction: all files or none."""
+    """Store every file's new documents and segments, and `scores` (a survey's respondents who wrote nothing, by
+    file), in one transaction: all files or none."""
+    from miner.store.scores import store_scores
+
     results = []
     with db.atomic():
         for path, records, fresh, segments in batches:
             import_id = begin_import(db, path)
             rated = fill_ratings(db, records, import_id)
             store_records(db, import_id, fresh, segments)
+            store_scores(db, import_id, (scores or {}).get(path, []))
             finish_import(db, import_id, len(records), len(fresh))
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             foreign, empty, tongues = unread_items(fresh, segments)

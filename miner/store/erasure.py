@@ -23,6 +23,7 @@ from miner.segment.segmenter import text_hash
 from miner.store.db import in_chunks
 from miner.store.erasure_lookup import documents_of_customer, documents_of_paths
 from miner.store.pii_key import pii_key
+from miner.store.scores import forget_scores
 
 log = logging.getLogger("touchpoints.erasure")
 
@@ -36,6 +37,7 @@ class Erased:
     embeddings: int = 0
     runs: int = 0
     pain_points: int = 0
+    scores: int = 0  # survey scores of respondents who wrote nothing (miner/store/scores.py)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -117,6 +119,7 @@ def _forget(
         db.execute("DELETE FROM segment_results WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)")
+        erased.scores = len(forget_scores(db, import_paths=paths))  # before their imports: found through them
         for chunk, marks in in_chunks(paths):
             db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
         erased.embeddings = _drop_vectors(db, sorted(hashes))
@@ -281,12 +284,16 @@ def forget_customer(
     files then skips, and the ids of their `conversations` (a later cumulative export holds them again, longer:
     miner/store/versions.py). Logged by a hash prefix of the value, never the value."""
     erased = forget(db, [*documents_of_customer(db, value), *pending], kind="customer", tombstone=True)
-    if conversations:
-        from miner.store.versions import conversation_tombstone
+    with db.atomic():
+        scores = forget_scores(db, response_id=value.strip())  # a survey response's score, its comments aside
+        erased.scores = len(scores)
+        rows = [{"document_id": s, "erased_at": now()} for s in scores]
+        if conversations:
+            from miner.store.versions import conversation_tombstone
 
-        key = pii_key(db)
-        rows = [{"document_id": conversation_tombstone(key, c), "erased_at": now()} for c in set(conversations)]
-        with db.atomic():
+            key = pii_key(db)
+            rows += [{"document_id": conversation_tombstone(key, c), "erased_at": now()} for c in set(conversations)]
+        if rows:
             db.table("erased_documents").insert_all(rows, pk="document_id", replace=True)
     log.info("erased customer #%s: %d documents, %d segments", value_hash(value, pii_key(db)), erased.documents,
              erased.segments)  # fmt: skip

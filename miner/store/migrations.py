@@ -287,3 +287,27 @@ def m013_documents_source(db: sqlite_utils.Database) -> None:
     """Documents by file name: an import compares a file's rows with the items that file stored before (a file
     re-read with other columns, `miner.store.documents.reread_texts`), and `forget --dataset` finds its items."""
     _execute_all(db, "CREATE INDEX IF NOT EXISTS idx_documents_source ON documents(source)")
+
+
+@migrations()
+def m014_silent_scores(db: sqlite_utils.Database) -> None:
+    """The scores of survey respondents who answered no open-text question (miner/ingest/silent.py): no feedback
+    item, but respondents the NPS and the mean rating count. Read as the documents are (their date, import, source
+    and kind; a run's by `runs.last_import`), so a filter's conditions on `d` hold here too."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE silent_scores (
+            id TEXT PRIMARY KEY,
+            import_id INTEGER REFERENCES imports(id),
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'survey',
+            response_id TEXT,
+            date TEXT,
+            rating REAL NOT NULL,
+            rating_raw REAL NOT NULL,
+            rating_scale TEXT NOT NULL
+        );
+        CREATE INDEX idx_silent_scores_import ON silent_scores(import_id);
+        """,
+    )

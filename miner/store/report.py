@@ -13,6 +13,7 @@ from miner.segment.language import LANGUAGES
 from miner.segment.scripts import other_script, wordless
 from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
+from miner.store.scores import load_silent
 from miner.touchpoints.taxonomy import Taxonomy
 
 
@@ -31,6 +32,9 @@ class RunData:
     unread_other_script: int = 0  # of those, items in another script than Latin
     unread_languages: Counter[str] = field(default_factory=Counter)  # items in another language, by its name
     unread_wordless: int = 0  # of those, items with no letter nor digit ("-", "?"): no language to blame
+    # scores of survey respondents who wrote nothing, shaped as `documents` (miner/store/scores.py): respondents the
+    # NPS and rating figures count, and no item
+    scores: dict[str, dict] = field(default_factory=dict)
 
 
 def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run_id: int | None = None) -> RunData:
@@ -94,7 +98,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
         tongues[LANGUAGES.get(code, code)] += n
     foreign = sum(other_script(text or "") for text in unread)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
-                   tongues, sum(wordless(text or "") for text in unread))  # fmt: skip
+                   tongues, sum(wordless(text or "") for text in unread), load_silent(db, filters, run))  # fmt: skip
 
 
 def load_documents(db: sqlite_utils.Database, filters: Filters, run: dict) -> dict[str, dict]:
