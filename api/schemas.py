@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas_ratings import Rating, RatingNormalised, RatingScale
+from api.schemas_ratings import Question, Rating, RatingNormalised, RatingScale
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
@@ -177,6 +177,7 @@ class Quote(BaseModel):
     rating: Rating
     rating_scale: RatingScale
     rating_normalised: RatingNormalised
+    question: Question
 
 
 class Trend(BaseModel):
@@ -336,6 +337,7 @@ class ExamplePublic(BaseModel):
     rating: Rating
     rating_scale: RatingScale
     rating_normalised: RatingNormalised
+    question: Question
 
 
 class PainPointRef(BaseModel):

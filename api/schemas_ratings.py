@@ -33,3 +33,11 @@ RatingNormalised = Annotated[
         examples=[0.0],
     ),
 ]
+Question = Annotated[
+    str | None,
+    Field(
+        description='The survey question the item answers, as the export asked it (a survey answer such as "Hire '
+        'more staff" reads as a complaint only beside "What could we do better?"). null for other items.',
+        examples=["What could we do better?"],
+    ),
+]

@@ -121,7 +121,7 @@ def _reference_quotes(db, run_id: int, point: dict, filters: Filters, n: int = 3
         if i in rows and rows[i]["document_id"] not in items and len(picked) < n:
             picked.append(i)
             items.add(rows[i]["document_id"])
-    keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
+    keys = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale", "question")
     normalised = dict(db.execute("SELECT id, rating FROM documents"))  # the exports' 0-1 rating, as stored
     return [{**with_dates({k: rows[i][k] for k in keys}), "rating_normalised": normalised[rows[i]["document_id"]]}
             for i in picked]  # fmt: skip

@@ -60,6 +60,7 @@ def examples(
                 "rating": r["rating"],
                 "rating_scale": r["rating_scale"],
                 "rating_normalised": rating_normalised(r["rating"], r["rating_scale"]),
+                "question": r["question"],
             }
         )
     return {

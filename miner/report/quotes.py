@@ -52,5 +52,6 @@ def quote(row: dict) -> dict:
         "kind": row["kind"],
         "date": (row["date"] or "")[:10],
         "rating": format_rating(row["rating_raw"], row["rating_scale"]),
+        "question": row.get("question"),  # the survey question it answers: "Hire more staff" reads as a complaint alone
         **highlight(row),
     }

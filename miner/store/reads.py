@@ -55,7 +55,8 @@ def quote_rows(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, d
         chunk = segment_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         sql = f"""SELECT s.id, s.text, s.start, s."end", d.id AS document_id, d.text AS document_text, d.title,
-                         d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+                         d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale,
+                         json_extract(d.meta, '$.question') AS question
                   FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({marks})"""
         out.update({r["id"]: r for r in db.query(sql, chunk)})
     return out
@@ -78,7 +79,8 @@ def examples_page(
     where = f"WHERE a.run_id = ? AND a.pain_point_id = ?{fsql}"
     total = db.execute(f"SELECT COUNT(*) {JOIN} {where}", [run_id, point_id, *fparams]).fetchone()[0]
     sql = f"""SELECT s.id AS segment_id, s.text AS segment, s.start, s."end", a.score, d.id AS document_id,
-                     d.title, d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale
+                     d.title, d.text, d.source, d.kind, d.date, d.rating_raw AS rating, d.rating_scale,
+                     json_extract(d.meta, '$.question') AS question
               {JOIN} {where} ORDER BY a.score DESC, s.id LIMIT ? OFFSET ?"""
     return total, list(db.query(sql, [run_id, point_id, *fparams, limit, offset]))
 

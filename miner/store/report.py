@@ -127,7 +127,7 @@ def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, 
         chunk = segment_ids[start : start + 500]
         rows = db.query(
             f"""SELECT s.id, s.start, s."end", s.text AS segment, d.id AS document_id, d.text, d.source, d.kind,
-                       d.date, d.rating_raw, d.rating_scale
+                       d.date, d.rating_raw, d.rating_scale, json_extract(d.meta, '$.question') AS question
                 FROM segments s JOIN documents d ON d.id = s.document_id
                 WHERE s.id IN ({",".join("?" * len(chunk))})""",
             chunk,

@@ -17,7 +17,7 @@ from miner.store.reads import quote_rows, segments_inside
 from miner.store.runs import run_taxonomy
 from miner.touchpoints.taxonomy import NONE
 
-QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale")
+QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating", "rating_scale", "question")
 
 
 def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[dict[str, int], int]:
