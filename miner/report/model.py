@@ -15,6 +15,7 @@ from miner.report.quotes import quote
 from miner.report.rating_trend import rating_trend, thin_ratings_warning
 from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
+from miner.report.skipped import with_skipped
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     choose_granularity,
@@ -395,7 +396,9 @@ def build_report(
         "trends": trends,
         "impact": impact,
         "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
-        "quality": quality(data, tally, entries, trends, impact, respondents, refit_note(db, data.run))
+        "quality": with_skipped(
+            quality(data, tally, entries, trends, impact, respondents, refit_note(db, data.run)), db, data.run, filters
+        )
         | {"method": method(db, data.run)},
         "colours": colours(data),
     }
