@@ -67,3 +67,43 @@ def test_eval_refuses_an_output_it_cannot_write_before_it_mines(tmp_path, data_d
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and "is a file, not a folder" in result.stderr, result.output
         assert not (tmp_path / "c.db").exists()  # nothing was embedded: refused before the mining
+
+
+def test_eval_prints_intervals_the_counts_they_rest_on_and_warns_of_few_items(tmp_path, data_dir):
+    # `eval --limit 12` printed "complaint F1 1.000 (on 12 items)" from 8 complaints: no interval, no caveat
+    import json
+
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    lines = [
+        {"id": "g1", "text": "I was charged twice for my order", "complaint": True, "gold": "billing"},
+        {"id": "g2", "text": "the box arrived crushed", "complaint": True, "gold": ["packaging", "billing"]},
+        {"id": "g3", "text": "lovely staff, thank you", "complaint": False, "gold": None},
+    ]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    args = ["eval", str(tmp_path / "gold.jsonl"), "--taxonomy", str(data_dir / "mini_taxonomy.yaml"),
+            "--embedding-model", "fake", "--segmenter", "rules", "--cache", str(tmp_path / "c.db"),
+            "--json-out", str(tmp_path / "scores.json")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, said
+    assert "on the 2 complaints with gold" in said and "on 3 labelled items, 2 of them complaints" in said
+    assert "95% bootstrap intervals, 1,000 resamples of the items, seed 0" in said
+    assert "warning: few items (accuracy@1 on 2, macro-F1 on 2, complaint F1 on 3; under 30)" in said
+    saved = json.loads((tmp_path / "scores.json").read_text())
+    assert set(saved["intervals"]) == {"accuracy_at_1", "macro_f1", "complaint_f1"}
+    low, high = saved["intervals"]["complaint_f1"]
+    assert low <= saved["complaint_f1"] <= high
+    assert saved["few_items"] == ["accuracy_at_1", "macro_f1", "complaint_f1"] and saved["complaints"] == 2
+
+
+def test_eval_help_says_how_an_item_with_two_gold_touchpoints_is_scored():
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    said = " ".join(CliRunner().invoke(app, ["eval", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "a hit for accuracy@1 when its touchpoint is either one" in said
+    assert "the one not predicted counts a miss" in said

@@ -65,7 +65,8 @@ def test_mine_leaves_other_languages_unread_and_says_which(db, tmp_path, mini_ta
     stored = {row["document_id"] for row in db.query("SELECT DISTINCT document_id FROM segments")}
     assert len(stored) == 2  # nothing of the six was embedded or mapped
     quality = build_report(db)["quality"]
-    assert quality["unread_items"] == 0 and sum(quality["unread_languages"].values()) == 6
+    # unread_items said 0 beside six items in unread_languages: it is every unread item now, the languages' too
+    assert quality["unread_items"] == 6 and sum(quality["unread_languages"].values()) == 6
     assert "6 items are in another language (" in " ".join(quality["warnings"])
 
 
@@ -84,3 +85,18 @@ def test_an_english_title_over_text_in_another_language_is_read(db, tmp_path, mi
     assert [row["text"] for row in db.query("SELECT text FROM segments")] == ["Charged twice and no refund"]
     quality = build_report(db)["quality"]
     assert quality["unread_languages"] == {"Spanish": 1, "German": 1}
+
+
+def test_the_reports_unread_items_are_the_sum_of_their_parts(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """A report JSON held `unread_items: 0` next to `unread_languages: {'Spanish': 1}`."""
+    from miner.pipeline import MineOptions, mine
+    from miner.report.model import build_report
+
+    path = tmp_path / "r.csv"
+    rows = ["1,I was charged twice for my order", f"2,{FOREIGN['es']}", "3,-", "4,Доставка опоздала на два часа"]
+    path.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    mine(db, [path], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    q = build_report(db)["quality"]
+    assert q["unread_languages"] == {"Spanish": 1} and q["unread_wordless"] == 1
+    assert q["unread_no_english"] == 1 and q["unread_other_script"] == 1
+    assert q["unread_items"] == 3 == sum(q["unread_languages"].values()) + q["unread_no_english"] + q["unread_wordless"]

@@ -113,3 +113,16 @@ def test_the_eval_loop_labels_the_least_sure_mapped_complaints_one_touchpoint_at
     assert [it["id"] for it in least_sure_items(items, preds, budget=6)] == [1, 3, 8, 0, 2, 7]
     picked = [it["id"] for it in least_sure_items(items, preds, budget=3, with_none=False)]
     assert picked == [1, 3, 0]
+
+
+def test_with_intervals_names_the_figures_resting_on_fewer_than_30_items():
+    from miner.eval.scoring import rests_on, with_intervals
+
+    gold, preds = _random_set(400, 3)
+    big = with_intervals(score(gold, preds), gold, preds, resamples=200)
+    assert big.few_items == [] and all(big.intervals[k] is not None for k in rests_on(big))
+    small = with_intervals(score(gold[:12], preds), gold[:12], preds, resamples=200)
+    assert small.few_items == ["accuracy_at_1", "macro_f1", "complaint_f1"]
+    assert small.intervals["accuracy_at_1"][1] - small.intervals["accuracy_at_1"][0] > (
+        big.intervals["accuracy_at_1"][1] - big.intervals["accuracy_at_1"][0]
+    )

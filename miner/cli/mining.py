@@ -314,7 +314,14 @@ def evaluate(
     a missed complaint as none. Embeddings are cached between evaluations in the --cache file; point it at a new
     file for figures that depend on nothing read before (make eval does). A gold id the taxonomy does not have is
     refused, naming its line; a sub-touchpoint's (claims/adjuster) is scored as its parent's (claims): predictions,
-    accuracy@1 and macro-F1 are of top-level touchpoints.
+    accuracy@1 and macro-F1 are of top-level touchpoints. An item with two gold touchpoints is a hit for
+    accuracy@1 when its touchpoint is either one; macro-F1 counts it toward the recall of each, so the one not
+    predicted counts a miss (make eval scores the same way).
+
+    Each figure comes with its 95% bootstrap interval (1,000 resamples of the items, seed 0, as make eval) and the
+    items it rests on: accuracy@1 and macro-F1 the complaints with gold, complaint F1 the items with a complaint
+    label; a figure on fewer than 30 items is warned of. --json-out holds the intervals (intervals), the counts
+    (scored, complaint_items, complaints) and the figures on few items (few_items).
 
     A line reads: {"id": "e1", "text": "The driver was an hour late.", "complaint": true, "gold": "delivery"}"""
     from miner.eval.run import run_eval

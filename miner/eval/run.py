@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.errors import InputError
 from miner.eval.predict import eval_cache, predict_items
-from miner.eval.scoring import Scores, score
+from miner.eval.scoring import FEW_ITEMS, RESAMPLES, Scores, rests_on, score, with_intervals
 from miner.touchpoints import Taxonomy, load_taxonomy
 from miner.wording import counted
 
@@ -241,6 +241,7 @@ def run_eval(
         redact_pii=redact_pii,
     )
     scores, preds = evaluator.evaluate(items, mapper=mapper, segment=segment, name=path.name)
+    with_intervals(scores, items, {str(p["id"]): p for p in preds})
     if predictions_out:
         with predictions_out.open("w", encoding="utf-8") as fh:
             for p in preds:
@@ -261,14 +262,31 @@ def print_scores(name: str, s: Scores) -> None:
     def fmt(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
+    def ranged(figure: str) -> str:
+        value, interval = fmt(getattr(s, figure)), s.intervals.get(figure)
+        return f"{value} ({fmt(interval[0])}–{fmt(interval[1])})" if interval else value
+
     console = cli_console()
     scored = counted(s.scored, "complaint")
     say(console, f"[bold]{plain(name)}[/bold]: {counted(s.items, 'item')}, {scored} with gold touchpoints")
+    say(console, f"  accuracy@1 {ranged('accuracy_at_1')}   macro-F1 {ranged('macro_f1')}: on the {scored} with gold")
     say(
         console,
-        f"  accuracy@1 {fmt(s.accuracy_at_1)}   macro-F1 {fmt(s.macro_f1)}   "
-        f"complaint F1 {fmt(s.complaint_f1)} (on {counted(s.complaint_items, 'item')})",
+        f"  complaint F1 {ranged('complaint_f1')}: on {counted(s.complaint_items, 'labelled item')}, "
+        f"{s.complaints:,} of them complaints",
     )
+    if s.intervals:
+        say(console, f"  (in brackets: 95% bootstrap intervals, {RESAMPLES:,} resamples of the items, seed 0)")
+    if s.few_items:
+        labels = {"accuracy_at_1": "accuracy@1", "macro_f1": "macro-F1", "complaint_f1": "complaint F1"}
+        few = ", ".join(f"{labels[k]} on {rests_on(s)[k]:,}" for k in s.few_items)
+        point = any((r := s.intervals.get(k)) and r[0] == r[1] for k in s.few_items)
+        say(
+            console,
+            f"  warning: few items ({few}; under {FEW_ITEMS}): another sample of the same kind could give far "
+            "other figures; read the intervals"
+            + ("; one of a single value (every resample scored alike) is no certainty" if point else ""),
+        )
     if s.accuracy_detected is not None and s.accuracy_detected != s.accuracy_at_1:
         say(
             console,

@@ -102,11 +102,13 @@ def read_paths(
     progress: Progress | None = None,
     orders: dict[str, bool] | None = None,
     scores: dict[Path, list[Score]] | None = None,
+    skipped: dict[Path, int] | None = None,
 ) -> list[tuple[Path, list[Record]]]:
     """Read and validate every file before anything is stored, so one bad file stops the whole import.
     `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out. `orders`: each
     date column's day-first order as earlier files showed it (`miner.store.documents.date_orders`), updated with
-    what these files show. `scores` gets each survey's scores of respondents who wrote nothing, by file."""
+    what these files show. `scores` gets each survey's scores of respondents who wrote nothing, by file, and
+    `skipped` the count of each file's rows left out under `on_error="skip"`."""
     out = []
     for path in discover(paths):
         rejected: list[InputError] = []
@@ -131,6 +133,8 @@ def read_paths(
                 progress.note(f"... and {len(rejected) - 20} more rows of {path.name} skipped")
         if rejected:
             records[0].meta.setdefault("_rejected", [str(e) for e in rejected[:1000]])
+        if skipped is not None:
+            skipped[path] = len(rejected)
         out.append((path, records))
     return out
 

@@ -276,7 +276,7 @@ def _import_file(
             languages += tongues
     check_reread(shown.name, rows, changed[1])
     store_scores(db, import_id, scores)
-    finish_import(db, import_id, rows, added)
+    finish_import(db, import_id, rows, added, len(rejected))
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
     for note in notes:
         progress.note(f"{shown.name}: {stored_before(note) if rows and not added and not rejected else note}")

@@ -15,6 +15,7 @@ from miner.report.quotes import quote
 from miner.report.rating_trend import rating_trend, thin_ratings_warning
 from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
+from miner.report.skipped import with_skipped
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     choose_granularity,
@@ -25,7 +26,7 @@ from miner.report.trends import (
     period_range,
     touchpoint_trends,
 )
-from miner.segment.language import named
+from miner.report.unread import unread_fields, unread_warnings
 from miner.store.filters import Filters
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
@@ -275,37 +276,13 @@ def quality(
         "rated_items": sum(d["rating"] is not None for d in data.documents.values()),  # items, as dated_items
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
         "rated_respondents": impact["rated_respondents"],  # survey respondents, each counted once
-        "unread_items": data.unread,
-        "unread_languages": dict(data.unread_languages.most_common()),
-        "unread_wordless": data.unread_wordless,
+        **unread_fields(data),
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",
                                         "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
         "warnings": warnings,
     }  # fmt: skip
-
-
-def unread_warnings(data: RunData) -> list[str]:
-    """The items no segment came from: those with no word at all ("-", "?": a survey's non-answers, mined before
-    they were left out), apart from those the models could not read, which the English-only models are to blame for."""
-    out = []
-    if data.unread_wordless:
-        out.append(f"{counted(data.unread_wordless, 'item')} held no words, only punctuation or symbols ('-', '?'): "
-                   "they count among the items but can add no complaint.")  # fmt: skip
-    if unread := data.unread - data.unread_wordless:
-        shown = f" ({data.unread_other_script:,} in another script than Latin)" if data.unread_other_script else ""
-        out.append(
-            f"{counted(unread, 'item')} held no English text to analyse{shown}: the models read English "
-            "only. They count among the items but can add no complaint."
-        )
-    if n := sum(data.unread_languages.values()):
-        out.append(
-            f"{counted(n, 'item')} {'is' if n == 1 else 'are'} in another language ({named(data.unread_languages)}):"
-            " the models read English only, so their text is left unread (an English title is read). They count "
-            "among the items but add no complaint: translate such feedback before mining it, or mine it apart."
-        )
-    return out
 
 
 def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
@@ -395,7 +372,9 @@ def build_report(
         "trends": trends,
         "impact": impact,
         "fit": run_fit(data.run),  # how well the corpus fits the taxonomy (miner/touchpoints/fit.py); None before
-        "quality": quality(data, tally, entries, trends, impact, respondents, refit_note(db, data.run))
+        "quality": with_skipped(
+            quality(data, tally, entries, trends, impact, respondents, refit_note(db, data.run)), db, data.run, filters
+        )
         | {"method": method(db, data.run)},
         "colours": colours(data),
     }

@@ -342,17 +342,19 @@ def store_records(
         db.table("segments").insert_all(carried, batch_size=1000)
 
 
-def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: int) -> None:
-    db.table("imports").update(import_id, {"rows": rows, "added": added})
+def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: int, skipped: int = 0) -> None:
+    """The import's counts: rows read, items stored and bad rows left out under `--on-error skip`."""
+    db.table("imports").update(import_id, {"rows": rows, "added": added, "skipped": skipped})
 
 
 def store_import(
     db: sqlite_utils.Database,
     batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
     scores: dict[Path, list[Score]] | None = None,
+    skipped: dict[Path, int] | None = None,
 ) -> list[ImportResult]:
-    """Store every file's new documents and segments, and `scores` (a survey's respondents who wrote nothing, by
-    file), in one transaction: all files or none."""
+    """Store every file's new documents and segments, `scores` (a survey's respondents who wrote nothing, by file)
+    and the counts of its rows left out as unreadable (`skipped`, by file), in one transaction: all files or none."""
     from miner.store.scores import store_scores
 
     results = []
@@ -362,11 +364,12 @@ def store_import(
             rated = fill_ratings(db, records, import_id)
             store_records(db, import_id, fresh, segments)
             store_scores(db, import_id, (scores or {}).get(path, []))
-            finish_import(db, import_id, len(records), len(fresh))
+            bad = (skipped or {}).get(path, 0)
+            finish_import(db, import_id, len(records), len(fresh), bad)
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             foreign, empty, tongues = unread_items(fresh, segments)
             results.append(ImportResult(str(path), len(records), len(fresh), foreign, empty, grown=grown,
-                                        diverged=diverged, rated=rated, languages=tongues))  # fmt: skip
+                                        diverged=diverged, rated=rated, languages=tongues, skipped=bad))  # fmt: skip
     return results
 
 
