@@ -1,0 +1,30 @@
+"""The API behind a reverse proxy, shared by several teams: what the access log and error bodies show, whom the
+wrong-key limiter refuses, which forwarded headers are trusted, and serving under a path prefix (real servers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.testing import serve
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("proxy") / "main.db"
+    with serve(db, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_AUTH_FAILURES": "0"}) as srv:
+        yield srv
+
+
+def test_an_api_key_in_the_query_string_is_neither_logged_nor_echoed(server):
+    # The tester's GET /v1/stats?api_key=tpm_... got a 422 and the access log kept the whole key.
+    key = server.key("cx")
+    secret = key[10:]  # what `keys list` does not show
+    with server.client() as anonymous, server.client(key) as c:
+        for query in (f"api_key={key}", f"access_token={key}", f"key={key}", "token=s3cr3t-value", f"{key}=1"):
+            for resp in (c.get(f"/v1/stats?{query}"), anonymous.get(f"/v1/stats?{query}")):
+                assert resp.status_code == 422 and secret not in resp.text and "s3cr3t" not in resp.text, resp.text
+        missing = c.get(f"/v1/datasets/{key}")
+        assert missing.status_code == 404 and secret not in missing.text and key[:10] in missing.text, missing.text
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert "GET /v1/stats?api_key=[redacted]" in log and "/v1/stats?token=[redacted]" in log, log
+    assert secret not in log and "s3cr3t" not in log
