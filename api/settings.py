@@ -56,7 +56,15 @@ class Settings(BaseSettings):
         "grows by one a night). 0: keep every run.",
     )
     auth_failures: int = Field(
-        default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
+        default=10,
+        description="Wrong API keys per minute per client address before 429 (for wrong keys only: a valid key "
+        "always goes through); 0 turns it off.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "comma-separated (IPs or networks, e.g. '127.0.0.1,10.0.0.0/8'; '*' for any). None by default: the client "
+        "address is the connection's, whatever a caller's headers say.",
     )
     workers: int = Field(
         default=2,

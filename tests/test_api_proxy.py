@@ -28,3 +28,28 @@ def test_an_api_key_in_the_query_string_is_neither_logged_nor_echoed(server):
     log = server.log.read_text(encoding="utf-8", errors="replace")
     assert "GET /v1/stats?api_key=[redacted]" in log and "/v1/stats?token=[redacted]" in log, log
     assert secret not in log and "s3cr3t" not in log
+
+
+def test_a_valid_key_is_never_refused_by_the_wrong_key_limit(tmp_path):
+    # Behind the tester's proxy, 9 wrong keys from one team locked every other team out for 39 s.
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_AUTH_FAILURES": "2"}
+    with serve(tmp_path / "main.db", env) as srv, srv.client("tpm_stale") as wrong, srv.client(srv.key("b")) as ok:
+        assert [wrong.get("/v1/stats").status_code for _ in range(3)] == [401, 401, 429]
+        assert ok.get("/v1/stats").status_code == 200
+
+
+def test_forwarded_headers_are_believed_only_from_the_proxies_named(tmp_path):
+    # The tester's X-Forwarded-For from 127.0.0.1 was believed with nothing configured: anyone could dodge the limit.
+    forged = {"X-Forwarded-For": "10.1.2.3", "Authorization": "Bearer tpm_guess"}
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_AUTH_FAILURES": "1"}
+    with serve(tmp_path / "plain.db", env) as srv, srv.client() as c:
+        assert c.get("/v1/stats", headers=forged).status_code == 401
+        assert c.get("/v1/stats", headers={**forged, "X-Forwarded-For": "10.9.9.9"}).status_code == 429
+        log = srv.log.read_text(encoding="utf-8")
+    assert "10.1.2.3" not in log and "127.0.0.1" in log
+    with serve(tmp_path / "proxied.db", {**env, "TOUCHPOINTS_FORWARDED_ALLOW_IPS": "127.0.0.1"}) as srv:
+        with srv.client() as c:
+            assert c.get("/v1/stats", headers=forged).status_code == 401
+            assert c.get("/v1/stats", headers=forged).status_code == 429
+            assert c.get("/v1/stats", headers={**forged, "X-Forwarded-For": "10.9.9.9"}).status_code == 401
+        assert "10.1.2.3" in srv.log.read_text(encoding="utf-8")
