@@ -25,6 +25,13 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    root_path: Annotated[
+        str | None,
+        typer.Option(
+            "--root-path",
+            help="Path prefix a reverse proxy serves it under, e.g. /touchpoints (default: $TOUCHPOINTS_ROOT_PATH).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file; --db wins over them)."""
 
@@ -33,7 +40,8 @@ def serve(
     from api.main import create_app
     from api.settings import Settings
 
-    settings = Settings() if db is None else Settings(db=db)
+    given = {name: value for name, value in (("db", db), ("root_path", root_path)) if value is not None}
+    settings = Settings(**given)  # type: ignore[arg-type]
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
     _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.prefix import normalised
 from miner.defaults import DEFAULT_EMBEDDING
 
 
@@ -75,11 +76,24 @@ class Settings(BaseSettings):
         default=3600, description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none."
     )
 
+    root_path: str = Field(
+        default="",
+        description="Path prefix the server is reached under behind a reverse proxy, e.g. '/touchpoints' (the "
+        "proxy may strip it or pass it on); the pages, /docs and redirects keep it. `serve --root-path` wins. "
+        "None by default.",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Origins a browser may call the API from (CORS), comma-separated, e.g. "
         "'https://dash.example.com,http://localhost:3000'; '*' for any. None by default: no CORS headers.",
     )
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        """One leading '/', none trailing: '/touchpoints' however it was written."""
+        return normalised(value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -53,3 +53,28 @@ def test_forwarded_headers_are_believed_only_from_the_proxies_named(tmp_path):
             assert c.get("/v1/stats", headers=forged).status_code == 429
             assert c.get("/v1/stats", headers={**forged, "X-Forwarded-For": "10.9.9.9"}).status_code == 401
         assert "10.1.2.3" in srv.log.read_text(encoding="utf-8")
+
+
+def test_redirects_are_paths_that_never_name_the_server_s_own_address(server):
+    # Behind the tester's proxy a trailing '/' was redirected to https://127.0.0.1:18110/v1/datasets.
+    with server.client(server.key("r")) as c:
+        resp = c.get("/v1/datasets/?limit=5", headers={"Host": "127.0.0.1:18110"}, follow_redirects=False)
+    assert resp.status_code in (307, 308) and resp.headers["location"] == "/v1/datasets?limit=5", resp.headers
+
+
+def test_the_pages_docs_and_redirects_keep_the_root_path(tmp_path):
+    # Under /touchpoints/ the key page fetched /v1/report and /docs loaded /openapi.json: both outside the prefix.
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_ROOT_PATH": "/touchpoints/"}
+    with serve(tmp_path / "main.db", env) as srv, srv.client(srv.key("p")) as c:
+        for prefix in ("", "/touchpoints"):  # a proxy that strips the prefix, and one that passes it on
+            page = c.get(f"{prefix}/")
+            assert page.status_code == 200 and "'/v1/report'" not in page.text and "'v1/report'" in page.text
+            docs = c.get(f"{prefix}/docs")
+            assert (
+                "'/touchpoints/openapi.json'" in docs.text
+                and "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+            )
+            assert c.get(f"{prefix}/openapi.json").json()["servers"] == [{"url": "/touchpoints"}]
+            assert c.get(f"{prefix}/v1/stats").status_code == 200
+            moved = c.get(f"{prefix}/v1/datasets/", follow_redirects=False)
+            assert moved.headers["location"] == "/touchpoints/v1/datasets", moved.headers
