@@ -38,10 +38,17 @@ def serve(
     import uvicorn
 
     from api.main import create_app
-    from api.settings import Settings
+    from api.settings_check import SettingsError, load_settings, unknown_variables
 
+    for warning in unknown_variables():
+        typer.echo(warning, err=True)
     given = {name: value for name, value in (("db", db), ("root_path", root_path)) if value is not None}
-    settings = Settings(**given)  # type: ignore[arg-type]
+    try:
+        settings = load_settings(**given)
+    except SettingsError as err:  # every bad setting at once, one line each, before anything listens
+        for line in err.lines:
+            typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(2) from None
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
     _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
