@@ -102,15 +102,21 @@ def keys_create(
     db: KeysDbOpt = None,
 ) -> None:
     """Create an API key for a workspace and print it (the only time it is shown; it is stored hashed)."""
+    from api.db import workspace_names
     from api.keys import create_key
 
+    control = _keys_db(db)
+    existing = workspace_names(control)
     try:
-        key = create_key(_keys_db(db), workspace)
+        key = create_key(control, workspace)
     except ValueError as err:
         fail(str(err))
         return
     typer.echo(key)
     typer.echo(f"Key for workspace '{workspace}'. Store it now: it is not shown again.", err=True)
+    if existing and workspace not in existing:  # a typo (cx-stors) made a new, empty workspace without a word
+        typer.echo(f"Workspace '{workspace}' is new: the existing ones are {', '.join(existing)} (a mistyped name? "
+                   "revoke the key with touchpoints keys revoke PREFIX)", err=True)  # fmt: skip
 
 
 @keys_app.command("list")
