@@ -25,20 +25,39 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    root_path: Annotated[
+        str | None,
+        typer.Option(
+            "--root-path",
+            help="Path prefix a reverse proxy serves it under, e.g. /touchpoints (default: $TOUCHPOINTS_ROOT_PATH).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (settings: TOUCHPOINTS_* environment variables or a .env file; --db wins over them)."""
 
     import uvicorn
 
     from api.main import create_app
-    from api.settings import Settings
+    from api.settings_check import SettingsError, load_settings, unknown_variables
 
-    settings = Settings() if db is None else Settings(db=db)
+    for warning in unknown_variables():
+        typer.echo(warning, err=True)
+    given = {name: value for name, value in (("db", db), ("root_path", root_path)) if value is not None}
+    try:
+        settings = load_settings(**given)
+    except SettingsError as err:  # every bad setting at once, one line each, before anything listens
+        for line in err.lines:
+            typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(2) from None
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
     _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=75)
+    # Forwarded headers only from the proxies the operator names: uvicorn's default believes any caller on
+    # 127.0.0.1, so anyone on the host could pick the address the wrong-key limiter and the log see.
+    proxies = settings.forwarded_allow_ips
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=75,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies)  # fmt: skip
 
 
 def _note_published_keys(workspaces_dir: Path) -> None:
@@ -83,15 +102,21 @@ def keys_create(
     db: KeysDbOpt = None,
 ) -> None:
     """Create an API key for a workspace and print it (the only time it is shown; it is stored hashed)."""
+    from api.db import workspace_names
     from api.keys import create_key
 
+    control = _keys_db(db)
+    existing = workspace_names(control)
     try:
-        key = create_key(_keys_db(db), workspace)
+        key = create_key(control, workspace)
     except ValueError as err:
         fail(str(err))
         return
     typer.echo(key)
     typer.echo(f"Key for workspace '{workspace}'. Store it now: it is not shown again.", err=True)
+    if existing and workspace not in existing:  # a typo (cx-stors) made a new, empty workspace without a word
+        typer.echo(f"Workspace '{workspace}' is new: the existing ones are {', '.join(existing)} (a mistyped name? "
+                   "revoke the key with touchpoints keys revoke PREFIX)", err=True)  # fmt: skip
 
 
 @keys_app.command("list")

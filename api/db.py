@@ -186,6 +186,10 @@ def insert_workspace(db: sqlite_utils.Database, workspace: str, created_at: str)
         db.table("workspaces").insert({"name": workspace, "created_at": created_at}, ignore=True)
 
 
+def workspace_names(db: sqlite_utils.Database) -> list[str]:
+    return [row["name"] for row in db.query("SELECT name FROM workspaces ORDER BY name")]
+
+
 def insert_key(db: sqlite_utils.Database, workspace: str, row: dict, created_at: str) -> None:
     """Create the workspace if needed and store a key's row (its hash, never the key)."""
     with db.atomic():

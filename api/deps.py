@@ -58,13 +58,15 @@ def get_workspace(
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    failures: FailureLimiter = request.app.state.auth_failures
-    client = request.client.host if request.client else "unknown"
-    if wait := failures.wait(client):
-        raise ApiError(429, "rate_limited", f"too many requests with a wrong API key from this address: "
-                       f"retry in {wait} s with a valid key", headers={"Retry-After": str(wait)})  # fmt: skip
     workspace = workspace_for(control, credentials.credentials)
     if workspace is None:
+        # Only wrong keys meet the limit on wrong keys: behind a proxy every team shares one address, and one team's
+        # stale key must not lock the others out (a key is 256 random bits: what the limit stops is the flood).
+        failures: FailureLimiter = request.app.state.auth_failures
+        client = request.client.host if request.client else "unknown"
+        if wait := failures.wait(client):
+            raise ApiError(429, "rate_limited", f"too many requests with a wrong API key from this address: "
+                           f"retry in {wait} s with a valid key", headers={"Retry-After": str(wait)})  # fmt: skip
         failures.fail(client)
         raise ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)",
                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.logs import redact_secrets
 from miner.errors import InputError, MinerError
 
 _CODES = {
@@ -68,8 +69,10 @@ def not_found(what: str) -> ApiError:
 
 
 def _json(status: int, code: str, message: str, field: str | None = None, headers: dict | None = None) -> JSONResponse:
-    # every body has all three keys, "field" null where none is at fault, as the schema and docs/guide/api.md say
-    return JSONResponse({"code": code, "message": message, "field": field}, status_code=status, headers=headers)
+    # every body has all three keys, "field" null where none is at fault, as the schema and docs/guide/api.md say;
+    # a message or field echoing the request (an id, a parameter's name) shows no API key: bodies get logged too
+    body = {"code": code, "message": redact_secrets(message), "field": field and redact_secrets(field)}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _validation_field(loc: tuple) -> str:

@@ -2,7 +2,12 @@
 number (`/v1/datasets/jane%40example.com`, `/v1/runs/07700900123`, a mistyped pain point id), a dataset or file
 name in the query string (`?name=jane%40example.com`, `?source=Tom Hardy 07700 900 999`). So each path segment and
 the query string of a logged request are pseudonymised: what the redactor's patterns find becomes its keyed token,
-and in the query string a given name with the capitalised word after it a PERSON token too."""
+and in the query string a given name with the capitalised word after it a PERSON token too.
+
+A URL can carry a secret too: a client that puts its API key in the query string (`?api_key=tpm_...`, `?token=`)
+gets a 401 or 422, and the key would stay in the log for anyone who reads it. So an API key anywhere (`tpm_...`)
+keeps only the prefix `touchpoints keys list` shows, and the value of a parameter named like a secret (key, token,
+secret, password...) is dropped. Error bodies that echo a request's words go through the same `redact_secrets`."""
 
 from __future__ import annotations
 
@@ -10,10 +15,17 @@ import logging
 import re
 from urllib.parse import unquote
 
+from api.keys import KEY_PREFIX
 from miner.segment.namefilter import is_given_name
 from miner.segment.pii import pseudonym, pseudonymise
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A key is KEY_PREFIX and token_urlsafe characters; `keys list` shows its first 10 characters, so they may stay.
+_API_KEY = re.compile(re.escape(KEY_PREFIX) + r"([\w-]{0,6})[\w-]*")
+# A parameter whose name says it holds a secret (api_key, access_token, key, client_secret, password, auth...).
+_SECRET_PARAM = re.compile(
+    r"(?i)((?:^|[?&;])[^=&;?]*(?:key|token|secret|passw|pwd|auth|credential|signature)[^=&;?]*=)([^&;]*)"
+)
 # A capitalised word and, when there is one, the capitalised word or initial after it ("Tom Hardy", "Jane D.").
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:['’][a-z]+)?(?:[ \t]+[A-Z][\w'’-]*\.?)?")
 
@@ -23,12 +35,18 @@ def _names(text: str) -> str:
     return _NAME.sub(lambda m: pseudonym(m[0], "PERSON") if is_given_name(m[0].split()[0]) else m[0], text)
 
 
+def redact_secrets(text: str) -> str:
+    """`text` (a query string, or a message that may echo one) without API keys or secret-named parameters' values."""
+    text = _SECRET_PARAM.sub(lambda m: m[1] + ("[redacted]" if m[2] else ""), text)
+    return _API_KEY.sub(lambda m: f"{KEY_PREFIX}{m[1]}...[redacted]", text)
+
+
 def redact_target(target: str) -> str:
     """A request's path and query, as the access log shows it, with PII as keyed tokens. Decoded to be read (and
     matched: %40 is an @), but a control character stays escaped, so a URL cannot write a line of its own."""
     path, mark, query = target.partition("?")
-    path = "/".join(pseudonymise(unquote(part)) for part in path.split("/"))
-    shown = path + mark + (_names(pseudonymise(unquote(query))) if query else "")
+    path = "/".join(pseudonymise(redact_secrets(unquote(part))) for part in path.split("/"))
+    shown = path + mark + (_names(pseudonymise(redact_secrets(unquote(query)))) if query else "")
     return _CONTROL.sub(lambda m: f"%{ord(m[0]):02X}", shown)
 
 

@@ -12,6 +12,7 @@ from api.cors import Cors
 from api.db import pool
 from api.head import HeadAsGet
 from api.jobs import JobRunner
+from api.prefix import RootPath
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.routes import (
     datasets,
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After"],  # a dashboard backs off on 429
             max_age=600,
         )
+    # outermost of all: every other middleware and route sees the path with the prefix, and redirects leave as paths
+    app.add_middleware(RootPath, root_path=settings.root_path)
     for module in (health, datasets, erasures, runs, pain_points, touchpoints, trends, taxonomy, review, stats, report):
         app.include_router(module.router)
     return app

@@ -36,7 +36,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"].startswith(DOCS_PATHS) else PAGE_POLICY
+        # the route's path: under a prefix (TOUCHPOINTS_ROOT_PATH) the docs are at /touchpoints/docs
+        route_path = scope["path"].removeprefix(scope.get("root_path", ""))
+        policy = DOCS_POLICY if route_path.startswith(DOCS_PATHS) else PAGE_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

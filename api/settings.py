@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,10 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.prefix import normalised
 from miner.defaults import DEFAULT_EMBEDDING
+
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s]+")
 
 
 class Settings(BaseSettings):
@@ -28,25 +32,30 @@ class Settings(BaseSettings):
     spacy_model: str = Field(default="en_core_web_sm", description="spaCy pipeline name or path.")
     mapper: str = Field(default="examples", description="Touchpoint mapper: examples or centroid.")
     taxonomy: Path | None = Field(default=None, description="Taxonomy YAML for workspaces that never PUT one.")
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload (413 beyond it).")
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="Largest accepted upload (413 beyond it)."
+    )
     max_json_bytes: int = Field(
         default=10 * 1024 * 1024,
+        ge=1,
         description="Largest JSON body or .json file in an upload, parsed whole (413 beyond it; JSONL/CSV stream).",
     )
     max_rows: int = Field(
-        default=1_000_000, description="Most rows in one dataset, over all its files (413 beyond it)."
+        default=1_000_000, ge=1, description="Most rows in one dataset, over all its files (413 beyond it)."
     )
     rate_limit: int = Field(
-        default=600, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
+        default=600, ge=0, description="Requests per minute per workspace (429 beyond it); 0 turns it off."
     )
     max_taxonomy_bytes: int = Field(
-        default=5 * 1024 * 1024, description="Largest PUT /v1/taxonomy body (413 beyond it)."
+        default=5 * 1024 * 1024, ge=1, description="Largest PUT /v1/taxonomy body (413 beyond it)."
     )
     max_examples: int = Field(
-        default=2_000, description="Most examples per touchpoint (and none_examples) in a PUT taxonomy (413 beyond)."
+        default=2_000,
+        ge=1,
+        description="Most examples per touchpoint (and none_examples) in a PUT taxonomy (413 beyond).",
     )
     max_taxonomy_versions: int = Field(
-        default=20, description="Taxonomy versions kept per workspace; older ones are deleted (runs keep a copy)."
+        default=20, ge=1, description="Taxonomy versions kept per workspace; older ones are deleted (runs keep a copy)."
     )
     keep_runs: int = Field(
         default=0,
@@ -56,15 +65,34 @@ class Settings(BaseSettings):
         "grows by one a night). 0: keep every run.",
     )
     auth_failures: int = Field(
-        default=10, description="Wrong API keys per minute per client address before 429 (any key); 0 turns it off."
+        default=10,
+        ge=0,
+        description="Wrong API keys per minute per client address before 429 (for wrong keys only: a valid key "
+        "always goes through); 0 turns it off.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "comma-separated (IPs or networks, e.g. '127.0.0.1,10.0.0.0/8'; '*' for any). None by default: the client "
+        "address is the connection's, whatever a caller's headers say.",
     )
     workers: int = Field(
         default=2,
+        ge=1,
         description="Runs mined at the same time, taken from the workspaces' queues in turn; one workspace "
         "holds at most workers - 1 of them (and runs one at a time), so the others are never all kept waiting.",
     )
     run_budget_s: float = Field(
-        default=3600, description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none."
+        default=3600,
+        ge=0,
+        description="Longest a run may take, in seconds (it fails beyond it, with a message); 0: none.",
+    )
+
+    root_path: str = Field(
+        default="",
+        description="Path prefix the server is reached under behind a reverse proxy, e.g. '/touchpoints' (the "
+        "proxy may strip it or pass it on); the pages, /docs and redirects keep it. `serve --root-path` wins. "
+        "None by default.",
     )
 
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -72,6 +100,12 @@ class Settings(BaseSettings):
         description="Origins a browser may call the API from (CORS), comma-separated, e.g. "
         "'https://dash.example.com,http://localhost:3000'; '*' for any. None by default: no CORS headers.",
     )
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        """One leading '/', none trailing: '/touchpoints' however it was written."""
+        return normalised(value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -81,6 +115,15 @@ class Settings(BaseSettings):
             value = value.split(",")
         if isinstance(value, list):
             return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        """An origin as a browser sends it: an origin with a path was accepted, then matched no request."""
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"'{origin}' is not an origin: give scheme://host[:port], no path (or '*')")
         return value
 
     @property

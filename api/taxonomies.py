@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
@@ -13,15 +14,29 @@ from api.errors import ApiError
 from api.keys import now
 from api.settings import Settings
 from api.stored_runs import unlisted_runs
+from miner.errors import MinerError
 from miner.store import taxonomies as stored
 from miner.store.runs import find_run, run_row, run_taxonomy
 from miner.touchpoints import Taxonomy, load_taxonomy
 from miner.touchpoints.taxonomy import DEFAULT_TAXONOMY
 
+log = logging.getLogger("touchpoints.api")
+
 
 def default_taxonomy(settings: Settings) -> Taxonomy:
+    """The configured taxonomy (`serve` checks it at start-up); one that has gone or broken since is the server's
+    fault, a 500 for the operator, not a 400 telling the client it erred (and not the server's path either)."""
     path = settings.taxonomy or DEFAULT_TAXONOMY
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    try:
+        return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    except (MinerError, OSError) as err:
+        log.error("TOUCHPOINTS_TAXONOMY=%s cannot be read: %s", path, err)
+        raise ApiError(
+            500,
+            "server_misconfigured",
+            "the server's default taxonomy (TOUCHPOINTS_TAXONOMY) cannot be "
+            "read: tell its operator (the server log says why), or PUT /v1/taxonomy your own",
+        ) from None
 
 
 @lru_cache(maxsize=8)

@@ -75,8 +75,9 @@ def test_wrong_keys_are_rate_limited_per_client_with_retry_after(client_and_key)
         resp = client.get("/v1/stats", headers=wrong)
         assert resp.status_code == 429 and resp.json()["code"] == "rate_limited"
         assert "wrong API key" in resp.json()["message"] and int(resp.headers["retry-after"]) > 0
-        # While blocked, even a right key is refused: a guess that succeeds must not be told apart.
-        assert client.get("/v1/stats", headers={"Authorization": f"Bearer {key}"}).status_code == 429
+        # A right key still goes through: behind a proxy every team shares the address, and one team's stale key
+        # locked the others out (a key is 256 random bits, so no guess succeeds for the block to hide).
+        assert client.get("/v1/stats", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
 
 def test_right_keys_do_not_count_as_failures(client_and_key):

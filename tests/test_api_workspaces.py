@@ -88,3 +88,14 @@ def test_mining_into_the_api_main_database_is_refused_and_leaves_it_as_it_was(tm
 
     with serve(main, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake"}) as srv:  # the service still opens its file
         assert httpx.get(f"{srv.url}/healthz").status_code == 200
+
+
+def test_keys_create_says_when_it_makes_a_new_workspace_and_lists_the_existing_ones(tmp_path):
+    # The tester's `keys create --workspace cx-stors` (for cx-stores) made a new, empty workspace without a word.
+    main = tmp_path / "main.db"
+    first = touchpoints("keys", "create", "--workspace", "cx-stores", "--db", str(main))
+    assert first.returncode == 0 and "is new" not in first.stderr
+    again = touchpoints("keys", "create", "--workspace", "cx-stores", "--db", str(main))
+    assert again.returncode == 0 and "is new" not in again.stderr
+    typo = touchpoints("keys", "create", "--workspace", "cx-stors", "--db", str(main))
+    assert typo.returncode == 0 and "Workspace 'cx-stors' is new: the existing ones are cx-stores" in typo.stderr

@@ -23,8 +23,10 @@ The key stays in this tab only.</p>
 <form id="f"><input id="key" type="password" placeholder="API key" autocomplete="off" required>
 <button>Open report</button></form><p id="error"></p></main>
 <script>
+// This page is the server's root, under whatever prefix a proxy gives it (/touchpoints or /touchpoints/): relative.
+const root = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
 async function load(key) {
-  const r = await fetch('/v1/report' + location.search, {headers: {Authorization: 'Bearer ' + key}});
+  const r = await fetch(root + 'v1/report' + location.search, {headers: {Authorization: 'Bearer ' + key}});
   if (!r.ok) { const e = await r.json().catch(() => ({})); throw new Error(e.message || r.statusText); }
   sessionStorage.setItem('tpKey', key);
   const html = await r.text(); document.open(); document.write(html); document.close();

@@ -96,17 +96,21 @@ def check_embedding_model(name: str) -> None:
     """Refuse an --embedding-model that is no registered name and no model folder before anything loads: the
     sentence-transformers fallback took 'nosuch' for a Hugging Face hub name and failed offline with a message
     about the internet connection."""
+    if problem := embedding_model_problem(name):
+        fail(f"--embedding-model {name}: {problem}")
+
+
+def embedding_model_problem(name: str) -> str | None:
+    """What is wrong with an embedding model name (no registered name, no model folder), else None; `serve` checks
+    TOUCHPOINTS_EMBEDDING_MODEL with it too."""
     from miner.embed import registry
     from miner.embed.sentence_transformers import DEFAULT_MODEL
 
     head = name.partition(":")[0]
     if name in registry.names() or head in registry.names() or name == DEFAULT_MODEL or Path(name).is_dir():
-        return
+        return None
     known = [n for n in registry.names() if not n.startswith("fake")]
-    fail(
-        f"--embedding-model {name}: no such model; use {', '.join(known)}, or the path of a folder holding a "
-        "sentence-transformers model"
-    )
+    return f"no such model; use {', '.join(known)}, or the path of a folder holding a sentence-transformers model"
 
 
 def discard_new_db(db: Path, database: Any) -> None:
