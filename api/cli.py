@@ -30,11 +30,17 @@ def serve(
 
     import uvicorn
 
+    from api import owner
     from api.main import create_app
     from api.settings import Settings
+    from miner.store.busy import BUSY_EXIT
 
     settings = Settings() if db is None else Settings(db=db)
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
+    try:
+        owner.claim(settings.db)  # held until the process ends: a second server stops here, touching nothing
+    except owner.ServerBusy as err:
+        fail(str(err), BUSY_EXIT)
     _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.

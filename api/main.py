@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api import errors, logs
+from api import errors, logs, owner
 from api.cors import Cors
 from api.db import pool
 from api.head import HeadAsGet
@@ -41,12 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owner.claim(settings.db)  # before recover(): only the server holding the claim owns the jobs it finds
         runner = JobRunner(settings)
         runner.recover()
         app.state.runner = runner
         yield
         runner.shutdown()
         pool.close_all()
+        owner.release(settings.db)
 
     app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(errors.no_unknown_query)])  # fmt: skip
