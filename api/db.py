@@ -331,6 +331,19 @@ def fail_unfinished_jobs(db: sqlite_utils.Database, error: str, finished_at: str
     db.conn.commit()
 
 
+def write_problem(db: sqlite_utils.Database) -> str | None:
+    """Why the database cannot be written now (read-only, locked beyond the busy timeout), or None: takes the write
+    lock and lets go of it, writing nothing."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.Error as err:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        return str(err)
+    return None
+
+
 def cancel_job(db: sqlite_utils.Database, job_id: str, finished_at: str) -> None:
     """A queued job turns cancelled at once, a running one cancelling (its worker finishes the cancel)."""
     db.execute(

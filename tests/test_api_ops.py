@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
 
 from api.db import insert_job, job_row, open_control
-from api.testing import ROOT, free_port, serve
+from api.keys import create_key
+from api.testing import ROOT, free_port, serve, wait_for_run
 
 ENV = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake"}
 
@@ -49,3 +58,91 @@ def test_a_second_server_on_the_same_database_stops_and_leaves_the_first_ones_ru
         assert f"another `touchpoints serve` (process {first.pid} " in err
         assert "Stop that one first" in err
         assert _status(db, "run_live") == "running"
+
+
+@contextmanager
+def serve_here(db, **settings):
+    """The app on uvicorn in a thread of this process, so a test can make its writes fail as a full disk does."""
+    from api.main import create_app
+    from api.settings import Settings
+
+    port = free_port()
+    config = uvicorn.Config(create_app(Settings(db=db, embedding_model="fake", **settings)), host="127.0.0.1",
+                            port=port, log_level="warning")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _until(check, timeout_s: float = 60):
+    deadline = time.monotonic() + timeout_s
+    while not (value := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return value
+
+
+def test_a_full_disk_answers_507_and_no_run_stays_running(tmp_path, monkeypatch):
+    """With the disk full, an upload answered 500 "(OSError)", the worker died recording its run's failure, the run
+    stayed 'running' (409 run_in_progress for every later run) and /healthz said ok. Now uploads answer 507, the
+    run's end is recorded once there is room, the worker goes on, and /readyz says what is wrong meanwhile."""
+    import shutil
+
+    import api.db
+    from miner.pipeline.core import Pipeline
+
+    full = threading.Event()
+    real_copy, real_update, real_import = shutil.copyfileobj, api.db.update_job, Pipeline.import_paths
+
+    def copy(*args, **kwargs):
+        if full.is_set():
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_copy(*args, **kwargs)
+
+    def update(db, job_id, fields):
+        if full.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_update(db, job_id, fields)
+
+    def import_paths(self, *args, **kwargs):
+        if full.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_import(self, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy)
+    monkeypatch.setattr(api.db, "update_job", update)
+    monkeypatch.setattr(Pipeline, "import_paths", import_paths)
+    db = tmp_path / "main.db"
+    control = open_control(db)
+    key = create_key(control, "w")
+    control.close()
+    with serve_here(db, workers=1) as url, httpx.Client(base_url=url, timeout=60) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        assert client.get("/readyz").json() == {"status": "ready", "problems": []}
+        upload = {"file": ("a.csv", b"id,text\n1,The courier was late.\n2,Refund never came.\n", "text/csv")}
+        assert client.post("/v1/datasets", files=upload).status_code == 201
+        full.set()
+        refused = client.post("/v1/datasets", files=upload)
+        assert refused.status_code == 507, refused.text
+        assert refused.json()["code"] == "insufficient_storage"
+        assert "disk" in refused.json()["message"] and "full" in refused.json()["message"]
+        stuck = client.post("/v1/runs", json={}).json()["id"]  # the job's row is written; its import is refused
+        ready = _until(lambda: (r := client.get("/readyz")).status_code == 503 and r.json())
+        assert ready["status"] == "unavailable" and stuck in ready["problems"][-1]
+        full.clear()  # room again
+        again = client.post("/v1/runs", json={})
+        assert again.status_code == 202, again.text
+        failed = client.get(f"/v1/runs/{stuck}").json()
+        assert failed["status"] == "failed" and "disk" in failed["error"], failed
+        final, _ = wait_for_run(client, again.json()["id"])  # the one worker lived on
+        assert final["status"] == "complete", final
+        assert client.get("/readyz").json()["status"] == "ready"
