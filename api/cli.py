@@ -49,18 +49,23 @@ def serve(
 
 def _note_published_keys(workspaces_dir: Path) -> None:
     """One line for each workspace whose pseudonym tokens use the key published in the source (made before each
-    database had its own, or imported from such a database)."""
+    database had its own, or imported from such a database); a workspace a newer version wrote stops the start."""
     import sqlite3
 
     import sqlite_utils
 
+    from miner.errors import DatabaseError
+    from miner.store.migrations import refuse_newer
     from miner.store.pii_key import published_key_note, uses_published_key
 
     for path in sorted(workspaces_dir.glob("*.db")) if workspaces_dir.is_dir() else []:
         db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))  # only read
         try:
+            refuse_newer(db, path)  # at start-up, not at the workspace's first request (500 KeyError)
             if uses_published_key(db):
                 typer.echo(published_key_note(f"Workspace '{path.stem}' ({path})"), err=True)
+        except DatabaseError as err:
+            fail(str(err))
         except sqlite3.DatabaseError:
             pass  # not a database: the workspace's first request says so
         finally:

@@ -19,6 +19,7 @@ from sqlite_utils import Migrations
 from api.pool import ConnectionPool, pool  # noqa: F401 - re-exported for the API's modules
 from miner.store.db import Database, connect  # noqa: F401 - re-exported for the API's modules
 from miner.store.migrations import migrations as miner_migrations
+from miner.store.migrations import refuse_newer
 
 control_migrations = Migrations("touchpoint_api")
 WORKSPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -80,6 +81,7 @@ def _migrate(db: sqlite_utils.Database, path: Path, migrations: Migrations) -> N
     key = (str(path.resolve()), migrations.name)
     if key in _migrated:
         return
+    refuse_newer(db, path, migrations)  # closes it: a newer version's schema is not ours to read or migrate
     with _lock:
         migrations.apply(db)
         _migrated.add(key)

@@ -146,3 +146,35 @@ def test_a_full_disk_answers_507_and_no_run_stays_running(tmp_path, monkeypatch)
         final, _ = wait_for_run(client, again.json()["id"])  # the one worker lived on
         assert final["status"] == "complete", final
         assert client.get("/readyz").json()["status"] == "ready"
+
+
+def _future(db, migration_set: str) -> None:
+    """Record a migration this version does not know, as a newer version's would be."""
+    conn = sqlite3.connect(db)
+    row = (migration_set, "m999_from_the_future", "2027-01-01")
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)", row)
+    conn.commit()
+    conn.close()
+
+
+def test_the_server_refuses_databases_a_newer_version_wrote(tmp_path):
+    """A workspace a newer version had migrated was served, and GET /v1/pain-points answered 500 KeyError; now
+    `serve` stops at its start, naming the file, and so does a main database a newer version wrote."""
+    from api.db import open_workspace
+
+    main = tmp_path / "main.db"
+    open_control(main).close()
+    open_workspace(tmp_path / "main.workspaces", "w").close()
+    _future(tmp_path / "main.workspaces" / "w.db", "touchpoint_miner")
+    _refused(main, "w.db")
+    (tmp_path / "main.workspaces" / "w.db").unlink()
+    _future(main, "touchpoint_api")
+    _refused(main, "main.db")
+
+
+def _refused(main, newer: str) -> None:
+    cmd = [sys.executable, "-m", "miner", "serve", "--db", str(main), "--port", str(free_port())]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{newer} was written by a newer touchpoint-miner" in proc.stderr
+    assert "upgrade touchpoint-miner, or restore a backup" in proc.stderr
