@@ -33,9 +33,12 @@ def serve(
     from api import owner
     from api.main import create_app
     from api.settings import Settings
+    from miner.segment.segmenter import spacy_model_problem
     from miner.store.busy import BUSY_EXIT
 
     settings = Settings() if db is None else Settings(db=db)
+    if problem := spacy_model_problem(settings.spacy_model):  # now, not as each run fails (or names it, unread)
+        fail(f"TOUCHPOINTS_SPACY_MODEL: {problem}")
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
     try:
         owner.claim(settings.db)  # held until the process ends: a second server stops here, touching nothing

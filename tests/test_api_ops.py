@@ -178,3 +178,15 @@ def _refused(main, newer: str) -> None:
     assert proc.returncode == 2, proc.stderr
     assert f"{newer} was written by a newer touchpoint-miner" in proc.stderr
     assert "upgrade touchpoint-miner, or restore a backup" in proc.stderr
+
+
+def test_the_server_refuses_a_spacy_model_that_is_not_there(tmp_path):
+    """TOUCHPOINTS_SPACY_MODEL=nope: the server started, a run completed and its stored run named 'nope', which
+    never ran; now `serve` stops at its start and says so."""
+    import os
+
+    cmd = [sys.executable, "-m", "miner", "serve", "--db", str(tmp_path / "main.db"), "--port", str(free_port())]
+    env = {**os.environ, **ENV, "TOUCHPOINTS_SPACY_MODEL": "nope"}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "TOUCHPOINTS_SPACY_MODEL: spaCy model 'nope' not found" in proc.stderr
