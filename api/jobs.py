@@ -29,15 +29,22 @@ T = TypeVar("T")
 log = logging.getLogger("touchpoints.api")
 
 ACTIVE = ("queued", "running", "cancelling")
-# Share of a run's time each pipeline stage takes, roughly, so progress moves evenly from 0 to 1.
+# Share of a run's time each pipeline stage takes, roughly, so progress moves evenly from 0 to 1. A run's imports
+# ('Importing NAME', one stage per file) share one entry (`_weighed`): without it a run stood still through them.
 WEIGHTS = {
     "Loading models": 0.05,
-    "Segmenting": 0.25,
+    "Importing": 0.25,
+    "Segmenting": 0.05,
     "Preparing models": 0.1,
-    "Embedding": 0.3,
+    "Embedding": 0.25,
     "Mapping touchpoints": 0.05,
     "Clustering pain points": 0.25,
 }
+
+
+def _weighed(stage: str) -> str:
+    """The WEIGHTS entry of a stage: 'Importing' for each file's 'Importing NAME'."""
+    return "Importing" if stage.startswith("Importing ") else stage
 
 
 STOPPED = "the server stopped during the run: start the run again"
@@ -78,7 +85,8 @@ class JobProgress(Progress):
         if not force and now_s - self._last < 0.25:
             return
         self._last = now_s
-        current = 0.0 if stage in self.done else WEIGHTS.get(stage, 0.0) * min(1.0, fraction)
+        key = _weighed(stage)
+        current = 0.0 if key in self.done else WEIGHTS.get(key, 0.0) * min(1.0, fraction)
         # Stages can repeat (one import per dataset): never let the reported value go back.
         self.value = max(self.value, min(0.99, sum(self.done.values()) + current))
         self.runner.update(self.job_id, progress=round(self.value, 4), stage=stage)
@@ -92,10 +100,10 @@ class JobProgress(Progress):
             count += n
             self._report(name, count / total if total else 0.0)
 
-        self.done.pop(name, None)
+        self.done.pop(_weighed(name), None)
         self._report(name, 0.0, force=True)
         yield advance
-        self.done[name] = WEIGHTS.get(name, 0.0)
+        self.done[_weighed(name)] = WEIGHTS.get(_weighed(name), 0.0)
         self._report(name, 1.0, force=True)
 
 

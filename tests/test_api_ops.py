@@ -190,3 +190,16 @@ def test_the_server_refuses_a_spacy_model_that_is_not_there(tmp_path):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2, proc.stderr
     assert "TOUCHPOINTS_SPACY_MODEL: spaCy model 'nope' not found" in proc.stderr
+
+
+def test_progress_moves_during_the_import(tmp_path):
+    """A 6,000-row run read 'running 0.05 Importing slow.csv' all through its import, then jumped to 0.35: the
+    import's stage had no weight and reported no bytes for a file under 16 MiB. Now it moves as the file is read."""
+    rows = "".join(f"{i},The courier number {i} was late and the soup arrived cold again.\n" for i in range(6000))
+    with serve(tmp_path / "main.db", ENV) as server, server.client(server.key("w")) as client:
+        upload = {"file": ("slow.csv", ("id,text\n" + rows).encode(), "text/csv")}
+        assert client.post("/v1/datasets", files=upload).status_code == 201
+        final, states = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+    assert final["status"] == "complete", final
+    importing = [s["progress"] for s in states if (s.get("stage") or "").startswith("Importing")]
+    assert importing and max(importing) > 0.1, states
