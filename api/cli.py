@@ -37,8 +37,11 @@ def serve(
 
     import uvicorn
 
+    from api import owner
     from api.main import create_app
     from api.settings_check import SettingsError, load_settings, unknown_variables
+    from miner.segment.segmenter import spacy_model_problem
+    from miner.store.busy import BUSY_EXIT
 
     for warning in unknown_variables():
         typer.echo(warning, err=True)
@@ -49,7 +52,13 @@ def serve(
         for line in err.lines:
             typer.echo(f"Error: {line}", err=True)
         raise typer.Exit(2) from None
+    if problem := spacy_model_problem(settings.spacy_model):  # now, not as each run fails (or names it, unread)
+        fail(f"TOUCHPOINTS_SPACY_MODEL: {problem}")
     _keys_db(settings.db).close()  # refuse a database `touchpoints mine` wrote now, not at the first request
+    try:
+        owner.claim(settings.db)  # held until the process ends: a second server stops here, touching nothing
+    except owner.ServerBusy as err:
+        fail(str(err), BUSY_EXIT)
     _note_published_keys(settings.workspaces_dir)
     # Keep-alive of 75 s, not uvicorn's 5: a client (or proxy) reusing a connection the server has just closed
     # gets a reset; make reliability saw 2 in 2,000 reads under load with 5 s.
@@ -62,18 +71,23 @@ def serve(
 
 def _note_published_keys(workspaces_dir: Path) -> None:
     """One line for each workspace whose pseudonym tokens use the key published in the source (made before each
-    database had its own, or imported from such a database)."""
+    database had its own, or imported from such a database); a workspace a newer version wrote stops the start."""
     import sqlite3
 
     import sqlite_utils
 
+    from miner.errors import DatabaseError
+    from miner.store.migrations import refuse_newer
     from miner.store.pii_key import published_key_note, uses_published_key
 
     for path in sorted(workspaces_dir.glob("*.db")) if workspaces_dir.is_dir() else []:
         db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))  # only read
         try:
+            refuse_newer(db, path)  # at start-up, not at the workspace's first request (500 KeyError)
             if uses_published_key(db):
                 typer.echo(published_key_note(f"Workspace '{path.stem}' ({path})"), err=True)
+        except DatabaseError as err:
+            fail(str(err))
         except sqlite3.DatabaseError:
             pass  # not a database: the workspace's first request says so
         finally:

@@ -19,6 +19,7 @@ from sqlite_utils import Migrations
 from api.pool import ConnectionPool, pool  # noqa: F401 - re-exported for the API's modules
 from miner.store.db import Database, connect  # noqa: F401 - re-exported for the API's modules
 from miner.store.migrations import migrations as miner_migrations
+from miner.store.migrations import refuse_newer
 
 control_migrations = Migrations("touchpoint_api")
 WORKSPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -80,6 +81,7 @@ def _migrate(db: sqlite_utils.Database, path: Path, migrations: Migrations) -> N
     key = (str(path.resolve()), migrations.name)
     if key in _migrated:
         return
+    refuse_newer(db, path, migrations)  # closes it: a newer version's schema is not ours to read or migrate
     with _lock:
         migrations.apply(db)
         _migrated.add(key)
@@ -333,6 +335,19 @@ def fail_unfinished_jobs(db: sqlite_utils.Database, error: str, finished_at: str
     sql = f"UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, stage = NULL WHERE status IN ({marks})"
     db.execute(sql, [error, finished_at, *ACTIVE])
     db.conn.commit()
+
+
+def write_problem(db: sqlite_utils.Database) -> str | None:
+    """Why the database cannot be written now (read-only, locked beyond the busy timeout), or None: takes the write
+    lock and lets go of it, writing nothing."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.Error as err:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        return str(err)
+    return None
 
 
 def cancel_job(db: sqlite_utils.Database, job_id: str, finished_at: str) -> None:

@@ -26,6 +26,7 @@ _CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "internal_error",
+    507: "insufficient_storage",
 }
 
 

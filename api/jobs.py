@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from api.errors import ApiError
 from api.keys import now
 from api.queue import FairQueue, start_workers
 from api.settings import Settings
+from api.storage import RUN_DISK_FULL, is_disk_full
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from miner.progress import Advance, Progress
@@ -27,18 +29,26 @@ T = TypeVar("T")
 log = logging.getLogger("touchpoints.api")
 
 ACTIVE = ("queued", "running", "cancelling")
-# Share of a run's time each pipeline stage takes, roughly, so progress moves evenly from 0 to 1.
+# Share of a run's time each pipeline stage takes, roughly, so progress moves evenly from 0 to 1. A run's imports
+# ('Importing NAME', one stage per file) share one entry (`_weighed`): without it a run stood still through them.
 WEIGHTS = {
     "Loading models": 0.05,
-    "Segmenting": 0.25,
+    "Importing": 0.25,
+    "Segmenting": 0.05,
     "Preparing models": 0.1,
-    "Embedding": 0.3,
+    "Embedding": 0.25,
     "Mapping touchpoints": 0.05,
     "Clustering pain points": 0.25,
 }
 
 
+def _weighed(stage: str) -> str:
+    """The WEIGHTS entry of a stage: 'Importing' for each file's 'Importing NAME'."""
+    return "Importing" if stage.startswith("Importing ") else stage
+
+
 STOPPED = "the server stopped during the run: start the run again"
+RETRY_S = 2.0  # how often a job state the database refused (a full disk) is tried again
 
 
 class Cancelled(Exception):
@@ -75,7 +85,8 @@ class JobProgress(Progress):
         if not force and now_s - self._last < 0.25:
             return
         self._last = now_s
-        current = 0.0 if stage in self.done else WEIGHTS.get(stage, 0.0) * min(1.0, fraction)
+        key = _weighed(stage)
+        current = 0.0 if key in self.done else WEIGHTS.get(key, 0.0) * min(1.0, fraction)
         # Stages can repeat (one import per dataset): never let the reported value go back.
         self.value = max(self.value, min(0.99, sum(self.done.values()) + current))
         self.runner.update(self.job_id, progress=round(self.value, 4), stage=stage)
@@ -89,10 +100,10 @@ class JobProgress(Progress):
             count += n
             self._report(name, count / total if total else 0.0)
 
-        self.done.pop(name, None)
+        self.done.pop(_weighed(name), None)
         self._report(name, 0.0, force=True)
         yield advance
-        self.done[name] = WEIGHTS.get(name, 0.0)
+        self.done[_weighed(name)] = WEIGHTS.get(_weighed(name), 0.0)
         self._report(name, 1.0, force=True)
 
 
@@ -120,6 +131,9 @@ class JobRunner:
         self._embedder_lock = threading.Lock()
         self._stopping = False
         self._control = open_control(settings.db)
+        self._unrecorded: dict[str, dict] = {}  # a finished job's last state the database refused (`_finish`)
+        self._retry = threading.Event()  # set to stop the recorder
+        threading.Thread(target=self._recorder, name="touchpoints-recorder", daemon=True).start()
         self._models_lock = threading.Lock()
         workers = max(1, settings.workers)
         self.queue = FairQueue(per_workspace=workers - 1)
@@ -152,6 +166,7 @@ class JobRunner:
     ) -> str:
         """Queue a run; one run at a time per workspace, since a run analyses the whole workspace."""
         with self.exclusive(workspace), self._lock:
+            self._flush()  # a run the disk kept 'running' is failed first, or it would hold the workspace for good
             busy = control_db.active_job(self._control, workspace)
             if busy:
                 raise ApiError(
@@ -184,6 +199,7 @@ class JobRunner:
             event = self._cancel.get(job_id)
             if event:
                 event.set()
+            self._flush()
             control_db.cancel_job(self._control, job_id, now())
 
     def shutdown(self) -> None:
@@ -194,6 +210,9 @@ class JobRunner:
         self.queue.close()
         for worker in self._workers:
             worker.join()
+        self._retry.set()
+        with self._lock:
+            self._flush()  # the runs that ended while the disk was full end as they did, not "the server stopped"
         self.recover()
 
     def _models_loaded(self, profile: Profile) -> tuple[Any, Any]:
@@ -237,17 +256,57 @@ class JobRunner:
             self._run(job_id)
         except Cancelled:
             if self._stopping:
-                self.update(job_id, status="failed", error=STOPPED, finished_at=now(), stage=None)
+                self._finish(job_id, status="failed", error=STOPPED)
             else:
-                self.update(job_id, status="cancelled", finished_at=now(), stage=None)
+                self._finish(job_id, status="cancelled")
         except MinerError as err:
-            self.update(job_id, status="failed", error=str(err), finished_at=now(), stage=None)
+            self._finish(job_id, status="failed", error=str(err))
         except Exception as err:  # noqa: BLE001 - a job's failure is reported on the job, never lost
-            log.exception("run %s failed", job_id)
-            self.update(job_id, status="failed", error=f"{type(err).__name__}: {err}", finished_at=now(), stage=None)
+            if is_disk_full(err):
+                log.error("run %s failed: the disk is full (%s)", job_id, err)
+                self._finish(job_id, status="failed", error=RUN_DISK_FULL)
+            else:
+                log.exception("run %s failed", job_id)
+                self._finish(job_id, status="failed", error=f"{type(err).__name__}: {err}")
         finally:
             with self._lock:
                 self._cancel.pop(job_id, None)
+
+    def _finish(self, job_id: str, **fields: object) -> None:
+        """Record a job's end; where the database refuses it (a full disk), keep it to record later (`_flush`), so
+        the worker goes on and the job does not stay 'running' for good."""
+        fields.update(finished_at=now(), stage=None)
+        with self._lock:
+            self._unrecorded[job_id] = fields
+            self._flush()
+
+    def _flush(self) -> None:
+        """Record the job states the database refused before; under `_lock`. Never raises: what it still cannot
+        write waits for the next try."""
+        for job_id, fields in list(self._unrecorded.items()):
+            try:
+                control_db.update_job(self._control, job_id, fields)
+            except (sqlite3.Error, OSError) as err:
+                log.error("could not record the end of run %s (%s): trying again", job_id, err)
+                return
+            del self._unrecorded[job_id]
+
+    def _recorder(self) -> None:
+        """Try the job states the database refused again every RETRY_S seconds, until the server stops."""
+        while not self._retry.wait(RETRY_S):
+            with self._lock:
+                if self._unrecorded:
+                    self._flush()
+
+    def write_problem(self) -> str | None:
+        """Why the main database cannot be written now, or None (readiness)."""
+        with self._lock:
+            return control_db.write_problem(self._control)
+
+    def unrecorded(self) -> list[str]:
+        """The runs whose end the database has refused so far (readiness reports them)."""
+        with self._lock:
+            return list(self._unrecorded)
 
     def _run(self, job_id: str) -> None:
         from api.taxonomies import taxonomy_version

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api import errors, logs
+from api import errors, logs, owner, storage
 from api.cors import Cors
 from api.db import pool
 from api.head import HeadAsGet
@@ -42,12 +42,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owner.claim(settings.db)  # before recover(): only the server holding the claim owns the jobs it finds
         runner = JobRunner(settings)
         runner.recover()
         app.state.runner = runner
         yield
         runner.shutdown()
         pool.close_all()
+        owner.release(settings.db)
 
     app = FastAPI(title="touchpoint-miner", version="1", description=DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(errors.no_unknown_query)])  # fmt: skip
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # signature on every request (half the server's time under load on GET /v1/pain-points).
     app.state.settings = settings
     errors.install(app)
+    storage.install(app)  # a full disk answers 507, not 500
     logs.install()  # no PII from query strings in the access log
     app.add_middleware(SecurityHeaders)  # nosniff everywhere; a CSP with frame-ancestors 'none' on HTML pages
     app.add_middleware(HeadAsGet)  # HEAD on every GET route (HEAD-based health checks)

@@ -3,9 +3,12 @@ that queues runs (or holds a long one) cannot make every other workspace wait be
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+
+log = logging.getLogger("touchpoints.api")
 
 
 class FairQueue:
@@ -67,6 +70,8 @@ def start_workers(queue: FairQueue, count: int, run: Callable[[str], None]) -> l
             workspace, job_id = item
             try:
                 run(job_id)
+            except Exception:  # noqa: BLE001 - a worker that died left every later run queued for good
+                log.exception("run %s: the worker could not finish it", job_id)
             finally:
                 queue.done(workspace)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from miner.store import open_db
@@ -78,3 +79,21 @@ def test_runs_from_before_are_bounded_by_the_imports_they_started_after(tmp_path
     old.close()
     db = open_db(path)
     assert [r["last_import"] for r in db.query("SELECT last_import FROM runs ORDER BY id")] == [1, 2, 0]
+
+
+def test_a_database_a_newer_version_wrote_is_refused(tmp_path):
+    """With a migration this version does not know recorded, the database opened and the API answered 500
+    KeyError; now opening it (to write or to read) says a newer version wrote it."""
+    from miner.errors import DatabaseError
+    from miner.store.db import open_db, open_to_read
+
+    path = tmp_path / "newer.db"
+    db = open_db(path)
+    db.table("_sqlite_migrations").insert(
+        {"migration_set": "touchpoint_miner", "name": "m999_from_the_future", "applied_at": "2027-01-01"}
+    )
+    db.conn.commit()
+    db.close()
+    for opening in (open_db, open_to_read):
+        with pytest.raises(DatabaseError, match="written by a newer touchpoint-miner.*m999_from_the_future.*upgrade"):
+            opening(path)

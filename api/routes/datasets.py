@@ -46,7 +46,7 @@ _UPLOAD_BODY = {
     "validated now; bad rows are left out and listed in `rejected`. Mine it with POST /v1/runs: the first run "
     "stores its items (PII redacted) and deletes the uploaded files, which later runs skip.",
     openapi_extra={"requestBody": _UPLOAD_BODY},
-    responses=responses(400, 401, 413, 415, 422, 429),
+    responses=responses(400, 401, 413, 415, 422, 429, 507),
 )
 async def create_dataset(
     request: Request,

@@ -81,7 +81,7 @@ def start_run(
     summary="Start a run",
     description="Mines the dataset (or, without `dataset_id`, every dataset of the workspace; files already "
     "imported add nothing) in a background worker. One run at a time per workspace: 409 while one is in progress.",
-    responses=responses(400, 401, 404, 409, 422, 429),
+    responses=responses(400, 401, 404, 409, 422, 429, 507),
 )
 def create_run(
     workspace: WorkspaceDep,

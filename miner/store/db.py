@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from miner.errors import DatabaseError
-from miner.store.migrations import migrations
+from miner.store.migrations import migrations, refuse_newer
 
 DEFAULT_DB = Path("touchpoints.db")
 SQLITE_MAX_INT = 2**63 - 1  # the largest integer SQLite binds; a larger Python int raises OverflowError
@@ -74,6 +74,7 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> sqlite_u
             db = connect(Path(path or DEFAULT_DB))
             _refuse_control(db, Path(path or DEFAULT_DB))
             _refuse_foreign(db, Path(path or DEFAULT_DB))
+            refuse_newer(db, Path(path or DEFAULT_DB))
             return _migrated(db)
         except sqlite3.OperationalError as err:
             if db is not None:
@@ -99,6 +100,7 @@ def open_to_read(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")  # said, so that a cache knows to keep nothing (`read_only`)
     db = Database(conn)
+    refuse_newer(db, path)
     if migrations.pending(db):
         db.close()
         raise DatabaseError(

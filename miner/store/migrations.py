@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from miner.errors import DatabaseError
+
 migrations = Migrations("touchpoint_miner")
+
+
+def refuse_newer(db: sqlite_utils.Database, path: Path | str, applied_by: Migrations = migrations) -> None:
+    """Refuse a database a newer version wrote: its schema has changes this version does not know (a migration
+    recorded that is not ours), and reading it as ours answered 500 KeyError. Checked on every open, before
+    anything is read or migrated."""
+    known = {m.name for m in applied_by._migrations}  # sqlite-utils keeps the registered ones private
+    unknown = [m.name for m in applied_by.applied(db) if m.name not in known]
+    if unknown:
+        db.close()
+        raise DatabaseError(
+            f"{path} was written by a newer touchpoint-miner (its schema has changes this version does not know: "
+            f"{', '.join(unknown)}): upgrade touchpoint-miner, or restore a backup made before the newer version "
+            "opened it"
+        )
 
 
 def _execute_all(db: sqlite_utils.Database, script: str) -> None:
