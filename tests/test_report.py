@@ -556,6 +556,27 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
 
 
+def test_the_trends_table_gives_a_change_from_a_handful_as_counts_as_the_sentence_does(sample):
+    """The tester's table: "In store / on site 3% 18% +445%" from 1 of 30 items against 6 of 33, and "2% 0% -100%"
+    from 1 of 45 against 0 of 48, while the overview's sentence for the same change gave the counts."""
+    import copy
+
+    from miner.report.sentences import sentence
+    from miner.report.trends import change
+
+    report = copy.deepcopy(build_report(sample))
+    top, second = report["touchpoints"][:2]
+    top["trend"] |= {"change": change(1, 30, 6, 33), "baseline": None}
+    second["trend"] |= {"change": change(1, 45, 0, 48), "baseline": None}
+    page = render_html(report)
+    row = page.split(f"</span> {top['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "445%" not in row and "18%" not in row and "1 of 30" in row and "6 of 33" in row and ">up<" in row
+    fell = page.split(f"</span> {second['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "100%" not in fell and "0 of 48" in fell and ">down<" in fell
+    assert "up: 6 of 33 items against 1 of 30 in the previous month" in sentence(top, report["trends"]["unit"])
+    assert top["trend"]["change"]["as_counts"] and not change(5, 30, 2, 33)["as_counts"]
+
+
 def test_a_report_without_dates_says_there_are_no_trends(tmp_path, segmenter):
     """An empty chart on a 0-4 axis, a table header with no rows, "no pain point is rising in the last two months"
     and a note on the latest month, for items with no date at all."""

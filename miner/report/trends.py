@@ -13,6 +13,7 @@ from miner.report.stats import SIGNIFICANCE
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
 MIN_PERIOD_ITEMS = 10  # items each of two periods needs before a change between them is stated
+SMALL_COUNT = 5  # items in the earlier period under which a change is given as counts, not as a percentage
 # A latest (or first) period whose days covered are under this share of its days is partial (`partial_period`); a day
 # or two short (October's data ending on the 30th, a week's on Saturday) is as likely a quiet day as an early export
 PARTIAL_SHARE = 0.8
@@ -101,7 +102,8 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     called 1 item against 3 significant). Under MIN_PERIOD_ITEMS items in either period (none included), `status`
     is "too few" and neither a direction nor a p-value is given; else "new", "up", "down", "flat" (under half a
     percent either way: the API's `direction` word, documented there), or "none" when neither period mentions the
-    touchpoint."""
+    touchpoint. `as_counts`: an up, down or flat from fewer than SMALL_COUNT items, which the sentences and the Trends
+    table give as counts ("1 of 30 items against 6 of 33"), never as a percentage (the table said "+445%")."""
     rate_prev = x_prev / n_prev if n_prev else None
     rate_last = x_last / n_last if n_last else None
     relative = (rate_last - rate_prev) / rate_prev if rate_prev and rate_last is not None else None
@@ -115,6 +117,7 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
         "relative": relative,
         "p_value": None,
         "significant": False,
+        "as_counts": False,
     }
     if min(n_prev, n_last) < MIN_PERIOD_ITEMS:
         return entry | {"relative": None, "status": "too few"}
@@ -125,7 +128,7 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     if relative is None:
         return entry | {"status": "new"}
     pct = round(relative * 100)
-    return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down"}
+    return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down", "as_counts": x_prev < SMALL_COUNT}
 
 
 def fell_silent(change: dict, baseline: dict | None) -> bool:
