@@ -515,6 +515,7 @@ def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
             "complaint_model": None,
             "corpus_head": 123,
             "corrections": 2,
+            "corpus_head_skipped": None,  # a head stored: nothing to explain
         }
     finally:  # the fixture's database as it was
         sample["runs"].update(run_id, {"params": params})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,6 +9,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from miner.report.impact import MIN_AFFECTED, add_impact
+from miner.report.method import method
 from miner.report.nps import add_nps
 from miner.report.quotes import quote
 from miner.report.rating_trend import rating_trend, thin_ratings_warning
@@ -29,7 +29,7 @@ from miner.segment.language import named
 from miner.store.filters import Filters
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
-from miner.store.runs import head_row, run_fit
+from miner.store.runs import run_fit
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
 from miner.wording import counted
@@ -332,20 +332,6 @@ def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
     if led:
         out.append(f"Half or more of a touchpoint's complaints come from one item: {', '.join(led)}.")
     return out
-
-
-def method(db: sqlite_utils.Database, run: dict) -> dict:
-    """How the run read the feedback beyond its model and taxonomy: the complaint encoder, and how many clearly
-    mapped complaints (and analyst's corrections) its corpus head learned from (None: no head, the touchpoints
-    came from the taxonomy alone)."""
-    params = json.loads(run.get("params") or "{}")
-    head = head_row(db, run["id"])
-    corrections = (params.get("corpus_head") or {}).get("corrections", 0)
-    return {
-        "complaint_model": params.get("complaint_model"),
-        "corpus_head": head["labels"] if head else None,
-        "corrections": corrections,  # they teach the labelled head whether or not the corpus head was fitted
-    }
 
 
 def build_report(
