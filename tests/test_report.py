@@ -578,6 +578,33 @@ def test_the_trends_table_gives_a_change_from_a_handful_as_counts_as_the_sentenc
     assert top["trend"]["change"]["as_counts"] and not change(5, 30, 2, 33)["as_counts"]
 
 
+def test_the_report_says_its_p_values_are_adjusted_for_the_touchpoints_and_pain_points_it_tests(report):
+    """39 pain points tested each at p < 0.05 called one "rising" on 4 items against 1, and a touchpoint was
+    "significant" at p = 0.005 among 16: the report adjusts each family and says so (the sample's months hold too
+    few items for a test, so three touchpoints get the tester's changes)."""
+    import copy
+
+    from miner.report.sentences import sentence
+    from miner.report.trends import change, correct
+
+    assert report["trends"]["correction"]["method"] == "Benjamini-Hochberg"
+    shown = copy.deepcopy(report)
+    tps = shown["touchpoints"][:3]
+    for tp, args in zip(tps, [(3, 150, 5, 33), (30, 150, 6, 33), (20, 150, 5, 33)], strict=True):
+        tp["trend"] |= {"change": change(*args), "baseline": None}
+    correct(tp["trend"]["change"] for tp in tps)
+    shown["trends"]["correction"] |= {"touchpoints": 3, "pain_points": 39}
+    first = tps[0]["trend"]["change"]
+    assert first["p_value"] == 0.005386 and first["p_adjusted"] == pytest.approx(0.0162, abs=1e-4)
+    assert "(significant, adjusted p = 0.016)" in sentence(tps[0], shown["trends"]["unit"])
+    page = render_html(shown)
+    row = page.split(f"</span> {tps[0]['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert 'title="unadjusted p = 0.005">0.016</td>' in row
+    words = " ".join(page.split())
+    assert "adjusted (Benjamini–Hochberg) for the 3 touchpoints compared" in words
+    assert "Benjamini–Hochberg for the 39 pain points tested" in words or "(39 tested for rising" in words
+
+
 def test_a_report_without_dates_says_there_are_no_trends(tmp_path, segmenter):
     """An empty chart on a 0-4 axis, a table header with no rows, "no pain point is rising in the last two months"
     and a note on the latest month, for items with no date at all."""

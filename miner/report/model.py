@@ -18,6 +18,7 @@ from miner.report.sentences import sentence
 from miner.report.together import complained_together, together_sentence
 from miner.report.trends import (
     choose_granularity,
+    correction,
     emerging_pain_points,
     partial_first_period,
     partial_period,
@@ -174,6 +175,7 @@ def add_trends(
             "periods": [],
             "items": [],
             "emerging": [],
+            "correction": None,
             "partial": None,
             "partial_first": None,
         }
@@ -186,7 +188,7 @@ def add_trends(
     for e in entries:
         e["trend"] = per_tp.get(e["id"])
     seen = {pp: period_of(day, unit) for pp, day in (before or {}).items()}
-    emerging = emerging_pain_points(doc_periods, tally.pain_point_docs, periods, seen=seen)
+    emerging, tested = emerging_pain_points(doc_periods, tally.pain_point_docs, periods, seen=seen)
     names = {e["id"]: e["name"] for e in entries}
     for item in emerging:
         pp = data.pain_points.get(item["id"], {})
@@ -197,6 +199,7 @@ def add_trends(
         "periods": periods,
         "items": [items[p] for p in periods],
         "emerging": emerging,
+        "correction": correction(per_tp, tested),  # what the p-values were adjusted for (trends.py `correct`)
         "partial": partial_period(last, unit) if len(periods) >= 2 else None,
         "partial_first": partial_first_period(first, unit) if len(periods) >= 2 else None,
     }

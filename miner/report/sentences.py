@@ -40,7 +40,7 @@ def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None)
 def _compared(change: dict, against: str, new_where: str) -> str:
     """'up 23% on the previous month (significant, p = 0.012)'; 'up: 9 of 44 items against 1 of 40 in the previous
     month' where a percentage of a handful would mislead ('up 810%')."""
-    verdict = f"significant, {p_text(change['p_value'])}" if change["significant"] else "not significant"
+    verdict = _verdict(change)
     if change["status"] == "new":
         return f"new {new_where} ({verdict})"
     if change["status"] == "flat":
@@ -49,6 +49,14 @@ def _compared(change: dict, against: str, new_where: str) -> str:
         return (f"{change['status']}: {change['last']:,} of {counted(change['items_last'], 'item')} against "
                 f"{change['previous']:,} of {change['items_previous']:,} in {against} ({verdict})")  # fmt: skip
     return f"{change['status']} {abs(change['relative'] * 100):.0f}% on {against} ({verdict})"
+
+
+def _verdict(change: dict) -> str:
+    """'significant, p = 0.012' for a test alone; 'significant, adjusted p = 0.012' for one of a family (trends.py
+    `correct`: every touchpoint's), whose raw p stays in the JSON's `p_value`."""
+    if not change["significant"]:
+        return "not significant"
+    return f"significant, {p_text(change['p_adjusted'], 'adjusted p ' if change['tests'] > 1 else 'p ')}"
 
 
 def _inline(label: str) -> str:
