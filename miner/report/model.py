@@ -15,7 +15,7 @@ from miner.report.quotes import quote
 from miner.report.rating_trend import rating_trend, thin_ratings_warning
 from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
-from miner.report.together import complained_together, together_sentence
+from miner.report.together import together
 from miner.report.trends import (
     choose_granularity,
     correction,
@@ -358,6 +358,8 @@ def build_report(
     trends |= rating_trend(respondents, trends["periods"], trends["unit"])  # beside trends.nps, for every scale
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
+    names, n_items = {e["id"]: e["name"] for e in entries}, len(data.documents)
+    pairs, pairs_tested = together(db, tally.docs, tally.filed, names, n_items)
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
     return {
         "filter": filters.describe(),
@@ -372,12 +374,8 @@ def build_report(
             "mean_rating": impact["mean_rating"],
             "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
-            "together": [
-                p | {"sentence": together_sentence(p)}
-                for p in complained_together(
-                    tally.docs, {e["id"]: e["name"] for e in entries}, len(data.documents), tally.filed
-                )
-            ],
+            "together": pairs,  # touchpoints the same items complain about in sentences of their own (together.py)
+            "together_tests": pairs_tested,  # the pairs of touchpoints tested, which the adjusted p-values are over
         },
         "touchpoints": entries,
         "journey": journey(entries),
