@@ -4,7 +4,7 @@ that learned it), it reorders their touchpoints and never decides whether a comp
 import numpy as np
 import pytest
 
-from miner.touchpoints.corpus import CorpusHead, fold_of
+from miner.touchpoints.corpus import CorpusHead, fold_of, skip_reason
 
 
 def _corpus(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,9 +106,11 @@ def test_a_corpus_whose_complaints_spread_evenly_over_many_touchpoints_gets_no_h
     flat = CorpusHead(10)
     flat.collect(scores, None, features, threshold=0.3)
     assert flat.labels_ == 600 and not flat.fit().fitted
+    assert flat.skipped_ == {"reason": "flat", "top_share": 0.1, "min_top_share": 0.2}  # what the run records
+    assert skip_reason(flat.skipped_).startswith("no touchpoint holds 20% of the complaints (the largest 10%)")
     skewed = CorpusHead(10)
     skewed.collect(scores[first < 4], None, features[first < 4], threshold=0.3)  # four touchpoints: 25% each
-    assert skewed.fit().fitted
+    assert skewed.fit().fitted and skewed.skipped_ is None
     taught = CorpusHead(10)
     taught.collect(scores, None, features, threshold=0.3)
     taught.teach(features[:60], first[:60])

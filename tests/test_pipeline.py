@@ -318,3 +318,38 @@ def test_a_stored_id_with_other_text_keeps_the_first_version_and_is_counted(db, 
     write_reviews(path, 0, 6)
     (unchanged,), _ = mine(db, [path], options)
     assert unchanged.changed == 0 and "other text" not in unchanged.summary()
+
+
+def test_a_corpus_head_left_unfitted_is_said_by_mine_and_the_report_and_stays_said_after_an_incremental_run(
+    db, tmp_path, options
+):
+    """The tester's run: `mine` printed "Fitting the corpus head", its params listed the head at weight 1.0, and the
+    report said "Corpus head: not used" with no word of which was so (the head had been left unfitted: no
+    touchpoint held 20% of the complaints)."""
+    import json
+    from dataclasses import replace
+
+    from miner.progress import Progress
+    from miner.report.html import render_html
+    from miner.report.model import build_report
+    from tests.conftest import write_reviews
+
+    class Notes(Progress):
+        said: list[str] = []
+
+        def note(self, message: str) -> None:
+            self.said.append(message)
+
+    write_reviews(tmp_path / "night1.csv", 0, 12)  # too few complaints for a head to learn from
+    _, first = mine(db, [tmp_path / "night1.csv"], options, progress=Notes())
+    skipped = json.loads(db["runs"].get(first)["params"])["corpus_head"]["skipped"]
+    assert skipped["reason"] == "too few" and skipped["labels"] < skipped["min_labels"] == 50
+    assert any(n.startswith("Corpus head not fitted: ") and "under the 50 it needs" in n for n in Notes.said)
+    report = build_report(db)
+    why = report["quality"]["method"]["corpus_head_skipped"]
+    assert report["quality"]["method"]["corpus_head"] is None and "under the 50 it needs" in why
+    assert f"then left it unfitted: {why}" in render_html(report)
+    write_reviews(tmp_path / "night2.csv", 12, 4)
+    _, second = mine(db, [tmp_path / "night2.csv"], replace(options, incremental=True))
+    assert second != first and json.loads(db["runs"].get(second)["params"])["corpus_head"]["skipped"] == skipped
+    assert build_report(db)["quality"]["method"]["corpus_head_skipped"] == why

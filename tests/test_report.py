@@ -515,6 +515,7 @@ def test_the_report_says_whether_the_corpus_head_was_used(sample, report):
             "complaint_model": None,
             "corpus_head": 123,
             "corrections": 2,
+            "corpus_head_skipped": None,  # a head stored: nothing to explain
         }
     finally:  # the fixture's database as it was
         sample["runs"].update(run_id, {"params": params})
@@ -554,6 +555,54 @@ def test_the_trends_table_calls_new_only_what_was_never_there(sample):
     never = copy.deepcopy(report)
     never["touchpoints"][0]["trend"] |= {"change": change(0, 24, 5, 41), "baseline": change(0, 300, 5, 41)}
     assert "new" in cell.findall(render_html(never)) and "up from 0" not in cell.findall(render_html(never))
+
+
+def test_the_trends_table_gives_a_change_from_a_handful_as_counts_as_the_sentence_does(sample):
+    """The tester's table: "In store / on site 3% 18% +445%" from 1 of 30 items against 6 of 33, and "2% 0% -100%"
+    from 1 of 45 against 0 of 48, while the overview's sentence for the same change gave the counts."""
+    import copy
+
+    from miner.report.sentences import sentence
+    from miner.report.trends import change
+
+    report = copy.deepcopy(build_report(sample))
+    top, second = report["touchpoints"][:2]
+    top["trend"] |= {"change": change(1, 30, 6, 33), "baseline": None}
+    second["trend"] |= {"change": change(1, 45, 0, 48), "baseline": None}
+    page = render_html(report)
+    row = page.split(f"</span> {top['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "445%" not in row and "18%" not in row and "1 of 30" in row and "6 of 33" in row and ">up<" in row
+    fell = page.split(f"</span> {second['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "100%" not in fell and "0 of 48" in fell and ">down<" in fell
+    assert "up: 6 of 33 items against 1 of 30 in the previous month" in sentence(top, report["trends"]["unit"])
+    assert top["trend"]["change"]["as_counts"] and not change(5, 30, 2, 33)["as_counts"]
+
+
+def test_the_report_says_its_p_values_are_adjusted_for_the_touchpoints_and_pain_points_it_tests(report):
+    """39 pain points tested each at p < 0.05 called one "rising" on 4 items against 1, and a touchpoint was
+    "significant" at p = 0.005 among 16: the report adjusts each family and says so (the sample's months hold too
+    few items for a test, so three touchpoints get the tester's changes)."""
+    import copy
+
+    from miner.report.sentences import sentence
+    from miner.report.trends import change, correct
+
+    assert report["trends"]["correction"]["method"] == "Benjamini-Hochberg"
+    shown = copy.deepcopy(report)
+    tps = shown["touchpoints"][:3]
+    for tp, args in zip(tps, [(3, 150, 5, 33), (30, 150, 6, 33), (20, 150, 5, 33)], strict=True):
+        tp["trend"] |= {"change": change(*args), "baseline": None}
+    correct(tp["trend"]["change"] for tp in tps)
+    shown["trends"]["correction"] |= {"touchpoints": 3, "pain_points": 39}
+    first = tps[0]["trend"]["change"]
+    assert first["p_value"] == 0.005386 and first["p_adjusted"] == pytest.approx(0.0162, abs=1e-4)
+    assert "(significant, adjusted p = 0.016)" in sentence(tps[0], shown["trends"]["unit"])
+    page = render_html(shown)
+    row = page.split(f"</span> {tps[0]['name']}</td>", 1)[1].split("</tr>", 1)[0]
+    assert 'title="unadjusted p = 0.005">0.016</td>' in row
+    words = " ".join(page.split())
+    assert "adjusted (Benjamini–Hochberg) for the 3 touchpoints compared" in words
+    assert "Benjamini–Hochberg for the 39 pain points tested" in words or "(39 tested for rising" in words
 
 
 def test_a_report_without_dates_says_there_are_no_trends(tmp_path, segmenter):
@@ -690,23 +739,64 @@ def test_touchpoints_complained_about_together_more_than_chance(sample, tmp_path
         "none": {f"d{i}" for i in range(20)},
     }
     names = {"website": "Website", "contact_center": "Contact centre", "billing": "Billing", "delivery": "Delivery"}
-    [pair] = complained_together(docs, names, 200)
-    assert (pair["first"], pair["second"], pair["items"]) == ("website", "contact_center", 10)
+    [pair], tests = complained_together(docs, names, 200)
+    assert (pair["first"], pair["second"], pair["items"], tests) == ("website", "contact_center", 10, 6)
     assert pair["of_first"] == pair["of_second"] == 0.5 and pair["lift"] == 5.0
-    # one clause filed under both touchpoints is one complaint: 6 of the 10 shared items hold only that
-    filed = {(tp, d): {int(d[1:])} for tp, ds in docs.items() for d in ds}  # each item: one clause, filed under each
+    assert pair["p_value"] < pair["p_adjusted"] < 0.05 and pair["tests"] == 6
+    # one clause (or sentence) filed under both touchpoints is one complaint: 4 of the 10 shared items hold only that
+    filed = {(tp, d): {int(d[1:])} for tp, ds in docs.items() for d in ds}  # each item: one sentence, filed under each
     for d in range(10, 14):
         filed["contact_center", f"d{d}"] = {1000 + d}  # four items complain about the contact centre apart
-    assert complained_together(docs, names, 200, filed) == []  # 4 items: too few for a pattern
-    for d in range(14, 16):
+    assert complained_together(docs, names, 200, filed) == ([], 6)  # 4 items: too few for a pattern
+    for d in range(14, 17):
         filed["contact_center", f"d{d}"] = {1000 + d}
-    [apart] = complained_together(docs, names, 200, filed)
-    assert apart["items"] == 6
+    [apart], _ = complained_together(docs, names, 200, filed)
+    assert apart["items"] == 7
     report = build_report(sample)
     for p in report["overview"]["together"]:
-        assert p["items"] >= 5 and p["lift"] >= 1.5 and p["sentence"].startswith(f"{p['first_name']} and ")
+        assert p["items"] >= 5 and p["lift"] >= 1.5 and p["p_adjusted"] < 0.05
+        assert p["sentence"].startswith(f"{p['first_name']} and ")
     page = write_report(sample, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert ("Complained about together" in page) == bool(report["overview"]["together"])
+    assert ("Complained about together" in page) == bool(report["overview"]["together_tests"])
+
+
+def test_a_pair_complained_about_together_takes_sentences_of_their_own_and_beats_chance_among_all_pairs():
+    """The tester's report: "Follow-up & notifications and Billing & charges: 13 items complain about both (3.9 times
+    chance)", nearly all of them "The payment went through but the booking never confirmed.": one sentence cut into
+    two clauses, each filed under one of the two. And 5 items at 1.5 times chance, one pair of 100 looked at, is
+    what chance gives."""
+    from miner.report.together import complained_together, sentence_numbers
+    from miner.report.trends import exact_test
+
+    assert round(exact_test(19 - 7, 240 - 40, 7, 40, alternative="greater"), 3) == 0.023
+
+    text = "We flew in May. The payment went through but the booking never confirmed. Then the app crashed"
+    segments = [
+        {"id": 1, "document_id": "d", "speaker": None, "text": "We flew in May.", "start": 0, "end": 15},
+        {"id": 2, "document_id": "d", "speaker": None, "text": "The payment went through", "start": 16, "end": 40},
+        {"id": 3, "document_id": "d", "speaker": None, "text": "the booking never confirmed", "start": 45, "end": 72},
+        {"id": 4, "document_id": "d", "speaker": None, "text": "Then the app crashed", "start": 74, "end": 94},
+        {"id": 5, "document_id": "e", "speaker": "customer", "text": "No refund", "start": 0, "end": 9},
+        {"id": 6, "document_id": "e", "speaker": "customer", "text": "no reply", "start": 14, "end": 22},
+        {"id": 7, "document_id": "e", "speaker": None, "text": "A title", "start": -1, "end": -1},
+    ]
+    texts = {"d": text, "e": "No refund and no reply"}
+    assert sentence_numbers(segments, texts) == {1: 0, 2: 1, 3: 1, 4: 2, 5: 0, 6: 0, 7: 1}
+    # 13 items about billing and follow-up, each in one sentence of two clauses: no pair
+    docs = {"billing": {f"d{i}" for i in range(25)}, "follow_up": {f"d{i}" for i in range(12, 42)}}
+    docs |= {f"tp{k}": {f"x{k}-{i}" for i in range(8)} for k in range(12)}  # 14 touchpoints: 91 pairs
+    names = {tp: tp for tp in docs}
+    one_sentence = {(tp, d): {0} for tp, ds in docs.items() for d in ds}
+    assert complained_together(docs, names, 240, one_sentence) == ([], 91)
+    # the same items, each complaining about the two in sentences of their own: 13 at 4.2 times chance stands
+    [pair], tests = complained_together(docs, names, 240)
+    assert (pair["items"], round(pair["lift"], 1), tests) == (13, 4.2, 91) and pair["p_adjusted"] < 0.05
+    # 7 shared items at 2.2 times chance: p = 0.023 alone, not significant once adjusted for the 91 pairs (5 at 1.6
+    # times chance, which the rule of 5 items and 1.5 times chance listed, has p = 0.19 alone)
+    weak = docs | {"billing": {f"d{i}" for i in range(40)}, "follow_up": {f"d{i}" for i in range(33, 52)}}
+    assert complained_together(weak, names, 240) == ([], 91)
+    weak["follow_up"] = {f"d{i}" for i in range(35, 54)}
+    assert complained_together(weak, names, 240) == ([], 91)
 
 
 def test_an_export_named_without_an_extension_gets_its_formats(sample, tmp_path):

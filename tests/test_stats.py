@@ -140,7 +140,7 @@ def test_emerging_pain_points():
     doc_periods = {f"d{i}": periods[i % 4] for i in range(400)}  # 100 items a month
     recent = [d for d, p in doc_periods.items() if p in ("2026-03", "2026-04")]
     older = [d for d, p in doc_periods.items() if p in ("2026-01", "2026-02")]
-    found = emerging_pain_points(
+    found, tested = emerging_pain_points(
         doc_periods,
         {
             "brand-new": set(recent[:5]),  # none before: new
@@ -151,17 +151,51 @@ def test_emerging_pain_points():
         periods,
     )
     assert [(e["id"], e["status"]) for e in found] == [("rising", "rising"), ("brand-new", "new")]
-    assert found[1]["first_seen"] == "2026-03"
+    assert found[1]["first_seen"] == "2026-03" and tested == 2  # rising and steady: new ones are not tested
     # a report of a window: a pain point its run saw before the window is not new (a quarter's report called two
     # pain points of every month "new"), and its first period is the earlier one
-    again = emerging_pain_points(doc_periods, {"brand-new": set(recent[:3])}, periods, seen={"brand-new": "2025-06"})
+    again, _ = emerging_pain_points(doc_periods, {"brand-new": set(recent[:3])}, periods, seen={"brand-new": "2025-06"})
     assert again == []
-    rising = emerging_pain_points(doc_periods, {"r": set(recent[:20])}, periods, seen={"r": "2025-06"})
+    rising, _ = emerging_pain_points(doc_periods, {"r": set(recent[:20])}, periods, seen={"r": "2025-06"})
     assert [(e["status"], e["first_seen"]) for e in rising] == [("rising", "2025-06")]
     # the demo's "rude: 3 of 65 items against 4 of 435": the z-test said p = 0.009, Fisher's exact test 0.050
     docs = {f"r{i}": "2026-04" for i in range(65)} | {f"b{i}": "2026-01" for i in range(435)}
     few = {"rude": {"r0", "r1", "r2", "b0", "b1", "b2", "b3"}}
-    assert emerging_pain_points(docs, few, ["2026-01", "2026-02", "2026-03", "2026-04"]) == []
+    assert emerging_pain_points(docs, few, ["2026-01", "2026-02", "2026-03", "2026-04"]) == ([], 1)
+
+
+def test_rising_takes_five_items_and_survives_the_correction_for_every_pain_point_tested():
+    """The tester's report: 39 pain points tested, "Identity verification: entering passport" rising on 4 items in
+    the last two months against 1 before (p = 0.0485 alone), and a touchpoint "significant" at p = 0.0054 from 5
+    items against 3, each test's own p < 0.05 taken as if it were the only one."""
+    from miner.report.stats import adjusted
+    from miner.report.trends import correct, touchpoint_trends
+
+    periods = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    doc_periods = {f"d{i}": periods[i % 6] for i in range(186)}  # 31 items a month
+    before = [d for d, p in doc_periods.items() if p < "2026-05"]
+    recent = [d for d, p in doc_periods.items() if p >= "2026-05"]
+    points = {"passport": {before[0], *recent[:4]}} | {f"other-{i}": {before[i + 1], recent[i + 5]} for i in range(38)}
+    found, tested = emerging_pain_points(doc_periods, points, periods)
+    assert found == [] and tested == 1  # 4 items, under the 5 rising takes; the others have 2 in all: not tested
+    five = emerging_pain_points(doc_periods, {"passport": {before[0], *recent[:5]}}, periods)[0]
+    assert [(e["status"], e["tests"]) for e in five] == [("rising", 1)] and five[0]["p_adjusted"] < 0.05
+    # the same rise among 39 pain points of 5 items or more, as steady as can be: no longer significant
+    steady = {f"other-{i}": {*before[3 * i : 3 * i + 4], recent[i]} for i in range(38)}
+    crowded, tested = emerging_pain_points(doc_periods, {"passport": {before[0], *recent[:5]}} | steady, periods)
+    assert crowded == [] and tested == 39
+    # the touchpoints: 5 of 33 items against 3 of 150 is p = 0.0054 alone, and not significant among 16 touchpoints
+    alone = change(3, 150, 5, 33)
+    assert alone["significant"] and alone["p_value"] == alone["p_adjusted"] == 0.005386 and alone["tests"] == 1
+    family = [alone] + [change(10, 150, 2, 33) for _ in range(15)]
+    correct(family)
+    assert not alone["significant"] and alone["p_value"] == 0.005386 and alone["tests"] == 16
+    assert alone["p_adjusted"] == pytest.approx(min(1.0, 0.005386 * 16), rel=1e-3)
+    assert adjusted([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    # the report's families: each touchpoint's latest change is one of as many tests as touchpoints compared
+    assignments = [{"document_id": d, "touchpoint": "a"} for d in recent[:3]]
+    _, per_tp = touchpoint_trends(doc_periods, {"a": set(recent[:3]), "b": set(recent[3:9])}, assignments, periods)
+    assert per_tp["a"]["change"]["tests"] == per_tp["b"]["change"]["tests"] == 2
 
 
 def test_rating_impact_counts_a_survey_respondent_once():

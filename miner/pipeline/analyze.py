@@ -25,12 +25,12 @@ from miner.store.painpoints import (
 )
 from miner.store.runs import (
     abandon_dead_runs,
+    carry_head,
     fail_run,
     finish_run,
-    head_row,
     latest_run,
+    record_head,
     run_row,
-    save_head,
     start_run,
     still_the_latest,
 )
@@ -191,7 +191,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
     with db.atomic():
         if previous is not None:
             record_changes(db, run_id, changes)
-        save_head(db, run_id, head.to_row(p.mapper_.ids) if head is not None and head.fitted else None)
+        record_head(db, run_id, head, p.mapper_.ids)  # or why it stayed unfitted
         finish_run(
             db,
             run_id,
@@ -213,7 +213,6 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     db = p.db
     with snapshot(db):  # what the run covers: the base run's documents carried forward and every one stored since
         segments, documents, imported = unanalysed_segments(db, base_run), stored_documents(db), last_import(db)
-    row = head_row(db, base_run)
     head = p.fit(progress).run_head(base_run)  # map as the base run did: no refit
     lowest = lowest_complaint_score(db, base_run)  # and detect with the threshold it read from its corpus
     threshold = None if lowest is None else min(p.detector_.threshold, lowest)
@@ -235,7 +234,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
     with db.atomic():
         still_the_latest(db, base_run)
         carry_forward(db, base_run, run_id)
-        save_head(db, run_id, {k: v for k, v in row.items() if k != "run_id"} if row else None)
+        carry_head(db, run_id, base_run)  # the head it mapped with, or why its base had none
         add_counts(db, run_id, added)
         finish_run(
             db,

@@ -31,7 +31,7 @@ from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
 from miner.touchpoints.clusters import cluster_labels, cluster_vote
-from miner.touchpoints.corpus import CorpusHead
+from miner.touchpoints.corpus import CorpusHead, skip_reason
 from miner.touchpoints.mapper import Mapper, get_mapper
 from miner.touchpoints.normalise import for_mapping
 from miner.touchpoints.taxonomy import NONE
@@ -213,6 +213,8 @@ def classify(
             if mapper.teacher is not None:
                 _teach(head, mapper, items, chunks)
             head.fit()
+        if head.skipped_:  # said, or `mine` printed this stage and the report "not used" with no word between
+            progress.note(f"Corpus head not fitted: {skip_reason(head.skipped_)}; touchpoints come from the taxonomy.")
     best = [c.tp_scores.max(axis=1) for c in chunks if len(c.idx)]
     threshold = mapper.corpus_threshold(np.concatenate(best) if best else np.zeros(0))
     out = Classified(SegmentRows(), AssignmentRows(), defaultdict(list), [], np.zeros((0, 0), np.float16), 0)

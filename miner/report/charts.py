@@ -92,7 +92,7 @@ def trends_chart(report: dict, visible: int = 6) -> dict:
         steps = trend["steps"]
         size = [13 if s and s["significant"] else 6 for s in steps]
         note = [
-            f"<br>significant change on the previous {trends['unit']} ({p_text(s['p_value'])})"
+            f"<br>significant change on the previous {trends['unit']} ({p_text(s['p_adjusted'], 'adjusted p ')})"
             if s and s["significant"]
             else ""
             for s in steps

@@ -15,7 +15,9 @@ from miner.report.charts import STAGE_NAMES, impact_chart, journey_chart, touchp
 from miner.report.inert import script_json
 from miner.report.model import MIN_ITEMS, build_report
 from miner.report.render import percent
-from miner.report.trends import MIN_PERIOD_ITEMS, fell_silent, p_text
+from miner.report.together import MIN_ITEMS as TOGETHER_MIN
+from miner.report.together import MIN_LIFT
+from miner.report.trends import MIN_NEW, MIN_PERIOD_ITEMS, MIN_RISING, SMALL_COUNT, fell_silent, p_text
 from miner.store.filters import Filters, no_match
 from miner.store.runs import find_run
 from miner.wording import counted
@@ -130,6 +132,11 @@ def render_html(report: dict, *, title: str | None = None) -> str:
             emerging=emerging,
             trend_rows=trend_rows,
             min_period_items=MIN_PERIOD_ITEMS,
+            small_count=SMALL_COUNT,
+            min_new=MIN_NEW,
+            min_rising=MIN_RISING,
+            together_min=TOGETHER_MIN,
+            together_lift=MIN_LIFT,
             min_items=MIN_ITEMS,
             stage_names=STAGE_NAMES,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,15 +9,17 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from miner.report.impact import MIN_AFFECTED, add_impact
+from miner.report.method import method
 from miner.report.nps import add_nps
 from miner.report.quotes import quote
 from miner.report.rating_trend import rating_trend, thin_ratings_warning
 from miner.report.respondents import Respondent, answered_twice, complaint_rate, group
 from miner.report.sentences import sentence
 from miner.report.skipped import with_skipped
-from miner.report.together import complained_together, together_sentence
+from miner.report.together import together
 from miner.report.trends import (
     choose_granularity,
+    correction,
     emerging_pain_points,
     partial_first_period,
     partial_period,
@@ -30,7 +31,7 @@ from miner.report.unread import unread_fields, unread_warnings
 from miner.store.filters import Filters
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
-from miner.store.runs import head_row, run_fit
+from miner.store.runs import run_fit
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
 from miner.wording import counted
@@ -175,6 +176,7 @@ def add_trends(
             "periods": [],
             "items": [],
             "emerging": [],
+            "correction": None,
             "partial": None,
             "partial_first": None,
         }
@@ -187,7 +189,7 @@ def add_trends(
     for e in entries:
         e["trend"] = per_tp.get(e["id"])
     seen = {pp: period_of(day, unit) for pp, day in (before or {}).items()}
-    emerging = emerging_pain_points(doc_periods, tally.pain_point_docs, periods, seen=seen)
+    emerging, tested = emerging_pain_points(doc_periods, tally.pain_point_docs, periods, seen=seen)
     names = {e["id"]: e["name"] for e in entries}
     for item in emerging:
         pp = data.pain_points.get(item["id"], {})
@@ -198,6 +200,7 @@ def add_trends(
         "periods": periods,
         "items": [items[p] for p in periods],
         "emerging": emerging,
+        "correction": correction(per_tp, tested),  # what the p-values were adjusted for (trends.py `correct`)
         "partial": partial_period(last, unit) if len(periods) >= 2 else None,
         "partial_first": partial_first_period(first, unit) if len(periods) >= 2 else None,
     }
@@ -311,20 +314,6 @@ def one_item_heavy(assignments: list[dict], entries: list[dict]) -> list[str]:
     return out
 
 
-def method(db: sqlite_utils.Database, run: dict) -> dict:
-    """How the run read the feedback beyond its model and taxonomy: the complaint encoder, and how many clearly
-    mapped complaints (and analyst's corrections) its corpus head learned from (None: no head, the touchpoints
-    came from the taxonomy alone)."""
-    params = json.loads(run.get("params") or "{}")
-    head = head_row(db, run["id"])
-    corrections = (params.get("corpus_head") or {}).get("corrections", 0)
-    return {
-        "complaint_model": params.get("complaint_model"),
-        "corpus_head": head["labels"] if head else None,
-        "corrections": corrections,  # they teach the labelled head whether or not the corpus head was fitted
-    }
-
-
 def build_report(
     db: sqlite_utils.Database,
     filters: Filters | None = None,
@@ -346,6 +335,8 @@ def build_report(
     trends |= rating_trend(respondents, trends["periods"], trends["unit"])  # beside trends.nps, for every scale
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
+    names, n_items = {e["id"]: e["name"] for e in entries}, len(data.documents)
+    pairs, pairs_tested = together(db, tally.docs, tally.filed, names, n_items)
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
     return {
         "filter": filters.describe(),
@@ -360,12 +351,8 @@ def build_report(
             "mean_rating": impact["mean_rating"],
             "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
-            "together": [
-                p | {"sentence": together_sentence(p)}
-                for p in complained_together(
-                    tally.docs, {e["id"]: e["name"] for e in entries}, len(data.documents), tally.filed
-                )
-            ],
+            "together": pairs,  # touchpoints the same items complain about in sentences of their own (together.py)
+            "together_tests": pairs_tested,  # the pairs of touchpoints tested, which the adjusted p-values are over
         },
         "touchpoints": entries,
         "journey": journey(entries),

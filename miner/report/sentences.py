@@ -22,7 +22,7 @@ def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None)
         which = "last" if change["items_last"] < MIN_PERIOD_ITEMS else "previous"
         return f"too few items in the {which} {unit} to compare"
     if change["status"] == "new" and baseline and baseline["previous"]:
-        change = change | {"status": "up"}  # none the period before, but some earlier: not new, "up from 0"
+        change = change | {"status": "up", "as_counts": True}  # none the period before, but some earlier: "up from 0"
     phrase = _compared(change, f"the previous {unit}", "in the latest " + unit)
     if (
         baseline
@@ -37,21 +37,26 @@ def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None)
     return phrase
 
 
-SMALL_COUNT = 5  # items in the earlier period under which a change is given as counts, not as a percentage
-
-
 def _compared(change: dict, against: str, new_where: str) -> str:
     """'up 23% on the previous month (significant, p = 0.012)'; 'up: 9 of 44 items against 1 of 40 in the previous
     month' where a percentage of a handful would mislead ('up 810%')."""
-    verdict = f"significant, {p_text(change['p_value'])}" if change["significant"] else "not significant"
+    verdict = _verdict(change)
     if change["status"] == "new":
         return f"new {new_where} ({verdict})"
     if change["status"] == "flat":
         return f"unchanged on {against} ({verdict})"
-    if change["previous"] < SMALL_COUNT:
+    if change["as_counts"]:  # from fewer than SMALL_COUNT items (trends.py `change`), as the Trends table gives it
         return (f"{change['status']}: {change['last']:,} of {counted(change['items_last'], 'item')} against "
                 f"{change['previous']:,} of {change['items_previous']:,} in {against} ({verdict})")  # fmt: skip
     return f"{change['status']} {abs(change['relative'] * 100):.0f}% on {against} ({verdict})"
+
+
+def _verdict(change: dict) -> str:
+    """'significant, p = 0.012' for a test alone; 'significant, adjusted p = 0.012' for one of a family (trends.py
+    `correct`: every touchpoint's), whose raw p stays in the JSON's `p_value`."""
+    if not change["significant"]:
+        return "not significant"
+    return f"significant, {p_text(change['p_adjusted'], 'adjusted p ' if change['tests'] > 1 else 'p ')}"
 
 
 def _inline(label: str) -> str:

@@ -1,13 +1,31 @@
-"""The report's statistics: a bootstrap CI for rating impact (changes between periods take Fisher's exact test,
-miner/report/trends.py `exact_test`)."""
+"""The report's statistics: a bootstrap CI for rating impact, and the Benjamini-Hochberg correction of the p-values
+of one family of tests (changes between periods take Fisher's exact test, miner/report/trends.py `exact_test`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 SIGNIFICANCE = 0.05
+CORRECTION = "Benjamini-Hochberg"  # what `adjusted` does, as the report names it
+
+
+def adjusted(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values, in the order given: p x m / rank, made monotone from the largest down
+    and capped at 1. Under 0.05 they keep the expected share of false "significant" calls among a family's m tests
+    under 5%, where each raw p < 0.05 lets one in twenty true non-changes through: 39 pain points tested gave "rising"
+    at p = 0.049 (4 items against 1), a touchpoint "significant" at p = 0.005 from 5 items against 3."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    out = [1.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        out[i] = running
+    return out
 
 
 @dataclass(frozen=True)

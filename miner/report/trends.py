@@ -9,10 +9,13 @@ from itertools import pairwise
 
 import numpy as np
 
-from miner.report.stats import SIGNIFICANCE
+from miner.report.stats import CORRECTION, SIGNIFICANCE, adjusted
+from miner.touchpoints.taxonomy import NONE
 
 MIN_NEW = 3  # mentions a pain point needs in the recent periods to be called emerging
 MIN_PERIOD_ITEMS = 10  # items each of two periods needs before a change between them is stated
+SMALL_COUNT = 5  # items in the earlier period under which a change is given as counts, not as a percentage
+MIN_RISING = SMALL_COUNT  # items in the recent periods under which no pain point is called rising: "4 against 1"
 # A latest (or first) period whose days covered are under this share of its days is partial (`partial_period`); a day
 # or two short (October's data ending on the 30th, a week's on Saturday) is as likely a quiet day as an early export
 PARTIAL_SHARE = 0.8
@@ -101,7 +104,10 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     called 1 item against 3 significant). Under MIN_PERIOD_ITEMS items in either period (none included), `status`
     is "too few" and neither a direction nor a p-value is given; else "new", "up", "down", "flat" (under half a
     percent either way: the API's `direction` word, documented there), or "none" when neither period mentions the
-    touchpoint."""
+    touchpoint. `as_counts`: an up, down or flat from fewer than SMALL_COUNT items, which the sentences and the Trends
+    table give as counts ("1 of 30 items against 6 of 33"), never as a percentage (the table said "+445%").
+    `significant` reads `p_adjusted`: `p_value` itself for a test alone (`tests` 1), until `correct` adjusts it for
+    the family the report tests it in."""
     rate_prev = x_prev / n_prev if n_prev else None
     rate_last = x_last / n_last if n_last else None
     relative = (rate_last - rate_prev) / rate_prev if rate_prev and rate_last is not None else None
@@ -114,18 +120,38 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
         "rate_last": rate_last,
         "relative": relative,
         "p_value": None,
+        "p_adjusted": None,
+        "tests": 0,
         "significant": False,
+        "as_counts": False,
     }
     if min(n_prev, n_last) < MIN_PERIOD_ITEMS:
         return entry | {"relative": None, "status": "too few"}
     if x_prev == x_last == 0:
         return entry | {"status": "none"}
     p_value = float(exact_test(x_prev, n_prev, x_last, n_last))
-    entry |= {"p_value": p_rounded(p_value), "significant": p_value < SIGNIFICANCE}
+    entry |= {"p_value": p_rounded(p_value), "p_adjusted": p_rounded(p_value), "tests": 1}
+    entry["significant"] = p_value < SIGNIFICANCE
     if relative is None:
         return entry | {"status": "new"}
     pct = round(relative * 100)
-    return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down"}
+    return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down", "as_counts": x_prev < SMALL_COUNT}
+
+
+def correct(changes: Iterable[dict | None]) -> None:
+    """Adjust one family's p-values in place (Benjamini-Hochberg, stats.py `adjusted`): every touchpoint's latest
+    change, say. `significant` then reads `p_adjusted`, `tests` says how many were made; `p_value` stays the test's
+    own. Each touchpoint's p < 0.05 alone called one in twenty steady touchpoints "significant"."""
+    tested = [c for c in changes if c and c["p_value"] is not None]
+    for c, p in zip(tested, adjusted([c["p_value"] for c in tested]), strict=True):
+        c.update(p_adjusted=p_rounded(p), significant=p < SIGNIFICANCE, tests=len(tested))
+
+
+def correction(per_tp: dict[str, dict], pain_points: int) -> dict:
+    """What the report's p-values are adjusted for: `method`, `touchpoints` (those whose latest change was tested,
+    the Trends table's family) and `pain_points` (those tested for rising, `emerging_pain_points`)."""
+    tests = max([(e.get("change") or {}).get("tests", 0) for e in per_tp.values()], default=0)
+    return {"method": CORRECTION, "touchpoints": tests, "pain_points": pain_points}
 
 
 def fell_silent(change: dict, baseline: dict | None) -> bool:
@@ -162,7 +188,7 @@ def touchpoint_trends(
 ) -> tuple[dict[str, int], dict[str, dict]]:
     """Items per period, and per touchpoint its complaints and items per period, the last change (`change`: the
     latest period against the one before) and, with three periods or more, `baseline`: the latest period against
-    all earlier ones pooled."""
+    all earlier ones pooled; each comparison's p-values adjusted over the touchpoints (`correct`)."""
     items = Counter(doc_periods.values())
     counts: dict[str, Counter] = defaultdict(Counter)
     for row in complaint_rows:
@@ -177,7 +203,7 @@ def touchpoint_trends(
                 docs[tp][period] += 1
     out = {}
     for tp in set(counts) | set(docs):
-        entry = {
+        entry: dict = {
             "complaints": [counts[tp][p] for p in periods],
             "items": [docs[tp][p] for p in periods],
             "steps": [None] + [change(docs[tp][a], items[a], docs[tp][b], items[b]) for a, b in pairwise(periods)],
@@ -194,6 +220,12 @@ def touchpoint_trends(
                 items[periods[-1]],
             )  # fmt: skip
         out[tp] = entry
+    # one family per comparison, over the touchpoints the report shows: the latest changes, the baselines, each step
+    compared = [e for tp, e in out.items() if tp != NONE]
+    for family in ("change", "baseline"):
+        correct(e.get(family) for e in compared)
+    for k in range(1, len(periods)):
+        correct(e["steps"][k] for e in compared)
     return {p: items[p] for p in periods}, out
 
 
@@ -213,42 +245,39 @@ def emerging_pain_points(
     periods: list[str],
     recent: int = 2,
     seen: dict[str, str] | None = None,
-) -> list[dict]:
-    """Pain points absent before the last `recent` periods ("new"), or significantly up on before ("rising").
-    `seen`: the period each pain point was first seen in before `periods` (a report of a window: its run's earlier
-    items); such a one is never new, and only rising on the test. A quarter's report called two pain points of
-    every month "new" (4 items against none in the one month before it)."""
+) -> tuple[list[dict], int]:
+    """Pain points absent before the last `recent` periods ("new": MIN_NEW items or more), or significantly up on
+    before ("rising"), and how many were tested for rising. `seen`: the period each pain point was first seen in
+    before `periods` (a report of a window: its run's earlier items); such a one is never new, and only rising on
+    the test. A quarter's report called two pain points of every month "new" (4 items against none in the one month
+    before it). Rising takes MIN_RISING items in the recent periods, the rate of items at least doubled and the
+    one-sided exact test under 0.05 once adjusted (Benjamini-Hochberg) over every pain point tested: those not new
+    with MIN_RISING items in all (the test conditions on that total, so choosing by it biases no p). Unadjusted, 39
+    pain points tested called one "rising" on 4 items against 1 (p = 0.049)."""
     seen = seen or {}
-    if len(periods) <= recent:
-        return []
     window = set(periods[-recent:])
     n_recent = sum(1 for p in doc_periods.values() if p in window)
     n_before = sum(1 for p in doc_periods.values() if p not in window)
-    out = []
+    if len(periods) <= recent or n_recent == 0 or n_before == 0:
+        return [], 0
+    out: list[dict] = []
+    tested: list[dict] = []
     for pp, docs in pain_point_docs.items():
         periods_of = [doc_periods[d] for d in docs if d in doc_periods]
         x_recent = sum(1 for p in periods_of if p in window)
         x_before = len(periods_of) - x_recent
-        if x_recent < MIN_NEW or n_recent == 0 or n_before == 0:
-            continue
         # Fisher's exact test, one-sided, as every other change in the report: the z-test called 3 of 65 items against
         # 4 of 435 "rising" (p = 0.009) where the exact test says p = 0.050
         p_value = exact_test(x_before, n_before, x_recent, n_recent, alternative="greater")
+        entry: dict = {"id": pp, "status": "new", "recent": x_recent, "before": x_before, "p_value": p_value}
+        entry["first_seen"] = min([*periods_of, *([seen[pp]] if pp in seen else [])], default=None)
         if x_before == 0 and pp not in seen:
-            status = "new"
-        elif p_value < SIGNIFICANCE and x_recent / n_recent >= 2 * x_before / n_before:
-            status = "rising"
-        else:
-            continue
-        first = min([*periods_of, *([seen[pp]] if pp in seen else [])])
-        out.append(
-            {
-                "id": pp,
-                "status": status,
-                "recent": x_recent,
-                "before": x_before,
-                "first_seen": first,
-                "p_value": p_rounded(p_value),
-            }
-        )
-    return sorted(out, key=lambda e: (-e["recent"], e["id"]))
+            if x_recent >= MIN_NEW:
+                out.append(entry | {"p_value": p_rounded(p_value), "p_adjusted": None, "tests": 0})
+        elif x_recent + x_before >= MIN_RISING:
+            tested.append(entry)
+    for e, p in zip(tested, adjusted([e["p_value"] for e in tested]), strict=True):
+        if e["recent"] >= MIN_RISING and p < SIGNIFICANCE and e["recent"] / n_recent >= 2 * e["before"] / n_before:
+            out.append(e | {"status": "rising", "p_value": p_rounded(e["p_value"]), "p_adjusted": p_rounded(p),
+                            "tests": len(tested)})  # fmt: skip
+    return sorted(out, key=lambda e: (-e["recent"], e["id"])), len(tested)

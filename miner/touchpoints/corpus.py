@@ -88,6 +88,7 @@ class CorpusHead:
         self.labels_ = 0
         self.labelled: LabelledHead | None = None  # the corrections as labelled data (labelled.py), if any
         self.seen_ = np.zeros(n_touchpoints)  # complaints collected per best touchpoint: the labelled head's prior
+        self.skipped_: dict | None = None  # why `fit` left the head unfitted (`skip_reason`), for the run to record
 
     @property
     def fitted(self) -> bool:
@@ -160,11 +161,15 @@ class CorpusHead:
             X, y = np.zeros((0, taught_X.shape[1]), np.float32), np.zeros(0, int)
         self._X, self._y, self._keys = np.zeros((0, 0), np.float16), np.zeros(0, int), np.zeros(0)
         if len(y) + len(taught_y) < self.min_labels or len(np.unique(np.r_[y, taught_y])) < 2:
+            labels = int(len(y) + len(taught_y))
+            self.skipped_ = {"reason": "too few", "labels": labels, "min_labels": self.min_labels}
             return self
         flat = self.seen_.max() < self.min_top_share * self.seen_.sum()
         if flat and not (self.learnt_ungated and len(self._learnt_y)):
             # flat shares (a mix of industries): little to learn, and the first pass's bias to amplify; an analyst's
             # corrections still act through the labelled head
+            top = float(self.seen_.max() / self.seen_.sum()) if self.seen_.sum() else 0.0
+            self.skipped_ = {"reason": "flat", "top_share": round(top, 4), "min_top_share": self.min_top_share}
             return self
         if len(taught_y):
             X = X.reshape(-1, taught_X.shape[1])
@@ -303,6 +308,23 @@ class CorpusHead:
         head.intercept_ = np.frombuffer(row["intercept"], dtype=np.float32)
         head.labels_ = row["labels"]
         return head
+
+
+def skip_reason(skipped: dict | None) -> str:
+    """Why a corpus head stayed unfitted (`CorpusHead.skipped_`), in words: `mine` notes it and the report says it
+    (the report said "not used" where `mine` had printed "Fitting the corpus head", and the run's params listed it)."""
+    if not skipped:
+        return "the run did not record why (under 50 clearly mapped complaints, or no touchpoint with 20% of them)"
+    if skipped.get("reason") == "flat":
+        largest, needed = f"{skipped['top_share']:.0%}", f"{skipped['min_top_share']:.0%}"
+        return (
+            f"no touchpoint holds {needed} of the complaints (the largest {largest}), and shares this flat give "
+            "it little to learn but the first pass's own bias"
+        )
+    if skipped.get("labels", 0) < skipped.get("min_labels", 50):
+        labels, needed = f"{skipped['labels']:,}", f"{skipped['min_labels']:,}"
+        return f"{labels} complaints were mapped clearly enough to learn from, under the {needed} it needs"
+    return "the complaints it could learn from were all of one touchpoint"
 
 
 def fold_of(features: np.ndarray, folds: int) -> np.ndarray:
