@@ -97,3 +97,18 @@ def test_a_database_a_newer_version_wrote_is_refused(tmp_path):
     for opening in (open_db, open_to_read):
         with pytest.raises(DatabaseError, match="written by a newer touchpoint-miner.*m999_from_the_future.*upgrade"):
             opening(path)
+
+
+def test_a_development_branchs_migration_under_a_number_we_have_is_not_newer(tmp_path):
+    """The shared fit cache in ~/.cache held "m012_documents_source" (a branch's name for what is m013 now): refusing
+    it as a newer version's stopped `make demo` on the machine that held it."""
+    from miner.store.db import open_db
+
+    path = tmp_path / "branch.db"
+    db = open_db(path)
+    db.table("_sqlite_migrations").insert(
+        {"migration_set": "touchpoint_miner", "name": "m012_documents_source", "applied_at": "2026-12-06"}
+    )
+    db.conn.commit()
+    db.close()
+    open_db(path).close()

@@ -17,7 +17,10 @@ def refuse_newer(db: sqlite_utils.Database, path: Path | str, applied_by: Migrat
     recorded that is not ours), and reading it as ours answered 500 KeyError. Checked on every open, before
     anything is read or migrated."""
     known = {m.name for m in applied_by._migrations}  # sqlite-utils keeps the registered ones private
-    unknown = [m.name for m in applied_by.applied(db) if m.name not in known]
+    # Newer: numbered past our last. A name we lack under a number we have is a development branch's (the shared fit
+    # cache in ~/.cache held "m012_documents_source", since renamed m013): refusing it stopped `make demo`.
+    last = max((_number(name) for name in known), default=0)
+    unknown = [m.name for m in applied_by.applied(db) if m.name not in known and _number(m.name) > last]
     if unknown:
         db.close()
         raise DatabaseError(
@@ -25,6 +28,12 @@ def refuse_newer(db: sqlite_utils.Database, path: Path | str, applied_by: Migrat
             f"{', '.join(unknown)}): upgrade touchpoint-miner, or restore a backup made before the newer version "
             "opened it"
         )
+
+
+def _number(name: str) -> int:
+    """A migration's number ("m014_silent_scores" is 14); 0 for a name without one."""
+    digits = name[1:].split("_", 1)[0]
+    return int(digits) if name.startswith("m") and digits.isdigit() else 0
 
 
 def _execute_all(db: sqlite_utils.Database, script: str) -> None:
