@@ -336,7 +336,7 @@ def build_report(
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     names, n_items = {e["id"]: e["name"] for e in entries}, len(data.documents)
-    pairs, pairs_tested = together(db, tally.docs, tally.filed, names, n_items)
+    pairs, pairs_tested = together(tally.docs, tally.filed, names, n_items)
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
     return {
         "filter": filters.describe(),
@@ -351,7 +351,7 @@ def build_report(
             "mean_rating": impact["mean_rating"],
             "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
-            "together": pairs,  # touchpoints the same items complain about in sentences of their own (together.py)
+            "together": pairs,  # touchpoints the same items complain about in clauses of their own (together.py)
             "together_tests": pairs_tested,  # the pairs of touchpoints tested, which the adjusted p-values are over
         },
         "touchpoints": entries,

@@ -4,79 +4,31 @@ is what the figures say; whether one failure sent the customer to the other, the
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from itertools import combinations
-
-import sqlite_utils
 
 from miner.report.stats import SIGNIFICANCE, adjusted
 from miner.report.trends import exact_test, p_rounded
-from miner.segment.segmenter import unwrap
-from miner.store.report import load_item_segments
 from miner.touchpoints.taxonomy import NONE
 
 MIN_ITEMS = 5  # items complaining about both, fewer is no pattern
 MIN_LIFT = 1.5  # times what chance would give, were the two touchpoints' items independent
 MOST = 10  # pairs listed, most shared items first: at 5 a chain of 7 items (Website, Contact centre) fell off
-_ENDS = re.compile(r"[.!?…][\"'’”)\]]*\s*$")  # a clause that ends its sentence
-_BETWEEN = re.compile(r"[.!?…\n]")  # what, between two clauses, ends the first one's sentence
 
 
 def together(
-    db: sqlite_utils.Database,
-    docs: dict[str, set[str]],
-    filed: dict[tuple[str, str], set[int]],
-    names: dict[str, str],
-    n_items: int,
+    docs: dict[str, set[str]], filed: dict[tuple[str, str], set[int]], names: dict[str, str], n_items: int
 ) -> tuple[list[dict], int]:
     """The report's pairs (`complained_together`) with their sentence (`together_sentence`), an item counting for a
-    pair only where the two touchpoints' complaints come from sentences of their own (`by_sentence`); and how many
-    pairs were tested."""
-    pairs, tests = complained_together(docs, names, n_items, by_sentence(db, docs, filed))
+    pair only where it complains about the two touchpoints in two clauses or more (`filed`: (touchpoint, item) -> its
+    complaint clauses there); and how many pairs were tested.
+
+    Clauses, not sentences: the chain the tool is built to find is told in one breath ("Couldn't see the delivery fee
+    on the site so I rang and waited 40 minutes"). Counting only items whose two complaints stood in sentences of
+    their own (tried 2026-12-07 after a tester's pair of "The payment went through but the booking never confirmed")
+    left the demo's Website and Contact centre with 26 of its 29 items and no pair at all; that tester's pair was a
+    clause misread as a complaint, which the significance test below, not the sentence, has to weigh."""
+    pairs, tests = complained_together(docs, names, n_items, filed)
     return [p | {"sentence": together_sentence(p)} for p in pairs], tests
-
-
-def by_sentence(
-    db: sqlite_utils.Database, docs: dict[str, set[str]], filed: dict[tuple[str, str], set[int]]
-) -> dict[tuple[str, str], set[int]]:
-    """`filed` ((touchpoint, item) -> its complaint clauses there) with each clause's sentence in its item instead:
-    "The payment went through but the booking never confirmed" is two clauses, one filed under Billing and one under
-    Follow-up, and made 13 items of a tester's "3.9 times chance" pair, one failure told in one breath. Only the
-    items about two touchpoints or more are read."""
-    seen: dict[str, int] = {}
-    for tp, ids in docs.items():
-        if tp != NONE:
-            for d in ids:
-                seen[d] = seen.get(d, 0) + 1
-    rows, texts = load_item_segments(db, sorted(d for d, n in seen.items() if n > 1))
-    sentence = sentence_numbers(rows, texts)
-    return {key: {sentence.get(s, -s) for s in clauses} for key, clauses in filed.items()}
-
-
-def sentence_numbers(segments: Iterable[dict], texts: dict[str, str]) -> dict[int, int]:
-    """Segment id -> its sentence's number in its item, the segments given in order within each item. A clause
-    starts a sentence where the one before ends on a full stop (or ! ? …), where one lies between them or a hard
-    line break does, where the speaker changes, or where either lies outside the text (a title)."""
-    out: dict[int, int] = {}
-    prev: dict | None = None
-    n = 0
-    unwrapped: dict[str, str] = {}
-    for seg in segments:
-        doc = seg["document_id"]
-        if prev is None or prev["document_id"] != doc:
-            n = 0
-        else:
-            text = unwrapped.setdefault(doc, unwrap(texts.get(doc) or ""))  # soft line breaks as the segmenter read
-            n += (
-                prev["speaker"] != seg["speaker"]
-                or min(prev["start"], seg["start"]) < 0
-                or bool(_ENDS.search(prev["text"]))
-                or bool(_BETWEEN.search(text[prev["end"] : seg["start"]]))
-            )
-        out[seg["id"]] = n
-        prev = seg
-    return out
 
 
 def complained_together(
@@ -95,10 +47,9 @@ def complained_together(
     come by chance. Returns the pairs, and how many were tested.
     `docs`: each touchpoint's items with a complaint about it (`Tally.docs`); `names`: id -> name in the report's
     order (the most complained about first), which names each pair's touchpoints in that order; `n_items`: the items
-    the report covers. With `filed` ((touchpoint, item) -> the keys of its complaints there: their sentences,
-    `by_sentence`), an item counts for a pair only when it complains about each in one of its own: one clause, or
-    one sentence, filed under both ("Pizza was burnt", Product and Packaging) is one complaint, not one failure
-    sending the customer to another."""
+    the report covers. With `filed` ((touchpoint, item) -> the keys of its complaint clauses there), an item counts
+    for a pair only when it complains about each in a clause of its own: one clause filed under both ("Pizza was
+    burnt", Product and Packaging) is one complaint, not one failure sending the customer to another."""
     tested: list[dict] = []
     ranked = [t for t in names if t != NONE and len(docs.get(t, ())) >= MIN_ITEMS]
     for a, b in combinations(ranked, 2):
@@ -123,11 +74,11 @@ def complained_together(
 
 
 def together_sentence(pair: dict) -> str:
-    """'Website and Contact centre: 28 items complain about both in sentences of their own (37% of the items about
-    Contact centre, 1.6 times chance)'."""
+    """'Website and Contact centre: 28 items complain about both in clauses of their own (37% of the items about
+    Contact centre, 1.7 times chance)'."""
     side = "second" if pair["of_second"] >= pair["of_first"] else "first"
     return (
-        f"{pair['first_name']} and {pair['second_name']}: {pair['items']:,} items complain about both in sentences "
+        f"{pair['first_name']} and {pair['second_name']}: {pair['items']:,} items complain about both in clauses "
         f"of their own ({pair[f'of_{side}']:.0%} of the items about {pair[f'{side}_name']}, {pair['lift']:.1f} times "
         "chance)"
     )

@@ -136,23 +136,6 @@ def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, 
     return out
 
 
-def load_item_segments(db: sqlite_utils.Database, document_ids: list[str]) -> tuple[list[dict], dict[str, str]]:
-    """Every segment of the items given, in order (id, document_id, speaker, text, start, end), and the items' texts
-    the offsets point into: where one sentence ends and the next begins (miner/report/together.py)."""
-    rows: list[dict] = []
-    texts: dict[str, str] = {}
-    for start in range(0, len(document_ids), 500):
-        chunk = document_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows += db.query(
-            f"""SELECT id, document_id, speaker, text, start, "end" FROM segments WHERE document_id IN ({marks})
-                ORDER BY document_id, idx""",
-            chunk,
-        )
-        texts.update(db.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk).fetchall())
-    return rows, texts
-
-
 def pain_points_before(db: sqlite_utils.Database, filters: Filters, run_id: int | None = None) -> dict[str, str]:
     """The first day of each pain point of the run with an item dated before `filters.since`, within its sources
     and kinds: a report of a window calls a pain point new only where the run never saw it before the window."""
