@@ -101,3 +101,13 @@ def test_classify_flags_and_stores_by_the_corpus_threshold(db, mini_taxonomy, fa
     assert result.complaints == int((scores >= middle).sum())
     given, _ = classify(segments, cache, detector, mapper, complaint_threshold=1.1)  # a run extended: no reading
     assert given.complaint_threshold == 1.1 and given.complaints == 0
+
+
+@pytest.mark.parametrize("chatter, complaints", [(300, 180), (20_000, 10_000)])  # the second is sampled (SAMPLE)
+def test_the_threshold_does_not_depend_on_the_order_of_the_scores(chatter, complaints):
+    """The mixture's start (k-means on the scores) and the sample read the scores in order: the same clauses in
+    another row order were given 0.48 and 0.46, and 9 more complaints."""
+    rng = np.random.default_rng(0)
+    scores = np.r_[_scores(rng, chatter, 0.15, 1.2), _scores(rng, complaints, 0.75, 1.3)]
+    thresholds = {mixture_threshold(np.random.default_rng(k).permutation(scores), 0.5) for k in range(6)}
+    assert len(thresholds) == 1 and FLOOR <= thresholds.pop() < 0.5

@@ -212,7 +212,8 @@ def test_runs_list_tells_taxonomies_apart(nightly):
     assert {r["taxonomy_name"] for r in listed} == {"mini"} and {r["taxonomy_fingerprint"] for r in listed} == {
         fingerprint
     }
-    table = CliRunner().invoke(app, ["runs", "list", "--db", str(path)], terminal_width=200).output
+    # 200 columns (off a terminal a table is laid out in 140, where the "made with" column wraps the taxonomy's)
+    table = CliRunner().invoke(app, ["runs", "list", "--db", str(path)], env={"COLUMNS": "200"}).output
     assert f"mini test-1 · {fingerprint[:6]}" in table
 
 

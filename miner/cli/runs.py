@@ -27,10 +27,14 @@ def list_(
     limit: Annotated[int | None, typer.Option(min=1, help="Show only the newest N runs.")] = None,
     format: Annotated[Format, typer.Option(help="table, json or csv.")] = Format.table,
 ) -> None:
-    """Every run, newest first, with its status, mode, start, analysis time, taxonomy version and counts.
+    """Every run, newest first, with its status, mode, start, analysis time, taxonomy version, counts and what it
+    was made with.
 
     Status: complete, failed, abandoned (left running by a crash) or pruned; mode: full, or incremental on the run
-    it extends; analysis: from the end of the import to the run's results (the import is not a run's)."""
+    it extends; analysis: from the end of the import to the run's results (the import is not a run's); made with:
+    the tool's version (with its git commit when run from a checkout), the encoders' precision (fp32 or bf16) and
+    the complaint threshold its clauses were held to (the corpus's own, or that of the run it extends), as the run
+    recorded them (json and csv: version, precision, complaint_threshold; blank for runs made before)."""
     import sys
 
     from miner.store.runs import RUN_LIST_COLUMNS, list_runs
@@ -48,23 +52,33 @@ def list_(
         writer.writerow(RUN_LIST_COLUMNS)  # the same header with no run yet (it was "id" alone)
         writer.writerows([[neutralise(v) for v in r.values()] for r in rows])
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from miner.report.console import cli_console, say
 
     table = Table(
-        "run", "status", "mode", "started (UTC)", "analysis", "taxonomy", "documents", "segments", "complaints"
-    )
+        "run", "status", "mode", "started (UTC)", "analysis", "taxonomy", "documents", "segments", "complaints",
+        Column("made with", no_wrap=True),  # a version is copied whole
+    )  # fmt: skip
     for r in rows:
         mode = r["mode"] or ""
         if mode == "incremental" and r["base_run_id"]:
             mode = f"incremental on {r['base_run_id']}"
         counts = [f"{r[k]:,}" if r[k] is not None else "" for k in ("documents", "segments", "complaints")]
-        table.add_row(str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), _taxonomy(r), *counts)
+        table.add_row(str(r["id"]), r["status"], mode, _time(r["started_at"]), _took(r), _taxonomy(r), *counts,
+                      _made_with(r))  # fmt: skip
     if rows:
         cli_console().print(table)  # as `top`: a pipe gets whole columns
     else:
         say(cli_console(), "No runs yet: mine some feedback first (touchpoints mine FILE).")
+
+
+def _made_with(run: dict) -> str:
+    """The tool's version, then the encoders' precision and the complaint threshold ("bf16 · complaints ≥ 0.4412"):
+    what a figure of the run is traced to. Blank where a run made before they were recorded has none."""
+    threshold = run["complaint_threshold"]
+    second = [run["precision"] or "", f"complaints ≥ {threshold:g}" if threshold is not None else ""]
+    return "\n".join(p for p in (run["version"] or "", " · ".join(s for s in second if s)) if p)
 
 
 def _taxonomy(run: dict) -> str:

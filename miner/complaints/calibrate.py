@@ -32,7 +32,9 @@ def mixture_threshold(scores: np.ndarray, default: float) -> float:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture
 
-    scores = np.asarray(scores, dtype=np.float64)
+    # sorted: the sample and the mixture's k-means start read the scores in order, and the same clauses in another
+    # row order gave another threshold (0.48 and 0.46 on one corpus shuffled)
+    scores = np.sort(np.asarray(scores, dtype=np.float64))
     if len(scores) < MIN_CLAUSES:
         return default
     if len(scores) > SAMPLE:

@@ -52,8 +52,11 @@ CLUSTER_CONTEXT = 0.35  # how much of a complaint's clustering vector is its ite
 
 
 def run_params(p: Pipeline) -> dict:
-    """What a run records of how it classified and clustered; an incremental run needs its base's to match."""
+    """What a run records of how it classified and clustered; an incremental run needs its base's to match. With the
+    tool's version, so a figure can be traced to the code that made it; the complaint threshold the corpus gave is
+    added as it ends: the corpus's own, or an incremental run's base's (`corpus_complaint_threshold`)."""
     from miner.pipeline.classify import detector_params
+    from miner.version import tool_version
 
     head = {
         "weight": CORPUS_WEIGHT,
@@ -67,7 +70,7 @@ def run_params(p: Pipeline) -> dict:
         "encoder": p.encoders.mapping.registry_name,  # the registry name to load it by again (taxonomy review)
         "precision": p.encoders.mapping.precision,  # fp32 or bf16 (miner/embed/bert.py): vectors differ at 1e-5
         "mapper": p.mapper_name,
-        "complaint_threshold": 0.5,
+        "complaint_threshold": 0.5,  # the detector's default; the corpus's own is `corpus_complaint_threshold`
         "context_weight": CONTEXT_WEIGHT,
         "mapping": p.fit().mapper_.options(),
         "corpus_head": head if p.mapper_name == "examples" else None,
@@ -75,6 +78,7 @@ def run_params(p: Pipeline) -> dict:
         "complaint_neighbours": detector_params(p.taxonomy),
         "pain_point_space": {"model": cluster.name, "context": CLUSTER_CONTEXT} if cluster else None,
         "redact_pii": p.redactor is not None,  # `mine --no-redact`: `workspaces import` refuses the database
+        "version": tool_version(),  # miner/version.py: the package's, and the git commit of a source checkout
     }
 
 
@@ -199,6 +203,7 @@ def _full(p: Pipeline, run_id: int, progress: Progress) -> None:
             assignment_rows=result.assignment_rows,
             pain_point_rows=pain_rows,
             fit=p.diagnose(result).to_dict(),
+            read={"corpus_complaint_threshold": round(result.complaint_threshold, 4)},
             counts={
                 "documents": documents,
                 "segments": len(segments),
@@ -243,6 +248,7 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
             assignment_rows=result.assignment_rows,
             pain_point_rows=[],
             fit=p.diagnose(result).to_dict(),  # of the new complaints: a drift in what comes in shows
+            read={"corpus_complaint_threshold": round(result.complaint_threshold, 4)},
             counts={
                 "documents": documents,  # a total, as its segments and complaints are (the report's "of N items")
                 "segments": base["segments"] + len(segments),

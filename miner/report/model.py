@@ -31,7 +31,7 @@ from miner.report.unread import unread_fields, unread_warnings
 from miner.store.filters import Filters
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
-from miner.store.runs import run_fit
+from miner.store.runs import run_fit, run_provenance
 from miner.store.top import top_pain_points
 from miner.touchpoints.taxonomy import NONE, STAGES
 from miner.wording import counted
@@ -283,7 +283,8 @@ def quality(
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
         "run": {k: run.get(k) for k in ("id", "finished_at", "embedding_model", "segmenter", "mapper",
-                                        "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")},
+                                        "taxonomy_name", "taxonomy_version", "taxonomy_fingerprint")}
+        | run_provenance(run),  # the tool's version, the encoders' precision, the complaint threshold
         "warnings": warnings,
     }  # fmt: skip
 

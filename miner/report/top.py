@@ -12,7 +12,7 @@ from miner.errors import MinerError
 from miner.ingest.ratings import normalised
 from miner.store.filters import Filters
 from miner.store.reads import count_by, items_inside, touchpoint_documents
-from miner.store.runs import resolve_run, run_fit, run_taxonomy
+from miner.store.runs import resolve_run, run_fit, run_provenance, run_taxonomy
 from miner.store.top import top_pain_points as shared_top
 from miner.touchpoints.taxonomy import NONE
 
@@ -96,7 +96,7 @@ def top_pain_points(
         )
     entries.sort(key=lambda e: (-cast(int, e["complaints"]), str(e["id"])))
     result = {
-        "run": {k: run[k] for k in RUN_FIELDS},
+        "run": {k: run[k] for k in RUN_FIELDS} | run_provenance(run),  # the version, precision and threshold
         "filter": filters.describe(),  # the run's counts are the whole run's; the touchpoints', the filter's
         # the shares' denominator: complaint mentions inside the filters (a complaint about two touchpoints counts for
         # each), and the feedback items inside them; neither was given, and 88 of 163 complaints read as 54%, not 44%

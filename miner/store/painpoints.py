@@ -35,10 +35,11 @@ def labels_of(db: sqlite_utils.Database, run_id: int) -> dict[str, tuple[str, in
 
 
 def unanalysed_segments(db: sqlite_utils.Database, base_run: int) -> list[dict]:
-    """Segments stored since `base_run` was analysed (no result row in it), with their document's rating."""
+    """Segments stored since `base_run` was analysed (no result row in it), with their document's rating; items in
+    the order of their ids, as `load_segments` reads them, whatever order the rows were stored in."""
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
              WHERE NOT EXISTS (SELECT 1 FROM segment_results r WHERE r.run_id = ? AND r.segment_id = s.id)
-             ORDER BY s.id"""
+             ORDER BY s.document_id, s.id"""
     return list(db.query(sql, [base_run]))
 
 

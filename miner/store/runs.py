@@ -109,13 +109,18 @@ def finish_run(
     pain_point_rows: Iterable[dict],
     counts: dict[str, int],
     fit: dict | None = None,
+    read: dict | None = None,
 ) -> None:
     """Write a run's results and mark it complete in one transaction; `fit`: how well the corpus fits the
-    taxonomy (miner/touchpoints/fit.py), stored as JSON so the report and the API read it without recomputing."""
-    done = {"status": "complete", "finished_at": now(), **counts}
+    taxonomy (miner/touchpoints/fit.py), stored as JSON so the report and the API read it without recomputing;
+    `read`: what the run read from its corpus (its complaint threshold), added to the params it started with."""
+    done: dict[str, object] = {"status": "complete", "finished_at": now(), **counts}
     if fit is not None:
         done["fit"] = json.dumps(fit, sort_keys=True)
     with db.atomic():
+        if read:
+            params = json.loads(db.table("runs").get(run_id)["params"] or "{}")
+            done["params"] = json.dumps(params | read, sort_keys=True)
         db.table("segment_results").insert_all(({"run_id": run_id, **r} for r in segment_rows), batch_size=2000)
         db.table("assignments").insert_all(({"run_id": run_id, **r} for r in assignment_rows), batch_size=2000)
         db.table("pain_points").insert_all(({"run_id": run_id, **r} for r in pain_point_rows), batch_size=500)
@@ -162,6 +167,18 @@ def run_encoder(run: dict) -> str | None:
     import json
 
     return json.loads(run.get("params") or "{}").get("encoder")
+
+
+# What a run records of the code and numbers behind its figures (`run_provenance`), by the params key it is under:
+# the tool's version (miner/version.py), the encoders' precision (fp32 or bf16, miner/embed/bert.py) and the complaint
+# threshold the corpus gave (miner/complaints/calibrate.py). Each None for a run made before it was recorded.
+PROVENANCE = {"version": "version", "precision": "precision", "complaint_threshold": "corpus_complaint_threshold"}
+
+
+def run_provenance(run: dict) -> dict:
+    """`run`'s `PROVENANCE`, as it recorded them when it ran: {"version", "precision", "complaint_threshold"}."""
+    params = json.loads(run.get("params") or "{}")
+    return {name: params.get(key) for name, key in PROVENANCE.items()}
 
 
 def resolve_run(db: sqlite_utils.Database, run_id: int | None = None) -> dict:
@@ -370,12 +387,14 @@ RUN_LIST_COLUMNS = (
     "segments",
     "complaints",
     "error",
+    *PROVENANCE,
 )  # fmt: skip  (the fingerprint: an edit under one version changes it)
 
 
 def list_runs(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
-    """Every run, newest first, with what `touchpoints runs list` shows."""
-    sql = f"SELECT {', '.join(RUN_LIST_COLUMNS)} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+    """Every run, newest first, with what `touchpoints runs list` shows (`PROVENANCE` read from its params)."""
+    columns = [f"json_extract(params, '$.{PROVENANCE[c]}') AS {c}" if c in PROVENANCE else c for c in RUN_LIST_COLUMNS]
+    sql = f"SELECT {', '.join(columns)} FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
     return list(db.query(sql, [bounded(limit)] if limit else []))
 
 

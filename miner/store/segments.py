@@ -35,9 +35,13 @@ def last_import(db: sqlite_utils.Database) -> int:
 
 
 def load_segments(db: sqlite_utils.Database) -> list[dict]:
-    """Every stored segment with its item's rating, an item's segments consecutive (as `ItemRuns` reads them)."""
+    """Every stored segment with its item's rating, an item's segments consecutive (as `ItemRuns` reads them).
+
+    Items come in the order of their ids (a hash of the file's name and the row's id, or of its content), not in
+    the order they were stored: a run's results are a function of what the files hold, not of their row order (the
+    same rows shuffled read another complaint threshold and 9 more complaints, and pain points swapped ids)."""
     sql = """SELECT s.id, s.document_id, s.text, d.rating FROM segments s JOIN documents d ON d.id = s.document_id
-             ORDER BY s.id"""
+             ORDER BY s.document_id, s.id"""
     return list(db.query(sql))
 
 
