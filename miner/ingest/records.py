@@ -56,6 +56,9 @@ class Record:
     # the item was read, not which item it is, so another export of that name holding other words is another item
     # (`versions.sort_versions` gives it a `version`); the id stays as a database written before holds it
     id_from_name: bool = False
+    # Meta keys whose values the file's header gave, not a respondent: a survey answer's question and question id, or
+    # the column a `--text-col` answer was read from ("LTR Comment"). Never redacted: NER took "LTR Comment" for a name
+    header_fields: tuple[str, ...] = ()
 
     @property
     def document_id(self) -> str:

@@ -215,6 +215,7 @@ def iter_records(
     id_column = numbering(id_name, [_str(r.get(cols.id)) for r in sample]) if cols.id else None
     repeats = RepeatedIds()  # rows whose id an earlier row holds: dropped, and named in a note
     alike = Alike()  # rows without an id: how many earlier ones read the same
+    header_fields = table.extra.get("header_fields", ())  # meta the header gave: never redacted
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -226,6 +227,7 @@ def iter_records(
                 unread += 1
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
+            rec.header_fields = header_fields
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
                 rec.id_from_name = not table.columns_named  # a .txt file's name (`Record.id_from_name`)

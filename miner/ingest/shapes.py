@@ -312,7 +312,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     s.scored_silent.append((line, rid, when, score))
 
     table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
-    table.extra["survey"] = survey
+    table.extra |= {"survey": survey, "header_fields": ("question_id", "question")}
     return table
 
 
@@ -352,7 +352,7 @@ def several_texts(path: Path, table: Table, given: ColumnMap) -> Table:
                     yield line, out
 
     columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"] + ([RESPONDENT] if ident else [])
-    extra = table.extra | {"texts": texts}
+    extra = table.extra | {"texts": texts, "header_fields": ("question",)}
     return Table(columns, rows(), table.shape, table.kind, table.unit, extra, table.columns_named)  # type: ignore[arg-type]
 
 
