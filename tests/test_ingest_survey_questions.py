@@ -112,6 +112,27 @@ def test_a_recommend_question_exported_as_choice_text_is_the_rating(tmp_path):
     assert "rating Q1 (How likely are you to recommend us to a friend?) (nps)" in notes[0]
 
 
+def test_a_satisfaction_question_exported_as_its_labels_is_the_rating(tmp_path):
+    """SurveyMonkey's default CSAT export writes the choice's label alone ("Very satisfied"): the file had "no rating
+    column found", where its numeric and "5 - Very satisfied" variants were read as CSAT."""
+    path = tmp_path / "csat.csv"
+    path.write_text(
+        'Respondent ID,Journey,"Overall, how satisfied were you with your recent experience?",Why that score?\n'
+        ",,Response,Open-Ended Response\n"
+        "114900000037,Contact centre call,Very dissatisfied,I was on hold for over an hour.\n"
+        "114900000038,Engineer visit,Neither satisfied nor dissatisfied,The engineer came late.\n"
+        "114900000039,Engineer visit,Very satisfied,\n114900000040,Billing,Satisfied,Clear bill.\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [(r.rating_raw, r.rating_scale) for r in recs] == [(1, "csat5"), (3, "csat5"), (4, "csat5")]
+    assert "rating Overall, how satisfied were you with your recent experience? (csat5)" in notes[0]
+    assert "no rating column found" not in notes[0]
+    from miner.ingest.columns import score_kind
+
+    assert score_kind("Which did you prefer?", ["Neither", "Neutral"]) is None  # labels alone: no satisfaction asked
+
+
 @pytest.mark.parametrize(
     "values, kind",
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from miner.ingest.ratings import missing
+from miner.ingest.ratings import missing, satisfaction_labels
 
 TEXT_NAMES = (
     "text",
@@ -196,11 +196,14 @@ def scores(values: list[str]) -> bool:
 
 def score_kind(question: str, values: list[str]) -> str | None:
     """'nps' or 'csat' for a question that asks for a score ("How likely are you to recommend us...?", "How
-    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`); else
-    None."""
+    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`), or, for
+    a satisfaction question, all a satisfaction label ("Very satisfied": SurveyMonkey's default CSAT export, whose
+    file had "no rating column found"); else None."""
+    q = question.lower()
+    if satisfaction_labels(values):
+        return "csat" if "satisf" in q or "csat" in q else None
     if not values or not scores(values):
         return None
-    q = question.lower()
     if "recommend" in q or "nps" in q:
         return "nps"
     if "satisf" in q or "csat" in q or "rate" in q:

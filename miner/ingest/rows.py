@@ -40,24 +40,6 @@ def source_id(value: str) -> str:
     return re.sub(r"^(\d+)\.0$", r"\1", value)
 
 
-# A five-point satisfaction answer exported as its label (Qualtrics, SurveyMonkey, Forms): 1 worst, 5 best.
-_SATISFACTION = {
-    "very dissatisfied": 1, "extremely dissatisfied": 1, "dissatisfied": 2, "somewhat dissatisfied": 2,
-    "unsatisfied": 2, "neutral": 3, "neither satisfied nor dissatisfied": 3, "neither": 3, "satisfied": 4,
-    "somewhat satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
-}  # fmt: skip
-
-
-# Qualtrics' seven-point satisfaction labels: a column holding any of the middle ones is read on this scale (csat7)
-_SATISFACTION_7 = {
-    "extremely dissatisfied": 1, "very dissatisfied": 1, "moderately dissatisfied": 2, "dissatisfied": 2,
-    "slightly dissatisfied": 3, "somewhat dissatisfied": 3, "neither satisfied nor dissatisfied": 4, "neutral": 4,
-    "neither": 4, "slightly satisfied": 5, "somewhat satisfied": 5, "moderately satisfied": 6, "satisfied": 6,
-    "extremely satisfied": 7, "very satisfied": 7,
-}  # fmt: skip
-_SEVEN_ONLY = {"moderately dissatisfied", "slightly dissatisfied", "slightly satisfied", "moderately satisfied"}
-
-
 def parse_rating(value: str, seven: bool = False) -> float:
     """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business), '★★★★☆' or a five-point satisfaction
     label ('Very dissatisfied' is 1, 'Very satisfied' 5); with `seven`, a seven-point one ('Extremely satisfied' 7)."""
@@ -67,7 +49,7 @@ def parse_rating(value: str, seven: bool = False) -> float:
     word = " ".join(value.strip().lower().split())
     if word in _WORDS:
         return float(_WORDS[word])
-    labels = _SATISFACTION_7 if seven else _SATISFACTION
+    labels = ratings.SATISFACTION_7 if seven else ratings.SATISFACTION
     if word in labels:
         return float(labels[word])
     if value.count("★"):
@@ -128,7 +110,7 @@ def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float]
     """The sampled ratings that parse, how many cells held something that does not, and whether the labels are
     Qualtrics' seven-point ones ("Moderately satisfied": then every label is read on that scale)."""
     cells = [_str(row.get(column)) if column else "" for row in sample]
-    seven = any(" ".join(c.lower().split()) in _SEVEN_ONLY for c in cells)
+    seven = any(" ".join(c.lower().split()) in ratings.SEVEN_ONLY for c in cells)
     values, unread = [], 0
     for raw in cells:
         if not ratings.missing(raw):
