@@ -56,7 +56,7 @@ def test_an_open_question_with_many_non_answers_is_mined(tmp_path):
     assert notes[0].startswith(
         "qualtrics survey: mining 2 open-text questions: Q2_TEXT (What could we do better?), Q3_TEXT (What did you "
         "like?); rating Q1 (How likely are you to recommend us to a friend?) (nps), date RecordedDate, id ResponseId;"
-        " left out: Q4 (Which of these did you use?)"
+        " kept with each answer, not mined: Q4 (Which of these did you use?)"
     )  # "columns: text 'answer', rating 'nps' (nps), date 'date', id 'id'" before
 
 
@@ -88,6 +88,36 @@ def test_column_options_name_the_surveys_own_headers(tmp_path):
     with pytest.raises(InputError, match="there is no column 'Q9'") as err:
         _mine(path, ColumnMap(text="Q9"))
     assert "columns are: StartDate, EndDate, Status, RecordedDate, ResponseId, Q1, Q4, Q2_TEXT" in str(err.value)
+
+
+def test_a_surveys_tags_and_choices_are_kept_with_each_answer(tmp_path):
+    """A Qualtrics export's UserLanguage and its embedded Touchpoint column were "left out" and lost, `mine` saying
+    to name them with --text-col as if a tag were feedback: each answer keeps them in its meta, not mined, and no
+    export field with personal data is kept."""
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "ResponseId,RecipientEmail,UserLanguage,Q1,Q2_TEXT,Q4,Touchpoint\n"
+        "Response ID,Recipient Email,User Language,How likely are you to recommend us?,Why that score?,"
+        "Which services do you take?,Touchpoint\n"
+        + ",".join(
+            f'"{{""ImportId"":""{i}""}}"'
+            for i in ("_recordId", "recipientEmail", "userLanguage", "QID1", "QID2_TEXT", "QID4", "Touchpoint")
+        )
+        + "\nR_1,ann@example.com,EN,2,The engineer never came.,Broadband,Installation\n"
+        "R_2,bob@example.com,EN,9,,TV,Billing\n"
+        "R_3,cy@example.com,EN-GB,4,On hold for an hour.,Broadband,Contact Centre\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [r.meta for r in recs] == [
+        {"response_id": "R_1", "question_id": "QID2_TEXT", "question": "Why that score?", "UserLanguage": "EN",
+         "Q4": "Broadband", "Touchpoint": "Installation"},
+        {"response_id": "R_3", "question_id": "QID2_TEXT", "question": "Why that score?", "UserLanguage": "EN-GB",
+         "Q4": "Broadband", "Touchpoint": "Contact Centre"},
+    ]  # fmt: skip
+    assert ("kept with each answer, not mined: UserLanguage (User Language), Q4 (Which services do you take?), "
+            "Touchpoint; left out: 1 export field (RecipientEmail)") in notes[0]  # fmt: skip
+    assert "--text-col" not in notes[0]
 
 
 def test_a_bad_rating_names_the_files_column(tmp_path):
@@ -236,7 +266,8 @@ def test_mine_names_the_questions_and_refuses_a_column_option_given_twice(tmp_pa
     said = " ".join(result.output.split())
     assert result.exit_code == 0, said
     assert "q.csv: qualtrics survey: mining 1 open-text question: Q2_TEXT (What could we do better?)" in said
-    assert "left out: Q4 (Which of these did you use?), Q3_TEXT (What did you like?)" in said
+    assert ("kept with each answer, not mined: Q4 (Which of these did you use?); left out: Q3_TEXT (What did you "
+            "like?) (name the questions to mine with --text-col)") in said  # fmt: skip
     twice = CliRunner().invoke(app, [*args, "--date-col", "StartDate", "--date-col", "EndDate"])
     assert twice.exit_code == 2  # the last one was taken without a word
     assert "--date-col given 2 times ('StartDate', 'EndDate')" in " ".join(twice.output.split())

@@ -17,7 +17,7 @@ from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record, Score
 from miner.ingest.repeats import Alike, RepeatedIds
-from miner.ingest.shapes import TEXTS, several_texts
+from miner.ingest.several import TEXTS, several_texts
 from miner.ingest.table import Table
 from miner.ingest.tabular import sheets_read
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date

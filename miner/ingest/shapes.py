@@ -13,7 +13,6 @@ from pathlib import Path
 
 from miner.errors import InputError
 from miner.ingest.columns import ColumnMap, norm, score_kind
-from miner.ingest.columns import detect as detect_columns
 from miner.ingest.nonanswers import declines
 from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
@@ -34,6 +33,8 @@ _FORMS_META = {
     "email", "email_address", "name", "first_name", "last_name", "phone", "id", "response_id", "respondent_id",
     "submission_id",
 }  # fmt: skip
+# export fields kept with each answer (`Survey.carried`): the respondent's language, no personal data
+_KEPT_FIELDS = {"user_language"}
 _FORMS_IDS = ("response_id", "respondent_id", "submission_id", "id")
 _FORMS_DATES = ("timestamp", "submitted_at", "submitted", "submission_date", "date", "created_at", "end_date")
 _PROMPT = re.compile(
@@ -164,12 +165,30 @@ class Survey:
         return self.texts[i] + (f" ({sub})" if sub not in ("", "Response", "Open-Ended Response") else "")
 
     def columns(self) -> list[str]:
-        """The long table's columns, one row per answer."""
+        """The long table's columns, one row per answer, then those each answer keeps in its meta (`carried`)."""
+        return self._own() + [name for name, _ in self.carried()]
+
+    def _own(self) -> list[str]:
         return (
             (["id", "response_id"] if self.id is not None else [])
             + ["question_id", "question", "answer"]
             + [self.header[i] for i in (self.date, self.score) if i is not None]
         )
+
+    def carried(self) -> list[tuple[str, int]]:
+        """(name, column) of the columns each answer keeps in its meta, not mined: choice questions and tags (Q4,
+        a Touchpoint or Journey column) and the export's language field, which were left out and lost, `mine` saying
+        to mine them as text. Not an open-text question left unmined, nor the export's other fields (names, emails,
+        IP addresses), nor a column of the same name as one of the answer's own or as `language`, which import writes
+        (the language an answer is read as: miner/pipeline/imports.py `readable`)."""
+        used, own, out = {*self.open, self.score, self.date, self.id}, [*self._own(), "language"], []
+        for i, header in enumerate(self.header):
+            if i in used or (norm(header) not in _KEPT_FIELDS if i in self.fields else self._open(i)):
+                continue
+            name = (self.question(i) if self.shape == "surveymonkey" else header) or f"column {i + 1}"
+            if name not in own:
+                out.append((name, i))
+        return out
 
     def roles(self) -> ColumnMap:
         """The long table's columns by role: the date and rating keep the file's names, for its messages."""
@@ -230,7 +249,10 @@ class Survey:
         if roles and self.score is not None:
             roles[0] += f" ({scale})" if scale else " (its values fit no scale and are left unread)"
         parts += [", ".join(roles)] if roles else []
-        used = {*self.open, self.score, self.date, self.id}
+        kept = {i for _, i in self.carried()}
+        if kept:
+            parts.append("kept with each answer, not mined: " + ", ".join(self.label(i) for i in sorted(kept)))
+        used = {*self.open, self.score, self.date, self.id, *kept}
         left = [self.label(i) for i in range(len(self.header)) if i not in used and i not in self.fields]
         fields = [self.header[i] for i in self.fields if i not in used]
         if left:
@@ -281,6 +303,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
 
     def rows() -> Iterator[tuple[int, dict | InputError]]:
         s = survey  # read when the first row is: after `choose`
+        carried = [(name, keys[i]) for name, i in s.carried()]
         for line, row in _rest(sample, data):
             if isinstance(row, InputError):
                 yield line, row
@@ -303,7 +326,7 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     out[header[s.date]] = row[keys[s.date]]
                 if s.score is not None:
                     out[header[s.score]] = row[keys[s.score]]
-                yield line, out
+                yield line, out | {name: row[key] for name, key in carried}
             if not answered:
                 s.silent += 1
                 score = str(row[keys[s.score]]).strip() if s.score is not None else ""
@@ -314,46 +337,6 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
     table.extra |= {"survey": survey, "header_fields": ("question_id", "question")}
     return table
-
-
-RESPONDENT = "respondent"  # the row id several --text-col answers share
-TEXTS = "_text"  # the text column of a table read from several --text-col columns (`several_texts`)
-
-
-def several_texts(path: Path, table: Table, given: ColumnMap) -> Table:
-    """A plain table whose text is in several columns (`--text-col a --text-col b`): one row per row and column, as
-    a survey's answers are, the column named in `question` and the row's id suffixed with it (`17:b`). Only the
-    last column given was mined before."""
-    texts = given.named_texts()
-    for name in texts:
-        if name not in table.columns:
-            raise InputError(str(path), f"there is no column '{name}' (given with --text-col)",
-                             hint=f"columns are: {', '.join(table.columns)}")  # fmt: skip
-    ident = given.id or detect_columns(table.columns, []).id
-
-    def rows() -> Iterator[tuple[int, dict | InputError]]:
-        for line, row in table.rows:
-            if isinstance(row, InputError):
-                yield line, row
-                continue
-            rest = {k: v for k, v in row.items() if k not in texts}
-            rid = rest.get(ident) if ident else None
-            rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
-            answers = [(name, str(row.get(name) or "").strip()) for name in texts]
-            if not any(text for _, text in answers):
-                yield line, InputError(str(path), "the text is empty", line=line, field=", ".join(texts),
-                                       hint="fill it in, or pass --on-error skip to leave such rows out")  # fmt: skip
-            for name, text in answers:
-                if text:
-                    out = rest | {TEXTS: text, "question": name}
-                    if ident and str(rid or "").strip():
-                        out[ident] = f"{str(rid).strip()}:{name}"
-                        out[RESPONDENT] = str(rid).strip()  # the row's answers rate once (report's rating impact)
-                    yield line, out
-
-    columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"] + ([RESPONDENT] if ident else [])
-    extra = table.extra | {"texts": texts, "header_fields": ("question",)}
-    return Table(columns, rows(), table.shape, table.kind, table.unit, extra, table.columns_named)  # type: ignore[arg-type]
 
 
 def _rest(first: list, rest: Iterator) -> Iterator:
