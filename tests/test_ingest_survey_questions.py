@@ -216,6 +216,23 @@ def test_a_form_of_one_comment_and_a_score_is_a_survey(tmp_path):
         _mine(tmp_path / "plain.csv")
 
 
+def test_a_form_without_response_ids_keeps_every_answer(tmp_path):
+    """A Google Forms export has a timestamp and no response id: each answer's question id was taken for its id, and
+    every answer to a question but the first was dropped as a repeat ("2 rows repeat an id ('question_id')")."""
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "Timestamp,How likely are you to recommend us?,What could we do better?\n2026-03-01,2,Too expensive\n"
+        "2026-03-02,3,Way too expensive really\n2026-03-03,9,Fast delivery was great\n2026-03-04,2,Too expensive\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [(r.text, r.rating_raw, r.source_id) for r in recs] == [
+        ("Too expensive", 2, None), ("Way too expensive really", 3, None), ("Fast delivery was great", 9, None),
+        ("Too expensive", 2, None),
+    ]  # fmt: skip
+    assert len({r.document_id for r in recs}) == 4 and not [n for n in notes if "repeat" in n]
+
+
 def test_non_answers_are_left_out_as_empty_cells_are_and_counted(tmp_path):
     """36 of a tester's 120 answers were "N/A", "-", "no comment"...: each was a feedback item without a complaint,
     and the complaint rate read 38% where 68% of the respondents complained. "Nothing" to "What could we do

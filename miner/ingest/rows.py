@@ -64,8 +64,9 @@ CHUNK_ROWS = 5000
 def _resolve_columns(
     path: Path, table: Table, sample: list[dict], given: ColumnMap, known: ColumnMap | None = None
 ) -> ColumnMap:
-    """The columns detected, what the table's shape knows (`known`), then the options given."""
-    cols = detect(table.columns, sample).merged(known or ColumnMap()).merged(given)
+    """The columns detected, or those a survey chose (`known`: its long table holds no other column to detect, and
+    detecting took its 'question_id' for the id of an export without response ids), then the options given."""
+    cols = (known if known is not None else detect(table.columns, sample)).merged(given)
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:
