@@ -13,6 +13,7 @@ from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
 from miner.ingest.dates import DateColumn, european
+from miner.ingest.flat import flat_survey
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record, Score
@@ -158,6 +159,8 @@ def iter_records(
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
     repeats an earlier row's (stored once: an item's id is its source's). `scores` gets, once the rows are read,
     the scores of a survey's respondents who answered no open-text question (`silent_scores`)."""
+    if (flat := flat_survey(path, table, given)) is not None:  # a score and comments, one row per respondent
+        table = flat
     survey = table.extra.get("survey")
     if survey is not None:  # the options name the file's headers: applied before a row is read (shapes.Survey)
         given = survey.choose(path, given)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from miner.errors import InputError
-from miner.ingest.columns import ColumnMap, norm, score_kind
+from miner.ingest.columns import ColumnMap, norm, score_kind, text_named
 from miner.ingest.nonanswers import declines
 from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
@@ -133,6 +133,7 @@ class Survey:
     # those of them with a score: (line, response id, date cell, score cell), whose scores are kept for the NPS and
     # rating figures (`rows.silent_scores`)
     scored_silent: list[tuple[int, str, str, str]] = field(default_factory=list)
+    where: str = ""  # what an error naming the columns adds: a workbook's sheet read (`tabular.sheets_read`)
 
     def detect(self) -> None:
         names = [norm(h) for h in self.header]
@@ -146,10 +147,13 @@ class Survey:
         self.date = next((names.index(n) for n in _DATES.get(self.shape, _FORMS_DATES) if n in names), None)
 
     def _open(self, i: int) -> bool:
-        if self.shape == "forms" and not _asked(self.header[i].strip()):
+        comment = self.shape == "flat" and text_named(self.header[i])  # 'LTR Comment': open as a text entry is
+        if self.shape in ("forms", "flat") and not (comment or _asked(self.header[i].strip())):
             return False  # questions only: an email or a name column is free text too
-        entry = self.subs[i] == "Open-Ended Response" or any(
-            s.upper().endswith("_TEXT") for s in (self.header[i], self.qids[i])
+        entry = (
+            comment
+            or self.subs[i] == "Open-Ended Response"
+            or any(s.upper().endswith("_TEXT") for s in (self.header[i], self.qids[i]))
         )  # Qualtrics' text-entry columns (Q2_TEXT, ImportId QID2_TEXT)
         return is_open_text(self.values[i], self.texts[i], text_entry=entry)
 
@@ -221,7 +225,7 @@ class Survey:
         if not self.open:
             raise InputError(
                 str(path),
-                f"the {self.shape} export has no open-text question",
+                f"the {'survey' if self.shape == 'flat' else self.shape} export has no open-text question",
                 hint=f"export the text answers too, or name the questions to mine with --text-col (columns are: "
                 f"{self._names()})",
             )
@@ -236,13 +240,14 @@ class Survey:
                          hint=f"columns are: {self._names()}")  # fmt: skip
 
     def _names(self) -> str:
-        return ", ".join(h for h in self.header if h)
+        return ", ".join(h for h in self.header if h) + self.where
 
     def note(self, scale: str | None) -> str:
         """What `mine` says of the file, naming columns as the file does: "qualtrics survey: mining 2 open-text
         questions: Q2_TEXT (What could we do better?), ...; rating Q1 (...) (nps), ...; left out: Q4 (...), ..."."""
         n = len(self.open)
-        parts = [f"{self.shape} survey: mining {n} open-text question{'s' if n != 1 else ''}: "
+        called = "survey export (one row per respondent)" if self.shape == "flat" else f"{self.shape} survey"
+        parts = [f"{called}: mining {n} open-text question{'s' if n != 1 else ''}: "
                  + ", ".join(self.label(i) for i in self.open)]  # fmt: skip
         roles = [f"{role} {self.label(i) if role == 'rating' else self.header[i]}" for role, i in
                  (("rating", self.score), ("date", self.date), ("id", self.id)) if i is not None]  # fmt: skip
@@ -250,8 +255,11 @@ class Survey:
             roles[0] += f" ({scale})" if scale else " (its values fit no scale and are left unread)"
         parts += [", ".join(roles)] if roles else []
         kept = {i for _, i in self.carried()}
-        if kept:
-            parts.append("kept with each answer, not mined: " + ", ".join(self.label(i) for i in sorted(kept)))
+        if kept:  # a second score ('Overall Satisfaction' beside 'Likelihood to Recommend') is said to be one
+            parts.append("kept with each answer, not mined: " + ", ".join(
+                self.label(i) + (" (another score, not read as the rating: name it with --rating-col to read it "
+                                 "instead)" if score_kind(self.texts[i], real_answers(self.values[i])) else "")
+                for i in sorted(kept)))  # fmt: skip
         used = {*self.open, self.score, self.date, self.id, *kept}
         left = [self.label(i) for i in range(len(self.header)) if i not in used and i not in self.fields]
         fields = [self.header[i] for i in self.fields if i not in used]
@@ -297,9 +305,22 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     meta = {"qualtrics": _QUALTRICS_META, "surveymonkey": _MONKEY_META}.get(shape, _FORMS_META)
     fields = [i for i, h in enumerate(header) if norm(h) in meta]
     good = [row for _, row in sample if isinstance(row, dict)]
-    values = {i: [str(row[k]).strip() for row in good] for i, k in enumerate(keys)}
+    values = {i: [cell(row[k]) for row in good] for i, k in enumerate(keys)}
     survey = Survey(shape, header, qids, texts, subs, fields, values)
     survey.detect()
+    return survey_table(survey, keys, sample, data)
+
+
+def cell(value: object) -> str:
+    """A cell as text: empty for none (a JSON null, an empty spreadsheet cell), a spreadsheet's 9.0 as 9."""
+    if value is None:
+        return ""
+    return str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+
+
+def survey_table(survey: Survey, keys: list[str], sample: list, data: Iterator) -> Table:
+    """The long table of a survey's answers, read from its rows (dicts keyed by `keys`, one a column): the rows of
+    `sample` first, then `data`."""
 
     def rows() -> Iterator[tuple[int, dict | InputError]]:
         s = survey  # read when the first row is: after `choose`
@@ -308,10 +329,10 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
             if isinstance(row, InputError):
                 yield line, row
                 continue
-            rid = (str(row[keys[s.id]]).strip() or f"line{line}") if s.id is not None else ""
+            rid = (cell(row.get(keys[s.id])) or f"line{line}") if s.id is not None else ""
             answered = False
             for i in s.open:
-                answer = str(row[keys[i]]).strip()
+                answer = cell(row.get(keys[i]))
                 if not answer:
                     continue  # a question the respondent skipped is no error
                 if declines(answer, s.question(i)):  # "N/A", "-", "no comment": skipped too, and counted
@@ -319,22 +340,22 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     continue
                 answered = True
                 # a form of one open question was a plain table, one item per respondent: its ids stay theirs
-                qid = f"{rid}:{qids[i]}" if s.shape != "forms" or len(s.open) > 1 else rid
+                qid = f"{rid}:{s.qids[i]}" if s.shape not in ("forms", "flat") or len(s.open) > 1 else rid
                 out = {"id": qid, "response_id": rid} if s.id is not None else {}
-                out |= {"question_id": qids[i], "question": s.question(i), "answer": answer}
+                out |= {"question_id": s.qids[i], "question": s.question(i), "answer": answer}
                 if s.date is not None:
-                    out[header[s.date]] = row[keys[s.date]]
+                    out[s.header[s.date]] = row.get(keys[s.date])
                 if s.score is not None:
-                    out[header[s.score]] = row[keys[s.score]]
-                yield line, out | {name: row[key] for name, key in carried}
+                    out[s.header[s.score]] = row.get(keys[s.score])
+                yield line, out | {name: row.get(key) for name, key in carried}
             if not answered:
                 s.silent += 1
-                score = str(row[keys[s.score]]).strip() if s.score is not None else ""
+                score = cell(row.get(keys[s.score])) if s.score is not None else ""
                 if score:
-                    when = str(row[keys[s.date]]).strip() if s.date is not None else ""
+                    when = cell(row.get(keys[s.date])) if s.date is not None else ""
                     s.scored_silent.append((line, rid, when, score))
 
-    table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
+    table = Table(survey.columns(), rows(), shape=survey.shape, kind="survey")  # type: ignore[arg-type]
     table.extra |= {"survey": survey, "header_fields": ("question_id", "question")}
     return table
 
