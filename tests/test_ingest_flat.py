@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from miner.errors import InputError
 from miner.ingest import ColumnMap, iter_file
-from miner.ingest.records import Score
+from miner.ingest.records import Respondents
 
 HEADER = ["Survey ID", "Response Date", "Touchpoint", "Likelihood to Recommend", "LTR Comment", "Overall Satisfaction",
           "Improvement Comment", "Language"]  # fmt: skip
@@ -34,9 +34,9 @@ def _medallia(path):
 
 def _read(path, columns=None):
     notes: list[str] = []
-    scores: list[Score] = []
-    recs = [r for chunk in iter_file(path, columns, notes=notes, scores=scores) for r in chunk]
-    return recs, notes, scores
+    respondents = Respondents()
+    recs = [r for chunk in iter_file(path, columns, notes=notes, respondents=respondents) for r in chunk]
+    return recs, notes, respondents.scores
 
 
 @pytest.mark.parametrize(

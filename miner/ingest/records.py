@@ -137,3 +137,13 @@ class Score:
         key = (f"score:{self.source}:{self.response_id}" if self.response_id else
                f"score:{self.source}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}")  # fmt: skip
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class Respondents:
+    """What reading a survey export says of its respondents beside their answers: how many rows of respondents it
+    read (`mine` says "210 respondents, 281 answers": it said "281 rows" of a 210-row export; None where the file is
+    no survey), and the scores of those who answered no open-text question."""
+
+    read: int | None = None
+    scores: list[Score] = field(default_factory=list)

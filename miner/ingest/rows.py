@@ -16,7 +16,7 @@ from miner.ingest.dates import DateColumn, european
 from miner.ingest.flat import flat_survey
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
-from miner.ingest.records import KINDS, Record, Score
+from miner.ingest.records import KINDS, Record, Respondents
 from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.several import TEXTS, several_texts
 from miner.ingest.table import Table
@@ -152,13 +152,13 @@ def iter_records(
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
-    scores: list[Score] | None = None,
+    respondents: Respondents | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
-    repeats an earlier row's (stored once: an item's id is its source's). `scores` gets, once the rows are read,
-    the scores of a survey's respondents who answered no open-text question (`silent_scores`)."""
+    repeats an earlier row's (stored once: an item's id is its source's). `respondents` gets, once the rows are
+    read, a survey's count of respondents and the scores of those who answered no open-text question."""
     if (flat := flat_survey(path, table, given)) is not None:  # a score and comments, one row per respondent
         table = flat
     survey = table.extra.get("survey")
@@ -246,8 +246,8 @@ def iter_records(
                 raise bad from None
             dropped += 1
             rejected.append(_skipped(bad))
-        if scores is not None:
-            scores.extend(kept.scores)
+        if respondents is not None:
+            respondents.read, respondents.scores = survey.respondents, respondents.scores + kept.scores
         if said := survey.declined_note(len(kept.scores)):
             notes.append(said)
     if not total:

@@ -129,6 +129,7 @@ class Survey:
     date: int | None = None
     id: int | None = None
     declined: Counter[int] = field(default_factory=Counter)  # answers read as none ("N/A", "-"), per column
+    respondents: int = 0  # rows of respondents read (`mine` counts them beside the answers)
     silent: int = 0  # respondents with no open-text answer mined: no feedback item of theirs is stored
     # those of them with a score: (line, response id, date cell, score cell), whose scores are kept for the NPS and
     # rating figures (`rows.silent_scores`)
@@ -329,6 +330,7 @@ def survey_table(survey: Survey, keys: list[str], sample: list, data: Iterator) 
             if isinstance(row, InputError):
                 yield line, row
                 continue
+            s.respondents += 1
             rid = (cell(row.get(keys[s.id])) or f"line{line}") if s.id is not None else ""
             answered = False
             for i in s.open:
