@@ -115,6 +115,7 @@ def test_json_out_holds_each_files_import_counts(tmp_path):
         "diverged": 0,
         "edited": 0,
         "rated": 0,
+        "respondents": None,
         "unread": {"other_script": 0, "other_language": 1, "languages": {"German": 1}, "no_words": 0},
     }
     first.write_text(later)  # the next night's export: one id stored with other text, one new row

@@ -36,11 +36,12 @@ def test_mine_names_the_files_a_folder_held_that_it_does_not_read(tmp_path):
 
 def test_mine_says_which_columns_it_chose_and_which_it_found_none_for(tmp_path):
     path = tmp_path / "nps.csv"
-    path.write_text("id,nps,customer_comment\nS1,2,Still no reply.\nS2,9,Quick and friendly.\n")
+    path.write_text("id,rating,customer_comment\nS1,2,Still no reply.\nS2,5,Quick and friendly.\n")
     notes: list[str] = []
     assert len([r for chunk in iter_file(path, notes=notes) for r in chunk]) == 2
     assert notes == [
-        "columns: text 'customer_comment', rating 'nps' (nps), id 'id'; no date column found (name one with --date-col)"
+        "columns: text 'customer_comment', rating 'rating' (stars5), id 'id'; no date column found (name one with "
+        "--date-col)"
     ]
 
 

@@ -56,7 +56,7 @@ def test_an_open_question_with_many_non_answers_is_mined(tmp_path):
     assert notes[0].startswith(
         "qualtrics survey: mining 2 open-text questions: Q2_TEXT (What could we do better?), Q3_TEXT (What did you "
         "like?); rating Q1 (How likely are you to recommend us to a friend?) (nps), date RecordedDate, id ResponseId;"
-        " left out: Q4 (Which of these did you use?)"
+        " kept with each answer, not mined: Q4 (Which of these did you use?)"
     )  # "columns: text 'answer', rating 'nps' (nps), date 'date', id 'id'" before
 
 
@@ -90,6 +90,36 @@ def test_column_options_name_the_surveys_own_headers(tmp_path):
     assert "columns are: StartDate, EndDate, Status, RecordedDate, ResponseId, Q1, Q4, Q2_TEXT" in str(err.value)
 
 
+def test_a_surveys_tags_and_choices_are_kept_with_each_answer(tmp_path):
+    """A Qualtrics export's UserLanguage and its embedded Touchpoint column were "left out" and lost, `mine` saying
+    to name them with --text-col as if a tag were feedback: each answer keeps them in its meta, not mined, and no
+    export field with personal data is kept."""
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "ResponseId,RecipientEmail,UserLanguage,Q1,Q2_TEXT,Q4,Touchpoint\n"
+        "Response ID,Recipient Email,User Language,How likely are you to recommend us?,Why that score?,"
+        "Which services do you take?,Touchpoint\n"
+        + ",".join(
+            f'"{{""ImportId"":""{i}""}}"'
+            for i in ("_recordId", "recipientEmail", "userLanguage", "QID1", "QID2_TEXT", "QID4", "Touchpoint")
+        )
+        + "\nR_1,ann@example.com,EN,2,The engineer never came.,Broadband,Installation\n"
+        "R_2,bob@example.com,EN,9,,TV,Billing\n"
+        "R_3,cy@example.com,EN-GB,4,On hold for an hour.,Broadband,Contact Centre\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [r.meta for r in recs] == [
+        {"response_id": "R_1", "question_id": "QID2_TEXT", "question": "Why that score?", "UserLanguage": "EN",
+         "Q4": "Broadband", "Touchpoint": "Installation"},
+        {"response_id": "R_3", "question_id": "QID2_TEXT", "question": "Why that score?", "UserLanguage": "EN-GB",
+         "Q4": "Broadband", "Touchpoint": "Contact Centre"},
+    ]  # fmt: skip
+    assert ("kept with each answer, not mined: UserLanguage (User Language), Q4 (Which services do you take?), "
+            "Touchpoint; left out: 1 export field (RecipientEmail)") in notes[0]  # fmt: skip
+    assert "--text-col" not in notes[0]
+
+
 def test_a_bad_rating_names_the_files_column(tmp_path):
     path = _qualtrics(tmp_path / "q.csv")
     path.write_text(path.read_text(encoding="utf-8").replace(",R_0003,3,", ",R_0003,12,"), encoding="utf-8")
@@ -110,6 +140,27 @@ def test_a_recommend_question_exported_as_choice_text_is_the_rating(tmp_path):
     assert [r.rating_raw for r in recs if r.meta["question_id"] == "QID3_TEXT"] == [i % 11 for i in range(10)]
     assert recs[0].rating_scale == "nps"
     assert "rating Q1 (How likely are you to recommend us to a friend?) (nps)" in notes[0]
+
+
+def test_a_satisfaction_question_exported_as_its_labels_is_the_rating(tmp_path):
+    """SurveyMonkey's default CSAT export writes the choice's label alone ("Very satisfied"): the file had "no rating
+    column found", where its numeric and "5 - Very satisfied" variants were read as CSAT."""
+    path = tmp_path / "csat.csv"
+    path.write_text(
+        'Respondent ID,Journey,"Overall, how satisfied were you with your recent experience?",Why that score?\n'
+        ",,Response,Open-Ended Response\n"
+        "114900000037,Contact centre call,Very dissatisfied,I was on hold for over an hour.\n"
+        "114900000038,Engineer visit,Neither satisfied nor dissatisfied,The engineer came late.\n"
+        "114900000039,Engineer visit,Very satisfied,\n114900000040,Billing,Satisfied,Clear bill.\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [(r.rating_raw, r.rating_scale) for r in recs] == [(1, "csat5"), (3, "csat5"), (4, "csat5")]
+    assert "rating Overall, how satisfied were you with your recent experience? (csat5)" in notes[0]
+    assert "no rating column found" not in notes[0]
+    from miner.ingest.columns import score_kind
+
+    assert score_kind("Which did you prefer?", ["Neither", "Neutral"]) is None  # labels alone: no satisfaction asked
 
 
 @pytest.mark.parametrize(
@@ -165,6 +216,23 @@ def test_a_form_of_one_comment_and_a_score_is_a_survey(tmp_path):
         _mine(tmp_path / "plain.csv")
 
 
+def test_a_form_without_response_ids_keeps_every_answer(tmp_path):
+    """A Google Forms export has a timestamp and no response id: each answer's question id was taken for its id, and
+    every answer to a question but the first was dropped as a repeat ("2 rows repeat an id ('question_id')")."""
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "Timestamp,How likely are you to recommend us?,What could we do better?\n2026-03-01,2,Too expensive\n"
+        "2026-03-02,3,Way too expensive really\n2026-03-03,9,Fast delivery was great\n2026-03-04,2,Too expensive\n",
+        encoding="utf-8",
+    )
+    recs, notes = _mine(path)
+    assert [(r.text, r.rating_raw, r.source_id) for r in recs] == [
+        ("Too expensive", 2, None), ("Way too expensive really", 3, None), ("Fast delivery was great", 9, None),
+        ("Too expensive", 2, None),
+    ]  # fmt: skip
+    assert len({r.document_id for r in recs}) == 4 and not [n for n in notes if "repeat" in n]
+
+
 def test_non_answers_are_left_out_as_empty_cells_are_and_counted(tmp_path):
     """36 of a tester's 120 answers were "N/A", "-", "no comment"...: each was a feedback item without a complaint,
     and the complaint rate read 38% where 68% of the respondents complained. "Nothing" to "What could we do
@@ -215,7 +283,8 @@ def test_mine_names_the_questions_and_refuses_a_column_option_given_twice(tmp_pa
     said = " ".join(result.output.split())
     assert result.exit_code == 0, said
     assert "q.csv: qualtrics survey: mining 1 open-text question: Q2_TEXT (What could we do better?)" in said
-    assert "left out: Q4 (Which of these did you use?), Q3_TEXT (What did you like?)" in said
+    assert ("kept with each answer, not mined: Q4 (Which of these did you use?); left out: Q3_TEXT (What did you "
+            "like?) (name the questions to mine with --text-col)") in said  # fmt: skip
     twice = CliRunner().invoke(app, [*args, "--date-col", "StartDate", "--date-col", "EndDate"])
     assert twice.exit_code == 2  # the last one was taken without a word
     assert "--date-col given 2 times ('StartDate', 'EndDate')" in " ".join(twice.output.split())

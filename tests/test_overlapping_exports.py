@@ -143,3 +143,23 @@ def test_an_edited_review_in_another_days_export_is_kept_and_said(tmp_path):
     [night] = import_files(db, [tmp_path / "2026-03-02.csv"], RuleSegmenter(), None)
     assert (night.added, night.edited) == (2, 2)
     assert "2 new items share an id with another file's in other words: both kept" in night.summary()
+
+
+def test_a_surveys_line_counts_its_respondents_and_answers_and_says_what_was_stored_before(tmp_path):
+    """`mine` said "281 rows, 281 new" of a 210-row Qualtrics export (its answers), and "31 rows, 15 new" of the
+    next overlapping weekly export without a word of the other 16."""
+    from test_respondents import qualtrics
+
+    week1 = [("R_1", 2, "The engineer never came", "Nobody called back"), ("R_2", 9, "", ""),
+             ("R_3", 3, "On hold for an hour", "")]  # fmt: skip
+    qualtrics(tmp_path / "week1.csv", week1)
+    qualtrics(tmp_path / "week2.csv", [*week1, ("R_4", 1, "Billed twice", "Refund me")])
+    db = open_db(tmp_path / "t.db")
+    said = [import_files(db, [tmp_path / name], RuleSegmenter(), None)[0] for name in ("week1.csv", "week2.csv")]
+    said.append(import_files(db, [tmp_path / "week2.csv"], RuleSegmenter(), None)[0])  # the same export again
+    assert [r.summary().replace(f"{tmp_path}/", "") for r in said] == [
+        "week1.csv: 3 respondents, 3 answers, 3 new",  # R_2 only scored
+        "week2.csv: 4 respondents, 5 answers, 2 new (3 stored before)",
+        "week2.csv: 4 respondents, 5 answers, 0 new (5 stored before)",
+    ]
+    assert (said[1].counts()["respondents"], said[1].counts()["rows"]) == (4, 5)

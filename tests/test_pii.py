@@ -123,6 +123,27 @@ def test_redact_records_covers_turns_title_and_author(redactor):
     assert out.meta == {"reviewer.displayName": "<PERSON>", "Device": "a52q"}
 
 
+def test_a_survey_answers_question_is_no_person(redactor, tmp_path):
+    """A Medallia export mined with `--text-col 'LTR Comment' --text-col 'Improvement Comment'` stored half its items'
+    `meta.question` as "<PERSON>": NER read the column's name as a name. A question is the file's header, not anyone's
+    words; the answer and every other column are still redacted."""
+    from miner.ingest import ColumnMap, read_file
+
+    path = tmp_path / "medallia.csv"
+    path.write_text("Survey ID,LTR Comment,Improvement Comment,Agent Name\n1,Olivia Bennett was rude,Call back,Ola B\n")
+    recs = redact_records(read_file(path, ColumnMap(texts=("LTR Comment", "Improvement Comment"))), redactor)
+    assert [r.meta["question"] for r in recs] == ["LTR Comment", "Improvement Comment"]
+    assert recs[0].text == "<PERSON> was rude" and recs[0].meta["Agent Name"] == "<PERSON>"
+    qualtrics = tmp_path / "q.csv"
+    qualtrics.write_text(
+        "ResponseId,Q1,Q2_TEXT\nResponse ID,How likely are you to recommend us?,LTR Comment\n"
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"\n'
+        "R_1,3,Olivia Bennett never called back.\n"
+    )
+    [rec] = redact_records(read_file(qualtrics), redactor)
+    assert rec.meta["question"] == "LTR Comment" and rec.text == "<PERSON> never called back."
+
+
 def test_regex_redact_still_works_without_ner():
     assert redact("card 4111 1111 1111 1111 at 3 Church Lane") == "card <CARD> at <ADDRESS>"
     assert apply("abc", [(0, 1, "X")]) == "<X>bc"

@@ -74,16 +74,20 @@ def test_a_window_calls_no_pain_point_new_that_the_run_saw_before_it(sample, mon
     import miner.report.model as model
     from miner.store.report import pain_points_before
 
-    window = Filters(since="2026-05-01", until="2026-07-31")
-    before = pain_points_before(sample, window)
     ((earliest,),) = sample.execute("SELECT MIN(date) FROM documents").fetchall()
-    assert before and all(earliest[:10] <= day < "2026-05-01" for day in before.values())
-    emerging = build_report(sample, window)["trends"]["emerging"]
-    assert not [e for e in emerging if e["status"] == "new" and e["id"] in before]
-    assert all(e["first_seen"] < "2026-05" for e in emerging if e["id"] in before)
-    monkeypatch.setattr(model, "pain_points_before", lambda *args: {})  # the window alone, as before
-    alone = build_report(sample, window)["trends"]["emerging"]
-    assert [e for e in alone if e["status"] == "new" and e["id"] in before]  # what the run's history corrects
+    alone = []  # which windows the run's history corrects: which ones depends on the sample's pain points
+    for since, until in (("2026-05-01", "2026-07-31"), ("2026-06-01", "2026-08-31"), ("2026-02-01", "2026-04-30")):
+        window = Filters(since=since, until=until)
+        before = pain_points_before(sample, window)
+        assert before and all(earliest[:10] <= day < since for day in before.values())
+        emerging = build_report(sample, window)["trends"]["emerging"]
+        assert not [e for e in emerging if e["status"] == "new" and e["id"] in before]
+        assert all(e["first_seen"] < since[:7] for e in emerging if e["id"] in before)
+        with monkeypatch.context() as m:
+            m.setattr(model, "pain_points_before", lambda *args: {})  # the window alone, as before
+            window_alone = build_report(sample, window)["trends"]["emerging"]
+        alone += [e for e in window_alone if e["status"] == "new" and e["id"] in before]
+    assert alone  # what the run's history corrects
 
 
 def test_colours_are_per_touchpoint_and_stable(sample, report):

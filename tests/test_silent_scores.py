@@ -78,7 +78,7 @@ def test_forgetting_takes_the_scores_too(db, tmp_path, mini_taxonomy, fake_embed
 
 def test_a_silent_respondents_bad_score_is_refused_as_a_commenters_is(tmp_path):
     from miner.ingest import iter_file
-    from miner.ingest.records import Score
+    from miner.ingest.records import Respondents
 
     path = tmp_path / "q.csv"
     _survey(path, SCORES, WROTE)
@@ -88,6 +88,7 @@ def test_a_silent_respondents_bad_score_is_refused_as_a_commenters_is(tmp_path):
     with pytest.raises(InputError) as err:
         list(iter_file(path))
     assert err.value.line == 16 and err.value.field == "Q1" and "outside the 0-10 scale" in str(err.value)
-    scores: list[Score] = []
-    records = [r for chunk in iter_file(path, on_error="skip", scores=scores) for r in chunk]
-    assert len(records) == 6 and len(scores) == 9 and "R_12" not in {s.response_id for s in scores}
+    read = Respondents()
+    records = [r for chunk in iter_file(path, on_error="skip", respondents=read) for r in chunk]
+    assert len(records) == 6 and len(read.scores) == 9 and "R_12" not in {s.response_id for s in read.scores}
+    assert read.read == 16  # the respondent refused for the score is one of the rows read

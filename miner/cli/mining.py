@@ -79,7 +79,13 @@ def mine(
             metavar="<str>",
         ),
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="review, survey or transcript (default: detected).")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="review, survey or transcript (default: detected). survey reads a plain table as a survey export: "
+            "a blank comment is a respondent who only scored, not a bad row."
+        ),
+    ] = None,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,

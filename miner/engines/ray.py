@@ -128,10 +128,10 @@ class RayEngine:
         ray = self._started()
         orders = date_orders(p.db)  # a file of days 1-12 reads dates as the database's earlier files showed
         remembered = dict(orders)
-        scores: dict[Path, list] = {}  # of survey respondents who wrote nothing, stored with their file's import
+        respondents: dict[Path, Any] = {}  # a survey's: how many, the scores of those who wrote nothing
         skipped: dict[Path, int] = {}  # rows left out under --on-error skip, stored with their file's import
-        files = read_paths(paths, columns, on_error=on_error, progress=progress, orders=orders, scores=scores,
-                           skipped=skipped)  # fmt: skip
+        files = read_paths(paths, columns, on_error=on_error, progress=progress, orders=orders,
+                           respondents=respondents, skipped=skipped)  # fmt: skip
         batches = []
         with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
             for path, records in files:
@@ -142,7 +142,7 @@ class RayEngine:
                 segmented = [(r, s) for r, s in segmented if id(r) in kept]
                 batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
                 advance(len(records))
-        imported = store_import(p.db, batches, scores, skipped)
+        imported = store_import(p.db, batches, respondents, skipped)
         save_date_orders(p.db, {k: v for k, v in orders.items() if remembered.get(k) != v})
         return imported
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from miner.errors import InputError
 from miner.ingest.columns import ColumnMap
 from miner.ingest.readers import READERS
-from miner.ingest.records import KINDS, Record, Score, Turn
+from miner.ingest.records import KINDS, Record, Respondents, Turn
 from miner.ingest.rows import CHUNK_ROWS, iter_records, records_from_table
 from miner.ingest.table import Table
 
@@ -101,29 +101,30 @@ def read_paths(
     on_error: str = "fail",
     progress: Progress | None = None,
     orders: dict[str, bool] | None = None,
-    scores: dict[Path, list[Score]] | None = None,
+    respondents: dict[Path, Respondents] | None = None,
     skipped: dict[Path, int] | None = None,
 ) -> list[tuple[Path, list[Record]]]:
     """Read and validate every file before anything is stored, so one bad file stops the whole import.
     `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out. `orders`: each
     date column's day-first order as earlier files showed it (`miner.store.documents.date_orders`), updated with
-    what these files show. `scores` gets each survey's scores of respondents who wrote nothing, by file, and
-    `skipped` the count of each file's rows left out under `on_error="skip"`."""
+    what these files show. `respondents` gets, by file, what each survey's reading says of its respondents (how
+    many, the scores of those who wrote nothing), and `skipped` the count of each file's rows left out under
+    `on_error="skip"`."""
     out = []
     for path in discover(paths):
         rejected: list[InputError] = []
         notes: list[str] = []
-        kept = scores.setdefault(path, []) if scores is not None else None
+        kept = respondents.setdefault(path, Respondents()) if respondents is not None else None
         size = path.stat().st_size
         if progress is None:
-            chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, orders=orders, scores=kept)
+            chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, orders=orders, respondents=kept)
             records = [r for c in chunks for r in c]
         else:
             from miner.progress import label
 
             with progress.stage(label("Reading", path.name), size if size > 1 << 24 else None) as advance:
                 chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes,
-                                   orders=orders, scores=kept)  # fmt: skip
+                                   orders=orders, respondents=kept)  # fmt: skip
                 records = [r for c in chunks for r in c]
             for note in notes:
                 progress.note(f"{path.name}: {note}")
@@ -179,14 +180,14 @@ def iter_file(
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
-    scores: list[Score] | None = None,
+    respondents: Respondents | None = None,
 ) -> Iterator[list[Record]]:
     """Records of one file in chunks of `chunk_rows`, read lazily so memory stays bounded however large the
     file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read; `notes` gets
     lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`); `orders`, the
     day-first order each date column showed in earlier files, which a file that shows none takes and one that
-    shows one updates (`dates.DateColumn.from_sample`); `scores`, the scores of a survey's respondents who wrote
-    nothing (`rows.iter_records`)."""
+    shows one updates (`dates.DateColumn.from_sample`); `respondents`, how many respondents a survey's rows were and
+    the scores of those who wrote nothing (`rows.iter_records`)."""
     path = Path(path)
     table = open_table(path, columns, progress)
     yield from iter_records(
@@ -198,5 +199,5 @@ def iter_file(
         rejected=rejected,
         notes=notes,
         orders=orders,
-        scores=scores,
+        respondents=respondents,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from miner.ingest.ratings import missing
+from miner.ingest.ratings import missing, satisfaction_labels
 
 TEXT_NAMES = (
     "text",
@@ -152,10 +152,16 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def text_named(name: str) -> bool:
+    """Whether a column's name says it holds the customer's text ("customer_comment", "LTR Comment"), not an id or a
+    date of it ("review_id", "comment_date"), nor the company's side ("agent_notes")."""
+    words = set(norm(name).split("_"))
+    return bool(words & _TEXT_WORDS) and not words & (_NOT_TEXT | _REPLY_WORDS)
+
+
 def _named_text_column(columns: list[str], rows: list[dict]) -> str | None:
     """The column, of those whose name says it holds text ("customer_comment"), with the longest text."""
-    named = [c for c in columns if set(norm(c).split("_")) & _TEXT_WORDS and not set(norm(c).split("_")) & _NOT_TEXT]
-    return _longest_text_column(named, rows, shortest=0.0)
+    return _longest_text_column([c for c in columns if text_named(c)], rows, shortest=0.0)
 
 
 def _longest_text_column(columns: list[str], rows: list[dict], shortest: float = 20.0) -> str | None:
@@ -196,12 +202,15 @@ def scores(values: list[str]) -> bool:
 
 def score_kind(question: str, values: list[str]) -> str | None:
     """'nps' or 'csat' for a question that asks for a score ("How likely are you to recommend us...?", "How
-    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`); else
-    None."""
+    satisfied were you...?") whose answers are all whole numbers, some with their choice's label (`scores`), or, for
+    a satisfaction question, all a satisfaction label ("Very satisfied": SurveyMonkey's default CSAT export, whose
+    file had "no rating column found"); else None."""
+    q = question.lower()
+    if satisfaction_labels(values):
+        return "csat" if "satisf" in q or "csat" in q else None
     if not values or not scores(values):
         return None
-    q = question.lower()
-    if "recommend" in q or "nps" in q:
+    if "recommend" in q or "nps" in q or "ltr" in norm(question).split("_"):  # LTR: likelihood to recommend
         return "nps"
     if "satisf" in q or "csat" in q or "rate" in q:
         return "csat"

@@ -12,6 +12,24 @@ SHARE = 0.95  # of the sampled values that must lie inside a scale for it to be 
 MISSING = {"n/a", "na", "n.a.", "-", "--", "none", "null", "nan", "no rating", "not rated"}
 
 
+# A five-point satisfaction answer exported as its label (Qualtrics, SurveyMonkey, Forms): 1 worst, 5 best.
+SATISFACTION = {
+    "very dissatisfied": 1, "extremely dissatisfied": 1, "dissatisfied": 2, "somewhat dissatisfied": 2,
+    "unsatisfied": 2, "neutral": 3, "neither satisfied nor dissatisfied": 3, "neither": 3, "satisfied": 4,
+    "somewhat satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
+}  # fmt: skip
+
+
+# Qualtrics' seven-point satisfaction labels: a column holding any of the middle ones is read on this scale (csat7)
+SATISFACTION_7 = {
+    "extremely dissatisfied": 1, "very dissatisfied": 1, "moderately dissatisfied": 2, "dissatisfied": 2,
+    "slightly dissatisfied": 3, "somewhat dissatisfied": 3, "neither satisfied nor dissatisfied": 4, "neutral": 4,
+    "neither": 4, "slightly satisfied": 5, "somewhat satisfied": 5, "moderately satisfied": 6, "satisfied": 6,
+    "extremely satisfied": 7, "very satisfied": 7,
+}  # fmt: skip
+SEVEN_ONLY = {"moderately dissatisfied", "slightly dissatisfied", "slightly satisfied", "moderately satisfied"}
+
+
 def missing(value: str) -> bool:
     """Whether a rating cell says there is no rating: empty, "N/A", "-", "none" and the like."""
     return value.strip().lower() in MISSING or not value.strip()
@@ -52,3 +70,9 @@ def normalised(raw: float | None, scale: str | None) -> float | None:
     """A stored raw rating on the exports' 0-1 scale, 1 best (`documents.rating`); None without one or its scale.
     What quotes give beside the raw value, in the API and in `top --format json`."""
     return normalise(float(raw), scale) if raw is not None and scale in SCALES else None
+
+
+def satisfaction_labels(values: list[str]) -> bool:
+    """Whether every value is a satisfaction answer's label ("Very satisfied", "Neither satisfied nor dissatisfied"),
+    as SurveyMonkey exports a CSAT question by default: such a question is a score (`columns.score_kind`)."""
+    return bool(values) and all(" ".join(v.lower().split()) in SATISFACTION.keys() | SATISFACTION_7 for v in values)

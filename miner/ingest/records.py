@@ -56,6 +56,9 @@ class Record:
     # the item was read, not which item it is, so another export of that name holding other words is another item
     # (`versions.sort_versions` gives it a `version`); the id stays as a database written before holds it
     id_from_name: bool = False
+    # Meta keys whose values the file's header gave, not a respondent: a survey answer's question and question id, or
+    # the column a `--text-col` answer was read from ("LTR Comment"). Never redacted: NER took "LTR Comment" for a name
+    header_fields: tuple[str, ...] = ()
 
     @property
     def document_id(self) -> str:
@@ -134,3 +137,13 @@ class Score:
         key = (f"score:{self.source}:{self.response_id}" if self.response_id else
                f"score:{self.source}\x1f{self.date or ''}\x1f{self.rating_raw!r}\x1f{self.repeat}")  # fmt: skip
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class Respondents:
+    """What reading a survey export says of its respondents beside their answers: how many rows of respondents it
+    read (`mine` says "210 respondents, 281 answers": it said "281 rows" of a 210-row export; None where the file is
+    no survey), and the scores of those who answered no open-text question."""
+
+    read: int | None = None
+    scores: list[Score] = field(default_factory=list)

@@ -13,11 +13,12 @@ from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
 from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
 from miner.ingest.dates import DateColumn, european
+from miner.ingest.flat import flat_survey
 from miner.ingest.plaintext import plain_text
 from miner.ingest.readers import MAX_FIELD
-from miner.ingest.records import KINDS, Record, Score
+from miner.ingest.records import KINDS, Record, Respondents
 from miner.ingest.repeats import Alike, RepeatedIds
-from miner.ingest.shapes import TEXTS, several_texts
+from miner.ingest.several import TEXTS, several_texts
 from miner.ingest.table import Table
 from miner.ingest.tabular import sheets_read
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
@@ -40,24 +41,6 @@ def source_id(value: str) -> str:
     return re.sub(r"^(\d+)\.0$", r"\1", value)
 
 
-# A five-point satisfaction answer exported as its label (Qualtrics, SurveyMonkey, Forms): 1 worst, 5 best.
-_SATISFACTION = {
-    "very dissatisfied": 1, "extremely dissatisfied": 1, "dissatisfied": 2, "somewhat dissatisfied": 2,
-    "unsatisfied": 2, "neutral": 3, "neither satisfied nor dissatisfied": 3, "neither": 3, "satisfied": 4,
-    "somewhat satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
-}  # fmt: skip
-
-
-# Qualtrics' seven-point satisfaction labels: a column holding any of the middle ones is read on this scale (csat7)
-_SATISFACTION_7 = {
-    "extremely dissatisfied": 1, "very dissatisfied": 1, "moderately dissatisfied": 2, "dissatisfied": 2,
-    "slightly dissatisfied": 3, "somewhat dissatisfied": 3, "neither satisfied nor dissatisfied": 4, "neutral": 4,
-    "neither": 4, "slightly satisfied": 5, "somewhat satisfied": 5, "moderately satisfied": 6, "satisfied": 6,
-    "extremely satisfied": 7, "very satisfied": 7,
-}  # fmt: skip
-_SEVEN_ONLY = {"moderately dissatisfied", "slightly dissatisfied", "slightly satisfied", "moderately satisfied"}
-
-
 def parse_rating(value: str, seven: bool = False) -> float:
     """A number from '4', '4.5', '4,5', '4 stars', 'FOUR' (Google Business), '★★★★☆' or a five-point satisfaction
     label ('Very dissatisfied' is 1, 'Very satisfied' 5); with `seven`, a seven-point one ('Extremely satisfied' 7)."""
@@ -67,7 +50,7 @@ def parse_rating(value: str, seven: bool = False) -> float:
     word = " ".join(value.strip().lower().split())
     if word in _WORDS:
         return float(_WORDS[word])
-    labels = _SATISFACTION_7 if seven else _SATISFACTION
+    labels = ratings.SATISFACTION_7 if seven else ratings.SATISFACTION
     if word in labels:
         return float(labels[word])
     if value.count("★"):
@@ -82,8 +65,9 @@ CHUNK_ROWS = 5000
 def _resolve_columns(
     path: Path, table: Table, sample: list[dict], given: ColumnMap, known: ColumnMap | None = None
 ) -> ColumnMap:
-    """The columns detected, what the table's shape knows (`known`), then the options given."""
-    cols = detect(table.columns, sample).merged(known or ColumnMap()).merged(given)
+    """The columns detected, or those a survey chose (`known`: its long table holds no other column to detect, and
+    detecting took its 'question_id' for the id of an export without response ids), then the options given."""
+    cols = (known if known is not None else detect(table.columns, sample)).merged(given)
     for role in ("text", "title", "rating", "date", "id"):
         name = getattr(given, role)
         if name is not None and name not in table.columns:
@@ -128,7 +112,7 @@ def _sample_ratings(sample: list[dict], column: str | None) -> tuple[list[float]
     """The sampled ratings that parse, how many cells held something that does not, and whether the labels are
     Qualtrics' seven-point ones ("Moderately satisfied": then every label is read on that scale)."""
     cells = [_str(row.get(column)) if column else "" for row in sample]
-    seven = any(" ".join(c.lower().split()) in _SEVEN_ONLY for c in cells)
+    seven = any(" ".join(c.lower().split()) in ratings.SEVEN_ONLY for c in cells)
     values, unread = [], 0
     for raw in cells:
         if not ratings.missing(raw):
@@ -168,13 +152,15 @@ def iter_records(
     rejected: list[InputError] | None = None,
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
-    scores: list[Score] | None = None,
+    respondents: Respondents | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
-    repeats an earlier row's (stored once: an item's id is its source's). `scores` gets, once the rows are read,
-    the scores of a survey's respondents who answered no open-text question (`silent_scores`)."""
+    repeats an earlier row's (stored once: an item's id is its source's). `respondents` gets, once the rows are
+    read, a survey's count of respondents and the scores of those who answered no open-text question."""
+    if (flat := flat_survey(path, table, given)) is not None:  # a score and comments, one row per respondent
+        table = flat
     survey = table.extra.get("survey")
     if survey is not None:  # the options name the file's headers: applied before a row is read (shapes.Survey)
         given = survey.choose(path, given)
@@ -215,6 +201,7 @@ def iter_records(
     id_column = numbering(id_name, [_str(r.get(cols.id)) for r in sample]) if cols.id else None
     repeats = RepeatedIds()  # rows whose id an earlier row holds: dropped, and named in a note
     alike = Alike()  # rows without an id: how many earlier ones read the same
+    header_fields = table.extra.get("header_fields", ())  # meta the header gave: never redacted
     markup_cols = [c for c in table.columns if c != cols.text and any(has_markup(_str(r.get(c))) for r in sample[:20])]
     rejected = rejected if rejected is not None else []
     chunk: list[Record] = []
@@ -226,6 +213,7 @@ def iter_records(
                 unread += 1
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
+            rec.header_fields = header_fields
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
                 rec.id_from_name = not table.columns_named  # a .txt file's name (`Record.id_from_name`)
@@ -258,8 +246,8 @@ def iter_records(
                 raise bad from None
             dropped += 1
             rejected.append(_skipped(bad))
-        if scores is not None:
-            scores.extend(kept.scores)
+        if respondents is not None:
+            respondents.read, respondents.scores = survey.respondents, respondents.scores + kept.scores
         if said := survey.declined_note(len(kept.scores)):
             notes.append(said)
     if not total:

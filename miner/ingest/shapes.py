@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from miner.errors import InputError
-from miner.ingest.columns import ColumnMap, norm, score_kind
-from miner.ingest.columns import detect as detect_columns
+from miner.ingest.columns import ColumnMap, norm, score_kind, text_named
 from miner.ingest.nonanswers import declines
 from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
@@ -34,6 +33,8 @@ _FORMS_META = {
     "email", "email_address", "name", "first_name", "last_name", "phone", "id", "response_id", "respondent_id",
     "submission_id",
 }  # fmt: skip
+# export fields kept with each answer (`Survey.carried`): the respondent's language, no personal data
+_KEPT_FIELDS = {"user_language"}
 _FORMS_IDS = ("response_id", "respondent_id", "submission_id", "id")
 _FORMS_DATES = ("timestamp", "submitted_at", "submitted", "submission_date", "date", "created_at", "end_date")
 _PROMPT = re.compile(
@@ -128,10 +129,12 @@ class Survey:
     date: int | None = None
     id: int | None = None
     declined: Counter[int] = field(default_factory=Counter)  # answers read as none ("N/A", "-"), per column
+    respondents: int = 0  # rows of respondents read (`mine` counts them beside the answers)
     silent: int = 0  # respondents with no open-text answer mined: no feedback item of theirs is stored
     # those of them with a score: (line, response id, date cell, score cell), whose scores are kept for the NPS and
     # rating figures (`rows.silent_scores`)
     scored_silent: list[tuple[int, str, str, str]] = field(default_factory=list)
+    where: str = ""  # what an error naming the columns adds: a workbook's sheet read (`tabular.sheets_read`)
 
     def detect(self) -> None:
         names = [norm(h) for h in self.header]
@@ -145,10 +148,13 @@ class Survey:
         self.date = next((names.index(n) for n in _DATES.get(self.shape, _FORMS_DATES) if n in names), None)
 
     def _open(self, i: int) -> bool:
-        if self.shape == "forms" and not _asked(self.header[i].strip()):
+        comment = self.shape == "flat" and text_named(self.header[i])  # 'LTR Comment': open as a text entry is
+        if self.shape in ("forms", "flat") and not (comment or _asked(self.header[i].strip())):
             return False  # questions only: an email or a name column is free text too
-        entry = self.subs[i] == "Open-Ended Response" or any(
-            s.upper().endswith("_TEXT") for s in (self.header[i], self.qids[i])
+        entry = (
+            comment
+            or self.subs[i] == "Open-Ended Response"
+            or any(s.upper().endswith("_TEXT") for s in (self.header[i], self.qids[i]))
         )  # Qualtrics' text-entry columns (Q2_TEXT, ImportId QID2_TEXT)
         return is_open_text(self.values[i], self.texts[i], text_entry=entry)
 
@@ -164,12 +170,30 @@ class Survey:
         return self.texts[i] + (f" ({sub})" if sub not in ("", "Response", "Open-Ended Response") else "")
 
     def columns(self) -> list[str]:
-        """The long table's columns, one row per answer."""
+        """The long table's columns, one row per answer, then those each answer keeps in its meta (`carried`)."""
+        return self._own() + [name for name, _ in self.carried()]
+
+    def _own(self) -> list[str]:
         return (
             (["id", "response_id"] if self.id is not None else [])
             + ["question_id", "question", "answer"]
             + [self.header[i] for i in (self.date, self.score) if i is not None]
         )
+
+    def carried(self) -> list[tuple[str, int]]:
+        """(name, column) of the columns each answer keeps in its meta, not mined: choice questions and tags (Q4,
+        a Touchpoint or Journey column) and the export's language field, which were left out and lost, `mine` saying
+        to mine them as text. Not an open-text question left unmined, nor the export's other fields (names, emails,
+        IP addresses), nor a column of the same name as one of the answer's own or as `language`, which import writes
+        (the language an answer is read as: miner/pipeline/imports.py `readable`)."""
+        used, own, out = {*self.open, self.score, self.date, self.id}, [*self._own(), "language"], []
+        for i, header in enumerate(self.header):
+            if i in used or (norm(header) not in _KEPT_FIELDS if i in self.fields else self._open(i)):
+                continue
+            name = (self.question(i) if self.shape == "surveymonkey" else header) or f"column {i + 1}"
+            if name not in own:
+                out.append((name, i))
+        return out
 
     def roles(self) -> ColumnMap:
         """The long table's columns by role: the date and rating keep the file's names, for its messages."""
@@ -202,7 +226,7 @@ class Survey:
         if not self.open:
             raise InputError(
                 str(path),
-                f"the {self.shape} export has no open-text question",
+                f"the {'survey' if self.shape == 'flat' else self.shape} export has no open-text question",
                 hint=f"export the text answers too, or name the questions to mine with --text-col (columns are: "
                 f"{self._names()})",
             )
@@ -217,20 +241,27 @@ class Survey:
                          hint=f"columns are: {self._names()}")  # fmt: skip
 
     def _names(self) -> str:
-        return ", ".join(h for h in self.header if h)
+        return ", ".join(h for h in self.header if h) + self.where
 
     def note(self, scale: str | None) -> str:
         """What `mine` says of the file, naming columns as the file does: "qualtrics survey: mining 2 open-text
         questions: Q2_TEXT (What could we do better?), ...; rating Q1 (...) (nps), ...; left out: Q4 (...), ..."."""
         n = len(self.open)
-        parts = [f"{self.shape} survey: mining {n} open-text question{'s' if n != 1 else ''}: "
+        called = "survey export (one row per respondent)" if self.shape == "flat" else f"{self.shape} survey"
+        parts = [f"{called}: mining {n} open-text question{'s' if n != 1 else ''}: "
                  + ", ".join(self.label(i) for i in self.open)]  # fmt: skip
         roles = [f"{role} {self.label(i) if role == 'rating' else self.header[i]}" for role, i in
                  (("rating", self.score), ("date", self.date), ("id", self.id)) if i is not None]  # fmt: skip
         if roles and self.score is not None:
             roles[0] += f" ({scale})" if scale else " (its values fit no scale and are left unread)"
         parts += [", ".join(roles)] if roles else []
-        used = {*self.open, self.score, self.date, self.id}
+        kept = {i for _, i in self.carried()}
+        if kept:  # a second score ('Overall Satisfaction' beside 'Likelihood to Recommend') is said to be one
+            parts.append("kept with each answer, not mined: " + ", ".join(
+                self.label(i) + (" (another score, not read as the rating: name it with --rating-col to read it "
+                                 "instead)" if score_kind(self.texts[i], real_answers(self.values[i])) else "")
+                for i in sorted(kept)))  # fmt: skip
+        used = {*self.open, self.score, self.date, self.id, *kept}
         left = [self.label(i) for i in range(len(self.header)) if i not in used and i not in self.fields]
         fields = [self.header[i] for i in self.fields if i not in used]
         if left:
@@ -275,20 +306,35 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
     meta = {"qualtrics": _QUALTRICS_META, "surveymonkey": _MONKEY_META}.get(shape, _FORMS_META)
     fields = [i for i, h in enumerate(header) if norm(h) in meta]
     good = [row for _, row in sample if isinstance(row, dict)]
-    values = {i: [str(row[k]).strip() for row in good] for i, k in enumerate(keys)}
+    values = {i: [cell(row[k]) for row in good] for i, k in enumerate(keys)}
     survey = Survey(shape, header, qids, texts, subs, fields, values)
     survey.detect()
+    return survey_table(survey, keys, sample, data)
+
+
+def cell(value: object) -> str:
+    """A cell as text: empty for none (a JSON null, an empty spreadsheet cell), a spreadsheet's 9.0 as 9."""
+    if value is None:
+        return ""
+    return str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+
+
+def survey_table(survey: Survey, keys: list[str], sample: list, data: Iterator) -> Table:
+    """The long table of a survey's answers, read from its rows (dicts keyed by `keys`, one a column): the rows of
+    `sample` first, then `data`."""
 
     def rows() -> Iterator[tuple[int, dict | InputError]]:
         s = survey  # read when the first row is: after `choose`
+        carried = [(name, keys[i]) for name, i in s.carried()]
         for line, row in _rest(sample, data):
             if isinstance(row, InputError):
                 yield line, row
                 continue
-            rid = (str(row[keys[s.id]]).strip() or f"line{line}") if s.id is not None else ""
+            s.respondents += 1
+            rid = (cell(row.get(keys[s.id])) or f"line{line}") if s.id is not None else ""
             answered = False
             for i in s.open:
-                answer = str(row[keys[i]]).strip()
+                answer = cell(row.get(keys[i]))
                 if not answer:
                     continue  # a question the respondent skipped is no error
                 if declines(answer, s.question(i)):  # "N/A", "-", "no comment": skipped too, and counted
@@ -296,64 +342,24 @@ def melt_survey(path: Path, shape: str, header: list[str], peeked: list, rest: I
                     continue
                 answered = True
                 # a form of one open question was a plain table, one item per respondent: its ids stay theirs
-                qid = f"{rid}:{qids[i]}" if s.shape != "forms" or len(s.open) > 1 else rid
+                qid = f"{rid}:{s.qids[i]}" if s.shape not in ("forms", "flat") or len(s.open) > 1 else rid
                 out = {"id": qid, "response_id": rid} if s.id is not None else {}
-                out |= {"question_id": qids[i], "question": s.question(i), "answer": answer}
+                out |= {"question_id": s.qids[i], "question": s.question(i), "answer": answer}
                 if s.date is not None:
-                    out[header[s.date]] = row[keys[s.date]]
+                    out[s.header[s.date]] = row.get(keys[s.date])
                 if s.score is not None:
-                    out[header[s.score]] = row[keys[s.score]]
-                yield line, out
+                    out[s.header[s.score]] = row.get(keys[s.score])
+                yield line, out | {name: row.get(key) for name, key in carried}
             if not answered:
                 s.silent += 1
-                score = str(row[keys[s.score]]).strip() if s.score is not None else ""
+                score = cell(row.get(keys[s.score])) if s.score is not None else ""
                 if score:
-                    when = str(row[keys[s.date]]).strip() if s.date is not None else ""
+                    when = cell(row.get(keys[s.date])) if s.date is not None else ""
                     s.scored_silent.append((line, rid, when, score))
 
-    table = Table(survey.columns(), rows(), shape=shape, kind="survey")  # type: ignore[arg-type]
-    table.extra["survey"] = survey
+    table = Table(survey.columns(), rows(), shape=survey.shape, kind="survey")  # type: ignore[arg-type]
+    table.extra |= {"survey": survey, "header_fields": ("question_id", "question")}
     return table
-
-
-RESPONDENT = "respondent"  # the row id several --text-col answers share
-TEXTS = "_text"  # the text column of a table read from several --text-col columns (`several_texts`)
-
-
-def several_texts(path: Path, table: Table, given: ColumnMap) -> Table:
-    """A plain table whose text is in several columns (`--text-col a --text-col b`): one row per row and column, as
-    a survey's answers are, the column named in `question` and the row's id suffixed with it (`17:b`). Only the
-    last column given was mined before."""
-    texts = given.named_texts()
-    for name in texts:
-        if name not in table.columns:
-            raise InputError(str(path), f"there is no column '{name}' (given with --text-col)",
-                             hint=f"columns are: {', '.join(table.columns)}")  # fmt: skip
-    ident = given.id or detect_columns(table.columns, []).id
-
-    def rows() -> Iterator[tuple[int, dict | InputError]]:
-        for line, row in table.rows:
-            if isinstance(row, InputError):
-                yield line, row
-                continue
-            rest = {k: v for k, v in row.items() if k not in texts}
-            rid = rest.get(ident) if ident else None
-            rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
-            answers = [(name, str(row.get(name) or "").strip()) for name in texts]
-            if not any(text for _, text in answers):
-                yield line, InputError(str(path), "the text is empty", line=line, field=", ".join(texts),
-                                       hint="fill it in, or pass --on-error skip to leave such rows out")  # fmt: skip
-            for name, text in answers:
-                if text:
-                    out = rest | {TEXTS: text, "question": name}
-                    if ident and str(rid or "").strip():
-                        out[ident] = f"{str(rid).strip()}:{name}"
-                        out[RESPONDENT] = str(rid).strip()  # the row's answers rate once (report's rating impact)
-                    yield line, out
-
-    columns = [c for c in table.columns if c not in texts] + [TEXTS, "question"] + ([RESPONDENT] if ident else [])
-    extra = table.extra | {"texts": texts}
-    return Table(columns, rows(), table.shape, table.kind, table.unit, extra, table.columns_named)  # type: ignore[arg-type]
 
 
 def _rest(first: list, rest: Iterator) -> Iterator:

@@ -14,7 +14,7 @@ import sqlite_utils
 from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
 from miner.ingest.columns import stored_before
-from miner.ingest.records import Score
+from miner.ingest.records import Respondents
 from miner.pipeline.overlap import (
     ENCODE_BYTES,
     PARALLEL_BYTES,
@@ -240,7 +240,7 @@ def _import_file(
     size = path.stat().st_size
     rejected: list[InputError] = []
     notes: list[str] = []
-    scores: list[Score] = []  # of survey respondents who wrote nothing (miner/ingest/silent.py)
+    respondents = Respondents()  # of a survey: how many, and the scores of those who wrote nothing (silent.py)
     shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = diverged = edited = 0
@@ -253,7 +253,7 @@ def _import_file(
     # bytes read of every file, not of large ones only: the API's run stood at its import's start for a 6,000-row file
     with progress.stage(label("Importing", shown.name), size or None) as advance:
         chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
-                                   progress=advance, notes=notes, orders=orders, scores=scores),
+                                   progress=advance, notes=notes, orders=orders, respondents=respondents),
                                    import_id,
                                    changed)  # fmt: skip
         prepared = (
@@ -275,7 +275,7 @@ def _import_file(
             other_script, no_segments = other_script + foreign, no_segments + empty
             languages += tongues
     check_reread(shown.name, rows, changed[1])
-    store_scores(db, import_id, scores)
+    store_scores(db, import_id, respondents.scores)
     finish_import(db, import_id, rows, added, len(rejected))
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})
     for note in notes:
@@ -285,7 +285,8 @@ def _import_file(
     if len(rejected) > 20:
         progress.note(f"... and {len(rejected) - 20} more rows of {shown.name} skipped")
     return ImportResult(str(shown), rows, added, other_script, no_segments, changed[0], grown=grown, diverged=diverged,
-                        edited=edited, rated=changed[2], languages=languages, skipped=len(rejected))  # fmt: skip
+                        edited=edited, rated=changed[2], languages=languages, skipped=len(rejected),
+                        respondents=respondents.read)  # fmt: skip
 
 
 def _counting_changed(

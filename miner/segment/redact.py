@@ -93,11 +93,16 @@ def _one_identifier(value: str) -> bool:
     return len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(stripped)
 
 
-def _walk(container: dict | list, batch: _Batch, key: str | None, ids: bool = True) -> None:
+def _walk(
+    container: dict | list, batch: _Batch, key: str | None, ids: bool = True, header: tuple[str, ...] = ()
+) -> None:
     """Queue every string of a meta value for redaction and redact numbers and URLs in place, at any depth. With
-    `ids`, a number under an id's name ("response_id", "Collector ID") stays, as the source id does (`redacted_id`)."""
+    `ids`, a number under an id's name ("response_id", "Collector ID") stays, as the source id does (`redacted_id`).
+    The fields named in `header` hold the file's own header, not anyone's words (`Record.header_fields`): kept."""
     items = container.items() if isinstance(container, dict) else enumerate(container)
     for field, value in list(items):
+        if field in header:
+            continue
         if ids and id_field(field) and isinstance(value, str | int) and _plain_number(str(value).strip()):
             continue
         if _person_field(field):
@@ -142,7 +147,7 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
             batch.add(rec, "title", rec.title)
         # an id from a phone column, or one of phone numbers and emails, may stand in meta under an id's name too (a
         # survey's response_id): then no number in meta stays for its name
-        _walk(rec.meta, batch, key, ids=not rec.source_id or rec.id_column is not None)
+        _walk(rec.meta, batch, key, ids=not rec.source_id or rec.id_column is not None, header=rec.header_fields)
     found = [
         _with_names(text, spans, known.get(id(owner), []))
         for (owner, _), text, spans in zip(batch.slots, batch.texts, redactor.spans(batch.texts), strict=True)

@@ -13,7 +13,7 @@ import sqlite_utils
 from miner.checksum import file_sha256
 from miner.errors import InputError
 from miner.ingest.email import quotes_earlier
-from miner.ingest.records import Record, Score
+from miner.ingest.records import Record, Respondents
 from miner.segment.pii import PLACEHOLDER
 from miner.segment.scripts import unread_items
 from miner.segment.segmenter import Segment
@@ -44,6 +44,7 @@ class ImportResult:
     rated: int = 0  # stored items without a rating that a row of the same id and text gave one (`fill_ratings`)
     languages: Counter[str] = field(default_factory=Counter)  # new items read as another language, by its name
     skipped: int = 0  # bad rows left out under --on-error skip
+    respondents: int | None = None  # a survey's respondents (rows), whose answers `rows` counts; None: no survey
     state: str = "imported"  # or, left out under --incremental with a warning: "empty" (0 bytes), "no rows" (a header)
 
     def counts(self) -> dict:
@@ -52,7 +53,7 @@ class ImportResult:
         return {
             "file": self.path, "state": self.state, "rows": self.rows, "new": self.added, "replaced": self.grown,
             "skipped": self.skipped, "changed": self.changed, "diverged": self.diverged, "edited": self.edited,
-            "rated": self.rated,
+            "rated": self.rated, "respondents": self.respondents,
             "unread": {"other_script": self.other_script, "other_language": other_language,
                        "languages": dict(self.languages.most_common()),
                        "no_words": max(self.no_segments - other_language, 0)},
@@ -61,6 +62,11 @@ class ImportResult:
     def summary(self) -> str:
         """The line `mine` prints for the file."""
         line = f"{self.path}: {counted(self.rows, 'row')}, {self.added:,} new"
+        if self.respondents is not None:  # "281 rows" of a 210-row export were its answers
+            line = (
+                f"{self.path}: {counted(self.respondents, 'respondent')}, {counted(self.rows, 'answer')}, "
+                f"{self.added:,} new" + self._stored_before()
+            )
         if self.grown:
             grew = counted(self.grown, "conversation")
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
@@ -80,6 +86,14 @@ class ImportResult:
             rows = "1 row has" if self.changed == 1 else f"{self.changed:,} rows have"
             line += f"; {rows} an id already stored with other text: the first version is kept"
         return line
+
+    def _stored_before(self) -> str:
+        """Of a survey's answers, those an earlier import stored (an overlapping weekly export's): '31 rows, 15
+        new' said nothing of the other 16. Not those `changed` counts, said apart."""
+        before = self.rows - self.added - self.changed
+        if before <= 0:
+            return ""
+        return f" ({before:,} stored before)"
 
 
 def new_records(db: sqlite_utils.Database, records: list[Record]) -> list[Record]:
@@ -350,11 +364,12 @@ def finish_import(db: sqlite_utils.Database, import_id: int, rows: int, added: i
 def store_import(
     db: sqlite_utils.Database,
     batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
-    scores: dict[Path, list[Score]] | None = None,
+    respondents: dict[Path, Respondents] | None = None,
     skipped: dict[Path, int] | None = None,
 ) -> list[ImportResult]:
-    """Store every file's new documents and segments, `scores` (a survey's respondents who wrote nothing, by file)
-    and the counts of its rows left out as unreadable (`skipped`, by file), in one transaction: all files or none."""
+    """Store every file's new documents and segments, the scores of the survey respondents who wrote nothing
+    (`respondents`, by file) and the counts of its rows left out as unreadable (`skipped`, by file), in one
+    transaction: all files or none."""
     from miner.store.scores import store_scores
 
     results = []
@@ -363,13 +378,15 @@ def store_import(
             import_id = begin_import(db, path)
             rated = fill_ratings(db, records, import_id)
             store_records(db, import_id, fresh, segments)
-            store_scores(db, import_id, (scores or {}).get(path, []))
+            read = (respondents or {}).get(path, Respondents())
+            store_scores(db, import_id, read.scores)
             bad = (skipped or {}).get(path, 0)
             finish_import(db, import_id, len(records), len(fresh), bad)
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             foreign, empty, tongues = unread_items(fresh, segments)
             results.append(ImportResult(str(path), len(records), len(fresh), foreign, empty, grown=grown,
-                                        diverged=diverged, rated=rated, languages=tongues, skipped=bad))  # fmt: skip
+                                        diverged=diverged, rated=rated, languages=tongues, skipped=bad,
+                                        respondents=read.read))  # fmt: skip
     return results
 
 
