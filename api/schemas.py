@@ -211,7 +211,12 @@ class Trend(BaseModel):
         "share is 0, or under 10 items in either."
     )
     p_value: float | None = Field(description="Fisher's exact test of the two shares (two-sided), as the report's.")
-    significant: bool = Field(description="p < 0.05.")
+    significant: bool = Field(
+        description="p < 0.05 for this pain point alone, not adjusted for the others compared: of 40 pain points "
+        "that did not change, about two pass by chance. The report's emerging pain points and trends adjust "
+        "(Benjamini-Hochberg over every pain point or touchpoint tested); read `p_value` against the count of "
+        "pain points you compare, or use the report's JSON."
+    )
     direction: Literal["up", "down", "flat", "new", "too few"] = Field(
         description="By the share of items, as the report's trends, not raw counts; 'too few' under 10 items in "
         "either period."
