@@ -4,6 +4,7 @@ codes."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -188,3 +189,9 @@ def _document_errors_as_json(app: FastAPI) -> None:
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the error statuses a route can give."""
     return {s: {"model": ErrorPublic, "description": _CODES.get(s, "error").replace("_", " ")} for s in statuses}
+
+
+def without_server_paths(error: str, workspaces: Path) -> str:
+    """A run's error as its client reads it: an upload named by its file alone. "/srv/tp/main.workspaces/
+    stores.uploads/ds_1f2e/slow.csv: no such file or folder" showed the server's folders to every caller."""
+    return re.sub(re.escape(str(workspaces)) + r"/[^/\s]+\.uploads/[^/\s]+/", "", error)

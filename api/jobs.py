@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from api import db as control_db
 from api.datasets import drop_imported, pending_files
 from api.db import open_control, open_workspace
-from api.errors import ApiError
+from api.errors import ApiError, without_server_paths
 from api.keys import now
 from api.queue import FairQueue, start_workers
 from api.settings import Settings
@@ -276,6 +276,8 @@ class JobRunner:
         """Record a job's end; where the database refuses it (a full disk), keep it to record later (`_flush`), so
         the worker goes on and the job does not stay 'running' for good."""
         fields.update(finished_at=now(), stage=None)
+        if isinstance(error := fields.get("error"), str):
+            fields["error"] = without_server_paths(error, self.settings.workspaces_dir)
         with self._lock:
             self._unrecorded[job_id] = fields
             self._flush()

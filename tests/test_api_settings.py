@@ -52,3 +52,14 @@ def test_a_taxonomy_gone_after_start_up_is_a_server_fault_not_the_client_s(tmp_p
         resp = c.get("/v1/taxonomy")
     assert resp.status_code == 500 and resp.json()["code"] == "server_misconfigured", resp.text
     assert str(tmp_path) not in resp.text
+
+
+def test_a_run_error_names_an_upload_by_its_file_not_the_servers_folders(tmp_path):
+    """A run's error showed "/srv/tp/main.workspaces/stores.uploads/ds_1f2e/slow.csv: no such file or folder" to
+    every caller of GET /v1/runs: the server's folders, beside the file the client uploaded."""
+    from api.errors import without_server_paths
+
+    workspaces = tmp_path / "main.workspaces"
+    error = f"{workspaces}/stores.uploads/ds_1f2e9a/slow.csv, line 4, field 'date': not a date"
+    assert without_server_paths(error, workspaces) == "slow.csv, line 4, field 'date': not a date"
+    assert without_server_paths("taxonomy has no touchpoints", workspaces) == "taxonomy has no touchpoints"
