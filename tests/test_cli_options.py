@@ -103,6 +103,7 @@ def test_json_out_holds_each_files_import_counts(tmp_path):
     common = ["--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules", "--no-redact"]
     result = CliRunner().invoke(app, ["mine", str(first), *common, "--on-error", "skip", "--json-out", str(out)])
     assert result.exit_code == 0, result.output
+    assert f"{first}: 6 rows, 6 new, 1 skipped as unreadable" in result.output  # the file's line, not just the notes
     [night1] = json.loads(out.read_text())["imports"]
     assert night1 == {
         "file": str(first),

@@ -67,6 +67,8 @@ class ImportResult:
                 f"{self.path}: {counted(self.respondents, 'respondent')}, {counted(self.rows, 'answer')}, "
                 f"{self.added:,} new" + self._stored_before()
             )
+        if self.skipped:  # "41 rows, 41 new" of a 45-row file said nothing of the 4 rows --on-error skip left out
+            line += f", {self.skipped:,} skipped as unreadable"
         if self.grown:
             grew = counted(self.grown, "conversation")
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
