@@ -131,3 +131,36 @@ def test_an_agents_last_words_give_the_outcome_and_what_is_not_happening_counts_
         "I have escalated this to our specialist team.": "escalated",
     }
     assert {text: outcome([Turn("agent", text)]) for text in said} == said
+
+
+def test_platform_and_diarised_speaker_labels_join_a_row_per_utterance(tmp_path):
+    """A Genesys utterance export (participantPurpose external/internal, startTime) and a diarised one (spk_0/spk_1,
+    call_start) kept each call's first row, the agent's greeting, and dropped the rest as repeated ids, undated.
+    Diarisation numbers speakers as they speak: spk_1 is the agent of the second call, which the agent rings."""
+    genesys = tmp_path / "utterances.csv"
+    genesys.write_text(
+        "conversationId,startTime,participantPurpose,text\n"
+        'g1,2026-09-10T15:30:00.000Z,internal,"Thank you for calling, how can I help?"\n'
+        "g1,2026-09-10T15:30:15.000Z,external,My direct debit was taken twice this month.\n"
+        "g1,2026-09-10T15:30:30.000Z,internal,I'm sorry to hear that.\n"
+        "g2,2026-09-11T09:00:00.000Z,external,The engineer never turned up for my meter fitting.\n",
+        encoding="utf-8",
+    )
+    recs = read_file(genesys)
+    assert [(r.source_id, r.date[:10]) for r in recs] == [("g1", "2026-09-10"), ("g2", "2026-09-11")]
+    assert [t.text for t in recs[0].turns if t.speaker == "customer"] == ["My direct debit was taken twice this month."]
+    diarised = tmp_path / "calls.csv"
+    diarised.write_text(
+        "call_id,call_start,start_time,speaker,transcript\n"
+        'c1,2026-10-04 11:34:00,0.00,spk_0,"Thank you for calling Brightwatt, how can I help?"\n'
+        "c1,2026-10-04 11:34:00,7.00,spk_1,I was on hold for fifty minutes.\n"
+        "c2,2026-10-05 09:00:00,0.00,spk_0,Hello?\n"
+        'c2,2026-10-05 09:00:00,3.00,spk_1,"Hi, it\'s Brightwatt returning your call about the meter."\n'
+        "c2,2026-10-05 09:00:00,9.00,spk_0,Your engineer missed my appointment twice.\n",
+        encoding="utf-8",
+    )
+    recs = read_file(diarised)
+    assert [(r.source_id, r.date) for r in recs] == [("c1", "2026-10-04T11:34:00"), ("c2", "2026-10-05T09:00:00")]
+    assert [[t.text for t in r.turns if t.speaker == "customer"] for r in recs] == [
+        ["I was on hold for fifty minutes."], ["Your engineer missed my appointment twice."],
+    ]  # fmt: skip

@@ -229,9 +229,10 @@ def _score_question(columns: list[str], rows: list[dict]) -> str | None:
 
 
 # Words a date column's name holds when it is none of DATE_NAMES: "Submitted On", "Date of Review", "Posted", and
-# google-play-scraper's bare "at" (its reviews had no date, so no trend): taken only where the cells are dates
+# google-play-scraper's bare "at" (its reviews had no date, so no trend), a call's "startTime" or "call_start": taken
+# only where the cells are dates (a diarised call's "start_time" of seconds into the call is none)
 _DATE_WORDS = frozenset(
-    "date dated day submitted submission posted created received reviewed timestamp when at on".split()
+    "date dated day submitted submission posted created received reviewed timestamp when at on start started".split()
 )
 # dates, but not the item's: a birthday, a renewal, the company's reply ("repliedAt", "reply_date")
 _NOT_THE_ITEMS = frozenset("birth dob expiry expires expiration due renewal replied".split()) | _REPLY_WORDS

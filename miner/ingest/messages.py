@@ -2,8 +2,11 @@
 
 A live-chat or messaging export often holds a row per message (`conversation_id, timestamp, speaker, text`). Read
 as rows, every message after a conversation's first repeats its id and is dropped, and an agent's message is mined
-as the customer's. Such a file is recognised by a speaker column (its name and its values: customer, agent, bot...)
-beside an id that repeats, and each conversation's rows become one transcript item, its turns in file order.
+as the customer's. Such a file is recognised by a speaker column (its name and its values: customer, agent, bot...,
+a contact-centre platform's external/internal, or a speech-to-text vendor's spk_0/spk_1) beside an id that repeats,
+and each conversation's rows become one transcript item, its turns in file order. Numbered speakers are told apart
+per conversation, as in a prefixed transcript (`transcripts.sides_of`): diarisation numbers speakers in the order
+they speak, so spk_0 is the agent in one call and the customer in the next.
 
 Streamed, with a window: a conversation stays open until OPEN_ROWS rows have passed without a message of its own,
 so an export sorted by time, where conversations interleave, is joined as well as one sorted by conversation, and
@@ -20,11 +23,12 @@ from dataclasses import dataclass, field
 from miner.ingest.columns import ColumnMap, norm
 from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
-from miner.ingest.transcripts import clean_turns, role, speaker_role
+from miner.ingest.transcripts import clean_turns, sides_of, speaker_role
 
 SPEAKER_NAMES = {
     "speaker", "role", "sender", "sender_type", "author_type", "author_role", "from", "participant", "party",
-    "user_type", "speaker_role", "message_from", "who",
+    "user_type", "speaker_role", "message_from", "who", "participant_purpose", "participant_role", "participant_type",
+    "speaker_type", "speaker_label", "sender_role", "author", "message_direction", "channel_label",
 }  # fmt: skip
 KNOWN_SHARE = 0.8  # of the sampled speaker cells that must be a known role for the column to be one
 OPEN_ROWS = 20_000  # rows without a message of its own after which a conversation is taken as finished
@@ -36,7 +40,8 @@ def _text(value: object) -> str:
 
 def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> str | None:
     """The column saying who wrote each message, when the file holds one row per message: a speaker-like name
-    whose values are mostly customer or agent roles, and an id that repeats within the sampled rows."""
+    whose values are mostly customer or agent roles (or numbered speakers), and an id that repeats within the
+    sampled rows."""
     if not cols.id or not cols.text:
         return None
     ids = [_text(r.get(cols.id)) for r in sample]
@@ -46,7 +51,7 @@ def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> s
         if norm(column) not in SPEAKER_NAMES or column in (cols.text, cols.id):
             continue
         values = [_text(r.get(column)).lower() for r in sample if _text(r.get(column))]
-        known = sum(speaker_role(v) in ("customer", "agent") for v in values)
+        known = sum(speaker_role(v) is not None for v in values)
         if values and known >= KNOWN_SHARE * len(values):
             return column
     return None
@@ -56,7 +61,7 @@ def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> s
 class _Open:
     line: int  # the line of the conversation's first row: errors and notes point there
     first: dict  # its first row, with blanks filled from later rows
-    turns: list[Turn] = field(default_factory=list)
+    said: list[tuple[str, str]] = field(default_factory=list)  # (speaker label, text), sides told at the end
     last: int = 0  # the index of its latest row
 
 
@@ -82,12 +87,12 @@ def joined(
             talk.first.update({k: v for k, v in row.items() if talk.first.get(k) in (None, "") and v not in (None, "")})
         talk.last = index
         if text := plain_text(_text(row.get(cols.text))):
-            talk.turns.append(Turn(role(_text(row.get(speaker)) or "customer"), text))
+            talk.said.append((_text(row.get(speaker)) or "customer", text))
         while open_ and next(iter(open_.values())).last < index - window:
             _, done = open_.popitem(last=False)
-            yield done.line, _conversation(done.first, done.turns, cols, speaker)
+            yield done.line, _conversation(done.first, sides_of(done.said), cols, speaker)
     for done in sorted(open_.values(), key=lambda t: t.line):
-        yield done.line, _conversation(done.first, done.turns, cols, speaker)
+        yield done.line, _conversation(done.first, sides_of(done.said), cols, speaker)
 
 
 def _conversation(first: dict, turns: list[Turn], cols: ColumnMap, speaker: str) -> dict:

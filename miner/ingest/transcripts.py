@@ -8,7 +8,7 @@ from miner.ingest.records import Turn
 
 CUSTOMER_ROLES = {
     "customer", "client", "user", "caller", "visitor", "guest", "member", "end user", "enduser", "requester", "cust",
-    "consumer", "contact", "lead", "buyer", "shopper", "passenger", "patient",
+    "consumer", "contact", "lead", "buyer", "shopper", "passenger", "patient", "external", "inbound",
 }  # fmt: skip
 # Who speaks for the company: agents and their bots, and the system's own lines ("System: Chat started"), which are
 # context, never the customer's words. Several start with a customer word ("Customer Service"): matched whole first.
@@ -18,7 +18,12 @@ AGENT_ROLES = {
     "customer service", "customer care", "customer support", "customer success", "customer experience",
     "customer service agent", "support agent", "support team", "live agent", "human agent", "specialist", "associate",
     "csr", "helpdesk", "help desk", "service desk", "moderator", "automated message", "auto reply", "ivr", "host",
+    "internal", "outbound", "acd", "workflow",
 }  # fmt: skip
+# Contact-centre platforms' participant labels (Genesys Cloud's participantPurpose "external" for the customer,
+# "internal", "acd", "ivr", "workflow" for the company's side; a message's direction "inbound" from the customer,
+# "outbound" to them): a speaker column's values, never a line's prefix ("Internal: ..." heads a review's note)
+_PLATFORM_LABELS = {"external", "inbound", "internal", "outbound", "acd", "workflow"}
 # Speakers a speech-to-text vendor numbers without saying who is who ("Speaker 1", "spk_0", "Participant A")
 _GENERIC = re.compile(r"^(?:speaker|spk|participant|person|party|channel|voice)[ _-]?(?:\d{1,2}|[a-d])$", re.I)
 _NUMBERED = re.compile(r"[ _#-]*\d{1,6}$")  # "agent_123", "Agent 7", "rep-2": one of many agents, by number
@@ -55,6 +60,7 @@ _DAY = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}),?[ T]"
 _STAMP = rf"(?:{_DAY})?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[AaPp][Mm])?"
 # As a line's prefix, not the words a review's own headings may use ("Host: lovely", "Company: ...")
 _PREFIXES = (AGENT_ROLES | CUSTOMER_ROLES) - {"host", "company", "brand", "employee", "specialist", "associate", "lead"}
+_PREFIXES -= _PLATFORM_LABELS
 _SPEAKER = (
     rf"(?P<who>{_labels(_PREFIXES)})(?:[ _#-]*\d{{1,6}})?"  # "agent_123", "Agent 7"
     r"|(?P<generic>(?:speaker|spk|participant|person|party|channel|voice)[ _-]?(?:\d{1,2}|[a-d]))"
@@ -121,15 +127,17 @@ def sides_of(labelled: list[tuple[str, str]]) -> list[Turn]:
 _AGENT_SAYS = re.compile(
     r"\b(?:thank(?:s| you) for (?:calling|contacting|choosing|holding|your patience)|how (?:can|may|could) i (?:help|"
     r"assist)|you(?:'re| are) (?:through|speaking) to|my name is \w+(?:,| and) (?:i|how)|welcome to|"
-    r"is there anything else|calling from|this call (?:is|may be) recorded|can i (?:take|have) your)\b",
+    r"is there anything else|calling from|this call (?:is|may be) recorded|can i (?:take|have) your|"
+    r"returning your call|sorry to hear (?:that|about))\b",
     re.IGNORECASE,
 )
 
 
 def _sides(turns: list[Turn]) -> list[Turn]:
     """Numbered speakers (marked "?speaker 1" by `parse_prefixed`) as agent or customer: the one who says what agents
-    say ("thank you for calling", "how can I help") is the agent; with no such words, the first to speak is (an
-    inbound call or chat opens with the company's greeting). Every other numbered speaker is the customer."""
+    say ("thank you for calling", "how can I help", an outbound call's "returning your call") is the agent; with no
+    such words, the first to speak is (an inbound call or chat opens with the company's greeting). Every other
+    numbered speaker is the customer."""
     generic = [t.speaker for t in turns if t.speaker.startswith("?")]
     if not generic:
         return turns
