@@ -164,3 +164,28 @@ def test_platform_and_diarised_speaker_labels_join_a_row_per_utterance(tmp_path)
     assert [[t.text for t in r.turns if t.speaker == "customer"] for r in recs] == [
         ["I was on hold for fifty minutes."], ["Your engineer missed my appointment twice."],
     ]  # fmt: skip
+
+
+def test_a_genesys_transcript_export_is_read_as_conversations(tmp_path):
+    """Genesys Cloud's transcripts nest their phrases two lists down: the `transcripts` list was mined as its Python
+    text, agent phrases and keys included ("duration milliseconds"), undated."""
+    import json
+
+    def phrase(who: str, text: str, at: int) -> dict:
+        return {"text": text, "participantPurpose": who, "startTimeMs": at, "duration": {"milliseconds": 4000}}
+
+    start = 1794057600000  # 2026-11-07T13:20:00Z in epoch milliseconds
+    export = {"conversations": [{
+        "conversationId": "g-1", "conversationStartTime": start, "mediaType": "call",
+        "transcripts": [{"transcriptId": "t1", "phrases": [
+            phrase("internal", "Thank you for calling Brightwatt, how can I help?", start),
+            phrase("external", "My smart meter has not sent a reading since March.", start + 5000),
+            phrase("acd", "Transferring you now.", start + 9000),
+        ]}],
+    }]}  # fmt: skip
+    (tmp_path / "genesys.json").write_text(json.dumps(export), encoding="utf-8")
+    [rec] = read_file(tmp_path / "genesys.json")
+    assert (rec.source_id, rec.kind, rec.date[:16]) == ("g-1", "transcript", "2026-11-07T13:20")
+    customer = [t.text for t in rec.turns if t.speaker == "customer"]
+    assert customer == ["My smart meter has not sent a reading since March."]
+    assert "milliseconds" not in rec.text

@@ -376,13 +376,15 @@ def unwrap(rec: dict) -> dict:
 
 
 def conversation_shape(path: Path, records: list[tuple[int, dict]]) -> Table | None:
-    """Zendesk tickets with comments and Intercom conversations with parts, as transcripts; else None."""
+    """Zendesk tickets with comments, Intercom conversations with parts and Genesys Cloud transcripts with phrases, as
+    transcripts; else None."""
     from miner.ingest.conversations import ID_FROM, SHAPES
+    from miner.ingest.genesys import GENESYS
 
     if not records:
         return None
     first = records[0][1]
-    for name, (detect, convert) in SHAPES.items():
+    for name, (detect, convert) in {**SHAPES, **GENESYS}.items():
         if detect(first):
             rows = [(line, convert(rec)) for line, rec in records]
             found = dict.fromkeys(f for _, r in rows if (f := r.pop(ID_FROM, None)))
