@@ -189,3 +189,25 @@ def test_a_genesys_transcript_export_is_read_as_conversations(tmp_path):
     customer = [t.text for t in rec.turns if t.speaker == "customer"]
     assert customer == ["My smart meter has not sent a reading since March."]
     assert "milliseconds" not in rec.text
+
+
+def test_a_text_column_of_json_structures_is_refused_naming_it(tmp_path):
+    """An unknown call export's nested list was mined as its Python text, keys and agent's words as pain points."""
+    import json
+
+    import pytest
+
+    from miner.errors import InputError
+
+    said = [{"channel": "A", "words": "Thanks for calling, how can I help?"}, {"channel": "B", "words": "It doubled."}]
+    calls = {"calls": [{"callId": "a1", "segments": said}]}
+    (tmp_path / "calls.json").write_text(json.dumps(calls), encoding="utf-8")
+    with pytest.raises(InputError, match="'segments' holds lists or objects") as err:
+        read_file(tmp_path / "calls.json")
+    assert "calls.json" in str(err.value) and "--text-col" in str(err.value)
+    (tmp_path / "frame.csv").write_text(
+        "id,turns\n1,\"[{'speaker': 'agent', 'text': 'Hello'}, {'speaker': 'customer', 'text': 'Billed twice'}]\"\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="'turns' holds lists or objects"):
+        read_file(tmp_path / "frame.csv")

@@ -19,6 +19,7 @@ from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record, Respondents
 from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.several import TEXTS, several_texts
+from miner.ingest.structured import check_text_not_structured
 from miner.ingest.table import Table
 from miner.ingest.tabular import sheets_read
 from miner.ingest.transcripts import has_markup, outcome, parse_transcript, stamped_date
@@ -174,6 +175,7 @@ def iter_records(
     if not head:
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
     cols = _resolve_columns(path, table, sample, given, survey.roles() if survey is not None else None)
+    check_text_not_structured(path, cols, sample)
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given, survey.scale_name() if survey is not None else None)
     notes = notes if notes is not None else []
