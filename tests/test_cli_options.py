@@ -141,3 +141,12 @@ def test_an_unwritable_json_out_is_refused_before_anything_is_mined(tmp_path, sm
         assert "nothing was read or mined" in said and not db.exists()
     result = CliRunner().invoke(app, [*args, str(tmp_path / "new" / "dir" / "top.json")])
     assert result.exit_code == 0 and (tmp_path / "new" / "dir" / "top.json").exists()  # missing folders are made
+
+
+def test_help_says_what_joins_rows_and_that_date_windows_leave_out_undated_feedback():
+    """A speech-analytics lead set --kind transcript on a row-per-utterance export and expected it to join the rows;
+    `top --since` counted fewer calls than mined, the undated ones, with nothing saying so."""
+    mine = " ".join(CliRunner().invoke(app, ["mine", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "speaker column" in mine
+    top = " ".join(CliRunner().invoke(app, ["top", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "undated feedback is left out" in top

@@ -36,8 +36,14 @@ TAXONOMY_HELP = "Taxonomy YAML file, or default for the bundled one (taxonomies/
 TaxonomyOpt = Annotated[Path | None, typer.Option("--taxonomy", help=TAXONOMY_HELP + " Default: the bundled one.")]
 
 # The document filters (miner.store.filters.Filters): both days inclusive, whole days.
-SinceOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD).")]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(help="Only feedback dated on or after this day (YYYY-MM-DD); undated feedback is left out."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(help="Only feedback dated on or before this day (YYYY-MM-DD); undated feedback is left out."),
+]
 SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
 KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
 # Which run a read reads (miner.store.runs.resolve_run, as the API's ?run=): after a refit, an older one is still there

@@ -83,7 +83,9 @@ def mine(
         str | None,
         typer.Option(
             help="review, survey or transcript (default: detected). survey reads a plain table as a survey export: "
-            "a blank comment is a respondent who only scored, not a bad row."
+            "a blank comment is a respondent who only scored, not a bad row. transcript sets the kind only: rows "
+            "join into conversations where a speaker column (speaker, role, participantPurpose...) sits beside an "
+            "id that repeats."
         ),
     ] = None,
     on_error: Annotated[
