@@ -32,7 +32,8 @@ _WORDS = {
         niemand wieder""",
     "fr": """le la les de des du et est pas je un une que qui en pour dans sur avec mais nous vous ils elle il ne
         très mon ma mes sa ses au aux ce cette été avoir avait suis sont ont fait plus jamais rien toujours
-        commande livraison service client après même aussi bien mal personne déjà encore""",
+        commande livraison service client après même aussi bien mal personne déjà encore à depuis chaque fois
+        quand où car donc sans chez""",
     "pt": """de o os as do da dos das que e em um uma por com para é está não muito mas meu minha seu sua ao na no nas
         nos foi tem até sem já quando porque também este esta isso tudo nada pedido atendimento cliente nunca
         sempre chegou tenho péssimo depois dinheiro ninguém""",
