@@ -34,6 +34,12 @@ def test_each_language_is_told_by_its_own_words(code):
     assert other_language(FOREIGN[code]) == code
 
 
+def test_french_read_by_its_prepositions_too():
+    """Three hits in 15 words ("la", "que", "le") were under a quarter: read as English, and mined as English."""
+    text = "Depuis la dernière mise à jour l'application plante à chaque fois que j'ouvre le panier."
+    assert other_language(text) == "fr"
+
+
 @pytest.mark.parametrize("text", ENGLISH)
 def test_english_and_too_short_texts_stay_read(text):
     assert other_language(text) is None

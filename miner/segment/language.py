@@ -32,7 +32,8 @@ _WORDS = {
         niemand wieder""",
     "fr": """le la les de des du et est pas je un une que qui en pour dans sur avec mais nous vous ils elle il ne
         très mon ma mes sa ses au aux ce cette été avoir avait suis sont ont fait plus jamais rien toujours
-        commande livraison service client après même aussi bien mal personne déjà encore""",
+        commande livraison service client après même aussi bien mal personne déjà encore à depuis chaque fois
+        quand où car donc sans chez""",
     "pt": """de o os as do da dos das que e em um uma por com para é está não muito mas meu minha seu sua ao na no nas
         nos foi tem até sem já quando porque também este esta isso tudo nada pedido atendimento cliente nunca
         sempre chegou tenho péssimo depois dinheiro ninguém""",
@@ -59,15 +60,21 @@ MIN_SHARE = 0.25  # and their share of its words
 def other_language(text: str) -> str | None:
     """The code of the other language `text` reads as ("es", "de", "fr", "pt", "it", "nl"), None for English or a
     text too short to tell."""
-    words = _WORD.findall(text.lower())
+    words, english, code, best = word_counts(text)
     if len(words) < MIN_WORDS:
         return None
-    english = sum(w in _ENGLISH for w in words)
-    hits = {code: sum(w in vocab for w in words) for code, vocab in WORDS.items()}
-    code, best = max(hits.items(), key=lambda kv: kv[1])
     if best >= MIN_HITS and best >= MIN_SHARE * len(words) and best > 2 * english:
         return code
     return None
+
+
+def word_counts(text: str) -> tuple[list[str], int, str, int]:
+    """`text`'s words in lower case, how many are English's, and the other language most of them are of, with how
+    many."""
+    words = _WORD.findall(text.lower())
+    hits = {code: sum(w in vocab for w in words) for code, vocab in WORDS.items()}
+    code, best = max(hits.items(), key=lambda kv: kv[1])
+    return words, sum(w in _ENGLISH for w in words), code, best
 
 
 def languages(texts: Iterable[str]) -> Counter[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from miner.segment.foreign import cued_names, name_language
 from miner.segment.namefilter import is_given_name
 
 if TYPE_CHECKING:
@@ -361,7 +362,12 @@ class Redactor:
         found = [pattern_spans(t) for t in texts]
         names = self._names()
         if names is not None:
-            for text, spans, extra in zip(texts, found, names.find(list(texts)), strict=True):  # type: ignore[attr-defined]
+            # text in another language, read as written, takes only names on a strong cue (foreign.py): NER read
+            # German nouns as people ("<PERSON> hat elf Tage gedauert")
+            other = [name_language(t) is not None for t in texts]
+            by_ner = iter(names.find([t for t, o in zip(texts, other, strict=True) if not o]))  # type: ignore[attr-defined]
+            for text, spans, o in zip(texts, found, other, strict=True):
+                extra = cued_names(text) if o else next(by_ner)
                 extra = [cut for s in extra if (cut := first_line(text, s)) is not None]
                 spans += [s for s in extra if not _overlaps(s, spans) and not _hashtag(text, s)]
                 spans.sort()

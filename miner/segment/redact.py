@@ -25,7 +25,23 @@ if TYPE_CHECKING:
 _NAME_FIELD = re.compile(
     r"(?:^|[._\s])(?:name|nickname|author|reviewer|display_?name|user_?name|surname|assignee)$", re.IGNORECASE
 )
-_NOT_PERSON_FIELD = ("package name", "webshop name", "package_name", "app_name", "product_name", "store_name")
+# A column that names a thing, not a person, though its name ends in "name": Google Play's `App Version Name`
+# ("5.2.0" was stored as <PERSON>), `Product Name`, `Brand Name`, `File Name`, `Package Name`
+_THING_NAME = re.compile(
+    r"(?i)(?:^|[^a-z])(?:version|product|brand|file|package|app|store|shop|webshop|company|business|device|item|sku|"
+    r"category|campaign|host|domain|model|variant|collection|retailer|merchant|vendor|seller|site|channel|platform|"
+    r"event|plan|hotel|restaurant|venue|branch|location|city|country|region|market|team|department|queue|group|"
+    r"project|tag|survey|question|field|column|sheet|page|screen|feature|service|carrier|courier|airline|bank|"
+    r"browser|image|attachment|document|folder|sender_?domain)[._\s-]*name$"
+)
+# A column of a company's or a product's name ("Brand": "Maison Vera"): NER read it as a person. Its value keeps the
+# patterns' redaction (an email in it is still one); the same words in the text are still read by NER there
+_THING_FIELD = re.compile(
+    r"(?i)(?:^|[^a-z])(?:brand|vendor|manufacturer|merchant|retailer|store|shop|company|seller|product)(?:[^a-z]|$)"
+)
+# A column of a time as a number ("Review Submit Millis Since Epoch": 1773600000000 was stored as <PHONE:...>)
+_CLOCK_FIELD = re.compile(r"(?i)millis|epoch|timestamp|unix")
+_CONTACT_FIELD = re.compile(r"(?i)phone|mobile|tel|msisdn|caller|contact|fax")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]{1,15}:", re.IGNORECASE)  # https:, mailto:, tel:
 
 
@@ -49,7 +65,17 @@ def number_text(value: int | float) -> str:
 
 
 def _person_field(key: object) -> bool:
-    return isinstance(key, str) and bool(_NAME_FIELD.search(key)) and not key.lower().endswith(_NOT_PERSON_FIELD)
+    return isinstance(key, str) and bool(_NAME_FIELD.search(key)) and not _THING_NAME.search(key)
+
+
+def _thing_field(key: object) -> bool:
+    return isinstance(key, str) and bool(_THING_FIELD.search(key))
+
+
+def _clock(key: object, value: object) -> bool:
+    """A whole number under a time's name: a timestamp, which the phone patterns fit (13 digits of epoch millis)."""
+    plain = isinstance(value, str | int) and not isinstance(value, bool) and _plain_number(str(value).strip())
+    return isinstance(key, str) and bool(_CLOCK_FIELD.search(key)) and not _CONTACT_FIELD.search(key) and plain
 
 
 # A column that holds a place a customer lives at: its value is an address whatever it looks like ("62704" in a
@@ -105,6 +131,8 @@ def _walk(
             continue
         if ids and id_field(field) and isinstance(value, str | int) and _plain_number(str(value).strip()):
             continue
+        if _clock(field, value):
+            continue
         if _person_field(field):
             container[field] = _all_person(value)
         elif _address_field(field) and isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -121,6 +149,8 @@ def _walk(
             container[field] = redact(value.replace("%40", "@"))
         elif isinstance(value, str) and _one_identifier(value):
             container[field] = pseudonymise(value.strip(), key)  # an email or phone column: a token erasure finds
+        elif isinstance(value, str) and _thing_field(field):
+            container[field] = redact(value)  # a brand or a shop: patterns only
         elif isinstance(value, str) and value:
             batch.add(container, field, value)
 
