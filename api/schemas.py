@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas_ratings import Question, Rating, RatingNormalised, RatingScale
+from api.schemas_unread import ReadItems, UnreadItems, UnreadLanguages
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
@@ -270,8 +271,11 @@ class PainPointsPublic(BaseModel):
     total_items: int = Field(
         0,
         description="Feedback items the run analysed inside the filters (not those imported since): the trend's "
-        "rates are per item.",
+        "rates are per item, over all of them, the unread too.",
     )
+    read_items: ReadItems = None
+    unread_items: UnreadItems = None
+    unread_languages: UnreadLanguages = None
     total: int = Field(0, description="Pain points with complaints inside the filters; page with `limit` and `offset`.")
     limit: int = 10
     offset: int = 0
@@ -381,6 +385,10 @@ class StatsPublic(BaseModel):
         "mine` stored in the workspace's file."
     )
     latest_run: RunInfo | None
+    read_items: ReadItems = Field(None, description="Of the latest run's items, those read (null with no run).")
+    unread_items: UnreadItems = Field(None, description="Of the latest run's items, those not read: another "
+                                      "language, no English text, no word (null with no run).")  # fmt: skip
+    unread_languages: UnreadLanguages = None
 
 
 class ReviewItem(BaseModel):

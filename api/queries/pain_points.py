@@ -14,6 +14,7 @@ from miner.ingest.ratings import normalised as rating_normalised
 from miner.report.trends import change
 from miner.store.reads import items_inside
 from miner.store.top import pain_point_counts, pain_point_items, top_pain_points
+from miner.store.unread import read_counts
 
 
 def trend(now_n: int, before: int | None, docs: int, docs_before: int, items: int, items_before: int,
@@ -104,4 +105,5 @@ def pain_points(
     if previous:
         period |= {"previous_since": previous.since, "previous_until": previous.until}
     return {"run": run_public(run), "period": period, "total_complaints": top["total_complaints"], "total_items": items,
+            **read_counts(db, run, filters, items),  # of total_items, those read and not (another language...)
             "total": top["matched"], "limit": limit, "offset": offset, "pain_points": out}  # fmt: skip

@@ -7,7 +7,9 @@ import sqlite_utils
 from api.db import dataset_count, job_counts
 from api.queries.common import find_run, run_public, served_date
 from api.stored_runs import unlisted_runs
-from miner.store.reads import document_totals
+from miner.store.filters import Filters
+from miner.store.reads import document_totals, items_inside
+from miner.store.unread import read_counts
 
 
 def stats(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: str) -> dict:
@@ -21,7 +23,9 @@ def stats(db: sqlite_utils.Database, control: sqlite_utils.Database, workspace: 
         "first_date": served_date(totals["first_date"])[0],
         "last_date": served_date(totals["last_date"])[0],
         "runs": run_counts(db, control, workspace),
-        "latest_run": run_public(find_run(db)),
+        "latest_run": run_public(latest := find_run(db)),
+        # of the latest run's items, those read and not: the models read English only
+        **(read_counts(db, latest, Filters(), items_inside(db, latest, Filters())) if latest else {}),
     }
 
 

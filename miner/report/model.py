@@ -27,7 +27,7 @@ from miner.report.trends import (
     period_range,
     touchpoint_trends,
 )
-from miner.report.unread import unread_fields, unread_warnings
+from miner.report.unread import read_overview, unread_fields, unread_warnings
 from miner.store.filters import Filters
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
@@ -347,7 +347,8 @@ def build_report(
             "complaints": len(data.complaints),
             "mentions": sum(tally.complaints.values()),  # the shares' denominator (a complaint counts per touchpoint)
             "complaint_items": len(complaint_docs),
-            "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,
+            "complaint_rate": len(complaint_docs) / len(data.documents) if data.documents else 0.0,  # over all items
+            **read_overview(db, data, filters, complaint_docs),  # over the items read, and the unread beside it
             **complaint_rate(respondents, complaint_docs),  # per survey respondent, beside per item
             "mean_rating": impact["mean_rating"],
             "nps": net_promoter,  # where ratings are 0-10 recommend answers (miner/report/nps.py)

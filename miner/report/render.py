@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 from miner.report.inert import terminal_text
 from miner.report.quotes import shorten
+from miner.segment.language import named
 from miner.wording import counted
 
 UNMAPPED_NAME = "No touchpoint (none)"
@@ -88,7 +90,23 @@ def print_table(result: dict, unmapped: bool = False) -> None:
             said = (f"{none['complaints']} complaints of {shown} fit no touchpoint ({none['share']:.1%} of its "
                     "complaint mentions)")  # fmt: skip
         say(console, f"{said}: see `touchpoints top --touchpoint none`.")
+    if line := unread_line(result):
+        say(console, line)
     print_fit(console, result.get("fit"))
+
+
+def unread_line(result: dict) -> str | None:
+    """Under the table, the items of its count whose text was not read: 164 of 436 in German, French, Spanish or
+    emoji only sat in "of 436 items" unsaid, and a market whose feedback was unread looked the happiest."""
+    if not (unread := result.get("unread_items")):
+        return None
+    tongues = Counter(result.get("unread_languages") or {})
+    shown = f" ({named(tongues)} in another language)" if tongues else ""
+    return (
+        f"{unread:,} of the {result['items']:,} items ({unread / max(result['items'], 1):.0%}) were not read{shown}: "
+        "the models read English only, so they add no complaint (an English title over them aside): the table's "
+        f'complaints are of the {result["read_items"]:,} read. See docs/guide/input.md, "Languages: English only".'
+    )
 
 
 def percent(share: float) -> str:

@@ -14,6 +14,7 @@ from miner.store.filters import Filters
 from miner.store.reads import count_by, items_inside, touchpoint_documents
 from miner.store.runs import resolve_run, run_fit, run_provenance, run_taxonomy
 from miner.store.top import top_pain_points as shared_top
+from miner.store.unread import read_counts
 from miner.touchpoints.taxonomy import NONE
 
 RUN_FIELDS = ("id", "finished_at", "embedding_model", "mapper", "taxonomy_name", "taxonomy_version",
@@ -108,6 +109,8 @@ def top_pain_points(
         "fit": run_fit(run),
         "touchpoints": entries[:limit],
     }
+    # of those items, the ones read and not (another language, no English text): the table says so under it
+    result |= read_counts(db, run, filters, cast(int, result["items"]))
     if touchpoint in (None, NONE):
         n_none = counts.get(NONE, 0)
         result["unmapped"] = {

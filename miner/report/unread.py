@@ -4,9 +4,15 @@ languages aside, under a name that read as every unread item)."""
 
 from __future__ import annotations
 
+import sqlite_utils
+
 from miner.segment.language import named
+from miner.store.filters import Filters
 from miner.store.report import RunData
+from miner.store.unread import read_ids
 from miner.wording import counted
+
+BANNER_SHARE = 0.1  # items none of whose text was read making this share of a report's: a banner above the overview
 
 
 def unread_fields(data: RunData) -> dict:
@@ -44,3 +50,19 @@ def unread_warnings(data: RunData) -> list[str]:
             "among the items but add no complaint: translate such feedback before mining it, or mine it apart."
         )
     return out
+
+
+def read_overview(db: sqlite_utils.Database, data: RunData, filters: Filters, complaint_docs: set[str]) -> dict:
+    """The overview's base: `read_items` (in English and giving a segment), `unread_items` (the rest, as
+    `quality.unread_items`: another language, no English, no word) and `read_complaint_rate`, the read items with a
+    complaint (`read_complaint_items`) over them; `complaint_rate` stays over all items. 164 unread of 436 made a
+    72% rate read 45%, and a market whose text was unread looked the happiest."""
+    read = read_ids(db, data.run, filters)
+    complained = len(complaint_docs & read)
+    return {
+        "read_items": len(read),
+        "unread_items": len(data.documents) - len(read),
+        "read_complaint_items": complained,
+        "read_complaint_rate": complained / len(read) if read else 0.0,
+        "unread_banner": len(data.documents) - len(read) >= max(BANNER_SHARE * len(data.documents), 1),
+    }

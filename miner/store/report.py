@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from miner.segment.language import LANGUAGES
 from miner.segment.scripts import other_script, wordless
 from miner.store.filters import Filters, run_items
 from miner.store.runs import resolve_run, run_taxonomy
 from miner.store.scores import load_silent
+from miner.store.unread import unread_texts
 from miner.touchpoints.taxonomy import Taxonomy
 
 
@@ -81,21 +81,7 @@ def load_run_data(db: sqlite_utils.Database, filters: Filters | None = None, run
         )
     }
     taxonomy = run_taxonomy(run)
-    unread = [
-        text
-        for (text,) in db.execute(
-            f"""SELECT d.text FROM documents d WHERE {where}{rsql} AND json_extract(d.meta, '$.language') IS NULL
-                AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)""",
-            [*params, *rparams],
-        )
-    ]
-    tongues: Counter[str] = Counter()
-    for code, n in db.execute(
-        f"""SELECT json_extract(d.meta, '$.language') AS code, count(*) FROM documents d WHERE {where}{rsql}
-            AND code IS NOT NULL GROUP BY code""",
-        [*params, *rparams],
-    ):
-        tongues[LANGUAGES.get(code, code)] += n
+    unread, tongues = unread_texts(db, run, filters)
     foreign = sum(other_script(text or "") for text in unread)
     return RunData(run, taxonomy, documents, segments, complaints, assignments, pain_points, len(unread), foreign,
                    tongues, sum(wordless(text or "") for text in unread), load_silent(db, filters, run))  # fmt: skip
