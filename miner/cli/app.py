@@ -18,7 +18,8 @@ from typing import Annotated, Any
 import typer
 
 app = typer.Typer(
-    help="Mine customer feedback for pain points and the touchpoints that cause them.",
+    help="Mine customer feedback for pain points and the touchpoints that cause them. English text only: feedback "
+    "in other languages is stored and counted, not analysed (docs/guide/input.md, 'Languages: English only').",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -142,6 +142,10 @@ def mine(
 ) -> None:
     """Import feedback files into the database and mine them for pain points by touchpoint.
 
+    English text only: items in other languages, in other scripts or with no word (emoji only) are stored and
+    counted among the items but left unread, adding no complaint; mine, the report and top say how many (see
+    docs/guide/input.md, "Languages: English only"). Translate such feedback first, or mine it apart.
+
     Exit status: 0 done; 2 bad input or options; 130 or 143 interrupted;
     75 another `touchpoints mine` is working on the same database: this one
     stopped before reading anything (nothing is lost: try again later); 75
