@@ -449,10 +449,13 @@ def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_p
     import pyarrow.parquet as pq
     from openpyxl import load_workbook
 
-    from miner.report.exports import COLUMNS
+    from miner.report.exports import COLUMNS, headers
 
     tables = export_rows(sample)
-    assert {name: tuple(rows[0]) for name, rows in tables.items()} == COLUMNS  # the empty header is the real one
+    # the empty header is the real one: the fixed columns, then (assignments) the columns the items kept
+    header = headers(sample)
+    assert {name: list(rows[0]) for name, rows in tables.items()} == header
+    assert all(header[name][: len(cols)] == list(cols) for name, cols in COLUMNS.items())
     db = sample.conn.execute("PRAGMA database_list").fetchone()[2]
     runner = CliRunner()
     for table in COLUMNS:
@@ -461,11 +464,11 @@ def test_an_export_that_matches_nothing_keeps_its_header_and_warns(sample, tmp_p
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         assert "no row matches 2099-01-01 to end" in result.stderr
-        assert list(csv.reader(out.open())) == [list(COLUMNS[table])]
+        assert list(csv.reader(out.open())) == [header[table]]
     book = load_workbook(export(sample, tmp_path / "e.xlsx", "xlsx", filters=Filters(since="2099-01-01")))
-    assert [[c.value for c in book[name][1]] for name in COLUMNS] == [list(cols) for cols in COLUMNS.values()]
+    assert [[c.value for c in book[name][1]] for name in COLUMNS] == [header[name] for name in COLUMNS]
     parquet = export(sample, tmp_path / "e.parquet", "parquet", table="assignments", filters=Filters(kind="none"))
-    assert pq.read_table(parquet).column_names == list(COLUMNS["assignments"])
+    assert pq.read_table(parquet).column_names == header["assignments"]
 
 
 def test_top_touchpoint_none_lists_the_unmapped_in_table_and_csv(sample):

@@ -9,9 +9,11 @@ from typing import Any
 import sqlite_utils
 
 from miner.errors import MinerError
+from miner.report.kept import kept_columns, kept_names
 from miner.report.render import UNMAPPED_NAME
 from miner.store.filters import Filters
 from miner.store.report import load_run_data
+from miner.store.runs import resolve_run
 from miner.touchpoints.taxonomy import NONE
 
 FORMATS = ("xlsx", "parquet", "csv")
@@ -51,6 +53,8 @@ def export_rows(
     counts: dict[str, int] = {}
     per_touchpoint: dict[str, int] = {}  # complaint mentions, the shares' denominators as in `top`
     assignments = []
+    names_kept = kept_names(db, data.run, COLUMNS["assignments"])
+    kept = kept_columns(db, list(dict.fromkeys(a["document_id"] for a in data.assignments)), names_kept)
     for a in data.assignments:
         per_touchpoint[a["touchpoint"]] = per_touchpoint.get(a["touchpoint"], 0) + 1
         doc = data.documents[a["document_id"]]
@@ -81,6 +85,7 @@ def export_rows(
                 "pain_point": pp.get("label"),
                 "text": a["text"],
                 **taxonomy,
+                **kept[a["document_id"]],  # the item's other columns (Brand, Market...), after the fixed ones
             }
         )
     pain_points = [
@@ -103,19 +108,26 @@ def export_rows(
     return {"pain_points": pain_points, "assignments": assignments}
 
 
-def _header(rows: list[dict], table: str) -> list[str]:
+def headers(db: sqlite_utils.Database, run_id: int | None = None) -> dict[str, list[str]]:
+    """Each table's header, rows or not: assignments' ends with the columns the run's items kept (kept.py)."""
+    kept = kept_names(db, resolve_run(db, run_id), COLUMNS["assignments"])
+    return {"pain_points": list(COLUMNS["pain_points"]), "assignments": [*COLUMNS["assignments"], *kept.values()]}
+
+
+def _first(rows: list[dict], table: str) -> list[str]:
+    """A header without `headers`: the first row's, or the fixed columns."""
     return list(rows[0]) if rows else list(COLUMNS[table])
 
 
-def _write_csv(rows: list[dict], out: Path, table: str = "pain_points") -> None:
+def _write_csv(rows: list[dict], out: Path, header: list[str] | None = None) -> None:
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(_header(rows, table))
+        writer.writerow(header or _first(rows, "pain_points"))
         for row in rows:
             writer.writerow([neutralise(v) for v in row.values()])
 
 
-def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
+def _write_xlsx(tables: dict[str, list[dict]], out: Path, header: dict[str, list[str]] | None = None) -> None:
     try:
         from openpyxl import Workbook
     except ImportError:
@@ -126,7 +138,7 @@ def _write_xlsx(tables: dict[str, list[dict]], out: Path) -> None:
         book.remove(blank)
     for name, rows in tables.items():
         sheet = book.create_sheet(name)
-        sheet.append(_header(rows, name))
+        sheet.append(header[name] if header else _first(rows, name))
         sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append([_xml_text(v) for v in row.values()])
@@ -147,25 +159,28 @@ def _xml_text(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _schema(table: str) -> Any:
+def _schema(table: str, header: list[str] | None = None) -> Any:
     """A table's parquet types, the same whether rows matched or not (an empty export typed every column null, and
-    a warehouse table loading it failed or drifted)."""
+    a warehouse table loading it failed or drifted); the columns of `header` beyond them, the items' kept ones, as
+    text."""
     import pyarrow as pa
 
     text, integer, real = pa.string(), pa.int64(), pa.float64()
     types = {"run_id": integer, "segment_id": integer, "complaints": integer, "rank": integer, "share": real,
              "share_of_total": real, "rating": real, "rating_raw": real, "score": real}  # fmt: skip
-    return pa.schema([(c, types.get(c, text)) for c in COLUMNS[table]])
+    return pa.schema([(c, types.get(c, text)) for c in header or COLUMNS[table]])
 
 
-def _write_parquet(rows: list[dict], out: Path, table: str = "pain_points") -> None:
+def _write_parquet(rows: list[dict], out: Path, table: str, header: list[str]) -> None:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise MinerError("parquet export needs pyarrow: pip install pyarrow") from None
     # Typed columns, read by BI tools rather than spreadsheets: text is kept verbatim.
-    schema = _schema(table)
+    extra = header[len(COLUMNS[table]) :]  # kept columns: text, as a CSV's
+    schema = _schema(table, header)
+    rows = [{**row, **{c: None if row[c] is None else str(row[c]) for c in extra}} for row in rows]
     data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
     pq.write_table(data, out)
 
@@ -200,11 +215,12 @@ def export_counted(
     tables = export_rows(db, filters, run_id)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    header = headers(db, run_id)
     if fmt == "xlsx":
-        _write_xlsx(tables, out)
+        _write_xlsx(tables, out, header)
         return out, sum(len(rows) for rows in tables.values())
     if fmt == "parquet":
-        _write_parquet(tables[table], out, table)
+        _write_parquet(tables[table], out, table, header[table])
     else:
-        _write_csv(tables[table], out, table)
+        _write_csv(tables[table], out, header[table])
     return out, len(tables[table])
