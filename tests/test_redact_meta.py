@@ -40,3 +40,12 @@ def test_person_columns_emails_and_phones_are_still_redacted(redactor):
     assert out["Brand"] == "Ribera, ask <EMAIL>"
     assert out["notes"] == "call <PHONE>"
     assert out["Phone Timestamp"].startswith("<PHONE:") and out["Contact Epoch"].startswith("<PHONE:")
+
+
+def test_a_camel_case_name_column_is_a_persons_name():
+    """App Store Connect's `reviewerNickname` kept "JohnSmith88" (the name columns were matched on separators only),
+    and the assignments export now carries an item's kept columns to BI tools."""
+    from miner.segment.redact import _person_field
+
+    assert _person_field("reviewerNickname") and _person_field("customerName") and _person_field("authorName")
+    assert not _person_field("appVersionName") and not _person_field("packageName") and not _person_field("fileName")

@@ -42,6 +42,7 @@ _THING_FIELD = re.compile(
 # A column of a time as a number ("Review Submit Millis Since Epoch": 1773600000000 was stored as <PHONE:...>)
 _CLOCK_FIELD = re.compile(r"(?i)millis|epoch|timestamp|unix")
 _CONTACT_FIELD = re.compile(r"(?i)phone|mobile|tel|msisdn|caller|contact|fax")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]{1,15}:", re.IGNORECASE)  # https:, mailto:, tel:
 
 
@@ -64,8 +65,14 @@ def number_text(value: int | float) -> str:
     return str(value)
 
 
+def _words(key: str) -> str:
+    """A column's name with its camelCase parts apart: App Store's `reviewerNickname` ("JohnSmith88" was kept, and
+    the assignments export carried it) reads as `reviewer_Nickname`, `appVersionName` as `app_Version_Name`."""
+    return _CAMEL.sub("_", key)
+
+
 def _person_field(key: object) -> bool:
-    return isinstance(key, str) and bool(_NAME_FIELD.search(key)) and not _THING_NAME.search(key)
+    return isinstance(key, str) and bool(_NAME_FIELD.search(_words(key))) and not _THING_NAME.search(_words(key))
 
 
 def _thing_field(key: object) -> bool:
