@@ -20,10 +20,11 @@ TRAVERSAL_NAMES = (
     "a/../../../escape6.csv", "..", ".csv", "~/escape7.csv", "C:\\Windows\\escape8.csv", "\u2025/escape9.csv",
 )  # fmt: skip
 INJECTIONS = ("' OR '1'='1", '" OR 1=1 --', "1; DROP TABLE documents; --", "%' UNION SELECT * FROM api_keys --")
-PUBLIC = {"/healthz", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC = {"/healthz", "/readyz", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 # Interpolations reviewed in SQL built with f-strings: each is a fragment of constant SQL or `?` placeholders.
 REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(chunk))", "placeholders",
                           "', '.join(RUN_LIST_COLUMNS)",  # a module constant of column names (miner/store/runs.py)
+                          "', '.join(columns)",  # list_runs: those constants, PROVENANCE's read from params
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
                           "cols", "columns", "column", "order", "clause", "seg"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")

@@ -1,5 +1,5 @@
 """The assignments export carries the columns each item kept from its file (`Brand`, `Market`): a retailer who mined
-two brands and five markets together could compare them in no export (miner/report/kept.py)."""
+two brands and five markets together could compare them in no export (miner/store/kept.py)."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from typing import Any
 import sqlite_utils
 
 from miner.errors import MinerError
-from miner.report.kept import kept_columns, kept_names
 from miner.report.render import UNMAPPED_NAME
 from miner.store.filters import Filters
+from miner.store.kept import kept_columns, kept_names
 from miner.store.report import load_run_data
 from miner.store.runs import resolve_run
 from miner.touchpoints.taxonomy import NONE

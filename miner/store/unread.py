@@ -35,24 +35,27 @@ def unread_texts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tupl
     return texts, tongues
 
 
-def _read(run: dict | None, filters: Filters, what: str) -> tuple[str, list]:
-    """A query of `what` over the items `run` analysed inside the filters that were read: in English (no other
-    language named in their meta, whose English title alone may have been read) and giving at least one segment."""
+def _read(run: dict | None, filters: Filters) -> tuple[str, list]:
+    """The WHERE body, and its parameters, of the items `run` analysed inside the filters that were read: in English
+    (no other language named in their meta, whose English title alone may have been read) and giving at least one
+    segment."""
     where, params = filters.where()
     rsql, rparams = run_items(run)
-    sql = f"""SELECT {what} FROM documents d WHERE {where}{rsql} AND json_extract(d.meta, '$.language') IS NULL
-              AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
-    return sql, [*params, *rparams]
+    body = f"""{where}{rsql} AND json_extract(d.meta, '$.language') IS NULL
+               AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
+    return body, [*params, *rparams]
 
 
 def read_items(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> int:
     """How many items were read (`_read`): the base of a complaint rate over what the analysis could read."""
-    return int(db.execute(*_read(run, filters, "COUNT(*)")).fetchone()[0])
+    where, params = _read(run, filters)
+    return int(db.execute(f"SELECT COUNT(*) FROM documents d WHERE {where}", params).fetchone()[0])
 
 
 def read_ids(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> set[str]:
     """The ids of the items read (`_read`)."""
-    return {row[0] for row in db.execute(*_read(run, filters, "d.id"))}
+    where, params = _read(run, filters)
+    return {row[0] for row in db.execute(f"SELECT d.id FROM documents d WHERE {where}", params)}
 
 
 def read_counts(db: sqlite_utils.Database, run: dict | None, filters: Filters, items: int) -> dict:
