@@ -14,19 +14,6 @@ from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
 RunStatus = Literal["queued", "running", "cancelling", "complete", "failed", "cancelled"]
 
 
-class HealthPublic(BaseModel):
-    status: Literal["ok"] = "ok"
-    version: str
-
-
-class ReadyPublic(BaseModel):
-    status: Literal["ready", "unavailable"] = Field(description="'unavailable' (503) when any problem is listed.")
-    problems: list[str] = Field(
-        description="What keeps the server from storing uploads and runs: a (nearly) full disk, a main database "
-        "it cannot write, runs whose end it could not record yet."
-    )
-
-
 class RejectedRow(BaseModel):
     file: str
     line: int | None = Field(description="The line of an uploaded file; null for a JSON body's records.")

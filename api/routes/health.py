@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, Response
 
 from api.deps import RunnerDep, SettingsDep
-from api.schemas import HealthPublic, ReadyPublic
+from api.schemas_health import HealthPublic, ReadyPublic
 from api.storage import MIN_FREE_BYTES, free_bytes
 
 router = APIRouter(tags=["health"])

@@ -15,6 +15,7 @@ from miner.pipeline.heap import release
 from miner.pipeline.rows import AssignmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
+from miner.store.heads import carry_head, record_head
 from miner.store.painpoints import (
     add_counts,
     carry_forward,
@@ -25,17 +26,16 @@ from miner.store.painpoints import (
 )
 from miner.store.runs import (
     abandon_dead_runs,
-    carry_head,
     fail_run,
     finish_run,
     latest_run,
-    record_head,
     run_row,
     start_run,
     still_the_latest,
 )
 from miner.store.segments import last_import, load_segments, lowest_complaint_score, snapshot, stored_documents
 from miner.topics.clusterer import PainPoint, pick_quotes
+from miner.topics.labels import common_words
 from miner.topics.stable import match_ids, nearest, unit
 from miner.touchpoints.corpus import CORPUS_FOLDS, CORPUS_WEIGHT, MIN_TOP_SHARE
 from miner.touchpoints.mapper import CONTEXT_WEIGHT
@@ -256,19 +256,6 @@ def _incremental(p: Pipeline, run_id: int, base_run: int, progress: Progress) ->
                 "last_import": imported,  # the base's documents, and all those stored since: one bound
             },  # fmt: skip
         )
-
-
-def common_words(texts: list[str], share: float = 0.03) -> dict[str, float]:
-    """Words in at least `share` of all segments, with the share they are in: too common to name a pain point
-    (the brand, say), unless a pain point's members use one far more often (miner/topics/labels.py `key_phrase`)."""
-    import re
-    from collections import Counter
-
-    df: Counter[str] = Counter()
-    for text in texts:
-        df.update(set(re.findall(r"[a-z']+", text.lower())))
-    floor = max(5, share * len(texts))
-    return {w: n / len(texts) for w, n in df.items() if n >= floor}
 
 
 def pain_point_space(p: Pipeline, segments: list[dict], result: Classified, progress: Progress) -> np.ndarray:

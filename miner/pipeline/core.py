@@ -26,7 +26,7 @@ from miner.pipeline.overlap import PARALLEL_BYTES, needs_spacy
 from miner.progress import Progress
 from miner.segment import SegmenterLike
 from miner.store.documents import ImportResult
-from miner.store.runs import head_row
+from miner.store.heads import head_row
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.corpus import CorpusHead
 from miner.touchpoints.mapper import NORMALISE, Mapper

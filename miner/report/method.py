@@ -7,7 +7,7 @@ import json
 
 import sqlite_utils
 
-from miner.store.runs import head_row
+from miner.store.heads import head_row
 from miner.touchpoints.corpus import skip_reason
 
 

@@ -165,3 +165,13 @@ def phrases(text: str) -> list[str]:
     words = [t for t, k in zip(tokens, keep, strict=True) if k]
     pairs = zip(tokens, tokens[1:], keep, keep[1:], strict=False)
     return words + [f"{a} {b}" for a, b, ka, kb in pairs if ka and kb]
+
+
+def common_words(texts: list[str], share: float = 0.03) -> dict[str, float]:
+    """Words in at least `share` of all segments, with the share they are in: too common to name a pain point
+    (the brand, say), unless a pain point's members use one far more often (`key_phrase`)."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(re.findall(r"[a-z']+", text.lower())))
+    floor = max(5, share * len(texts))
+    return {w: n / len(texts) for w, n in df.items() if n >= floor}
