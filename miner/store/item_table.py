@@ -33,26 +33,10 @@ class ItemTable:
     source: np.ndarray  # each row's source and kind, as strings
     kind: np.ndarray
     n: np.ndarray  # the run's items of that day, source and kind
-    # of those: whether they were read (English, giving a segment: miner/store/unread.py), and the other language
-    # named in their meta ("" for none); counted in SQL per request they took 400-700 ms on 1M segments
-    read: np.ndarray
-    language: np.ndarray
 
     def count(self, filters: Filters) -> int:
         """Items inside the filters, as `SELECT COUNT(*) FROM documents d WHERE ...` counts them."""
         return int(self.n[self._rows(filters)].sum())
-
-    def read_count(self, filters: Filters) -> int:
-        """Items inside the filters that were read, as `miner.store.unread.read_items` counts them."""
-        return int(self.n[self._rows(filters) & self.read].sum())
-
-    def languages(self, filters: Filters) -> dict[str, int]:
-        """Items inside the filters in another language, by its code."""
-        rows = self._rows(filters) & (self.language != "")
-        out: dict[str, int] = {}
-        for code, n in zip(self.language[rows], self.n[rows], strict=True):
-            out[str(code)] = out.get(str(code), 0) + int(n)
-        return out
 
     def edge_day(self, within: Filters | None, last: bool = True) -> date | None:
         """The latest (or, not `last`, the earliest) valid day of the items of `within`'s sources and kinds (its
@@ -94,17 +78,13 @@ def item_table(db: sqlite_utils.Database, run: dict) -> ItemTable | None:
             return table
     rsql, params = run_items(run)
     rows = db.execute(
-        f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*),
-                   json_extract(d.meta, '$.language') IS NULL
-                       AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id),
-                   coalesce(json_extract(d.meta, '$.language'), '')
-            FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
+        f"SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*) FROM documents d WHERE 1 = 1{rsql}"
+        " GROUP BY 1, 2, 3",
         [UNDATED, *params],
     ).fetchall()
-    days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
+    days, sources, kinds, counts = zip(*rows, strict=True) if rows else ((), (), (), ())
     table = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
-                      np.array(counts, dtype=np.int64), np.array(read, dtype=bool),
-                      np.array(languages, dtype=object))  # fmt: skip
+                      np.array(counts, dtype=np.int64))  # fmt: skip
     with _lock:
         _cache[key] = table
         while len(_cache) > CACHED:
