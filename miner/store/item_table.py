@@ -36,12 +36,12 @@ class ItemTable:
 
     def count(self, filters: Filters) -> int:
         """Items inside the filters, as `SELECT COUNT(*) FROM documents d WHERE ...` counts them."""
-        return int(self.n[self._rows(filters)].sum())
+        return int(self.n[self.rows(filters)].sum())
 
     def edge_day(self, within: Filters | None, last: bool = True) -> date | None:
         """The latest (or, not `last`, the earliest) valid day of the items of `within`'s sources and kinds (its
         dates aside)."""
-        rows = self._rows(Filters(source=within.source, kind=within.kind) if within else Filters())
+        rows = self.rows(Filters(source=within.source, kind=within.kind) if within else Filters())
         for day in sorted({str(d) for d in self.days[rows] if d != UNDATED}, reverse=last):
             try:
                 return date.fromisoformat(day)
@@ -49,7 +49,8 @@ class ItemTable:
                 continue
         return None
 
-    def _rows(self, filters: Filters) -> np.ndarray:
+    def rows(self, filters: Filters) -> np.ndarray:
+        """The rows inside the filters, as their SQL conditions select items."""
         mask = np.ones(len(self.n), dtype=bool)
         if filters.since:  # `d.date >= since` is false for an undated item, as for any day before
             mask &= self.days >= filters.since.isoformat()

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from miner.segment.language import LANGUAGES
 from miner.store.filters import Filters, run_items
+from miner.store.read_table import read_table
 
 
 def unread_texts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[list[str], Counter[str]]:
@@ -62,6 +63,10 @@ def read_counts(db: sqlite_utils.Database, run: dict | None, filters: Filters, i
     """`read_items`, `unread_items` (the rest of the `items`: another language, no English text, no word; as the
     report's `quality.unread_items`) and `unread_languages` (by language) for an answer that counts items: the base
     a complaint rate over what was read is over, and what it leaves out."""
-    read = read_items(db, run, filters)
-    languages = unread_texts(db, run, filters)[1] if run is not None else Counter()
+    if run is not None and (table := read_table(db, run)) is not None:  # in memory, as the items' own counts
+        read = table.read_count(filters)
+        languages = Counter({LANGUAGES.get(code, code): n for code, n in table.languages(filters).items()})
+    else:
+        read = read_items(db, run, filters)
+        languages = unread_texts(db, run, filters)[1] if run is not None else Counter()
     return {"read_items": read, "unread_items": items - read, "unread_languages": dict(languages.most_common())}
