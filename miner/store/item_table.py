@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Generic, TypeVar
 
 import numpy as np
 import sqlite_utils
@@ -23,8 +25,7 @@ CACHED = 8
 # A NULL date: before every day, as `d.date >= since` excludes it, and apart from an empty date, which
 # `substr(d.date, 1, 10) <= until` counts
 UNDATED = "\x01"  # not NUL: numpy drops trailing NULs when it compares strings
-_cache: OrderedDict[tuple, ItemTable] = OrderedDict()
-_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,31 +64,51 @@ class ItemTable:
         return mask
 
 
+class RunCache(Generic[T]):
+    """A few runs' tables in memory, newest used kept: a run's items change only with an erasure, which stamps the
+    run, and a run written without a last import counts every document, so its key holds the newest import too."""
+
+    def __init__(self, size: int = CACHED) -> None:
+        self.size = size
+        self._tables: OrderedDict[tuple, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, db: sqlite_utils.Database, run: dict, build: Callable[[], T]) -> T | None:
+        """The run's table, from memory or `build()`; None for a database not on a file."""
+        from miner.store.index import file_key
+
+        found = file_key(db, run)
+        if found is None:
+            return None
+        newest = db.execute("SELECT max(id) FROM imports").fetchone()[0] if run.get("last_import") is None else None
+        key = (*found, newest)
+        with self._lock:
+            if (table := self._tables.get(key)) is not None:
+                self._tables.move_to_end(key)
+                return table
+        table = build()
+        with self._lock:
+            self._tables[key] = table
+            while len(self._tables) > self.size:
+                self._tables.popitem(last=False)
+        return table
+
+
+_tables: RunCache[ItemTable] = RunCache()
+
+
 def item_table(db: sqlite_utils.Database, run: dict) -> ItemTable | None:
     """The run's table, from memory or read (one GROUP BY over its items); None for a database not on a file."""
-    from miner.store.index import file_key
 
-    found = file_key(db, run)
-    if found is None:
-        return None
-    newest = db.execute("SELECT max(id) FROM imports").fetchone()[0] if run.get("last_import") is None else None
-    key = (*found, newest)
-    with _lock:
-        table = _cache.get(key)
-        if table is not None:
-            _cache.move_to_end(key)
-            return table
-    rsql, params = run_items(run)
-    rows = db.execute(
-        f"SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*) FROM documents d WHERE 1 = 1{rsql}"
-        " GROUP BY 1, 2, 3",
-        [UNDATED, *params],
-    ).fetchall()
-    days, sources, kinds, counts = zip(*rows, strict=True) if rows else ((), (), (), ())
-    table = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
-                      np.array(counts, dtype=np.int64))  # fmt: skip
-    with _lock:
-        _cache[key] = table
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return table
+    def build() -> ItemTable:
+        rsql, params = run_items(run)
+        rows = db.execute(
+            f"SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*) FROM documents d WHERE 1 = 1{rsql}"
+            " GROUP BY 1, 2, 3",
+            [UNDATED, *params],
+        ).fetchall()
+        days, sources, kinds, counts = zip(*rows, strict=True) if rows else ((), (), (), ())
+        return ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
+                         np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
+
+    return _tables.get(db, run, build)

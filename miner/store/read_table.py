@@ -6,19 +6,13 @@ this one reads each item's meta and segments, once per run (about 0.8 s there)."
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters, run_items
-from miner.store.item_table import UNDATED, ItemTable
-
-CACHED = 8
-_cache: OrderedDict[tuple, ReadTable] = OrderedDict()
-_lock = threading.Lock()
+from miner.store.item_table import UNDATED, ItemTable, RunCache
 
 
 @dataclass(frozen=True)
@@ -42,33 +36,23 @@ class ReadTable:
 
 def read_table(db: sqlite_utils.Database, run: dict) -> ReadTable | None:
     """The run's table, from memory or read (one GROUP BY over its items); None for a database not on a file."""
-    from miner.store.index import file_key
 
-    found = file_key(db, run)
-    if found is None:
-        return None
-    newest = db.execute("SELECT max(id) FROM imports").fetchone()[0] if run.get("last_import") is None else None
-    key = (*found, newest)
-    with _lock:
-        table = _cache.get(key)
-        if table is not None:
-            _cache.move_to_end(key)
-            return table
-    rsql, params = run_items(run)
-    rows = db.execute(
-        f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*),
-                   json_extract(d.meta, '$.language') IS NULL
-                       AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id),
-                   coalesce(json_extract(d.meta, '$.language'), '')
-            FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
-        [UNDATED, *params],
-    ).fetchall()
-    days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
-    items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
-                      np.array(counts, dtype=np.int64))  # fmt: skip
-    table = ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
-    with _lock:
-        _cache[key] = table
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return table
+    def build() -> ReadTable:
+        rsql, params = run_items(run)
+        rows = db.execute(
+            f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*),
+                       json_extract(d.meta, '$.language') IS NULL
+                           AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id),
+                       coalesce(json_extract(d.meta, '$.language'), '')
+                FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
+            [UNDATED, *params],
+        ).fetchall()
+        days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
+        items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
+                          np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
+        return ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
+
+    return _tables.get(db, run, build)
+
+
+_tables: RunCache[ReadTable] = RunCache()
