@@ -326,6 +326,19 @@ def _parse_field(path: Path, line: int, field: str, value: str, parse, problem: 
         raise InputError(str(path), problem.format(shape=shape), line=line, field=field, hint=hint) from None
 
 
+def read_score(path: Path, line: int, column: str, cell: str, scale: str) -> float:
+    """A rating cell as answered, on `scale`: a commenter's row and a survey's score alone (miner/ingest/silent.py)
+    are read alike; not a number, or outside the scale, is the error naming the file, line and column."""
+    raw = _parse_field(path, line, column, cell, partial(parse_rating, seven=scale == "csat7"),
+                       "the rating is not a number (the cell holds {shape})",
+                       "fix it, or pass --on-error skip")  # fmt: skip
+    if not ratings.inside(raw, scale):
+        low, high = (f"{v:g}" for v in ratings.SCALES[scale])
+        raise InputError(str(path), f"the rating is outside the {low}-{high} scale of the column's other values",
+                         line=line, field=column, hint="fix it, or pass --on-error skip")  # fmt: skip
+    return raw
+
+
 def _record(
     path: Path,
     line: int,
@@ -369,14 +382,7 @@ def _record(
     if cols.id and _str(row.get(cols.id)):
         rec.source_id = source_id(_str(row.get(cols.id)))
     if cols.rating and not ratings.missing(_str(row.get(cols.rating))) and scale:
-        rec.rating_raw = _parse_field(
-            path, line, cols.rating, _str(row.get(cols.rating)), partial(parse_rating, seven=scale == "csat7"),
-            "the rating is not a number (the cell holds {shape})", "fix it, or pass --on-error skip",
-        )  # fmt: skip
-        if not ratings.inside(rec.rating_raw, scale):
-            low, high = (f"{v:g}" for v in ratings.SCALES[scale])
-            raise InputError(str(path), f"the rating is outside the {low}-{high} scale of the column's other values",
-                             line=line, field=cols.rating, hint="fix it, or pass --on-error skip")  # fmt: skip
+        rec.rating_raw = read_score(path, line, cols.rating, _str(row.get(cols.rating)), scale)
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
     if dates is not None and _str(row.get(dates.column)):
         rec.date = dates.parse(path, line, _str(row.get(dates.column)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from miner.errors import InputError
@@ -14,7 +13,7 @@ from miner.ingest import ratings
 from miner.ingest.columns import ColumnMap
 from miner.ingest.dates import DateColumn
 from miner.ingest.records import Score
-from miner.ingest.rows import _parse_field, parse_rating
+from miner.ingest.rows import read_score
 from miner.ingest.shapes import Survey
 
 
@@ -40,14 +39,7 @@ def silent_scores(
         if ratings.missing(cell):
             continue
         try:
-            raw = _parse_field(path, line, cols.rating, cell, partial(parse_rating, seven=scale == "csat7"),
-                               "the rating is not a number (the cell holds {shape})",
-                               "fix it, or pass --on-error skip")  # fmt: skip
-            if not ratings.inside(raw, scale):
-                low, high = (f"{v:g}" for v in ratings.SCALES[scale])
-                problem = f"the rating is outside the {low}-{high} scale of the column's other values"
-                raise InputError(str(path), problem, line=line, field=cols.rating,
-                                 hint="fix it, or pass --on-error skip")  # fmt: skip
+            raw = read_score(path, line, cols.rating, cell, scale)
             day = dates.parse(path, line, when) if dates is not None and when else None
         except InputError as err:
             out.rejected.append((line, err))
