@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: setup demo lint test docs eval eval-pain-points eval-probe reliability bench bench-api clean
+.PHONY: setup demo lint test docs freeze-training-texts eval eval-pain-points eval-probe reliability bench bench-api clean
 
 setup: $(STAMP)
 	@# Debian's chromium renders the HTML report in the browser test (Playwright drives it; no browser download).
@@ -45,6 +45,12 @@ test: lint
 # fails until the pages are current.
 docs: $(STAMP)
 	$(BIN)/python docs/gen.py
+
+# The demo corpus' texts the complaint head and the students train on are a copy frozen into the package
+# (miner/train/data/demo_texts.json; corpora/food_delivery/README.md). After editing the corpus, write it again: every
+# model is rebuilt on its next use (`make setup` rebuilds the default ones).
+freeze-training-texts: $(STAMP)
+	$(BIN)/python -c "from miner.train.sources import freeze_demo_texts; print(freeze_demo_texts(), 'texts frozen')"
 
 # Transfer, not fit (miner/eval/transfer.py): each domain of the dev sets (restaurants, laptops, banking, health,
 # call-centre; tweets for complaint F1) scored with a taxonomy, seeds and encoder that never saw it, ours and the naive

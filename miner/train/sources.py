@@ -3,14 +3,21 @@ complaint seeds, the bundled demo corpus), never any evaluation set. The recipes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 from miner.touchpoints.taxonomy import Taxonomy
 from miner.train.names import Training
 
-# The demo corpus beside the package in a checkout; an installed package has none and fits without it.
+# The demo corpus beside the package in a checkout (an installed package has none).
 CORPUS = Path(__file__).resolve().parents[2] / "corpora"
+# Its texts as the recipes read them, frozen into the package (`make freeze-training-texts` writes them again): a
+# checkout and an installed package build the same models, and a change to how files are read (an ingest fix that
+# reads a survey's "n/a" as no answer) renames no model. Read from the corpus at each build, two such texts fewer
+# moved held-out figures by 2-6 points (docs/lab/headspread.md).
+FROZEN = Path(str(resources.files("miner.train").joinpath("data/demo_texts.json")))
 # Folders of corpora/ that are evaluation sets: corpora/probe is scored by the transfer protocol, so no recipe reads it.
 EVAL_CORPORA = frozenset({"probe"})
 
@@ -88,8 +95,9 @@ def default_joint_training() -> Training:
     return joint_training_set(default_touchpoint_training(), *load_seeds(), JOINT_RECIPE["complaint_repeats"])
 
 
-def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
-    """The fast tier's projection texts: the packaged taxonomy and seeds, and the demo corpus where there is one."""
+def default_projection_texts(corpus: Path | None = None) -> list[str]:
+    """The fast tier's projection texts: the packaged taxonomy and seeds, and the demo corpus' texts
+    (`corpus_documents`)."""
     from miner.complaints.detector import load_seeds
     from miner.touchpoints import load_taxonomy
 
@@ -97,8 +105,11 @@ def default_projection_texts(corpus: Path | None = CORPUS) -> list[str]:
     return projection_texts(load_taxonomy(), complaints + other, corpus_documents(corpus))
 
 
-def corpus_documents(corpus: Path | None = CORPUS) -> list[str]:
-    """The texts of the demo corpus' training folders (none in an installed package)."""
+def corpus_documents(corpus: Path | None = None) -> list[str]:
+    """The demo corpus' texts: those frozen into the package (FROZEN), or with `corpus`, the texts of its training
+    folders as the importer reads them now (what `freeze_demo_texts` writes)."""
+    if corpus is None:
+        return list(json.loads(FROZEN.read_text(encoding="utf-8")))
     folders = training_corpora(corpus)
     if not folders:
         return []
@@ -107,7 +118,7 @@ def corpus_documents(corpus: Path | None = CORPUS) -> list[str]:
     return [text for _, records in read_paths(folders) for r in records for _, text in r.mined_text()]
 
 
-def head_texts(touchpoints: Training, complaints: Training, corpus: Path | None = CORPUS) -> list[str]:
+def head_texts(touchpoints: Training, complaints: Training, corpus: Path | None = None) -> list[str]:
     """The complaint head's texts (miner/train/recipes.py `fit_complaint_head`): the two encoders' training texts
     and the demo corpus' clauses, each once."""
     texts = [*touchpoints[0], *complaints[0]]
@@ -122,6 +133,16 @@ def head_texts(touchpoints: Training, complaints: Training, corpus: Path | None 
 def default_head_training() -> Training:
     """The complaint head's training set from the packaged taxonomy, seeds and demo corpus (no labels)."""
     return head_texts(default_touchpoint_training(), default_complaint_training()), []
+
+
+def freeze_demo_texts(corpus: Path = CORPUS, target: Path = FROZEN) -> int:
+    """Write the texts of `corpus`'s training folders, as read now, to `target` (one JSON string a line); the
+    recipes train on them from then on, so every model is rebuilt. Returns how many there are."""
+    texts = corpus_documents(corpus)
+    if not texts:
+        raise ValueError(f"{corpus}: no corpus folders to read; run this in a checkout")
+    target.write_text(json.dumps(texts, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(texts)
 
 
 def training_corpora(corpus: Path | None = CORPUS) -> list[Path]:
