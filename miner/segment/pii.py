@@ -1,6 +1,7 @@
 """PII redaction before anything is stored or embedded. Two layers: patterns (emails, spelt-out emails, phone
 numbers, Luhn-checked card numbers, IBANs, US social security and UK National Insurance numbers, street addresses,
-IPv4 addresses, account numbers, dates of birth and sort codes after their name, UK number plates named as one)
+IPv4 addresses, account numbers, dates of birth and sort codes after their name, UK number plates named as one,
+a customer's identifiers said bare: identifiers.py)
 and, for person names, Microsoft Presidio's NER on the project's spaCy model
 (miner/segment/presidio.py, loaded lazily).
 Placeholders keep the sentence readable; ids and file names take keyed tokens (`pseudonym`) so they stay unique."""
@@ -18,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from miner.segment.foreign import cued_names, name_language
+from miner.segment.identifiers import ID_NAME, ID_VALUE, a_reference, identifier_like
 from miner.segment.namefilter import is_given_name
 
 if TYPE_CHECKING:
@@ -69,6 +71,14 @@ _ACCOUNT = re.compile(
     r"\b(?:(?:account|acct|a/c)(?:\s+(?:number|no\.?|num|id))?|(?:customer|membership|member|policy)\s+"
     r"(?:number|no\.?|num|id|ref(?:erence)?))\s*(?:is\s+|was\s+|:\s*|-\s*)?#?\s*"
     r"([A-Z]{0,4}[-/]?\d+(?:[- ]\d{3,})*)(?![\w@])",
+    re.IGNORECASE,
+)
+# A customer's identifier after its name in the same clause, as `_ACCOUNT` does not take it: a serial of letters and
+# digits ("account number K12A04553"), a meter's ("meter serial K12A 04553", "the serial on the meter is ..."), an
+# MPAN ("my MPAN is 1200023456789"): miner/segment/identifiers.py
+_NAMED_ID = re.compile(
+    rf"\b(?:{ID_NAME})(?:[ \t]+(?:on|of|for)[ \t]+(?:the|my|our|your)[ \t]+\w+)?[ \t]*(?:is|was|:|-|=)?[ \t]*"
+    rf"(?:it'?s[ \t]+)?#?[ \t]*({ID_VALUE})",
     re.IGNORECASE,
 )
 # A date after "DOB", "date of birth" or "born on": "DOB 14/02/1987", "date of birth: 3 March 1990". Only the date
@@ -177,26 +187,13 @@ def _is_iban(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
-# A number that a word before it names as an order's or a ticket's ("Order number 4829173650 never arrived"): no
-# phone number, and support needs it to find the order (it was stored as "Order number <PHONE>")
-_REFERENCE_BEFORE = re.compile(
-    r"\b(?:order|ticket|case|ref|reference|invoice|booking|tracking|confirmation|transaction|receipt|claim|incident|"
-    r"consignment|parcel|shipment)(?:[ \t]*(?:number|no\.?|num|id|ref))?[ \t]*(?:is|was|[:=#])?[ \t]*#?[ \t]*\Z",
-    re.IGNORECASE,
-)
-
-
-def _a_reference(match: re.Match[str]) -> bool:
-    return _REFERENCE_BEFORE.search(match.string, max(0, match.start() - 40), match.start()) is not None
-
-
 def _is_uk_phone(match: re.Match[str]) -> tuple[int, int] | None:
-    return None if _a_reference(match) else match.span()
+    return None if a_reference(match.string, match.start()) else match.span()
 
 
 def _is_phone(match: re.Match[str]) -> tuple[int, int] | None:
     digits = len(re.sub(r"\D", "", match.group(0)))
-    return match.span() if 9 <= digits <= 15 and not _a_reference(match) else None
+    return match.span() if 9 <= digits <= 15 and not a_reference(match.string, match.start()) else None
 
 
 def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
@@ -205,6 +202,10 @@ def _is_any_phone(match: re.Match[str]) -> tuple[int, int] | None:
 
 def _is_account(match: re.Match[str]) -> tuple[int, int] | None:
     return match.span(1) if 5 <= len(re.sub(r"\D", "", match.group(1))) <= 20 else None
+
+
+def _is_named_id(match: re.Match[str]) -> tuple[int, int] | None:
+    return match.span(1) if identifier_like(match.string, *match.span(1)) else None
 
 
 def _value(match: re.Match[str]) -> tuple[int, int] | None:
@@ -249,6 +250,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("ADDRESS", _ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
+    ("ACCOUNT", _NAMED_ID, _is_named_id),
     ("PHONE", _UK_PHONE, _is_uk_phone),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),

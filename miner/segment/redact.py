@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from miner.ingest.columns import id_field
+from miner.segment.identifiers import answered_ids, with_answers
 from miner.segment.pii import (
     Redactor,
     Span,
@@ -170,6 +171,7 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
     redactor = redactor or default_redactor()
     batch = _Batch()
     known: dict[int, list[str]] = {}  # per record, the names its own name columns hold (`known_names`)
+    answered: dict[int, list[str]] = {}  # per record, the identifiers its customer gave when asked (`answered_ids`)
     for rec in records:
         rec.source = pseudonymise_path(rec.source, key)
         if rec.source_id:
@@ -179,6 +181,8 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
             rec.source_id = stored
         if names := known_names(rec.meta):
             known[id(rec)] = names
+        if rec.turns and (values := answered_ids(rec.turns)):
+            answered[id(rec)] = values  # the agent's question is in the turn before: a turn alone has lost it
         batch.add(rec, "text", rec.text)
         if rec.title:
             batch.add(rec, "title", rec.title)
@@ -186,22 +190,23 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
         # survey's response_id): then no number in meta stays for its name
         _walk(rec.meta, batch, key, ids=not rec.source_id or rec.id_column is not None, header=rec.header_fields)
     found = [
-        _with_names(text, spans, known.get(id(owner), []))
+        _with_names(text, with_answers(text, spans, answered.get(id(owner), [])), known.get(id(owner), []))
         for (owner, _), text, spans in zip(batch.slots, batch.texts, redactor.spans(batch.texts), strict=True)
     ]
     # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
     # slowest step of a transcript import); a turn that is not found verbatim, or that a span crosses, gets its own.
-    alone: list[tuple[Turn, list[str]]] = []
+    alone: list[tuple[Turn, Record]] = []
     for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
         if isinstance(owner, Record) and slot == "text" and owner.turns:
-            alone += [(t, known.get(id(owner), [])) for t in _turns_from_text(owner.turns, text, spans)]
+            alone += [(t, owner) for t in _turns_from_text(owner.turns, text, spans)]
     for (owner, slot), text, spans in zip(batch.slots, batch.texts, found, strict=True):
         if isinstance(owner, Record):
             setattr(owner, slot, apply(text, spans))
         else:
             owner[slot] = apply(text, spans)
-    for (turn, names), new in zip(alone, redactor.redact_many([t.text for t, _ in alone]), strict=True):
-        turn.text = apply(new, _with_names(new, [], names))
+    for (turn, rec), spans in zip(alone, redactor.spans([t.text for t, _ in alone]), strict=True):
+        new = apply(turn.text, with_answers(turn.text, spans, answered.get(id(rec), [])))
+        turn.text = apply(new, _with_names(new, [], known.get(id(rec), [])))
     return records
 
 
