@@ -125,6 +125,9 @@ class ColumnMap:
     texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
     sheet: str | None = None  # a workbook's sheet to read (--sheet); else the reader chooses one
     date_order: str | None = None  # 'dmy' or 'mdy' (--date-order); else the dates show it (miner/ingest/dates.py)
+    # speaker labels of the customer's side and of the agent's (--customer-speaker, --agent-speaker): speakers.py
+    customer_speakers: tuple[str, ...] = ()
+    agent_speakers: tuple[str, ...] = ()
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""

@@ -17,19 +17,25 @@ with the same id, which `mine` counts as a repeated id and names.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from miner.ingest.columns import ColumnMap, norm
 from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
 from miner.ingest.transcripts import clean_turns, sides_of, speaker_role
+from miner.wording import counted
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 SPEAKER_NAMES = {
     "speaker", "role", "sender", "sender_type", "author_type", "author_role", "from", "participant", "party",
     "user_type", "speaker_role", "message_from", "who", "participant_purpose", "participant_role", "participant_type",
     "speaker_type", "speaker_label", "sender_role", "author", "message_direction", "channel_label",
 }  # fmt: skip
+CHANNEL_NAMES = {"channel", "channel_label", "side", "spk", "speaker_id", "speaker_tag"}  # read with labels given
 KNOWN_SHARE = 0.8  # of the sampled speaker cells that must be a known role for the column to be one
 OPEN_ROWS = 20_000  # rows without a message of its own after which a conversation is taken as finished
 
@@ -38,23 +44,38 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def speaker_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> str | None:
+def speaker_column(
+    columns: list[str], sample: list[dict], cols: ColumnMap, speakers: Speakers | None = None
+) -> str | None:
     """The column saying who wrote each message, when the file holds one row per message: a speaker-like name
     whose values are mostly customer or agent roles (or numbered speakers), and an id that repeats within the
-    sampled rows."""
+    sampled rows. With labels given a side (`speakers`) the file is said to hold labelled transcripts: a speaker-like
+    or channel name holding any labels (a label given that none uses is refused by name), else a column of any
+    name mostly holding the labels given."""
     if not cols.id or not cols.text:
         return None
     ids = [_text(r.get(cols.id)) for r in sample]
     if len(set(ids)) == len(ids):
         return None
-    for column in columns:
-        if norm(column) not in SPEAKER_NAMES or column in (cols.text, cols.id):
-            continue
-        values = [_text(r.get(column)).lower() for r in sample if _text(r.get(column))]
-        known = sum(speaker_role(v) is not None for v in values)
-        if values and known >= KNOWN_SHARE * len(values):
-            return column
-    return None
+    candidates = [c for c in columns if c not in (cols.text, cols.id)]
+    if speakers is None:
+        known = [c for c in candidates if norm(c) in SPEAKER_NAMES and _mostly(sample, c, _role_known)]
+        return next(iter(known), None)
+    filled = [c for c in candidates if norm(c) in SPEAKER_NAMES | CHANNEL_NAMES and _mostly(sample, c, bool, True)]
+    given = [c for c in candidates if _mostly(sample, c, speakers.given_label)]
+    return next(iter(filled + given), None)
+
+
+def _role_known(label: str) -> bool:
+    return speaker_role(label) is not None
+
+
+def _mostly(sample: list[dict], column: str, known: Callable[[str], bool], blanks: bool = False) -> bool:
+    """Whether the column's sampled values (and its blank cells, with `blanks`) are mostly (`KNOWN_SHARE`) labels
+    `known` reads."""
+    values = [_text(r.get(column)) for r in sample]
+    values = values if blanks else [v for v in values if v]
+    return bool(values) and sum(map(known, values)) >= KNOWN_SHARE * len(values)
 
 
 @dataclass
@@ -66,12 +87,16 @@ class _Open:
 
 
 def joined(
-    rows: Iterator[tuple[int, dict]], cols: ColumnMap, speaker: str, window: int | None = None
+    rows: Iterator[tuple[int, dict]],
+    cols: ColumnMap,
+    speaker: str,
+    window: int | None = None,
+    speakers: Speakers | None = None,
 ) -> Iterator[tuple[int, dict]]:
     """Each conversation's rows (same id) as one row: the transcript as its text and its turns (`_turns`), the
     other columns from the conversation's first row that has them (its date, a rating given at its end). A
     conversation is yielded once `window` rows have passed without one of its rows, or at the end. Errors from
-    the reader pass through at their lines."""
+    the reader pass through at their lines. `speakers`: the labels given a side (`transcripts.side`)."""
     window = OPEN_ROWS if window is None else window
     open_: OrderedDict[str, _Open] = OrderedDict()  # least recently active first
     for index, (number, row) in enumerate(rows):
@@ -90,9 +115,9 @@ def joined(
             talk.said.append((_text(row.get(speaker)) or "customer", text))
         while open_ and next(iter(open_.values())).last < index - window:
             _, done = open_.popitem(last=False)
-            yield done.line, _conversation(done.first, sides_of(done.said), cols, speaker)
+            yield done.line, _conversation(done.first, sides_of(done.said, speakers), cols, speaker)
     for done in sorted(open_.values(), key=lambda t: t.line):
-        yield done.line, _conversation(done.first, sides_of(done.said), cols, speaker)
+        yield done.line, _conversation(done.first, sides_of(done.said, speakers), cols, speaker)
 
 
 def _conversation(first: dict, turns: list[Turn], cols: ColumnMap, speaker: str) -> dict:
@@ -102,3 +127,15 @@ def _conversation(first: dict, turns: list[Turn], cols: ColumnMap, speaker: str)
     row["_turns"] = kept
     row["messages"] = len(turns)
     return row
+
+
+def joined_note(rows: int, stored: int, skipped: int, unread: int) -> str:
+    """How many message rows made how many conversations, counted as `mine`'s "N rows" counts them: the rows left out
+    are said apart (a row the reader could not read was counted a conversation of its own: "6 message rows joined
+    into 4 conversations" where 3 were stored)."""
+    note = f"{counted(rows, 'message row')} joined into {counted(stored + skipped, 'conversation')}"
+    if skipped:
+        note += f", {skipped:,} of them skipped"
+    if unread:
+        note += f"; {counted(unread, 'message row')} skipped"
+    return note
