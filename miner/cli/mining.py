@@ -108,6 +108,16 @@ def mine(
             metavar="<str>",
         ),
     ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="Each file holds only the messages since the last export (a nightly 'messages since last run' chat "
+            "export): a conversation whose id is stored gets the new messages added, the ones it holds already left "
+            "out. Without it that is done where every message has its own id (a message_id column); a part without "
+            "ids is stored beside the stored conversation, which then counts twice.",
+        ),
+    ] = False,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,
@@ -205,7 +215,7 @@ def mine(
         title=_one("--title-col", title_col), rating=_one("--rating-col", rating_col),
         date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind, sheet=_one("--sheet", sheet),
         date_order=date_order, customer_speakers=tuple(customer_speaker or ()),
-        agent_speakers=tuple(agent_speaker or ()),
+        agent_speakers=tuple(agent_speaker or ()), append=append,
     )  # fmt: skip
     created, database = not db.exists(), None
     try:

@@ -128,13 +128,16 @@ class ColumnMap:
     # speaker labels of the customer's side and of the agent's (--customer-speaker, --agent-speaker): speakers.py
     customer_speakers: tuple[str, ...] = ()
     agent_speakers: tuple[str, ...] = ()
+    # each conversation holds only its messages since the last export (--append): it continues the stored one of its
+    # id (miner/store/continued.py)
+    append: bool = False
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""
         return tuple(self.texts) or ((self.text,) if self.text else ())
 
     def merged(self, override: ColumnMap) -> ColumnMap:
-        given = {k: v for k, v in override.__dict__.items() if v not in (None, (), [])}
+        given = {k: v for k, v in override.__dict__.items() if v not in (None, (), [], False)}
         return replace(self, **given)
 
 

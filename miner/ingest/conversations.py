@@ -137,6 +137,7 @@ _SPEAKERS = ("speaker", "role", "sender", "author", "from", "participant", "part
              "type")  # fmt: skip
 _CHANNELS = ("channel", "channel_label", "side")  # a vendor's "Left" and "Right": read for labels given a side
 _SAYS = ("text", "content", "message", "body", "utterance", "transcript")
+_MESSAGE_IDS = ("message_id", "messageid", "msg_id", "id")
 _IDS = ("conversation_id", "contactid", "contact_id", "ticket_id", "case_id", "session_id", "call_id")
 
 
@@ -189,18 +190,23 @@ def is_messages(rec: dict, speakers: Speakers | None = None) -> bool:
 def messages_row(conv: dict, speakers: Speakers | None = None) -> dict:
     from miner.ingest.transcripts import sides_of
 
-    labelled = []
+    labelled, ids = [], []
     for message in _messages(conv, speakers) or []:
         said = plain(_field(message, _SAYS))
         if said:
             labelled.append((_speaker(message, speakers), said))
+            ids.append(None if (own := _field(message, _MESSAGE_IDS)) is None else str(own))
+    turns = sides_of(labelled, speakers)
+    if all(ids) and len(set(ids)) == len(ids):  # each message's own id (Contact Lens' `Id`): `Turn.message`
+        for turn, own_id in zip(turns, ids, strict=True):
+            turn.message = own_id
     found = conv.get("CustomerMetadata")
     meta: dict = found if isinstance(found, dict) else {}
     ident = _ident(conv, *_IDS) or _named(conv, _IDS)
     if ident is None and (inner := _named(meta, _IDS)):
         ident = (f"CustomerMetadata.{inner[0]}", inner[1])
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
-    return _row(ident, sides_of(labelled, speakers), **rest)
+    return _row(ident, turns, **rest)
 
 
 # Each shape's test and reading of a record. Zendesk's and Intercom's say who speaks by the author's role, a fixed

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from miner.ingest.columns import ColumnMap, norm
 from miner.ingest.plaintext import plain_text
-from miner.ingest.records import Turn
 from miner.ingest.transcripts import clean_turns, sides_of, speaker_role
 from miner.wording import counted
 
@@ -36,6 +35,10 @@ SPEAKER_NAMES = {
     "speaker_type", "speaker_label", "sender_role", "author", "message_direction", "channel_label",
 }  # fmt: skip
 CHANNEL_NAMES = {"channel", "channel_label", "side", "spk", "speaker_id", "speaker_tag"}  # read with labels given
+MESSAGE_NAMES = {
+    "message_id", "msg_id", "message_uuid", "message_guid", "messageid", "utterance_id", "turn_id", "comment_id",
+    "part_id", "chat_message_id",
+}  # fmt: skip
 KNOWN_SHARE = 0.8  # of the sampled speaker cells that must be a known role for the column to be one
 OPEN_ROWS = 20_000  # rows without a message of its own after which a conversation is taken as finished
 
@@ -45,17 +48,18 @@ def _text(value: object) -> str:
 
 
 def speaker_column(
-    columns: list[str], sample: list[dict], cols: ColumnMap, speakers: Speakers | None = None
+    columns: list[str], sample: list[dict], cols: ColumnMap, speakers: Speakers | None = None, parts: bool = False
 ) -> str | None:
     """The column saying who wrote each message, when the file holds one row per message: a speaker-like name
     whose values are mostly customer or agent roles (or numbered speakers), and an id that repeats within the
-    sampled rows. With labels given a side (`speakers`) the file is said to hold labelled transcripts: a speaker-like
-    or channel name holding any labels (a label given that none uses is refused by name), else a column of any
-    name mostly holding the labels given."""
+    sampled rows, unless the file is said to hold messages (`parts`: a night's messages since the last export, or
+    each with an id of its own, may be one for each conversation). With labels given a side (`speakers`) the file
+    is said to hold labelled transcripts: a speaker-like or channel name holding any labels (a label given that none
+    uses is refused by name), else a column of any name mostly holding the labels given."""
     if not cols.id or not cols.text:
         return None
     ids = [_text(r.get(cols.id)) for r in sample]
-    if len(set(ids)) == len(ids):
+    if len(set(ids)) == len(ids) and not parts:
         return None
     candidates = [c for c in columns if c not in (cols.text, cols.id)]
     if speakers is None:
@@ -64,6 +68,18 @@ def speaker_column(
     filled = [c for c in candidates if norm(c) in SPEAKER_NAMES | CHANNEL_NAMES and _mostly(sample, c, bool, True)]
     given = [c for c in candidates if _mostly(sample, c, speakers.given_label)]
     return next(iter(filled + given), None)
+
+
+def message_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> str | None:
+    """The column of each message's own id in a one-row-per-message export (`message_id`...): a later export holding
+    only the messages since is told by it from another conversation of the same id (miner/store/continued.py).
+    Every sampled value is filled in and none repeats."""
+    for column in columns:
+        if norm(column) in MESSAGE_NAMES and column not in (cols.id, cols.text):
+            values = [_text(r.get(column)) for r in sample]
+            if values and all(values) and len(set(values)) == len(values):
+                return column
+    return None
 
 
 def _role_known(label: str) -> bool:
@@ -83,6 +99,8 @@ class _Open:
     line: int  # the line of the conversation's first row: errors and notes point there
     first: dict  # its first row, with blanks filled from later rows
     said: list[tuple[str, str]] = field(default_factory=list)  # (speaker label, text), sides told at the end
+    # each message's own id, where a column gives one (`message_column`)
+    ids: list[str | None] = field(default_factory=list)
     last: int = 0  # the index of its latest row
 
 
@@ -92,11 +110,13 @@ def joined(
     speaker: str,
     window: int | None = None,
     speakers: Speakers | None = None,
+    message: str | None = None,
 ) -> Iterator[tuple[int, dict]]:
     """Each conversation's rows (same id) as one row: the transcript as its text and its turns (`_turns`), the
     other columns from the conversation's first row that has them (its date, a rating given at its end). A
     conversation is yielded once `window` rows have passed without one of its rows, or at the end. Errors from
-    the reader pass through at their lines. `speakers`: the labels given a side (`transcripts.side`)."""
+    the reader pass through at their lines. `speakers`: the labels given a side (`transcripts.side`); `message`: the
+    column of each message's id, which its turn keeps (`Turn.message`)."""
     window = OPEN_ROWS if window is None else window
     open_: OrderedDict[str, _Open] = OrderedDict()  # least recently active first
     for index, (number, row) in enumerate(rows):
@@ -113,16 +133,21 @@ def joined(
         talk.last = index
         if text := plain_text(_text(row.get(cols.text))):
             talk.said.append((_text(row.get(speaker)) or "customer", text))
+            talk.ids.append((_text(row.get(message)) or None) if message else None)
         while open_ and next(iter(open_.values())).last < index - window:
             _, done = open_.popitem(last=False)
-            yield done.line, _conversation(done.first, sides_of(done.said, speakers), cols, speaker)
+            yield done.line, _conversation(done, cols, (speaker, message), speakers)
     for done in sorted(open_.values(), key=lambda t: t.line):
-        yield done.line, _conversation(done.first, sides_of(done.said, speakers), cols, speaker)
+        yield done.line, _conversation(done, cols, (speaker, message), speakers)
 
 
-def _conversation(first: dict, turns: list[Turn], cols: ColumnMap, speaker: str) -> dict:
+def _conversation(talk: _Open, cols: ColumnMap, own: tuple[str, str | None], speakers: Speakers | None) -> dict:
+    """The conversation's row; `own`: the columns of each message's speaker and id, which are its turns' alone."""
+    turns = sides_of(talk.said, speakers)
+    for turn, said in zip(turns, talk.ids, strict=True):
+        turn.message = said
     kept = clean_turns(turns) or turns  # greetings and thanks dropped, unless that is all there is
-    row = {k: v for k, v in first.items() if k != speaker}
+    row = {k: v for k, v in talk.first.items() if k not in own}
     row[str(cols.text)] = "\n".join(f"{'Customer' if t.speaker == 'customer' else 'Agent'}: {t.text}" for t in kept)
     row["_turns"] = kept
     row["messages"] = len(turns)

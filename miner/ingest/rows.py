@@ -195,10 +195,11 @@ def iter_records(
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
-    speaker = messages.speaker_column(table.columns, sample, cols, speakers)
+    message = messages.message_column(table.columns, sample, cols) if cols.id else None
+    speaker = messages.speaker_column(table.columns, sample, cols, speakers, cols.append or message is not None)
     read = _Counted(stream)  # where rows are joined, the note below says how many rows made the items
     if speaker is not None:  # one row per message: each conversation's rows become one transcript
-        stream = messages.joined(iter(read), cols, speaker, speakers=speakers)
+        stream = messages.joined(iter(read), cols, speaker, speakers=speakers, message=message)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     id_name = survey.header[survey.id] if survey is not None and survey.id is not None else cols.id
@@ -383,7 +384,7 @@ def _record(
     used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}
     rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     if turns is not None:
-        rec.kind, rec.turns = "transcript", turns
+        rec.kind, rec.turns, rec.appended = "transcript", turns, cols.append
         rec.date = rec.date or stamped_date(text, speakers)
         if outcome(turns):
             rec.meta["outcome"] = outcome(turns)

@@ -237,7 +237,7 @@ def clean_turns(turns: list[Turn]) -> list[Turn]:
         if is_boilerplate(turn.text):
             continue
         text = _LEADING_GREETING.sub("", turn.text, count=1).strip()
-        out.append(Turn(turn.speaker, text or turn.text))
+        out.append(Turn(turn.speaker, text or turn.text, turn.message))
     return out
 
 
