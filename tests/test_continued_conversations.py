@@ -163,3 +163,23 @@ def test_a_message_list_whose_messages_carry_ids_is_extended_too(db, tmp_path, o
     mine(db, [night(tmp_path / "contact-12.json", NIGHT1[:3])], options)
     (second,), _ = mine(db, [night(tmp_path / "contact-13.json", NIGHT2[:2])], options)
     assert second.grown == 1 and [len(turns) for turns in _conversations(db).values()] == [5]
+
+
+def test_a_message_export_with_a_plain_id_and_a_conversation_id_joins_by_conversation(db, tmp_path, options):
+    """`id, conversation_id, author, body`: the message's `id` was taken for the item's, no id repeated, and every
+    message was an item of its own, the agent's mined as the customer's."""
+    from miner.ingest import read_file
+
+    def night(path, rows):
+        lines = ["id,conversation_id,created_at,author,body"]
+        lines += [f'{mid},{cid},2026-03-12T09:00:00Z,{who},"{said}"' for cid, mid, who, said in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    night1 = night(tmp_path / "m-12.csv", NIGHT1)
+    recs = read_file(night1)
+    assert [(r.source_id, len(r.turns or [])) for r in recs] == [("A", 3), ("B", 3)]
+    assert "Let me check with the courier." not in [text for r in recs for _, text in r.mined_text()]
+    mine(db, [night1], options)
+    (second,), _ = mine(db, [night(tmp_path / "m-13.csv", NIGHT2)], options)
+    assert second.grown == 1 and [len(turns) for turns in _conversations(db).values()] == [5, 3, 2]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from miner.ingest.columns import ColumnMap, norm
@@ -35,6 +35,10 @@ SPEAKER_NAMES = {
     "speaker_type", "speaker_label", "sender_role", "author", "message_direction", "channel_label",
 }  # fmt: skip
 CHANNEL_NAMES = {"channel", "channel_label", "side", "spk", "speaker_id", "speaker_tag"}  # read with labels given
+CONVERSATION_NAMES = {
+    "conversation_id", "chat_id", "session_id", "thread_id", "ticket_id", "case_id", "contact_id", "call_id",
+    "interaction_id", "dialog_id", "dialogue_id",
+}  # fmt: skip
 MESSAGE_NAMES = {
     "message_id", "msg_id", "message_uuid", "message_guid", "messageid", "utterance_id", "turn_id", "comment_id",
     "part_id", "chat_message_id",
@@ -68,6 +72,26 @@ def speaker_column(
     filled = [c for c in candidates if norm(c) in SPEAKER_NAMES | CHANNEL_NAMES and _mostly(sample, c, bool, True)]
     given = [c for c in candidates if _mostly(sample, c, speakers.given_label)]
     return next(iter(filled + given), None)
+
+
+def by_conversation(
+    columns: list[str], sample: list[dict], cols: ColumnMap, given: ColumnMap, speakers: Speakers | None
+) -> tuple[ColumnMap, str | None]:
+    """The columns with the conversation's id as the id, and the column of each message's own id (or None). An
+    export of `id, conversation_id, author, body` had its message `id` taken for the id (the first id name): no id
+    repeated, every message was an item of its own and the agent's were mined as the customer's. Where the id found
+    (not given with --id-col) never repeats, a conversation id column beside a speaker column is the id, and the id
+    found each message's own: one that repeats, or any with --append (a night may hold one message a conversation)."""
+    ids = [_text(r.get(cols.id)) for r in sample] if cols.id else []
+    if cols.id and given.id is None and all(ids) and len(set(ids)) == len(ids):
+        for column in (c for c in columns if norm(c) in CONVERSATION_NAMES and c not in (cols.id, cols.text)):
+            talks = [_text(r.get(column)) for r in sample]
+            if not all(talks) or (len(set(talks)) == len(talks) and not cols.append):
+                continue
+            joined = replace(cols, id=column)
+            if speaker_column(columns, sample, joined, speakers, cols.append) is not None:
+                return joined, cols.id
+    return cols, message_column(columns, sample, cols) if cols.id else None
 
 
 def message_column(columns: list[str], sample: list[dict], cols: ColumnMap) -> str | None:

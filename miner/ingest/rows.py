@@ -177,6 +177,7 @@ def iter_records(
     if not head:
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
     cols = _resolve_columns(path, table, sample, given, survey.roles() if survey is not None else None)
+    cols, message = messages.by_conversation(table.columns, sample, cols, given, speakers)  # each message's own id
     check_text_not_structured(path, cols, sample)
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given, survey.scale_name() if survey is not None else None)
@@ -195,7 +196,6 @@ def iter_records(
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
-    message = messages.message_column(table.columns, sample, cols) if cols.id else None
     speaker = messages.speaker_column(table.columns, sample, cols, speakers, cols.append or message is not None)
     read = _Counted(stream)  # where rows are joined, the note below says how many rows made the items
     if speaker is not None:  # one row per message: each conversation's rows become one transcript
