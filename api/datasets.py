@@ -49,6 +49,8 @@ def _param_at_fault(columns: ColumnMap, err: InputError, first: InputError | Non
         return f"{named.group(1)}_col"
     if columns.sheet is not None and "--sheet" in err.problem:
         return "sheet"
+    if speaker := re.match(r"--(customer|agent)-speaker\b", err.problem):
+        return f"{speaker.group(1)}_speaker"
     given = {getattr(columns, role): f"{role}_col" for role in ("text", "title", "rating", "date", "id")}
     for column in (err.field, first.field if first is not None else None):
         if column is not None and column in given:

@@ -56,14 +56,14 @@ class ApiError(Exception):
 
 
 _SKIP = re.compile(r",? or pass --on-error skip(?: to leave such rows out)?")
-_FLAG = re.compile(r"--(text|title|rating|date|id)-col\b|--(kind|sheet)\b")
+_FLAG = re.compile(r"--(text|title|rating|date|id)-col\b|--(kind|sheet)\b|--(customer|agent)-speaker\b")
 
 
 def api_words(message: str) -> str:
     """A miner message (InputError's hints name CLI flags) in this API's words: the query parameters of
     POST /v1/datasets for --text-col and the like, and no "--on-error skip", since an upload always skips bad rows."""
     message = _SKIP.sub("", message)
-    return _FLAG.sub(lambda m: f"{m.group(1)}_col" if m.group(1) else m.group(2), message)
+    return _FLAG.sub(lambda m: f"{m.group(1)}_col" if m.group(1) else m.group(2) or f"{m.group(3)}_speaker", message)
 
 
 def not_found(what: str) -> ApiError:

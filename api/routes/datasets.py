@@ -6,16 +6,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import StringConstraints
 
 from api import datasets, erasure
 from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
-from api.errors import not_found, responses
+from api.errors import ApiError, not_found, responses
 from api.jobs import new_id
 from api.schemas import DatasetPublic
 from api.schemas_erasure import ErasurePublic
 from api.uploads import RecordsCreate, receive
 from miner.ingest import ColumnMap
+from miner.ingest.speakers import both_sides
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
@@ -67,7 +69,27 @@ async def create_dataset(
         Literal["dmy", "mdy"] | None,
         Query(description="dmy: 03/04/2026 is 3 April; mdy: 4 March. By default as the dates over 12 show."),
     ] = None,
+    customer_speaker: Annotated[
+        list[Annotated[str, StringConstraints(max_length=100)]] | None,
+        Query(
+            max_length=20,
+            description="A transcript's speaker label that is the customer's side, any case (SPEAKER_01, Caller, "
+            "A); repeatable, as `touchpoints mine --customer-speaker`: every other speaker whose label names no role "
+            "is the agent's. A label no transcript of a file uses is a 400.",
+        ),
+    ] = None,
+    agent_speaker: Annotated[
+        list[Annotated[str, StringConstraints(max_length=100)]] | None,
+        Query(
+            max_length=20,
+            description="A speaker label that is the company's side (SPEAKER_00, Rep, B); repeatable. Given alone, "
+            "every other speaker whose label names no role is a customer.",
+        ),
+    ] = None,
 ) -> dict:
+    if both := both_sides(customer_speaker or (), agent_speaker or ()):
+        raise ApiError(422, "invalid", f"customer_speaker and agent_speaker both name '{both}': give each label one "
+                       "side", field="agent_speaker")  # fmt: skip
     dataset_id = new_id("ds")
     folder = settings.workspaces_dir / f"{workspace}.uploads" / dataset_id
     columns = ColumnMap(
@@ -79,6 +101,8 @@ async def create_dataset(
         kind=kind,
         sheet=sheet,
         date_order=date_order,
+        customer_speakers=tuple(customer_speaker or ()),
+        agent_speakers=tuple(agent_speaker or ()),
     )
     try:
         paths, body_name = await receive(request, folder, settings.max_upload_bytes, settings.max_json_bytes)

@@ -88,6 +88,36 @@ def mine(
             "id that repeats."
         ),
     ] = None,
+    customer_speaker: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A transcript's speaker label that is the customer's side, any case (SPEAKER_01, Caller, A, Left); "
+            "repeat it for several. It decides the side of that label in every transcript shape (prefixed lines, a "
+            "speaker column, JSON messages), and every other speaker whose label names no role is the agent's. "
+            "Without it the sides are read from the labels, numbered speakers (Speaker 1, spk_0) by who says what "
+            "agents say or, failing that, who speaks first: an outbound call can be read backwards. A label no "
+            "transcript of a file uses is an error.",
+            metavar="<str>",
+        ),
+    ] = None,
+    agent_speaker: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A transcript's speaker label that is the company's side (SPEAKER_00, Rep, B, Right); repeatable. "
+            "Given alone, every other speaker whose label names no role is a customer.",
+            metavar="<str>",
+        ),
+    ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="Each file holds only the messages since the last export (a nightly 'messages since last run' chat "
+            "export): a conversation whose id is stored gets the new messages added, the ones it holds already left "
+            "out. Without it that is done where every message has its own id (a message_id column); a part without "
+            "ids is stored beside the stored conversation, which then counts twice.",
+        ),
+    ] = False,
     on_error: Annotated[
         OnError, typer.Option(help="fail: stop at the first bad row; skip: leave bad rows out.")
     ] = OnError.fail,
@@ -153,6 +183,7 @@ def mine(
     from miner.cli.app import interruptible
     from miner.embed import get_embedder
     from miner.ingest import ColumnMap, discover
+    from miner.ingest.speakers import both_sides
     from miner.pipeline import LocalEngine, MineOptions, get_engine
     from miner.pipeline import mine as run_mine
     from miner.progress import RichProgress
@@ -174,6 +205,8 @@ def mine(
     if date_order is not None and date_order not in ("dmy", "mdy"):
         fail(f"--date-order {date_order}: use dmy (day-first, 03/04/2026 is 3 April) or mdy (month-first)")
     check_count("--limit", limit)
+    if both := both_sides(customer_speaker or (), agent_speaker or ()):
+        fail(f"--customer-speaker and --agent-speaker both name '{both}': give each label one side")
     if json_out is not None:
         check_out(json_out, "--json-out")
     texts = tuple(text_col or ())
@@ -181,7 +214,8 @@ def mine(
         text=texts[0] if len(texts) == 1 else None, texts=texts if len(texts) > 1 else (),
         title=_one("--title-col", title_col), rating=_one("--rating-col", rating_col),
         date=_one("--date-col", date_col), id=_one("--id-col", id_col), kind=kind, sheet=_one("--sheet", sheet),
-        date_order=date_order,
+        date_order=date_order, customer_speakers=tuple(customer_speaker or ()),
+        agent_speakers=tuple(agent_speaker or ()), append=append,
     )  # fmt: skip
     created, database = not db.exists(), None
     try:

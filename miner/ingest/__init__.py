@@ -147,16 +147,26 @@ def read_file(path: Path | str, columns: ColumnMap | None = None, *, on_error: s
 
 
 def open_table(path: Path, columns: ColumnMap | None = None, progress: Callable[[int], None] | None = None) -> Table:
-    """The file's reader's Table; a workbook's reader is told the sheet asked for (--sheet) and the text columns."""
-    from miner.ingest.readers import reader_for
+    """The file's reader's Table; a workbook's reader is told the sheet asked for (--sheet) and the text columns, a
+    reader of conversations the speaker labels given a side (--customer-speaker), which the table keeps for
+    `rows.iter_records` to read the other shapes' labels with and to check that the file used them."""
+    from miner.ingest.readers import CONVERSATION_FORMATS, reader_for
+    from miner.ingest.speakers import Speakers
     from miner.ingest.tabular import WORKBOOKS
 
-    if path.suffix.lower() in WORKBOOKS:
-        return reader_for(path)(path, progress=progress, columns=columns)
-    if columns is not None and columns.sheet is not None:
+    speakers = Speakers.of(columns) if columns is not None else None
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOKS:
+        table = reader_for(path)(path, progress=progress, columns=columns)
+    elif columns is not None and columns.sheet is not None:
         raise InputError(str(path), f"--sheet {columns.sheet} names a workbook's sheet, and this file is no workbook",
                          hint="leave out --sheet, or mine the workbook on its own")  # fmt: skip
-    return reader_for(path)(path, progress=progress)
+    elif suffix in CONVERSATION_FORMATS:
+        table = reader_for(path)(path, progress=progress, speakers=speakers)
+    else:
+        table = reader_for(path)(path, progress=progress)
+    table.extra["speakers"] = speakers
+    return table
 
 
 def has_rows(path: Path) -> bool:

@@ -125,13 +125,19 @@ class ColumnMap:
     texts: tuple[str, ...] = ()  # several text columns (--text-col given more than once); `text` is then None
     sheet: str | None = None  # a workbook's sheet to read (--sheet); else the reader chooses one
     date_order: str | None = None  # 'dmy' or 'mdy' (--date-order); else the dates show it (miner/ingest/dates.py)
+    # speaker labels of the customer's side and of the agent's (--customer-speaker, --agent-speaker): speakers.py
+    customer_speakers: tuple[str, ...] = ()
+    agent_speakers: tuple[str, ...] = ()
+    # each conversation holds only its messages since the last export (--append): it continues the stored one of its
+    # id (miner/store/continued.py)
+    append: bool = False
 
     def named_texts(self) -> tuple[str, ...]:
         """The text columns given: one, several, or none."""
         return tuple(self.texts) or ((self.text,) if self.text else ())
 
     def merged(self, override: ColumnMap) -> ColumnMap:
-        given = {k: v for k, v in override.__dict__.items() if v not in (None, (), [])}
+        given = {k: v for k, v in override.__dict__.items() if v not in (None, (), [], False)}
         return replace(self, **given)
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
 from miner.ingest.transcripts import clean_turns
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 CUSTOMER_AUTHORS = {"end-user", "end_user", "user", "lead", "contact", "customer", "requester", "visitor"}
 
@@ -45,7 +49,7 @@ def _row(ident: tuple[str, object] | None, turns: list[Turn], **fields: object) 
 # --- Zendesk --------------------------------------------------------------------------------------------------
 
 
-def is_zendesk(rec: dict) -> bool:
+def is_zendesk(rec: dict, speakers: Speakers | None = None) -> bool:
     comments = rec.get("comments")
     return (
         isinstance(comments, list)
@@ -62,7 +66,7 @@ def _zendesk_role(comment: dict, requester: object) -> str:
     return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
 
 
-def zendesk_row(ticket: dict) -> dict:
+def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
     requester = ticket.get("requester_id")
     turns = []
     for comment in ticket.get("comments") or []:
@@ -90,7 +94,7 @@ def zendesk_row(ticket: dict) -> dict:
 # --- Intercom -------------------------------------------------------------------------------------------------
 
 
-def is_intercom(rec: dict) -> bool:
+def is_intercom(rec: dict, speakers: Speakers | None = None) -> bool:
     return "conversation_parts" in rec
 
 
@@ -99,7 +103,7 @@ def _intercom_speaker(part: dict) -> str:
     return "customer" if str(author.get("type", "")).lower() in CUSTOMER_AUTHORS else "agent"
 
 
-def intercom_row(conv: dict) -> dict:
+def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
     turns = []
     source = conv.get("source") or {}
     if plain(source.get("body")):
@@ -131,7 +135,9 @@ _LISTS = ("turns", "messages", "transcript", "utterances", "conversation", "dial
 _SPEAKERS = ("speaker", "role", "sender", "author", "from", "participant", "participantid", "participant_id",
              "participantrole", "participant_role", "speaker_label", "speakerlabel", "who", "user_type",
              "type")  # fmt: skip
+_CHANNELS = ("channel", "channel_label", "side")  # a vendor's "Left" and "Right": read for labels given a side
 _SAYS = ("text", "content", "message", "body", "utterance", "transcript")
+_MESSAGE_IDS = ("message_id", "messageid", "msg_id", "id")
 _IDS = ("conversation_id", "contactid", "contact_id", "ticket_id", "case_id", "session_id", "call_id")
 
 
@@ -147,42 +153,66 @@ def _named(rec: dict, names: tuple[str, ...]) -> tuple[str, object] | None:
     return next(((keys[n], rec[keys[n]]) for n in names if n in keys and rec[keys[n]] not in (None, "")), None)
 
 
-def _messages(rec: dict) -> list | None:
-    """The record's list of messages: objects, each saying who speaks (a known role, or "Speaker 1") and what."""
+def _speaker(message: dict, speakers: Speakers | None) -> str:
+    """Who says the message: the first of its speaker fields holding a label given a side (`speakers`), else the
+    first it has (with labels given, a channel field too)."""
+    if speakers is None:
+        return str(_field(message, _SPEAKERS) or "")
+    for name in (*_SPEAKERS, *_CHANNELS):
+        if (value := _field(message, (name,))) is not None and speakers.given_label(str(value)):
+            return str(value)
+    return str(_field(message, _SPEAKERS) or _field(message, _CHANNELS) or "")
+
+
+def _messages(rec: dict, speakers: Speakers | None = None) -> list | None:
+    """The record's list of messages: objects, each saying who speaks (a known role or "Speaker 1"; with labels
+    given a side, `speakers`, any label: the file is said to hold labelled transcripts, and a label given that none
+    uses is refused by name) and what."""
     from miner.ingest.transcripts import speaker_role
+
+    def known(label: str) -> bool:
+        return bool(label) if speakers is not None else speaker_role(label) is not None
 
     for key, value in rec.items():
         if not isinstance(key, str) or key.lower() not in _LISTS or not isinstance(value, list) or not value:
             continue
         if all(isinstance(m, dict) for m in value) and sum(
-            speaker_role(str(_field(m, _SPEAKERS) or "")) is not None and bool(_field(m, _SAYS)) for m in value
+            known(_speaker(m, speakers)) and bool(_field(m, _SAYS)) for m in value
         ) >= max(1, len(value) // 2):
             return value
     return None
 
 
-def is_messages(rec: dict) -> bool:
-    return _messages(rec) is not None
+def is_messages(rec: dict, speakers: Speakers | None = None) -> bool:
+    return _messages(rec, speakers) is not None
 
 
-def messages_row(conv: dict) -> dict:
+def messages_row(conv: dict, speakers: Speakers | None = None) -> dict:
     from miner.ingest.transcripts import sides_of
 
-    labelled = []
-    for message in _messages(conv) or []:
+    labelled, ids = [], []
+    for message in _messages(conv, speakers) or []:
         said = plain(_field(message, _SAYS))
         if said:
-            labelled.append((str(_field(message, _SPEAKERS) or ""), said))
+            labelled.append((_speaker(message, speakers), said))
+            ids.append(None if (own := _field(message, _MESSAGE_IDS)) is None else str(own))
+    turns = sides_of(labelled, speakers)
+    if all(ids) and len(set(ids)) == len(ids):  # each message's own id (Contact Lens' `Id`): `Turn.message`
+        for turn, own_id in zip(turns, ids, strict=True):
+            turn.message = own_id
     found = conv.get("CustomerMetadata")
     meta: dict = found if isinstance(found, dict) else {}
     ident = _ident(conv, *_IDS) or _named(conv, _IDS)
     if ident is None and (inner := _named(meta, _IDS)):
         ident = (f"CustomerMetadata.{inner[0]}", inner[1])
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
-    return _row(ident, sides_of(labelled), **rest)
+    return _row(ident, turns, **rest)
 
 
-SHAPES: dict[str, tuple[Callable[[dict], bool], Callable[[dict], dict]]] = {
+# Each shape's test and reading of a record. Zendesk's and Intercom's say who speaks by the author's role, a fixed
+# set of the platform's: labels given a side (`speakers`) are read in the other shapes
+Shape = tuple[Callable[[dict, "Speakers | None"], bool], Callable[[dict, "Speakers | None"], dict]]
+SHAPES: dict[str, Shape] = {
     "zendesk": (is_zendesk, zendesk_row),
     "intercom": (is_intercom, intercom_row),
     "messages": (is_messages, messages_row),

@@ -10,9 +10,13 @@ speaks: `external` is the customer; `internal`, `acd`, `ivr`, `workflow` the com
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from miner.ingest.conversations import _row, plain
+from miner.ingest.conversations import Shape, _row, plain
 from miner.ingest.transcripts import sides_of
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 _PHRASE_KEYS = ("participantPurpose", "text")
 
@@ -34,7 +38,7 @@ def _at(phrase: dict) -> float:
     return float(at) if isinstance(at, int | float) else 0.0
 
 
-def is_genesys(rec: dict) -> bool:
+def is_genesys(rec: dict, speakers: Speakers | None = None) -> bool:
     return isinstance(rec.get("transcripts"), list) and bool(_phrases(rec))
 
 
@@ -45,12 +49,12 @@ def _started(value: object) -> str:
     return str(value or "")
 
 
-def genesys_row(conv: dict) -> dict:
+def genesys_row(conv: dict, speakers: Speakers | None = None) -> dict:
     labelled = [(str(p.get("participantPurpose") or ""), said) for p in _phrases(conv) if (said := plain(p["text"]))]
     ident = next(((k, conv[k]) for k in ("conversationId", "id") if conv.get(k) not in (None, "")), None)
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}
     rest["conversationStartTime"] = _started(conv.get("conversationStartTime"))
-    return _row(ident, sides_of(labelled), **rest)
+    return _row(ident, sides_of(labelled, speakers), **rest)
 
 
-GENESYS = {"genesys": (is_genesys, genesys_row)}
+GENESYS: dict[str, Shape] = {"genesys": (is_genesys, genesys_row)}

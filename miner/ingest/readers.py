@@ -7,12 +7,16 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest import shapes
 from miner.ingest.conversations import is_messages
 from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 MAX_FIELD = 1_000_000
 MAX_DEPTH = 64  # nesting levels of JSON flattened into dotted keys; deeper values are kept as JSON text
@@ -137,10 +141,10 @@ def _unique(header: list[str]) -> list[str]:
 # --- JSON and JSONL -------------------------------------------------------------------------------------------
 
 
-def _records_of(data: object, path: Path) -> list[dict]:
+def _records_of(data: object, path: Path, speakers: Speakers | None = None) -> list[dict]:
     if isinstance(data, list):
         records = data
-    elif isinstance(data, dict) and is_messages(data):
+    elif isinstance(data, dict) and is_messages(data, speakers):
         records = [data]  # one conversation a file (Amazon Connect's Contact Lens output), not its messages as items
     elif isinstance(data, dict):
         lists = _record_lists(data) or _one_level_down(data)
@@ -215,9 +219,10 @@ def _loads(path: Path, text: str, line: int | None = None) -> object:
         ) from None
 
 
-def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
-    """A Table from JSON records: conversation exports become transcripts, others are flattened."""
-    converted = shapes.conversation_shape(path, records)
+def records_table(path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None) -> Table:
+    """A Table from JSON records: conversation exports become transcripts (`speakers`: the labels given a side),
+    others are flattened."""
+    converted = shapes.conversation_shape(path, records, speakers)
     if converted is not None:
         return converted
     rows = [(line, flatten(shapes.unwrap(rec))) for line, rec in records]
@@ -227,17 +232,22 @@ def records_table(path: Path, records: list[tuple[int, dict]]) -> Table:
     return Table(list(seen), rows)
 
 
+# The formats whose readers find conversations and read their speakers' labels (`open_table` gives them the labels
+# given a side); the others' rows are read as transcripts by `rows.iter_records`
+CONVERSATION_FORMATS = (".json", ".jsonl", ".ndjson")
+
+
 @register(".json")
-def read_json(path: Path, progress: ByteProgress | None = None) -> Table:
+def read_json(path: Path, progress: ByteProgress | None = None, speakers: Speakers | None = None) -> Table:
     data = _loads(path, read_text(path))
-    records = _records_of(data, path)
-    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)])
+    records = _records_of(data, path, speakers)
+    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers)
     table.unit = "record"  # a row's number is its place in the array, not a line of the file
     return table
 
 
 @register(".jsonl", ".ndjson")
-def read_jsonl(path: Path, progress: ByteProgress | None = None) -> Table:
+def read_jsonl(path: Path, progress: ByteProgress | None = None, speakers: Speakers | None = None) -> Table:
     """One record a line. A line that is broken JSON or no object is a row's error, raised or skipped (--on-error
     skip) where it stands, as a CSV row with too many fields is: it stopped the whole import whatever the option
     said. A file of nothing but such lines is refused at its first."""
@@ -256,7 +266,7 @@ def read_jsonl(path: Path, progress: ByteProgress | None = None) -> Table:
         rows.append((number, rec))
     if broken and not rows:
         raise broken[0][1]
-    table = records_table(path, rows)
+    table = records_table(path, rows, speakers)
     if broken:  # in line order, so a failing import stops at the first bad line, as before
         table.rows = sorted([*table.rows, *broken], key=lambda row: row[0])  # type: ignore[list-item]
     return table

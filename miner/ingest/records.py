@@ -18,6 +18,9 @@ class Turn:
 
     speaker: str  # "customer" or "agent"
     text: str
+    # the export's id of the message, where it gives one: a later export holding only the messages since is told
+    # from another conversation of the same id by it (miner/store/continued.py)
+    message: str | None = None
 
 
 @dataclass
@@ -48,6 +51,11 @@ class Record:
     carries: list[str] = field(default_factory=list)
     version: str | None = None
     diverged: bool = False  # shares its id with a stored conversation it neither extends nor edits (versions.py)
+    # Its file holds only each conversation's messages since the last export (`mine --append`): it continues the
+    # stored conversation of its id (miner/store/continued.py)
+    appended: bool = False
+    # The stored documents whose conversation it continues: their turns were put before its own, and it replaces them
+    continues: list[str] = field(default_factory=list)
     raw: tuple[str, str | None] | None = None  # its text and title before import made them plain, where it changed them
     # Its source id as redaction stored it before 2026-12-07, where it keeps it now: a number in an id column was
     # taken for a phone number, and stored as its keyed token (miner/segment/redact.py `redacted_id`)

@@ -19,6 +19,7 @@ from miner.ingest.readers import MAX_FIELD
 from miner.ingest.records import KINDS, Record, Respondents
 from miner.ingest.repeats import Alike, RepeatedIds
 from miner.ingest.several import TEXTS, several_texts
+from miner.ingest.speakers import Speakers
 from miner.ingest.structured import check_text_not_structured
 from miner.ingest.table import Table
 from miner.ingest.tabular import sheets_read
@@ -160,6 +161,7 @@ def iter_records(
     first SAMPLE_ROWS rows. `notes` gets a line on the columns chosen and, at the end, one on the rows whose id
     repeats an earlier row's (stored once: an item's id is its source's). `respondents` gets, once the rows are
     read, a survey's count of respondents and the scores of those who answered no open-text question."""
+    speakers = table.extra.get("speakers") or Speakers.of(given)  # the labels given a side (--customer-speaker)
     if (flat := flat_survey(path, table, given)) is not None:  # a score and comments, one row per respondent
         table = flat
     survey = table.extra.get("survey")
@@ -175,6 +177,7 @@ def iter_records(
     if not head:
         raise InputError(str(path), "the file has no rows", hint="export the data again or remove the file")
     cols = _resolve_columns(path, table, sample, given, survey.roles() if survey is not None else None)
+    cols, message = messages.by_conversation(table.columns, sample, cols, given, speakers)  # each message's own id
     check_text_not_structured(path, cols, sample)
     kind = cols.kind or table.kind or guess_kind(table.columns)
     scale = _scale(path, cols, sample, given, survey.scale_name() if survey is not None else None)
@@ -193,10 +196,10 @@ def iter_records(
     if dates is not None and (note := dates.note()):
         notes.append(note)
     stream: Iterator[tuple[int, dict]] = chain(head, rows)
-    speaker = messages.speaker_column(table.columns, sample, cols)
+    speaker = messages.speaker_column(table.columns, sample, cols, speakers, cols.append or message is not None)
     read = _Counted(stream)  # where rows are joined, the note below says how many rows made the items
     if speaker is not None:  # one row per message: each conversation's rows become one transcript
-        stream = messages.joined(iter(read), cols, speaker)
+        stream = messages.joined(iter(read), cols, speaker, speakers=speakers, message=message)
         notes.append(f"one row per message: each conversation's rows (same '{cols.id}') are joined into one "
                      f"transcript, '{speaker}' saying who speaks")  # fmt: skip
     id_name = survey.header[survey.id] if survey is not None and survey.id is not None else cols.id
@@ -214,7 +217,7 @@ def iter_records(
             if isinstance(row, InputError):
                 unread += 1
                 raise row
-            rec = _record(path, line, row, cols, kind, scale, markup_cols, dates)
+            rec = _record(path, line, row, cols, kind, scale, markup_cols, dates, speakers)
             rec.header_fields = header_fields
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
@@ -234,8 +237,10 @@ def iter_records(
             yield chunk
             chunk = []
     total += len(chunk)
+    if speakers is not None:
+        speakers.check(str(path))
     if speaker is not None:  # mine's "N rows" counts conversations here: say how many rows made them
-        notes.append(joined_note(read.n - unread, total, dropped - unread, unread))
+        notes.append(messages.joined_note(read.n - unread, total, dropped - unread, unread))
     notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
@@ -257,18 +262,6 @@ def iter_records(
         raise InputError(str(path), f"no usable rows ({dropped} rejected; first: {first})")
     if chunk:
         yield chunk
-
-
-def joined_note(rows: int, stored: int, skipped: int, unread: int) -> str:
-    """How many message rows made how many conversations, counted as `mine`'s "N rows" counts them: the rows left out
-    are said apart (a row the reader could not read was counted a conversation of its own: "6 message rows joined
-    into 4 conversations" where 3 were stored)."""
-    note = f"{counted(rows, 'message row')} joined into {counted(stored + skipped, 'conversation')}"
-    if skipped:
-        note += f", {skipped:,} of them skipped"
-    if unread:
-        note += f"; {counted(unread, 'message row')} skipped"
-    return note
 
 
 _SKIP_HINT = re.compile(r",? or pass --on-error skip(?: to leave such rows out)?")
@@ -348,6 +341,7 @@ def _record(
     scale: str | None,
     markup_cols: list[str],
     dates: DateColumn | None = None,
+    speakers: Speakers | None = None,
 ) -> Record:
     text = _str(row.get(cols.text))
     for extra in markup_cols:
@@ -386,12 +380,12 @@ def _record(
         rec.rating_scale, rec.rating = scale, ratings.normalise(rec.rating_raw, scale)
     if dates is not None and _str(row.get(dates.column)):
         rec.date = dates.parse(path, line, _str(row.get(dates.column)))
-    turns = row["_turns"] if "_turns" in row else parse_transcript(text)
+    turns = row["_turns"] if "_turns" in row else parse_transcript(text, speakers)
     used = {cols.text, cols.title, cols.id, cols.rating, cols.date, "_turns", *markup_cols}
     rec.meta = {k: v for k, v in row.items() if k not in used and v not in (None, "")}
     if turns is not None:
-        rec.kind, rec.turns = "transcript", turns
-        rec.date = rec.date or stamped_date(text)
+        rec.kind, rec.turns, rec.appended = "transcript", turns, cols.append
+        rec.date = rec.date or stamped_date(text, speakers)
         if outcome(turns):
             rec.meta["outcome"] = outcome(turns)
     return rec

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest.columns import ColumnMap, norm, score_kind, text_named
@@ -17,6 +18,9 @@ from miner.ingest.nonanswers import declines
 from miner.ingest.questions import is_open_text, real_answers
 from miner.ingest.table import Table
 from miner.wording import counted
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 SAMPLE_RESPONDENTS = 500  # rows buffered to tell open-text questions from choices and scores
 _QUALTRICS_META = {
@@ -375,9 +379,9 @@ def unwrap(rec: dict) -> dict:
     return rec
 
 
-def conversation_shape(path: Path, records: list[tuple[int, dict]]) -> Table | None:
-    """Zendesk tickets with comments, Intercom conversations with parts and Genesys Cloud transcripts with phrases, as
-    transcripts; else None."""
+def conversation_shape(path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None) -> Table | None:
+    """Zendesk tickets with comments, Intercom conversations with parts, lists of messages and Genesys Cloud
+    transcripts with phrases, as transcripts (`speakers`: the labels given a side); else None."""
     from miner.ingest.conversations import ID_FROM, SHAPES
     from miner.ingest.genesys import GENESYS
 
@@ -385,8 +389,8 @@ def conversation_shape(path: Path, records: list[tuple[int, dict]]) -> Table | N
         return None
     first = records[0][1]
     for name, (detect, convert) in {**SHAPES, **GENESYS}.items():
-        if detect(first):
-            rows = [(line, convert(rec)) for line, rec in records]
+        if detect(first, speakers):
+            rows = [(line, convert(rec, speakers)) for line, rec in records]
             found = dict.fromkeys(f for _, r in rows if (f := r.pop(ID_FROM, None)))
             columns = list(dict.fromkeys(k for _, r in rows for k in r if k != "_turns"))
             table = Table(columns, rows, shape=name, kind="transcript")

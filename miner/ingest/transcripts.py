@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from miner.ingest.records import Turn
+
+if TYPE_CHECKING:
+    from miner.ingest.speakers import Speakers
 
 CUSTOMER_ROLES = {
     "customer", "client", "user", "caller", "visitor", "guest", "member", "end user", "enduser", "requester", "cust",
@@ -44,11 +50,6 @@ def speaker_role(label: str) -> str | None:
     return "customer" if bare != key and bare in CUSTOMER_ROLES else None
 
 
-def role(speaker: str) -> str:
-    """A message's side: the customer's only when its label says so (an unknown label is not the customer's)."""
-    return "customer" if speaker_role(speaker) == "customer" else "agent"
-
-
 def _labels(roles: set[str]) -> str:
     """The roles as a regex alternation, longest first, with any spacing between words."""
     return "|".join(r"[\s_-]*".join(map(re.escape, r.split())) for r in sorted(roles, key=len, reverse=True))
@@ -65,28 +66,63 @@ _SPEAKER = (
     rf"(?P<who>{_labels(_PREFIXES)})(?:[ _#-]*\d{{1,6}})?"  # "agent_123", "Agent 7"
     r"|(?P<generic>(?:speaker|spk|participant|person|party|channel|voice)[ _-]?(?:\d{1,2}|[a-d]))"
 )
-_PREFIX = re.compile(
-    rf"^\s*[\[(]?(?:{_STAMP}[\])]?\s*(?:[-|]\s*)?)?(?:{_SPEAKER})"
-    r"(?:\s*\([^)]*\)|(?-i:\s+[A-Z][\w.]*))?(?:\s*\[[^\]]*\])?\s*:\s?(.*)$",  # a name ("Agent Lisa") is capitalised
-    re.IGNORECASE,
+
+
+def _prefix_pattern(given: str = "", others: str = "") -> re.Pattern[str]:
+    """A speaker's line: one of `given` (an alternation of the labels `mine` was given a side), a known label, or one
+    of `others` (labels of unknown side beside those given)."""
+    speaker = "|".join(filter(None, (given and f"(?P<given>{given})", _SPEAKER, others and f"(?P<other>{others})")))
+    return re.compile(
+        rf"^\s*[\[(]?(?:{_STAMP}[\])]?\s*(?:[-|]\s*)?)?(?P<label>{speaker})"
+        r"(?:\s*\([^)]*\)|(?-i:\s+[A-Z][\w.]*))?(?:\s*\[[^\]]*\])?\s*:\s?(?P<said>.*)$",  # "Agent Lisa": a name
+        re.IGNORECASE,
+    )
+
+
+_PREFIX = _prefix_pattern()
+# A short label of any words before a colon, beginning a line: with labels given a side, one that begins two lines
+# or more of a transcript is a speaker too ("A:" beside a given "B:"), or its words would continue the turn before
+_ANY_LABEL = re.compile(
+    rf"^\s*[\[(]?(?:{_STAMP}[\])]?\s*(?:[-|]\s*)?)?([^\W\d_][\w.'-]{{0,23}}(?: [\w.'-]{{1,24}})?)\s*:(?!//)"
 )
+
+
+@lru_cache(maxsize=64)
+def _given_prefix(given: tuple[str, ...], others: tuple[str, ...] = ()) -> re.Pattern[str]:
+    return _prefix_pattern(_labels(set(given)), _labels(set(others)) if others else "")
+
+
+def _prefix(text: str, speakers: Speakers | None) -> re.Pattern[str]:
+    """The pattern of the text's speakers' lines: with labels given (`speakers`), theirs too ("A: ...", "Left: ..."),
+    and any other label that begins two of its lines or more (`_ANY_LABEL`)."""
+    if speakers is None:
+        return _PREFIX
+    given = _given_prefix(tuple(speakers.labels()))
+    found = Counter(m.group(1).casefold() for line in text.splitlines()
+                    if not given.match(line) and (m := _ANY_LABEL.match(line)))  # fmt: skip
+    others = tuple(sorted(label for label, lines in found.items() if lines >= 2))
+    return _given_prefix(tuple(speakers.labels()), others) if others else given
+
+
 _MARKUP = re.compile(r"<(cust|rep)__(.*?)__\1>", re.DOTALL)
 _PLACEHOLDER = re.compile(r"__(?:company|cust|rep|url|user)__")
 
 
-def has_speaker_prefixes(text: str) -> bool:
-    """At least two lines start with a known speaker prefix."""
-    return sum(1 for line in text.splitlines() if _PREFIX.match(line)) >= 2
+def has_speaker_prefixes(text: str, speakers: Speakers | None = None) -> bool:
+    """At least two lines start with a known speaker prefix, or one of the labels given."""
+    prefix = _prefix(text, speakers)
+    return sum(1 for line in text.splitlines() if prefix.match(line)) >= 2
 
 
 _ISO_STAMP = re.compile(r"^\s*[\[(]?(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)\b")
 
 
-def stamped_date(text: str) -> str | None:
+def stamped_date(text: str, speakers: Speakers | None = None) -> str | None:
     """The ISO date and time that stamps a chat log's first turn ("[2026-03-01 10:10] Customer: ..."), if any: the
     conversation's date where no column gives one (day-first or month-first stamps without a year are not read)."""
+    prefix = _prefix(text, speakers)
     for line in text.splitlines():
-        if _PREFIX.match(line):
+        if prefix.match(line):
             stamp = _ISO_STAMP.match(line)
             if stamp is None:
                 return None
@@ -99,29 +135,33 @@ def has_markup(text: str) -> bool:
     return "<cust__" in text or "<rep__" in text
 
 
-def parse_prefixed(text: str) -> list[Turn]:
+def parse_prefixed(text: str, speakers: Speakers | None = None) -> list[Turn]:
     """`Customer: ...` / `Agent: ...` lines; unprefixed lines continue the previous turn. Numbered speakers of
-    unknown side ("Speaker 1") are told apart by what they say (`_sides`)."""
+    unknown side ("Speaker 1") are told apart by what they say (`_sides`), unless labels were given (`side`)."""
+    prefix = _prefix(text, speakers)
     turns: list[Turn] = []
     for line in text.splitlines():
-        match = _PREFIX.match(line)
+        match = prefix.match(line)
         if match:
-            who = match.group("who")
-            turns.append(Turn(role(who) if who else "?" + match.group("generic").lower(), match.group(3).strip()))
+            turns.append(Turn(side(match.group("label"), speakers), match.group("said").strip()))
         elif turns and line.strip():
             turns[-1].text = f"{turns[-1].text} {line.strip()}".strip()
     return _sides([t for t in turns if t.text])
 
 
-def sides_of(labelled: list[tuple[str, str]]) -> list[Turn]:
-    """Turns from (speaker label, text) pairs: each label read as the customer's or the agent's side, numbered
-    speakers of unknown side told apart as in a prefixed log (`_sides`)."""
-    turns = []
-    for label, text in labelled:
-        side = speaker_role(label)
-        turns.append(Turn("?" + label.lower() if side == "generic" else "customer" if side == "customer" else "agent",
-                          text))  # fmt: skip
-    return _sides(turns)
+def side(label: str, speakers: Speakers | None = None) -> str:
+    """A label's side: as given (`speakers`: `mine --customer-speaker`), else as its role says; "?speaker 1" for a
+    numbered speaker of unknown side, told apart from the others by what they say (`_sides`)."""
+    if speakers is not None and (given := speakers.side(label)) is not None:
+        return given
+    found = speaker_role(label)
+    return "?" + label.lower() if found == "generic" else "customer" if found == "customer" else "agent"
+
+
+def sides_of(labelled: list[tuple[str, str]], speakers: Speakers | None = None) -> list[Turn]:
+    """Turns from (speaker label, text) pairs: each label read as the customer's or the agent's side (`side`),
+    numbered speakers of unknown side told apart as in a prefixed log (`_sides`)."""
+    return _sides([Turn(side(label, speakers), text) for label, text in labelled])
 
 
 _AGENT_SAYS = re.compile(
@@ -159,12 +199,12 @@ def parse_markup(text: str) -> list[Turn]:
     return turns
 
 
-def parse_transcript(text: str) -> list[Turn] | None:
-    """Turns of a transcript, or None if the text is not one."""
+def parse_transcript(text: str, speakers: Speakers | None = None) -> list[Turn] | None:
+    """Turns of a transcript, or None if the text is not one; `speakers`: the labels given a side (speakers.py)."""
     if has_markup(text):
         return clean_turns(parse_markup(text))
-    if has_speaker_prefixes(text):
-        return clean_turns(parse_prefixed(text))
+    if has_speaker_prefixes(text, speakers):
+        return clean_turns(parse_prefixed(text, speakers))
     return None
 
 
@@ -197,7 +237,7 @@ def clean_turns(turns: list[Turn]) -> list[Turn]:
         if is_boilerplate(turn.text):
             continue
         text = _LEADING_GREETING.sub("", turn.text, count=1).strip()
-        out.append(Turn(turn.speaker, text or turn.text))
+        out.append(Turn(turn.speaker, text or turn.text, turn.message))
     return out
 
 

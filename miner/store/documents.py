@@ -18,7 +18,8 @@ from miner.segment.segmenter import Segment
 from miner.store.db import in_chunks
 from miner.store.erasure import erased_ids, erased_items
 from miner.store.import_result import ImportResult
-from miner.store.versions import as_stored, carried_segments, note_replaced, quotes, sort_versions
+from miner.store.stored_text import as_stored
+from miner.store.versions import carried_segments, note_replaced, quotes, sort_versions
 
 # a file re-read with other columns: this many of its rows, and half of them, found stored under other dates or ratings
 REREAD_MIN = 5
@@ -231,7 +232,8 @@ def _same_day(a: str | None, b: str | None) -> bool:
 def _document_row(rec: Record, import_id: int) -> dict:
     meta = dict(rec.meta)
     if rec.turns:
-        meta["turns"] = [{"speaker": t.speaker, "text": t.text} for t in rec.turns]
+        meta["turns"] = [{"speaker": t.speaker, "text": t.text} | ({"message": t.message} if t.message else {})
+                         for t in rec.turns]  # fmt: skip
     return {
         "id": rec.document_id,
         "import_id": import_id,

@@ -53,8 +53,9 @@ class ImportResult:
         if self.diverged:
             verbs = ("shares", "differs in its") if self.diverged == 1 else ("share", "differ in their")
             line += (f"; {counted(self.diverged, 'conversation')} {verbs[0]} an id with another export's but "
-                     f"{verbs[1]} turns: both kept (an edited conversation, one exported in parts, or two tools "
-                     "numbering alike)")  # fmt: skip
+                     f"{verbs[1]} turns: both kept (an edited conversation, two tools numbering alike, or the "
+                     "messages since the last export without message ids: mine such an export with --append to add "
+                     "them to the stored conversation)")  # fmt: skip
         if self.edited:
             verb = "shares" if self.edited == 1 else "share"
             line += (f"; {counted(self.edited, 'new item')} {verb} an id with another file's in other words: both kept "

@@ -23,10 +23,11 @@ import sqlite_utils
 
 from miner.ingest.email import quotes_earlier
 from miner.ingest.records import Record
-from miner.segment.pii import PLACEHOLDER
 from miner.segment.segmenter import Segment, unwrap
+from miner.store.continued import continuation, join, stored_parts
 from miner.store.db import in_chunks
 from miner.store.quoting import quotes
+from miner.store.stored_text import as_stored
 
 Turns = list[tuple[str, str]]
 
@@ -36,11 +37,12 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     customer an erasure forgot (`forgotten_conversations`). A newer version gets `replaces`: every stored version
     it extends (nights read in one `mine` are all stored until it ends: the third replaces the first and the
     second), and a version of the same export whose earlier turns were edited (`edited`); where its own id is taken
-    (the same file exported again), a `version` gives it another. A version of another export that differs in
-    earlier turns, or of the same export that is no edit (a chat export sliced by night holds only the turns since),
-    is `diverged`: both are kept (two tools numbering alike, an edited conversation, a conversation in parts), under
-    a `version` of its own where its id is taken, and `mine` says so. A version the stored one holds whole (`held`)
-    is skipped.
+    (the same file exported again), a `version` gives it another. A part holding the messages since the stored
+    version's (a chat export sliced by night), told by message ids or `mine --append` (continued.py), is joined to
+    it and replaces it. A version of another export that differs in earlier turns, or of the same export that is
+    neither an edit nor a part that can be told, is `diverged`: both are kept (two tools numbering alike, an edited
+    conversation, a part without message ids), under a `version` of its own where its id is taken, and `mine` says
+    so. A version the stored one holds whole (`held`) is skipped.
     Rows of another kind (a helpdesk export whose id column is a plain `id` is read as reviews) are versions of
     one e-mail thread where one quotes the other (`_sort_email`). An id that is a .txt file's name
     (`Record.id_from_name`) names no conversation: only its file's name's stored items are its versions, and one
@@ -57,17 +59,23 @@ def sort_versions(db: sqlite_utils.Database, records: list[Record]) -> set[int]:
     keyed = {conversation_key(s, r.date, r.id_from_name) for s, r in talks}
     forgotten = forgotten_conversations(db, sorted(keyed))
     skip = {id(r) for s, r in talks if conversation_key(s, r.date, r.id_from_name) in forgotten}
+    parts: dict[int, list[str]] = {}  # the stored versions each record continues (miner/store/continued.py)
     for chunk, marks in in_chunks(list(of)):
-        sql = f"SELECT id, source_id, source, kind, text, meta, date FROM documents WHERE source_id IN ({marks})"
+        # not a version this import replaced already (nights read in one `mine`): the replacing one holds it
+        sql = f"""SELECT id, source_id, source, kind, text, meta, date FROM documents WHERE source_id IN ({marks})
+                  AND id NOT IN (SELECT document_id FROM replaced_documents)"""
         for doc_id, source_id, source, kind, text, meta, date in db.execute(sql, chunk):
             # an id that is a .txt file's name is no id in a file of another name or of a call started at another
             # time (`Record.id_from_name`)
             recs = [r for r in by_source[of[source_id]] if not r.id_from_name or _same_named(r, source, date)]
             if kind == "transcript":
-                _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip)
+                _sort_conversation([r for r in recs if r.kind == kind], doc_id, source, text, meta, skip, parts)
             else:
                 _sort_email([r for r in recs if r.kind != "transcript"], doc_id, text, meta, skip)
     judged = [r for recs in by_source.values() for r in recs]
+    for rec in judged:
+        if id(rec) in parts and id(rec) not in skip:
+            join(db, rec, parts[id(rec)])
     taken = _taken(db, [r for r in judged if r.replaces or r.diverged])
     named = [r for r in judged if r.id_from_name and not r.replaces and id(r) not in skip]
     apart = _named_apart(db, named) | _named_erased(db, named)
@@ -115,11 +123,21 @@ def _same_named(rec: Record, source: str, date: str | None) -> bool:
 
 
 def _sort_conversation(
-    recs: list[Record], doc_id: str, source: str, text: str, meta: str | None, skip: set[int]
+    recs: list[Record],
+    doc_id: str,
+    source: str,
+    text: str,
+    meta: str | None,
+    skip: set[int],
+    parts: dict[int, list[str]],
 ) -> None:
-    """Judge each transcript of `recs` against the stored conversation `doc_id` of its id (`sort_versions`)."""
+    """Judge each transcript of `recs` against the stored conversation `doc_id` of its id (`sort_versions`); one
+    that continues it (continued.py) is added to its `parts`, to be joined to it."""
     stored, same = stored_turns(text, meta), as_stored(text)
     for rec in recs:
+        if doc_id in rec.continues:  # joined to it when first judged, before redaction: still its continuation
+            rec.replaces.append(doc_id)
+            continue
         new = record_turns(rec)
         ours = same_customer(meta, rec.meta)
         if new == stored or grew(new, stored) or held(stored, new) or (same is not None and same.fullmatch(rec.text)):
@@ -128,6 +146,15 @@ def _sort_conversation(
             skip.add(id(rec))
         elif grew(stored, new):  # longer
             rec.replaces.append(doc_id)
+        elif (
+            not rec.continues and (rest := continuation(stored_parts(meta), rec.turns or [], rec.appended)) is not None
+        ):
+            # the messages since the stored ones (before an edit is looked for: a part that shares a short turn with
+            # the stored one, "Yes.", replaced it as an edit)
+            if rest:
+                parts.setdefault(id(rec), []).append(doc_id)
+            else:
+                skip.add(id(rec))
         elif (quoting := ours and quotes(rec.text, text)) or (
             source == rec.source and not rec.id_from_name and edited(stored, new)
         ):
@@ -329,34 +356,6 @@ def thread_tombstones(key: str, source_id: str, meta: dict, text: str) -> list[s
     customers = sorted(named) or ([""] if quotes_earlier(text) else [])
     said = (f"{source_id}\x1f{c}".encode() for c in customers)
     return [f"thread:{hmac.new(key.encode(), s, hashlib.sha256).hexdigest()[:24]}" for s in said]
-
-
-def as_stored(text: str | None) -> re.Pattern[str] | None:
-    """A stored text that redaction changed, as a pattern any text it could have been redacted from matches: a file
-    read before redaction (`new_records`' first pass) is then found stored as it is, and not redacted again each
-    night it holds the same conversation; None for a text redaction did not change. A placeholder stands for what
-    redaction may have taken in its place (`_hole`): never a line, so never a turn, of its own."""
-    text = text or ""
-    holes = PLACEHOLDER.findall(text)
-    if not holes:
-        return None
-    parts = map(re.escape, PLACEHOLDER.split(text))
-    return re.compile(next(parts) + "".join(_hole(h) + part for h, part in zip(holes, parts, strict=True)))
-
-
-# What a placeholder may stand for in `as_stored`: a value on its line (a name is cut at a line break,
-# `pii.first_line`; each turn of a transcript is a line) of a few words at most; a number only digits and their
-# marks. As any text (".+?" across lines), "<EMAIL>" in a conversation's first turn stood for every turn after it,
-# and a version that grew and ended as the stored one did ("I'll escalate this...") was skipped as stored, its new
-# turns lost. A text a placeholder misses is only redacted again, and then found stored as it is.
-_HOLE = r"[^\n]{1,80}?"
-_NUMBER_HOLE = r"[\d \t+().\-/]{1,40}?"
-_NUMBERS = frozenset({"PHONE", "CARD", "IP", "SORT_CODE", "SSN"})
-
-
-def _hole(placeholder: str) -> str:
-    label = placeholder[1:-1].split(":")[0]
-    return _NUMBER_HOLE if label in _NUMBERS else _HOLE
 
 
 def _taken(db: sqlite_utils.Database, records: list[Record]) -> set[str]:
