@@ -126,6 +126,45 @@ def test_a_clause_that_only_hands_over_contact_details_is_no_complaint():
     assert detector.lift(np.array([0.9, 0.9]), [empty[0], full[0]], 0.4).tolist() == [0.0, 0.9]
 
 
+def test_a_clause_that_says_there_is_no_complaint_is_none():
+    """A clause like "Refund arrived within a week, no complaints" was a complaint and named a pain point: the
+    complaint words put its vector among the complaints."""
+    from miner.complaints.phrases import said_no_complaint
+
+    praise = [
+        "Refund arrived within a week, no complaints",
+        "No complaints about the food",
+        "can’t complain.",
+        "Couldn't fault it, the staff were lovely",
+        "nothing to complain about.",
+        "No issues at all",
+        "no problems whatsoever",
+        "Not a single problem with the order",
+        "never had any issues with them",
+    ]
+    still = [
+        "No complaints about the food but the delivery was 2 hours late",  # spaCy's one clause
+        "I have no complaints except the driver was rude",
+        "no complaints until the refund",
+        "No problem, I'll look into that for you",  # an agent's pleasantry says nothing of the service
+        "They said no problems with my account and then nothing happened",
+        "Not a single problem was fixed.",
+        "no problems with my account were fixed",
+        "There is no complaints procedure",
+        "I can't complain to anyone, the line is always busy",
+        "No complaints, still waiting for my refund",
+        "no complaints?",
+    ]
+    assert said_no_complaint(praise).all()
+    assert not said_no_complaint(still).any()
+    from miner.segment.rules import RuleSegmenter
+
+    (clauses,) = RuleSegmenter().segment([still[0]])  # the rule segmenter cuts at "but": the complaint stays one
+    assert said_no_complaint([c.text for c in clauses]).tolist() == [True, False]
+    detector = ComplaintDetector(HashingEmbedder(dim=64).embed).fit()
+    assert detector.lift(np.array([0.9, 0.9]), [praise[0], still[0]], 0.4).tolist() == [0.0, 0.9]
+
+
 def test_the_scorer_reads_the_threshold_before_lifting_and_flags_the_phrase():
     from miner.complaints.cascade import ComplaintScorer
 

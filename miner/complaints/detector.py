@@ -230,14 +230,15 @@ class ComplaintDetector:
 
     def lift(self, scores: np.ndarray, texts: Sequence[str] | None, threshold: float) -> np.ndarray:
         """`scores` with each clause that says a complaint outright raised to `threshold` (when `outright`), and
-        each that only hands over redacted contact details lowered to 0 (`said_nothing`)."""
+        each that only hands over redacted contact details (`said_nothing`) or says there is no complaint
+        (`said_no_complaint`) lowered to 0."""
         if texts is None or len(texts) != len(scores):
             return scores
-        from miner.complaints.phrases import said_nothing, said_outright
+        from miner.complaints.phrases import said_no_complaint, said_nothing, said_outright
 
         if self.outright:
             scores = np.where(said_outright(texts), np.maximum(scores, threshold), scores)
-        return np.where(said_nothing(texts), 0.0, scores)
+        return np.where(said_nothing(texts) | said_no_complaint(texts), 0.0, scores)
 
     def corpus_threshold(self, scores: np.ndarray) -> float:
         """The threshold for a corpus whose clauses scored `scores`, by the detector's `calibration`."""
