@@ -119,6 +119,15 @@ class RunPublic(BaseModel):
         description="How well the corpus fits the taxonomy, once complete; null after an erasure took complaints "
         "out of the run.",
     )
+    total_items: int | None = Field(
+        None, description="Once complete: the feedback items the run analysed (those of the imports up to its last, "
+        "less any erased since), as `total_items` of GET /v1/pain-points without a filter; null before, and for a "
+        "run that failed or was cancelled.",
+    )  # fmt: skip
+    read_items: ReadItems = Field(None, description="Of `total_items`, those read (null until complete).")
+    unread_items: UnreadItems = Field(None, description="Of `total_items`, those not read: another language, no "
+                                      "English text, no word (null until complete).")  # fmt: skip
+    unread_languages: UnreadLanguages = None
 
 
 class RunInfo(BaseModel):
@@ -267,50 +276,6 @@ class PainPointsPublic(BaseModel):
     limit: int = 10
     offset: int = 0
     pain_points: list[PainPointPublic]
-
-
-class PainPointBrief(BaseModel):
-    id: str
-    label: str
-    complaints: int
-
-
-class TouchpointPublic(BaseModel):
-    id: str = Field(examples=["website"])
-    name: str
-    stage: str | None
-    description: str
-    complaints: int
-    documents: int = Field(description="Items with a complaint about the touchpoint in the period.")
-    share: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
-    pain_points: list[PainPointBrief]
-
-
-class TouchpointsPublic(BaseModel):
-    run: RunInfo | None
-    total_complaints: int = Field(
-        description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
-        "(the run's "
-        "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
-    )
-    touchpoints: list[TouchpointPublic]
-    unmapped: TouchpointPublic = Field(
-        description="The complaints that fit no touchpoint (id 'none'): with the touchpoints' counts they add up to "
-        "`total_complaints`. GET /v1/touchpoints/none has them with more pain points."
-    )
-
-
-class SubTouchpoint(BaseModel):
-    id: str = Field(examples=["website/information"])
-    name: str
-    complaints: int
-    share: float = Field(description="Share of the parent touchpoint's complaints.")
-    subtouchpoints: list[SubTouchpoint]
-
-
-class TouchpointDetailPublic(TouchpointPublic):
-    run: RunInfo | None
-    subtouchpoints: list[SubTouchpoint]
 
 
 class Match(BaseModel):

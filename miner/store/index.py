@@ -326,9 +326,9 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     )
 
 
-def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
-    """Which run of which file: None for an in-memory or temporary database (not cached). A connection stays on
-    one file for its life, so the file is looked up once per connection."""
+def db_file(db: sqlite_utils.Database) -> tuple | None:
+    """Which file the connection reads (path, device, inode); None for an in-memory or temporary database. A
+    connection stays on one file for its life, so the file is looked up once per connection."""
     found = getattr(db, "_run_index_file", _UNSEEN)
     if found is _UNSEEN:
         files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
@@ -338,11 +338,17 @@ def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
             st = None
         found = (files[0], st.st_dev, st.st_ino) if st is not None else None
         db._run_index_file = found  # type: ignore[attr-defined]
+    return cast(tuple | None, found)
+
+
+def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
+    """Which run of which file: None for an in-memory or temporary database (not cached)."""
+    found = db_file(db)
     if found is None:
         return None
     # erased_at: an erasure (miner/store/erasure.py) took items out of the run, so its cached index is stale.
     stamp = (run["id"], run["started_at"], run["finished_at"], run.get("erased_at"))
-    return (*cast(tuple, found), *stamp)
+    return (*found, *stamp)
 
 
 def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:
