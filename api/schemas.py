@@ -210,10 +210,19 @@ class Trend(BaseModel):
     p_value: float | None = Field(description="Fisher's exact test of the two shares (two-sided), as the report's.")
     significant: bool = Field(
         description="p < 0.05 for this pain point alone, not adjusted for the others compared: of 40 pain points "
-        "that did not change, about two pass by chance. The report's emerging pain points and trends adjust "
-        "(Benjamini-Hochberg over every pain point or touchpoint tested); read `p_value` against the count of "
-        "pain points you compare, or use the report's JSON."
+        "that did not change, about two pass by chance. Kept for clients that read it: prefer "
+        "`significant_adjusted`."
     )
+    p_adjusted: float | None = Field(
+        description="`p_value` adjusted (Benjamini-Hochberg, as the report adjusts its trends) over every pain point "
+        "with a complaint in the period inside `since`, `until`, `source` and `kind`, of every touchpoint (`none`'s "
+        "too): the same whatever `touchpoint`, `stage`, `limit` and `offset`, so a page of one gives what a page of "
+        "200 does. Null where `p_value` is."
+    )
+    significant_adjusted: bool = Field(
+        description="`p_adjusted` < 0.05: the change to call significant, as the report calls its trends'."
+    )
+    tests: int = Field(description="The pain points `p_adjusted` is adjusted over (0 where none was tested).")
     direction: Literal["up", "down", "flat", "new", "too few"] = Field(
         description="By the share of items, as the report's trends, not raw counts; 'too few' under 10 items in "
         "either period."
