@@ -119,6 +119,15 @@ class RunPublic(BaseModel):
         description="How well the corpus fits the taxonomy, once complete; null after an erasure took complaints "
         "out of the run.",
     )
+    total_items: int | None = Field(
+        None, description="Once complete: the feedback items the run analysed (those of the imports up to its last, "
+        "less any erased since), as `total_items` of GET /v1/pain-points without a filter; null before, and for a "
+        "run that failed or was cancelled.",
+    )  # fmt: skip
+    read_items: ReadItems = Field(None, description="Of `total_items`, those read (null until complete).")
+    unread_items: UnreadItems = Field(None, description="Of `total_items`, those not read: another language, no "
+                                      "English text, no word (null until complete).")  # fmt: skip
+    unread_languages: UnreadLanguages = None
 
 
 class RunInfo(BaseModel):
@@ -201,10 +210,19 @@ class Trend(BaseModel):
     p_value: float | None = Field(description="Fisher's exact test of the two shares (two-sided), as the report's.")
     significant: bool = Field(
         description="p < 0.05 for this pain point alone, not adjusted for the others compared: of 40 pain points "
-        "that did not change, about two pass by chance. The report's emerging pain points and trends adjust "
-        "(Benjamini-Hochberg over every pain point or touchpoint tested); read `p_value` against the count of "
-        "pain points you compare, or use the report's JSON."
+        "that did not change, about two pass by chance. Kept for clients that read it: prefer "
+        "`significant_adjusted`."
     )
+    p_adjusted: float | None = Field(
+        description="`p_value` adjusted (Benjamini-Hochberg, as the report adjusts its trends) over every pain point "
+        "with a complaint in the period inside `since`, `until`, `source` and `kind`, of every touchpoint (`none`'s "
+        "too): the same whatever `touchpoint`, `stage`, `limit` and `offset`, so a page of one gives what a page of "
+        "200 does. Null where `p_value` is."
+    )
+    significant_adjusted: bool = Field(
+        description="`p_adjusted` < 0.05: the change to call significant, as the report calls its trends'."
+    )
+    tests: int = Field(description="The pain points `p_adjusted` is adjusted over (0 where none was tested).")
     direction: Literal["up", "down", "flat", "new", "too few"] = Field(
         description="By the share of items, as the report's trends, not raw counts; 'too few' under 10 items in "
         "either period."
@@ -267,50 +285,6 @@ class PainPointsPublic(BaseModel):
     limit: int = 10
     offset: int = 0
     pain_points: list[PainPointPublic]
-
-
-class PainPointBrief(BaseModel):
-    id: str
-    label: str
-    complaints: int
-
-
-class TouchpointPublic(BaseModel):
-    id: str = Field(examples=["website"])
-    name: str
-    stage: str | None
-    description: str
-    complaints: int
-    documents: int = Field(description="Items with a complaint about the touchpoint in the period.")
-    share: float = Field(description="Share of the period's complaint mentions (`total_complaints`).")
-    pain_points: list[PainPointBrief]
-
-
-class TouchpointsPublic(BaseModel):
-    run: RunInfo | None
-    total_complaints: int = Field(
-        description="Complaint mentions in the period: a complaint about two touchpoints counts once for each "
-        "(the run's "
-        "`complaints` counts it once), so the touchpoints' shares and `unmapped`'s add up to 1."
-    )
-    touchpoints: list[TouchpointPublic]
-    unmapped: TouchpointPublic = Field(
-        description="The complaints that fit no touchpoint (id 'none'): with the touchpoints' counts they add up to "
-        "`total_complaints`. GET /v1/touchpoints/none has them with more pain points."
-    )
-
-
-class SubTouchpoint(BaseModel):
-    id: str = Field(examples=["website/information"])
-    name: str
-    complaints: int
-    share: float = Field(description="Share of the parent touchpoint's complaints.")
-    subtouchpoints: list[SubTouchpoint]
-
-
-class TouchpointDetailPublic(TouchpointPublic):
-    run: RunInfo | None
-    subtouchpoints: list[SubTouchpoint]
 
 
 class Match(BaseModel):

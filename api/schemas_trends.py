@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas import RunInfo
+from api.schemas_unread import ReadItemsPerPeriod, UnreadItemsPerPeriod, UnreadLanguages
 
 
 class TrendSeriesPublic(BaseModel):
@@ -77,8 +78,15 @@ class TrendsPublic(BaseModel):
         "where given), gaps included: `2026-03` for a month, `2026-W09` for an ISO week.",
     )
     items: list[int] = Field(
-        description="Dated feedback items the run analysed per period (not those imported since), inside the filters."
+        description="Dated feedback items the run analysed per period (not those imported since), inside the filters: "
+        "the base of a rate per period, the unread too."
     )
+    read_items: ReadItemsPerPeriod = []
+    unread_items: UnreadItemsPerPeriod = []
+    unread_languages: UnreadLanguages = Field(
+        None, description="The unread items of all `periods` in another language, by language, most first: "
+        '`{"German": 73}` (null with no run, or no dated item).',
+    )  # fmt: skip
     partial: PartialPeriodPublic | None = Field(
         None,
         description="The latest period when the days covered end well before it does (under 80% of its days: an "

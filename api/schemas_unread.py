@@ -26,3 +26,18 @@ UnreadLanguages = Annotated[
     dict[str, int] | None,
     Field(description='The unread items in another language, by language, most first: `{"German": 73}`.'),
 ]
+ReadItemsPerPeriod = Annotated[
+    list[int],
+    Field(
+        description="Of `items`, those the analysis read per period, in `periods` order: in English, giving at least "
+        "one clause. A period's complaint rate over the items that could complain is over these.",
+    ),
+]
+UnreadItemsPerPeriod = Annotated[
+    list[int],
+    Field(
+        description="Of `items`, those not read per period, in `periods` order (`items` less `read_items`): in "
+        "another language, with no English text, or with no word at all. A period whose share of them grows shows "
+        "fewer complaints for it.",
+    ),
+]

@@ -9,6 +9,7 @@ import sqlite_utils
 from api import db as control_db
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILES
 from miner.store.runs import list_runs, run_encoder, run_fit, run_row, run_status
+from miner.store.unread import run_read_counts
 
 # A stored run's status in the API's words (RunStatus): results pruned are a complete run's; abandoned, a failed one.
 STATUS = {"running": "running", "complete": "complete", "pruned": "complete", "failed": "failed", "abandoned": "failed"}
@@ -45,4 +46,5 @@ def stored_public(db: sqlite_utils.Database, run_id: int) -> dict | None:
         "started_at": row["started_at"],
         "finished_at": row.get("finished_at"),
         "fit": run_fit(row) if status == "complete" else None,
+        **((run_read_counts(db, run_id) or {}) if status == "complete" else {}),  # its items, read and not
     }

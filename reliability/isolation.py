@@ -26,6 +26,7 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "', '.join(RUN_LIST_COLUMNS)",  # a module constant of column names (miner/store/runs.py)
                           "', '.join(columns)",  # list_runs: those constants, PROVENANCE's read from params
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
+                          "READ_SQL", "LANGUAGE_SQL",  # constant expressions of an item read (read_table.py)
                           "cols", "columns", "column", "order", "clause", "seg"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 

@@ -10,6 +10,7 @@ from datetime import date
 import sqlite_utils
 
 from api.queries.common import Filters, check_touchpoint, run_public, run_taxonomy, with_dates
+from api.queries.significance import family
 from miner.ingest.ratings import normalised as rating_normalised
 from miner.report.trends import change
 from miner.store.reads import items_inside
@@ -90,6 +91,7 @@ def pain_points(
     ids = [p["id"] for p in top["pain_points"]]
     docs = pain_point_items(db, run, filters, ids) if previous else {}
     docs_before = pain_point_items(db, run, previous, ids) if previous else {}
+    adjusted = family(db, run, filters, previous) if previous else None  # of every pain point, not the page's
     out = []
     for point in top["pain_points"]:
         point = {k: v for k, v in point.items() if k != "quote_ids"}
@@ -100,6 +102,8 @@ def pain_points(
         earlier = before.get(point["id"], 0) if before is not None else None
         point["trend"] = trend(point["complaints"], earlier, docs.get(point["id"], 0), docs_before.get(point["id"], 0),
                                items, before_items, cut)  # fmt: skip
+        if point["trend"] is not None and adjusted is not None:
+            point["trend"] |= adjusted.fields(point["id"])
         out.append(point)
     period = {"since": filters.since, "until": filters.until}
     if previous:

@@ -7,8 +7,9 @@ import sqlite_utils
 from api.errors import ApiError, not_found
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.render import UNMAPPED_NAME
-from miner.store.reads import count_by, total_complaints, touchpoint_documents
+from miner.store.reads import count_by, items_inside, total_complaints, touchpoint_documents
 from miner.store.top import top_pain_points
+from miner.store.unread import read_counts
 from miner.touchpoints import Taxonomy
 from miner.touchpoints.taxonomy import NONE, Touchpoint
 
@@ -78,7 +79,15 @@ def touchpoints(
     entries.sort(key=lambda e: (-e["complaints"], e["id"]))
     unmapped_points = _top_points(db, run, filters, n_points, NONE).get(NONE, [])
     unmapped = _entry(UNMAPPED, counts.get(NONE, 0), total, unmapped_points, docs.get(NONE, 0))
-    return {"run": run_public(run), "total_complaints": total, "touchpoints": entries, "unmapped": unmapped}
+    return {"run": run_public(run), "total_complaints": total, **_items(db, run, filters), "touchpoints": entries,
+            "unmapped": unmapped}  # fmt: skip
+
+
+def _items(db: sqlite_utils.Database, run: dict, filters: Filters) -> dict:
+    """The items the run analysed inside the filters, and of them those read and not (another language...): the
+    base of a touchpoint's rate of items, and what it leaves out. Both from the run's tables in memory."""
+    items = items_inside(db, run, filters)
+    return {"total_items": items, **read_counts(db, run, filters, items)}
 
 
 def touchpoint(
@@ -105,7 +114,8 @@ def touchpoint(
     n = counts.get(top.id, 0)
     documents = touchpoint_documents(db, run["id"], filters).get(top.id, 0)
     entry = _entry(top, n, total, points, documents)
-    return {"run": run_public(run), **entry, "subtouchpoints": [_sub(c, subs, n) for c in top.children]}
+    return {"run": run_public(run), **entry, **_items(db, run, filters),
+            "subtouchpoints": [_sub(c, subs, n) for c in top.children]}  # fmt: skip
 
 
 def _sub(tp: Touchpoint, counts: dict[str, int], parent_total: int) -> dict:

@@ -15,6 +15,7 @@ from miner.report.trends import partial_first_period, partial_period, period_of,
 from miner.store.reads import daily_counts, daily_items
 from miner.store.report import load_documents
 from miner.store.scores import load_silent
+from miner.store.unread import read_by_day
 from miner.touchpoints.taxonomy import NONE
 
 
@@ -25,12 +26,16 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     period when the days covered end well before it does (`partial_period`), `partial_first` the first when they
     start well after it does (`partial_first_period`); `ratings`: the mean rating of each period with a rated item,
     and `rating_range` the one scale they share, as the report's (miner/report/rating_trend.py); `nps`: the NPS of
-    each period with NPS answers, as the report's `trends.nps`."""
+    each period with NPS answers, as the report's `trends.nps`; `read_items` and `unread_items`: of each period's
+    items, those read and not, and `unread_languages`: the window's items in another language."""
     empty: dict = {
         "run": run_public(run),
         "period": period,
         "periods": [],
         "items": [],
+        "read_items": [],
+        "unread_items": [],
+        "unread_languages": None,
         "touchpoints": [],
         "partial": None,
         "partial_first": None,
@@ -46,10 +51,12 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     first, last = trend_span(filters, min(items_by_day), max(items_by_day))
     periods = period_range(first, last, period)
     position = {p: i for i, p in enumerate(periods)}
-    items = [0] * len(periods)
-    for day, n in items_by_day.items():
-        if (i := position.get(period_of(day, period))) is not None:
-            items[i] += n
+    read_days, languages = read_by_day(db, run, filters)  # of those items, the read, from the run's table
+    items, read = [0] * len(periods), [0] * len(periods)
+    for per_day, per_period in ((items_by_day, items), (read_days, read)):
+        for day, n in per_day.items():
+            if (i := position.get(period_of(day, period))) is not None:
+                per_period[i] += n
     mentions: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
     documents: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
     for row in daily_counts(db, run["id"], filters):
@@ -66,6 +73,9 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
         "nps": nps_trend(respondents, periods, period),
         "periods": periods,
         "items": items,
+        "read_items": read,
+        "unread_items": [n - r for n, r in zip(items, read, strict=True)],
+        "unread_languages": languages,
         "partial": partial_period(last, period) if len(periods) >= 2 else None,
         "partial_first": partial_first_period(first, period) if len(periods) >= 2 else None,
         "touchpoints": [

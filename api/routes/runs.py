@@ -18,6 +18,7 @@ from api.stored_runs import stored_public, unlisted_runs
 from api.taxonomies import current_version
 from miner.pipeline.profiles import DEFAULT_PROFILE
 from miner.store.reads import has_documents
+from miner.store.unread import run_read_counts
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 FIELDS = tuple(RunPublic.model_fields)
@@ -25,13 +26,14 @@ FIELDS = tuple(RunPublic.model_fields)
 
 def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
     """A job's public fields; with the workspace's `db`, a complete job's fit (how well the corpus fits the
-    taxonomy, miner/touchpoints/fit.py)."""
+    taxonomy, miner/touchpoints/fit.py) and its items, read and not."""
     out = {k: row.get(k) for k in FIELDS}
     out["run_number"] = row.get("run_id")
     if db is not None and row.get("status") == "complete" and row.get("run_id") is not None:
         from miner.store.runs import stored_fit
 
         out["fit"] = stored_fit(db, row["run_id"])
+        out |= run_read_counts(db, row["run_id"]) or {}
     return out
 
 
@@ -121,7 +123,8 @@ def list_runs(
     summary="A run's status",
     description="`run_id` is the id `POST /v1/runs` answered, or the stored run's number (`run.id` in other "
     "answers), also of a run `touchpoints mine` made in the workspace's file. Its status and progress; once "
-    "complete, `fit` says how well the corpus fits the taxonomy and, "
+    "complete, `total_items` counts the items it analysed (`unread_items` those it could not read) and `fit` says "
+    "how well the corpus fits the taxonomy and, "
     "when it does not, what to do (label complaints from GET /v1/review, `touchpoints taxonomy suggest`).",
     responses=responses(401, 404, 429),
 )

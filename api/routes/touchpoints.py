@@ -10,7 +10,7 @@ from api.deps import FiltersDep, RunDep, SettingsDep, WorkspaceDbDep
 from api.errors import responses
 from api.queries import touchpoints as queries
 from api.queries.common import run_taxonomy
-from api.schemas import TouchpointDetailPublic, TouchpointsPublic
+from api.schemas_touchpoints import TouchpointDetailPublic, TouchpointsPublic
 from api.taxonomies import taxonomy_version
 
 router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
@@ -23,7 +23,8 @@ router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
     description="Every top-level touchpoint of the run's taxonomy (of `stage` only, when given), most complaints "
     "first, with its complaints, the items (`documents`) with one, its share and its top 3 pain points; the "
     "complaints that fit none of them apart, under `unmapped`. `total_complaints` and `unmapped` are the "
-    "period's whatever the stage, so shares stay of all complaints.",
+    "period's whatever the stage, so shares stay of all complaints, and so are `total_items`, the items the run "
+    "analysed inside the filters, and of them those read and not (`unread_items`: another language...).",
     responses=responses(400, 401, 404, 422, 429),
 )
 def list_touchpoints(

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1/trends", tags=["touchpoints"])
     summary="Complaints per period and touchpoint",
     description="The report's trend series: for every month (or ISO week) of the window, the dated items and, per "
     "touchpoint, its complaint mentions and the items with a complaint about it, and the mean rating of each period "
-    "with rated items (`ratings`), so a chart of 12 months is one request. The same counts as the report's trends "
+    "with rated items (`ratings`), so a chart of 12 months is one request; of each period's items, those read and "
+    "not (`read_items`, `unread_items`: another language...). The same counts as the report's trends "
     "and as /v1/touchpoints over each period's dates.",
     responses=responses(400, 401, 404, 422, 429),
 )

@@ -81,7 +81,10 @@ class RunCache(Generic[T]):
         if found is None:
             return None
         newest = db.execute("SELECT max(id) FROM imports").fetchone()[0] if run.get("last_import") is None else None
-        key = (*found, newest)
+        return self.keep((*found, newest), build)
+
+    def keep(self, key: tuple, build: Callable[[], T]) -> T:
+        """The table under `key`, from memory or `build()`, kept as the newest used."""
         with self._lock:
             if (table := self._tables.get(key)) is not None:
                 self._tables.move_to_end(key)

@@ -1,8 +1,9 @@
 """Which of a run's items were read, per day, source, kind and language, held in memory beside its item table
-(miner/store/item_table.py): `GET /v1/pain-points` and `/v1/stats` give the items read and unread inside their
-filters (miner/store/unread.py), and counted in SQL per request that took 400-700 ms on the 1M-segment workspace of
-`make bench-api`, where the answer took 16 ms. Apart from the item table, whose query reads the date index alone:
-this one reads each item's meta and segments, once per run (about 0.8 s there)."""
+(miner/store/item_table.py): `GET /v1/pain-points`, `/v1/touchpoints`, `/v1/trends` (per period) and `/v1/stats`
+give the items read and unread inside their filters (miner/store/unread.py), and counted in SQL per request that
+took 400-700 ms on the 1M-segment workspace of `make bench-api`, where the answer took 16 ms. Apart from the item
+table, whose query reads the date index alone: this one reads each item's meta and segments, once per run (about
+0.8 s there). `GET /v1/runs` gives each run's, from one such table per import of the workspace (`ImportReads`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ import sqlite_utils
 
 from miner.store.filters import Filters, run_items
 from miner.store.item_table import UNDATED, ItemTable, RunCache
+
+# Whether an item was read (English, giving a segment), and the other language its meta names ('' for none)
+READ_SQL = """json_extract(d.meta, '$.language') IS NULL
+              AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
+LANGUAGE_SQL = "coalesce(json_extract(d.meta, '$.language'), '')"
+NO_IMPORT = -1  # an item with no import: counted by a run that recorded no last import, by none that did
 
 
 @dataclass(frozen=True)
@@ -25,34 +32,93 @@ class ReadTable:
         """Items inside the filters that were read, as `miner.store.unread.read_items` counts them."""
         return int(self.items.n[self.items.rows(filters) & self.read].sum())
 
-    def languages(self, filters: Filters) -> dict[str, int]:
-        """Items inside the filters in another language, by its code, as `miner.store.unread.unread_texts`."""
+    def read_by_day(self, filters: Filters) -> dict[str, int]:
+        """The dated items inside the filters that were read, per day: the read share of a trend's period."""
+        rows = self.items.rows(filters) & self.read & (self.items.days != UNDATED)
+        return _summed(self.items.days[rows], self.items.n[rows])
+
+    def languages(self, filters: Filters, dated: bool = False) -> dict[str, int]:
+        """Items inside the filters in another language (`dated`: those with a date only), by its code, as
+        `miner.store.unread.unread_texts` counts them."""
         rows = self.items.rows(filters) & (self.language != "")
-        out: dict[str, int] = {}
-        for code, n in zip(self.language[rows], self.items.n[rows], strict=True):
-            out[str(code)] = out.get(str(code), 0) + int(n)
-        return out
+        if dated:
+            rows &= self.items.days != UNDATED
+        return _summed(self.language[rows], self.items.n[rows])
+
+
+def _summed(keys: np.ndarray, counts: np.ndarray) -> dict[str, int]:
+    """The counts summed per key (a day has a row per source, kind and language: 4,000 rows on 1M segments)."""
+    if not len(keys):
+        return {}
+    distinct, at = np.unique(keys.astype(str), return_inverse=True)
+    return dict(zip(distinct.tolist(), np.bincount(at, weights=counts).astype(np.int64).tolist(), strict=True))
 
 
 def read_table(db: sqlite_utils.Database, run: dict) -> ReadTable | None:
     """The run's table, from memory or read (one GROUP BY over its items); None for a database not on a file."""
+    return _tables.get(db, run, lambda: build_read_table(db, run))
 
-    def build() -> ReadTable:
-        rsql, params = run_items(run)
-        rows = db.execute(
-            f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*),
-                       json_extract(d.meta, '$.language') IS NULL
-                           AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id),
-                       coalesce(json_extract(d.meta, '$.language'), '')
-                FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
-            [UNDATED, *params],
-        ).fetchall()
-        days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
-        items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
-                          np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
-        return ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
 
-    return _tables.get(db, run, build)
+def build_read_table(db: sqlite_utils.Database, run: dict) -> ReadTable:
+    """The run's table, read now."""
+    rsql, params = run_items(run)
+    rows = db.execute(
+        f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*), {READ_SQL}, {LANGUAGE_SQL}
+            FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
+        [UNDATED, *params],
+    ).fetchall()
+    days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
+    items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
+                      np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
+    return ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
 
 
 _tables: RunCache[ReadTable] = RunCache()
+
+
+@dataclass(frozen=True)
+class ImportReads:
+    """Every item of the workspace counted per import, read or not and language: a run's items are those of the
+    imports up to its last one (`run_items`), so this one table gives every run's counts, where GET /v1/runs lists
+    up to 500 runs and a read table per run took 0.8 s each on the 1M-segment workspace."""
+
+    imports: np.ndarray  # each row's import id (NO_IMPORT for none)
+    n: np.ndarray
+    read: np.ndarray
+    language: np.ndarray
+
+    def counts(self, last_import: int | None) -> tuple[int, int, dict[str, int]]:
+        """The items of a run with that last import (None: every item), those read, and those in another language
+        by its code."""
+        rows = np.ones(len(self.n), dtype=bool)
+        if last_import is not None:
+            rows = (self.imports != NO_IMPORT) & (self.imports <= last_import)
+        other = rows & (self.language != "")
+        return int(self.n[rows].sum()), int(self.n[rows & self.read].sum()), _summed(self.language[other],
+                                                                                      self.n[other])  # fmt: skip
+
+
+def import_reads(db: sqlite_utils.Database) -> ImportReads:
+    """The workspace's table, from memory or read (one GROUP BY over its items; not kept for a database not on a
+    file). Items change only with an import (a new import id) or an erasure (a row in `erasures`; it may delete an
+    import, whose id the next one can take)."""
+
+    def build() -> ImportReads:
+        rows = db.execute(
+            f"""SELECT coalesce(d.import_id, ?), COUNT(*), {READ_SQL}, {LANGUAGE_SQL} FROM documents d
+                GROUP BY 1, 3, 4""",
+            [NO_IMPORT],
+        ).fetchall()
+        imports, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 4
+        return ImportReads(np.array(imports, dtype=np.int64), np.array(counts, dtype=np.int64),
+                           np.array(read, dtype=bool), np.array(languages, dtype=object))  # fmt: skip
+
+    from miner.store.index import db_file
+
+    if (found := db_file(db)) is None:
+        return build()
+    state = db.execute("SELECT (SELECT max(id) FROM imports), (SELECT COUNT(*) FROM erasures)").fetchone()
+    return _by_import.keep((*found, *state), build)
+
+
+_by_import: RunCache[ImportReads] = RunCache(size=4)

@@ -26,10 +26,13 @@ def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) ->
     return run_index(db, run).counts(filters)
 
 
-def pain_point_items(db: sqlite_utils.Database, run: dict, filters: Filters, ids: list[str]) -> dict[str, int]:
-    """{pain point id: distinct items with a complaint in it} inside the filters, from the run's index
-    (tests/test_api_perf_contract.py holds it equal to the SQL)."""
-    return run_index(db, run).documents(ids, filters)
+def pain_point_items(
+    db: sqlite_utils.Database, run: dict, filters: Filters, ids: list[str] | None = None
+) -> dict[str, int]:
+    """{pain point id: distinct items with a complaint in it} inside the filters, of the `ids` (None: of every pain
+    point), from the run's index (tests/test_api_perf_contract.py holds it equal to the SQL)."""
+    index = run_index(db, run)
+    return index.all_documents(filters) if ids is None else index.documents(ids, filters)
 
 
 def matches(point_touchpoint: str, wanted: str | None) -> bool:

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from miner.segment.language import LANGUAGES
 from miner.store.filters import Filters, run_items
-from miner.store.read_table import read_table
+from miner.store.read_table import build_read_table, import_reads, read_table
 
 
 def unread_texts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[list[str], Counter[str]]:
@@ -65,8 +65,33 @@ def read_counts(db: sqlite_utils.Database, run: dict | None, filters: Filters, i
     a complaint rate over what was read is over, and what it leaves out."""
     if run is not None and (table := read_table(db, run)) is not None:  # in memory, as the items' own counts
         read = table.read_count(filters)
-        languages = Counter({LANGUAGES.get(code, code): n for code, n in table.languages(filters).items()})
+        languages = named(table.languages(filters))
     else:
         read = read_items(db, run, filters)
-        languages = unread_texts(db, run, filters)[1] if run is not None else Counter()
-    return {"read_items": read, "unread_items": items - read, "unread_languages": dict(languages.most_common())}
+        languages = dict(unread_texts(db, run, filters)[1].most_common()) if run is not None else {}
+    return {"read_items": read, "unread_items": items - read, "unread_languages": languages}
+
+
+def named(codes: dict[str, int]) -> dict[str, int]:
+    """Items by language code as `unread_languages` gives them: by the language's name, most first."""
+    names: Counter[str] = Counter()
+    for code, n in codes.items():
+        names[LANGUAGES.get(code, code)] += n
+    return dict(names.most_common())
+
+
+def read_by_day(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[dict[str, int], dict[str, int]]:
+    """Of the dated items inside the filters, those read per day, and those in another language by its name: what a
+    trend's items per period leave unread. From the run's table in memory (read now for a database not on a file)."""
+    table = read_table(db, run) or build_read_table(db, run)
+    return table.read_by_day(filters), named(table.languages(filters, dated=True))
+
+
+def run_read_counts(db: sqlite_utils.Database, run_id: int) -> dict | None:
+    """A run's `total_items` (those it analysed, as `items_inside` counts them) with their `read_counts`, from the
+    workspace's table per import in memory; None when there is no run `run_id`."""
+    row = db.execute("SELECT last_import FROM runs WHERE id = ?", [run_id]).fetchone()
+    if row is None:
+        return None
+    items, read, codes = import_reads(db).counts(row[0])
+    return {"total_items": items, "read_items": read, "unread_items": items - read, "unread_languages": named(codes)}

@@ -1,0 +1,58 @@
+"""The pain points' trends adjusted for each other, as the report adjusts its trends: of 40 pain points that did not
+change, about two pass p < 0.05 by chance, so `significant` alone called noise a change on most dashboards.
+
+The family is every pain point with a complaint in the period inside the filters (of every touchpoint, `none`'s
+too), whatever the page: adjusted over the page alone, a pain point's `p_adjusted` moved with `limit`, `offset`,
+`touchpoint` and `stage`. Its exact tests cost 25-70 ms a request on the 1M-segment workspace of `make bench-api`
+(285 pain points), so each family is kept per run and filters, as the run's index is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from miner.report.trends import change, correct
+from miner.store.filters import Filters
+from miner.store.item_table import RunCache
+from miner.store.reads import items_inside
+from miner.store.top import pain_point_counts, pain_point_items
+
+FAMILIES_KEPT = 128  # periods and filters per run, about 20 KB each
+
+
+@dataclass(frozen=True)
+class Family:
+    tests: int  # the pain points tested (0 under MIN_PERIOD_ITEMS items in either period)
+    p_adjusted: dict[str, float | None]  # per pain point of the period, as the report's `correct` gives it
+    significant: frozenset[str]  # those whose adjusted p is under 0.05
+
+    def fields(self, point_id: str) -> dict:
+        """The pain point's `p_adjusted`, `significant_adjusted` and `tests`, for its trend."""
+        p = self.p_adjusted[point_id]
+        return {"p_adjusted": p, "significant_adjusted": point_id in self.significant,
+                "tests": 0 if p is None else self.tests}  # fmt: skip
+
+
+def family(db: sqlite_utils.Database, run: dict, filters: Filters, previous: Filters) -> Family:
+    """Every pain point with a complaint inside the filters: its change on the `previous` period (`change`, as the
+    page's trend judges it), adjusted with the others' (Benjamini-Hochberg, the report's `correct`)."""
+    kept = _families.get(db, run, dict)
+    if kept is not None and (found := kept.get(filters)) is not None:
+        return found
+    ids = list(pain_point_counts(db, run, filters)[0])
+    docs, docs_before = pain_point_items(db, run, filters), pain_point_items(db, run, previous)
+    items, items_before = items_inside(db, run, filters), items_inside(db, run, previous)
+    changes = {pid: change(docs_before.get(pid, 0), items_before, docs.get(pid, 0), items) for pid in ids}
+    correct(changes.values())
+    found = Family(max((c["tests"] for c in changes.values()), default=0),
+                   {pid: c["p_adjusted"] for pid, c in changes.items()},
+                   frozenset(pid for pid, c in changes.items() if c["significant"]))  # fmt: skip
+    if kept is not None:
+        if len(kept) >= FAMILIES_KEPT:
+            kept.clear()
+        kept[filters] = found
+    return found
+
+
+_families: RunCache[dict] = RunCache()
