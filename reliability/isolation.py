@@ -26,7 +26,10 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "', '.join(RUN_LIST_COLUMNS)",  # a module constant of column names (miner/store/runs.py)
                           "', '.join(columns)",  # list_runs: those constants, PROVENANCE's read from params
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
-                          "cols", "columns", "column", "order", "clause", "seg"}  # fmt: skip
+                          "cols", "columns", "column", "order", "clause", "seg",
+                          "READ",  # whether an item was read: constant SQL (miner/store/read_table.py)
+                          # a kept column's value, its JSON path a `?` parameter (miner/store/filters.py KEPT_VALUE)
+                          "kept"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 
 
