@@ -83,6 +83,7 @@ def _variants(method: str, path: str, other: dict) -> list[dict]:
         out += [{"url": f"{url}?run={other['run']}"}, {"url": f"{url}?taxonomy_version={other['taxonomy_version']}"},
                 {"url": f"{url}?dataset_id={other['dataset']}"}]  # fmt: skip
         out += [{"url": f"{url}?source={inj}"} for inj in INJECTIONS] + [{"url": f"{url}?touchpoint={INJECTIONS[0]}"}]
+        out += [{"url": f"{url}?where=Market={inj}&by={inj}"} for inj in INJECTIONS]  # kept columns' JSON paths
     else:
         out += [{"url": url, "json": {"dataset_id": other["dataset"]}}, {"url": url, "json": {"run_id": other["run"]}}]
     return out

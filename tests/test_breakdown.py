@@ -126,6 +126,7 @@ def test_values_beyond_the_shown_are_summed_as_other(retail, db, monkeypatch):
         (["--where", "=UK"], "--where '=UK' is not COLUMN=VALUE"),
         (["--where", "Market=XX"], "no feedback matches Market = XX"),
         (["--by", "Market", "--touchpoint", "billing"], "--by counts the complaints of every touchpoint"),
+        (["--by", 'Mark"et'], "--by 'Mark\"et': a column whose name holds a double quote cannot be read"),
     ],
 )
 def test_a_column_no_item_kept_or_a_malformed_where_is_refused_in_one_sentence(retail, args, said):

@@ -29,6 +29,8 @@ def kept_names(db: sqlite_utils.Database, run: dict | None, taken: tuple[str, ..
 def check_column(db: sqlite_utils.Database, column: str, option: str) -> None:
     """A MinerError naming `option` and listing the kept columns there are, when no item kept `column` (a misspelt
     `Markt` read as "no feedback"). The first item with it ends the look-up; the list is read only to refuse."""
+    if '"' in column:  # SQLite's JSON paths cannot name such a key (parse_where refuses it too)
+        raise MinerError(f"{option} '{column}': a column whose name holds a double quote cannot be read; rename it")
     if not column.startswith("_"):  # `_rejected` and the like are the tool's
         sql = "SELECT 1 FROM documents WHERE json_type(meta, ?) IN ('text', 'integer', 'real', 'true', 'false') LIMIT 1"
         if db.execute(sql, [kept_path(column)]).fetchone():
