@@ -28,8 +28,9 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
                           "cols", "columns", "column", "order", "clause", "seg",
                           "READ",  # whether an item was read: constant SQL (miner/store/read_table.py)
-                          # a kept column's value, its JSON path a `?` parameter (miner/store/filters.py KEPT_VALUE)
-                          "kept"}  # fmt: skip
+                          # a row's day, source, kind and kept value, whose JSON path is a `?` parameter
+                          # (miner/store/column_table.py; the value's SQL is miner/store/filters.py KEPT_VALUE)
+                          "GROUPED_BY"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 
 

@@ -78,16 +78,16 @@ class RunCache(Generic[T]):
         self._tables: OrderedDict[tuple, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, db: sqlite_utils.Database, run: dict, build: Callable[[], T], kept: tuple = ()) -> T | None:
-        """The run's table (of the items with `kept` values when given), from memory or `build()`; None for a
-        database not on a file."""
+    def get(self, db: sqlite_utils.Database, run: dict, build: Callable[[], T], part: tuple = ()) -> T | None:
+        """The run's table (of `part` when given: the kept values of its items, `Filters.kept`, and the like), from
+        memory or `build()`; None for a database not on a file."""
         from miner.store.index import file_key
 
         found = file_key(db, run)
         if found is None:
             return None
         newest = db.execute("SELECT max(id) FROM imports").fetchone()[0] if run.get("last_import") is None else None
-        key = (*found, newest, kept)
+        key = (*found, newest, part)
         with self._lock:
             if (table := self._tables.get(key)) is not None:
                 self._tables.move_to_end(key)
@@ -100,9 +100,9 @@ class RunCache(Generic[T]):
 
 
 def trim(cache: OrderedDict, runs: int, subsets: int) -> list[tuple]:
-    """Drop the least recently used entries of a cache keyed by run then kept values (`Filters.kept`, the key's last
-    part) over `runs` whole runs' and `subsets` of some kept values', so a client stepping through markets does not
-    push the runs' own out; the keys dropped."""
+    """Drop the least recently used entries of a cache keyed by run then part (the key's last: the kept values of its
+    items, `Filters.kept`, and the like; () for a whole run's) over `runs` whole runs' and `subsets` parts', so a
+    client stepping through markets does not push the runs' own out; the keys dropped."""
     dropped = []
     for subset, limit in ((False, runs), (True, subsets)):
         keys = [key for key in cache if bool(key[-1]) is subset]
