@@ -21,7 +21,7 @@ from api.ratelimit import FailureLimiter, RateLimiter
 from api.settings import Settings, get_settings
 from miner.errors import MinerError
 from miner.ingest.records import KINDS
-from miner.store.filters import check, parse_day
+from miner.store.filters import check, parse_day, parse_where
 from miner.store.runs import run_status
 
 
@@ -175,9 +175,19 @@ async def get_filters(
         list[Annotated[str, StringConstraints(max_length=20)]] | None,
         Query(description="review, survey or transcript; repeatable (an empty `kind=` is no filter, as `source=`)."),
     ] = None,
+    where: Annotated[
+        list[Annotated[str, StringConstraints(max_length=300)]] | None,
+        Query(
+            description="Only items whose kept column (a column of their file beside the text: `Market`, `Brand`) "
+            "has this value: `COLUMN=VALUE`, split at the first `=` (`where=Market=DE`; encoded, `where=Market%3DDE`). "
+            "Repeat it: one column's values are alternatives, different columns all apply (an empty `where=` is no "
+            "filter, as `source=`). A column no item kept is a 400 `unknown_column` listing those there are.",
+        ),
+    ] = None,
 ) -> Filters:
-    """The document filters (async: without a source to look up, no I/O, so FastAPI runs it on the event loop, not
-    in a worker thread). A source the workspace never held is a 400 listing those it holds, not an empty answer."""
+    """The document filters (async: without a source or a kept column to look up, no I/O, so FastAPI runs it on the
+    event loop, not in a worker thread). A source the workspace never held, or a column no item kept, is a 400
+    listing those there are, not an empty answer."""
     kinds = [k for k in kind or () if k] or None  # a form's "any" sends an empty value
     for k in kinds or ():
         if k not in KINDS:
@@ -187,12 +197,18 @@ async def get_filters(
         # a value at fault, as a malformed one: 422 "invalid" (it was a 400 `bad_period`, alone among them)
         raise ApiError(422, "invalid", f"since: {first} is after until {last}: give the earlier day as since",
                        field="since")  # fmt: skip
-    filters = Filters(first, last, [s for s in source or () if s] or None, kinds)
-    if filters.source:
-        try:
-            await run_in_threadpool(check, db, filters, "")
-        except MinerError as err:
-            raise ApiError(400, "unknown_source", str(err), field="source") from None
+    try:
+        kept = [parse_where(text) for text in where or () if text]
+    except ValueError as err:
+        raise ApiError(422, "invalid", f"where: {err}", field="where") from None
+    filters = Filters(first, last, [s for s in source or () if s] or None, kinds, kept)
+    for name, code, part in (("source", "unknown_source", Filters(source=filters.source)),
+                             ("where", "unknown_column", Filters(kept=filters.kept))):  # fmt: skip
+        if part != Filters():
+            try:
+                await run_in_threadpool(check, db, part, "")
+            except MinerError as err:
+                raise ApiError(400, code, str(err), field=name) from None
     return filters
 
 

@@ -15,6 +15,7 @@ from api.jobs import JobRunner
 from api.prefix import RootPath
 from api.ratelimit import FailureLimiter, RateLimiter
 from api.routes import (
+    breakdown,
     datasets,
     erasures,
     health,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # outermost of all: every other middleware and route sees the path with the prefix, and redirects leave as paths
     app.add_middleware(RootPath, root_path=settings.root_path)
-    for module in (health, datasets, erasures, runs, pain_points, touchpoints, trends, taxonomy, review, stats, report):
+    for module in (health, datasets, erasures, runs, pain_points, touchpoints, breakdown, trends, taxonomy, review,
+                   stats, report):  # fmt: skip
         app.include_router(module.router)
     return app

@@ -27,7 +27,10 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "', '.join(columns)",  # list_runs: those constants, PROVENANCE's read from params
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
                           "READ_SQL", "LANGUAGE_SQL",  # constant expressions of an item read (read_table.py)
-                          "cols", "columns", "column", "order", "clause", "seg"}  # fmt: skip
+                          "cols", "columns", "column", "order", "clause", "seg",
+                          # a row's day, source, kind and kept value, whose JSON path is a `?` parameter
+                          # (miner/store/column_table.py; the value's SQL is miner/store/filters.py KEPT_VALUE)
+                          "GROUPED_BY"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 
 
@@ -81,6 +84,7 @@ def _variants(method: str, path: str, other: dict) -> list[dict]:
         out += [{"url": f"{url}?run={other['run']}"}, {"url": f"{url}?taxonomy_version={other['taxonomy_version']}"},
                 {"url": f"{url}?dataset_id={other['dataset']}"}]  # fmt: skip
         out += [{"url": f"{url}?source={inj}"} for inj in INJECTIONS] + [{"url": f"{url}?touchpoint={INJECTIONS[0]}"}]
+        out += [{"url": f"{url}?where=Market={inj}&by={inj}"} for inj in INJECTIONS]  # kept columns' JSON paths
     else:
         out += [{"url": url, "json": {"dataset_id": other["dataset"]}}, {"url": url, "json": {"run_id": other["run"]}}]
     return out

@@ -47,6 +47,13 @@ UntilOpt = Annotated[
 ]
 SourceOpt = Annotated[list[str] | None, typer.Option(help="Only feedback from this source file (repeatable).")]
 KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind: review, survey, transcript (repeatable).")]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Only feedback whose kept column has this value: COLUMN=VALUE, e.g. Market=DE (a column of the file "
+        "beside the text; repeatable: a column's values are alternatives, different columns all apply).",
+    ),
+]
 # Which run a read reads (miner.store.runs.resolve_run, as the API's ?run=): after a refit, an older one is still there
 RunOpt = Annotated[
     int | None,
@@ -75,6 +82,19 @@ def fail(message: str, code: int = 2) -> None:
     # the message may quote a row or a file name: its control characters and escape codes are not printed
     typer.echo(f"Error: {terminal_text(message, keep_newlines=True)}", err=True)
     raise typer.Exit(code)
+
+
+def kept_pairs(where: list[str] | None) -> list[tuple[str, str]]:
+    """`--where COLUMN=VALUE` options as (column, value) pairs (`Filters.kept`); a malformed one is refused."""
+    from miner.store.filters import parse_where
+
+    pairs = []
+    for text in where or ():
+        try:
+            pairs.append(parse_where(text))
+        except ValueError as err:
+            fail(f"--where {err}")
+    return pairs
 
 
 def check_count(name: str, value: int | None) -> None:

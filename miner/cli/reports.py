@@ -18,9 +18,11 @@ from miner.cli.app import (
     SinceOpt,
     SourceOpt,
     UntilOpt,
+    WhereOpt,
     app,
     check_count,
     fail,
+    kept_pairs,
 )
 from miner.errors import MinerError
 
@@ -63,12 +65,21 @@ def top(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    where: WhereOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of the pain points, one row per value of this kept column (e.g. Market): its items, those "
+            "read, those with a complaint, the complaint rate over those read, its top touchpoint.",
+        ),
+    ] = None,
     run: RunOpt = None,
 ) -> None:
     """Show the top pain points by touchpoint from the latest run, or --run N (optionally within dates, sources,
-    kinds)."""
+    kinds, kept column values); or, with --by, the complaint rate per value of a kept column."""
     import miner.store  # noqa: F401 - first, so sqlite-utils loads without pandas (start-up under 1 s)
     from miner.report import top_pain_points
+    from miner.report.breakdown import breakdown_csv, by_column, print_breakdown
     from miner.report.render import print_table, to_csv
     from miner.store import open_to_read
     from miner.store.filters import Filters, check, no_match
@@ -79,12 +90,19 @@ def top(
         fail(f"{db}: no such database. Mine some feedback first: touchpoints mine FILE --db {db}")
     for name, value in (("--limit", limit), ("--pain-points", pain_points)):
         check_count(name, value)
+    if by is not None and touchpoint is not None:  # its rate and top touchpoint count every touchpoint's complaints
+        fail("--by counts the complaints of every touchpoint: leave --touchpoint out")
+        return
+    kept = kept_pairs(where)
     try:
         database = open_to_read(db)
-        filters = check(database, Filters(since, until, source, kind))
-        result = top_pain_points(
-            database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters, run_id=run
-        )
+        filters = check(database, Filters(since, until, source, kind, kept))
+        if by is not None:
+            result = by_column(database, by, filters, run)
+        else:
+            result = top_pain_points(
+                database, touchpoint=touchpoint, limit=limit, pain_points=pain_points, filters=filters, run_id=run
+            )
         if not result["items"]:  # as `report` refuses it: an empty table and exit 0 read as "no complaints"
             fail(no_match(database, filters, find_run(database, result["run"]["id"])))
             return
@@ -92,12 +110,16 @@ def top(
         fail(str(err))
         return
     unmapped = touchpoint == NONE  # the JSON keeps them under "unmapped"; the table and the CSV list them
+    if format is Format.table and by is not None:
+        print_breakdown(result)
+        return
     if format is Format.table:
         print_table(result, unmapped)
         return
-    text = (
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n" if format is Format.json else to_csv(result, unmapped)
-    )
+    if format is Format.json:
+        text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = breakdown_csv(result) if by is not None else to_csv(result, unmapped)
     if sys.stdout.isatty():  # shown, not piped: a review's escape codes are not run (a pipe gets the data verbatim)
         from miner.report.inert import terminal_text
 
@@ -119,6 +141,7 @@ def report(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    where: WhereOpt = None,
     period: Annotated[Period, typer.Option(help="Trend periods: week, month, or auto (by the data's span).")] = (
         Period.auto
     ),
@@ -129,9 +152,10 @@ def report(
     from miner.report.html import write_report
     from miner.store.filters import Filters, check
 
+    kept = kept_pairs(where)
     database = _existing_db(db)
     try:
-        filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
+        filters = check(database, Filters(since=since, until=until, source=source, kind=kind, kept=kept))
         path = write_report(database, out, filters, granularity=period.value, run_id=run)
     except MinerError as err:
         fail(str(err))
@@ -172,6 +196,7 @@ def export(
     until: UntilOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
+    where: WhereOpt = None,
     run: RunOpt = None,
 ) -> None:
     """Export pain points and assignments of the latest run, or --run N, for BI tools (spreadsheet formulas
@@ -194,7 +219,7 @@ def export(
     if not suffix:  # "--out fn/pp" wrote an xlsx named pp, which nothing opens as one
         out = out.with_name(f"{out.name}.{chosen.value}")
     try:
-        filters = check(database, Filters(since=since, until=until, source=source, kind=kind))
+        filters = check(database, Filters(since=since, until=until, source=source, kind=kind, kept=kept_pairs(where)))
         path, rows = export_counted(database, out, chosen.value, table=table.value, filters=filters, run_id=run)
     except MinerError as err:
         fail(str(err))

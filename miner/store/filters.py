@@ -1,4 +1,5 @@
-"""The one filter every read takes: a window of days, sources and kinds of the documents behind the complaints.
+"""The one filter every read takes: a window of days, sources, kinds and kept column values (`Market=DE`) of the
+documents behind the complaints.
 
 The date rule, everywhere (CLI, report, API, the run index): a document's day is the first 10 characters of its
 stored date (`2026-03-05T23:30:00+05:00` is on 2026-03-05); `since` keeps days on or after it and `until` days on
@@ -57,6 +58,37 @@ def _day(value: date | str | None, name: str) -> date | None:
         raise MinerError(f"--{name} {err}") from None
 
 
+def parse_where(text: str) -> tuple[str, str]:
+    """`COLUMN=VALUE`, split at the first '=': a column the items kept from their file (`Market`) and one value of
+    it, as `--where` and the API's `where=` take it (a value may hold '=' itself)."""
+    column, equals, value = text.partition("=")
+    column = column.strip()
+    if not equals or not column or not value:
+        raise ValueError(f"'{text}' is not COLUMN=VALUE: name a column the items kept from their file and a value of "
+                         "it, e.g. Market=DE")  # fmt: skip
+    if '"' in column:  # SQLite's JSON paths cannot name such a key
+        raise ValueError(f"'{column}': a column whose name holds a double quote cannot be filtered; rename it")
+    return column, value
+
+
+def kept_path(column: str) -> str:
+    """The JSON path of a kept column in a document's `meta` (quoted: `Touchpoint/Channel`, `a.b`, `Q4 Channel`)."""
+    return f'$."{column}"'
+
+
+# A kept column's value as text (12 and "12" alike), its JSON path the one parameter: what a filter compares and a
+# breakdown groups by (miner/store/breakdown.py).
+KEPT_VALUE = "CAST(json_extract({alias}.meta, ?) AS TEXT)"
+
+
+def _columns(pairs: Iterable[tuple[str, str | Iterable[str]]] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(column, values) pairs, one per column, both sorted: `Market=DE` and `Market=FR` are one column's values."""
+    grouped: dict[str, set[str]] = {}
+    for column, values in pairs or ():
+        grouped.setdefault(column, set()).update((values,) if isinstance(values, str) else values)
+    return tuple((column, tuple(sorted(values))) for column, values in sorted(grouped.items()))
+
+
 def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -70,12 +102,15 @@ class Filters:
     """Which documents a read covers; an empty bound or list means no restriction (see the module's date rule).
 
     `since` and `until` take a date or an ISO string (a time after the day is ignored); `source` and `kind` take
-    one name or several. Instances are hashable, so the run index caches what a filter selects."""
+    one name or several; `kept` (column, value) pairs of the columns the items kept from their files: an item
+    matches with any of a column's values, and all the columns named (`Market=DE`, `Market=FR` and `Brand=X`: DE
+    or FR, and X). Instances are hashable, so the run index caches what a filter selects."""
 
     since: date | None
     until: date | None
     source: tuple[str, ...]
     kind: tuple[str, ...]
+    kept: tuple[tuple[str, tuple[str, ...]], ...]
 
     def __init__(
         self,
@@ -83,11 +118,13 @@ class Filters:
         until: date | str | None = None,
         source: str | Iterable[str] | None = None,
         kind: str | Iterable[str] | None = None,
+        kept: Iterable[tuple[str, str | Iterable[str]]] | None = None,
     ) -> None:
         object.__setattr__(self, "since", _day(since, "since"))
         object.__setattr__(self, "until", _day(until, "until"))
         object.__setattr__(self, "source", _names(source))
         object.__setattr__(self, "kind", _names(kind))
+        object.__setattr__(self, "kept", _columns(kept))
 
     def sql(self, alias: str = "d") -> tuple[str, list]:
         """` AND ...` conditions on the documents table (`alias`) and their parameters; '' with no filter."""
@@ -103,7 +140,14 @@ class Filters:
             if values:
                 clauses.append(f"{alias}.{column} IN ({','.join('?' * len(values))})")
                 params.extend(values)
+        for column, values in self.kept:
+            clauses.append(f"{KEPT_VALUE.format(alias=alias)} IN ({','.join('?' * len(values))})")
+            params.extend([kept_path(column), *values])
         return "".join(f" AND {c}" for c in clauses), params
+
+    def dates_aside(self) -> Filters:
+        """The same sources, kinds and kept values over every day: where a filter's data lies."""
+        return Filters(source=self.source, kind=self.kind, kept=self.kept)
 
     def where(self, alias: str = "d") -> tuple[str, list]:
         """The same conditions as a whole WHERE body ('1 = 1' with no filter)."""
@@ -152,7 +196,7 @@ class Filters:
         earliest = first_day(db, self, run)
         # a previous period with no item at all keeps its days: it holds too few items for a trend, whatever its length
         cut = earliest if earliest is not None and start < earliest <= end else start
-        return Filters(cut, end, self.source, self.kind), start
+        return Filters(cut, end, self.source, self.kind, self.kept), start
 
     def describe(self) -> str:
         bits = []
@@ -162,6 +206,7 @@ class Filters:
             bits.append("source " + ", ".join(self.source))
         if self.kind:
             bits.append("kind " + ", ".join(self.kind))
+        bits += [f"{column} = {' or '.join(values)}" for column, values in self.kept]
         return "; ".join(bits) or "all feedback"
 
 
@@ -196,6 +241,11 @@ def check(db: sqlite_utils.Database, filters: Filters, prefix: str = "--") -> Fi
             shown = ", ".join(known[:SHOWN_SOURCES]) or "none yet"
             more = f" and {len(known) - SHOWN_SOURCES} more" if len(known) > SHOWN_SOURCES else ""
             raise MinerError(f"unknown {prefix}source '{source}': the database holds {shown}{more}")
+    if filters.kept:
+        from miner.store.kept import check_column
+
+        for column, _ in filters.kept:
+            check_column(db, column, f"{prefix}where")
     return filters
 
 
@@ -203,20 +253,22 @@ def no_match(db: sqlite_utils.Database, filters: Filters, run: dict | None = Non
     """Why `filters` matched no item, in one sentence: what they asked for, the days the items of their sources and
     kinds (of `run` where given) span, and what to widen. `top` printed an empty table and exited 0 for a window
     after the data where `report` refused, and neither said where the data lies."""
+    names = ("since", "until", "source", "kind", "where") if filters.kept else ("since", "until", "source", "kind")
     return f"no feedback matches {filters.describe()}: {data_span(db, filters, run)}; widen " + "/".join(
-        f"{prefix}{name}" for name in ("since", "until", "source", "kind")
+        f"{prefix}{name}" for name in names
     )
 
 
 def data_span(db: sqlite_utils.Database, filters: Filters, run: dict | None = None) -> str:
-    """'the feedback runs from 2026-01-01 to 2026-12-31' (of the filters' sources and kinds, their dates aside)."""
-    whose = Filters(source=filters.source, kind=filters.kind)
-    of = f" of {whose.describe()}" if filters.source or filters.kind else ""
+    """'the feedback runs from 2026-01-01 to 2026-12-31' (of the filters' sources, kinds and kept values, their dates
+    aside)."""
+    whose = filters.dates_aside()
+    of = f" of {whose.describe()}" if whose != Filters() else ""
     first, last = first_day(db, whose, run), last_day(db, whose, run)
     if (first is None or last is None) and run is not None and first_day(db, whose) is not None:
         # stored, and dated, but not in the run read (mined after it, or with --run N of an earlier one)
         return f"run {run['id']} analysed no feedback{of}: a later run did (leave out --run, or mine again)"
-    if (first is None or last is None) and (filters.source or filters.kind) and not _any_stored(db, whose):
+    if (first is None or last is None) and whose != Filters() and not _any_stored(db, whose):
         return f"there is no feedback{of}"  # not "none has a date": there is none at all
     if first is None or last is None:
         return f"no feedback{of} has a date"
@@ -224,8 +276,8 @@ def data_span(db: sqlite_utils.Database, filters: Filters, run: dict | None = No
 
 
 def _any_stored(db: sqlite_utils.Database, within: Filters) -> bool:
-    """Whether any stored item is of `within`'s sources and kinds (its dates aside)."""
-    where, params = Filters(source=within.source, kind=within.kind).where()
+    """Whether any stored item is of `within`'s sources, kinds and kept values (its dates aside)."""
+    where, params = within.dates_aside().where()
     return bool(db.execute(f"SELECT EXISTS(SELECT 1 FROM documents d WHERE {where})", params).fetchone()[0])
 
 
@@ -249,9 +301,9 @@ def _whole_months(since: date, until: date) -> int:
 
 
 def last_day(db: sqlite_utils.Database, within: Filters | None = None, run: dict | None = None) -> date | None:
-    """The latest document's day, of those `within`'s sources and kinds where given (its dates aside) and of those
-    `run` analysed (`run_items`); None when no stored date starts with a valid day. From the run's table in memory
-    where it has one (miner/store/item_table.py)."""
+    """The latest document's day, of those `within`'s sources, kinds and kept values where given (its dates aside)
+    and of those `run` analysed (`run_items`); None when no stored date starts with a valid day. From the run's
+    table in memory where it has one (miner/store/item_table.py)."""
     return _edge_day(db, within, run, last=True)
 
 
@@ -264,9 +316,9 @@ def _edge_day(db: sqlite_utils.Database, within: Filters | None, run: dict | Non
     if run is not None:
         from miner.store.item_table import item_table
 
-        if (table := item_table(db, run)) is not None:
+        if (table := item_table(db, run, within.kept if within else ())) is not None:
             return table.edge_day(within, last)
-    fsql, params = Filters(source=within.source, kind=within.kind).sql() if within else ("", [])
+    fsql, params = within.dates_aside().sql() if within else ("", [])
     rsql, rparams = run_items(run)
     order = "DESC" if last else "ASC"
     sql = f"""SELECT substr(d.date, 1, 10) FROM documents d WHERE d.date IS NOT NULL{fsql}{rsql}

@@ -14,6 +14,10 @@ million segments) and kept while it is among the last `CACHED_RUNS` read. It ans
   string; NULL dates are outside every window with a bound;
 - quotes: each pain point's rows sorted by score (best first, then segment id), as `ORDER BY a.score DESC, s.id`.
 
+A filter on kept columns (`Market=DE`, `Filters.kept`) reads an index of its own, built the same way from the
+run's complaints of the matching items (`CACHED_SUBSETS` of them kept apart from the runs' own): the cells have no
+room for a column each file names as it likes.
+
 tests/test_api_perf_contract.py checks every answer against the direct SQL on a small real database.
 """
 
@@ -30,9 +34,11 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters
+from miner.store.item_table import trim
 from miner.store.reads import JOIN, pain_point_rows
 
 CACHED_RUNS = 8  # runs kept per server process: about 40 bytes per assignment (18 MB for 1M segments)
+CACHED_SUBSETS = 16  # indexes of a run's items with some kept values (a market each), kept beside the runs'
 DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
 _CHUNK = 20_000
 _UNSEEN = object()
@@ -80,12 +86,15 @@ class RunIndex:
     row_first: np.ndarray  # the first row of its (pain point, document): the rows of one share its day, source, kind
     point_start: np.ndarray  # rows of pain point code c: point_start[c]:point_start[c + 1]
     rep_rows: dict[tuple[int, int], int]  # (pain point code, representative segment id) -> its row
+    kept: tuple = ()  # the kept values (`Filters.kept`) of the items whose complaints it holds; () for all
     # Quote rows (a segment's text and its document's fields) read so far: segments and documents never change.
     quote_rows: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
     windows: dict[tuple, Window | None] = field(default_factory=dict, compare=False, repr=False)
 
     def window(self, filters: Filters) -> Window | None:
         """What the filters select, or None when they select nothing (an unknown source, an empty window)."""
+        if filters.kept != self.kept:  # the index holds the items of its kept values only: read it with those
+            raise ValueError(f"the index of kept values {self.kept} read with {filters.kept}: use run_index's kept")
         key = (filters.since, filters.until, filters.source, filters.kind)
         found = self.windows.get(key, _UNSEEN)  # one read: other threads may clear the dict at any time
         if found is _UNSEEN:
@@ -240,8 +249,9 @@ def _codes(values: list, table: dict) -> np.ndarray:
     return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
 
 
-def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
-    """Read the run's complaints (one pass over the join) into the index."""
+def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
+    """Read the run's complaints (one pass over the join) into the index; those of the items with the `kept` values
+    only, when given."""
     point_rows = pain_point_rows(db, run_id)
     point_code = {p["id"]: i for i, p in enumerate(point_rows)}
     n_points = len(point_rows)
@@ -258,8 +268,9 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
     )
     # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
     # 470k assignments, not 3-4 s through the pain point index in random order).
-    sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ? ORDER BY a.segment_id"
-    cursor = db.execute(sql, [run_id])
+    fsql, fparams = Filters(kept=kept).sql()
+    sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ?{fsql} ORDER BY a.segment_id"
+    cursor = db.execute(sql, [run_id, *fparams])
     while chunk := cursor.fetchmany(_CHUNK):
         c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp, c_doc = zip(*chunk, strict=True)
         parts["point"].append(_codes(list(c_point), codes))
@@ -338,6 +349,7 @@ def build(db: sqlite_utils.Database, run_id: int) -> RunIndex:
         row_first=row_first,
         point_start=point_start,
         rep_rows=rep_rows,
+        kept=kept,
     )
 
 
@@ -366,11 +378,13 @@ def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
     return (*found, *stamp)
 
 
-def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:
-    """The run's index: from memory, else built (once, however many requests ask for it at the same time)."""
-    key = file_key(db, run)
-    if key is None:
-        return build(db, run["id"])
+def run_index(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RunIndex:
+    """The run's index (of the items with the `kept` values, `Filters.kept`, when given): from memory, else built
+    (once, however many requests ask for it at the same time)."""
+    found_file = file_key(db, run)
+    if found_file is None:
+        return build(db, run["id"], kept)
+    key = (*found_file, kept)
     with _lock:
         found = _cache.get(key)
         if found is not None:
@@ -381,11 +395,10 @@ def run_index(db: sqlite_utils.Database, run: dict) -> RunIndex:
         with _lock:
             found = _cache.get(key)
         if found is None:
-            found = build(db, run["id"])
+            found = build(db, run["id"], kept)
             with _lock:
                 _cache[key] = found
-                while len(_cache) > CACHED_RUNS:
-                    old, _ = _cache.popitem(last=False)
+                for old in trim(_cache, CACHED_RUNS, CACHED_SUBSETS):
                     _building.pop(old, None)
         return found
 

@@ -1,6 +1,7 @@
 """The columns an item kept from its file (its stored `meta`: `Brand`, `Market`...), as extra columns of the
-assignments export: a retailer who mined brands and markets together could compare them nowhere. They come after
-the fixed columns, so formulas that count columns by position keep working."""
+assignments export, and the names a `--where`, `--by` or the API's `where=` / `by=` may take: a retailer who mined
+brands and markets together could compare them nowhere. In the export they come after the fixed columns, so
+formulas that count columns by position keep working."""
 
 from __future__ import annotations
 
@@ -8,20 +9,35 @@ import json
 
 import sqlite_utils
 
-from miner.store.filters import run_items
+from miner.errors import MinerError
+from miner.store.filters import kept_path, run_items
 
 
-def kept_names(db: sqlite_utils.Database, run: dict, taken: tuple[str, ...]) -> dict[str, str]:
-    """The kept columns of the items `run` analysed (first seen first), each with its column's name: the same for
-    every filter, so an export that matches nothing has the header of one that matches all. Only plain values (a
-    nested one is the tool's, as the `_rejected` list); a name the export already uses (`source`, `text`) becomes
-    `meta.<name>`."""
+def kept_names(db: sqlite_utils.Database, run: dict | None, taken: tuple[str, ...] = ()) -> dict[str, str]:
+    """The kept columns of the items `run` analysed (every item's for None; first seen first), each with its column's
+    name: the same for every filter, so an export that matches nothing has the header of one that matches all. Only
+    plain values (a nested one is the tool's, as the `_rejected` list); a name the export already uses (`source`,
+    `text`) becomes `meta.<name>`."""
     rsql, rparams = run_items(run)
     sql = f"""SELECT DISTINCT k.key FROM documents d, json_each(d.meta) k WHERE d.meta IS NOT NULL{rsql}
               AND k.type IN ('text', 'integer', 'real', 'true', 'false') AND k.key NOT LIKE '\\_%' ESCAPE '\\'
               ORDER BY d.rowid"""
     keys = dict.fromkeys(key for (key,) in db.execute(sql, rparams))
     return {key: f"meta.{key}" if key in taken else key for key in keys}
+
+
+def check_column(db: sqlite_utils.Database, column: str, option: str) -> None:
+    """A MinerError naming `option` and listing the kept columns there are, when no item kept `column` (a misspelt
+    `Markt` read as "no feedback"). The first item with it ends the look-up; the list is read only to refuse."""
+    if '"' in column:  # SQLite's JSON paths cannot name such a key (parse_where refuses it too)
+        raise MinerError(f"{option} '{column}': a column whose name holds a double quote cannot be read; rename it")
+    if not column.startswith("_"):  # `_rejected` and the like are the tool's
+        sql = "SELECT 1 FROM documents WHERE json_type(meta, ?) IN ('text', 'integer', 'real', 'true', 'false') LIMIT 1"
+        if db.execute(sql, [kept_path(column)]).fetchone():
+            return
+    names = list(kept_names(db, None))
+    known = f"the items kept {', '.join(names)}" if names else "no item kept a column of its file beside those read"
+    raise MinerError(f"unknown {option} column '{column}': {known}")
 
 
 def kept_columns(db: sqlite_utils.Database, ids: list[str], names: dict[str, str]) -> dict[str, dict[str, object]]:

@@ -3,7 +3,8 @@
 give the items read and unread inside their filters (miner/store/unread.py), and counted in SQL per request that
 took 400-700 ms on the 1M-segment workspace of `make bench-api`, where the answer took 16 ms. Apart from the item
 table, whose query reads the date index alone: this one reads each item's meta and segments, once per run (about
-0.8 s there). `GET /v1/runs` gives each run's, from one such table per import of the workspace (`ImportReads`)."""
+0.8 s there). A filter on kept columns (`Market=DE`) reads a table of the matching items of its own, as the item
+table's. `GET /v1/runs` gives each run's, from one such table per import of the workspace (`ImportReads`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import sqlite_utils
 from miner.store.filters import Filters, run_items
 from miner.store.item_table import UNDATED, ItemTable, RunCache
 
-# Whether an item was read (English, giving a segment), and the other language its meta names ('' for none)
+# Whether an item `d` was read: in English (no other language named in its meta, whose English title alone may have
+# been read) and giving at least one segment. The base of every complaint rate over what the analysis could read.
 READ_SQL = """json_extract(d.meta, '$.language') IS NULL
               AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
-LANGUAGE_SQL = "coalesce(json_extract(d.meta, '$.language'), '')"
+LANGUAGE_SQL = "coalesce(json_extract(d.meta, '$.language'), '')"  # the other language its meta names ('' for none)
 NO_IMPORT = -1  # an item with no import: counted by a run that recorded no last import, by none that did
 
 
@@ -54,22 +56,24 @@ def _summed(keys: np.ndarray, counts: np.ndarray) -> dict[str, int]:
     return dict(zip(distinct.tolist(), np.bincount(at, weights=counts).astype(np.int64).tolist(), strict=True))
 
 
-def read_table(db: sqlite_utils.Database, run: dict) -> ReadTable | None:
-    """The run's table, from memory or read (one GROUP BY over its items); None for a database not on a file."""
-    return _tables.get(db, run, lambda: build_read_table(db, run))
+def read_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> ReadTable | None:
+    """The run's table (of the items with `kept` values, `Filters.kept`, when given), from memory or read
+    (one GROUP BY over its items); None for a database not on a file."""
+    return _tables.get(db, run, lambda: build_read_table(db, run, kept), kept)
 
 
-def build_read_table(db: sqlite_utils.Database, run: dict) -> ReadTable:
-    """The run's table, read now."""
+def build_read_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> ReadTable:
+    """The run's table (of the items with `kept` values when given), read now."""
     rsql, params = run_items(run)
+    fsql, fparams = Filters(kept=kept).sql()
     rows = db.execute(
         f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*), {READ_SQL}, {LANGUAGE_SQL}
-            FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6""",
-        [UNDATED, *params],
+            FROM documents d WHERE 1 = 1{fsql}{rsql} GROUP BY 1, 2, 3, 5, 6""",
+        [UNDATED, *fparams, *params],
     ).fetchall()
     days, sources, kinds, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 6
     items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
-                      np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
+                      np.array(kinds, dtype=object), np.array(counts, dtype=np.int64), kept)  # fmt: skip
     return ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
 
 
@@ -118,7 +122,7 @@ def import_reads(db: sqlite_utils.Database) -> ImportReads:
     if (found := db_file(db)) is None:
         return build()
     state = db.execute("SELECT (SELECT max(id) FROM imports), (SELECT COUNT(*) FROM erasures)").fetchone()
-    return _by_import.keep((*found, *state), build)
+    return _by_import.keep((*found, *state, ()), build)
 
 
 _by_import: RunCache[ImportReads] = RunCache(size=4)

@@ -159,7 +159,7 @@ def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) 
     if run is not None:
         from miner.store.item_table import item_table
 
-        if (table := item_table(db, run)) is not None:
+        if (table := item_table(db, run, filters.kept)) is not None:
             return table.count(filters)
     fsql, fparams = filters.sql()
     rsql, rparams = run_items(run)

@@ -123,12 +123,13 @@ def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, 
 
 
 def pain_points_before(db: sqlite_utils.Database, filters: Filters, run_id: int | None = None) -> dict[str, str]:
-    """The first day of each pain point of the run with an item dated before `filters.since`, within its sources
-    and kinds: a report of a window calls a pain point new only where the run never saw it before the window."""
+    """The first day of each pain point of the run with an item dated before `filters.since`, within its sources,
+    kinds and kept values: a report of a window calls a pain point new only where the run never saw it before the
+    window."""
     if filters.since is None or filters.since == date.min:  # nothing is dated before year 1
         return {}
     run = resolve_run(db, run_id)
-    earlier = Filters(None, filters.since - timedelta(days=1), filters.source, filters.kind)
+    earlier = Filters(None, filters.since - timedelta(days=1), filters.source, filters.kind, filters.kept)
     where, params = earlier.where()
     rsql, rparams = run_items(run)
     rows = db.execute(

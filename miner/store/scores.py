@@ -40,7 +40,11 @@ def store_scores(db: sqlite_utils.Database, import_id: int, scores: list[Score])
 
 def load_silent(db: sqlite_utils.Database, filters: Filters, run: dict | None) -> dict[str, dict]:
     """The scores `run` read inside `filters`, by id, shaped as `load_documents`' rows (`silent` set): what the
-    respondents are grouped from beside the documents."""
+    respondents are grouped from beside the documents. None inside a filter on kept columns (`Market=DE`): a score
+    keeps no column of its row, so which market it is of is not known (counted in all of them, it would be wrong in
+    all but one)."""
+    if filters.kept:
+        return {}
     where, params = filters.where()
     rsql, rparams = run_items(run)
     return {

@@ -23,7 +23,7 @@ QUOTE_KEYS = ("text", "document_id", "source", "kind", "date", "rating", "rating
 def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[dict[str, int], int]:
     """{pain point id: complaints} inside the filters (ids with some), and all complaints inside them (those
     without a pain point, and unmapped ones, included)."""
-    return run_index(db, run).counts(filters)
+    return run_index(db, run, filters.kept).counts(filters)
 
 
 def pain_point_items(
@@ -31,7 +31,7 @@ def pain_point_items(
 ) -> dict[str, int]:
     """{pain point id: distinct items with a complaint in it} inside the filters, of the `ids` (None: of every pain
     point), from the run's index (tests/test_api_perf_contract.py holds it equal to the SQL)."""
-    index = run_index(db, run)
+    index = run_index(db, run, filters.kept)
     return index.all_documents(filters) if ids is None else index.documents(ids, filters)
 
 
@@ -61,7 +61,7 @@ def top_pain_points(
     filters, topped up by the best matches."""
     filters = filters or Filters()
     taxonomy = run_taxonomy(run)
-    index = run_index(db, run)
+    index = run_index(db, run, filters.kept)
     counts, total = index.counts(filters)
     by_touchpoint = index.touchpoint_counts(filters)
     names = {tp.id: tp.name for top in taxonomy.touchpoints for tp in top.walk()}

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from miner.segment.language import LANGUAGES
 from miner.store.filters import Filters, run_items
-from miner.store.read_table import build_read_table, import_reads, read_table
+from miner.store.read_table import READ_SQL, build_read_table, import_reads, read_table
 
 
 def unread_texts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[list[str], Counter[str]]:
@@ -37,14 +37,10 @@ def unread_texts(db: sqlite_utils.Database, run: dict, filters: Filters) -> tupl
 
 
 def _read(run: dict | None, filters: Filters) -> tuple[str, list]:
-    """The WHERE body, and its parameters, of the items `run` analysed inside the filters that were read: in English
-    (no other language named in their meta, whose English title alone may have been read) and giving at least one
-    segment."""
+    """The WHERE body, and its parameters, of the items `run` analysed inside the filters that were read."""
     where, params = filters.where()
     rsql, rparams = run_items(run)
-    body = f"""{where}{rsql} AND json_extract(d.meta, '$.language') IS NULL
-               AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
-    return body, [*params, *rparams]
+    return f"{where}{rsql} AND {READ_SQL}", [*params, *rparams]
 
 
 def read_items(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> int:
@@ -63,7 +59,7 @@ def read_counts(db: sqlite_utils.Database, run: dict | None, filters: Filters, i
     """`read_items`, `unread_items` (the rest of the `items`: another language, no English text, no word; as the
     report's `quality.unread_items`) and `unread_languages` (by language) for an answer that counts items: the base
     a complaint rate over what was read is over, and what it leaves out."""
-    if run is not None and (table := read_table(db, run)) is not None:  # in memory, as the items' own counts
+    if run is not None and (table := read_table(db, run, filters.kept)) is not None:  # in memory, as items_inside
         read = table.read_count(filters)
         languages = named(table.languages(filters))
     else:
@@ -83,7 +79,7 @@ def named(codes: dict[str, int]) -> dict[str, int]:
 def read_by_day(db: sqlite_utils.Database, run: dict, filters: Filters) -> tuple[dict[str, int], dict[str, int]]:
     """Of the dated items inside the filters, those read per day, and those in another language by its name: what a
     trend's items per period leave unread. From the run's table in memory (read now for a database not on a file)."""
-    table = read_table(db, run) or build_read_table(db, run)
+    table = read_table(db, run, filters.kept) or build_read_table(db, run, filters.kept)
     return table.read_by_day(filters), named(table.languages(filters, dated=True))
 
 
