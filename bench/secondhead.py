@@ -68,29 +68,42 @@ class HeadVariants:
         self.built = head.head  # type: ignore[attr-defined]
         self._fits: dict[tuple[int, int], dict] = {}
 
-    def fit(self, seed: int, drop: int = 0) -> dict:
+    def fit(self, seed: int, drop: int = 0, hidden: int = 0) -> dict:
         from miner.train.distill import fit_head
         from miner.train.recipes import HEAD_RECIPE
 
-        if (seed, drop) not in self._fits:
+        hidden = hidden or HEAD_RECIPE["hidden"]
+        if (seed, drop, hidden) not in self._fits:
             keep = np.ones(len(self.texts), dtype=bool)
             if drop:
                 keep[np.random.default_rng(12345).choice(len(self.texts), drop, replace=False)] = False
-            self._fits[seed, drop] = fit_head(
-                self.x[keep], self.y[keep], hidden=HEAD_RECIPE["hidden"], epochs=HEAD_RECIPE["epochs"], seed=seed
+            self._fits[seed, drop, hidden] = fit_head(
+                self.x[keep], self.y[keep], hidden=hidden, epochs=HEAD_RECIPE["epochs"], seed=seed
             )
-        return self._fits[seed, drop]
+        return self._fits[seed, drop, hidden]
 
     def get(self, name: str) -> dict:
-        from miner.train.distill import average_heads
-
         if name.startswith("seed"):
             return self.fit(int(name.removeprefix("seed")))
         if name.startswith("drop"):
             return self.fit(0, int(name.removeprefix("drop")))
+        name, _, hidden = name.partition("h")  # `ens5h128`: each fit of 128 hidden units
         spec, _, drop = name.removeprefix("ens").partition("-drop")
         k, _, start = spec.partition("+")
-        return average_heads([self.fit(int(start or 0) + i, int(drop or 0)) for i in range(int(k))])
+        fits = [self.fit(int(start or 0) + i, int(drop or 0), int(hidden or 0)) for i in range(int(k))]
+        return average_heads(fits)
+
+
+def average_heads(heads: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One head whose output is the mean of `heads`' outputs (before normalising): their linear parts averaged,
+    their hidden units side by side, each unit's outgoing weights divided by their number. `HeadEmbedder` reads it
+    as any head."""
+    return {
+        "W": np.mean([h["W"] for h in heads], axis=0),
+        "A": np.hstack([h["A"] for h in heads]),
+        "a": np.hstack([h["a"] for h in heads]),
+        "B": np.vstack([h["B"] for h in heads]) / len(heads),
+    }
 
 
 def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) -> dict:  # noqa: ANN001

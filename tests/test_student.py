@@ -164,21 +164,3 @@ def test_static_vectors_are_what_model2vec_encodes(quantized: bool):
     # Without weights model2vec's mean stays in float16 (its rows' type), so it is the coarser of the two there.
     assert got.shape == want.shape and np.allclose(got, want, atol=1e-5 if quantized else 2e-3)
     assert not got[2].any()  # no token at all: model2vec's zeros
-
-
-def test_averaged_heads_give_the_mean_of_their_outputs():
-    """The complaint head is five fits averaged into one MLP (miner/train/recipes.py HEAD_RECIPE `heads`): the one
-    head's output is the mean of the fits' outputs, so it reads as any head, at five times the hidden units."""
-    from miner.train.distill import average_heads
-
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(64, 6)).astype(np.float32), rng.normal(size=(64, 4)).astype(np.float32)
-    fits = [fit_head(x, y, hidden=8, epochs=2, seed=seed) for seed in range(3)]
-
-    def out(h: dict) -> np.ndarray:
-        return x @ h["W"] + np.maximum(x @ h["A"] + h["a"], 0) @ h["B"]
-
-    one = average_heads(fits)
-    assert one["A"].shape == (6, 24) and one["B"].shape == (24, 4)
-    assert np.allclose(out(one), np.mean([out(h) for h in fits], axis=0), atol=1e-5)
-    assert not np.allclose(out(fits[0]), out(fits[1]), atol=1e-3)  # the seeds do give other heads

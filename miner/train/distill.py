@@ -110,15 +110,3 @@ def fit_head(
             optimiser.step()
             optimiser.zero_grad()
     return {k: v.detach().numpy().astype(np.float32) for k, v in {"W": w, "A": a, "a": a_bias, "B": b}.items()}
-
-
-def average_heads(heads: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One head whose output is the mean of `heads`' outputs (before normalising): their linear parts averaged,
-    their hidden units side by side, each unit's outgoing weights divided by their number. `HeadEmbedder` and the
-    students read it as any head."""
-    return {
-        "W": np.mean([h["W"] for h in heads], axis=0),
-        "A": np.hstack([h["A"] for h in heads]),
-        "a": np.hstack([h["a"] for h in heads]),
-        "B": np.vstack([h["B"] for h in heads]) / len(heads),
-    }

@@ -269,10 +269,7 @@ def distil(
 # fitted on project-written texts and their variants; `complaint_head_recipe` adds which two encoders it joins.
 # On the texts themselves: with sources.py `student_texts`' variants (3.6x as many) each build read ~31k texts, too
 # slow for the transfer protocol's six held-out pairs on a shared machine (docs/lab/secondhead.md).
-# `heads`: that many fits from seeds 0, 1, ... averaged into one (`average_heads`). One fit's seed moved NHS's complaint
-# F1 by up to 3.8 points and its accuracy@1 by 6.5 (the mixture threshold follows the head); five averaged, 0.9 and
-# 3.2 between three such averages (docs/lab/headspread.md).
-HEAD_RECIPE: dict[str, Any] = {"head": "mlp", "hidden": 512, "epochs": 30, "texts": "head_texts", "heads": 5}
+HEAD_RECIPE: dict[str, Any] = {"head": "mlp", "hidden": 512, "epochs": 30, "texts": "head_texts"}
 
 
 def fit_complaint_head(
@@ -292,7 +289,7 @@ def fit_complaint_head(
     import numpy as np
 
     from miner.embed.head import HEAD_FILE
-    from miner.train.distill import average_heads, fit_head
+    from miner.train.distill import fit_head
 
     if source is None or teacher is None:
         raise ModelError("the complaint head is fitted between two encoders: give its source and teacher")
@@ -300,9 +297,7 @@ def fit_complaint_head(
     with (progress or Progress()).stage("Fitting the complaint head", 2 * len(variants)) as advance:
         x = source.embed(variants, progress=advance)
         y = teacher.embed(variants, progress=advance)
-    fits = [fit_head(x, y, hidden=HEAD_RECIPE["hidden"], epochs=HEAD_RECIPE["epochs"], seed=seed)
-            for seed in range(HEAD_RECIPE["heads"])]  # fmt: skip
-    head = average_heads(fits)
+    head = fit_head(x, y, hidden=HEAD_RECIPE["hidden"], epochs=HEAD_RECIPE["epochs"])
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     tmp.mkdir(parents=True)
     np.savez(tmp / HEAD_FILE, W=head["W"], A=head["A"], a=head["a"], B=head["B"])
