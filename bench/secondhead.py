@@ -44,6 +44,68 @@ def shared_second(cache: object, mapping: object, training: tuple, frozen: int):
     return EmbeddingCache(model, cache.db).embed  # type: ignore[attr-defined]
 
 
+class HeadVariants:
+    """Other fits of the domain's complaint head on the texts its build read (its training texts and the demo
+    corpus' clauses), for the head's spread: `seedS` (fit_head's seed S), `dropK` (seed 0 without K of the texts,
+    chosen at random), `ensK` (the average of the heads of seeds 0..K-1, one MLP of K times the hidden units),
+    `ensK+J` (the same from seed J), `ensK-dropD` (the average of K heads on the texts without D of them)."""
+
+    def __init__(self, h: object, cache: object, head: object) -> None:
+        from miner.embed import EmbeddingCache
+        from miner.train.sources import (
+            complaint_training_set,
+            default_complaint_training,
+            head_texts,
+            touchpoint_training_set,
+        )
+
+        touchpoints = touchpoint_training_set(h.taxonomy, h.not_complaints)  # type: ignore[attr-defined]
+        dropped = h.dropped_seeds  # type: ignore[attr-defined]
+        complaints = complaint_training_set(h.complaints, h.not_complaints) if dropped else None  # type: ignore[attr-defined]
+        self.texts = head_texts(touchpoints, complaints or default_complaint_training())
+        self.x = cache.embed(self.texts)  # type: ignore[attr-defined]
+        self.y = EmbeddingCache(head.teacher, cache.db).embed(self.texts)  # type: ignore[attr-defined]
+        self.built = head.head  # type: ignore[attr-defined]
+        self._fits: dict[tuple[int, int], dict] = {}
+
+    def fit(self, seed: int, drop: int = 0, hidden: int = 0) -> dict:
+        from miner.train.distill import fit_head
+        from miner.train.recipes import HEAD_RECIPE
+
+        hidden = hidden or HEAD_RECIPE["hidden"]
+        if (seed, drop, hidden) not in self._fits:
+            keep = np.ones(len(self.texts), dtype=bool)
+            if drop:
+                keep[np.random.default_rng(12345).choice(len(self.texts), drop, replace=False)] = False
+            self._fits[seed, drop, hidden] = fit_head(
+                self.x[keep], self.y[keep], hidden=hidden, epochs=HEAD_RECIPE["epochs"], seed=seed
+            )
+        return self._fits[seed, drop, hidden]
+
+    def get(self, name: str) -> dict:
+        if name.startswith("seed"):
+            return self.fit(int(name.removeprefix("seed")))
+        if name.startswith("drop"):
+            return self.fit(0, int(name.removeprefix("drop")))
+        name, _, hidden = name.partition("h")  # `ens5h128`: each fit of 128 hidden units
+        spec, _, drop = name.removeprefix("ens").partition("-drop")
+        k, _, start = spec.partition("+")
+        fits = [self.fit(int(start or 0) + i, int(drop or 0), int(hidden or 0)) for i in range(int(k))]
+        return average_heads(fits)
+
+
+def average_heads(heads: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One head whose output is the mean of `heads`' outputs (before normalising): their linear parts averaged,
+    their hidden units side by side, each unit's outgoing weights divided by their number. `HeadEmbedder` reads it
+    as any head."""
+    return {
+        "W": np.mean([h["W"] for h in heads], axis=0),
+        "A": np.hstack([h["A"] for h in heads]),
+        "a": np.hstack([h["a"] for h in heads]),
+        "B": np.vstack([h["B"] for h in heads]) / len(heads),
+    }
+
+
 def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) -> dict:  # noqa: ANN001
     from miner.complaints.detector import load_seeds
     from miner.embed import EmbeddingCache
@@ -70,14 +132,18 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
         mapping = pipeline.encoders.mapping
         saved = dict(vars(detector))
         head = pipeline.encoders.complaint
+        heads = HeadVariants(h, cache, head)
         for name in candidates:
             started = time.process_time()
-            if name == "twopass":
+            if name.startswith(("seed", "drop", "ens")):
+                head._head = heads.get(name)  # the detector reads the head through `head.apply`
+                detector.fit()
+            elif name == "twopass":
                 detector.second = EmbeddingCache(head.teacher, cache.db).embed
             elif name.startswith("shared"):
                 training = complaint_training_set(h.complaints, h.not_complaints)
                 detector.second = shared_second(cache, mapping, training, int(name.removeprefix("shared")))
-            if name != "head":
+            if name != "head" and not name.startswith(("seed", "drop", "ens")):
                 detector.fit()
             result, _ = classify(segments, cache, detector, pipeline.mapper_)
             preds = predictions(segments, docs, result, items)
@@ -91,6 +157,7 @@ def run_domain(domain: object, n: int, seed: int, candidates: list[str], log) ->
                 f"({time.process_time() - started:.0f} s CPU)")  # fmt: skip
             vars(detector).clear()
             vars(detector).update(saved)
+            head._head = heads.built
         db.close()
     return out
 
