@@ -371,8 +371,10 @@ class JobRunner:
         self._warm(job["workspace"], run_id)
 
     def _warm(self, workspace: str, run_id: int) -> None:
-        """Build the new run's in-memory index for GET /v1/pain-points here, not in the first request to read it
-        (2-3 s per million segments); best effort: a request builds it anyway."""
+        """Build the new run's in-memory index (GET /v1/pain-points, /v1/touchpoints) and respondents (GET
+        /v1/trends) here, not in the first request to read them (3-4 s each per million segments); best effort: a
+        request builds them anyway."""
+        from miner.report.respondent_table import respondent_table
         from miner.store.index import run_index
         from miner.store.runs import find_run
 
@@ -381,6 +383,7 @@ class JobRunner:
             try:
                 if (run := find_run(db, run_id=run_id)) is not None:
                     run_index(db, run)
+                    respondent_table(db, run)
             finally:
                 db.close()
         except Exception:  # noqa: BLE001 - the run is complete whatever happens here

@@ -501,7 +501,7 @@ def render(meta: dict, res: dict) -> str:
         f"{res['server_tracebacks']} tracebacks in the server log.",
         "",
         "Where the time goes: counts, trends and quote candidates come from the run's in-memory index "
-        "(`miner/store/index.py`, about 40 bytes per assignment, built once per run in one pass over the join; "
+        "(`miner/store/index.py`, about 70 bytes per assignment, built once per run in one pass over the join; "
         "tests/test_api_perf_contract.py holds it equal to the SQL), so a request is mostly FastAPI's own work "
         "(three worker-thread hops, validation, JSON) plus a few primary-key reads on pooled connections. With the "
         "machine's cores busy the latency is queueing: requests/s × latency ≈ concurrency.",

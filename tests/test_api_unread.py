@@ -137,3 +137,27 @@ def test_a_runs_counts_come_from_memory_and_follow_an_erasure(db, tmp_path, mini
     assert not [s for s in statements if "documents" in s], statements  # the runs' rows alone
     forget_files(db, [str(db.execute("SELECT path FROM imports WHERE source = 'more.csv'").fetchone()[0])])
     assert run_read_counts(db, latest)["unread_items"] == 7
+
+
+def test_erasing_an_item_no_run_read_is_seen_by_every_count(tmp_path):
+    """An erased item with no segment (the German one) took nothing out of a run's stored counts, so no run was
+    stamped, and the run's tables in memory behind `total_items` and `unread_items` kept counting it until the server
+    restarted, while GET /v1/runs (keyed on the erasures) saw it go."""
+    with serve(tmp_path / "main.db", {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("erased")) as client:
+            with _months(tmp_path).open("rb") as fh:
+                dataset = client.post("/v1/datasets", files={"file": ("reviews.csv", fh, "text/csv")}).json()["id"]
+            final, _ = wait_for_run(client, client.post("/v1/runs", json={"dataset_id": dataset}).json()["id"])
+            assert final["status"] == "complete", final
+            paths = (f"/v1/touchpoints?{MARCH}", f"/v1/pain-points?{MARCH}", f"/v1/touchpoints/none?{MARCH}")
+            assert all(_counts(_get(client, p))["unread_languages"]["German"] == 1 for p in paths)  # now in memory
+            assert _get(client, "/v1/trends")["unread_items"] == [1, 2, 3]
+            erased = client.post("/v1/erasures", json={"customer": "F3-1"})  # March's German item, by its id
+            assert erased.status_code == 200 and erased.json()["documents"] == 1, erased.text
+            march = {"total_items": 14, "read_items": 12, "unread_items": 2,
+                     "unread_languages": {"Spanish": 1, "French": 1}}  # fmt: skip
+            assert [_counts(_get(client, p)) for p in paths] == [march] * 3
+            trends = _get(client, "/v1/trends")
+            assert (trends["items"], trends["unread_items"]) == ([13, 14, 14], [1, 2, 2])
+            (run,) = _get(client, "/v1/runs")
+            assert _counts(run) == _counts(_get(client, "/v1/pain-points"))

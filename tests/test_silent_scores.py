@@ -67,8 +67,9 @@ def test_forgetting_takes_the_scores_too(db, tmp_path, mini_taxonomy, fake_embed
 
     _survey(tmp_path / "q.csv", SCORES, WROTE)
     options = _options(mini_taxonomy, fake_embedder, segmenter)
-    mine(db, [tmp_path / "q.csv"], options)
+    _, run = mine(db, [tmp_path / "q.csv"], options)
     assert forget_customer(db, "R_10").scores == 1  # a respondent who only scored asks to be forgotten
+    assert db["runs"].get(run)["erased_at"]  # the run counted the score: what the API holds of it is rebuilt
     mine(db, [tmp_path / "q.csv"], _options(mini_taxonomy, fake_embedder, segmenter, incremental=True))
     assert build_report(db)["overview"]["nps"]["respondents"] == 15  # and stays forgotten
     (path,) = [p for (p,) in db.execute("SELECT DISTINCT path FROM imports")]

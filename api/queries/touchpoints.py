@@ -7,7 +7,8 @@ import sqlite_utils
 from api.errors import ApiError, not_found
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.render import UNMAPPED_NAME
-from miner.store.reads import count_by, items_inside, total_complaints, touchpoint_documents
+from miner.store.index import run_index
+from miner.store.reads import items_inside
 from miner.store.top import top_pain_points
 from miner.store.unread import read_counts
 from miner.touchpoints import Taxonomy
@@ -67,9 +68,9 @@ def touchpoints(
         entries = [_entry(tp, 0, 0, []) for tp in taxonomy.touchpoints if stage in (None, tp.stage)]
         return {"run": None, "total_complaints": 0, "touchpoints": entries, "unmapped": _entry(UNMAPPED, 0, 0, [])}
     taxonomy = run_taxonomy(run)
-    counts = count_by(db, run["id"], "a.touchpoint", filters)
-    docs = touchpoint_documents(db, run["id"], filters)
-    total = total_complaints(db, run["id"], filters)
+    index = run_index(db, run, filters.kept)  # the run's complaints in memory (SQL over them: 3-4 s on 1M segments)
+    counts, docs = index.touchpoint_counts(filters), index.touchpoint_items(filters).documents()
+    total = index.counts(filters)[1]
     points = _top_points(db, run, filters, n_points)
     entries = [
         _entry(tp, counts.get(tp.id, 0), total, points.get(tp.id, []), docs.get(tp.id, 0))
@@ -107,18 +108,18 @@ def touchpoint(
         raise not_found(f"touchpoint '{touchpoint_id}'")
     if run is None:
         return {"run": None, **_entry(top, 0, 0, []), "subtouchpoints": [_sub(c, {}, 0) for c in top.children]}
-    total = total_complaints(db, run["id"], filters)
-    counts = count_by(db, run["id"], "a.touchpoint", filters, " AND a.touchpoint = ?", [top.id])
-    subs = count_by(db, run["id"], "a.subtouchpoint", filters, " AND a.touchpoint = ?", [top.id])
+    index = run_index(db, run, filters.kept)  # as `touchpoints`
+    inside = index.touchpoint_items(filters)
+    total, n = index.counts(filters)[1], index.touchpoint_counts(filters).get(top.id, 0)
+    subs = inside.subtouchpoints(top.id)
     points = _top_points(db, run, filters, 10, NONE if top is UNMAPPED else None).get(top.id, [])
-    n = counts.get(top.id, 0)
-    documents = touchpoint_documents(db, run["id"], filters).get(top.id, 0)
+    documents = inside.documents().get(top.id, 0)
     entry = _entry(top, n, total, points, documents)
     return {"run": run_public(run), **entry, **_items(db, run, filters),
             "subtouchpoints": [_sub(c, subs, n) for c in top.children]}  # fmt: skip
 
 
-def _sub(tp: Touchpoint, counts: dict[str, int], parent_total: int) -> dict:
+def _sub(tp: Touchpoint, counts: dict[str | None, int], parent_total: int) -> dict:
     n = sum(counts.get(t.id, 0) for t in tp.walk())
     return {
         "id": tp.id,

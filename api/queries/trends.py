@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import sqlite_utils
 
 from api.queries.common import Filters, run_public, run_taxonomy
 from miner.report.model import trend_span
-from miner.report.nps import nps_trend
-from miner.report.rating_trend import rating_trend
-from miner.report.respondents import group
+from miner.report.respondent_table import respondent_trend
 from miner.report.trends import partial_first_period, partial_period, period_of, period_range
-from miner.store.reads import daily_counts, daily_items
-from miner.store.report import load_documents
-from miner.store.scores import load_silent
+from miner.store.index import run_index
+from miner.store.reads import daily_items
 from miner.store.unread import read_by_day
 from miner.touchpoints.taxonomy import NONE
 
@@ -51,26 +46,26 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     first, last = trend_span(filters, min(items_by_day), max(items_by_day))
     periods = period_range(first, last, period)
     position = {p: i for i, p in enumerate(periods)}
+    at: dict[str, int | None] = {}  # each day's period, looked up once: the items', the read ones' and complaints'
+
+    def of(day: str) -> int | None:
+        if day not in at:
+            at[day] = position.get(period_of(day, period))
+        return at[day]
+
     read_days, languages = read_by_day(db, run, filters)  # of those items, the read, from the run's table
     items, read = [0] * len(periods), [0] * len(periods)
     for per_day, per_period in ((items_by_day, items), (read_days, read)):
         for day, n in per_day.items():
-            if (i := position.get(period_of(day, period))) is not None:
+            if (i := of(day)) is not None:
                 per_period[i] += n
-    mentions: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
-    documents: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
-    for row in daily_counts(db, run["id"], filters):
-        if (i := position.get(period_of(row["day"], period))) is not None:
-            mentions[row["touchpoint"]][i] += row["mentions"]
-            documents[row["touchpoint"]][i] += row["documents"]
+    # per touchpoint, from the run's index in memory (miner/store/touchpoint_items.py; SQL: 1 s on 1M segments)
+    mentions, documents = run_index(db, run, filters.kept).touchpoint_items(filters).per_period(of, len(periods))
     names = {tp.id: tp.name for tp in run_taxonomy(run).touchpoints} | {NONE: "No touchpoint (none)"}
     order = sorted(mentions, key=lambda t: (-sum(mentions[t]), t))
     return {
         **empty,
-        **rating_trend(
-            respondents := group(load_documents(db, filters, run) | load_silent(db, filters, run)), periods, period
-        ),
-        "nps": nps_trend(respondents, periods, period),
+        **respondent_trend(db, run, filters, periods, period),  # ratings and NPS per period, from memory too
         "periods": periods,
         "items": items,
         "read_items": read,

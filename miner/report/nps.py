@@ -60,5 +60,10 @@ def nps_trend(respondents: list[Respondent], periods: list[str], unit: str) -> l
     for r, s in scored(respondents):
         if r.date:
             by_period.setdefault(period_of(r.date, unit), []).append(s)
+    return period_nps(by_period, periods)
+
+
+def period_nps(by_period: dict[str, list[float]], periods: list[str]) -> list[dict]:
+    """`nps_trend` of the NPS answers of each period."""
     # the periods of the respondents who only scored too: the last week's scores were left out where nobody wrote then
     return [{"period": p, **(nps(by_period[p]) or {})} for p in sorted({*periods, *by_period}) if p in by_period]

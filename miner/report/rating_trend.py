@@ -15,7 +15,12 @@ from miner.wording import counted
 def own_scale(respondents: list[Respondent]) -> tuple[float, float] | None:
     """The (low, high) of the one scale every rated respondent answered on (stars5 and csat5 share 1-5); None where
     they mix scales of different ranges or one has no known scale."""
-    ranges = {SCALES.get(r.scale or "") for r in respondents if r.rating is not None}
+    return shared_range({r.scale for r in respondents if r.rating is not None})
+
+
+def shared_range(scales: set[str | None]) -> tuple[float, float] | None:
+    """`own_scale` of respondents rated on these scales."""
+    ranges = {SCALES.get(scale or "") for scale in scales}
     if len(ranges) != 1 or None in ranges:
         return None
     return ranges.pop()
@@ -26,11 +31,15 @@ def rating_trend(respondents: list[Respondent], periods: list[str], unit: str) -
     (`mean_rating`), on the items' own scale (`native_mean`, null where they do not share one), the rated items it
     rests on (`rated_items`, a survey respondent once) and `thin`: fewer than MIN_PERIOD_ITEMS of them, too few to
     say a change on the period before is more than chance. `rating_range`: that own scale ("1–5"), or None."""
-    scale = own_scale(respondents)
     by_period: dict[str, list[float]] = {}
     for r in respondents:
         if r.rating is not None and r.date:
             by_period.setdefault(period_of(r.date, unit), []).append(r.rating)
+    return period_ratings(by_period, own_scale(respondents), periods)
+
+
+def period_ratings(by_period: dict[str, list[float]], scale: tuple[float, float] | None, periods: list[str]) -> dict:
+    """`rating_trend` of the ratings of each period (its respondents' in their order) and their `own_scale`."""
     ratings = []
     for p in sorted({*periods, *by_period}):  # a period of respondents who only scored too (miner/ingest/silent.py)
         if values := by_period.get(p):

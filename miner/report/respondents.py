@@ -33,16 +33,22 @@ def group(documents: dict[str, dict]) -> list[Respondent]:
     of their comments where another file holds those."""
     groups: dict[tuple, list[str]] = {}
     for d, doc in documents.items():
-        rid = doc.get("response_id")
-        if rid in (None, ""):
-            groups[(d,)] = [d]
-        else:
-            day = (doc.get("date") or "")[:10]
-            groups.setdefault((str(rid), day) if day else (doc["source"], str(rid), ""), []).append(d)
-    return [_respondent(documents, ids, len(key) > 1) for key, ids in groups.items()]
+        groups.setdefault(respondent_key(d, doc), []).append(d)
+    return [respondent(documents, ids, len(key) > 1) for key, ids in groups.items()]
 
 
-def _respondent(documents: dict[str, dict], ids: list[str], survey: bool) -> Respondent:
+def respondent_key(d: str, doc: dict) -> tuple:
+    """Which respondent item `d` answers for: its response id and day (its file and response id where it has no
+    day), else the item alone (a 1-tuple). Of the item alone, so a filter only leaves some of a respondent's
+    answers out (miner/report/respondent_table.py)."""
+    rid = doc.get("response_id")
+    if rid in (None, ""):
+        return (d,)
+    day = (doc.get("date") or "")[:10]
+    return (str(rid), day) if day else (doc["source"], str(rid), "")
+
+
+def respondent(documents: dict[str, dict], ids: list[str], survey: bool) -> Respondent:
     """The respondent of `ids`: of two answers to one question (one `source_id`) the latest import's, whose score
     is the respondent's."""
     latest: dict[str, str] = {}

@@ -3,7 +3,8 @@ deleted with their segments, results and cached vectors, and the runs that count
 
 What a run stored is corrected, not recomputed: each run's pain point counts, its totals and its quotes lose
 exactly the erased items, keywords and label words no remaining complaint holds go, a pain point left with no
-complaint is dropped, and the run is stamped `erased_at` so a cached copy of it (the API's run index) is rebuilt.
+complaint is dropped, and every run whose items held an erased one (a complaint or not, an unread item, a survey
+score) is stamped `erased_at`, so what the API keeps of it in memory (its index, item and read tables) is rebuilt.
 Pain point centroids and a run's corpus head are averages and weights over many items; they stay. The deleted
 rows are zeroed in the file (secure_delete) and the write-ahead log is checkpointed.
 """
@@ -113,13 +114,17 @@ def _forget(
         hashes = {h for _, h in segs} | _item_hashes(db)
         touched = _recount_runs(db)
         erased.runs = len(touched)
+        sql = "SELECT DISTINCT import_id FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)"
+        imports = {i for (i,) in db.execute(sql)}  # the runs that counted them are stamped, read or not
         # One pass over each table, the erased ids looked up in the staged sets (the results have no index by
         # segment, so chunks of ids would scan them once a chunk).
         db.execute("DELETE FROM assignments WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM segment_results WHERE segment_id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM segments WHERE id IN (SELECT id FROM temp.erasing_segments)")
         db.execute("DELETE FROM documents WHERE id IN (SELECT id FROM temp.erasing_documents)")
-        erased.scores = len(forget_scores(db, import_paths=paths))  # before their imports: found through them
+        scores = forget_scores(db, import_paths=paths)  # before their imports: found through them
+        erased.scores = len(scores)
+        stamp_runs(db, imports | set(scores.values()))
         for chunk, marks in in_chunks(paths):
             db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
         erased.embeddings = _drop_vectors(db, sorted(hashes))
@@ -219,6 +224,17 @@ def _recount_runs(db: sqlite_utils.Database) -> dict[int, set[str]]:
     return {run_id: set(e["points"]) for run_id, e in per_run.items()}
 
 
+def stamp_runs(db: sqlite_utils.Database, imports: set[int | None]) -> None:
+    """Stamp `erased_at` on every run whose items held an item (or a score) of these imports (`run_items`: those up
+    to its last import, every item for a run that recorded none): an erased item with no segment (in another
+    language) took nothing out of `_recount_runs`' counts, and the run's tables in memory kept counting it."""
+    if not imports:
+        return
+    known = [i for i in imports if i is not None]
+    sql = "UPDATE runs SET erased_at = ? WHERE last_import IS NULL" + (" OR last_import >= ?" if known else "")
+    db.execute(sql, [now(), *([min(known)] if known else [])])
+
+
 def _drop_empty_points(db: sqlite_utils.Database, touched: dict[int, set[str]]) -> int:
     """Pain points left with no complaint: their label and keywords came from erased items alone."""
     dropped = 0
@@ -287,6 +303,7 @@ def forget_customer(
     with db.atomic():
         scores = forget_scores(db, response_id=value.strip())  # a survey response's score, its comments aside
         erased.scores = len(scores)
+        stamp_runs(db, set(scores.values()))
         rows = [{"document_id": s, "erased_at": now()} for s in scores]
         if conversations:
             from miner.store.versions import conversation_tombstone

@@ -12,7 +12,9 @@ million segments) and kept while it is among the last `CACHED_RUNS` read. It ans
 - a date window compares each date's first 10 characters (`substr(date, 1, 10)`) with 10-character days, the
   rule of `miner.store.filters` (`since <= day <= until`), whatever follows (a time, an offset) and whatever the
   string; NULL dates are outside every window with a bound;
-- quotes: each pain point's rows sorted by score (best first, then segment id), as `ORDER BY a.score DESC, s.id`.
+- quotes: each pain point's rows sorted by score (best first, then segment id), as `ORDER BY a.score DESC, s.id`;
+- items and sub-touchpoints per touchpoint, and per day: a row per (touchpoint, item, sub-touchpoint)
+  (miner/store/touchpoint_items.py).
 
 A filter on kept columns (`Market=DE`, `Filters.kept`) reads an index of its own, built the same way from the
 run's complaints of the matching items (`CACHED_SUBSETS` of them kept apart from the runs' own): the cells have no
@@ -36,8 +38,9 @@ import sqlite_utils
 from miner.store.filters import Filters
 from miner.store.item_table import trim
 from miner.store.reads import JOIN, pain_point_rows
+from miner.store.touchpoint_items import Inside, TouchpointItems, touchpoint_items
 
-CACHED_RUNS = 8  # runs kept per server process: about 40 bytes per assignment (18 MB for 1M segments)
+CACHED_RUNS = 8  # runs kept per server process: about 70 bytes per assignment (34 MB for 1M segments)
 CACHED_SUBSETS = 16  # indexes of a run's items with some kept values (a market each), kept beside the runs'
 DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
 _CHUNK = 20_000
@@ -86,6 +89,7 @@ class RunIndex:
     row_first: np.ndarray  # the first row of its (pain point, document): the rows of one share its day, source, kind
     point_start: np.ndarray  # rows of pain point code c: point_start[c]:point_start[c + 1]
     rep_rows: dict[tuple[int, int], int]  # (pain point code, representative segment id) -> its row
+    by_touchpoint: TouchpointItems  # the complaints per touchpoint, item and sub-touchpoint
     kept: tuple = ()  # the kept values (`Filters.kept`) of the items whose complaints it holds; () for all
     # Quote rows (a segment's text and its document's fields) read so far: segments and documents never change.
     quote_rows: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
@@ -149,6 +153,19 @@ class RunIndex:
         by_tp = np.bincount(self.key_touchpoint[win.keys], weights=self._per_key(win),
                             minlength=len(self.touchpoint_ids)).astype(np.int64)  # fmt: skip
         return {self.touchpoint_ids[c]: int(by_tp[c]) for c in np.flatnonzero(by_tp).tolist()}
+
+    def touchpoint_items(self, filters: Filters) -> Inside:
+        """The rows of `by_touchpoint` inside the filters: items and sub-touchpoints per touchpoint, and per day."""
+        table = self.by_touchpoint
+        win = self.window(filters)
+        rows = np.zeros(len(table.n), dtype=bool)
+        if win is not None:
+            rows = (table.bucket >= win.lo) & (table.bucket < win.hi)
+            for wanted, codes, per_row in ((filters.source, self.source_code, table.source),
+                                           (filters.kind, self.kind_code, table.kind)):  # fmt: skip
+                if wanted:
+                    rows &= np.isin(per_row, _known(wanted, codes))
+        return Inside(table, rows, self.touchpoint_ids, self.days)
 
     def _per_key(self, win: Window) -> np.ndarray:
         """The complaints of each of the window's keys inside its days."""
@@ -261,18 +278,18 @@ def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
     touchpoints: dict[str, int] = {}
     day_code: dict[str | None, int] = {None: -1}
     documents: dict[str, int] = {}
-    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint", "document")
+    subs: dict[str | None, int] = {}
+    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint", "document", "sub")
     parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    columns = (
-        "a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint, s.document_id"
-    )
+    columns = """a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint,
+                 s.document_id, a.subtouchpoint"""
     # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
     # 470k assignments, not 3-4 s through the pain point index in random order).
     fsql, fparams = Filters(kept=kept).sql()
     sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ?{fsql} ORDER BY a.segment_id"
     cursor = db.execute(sql, [run_id, *fparams])
     while chunk := cursor.fetchmany(_CHUNK):
-        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp, c_doc = zip(*chunk, strict=True)
+        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp, c_doc, c_sub = zip(*chunk, strict=True)
         parts["point"].append(_codes(list(c_point), codes))
         parts["score"].append(np.array(c_score, dtype=np.float64))
         parts["segment"].append(np.array(c_segment, dtype=np.int64))
@@ -281,6 +298,7 @@ def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
         parts["kind"].append(_codes(list(c_kind), kinds))
         parts["touchpoint"].append(_codes(list(c_tp), touchpoints))
         parts["document"].append(_codes(list(c_doc), documents))
+        parts["sub"].append(_codes(list(c_sub), subs))
     cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
     # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
     days = sorted(d for d in day_code if d is not None)
@@ -349,6 +367,7 @@ def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
         row_first=row_first,
         point_start=point_start,
         rep_rows=rep_rows,
+        by_touchpoint=touchpoint_items(touchpoint, cols["sub"], subs, cols["document"], bucket, source, kind),
         kept=kept,
     )
 

@@ -14,7 +14,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters, run_items
-from miner.store.item_table import UNDATED, ItemTable, RunCache
+from miner.store.item_table import UNDATED, ItemTable, RunCache, summed
 
 # Whether an item `d` was read: in English (no other language named in its meta, whose English title alone may have
 # been read) and giving at least one segment. The base of every complaint rate over what the analysis could read.
@@ -37,7 +37,7 @@ class ReadTable:
     def read_by_day(self, filters: Filters) -> dict[str, int]:
         """The dated items inside the filters that were read, per day: the read share of a trend's period."""
         rows = self.items.rows(filters) & self.read & (self.items.days != UNDATED)
-        return _summed(self.items.days[rows], self.items.n[rows])
+        return summed(self.items.days[rows], self.items.n[rows])
 
     def languages(self, filters: Filters, dated: bool = False) -> dict[str, int]:
         """Items inside the filters in another language (`dated`: those with a date only), by its code, as
@@ -45,15 +45,7 @@ class ReadTable:
         rows = self.items.rows(filters) & (self.language != "")
         if dated:
             rows &= self.items.days != UNDATED
-        return _summed(self.language[rows], self.items.n[rows])
-
-
-def _summed(keys: np.ndarray, counts: np.ndarray) -> dict[str, int]:
-    """The counts summed per key (a day has a row per source, kind and language: 4,000 rows on 1M segments)."""
-    if not len(keys):
-        return {}
-    distinct, at = np.unique(keys.astype(str), return_inverse=True)
-    return dict(zip(distinct.tolist(), np.bincount(at, weights=counts).astype(np.int64).tolist(), strict=True))
+        return summed(self.language[rows], self.items.n[rows])
 
 
 def read_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> ReadTable | None:
@@ -98,7 +90,7 @@ class ImportReads:
         if last_import is not None:
             rows = (self.imports != NO_IMPORT) & (self.imports <= last_import)
         other = rows & (self.language != "")
-        return int(self.n[rows].sum()), int(self.n[rows & self.read].sum()), _summed(self.language[other],
+        return int(self.n[rows].sum()), int(self.n[rows & self.read].sum()), summed(self.language[other],
                                                                                       self.n[other])  # fmt: skip
 
 

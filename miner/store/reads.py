@@ -142,17 +142,6 @@ def mapped_items_segments(db: sqlite_utils.Database, run_id: int) -> list[dict]:
     return list(db.query(sql, [run_id]))
 
 
-def daily_counts(db: sqlite_utils.Database, run_id: int, filters: Filters) -> list[dict]:
-    """Per day (the date's first 10 characters) and touchpoint, the complaint assignments (`mentions`) and the
-    distinct documents with one (`documents`), inside the filters; undated documents left out. A document has one
-    day, so summing `documents` over the days of a period counts each once."""
-    fsql, fparams = filters.sql()
-    sql = f"""SELECT substr(d.date, 1, 10) AS day, a.touchpoint AS touchpoint, COUNT(*) AS mentions,
-                     COUNT(DISTINCT d.id) AS documents
-              {JOIN} WHERE a.run_id = ? AND d.date IS NOT NULL{fsql} GROUP BY 1, 2"""
-    return list(db.query(sql, [run_id, *fparams]))
-
-
 def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> int:
     """Feedback items `run` analysed (`run_items`) inside the filters (undated ones too where no date bounds them);
     from the run's table in memory where it has one (miner/store/item_table.py), the same count."""
@@ -169,7 +158,12 @@ def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) 
 
 def daily_items(db: sqlite_utils.Database, run: dict | None, filters: Filters) -> dict[str, int]:
     """Dated documents `run` analysed per day inside the filters: the denominators of a rate per period, as the
-    report's."""
+    report's; from the run's table in memory where it has one, as `items_inside`."""
+    if run is not None:
+        from miner.store.item_table import item_table
+
+        if (table := item_table(db, run, filters.kept)) is not None:
+            return table.by_day(filters)
     fsql, fparams = filters.sql()
     rsql, rparams = run_items(run)
     sql = f"""SELECT substr(d.date, 1, 10) AS day, COUNT(*) AS n FROM documents d

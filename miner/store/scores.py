@@ -59,16 +59,17 @@ def load_silent(db: sqlite_utils.Database, filters: Filters, run: dict | None) -
 
 def forget_scores(
     db: sqlite_utils.Database, *, import_paths: Iterable[str] = (), response_id: str | None = None
-) -> list[str]:
+) -> dict[str, int | None]:
     """Delete the scores of the imports of `import_paths` (a forgotten dataset), or of one response id (a forgotten
     customer: the caller tombstones the ids returned, so a re-import leaves them out); the caller holds the
-    transaction. Returns the ids deleted."""
-    ids: list[str] = []
+    transaction. Returns the ids deleted, each with its import (the runs that counted it are stamped)."""
+    found: dict[str, int | None] = {}
     for chunk, marks in in_chunks(sorted(set(import_paths))):
-        ids += [i for (i,) in db.execute(f"""SELECT s.id FROM silent_scores s JOIN imports i ON i.id = s.import_id
-                                             WHERE i.path IN ({marks})""", chunk)]  # fmt: skip
+        found |= dict(db.execute(f"""SELECT s.id, s.import_id FROM silent_scores s JOIN imports i ON i.id = s.import_id
+                                     WHERE i.path IN ({marks})""", chunk).fetchall())  # fmt: skip
     if response_id is not None:
-        ids += [i for (i,) in db.execute("SELECT id FROM silent_scores WHERE response_id = ?", [response_id])]
-    for chunk, marks in in_chunks(sorted(set(ids))):
+        sql = "SELECT id, import_id FROM silent_scores WHERE response_id = ?"
+        found |= dict(db.execute(sql, [response_id]).fetchall())
+    for chunk, marks in in_chunks(sorted(found)):
         db.execute(f"DELETE FROM silent_scores WHERE id IN ({marks})", chunk)
-    return sorted(set(ids))
+    return dict(sorted(found.items()))
