@@ -26,7 +26,6 @@ tests/test_api_perf_contract.py checks every answer against the direct SQL on a 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import sqlite_utils
 from miner.store.filters import Filters
 from miner.store.item_table import trim
 from miner.store.reads import JOIN, pain_point_rows
+from miner.store.run_key import file_key
 from miner.store.touchpoint_items import Inside, TouchpointItems, touchpoint_items
 
 CACHED_RUNS = 8  # runs kept per server process: about 70 bytes per assignment (34 MB for 1M segments)
@@ -370,31 +370,6 @@ def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
         by_touchpoint=touchpoint_items(touchpoint, cols["sub"], subs, cols["document"], bucket, source, kind),
         kept=kept,
     )
-
-
-def db_file(db: sqlite_utils.Database) -> tuple | None:
-    """Which file the connection reads (path, device, inode); None for an in-memory or temporary database. A
-    connection stays on one file for its life, so the file is looked up once per connection."""
-    found = getattr(db, "_run_index_file", _UNSEEN)
-    if found is _UNSEEN:
-        files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
-        try:
-            st = os.stat(files[0]) if files and files[0] else None
-        except OSError:
-            st = None
-        found = (files[0], st.st_dev, st.st_ino) if st is not None else None
-        db._run_index_file = found  # type: ignore[attr-defined]
-    return cast(tuple | None, found)
-
-
-def file_key(db: sqlite_utils.Database, run: dict) -> tuple | None:
-    """Which run of which file: None for an in-memory or temporary database (not cached)."""
-    found = db_file(db)
-    if found is None:
-        return None
-    # erased_at: an erasure (miner/store/erasure.py) took items out of the run, so its cached index is stale.
-    stamp = (run["id"], run["started_at"], run["finished_at"], run.get("erased_at"))
-    return (*found, *stamp)
 
 
 def run_index(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RunIndex:

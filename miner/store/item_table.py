@@ -22,6 +22,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters, run_items
+from miner.store.run_key import file_key
 
 CACHED = 8
 CACHED_SUBSETS = 16  # tables of some kept values' items (a market each), kept beside the runs' own
@@ -95,8 +96,6 @@ class RunCache(Generic[T]):
     def get(self, db: sqlite_utils.Database, run: dict, build: Callable[[], T], part: tuple = ()) -> T | None:
         """The run's table (of `part` when given: the kept values of its items, `Filters.kept`, and the like), from
         memory or `build()`; None for a database not on a file."""
-        from miner.store.index import file_key
-
         found = file_key(db, run)
         if found is None:
             return None

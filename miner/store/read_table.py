@@ -15,6 +15,7 @@ import sqlite_utils
 
 from miner.store.filters import Filters, run_items
 from miner.store.item_table import UNDATED, ItemTable, RunCache, summed
+from miner.store.run_key import db_file
 
 # Whether an item `d` was read: in English (no other language named in its meta, whose English title alone may have
 # been read) and giving at least one segment. The base of every complaint rate over what the analysis could read.
@@ -108,8 +109,6 @@ def import_reads(db: sqlite_utils.Database) -> ImportReads:
         imports, counts, read, languages = zip(*rows, strict=True) if rows else ((),) * 4
         return ImportReads(np.array(imports, dtype=np.int64), np.array(counts, dtype=np.int64),
                            np.array(read, dtype=bool), np.array(languages, dtype=object))  # fmt: skip
-
-    from miner.store.index import db_file
 
     if (found := db_file(db)) is None:
         return build()
