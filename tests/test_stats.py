@@ -13,6 +13,7 @@ from miner.report.trends import (
     choose_granularity,
     emerging_pain_points,
     exact_test,
+    exact_tests,
     partial_first_period,
     partial_period,
     period_of,
@@ -24,6 +25,32 @@ def test_fisher_one_sided_by_hand():
     # 3 of 65 against 4 of 435: P(X >= 3) for X hypergeometric (500 items, 7 mentions, 65 drawn) = 0.0500
     assert exact_test(4, 435, 3, 65, alternative="greater") == pytest.approx(0.050006, abs=1e-5)
     assert exact_test(40, 435, 3, 65, alternative="greater") > 0.9  # the rate fell: no evidence it rose
+
+
+@pytest.mark.parametrize("spread", [12, 0])
+def test_a_family_of_exact_tests_gives_scipys_p_values_in_one_pass(monkeypatch, spread):
+    """`exact_tests` sums each test's support near its mean only: small and large counts, a change far in the tail
+    (0 against 900 of 20,000), and the empty family; with no spread, the windows of large counts miss mass and
+    those tests are summed whole."""
+    import random
+
+    from scipy.stats import fisher_exact
+
+    from miner.report import trends
+
+    monkeypatch.setattr(trends, "SPREAD", spread)
+
+    rng = random.Random(1)
+    cases = [(0, 30, 0, 30), (1, 30, 3, 30), (5, 100, 0, 50), (30, 30, 0, 30), (3465, 15047, 3000, 15047),
+             (0, 20000, 900, 20000), (1, 5, 0, 10**6), (700, 87149, 650, 80000)]  # fmt: skip
+    cases += [(rng.randint(0, n1), n1, rng.randint(0, n2), n2) for n1, n2 in
+              ((rng.randint(1, 300), rng.randint(1, 300)) for _ in range(200))]  # fmt: skip
+    cases += [(rng.randint(0, 2000), 20000, rng.randint(0, 2000), 21000) for _ in range(50)]
+    got = exact_tests(*np.array(cases).T)
+    for (x1, n1, x2, n2), p in zip(cases, got, strict=True):
+        expected = fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
+        assert p == pytest.approx(expected, rel=1e-8, abs=1e-12), (x1, n1, x2, n2)
+    assert exact_tests(*np.zeros((4, 0), dtype=int)).shape == (0,)
 
 
 def test_rating_impact_by_hand():

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sqlite_utils
 
-from miner.report.trends import change, correct
+from miner.report.stats import SIGNIFICANCE, adjusted
+from miner.report.trends import MIN_PERIOD_ITEMS, exact_tests, p_rounded
 from miner.store.filters import Filters
 from miner.store.item_table import RunCache
 from miner.store.reads import items_inside
@@ -35,19 +37,24 @@ class Family:
 
 
 def family(db: sqlite_utils.Database, run: dict, filters: Filters, previous: Filters) -> Family:
-    """Every pain point with a complaint inside the filters: its change on the `previous` period (`change`, as the
-    page's trend judges it), adjusted with the others' (Benjamini-Hochberg, the report's `correct`)."""
+    """Every pain point with a complaint inside the filters: its change on the `previous` period (Fisher's exact
+    test, as `change` judges the page's trend, all in one numpy pass), adjusted with the others' (Benjamini-Hochberg,
+    as the report's `correct`)."""
     kept = _families.get(db, run, dict)
     if kept is not None and (found := kept.get(filters)) is not None:
         return found
     ids = list(pain_point_counts(db, run, filters)[0])
     docs, docs_before = pain_point_items(db, run, filters), pain_point_items(db, run, previous)
     items, items_before = items_inside(db, run, filters), items_inside(db, run, previous)
-    changes = {pid: change(docs_before.get(pid, 0), items_before, docs.get(pid, 0), items) for pid in ids}
-    correct(changes.values())
-    found = Family(max((c["tests"] for c in changes.values()), default=0),
-                   {pid: c["p_adjusted"] for pid, c in changes.items()},
-                   frozenset(pid for pid, c in changes.items() if c["significant"]))  # fmt: skip
+    last = np.array([docs.get(pid, 0) for pid in ids], dtype=np.int64)
+    earlier = np.array([docs_before.get(pid, 0) for pid in ids], dtype=np.int64)
+    # tested as `change` tests: both periods with MIN_PERIOD_ITEMS items, and a complaint in either
+    tested = (last + earlier > 0) & (min(items, items_before) >= MIN_PERIOD_ITEMS)
+    raw = [p_rounded(float(p)) for p in exact_tests(earlier[tested], items_before, last[tested], items)]
+    tested_ids = [pid for pid, t in zip(ids, tested, strict=True) if t]
+    family_p = dict(zip(tested_ids, adjusted(raw), strict=True))
+    found = Family(len(raw), {pid: p_rounded(family_p[pid]) if pid in family_p else None for pid in ids},
+                   frozenset(pid for pid, p in family_p.items() if p < SIGNIFICANCE))  # fmt: skip
     if kept is not None:
         if len(kept) >= FAMILIES_KEPT:
             kept.clear()

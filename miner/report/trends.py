@@ -162,7 +162,7 @@ def fell_silent(change: dict, baseline: dict | None) -> bool:
 def exact_test(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided") -> float:
     """p of Fisher's exact test that x1/n1 and x2/n2 are the same proportion: two-sided, or "greater" (H1: the
     second is higher). Summed over the hypergeometric's log-pmf in numpy, as scipy's `fisher_exact` sums it (the
-    same p to 1e-9, tests/test_trends.py): scipy's took 2.3 ms a test, 23 of a `GET /v1/pain-points` request's 29
+    same p to 1e-9, tests/test_report.py): scipy's took 2.3 ms a test, 23 of a `GET /v1/pain-points` request's 29
     ms with a period (one test per pain point of the page)."""
     from scipy.special import gammaln
 
@@ -181,6 +181,50 @@ def exact_test(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided
         return float(min(1.0, pmf[k >= a].sum()))
     observed = pmf[a - low]
     return float(min(1.0, pmf[pmf <= observed * (1 + 1e-7)].sum()))
+
+
+SPREAD = 12  # standard deviations of the hypergeometric `exact_tests` sums either side of its mean
+LEFT_OUT = 1e-13  # the most mass outside that window a p-value may miss; past it the test sums its whole support
+
+
+def exact_tests(x1: np.ndarray, n1: np.ndarray | int, x2: np.ndarray, n2: np.ndarray | int) -> np.ndarray:
+    """`exact_test`'s two-sided p of each (x1/n1, x2/n2), in one numpy pass: a family of 285 pain points took 11 ms
+    of a `GET /v1/pain-points` request's 29 one test at a time, 3.5 as one. Each sums the log-pmf over its mean
+    +- SPREAD standard deviations (and the observed cell): what lies past an edge falls at least geometrically
+    (the hypergeometric is log-concave), bounded here by the edge's mass times the support's size; a test whose
+    bound passes LEFT_OUT is summed whole by `exact_test`. Within 1e-12 of scipy's fisher_exact
+    (tests/test_stats.py)."""
+    from scipy.special import gammaln
+
+    x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.int64) for v in (x1, n1, x2, n2)))
+    if not len(x1):
+        return np.zeros(0)
+    total, hits = n1 + n2, x1 + x2
+    low, high = np.maximum(0, n1 + hits - total), np.minimum(n1, hits)
+    mean = hits * n1 / np.maximum(total, 1)
+    sd = np.sqrt(mean * (total - hits) / np.maximum(total, 1) * (total - n1) / np.maximum(total - 1, 1))
+    reach = np.ceil(SPREAD * sd).astype(np.int64) + 30
+    lo = np.maximum(low, np.minimum(x1, np.floor(mean).astype(np.int64) - reach))
+    hi = np.minimum(high, np.maximum(x1, np.ceil(mean).astype(np.int64) + reach))
+    sizes = hi - lo + 1
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    test = np.repeat(np.arange(len(x1)), sizes)
+    k = (np.arange(ends[-1]) - starts[test] + lo[test]).astype(np.float64)
+
+    def log_choose(n: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
+
+    whole = log_choose(total.astype(np.float64), n1.astype(np.float64))
+    pmf = np.exp(log_choose(hits[test].astype(np.float64), k)
+                 + log_choose((total - hits)[test].astype(np.float64), n1[test] - k) - whole[test])  # fmt: skip
+    observed = pmf[starts + (x1 - lo)]
+    p = np.minimum(1.0, np.bincount(test, np.where(pmf <= observed[test] * (1 + 1e-7), pmf, 0.0), len(x1)))
+    support = (high - low + 1).astype(np.float64)
+    missed = np.where(lo > low, pmf[starts], 0.0) * support + np.where(hi < high, pmf[ends - 1], 0.0) * support
+    for i in np.flatnonzero(missed > LEFT_OUT):
+        p[i] = exact_test(int(x1[i]), int(n1[i]), int(x2[i]), int(n2[i]))
+    return p
 
 
 def touchpoint_trends(
