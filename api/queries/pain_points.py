@@ -14,7 +14,7 @@ from api.queries.significance import family
 from miner.ingest.ratings import normalised as rating_normalised
 from miner.report.trends import change
 from miner.store.reads import items_inside
-from miner.store.top import pain_point_counts, pain_point_items, top_pain_points
+from miner.store.top import pain_point_counts, top_pain_points
 from miner.store.unread import read_counts
 
 
@@ -88,10 +88,8 @@ def pain_points(
     before = pain_point_counts(db, run, previous)[0] if previous else None
     items = items_inside(db, run, filters)
     before_items = items_inside(db, run, previous) if previous else 0
-    ids = [p["id"] for p in top["pain_points"]]
-    docs = pain_point_items(db, run, filters, ids) if previous else {}
-    docs_before = pain_point_items(db, run, previous, ids) if previous else {}
     adjusted = family(db, run, filters, previous) if previous else None  # of every pain point, not the page's
+    docs, docs_before = (adjusted.items, adjusted.items_before) if adjusted else ({}, {})  # the page's among them
     out = []
     for point in top["pain_points"]:
         point = {k: v for k, v in point.items() if k != "quote_ids"}

@@ -28,6 +28,8 @@ class Family:
     tests: int  # the pain points tested (0 under MIN_PERIOD_ITEMS items in either period)
     p_adjusted: dict[str, float | None]  # per pain point of the period, as the report's `correct` gives it
     significant: frozenset[str]  # those whose adjusted p is under 0.05
+    items: dict[str, int]  # distinct items with a complaint in each pain point, in the period (those with some)
+    items_before: dict[str, int]  # the same in the previous period
 
     def fields(self, point_id: str) -> dict:
         """The pain point's `p_adjusted`, `significant_adjusted` and `tests`, for its trend."""
@@ -54,7 +56,7 @@ def family(db: sqlite_utils.Database, run: dict, filters: Filters, previous: Fil
     tested_ids = [pid for pid, t in zip(ids, tested, strict=True) if t]
     family_p = dict(zip(tested_ids, adjusted(raw), strict=True))
     found = Family(len(raw), {pid: p_rounded(family_p[pid]) if pid in family_p else None for pid in ids},
-                   frozenset(pid for pid, p in family_p.items() if p < SIGNIFICANCE))  # fmt: skip
+                   frozenset(pid for pid, p in family_p.items() if p < SIGNIFICANCE), docs, docs_before)  # fmt: skip
     if kept is not None:
         if len(kept) >= FAMILIES_KEPT:
             kept.clear()

@@ -26,13 +26,10 @@ def pain_point_counts(db: sqlite_utils.Database, run: dict, filters: Filters) ->
     return run_index(db, run, filters.kept).counts(filters)
 
 
-def pain_point_items(
-    db: sqlite_utils.Database, run: dict, filters: Filters, ids: list[str] | None = None
-) -> dict[str, int]:
-    """{pain point id: distinct items with a complaint in it} inside the filters, of the `ids` (None: of every pain
-    point), from the run's index (tests/test_api_perf_contract.py holds it equal to the SQL)."""
-    index = run_index(db, run, filters.kept)
-    return index.all_documents(filters) if ids is None else index.documents(ids, filters)
+def pain_point_items(db: sqlite_utils.Database, run: dict, filters: Filters) -> dict[str, int]:
+    """{pain point id: distinct items with a complaint in it} inside the filters, of every pain point (those with
+    some), from the run's index (tests/test_api_perf_contract.py holds it equal to the SQL)."""
+    return run_index(db, run, filters.kept).all_documents(filters)
 
 
 def matches(point_touchpoint: str, wanted: str | None) -> bool:
