@@ -183,3 +183,38 @@ def test_a_message_export_with_a_plain_id_and_a_conversation_id_joins_by_convers
     mine(db, [night1], options)
     (second,), _ = mine(db, [night(tmp_path / "m-13.csv", NIGHT2)], options)
     assert second.grown == 1 and [len(turns) for turns in _conversations(db).values()] == [5, 3, 2]
+
+
+def test_the_api_takes_append_with_the_upload_and_its_run_joins_the_parts(tmp_path):
+    """POST /v1/datasets?append=true, as `mine --append`, on a real server: night 2's messages of A, without message
+    ids, extend the stored A (one item, five messages); without it, the documented behaviour: the part is stored
+    beside A, which then counts twice."""
+    from api.testing import serve, wait_for_run
+    from miner.store import open_db
+
+    night1 = _export(tmp_path / "d12" / "messages.csv", NIGHT1, ids=False)
+    night2 = _export(tmp_path / "d13" / "messages.csv", NIGHT2, ids=False)  # only the messages since: A-4, A-5, C
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}
+    with serve(tmp_path / "main.db", env) as server:
+        for workspace, joined in (("joined", {"append": "true"}), ("apart", {})):
+            with server.client(server.key(workspace)) as client:
+                for night, params in ((night1, {}), (night2, joined)):
+                    with night.open("rb") as fh:
+                        made = client.post("/v1/datasets", params=params, files={"file": (night.name, fh, "text/csv")})
+                    assert made.status_code == 201, made.text
+                    job = client.post("/v1/runs", json={"dataset_id": made.json()["id"]}).json()["id"]
+                    final, _ = wait_for_run(client, job)
+                    assert final["status"] == "complete", final
+                database = open_db(server.db.with_name("main.workspaces") / f"{workspace}.db")
+                stored = _conversations(database)
+                database.close()
+                if joined:
+                    assert sorted(stored) == ["A", "B", "C"] and final["total_items"] == 3
+                    assert len(stored["A"]) == 5 and stored["A"][4] == "Agent: I have refunded the order."
+                else:
+                    assert sorted(stored) == ["A", "A again", "B", "C"] and final["total_items"] == 4
+                    assert len(stored["A"]) == 3 and len(stored["A again"]) == 2
+        with server.client() as client:
+            schema = client.get("/openapi.json").json()["paths"]["/v1/datasets"]["post"]["parameters"]
+        [append] = [p for p in schema if p["name"] == "append"]
+        assert append["schema"]["type"] == "boolean" and "mine --append" in append["description"]

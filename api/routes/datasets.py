@@ -86,6 +86,16 @@ async def create_dataset(
             "every other speaker whose label names no role is a customer.",
         ),
     ] = None,
+    append: Annotated[
+        bool,
+        Query(
+            description="The files hold only the messages since the last export (a nightly 'messages since last "
+            "run' chat export), as `touchpoints mine --append`: a conversation whose id is stored gets the new "
+            "messages added, the ones it holds already left out. Without it that is done where every message has "
+            "its own id (a message_id column); a part without ids is stored beside the stored conversation, which "
+            "then counts twice.",
+        ),
+    ] = False,
 ) -> dict:
     if both := both_sides(customer_speaker or (), agent_speaker or ()):
         raise ApiError(422, "invalid", f"customer_speaker and agent_speaker both name '{both}': give each label one "
@@ -103,6 +113,7 @@ async def create_dataset(
         date_order=date_order,
         customer_speakers=tuple(customer_speaker or ()),
         agent_speakers=tuple(agent_speaker or ()),
+        append=append,
     )
     try:
         paths, body_name = await receive(request, folder, settings.max_upload_bytes, settings.max_json_bytes)
