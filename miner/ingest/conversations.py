@@ -14,7 +14,14 @@ from miner.ingest.transcripts import clean_turns
 if TYPE_CHECKING:
     from miner.ingest.speakers import Speakers
 
-CUSTOMER_AUTHORS = {"end-user", "end_user", "user", "lead", "contact", "customer", "requester", "visitor"}
+CUSTOMER_AUTHORS = {"end-user", "user", "lead", "contact", "customer", "requester", "visitor"}
+
+
+def customer_author(role: object) -> bool:
+    """Whether an author's role or type is the customer's, however the export spells it: Zendesk's API writes
+    `end-user`, its screens and other tools' exports `End user` (read as the company's role, the requester's words
+    were left unmined)."""
+    return "-".join(str(role or "").lower().replace("_", " ").split()) in CUSTOMER_AUTHORS
 
 
 def plain(body: object) -> str:
@@ -72,7 +79,7 @@ def _zendesk_role(comment: dict, requester: object, speakers: Speakers | None) -
     if speakers is not None and (given := speakers.author_side(labels)):
         return given
     if role:
-        return "customer" if str(role).lower() in CUSTOMER_AUTHORS else "agent"
+        return "customer" if customer_author(role) else "agent"
     return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
 
 
@@ -115,7 +122,7 @@ def _intercom_speaker(part: dict, speakers: Speakers | None) -> str:
     labels = (author.get("id"), author.get("name"), author.get("type"))
     if speakers is not None and (given := speakers.author_side(labels)):
         return given
-    return "customer" if str(author.get("type", "")).lower() in CUSTOMER_AUTHORS else "agent"
+    return "customer" if customer_author(author.get("type")) else "agent"
 
 
 def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
