@@ -3,6 +3,16 @@
 import os
 from pathlib import Path
 
+# Said by `mine --customer-speaker` and the upload's customer_speaker alike: which fields of a helpdesk export a speaker
+# label matches (`ingest.conversations`, `ingest.speakers.Speakers.author_side`)
+EXPORT_AUTHORS_HELP = (
+    "In a Zendesk or Intercom export a label names the author of a comment or part: its id (author_id, author.id), "
+    "its name (author.name) or its role (Zendesk's author_role or author.role: end-user, agent, admin; Intercom's "
+    "author.type: user, lead, contact, admin, team, bot), matched in that order; it decides that author's side over "
+    "the role the export gives, and the authors not named keep their role's side (a private note stays the "
+    "company's)."
+)
+
 DEFAULT_EMBEDDING = "tuned"
 EMBEDDING_HELP = (
     "'tuned' (MiniLM fine-tuned on the taxonomy's examples, with a complaint head on its vectors; built once, see "

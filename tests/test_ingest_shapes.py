@@ -109,6 +109,14 @@ def test_a_ticket_or_case_id_is_the_items_id(tmp_path):
     assert read_file(path)[0].source_id == "C-9"  # not the account's id, which ends in _id too
 
 
+def test_a_zendesk_end_user_role_is_the_customer_s_however_it_is_spelt(tmp_path):
+    roles = ["end-user", "End user", "END_USER", "agent"]
+    comments = [{"author_role": role, "body": f"The courier lost parcel {i} again."} for i, role in enumerate(roles)]
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps([{"id": 1, "comments": comments}]))
+    assert [t.speaker for t in read_file(path)[0].turns] == ["customer", "customer", "customer", "agent"]
+
+
 def test_intercom_conversation_parts(data_dir):
     recs = _read(data_dir, "intercom_conversations.json")
     first, second = recs

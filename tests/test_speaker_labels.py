@@ -159,3 +159,91 @@ def test_the_api_takes_the_labels_with_the_upload_and_its_run_reads_them(tmp_pat
     columns = ColumnMap(**json.loads(stored["columns"]))  # as the run reads the upload (api/jobs.py)
     recs = [r for chunk in iter_file(path, columns) for r in chunk]
     assert _said(recs, "customer") == ["My refund never arrived after three weeks."]
+
+
+# A Zendesk ticket whose roles mislead: a store manager answers through an end-user account, the customer's partner
+# writes with no role, and a bot posts as an end-user
+TICKET = {
+    "id": 4410,
+    "requester_id": 100,
+    "subject": "Refund",
+    "comments": [
+        {"author_id": 100, "author": {"name": "Pat Buyer", "role": "end-user"}, "body": "My refund never arrived."},
+        {"author_id": 205, "author": {"name": "Sam Store", "role": "end-user"}, "body": "The store issued it Monday."},
+        {"author_id": 101, "body": "The card statement still shows no refund at all."},
+        {"author_id": 900, "author": {"name": "Answer Bot", "role": "end-user"}, "body": "These articles may help."},
+        {"author_id": 7, "author": {"name": "Ann", "role": "admin"}, "public": False, "body": "Chase finance on it."},
+    ],
+}
+
+
+def _part(author_type: str | None, author_id: str, name: str | None, said: str, kind: str = "comment") -> dict:
+    author = {"type": author_type, "id": author_id, "name": name}
+    return {"part_type": kind, "body": f"<p>{said}</p>", "author": {k: v for k, v in author.items() if v}}
+
+
+# An Intercom conversation whose opening message has no author type, and whose bot is exported as a user
+CONVERSATION = {
+    "id": "c1",
+    "source": _part(None, "u1", "Robin", "The parcel was left in the rain and soaked."),
+    "conversation_parts": [
+        _part("user", "bot-1", "Fin", "Fin here: a replacement is booked."),
+        _part("user", "u1", "Robin", "The replacement box came damaged too."),
+        _part("admin", "a9", None, "Claim with the courier.", kind="note"),
+    ],
+}
+
+
+def _stored_turns(tmp_path, path, *options: str) -> list[tuple[str, str]]:
+    """The turns `mine` stores for the file (each document's meta), read with the labels the options give."""
+    import sqlite_utils
+
+    db = tmp_path / f"{len(list(tmp_path.glob('*.db')))}.db"
+    mine = ["mine", str(path), "--db", str(db), "--segmenter", "rules", "--embedding-model", "fake", "--no-redact"]
+    done = CliRunner().invoke(app, [*mine, *options])
+    assert done.exit_code == 0, done.output
+    metas = [json.loads(row["meta"]) for row in sqlite_utils.Database(db)["documents"].rows]
+    return [(t["speaker"], t["text"]) for meta in metas for t in meta["turns"]]
+
+
+def test_a_zendesk_author_named_by_id_name_or_role_takes_its_side_over_the_export_s_role(tmp_path):
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps([TICKET]), encoding="utf-8")
+    by_role = _stored_turns(tmp_path, path)
+    assert [side for side, _ in by_role] == ["customer", "customer", "agent", "customer", "agent"]
+    given = ["--agent-speaker", "sam store", "--agent-speaker", "900", "--customer-speaker", "101"]
+    named = _stored_turns(tmp_path, path, *given, "--customer-speaker", "ADMIN")
+    assert named == [
+        ("customer", "My refund never arrived."),  # not named: its role's side, whatever the customer labels given
+        ("agent", "The store issued it Monday."),
+        ("customer", "The card statement still shows no refund at all."),
+        ("agent", "These articles may help."),
+        ("agent", "Chase finance on it."),  # a private note stays the company's, its author's role given or not
+    ]
+
+
+def test_an_intercom_author_named_by_id_name_or_type_takes_its_side_over_the_export_s_type(tmp_path):
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps({"conversations": [CONVERSATION]}), encoding="utf-8")
+    by_type = _stored_turns(tmp_path, path)
+    assert [side for side, _ in by_type] == ["agent", "customer", "customer", "agent"]
+    by_id = _stored_turns(tmp_path, path, "--customer-speaker", "u1", "--agent-speaker", "BOT-1")
+    by_name = _stored_turns(tmp_path, path, "--customer-speaker", "robin", "--agent-speaker", "fin")
+    assert [side for side, _ in by_id] == [side for side, _ in by_name] == ["customer", "agent", "customer", "agent"]
+    by_role = _stored_turns(tmp_path, path, "--agent-speaker", "user")  # every author of that type
+    assert by_role[2] == ("agent", "The replacement box came damaged too.")
+
+
+@pytest.mark.parametrize("export", ["zendesk", "intercom"])
+def test_a_label_no_author_has_is_refused_naming_the_ids_names_and_roles_the_export_holds(tmp_path, export):
+    path = tmp_path / f"{export}.json"
+    path.write_text(json.dumps([TICKET] if export == "zendesk" else [CONVERSATION]), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_file(path, ColumnMap(agent_speakers=("Sam Stor",)))
+    assert str(err.value).startswith(f"{path}: --agent-speaker 'Sam Stor' names no speaker of its transcripts")
+    held = {
+        "zendesk": "'100', '101', '205', '7', '900', 'admin', 'Ann', 'Answer Bot', 'end-user', 'Pat Buyer', "
+        "'Sam Store'",
+        "intercom": "'a9', 'admin', 'bot-1', 'Fin', 'Robin', 'u1', 'user'",
+    }
+    assert f"the speakers it holds are {held[export]}" in str(err.value)

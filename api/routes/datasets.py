@@ -16,6 +16,7 @@ from api.jobs import new_id
 from api.schemas import DatasetPublic
 from api.schemas_erasure import ErasurePublic
 from api.uploads import RecordsCreate, receive
+from miner.defaults import EXPORT_AUTHORS_HELP
 from miner.ingest import ColumnMap
 from miner.ingest.speakers import both_sides
 
@@ -75,7 +76,7 @@ async def create_dataset(
             max_length=20,
             description="A transcript's speaker label that is the customer's side, any case (SPEAKER_01, Caller, "
             "A); repeatable, as `touchpoints mine --customer-speaker`: every other speaker whose label names no role "
-            "is the agent's. A label no transcript of a file uses is a 400.",
+            "is the agent's. A label no transcript of a file uses is a 400. " + EXPORT_AUTHORS_HELP,
         ),
     ] = None,
     agent_speaker: Annotated[
@@ -83,7 +84,8 @@ async def create_dataset(
         Query(
             max_length=20,
             description="A speaker label that is the company's side (SPEAKER_00, Rep, B); repeatable. Given alone, "
-            "every other speaker whose label names no role is a customer.",
+            "every other speaker whose label names no role is a customer. In a Zendesk or Intercom export, an "
+            "author's id, name or role, as customer_speaker says.",
         ),
     ] = None,
     append: Annotated[

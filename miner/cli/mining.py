@@ -21,7 +21,7 @@ from miner.cli.app import (
     fail,
 )
 from miner.cli.notes import note_changes, note_same_names, note_skipped, stored_taxonomy
-from miner.defaults import EMBEDDING_HELP
+from miner.defaults import EMBEDDING_HELP, EXPORT_AUTHORS_HELP
 from miner.errors import MinerError
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_HELP, PROFILES, Profile
 
@@ -96,7 +96,7 @@ def mine(
             "speaker column, JSON messages), and every other speaker whose label names no role is the agent's. "
             "Without it the sides are read from the labels, numbered speakers (Speaker 1, spk_0) by who says what "
             "agents say or, failing that, who speaks first: an outbound call can be read backwards. A label no "
-            "transcript of a file uses is an error.",
+            "transcript of a file uses is an error. " + EXPORT_AUTHORS_HELP,
             metavar="<str>",
         ),
     ] = None,
@@ -104,7 +104,8 @@ def mine(
         list[str] | None,
         typer.Option(
             help="A transcript's speaker label that is the company's side (SPEAKER_00, Rep, B, Right); repeatable. "
-            "Given alone, every other speaker whose label names no role is a customer.",
+            "Given alone, every other speaker whose label names no role is a customer. In a Zendesk or Intercom "
+            "export, an author's id, name or role, as --customer-speaker says.",
             metavar="<str>",
         ),
     ] = None,

@@ -14,7 +14,14 @@ from miner.ingest.transcripts import clean_turns
 if TYPE_CHECKING:
     from miner.ingest.speakers import Speakers
 
-CUSTOMER_AUTHORS = {"end-user", "end_user", "user", "lead", "contact", "customer", "requester", "visitor"}
+CUSTOMER_AUTHORS = {"end-user", "user", "lead", "contact", "customer", "requester", "visitor"}
+
+
+def customer_author(role: object) -> bool:
+    """Whether an author's role or type is the customer's, however the export spells it: Zendesk's API writes
+    `end-user`, its screens and other tools' exports `End user` (read as the company's role, the requester's words
+    were left unmined)."""
+    return "-".join(str(role or "").lower().replace("_", " ").split()) in CUSTOMER_AUTHORS
 
 
 def plain(body: object) -> str:
@@ -58,11 +65,21 @@ def is_zendesk(rec: dict, speakers: Speakers | None = None) -> bool:
     )
 
 
-def _zendesk_role(comment: dict, requester: object) -> str:
-    author = comment.get("author")
-    role = comment.get("author_role") or (author.get("role") if isinstance(author, dict) else None)
+def _author(record: dict) -> dict:
+    author = record.get("author")
+    return author if isinstance(author, dict) else {}
+
+
+def _zendesk_role(comment: dict, requester: object, speakers: Speakers | None) -> str:
+    """The comment's side: as the user gave its author's id, name or role (`Speakers.author_side`: an end-user who is
+    staff, a bot, an author with no role), else by its role, else by whether the requester wrote it."""
+    author = _author(comment)
+    role = comment.get("author_role") or author.get("role")
+    labels = (comment.get("author_id"), author.get("id"), author.get("name"), role)
+    if speakers is not None and (given := speakers.author_side(labels)):
+        return given
     if role:
-        return "customer" if str(role).lower() in CUSTOMER_AUTHORS else "agent"
+        return "customer" if customer_author(role) else "agent"
     return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
 
 
@@ -73,7 +90,7 @@ def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
         body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
         if not body:
             continue
-        speaker = _zendesk_role(comment, requester)
+        speaker = _zendesk_role(comment, requester, speakers)
         if comment.get("public") is False:
             speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, body))
@@ -98,23 +115,30 @@ def is_intercom(rec: dict, speakers: Speakers | None = None) -> bool:
     return "conversation_parts" in rec
 
 
-def _intercom_speaker(part: dict) -> str:
-    author = part.get("author") or {}
-    return "customer" if str(author.get("type", "")).lower() in CUSTOMER_AUTHORS else "agent"
+def _intercom_speaker(part: dict, speakers: Speakers | None) -> str:
+    """The part's side: as the user gave its author's id, name or type (`Speakers.author_side`: a bot exported as a
+    user, a colleague as a lead, an opening message with no author type), else by its author's type."""
+    author = _author(part)
+    labels = (author.get("id"), author.get("name"), author.get("type"))
+    if speakers is not None and (given := speakers.author_side(labels)):
+        return given
+    return "customer" if customer_author(author.get("type")) else "agent"
 
 
 def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
     turns = []
     source = conv.get("source") or {}
     if plain(source.get("body")):
-        turns.append(Turn(_intercom_speaker(source), plain(source.get("body"))))
+        turns.append(Turn(_intercom_speaker(source, speakers), plain(source.get("body"))))
     parts = conv.get("conversation_parts") or {}
     if isinstance(parts, dict):
         parts = parts.get("conversation_parts") or []
     for part in parts:
         if part.get("part_type", "comment") not in ("comment", "note", "open", "close") or not plain(part.get("body")):
             continue
-        speaker = "agent" if part.get("part_type") == "note" else _intercom_speaker(part)
+        speaker = _intercom_speaker(part, speakers)  # a note's author too: a label that names only them is heard
+        if part.get("part_type") == "note":
+            speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, plain(part.get("body"))))
     rating = conv.get("conversation_rating") or {}
     return _row(
@@ -209,8 +233,8 @@ def messages_row(conv: dict, speakers: Speakers | None = None) -> dict:
     return _row(ident, turns, **rest)
 
 
-# Each shape's test and reading of a record. Zendesk's and Intercom's say who speaks by the author's role, a fixed
-# set of the platform's: labels given a side (`speakers`) are read in the other shapes
+# Each shape's test and reading of a record, with the labels given a side (`speakers`): Zendesk's and Intercom's say
+# who speaks by the author's role, a fixed set of the platform's, unless a label given names the author
 Shape = tuple[Callable[[dict, "Speakers | None"], bool], Callable[[dict, "Speakers | None"], dict]]
 SHAPES: dict[str, Shape] = {
     "zendesk": (is_zendesk, zendesk_row),

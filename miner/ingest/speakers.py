@@ -3,8 +3,9 @@
 A diarised export labels its sides with names the tool cannot read ("SPEAKER_00", "A"/"B", a vendor's "Left" and
 "Right" channels): guessed by what agents say (`transcripts._sides`), an outbound call where nobody says an agent's
 phrase was read backwards, the agent's words mined as the customer's complaints. A label given decides its side in
-every transcript shape (prefixed lines, a speaker column, JSON message lists); a label given that no transcript of
-a file uses is refused, naming the labels it does use (a typo must not leave the guess in place unsaid).
+every transcript shape (prefixed lines, a speaker column, JSON message lists), and in a Zendesk or Intercom export
+names an author (`author_side`), whose role the platform may give wrongly or not at all; a label given that no
+transcript of a file uses is refused, naming the labels it does use (a typo must not leave the guess in place unsaid).
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ class Speakers:
         if (named := self.named.get(_key(label))) is not None:
             return named
         return None if speaker_role(label) in ("customer", "agent") else self.rest
+
+    def author_side(self, labels: Iterable[object]) -> str | None:
+        """The side given to the first of a helpdesk author's labels that is given (its id, name, then role), else
+        None: the author keeps the side the export's role gives. Each label is `heard`, for `check` to name."""
+        side = None
+        for label in labels:
+            if isinstance(label, bool) or not isinstance(label, str | int) or not str(label).strip():
+                continue
+            self.heard.setdefault(_key(str(label)), str(label).strip())
+            side = side or self.named.get(_key(str(label)))
+        return side
 
     def check(self, path: str) -> None:
         """Refuse the file when a label given is none its transcripts used: its speakers would be read as guessed,
