@@ -165,6 +165,68 @@ def test_a_clause_that_says_there_is_no_complaint_is_none():
     assert detector.lift(np.array([0.9, 0.9]), [praise[0], still[0]], 0.4).tolist() == [0.0, 0.9]
 
 
+# A complaint after the no-complaint phrase in the same clause, and the praise the rule was written for
+AFTER_THE_PHRASE = [
+    "no complaints, the room was filthy",
+    "can't fault the staff, the room was filthy",
+    "nothing to complain about with the food, the delivery was 2 hours late",
+    "can't fault the driver, my order was wrong",
+    "Can't fault the staff. The room was filthy and cold",  # two sentences: spaCy cuts at the full stop
+]
+PRAISE = [
+    "Refund arrived within a week, no complaints",
+    "Can't fault them",
+    "No problems at all, great service",
+    "no issues, quick and friendly",
+    "Couldn't fault it, the staff were lovely",
+]
+
+
+def lifted_items(detector: ComplaintDetector, segmenter, threshold: float) -> list[list[float]]:  # noqa: ANN001
+    """Each item's spaCy clauses, all scored 0.9, as `lift` leaves them: the rule as the pipeline runs it."""
+    items = [[c.text for c in clauses] for clauses in segmenter.segment(AFTER_THE_PHRASE + PRAISE)]
+    lifted = detector.lift(np.full(sum(map(len, items)), 0.9), [t for item in items for t in item], threshold)
+    bounds = np.cumsum([0] + [len(item) for item in items])
+    return [lifted[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def test_a_complaint_after_the_no_complaint_phrase_keeps_its_score(segmenter):
+    """A clause like "no complaints, the room was filthy" was dropped with its complaint: the words cannot tell it
+    from "can't fault it, the staff were lovely", so the detector reads what follows the phrase, and only that."""
+    from miner.complaints.phrases import said_no_complaint, what_follows
+
+    assert said_no_complaint(AFTER_THE_PHRASE[:4]).all()  # the words alone drop them
+    assert what_follows(AFTER_THE_PHRASE[2]) == "the delivery was 2 hours late"
+    assert what_follows(PRAISE[0]) == "" and what_follows(PRAISE[4]) == "the staff were lovely"
+    embedder = HashingEmbedder(dim=64)
+    read: list[str] = []
+
+    def embed(texts, progress=None):  # noqa: ANN001, ANN202
+        read.extend(texts)
+        return embedder.embed(texts)
+
+    detector = ComplaintDetector(embed).fit()
+    read.clear()
+    items = lifted_items(detector, segmenter, 0.4)
+    assert [max(item) for item in items[: len(AFTER_THE_PHRASE)]] == [0.9] * len(AFTER_THE_PHRASE)
+    assert items[len(AFTER_THE_PHRASE) :] == [[0.0]] * len(PRAISE)
+    # only what follows the phrase in the clauses the words drop is embedded
+    assert sorted(read) == sorted(["the room was filthy", "the room was filthy", "the delivery was 2 hours late",
+                                   "my order was wrong", "great service", "quick and friendly",
+                                   "the staff were lovely"])  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_the_default_detector_keeps_a_complaint_after_the_phrase_and_drops_the_praise(segmenter, tmp_path):
+    from miner.eval.run import Evaluator
+
+    detector = Evaluator(cache=tmp_path / "cache.db").detector
+    for threshold in (0.25, 0.5):  # a corpus's lowest threshold and the detector's own
+        items = lifted_items(detector, segmenter, threshold)  # type: ignore[arg-type]
+        assert [max(item) for item in items[: len(AFTER_THE_PHRASE)]] == [0.9] * len(AFTER_THE_PHRASE)
+        assert items[len(AFTER_THE_PHRASE) :] == [[0.0]] * len(PRAISE)
+
+
 def test_the_scorer_reads_the_threshold_before_lifting_and_flags_the_phrase():
     from miner.complaints.cascade import ComplaintScorer
 

@@ -22,14 +22,18 @@ turn a pattern round, so the rule drops a clause only where it holds nothing els
 "no complaints about the food but the delivery was 2 hours late" is one clause to spaCy and keeps its score ("but");
 the rule segmenter cuts it in two, and only "No complaints about the food" is dropped. A bare "no problem" is a
 pleasantry, an agent's as often as not ("no problem, I'll look into it"), so only the plural and the stressed forms
-count. What the rule cannot see is a complaint beside the phrase with none of these words ("can't fault the staff,
-the room was filthy"). The patterns were written from general English before measuring on any set.
+count. The patterns were written from general English before measuring on any set.
+What the words cannot see is a complaint after the phrase with none of them ("can't fault the staff, the room was
+filthy" against "can't fault it, the staff were lovely"), so the detector reads what follows the phrase on its own
+(`what_follows`; `complaint` of `said_no_complaint`) and the clause keeps its score where that reads as a complaint.
+What comes before the phrase is not read: it is most often what the phrase sums up, and alone it can read as a
+complaint ("Refund arrived within a week", 0.80 with the default encoders).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -148,25 +152,59 @@ _TURNS = frozenset(
 )
 _NOT = re.compile(r"\b(ai|are|ca|could|did|does|do|had|has|have|is|might|must|need|sha|should|was|were|wo|would)n'?t\b")
 _SCOPE_END = re.compile(r"[.,;:!?…()\-–—]")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # the punctuation around what follows a phrase
 _VERB = frozenset("was were is are be been being has have had got gets get did does do will would could can".split())
 
 
-def said_no_complaint(texts: Sequence[str]) -> np.ndarray:
+def _scopes(text: str) -> list[tuple[int, int, str]]:
+    """Each no-complaint phrase of `text`: where it starts, where it ends, and what it scopes, the words after it up
+    to the next punctuation ("about the food")."""
+    out = []
+    for m in NO_COMPLAINT.finditer(text):
+        scope = _SCOPE_END.split(text[m.end() :], maxsplit=1)[0]
+        out.append((m.start(), m.end(), scope))
+    return out
+
+
+def what_follows(text: str) -> str:
+    """What a clause says after its first no-complaint phrase, its phrases and what they scope taken out: "no
+    complaints about the food, the room was filthy" -> "the room was filthy"; "" where nothing follows."""
+    text = text.replace("’", "'")
+    scopes = _scopes(text)
+    if not scopes:
+        return ""
+    pieces, at = [], scopes[0][0]
+    for start, end, scope in scopes:
+        pieces.append(text[at:start])
+        at = end + len(scope)
+    pieces.append(text[at:])
+    return _EDGES.sub("", " ".join(pieces))
+
+
+def said_no_complaint(texts: Sequence[str], complaint: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
     """Whether each text says there is no complaint ("Refund arrived within a week, no complaints") and nothing
-    besides that could be one."""
+    besides that could be one. `complaint` (a detector's reading: texts in, whether each is a complaint) reads what
+    follows the phrase (`what_follows`), so "can't fault the staff, the room was filthy" is not dropped; without it,
+    the words alone decide."""
 
     def only_praise(text: str) -> bool:
         text = text.replace("’", "'")
         if "?" in text or OUTRIGHT.search(text) is not None:
             return False
-        found = list(NO_COMPLAINT.finditer(text))
-        if not found:
+        scopes = _scopes(text)
+        if not scopes:
             return False
-        for m in found:  # "not a single problem with my account was fixed": the phrase is a verb's subject
-            scope = _SCOPE_END.split(text[m.end() :], maxsplit=1)[0]
+        for _, _, scope in scopes:  # "not a single problem with my account was fixed": the phrase is a verb's subject
             if any(w in _VERB for w in re.findall(r"[a-z']+", scope.lower())):
                 return False
         rest = NO_COMPLAINT.sub(" ", text).lower()
         return _NOT.search(rest) is None and not any(w in _TURNS for w in re.findall(r"[a-z']+", rest))
 
-    return np.fromiter((only_praise(t) for t in texts), dtype=bool, count=len(texts))
+    said = np.fromiter((only_praise(t) for t in texts), dtype=bool, count=len(texts))
+    if complaint is None:
+        return said
+    follows = {i: what_follows(text) for i, text in enumerate(texts) if said[i]}
+    rows = [i for i, rest in follows.items() if rest]
+    if rows:
+        said[rows] = ~complaint([follows[i] for i in rows])
+    return said
