@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from miner.segment.foreign import cued_names, name_language
-from miner.segment.identifiers import ID_NAME, ID_VALUE, a_reference, identifier_like
+from miner.segment.identifiers import ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
 from miner.segment.namefilter import is_given_name
 
 if TYPE_CHECKING:
@@ -282,11 +282,13 @@ def first_line(text: str, span: Span) -> Span | None:
 
 
 def pattern_spans(text: str) -> list[Span]:
-    """PII found by the patterns, earlier patterns winning where two overlap."""
+    """PII found by the patterns, earlier patterns winning where two overlap; an amount is no account or phone."""
     spans: list[Span] = []
     for label, pattern, valid in PATTERNS:
         for match in pattern.finditer(text):
             found = valid(match)
+            if found and label in ("ACCOUNT", "PHONE") and an_amount(text, *found):
+                continue
             if found and not _overlaps((*found, label), spans):
                 spans.append((*found, label))
     return sorted(spans)
