@@ -87,3 +87,14 @@ def test_a_money_amount_is_no_account_or_phone_number(tmp_path):
     rec = _redacted_call(tmp_path, "Agent: Can I take your account number?\nCustomer: 1234567\nAgent: And?\n"
                                    "Customer: I was charged 1234567.89 twice\n")  # fmt: skip
     assert [t.text for t in rec.turns[1::2]] == ["<ACCOUNT>", "I was charged 1234567.89 twice"]
+
+
+def test_a_loyalty_or_membership_number_named_without_number_is_redacted():
+    # kept before: "number" was the only word that named such a value
+    for text in ("my Nectar card 9826 3341 2290 1187", "Avios membership 12345678", "loyalty ID: 88231177",
+                 "Clubcard 634004023456 was not scanned", "my ID: 88231177", "rewards #40718823"):  # fmt: skip
+        assert "<ACCOUNT>" in redact(text) and not any(ch.isdigit() for ch in redact(text)), text
+    for kept in ("membership for 12 months", "3 loyalty points", "rewards 250000 points", "graphics card RTX4090",
+                 "card 2 of 3", "card ending 1881", "member since 2019", "membership 2024", "my order ID 12345678",
+                 "card was charged 1234567.89", "gift card £500000"):  # fmt: skip
+        assert redact(kept) == kept, kept

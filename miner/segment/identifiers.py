@@ -47,6 +47,14 @@ ID_VALUE = (
     r"(?![\w£$€¥@/-]|[.,:]\d)"
 )
 _ID_VALUE = re.compile(ID_VALUE)
+# A card's or a scheme's number named without "number": "my Nectar card 9826 3341 2290 1187", "Avios membership
+# 12345678", "my ID: 88231177". Only a digit run, six digits or more (`identifier_like`): "graphics card RTX4090" is a
+# product, and a quantity stays ("membership for 12 months", "3 loyalty points", "rewards 250000 points")
+CARD_OR_SCHEME_ID = re.compile(
+    r"\b(?:(?:club)?card|membership|member(?:[ \t]+id)?|loyalty(?:[ \t]+id)?|rewards?|(?:my|your)[ \t]+id)"
+    r"[ \t]*(?:is|was|:|-|=)?[ \t]*#?[ \t]*((?<![\w£$€¥.,/@])\d+(?:[ -]\d+)*(?![\w£$€¥@/-]|[.,:]\d))",
+    re.IGNORECASE,
+)
 # An amount, a measure or a count after the number: "250000 points", "120000 miles", "1500 mAh"
 _UNIT_AFTER = re.compile(
     r"[ \t]*(?:%|percent|pounds?|quid|pence|dollars?|bucks|euros?|gbp|usd|eur|points?|pts|miles?|kms?"

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from miner.segment.foreign import cued_names, name_language
-from miner.segment.identifiers import ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
+from miner.segment.identifiers import CARD_OR_SCHEME_ID, ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
 from miner.segment.namefilter import is_given_name
 from miner.segment.postal import UK_SPACED, UK_UNSPACED, ZIP, after_a_cue
 
@@ -245,6 +245,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("ADDRESS", ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
     ("ACCOUNT", _NAMED_ID, _is_named_id),
+    ("ACCOUNT", CARD_OR_SCHEME_ID, _is_named_id),  # "my Nectar card 9826 3341 2290 1187", "Avios membership 12345678"
     ("PHONE", _UK_PHONE, _is_uk_phone),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
