@@ -70,3 +70,31 @@ def test_an_identifier_named_in_the_same_clause_is_redacted():
     assert redact("the serial number on the meter is D08K 0239871.") == "the serial number on the meter is <ACCOUNT>."
     for kept in ("serial number 12 Mbps", "account number 15-03-2024", "meter reading 045533", "order 55821"):
         assert redact(kept) == kept
+
+
+def test_a_money_amount_is_no_account_or_phone_number(tmp_path):
+    # "I was charged 1234567.89 twice" was "<PHONE>", after "account" "<ACCOUNT>.89": the pattern stopped at the point
+    for amount in ("1234567.89", "1,234,567.89", "1 234 567.89", "1.234.567,89", "£1234567", "$ 123456789",
+                   "USD 123456789", "123456789 GBP", "1234567 pounds", "1234567€"):  # fmt: skip
+        for text in (f"I was charged {amount} twice", f"charged to my account {amount}", f"account: {amount}"):
+            assert redact(text) == text, text
+    # a bare digit run after its name is still an account number or a meter serial, and a phone number still one
+    assert redact("my account number is 4482913.") == "my account number is <ACCOUNT>."
+    assert redact("account 12345678, charged 1234567.89") == "account <ACCOUNT>, charged 1234567.89"
+    assert redact("meter serial 04553871, bill 1234.56") == "meter serial <ACCOUNT>, bill 1234.56"
+    assert redact("call 0161.496.0754 or 07700 900123") == "call <PHONE> or <PHONE>"
+    # an account number the customer gave is no part of an amount the same digits begin
+    rec = _redacted_call(tmp_path, "Agent: Can I take your account number?\nCustomer: 1234567\nAgent: And?\n"
+                                   "Customer: I was charged 1234567.89 twice\n")  # fmt: skip
+    assert [t.text for t in rec.turns[1::2]] == ["<ACCOUNT>", "I was charged 1234567.89 twice"]
+
+
+def test_a_loyalty_or_membership_number_named_without_number_is_redacted():
+    # kept before: "number" was the only word that named such a value
+    for text in ("my Nectar card 9826 3341 2290 1187", "Avios membership 12345678", "loyalty ID: 88231177",
+                 "Clubcard 634004023456 was not scanned", "my ID: 88231177", "rewards #40718823"):  # fmt: skip
+        assert "<ACCOUNT>" in redact(text) and not any(ch.isdigit() for ch in redact(text)), text
+    for kept in ("membership for 12 months", "3 loyalty points", "rewards 250000 points", "graphics card RTX4090",
+                 "card 2 of 3", "card ending 1881", "member since 2019", "membership 2024", "my order ID 12345678",
+                 "card was charged 1234567.89", "gift card £500000"):  # fmt: skip
+        assert redact(kept) == kept, kept

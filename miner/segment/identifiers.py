@@ -47,6 +47,14 @@ ID_VALUE = (
     r"(?![\w£$€¥@/-]|[.,:]\d)"
 )
 _ID_VALUE = re.compile(ID_VALUE)
+# A card's or a scheme's number named without "number": "my Nectar card 9826 3341 2290 1187", "Avios membership
+# 12345678", "my ID: 88231177". Only a digit run, six digits or more (`identifier_like`): "graphics card RTX4090" is a
+# product, and a quantity stays ("membership for 12 months", "3 loyalty points", "rewards 250000 points")
+CARD_OR_SCHEME_ID = re.compile(
+    r"\b(?:(?:club)?card|membership|member(?:[ \t]+id)?|loyalty(?:[ \t]+id)?|rewards?|(?:my|your)[ \t]+id)"
+    r"[ \t]*(?:is|was|:|-|=)?[ \t]*#?[ \t]*((?<![\w£$€¥.,/@])\d+(?:[ -]\d+)*(?![\w£$€¥@/-]|[.,:]\d))",
+    re.IGNORECASE,
+)
 # An amount, a measure or a count after the number: "250000 points", "120000 miles", "1500 mAh"
 _UNIT_AFTER = re.compile(
     r"[ \t]*(?:%|percent|pounds?|quid|pence|dollars?|bucks|euros?|gbp|usd|eur|points?|pts|miles?|kms?"
@@ -73,6 +81,34 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _ASKS_FOR_ID = re.compile(rf"\b(?:{ID_NAME})(?!\w)", re.IGNORECASE)
+# A money amount, which the number patterns read as an account's or a phone's digits ("charged 1234567.89" was
+# "charged <ACCOUNT>.89" or "<PHONE>"): decimals ("1 234 567.89", "1234567,89"), thousands separators
+# ("1,234,567", "1.234.567,89"), or a currency beside it ("£1234567", "USD 1234567", "1234567 GBP")
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d[\d ]*[.,]\d{1,2}")
+_CODES = r"gbp|usd|eur|aud|cad|nzd|chf|inr|jpy|rs"
+_CURRENCY_BEFORE = re.compile(rf"(?:[£$€¥₹]|\b(?:{_CODES})\.?)[ \t]?-?\Z", re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(
+    rf"[ \t]?(?:[£$€¥₹]|(?:{_CODES}|pounds?|quid|pence|dollars?|bucks|euros?|cents?|rupees?|yen)\b)", re.IGNORECASE
+)
+
+
+def _in_number(text: str, i: int) -> bool:
+    """Whether `text[i]` is a digit, or a point or a comma between two."""
+    if not 0 <= i < len(text):
+        return False
+    return text[i].isdigit() or (text[i] in ".," and text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit())
+
+
+def an_amount(text: str, start: int, end: int) -> bool:
+    """Whether the digits at `text[start:end]` are (part of) a money amount: the whole number they stand in, taken
+    over its decimal point and separators, has an amount's shape, or a currency stands just before or after it."""
+    while _in_number(text, start - 1):
+        start -= 1
+    while _in_number(text, end):
+        end += 1
+    if _AMOUNT.fullmatch(text, start, end):
+        return True
+    return bool(_CURRENCY_BEFORE.search(text, max(0, start - 5), start) or _CURRENCY_AFTER.match(text, end))
 
 
 def a_reference(text: str, start: int) -> bool:
@@ -89,7 +125,7 @@ def identifier_like(text: str, start: int, end: int) -> bool:
         return False
     if _NOT_ID.fullmatch(value) or any(_NOT_SERIAL.fullmatch(part) for part in re.split(r"[ -]", value)):
         return False
-    if _UNIT_AFTER.match(text, end):
+    if _UNIT_AFTER.match(text, end) or an_amount(text, start, end):
         return False
     if text[start - 1 : start] == "#" and any(ch.isalpha() for ch in value):
         return False  # a hashtag ("#acrdallas2017")
@@ -121,6 +157,8 @@ def with_answers(text: str, spans: list[Span], values: Sequence[str]) -> list[Sp
         chars = re.sub(r"[ -]", "", value)
         pattern = r"[ -]?".join(map(re.escape, chars))
         for m in re.finditer(rf"(?<![\w-]){pattern}(?![\w-])", text, re.IGNORECASE):
+            if an_amount(text, *m.span()):
+                continue  # the account's digits inside an amount ("1234567.89")
             over = [s for s in out if m.start() < s[1] and s[0] < m.end()]
             if all(s[2] == "PHONE" and m.start() <= s[0] and s[1] <= m.end() for s in over):
                 out = [s for s in out if s not in over] + [(m.start(), m.end(), "ACCOUNT")]

@@ -19,8 +19,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from miner.segment.foreign import cued_names, name_language
-from miner.segment.identifiers import ID_NAME, ID_VALUE, a_reference, identifier_like
+from miner.segment.identifiers import CARD_OR_SCHEME_ID, ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
 from miner.segment.namefilter import is_given_name
+from miner.segment.postal import UK_SPACED, UK_UNSPACED, ZIP, after_a_cue
 
 if TYPE_CHECKING:
     from miner.ingest.records import Record
@@ -93,15 +94,6 @@ _DOB = re.compile(
     re.IGNORECASE,
 )
 # A UK bank sort code after its name: "sort code 20-00-00", "sort code: 200000".
-# A US ZIP code after a state's code or after "zip" ("Austin, TX 78701", "zip 90210"): only the number is taken
-_US_STATES = (
-    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|"
-    "RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
-)
-_ZIP = re.compile(
-    rf"(?:\b(?:{_US_STATES}),?[ \t]+|\b(?i:zip)(?:[ \t]*(?i:code))?(?:[ \t]*(?i:is))?[ \t]*[:#]?[ \t]*)"
-    r"(\d{5}(?:-\d{4})?)\b"
-)
 _SORT_CODE = re.compile(r"\bsort\s*code\s*(?:is\s+|:\s*)?(\d{2}[- ]?\d{2}[- ]?\d{2})(?![\d-])", re.IGNORECASE)
 # An email written out to fool spam bots: "john dot smith at gmail dot com", "john.smith [at] gmail [dot] com". It
 # must spell out "dot" or bracket "at" (`_is_obfuscated`): "we booked at expedia.com" is no email.
@@ -248,9 +240,12 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("PLATE", _PLATE, _is_plate),
     ("ADDRESS", _ADDRESS, _always),
     ("ADDRESS", _ADDRESS_LOWER, _always),
-    ("ADDRESS", _ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
+    ("ADDRESS", UK_UNSPACED, _always),  # a postcode in any case ("m11ae"), spaced ones after a cue: postal.py
+    ("ADDRESS", UK_SPACED, after_a_cue),
+    ("ADDRESS", ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
     ("ACCOUNT", _NAMED_ID, _is_named_id),
+    ("ACCOUNT", CARD_OR_SCHEME_ID, _is_named_id),  # "my Nectar card 9826 3341 2290 1187", "Avios membership 12345678"
     ("PHONE", _UK_PHONE, _is_uk_phone),
     ("PHONE", _PHONE, _is_phone),
     ("PHONE", _PHONE_ANY, _is_any_phone),
@@ -282,11 +277,13 @@ def first_line(text: str, span: Span) -> Span | None:
 
 
 def pattern_spans(text: str) -> list[Span]:
-    """PII found by the patterns, earlier patterns winning where two overlap."""
+    """PII found by the patterns, earlier patterns winning where two overlap; an amount is no account or phone."""
     spans: list[Span] = []
     for label, pattern, valid in PATTERNS:
         for match in pattern.finditer(text):
             found = valid(match)
+            if found and label in ("ACCOUNT", "PHONE") and an_amount(text, *found):
+                continue
             if found and not _overlaps((*found, label), spans):
                 spans.append((*found, label))
     return sorted(spans)

@@ -1,0 +1,45 @@
+"""Postal codes beyond the capitalised UK postcode of an address (pii.py `_ADDRESS`): a UK postcode as customers type
+it, in lower or mixed case and unspaced ("m11ae", "Sw1a1aa", "e16up"), and a US ZIP code after a state or "zip".
+
+Unspaced, a postcode is taken where it is a whole token of a real postcode's shape: one of the UK's postcode areas,
+its district, then an inward code whose letters are never C, I, K, M, O or V. No product code, model or chat word of
+those tried fits it ("A380", "MP3", "COVID19", "B2B", "4K", "PS5", "iPhone15", "AB12345"; "h265hd": H is no area).
+Spaced in lower case it needs a cue before it ("postcode", "address", "deliver to", "live at", a street): there the
+shape alone is chat-speak ("see you b4 2nd" reads as Birmingham's B4 2ND)."""
+
+from __future__ import annotations
+
+import re
+
+_AREAS = (
+    "AB|AL|B|BA|BB|BD|BF|BH|BL|BN|BR|BS|BT|BX|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|DT|DY|E|EC|EH|EN|EX|"
+    "FK|FY|G|GL|GU|GY|HA|HD|HG|HP|HR|HS|HU|HX|IG|IM|IP|IV|JE|KA|KT|KW|KY|L|LA|LD|LE|LL|LN|LS|LU|M|ME|MK|ML|N|NE|NG|NN|"
+    "NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|S|SA|SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|TA|TD|TF|TN|TQ|TR|TS|TW|UB|"
+    "W|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE"
+)
+# the lookahead first: the areas' alternation tried at every word's start took six times as long over a corpus
+_OUTWARD = rf"(?=[A-Z]{{1,2}}\d)(?:{_AREAS})\d[A-Z\d]?"
+_INWARD = r"\d[ABD-HJLNP-UW-Z]{2}"
+# a whole token: not part of a handle, a path, a file name or a longer code
+UK_UNSPACED = re.compile(rf"(?<![\w./@#-]){_OUTWARD}{_INWARD}(?![\w@/-]|\.\w)", re.IGNORECASE)
+UK_SPACED = re.compile(rf"(?<![\w./@#-]){_OUTWARD}[ \t]{_INWARD}(?![\w@/-]|\.\w)", re.IGNORECASE)
+_CUE = re.compile(
+    r"\b(?:post[ \t]?codes?|postal[ \t]+code|address|deliver(?:ed|y)?[ \t]+to|ship(?:ped)?[ \t]+to|sen[dt][ \t]+to"
+    r"|moved[ \t]+to|live[ \t]+(?:at|in)|lives[ \t]+(?:at|in)|street|road|lane|avenue|close|crescent|terrace|drive)"
+    r"\b[^.!?\n]{0,40}\Z",
+    re.IGNORECASE,
+)
+# A US ZIP code after a state's code or after "zip" ("Austin, TX 78701", "zip 90210"): only the number is taken
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|"
+    "RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
+)
+ZIP = re.compile(
+    rf"(?:\b(?:{_US_STATES}),?[ \t]+|\b(?i:zip)(?:[ \t]*(?i:code))?(?:[ \t]*(?i:is))?[ \t]*[:#]?[ \t]*)"
+    r"(\d{5}(?:-\d{4})?)\b"
+)
+
+
+def after_a_cue(match: re.Match[str]) -> tuple[int, int] | None:
+    """A spaced postcode in lower case is taken after a cue in the 60 characters before it."""
+    return match.span() if _CUE.search(match.string, max(0, match.start() - 60), match.start()) else None
