@@ -23,3 +23,22 @@ def test_product_codes_and_words_of_a_like_shape_stay():
                  "ps5", "ps4pro", "w10pro", "GT3RS", "h265hd", "@m11ae", "file m11ae.txt", "ref m11ae-2"):  # fmt: skip
         assert redact(f"my {text} broke") == f"my {text} broke", text
     assert redact("Austin, TX 78701") == "Austin, TX <ADDRESS>"  # a US ZIP code still
+
+
+def test_a_capital_postcode_alone_needs_a_real_area_so_product_models_stay():
+    """The shape alone took models for addresses ("The <ADDRESS> is great" for Ford's F150XL)."""
+    for model in ("F150XL", "X100VI", "RX100VA", "PS5 1TB", "GT40 1AA", "A4 5XL", "T5 2XL"):
+        assert redact(f"The {model} is great") == f"The {model} is great", model
+    assert redact("I drive the F150XL") == "I drive the F150XL"  # "drive" cues a lower-case postcode, not this
+    assert redact("booking HF92QA confirmed") == "booking HF92QA confirmed"  # a reference, which the policy keeps
+    for code in ("LS6 2AB", "SW1A 1AA", "LS62AB", "M14 5TH"):
+        assert redact(f"It's {code} now") == "It's <ADDRESS> now", code
+
+
+def test_a_capital_postcode_of_any_area_is_redacted_named_or_after_a_street():
+    assert redact("my postcode is XY1 2AB") == "my postcode is <ADDRESS>"
+    assert (
+        redact("the billing postcode?\nCustomer: 4417, and KL4 9RT")
+        == "the billing postcode?\nCustomer: 4417, and <ADDRESS>"
+    )
+    assert redact("Flat 4, 27 Mill Road, Leeds XY1 2AB") == "<ADDRESS>"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from miner.segment.foreign import cued_names, name_language
 from miner.segment.identifiers import CARD_OR_SCHEME_ID, ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
 from miner.segment.namefilter import is_given_name
-from miner.segment.postal import UK_SPACED, UK_UNSPACED, ZIP, after_a_cue
+from miner.segment.postal import POSTCODE, UK_CAPITALS, UK_SPACED, UK_UNSPACED, ZIP, after_a_cue, real_or_named
 
 if TYPE_CHECKING:
     from miner.ingest.records import Record
@@ -57,13 +57,11 @@ _STREET_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Court|Ct|Place|Pl|Crescent|Cres|Terrace|Gardens|"
     r"Grove|Boulevard|Blvd|Hill|Square|Sq|Park|Mews|Row|Walk|Parade|Rise|View|Green|Highway|Hwy|Parkway"
 )
-_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
-# "Flat 4, 27 Mill Road, Leeds LS6 2AB", "221B Baker Street", "1600 Pennsylvania Avenue NW"; then a postcode alone.
+# "Flat 4, 27 Mill Road, Leeds LS6 2AB", "221B Baker Street", "1600 Pennsylvania Avenue NW" (a postcode alone: postal)
 # A town follows on the same line and not after a full stop: "at 22 Mill Lane. Would you like..." keeps "Would".
 _ADDRESS = re.compile(
     r"(?:\b(?:Flat|Apartment|Apt|Unit|Suite)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
-    rf"(?:{_STREET_TYPES})\b(?:\.(?=,))?(?:,?[ \t]+(?:[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+)?)?(?:,?[ \t]+{_POSTCODE}\b)?"
-    rf"|\b{_POSTCODE}\b",
+    rf"(?:{_STREET_TYPES})\b(?:\.(?=,))?(?:,?[ \t]+(?:[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+)?)?(?:,?[ \t]+{POSTCODE}\b)?"
 )
 # An account, customer, membership or policy number after its name: "my account number is 4482913", "policy no.
 # PL-2231987", "acct #77120934". Only the value is taken (`_is_account`: five digits or more), so the sentence reads
@@ -239,6 +237,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("NINO", _NINO, _always),
     ("PLATE", _PLATE, _is_plate),
     ("ADDRESS", _ADDRESS, _always),
+    ("ADDRESS", UK_CAPITALS, real_or_named),  # alone in a real area: "The F150XL" is a truck
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("ADDRESS", UK_UNSPACED, _always),  # a postcode in any case ("m11ae"), spaced ones after a cue: postal.py
     ("ADDRESS", UK_SPACED, after_a_cue),

@@ -1,11 +1,14 @@
-"""Postal codes beyond the capitalised UK postcode of an address (pii.py `_ADDRESS`): a UK postcode as customers type
-it, in lower or mixed case and unspaced ("m11ae", "Sw1a1aa", "e16up"), and a US ZIP code after a state or "zip".
+"""Postal codes beyond the one after a street (pii.py `_ADDRESS`): a UK postcode alone, in capitals ("LS6 2AB") and as
+customers type it, in lower or mixed case and unspaced ("m11ae", "Sw1a1aa", "e16up"), and a US ZIP code after a state
+or "zip".
 
 Unspaced, a postcode is taken where it is a whole token of a real postcode's shape: one of the UK's postcode areas,
 its district, then an inward code whose letters are never C, I, K, M, O or V. No product code, model or chat word of
 those tried fits it ("A380", "MP3", "COVID19", "B2B", "4K", "PS5", "iPhone15", "AB12345"; "h265hd": H is no area).
 Spaced in lower case it needs a cue before it ("postcode", "address", "deliver to", "live at", a street): there the
-shape alone is chat-speak ("see you b4 2nd" reads as Birmingham's B4 2ND)."""
+shape alone is chat-speak ("see you b4 2nd" reads as Birmingham's B4 2ND). In capitals, spaced or not, a real area
+is needed too, as the shape alone is a product's model ("The F150XL", "X100VI", "RX100VA", "PS5 1TB", "GT40 1AA"),
+but not after the word "postcode": a made-up or mistyped postcode is still the customer's."""
 
 from __future__ import annotations
 
@@ -23,6 +26,12 @@ _INWARD = r"\d[ABD-HJLNP-UW-Z]{2}"
 # a whole token: not part of a handle, a path, a file name or a longer code
 UK_UNSPACED = re.compile(rf"(?<![\w./@#-]){_OUTWARD}{_INWARD}(?![\w@/-]|\.\w)", re.IGNORECASE)
 UK_SPACED = re.compile(rf"(?<![\w./@#-]){_OUTWARD}[ \t]{_INWARD}(?![\w@/-]|\.\w)", re.IGNORECASE)
+# in capitals, whatever the area: pii.py `_ADDRESS` takes it after a street, `UK_CAPITALS` alone (`real_or_named`)
+POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+UK_CAPITALS = re.compile(rf"\b{POSTCODE}\b")
+_REAL = re.compile(rf"{_OUTWARD}\s?{_INWARD}")
+# "postcode" in the same turn or in the question this answers: "the billing postcode?\nCustomer: 4417, and KL4 9RT"
+_NAMED = re.compile(r"\b(?:post[ \t]?codes?|postal[ \t]+code)\b[^\n]{0,40}\n?[^\n]{0,40}\Z", re.IGNORECASE)
 _CUE = re.compile(
     r"\b(?:post[ \t]?codes?|postal[ \t]+code|address|deliver(?:ed|y)?[ \t]+to|ship(?:ped)?[ \t]+to|sen[dt][ \t]+to"
     r"|moved[ \t]+to|live[ \t]+(?:at|in)|lives[ \t]+(?:at|in)|street|road|lane|avenue|close|crescent|terrace|drive)"
@@ -43,3 +52,10 @@ ZIP = re.compile(
 def after_a_cue(match: re.Match[str]) -> tuple[int, int] | None:
     """A spaced postcode in lower case is taken after a cue in the 60 characters before it."""
     return match.span() if _CUE.search(match.string, max(0, match.start() - 60), match.start()) else None
+
+
+def real_or_named(match: re.Match[str]) -> tuple[int, int] | None:
+    """A capital postcode alone is taken in a real area; after "postcode" in the 80 characters before it, in any."""
+    if _REAL.fullmatch(match.group(0)) or _NAMED.search(match.string, max(0, match.start() - 80), match.start()):
+        return match.span()
+    return None
