@@ -15,6 +15,7 @@ from api.shred import shred, shred_tree
 from miner.errors import InputError
 from miner.ingest import ColumnMap, iter_file
 from miner.segment.pii import pseudonymise, pseudonymise_path
+from miner.store.import_result import ImportResult
 
 MAX_REJECTED = 100
 _LINE = re.compile(r", line (\d+)")
@@ -142,7 +143,7 @@ def create(
 
 
 def public(row: dict) -> dict:
-    keys = ("name", "rows", "accepted", "imported_at", "new_items")
+    keys = ("name", "rows", "accepted", "imported_at", "new_items", "kept_apart")
     files = [{k: f.get(k) for k in keys} for f in json.loads(row["files"])]
     rejected = json.loads(row["rejected"])
     return {
@@ -166,17 +167,18 @@ def pending_files(row: dict) -> list[Path]:
     return [Path(f["path"]) for f in json.loads(row["files"]) if not f.get("imported_at")]
 
 
-def drop_imported(control: sqlite_utils.Database, row: dict, added: dict[str, int] | None = None) -> None:
+def drop_imported(control: sqlite_utils.Database, row: dict, imported: dict[str, ImportResult] | None = None) -> None:
     """A run has imported the dataset (its items are stored, redacted, in the workspace): record that, with the
-    items each file added (`added`, by path: fewer than it accepted where they were stored already), then delete
-    the raw uploaded files, which hold every name, phone number and address as sent. Recorded first, so a crash in
-    between leaves a file that the next run deletes, never one marked pending that is gone."""
+    items each file added (`imported`, by path: fewer than it accepted where they were stored already) and the
+    conversations it kept apart, then delete the raw uploaded files, which hold every name, phone number and address
+    as sent. Recorded first, so a crash in between leaves a file that the next run deletes, never one marked pending
+    that is gone."""
     files = json.loads(row["files"])
     if not all(f.get("imported_at") for f in files):
         stamp = now()
         for f in files:
-            if not f.get("imported_at") and added is not None and f["path"] in added:
-                f["new_items"] = added[f["path"]]
+            if not f.get("imported_at") and imported is not None and f["path"] in imported:
+                f["new_items"], f["kept_apart"] = imported[f["path"]].added, imported[f["path"]].diverged
             f["imported_at"] = f.get("imported_at") or stamp
         update_dataset_files(control, row["id"], json.dumps(files))
     for f in files:

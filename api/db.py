@@ -77,6 +77,13 @@ def m002_job_profile(db: sqlite_utils.Database) -> None:
     db.table("jobs").add_column("profile", str, not_null_default="default")
 
 
+@control_migrations()
+def m003_job_kept_apart(db: sqlite_utils.Database) -> None:
+    """The conversations a run's imports stored beside a stored one of the same id (`RunPublic.kept_apart`); null
+    for the runs before it, which did not count them."""
+    db.table("jobs").add_column("kept_apart", int)
+
+
 def _migrate(db: sqlite_utils.Database, path: Path, migrations: Migrations) -> None:
     key = (str(path.resolve()), migrations.name)
     if key in _migrated:

@@ -341,15 +341,18 @@ class JobRunner:
                 redact_pii=profile.redact,
             )
             pipeline = build_pipeline(db, options)
+            kept_apart = 0
             for dataset in datasets:
                 # Each dataset's import is its own transaction: once it is stored, the raw upload is deleted.
-                added = None
+                imported = None
                 if files := pending_files(dataset):
                     columns = ColumnMap(**json.loads(dataset["columns"] or "{}"))
                     results = pipeline.import_paths(files, columns=columns, on_error="skip", progress=progress)
-                    added = {str(f): r.added for f, r in zip(files, results, strict=True)}  # in the order given
+                    imported = {str(f): r for f, r in zip(files, results, strict=True)}  # in the order given
+                    kept_apart += sum(r.diverged for r in results)
                 with self._lock:
-                    drop_imported(self._control, dataset, added)
+                    drop_imported(self._control, dataset, imported)
+            self.update(job_id, kept_apart=kept_apart)
             before = _newest_run(db)
             try:
                 run_id = pipeline.analyze(progress)

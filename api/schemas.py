@@ -35,6 +35,12 @@ class DatasetFile(BaseModel):
         "already (the same rows in another upload or an earlier run; a file's name is its items' `source`, so rows "
         "another file stored count under that file's) or erased. Null until a run imports it.",
     )  # fmt: skip
+    kept_apart: int | None = Field(
+        None, description="Of `new_items`, conversations whose id was stored with other turns, kept beside the stored "
+        "one, which then counts twice: an edited conversation, two tools numbering alike, or a nightly export of the "
+        "messages since the last one without message ids, uploaded without `append=true` (upload such a part with "
+        "it). The run's `kept_apart_note` says so. Null until a run imports the file.",
+    )  # fmt: skip
 
 
 class DatasetPublic(BaseModel):
@@ -123,6 +129,17 @@ class RunPublic(BaseModel):
         None, description="Once complete: the feedback items the run analysed (those of the imports up to its last, "
         "less any erased since), as `total_items` of GET /v1/pain-points without a filter; null before, and for a "
         "run that failed or was cancelled.",
+    )  # fmt: skip
+    kept_apart: int | None = Field(
+        None, examples=[0], description="Conversations the run's imports stored beside a stored conversation of the "
+        "same id that they neither extend nor edit, which then counts twice (a nightly export of the messages since "
+        "the last one, without message ids, uploaded without `append=true`), as each file's `kept_apart` in GET "
+        "/v1/datasets/{id}; null until the run has imported, and for a run of `touchpoints mine`.",
+    )  # fmt: skip
+    kept_apart_note: str | None = Field(
+        None, description="Why `kept_apart` is over 0 and what to do: a nightly export of the messages since the last "
+        "one without message ids is uploaded with `append=true`, which adds its messages to the stored conversation. "
+        "Null when it is 0 or null.",
     )  # fmt: skip
     read_items: ReadItems = Field(None, description="Of `total_items`, those read (null until complete).")
     unread_items: UnreadItems = Field(None, description="Of `total_items`, those not read: another language, no "

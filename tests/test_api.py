@@ -152,7 +152,8 @@ def test_cli_key_is_printed_once_stored_hashed_and_revocable(server):
 def test_upload_counts_rows(alice, a):
     ds = alice["dataset"]
     assert ds["rows"] == ds["accepted"] == 260 and ds["rejected"] == [] and ds["name"] == "reviews.csv"
-    files = [{"name": "reviews.csv", "rows": 260, "accepted": 260, "imported_at": None, "new_items": None}]
+    pending = {"imported_at": None, "new_items": None, "kept_apart": None}
+    files = [{"name": "reviews.csv", "rows": 260, "accepted": 260, **pending}]
     assert ds["files"] == files
     # The run imported it: the file's items are stored (all of them new) and the raw upload is gone.
     [file] = a.get(f"/v1/datasets/{ds['id']}").json()["files"]

@@ -218,3 +218,38 @@ def test_the_api_takes_append_with_the_upload_and_its_run_joins_the_parts(tmp_pa
             schema = client.get("/openapi.json").json()["paths"]["/v1/datasets"]["post"]["parameters"]
         [append] = [p for p in schema if p["name"] == "append"]
         assert append["schema"]["type"] == "boolean" and "mine --append" in append["description"]
+
+
+def test_the_api_says_how_many_conversations_a_run_kept_apart_and_to_upload_with_append(tmp_path):
+    """`mine` says of a part without message ids stored beside its conversation that it counts twice, and to use
+    --append; an API run said nothing (its dataset's `new_items` only). The run and the dataset's file now count
+    them (of its new items: the part of A and C, as with append the grown A and C), and the run says to upload with
+    `append=true`; an upload with it keeps none apart."""
+    from api.testing import serve, wait_for_run
+
+    night1 = _export(tmp_path / "d12" / "messages.csv", NIGHT1, ids=False)
+    night2 = _export(tmp_path / "d13" / "messages.csv", NIGHT2, ids=False)
+    env = {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}
+    with serve(tmp_path / "main.db", env) as server:
+        for workspace, append, apart in (("apart", {}, 1), ("joined", {"append": "true"}, 0)):
+            with server.client(server.key(workspace)) as client:
+                for night, params in ((night1, {}), (night2, append)):
+                    with night.open("rb") as fh:
+                        made = client.post("/v1/datasets", params=params, files={"file": (night.name, fh, "text/csv")})
+                    assert made.json()["files"][0]["kept_apart"] is None  # not imported yet
+                    job = client.post("/v1/runs", json={"dataset_id": made.json()["id"]}).json()["id"]
+                    final, _ = wait_for_run(client, job)
+                    assert final["status"] == "complete", final
+                    if night is night1:
+                        assert (final["kept_apart"], final["kept_apart_note"]) == (0, None)
+                [file] = client.get(f"/v1/datasets/{made.json()['id']}").json()["files"]
+                assert (final["kept_apart"], file["kept_apart"], file["new_items"]) == (apart, apart, 2), file
+                if apart:
+                    assert final["kept_apart_note"].startswith("1 conversation shares an id with another export's")
+                    assert "upload such an export with append=true" in final["kept_apart_note"]
+                else:
+                    assert final["kept_apart_note"] is None
+        with server.client() as client:
+            schemas = client.get("/openapi.json").json()["components"]["schemas"]
+        for schema in (schemas["RunPublic"], schemas["DatasetFile"]):
+            assert "append=true" in schema["properties"]["kept_apart"]["description"]

@@ -17,6 +17,7 @@ from api.schemas import RunCreate, RunPublic
 from api.stored_runs import stored_public, unlisted_runs
 from api.taxonomies import current_version
 from miner.pipeline.profiles import DEFAULT_PROFILE
+from miner.store.import_result import kept_apart
 from miner.store.reads import has_documents
 from miner.store.unread import run_read_counts
 
@@ -25,10 +26,13 @@ FIELDS = tuple(RunPublic.model_fields)
 
 
 def job_public(row: dict, db: sqlite_utils.Database | None = None) -> dict:
-    """A job's public fields; with the workspace's `db`, a complete job's fit (how well the corpus fits the
-    taxonomy, miner/touchpoints/fit.py) and its items, read and not."""
+    """A job's public fields, with what to do about conversations its imports kept apart; with the workspace's `db`,
+    a complete job's fit (how well the corpus fits the taxonomy, miner/touchpoints/fit.py) and its items, read and
+    not."""
     out = {k: row.get(k) for k in FIELDS}
     out["run_number"] = row.get("run_id")
+    if row.get("kept_apart"):
+        out["kept_apart_note"] = kept_apart(row["kept_apart"], "upload such an export with append=true")
     if db is not None and row.get("status") == "complete" and row.get("run_id") is not None:
         from miner.store.runs import stored_fit
 

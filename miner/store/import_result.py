@@ -51,11 +51,7 @@ class ImportResult:
             grew = counted(self.grown, "conversation")
             line += f" ({grew} grew or changed since stored: the newer version replaces the earlier)"
         if self.diverged:
-            verbs = ("shares", "differs in its") if self.diverged == 1 else ("share", "differ in their")
-            line += (f"; {counted(self.diverged, 'conversation')} {verbs[0]} an id with another export's but "
-                     f"{verbs[1]} turns: both kept (an edited conversation, two tools numbering alike, or the "
-                     "messages since the last export without message ids: mine such an export with --append to add "
-                     "them to the stored conversation)")  # fmt: skip
+            line += f"; {kept_apart(self.diverged)}"
         if self.edited:
             verb = "shares" if self.edited == 1 else "share"
             line += (f"; {counted(self.edited, 'new item')} {verb} an id with another file's in other words: both kept "
@@ -75,3 +71,12 @@ class ImportResult:
         if before <= 0:
             return ""
         return f" ({before:,} stored before)"
+
+
+def kept_apart(conversations: int, advice: str = "mine such an export with --append") -> str:
+    """What `ImportResult.diverged` means, with what to do: `mine`'s line says it, and an API run's
+    `kept_apart_note` (its `advice` names `append=true`), so both tell of a conversation that now counts twice."""
+    verbs = ("shares", "differs in its") if conversations == 1 else ("share", "differ in their")
+    return (f"{counted(conversations, 'conversation')} {verbs[0]} an id with another export's but {verbs[1]} turns: "
+            "both kept (an edited conversation, two tools numbering alike, or the messages since the last export "
+            f"without message ids: {advice} to add them to the stored conversation)")  # fmt: skip
