@@ -1,7 +1,9 @@
 """Postcodes as customers type them (miner/segment/postal.py): unspaced and in any case they were kept ("m11ae"),
 where the capitalised, spaced form was redacted; product codes and chat words of a like shape stay."""
 
-from miner.segment.pii import redact
+from miner.ingest import read_file
+from miner.ingest.records import Record, Turn
+from miner.segment.pii import Redactor, redact, redact_records
 
 
 def test_an_unspaced_postcode_in_any_case_is_redacted():
@@ -42,3 +44,49 @@ def test_a_capital_postcode_of_any_area_is_redacted_named_or_after_a_street():
         == "the billing postcode?\nCustomer: 4417, and <ADDRESS>"
     )
     assert redact("Flat 4, 27 Mill Road, Leeds XY1 2AB") == "<ADDRESS>"
+
+
+ASKED = """Agent: Thanks for calling. Can I take your postcode?
+Customer: ls6 2ab
+Agent: Lovely, and what's the postcode please for the delivery?
+Customer: it's sw1a 1aa, the office
+Agent: So that's LS6 2AB at home. Anything else?
+Customer: no ta, see you b4 2nd
+"""
+
+
+def _redacted(tmp_path, text):
+    path = tmp_path / "call.txt"
+    path.write_text(text, encoding="utf-8")
+    [rec] = redact_records(read_file(path), Redactor(names=None), key="k")
+    return rec
+
+
+def test_a_lower_case_postcode_given_as_the_answer_to_the_question_before_is_redacted(tmp_path):
+    """The cue's search stops at the question mark and the line break, so the customer's answer was kept."""
+    rec = _redacted(tmp_path, ASKED)
+    said = [t.text for t in rec.turns]
+    assert said[1] == "<ADDRESS>" and said[3] == "it's <ADDRESS>, the office"
+    assert said[4] == "So that's <ADDRESS> at home. Anything else?"
+    assert said[5] == "no ta, see you b4 2nd"  # chat-speak after no question for a postcode
+    assert "ls6 2ab" not in rec.text and "sw1a 1aa" not in rec.text and rec.text.endswith("see you b4 2nd")
+    assert redact("Agent: Which address is it going to?\nCustomer: e1 6up please") == (
+        "Agent: Which address is it going to?\nCustomer: <ADDRESS> please"
+    )
+
+
+def test_chat_speak_of_a_postcode_shape_stays_after_a_line_that_asks_for_no_postcode(tmp_path):
+    for before in ("Agent: Anything else I can help with?", "Agent: I've updated the address on the account.",
+                   "Agent: What's the email address on it?", "see you later"):  # fmt: skip
+        text = f"{before}\nCustomer: ok see you b4 2nd"
+        assert redact(text) == text, before
+    rec = _redacted(tmp_path, "Agent: Can I take your postcode?\nCustomer: one sec\nCustomer: ok b4 2nd then\n")
+    assert rec.turns[2].text == "ok b4 2nd then"  # the question was two lines before
+
+
+def test_an_answered_postcode_in_a_turn_redacted_on_its_own_is_redacted():
+    # a turn its reader cleaned ("Hi," dropped, spacing changed) is redacted alone, without the question before it
+    turns = [Turn("agent", "Could I take the postcode?"), Turn("customer", "sure  ls6 2ab")]
+    text = "Agent: Could I take the postcode?\nCustomer: Hi, sure ls6 2ab"
+    [rec] = redact_records([Record("c.txt", 1, text, kind="transcript", turns=turns)], Redactor(names=None))
+    assert rec.turns[1].text == "sure  <ADDRESS>" and rec.text.endswith("Customer: Hi, sure <ADDRESS>")

@@ -76,7 +76,7 @@ _NOT_SERIAL = re.compile(
     re.IGNORECASE,
 )
 # An agent's sentence that asks: a question, or a request ("please", "can I take", "confirm", "DM us")
-_ASKS = re.compile(
+ASKS = re.compile(
     r"\?|\b(?:please|pls|can|could|may|would|what|what's|which|confirm|provide|give|tell|send|share|dm|need|read)\b",
     re.IGNORECASE,
 )
@@ -134,7 +134,7 @@ def identifier_like(text: str, start: int, end: int) -> bool:
 
 def asks_for_id(text: str) -> bool:
     """An agent's turn with a sentence that asks for an account, a membership, a policy number or a meter serial."""
-    return any(_ASKS_FOR_ID.search(s) and _ASKS.search(s) for s in re.split(r"(?<=[.!?])\s+", text))
+    return any(_ASKS_FOR_ID.search(s) and ASKS.search(s) for s in re.split(r"(?<=[.!?])\s+", text))
 
 
 def answered_ids(turns: Sequence[Turn]) -> list[str]:
@@ -149,9 +149,9 @@ def answered_ids(turns: Sequence[Turn]) -> list[str]:
     return values
 
 
-def with_answers(text: str, spans: list[Span], values: Sequence[str]) -> list[Span]:
+def with_answers(text: str, spans: list[Span], values: Sequence[str], label: str = "ACCOUNT") -> list[Span]:
     """`spans` and every place in `text` where one of `values` stands, spaced or dashed as it may be: the agent's
-    reading it back too. Such a value read as a phone number ("7731 0042 9981") is an account's."""
+    reading it back too. Such a value read as a phone number ("7731 0042 9981") is an account's (or `label`'s)."""
     out = list(spans)
     for value in values:
         chars = re.sub(r"[ -]", "", value)
@@ -161,5 +161,5 @@ def with_answers(text: str, spans: list[Span], values: Sequence[str]) -> list[Sp
                 continue  # the account's digits inside an amount ("1234567.89")
             over = [s for s in out if m.start() < s[1] and s[0] < m.end()]
             if all(s[2] == "PHONE" and m.start() <= s[0] and s[1] <= m.end() for s in over):
-                out = [s for s in out if s not in over] + [(m.start(), m.end(), "ACCOUNT")]
+                out = [s for s in out if s not in over] + [(m.start(), m.end(), label)]
     return sorted(out)

@@ -6,13 +6,22 @@ Unspaced, a postcode is taken where it is a whole token of a real postcode's sha
 its district, then an inward code whose letters are never C, I, K, M, O or V. No product code, model or chat word of
 those tried fits it ("A380", "MP3", "COVID19", "B2B", "4K", "PS5", "iPhone15", "AB12345"; "h265hd": H is no area).
 Spaced in lower case it needs a cue before it ("postcode", "address", "deliver to", "live at", a street): there the
-shape alone is chat-speak ("see you b4 2nd" reads as Birmingham's B4 2ND). In capitals, spaced or not, a real area
+shape alone is chat-speak ("see you b4 2nd" reads as Birmingham's B4 2ND); the line before asking for a postcode or an
+address is such a cue ("Agent: Can I take your postcode?\nCustomer: ls6 2ab"). In capitals, spaced or not, a real area
 is needed too, as the shape alone is a product's model ("The F150XL", "X100VI", "RX100VA", "PS5 1TB", "GT40 1AA"),
 but not after the word "postcode": a made-up or mistyped postcode is still the customer's."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from miner.segment.identifiers import ASKS
+
+if TYPE_CHECKING:
+    from miner.ingest.records import Turn
 
 _AREAS = (
     "AB|AL|B|BA|BB|BD|BF|BH|BL|BN|BR|BS|BT|BX|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|DT|DY|E|EC|EH|EN|EX|"
@@ -38,6 +47,12 @@ _CUE = re.compile(
     r"\b[^.!?\n]{0,40}\Z",
     re.IGNORECASE,
 )
+# A question for a postcode or an address: the cue in its line's last sentence, near its end ("what's the postcode
+# please?", "Can I take the first line of your address?"); not an email's address
+_ASKED = re.compile(
+    r"\b(?:post[ \t]?codes?|postal[ \t]+code|zip(?:[ \t]*code)?|(?<!mail[ \t])address)\b[^.!?\n]{0,30}[.!?]?[ \t]*\Z",
+    re.IGNORECASE,
+)
 # A US ZIP code after a state's code or after "zip" ("Austin, TX 78701", "zip 90210"): only the number is taken
 _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|"
@@ -49,9 +64,34 @@ ZIP = re.compile(
 )
 
 
+def _answers_a_question(text: str, start: int) -> bool:
+    """Whether `text[start]` is in the first 60 characters of a line whose line before asks for a postcode: the
+    customer's answer to the agent's question ("Customer: it's sw1a 1aa"), which the cue's search stops before."""
+    line = text.rfind("\n", 0, start)
+    if line < 0 or start - line > 60:
+        return False
+    line_before = text.rfind("\n", 0, line) + 1
+    if (asked := _ASKED.search(text, line_before, line)) is None:
+        return False
+    sentence = re.split(r"[.!?]\s+", text[line_before : asked.start()])[-1] + asked[0]
+    return ASKS.search(sentence) is not None  # "Can I take", "what's", a question mark
+
+
 def after_a_cue(match: re.Match[str]) -> tuple[int, int] | None:
-    """A spaced postcode in lower case is taken after a cue in the 60 characters before it."""
-    return match.span() if _CUE.search(match.string, max(0, match.start() - 60), match.start()) else None
+    """A spaced postcode in lower case is taken after a cue in the 60 characters before it, or in answer to the line
+    before."""
+    text, start = match.string, match.start()
+    return match.span() if _CUE.search(text, max(0, start - 60), start) or _answers_a_question(text, start) else None
+
+
+def answered_postcodes(turns: Sequence[Turn]) -> list[str]:
+    """The spaced postcodes in lower case that answer the turn before: a turn redacted on its own (one its reader
+    cleaned, not found in the record's text) has lost the question, so these are found in it by value."""
+    values: list[str] = []
+    for asked, said in pairwise(turns):
+        pair = f"{asked.text}\n{said.text}"
+        values += [m[0] for m in UK_SPACED.finditer(pair, len(asked.text) + 1) if after_a_cue(m)]
+    return values
 
 
 def real_or_named(match: re.Match[str]) -> tuple[int, int] | None:

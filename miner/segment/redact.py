@@ -19,6 +19,7 @@ from miner.segment.pii import (
     pseudonymise_path,
     redact,
 )
+from miner.segment.postal import answered_postcodes
 
 if TYPE_CHECKING:
     from miner.ingest.records import Record, Turn
@@ -45,6 +46,7 @@ _CLOCK_FIELD = re.compile(r"(?i)millis|epoch|timestamp|unix")
 _CONTACT_FIELD = re.compile(r"(?i)phone|mobile|tel|msisdn|caller|contact|fax")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]{1,15}:", re.IGNORECASE)  # https:, mailto:, tel:
+Answers = tuple[list[str], list[str]]  # a record's answered identifiers (`answered_ids`) and postcodes
 
 
 class _Batch:
@@ -171,7 +173,7 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
     redactor = redactor or default_redactor()
     batch = _Batch()
     known: dict[int, list[str]] = {}  # per record, the names its own name columns hold (`known_names`)
-    answered: dict[int, list[str]] = {}  # per record, the identifiers its customer gave when asked (`answered_ids`)
+    answered: dict[int, Answers] = {}  # per record, the identifiers and postcodes its customer gave when asked
     for rec in records:
         rec.source = pseudonymise_path(rec.source, key)
         if rec.source_id:
@@ -181,8 +183,8 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
             rec.source_id = stored
         if names := known_names(rec.meta):
             known[id(rec)] = names
-        if rec.turns and (values := answered_ids(rec.turns)):
-            answered[id(rec)] = values  # the agent's question is in the turn before: a turn alone has lost it
+        if rec.turns:  # the agent's question is in the turn before: a turn alone has lost it
+            answered[id(rec)] = (answered_ids(rec.turns), answered_postcodes(rec.turns))
         batch.add(rec, "text", rec.text)
         if rec.title:
             batch.add(rec, "title", rec.title)
@@ -190,7 +192,7 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
         # survey's response_id): then no number in meta stays for its name
         _walk(rec.meta, batch, key, ids=not rec.source_id or rec.id_column is not None, header=rec.header_fields)
     found = [
-        _with_names(text, with_answers(text, spans, answered.get(id(owner), [])), known.get(id(owner), []))
+        _with_names(text, _with_answered(text, spans, answered.get(id(owner))), known.get(id(owner), []))
         for (owner, _), text, spans in zip(batch.slots, batch.texts, redactor.spans(batch.texts), strict=True)
     ]
     # A transcript's turns lie inside its text: they take the text's spans instead of a second NER pass (the
@@ -205,9 +207,17 @@ def redact_records(records: list[Record], redactor: Redactor | None = None, *, k
         else:
             owner[slot] = apply(text, spans)
     for (turn, rec), spans in zip(alone, redactor.spans([t.text for t, _ in alone]), strict=True):
-        new = apply(turn.text, with_answers(turn.text, spans, answered.get(id(rec), [])))
+        new = apply(turn.text, _with_answered(turn.text, spans, answered.get(id(rec))))
         turn.text = apply(new, _with_names(new, [], known.get(id(rec), [])))
     return records
+
+
+def _with_answered(text: str, spans: list[Span], answers: Answers | None) -> list[Span]:
+    """`spans` and where the record's answered identifiers (<ACCOUNT>) and postcodes (<ADDRESS>) stand in `text`."""
+    if answers is None:
+        return spans
+    ids, postcodes = answers
+    return with_answers(text, with_answers(text, spans, ids), postcodes, label="ADDRESS")
 
 
 def known_names(meta: dict) -> list[str]:
