@@ -1,7 +1,8 @@
 """Erasure: mine the bundled corpus plus a file of customer tickets with the CLI, forget one dataset
 (`touchpoints forget --dataset survey.csv`) and one customer (`--customer`), then look for what was forgotten in
 the database files, `touchpoints top`, the HTML report, the exports and the CLI's output (must be 0), and check
-that every run's stored counts equal its rows."""
+that every run's stored counts equal its rows. The database is read twice: its rows through SQLite, and its files'
+bytes (`read_database`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import csv
 import html
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import sqlite_utils
 
 from api.testing import ROOT
 from reliability.checks import _cli, _without_library
@@ -97,8 +101,10 @@ def erasure_test(workdir: Path, *, embedding_model: str = "fake", max_rows: int 
     said += _cli("export", "--db", str(db_path), "--format", "xlsx", "--out", str(workdir / "export.xlsx"), log=log)
     db = open_db(db_path)
     probes = _probes(db, dataset_docs + customer_docs)
+    rows, raw = read_database(db_path)
+    stored = found_in_database(rows, raw, CUSTOMER)
     places = {
-        "database": b"".join(p.read_bytes() for p in workdir.glob("erasure.db*")).decode("utf-8", "replace"),
+        "database": rows + "\n" + raw.decode("utf-8", "replace"),
         "top": top,
         "report": html.unescape(_without_library(report.read_bytes()).decode("utf-8", "replace")),
         "exports": "".join(p.read_text(encoding="utf-8") for p in exports) + _xlsx_text(workdir / "export.xlsx"),
@@ -106,17 +112,56 @@ def erasure_test(workdir: Path, *, embedding_model: str = "fake", max_rows: int 
     places["report"] = _json_unescaped(places["report"])
     places["cli_output"] = said  # what the CLI printed from the erasure on
     traces = {where: sum(p in text for p in probes) for where, text in places.items()}
-    value = re.compile(rf"(?<![\w-]){re.escape(CUSTOMER)}(?![\w-])", re.IGNORECASE)
+    value = _as_word(CUSTOMER)
     value_found = {where: len(value.findall(text)) for where, text in places.items()}
+    value_found["database"] = max(stored.values())  # both read the live rows: a sum would count a copy twice
     return {
         "documents": {"dataset": len(dataset_docs), "customer": len(customer_docs)},
         "forget_output": forget_out.strip().splitlines(),
         "probes": len(probes),
         "traces": traces,
         "customer_value_found": value_found,
+        "customer_value_in_database": stored,
         "count_mismatches": _count_mismatches(db),
         "seconds": round(time.monotonic() - start, 1),
     }
+
+
+def _as_word(value: str) -> re.Pattern[str]:
+    """The value as a whole id: FK-209310 is another customer's, so it is not FK-20931."""
+    return re.compile(rf"(?<![\w-]){re.escape(value)}(?![\w-])", re.IGNORECASE)
+
+
+def read_database(path: Path) -> tuple[str, bytes]:
+    """The database at `path` read twice: every value of every table through SQLite, as text (JSON meta with its
+    \\u escapes read back), and its files' bytes, which add what only they hold: freed pages and the write-ahead
+    log or journal (erasure zeroes deleted rows with secure_delete and checkpoints the log; this checks it did)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db = sqlite_utils.Database(connection)
+        values = (_as_text(v) for name in db.table_names() for row in db.table(name).rows for v in row.values())
+        rows = _json_unescaped("\n".join(v for v in values if v))
+    finally:
+        connection.close()
+    return rows, b"".join(p.read_bytes() for p in sorted(path.parent.glob(f"{path.name}*")))
+
+
+def found_in_database(rows: str, raw: bytes, value: str) -> dict[str, int]:
+    """Copies of `value` in a database's `rows` (each value searched as a whole id) and in its files' `bytes`.
+
+    In the file SQLite packs a row's values side by side with nothing between them ("tickets.csvFK-20931review"),
+    so a whole-word search of the bytes misses a value still stored: the rows are the exact count. In the bytes
+    the id counts wherever no digit follows it (a longer id of another customer goes on with a digit, while a
+    letter or a sign is the next value's start); nothing is asked of what comes before, the previous value's end."""
+    in_bytes = re.compile(re.escape(value.encode()) + rb"(?![0-9])", re.IGNORECASE)
+    return {"rows": len(_as_word(value).findall(rows)), "bytes": len(in_bytes.findall(raw))}
+
+
+def _as_text(value: object) -> str:
+    """A stored value as text (a BLOB as UTF-8 where it is, NULL as nothing), for the search of the rows."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
 
 
 def _xlsx_text(path: Path) -> str:

@@ -470,6 +470,32 @@ def test_reliability_section_finds_no_trace_on_a_slice_of_the_corpus(tmp_path):
     assert result["count_mismatches"] == 0
 
 
+def test_the_reliability_section_reads_an_id_stored_beside_other_text(mined):
+    """SQLite packs a row's values side by side ('reviewCUST-4417Stray'), and the section's whole-word search of the
+    file's bytes said 0 while such a row remained. It reads the rows through SQLite, and still the bytes, for what
+    only they hold (a row deleted without secure_delete); a longer id is another customer's, in both."""
+    import sqlite3
+
+    from reliability.erasure import found_in_database, read_database
+
+    assert _forget(mined, "--customer", CUSTOMER).exit_code == 0
+    rows, raw = read_database(mined)
+    assert "CUST-44170" in rows and found_in_database(rows, raw, CUSTOMER) == {"rows": 0, "bytes": 0}
+    stray = "INSERT INTO documents (id, source, kind, title, text) VALUES (?, 'keep.csv', 'review', ?, ?)"
+    con = sqlite3.connect(mined)
+    with con:  # what a missed delete would leave; a digit after the id hides it from the bytes, not the rows
+        con.executemany(stray, [("s1", CUSTOMER, "Stray text"), ("s2", CUSTOMER, "2 stray pizzas"),
+                                ("s3", "CUST-44170", "Stray text")])  # fmt: skip
+    found = found_in_database(*read_database(mined), CUSTOMER)
+    assert found["rows"] == 2 and found["bytes"] >= 1, found
+    with con:
+        con.execute("PRAGMA secure_delete = OFF")
+        con.execute("DELETE FROM documents WHERE id IN ('s1', 's2', 's3')")
+    con.close()
+    found = found_in_database(*read_database(mined), CUSTOMER)
+    assert found["rows"] == 0 and found["bytes"] >= 1, found
+
+
 def test_a_customer_is_found_inside_an_id_and_a_column_and_the_dry_run_says_where(tmp_path):
     """The tester's chat export: 'conv-<email>' is stored as one token with its prefix, and 'acct-4482913' in clear;
     `forget --customer` given the email or the bare number finds them, and --dry-run says where it matched."""
