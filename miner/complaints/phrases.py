@@ -30,7 +30,8 @@ What comes before a bare phrase is not read: the phrase is a verdict on it, and 
 ("Refund arrived within a week", 0.80 with the default encoders). A phrase that names what it is about ("no
 complaints about the staff", "can't fault the driver") says nothing of the rest, so what comes before it is read too
 (`what_precedes`): "The room was filthy, no complaints about the staff" keeps its score. "Though", "other than
-that" and "apart from that" are turns, so the words alone keep those clauses.
+that" and "apart from that" are turns, so the words alone keep those clauses. A clause kept so is mapped on its
+complaint alone (`complaint_parts`, miner/pipeline/reading.py): the phrase's words pull it to what it praises.
 """
 
 from __future__ import annotations
@@ -234,3 +235,14 @@ def said_no_complaint(texts: Sequence[str], complaint: Callable[[list[str]], np.
         read = complaint([part for _, part in parts])
         said[[i for (i, _), is_complaint in zip(parts, read, strict=True) if is_complaint]] = False
     return said
+
+
+def complaint_parts(texts: Sequence[str]) -> list[str]:
+    """Per text, what a clause that the words alone call no complaint says besides its phrase (`what_precedes`,
+    `what_follows`), "" for any other: where the detector kept such a clause, its complaint is there, and the
+    phrase's words would map it to what it praises ("can't fault the driver, my order was wrong")."""
+    said = said_no_complaint(texts)
+    return [
+        ", ".join(part for part in (what_precedes(text), what_follows(text)) if part) if dropped else ""
+        for text, dropped in zip(texts, said, strict=True)
+    ]
