@@ -257,3 +257,80 @@ def test_a_head_on_the_first_encoder_reads_the_vectors_it_is_given_not_the_texts
     other = detector.text_scores(main.embed(["refund never came", "the driver was rude"]), texts)
     assert len(calls) == fitted  # the head read the vectors given, not the texts
     assert not np.allclose(given, other)  # and the scores follow those vectors
+
+
+# A complaint BEFORE a phrase that names what it is about, and praise before a phrase, bare or naming its subject
+BEFORE_THE_PHRASE = [
+    "The room was filthy, no complaints about the staff",
+    "my order came an hour late, no complaints about the driver",
+    "The app crashes every time I log in, no problems with the website",
+    "Waited 40 minutes on hold, no complaints about the agent",  # outright: the words alone keep it
+    "The parcel arrived damaged, no issues with the courier",
+    "They charged me twice this month, no problems with the card itself",
+    "The food was cold when it arrived, can't fault the driver",
+    "The broadband drops out every evening, no issues with the phone line",
+    "The nurse was rude to my mother, no complaints about the doctor",
+    "My bill went up by 20 pounds, no problems with the service itself",
+    "The delivery was two days late, can't fault the packaging",
+    "Water leaked through the ceiling, no complaints about the cleaners",
+    "The checkout page kept freezing, no complaints regarding the prices",
+    "My refund took six weeks, no gripes with the shop assistant",
+    "my order came an hour late, no complaints about the driver though",  # a turn: the words alone keep these
+    "app keeps crashing, other than that no issues",
+    "The bed was uncomfortable, apart from that no complaints",
+]
+PRAISE_BEFORE = [
+    "Refund arrived within a week, no complaints",  # alone, "Refund arrived within a week" reads as a complaint
+    "Refund arrived within a week, no complaints at all",
+    "Refund arrived within a week, no issues with it",
+    "Quick delivery and friendly driver, no problems",
+    "The staff were lovely, no complaints about the stay",
+    "Great service from start to finish, no complaints from me",
+    "The nurse explained everything clearly, no complaints about the appointment",
+    "Booked online and it was easy, no issues with the website",
+    "The engineer came on time and fixed it, can't fault him",
+    "Food was hot and tasty, can't fault the restaurant",
+    "Been with this bank ten years, never had any problems with them",
+    "Checked in quickly and the room was spotless, no complaints about the hotel",
+    "Parcel came the next day, no issues with the delivery",
+    "Easy to set up, no problems with the app",
+    "Lovely stay, no complaints",
+    "The driver was polite and on time, can't fault the service",
+    "Everything went smoothly, no problems with the transfer",
+    "Staff were friendly and helpful, no complaints about the wait",
+    "Answered my question in two minutes, no complaints with the support team",
+    "Been using it for six months, no issues with the battery",
+    "Paid by card, no problems with the payment",
+    "Arrived early and well packed, can't fault the seller",
+]
+
+
+def test_what_precedes_a_phrase_is_read_only_where_the_phrase_names_what_it_is_about():
+    """A bare "no complaints" is a verdict on what precedes it; "no complaints about the staff" says nothing of it."""
+    from miner.complaints.phrases import said_no_complaint, what_precedes
+
+    assert what_precedes(BEFORE_THE_PHRASE[0]) == "The room was filthy"
+    assert what_precedes(BEFORE_THE_PHRASE[6]) == "The food was cold when it arrived"  # "can't fault the driver"
+    assert [what_precedes(t) for t in PRAISE_BEFORE[:4]] == [""] * 4  # bare, or "with it"
+    assert what_precedes(PRAISE_BEFORE[8]) == ""  # "can't fault him"
+    assert said_no_complaint(BEFORE_THE_PHRASE[:3]).all()  # the words alone drop them
+
+    def complaint(texts: list[str]) -> np.ndarray:  # a reader that knows only the complaints of these two
+        return np.array(["filthy" in t or "late" in t for t in texts])
+
+    clauses = [BEFORE_THE_PHRASE[0], BEFORE_THE_PHRASE[1], PRAISE_BEFORE[0].replace("within a week", "late")]
+    assert said_no_complaint(clauses, complaint).tolist() == [False, False, True]  # bare: a verdict on the rest
+
+
+@pytest.mark.e2e
+def test_the_default_detector_keeps_a_complaint_before_a_scoped_phrase_and_drops_the_praise(segmenter, tmp_path):
+    from miner.eval.run import Evaluator
+
+    detector = Evaluator(cache=tmp_path / "cache.db").detector
+    items = [[c.text for c in clauses] for clauses in segmenter.segment(BEFORE_THE_PHRASE + PRAISE_BEFORE)]
+    texts = [t for item in items for t in item]
+    bounds = np.cumsum([0] + [len(item) for item in items])
+    for threshold in (0.25, 0.5):  # a corpus's lowest threshold and the detector's own
+        lifted = detector.lift(np.full(len(texts), 0.9), texts, threshold)
+        zeroed = [bool((lifted[a:b] == 0).any()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        assert zeroed == [False] * len(BEFORE_THE_PHRASE) + [True] * len(PRAISE_BEFORE)

@@ -231,10 +231,11 @@ class ComplaintDetector:
     def lift(self, scores: np.ndarray, texts: Sequence[str] | None, threshold: float) -> np.ndarray:
         """`scores` with each clause that says a complaint outright raised to `threshold` (when `outright`), and
         each that only hands over redacted contact details (`said_nothing`) or says there is no complaint
-        (`said_no_complaint`) lowered to 0. What follows a no-complaint phrase is read on its own, and the clause
-        keeps its score where that is a complaint at `threshold`, or at the detector's own where a corpus lowered
-        it: a clause that says "no complaint" needs more than a corpus's low bar (on the dev sets, one praise
-        clause's remainder read 0.26 against its corpus's 0.25; docs/lab/detector.md)."""
+        (`said_no_complaint`) lowered to 0. What follows a no-complaint phrase is read on its own, and what precedes
+        one that names what it is about ("no complaints about the staff"); the clause keeps its score where either is
+        a complaint at `threshold`, or at the detector's own where a corpus lowered it: a clause that says "no
+        complaint" needs more than a corpus's low bar (on the dev sets, one praise clause's remainder read 0.26
+        against its corpus's 0.25; docs/lab/detector.md)."""
         if texts is None or len(texts) != len(scores):
             return scores
         from miner.complaints.phrases import said_no_complaint, said_nothing, said_outright

@@ -26,8 +26,12 @@ count. The patterns were written from general English before measuring on any se
 What the words cannot see is a complaint after the phrase with none of them ("can't fault the staff, the room was
 filthy" against "can't fault it, the staff were lovely"), so the detector reads what follows the phrase on its own
 (`what_follows`; `complaint` of `said_no_complaint`) and the clause keeps its score where that reads as a complaint.
-What comes before the phrase is not read: it is most often what the phrase sums up, and alone it can read as a
-complaint ("Refund arrived within a week", 0.80 with the default encoders).
+What comes before a bare phrase is not read: the phrase is a verdict on it, and alone it can read as a complaint
+("Refund arrived within a week", 0.80 with the default encoders). A phrase that names what it is about ("no
+complaints about the staff", "can't fault the driver") says nothing of the rest, so what comes before it is read too
+(`what_precedes`): "The room was filthy, no complaints about the staff" keeps its score. "Though", "other than
+that" and "apart from that" are turns, so the words alone keep those clauses. A clause kept so is mapped on its
+complaint alone (`complaint_parts`, miner/pipeline/reading.py): the phrase's words pull it to what it praises.
 """
 
 from __future__ import annotations
@@ -154,6 +158,13 @@ _NOT = re.compile(r"\b(ai|are|ca|could|did|does|do|had|has|have|is|might|must|ne
 _SCOPE_END = re.compile(r"[.,;:!?…()\-–—]")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # the punctuation around what follows a phrase
 _VERB = frozenset("was were is are be been being has have had got gets get did does do will would could can".split())
+# A phrase that names what it is about, not the clause as a whole: "no complaints about the staff", "no issues with
+# my card", "can't fault the driver" (not "with it", "about anything", "can't fault this place")
+_ABOUT_SOMETHING = re.compile(
+    r"^\s*(about|with|regarding|re|concerning) (?!(it|them|this|that|these|those|anything|everything|any of it)\b)\w",
+    re.IGNORECASE,
+)
+_FAULT_SOMEONE = re.compile(r"\bfault (the|their|his|her|our|my|your) \w+$", re.IGNORECASE)
 
 
 def _scopes(text: str) -> list[tuple[int, int, str]]:
@@ -181,11 +192,26 @@ def what_follows(text: str) -> str:
     return _EDGES.sub("", " ".join(pieces))
 
 
+def what_precedes(text: str) -> str:
+    """What a clause says before its first no-complaint phrase where that phrase names what it is about: "The room
+    was filthy, no complaints about the staff" -> "The room was filthy"; "" where the phrase is bare ("Refund arrived
+    within a week, no complaints", "..., no issues with it"), since a bare phrase is a verdict on what precedes it."""
+    text = text.replace("’", "'")
+    scopes = _scopes(text)
+    if not scopes:
+        return ""
+    start, end, scope = scopes[0]
+    if _ABOUT_SOMETHING.match(scope) is None and _FAULT_SOMEONE.search(text[start:end]) is None:
+        return ""
+    return _EDGES.sub("", text[:start])
+
+
 def said_no_complaint(texts: Sequence[str], complaint: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
     """Whether each text says there is no complaint ("Refund arrived within a week, no complaints") and nothing
     besides that could be one. `complaint` (a detector's reading: texts in, whether each is a complaint) reads what
-    follows the phrase (`what_follows`), so "can't fault the staff, the room was filthy" is not dropped; without it,
-    the words alone decide."""
+    follows the phrase (`what_follows`) and what precedes one that names what it is about (`what_precedes`), so
+    "can't fault the staff, the room was filthy" and "The room was filthy, no complaints about the staff" are not
+    dropped; without it, the words alone decide."""
 
     def only_praise(text: str) -> bool:
         text = text.replace("’", "'")
@@ -203,8 +229,20 @@ def said_no_complaint(texts: Sequence[str], complaint: Callable[[list[str]], np.
     said = np.fromiter((only_praise(t) for t in texts), dtype=bool, count=len(texts))
     if complaint is None:
         return said
-    follows = {i: what_follows(text) for i, text in enumerate(texts) if said[i]}
-    rows = [i for i, rest in follows.items() if rest]
-    if rows:
-        said[rows] = ~complaint([follows[i] for i in rows])
+    dropped = [(i, text) for i, text in enumerate(texts) if said[i]]
+    parts = [(i, part) for i, text in dropped for part in (what_follows(text), what_precedes(text)) if part]
+    if parts:
+        read = complaint([part for _, part in parts])
+        said[[i for (i, _), is_complaint in zip(parts, read, strict=True) if is_complaint]] = False
     return said
+
+
+def complaint_parts(texts: Sequence[str]) -> list[str]:
+    """Per text, what a clause that the words alone call no complaint says besides its phrase (`what_precedes`,
+    `what_follows`), "" for any other: where the detector kept such a clause, its complaint is there, and the
+    phrase's words would map it to what it praises ("can't fault the driver, my order was wrong")."""
+    said = said_no_complaint(texts)
+    return [
+        ", ".join(part for part in (what_precedes(text), what_follows(text)) if part) if dropped else ""
+        for text, dropped in zip(texts, said, strict=True)
+    ]

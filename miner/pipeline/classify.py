@@ -26,7 +26,7 @@ from miner.complaints.detector import (
 from miner.embed.head import HeadCache
 from miner.pipeline import leads as lead_clauses
 from miner.pipeline.heap import release
-from miner.pipeline.reading import in_context, read_segments
+from miner.pipeline.reading import in_context, read_complaint_parts, read_segments
 from miner.pipeline.rows import SEGMENT_COLUMNS, AssignmentRows, SegmentRows
 from miner.progress import Progress
 from miner.segment.items import ItemRuns
@@ -192,12 +192,11 @@ def classify(
             complaint_threshold = scorer.threshold
             assert complaint_threshold is not None
             idx = np.flatnonzero(scores >= complaint_threshold)
-            tp_scores, nones, context = in_context(items, start + idx, vectors[idx], cache, mapper)
+            own, _ = read_complaint_parts([texts[i] for i in idx], vectors[idx], cache, mapper)
+            tp_scores, nones, context = in_context(items, start + idx, own, cache, mapper)
             _, first, context_of = np.unique(items.run_of[start + idx], return_index=True, return_inverse=True)
             contexts = context[first].astype(np.float16)  # an item's context once, not once per complaint
-            chunks.append(
-                _Chunk(start, scores, idx, vectors[idx].astype(np.float16), contexts, context_of, tp_scores, nones)
-            )
+            chunks.append(_Chunk(start, scores, idx, own.astype(np.float16), contexts, context_of, tp_scores, nones))
             chunks[-1].leads = lead_clauses.find(items, start, scores, idx, vectors, cache, mapper)
             del vectors, context, texts
             release()  # the chunk's float32 vectors are gone: their pages go back, not into the heap's free lists
@@ -334,7 +333,8 @@ def touchpoint_scores(
     (`segments` holds the whole items) and, with the run's corpus head, reordered by it."""
     items = ItemRuns(segments)
     cache.read_as = for_mapping if mapper.normalise else None
-    vectors = read_segments(cache, items, positions)
+    texts = [segments[int(i)]["text"] for i in positions]
+    vectors, _ = read_complaint_parts(texts, read_segments(cache, items, positions), cache, mapper)
     scores, _, context = in_context(items, positions, vectors, cache, mapper)
     return scores if head is None else head.adjust(scores, CorpusHead.features(vectors, context))
 

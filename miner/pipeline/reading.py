@@ -3,11 +3,12 @@ inside its item (miner/embed/spans.py); `classify` and `taxonomy review` read th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from miner.complaints.phrases import complaint_parts
 from miner.embed.spans import spanned
 from miner.segment.items import ItemRuns
 from miner.touchpoints.normalise import for_mapping
@@ -72,6 +73,7 @@ def read_in_context(
         # clauses the span pass read through `for_mapping` already (miner/embed/spans.py) are not read again
         done = spanned_positions(items, positions) if cache.reads_normalised else None
         vectors, texts = normalised(texts, vectors, cache, done)
+    vectors, texts = read_complaint_parts(texts, vectors, cache, mapper)
 
     def embed(batch: list[str]) -> np.ndarray:
         return cache.embed([for_mapping(t) for t in batch] if mapper.normalise else batch)
@@ -82,6 +84,24 @@ def read_in_context(
         read = items.mean_context if CONTEXTS == "mean" else items.context
         context = read(positions, vectors, embed)
     return vectors, texts, context
+
+
+def read_complaint_parts(
+    texts: Sequence[str], vectors: np.ndarray, cache: EmbeddingCache, mapper: Mapper
+) -> tuple[np.ndarray, list[str]]:
+    """`vectors` and `texts` with each clause that says there is no complaint besides its complaint read as that
+    complaint alone (`complaint_parts`: "can't fault the driver, my order was wrong" -> "my order was wrong"), as
+    the mapper reads text; only those clauses are embedded again."""
+    parts = complaint_parts(texts)
+    rows = [i for i, part in enumerate(parts) if part]
+    if not rows:
+        return vectors, list(texts)
+    read = [for_mapping(parts[i]) if mapper.normalise else parts[i] for i in rows]
+    vectors, texts = vectors.copy(), list(texts)
+    vectors[rows] = cache.embed(read)
+    for i, text in zip(rows, read, strict=True):
+        texts[i] = text
+    return vectors, texts
 
 
 def normalised(
