@@ -104,6 +104,15 @@ def load_documents(db: sqlite_utils.Database, filters: Filters, run: dict) -> di
     }
 
 
+def kept_documents(db: sqlite_utils.Database, run: dict, kept: tuple) -> list[bool]:
+    """Whether each of the documents `run` analysed has the `kept` values (`Filters.kept`), in the order
+    `load_documents` gives them unfiltered: which of a run's respondent table's rows a market's trend reads."""
+    fsql, params = Filters(kept=kept).sql()
+    rsql, rparams = run_items(run)
+    sql = f"SELECT coalesce(1 = 1{fsql}, 0) FROM documents d WHERE 1 = 1{rsql} ORDER BY d.date, d.id"
+    return [bool(row[0]) for row in db.execute(sql, [*params, *rparams])]
+
+
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
     """Segments with their document's text, source, date and rating, by segment id."""
     if not segment_ids:
