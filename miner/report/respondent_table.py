@@ -7,7 +7,8 @@ some of a respondent's rows out: one with all of its rows inside is the one made
 source filter keeping one of two files' answers) is made again from those, as `group` does. Respondents come in the
 order of their first row inside, as `group` gives them, so each period's mean sums its ratings in the same order.
 Kept as the run's item table is (miner/store/item_table.py: a run's items change only with an erasure, which stamps
-the run), and as it, a filter on kept columns (`Market=DE`) reads a table of the matching items of its own."""
+the run). A filter on kept columns (`Market=DE`) reads the run's table, its other items left out as a source filter
+leaves them (`respondent_trend`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from miner.report.respondents import Respondent, respondent, respondent_key
 from miner.report.trends import period_of
 from miner.store.filters import Filters
 from miner.store.item_table import UNDATED, ItemTable, RunCache
-from miner.store.report import kept_documents, load_documents
+from miner.store.report import kept_rows, load_documents
 from miner.store.scores import load_silent
 
 # What `respondent` reads of a row, as numbers (`_answer`; a survey's 300,000 answers kept as the rows read would
@@ -188,7 +189,6 @@ def _answer(d: str, f: dict, codes: dict[str, dict]) -> tuple:
 
 
 _tables: RunCache[RespondentTable] = RunCache()
-_kept_items: RunCache[np.ndarray] = RunCache()  # per run and kept values: which of its items have them
 
 
 def respondent_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RespondentTable | None:
@@ -199,11 +199,10 @@ def respondent_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> 
 
 def respondent_trend(db: sqlite_utils.Database, run: dict, filters: Filters, periods: list[str], unit: str) -> dict:
     """`RespondentTable.trend` from the run's table in memory (read now for a database not on a file); a market's
-    (`Filters.kept`) from the run's own table and a mask over its items (a table of its own took 1.5-2 s a market to
-    read on the 1M-segment workspace of `make bench-api`, the mask 0.3 s)."""
+    (`Filters.kept`) from the run's own table and a mask over its items (miner/store/report.py `kept_rows`): a
+    table of its own took 1.5-2 s a market to read on the 1M-segment workspace of `make bench-api`."""
     if filters.kept and (whole := respondent_table(db, run)) is not None:
-        among = _kept_items.get(db, run, lambda: np.array(kept_documents(db, run, filters.kept), dtype=bool),
-                                filters.kept)  # fmt: skip
+        among = kept_rows(db, run, filters.kept)  # the items in `load_documents`' order, as the table's rows
         if among is not None and len(among) == whole.items:
             unkept = Filters(filters.since, filters.until, filters.source, filters.kind)
             return whole.trend(unkept, periods, unit, among)
