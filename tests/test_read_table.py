@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from miner.store import read_table as rt
+from miner.store.breakdown import breakdown
 from miner.store.filters import Filters
 from miner.store.runs import find_run
 from tests.test_api_perf_contract import mined  # noqa: F401  (the fixtures, for this module)
@@ -49,4 +50,21 @@ def test_a_columns_markets_read_its_items_once(workspace):  # noqa: F811
     finally:
         db.conn.set_trace_callback(None)
     assert table is not None and other is not None and table.items.count(Filters(kept=[("Market", "DE")])) > 0
+    assert not [s for s in statements if "documents" in s], statements
+
+
+def test_a_breakdown_by_the_column_reads_what_its_markets_tables_are_cut_from(workspace):  # noqa: F811
+    """`GET /v1/breakdown?by=Market` and a later `where=Market=DE` read the run's items split by market once."""
+    db, runs = workspace
+    run = find_run(db, run_id=runs[0])
+    for cache in (rt._tables, rt._by_column):  # no market's tables read yet
+        cache._tables.clear()
+    rows = {r["value"]: r["items"] for r in breakdown(db, run, Filters(), "Market")["rows"]}
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        table = rt.read_table(db, run, (("Market", ("DE",)),))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert table is not None and table.items.count(Filters(kept=[("Market", "DE")])) == rows["DE"] > 0
     assert not [s for s in statements if "documents" in s], statements

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from miner.store.filters import KEPT_VALUE, Filters, kept_path, run_items
 from miner.store.item_table import UNDATED, ItemTable, RunCache
-from miner.store.read_table import READ_SQL
+from miner.store.read_table import READ_SQL, ColumnReads, column_reads
 from miner.store.reads import JOIN
 from miner.touchpoints.taxonomy import NONE
 
@@ -94,8 +94,12 @@ def column_table(db: sqlite_utils.Database, run: dict, column: str, kept: tuple 
         path = kept_path(column)
         values: dict[str | None, int] = {}  # codes, as the tables are read
         touchpoints: dict[str, int] = {}
-        items = _grouped(db, f"SELECT {GROUPED_BY}, COUNT(*), SUM({READ_SQL}) FROM documents d WHERE 1 = 1{fsql}{rsql} "
-                         "GROUP BY 1, 2, 3, 4", [UNDATED, path, *fparams, *rparams], kept, values)  # fmt: skip
+        if not kept and (reads := column_reads(db, run, column)) is not None:  # shared with where= on the column
+            items = _from_reads(reads, values)
+        else:
+            sql = f"SELECT {GROUPED_BY}, COUNT(*), SUM({READ_SQL}) FROM documents d WHERE 1 = 1{fsql}{rsql}"
+            sql += " GROUP BY 1, 2, 3, 4"
+            items = _grouped(db, sql, [UNDATED, path, *fparams, *rparams], kept, values)
         complained = _grouped(
             db,
             f"""SELECT {GROUPED_BY}, COUNT(DISTINCT d.id), COUNT(DISTINCT CASE WHEN {READ_SQL} THEN d.id END)
@@ -125,6 +129,14 @@ def _grouped(db: sqlite_utils.Database, sql: str, params: list, kept: tuple, val
     table = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
                       np.array(counts, dtype=np.int64), kept)  # fmt: skip
     return Grouped(table, np.array(codes, dtype=np.int64), np.array([o or 0 for o in others], dtype=np.int64))
+
+
+def _from_reads(reads: ColumnReads, values: dict) -> Grouped:
+    """The items per day, source, kind and value, and of them read, from the run's `ColumnReads` of the column (its
+    rows split by read and language too: summed alike), values coded in `values`."""
+    codes = np.array([values.setdefault(v, len(values)) for v in reads.values], dtype=np.int64)
+    items = reads.table.items
+    return Grouped(items, codes[reads.value], items.n * reads.table.read)
 
 
 _tables: RunCache[ColumnTable] = RunCache()
