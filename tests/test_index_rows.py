@@ -77,3 +77,20 @@ def test_a_markets_index_reads_no_complaint_again(workspace):  # noqa: F811
     assert index.counts(Filters(kept=[("Market", "UK")]))[1] > 0
     assert statements and not [s for s in statements if "assignments" in s], statements
     ri.clear()
+
+
+def test_a_columns_second_market_reads_nothing(workspace):  # noqa: F811
+    """The items' values of a column are read once per run: the next market's index is a mask, no read at all."""
+    db, runs = workspace
+    run = find_run(db, run_id=runs[1])
+    ri.clear()
+    ri.run_index(db, run, (("Market", ("UK",)),))
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        index = ri.run_index(db, run, (("Market", ("DE", "FR")),))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert index.counts(Filters(kept=[("Market", ["DE", "FR"])]))[1] > 0
+    assert not [s for s in statements if "documents" in s], statements
+    ri.clear()

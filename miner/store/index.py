@@ -34,7 +34,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters
-from miner.store.index_rows import Rows, kept_documents, read_rows, tables
+from miner.store.index_rows import Rows, read_rows, tables
 from miner.store.item_table import trim
 from miner.store.reads import pain_point_rows
 from miner.store.run_key import file_key
@@ -252,7 +252,7 @@ def build(db: sqlite_utils.Database, run_id: int, kept: tuple = (), whole: RunIn
     """Read the run's complaints (one pass over the join) into the index; those of the items with the `kept` values
     only, when given, cut from the rows of `whole` (the run's own index) where given."""
     if kept and whole is not None and whole.rows is not None:
-        rows = whole.rows.of_documents(kept_documents(db, kept))
+        rows = whole.rows.where(whole.rows.having(db, kept)[whole.rows.document])
         return RunIndex(run_id, **tables(rows, whole.points, DENSE_CELLS), kept=kept)
     point_rows = pain_point_rows(db, run_id)
     rows = read_rows(db, run_id, point_rows, kept)

@@ -10,12 +10,12 @@ subset's own would: a code with no row counts nothing, as an unknown name select
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import sqlite_utils
 
-from miner.store.filters import Filters
+from miner.store.filters import DOCUMENT_VALUE, Filters, kept_path
 from miner.store.reads import JOIN
 from miner.store.touchpoint_items import touchpoint_items
 
@@ -42,16 +42,32 @@ class Rows:
     touchpoints: dict[str, int]
     subs: dict[str | None, int]
     document_ids: list[str]  # by code
+    # Per kept column read so far: each item's value code (by document code), and the codes by value
+    values: dict[str, tuple[np.ndarray, dict[str | None, int]]] = field(default_factory=dict, init=False)
 
     def where(self, keep: np.ndarray) -> Rows:
         """The rows of a mask, with the same codes."""
         per_row = {f.name: getattr(self, f.name)[keep] for f in fields(self) if f.type == "np.ndarray"}
         return replace(self, **per_row)
 
-    def of_documents(self, ids: set[str]) -> Rows:
-        """The rows of the items with those ids."""
-        wanted = np.fromiter((d in ids for d in self.document_ids), dtype=bool, count=len(self.document_ids))
-        return self.where(wanted[self.document])
+    def column(self, db: sqlite_utils.Database, column: str) -> tuple[np.ndarray, dict[str | None, int]]:
+        """Each item's value of a kept column (by document code) and the codes by value: one read of the items'
+        meta per column and run (0.4 s for 337k items), where each market read its items' ids (0.2 s a market)."""
+        if (found := self.values.get(column)) is None:
+            sql = f"SELECT d.id, {DOCUMENT_VALUE} FROM documents d"
+            by_id = dict(db.execute(sql, [kept_path(column)]).fetchall())
+            table: dict[str | None, int] = {}
+            codes = (table.setdefault(by_id.get(d), len(table)) for d in self.document_ids)
+            found = self.values[column] = (np.fromiter(codes, np.int32, len(self.document_ids)), table)
+        return found
+
+    def having(self, db: sqlite_utils.Database, kept: tuple) -> np.ndarray:
+        """Which items (by document code) have the kept values (`Filters.kept`): any of a column's, every column's."""
+        mask = np.ones(len(self.document_ids), dtype=bool)
+        for column, wanted in kept:
+            codes, table = self.column(db, column)
+            mask &= np.isin(codes, [table[v] for v in wanted if v in table])
+        return mask
 
 
 def _codes(values: tuple, table: dict) -> np.ndarray:
@@ -86,12 +102,6 @@ def read_rows(db: sqlite_utils.Database, run_id: int, point_rows: list[dict], ke
     return Rows(point, score, segment, rank[day + 1], source, kind, touchpoint, document, sub,
                 point_ids=sorted(codes, key=codes.__getitem__), days=days, sources=tables[2], kinds=tables[3],
                 touchpoints=tables[4], subs=tables[6], document_ids=list(tables[5]))  # fmt: skip
-
-
-def kept_documents(db: sqlite_utils.Database, kept: tuple) -> set[str]:
-    """The ids of the items with the `kept` values (one pass over the items' meta: 0.2 s for 337k)."""
-    where, params = Filters(kept=kept).where()
-    return {row[0] for row in db.execute(f"SELECT d.id FROM documents d WHERE {where}", params)}
 
 
 def tables(rows: Rows, point_rows: list[dict], dense_cells: int) -> dict:
