@@ -11,9 +11,11 @@ from datetime import date
 import pytest
 
 from miner.store import index as ri
-from miner.store.filters import Filters
+from miner.store.column_table import column_table
+from miner.store.filters import DOCUMENT_VALUE, Filters, kept_path
 from miner.store.reads import JOIN, count_by, total_complaints
 from miner.store.runs import find_run
+from miner.touchpoints.taxonomy import NONE
 from tests.test_api_perf_contract import mined  # noqa: F401  (the fixtures, for this module)
 from tests.test_api_touchpoints_contract import workspace  # noqa: F401
 
@@ -93,4 +95,32 @@ def test_a_columns_second_market_reads_nothing(workspace):  # noqa: F811
         db.conn.set_trace_callback(None)
     assert index.counts(Filters(kept=[("Market", ["DE", "FR"])]))[1] > 0
     assert not [s for s in statements if "documents" in s], statements
+    ri.clear()
+
+
+def test_a_breakdowns_touchpoints_come_from_the_runs_index(workspace):  # noqa: F811
+    """`GET /v1/breakdown`'s complaint mentions per value and touchpoint are counted from the run index's rows (no
+    join over the run's assignments again) and equal the SQL's, inside filters and kept values."""
+    db, runs = workspace
+    ri.clear()
+    for run_id in runs:
+        run = find_run(db, run_id=run_id)
+        ri.run_index(db, run)
+        for column, kept in (("Market", ()), ("Market", (("Market", ("DE", "FR")),)), ("channel", KEPT[1])):
+            statements: list[str] = []
+            db.conn.set_trace_callback(statements.append)
+            try:
+                table = column_table(db, run, column, kept)
+            finally:
+                db.conn.set_trace_callback(None)
+            assert not [s for s in statements if "assignments" in s], statements
+            for f in _filters(kept):
+                fsql, fparams = f.sql()
+                sql = f"""SELECT {DOCUMENT_VALUE}, a.touchpoint, COUNT(*) {JOIN}
+                          WHERE a.run_id = ? AND a.touchpoint != ?{fsql} GROUP BY 1, 2"""
+                expected: dict = {}
+                for value, touchpoint, n in db.execute(sql, [kept_path(column), run_id, NONE, *fparams]):
+                    expected.setdefault(value, {})[touchpoint] = n
+                got = {v: dict(t.touchpoints) for v, t in table.tallies(f).items() if t.touchpoints}
+                assert got == expected, (run_id, column, f)
     ri.clear()
