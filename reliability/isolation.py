@@ -30,7 +30,7 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "cols", "columns", "column", "order", "clause", "seg",
                           # a row's day, source, kind and kept value, whose JSON path is a `?` parameter
                           # (miner/store/column_table.py; the value's SQL is miner/store/filters.py KEPT_VALUE)
-                          "GROUPED_BY"}  # fmt: skip
+                          "GROUPED_BY", "DOCUMENT_VALUE"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 
 

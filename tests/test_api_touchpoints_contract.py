@@ -142,6 +142,22 @@ def test_trends_equal_the_direct_sql(workspace):
     assert answered > 50 and split > 20  # answers with ratings and NPS; respondents a source filter splits
 
 
+def test_a_markets_trend_reads_the_runs_respondents_not_its_own(workspace):
+    """A market's ratings and NPS come from the run's respondent table in memory and a mask over its items (the
+    equality with the SQL: test_trends_equal_the_direct_sql's kept filters), not from its items read and made into
+    respondents again."""
+    db, runs = workspace
+    run = find_run(db, run_id=runs[0])
+    trends(db, run, Filters())  # the run's own tables, as the job that made the run builds them
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        got = trends(db, run, Filters(kept=[("Market", "UK")]))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert got["ratings"] and not [s for s in statements if "d.rating" in s], statements
+
+
 def _outcome(answer, *args) -> tuple:
     """An answer, or the error it raised: a run with undated or odd dates ('', '05/03/2026') has none for some
     filters, either way."""

@@ -13,8 +13,10 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import KEPT_VALUE, Filters, kept_path, run_items
+from miner.store.index import run_index
+from miner.store.index_rows import Rows
 from miner.store.item_table import UNDATED, ItemTable, RunCache
-from miner.store.read_table import READ_SQL
+from miner.store.read_table import READ_SQL, ColumnReads, column_reads
 from miner.store.reads import JOIN
 from miner.touchpoints.taxonomy import NONE
 
@@ -94,8 +96,12 @@ def column_table(db: sqlite_utils.Database, run: dict, column: str, kept: tuple 
         path = kept_path(column)
         values: dict[str | None, int] = {}  # codes, as the tables are read
         touchpoints: dict[str, int] = {}
-        items = _grouped(db, f"SELECT {GROUPED_BY}, COUNT(*), SUM({READ_SQL}) FROM documents d WHERE 1 = 1{fsql}{rsql} "
-                         "GROUP BY 1, 2, 3, 4", [UNDATED, path, *fparams, *rparams], kept, values)  # fmt: skip
+        if not kept and (reads := column_reads(db, run, column)) is not None:  # shared with where= on the column
+            items = _from_reads(reads, values)
+        else:
+            sql = f"SELECT {GROUPED_BY}, COUNT(*), SUM({READ_SQL}) FROM documents d WHERE 1 = 1{fsql}{rsql}"
+            sql += " GROUP BY 1, 2, 3, 4"
+            items = _grouped(db, sql, [UNDATED, path, *fparams, *rparams], kept, values)
         complained = _grouped(
             db,
             f"""SELECT {GROUPED_BY}, COUNT(DISTINCT d.id), COUNT(DISTINCT CASE WHEN {READ_SQL} THEN d.id END)
@@ -103,12 +109,16 @@ def column_table(db: sqlite_utils.Database, run: dict, column: str, kept: tuple 
                 WHERE r.run_id = ? AND r.complaint = 1{fsql} GROUP BY 1, 2, 3, 4""",
             [UNDATED, path, run["id"], *fparams], kept, values,
         )  # fmt: skip
-        mentions = _grouped(
-            db,
-            f"""SELECT {GROUPED_BY}, COUNT(*), a.touchpoint {JOIN} WHERE a.run_id = ? AND a.touchpoint != ?{fsql}
-                GROUP BY 1, 2, 3, 4, 6""",
-            [UNDATED, path, run["id"], NONE, *fparams], kept, values, touchpoints,
-        )  # fmt: skip
+        rows = run_index(db, run).rows
+        if rows is not None:  # the run's complaints in memory (the same GROUP BY took 1.5 s on 1M segments)
+            mentions = _mentions(db, rows, column, kept, values, touchpoints)
+        else:
+            mentions = _grouped(
+                db,
+                f"""SELECT {GROUPED_BY}, COUNT(*), a.touchpoint {JOIN} WHERE a.run_id = ? AND a.touchpoint != ?{fsql}
+                    GROUP BY 1, 2, 3, 4, 6""",
+                [UNDATED, path, run["id"], NONE, *fparams], kept, values, touchpoints,
+            )  # fmt: skip
         return ColumnTable(list(values), list(touchpoints), items, complained, mentions)
 
     return _tables.get(db, run, build, (column, kept)) or build()
@@ -125,6 +135,38 @@ def _grouped(db: sqlite_utils.Database, sql: str, params: list, kept: tuple, val
     table = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
                       np.array(counts, dtype=np.int64), kept)  # fmt: skip
     return Grouped(table, np.array(codes, dtype=np.int64), np.array([o or 0 for o in others], dtype=np.int64))
+
+
+def _mentions(db: sqlite_utils.Database, rows: Rows, column: str, kept: tuple, values: dict,
+              touchpoints: dict) -> Grouped:  # fmt: skip
+    """The complaint mentions (the unmapped aside) per day, source, kind, value and touchpoint, from the run index's
+    rows (of the items with the `kept` values), values and touchpoints coded in `values` and `touchpoints`."""
+    value, named = rows.column(db, column)
+    unmapped = rows.touchpoints.get(NONE, -1)
+    inside = (rows.touchpoint != unmapped) & rows.having(db, kept)[rows.document]
+    sizes = (len(rows.days) + 1, max(1, len(rows.sources)), max(1, len(rows.kinds)), max(1, len(named)),
+             max(1, len(rows.touchpoints)))  # fmt: skip
+    parts = (rows.bucket[inside], rows.source[inside], rows.kind[inside], value[rows.document[inside]],
+             rows.touchpoint[inside])  # fmt: skip
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    for part, size in zip(parts, sizes, strict=True):
+        key = key * size + part
+    _, first, n = np.unique(key, return_index=True, return_counts=True)
+    bucket, source, kind, found, touchpoint = (part[first] for part in parts)
+    days = np.array([UNDATED, *rows.days], dtype=object)  # bucket 0: no date
+    value_codes = np.array([values.setdefault(v, len(values)) for v in named], dtype=np.int64)
+    tp_codes = np.array([touchpoints.setdefault(t, len(touchpoints)) for t in rows.touchpoints], dtype=np.int64)
+    sources, kinds = (np.array(list(table), dtype=object) for table in (rows.sources, rows.kinds))
+    table = ItemTable(days[bucket], sources[source], kinds[kind], n.astype(np.int64), kept)
+    return Grouped(table, value_codes[found], tp_codes[touchpoint])
+
+
+def _from_reads(reads: ColumnReads, values: dict) -> Grouped:
+    """The items per day, source, kind and value, and of them read, from the run's `ColumnReads` of the column (its
+    rows split by read and language too: summed alike), values coded in `values`."""
+    codes = np.array([values.setdefault(v, len(values)) for v in reads.values], dtype=np.int64)
+    items = reads.table.items
+    return Grouped(items, codes[reads.value], items.n * reads.table.read)
 
 
 _tables: RunCache[ColumnTable] = RunCache()

@@ -79,6 +79,7 @@ def kept_path(column: str) -> str:
 # A kept column's value as text (12 and "12" alike), its JSON path the one parameter: what a filter compares and a
 # breakdown groups by (miner/store/breakdown.py).
 KEPT_VALUE = "CAST(json_extract({alias}.meta, ?) AS TEXT)"
+DOCUMENT_VALUE = KEPT_VALUE.format(alias="d")  # of a document `d`
 
 
 def _columns(pairs: Iterable[tuple[str, str | Iterable[str]]] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -314,9 +315,9 @@ def first_day(db: sqlite_utils.Database, within: Filters | None = None, run: dic
 
 def _edge_day(db: sqlite_utils.Database, within: Filters | None, run: dict | None, last: bool) -> date | None:
     if run is not None:
-        from miner.store.item_table import item_table
+        from miner.store.read_table import counted_items
 
-        if (table := item_table(db, run, within.kept if within else ())) is not None:
+        if (table := counted_items(db, run, within.kept if within else ())) is not None:
             return table.edge_day(within, last)
     fsql, params = within.dates_aside().sql() if within else ("", [])
     rsql, rparams = run_items(run)

@@ -16,16 +16,15 @@ million segments) and kept while it is among the last `CACHED_RUNS` read. It ans
 - items and sub-touchpoints per touchpoint, and per day: a row per (touchpoint, item, sub-touchpoint)
   (miner/store/touchpoint_items.py).
 
-A filter on kept columns (`Market=DE`, `Filters.kept`) reads an index of its own, built the same way from the
-run's complaints of the matching items (`CACHED_SUBSETS` of them kept apart from the runs' own): the cells have no
-room for a column each file names as it likes.
+A filter on kept columns (`Market=DE`, `Filters.kept`) reads an index of its own (`CACHED_SUBSETS` of them kept
+apart from the runs' own): the cells have no room for a column each file names as it likes. It is made the same way
+from the run's own index's rows of the matching items (miner/store/index_rows.py), not read again.
 
 tests/test_api_perf_contract.py checks every answer against the direct SQL on a small real database.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -35,15 +34,15 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import Filters
+from miner.store.index_rows import Rows, read_rows, tables
 from miner.store.item_table import trim
-from miner.store.reads import JOIN, pain_point_rows
+from miner.store.reads import pain_point_rows
 from miner.store.run_key import file_key
-from miner.store.touchpoint_items import Inside, TouchpointItems, touchpoint_items
+from miner.store.touchpoint_items import Inside, TouchpointItems
 
-CACHED_RUNS = 8  # runs kept per server process: about 70 bytes per assignment (34 MB for 1M segments)
+CACHED_RUNS = 8  # runs kept per server process: about 115 bytes per assignment, rows included (55 MB: 1M segments)
 CACHED_SUBSETS = 16  # indexes of a run's items with some kept values (a market each), kept beside the runs'
 DENSE_CELLS = 2_000_000  # keys x days up to which counts use a dense table (4 bytes a cell)
-_CHUNK = 20_000
 _UNSEEN = object()
 _cache: OrderedDict[tuple, RunIndex] = OrderedDict()
 _building: dict[tuple, threading.Lock] = {}
@@ -91,6 +90,7 @@ class RunIndex:
     rep_rows: dict[tuple[int, int], int]  # (pain point code, representative segment id) -> its row
     by_touchpoint: TouchpointItems  # the complaints per touchpoint, item and sub-touchpoint
     kept: tuple = ()  # the kept values (`Filters.kept`) of the items whose complaints it holds; () for all
+    rows: Rows | None = field(default=None, compare=False, repr=False)  # the run's own index's: its subsets' source
     # Quote rows (a segment's text and its document's fields) read so far: segments and documents never change.
     quote_rows: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
     windows: dict[tuple, Window | None] = field(default_factory=dict, compare=False, repr=False)
@@ -248,114 +248,15 @@ def _known(names: tuple[str, ...], table: dict[str, int]) -> np.ndarray:
     return np.array([table[n] for n in names if n in table], dtype=np.int32)
 
 
-def _codes(values: list, table: dict) -> np.ndarray:
-    return np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
-
-
-def build(db: sqlite_utils.Database, run_id: int, kept: tuple = ()) -> RunIndex:
+def build(db: sqlite_utils.Database, run_id: int, kept: tuple = (), whole: RunIndex | None = None) -> RunIndex:
     """Read the run's complaints (one pass over the join) into the index; those of the items with the `kept` values
-    only, when given."""
+    only, when given, cut from the rows of `whole` (the run's own index) where given."""
+    if kept and whole is not None and whole.rows is not None:
+        rows = whole.rows.where(whole.rows.having(db, kept)[whole.rows.document])
+        return RunIndex(run_id, **tables(rows, whole.points, DENSE_CELLS), kept=kept)
     point_rows = pain_point_rows(db, run_id)
-    point_code = {p["id"]: i for i, p in enumerate(point_rows)}
-    n_points = len(point_rows)
-    codes: dict[str | None, int] = point_code | {None: n_points}  # grows with ids missing from pain_points
-    sources: dict[str, int] = {}
-    kinds: dict[str, int] = {}
-    touchpoints: dict[str, int] = {}
-    day_code: dict[str | None, int] = {None: -1}
-    documents: dict[str, int] = {}
-    subs: dict[str | None, int] = {}
-    names = ("point", "score", "segment", "day", "source", "kind", "touchpoint", "document", "sub")
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    columns = """a.pain_point_id, a.score, a.segment_id, substr(d.date, 1, 10), d.source, d.kind, a.touchpoint,
-                 s.document_id, a.subtouchpoint"""
-    # In segment order: the planner then walks the assignments' primary key and the segments in step (0.9 s for
-    # 470k assignments, not 3-4 s through the pain point index in random order).
-    fsql, fparams = Filters(kept=kept).sql()
-    sql = f"SELECT {columns} {JOIN} WHERE a.run_id = ?{fsql} ORDER BY a.segment_id"
-    cursor = db.execute(sql, [run_id, *fparams])
-    while chunk := cursor.fetchmany(_CHUNK):
-        c_point, c_score, c_segment, c_day, c_source, c_kind, c_tp, c_doc, c_sub = zip(*chunk, strict=True)
-        parts["point"].append(_codes(list(c_point), codes))
-        parts["score"].append(np.array(c_score, dtype=np.float64))
-        parts["segment"].append(np.array(c_segment, dtype=np.int64))
-        parts["day"].append(_codes(list(c_day), day_code))
-        parts["source"].append(_codes(list(c_source), sources))
-        parts["kind"].append(_codes(list(c_kind), kinds))
-        parts["touchpoint"].append(_codes(list(c_tp), touchpoints))
-        parts["document"].append(_codes(list(c_doc), documents))
-        parts["sub"].append(_codes(list(c_sub), subs))
-    cols = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in parts.items()}
-    # Day codes in date order: bucket 0 for no date, then 1.. in sorted order.
-    days = sorted(d for d in day_code if d is not None)
-    rank = np.zeros(len(day_code) + 1, dtype=np.int32)  # provisional code + 1 -> bucket
-    for pos, d in enumerate(days):
-        rank[day_code[d] + 1] = pos + 1
-    bucket = rank[cols["day"].astype(np.int64) + 1] if len(cols["day"]) else np.zeros(0, np.int32)
-    point, source, kind = cols["point"].astype(np.int64), cols["source"].astype(np.int64), cols["kind"].astype(np.int64)
-    # Cells: one key per (source, kind, pain point, touchpoint) present, running totals over (key, bucket).
-    n_codes, n_tps = len(codes), max(1, len(touchpoints))
-    touchpoint = cols["touchpoint"].astype(np.int64)
-    combo = ((source * max(1, len(kinds)) + kind) * n_codes + point) * n_tps + touchpoint
-    combos, key_of_row = np.unique(combo, return_inverse=True)
-    key_touchpoint = combos % n_tps
-    key_point = (combos // n_tps) % n_codes
-    key_kind = (combos // n_tps // n_codes) % max(1, len(kinds))
-    key_source = combos // n_tps // n_codes // max(1, len(kinds))
-    stride = len(days) + 1
-    cell, per_cell = np.unique(key_of_row.astype(np.int64) * stride + bucket, return_counts=True)
-    cum = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
-    below: np.ndarray | None = None
-    point_below: np.ndarray | None = None
-    if len(combos) * (stride + 1) <= DENSE_CELLS:
-        below = np.zeros((len(combos), stride + 1), dtype=np.int32)
-        below[cell // stride, cell % stride + 1] = per_cell  # cells are distinct
-        below = np.cumsum(below, axis=1, dtype=np.int32)
-        point_below = np.zeros((n_codes, stride + 1), dtype=np.int32)
-        np.add.at(point_below, key_point, below)
-    # Quote order: pain point, score descending, segment id.
-    has_point = point < n_points
-    order = np.lexsort((cols["segment"], -cols["score"], point))
-    order = order[has_point[order]]
-    point_start = np.searchsorted(point[order], np.arange(n_points + 1), "left")
-    row_first = np.zeros(len(order), dtype=bool)
-    row_first[np.unique(point[order] * (len(documents) + 1) + cols["document"][order], return_index=True)[1]] = True
-    row_segment = cols["segment"][order]
-    rep_rows = {}
-    for code, p in enumerate(point_rows):
-        start, end = int(point_start[code]), int(point_start[code + 1])
-        for sid in json.loads(p["representatives"] or "[]"):
-            at = np.flatnonzero(row_segment[start:end] == sid)
-            if len(at):
-                rep_rows[(code, sid)] = start + int(at[0])
-    return RunIndex(
-        run_id=run_id,
-        points=point_rows,
-        point_ids=sorted(codes, key=codes.__getitem__),
-        point_code=point_code,
-        days=np.array(days, dtype=object),
-        source_code=sources,
-        kind_code=kinds,
-        key_source=key_source,
-        key_kind=key_kind,
-        key_point=key_point,
-        key_touchpoint=key_touchpoint,
-        touchpoint_ids=sorted(touchpoints, key=touchpoints.__getitem__),
-        cell=cell,
-        cum=cum,
-        below=below,
-        point_below=point_below,
-        row_segment=row_segment,
-        row_bucket=bucket[order],
-        row_source=source[order].astype(np.int32),
-        row_kind=kind[order].astype(np.int32),
-        row_document=cols["document"][order].astype(np.int32),
-        row_first=row_first,
-        point_start=point_start,
-        rep_rows=rep_rows,
-        by_touchpoint=touchpoint_items(touchpoint, cols["sub"], subs, cols["document"], bucket, source, kind),
-        kept=kept,
-    )
+    rows = read_rows(db, run_id, point_rows, kept)
+    return RunIndex(run_id, **tables(rows, point_rows, DENSE_CELLS), kept=kept, rows=None if kept else rows)
 
 
 def run_index(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RunIndex:
@@ -375,7 +276,7 @@ def run_index(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RunInde
         with _lock:
             found = _cache.get(key)
         if found is None:
-            found = build(db, run["id"], kept)
+            found = build(db, run["id"], kept, run_index(db, run) if kept else None)
             with _lock:
                 _cache[key] = found
                 for old in trim(_cache, CACHED_RUNS, CACHED_SUBSETS):

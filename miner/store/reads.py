@@ -146,9 +146,9 @@ def items_inside(db: sqlite_utils.Database, run: dict | None, filters: Filters) 
     """Feedback items `run` analysed (`run_items`) inside the filters (undated ones too where no date bounds them);
     from the run's table in memory where it has one (miner/store/item_table.py), the same count."""
     if run is not None:
-        from miner.store.item_table import item_table
+        from miner.store.read_table import counted_items
 
-        if (table := item_table(db, run, filters.kept)) is not None:
+        if (table := counted_items(db, run, filters.kept)) is not None:
             return table.count(filters)
     fsql, fparams = filters.sql()
     rsql, rparams = run_items(run)
@@ -160,9 +160,9 @@ def daily_items(db: sqlite_utils.Database, run: dict | None, filters: Filters) -
     """Dated documents `run` analysed per day inside the filters: the denominators of a rate per period, as the
     report's; from the run's table in memory where it has one, as `items_inside`."""
     if run is not None:
-        from miner.store.item_table import item_table
+        from miner.store.read_table import counted_items
 
-        if (table := item_table(db, run, filters.kept)) is not None:
+        if (table := counted_items(db, run, filters.kept)) is not None:
             return table.by_day(filters)
     fsql, fparams = filters.sql()
     rsql, rparams = run_items(run)

@@ -7,10 +7,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import sqlite_utils
 
 from miner.segment.scripts import other_script, wordless
-from miner.store.filters import Filters, run_items
+from miner.store.filters import DOCUMENT_VALUE, Filters, kept_path, run_items
+from miner.store.item_table import RunCache
 from miner.store.runs import resolve_run, run_taxonomy
 from miner.store.scores import load_silent
 from miner.store.unread import unread_texts
@@ -102,6 +104,36 @@ def load_documents(db: sqlite_utils.Database, filters: Filters, run: dict) -> di
             [*params, *rparams],
         )
     }
+
+
+def kept_rows(db: sqlite_utils.Database, run: dict, kept: tuple) -> np.ndarray | None:
+    """Which of the documents `run` analysed have the kept values (`Filters.kept`), in the order `load_documents`
+    gives them unfiltered (date, then id): a market's rows of the run's respondent table. A column's values are read
+    once per run (0.4 s for 337k items); None for a database not on a file."""
+    mask = None
+    for column, wanted in kept:
+        if (found := _ordered_values(db, run, column)) is None:
+            return None
+        codes, table = found
+        has = np.isin(codes, [table[v] for v in wanted if v in table])
+        mask = has if mask is None else mask & has
+    return mask
+
+
+def _ordered_values(db: sqlite_utils.Database, run: dict, column: str) -> tuple[np.ndarray, dict] | None:
+    """Each document's value code of the column (`load_documents`' order), and the codes by value."""
+
+    def read() -> tuple[np.ndarray, dict]:
+        rsql, params = run_items(run)
+        sql = f"SELECT {DOCUMENT_VALUE} FROM documents d WHERE 1 = 1{rsql} ORDER BY d.date, d.id"
+        found = db.execute(sql, [kept_path(column), *params]).fetchall()
+        table: dict[str | None, int] = {}
+        return np.fromiter((table.setdefault(v, len(table)) for (v,) in found), np.int32, len(found)), table
+
+    return _values.get(db, run, read, (column,))
+
+
+_values: RunCache[tuple[np.ndarray, dict]] = RunCache()
 
 
 def load_quotes(db: sqlite_utils.Database, segment_ids: list[int]) -> dict[int, dict]:
