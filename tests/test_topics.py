@@ -289,3 +289,23 @@ def test_the_leftover_group_of_nothing_nameable_is_not_other_other_issues():
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     labels = [p.label for p in PainPointModel().fit("none", texts, matrix)]
     assert "Other issues" in labels and not any(label.startswith("Other: Other") for label in labels), labels
+
+
+def test_a_clause_that_also_says_there_is_no_complaint_is_labelled_by_its_complaint_and_quoted_whole():
+    """A clause mapped on its complaint alone ("Couldn't fault the courier, the pizza was missing a side"): its
+    praise words labelled its pain point "Food & drink quality: courier". The quote stays the clause as written:
+    read as its complaint alone ("the pizza was...") it would count as a fragment, quoted after the one below."""
+    texts = [
+        "the pizza was burnt again",  # a fragment, the most central
+        "Couldn't fault the courier, the pizza was missing a side.",
+        "Can't fault the courier, the burger was cold.",
+        "Couldn't fault the courier, my fries were soggy.",
+        "No complaints about the courier, the pizza was burnt.",
+    ]
+    angles = np.radians([0.0, 4.0, -10.0, 10.0, -4.0])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    model = PainPointModel(names={"food_quality": "Food & drink quality"}, distance=2.0)
+    (point,) = model.fit("food", texts, vectors, subs=["food_quality"] * 5)
+    assert point.label == "Food & drink quality: pizza", point.label
+    assert not {"courier", "fault"} & {w for k in point.keywords for w in k.split()}, point.keywords
+    assert point.representatives[0] == 1 and point.representatives[-1] == 0, point.representatives

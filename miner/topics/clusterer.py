@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from miner.complaints.phrases import complaint_parts
 from miner.topics.labels import GENERIC, GENERIC_LABEL, dominant, key_phrase, make_label, phrases, supported
 
 LARGE = 4000  # above this many complaints, UMAP + HDBSCAN; below, agglomerative on the embeddings
@@ -79,14 +80,18 @@ class PainPointModel:
         confidence: np.ndarray | None = None,
     ) -> list[PainPoint]:
         """Pain points of one touchpoint, largest first; `subs` are the members' sub-touchpoints and
-        `confidence` their complaint scores, which rank the quotes along with how central they are."""
+        `confidence` their complaint scores, which rank the quotes along with how central they are. The quotes are
+        the clauses whole; the labels and key words read each clause's complaint (`complained_of`)."""
         n = len(texts)
+        fragment = np.array([is_fragment(t) for t in texts], dtype=bool)
+        texts = complained_of(texts)
         subs = subs or [None] * n
         confidence = np.ones(n) if confidence is None else np.asarray(confidence, dtype=float)
         if n == 0:
             return []
         if n < 3:
-            return [self._point(touchpoint, list(range(n)), texts, vectors, subs, confidence, self._keywords(texts))]
+            words = self._keywords(texts)
+            return [self._point(touchpoint, list(range(n)), texts, fragment, vectors, subs, confidence, words)]
         if n > SAMPLE:
             groups, topic_words = self._fit_sample(texts, vectors)
         else:
@@ -95,7 +100,7 @@ class PainPointModel:
         points = []
         for key, members in groups.items():
             words = topic_words.get(key, []) if key != -1 else self._keywords([texts[i] for i in members])
-            point = self._point(touchpoint, members, texts, vectors, subs, confidence, words)
+            point = self._point(touchpoint, members, texts, fragment, vectors, subs, confidence, words)
             if key == -1 and len(groups) > 1 and not point.label.startswith(GENERIC_LABEL):
                 point.label = f"Other: {point.label}"  # ("Other: Other issues" read poorly: the label says it)
             points.append(point)
@@ -181,6 +186,7 @@ class PainPointModel:
         touchpoint: str,
         members: list[int],
         texts: list[str],
+        fragments: np.ndarray,
         vectors: np.ndarray,
         subs: list[str | None],
         confidence: np.ndarray,
@@ -188,7 +194,7 @@ class PainPointModel:
     ) -> PainPoint:
         members = sorted(members)
         centroid = vectors[members].mean(axis=0)
-        fragment = np.array([is_fragment(texts[m]) for m in members], dtype=bool)
+        fragment = fragments[members]
         # Central quotes first, but a borderline complaint makes poor evidence: "the website is way less cluttered
         # now" sits right in the middle of a clutter cluster.
         key = vectors[members] @ centroid + QUOTE_CONFIDENCE * confidence[members]
@@ -214,6 +220,13 @@ class PainPointModel:
         reps = [members[i] for i in _order(key, fragment)]
         label = make_label(phrase, name)
         return PainPoint(touchpoint, label, members, [str(w) for w, _ in words if w][:6], reps)
+
+
+def complained_of(texts: list[str]) -> list[str]:
+    """What each clause complains of, for its pain point's label and key words: the complaint alone where the clause
+    also says there is none (`complaint_parts`: "Couldn't fault the courier, the pizza was missing a side" -> "the
+    pizza was missing a side", as the mapper read it), else the whole clause. "Courier" named that pain point."""
+    return [part or text for part, text in zip(complaint_parts(texts), texts, strict=True)]
 
 
 def _order(key: np.ndarray, fragment: np.ndarray) -> np.ndarray:
