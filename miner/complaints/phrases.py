@@ -125,6 +125,10 @@ _AFTER_VERB = (
     r"one bit|in any way)\b))"
 )
 _FAULT_OBJECT = r"( (it|them|him|her|this|that|anything|anyone|(the|their|his|her|our|my|your|this) \w+))?"
+# A word every NO_COMPLAINT phrase holds: a text without one says no such thing (substring tests first: ~1 us a text,
+# where the phrases' regular expressions took 10 and an IGNORECASE alternation of these words 7)
+_CUES = ("complain", "grumbl", "gripe", "moan", "quibbl", "problem", "issue", "fault", "hiccup", "troubl", "hitch",
+         "hassle")  # fmt: skip
 NO_COMPLAINT = re.compile(
     "|".join(
         (
@@ -214,6 +218,9 @@ def said_no_complaint(texts: Sequence[str], complaint: Callable[[list[str]], np.
     dropped; without it, the words alone decide."""
 
     def only_praise(text: str) -> bool:
+        low = text.lower()
+        if not any(cue in low for cue in _CUES):  # every NO_COMPLAINT phrase names one of these: most texts stop here
+            return False
         text = text.replace("’", "'")
         if "?" in text or OUTRIGHT.search(text) is not None:
             return False
