@@ -134,7 +134,8 @@ def test_every_no_complaint_phrase_holds_one_of_the_cues_read_first():
     from miner.complaints.phrases import _CUES, NO_COMPLAINT
 
     heads = ["no", "zero", "not a single", "not one", "never had any", "didn't have any", "haven't had any",
-             "without a", "without any", "nothing to", "nothing at all to", "can't", "couldn't", "cannot really"]
+             "without a", "without any", "nothing to", "nothing at all to", "can't", "couldn't",
+             "cannot really"]  # fmt: skip
     words = ["complaints", "complaint", "grumbles", "gripes", "moans", "quibbles", "problems", "problem", "issues",
              "issue", "faults", "fault", "hiccups", "hiccup", "troubles", "trouble", "hitch", "hassle", "complain",
              "grumble", "moan", "fault it"]  # fmt: skip
