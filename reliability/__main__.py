@@ -262,7 +262,7 @@ FINDINGS = """- **JSON nested deeper than the parser's recursion limit** raised 
   versions, and an alias budget in the YAML loader (miner/touchpoints/safe_yaml.py).
 - **One workspace's long run held the only worker** (a second workspace waited 38 s behind a 100,000-example
   re-map): now 2 workers serve the workspaces' queues in turn, one workspace holds at most workers - 1, and a
-  run fails past TOUCHPOINTS_RUN_BUDGET_S (api/queue.py, api/jobs.py).
+  run fails past TOUCHPOINTS_RUN_BUDGET_S (api/queue.py, api/job_progress.py).
 - **Wrong API keys were never limited** and the databases were created world-readable: now 10 wrong keys a
   minute per address, then 429 with Retry-After; database files 0600 in a 0700 folder.
 - **p95 of /v1/pain-points under 200 concurrent readers** is bound by throughput (about 35 reads/s on 2 shared

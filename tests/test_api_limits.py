@@ -295,7 +295,7 @@ def test_a_run_over_its_time_budget_fails_with_a_clear_message():
     import threading
     import time
 
-    from api.jobs import JobProgress, OverBudget
+    from api.job_progress import JobProgress, OverBudget
 
     class Runner:
         def update(self, job_id: str, **fields: object) -> None:
