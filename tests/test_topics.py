@@ -232,6 +232,19 @@ def test_a_pain_point_quotes_one_clause_per_item():
     assert json.loads(row["representatives"]) == [10, 13, 12]  # each item's second clause left out
 
 
+def test_feelings_name_no_pain_point():
+    """The demo's "Food & drink quality (annoyed)" and "(complain)" told two pain points apart by how their customers
+    felt, and "disappointing curry" was a key phrase: what the customer feels is no word for what went wrong."""
+    from miner.topics.clusterer import PainPoint, _disambiguate
+
+    assert phrases("so annoyed and disappointed, a disappointing curry, I complained") == ["curry"]
+    texts = ["annoyed, the food was cold", "annoyed: cold food again", "I complained, the rice was salty",
+             "complained twice, salty rice"]  # fmt: skip
+    points = [PainPoint("product", "Food quality", [0, 1], ["food"]), PainPoint("product", "Food quality", [2, 3], [])]
+    _disambiguate(points, texts)
+    assert [p.label for p in points] == ["Food quality (cold)", "Food quality (rice)"]
+
+
 def test_units_of_time_name_nothing():
     """'Late delivery: hr' said nothing a reader could act on, as 'minutes' and 'hours' already did not."""
     from miner.topics.labels import phrases

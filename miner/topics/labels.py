@@ -12,7 +12,16 @@ from collections.abc import Set as AbstractSet
 
 from miner.segment.pii import LABELS
 
-GENERIC = set(
+# How the customer feels, not what went wrong: "Food & drink quality (annoyed)" and "(complain)" told two pain
+# points apart by a feeling every complaint may voice, and "disappointing curry" named the curry twice over.
+FEELINGS = set(
+    """
+    annoyed annoying angry frustrated frustrating disappointed disappointing disappointment upset unhappy furious
+    horrible disgusted disgusting appalled appalling shocked shocking pathetic fed gutted livid complain complained
+    complaining
+    """.split()
+)
+GENERIC = FEELINGS | set(
     """
     don didn doesn just really got get like did does ve ll im said time times way thing things lot
     bit today yesterday going make told know ago ok okay guess honestly literally actually want
