@@ -7,10 +7,12 @@ from pathlib import Path
 # label matches (`ingest.conversations`, `ingest.speakers.Speakers.author_side`)
 EXPORT_AUTHORS_HELP = (
     "In a Zendesk or Intercom export a label names the author of a comment or part: its id (author_id, author.id), "
-    "its name (author.name) or its role (Zendesk's author_role or author.role: end-user, agent, admin; Intercom's "
-    "author.type: user, lead, contact, admin, team, bot), matched in that order; it decides that author's side over "
-    "the role the export gives, and the authors not named keep their role's side (a private note stays the "
-    "company's)."
+    "its name (author.name), its e-mail address or domain given as @acme.com (every author at acme.com or a "
+    "subdomain of it; the address is author.email, that of a user side-loaded in a users list, or an e-mailed "
+    "Zendesk comment's via.source.from.address), or its role (Zendesk's author_role or author.role: end-user, agent, "
+    "admin; Intercom's author.type: user, lead, contact, admin, team, bot), matched in that order; it decides that "
+    "author's side over the role the export gives, and the authors not named keep their role's side (a private note "
+    "stays the company's)."
 )
 
 DEFAULT_EMBEDDING = "tuned"

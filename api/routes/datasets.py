@@ -85,7 +85,8 @@ async def create_dataset(
             max_length=20,
             description="A speaker label that is the company's side (SPEAKER_00, Rep, B); repeatable. Given alone, "
             "every other speaker whose label names no role is a customer. In a Zendesk or Intercom export, an "
-            "author's id, name or role, as customer_speaker says.",
+            "author's id, name, e-mail address, e-mail domain (@acme.com: every author at acme.com is the company's) "
+            "or role, as customer_speaker says.",
         ),
     ] = None,
     append: Annotated[

@@ -105,7 +105,8 @@ def mine(
         typer.Option(
             help="A transcript's speaker label that is the company's side (SPEAKER_00, Rep, B, Right); repeatable. "
             "Given alone, every other speaker whose label names no role is a customer. In a Zendesk or Intercom "
-            "export, an author's id, name or role, as --customer-speaker says.",
+            "export, an author's id, name, e-mail address, e-mail domain (@acme.com: every author at acme.com is the "
+            "company's) or role, as --customer-speaker says.",
             metavar="<str>",
         ),
     ] = None,

@@ -70,14 +70,30 @@ def _author(record: dict) -> dict:
     return author if isinstance(author, dict) else {}
 
 
+def _sender(comment: dict) -> object:
+    """The address an e-mailed comment came from (its `via.source.from.address`); None for one by another channel."""
+    via = comment.get("via")
+    source = via.get("source") if isinstance(via, dict) else None
+    sender = source.get("from") if isinstance(source, dict) else None
+    return sender.get("address") if isinstance(sender, dict) else None
+
+
 def _zendesk_role(comment: dict, requester: object, speakers: Speakers | None) -> str:
-    """The comment's side: as the user gave its author's id, name or role (`Speakers.author_side`: an end-user who is
-    staff, a bot, an author with no role), else by its role, else by whether the requester wrote it."""
+    """The comment's side: as the user gave its author's id, name, e-mail or role (`Speakers.author_side`: an end-user
+    who is staff, a bot, an author with no role), else by its role, else by whether the requester wrote it. The
+    e-mail is the author's own (`author.email`, a side-loaded user's), else the address an e-mailed comment came
+    from."""
     author = _author(comment)
     role = comment.get("author_role") or author.get("role")
-    labels = (comment.get("author_id"), author.get("id"), author.get("name"), role)
-    if speakers is not None and (given := speakers.author_side(labels)):
-        return given
+    if speakers is not None:
+        named = (comment.get("author_id"), author.get("id"), author.get("name"))
+        emails = (
+            author.get("email"),
+            speakers.email_of(comment.get("author_id") or author.get("id")),
+            _sender(comment),
+        )
+        if given := speakers.author_side(named, emails, role):
+            return given
     if role:
         return "customer" if customer_author(role) else "agent"
     return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
@@ -85,6 +101,8 @@ def _zendesk_role(comment: dict, requester: object, speakers: Speakers | None) -
 
 def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
     requester = ticket.get("requester_id")
+    if speakers is not None:
+        speakers.sideload(ticket.get("users"))  # the users a ticket's own comments were fetched with
     turns = []
     for comment in ticket.get("comments") or []:
         body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
@@ -116,11 +134,11 @@ def is_intercom(rec: dict, speakers: Speakers | None = None) -> bool:
 
 
 def _intercom_speaker(part: dict, speakers: Speakers | None) -> str:
-    """The part's side: as the user gave its author's id, name or type (`Speakers.author_side`: a bot exported as a
-    user, a colleague as a lead, an opening message with no author type), else by its author's type."""
+    """The part's side: as the user gave its author's id, name, e-mail or type (`Speakers.author_side`: a bot
+    exported as a user, a colleague as a lead, an opening message with no author type), else by its author's type."""
     author = _author(part)
-    labels = (author.get("id"), author.get("name"), author.get("type"))
-    if speakers is not None and (given := speakers.author_side(labels)):
+    named = (author.get("id"), author.get("name"))
+    if speakers is not None and (given := speakers.author_side(named, (author.get("email"),), author.get("type"))):
         return given
     return "customer" if customer_author(author.get("type")) else "agent"
 

@@ -241,6 +241,8 @@ CONVERSATION_FORMATS = (".json", ".jsonl", ".ndjson")
 def read_json(path: Path, progress: ByteProgress | None = None, speakers: Speakers | None = None) -> Table:
     data = _loads(path, read_text(path))
     records = _records_of(data, path, speakers)
+    if speakers is not None and isinstance(data, dict):
+        speakers.sideload(data.get("users"))  # Zendesk's `include=users` beside the tickets: the authors' e-mails
     table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers)
     table.unit = "record"  # a row's number is its place in the array, not a line of the file
     return table

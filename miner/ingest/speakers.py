@@ -4,12 +4,15 @@ A diarised export labels its sides with names the tool cannot read ("SPEAKER_00"
 "Right" channels): guessed by what agents say (`transcripts._sides`), an outbound call where nobody says an agent's
 phrase was read backwards, the agent's words mined as the customer's complaints. A label given decides its side in
 every transcript shape (prefixed lines, a speaker column, JSON message lists), and in a Zendesk or Intercom export
-names an author (`author_side`), whose role the platform may give wrongly or not at all; a label given that no
+names an author (`author_side`), whose role the platform may give wrongly or not at all, by its id, name, role or
+e-mail: a whole address, or a domain as "@acme.com" (every author at acme.com or a subdomain of it, eu.acme.com: a
+company writes from its support subdomains, and nobody else's address ends in its domain). A label given that no
 transcript of a file uses is refused, naming the labels it does use (a typo must not leave the guess in place unsaid).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -22,6 +25,24 @@ if TYPE_CHECKING:
 
 def _key(label: str) -> str:
     return " ".join(label.split()).casefold()
+
+
+def _address(value: object) -> str | None:
+    """An e-mail address as its key (any case), or None where `value` is none."""
+    if not isinstance(value, str):
+        return None
+    local, _, domain = value.strip().casefold().rpartition("@")
+    return f"{local}@{domain}" if local and domain and not any(c.isspace() for c in local + domain) else None
+
+
+def _domains(address: str) -> list[str]:
+    """The domains, as given ("@acme.com"), an address is at: its own, then each parent but the bare top level."""
+    parts = address.rpartition("@")[2].split(".")
+    return ["@" + ".".join(parts[i:]) for i in range(max(1, len(parts) - 1))]
+
+
+def _quoted(labels: Iterable[str]) -> str:
+    return ", ".join(f"'{label}'" for label in labels)
 
 
 def both_sides(customer: Iterable[str], agent: Iterable[str]) -> str | None:
@@ -41,6 +62,8 @@ class Speakers:
         # speaker is the company's; only the agent's named, every other is a customer)
         self.rest = "customer" if agent and not customer else "agent"
         self.heard: dict[str, str] = {}
+        self.mailed: Counter[str] = Counter()  # the authors' addresses heard, each as often as it wrote
+        self.sideloaded: dict[str, str] = {}  # an author's id: its address, from the users an export side-loads
 
     @classmethod
     def of(cls, columns: ColumnMap) -> Speakers | None:
@@ -65,28 +88,70 @@ class Speakers:
             return named
         return None if speaker_role(label) in ("customer", "agent") else self.rest
 
-    def author_side(self, labels: Iterable[object]) -> str | None:
-        """The side given to the first of a helpdesk author's labels that is given (its id, name, then role), else
-        None: the author keeps the side the export's role gives. Each label is `heard`, for `check` to name."""
-        side = None
-        for label in labels:
-            if isinstance(label, bool) or not isinstance(label, str | int) or not str(label).strip():
-                continue
-            self.heard.setdefault(_key(str(label)), str(label).strip())
-            side = side or self.named.get(_key(str(label)))
-        return side
+    def author_side(self, labels: Iterable[object], emails: Iterable[object] = (), role: object = None) -> str | None:
+        """The side given to a helpdesk author: by the first of its `labels` given (its id, then name), else by its
+        e-mail address, else by its address's domain (the narrowest first: "@eu.acme.com" over "@acme.com"), else by
+        its `role`; None where none is given (the author keeps the side the export's role gives). Each label and
+        address is `heard`, for `check` to name."""
+        keys = [key for label in labels if (key := self._hear(label))]
+        addresses = list(dict.fromkeys(found for email in emails if (found := _address(email))))
+        self.mailed.update(addresses)
+        keys += [*addresses, *(domain for address in addresses for domain in _domains(address))]
+        keys += [key] if (key := self._hear(role)) else []
+        return next((self.named[key] for key in keys if key in self.named), None)
+
+    def _hear(self, label: object) -> str | None:
+        """A helpdesk author's id, name or role as heard (its key), or None where the export gives none."""
+        if isinstance(label, bool) or not isinstance(label, str | int) or not str(label).strip():
+            return None
+        self.heard.setdefault(_key(str(label)), str(label).strip())
+        return _key(str(label))
+
+    def sideload(self, users: object) -> None:
+        """Keep the e-mail of each user an export side-loads (Zendesk's `users`, beside its tickets or in one): its
+        comments name their author by `author_id` alone, and an address or domain given must find them."""
+        for user in users if isinstance(users, list) else ():
+            if isinstance(user, dict) and user.get("id") not in (None, "") and _address(user.get("email")):
+                self.sideloaded[str(user["id"])] = user["email"]
+
+    def email_of(self, author_id: object) -> str | None:
+        """The side-loaded e-mail of the author with this id, if any (`sideload`)."""
+        return None if author_id in (None, "") else self.sideloaded.get(str(author_id))
 
     def check(self, path: str) -> None:
         """Refuse the file when a label given is none its transcripts used: its speakers would be read as guessed,
         the agent's words perhaps mined as the customer's."""
-        missing = [label for key, label in self.given.items() if key not in self.heard]
+        mail = {key for address in self.mailed for key in (address, *_domains(address))}
+        missing = [label for key, label in self.given.items() if key not in self.heard and key not in mail]
         if not missing:
             return
         option = "--customer-speaker" if self.named[_key(missing[0])] == "customer" else "--agent-speaker"
-        held = ", ".join(f"'{label}'" for label in sorted(self.heard.values(), key=str.casefold)[:20])
+        address = _address(missing[0])  # named by its domain: an error never quotes an address (`InputError`)
+        given = f"{option} (an address at {_domains(address)[0]})" if address else f"{option} '{missing[0]}'"
         raise InputError(
             path,
-            f"{option} '{missing[0]}' names no speaker of its transcripts; "
-            + (f"the speakers it holds are {held}" if held else "it holds no speaker labels"),
-            hint="give the labels as the file writes them (any case), or mine the file without the option",
+            f"{given} names no speaker of its transcripts; " + self._held(missing[0]),
+            hint="give the labels as the file writes them (any case)"
+            + (", an e-mail domain as '@acme.com'" if self.mailed else "")
+            + ", or mine the file without the option",
         )
+
+    def _held(self, missing: str) -> str:
+        """What the file's transcripts hold to give instead: their labels, and the domains its authors write from, the
+        commonest first (the company's: its staff answer every ticket); for an address given, how many its domain has
+        (a typo, not a wrong domain). Never the addresses: an error reaches API responses and the control database."""
+        labels = sorted(self.heard.values(), key=str.casefold)[:20]
+        held = f"the speakers it holds are {_quoted(labels)}" if labels else "it holds no speaker labels"
+        domains: Counter[str] = Counter()
+        for heard, times in self.mailed.items():
+            domains[_domains(heard)[0]] += times
+        mail = []
+        if (address := _address(missing)) is not None:
+            at = _domains(address)[0]
+            count = sum(at in _domains(other) for other in self.mailed)
+            mail.append(f"its authors have {count} other address{'' if count == 1 else 'es'} at {at}")
+        if domains:
+            mail.append(f"its authors write from {_quoted(sorted(domains, key=lambda d: (-domains[d], d))[:20])}")
+        elif "@" in missing:
+            mail.append("its authors have no e-mail address")
+        return "; ".join([*mail, held] if "@" in missing else [held, *mail])
