@@ -90,3 +90,46 @@ def test_an_answered_postcode_in_a_turn_redacted_on_its_own_is_redacted():
     text = "Agent: Could I take the postcode?\nCustomer: Hi, sure ls6 2ab"
     [rec] = redact_records([Record("c.txt", 1, text, kind="transcript", turns=turns)], Redactor(names=None))
     assert rec.turns[1].text == "sure  <ADDRESS>" and rec.text.endswith("Customer: Hi, sure <ADDRESS>")
+
+
+def test_a_capital_postcode_of_any_area_is_redacted_after_zip_code_or_as_the_answer_to_a_question_for_an_address():
+    """Only "postcode" took a capital postcode outside the real areas: "zip code", "post code" and a question for an
+    address or a ZIP code the line before did not."""
+    for asked in ("What's the address for delivery?", "Can I take your zip code?", "And the post code please?"):
+        assert redact(f"Agent: {asked}\nCustomer: it's ZZ9 9ZZ") == f"Agent: {asked}\nCustomer: it's <ADDRESS>", asked
+    assert redact("Agent: What's the address for delivery?\nCustomer: 12 High St, ZZ9 9ZZ").endswith(": <ADDRESS>")
+    assert redact("my zip code is XY1 2AB") == "my zip code is <ADDRESS>"
+    for kept in (
+        "Can you change the delivery address for my PS5 1TB order?",  # "address" beside a model is no question
+        "Please deliver to my office, the GT40 1AA kit is heavy",
+        "the zip on the T5 2XL broke",  # a coat's zip
+        "Agent: I've updated the address on the account.\nCustomer: great, the PS5 1TB arrived",
+        "Agent: What's the email address on it?\nCustomer: PS5 1TB",
+    ):
+        assert redact(kept) == kept, kept
+
+
+def test_a_zip_code_after_zip_or_as_the_answer_to_a_question_for_one_is_redacted(tmp_path):
+    """A ZIP code after "zip code's" or "zip =" was kept, and so was "90210" given when the agent asked for the ZIP."""
+    for said in ("my zip code's 90210", "zip = 90210", "Zip Code - 90210-1234", "ZIP: 90210"):
+        assert redact(said).endswith(" <ADDRESS>"), said
+    assert redact("Agent: What's your zip code?\nCustomer: 90210").endswith("Customer: <ADDRESS>")
+    assert redact("Agent: And the zip?\nCustomer: it's 90210-1234").endswith("it's <ADDRESS>")  # not a <PHONE>
+    rec = _redacted(tmp_path, "Customer: the delivery charge to zip 94110?\nAgent: Delivery to 94110 is $3.99\n")
+    assert "94110" not in rec.text and rec.turns[1].text == "Delivery to <ADDRESS> is $3.99"  # read back
+    for kept in (  # five digits alone are an order's number as often as a ZIP code's
+        "order 90210 never came",
+        "ref 12345 please",
+        "Agent: What's the order number?\nCustomer: 12345",
+        "Agent: Can I take your postcode?\nCustomer: sorry, 12345 is all I have",  # no UK postcode is five digits
+        "Agent: What's your zip?\nCustomer: #12345 and $12345 and 12345.50",
+    ):
+        assert redact(kept) == kept, kept
+
+
+def test_an_answered_zip_or_capital_postcode_in_a_turn_redacted_on_its_own_is_redacted():
+    for asked, said in (("What's your zip code?", "sure  90210"), ("Which address is it going to?", "sure  ZZ9 9ZZ")):
+        turns = [Turn("agent", asked), Turn("customer", said)]
+        text = f"Agent: {asked}\nCustomer: Hi, {' '.join(said.split())}"
+        [rec] = redact_records([Record("c.txt", 1, text, kind="transcript", turns=turns)], Redactor(names=None))
+        assert rec.turns[1].text == "sure  <ADDRESS>" and rec.text.endswith("Customer: Hi, sure <ADDRESS>"), asked

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from miner.segment.foreign import cued_names, name_language
 from miner.segment.identifiers import CARD_OR_SCHEME_ID, ID_NAME, ID_VALUE, a_reference, an_amount, identifier_like
 from miner.segment.namefilter import is_given_name
-from miner.segment.postal import POSTCODE, UK_CAPITALS, UK_SPACED, UK_UNSPACED, ZIP, after_a_cue, real_or_named
+from miner.segment.postal import POSTCODE, UK_CAPITALS, UK_SPACED, UK_UNSPACED, ZIP, a_zip, after_a_cue, real_or_named
 
 if TYPE_CHECKING:
     from miner.ingest.records import Record
@@ -241,7 +241,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Check]] = [
     ("ADDRESS", _ADDRESS_LOWER, _always),
     ("ADDRESS", UK_UNSPACED, _always),  # a postcode in any case ("m11ae"), spaced ones after a cue: postal.py
     ("ADDRESS", UK_SPACED, after_a_cue),
-    ("ADDRESS", ZIP, _value),  # before the phones and accounts: a ZIP's digits alone
+    ("ADDRESS", ZIP, a_zip),  # before the phones and accounts: a ZIP's digits alone ("TX <ADDRESS>")
     ("ACCOUNT", _ACCOUNT, _is_account),  # before the phones: "account number 0123456789" is no phone number
     ("ACCOUNT", _NAMED_ID, _is_named_id),
     ("ACCOUNT", CARD_OR_SCHEME_ID, _is_named_id),  # "my Nectar card 9826 3341 2290 1187", "Avios membership 12345678"
