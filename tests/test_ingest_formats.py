@@ -1,5 +1,6 @@
 """Formats, encodings, streaming and the one-sentence errors for bad input."""
 
+import csv
 import json
 
 import pytest
@@ -329,3 +330,19 @@ def test_an_email_whose_lines_hold_commas_is_no_quote_left_open(tmp_path):
     path.write_text('id,subject,body\n100,Hello,"Thanks"\n101,Refund,"Never closed\n102,Order,"Late again"\n')
     with pytest.raises(InputError, match=r"line 3: a quoted field opened on this line runs on to line 4"):
         read_file(path)  # a row of the file's shape is still taken for one
+
+
+def test_a_comment_line_holding_a_comma_is_no_row_of_ids_and_text(tmp_path):
+    """A survey export of `id,text` (ids "r71"), written by Python's csv module, was refused: a comment's second line,
+    "Staff were rude, not friendly", splits into two fields as a row would, and a column of ids like "r72" was free
+    text to the check. Ids with a digit are codes; the first row is checked against its own id too."""
+    path = tmp_path / "survey.csv"
+    comment = "I'm already making an official complaint.\nStaff were rude, not friendly."
+    for rows in ([["r71", "Fine"], ["r72", comment]], [["r72", comment], ["r73", "Fine"]]):
+        with path.open("w", newline="") as f:
+            csv.writer(f).writerows([["id", "text"], *rows])
+        assert comment in [r.text for r in read_file(path)]
+    for first in ("", "r1,Fine\n"):  # a quote left open before a row of an id and text is still refused
+        path.write_text(f'id,text\n{first}r2,"Broken, never closed\nr3,Item arrived broken\nr4,Lovely\n')
+        with pytest.raises(InputError, match=r"a quoted field opened on this line runs on to line"):
+            read_file(path)

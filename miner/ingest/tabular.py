@@ -53,11 +53,14 @@ def _swallowed(values: list[str], width: int, delimiter: str, shapes: list[set[s
     """How many whole rows a quoted field holds after its first line: a quote left open ran on into the next rows
     ("Broken quote, never closed\nA3,2026-03-03,1,Item arrived broken"), which vanished into one item's text with
     exit 0. A line of the field counts when it splits into as many fields as the header has (2 at least) and its
-    fields are numbers or dates where the rows before had only those (`shapes`, when there were rows before): an
-    e-mail's "On Mon, 2 Mar 2026, Jane <jane@x.com> wrote:" splits into three fields too, and every helpdesk export
-    of three columns whose bodies quoted a reply was refused."""
+    fields are numbers, dates or codes where the rows before, and this row's own one-line fields, had only those
+    (`shapes`): an e-mail's "On Mon, 2 Mar 2026, Jane <jane@x.com> wrote:" splits into three fields too, and every
+    helpdesk export of three columns whose bodies quoted a reply was refused."""
     if width < 2:
         return 0
+    if shapes is not None:  # and the row's own one-line fields: the file's first row has no rows before it
+        own = [values[i] if i < len(values) and "\n" not in values[i] else "" for i in range(len(shapes))]
+        shapes = [seen | ({_shape(v)} if v.strip() else set()) for seen, v in zip(shapes, own, strict=True)]
     lines = [ln for v in values if "\n" in v for ln in v.split("\n")[1:]]
     fields = (next(csv.reader([ln], delimiter=delimiter), []) for ln in lines)
     return sum(1 for row in fields if len(row) == width and (not shapes or _fits(row, shapes)))
@@ -65,10 +68,12 @@ def _swallowed(values: list[str], width: int, delimiter: str, shapes: list[set[s
 
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 _DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
+_CODE = re.compile(r"[^\s\d]*\d\S*")  # one word with a digit in it: an id such as "r71", "A3", "T-1001"
+SHAPED = {"number", "date", "code"}  # a column holding only these takes no free text in a row of the file
 
 
 def _shape(value: str) -> str:
-    """What a field looks like: empty, a number, a date, or anything else."""
+    """What a field looks like: empty, a number, a date, a code (one word with a digit: an id), or anything else."""
     value = value.strip()
     if not value:
         return "empty"
@@ -76,14 +81,18 @@ def _shape(value: str) -> str:
         return "number"
     if _DATE.match(value):
         return "date"
+    if len(value) <= 64 and _CODE.fullmatch(value):
+        return "code"
     return "other"
 
 
 def _fits(row: list[str], shapes: list[set[str]]) -> bool:
-    """Whether each field of `row` in a column of numbers or dates (an id, a date, a rating) is one too: the other
-    columns take anything (one held only "Thanks" before a row of text came)."""
+    """Whether each field of `row` in a column of numbers, dates or codes (an id, a date, a rating) is one too: the
+    other columns take anything (one held only "Thanks" before a row of text came). Codes count: a survey export
+    of `id,text` with ids "r71" was refused where a comment's second line held one comma ("Staff were rude, not
+    friendly"), which split into two fields as a row would."""
     for value, seen in zip(row, shapes, strict=False):
-        if seen and seen <= {"number", "date"} and _shape(value) not in seen | {"empty"}:
+        if seen and seen <= SHAPED and _shape(value) not in seen | {"empty"}:
             return False
     return True
 
