@@ -235,15 +235,17 @@ def test_an_intercom_author_named_by_id_name_or_type_takes_its_side_over_the_exp
 
 
 @pytest.mark.parametrize("export", ["zendesk", "intercom"])
-def test_a_label_no_author_has_is_refused_naming_the_ids_names_and_roles_the_export_holds(tmp_path, export):
+def test_a_label_no_author_has_is_refused_naming_the_ids_and_roles_the_export_holds(tmp_path, export):
     path = tmp_path / f"{export}.json"
     path.write_text(json.dumps([TICKET] if export == "zendesk" else [CONVERSATION]), encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_file(path, ColumnMap(agent_speakers=("Sam Stor",)))
-    assert str(err.value).startswith(f"{path}: --agent-speaker 'Sam Stor' names no speaker of its transcripts")
+    # the label given and the authors' names may be people's: counted, never quoted (tests/test_speaker_refusal.py)
+    given = "--agent-speaker (a label that may be a person's name, not shown)"
+    assert str(err.value).startswith(f"{path}: {given} names no speaker of its transcripts")
     held = {
-        "zendesk": "'100', '101', '205', '7', '900', 'admin', 'Ann', 'Answer Bot', 'end-user', 'Pat Buyer', "
-        "'Sam Store'",
-        "intercom": "'a9', 'admin', 'bot-1', 'Fin', 'Robin', 'u1', 'user'",
+        "zendesk": "'100', '101', '205', '7', '900', 'admin', 'Answer Bot', 'end-user' and 3 that may be people's "
+        "names (not shown)",
+        "intercom": "'a9', 'admin', 'bot-1', 'u1', 'user' and 2 that may be people's names (not shown)",
     }
     assert f"the speakers it holds are {held[export]}" in str(err.value)
