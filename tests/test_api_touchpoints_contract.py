@@ -40,7 +40,7 @@ MARKETS = ("DE", "FR", "UK")
 def workspace(mined):  # noqa: F811
     """`mined`, with a market kept by most items; respondents of two answers in two files (other kinds, other
     markets, the same question answered again in a later file), NPS answers, and scores of respondents who wrote
-    nothing (some of a respondent with answers, some undated)."""
+    nothing (some of a respondent with answers, some undated, most of a market)."""
     db, runs = mined
     with db.atomic():
         db.execute("""UPDATE documents SET meta = json_set(coalesce(meta, '{}'), '$.Market',
@@ -62,9 +62,10 @@ def workspace(mined):  # noqa: F811
         for n, day in enumerate(days[:: max(1, len(days) // 30)]):
             rid = f"P{n}" if n % 3 == 0 else f"silent{n}"
             scale, raw = ("nps", n % 11) if n % 2 else ("csat5", 1 + n % 5)
+            market = json.dumps({"Market": MARKETS[n % 3]}) if n % 4 != 3 else None  # some stored before markets
             db.execute("""INSERT INTO silent_scores (id, import_id, source, kind, response_id, date, rating, rating_raw,
-                          rating_scale) VALUES (?, ?, 'survey.csv', 'survey', ?, ?, ?, ?, ?)""",
-                       [f"s{n}", survey, rid, None if n % 10 == 9 else day, raw / 10, raw, scale])  # fmt: skip
+                          rating_scale, meta) VALUES (?, ?, 'survey.csv', 'survey', ?, ?, ?, ?, ?, ?)""",
+                       [f"s{n}", survey, rid, None if n % 10 == 9 else day, raw / 10, raw, scale, market])  # fmt: skip
     ri.clear()
     yield db, runs
     ri.clear()
@@ -244,6 +245,7 @@ def test_the_fixture_holds_what_it_says(workspace):
     markets = {json.loads(m or "{}").get("Market") for (m,) in db.execute("SELECT meta FROM documents")}
     assert markets == {*MARKETS, None}
     assert db.execute("SELECT count(*) FROM silent_scores WHERE date IS NULL").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM silent_scores WHERE json_extract(meta, '$.Market') = 'UK'").fetchone()[0]
 
 
 def test_a_second_request_reads_no_assignment_nor_item(workspace):

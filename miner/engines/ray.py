@@ -116,6 +116,7 @@ class RayEngine:
         """Files are read and validated on the driver (all or nothing), segmented on the actors, stored here.
         `meanwhile` is left to the analysis, which fits the models first anyway."""
         from miner.ingest import read_paths
+        from miner.ingest.silent import redact_kept
         from miner.store.documents import (
             check_reread,
             date_orders,
@@ -142,6 +143,9 @@ class RayEngine:
                 segmented = [(r, s) for r, s in segmented if id(r) in kept]
                 batches.append((path, records, [r for r, _ in segmented], [s for _, s in segmented]))
                 advance(len(records))
+        if p.redactor is not None:  # here: a survey's scores share a few sets of kept values
+            for read in respondents.values():
+                redact_kept(read.scores, p.redactor)
         imported = store_import(p.db, batches, respondents, skipped)
         save_date_orders(p.db, {k: v for k, v in orders.items() if remembered.get(k) != v})
         return imported

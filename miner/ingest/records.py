@@ -136,6 +136,8 @@ class Score:
     rating_scale: str
     date: str | None = None  # ISO 8601
     repeat: int = 0  # earlier scores of its file without an id with the same date and score
+    meta: dict = field(default_factory=dict)  # the columns its row kept (`Market`), as a commenter's `Record.meta`
+    id_column: str | None = None  # as a Record's: redaction keeps a number under an id's name in `meta`
 
     @property
     def id(self) -> str:

@@ -247,7 +247,7 @@ def iter_records(
     if survey is not None:
         from miner.ingest.silent import silent_scores  # it reads scores as this module does
 
-        kept = silent_scores(path, survey, cols, scale, dates)
+        kept = silent_scores(path, survey, cols, scale, dates, id_column)
         for _, bad in kept.rejected:
             if on_error != "skip":
                 raise bad from None

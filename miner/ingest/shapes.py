@@ -135,9 +135,9 @@ class Survey:
     declined: Counter[int] = field(default_factory=Counter)  # answers read as none ("N/A", "-"), per column
     respondents: int = 0  # rows of respondents read (`mine` counts them beside the answers)
     silent: int = 0  # respondents with no open-text answer mined: no feedback item of theirs is stored
-    # those of them with a score: (line, response id, date cell, score cell), whose scores are kept for the NPS and
-    # rating figures (`rows.silent_scores`)
-    scored_silent: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # those of them with a score: (line, response id, date cell, score cell, the columns an answer keeps), whose
+    # scores are kept for the NPS and rating figures (`rows.silent_scores`)
+    scored_silent: list[tuple[int, str, str, str, dict]] = field(default_factory=list)
     where: str = ""  # what an error naming the columns adds: a workbook's sheet read (`tabular.sheets_read`)
 
     def detect(self) -> None:
@@ -359,7 +359,7 @@ def survey_table(survey: Survey, keys: list[str], sample: list, data: Iterator) 
                 score = cell(row.get(keys[s.score])) if s.score is not None else ""
                 if score:
                     when = cell(row.get(keys[s.date])) if s.date is not None else ""
-                    s.scored_silent.append((line, rid, when, score))
+                    s.scored_silent.append((line, rid, when, score, {name: row.get(key) for name, key in carried}))
 
     table = Table(survey.columns(), rows(), shape=survey.shape, kind="survey")  # type: ignore[arg-type]
     table.extra |= {"survey": survey, "header_fields": ("question_id", "question")}

@@ -4,7 +4,9 @@ gave an NPS of the 80 commenters alone, who skew towards the detractors."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from miner.errors import InputError
 from miner.ingest import ratings
 from miner.ingest.columns import ColumnMap
 from miner.ingest.dates import DateColumn
-from miner.ingest.records import Score
+from miner.ingest.records import Record, Score
 from miner.ingest.rows import read_score
 from miner.ingest.shapes import Survey
 
@@ -26,16 +28,22 @@ class SilentScores:
 
 
 def silent_scores(
-    path: Path, survey: Survey, cols: ColumnMap, scale: str | None, dates: DateColumn | None
+    path: Path,
+    survey: Survey,
+    cols: ColumnMap,
+    scale: str | None,
+    dates: DateColumn | None,
+    id_column: str | None,
 ) -> SilentScores:
     """The scores of the survey's respondents who answered no open-text question (`Survey.scored_silent`), read as
     a commenter's score and date are: a score outside the scale, or a date that is none, is the same error naming the
-    file, line and column. Nothing where the score column fits no scale."""
+    file, line and column; each with the columns its row kept, as a commenter's answer keeps them (`id_column` as
+    theirs: `Record.id_column`). Nothing where the score column fits no scale."""
     out = SilentScores()
     if scale is None or cols.rating is None:
         return out
     seen: Counter[tuple] = Counter()  # scores without an id: earlier ones of the same date and score (`Score.repeat`)
-    for line, rid, when, cell in survey.scored_silent:
+    for line, rid, when, cell, kept in survey.scored_silent:
         if ratings.missing(cell):
             continue
         try:
@@ -48,5 +56,24 @@ def silent_scores(
         if not rid:
             repeat = seen[(day, raw)]
             seen[(day, raw)] += 1
-        out.scores.append(Score(path.name, line, rid, ratings.normalise(raw, scale), raw, scale, day, repeat))
+        meta = {name: value for name, value in kept.items() if value not in (None, "")}  # as `rows._record`'s
+        score = Score(path.name, line, rid, ratings.normalise(raw, scale), raw, scale, day, repeat, meta, id_column)
+        out.scores.append(score)
     return out
+
+
+def redact_kept(scores: list[Score], redactor: Callable[[list[Record]], list[Record]]) -> None:
+    """Redact each score's kept columns as its commenters' are (`redactor` over a record holding them, as theirs
+    would be): a market stored alike for both is counted alike, and no name or email a commenter's would lose is
+    stored. Each distinct set of values once: a survey's scores share a few markets."""
+    alike: dict[tuple, list[Score]] = {}
+    for s in scores:
+        if s.meta:
+            key = (json.dumps(s.meta, sort_keys=True, default=str), bool(s.response_id), s.id_column)
+            alike.setdefault(key, []).append(s)
+    # the source id and its column as a commenter's: whether a number under an id's name stays (`redact._walk`)
+    holders = [Record(s.source, s.line, "", "survey", s.response_id or None, s.id_column, meta=dict(s.meta))
+               for s, *_ in alike.values()]  # fmt: skip
+    for group, holder in zip(alike.values(), redactor(holders), strict=True):
+        for s in group:
+            s.meta = dict(holder.meta)

@@ -15,6 +15,7 @@ from miner.errors import InputError
 from miner.ingest import ColumnMap, Record, discover, iter_file
 from miner.ingest.columns import stored_before
 from miner.ingest.records import Respondents
+from miner.ingest.silent import redact_kept
 from miner.pipeline.overlap import (
     ENCODE_BYTES,
     PARALLEL_BYTES,
@@ -275,6 +276,8 @@ def _import_file(
             other_script, no_segments = other_script + foreign, no_segments + empty
             languages += tongues
     check_reread(shown.name, rows, changed[1])
+    if redactor is not None:
+        redact_kept(respondents.scores, redactor)
     store_scores(db, import_id, respondents.scores)
     finish_import(db, import_id, rows, added, len(rejected))
     save_date_orders(db, {k: v for k, v in orders.items() if remembered.get(k) != v})

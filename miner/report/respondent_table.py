@@ -7,8 +7,8 @@ some of a respondent's rows out: one with all of its rows inside is the one made
 source filter keeping one of two files' answers) is made again from those, as `group` does. Respondents come in the
 order of their first row inside, as `group` gives them, so each period's mean sums its ratings in the same order.
 Kept as the run's item table is (miner/store/item_table.py: a run's items change only with an erasure, which stamps
-the run). A filter on kept columns (`Market=DE`) reads the run's table, its other items left out as a source filter
-leaves them (`respondent_trend`)."""
+the run). A filter on kept columns (`Market=DE`) reads the run's table, its other items and scores left out as a
+source filter leaves them (`respondent_trend`)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from miner.report.trends import period_of
 from miner.store.filters import Filters
 from miner.store.item_table import UNDATED, ItemTable, RunCache
 from miner.store.report import kept_rows, load_documents
-from miner.store.scores import load_silent
+from miner.store.scores import kept_scores, load_silent
 
 # What `respondent` reads of a row, as numbers (`_answer`; a survey's 300,000 answers kept as the rows read would
 # take 400 MB): its import (0: none), its source id's code (its own id's where it has none: the question it answers),
@@ -56,11 +56,11 @@ class RespondentTable:
 
     def trend(self, filters: Filters, periods: list[str], unit: str, among: np.ndarray | None = None) -> dict:
         """`ratings`, `rating_range` and `nps` as `rating_trend` and `nps_trend` give them of `group` over the items
-        and scores inside the filters; of the items of `among` only (a mask over the items, then no score) where
+        and scores inside the filters; of the rows of `among` only (a mask over the items, then the scores) where
         given: those of a market, read from the run's own table as a source filter is."""
         inside = self.cells.rows(filters)[self.cell]
         if among is not None:
-            inside &= np.concatenate([among, np.zeros(len(inside) - len(among), dtype=bool)])
+            inside &= among
         counts = np.bincount(self.respondent[inside], minlength=len(self.size))
         order = np.flatnonzero(counts)  # by first row: where a respondent with all of its rows inside comes
         rating, nps, scale, day = (a[order] for a in (self.rating, self.nps, self.scale, self.day))
@@ -127,7 +127,7 @@ def _codes(rating: float | None, raw: float | None, scale: str | None, date: str
 
 
 def build_respondent_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> RespondentTable:
-    """The run's table (of the items with the `kept` values, `Filters.kept`, and then no score), read now."""
+    """The run's table (of the items and scores with the `kept` values, `Filters.kept`), read now."""
     part = Filters(kept=kept)
     documents = load_documents(db, part, run)
     rows = documents | load_silent(db, part, run)
@@ -199,12 +199,15 @@ def respondent_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> 
 
 def respondent_trend(db: sqlite_utils.Database, run: dict, filters: Filters, periods: list[str], unit: str) -> dict:
     """`RespondentTable.trend` from the run's table in memory (read now for a database not on a file); a market's
-    (`Filters.kept`) from the run's own table and a mask over its items (miner/store/report.py `kept_rows`): a
+    (`Filters.kept`) from the run's own table and a mask over its items and scores (`kept_rows`, `kept_scores`): a
     table of its own took 1.5-2 s a market to read on the 1M-segment workspace of `make bench-api`."""
     if filters.kept and (whole := respondent_table(db, run)) is not None:
-        among = kept_rows(db, run, filters.kept)  # the items in `load_documents`' order, as the table's rows
-        if among is not None and len(among) == whole.items:
-            unkept = Filters(filters.since, filters.until, filters.source, filters.kind)
-            return whole.trend(unkept, periods, unit, among)
+        items = kept_rows(db, run, filters.kept)  # the items in `load_documents`' order, as the table's rows
+        scores = kept_scores(db, run, filters.kept)  # then the scores, in `load_silent`'s
+        if items is not None and scores is not None and len(items) == whole.items:
+            among = np.concatenate([items, scores])
+            if len(among) == len(whole.cell):
+                unkept = Filters(filters.since, filters.until, filters.source, filters.kind)
+                return whole.trend(unkept, periods, unit, among)
     table = respondent_table(db, run, filters.kept) or build_respondent_table(db, run, filters.kept)
     return table.trend(filters, periods, unit)

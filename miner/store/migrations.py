@@ -346,3 +346,12 @@ def m015_import_skipped(db: sqlite_utils.Database) -> None:
     """The rows each import left out as unreadable under `--on-error skip`: the report's Data quality names them
     (miner/report/skipped.py), where they were said once in `mine`'s notes and gone from every count after."""
     _execute_all(db, "ALTER TABLE imports ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m016_silent_score_columns(db: sqlite_utils.Database) -> None:
+    """The columns a score's row kept (`Market`...), stored as a commenter's item stores them (its `meta`), so a
+    filter or breakdown on them counts the respondents who only scored: a market's NPS counted its commenters alone,
+    who skew towards the detractors. Scores stored before hold none: outside every market, as an item without the
+    column is, until their file is mined again."""
+    _execute_all(db, "ALTER TABLE silent_scores ADD COLUMN meta TEXT")
