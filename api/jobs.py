@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from api import db as control_db
 from api.datasets import drop_imported, pending_files
 from api.db import open_control, open_workspace
-from api.errors import ApiError, without_server_paths
+from api.errors import ApiError, api_words, without_server_paths
 from api.job_progress import Cancelled, JobProgress
 from api.keys import now
 from api.queue import FairQueue, start_workers
@@ -183,8 +183,8 @@ class JobRunner:
                 self._finish(job_id, status="failed", error=STOPPED)
             else:
                 self._finish(job_id, status="cancelled")
-        except MinerError as err:
-            self._finish(job_id, status="failed", error=str(err))
+        except MinerError as err:  # in this API's words, as an upload's refusal is: agent_speaker, not --agent-speaker
+            self._finish(job_id, status="failed", error=api_words(str(err)))
         except Exception as err:  # noqa: BLE001 - a job's failure is reported on the job, never lost
             if is_disk_full(err):
                 log.error("run %s failed: the disk is full (%s)", job_id, err)

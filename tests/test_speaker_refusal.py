@@ -120,9 +120,10 @@ def test_the_api_s_refusal_and_the_job_error_it_stores_hold_no_author_name(tmp_p
         datasets.db.close()
         run = client.post("/v1/runs", json={}).json()
         final, _ = wait_for_run(client, run["id"])
-    assert final["status"] == "failed" and "speaker 'agent' names no speaker of its transcripts" in final["error"], (
-        final
-    )
+    assert (
+        final["status"] == "failed" and "agent_speaker 'agent' names no speaker of its transcripts" in final["error"]
+    ), final
+    assert "--" not in final["error"], final["error"]  # a run's error speaks the API's words, as the upload's does
     assert not [name for name in NAMES if name in final["error"]], final["error"]
     control = sqlite3.connect(db)
     try:
