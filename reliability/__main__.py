@@ -92,7 +92,13 @@ def render(result: dict, args: argparse.Namespace) -> str:
         f"{platform.machine()}, {__import__('os').cpu_count()} cores shared with other work; the embedder of the "
         f"mining runs is `{args.embedding_model}`. A bounded subset of each measurement runs in `make test` "
         "(tests/test_fuzz_readers.py, test_crash_safety.py, test_load.py, test_isolation.py, "
-        "test_reliability_checks.py).",
+        "test_reliability_checks.py)."
+        + (
+            f" Only {', '.join(s for s in SECTIONS if s in args.only.split(','))} ran at that time (`--only`); the "
+            "other figures are kept from the run before it (this file's history says when)."
+            if args.only
+            else ""
+        ),
         "",
         "| figure | value | must be |",
         "|---|---|---|",
