@@ -794,8 +794,8 @@ def test_a_caller_naming_themselves_after_its_is_redacted(redactor):
 
 def test_order_and_ticket_numbers_stay_and_departments_are_no_people():
     """'Order number 4829173650 never arrived' was stored as 'Order number <PHONE>' (the guide says order numbers
-    stay: support needs them); 'Billing sent me three totals', 'Chatbot could not...', 'Safari' and 'Dr Pepper'
-    lost their key word to <PERSON>."""
+    stay: support needs them); 'Billing sent me three totals', 'Chatbot could not...', 'Safari', 'Dr Pepper'
+    and an NHS comment's 'Covid' lost their key word to <PERSON>."""
     from miner.segment.pii import default_redactor, redact
 
     kept = [
@@ -807,7 +807,8 @@ def test_order_and_ticket_numbers_stay_and_departments_are_no_people():
     assert redact("reach me on 4829173650 about order 55") == "reach me on <PHONE> about order 55"
     plain = ["Billing sent me three different totals", "Chatbot could not understand anything.",
              "Your site does not work on Safari at all.", "the Dr Pepper cans were dented",
-             "Claims told me to wait"]  # fmt: skip
+             "Claims told me to wait", "Telephone/virtual support throughout Covid was excellent.",
+             "All of your service (despite Covid)"]  # fmt: skip
     assert default_redactor().redact_many(plain) == plain
     assert default_redactor().redact_many(["Dr Patel was rude", "Spoke to Sarah"]) == [
         "<PERSON> was rude",

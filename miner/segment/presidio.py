@@ -45,8 +45,10 @@ _DEPARTMENTS = (
     "Billing", "Accounts", "Sales", "Finance", "Returns", "Dispatch", "Warehouse", "Claims", "Complaints", "Reception",
     "Security", "Tech", "Technical", "Chatbot", "Bot", "Safari", "Chrome", "Firefox",
 )  # fmt: skip
+# The pandemic's names: an NHS comment's "support throughout Covid was excellent" lost its topic to <PERSON>
+_PANDEMIC = ("Covid", "Covid-19", "Covid19", "Coronavirus")
 _NOT_NAMES = {"i", "hi", "hello", "thanks", "ok", "pay", "apple pay", "google pay", "paypal", "faq", "email", "call",
-              "dr pepper", *(d.lower() for d in _DEPARTMENTS)}  # fmt: skip
+              "dr pepper", *(w.lower() for w in _PANDEMIC), *(d.lower() for d in _DEPARTMENTS)}  # fmt: skip
 # Companies customers name that the small NER model reads as people ("waited in for Evri", "Tesco Clubcard"),
 # team-written: couriers, retailers, delivery apps, banks, carriers. A span that starts with one is no person; none
 # is a given name, and none of two words a person could bear ("John Lewis" stays a name).
@@ -131,7 +133,7 @@ _NOT_A_NAME = {
     "Everyone", "Support", "Agent", "Driver", "Rider", "Staff", "App", "Website", "Customer", "Delivery", "Order",
     "Manager", "Management", "Team", "Chat", "Email", "Phone", "Call", "Please", "Both", "And", "Not", "Also",
     # departments and tools that act in feedback as people do: "Billing sent me three totals", "Claims told me"
-    *_DEPARTMENTS,
+    *_DEPARTMENTS, *_PANDEMIC,
 }  # fmt: skip
 
 
