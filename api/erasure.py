@@ -14,7 +14,7 @@ from api.datasets import pending_files
 from api.errors import ApiError, not_found
 from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, hand_over, log, would_forget
-from miner.store.erasure_lookup import documents_of_customer
+from miner.store.erasure_lookup import documents_of_customer, scores_of_customer
 from miner.store.versions import conversation_key
 
 
@@ -67,7 +67,8 @@ def forget_customer_items(
         stored = documents_of_customer(db, value)  # checks the value first (a plain word is refused)
         pending, conversations = _pending_items(control, workspace, value)
         if dry_run:
-            return {**would_forget(db, [*stored, *pending]).as_dict(), "dry_run": True}
+            scores = scores_of_customer(db, value)
+            return {**would_forget(db, [*stored, *pending], scores).as_dict(), "dry_run": True}
         _audit_to_server_log()
         return forget_customer(db, value, pending, conversations).as_dict()
     except ValueError as err:

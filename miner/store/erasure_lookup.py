@@ -214,6 +214,24 @@ def _documents_naming(db: sqlite_utils.Database, value: str) -> Iterable[tuple[s
                 yield doc_id, f"column '{name}'"
 
 
+def scores_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
+    """Scores of respondents who wrote nothing (`silent_scores`) whose response id, or a column their row kept
+    (`meta`, redacted and keyed as a commenter's), names the customer: found as a document is by its source id and
+    columns (`_documents_naming`), so an e-mail or a customer id finds the score beside the comments. Before, only a
+    response id given as stored found one, and an erasure by e-mail left the respondent's score and columns."""
+    found: set[str] = set()
+    for form in stored_forms(db, value.strip()):
+        words, part, needle = customer_pattern(form), id_pattern(form), form.lower()
+        sql = """SELECT id, response_id, meta FROM silent_scores
+                 WHERE instr(lower(coalesce(response_id, '')), ?) > 0 OR instr(lower(coalesce(meta, '')), ?) > 0"""
+        for score_id, response_id, meta in db.execute(sql, [needle, needle]):
+            if (response_id or "").lower() == needle or part.search(response_id or ""):
+                found.add(score_id)
+            elif _in_column(words, part, json.loads(meta) if meta else None):
+                found.add(score_id)
+    return sorted(found)
+
+
 def records_naming(records: Iterable[Record], value: str) -> list[Record]:
     """The records, as read from a file not imported yet (in clear), that name the customer where a stored
     document would be found (`_documents_naming`): the id and one-word columns as a part, text, title, a
