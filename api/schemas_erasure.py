@@ -20,6 +20,13 @@ class ErasureCreate(BaseModel):
                           "nothing.")  # fmt: skip
 
 
+class UnreadUpload(BaseModel):
+    """An upload no run has imported that could not be read (a run fails on it too): it may hold the customer."""
+
+    dataset_id: str
+    file: str = Field(description="The file's name, as the dataset lists it.")
+
+
 class ErasurePublic(BaseModel):
     """What an erasure removed: counts only, never the value asked for."""
 
@@ -33,5 +40,11 @@ class ErasurePublic(BaseModel):
                         "name the customer.")  # fmt: skip
     files: int = Field(0, description="The dataset's uploaded files (DELETE /v1/datasets/{id}): deleted now, or "
                        "already when a run imported them.")  # fmt: skip
+    unread_uploads: list[UnreadUpload] = Field(
+        default_factory=list,
+        description="POST /v1/erasures: uploads no run has imported yet that could not be read as a run reads them "
+        "(a run fails on them too), so they were not searched for the customer and nothing of them is erased: their "
+        "raw rows stay on the server until `DELETE /v1/datasets/{dataset_id}`. Empty: every pending upload was read.",
+    )
     dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents`, `segments` and "
                           "`scores` were counted (the other counts are 0).")  # fmt: skip

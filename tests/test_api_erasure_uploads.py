@@ -1,0 +1,51 @@
+"""An erasure over the API and the uploads no run could read (api/erasure.py): a real server on 127.0.0.1, a real
+SQLite file, the fake embedder (plumbing, not quality)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+from conftest import COMPLAINTS
+
+CUSTOMER = "CUST-7731"
+
+
+def _records(n: int = 8) -> list[dict]:
+    """`n` complaints, every other one of CUSTOMER's."""
+    return [{"id": f"U{i}", "date": "2026-03-02", "customer_id": CUSTOMER if i % 2 else "CUST-1000",
+             "text": COMPLAINTS[i % len(COMPLAINTS)]} for i in range(n)]  # fmt: skip
+
+
+def test_an_upload_no_run_can_read_is_named_to_the_caller_not_counted_as_holding_nothing(tmp_path):
+    """A stored upload that a run refuses (here: columns it was stored with that the file lacks, as a label a server
+    upgrade reads otherwise would be) stays raw on the server; an erasure could not search it and answered 0, as if
+    the customer were nowhere. It names the dataset and file, so the caller can delete it."""
+    from api.testing import serve, wait_for_run
+
+    db = tmp_path / "main.db"
+    with serve(db, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("w")) as c:
+            readable = c.post("/v1/datasets", json={"name": "fine", "records": _records(4)}).json()
+            made = c.post("/v1/datasets", json={"name": "stuck", "records": _records()})
+            assert made.status_code == 201, made.text
+            stuck, [file] = made.json()["id"], made.json()["files"]
+            datasets = sqlite_utils.Database(db)["datasets"]  # columns no run can read the file with
+            datasets.update(stuck, {"columns": json.dumps({"text": "comment"})})
+            datasets.db.close()
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "failed", final  # the run refuses it too: the raw file stays
+            uploads = tmp_path / "main.workspaces" / "w.uploads"
+            assert [p.name for p in (uploads / stuck).iterdir()] == [file["name"]]
+            assert CUSTOMER in (uploads / stuck / file["name"]).read_text(encoding="utf-8")
+
+            unread = [{"dataset_id": stuck, "file": file["name"]}]
+            dry = c.post("/v1/erasures", json={"customer": CUSTOMER, "dry_run": True})
+            assert dry.status_code == 200 and dry.json()["unread_uploads"] == unread, dry.text
+            resp = c.post("/v1/erasures", json={"customer": CUSTOMER})
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["documents"] == 2 and resp.json()["unread_uploads"] == unread, resp.text  # `fine`'s
+            assert c.delete(f"/v1/datasets/{stuck}").status_code == 200  # as the answer's description says to
+            after = c.post("/v1/erasures", json={"customer": CUSTOMER, "dry_run": True}).json()
+            assert after["unread_uploads"] == [] and not (uploads / stuck).exists(), after
+            assert c.get(f"/v1/datasets/{readable['id']}").status_code == 200
