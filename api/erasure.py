@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from api import db as control_db
-from api.datasets import pending_files
+from api.datasets import forget_labels, pending_files
 from api.errors import ApiError, not_found
 from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, hand_over, log, would_forget
@@ -73,6 +73,7 @@ def forget_customer_items(
             return {**counted, "unread_uploads": pending.unread, "dry_run": True}
         _audit_to_server_log()
         erased = forget_customer(db, value, pending.ids, pending.conversations).as_dict()
+        forget_labels(control, workspace, value)
         if pending.unread:
             log.warning("erased customer: %d uploads no run has imported could not be read", len(pending.unread))
         return {**erased, "unread_uploads": pending.unread}

@@ -49,3 +49,45 @@ def test_an_upload_no_run_can_read_is_named_to_the_caller_not_counted_as_holding
             after = c.post("/v1/erasures", json={"customer": CUSTOMER, "dry_run": True}).json()
             assert after["unread_uploads"] == [] and not (uploads / stuck).exists(), after
             assert c.get(f"/v1/datasets/{readable['id']}").status_code == 200
+
+
+def _chats(customer: str) -> bytes:
+    """A chat export whose customer's turns are labelled by their id (`customer_speaker`), and another's."""
+    chats = [{"conversation_id": "C1", "customer_id": customer, "started_at": "2026-03-02T10:00:00",
+              "transcript": f"{customer}: {COMPLAINTS[0]}\nAgent: I am sorry.\n{customer}: {COMPLAINTS[1]}"},
+             {"conversation_id": "C2", "customer_id": "CUST-1000", "started_at": "2026-03-03T10:00:00",
+              "transcript": f"Customer: {COMPLAINTS[2]}\nAgent: A replacement is on its way."}]  # fmt: skip
+    return "".join(json.dumps(c) + "\n" for c in chats).encode()
+
+
+def _in_main_database(db) -> dict[str, int]:
+    from reliability.erasure import found_in_database, read_database
+
+    return found_in_database(*read_database(db), CUSTOMER)
+
+
+def test_the_main_database_keeps_no_speaker_label_of_a_forgotten_customer(tmp_path):
+    """An upload's `customer_speaker` (an author's id or e-mail) was kept in the dataset's row of the main database
+    for good, which no erasure read: the customer's id stayed there after POST /v1/erasures. A run that has imported
+    the upload drops its labels, and an erasure those of datasets an older server imported."""
+    from api.testing import serve, wait_for_run
+
+    db = tmp_path / "main.db"
+    labels = {"customer_speaker": [CUSTOMER]}
+    with serve(db, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("w")) as c:
+            made = c.post("/v1/datasets", params=labels, files={"file": ("chats.jsonl", _chats(CUSTOMER))})
+            assert made.status_code == 201, made.text
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "complete", final
+            assert c.post("/v1/erasures", json={"customer": CUSTOMER.lower()}).json()["documents"] == 1
+            assert _in_main_database(db) == {"rows": 0, "bytes": 0}  # read as the server leaves it, logs and all
+            # a dataset an older server imported kept its labels: the erasure drops those naming the customer
+            datasets = sqlite_utils.Database(db)["datasets"]
+            kept = {"customer_speakers": [CUSTOMER, "@buyer.org"], "agent_speakers": ["Rep"]}
+            datasets.update(made.json()["id"], {"columns": json.dumps(kept)})
+            datasets.db.close()
+            assert c.post("/v1/erasures", json={"customer": CUSTOMER}).json()["documents"] == 0
+            columns = json.loads(sqlite_utils.Database(db)["datasets"].get(made.json()["id"])["columns"])
+            assert (columns["customer_speakers"], columns["agent_speakers"]) == (["@buyer.org"], ["Rep"])
+            assert _in_main_database(db) == {"rows": 0, "bytes": 0}

@@ -251,6 +251,14 @@ def records_naming(records: Iterable[Record], value: str) -> list[Record]:
     return out
 
 
+def labels_naming(labels: Iterable[str], value: str) -> list[str]:
+    """The speaker labels an upload was read with (an author's id or e-mail address: `customer_speaker`) that name
+    the customer, as a one-word column would (`_in_column`), a phone number in each form it may be written in: an
+    e-mail domain ('@buyer.org') names a company, not the customer at it."""
+    forms = [(customer_pattern(form), id_pattern(form)) for form in phone_forms(value.strip())]
+    return [label for label in labels if any(_in_column(words, part, label) for words, part in forms)]
+
+
 def _in_column(words: re.Pattern[str], part: re.Pattern[str], value: object) -> bool:
     if isinstance(value, dict):
         return any(_in_column(words, part, v) for v in value.values())
