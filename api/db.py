@@ -309,6 +309,21 @@ def job_rows(db: sqlite_utils.Database, workspace: str, limit: int) -> list[dict
     return list(db.query(sql, [workspace, limit]))
 
 
+def job_errors(db: sqlite_utils.Database, workspace: str) -> dict[str, str]:
+    """The errors of the workspace's failed jobs, by job id."""
+    sql = "SELECT id, error FROM jobs WHERE workspace = ? AND error IS NOT NULL"
+    return dict(db.execute(sql, [workspace]).fetchall())
+
+
+def update_job_errors(db: sqlite_utils.Database, errors: dict[str, str]) -> None:
+    """Store jobs' errors again, a value erased from them: the rows as they were are zeroed (`secure_delete`) and
+    the write-ahead log checkpointed, as `delete_dataset` does."""
+    with db.atomic():
+        for job_id, error in errors.items():
+            db.execute("UPDATE jobs SET error = ? WHERE id = ?", [error, job_id])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def active_job(db: sqlite_utils.Database, workspace: str) -> str | None:
     """The id of the workspace's queued, running or cancelling job, if any."""
     marks = ",".join("?" * len(ACTIVE))

@@ -74,11 +74,24 @@ def forget_customer_items(
         _audit_to_server_log()
         erased = forget_customer(db, value, pending.ids, pending.conversations).as_dict()
         forget_labels(control, workspace, value)
+        _forget_in_errors(control, workspace, value)
         if pending.unread:
             log.warning("erased customer: %d uploads no run has imported could not be read", len(pending.unread))
         return {**erased, "unread_uploads": pending.unread}
     except ValueError as err:
         raise ApiError(422, "invalid", f"customer: {err}", field="customer") from None
+
+
+def _forget_in_errors(control: sqlite_utils.Database, workspace: str, value: str) -> None:
+    """Take the customer out of the workspace's failed runs' errors (jobs.error, which GET /v1/runs/{id} shows): a
+    refused speaker label lists the author ids its file holds, an Intercom user's id the customer's, and a file read
+    with its first row as the header lists that row. The error stayed in the main database for good."""
+    from miner.store.erasure_lookup import without_customer
+
+    errors = control_db.job_errors(control, workspace)
+    changed = {job: kept for job, error in errors.items() if (kept := without_customer(error, value)) != error}
+    if changed:
+        control_db.update_job_errors(control, changed)
 
 
 @dataclass

@@ -91,3 +91,34 @@ def test_the_main_database_keeps_no_speaker_label_of_a_forgotten_customer(tmp_pa
             columns = json.loads(sqlite_utils.Database(db)["datasets"].get(made.json()["id"])["columns"])
             assert (columns["customer_speakers"], columns["agent_speakers"]) == (["@buyer.org"], ["Rep"])
             assert _in_main_database(db) == {"rows": 0, "bytes": 0}
+
+
+def test_a_failed_runs_error_keeps_no_id_of_a_forgotten_customer(tmp_path):
+    """A run's error can quote a value of the file: a speaker label that names nobody lists the author ids it holds
+    (an Intercom user's id is the customer's), a file read with its first row as the header lists that row. It is
+    stored in the main database (jobs.error), which no erasure read: the customer's id stayed there."""
+    from api.testing import serve, wait_for_run
+
+    user, admin = {"type": "user", "id": CUSTOMER}, {"type": "admin", "id": "a9"}
+    conversation = {
+        "id": "c1",
+        "source": {"body": f"<p>{COMPLAINTS[0]}</p>", "author": user},
+        "conversation_parts": [{"part_type": "comment", "body": "<p>Booked.</p>", "author": admin}],
+    }
+    db = tmp_path / "main.db"
+    with serve(db, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("w")) as c:
+            made = c.post("/v1/datasets", params={"agent_speaker": ["a9"]},
+                          files={"file": ("intercom.json", json.dumps([conversation]).encode())})  # fmt: skip
+            assert made.status_code == 201, made.text
+            datasets = sqlite_utils.Database(db)["datasets"]  # a label no author has, as the run will read it
+            datasets.update(made.json()["id"], {"columns": json.dumps({"agent_speakers": ["rep"]})})
+            datasets.db.close()
+            final, _ = wait_for_run(c, c.post("/v1/runs", json={}).json()["id"])
+            assert final["status"] == "failed" and CUSTOMER in final["error"], final
+            erased = c.post("/v1/erasures", json={"customer": CUSTOMER.lower()}).json()
+            assert erased["unread_uploads"] == [{"dataset_id": made.json()["id"], "file": "intercom.json"}], erased
+            error = c.get(f"/v1/runs/{final['id']}").json()["error"]
+            assert CUSTOMER not in error and "'a9', 'admin', '<erased>', 'user'" in error, error
+            assert c.delete(f"/v1/datasets/{made.json()['id']}").status_code == 200  # the upload, as the answer said
+            assert _in_main_database(db) == {"rows": 0, "bytes": 0}

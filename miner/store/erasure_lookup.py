@@ -259,6 +259,14 @@ def labels_naming(labels: Iterable[str], value: str) -> list[str]:
     return [label for label in labels if any(_in_column(words, part, label) for words, part in forms)]
 
 
+def without_customer(text: str, value: str) -> str:
+    """`text` (a failed run's error, which may quote a file's author ids or its first row) with each whole token
+    naming the customer, in any form their phone number may be written in, as '<erased>'."""
+    for form in phone_forms(value.strip()):
+        text = customer_pattern(form).sub("<erased>", text)
+    return text
+
+
 def _in_column(words: re.Pattern[str], part: re.Pattern[str], value: object) -> bool:
     if isinstance(value, dict):
         return any(_in_column(words, part, v) for v in value.values())
