@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import sqlite_utils
 
-from api.db import dataset_row, insert_dataset, update_dataset_files
+from api.db import dataset_row, dataset_rows, insert_dataset, update_dataset_columns, update_dataset_files
 from api.errors import ApiError, api_words
 from api.keys import now
 from api.shred import shred, shred_tree
@@ -170,9 +171,9 @@ def pending_files(row: dict) -> list[Path]:
 def drop_imported(control: sqlite_utils.Database, row: dict, imported: dict[str, ImportResult] | None = None) -> None:
     """A run has imported the dataset (its items are stored, redacted, in the workspace): record that, with the
     items each file added (`imported`, by path: fewer than it accepted where they were stored already) and the
-    conversations it kept apart, then delete the raw uploaded files, which hold every name, phone number and address
-    as sent. Recorded first, so a crash in between leaves a file that the next run deletes, never one marked pending
-    that is gone."""
+    conversations it kept apart, with its speaker labels dropped (`_drop_labels`), then delete the raw uploaded files,
+    which hold every name, phone number and address as sent. Recorded first, so a crash in between leaves a file that
+    the next run deletes, never one marked pending that is gone."""
     files = json.loads(row["files"])
     if not all(f.get("imported_at") for f in files):
         stamp = now()
@@ -181,8 +182,37 @@ def drop_imported(control: sqlite_utils.Database, row: dict, imported: dict[str,
                 f["new_items"], f["kept_apart"] = imported[f["path"]].added, imported[f["path"]].diverged
             f["imported_at"] = f.get("imported_at") or stamp
         update_dataset_files(control, row["id"], json.dumps(files))
+        _drop_labels(control, row, lambda labels: labels)
     for f in files:
         shred(Path(f["path"]))  # overwritten, then unlinked (api/shred.py)
+
+
+SPEAKER_LABELS = ("customer_speakers", "agent_speakers")
+
+
+def _drop_labels(control: sqlite_utils.Database, row: dict, dropped: Callable[[list[str]], Iterable[str]]) -> int:
+    """Drop the speaker labels `dropped` picks of the labels the dataset's uploads were read with: an author's id,
+    name or e-mail (`customer_speaker`), needed only while a run has an upload to read. They stayed in the main
+    database for good, where no erasure read them. Returns the labels dropped."""
+    columns = json.loads(row["columns"] or "{}")
+    given = [label for key in SPEAKER_LABELS for label in columns.get(key) or ()]
+    gone = set(dropped(given)) & set(given) if given else set()
+    if gone:
+        for key in SPEAKER_LABELS:
+            columns[key] = [label for label in columns.get(key) or () if label not in gone]
+        update_dataset_columns(control, row["id"], json.dumps(columns))
+    return len(gone)
+
+
+def forget_labels(control: sqlite_utils.Database, workspace: str, value: str) -> int:
+    """Drop the speaker labels naming the customer from the datasets a run has imported (an older server kept them
+    after the import; `drop_imported` drops them now); those of an upload not imported yet stay, to read it with (it
+    holds the value itself until the run imports and deletes it), and go at that import. Returns the labels
+    dropped."""
+    from miner.store.erasure_lookup import labels_naming
+
+    return sum(_drop_labels(control, row, lambda labels: labels_naming(labels, value))
+               for row in dataset_rows(control, workspace) if not pending_files(row))  # fmt: skip
 
 
 def discard(folder: Path) -> None:

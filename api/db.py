@@ -254,6 +254,14 @@ def update_dataset_files(db: sqlite_utils.Database, dataset_id: str, files: str)
         db.execute("UPDATE datasets SET files = ? WHERE id = ?", [files, dataset_id])
 
 
+def update_dataset_columns(db: sqlite_utils.Database, dataset_id: str, columns: str) -> None:
+    """Store a dataset's column options (JSON) again, a speaker label (an author's id or e-mail) dropped: the row as
+    it was is zeroed (`secure_delete`) and the write-ahead log checkpointed, as `delete_dataset` does."""
+    with db.atomic():
+        db.execute("UPDATE datasets SET columns = ? WHERE id = ?", [columns, dataset_id])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def delete_dataset(db: sqlite_utils.Database, workspace: str, dataset_id: str) -> None:
     """Delete the row, zeroed (`secure_delete`, see open_control), and checkpoint: the write-ahead log held the
     row as it was written, and after a checkpoint it is emptied, so the name and file names are gone from disk."""
@@ -299,6 +307,21 @@ def job_run_ids(db: sqlite_utils.Database, workspace: str) -> set[int]:
 def job_rows(db: sqlite_utils.Database, workspace: str, limit: int) -> list[dict]:
     sql = "SELECT * FROM jobs WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?"
     return list(db.query(sql, [workspace, limit]))
+
+
+def job_errors(db: sqlite_utils.Database, workspace: str) -> dict[str, str]:
+    """The errors of the workspace's failed jobs, by job id."""
+    sql = "SELECT id, error FROM jobs WHERE workspace = ? AND error IS NOT NULL"
+    return dict(db.execute(sql, [workspace]).fetchall())
+
+
+def update_job_errors(db: sqlite_utils.Database, errors: dict[str, str]) -> None:
+    """Store jobs' errors again, a value erased from them: the rows as they were are zeroed (`secure_delete`) and
+    the write-ahead log checkpointed, as `delete_dataset` does."""
+    with db.atomic():
+        for job_id, error in errors.items():
+            db.execute("UPDATE jobs SET error = ? WHERE id = ?", [error, job_id])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def active_job(db: sqlite_utils.Database, workspace: str) -> str | None:

@@ -16,7 +16,15 @@ class ErasureCreate(BaseModel):
         description="The id or email as the export stores it. A plain word (no digit, no @) is refused unless "
         "some item's id or column is exactly that value: it would match every item that uses the word.",
     )  # fmt: skip
-    dry_run: bool = Field(False, description="Count the documents and segments that would go; delete nothing.")
+    dry_run: bool = Field(False, description="Count the documents, segments and scores that would go; delete "
+                          "nothing.")  # fmt: skip
+
+
+class UnreadUpload(BaseModel):
+    """An upload no run has imported that could not be read (a run fails on it too): it may hold the customer."""
+
+    dataset_id: str
+    file: str = Field(description="The file's name, as the dataset lists it.")
 
 
 class ErasurePublic(BaseModel):
@@ -28,8 +36,15 @@ class ErasurePublic(BaseModel):
     runs: int = Field(description="Runs whose stored counts and quotes were corrected.")
     pain_points: int = Field(description="Pain points left with no complaint, removed.")
     scores: int = Field(0, description="Survey scores of respondents who answered no open-text question (kept "
-                        "for the NPS and rating figures): the dataset's, or the customer's response id's.")  # fmt: skip
+                        "for the NPS and rating figures): the dataset's, or those whose response id or kept columns "
+                        "name the customer.")  # fmt: skip
     files: int = Field(0, description="The dataset's uploaded files (DELETE /v1/datasets/{id}): deleted now, or "
                        "already when a run imported them.")  # fmt: skip
-    dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents` and `segments` "
-                          "were counted (the other counts are 0).")  # fmt: skip
+    unread_uploads: list[UnreadUpload] = Field(
+        default_factory=list,
+        description="POST /v1/erasures: uploads no run has imported yet that could not be read as a run reads them "
+        "(a run fails on them too), so they were not searched for the customer and nothing of them is erased: their "
+        "raw rows stay on the server until `DELETE /v1/datasets/{dataset_id}`. Empty: every pending upload was read.",
+    )
+    dry_run: bool = Field(False, description="True: nothing was deleted, and only `documents`, `segments` and "
+                          "`scores` were counted (the other counts are 0).")  # fmt: skip

@@ -2,7 +2,9 @@
 (`touchpoints forget --dataset survey.csv`) and one customer (`--customer`), then look for what was forgotten in
 the database files, `touchpoints top`, the HTML report, the exports and the CLI's output (must be 0), and check
 that every run's stored counts equal its rows. The database is read twice: its rows through SQLite, and its files'
-bytes (`read_database`)."""
+bytes (`read_database`). Then the same customer over the API (`api_erasure`): the tickets and a chat export whose
+turns the customer's id labels uploaded, mined by a run, forgotten with POST /v1/erasures, and the id looked for in
+the server's main (control) database, the workspace's, the uploads left on disk and the server's log."""
 
 from __future__ import annotations
 
@@ -116,6 +118,7 @@ def erasure_test(workdir: Path, *, embedding_model: str = "fake", max_rows: int 
     value_found = {where: len(value.findall(text)) for where, text in places.items()}
     value_found["database"] = max(stored.values())  # both read the live rows: a sum would count a copy twice
     return {
+        "api": api_erasure(workdir / "api", corpus / "tickets.csv"),
         "documents": {"dataset": len(dataset_docs), "customer": len(customer_docs)},
         "forget_output": forget_out.strip().splitlines(),
         "probes": len(probes),
@@ -125,6 +128,45 @@ def erasure_test(workdir: Path, *, embedding_model: str = "fake", max_rows: int 
         "count_mismatches": _count_mismatches(db),
         "seconds": round(time.monotonic() - start, 1),
     }
+
+
+CHATS = [  # a chat export that labels the customer's turns by their id, as a CRM's chat log may
+    {"conversation_id": "C9001", "customer_id": CUSTOMER, "started_at": "2025-11-04T19:02:00",
+     "transcript": f"{CUSTOMER}: The rider left my curry at the wrong flat again tonight\nAgent: I am sorry, the "
+                   f"delivery fee is refunded.\n{CUSTOMER}: A refunded fee is not dinner, the whole order was lost"},
+    {"conversation_id": "C9002", "customer_id": "FK-55012", "started_at": "2025-11-05T12:40:00",
+     "transcript": "Customer: My card was charged twice for one pizza\nAgent: I can see both charges, one of them "
+                   "will be reversed today."},
+]  # fmt: skip
+
+
+def api_erasure(workdir: Path, tickets: Path) -> dict:
+    """The customer forgotten over the API: `tickets` and the chats (`customer_speaker` their id) uploaded, a run, POST
+    /v1/erasures; the id then counted in the main database (the datasets' rows, their column options, rejected rows
+    and the jobs' errors), the workspace's, the uploads left and the server log, read while the server runs (its
+    write-ahead logs as they are). The fake embedder: what is stored where, not quality."""
+    import json
+
+    from api.testing import serve, wait_for_run
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    chats = "".join(json.dumps(c) + "\n" for c in CHATS).encode()
+    main = workdir / "main.db"
+    with serve(main, {"TOUCHPOINTS_EMBEDDING_MODEL": "fake", "TOUCHPOINTS_RATE_LIMIT": "0"}) as server:
+        with server.client(server.key("erasure")) as client:
+            for name, body, params in (("tickets.csv", tickets.read_bytes(), {}),
+                                       ("chats.jsonl", chats, {"customer_speaker": [CUSTOMER]})):  # fmt: skip
+                client.post("/v1/datasets", params=params, files={"file": (name, body)}).raise_for_status()
+            final, _ = wait_for_run(client, client.post("/v1/runs", json={}).json()["id"])
+            erased = client.post("/v1/erasures", json={"customer": CUSTOMER.lower()})
+            erased.raise_for_status()
+            workspace = workdir / "main.workspaces" / "erasure.db"
+            found = {where: max(found_in_database(*read_database(path), CUSTOMER).values())
+                     for where, path in (("main_database", main), ("workspace_database", workspace))}  # fmt: skip
+            left = b"".join(p.read_bytes() for p in workspace.with_suffix(".uploads").rglob("*") if p.is_file())
+        found["uploads"] = len(_as_word(CUSTOMER).findall(left.decode("utf-8", "replace")))
+        found["server_log"] = len(_as_word(CUSTOMER).findall(server.log.read_text("utf-8", "replace")))
+    return {"run": final["status"], "documents": erased.json()["documents"], "customer_value_found": found}
 
 
 def _as_word(value: str) -> re.Pattern[str]:
@@ -189,4 +231,9 @@ def rows(e: dict, row: Callable[..., str]) -> list[str]:
         row("**forgotten phrases in db / top / report / exports / CLI output**", f"**{found}**", "0 / 0 / 0 / 0 / 0"),
         row("**forgotten customer id found (same places)**", f"**{value}**", "0 / 0 / 0 / 0 / 0"),
         row("runs whose stored counts differ from their rows after erasure", e["count_mismatches"], "0"),
+        row(
+            "**forgotten customer id found after POST /v1/erasures (main db / workspace db / uploads / server log)**",
+            f"**{' / '.join(str(n) for n in e['api']['customer_value_found'].values())}**",
+            "0 / 0 / 0 / 0",
+        ),
     ]

@@ -468,6 +468,11 @@ def test_reliability_section_finds_no_trace_on_a_slice_of_the_corpus(tmp_path):
     assert set(result["traces"].values()) == {0}, result["traces"]
     assert set(result["customer_value_found"].values()) == {0}, result["customer_value_found"]
     assert result["count_mismatches"] == 0
+    # over the API: the main database kept an upload's speaker label (the customer's id) after the erasure, and the
+    # access log its query string
+    api = result["api"]
+    assert (api["run"], api["documents"]) == ("complete", 5), api
+    assert set(api["customer_value_found"].values()) == {0}, api["customer_value_found"]
 
 
 def test_the_reliability_section_reads_an_id_stored_beside_other_text(mined):

@@ -461,6 +461,17 @@ def test_the_access_log_shows_no_pii_from_a_path_or_a_name():
     assert "\n" not in redact_target("/v1/x%0AINFO: forged line")  # a URL writes no line of its own
 
 
+def test_the_access_log_shows_no_speaker_label():
+    """An upload's speaker labels name people (an author's id, name or e-mail in an export): a customer's id as
+    `customer_speaker` stayed in the access log, where no pattern finds it and no erasure reaches."""
+    from api.logs import redact_target
+
+    shown = redact_target("/v1/datasets?customer_speaker=FK-20931&agent_speaker=Priya%20Okafor&kind=transcript"
+                          "&customer%5Fspeaker=A%26FK-55012&name=tickets")  # fmt: skip
+    assert not [v for v in ("FK-20931", "Priya", "Okafor", "FK-55012") if v in shown], shown
+    assert shown.count("<SPEAKER:") == 3 and "&kind=transcript&" in shown and shown.endswith("&name=tickets"), shown
+
+
 def test_hashtags_are_not_names(redactor):
     [tag, person] = redactor.redact_many(
         ["So angry. #Ryanair lost my luggage", "So angry. Ryanair lost my bag and Sarah Jones at the desk was rude"]

@@ -20,9 +20,10 @@ router = APIRouter(prefix="/v1/erasures", tags=["erasures"])
     description="Delete every item whose source id, text, title or other fields name the customer id or email "
     "(a whole token, any case), with its segments, results and cached vectors; every run's counts and quotes "
     "lose them. Items naming the customer in uploads no run has imported yet are counted too, and the run that "
-    "imports those uploads skips them (a run deletes an upload once it has imported it). The value travels in the "
-    "body, "
-    "never in a URL, and is never logged or stored. 409 while a run is in progress. A plain word (no digit, no "
+    "imports those uploads skips them (a run deletes an upload once it has imported it); an upload that cannot be "
+    "read as a run reads it (a run fails on it too) is not searched, and is listed in `unread_uploads` with its "
+    "dataset id: delete it with DELETE /v1/datasets/{id}. The value travels in the body, never in a URL, and is "
+    "never logged or stored. 409 while a run is in progress. A plain word (no digit, no "
     "@) is refused (422) unless some item's id or column is exactly that value; `dry_run` counts what would go.",
     responses=responses(401, 409, 422, 429),
 )

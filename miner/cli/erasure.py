@@ -35,7 +35,7 @@ def forget(
         ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Count the documents and segments that would go; delete nothing.")
+        bool, typer.Option("--dry-run", help="Count the documents, segments and scores that would go; delete nothing.")
     ] = False,
 ) -> None:
     """Delete a dataset's or a customer's feedback and take it out of every run's counts and quotes.
@@ -71,6 +71,7 @@ def _forget(database: sqlite_utils.Database, db: Path, dataset: str | None, cust
         documents_of_paths,
         import_paths_matching,
         import_sources,
+        scores_of_customer,
     )
 
     if dataset is not None:
@@ -92,7 +93,8 @@ def _forget(database: sqlite_utils.Database, db: Path, dataset: str | None, cust
                 found = customer_matches(database, value)
                 for where, ids in found.items():
                     matched[where] = matched.get(where, 0) + len(ids)
-                erased = would_forget(database, documents_of_customer(database, value))
+                erased = would_forget(database, documents_of_customer(database, value),
+                                      scores_of_customer(database, value))  # fmt: skip
             else:
                 erased = forget_customer(database, value)
         except ValueError as err:
@@ -125,6 +127,7 @@ def _print(erased, what: str) -> None:  # noqa: ANN001 - miner.store.erasure.Era
 
 def _print_dry(erased, what: str) -> None:  # noqa: ANN001 - as _print
     typer.echo(
-        f"Would forget {what}: {counted(erased.documents, 'document')}, {counted(erased.segments, 'segment')}. "
-        "Nothing was deleted; run again without --dry-run to forget them."
+        f"Would forget {what}: {counted(erased.documents, 'document')}, {counted(erased.segments, 'segment')}"
+        + (f", {counted(erased.scores, 'survey score')} of respondents who wrote no comment" if erased.scores else "")
+        + ". Nothing was deleted; run again without --dry-run to forget them."
     )

@@ -22,7 +22,7 @@ import sqlite_utils
 
 from miner.segment.segmenter import text_hash
 from miner.store.db import in_chunks
-from miner.store.erasure_lookup import documents_of_customer, documents_of_paths
+from miner.store.erasure_lookup import documents_of_customer, documents_of_paths, scores_of_customer
 from miner.store.pii_key import pii_key
 from miner.store.scores import forget_scores
 
@@ -282,14 +282,15 @@ def forget_files(db: sqlite_utils.Database, paths: list[str], *, kind: str = "da
     return erased
 
 
-def would_forget(db: sqlite_utils.Database, document_ids: list[str]) -> Erased:
-    """A dry run: the documents and segments an erasure of these documents would delete; nothing is changed."""
+def would_forget(db: sqlite_utils.Database, document_ids: list[str], score_ids: Iterable[str] = ()) -> Erased:
+    """A dry run: the documents and segments an erasure of these documents would delete, and the scores of
+    `score_ids` (`scores_of_customer`); nothing is changed."""
     ids = sorted(set(document_ids))
     segments = sum(
         db.execute(f"SELECT COUNT(*) FROM segments WHERE document_id IN ({marks})", chunk).fetchone()[0]
         for chunk, marks in in_chunks(ids)
     )
-    return Erased(documents=len(ids), segments=segments)
+    return Erased(documents=len(ids), segments=segments, scores=len(set(score_ids)))
 
 
 def forget_customer(
@@ -301,7 +302,7 @@ def forget_customer(
     miner/store/versions.py). Logged by a hash prefix of the value, never the value."""
     erased = forget(db, [*documents_of_customer(db, value), *pending], kind="customer", tombstone=True)
     with db.atomic():
-        scores = forget_scores(db, response_id=value.strip())  # a survey response's score, its comments aside
+        scores = forget_scores(db, ids=scores_of_customer(db, value))  # a respondent's who wrote nothing
         erased.scores = len(scores)
         stamp_runs(db, set(scores.values()))
         rows = [{"document_id": s, "erased_at": now()} for s in scores]

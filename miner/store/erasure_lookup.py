@@ -214,6 +214,24 @@ def _documents_naming(db: sqlite_utils.Database, value: str) -> Iterable[tuple[s
                 yield doc_id, f"column '{name}'"
 
 
+def scores_of_customer(db: sqlite_utils.Database, value: str) -> list[str]:
+    """Scores of respondents who wrote nothing (`silent_scores`) whose response id, or a column their row kept
+    (`meta`, redacted and keyed as a commenter's), names the customer: found as a document is by its source id and
+    columns (`_documents_naming`), so an e-mail or a customer id finds the score beside the comments. Before, only a
+    response id given as stored found one, and an erasure by e-mail left the respondent's score and columns."""
+    found: set[str] = set()
+    for form in stored_forms(db, value.strip()):
+        words, part, needle = customer_pattern(form), id_pattern(form), form.lower()
+        sql = """SELECT id, response_id, meta FROM silent_scores
+                 WHERE instr(lower(coalesce(response_id, '')), ?) > 0 OR instr(lower(coalesce(meta, '')), ?) > 0"""
+        for score_id, response_id, meta in db.execute(sql, [needle, needle]):
+            if (response_id or "").lower() == needle or part.search(response_id or ""):
+                found.add(score_id)
+            elif _in_column(words, part, json.loads(meta) if meta else None):
+                found.add(score_id)
+    return sorted(found)
+
+
 def records_naming(records: Iterable[Record], value: str) -> list[Record]:
     """The records, as read from a file not imported yet (in clear), that name the customer where a stored
     document would be found (`_documents_naming`): the id and one-word columns as a part, text, title, a
@@ -231,6 +249,22 @@ def records_naming(records: Iterable[Record], value: str) -> list[Record]:
         ):
             out.append(rec)
     return out
+
+
+def labels_naming(labels: Iterable[str], value: str) -> list[str]:
+    """The speaker labels an upload was read with (an author's id or e-mail address: `customer_speaker`) that name
+    the customer, as a one-word column would (`_in_column`), a phone number in each form it may be written in: an
+    e-mail domain ('@buyer.org') names a company, not the customer at it."""
+    forms = [(customer_pattern(form), id_pattern(form)) for form in phone_forms(value.strip())]
+    return [label for label in labels if any(_in_column(words, part, label) for words, part in forms)]
+
+
+def without_customer(text: str, value: str) -> str:
+    """`text` (a failed run's error, which may quote a file's author ids or its first row) with each whole token
+    naming the customer, in any form their phone number may be written in, as '<erased>'."""
+    for form in phone_forms(value.strip()):
+        text = customer_pattern(form).sub("<erased>", text)
+    return text
 
 
 def _in_column(words: re.Pattern[str], part: re.Pattern[str], value: object) -> bool:

@@ -78,18 +78,18 @@ _kept: RunCache[np.ndarray] = RunCache()
 
 
 def forget_scores(
-    db: sqlite_utils.Database, *, import_paths: Iterable[str] = (), response_id: str | None = None
+    db: sqlite_utils.Database, *, import_paths: Iterable[str] = (), ids: Iterable[str] = ()
 ) -> dict[str, int | None]:
-    """Delete the scores of the imports of `import_paths` (a forgotten dataset), or of one response id (a forgotten
-    customer: the caller tombstones the ids returned, so a re-import leaves them out); the caller holds the
-    transaction. Returns the ids deleted, each with its import (the runs that counted it are stamped)."""
+    """Delete the scores of the imports of `import_paths` (a forgotten dataset), and the scores of `ids` (a
+    forgotten customer's, `erasure_lookup.scores_of_customer`: the caller tombstones the ids returned, so a
+    re-import leaves them out); the caller holds the transaction. Returns the ids deleted, each with its import (the
+    runs that counted it are stamped)."""
     found: dict[str, int | None] = {}
     for chunk, marks in in_chunks(sorted(set(import_paths))):
         found |= dict(db.execute(f"""SELECT s.id, s.import_id FROM silent_scores s JOIN imports i ON i.id = s.import_id
                                      WHERE i.path IN ({marks})""", chunk).fetchall())  # fmt: skip
-    if response_id is not None:
-        sql = "SELECT id, import_id FROM silent_scores WHERE response_id = ?"
-        found |= dict(db.execute(sql, [response_id]).fetchall())
+    for chunk, marks in in_chunks(sorted(set(ids))):
+        found |= dict(db.execute(f"SELECT id, import_id FROM silent_scores WHERE id IN ({marks})", chunk).fetchall())
     for chunk, marks in in_chunks(sorted(found)):
         db.execute(f"DELETE FROM silent_scores WHERE id IN ({marks})", chunk)
     return dict(sorted(found.items()))
