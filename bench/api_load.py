@@ -22,8 +22,8 @@ Usage: python bench/api_load.py [--segments 1000000] [--requests 4000] [--concur
 With `--markets N` the workspace's items also keep a `Market` column of N values (DE 35%, UK 25%, FR 20%, ES 12%,
 IT 8%, then smaller ones; a database of its own, the rest of its data the same), and instead of the load it times
 the first request per market on fresh servers (`first_requests`): `GET /v1/pain-points?where=Market=X` and
-`GET /v1/trends?where=Market=X` market after market, `GET /v1/breakdown?by=Market` after them and alone, and a
-`where=` with a `by=` on another column, written between `<!-- api-bench-markets:start -->` and
+`GET /v1/trends?where=Market=X` market after market, `GET /v1/breakdown?by=Market` after them and alone, and
+`where=` on two markets with a `by=` on another column, written between `<!-- api-bench-markets:start -->` and
 `<!-- api-bench-markets:end -->`.
 """
 

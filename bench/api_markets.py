@@ -5,8 +5,8 @@ A market's first request builds its tables (read or cut from the run's own); lat
 figure is the first request of a fresh server. A round is two servers, each first asked the unfiltered
 `GET /v1/pain-points` and `GET /v1/trends` (the run's own index and respondents, as a run made by the server's own
 job has them built): the first then asks each market's pain points and trends, market after market in the order of
-their shares, then `GET /v1/breakdown?by=Market` and a `where=` on the largest market with `by=channel` (the chat
-transcripts' kept column); the second asks `GET /v1/breakdown?by=Market` alone.
+their shares, then `GET /v1/breakdown?by=Market`, and `by=channel` (the chat transcripts' kept column) with a
+`where=` on the largest market, then on the next; the second asks `GET /v1/breakdown?by=Market` alone.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def _round(main: Path, workspace: str, markets: list[str]) -> tuple[dict[str, fl
             took[f"pain-points {market}"], _ = _timed(client, f"/v1/pain-points?where=Market={market}")
             took[f"trends {market}"], _ = _timed(client, f"/v1/trends?where=Market={market}")
         took[AFTER], answer = _timed(client, "/v1/breakdown?by=Market")
-        where_by = f"/v1/breakdown?by=channel&where=Market={markets[0]}"
-        took[f"`GET {where_by}` after the markets"], _ = _timed(client, where_by)
+        for market, when in zip(markets, ["after the markets", "the next market"], strict=False):
+            where_by = f"/v1/breakdown?by=channel&where=Market={market}"
+            took[f"`GET {where_by}` {when}"], _ = _timed(client, where_by)
     with serve(main, env) as server, server.client(server.key(workspace), timeout=300) as client:
         _timed(client, "/v1/pain-points")
         _timed(client, "/v1/trends")

@@ -59,3 +59,4 @@ def test_first_requests_per_market_are_written_between_their_markers(bench, tmp_
         assert f"\n| {market} | " in text
     assert "`GET /v1/breakdown?by=Market` alone (a fresh server) |" in text
     assert "`GET /v1/breakdown?by=channel&where=Market=DE` after the markets |" in text
+    assert "`GET /v1/breakdown?by=channel&where=Market=UK` the next market |" in text
