@@ -104,6 +104,7 @@ bench: setup
 
 # GET /v1/pain-points under load on a synthetic 1M-segment workspace (built once into .cache/api-bench, ~30 s), against
 # `touchpoints serve` on 127.0.0.1; writes docs/performance.md. BENCH_API_ARGS="--segments 100000 --no-docs" for a quick one.
+# BENCH_API_ARGS="--markets 5": the first request per market of a Market column instead of the load.
 bench-api: setup
 	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
 

@@ -1,6 +1,7 @@
 """`make bench-api`: `GET /v1/pain-points` under load on a 1M-segment workspace, against a real server.
 
 Usage: python bench/api_load.py [--segments 1000000] [--requests 4000] [--concurrency 8,16] [--clients httpx,raw]
+                                [--markets N [--repeat 2]]
                                 [--rebuild] [--workdir .cache/api-bench] [--out docs/performance.md | --no-docs]
 
 1. Builds (or reuses, keyed by size and generator version) a synthetic workspace database: ~1/3 as many
@@ -17,6 +18,13 @@ Usage: python bench/api_load.py [--segments 1000000] [--requests 4000] [--concur
    combinations, so responses can't all come from one cached answer.
 4. Prints p50/p95/p99, throughput, errors and the server's peak RSS (VmHWM), per variant too, and writes
    them between `<!-- api-bench:start -->` and `<!-- api-bench:end -->` in docs/performance.md.
+
+With `--markets N` the workspace's items also keep a `Market` column of N values (DE 35%, UK 25%, FR 20%, ES 12%,
+IT 8%, then smaller ones; a database of its own, the rest of its data the same), and instead of the load it times
+the first request per market on fresh servers (`first_requests`): `GET /v1/pain-points?where=Market=X` and
+`GET /v1/trends?where=Market=X` market after market, `GET /v1/breakdown?by=Market` after them and alone, and
+`where=` on two markets with a `by=` on another column, written between `<!-- api-bench-markets:start -->` and
+`<!-- api-bench-markets:end -->`.
 """
 
 from __future__ import annotations
@@ -51,6 +59,11 @@ SOURCES = [  # (file name, kind, share of documents, mean segments per document)
 ]
 COMPLAINT_SHARE = 0.35
 START, END = "<!-- api-bench:start -->", "<!-- api-bench:end -->"
+MARKETS_START, MARKETS_END = "<!-- api-bench-markets:start -->", "<!-- api-bench-markets:end -->"
+# A `Market` column's values and their shares of the items (`--markets N` takes the first N, shares rescaled)
+MARKETS = [("DE", 35), ("UK", 25), ("FR", 20), ("ES", 12), ("IT", 8), ("NL", 6), ("PL", 5), ("SE", 4), ("BE", 3),
+           ("AT", 3), ("PT", 2), ("IE", 2), ("DK", 2), ("FI", 1), ("CZ", 1), ("GR", 1), ("HU", 1), ("RO", 1),
+           ("NO", 1), ("CH", 1)]  # fmt: skip
 OPENERS = ["Honestly", "Again", "Third time now", "As usual", "Frankly", "Today", "Last week", "Once more", ""]
 GOOD = ["the food arrived hot and on time", "the courier was friendly", "great selection and fair prices",
         "the app is easy to use", "support sorted it out quickly", "lovely packaging", "I order every week",
@@ -65,10 +78,10 @@ BAD = ["it took {n} days and nobody told me why", "I was charged {n} times", "af
 # --- the synthetic workspace ------------------------------------------------------------------------------
 
 
-def _paths(workdir: Path, segments: int) -> tuple[Path, Path, Path]:
-    main = workdir / f"main-{segments}.db"
+def _paths(workdir: Path, segments: int, markets: int = 0) -> tuple[Path, Path, Path]:
+    main = workdir / (f"main-{segments}-markets{markets}.db" if markets else f"main-{segments}.db")
     workspace = main.with_name(main.name.removesuffix(".db") + ".workspaces") / f"{WORKSPACE}.db"
-    return main, workspace, workdir / f"main-{segments}.json"
+    return main, workspace, main.with_suffix(".json")
 
 
 def _weights(n: int, rng: random.Random, skew: float = 1.1) -> list[float]:
@@ -77,15 +90,24 @@ def _weights(n: int, rng: random.Random, skew: float = 1.1) -> list[float]:
     return w
 
 
-def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7) -> dict:
-    """The synthetic workspace of `segments` segments; reused when already built by this generator version."""
+def _market_shares(markets: int) -> list[tuple[str, float]]:
+    """The first `markets` of MARKETS, their shares summing to 1."""
+    if not 0 < markets <= len(MARKETS):
+        raise SystemExit(f"--markets takes 1 to {len(MARKETS)} markets, not {markets}")
+    total = sum(w for _, w in MARKETS[:markets])
+    return [(name, w / total) for name, w in MARKETS[:markets]]
+
+
+def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7, markets: int = 0) -> dict:
+    """The synthetic workspace of `segments` segments, its items keeping a `Market` column of `markets` values when
+    given (drawn apart: the rest is the same); reused when already built by this generator version."""
     import numpy as np
 
     from api.db import open_workspace
     from miner.store.runs import finish_run
     from miner.touchpoints import load_taxonomy
 
-    main, path, meta_path = _paths(workdir, segments)
+    main, path, meta_path = _paths(workdir, segments, markets)
     if not rebuild and meta_path.exists() and path.exists():
         meta = json.loads(meta_path.read_text())
         if meta.get("generator") == GENERATOR and meta.get("segments") == segments:
@@ -97,6 +119,7 @@ def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7) ->
     open_workspace(path.parent, WORKSPACE).close()  # the pipeline's schema: miner + API migrations
     taxonomy = load_taxonomy(ROOT / "taxonomies" / "default.yaml")
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
+    shares = _market_shares(markets) if markets else []
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = OFF")
@@ -110,6 +133,8 @@ def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7) ->
     day_of_doc = np.minimum((np.sqrt(nrng.random(n_docs)) * 0.6 + nrng.random(n_docs) * 0.4) * DAYS, DAYS - 1)
     order = np.argsort(day_of_doc, kind="stable")
     src_of_doc, day_of_doc = src_of_doc[order], day_of_doc[order].astype(int)
+    if shares:  # its own generator: the other draws stay those of the workspace without markets
+        market_of_doc = np.random.default_rng([seed, markets]).choice(len(shares), n_docs, p=[w for _, w in shares])
     secs = nrng.integers(6 * 3600, 23 * 3600, size=n_docs)
     per_doc = np.maximum(1, nrng.poisson([SOURCES[s][3] - 0.6 for s in src_of_doc]) + 1)
     scale = segments / per_doc.sum()
@@ -212,7 +237,10 @@ def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7) ->
             parts.append(text)
             pos += len(text) + 1
         rating = None if kind == "transcript" else float(rng.randint(1, 5))
-        meta = json.dumps({"channel": "chat"}) if kind == "transcript" else None
+        kept = {"channel": "chat"} if kind == "transcript" else {}
+        if shares:
+            kept["Market"] = shares[int(market_of_doc[d])][0]
+        meta = json.dumps(kept) if kept else None
         docs.append((f"d{d:07d}", s + 1, name, f"{name[:3]}-{d}", kind, None, " ".join(parts),
                      None if rating is None else (rating - 1) / 4, rating, None if rating is None else "stars5",
                      when, meta))  # fmt: skip
@@ -254,6 +282,7 @@ def build(workdir: Path, segments: int, rebuild: bool = False, seed: int = 7) ->
         "sources": [s[0] for s in SOURCES],
         "first_day": FIRST_DAY.isoformat(),
         "days": DAYS,
+        "markets": {name: int((market_of_doc == i).sum()) for i, (name, _) in enumerate(shares)},
         "build_s": round(time.perf_counter() - started, 1),
         "db_mb": round(path.stat().st_size / 1e6),
     }
@@ -517,14 +546,17 @@ def render(meta: dict, res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_docs(out: Path, section: str) -> None:
-    """Replace the generated section of docs/performance.md, keeping the hand-written text around it."""
+def write_docs(out: Path, section: str, markers: tuple[str, str] = (START, END),
+               heading: str = "API load: `GET /v1/pain-points` on 1M segments") -> None:  # fmt: skip
+    """Replace a generated section of docs/performance.md (between `markers`), keeping the hand-written text around
+    it; a new one goes at the end under `heading`."""
+    start, end = markers
     text = out.read_text(encoding="utf-8") if out.exists() else "# Performance\n"
-    if START not in text:
-        text = text.rstrip("\n") + f"\n\n## API load: `GET /v1/pain-points` on 1M segments\n\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    out.write_text(f"{head}{START}\n{section}{END}{tail}", encoding="utf-8")
+    if start not in text:
+        text = text.rstrip("\n") + f"\n\n## {heading}\n\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    out.write_text(f"{head}{start}\n{section}{end}{tail}", encoding="utf-8")
     print(f"bench-api: wrote {out}")
 
 
@@ -538,18 +570,30 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "api-bench")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the database even if one of this size exists")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--markets", type=int, default=0,
+                        help=f"items keep a Market column of N values (1-{len(MARKETS)}); time the first request per "
+                             "market instead of the load")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of first requests per market (--markets)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--no-docs", action="store_true", help="print the figures only")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    meta = build(args.workdir, args.segments, args.rebuild)
+    meta = build(args.workdir, args.segments, args.rebuild, markets=args.markets)
     print(("reused " if meta["reused"] else "built ") + json.dumps({k: v for k, v in meta.items() if k != "reused"}),
           flush=True)  # fmt: skip
     if args.build_only:
         return
-    main_db, _, _ = _paths(args.workdir, args.segments)
+    main_db, _, _ = _paths(args.workdir, args.segments, args.markets)
+    if args.markets:
+        from bench.api_markets import first_requests, render_markets
+
+        res = first_requests(main_db, WORKSPACE, meta, args.repeat)
+        if not args.no_docs:
+            heading = "API: the first request per market (`where=Market=X`, `by=Market`) on 1M segments"
+            write_docs(args.out, render_markets(meta, res), (MARKETS_START, MARKETS_END), heading)
+        return
     levels = [int(c) for c in str(args.concurrency).split(",")]
     res = run_load(main_db, meta, args.requests, levels, args.warmup, args.clients.split(","))
     print(json.dumps({k: v for k, v in res.items() if k != "levels"}))

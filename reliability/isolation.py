@@ -26,11 +26,11 @@ REVIEWED_SQL_FRAGMENTS = {"where", "marks", "fsql", "JOIN", "','.join('?' * len(
                           "', '.join(RUN_LIST_COLUMNS)",  # a module constant of column names (miner/store/runs.py)
                           "', '.join(columns)",  # list_runs: those constants, PROVENANCE's read from params
                           "rsql",  # a run's ` AND d.import_id <= ?` (miner/store/filters.py run_items)
-                          "READ_SQL", "LANGUAGE_SQL",  # constant expressions of an item read (read_table.py)
+                          "READ_SQL", "LANGUAGE_SQL", "ENGLISH_SQL",  # constant expressions of an item read
                           "cols", "columns", "column", "order", "clause", "seg",
-                          # a row's day, source, kind and kept value, whose JSON path is a `?` parameter
-                          # (miner/store/column_table.py; the value's SQL is miner/store/filters.py KEPT_VALUE)
-                          "GROUPED_BY", "DOCUMENT_VALUE"}  # fmt: skip
+                          # a kept value, whose JSON path is a `?` parameter (miner/store/filters.py KEPT_VALUE), and
+                          # read_table.py's list of them, of conditions on them and their positions in a GROUP BY
+                          "DOCUMENT_VALUE", "value_sql", "present_sql", "group_by"}  # fmt: skip
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE)\b")
 
 

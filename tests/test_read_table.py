@@ -1,7 +1,7 @@
 """A market's read and item tables (`Market=DE`) are cut from the run's table of the column split by value
-(miner/store/read_table.py `ColumnReads`), read once for all its values, and count what a market's own read of its
-items counts, on the workspace of tests/test_api_touchpoints_contract.py (three runs, odd dates, a market kept by
-most items)."""
+(miner/store/read_table.py `ColumnReads`), read once for all its values (those of two columns from their table split
+by both), and count what a market's own read of its items counts, on the workspace of
+tests/test_api_touchpoints_contract.py (three runs, odd dates, a market kept by most items)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from miner.store.runs import find_run
 from tests.test_api_perf_contract import mined  # noqa: F401  (the fixtures, for this module)
 from tests.test_api_touchpoints_contract import workspace  # noqa: F401
 
-KEPT = [(("Market", ("UK",)),), (("Market", ("DE", "FR")),), (("Market", ("nowhere",)),)]
+KEPT = [
+    (("Market", ("UK",)),),
+    (("Market", ("DE", "FR")),),
+    (("Market", ("nowhere",)),),
+    (("Market", ("DE", "UK")), ("channel", ("chat",))),
+]  # two columns: the items with both cut from their reads
 
 
 def _counts(table: rt.ReadTable, kept: tuple) -> list:

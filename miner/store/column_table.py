@@ -1,8 +1,10 @@
 """A run's items, items read, items with a complaint and complaint mentions per day, source, kind and value of one
 kept column, held in memory beside its item table (miner/store/item_table.py): the breakdown by a column
 (miner/store/breakdown.py). Counted in SQL per request it took 3-10 s on the 1M-segment workspace of
-`make bench-api` with five markets (its three GROUP BYs read every item's meta and the run's complaints); built
-once per run, column and kept values, a request inside any dates, sources and kinds sums a few arrays."""
+`make bench-api` with five markets (its three GROUP BYs read every item's meta and the run's complaints). Now the
+items come from the run's `ColumnReads` of the column and those of the kept values (miner/store/read_table.py,
+shared with `where=` on them), the complaints from the run index's rows (miner/store/index_rows.py): built once per
+run, column and kept values, a request inside any dates, sources and kinds sums a few arrays."""
 
 from __future__ import annotations
 
@@ -12,16 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlite_utils
 
-from miner.store.filters import KEPT_VALUE, Filters, kept_path, run_items
+from miner.store.filters import Filters
 from miner.store.index import run_index
 from miner.store.index_rows import Rows
 from miner.store.item_table import UNDATED, ItemTable, RunCache
-from miner.store.read_table import READ_SQL, ColumnReads, column_reads
-from miner.store.reads import JOIN
+from miner.store.read_table import ColumnReads, build_column_reads, column_reads
 from miner.touchpoints.taxonomy import NONE
-
-# A row's day (as the item table reads it), source, kind and the column's value: what each table is grouped by
-GROUPED_BY = f"coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, {KEPT_VALUE.format(alias='d')}"
 
 
 @dataclass
@@ -88,85 +86,85 @@ class ColumnTable:
 
 def column_table(db: sqlite_utils.Database, run: dict, column: str, kept: tuple = ()) -> ColumnTable:
     """The run's table of `column` (of the items with the `kept` values, `Filters.kept`, when given), from memory or
-    read (three GROUP BYs); read each time for a database not on a file."""
+    made now (not kept for a database not on a file): its items from the run's `ColumnReads` of the column and the
+    kept ones (shared with where= on them), its complaints from the run index's rows."""
 
     def build() -> ColumnTable:
-        fsql, fparams = Filters(kept=kept).sql()
-        rsql, rparams = run_items(run)
-        path = kept_path(column)
-        values: dict[str | None, int] = {}  # codes, as the tables are read
+        values: dict[str | None, int] = {}  # codes, as the tables are made
         touchpoints: dict[str, int] = {}
-        if not kept and (reads := column_reads(db, run, column)) is not None:  # shared with where= on the column
-            items = _from_reads(reads, values)
-        else:
-            sql = f"SELECT {GROUPED_BY}, COUNT(*), SUM({READ_SQL}) FROM documents d WHERE 1 = 1{fsql}{rsql}"
-            sql += " GROUP BY 1, 2, 3, 4"
-            items = _grouped(db, sql, [UNDATED, path, *fparams, *rparams], kept, values)
-        complained = _grouped(
-            db,
-            f"""SELECT {GROUPED_BY}, COUNT(DISTINCT d.id), COUNT(DISTINCT CASE WHEN {READ_SQL} THEN d.id END)
-                FROM segment_results r JOIN segments s ON s.id = r.segment_id JOIN documents d ON d.id = s.document_id
-                WHERE r.run_id = ? AND r.complaint = 1{fsql} GROUP BY 1, 2, 3, 4""",
-            [UNDATED, path, run["id"], *fparams], kept, values,
-        )  # fmt: skip
+        columns = tuple(sorted({column, *(name for name, _ in kept)}))
+        reads = column_reads(db, run, columns, kept) or build_column_reads(db, run, columns)
         rows = run_index(db, run).rows
-        if rows is not None:  # the run's complaints in memory (the same GROUP BY took 1.5 s on 1M segments)
-            mentions = _mentions(db, rows, column, kept, values, touchpoints)
-        else:
-            mentions = _grouped(
-                db,
-                f"""SELECT {GROUPED_BY}, COUNT(*), a.touchpoint {JOIN} WHERE a.run_id = ? AND a.touchpoint != ?{fsql}
-                    GROUP BY 1, 2, 3, 4, 6""",
-                [UNDATED, path, run["id"], NONE, *fparams], kept, values, touchpoints,
-            )  # fmt: skip
+        assert rows is not None  # the run's own index keeps its rows
+        items = _from_reads(reads, column, kept, values)
+        complained = _complained(db, rows, column, kept, values)
+        mentions = _mentions(db, rows, column, kept, values, touchpoints)
         return ColumnTable(list(values), list(touchpoints), items, complained, mentions)
 
     return _tables.get(db, run, build, (column, kept)) or build()
 
 
-def _grouped(db: sqlite_utils.Database, sql: str, params: list, kept: tuple, values: dict,
-             touchpoints: dict | None = None) -> Grouped:  # fmt: skip
-    """The rows of one GROUP BY (day, source, kind, value, n, other), values coded in `values` (grown as read);
-    with `touchpoints`, the last column is a touchpoint, coded there too, else a count."""
-    rows = db.execute(sql, params).fetchall()
-    days, sources, kinds, found, counts, other = zip(*rows, strict=True) if rows else ((),) * 6
-    codes = [values.setdefault(v, len(values)) for v in found]
-    others = [touchpoints.setdefault(o, len(touchpoints)) for o in other] if touchpoints is not None else other
-    table = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object), np.array(kinds, dtype=object),
-                      np.array(counts, dtype=np.int64), kept)  # fmt: skip
-    return Grouped(table, np.array(codes, dtype=np.int64), np.array([o or 0 for o in others], dtype=np.int64))
+def _grouped(rows: Rows, at: np.ndarray, named: np.ndarray, kept: tuple,
+             other: np.ndarray | None = None) -> tuple[ItemTable, np.ndarray, np.ndarray]:  # fmt: skip
+    """The rows `at` of the run index's `rows` counted per day, source, kind, value code (`named`, one per row of
+    `at`) and `other` code where given (the touchpoint): the table, the first of `at` in each of its rows, and the
+    row of the table of each of `at`."""
+    parts = [rows.bucket[at], rows.source[at], rows.kind[at], named, *([] if other is None else [other])]
+    sizes = [len(rows.days) + 1, max(1, len(rows.sources)), max(1, len(rows.kinds)), int(named.max(initial=0)) + 1,
+             *([] if other is None else [max(1, len(rows.touchpoints))])]  # fmt: skip
+    key = np.zeros(len(at), dtype=np.int64)
+    for part, size in zip(parts, sizes, strict=True):
+        key = key * size + part
+    _, first, inverse, n = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    days = np.array([UNDATED, *rows.days], dtype=object)  # bucket 0: no date
+    sources, kinds = (np.array(list(table), dtype=object) for table in (rows.sources, rows.kinds))
+    table = ItemTable(days[parts[0][first]], sources[parts[1][first]], kinds[parts[2][first]], n.astype(np.int64),
+                      kept)  # fmt: skip
+    return table, first, inverse
+
+
+def _value_codes(table: dict[str | None, int], values: dict) -> np.ndarray:
+    """A column's value codes (the run index rows' `table`) as codes of the table's `values` (grown as read)."""
+    return np.array([values.setdefault(v, len(values)) for v in table], dtype=np.int64)
+
+
+def _complained(db: sqlite_utils.Database, rows: Rows, column: str, kept: tuple, values: dict) -> Grouped:
+    """The items with a complaint (of the `kept` values) per day, source, kind and value, and of them those read,
+    from the run index's rows: an item has a complaint where one of its segments has an assignment, the pipeline
+    writing one for every complaint (`none` included) and none for a segment that is not (`classify`). The SQL over
+    every complaint's segment and item took 1.2-1.8 s on the 1M-segment workspace of `make bench-api`."""
+    codes, table = rows.column(db, column)
+    _, at = np.unique(rows.document, return_index=True)  # an item's first row: its day, source and kind
+    at = at[rows.having(db, kept)[rows.document[at]]]
+    document = rows.document[at]
+    named = _value_codes(table, values)[codes[document]]
+    grouped, first, inverse = _grouped(rows, at, named, kept)
+    read = np.bincount(inverse, weights=rows.read(db)[document], minlength=len(first)).astype(np.int64)
+    return Grouped(grouped, named[first], read)
 
 
 def _mentions(db: sqlite_utils.Database, rows: Rows, column: str, kept: tuple, values: dict,
               touchpoints: dict) -> Grouped:  # fmt: skip
     """The complaint mentions (the unmapped aside) per day, source, kind, value and touchpoint, from the run index's
     rows (of the items with the `kept` values), values and touchpoints coded in `values` and `touchpoints`."""
-    value, named = rows.column(db, column)
+    codes, table = rows.column(db, column)
     unmapped = rows.touchpoints.get(NONE, -1)
-    inside = (rows.touchpoint != unmapped) & rows.having(db, kept)[rows.document]
-    sizes = (len(rows.days) + 1, max(1, len(rows.sources)), max(1, len(rows.kinds)), max(1, len(named)),
-             max(1, len(rows.touchpoints)))  # fmt: skip
-    parts = (rows.bucket[inside], rows.source[inside], rows.kind[inside], value[rows.document[inside]],
-             rows.touchpoint[inside])  # fmt: skip
-    key = np.zeros(len(parts[0]), dtype=np.int64)
-    for part, size in zip(parts, sizes, strict=True):
-        key = key * size + part
-    _, first, n = np.unique(key, return_index=True, return_counts=True)
-    bucket, source, kind, found, touchpoint = (part[first] for part in parts)
-    days = np.array([UNDATED, *rows.days], dtype=object)  # bucket 0: no date
-    value_codes = np.array([values.setdefault(v, len(values)) for v in named], dtype=np.int64)
+    at = np.flatnonzero((rows.touchpoint != unmapped) & rows.having(db, kept)[rows.document])
+    named = _value_codes(table, values)[codes[rows.document[at]]]
+    grouped, first, _ = _grouped(rows, at, named, kept, rows.touchpoint[at])
     tp_codes = np.array([touchpoints.setdefault(t, len(touchpoints)) for t in rows.touchpoints], dtype=np.int64)
-    sources, kinds = (np.array(list(table), dtype=object) for table in (rows.sources, rows.kinds))
-    table = ItemTable(days[bucket], sources[source], kinds[kind], n.astype(np.int64), kept)
-    return Grouped(table, value_codes[found], tp_codes[touchpoint])
+    return Grouped(grouped, named[first], tp_codes[rows.touchpoint[at][first]])
 
 
-def _from_reads(reads: ColumnReads, values: dict) -> Grouped:
-    """The items per day, source, kind and value, and of them read, from the run's `ColumnReads` of the column (its
-    rows split by read and language too: summed alike), values coded in `values`."""
-    codes = np.array([values.setdefault(v, len(values)) for v in reads.values], dtype=np.int64)
-    items = reads.table.items
-    return Grouped(items, codes[reads.value], items.n * reads.table.read)
+def _from_reads(reads: ColumnReads, column: str, kept: tuple, values: dict) -> Grouped:
+    """The items (of the `kept` values) per day, source, kind and value, and of them read, from the run's
+    `ColumnReads` of the column and the kept ones (its rows split by read and language too: summed alike), values
+    coded in `values`."""
+    at = reads.columns.index(column)
+    codes = np.array([values.setdefault(v, len(values)) for v in reads.values[at]], dtype=np.int64)
+    rows = reads.having(kept)
+    table = reads.of(kept)
+    return Grouped(table.items, codes[reads.value[rows, at]], table.items.n * table.read)
 
 
 _tables: RunCache[ColumnTable] = RunCache()

@@ -16,6 +16,7 @@ import numpy as np
 import sqlite_utils
 
 from miner.store.filters import DOCUMENT_VALUE, Filters, kept_path
+from miner.store.read_table import ENGLISH_SQL
 from miner.store.reads import JOIN
 from miner.store.touchpoint_items import touchpoint_items
 
@@ -44,6 +45,7 @@ class Rows:
     document_ids: list[str]  # by code
     # Per kept column read so far: each item's value code (by document code), and the codes by value
     values: dict[str, tuple[np.ndarray, dict[str | None, int]]] = field(default_factory=dict, init=False)
+    unread: list[np.ndarray] = field(default_factory=list, init=False)  # once read: which items name a language
 
     def where(self, keep: np.ndarray) -> Rows:
         """The rows of a mask, with the same codes."""
@@ -60,6 +62,14 @@ class Rows:
             codes = (table.setdefault(by_id.get(d), len(table)) for d in self.document_ids)
             found = self.values[column] = (np.fromiter(codes, np.int32, len(self.document_ids)), table)
         return found
+
+    def read(self, db: sqlite_utils.Database) -> np.ndarray:
+        """Whether each item (by document code) was read: no other language named in its meta (its complaint is a
+        segment it gave). One read of the few that name one, once per run."""
+        if not self.unread:
+            named = {d for (d,) in db.execute(f"SELECT d.id FROM documents d WHERE NOT {ENGLISH_SQL}")}
+            self.unread.append(np.fromiter((d in named for d in self.document_ids), bool, len(self.document_ids)))
+        return ~self.unread[0]
 
     def having(self, db: sqlite_utils.Database, kept: tuple) -> np.ndarray:
         """Which items (by document code) have the kept values (`Filters.kept`): any of a column's, every column's."""

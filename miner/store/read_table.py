@@ -19,7 +19,8 @@ from miner.store.run_key import db_file
 
 # Whether an item `d` was read: in English (no other language named in its meta, whose English title alone may have
 # been read) and giving at least one segment. The base of every complaint rate over what the analysis could read.
-READ_SQL = """json_extract(d.meta, '$.language') IS NULL
+ENGLISH_SQL = "json_extract(d.meta, '$.language') IS NULL"  # no other language named in its meta
+READ_SQL = f"""{ENGLISH_SQL}
               AND EXISTS (SELECT 1 FROM segments s WHERE s.document_id = d.id)"""
 LANGUAGE_SQL = "coalesce(json_extract(d.meta, '$.language'), '')"  # the other language its meta names ('' for none)
 NO_IMPORT = -1  # an item with no import: counted by a run that recorded no last import, by none that did
@@ -50,9 +51,9 @@ class ReadTable:
 
 
 def read_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> ReadTable | None:
-    """The run's table (of the items with `kept` values, `Filters.kept`, when given: those of one column cut from its
-    `ColumnReads`), from memory or read (one GROUP BY over its items); None for a database not on a file."""
-    if len(kept) == 1 and (grouped := column_reads(db, run, kept[0][0])) is not None:
+    """The run's table (of the items with `kept` values, `Filters.kept`, when given: cut from the `ColumnReads` of
+    their columns), from memory or read (one GROUP BY over its items); None for a database not on a file."""
+    if kept and (grouped := column_reads(db, run, tuple(column for column, _ in kept), kept)) is not None:
         return _tables.get(db, run, lambda: grouped.of(kept), kept)
     return _tables.get(db, run, lambda: build_read_table(db, run, kept), kept)
 
@@ -82,45 +83,68 @@ def build_read_table(db: sqlite_utils.Database, run: dict, kept: tuple = ()) -> 
 
 @dataclass(frozen=True)
 class ColumnReads:
-    """A run's read table split by the value of one kept column: each market's table (`Market=DE`) is cut from it,
-    where a read of a market's items (each item's meta parsed) took 0.3-0.5 s a market and another 0.2-0.3 s for
-    its item table on the 1M-segment workspace of `make bench-api`; the breakdown by the column
-    (miner/store/column_table.py) sums its rows too."""
+    """A run's read table split by the values of some kept columns (`Market`; `Market` and `channel`): each market's
+    table (`Market=DE`) is cut from it, where a read of a market's items (each item's meta parsed) took 0.3-0.5 s a
+    market and another 0.2-0.3 s for its item table on the 1M-segment workspace of `make bench-api`; the breakdown
+    by a column (miner/store/column_table.py) sums its rows too, inside the kept values of the others read with it."""
 
     table: ReadTable  # its rows (of every value: its kept values ())
-    value: np.ndarray  # each row's value code (into `values`; None: the items without the column)
-    values: list[str | None]
+    columns: tuple[str, ...]  # sorted
+    value: np.ndarray  # each row's value code per column (a row of codes into `values`)
+    values: list[list[str | None]]  # per column, the value of each code (None: the items without the column)
+
+    def having(self, kept: tuple) -> np.ndarray:
+        """Which rows hold items with the kept values (`Filters.kept` of some of these columns)."""
+        rows = np.ones(len(self.value), dtype=bool)
+        for column, wanted in kept:
+            at = self.columns.index(column)
+            rows &= np.isin(self.value[:, at], [i for i, v in enumerate(self.values[at]) if v in wanted])
+        return rows
 
     def of(self, kept: tuple) -> ReadTable:
-        """The read table of the items with a column's kept values (`Filters.kept` of this column)."""
-        wanted = [i for i, v in enumerate(self.values) if v in kept[0][1]]
-        rows = np.isin(self.value, wanted)
-        items = self.table.items
+        """The read table of the items with the kept values."""
+        rows, items = self.having(kept), self.table.items
         return ReadTable(ItemTable(items.days[rows], items.source[rows], items.kind[rows], items.n[rows], kept),
                          self.table.read[rows], self.table.language[rows])  # fmt: skip
 
 
-def column_reads(db: sqlite_utils.Database, run: dict, column: str) -> ColumnReads | None:
-    """The run's `ColumnReads` of `column`, from memory or read (one GROUP BY over its items); None for a database
-    not on a file."""
+def column_reads(
+    db: sqlite_utils.Database, run: dict, columns: tuple[str, ...], kept: tuple = ()
+) -> ColumnReads | None:
+    """The run's `ColumnReads` of `columns`, to be cut with the `kept` values (`Filters.kept` of some of them), from
+    memory or read; None for a database not on a file. One column's holds every item (those without it are a
+    breakdown's `(none)`), shared by `where=` and `by=` on it; several columns' only the items with each kept one, as
+    no other matches: `where=channel=chat` with another column groups the chat transcripts, not every item."""
+    ordered = tuple(sorted(set(columns)))
+    present = tuple(sorted({column for column, _ in kept})) if len(ordered) > 1 else ()
+    return _by_column.get(db, run, lambda: build_column_reads(db, run, ordered, present), (ordered, present))
 
-    def build() -> ColumnReads:
-        rsql, params = run_items(run)
-        rows = db.execute(
-            f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*), {READ_SQL}, {LANGUAGE_SQL},
-                       {DOCUMENT_VALUE}
-                FROM documents d WHERE 1 = 1{rsql} GROUP BY 1, 2, 3, 5, 6, 7""",
-            [UNDATED, kept_path(column), *params],
-        ).fetchall()
-        days, sources, kinds, counts, read, languages, found = zip(*rows, strict=True) if rows else ((),) * 7
-        codes: dict[str | None, int] = {}
-        value = np.fromiter((codes.setdefault(v, len(codes)) for v in found), dtype=np.int64, count=len(found))
-        items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
-                          np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
-        return ColumnReads(ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object)), value,
-                           list(codes))  # fmt: skip
 
-    return _by_column.get(db, run, build, (column,))
+def build_column_reads(db: sqlite_utils.Database, run: dict, columns: tuple[str, ...],
+                       present: tuple[str, ...] = ()) -> ColumnReads:  # fmt: skip
+    """The run's `ColumnReads` of `columns` (sorted) of the items with a value of each of the `present` columns, read
+    now (one GROUP BY over those items)."""
+    rsql, params = run_items(run)
+    value_sql = ", ".join([DOCUMENT_VALUE] * len(columns))
+    present_sql = "".join(f" AND {DOCUMENT_VALUE} IS NOT NULL" for _ in present)
+    group_by = ", ".join(str(7 + i) for i in range(len(columns)))  # the values' positions
+    rows = db.execute(
+        f"""SELECT coalesce(substr(d.date, 1, 10), ?), d.source, d.kind, COUNT(*), {READ_SQL}, {LANGUAGE_SQL},
+                   {value_sql}
+            FROM documents d WHERE 1 = 1{present_sql}{rsql} GROUP BY 1, 2, 3, 5, 6, {group_by}""",
+        [UNDATED, *map(kept_path, columns), *map(kept_path, present), *params],
+    ).fetchall()
+    days, sources, kinds, counts, read, languages, *found = (
+        zip(*rows, strict=True) if rows else ((),) * (6 + len(columns))
+    )
+    codes: list[dict[str | None, int]] = [{} for _ in columns]
+    value = np.zeros((len(rows), len(columns)), dtype=np.int64)
+    for at, (coded, column_values) in enumerate(zip(codes, found, strict=True)):
+        value[:, at] = [coded.setdefault(v, len(coded)) for v in column_values]
+    items = ItemTable(np.array(days, dtype=object), np.array(sources, dtype=object),
+                      np.array(kinds, dtype=object), np.array(counts, dtype=np.int64))  # fmt: skip
+    table = ReadTable(items, np.array(read, dtype=bool), np.array(languages, dtype=object))
+    return ColumnReads(table, columns, value, [list(c) for c in codes])
 
 
 _tables: RunCache[ReadTable] = RunCache()
