@@ -3,7 +3,7 @@ conversations (conversation parts with author types). Each becomes one row with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,27 @@ def _iso(value: object) -> str:
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC).isoformat()
     return str(value or "")
+
+
+def _customer_mail(found: Iterable[object], company: set[str]) -> str | list[str] | None:
+    """The customer's e-mail addresses among `found`, once each in any case, none that the company's side writes from
+    (`company`, as `address_key`s): one as a string, several as a list. Kept as a row's column, redaction stores each
+    as the keyed token `forget --customer` finds by the address, as it does a CSV's e-mail column; an erasure by
+    e-mail found no helpdesk conversation, whose customer was named by an author id alone."""
+    from miner.ingest.speakers import address_key
+
+    kept: dict[str, str] = {}
+    for value in found:
+        if (key := address_key(value)) is not None and key not in company:
+            kept.setdefault(key, str(value).strip())
+    addresses = list(kept.values())
+    return addresses[0] if len(addresses) == 1 else addresses or None
+
+
+def _keys(emails: Iterable[object]) -> set[str]:
+    from miner.ingest.speakers import address_key
+
+    return {key for email in emails if (key := address_key(email)) is not None}
 
 
 ID_FROM = "_id_from"  # the field of the record a row's "id" came from, for the note on the columns (`shapes`)
@@ -78,37 +99,80 @@ def _sender(comment: dict) -> object:
     return sender.get("address") if isinstance(sender, dict) else None
 
 
-def _zendesk_role(comment: dict, requester: object, speakers: Speakers | None) -> str:
-    """The comment's side: as the user gave its author's id, name, e-mail or role (`Speakers.author_side`: an end-user
-    who is staff, a bot, an author with no role), else by its role, else by whether the requester wrote it. The
-    e-mail is the author's own (`author.email`, a side-loaded user's), else the address an e-mailed comment came
-    from."""
+def _users(users: object) -> dict[str, dict]:
+    """The users an export side-loads (Zendesk's `users`), by id."""
+    listed = users if isinstance(users, list) else []
+    return {str(u["id"]): u for u in listed if isinstance(u, dict) and u.get("id") not in (None, "")}
+
+
+def with_requesters(records: list[dict], users: object) -> list[dict]:
+    """Zendesk tickets given the requester's user from the `users` side-loaded beside them (`include=users`: a ticket
+    names its requester by `requester_id` alone), as an export that embeds it in `requester` gives it."""
+    by_id = _users(users)
+    return [
+        {**rec, "requester": by_id[str(rec["requester_id"])]}
+        if is_zendesk(rec) and not isinstance(rec.get("requester"), dict)
+        and rec.get("requester_id") not in (None, "") and str(rec["requester_id"]) in by_id
+        else rec
+        for rec in records
+    ]  # fmt: skip
+
+
+def _staff(user: dict) -> bool:
+    """A user whose role is the company's (`agent`, `admin`): never the customer, though the requester."""
+    return bool(user.get("role")) and not customer_author(user.get("role"))
+
+
+def _comment_emails(comment: dict, users: dict[str, dict], speakers: Speakers | None) -> tuple[object, ...]:
+    """The addresses of a comment's author: its own (`author.email`), a side-loaded user's (beside the ticket or in
+    it) and the address an e-mailed comment came from (`via.source.from.address`)."""
+    author_id = comment.get("author_id") or _author(comment).get("id")
+    user = users.get(str(author_id)) or {}
+    loaded = speakers.email_of(author_id) if speakers is not None else None
+    return _author(comment).get("email"), loaded, user.get("email"), _sender(comment)
+
+
+def _zendesk_side(
+    comment: dict, requester: object, speakers: Speakers | None, emails: tuple[object, ...]
+) -> tuple[str, bool]:
+    """The comment's side, and whether it is surely the company's (a role or a label given says so, not a guess):
+    as the user gave its author's id, name, e-mail or role (`Speakers.author_side`: an end-user who is staff, a bot,
+    an author with no role), else by its role, else by whether the requester wrote it."""
     author = _author(comment)
     role = comment.get("author_role") or author.get("role")
     if speakers is not None:
         named = (comment.get("author_id"), author.get("id"), author.get("name"))
-        emails = (
-            author.get("email"),
-            speakers.email_of(comment.get("author_id") or author.get("id")),
-            _sender(comment),
-        )
         if given := speakers.author_side(named, emails, role):
-            return given
+            return given, given == "agent"
     if role:
-        return "customer" if customer_author(role) else "agent"
-    return "customer" if requester is not None and comment.get("author_id") == requester else "agent"
+        return ("customer", False) if customer_author(role) else ("agent", True)
+    return ("customer" if requester is not None and comment.get("author_id") == requester else "agent"), False
+
+
+def _requester_emails(ticket: dict, users: dict[str, dict]) -> list[object] | None:
+    """The requester's addresses the ticket gives: its embedded or side-loaded user's and the address an e-mailed
+    ticket came from; None where that user's role is the company's (an agent who raised a ticket is no customer)."""
+    people = [p for p in (ticket.get("requester"), users.get(str(ticket.get("requester_id")))) if isinstance(p, dict)]
+    return None if any(map(_staff, people)) else [*(p.get("email") for p in people), _sender(ticket)]
 
 
 def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
     requester = ticket.get("requester_id")
     if speakers is not None:
         speakers.sideload(ticket.get("users"))  # the users a ticket's own comments were fetched with
+    users = _users(ticket.get("users"))
+    mail = _requester_emails(ticket, users)
+    company = _keys(u.get("email") for u in users.values() if _staff(u))
     turns = []
     for comment in ticket.get("comments") or []:
         body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
         if not body:
             continue
-        speaker = _zendesk_role(comment, requester, speakers)
+        emails = _comment_emails(comment, users, speakers)
+        speaker, staff = _zendesk_side(comment, requester, speakers, emails)
+        company |= _keys(emails) if staff else set()
+        if mail is not None and requester not in (None, "") and comment.get("author_id") == requester:
+            mail += emails  # the requester's own address, an e-mailed comment's sender among them
         if comment.get("public") is False:
             speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, body))
@@ -119,6 +183,7 @@ def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
         subject=ticket.get("subject"),
         created_at=_iso(ticket.get("created_at")),
         status=ticket.get("status"),
+        customer_email=_customer_mail(mail or (), company),
         channel=(ticket.get("via") or {}).get("channel") if isinstance(ticket.get("via"), dict) else None,
         tags="; ".join(map(str, ticket.get("tags") or [])),
         satisfaction_rating=sat.get("score") if isinstance(sat, dict) else sat,
@@ -133,28 +198,44 @@ def is_intercom(rec: dict, speakers: Speakers | None = None) -> bool:
     return "conversation_parts" in rec
 
 
-def _intercom_speaker(part: dict, speakers: Speakers | None) -> str:
-    """The part's side: as the user gave its author's id, name, e-mail or type (`Speakers.author_side`: a bot
-    exported as a user, a colleague as a lead, an opening message with no author type), else by its author's type."""
+def _intercom_side(part: dict, speakers: Speakers | None) -> tuple[str, bool]:
+    """The part's side, and whether it is surely the company's (a type or a label given says so): as the user gave
+    its author's id, name, e-mail or type (`Speakers.author_side`: a bot exported as a user, a colleague as a lead,
+    an opening message with no author type), else by its author's type."""
     author = _author(part)
     named = (author.get("id"), author.get("name"))
     if speakers is not None and (given := speakers.author_side(named, (author.get("email"),), author.get("type"))):
-        return given
-    return "customer" if customer_author(author.get("type")) else "agent"
+        return given, given == "agent"
+    if customer_author(author.get("type")):
+        return "customer", False
+    return "agent", bool(author.get("type"))
+
+
+def _contact_emails(conv: dict) -> list[object]:
+    """The addresses of the conversation's customers, as the API version writes them: `contacts` (a contact.list or
+    a list), `customers` and `user` (version 1)."""
+    contacts = conv.get("contacts")
+    contacts = contacts.get("contacts") if isinstance(contacts, dict) else contacts
+    customers = conv.get("customers")
+    people = [*(contacts if isinstance(contacts, list) else []), *(customers if isinstance(customers, list) else [])]
+    return [p.get("email") for p in [*people, conv.get("user")] if isinstance(p, dict)]
 
 
 def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
-    turns = []
+    turns, mail, company = [], _contact_emails(conv), set()
     source = conv.get("source") or {}
-    if plain(source.get("body")):
-        turns.append(Turn(_intercom_speaker(source, speakers), plain(source.get("body"))))
     parts = conv.get("conversation_parts") or {}
     if isinstance(parts, dict):
         parts = parts.get("conversation_parts") or []
-    for part in parts:
-        if part.get("part_type", "comment") not in ("comment", "note", "open", "close") or not plain(part.get("body")):
+    for part in [source, *parts]:
+        if part is not source and part.get("part_type", "comment") not in ("comment", "note", "open", "close"):
             continue
-        speaker = _intercom_speaker(part, speakers)  # a note's author too: a label that names only them is heard
+        if not plain(part.get("body")):
+            continue
+        speaker, staff = _intercom_side(part, speakers)  # a note's author too: a label that names only them is heard
+        email = _author(part).get("email")
+        company |= _keys([email]) if staff else set()
+        mail += [email] if speaker == "customer" else []
         if part.get("part_type") == "note":
             speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, plain(part.get("body"))))
@@ -165,6 +246,7 @@ def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
         subject=source.get("subject"),  # made plain with the other titles (`rows._record`)
         created_at=_iso(conv.get("created_at")),
         state=conv.get("state"),
+        customer_email=_customer_mail(mail, company),
         rating=rating.get("rating") if isinstance(rating, dict) else None,
         rating_remark=rating.get("remark") if isinstance(rating, dict) else None,
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest import shapes
-from miner.ingest.conversations import is_messages
+from miner.ingest.conversations import is_messages, with_requesters
 from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
 
@@ -241,8 +241,10 @@ CONVERSATION_FORMATS = (".json", ".jsonl", ".ndjson")
 def read_json(path: Path, progress: ByteProgress | None = None, speakers: Speakers | None = None) -> Table:
     data = _loads(path, read_text(path))
     records = _records_of(data, path, speakers)
-    if speakers is not None and isinstance(data, dict):
-        speakers.sideload(data.get("users"))  # Zendesk's `include=users` beside the tickets: the authors' e-mails
+    if isinstance(data, dict):  # Zendesk's `include=users` beside the tickets: the requesters' and authors' e-mails
+        records = with_requesters(records, data.get("users"))
+        if speakers is not None:
+            speakers.sideload(data.get("users"))
     table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers)
     table.unit = "record"  # a row's number is its place in the array, not a line of the file
     return table

@@ -32,7 +32,7 @@ def _key(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def _address(value: object) -> str | None:
+def address_key(value: object) -> str | None:
     """An e-mail address as its key (any case), or None where `value` is none."""
     if not isinstance(value, str):
         return None
@@ -121,7 +121,7 @@ class Speakers:
         its `role`; None where none is given (the author keeps the side the export's role gives). Each label and
         address is `heard`, for `check` to name."""
         keys = [key for label in labels if (key := self._hear(label))]
-        addresses = list(dict.fromkeys(found for email in emails if (found := _address(email))))
+        addresses = list(dict.fromkeys(found for email in emails if (found := address_key(email))))
         self.mailed.update(addresses)
         keys += [*addresses, *(domain for address in addresses for domain in _domains(address))]
         keys += [key] if (key := self._hear(role)) else []
@@ -138,7 +138,7 @@ class Speakers:
         """Keep the e-mail of each user an export side-loads (Zendesk's `users`, beside its tickets or in one): its
         comments name their author by `author_id` alone, and an address or domain given must find them."""
         for user in users if isinstance(users, list) else ():
-            if isinstance(user, dict) and user.get("id") not in (None, "") and _address(user.get("email")):
+            if isinstance(user, dict) and user.get("id") not in (None, "") and address_key(user.get("email")):
                 self.sideloaded[str(user["id"])] = user["email"]
 
     def email_of(self, author_id: object) -> str | None:
@@ -165,7 +165,7 @@ class Speakers:
         may be a person's name by its place among the option's labels, never quoted (`nameless`)."""
         side = self.named[_key(missing)]
         option = f"--{side}-speaker"
-        if (address := _address(missing)) is not None:
+        if (address := address_key(missing)) is not None:
             return f"{option} (an address at {_domains(address)[0]})"
         if nameless(missing):
             return f"{option} '{missing}'"
@@ -183,7 +183,7 @@ class Speakers:
         for heard, times in self.mailed.items():
             domains[_domains(heard)[0]] += times
         mail = []
-        if (address := _address(missing)) is not None:
+        if (address := address_key(missing)) is not None:
             at = _domains(address)[0]
             count = sum(at in _domains(other) for other in self.mailed)
             mail.append(f"its authors have {count} other address{'' if count == 1 else 'es'} at {at}")
