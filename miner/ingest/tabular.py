@@ -81,7 +81,7 @@ def _shape(value: str) -> str:
         return "number"
     if _DATE.match(value):
         return "date"
-    if len(value) <= 64 and _CODE.fullmatch(value):
+    if len(value) <= 40 and _CODE.fullmatch(value):  # a UUID is 36
         return "code"
     return "other"
 
