@@ -338,10 +338,11 @@ def test_a_comment_line_holding_a_comma_is_no_row_of_ids_and_text(tmp_path):
     text to the check. Ids with a digit are codes; the first row is checked against its own id too."""
     path = tmp_path / "survey.csv"
     comment = "I'm already making an official complaint.\nStaff were rude, not friendly."
-    for rows in ([["r71", "Fine"], ["r72", comment]], [["r72", comment], ["r73", "Fine"]]):
+    spaceless = "Late.\n4ththing:IfIattemptedtopayonXX/XX/XXXXfromXXXXXXXXXXXXXX,whydiditfail"  # a CFPB letter's
+    for rows in ([["r71", "Fine"], ["r72", comment]], [["r72", comment], ["r73", "Fine"]], [["r1", spaceless]]):
         with path.open("w", newline="") as f:
             csv.writer(f).writerows([["id", "text"], *rows])
-        assert comment in [r.text for r in read_file(path)]
+        assert [r.text for r in read_file(path)] == [text for _, text in rows]
     for first in ("", "r1,Fine\n"):  # a quote left open before a row of an id and text is still refused
         path.write_text(f'id,text\n{first}r2,"Broken, never closed\nr3,Item arrived broken\nr4,Lovely\n')
         with pytest.raises(InputError, match=r"a quoted field opened on this line runs on to line"):
