@@ -99,23 +99,26 @@ def _sender(comment: dict) -> object:
     return sender.get("address") if isinstance(sender, dict) else None
 
 
-def _users(users: object) -> dict[str, dict]:
-    """The users an export side-loads (Zendesk's `users`), by id."""
-    listed = users if isinstance(users, list) else []
-    return {str(u["id"]): u for u in listed if isinstance(u, dict) and u.get("id") not in (None, "")}
+class Users:
+    """The users a Zendesk export side-loads (`include=users`: id, name, e-mail, role), beside its tickets or in one,
+    by id: its comments name their author and a ticket its requester by an id alone. One per file, a ticket's own
+    users joining it as read. It gives a comment's side (the role), the labels given a match (name, role, e-mail) and
+    the requester's address kept for erasure (`customer_email`), never an address of the company's users."""
 
+    def __init__(self, users: object = None) -> None:
+        self.by_id: dict[str, dict] = {}
+        self.staff: set[str] = set()  # the addresses of the users whose role is the company's, as `address_key`s
+        self.add(users)
 
-def with_requesters(records: list[dict], users: object) -> list[dict]:
-    """Zendesk tickets given the requester's user from the `users` side-loaded beside them (`include=users`: a ticket
-    names its requester by `requester_id` alone), as an export that embeds it in `requester` gives it."""
-    by_id = _users(users)
-    return [
-        {**rec, "requester": by_id[str(rec["requester_id"])]}
-        if is_zendesk(rec) and not isinstance(rec.get("requester"), dict)
-        and rec.get("requester_id") not in (None, "") and str(rec["requester_id"]) in by_id
-        else rec
-        for rec in records
-    ]  # fmt: skip
+    def add(self, users: object) -> None:
+        for user in users if isinstance(users, list) else ():
+            if isinstance(user, dict) and user.get("id") not in (None, ""):
+                self.by_id[str(user["id"])] = user
+                self.staff |= _keys([user.get("email")]) if _staff(user) else set()
+
+    def of(self, user_id: object) -> dict:
+        """The side-loaded user with this id, or {} where none is (the comment is read as without the list)."""
+        return self.by_id.get(str(user_id), {}) if user_id not in (None, "") else {}
 
 
 def _staff(user: dict) -> bool:
@@ -123,25 +126,24 @@ def _staff(user: dict) -> bool:
     return bool(user.get("role")) and not customer_author(user.get("role"))
 
 
-def _comment_emails(comment: dict, users: dict[str, dict], speakers: Speakers | None) -> tuple[object, ...]:
-    """The addresses of a comment's author: its own (`author.email`), a side-loaded user's (beside the ticket or in
-    it) and the address an e-mailed comment came from (`via.source.from.address`)."""
-    author_id = comment.get("author_id") or _author(comment).get("id")
-    user = users.get(str(author_id)) or {}
-    loaded = speakers.email_of(author_id) if speakers is not None else None
-    return _author(comment).get("email"), loaded, user.get("email"), _sender(comment)
+def _comment_emails(comment: dict, user: dict) -> tuple[object, ...]:
+    """The addresses of a comment's author: its own (`author.email`), its side-loaded user's and the address an
+    e-mailed comment came from (`via.source.from.address`)."""
+    return _author(comment).get("email"), user.get("email"), _sender(comment)
 
 
 def _zendesk_side(
-    comment: dict, requester: object, speakers: Speakers | None, emails: tuple[object, ...]
+    comment: dict, requester: object, speakers: Speakers | None, user: dict, emails: tuple[object, ...]
 ) -> tuple[str, bool]:
     """The comment's side, and whether it is surely the company's (a role or a label given says so, not a guess):
     as the user gave its author's id, name, e-mail or role (`Speakers.author_side`: an end-user who is staff, a bot,
-    an author with no role), else by its role, else by whether the requester wrote it."""
+    an author with no role), else by its role, else by whether the requester wrote it. The name and role are the
+    author's own (`author`), else its side-loaded user's (`user`: a customer's CC'd colleague is an end-user, the
+    agent who requested a proactive ticket an agent)."""
     author = _author(comment)
-    role = comment.get("author_role") or author.get("role")
+    role = comment.get("author_role") or author.get("role") or user.get("role")
     if speakers is not None:
-        named = (comment.get("author_id"), author.get("id"), author.get("name"))
+        named = (comment.get("author_id"), author.get("id"), author.get("name") or user.get("name"))
         if given := speakers.author_side(named, emails, role):
             return given, given == "agent"
     if role:
@@ -149,27 +151,26 @@ def _zendesk_side(
     return ("customer" if requester is not None and comment.get("author_id") == requester else "agent"), False
 
 
-def _requester_emails(ticket: dict, users: dict[str, dict]) -> list[object] | None:
+def _requester_emails(ticket: dict, users: Users) -> list[object] | None:
     """The requester's addresses the ticket gives: its embedded or side-loaded user's and the address an e-mailed
     ticket came from; None where that user's role is the company's (an agent who raised a ticket is no customer)."""
-    people = [p for p in (ticket.get("requester"), users.get(str(ticket.get("requester_id")))) if isinstance(p, dict)]
+    people = [p for p in (ticket.get("requester"), users.of(ticket.get("requester_id"))) if isinstance(p, dict)]
     return None if any(map(_staff, people)) else [*(p.get("email") for p in people), _sender(ticket)]
 
 
-def zendesk_row(ticket: dict, speakers: Speakers | None = None) -> dict:
+def zendesk_row(ticket: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
     requester = ticket.get("requester_id")
-    if speakers is not None:
-        speakers.sideload(ticket.get("users"))  # the users a ticket's own comments were fetched with
-    users = _users(ticket.get("users"))
-    mail = _requester_emails(ticket, users)
-    company = _keys(u.get("email") for u in users.values() if _staff(u))
+    users = users if users is not None else Users()
+    users.add(ticket.get("users"))  # the users a ticket's own comments were fetched with
+    mail, company = _requester_emails(ticket, users), set(users.staff)
     turns = []
     for comment in ticket.get("comments") or []:
         body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
         if not body:
             continue
-        emails = _comment_emails(comment, users, speakers)
-        speaker, staff = _zendesk_side(comment, requester, speakers, emails)
+        user = users.of(comment.get("author_id") or _author(comment).get("id"))
+        emails = _comment_emails(comment, user)
+        speaker, staff = _zendesk_side(comment, requester, speakers, user, emails)
         company |= _keys(emails) if staff else set()
         if mail is not None and requester not in (None, "") and comment.get("author_id") == requester:
             mail += emails  # the requester's own address, an e-mailed comment's sender among them
@@ -221,7 +222,7 @@ def _contact_emails(conv: dict) -> list[object]:
     return [p.get("email") for p in [*people, conv.get("user")] if isinstance(p, dict)]
 
 
-def intercom_row(conv: dict, speakers: Speakers | None = None) -> dict:
+def intercom_row(conv: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
     turns, mail, company = [], _contact_emails(conv), set()
     source = conv.get("source") or {}
     parts = conv.get("conversation_parts") or {}
@@ -311,7 +312,7 @@ def is_messages(rec: dict, speakers: Speakers | None = None) -> bool:
     return _messages(rec, speakers) is not None
 
 
-def messages_row(conv: dict, speakers: Speakers | None = None) -> dict:
+def messages_row(conv: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
     from miner.ingest.transcripts import sides_of
 
     labelled, ids = [], []
@@ -333,9 +334,10 @@ def messages_row(conv: dict, speakers: Speakers | None = None) -> dict:
     return _row(ident, turns, **rest)
 
 
-# Each shape's test and reading of a record, with the labels given a side (`speakers`): Zendesk's and Intercom's say
-# who speaks by the author's role, a fixed set of the platform's, unless a label given names the author
-Shape = tuple[Callable[[dict, "Speakers | None"], bool], Callable[[dict, "Speakers | None"], dict]]
+# Each shape's test and reading of a record, with the labels given a side (`speakers`) and the file's side-loaded
+# users (`Users`, read by Zendesk's alone): Zendesk's and Intercom's say who speaks by the author's role, a fixed set
+# of the platform's, unless a label given names the author
+Shape = tuple[Callable[[dict, "Speakers | None"], bool], Callable[[dict, "Speakers | None", Users], dict]]
 SHAPES: dict[str, Shape] = {
     "zendesk": (is_zendesk, zendesk_row),
     "intercom": (is_intercom, intercom_row),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from miner.ingest.conversations import Shape, _row, plain
+from miner.ingest.conversations import Shape, Users, _row, plain
 from miner.ingest.transcripts import sides_of
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def _started(value: object) -> str:
     return str(value or "")
 
 
-def genesys_row(conv: dict, speakers: Speakers | None = None) -> dict:
+def genesys_row(conv: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
     labelled = [(str(p.get("participantPurpose") or ""), said) for p in _phrases(conv) if (said := plain(p["text"]))]
     ident = next(((k, conv[k]) for k in ("conversationId", "id") if conv.get(k) not in (None, "")), None)
     rest = {k: v for k, v in conv.items() if not isinstance(v, list | dict) and k not in ("id", "text", "_turns")}

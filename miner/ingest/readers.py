@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest import shapes
-from miner.ingest.conversations import is_messages, with_requesters
+from miner.ingest.conversations import is_messages
 from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
 
@@ -219,10 +219,12 @@ def _loads(path: Path, text: str, line: int | None = None) -> object:
         ) from None
 
 
-def records_table(path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None) -> Table:
-    """A Table from JSON records: conversation exports become transcripts (`speakers`: the labels given a side),
-    others are flattened."""
-    converted = shapes.conversation_shape(path, records, speakers)
+def records_table(
+    path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None, users: object = None
+) -> Table:
+    """A Table from JSON records: conversation exports become transcripts (`speakers`: the labels given a side;
+    `users`: the authors and requesters side-loaded beside them), others are flattened."""
+    converted = shapes.conversation_shape(path, records, speakers, users)
     if converted is not None:
         return converted
     rows = [(line, flatten(shapes.unwrap(rec))) for line, rec in records]
@@ -241,11 +243,8 @@ CONVERSATION_FORMATS = (".json", ".jsonl", ".ndjson")
 def read_json(path: Path, progress: ByteProgress | None = None, speakers: Speakers | None = None) -> Table:
     data = _loads(path, read_text(path))
     records = _records_of(data, path, speakers)
-    if isinstance(data, dict):  # Zendesk's `include=users` beside the tickets: the requesters' and authors' e-mails
-        records = with_requesters(records, data.get("users"))
-        if speakers is not None:
-            speakers.sideload(data.get("users"))
-    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers)
+    users = data.get("users") if isinstance(data, dict) else None  # Zendesk's `include=users` beside the tickets
+    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers, users)
     table.unit = "record"  # a row's number is its place in the array, not a line of the file
     return table
 

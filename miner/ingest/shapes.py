@@ -379,10 +379,13 @@ def unwrap(rec: dict) -> dict:
     return rec
 
 
-def conversation_shape(path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None) -> Table | None:
+def conversation_shape(
+    path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None, users: object = None
+) -> Table | None:
     """Zendesk tickets with comments, Intercom conversations with parts, lists of messages and Genesys Cloud
-    transcripts with phrases, as transcripts (`speakers`: the labels given a side); else None."""
-    from miner.ingest.conversations import ID_FROM, SHAPES
+    transcripts with phrases, as transcripts (`speakers`: the labels given a side; `users`: a list the file
+    side-loads beside its records, Zendesk's authors and requesters); else None."""
+    from miner.ingest.conversations import ID_FROM, SHAPES, Users
     from miner.ingest.genesys import GENESYS
 
     if not records:
@@ -390,7 +393,8 @@ def conversation_shape(path: Path, records: list[tuple[int, dict]], speakers: Sp
     first = records[0][1]
     for name, (detect, convert) in {**SHAPES, **GENESYS}.items():
         if detect(first, speakers):
-            rows = [(line, convert(rec, speakers)) for line, rec in records]
+            known = Users(users)  # one a file: a ticket's own users join those beside the tickets
+            rows = [(line, convert(rec, speakers, known)) for line, rec in records]
             found = dict.fromkeys(f for _, r in rows if (f := r.pop(ID_FROM, None)))
             columns = list(dict.fromkeys(k for _, r in rows for k in r if k != "_turns"))
             table = Table(columns, rows, shape=name, kind="transcript")

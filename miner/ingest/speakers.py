@@ -90,7 +90,6 @@ class Speakers:
         self.rest = "customer" if agent and not customer else "agent"
         self.heard: dict[str, str] = {}
         self.mailed: Counter[str] = Counter()  # the authors' addresses heard, each as often as it wrote
-        self.sideloaded: dict[str, str] = {}  # an author's id: its address, from the users an export side-loads
 
     @classmethod
     def of(cls, columns: ColumnMap) -> Speakers | None:
@@ -133,17 +132,6 @@ class Speakers:
             return None
         self.heard.setdefault(_key(str(label)), str(label).strip())
         return _key(str(label))
-
-    def sideload(self, users: object) -> None:
-        """Keep the e-mail of each user an export side-loads (Zendesk's `users`, beside its tickets or in one): its
-        comments name their author by `author_id` alone, and an address or domain given must find them."""
-        for user in users if isinstance(users, list) else ():
-            if isinstance(user, dict) and user.get("id") not in (None, "") and address_key(user.get("email")):
-                self.sideloaded[str(user["id"])] = user["email"]
-
-    def email_of(self, author_id: object) -> str | None:
-        """The side-loaded e-mail of the author with this id, if any (`sideload`)."""
-        return None if author_id in (None, "") else self.sideloaded.get(str(author_id))
 
     def check(self, path: str) -> None:
         """Refuse the file when a label given is none its transcripts used: its speakers would be read as guessed,
