@@ -74,6 +74,8 @@ def redact_kept(scores: list[Score], redactor: Callable[[list[Record]], list[Rec
     # the source id and its column as a commenter's: whether a number under an id's name stays (`redact._walk`)
     holders = [Record(s.source, s.line, "", "survey", s.response_id or None, s.id_column, meta=dict(s.meta))
                for s, *_ in alike.values()]  # fmt: skip
+    if not holders:  # no score keeps a column: no call, which would load and count as a batch redacted
+        return
     for group, holder in zip(alike.values(), redactor(holders), strict=True):
         for s in group:
             s.meta = dict(holder.meta)
