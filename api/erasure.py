@@ -15,7 +15,7 @@ from api.datasets import forget_labels, pending_files
 from api.errors import ApiError, not_found
 from api.shred import shred_tree
 from miner.store.erasure import forget_customer, forget_files, hand_over, log, would_forget
-from miner.store.erasure_lookup import documents_of_customer, scores_of_customer
+from miner.store.erasure_lookup import documents_of_customer, scores_of_customer, without_customer
 from miner.store.versions import conversation_key
 
 
@@ -86,8 +86,6 @@ def _forget_in_errors(control: sqlite_utils.Database, workspace: str, value: str
     """Take the customer out of the workspace's failed runs' errors (jobs.error, which GET /v1/runs/{id} shows): a
     refused speaker label lists the author ids its file holds, an Intercom user's id the customer's, and a file read
     with its first row as the header lists that row. The error stayed in the main database for good."""
-    from miner.store.erasure_lookup import without_customer
-
     errors = control_db.job_errors(control, workspace)
     changed = {job: kept for job, error in errors.items() if (kept := without_customer(error, value)) != error}
     if changed:
