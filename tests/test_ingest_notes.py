@@ -167,6 +167,26 @@ def test_off_a_terminal_the_progress_line_names_the_whole_file(capsys):
     assert said.startswith("Importing chats-2026-03-02.jsonl done in ") and "…" not in said
 
 
+def test_an_import_says_the_size_it_read_not_a_bare_count(tmp_path, capsys):
+    """'Importing nps.csv 2,566 done in 12.0 s' for a survey of 30 answers: the count was the file's bytes, read as
+    rows. A stage counted in bytes says the size it read; one counted in items keeps its count."""
+    from miner.pipeline.imports import import_files
+    from miner.progress import RichProgress
+    from miner.segment.rules import RuleSegmenter
+    from miner.store import open_db
+
+    path = tmp_path / "nps.csv"
+    path.write_text("id,text\n" + "".join(f"r{i},The delivery was late again for order {i}\n" for i in range(60)))
+    progress = RichProgress()
+    import_files(open_db(tmp_path / "t.db"), [path], RuleSegmenter(), None, progress=progress)
+    with progress.stage("Mapping", 3) as advance:
+        advance(3)
+    said = capsys.readouterr().err
+    size = path.stat().st_size
+    assert f"{size:,}" not in said and f"{size / 1000:.1f} kB read in " in said, said
+    assert "Mapping" in said and " 3 done in " in said
+
+
 def test_a_row_repeating_an_id_in_other_words_is_named_by_its_line_and_the_earlier_ones(tmp_path):
     """The note "1 row repeats an id ('id') of an earlier row in the file and was dropped" named no line: in a file of
     thousands the user could not find the row whose text was lost ("Refund never came"), nor tell it from a copy."""

@@ -120,9 +120,9 @@ def read_paths(
             chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, orders=orders, respondents=kept)
             records = [r for c in chunks for r in c]
         else:
-            from miner.progress import label
+            from miner.progress import Bytes, label
 
-            with progress.stage(label("Reading", path.name), size if size > 1 << 24 else None) as advance:
+            with progress.stage(label("Reading", path.name), Bytes(size) if size > 1 << 24 else None) as advance:
                 chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes,
                                    orders=orders, respondents=kept)  # fmt: skip
                 records = [r for c in chunks for r in c]

@@ -26,7 +26,7 @@ from miner.pipeline.overlap import (
     overlapped,
     worker_pool,
 )
-from miner.progress import Progress, label
+from miner.progress import Bytes, Progress, label
 from miner.segment import Segment, Segmenter, SegmenterLike
 from miner.segment.language import other_language
 from miner.segment.pii import pseudonymise_path
@@ -252,7 +252,7 @@ def _import_file(
     orders = date_orders(db)  # what earlier files showed of each date column's day-first order
     remembered = dict(orders)
     # bytes read of every file, not of large ones only: the API's run stood at its import's start for a 6,000-row file
-    with progress.stage(label("Importing", shown.name), size or None) as advance:
+    with progress.stage(label("Importing", shown.name), Bytes(size) if size else None) as advance:
         chunks = _counting_changed(db, iter_file(path, columns, on_error=on_error, rejected=rejected,
                                    progress=advance, notes=notes, orders=orders, respondents=respondents),
                                    import_id,
