@@ -767,6 +767,16 @@ def test_touchpoints_complained_about_together_more_than_chance(sample, tmp_path
     assert ("Complained about together" in page) == bool(report["overview"]["together_tests"])
 
 
+def test_the_notes_count_what_was_tested_in_words(sample):
+    """A 29-item survey's report said "of the 1 pairs tested" and "adjusted for the 0 touchpoints compared"."""
+    report = build_report(sample)
+    trends = dict(report["trends"], correction=dict(report["trends"]["correction"] or {}, touchpoints=0, pain_points=1))
+    overview = dict(report["overview"], together=[], together_tests=1)
+    page = " ".join(render_html(dict(report, trends=trends, overview=overview)).split())
+    assert "the 0 touchpoints" not in page and "adjusted for the touchpoints compared" in page
+    assert "of the 1 pair tested" in page and "(1 pain point tested" in page and "1 pairs" not in page
+
+
 def test_a_pair_complained_about_together_takes_clauses_of_their_own_and_beats_chance_among_all_pairs():
     """A clause filed under two touchpoints is one complaint, not a chain; and 5 items at 1.5 times chance, one pair
     of 100 looked at, is what chance gives (a tester's report listed such pairs as "where one failure sends customers
