@@ -13,6 +13,7 @@ from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, SettingsDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
 from api.jobs import new_id
+from api.params import DatasetId
 from api.schemas import DatasetPublic
 from api.schemas_erasure import ErasurePublic
 from api.uploads import RecordsCreate, receive
@@ -57,12 +58,39 @@ async def create_dataset(
     control: ControlDbDep,
     settings: SettingsDep,
     name: Annotated[str | None, Query(max_length=100, description="A name; the first file's by default.")] = None,
-    kind: Annotated[Literal["review", "survey", "transcript"] | None, Query()] = None,
-    text_col: Annotated[str | None, Query(max_length=100)] = None,
-    title_col: Annotated[str | None, Query(max_length=100)] = None,
-    rating_col: Annotated[str | None, Query(max_length=100)] = None,
-    date_col: Annotated[str | None, Query(max_length=100)] = None,
-    id_col: Annotated[str | None, Query(max_length=100)] = None,
+    kind: Annotated[
+        Literal["review", "survey", "transcript"] | None,
+        Query(
+            description="The kind of feedback (default: detected), as `touchpoints mine --kind`: survey reads a "
+            "plain table as a survey export, where a blank comment is a respondent who only scored, not a bad row."
+        ),
+    ] = None,
+    text_col: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="The column holding the feedback text (default: detected); on a survey "
+            "export, the open-text question to mine, by its header (default: all of them).",
+        ),
+    ] = None,
+    title_col: Annotated[
+        str | None, Query(max_length=100, description="The column holding a review title, mined with the text.")
+    ] = None,
+    rating_col: Annotated[
+        str | None,
+        Query(max_length=100, description="The column holding a star rating, CSAT or NPS score (default: detected)."),
+    ] = None,
+    date_col: Annotated[
+        str | None, Query(max_length=100, description="The column holding the date (default: detected).")
+    ] = None,
+    id_col: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="The column holding the source's own id, which keeps a row uploaded "
+            "again from counting twice (default: detected).",
+        ),
+    ] = None,
     sheet: Annotated[
         str | None, Query(max_length=100, description="A workbook's sheet to read; by default the first with text.")
     ] = None,
@@ -133,13 +161,13 @@ async def create_dataset(
 def list_datasets(
     workspace: WorkspaceDep,
     control: ControlDbDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500, description="How many datasets, newest first.")] = 100,
 ) -> list[dict]:
     return [datasets.public(r) for r in control_db.dataset_rows(control, workspace, limit)]
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, summary="One dataset", responses=responses(401, 404, 429))
-def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep) -> dict:
+def get_dataset(dataset_id: DatasetId, workspace: WorkspaceDep, control: ControlDbDep) -> dict:
     row = datasets.get(control, workspace, dataset_id)
     if row is None:
         raise not_found(f"dataset '{dataset_id}'")
@@ -157,7 +185,7 @@ def get_dataset(dataset_id: str, workspace: WorkspaceDep, control: ControlDbDep)
     responses=responses(401, 404, 409, 429),
 )
 async def delete_dataset(
-    dataset_id: str,
+    dataset_id: DatasetId,
     workspace: WorkspaceDep,
     control: ControlDbDep,
     db: WorkspaceDbDep,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import FiltersDep, RunDep, WorkspaceDbDep
 from api.errors import responses
+from api.params import OffsetQuery, PainPointId, StageQuery
 from api.queries.examples import examples
 from api.queries.pain_points import pain_points
 from api.schemas import ExamplesPublic, PainPointsPublic
@@ -36,9 +37,9 @@ async def list_pain_points(
     touchpoint: Annotated[
         str | None, Query(max_length=100, description="A top-level touchpoint id, or 'none'.")
     ] = None,
-    stage: Annotated[Literal["pre-purchase", "purchase", "post-purchase"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 10,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    stage: StageQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="How many pain points from `offset`.")] = 10,
+    offset: OffsetQuery = 0,
 ) -> dict:
     if run is None:
         period = {"since": filters.since, "until": filters.until}
@@ -60,11 +61,11 @@ async def list_pain_points(
     responses=responses(400, 401, 404, 422, 429),  # 400: an unknown source, as the list's
 )
 def list_examples(
-    pain_point_id: str,
+    pain_point_id: PainPointId,
     db: WorkspaceDbDep,
     run: RunDep,
     filters: FiltersDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200, description="How many clauses from `offset`.")] = 20,
+    offset: OffsetQuery = 0,
 ) -> dict:
     return examples(db, run, pain_point_id, filters, limit, offset)

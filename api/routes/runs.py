@@ -12,6 +12,7 @@ from api import db as control_db
 from api.deps import ControlDbDep, RunnerDep, WorkspaceDbDep, WorkspaceDep
 from api.errors import ApiError, not_found, responses
 from api.jobs import JobRunner
+from api.params import RunId
 from api.queries.common import run_number
 from api.schemas import RunCreate, RunPublic
 from api.stored_runs import stored_public, unlisted_runs
@@ -112,7 +113,7 @@ def list_runs(
     workspace: WorkspaceDep,
     control: ControlDbDep,
     db: WorkspaceDbDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=500, description="How many runs, newest first.")] = 50,
 ) -> list[dict]:
     jobs = [(r["created_at"] or "", job_public(r, db)) for r in control_db.job_rows(control, workspace, limit)]
     stored = [(r["started_at"] or "", r["id"]) for r in unlisted_runs(db, control, workspace)[:limit]]
@@ -132,7 +133,7 @@ def list_runs(
     "when it does not, what to do (label complaints from GET /v1/review, `touchpoints taxonomy suggest`).",
     responses=responses(401, 404, 429),
 )
-def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
+def get_run(run_id: RunId, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep) -> dict:
     if (job := find_job(control, workspace, run_id)) is not None:
         return job_public(job, db)
     if (number := run_number(run_id)) is not None and (stored := stored_public(db, number)) is not None:
@@ -151,7 +152,7 @@ def get_run(run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: Wor
     responses=responses(401, 404, 409, 429),
 )
 def cancel_run(
-    run_id: str, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
+    run_id: RunId, workspace: WorkspaceDep, control: ControlDbDep, db: WorkspaceDbDep, runner: RunnerDep
 ) -> dict:
     job = find_job(control, workspace, run_id)
     number = run_number(run_id)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import FiltersDep, RunDep, SettingsDep, WorkspaceDbDep
 from api.errors import responses
+from api.params import StageQuery, TouchpointId
 from api.queries import touchpoints as queries
 from api.queries.common import run_taxonomy
 from api.schemas_touchpoints import TouchpointDetailPublic, TouchpointsPublic
@@ -32,7 +31,7 @@ def list_touchpoints(
     run: RunDep,
     filters: FiltersDep,
     settings: SettingsDep,
-    stage: Annotated[Literal["pre-purchase", "purchase", "post-purchase"] | None, Query()] = None,
+    stage: StageQuery = None,
 ) -> dict:
     taxonomy = run_taxonomy(run) if run else taxonomy_version(db, settings, None)
     return queries.touchpoints(db, run, taxonomy, filters, stage=stage)
@@ -47,7 +46,7 @@ def list_touchpoints(
     responses=responses(400, 401, 404, 422, 429),
 )
 def get_touchpoint(
-    touchpoint_id: str, db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep
+    touchpoint_id: TouchpointId, db: WorkspaceDbDep, run: RunDep, filters: FiltersDep, settings: SettingsDep
 ) -> dict:
     taxonomy = run_taxonomy(run) if run else taxonomy_version(db, settings, None)
     return queries.touchpoint(db, run, taxonomy, touchpoint_id, filters)
