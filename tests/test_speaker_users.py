@@ -87,11 +87,12 @@ def test_a_label_no_side_loaded_user_has_is_refused_naming_none_of_them(tmp_path
     assert not [name for name in NAMES if name in said], said
 
 
-def test_the_same_users_give_the_requester_s_email_and_never_an_agent_s(tmp_path):
-    # Ann forwarded Pat's mail (the ticket came from her address); the agent's own ticket keeps no address at all
+def test_the_same_users_give_every_customer_s_email_and_never_an_agent_s(tmp_path):
+    # Ann forwarded Pat's mail (the ticket came from her address), Lee (CC'd, no requester) wrote in it too; the
+    # agent's own ticket keeps the address of the customer who answered it, never the agent's
     forwarded = {**CC, "via": {"channel": "email", "source": {"from": {"address": "Ann@acme.com"}}}}
     path = tmp_path / "tickets.json"
     path.write_text(json.dumps({"tickets": [forwarded, OUTREACH], "users": USERS}), encoding="utf-8")
     read = read_file(path)
-    assert [rec.meta.get("customer_email") for rec in read] == ["pat@buyer.org", None]
+    assert [rec.meta.get("customer_email") for rec in read] == [["pat@buyer.org", "lee@buyer.org"], "pat@buyer.org"]
     assert [[turn.speaker for turn in rec.turns or []] for rec in read][0] == ["customer", "customer", "agent"]

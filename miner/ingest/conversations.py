@@ -103,7 +103,7 @@ class Users:
     """The users a Zendesk export side-loads (`include=users`: id, name, e-mail, role), beside its tickets or in one,
     by id: its comments name their author and a ticket its requester by an id alone. One per file, a ticket's own
     users joining it as read. It gives a comment's side (the role), the labels given a match (name, role, e-mail) and
-    the requester's address kept for erasure (`customer_email`), never an address of the company's users."""
+    the customers' addresses kept for erasure (`customer_email`), never an address of the company's users."""
 
     def __init__(self, users: object = None) -> None:
         self.by_id: dict[str, dict] = {}
@@ -151,18 +151,20 @@ def _zendesk_side(
     return ("customer" if requester is not None and comment.get("author_id") == requester else "agent"), False
 
 
-def _requester_emails(ticket: dict, users: Users) -> list[object] | None:
-    """The requester's addresses the ticket gives: its embedded or side-loaded user's and the address an e-mailed
-    ticket came from; None where that user's role is the company's (an agent who raised a ticket is no customer)."""
+def _requester_emails(ticket: dict, users: Users) -> tuple[list[object], bool]:
+    """The requester's addresses the ticket gives (its embedded or side-loaded user's and the address an e-mailed
+    ticket came from), and whether that user's role is the company's (an agent who raised a ticket is no customer)."""
     people = [p for p in (ticket.get("requester"), users.of(ticket.get("requester_id"))) if isinstance(p, dict)]
-    return None if any(map(_staff, people)) else [*(p.get("email") for p in people), _sender(ticket)]
+    return [*(p.get("email") for p in people), _sender(ticket)], any(map(_staff, people))
 
 
 def zendesk_row(ticket: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
     requester = ticket.get("requester_id")
     users = users if users is not None else Users()
     users.add(ticket.get("users"))  # the users a ticket's own comments were fetched with
-    mail, company = _requester_emails(ticket, users), set(users.staff)
+    requested, staff_requester = _requester_emails(ticket, users)
+    mail = [] if staff_requester else requested  # then the customers who wrote in the ticket, the requester first
+    company = set(users.staff) | (_keys(requested) if staff_requester else set())
     turns = []
     for comment in ticket.get("comments") or []:
         body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
@@ -171,9 +173,11 @@ def zendesk_row(ticket: dict, speakers: Speakers | None = None, users: Users | N
         user = users.of(comment.get("author_id") or _author(comment).get("id"))
         emails = _comment_emails(comment, user)
         speaker, staff = _zendesk_side(comment, requester, speakers, user, emails)
-        company |= _keys(emails) if staff else set()
-        if mail is not None and requester not in (None, "") and comment.get("author_id") == requester:
-            mail += emails  # the requester's own address, an e-mailed comment's sender among them
+        by_staff_requester = staff_requester and requester not in (None, "") and comment.get("author_id") == requester
+        if staff or by_staff_requester:
+            company |= _keys(emails)
+        elif speaker == "customer":  # the requester and every other customer who wrote: a CC'd colleague too
+            mail += emails
         if comment.get("public") is False:
             speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, body))
@@ -184,7 +188,7 @@ def zendesk_row(ticket: dict, speakers: Speakers | None = None, users: Users | N
         subject=ticket.get("subject"),
         created_at=_iso(ticket.get("created_at")),
         status=ticket.get("status"),
-        customer_email=_customer_mail(mail or (), company),
+        customer_email=_customer_mail(mail, company),
         channel=(ticket.get("via") or {}).get("channel") if isinstance(ticket.get("via"), dict) else None,
         tags="; ".join(map(str, ticket.get("tags") or [])),
         satisfaction_rating=sat.get("score") if isinstance(sat, dict) else sat,
