@@ -115,6 +115,24 @@ def test_a_helpdesk_customer_is_forgotten_by_their_email(db, tmp_path, mini_taxo
     assert _conversations(db) == set()
 
 
+def test_a_customer_s_cc_d_colleague_is_forgotten_by_their_email_too(
+    db, tmp_path, mini_taxonomy, fake_embedder, segmenter
+):
+    from miner.pipeline import MineOptions, mine
+
+    # Jane's colleague Li, CC'd on her ticket (an end-user, not its requester), adds her own complaint by e-mail
+    colleague = "li.wei@example.org"
+    ticket = _ticket(9106, 501, COMPLAINTS[5], _via())
+    ticket["comments"].insert(1, {"author_id": 503, "via": _via(colleague), "body": f"Same here: {COMPLAINTS[0]}."})
+    users = [*ZENDESK["users"], {"id": 503, "name": "Li Wei", "email": colleague, "role": "end-user"}]
+    path = tmp_path / "cc.json"
+    path.write_text(json.dumps({"tickets": [ticket, ZENDESK["tickets"][2]], "users": users}), encoding="utf-8")
+    mine(db, [path], MineOptions(taxonomy=mini_taxonomy, embedder=fake_embedder, segmenter=segmenter))
+    assert "Forgot customer: 1 document" in _forget(tmp_path, colleague.upper())
+    assert _conversations(db) == {"9103"}  # Omar's stays
+    assert "Forgot customer: 0 documents" in _forget(tmp_path, AGENT)  # the agent's address was never kept
+
+
 def _kept(tmp_path, name: str, text: str, **given: tuple[str, ...]) -> list[object]:
     from miner.ingest import ColumnMap, read_file
 

@@ -87,11 +87,70 @@ def test_a_label_no_side_loaded_user_has_is_refused_naming_none_of_them(tmp_path
     assert not [name for name in NAMES if name in said], said
 
 
-def test_the_same_users_give_the_requester_s_email_and_never_an_agent_s(tmp_path):
-    # Ann forwarded Pat's mail (the ticket came from her address); the agent's own ticket keeps no address at all
+def test_the_same_users_give_every_customer_s_email_and_never_an_agent_s(tmp_path):
+    # Ann forwarded Pat's mail (the ticket came from her address), Lee (CC'd, no requester) wrote in it too; the
+    # agent's own ticket keeps the address of the customer who answered it, never the agent's
     forwarded = {**CC, "via": {"channel": "email", "source": {"from": {"address": "Ann@acme.com"}}}}
     path = tmp_path / "tickets.json"
     path.write_text(json.dumps({"tickets": [forwarded, OUTREACH], "users": USERS}), encoding="utf-8")
     read = read_file(path)
-    assert [rec.meta.get("customer_email") for rec in read] == ["pat@buyer.org", None]
+    assert [rec.meta.get("customer_email") for rec in read] == [["pat@buyer.org", "lee@buyer.org"], "pat@buyer.org"]
     assert [[turn.speaker for turn in rec.turns or []] for rec in read][0] == ["customer", "customer", "agent"]
+
+
+# The ticket comments endpoint itself (GET /api/v2/tickets/{id}/comments.json?include=users): one ticket's comments
+# and their authors, no ticket id nor requester anywhere in the page
+PAGE = {
+    "comments": [{"id": 900 + i, "type": "Comment", "author_id": c["author_id"], "body": c["body"],
+                  "plain_body": c["body"], "public": True, "created_at": f"2026-03-0{i + 1}T10:00:00Z"}
+                 for i, c in enumerate(CC["comments"])],
+    "users": USERS, "next_page": None, "previous_page": None, "count": 3,
+}  # fmt: skip
+
+
+def _read(path, page: object, **given: tuple[str, ...]) -> list[tuple]:
+    lines = [json.dumps(p) for p in page] if path.suffix == ".jsonl" else [json.dumps(page)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = read_file(path, ColumnMap(**given) if given else None)
+    return [
+        (r.source_id, [t.speaker for t in r.turns or []], r.meta.get("customer_email"), (r.date or "")[:10])
+        for r in read
+    ]
+
+
+def test_a_ticket_comments_page_is_one_conversation_named_by_its_file(tmp_path):
+    sides, mail = ["customer", "customer", "agent"], ["pat@buyer.org", "lee@buyer.org"]  # Lee is Pat's CC'd colleague
+    assert _read(tmp_path / "ticket-12345-comments.json", PAGE) == [("12345", sides, mail, "2026-03-01")]
+    users_first = {"users": USERS, **PAGE}  # the users side-loaded before the comments read the same
+    assert _read(tmp_path / "12346.json", users_first) == [("12346", sides, mail, "2026-03-01")]
+    assert _read(tmp_path / "export.json", PAGE)[0][0] == "export"  # no number in the name: the name itself
+    # a JSONL of pages, one ticket a line: each its own conversation, the line telling them apart
+    pages = _read(tmp_path / "pages.jsonl", [PAGE, PAGE])
+    assert [(ident, turns) for ident, turns, _, _ in pages] == [("pages#1", sides), ("pages#2", sides)]
+    # the authors' own roles, without side-loaded users, as a ticket's comments
+    roles = {"end-user": (100, 300), "agent": (7,)}
+    own = [{**c, "author_role": next(r for r, ids in roles.items() if c["author_id"] in ids)} for c in PAGE["comments"]]
+    assert _read(tmp_path / "ticket_12347.json", {"comments": own})[0][:2] == ("12347", sides)
+
+
+def test_a_page_whose_sides_cannot_be_told_is_refused_and_one_with_a_next_page_said_to_be_cut(tmp_path):
+    bare = {k: v for k, v in PAGE.items() if k != "users"}  # no users, no roles: every author by id alone
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "12345.json").write_text(json.dumps(bare), encoding="utf-8")
+    mine = ["mine", "--db", str(tmp_path / "t.db"), "--embedding-model", "fake", "--segmenter", "rules"]
+    done = CliRunner().invoke(app, [*mine, str(tmp_path / "pages")])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 2, said
+    assert "12345.json: a Zendesk ticket comments page names no requester and no role for 3 of its" in said, said
+    assert "(author_id 100, 300, 7)" in said and "include=users" in said and "--customer-speaker" in said, said
+    assert _read(tmp_path / "12345.json", bare, customer_speakers=("100",))[0][:2] == (
+        "12345", ["customer", "agent", "agent"]  # the customer named, every other author is the agent's
+    )  # fmt: skip
+    cut = {**PAGE, "next_page": "https://acme.zendesk.com/api/v2/tickets/12345/comments.json?page=2", "count": 140}
+    (tmp_path / "pages" / "12345.json").write_text(json.dumps(cut), encoding="utf-8")
+    done = CliRunner().invoke(app, [*mine, str(tmp_path / "pages")])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0, said
+    assert "12345.json: read as one Zendesk ticket's comments page, which holds no ticket id: its id is the number " \
+           "in the file's name" in said, said  # fmt: skip
+    assert "has a next page (next_page set): its ticket may be cut, 3 of its 140 comments read" in said, said

@@ -86,6 +86,28 @@ def is_zendesk(rec: dict, speakers: Speakers | None = None) -> bool:
     )
 
 
+def is_comments_page(rec: dict) -> bool:
+    """A Zendesk ticket comments page (GET /api/v2/tickets/{id}/comments.json): one ticket's comments with neither the
+    ticket's id nor its requester in it, named by its file (`zendesk_pages`)."""
+    no_id = _ident(rec, "ticket_id", "case_id", "conversation_id") is None
+    return is_zendesk(rec) and no_id and rec.get("requester_id") in (None, "")
+
+
+def said(comment: dict) -> str:
+    """A comment's words as one line: its `plain_body`, else its `body` or `html_body` made plain."""
+    return plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
+
+
+def author_id(comment: dict) -> object:
+    """A comment's author's id: `author_id`, else `author.id`."""
+    return comment.get("author_id") or _author(comment).get("id")
+
+
+def author_role(comment: dict, user: dict) -> object:
+    """A comment's author's role: its own (`author_role`, `author.role`), else its side-loaded user's (`user`)."""
+    return comment.get("author_role") or _author(comment).get("role") or user.get("role")
+
+
 def _author(record: dict) -> dict:
     author = record.get("author")
     return author if isinstance(author, dict) else {}
@@ -103,7 +125,7 @@ class Users:
     """The users a Zendesk export side-loads (`include=users`: id, name, e-mail, role), beside its tickets or in one,
     by id: its comments name their author and a ticket its requester by an id alone. One per file, a ticket's own
     users joining it as read. It gives a comment's side (the role), the labels given a match (name, role, e-mail) and
-    the requester's address kept for erasure (`customer_email`), never an address of the company's users."""
+    the customers' addresses kept for erasure (`customer_email`), never an address of the company's users."""
 
     def __init__(self, users: object = None) -> None:
         self.by_id: dict[str, dict] = {}
@@ -133,58 +155,66 @@ def _comment_emails(comment: dict, user: dict) -> tuple[object, ...]:
 
 
 def _zendesk_side(
-    comment: dict, requester: object, speakers: Speakers | None, user: dict, emails: tuple[object, ...]
+    comment: dict, requester: object, speakers: Speakers | None, user: dict, emails: tuple[object, ...], page: bool
 ) -> tuple[str, bool]:
     """The comment's side, and whether it is surely the company's (a role or a label given says so, not a guess):
     as the user gave its author's id, name, e-mail or role (`Speakers.author_side`: an end-user who is staff, a bot,
-    an author with no role), else by its role, else by whether the requester wrote it. The name and role are the
-    author's own (`author`), else its side-loaded user's (`user`: a customer's CC'd colleague is an end-user, the
-    agent who requested a proactive ticket an agent)."""
+    an author with no role), else by its role, else by whether the requester wrote it; on a comments `page`, which
+    names no requester, as the labels given leave the authors they do not name (`Speakers.rest`). The name and role
+    are the author's own (`author`), else its side-loaded user's (`user`: a customer's CC'd colleague is an end-user,
+    the agent who requested a proactive ticket an agent)."""
     author = _author(comment)
-    role = comment.get("author_role") or author.get("role") or user.get("role")
+    role = author_role(comment, user)
     if speakers is not None:
         named = (comment.get("author_id"), author.get("id"), author.get("name") or user.get("name"))
         if given := speakers.author_side(named, emails, role):
             return given, given == "agent"
     if role:
         return ("customer", False) if customer_author(role) else ("agent", True)
+    if page and speakers is not None:  # without labels a page whose sides cannot be told is refused (zendesk_pages)
+        return speakers.rest, speakers.rest == "agent"
     return ("customer" if requester is not None and comment.get("author_id") == requester else "agent"), False
 
 
-def _requester_emails(ticket: dict, users: Users) -> list[object] | None:
-    """The requester's addresses the ticket gives: its embedded or side-loaded user's and the address an e-mailed
-    ticket came from; None where that user's role is the company's (an agent who raised a ticket is no customer)."""
+def _requester_emails(ticket: dict, users: Users) -> tuple[list[object], bool]:
+    """The requester's addresses the ticket gives (its embedded or side-loaded user's and the address an e-mailed
+    ticket came from), and whether that user's role is the company's (an agent who raised a ticket is no customer)."""
     people = [p for p in (ticket.get("requester"), users.of(ticket.get("requester_id"))) if isinstance(p, dict)]
-    return None if any(map(_staff, people)) else [*(p.get("email") for p in people), _sender(ticket)]
+    return [*(p.get("email") for p in people), _sender(ticket)], any(map(_staff, people))
 
 
 def zendesk_row(ticket: dict, speakers: Speakers | None = None, users: Users | None = None) -> dict:
-    requester = ticket.get("requester_id")
+    requester, page = ticket.get("requester_id"), is_comments_page(ticket)
     users = users if users is not None else Users()
     users.add(ticket.get("users"))  # the users a ticket's own comments were fetched with
-    mail, company = _requester_emails(ticket, users), set(users.staff)
+    requested, staff_requester = _requester_emails(ticket, users)
+    mail = [] if staff_requester else requested  # then the customers who wrote in the ticket, the requester first
+    company = set(users.staff) | (_keys(requested) if staff_requester else set())
     turns = []
     for comment in ticket.get("comments") or []:
-        body = plain(comment.get("plain_body") or comment.get("body") or comment.get("html_body"))
+        body = said(comment)
         if not body:
             continue
-        user = users.of(comment.get("author_id") or _author(comment).get("id"))
+        user = users.of(author_id(comment))
         emails = _comment_emails(comment, user)
-        speaker, staff = _zendesk_side(comment, requester, speakers, user, emails)
-        company |= _keys(emails) if staff else set()
-        if mail is not None and requester not in (None, "") and comment.get("author_id") == requester:
-            mail += emails  # the requester's own address, an e-mailed comment's sender among them
+        speaker, staff = _zendesk_side(comment, requester, speakers, user, emails, page)
+        by_staff_requester = staff_requester and requester not in (None, "") and comment.get("author_id") == requester
+        if staff or by_staff_requester:
+            company |= _keys(emails)
+        elif speaker == "customer":  # the requester and every other customer who wrote: a CC'd colleague too
+            mail += emails
         if comment.get("public") is False:
             speaker = "agent"  # an internal note is context, never the customer's words
         turns.append(Turn(speaker, body))
     sat = ticket.get("satisfaction_rating")
+    first: dict = next(iter(ticket.get("comments") or []), {})  # a page has no date: its first comment's is its own
     return _row(
         _ident(ticket, "ticket_id", "case_id", "conversation_id"),
         turns,
         subject=ticket.get("subject"),
-        created_at=_iso(ticket.get("created_at")),
+        created_at=_iso(ticket.get("created_at") or (first.get("created_at") if page else None)),
         status=ticket.get("status"),
-        customer_email=_customer_mail(mail or (), company),
+        customer_email=_customer_mail(mail, company),
         channel=(ticket.get("via") or {}).get("channel") if isinstance(ticket.get("via"), dict) else None,
         tags="; ".join(map(str, ticket.get("tags") or [])),
         satisfaction_rating=sat.get("score") if isinstance(sat, dict) else sat,

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from miner.errors import InputError
 from miner.ingest import shapes
-from miner.ingest.conversations import is_messages
+from miner.ingest.conversations import is_comments_page, is_messages
 from miner.ingest.encoding import read_text
 from miner.ingest.table import Table
+from miner.ingest.zendesk_pages import name_pages
 
 if TYPE_CHECKING:
     from miner.ingest.speakers import Speakers
@@ -144,8 +145,10 @@ def _unique(header: list[str]) -> list[str]:
 def _records_of(data: object, path: Path, speakers: Speakers | None = None) -> list[dict]:
     if isinstance(data, list):
         records = data
-    elif isinstance(data, dict) and is_messages(data, speakers):
-        records = [data]  # one conversation a file (Amazon Connect's Contact Lens output), not its messages as items
+    elif isinstance(data, dict) and (is_messages(data, speakers) or is_comments_page(data)):
+        # one conversation a file (Amazon Connect's Contact Lens output, a Zendesk ticket's comments page), not its
+        # messages as items
+        records = [data]
     elif isinstance(data, dict):
         lists = _record_lists(data) or _one_level_down(data)
         if not lists:
@@ -220,12 +223,18 @@ def _loads(path: Path, text: str, line: int | None = None) -> object:
 
 
 def records_table(
-    path: Path, records: list[tuple[int, dict]], speakers: Speakers | None = None, users: object = None
+    path: Path,
+    records: list[tuple[int, dict]],
+    speakers: Speakers | None = None,
+    users: object = None,
+    unit: str = "line",
 ) -> Table:
     """A Table from JSON records: conversation exports become transcripts (`speakers`: the labels given a side;
-    `users`: the authors and requesters side-loaded beside them), others are flattened."""
+    `users`: the authors and requesters side-loaded beside them; Zendesk's comments pages named by the file,
+    `zendesk_pages`), others are flattened. `unit`: what a record's number counts."""
     converted = shapes.conversation_shape(path, records, speakers, users)
     if converted is not None:
+        name_pages(path, records, converted, speakers, users, unit)
         return converted
     rows = [(line, flatten(shapes.unwrap(rec))) for line, rec in records]
     seen: dict[str, None] = {}
@@ -244,7 +253,7 @@ def read_json(path: Path, progress: ByteProgress | None = None, speakers: Speake
     data = _loads(path, read_text(path))
     records = _records_of(data, path, speakers)
     users = data.get("users") if isinstance(data, dict) else None  # Zendesk's `include=users` beside the tickets
-    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers, users)
+    table = records_table(path, [(i + 1, rec) for i, rec in enumerate(records)], speakers, users, "record")
     table.unit = "record"  # a row's number is its place in the array, not a line of the file
     return table
 

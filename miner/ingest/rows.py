@@ -188,6 +188,7 @@ def iter_records(
         notes.append(survey.note(scale))
     elif table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
         notes.append(summary(named, scale, table.extra.get("texts")))
+    notes += table.extra.get("notes", [])  # the reader's own: where a Zendesk comments page's id came from
     if others := table.extra.get("other_sheets"):
         names = ", ".join(f"'{o}'" for o in others)
         notes.append(f"read sheet '{table.extra['sheet']}'; not read: {names} (one sheet is read per workbook: mine "
