@@ -124,6 +124,11 @@ def test_a_ticket_comments_page_is_one_conversation_named_by_its_file(tmp_path):
     users_first = {"users": USERS, **PAGE}  # the users side-loaded before the comments read the same
     assert _read(tmp_path / "12346.json", users_first) == [("12346", sides, mail, "2026-03-01")]
     assert _read(tmp_path / "export.json", PAGE)[0][0] == "export"  # no number in the name: the name itself
+    # an API dump's tickets/12345/comments.json: every page named 'comments' was one ticket
+    (tmp_path / "tickets" / "12348").mkdir(parents=True)
+    assert _read(tmp_path / "tickets" / "12348" / "comments.json", PAGE)[0][0] == "12348"
+    linked = {**PAGE, "previous_page": "https://acme.zendesk.com/api/v2/tickets/12349/comments.json?page=1"}
+    assert _read(tmp_path / "page-two.json", linked)[0][0] == "12349"  # the ticket its link names
     # a JSONL of pages, one ticket a line: each its own conversation, the line telling them apart
     pages = _read(tmp_path / "pages.jsonl", [PAGE, PAGE])
     assert [(ident, turns) for ident, turns, _, _ in pages] == [("pages#1", sides), ("pages#2", sides)]

@@ -22,14 +22,25 @@ if TYPE_CHECKING:
 _TICKET_NUMBER = re.compile(r"tickets?[-_ #]*(\d+)", re.IGNORECASE)
 
 
-def _name_id(path: Path) -> tuple[str, str]:
-    """A page's id from its file's name, and where it came from: the number after "ticket" ("ticket-12345-comments"),
-    else the name's only number ("12345"), else the name itself."""
+_PAGE_LINK = re.compile(r"/tickets/(\d+)/comments")
+
+
+def _name_id(path: Path, pages: list[dict]) -> tuple[str, str]:
+    """A page's id, and where it came from: the number after "ticket" in the file's name ("ticket-12345-comments"),
+    else the name's only number ("12345"), else the folder's number (an API dump's "tickets/12345/comments.json",
+    whose names alone made every ticket 'comments'), else the ticket its link to the next or previous page names
+    (".../tickets/12345/comments.json?page=2"), else the name itself."""
     if found := _TICKET_NUMBER.search(path.stem):
         return found.group(1), "the ticket number in the file's name"
     numbers = re.findall(r"\d+", path.stem)
     if len(numbers) == 1:
         return numbers[0], "the number in the file's name"
+    if found := _TICKET_NUMBER.search(path.parent.name) or re.fullmatch(r"(\d+)", path.parent.name):
+        return found.group(1), "the ticket number in its folder's name"
+    links = {m.group(1) for page in pages for key in ("next_page", "previous_page")
+             if isinstance(page.get(key), str) and (m := _PAGE_LINK.search(page[key]))}  # fmt: skip
+    if len(links) == 1 and len(pages) == 1:
+        return links.pop(), "the ticket its link to the next or previous page names"
     return path.stem, "the file's name"
 
 
@@ -90,7 +101,7 @@ def name_pages(
     for _, line, page in pages:
         if speakers is None and (authors := _untold(page, users)):
             raise _refuse(path, authors, line if len(records) > 1 else None, unit)
-    ident, source = _name_id(path)
+    ident, source = _name_id(path, [page for _, _, page in pages])
     rows = list(table.rows)
     for i, line, _ in pages:
         rows[i][1]["id"] = ident if len(pages) == 1 else f"{ident}#{line}"
