@@ -609,7 +609,7 @@ def test_the_report_says_its_p_values_are_adjusted_for_the_touchpoints_and_pain_
     assert 'title="unadjusted p = 0.005">0.016</td>' in row
     words = " ".join(page.split())
     assert "adjusted (Benjamini–Hochberg) for the 3 touchpoints compared" in words
-    assert "Benjamini–Hochberg for the 39 pain points tested" in words or "(39 tested for rising" in words
+    assert "Benjamini–Hochberg for the 39 pain points tested" in words or "(39 pain points tested for rising" in words
 
 
 def test_a_report_without_dates_says_there_are_no_trends(tmp_path, segmenter):
