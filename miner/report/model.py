@@ -283,6 +283,7 @@ def quality(
         "rated_items": sum(d["rating"] is not None for d in data.documents.values()),  # items, as dated_items
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
         "rated_respondents": impact["rated_respondents"],  # survey respondents, each counted once
+        "survey_respondents": sum(r.survey for r in respondents or []),  # their whole: those who only scored too
         **unread_fields(data),
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
