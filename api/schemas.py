@@ -213,8 +213,9 @@ class Trend(BaseModel):
     )
     change_note: str | None = Field(
         description="Why `change` and `change_pct` are null: the previous period was cut short by the first item "
-        "(its counts cover fewer days), or the counts moved against `direction` (more complaints among many more "
-        "items is 'down'). Null when they are given.",
+        "(its counts cover fewer days), the period by the last (whole months asked for of data that ends inside the "
+        "last of them), or the counts moved against `direction` (more complaints among many more items is 'down'). "
+        "Null when they are given.",
     )
     documents: int = Field(description="Feedback items inside the period with a complaint in the pain point.")
     previous_documents: int = Field(description="The same, inside the previous period.")

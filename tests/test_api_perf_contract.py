@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from api.queries.common import with_dates
-from api.queries.pain_points import cut_note, pain_points
+from api.queries.pain_points import cut_note, end_note, pain_points
 from api.queries.pain_points import trend as _trend
 from api.testing import ROOT
 from miner.pipeline import MineOptions, mine
@@ -135,7 +135,8 @@ def _reference(db, run: dict, filters: Filters, touchpoint=None, stage=None, lim
     has_point = " AND a.pain_point_id IS NOT NULL"
     counts = count_by(db, run["id"], "a.pain_point_id", filters, has_point)
     span = filters.previous_span(db, run)
-    previous, cut = (span[0], cut_note(*span)) if span else (None, None)
+    previous = span[0] if span else None
+    cut = (cut_note(*span) or end_note(filters, filters.ends_early(db, run))) if span else None
     before = count_by(db, run["id"], "a.pain_point_id", previous, has_point) if previous else None
     total = total_complaints(db, run["id"], filters)
     by_touchpoint = count_by(db, run["id"], "a.touchpoint", filters)

@@ -60,6 +60,37 @@ def test_an_older_run_reads_the_items_it_analysed(c):
     assert client.get("/v1/trends").json()["items"] == [33, 34, 37, 1]
 
 
+def test_a_window_past_the_data_ends_the_trend_on_the_runs_last_item(c):
+    """January to June of data to April 2nd ran the months to June, two months of no items closing them, and April's
+    2 days were a whole month where the unfiltered trend says "2 of 30 days". Each run ends on its own last item:
+    run 1's, March 31st."""
+    client, _, _ = c
+    whole = client.get("/v1/trends").json()
+    wide = client.get("/v1/trends?since=2026-01-01&until=2026-06-30").json()
+    assert wide["periods"] == whole["periods"] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert wide["partial"] == whole["partial"] == {"period": "2026-04", "days": 2, "of_days": 30,
+                                                   "last_day": "2026-04-02"}  # fmt: skip
+    assert client.get("/v1/trends?since=2026-01-01&until=2026-06-30&run=1").json()["items"] == [33, 33, 33]
+
+
+def test_whole_months_the_data_ends_inside_give_no_complaint_count_change(c):
+    """March and April of data to April 2nd gave each pain point's complaint counts against January and February's
+    as a change: 33 days of complaints against 59 (a telecom's November and December of data to December 6th said
+    "-58%" where the share of items fell 31%). `direction` still compares the shares of items."""
+    client, _, _ = c
+    cut = client.get("/v1/pain-points?since=2026-03-01&until=2026-04-30&limit=200").json()
+    assert cut["period"]["previous_since"] == "2026-01-01" and cut["pain_points"]
+    for point in cut["pain_points"]:
+        trend = point["trend"]
+        assert (trend["change"], trend["change_pct"]) == (None, None) and trend["direction"] != "too few"
+        assert trend["change_note"].startswith(
+            "the period ends on 2026-04-02, the last item's day, not 2026-04-30: it covers 33 of its 61 days"
+        )
+    for window in ("since=2026-03-01&until=2026-03-31", "since=2026-03-15&until=2026-04-30"):  # whole; as many days
+        page = client.get(f"/v1/pain-points?{window}&limit=200").json()
+        assert not any((p["trend"]["change_note"] or "").startswith("the period ends") for p in page["pain_points"])
+
+
 def test_items_imported_by_no_completed_run_are_in_no_run(c, segmenter):
     """What a cancelled run or a `mine` that crashed after its import stored in the workspace's file."""
     client, server, _ = c

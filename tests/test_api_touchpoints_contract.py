@@ -203,7 +203,7 @@ def _reference_trends(db, run: dict, filters: Filters, period: str) -> dict:
             "rating_range": None, "nps": []}  # fmt: skip
     if not items_by_day:
         return base
-    first, last = trend_span(filters, min(items_by_day), max(items_by_day))
+    first, last = trend_span(db, run, filters, min(items_by_day), max(items_by_day))
     periods = period_range(first, last, period)
     position = {p: i for i, p in enumerate(periods)}
     read_days, languages = read_by_day(db, run, filters)

@@ -677,6 +677,16 @@ def test_a_latest_period_cut_short_is_named_in_the_chart_and_the_warnings(sample
     assert whole["trends"]["partial"] is None and not any("holds" in w for w in whole["quality"]["warnings"])
 
 
+def test_a_window_past_the_data_ends_its_periods_on_the_last_item(sample):
+    """A quarter asked for of data that ends before it does (the sample's on Wednesday 28 October) ran its weeks to
+    the window's last day: nine weeks of no items closed it, every change "too few items", and the week the data
+    ends in, 3 of its 7 days, was called whole, where a window ending on that day names it."""
+    past = build_report(sample, Filters("2026-10-01", "2026-12-31"), granularity="week")["trends"]
+    assert past["periods"][-1] == "2026-W44" and past["items"][-1] > 0
+    assert past["partial"] == {"period": "2026-W44", "days": 3, "of_days": 7, "last_day": "2026-10-28"}
+    assert past == build_report(sample, Filters("2026-10-01", "2026-10-28"), granularity="week")["trends"]
+
+
 def test_a_first_period_cut_short_is_named_in_the_chart_and_the_warnings(sample):
     """From March 15th: March's counts are half a month's beside whole months, and neither the JSON, the chart nor
     Data quality said so (`partial` looks at the latest period only). The step from it compares rates of items."""

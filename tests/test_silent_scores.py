@@ -50,6 +50,22 @@ def test_the_nps_counts_the_respondents_who_wrote_nothing(db, tmp_path, mini_tax
     assert build_report(db)["overview"]["nps"]["respondents"] == 16
 
 
+def test_data_quality_counts_rated_respondents_of_all(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
+    """Data quality read "Survey respondents with a rating: 16 of 6": the rated counted those who only scored, the
+    whole only those who wrote (a telecom's NPS survey of 120 respondents, 24 scores alone: "120 of 96")."""
+    from miner.pipeline import mine
+    from miner.report.html import render_html
+    from miner.report.model import build_report
+
+    _survey(tmp_path / "q.csv", SCORES, WROTE)
+    mine(db, [tmp_path / "q.csv"], _options(mini_taxonomy, fake_embedder, segmenter))
+    report = build_report(db)
+    assert (report["quality"]["rated_respondents"], report["quality"]["survey_respondents"]) == (16, 16)
+    page = " ".join(render_html(report).split())
+    assert ("Survey respondents with a rating</dt><dd>16 of 16 (10 of them scored and wrote no comment; rating impact "
+            "counts each once)") in page  # fmt: skip
+
+
 def test_a_weekly_re_export_counts_each_respondent_once(db, tmp_path, mini_taxonomy, fake_embedder, segmenter):
     from miner.pipeline import mine
     from miner.report.model import build_report

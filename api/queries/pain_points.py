@@ -67,6 +67,20 @@ def cut_note(previous: Filters, start: date) -> str | None:
     )
 
 
+def end_note(window: Filters, ends: tuple[date, date] | None) -> str | None:
+    """Why the complaint counts are not compared when the period was cut short by the last item (`ends`, from
+    `Filters.ends_early`): November and December of data to December 6th said "-58%" of 36 days of complaints
+    against September and October's 61, where the share of items fell 31%; None when it was not."""
+    if ends is None or window.since is None:
+        return None
+    latest, end = ends
+    days, of_days = (latest - window.since).days + 1, (end - window.since).days + 1
+    return (
+        f"the period ends on {latest}, the last item's day, not {end}: it covers {days:,} of its {of_days:,} days, "
+        "so complaint counts are not compared; `direction` and `rate_change_pct` compare the shares of items"
+    )
+
+
 def pain_points(
     db: sqlite_utils.Database,
     run: dict,
@@ -84,7 +98,8 @@ def pain_points(
     top = top_pain_points(db, run, filters, touchpoint=touchpoint, stage=stage, limit=limit, offset=offset,
                           quotes=n_quotes)  # fmt: skip
     span = filters.previous_span(db, run)  # and every denominator: the items this run analysed, not those since
-    previous, cut = (span[0], cut_note(*span)) if span else (None, None)
+    previous = span[0] if span else None
+    cut = (cut_note(*span) or end_note(filters, filters.ends_early(db, run))) if span else None
     before = pain_point_counts(db, run, previous)[0] if previous else None
     items = items_inside(db, run, filters)
     before_items = items_inside(db, run, previous) if previous else 0

@@ -43,7 +43,7 @@ def trends(db: sqlite_utils.Database, run: dict | None, filters: Filters, period
     items_by_day = daily_items(db, run, filters)  # the run's items: not those imported since it ran
     if not items_by_day:
         return empty
-    first, last = trend_span(filters, min(items_by_day), max(items_by_day))
+    first, last = trend_span(db, run, filters, min(items_by_day), max(items_by_day))
     periods = period_range(first, last, period)
     position = {p: i for i, p in enumerate(periods)}
     at: dict[str, int | None] = {}  # each day's period, looked up once: the items', the read ones' and complaints'

@@ -28,7 +28,7 @@ from miner.report.trends import (
     touchpoint_trends,
 )
 from miner.report.unread import read_overview, unread_fields, unread_warnings
-from miner.store.filters import Filters
+from miner.store.filters import Filters, last_day
 from miner.store.painpoints import refit_note
 from miner.store.report import RunData, load_quotes, load_run_data, pain_points_before
 from miner.store.runs import run_fit, run_provenance
@@ -147,19 +147,23 @@ def journey(entries: list[dict]) -> list[dict]:
     return out
 
 
-def trend_span(filters: Filters, first: str, last: str) -> tuple[str, str]:
+def trend_span(db: sqlite_utils.Database, run: dict, filters: Filters, first: str, last: str) -> tuple[str, str]:
     """The days the trend periods span: the filter's bounds where given, so a quiet first or last week still shows
-    as zero, but no more than a year beyond the data (`until=9999-12-31` is no reason for 400,000 empty weeks)."""
-    slack = timedelta(days=366)
+    as zero (months before the data start as blank ones, named in Data quality), but no more than a year before the
+    data (`since=0001-01-01` is no reason for 700,000 empty weeks), and never past the last day of the items `run`
+    analysed of the filter's sources, kinds and kept values, as a pain point's trend ends (`Filters.previous_span`).
+    A quarter asked for of data exported on December 6th ran to the 31st: its December was called whole, not "6 of
+    31 days", and a window past the data closed on a month of no items, every change "too few items"."""
     lo, hi = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
     if filters.since and lo.year > 2:
-        lo = max(filters.since, lo - slack)
-    if filters.until and hi.year < 9998:
-        hi = min(filters.until, hi + slack)
+        lo = max(filters.since, lo - timedelta(days=366))
+    if filters.until and (end := last_day(db, filters, run)):
+        hi = min(filters.until, end)
     return lo.isoformat(), hi.isoformat()
 
 
 def add_trends(
+    db: sqlite_utils.Database,
     data: RunData,
     tally: Tally,
     entries: list[dict],
@@ -181,7 +185,7 @@ def add_trends(
             "partial_first": None,
         }
     # The periods span the filter's dates where given, so a quiet first or last week still shows as zero.
-    first, last = trend_span(filters, min(dated.values()), max(dated.values()))
+    first, last = trend_span(db, data.run, filters, min(dated.values()), max(dated.values()))
     unit = choose_granularity([first, last], granularity, items=len(dated))
     doc_periods = {d: period_of(v, unit) for d, v in dated.items()}
     periods = period_range(first, last, unit)
@@ -279,6 +283,7 @@ def quality(
         "rated_items": sum(d["rating"] is not None for d in data.documents.values()),  # items, as dated_items
         "dated_items": sum(1 for d in data.documents.values() if d["date"]),
         "rated_respondents": impact["rated_respondents"],  # survey respondents, each counted once
+        "survey_respondents": sum(r.survey for r in respondents or []),  # their whole: those who only scored too
         **unread_fields(data),
         "sources": Counter(d["source"] for d in data.documents.values()).most_common(),
         "kinds": Counter(d["kind"] for d in data.documents.values()).most_common(),
@@ -329,7 +334,7 @@ def build_report(
     tally = Tally.of(data.assignments)
     top = top_pain_points(db, data.run, filters, limit=None, quotes=QUOTES)["pain_points"]
     entries = touchpoint_entries(data, tally, top)
-    trends = add_trends(data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
+    trends = add_trends(db, data, tally, entries, granularity, filters, pain_points_before(db, filters, run_id))
     respondents = group(data.documents | data.scores)  # those who only scored too
     impact = add_impact(data, tally, entries, seed, respondents)
     net_promoter = add_nps(respondents, tally.docs, entries, trends)

@@ -199,6 +199,18 @@ class Filters:
         cut = earliest if earliest is not None and start < earliest <= end else start
         return Filters(cut, end, self.source, self.kind, self.kept), start
 
+    def ends_early(self, db: sqlite_utils.Database, run: dict | None = None) -> tuple[date, date] | None:
+        """(the last item's day, the day the window's months end on) when whole months asked for end after the last
+        item of the sources, kinds and values, inside its month: December of data to the 6th covers 6 of its 31
+        days, where the previous period, November, covers all of its own (`previous_span`); None otherwise, any
+        other window being compared with as many days before as it covers up to the last item."""
+        if self.since is None or self.until is None or not _whole_months(self.since, self.until):
+            return None
+        latest = last_day(db, self, run)
+        if latest is None or not self.since <= latest < self.until or latest == _month_end(latest):
+            return None
+        return latest, _month_end(latest)
+
     def describe(self) -> str:
         bits = []
         if self.since or self.until:
