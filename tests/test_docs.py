@@ -140,6 +140,20 @@ def test_help_loads_no_heavy_library():
     assert proc.returncode == 0 and "mine" in proc.stdout and "top" in proc.stdout
 
 
+def test_version_names_the_package_and_loads_no_heavy_library():
+    """No `touchpoints --version`: a nightly job's log and a bug report could not say which code ran."""
+    from miner import __version__
+    from miner.version import tool_version
+
+    heavy = "('torch', 'spacy', 'bertopic', 'sentence_transformers', 'sklearn', 'presidio_analyzer')"
+    code = ("import sys; from miner.cli import main; sys.argv = ['touchpoints', '--version']\ntry: main()\n"
+            f"except SystemExit: print(sorted(m for m in {heavy} if m in sys.modules))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    said, loaded = proc.stdout.strip().splitlines()
+    assert said == f"touchpoints {tool_version()}" and said.startswith(f"touchpoints {__version__}"), proc.stderr
+    assert loaded == "[]"
+
+
 READ_COMMANDS = {  # each refuses a missing --db rather than create it
     "top": [], "report": [], "export": [], "forget": ["--dataset", "x"], "taxonomy suggest": [],
     "taxonomy review": [], "runs list": [], "runs prune": ["--keep", "1"],

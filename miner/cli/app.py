@@ -29,6 +29,31 @@ app.add_typer(taxonomy_app, name="taxonomy")
 runs_app = typer.Typer(help="List a database's runs and prune the results of old ones.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from miner.version import tool_version
+
+        typer.echo(f"touchpoints {tool_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version (with the git commit where it runs from a checkout, as each run records it) and "
+            "exit: what a bug report or a nightly job's log names.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """The options before any command."""
+
+
 DEFAULT_DB_NAME = "touchpoints.db"
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite database file (created if missing).")]
 # Commands that only read (or erase from) a mined database refuse a missing file rather than create an empty one.
