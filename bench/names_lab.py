@@ -14,7 +14,8 @@ reading only: the sample's text must not be copied into the repository). `--plai
 with and without dropping NER's persons that are plain English words (namefilter.plain_word; section 6) on the
 labelled sample, the demo corpus's reviews and survey answers, the airline sample (in batches of 500, as the import
 redacts) and any `--file`, and prints what it drops. `--opener` does the same for a given name opening a sentence
-that the batch writes in lower case ("Bill went up", presidio.opens_as_a_word; section 10).
+as a word (the batch's before fix-vocab, the text's own or an everyday word since: "Bill went up",
+presidio.opens_as_a_word; section 10).
 `--left` redacts the airline sample as the import does (`redact_records`, batches of 500) and counts the given names
 (data/first_names.txt, not a common word of the batch) left in the stored text, by where they stand: after a
 signature mark, in the place of an address (a comma or a full stop beside it), elsewhere (section 8); `--lost`
@@ -57,9 +58,14 @@ def _finder(module: Any, analyzer: Any) -> Any:
     names.read_ = 0
 
     def parts(texts: list[str], todo: list[int], _: Any = None) -> list[tuple[int, int, int]]:
-        vocabulary = module.Vocabulary(texts)
+        if hasattr(module, "PlainWords"):  # each text its own words and the model's, as find reads (section 14)
+            vocabulary = {i: module.Vocabulary([texts[i]], names._plain_word) for i in todo}
+        else:  # an earlier filter read the batch's words
+            vocabulary = dict.fromkeys(todo, module.Vocabulary(texts))
         out = [
-            (i, a, b) for i in todo for a, b in module.windows(texts[i], module.name_candidates(texts[i], vocabulary))
+            (i, a, b)
+            for i in todo
+            for a, b in module.windows(texts[i], module.name_candidates(texts[i], vocabulary[i]))
         ]
         names.read_ += sum(b - a for _, a, b in out)
         return out

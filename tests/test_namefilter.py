@@ -194,3 +194,21 @@ def test_the_english_word_list_comes_from_the_spacy_model_and_names_that_are_wor
     assert plain_word("Felt misled.", 0, 4, words)
     assert not plain_word("Felt misled.", 0, 4, frozenset())
     assert not plain_word("I spoke to Felt today", 11, 15, words)  # a cue before it
+
+
+def test_the_models_plain_words_are_adjectives_adverbs_verbs_and_their_forms_never_names_or_bare_nouns():
+    """What stands in for the words a batch wrote in lower case (`Vocabulary`): the same for every text."""
+    from miner.segment.namefilter import PlainWords, plain_words
+    from miner.segment.segmenter import load_spacy
+
+    words = plain_words(str(load_spacy().path))
+    for word in ("glad", "unfortunately", "looking", "explained", "agents", "apologies", "got", "clearer", "nicer"):
+        assert words.plain(word), word
+    # a bare noun may be a person or a place ("penn"), a given name or a surname that is a word too is a name,
+    # and two letters are mostly an abbreviation
+    for word in ("baggage", "penn", "aristotle", "okafor", "grace", "bill", "baker", "gi", "tadd"):
+        assert not words.plain(word), word
+    assert not PlainWords({}).plain("glad")  # a model without the tables: the text's own words and the lists only
+    vocabulary = Vocabulary(["Glad it's sorted. Okafor, thanks"], words.plain)
+    assert _words("Glad it's sorted. Okafor, thanks", vocabulary) == ["Okafor"]
+    assert _words("Glad it's sorted. Okafor, thanks", Vocabulary([])) == ["Glad", "Okafor"]

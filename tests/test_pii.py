@@ -646,7 +646,7 @@ def test_plural_days_and_platforms_are_no_names():
 def test_a_given_name_opening_a_sentence_as_a_plain_word_is_no_person(redactor):
     """Team-written survey comments of a broadband provider, whose customers write "bill" as a word: NER called the
     sentence-opening "Bill" a person ("<PERSON> went up"). A cue before or after it, or an address, keeps the name
-    (each redacted in a batch of its own: a batch that names Bill mid-sentence keeps every Bill a name, below)."""
+    (a text that names Bill mid-sentence keeps its every Bill a name, below)."""
     plain = [
         "Bill went up and nobody explained why.",
         "Bill is impossible to understand, lots of extra charges I never agreed to.",
@@ -665,10 +665,31 @@ def test_a_given_name_opening_a_sentence_as_a_plain_word_is_no_person(redactor):
         assert "Bill" not in redactor.redact_many([text, *words])[0], text
 
 
-def test_a_given_name_the_batch_capitalises_inside_a_sentence_stays_a_name(redactor):
-    """The same opening "Bill" in a batch that also names an engineer Bill mid-sentence is left a person."""
-    texts = ["The engineer Bill came on time.", "Bill fixed the router in ten minutes.", "my bill is wrong"]
-    assert redactor.redact_many(texts)[1] == "<PERSON> fixed the router in ten minutes."
+def test_a_given_name_the_text_capitalises_inside_a_sentence_stays_a_name(redactor):
+    """The same opening "Bill" in a text that also names an engineer Bill mid-sentence is left a person."""
+    texts = ["The engineer Bill came on time. Bill fixed the router in ten minutes.", "my bill is wrong"]
+    redacted = "The engineer <PERSON> came on time. <PERSON> fixed the router in ten minutes."
+    assert redactor.redact_many(texts)[0] == redacted
+
+
+def test_a_text_is_redacted_the_same_whatever_texts_share_its_batch(redactor):
+    """Team-written. The import redacts a file in batches that follow its rows' order, and the name pre-filter read
+    the batch's words: a word another row wrote in lower case ("a week's grace period", "letters should be
+    clearer") made the same comment's word no name, so a file mined in another order stored it otherwise ("Clearer"
+    was <PERSON> in one order of 2,000 NHS comments). Each text now reads its own words and the model's."""
+    texts = [
+        "Grace sorted my medication quickly.",
+        "Clearer letters about appointments please.",
+        "Mark sorted it all out for me.",
+        "Sorry to hear that, Mark.",
+        "Code said valid until Sunday.",
+    ]
+    others = ["a week's grace period", "letters should be clearer", "mark it urgent", "the promo code failed"]
+    alone = [redactor.redact_many([text])[0] for text in texts]
+    assert redactor.redact_many(others + texts)[len(others) :] == alone
+    assert redactor.redact_many(texts[::-1] + others)[: len(texts)] == alone[::-1]
+    assert alone[0].startswith("<PERSON> sorted"), alone  # a given name, whatever another row writes
+    assert alone[1] == texts[1]  # an adjective's comparative: no name, whatever the other rows write
 
 
 def test_units_of_speed_and_data_are_no_names(redactor):

@@ -8,8 +8,11 @@ candidate when
 - a cue stands before it: a title ("Mr", "Captain"), an initial ("J. Miller"), "my name is", "I'm", "spoke to",
   "ask for", "thanks", "hi", a signature mark ("^", "*", "-"), or
 - its lower-case form is not a common word: not a stop word, not in data/common_words.txt, not a place, a day or
-  an interjection (data/not_names.txt: "Denver", "Friday", "Hello"), not written in lower case anywhere in the
-  batch ("Okafor", "Delta", "Sherouk, we're sorry"; not "Service", "Airport", "Glad").
+  an interjection (data/not_names.txt: "Denver", "Friday", "Hello"), not written in lower case anywhere in its own
+  text, and no adjective, adverb or verb of the spaCy model's tables nor a regular form of one or a noun's plural
+  ("Okafor", "Delta", "Sherouk, we're sorry"; not "Glad", "Unfortunately", "Looking", "Agents").
+  A text's own words, never its batch's: which texts share a batch follows the file's order, and a word the batch
+  wrote in lower case made "Clearer" a name in one order and no name in another (`Vocabulary`).
 A contraction ("Don't", "Won't", "Bill'll"), the parts of "Wi-Fi" and a unit of data or speed ("12 Mbps")
 are never one.
 So a capitalised common word is no candidate ("Flight was late", "our Baggage team", "Unfortunately, ...") unless
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib.resources import files
 
@@ -93,24 +96,76 @@ def word_names() -> frozenset[str]:
     return _word_list("word_names.txt")
 
 
+_PARTS = ("noun", "verb", "adj", "adv")
+
+
 @lru_cache(maxsize=4)
-def english_words(model_path: str) -> frozenset[str]:
-    """The lower-case words of the spaCy model's lemmatizer tables at `model_path` (en_core_web_sm's: WordNet's
-    index and irregular forms, about 82,000 words); empty for a model without them."""
+def _lemma_tables(model_path: str) -> dict[str, frozenset[str]]:
+    """The lower-case words of the spaCy model's lemmatizer tables at `model_path`, by part of speech: its lemmas
+    ("noun", "verb", "adj", "adv") and, under "irregular", the irregular forms ("got", "flew", "best"). Empty for a
+    model without the tables."""
     from pathlib import Path
 
     folder = Path(model_path) / "lemmatizer" / "lookups"
     if not (folder / "lookups.bin").exists():
-        return frozenset()
+        return {}
     from spacy.lookups import Lookups
 
     lookups = Lookups().from_disk(folder)
-    words: set[str] = set()
-    for table in ("lemma_index", "lemma_exc"):
-        if lookups.has_table(table):
-            for entries in lookups.get_table(table).values():
-                words.update(w for w in entries if w.isalpha() and w.islower())
-    return frozenset(words)
+    tables: dict[str, frozenset[str]] = {}
+    for name, key in (("lemma_index", "lemmas"), ("lemma_exc", "irregular")):
+        if not lookups.has_table(name):
+            continue
+        table = lookups.get_table(name)
+        for part in _PARTS:
+            words = frozenset(w for w in table.get(part, ()) if w.isalpha() and w.islower())
+            into = part if key == "lemmas" else key
+            tables[into] = tables.get(into, frozenset()) | words
+    return tables
+
+
+@lru_cache(maxsize=4)
+def english_words(model_path: str) -> frozenset[str]:
+    """The lower-case words of the spaCy model's lemmatizer tables at `model_path` (en_core_web_sm's: WordNet's
+    index and irregular forms, about 82,000 words); empty for a model without them."""
+    return frozenset().union(*_lemma_tables(model_path).values())
+
+
+@lru_cache(maxsize=4)
+def plain_words(model_path: str) -> PlainWords:
+    """The `PlainWords` of the spaCy model at `model_path` (none for a model without lemmatizer tables)."""
+    return PlainWords(_lemma_tables(model_path))
+
+
+class PlainWords:
+    """The words of the spaCy model's tables that are no name however a text writes them (`plain`), for `Vocabulary`:
+    the same for every text, so a text's names do not depend on the texts beside it."""
+
+    # The regular forms of a verb ("looking", "explained"), a noun's or a verb's in -s ("agents", "apologies") and an
+    # adjective's comparative and superlative ("clearer", "nicer", "easiest")
+    _FORMS = (("ing", "", ("verb",)), ("ed", "", ("verb",)), ("d", "", ("verb",)), ("ies", "y", ("noun", "verb")),
+              ("es", "", ("noun", "verb")), ("s", "", ("noun", "verb")), ("er", "", ("adj",)), ("r", "", ("adj",)),
+              ("ier", "y", ("adj",)), ("est", "", ("adj",)), ("st", "", ("adj",)), ("iest", "y", ("adj",)))  # fmt: skip
+
+    def __init__(self, tables: dict[str, frozenset[str]]) -> None:
+        self.tables = tables
+        self.describing = frozenset().union(*(tables.get(k, frozenset()) for k in ("verb", "adj", "adv")))
+
+    def plain(self, word: str) -> bool:
+        """Whether lower-case `word` is an adjective, an adverb, a verb, an irregular form ("got") or a regular form
+        of a verb, a noun or an adjective: no noun alone, for the nouns hold people and places in lower case
+        ("penn", "aristotle"); never a given name or a surname that is a word too ("grace", "baker"), nor a word of
+        two letters (mostly abbreviations: "gi", "cv")."""
+        if len(word) < 3 or word in first_names() or word in word_names():
+            return False
+        if word in self.describing or word in self.tables.get("irregular", ()):
+            return True
+        for suffix, added, parts in self._FORMS:
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                base = word[: -len(suffix)] + added
+                if any(base in self.tables.get(part, ()) for part in parts):
+                    return True
+        return False
 
 
 def _forms(word: str) -> set[str]:
@@ -146,22 +201,32 @@ def plain_word(text: str, start: int, end: int, words: frozenset[str]) -> bool:
 
 
 class Vocabulary:
-    """The words a batch writes in lower case: a word the batch writes so is a common word there, not a name. And
-    the words it capitalises inside a sentence (`inside`, lower case), where only a name or a title is capitalised.
-    Email addresses and URLs are left out: a customer's "isla.fisher@..." made "Thanks, Isla" a plain word."""
+    """The words `texts` write in lower case: a word written so is a common word there, not a name. And the words
+    they capitalise inside a sentence (`inside`, lower case), where only a name or a title is capitalised.
+    Email addresses and URLs are left out: a customer's "isla.fisher@..." made "Thanks, Isla" a plain word.
+    The redactor gives each text its own (presidio.py), never one of its batch: the texts beside it follow the
+    file's order, and the same comment was redacted one way in file order and another shuffled. `plain` (the
+    model's `PlainWords.plain`, loaded on first use) stands in for the everyday words a batch wrote: the same for
+    every text."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], plain: Callable[[str], bool] | None = None) -> None:
         self.lower: Counter[str] = Counter()
         self.inside: Counter[str] = Counter()
+        self.plain = plain
         for text in texts:
             text = _ADDRESS_LIKE.sub(" ", text)
             self.lower.update(_LOWER_WORD.findall(text))
             self.inside.update(w.lower() for w in _INSIDE.findall(text))
 
     def common(self, word: str) -> bool:
-        """A stop word, an everyday word, or a word the batch writes in lower case."""
+        """A stop word, an everyday word, a word the texts write in lower case or a plain word of the model's."""
         stem = _stem(word)
-        return stem in common_words() or self.lower[stem] > 0
+        return stem in common_words() or self.lower[stem] > 0 or (self.plain is not None and self.plain(stem))
+
+    def as_a_word(self, word: str) -> bool:
+        """Whether lower-case given name `word` is written as a word: the texts write it in lower case, or it is an
+        everyday word ("bill", "will", "hope"), which a batch of a few hundred texts always wrote."""
+        return self.lower[word] > 0 or word in common_words()
 
 
 def _stem(word: str) -> str:

@@ -22,6 +22,7 @@ from miner.segment.namefilter import (
     is_given_name,
     name_candidates,
     plain_word,
+    plain_words,
     windows,
     word_names,
 )
@@ -141,8 +142,8 @@ def context_names(
     text: str, vocabulary: Vocabulary | None = None, english: Callable[[], frozenset[str]] | None = None
 ) -> list[tuple[int, int, str]]:
     """Person names by title ("Ms Davies") or by cue ("spoke with Aaliyah and Tyler", "Stuart said"). With the
-    batch's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
-    valid until Sunday", where the batch writes "code"), nor is a sentence's first word that `opens_as_a_word`
+    text's `vocabulary`, a cued single word that is a common word there and no given name is none ("Code said
+    valid until Sunday": "code" is a verb), nor is a sentence's first word that `opens_as_a_word`
     ("Bill says I went over my minutes"). With `english` (what gives `english_words`), a single word cued only by
     what follows it is none when it is a plain English word (`plain_word`: "Transfer says pending")."""
     spans = [(m.start(), m.end(), "PERSON") for m in _TITLE.finditer(text) if m.group(0).lower() not in _NOT_NAMES]
@@ -202,7 +203,7 @@ def _addressed(text: str, vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
     """Given names in the place of an address or a signature, with the surname after them: after a comma, a
     greeting or the start of a turn, and before a comma or a sentence's end; or after a sign-off ("Thanks, Isla
     Fisher", "Regards Penelope Cruz") at a line's end too. NER misses most of them ("We're sorry to hear that,
-    Maryann."); a given name the batch writes as a word ("Will", "Mark") is left to NER."""
+    Maryann."); a given name the text writes as a word ("Will", "Mark") is left to NER."""
     return [
         (m.start(1), m.end(), "PERSON")
         for pattern in (_ADDRESSED, _SIGNED)
@@ -220,15 +221,16 @@ _SAYS = re.compile(r"\s+says\b")
 
 
 def opens_as_a_word(text: str, start: int, end: int, vocabulary: Vocabulary) -> bool:
-    """Whether NER's PERSON at text[start:end] is a given name opening a sentence as the plain word the batch writes
-    in lower case too: "Bill went up and nobody explained why", where the batch says "my bill". A cue before it
-    ("spoke to Bill"), one after it ("Bill said", "Bill from billing", "Bill was rude"), the place of an address
-    ("Bill, we're sorry", "Bill!") or the batch capitalising it inside a sentence elsewhere ("the engineer
-    Bill came") keeps it a name (docs/lab/names.md, section 10). "says" after it is no cue ("Bill says I went over
-    my minutes": what a bill, an app or a screen says is told in the present tense, what a person said in the past)."""
+    """Whether NER's PERSON at text[start:end] is a given name opening a sentence as a plain word: one the text
+    writes in lower case too or an everyday word (`Vocabulary.as_a_word`): "Bill went up and nobody explained why".
+    A cue before it ("spoke to Bill"), one after it ("Bill said", "Bill from billing", "Bill was rude"), the place
+    of an address ("Bill, we're sorry", "Bill!") or the text capitalising it inside a sentence elsewhere ("the
+    engineer Bill came") keeps it a name (docs/lab/names.md, section 10). "says" after it is no cue ("Bill says I
+    went over my minutes": what a bill, an app or a screen says is told in the present tense, what a person said in
+    the past)."""
     word = text[start:end]
     low = word.lower()
-    if not word.isalpha() or not is_given_name(word) or not vocabulary.lower[low] or vocabulary.inside[low]:
+    if not word.isalpha() or not is_given_name(word) or not vocabulary.as_a_word(low) or vocabulary.inside[low]:
         return False
     opens = _OPENS.search(text, max(0, start - 40), start)  # \A matches where the text starts, not the window
     if not opens or cued(text, start) or _CUED.search(text[max(0, start - 40) : start]):  # "J. Bill", "hi\nBill"
@@ -281,10 +283,11 @@ class PresidioNames:
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         self._lower_names(texts, out)
         todo = [i for i, t in enumerate(texts) if _CAPITALISED.search(_PLACEHOLDER.sub(" ", t))]
-        vocabulary = Vocabulary(texts)
+        # each text's own words: a batch's made a text's names depend on the texts the file's order put beside it
+        vocabularies = {i: Vocabulary([texts[i]], self._plain_word) for i in todo}
         for i in todo:
-            out[i] = _merge(out[i] + context_names(texts[i], vocabulary, self._english_words))
-        candidates = {i: name_candidates(texts[i], vocabulary) for i in todo} if self.prefilter else {}
+            out[i] = _merge(out[i] + context_names(texts[i], vocabularies[i], self._english_words))
+        candidates = {i: name_candidates(texts[i], vocabularies[i]) for i in todo} if self.prefilter else {}
         parts = self._parts(texts, todo, candidates)
         if not parts:
             return out
@@ -306,7 +309,7 @@ class PresidioNames:
                     continue  # "I'm Livid"
                 if not greeted and not _cued_before(texts[i], a + start) and _product(texts[i], a + start, a + end):
                     continue  # "my Dyson V15 vacuum", "Nintendo Switch OLED"
-                if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabulary):
+                if greeted or not opens_as_a_word(texts[i], a + start, a + end, vocabularies[i]):
                     out[i].append((a + start, a + end, "PERSON"))
         for i in todo:
             out[i] = _merge(out[i])
@@ -328,6 +331,10 @@ class PresidioNames:
     def _english_words(self) -> frozenset[str]:
         """The model's English words (`namefilter.english_words`)."""
         return english_words(str(self._load().nlp_engine.nlp["en"].path))
+
+    def _plain_word(self, word: str) -> bool:
+        """Whether lower-case `word` is a word of the model's that is no name (`namefilter.PlainWords`)."""
+        return plain_words(str(self._load().nlp_engine.nlp["en"].path)).plain(word)
 
     def _ner_score(self) -> float:
         """The score Presidio gives every spaCy entity (spaCy's NER has no confidence of its own)."""
