@@ -41,3 +41,19 @@ def test_limits_have_a_default_and_a_clear_error(tmp_path):
     assert "over the limit of 1,000,000" in figures["text_length"]["message"]
     assert figures["request_rate"]["status"] == 429 and int(figures["request_rate"]["retry_after"]) >= 1
     assert all(figures["documented"].values()), figures["documented"]
+
+
+def test_a_partial_run_renders_the_figures_kept_from_an_older_run():
+    """`python -m reliability --only pii` crashed (KeyError 'api') rendering the erasure figures kept from a run made
+    before the POST /v1/erasures row existed: the figures of the sections it ran were lost with it."""
+    import argparse
+
+    from reliability.__main__ import _previous, render
+
+    kept = _previous(ROOT / "docs" / "reliability.md")
+    assert kept and "erasure" in kept["figures"]
+    kept["figures"]["erasure"].pop("api", None)
+    args = argparse.Namespace(only="pii", embedding_model="fake")
+    page = render(kept, args)
+    assert "Only pii ran at that time" in " ".join(page.split())
+    assert "not measured in the kept figures: run the erasure section" in page
