@@ -45,6 +45,24 @@ def test_mine_says_which_columns_it_chose_and_which_it_found_none_for(tmp_path):
     ]
 
 
+def test_mine_names_the_other_columns_it_keeps_for_filters(tmp_path):
+    """An app-store export's 'Market' and 'appVersion' were kept with each item, for --where and top --by, but only
+    a survey's note said so: the analyst learnt it from the docs, or never."""
+    path = tmp_path / "app.csv"
+    path.write_text("review_id,score,at,content,replyContent,appVersion,Market,empty\n"
+                    "r1,1,2026-11-02,The app crashes on my bill,Sorry to hear that,5.2.1,UK,\n"
+                    "r2,5,2026-11-03,Great app,,5.2.0,DE,\n")  # fmt: skip
+    notes: list[str] = []
+    list(iter_file(path, notes=notes))
+    assert notes[-1] == ("kept with each item, not mined: 'replyContent', 'appVersion', 'Market' (filter on one with "
+                         "--where COLUMN=VALUE, or compare its values with top --by COLUMN)")  # fmt: skip
+    bare = tmp_path / "bare.csv"
+    bare.write_text("id,text\n1,The courier was late\n")
+    notes = []
+    list(iter_file(bare, notes=notes))
+    assert not [n for n in notes if "kept with each item" in n]
+
+
 def test_rows_repeating_an_id_are_counted_and_the_import_says_so(tmp_path):
     path = tmp_path / "chat.csv"  # no column says who speaks: the repeats are dropped, and the import says so
     lines = ["c1,2026-03-01 10:00,My parcel never came", "c1,2026-03-01 10:01,Sorry to hear that",

@@ -333,6 +333,16 @@ def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = 
     return "columns: " + ", ".join(found) + "".join(f"; {m}" for m in missing)
 
 
+def kept_note(columns: list[str]) -> str | None:
+    """The file's other columns kept with each item, where it has some: an analyst learnt only from docs that a
+    'Market' or 'appVersion' column can filter a report or break down its complaint rate."""
+    if not columns:
+        return None
+    shown = ", ".join(f"'{c}'" for c in columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
+    return (f"kept with each item, not mined: {shown} (filter on one with --where COLUMN=VALUE, or compare its "
+            "values with top --by COLUMN)")  # fmt: skip
+
+
 _DATE_ADVICE = "no date column found (name one with --date-col)"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
-from miner.ingest.columns import ColumnMap, detect, guess_kind, numbering, summary
+from miner.ingest.columns import ColumnMap, detect, guess_kind, kept_note, numbering, summary
 from miner.ingest.dates import DateColumn, european
 from miner.ingest.flat import flat_survey
 from miner.ingest.plaintext import plain_text
@@ -213,12 +213,14 @@ def iter_records(
     chunk: list[Record] = []
     total = dropped = 0  # dropped: rows left out, counted here (a caller's list may keep only the first ones)
     unread = 0  # rows the reader could not read (a wrong field count): where rows are joined, a message each
+    carried: set[str] = set()  # the meta the rows kept: the file's other columns, and what reading added
     for line, row in stream:
         try:
             if isinstance(row, InputError):
                 unread += 1
                 raise row
             rec = _record(path, line, row, cols, kind, scale, markup_cols, dates, speakers)
+            carried.update(rec.meta)
             rec.header_fields = header_fields
             if rec.source_id is not None:
                 rec.id_column = id_column  # a number in it is no phone number (`numbering`)
@@ -245,6 +247,8 @@ def iter_records(
     notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
+    if survey is None and (said := kept_note([c for c in table.columns if c in carried])):
+        notes.append(said)
     if survey is not None:
         from miner.ingest.silent import silent_scores  # it reads scores as this module does
 
