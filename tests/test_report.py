@@ -354,6 +354,27 @@ def test_long_quotes_are_cut_at_a_word_with_an_ellipsis(capsys):
     assert "minutes on…”" in out and "hold" not in out
 
 
+def test_a_narrow_terminal_folds_the_stage_under_the_touchpoint(capsys, monkeypatch):
+    """At 80 columns the stage's own column left the pain points and quotes 20 characters: two or three words a
+    line. Under 110 columns the stage goes under the touchpoint's name; wider, it keeps its column."""
+    from miner.report.render import print_table
+
+    quote = "The bill is impossible to understand, too many add-on charges I never asked for."
+    pain_point = {"label": "Unclear bills & statements", "complaints": 2, "examples": [{"text": quote}]}
+    touchpoint = {"name": "Billing & charges", "stage": "post-purchase", "complaints": 2, "share": 1.0}
+    result = {"run": {"id": 1, "complaints": 2, "segments": 2, "documents": 2},
+              "touchpoints": [{**touchpoint, "pain_points": [pain_point]}]}  # fmt: skip
+    for columns, folded in (("80", True), ("140", False)):
+        monkeypatch.setenv("COLUMNS", columns)
+        print_table(result)
+        lines = capsys.readouterr().out.splitlines()
+        assert max(map(len, lines)) <= int(columns)
+        assert any("Stage" in line for line in lines) is not folded
+        [named] = [i for i, line in enumerate(lines) if "Billing & charges" in line]
+        assert ("post-purchase" in lines[named + 1]) is folded and ("post-purchase" in lines[named]) is not folded
+        assert any("Unclear bills & statements (2)" in line for line in lines)  # the label on one line
+
+
 def test_xlsx_and_csv_neutralise_formulas(tmp_path):
     from openpyxl import load_workbook
 

@@ -12,6 +12,7 @@ from miner.segment.language import named
 from miner.wording import counted
 
 UNMAPPED_NAME = "No touchpoint (none)"
+NARROW = 110  # terminal columns under which the table folds the stage into the touchpoint cell
 
 
 def rows_of(result: dict, unmapped: bool = False) -> list[dict]:
@@ -55,9 +56,12 @@ def print_table(result: dict, unmapped: bool = False) -> None:
             )
         )  # fmt: skip
     )
+    # On a narrow terminal the stage goes under the touchpoint's name: at 80 columns its own column left the pain
+    # points and quotes 20 characters, two or three words a line.
+    narrow = console.width < NARROW
     columns: list[tuple[str, JustifyMethod]] = [
         ("Touchpoint", "left"),
-        ("Stage", "left"),
+        *([] if narrow else [("Stage", "left")]),
         ("Complaints", "right"),
         ("Share", "right"),
         ("Pain points (complaints) and a quote", "left"),
@@ -77,7 +81,9 @@ def print_table(result: dict, unmapped: bool = False) -> None:
             cell.append("no pain point yet: the next full `touchpoints mine` (without --incremental) groups these",
                         style="dim")  # fmt: skip
         name, stage = Text(terminal_text(tp["name"])), Text(terminal_text(tp["stage"] or ""))
-        table.add_row(name, stage, str(tp["complaints"]), percent(tp["share"]), cell)
+        if narrow:
+            name.append(f"\n{stage}" if tp["stage"] else "", style="dim")
+        table.add_row(*([name] if narrow else [name, stage]), str(tp["complaints"]), percent(tp["share"]), cell)
     console.print(table)
     none = result.get("unmapped")
     if none and none["complaints"] and not unmapped:
