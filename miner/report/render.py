@@ -61,11 +61,13 @@ def print_table(result: dict, unmapped: bool = False) -> None:
     narrow = console.width < NARROW
     columns: list[tuple[str, JustifyMethod]] = [
         ("Touchpoint", "left"),
-        *([] if narrow else [("Stage", "left")]),
+        ("Stage", "left"),
         ("Complaints", "right"),
         ("Share", "right"),
         ("Pain points (complaints) and a quote", "left"),
     ]
+    if narrow:
+        del columns[1]
     for col, justify in columns:
         table.add_column(col, justify=justify)
     for tp in rows_of(result, unmapped):
