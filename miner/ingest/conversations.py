@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from miner.ingest.plaintext import plain_text
 from miner.ingest.records import Turn
+from miner.ingest.speakers import address_key
 from miner.ingest.transcripts import clean_turns
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ def _customer_mail(found: Iterable[object], company: set[str]) -> str | list[str
     (`company`, as `address_key`s): one as a string, several as a list. Kept as a row's column, redaction stores each
     as the keyed token `forget --customer` finds by the address, as it does a CSV's e-mail column; an erasure by
     e-mail found no helpdesk conversation, whose customer was named by an author id alone."""
-    from miner.ingest.speakers import address_key
 
     kept: dict[str, str] = {}
     for value in found:
@@ -51,7 +51,6 @@ def _customer_mail(found: Iterable[object], company: set[str]) -> str | list[str
 
 
 def _keys(emails: Iterable[object]) -> set[str]:
-    from miner.ingest.speakers import address_key
 
     return {key for email in emails if (key := address_key(email)) is not None}
 
