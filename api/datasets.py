@@ -89,8 +89,9 @@ def validate(
     total = 0
     for path in paths:
         bad, accepted = _Rejected(), 0
+        chosen: dict[str, object] = {}  # the columns read, by role (`FileColumns`)
         try:
-            for chunk in iter_file(path, columns, on_error="skip", rejected=bad):
+            for chunk in iter_file(path, columns, on_error="skip", rejected=bad, chosen=chosen):
                 accepted += len(chunk)
                 if max_rows is not None and total + accepted + bad.seen > max_rows:
                     raise too_many_rows(max_rows)
@@ -108,7 +109,8 @@ def validate(
             named = _as_records(path, named) if records else named
             raise ApiError(400, "invalid_file", api_words(named), field=field) from None
         rejected += [_rejected(path, str(m), records) for m in bad]
-        files.append({"name": path.name, "path": str(path), "rows": accepted + bad.seen, "accepted": accepted})
+        files.append({"name": path.name, "path": str(path), "rows": accepted + bad.seen, "accepted": accepted,
+                      "columns": chosen or None})  # fmt: skip
         total += accepted + bad.seen
         if max_rows is not None and total > max_rows:
             raise too_many_rows(max_rows)
@@ -144,7 +146,7 @@ def create(
 
 
 def public(row: dict) -> dict:
-    keys = ("name", "rows", "accepted", "imported_at", "new_items", "kept_apart")
+    keys = ("name", "rows", "accepted", "columns", "imported_at", "new_items", "kept_apart")
     files = [{k: f.get(k) for k in keys} for f in json.loads(row["files"])]
     rejected = json.loads(row["rejected"])
     return {

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas_files import FileColumns
 from api.schemas_ratings import Question, Rating, RatingNormalised, RatingScale
 from api.schemas_unread import ReadItems, UnreadItems, UnreadLanguages
 from miner.pipeline.profiles import DEFAULT_PROFILE, PROFILE_SUMMARY, PROFILES
@@ -26,6 +27,10 @@ class DatasetFile(BaseModel):
     name: str
     rows: int
     accepted: int
+    columns: FileColumns | None = Field(
+        None, description="The columns the file is read by: check them before a run (name others with text_col, "
+        "rating_col, date_col, id_col). Null for a dataset uploaded before 2026-12-07 and for a .txt file.",
+    )  # fmt: skip
     imported_at: str | None = Field(
         None, description="When a run imported the file: its items are stored (redacted) and the uploaded file, "
         "raw, was deleted then; later runs skip it. Null until then.",

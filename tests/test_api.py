@@ -153,7 +153,10 @@ def test_upload_counts_rows(alice, a):
     ds = alice["dataset"]
     assert ds["rows"] == ds["accepted"] == 260 and ds["rejected"] == [] and ds["name"] == "reviews.csv"
     pending = {"imported_at": None, "new_items": None, "kept_apart": None}
-    files = [{"name": "reviews.csv", "rows": 260, "accepted": 260, **pending}]
+    # the columns it is read by, as `mine` prints them: an API consumer saw no more than the row counts
+    columns = {"text": ["review"], "title": "title", "rating": "rating", "rating_scale": "stars5", "date": "date",
+               "id": "review_id", "kept": ["author"]}  # fmt: skip
+    files = [{"name": "reviews.csv", "rows": 260, "accepted": 260, "columns": columns, **pending}]
     assert ds["files"] == files
     # The run imported it: the file's items are stored (all of them new) and the raw upload is gone.
     [file] = a.get(f"/v1/datasets/{ds['id']}").json()["files"]

@@ -191,13 +191,14 @@ def iter_file(
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
     respondents: Respondents | None = None,
+    chosen: dict[str, object] | None = None,
 ) -> Iterator[list[Record]]:
     """Records of one file in chunks of `chunk_rows`, read lazily so memory stays bounded however large the
     file (CSV, XLSX and Parquet stream; JSON is parsed whole). `progress` is called with bytes read; `notes` gets
     lines for the user on the columns chosen and the rows dropped as repeats (`rows.iter_records`); `orders`, the
     day-first order each date column showed in earlier files, which a file that shows none takes and one that
     shows one updates (`dates.DateColumn.from_sample`); `respondents`, how many respondents a survey's rows were and
-    the scores of those who wrote nothing (`rows.iter_records`)."""
+    the scores of those who wrote nothing (`rows.iter_records`); `chosen`, the columns read by role (the API's)."""
     path = Path(path)
     table = open_table(path, columns, progress)
     yield from iter_records(
@@ -210,4 +211,5 @@ def iter_file(
         notes=notes,
         orders=orders,
         respondents=respondents,
+        columns=chosen,
     )

@@ -333,6 +333,13 @@ def summary(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = 
     return "columns: " + ", ".join(found) + "".join(f"; {m}" for m in missing)
 
 
+def chosen(cols: ColumnMap, scale: str | None, texts: tuple[str, ...] | None = None) -> dict[str, object]:
+    """The columns a file is read by, as `summary` says them, for the API (an upload's `columns`): the text
+    column(s), title, rating and its scale, date and id; `kept` is added once the rows are read."""
+    return {"text": list(texts) if texts else [cols.text] if cols.text else [], "title": cols.title,
+            "rating": cols.rating, "rating_scale": scale, "date": cols.date, "id": cols.id}  # fmt: skip
+
+
 def kept_note(columns: list[str]) -> str | None:
     """The file's other columns kept with each item, where it has some: an analyst learnt only from docs that a
     'Market' or 'appVersion' column can filter a report or break down its complaint rate."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from miner.errors import InputError, describe
 from miner.ingest import messages, ratings
-from miner.ingest.columns import ColumnMap, detect, guess_kind, kept_note, numbering, summary
+from miner.ingest.columns import ColumnMap, chosen, detect, guess_kind, kept_note, numbering, summary
 from miner.ingest.dates import DateColumn, european
 from miner.ingest.flat import flat_survey
 from miner.ingest.plaintext import plain_text
@@ -155,6 +155,7 @@ def iter_records(
     notes: list[str] | None = None,
     orders: dict[str, bool] | None = None,
     respondents: Respondents | None = None,
+    columns: dict[str, object] | None = None,
 ) -> Iterator[list[Record]]:
     """Validated records in chunks, so a large file is never held whole. A bad row raises (on_error='fail')
     or is left out and appended to `rejected` ('skip'). Columns and the rating scale are judged on the
@@ -184,6 +185,8 @@ def iter_records(
     notes = notes if notes is not None else []
     # the notes name the file's own fields: a conversation export's id column 'id' is its 'conversation_id'
     named = replace(cols, id=table.extra.get("named", {}).get(cols.id, cols.id)) if cols.id else cols
+    if columns is not None and (survey is not None or table.columns_named):  # for the API's upload (`chosen`)
+        columns.update(survey.chosen(scale) if survey is not None else chosen(named, scale, table.extra.get("texts")))
     if survey is not None:
         notes.append(survey.note(scale))
     elif table.columns_named:  # a .txt has no columns: nothing to say of missing ratings and dates
@@ -247,8 +250,10 @@ def iter_records(
     notes.extend(repeats.notes(named, table.unit, joined=speaker is not None))
     if alike.repeated:
         notes.append(alike.note())
-    if survey is None and (said := kept_note([c for c in table.columns if c in carried])):
+    if survey is None and (said := kept_note(kept_columns := [c for c in table.columns if c in carried])):
         notes.append(said)
+    if survey is None and columns is not None and table.columns_named:
+        columns["kept"] = kept_columns
     if survey is not None:
         from miner.ingest.silent import silent_scores  # it reads scores as this module does
 

@@ -184,6 +184,14 @@ class Survey:
             + [self.header[i] for i in (self.date, self.score) if i is not None]
         )
 
+    def chosen(self, scale: str | None) -> dict[str, object]:
+        """The columns read, by role, as the file names them (`columns.chosen`): the open-text questions mined, the
+        score and its scale, the date, the id, and those each answer keeps (`carried`)."""
+        named = {role: self.header[i] if i is not None else None
+                 for role, i in (("rating", self.score), ("date", self.date), ("id", self.id))}  # fmt: skip
+        return {"text": [self.header[i] for i in self.open], "title": None, **named, "rating_scale": scale,
+                "kept": [name for name, _ in self.carried()]}  # fmt: skip
+
     def carried(self) -> list[tuple[str, int]]:
         """(name, column) of the columns each answer keeps in its meta, not mined: choice questions and tags (Q4,
         a Touchpoint or Journey column) and the export's language field, which were left out and lost, `mine` saying
