@@ -276,3 +276,19 @@ def test_a_conversation_exports_id_is_named_by_the_files_own_field(tmp_path):
     notes = []
     list(iter_file(tickets, notes=notes))
     assert "id 'id'" in notes[0]  # where the record's field is 'id', it is said so
+
+
+def test_the_columns_read_are_given_by_role_for_the_api(tmp_path):
+    """POST /v1/datasets' files[].columns: a survey's open-text questions and score by their headers, a .txt none."""
+    survey = tmp_path / "nps.csv"
+    header = "Response ID,Date,How likely are you to recommend us? (0-10),What is the main reason for your score?,Zone"
+    survey.write_text(f"{header}\nR1,2026-09-01,2,Broadband drops every evening,North\nR2,2026-09-02,9,Fast,South\n")
+    chosen: dict = {}
+    list(iter_file(survey, chosen=chosen))
+    assert chosen["text"] == ["What is the main reason for your score?"] and chosen["rating_scale"] == "nps", chosen
+    assert (chosen["date"], chosen["id"]) == ("Date", "Response ID") and "Zone" in chosen["kept"], chosen
+    plain = tmp_path / "notes.txt"
+    plain.write_text("The courier was late again.\n")
+    chosen = {}
+    list(iter_file(plain, chosen=chosen))
+    assert chosen == {}
