@@ -190,6 +190,11 @@ def test_taxonomy_check_warns_about_a_stage_given_to_a_sub_touchpoint(tmp_path):
     result = CliRunner().invoke(app, ["taxonomy", "check", str(path), "--embedding-model", "fake"])
     assert result.exit_code == 0, result.output
     assert "warning: delivery/late: `stage: purchase` is read at the top level only" in result.output
+    # each touchpoint's line counts in English: "1 sub-touchpoints" and "1 examples" read as typos
+    touchpoints = ("delivery ", "follow_up ")
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith(touchpoints)}
+    assert lines["delivery"].endswith("1 example   1 sub-touchpoint"), lines
+    assert lines["follow_up"].endswith("1 example   0 sub-touchpoints"), lines
 
 
 def test_centring_takes_off_what_a_touchpoint_scores_on_every_complaint_of_a_corpus(mini_taxonomy, fake_embedder):

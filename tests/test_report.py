@@ -606,6 +606,26 @@ def test_the_trends_table_gives_a_change_from_a_handful_as_counts_as_the_sentenc
     assert top["trend"]["change"]["as_counts"] and not change(5, 30, 2, 33)["as_counts"]
 
 
+def test_the_trends_table_gives_a_change_from_none_as_counts_as_the_sentence_does(sample):
+    """The demo's Contact centre read "0% 5% up from 0" in the table, beside the overview's "up: 2 of 41 items against
+    0 of 24 in the previous month": a change from no item is one from fewer than 5, which the table gives as counts."""
+    import copy
+
+    from miner.report.sentences import sentence
+    from miner.report.trends import change
+
+    report = copy.deepcopy(build_report(sample))
+    top, second = report["touchpoints"][:2]
+    top["trend"] |= {"change": change(0, 24, 2, 41), "baseline": change(71, 457, 2, 41)}
+    second["trend"] |= {"change": change(0, 24, 2, 41), "baseline": None}
+    page = render_html(report)
+    for entry, said in ((top, "up from 0"), (second, "new")):
+        row = page.split(f"</span> {entry['name']}</td>", 1)[1].split("</tr>", 1)[0]
+        assert "0 of 24" in row and "2 of 41" in row and "%" not in row and f">{said}<" in row, row
+    assert "up: 2 of 41 items against 0 of 24 in the previous month" in sentence(top, report["trends"]["unit"])
+    assert change(0, 24, 2, 41)["as_counts"]
+
+
 def test_the_report_says_its_p_values_are_adjusted_for_the_touchpoints_and_pain_points_it_tests(report):
     """39 pain points tested each at p < 0.05 called one "rising" on 4 items against 1, and a touchpoint was
     "significant" at p = 0.005 among 16: the report adjusts each family and says so (the sample's months hold too

@@ -52,10 +52,11 @@ def taxonomy_check(
         return
     thin = []
     for top in tax.touchpoints:
-        subs = len(list(top.walk())) - 1
-        typer.echo(f"{top.id:<18} {top.stage:<14} {len(top.all_examples()):>4} examples  {subs} sub-touchpoints")
-        if len(top.all_examples()) < FEW_EXAMPLES:
-            thin.append(f"{top.id} ({len(top.all_examples())})")
+        examples, subs = len(top.all_examples()), len(list(top.walk())) - 1
+        word = "example" if examples == 1 else "examples"  # padded: the columns line up either way
+        typer.echo(f"{top.id:<18} {top.stage:<14} {examples:>4} {word:<8}  {counted(subs, 'sub-touchpoint')}")
+        if examples < FEW_EXAMPLES:
+            thin.append(f"{top.id} ({examples})")
     if thin:
         typer.echo(
             f"warning: few examples: {', '.join(thin)}. A touchpoint with under {FEW_EXAMPLES} maps only complaints "

@@ -22,7 +22,7 @@ def _change_phrase(change: dict | None, unit: str, baseline: dict | None = None)
         which = "last" if change["items_last"] < MIN_PERIOD_ITEMS else "previous"
         return f"too few items in the {which} {unit} to compare"
     if change["status"] == "new" and baseline and baseline["previous"]:
-        change = change | {"status": "up", "as_counts": True}  # none the period before, but some earlier: "up from 0"
+        change = change | {"status": "up"}  # none the period before, but some earlier: "up from 0", as counts
     phrase = _compared(change, f"the previous {unit}", "in the latest " + unit)
     if (
         baseline

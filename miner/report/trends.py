@@ -104,8 +104,9 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     called 1 item against 3 significant). Under MIN_PERIOD_ITEMS items in either period (none included), `status`
     is "too few" and neither a direction nor a p-value is given; else "new", "up", "down", "flat" (under half a
     percent either way: the API's `direction` word, documented there), or "none" when neither period mentions the
-    touchpoint. `as_counts`: an up, down or flat from fewer than SMALL_COUNT items, which the sentences and the Trends
-    table give as counts ("1 of 30 items against 6 of 33"), never as a percentage (the table said "+445%").
+    touchpoint. `as_counts`: a change from fewer than SMALL_COUNT items (a new one's from none), which the sentences
+    and the Trends table give as counts ("1 of 30 items against 6 of 33"), never as a percentage (the table said
+    "+445%", and "0% 5%" for a change from none).
     `significant` reads `p_adjusted`: `p_value` itself for a test alone (`tests` 1), until `correct` adjusts it for
     the family the report tests it in."""
     rate_prev = x_prev / n_prev if n_prev else None
@@ -133,7 +134,7 @@ def change(x_prev: int, n_prev: int, x_last: int, n_last: int) -> dict:
     entry |= {"p_value": p_rounded(p_value), "p_adjusted": p_rounded(p_value), "tests": 1}
     entry["significant"] = p_value < SIGNIFICANCE
     if relative is None:
-        return entry | {"status": "new"}
+        return entry | {"status": "new", "as_counts": True}
     pct = round(relative * 100)
     return entry | {"status": "flat" if pct == 0 else "up" if pct > 0 else "down", "as_counts": x_prev < SMALL_COUNT}
 
