@@ -828,6 +828,33 @@ def test_the_notes_count_what_was_tested_in_words(sample):
     assert "of the 1 pair tested" in page and "(1 pain point tested" in page and "1 pairs" not in page
 
 
+def test_where_no_pair_is_significant_the_nearest_is_named_as_such(sample):
+    """The demo's Website and Contact centre (28 items at 1.7 times chance, p = 0.0007 alone, 0.068 once adjusted
+    for 120 pairs) vanished from the report as if no two touchpoints went together: the nearest large pair is named,
+    with both p-values, and said to be not significant."""
+    from miner.report.together import together
+
+    docs = {"website": {f"d{i}" for i in range(20)}, "contact_center": {f"d{i}" for i in range(14, 34)}}  # 6 shared
+    docs |= {f"t{k}": {f"e{k}-{i}" for i in range(6)} for k in range(10)}  # ten more: 66 pairs tested
+    names = {t: t.replace("_", " ").capitalize() for t in docs}
+
+    def clauses(docs: dict) -> dict:  # each complaint a clause of its own
+        return {(t, d): {hash((t, d))} for t, ds in docs.items() for d in ds}
+
+    pairs, tests, near = together(docs, clauses(docs), names, 200)
+    assert pairs == [] and tests == 66 and near is not None
+    assert (near["first"], near["second"], near["items"], near["lift"]) == ("website", "contact_center", 6, 3.0)
+    assert near["p_value"] < 0.05 <= near["p_adjusted"] and near["sentence"].startswith("Website and Contact center: 6")
+    more = {**docs, "contact_center": {f"d{i}" for i in range(10, 34)}}
+    listed, _, none_near = together(more, clauses(more), names, 200)
+    assert listed and none_near is None  # 10 shared: significant, listed, and no "nearest" beside it
+    report = build_report(sample)
+    page = " ".join(render_html({**report, "overview": {**report["overview"], "together": [], "together_tests": 66,
+                                                        "together_nearest": near}}).split())  # fmt: skip
+    assert "The nearest: Website and Contact center: 6 items complain about both" in page
+    assert "once adjusted for the 66 pairs: not significant" in page
+
+
 def test_a_pair_complained_about_together_takes_clauses_of_their_own_and_beats_chance_among_all_pairs():
     """A clause filed under two touchpoints is one complaint, not a chain; and 5 items at 1.5 times chance, one pair
     of 100 looked at, is what chance gives (a tester's report listed such pairs as "where one failure sends customers

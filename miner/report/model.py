@@ -342,7 +342,7 @@ def build_report(
     add_quotes(db, entries)
     complaint_docs = {row["document_id"] for row in data.complaints}
     names, n_items = {e["id"]: e["name"] for e in entries}, len(data.documents)
-    pairs, pairs_tested = together(tally.docs, tally.filed, names, n_items)
+    pairs, pairs_tested, nearest_pair = together(tally.docs, tally.filed, names, n_items)
     dates = sorted(d["date"][:10] for d in data.documents.values() if d["date"])
     return {
         "filter": filters.describe(),
@@ -360,6 +360,7 @@ def build_report(
             "worst": [{"id": e["id"], "name": e["name"], "sentence": sentence(e, trends["unit"])} for e in entries[:5]],
             "together": pairs,  # touchpoints the same items complain about in clauses of their own (together.py)
             "together_tests": pairs_tested,  # the pairs of touchpoints tested, which the adjusted p-values are over
+            "together_nearest": nearest_pair,  # where no pair is listed, the large one nearest to it (together.py)
         },
         "touchpoints": entries,
         "journey": journey(entries),
