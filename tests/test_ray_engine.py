@@ -85,3 +85,21 @@ def test_ray_engine_remembers_a_date_columns_order_across_nights(local_ray, tmp_
     mine_ray(db, [night("n2.csv", [(3, "03/04/2026")])], options, embedding_model="fake", actors=1)
     dates = {r["source_id"]: r["date"][:10] for r in db.query("SELECT source_id, date FROM documents")}
     assert dates == {"1": "2026-02-28", "3": "2026-04-03"}  # 3 April, as night 1 showed, not 4 March
+
+
+def test_an_address_where_no_cluster_answers_is_one_line_at_once(tmp_path):
+    """Ray retries a GCS address where nothing listens for about 14 minutes, then prints a traceback: a nightly
+    job's `--address` to a head that was down hung instead of failing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "ray.db"
+    args = ["mine", "tests/data/reviews_small.csv", "--db", str(db), "--engine", "ray", "--address", "127.0.0.1:1",
+            "--embedding-model", "fake", "--segmenter", "rules"]  # fmt: skip
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "miner", *args], capture_output=True, text=True, cwd=root, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("Error: --address 127.0.0.1:1: no Ray cluster answers there (")
+    assert "leave out --address for a local Ray" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not db.exists()  # a first mine that failed leaves no database behind

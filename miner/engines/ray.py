@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -22,13 +23,17 @@ import sqlite_utils
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed import EmbeddingCache, get_embedder
-from miner.errors import ModelError
+from miner.errors import EngineError, ModelError
 from miner.ingest import ColumnMap
 from miner.pipeline.imports import MineOptions, Redactor
 from miner.progress import Progress
 
 if TYPE_CHECKING:
     from miner.pipeline import Pipeline
+
+# Seconds to wait for a cluster address to answer: Ray itself retries an address where nothing listens 20 times,
+# about 40 s each, before a traceback (a nightly job's `--address` to a head that is down hung for 14 minutes)
+CONNECT_S = 5.0
 
 
 def _ray() -> Any:
@@ -101,7 +106,13 @@ class RayEngine:
     def _started(self) -> Any:
         ray = _ray()
         if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            answering(self.address)
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as err:  # Ray's own words say what is missing
+                where = f" --address {self.address}" if self.address else ""
+                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise EngineError(f"--engine ray{where}: Ray did not start: {first}") from None
         return ray
 
     def import_paths(
@@ -153,6 +164,24 @@ class RayEngine:
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         with progress.stage("Embedding (Ray)"):
             _embed_missing(self._started(), p.db, p.cache, self.embedding_model, self.actors)
+
+
+def answering(address: str | None) -> None:
+    """Refuse at once a cluster address (`HOST:PORT`, `ray://HOST:PORT`) where nothing answers; `auto`, and no
+    address (a local Ray), are Ray's to find."""
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not an address this can try: Ray says what is wrong with it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_S).close()
+    except OSError as err:
+        why = err.strerror or str(err) or type(err).__name__
+        raise EngineError(
+            f"--address {address}: no Ray cluster answers there ({why}): start one there (`ray start --head`, then "
+            "--address HEAD:6379, or ray://HEAD:10001 through Ray Client), or leave out --address for a local Ray"
+        ) from None
 
 
 def mine_ray(
