@@ -103,3 +103,35 @@ def test_an_address_where_no_cluster_answers_is_one_line_at_once(tmp_path):
     assert proc.stderr.startswith("Error: --address 127.0.0.1:1: no Ray cluster answers there (")
     assert "leave out --address for a local Ray" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not db.exists()  # a first mine that failed leaves no database behind
+
+
+def test_ray_engine_pseudonymises_a_file_name_as_the_local_engine_does(local_ray, tmp_path, mini_taxonomy, segmenter):
+    """Under Ray a file name's e-mail address was stored in the clear (`imports.path` and `source`, which reports
+    and `runs` read) and written to the job's log, where the local engine stores and says its token."""
+    from contextlib import contextmanager
+
+    from miner.engines.ray import mine_ray
+    from miner.pipeline import MineOptions
+    from miner.progress import Progress
+    from miner.store import open_db
+
+    said: list[str] = []
+
+    class Said(Progress):
+        @contextmanager
+        def stage(self, name, total=None):  # noqa: ANN001, ANN202
+            said.append(name)
+            yield lambda n=1: None
+
+        def note(self, message: str) -> None:
+            said.append(message)
+
+    path = tmp_path / "chats-jane.doe@example.com.csv"
+    path.write_text("review_id,review\n1,The courier was late again\n2,The refund never came\n", encoding="utf-8")
+    db = open_db(tmp_path / "ray.db")
+    options = MineOptions(taxonomy=mini_taxonomy, segmenter=segmenter)  # redaction on, the default
+    ([imported], _) = mine_ray(db, [path], options, Said(), embedding_model="fake", actors=1)
+    [stored] = db.query("SELECT path, source FROM imports")
+    [(source,)] = db.execute("SELECT DISTINCT source FROM documents").fetchall()
+    assert stored["source"] == source and source.startswith("<EMAIL:") and source.endswith(".csv")
+    assert "jane" not in " ".join([stored["path"], imported.path, *said]) and any(source in s for s in said)

@@ -15,6 +15,7 @@ import pickle
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed import EmbeddingCache, get_embedder
 from miner.errors import EngineError, ModelError
 from miner.ingest import ColumnMap
-from miner.pipeline.imports import MineOptions, Redactor
+from miner.pipeline.imports import MineOptions, Redactor, shown_as
 from miner.progress import Progress
 
 if TYPE_CHECKING:
@@ -142,12 +143,14 @@ class RayEngine:
         remembered = dict(orders)
         respondents: dict[Path, Any] = {}  # a survey's: how many, the scores of those who wrote nothing
         skipped: dict[Path, int] = {}  # rows left out under --on-error skip, stored with their file's import
+        shown = partial(shown_as, p.db, redact=p.redactor is not None)  # as the local engine names and stores files
         files = read_paths(paths, columns, on_error=on_error, progress=progress, orders=orders,
-                           respondents=respondents, skipped=skipped)  # fmt: skip
+                           respondents=respondents, skipped=skipped, shown=shown)  # fmt: skip
         batches = []
         with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
             for path, records in files:
-                check_reread(path.name, len(records), reread_texts(p.db, records, -1))  # before anything is stored
+                # before anything is stored
+                check_reread(shown(path).name, len(records), reread_texts(p.db, records, -1))
                 fresh = new_records(p.db, records)
                 segmented = _segment(ray, fresh, p.segmenter.model, p.redactor, self.actors) if fresh else []
                 kept = {id(r) for r in new_records(p.db, [r for r, _ in segmented])}  # redaction can change an id
@@ -157,7 +160,7 @@ class RayEngine:
         if p.redactor is not None:  # here: a survey's scores share a few sets of kept values
             for read in respondents.values():
                 redact_kept(read.scores, p.redactor)
-        imported = store_import(p.db, batches, respondents, skipped)
+        imported = store_import(p.db, batches, respondents, skipped, shown)
         save_date_orders(p.db, {k: v for k, v in orders.items() if remembered.get(k) != v})
         return imported
 
