@@ -135,3 +135,18 @@ def test_ray_engine_pseudonymises_a_file_name_as_the_local_engine_does(local_ray
     [(source,)] = db.execute("SELECT DISTINCT source FROM documents").fetchall()
     assert stored["source"] == source and source.startswith("<EMAIL:") and source.endswith(".csv")
     assert "jane" not in " ".join([stored["path"], imported.path, *said]) and any(source in s for s in said)
+
+
+def test_ray_engine_keeps_ray_datas_progress_out_of_the_jobs_log(local_ray, tmp_path, data_dir, mini_taxonomy,
+                                                                 segmenter, capfd):  # fmt: skip
+    """Where stdout is no terminal (a cron job), Ray Data logged its progress line by line on stderr, about 20 lines
+    a night ("Running Dataset", "Total Progress: 0/?") beside `mine`'s one line a stage."""
+    from miner.engines.ray import mine_ray
+    from miner.pipeline import MineOptions
+    from miner.store import open_db
+
+    options = MineOptions(taxonomy=mini_taxonomy, segmenter=segmenter, redact_pii=False)
+    capfd.readouterr()
+    mine_ray(open_db(tmp_path / "ray.db"), [data_dir / "reviews_small.csv"], options, embedding_model="fake", actors=1)
+    err = capfd.readouterr().err
+    assert "Dataset" not in err and "Progress" not in err and " INFO " not in err, err[:2000]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import socket
 from collections.abc import Callable, Iterable
@@ -109,11 +110,13 @@ class RayEngine:
         if not ray.is_initialized():
             answering(self.address)
             try:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         logging_level=logging.WARNING)  # fmt: skip
             except (ConnectionError, RuntimeError, ValueError) as err:  # Ray's own words say what is missing
                 where = f" --address {self.address}" if self.address else ""
                 first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
                 raise EngineError(f"--engine ray{where}: Ray did not start: {first}") from None
+        _quiet_data()
         return ray
 
     def import_paths(
@@ -167,6 +170,17 @@ class RayEngine:
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         with progress.stage("Embedding (Ray)"):
             _embed_missing(self._started(), p.db, p.cache, self.embedding_model, self.actors)
+
+
+def _quiet_data() -> None:
+    """Ray Data's INFO lines, and its progress, which it logs line by line where stdout is no terminal (about 20
+    lines a night in a cron job's log, beside `mine`'s one line a stage), go to Ray's session logs only; its
+    warnings still reach stderr."""
+    import ray.data  # configures its loggers on import: after it, or they are set again
+
+    for handler in logging.getLogger(ray.data.__name__).handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(logging.WARNING)
 
 
 def answering(address: str | None) -> None:
