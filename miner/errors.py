@@ -66,3 +66,7 @@ class DatabaseError(MinerError):
 
 class ModelError(MinerError):
     """A model that cannot be found or loaded."""
+
+
+class EngineError(MinerError):
+    """An engine that cannot start or reach its workers: a Ray cluster address where no cluster answers."""

@@ -89,6 +89,20 @@ def test_an_export_that_repeats_a_message_holds_it_once_and_the_turns_keep_their
     ]  # fmt: skip
 
 
+def test_new_messages_in_words_the_conversation_said_before_extend_it(db, tmp_path, options):
+    """An agent's canned reply and a customer's "Still nothing." again, under new message ids: the part was taken for
+    a slice of the stored conversation read again (`held`) and its messages were lost; a night read again still adds
+    nothing."""
+    again = [("B", "B-4", "agent", "Please try another browser."), ("B", "B-5", "customer", NIGHT1[5][3])]
+    mine(db, [_export(tmp_path / "d12" / "messages.csv", NIGHT1)], options)
+    night2 = _export(tmp_path / "d13" / "messages.csv", again)
+    for _ in range(2):
+        (second,), _ = mine(db, [night2], options)
+        stored = _conversations(db)
+        assert sorted(stored) == ["A", "B"] and stored["B"][3:] == ["Agent: " + again[0][3], "Customer: " + again[1][3]]
+    assert len(stored["B"]) == 5 and (second.added, second.grown) == (0, 0)
+
+
 def test_a_message_id_stored_with_other_words_is_another_conversations(db, tmp_path, options):
     """Two tools numbering conversations and messages alike: neither continues the other."""
     mine(db, [_export(tmp_path / "a.csv", NIGHT1[:3])], options)

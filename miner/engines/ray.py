@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import pickle
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +25,17 @@ import sqlite_utils
 
 from miner.defaults import DEFAULT_EMBEDDING
 from miner.embed import EmbeddingCache, get_embedder
-from miner.errors import ModelError
+from miner.errors import EngineError, ModelError
 from miner.ingest import ColumnMap
-from miner.pipeline.imports import MineOptions, Redactor
+from miner.pipeline.imports import MineOptions, Redactor, shown_as
 from miner.progress import Progress
 
 if TYPE_CHECKING:
     from miner.pipeline import Pipeline
+
+# Seconds to wait for a cluster address to answer: Ray itself retries an address where nothing listens 20 times,
+# about 40 s each, before a traceback (a nightly job's `--address` to a head that is down hung for 14 minutes)
+CONNECT_S = 5.0
 
 
 def _ray() -> Any:
@@ -101,7 +108,15 @@ class RayEngine:
     def _started(self) -> Any:
         ray = _ray()
         if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            answering(self.address)
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         logging_level=logging.WARNING)  # fmt: skip
+            except (ConnectionError, RuntimeError, ValueError) as err:  # Ray's own words say what is missing
+                where = f" --address {self.address}" if self.address else ""
+                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise EngineError(f"--engine ray{where}: Ray did not start: {first}") from None
+        _quiet_data()
         return ray
 
     def import_paths(
@@ -131,12 +146,14 @@ class RayEngine:
         remembered = dict(orders)
         respondents: dict[Path, Any] = {}  # a survey's: how many, the scores of those who wrote nothing
         skipped: dict[Path, int] = {}  # rows left out under --on-error skip, stored with their file's import
+        shown = partial(shown_as, p.db, redact=p.redactor is not None)  # as the local engine names and stores files
         files = read_paths(paths, columns, on_error=on_error, progress=progress, orders=orders,
-                           respondents=respondents, skipped=skipped)  # fmt: skip
+                           respondents=respondents, skipped=skipped, shown=shown)  # fmt: skip
         batches = []
         with progress.stage("Segmenting (Ray)", sum(len(r) for _, r in files)) as advance:
             for path, records in files:
-                check_reread(path.name, len(records), reread_texts(p.db, records, -1))  # before anything is stored
+                # before anything is stored
+                check_reread(shown(path).name, len(records), reread_texts(p.db, records, -1))
                 fresh = new_records(p.db, records)
                 segmented = _segment(ray, fresh, p.segmenter.model, p.redactor, self.actors) if fresh else []
                 kept = {id(r) for r in new_records(p.db, [r for r, _ in segmented])}  # redaction can change an id
@@ -146,13 +163,42 @@ class RayEngine:
         if p.redactor is not None:  # here: a survey's scores share a few sets of kept values
             for read in respondents.values():
                 redact_kept(read.scores, p.redactor)
-        imported = store_import(p.db, batches, respondents, skipped)
+        imported = store_import(p.db, batches, respondents, skipped, shown)
         save_date_orders(p.db, {k: v for k, v in orders.items() if remembered.get(k) != v})
         return imported
 
     def embed_ahead(self, p: Pipeline, progress: Progress) -> None:
         with progress.stage("Embedding (Ray)"):
             _embed_missing(self._started(), p.db, p.cache, self.embedding_model, self.actors)
+
+
+def _quiet_data() -> None:
+    """Ray Data's INFO lines, and its progress, which it logs line by line where stdout is no terminal (about 20
+    lines a night in a cron job's log, beside `mine`'s one line a stage), go to Ray's session logs only; its
+    warnings still reach stderr."""
+    import ray.data  # configures its loggers on import: after it, or they are set again
+
+    for handler in logging.getLogger(ray.data.__name__).handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(logging.WARNING)
+
+
+def answering(address: str | None) -> None:
+    """Refuse at once a cluster address (`HOST:PORT`, `ray://HOST:PORT`) where nothing answers; `auto`, and no
+    address (a local Ray), are Ray's to find."""
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not an address this can try: Ray says what is wrong with it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_S).close()
+    except OSError as err:
+        why = err.strerror or str(err) or type(err).__name__
+        raise EngineError(
+            f"--address {address}: no Ray cluster answers there ({why}): start one there (`ray start --head`, then "
+            "--address HEAD:6379, or ray://HEAD:10001 through Ray Client), or leave out --address for a local Ray"
+        ) from None
 
 
 def mine_ray(

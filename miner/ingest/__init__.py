@@ -103,15 +103,18 @@ def read_paths(
     orders: dict[str, bool] | None = None,
     respondents: dict[Path, Respondents] | None = None,
     skipped: dict[Path, int] | None = None,
+    shown: Callable[[Path], Path] | None = None,
 ) -> list[tuple[Path, list[Record]]]:
     """Read and validate every file before anything is stored, so one bad file stops the whole import.
     `progress` (a miner.progress.Progress) shows a bar per large file and notes the rows left out. `orders`: each
     date column's day-first order as earlier files showed it (`miner.store.documents.date_orders`), updated with
     what these files show. `respondents` gets, by file, what each survey's reading says of its respondents (how
     many, the scores of those who wrote nothing), and `skipped` the count of each file's rows left out under
-    `on_error="skip"`."""
+    `on_error="skip"`. `shown` names each file in the stage and notes as the import stores it (PII pseudonymised).
+    """
     out = []
     for path in discover(paths):
+        name = (shown or Path)(path).name
         rejected: list[InputError] = []
         notes: list[str] = []
         kept = respondents.setdefault(path, Respondents()) if respondents is not None else None
@@ -122,16 +125,16 @@ def read_paths(
         else:
             from miner.progress import Bytes, label
 
-            with progress.stage(label("Reading", path.name), Bytes(size) if size > 1 << 24 else None) as advance:
+            with progress.stage(label("Reading", name), Bytes(size) if size > 1 << 24 else None) as advance:
                 chunks = iter_file(path, columns, on_error=on_error, rejected=rejected, progress=advance, notes=notes,
                                    orders=orders, respondents=kept)  # fmt: skip
                 records = [r for c in chunks for r in c]
             for note in notes:
-                progress.note(f"{path.name}: {note}")
+                progress.note(f"{name}: {note}")
             for err in rejected[:20]:
                 progress.note(f"skipped: {err}")
             if len(rejected) > 20:
-                progress.note(f"... and {len(rejected) - 20} more rows of {path.name} skipped")
+                progress.note(f"... and {len(rejected) - 20} more rows of {name} skipped")
         if rejected:
             records[0].meta.setdefault("_rejected", [str(e) for e in rejected[:1000]])
         if skipped is not None:

@@ -183,6 +183,12 @@ def database_redactor(db: sqlite_utils.Database) -> Redactor:
     return partial(redact_records, key=pii_key(db))
 
 
+def shown_as(db: sqlite_utils.Database, path: Path, redact: bool) -> Path:
+    """The file as an import stores and names it: where it redacts, with PII in its path pseudonymised (a file's
+    name holds PII too: `chats-jane.doe@example.com.csv`)."""
+    return Path(pseudonymise_path(str(path), pii_key(db))) if redact else path
+
+
 def files_with_rows(
     db: sqlite_utils.Database, paths: Iterable[Path | str], progress: Progress, *, redact: bool
 ) -> tuple[list[Path], list[ImportResult]]:
@@ -198,7 +204,7 @@ def files_with_rows(
         if not empty and has_rows(path):
             kept.append(path)
         else:
-            shown = pseudonymise_path(str(path), pii_key(db)) if redact else str(path)  # as an import names it
+            shown = str(shown_as(db, path, redact))
             progress.note(f"Warning: {shown}: {'empty (0 bytes)' if empty else 'no rows (a header only)'}: nothing "
                           "to import")  # fmt: skip
             left.append(ImportResult(shown, 0, 0, state="empty" if empty else "no rows"))
@@ -242,7 +248,7 @@ def _import_file(
     rejected: list[InputError] = []
     notes: list[str] = []
     respondents = Respondents()  # of a survey: how many, and the scores of those who wrote nothing (silent.py)
-    shown = Path(pseudonymise_path(str(path), pii_key(db))) if redactor is not None else path  # a name holds PII too
+    shown = shown_as(db, path, redactor is not None)
     import_id = begin_import(db, path, stored_as=shown)
     rows = added = other_script = no_segments = grown = diverged = edited = 0
     languages: Counter[str] = Counter()

@@ -40,16 +40,24 @@ def continuation(stored: Sequence[Turn], new: Sequence[Turn], appended: bool) ->
     """The turns of `new` that `stored` lacks where `new` continues it ([] where it holds them all); None where it is
     no continuation that can be told (module docstring)."""
     if stored and new and all(t.message for t in (*stored, *new)):
-        held = {t.message: t for t in stored}
-        if any(t.message in held and not _same(held[t.message], t) for t in new):
-            return None  # an id of other words: another conversation's, or the same one's edited
-        return [t for t in new if t.message not in held]
+        return by_ids(stored, new)
     if not appended or not stored or not new:
         return None
     if any(_run(stored[i : i + len(new)], new) for i in range(len(stored) - len(new) + 1)):
         return []  # a part the stored conversation holds whole (read again, or an older night)
     ends = next((k for k in range(min(len(stored), len(new)), 0, -1) if _run(stored[-k:], new[:k])), 0)
     return list(new[ends:])
+
+
+def by_ids(stored: Sequence[Turn], new: Sequence[Turn]) -> list[Turn] | None:
+    """The turns of `new` whose message ids `stored` lacks, where every turn of both carries one (`Turn.message`) and
+    no id of `new` is stored with other words; None where the ids cannot tell."""
+    if not (stored and new and all(t.message for t in (*stored, *new))):
+        return None
+    held = {t.message: t for t in stored}
+    if any(t.message in held and not _same(held[t.message], t) for t in new):
+        return None  # an id of other words: another conversation's, or the same one's edited
+    return [t for t in new if t.message not in held]
 
 
 def _same(stored: Turn, new: Turn) -> bool:

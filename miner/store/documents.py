@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -300,16 +301,18 @@ def store_import(
     batches: list[tuple[Path, list[Record], list[Record], list[list[Segment]]]],
     respondents: dict[Path, Respondents] | None = None,
     skipped: dict[Path, int] | None = None,
+    shown: Callable[[Path], Path] | None = None,
 ) -> list[ImportResult]:
     """Store every file's new documents and segments, the scores of the survey respondents who wrote nothing
     (`respondents`, by file) and the counts of its rows left out as unreadable (`skipped`, by file), in one
-    transaction: all files or none."""
+    transaction: all files or none. `shown` gives the name each file is stored under (its PII pseudonymised)."""
     from miner.store.scores import store_scores
 
     results = []
     with db.atomic():
         for path, records, fresh, segments in batches:
-            import_id = begin_import(db, path)
+            name = (shown or Path)(path)
+            import_id = begin_import(db, path, stored_as=name)
             rated = fill_ratings(db, records, import_id)
             store_records(db, import_id, fresh, segments)
             read = (respondents or {}).get(path, Respondents())
@@ -318,7 +321,7 @@ def store_import(
             finish_import(db, import_id, len(records), len(fresh), bad)
             grown, diverged = sum(bool(r.replaces) for r in fresh), sum(r.diverged for r in fresh)
             foreign, empty, tongues = unread_items(fresh, segments)
-            results.append(ImportResult(str(path), len(records), len(fresh), foreign, empty, grown=grown,
+            results.append(ImportResult(str(name), len(records), len(fresh), foreign, empty, grown=grown,
                                         diverged=diverged, rated=rated, languages=tongues, skipped=bad,
                                         respondents=read.read))  # fmt: skip
     return results

@@ -24,7 +24,7 @@ import sqlite_utils
 from miner.ingest.email import quotes_earlier
 from miner.ingest.records import Record
 from miner.segment.segmenter import Segment, unwrap
-from miner.store.continued import continuation, join, stored_parts
+from miner.store.continued import by_ids, continuation, join, stored_parts
 from miner.store.db import in_chunks
 from miner.store.quoting import quotes
 from miner.store.stored_text import as_stored
@@ -141,7 +141,13 @@ def _sort_conversation(
         new = record_turns(rec)
         ours = same_customer(meta, rec.meta)
         if new == stored or grew(new, stored) or held(stored, new) or (same is not None and same.fullmatch(rec.text)):
-            skip.add(id(rec))
+            if new != stored and not rec.continues and by_ids(stored_parts(meta), rec.turns or []):
+                # messages whose ids are not stored, in words the conversation said before (an agent's canned reply,
+                # "Still nothing." again): read as a slice of it read again, they were lost. The same turns, all of
+                # them, are the conversation read again, whatever ids an export gives them
+                parts.setdefault(id(rec), []).append(doc_id)
+            else:
+                skip.add(id(rec))
         elif ours and quotes(text, rec.text):  # an older e-mail of the thread read again (a backfill)
             skip.add(id(rec))
         elif grew(stored, new):  # longer
