@@ -12,7 +12,9 @@ item's prediction is read from the run's stored clauses (`segment_results` and `
   the mapping of every gold complaint, complaint F1 the detector, and a detector's miss is not counted twice;
 - detected_touchpoint: the same, but `none` for an item with no complaint clause (the end-to-end reading: what the
   item adds to a run's complaint counts);
-- touchpoints: the top one, then every other touchpoint the item's complaint clauses were assigned, best first.
+- touchpoints: the top one, then every other touchpoint the item's complaint clauses were assigned, best first;
+- clauses (only when asked, for clause-level scoring, miner/eval/clauses.py): each stored clause's text as the
+  run stored it, whether it is a complaint, and its (touchpoint, score) assignments, best first.
 """
 
 from __future__ import annotations
@@ -71,11 +73,12 @@ def predict_items(
     pipeline_for: Callable[[sqlite_utils.Database], object],
     progress: Progress | None = None,
     name: str = "items.jsonl",
+    clauses: bool = False,
 ) -> list[dict]:
     """One prediction per item ({"id", "touchpoint", "touchpoints", "complaint", "score", "lead",
-    "complaint_score"}): the items mined by `pipeline_for(db)` into a temporary database, read back by
-    `predictions_of_run`. `name`: the labelled file's, which the notes name; each item stays on its `_line` there
-    (`load_items`) where the lines run in order, so a note's line is the file's."""
+    "complaint_score"}, and "clauses" with `clauses`): the items mined by `pipeline_for(db)` into a temporary
+    database, read back by `predictions_of_run`. `name`: the labelled file's, which the notes name; each item stays
+    on its `_line` there (`load_items`) where the lines run in order, so a note's line is the file's."""
     from miner.store import open_db
 
     with tempfile.TemporaryDirectory(prefix="touchpoints-eval-") as tmp:
@@ -100,21 +103,29 @@ def predict_items(
             named = {k: (k if k in kept else None) for k in PASSED}
             columns = ColumnMap(text="text", id="id", rating=named["rating"], date=named["date"], title=named["title"])
             _, run_id = pipeline.mine([source], columns=columns, on_error="skip", progress=progress)  # type: ignore[attr-defined]
-            found = predictions_of_run(db, run_id)
+            found = predictions_of_run(db, run_id, clauses)
         finally:
             db.close()
     return [
-        dict(found[str(row)], id=str(item["id"])) if str(row) in found else _unmined(item["id"])
+        dict(found[str(row)], id=str(item["id"])) if str(row) in found else _unmined(item["id"], clauses)
         for row, item in enumerate(items)
     ]
 
 
-def predictions_of_run(db: sqlite_utils.Database, run_id: int) -> dict[str, dict]:
-    """Each stored item's prediction (keyed by its source id), by the rule in this module's docstring."""
+def predictions_of_run(db: sqlite_utils.Database, run_id: int, with_clauses: bool = False) -> dict[str, dict]:
+    """Each stored item's prediction (keyed by its source id), by the rule in this module's docstring;
+    `with_clauses`: each with its stored clauses too."""
     clauses: dict[str, list[dict]] = {}
     for clause in item_clauses(db, run_id):
         clauses.setdefault(str(clause["item"]), []).append(clause)
-    return {item: item_prediction(item, rows) for item, rows in clauses.items()}
+    found = {item: item_prediction(item, rows) for item, rows in clauses.items()}
+    if with_clauses:
+        for item, rows in clauses.items():
+            found[item]["clauses"] = [
+                {"text": c["text"], "complaint": bool(c["complaint"]), "assignments": [a[:2] for a in c["assignments"]]}
+                for c in rows
+            ]
+    return found
 
 
 def item_prediction(item: str, clauses: list[dict]) -> dict:
@@ -152,7 +163,8 @@ def item_prediction(item: str, clauses: list[dict]) -> dict:
     }
 
 
-def _unmined(item_id: object) -> dict:
+def _unmined(item_id: object, clauses: bool = False) -> dict:
     """An item the run stored nothing for (no clause of customer text, or a row the reader skipped)."""
     return {"id": str(item_id), "touchpoint": NONE, "touchpoints": [NONE], "detected_touchpoint": NONE,
-            "complaint": False, "score": 0.0, "lead": 0.0, "complaint_score": 0.0}  # fmt: skip
+            "complaint": False, "score": 0.0, "lead": 0.0, "complaint_score": 0.0,
+            **({"clauses": []} if clauses else {})}  # fmt: skip

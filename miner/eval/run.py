@@ -198,15 +198,17 @@ class Evaluator:
         segment: bool = True,
         taxonomy: Taxonomy | None = None,
         name: str = "items.jsonl",
+        clauses: bool = False,
     ) -> list[dict]:
         """`taxonomy`: another than the evaluator's (with corrections, say), for this call only; `name`: the
-        labelled file's, which the notes name."""
+        labelled file's, which the notes name; `clauses`: each prediction with its stored clauses
+        (miner/eval/clauses.py scores them)."""
         self._setup()
 
         def pipeline_for(db: object) -> object:
             return self.pipeline(db, mapper=mapper, segment=segment, taxonomy=taxonomy)
 
-        return predict_items(items, pipeline_for, self.progress, name)  # type: ignore[arg-type]
+        return predict_items(items, pipeline_for, self.progress, name, clauses)  # type: ignore[arg-type]
 
     def evaluate(self, items: list[dict], **kwargs: object) -> tuple[Scores, list[dict]]:
         preds = self.predict(items, **kwargs)  # type: ignore[arg-type]

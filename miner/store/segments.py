@@ -46,12 +46,14 @@ def load_segments(db: sqlite_utils.Database) -> list[dict]:
 
 
 def item_clauses(db: sqlite_utils.Database, run_id: int) -> Iterator[dict]:
-    """Per stored clause of the run, in item then clause order: its item's `source_id`, `segment_id`, `complaint`
-    (0/1), `complaint_score`, its stored `top` touchpoint and `top_score` (the top touchpoint of a complaint, or of an
-    item's lead clause when the item has no complaint; `none` on every other clause) and its touchpoint assignments
-    as (touchpoint, score, rank) tuples, best (rank 0) first; a clause that is no complaint has none."""
-    sql = """SELECT d.source_id AS item, d.id AS document_id, s.id AS segment_id, r.complaint, r.complaint_score,
-                    r.touchpoint AS top, r.touchpoint_score AS top_score, a.touchpoint, a.score, a.rank
+    """Per stored clause of the run, in item then clause order: its item's `source_id`, `segment_id`, `text`,
+    `complaint` (0/1), `complaint_score`, its stored `top` touchpoint and `top_score` (the top touchpoint of a
+    complaint, or of an item's lead clause when the item has no complaint; `none` on every other clause) and its
+    touchpoint assignments as (touchpoint, score, rank) tuples, best (rank 0) first; a clause that is no complaint
+    has none."""
+    sql = """SELECT d.source_id AS item, d.id AS document_id, s.id AS segment_id, s.text, r.complaint,
+                    r.complaint_score, r.touchpoint AS top, r.touchpoint_score AS top_score,
+                    a.touchpoint, a.score, a.rank
              FROM segments s JOIN documents d ON d.id = s.document_id
              JOIN segment_results r ON r.segment_id = s.id AND r.run_id = :run
              LEFT JOIN assignments a ON a.segment_id = s.id AND a.run_id = :run
@@ -61,7 +63,7 @@ def item_clauses(db: sqlite_utils.Database, run_id: int) -> Iterator[dict]:
         if current is None or current["segment_id"] != row["segment_id"]:
             if current is not None:
                 yield current
-            keys = ("item", "document_id", "segment_id", "complaint", "complaint_score", "top", "top_score")
+            keys = ("item", "document_id", "segment_id", "text", "complaint", "complaint_score", "top", "top_score")
             current = {k: row[k] for k in keys}
             current["assignments"] = []
         if row["touchpoint"] is not None:
