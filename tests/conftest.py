@@ -62,6 +62,32 @@ def segmenter():
     return Segmenter()
 
 
+@pytest.fixture(scope="session")
+def demo_mined(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo corpus mined once through the CLI on the real models, and its --json-out summary: the end-to-end
+    and browser tests mined it each on their own. Each copies the database (`copy_db`) before it changes anything."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo-mined")
+    db, summary = out / "demo.db", out / "summary.json"
+    args = ["mine", str(ROOT / "corpora" / "food_delivery"), "--db", str(db), "--json-out", str(summary)]
+    proc = subprocess.run([sys.executable, "-m", "miner", *args], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, f"touchpoints mine failed:\n{proc.stdout}\n{proc.stderr}"
+    return db, json.loads(summary.read_text())
+
+
+def copy_db(db: Path, folder: Path) -> Path:
+    """A copy of SQLite file `db` (and its -wal, if any) in `folder`."""
+    import shutil
+
+    for suffix in ("", "-wal"):
+        if Path(f"{db}{suffix}").exists():
+            shutil.copy(f"{db}{suffix}", folder / f"{db.name}{suffix}")
+    return folder / db.name
+
+
 @pytest.fixture
 def db(tmp_path):
     from miner.store import open_db

@@ -22,11 +22,13 @@ def touchpoints(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    db, summary = out / "demo.db", out / "summary.json"
-    touchpoints("mine", str(CORPUS), "--db", str(db), "--json-out", str(summary))
-    return db, json.loads(summary.read_text())
+def demo(tmp_path_factory, demo_mined):
+    """`touchpoints mine corpora/food_delivery --db demo.db --json-out summary.json`, as conftest's `demo_mined`
+    runs it once for this module and the browser test, copied here: these tests mine it again and correct it."""
+    from conftest import copy_db
+
+    db, summary = demo_mined
+    return copy_db(db, tmp_path_factory.mktemp("demo")), summary
 
 
 def test_case_study_finding(demo):

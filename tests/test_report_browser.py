@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpora" / "food_delivery"
 SCREENSHOT = ROOT / "docs" / "report.png"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -34,14 +33,15 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory) -> Path:
-    from miner.pipeline import MineOptions, mine
+def demo_report(tmp_path_factory, demo_mined) -> Path:
+    """The demo corpus mined with the defaults (conftest's `demo_mined`, shared with tests/test_e2e_demo.py)."""
+    from conftest import copy_db
+
     from miner.report.html import write_report
     from miner.store import open_db
 
     out = tmp_path_factory.mktemp("demo_report")
-    db = open_db(out / "demo.db")
-    mine(db, [CORPUS], MineOptions())
+    db = open_db(copy_db(demo_mined[0], out))
     return write_report(db, out / "report.html")
 
 
